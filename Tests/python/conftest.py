@@ -1,0 +1,96 @@
+"""Shared fixtures for the Python-side checks of the `stackelberg` CLI.
+
+Python is used only to check the Swift toolkit against peers (SymPy) and to
+execute the walkthrough notebook; it is never part of the core.
+
+The CLI binary is located as follows:
+
+1. the environment variable ``STACKELBERG_BIN`` if it is set;
+2. ``<repo>/.build/debug/stackelberg``;
+3. ``<repo>/.build/release/stackelberg``;
+
+where ``<repo>`` is two levels above this file.  If none exists the tests
+fail (they are never skipped silently) with a message telling to build.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+from typing import Callable, Sequence
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+CANDIDATES = (
+    REPO_ROOT / ".build" / "debug" / "stackelberg",
+    REPO_ROOT / ".build" / "release" / "stackelberg",
+)
+
+
+def locate_binary() -> tuple[Path | None, str]:
+    """Return (path, "") when found, else (None, explanation)."""
+    env = os.environ.get("STACKELBERG_BIN")
+    if env:
+        path = Path(env).expanduser()
+        if not path.is_absolute():
+            path = (Path.cwd() / path).resolve()
+        if path.is_file() and os.access(path, os.X_OK):
+            return path, ""
+        return None, (
+            f"STACKELBERG_BIN={env!r} does not name an executable file. "
+            "Build the CLI with `swift build` (or `swift build -c release`) "
+            "from the repository root, or point STACKELBERG_BIN at the binary."
+        )
+    for path in CANDIDATES:
+        if path.is_file() and os.access(path, os.X_OK):
+            return path, ""
+    tried = ", ".join(str(p) for p in CANDIDATES)
+    return None, (
+        f"the stackelberg CLI was not found (tried {tried}). "
+        f"Run `swift build` in {REPO_ROOT} first, "
+        "or set STACKELBERG_BIN to the path of the binary."
+    )
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    return REPO_ROOT
+
+
+@pytest.fixture(scope="session")
+def stackelberg_bin() -> Path:
+    path, why = locate_binary()
+    if path is None:
+        pytest.fail(why, pytrace=False)
+    return path
+
+
+CliRunner = Callable[..., subprocess.CompletedProcess]
+
+
+@pytest.fixture(scope="session")
+def cli(stackelberg_bin: Path) -> CliRunner:
+    """Run the CLI: ``cli("expr", "diff", "x^2", "--wrt", "x")``.
+
+    Returns the CompletedProcess (text mode).  With ``ok=True`` (the
+    default) a non-zero exit fails the test with the command, the exit
+    status and stderr.
+    """
+
+    def run(*args: str, ok: bool = True, timeout: float = 60.0,
+            cwd: Path | None = None) -> subprocess.CompletedProcess:
+        argv: Sequence[str] = [str(stackelberg_bin), *args]
+        proc = subprocess.run(argv, capture_output=True, text=True,
+                              timeout=timeout, cwd=cwd)
+        if ok and proc.returncode != 0:
+            pytest.fail(
+                f"command failed (exit {proc.returncode}): {list(argv)}\n"
+                f"stdout: {proc.stdout!r}\nstderr: {proc.stderr!r}",
+                pytrace=False,
+            )
+        return proc
+
+    return run
