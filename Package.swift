@@ -21,7 +21,7 @@ let package = Package(
         .target(name: "Games", dependencies: ["Symbolic", "CNumerics"],
                 // GSL exposes its stepper and solver types as C globals, which Swift 6 mode rejects.
                 swiftSettings: [.swiftLanguageMode(.v5)]),
-        .target(name: "Plotting"),
+        .target(name: "Plotting", dependencies: ["Games"]),
         .executableTarget(
             name: "StackelbergCLI",
             dependencies: [

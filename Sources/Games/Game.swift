@@ -103,6 +103,8 @@ public struct AnalysisDefaults: Sendable {
     /// Start of the error and return curves; nil means a point inside the domain chosen by the analysis.
     public var start: [Double]? = nil
     public var trajectoryStarts: [[Double]]? = nil
+    /// Where to sweep the spectrum over λ when the follower Hessian is singular at the equilibrium.
+    public var spectrumPoint: [Double]? = nil
     public init() {}
 }
 

@@ -1,3 +1,4 @@
+import Foundation
 import Symbolic
 
 /// Step sizes and the follower unroll of a discrete iteration:
@@ -31,6 +32,12 @@ public final class BatchIterator {
     public let lanes: Int
     private let evaluator: TapeEvaluator
     private var leaderStep: [Double]
+    /// Native code for the field (plain simultaneous steps only), with the pointers it reads and writes:
+    /// the state stays in the evaluator's input registers, so `coordinate` and `point` see it unchanged.
+    private let native: NativeKernel?
+    private let nativeState: UnsafeMutablePointer<UnsafeMutablePointer<Double>>
+    private let nativeExtra: UnsafeMutablePointer<UnsafePointer<Double>>
+    private let nativeRates: UnsafeMutablePointer<Double>
 
     public init(_ dynamic: CompiledDynamic, rule: StepRule, starts: [[Double]]) throws(GameError) {
         try rule.validate()
@@ -48,7 +55,30 @@ public final class BatchIterator {
         }
         let lambdaRegister = evaluator.input(dynamic.dimension)
         for lane in 0..<lanes { lambdaRegister[lane] = dynamic.kind.lambda }
+        let d = dynamic.dimension, extras = dynamic.field.inputs.count - d
+        nativeState = .allocate(capacity: d)
+        nativeExtra = .allocate(capacity: max(extras, 1))
+        nativeRates = .allocate(capacity: d)
+        for k in 0..<d {
+            nativeState[k] = evaluator.input(k)
+            nativeRates[k] = k < dynamic.leaderDimension ? rule.leaderLearningRate : rule.followerLearningRate
+        }
+        for e in 0..<extras { nativeExtra[e] = UnsafePointer(evaluator.input(d + e)) }
+        if rule.unroll == 1, dynamic.field.outputCount == d, let kernel = NativeKernel.compile(dynamic.field), kernel.canIterate {
+            native = kernel
+        } else {
+            native = nil
+        }
     }
+
+    deinit {
+        nativeState.deallocate()
+        nativeExtra.deallocate()
+        nativeRates.deallocate()
+    }
+
+    /// Whether steps run as native code (false: the tape interpreter).
+    public var isNative: Bool { native != nil }
 
     /// Coordinate k of every lane.
     public func coordinate(_ k: Int) -> UnsafeMutablePointer<Double> { evaluator.input(k) }
@@ -59,6 +89,21 @@ public final class BatchIterator {
     public func step(_ count: Int = 1) {
         let n = lanes, d = dynamic.dimension, n1 = dynamic.leaderDimension
         let a1 = rule.leaderLearningRate, a2 = rule.followerLearningRate
+        if let native {
+            // Lanes are independent: split them over threads (on vector boundaries) when the work is worth it.
+            let width = native.vectorWidth, vectors = (n + width - 1) / width
+            let work = Double(n) * Double(count) * Double(dynamic.field.instructions.count)
+            let threads = work < 4e6 ? 1 : max(1, min(NativeKernel.maxThreads, vectors))
+            if threads == 1 {
+                native.iterate(state: nativeState, extra: nativeExtra, rates: nativeRates, lanes: 0..<n, steps: count)
+            } else {
+                DispatchQueue.concurrentPerform(iterations: threads) { t in
+                    let lo = min(n, vectors * t / threads * width), hi = min(n, vectors * (t + 1) / threads * width)
+                    native.iterate(state: nativeState, extra: nativeExtra, rates: nativeRates, lanes: lo..<hi, steps: count)
+                }
+            }
+            return
+        }
         for _ in 0..<count {
             evaluator.run()
             if rule.unroll == 1 {
@@ -108,6 +153,10 @@ extension CompiledDynamic {
         let ys = (0..<ny).map { rangeB.lowerBound + (rangeB.upperBound - rangeB.lowerBound) * Double($0) / Double(ny - 1) }
         let total = nx * ny
         var dx = [Double](repeating: 0, count: total), dy = dx
+        if a != b, let kernel = NativeKernel.compile(field), kernel.canEvaluateRow(varying: b) {
+            nativeGrid(kernel, a: a, b: b, xs: xs, ys: ys, base: base, dx: &dx, dy: &dy)
+            return FieldGrid(xs: xs, ys: ys, dx: dx, dy: dy)
+        }
         let chunk = 512
         let evaluator = TapeEvaluator(field, lanes: chunk)
         for k in 0..<dimension where k != a && k != b { evaluator.input(k).update(repeating: base[k], count: chunk) }
@@ -126,5 +175,32 @@ extension CompiledDynamic {
             start += count
         }
         return FieldGrid(xs: xs, ys: ys, dx: dx, dy: dy)
+    }
+
+    /// `grid` through native code, one grid row (fixed coordinate a) per call, rows split over threads.
+    /// Lanes are independent, so the values do not depend on the split.
+    private func nativeGrid(_ kernel: NativeKernel, a: Int, b: Int, xs: [Double], ys: [Double], base: [Double],
+                            dx: inout [Double], dy: inout [Double]) {
+        let nx = xs.count, ny = ys.count, inputs = field.inputs.count, outputs = field.outputCount
+        let d = dimension, lambda = kind.lambda
+        let threads = max(1, min(NativeKernel.maxThreads, nx, nx * ny / 16_384))
+        ys.withUnsafeBufferPointer { ys in
+            dx.withUnsafeMutableBufferPointer { dx in
+                dy.withUnsafeMutableBufferPointer { dy in
+                    DispatchQueue.concurrentPerform(iterations: threads) { thread in
+                        let lo = nx * thread / threads, hi = nx * (thread + 1) / threads
+                        var point = (0..<inputs).map { $0 < d ? base[$0] : lambda }
+                        var rows = [UnsafeMutablePointer<Double>?](repeating: nil, count: outputs)
+                        for i in lo..<hi {
+                            point[a] = xs[i]
+                            let ga = dx.baseAddress! + i * ny, gb = dy.baseAddress! + i * ny
+                            rows[a] = ga; rows[b] = gb
+                            kernel.evaluateRow(varying: b, point: point, values: ys.baseAddress!, count: ny, outputs: rows)
+                            for j in 0..<ny { ga[j] = -ga[j]; gb[j] = -gb[j] }
+                        }
+                    }
+                }
+            }
+        }
     }
 }

@@ -1,1 +1,11 @@
-print("todo")
+import ArgumentParser
+
+/// `stackelberg`: leader–follower learning dynamics, from symbolic toy games to deep RL.
+struct Stackelberg: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "stackelberg",
+        abstract: "Analyse leader–follower (Stackelberg) learning dynamics.",
+        subcommands: [GameCommand.self, ExprCommand.self])
+}
+
+Stackelberg.main()

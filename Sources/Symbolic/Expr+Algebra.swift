@@ -11,6 +11,13 @@ extension Expr {
             switch term {
             case .constant(let c): constant += c
             case .sum(let inner): inner.forEach(absorb)
+            case .product(let factors) where Expr.isDistributable(factors):
+                // monomial × (a + b) is expanded so that polynomial terms collect (∇21 f2 reads 6θ²/5 + 4θw).
+                let i = factors.firstIndex { if case .sum = $0 { return true }; return false }!
+                guard case .sum(let inner) = factors[i] else { return }
+                var others = factors
+                others.remove(at: i)
+                for t in inner { absorb(Expr.multiply(others + [t])) }
             default:
                 let (c, rest) = term.splitCoefficient()
                 if coefficients[rest] == nil { order.append(rest) }
@@ -98,6 +105,20 @@ extension Expr {
         if function == .log, case .call(.exp, let inner) = argument { return inner }
         if function == .abs, case .call(.abs, _) = argument { return argument }
         return .call(function, argument)
+    }
+
+    /// A product of one sum and otherwise only constants and powers of variables.
+    static func isDistributable(_ factors: [Expr]) -> Bool {
+        var sums = 0
+        for f in factors {
+            switch f {
+            case .sum: sums += 1
+            case .constant, .variable: continue
+            case .power(.variable, .constant): continue
+            default: return false
+            }
+        }
+        return sums == 1
     }
 
     public static func negate(_ x: Expr) -> Expr { multiply([.constant(-1), x]) }

@@ -217,8 +217,16 @@ def fmt_point(point: dict) -> str:
 
 
 def orders(variables: tuple[str, ...]) -> list[tuple[str, ...]]:
+    """First partials and second partials (mixed ones in both orders for
+    two variables; for three, the upper triangle plus one reversed pair,
+    to keep the number of CLI calls down)."""
     first = [(v,) for v in variables]
-    second = [(a, b) for a in variables for b in variables]
+    if len(variables) <= 2:
+        second = [(a, b) for a in variables for b in variables]
+    else:
+        second = [(a, b) for i, a in enumerate(variables)
+                  for b in variables[i:]]
+        second.append((variables[-1], variables[0]))
     return first + second
 
 
@@ -295,8 +303,11 @@ def test_partials_match_sympy(cli, case):
                           + "\n  ".join(failures))
 
 
-# `expr eval` on every case, one point each.
-@pytest.mark.parametrize("case", CASES, ids=CASE_IDS)
+# `expr eval` on every other case, one point each.
+EVAL_CASES = CASES[::2]
+
+
+@pytest.mark.parametrize("case", EVAL_CASES, ids=CASE_IDS[::2])
 def test_eval_matches_sympy(cli, case):
     index = CASES.index(case)
     point = sample_points(case, seed=2000 + index, n=1)[0]

@@ -1,0 +1,79 @@
+/// Everything an analysis run can be told; unset values fall back to the game's defaults.
+public struct AnalysisOptions: Sendable {
+    public var lambda: Double?
+    public var leaderLearningRate: Double?
+    public var followerLearningRate: Double?
+    /// α1/α2 for two-timescale play; overrides the leader's learning rate when given.
+    public var timescaleRatio: Double?
+    public var unroll = 1
+    public var iterations: Int?
+    public var returnIterations: Int?
+    public var start: [Double]?
+    public var trajectoryStarts: [[Double]]?
+    /// Arrows per axis in the vector-field plots.
+    public var fieldPoints = 21
+    /// Root-finder starts per axis.
+    public var rootStartsPerAxis = 9
+    /// Extra points at which every dynamic is evaluated and reported.
+    public var points: [[Double]] = []
+    /// Continuous-flow horizon (in units of time of ż = −g).
+    public var flowTime = 200.0
+    public var seed: UInt64 = 0
+    /// Point for the spectrum-versus-λ sweep; default: the reference equilibrium when the follower
+    /// Hessian is invertible there, else the first trajectory point where it is.
+    public var spectrumPoint: [Double]?
+    public var lambdaSweep: [Double] = (0...64).map { pow(10, -4 + 8 * Double($0) / 64) }
+    public init() {}
+}
+
+/// Options resolved against a game's defaults and validated.
+public struct ResolvedOptions: Sendable, Codable {
+    public var lambda: Double
+    public var leaderLearningRate: Double
+    public var followerLearningRate: Double
+    public var unroll: Int
+    public var iterations: Int
+    public var returnIterations: Int
+    public var start: [Double]
+    public var trajectoryStarts: [[Double]]
+    public var fieldPoints: Int
+    public var rootStartsPerAxis: Int
+    public var flowTime: Double
+    public var seed: UInt64
+
+    public var rule: StepRule {
+        StepRule(leaderLearningRate: leaderLearningRate, followerLearningRate: followerLearningRate, unroll: unroll)
+    }
+}
+
+extension AnalysisOptions {
+    public func resolved(for game: Game) throws(GameError) -> ResolvedOptions {
+        let d = game.defaults
+        let follower = followerLearningRate ?? d.followerLearningRate
+        let leader = timescaleRatio.map { $0 * follower } ?? leaderLearningRate ?? d.leaderLearningRate
+        if let r = timescaleRatio, !(r > 0) || !r.isFinite { throw .invalid("the timescale ratio α1/α2 must be positive (got \(r))") }
+        let centre = game.domain.map { $0.lowerBound + 0.8 * ($0.upperBound - $0.lowerBound) }
+        let start = self.start ?? d.start ?? centre
+        let starts = trajectoryStarts ?? d.trajectoryStarts ?? [start]
+        let r = ResolvedOptions(lambda: lambda ?? d.lambda, leaderLearningRate: leader, followerLearningRate: follower,
+                                unroll: unroll, iterations: iterations ?? d.iterations,
+                                returnIterations: returnIterations ?? d.returnIterations,
+                                start: start, trajectoryStarts: starts, fieldPoints: fieldPoints,
+                                rootStartsPerAxis: rootStartsPerAxis, flowTime: flowTime, seed: seed)
+        try r.rule.validate()
+        if !(r.lambda > 0) || !r.lambda.isFinite { throw .invalid("--lambda must be positive and finite (got \(r.lambda)); λ = 0 is always analysed as the plain Stackelberg dynamic") }
+        if r.iterations < 1 || r.returnIterations < 1 { throw .invalid("the iteration counts must be at least 1") }
+        if r.fieldPoints < 2 { throw .invalid("the vector-field grid needs at least 2 points per axis (got \(r.fieldPoints))") }
+        if r.rootStartsPerAxis < 1 { throw .invalid("the equilibrium search needs at least 1 start per axis (got \(r.rootStartsPerAxis))") }
+        if !(r.flowTime > 0) { throw .invalid("the flow time must be positive (got \(r.flowTime))") }
+        for p in [start] + starts + points where p.count != game.dimension {
+            throw .invalid("the point \(p.map { "\($0)" }.joined(separator: ",")) has \(p.count) coordinates; the game has \(game.dimension) (\(game.variables.joined(separator: ", ")))")
+        }
+        for p in [start] + starts + points where !p.allSatisfy(\.isFinite) {
+            throw .invalid("the point \(p) has a non-finite coordinate")
+        }
+        return r
+    }
+}
+
+import Foundation

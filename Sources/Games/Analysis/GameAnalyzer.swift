@@ -1,0 +1,235 @@
+import Foundation
+import Symbolic
+
+/// Series behind the plots, kept apart from the JSON report (they can be large).
+public struct AnalysisSeries: Sendable {
+    public struct Panel: Sendable {
+        public var dynamic: DynamicKind
+        public var field: FieldGrid?
+        public var note: String?
+        /// One polyline per start, subsampled.
+        public var trajectories: [[[Double]]]
+    }
+    public var plane: (Int, Int)
+    public var panels: [Panel]
+    /// Per dynamic: (iteration, ‖z − z*‖²).
+    public var errors: [(DynamicKind, [(Int, Double)])]
+    /// Per dynamic: (iteration, leader's return).
+    public var returns: [(DynamicKind, [(Int, Double)])]
+}
+
+/// Runs the whole analysis of one game: derivatives, equilibria and their classification, fields,
+/// trajectories, flows, point evaluations and the λ sweep.
+public struct GameAnalyzer {
+    public let game: Game
+    public let options: ResolvedOptions
+    public let dynamics: GameDynamics
+    let requestedPoints: [[Double]]
+    let spectrumPointOverride: [Double]?
+    let lambdaSweep: [Double]
+
+    public init(game: Game, options: AnalysisOptions) throws(GameError) {
+        self.game = game
+        self.options = try options.resolved(for: game)
+        dynamics = try GameDynamics(game, lambda: self.options.lambda)
+        requestedPoints = options.points
+        spectrumPointOverride = options.spectrumPoint
+        lambdaSweep = options.lambdaSweep
+    }
+
+    public var kinds: [DynamicKind] { [.individual, .stackelberg, .regularized(lambda: options.lambda)] }
+
+    public func run(progress: (String) -> Void = { _ in }) throws(GameError) -> (AnalysisReport, AnalysisSeries) {
+        let rule = options.rule
+        progress("searching for stationary points")
+        let points = dynamics.equilibria(domain: game.domain, startsPerAxis: options.rootStartsPerAxis)
+        let equilibria = points.map { dynamics.classify($0, rule: rule) }
+        let reference = Self.reference(equilibria)
+
+        progress("iterating \(options.iterations) steps of each dynamic")
+        var errors: [(DynamicKind, [(Int, Double)])] = []
+        var returns: [(DynamicKind, [(Int, Double)])] = []
+        var summaries: [AnalysisReport.TrajectorySummary] = []
+        let plane = (0, game.leaderVariables.count)
+        for kind in kinds {
+            let (summary, series) = try errorRun(kind, reference: reference, plane: plane)
+            summaries.append(summary)
+            errors.append((kind, series))
+            returns.append((kind, try returnRun(kind)))
+        }
+
+        progress("evaluating vector fields and trajectories")
+        var panels: [AnalysisSeries.Panel] = []
+        for kind in kinds { panels.append(try panel(kind, plane: plane, reference: reference)) }
+
+        progress("integrating continuous flows")
+        let flows = kinds.map { flowSummary($0, reference: reference) }
+
+        let pointReports = requestedPoints.map { evaluate(at: $0) }
+        let sweep = lambdaSweepReport(reference: reference, equilibria: equilibria)
+        let report = AnalysisReport(
+            game: describe(), options: options, tolerances: ClassificationTolerances(),
+            derivatives: describeDerivatives(), equilibria: equilibria, referenceEquilibrium: reference,
+            trajectories: summaries, flows: flows, points: pointReports, lambdaSweep: sweep, provenance: nil)
+        return (report, AnalysisSeries(plane: plane, panels: panels, errors: errors, returns: returns))
+    }
+
+    /// The equilibrium the error curves measure against: a differential Stackelberg equilibrium if
+    /// there is one, else the point stationary for the most dynamics.
+    static func reference(_ equilibria: [EquilibriumReport]) -> [Double]? {
+        if let s = equilibria.first(where: \.isDifferentialStackelberg) { return s.point }
+        return equilibria.max { $0.stationaryFor.count < $1.stationaryFor.count }?.point
+    }
+
+    private func squaredError(_ z: [Double], _ reference: [Double]?) -> Double {
+        guard let r = reference else { return .nan }
+        return zip(z, r).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }
+    }
+
+    private func errorRun(_ kind: DynamicKind, reference: [Double]?, plane: (Int, Int)) throws(GameError) -> (AnalysisReport.TrajectorySummary, [(Int, Double)]) {
+        let it = try dynamics.iterator(kind, game: game, rule: options.rule, starts: [options.start], seed: options.seed)
+        let stride = max(1, options.iterations / 5000)
+        var series: [(Int, Double)] = [(0, squaredError(options.start, reference))]
+        var previous = series[0].1, increases = 0, angle = 0.0, diverged = false
+        var lastAngle = reference.map { atan2(options.start[plane.1] - $0[plane.1], options.start[plane.0] - $0[plane.0]) }
+        var z = options.start
+        var done = 0
+        while done < options.iterations {
+            it.step(1)
+            done += 1
+            z = it.point(lane: 0)
+            if !z.allSatisfy({ $0.isFinite && Swift.abs($0) < 1e8 }) { diverged = true; break }
+            let e = squaredError(z, reference)
+            if e > previous { increases += 1 }
+            previous = e
+            if let r = reference, let last = lastAngle {
+                let a = atan2(z[plane.1] - r[plane.1], z[plane.0] - r[plane.0])
+                var delta = a - last
+                if delta > .pi { delta -= 2 * .pi } else if delta < -.pi { delta += 2 * .pi }
+                angle += delta
+                lastAngle = a
+            }
+            if done % stride == 0 || done < 100 { series.append((done, e)) }
+        }
+        let summary = AnalysisReport.TrajectorySummary(
+            dynamic: kind.name, start: options.start, iterations: done, final: z,
+            initialError: series[0].1, finalError: squaredError(z, reference),
+            increasingStepFraction: Double(increases) / Double(max(done, 1)), windingAngle: angle, diverged: diverged)
+        return (summary, series)
+    }
+
+    private func returnRun(_ kind: DynamicKind) throws(GameError) -> [(Int, Double)] {
+        let it = try dynamics.iterator(kind, game: game, rule: options.rule, starts: [options.start], seed: options.seed)
+        let expectedReturn = game.noise == nil ? game.leaderReturn : game.expectedGame().leaderReturn
+        let tape: Tape
+        do { tape = try Tape([expectedReturn], inputs: game.variables) } catch { throw .invalid("cannot compile the leader's return: \(error)") }
+        let stride = max(1, options.returnIterations / 5000)
+        var series: [(Int, Double)] = [(0, tape.evaluate(options.start)[0])]
+        var done = 0
+        while done < options.returnIterations {
+            it.step(stride)
+            done += stride
+            let z = it.point(lane: 0)
+            guard z.allSatisfy({ $0.isFinite && Swift.abs($0) < 1e8 }) else { break }
+            series.append((done, tape.evaluate(z)[0]))
+        }
+        return series
+    }
+
+    private func panel(_ kind: DynamicKind, plane: (Int, Int), reference: [Double]?) throws(GameError) -> AnalysisSeries.Panel {
+        let d = dynamics.compiled(kind)
+        let base = reference ?? game.domain.map { ($0.lowerBound + $0.upperBound) / 2 }
+        var grid = try d.grid(a: plane.0, b: plane.1, rangeA: game.domain[plane.0], rangeB: game.domain[plane.1],
+                              nx: options.fieldPoints, ny: options.fieldPoints, base: base)
+        var note: String? = nil
+        let finite = zip(grid.dx, grid.dy).filter { $0.isFinite && $1.isFinite }.count
+        if finite == 0 {
+            note = "undefined everywhere on this plane (the follower Hessian is singular)"
+        } else if finite < grid.dx.count {
+            note = "undefined at \(grid.dx.count - finite) of \(grid.dx.count) grid points (singular follower Hessian)"
+        }
+        if finite == 0 { grid = FieldGrid(xs: grid.xs, ys: grid.ys, dx: [], dy: []) }
+        var paths: [[[Double]]] = []
+        if finite > 0 {
+            let it = try dynamics.iterator(kind, game: game, rule: options.rule, starts: options.trajectoryStarts, seed: options.seed &+ 1)
+            paths = Array(repeating: [], count: it.lanes)
+            let stride = max(1, options.iterations / 2000)
+            var done = 0
+            var alive = Array(repeating: true, count: it.lanes)
+            for lane in 0..<it.lanes { paths[lane].append(it.point(lane: lane)) }
+            while done < options.iterations {
+                it.step(stride)
+                done += stride
+                for lane in 0..<it.lanes where alive[lane] {
+                    let z = it.point(lane: lane)
+                    if z.allSatisfy({ $0.isFinite && Swift.abs($0) < 1e8 }) { paths[lane].append(z) } else { alive[lane] = false }
+                }
+            }
+        }
+        return .init(dynamic: kind, field: finite > 0 ? grid : nil, note: note, trajectories: paths)
+    }
+
+    private func flowSummary(_ kind: DynamicKind, reference: [Double]?) -> AnalysisReport.FlowSummary {
+        let d = dynamics.compiled(kind)
+        let top = max(options.leaderLearningRate, options.followerLearningRate)
+        do {
+            let s = try d.flow(from: options.start, until: options.flowTime, samples: 201,
+                               leaderRate: options.leaderLearningRate / top, followerRate: options.followerLearningRate / top)
+            let final = s.states.last!
+            return .init(dynamic: kind.name, time: s.times.last!, final: final, finalError: squaredError(final, reference), note: s.stoppedEarly)
+        } catch {
+            return .init(dynamic: kind.name, time: 0, final: options.start, finalError: .nan, note: "\(error)")
+        }
+    }
+
+    public func evaluate(at z: [Double]) -> AnalysisReport.PointEvaluation {
+        let c = dynamics.classify(z, rule: options.rule)
+        let n1 = game.leaderVariables.count
+        let values = Dictionary(uniqueKeysWithValues: zip(game.variables, z))
+        let h22 = dynamics.derivatives.followerHessian.map { $0.map { $0.evaluate(values) } }
+        let reg = dynamics.regularized.evaluate(z), st = dynamics.stackelberg.evaluate(z)
+        return .init(point: z, individualGradient: dynamics.individual.evaluate(z),
+                     totalDerivative: reg[..<n1].allSatisfy(\.isFinite) ? Array(reg[..<n1]) : nil,
+                     totalDerivativeLambda: options.lambda,
+                     stackelbergGradient: st[..<n1].allSatisfy(\.isFinite) && !c.followerHessianStatus.hasPrefix("singular") ? Array(st[..<n1]) : nil,
+                     followerHessian: h22, followerHessianStatus: c.followerHessianStatus, spectra: c.spectra)
+    }
+
+    private func lambdaSweepReport(reference: [Double]?, equilibria: [EquilibriumReport]) -> AnalysisReport.LambdaSweep? {
+        var point = spectrumPointOverride
+        var note: String? = nil
+        if point == nil, let r = reference, let e = equilibria.first(where: { $0.point == r }),
+           !e.followerHessianStatus.hasPrefix("singular") {
+            point = r
+        }
+        if point == nil, let p = game.defaults.spectrumPoint {
+            point = p
+            note = "the follower Hessian is singular at the equilibrium, so the sweep is taken at \(p) instead"
+        }
+        guard let z = point ?? reference else { return nil }
+        let jac = dynamics.regularized.jacobian
+        let eigen = lambdaSweep.map { l in Matrix(rows: game.dimension, columns: game.dimension, values: jac.evaluate(z + [l])).eigenvalues() }
+        return .init(point: z, lambdas: lambdaSweep, eigenvalues: eigen,
+                     stackelbergEigenvalues: dynamics.stackelberg.jacobianMatrix(z).eigenvalues(),
+                     individualEigenvalues: dynamics.individual.jacobianMatrix(z).eigenvalues(), note: note)
+    }
+
+    private func describe() -> AnalysisReport.GameDescription {
+        .init(name: game.name, summary: game.summary, leaderVariables: game.leaderVariables,
+              followerVariables: game.followerVariables, leaderCost: game.leaderCost.text, followerCost: game.followerCost.text,
+              leaderCostLatex: game.leaderCost.latex, followerCostLatex: game.followerCost.latex,
+              leaderReturn: "\(game.leaderReturnLabel): \(game.leaderReturn.text)", stochastic: game.noise != nil)
+    }
+
+    private func describeDerivatives() -> AnalysisReport.Derivatives {
+        let d = dynamics.derivatives
+        let big = d.totalDerivative.contains { $0.nodeCount > 400 }
+        func t(_ e: Expr) -> String { e.nodeCount > 400 ? "(\(e.nodeCount)-node expression, not printed)" : e.text }
+        func l(_ e: Expr) -> String { e.nodeCount > 400 ? "" : e.latex }
+        return .init(leaderGradient: d.leaderGradient.map(t), leaderCostFollowerGradient: d.leaderCostFollowerGradient.map(t),
+                     followerGradient: d.followerGradient.map(t), followerHessian: d.followerHessian.map { $0.map(t) },
+                     followerMixed: d.followerMixed.map { $0.map(t) }, totalDerivative: d.totalDerivative.map(t),
+                     totalDerivativeLatex: d.totalDerivative.map(l),
+                     note: big ? "expressions of the expected game (quadrature over the noise) are too long to print" : nil)
+    }
+}

@@ -1,0 +1,118 @@
+import Foundation
+
+/// A plot on disk: a self-contained gnuplot script and its one data file, rendered to PNG (and SVG).
+///
+/// The script reads only its own data file (datasets are gnuplot `index` blocks) and picks the
+/// terminal from the variable `fmt` ("png" by default, "svg" with `gnuplot -e "fmt='svg'"`), so a user
+/// can edit and re-run it by hand.
+public struct GnuplotFigure {
+    public var name: String
+    public var width: Int
+    public var height: Int
+    public var data = DataFile()
+    /// Script body after the terminal set-up; refer to the data file as `datafile`.
+    public var body = ""
+
+    public init(name: String, width: Int = 900, height: Int = 600) {
+        self.name = name; self.width = width; self.height = height
+    }
+
+    public var script: String {
+        """
+        # \(name).gp — written by stackelberg; data in \(name).dat.
+        # Render: gnuplot \(name).gp            (PNG)
+        #         gnuplot -e "fmt='svg'" \(name).gp   (SVG)
+        if (!exists("fmt")) fmt = "png"
+        if (fmt eq "svg") {
+            set terminal svg size \(width),\(height) dynamic enhanced font "Helvetica,12" background rgb "white"
+            set output "\(name).svg"
+        } else {
+            set terminal pngcairo size \(width),\(height) enhanced font "Helvetica,11" background rgb "white"
+            set output "\(name).png"
+        }
+        datafile = "\(name).dat"
+        set encoding utf8
+        \(body)
+        unset output
+
+        """
+    }
+
+    /// Writes `NAME.gp` and `NAME.dat` into `directory` and renders the requested formats.
+    public func write(to directory: URL, formats: [String] = ["png"]) throws -> [URL] {
+        let gp = directory.appendingPathComponent("\(name).gp"), dat = directory.appendingPathComponent("\(name).dat")
+        try script.write(to: gp, atomically: true, encoding: .utf8)
+        try data.text.write(to: dat, atomically: true, encoding: .utf8)
+        var written = [gp, dat]
+        for format in formats {
+            try Gnuplot.render(script: gp, format: format)
+            written.append(directory.appendingPathComponent("\(name).\(format)"))
+        }
+        return written
+    }
+}
+
+/// A gnuplot data file made of blocks (gnuplot's `index 0`, `index 1`, …).
+public struct DataFile {
+    private var blocks: [String] = []
+    public init() {}
+
+    /// Appends a block and returns its index. `rows` may contain `nil` rows for polyline breaks.
+    @discardableResult
+    public mutating func addBlock(_ title: String, columns: [String], rows: [[Double]?]) -> Int {
+        var s = "# \(title)\n# \(columns.joined(separator: " "))\n"
+        if rows.isEmpty { s += columns.map { _ in "nan" }.joined(separator: " ") + "\n" }
+        for row in rows {
+            guard let row else { s += "\n"; continue }
+            s += row.map { $0.isFinite ? String(format: "%.10g", $0) : "nan" }.joined(separator: " ") + "\n"
+        }
+        blocks.append(s)
+        return blocks.count - 1
+    }
+
+    public var text: String { blocks.joined(separator: "\n\n") }
+}
+
+public enum PlotError: Error, CustomStringConvertible {
+    case gnuplotMissing
+    case gnuplotFailed(script: String, status: Int32, message: String)
+
+    public var description: String {
+        switch self {
+        case .gnuplotMissing:
+            return "gnuplot was not found on PATH: install it with scripts/setup.sh (Debian package gnuplot-nox), or pass --no-render to write the scripts only"
+        case .gnuplotFailed(let script, let status, let message):
+            return "gnuplot failed on \(script) (exit \(status)): \(message)"
+        }
+    }
+}
+
+public enum Gnuplot {
+    /// Path of the gnuplot executable, if any.
+    public static var executable: String? {
+        let paths = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")
+        for p in paths {
+            let candidate = "\(p)/gnuplot"
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        return nil
+    }
+
+    public static func render(script: URL, format: String) throws {
+        guard let exe = executable else { throw PlotError.gnuplotMissing }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: exe)
+        process.arguments = ["-e", "fmt='\(format)'", script.lastPathComponent]
+        process.currentDirectoryURL = script.deletingLastPathComponent()
+        let errPipe = Pipe()
+        process.standardError = errPipe
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let err = errPipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        if process.terminationStatus != 0 {
+            throw PlotError.gnuplotFailed(script: script.path, status: process.terminationStatus,
+                                          message: String(decoding: err, as: UTF8.self))
+        }
+    }
+}

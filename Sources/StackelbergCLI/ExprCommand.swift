@@ -1,0 +1,63 @@
+import ArgumentParser
+import Foundation
+import Symbolic
+
+struct ExprCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "expr",
+        abstract: "Parse, differentiate and evaluate expressions.",
+        subcommands: [Diff.self, Eval.self])
+
+    struct Diff: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print a partial derivative, simplified.")
+        @Argument(help: "The expression.") var expression: String
+        @Option(help: "Variables to differentiate by, in order (x,y means ∂/∂y ∂/∂x).") var wrt: String
+        @Option(help: "text or latex.") var format: String = "text"
+
+        func run() throws {
+            try exprErrors {
+                let e = try Parser.parse(expression)
+                let vars = wrt.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+                guard !vars.isEmpty else { throw ValidationError("--wrt needs at least one variable") }
+                let d = e.derivative(vars)
+                switch format {
+                case "text": print(d.text)
+                case "latex": print(d.latex)
+                default: throw ValidationError("--format must be text or latex (got '\(format)')")
+                }
+            }
+        }
+    }
+
+    struct Eval: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Evaluate an expression at a point.")
+        @Argument(help: "The expression.") var expression: String
+        @Option(help: "Values as name=value,name=value.") var at: String = ""
+
+        func run() throws {
+            try exprErrors {
+                let e = try Parser.parse(expression)
+                var values: [String: Double] = [:]
+                for item in at.split(separator: ",") {
+                    let kv = item.split(separator: "=")
+                    guard kv.count == 2, let v = Double(kv[1].trimmingCharacters(in: .whitespaces)) else {
+                        throw ValidationError("--at entry '\(item)' must be name=number")
+                    }
+                    values[kv[0].trimmingCharacters(in: .whitespaces)] = v
+                }
+                let missing = e.variables.subtracting(values.keys).sorted()
+                guard missing.isEmpty else {
+                    throw ValidationError("no value for \(missing.joined(separator: ", ")): give --at \(missing.map { "\($0)=…" }.joined(separator: ","))")
+                }
+                print(String(format: "%.17g", e.evaluate(values)))
+            }
+        }
+    }
+}
+
+func exprErrors(_ body: () throws -> Void) throws {
+    do { try body() } catch let e as ParseError {
+        FileHandle.standardError.write(Data("error: \(e)\n".utf8))
+        throw ExitCode(2)
+    }
+}

@@ -1,0 +1,171 @@
+import ArgumentParser
+import Foundation
+import Games
+import Plotting
+
+struct GameCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "game",
+        abstract: "Analyse two-player leader–follower games.",
+        subcommands: [Analyze.self, Check.self, List.self])
+}
+
+/// Options shared by `analyze` and `check`.
+struct DynamicsOptions: ParsableArguments {
+    @Option(help: "Regularization λ of the regularized Stackelberg dynamic (λ = 0 is always analysed too).")
+    var lambda: Double?
+    @Option(help: "Leader learning rate α1.") var lrLeader: Double?
+    @Option(help: "Follower learning rate α2.") var lrFollower: Double?
+    @Option(help: "Two-timescale ratio α1/α2 (sets α1 from α2).") var timescaleRatio: Double?
+    @Option(help: "Follower steps m per leader step (Alg. 2).") var unroll: Int = 1
+    @Option(help: "Iterations for the error curves and trajectories.") var iterations: Int?
+    @Option(help: "Iterations for the leader's return curve.") var returnIterations: Int?
+    @Option(help: "Start of the error and return curves, e.g. 0.8,0.6.") var start: String?
+    @Option(help: "Starts of the plotted trajectories, x,y;x,y…") var starts: String?
+    @Option(help: "Arrows per axis in the vector-field plots.") var grid: Int = 21
+    @Option(help: "Root-finder starts per axis in the equilibrium search.") var rootStarts: Int = 9
+    @Option(help: "Seed of every random draw (sampled gradients of stochastic games).") var seed: UInt64 = 0
+
+    func options() throws -> AnalysisOptions {
+        var o = AnalysisOptions()
+        o.lambda = lambda
+        o.leaderLearningRate = lrLeader
+        o.followerLearningRate = lrFollower
+        o.timescaleRatio = timescaleRatio
+        o.unroll = unroll
+        o.iterations = iterations
+        o.returnIterations = returnIterations
+        o.start = try start.map { try parsePoints($0, option: "--start").first ?? [] }
+        o.trajectoryStarts = try starts.map { try parsePoints($0, option: "--starts") }
+        o.fieldPoints = grid
+        o.rootStartsPerAxis = rootStarts
+        o.seed = seed
+        return o
+    }
+}
+
+extension GameCommand {
+    struct Analyze: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Derive, find and classify equilibria, iterate every dynamic, and write the report and plots.")
+
+        @OptionGroup var selection: GameSelection
+        @OptionGroup var dynamics: DynamicsOptions
+        @Option(help: "Evaluate every dynamic at these points, x,y;x,y… (reported in report.json and report.txt).")
+        var points: String?
+        @Option(help: "Point for the spectrum-versus-λ sweep, e.g. 0.2,-0.04.") var spectrumAt: String?
+        @Option(help: "Output directory.") var out: String = "results/game"
+        @Flag(help: "Also render SVG.") var svg = false
+        @Flag(help: "Write the gnuplot scripts and data without rendering.") var noRender = false
+        @Flag(help: "No progress messages.") var quiet = false
+
+        func run() throws {
+            try reportingErrors {
+                let game = try selection.resolve()
+                var options = try dynamics.options()
+                options.points = try points.map { try parsePoints($0, option: "--points") } ?? []
+                options.spectrumPoint = try spectrumAt.map { try parsePoints($0, option: "--spectrum-at").first ?? [] }
+                if let p = options.spectrumPoint, p.count != game.dimension {
+                    throw ValidationError("--spectrum-at needs \(game.dimension) coordinates (got \(p.count))")
+                }
+                let analyzer = try GameAnalyzer(game: game, options: options)
+                let progress: (String) -> Void = { m in if !quiet { FileHandle.standardError.write(Data("[\(game.name)] \(m)\n".utf8)) } }
+                var (report, series) = try analyzer.run(progress: progress)
+                report.provenance = RunProvenance.current(seed: analyzer.options.seed)
+                let dir = URL(fileURLWithPath: out)
+                try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+                try report.text.write(to: dir.appendingPathComponent("report.txt"), atomically: true, encoding: .utf8)
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+                try encoder.encode(report).write(to: dir.appendingPathComponent("report.json"))
+                progress("writing plots")
+                let formats = noRender ? [] : (svg ? ["png", "svg"] : ["png"])
+                for figure in GameFigures.all(report: report, series: series, game: game) {
+                    _ = try figure.write(to: dir, formats: formats)
+                }
+                progress("wrote \(dir.path)/report.txt, report.json and \(formats.isEmpty ? "plot scripts" : "plots")")
+                print(report.text)
+            }
+        }
+    }
+
+    struct Check: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Verify the total derivative, Proposition 2 and (for stac) the paper's claims numerically; exits non-zero on any FAIL.")
+        @OptionGroup var selection: GameSelection
+        @OptionGroup var dynamics: DynamicsOptions
+
+        func run() throws {
+            try reportingErrors {
+                let game = try selection.resolve()
+                let analyzer = try GameAnalyzer(game: game, options: try dynamics.options())
+                let results = GameChecks(analyzer).run()
+                for r in results { print("\(r.passed ? "PASS" : "FAIL") \(r.name): \(r.detail)") }
+                let failed = results.filter { !$0.passed }.count
+                print("\(results.count - failed) passed, \(failed) failed")
+                if failed > 0 { throw ExitCode(1) }
+            }
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the built-in games.")
+        func run() throws {
+            for name in BuiltinGames.names {
+                let g = try BuiltinGames.named(name)
+                print("\(name)\n  leader \(g.leaderVariables.joined(separator: ",")): f1 = \(g.leaderCost.nodeCount > 60 ? "(expectation over ε, see summary)" : g.leaderCost.text)\n  follower \(g.followerVariables.joined(separator: ",")): f2 = \(g.followerCost.nodeCount > 60 ? "(expectation over ε)" : g.followerCost.text)\n  \(g.summary)\n")
+            }
+        }
+    }
+}
+
+/// Prints a user error as one clear message and exits non-zero, instead of a stack trace.
+func reportingErrors(_ body: () throws -> Void) throws {
+    do {
+        try body()
+    } catch let e as ExitCode {
+        throw e
+    } catch let e as ValidationError {
+        throw e
+    } catch let e as GameError {
+        FileHandle.standardError.write(Data("error: \(e)\n".utf8))
+        throw ExitCode(2)
+    } catch let e as PlotError {
+        FileHandle.standardError.write(Data("error: \(e)\n".utf8))
+        throw ExitCode(3)
+    } catch {
+        FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+        throw ExitCode(1)
+    }
+}
+
+enum RunProvenance {
+    static func current(seed: UInt64) -> AnalysisReport.Provenance {
+        let date = ISO8601DateFormatter().string(from: Date())
+        return AnalysisReport.Provenance(tool: "stackelberg 0.1.0", commit: commit(), seed: seed,
+                     command: CommandLine.arguments.map { $0.contains(" ") ? "'\($0)'" : $0 }.joined(separator: " "), date: date)
+    }
+
+    /// The commit of the working tree, from git when available, else the STACKELBERG_COMMIT variable.
+    static func commit() -> String {
+        if let c = ProcessInfo.processInfo.environment["STACKELBERG_COMMIT"] { return c }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["git", "rev-parse", "--short", "HEAD"]
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        p.standardError = FileHandle.nullDevice
+        guard (try? p.run()) != nil else { return "unknown" }
+        p.waitUntilExit()
+        let s = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard p.terminationStatus == 0, !s.isEmpty else { return "unknown" }
+        let dirty = Process()
+        dirty.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        dirty.arguments = ["git", "diff", "--quiet", "HEAD"]
+        dirty.standardOutput = FileHandle.nullDevice
+        dirty.standardError = FileHandle.nullDevice
+        if (try? dirty.run()) != nil { dirty.waitUntilExit(); if dirty.terminationStatus == 1 { return s + "-dirty" } }
+        return s
+    }
+}

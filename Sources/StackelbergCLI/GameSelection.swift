@@ -1,0 +1,94 @@
+import ArgumentParser
+import Games
+import Symbolic
+
+/// How a command is told which game to use: a built-in name, or two cost expressions.
+struct GameSelection: ParsableArguments {
+    @Option(name: .customLong("builtin"), help: "A built-in game: \(BuiltinGames.names.joined(separator: ", ")).")
+    var builtin: String?
+
+    @Option(help: "The leader's cost f1 (minimized; see --maximize).")
+    var leader: String?
+
+    @Option(help: "The follower's cost f2 (minimized; see --maximize).")
+    var follower: String?
+
+    @Option(help: "Variables as leader:follower, comma-separated within each, e.g. theta:w or x1,x2:y.")
+    var vars: String?
+
+    @Option(help: "Players whose expression is an objective to maximize (leader, follower, both).")
+    var maximize: String?
+
+    @Option(help: "Plot and search box, one lo:hi per variable separated by commas, e.g. -1:1,-1:1.")
+    var domain: String?
+
+    @Flag(help: "Exchange leader and follower (e.g. the critic leading in the STAC game).")
+    var swapRoles = false
+
+    func resolve() throws -> Game {
+        var game: Game
+        if let name = builtin {
+            guard leader == nil, follower == nil else {
+                throw ValidationError("give either --builtin or --leader/--follower, not both")
+            }
+            game = try BuiltinGames.named(name)
+        } else {
+            guard let leader, let follower else {
+                throw ValidationError("no game given: use --builtin NAME (\(BuiltinGames.names.joined(separator: ", "))) or --leader EXPR --follower EXPR --vars leader:follower")
+            }
+            guard let vars else { throw ValidationError("--vars is required with --leader/--follower, e.g. --vars theta:w") }
+            let parts = vars.split(separator: ":", omittingEmptySubsequences: false)
+            guard parts.count == 2 else {
+                throw ValidationError("--vars must be leader:follower with exactly one colon (got '\(vars)')")
+            }
+            func names(_ s: Substring) -> [String] { s.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
+            var players = Set<Player>()
+            if let m = maximize {
+                for p in m.split(separator: ",") {
+                    switch p.trimmingCharacters(in: .whitespaces) {
+                    case "leader": players.insert(.leader)
+                    case "follower": players.insert(.follower)
+                    case "both": players = [.leader, .follower]
+                    default: throw ValidationError("--maximize takes leader, follower or both (got '\(p)')")
+                    }
+                }
+            }
+            game = try Game.parse(leader: leader, follower: follower, leaderVariables: names(parts[0]),
+                                  followerVariables: names(parts[1]), maximize: players)
+        }
+        if let domain {
+            let ranges = try parseDomain(domain)
+            guard ranges.count == game.dimension else {
+                throw ValidationError("--domain has \(ranges.count) ranges but the game has \(game.dimension) variables (\(game.variables.joined(separator: ", ")))")
+            }
+            game = try Game(name: game.name, summary: game.summary, leaderVariables: game.leaderVariables,
+                            followerVariables: game.followerVariables, leaderCost: game.leaderCost,
+                            followerCost: game.followerCost, leaderReturn: game.leaderReturn,
+                            leaderReturnLabel: game.leaderReturnLabel, domain: ranges, defaults: game.defaults, noise: game.noise)
+        }
+        if swapRoles { game = try game.swappingRoles() }
+        return game
+    }
+}
+
+func parseDomain(_ s: String) throws -> [ClosedRange<Double>] {
+    try s.split(separator: ",").map { item in
+        let bounds = item.split(separator: ":")
+        guard bounds.count == 2, let lo = Double(bounds[0]), let hi = Double(bounds[1]), lo < hi, lo.isFinite, hi.isFinite else {
+            throw ValidationError("--domain entry '\(item)' must be lo:hi with lo < hi, e.g. -1:1")
+        }
+        return lo...hi
+    }
+}
+
+/// Points written as x,y;x,y…
+func parsePoints(_ s: String, option: String) throws -> [[Double]] {
+    try s.split(separator: ";").map { p in
+        try p.split(separator: ",").map { v in
+            guard let x = Double(v.trimmingCharacters(in: .whitespaces)), x.isFinite else {
+                throw ValidationError("\(option): '\(v)' in '\(p)' is not a finite number (write points as x,y;x,y)")
+            }
+            return x
+        }
+    }
+}

@@ -1,0 +1,100 @@
+import XCTest
+@testable import Symbolic
+
+/// Random expression trees, differentiated symbolically and checked against central differences.
+final class DerivativeTests: XCTestCase {
+    func randomExpr(_ rng: inout SplitMix, depth: Int) -> String {
+        if depth == 0 || rng.next() % 4 == 0 {
+            switch rng.next() % 4 {
+            case 0: return "x"
+            case 1: return "y"
+            case 2: return String(format: "%.2f", rng.uniform() * 3 - 1.5)
+            default: return "z"
+            }
+        }
+        let a = randomExpr(&rng, depth: depth - 1), b = randomExpr(&rng, depth: depth - 1)
+        switch rng.next() % 12 {
+        case 0: return "(\(a)) + (\(b))"
+        case 1: return "(\(a)) - (\(b))"
+        case 2, 3: return "(\(a)) * (\(b))"
+        case 4: return "(\(a)) / (1.5 + (\(b))^2)"
+        case 5: return "(\(a))^\(Int(rng.next() % 4))"
+        case 6: return "exp(0.3*(\(a)))"
+        case 7: return "sin(\(a))"
+        case 8: return "tanh(\(a))"
+        case 9: return "sqrt(1 + (\(a))^2)"
+        case 10: return "sigmoid(\(a)) + softplus(\(b))"
+        default: return "log(2 + cos(\(a)))"
+        }
+    }
+
+    func centralDifference(_ e: Expr, _ point: [String: Double], _ v: String) -> Double {
+        let h = 1e-5
+        var p = point, m = point
+        p[v]! += h; m[v]! -= h
+        return (e.evaluate(p) - e.evaluate(m)) / (2 * h)
+    }
+
+    func testGradientsAgainstFiniteDifferencesOnRandomExpressions() throws {
+        var rng = SplitMix(seed: 7)
+        var checked = 0
+        for _ in 0..<400 {
+            let text = randomExpr(&rng, depth: 4)
+            let e = try Parser.parse(text)
+            let point = ["x": rng.uniform() * 2 - 1, "y": rng.uniform() * 2 - 1, "z": rng.uniform() * 2 - 1]
+            guard e.evaluate(point).isFinite else { continue }
+            for v in ["x", "y", "z"] {
+                let exact = e.derivative(v).evaluate(point)
+                let fd = centralDifference(e, point, v)
+                guard fd.isFinite, Swift.abs(fd) < 1e6 else { continue }
+                XCTAssertEqual(exact, fd, accuracy: 1e-5 * max(1, Swift.abs(fd)), "∂/∂\(v) of \(text) at \(point)")
+                checked += 1
+            }
+        }
+        XCTAssertGreaterThan(checked, 900)
+    }
+
+    func testSecondDerivativesAgainstFiniteDifferences() throws {
+        var rng = SplitMix(seed: 11)
+        for _ in 0..<150 {
+            let e = try Parser.parse(randomExpr(&rng, depth: 3))
+            let point = ["x": rng.uniform() - 0.5, "y": rng.uniform() - 0.5, "z": 0.3]
+            let dx = e.derivative("x")
+            let exact = e.derivative(["x", "y"]).evaluate(point)
+            let fd = centralDifference(dx, point, "y")
+            guard fd.isFinite, exact.isFinite else { continue }
+            XCTAssertEqual(exact, fd, accuracy: 1e-5 * max(1, Swift.abs(fd)))
+            // Mixed partials commute.
+            XCTAssertEqual(exact, e.derivative(["y", "x"]).evaluate(point), accuracy: 1e-9 * max(1, Swift.abs(exact)))
+        }
+    }
+
+    func testReadableSimplification() throws {
+        let f2 = try Parser.parse("(w*theta + theta^2/5)^2")
+        XCTAssertEqual(try Parser.parse("x - x"), .zero)
+        XCTAssertEqual(try Parser.parse("x*x/x"), .variable("x"))
+        XCTAssertEqual(try Parser.parse("2*x + 3*x").text, "5*x")
+        XCTAssertEqual(f2.derivative(["w", "w"]).text, "2*theta^2")
+        XCTAssertEqual(try Parser.parse("-w*theta").derivative("theta").text, "-w")
+        XCTAssertEqual(try Parser.parse("theta^2/5").text, "theta^2/5")
+    }
+
+    func testLatex() throws {
+        let e = try Parser.parse("theta^2/5 + sqrt(x1) - sigmoid(w)")
+        XCTAssertEqual(e.latex.filter { $0 == "{" }.count, e.latex.filter { $0 == "}" }.count)
+        XCTAssertTrue(e.latex.contains("\\theta^{2}"), e.latex)
+        XCTAssertTrue(e.latex.contains("x_{1}"), e.latex)
+        XCTAssertTrue(e.latex.contains("\\sigma"), e.latex)
+    }
+
+    func testTextRoundTripsThroughTheParser() throws {
+        var rng = SplitMix(seed: 3)
+        for _ in 0..<300 {
+            let e = try Parser.parse(randomExpr(&rng, depth: 4)).derivative("x")
+            let back = try Parser.parse(e.text)
+            let p = ["x": 0.3, "y": -0.4, "z": 0.7]
+            let a = e.evaluate(p), b = back.evaluate(p)
+            if a.isFinite { XCTAssertEqual(a, b, accuracy: 1e-12 * max(1, Swift.abs(a)), e.text) }
+        }
+    }
+}
