@@ -4,9 +4,8 @@ import XCTest
 final class TapeTests: XCTestCase {
     func testTapeMatchesTreeEvaluation() throws {
         var rng = SplitMix(seed: 5)
-        let generator = DerivativeTests()
         for _ in 0..<300 {
-            let e = try Parser.parse(generator.randomExpr(&rng, depth: 5))
+            let e = try Parser.parse(randomExpression(&rng, depth: 5))
             let exprs = [e, e.derivative("x"), e.derivative("y")]
             let tape = try Tape(exprs, inputs: ["x", "y", "z"])
             let lanes = 7
