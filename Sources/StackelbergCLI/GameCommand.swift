@@ -20,8 +20,8 @@ struct DynamicsOptions: ParsableArguments {
     @Option(help: "Follower steps m per leader step (Alg. 2).") var unroll: Int = 1
     @Option(help: "Iterations for the error curves and trajectories.") var iterations: Int?
     @Option(help: "Iterations for the leader's return curve.") var returnIterations: Int?
-    @Option(help: "Start of the error and return curves, e.g. 0.8,0.6.") var start: String?
-    @Option(help: "Starts of the plotted trajectories, x,y;x,y…") var starts: String?
+    @Option(parsing: .unconditional, help: "Start of the error and return curves, e.g. 0.8,0.6.") var start: String?
+    @Option(parsing: .unconditional, help: "Starts of the plotted trajectories, x,y;x,y…") var starts: String?
     @Option(help: "Arrows per axis in the vector-field plots.") var grid: Int = 21
     @Option(help: "Root-finder starts per axis in the equilibrium search.") var rootStarts: Int = 9
     @Option(help: "Seed of every random draw (sampled gradients of stochastic games).") var seed: UInt64 = 0
@@ -51,9 +51,9 @@ extension GameCommand {
 
         @OptionGroup var selection: GameSelection
         @OptionGroup var dynamics: DynamicsOptions
-        @Option(help: "Evaluate every dynamic at these points, x,y;x,y… (reported in report.json and report.txt).")
+        @Option(parsing: .unconditional, help: "Evaluate every dynamic at these points, x,y;x,y… (reported in report.json and report.txt).")
         var points: String?
-        @Option(help: "Point for the spectrum-versus-λ sweep, e.g. 0.2,-0.04.") var spectrumAt: String?
+        @Option(parsing: .unconditional, help: "Point for the spectrum-versus-λ sweep, e.g. 0.2,-0.04.") var spectrumAt: String?
         @Option(help: "Output directory.") var out: String = "results/game"
         @Flag(help: "Also render SVG.") var svg = false
         @Flag(help: "Write the gnuplot scripts and data without rendering.") var noRender = false

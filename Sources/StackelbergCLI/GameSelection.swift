@@ -7,10 +7,10 @@ struct GameSelection: ParsableArguments {
     @Option(name: .customLong("builtin"), help: "A built-in game: \(BuiltinGames.names.joined(separator: ", ")).")
     var builtin: String?
 
-    @Option(help: "The leader's cost f1 (minimized; see --maximize).")
+    @Option(parsing: .unconditional, help: "The leader's cost f1 (minimized; see --maximize).")
     var leader: String?
 
-    @Option(help: "The follower's cost f2 (minimized; see --maximize).")
+    @Option(parsing: .unconditional, help: "The follower's cost f2 (minimized; see --maximize).")
     var follower: String?
 
     @Option(help: "Variables as leader:follower, comma-separated within each, e.g. theta:w or x1,x2:y.")
@@ -19,7 +19,7 @@ struct GameSelection: ParsableArguments {
     @Option(help: "Players whose expression is an objective to maximize (leader, follower, both).")
     var maximize: String?
 
-    @Option(help: "Plot and search box, one lo:hi per variable separated by commas, e.g. -1:1,-1:1.")
+    @Option(parsing: .unconditional, help: "Plot and search box, one lo:hi per variable separated by commas, e.g. -1:1,-1:1.")
     var domain: String?
 
     @Flag(help: "Exchange leader and follower (e.g. the critic leading in the STAC game).")

@@ -82,6 +82,11 @@ def cli(stackelberg_bin: Path) -> CliRunner:
 
     def run(*args: str, ok: bool = True, timeout: float = 60.0,
             cwd: Path | None = None) -> subprocess.CompletedProcess:
+        args = list(args)
+        # `expr diff|eval EXPR …`: an expression may start with '-', so it goes after '--',
+        # the way a user passes it (`stackelberg expr diff --wrt x -- "-x^2"`).
+        if len(args) >= 3 and args[0] == "expr":
+            args = args[:2] + args[3:] + ["--", args[2]]
         argv: Sequence[str] = [str(stackelberg_bin), *args]
         proc = subprocess.run(argv, capture_output=True, text=True,
                               timeout=timeout, cwd=cwd)
