@@ -64,7 +64,7 @@ public final class BatchIterator {
             nativeRates[k] = k < dynamic.leaderDimension ? rule.leaderLearningRate : rule.followerLearningRate
         }
         for e in 0..<extras { nativeExtra[e] = UnsafePointer(evaluator.input(d + e)) }
-        if rule.unroll == 1, dynamic.field.outputCount == d, let kernel = NativeKernel.compile(dynamic.field), kernel.canIterate {
+        if rule.unroll == 1, dynamic.field.outputCount == d, let kernel = NativeKernel.compile(dynamic.field, kind: .iterate) {
             native = kernel
         } else {
             native = nil
@@ -152,11 +152,10 @@ extension CompiledDynamic {
         let xs = (0..<nx).map { rangeA.lowerBound + (rangeA.upperBound - rangeA.lowerBound) * Double($0) / Double(nx - 1) }
         let ys = (0..<ny).map { rangeB.lowerBound + (rangeB.upperBound - rangeB.lowerBound) * Double($0) / Double(ny - 1) }
         let total = nx * ny
-        var dx = [Double](repeating: 0, count: total), dy = dx
-        if a != b, let kernel = NativeKernel.compile(field), kernel.canEvaluateRow(varying: b) {
-            nativeGrid(kernel, a: a, b: b, xs: xs, ys: ys, base: base, dx: &dx, dy: &dy)
-            return FieldGrid(xs: xs, ys: ys, dx: dx, dy: dy)
+        if a != b, let kernel = NativeKernel.compile(field, kind: .row(varying: b)) {
+            return nativeGrid(kernel, a: a, b: b, xs: xs, ys: ys, base: base)
         }
+        var dx = [Double](repeating: 0, count: total), dy = dx
         let chunk = 512
         let evaluator = TapeEvaluator(field, lanes: chunk)
         for k in 0..<dimension where k != a && k != b { evaluator.input(k).update(repeating: base[k], count: chunk) }
@@ -177,30 +176,35 @@ extension CompiledDynamic {
         return FieldGrid(xs: xs, ys: ys, dx: dx, dy: dy)
     }
 
-    /// `grid` through native code, one grid row (fixed coordinate a) per call, rows split over threads.
-    /// Lanes are independent, so the values do not depend on the split.
-    private func nativeGrid(_ kernel: NativeKernel, a: Int, b: Int, xs: [Double], ys: [Double], base: [Double],
-                            dx: inout [Double], dy: inout [Double]) {
-        let nx = xs.count, ny = ys.count, inputs = field.inputs.count, outputs = field.outputCount
-        let d = dimension, lambda = kind.lambda
-        let threads = max(1, min(NativeKernel.maxThreads, nx, nx * ny / 16_384))
-        ys.withUnsafeBufferPointer { ys in
-            dx.withUnsafeMutableBufferPointer { dx in
-                dy.withUnsafeMutableBufferPointer { dy in
-                    DispatchQueue.concurrentPerform(iterations: threads) { thread in
-                        let lo = nx * thread / threads, hi = nx * (thread + 1) / threads
-                        var point = (0..<inputs).map { $0 < d ? base[$0] : lambda }
-                        var rows = [UnsafeMutablePointer<Double>?](repeating: nil, count: outputs)
-                        for i in lo..<hi {
-                            point[a] = xs[i]
-                            let ga = dx.baseAddress! + i * ny, gb = dy.baseAddress! + i * ny
-                            rows[a] = ga; rows[b] = gb
-                            kernel.evaluateRow(varying: b, point: point, values: ys.baseAddress!, count: ny, outputs: rows)
-                            for j in 0..<ny { ga[j] = -ga[j]; gb[j] = -gb[j] }
-                        }
+    /// `grid` through native code: one call per grid row (coordinate a fixed, b varying), which computes
+    /// the part of g not depending on b once per row and writes −g straight into the result arrays.
+    /// Rows are split over threads; lanes are independent, so the values do not depend on the split.
+    private func nativeGrid(_ kernel: NativeKernel, a: Int, b: Int, xs: [Double], ys: [Double], base: [Double]) -> FieldGrid {
+        let nx = xs.count, ny = ys.count, total = nx * ny
+        let inputs = field.inputs.count, outputs = field.outputCount, d = dimension, lambda = kind.lambda
+        let threads = max(1, min(NativeKernel.maxThreads, nx, total / 16_384))
+        func fill(_ dx: UnsafeMutablePointer<Double>, _ dy: UnsafeMutablePointer<Double>) {
+            ys.withUnsafeBufferPointer { ys in
+                DispatchQueue.concurrentPerform(iterations: threads) { thread in
+                    var point = (0..<inputs).map { $0 < d ? base[$0] : lambda }
+                    var rows = [UnsafeMutablePointer<Double>?](repeating: nil, count: outputs)
+                    for i in nx * thread / threads ..< nx * (thread + 1) / threads {
+                        point[a] = xs[i]
+                        rows[a] = dx + i * ny
+                        rows[b] = dy + i * ny
+                        kernel.evaluateRow(point: point, values: ys.baseAddress!, count: ny, outputs: rows, negated: true)
                     }
                 }
             }
         }
+        var dy: [Double] = []
+        let dx = [Double](unsafeUninitializedCapacity: total) { dxBuffer, dxCount in
+            dy = [Double](unsafeUninitializedCapacity: total) { dyBuffer, dyCount in
+                fill(dxBuffer.baseAddress!, dyBuffer.baseAddress!)
+                dyCount = total
+            }
+            dxCount = total
+        }
+        return FieldGrid(xs: xs, ys: ys, dx: dx, dy: dy)
     }
 }

@@ -143,7 +143,7 @@ public enum GameFigures {
         set format x "10^{%L}"
         set xlabel "λ"
         set grid
-        set key top left font ",9"
+        set key center right opaque box font ",9"
         set title "real parts (stable iff all > 0)"
         \(panel(re, stRe, inRe))
         set title "imaginary parts (rotation)"

@@ -10,7 +10,9 @@ struct ExprCommand: ParsableCommand {
 
     struct Diff: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Print a partial derivative, simplified.")
-        @Argument(help: "The expression.") var expression: String
+        @Argument(parsing: .allUnrecognized, help: "The expression (may start with '-').") var words: [String] = []
+        // The "--" terminator arrives among the unrecognized words; it is not part of the expression.
+        var expression: String { words.filter { $0 != "--" }.joined(separator: " ") }
         @Option(help: "Variables to differentiate by, in order (x,y means ∂/∂y ∂/∂x).") var wrt: String
         @Option(help: "text or latex.") var format: String = "text"
 
@@ -31,7 +33,9 @@ struct ExprCommand: ParsableCommand {
 
     struct Eval: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Evaluate an expression at a point.")
-        @Argument(help: "The expression.") var expression: String
+        @Argument(parsing: .allUnrecognized, help: "The expression (may start with '-').") var words: [String] = []
+        // The "--" terminator arrives among the unrecognized words; it is not part of the expression.
+        var expression: String { words.filter { $0 != "--" }.joined(separator: " ") }
         @Option(help: "Values as name=value,name=value.") var at: String = ""
 
         func run() throws {

@@ -1,18 +1,16 @@
 /// C source for a tape: the code generator behind `NativeKernel`.
 ///
 /// The tape is first renamed to SSA form (`NativeProgram`): one named value per instruction, in tape
-/// order. The source therefore does not depend on the tape's register allocation (which varies from
-/// run to run with hashing), and the disk cache keyed by the source hash is hit by every run.
+/// order, so the source does not depend on the tape's register allocation (which varies from run to
+/// run with hashing) and the disk cache, keyed by the source hash, is hit by every run.
 ///
 /// Bit-for-bit agreement with `TapeEvaluator`: one C operation per tape instruction in tape order,
 /// built with `-ffp-contract=off` and no fast-math; `sign`, `sigmoid`, `softplus` and `pow` repeat
-/// `MathFunction.apply` and `Expr.realPower` operation by operation. Two rewrites are exact by
-/// construction (see `NativeProgram.reciprocal` and the `stk_v_divc` comment): division by a power of
-/// two becomes multiplication by its reciprocal, and division by other suitable constants uses a
-/// correctly rounded reciprocal plus one FMA correction step, falling back to a true division for
-/// operands outside the range where that is proven to equal the quotient.
+/// `MathFunction.apply` and `Expr.realPower` operation by operation. Division by a constant is the
+/// one rewrite, and it is exact (`NativeProgram.Reciprocal`, `stk_v_divc`).
 ///
-/// Entry points (vectors are GCC/Clang vector extensions of `STK_W` doubles, 8 with AVX-512, 4 with AVX, else 2):
+/// Vectors are GCC/Clang vector extensions of `STK_W` doubles (8 with AVX-512, 4 with AVX, else 2).
+/// One source holds one kernel kind (`NativeKernel.Kind`), so only what a caller uses is compiled:
 ///
 ///     void stk_eval(const double *const *in, double *const *out, long n);
 ///
@@ -21,34 +19,37 @@
 ///     void stk_iterate(double *const *state, const double *const *extra, const double *rates,
 ///                      long first, long end, long steps);
 ///
-/// runs `steps` discrete steps x_k ← x_k − rate_k · g_k(x, extra) in place on lanes first ..< end, where the
+/// runs `steps` steps x_k ← x_k − rate_k · g_k(x, extra) in place on lanes first ..< end, where the
 /// state is the first `outputs.count` inputs and `extra` the rest (held fixed). Lanes go in blocks held in
 /// vector registers with the step loop inside the block, so the state never leaves registers and the
 /// vectors of a block are independent chains for the out-of-order core;
 ///
-///     void stk_row_<b>(const double *point, const double *values, long n, double *const *out);
+///     void stk_row(const double *point, const double *values, long n, double *const *out, int negate);
 ///
 /// evaluates the lanes where input b takes `values[0 ..< n]` and every other input i is `point[i]`, writing
-/// output o to `out[o]` when that pointer is not null. Everything not depending on input b is computed once
+/// output o (negated if `negate`) to `out[o]` when that pointer is not null. What does not depend on input b is computed once
 /// per call (a grid row), so only the b-dependent part runs per lane.
 enum NativeCodegen {
-    /// Block sizes (in vectors) of the iteration kernel.
-    static let blockVectors = [1, 2, 3, 4]
-    /// Row kernels are emitted for the first inputs only (grids are over state coordinates).
-    static let maxRowInputs = 16
-
-    static func source(for tape: Tape) -> String {
+    static func source(for tape: Tape, kind: NativeKernel.Kind) -> String {
         let program = NativeProgram(tape)
-        var c = prelude
-        c += program.constantDeclarations()
-        c += evalKernel(program)
-        if program.canIterate {
-            for v in blockVectors { c += iterateBlock(program, vectors: v) }
-            c += iterateDriver()
+        let size = program.live(for: Array(program.outputs.indices)).count
+        var c = prelude + program.constantDeclarations()
+        switch kind {
+        case .evaluate:
+            c += evalKernel(program, vectors: size <= 150 ? 2 : 1)
+        case .iterate:
+            // Copies of the body cost compile time (superlinearly): wide blocks only for small fields.
+            let blocks = size <= 40 ? [1, 2, 3, 4] : size <= 150 ? [1, 2] : [1]
+            for v in blocks { c += iterateBlock(program, vectors: v) }
+            c += iterateDriver(blocks)
+        case .row(let b):
+            c += rowKernel(program, varying: b)
         }
-        for b in 0..<min(program.inputCount, maxRowInputs) { c += rowKernel(program, varying: b) }
         return c
     }
+
+    /// The optimization level: -O3, lowered for very large programs whose compile time would dominate.
+    static func optimization(for tape: Tape) -> String { tape.instructions.count <= 3000 ? "-O3" : "-O1" }
 
     // MARK: - Shared pieces
 
@@ -57,15 +58,21 @@ enum NativeCodegen {
     #include <math.h>
     #include <string.h>
     #if defined(__AVX512F__)
-    #include <immintrin.h>
     #define STK_W 8
+    #define stk_splat(x) ((stk_v){(x), (x), (x), (x), (x), (x), (x), (x)})
     #elif defined(__AVX__)
-    #include <immintrin.h>
     #define STK_W 4
+    #define stk_splat(x) ((stk_v){(x), (x), (x), (x)})
     #else
     #define STK_W 2
+    #define stk_splat(x) ((stk_v){(x), (x)})
     #endif
     typedef double stk_v __attribute__((vector_size(STK_W * sizeof(double))));
+    typedef long long stk_m __attribute__((vector_size(STK_W * sizeof(double))));
+    /* Unaligned full-vector access to double arrays. */
+    typedef double stk_u __attribute__((vector_size(STK_W * sizeof(double)), aligned(sizeof(double)), may_alias));
+    #define STK_LOAD(p) ((stk_v)*(const stk_u *)(p))
+    #define STK_STORE(p, v) (*(stk_u *)(p) = (v))
 
     static inline double stk_sign(double x) { return x > 0 ? 1.0 : (x < 0 ? -1.0 : (x == 0 ? 0.0 : x)); }
     static inline double stk_sigmoid(double x) {
@@ -81,46 +88,35 @@ enum NativeCodegen {
         if (b == 0.5) return sqrt(a);
         return pow(a, b);
     }
-    static inline stk_v stk_splat(double x) { stk_v r; for (int i = 0; i < STK_W; ++i) r[i] = x; return r; }
     #define STK_V1(name, f) \\
         static inline stk_v name(stk_v x) { stk_v r; for (int i = 0; i < STK_W; ++i) r[i] = f(x[i]); return r; }
     STK_V1(stk_v_sqrt, sqrt) STK_V1(stk_v_exp, exp) STK_V1(stk_v_log, log) STK_V1(stk_v_sin, sin)
     STK_V1(stk_v_cos, cos) STK_V1(stk_v_tan, tan) STK_V1(stk_v_sinh, sinh) STK_V1(stk_v_cosh, cosh)
-    STK_V1(stk_v_tanh, tanh) STK_V1(stk_v_fabs, fabs) STK_V1(stk_v_sign, stk_sign)
-    STK_V1(stk_v_sigmoid, stk_sigmoid) STK_V1(stk_v_softplus, stk_softplus)
+    STK_V1(stk_v_tanh, tanh) STK_V1(stk_v_sign, stk_sign) STK_V1(stk_v_sigmoid, stk_sigmoid)
+    STK_V1(stk_v_softplus, stk_softplus)
+    static inline stk_v stk_v_fabs(stk_v x) { return (stk_v)((stk_m)x & 0x7fffffffffffffffLL); }
     static inline stk_v stk_v_pow(stk_v a, stk_v b) {
         stk_v r; for (int i = 0; i < STK_W; ++i) r[i] = stk_pow(a[i], b[i]); return r;
     }
 
-    /* a / y for a constant y whose z = RN(1/y) satisfies |z*y - 1| <= 2^-54 (checked by the generator).
-       For 2^-800 <= |a| <= 2^800 and 2^-60 <= |y| <= 2^60: q = RN(a*z) is a faithful rounding of a/y, so
-       r = a - q*y is exact (one FMA), and RN(q + r*z) = RN(a/y + d) with |d| < 2^-54 ulp. The exact quotient
-       is at least 1/(2Y) ulp > 2^-54 ulp away from any rounding midpoint (Y < 2^53 the odd part of y's
-       significand), so the result is the correctly rounded a/y, the same bits as the division. Other
-       operands (zero, subnormal, huge, infinite, NaN) take the division itself. */
-    #if defined(__AVX512F__) && defined(__FMA__)
-    static inline stk_v stk_v_divc(stk_v a, stk_v y, stk_v z) {
-        __m512d m = _mm512_abs_pd((__m512d)a);
-        __mmask8 ok = _mm512_cmp_pd_mask(m, _mm512_set1_pd(0x1p-800), _CMP_GE_OQ)
-                    & _mm512_cmp_pd_mask(m, _mm512_set1_pd(0x1p800), _CMP_LE_OQ);
-        if (__builtin_expect(ok == 0xFF, 1)) {
-            __m512d q = _mm512_mul_pd((__m512d)a, (__m512d)z);
-            __m512d r = _mm512_fnmadd_pd(q, (__m512d)y, (__m512d)a);
-            return (stk_v)_mm512_fmadd_pd(r, (__m512d)z, q);
-        }
-        return a / y;
-    }
+    /* a / y for a constant odd integer 3 <= y < 2^52 whose z = RN(1/y) has |z*y - 1| <= 2^-54 (checked
+       by the generator), without a division and with the same bits as the division, for every a:
+       q = RN(a*z) is a faithful rounding of a/y (normal or subnormal), so r = q*y - a is exact (one FMA)
+       and RN(q - r*z) = RN(a/y + d) with |d| < 2^-54 ulp. The exact quotient lies at least 1/(2y) ulp
+       > 2^-54 ulp from every rounding midpoint (y odd), so that is the correctly rounded a/y; zeros keep
+       their sign. Infinite and NaN a take q = a*z, which is a/y there. Used only with hardware FMA. */
+    #if defined(__AVX512F__)
+    #define STK_FMA(a, b, c) ((stk_v)__builtin_ia32_vfmaddpd512_mask((a), (b), (c), (unsigned char)-1, 4))
     #elif defined(__AVX__) && defined(__FMA__)
+    #define STK_FMA(a, b, c) ((stk_v)__builtin_ia32_vfmaddpd256((a), (b), (c)))
+    #endif
+    #if defined(STK_FMA)
     static inline stk_v stk_v_divc(stk_v a, stk_v y, stk_v z) {
-        __m256d m = _mm256_andnot_pd(_mm256_set1_pd(-0.0), (__m256d)a);
-        __m256d ok = _mm256_and_pd(_mm256_cmp_pd(m, _mm256_set1_pd(0x1p-800), _CMP_GE_OQ),
-                                   _mm256_cmp_pd(m, _mm256_set1_pd(0x1p800), _CMP_LE_OQ));
-        if (__builtin_expect(_mm256_movemask_pd(ok) == 0xF, 1)) {
-            __m256d q = _mm256_mul_pd((__m256d)a, (__m256d)z);
-            __m256d r = _mm256_fnmadd_pd(q, (__m256d)y, (__m256d)a);
-            return (stk_v)_mm256_fmadd_pd(r, (__m256d)z, q);
-        }
-        return a / y;
+        stk_v q = a * z;
+        stk_v r = STK_FMA(q, y, -a);
+        stk_v c = STK_FMA(-r, z, q);
+        stk_m finite = stk_v_fabs(a) <= stk_splat(1.7976931348623157e308);
+        return (stk_v)(((stk_m)c & finite) | ((stk_m)q & ~finite));
     }
     #else
     static inline stk_v stk_v_divc(stk_v a, stk_v y, stk_v z) { (void)z; return a / y; }
@@ -154,10 +150,10 @@ enum NativeCodegen {
         return c
     }
 
-    /// Vector splats of the constants (and reciprocals) a body uses.
+    /// Vector splats of the constants and reciprocals.
     private static func vectorConstants(_ p: NativeProgram, indent: String) -> String {
         var c = ""
-        for (k, _) in p.constants.enumerated() {
+        for k in p.constants.indices {
             c += "\(indent)const stk_v vc\(k) = stk_splat(c\(k));\n"
             if p.reciprocal[k] != nil { c += "\(indent)const stk_v vr\(k) = stk_splat(r\(k));\n" }
         }
@@ -166,7 +162,8 @@ enum NativeCodegen {
 
     /// The right-hand side of one instruction over operand names `a`, `b` (scalar or vector form).
     private static func expression(_ op: Tape.Operation, _ a: String, _ b: String, vector: Bool) -> String {
-        let f = vector ? "stk_v_" : ""
+        let f = vector ? "stk_v_" : ""      // libm name, or its lane-wise vector form
+        let g = vector ? "stk_v_" : "stk_"  // our helpers
         switch op {
         case .add: return "\(a) + \(b)"
         case .sub: return "\(a) - \(b)"
@@ -175,7 +172,7 @@ enum NativeCodegen {
         case .neg: return "-\(a)"
         case .square: return "\(a) * \(a)"
         case .sqrt: return "\(f)sqrt(\(a))"
-        case .pow: return "\(vector ? "stk_v_" : "stk_")pow(\(a), \(b))"
+        case .pow: return "\(g)pow(\(a), \(b))"
         case .exp: return "\(f)exp(\(a))"
         case .log: return "\(f)log(\(a))"
         case .sin: return "\(f)sin(\(a))"
@@ -184,19 +181,17 @@ enum NativeCodegen {
         case .sinh: return "\(f)sinh(\(a))"
         case .cosh: return "\(f)cosh(\(a))"
         case .tanh: return "\(f)tanh(\(a))"
-        case .abs: return vector ? "stk_v_fabs(\(a))" : "fabs(\(a))"
-        case .sign: return "\(vector ? "stk_v_" : "stk_")sign(\(a))"
-        case .sigmoid: return "\(vector ? "stk_v_" : "stk_")sigmoid(\(a))"
-        case .softplus: return "\(vector ? "stk_v_" : "stk_")softplus(\(a))"
+        case .abs: return "\(f)fabs(\(a))"
+        case .sign: return "\(g)sign(\(a))"
+        case .sigmoid: return "\(g)sigmoid(\(a))"
+        case .softplus: return "\(g)softplus(\(a))"
         }
     }
 
     // MARK: - Batch evaluation
 
-    private static let evalVectors = 2
-
-    private static func evalKernel(_ p: NativeProgram) -> String {
-        let lanes = "\(evalVectors) * STK_W"
+    private static func evalKernel(_ p: NativeProgram, vectors: Int) -> String {
+        let lanes = "\(vectors) * STK_W"
         func name(_ o: NativeProgram.Operand, _ v: Int) -> String {
             switch o {
             case .input(let i): return "x\(i)_\(v)"
@@ -207,15 +202,18 @@ enum NativeCodegen {
         var c = "static inline void stk_eval_block(const double *const *in, double *const *out, long base, long nb) {\n"
         c += vectorConstants(p, indent: "    ")
         c += "    double buf[\(lanes)];\n"
-        for i in p.usedInputs {
-            c += "    if (nb == \(lanes)) memcpy(buf, in[\(i)] + base, sizeof buf);\n"
-            c += "    else for (long l = 0; l < \(lanes); ++l) buf[l] = in[\(i)][base + (l < nb ? l : nb - 1)];\n"
-            for v in 0..<evalVectors { c += "    stk_v x\(i)_\(v); memcpy(&x\(i)_\(v), buf + \(v) * STK_W, sizeof(stk_v));\n" }
+        for i in p.usedInputs.sorted() {
+            c += "    const double *in\(i) = in[\(i)] + base;\n"
+            c += "    if (nb < \(lanes)) { for (long l = 0; l < \(lanes); ++l) buf[l] = in\(i)[l < nb ? l : nb - 1]; in\(i) = buf; }\n"
+            for v in 0..<vectors { c += "    const stk_v x\(i)_\(v) = STK_LOAD(in\(i) + \(v) * STK_W);\n" }
         }
-        c += vectorBody(p, vectors: evalVectors, needed: p.live(for: Array(0..<p.outputs.count)), indent: "    ", name: name)
+        c += vectorBody(p, vectors: vectors, needed: p.live(for: Array(p.outputs.indices)), indent: "    ", name: name)
         for (o, operand) in p.outputs.enumerated() {
-            for v in 0..<evalVectors { c += "    { stk_v o = \(name(operand, v)); memcpy(buf + \(v) * STK_W, &o, sizeof(stk_v)); }\n" }
-            c += "    memcpy(out[\(o)] + base, buf, nb * sizeof(double));\n"
+            c += "    if (nb == \(lanes)) {\n"
+            for v in 0..<vectors { c += "        STK_STORE(out[\(o)] + base + \(v) * STK_W, \(name(operand, v)));\n" }
+            c += "    } else {\n"
+            for v in 0..<vectors { c += "        STK_STORE(buf + \(v) * STK_W, \(name(operand, v)));\n" }
+            c += "        for (long l = 0; l < nb; ++l) out[\(o)][base + l] = buf[l];\n    }\n"
         }
         c += """
         }
@@ -224,7 +222,6 @@ enum NativeCodegen {
             for (long base = 0; base < n; base += \(lanes))
                 stk_eval_block(in, out, base, n - base < \(lanes) ? n - base : \(lanes));
         }
-
 
         """
         return c
@@ -252,13 +249,12 @@ enum NativeCodegen {
         """
         c += vectorConstants(p, indent: "    ")
         // State coordinates live in s<k>_<v> (updated every step); extra inputs in x<k>_<v> (fixed).
-        for k in 0..<p.inputCount where k < dim || p.usedInputs.contains(k) {
+        let used = p.usedInputs
+        for k in 0..<p.inputCount where k < dim || used.contains(k) {
             let source = k < dim ? "state[\(k)]" : "extra[\(k - dim)]"
             let stem = k < dim ? "s\(k)" : "x\(k)"
             c += "    for (long l = 0; l < \(lanes); ++l) buf[l] = \(source)[base + (l < nb ? l : nb - 1)];\n"
-            for v in vs {
-                c += "    stk_v \(stem)_\(v); memcpy(&\(stem)_\(v), buf + \(v) * STK_W, sizeof(stk_v));\n"
-            }
+            for v in vs { c += "    stk_v \(stem)_\(v) = STK_LOAD(buf + \(v) * STK_W);\n" }
         }
         for k in 0..<dim { c += "    const stk_v a\(k) = stk_splat(rates[\(k)]);\n" }
         c += "    for (long t = 0; t < steps; ++t) {\n"
@@ -270,20 +266,20 @@ enum NativeCodegen {
         for k in 0..<dim { for v in vs { c += "        s\(k)_\(v) = n\(k)_\(v);\n" } }
         c += "    }\n"
         for k in 0..<dim {
-            for v in vs { c += "    memcpy(buf + \(v) * STK_W, &s\(k)_\(v), sizeof(stk_v));\n" }
-            c += "    memcpy(state[\(k)] + base, buf, nb * sizeof(double));\n"
+            for v in vs { c += "    STK_STORE(buf + \(v) * STK_W, s\(k)_\(v));\n" }
+            c += "    for (long l = 0; l < nb; ++l) state[\(k)][base + l] = buf[l];\n"
         }
         c += "}\n\n"
         return c
     }
 
     /// Splits the lanes into blocks of at most the largest size, as evenly as the vector width allows,
-    /// so no block pads more than one partial vector.
-    private static func iterateDriver() -> String {
-        let sizes = blockVectors.sorted()
-        var dispatch = "    switch (v) {\n"
-        for v in sizes { dispatch += "    case \(v): stk_iterate_\(v)(state, extra, rates, base, nb, steps); break;\n" }
-        dispatch += "    }\n"
+    /// so no block pads more than one partial vector; a block needing a size not emitted takes the next larger.
+    private static func iterateDriver(_ sizes: [Int]) -> String {
+        var dispatch = ""
+        for v in sizes.sorted() {
+            dispatch += "    if (v <= \(v)) { stk_iterate_\(v)(state, extra, rates, base, nb, steps); return; }\n"
+        }
         return """
         static void stk_iterate_run(double *const *state, const double *const *extra, const double *rates,
                                     long base, long nb, long steps) {
@@ -292,9 +288,8 @@ enum NativeCodegen {
 
         void stk_iterate(double *const *state, const double *const *extra, const double *rates,
                          long first, long end, long steps) {
-            const long maxLanes = \(sizes.last!) * STK_W;
-            long lanes = end - first;
-            long blocks = (lanes + maxLanes - 1) / maxLanes;
+            const long maxLanes = \(sizes.max()!) * STK_W;
+            long blocks = (end - first + maxLanes - 1) / maxLanes;
             long base = first;
             for (long b = 0; b < blocks; ++b) {
                 long remaining = end - base, left = blocks - b;
@@ -312,7 +307,7 @@ enum NativeCodegen {
 
     private static func rowKernel(_ p: NativeProgram, varying b: Int) -> String {
         let dependent = p.dependsOn(input: b)
-        let live = p.live(for: Array(0..<p.outputs.count))
+        let live = p.live(for: Array(p.outputs.indices))
         let invariant = live.filter { !dependent[$0] }, perLane = live.filter { dependent[$0] }
         func scalarName(_ o: NativeProgram.Operand) -> String {
             switch o {
@@ -329,53 +324,77 @@ enum NativeCodegen {
             case .value(let j): return dependent[j] ? "t\(j)_\(v)" : "vu\(j)"
             }
         }
-        let usedScalars = Set(perLane.flatMap { j -> [NativeProgram.Operand] in
-            let ins = p.code[j]
-            return ins.op.isBinary ? [ins.a, ins.b] : [ins.a]
-        } + p.outputs)
-        var c = "void stk_row_\(b)(const double *point, const double *values, long n, double *const *out) {\n"
+        var splats: [NativeProgram.Operand] = []
+        var seen = Set<NativeProgram.Operand>()
+        for operand in perLane.flatMap({ [p.code[$0].a, p.code[$0].b] }) + p.outputs where seen.insert(operand).inserted {
+            switch operand {
+            case .input(let i) where i != b: splats.append(operand)
+            case .value(let j) where !dependent[j]: splats.append(operand)
+            default: break
+            }
+        }
+        var c = "void stk_row(const double *point, const double *values, long n, double *const *out, int negate) {\n"
         for i in 0..<p.inputCount where i != b { c += "    const double p\(i) = point[\(i)];\n" }
         for j in invariant {
             let ins = p.code[j]
             c += "    const double u\(j) = \(expression(ins.op, scalarName(ins.a), scalarName(ins.b), vector: false));\n"
         }
         c += vectorConstants(p, indent: "    ")
-        for operand in usedScalars {
-            switch operand {
-            case .input(let i) where i != b: c += "    const stk_v vp\(i) = stk_splat(p\(i));\n"
-            case .value(let j) where !dependent[j]: c += "    const stk_v vu\(j) = stk_splat(u\(j));\n"
-            default: break
-            }
+        for operand in splats {
+            c += "    const stk_v \(name(operand, 0)) = stk_splat(\(scalarName(operand)));\n"
         }
-        c += """
-            double buf[STK_W];
-            for (long base = 0; base < n; base += STK_W) {
-                long nb = n - base < STK_W ? n - base : STK_W;
-                if (nb == STK_W) memcpy(buf, values + base, sizeof buf);
-                else for (long l = 0; l < STK_W; ++l) buf[l] = values[base + (l < nb ? l : nb - 1)];
-                stk_v x\(b)_0; memcpy(&x\(b)_0, buf, sizeof buf);
-
-        """
-        c += vectorBody(p, vectors: 1, needed: perLane, indent: "        ", name: name)
+        // One pass per requested output, each peeling a head so that its full-vector stores are aligned
+        // (grid rows start at any multiple of 8 bytes; split stores would halve the store bandwidth).
+        c += "    double buf[STK_W];\n"
         for (o, operand) in p.outputs.enumerated() {
-            c += "        if (out[\(o)]) { stk_v o = \(name(operand, 0)); memcpy(buf, &o, sizeof buf); memcpy(out[\(o)] + base, buf, nb * sizeof(double)); }\n"
+            let needed = Set(p.live(for: [o]))
+            c += """
+                if (out[\(o)]) {
+                    double *const o = out[\(o)];
+                    long head = (long)((sizeof(stk_v) - (unsigned long)o % sizeof(stk_v)) % sizeof(stk_v) / sizeof(double));
+                    if (head > n) head = n;
+                    for (long base = 0; base < n;) {
+                        long nb = base < head ? head : (n - base < STK_W ? n - base : STK_W);
+                        const double *in = values + base;
+                        if (nb < STK_W) { for (long l = 0; l < STK_W; ++l) buf[l] = in[l < nb ? l : nb - 1]; in = buf; }
+                        const stk_v x\(b)_0 = STK_LOAD(in);
+
+            """
+            c += vectorBody(p, vectors: 1, needed: perLane.filter(needed.contains), indent: "            ", name: name)
+            c += """
+                        stk_v v = \(name(operand, 0));
+                        if (negate) v = -v;
+                        if (nb == STK_W) STK_STORE(o + base, v);
+                        else { STK_STORE(buf, v); for (long l = 0; l < nb; ++l) o[base + l] = buf[l]; }
+                        base += nb;
+                    }
+                }
+
+            """
         }
-        c += "    }\n}\n\n"
+        c += "}\n"
         return c
     }
 }
 
-/// A tape in SSA form: inputs, constants and one value per (live) instruction, in tape order.
+/// A tape in SSA form: inputs, constants and one value per instruction, in tape order.
 struct NativeProgram {
     enum Operand: Hashable { case input(Int), constant(Int), value(Int) }
     struct Instruction { var op: Tape.Operation; var a: Operand; var b: Operand }
-    enum Reciprocal { case exact, corrected }
+
+    /// How a division by a constant y is computed without dividing, with the division's exact bits.
+    enum Reciprocal {
+        /// y = ±2^k: x · (1/y) is the same real number as x / y, rounded once.
+        case exact
+        /// y an odd integer in [3, 2^52) with RN(1/y) within 2^-54 relative: `stk_v_divc`.
+        case corrected
+    }
 
     let inputCount: Int
     let constants: [Double]
     let code: [Instruction]
     let outputs: [Operand]
-    /// For constants used as divisors: how division by them may be replaced (nil: keep the division).
+    /// For constants used as divisors, how division by them is done (absent: a true division).
     let reciprocal: [Int: Reciprocal]
 
     init(_ tape: Tape) {
@@ -404,20 +423,14 @@ struct NativeProgram {
         self.reciprocal = reciprocal
     }
 
-    /// Whether x / y may be computed without a division, with identical results for every x:
-    /// `.exact` for powers of two (x · 2^-k is the same real number, rounded once), `.corrected` when
-    /// RN(1/y) is within 2^-54 relative of 1/y and |y| is moderate (see `stk_v_divc`).
     static func reciprocal(of y: Double) -> Reciprocal? {
-        guard y.isNormal else { return nil }
+        guard y.isFinite, y != 0 else { return nil }
         let z = 1 / y
-        guard z.isNormal || z.isSubnormal else { return nil }
-        if y.significandBitPattern == 0, z * y == 1 { return .exact }
+        if y.significandBitPattern == 0, y.isNormal, z.isFinite, z * y == 1 { return .exact }
+        guard y >= 3, y < 0x1p52, y == y.rounded(), y.truncatingRemainder(dividingBy: 2) == 1 else { return nil }
         let error = (-1.0).addingProduct(z, y)  // z·y − 1, exact (one FMA)
-        guard abs(y) >= 0x1p-60, abs(y) <= 0x1p60, abs(error) <= 0x1p-54 else { return nil }
-        return .corrected
+        return abs(error) <= 0x1p-54 ? .corrected : nil
     }
-
-    var canIterate: Bool { !outputs.isEmpty && outputs.count <= inputCount }
 
     /// Inputs read by instructions or outputs.
     var usedInputs: Set<Int> {
@@ -462,7 +475,7 @@ struct NativeProgram {
 
     /// A double literal that C reads back to the same value (Swift's description is shortest round-trip).
     static func literal(_ v: Double) -> String {
-        if v.isNaN { return "(0.0 / 0.0)" }
+        if v.isNaN { return v.sign == .minus ? "(-__builtin_nan(\"\"))" : "__builtin_nan(\"\")" }
         if v.isInfinite { return v > 0 ? "(1.0 / 0.0)" : "(-1.0 / 0.0)" }
         let s = "\(v)"
         return s.contains(".") || s.contains("e") ? s : s + ".0"

@@ -14,8 +14,11 @@ import Darwin
 enum NativeCompiler {
     /// Flags of every compilation. No fast-math and no contraction keep IEEE results equal to the
     /// interpreter's; `-fno-math-errno` only lets `sqrt` and friends skip setting errno (values unchanged).
-    static let flags = ["-O3", "-march=native", "-ffp-contract=off", "-fno-fast-math", "-fno-math-errno",
-                        "-fno-builtin-sin", "-fno-builtin-cos", "-shared", "-fPIC"]
+    /// (`-fno-builtin-sin/cos` stop sin and cos of one value being merged into a sincos call.)
+    static func flags(optimization: String) -> [String] {
+        [optimization, "-march=native", "-ffp-contract=off", "-fno-fast-math", "-fno-math-errno",
+         "-fno-builtin-sin", "-fno-builtin-cos", "-shared", "-fPIC"]
+    }
 
     struct Library {
         let handle: UnsafeMutableRawPointer
@@ -24,8 +27,9 @@ enum NativeCompiler {
     }
 
     /// Builds (or finds in the cache) and loads `source`. Throws a message on any failure.
-    static func load(source: String) throws(NativeError) -> Library {
+    static func load(source: String, optimization: String = "-O3") throws(NativeError) -> Library {
         let compiler = try compilerCommand()
+        let flags = flags(optimization: optimization)
         let key = hash([source, compiler.joined(separator: " "), flags.joined(separator: " "), machineIdentity].joined(separator: "\u{0}"))
         var lastProblem = "no usable cache directory"
         for directory in cacheDirectories() {
@@ -34,7 +38,7 @@ enum NativeCompiler {
                 return Library(handle: handle, path: library)
             }
             do throws(NativeError) {
-                try compile(source: source, compiler: compiler, directory: directory, key: key, library: library)
+                try compile(source: source, compiler: compiler, flags: flags, directory: directory, key: key, library: library)
             } catch {
                 lastProblem = error.message
                 if error.isCompilerFailure { throw error }  // another directory will not help
@@ -49,7 +53,7 @@ enum NativeCompiler {
         throw NativeError(lastProblem)
     }
 
-    private static func compile(source: String, compiler: [String], directory: String, key: String,
+    private static func compile(source: String, compiler: [String], flags: [String], directory: String, key: String,
                                 library: String) throws(NativeError) {
         let unique = "\(getpid())-\(UInt64.random(in: 0 ... .max))"
         let sourcePath = directory + "/stk-\(key).\(unique).c"

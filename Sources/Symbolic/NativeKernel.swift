@@ -3,40 +3,56 @@ import Foundation
 /// A tape compiled to machine code through the system C compiler (`$CC`, else `cc`), loaded with `dlopen`.
 ///
 /// Results equal `TapeEvaluator`'s bit for bit: the generated C keeps the tape's operation order and
-/// is built without fast-math or FMA contraction. `NativeKernel.compile` returns nil — and callers
-/// keep the interpreter — when native code is disabled (`isEnabled`, or `STACKELBERG_NATIVE=0`), when
-/// no compiler is found, or when compiling or loading fails (`lastError` says why). Kernels are
-/// compiled once per tape per process and cached on disk across runs (see `NativeCompiler`).
+/// is built without fast-math or FMA contraction (see `NativeCodegen`). `compile` returns nil — and
+/// callers keep the interpreter — when native code is disabled (`isEnabled`, or the environment sets
+/// `STACKELBERG_NATIVE=0`), when no compiler is found, or when compiling or loading fails (`lastError`
+/// says why). Each kernel is compiled at most once per process and cached on disk across runs
+/// (`NativeCompiler`), so only the first run on a machine pays the compiler (tenths of a second).
 public final class NativeKernel: @unchecked Sendable {
+    /// What a kernel computes; each kind is a separate (small) compilation.
+    public enum Kind: Hashable, Sendable {
+        /// `evaluate`: all outputs at SoA lanes.
+        case evaluate
+        /// `iterate`: discrete steps x_k ← x_k − rate_k g_k(x, extra), the state being the first
+        /// `outputCount` inputs. Requires outputCount ≤ input count.
+        case iterate
+        /// `evaluateRow`: one input varies over the lanes, the others are fixed (one grid row).
+        case row(varying: Int)
+    }
+
+    public let kind: Kind
     public let inputCount: Int
     public let outputCount: Int
     /// The generated C source.
     public let source: String
     /// The loaded shared library.
     public let libraryPath: String
+    /// Doubles per SIMD vector of the generated code (lane ranges are best split on multiples of it).
+    public let vectorWidth: Int
 
     private typealias EvalFunction = @convention(c) (UnsafeRawPointer?, UnsafeRawPointer?, Int) -> Void
     private typealias IterateFunction = @convention(c) (UnsafeRawPointer?, UnsafeRawPointer?, UnsafeRawPointer?, Int, Int, Int) -> Void
-    private typealias RowFunction = @convention(c) (UnsafeRawPointer?, UnsafeRawPointer?, Int, UnsafeRawPointer?) -> Void
+    private typealias RowFunction = @convention(c) (UnsafeRawPointer?, UnsafeRawPointer?, Int, UnsafeRawPointer?, Int32) -> Void
     private typealias WidthFunction = @convention(c) () -> Int
-    private let evalFunction: EvalFunction
-    private let iterateFunction: IterateFunction?
-    private let rowFunctions: [RowFunction?]
-    /// Doubles per SIMD vector of the generated code (lanes are best split in multiples of it).
-    public let vectorWidth: Int
+    private let entry: UnsafeMutableRawPointer
 
-    private init(tape: Tape, source: String, library: NativeCompiler.Library) throws(NativeError) {
-        guard let eval = library.symbol("stk_eval") else { throw NativeError("stk_eval missing from \(library.path)") }
+    private init(tape: Tape, kind: Kind, source: String, library: NativeCompiler.Library) throws(NativeError) {
+        let name: String
+        switch kind {
+        case .evaluate: name = "stk_eval"
+        case .iterate: name = "stk_iterate"
+        case .row: name = "stk_row"
+        }
+        guard let entry = library.symbol(name), let width = library.symbol("stk_vector_width") else {
+            throw NativeError("\(name) missing from \(library.path)")
+        }
+        self.kind = kind
+        self.entry = entry
         inputCount = tape.inputs.count
         outputCount = tape.outputCount
         self.source = source
         libraryPath = library.path
-        evalFunction = unsafeBitCast(eval, to: EvalFunction.self)
-        iterateFunction = library.symbol("stk_iterate").map { unsafeBitCast($0, to: IterateFunction.self) }
-        rowFunctions = (0..<tape.inputs.count).map { b in
-            library.symbol("stk_row_\(b)").map { unsafeBitCast($0, to: RowFunction.self) }
-        }
-        vectorWidth = library.symbol("stk_vector_width").map { unsafeBitCast($0, to: WidthFunction.self)() } ?? 1
+        vectorWidth = unsafeBitCast(width, to: WidthFunction.self)()
     }
 
     // MARK: - Compilation and the process-wide cache
@@ -48,23 +64,43 @@ public final class NativeKernel: @unchecked Sendable {
         set { registry.withLock { $0.enabled = newValue } }
     }
 
-    /// Most threads callers should split native work over (default: the active processor count).
+    /// Most threads callers should split native work over (default: `STACKELBERG_THREADS`, else the
+    /// active processor count).
     public static var maxThreads: Int {
         get { registry.withLock { $0.maxThreads } }
         set { registry.withLock { $0.maxThreads = max(1, newValue) } }
     }
 
-    /// Why the last failed `compile` returned nil (nil after a success).
+    /// Why the last `compile` returned nil, or nil if it succeeded.
     public static var lastError: String? { registry.withLock { $0.lastError } }
 
     /// The generated C source for `tape` (no compilation).
-    public static func source(for tape: Tape) -> String { NativeCodegen.source(for: tape) }
+    public static func source(for tape: Tape, kind: Kind = .evaluate) -> String? {
+        valid(tape, kind) ? NativeCodegen.source(for: tape, kind: kind) : nil
+    }
+
+    private static func valid(_ tape: Tape, _ kind: Kind) -> Bool {
+        guard !tape.outputs.isEmpty else { return false }
+        switch kind {
+        case .evaluate: return true
+        case .iterate: return tape.outputs.count <= tape.inputs.count
+        case .row(let b): return b >= 0 && b < tape.inputs.count
+        }
+    }
 
     /// The native kernel of `tape`, or nil when native code is disabled or unavailable.
-    /// Thread-safe; each distinct tape is compiled at most once per process (failures are remembered too).
-    public static func compile(_ tape: Tape) -> NativeKernel? {
-        guard isEnabled, !tape.outputs.isEmpty else { return nil }
-        let source = NativeCodegen.source(for: tape)
+    /// Thread-safe; each distinct kernel is compiled at most once per process (failures are remembered too).
+    public static func compile(_ tape: Tape, kind: Kind = .evaluate) -> NativeKernel? {
+        guard isEnabled else {
+            registry.withLock { $0.lastError = "native code is disabled" }
+            return nil
+        }
+        guard valid(tape, kind) else {
+            registry.withLock { $0.lastError = "no \(kind) kernel for a tape with \(tape.inputs.count) inputs and \(tape.outputCount) outputs" }
+            return nil
+        }
+        let source = NativeCodegen.source(for: tape, kind: kind)
+        let optimization = NativeCodegen.optimization(for: tape)
         return registry.withLock { state in
             if let known = state.kernels[source] {
                 state.lastError = known.error
@@ -72,8 +108,8 @@ public final class NativeKernel: @unchecked Sendable {
             }
             let entry: Registry.Entry
             do throws(NativeError) {
-                let library = try NativeCompiler.load(source: source)
-                entry = .init(kernel: try NativeKernel(tape: tape, source: source, library: library), error: nil)
+                let library = try NativeCompiler.load(source: source, optimization: optimization)
+                entry = .init(kernel: try NativeKernel(tape: tape, kind: kind, source: source, library: library), error: nil)
             } catch {
                 entry = .init(kernel: nil, error: error.message)
             }
@@ -86,8 +122,9 @@ public final class NativeKernel: @unchecked Sendable {
     private struct Registry {
         struct Entry { var kernel: NativeKernel?; var error: String? }
         var enabled = ProcessInfo.processInfo.environment["STACKELBERG_NATIVE"] != "0"
+        var maxThreads = ProcessInfo.processInfo.environment["STACKELBERG_THREADS"].flatMap(Int.init).map { max(1, $0) }
+            ?? ProcessInfo.processInfo.activeProcessorCount
         var kernels: [String: Entry] = [:]
-        var maxThreads = ProcessInfo.processInfo.activeProcessorCount
         var lastError: String?
     }
 
@@ -95,45 +132,41 @@ public final class NativeKernel: @unchecked Sendable {
 
     // MARK: - Kernels
 
-    /// Evaluates lanes 0 ..< count: `inputs[i]` holds input i of every lane, `outputs[o]` receives output o.
-    /// Outputs must not overlap each other or the inputs.
+    /// Evaluates lanes 0 ..< count (`.evaluate` kernels): `inputs[i]` holds input i of every lane,
+    /// `outputs[o]` receives output o. Outputs must not overlap each other or the inputs.
     public func evaluate(inputs: UnsafePointer<UnsafePointer<Double>>, outputs: UnsafePointer<UnsafeMutablePointer<Double>>,
                          count: Int) {
-        guard count > 0 else { return }
-        evalFunction(UnsafeRawPointer(inputs), UnsafeRawPointer(outputs), count)
+        guard kind == .evaluate, count > 0 else { return }
+        unsafeBitCast(entry, to: EvalFunction.self)(UnsafeRawPointer(inputs), UnsafeRawPointer(outputs), count)
     }
 
     public func evaluate(inputs: [UnsafePointer<Double>], outputs: [UnsafeMutablePointer<Double>], count: Int) {
-        precondition(inputs.count == inputCount && outputs.count == outputCount)
+        guard inputs.count == inputCount, outputs.count == outputCount else { return }
         inputs.withUnsafeBufferPointer { i in
             outputs.withUnsafeBufferPointer { o in evaluate(inputs: i.baseAddress!, outputs: o.baseAddress!, count: count) }
         }
     }
 
-    /// Whether `iterate` is available: the tape has one output per state coordinate (its first inputs).
-    public var canIterate: Bool { iterateFunction != nil }
-
-    /// Runs `steps` steps x_k ← x_k − rates[k] · g_k(x, extra) on the given lanes, in place.
+    /// Runs `steps` steps x_k ← x_k − rates[k] · g_k(x, extra) on the given lanes, in place (`.iterate` kernels).
     /// `state` has `outputCount` pointers (inputs 0 ..< outputCount of the tape), `extra` one pointer per
     /// remaining input (read only), `rates` one rate per coordinate. Every g_k is taken at the old point.
     /// Lanes are independent: disjoint lane ranges may run concurrently.
     public func iterate(state: UnsafePointer<UnsafeMutablePointer<Double>>, extra: UnsafePointer<UnsafePointer<Double>>?,
                         rates: UnsafePointer<Double>, lanes: Range<Int>, steps: Int) {
-        guard let iterateFunction, !lanes.isEmpty, steps > 0 else { return }
-        iterateFunction(UnsafeRawPointer(state), extra.map(UnsafeRawPointer.init), UnsafeRawPointer(rates),
-                        lanes.lowerBound, lanes.upperBound, steps)
+        guard kind == .iterate, !lanes.isEmpty, steps > 0 else { return }
+        unsafeBitCast(entry, to: IterateFunction.self)(UnsafeRawPointer(state), extra.map(UnsafeRawPointer.init),
+                                                       UnsafeRawPointer(rates), lanes.lowerBound, lanes.upperBound, steps)
     }
 
-    /// Whether `evaluateRow(varying:...)` is available for input `input`.
-    public func canEvaluateRow(varying input: Int) -> Bool { input < rowFunctions.count && rowFunctions[input] != nil }
-
-    /// Evaluates `count` lanes where input `input` takes `values[0 ..< count]` and every other input i is
-    /// `point[i]` (one grid row): the part not depending on `input` is computed once. Output o goes to
-    /// `outputs[o]` unless that pointer is nil. Same results as `evaluate` on the expanded inputs.
-    public func evaluateRow(varying input: Int, point: UnsafePointer<Double>, values: UnsafePointer<Double>, count: Int,
-                            outputs: UnsafePointer<UnsafeMutablePointer<Double>?>) {
-        guard count > 0, let row = rowFunctions[input] else { return }
-        row(UnsafeRawPointer(point), UnsafeRawPointer(values), count, UnsafeRawPointer(outputs))
+    /// Evaluates `count` lanes where the varying input (`.row(varying:)` kernels) takes `values[0 ..< count]`
+    /// and every other input i is `point[i]`: the part not depending on the varying input is computed once.
+    /// Output o goes to `outputs[o]` unless that pointer is nil, negated (sign bit flipped) if `negated`.
+    /// Same results as `evaluate` on the expanded inputs.
+    public func evaluateRow(point: UnsafePointer<Double>, values: UnsafePointer<Double>, count: Int,
+                            outputs: UnsafePointer<UnsafeMutablePointer<Double>?>, negated: Bool = false) {
+        guard case .row = kind, count > 0 else { return }
+        unsafeBitCast(entry, to: RowFunction.self)(UnsafeRawPointer(point), UnsafeRawPointer(values), count,
+                                                   UnsafeRawPointer(outputs), negated ? 1 : 0)
     }
 }
 

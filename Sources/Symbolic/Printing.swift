@@ -48,14 +48,18 @@ struct FractionParts {
 func rational(_ x: Double) -> (Double, Double)? {
     guard x.isFinite, x != x.rounded() else { return nil }
     for q in 2...100 {
-        let p = x * Double(q)
-        if p == p.rounded(), Swift.abs(p) < 1e9, p / Double(q) == x { return (p, Double(q)) }
+        let p = (x * Double(q)).rounded()
+        // Within a few ulps: 1.2000000000000002 (from 2/5 + 4/5) still prints as 6/5.
+        if p != 0, Swift.abs(p) < 1e9, Swift.abs(p / Double(q) - x) <= 4 * x.ulp { return (p, Double(q)) }
     }
     return nil
 }
 
 func formatNumber(_ x: Double) -> String {
     if x == x.rounded(), Swift.abs(x) < 1e15 { return String(Int64(x)) }
+    // Drop round-off noise (0.6000000000000001 → 0.6) when 15 significant digits are within 4 ulps.
+    let short = String(format: "%.15g", x)
+    if let v = Double(short), Swift.abs(v - x) <= 4 * x.ulp { return short }
     return "\(x)"
 }
 
@@ -100,7 +104,9 @@ struct TextPrinter {
 
     private func printPower(_ e: Expr, context: PrintContext) -> String {
         guard case .power(let base, let exponent) = e else { return print(e, context: context) }
-        let b = print(base, context: .powerBase)
+        var b = print(base, context: .powerBase)
+        // Powers are right associative: a power as the base needs parentheses, (x^2)^y.
+        if case .power = base { b = "(\(b))" }
         var x = print(exponent, context: .powerBase)
         if case .constant(let k) = exponent, k >= 0, rational(k) == nil { x = formatNumber(k) }
         return "\(b)^\(x)"
@@ -141,6 +147,7 @@ struct LatexPrinter {
         } else if let d = n.firstIndex(where: \.isNumber), d != n.startIndex {
             base = String(n[..<d]); sub = String(n[d...])
         }
+        if n == "λ" { return "\\lambda" }
         var s = LatexPrinter.greek.contains(base) ? "\\\(base)" : (base.count > 1 ? "\\mathrm{\(base)}" : base)
         if !sub.isEmpty { s += "_{\(sub)}" }
         return s
@@ -165,7 +172,11 @@ struct LatexPrinter {
         case .product: return printProduct(e, context: context)
         case .power(let base, let exponent):
             if case .constant(0.5) = exponent { return "\\sqrt{\(print(base, context: .top))}" }
-            return "\(print(base, context: .powerBase))^{\(print(exponent, context: .top))}"
+            var b = print(base, context: .powerBase)
+            // A base that already carries a superscript (x^{2}, e^{x}) must be wrapped: x^{2}^{y} is not LaTeX.
+            if case .power = base { b = "\\left(\(b)\\right)" }
+            if case .call(.exp, _) = base { b = "\\left(\(b)\\right)" }
+            return "\(b)^{\(print(exponent, context: .top))}"
         case .call(let f, let a):
             let arg = print(a, context: .top)
             switch f {

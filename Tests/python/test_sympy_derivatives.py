@@ -127,6 +127,8 @@ CASES = [
     Case("y^(x^2)", {"x": (-1.5, 1.5), "y": POS}),
     Case("(1 + x^2)^(y/2)", {"x": R, "y": R}),
     Case("cos(x)^y", {"x": (-1.2, 1.2), "y": R}),
+    # a power of a power: printing must keep the parentheses ((a^b)^c, not a^b^c)
+    Case("(x^2)^y + (y^0.5)^x", {"x": PM, "y": POS}),
     # quotients
     Case("x/y", {"x": R, "y": (0.5, 2.0)}),
     Case("(x^2 - y)/(x + y^2 + 1)", {"x": (0.0, 2.0), "y": R}),
@@ -353,7 +355,10 @@ def test_eval_prints_17_significant_digits(cli):
 
 
 # The CLI must accept its own output: feed derivatives back to `expr eval`.
-ROUND_TRIP = [CASES[i] for i in (4, 9, 13, 31, 34, 38, 43)]
+ROUND_TRIP = [c for c in CASES if c.expr in {
+    "2^3^x + y", "(x*y)^(-0.5)*sin(x)", "cos(x)^y", "(x^2)^y + (y^0.5)^x",
+    "abs(x - y)", "x*sign(y) + sign(x)*y^2", "sigmoid(softplus(x) - y^2)",
+    "(w*theta + theta^2/5)^2"}]
 
 
 @pytest.mark.parametrize("case", ROUND_TRIP,
@@ -397,12 +402,33 @@ def braces_balanced(text: str) -> bool:
     return depth == 0
 
 
+def double_superscripts(text: str) -> list[str]:
+    """Places like `x^{2}^{y}`: a superscript group followed by another `^`,
+    which LaTeX rejects ("Double superscript")."""
+    found = []
+    for m in re.finditer(r"\^", text):
+        j = m.end()
+        if j < len(text) and text[j] == "{":
+            depth = 0
+            for k in range(j, len(text)):
+                depth += {"{": 1, "}": -1}.get(text[k], 0)
+                if depth == 0:
+                    break
+            end = k + 1
+        else:
+            end = j + 1  # single-token exponent
+        if end < len(text) and text[end] == "^":
+            found.append(text[max(0, m.start() - 10):end + 5])
+    return found
+
+
 LATEX_CASES = [
     ("(x^2 - y)/(x + y^2 + 1)", "x"),
     ("sqrt(x)*log(y)", "x"),
     ("sigmoid(x*y) + softplus(x)", "x,y"),
     ("x^(-1.5)*exp(-x^2)", "x"),
     ("abs(sin(x) + y)^2.5", "y"),
+    ("(x^2)^y", "y"),
 ]
 
 
@@ -413,6 +439,8 @@ def test_latex_output_is_balanced(cli, expr, wrt):
     text = out.strip()
     assert text, f"empty LaTeX for d/d{wrt} {expr!r}"
     assert braces_balanced(text), f"unbalanced braces in {text!r}"
+    assert not double_superscripts(text), (
+        f"double superscript (invalid LaTeX) in {text!r}: {double_superscripts(text)}")
     assert "\n" not in text, f"LaTeX spans several lines: {text!r}"
 
 

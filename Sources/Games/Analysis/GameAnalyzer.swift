@@ -206,6 +206,10 @@ public struct GameAnalyzer {
             point = p
             note = "the follower Hessian is singular at the equilibrium, so the sweep is taken at \(p) instead"
         }
+        if point == nil, reference != nil {
+            point = options.start
+            note = "the follower Hessian is singular at the equilibrium, so the sweep is taken at the start \(options.start) instead (choose another point with --spectrum-at)"
+        }
         guard let z = point ?? reference else { return nil }
         let jac = dynamics.regularized.jacobian
         let eigen = lambdaSweep.map { l in Matrix(rows: game.dimension, columns: game.dimension, values: jac.evaluate(z + [l])).eigenvalues() }
