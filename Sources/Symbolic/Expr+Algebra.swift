@@ -107,14 +107,16 @@ extension Expr {
         return .call(function, argument)
     }
 
-    /// A product of one sum and otherwise only constants and powers of variables.
+    /// A product of one sum and otherwise only constants and non-negative powers of variables.
     static func isDistributable(_ factors: [Expr]) -> Bool {
         var sums = 0
         for f in factors {
             switch f {
             case .sum: sums += 1
             case .constant, .variable: continue
-            case .power(.variable, .constant): continue
+            // Only non-negative powers: expanding x⁻¹·(x² + x) would cancel a 0/0 that marks a
+            // singular point (e.g. where the follower's Hessian vanishes) into a finite value.
+            case .power(.variable, .constant(let k)) where k >= 0: continue
             default: return false
             }
         }

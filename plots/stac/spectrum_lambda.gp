@@ -16,7 +16,7 @@ set logscale x
 set format x "10^{%L}"
 set xlabel "λ"
 set grid
-set key top left font ",9"
+set key center right opaque box font ",9"
 set title "real parts (stable iff all > 0)"
 plot datafile index 0 using 1:2 with linespoints pt 7 ps 0.5 lw 2 lc rgb '#1f77b4' title 'eigenvalue 1', \
      datafile index 0 using 1:3 with linespoints pt 7 ps 0.5 lw 2 lc rgb '#d62728' title 'eigenvalue 2', \

@@ -22,7 +22,7 @@ set title "(a) individual gradient"
 plot datafile index 0 using 1:2:3:4 with vectors head size 0.012,20 filled lc rgb '#9a9a9a', \
      datafile index 1 using 1:2 with lines lw 2 lc rgb '#1f77b4', \
      datafile index 2 using 1:2 with points pt 7 ps 0.8 lc rgb 'black'
-set title "(b) Stackelberg gradient"
+set title "(b) Stackelberg gradient\n{/*0.8 undefined at 21 of 441 grid points (singular follower Hessian)}"
 plot datafile index 3 using 1:2:3:4 with vectors head size 0.012,20 filled lc rgb '#9a9a9a', \
      datafile index 4 using 1:2 with lines lw 2 lc rgb '#d62728', \
      datafile index 5 using 1:2 with points pt 7 ps 0.8 lc rgb 'black'
