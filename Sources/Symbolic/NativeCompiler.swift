@@ -9,7 +9,8 @@ import Darwin
 /// library on disk under a hash of the source, the compiler and its flags (a second run skips the compiler).
 ///
 /// Cache directory: `$XDG_CACHE_HOME/stackelberg`, else `~/.cache/stackelberg`; when that cannot be
-/// created or written, a private per-user directory under the temporary directory. Libraries are
+/// created or written, a private per-user directory under the temporary directory (a library already in
+/// a read-only cache is still used). Only directories owned by this user are trusted. Libraries are
 /// written under a unique name and renamed into place, so concurrent processes never see a partial file.
 enum NativeCompiler {
     /// Flags of every compilation. No fast-math and no contraction keep IEEE results equal to the
@@ -23,6 +24,8 @@ enum NativeCompiler {
     struct Library {
         let handle: UnsafeMutableRawPointer
         let path: String
+        /// Whether this call ran the compiler (false: found in the disk cache).
+        var compiled = false
         func symbol(_ name: String) -> UnsafeMutableRawPointer? { dlsym(handle, name) }
     }
 
@@ -31,12 +34,17 @@ enum NativeCompiler {
         let compiler = try compilerCommand()
         let flags = flags(optimization: optimization)
         let key = hash([source, compiler.joined(separator: " "), flags.joined(separator: " "), machineIdentity].joined(separator: "\u{0}"))
-        var lastProblem = "no usable cache directory"
-        for directory in cacheDirectories() {
-            let library = directory + "/stk-\(key).so"
+        let directories = cacheDirectories()
+        // A library built before (by any process) is loaded from any of our directories, even read-only ones.
+        for directory in directories {
+            let library = directory.path + "/stk-\(key).so"
             if FileManager.default.fileExists(atPath: library), let handle = dlopen(library, RTLD_NOW | RTLD_LOCAL) {
                 return Library(handle: handle, path: library)
             }
+        }
+        var lastProblem = "no writable cache directory"
+        for directory in directories.filter(\.writable).map(\.path) {
+            let library = directory + "/stk-\(key).so"
             do throws(NativeError) {
                 try compile(source: source, compiler: compiler, flags: flags, directory: directory, key: key, library: library)
             } catch {
@@ -48,7 +56,7 @@ enum NativeCompiler {
                 lastProblem = "dlopen failed: " + (dlerror().map { String(cString: $0) } ?? "unknown error")
                 continue
             }
-            return Library(handle: handle, path: library)
+            return Library(handle: handle, path: library, compiled: true)
         }
         throw NativeError(lastProblem)
     }
@@ -112,8 +120,10 @@ enum NativeCompiler {
         return (process.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 
-    /// Candidate cache directories, preferred first, each created (0700) and checked writable.
-    private static func cacheDirectories() -> [String] {
+    private struct Directory { let path: String; let writable: Bool }
+
+    /// Cache directories, preferred first: each exists (created 0700 if needed) and belongs to this user.
+    private static func cacheDirectories() -> [Directory] {
         let environment = ProcessInfo.processInfo.environment
         var candidates: [String] = []
         if let xdg = environment["XDG_CACHE_HOME"], xdg.hasPrefix("/") {
@@ -124,16 +134,13 @@ enum NativeCompiler {
         var temporary = NSTemporaryDirectory()
         while temporary.hasSuffix("/") && temporary.count > 1 { temporary.removeLast() }
         candidates.append(temporary + "/stackelberg-\(getuid())")
-        return candidates.filter(usable)
-    }
-
-    /// The directory exists (or was created), belongs to this user, and is writable.
-    private static func usable(_ directory: String) -> Bool {
-        try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
-                                                 attributes: [.posixPermissions: 0o700])
-        var info = stat()
-        guard stat(directory, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR, info.st_uid == getuid() else { return false }
-        return access(directory, W_OK | X_OK) == 0
+        return candidates.compactMap { path in
+            try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true,
+                                                     attributes: [.posixPermissions: 0o700])
+            var info = stat()
+            guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR, info.st_uid == getuid() else { return nil }
+            return Directory(path: path, writable: access(path, W_OK | X_OK) == 0)
+        }
     }
 
     /// `-march=native` code is only valid on the CPU that built it: key the cache on the CPU too.

@@ -6,7 +6,7 @@ import Foundation
 /// is built without fast-math or FMA contraction (see `NativeCodegen`). `compile` returns nil — and
 /// callers keep the interpreter — when native code is disabled (`isEnabled`, or the environment sets
 /// `STACKELBERG_NATIVE=0`), when no compiler is found, or when compiling or loading fails (`lastError`
-/// says why). Each kernel is compiled at most once per process and cached on disk across runs
+/// says why; `STACKELBERG_NATIVE=verbose` reports every kernel on standard error). Each kernel is compiled at most once per process and cached on disk across runs
 /// (`NativeCompiler`), so only the first run on a machine pays the compiler (tenths of a second).
 public final class NativeKernel: @unchecked Sendable {
     /// What a kernel computes; each kind is a separate (small) compilation.
@@ -60,19 +60,19 @@ public final class NativeKernel: @unchecked Sendable {
     /// Whether `compile` may build native code. Defaults to true unless the environment sets
     /// `STACKELBERG_NATIVE=0`; set it to false to force the interpreter (tests, comparisons).
     public static var isEnabled: Bool {
-        get { registry.withLock { $0.enabled } }
-        set { registry.withLock { $0.enabled = newValue } }
+        get { settings.withLock { $0.enabled } }
+        set { settings.withLock { $0.enabled = newValue } }
     }
 
     /// Most threads callers should split native work over (default: `STACKELBERG_THREADS`, else the
     /// active processor count).
     public static var maxThreads: Int {
-        get { registry.withLock { $0.maxThreads } }
-        set { registry.withLock { $0.maxThreads = max(1, newValue) } }
+        get { settings.withLock { $0.maxThreads } }
+        set { settings.withLock { $0.maxThreads = max(1, newValue) } }
     }
 
     /// Why the last `compile` returned nil, or nil if it succeeded.
-    public static var lastError: String? { registry.withLock { $0.lastError } }
+    public static var lastError: String? { settings.withLock { $0.lastError } }
 
     /// The generated C source for `tape` (no compilation).
     public static func source(for tape: Tape, kind: Kind = .evaluate) -> String? {
@@ -92,43 +92,54 @@ public final class NativeKernel: @unchecked Sendable {
     /// Thread-safe; each distinct kernel is compiled at most once per process (failures are remembered too).
     public static func compile(_ tape: Tape, kind: Kind = .evaluate) -> NativeKernel? {
         guard isEnabled else {
-            registry.withLock { $0.lastError = "native code is disabled" }
+            settings.withLock { $0.lastError = "native code is disabled" }
             return nil
         }
         guard valid(tape, kind) else {
-            registry.withLock { $0.lastError = "no \(kind) kernel for a tape with \(tape.inputs.count) inputs and \(tape.outputCount) outputs" }
+            settings.withLock { $0.lastError = "no \(kind) kernel for a tape with \(tape.inputs.count) inputs and \(tape.outputCount) outputs" }
             return nil
         }
         let source = NativeCodegen.source(for: tape, kind: kind)
         let optimization = NativeCodegen.optimization(for: tape)
-        return registry.withLock { state in
-            if let known = state.kernels[source] {
-                state.lastError = known.error
-                return known.kernel
-            }
-            let entry: Registry.Entry
+        let verbose = settings.withLock { $0.verbose }
+        // The cache lock is held while compiling, so each kernel is built once even when threads race.
+        let entry = kernels.withLock { kernels in
+            if let known = kernels[source] { return known }
+            let entry: Entry
+            let start = DispatchTime.now().uptimeNanoseconds
             do throws(NativeError) {
                 let library = try NativeCompiler.load(source: source, optimization: optimization)
                 entry = .init(kernel: try NativeKernel(tape: tape, kind: kind, source: source, library: library), error: nil)
+                if verbose {
+                    let ms = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
+                    let how = library.compiled ? "compiled in \(Int(ms.rounded())) ms" : "loaded from the cache"
+                    FileHandle.standardError.write(Data("stackelberg: native \(kind) kernel \(how): \(library.path)\n".utf8))
+                }
             } catch {
                 entry = .init(kernel: nil, error: error.message)
+                if verbose { FileHandle.standardError.write(Data("stackelberg: no native \(kind) kernel: \(error.message)\n".utf8)) }
             }
-            state.kernels[source] = entry
-            state.lastError = entry.error
-            return entry.kernel
+            kernels[source] = entry
+            return entry
         }
+        settings.withLock { $0.lastError = entry.error }
+        return entry.kernel
     }
 
-    private struct Registry {
-        struct Entry { var kernel: NativeKernel?; var error: String? }
+    private struct Entry { var kernel: NativeKernel?; var error: String? }
+
+    private struct Settings {
         var enabled = ProcessInfo.processInfo.environment["STACKELBERG_NATIVE"] != "0"
         var maxThreads = ProcessInfo.processInfo.environment["STACKELBERG_THREADS"].flatMap(Int.init).map { max(1, $0) }
             ?? ProcessInfo.processInfo.activeProcessorCount
-        var kernels: [String: Entry] = [:]
+        /// `STACKELBERG_NATIVE=verbose`: report each compilation on standard error.
+        let verbose = ProcessInfo.processInfo.environment["STACKELBERG_NATIVE"] == "verbose"
         var lastError: String?
     }
 
-    private static let registry = Locked(Registry())
+    private static let settings = Locked(Settings())
+    /// Kernels (and failures) by generated source.
+    private static let kernels = Locked([String: Entry]())
 
     // MARK: - Kernels
 

@@ -76,6 +76,29 @@ final class NativeKernelTests: XCTestCase {
                              "x / 5 + y / 3 - z / 7 + x / 4 + y / 0.1 + z / 10 - x / 2.5 + y / 1e6"])
     }
 
+    func testOutputsThatAreInputsOrConstants() throws {
+        try checkEvaluation(["x", "2", "y * z", "-3.5"], lanes: 21)
+        let tape = try Tape(["x", "2", "y * z"].map { try Parser.parse($0) }, inputs: ["x", "y", "z"])
+        let row = try kernel(tape, .row(varying: 1))
+        let point = [1.5, 0, -2.0], values = [0.25, -1, 3, 7, 11]
+        let outs = (0..<3).map { _ in UnsafeMutablePointer<Double>.allocate(capacity: values.count) }
+        defer { outs.forEach { $0.deallocate() } }
+        row.evaluateRow(point: point, values: values, count: values.count, outputs: outs.map { Optional($0) })
+        XCTAssertEqual(Array(UnsafeBufferPointer(start: outs[0], count: 5)), [1.5, 1.5, 1.5, 1.5, 1.5])
+        XCTAssertEqual(Array(UnsafeBufferPointer(start: outs[1], count: 5)), [2, 2, 2, 2, 2])
+        XCTAssertEqual(Array(UnsafeBufferPointer(start: outs[2], count: 5)), values.map { $0 * -2.0 })
+        let iterate = try kernel(try Tape(["x", "0.5", "y / 3"].map { try Parser.parse($0) }, inputs: ["x", "y", "z", "w"]), .iterate)
+        let state = (0..<3).map { _ in UnsafeMutablePointer<Double>.allocate(capacity: 3) }
+        defer { state.forEach { $0.deallocate() } }
+        for k in 0..<3 { for l in 0..<3 { state[k][l] = Double(k + l) } }
+        let w = [9.0, 9, 9]
+        iterate.iterate(state: state, extra: [UnsafePointer(w)], rates: [0.5, 0.5, 0.5], lanes: 0..<3, steps: 2)
+        for l in 0..<3 {
+            XCTAssertEqual(state[0][l], Double(l) / 4)             // x ← x/2 twice
+            XCTAssertEqual(state[1][l], Double(1 + l) - 0.5)       // y ← y − 0.25 twice
+        }
+    }
+
     func testDerivativesOfACompositeExpression() throws {
         let e = try Parser.parse("sigmoid(x * y) * log(1 + z^2) + softplus(x - y) / (1 + exp(-z)) + abs(x)^1.5")
         try checkEvaluation([e] + ["x", "y", "z"].map { e.derivative($0) }, lanes: 97)
@@ -130,8 +153,15 @@ final class NativeKernelTests: XCTestCase {
     }
 
     func testGridRowsMatchEvaluation() throws {
-        let tape = try Tape(["x * y / (1 + z^2) + exp(-x) / 5", "tanh(y - x) * z + x / 3"].map { try Parser.parse($0) },
-                            inputs: ["x", "y", "z"])
+        // Outputs sharing little per-lane work (one pass each) and much (one pass for all).
+        let shared = try Parser.parse("sigmoid(x * y) * log(1 + z^2) + softplus(x - y) / (1 + exp(-z))")
+        for expressions in [try ["x * y / (1 + z^2) + exp(-x) / 5", "tanh(y - x) * z + x / 3"].map { try Parser.parse($0) },
+                            [shared.derivative("x"), shared.derivative("y")]] {
+            try checkRows(try Tape(expressions, inputs: ["x", "y", "z"]))
+        }
+    }
+
+    private func checkRows(_ tape: Tape) throws {
         let point = [0.3, -1.7, 0.9], n = 37
         let values = (0..<n).map { -1 + 2 * Double($0) / Double(n - 1) }
         for varying in 0..<3 {
