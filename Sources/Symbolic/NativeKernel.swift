@@ -6,8 +6,9 @@ import Foundation
 /// is built without fast-math or FMA contraction (see `NativeCodegen`). `compile` returns nil — and
 /// callers keep the interpreter — when native code is disabled (`isEnabled`, or the environment sets
 /// `STACKELBERG_NATIVE=0`), when no compiler is found, or when compiling or loading fails (`lastError`
-/// says why; `STACKELBERG_NATIVE=verbose` reports every kernel on standard error). Each kernel is compiled at most once per process and cached on disk across runs
-/// (`NativeCompiler`), so only the first run on a machine pays the compiler (tenths of a second).
+/// says why; `STACKELBERG_NATIVE=verbose` reports every kernel on standard error). Each kernel is
+/// compiled at most once per process and cached on disk across runs (`NativeCompiler`), so only the
+/// first run on a machine pays the compiler (0.1–0.3 s per kernel).
 public final class NativeKernel: @unchecked Sendable {
     /// What a kernel computes; each kind is a separate (small) compilation.
     public enum Kind: Hashable, Sendable {
