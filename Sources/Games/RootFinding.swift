@@ -83,14 +83,12 @@ func distance(_ a: [Double], _ b: [Double]) -> Double {
 
 /// Starts on a regular grid filling the domain, `perAxis` per coordinate (capped at 4096 points).
 public func gridStarts(domain: [ClosedRange<Double>], perAxis: Int) -> [[Double]] {
-    let n = domain.count
-    let per = max(1, min(perAxis, Int(pow(4096.0, 1.0 / Double(n)))))
+    let per = max(1, min(perAxis, Int(pow(4096.0, 1.0 / Double(domain.count)))))
     var result: [[Double]] = [[]]
     for r in domain {
         let values = (0..<per).map { r.lowerBound + (r.upperBound - r.lowerBound) * (Double($0) + 0.5) / Double(per) }
         result = result.flatMap { prefix in values.map { prefix + [$0] } }
     }
-    _ = n
     return result
 }
 

@@ -27,7 +27,7 @@ final class NativeKernelTests: XCTestCase {
     private func sampleValues(_ count: Int, seed: UInt64) -> [Double] {
         let special: [Double] = [0, -0.0, 1, -1, 0.5, 2, -2, 3, 0.25, 1e-300, -1e-300, 5e-324, -5e-324, 1e300, -1e300,
                                  .infinity, -.infinity, .nan, .pi, -7.25, 40, -40, 800, -800, .greatestFiniteMagnitude]
-        var rng = Generator(seed: seed)
+        var rng = SplitMix(seed: seed)
         return (0..<count).map { i in
             if i < special.count { return special[i] }
             switch i % 3 {
@@ -49,7 +49,7 @@ final class NativeKernelTests: XCTestCase {
         let native = try kernel(tape)
         let evaluator = TapeEvaluator(tape, lanes: lanes)
         let columns = (0..<inputs.count).map { k in
-            var shuffler = Generator(seed: UInt64(k))
+            var shuffler = SplitMix(seed: UInt64(k))
             return sampleValues(lanes, seed: UInt64(17 + k)).shuffled(using: &shuffler)
         }
         for (k, column) in columns.enumerated() { for l in 0..<lanes { evaluator.input(k)[l] = column[l] } }
@@ -129,7 +129,7 @@ final class NativeKernelTests: XCTestCase {
         let tape = try Tape(field, inputs: ["x", "y", "lam"])
         let native = try kernel(tape, .iterate)
         let lanes = 37, steps = 300, rates = [0.01, 0.03]
-        var rng = Generator(seed: 3)
+        var rng = SplitMix(seed: 3)
         let starts = (0..<lanes).map { _ in [rng.uniform() * 2 - 1, rng.uniform() * 2 - 1] }
         // Reference: the interpreter, stepping both players from the old point.
         let reference = TapeEvaluator(tape, lanes: lanes)
@@ -205,18 +205,4 @@ final class NativeKernelTests: XCTestCase {
         XCTAssertNil(NativeKernel.compile(tape, kind: .iterate))  // more outputs than state coordinates
         XCTAssertNil(NativeKernel.compile(tape, kind: .row(varying: 2)))
     }
-}
-
-/// SplitMix64, local to these tests.
-private struct Generator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func uniform() -> Double { Double(next() >> 11) * 0x1p-53 }
 }

@@ -82,7 +82,8 @@ final class ParserTests: XCTestCase {
     }
 }
 
-struct SplitMix {
+/// SplitMix64: the seeded generator every Symbolic test draws from.
+struct SplitMix: RandomNumberGenerator {
     var state: UInt64
     init(seed: UInt64) { state = seed }
     mutating func next() -> UInt64 {

@@ -33,6 +33,8 @@ public struct AnalysisReport: Sendable, Codable {
         public var finalError: Double
         /// Fraction of steps at which ‖z − z*‖² increased.
         public var increasingStepFraction: Double
+        /// The last iteration at which ‖z − z*‖² increased (0 if it never did).
+        public var lastIncreasingStep: Int
         /// Total signed angle (radians) swept around the reference equilibrium in the plotted plane.
         public var windingAngle: Double
         public var diverged: Bool

@@ -86,11 +86,12 @@ public struct GameAnalyzer {
         return zip(z, r).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }
     }
 
-    private func errorRun(_ kind: DynamicKind, reference: [Double]?, plane: (Int, Int)) throws(GameError) -> (AnalysisReport.TrajectorySummary, [(Int, Double)]) {
+    /// Iterates one dynamic from the analysis start toward `reference`, summarizing and sampling ‖z − z*‖².
+    func errorRun(_ kind: DynamicKind, reference: [Double]?, plane: (Int, Int)) throws(GameError) -> (AnalysisReport.TrajectorySummary, [(Int, Double)]) {
         let it = try dynamics.iterator(kind, game: game, rule: options.rule, starts: [options.start], seed: options.seed)
         let stride = max(1, options.iterations / 5000)
         var series: [(Int, Double)] = [(0, squaredError(options.start, reference))]
-        var previous = series[0].1, increases = 0, angle = 0.0, diverged = false
+        var previous = series[0].1, increases = 0, lastIncrease = 0, angle = 0.0, diverged = false
         var lastAngle = reference.map { atan2(options.start[plane.1] - $0[plane.1], options.start[plane.0] - $0[plane.0]) }
         var z = options.start
         var done = 0
@@ -100,7 +101,7 @@ public struct GameAnalyzer {
             z = it.point(lane: 0)
             if !z.allSatisfy({ $0.isFinite && Swift.abs($0) < 1e8 }) { diverged = true; break }
             let e = squaredError(z, reference)
-            if e > previous { increases += 1 }
+            if e > previous { increases += 1; lastIncrease = done }
             previous = e
             if let r = reference, let last = lastAngle {
                 let a = atan2(z[plane.1] - r[plane.1], z[plane.0] - r[plane.0])
@@ -114,7 +115,8 @@ public struct GameAnalyzer {
         let summary = AnalysisReport.TrajectorySummary(
             dynamic: kind.name, start: options.start, iterations: done, final: z,
             initialError: series[0].1, finalError: squaredError(z, reference),
-            increasingStepFraction: Double(increases) / Double(max(done, 1)), windingAngle: angle, diverged: diverged)
+            increasingStepFraction: Double(increases) / Double(max(done, 1)), lastIncreasingStep: lastIncrease,
+            windingAngle: angle, diverged: diverged)
         return (summary, series)
     }
 

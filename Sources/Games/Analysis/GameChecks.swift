@@ -129,13 +129,16 @@ public struct GameChecks {
     func stacClaims() -> [CheckResult] {
         var results: [CheckResult] = []
         let o = analyzer.options
-        let runs: [(DynamicKind, (AnalysisReport.TrajectorySummary, lastIncrease: Int))] = analyzer.kinds.compactMap { kind in
-            guard let it = try? analyzer.dynamics.iterator(kind, game: analyzer.game, rule: o.rule, starts: [o.start], seed: o.seed) else { return nil }
-            return (kind, Self.summarize(it, kind: kind, start: o.start, iterations: o.iterations))
+        // The STAC equilibrium is (0, 0); the claims are about trajectories in the (θ, w) plane.
+        var runs: [AnalysisReport.TrajectorySummary] = []
+        for kind in analyzer.kinds {
+            guard let (summary, _) = try? analyzer.errorRun(kind, reference: [0, 0], plane: (0, 1)) else {
+                return [CheckResult(name: "STAC claims", passed: false, detail: "could not run the \(kind)")]
+            }
+            runs.append(summary)
         }
-        guard runs.count == 3 else { return [CheckResult(name: "STAC claims", passed: false, detail: "could not run the dynamics")] }
-        let individual = runs[0].1.0, stackelberg = runs[1].1.0, regularized = runs[2].1.0
-        let lastIncrease = runs[1].1.lastIncrease
+        let individual = runs[0], stackelberg = runs[1], regularized = runs[2]
+        let lastIncrease = stackelberg.lastIncreasingStep
         let turns = Swift.abs(individual.windingAngle) / (2 * .pi)
         results.append(CheckResult(
             name: "individual gradient play cycles around (0, 0)", passed: turns >= 1 && individual.increasingStepFraction > 0.05,
@@ -174,27 +177,5 @@ public struct GameChecks {
             passed: regularized.finalError < stackelberg.finalError && stackelberg.finalError < individual.finalError,
             detail: "final ‖z − z*‖² after \(o.iterations) iterations: individual \(fmt(individual.finalError)), Stackelberg \(fmt(stackelberg.finalError)), regularized (λ = \(fmt(o.lambda))) \(fmt(regularized.finalError))"))
         return results
-    }
-
-    static func summarize(_ it: LaneIterator, kind: DynamicKind, start: [Double], iterations: Int) -> (AnalysisReport.TrajectorySummary, lastIncrease: Int) {
-        var previous = start.reduce(0) { $0 + $1 * $1 }, increases = 0, angle = 0.0, lastIncrease = 0
-        var last = atan2(start[1], start[0])
-        var z = start
-        for k in 0..<iterations {
-            it.step(1)
-            z = it.point(lane: 0)
-            let e = z.reduce(0) { $0 + $1 * $1 }
-            if e > previous { increases += 1; lastIncrease = k + 1 }
-            previous = e
-            let a = atan2(z[1], z[0])
-            var delta = a - last
-            if delta > .pi { delta -= 2 * .pi } else if delta < -.pi { delta += 2 * .pi }
-            angle += delta
-            last = a
-        }
-        return (.init(dynamic: kind.name, start: start, iterations: iterations, final: z,
-                      initialError: start.reduce(0) { $0 + $1 * $1 }, finalError: previous,
-                      increasingStepFraction: Double(increases) / Double(iterations), windingAngle: angle, diverged: !previous.isFinite),
-                lastIncrease)
     }
 }
