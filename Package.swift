@@ -7,9 +7,13 @@ let package = Package(
     products: [
         .executable(name: "stackelberg", targets: ["StackelbergCLI"]),
         .executable(name: "stackelberg-bench-game", targets: ["GameBenchmark"]),
+        .executable(name: "stackelberg-bench-nn", targets: ["NNBenchmark"]),
         .library(name: "Symbolic", targets: ["Symbolic"]),
         .library(name: "Games", targets: ["Games"]),
         .library(name: "Plotting", targets: ["Plotting"]),
+        .library(name: "Autodiff", targets: ["Autodiff"]),
+        .library(name: "Neural", targets: ["Neural"]),
+        .library(name: "Hypergradients", targets: ["Hypergradients"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -18,10 +22,19 @@ let package = Package(
         // GSL (eigenvalues, linear solves, ODE, roots) and OpenBLAS behind one module map.
         .systemLibrary(name: "CNumerics", path: "Sources/CNumerics"),
         .target(name: "Symbolic", swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
-        .target(name: "Games", dependencies: ["Symbolic", "CNumerics"],
+        .target(name: "Seeding"),
+        .target(name: "Games", dependencies: ["Symbolic", "CNumerics", "Seeding"],
                 // GSL exposes its stepper and solver types as C globals, which Swift 6 mode rejects.
                 swiftSettings: [.swiftLanguageMode(.v5)]),
         .target(name: "Plotting", dependencies: ["Games"]),
+        // The tensor core is checked-unchecked like Symbolic: its kernels index raw buffers whose
+        // bounds the op builders already validated, and the tests run in debug builds.
+        .target(name: "Autodiff", dependencies: ["CNumerics", "Seeding"],
+                swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
+        .target(name: "Neural", dependencies: ["Autodiff", "Seeding"],
+                swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
+        .target(name: "Hypergradients", dependencies: ["Autodiff", "CNumerics", "Seeding"],
+                swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
         .executableTarget(
             name: "StackelbergCLI",
             dependencies: [
@@ -32,7 +45,15 @@ let package = Package(
             name: "GameBenchmark",
             dependencies: ["Symbolic", "Games"],
             path: "Benchmarks/GameBenchmark"),
+        .executableTarget(
+            name: "NNBenchmark",
+            dependencies: ["Autodiff", "Neural", "Hypergradients", "Seeding"],
+            path: "Benchmarks/NNBenchmark",
+            swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
         .testTarget(name: "SymbolicTests", dependencies: ["Symbolic"]),
+        .testTarget(name: "AutodiffTests", dependencies: ["Autodiff", "Seeding"]),
+        .testTarget(name: "NeuralTests", dependencies: ["Neural", "Autodiff", "Seeding"]),
+        .testTarget(name: "HypergradientsTests", dependencies: ["Hypergradients", "Neural", "Autodiff", "Seeding"]),
         .testTarget(name: "GamesTests", dependencies: ["Games", "Symbolic", "Plotting"]),
     ]
 )

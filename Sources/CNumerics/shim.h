@@ -14,4 +14,7 @@
 #include <gsl/gsl_odeiv2.h>
 #include <gsl/gsl_multiroots.h>
 #include <gsl/gsl_cblas.h>
+/* OpenBLAS thread control (declared in its own cblas.h, which would clash with GSL's). */
+void openblas_set_num_threads(int num_threads);
+int openblas_get_num_threads(void);
 #endif

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Seeded generator (xoshiro256**, seeded by SplitMix64): the same seed gives the same stream on every machine.
 public struct SeededGenerator: RandomNumberGenerator, Sendable {
     private var s: (UInt64, UInt64, UInt64, UInt64)
@@ -39,4 +41,4 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
     private var spare: Double?
 }
 
-import Foundation
+

@@ -1,0 +1,188 @@
+// Reverse mode. The backward pass is itself recorded (see `Graph`), so its results can be
+// differentiated again.
+
+extension Graph {
+    /// ∂y/∂x for each x in `xs`, as tensors of this graph (differentiable again). A non-scalar `y`
+    /// is seeded with ones, i.e. this is the gradient of sum(y). An x that y does not depend on
+    /// gets zeros.
+    public func gradients(of y: Tensor, wrt xs: [Tensor]) -> [Tensor] {
+        prepareBackward(y)
+        var lowest = Int(y.id)
+        for x in xs where Int(x.id) <= Int(y.id) {
+            reachScratch[Int(x.id)] = true
+            lowest = Swift.min(lowest, Int(x.id))
+        }
+        runBackward(y, lowest: lowest)
+        return xs.map { adjoint(of: $0.id, within: y) ?? zeros($0.shape) }
+    }
+
+    public func gradient(of y: Tensor, wrt x: Tensor) -> Tensor { gradients(of: y, wrt: [x])[0] }
+
+    /// ∂y/∂p for each parameter of `group`, as tensors (differentiable again).
+    public func gradients(of y: Tensor, wrt group: ParameterGroup) -> [Tensor] {
+        gradients(of: y, wrt: group.parameters.map { parameter($0) })
+    }
+
+    /// ∂y/∂p for the parameters of `group`, written flat into `out` (`group.count` floats) in the
+    /// group's order. Allocates nothing once the graph is warm: the training hot path.
+    public func gradient(of y: Tensor, wrt group: ParameterGroup, into out: UnsafeMutablePointer<Float>) {
+        prepareBackward(y)
+        var lowest = Int(y.id)
+        for p in group.parameters where p.graphToken == token && Int(p.graphNode) <= Int(y.id) {
+            reachScratch[Int(p.graphNode)] = true
+            lowest = Swift.min(lowest, Int(p.graphNode))
+        }
+        runBackward(y, lowest: lowest)
+        var offset = 0
+        for p in group.parameters {
+            if p.graphToken == token, let g = adjoint(of: p.graphNode, within: y) {
+                (out + offset).update(from: nodes[Int(g.id)].floats, count: p.count)
+            } else {
+                (out + offset).update(repeating: 0, count: p.count)
+            }
+            offset += p.count
+        }
+    }
+
+    private func prepareBackward(_ y: Tensor) {
+        precondition(y.graph === self, "gradients: the output belongs to another graph")
+        let n = Int(y.id) + 1
+        reachScratch.removeAll(keepingCapacity: true)
+        reachScratch.append(contentsOf: repeatElement(false, count: n))
+        adjointScratch.removeAll(keepingCapacity: true)
+        adjointScratch.append(contentsOf: repeatElement(-1, count: n))
+    }
+
+    private func adjoint(of id: Int32, within y: Tensor) -> Tensor? {
+        guard Int(id) <= Int(y.id), adjointScratch[Int(id)] >= 0 else { return nil }
+        return Tensor(graph: self, id: adjointScratch[Int(id)])
+    }
+
+    private func runBackward(_ y: Tensor, lowest: Int) {
+        let top = Int(y.id)
+        // Which nodes lie on a path from a target to y.
+        if lowest < top {
+            for i in (lowest + 1)...top where !reachScratch[i] {
+                let n = nodes[i]
+                guard n.op.isDifferentiable else { continue }
+                if (n.a >= 0 && reachScratch[Int(n.a)]) || (n.b >= 0 && reachScratch[Int(n.b)])
+                    || (n.c >= 0 && reachScratch[Int(n.c)]) {
+                    reachScratch[i] = true
+                }
+            }
+        }
+        guard reachScratch[top] else { return }
+        adjointScratch[top] = filled(1, shape: nodes[top].shape).id
+        var i = top
+        while i >= lowest {
+            defer { i -= 1 }
+            guard reachScratch[i], adjointScratch[i] >= 0 else { continue }
+            let n = nodes[i]
+            guard n.op.isDifferentiable else { continue }
+            propagate(n, output: Tensor(graph: self, id: Int32(i)), g: Tensor(graph: self, id: adjointScratch[i]))
+        }
+    }
+
+    /// Adds `contribution` to the adjoint of node `j`.
+    @inline(__always)
+    private func accumulate(_ j: Int32, _ contribution: Tensor) {
+        let k = Int(j)
+        if adjointScratch[k] < 0 { adjointScratch[k] = contribution.id }
+        else { adjointScratch[k] = (Tensor(graph: self, id: adjointScratch[k]) + contribution).id }
+    }
+
+    @inline(__always) private func needs(_ j: Int32) -> Bool { j >= 0 && reachScratch[Int(j)] }
+
+    /// The vector–Jacobian product of one node, sent to the inputs that need it.
+    private func propagate(_ n: Node, output: Tensor, g: Tensor) {
+        let a = Tensor(graph: self, id: n.a)
+        let b = Tensor(graph: self, id: Swift.max(n.b, 0))
+        let sa = n.a >= 0 ? nodes[Int(n.a)].shape : Shape()
+        let sb = n.b >= 0 ? nodes[Int(n.b)].shape : Shape()
+        let needA = needs(n.a), needB = needs(n.b)
+        switch n.op {
+        case .add:
+            if needA { accumulate(n.a, g.summed(to: sa)) }
+            if needB { accumulate(n.b, g.summed(to: sb)) }
+        case .sub:
+            if needA { accumulate(n.a, g.summed(to: sa)) }
+            if needB { accumulate(n.b, (-g).summed(to: sb)) }
+        case .mul:
+            if needA { accumulate(n.a, (g * b).summed(to: sa)) }
+            if needB { accumulate(n.b, (g * a).summed(to: sb)) }
+        case .div:
+            if needA { accumulate(n.a, (g / b).summed(to: sa)) }
+            if needB { accumulate(n.b, (-(g * output) / b).summed(to: sb)) }
+        case .maximum, .minimum:
+            // The mask picks the operand that was taken (a on ties).
+            let takeA = { if case .maximum = n.op { return greaterEqual(a, b) } else { return greaterEqual(b, a) } }()
+            if needA { accumulate(n.a, (g * takeA).summed(to: sa)) }
+            if needB { accumulate(n.b, (g * (1 - takeA)).summed(to: sb)) }
+        case .neg: accumulate(n.a, -g)
+        case .exp: accumulate(n.a, g * output)
+        case .log: accumulate(n.a, g / a)
+        case .tanh: accumulate(n.a, g * (1 - square(output)))
+        case .relu: accumulate(n.a, g * step(a))
+        case .sigmoid: accumulate(n.a, g * (output * (1 - output)))
+        case .abs: accumulate(n.a, g * sign(a))
+        case .sqrt: accumulate(n.a, (g / output) * 0.5)
+        case .addScalar: accumulate(n.a, g)
+        case .mulScalar(let c): accumulate(n.a, g * c)
+        case .powScalar(let e):
+            if e == 1 { accumulate(n.a, g) }
+            else if e == 2 { accumulate(n.a, g * a * 2) }
+            else { accumulate(n.a, g * pow(a, e - 1) * e) }
+        case .reshape: accumulate(n.a, g.reshaped(sa))
+        case .sumTo: accumulate(n.a, g.broadcasted(to: sa))
+        case .broadcastTo: accumulate(n.a, g.summed(to: sa))
+        case .permute(let p): accumulate(n.a, permute(g, p.inverse))
+        case .concatLast:
+            if needA { accumulate(n.a, sliceLast(g, start: 0, length: sa.last)) }
+            if needB { accumulate(n.b, sliceLast(g, start: sa.last, length: sb.last)) }
+        case .sliceLast(let start): accumulate(n.a, padLast(g, start: start, total: sa.last))
+        case .padLast(let start): accumulate(n.a, sliceLast(g, start: start, length: sa.last))
+        case .logSumExpLast:
+            let kept = sa.replacingLast(with: 1)
+            let probabilities = exp(a - output.reshaped(kept))
+            accumulate(n.a, probabilities * g.reshaped(kept))
+        case .matmul(let tA, let tB):
+            // C = op(A)·op(B); each case is the transpose algebra of dC·op(B)ᵀ and op(A)ᵀ·dC.
+            if needA {
+                let da: Tensor
+                switch (tA, tB) {
+                case (false, false): da = matmul(g, b, transA: false, transB: true)
+                case (true, false): da = matmul(b, g, transA: false, transB: true)
+                case (false, true): da = matmul(g, b, transA: false, transB: false)
+                case (true, true): da = matmul(b, g, transA: true, transB: true)
+                }
+                accumulate(n.a, da)
+            }
+            if needB {
+                let db: Tensor
+                switch (tA, tB) {
+                case (false, false): db = matmul(a, g, transA: true, transB: false)
+                case (true, false): db = matmul(a, g, transA: false, transB: false)
+                case (false, true): db = matmul(g, a, transA: true, transB: false)
+                case (true, true): db = matmul(g, a, transA: true, transB: true)
+                }
+                accumulate(n.b, db)
+            }
+        case .affine:
+            let fanIn = sb[0], fanOut = sb[1]
+            let rows = sa.count / Swift.max(fanIn, 1)
+            let g2 = g.reshaped(Shape(rows, fanOut))
+            if needA { accumulate(n.a, matmul(g2, b, transA: false, transB: true).reshaped(sa)) }
+            if needB { accumulate(n.b, matmul(a.reshaped(Shape(rows, fanIn)), g2, transA: true, transB: false)) }
+            if needs(n.c) {
+                let sc = nodes[Int(n.c)].shape
+                accumulate(n.c, g2.summed(to: Shape(fanOut)).reshaped(sc))
+            }
+        case .gather: accumulate(n.a, scatter(g, b, width: sa.last))
+        case .scatter: accumulate(n.a, gather(g, b))
+        case .im2col(let geometry): accumulate(n.a, col2im(g, geometry))
+        case .col2im(let geometry): accumulate(n.a, im2col(g, geometry))
+        case .parameter, .constant, .indices, .stopGradient, .step, .sign, .greaterEqual, .argmaxLast, .oneHot:
+            break
+        }
+    }
+}

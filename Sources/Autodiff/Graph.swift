@@ -1,0 +1,220 @@
+/// One step's computation, recorded as it runs (define-by-run), differentiable to any order.
+///
+/// Every op computes its value at once, into memory from the graph's arena, and appends a node.
+/// `gradients(of:wrt:)` walks the nodes backwards and *records its own work as new nodes*, built
+/// from the same differentiable ops; so a gradient can itself be differentiated. That is what makes
+/// Hessian-vector products and the mixed products of the total derivative exact (reverse over
+/// reverse, the double backward of PyTorch's `create_graph=True`), with no finite differences.
+///
+/// Call `reset()` at the start of each step: node storage and values are kept and reused, so a
+/// step that builds the same graph as the step before allocates nothing.
+public final class Graph {
+    @usableFromInline var nodes: [Node] = []
+    let arena = Arena()
+    /// Distinguishes this graph's steps from every other graph's, for parameter leaf caching.
+    private(set) var token: UInt64
+
+    // Scratch for the backward pass, kept to avoid per-step allocation.
+    var reachScratch: [Bool] = []
+    var adjointScratch: [Int32] = []
+
+    public init() {
+        BLAS.ensureConfigured()
+        var rng = SystemRandomNumberGenerator()
+        token = rng.next() | 1
+        nodes.reserveCapacity(512)
+    }
+
+    /// Forgets every node and rewinds the arena; tensors from earlier steps become invalid.
+    public func reset() {
+        nodes.removeAll(keepingCapacity: true)
+        arena.reset()
+        token &+= 2
+    }
+
+    /// Number of nodes recorded in this step.
+    public var nodeCount: Int { nodes.count }
+
+    /// Bytes the arena has taken from the system since the graph was created. A training loop that
+    /// allocates nothing per step leaves this unchanged after its first step.
+    public var arenaBytesAllocated: Int { arena.bytesAllocated }
+
+    @usableFromInline
+    func append(_ node: Node) -> Tensor {
+        nodes.append(node)
+        return Tensor(graph: self, id: Int32(nodes.count - 1))
+    }
+
+    @inline(__always) func node(_ t: Tensor) -> Node {
+        precondition(t.graph === self, "tensor belongs to another graph")
+        return nodes[Int(t.id)]
+    }
+
+    // MARK: Leaves
+
+    /// The leaf standing for `p` in this step (the same leaf every time `p` is used in the step).
+    public func parameter(_ p: Parameter) -> Tensor {
+        if p.graphToken == token, Int(p.graphNode) < nodes.count { return Tensor(graph: self, id: p.graphNode) }
+        let t = append(Node(op: .parameter, shape: p.shape, data: UnsafeMutableRawPointer(p.value)))
+        p.graphToken = token
+        p.graphNode = t.id
+        return t
+    }
+
+    /// A constant copied from `values` (inputs, targets, the vector of a Hessian-vector product).
+    public func constant(_ values: UnsafePointer<Float>, shape: Shape) -> Tensor {
+        let out = arena.floats(shape.count)
+        out.update(from: values, count: shape.count)
+        return append(Node(op: .constant, shape: shape, data: UnsafeMutableRawPointer(out)))
+    }
+
+    public func constant(_ values: [Float], shape: Shape) -> Tensor {
+        precondition(values.count == shape.count,
+                     "constant: \(values.count) values given for shape \(shape) (\(shape.count) expected)")
+        return values.withUnsafeBufferPointer { constant($0.baseAddress!, shape: shape) }
+    }
+
+    public func scalar(_ value: Float) -> Tensor { filled(value, shape: Shape()) }
+
+    public func filled(_ value: Float, shape: Shape) -> Tensor {
+        let out = arena.floats(shape.count)
+        out.update(repeating: value, count: shape.count)
+        return append(Node(op: .constant, shape: shape, data: UnsafeMutableRawPointer(out)))
+    }
+
+    public func zeros(_ shape: Shape) -> Tensor { filled(0, shape: shape) }
+
+    /// A constant whose values `fill` writes in place (no intermediate array).
+    public func constant(shape: Shape, fill: (UnsafeMutableBufferPointer<Float>) -> Void) -> Tensor {
+        let out = arena.floats(shape.count)
+        fill(UnsafeMutableBufferPointer(start: out, count: shape.count))
+        return append(Node(op: .constant, shape: shape, data: UnsafeMutableRawPointer(out)))
+    }
+
+    /// Integer indices (actions for Q(s, a) selection, class labels).
+    public func indices(_ values: UnsafePointer<Int32>, shape: Shape) -> Tensor {
+        let out = arena.indices(shape.count)
+        out.update(from: values, count: shape.count)
+        return append(Node(op: .indices, shape: shape, data: UnsafeMutableRawPointer(out)))
+    }
+
+    public func indices(_ values: [Int32], shape: Shape) -> Tensor {
+        precondition(values.count == shape.count,
+                     "indices: \(values.count) values given for shape \(shape) (\(shape.count) expected)")
+        return values.withUnsafeBufferPointer { indices($0.baseAddress!, shape: shape) }
+    }
+
+    public func indices(_ values: [Int]) -> Tensor { indices(values.map { Int32($0) }, shape: Shape(values.count)) }
+
+    // MARK: Recording helpers for the ops
+
+    @usableFromInline
+    func record(_ op: Op, _ a: Tensor, _ b: Tensor? = nil, _ c: Tensor? = nil, shape: Shape,
+                data: UnsafeMutableRawPointer) -> Tensor {
+        append(Node(op: op, a: a.id, b: b?.id ?? -1, c: c?.id ?? -1, shape: shape, data: data))
+    }
+
+    func newFloats(_ shape: Shape) -> UnsafeMutablePointer<Float> { arena.floats(shape.count) }
+    func newIndices(_ shape: Shape) -> UnsafeMutablePointer<Int32> { arena.indices(shape.count) }
+}
+
+/// A recorded operation and its value.
+@usableFromInline
+struct Node {
+    var op: Op
+    var a: Int32 = -1
+    var b: Int32 = -1
+    var c: Int32 = -1
+    var shape: Shape
+    /// The value: `shape.count` Floats, or Int32s for index-valued nodes.
+    var data: UnsafeMutableRawPointer
+
+    init(op: Op, a: Int32 = -1, b: Int32 = -1, c: Int32 = -1, shape: Shape, data: UnsafeMutableRawPointer) {
+        self.op = op; self.a = a; self.b = b; self.c = c; self.shape = shape; self.data = data
+    }
+
+    var floats: UnsafeMutablePointer<Float> { data.assumingMemoryBound(to: Float.self) }
+    var ints: UnsafeMutablePointer<Int32> { data.assumingMemoryBound(to: Int32.self) }
+}
+
+/// Geometry of a 2-D convolution over NHWC input.
+public struct ConvGeometry: Hashable, Sendable {
+    public var batch, height, width, channels: Int
+    public var kernelHeight, kernelWidth, stride, padding: Int
+    public var outHeight: Int { (height + 2 * padding - kernelHeight) / stride + 1 }
+    public var outWidth: Int { (width + 2 * padding - kernelWidth) / stride + 1 }
+    /// Columns of the im2col matrix: one patch, ordered (kernel row, kernel column, channel).
+    public var patchSize: Int { kernelHeight * kernelWidth * channels }
+}
+
+/// Axis order of a permutation of a rank-4 tensor (or lower, padded with trailing identity).
+public struct Permutation: Hashable, Sendable {
+    public var axes: (Int, Int, Int, Int)
+    public var rank: Int
+    public static func == (a: Permutation, b: Permutation) -> Bool {
+        a.rank == b.rank && a.axes == b.axes
+    }
+    public func hash(into h: inout Hasher) { h.combine(rank); h.combine(axes.0); h.combine(axes.1); h.combine(axes.2); h.combine(axes.3) }
+    public init(_ axes: [Int]) {
+        precondition(axes.count <= 4 && Set(axes) == Set(0..<axes.count),
+                     "permutation \(axes) must list each axis 0..<\(axes.count) once (rank ≤ 4)")
+        var a = [0, 1, 2, 3]
+        for (i, x) in axes.enumerated() { a[i] = x }
+        self.axes = (a[0], a[1], a[2], a[3])
+        rank = axes.count
+    }
+    init(axes: (Int, Int, Int, Int), rank: Int) { self.axes = axes; self.rank = rank }
+    subscript(i: Int) -> Int {
+        switch i {
+        case 0: return axes.0
+        case 1: return axes.1
+        case 2: return axes.2
+        default: return axes.3
+        }
+    }
+    var inverse: Permutation {
+        var inv = (0, 1, 2, 3)
+        for i in 0..<rank {
+            switch self[i] {
+            case 0: inv.0 = i
+            case 1: inv.1 = i
+            case 2: inv.2 = i
+            default: inv.3 = i
+            }
+        }
+        return Permutation(axes: inv, rank: rank)
+    }
+}
+
+@usableFromInline
+enum Op {
+    // Leaves.
+    case parameter, constant, indices
+    // Elementwise, with NumPy broadcasting.
+    case add, sub, mul, div, maximum, minimum
+    case neg, exp, log, tanh, relu, sigmoid, abs, sqrt
+    case addScalar(Float), mulScalar(Float), powScalar(Float)
+    // Derivative zero almost everywhere: backward stops here.
+    case stopGradient, step, sign, greaterEqual
+    // Shape and layout.
+    case reshape, sumTo, broadcastTo, permute(Permutation)
+    case concatLast, sliceLast(start: Int), padLast(start: Int)
+    // Rows are the last axis.
+    case logSumExpLast
+    // BLAS.
+    case matmul(transA: Bool, transB: Bool), affine
+    // Indexing along the last axis.
+    case gather, scatter, argmaxLast, oneHot
+    // Convolution as im2col + GEMM.
+    case im2col(ConvGeometry), col2im(ConvGeometry)
+
+    /// Whether derivatives flow through this node to its inputs.
+    var isDifferentiable: Bool {
+        switch self {
+        case .parameter, .constant, .indices, .stopGradient, .step, .sign, .greaterEqual, .argmaxLast, .oneHot:
+            return false
+        default:
+            return true
+        }
+    }
+}

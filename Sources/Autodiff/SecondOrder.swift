@@ -1,0 +1,78 @@
+// Exact second-order products, by differentiating a recorded gradient once more.
+
+/// A closure-friendly view of the gradient of a loss with respect to one parameter group, kept as
+/// graph tensors so that products with it can be differentiated: build it once per step, then take
+/// as many Hessian-vector products as a solver needs (each costs about one more backward pass).
+public struct RecordedGradient {
+    public let graph: Graph
+    public let group: ParameterGroup
+    /// ∇_group L, one tensor per parameter.
+    public let tensors: [Tensor]
+
+    /// Records ∇_group `loss` so it can be differentiated again.
+    public init(of loss: Tensor, wrt group: ParameterGroup) {
+        graph = loss.graph
+        self.group = group
+        tensors = loss.graph.gradients(of: loss, wrt: group)
+    }
+
+    /// ⟨∇_group L, v⟩ for a flat vector v over the group (`group.count` floats), as a graph scalar.
+    public func innerProduct(with v: UnsafePointer<Float>) -> Tensor {
+        var total: Tensor? = nil
+        var offset = 0
+        for (t, p) in zip(tensors, group.parameters) {
+            let term = dot(t, graph.constant(v + offset, shape: p.shape))
+            total = total.map { $0 + term } ?? term
+            offset += p.count
+        }
+        return total ?? graph.scalar(0)
+    }
+
+    /// Writes ∇_group L flat into `out`.
+    public func write(into out: UnsafeMutablePointer<Float>) {
+        var offset = 0
+        for (t, p) in zip(tensors, group.parameters) {
+            (out + offset).update(from: t.pointer, count: p.count)
+            offset += p.count
+        }
+    }
+
+    /// Hessian-vector product ∇²_group L · v, written into `out` (both `group.count` floats).
+    public func hessianVectorProduct(_ v: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>) {
+        graph.gradient(of: innerProduct(with: v), wrt: group, into: out)
+    }
+
+    /// Mixed product ∇_other ⟨∇_group L, v⟩ = (∇_other ∇_group L)ᵀ v, written into `out`
+    /// (`other.count` floats): the term of the total derivative that couples leader and follower.
+    public func mixedProduct(_ v: UnsafePointer<Float>, wrt other: ParameterGroup, into out: UnsafeMutablePointer<Float>) {
+        graph.gradient(of: innerProduct(with: v), wrt: other, into: out)
+    }
+}
+
+extension Graph {
+    /// ∇²_group `loss` · v for a flat v, returned as an array (convenience; solvers use
+    /// `RecordedGradient` to reuse the recorded gradient across products).
+    public func hessianVectorProduct(of loss: Tensor, wrt group: ParameterGroup, vector v: [Float]) -> [Float] {
+        precondition(v.count == group.count, "hessianVectorProduct: vector has \(v.count) entries, the group \(group.name) has \(group.count)")
+        let recorded = RecordedGradient(of: loss, wrt: group)
+        var out = [Float](repeating: 0, count: group.count)
+        v.withUnsafeBufferPointer { vp in out.withUnsafeMutableBufferPointer { recorded.hessianVectorProduct(vp.baseAddress!, into: $0.baseAddress!) } }
+        return out
+    }
+
+    /// ∇_a ⟨∇_b loss, v⟩ for a flat v over group b.
+    public func mixedProduct(of loss: Tensor, wrt a: ParameterGroup, through b: ParameterGroup, vector v: [Float]) -> [Float] {
+        precondition(v.count == b.count, "mixedProduct: vector has \(v.count) entries, the group \(b.name) has \(b.count)")
+        let recorded = RecordedGradient(of: loss, wrt: b)
+        var out = [Float](repeating: 0, count: a.count)
+        v.withUnsafeBufferPointer { vp in out.withUnsafeMutableBufferPointer { recorded.mixedProduct(vp.baseAddress!, wrt: a, into: $0.baseAddress!) } }
+        return out
+    }
+
+    /// ∂y/∂p for the parameters of `group` as a flat array.
+    public func gradient(of y: Tensor, wrt group: ParameterGroup) -> [Float] {
+        var out = [Float](repeating: 0, count: group.count)
+        out.withUnsafeMutableBufferPointer { gradient(of: y, wrt: group, into: $0.baseAddress!) }
+        return out
+    }
+}

@@ -1,0 +1,202 @@
+import Foundation
+
+// Reshaping, broadcasting, reductions and axis permutations.
+
+extension Graph {
+    func reshape(_ x: Tensor, _ shape: Shape) -> Tensor {
+        let nx = node(x)
+        precondition(nx.shape.count == shape.count,
+                     "reshape: cannot view \(nx.shape) (\(nx.shape.count) elements) as \(shape) (\(shape.count))")
+        if nx.shape == shape { return x }
+        // A view: the values are shared, never copied.
+        return record(.reshape, x, shape: shape, data: nx.data)
+    }
+
+    /// Sums `x` over the axes where `shape` has 1 (or is shorter): the adjoint of broadcasting.
+    func sumTo(_ x: Tensor, _ shape: Shape) -> Tensor {
+        let nx = node(x)
+        if nx.shape == shape { return x }
+        precondition(Shape.broadcast(nx.shape, shape) == nx.shape,
+                     "sumTo: \(shape) is not a shape that broadcasts to \(nx.shape)")
+        let out = newFloats(shape)
+        out.update(repeating: 0, count: shape.count)
+        let px = nx.floats
+        if shape.count == 1 {
+            var s: Float = 0
+            for i in 0..<nx.shape.count { s += px[i] }
+            out[0] = s
+        } else {
+            let d = nx.shape.padded4(), t = broadcastStrides(shape)
+            var src = UnsafePointer(px)
+            for i0 in 0..<d.0 {
+                for i1 in 0..<d.1 {
+                    for i2 in 0..<d.2 {
+                        let o = out + i0 * t.0 + i1 * t.1 + i2 * t.2
+                        if t.3 == 1 {
+                            for j in 0..<d.3 { o[j] += src[j] }
+                        } else {
+                            var s: Float = 0
+                            for j in 0..<d.3 { s += src[j] }
+                            o[0] += s
+                        }
+                        src += d.3
+                    }
+                }
+            }
+        }
+        return record(.sumTo, x, shape: shape, data: UnsafeMutableRawPointer(out))
+    }
+
+    func broadcastTo(_ x: Tensor, _ shape: Shape) -> Tensor {
+        let nx = node(x)
+        if nx.shape == shape { return x }
+        precondition(Shape.broadcast(nx.shape, shape) == shape,
+                     "broadcastTo: \(nx.shape) does not broadcast to \(shape)")
+        let out = newFloats(shape)
+        broadcastBinary(UnsafePointer(nx.floats), nx.shape, UnsafePointer(nx.floats), nx.shape, out, shape) { a, _ in a }
+        return record(.broadcastTo, x, shape: shape, data: UnsafeMutableRawPointer(out))
+    }
+
+    func permute(_ x: Tensor, _ perm: Permutation) -> Tensor {
+        let nx = node(x)
+        precondition(perm.rank == nx.shape.rank, "permute: permutation of rank \(perm.rank) for shape \(nx.shape)")
+        var shape = nx.shape
+        for i in 0..<perm.rank { shape[i] = nx.shape[perm[i]] }
+        let out = newFloats(shape)
+        // Pad to rank 4 with trailing unit axes, which the permutation leaves in place.
+        let d = (dimOrOne(nx.shape, 0), dimOrOne(nx.shape, 1), dimOrOne(nx.shape, 2), dimOrOne(nx.shape, 3))
+        let contiguous = (d.1 * d.2 * d.3, d.2 * d.3, d.3, 1)
+        func strideOf(_ axis: Int) -> Int {
+            switch axis { case 0: return contiguous.0; case 1: return contiguous.1; case 2: return contiguous.2; default: return contiguous.3 }
+        }
+        let inStride = (strideOf(perm.rank > 0 ? perm[0] : 0), strideOf(perm.rank > 1 ? perm[1] : 1),
+                        strideOf(perm.rank > 2 ? perm[2] : 2), strideOf(perm.rank > 3 ? perm[3] : 3))
+        let o = (dimOrOne(shape, 0), dimOrOne(shape, 1), dimOrOne(shape, 2), dimOrOne(shape, 3))
+        let src = nx.floats
+        var dst = out
+        for i0 in 0..<o.0 {
+            for i1 in 0..<o.1 {
+                for i2 in 0..<o.2 {
+                    let base = src + i0 * inStride.0 + i1 * inStride.1 + i2 * inStride.2
+                    for i3 in 0..<o.3 { dst[i3] = base[i3 * inStride.3] }
+                    dst += o.3
+                }
+            }
+        }
+        return record(.permute(perm), x, shape: shape, data: UnsafeMutableRawPointer(out))
+    }
+
+    func concatLast(_ a: Tensor, _ b: Tensor) -> Tensor {
+        let na = node(a), nb = node(b)
+        precondition(na.shape.rank >= 1 && na.shape.droppingLast() == nb.shape.droppingLast(),
+                     "concat: shapes \(na.shape) and \(nb.shape) differ before the last axis")
+        let p = na.shape.last, q = nb.shape.last, rows = na.shape.count / max(p, 1)
+        let shape = na.shape.replacingLast(with: p + q)
+        let out = newFloats(shape)
+        for r in 0..<rows {
+            (out + r * (p + q)).update(from: na.floats + r * p, count: p)
+            (out + r * (p + q) + p).update(from: nb.floats + r * q, count: q)
+        }
+        return record(.concatLast, a, b, shape: shape, data: UnsafeMutableRawPointer(out))
+    }
+
+    func sliceLast(_ x: Tensor, start: Int, length: Int) -> Tensor {
+        let nx = node(x)
+        let width = nx.shape.last
+        precondition(start >= 0 && length >= 0 && start + length <= width,
+                     "slice: [\(start), \(start + length)) is outside the last axis of \(nx.shape)")
+        let rows = nx.shape.count / max(width, 1)
+        let shape = nx.shape.replacingLast(with: length)
+        let out = newFloats(shape)
+        for r in 0..<rows { (out + r * length).update(from: nx.floats + r * width + start, count: length) }
+        return record(.sliceLast(start: start), x, shape: shape, data: UnsafeMutableRawPointer(out))
+    }
+
+    /// Places `x` at `start` along a zero last axis of size `total` (the adjoint of slicing).
+    func padLast(_ x: Tensor, start: Int, total: Int) -> Tensor {
+        let nx = node(x)
+        let width = nx.shape.last, rows = nx.shape.count / max(width, 1)
+        precondition(start >= 0 && start + width <= total, "pad: \(nx.shape) at \(start) does not fit in \(total)")
+        let shape = nx.shape.replacingLast(with: total)
+        let out = newFloats(shape)
+        out.update(repeating: 0, count: shape.count)
+        for r in 0..<rows { (out + r * total + start).update(from: nx.floats + r * width, count: width) }
+        return record(.padLast(start: start), x, shape: shape, data: UnsafeMutableRawPointer(out))
+    }
+
+    /// log Σ exp along the last axis, computed stably (max subtracted).
+    func logSumExpLast(_ x: Tensor) -> Tensor {
+        let nx = node(x)
+        let width = nx.shape.last, rows = nx.shape.count / max(width, 1)
+        let shape = nx.shape.droppingLast()
+        let out = newFloats(shape)
+        for r in 0..<rows {
+            let row = nx.floats + r * width
+            var m = -Float.infinity
+            for j in 0..<width where row[j] > m { m = row[j] }
+            var s: Float = 0
+            for j in 0..<width { s += Foundation.exp(row[j] - m) }
+            out[r] = m + Foundation.log(s)
+        }
+        return record(.logSumExpLast, x, shape: shape, data: UnsafeMutableRawPointer(out))
+    }
+}
+
+@inline(__always) func dimOrOne(_ s: Shape, _ i: Int) -> Int { i < s.rank ? s[i] : 1 }
+
+// MARK: Public API
+
+extension Tensor {
+    public func reshaped(_ shape: Shape) -> Tensor { graph.reshape(self, shape) }
+    /// Flattens all but the first axis: [N, …] → [N, rest].
+    public func flattened() -> Tensor {
+        let s = shape
+        return graph.reshape(self, Shape(s[0], s.count / max(s[0], 1)))
+    }
+    public func broadcasted(to shape: Shape) -> Tensor { graph.broadcastTo(self, shape) }
+    /// Sums down to `shape` (which must broadcast to this tensor's shape).
+    public func summed(to shape: Shape) -> Tensor { graph.sumTo(self, shape) }
+    public func permuted(_ axes: Int...) -> Tensor { graph.permute(self, Permutation(axes)) }
+}
+
+/// Sum of all elements (a scalar).
+public func sum(_ x: Tensor) -> Tensor { x.graph.sumTo(x, Shape()) }
+/// Mean of all elements (a scalar).
+public func mean(_ x: Tensor) -> Tensor { sum(x) * (1 / Float(x.count)) }
+
+/// Sum along one axis; `keepDims` keeps it with size 1.
+public func sum(_ x: Tensor, axis: Int, keepDims: Bool = false) -> Tensor {
+    let s = x.shape
+    let ax = axis < 0 ? s.rank + axis : axis
+    precondition(ax >= 0 && ax < s.rank, "sum: axis \(axis) out of range for shape \(s)")
+    var kept = s
+    kept[ax] = 1
+    let r = x.graph.sumTo(x, kept)
+    if keepDims { return r }
+    var dropped = Shape()
+    for i in 0..<s.rank where i != ax { dropped = dropped.appending(s[i]) }
+    return r.reshaped(dropped)
+}
+
+public func mean(_ x: Tensor, axis: Int, keepDims: Bool = false) -> Tensor {
+    let s = x.shape
+    let n = s[axis < 0 ? s.rank + axis : axis]
+    return sum(x, axis: axis, keepDims: keepDims) * (1 / Float(n))
+}
+
+/// Inner product of two same-shaped tensors (a scalar).
+public func dot(_ a: Tensor, _ b: Tensor) -> Tensor { sum(a * b) }
+
+public func concat(_ a: Tensor, _ b: Tensor) -> Tensor { a.graph.concatLast(a, b) }
+public func slice(_ x: Tensor, lastAxis start: Int, length: Int) -> Tensor {
+    x.graph.sliceLast(x, start: start, length: length)
+}
+
+/// log Σ exp over the last axis.
+public func logSumExp(_ x: Tensor) -> Tensor { x.graph.logSumExpLast(x) }
+/// log-softmax over the last axis.
+public func logSoftmax(_ x: Tensor) -> Tensor {
+    x - logSumExp(x).reshaped(x.shape.replacingLast(with: 1))
+}
+/// softmax over the last axis.
+public func softmax(_ x: Tensor) -> Tensor { exp(logSoftmax(x)) }
