@@ -1,0 +1,218 @@
+import Foundation
+
+/// Named arrays of Float32 and named scalars, saved in a small binary format that round-trips bit
+/// for bit (values are stored as their IEEE bit patterns, little-endian; no text conversion).
+///
+/// Layout: magic "STKSTATE", format version (UInt32), entry count (UInt32), then per entry a kind
+/// byte, a UTF-8 name (UInt32 length + bytes) and the payload; then a 64-bit FNV-1a checksum of
+/// everything before it, so a truncated or corrupted file is refused rather than half-loaded.
+public struct StateDictionary: Equatable {
+    public enum Value: Equatable {
+        case tensor(shape: [Int], values: [Float])
+        case integer(Int64)
+        case real(Double)
+        case text(String)
+    }
+
+    public private(set) var names: [String] = []
+    private var values: [String: Value] = [:]
+
+    public init() {}
+
+    public subscript(name: String) -> Value? {
+        get { values[name] }
+        set {
+            if values[name] == nil, newValue != nil { names.append(name) }
+            if newValue == nil { names.removeAll { $0 == name } }
+            values[name] = newValue
+        }
+    }
+
+    public static func == (a: StateDictionary, b: StateDictionary) -> Bool {
+        // Bitwise equality of the stored floats: NaN payloads and signed zeros must survive too.
+        guard a.names == b.names else { return false }
+        for n in a.names {
+            switch (a.values[n]!, b.values[n]!) {
+            case let (.tensor(s1, v1), .tensor(s2, v2)):
+                guard s1 == s2, v1.map(\.bitPattern) == v2.map(\.bitPattern) else { return false }
+            case let (.real(x), .real(y)): guard x.bitPattern == y.bitPattern else { return false }
+            case let (x, y): guard x == y else { return false }
+            }
+        }
+        return true
+    }
+
+    // MARK: Typed access
+
+    public mutating func set(_ name: String, shape: Shape, values pointer: UnsafePointer<Float>) {
+        self[name] = .tensor(shape: shape.array, values: Array(UnsafeBufferPointer(start: pointer, count: shape.count)))
+    }
+
+    /// Copies the tensor `name` into `out`, checking its shape.
+    public func load(_ name: String, shape: Shape, into out: UnsafeMutablePointer<Float>) throws {
+        guard case .tensor(let s, let v)? = values[name] else { throw StateError.missing(name) }
+        guard s == shape.array else { throw StateError.shapeMismatch(name, expected: shape.array, found: s) }
+        v.withUnsafeBufferPointer { out.update(from: $0.baseAddress!, count: v.count) }
+    }
+
+    public func integer(_ name: String) throws -> Int64 {
+        guard case .integer(let x)? = values[name] else { throw StateError.missing(name) }
+        return x
+    }
+
+    public func real(_ name: String) throws -> Double {
+        guard case .real(let x)? = values[name] else { throw StateError.missing(name) }
+        return x
+    }
+
+    public func text(_ name: String) throws -> String {
+        guard case .text(let x)? = values[name] else { throw StateError.missing(name) }
+        return x
+    }
+
+    /// Saves every parameter's values under its name (with an optional prefix).
+    public mutating func store(_ parameters: [Parameter], prefix: String = "") {
+        for p in parameters { set(prefix + p.name, shape: p.shape, values: p.value) }
+    }
+
+    /// Restores parameters saved by `store`; every one must be present with its shape.
+    public func restore(_ parameters: [Parameter], prefix: String = "") throws {
+        for p in parameters { try load(prefix + p.name, shape: p.shape, into: p.value) }
+    }
+
+    // MARK: Encoding
+
+    static let magic = Array("STKSTATE".utf8)
+    static let version: UInt32 = 1
+
+    public func encoded() -> [UInt8] {
+        var out = StateDictionary.magic
+        func u32(_ x: UInt32) { withUnsafeBytes(of: x.littleEndian) { out += $0 } }
+        func u64(_ x: UInt64) { withUnsafeBytes(of: x.littleEndian) { out += $0 } }
+        func string(_ s: String) { let b = Array(s.utf8); u32(UInt32(b.count)); out += b }
+        u32(StateDictionary.version)
+        u32(UInt32(names.count))
+        for name in names {
+            switch values[name]! {
+            case .tensor(let shape, let v):
+                out.append(0); string(name)
+                u32(UInt32(shape.count)); for d in shape { u64(UInt64(d)) }
+                u64(UInt64(v.count))
+                out.reserveCapacity(out.count + 4 * v.count)
+                for x in v { u32(x.bitPattern) }
+            case .integer(let x): out.append(1); string(name); u64(UInt64(bitPattern: x))
+            case .real(let x): out.append(2); string(name); u64(x.bitPattern)
+            case .text(let s): out.append(3); string(name); string(s)
+            }
+        }
+        u64(fnv1a(out))
+        return out
+    }
+
+    public init(decoding bytes: [UInt8], source: String = "state") throws {
+        var r = Reader(bytes: bytes, source: source)
+        guard bytes.count >= StateDictionary.magic.count + 16,
+              Array(bytes[0..<StateDictionary.magic.count]) == StateDictionary.magic else {
+            throw StateError.corrupt(source, "not a stackelberg state file (bad magic)")
+        }
+        let body = bytes.count - 8
+        let stored = bytes[body...].enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
+        guard fnv1a(Array(bytes[..<body])) == stored else {
+            throw StateError.corrupt(source, "checksum mismatch (truncated or modified file)")
+        }
+        r.position = StateDictionary.magic.count
+        let version = try r.u32()
+        guard version == StateDictionary.version else {
+            throw StateError.corrupt(source, "format version \(version), this build reads \(StateDictionary.version)")
+        }
+        let count = try r.u32()
+        for _ in 0..<count {
+            let kind = try r.byte()
+            let name = try r.string()
+            switch kind {
+            case 0:
+                let rank = Int(try r.u32())
+                let shape = try (0..<rank).map { _ in Int(try r.u64()) }
+                let n = Int(try r.u64())
+                guard n == shape.reduce(1, *) else { throw StateError.corrupt(source, "\(name): \(n) values for shape \(shape)") }
+                let v = try (0..<n).map { _ in Float(bitPattern: try r.u32()) }
+                self[name] = .tensor(shape: shape, values: v)
+            case 1: self[name] = .integer(Int64(bitPattern: try r.u64()))
+            case 2: self[name] = .real(Double(bitPattern: try r.u64()))
+            case 3: self[name] = .text(try r.string())
+            default: throw StateError.corrupt(source, "unknown entry kind \(kind) for \(name)")
+            }
+        }
+    }
+
+    public func write(to url: URL) throws {
+        // Write then rename, so an interrupted save never leaves a half-written checkpoint behind.
+        let tmp = url.appendingPathExtension("partial")
+        try Data(encoded()).write(to: tmp)
+        _ = try? FileManager.default.removeItem(at: url)
+        try FileManager.default.moveItem(at: tmp, to: url)
+    }
+
+    public init(contentsOf url: URL) throws {
+        let data: Data
+        do { data = try Data(contentsOf: url) } catch {
+            throw StateError.unreadable(url.path, error.localizedDescription)
+        }
+        try self.init(decoding: [UInt8](data), source: url.path)
+    }
+}
+
+private func fnv1a(_ bytes: [UInt8]) -> UInt64 {
+    var h: UInt64 = 0xcbf2_9ce4_8422_2325
+    for b in bytes { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+    return h
+}
+
+private struct Reader {
+    let bytes: [UInt8]
+    let source: String
+    var position = 0
+    init(bytes: [UInt8], source: String) { self.bytes = bytes; self.source = source }
+
+    mutating func byte() throws -> UInt8 {
+        guard position < bytes.count - 8 else { throw StateError.corrupt(source, "unexpected end of file") }
+        defer { position += 1 }
+        return bytes[position]
+    }
+    mutating func u32() throws -> UInt32 {
+        var x: UInt32 = 0
+        for i in 0..<4 { x |= UInt32(try byte()) << (8 * UInt32(i)) }
+        return x
+    }
+    mutating func u64() throws -> UInt64 {
+        var x: UInt64 = 0
+        for i in 0..<8 { x |= UInt64(try byte()) << (8 * UInt64(i)) }
+        return x
+    }
+    mutating func string() throws -> String {
+        let n = Int(try u32())
+        guard n <= bytes.count - position else { throw StateError.corrupt(source, "string length \(n) runs past the end") }
+        let s = String(decoding: bytes[position..<(position + n)], as: UTF8.self)
+        position += n
+        return s
+    }
+}
+
+public enum StateError: Error, CustomStringConvertible, Equatable {
+    case missing(String)
+    case shapeMismatch(String, expected: [Int], found: [Int])
+    case corrupt(String, String)
+    case unreadable(String, String)
+    case mismatch(String)
+
+    public var description: String {
+        switch self {
+        case .missing(let n): return "state entry '\(n)' is missing: the checkpoint was saved by a different model or optimizer"
+        case .shapeMismatch(let n, let e, let f):
+            return "state entry '\(n)' has shape \(f) but the model expects \(e): check the network sizes in the config"
+        case .corrupt(let s, let why): return "\(s): \(why)"
+        case .unreadable(let p, let why): return "cannot read \(p): \(why)"
+        case .mismatch(let why): return why
+        }
+    }
+}
