@@ -24,6 +24,7 @@ per call. The callable must block until its results are computed.
 import argparse
 import json
 import math
+import os
 import statistics
 import time
 
@@ -205,6 +206,34 @@ def measure(fn, repeats=5, iters=None, target_s=1.0, warmup_s=0.2):
     }
 
 
+# --- Pinning ----------------------------------------------------------------
+def _pin_parser(p):
+    p.add_argument("--cpu", type=int, default=None,
+                   help="pin the process to this CPU (default: the first CPU it may run on)")
+    p.add_argument("--no-pin", action="store_true",
+                   help="do not pin the process to one CPU")
+
+
+def early_pin(argv=None):
+    """Pin this process to one CPU; call before importing torch / jax.
+
+    The thread settings alone do not make jax 0.10's XLA CPU runtime
+    single-threaded (measured ~1.9x CPU time per wall time on this benchmark
+    with --xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1):
+    XLA sizes its thread pools from the CPUs the process may use, so one CPU
+    means one worker. Both peers pin so they are measured alike.
+    Returns the CPU pinned to, or None.
+    """
+    p = argparse.ArgumentParser(add_help=False)
+    _pin_parser(p)
+    known, _ = p.parse_known_args(argv)
+    if known.no_pin or not hasattr(os, "sched_setaffinity"):
+        return None
+    cpu = known.cpu if known.cpu is not None else min(os.sched_getaffinity(0))
+    os.sched_setaffinity(0, {cpu})
+    return cpu
+
+
 # --- CLI and output ---------------------------------------------------------
 def parse_args(description, argv=None, extra=None):
     p = argparse.ArgumentParser(description=description)
@@ -217,6 +246,7 @@ def parse_args(description, argv=None, extra=None):
                    help="wall time aimed at for one repeat when --iters is not given")
     p.add_argument("--json", metavar="OUT", default=None,
                    help="also write all rows as a JSON array to OUT")
+    _pin_parser(p)
     if extra is not None:
         extra(p)
     args = p.parse_args(argv)
@@ -241,6 +271,7 @@ def row_record(peer, row, timing, checksum, version, extra=None):
         "repeats": timing["repeats"],
         "checksum": checksum,
         "threads": 1,
+        "pinned_cpu": sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
         "version": version,
     }
     if extra:

@@ -4,7 +4,9 @@ Install: jax[cpu] (see Benchmarks/requirements.txt). Pure jax / jax.numpy, no
 Flax/Optax. Usage:
     python3 Benchmarks/peers/nn_jax.py [--rows a,b] [--repeat 5] [--json OUT]
 
-Every row is one jitted function; each timed call is
+The process is pinned to one CPU (nn_common.early_pin; --no-pin / --cpu N):
+the XLA_FLAGS below are set as asked but do not by themselves stop jax 0.10's
+CPU runtime from using a second core. Every row is one jitted function; each timed call is
 `jax.block_until_ready(f(*args))`. first_call_s is the first call of that
 function and includes tracing + XLA compilation. Weights and inputs come from
 nn_common (NumPy, fixed seeds), identical to the torch peer's.
@@ -23,22 +25,26 @@ Rows:
 """
 
 import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import nn_common as nc  # noqa: E402
+
+# One CPU for the whole process (see nn_common.early_pin); before any import
+# that starts threads.
+nc.early_pin(sys.argv[1:])
 
 # Single-threaded CPU XLA; must be set before jax is imported.
 os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") +
                            " --xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1").strip()
 os.environ["JAX_PLATFORMS"] = "cpu"
 
-import sys  # noqa: E402
-
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-
 import jax  # noqa: E402
 import jax.numpy as jnp  # noqa: E402
 import numpy as np  # noqa: E402
 from jax.flatten_util import ravel_pytree  # noqa: E402
 
-import nn_common as nc  # noqa: E402
 
 PEER = "jax-jit"
 

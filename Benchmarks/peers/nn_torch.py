@@ -13,6 +13,8 @@ fails without the nvidia packages.
 Usage:
     python3 Benchmarks/peers/nn_torch.py [--rows a,b] [--repeat 5] [--json OUT]
 
+torch.set_num_threads(1), set_num_interop_threads(1), and the process is pinned
+to one CPU like the JAX peer (nn_common.early_pin; --no-pin / --cpu N).
 Plain eager autograd (no torch.compile), torch.nn.Linear / Conv2d modules.
 Weights and inputs come from nn_common (NumPy, fixed seeds), converted once to
 torch layouts outside the timing (Linear weight = W.T, conv kernel HWIO -> OIHW,
@@ -35,20 +37,24 @@ Rows:
 """
 
 import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import nn_common as nc  # noqa: E402
+
+# One CPU for the whole process (see nn_common.early_pin); before any import
+# that starts threads.
+nc.early_pin(sys.argv[1:])
 
 # Single-threaded; the env vars cover MKL/OpenMP before torch initialises them.
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("MKL_NUM_THREADS", "1")
 
-import sys  # noqa: E402
-
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from torch import nn  # noqa: E402
 
-import nn_common as nc  # noqa: E402
 
 torch.set_num_threads(1)
 torch.set_num_interop_threads(1)

@@ -17,7 +17,7 @@ public enum Schedule: Sendable, Equatable {
         case .linear(let a, let b, let n):
             guard n > 0 else { return b }
             let f = Float(Swift.min(k, n)) / Float(n)
-            return a + (b - a) * f
+            return (1 - f) * a + f * b   // exact at both ends
         case .exponential(let a, let r, let every):
             return a * Float(Foundation.pow(Double(r), Double(k / Swift.max(every, 1))))
         case .polynomial(let a, let p, let tau):
