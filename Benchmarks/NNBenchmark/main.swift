@@ -1,1 +1,90 @@
-print("placeholder")
+// Deep-learning core benchmark: the same workloads as Benchmarks/peers/nn_torch.py and nn_jax.py
+// (see nn_common.py for the shared definition), printed as one JSON line per row.
+//
+//   stackelberg-bench-nn [--rows a,b] [--repeat 5] [--threads 1]
+//   stackelberg-bench-nn --alloc-probe STEPS   (runs STEPS training steps of each kind; for valgrind)
+import Autodiff
+import Foundation
+import Hypergradients
+import Neural
+import Seeding
+
+struct Options {
+    var rows: [String]? = nil
+    var repeats = 5
+    var threads = 1
+    var allocProbe: Int? = nil
+}
+
+func parseOptions() -> Options {
+    var o = Options()
+    var args = CommandLine.arguments.dropFirst()
+    func value(_ flag: String) -> String {
+        guard let v = args.popFirst() else { fail("\(flag) needs a value") }
+        return v
+    }
+    while let a = args.popFirst() {
+        switch a {
+        case "--rows": o.rows = value(a).split(separator: ",").map(String.init)
+        case "--repeat": o.repeats = Int(value(a)) ?? { fail("--repeat takes a whole number") }()
+        case "--threads": o.threads = Int(value(a)) ?? { fail("--threads takes a whole number") }()
+        case "--alloc-probe": o.allocProbe = Int(value(a)) ?? { fail("--alloc-probe takes a step count") }()
+        case "-h", "--help":
+            print("usage: stackelberg-bench-nn [--rows a,b] [--repeat N] [--threads N] [--alloc-probe STEPS]")
+            print("rows: " + Workload.all.map(\.name).joined(separator: ", "))
+            exit(0)
+        default: fail("unknown option \(a); see --help")
+        }
+    }
+    return o
+}
+
+func fail(_ message: String) -> Never {
+    FileHandle.standardError.write(("stackelberg-bench-nn: " + message + "\n").data(using: .utf8)!)
+    exit(2)
+}
+
+let options = parseOptions()
+BLAS.threads = options.threads
+
+if let steps = options.allocProbe {
+    // Build every workload, warm it up for one step, then run `steps` more. Under valgrind the
+    // heap-allocation count of this run minus that of a run with fewer steps is what the steps
+    // themselves allocate.
+    for w in Workload.all {
+        let step = w.make()
+        for _ in 0..<(1 + steps) { step() }
+    }
+    exit(0)
+}
+
+let selected = options.rows.map { names in
+    names.map { n in Workload.all.first { $0.name == n } ?? { fail("unknown row \(n); rows: \(Workload.all.map(\.name).joined(separator: ", "))") }() }
+} ?? Workload.all
+
+for w in selected {
+    let step = w.make()
+    // Calibrate: iterations so one repeat takes ≈ 0.5 s.
+    let clock = ContinuousClock()
+    step()
+    var iters = 1
+    while true {
+        let t = clock.measure { for _ in 0..<iters { step() } }
+        if t > .milliseconds(250) || iters >= 1 << 16 { iters = max(1, Int(Double(iters) * 0.5 / t.seconds)); break }
+        iters *= 2
+    }
+    var times = [Double]()
+    for _ in 0..<options.repeats {
+        let t = clock.measure { for _ in 0..<iters { step() } }
+        times.append(t.seconds / Double(iters))
+    }
+    times.sort()
+    let line: [String: Any] = ["peer": "stackelberg", "row": w.name, "best_s": times[0], "median_s": times[times.count / 2],
+                               "iters": iters, "checksum": w.checksum(), "threads": BLAS.threads]
+    let data = try! JSONSerialization.data(withJSONObject: line, options: [.sortedKeys])
+    print(String(decoding: data, as: UTF8.self))
+}
+
+extension Duration {
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) * 1e-18 }
+}

@@ -1,12 +1,12 @@
 """Deep-learning-core benchmark, PyTorch peer (eager autograd, CPU, float32, 1 thread).
 
-Install (PyPI only; see Benchmarks/requirements-torch.txt):
+Install (PyPI only; also in Benchmarks/requirements.txt):
     python3 -m pip install torch==2.15.0
 PyPI has no CPU-only torch wheel for Linux x86_64 (the "+cpu" builds live only on
 PyTorch's own index, which is not reachable here), so this is the regular PyPI
-wheel (2.15.0+cu132) with its nvidia-* / triton dependencies (~4.5 GB on disk).
-It runs on CPU without a GPU; the CPU kernels (MKL, oneDNN) are the same as in
-the CPU-only build. `pip install --no-deps torch` does NOT work: the wheel's
+wheel (2.15.0+cu132) with its nvidia-* / triton dependencies (~5 GB on disk).
+It runs on CPU without a GPU (CPU ops go to MKL / oneDNN, as in the CPU-only
+build). `pip install --no-deps torch` does NOT work: the wheel's
 libtorch_cpu.so itself links libcudart.so.13 / libcupti.so.13, so `import torch`
 fails without the nvidia packages.
 
