@@ -59,8 +59,8 @@ func tdStep(name: String, batch: Int, inputShape: Shape, net: @escaping (Tensor)
     let graph = Graph()
     return {
         graph.reset()
-        let q = net(graph.constant(x, shape: inputShape))
-        let loss = mean(square(gather(q, graph.indices(actions, shape: Shape(batch))) - graph.constant(y, shape: Shape(batch))))
+        let q = net(constantView(graph, x, inputShape))
+        let loss = mean(square(gather(q, graph.indices(actions, shape: Shape(batch))) - constantView(graph, y, Shape(batch))))
         graph.gradient(of: loss, wrt: group, into: gradient)
         checksum.value = Double(loss.scalarValue)
     }
@@ -95,7 +95,7 @@ func mlpAct(batch: Int) -> Workload {
         let graph = Graph()
         return {
             graph.reset()
-            let a = argmax(net(graph.constant(x, shape: Shape(batch, 400))))
+            let a = argmax(net(constantView(graph, x, Shape(batch, 400))))
             var s = 0
             for i in 0..<batch { s += Int(a.indexPointer[i]) }
             c.value = Double(s)
@@ -118,8 +118,8 @@ func hvpCritic(batch: Int) -> Workload {
         let graph = Graph()
         return {
             graph.reset()
-            let input = concat(graph.constant(s, shape: Shape(batch, 11)), graph.constant(a, shape: Shape(batch, 3)))
-            let loss = mean(square(q(input).reshaped(Shape(batch)) - graph.constant(y, shape: Shape(batch))))
+            let input = concat(constantView(graph, s, Shape(batch, 11)), constantView(graph, a,  Shape(batch, 3)))
+            let loss = mean(square(q(input).reshaped(Shape(batch)) - constantView(graph, y, Shape(batch))))
             v.withUnsafeBufferPointer { RecordedGradient(of: loss, wrt: group).hessianVectorProduct($0.baseAddress!, into: out) }
             var n = 0.0
             for i in 0..<group.count { n += Double(out[i]) * Double(out[i]) }
@@ -143,13 +143,18 @@ func cgTotalDerivative(batch: Int) -> Workload {
         let graph = Graph()
         return {
             graph.reset()
-            let states = graph.constant(s, shape: Shape(batch, 11)), next = graph.constant(s2, shape: Shape(batch, 11))
-            let qsa = q(concat(states, graph.constant(a, shape: Shape(batch, 3)))).reshaped(Shape(batch))
+            let states = constantView(graph, s, Shape(batch, 11)), next = constantView(graph, s2,  Shape(batch, 11))
+            let qsa = q(concat(states, constantView(graph, a, Shape(batch, 3)))).reshaped(Shape(batch))
             let qNext = q(concat(next, actor(next))).reshaped(Shape(batch))
-            let followerLoss = mean(square(qsa - graph.constant(r, shape: Shape(batch)) - 0.99 * qNext))
+            let followerLoss = mean(square(qsa - constantView(graph, r, Shape(batch)) - 0.99 * qNext))
             let leaderLoss = -mean(q(concat(states, actor(states))))
             total.compute(leaderLoss: leaderLoss, followerLoss: followerLoss, into: out)
             c.value = Double(total.diagnostics.totalDerivativeNorm)
         }
     }, checksum: { c.value })
+}
+
+/// The peers hold their inputs as persistent tensors; a borrowed constant is the same (no copy per step).
+func constantView(_ graph: Graph, _ values: [Float], _ shape: Shape) -> Tensor {
+    values.withUnsafeBufferPointer { graph.constant(borrowing: $0.baseAddress!, shape: shape) }
 }

@@ -11,11 +11,23 @@ func broadcastStrides(_ s: Shape) -> (Int, Int, Int, Int) {
     return (p.0 == 1 ? 0 : s0, p.1 == 1 ? 0 : s1, p.2 == 1 ? 0 : s2, p.3 == 1 ? 0 : s3)
 }
 
-/// Applies `f` over the broadcast of `a` and `b` into `out`. Runs along the innermost axis are tight
+/// An elementwise function as a type, so that each kernel is a generic specialization with the
+/// function inlined into a vectorizable loop (a closure argument was called per element).
+protocol BinaryFunction { static func apply(_ a: Float, _ b: Float) -> Float }
+enum AddF: BinaryFunction { @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a + b } }
+enum SubF: BinaryFunction { @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a - b } }
+enum MulF: BinaryFunction { @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a * b } }
+enum DivF: BinaryFunction { @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a / b } }
+enum MaxF: BinaryFunction { @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a >= b ? a : b } }
+enum MinF: BinaryFunction { @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a <= b ? a : b } }
+enum GreaterEqualF: BinaryFunction { @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a >= b ? 1 : 0 } }
+enum FirstF: BinaryFunction { @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a } }
+
+/// Applies `F` over the broadcast of `a` and `b` into `out`. Runs along the innermost axis are tight
 /// loops specialised for contiguous and broadcast operands.
-@inline(__always)
-func broadcastBinary(_ pa: UnsafePointer<Float>, _ sa: Shape, _ pb: UnsafePointer<Float>, _ sb: Shape,
-                     _ po: UnsafeMutablePointer<Float>, _ so: Shape, _ f: (Float, Float) -> Float) {
+func broadcastBinary<F: BinaryFunction>(_: F.Type, _ pa: UnsafePointer<Float>, _ sa: Shape, _ pb: UnsafePointer<Float>, _ sb: Shape,
+                                        _ po: UnsafeMutablePointer<Float>, _ so: Shape) {
+    let f = F.apply
     let n = so.count
     if sa == so && sb == so {
         for i in 0..<n { po[i] = f(pa[i], pb[i]) }
@@ -59,13 +71,18 @@ extension Graph {
         let out = newFloats(shape)
         let pa = UnsafePointer(na.floats), pb = UnsafePointer(nb.floats)
         switch op {
-        case .add: broadcastBinary(pa, na.shape, pb, nb.shape, out, shape, +)
-        case .sub: broadcastBinary(pa, na.shape, pb, nb.shape, out, shape, -)
-        case .mul: broadcastBinary(pa, na.shape, pb, nb.shape, out, shape, *)
-        case .div: broadcastBinary(pa, na.shape, pb, nb.shape, out, shape, /)
-        case .maximum: broadcastBinary(pa, na.shape, pb, nb.shape, out, shape) { $0 >= $1 ? $0 : $1 }
-        case .minimum: broadcastBinary(pa, na.shape, pb, nb.shape, out, shape) { $0 <= $1 ? $0 : $1 }
-        case .greaterEqual: broadcastBinary(pa, na.shape, pb, nb.shape, out, shape) { $0 >= $1 ? 1 : 0 }
+        case .add: broadcastBinary(AddF.self, pa, na.shape, pb, nb.shape, out, shape)
+        case .sub: broadcastBinary(SubF.self, pa, na.shape, pb, nb.shape, out, shape)
+        case .mul: broadcastBinary(MulF.self, pa, na.shape, pb, nb.shape, out, shape)
+        case .div: broadcastBinary(DivF.self, pa, na.shape, pb, nb.shape, out, shape)
+        case .maximum: broadcastBinary(MaxF.self, pa, na.shape, pb, nb.shape, out, shape)
+        case .minimum: broadcastBinary(MinF.self, pa, na.shape, pb, nb.shape, out, shape)
+        case .greaterEqual: broadcastBinary(GreaterEqualF.self, pa, na.shape, pb, nb.shape, out, shape)
+        case .reluMask:
+            precondition(na.shape == nb.shape, "reluMask: shapes \(na.shape) and \(nb.shape) differ")
+            // Multiply by a 0/1 mask rather than select: the select compiled to an unpredictable
+            // branch per element, the product to a vector compare and multiply.
+            for i in 0..<shape.count { let m: Float = pb[i] > 0 ? 1 : 0; out[i] = pa[i] * m }
         default: preconditionFailure("\(op) is not a binary op")
         }
         return record(op, a, b, shape: shape, data: UnsafeMutableRawPointer(out))

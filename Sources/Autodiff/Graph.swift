@@ -68,6 +68,12 @@ public final class Graph {
         return append(Node(op: .constant, shape: shape, data: UnsafeMutableRawPointer(out)))
     }
 
+    /// A constant that reads `values` in place, without copying: the memory must stay unchanged
+    /// until the next `reset()` (e.g. a minibatch buffer the caller owns).
+    public func constant(borrowing values: UnsafePointer<Float>, shape: Shape) -> Tensor {
+        append(Node(op: .constant, shape: shape, data: UnsafeMutableRawPointer(mutating: values)))
+    }
+
     public func constant(_ values: [Float], shape: Shape) -> Tensor {
         precondition(values.count == shape.count,
                      "constant: \(values.count) values given for shape \(shape) (\(shape.count) expected)")
@@ -196,6 +202,8 @@ enum Op {
     case addScalar(Float), mulScalar(Float), powScalar(Float)
     // Derivative zero almost everywhere: backward stops here.
     case stopGradient, step, sign, greaterEqual
+    // g where a > 0, else 0: ReLU's backward in one pass (differentiable in g, not in a).
+    case reluMask
     // Shape and layout.
     case reshape, sumTo, broadcastTo, permute(Permutation)
     case concatLast, sliceLast(start: Int), padLast(start: Int)

@@ -53,7 +53,7 @@ extension Graph {
         precondition(Shape.broadcast(nx.shape, shape) == shape,
                      "broadcastTo: \(nx.shape) does not broadcast to \(shape)")
         let out = newFloats(shape)
-        broadcastBinary(UnsafePointer(nx.floats), nx.shape, UnsafePointer(nx.floats), nx.shape, out, shape) { a, _ in a }
+        broadcastBinary(FirstF.self, UnsafePointer(nx.floats), nx.shape, UnsafePointer(nx.floats), nx.shape, out, shape)
         return record(.broadcastTo, x, shape: shape, data: UnsafeMutableRawPointer(out))
     }
 
