@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs what stackelberg needs on a fresh Debian machine; safe to run any number of times.
-#   C libraries: GSL (eigen, linear solves, ODE, roots), OpenBLAS; gnuplot renders the plots.
+#   C libraries: GSL (eigen, linear solves, ODE, roots), OpenBLAS; gnuplot renders the plots;
+#   valgrind counts heap allocations for the no-allocation-per-step test.
 #   Python (checks only, never the core): SymPy, NumPy, pytest, nbclient for the notebook test.
 # Usage: scripts/setup.sh [--no-python]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-want=(libgsl-dev libopenblas-dev gnuplot-nox)
+want=(libgsl-dev libopenblas-dev gnuplot-nox valgrind)
 missing=()
 for p in "${want[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -14,6 +14,12 @@ struct Workload {
         mlpFwdBwd(batch: 64), mlpFwdBwd(batch: 1024), mlpAct(batch: 128),
         convFwdBwd(batch: 64), convFwdBwd(batch: 512), hvpCritic(batch: 256), cgTotalDerivative(batch: 256),
     ]
+
+    /// The same code paths at tiny batches, for the allocation probe under valgrind (whether a step
+    /// allocates does not depend on the batch size; valgrind's time does).
+    nonisolated(unsafe) static let probes: [Workload] = [
+        mlpFwdBwd(batch: 4), mlpAct(batch: 4), convFwdBwd(batch: 2), hvpCritic(batch: 4), cgTotalDerivative(batch: 4),
+    ]
 }
 
 /// Holds the last step's checksum (workloads are built and run one at a time).
@@ -116,11 +122,13 @@ func hvpCritic(batch: Int) -> Workload {
         let v = normalFloats(group.count, &rng)
         let out = UnsafeMutablePointer<Float>.allocate(capacity: group.count)
         let graph = Graph()
+        let recorded = RecordedGradient(group: group, graph: graph)
         return {
             graph.reset()
             let input = concat(constantView(graph, s, Shape(batch, 11)), constantView(graph, a,  Shape(batch, 3)))
             let loss = mean(square(q(input).reshaped(Shape(batch)) - constantView(graph, y, Shape(batch))))
-            v.withUnsafeBufferPointer { RecordedGradient(of: loss, wrt: group).hessianVectorProduct($0.baseAddress!, into: out) }
+            recorded.record(of: loss)
+            v.withUnsafeBufferPointer { recorded.hessianVectorProduct($0.baseAddress!, into: out) }
             var n = 0.0
             for i in 0..<group.count { n += Double(out[i]) * Double(out[i]) }
             c.value = n.squareRoot()

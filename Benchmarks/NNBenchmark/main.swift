@@ -2,7 +2,7 @@
 // (see nn_common.py for the shared definition), printed as one JSON line per row.
 //
 //   stackelberg-bench-nn [--rows a,b] [--repeat 5] [--threads 1]
-//   stackelberg-bench-nn --alloc-probe STEPS   (runs STEPS training steps of each kind; for valgrind)
+//   stackelberg-bench-nn --alloc-probe STEPS   (runs STEPS steps of each probe row, tiny batches; for valgrind)
 import Autodiff
 import Foundation
 import Hypergradients
@@ -47,20 +47,21 @@ func fail(_ message: String) -> Never {
 let options = parseOptions()
 BLAS.threads = options.threads
 
+let known = options.allocProbe == nil ? Workload.all : Workload.probes
+let selected = options.rows.map { names in
+    names.map { n in known.first { $0.name == n } ?? { fail("unknown row \(n); rows: \(known.map(\.name).joined(separator: ", "))") }() }
+} ?? known
+
 if let steps = options.allocProbe {
-    // Build every workload, warm it up for one step, then run `steps` more. Under valgrind the
-    // heap-allocation count of this run minus that of a run with fewer steps is what the steps
+    // Build each selected workload, warm it up for two steps, then run `steps` more. Under valgrind
+    // the heap-allocation count of this run minus that of a run with fewer steps is what the steps
     // themselves allocate.
-    for w in Workload.all {
+    for w in selected {
         let step = w.make()
-        for _ in 0..<(1 + steps) { step() }
+        for _ in 0..<(2 + steps) { step() }
     }
     exit(0)
 }
-
-let selected = options.rows.map { names in
-    names.map { n in Workload.all.first { $0.name == n } ?? { fail("unknown row \(n); rows: \(Workload.all.map(\.name).joined(separator: ", "))") }() }
-} ?? Workload.all
 
 for w in selected {
     let step = w.make()

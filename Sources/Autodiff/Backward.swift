@@ -20,7 +20,28 @@ extension Graph {
 
     /// ∂y/∂p for each parameter of `group`, as tensors (differentiable again).
     public func gradients(of y: Tensor, wrt group: ParameterGroup) -> [Tensor] {
-        gradients(of: y, wrt: group.parameters.map { parameter($0) })
+        var out = [Tensor]()
+        gradients(of: y, wrt: group, into: &out)
+        return out
+    }
+
+    /// ∂y/∂p for each parameter of `group` into `out`, reusing its storage (no allocation once warm).
+    public func gradients(of y: Tensor, wrt group: ParameterGroup, into out: inout [Tensor]) {
+        prepareBackward(y)
+        var lowest = Int(y.id)
+        for p in group.parameters {
+            let x = parameter(p)
+            if Int(x.id) <= Int(y.id) {
+                reachScratch[Int(x.id)] = true
+                lowest = Swift.min(lowest, Int(x.id))
+            }
+        }
+        runBackward(y, lowest: lowest)
+        out.removeAll(keepingCapacity: true)
+        for p in group.parameters {
+            let x = parameter(p)
+            out.append(adjoint(of: x.id, within: y) ?? zeros(p.shape))
+        }
     }
 
     /// ∂y/∂p for the parameters of `group`, written flat into `out` (`group.count` floats) in the

@@ -1,19 +1,32 @@
 // Exact second-order products, by differentiating a recorded gradient once more.
 
-/// A closure-friendly view of the gradient of a loss with respect to one parameter group, kept as
-/// graph tensors so that products with it can be differentiated: build it once per step, then take
-/// as many Hessian-vector products as a solver needs (each costs about one more backward pass).
-public struct RecordedGradient {
-    public let graph: Graph
+/// The gradient of a loss with respect to one parameter group, kept as graph tensors so that
+/// products with it can be differentiated: record it once per step, then take as many
+/// Hessian-vector products as a solver needs (each costs about one more backward pass).
+/// A solver keeps one and calls `record(of:)` each step, which reuses its storage.
+public final class RecordedGradient {
+    public private(set) var graph: Graph
     public let group: ParameterGroup
     /// ∇_group L, one tensor per parameter.
-    public let tensors: [Tensor]
+    public private(set) var tensors: [Tensor] = []
 
     /// Records ∇_group `loss` so it can be differentiated again.
-    public init(of loss: Tensor, wrt group: ParameterGroup) {
-        graph = loss.graph
+    public convenience init(of loss: Tensor, wrt group: ParameterGroup) {
+        self.init(group: group, graph: loss.graph)
+        record(of: loss)
+    }
+
+    /// An empty recorder; `record(of:)` fills it.
+    public init(group: ParameterGroup, graph: Graph) {
         self.group = group
-        tensors = loss.graph.gradients(of: loss, wrt: group)
+        self.graph = graph
+        tensors.reserveCapacity(group.parameters.count)
+    }
+
+    /// Records ∇_group `loss` (of this step), replacing what was recorded before.
+    public func record(of loss: Tensor) {
+        graph = loss.graph
+        loss.graph.gradients(of: loss, wrt: group, into: &tensors)
     }
 
     /// ⟨∇_group L, v⟩ for a flat vector v over the group (`group.count` floats), as a graph scalar.

@@ -20,6 +20,9 @@ public final class TotalDerivative {
     private let neumann: NeumannSolver
     private var nystrom: NystromSolver?
     private let followerGradientOfLeaderLoss, implicitVector, correction: UnsafeMutablePointer<Float>
+    // Made once and refilled each step, so a step allocates nothing.
+    private var followerGradient: RecordedGradient?
+    private var hessian: LinearOperator?
 
     /// What the last `compute` measured, for logs (the game quantities of the bridge).
     public struct Diagnostics: Sendable {
@@ -54,8 +57,13 @@ public final class TotalDerivative {
         precondition(followerLoss.graph === graph, "TotalDerivative: both losses must be recorded in the same graph step")
         graph.gradient(of: leaderLoss, wrt: leader, into: out)
         graph.gradient(of: leaderLoss, wrt: follower, into: followerGradientOfLeaderLoss)
-        let followerGradient = RecordedGradient(of: followerLoss, wrt: follower)
-        let hessian = LinearOperator(dimension: follower.count) { v, hv in followerGradient.hessianVectorProduct(v, into: hv) }
+        if followerGradient == nil {
+            let recorder = RecordedGradient(group: follower, graph: graph)
+            followerGradient = recorder
+            hessian = LinearOperator(dimension: follower.count) { [unowned recorder] v, hv in recorder.hessianVectorProduct(v, into: hv) }
+        }
+        let followerGradient = followerGradient!, hessian = hessian!
+        followerGradient.record(of: followerLoss)
         var report: SolveReport
         switch solver {
         case .conjugateGradient(let iterations, let tolerance):

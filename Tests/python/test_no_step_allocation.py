@@ -1,0 +1,45 @@
+"""The training hot path allocates nothing per step, counted by valgrind.
+
+`stackelberg-bench-nn --alloc-probe K --rows ROW` builds one workload (the benchmark's networks at
+tiny batch sizes, which keep valgrind fast and do not change whether a step allocates), runs two
+warm-up steps, then K more. valgrind's "total heap usage: N allocs" counts every malloc of the process; running
+with K = 1 and K = 4 and subtracting leaves what three steps allocated. The rows cover the
+first-order training step (MLP and conv forward + backward + gradient), action selection, a
+Hessian-vector product, and the STAC total derivative with 10 CG iterations.
+"""
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+
+import pytest
+
+from conftest import REPO_ROOT
+
+ROWS = ["mlp_fwdbwd_b4", "mlp_act_b4", "conv_fwdbwd_b2", "hvp_critic_b4", "cg_total_derivative_b4"]
+
+
+def bench_binary():
+    for build in ("debug", "release"):
+        path = REPO_ROOT / ".build" / build / "stackelberg-bench-nn"
+        if path.exists():
+            return path
+    pytest.fail("stackelberg-bench-nn is not built: run `swift build` first")
+
+
+def heap_allocations(binary, row, steps):
+    out = subprocess.run(["valgrind", "--tool=memcheck", "--leak-check=no", str(binary), "--rows", row,
+                          "--alloc-probe", str(steps)], capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr[-2000:]
+    match = re.search(r"total heap usage: ([\d,]+) allocs", out.stderr)
+    assert match, f"valgrind printed no heap summary:\n{out.stderr[-2000:]}"
+    return int(match.group(1).replace(",", ""))
+
+
+@pytest.mark.skipif(shutil.which("valgrind") is None, reason="valgrind is not installed (scripts/setup.sh installs it)")
+@pytest.mark.parametrize("row", ROWS)
+def test_steps_allocate_nothing(row):
+    binary = bench_binary()
+    few, more = heap_allocations(binary, row, 1), heap_allocations(binary, row, 4)
+    assert more - few == 0, f"{row}: 3 extra steps made {more - few} heap allocations ({few} → {more})"
