@@ -158,6 +158,7 @@ func cgTotalDerivative(batch: Int) -> Workload {
             let leaderLoss = -mean(q(concat(states, actor(states))))
             total.compute(leaderLoss: leaderLoss, followerLoss: followerLoss, into: out)
             c.value = Double(total.diagnostics.totalDerivativeNorm)
+            precondition(total.diagnostics.solve.products == 10, "the CG row must run its 10 products, ran \(total.diagnostics.solve.products)")
         }
     }, checksum: { c.value })
 }

@@ -39,7 +39,7 @@ public final class ConjugateGradientSolver {
             let pq = dotD(p, q, n)
             // pᵀ(A+λI)p ≤ 0: the operator is not positive definite along p (a saddle or a
             // non-convex follower); stop with the current iterate rather than divide by it.
-            guard pq > 0 else { break }
+            guard pq > 0 else { report.stoppedOnNegativeCurvature = true; break }
             let alpha = Float(rr / pq)
             for i in 0..<n { x[i] += alpha * p[i]; r[i] -= alpha * q[i] }
             let rrNew = dotD(r, r, n)

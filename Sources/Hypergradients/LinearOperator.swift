@@ -62,5 +62,7 @@ public struct SolveReport: Sendable {
     public var products: Int = 0
     /// ‖(A + λI)x − b‖ / ‖b‖ at the end, when the solver measured it (CG does; others: nil).
     public var relativeResidual: Float?
+    /// CG met a direction with pᵀ(A + λI)p ≤ 0 (an indefinite follower Hessian; raise λ) and stopped there.
+    public var stoppedOnNegativeCurvature = false
     public init() {}
 }

@@ -36,7 +36,10 @@ let followerLoss = mean(square(q - target))      // depends on the actor through
             actorStep.step()
         }
         XCTAssertNotEqual(total.leader.flatValues, before)
-        XCTAssertEqual(total.diagnostics.solve.products, 10)
+        // A ReLU critic's TD loss has an indefinite Hessian; at λ = 0.1 CG may meet negative
+        // curvature, and then it stops early and says so instead of dividing by it.
+        let solve = total.diagnostics.solve
+        XCTAssertTrue(solve.products == 10 || solve.stoppedOnNegativeCurvature, "CG stopped after \(solve.products) products without a reason")
         // The critic's loss depends on the actor through π(s′), so the implicit correction is non-zero.
         XCTAssertGreaterThan(total.diagnostics.correctionNorm, 0)
     }
