@@ -2,6 +2,7 @@
 // (see nn_common.py for the shared definition), printed as one JSON line per row.
 //
 //   stackelberg-bench-nn [--rows a,b] [--repeat 5] [--threads 1]
+//   stackelberg-bench-nn --derivatives IN OUT  (derivatives on given weights; checked against JAX)
 //   stackelberg-bench-nn --alloc-probe STEPS   (runs STEPS steps of each probe row, tiny batches; for valgrind)
 import Autodiff
 import Foundation
@@ -14,6 +15,7 @@ struct Options {
     var repeats = 5
     var threads = 1
     var allocProbe: Int? = nil
+    var derivatives: (input: String, output: String)? = nil
 }
 
 func parseOptions() -> Options {
@@ -28,9 +30,10 @@ func parseOptions() -> Options {
         case "--rows": o.rows = value(a).split(separator: ",").map(String.init)
         case "--repeat": o.repeats = Int(value(a)) ?? { fail("--repeat takes a whole number") }()
         case "--threads": o.threads = Int(value(a)) ?? { fail("--threads takes a whole number") }()
+        case "--derivatives": o.derivatives = (value(a), value(a))
         case "--alloc-probe": o.allocProbe = Int(value(a)) ?? { fail("--alloc-probe takes a step count") }()
         case "-h", "--help":
-            print("usage: stackelberg-bench-nn [--rows a,b] [--repeat N] [--threads N] [--alloc-probe STEPS]")
+            print("usage: stackelberg-bench-nn [--rows a,b] [--repeat N] [--threads N] [--alloc-probe STEPS] [--derivatives IN OUT]")
             print("rows: " + Workload.all.map(\.name).joined(separator: ", "))
             exit(0)
         default: fail("unknown option \(a); see --help")
@@ -46,6 +49,11 @@ func fail(_ message: String) -> Never {
 
 let options = parseOptions()
 BLAS.threads = options.threads
+
+if let (input, output) = options.derivatives {
+    do { try writeDerivatives(input: input, output: output) } catch { fail("\(error)") }
+    exit(0)
+}
 
 let known = options.allocProbe == nil ? Workload.all : Workload.probes
 let selected = options.rows.map { names in
