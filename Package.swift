@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "Autodiff", targets: ["Autodiff"]),
         .library(name: "Neural", targets: ["Neural"]),
         .library(name: "Hypergradients", targets: ["Hypergradients"]),
+        .library(name: "Environments", targets: ["Environments"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -35,10 +36,12 @@ let package = Package(
                 swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
         .target(name: "Hypergradients", dependencies: ["Autodiff", "CNumerics", "Seeding"],
                 swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
+        .target(name: "Environments", dependencies: ["Seeding"],
+                swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
         .executableTarget(
             name: "StackelbergCLI",
             dependencies: [
-                "Symbolic", "Games", "Plotting",
+                "Symbolic", "Games", "Plotting", "Environments",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(
@@ -51,6 +54,7 @@ let package = Package(
             path: "Benchmarks/NNBenchmark",
             swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
         .testTarget(name: "SymbolicTests", dependencies: ["Symbolic"]),
+        .testTarget(name: "EnvironmentsTests", dependencies: ["Environments", "Seeding"]),
         .testTarget(name: "AutodiffTests", dependencies: ["Autodiff", "Seeding"]),
         .testTarget(name: "NeuralTests", dependencies: ["Neural", "Autodiff", "Seeding"]),
         .testTarget(name: "HypergradientsTests", dependencies: ["Hypergradients", "Neural", "Autodiff", "Seeding"]),

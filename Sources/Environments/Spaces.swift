@@ -1,0 +1,51 @@
+/// What an agent may send or will receive, per environment copy.
+public enum Space: Equatable, Sendable, CustomStringConvertible {
+    /// Actions 0..<n.
+    case discrete(Int)
+    /// Real vectors within [low, high] elementwise (±infinity allowed).
+    case box(low: [Float], high: [Float])
+
+    public var size: Int {
+        switch self {
+        case .discrete: return 1
+        case .box(let low, _): return low.count
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .discrete(let n): return "Discrete(\(n))"
+        case .box(let lo, let hi): return "Box(\(lo.count), low: \(lo), high: \(hi))"
+        }
+    }
+}
+
+/// What an environment does with a continuous action outside its box.
+public enum OutOfBoundsActions: Sendable {
+    /// Refuse the step with an error naming the copy and the value (the default: no silent clamping).
+    case reject
+    /// Clip into the box, as Gymnasium's Pendulum does internally; chosen explicitly by the caller.
+    case clip
+}
+
+public enum EnvironmentError: Error, CustomStringConvertible, Equatable {
+    case unknown(String, known: [String])
+    case wrongBatchSize(expected: Int, got: Int)
+    case actionOutOfRange(copy: Int, value: Float, space: String)
+    case nonFiniteAction(copy: Int, value: Float)
+    case wrongActionKind(expected: String)
+    case badState(String)
+    case notReset
+
+    public var description: String {
+        switch self {
+        case .unknown(let n, let known): return "unknown environment '\(n)'; known: \(known.joined(separator: ", "))"
+        case .wrongBatchSize(let e, let g): return "expected \(e) actions (one per environment copy), got \(g)"
+        case .actionOutOfRange(let c, let v, let s): return "action \(v) for copy \(c) is outside the action space \(s)"
+        case .nonFiniteAction(let c, let v): return "action \(v) for copy \(c) is not finite: check the policy's output for NaN/Inf"
+        case .wrongActionKind(let e): return "this environment takes \(e) actions"
+        case .badState(let why): return "invalid state: \(why)"
+        case .notReset: return "call reset(seed:) before step"
+        }
+    }
+}

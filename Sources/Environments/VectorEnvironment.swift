@@ -1,0 +1,36 @@
+import Seeding
+
+/// N copies of one environment stepped together. After `step`, the buffers hold, per copy:
+/// the observation to act on next, the reward, `terminated` (the task ended) and `truncated` (a
+/// time limit or other cut-off, not an end of the task) kept apart. A copy that ended is reset in
+/// the same step (same-step auto-reset): `observations` then holds the new episode's first
+/// observation and `finalObservations` the last one of the episode that ended, with its return and
+/// length in `episodeReturns`/`episodeLengths`.
+public protocol VectorEnvironment: AnyObject {
+    var name: String { get }
+    var count: Int { get }
+    var observationSpace: Space { get }
+    var actionSpace: Space { get }
+
+    /// Starts every copy; copy i draws from its own generator derived from (seed, i).
+    func reset(seed: UInt64)
+    func step(discrete actions: UnsafeBufferPointer<Int32>) throws
+    func step(continuous actions: UnsafeBufferPointer<Float>) throws
+
+    var observations: UnsafeBufferPointer<Float> { get }
+    var finalObservations: UnsafeBufferPointer<Float> { get }
+    var rewards: UnsafeBufferPointer<Float> { get }
+    var terminated: UnsafeBufferPointer<Bool> { get }
+    var truncated: UnsafeBufferPointer<Bool> { get }
+    var episodeReturns: UnsafeBufferPointer<Float> { get }
+    var episodeLengths: UnsafeBufferPointer<Int32> { get }
+}
+
+/// The generator of copy `index` for a reset with `seed`: SplitMix-style mixing so neighbouring
+/// copies and seeds give unrelated streams.
+public func copyGenerator(seed: UInt64, index: Int) -> SeededGenerator {
+    var z = seed &+ 0x9E37_79B9_7F4A_7C15 &* UInt64(index + 1)
+    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+    return SeededGenerator(seed: z ^ (z >> 31))
+}

@@ -1,0 +1,130 @@
+import ArgumentParser
+import Environments
+import Foundation
+import Games
+
+/// `stackelberg env`: list, roll out and time the environments.
+struct EnvCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "env", abstract: "Environments: list them, roll one out as JSONL, time batched stepping.",
+        subcommands: [List.self, Rollout.self, Bench.self])
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the environments with their spaces.")
+        func run() throws {
+            for e in EnvironmentRegistry.entries {
+                let env = try EnvironmentRegistry.make(e.name, count: 1)
+                print("\(e.name)\tobservation \(env.observationSpace)\taction \(env.actionSpace)\t(\(e.reference))")
+            }
+        }
+    }
+
+    struct Rollout: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Step one copy and print one JSON line per transition.",
+            discussion: "Each line: step, action, reward, terminated, truncated, next_obs (the episode's last observation when it ended), obs (what to act on next, after any auto-reset), state (after the step).")
+        @Argument(help: "Environment name (see `stackelberg env list`).") var name: String
+        @Option(help: "Seed of the environment and of the random policy.") var seed: UInt64 = 0
+        @Option(help: "Number of steps.") var steps: Int = 10
+        @Option(help: "Policy: random or zero (action 0, or the zero vector).") var policy: String = "random"
+        @Option(parsing: .unconditional, help: "Start from this state instead of a reset (comma-separated, see --help of list).") var state: String?
+        @Option(parsing: .unconditional, help: "Comma-separated actions to play in order (overrides --policy; continuous: one value per step and dimension).") var actions: String?
+        @Flag(help: "Clip continuous actions into the box instead of refusing them.") var clipActions = false
+
+        func run() throws {
+            try reportingErrors {
+                guard steps >= 0 else { throw ValidationError("--steps must be ≥ 0") }
+                guard ["random", "zero"].contains(policy) else { throw ValidationError("--policy must be random or zero, got \(policy)") }
+                let entry = try EnvironmentRegistry.entry(name)
+                let env = try EnvironmentRegistry.make(name, count: 1, outOfBounds: clipActions ? .clip : .reject)
+                env.reset(seed: seed)
+                if let state {
+                    let values = try parseList(state, "--state")
+                    try entry.setState(env, values, 0)
+                }
+                let given = try actions.map { try parseList($0, "--actions") }
+                var rng = copyGenerator(seed: seed ^ 0x5EED_A0C7, index: 0)
+                let k = env.actionSpace.size
+                for t in 0..<steps {
+                    var action = [Float](repeating: 0, count: k)
+                    if let given {
+                        guard given.count >= (t + 1) * k else { throw ValidationError("--actions has \(given.count) values; \(steps) steps need \(steps * k)") }
+                        for j in 0..<k { action[j] = Float(given[t * k + j]) }
+                    } else if policy == "random" {
+                        switch env.actionSpace {
+                        case .discrete(let n): action[0] = Float(rng.next() % UInt64(n))
+                        case .box(let lo, let hi): for j in 0..<k { action[j] = lo[j] + (hi[j] - lo[j]) * Float(rng.uniform()) }
+                        }
+                    }
+                    if case .discrete = env.actionSpace {
+                        guard action[0] == action[0].rounded() else { throw ValidationError("discrete action \(action[0]) at step \(t) is not a whole number") }
+                        try [Int32(action[0])].withUnsafeBufferPointer { try env.step(discrete: $0) }
+                    } else {
+                        try action.withUnsafeBufferPointer { try env.step(continuous: $0) }
+                    }
+                    let done = env.terminated[0] || env.truncated[0]
+                    let next = done ? Array(env.finalObservations) : Array(env.observations)
+                    var line: [String: Any] = ["step": t, "reward": Double(env.rewards[0]),
+                                               "terminated": env.terminated[0], "truncated": env.truncated[0],
+                                               "next_obs": next.map(Double.init), "obs": Array(env.observations).map(Double.init),
+                                               "state": entry.getState(env, 0)]
+                    if case .discrete = env.actionSpace { line["action"] = Int(action[0]) } else { line["action"] = action.map(Double.init) }
+                    if done { line["episode_return"] = Double(env.episodeReturns[0]); line["episode_length"] = Int(env.episodeLengths[0]) }
+                    let data = try JSONSerialization.data(withJSONObject: line, options: [.sortedKeys])
+                    print(String(decoding: data, as: UTF8.self))
+                }
+            }
+        }
+    }
+
+    struct Bench: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Time batched stepping with random actions; prints one JSON line.")
+        @Argument(help: "Environment name.") var name: String
+        @Option(help: "Copies stepped together.") var batch: Int = 128
+        @Option(help: "Batched steps to time.") var steps: Int = 10_000
+        @Option(help: "Seed.") var seed: UInt64 = 0
+
+        func run() throws {
+            try reportingErrors {
+                guard batch >= 1, steps >= 1 else { throw ValidationError("--batch and --steps must be ≥ 1") }
+                let env = try EnvironmentRegistry.make(name, count: batch)
+                env.reset(seed: seed)
+                // Actions are drawn before timing so only stepping is measured.
+                var rng = copyGenerator(seed: seed, index: batch)
+                let k = env.actionSpace.size, chunk = 1024
+                var discrete = [Int32](repeating: 0, count: batch * chunk)
+                var continuous = [Float](repeating: 0, count: batch * chunk * k)
+                switch env.actionSpace {
+                case .discrete(let n): for i in discrete.indices { discrete[i] = Int32(rng.next() % UInt64(n)) }
+                case .box(let lo, let hi): for i in continuous.indices { continuous[i] = lo[i % k] + (hi[i % k] - lo[i % k]) * Float(rng.uniform()) }
+                }
+                let clock = ContinuousClock()
+                var episodes = 0
+                let elapsed = try clock.measure {
+                    for t in 0..<steps {
+                        let c = t % chunk
+                        if case .discrete = env.actionSpace {
+                            try discrete.withUnsafeBufferPointer { try env.step(discrete: UnsafeBufferPointer(rebasing: $0[(c * batch)..<((c + 1) * batch)])) }
+                        } else {
+                            try continuous.withUnsafeBufferPointer { try env.step(continuous: UnsafeBufferPointer(rebasing: $0[(c * batch * k)..<((c + 1) * batch * k)])) }
+                        }
+                        for i in 0..<batch where env.terminated[i] || env.truncated[i] { episodes += 1 }
+                    }
+                }
+                let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+                let line: [String: Any] = ["env": name, "batch": batch, "steps": steps, "seconds": seconds,
+                                           "env_steps_per_second": Double(batch * steps) / seconds, "episodes": episodes, "seed": seed]
+                print(String(decoding: try JSONSerialization.data(withJSONObject: line, options: [.sortedKeys]), as: UTF8.self))
+            }
+        }
+    }
+}
+
+func parseList(_ text: String, _ option: String) throws -> [Double] {
+    try text.split(separator: ",").map { part in
+        guard let v = Double(part.trimmingCharacters(in: .whitespaces)) else {
+            throw ValidationError("\(option): '\(part)' is not a number (give comma-separated numbers)")
+        }
+        return v
+    }
+}
