@@ -2,6 +2,7 @@ import Autodiff
 import Foundation
 import Hypergradients
 import Neural
+import Seeding
 
 /// `--derivatives IN OUT`: reads an actor, a critic and a batch from a state file, and writes the
 /// derivatives the Stackelberg actor–critic uses, for Tests/python/test_autodiff_vs_jax.py to
@@ -15,40 +16,32 @@ func writeDerivatives(input: String, output: String) throws {
         guard case .tensor(let s, let v)? = state[name] else { throw StateError.missing(name) }
         return (s, v)
     }
-    func mlp(_ prefix: String) throws -> [Parameter] {
-        var params = [Parameter]()
-        var i = 0
-        while state["\(prefix).\(i).weight"] != nil {
-            for part in ["weight", "bias"] {
-                let (shape, values) = try tensor("\(prefix).\(i).\(part)")
-                params.append(Parameter(name: "\(prefix).\(i).\(part)", shape: Shape(shape), values: values))
-            }
-            i += 1
-        }
-        guard !params.isEmpty else { throw StateError.missing("\(prefix).0.weight") }
-        return params
-    }
     guard let activation = Activation(rawValue: try state.text("activation")) else {
         throw StateError.mismatch("activation must be one of \(Activation.allCases.map(\.rawValue))")
     }
-    let actor = try mlp("actor"), critic = try mlp("critic")
+    // Layer sizes from the stored weights; values restored into the library's own MLP.
+    func mlp(_ prefix: String, output: Activation) throws -> MLP {
+        var sizes = [Int]()
+        while case .tensor(let shape, _)? = state["\(prefix).\(max(sizes.count - 1, 0)).weight"], shape.count == 2 {
+            if sizes.isEmpty { sizes.append(shape[0]) }
+            sizes.append(shape[1])
+        }
+        guard sizes.count >= 2 else { throw StateError.missing("\(prefix).0.weight") }
+        var unused = SeededGenerator(seed: 0)
+        let net = MLP(sizes, activation: activation, outputActivation: output, name: prefix, rng: &unused)
+        try state.restore(net.parameters)
+        return net
+    }
+    let actor = try mlp("actor", output: .tanh), critic = try mlp("critic", output: .identity)
     let gamma = Float(try state.real("gamma")), lambda = Float(try state.real("lambda"))
     let g = Graph()
     func constant(_ name: String) throws -> Tensor { let (s, v) = try tensor(name); return g.constant(v, shape: Shape(s)) }
-    func run(_ params: [Parameter], _ x: Tensor, output: Activation) -> Tensor {
-        var h = x
-        for layer in 0..<(params.count / 2) {
-            h = affine(h, g.parameter(params[2 * layer]), g.parameter(params[2 * layer + 1]))
-            h = layer == params.count / 2 - 1 ? output(h) : activation(h)
-        }
-        return h
-    }
     let s = try constant("s"), a = try constant("a"), r = try constant("r"), s2 = try constant("s2")
-    let q = run(critic, concat(s, a), output: .identity)
-    let target = r + gamma * run(critic, concat(s2, run(actor, s2, output: .tanh)), output: .identity)
+    let q = critic(concat(s, a))
+    let target = r + gamma * critic(concat(s2, actor(s2)))
     let followerLoss = mean(square(q - target))
-    let leaderLoss = -mean(run(critic, concat(s, run(actor, s, output: .tanh)), output: .identity))
-    let leader = ParameterGroup("leader", actor), follower = ParameterGroup("follower", critic)
+    let leaderLoss = -mean(critic(concat(s, actor(s))))
+    let leader = ParameterGroup("leader", actor.parameters), follower = ParameterGroup("follower", critic.parameters)
     let v = try tensor("v").values
     var out = StateDictionary()
     out["leader_loss"] = .real(Double(leaderLoss.scalarValue))

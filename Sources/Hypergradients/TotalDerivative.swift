@@ -19,7 +19,12 @@ public final class TotalDerivative {
     private let cg: ConjugateGradientSolver
     private let neumann: NeumannSolver
     private var nystrom: NystromSolver?
-    private let followerGradientOfLeaderLoss, implicitVector, correction: UnsafeMutablePointer<Float>
+    private let implicitVector, correction: UnsafeMutablePointer<Float>
+    // ∇ of the leader's loss over leader and follower together, from one backward pass:
+    // the first leader.count entries are ∇_leader f₁, the rest ∇_follower f₁.
+    private let bothPlayers: ParameterGroup
+    private let leaderLossGradient: UnsafeMutablePointer<Float>
+    private var followerGradientOfLeaderLoss: UnsafeMutablePointer<Float> { leaderLossGradient + leader.count }
     // Made once and refilled each step, so a step allocates nothing.
     private var followerGradient: RecordedGradient?
     private var hessian: LinearOperator?
@@ -43,20 +48,21 @@ public final class TotalDerivative {
         let n = follower.count
         cg = ConjugateGradientSolver(dimension: n)
         neumann = NeumannSolver(dimension: n)
-        followerGradientOfLeaderLoss = .allocate(capacity: max(n, 1))
+        bothPlayers = ParameterGroup("\(leader.name)+\(follower.name)", leader.parameters + follower.parameters)
+        leaderLossGradient = .allocate(capacity: max(leader.count + n, 1))
         implicitVector = .allocate(capacity: max(n, 1))
         correction = .allocate(capacity: max(leader.count, 1))
         implicitVector.initialize(repeating: 0, count: max(n, 1))
     }
 
-    deinit { followerGradientOfLeaderLoss.deallocate(); implicitVector.deallocate(); correction.deallocate() }
+    deinit { leaderLossGradient.deallocate(); implicitVector.deallocate(); correction.deallocate() }
 
     /// Writes Df₁ into `out` (`leader.count` floats).
     public func compute(leaderLoss: Tensor, followerLoss: Tensor, into out: UnsafeMutablePointer<Float>) {
         let graph = leaderLoss.graph
         precondition(followerLoss.graph === graph, "TotalDerivative: both losses must be recorded in the same graph step")
-        graph.gradient(of: leaderLoss, wrt: leader, into: out)
-        graph.gradient(of: leaderLoss, wrt: follower, into: followerGradientOfLeaderLoss)
+        graph.gradient(of: leaderLoss, wrt: bothPlayers, into: leaderLossGradient)
+        out.update(from: leaderLossGradient, count: leader.count)
         if followerGradient == nil {
             let recorder = RecordedGradient(group: follower, graph: graph)
             followerGradient = recorder
