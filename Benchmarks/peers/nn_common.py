@@ -77,13 +77,18 @@ def dense(rng, fan_in, fan_out):
     return w, b
 
 
-def mlp_params():
-    """MinAtar MLP: 400 -> 128 -> 128 -> 3. Returns [W1, b1, W2, b2, W3, b3]."""
-    rng = np.random.default_rng(SEED_WEIGHTS)
+def dense_stack(seed, sizes):
+    """Dense layers sizes[0] -> sizes[1] -> ... from one generator. Returns [W1, b1, W2, b2, ...]."""
+    rng = np.random.default_rng(seed)
     out = []
-    for fi, fo in ((MINATAR_IN, MLP_HIDDEN), (MLP_HIDDEN, MLP_HIDDEN), (MLP_HIDDEN, N_ACTIONS)):
+    for fi, fo in zip(sizes[:-1], sizes[1:]):
         out += dense(rng, fi, fo)
     return out
+
+
+def mlp_params():
+    """MinAtar MLP: 400 -> 128 -> 128 -> 3. Returns [W1, b1, W2, b2, W3, b3]."""
+    return dense_stack(SEED_WEIGHTS, (MINATAR_IN, MLP_HIDDEN, MLP_HIDDEN, N_ACTIONS))
 
 
 def conv_params():
@@ -100,20 +105,12 @@ def conv_params():
 
 def critic_params(seed=SEED_WEIGHTS):
     """Critic Q(s, a): 14 -> 256 -> 256 -> 1."""
-    rng = np.random.default_rng(seed)
-    out = []
-    for fi, fo in ((OBS_DIM + ACT_DIM, AC_HIDDEN), (AC_HIDDEN, AC_HIDDEN), (AC_HIDDEN, 1)):
-        out += dense(rng, fi, fo)
-    return out
+    return dense_stack(seed, (OBS_DIM + ACT_DIM, AC_HIDDEN, AC_HIDDEN, 1))
 
 
 def actor_params():
     """Actor pi(s): 11 -> 256 -> 256 -> 3 (tanh on the output)."""
-    rng = np.random.default_rng(SEED_ACTOR)
-    out = []
-    for fi, fo in ((OBS_DIM, AC_HIDDEN), (AC_HIDDEN, AC_HIDDEN), (AC_HIDDEN, ACT_DIM)):
-        out += dense(rng, fi, fo)
-    return out
+    return dense_stack(SEED_ACTOR, (OBS_DIM, AC_HIDDEN, AC_HIDDEN, ACT_DIM))
 
 
 def minatar_batch(batch, flat):
@@ -294,3 +291,15 @@ def write_json(path, records):
 def l2norm(arrays):
     """Euclidean norm of a list of arrays (float64 accumulation)."""
     return float(math.sqrt(sum(float(np.sum(np.asarray(x, dtype=np.float64) ** 2)) for x in arrays)))
+
+
+def run_peer(peer, description, argv, extra_args, build_row, version):
+    """The peers' shared main: time every requested row, print and optionally save the records."""
+    args = parse_args(description, argv, extra_args)
+    records = []
+    for name in args.rows:
+        run, check, extra = build_row(name, args)
+        timing = measure(run, repeats=args.repeat, iters=args.iters, target_s=args.target_s)
+        res = timing["result"]
+        emit(row_record(peer, name, timing, check(res), version, extra(res) if extra else None), records)
+    write_json(args.json, records)

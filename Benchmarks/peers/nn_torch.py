@@ -249,17 +249,8 @@ def extra_args(p):
 
 
 def main(argv=None):
-    args = nc.parse_args(__doc__.splitlines()[0], argv, extra_args)
     assert torch.get_num_threads() == 1
-    records = []
-    for name in args.rows:
-        run, check, extra = build_row(name, args)
-        timing = nc.measure(run, repeats=args.repeat, iters=args.iters, target_s=args.target_s)
-        res = timing["result"]
-        rec = nc.row_record(PEER, name, timing, check(res), torch.__version__,
-                            extra(res) if extra else None)
-        nc.emit(rec, records)
-    nc.write_json(args.json, records)
+    nc.run_peer(PEER, __doc__.splitlines()[0], argv, extra_args, build_row, torch.__version__)
 
 
 if __name__ == "__main__":
