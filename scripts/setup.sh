@@ -20,7 +20,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 if [ "${1:-}" != "--no-python" ]; then
-    if ! python3 -c "import sympy, numpy, pytest, nbclient, nbformat, ipykernel" 2>/dev/null; then
+    if ! python3 -c "import sympy, numpy, pytest, nbclient, nbformat, ipykernel, jax, gymnasium, minatar" 2>/dev/null; then
         echo "setup: installing Python check dependencies (Tests/python/requirements.txt)"
         python3 -m pip install -q -r Tests/python/requirements.txt
     fi

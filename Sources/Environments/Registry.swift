@@ -1,5 +1,5 @@
-/// Environments by name. Issue-4 scope not yet built (MinAtar, MuJoCo, Atari) is not listed, so an
-/// unknown-name error shows exactly what exists.
+/// Environments by name. Only what is built is listed, so an unknown-name error shows exactly what
+/// exists.
 public enum EnvironmentRegistry {
     public struct Entry: Sendable {
         public let name: String
@@ -19,7 +19,24 @@ public enum EnvironmentRegistry {
               getState: { env, i in (env as! ClassicVector<D>).state(copy: i) })
     }
 
+    /// MinAtar with the original's settings; `-minimal` names act over the game's minimal action set.
+    static func minAtar<G: MinAtarGame>(_: G.Type, minimal: Bool) -> Entry {
+        let options = MinAtarOptions(minimalActionSet: minimal)
+        return Entry(name: "minatar/\(G.name)" + (minimal ? "-minimal" : ""),
+                     reference: "minatar \(G.name) (sticky actions 0.1, difficulty ramping, \(minimal ? "minimal" : "full") action set)",
+                     stateNames: ["ramp_level"],
+                     make: { count, _ in MinAtarVector<G>(count: count, options: options) },
+                     setState: { _, _, _ in
+                         throw EnvironmentError.badState("MinAtar states cannot be set from numbers; start from a seed (--seed) instead")
+                     },
+                     getState: { env, i in [Double((env as! MinAtarVector<G>).rampLevel(copy: i))] })
+    }
+
+    static func minAtarPair<G: MinAtarGame>(_ g: G.Type) -> [Entry] { [minAtar(g, minimal: false), minAtar(g, minimal: true)] }
+
     public static let entries: [Entry] = [classic(CartPole.self), classic(Acrobot.self), classic(MountainCar.self), classic(Pendulum.self)]
+        + minAtarPair(MinAtarBreakout.self) + minAtarPair(MinAtarAsterix.self) + minAtarPair(MinAtarFreeway.self)
+        + minAtarPair(MinAtarSeaquest.self) + minAtarPair(MinAtarSpaceInvaders.self)
 
     public static var names: [String] { entries.map(\.name) }
 

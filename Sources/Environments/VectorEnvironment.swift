@@ -10,6 +10,9 @@ public protocol VectorEnvironment: AnyObject {
     var name: String { get }
     var count: Int { get }
     var observationSpace: Space { get }
+    /// How one copy's observation is laid out (e.g. [10, 10, C] for MinAtar, row-major, last
+    /// fastest); its product is `observationSpace.size`.
+    var observationShape: [Int] { get }
     var actionSpace: Space { get }
 
     /// Starts every copy; copy i draws from its own generator derived from (seed, i).
@@ -24,6 +27,10 @@ public protocol VectorEnvironment: AnyObject {
     var truncated: UnsafeBufferPointer<Bool> { get }
     var episodeReturns: UnsafeBufferPointer<Float> { get }
     var episodeLengths: UnsafeBufferPointer<Int32> { get }
+}
+
+extension VectorEnvironment {
+    public var observationShape: [Int] { [observationSpace.size] }
 }
 
 /// The generator of copy `index` for a reset with `seed`: SplitMix-style mixing so neighbouring

@@ -1,0 +1,164 @@
+/// MinAtar's six actions, in the original's numbering (the full action set).
+public enum MinAtarAction: Int32, CaseIterable, Sendable {
+    case noop = 0, left, up, right, down, fire
+}
+
+/// How one MinAtar step ended for the copy.
+public enum MinAtarEnd: Sendable {
+    case running
+    /// The game is over (collision, ball lost, out of oxygen…).
+    case terminated
+    /// Freeway's 2,500-step clock ran out: a time limit, so a truncation, not an end of the task.
+    case timeLimit
+}
+
+/// One MinAtar game on the 10×10 grid, written from the rules of Young & Tian (2019) and checked
+/// against the `minatar` package. A value of this type is one copy's whole game state; it holds no
+/// references, so a batch is a plain array and stepping allocates nothing.
+public protocol MinAtarGame {
+    static var name: String { get }
+    /// One binary channel per object kind, in the original's order.
+    static var channels: [String] { get }
+    /// The original's minimal action set, as full-set actions.
+    static var minimalActions: [MinAtarAction] { get }
+
+    init(ramping: Bool)
+    /// Starts an episode; draws from `random` exactly where the original does.
+    mutating func reset(_ random: NumpyRandomState)
+    /// One step with a full-set action; returns the reward and how the step ended.
+    mutating func act(_ action: MinAtarAction, _ random: NumpyRandomState) -> (reward: Int, end: MinAtarEnd)
+    /// Writes the 10×10×C observation (row, column, channel; channel fastest) as 0/1; the caller
+    /// has zeroed it.
+    func observe(into grid: ObservationGrid)
+    /// The difficulty level reached (0 for the games that do not ramp).
+    var rampLevel: Int { get }
+}
+
+/// A view of one copy's observation buffer laid out row, column, channel.
+public struct ObservationGrid {
+    public let base: UnsafeMutablePointer<Float>
+    public let channelCount: Int
+
+    @inline(__always)
+    public func set(row: Int, column: Int, channel: Int) {
+        base[(row * 10 + column) * channelCount + channel] = 1
+    }
+
+    /// Sets `channel` wherever `rows` has a bit (bit x of row y is column x).
+    @inline(__always)
+    public func set(rows: BitGrid, channel: Int) {
+        for y in 0..<10 where rows[y] != 0 {
+            var bits = rows[y]
+            while bits != 0 {
+                let x = bits.trailingZeroBitCount
+                set(row: y, column: x, channel: channel)
+                bits &= bits - 1
+            }
+        }
+    }
+}
+
+/// A 10×10 grid of flags as ten row bitmasks (bit x = column x): bricks, aliens and bullets, with
+/// the whole-row shifts the games use.
+public struct BitGrid: Equatable, Sendable {
+    public static let fullRow: UInt16 = 0x3FF
+    private var rows = InlineArray<10, UInt16>(repeating: 0)
+
+    public init() {}
+
+    public static func == (a: BitGrid, b: BitGrid) -> Bool {
+        for y in 0..<10 where a.rows[y] != b.rows[y] { return false }
+        return true
+    }
+
+    public subscript(row: Int) -> UInt16 {
+        get { rows[row] }
+        set { rows[row] = newValue }
+    }
+
+    public subscript(row: Int, column: Int) -> Bool {
+        get { rows[row] >> UInt16(column) & 1 != 0 }
+        set {
+            if newValue { rows[row] |= 1 << UInt16(column) } else { rows[row] &= ~(1 << UInt16(column)) }
+        }
+    }
+
+    public var count: Int {
+        var c = 0
+        for y in 0..<10 { c += rows[y].nonzeroBitCount }
+        return c
+    }
+
+    public var isEmpty: Bool {
+        var any: UInt16 = 0
+        for y in 0..<10 { any |= rows[y] }
+        return any == 0
+    }
+
+    /// Columns with at least one flag, as a bitmask.
+    public var occupiedColumns: UInt16 {
+        var any: UInt16 = 0
+        for y in 0..<10 { any |= rows[y] }
+        return any
+    }
+
+    /// Every row moves one up; the top row leaves the grid and the bottom row comes in empty.
+    public mutating func shiftUp() {
+        for y in 0..<9 { rows[y] = rows[y + 1] }
+        rows[9] = 0
+    }
+
+    /// Every row moves one down; the bottom row leaves the grid and the top row comes in empty.
+    public mutating func shiftDown() {
+        for y in stride(from: 9, to: 0, by: -1) { rows[y] = rows[y - 1] }
+        rows[0] = 0
+    }
+
+    /// Every row moves one down and the bottom row wraps round to the top (NumPy's `roll`).
+    public mutating func rollDown() {
+        let bottom = rows[9]
+        shiftDown()
+        rows[0] = bottom
+    }
+
+    /// Every column moves by `direction` (±1), wrapping round at the edges (NumPy's `roll`).
+    public mutating func rollColumns(_ direction: Int) {
+        for y in 0..<10 {
+            let r = rows[y]
+            rows[y] = direction > 0 ? ((r << 1) | (r >> 9)) & Self.fullRow : ((r >> 1) | (r << 9)) & Self.fullRow
+        }
+    }
+
+    public mutating func formIntersection(_ other: BitGrid) { for y in 0..<10 { rows[y] &= other.rows[y] } }
+    public mutating func subtract(_ other: BitGrid) { for y in 0..<10 { rows[y] &= ~other.rows[y] } }
+}
+
+/// An ordered list with room for `capacity` entities stored inline, with the original's list
+/// operations (append, remove keeping order). The games' rules bound how many entities can be
+/// alive (see each game), well under the capacity.
+public struct EntityList<Entity> {
+    public static var capacity: Int { 128 }
+    private var items: InlineArray<128, Entity>
+    public private(set) var count = 0
+
+    public init(filler: Entity) { items = .init(repeating: filler) }
+
+    public subscript(i: Int) -> Entity {
+        get { items[i] }
+        set { items[i] = newValue }
+    }
+
+    public mutating func append(_ e: Entity) {
+        precondition(count < Self.capacity, "MinAtar entity list overflow: the game rules bound this below \(Self.capacity)")
+        items[count] = e
+        count += 1
+    }
+
+    public mutating func remove(at i: Int) {
+        var j = i
+        while j + 1 < count { items[j] = items[j + 1]; j += 1 }
+        count -= 1
+    }
+
+    public mutating func removeAll() { count = 0 }
+}

@@ -1,0 +1,141 @@
+/// Settings of a MinAtar batch; the defaults are the original's (`minatar.Environment`).
+public struct MinAtarOptions: Sendable, Equatable {
+    /// With this probability a step repeats the previous step's action instead of the chosen one.
+    public var stickyActionProbability: Double = 0.1
+    /// Asterix, Seaquest and Space Invaders speed up as the episode goes on.
+    public var difficultyRamping = true
+    /// Act over the game's minimal action set instead of all six actions.
+    public var minimalActionSet = false
+    /// An optional time limit, reported as truncation (the original has none but Freeway's clock).
+    public var maxEpisodeSteps: Int?
+
+    public init(stickyActionProbability: Double = 0.1, difficultyRamping: Bool = true, minimalActionSet: Bool = false, maxEpisodeSteps: Int? = nil) {
+        self.stickyActionProbability = stickyActionProbability
+        self.difficultyRamping = difficultyRamping
+        self.minimalActionSet = minimalActionSet
+        self.maxEpisodeSteps = maxEpisodeSteps
+    }
+}
+
+/// N copies of a MinAtar game. Copy i of `reset(seed: s)` draws from NumPy's `RandomState(s + i)`
+/// (mod 2³²), so it replays `minatar.Environment(game)` seeded with `s + i` frame for frame under
+/// the same actions. Observations are 10×10×C, row, column, channel, as 0/1 floats.
+public final class MinAtarVector<Game: MinAtarGame>: VectorEnvironment {
+    public let count: Int
+    public let options: MinAtarOptions
+    public let actionSet: [MinAtarAction]
+    public var name: String { "minatar/\(Game.name)" + (options.minimalActionSet ? "-minimal" : "") }
+    public let observationSpace: Space
+    public var actionSpace: Space { .discrete(actionSet.count) }
+    public var observationShape: [Int] { [10, 10, Game.channels.count] }
+
+    private var games: [Game]
+    private var randoms: [NumpyRandomState]
+    /// Full-set action each copy played last; like the original, it carries over across episodes.
+    private var lastActions: [MinAtarAction]
+    private var elapsed: [Int]
+    private var runningReturn: [Int]
+    private var started = false
+    private let observationSize: Int
+    private let obs, finalObs, rew, ret: UnsafeMutablePointer<Float>
+    private let term, trunc: UnsafeMutablePointer<Bool>
+    private let len: UnsafeMutablePointer<Int32>
+
+    public init(count: Int, options: MinAtarOptions = MinAtarOptions()) {
+        precondition(count >= 1, "minatar/\(Game.name): need at least one copy, got \(count)")
+        self.count = count
+        self.options = options
+        actionSet = options.minimalActionSet ? Game.minimalActions : MinAtarAction.allCases
+        observationSize = 100 * Game.channels.count
+        observationSpace = .box(low: Array(repeating: 0, count: observationSize), high: Array(repeating: 1, count: observationSize))
+        games = Array(repeating: Game(ramping: options.difficultyRamping), count: count)
+        randoms = (0..<count).map { NumpyRandomState(seed: UInt32($0)) }
+        lastActions = Array(repeating: .noop, count: count)
+        elapsed = Array(repeating: 0, count: count)
+        runningReturn = Array(repeating: 0, count: count)
+        obs = .allocate(capacity: count * observationSize); finalObs = .allocate(capacity: count * observationSize)
+        rew = .allocate(capacity: count); ret = .allocate(capacity: count)
+        term = .allocate(capacity: count); trunc = .allocate(capacity: count)
+        len = .allocate(capacity: count)
+        for p in [obs, finalObs] { p.initialize(repeating: 0, count: count * observationSize) }
+        for p in [rew, ret] { p.initialize(repeating: 0, count: count) }
+        term.initialize(repeating: false, count: count); trunc.initialize(repeating: false, count: count)
+        len.initialize(repeating: 0, count: count)
+    }
+
+    deinit {
+        obs.deallocate(); finalObs.deallocate(); rew.deallocate(); ret.deallocate()
+        term.deallocate(); trunc.deallocate(); len.deallocate()
+    }
+
+    private func observe(_ i: Int) {
+        let o = obs + i * observationSize
+        o.update(repeating: 0, count: observationSize)
+        games[i].observe(into: ObservationGrid(base: o, channelCount: Game.channels.count))
+    }
+
+    public func reset(seed: UInt64) {
+        for i in 0..<count {
+            randoms[i].reseed(UInt32(truncatingIfNeeded: seed &+ UInt64(i)))
+            lastActions[i] = .noop
+            games[i].reset(randoms[i])
+            observe(i)
+            elapsed[i] = 0
+            runningReturn[i] = 0
+        }
+        started = true
+    }
+
+    /// The difficulty level copy `index` has reached.
+    public func rampLevel(copy index: Int) -> Int { games[index].rampLevel }
+
+    /// Copy `index`'s game state (for rule tests and inspection).
+    public func game(copy index: Int) -> Game { games[index] }
+
+    public func step(continuous actions: UnsafeBufferPointer<Float>) throws {
+        throw EnvironmentError.wrongActionKind(expected: "discrete")
+    }
+
+    public func step(discrete actions: UnsafeBufferPointer<Int32>) throws {
+        guard actions.count == count else { throw EnvironmentError.wrongBatchSize(expected: count, got: actions.count) }
+        let n = Int32(actionSet.count)
+        for i in 0..<count where actions[i] < 0 || actions[i] >= n {
+            throw EnvironmentError.actionOutOfRange(copy: i, value: Float(actions[i]), space: actionSpace.description)
+        }
+        guard started else { throw EnvironmentError.notReset }
+        let sticky = options.stickyActionProbability
+        let limit = options.maxEpisodeSteps ?? Int.max
+        for i in 0..<count {
+            let random = randoms[i]
+            // The original draws the sticky coin on every step, whatever the probability.
+            var action = actionSet[Int(actions[i])]
+            if random.uniform() < sticky { action = lastActions[i] }
+            lastActions[i] = action
+            let (reward, end) = games[i].act(action, random)
+            elapsed[i] += 1
+            runningReturn[i] += reward
+            rew[i] = Float(reward)
+            term[i] = end == .terminated
+            trunc[i] = !term[i] && (end == .timeLimit || elapsed[i] >= limit)
+            observe(i)
+            if term[i] || trunc[i] {
+                let o = obs + i * observationSize
+                (finalObs + i * observationSize).update(from: o, count: observationSize)
+                ret[i] = Float(runningReturn[i])
+                len[i] = Int32(elapsed[i])
+                games[i].reset(random)
+                observe(i)
+                elapsed[i] = 0
+                runningReturn[i] = 0
+            }
+        }
+    }
+
+    public var observations: UnsafeBufferPointer<Float> { UnsafeBufferPointer(start: obs, count: count * observationSize) }
+    public var finalObservations: UnsafeBufferPointer<Float> { UnsafeBufferPointer(start: finalObs, count: count * observationSize) }
+    public var rewards: UnsafeBufferPointer<Float> { UnsafeBufferPointer(start: rew, count: count) }
+    public var terminated: UnsafeBufferPointer<Bool> { UnsafeBufferPointer(start: term, count: count) }
+    public var truncated: UnsafeBufferPointer<Bool> { UnsafeBufferPointer(start: trunc, count: count) }
+    public var episodeReturns: UnsafeBufferPointer<Float> { UnsafeBufferPointer(start: ret, count: count) }
+    public var episodeLengths: UnsafeBufferPointer<Int32> { UnsafeBufferPointer(start: len, count: count) }
+}
