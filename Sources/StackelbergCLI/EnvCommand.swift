@@ -7,7 +7,7 @@ import Games
 struct EnvCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "env", abstract: "Environments: list them, roll one out as JSONL, time batched stepping.",
-        subcommands: [List.self, Rollout.self, Bench.self])
+        subcommands: [List.self, Rollout.self, Episodes.self, Bench.self])
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List the environments with their spaces.")
@@ -73,6 +73,47 @@ struct EnvCommand: ParsableCommand {
                     let data = try JSONSerialization.data(withJSONObject: line, options: [.sortedKeys])
                     print(String(decoding: data, as: UTF8.self))
                 }
+            }
+        }
+    }
+
+    struct Episodes: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Play uniformly random episodes and print their returns and lengths as one JSON line.",
+            discussion: "Each of --batch copies plays the same number of whole episodes (its first ones), so the sample is not biased towards short episodes.")
+        @Argument(help: "Environment name (discrete actions).") var name: String
+        @Option(help: "Episodes to play in all (rounded up to a multiple of --batch).") var episodes: Int = 1000
+        @Option(help: "Copies stepped together.") var batch: Int = 16
+        @Option(help: "Seed of the environment and of the random policy.") var seed: UInt64 = 0
+
+        func run() throws {
+            try reportingErrors {
+                guard episodes >= 1, batch >= 1 else { throw ValidationError("--episodes and --batch must be ≥ 1") }
+                let env = try EnvironmentRegistry.make(name, count: batch)
+                guard case .discrete(let n) = env.actionSpace else { throw ValidationError("\(name) has continuous actions; `env episodes` plays discrete ones") }
+                env.reset(seed: seed)
+                let perCopy = (episodes + batch - 1) / batch
+                var returns = [[Double]](repeating: [], count: batch), lengths = [[Int]](repeating: [], count: batch)
+                var rng = copyGenerator(seed: seed ^ 0x5EED_A0C7, index: batch)
+                var actions = [Int32](repeating: 0, count: batch)
+                while returns.contains(where: { $0.count < perCopy }) {
+                    for i in 0..<batch { actions[i] = Int32(rng.next() % UInt64(n)) }
+                    try actions.withUnsafeBufferPointer { try env.step(discrete: $0) }
+                    for i in 0..<batch where (env.terminated[i] || env.truncated[i]) && returns[i].count < perCopy {
+                        returns[i].append(Double(env.episodeReturns[i]))
+                        lengths[i].append(Int(env.episodeLengths[i]))
+                    }
+                }
+                let r = returns.flatMap { $0 }, l = lengths.flatMap { $0 }.map(Double.init)
+                func meanAndError(_ x: [Double]) -> (Double, Double) {
+                    let m = x.reduce(0, +) / Double(x.count)
+                    let v = x.count > 1 ? x.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(x.count - 1) : 0
+                    return (m, (v / Double(x.count)).squareRoot())
+                }
+                let (mr, er) = meanAndError(r), (ml, el) = meanAndError(l)
+                let line: [String: Any] = ["env": name, "seed": seed, "batch": batch, "episodes": r.count, "returns": r, "lengths": l.map(Int.init),
+                                           "mean_return": mr, "stderr_return": er, "mean_length": ml, "stderr_length": el]
+                print(String(decoding: try JSONSerialization.data(withJSONObject: line, options: [.sortedKeys]), as: UTF8.self))
             }
         }
     }
