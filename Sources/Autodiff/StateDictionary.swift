@@ -12,6 +12,12 @@ public struct StateDictionary: Equatable {
         case integer(Int64)
         case real(Double)
         case text(String)
+        /// Double-precision arrays (running statistics, returns) kept exactly.
+        case reals([Double])
+        /// Integer arrays (generator states, counters, stored actions).
+        case integers([Int64])
+        /// Opaque bytes (an environment snapshot).
+        case bytes([UInt8])
     }
 
     public private(set) var names: [String] = []
@@ -36,6 +42,7 @@ public struct StateDictionary: Equatable {
             case let (.tensor(s1, v1), .tensor(s2, v2)):
                 guard s1 == s2, v1.map(\.bitPattern) == v2.map(\.bitPattern) else { return false }
             case let (.real(x), .real(y)): guard x.bitPattern == y.bitPattern else { return false }
+            case let (.reals(x), .reals(y)): guard x.map(\.bitPattern) == y.map(\.bitPattern) else { return false }
             case let (x, y): guard x == y else { return false }
             }
         }
@@ -67,6 +74,23 @@ public struct StateDictionary: Equatable {
 
     public func text(_ name: String) throws -> String {
         guard case .text(let x)? = values[name] else { throw StateError.missing(name) }
+        return x
+    }
+
+    public func reals(_ name: String, count: Int? = nil) throws -> [Double] {
+        guard case .reals(let x)? = values[name] else { throw StateError.missing(name) }
+        if let count, x.count != count { throw StateError.shapeMismatch(name, expected: [count], found: [x.count]) }
+        return x
+    }
+
+    public func bytes(_ name: String) throws -> [UInt8] {
+        guard case .bytes(let x)? = values[name] else { throw StateError.missing(name) }
+        return x
+    }
+
+    public func integers(_ name: String, count: Int? = nil) throws -> [Int64] {
+        guard case .integers(let x)? = values[name] else { throw StateError.missing(name) }
+        if let count, x.count != count { throw StateError.shapeMismatch(name, expected: [count], found: [x.count]) }
         return x
     }
 
@@ -103,6 +127,9 @@ public struct StateDictionary: Equatable {
             case .integer(let x): out.append(1); string(name); u64(UInt64(bitPattern: x))
             case .real(let x): out.append(2); string(name); u64(x.bitPattern)
             case .text(let s): out.append(3); string(name); string(s)
+            case .reals(let v): out.append(4); string(name); u64(UInt64(v.count)); for x in v { u64(x.bitPattern) }
+            case .integers(let v): out.append(5); string(name); u64(UInt64(v.count)); for x in v { u64(UInt64(bitPattern: x)) }
+            case .bytes(let v): out.append(6); string(name); u64(UInt64(v.count)); out += v
             }
         }
         u64(fnv1a(out))
@@ -140,6 +167,16 @@ public struct StateDictionary: Equatable {
             case 1: self[name] = .integer(Int64(bitPattern: try r.u64()))
             case 2: self[name] = .real(Double(bitPattern: try r.u64()))
             case 3: self[name] = .text(try r.string())
+            case 4, 5:
+                let n = Int(try r.u64())
+                guard n <= (bytes.count - r.position) / 8 else { throw StateError.corrupt(source, "\(name): \(n) values run past the end") }
+                let raw = try (0..<n).map { _ in try r.u64() }
+                self[name] = kind == 4 ? .reals(raw.map(Double.init(bitPattern:))) : .integers(raw.map(Int64.init(bitPattern:)))
+            case 6:
+                let n = Int(try r.u64())
+                guard n <= bytes.count - 8 - r.position else { throw StateError.corrupt(source, "\(name): \(n) bytes run past the end") }
+                self[name] = .bytes(Array(bytes[r.position..<(r.position + n)]))
+                r.position += n
             default: throw StateError.corrupt(source, "unknown entry kind \(kind) for \(name)")
             }
         }

@@ -53,6 +53,10 @@ final class StateAndDeterminismTests: XCTestCase {
         state["step"] = .integer(-42)
         state["seed"] = .real(0.1)
         state["commit"] = .text("abc123 ünïcode")
+        state["running mean"] = .reals([0.1, -0.0, .nan, 1e300])
+        state["generator"] = .integers([Int64.min, -1, 0, Int64.max])
+        state["empty"] = .reals([])
+        state["snapshot"] = .bytes([0, 255, 7])
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("stackelberg-state-\(UUID()).bin")
         defer { try? FileManager.default.removeItem(at: url) }
         try state.write(to: url)
@@ -60,6 +64,10 @@ final class StateAndDeterminismTests: XCTestCase {
         XCTAssertEqual(back, state)
         guard case .tensor(_, let values)? = back["odd values"] else { return XCTFail("tensor missing") }
         XCTAssertEqual(values.map(\.bitPattern), special.map(\.bitPattern), "NaN payloads and signed zeros survive")
+        XCTAssertEqual(try back.reals("running mean").map(\.bitPattern), [0.1, -0.0, .nan, 1e300].map(\.bitPattern))
+        XCTAssertEqual(try back.integers("generator"), [Int64.min, -1, 0, Int64.max])
+        XCTAssertEqual(try back.bytes("snapshot"), [0, 255, 7])
+        XCTAssertThrowsError(try back.reals("running mean", count: 3)) { XCTAssertTrue("\($0)".contains("running mean")) }
     }
 
     func testCorruptOrMismatchedStateIsRefusedWithAClearError() throws {

@@ -2,7 +2,7 @@ import Seeding
 
 /// N copies of a classic-control task in one batch, with Gymnasium's time limit as truncation and
 /// same-step auto-reset. Buffers are allocated once; `step` allocates nothing.
-public final class ClassicVector<Dynamics: ClassicDynamics>: VectorEnvironment {
+public final class ClassicVector<Dynamics: ClassicDynamics>: SnapshottingEnvironment {
     public let count: Int
     public let outOfBounds: OutOfBoundsActions
     public var name: String { Dynamics.name }
@@ -114,6 +114,24 @@ public final class ClassicVector<Dynamics: ClassicDynamics>: VectorEnvironment {
                 runningReturn[i] = 0
             }
         }
+    }
+
+    public func snapshot() -> [UInt8] {
+        var w = SnapshotWriter(header: name, count: count)
+        w.array(copies); w.array(generators); w.array(elapsed); w.value(started)
+        let n = count * observationSize
+        w.buffer(obs, count: n); w.buffer(finalObs, count: n); w.buffer(rew, count: count); w.buffer(ret, count: count)
+        w.buffer(term, count: count); w.buffer(trunc, count: count); w.buffer(len, count: count); w.buffer(runningReturn, count: count)
+        return w.bytes
+    }
+
+    public func restore(snapshot: [UInt8]) throws {
+        var r = try SnapshotReader(snapshot, owner: name, count: count)
+        copies = try r.array(count: count); generators = try r.array(count: count); elapsed = try r.array(count: count); started = try r.value()
+        let n = count * observationSize
+        try r.buffer(obs, count: n); try r.buffer(finalObs, count: n); try r.buffer(rew, count: count); try r.buffer(ret, count: count)
+        try r.buffer(term, count: count); try r.buffer(trunc, count: count); try r.buffer(len, count: count); try r.buffer(runningReturn, count: count)
+        try r.finish()
     }
 
     public var observations: UnsafeBufferPointer<Float> { UnsafeBufferPointer(start: obs, count: count * observationSize) }

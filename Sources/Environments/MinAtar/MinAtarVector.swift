@@ -20,7 +20,7 @@ public struct MinAtarOptions: Sendable, Equatable {
 /// N copies of a MinAtar game. Copy i of `reset(seed: s)` draws from NumPy's `RandomState(s + i)`
 /// (mod 2³²), so it replays `minatar.Environment(game)` seeded with `s + i` frame for frame under
 /// the same actions. Observations are 10×10×C, row, column, channel, as 0/1 floats.
-public final class MinAtarVector<Game: MinAtarGame>: VectorEnvironment {
+public final class MinAtarVector<Game: MinAtarGame>: SnapshottingEnvironment {
     public let count: Int
     public let options: MinAtarOptions
     public let actionSet: [MinAtarAction]
@@ -129,6 +129,28 @@ public final class MinAtarVector<Game: MinAtarGame>: VectorEnvironment {
                 runningReturn[i] = 0
             }
         }
+    }
+
+    public func snapshot() -> [UInt8] {
+        var w = SnapshotWriter(header: name, count: count)
+        w.array(games); w.array(lastActions.map(\.rawValue)); w.array(elapsed); w.array(runningReturn); w.value(started)
+        for r in randoms { r.write(to: &w) }
+        let n = count * observationSize
+        w.buffer(obs, count: n); w.buffer(finalObs, count: n); w.buffer(rew, count: count); w.buffer(ret, count: count)
+        w.buffer(term, count: count); w.buffer(trunc, count: count); w.buffer(len, count: count)
+        return w.bytes
+    }
+
+    public func restore(snapshot: [UInt8]) throws {
+        var r = try SnapshotReader(snapshot, owner: name, count: count)
+        games = try r.array(count: count)
+        lastActions = try (r.array(count: count) as [Int32]).map { MinAtarAction(rawValue: $0) ?? .noop }
+        elapsed = try r.array(count: count); runningReturn = try r.array(count: count); started = try r.value()
+        for g in randoms { try g.read(from: &r) }
+        let n = count * observationSize
+        try r.buffer(obs, count: n); try r.buffer(finalObs, count: n); try r.buffer(rew, count: count); try r.buffer(ret, count: count)
+        try r.buffer(term, count: count); try r.buffer(trunc, count: count); try r.buffer(len, count: count)
+        try r.finish()
     }
 
     public var observations: UnsafeBufferPointer<Float> { UnsafeBufferPointer(start: obs, count: count * observationSize) }

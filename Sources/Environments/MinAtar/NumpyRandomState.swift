@@ -30,6 +30,17 @@ public final class NumpyRandomState {
         position = Self.n
     }
 
+    func write(to w: inout SnapshotWriter) {
+        w.buffer(key, count: Self.n)
+        w.value(position)
+    }
+
+    func read(from r: inout SnapshotReader) throws {
+        try r.buffer(key, count: Self.n)
+        position = try r.value()
+        guard (0...Self.n).contains(position) else { throw EnvironmentError.badState("generator position \(position) out of range") }
+    }
+
     private func twist() {
         let n = Self.n, m = Self.m
         for i in 0..<n {
