@@ -20,7 +20,7 @@ public struct MinAtarAsterix: MinAtarGame {
     let ramping: Bool
     var playerX = 5, playerY = 5
     /// Slot k is row k + 1.
-    var slots = InlineArray<8, Entity>(repeating: Entity())
+    var slots = Slots<8, Entity>(repeating: Entity())
     var spawnInterval = initialSpawnInterval, spawnTimer = initialSpawnInterval
     var moveInterval = initialMoveInterval, moveTimer = initialMoveInterval
     var rampTimer = rampInterval, rampIndex = 0
@@ -93,12 +93,12 @@ public struct MinAtarAsterix: MinAtarGame {
         return (reward, ended ? .terminated : .running)
     }
 
-    public func observe(into grid: ObservationGrid) {
+    public mutating func observe(into grid: ObservationGrid) {
         grid.set(row: playerY, column: playerX, channel: 0)
         for k in 0..<8 where slots[k].alive {
-            let e = slots[k]
-            grid.set(row: k + 1, column: e.x, channel: e.isGold ? 3 : 1)
-            let back = e.movingRight ? e.x - 1 : e.x + 1
+            let x = slots[k].x
+            grid.set(row: k + 1, column: x, channel: slots[k].isGold ? 3 : 1)
+            let back = slots[k].movingRight ? x - 1 : x + 1
             if back >= 0 && back <= 9 { grid.set(row: k + 1, column: back, channel: 2) }
         }
     }

@@ -82,7 +82,7 @@ public struct MinAtarBreakout: MinAtarGame {
         return (reward, ended ? .terminated : .running)
     }
 
-    public func observe(into grid: ObservationGrid) {
+    public mutating func observe(into grid: ObservationGrid) {
         grid.set(row: ballY, column: ballX, channel: 1)
         grid.set(row: 9, column: paddle, channel: 0)
         grid.set(row: lastY, column: lastX, channel: 2)

@@ -19,7 +19,7 @@ public struct MinAtarFreeway: MinAtarGame {
     }
 
     /// Car k drives in row k + 1.
-    var cars = InlineArray<8, Car>(repeating: Car())
+    var cars = Slots<8, Car>(repeating: Car())
     var chicken = 9
     var moveTimer = chickenDelay
     var clock = timeLimit
@@ -81,14 +81,15 @@ public struct MinAtarFreeway: MinAtarGame {
         return (reward, clock < 0 ? .timeLimit : .running)
     }
 
-    public func observe(into grid: ObservationGrid) {
+    public mutating func observe(into grid: ObservationGrid) {
         grid.set(row: chicken, column: 4, channel: 0)
+        // Fields are read in place: copying an InlineArray element out costs a memcpy call here.
         for k in 0..<8 {
-            let c = cars[k]
-            grid.set(row: k + 1, column: c.x, channel: 1)
-            var back = c.speed > 0 ? c.x - 1 : c.x + 1
+            let x = cars[k].x, speed = cars[k].speed
+            grid.set(row: k + 1, column: x, channel: 1)
+            var back = speed > 0 ? x - 1 : x + 1
             if back < 0 { back = 9 } else if back > 9 { back = 0 }
-            grid.set(row: k + 1, column: back, channel: 1 + abs(c.speed))
+            grid.set(row: k + 1, column: back, channel: 1 + abs(speed))
         }
     }
 }

@@ -28,20 +28,37 @@ public protocol MinAtarGame {
     /// One step with a full-set action; returns the reward and how the step ended.
     mutating func act(_ action: MinAtarAction, _ random: NumpyRandomState) -> (reward: Int, end: MinAtarEnd)
     /// Writes the 10×10×C observation (row, column, channel; channel fastest) as 0/1; the caller
-    /// has zeroed it.
-    func observe(into grid: ObservationGrid)
+    /// has cleared it.
+    /// Mutating only so the inline entity lists are read in place, without copies.
+    mutating func observe(into grid: ObservationGrid)
     /// The difficulty level reached (0 for the games that do not ramp).
     var rampLevel: Int { get }
 }
 
-/// A view of one copy's observation buffer laid out row, column, channel.
+/// A view of one copy's observation buffer laid out row, column, channel. It notes every cell it
+/// sets, so the next frame clears just those cells instead of the whole 10×10×C grid (a few dozen
+/// writes instead of up to a thousand).
 public struct ObservationGrid {
     public let base: UnsafeMutablePointer<Float>
     public let channelCount: Int
+    let marks: UnsafeMutablePointer<Int32>
+    let markCount: UnsafeMutablePointer<Int>
 
     @inline(__always)
     public func set(row: Int, column: Int, channel: Int) {
-        base[(row * 10 + column) * channelCount + channel] = 1
+        let k = (row * 10 + column) * channelCount + channel
+        if base[k] == 0 {
+            base[k] = 1
+            marks[markCount.pointee] = Int32(k)
+            markCount.pointee += 1
+        }
+    }
+
+    /// Zeroes the cells set since the last clear.
+    @inline(__always)
+    func clear() {
+        for j in 0..<markCount.pointee { base[Int(marks[j])] = 0 }
+        markCount.pointee = 0
     }
 
     /// Sets `channel` wherever `rows` has a bit (bit x of row y is column x).
@@ -54,6 +71,29 @@ public struct ObservationGrid {
                 set(row: y, column: x, channel: channel)
                 bits &= bits - 1
             }
+        }
+    }
+}
+
+/// N values stored inline. Reading an element of an `InlineArray` directly compiled (Swift 6.3) to
+/// a copy of the whole array per read (a 1.3 kB memcpy for a 128-entity list); reading through a
+/// pointer to the storage does not.
+public struct Slots<let N: Int, Element> {
+    // (Sendable when Element is: see the extension below.)
+    private var storage: InlineArray<N, Element>
+
+    public init(repeating value: Element) { storage = .init(repeating: value) }
+
+    public subscript(i: Int) -> Element {
+        // A mutating get: reading through the storage's address needs inout access; a borrowed
+        // read let the compiler copy the whole storage first.
+        @inline(__always) mutating get {
+            precondition(i >= 0 && i < N, "slot \(i) outside 0..<\(N)")
+            return withUnsafeMutablePointer(to: &storage) { UnsafeMutableRawPointer($0).assumingMemoryBound(to: Element.self)[i] }
+        }
+        @inline(__always) set {
+            precondition(i >= 0 && i < N, "slot \(i) outside 0..<\(N)")
+            withUnsafeMutablePointer(to: &storage) { UnsafeMutableRawPointer($0).assumingMemoryBound(to: Element.self)[i] = newValue }
         }
     }
 }
@@ -138,13 +178,13 @@ public struct BitGrid: Equatable, Sendable {
 /// alive (see each game), well under the capacity.
 public struct EntityList<Entity> {
     public static var capacity: Int { 128 }
-    private var items: InlineArray<128, Entity>
+    private var items: Slots<128, Entity>
     public private(set) var count = 0
 
     public init(filler: Entity) { items = .init(repeating: filler) }
 
     public subscript(i: Int) -> Entity {
-        get { items[i] }
+        mutating get { items[i] }
         set { items[i] = newValue }
     }
 
@@ -162,3 +202,5 @@ public struct EntityList<Entity> {
 
     public mutating func removeAll() { count = 0 }
 }
+
+extension Slots: Sendable where Element: Sendable {}

@@ -29,7 +29,9 @@ public final class MinAtarVector<Game: MinAtarGame>: SnapshottingEnvironment {
     public var actionSpace: Space { .discrete(actionSet.count) }
     public var observationShape: [Int] { [10, 10, Game.channels.count] }
 
-    private var games: [Game]
+    /// Games live in a raw buffer, not an Array: an Array element read for a non-mutating call
+    /// (observe) copied the whole game struct (kilobytes for Seaquest) every step.
+    private let games: UnsafeMutablePointer<Game>
     private var randoms: [NumpyRandomState]
     /// Full-set action each copy played last; like the original, it carries over across episodes.
     private var lastActions: [MinAtarAction]
@@ -37,18 +39,25 @@ public final class MinAtarVector<Game: MinAtarGame>: SnapshottingEnvironment {
     private var runningReturn: [Int]
     private var started = false
     private let observationSize: Int
+    /// Cached: reading the static channel list per step would retain and release an array.
+    private let channelCount: Int
     private let obs, finalObs, rew, ret: UnsafeMutablePointer<Float>
     private let term, trunc: UnsafeMutablePointer<Bool>
     private let len: UnsafeMutablePointer<Int32>
+    /// Per copy: the cells its current observation has set (at most all of them), and how many.
+    private let marks: UnsafeMutablePointer<Int32>
+    private let markCounts: UnsafeMutablePointer<Int>
 
     public init(count: Int, options: MinAtarOptions = MinAtarOptions()) {
         precondition(count >= 1, "minatar/\(Game.name): need at least one copy, got \(count)")
         self.count = count
         self.options = options
         actionSet = options.minimalActionSet ? Game.minimalActions : MinAtarAction.allCases
-        observationSize = 100 * Game.channels.count
+        channelCount = Game.channels.count
+        observationSize = 100 * channelCount
         observationSpace = .box(low: Array(repeating: 0, count: observationSize), high: Array(repeating: 1, count: observationSize))
-        games = Array(repeating: Game(ramping: options.difficultyRamping), count: count)
+        games = .allocate(capacity: count)
+        games.initialize(repeating: Game(ramping: options.difficultyRamping), count: count)
         randoms = (0..<count).map { NumpyRandomState(seed: UInt32($0)) }
         lastActions = Array(repeating: .noop, count: count)
         elapsed = Array(repeating: 0, count: count)
@@ -61,17 +70,21 @@ public final class MinAtarVector<Game: MinAtarGame>: SnapshottingEnvironment {
         for p in [rew, ret] { p.initialize(repeating: 0, count: count) }
         term.initialize(repeating: false, count: count); trunc.initialize(repeating: false, count: count)
         len.initialize(repeating: 0, count: count)
+        marks = .allocate(capacity: count * observationSize); marks.initialize(repeating: 0, count: count * observationSize)
+        markCounts = .allocate(capacity: count); markCounts.initialize(repeating: 0, count: count)
     }
 
     deinit {
         obs.deallocate(); finalObs.deallocate(); rew.deallocate(); ret.deallocate()
-        term.deallocate(); trunc.deallocate(); len.deallocate()
+        term.deallocate(); trunc.deallocate(); len.deallocate(); marks.deallocate(); markCounts.deallocate()
+        games.deinitialize(count: count); games.deallocate()
     }
 
     private func observe(_ i: Int) {
-        let o = obs + i * observationSize
-        o.update(repeating: 0, count: observationSize)
-        games[i].observe(into: ObservationGrid(base: o, channelCount: Game.channels.count))
+        let grid = ObservationGrid(base: obs + i * observationSize, channelCount: channelCount,
+                                   marks: marks + i * observationSize, markCount: markCounts + i)
+        grid.clear()
+        games[i].observe(into: grid)
     }
 
     public func reset(seed: UInt64) {
@@ -96,6 +109,13 @@ public final class MinAtarVector<Game: MinAtarGame>: SnapshottingEnvironment {
         throw EnvironmentError.wrongActionKind(expected: "discrete")
     }
 
+    // A generic class's methods run unspecialized when called through the protocol, paying a
+    // runtime metadata lookup per copy and step; these give each game a specialized body.
+    @_specialize(where Game == MinAtarBreakout)
+    @_specialize(where Game == MinAtarAsterix)
+    @_specialize(where Game == MinAtarFreeway)
+    @_specialize(where Game == MinAtarSeaquest)
+    @_specialize(where Game == MinAtarSpaceInvaders)
     public func step(discrete actions: UnsafeBufferPointer<Int32>) throws {
         guard actions.count == count else { throw EnvironmentError.wrongBatchSize(expected: count, got: actions.count) }
         let n = Int32(actionSet.count)
@@ -133,23 +153,25 @@ public final class MinAtarVector<Game: MinAtarGame>: SnapshottingEnvironment {
 
     public func snapshot() -> [UInt8] {
         var w = SnapshotWriter(header: name, count: count)
-        w.array(games); w.array(lastActions.map(\.rawValue)); w.array(elapsed); w.array(runningReturn); w.value(started)
+        w.buffer(games, count: count); w.array(lastActions.map(\.rawValue)); w.array(elapsed); w.array(runningReturn); w.value(started)
         for r in randoms { r.write(to: &w) }
         let n = count * observationSize
         w.buffer(obs, count: n); w.buffer(finalObs, count: n); w.buffer(rew, count: count); w.buffer(ret, count: count)
         w.buffer(term, count: count); w.buffer(trunc, count: count); w.buffer(len, count: count)
+        w.buffer(marks, count: count * observationSize); w.buffer(markCounts, count: count)
         return w.bytes
     }
 
     public func restore(snapshot: [UInt8]) throws {
         var r = try SnapshotReader(snapshot, owner: name, count: count)
-        games = try r.array(count: count)
+        try r.buffer(games, count: count)
         lastActions = try (r.array(count: count) as [Int32]).map { MinAtarAction(rawValue: $0) ?? .noop }
         elapsed = try r.array(count: count); runningReturn = try r.array(count: count); started = try r.value()
         for g in randoms { try g.read(from: &r) }
         let n = count * observationSize
         try r.buffer(obs, count: n); try r.buffer(finalObs, count: n); try r.buffer(rew, count: count); try r.buffer(ret, count: count)
         try r.buffer(term, count: count); try r.buffer(trunc, count: count); try r.buffer(len, count: count)
+        try r.buffer(marks, count: count * observationSize); try r.buffer(markCounts, count: count)
         try r.finish()
     }
 

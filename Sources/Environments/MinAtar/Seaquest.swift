@@ -248,7 +248,7 @@ public struct MinAtarSeaquest: MinAtarGame {
         return bonus
     }
 
-    public func observe(into grid: ObservationGrid) {
+    public mutating func observe(into grid: ObservationGrid) {
         grid.set(row: subY, column: subX, channel: 0)
         grid.set(row: subY, column: facingRight ? subX - 1 : subX + 1, channel: 1)
         for x in 0..<(max(0, oxygen) * 10 / Self.maxOxygen) { grid.set(row: 9, column: x, channel: 7) }

@@ -103,7 +103,7 @@ public struct MinAtarSpaceInvaders: MinAtarGame {
         return (reward, ended ? .terminated : .running)
     }
 
-    public func observe(into grid: ObservationGrid) {
+    public mutating func observe(into grid: ObservationGrid) {
         grid.set(row: 9, column: cannon, channel: 0)
         grid.set(rows: aliens, channel: 1)
         grid.set(rows: aliens, channel: alienDirection < 0 ? 2 : 3)
