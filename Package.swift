@@ -22,6 +22,8 @@ let package = Package(
     targets: [
         // GSL (eigenvalues, linear solves, ODE, roots) and OpenBLAS behind one module map.
         .systemLibrary(name: "CNumerics", path: "Sources/CNumerics"),
+        // MuJoCo's C library (Debian's libmujoco-dev, 2.2.2) for the locomotion environments.
+        .systemLibrary(name: "CMuJoCo", path: "Sources/CMuJoCo"),
         .target(name: "Symbolic", swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
         .target(name: "Seeding"),
         .target(name: "Games", dependencies: ["Symbolic", "CNumerics", "Seeding"],
@@ -36,7 +38,7 @@ let package = Package(
                 swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
         .target(name: "Hypergradients", dependencies: ["Autodiff", "CNumerics", "Seeding"],
                 swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
-        .target(name: "Environments", dependencies: ["Seeding"],
+        .target(name: "Environments", dependencies: ["Seeding", "CMuJoCo"],
                 swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
         .executableTarget(
             name: "StackelbergCLI",

@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # Installs what stackelberg needs on a fresh Debian machine; safe to run any number of times.
 #   C libraries: GSL (eigen, linear solves, ODE, roots), OpenBLAS; gnuplot renders the plots;
-#   valgrind counts heap allocations for the no-allocation-per-step test.
+#   valgrind counts heap allocations for the no-allocation-per-step test; libmujoco-dev (MuJoCo 2.2.2)
+#   simulates the locomotion environments.
 #   Python (checks only, never the core): SymPy, NumPy, pytest, nbclient for the notebook test.
+#   MuJoCo models: Gymnasium's MJCF files for the seven v5 tasks are copied from the installed
+#   Gymnasium into ${XDG_DATA_HOME:-$HOME/.local/share}/stackelberg/mujoco-assets, where the
+#   toolkit reads them unless STACKELBERG_MUJOCO_ASSETS names another directory.
 # Usage: scripts/setup.sh [--no-python]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-want=(libgsl-dev libopenblas-dev gnuplot-nox valgrind)
+want=(libgsl-dev libopenblas-dev gnuplot-nox valgrind libmujoco-dev)
 missing=()
 for p in "${want[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -20,10 +24,21 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 if [ "${1:-}" != "--no-python" ]; then
-    if ! python3 -c "import sympy, numpy, pytest, nbclient, nbformat, ipykernel, jax, gymnasium, minatar" 2>/dev/null; then
+    if ! python3 -c "import sympy, numpy, pytest, nbclient, nbformat, ipykernel, jax, gymnasium, minatar, mujoco" 2>/dev/null; then
         echo "setup: installing Python check dependencies (Tests/python/requirements.txt)"
         python3 -m pip install -q -r Tests/python/requirements.txt
     fi
+    # The models stay Gymnasium's: copied from the installed package, not kept in this repository.
+    assets_src=$(python3 -c "import gymnasium, os; print(os.path.join(os.path.dirname(gymnasium.__file__), 'envs', 'mujoco', 'assets'))")
+    assets_dst="${XDG_DATA_HOME:-$HOME/.local/share}/stackelberg/mujoco-assets"
+    mkdir -p "$assets_dst"
+    for f in hopper.xml walker2d_v5.xml half_cheetah.xml swimmer.xml reacher.xml inverted_pendulum.xml inverted_double_pendulum.xml; do
+        [ -f "$assets_src/$f" ] || { echo "setup: $assets_src/$f not found (is gymnasium[mujoco] installed?)" >&2; exit 1; }
+        cp "$assets_src/$f" "$assets_dst/$f"
+    done
+    echo "setup: MuJoCo models copied to $assets_dst"
+else
+    echo "setup: --no-python: Gymnasium's MuJoCo models were not copied; set STACKELBERG_MUJOCO_ASSETS to a directory holding them"
 fi
 command -v swift >/dev/null || { echo "setup: the Swift toolchain (6.x) is required and was not found on PATH" >&2; exit 1; }
 echo "setup: ok"

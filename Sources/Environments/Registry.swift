@@ -5,7 +5,8 @@ public enum EnvironmentRegistry {
         public let name: String
         public let reference: String
         public let stateNames: [String]
-        let make: @Sendable (Int, OutOfBoundsActions) -> VectorEnvironment
+        /// Throws when the environment needs files that are not there (MuJoCo's models).
+        let make: @Sendable (Int, OutOfBoundsActions) throws -> VectorEnvironment
         /// Puts copy i of an environment made by this entry into the given state.
         public let setState: @Sendable (VectorEnvironment, [Double], Int) throws -> Void
         /// The state of copy i.
@@ -32,11 +33,24 @@ public enum EnvironmentRegistry {
                      getState: { env, i in [Double((env as! MinAtarVector<G>).rampLevel(copy: i))] })
     }
 
+    /// Gymnasium's MuJoCo v5 tasks; the state is qpos ++ qvel. The model is loaded when the
+    /// environment is made, so a missing model file shows up there with what to do about it.
+    static func muJoCo<T: MuJoCoTask>(_: T.Type) -> Entry {
+        Entry(name: "mujoco/\(T.name)",
+              reference: "Gymnasium \(T.gymnasiumID) on MuJoCo via libmujoco; needs Gymnasium's \(T.modelFile) (scripts/setup.sh or \(MuJoCoAssets.environmentVariable))",
+              stateNames: (0..<T.coordinates.nq).map { "qpos\($0)" } + (0..<T.coordinates.nv).map { "qvel\($0)" },
+              make: { try MuJoCoVector<T>(count: $0, outOfBounds: $1) },
+              setState: { env, s, i in try (env as! MuJoCoVector<T>).setState(s, copy: i) },
+              getState: { env, i in (env as! MuJoCoVector<T>).state(copy: i) })
+    }
+
     static func minAtarPair<G: MinAtarGame>(_ g: G.Type) -> [Entry] { [minAtar(g, minimal: false), minAtar(g, minimal: true)] }
 
     public static let entries: [Entry] = [classic(CartPole.self), classic(Acrobot.self), classic(MountainCar.self), classic(Pendulum.self)]
         + minAtarPair(MinAtarBreakout.self) + minAtarPair(MinAtarAsterix.self) + minAtarPair(MinAtarFreeway.self)
         + minAtarPair(MinAtarSeaquest.self) + minAtarPair(MinAtarSpaceInvaders.self)
+        + [muJoCo(Hopper.self), muJoCo(Walker2d.self), muJoCo(HalfCheetah.self), muJoCo(Swimmer.self),
+           muJoCo(Reacher.self), muJoCo(InvertedPendulum.self), muJoCo(InvertedDoublePendulum.self)]
 
     public static var names: [String] { entries.map(\.name) }
 

@@ -36,6 +36,8 @@ public enum EnvironmentError: Error, CustomStringConvertible, Equatable {
     case wrongActionKind(expected: String)
     case badState(String)
     case notReset
+    /// A simulator model could not be found or loaded; the text says which file and what to do.
+    case modelUnavailable(String)
 
     public var description: String {
         switch self {
@@ -46,6 +48,7 @@ public enum EnvironmentError: Error, CustomStringConvertible, Equatable {
         case .wrongActionKind(let e): return "this environment takes \(e) actions"
         case .badState(let why): return "invalid state: \(why)"
         case .notReset: return "call reset(seed:) before step"
+        case .modelUnavailable(let why): return why
         }
     }
 }

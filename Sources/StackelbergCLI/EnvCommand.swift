@@ -13,8 +13,14 @@ struct EnvCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List the environments with their spaces.")
         func run() throws {
             for e in EnvironmentRegistry.entries {
-                let env = try EnvironmentRegistry.make(e.name, count: 1)
-                print("\(e.name)\tobservation \(env.observationSpace)\taction \(env.actionSpace)\t(\(e.reference))")
+                // An environment whose files are missing (MuJoCo models before set-up) is listed
+                // with the reason instead of ending the listing.
+                do {
+                    let env = try EnvironmentRegistry.make(e.name, count: 1)
+                    print("\(e.name)\tobservation \(env.observationSpace)\taction \(env.actionSpace)\t(\(e.reference))")
+                } catch {
+                    print("\(e.name)\t(unavailable: \(error))\t(\(e.reference))")
+                }
             }
         }
     }

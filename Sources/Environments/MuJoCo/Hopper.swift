@@ -1,0 +1,51 @@
+import Seeding
+
+/// Hopper-v5: a one-legged planar hopper rewarded for moving forward (+x) while staying healthy.
+/// Observation: qpos[1...] (the root x is left out) then qvel clipped to ±10. Reward: forward
+/// velocity + 1 while healthy − 1e-3·Σa². Healthy means qpos[2...] and qvel within (−100, 100),
+/// height z > 0.7 and torso angle within (−0.2, 0.2), all strict; unhealthy terminates.
+public struct Hopper: MuJoCoTask {
+    public static let name = "hopper"
+    public static let gymnasiumID = "Hopper-v5"
+    public static let modelFile = "hopper.xml"
+    public static let observationSize = 11
+    public static let coordinates = (nq: 6, nv: 6)
+
+    public var frameSkip = 4
+    public var timeLimit = 1000
+    public var forwardRewardWeight = 1.0
+    public var controlCostWeight = 1e-3
+    public var healthyReward = 1.0
+    public var healthyStateRange = (-100.0, 100.0)
+    public var healthyZRange = (0.7, Double.infinity)
+    public var healthyAngleRange = (-0.2, 0.2)
+    public var resetNoiseScale = 5e-3
+
+    public init() {}
+
+    public func perturb(qpos: UnsafeMutableBufferPointer<Double>, qvel: UnsafeMutableBufferPointer<Double>,
+                        using rng: inout SeededGenerator) {
+        for i in qpos.indices { qpos[i] += rng.uniform(-resetNoiseScale, resetNoiseScale) }
+        for i in qvel.indices { qvel[i] += rng.uniform(-resetNoiseScale, resetNoiseScale) }
+    }
+
+    public func observe(_ s: MuJoCoState, into out: UnsafeMutablePointer<Float>) {
+        for i in 1..<s.nq { out[i - 1] = Float(s.qpos[i]) }
+        for i in 0..<s.nv { out[s.nq - 1 + i] = Float(clip(s.qvel[i], 10)) }
+    }
+
+    func isHealthy(_ s: MuJoCoState) -> Bool {
+        let (lo, hi) = healthyStateRange
+        for i in 2..<s.nq where !(lo < s.qpos[i] && s.qpos[i] < hi) { return false }
+        for i in 0..<s.nv where !(lo < s.qvel[i] && s.qvel[i] < hi) { return false }
+        let z = s.qpos[1], angle = s.qpos[2]
+        return healthyZRange.0 < z && z < healthyZRange.1 && healthyAngleRange.0 < angle && angle < healthyAngleRange.1
+    }
+
+    public func outcome(of step: MuJoCoTransition) -> (reward: Double, terminated: Bool) {
+        let healthy = isHealthy(step.state)
+        let forward = forwardRewardWeight * ((step.state.qpos[0] - step.xBefore) / step.dt)
+        let reward = (forward + (healthy ? healthyReward : 0)) - float32ControlCost(step.action, weight: controlCostWeight)
+        return (reward, !healthy)
+    }
+}

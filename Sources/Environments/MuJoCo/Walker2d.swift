@@ -1,0 +1,43 @@
+import Seeding
+
+/// Walker2d-v5 (walker2d_v5.xml, whose two feet have the same friction): a planar biped rewarded
+/// for moving forward while healthy. Observation: qpos[1...] then qvel clipped to ±10. Reward:
+/// forward velocity + 1 while healthy − 1e-3·Σa². Healthy means height z within (0.8, 2) and torso
+/// angle within (−1, 1), both strict; unhealthy terminates.
+public struct Walker2d: MuJoCoTask {
+    public static let name = "walker2d"
+    public static let gymnasiumID = "Walker2d-v5"
+    public static let modelFile = "walker2d_v5.xml"
+    public static let observationSize = 17
+    public static let coordinates = (nq: 9, nv: 9)
+
+    public var frameSkip = 4
+    public var timeLimit = 1000
+    public var forwardRewardWeight = 1.0
+    public var controlCostWeight = 1e-3
+    public var healthyReward = 1.0
+    public var healthyZRange = (0.8, 2.0)
+    public var healthyAngleRange = (-1.0, 1.0)
+    public var resetNoiseScale = 5e-3
+
+    public init() {}
+
+    public func perturb(qpos: UnsafeMutableBufferPointer<Double>, qvel: UnsafeMutableBufferPointer<Double>,
+                        using rng: inout SeededGenerator) {
+        for i in qpos.indices { qpos[i] += rng.uniform(-resetNoiseScale, resetNoiseScale) }
+        for i in qvel.indices { qvel[i] += rng.uniform(-resetNoiseScale, resetNoiseScale) }
+    }
+
+    public func observe(_ s: MuJoCoState, into out: UnsafeMutablePointer<Float>) {
+        for i in 1..<s.nq { out[i - 1] = Float(s.qpos[i]) }
+        for i in 0..<s.nv { out[s.nq - 1 + i] = Float(clip(s.qvel[i], 10)) }
+    }
+
+    public func outcome(of step: MuJoCoTransition) -> (reward: Double, terminated: Bool) {
+        let z = step.state.qpos[1], angle = step.state.qpos[2]
+        let healthy = healthyZRange.0 < z && z < healthyZRange.1 && healthyAngleRange.0 < angle && angle < healthyAngleRange.1
+        let forward = forwardRewardWeight * ((step.state.qpos[0] - step.xBefore) / step.dt)
+        let reward = (forward + (healthy ? healthyReward : 0)) - float32ControlCost(step.action, weight: controlCostWeight)
+        return (reward, !healthy)
+    }
+}
