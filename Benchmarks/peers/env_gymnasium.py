@@ -25,8 +25,11 @@ def main():
     env = gym.make_vec(a.env, num_envs=a.batch, vectorization_mode=a.mode)
     env.reset(seed=0)
     rng = np.random.default_rng(0)
-    n = env.single_action_space.n
-    actions = rng.integers(0, n, size=(min(a.steps, 1024), a.batch))
+    space = env.single_action_space
+    if isinstance(space, gym.spaces.Discrete):
+        actions = rng.integers(0, space.n, size=(min(a.steps, 1024), a.batch))
+    else:  # continuous control: uniform in the box, float32 as agents send it
+        actions = rng.uniform(space.low, space.high, size=(min(a.steps, 1024), a.batch) + space.shape).astype(np.float32)
     start = time.perf_counter()
     for t in range(a.steps):
         env.step(actions[t % len(actions)])
