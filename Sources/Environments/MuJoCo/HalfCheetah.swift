@@ -25,12 +25,11 @@ public struct HalfCheetah: MuJoCoTask {
     }
 
     public func observe(_ s: MuJoCoState, into out: UnsafeMutablePointer<Float>) {
-        for i in 1..<s.nq { out[i - 1] = Float(s.qpos[i]) }
-        for i in 0..<s.nv { out[s.nq - 1 + i] = Float(s.qvel[i]) }
+        observePositionsAndVelocities(s, from: 1, into: out)
     }
 
     public func outcome(of step: MuJoCoTransition) -> (reward: Double, terminated: Bool) {
-        let forward = forwardRewardWeight * ((step.state.qpos[0] - step.xBefore) / step.dt)
+        let forward = forwardRewardWeight * step.forwardVelocity
         return (forward - float32ControlCost(step.action, weight: controlCostWeight), false)
     }
 }

@@ -25,26 +25,22 @@ public struct Hopper: MuJoCoTask {
 
     public func perturb(qpos: UnsafeMutableBufferPointer<Double>, qvel: UnsafeMutableBufferPointer<Double>,
                         using rng: inout SeededGenerator) {
-        for i in qpos.indices { qpos[i] += rng.uniform(-resetNoiseScale, resetNoiseScale) }
-        for i in qvel.indices { qvel[i] += rng.uniform(-resetNoiseScale, resetNoiseScale) }
+        addUniformNoise(qpos: qpos, qvel: qvel, scale: resetNoiseScale, using: &rng)
     }
 
     public func observe(_ s: MuJoCoState, into out: UnsafeMutablePointer<Float>) {
-        for i in 1..<s.nq { out[i - 1] = Float(s.qpos[i]) }
-        for i in 0..<s.nv { out[s.nq - 1 + i] = Float(clip(s.qvel[i], 10)) }
+        observePositionsAndVelocities(s, from: 1, velocityBound: 10, into: out)
     }
 
     func isHealthy(_ s: MuJoCoState) -> Bool {
-        let (lo, hi) = healthyStateRange
-        for i in 2..<s.nq where !(lo < s.qpos[i] && s.qpos[i] < hi) { return false }
-        for i in 0..<s.nv where !(lo < s.qvel[i] && s.qvel[i] < hi) { return false }
-        let z = s.qpos[1], angle = s.qpos[2]
-        return healthyZRange.0 < z && z < healthyZRange.1 && healthyAngleRange.0 < angle && angle < healthyAngleRange.1
+        for i in 2..<s.nq where !inside(s.qpos[i], healthyStateRange) { return false }
+        for i in 0..<s.nv where !inside(s.qvel[i], healthyStateRange) { return false }
+        return inside(s.qpos[1], healthyZRange) && inside(s.qpos[2], healthyAngleRange)
     }
 
     public func outcome(of step: MuJoCoTransition) -> (reward: Double, terminated: Bool) {
         let healthy = isHealthy(step.state)
-        let forward = forwardRewardWeight * ((step.state.qpos[0] - step.xBefore) / step.dt)
+        let forward = forwardRewardWeight * step.forwardVelocity
         let reward = (forward + (healthy ? healthyReward : 0)) - float32ControlCost(step.action, weight: controlCostWeight)
         return (reward, !healthy)
     }

@@ -18,13 +18,11 @@ public struct InvertedPendulum: MuJoCoTask {
 
     public func perturb(qpos: UnsafeMutableBufferPointer<Double>, qvel: UnsafeMutableBufferPointer<Double>,
                         using rng: inout SeededGenerator) {
-        for i in qpos.indices { qpos[i] += rng.uniform(-resetNoiseScale, resetNoiseScale) }
-        for i in qvel.indices { qvel[i] += rng.uniform(-resetNoiseScale, resetNoiseScale) }
+        addUniformNoise(qpos: qpos, qvel: qvel, scale: resetNoiseScale, using: &rng)
     }
 
     public func observe(_ s: MuJoCoState, into out: UnsafeMutablePointer<Float>) {
-        for i in 0..<s.nq { out[i] = Float(s.qpos[i]) }
-        for i in 0..<s.nv { out[s.nq + i] = Float(s.qvel[i]) }
+        observePositionsAndVelocities(s, from: 0, into: out)
     }
 
     public func outcome(of step: MuJoCoTransition) -> (reward: Double, terminated: Bool) {

@@ -59,7 +59,33 @@ public struct MuJoCoTransition {
     public let action: UnsafeBufferPointer<Float>
     /// timestep × frameSkip (Gymnasium's dt).
     public let dt: Double
+
+    /// The root's x velocity over the step, (x after − x before) / dt: the locomotion tasks' reward.
+    public var forwardVelocity: Double { (state.qpos[0] - xBefore) / dt }
 }
+
+/// Gymnasium's most common reset noise: uniform ±scale on every qpos, then on every qvel.
+func addUniformNoise(qpos: UnsafeMutableBufferPointer<Double>, qvel: UnsafeMutableBufferPointer<Double>,
+                     scale: Double, using rng: inout SeededGenerator) {
+    for i in qpos.indices { qpos[i] += rng.uniform(-scale, scale) }
+    for i in qvel.indices { qvel[i] += rng.uniform(-scale, scale) }
+}
+
+/// The locomotion observation: qpos from index `first` on (the root coordinates before it left
+/// out), then qvel, clipped to ±`velocityBound` when given.
+func observePositionsAndVelocities(_ s: MuJoCoState, from first: Int, velocityBound: Double? = nil,
+                                   into out: UnsafeMutablePointer<Float>) {
+    for i in first..<s.nq { out[i - first] = Float(s.qpos[i]) }
+    let v = out + (s.nq - first)
+    if let bound = velocityBound {
+        for i in 0..<s.nv { v[i] = Float(clip(s.qvel[i], bound)) }
+    } else {
+        for i in 0..<s.nv { v[i] = Float(s.qvel[i]) }
+    }
+}
+
+/// Strictly inside the open interval, as Gymnasium's healthy ranges are tested.
+@inline(__always) func inside(_ x: Double, _ range: (Double, Double)) -> Bool { range.0 < x && x < range.1 }
 
 /// weight · Σ aᵢ² the way Gymnasium evaluates it for a float32 action under NumPy 2: the squares and
 /// their sum stay float32 (NumPy adds fewer than eight terms one after another, in order), and a

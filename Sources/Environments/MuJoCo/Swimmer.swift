@@ -19,17 +19,15 @@ public struct Swimmer: MuJoCoTask {
 
     public func perturb(qpos: UnsafeMutableBufferPointer<Double>, qvel: UnsafeMutableBufferPointer<Double>,
                         using rng: inout SeededGenerator) {
-        for i in qpos.indices { qpos[i] += rng.uniform(-resetNoiseScale, resetNoiseScale) }
-        for i in qvel.indices { qvel[i] += rng.uniform(-resetNoiseScale, resetNoiseScale) }
+        addUniformNoise(qpos: qpos, qvel: qvel, scale: resetNoiseScale, using: &rng)
     }
 
     public func observe(_ s: MuJoCoState, into out: UnsafeMutablePointer<Float>) {
-        for i in 2..<s.nq { out[i - 2] = Float(s.qpos[i]) }
-        for i in 0..<s.nv { out[s.nq - 2 + i] = Float(s.qvel[i]) }
+        observePositionsAndVelocities(s, from: 2, into: out)
     }
 
     public func outcome(of step: MuJoCoTransition) -> (reward: Double, terminated: Bool) {
-        let forward = forwardRewardWeight * ((step.state.qpos[0] - step.xBefore) / step.dt)
+        let forward = forwardRewardWeight * step.forwardVelocity
         return (forward - float32ControlCost(step.action, weight: controlCostWeight), false)
     }
 }

@@ -24,19 +24,16 @@ public struct Walker2d: MuJoCoTask {
 
     public func perturb(qpos: UnsafeMutableBufferPointer<Double>, qvel: UnsafeMutableBufferPointer<Double>,
                         using rng: inout SeededGenerator) {
-        for i in qpos.indices { qpos[i] += rng.uniform(-resetNoiseScale, resetNoiseScale) }
-        for i in qvel.indices { qvel[i] += rng.uniform(-resetNoiseScale, resetNoiseScale) }
+        addUniformNoise(qpos: qpos, qvel: qvel, scale: resetNoiseScale, using: &rng)
     }
 
     public func observe(_ s: MuJoCoState, into out: UnsafeMutablePointer<Float>) {
-        for i in 1..<s.nq { out[i - 1] = Float(s.qpos[i]) }
-        for i in 0..<s.nv { out[s.nq - 1 + i] = Float(clip(s.qvel[i], 10)) }
+        observePositionsAndVelocities(s, from: 1, velocityBound: 10, into: out)
     }
 
     public func outcome(of step: MuJoCoTransition) -> (reward: Double, terminated: Bool) {
-        let z = step.state.qpos[1], angle = step.state.qpos[2]
-        let healthy = healthyZRange.0 < z && z < healthyZRange.1 && healthyAngleRange.0 < angle && angle < healthyAngleRange.1
-        let forward = forwardRewardWeight * ((step.state.qpos[0] - step.xBefore) / step.dt)
+        let healthy = inside(step.state.qpos[1], healthyZRange) && inside(step.state.qpos[2], healthyAngleRange)
+        let forward = forwardRewardWeight * step.forwardVelocity
         let reward = (forward + (healthy ? healthyReward : 0)) - float32ControlCost(step.action, weight: controlCostWeight)
         return (reward, !healthy)
     }
