@@ -43,14 +43,20 @@ public struct SnapshotReader {
     var position = 0
     let owner: String
 
-    /// Checks the header written for `owner` with `count` copies.
-    public init(_ bytes: [UInt8], owner: String, count: Int) throws {
+    /// Checks the header written for `owner` with `count` copies. When every size is fixed by the
+    /// environment and batch, pass `expectedLength` (the length of a fresh snapshot): a snapshot of
+    /// another length is refused before anything is read, so a failed restore never leaves a batch
+    /// partly overwritten.
+    public init(_ bytes: [UInt8], owner: String, count: Int, expectedLength: Int? = nil) throws {
         self.bytes = bytes
         self.owner = owner
         let header = try text()
         let n: Int = try value()
         guard header == owner, n == count else {
             throw EnvironmentError.badState("snapshot of '\(header)' with \(n) copies cannot restore '\(owner)' with \(count) copies")
+        }
+        if let expectedLength, bytes.count != expectedLength {
+            throw EnvironmentError.badState("snapshot for \(owner) has \(bytes.count) bytes where \(expectedLength) were expected (truncated or from another build)")
         }
     }
 

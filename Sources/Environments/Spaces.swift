@@ -20,6 +20,32 @@ public enum Space: Equatable, Sendable, CustomStringConvertible {
     }
 }
 
+extension Space {
+    /// Checks a batch of discrete actions, one per copy: the space's kind, the batch size, the range.
+    public func validate(discrete actions: UnsafeBufferPointer<Int32>, copies: Int) throws {
+        guard case .discrete(let n) = self else { throw EnvironmentError.wrongActionKind(expected: "continuous") }
+        guard actions.count == copies else { throw EnvironmentError.wrongBatchSize(expected: copies, got: actions.count) }
+        for i in 0..<copies where actions[i] < 0 || Int(actions[i]) >= n {
+            throw EnvironmentError.actionOutOfRange(copy: i, value: Float(actions[i]), space: description)
+        }
+    }
+
+    /// Checks a batch of continuous actions, copy after copy: the space's kind, the batch size,
+    /// finiteness (always), and the box unless actions are to be clipped.
+    public func validate(continuous actions: UnsafeBufferPointer<Float>, copies: Int, outOfBounds: OutOfBoundsActions) throws {
+        guard case .box(let low, let high) = self else { throw EnvironmentError.wrongActionKind(expected: "discrete") }
+        let k = low.count
+        guard actions.count == copies * k else { throw EnvironmentError.wrongBatchSize(expected: copies * k, got: actions.count) }
+        for i in 0..<(copies * k) {
+            let v = actions[i]
+            guard v.isFinite else { throw EnvironmentError.nonFiniteAction(copy: i / k, value: v) }
+            if outOfBounds == .reject, v < low[i % k] || v > high[i % k] {
+                throw EnvironmentError.actionOutOfRange(copy: i / k, value: v, space: description)
+            }
+        }
+    }
+}
+
 /// What an environment does with a continuous action outside its box.
 public enum OutOfBoundsActions: Sendable {
     /// Refuse the step with an error naming the copy and the value (the default: no silent clamping).

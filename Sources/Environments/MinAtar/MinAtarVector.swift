@@ -20,7 +20,7 @@ public struct MinAtarOptions: Sendable, Equatable {
 /// N copies of a MinAtar game. Copy i of `reset(seed: s)` draws from NumPy's `RandomState(s + i)`
 /// (mod 2³²), so it replays `minatar.Environment(game)` seeded with `s + i` frame for frame under
 /// the same actions. Observations are 10×10×C, row, column, channel, as 0/1 floats.
-public final class MinAtarVector<Game: MinAtarGame>: SnapshottingEnvironment {
+public final class MinAtarVector<Game: MinAtarGame>: SnapshottingEnvironment, BufferedEnvironment {
     public let count: Int
     public let options: MinAtarOptions
     public let actionSet: [MinAtarAction]
@@ -28,6 +28,7 @@ public final class MinAtarVector<Game: MinAtarGame>: SnapshottingEnvironment {
     public let observationSpace: Space
     public var actionSpace: Space { .discrete(actionSet.count) }
     public var observationShape: [Int] { [10, 10, Game.channels.count] }
+    public let buffers: StepBuffers
 
     /// Games live in a raw buffer, not an Array: an Array element read for a non-mutating call
     /// (observe) copied the whole game struct (kilobytes for Seaquest) every step.
@@ -35,15 +36,10 @@ public final class MinAtarVector<Game: MinAtarGame>: SnapshottingEnvironment {
     private var randoms: [NumpyRandomState]
     /// Full-set action each copy played last; like the original, it carries over across episodes.
     private var lastActions: [MinAtarAction]
-    private var elapsed: [Int]
-    private var runningReturn: [Int]
     private var started = false
     private let observationSize: Int
     /// Cached: reading the static channel list per step would retain and release an array.
     private let channelCount: Int
-    private let obs, finalObs, rew, ret: UnsafeMutablePointer<Float>
-    private let term, trunc: UnsafeMutablePointer<Bool>
-    private let len: UnsafeMutablePointer<Int32>
     /// Per copy: the cells its current observation has set (at most all of them), and how many.
     private let marks: UnsafeMutablePointer<Int32>
     private let markCounts: UnsafeMutablePointer<Int>
@@ -60,28 +56,18 @@ public final class MinAtarVector<Game: MinAtarGame>: SnapshottingEnvironment {
         games.initialize(repeating: Game(ramping: options.difficultyRamping), count: count)
         randoms = (0..<count).map { NumpyRandomState(seed: UInt32($0)) }
         lastActions = Array(repeating: .noop, count: count)
-        elapsed = Array(repeating: 0, count: count)
-        runningReturn = Array(repeating: 0, count: count)
-        obs = .allocate(capacity: count * observationSize); finalObs = .allocate(capacity: count * observationSize)
-        rew = .allocate(capacity: count); ret = .allocate(capacity: count)
-        term = .allocate(capacity: count); trunc = .allocate(capacity: count)
-        len = .allocate(capacity: count)
-        for p in [obs, finalObs] { p.initialize(repeating: 0, count: count * observationSize) }
-        for p in [rew, ret] { p.initialize(repeating: 0, count: count) }
-        term.initialize(repeating: false, count: count); trunc.initialize(repeating: false, count: count)
-        len.initialize(repeating: 0, count: count)
+        buffers = StepBuffers(count: count, observationSize: observationSize)
         marks = .allocate(capacity: count * observationSize); marks.initialize(repeating: 0, count: count * observationSize)
         markCounts = .allocate(capacity: count); markCounts.initialize(repeating: 0, count: count)
     }
 
     deinit {
-        obs.deallocate(); finalObs.deallocate(); rew.deallocate(); ret.deallocate()
-        term.deallocate(); trunc.deallocate(); len.deallocate(); marks.deallocate(); markCounts.deallocate()
+        marks.deallocate(); markCounts.deallocate(); buffers.deallocate()
         games.deinitialize(count: count); games.deallocate()
     }
 
     private func observe(_ i: Int) {
-        let grid = ObservationGrid(base: obs + i * observationSize, channelCount: channelCount,
+        let grid = ObservationGrid(base: buffers.observation(i), channelCount: channelCount,
                                    marks: marks + i * observationSize, markCount: markCounts + i)
         grid.clear()
         games[i].observe(into: grid)
@@ -93,8 +79,7 @@ public final class MinAtarVector<Game: MinAtarGame>: SnapshottingEnvironment {
             lastActions[i] = .noop
             games[i].reset(randoms[i])
             observe(i)
-            elapsed[i] = 0
-            runningReturn[i] = 0
+            buffers.startEpisode(i)
         }
         started = true
     }
@@ -117,14 +102,11 @@ public final class MinAtarVector<Game: MinAtarGame>: SnapshottingEnvironment {
     @_specialize(where Game == MinAtarSeaquest)
     @_specialize(where Game == MinAtarSpaceInvaders)
     public func step(discrete actions: UnsafeBufferPointer<Int32>) throws {
-        guard actions.count == count else { throw EnvironmentError.wrongBatchSize(expected: count, got: actions.count) }
-        let n = Int32(actionSet.count)
-        for i in 0..<count where actions[i] < 0 || actions[i] >= n {
-            throw EnvironmentError.actionOutOfRange(copy: i, value: Float(actions[i]), space: actionSpace.description)
-        }
+        try actionSpace.validate(discrete: actions, copies: count)
         guard started else { throw EnvironmentError.notReset }
         let sticky = options.stickyActionProbability
         let limit = options.maxEpisodeSteps ?? Int.max
+        let b = buffers
         for i in 0..<count {
             let random = randoms[i]
             // The original draws the sticky coin on every step, whatever the probability.
@@ -132,54 +114,32 @@ public final class MinAtarVector<Game: MinAtarGame>: SnapshottingEnvironment {
             if random.uniform() < sticky { action = lastActions[i] }
             lastActions[i] = action
             let (reward, end) = games[i].act(action, random)
-            elapsed[i] += 1
-            runningReturn[i] += reward
-            rew[i] = Float(reward)
-            term[i] = end == .terminated
-            trunc[i] = !term[i] && (end == .timeLimit || elapsed[i] >= limit)
             observe(i)
-            if term[i] || trunc[i] {
-                let o = obs + i * observationSize
-                (finalObs + i * observationSize).update(from: o, count: observationSize)
-                ret[i] = Float(runningReturn[i])
-                len[i] = Int32(elapsed[i])
+            if b.record(i, reward: Double(reward), terminated: end == .terminated, truncated: end == .timeLimit, limit: limit) {
+                b.finishEpisode(i)
                 games[i].reset(random)
                 observe(i)
-                elapsed[i] = 0
-                runningReturn[i] = 0
             }
         }
     }
 
     public func snapshot() -> [UInt8] {
         var w = SnapshotWriter(header: name, count: count)
-        w.buffer(games, count: count); w.array(lastActions.map(\.rawValue)); w.array(elapsed); w.array(runningReturn); w.value(started)
+        w.buffer(games, count: count); w.array(lastActions.map(\.rawValue)); w.value(started)
         for r in randoms { r.write(to: &w) }
-        let n = count * observationSize
-        w.buffer(obs, count: n); w.buffer(finalObs, count: n); w.buffer(rew, count: count); w.buffer(ret, count: count)
-        w.buffer(term, count: count); w.buffer(trunc, count: count); w.buffer(len, count: count)
+        buffers.write(to: &w)
         w.buffer(marks, count: count * observationSize); w.buffer(markCounts, count: count)
         return w.bytes
     }
 
     public func restore(snapshot: [UInt8]) throws {
-        var r = try SnapshotReader(snapshot, owner: name, count: count)
+        var r = try SnapshotReader(snapshot, owner: name, count: count, expectedLength: self.snapshot().count)
         try r.buffer(games, count: count)
         lastActions = try (r.array(count: count) as [Int32]).map { MinAtarAction(rawValue: $0) ?? .noop }
-        elapsed = try r.array(count: count); runningReturn = try r.array(count: count); started = try r.value()
+        started = try r.value()
         for g in randoms { try g.read(from: &r) }
-        let n = count * observationSize
-        try r.buffer(obs, count: n); try r.buffer(finalObs, count: n); try r.buffer(rew, count: count); try r.buffer(ret, count: count)
-        try r.buffer(term, count: count); try r.buffer(trunc, count: count); try r.buffer(len, count: count)
+        try buffers.read(from: &r)
         try r.buffer(marks, count: count * observationSize); try r.buffer(markCounts, count: count)
         try r.finish()
     }
-
-    public var observations: UnsafeBufferPointer<Float> { UnsafeBufferPointer(start: obs, count: count * observationSize) }
-    public var finalObservations: UnsafeBufferPointer<Float> { UnsafeBufferPointer(start: finalObs, count: count * observationSize) }
-    public var rewards: UnsafeBufferPointer<Float> { UnsafeBufferPointer(start: rew, count: count) }
-    public var terminated: UnsafeBufferPointer<Bool> { UnsafeBufferPointer(start: term, count: count) }
-    public var truncated: UnsafeBufferPointer<Bool> { UnsafeBufferPointer(start: trunc, count: count) }
-    public var episodeReturns: UnsafeBufferPointer<Float> { UnsafeBufferPointer(start: ret, count: count) }
-    public var episodeLengths: UnsafeBufferPointer<Int32> { UnsafeBufferPointer(start: len, count: count) }
 }

@@ -6,7 +6,7 @@ import Seeding
 /// mj_rnePostConstraint; a reset is mj_resetData, the task's noise on the model's initial qpos/qvel,
 /// then mj_forward. Time limit as truncation and same-step auto-reset as in `ClassicVector`;
 /// buffers are allocated once and `step` allocates nothing.
-public final class MuJoCoVector<Task: MuJoCoTask>: SnapshottingEnvironment {
+public final class MuJoCoVector<Task: MuJoCoTask>: SnapshottingEnvironment, BufferedEnvironment {
     public let count: Int
     public let outOfBounds: OutOfBoundsActions
     public let task: Task
@@ -16,18 +16,14 @@ public final class MuJoCoVector<Task: MuJoCoTask>: SnapshottingEnvironment {
         .box(low: [Float](repeating: -.infinity, count: Task.observationSize), high: [Float](repeating: .infinity, count: Task.observationSize))
     }
     public let actionSpace: Space
+    public let buffers: StepBuffers
     public var stateNames: [String] { (0..<model.nq).map { "qpos\($0)" } + (0..<model.nv).map { "qvel\($0)" } }
 
     private let datas: [UnsafeMutablePointer<mjData>]
     private var generators: [SeededGenerator]
-    private var elapsed: [Int]
     private var started = false
     private let low, high: [Float]
     private let dt: Double
-    private let obs, finalObs, rew, ret: UnsafeMutablePointer<Float>
-    private let term, trunc: UnsafeMutablePointer<Bool>
-    private let len: UnsafeMutablePointer<Int32>
-    private let runningReturn: UnsafeMutablePointer<Double>
     private let action: UnsafeMutablePointer<Float>
 
     /// Loads `Task.modelFile` from the asset directory (see `MuJoCoAssets`).
@@ -62,24 +58,14 @@ public final class MuJoCoVector<Task: MuJoCoTask>: SnapshottingEnvironment {
         }
         datas = made
         generators = (0..<count).map { copyGenerator(seed: 0, index: $0) }
-        elapsed = Array(repeating: 0, count: count)
-        let k = Task.observationSize
-        obs = .allocate(capacity: count * k); finalObs = .allocate(capacity: count * k)
-        rew = .allocate(capacity: count); ret = .allocate(capacity: count)
-        term = .allocate(capacity: count); trunc = .allocate(capacity: count)
-        len = .allocate(capacity: count); runningReturn = .allocate(capacity: count)
+        buffers = StepBuffers(count: count, observationSize: Task.observationSize)
         action = .allocate(capacity: max(1, model.nu))
-        for p in [obs, finalObs] { p.initialize(repeating: 0, count: count * k) }
-        for p in [rew, ret] { p.initialize(repeating: 0, count: count) }
-        term.initialize(repeating: false, count: count); trunc.initialize(repeating: false, count: count)
-        len.initialize(repeating: 0, count: count); runningReturn.initialize(repeating: 0, count: count)
         action.initialize(repeating: 0, count: max(1, model.nu))
     }
 
     deinit {
         datas.forEach { mj_deleteData($0) }
-        obs.deallocate(); finalObs.deallocate(); rew.deallocate(); ret.deallocate()
-        term.deallocate(); trunc.deallocate(); len.deallocate(); runningReturn.deallocate(); action.deallocate()
+        action.deallocate(); buffers.deallocate()
     }
 
     private func view(_ i: Int) -> MuJoCoState { MuJoCoState(data: datas[i], nq: model.nq, nv: model.nv) }
@@ -98,9 +84,8 @@ public final class MuJoCoVector<Task: MuJoCoTask>: SnapshottingEnvironment {
         task.perturb(qpos: UnsafeMutableBufferPointer(start: d.pointee.qpos, count: model.nq),
                      qvel: UnsafeMutableBufferPointer(start: d.pointee.qvel, count: model.nv), using: &generators[i])
         forward(i)
-        task.observe(view(i), into: obs + i * Task.observationSize)
-        elapsed[i] = 0
-        runningReturn[i] = 0
+        task.observe(view(i), into: buffers.observation(i))
+        buffers.startEpisode(i)
     }
 
     public func reset(seed: UInt64) {
@@ -126,7 +111,7 @@ public final class MuJoCoVector<Task: MuJoCoTask>: SnapshottingEnvironment {
         for j in 0..<nq { d.pointee.qpos[j] = values[j] }
         for j in 0..<nv { d.pointee.qvel[j] = values[nq + j] }
         forward(index)
-        task.observe(view(index), into: obs + index * Task.observationSize)
+        task.observe(view(index), into: buffers.observation(index))
     }
 
     /// qpos ++ qvel of copy `index`.
@@ -140,17 +125,10 @@ public final class MuJoCoVector<Task: MuJoCoTask>: SnapshottingEnvironment {
     }
 
     public func step(continuous actions: UnsafeBufferPointer<Float>) throws {
+        try actionSpace.validate(continuous: actions, copies: count, outOfBounds: outOfBounds)
         let k = model.nu
-        guard actions.count == count * k else { throw EnvironmentError.wrongBatchSize(expected: count * k, got: actions.count) }
-        for i in 0..<(count * k) {
-            let v = actions[i]
-            guard v.isFinite else { throw EnvironmentError.nonFiniteAction(copy: i / k, value: v) }
-            if outOfBounds == .reject, v < low[i % k] || v > high[i % k] {
-                throw EnvironmentError.actionOutOfRange(copy: i / k, value: v, space: actionSpace.description)
-            }
-        }
         guard started else { throw EnvironmentError.notReset }
-        let m = model.raw, size = Task.observationSize
+        let m = model.raw
         for i in 0..<count {
             let d = datas[i]
             // With .clip the cost is charged on the clipped action; Gymnasium would charge the
@@ -164,17 +142,9 @@ public final class MuJoCoVector<Task: MuJoCoTask>: SnapshottingEnvironment {
             mj_rnePostConstraint(m, d)
             let s = view(i)
             let (reward, done) = task.outcome(of: MuJoCoTransition(state: s, xBefore: xBefore, action: UnsafeBufferPointer(start: action, count: k), dt: dt))
-            elapsed[i] += 1
-            runningReturn[i] += reward
-            rew[i] = Float(reward)
-            term[i] = done
-            trunc[i] = !done && elapsed[i] >= task.timeLimit
-            let o = obs + i * size
-            task.observe(s, into: o)
-            if done || trunc[i] {
-                (finalObs + i * size).update(from: o, count: size)
-                ret[i] = Float(runningReturn[i])
-                len[i] = Int32(elapsed[i])
+            task.observe(s, into: buffers.observation(i))
+            if buffers.record(i, reward: reward, terminated: done, truncated: false, limit: task.timeLimit) {
+                buffers.finishEpisode(i)
                 resetCopy(i)
             }
         }
@@ -185,27 +155,22 @@ public final class MuJoCoVector<Task: MuJoCoTask>: SnapshottingEnvironment {
     /// from these before it is read, so a restored batch steps bit for bit as the saved one would.
     public func snapshot() -> [UInt8] {
         var w = SnapshotWriter(header: name, count: count)
-        w.array(generators); w.array(elapsed); w.value(started)
+        w.array(generators); w.value(started)
         let na = Int(model.raw.pointee.na)
         for d in datas {
             w.value(d.pointee.time)
             w.buffer(d.pointee.qpos, count: model.nq); w.buffer(d.pointee.qvel, count: model.nv)
             w.buffer(d.pointee.act, count: na); w.buffer(d.pointee.qacc_warmstart, count: model.nv)
         }
-        let n = count * Task.observationSize
-        w.buffer(obs, count: n); w.buffer(finalObs, count: n); w.buffer(rew, count: count); w.buffer(ret, count: count)
-        w.buffer(term, count: count); w.buffer(trunc, count: count); w.buffer(len, count: count); w.buffer(runningReturn, count: count)
+        buffers.write(to: &w)
         return w.bytes
     }
 
     public func restore(snapshot: [UInt8]) throws {
-        var r = try SnapshotReader(snapshot, owner: name, count: count)
-        // Every size is fixed by the task and batch, so a matching length means nothing below can
+        // Every size is fixed by the task and batch, so the length check means nothing below can
         // fail half-way through and leave the simulations partly overwritten.
-        guard snapshot.count == self.snapshot().count else {
-            throw EnvironmentError.badState("snapshot for \(name) has \(snapshot.count) bytes where \(self.snapshot().count) were expected")
-        }
-        let savedGenerators: [SeededGenerator] = try r.array(count: count), savedElapsed: [Int] = try r.array(count: count)
+        var r = try SnapshotReader(snapshot, owner: name, count: count, expectedLength: self.snapshot().count)
+        let savedGenerators: [SeededGenerator] = try r.array(count: count)
         let savedStarted: Bool = try r.value()
         let na = Int(model.raw.pointee.na)
         for d in datas {
@@ -213,18 +178,8 @@ public final class MuJoCoVector<Task: MuJoCoTask>: SnapshottingEnvironment {
             try r.buffer(d.pointee.qpos, count: model.nq); try r.buffer(d.pointee.qvel, count: model.nv)
             try r.buffer(d.pointee.act, count: na); try r.buffer(d.pointee.qacc_warmstart, count: model.nv)
         }
-        let n = count * Task.observationSize
-        try r.buffer(obs, count: n); try r.buffer(finalObs, count: n); try r.buffer(rew, count: count); try r.buffer(ret, count: count)
-        try r.buffer(term, count: count); try r.buffer(trunc, count: count); try r.buffer(len, count: count); try r.buffer(runningReturn, count: count)
+        try buffers.read(from: &r)
         try r.finish()
-        (generators, elapsed, started) = (savedGenerators, savedElapsed, savedStarted)
+        (generators, started) = (savedGenerators, savedStarted)
     }
-
-    public var observations: UnsafeBufferPointer<Float> { UnsafeBufferPointer(start: obs, count: count * Task.observationSize) }
-    public var finalObservations: UnsafeBufferPointer<Float> { UnsafeBufferPointer(start: finalObs, count: count * Task.observationSize) }
-    public var rewards: UnsafeBufferPointer<Float> { UnsafeBufferPointer(start: rew, count: count) }
-    public var terminated: UnsafeBufferPointer<Bool> { UnsafeBufferPointer(start: term, count: count) }
-    public var truncated: UnsafeBufferPointer<Bool> { UnsafeBufferPointer(start: trunc, count: count) }
-    public var episodeReturns: UnsafeBufferPointer<Float> { UnsafeBufferPointer(start: ret, count: count) }
-    public var episodeLengths: UnsafeBufferPointer<Int32> { UnsafeBufferPointer(start: len, count: count) }
 }

@@ -59,20 +59,11 @@ public final class FrameStack: VectorWrapper {
         for slot in 0..<depth { place(frame, slot: slot, in: obs + i * stackSize) }
     }
 
-    public override func reset(seed: UInt64) {
-        inner.reset(seed: seed)
+    public override func didReset() {
         for i in 0..<count { fill(copy: i) }
     }
 
-    public override func step(discrete actions: UnsafeBufferPointer<Int32>) throws {
-        try inner.step(discrete: actions)
-        advance()
-    }
-
-    public override func step(continuous actions: UnsafeBufferPointer<Float>) throws {
-        try inner.step(continuous: actions)
-        advance()
-    }
+    public override func didStep() { advance() }
 
     private func advance() {
         for i in 0..<count {

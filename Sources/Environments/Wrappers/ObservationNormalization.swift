@@ -26,20 +26,11 @@ public final class ObservationNormalization: VectorWrapper {
         .box(low: Array(repeating: -clip, count: size), high: Array(repeating: clip, count: size))
     }
 
-    public override func reset(seed: UInt64) {
-        inner.reset(seed: seed)
+    public override func didReset() {
         refresh(final: false)
     }
 
-    public override func step(discrete actions: UnsafeBufferPointer<Int32>) throws {
-        try inner.step(discrete: actions)
-        refresh(final: true)
-    }
-
-    public override func step(continuous actions: UnsafeBufferPointer<Float>) throws {
-        try inner.step(continuous: actions)
-        refresh(final: true)
-    }
+    public override func didStep() { refresh(final: true) }
 
     private func refresh(final: Bool) {
         if isUpdating { statistics.update(inner.observations, rows: count) }

@@ -21,20 +21,11 @@ public final class RewardScaling: VectorWrapper {
 
     deinit { rew.deallocate(); scratch.deallocate() }
 
-    public override func reset(seed: UInt64) {
-        inner.reset(seed: seed)
+    public override func didReset() {
         for i in 0..<count { discounted[i] = 0 }
     }
 
-    public override func step(discrete actions: UnsafeBufferPointer<Int32>) throws {
-        try inner.step(discrete: actions)
-        scale()
-    }
-
-    public override func step(continuous actions: UnsafeBufferPointer<Float>) throws {
-        try inner.step(continuous: actions)
-        scale()
-    }
+    public override func didStep() { scale() }
 
     private func scale() {
         for i in 0..<count {

@@ -11,9 +11,24 @@ open class VectorWrapper: SnapshottingEnvironment {
     open var observationShape: [Int] { inner.observationShape }
     public var actionSpace: Space { inner.actionSpace }
 
-    open func reset(seed: UInt64) { inner.reset(seed: seed) }
-    open func step(discrete actions: UnsafeBufferPointer<Int32>) throws { try inner.step(discrete: actions) }
-    open func step(continuous actions: UnsafeBufferPointer<Float>) throws { try inner.step(continuous: actions) }
+    public func reset(seed: UInt64) {
+        inner.reset(seed: seed)
+        didReset()
+    }
+
+    public func step(discrete actions: UnsafeBufferPointer<Int32>) throws {
+        try inner.step(discrete: actions)
+        didStep()
+    }
+
+    public func step(continuous actions: UnsafeBufferPointer<Float>) throws {
+        try inner.step(continuous: actions)
+        didStep()
+    }
+
+    /// Called after the wrapped batch reset or stepped; subclasses update what they show here.
+    open func didReset() {}
+    open func didStep() {}
 
     open var observations: UnsafeBufferPointer<Float> { inner.observations }
     open var finalObservations: UnsafeBufferPointer<Float> { inner.finalObservations }
