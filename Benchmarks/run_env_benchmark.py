@@ -4,11 +4,15 @@
     swift build -c release --product stackelberg
     python3 Benchmarks/run_env_benchmark.py [--env cartpole,minatar/breakout ...] [--batch 128] [--rounds 3] [--cpu N] [--peers-only]
 
-Environments (default: all): cartpole, minatar/{breakout,asterix,freeway,seaquest,space_invaders}.
+Environments (default: all): cartpole, minatar/{breakout,asterix,freeway,seaquest,space_invaders},
+mujoco/hopper, atari/beam_rider.
 Peers: for CartPole-v1, Gymnasium's NumPy-batched CartPole (`make_vec(...,
 vectorization_mode="vector_entry_point")`) and its SyncVectorEnv; for MinAtar, the reference
 `minatar` package (N Python objects) and gymnax's JAX port (vmap + jit, timed both as one
-`lax.scan` and as a jitted step in a Python loop; the faster is shown). Every program is pinned to
+`lax.scan` and as a jitted step in a Python loop; the faster is shown); for Hopper-v5, Gymnasium's
+SyncVectorEnv over its MuJoCo env (the toolkit runs Debian's libmujoco 2.2.2, Gymnasium the mujoco
+wheel); for BeamRider, Gymnasium's SyncVectorEnv over ALE/BeamRider-v5 with AtariPreprocessing and
+FrameStackObservation(4), the same preprocessing as `atari/beam_rider`. Every program is pinned to
 one CPU, random actions are drawn before timing (gymnax: inside the jitted step), rounds are
 interleaved and each program's best is kept. ratio = stackelberg steps/s ÷ peer steps/s (above 1:
 stackelberg faster). A program that fails (e.g. an environment stackelberg does not have yet) is
@@ -23,13 +27,15 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 CLI = os.path.join(os.path.dirname(HERE), ".build", "release", "stackelberg")
 MINATAR_GAMES = ["breakout", "asterix", "freeway", "seaquest", "space_invaders"]
-DEFAULT_ENVS = ["cartpole"] + [f"minatar/{g}" for g in MINATAR_GAMES]
+DEFAULT_ENVS = ["cartpole"] + [f"minatar/{g}" for g in MINATAR_GAMES] + ["mujoco/hopper", "atari/beam_rider"]
+# Batched steps stackelberg times per environment (the emulated and simulated ones are far slower).
+OUR_STEPS = {"mujoco/hopper": 300, "atari/beam_rider": 12}
 # gymnax id and steps per game. gymnax's Seaquest is slow under vmap (its entity lists are compacted
 # with scatters: ~0.1 ms/step for 1 copy, ~20 ms for 128), so it gets fewer steps.
 GYMNAX = {"breakout": ("Breakout-MinAtar", 1000), "asterix": ("Asterix-MinAtar", 1000),
           "freeway": ("Freeway-MinAtar", 1000), "seaquest": ("Seaquest-MinAtar", 200),
           "space_invaders": ("SpaceInvaders-MinAtar", 1000)}
-TITLES = {"cartpole": "CartPole-v1"}
+TITLES = {"cartpole": "CartPole-v1", "mujoco/hopper": "Hopper-v5", "atari/beam_rider": "BeamRider (preprocessed, stack 4)"}
 
 
 def run(cmd):
@@ -46,10 +52,15 @@ def programs(env, batch, cpu, peers_only):
     """name -> command for one environment; stackelberg first."""
     py = lambda script, *args: [sys.executable, os.path.join(HERE, "peers", script), "--batch", str(batch), "--cpu", str(cpu), *args]
     progs = {} if peers_only else {
-        "stackelberg": ["taskset", "-c", str(cpu), CLI, "env", "bench", env, "--batch", str(batch), "--steps", "20000"]}
+        "stackelberg": ["taskset", "-c", str(cpu), CLI, "env", "bench", env, "--batch", str(batch),
+                        "--steps", str(OUR_STEPS.get(env, 20000))]}
     if env == "cartpole":
         progs["gymnasium vector_entry_point"] = py("env_gymnasium.py", "--steps", "2000", "--mode", "vector_entry_point")
         progs["gymnasium sync"] = py("env_gymnasium.py", "--steps", "300", "--mode", "sync")
+    elif env == "mujoco/hopper":
+        progs["gymnasium sync"] = py("env_gymnasium.py", "--env", "Hopper-v5", "--steps", "100", "--mode", "sync")
+    elif env == "atari/beam_rider":
+        progs["gymnasium sync"] = py("env_gymnasium.py", "--env", "ALE/BeamRider-v5", "--atari", "--steps", "10", "--mode", "sync")
     elif env.startswith("minatar/"):
         game = env.split("/", 1)[1]
         progs["minatar"] = py("env_minatar.py", "--game", game, "--steps", "300")

@@ -7,7 +7,12 @@
 #   MuJoCo models: Gymnasium's MJCF files for the seven v5 tasks are copied from the installed
 #   Gymnasium into ${XDG_DATA_HOME:-$HOME/.local/share}/stackelberg/mujoco-assets, where the
 #   toolkit reads them unless STACKELBERG_MUJOCO_ASSETS names another directory.
-# Usage: scripts/setup.sh [--no-python]
+#   Atari: the Arcade Learning Environment's C++ library is built from the ale-py sdist on PyPI
+#   (scripts/ale/build_ale.sh, a few minutes the first time) into
+#   ${XDG_DATA_HOME:-$HOME/.local/share}/stackelberg/ale (lib/libale_c.so and roms/), which the
+#   `atari/*` environments load at run time (STACKELBERG_ALE overrides the directory). ALE is
+#   GPL-2.0; it is loaded, not linked, so the toolkit builds and runs without it.
+# Usage: scripts/setup.sh [--no-python] [--no-atari]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,8 +28,17 @@ if [ ${#missing[@]} -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-if [ "${1:-}" != "--no-python" ]; then
-    if ! python3 -c "import sympy, numpy, pytest, nbclient, nbformat, ipykernel, jax, gymnasium, minatar, mujoco" 2>/dev/null; then
+no_python=0; no_atari=0
+for arg in "$@"; do
+    case "$arg" in
+        --no-python) no_python=1 ;;
+        --no-atari) no_atari=1 ;;
+        *) echo "setup: unknown option $arg (known: --no-python, --no-atari)" >&2; exit 2 ;;
+    esac
+done
+
+if [ $no_python -eq 0 ]; then
+    if ! python3 -c "import sympy, numpy, pytest, nbclient, nbformat, ipykernel, jax, gymnasium, minatar, mujoco, ale_py, cv2" 2>/dev/null; then
         echo "setup: installing Python check dependencies (Tests/python/requirements.txt)"
         python3 -m pip install -q -r Tests/python/requirements.txt
     fi
@@ -39,6 +53,20 @@ if [ "${1:-}" != "--no-python" ]; then
     echo "setup: MuJoCo models copied to $assets_dst"
 else
     echo "setup: --no-python: Gymnasium's MuJoCo models were not copied; set STACKELBERG_MUJOCO_ASSETS to a directory holding them"
+fi
+if [ $no_atari -eq 0 ]; then
+    # Rebuilt only when the shim's sources or the ALE version changed (the stamp records them).
+    ale_dst="${XDG_DATA_HOME:-$HOME/.local/share}/stackelberg/ale"
+    stamp=$(cat scripts/ale/build_ale.sh scripts/ale/ale_c.h scripts/ale/ale_c.cpp | sha256sum | cut -c1-16)
+    if [ "$(cat "$ale_dst/.stamp" 2>/dev/null)" != "$stamp" ] || [ ! -f "$ale_dst/lib/libale_c.so" ]; then
+        echo "setup: building the Arcade Learning Environment into $ale_dst (first time: a few minutes)"
+        ALE_WORK="${XDG_CACHE_HOME:-$HOME/.cache}/stackelberg/ale-build" ALE_PREFIX="$ale_dst" \
+            ALE_JOBS="${ALE_JOBS:-$(nproc)}" ALE_NICE="${ALE_NICE:-0}" \
+            scripts/ale/build_ale.sh > "${TMPDIR:-/tmp}/stackelberg-ale-build.log" 2>&1 \
+            || { echo "setup: the ALE build failed; see ${TMPDIR:-/tmp}/stackelberg-ale-build.log (or pass --no-atari)" >&2; exit 1; }
+        echo "$stamp" > "$ale_dst/.stamp"
+    fi
+    echo "setup: Atari (ALE) ready in $ale_dst"
 fi
 command -v swift >/dev/null || { echo "setup: the Swift toolchain (6.x) is required and was not found on PATH" >&2; exit 1; }
 echo "setup: ok"

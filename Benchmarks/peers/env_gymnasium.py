@@ -2,6 +2,10 @@
 actions drawn before timing. Prints one JSON line.
 
     python3 Benchmarks/peers/env_gymnasium.py --env CartPole-v1 --batch 128 --steps 2000 [--mode vector_entry_point|sync]
+    python3 Benchmarks/peers/env_gymnasium.py --env ALE/BeamRider-v5 --atari --batch 128 --steps 10 --mode sync
+
+--atari builds each copy as `atari/<game>` does: the v5 environment with frameskip=1 under
+AtariPreprocessing (no-op starts 30, frame skip 4, 84×84) and FrameStackObservation(4).
 """
 import argparse
 import json
@@ -19,10 +23,19 @@ def main():
     ap.add_argument("--steps", type=int, default=2000)
     ap.add_argument("--mode", default="vector_entry_point", help="vector_entry_point (Gymnasium's NumPy-batched CartPole) or sync")
     ap.add_argument("--cpu", type=int, default=None)
+    ap.add_argument("--atari", action="store_true", help="ALE env with AtariPreprocessing and a 4-frame stack")
     a = ap.parse_args()
     if a.cpu is not None:
         os.sched_setaffinity(0, {a.cpu})
-    env = gym.make_vec(a.env, num_envs=a.batch, vectorization_mode=a.mode)
+    if a.atari:
+        import ale_py
+        from gymnasium.wrappers import AtariPreprocessing, FrameStackObservation
+        gym.register_envs(ale_py)
+        env = gym.make_vec(a.env, num_envs=a.batch, vectorization_mode=a.mode, vector_kwargs={"autoreset_mode": gym.vector.AutoresetMode.SAME_STEP},
+                           wrappers=[lambda e: AtariPreprocessing(e, noop_max=30, frame_skip=4, screen_size=84), lambda e: FrameStackObservation(e, 4)],
+                           frameskip=1)
+    else:
+        env = gym.make_vec(a.env, num_envs=a.batch, vectorization_mode=a.mode)
     env.reset(seed=0)
     rng = np.random.default_rng(0)
     space = env.single_action_space

@@ -44,6 +44,26 @@ public enum EnvironmentRegistry {
               getState: { env, i in (env as! MuJoCoVector<T>).state(copy: i) })
     }
 
+    /// An ALE game with Gymnasium's v5 settings and AtariPreprocessing, frames stacked 4 deep
+    /// ([84, 84, 4], oldest first). Made only when ALE and the game's ROM are installed, so a
+    /// missing emulator shows up there with what to do about it.
+    static func atari(_ game: String) -> Entry {
+        Entry(name: "atari/\(game)",
+              reference: "Gymnasium ALE/\(game)-v5 (ale-py 0.12.1, sticky actions 0.25) + AtariPreprocessing(noop_max 30, frame skip 4, 84×84) + frame stack 4",
+              stateNames: ["lives"],
+              make: { count, _ in FrameStack(try AtariVector(game: game, count: count), depth: 4) },
+              setState: { _, _, _ in
+                  throw EnvironmentError.badState("Atari states cannot be set from numbers; start from a seed (--seed) instead")
+              },
+              getState: { env, i in
+                  let inner = (env as? FrameStack)?.inner ?? env
+                  return [Double((inner as! AtariVector).lives(copy: i))]
+              })
+    }
+
+    /// Atari games listed by `env list`; any other game whose ROM ALE ships works as atari/<game>.
+    static let listedAtariGames = ["beam_rider", "breakout", "pong", "space_invaders", "seaquest", "qbert", "enduro", "asterix"]
+
     static func minAtarPair<G: MinAtarGame>(_ g: G.Type) -> [Entry] { [minAtar(g, minimal: false), minAtar(g, minimal: true)] }
 
     public static let entries: [Entry] = [classic(CartPole.self), classic(Acrobot.self), classic(MountainCar.self), classic(Pendulum.self)]
@@ -51,14 +71,19 @@ public enum EnvironmentRegistry {
         + minAtarPair(MinAtarSeaquest.self) + minAtarPair(MinAtarSpaceInvaders.self)
         + [muJoCo(Hopper.self), muJoCo(Walker2d.self), muJoCo(HalfCheetah.self), muJoCo(Swimmer.self),
            muJoCo(Reacher.self), muJoCo(InvertedPendulum.self), muJoCo(InvertedDoublePendulum.self)]
+        + listedAtariGames.map(atari)
 
     public static var names: [String] { entries.map(\.name) }
 
     public static func entry(_ name: String) throws -> Entry {
-        guard let e = entries.first(where: { $0.name == name.lowercased() }) else {
-            throw EnvironmentError.unknown(name, known: names)
+        let lowered = name.lowercased()
+        if let e = entries.first(where: { $0.name == lowered }) { return e }
+        // Any ALE game by its ROM name; an unknown one is reported by the ROM lookup with the list.
+        if lowered.hasPrefix("atari/"), lowered.count > 6,
+           lowered.dropFirst(6).allSatisfy({ $0 == "_" || ($0.isASCII && ($0.isLetter || $0.isNumber)) }) {
+            return atari(String(lowered.dropFirst(6)))
         }
-        return e
+        throw EnvironmentError.unknown(name, known: names + ["atari/<game> (any ROM ALE ships)"])
     }
 
     /// `count` copies of the environment `name`.

@@ -80,6 +80,17 @@ public struct StepBuffers {
         try r.buffer(elapsed, count: count); try r.buffer(runningReturn, count: count)
     }
 
+    /// Overwrites everything with `other`'s contents (same count and observation size).
+    func update(from other: StepBuffers) {
+        precondition(other.count == count && other.observationSize == observationSize, "step buffers of different shapes")
+        let n = count * observationSize
+        obs.update(from: other.obs, count: n); finalObs.update(from: other.finalObs, count: n)
+        rew.update(from: other.rew, count: count); ret.update(from: other.ret, count: count)
+        term.update(from: other.term, count: count); trunc.update(from: other.trunc, count: count)
+        len.update(from: other.len, count: count); elapsed.update(from: other.elapsed, count: count)
+        runningReturn.update(from: other.runningReturn, count: count)
+    }
+
     public var observations: UnsafeBufferPointer<Float> { UnsafeBufferPointer(start: obs, count: count * observationSize) }
     public var finalObservations: UnsafeBufferPointer<Float> { UnsafeBufferPointer(start: finalObs, count: count * observationSize) }
     public var rewards: UnsafeBufferPointer<Float> { UnsafeBufferPointer(start: rew, count: count) }

@@ -17,7 +17,7 @@ struct EnvCommand: ParsableCommand {
                 // with the reason instead of ending the listing.
                 do {
                     let env = try EnvironmentRegistry.make(e.name, count: 1)
-                    print("\(e.name)\tobservation \(env.observationSpace)\taction \(env.actionSpace)\t(\(e.reference))")
+                    print("\(e.name)\tobservation \(env.observationShape)\taction \(env.actionSpace)\t(\(e.reference))")
                 } catch {
                     print("\(e.name)\t(unavailable: \(error))\t(\(e.reference))")
                 }
@@ -36,10 +36,20 @@ struct EnvCommand: ParsableCommand {
         @Option(parsing: .unconditional, help: "Start from this state instead of a reset (comma-separated, see --help of list).") var state: String?
         @Option(parsing: .unconditional, help: "Comma-separated actions to play in order (overrides --policy; continuous: one value per step and dimension).") var actions: String?
         @Flag(help: "Clip continuous actions into the box instead of refusing them.") var clipActions = false
+        @Option(help: ArgumentHelp("Write observations to this file instead of the JSON lines: per step, next_obs then obs, as little-endian Float32.", discussion: "For image observations (Atari), where JSON would be hundreds of megabytes.", valueName: "path"))
+        var observationsTo: String?
 
         func run() throws {
             try reportingErrors {
                 guard steps >= 0 else { throw ValidationError("--steps must be ≥ 0") }
+                var observationFile: FileHandle?
+                if let observationsTo {
+                    guard FileManager.default.createFile(atPath: observationsTo, contents: nil), let h = FileHandle(forWritingAtPath: observationsTo) else {
+                        throw ValidationError("--observations-to: cannot create \(observationsTo); check that its directory exists and is writable")
+                    }
+                    observationFile = h
+                }
+                defer { try? observationFile?.close() }
                 guard ["random", "zero"].contains(policy) else { throw ValidationError("--policy must be random or zero, got \(policy)") }
                 let entry = try EnvironmentRegistry.entry(name)
                 let env = try EnvironmentRegistry.make(name, count: 1, outOfBounds: clipActions ? .clip : .reject)
@@ -72,8 +82,14 @@ struct EnvCommand: ParsableCommand {
                     let next = done ? Array(env.finalObservations) : Array(env.observations)
                     var line: [String: Any] = ["step": t, "reward": Double(env.rewards[0]),
                                                "terminated": env.terminated[0], "truncated": env.truncated[0],
-                                               "next_obs": next.map(Double.init), "obs": Array(env.observations).map(Double.init),
                                                "state": entry.getState(env, 0)]
+                    if let observationFile {
+                        next.withUnsafeBytes { observationFile.write(Data($0)) }
+                        observationFile.write(Data(buffer: env.observations))
+                    } else {
+                        line["next_obs"] = next.map(Double.init)
+                        line["obs"] = Array(env.observations).map(Double.init)
+                    }
                     if case .discrete = env.actionSpace { line["action"] = Int(action[0]) } else { line["action"] = action.map(Double.init) }
                     if done { line["episode_return"] = Double(env.episodeReturns[0]); line["episode_length"] = Int(env.episodeLengths[0]) }
                     let data = try JSONSerialization.data(withJSONObject: line, options: [.sortedKeys])

@@ -1,9 +1,27 @@
 #include "ale_c.h"
-#include "ale/ale_interface.hpp"
 #include <cstring>
 #include <exception>
 #include <string>
 #include <vector>
+#include "ale/ale_interface.hpp"
+#include "ale/environment/stella_environment.hpp"
+
+// ALE's saved state (ALEState) leaves out what sticky actions repeat: the last action and paddle
+// strength of each player, private members of StellaEnvironment. Without them a restored emulator
+// repeats NOOP where the saved one would repeat its last action. An explicit template
+// instantiation may name private members (C++ [temp.spec]), which gives the shim pointers to them.
+namespace {
+template <typename Tag, typename Tag::type Member>
+struct expose { friend typename Tag::type member(Tag) { return Member; } };
+struct a_action { using type = ale::Action ale::StellaEnvironment::*; friend type member(a_action); };
+struct b_action { using type = ale::Action ale::StellaEnvironment::*; friend type member(b_action); };
+struct a_strength { using type = float ale::StellaEnvironment::*; friend type member(a_strength); };
+struct b_strength { using type = float ale::StellaEnvironment::*; friend type member(b_strength); };
+}
+template struct expose<a_action, &ale::StellaEnvironment::m_player_a_action>;
+template struct expose<b_action, &ale::StellaEnvironment::m_player_b_action>;
+template struct expose<a_strength, &ale::StellaEnvironment::m_paddle_a_strength>;
+template struct expose<b_strength, &ale::StellaEnvironment::m_paddle_b_strength>;
 
 struct ale_c {
   ale::ALEInterface ale;
@@ -11,8 +29,8 @@ struct ale_c {
 };
 
 static thread_local std::string g_err;
-#define GUARD(ret, body)                                   \
-  try { body } catch (const std::exception &e) {           \
+#define GUARD(ret, ...)                                    \
+  try { __VA_ARGS__ } catch (const std::exception &e) {           \
     g_err = e.what(); return ret;                          \
   } catch (...) { g_err = "unknown C++ exception"; return ret; }
 
@@ -72,6 +90,46 @@ int ale_c_get_screen_rgb(ale_c *a, uint8_t *buf, int len) {
   a->ale.getScreenRGB(a->tmp);
   std::memcpy(buf, a->tmp.data(), n);
   return n;
+}
+
+int ale_c_version(void) { return 2; }
+
+namespace {
+struct sticky_memory {   // what ALEState omits, appended after it
+  int32_t a_action, b_action;
+  float a_strength, b_strength;
+};
+}
+
+int ale_c_clone_state(ale_c *a, uint8_t *buf, int cap) {
+  GUARD(-1, {
+    std::string s = a->ale.cloneState(true).serialize();
+    const ale::StellaEnvironment *env = a->ale.environment.get();
+    sticky_memory m{(int32_t)(env->*member(a_action{})), (int32_t)(env->*member(b_action{})),
+                    env->*member(a_strength{}), env->*member(b_strength{})};
+    int n = (int)(s.size() + sizeof m);
+    if (cap == 0) return n;
+    if (cap < n) { g_err = "buffer too small"; return -1; }
+    std::memcpy(buf, s.data(), s.size());
+    std::memcpy(buf + s.size(), &m, sizeof m);
+    return n;
+  })
+}
+
+int ale_c_restore_state(ale_c *a, const uint8_t *buf, int len) {
+  GUARD(-1, {
+    if (len < (int)sizeof(sticky_memory)) { g_err = "state too short"; return -1; }
+    sticky_memory m;
+    std::memcpy(&m, buf + len - sizeof m, sizeof m);
+    ale::ALEState state(std::string((const char *)buf, len - sizeof m));
+    a->ale.restoreState(state);
+    ale::StellaEnvironment *env = a->ale.environment.get();
+    env->*member(a_action{}) = (ale::Action)m.a_action;
+    env->*member(b_action{}) = (ale::Action)m.b_action;
+    env->*member(a_strength{}) = m.a_strength;
+    env->*member(b_strength{}) = m.b_strength;
+    return 0;
+  })
 }
 
 static int copy_actions(const ale::ActionVect &v, int *out, int cap) {

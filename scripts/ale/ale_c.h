@@ -43,6 +43,13 @@ int    ale_c_get_screen_rgb(ale_c *a, uint8_t *buf, int buf_len);
  * count (call with cap=0 to size). Legal set likewise. */
 int    ale_c_minimal_action_set(ale_c *a, int *out, int cap);
 int    ale_c_legal_action_set(ale_c *a, int *out, int cap);
+/* The whole emulator state, sticky-action memory and random generator included, as bytes:
+ * returns the size (call with cap=0 to size it) or -1. Restoring it into an emulator of the same
+ * ROM and settings makes it continue exactly as the saved one would. */
+int    ale_c_clone_state(ale_c *a, uint8_t *buf, int cap);
+int    ale_c_restore_state(ale_c *a, const uint8_t *buf, int len);
+/* Shim ABI version, bumped when a function is added or changed. */
+int    ale_c_version(void);
 const char *ale_c_last_error(void);
 
 #ifdef __cplusplus

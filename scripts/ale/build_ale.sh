@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Build the Arcade Learning Environment C++ library (libale.so) from the
-# ale-py sdist on PyPI, plus a tiny C-ABI shim (libale_c.so) for Swift/C.
+# ale-py sdist on PyPI, plus a tiny C-ABI shim (libale_c.so) that the Swift
+# `atari/*` environments load at run time, and copy the sdist's ROMs to
+# $ALE_PREFIX/roms. scripts/setup.sh calls this with the prefix the toolkit
+# reads (${XDG_DATA_HOME:-$HOME/.local/share}/stackelberg/ale).
 #
 # Only Debian packages (g++, cmake, zlib1g-dev) and PyPI (the ale-py sdist)
 # are used. Idempotent: re-running with an existing build is quick.
@@ -34,8 +37,9 @@ command -v make  >/dev/null || need+=(make)
 [ -f /usr/include/zlib.h ]  || need+=(zlib1g-dev)
 if [ ${#need[@]} -gt 0 ]; then
   echo "[build_ale] apt-get install ${need[*]}"
-  apt-get install -y --no-install-recommends "${need[@]}" \
-    || { apt-get update -qq && apt-get install -y --no-install-recommends "${need[@]}"; }
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
 
 # 2. sdist --------------------------------------------------------------------
@@ -83,6 +87,11 @@ $N g++ -std=c++17 -O2 -fPIC -shared -o "$ALE_PREFIX/lib/libale_c.so" \
   "$HERE/ale_c.cpp" -I"$ALE_PREFIX/include" -I"$ALE_PREFIX/include/ale" \
   -L"$ALE_PREFIX/lib" -lale -Wl,-rpath,'$ORIGIN'
 cp "$HERE/ale_c.h" "$ALE_PREFIX/include/ale_c.h"
+
+# 5. ROMs (shipped in the sdist since ale-py 0.9, as in its wheels) ------------
+mkdir -p "$ALE_PREFIX/roms"
+cp "$SRC"/src/ale/python/roms/*.bin "$ALE_PREFIX/roms/"
+echo "[build_ale] $(ls "$ALE_PREFIX/roms" | wc -l) ROMs in $ALE_PREFIX/roms"
 
 echo "[build_ale] done:"
 ls -la "$ALE_PREFIX/lib"/libale*.so*

@@ -1,0 +1,45 @@
+/// Settings of an Atari batch. The defaults are Gymnasium's `ALE/<Game>-v5` (sticky actions 0.25,
+/// minimal action set, 108,000-frame cap) under `AtariPreprocessing` (no-op starts up to 30, frame
+/// skip 4 with the last two frames max-pooled, 84×84 grayscale by area averaging); frame stacking
+/// is the `FrameStack` wrapper, which the registry's `atari/<game>` adds with depth 4.
+public struct AtariOptions: Sendable, Equatable {
+    /// Emulator frames per agent step; the observation max-pools the last two of them.
+    public var frameSkip = 4
+    /// ALE's sticky actions: each frame repeats the previous frame's action with this probability.
+    public var stickyActionProbability: Float = 0.25
+    /// After each reset, 1…noopMax no-op steps drawn uniformly (0 turns no-op starts off).
+    public var noopMax = 30
+    /// Observations are `screenSize`×`screenSize` grayscale pixels, values 0…255.
+    public var screenSize = 84
+    /// Episodic life as Gymnasium's `terminal_on_life_loss`: losing a life terminates the episode and
+    /// the next episode starts a fresh game.
+    public var terminalOnLifeLoss = false
+    /// Act over all 18 Atari actions instead of the game's minimal set.
+    public var fullActionSpace = false
+    /// ALE's cap on emulator frames per episode, reported as truncation (0: none).
+    public var maxFramesPerEpisode = 108_000
+
+    public init(frameSkip: Int = 4, stickyActionProbability: Float = 0.25, noopMax: Int = 30, screenSize: Int = 84,
+                terminalOnLifeLoss: Bool = false, fullActionSpace: Bool = false, maxFramesPerEpisode: Int = 108_000) {
+        self.frameSkip = frameSkip
+        self.stickyActionProbability = stickyActionProbability
+        self.noopMax = noopMax
+        self.screenSize = screenSize
+        self.terminalOnLifeLoss = terminalOnLifeLoss
+        self.fullActionSpace = fullActionSpace
+        self.maxFramesPerEpisode = maxFramesPerEpisode
+    }
+
+    /// The first setting out of range, said so that the caller can fix it.
+    func validate() throws {
+        guard frameSkip >= 1 else { throw EnvironmentError.badState("Atari frameSkip must be ≥ 1, got \(frameSkip)") }
+        guard (0...1).contains(stickyActionProbability) else {
+            throw EnvironmentError.badState("Atari stickyActionProbability must be in [0, 1], got \(stickyActionProbability)")
+        }
+        guard noopMax >= 0 else { throw EnvironmentError.badState("Atari noopMax must be ≥ 0, got \(noopMax)") }
+        guard (1...ALELibrary.screenWidth).contains(screenSize) else {
+            throw EnvironmentError.badState("Atari screenSize must be in 1…\(ALELibrary.screenWidth), got \(screenSize)")
+        }
+        guard maxFramesPerEpisode >= 0 else { throw EnvironmentError.badState("Atari maxFramesPerEpisode must be ≥ 0, got \(maxFramesPerEpisode)") }
+    }
+}
