@@ -15,6 +15,8 @@ let package = Package(
         .library(name: "Neural", targets: ["Neural"]),
         .library(name: "Hypergradients", targets: ["Hypergradients"]),
         .library(name: "Environments", targets: ["Environments"]),
+        .library(name: "Agents", targets: ["Agents"]),
+        .library(name: "Training", targets: ["Training"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -40,10 +42,13 @@ let package = Package(
                 swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
         .target(name: "Environments", dependencies: ["Seeding", "CMuJoCo"],
                 swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
+        .target(name: "Agents", dependencies: ["Autodiff", "Neural", "Environments", "Seeding"],
+                swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
+        .target(name: "Training", dependencies: ["Agents", "Autodiff", "Environments"]),
         .executableTarget(
             name: "StackelbergCLI",
             dependencies: [
-                "Symbolic", "Games", "Plotting", "Environments",
+                "Symbolic", "Games", "Plotting", "Environments", "Training",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(
@@ -60,6 +65,7 @@ let package = Package(
         .testTarget(name: "AutodiffTests", dependencies: ["Autodiff", "Seeding"]),
         .testTarget(name: "NeuralTests", dependencies: ["Neural", "Autodiff", "Seeding"]),
         .testTarget(name: "HypergradientsTests", dependencies: ["Hypergradients", "Neural", "Autodiff", "Seeding"]),
+        .testTarget(name: "AgentsTests", dependencies: ["Agents", "Training", "Environments", "Neural", "Autodiff", "Seeding"]),
         .testTarget(name: "GamesTests", dependencies: ["Games", "Symbolic", "Plotting"]),
     ]
 )

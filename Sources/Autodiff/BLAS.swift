@@ -21,6 +21,13 @@ public enum BLAS {
         }
     }
 
+    /// Flushes subnormal floats to zero on the calling thread (x86 FTZ/DAZ), as TensorFlow and XLA do
+    /// on CPU: optimizer moments of tiny gradients otherwise land in the subnormal range, where each
+    /// operation costs ~100 cycles (measured: Adam took 75% of a CartPole DQN run). Call once per
+    /// training thread; returns whether the mode is on.
+    @discardableResult
+    public static func flushSubnormalsOnThisThread() -> Bool { stackelberg_flush_subnormals() != 0 }
+
     /// C = alpha·op(A)·op(B) + beta·C, row-major.
     @inline(__always)
     static func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,

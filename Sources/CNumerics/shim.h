@@ -17,4 +17,16 @@
 /* OpenBLAS thread control (declared in its own cblas.h, which would clash with GSL's). */
 void openblas_set_num_threads(int num_threads);
 int openblas_get_num_threads(void);
+
+/* Flush-to-zero and denormals-are-zero for the calling thread's SSE/AVX arithmetic. Adam's second
+ * moments of tiny gradients fall into the subnormal range, where x86 arithmetic is ~100× slower;
+ * TensorFlow and XLA on CPU run this way by default. Returns whether the mode could be set. */
+#if defined(__x86_64__) || defined(__i386__)
+#include <xmmintrin.h>
+static inline int stackelberg_flush_subnormals(void) { _mm_setcsr(_mm_getcsr() | 0x8040); return 1; }
+static inline int stackelberg_subnormals_flushed(void) { return (_mm_getcsr() & 0x8040) == 0x8040; }
+#else
+static inline int stackelberg_flush_subnormals(void) { return 0; }
+static inline int stackelberg_subnormals_flushed(void) { return 0; }
+#endif
 #endif

@@ -14,6 +14,8 @@ public protocol VectorEnvironment: AnyObject {
     /// fastest); its product is `observationSpace.size`.
     var observationShape: [Int] { get }
     var actionSpace: Space { get }
+    /// How observation values can be stored without loss (replay buffers keep bytes when they can).
+    var observationEncoding: ObservationEncoding { get }
 
     /// Starts every copy; copy i draws from its own generator derived from (seed, i).
     func reset(seed: UInt64)
@@ -31,6 +33,15 @@ public protocol VectorEnvironment: AnyObject {
 
 extension VectorEnvironment {
     public var observationShape: [Int] { [observationSpace.size] }
+    public var observationEncoding: ObservationEncoding { .float32 }
+}
+
+/// What values an environment's observations take.
+public enum ObservationEncoding: Sendable, Equatable {
+    /// Any Float32.
+    case float32
+    /// Whole numbers 0…255 only (MinAtar's 0/1 channels, Atari pixels): a byte holds each exactly.
+    case byte
 }
 
 /// The generator of copy `index` for a reset with `seed`: SplitMix-style mixing so neighbouring

@@ -13,6 +13,7 @@ public final class AtariVector: SnapshottingEnvironment, BufferedEnvironment {
     public var name: String { "atari/" + game }
     public let observationSpace: Space
     public var observationShape: [Int] { [options.screenSize, options.screenSize, 1] }
+    public var observationEncoding: ObservationEncoding { .byte }
     public var actionSpace: Space { .discrete(actionSet.count) }
     /// ALE action ids the agent's actions 0..<n stand for.
     public let actionSet: [Int32]

@@ -28,6 +28,7 @@ public final class MinAtarVector<Game: MinAtarGame>: SnapshottingEnvironment, Bu
     public let observationSpace: Space
     public var actionSpace: Space { .discrete(actionSet.count) }
     public var observationShape: [Int] { [10, 10, Game.channels.count] }
+    public var observationEncoding: ObservationEncoding { .byte }
     public let buffers: StepBuffers
 
     /// Games live in a raw buffer, not an Array: an Array element read for a non-mutating call

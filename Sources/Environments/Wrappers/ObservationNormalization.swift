@@ -3,6 +3,7 @@
 /// false to evaluate with frozen statistics. They belong in checkpoints: they are part of the
 /// snapshot, and `statistics` can be read and set.
 public final class ObservationNormalization: VectorWrapper {
+    public override var observationEncoding: ObservationEncoding { .float32 }
     public var statistics: RunningMeanVariance
     public var isUpdating = true
     public let epsilon: Double

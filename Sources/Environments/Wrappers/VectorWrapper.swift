@@ -9,6 +9,7 @@ open class VectorWrapper: SnapshottingEnvironment {
     public var count: Int { inner.count }
     open var observationSpace: Space { inner.observationSpace }
     open var observationShape: [Int] { inner.observationShape }
+    open var observationEncoding: ObservationEncoding { inner.observationEncoding }
     public var actionSpace: Space { inner.actionSpace }
 
     public func reset(seed: UInt64) {

@@ -1,0 +1,238 @@
+import Autodiff
+import Environments
+import Neural
+import Seeding
+
+/// DQN, Double DQN, Dueling DQN and Dueling Double DQN over a batch of environments, trained either
+/// as one network (monolithic) or as SCORER's Stackelberg pair:
+///
+/// - follower (encoder φ, fast): minimizes Var_j[δ_j], δ_j = Y_j − Q_θ(f_φ(s_j), a_j), with θ held
+///   and the targets Y_j fixed;
+/// - leader (Q head θ, slow): minimizes mean δ_j² on fixed features f_φ(s_j).
+///
+/// Each iteration: ε-greedy actions for every copy, one batched environment step, the transitions
+/// into the replay buffer, then (after `learningStarts` steps) `updatesPerStep` updates and, every
+/// `targetUpdateInterval` environment steps, a target-network update.
+public final class DQNAgent: TrainingAlgorithm {
+    public let config: DQNConfig
+    public let environment: VectorEnvironment
+    public let online: QNetwork
+    public let target: QNetwork
+    public let replay: ReplayBuffer
+    /// Monolithic: `whole`; SCORER: `leader` (θ) and `follower` (φ).
+    public let whole: GroupOptimizer?
+    public let leader: GroupOptimizer?
+    public let follower: GroupOptimizer?
+    public private(set) var environmentSteps = 0
+    public private(set) var updates = 0
+    private var rng: SeededGenerator
+    private var stepsSinceTargetUpdate = 0
+
+    private let graph = Graph()
+    private let copies: Int
+    private let observationSize: Int
+    private let actionCount: Int
+    private let actions: UnsafeMutablePointer<Int32>
+    private let observationsBefore: UnsafeMutablePointer<Float>
+    private let leaderBatch, followerBatch: TransitionBatch
+    private let targets: UnsafeMutablePointer<Float>
+
+    public init(config: DQNConfig, environment: VectorEnvironment, seed: UInt64) throws {
+        try config.validate()
+        guard case .discrete(let n) = environment.actionSpace else {
+            throw AgentError.badConfig("\(environment.name) has continuous actions; the DQN family needs discrete ones")
+        }
+        self.config = config
+        self.environment = environment
+        copies = environment.count
+        observationSize = environment.observationSpace.size
+        actionCount = n
+        rng = SeededGenerator(seed: seed)
+        var spec = config.network
+        spec.dueling = config.variant.isDueling
+        var initRng = SeededGenerator(seed: seed ^ 0x9E37_79B9)
+        online = try QNetwork(spec: spec, observationShape: environment.observationShape, actions: n, name: "q", rng: &initRng)
+        target = try QNetwork(spec: spec, observationShape: environment.observationShape, actions: n, name: "target", rng: &initRng)
+        target.copy(from: online)
+        replay = ReplayBuffer(capacity: config.bufferSize, observationSize: observationSize, encoding: environment.observationEncoding)
+        let planned = config.plannedUpdates(copies: copies)
+        func adam(_ group: ParameterGroup) -> Optimizer { Adam(parameterCount: group.count, epsilon: config.adamEpsilon) }
+        switch config.coupling {
+        case .monolithic:
+            let group = ParameterGroup("q", online.parameters)
+            let schedule: Schedule = config.decayLearningRate ? .linear(initial: config.learningRate, final: 0, steps: planned) : .constant(config.learningRate)
+            whole = GroupOptimizer(group, optimizer: adam(group), schedule: schedule, maxGradientNorm: config.maxGradientNorm)
+            leader = nil; follower = nil
+        case .scorer:
+            let schedules = config.twoTimescale(copies: copies)
+            let l = ParameterGroup("leader", online.headParameters), f = ParameterGroup("follower", online.encoderParameters)
+            leader = GroupOptimizer(l, optimizer: adam(l), schedule: schedules.leader, maxGradientNorm: config.maxGradientNorm)
+            follower = GroupOptimizer(f, optimizer: adam(f), schedule: schedules.follower, maxGradientNorm: config.maxGradientNorm)
+            whole = nil
+        }
+        actions = .allocate(capacity: copies); actions.initialize(repeating: 0, count: copies)
+        observationsBefore = .allocate(capacity: copies * observationSize); observationsBefore.initialize(repeating: 0, count: copies * observationSize)
+        leaderBatch = TransitionBatch(size: config.batchSize, observationSize: observationSize)
+        followerBatch = TransitionBatch(size: config.batchSize, observationSize: observationSize)
+        targets = .allocate(capacity: config.batchSize); targets.initialize(repeating: 0, count: config.batchSize)
+    }
+
+    deinit { actions.deallocate(); observationsBefore.deallocate(); targets.deallocate() }
+
+    /// ε at the current step: linear from start to end over `epsilonSteps`.
+    public var epsilon: Float {
+        let f = Float(Swift.min(environmentSteps, config.epsilonSteps)) / Float(config.epsilonSteps)
+        return config.epsilonStart + f * (config.epsilonEnd - config.epsilonStart)
+    }
+
+    private func input(_ x: UnsafePointer<Float>, rows: Int) -> Tensor {
+        graph.constant(borrowing: x, shape: Shape([rows] + environment.observationShape))
+    }
+
+    public func greedyActions(for observations: UnsafePointer<Float>, count: Int, into out: UnsafeMutablePointer<Int32>) {
+        graph.reset()
+        let best = argmax(online(input(observations, rows: count)))
+        out.update(from: best.indexPointer, count: count)
+    }
+
+    public func iterate() throws -> [String: Float] {
+        let obs = environment.observations.baseAddress!
+        observationsBefore.update(from: obs, count: copies * observationSize)
+        // ε-greedy per copy; the network runs only when some copy acts greedily.
+        let eps = epsilon
+        var explore = [Bool](repeating: false, count: copies)
+        var anyGreedy = false
+        for i in 0..<copies {
+            explore[i] = Float(rng.uniform()) < eps
+            if explore[i] { actions[i] = Int32(rng.next() % UInt64(actionCount)) } else { anyGreedy = true }
+        }
+        if anyGreedy {
+            graph.reset()
+            let best = argmax(online(input(observationsBefore, rows: copies))).indexPointer
+            for i in 0..<copies where !explore[i] { actions[i] = best[i] }
+        }
+        try environment.step(discrete: UnsafeBufferPointer(start: actions, count: copies))
+        replay.add(observations: observationsBefore, actions: actions, after: environment)
+        environmentSteps += copies
+        stepsSinceTargetUpdate += copies
+
+        var report: [String: Float] = [:]
+        if environmentSteps >= config.learningStarts {
+            for _ in 0..<config.updatesPerStep { report = try update() }
+            if stepsSinceTargetUpdate >= config.targetUpdateInterval {
+                if config.tau >= 1 { target.copy(from: online) } else { target.blend(towards: online, tau: config.tau) }
+                stepsSinceTargetUpdate = 0
+            }
+        }
+        return report
+    }
+
+    /// Y = r + γ(1 − terminated)·Q_target(s', a*), a* = argmax of the target network (DQN) or of
+    /// the online network (Double DQN), into `targets`.
+    private func computeTargets(_ b: TransitionBatch) {
+        graph.reset()
+        let next = input(b.nextObservations, rows: b.size)
+        let qTarget = target(next)
+        let chosen = config.variant.isDouble ? argmax(online(next)) : argmax(qTarget)
+        let values = gather(qTarget, chosen).pointer
+        for k in 0..<b.size { targets[k] = b.rewards[k] + config.gamma * (1 - b.terminals[k]) * values[k] }
+    }
+
+    /// δ = Y − Q(s, a) on `b`, with the features optionally held fixed.
+    private func bellmanErrors(_ b: TransitionBatch, fixedFeatures: Bool) -> Tensor {
+        var features = online.features(input(b.observations, rows: b.size))
+        if fixedFeatures { features = stopGradient(features) }
+        let q = online.q(features: features)
+        let taken = gather(q, graph.indices(b.actions, shape: Shape(b.size)))
+        return graph.constant(borrowing: targets, shape: Shape(b.size)) - taken
+    }
+
+    private func checked(_ loss: Tensor, _ name: String) throws -> Float {
+        let v = loss.scalarValue
+        guard v.isFinite else {
+            throw AgentError.diverged("the \(name) loss is \(v) at update \(updates) (environment step \(environmentSteps)); lower the learning rate or clip gradients harder")
+        }
+        return v
+    }
+
+    private func finiteGradient(_ optimizer: GroupOptimizer, _ name: String) throws {
+        guard optimizer.lastGradientNorm.isFinite else {
+            throw AgentError.diverged("the \(name) gradient norm is \(optimizer.lastGradientNorm) at update \(updates) (environment step \(environmentSteps))")
+        }
+    }
+
+    private func leaderStep() throws -> Float {
+        replay.sample(into: leaderBatch, using: &rng)
+        computeTargets(leaderBatch)
+        graph.reset()
+        let loss = mean(square(bellmanErrors(leaderBatch, fixedFeatures: true)))
+        let value = try checked(loss, "leader")
+        leader!.step(minimizing: loss)
+        try finiteGradient(leader!, "leader")
+        return value
+    }
+
+    private func followerStep() throws -> Float {
+        let batch = config.scorer.separateBatches ? followerBatch : leaderBatch
+        if config.scorer.separateBatches || config.scorer.order == .followerFirst {
+            replay.sample(into: batch, using: &rng)
+        }
+        computeTargets(batch)
+        graph.reset()
+        let delta = bellmanErrors(batch, fixedFeatures: false)
+        let loss = config.scorer.followerObjective == .variance ? mean(square(delta - mean(delta))) : mean(square(delta))
+        let value = try checked(loss, "follower")
+        // Only φ moves: the gradient is taken with respect to the encoder alone, θ stays as it is.
+        follower!.step(minimizing: loss)
+        try finiteGradient(follower!, "follower")
+        return value
+    }
+
+    private func update() throws -> [String: Float] {
+        defer { updates += 1 }
+        if let whole {
+            replay.sample(into: leaderBatch, using: &rng)
+            computeTargets(leaderBatch)
+            graph.reset()
+            let loss = mean(square(bellmanErrors(leaderBatch, fixedFeatures: false)))
+            let value = try checked(loss, "MSBE")
+            whole.step(minimizing: loss)
+            try finiteGradient(whole, "MSBE")
+            return ["loss": value, "lr": whole.learningRate, "epsilon": epsilon]
+        }
+        var followerLoss: Float = 0, leaderLoss: Float = 0
+        if config.scorer.order == .followerFirst {
+            for _ in 0..<config.scorer.followerSteps { followerLoss = try followerStep() }
+            leaderLoss = try leaderStep()
+        } else {
+            leaderLoss = try leaderStep()
+            for _ in 0..<config.scorer.followerSteps { followerLoss = try followerStep() }
+        }
+        return ["leader_loss": leaderLoss, "follower_loss": followerLoss,
+                "leader_lr": leader!.learningRate, "follower_lr": follower!.learningRate, "epsilon": epsilon]
+    }
+
+    public func save(into state: inout StateDictionary) {
+        state.store(online.parameters, prefix: "online.")
+        state.store(target.parameters, prefix: "target.")
+        for o in [whole, leader, follower].compactMap({ $0 }) { o.saveState(into: &state) }
+        replay.save(into: &state, prefix: "replay.")
+        state["agent.rng"] = .bytes(withUnsafeBytes(of: rng) { Array($0) })
+        state["agent.environment_steps"] = .integer(Int64(environmentSteps))
+        state["agent.updates"] = .integer(Int64(updates))
+        state["agent.steps_since_target_update"] = .integer(Int64(stepsSinceTargetUpdate))
+    }
+
+    public func load(from state: StateDictionary) throws {
+        try state.restore(online.parameters, prefix: "online.")
+        try state.restore(target.parameters, prefix: "target.")
+        for o in [whole, leader, follower].compactMap({ $0 }) { try o.loadState(from: state) }
+        try replay.load(from: state, prefix: "replay.")
+        let bytes = try state.bytes("agent.rng")
+        guard bytes.count == MemoryLayout<SeededGenerator>.size else { throw StateError.mismatch("agent.rng has \(bytes.count) bytes") }
+        rng = bytes.withUnsafeBytes { $0.loadUnaligned(as: SeededGenerator.self) }
+        environmentSteps = Int(try state.integer("agent.environment_steps"))
+        updates = Int(try state.integer("agent.updates"))
+        stepsSinceTargetUpdate = Int(try state.integer("agent.steps_since_target_update"))
+    }
+}

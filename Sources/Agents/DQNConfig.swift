@@ -1,0 +1,139 @@
+import Neural
+
+/// The DQN family: the four classic variants in either coupling.
+public enum DQNVariant: String, Sendable, CaseIterable {
+    case dqn, ddqn, dueling, duelingDDQN = "dueling_ddqn"
+    /// Double DQN: the online network picks the next action, the target network values it.
+    public var isDouble: Bool { self == .ddqn || self == .duelingDDQN }
+    public var isDueling: Bool { self == .dueling || self == .duelingDDQN }
+}
+
+/// How the encoder and the Q head are trained.
+public enum Coupling: String, Sendable, CaseIterable {
+    /// One network, one optimizer on the MSBE (the baselines).
+    case monolithic
+    /// SCORER: the encoder (follower) and the Q head (leader) as a Stackelberg game.
+    case scorer
+}
+
+/// SCORER's choices, with the paper's as defaults and the alternatives its ablations and public code use.
+public struct ScorerOptions: Sendable, Equatable {
+    public enum FollowerObjective: String, Sendable, CaseIterable {
+        /// Var_j[δ_j]: the paper's follower.
+        case variance
+        /// mean δ_j²: the ablation.
+        case msbe
+    }
+    public enum Order: String, Sendable, CaseIterable {
+        /// φ_{k+1} first, then θ on φ_{k+1} (the paper's update rule).
+        case followerFirst = "follower_first"
+        /// θ first, then φ (the public code).
+        case leaderFirst = "leader_first"
+    }
+    public enum Decay: String, Sendable, CaseIterable {
+        /// Both rates linear to 0 over training, leader/follower fixed (the public code).
+        case linear
+        /// Both constant.
+        case constant
+        /// Polynomial decays with leader/follower → 0 (the two-timescale theory).
+        case vanishingRatio = "vanishing_ratio"
+    }
+
+    public var followerObjective: FollowerObjective = .variance
+    public var order: Order = .followerFirst
+    public var decay: Decay = .linear
+    /// Follower updates per leader update.
+    public var followerSteps = 1
+    /// Leader and follower draw their own minibatches (the paper); false shares one.
+    public var separateBatches = true
+
+    public init() {}
+}
+
+/// Everything a DQN-family run needs besides its environment. Defaults are the SCORER public
+/// code's MinAtar settings (REFERENCE.md §2); `classicControl()` gives small settings for the
+/// classic-control tasks.
+public struct DQNConfig: Sendable, Equatable {
+    public var variant: DQNVariant = .dqn
+    public var coupling: Coupling = .monolithic
+    public var scorer = ScorerOptions()
+    public var network = QNetworkSpec()
+    public var totalSteps = 5_000_000
+    public var bufferSize = 100_000
+    public var batchSize = 64
+    public var learningStarts = 10_000
+    public var gamma: Float = 0.99
+    public var epsilonStart: Float = 1
+    public var epsilonEnd: Float = 0.01
+    /// Environment steps over which ε goes linearly from start to end.
+    public var epsilonSteps = 250_000
+    /// Environment steps between target-network updates.
+    public var targetUpdateInterval = 1_000
+    /// 1: hard copy; below 1: Polyak averaging at every target update.
+    public var tau: Float = 1
+    /// Gradient updates (leader updates under SCORER) per batched environment step.
+    public var updatesPerStep = 1
+    /// The monolithic network's learning rate.
+    public var learningRate: Float = 1e-4
+    public var leaderLearningRate: Float = 1e-4
+    public var followerLearningRate: Float = 5e-4
+    /// Learning-rate decay of the monolithic optimizer (linear or constant; SCORER uses `scorer.decay`).
+    public var decayLearningRate = true
+    public var maxGradientNorm: Float = 0.5
+    public var adamEpsilon: Float = 1e-8
+
+    public init() {}
+
+    /// Small settings under which CartPole and Acrobot are solved in tens of thousands of steps.
+    public static func classicControl() -> DQNConfig {
+        var c = DQNConfig()
+        c.network = QNetworkSpec(encoderWidths: [64, 64], normalization: .none, headWidths: [64], duelingWidth: 32)
+        c.totalSteps = 60_000
+        c.bufferSize = 20_000
+        c.batchSize = 64
+        c.learningStarts = 1_000
+        c.epsilonEnd = 0.05
+        c.epsilonSteps = 15_000
+        c.targetUpdateInterval = 500
+        c.learningRate = 1e-3
+        c.leaderLearningRate = 1e-3
+        c.followerLearningRate = 2e-3
+        c.maxGradientNorm = 10
+        return c
+    }
+
+    /// Gradient updates over the whole run, for the decaying schedules.
+    func plannedUpdates(copies: Int) -> Int {
+        Swift.max(1, (totalSteps - learningStarts) / Swift.max(copies, 1) * updatesPerStep)
+    }
+
+    /// Throws `AgentError.badConfig` naming the first setting out of range.
+    public func validate() throws {
+        func check(_ ok: Bool, _ why: String) throws { if !ok { throw AgentError.badConfig(why) } }
+        try check(totalSteps > 0, "total_steps must be positive, got \(totalSteps)")
+        try check(bufferSize >= batchSize && batchSize >= 1, "buffer_size (\(bufferSize)) must be at least batch_size (\(batchSize)) ≥ 1")
+        try check(learningStarts >= 0, "learning_starts must be ≥ 0, got \(learningStarts)")
+        try check((0...1).contains(gamma), "gamma must be in [0, 1], got \(gamma)")
+        try check((0...1).contains(epsilonStart) && (0...1).contains(epsilonEnd), "epsilon_start and epsilon_end must be in [0, 1]")
+        try check(epsilonSteps >= 1, "epsilon_steps must be ≥ 1, got \(epsilonSteps)")
+        try check(targetUpdateInterval >= 1, "target_update_interval must be ≥ 1, got \(targetUpdateInterval)")
+        try check(tau > 0 && tau <= 1, "tau must be in (0, 1], got \(tau)")
+        try check(updatesPerStep >= 1, "updates_per_step must be ≥ 1, got \(updatesPerStep)")
+        try check(scorer.followerSteps >= 1, "scorer.follower_steps must be ≥ 1, got \(scorer.followerSteps)")
+        for (name, lr) in [("lr", learningRate), ("leader_lr", leaderLearningRate), ("follower_lr", followerLearningRate)] {
+            try check(lr > 0 && lr.isFinite, "\(name) must be positive, got \(lr)")
+        }
+        try check(maxGradientNorm > 0, "max_grad_norm must be positive, got \(maxGradientNorm)")
+    }
+
+    /// The leader's and follower's schedules under SCORER.
+    func twoTimescale(copies: Int) -> TwoTimescaleSchedule {
+        let n = plannedUpdates(copies: copies)
+        switch scorer.decay {
+        case .linear: return .fixedRatioLinear(leader: leaderLearningRate, follower: followerLearningRate, steps: n)
+        case .constant: return TwoTimescaleSchedule(leader: .constant(leaderLearningRate), follower: .constant(followerLearningRate))
+        case .vanishingRatio:
+            return .vanishingRatio(leader: leaderLearningRate, follower: followerLearningRate, timescale: Float(Swift.max(1, n / 100)))
+        }
+    }
+}

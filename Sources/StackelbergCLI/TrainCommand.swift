@@ -1,0 +1,153 @@
+import ArgumentParser
+import Foundation
+import Training
+
+/// `stackelberg train`: seeds of one algorithm on one environment, run concurrently, each in its
+/// own directory with its config, logs and checkpoints.
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train an agent over several seeds, with logs, checkpoints, resume and evaluation.",
+        discussion: """
+            Settings come from the algorithm's defaults for the environment, then --config (TOML), then \
+            each --set key=value, then the flags below. Every seed writes its resolved config (with the \
+            seed and commit), episodes.csv, updates.csv, eval.csv and checkpoint.state under \
+            OUT/ENV/ALGO-COUPLING/seedN. Ctrl-C checkpoints and stops; the same command with --resume \
+            continues to exactly the result of an uninterrupted run.
+            """)
+
+    @Option(help: "Algorithm: \(AlgorithmSettings.algorithms.joined(separator: ", ")).") var algo: String?
+    @Option(help: "Coupling: monolithic or scorer.") var coupling: String?
+    @Option(help: "Environment name (see `stackelberg env list`).") var env: String?
+    @Option(help: "Seeds: a range 0..4, a list 0,3,7, or one number.") var seeds: String = "0"
+    @Option(help: "Total environment steps per seed (e.g. 5e6).") var steps: String?
+    @Option(help: "A TOML config file.") var config: String?
+    @Option(name: .customLong("set"), help: "Override one setting, key=value (repeatable).") var overrides: [String] = []
+    @Option(help: "Directory the runs go under.") var out: String = "runs"
+    @Flag(help: "Continue the runs from their checkpoints.") var resume = false
+    @Flag(help: "No progress line (for logs); errors and the final summary are still printed.") var quiet = false
+    @Option(help: "Seeds trained at once (default: one per core, at most the number of seeds).") var jobs: Int?
+
+    func run() throws {
+        try reportingErrors {
+            var given = try config.map { try Settings(contentsOf: $0) } ?? Settings()
+            for o in overrides { try given.apply(override: o) }
+            if let algo { given["algo"] = .string(algo) }
+            if let coupling { given["coupling"] = .string(coupling) }
+            if let env { given["env"] = .string(env) }
+            if let steps {
+                guard let x = Settings.number(steps), x >= 1 else { throw ValidationError("--steps must be a positive number, got \(steps)") }
+                given["total_steps"] = .number(x.rounded())
+            }
+            let settings = try AlgorithmSettings.resolve(given)
+            let seedList = try parseSeeds(seeds)
+            let envName = try settings.string("env")!, algoName = try settings.string("algo")!, couplingName = try settings.string("coupling")!
+            let base = "\(out)/\(envName.replacingOccurrences(of: "/", with: "_"))/\(algoName)-\(couplingName)"
+            let commit = gitCommit()
+            let command = CommandLine.arguments.joined(separator: " ")
+            let runs = seedList.map { seed in
+                TrainingRun(settings: settings, seed: seed, directory: "\(base)/seed\(seed)",
+                            header: ["stackelberg train, resolved settings", "seed = \(seed)", "commit = \(commit)",
+                                     "command = \(command)", "started = \(ISO8601DateFormatter().string(from: Date()))"])
+            }
+            if resume {
+                for r in runs { try checkSameSettings(r) }
+            }
+            let total = try settings.int("total_steps")!
+            let board = ProgressBoard(labels: seedList.map { "seed\($0)" }, totals: Array(repeating: total, count: runs.count), quiet: quiet)
+            installStopHandlers()
+            let workers = Swift.max(1, Swift.min(jobs ?? ProcessInfo.processInfo.activeProcessorCount, runs.count))
+            let results = runConcurrently(runs.count, workers: workers) { i in
+                try runs[i].run(resume: resume, progress: board, progressIndex: i)
+            }
+            board.finish()
+            var failed = false
+            for (run, result) in zip(runs, results) {
+                switch result {
+                case .success(let score): print("\(run.directory): final greedy evaluation \(String(format: "%.2f", score))")
+                case .failure(let error):
+                    failed = true
+                    FileHandle.standardError.write(Data("error: \(run.directory): \(error)\n".utf8))
+                }
+            }
+            if failed { throw ExitCode(1) }
+        }
+    }
+
+    /// A resumed run must have the settings it started with.
+    private func checkSameSettings(_ run: TrainingRun) throws {
+        let path = run.directory + "/config.toml"
+        guard FileManager.default.fileExists(atPath: path) else { throw TrainingError.nothingToResume(run.directory) }
+        let saved = try Settings(contentsOf: path)
+        let differing = (saved.keys + run.settings.keys.filter { saved[$0] == nil }).filter { saved[$0] != run.settings[$0] }
+        guard differing.isEmpty else {
+            let detail = differing.map { "\($0): saved \(saved[$0]?.description ?? "unset"), now \(run.settings[$0]?.description ?? "unset")" }
+            throw ValidationError("--resume: the settings differ from \(path) (\(detail.joined(separator: "; "))); resume with the original settings")
+        }
+    }
+}
+
+/// "0..4", "0,3,7" or "5".
+func parseSeeds(_ text: String) throws -> [UInt64] {
+    if let r = text.range(of: "..") {
+        guard let a = UInt64(text[..<r.lowerBound]), let b = UInt64(text[r.upperBound...]), a <= b, b - a < 10_000 else {
+            throw ValidationError("--seeds \(text): write a range as FIRST..LAST with FIRST ≤ LAST, e.g. 0..4")
+        }
+        return Array(a...b)
+    }
+    let parts = text.split(separator: ",").map { UInt64($0.trimmingCharacters(in: .whitespaces)) }
+    guard !parts.isEmpty, parts.allSatisfy({ $0 != nil }) else { throw ValidationError("--seeds \(text): give 0..4, 0,3,7 or one number") }
+    let seeds = parts.map { $0! }
+    guard Set(seeds).count == seeds.count else { throw ValidationError("--seeds \(text) repeats a seed") }
+    return seeds
+}
+
+/// The commit of the working directory's repository (with "+dirty" for uncommitted changes), or "unknown".
+func gitCommit() -> String {
+    func git(_ args: [String]) -> String? {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["git"] + args
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        p.standardError = FileHandle.nullDevice
+        guard (try? p.run()) != nil else { return nil }
+        p.waitUntilExit()
+        guard p.terminationStatus == 0 else { return nil }
+        return String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+    guard let head = git(["rev-parse", "HEAD"]) else { return "unknown" }
+    let dirty = !(git(["status", "--porcelain", "--untracked-files=no"]) ?? "").isEmpty
+    return head + (dirty ? "+dirty" : "")
+}
+
+/// Runs `count` jobs on at most `workers` threads; each job's result or error, in order.
+func runConcurrently<T>(_ count: Int, workers: Int, _ job: @escaping @Sendable (Int) throws -> T) -> [Result<T, Error>] {
+    let box = JobResults<T>(count)
+    let group = DispatchGroup()
+    for _ in 0..<workers {
+        group.enter()
+        Thread.detachNewThread {
+            while true {
+                box.lock.lock()
+                let i = box.next
+                box.next += 1
+                box.lock.unlock()
+                guard i < count else { break }
+                let r = Result { try job(i) }
+                box.lock.lock(); box.results[i] = r; box.lock.unlock()
+            }
+            group.leave()
+        }
+    }
+    group.wait()
+    return box.results.map { $0! }
+}
+
+/// Results of `runConcurrently`, filled under the lock by the worker threads.
+private final class JobResults<T>: @unchecked Sendable {
+    var results: [Result<T, Error>?]
+    let lock = NSLock()
+    var next = 0
+    init(_ n: Int) { results = Array(repeating: nil, count: n) }
+}

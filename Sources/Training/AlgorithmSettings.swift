@@ -1,0 +1,116 @@
+import Agents
+import Environments
+
+/// The settings every run has, and the DQN family's, with their defaults: the SCORER public code's
+/// MinAtar settings for MinAtar and Atari, small ones for classic control (`DQNConfig`).
+public enum AlgorithmSettings {
+    public static let algorithms = DQNVariant.allCases.map(\.rawValue)
+
+    /// Defaults for `algo` on `env` with every key a run reads; anything else in a config is refused.
+    public static func defaults(algo: String, coupling: String, env: String) throws -> Settings {
+        guard let variant = DQNVariant(rawValue: algo) else {
+            throw SettingsError.type("algo", "one of \(algorithms.joined(separator: ", "))", algo)
+        }
+        guard Coupling(rawValue: coupling) != nil else {
+            throw SettingsError.type("coupling", "one of \(Coupling.allCases.map(\.rawValue).joined(separator: ", "))", coupling)
+        }
+        let classic = !(env.hasPrefix("minatar/") || env.hasPrefix("atari/"))
+        var c = classic ? DQNConfig.classicControl() : DQNConfig()
+        c.variant = variant
+        // Float settings are written as their shortest decimal (0.99, not 0.9900000095367432).
+        func real(_ x: Float) -> Settings.Value { .number(Double("\(x)")!) }
+        var s = Settings()
+        s["algo"] = .string(algo)
+        s["coupling"] = .string(coupling)
+        s["env"] = .string(env)
+        s["total_steps"] = .number(Double(c.totalSteps))
+        s["num_envs"] = .number(classic ? 4 : 128)
+        s["eval_interval"] = .number(classic ? 10_000 : 250_000)
+        s["eval_episodes"] = .number(10)
+        s["checkpoint_interval"] = .number(classic ? 20_000 : 500_000)
+        s["log_interval"] = .number(classic ? 1_000 : 10_000)
+        s["buffer_size"] = .number(Double(c.bufferSize))
+        s["batch_size"] = .number(Double(c.batchSize))
+        s["learning_starts"] = .number(Double(c.learningStarts))
+        s["gamma"] = real(Float(c.gamma))
+        s["epsilon_start"] = real(Float(c.epsilonStart))
+        s["epsilon_end"] = real(Float(c.epsilonEnd))
+        s["epsilon_steps"] = .number(Double(c.epsilonSteps))
+        s["target_update_interval"] = .number(Double(c.targetUpdateInterval))
+        s["tau"] = real(Float(c.tau))
+        s["updates_per_step"] = .number(Double(c.updatesPerStep))
+        s["lr"] = real(Float(c.learningRate))
+        s["lr_decay"] = .bool(c.decayLearningRate)
+        s["leader_lr"] = real(Float(c.leaderLearningRate))
+        s["follower_lr"] = real(Float(c.followerLearningRate))
+        s["max_grad_norm"] = real(Float(c.maxGradientNorm))
+        s["adam_epsilon"] = real(Float(c.adamEpsilon))
+        s["scorer.follower_objective"] = .string(c.scorer.followerObjective.rawValue)
+        s["scorer.order"] = .string(c.scorer.order.rawValue)
+        s["scorer.decay"] = .string(c.scorer.decay.rawValue)
+        s["scorer.follower_steps"] = .number(Double(c.scorer.followerSteps))
+        s["scorer.separate_batches"] = .bool(c.scorer.separateBatches)
+        s["network.encoder"] = .string(c.network.encoder.rawValue)
+        s["network.encoder_widths"] = .numbers(c.network.encoderWidths.map(Double.init))
+        s["network.normalization"] = .string(c.network.normalization.rawValue)
+        s["network.head_widths"] = .numbers(c.network.headWidths.map(Double.init))
+        s["network.dueling_width"] = .number(Double(c.network.duelingWidth))
+        return s
+    }
+
+    /// The defaults for the run's algorithm and environment, overlaid with `given`; unknown keys
+    /// are refused with the list of known ones.
+    public static func resolve(_ given: Settings) throws -> Settings {
+        let algo = try given.string("algo") ?? "dqn", coupling = try given.string("coupling") ?? "monolithic"
+        guard let env = try given.string("env") else { throw SettingsError.type("env", "an environment name (see `stackelberg env list`)", "nothing") }
+        var s = try defaults(algo: algo, coupling: coupling, env: env)
+        let unknown = given.keys.filter { s[$0] == nil }
+        guard unknown.isEmpty else { throw SettingsError.unknownKeys(unknown, known: s.keys) }
+        for k in given.keys { s[k] = given[k] }
+        _ = try EnvironmentRegistry.entry(env)
+        try dqnConfig(s).validate()
+        return s
+    }
+
+    /// The agent's configuration from resolved settings.
+    public static func dqnConfig(_ s: Settings) throws -> DQNConfig {
+        var c = DQNConfig()
+        func need<T>(_ v: T?, _ key: String) throws -> T {
+            guard let v else { throw SettingsError.type(key, "set", "nothing") }
+            return v
+        }
+        c.variant = DQNVariant(rawValue: try need(s.choice("algo", DQNVariant.allCases.map(\.rawValue)), "algo"))!
+        c.coupling = Coupling(rawValue: try need(s.choice("coupling", Coupling.allCases.map(\.rawValue)), "coupling"))!
+        c.totalSteps = try need(s.int("total_steps"), "total_steps")
+        c.bufferSize = try need(s.int("buffer_size"), "buffer_size")
+        c.batchSize = try need(s.int("batch_size"), "batch_size")
+        c.learningStarts = try need(s.int("learning_starts"), "learning_starts")
+        c.gamma = Float(try need(s.double("gamma"), "gamma"))
+        c.epsilonStart = Float(try need(s.double("epsilon_start"), "epsilon_start"))
+        c.epsilonEnd = Float(try need(s.double("epsilon_end"), "epsilon_end"))
+        c.epsilonSteps = try need(s.int("epsilon_steps"), "epsilon_steps")
+        c.targetUpdateInterval = try need(s.int("target_update_interval"), "target_update_interval")
+        c.tau = Float(try need(s.double("tau"), "tau"))
+        c.updatesPerStep = try need(s.int("updates_per_step"), "updates_per_step")
+        c.learningRate = Float(try need(s.double("lr"), "lr"))
+        c.decayLearningRate = try need(s.bool("lr_decay"), "lr_decay")
+        c.leaderLearningRate = Float(try need(s.double("leader_lr"), "leader_lr"))
+        c.followerLearningRate = Float(try need(s.double("follower_lr"), "follower_lr"))
+        c.maxGradientNorm = Float(try need(s.double("max_grad_norm"), "max_grad_norm"))
+        c.adamEpsilon = Float(try need(s.double("adam_epsilon"), "adam_epsilon"))
+        c.scorer.followerObjective = .init(rawValue: try need(s.choice("scorer.follower_objective", ScorerOptions.FollowerObjective.allCases.map(\.rawValue)), "scorer.follower_objective"))!
+        c.scorer.order = .init(rawValue: try need(s.choice("scorer.order", ScorerOptions.Order.allCases.map(\.rawValue)), "scorer.order"))!
+        c.scorer.decay = .init(rawValue: try need(s.choice("scorer.decay", ScorerOptions.Decay.allCases.map(\.rawValue)), "scorer.decay"))!
+        c.scorer.followerSteps = try need(s.int("scorer.follower_steps"), "scorer.follower_steps")
+        c.scorer.separateBatches = try need(s.bool("scorer.separate_batches"), "scorer.separate_batches")
+        c.network.encoder = .init(rawValue: try need(s.choice("network.encoder", QNetworkSpec.Encoder.allCases.map(\.rawValue)), "network.encoder"))!
+        c.network.encoderWidths = try need(s.ints("network.encoder_widths"), "network.encoder_widths")
+        c.network.normalization = .init(rawValue: try need(s.choice("network.normalization", QNetworkSpec.Normalization.allCases.map(\.rawValue)), "network.normalization"))!
+        c.network.headWidths = try s.ints("network.head_widths") ?? []
+        c.network.duelingWidth = try need(s.int("network.dueling_width"), "network.dueling_width")
+        for key in ["num_envs", "eval_interval", "eval_episodes", "checkpoint_interval", "log_interval"] {
+            guard let v = try s.int(key), v >= 1 else { throw SettingsError.type(key, "a whole number ≥ 1", s[key]?.description ?? "nothing") }
+        }
+        return c
+    }
+}

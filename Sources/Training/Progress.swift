@@ -1,0 +1,75 @@
+import Foundation
+
+/// Progress of the seeds of a `train` call on one status line: steps done, steps per second, the
+/// mean of each seed's latest training episode return, and the time left. Redrawn in place on a
+/// terminal, printed every `interval` seconds as plain lines otherwise, silent in quiet mode.
+public final class ProgressBoard: @unchecked Sendable {
+    private let lock = NSLock()
+    private var done: [Int]
+    private var latestReturn: [Double?]
+    private let totals: [Int]
+    private let labels: [String]
+    private let start = Date()
+    private let quiet: Bool
+    private let interactive: Bool
+    private var lastPrint = Date.distantPast
+    private let interval: TimeInterval
+
+    public init(labels: [String], totals: [Int], quiet: Bool, interval: TimeInterval = 10) {
+        self.labels = labels
+        self.totals = totals
+        done = Array(repeating: 0, count: totals.count)
+        latestReturn = Array(repeating: nil, count: totals.count)
+        self.quiet = quiet
+        interactive = isatty(STDERR_FILENO) != 0
+        self.interval = interactive ? 0.5 : interval
+    }
+
+    public func update(_ index: Int, steps: Int, episodeReturn: Double?) {
+        lock.lock()
+        done[index] = steps
+        if let episodeReturn { latestReturn[index] = episodeReturn }
+        let due = Date().timeIntervalSince(lastPrint) >= interval
+        if due { lastPrint = Date() }
+        let line = due && !quiet ? render() : nil
+        lock.unlock()
+        if let line { emit(line) }
+    }
+
+    public func finish() {
+        guard !quiet else { return }
+        lock.lock()
+        let line = render()
+        lock.unlock()
+        emit(line)
+        if interactive { FileHandle.standardError.write(Data("\n".utf8)) }
+    }
+
+    private func emit(_ line: String) {
+        FileHandle.standardError.write(Data((interactive ? "\r\u{1B}[K" + line : line + "\n").utf8))
+    }
+
+    private func render() -> String {
+        let total = totals.reduce(0, +), sum = done.reduce(0, +)
+        let fraction = total > 0 ? Double(sum) / Double(total) : 1
+        let width = 24, filled = Int(fraction * Double(width))
+        let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
+        let elapsed = Date().timeIntervalSince(start)
+        let rate = elapsed > 0 ? Double(sum) / elapsed : 0
+        let eta = rate > 0 ? Double(total - sum) / rate : 0
+        let returns = latestReturn.compactMap { $0 }
+        let ret = returns.isEmpty ? "–" : String(format: "%.2f", returns.reduce(0, +) / Double(returns.count))
+        return String(format: "%@ %5.1f%% %@/%@ steps  %@ steps/s  return %@  elapsed %@  ETA %@  [%@]",
+                      bar, 100 * fraction, compact(sum), compact(total), compact(Int(rate)), ret,
+                      clock(elapsed), clock(eta), labels.joined(separator: ","))
+    }
+
+    private func compact(_ n: Int) -> String {
+        n >= 1_000_000 ? String(format: "%.2fM", Double(n) / 1e6) : n >= 10_000 ? String(format: "%.1fk", Double(n) / 1e3) : "\(n)"
+    }
+
+    private func clock(_ s: Double) -> String {
+        let t = Int(s.rounded())
+        return t >= 3600 ? String(format: "%dh%02dm", t / 3600, (t % 3600) / 60) : String(format: "%dm%02ds", t / 60, t % 60)
+    }
+}

@@ -1,0 +1,197 @@
+import Foundation
+
+/// A run's settings as dotted keys (`scorer.order`, `network.encoder_widths`) with typed values,
+/// read from a TOML file, then `--set key=value` overrides, and written back as the resolved
+/// config. Only the TOML a config needs is read: `[table]` headers, `key = value` with strings,
+/// numbers (`5e6`, `1_000`), booleans and flat arrays of numbers, and `#` comments; anything else
+/// is an error naming the file and line.
+public struct Settings: Equatable, Sendable {
+    public enum Value: Equatable, Sendable, CustomStringConvertible {
+        case string(String)
+        case number(Double)
+        case bool(Bool)
+        case numbers([Double])
+
+        public var description: String {
+            switch self {
+            case .string(let s): return "\"\(s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\""))\""
+            case .number(let x): return Settings.format(x)
+            case .bool(let b): return b ? "true" : "false"
+            case .numbers(let xs): return "[" + xs.map(Settings.format).joined(separator: ", ") + "]"
+            }
+        }
+    }
+
+    public private(set) var keys: [String] = []
+    private var values: [String: Value] = [:]
+
+    public init() {}
+
+    public subscript(key: String) -> Value? {
+        get { values[key] }
+        set {
+            if values[key] == nil, newValue != nil { keys.append(key) }
+            if newValue == nil { keys.removeAll { $0 == key } }
+            values[key] = newValue
+        }
+    }
+
+    static func format(_ x: Double) -> String {
+        if x == x.rounded(), abs(x) < 1e15 { return String(Int64(x)) }
+        return "\(x)"
+    }
+
+    /// Parses one value as it appears in TOML or after `--set key=`; a bare word is a string.
+    static func parseValue(_ text: String, where place: String) throws -> Value {
+        let t = text.trimmingCharacters(in: .whitespaces)
+        guard !t.isEmpty else { throw SettingsError.syntax(place, "a value is missing after '='") }
+        if t == "true" { return .bool(true) }
+        if t == "false" { return .bool(false) }
+        if t.hasPrefix("\"") || t.hasPrefix("'") {
+            guard t.count >= 2, t.last == t.first else { throw SettingsError.syntax(place, "unterminated string \(t)") }
+            return .string(String(t.dropFirst().dropLast()).replacingOccurrences(of: "\\\"", with: "\""))
+        }
+        if t.hasPrefix("[") {
+            guard t.hasSuffix("]") else { throw SettingsError.syntax(place, "unterminated array \(t)") }
+            let inner = t.dropFirst().dropLast().trimmingCharacters(in: .whitespaces)
+            if inner.isEmpty { return .numbers([]) }
+            return .numbers(try inner.split(separator: ",").map {
+                guard let x = number(String($0)) else { throw SettingsError.syntax(place, "arrays hold numbers only, got \($0.trimmingCharacters(in: .whitespaces))") }
+                return x
+            })
+        }
+        if let x = number(t) { return .number(x) }
+        return .string(t)
+    }
+
+    public static func number(_ s: String) -> Double? {
+        let t = s.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "_", with: "")
+        guard let x = Double(t), x.isFinite else { return nil }
+        return x
+    }
+
+    /// Reads a TOML file.
+    public init(contentsOf path: String) throws {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            throw SettingsError.unreadable(path)
+        }
+        var table = ""
+        for (n, raw) in text.components(separatedBy: "\n").enumerated() {
+            let place = "\(path):\(n + 1)"
+            var line = raw
+            // A '#' outside quotes starts a comment.
+            var quote: Character?
+            for (i, c) in line.enumerated() {
+                if c == "\"" || c == "'" { quote = quote == nil ? c : (quote == c ? nil : quote) }
+                if c == "#", quote == nil { line = String(line.prefix(i)); break }
+            }
+            line = line.trimmingCharacters(in: .whitespaces)
+            if line.isEmpty { continue }
+            if line.hasPrefix("[") {
+                guard line.hasSuffix("]"), !line.hasPrefix("[[") else { throw SettingsError.syntax(place, "expected a [table] header, got \(line)") }
+                table = line.dropFirst().dropLast().trimmingCharacters(in: .whitespaces)
+                continue
+            }
+            guard let eq = line.firstIndex(of: "=") else { throw SettingsError.syntax(place, "expected key = value, got \(line)") }
+            let key = line[..<eq].trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+            guard !key.isEmpty else { throw SettingsError.syntax(place, "a key is missing before '='") }
+            let full = table.isEmpty ? key : table + "." + key
+            guard self[full] == nil else { throw SettingsError.syntax(place, "\(full) is set twice") }
+            self[full] = try Settings.parseValue(String(line[line.index(after: eq)...]), where: place)
+        }
+    }
+
+    /// Applies `key=value`.
+    public mutating func apply(override text: String) throws {
+        guard let eq = text.firstIndex(of: "=") else { throw SettingsError.syntax("--set \(text)", "expected key=value") }
+        let key = text[..<eq].trimmingCharacters(in: .whitespaces)
+        guard !key.isEmpty else { throw SettingsError.syntax("--set \(text)", "a key is missing before '='") }
+        self[key] = try Settings.parseValue(String(text[text.index(after: eq)...]), where: "--set \(text)")
+    }
+
+    /// Keys without a table first, then one `[table]` per prefix, in first-seen order.
+    public func rendered(header: [String] = []) -> String {
+        var out = header.map { "# " + $0 }.joined(separator: "\n")
+        if !out.isEmpty { out += "\n\n" }
+        var tables: [String] = []
+        for k in keys where k.contains(".") {
+            let t = String(k[..<k.lastIndex(of: ".")!])
+            if !tables.contains(t) { tables.append(t) }
+        }
+        for k in keys where !k.contains(".") { out += "\(k) = \(values[k]!)\n" }
+        for t in tables {
+            out += "\n[\(t)]\n"
+            for k in keys where k.hasPrefix(t + ".") && !k.dropFirst(t.count + 1).contains(".") {
+                out += "\(k.dropFirst(t.count + 1)) = \(values[k]!)\n"
+            }
+        }
+        return out
+    }
+
+    // MARK: Typed reads, each naming the key when the value does not fit.
+
+    public func string(_ key: String) throws -> String? {
+        switch values[key] {
+        case nil: return nil
+        case .string(let s)?: return s
+        case let v?: return v.description
+        }
+    }
+
+    public func double(_ key: String) throws -> Double? {
+        switch values[key] {
+        case nil: return nil
+        case .number(let x)?: return x
+        case let v?: throw SettingsError.type(key, "a number", v.description)
+        }
+    }
+
+    public func int(_ key: String) throws -> Int? {
+        guard let x = try double(key) else { return nil }
+        guard x == x.rounded(), abs(x) < 9e15 else { throw SettingsError.type(key, "a whole number", Settings.format(x)) }
+        return Int(x)
+    }
+
+    public func bool(_ key: String) throws -> Bool? {
+        switch values[key] {
+        case nil: return nil
+        case .bool(let b)?: return b
+        case let v?: throw SettingsError.type(key, "true or false", v.description)
+        }
+    }
+
+    public func ints(_ key: String) throws -> [Int]? {
+        switch values[key] {
+        case nil: return nil
+        case .numbers(let xs)?:
+            guard xs.allSatisfy({ $0 == $0.rounded() && $0 >= 1 }) else { throw SettingsError.type(key, "positive whole numbers", Value.numbers(xs).description) }
+            return xs.map { Int($0) }
+        case .number(let x)? where x == x.rounded(): return [Int(x)]
+        case let v?: throw SettingsError.type(key, "an array of whole numbers", v.description)
+        }
+    }
+
+    /// A string key that must be one of `choices`.
+    public func choice(_ key: String, _ choices: [String]) throws -> String? {
+        guard let s = try string(key) else { return nil }
+        guard choices.contains(s) else { throw SettingsError.type(key, "one of \(choices.joined(separator: ", "))", s) }
+        return s
+    }
+}
+
+public enum SettingsError: Error, CustomStringConvertible, Equatable {
+    case unreadable(String)
+    case syntax(String, String)
+    case type(String, String, String)
+    case unknownKeys([String], known: [String])
+
+    public var description: String {
+        switch self {
+        case .unreadable(let p): return "cannot read the config file \(p): check the path"
+        case .syntax(let place, let why): return "\(place): \(why)"
+        case .type(let key, let expected, let got): return "setting \(key) must be \(expected), got \(got)"
+        case .unknownKeys(let keys, let known):
+            return "unknown setting\(keys.count > 1 ? "s" : "") \(keys.joined(separator: ", ")); known settings: \(known.joined(separator: ", "))"
+        }
+    }
+}

@@ -1,0 +1,145 @@
+import Agents
+import Autodiff
+import Environments
+import Foundation
+
+/// Set by SIGINT/SIGTERM: every running seed checkpoints and stops at its next step.
+nonisolated(unsafe) var stopRequested: sig_atomic_t = 0
+
+/// Makes Ctrl-C and `kill` stop runs cleanly (checkpoint, then exit) instead of losing work.
+public func installStopHandlers() {
+    signal(SIGINT) { _ in stopRequested = 1 }
+    signal(SIGTERM) { _ in stopRequested = 1 }
+}
+
+/// One seed of a training run, in its own directory:
+///
+/// - `config.toml`: the resolved settings with the seed, commit and command as a header;
+/// - `episodes.csv`: every finished training episode (environment step, copy, return, length);
+/// - `updates.csv`: the losses and learning rates (leader and follower apart under SCORER) every
+///   `log_interval` environment steps;
+/// - `eval.csv`: greedy evaluation every `eval_interval` steps and at the end, apart from training;
+/// - `checkpoint.state`: everything a resumed run needs to continue bit for bit, rewritten every
+///   `checkpoint_interval` steps, on interruption and at the end (atomically, so a crash while
+///   writing keeps the last good one);
+/// - `summary.json` when the run completes.
+public final class TrainingRun: Sendable {
+    public let settings: Settings
+    public let seed: UInt64
+    public let directory: String
+    public let header: [String]
+
+    public init(settings: Settings, seed: UInt64, directory: String, header: [String]) {
+        self.settings = settings
+        self.seed = seed
+        self.directory = directory
+        self.header = header
+    }
+
+    private var checkpointPath: String { directory + "/checkpoint.state" }
+
+    /// Trains to `total_steps`, or from the checkpoint with `resume`. Returns the final greedy
+    /// evaluation's mean return.
+    @discardableResult
+    public func run(resume: Bool, progress: ProgressBoard? = nil, progressIndex: Int = 0) throws -> Double {
+        BLAS.flushSubnormalsOnThisThread()
+        let config = try AlgorithmSettings.dqnConfig(settings)
+        let envName = try settings.string("env")!
+        let copies = try settings.int("num_envs")!, evalEpisodes = try settings.int("eval_episodes")!
+        let evalInterval = try settings.int("eval_interval")!, checkpointInterval = try settings.int("checkpoint_interval")!
+        let logInterval = try settings.int("log_interval")!
+        let fm = FileManager.default
+
+        let env = try EnvironmentRegistry.make(envName, count: copies)
+        guard let snapshotting = env as? SnapshottingEnvironment else { throw TrainingError.io("\(envName) cannot be checkpointed") }
+        let evalEnv = try EnvironmentRegistry.make(envName, count: Swift.min(evalEpisodes, 10))
+        let agent = try DQNAgent(config: config, environment: env, seed: seed)
+        // Seeds far apart, because MinAtar copy i of seed s is RandomState(s + i).
+        let envSeed = seed &* 10_000, evalSeedBase = seed &* 10_000 &+ 5_000
+
+        var evaluations = 0
+        let episodes: RunLog, updates: RunLog, evals: RunLog
+        let updateColumns = config.coupling == .scorer
+            ? ["leader_loss", "follower_loss", "leader_lr", "follower_lr", "epsilon"] : ["loss", "lr", "epsilon"]
+        if resume {
+            guard fm.fileExists(atPath: checkpointPath) else { throw TrainingError.nothingToResume(directory) }
+            let state = try StateDictionary(contentsOf: URL(fileURLWithPath: checkpointPath))
+            try agent.load(from: state)
+            try snapshotting.restore(snapshot: try state.bytes("run.environment"))
+            evaluations = Int(try state.integer("run.evaluations"))
+            let sizes = try state.integers("run.log_sizes", count: 3).map { UInt64($0) }
+            episodes = try RunLog(path: directory + "/episodes.csv", header: "", truncatingTo: sizes[0])
+            updates = try RunLog(path: directory + "/updates.csv", header: "", truncatingTo: sizes[1])
+            evals = try RunLog(path: directory + "/eval.csv", header: "", truncatingTo: sizes[2])
+        } else {
+            if fm.fileExists(atPath: checkpointPath) || fm.fileExists(atPath: directory + "/summary.json") {
+                throw TrainingError.existingRun(directory)
+            }
+            try fm.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            try settings.rendered(header: header).write(toFile: directory + "/config.toml", atomically: true, encoding: .utf8)
+            env.reset(seed: envSeed)
+            episodes = try RunLog(path: directory + "/episodes.csv", header: "env_step,copy,return,length")
+            updates = try RunLog(path: directory + "/updates.csv", header: (["env_step", "updates"] + updateColumns).joined(separator: ","))
+            evals = try RunLog(path: directory + "/eval.csv", header: "env_step,mean_return,returns")
+        }
+
+        func checkpoint() throws {
+            try episodes.flush(); try updates.flush(); try evals.flush()
+            var state = StateDictionary()
+            agent.save(into: &state)
+            state["run.environment"] = .bytes(snapshotting.snapshot())
+            state["run.evaluations"] = .integer(Int64(evaluations))
+            state["run.log_sizes"] = .integers([episodes, updates, evals].map { Int64($0.bytesWritten) })
+            state["run.seed"] = .integer(Int64(bitPattern: seed))
+            let tmp = checkpointPath + ".tmp"
+            try state.write(to: URL(fileURLWithPath: tmp))
+            _ = try? fm.removeItem(atPath: checkpointPath)
+            try fm.moveItem(atPath: tmp, toPath: checkpointPath)
+        }
+
+        func evaluate() throws -> Double {
+            let returns = try evaluateGreedy(agent, on: evalEnv, episodes: evalEpisodes, seed: evalSeedBase &+ UInt64(evaluations) &* 10)
+            evaluations += 1
+            let m = returns.reduce(0, +) / Double(returns.count)
+            evals.append("\(agent.environmentSteps),\(m),\(returns.map { String($0) }.joined(separator: " "))")
+            return m
+        }
+
+        var lastReport: [String: Float] = [:]
+        var lastEpisodeReturn: Double?
+        while agent.environmentSteps < config.totalSteps {
+            if stopRequested != 0 {
+                try checkpoint()
+                throw TrainingError.interrupted(directory)
+            }
+            let before = agent.environmentSteps
+            let report: [String: Float]
+            do {
+                report = try agent.iterate()
+            } catch let AgentError.diverged(why) {
+                try? episodes.flush(); try? updates.flush(); try? evals.flush()
+                throw TrainingError.diverged("\(directory): \(why). The last good checkpoint (step ≤ \(before)) is kept in \(checkpointPath)")
+            }
+            if !report.isEmpty { lastReport = report }
+            let now = agent.environmentSteps
+            for i in 0..<copies where env.terminated[i] || env.truncated[i] {
+                let r = Double(env.episodeReturns[i])
+                episodes.append("\(now),\(i),\(r),\(env.episodeLengths[i])")
+                lastEpisodeReturn = r
+            }
+            if now / logInterval != before / logInterval, !lastReport.isEmpty {
+                updates.append(([String(now), String(agent.updates)] + updateColumns.map { "\(lastReport[$0] ?? .nan)" }).joined(separator: ","))
+            }
+            if now / evalInterval != before / evalInterval, now < config.totalSteps { _ = try evaluate() }
+            if now / checkpointInterval != before / checkpointInterval, now < config.totalSteps { try checkpoint() }
+            progress?.update(progressIndex, steps: now, episodeReturn: lastEpisodeReturn)
+        }
+        let final = try evaluate()
+        try checkpoint()
+        let summary: [String: Any] = ["seed": seed, "env": envName, "env_steps": agent.environmentSteps, "updates": agent.updates,
+                                      "final_eval_mean_return": final]
+        try JSONSerialization.data(withJSONObject: summary, options: [.sortedKeys, .prettyPrinted])
+            .write(to: URL(fileURLWithPath: directory + "/summary.json"))
+        return final
+    }
+}
