@@ -88,7 +88,7 @@ public struct DQNConfig: Sendable, Equatable {
     public static func classicControl() -> DQNConfig {
         var c = DQNConfig()
         c.network = QNetworkSpec(encoderWidths: [64, 64], normalization: .none, headWidths: [64], duelingWidth: 32)
-        c.totalSteps = 60_000
+        c.totalSteps = 100_000
         c.bufferSize = 20_000
         c.batchSize = 64
         c.learningStarts = 1_000

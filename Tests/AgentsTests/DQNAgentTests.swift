@@ -1,0 +1,166 @@
+import Agents
+import Autodiff
+import Environments
+import Seeding
+import XCTest
+
+final class DQNAgentTests: XCTestCase {
+    override func setUp() { BLAS.flushSubnormalsOnThisThread() }
+
+    func small(_ variant: DQNVariant = .dqn, _ coupling: Coupling = .monolithic) -> DQNConfig {
+        var c = DQNConfig.classicControl()
+        c.variant = variant
+        c.coupling = coupling
+        c.totalSteps = 2_000
+        c.learningStarts = 200
+        c.bufferSize = 1_000
+        c.batchSize = 16
+        return c
+    }
+
+    func testSplitIsEncoderFollowerAndHeadLeader() throws {
+        var rng = SeededGenerator(seed: 1)
+        let net = try QNetwork(spec: QNetworkSpec(dueling: true), observationShape: [10, 10, 4], actions: 3, rng: &rng)
+        XCTAssertTrue(net.encoderParameters.allSatisfy { $0.name.contains(".encoder.") })
+        XCTAssertTrue(net.headParameters.allSatisfy { $0.name.contains(".head.") })
+        XCTAssertEqual(net.encoderParameters.count + net.headParameters.count, net.parameters.count)
+        // 400 → 128 → 128, then value 128 → 64 → 1 and advantage 128 → 64 → 3.
+        XCTAssertEqual(net.encoderParameters.reduce(0) { $0 + $1.count }, 400 * 128 + 128 + 128 * 128 + 128)
+        XCTAssertEqual(net.headParameters.reduce(0) { $0 + $1.count }, (128 * 64 + 64 + 64 + 1) + (128 * 64 + 64 + 64 * 3 + 3))
+        let conv = try QNetwork(spec: QNetworkSpec(encoder: .conv), observationShape: [10, 10, 4], actions: 6, rng: &rng)
+        let g = Graph()
+        XCTAssertEqual(conv(g.zeros(Shape(2, 10, 10, 4))).shape, Shape(2, 6))
+        XCTAssertThrowsError(try QNetwork(spec: QNetworkSpec(encoder: .conv), observationShape: [4], actions: 2, rng: &rng))
+    }
+
+    /// Under SCORER the follower's optimizer holds exactly φ (the encoder) and the leader's exactly θ
+    /// (the Q head), and one update moves both, once each, in either order.
+    func testEachPlayerMovesOnlyItsOwnParameters() throws {
+        for order in ScorerOptions.Order.allCases {
+            var c = small(.dqn, .scorer)
+            c.scorer.order = order
+            c.learningStarts = 64
+            let env = try EnvironmentRegistry.make("cartpole", count: 4)
+            let agent = try DQNAgent(config: c, environment: env, seed: 3)
+            env.reset(seed: 3)
+            while agent.environmentSteps < 60 { _ = try agent.iterate() }
+            let encoderBefore = agent.online.encoderParameters.flatMap(\.values)
+            let headBefore = agent.online.headParameters.flatMap(\.values)
+            let report = try agent.iterate()
+            XCTAssertNotNil(report["leader_loss"]); XCTAssertNotNil(report["follower_loss"])
+            XCTAssertNotEqual(agent.online.encoderParameters.flatMap(\.values), encoderBefore)
+            XCTAssertNotEqual(agent.online.headParameters.flatMap(\.values), headBefore)
+            XCTAssertEqual(agent.follower!.group.parameters.map(\.name), agent.online.encoderParameters.map(\.name))
+            XCTAssertEqual(agent.leader!.group.parameters.map(\.name), agent.online.headParameters.map(\.name))
+            XCTAssertEqual(agent.follower!.updates, 1); XCTAssertEqual(agent.leader!.updates, 1)
+        }
+    }
+
+    func testFollowerIsFasterAndRatesDecay() throws {
+        let env = try EnvironmentRegistry.make("cartpole", count: 4)
+        var c = small(.dqn, .scorer)
+        c.learningStarts = 16
+        let agent = try DQNAgent(config: c, environment: env, seed: 0)
+        env.reset(seed: 0)
+        var first: [String: Float] = [:], last: [String: Float] = [:]
+        while agent.environmentSteps < c.totalSteps {
+            let r = try agent.iterate()
+            if first.isEmpty { first = r }
+            if !r.isEmpty { last = r }
+        }
+        XCTAssertGreaterThan(first["follower_lr"]!, first["leader_lr"]!)
+        XCTAssertLessThan(last["leader_lr"]!, first["leader_lr"]! * 0.01)
+    }
+
+    func testVarianceObjectiveIgnoresAConstantShiftOfTheErrors() {
+        let g = Graph()
+        let delta = g.constant([1, 2, 3, 6], shape: Shape(4))
+        let variance = mean(square(delta - mean(delta)))
+        let shifted = delta + 10
+        XCTAssertEqual(variance.scalarValue, mean(square(shifted - mean(shifted))).scalarValue, accuracy: 1e-5)
+        XCTAssertEqual(variance.scalarValue, 3.5, accuracy: 1e-6)
+    }
+
+    func testReplayKeepsFinalObservationsAndSamplesUniformly() throws {
+        let env = try EnvironmentRegistry.make("minatar/breakout", count: 2)
+        XCTAssertEqual(env.observationEncoding, .byte)
+        let replay = ReplayBuffer(capacity: 50, observationSize: 400, encoding: .byte)
+        env.reset(seed: 1)
+        var before = Array(env.observations)
+        var stored = 0, ended = 0
+        for t in 0..<200 {
+            let a: [Int32] = [Int32(t % 3), 1]
+            try a.withUnsafeBufferPointer { try env.step(discrete: $0) }
+            a.withUnsafeBufferPointer { replay.add(observations: before, actions: $0.baseAddress!, after: env) }
+            if env.terminated.contains(true) { ended += 1 }
+            stored += 2
+            before = Array(env.observations)
+        }
+        XCTAssertEqual(replay.count, 50)
+        XCTAssertEqual(replay.position, stored % 50)
+        XCTAssertGreaterThan(ended, 0)
+        let batch = TransitionBatch(size: 500, observationSize: 400)
+        var rng = SeededGenerator(seed: 2)
+        replay.sample(into: batch, using: &rng)
+        for k in 0..<batch.size {
+            for j in 0..<400 { XCTAssertTrue(batch.observations[k * 400 + j] == 0 || batch.observations[k * 400 + j] == 1) }
+        }
+        var state = StateDictionary()
+        replay.save(into: &state, prefix: "r.")
+        let copy = ReplayBuffer(capacity: 50, observationSize: 400, encoding: .byte)
+        try copy.load(from: state, prefix: "r.")
+        let b2 = TransitionBatch(size: 500, observationSize: 400)
+        var rng2 = SeededGenerator(seed: 2)
+        copy.sample(into: b2, using: &rng2)
+        XCTAssertEqual(Array(UnsafeBufferPointer(start: b2.nextObservations, count: 500 * 400)),
+                       Array(UnsafeBufferPointer(start: batch.nextObservations, count: 500 * 400)))
+        XCTAssertThrowsError(try ReplayBuffer(capacity: 60, observationSize: 400, encoding: .byte).load(from: state, prefix: "r."))
+    }
+
+    func testSameSeedSameBitsAndSaveLoadContinuesExactly() throws {
+        for coupling in Coupling.allCases {
+            func make() throws -> (DQNAgent, VectorEnvironment) {
+                let env = try EnvironmentRegistry.make("cartpole", count: 4)
+                let agent = try DQNAgent(config: small(.ddqn, coupling), environment: env, seed: 9)
+                env.reset(seed: 9)
+                return (agent, env)
+            }
+            let (a, envA) = try make()
+            while a.environmentSteps < 600 { _ = try a.iterate() }
+            var state = StateDictionary()
+            a.save(into: &state)
+            let snapshot = (envA as! SnapshottingEnvironment).snapshot()
+            while a.environmentSteps < 1_200 { _ = try a.iterate() }
+            let (b, envB) = try make()
+            try b.load(from: state)
+            try (envB as! SnapshottingEnvironment).restore(snapshot: snapshot)
+            while b.environmentSteps < 1_200 { _ = try b.iterate() }
+            XCTAssertEqual(a.online.parameters.flatMap(\.values).map(\.bitPattern), b.online.parameters.flatMap(\.values).map(\.bitPattern), "\(coupling)")
+            XCTAssertEqual(a.target.parameters.flatMap(\.values).map(\.bitPattern), b.target.parameters.flatMap(\.values).map(\.bitPattern))
+        }
+    }
+
+    func testNonFiniteLossStopsWithAClearError() throws {
+        var c = small()
+        c.learningRate = 1e30
+        c.maxGradientNorm = 1e30
+        c.learningStarts = 32
+        let env = try EnvironmentRegistry.make("cartpole", count: 4)
+        let agent = try DQNAgent(config: c, environment: env, seed: 0)
+        env.reset(seed: 0)
+        XCTAssertThrowsError(try { while agent.environmentSteps < c.totalSteps { _ = try agent.iterate() } }()) {
+            guard case AgentError.diverged(let why) = $0 else { return XCTFail("\($0)") }
+            XCTAssertTrue(why.contains("loss") || why.contains("gradient"), why)
+        }
+    }
+
+    func testBadConfigurationsAreRefused() throws {
+        let env = try EnvironmentRegistry.make("cartpole", count: 2)
+        var c = small(); c.batchSize = 5_000
+        XCTAssertThrowsError(try DQNAgent(config: c, environment: env, seed: 0)) { XCTAssertTrue("\($0)".contains("buffer_size")) }
+        c = small(); c.gamma = 2
+        XCTAssertThrowsError(try DQNAgent(config: c, environment: env, seed: 0))
+        let pendulum = try EnvironmentRegistry.make("pendulum", count: 2)
+        XCTAssertThrowsError(try DQNAgent(config: small(), environment: pendulum, seed: 0)) { XCTAssertTrue("\($0)".contains("discrete")) }
+    }
+}
