@@ -44,7 +44,7 @@ let package = Package(
                 swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
         .target(name: "Agents", dependencies: ["Autodiff", "Neural", "Environments", "Seeding"],
                 swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
-        .target(name: "Training", dependencies: ["Agents", "Autodiff", "Environments"]),
+        .target(name: "Training", dependencies: ["Agents", "Autodiff", "Environments", "Plotting", "Seeding"]),
         .executableTarget(
             name: "StackelbergCLI",
             dependencies: [

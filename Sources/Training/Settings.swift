@@ -27,6 +27,9 @@ public struct Settings: Equatable, Sendable {
 
     public init() {}
 
+    /// Equal when they hold the same keys with the same values, in any order.
+    public static func == (a: Settings, b: Settings) -> Bool { a.values == b.values }
+
     public subscript(key: String) -> Value? {
         get { values[key] }
         set {

@@ -1,0 +1,38 @@
+import ArgumentParser
+import Foundation
+import Training
+
+/// `stackelberg compare`: aggregate the seeds of several runs into a Markdown table and learning
+/// curves (gnuplot script, data and PNG).
+struct CompareCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "compare",
+        abstract: "Compare runs of `stackelberg train`: IQM with bootstrap intervals, probability of improvement, curves.",
+        discussion: """
+            Give seed directories or any directories above them; runs are grouped by algorithm and coupling. \
+            A seed's score is its mean training-episode return over the last 10% of training (the SCORER paper's \
+            rule); its greedy score is the final greedy evaluation. IQMs come with 95% percentile-bootstrap \
+            intervals from 2,000 resamples.
+            """)
+
+    @Argument(help: "Run directories.") var runs: [String]
+    @Option(help: "Directory for comparison.md and the curves figure (default: print the table only).") var out: String?
+    @Option(help: "Report the steps each group needs to reach this training score (e.g. 17 for Breakout).") var threshold: Double?
+    @Option(help: "Points per learning curve.") var points: Int = 100
+
+    func run() throws {
+        try reportingErrors {
+            guard points >= 2 else { throw ValidationError("--points must be ≥ 2") }
+            let comparison = try Comparison(paths: runs, curvePoints: points)
+            let report = comparison.markdown(threshold: threshold)
+            print(report)
+            if let out {
+                try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+                try report.write(toFile: out + "/comparison.md", atomically: true, encoding: .utf8)
+                let name = "curves_" + comparison.env.replacingOccurrences(of: "/", with: "_")
+                let files = try comparison.curvesFigure(name: name, threshold: threshold).write(to: URL(fileURLWithPath: out))
+                print("wrote \(out)/comparison.md, " + files.map(\.lastPathComponent).joined(separator: ", "))
+            }
+        }
+    }
+}

@@ -1,0 +1,238 @@
+import Foundation
+import Plotting
+import Seeding
+
+/// One seed's logs, read back from its run directory.
+public struct SeedLog: Sendable {
+    public let directory: String
+    /// "algo-coupling", e.g. "dqn-scorer".
+    public let group: String
+    public let env: String
+    public let seed: Int
+    public let totalSteps: Int
+    /// (environment step at the episode's end, return), in order.
+    public let episodes: [(step: Int, value: Double)]
+    /// (environment step, mean greedy return).
+    public let evaluations: [(step: Int, value: Double)]
+
+    public init(directory: String) throws {
+        self.directory = directory
+        let config = try Settings(contentsOf: directory + "/config.toml")
+        group = "\(try config.string("algo") ?? "?")-\(try config.string("coupling") ?? "?")"
+        env = try config.string("env") ?? "?"
+        totalSteps = try config.int("total_steps") ?? 0
+        let name = (directory as NSString).lastPathComponent
+        seed = Int(name.dropFirst(4)) ?? -1
+        func rows(_ file: String, step: Int, value: Int) throws -> [(Int, Double)] {
+            guard let text = try? String(contentsOfFile: directory + "/" + file, encoding: .utf8) else {
+                throw TrainingError.io("\(directory)/\(file) is missing: is this a run directory of `stackelberg train`?")
+            }
+            return text.split(separator: "\n").dropFirst().compactMap { line in
+                let f = line.split(separator: ",", omittingEmptySubsequences: false)
+                guard f.count > max(step, value), let s = Int(f[step]), let v = Double(f[value]) else { return nil }
+                return (s, v)
+            }
+        }
+        episodes = try rows("episodes.csv", step: 0, value: 2).map { (step: $0.0, value: $0.1) }
+        evaluations = try rows("eval.csv", step: 0, value: 1).map { (step: $0.0, value: $0.1) }
+    }
+
+    /// The paper's score: the mean training-episode return over the last 10% of training.
+    public var finalTrainingScore: Double {
+        let from = Double(totalSteps) * 0.9
+        let last = episodes.filter { Double($0.step) > from }.map(\.value)
+        return last.isEmpty ? .nan : last.reduce(0, +) / Double(last.count)
+    }
+
+    public var finalEvaluation: Double { evaluations.last?.value ?? .nan }
+
+    /// At each of `points` equally spaced steps, the mean return of the last `window` training
+    /// episodes finished by then (nan before the first).
+    public func curve(points: Int, window: Int = 50) -> [Double] {
+        var out = [Double](), k = 0, recent = [Double]()
+        for p in 1...points {
+            let upTo = Int(Double(totalSteps) * Double(p) / Double(points))
+            while k < episodes.count, episodes[k].step <= upTo {
+                recent.append(episodes[k].value)
+                if recent.count > window { recent.removeFirst() }
+                k += 1
+            }
+            out.append(recent.isEmpty ? .nan : recent.reduce(0, +) / Double(recent.count))
+        }
+        return out
+    }
+}
+
+/// Aggregate statistics across seeds, as the SCORER paper reports them (after Agarwal et al. 2021).
+public enum RobustStatistics {
+    /// The interquartile mean: the mean after cutting ⌊n/4⌋ values from each end (scipy's
+    /// `trim_mean(x, 0.25)`).
+    public static func iqm(_ x: [Double]) -> Double {
+        let v = x.filter { !$0.isNaN }.sorted()
+        guard !v.isEmpty else { return .nan }
+        let cut = v.count / 4
+        let mid = v[cut..<(v.count - cut)]
+        return mid.reduce(0, +) / Double(mid.count)
+    }
+
+    /// P(X > Y) + ½ P(X = Y) over all pairs of runs.
+    public static func probabilityOfImprovement(_ x: [Double], over y: [Double]) -> Double {
+        guard !x.isEmpty, !y.isEmpty else { return .nan }
+        var s = 0.0
+        for a in x { for b in y { s += a > b ? 1 : (a == b ? 0.5 : 0) } }
+        return s / Double(x.count * y.count)
+    }
+
+    /// The 2.5% and 97.5% percentiles of `statistic` over `resamples` bootstrap resamples of the
+    /// runs (with replacement), from a fixed seed so reports are reproducible.
+    public static func percentileInterval(_ samples: [[Double]], resamples: Int = 2_000, seed: UInt64 = 0,
+                                          _ statistic: ([[Double]]) -> Double) -> (low: Double, high: Double) {
+        var rng = SeededGenerator(seed: seed)
+        var stats = [Double]()
+        stats.reserveCapacity(resamples)
+        for _ in 0..<resamples {
+            let drawn = samples.map { s in s.isEmpty ? s : (0..<s.count).map { _ in s[Int(rng.next() % UInt64(s.count))] } }
+            let v = statistic(drawn)
+            if !v.isNaN { stats.append(v) }
+        }
+        guard !stats.isEmpty else { return (.nan, .nan) }
+        stats.sort()
+        func q(_ p: Double) -> Double {
+            let pos = p * Double(stats.count - 1)
+            let lo = Int(pos.rounded(.down)), hi = Swift.min(lo + 1, stats.count - 1)
+            return stats[lo] + (pos - Double(lo)) * (stats[hi] - stats[lo])
+        }
+        return (q(0.025), q(0.975))
+    }
+}
+
+/// `stackelberg compare`: per group (algorithm-coupling) the IQM of the seeds' scores with 95%
+/// bootstrap intervals, the probability of improvement between groups, steps to a threshold,
+/// and learning curves with interval bands.
+public struct Comparison {
+    public let runs: [SeedLog]
+    public let groups: [String]
+    public let curvePoints: Int
+
+    /// Reads every run directory under `paths` (a seed directory, or any directory above some).
+    public init(paths: [String], curvePoints: Int = 100) throws {
+        var dirs = [String]()
+        let fm = FileManager.default
+        for p in paths {
+            var isDir: ObjCBool = false
+            guard fm.fileExists(atPath: p, isDirectory: &isDir), isDir.boolValue else {
+                throw TrainingError.io("\(p) is not a directory; give run directories written by `stackelberg train`")
+            }
+            if fm.fileExists(atPath: p + "/config.toml") { dirs.append(p); continue }
+            let found = (fm.enumerator(atPath: p)?.allObjects as? [String] ?? [])
+                .filter { $0.hasSuffix("/config.toml") || $0 == "config.toml" }
+                .map { p + "/" + ($0 as NSString).deletingLastPathComponent }
+            dirs += found.sorted()
+        }
+        guard !dirs.isEmpty else { throw TrainingError.io("no run directories (with config.toml) under \(paths.joined(separator: ", "))") }
+        runs = try dirs.map { try SeedLog(directory: $0) }
+        let envs = Set(runs.map(\.env))
+        guard envs.count == 1 else {
+            throw TrainingError.io("the runs are on different environments (\(envs.sorted().joined(separator: ", "))); compare one environment at a time")
+        }
+        var seen = [String]()
+        for r in runs where !seen.contains(r.group) { seen.append(r.group) }
+        groups = seen
+        self.curvePoints = curvePoints
+    }
+
+    public var env: String { runs[0].env }
+
+    public func runs(of group: String) -> [SeedLog] { runs.filter { $0.group == group } }
+
+    public func scores(_ group: String) -> [Double] { runs(of: group).map(\.finalTrainingScore) }
+    public func evaluations(_ group: String) -> [Double] { runs(of: group).map(\.finalEvaluation) }
+
+    /// Per seed, the first step at which its 50-episode rolling mean reaches `threshold` (nil: never).
+    public func stepsTo(_ threshold: Double, _ group: String) -> [Int?] {
+        runs(of: group).map { r in
+            var recent = [Double]()
+            for e in r.episodes {
+                recent.append(e.value)
+                if recent.count > 50 { recent.removeFirst() }
+                if recent.count == 50, recent.reduce(0, +) / 50 >= threshold { return e.step }
+            }
+            return nil
+        }
+    }
+
+    /// The IQM curve across seeds and its 95% bootstrap band, one point per 1/curvePoints of training.
+    public func curve(_ group: String) -> [(step: Double, iqm: Double, low: Double, high: Double)] {
+        let rs = runs(of: group)
+        let curves = rs.map { $0.curve(points: curvePoints) }
+        let total = Double(rs.map(\.totalSteps).max() ?? 0)
+        return (0..<curvePoints).map { p in
+            let values = curves.map { $0[p] }.filter { !$0.isNaN }
+            let ci = RobustStatistics.percentileInterval([values], resamples: 2_000, seed: UInt64(p)) { RobustStatistics.iqm($0[0]) }
+            return (total * Double(p + 1) / Double(curvePoints), RobustStatistics.iqm(values), ci.low, ci.high)
+        }
+    }
+
+    private func f(_ x: Double) -> String { x.isNaN ? "–" : String(format: "%.2f", x) }
+
+    /// The Markdown report.
+    public func markdown(threshold: Double?) -> String {
+        var s = "## \(env)\n\n"
+        s += "Score: a seed's mean training-episode return over the last 10% of training; IQM across seeds with a 95% percentile-bootstrap interval (2,000 resamples). Greedy: the final greedy evaluation.\n\n"
+        s += "| algorithm | seeds | steps | IQM score | 95% CI | IQM greedy | 95% CI |" + (threshold.map { " steps to \(f($0)) (IQM of seeds reaching it) | seeds reaching it |" } ?? "") + "\n"
+        s += "|---|---|---|---|---|---|---|" + (threshold == nil ? "" : "---|---|") + "\n"
+        for g in groups {
+            let sc = scores(g), ev = evaluations(g)
+            let ci = RobustStatistics.percentileInterval([sc]) { RobustStatistics.iqm($0[0]) }
+            let ce = RobustStatistics.percentileInterval([ev]) { RobustStatistics.iqm($0[0]) }
+            let steps = runs(of: g).map(\.totalSteps).max() ?? 0
+            s += "| \(g) | \(sc.count) | \(steps) | \(f(RobustStatistics.iqm(sc))) | [\(f(ci.low)), \(f(ci.high))] | \(f(RobustStatistics.iqm(ev))) | [\(f(ce.low)), \(f(ce.high))] |"
+            if let threshold {
+                let reached = stepsTo(threshold, g).compactMap { $0 }
+                s += " \(reached.isEmpty ? "never" : String(format: "%.2fM", RobustStatistics.iqm(reached.map(Double.init)) / 1e6)) | \(reached.count)/\(sc.count) |"
+            }
+            s += "\n"
+        }
+        if groups.count > 1 {
+            s += "\nProbability of improvement P(row > column) on the score, with a 95% bootstrap interval:\n\n"
+            s += "| | " + groups.joined(separator: " | ") + " |\n|---|" + groups.map { _ in "---|" }.joined() + "\n"
+            for a in groups {
+                s += "| \(a) |"
+                for b in groups {
+                    if a == b { s += " – |"; continue }
+                    let p = RobustStatistics.probabilityOfImprovement(scores(a), over: scores(b))
+                    let ci = RobustStatistics.percentileInterval([scores(a), scores(b)]) { RobustStatistics.probabilityOfImprovement($0[0], over: $0[1]) }
+                    s += " \(f(p)) [\(f(ci.low)), \(f(ci.high))] |"
+                }
+                s += "\n"
+            }
+        }
+        return s
+    }
+
+    /// Learning curves: IQM across seeds of the 50-episode rolling mean return, with 95% bands.
+    public func curvesFigure(name: String = "curves", threshold: Double?) -> GnuplotFigure {
+        var fig = GnuplotFigure(name: name)
+        let colors = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2"]
+        var plots = [String]()
+        for (i, g) in groups.enumerated() {
+            let rows = curve(g).map { [$0.step, $0.iqm, $0.low, $0.high] as [Double]? }
+            let idx = fig.data.addBlock(g, columns: ["env_step", "iqm", "ci_low", "ci_high"], rows: rows)
+            let c = colors[i % colors.count]
+            plots.append("datafile index \(idx) using 1:3:4 with filledcurves fc rgb '\(c)' fs transparent solid 0.2 notitle")
+            plots.append("datafile index \(idx) using 1:2 with lines lw 2 lc rgb '\(c)' title '\(g) (\(runs(of: g).count) seed\(runs(of: g).count == 1 ? "" : "s"))'")
+        }
+        if let threshold { plots.append("\(threshold) with lines dt 2 lc rgb '#555555' title 'score \(f(threshold))'") }
+        fig.body = """
+        set termoption noenhanced
+        set title "\(env): training return (IQM over seeds of the 50-episode rolling mean, 95% bootstrap band)"
+        set xlabel "environment steps"
+        set ylabel "return"
+        set grid
+        set key bottom right
+        set format x "%.1s%c"
+        plot \(plots.joined(separator: ", \\\n     "))
+        """
+        return fig
+    }
+}

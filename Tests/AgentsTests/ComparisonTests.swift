@@ -1,0 +1,59 @@
+import Training
+import XCTest
+
+final class ComparisonTests: XCTestCase {
+    func testInterquartileMeanIsScipysTrimMean() {
+        // scipy.stats.trim_mean(x, 0.25) for each.
+        XCTAssertEqual(RobustStatistics.iqm([1, 2, 3, 4, 100]), 3)
+        XCTAssertEqual(RobustStatistics.iqm([5, 1, 9, 2, 8, 3, 7, 4]), 4.75)
+        XCTAssertEqual(RobustStatistics.iqm([3]), 3)
+        XCTAssertEqual(RobustStatistics.iqm([1, 2, 3, 4, 5, 6, 7]), 4)
+        XCTAssertTrue(RobustStatistics.iqm([]).isNaN)
+    }
+
+    func testProbabilityOfImprovementCountsTiesAsHalf() {
+        XCTAssertEqual(RobustStatistics.probabilityOfImprovement([2, 3], over: [1, 2]), (1 + 1 + 1 + 0.5) / 4)
+        XCTAssertEqual(RobustStatistics.probabilityOfImprovement([0], over: [1]), 0)
+    }
+
+    func testBootstrapIntervalIsReproducibleAndCoversTheStatistic() {
+        let x = (0..<20).map { Double($0) }
+        let a = RobustStatistics.percentileInterval([x]) { RobustStatistics.iqm($0[0]) }
+        let b = RobustStatistics.percentileInterval([x]) { RobustStatistics.iqm($0[0]) }
+        XCTAssertEqual(a.low, b.low); XCTAssertEqual(a.high, b.high)
+        XCTAssertLessThan(a.low, RobustStatistics.iqm(x)); XCTAssertGreaterThan(a.high, RobustStatistics.iqm(x))
+        XCTAssertGreaterThan(a.low, 4); XCTAssertLessThan(a.high, 15)
+        let constant = RobustStatistics.percentileInterval([[2, 2, 2]]) { RobustStatistics.iqm($0[0]) }
+        XCTAssertEqual(constant.low, 2); XCTAssertEqual(constant.high, 2)
+    }
+
+    func testSettingsReadTomlAndOverridesAndRefuseBadInput() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("settings-\(UUID().uuidString).toml").path
+        try """
+        # a config
+        algo = "ddqn"   # trailing comment
+        total_steps = 5e6
+        [scorer]
+        order = 'leader_first'
+        [network]
+        encoder_widths = [256, 1_28]
+        """.write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var s = try Settings(contentsOf: path)
+        XCTAssertEqual(try s.string("algo"), "ddqn")
+        XCTAssertEqual(try s.int("total_steps"), 5_000_000)
+        XCTAssertEqual(try s.string("scorer.order"), "leader_first")
+        XCTAssertEqual(try s.ints("network.encoder_widths"), [256, 128])
+        try s.apply(override: "gamma=0.9")
+        XCTAssertEqual(try s.double("gamma"), 0.9)
+        XCTAssertThrowsError(try s.apply(override: "novalue"))
+        XCTAssertThrowsError(try s.int("gamma")) { XCTAssertTrue("\($0)".contains("gamma must be a whole number"), "\($0)") }
+        let reread = try Settings(contentsOf: { let p = path + ".2"; try! s.rendered().write(toFile: p, atomically: true, encoding: .utf8); return p }())
+        XCTAssertEqual(reread, s)
+        try "x = [1, \"a\"]".write(toFile: path, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try Settings(contentsOf: path)) { XCTAssertTrue("\($0)".contains(":1:"), "\($0)") }
+        s["env"] = .string("cartpole")
+        s["lr"] = .number(-1)
+        XCTAssertThrowsError(try AlgorithmSettings.resolve(s)) { XCTAssertTrue("\($0)".contains("lr must be positive"), "\($0)") }
+    }
+}
