@@ -25,6 +25,7 @@ public final class DQNAgent: TrainingAlgorithm {
     public let follower: GroupOptimizer?
     public private(set) var environmentSteps = 0
     public private(set) var updates = 0
+    public private(set) var finishedEpisodes: [FinishedEpisode] = []
     private var rng: SeededGenerator
     private var stepsSinceTargetUpdate = 0
 
@@ -115,6 +116,8 @@ public final class DQNAgent: TrainingAlgorithm {
         replay.add(observations: observationsBefore, actions: actions, after: environment)
         environmentSteps += copies
         stepsSinceTargetUpdate += copies
+        finishedEpisodes.removeAll(keepingCapacity: true)
+        environment.collectFinishedEpisodes(at: environmentSteps, into: &finishedEpisodes)
 
         var report: [String: Float] = [:]
         if environmentSteps >= config.learningStarts {

@@ -43,7 +43,8 @@ public final class TrainingRun: Sendable {
     @discardableResult
     public func run(resume: Bool, progress: ProgressBoard? = nil, progressIndex: Int = 0) throws -> Double {
         BLAS.flushSubnormalsOnThisThread()
-        let config = try AlgorithmSettings.dqnConfig(settings)
+        let totalSteps = try settings.int("total_steps")!
+        let scorer = try settings.string("coupling") == "scorer"
         let envName = try settings.string("env")!
         let copies = try settings.int("num_envs")!, evalEpisodes = try settings.int("eval_episodes")!
         let evalInterval = try settings.int("eval_interval")!, checkpointInterval = try settings.int("checkpoint_interval")!
@@ -53,13 +54,13 @@ public final class TrainingRun: Sendable {
         let env = try EnvironmentRegistry.make(envName, count: copies)
         guard let snapshotting = env as? SnapshottingEnvironment else { throw TrainingError.io("\(envName) cannot be checkpointed") }
         let evalEnv = try EnvironmentRegistry.make(envName, count: Swift.min(evalEpisodes, 10))
-        let agent = try DQNAgent(config: config, environment: env, seed: seed)
+        let agent = try AlgorithmSettings.makeAlgorithm(settings, environment: env, seed: seed)
         // Seeds far apart, because MinAtar copy i of seed s is RandomState(s + i).
         let envSeed = seed &* 10_000, evalSeedBase = seed &* 10_000 &+ 5_000
 
         var evaluations = 0
         let episodes: RunLog, updates: RunLog, evals: RunLog
-        let updateColumns = config.coupling == .scorer
+        let updateColumns = scorer
             ? ["leader_loss", "follower_loss", "leader_lr", "follower_lr", "epsilon"] : ["loss", "lr", "epsilon"]
         if resume {
             guard fm.fileExists(atPath: checkpointPath) else { throw TrainingError.nothingToResume(directory) }
@@ -107,7 +108,7 @@ public final class TrainingRun: Sendable {
 
         var lastReport: [String: Float] = [:]
         var lastEpisodeReturn: Double?
-        while agent.environmentSteps < config.totalSteps {
+        while agent.environmentSteps < totalSteps {
             if stopRequested != 0 {
                 try checkpoint()
                 throw TrainingError.interrupted(directory)
@@ -122,16 +123,15 @@ public final class TrainingRun: Sendable {
             }
             if !report.isEmpty { lastReport = report }
             let now = agent.environmentSteps
-            for i in 0..<copies where env.terminated[i] || env.truncated[i] {
-                let r = Double(env.episodeReturns[i])
-                episodes.append("\(now),\(i),\(r),\(env.episodeLengths[i])")
-                lastEpisodeReturn = r
+            for e in agent.finishedEpisodes {
+                episodes.append("\(e.step),\(e.copy),\(Double(e.episodeReturn)),\(e.length)")
+                lastEpisodeReturn = Double(e.episodeReturn)
             }
             if now / logInterval != before / logInterval, !lastReport.isEmpty {
                 updates.append(([String(now), String(agent.updates)] + updateColumns.map { "\(lastReport[$0] ?? .nan)" }).joined(separator: ","))
             }
-            if now / evalInterval != before / evalInterval, now < config.totalSteps { _ = try evaluate() }
-            if now / checkpointInterval != before / checkpointInterval, now < config.totalSteps { try checkpoint() }
+            if now / evalInterval != before / evalInterval, now < totalSteps { _ = try evaluate() }
+            if now / checkpointInterval != before / checkpointInterval, now < totalSteps { try checkpoint() }
             progress?.update(progressIndex, steps: now, episodeReturn: lastEpisodeReturn)
         }
         let final = try evaluate()

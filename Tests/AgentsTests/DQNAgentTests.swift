@@ -163,4 +163,39 @@ final class DQNAgentTests: XCTestCase {
         let pendulum = try EnvironmentRegistry.make("pendulum", count: 2)
         XCTAssertThrowsError(try DQNAgent(config: small(), environment: pendulum, seed: 0)) { XCTAssertTrue("\($0)".contains("discrete")) }
     }
+
+    func testPQNSaveLoadContinuesExactlyAndReturnsCutAtEpisodeEnds() throws {
+        for coupling in Coupling.allCases {
+            var c = PQNConfig()
+            c.coupling = coupling
+            c.network = QNetworkSpec(encoderWidths: [32, 32], normalization: .layerNorm, headWidths: [])
+            c.rolloutLength = 8
+            c.minibatches = 4
+            c.totalSteps = 10_000
+            func make() throws -> (PQNAgent, VectorEnvironment) {
+                let env = try EnvironmentRegistry.make("cartpole", count: 4)
+                let agent = try PQNAgent(config: c, environment: env, seed: 5)
+                env.reset(seed: 5)
+                return (agent, env)
+            }
+            let (a, envA) = try make()
+            for _ in 0..<10 { _ = try a.iterate() }
+            XCTAssertEqual(a.environmentSteps, 10 * 8 * 4)
+            XCTAssertFalse(a.finishedEpisodes.isEmpty && a.environmentSteps < 0)
+            var state = StateDictionary()
+            a.save(into: &state)
+            let snapshot = (envA as! SnapshottingEnvironment).snapshot()
+            for _ in 0..<10 { _ = try a.iterate() }
+            let (b, envB) = try make()
+            try b.load(from: state)
+            try (envB as! SnapshottingEnvironment).restore(snapshot: snapshot)
+            for _ in 0..<10 { _ = try b.iterate() }
+            XCTAssertEqual(a.online.parameters.flatMap(\.values).map(\.bitPattern), b.online.parameters.flatMap(\.values).map(\.bitPattern), "\(coupling)")
+        }
+        var bad = PQNConfig()
+        bad.minibatches = 7
+        XCTAssertThrowsError(try PQNAgent(config: bad, environment: try EnvironmentRegistry.make("cartpole", count: 4), seed: 0)) {
+            XCTAssertTrue("\($0)".contains("minibatches"), "\($0)")
+        }
+    }
 }

@@ -1,25 +1,28 @@
 import Agents
 import Autodiff
 import Environments
+import Training
 import XCTest
 
-/// Small seeded runs that fail if learning breaks: every DQN variant in both couplings must solve
-/// CartPole-v1 in 100,000 steps (4 copies, `DQNConfig.classicControl()`): a greedy evaluation of 10
-/// episodes, taken every 10,000 steps, must reach a mean return of 475 (the v1 threshold) at least
-/// once (all eight reach 500). One seed each; the runs take a few seconds apiece.
+/// Small seeded runs that fail if learning breaks: DQN, Double DQN, Dueling DQN, Dueling Double DQN
+/// and PQN, each monolithic and with SCORER, must solve CartPole-v1 with the classic-control
+/// defaults `stackelberg train` uses (100,000 steps; 4 copies): a greedy evaluation of 10 episodes,
+/// taken every 10,000 steps, must reach a mean return of 475 (the v1 threshold) at least once.
+/// One seed each; a few seconds apiece.
 final class LearningTests: XCTestCase {
     override func setUp() { BLAS.flushSubnormalsOnThisThread() }
 
-    func bestEvaluation(_ variant: DQNVariant, _ coupling: Coupling, env name: String, seed: UInt64) throws -> [Double] {
-        var c = DQNConfig.classicControl()
-        c.variant = variant
-        c.coupling = coupling
-        let env = try EnvironmentRegistry.make(name, count: 4)
+    func evaluations(algo: String, coupling: String, env name: String, seed: UInt64) throws -> [Double] {
+        var given = Settings()
+        given["algo"] = .string(algo); given["coupling"] = .string(coupling); given["env"] = .string(name)
+        let settings = try AlgorithmSettings.resolve(given)
+        let env = try EnvironmentRegistry.make(name, count: try settings.int("num_envs")!)
         let evalEnv = try EnvironmentRegistry.make(name, count: 10)
-        let agent = try DQNAgent(config: c, environment: env, seed: seed)
+        let agent = try AlgorithmSettings.makeAlgorithm(settings, environment: env, seed: seed)
+        let total = try settings.int("total_steps")!
         env.reset(seed: seed &* 10_000)
         var means = [Double]()
-        while agent.environmentSteps < c.totalSteps {
+        while agent.environmentSteps < total {
             let before = agent.environmentSteps
             _ = try agent.iterate()
             if agent.environmentSteps / 10_000 != before / 10_000 {
@@ -30,12 +33,12 @@ final class LearningTests: XCTestCase {
         return means
     }
 
-    func testEveryVariantAndCouplingSolvesCartPole() throws {
-        for variant in DQNVariant.allCases {
-            for coupling in Coupling.allCases {
-                let means = try bestEvaluation(variant, coupling, env: "cartpole", seed: 0)
-                print("cartpole \(variant.rawValue) \(coupling.rawValue): greedy means \(means)")
-                XCTAssertGreaterThanOrEqual(means.max() ?? 0, 475, "\(variant.rawValue) \(coupling.rawValue) did not solve CartPole: \(means)")
+    func testEveryAlgorithmAndCouplingSolvesCartPole() throws {
+        for algo in AlgorithmSettings.algorithms {
+            for coupling in Coupling.allCases.map(\.rawValue) {
+                let means = try evaluations(algo: algo, coupling: coupling, env: "cartpole", seed: 0)
+                print("cartpole \(algo) \(coupling): greedy means \(means)")
+                XCTAssertGreaterThanOrEqual(means.max() ?? 0, 475, "\(algo) \(coupling) did not solve CartPole: \(means)")
             }
         }
     }
