@@ -164,7 +164,7 @@ final class DQNAgentTests: XCTestCase {
         XCTAssertThrowsError(try DQNAgent(config: small(), environment: pendulum, seed: 0)) { XCTAssertTrue("\($0)".contains("discrete")) }
     }
 
-    func testPQNSaveLoadContinuesExactlyAndReturnsCutAtEpisodeEnds() throws {
+    func testPQNSaveLoadContinuesExactly() throws {
         for coupling in Coupling.allCases {
             var c = PQNConfig()
             c.coupling = coupling
@@ -181,7 +181,6 @@ final class DQNAgentTests: XCTestCase {
             let (a, envA) = try make()
             for _ in 0..<10 { _ = try a.iterate() }
             XCTAssertEqual(a.environmentSteps, 10 * 8 * 4)
-            XCTAssertFalse(a.finishedEpisodes.isEmpty && a.environmentSteps < 0)
             var state = StateDictionary()
             a.save(into: &state)
             let snapshot = (envA as! SnapshottingEnvironment).snapshot()
