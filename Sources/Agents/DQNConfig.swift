@@ -79,6 +79,9 @@ public struct DQNConfig: Sendable, Equatable {
     public var followerLearningRate: Float = 5e-4
     /// Learning-rate decay of the monolithic optimizer (linear or constant; SCORER uses `scorer.decay`).
     public var decayLearningRate = true
+    /// Environment steps over which the learning rates decay to 0 (nil: `totalSteps`). The paper
+    /// decays over 1e8 steps; setting that here reproduces its early-training schedule in a shorter run.
+    public var decaySteps: Int?
     public var maxGradientNorm: Float = 0.5
     public var adamEpsilon: Float = 1e-8
 
@@ -104,7 +107,7 @@ public struct DQNConfig: Sendable, Equatable {
 
     /// Gradient updates over the whole run, for the decaying schedules.
     func plannedUpdates(copies: Int) -> Int {
-        Swift.max(1, (totalSteps - learningStarts) / Swift.max(copies, 1) * updatesPerStep)
+        Swift.max(1, ((decaySteps ?? totalSteps) - learningStarts) / Swift.max(copies, 1) * updatesPerStep)
     }
 
     /// Throws `AgentError.badConfig` naming the first setting out of range.
@@ -124,6 +127,7 @@ public struct DQNConfig: Sendable, Equatable {
             try check(lr > 0 && lr.isFinite, "\(name) must be positive, got \(lr)")
         }
         try check(maxGradientNorm > 0, "max_grad_norm must be positive, got \(maxGradientNorm)")
+        try check(decaySteps.map { $0 > learningStarts } ?? true, "lr_decay_steps must exceed learning_starts (\(learningStarts)), or be 0 for total_steps")
     }
 
     /// The leader's and follower's schedules under SCORER.

@@ -152,6 +152,7 @@ public enum AlgorithmSettings {
         s["updates_per_step"] = .number(Double(c.updatesPerStep))
         s["lr"] = real(Float(c.learningRate))
         s["lr_decay"] = .bool(c.decayLearningRate)
+        s["lr_decay_steps"] = .number(0)
         s["leader_lr"] = real(Float(c.leaderLearningRate))
         s["follower_lr"] = real(Float(c.followerLearningRate))
         s["max_grad_norm"] = real(Float(c.maxGradientNorm))
@@ -208,6 +209,8 @@ public enum AlgorithmSettings {
         c.leaderLearningRate = Float(try need(s.double("leader_lr"), "leader_lr"))
         c.followerLearningRate = Float(try need(s.double("follower_lr"), "follower_lr"))
         c.maxGradientNorm = Float(try need(s.double("max_grad_norm"), "max_grad_norm"))
+        let decay = try need(s.int("lr_decay_steps"), "lr_decay_steps")
+        c.decaySteps = decay > 0 ? decay : nil
         c.adamEpsilon = Float(try need(s.double("adam_epsilon"), "adam_epsilon"))
         c.scorer.followerObjective = .init(rawValue: try need(s.choice("scorer.follower_objective", ScorerOptions.FollowerObjective.allCases.map(\.rawValue)), "scorer.follower_objective"))!
         c.scorer.order = .init(rawValue: try need(s.choice("scorer.order", ScorerOptions.Order.allCases.map(\.rawValue)), "scorer.order"))!

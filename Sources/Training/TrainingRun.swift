@@ -108,6 +108,7 @@ public final class TrainingRun: Sendable {
 
         var lastReport: [String: Float] = [:]
         var lastEpisodeReturn: Double?
+        let loopStart = Date(), stepsAtStart = agent.environmentSteps
         while agent.environmentSteps < totalSteps {
             if stopRequested != 0 {
                 try checkpoint()
@@ -134,10 +135,15 @@ public final class TrainingRun: Sendable {
             if now / checkpointInterval != before / checkpointInterval, now < totalSteps { try checkpoint() }
             progress?.update(progressIndex, steps: now, episodeReturn: lastEpisodeReturn)
         }
+        let loopSeconds = Date().timeIntervalSince(loopStart)
         let final = try evaluate()
         try checkpoint()
         let summary: [String: Any] = ["seed": seed, "env": envName, "env_steps": agent.environmentSteps, "updates": agent.updates,
-                                      "final_eval_mean_return": final]
+                                      "final_eval_mean_return": final,
+                                      // Wall time of this invocation's training loop (periodic evaluations and
+                                      // checkpoints included; after a resume, only the resumed part).
+                                      "train_seconds": loopSeconds,
+                                      "train_steps_per_second": Double(agent.environmentSteps - stepsAtStart) / max(loopSeconds, 1e-9)]
         try JSONSerialization.data(withJSONObject: summary, options: [.sortedKeys, .prettyPrinted])
             .write(to: URL(fileURLWithPath: directory + "/summary.json"))
         return final
