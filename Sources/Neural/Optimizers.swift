@@ -118,6 +118,24 @@ public final class Adam: Optimizer {
         m.withUnsafeMutableBufferPointer { m in
             v.withUnsafeMutableBufferPointer { v in
                 var o = 0
+                // The common case (no weight decay, adaptive step) as a branch-free loop the
+                // compiler vectorizes: Adam's update was 13% of a MinAtar DQN step as a scalar loop.
+                if wd == 0 && adaptive {
+                    let (c1, c2) = (1 - b1, 1 - b2)
+                    for p in group.parameters {
+                        let w = p.value, n = p.count
+                        let gr = gradient + o, mp = m.baseAddress! + o, vp = v.baseAddress! + o
+                        for i in 0..<n {
+                            let g = gr[i] * gradientScale
+                            let mi = b1 * mp[i] + c1 * g
+                            let vi = b2 * vp[i] + c2 * g * g
+                            mp[i] = mi; vp[i] = vi
+                            w[i] -= stepSize * mi / (vi.squareRoot() / sqrtBC2 + eps)
+                        }
+                        o += n
+                    }
+                    return
+                }
                 for p in group.parameters {
                     let w = p.value
                     for i in 0..<p.count {
