@@ -6,7 +6,7 @@ public enum EnvironmentRegistry {
         public let reference: String
         public let stateNames: [String]
         /// Throws when the environment needs files that are not there (MuJoCo's models).
-        let make: @Sendable (Int, OutOfBoundsActions) throws -> VectorEnvironment
+        let make: @Sendable (Int, OutOfBoundsActions, EnvironmentOverrides) throws -> VectorEnvironment
         /// Puts copy i of an environment made by this entry into the given state.
         public let setState: @Sendable (VectorEnvironment, [Double], Int) throws -> Void
         /// The state of copy i.
@@ -15,7 +15,10 @@ public enum EnvironmentRegistry {
 
     static func classic<D: ClassicDynamics>(_: D.Type) -> Entry {
         Entry(name: D.name, reference: "Gymnasium \(D.gymnasiumID)", stateNames: D.stateNames,
-              make: { ClassicVector<D>(count: $0, outOfBounds: $1) },
+              make: { count, bounds, overrides in
+                  try overrides.refuseSticky(D.name)
+                  return ClassicVector<D>(count: count, outOfBounds: bounds)
+              },
               setState: { env, s, i in try (env as! ClassicVector<D>).setState(s, copy: i) },
               getState: { env, i in (env as! ClassicVector<D>).state(copy: i) })
     }
@@ -26,7 +29,11 @@ public enum EnvironmentRegistry {
         return Entry(name: "minatar/\(G.name)" + (minimal ? "-minimal" : ""),
                      reference: "minatar \(G.name) (sticky actions 0.1, difficulty ramping, \(minimal ? "minimal" : "full") action set)",
                      stateNames: ["ramp_level"],
-                     make: { count, _ in MinAtarVector<G>(count: count, options: options) },
+                     make: { count, _, overrides in
+                         var o = options
+                         if let p = overrides.stickyActionProbability { o.stickyActionProbability = p }
+                         return MinAtarVector<G>(count: count, options: o)
+                     },
                      setState: { _, _, _ in
                          throw EnvironmentError.badState("MinAtar states cannot be set from numbers; start from a seed (--seed) instead")
                      },
@@ -39,7 +46,10 @@ public enum EnvironmentRegistry {
         Entry(name: "mujoco/\(T.name)",
               reference: "Gymnasium \(T.gymnasiumID) on MuJoCo via libmujoco; needs Gymnasium's \(T.modelFile) (scripts/setup.sh or \(MuJoCoAssets.environmentVariable))",
               stateNames: (0..<T.coordinates.nq).map { "qpos\($0)" } + (0..<T.coordinates.nv).map { "qvel\($0)" },
-              make: { try MuJoCoVector<T>(count: $0, outOfBounds: $1) },
+              make: { count, bounds, overrides in
+                  try overrides.refuseSticky("mujoco/\(T.name)")
+                  return try MuJoCoVector<T>(count: count, outOfBounds: bounds)
+              },
               setState: { env, s, i in try (env as! MuJoCoVector<T>).setState(s, copy: i) },
               getState: { env, i in (env as! MuJoCoVector<T>).state(copy: i) })
     }
@@ -51,7 +61,11 @@ public enum EnvironmentRegistry {
         Entry(name: "atari/\(game)",
               reference: "Gymnasium ALE/\(game)-v5 (ale-py 0.12.1, sticky actions 0.25) + AtariPreprocessing(noop_max 30, frame skip 4, 84×84) + frame stack 4",
               stateNames: ["lives"],
-              make: { count, _ in FrameStack(try AtariVector(game: game, count: count), depth: 4) },
+              make: { count, _, overrides in
+                  var o = AtariOptions()
+                  if let p = overrides.stickyActionProbability { o.stickyActionProbability = Float(p) }
+                  return FrameStack(try AtariVector(game: game, count: count, options: o), depth: 4)
+              },
               setState: { _, _, _ in
                   throw EnvironmentError.badState("Atari states cannot be set from numbers; start from a seed (--seed) instead")
               },
@@ -87,8 +101,27 @@ public enum EnvironmentRegistry {
     }
 
     /// `count` copies of the environment `name`.
-    public static func make(_ name: String, count: Int, outOfBounds: OutOfBoundsActions = .reject) throws -> VectorEnvironment {
+    public static func make(_ name: String, count: Int, outOfBounds: OutOfBoundsActions = .reject,
+                            overrides: EnvironmentOverrides = EnvironmentOverrides()) throws -> VectorEnvironment {
         guard count >= 1 else { throw EnvironmentError.wrongBatchSize(expected: 1, got: count) }
-        return try entry(name).make(count, outOfBounds)
+        if let p = overrides.stickyActionProbability, !(0...1).contains(p) {
+            throw EnvironmentError.badState("the sticky-action probability must be in [0, 1], got \(p)")
+        }
+        return try entry(name).make(count, outOfBounds, overrides)
+    }
+}
+
+/// Settings a caller may change on a registered environment (e.g. to match another
+/// implementation's variant); nil keeps the registry's default.
+public struct EnvironmentOverrides: Sendable, Equatable {
+    /// MinAtar (default 0.1) and Atari (default 0.25); gymnax's MinAtar has none (0).
+    public var stickyActionProbability: Double?
+
+    public init(stickyActionProbability: Double? = nil) { self.stickyActionProbability = stickyActionProbability }
+
+    func refuseSticky(_ name: String) throws {
+        if stickyActionProbability != nil {
+            throw EnvironmentError.badState("\(name) has no sticky actions; leave the sticky-action setting unset")
+        }
     }
 }

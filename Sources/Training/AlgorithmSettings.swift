@@ -29,6 +29,8 @@ public enum AlgorithmSettings {
         s["eval_episodes"] = .number(10)
         s["checkpoint_interval"] = .number(classic ? 20_000 : 500_000)
         s["log_interval"] = .number(classic ? 1_000 : 10_000)
+        // −1 keeps the environment's own sticky actions (MinAtar 0.1, Atari 0.25); 0 matches gymnax.
+        s["env_sticky_actions"] = .number(-1)
         s["rollout_length"] = .number(Double(c.rolloutLength))
         s["epochs"] = .number(Double(c.epochs))
         s["minibatches"] = .number(Double(c.minibatches))
@@ -140,6 +142,8 @@ public enum AlgorithmSettings {
         s["eval_episodes"] = .number(10)
         s["checkpoint_interval"] = .number(classic ? 20_000 : 500_000)
         s["log_interval"] = .number(classic ? 1_000 : 10_000)
+        // −1 keeps the environment's own sticky actions (MinAtar 0.1, Atari 0.25); 0 matches gymnax.
+        s["env_sticky_actions"] = .number(-1)
         s["buffer_size"] = .number(Double(c.bufferSize))
         s["batch_size"] = .number(Double(c.batchSize))
         s["learning_starts"] = .number(Double(c.learningStarts))
@@ -180,6 +184,7 @@ public enum AlgorithmSettings {
         guard unknown.isEmpty else { throw SettingsError.unknownKeys(unknown, known: s.keys) }
         for k in given.keys { s[k] = given[k] }
         _ = try EnvironmentRegistry.entry(env)
+        _ = try environmentOverrides(s)
         try validate(s)
         return s
     }
@@ -224,5 +229,15 @@ public enum AlgorithmSettings {
         c.network.duelingWidth = try need(s.int("network.dueling_width"), "network.dueling_width")
         try runKeys(s)
         return c
+    }
+}
+
+extension AlgorithmSettings {
+    /// The environment overrides the settings ask for.
+    public static func environmentOverrides(_ s: Settings) throws -> EnvironmentOverrides {
+        guard let sticky = try s.double("env_sticky_actions") else { return EnvironmentOverrides() }
+        if sticky == -1 { return EnvironmentOverrides() }
+        guard (0...1).contains(sticky) else { throw SettingsError.type("env_sticky_actions", "−1 (the environment's default) or a probability in [0, 1]", Settings.format(sticky)) }
+        return EnvironmentOverrides(stickyActionProbability: sticky)
     }
 }

@@ -51,9 +51,10 @@ public final class TrainingRun: Sendable {
         let logInterval = try settings.int("log_interval")!
         let fm = FileManager.default
 
-        let env = try EnvironmentRegistry.make(envName, count: copies)
+        let overrides = try AlgorithmSettings.environmentOverrides(settings)
+        let env = try EnvironmentRegistry.make(envName, count: copies, overrides: overrides)
         guard let snapshotting = env as? SnapshottingEnvironment else { throw TrainingError.io("\(envName) cannot be checkpointed") }
-        let evalEnv = try EnvironmentRegistry.make(envName, count: Swift.min(evalEpisodes, 10))
+        let evalEnv = try EnvironmentRegistry.make(envName, count: Swift.min(evalEpisodes, 10), overrides: overrides)
         let agent = try AlgorithmSettings.makeAlgorithm(settings, environment: env, seed: seed)
         // Seeds far apart, because MinAtar copy i of seed s is RandomState(s + i).
         let envSeed = seed &* 10_000, evalSeedBase = seed &* 10_000 &+ 5_000

@@ -81,6 +81,8 @@ def test_run_directory_and_config(stackelberg_bin, tmp_path, reference):
     (["--set", "scorer.order=sideways"], "scorer.order must be one of follower_first, leader_first"),
     (["--seeds", "4..1"], "FIRST ≤ LAST"),
     (["--env", "nosuch"], "unknown environment 'nosuch'"),
+    (["--set", "env_sticky_actions=0.5"], "cartpole has no sticky actions"),
+    (["--set", "env_sticky_actions=2"], "env_sticky_actions must be"),
 ])
 def test_bad_settings_are_refused(stackelberg_bin, tmp_path, args, message):
     p = subprocess.run([str(stackelberg_bin), "train", "--algo", "dqn", "--env", "cartpole", "--out", str(tmp_path), *args],
