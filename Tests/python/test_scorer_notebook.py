@@ -20,12 +20,15 @@ def test_scorer_notebook_regenerates_the_figures(stackelberg_bin: Path, repo_roo
     monkeypatch.setenv("STACKELBERG_BIN", str(stackelberg_bin))
     monkeypatch.setenv("STACKELBERG_NOTEBOOK_OUT", str(tmp_path))
     NotebookClient(nb, kernel_name="python3", timeout=600, resources={"metadata": {"path": str(notebook_dir)}}).execute()
-    envs = sorted(p.name for p in (repo_root / "runs").iterdir() if p.name.startswith("minatar_"))
+    runs = repo_root / "runs"
+    envs = [p.name for p in sorted(runs.glob("minatar_*"))] + ["nosticky_" + p.name.removeprefix("minatar_") for p in sorted(runs.glob("nosticky/minatar_*"))]
     assert envs, "no MinAtar run logs under runs/"
     for env in envs:
         out = tmp_path / "scorer" / env
         assert "IQM score" in (out / "comparison.md").read_text()
-        png = (out / f"curves_{env}.png").read_bytes()
+        pngs = list(out.glob("curves_*.png"))
+        assert len(pngs) == 1, pngs
+        png = pngs[0].read_bytes()
         assert png[:8] == PNG_MAGIC and len(png) > 5_000
         # The committed figure is what the notebook makes from the committed logs.
         committed = repo_root / "plots" / "scorer" / env / "comparison.md"
