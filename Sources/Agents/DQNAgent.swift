@@ -34,6 +34,7 @@ public final class DQNAgent: TrainingAlgorithm {
     private let observationSize: Int
     private let actionCount: Int
     private let actions: UnsafeMutablePointer<Int32>
+    private let explore: UnsafeMutablePointer<Bool>
     private let observationsBefore: UnsafeMutablePointer<Float>
     private let leaderBatch, followerBatch: TransitionBatch
     private let targets: UnsafeMutablePointer<Float>
@@ -72,13 +73,14 @@ public final class DQNAgent: TrainingAlgorithm {
             whole = nil
         }
         actions = .allocate(capacity: copies); actions.initialize(repeating: 0, count: copies)
+        explore = .allocate(capacity: copies); explore.initialize(repeating: false, count: copies)
         observationsBefore = .allocate(capacity: copies * observationSize); observationsBefore.initialize(repeating: 0, count: copies * observationSize)
         leaderBatch = TransitionBatch(size: config.batchSize, observationSize: observationSize)
         followerBatch = TransitionBatch(size: config.batchSize, observationSize: observationSize)
         targets = .allocate(capacity: config.batchSize); targets.initialize(repeating: 0, count: config.batchSize)
     }
 
-    deinit { actions.deallocate(); observationsBefore.deallocate(); targets.deallocate() }
+    deinit { actions.deallocate(); explore.deallocate(); observationsBefore.deallocate(); targets.deallocate() }
 
     /// ε at the current step: linear from start to end over `epsilonSteps`.
     public var epsilon: Float {
@@ -101,7 +103,6 @@ public final class DQNAgent: TrainingAlgorithm {
         observationsBefore.update(from: obs, count: copies * observationSize)
         // ε-greedy per copy; the network runs only when some copy acts greedily.
         let eps = epsilon
-        var explore = [Bool](repeating: false, count: copies)
         var anyGreedy = false
         for i in 0..<copies {
             explore[i] = Float(rng.uniform()) < eps

@@ -76,6 +76,8 @@ public final class PQNAgent: TrainingAlgorithm {
     private let batchActions: UnsafeMutablePointer<Int32>
     private let batchReturns: UnsafeMutablePointer<Float>
     private var permutation: [Int]
+    private let greedy: UnsafeMutablePointer<Int32>
+    private let values: UnsafeMutablePointer<Float>
 
     public init(config: PQNConfig, environment: VectorEnvironment, seed: UInt64) throws {
         guard case .discrete(let n) = environment.actionSpace else {
@@ -120,11 +122,14 @@ public final class PQNAgent: TrainingAlgorithm {
         batchActions = .allocate(capacity: minibatchSize); batchActions.initialize(repeating: 0, count: minibatchSize)
         batchReturns = floats(minibatchSize)
         permutation = Array(0..<rows)
+        greedy = .allocate(capacity: copies); greedy.initialize(repeating: 0, count: copies)
+        values = floats(copies)
     }
 
     deinit {
         observations.deallocate(); actions.deallocate(); rewards.deallocate(); terminals.deallocate(); ended.deallocate()
         nextValues.deallocate(); returns.deallocate(); batchObservations.deallocate(); batchActions.deallocate(); batchReturns.deallocate()
+        greedy.deallocate(); values.deallocate()
     }
 
     public var epsilon: Float {
@@ -151,9 +156,6 @@ public final class PQNAgent: TrainingAlgorithm {
     public func iterate() throws -> [String: Float] {
         finishedEpisodes.removeAll(keepingCapacity: true)
         let T = config.rolloutLength, n = copies, size = observationSize
-        let greedy = UnsafeMutablePointer<Int32>.allocate(capacity: n)
-        let values = UnsafeMutablePointer<Float>.allocate(capacity: n)
-        defer { greedy.deallocate(); values.deallocate() }
         for t in 0..<T {
             let row = t * n
             (observations + row * size).update(from: environment.observations.baseAddress!, count: n * size)
