@@ -23,10 +23,14 @@ public enum BLAS {
 
     /// Flushes subnormal floats to zero on the calling thread (x86 FTZ/DAZ), as TensorFlow and XLA do
     /// on CPU: optimizer moments of tiny gradients otherwise land in the subnormal range, where each
-    /// operation costs ~100 cycles (measured: Adam took 75% of a CartPole DQN run). Call once per
-    /// training thread; returns whether the mode is on.
+    /// operation costs ~100 cycles (measured: Adam took 75% of a CartPole DQN run). Set on the
+    /// threads that train; it changes IEEE results for subnormal values, so code that shares the
+    /// thread afterwards (tests) must put the previous mode back. Returns the previous mode.
     @discardableResult
-    public static func flushSubnormalsOnThisThread() -> Bool { stackelberg_flush_subnormals() != 0 }
+    public static func flushSubnormalsOnThisThread(_ on: Bool = true) -> Bool { stackelberg_flush_subnormals(on ? 1 : 0) != 0 }
+
+    /// Whether the calling thread flushes subnormals.
+    public static var subnormalsFlushedOnThisThread: Bool { stackelberg_subnormals_flushed() != 0 }
 
     /// C = alpha·op(A)·op(B) + beta·C, row-major.
     @inline(__always)

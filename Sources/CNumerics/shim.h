@@ -23,10 +23,16 @@ int openblas_get_num_threads(void);
  * TensorFlow and XLA on CPU run this way by default. Returns whether the mode could be set. */
 #if defined(__x86_64__) || defined(__i386__)
 #include <xmmintrin.h>
-static inline int stackelberg_flush_subnormals(void) { _mm_setcsr(_mm_getcsr() | 0x8040); return 1; }
 static inline int stackelberg_subnormals_flushed(void) { return (_mm_getcsr() & 0x8040) == 0x8040; }
+/* Sets (on != 0) or clears the mode; returns whether it was on before. */
+static inline int stackelberg_flush_subnormals(int on) {
+    unsigned int csr = _mm_getcsr();
+    int was = (csr & 0x8040) == 0x8040;
+    _mm_setcsr(on ? (csr | 0x8040) : (csr & ~0x8040u));
+    return was;
+}
 #else
-static inline int stackelberg_flush_subnormals(void) { return 0; }
 static inline int stackelberg_subnormals_flushed(void) { return 0; }
+static inline int stackelberg_flush_subnormals(int on) { (void)on; return 0; }
 #endif
 #endif

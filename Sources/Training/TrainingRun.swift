@@ -42,7 +42,9 @@ public final class TrainingRun: Sendable {
     /// evaluation's mean return.
     @discardableResult
     public func run(resume: Bool, progress: ProgressBoard? = nil, progressIndex: Int = 0) throws -> Double {
-        BLAS.flushSubnormalsOnThisThread()
+        // The caller's thread gets its floating-point mode back when the run ends.
+        let flushedBefore = BLAS.flushSubnormalsOnThisThread(true)
+        defer { BLAS.flushSubnormalsOnThisThread(flushedBefore) }
         let totalSteps = try settings.int("total_steps")!
         let scorer = try settings.string("coupling") == "scorer"
         let envName = try settings.string("env")!

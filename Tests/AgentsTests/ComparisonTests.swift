@@ -1,3 +1,4 @@
+import Autodiff
 import Training
 import XCTest
 
@@ -55,5 +56,19 @@ final class ComparisonTests: XCTestCase {
         s["env"] = .string("cartpole")
         s["lr"] = .number(-1)
         XCTAssertThrowsError(try AlgorithmSettings.resolve(s)) { XCTAssertTrue("\($0)".contains("lr must be positive"), "\($0)") }
+    }
+
+    /// A run flushes subnormals while it trains and gives the calling thread its IEEE mode back
+    /// (other code on the thread, such as the symbolic kernels' bit-exact tests, depends on it).
+    func testTrainingRunRestoresTheThreadsFloatingPointMode() throws {
+        let before = BLAS.subnormalsFlushedOnThisThread
+        var given = Settings()
+        given["algo"] = .string("dqn"); given["env"] = .string("cartpole"); given["total_steps"] = .number(2_000)
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("run-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try TrainingRun(settings: AlgorithmSettings.resolve(given), seed: 0, directory: dir, header: []).run(resume: false)
+        XCTAssertEqual(BLAS.subnormalsFlushedOnThisThread, before)
+        let tiny = Double(bitPattern: 1)   // the smallest subnormal survives arithmetic again
+        XCTAssertEqual((tiny * 3 / 3).bitPattern, 1)
     }
 }

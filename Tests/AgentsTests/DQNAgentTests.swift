@@ -5,7 +5,10 @@ import Seeding
 import XCTest
 
 final class DQNAgentTests: XCTestCase {
-    override func setUp() { BLAS.flushSubnormalsOnThisThread() }
+    // Training flushes subnormals; the mode is put back so later tests on this thread keep IEEE arithmetic.
+    private var flushedBefore = false
+    override func setUp() { flushedBefore = BLAS.flushSubnormalsOnThisThread(true) }
+    override func tearDown() { BLAS.flushSubnormalsOnThisThread(flushedBefore) }
 
     func small(_ variant: DQNVariant = .dqn, _ coupling: Coupling = .monolithic) -> DQNConfig {
         var c = DQNConfig.classicControl()

@@ -10,7 +10,10 @@ import XCTest
 /// taken every 10,000 steps, must reach a mean return of 475 (the v1 threshold) at least once.
 /// One seed each; a few seconds apiece.
 final class LearningTests: XCTestCase {
-    override func setUp() { BLAS.flushSubnormalsOnThisThread() }
+    // Training flushes subnormals; the mode is put back so later tests on this thread keep IEEE arithmetic.
+    private var flushedBefore = false
+    override func setUp() { flushedBefore = BLAS.flushSubnormalsOnThisThread(true) }
+    override func tearDown() { BLAS.flushSubnormalsOnThisThread(flushedBefore) }
 
     func evaluations(algo: String, coupling: String, env name: String, seed: UInt64) throws -> [Double] {
         var given = Settings()
