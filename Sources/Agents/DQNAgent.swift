@@ -66,7 +66,7 @@ public final class DQNAgent: TrainingAlgorithm {
             whole = GroupOptimizer(group, optimizer: adam(group), schedule: schedule, maxGradientNorm: config.maxGradientNorm)
             leader = nil; follower = nil
         case .scorer:
-            let schedules = config.twoTimescale(copies: copies)
+            let schedules = config.scorer.schedules(leader: config.leaderLearningRate, follower: config.followerLearningRate, plannedUpdates: planned)
             let l = ParameterGroup("leader", online.headParameters), f = ParameterGroup("follower", online.encoderParameters)
             leader = GroupOptimizer(l, optimizer: adam(l), schedule: schedules.leader, maxGradientNorm: config.maxGradientNorm)
             follower = GroupOptimizer(f, optimizer: adam(f), schedule: schedules.follower, maxGradientNorm: config.maxGradientNorm)
@@ -151,29 +151,12 @@ public final class DQNAgent: TrainingAlgorithm {
         return graph.constant(borrowing: targets, shape: Shape(b.size)) - taken
     }
 
-    private func checked(_ loss: Tensor, _ name: String) throws -> Float {
-        let v = loss.scalarValue
-        guard v.isFinite else {
-            throw AgentError.diverged("the \(name) loss is \(v) at update \(updates) (environment step \(environmentSteps)); lower the learning rate or clip gradients harder")
-        }
-        return v
-    }
-
-    private func finiteGradient(_ optimizer: GroupOptimizer, _ name: String) throws {
-        guard optimizer.lastGradientNorm.isFinite else {
-            throw AgentError.diverged("the \(name) gradient norm is \(optimizer.lastGradientNorm) at update \(updates) (environment step \(environmentSteps))")
-        }
-    }
-
     private func leaderStep() throws -> Float {
         replay.sample(into: leaderBatch, using: &rng)
         computeTargets(leaderBatch)
         graph.reset()
         let loss = mean(square(bellmanErrors(leaderBatch, fixedFeatures: true)))
-        let value = try checked(loss, "leader")
-        leader!.step(minimizing: loss)
-        try finiteGradient(leader!, "leader")
-        return value
+        return try leader!.stepChecked(minimizing: loss, player: "leader", update: updates, environmentStep: environmentSteps)
     }
 
     private func followerStep() throws -> Float {
@@ -185,11 +168,8 @@ public final class DQNAgent: TrainingAlgorithm {
         graph.reset()
         let delta = bellmanErrors(batch, fixedFeatures: false)
         let loss = config.scorer.followerObjective == .variance ? mean(square(delta - mean(delta))) : mean(square(delta))
-        let value = try checked(loss, "follower")
         // Only φ moves: the gradient is taken with respect to the encoder alone, θ stays as it is.
-        follower!.step(minimizing: loss)
-        try finiteGradient(follower!, "follower")
-        return value
+        return try follower!.stepChecked(minimizing: loss, player: "follower", update: updates, environmentStep: environmentSteps)
     }
 
     private func update() throws -> [String: Float] {
@@ -199,9 +179,7 @@ public final class DQNAgent: TrainingAlgorithm {
             computeTargets(leaderBatch)
             graph.reset()
             let loss = mean(square(bellmanErrors(leaderBatch, fixedFeatures: false)))
-            let value = try checked(loss, "MSBE")
-            whole.step(minimizing: loss)
-            try finiteGradient(whole, "MSBE")
+            let value = try whole.stepChecked(minimizing: loss, player: "MSBE", update: updates, environmentStep: environmentSteps)
             return ["loss": value, "lr": whole.learningRate, "epsilon": epsilon]
         }
         var followerLoss: Float = 0, leaderLoss: Float = 0
@@ -221,7 +199,7 @@ public final class DQNAgent: TrainingAlgorithm {
         state.store(target.parameters, prefix: "target.")
         for o in [whole, leader, follower].compactMap({ $0 }) { o.saveState(into: &state) }
         replay.save(into: &state, prefix: "replay.")
-        state["agent.rng"] = .bytes(withUnsafeBytes(of: rng) { Array($0) })
+        state.setGenerator("agent.rng", rng)
         state["agent.environment_steps"] = .integer(Int64(environmentSteps))
         state["agent.updates"] = .integer(Int64(updates))
         state["agent.steps_since_target_update"] = .integer(Int64(stepsSinceTargetUpdate))
@@ -232,9 +210,7 @@ public final class DQNAgent: TrainingAlgorithm {
         try state.restore(target.parameters, prefix: "target.")
         for o in [whole, leader, follower].compactMap({ $0 }) { try o.loadState(from: state) }
         try replay.load(from: state, prefix: "replay.")
-        let bytes = try state.bytes("agent.rng")
-        guard bytes.count == MemoryLayout<SeededGenerator>.size else { throw StateError.mismatch("agent.rng has \(bytes.count) bytes") }
-        rng = bytes.withUnsafeBytes { $0.loadUnaligned(as: SeededGenerator.self) }
+        rng = try state.generator("agent.rng")
         environmentSteps = Int(try state.integer("agent.environment_steps"))
         updates = Int(try state.integer("agent.updates"))
         stepsSinceTargetUpdate = Int(try state.integer("agent.steps_since_target_update"))

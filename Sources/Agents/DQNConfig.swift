@@ -129,15 +129,4 @@ public struct DQNConfig: Sendable, Equatable {
         try check(maxGradientNorm > 0, "max_grad_norm must be positive, got \(maxGradientNorm)")
         try check(decaySteps.map { $0 > learningStarts } ?? true, "lr_decay_steps must exceed learning_starts (\(learningStarts)), or be 0 for total_steps")
     }
-
-    /// The leader's and follower's schedules under SCORER.
-    func twoTimescale(copies: Int) -> TwoTimescaleSchedule {
-        let n = plannedUpdates(copies: copies)
-        switch scorer.decay {
-        case .linear: return .fixedRatioLinear(leader: leaderLearningRate, follower: followerLearningRate, steps: n)
-        case .constant: return TwoTimescaleSchedule(leader: .constant(leaderLearningRate), follower: .constant(followerLearningRate))
-        case .vanishingRatio:
-            return .vanishingRatio(leader: leaderLearningRate, follower: followerLearningRate, timescale: Float(Swift.max(1, n / 100)))
-        }
-    }
 }

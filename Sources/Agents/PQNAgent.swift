@@ -104,12 +104,7 @@ public final class PQNAgent: TrainingAlgorithm {
             leader = nil; follower = nil
         case .scorer:
             let l = ParameterGroup("leader", online.headParameters), f = ParameterGroup("follower", online.encoderParameters)
-            let pair: TwoTimescaleSchedule
-            switch config.scorer.decay {
-            case .linear: pair = .fixedRatioLinear(leader: config.leaderLearningRate, follower: config.followerLearningRate, steps: planned)
-            case .constant: pair = TwoTimescaleSchedule(leader: .constant(config.leaderLearningRate), follower: .constant(config.followerLearningRate))
-            case .vanishingRatio: pair = .vanishingRatio(leader: config.leaderLearningRate, follower: config.followerLearningRate, timescale: Float(Swift.max(1, planned / 100)))
-            }
+            let pair = config.scorer.schedules(leader: config.leaderLearningRate, follower: config.followerLearningRate, plannedUpdates: planned)
             leader = GroupOptimizer(l, optimizer: try optimizer(l), schedule: pair.leader, maxGradientNorm: config.maxGradientNorm)
             follower = GroupOptimizer(f, optimizer: try optimizer(f), schedule: pair.follower, maxGradientNorm: config.maxGradientNorm)
             whole = nil
@@ -201,9 +196,7 @@ public final class PQNAgent: TrainingAlgorithm {
                     gatherMinibatch(b)
                     graph.reset()
                     let loss = mean(square(errors(fixedFeatures: false)))
-                    report["loss"] = try checked(loss, "MSBE")
-                    whole.step(minimizing: loss)
-                    try finite(whole, "MSBE")
+                    report["loss"] = try whole.stepChecked(minimizing: loss, player: "MSBE", update: updates, environmentStep: environmentSteps)
                     updates += 1
                 }
                 report["lr"] = whole.learningRate
@@ -246,10 +239,7 @@ public final class PQNAgent: TrainingAlgorithm {
         gatherMinibatch(b, order: order)
         graph.reset()
         let loss = mean(square(errors(fixedFeatures: true)))
-        let v = try checked(loss, "leader")
-        leader!.step(minimizing: loss)
-        try finite(leader!, "leader")
-        return v
+        return try leader!.stepChecked(minimizing: loss, player: "leader", update: updates, environmentStep: environmentSteps)
     }
 
     private func followerStep(_ order: [Int], _ b: Int) throws -> Float {
@@ -257,26 +247,13 @@ public final class PQNAgent: TrainingAlgorithm {
         graph.reset()
         let delta = errors(fixedFeatures: false)
         let loss = config.scorer.followerObjective == .variance ? mean(square(delta - mean(delta))) : mean(square(delta))
-        let v = try checked(loss, "follower")
-        follower!.step(minimizing: loss)
-        try finite(follower!, "follower")
-        return v
-    }
-
-    private func checked(_ loss: Tensor, _ name: String) throws -> Float {
-        let v = loss.scalarValue
-        guard v.isFinite else { throw AgentError.diverged("the \(name) loss is \(v) at update \(updates) (environment step \(environmentSteps)); lower the learning rate") }
-        return v
-    }
-
-    private func finite(_ o: GroupOptimizer, _ name: String) throws {
-        guard o.lastGradientNorm.isFinite else { throw AgentError.diverged("the \(name) gradient norm is \(o.lastGradientNorm) at update \(updates) (environment step \(environmentSteps))") }
+        return try follower!.stepChecked(minimizing: loss, player: "follower", update: updates, environmentStep: environmentSteps)
     }
 
     public func save(into state: inout StateDictionary) {
         state.store(online.parameters, prefix: "online.")
         for o in [whole, leader, follower].compactMap({ $0 }) { o.saveState(into: &state) }
-        state["agent.rng"] = .bytes(withUnsafeBytes(of: rng) { Array($0) })
+        state.setGenerator("agent.rng", rng)
         state["agent.environment_steps"] = .integer(Int64(environmentSteps))
         state["agent.updates"] = .integer(Int64(updates))
         state["agent.permutation"] = .integers(permutation.map(Int64.init))
@@ -285,9 +262,7 @@ public final class PQNAgent: TrainingAlgorithm {
     public func load(from state: StateDictionary) throws {
         try state.restore(online.parameters, prefix: "online.")
         for o in [whole, leader, follower].compactMap({ $0 }) { try o.loadState(from: state) }
-        let bytes = try state.bytes("agent.rng")
-        guard bytes.count == MemoryLayout<SeededGenerator>.size else { throw StateError.mismatch("agent.rng has \(bytes.count) bytes") }
-        rng = bytes.withUnsafeBytes { $0.loadUnaligned(as: SeededGenerator.self) }
+        rng = try state.generator("agent.rng")
         environmentSteps = Int(try state.integer("agent.environment_steps"))
         updates = Int(try state.integer("agent.updates"))
         let p = try state.integers("agent.permutation", count: rows).map(Int.init)

@@ -177,12 +177,14 @@ public struct Comparison {
 
     /// The Markdown report.
     public func markdown(threshold: Double?) -> String {
+        // Each group's seed scores once; the improvement table pairs every group with every other.
+        let score = Dictionary(uniqueKeysWithValues: groups.map { ($0, scores($0)) })
         var s = "## \(env)\n\n"
         s += "Score: a seed's mean training-episode return over the last 10% of training; IQM across seeds with a 95% percentile-bootstrap interval (2,000 resamples). Greedy: the final greedy evaluation.\n\n"
         s += "| algorithm | seeds | steps | IQM score | 95% CI | IQM greedy | 95% CI |" + (threshold.map { " steps to \(f($0)) (IQM of seeds reaching it) | seeds reaching it |" } ?? "") + "\n"
         s += "|---|---|---|---|---|---|---|" + (threshold == nil ? "" : "---|---|") + "\n"
         for g in groups {
-            let sc = scores(g), ev = evaluations(g)
+            let sc = score[g]!, ev = evaluations(g)
             let ci = RobustStatistics.percentileInterval([sc]) { RobustStatistics.iqm($0[0]) }
             let ce = RobustStatistics.percentileInterval([ev]) { RobustStatistics.iqm($0[0]) }
             let steps = runs(of: g).map(\.totalSteps).max() ?? 0
@@ -200,8 +202,8 @@ public struct Comparison {
                 s += "| \(a) |"
                 for b in groups {
                     if a == b { s += " – |"; continue }
-                    let p = RobustStatistics.probabilityOfImprovement(scores(a), over: scores(b))
-                    let ci = RobustStatistics.percentileInterval([scores(a), scores(b)]) { RobustStatistics.probabilityOfImprovement($0[0], over: $0[1]) }
+                    let p = RobustStatistics.probabilityOfImprovement(score[a]!, over: score[b]!)
+                    let ci = RobustStatistics.percentileInterval([score[a]!, score[b]!]) { RobustStatistics.probabilityOfImprovement($0[0], over: $0[1]) }
                     s += " \(f(p)) [\(f(ci.low)), \(f(ci.high))] |"
                 }
                 s += "\n"

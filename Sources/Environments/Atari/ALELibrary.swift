@@ -42,14 +42,7 @@ final class ALELibrary: Sendable {
     /// STACKELBERG_ALE, or the directory scripts/setup.sh fills.
     static func installDirectory(environment: [String: String] = ProcessInfo.processInfo.environment) -> (path: String, origin: String) {
         if let given = environment[environmentVariable], !given.isEmpty { return (given, environmentVariable) }
-        let dataHome: String
-        if let xdg = environment["XDG_DATA_HOME"], !xdg.isEmpty {
-            dataHome = xdg
-        } else {
-            let home = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory()
-            dataHome = home + "/.local/share"
-        }
-        return (dataHome + "/stackelberg/ale", "the directory scripts/setup.sh fills")
+        return (stackelbergDataDirectory(environment: environment) + "/ale", "the directory scripts/setup.sh fills")
     }
 
     init(directory: String) throws {

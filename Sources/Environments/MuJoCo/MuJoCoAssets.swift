@@ -16,15 +16,7 @@ public enum MuJoCoAssets {
         if let given = environment[environmentVariable], !given.isEmpty {
             return (given, "\(environmentVariable)")
         }
-        // The shell's ${XDG_DATA_HOME:-$HOME/.local/share}: unset and empty both mean the default.
-        let dataHome: String
-        if let xdg = environment["XDG_DATA_HOME"], !xdg.isEmpty {
-            dataHome = xdg
-        } else {
-            let home = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory()
-            dataHome = home + "/.local/share"
-        }
-        return (dataHome + "/stackelberg/mujoco-assets", "the directory scripts/setup.sh fills")
+        return (stackelbergDataDirectory(environment: environment) + "/mujoco-assets", "the directory scripts/setup.sh fills")
     }
 
     /// The full path of `file`, or an error saying how to provide it.
@@ -42,4 +34,17 @@ public enum MuJoCoAssets {
         }
         return path
     }
+}
+
+/// ${XDG_DATA_HOME:-$HOME/.local/share}/stackelberg, as the shell expands it in scripts/setup.sh
+/// (unset and empty both mean the default): where set-up puts the MuJoCo models and ALE.
+func stackelbergDataDirectory(environment: [String: String]) -> String {
+    let dataHome: String
+    if let xdg = environment["XDG_DATA_HOME"], !xdg.isEmpty {
+        dataHome = xdg
+    } else {
+        let home = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory()
+        dataHome = home + "/.local/share"
+    }
+    return dataHome + "/stackelberg"
 }
