@@ -26,6 +26,9 @@ let package = Package(
         .systemLibrary(name: "CNumerics", path: "Sources/CNumerics"),
         // MuJoCo's C library (Debian's libmujoco-dev, 2.2.2) for the locomotion environments.
         .systemLibrary(name: "CMuJoCo", path: "Sources/CMuJoCo"),
+        // Vectorized float kernels (Adam, reductions): C, so that sqrt vectorizes and a reduction can
+        // use several partial sums; FMA contraction off keeps the bits the same on every machine.
+        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3", "-fno-math-errno", "-ffp-contract=off"])]),
         .target(name: "Symbolic", swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
         .target(name: "Seeding"),
         .target(name: "Games", dependencies: ["Symbolic", "CNumerics", "Seeding"],
@@ -34,15 +37,15 @@ let package = Package(
         .target(name: "Plotting", dependencies: ["Games"]),
         // The tensor core is checked-unchecked like Symbolic: its kernels index raw buffers whose
         // bounds the op builders already validated, and the tests run in debug builds.
-        .target(name: "Autodiff", dependencies: ["CNumerics", "Seeding"],
+        .target(name: "Autodiff", dependencies: ["CNumerics", "CKernels", "Seeding"],
                 swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
-        .target(name: "Neural", dependencies: ["Autodiff", "Seeding"],
+        .target(name: "Neural", dependencies: ["Autodiff", "CKernels", "Seeding"],
                 swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
         .target(name: "Hypergradients", dependencies: ["Autodiff", "CNumerics", "Seeding"],
                 swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
         .target(name: "Environments", dependencies: ["Seeding", "CMuJoCo"],
                 swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
-        .target(name: "Agents", dependencies: ["Autodiff", "Neural", "Environments", "Seeding"],
+        .target(name: "Agents", dependencies: ["Autodiff", "CKernels", "Neural", "Environments", "Seeding"],
                 swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
         .target(name: "Training", dependencies: ["Agents", "Autodiff", "Environments", "Plotting", "Seeding"]),
         .executableTarget(

@@ -36,8 +36,14 @@ public final class DQNAgent: TrainingAlgorithm {
     private let actions: UnsafeMutablePointer<Int32>
     private let explore: UnsafeMutablePointer<Bool>
     private let observationsBefore: UnsafeMutablePointer<Float>
-    private let leaderBatch, followerBatch: TransitionBatch
-    private let targets: UnsafeMutablePointer<Float>
+    /// Every minibatch one update uses, sampled together into one batch: one per player step
+    /// (SCORER with separate minibatches) or a single one.
+    private let updateBatch: TransitionBatch
+    private let minibatches: [TransitionBatch]
+    /// Who steps within one update, in order, and on which of `minibatches`.
+    private let plan: [(player: Player, minibatch: Int)]
+
+    private enum Player { case whole, leader, follower }
 
     public init(config: DQNConfig, environment: VectorEnvironment, seed: UInt64) throws {
         try config.validate()
@@ -75,12 +81,20 @@ public final class DQNAgent: TrainingAlgorithm {
         actions = .allocate(capacity: copies); actions.initialize(repeating: 0, count: copies)
         explore = .allocate(capacity: copies); explore.initialize(repeating: false, count: copies)
         observationsBefore = .allocate(capacity: copies * observationSize); observationsBefore.initialize(repeating: 0, count: copies * observationSize)
-        leaderBatch = TransitionBatch(size: config.batchSize, observationSize: observationSize)
-        followerBatch = TransitionBatch(size: config.batchSize, observationSize: observationSize)
-        targets = .allocate(capacity: config.batchSize); targets.initialize(repeating: 0, count: config.batchSize)
+        var players = [Player.whole]
+        if config.coupling == .scorer {
+            let followers = [Player](repeating: .follower, count: config.scorer.followerSteps)
+            players = config.scorer.order == .followerFirst ? followers + [.leader] : [.leader] + followers
+        }
+        let separate = config.coupling == .scorer && config.scorer.separateBatches
+        let batchCount = separate ? players.count : 1, b = config.batchSize
+        let all = TransitionBatch(size: b * batchCount, observationSize: observationSize)
+        updateBatch = all
+        minibatches = (0..<batchCount).map { all.rows(b * $0 ..< b * ($0 + 1)) }
+        plan = players.enumerated().map { ($1, separate ? $0 : 0) }
     }
 
-    deinit { actions.deallocate(); explore.deallocate(); observationsBefore.deallocate(); targets.deallocate() }
+    deinit { actions.deallocate(); explore.deallocate(); observationsBefore.deallocate() }
 
     /// ε at the current step: linear from start to end over `epsilonSteps`.
     public var epsilon: Float {
@@ -132,14 +146,14 @@ public final class DQNAgent: TrainingAlgorithm {
     }
 
     /// Y = r + γ(1 − terminated)·Q_target(s', a*), a* = argmax of the target network (DQN) or of
-    /// the online network (Double DQN), into `targets`.
+    /// the online network (Double DQN), into `b.targets`.
     private func computeTargets(_ b: TransitionBatch) {
         graph.reset()
         let next = input(b.nextObservations, rows: b.size)
         let qTarget = target(next)
         let chosen = config.variant.isDouble ? argmax(online(next)) : argmax(qTarget)
         let values = gather(qTarget, chosen).pointer
-        for k in 0..<b.size { targets[k] = b.rewards[k] + config.gamma * (1 - b.terminals[k]) * values[k] }
+        for k in 0..<b.size { b.targets[k] = b.rewards[k] + config.gamma * (1 - b.terminals[k]) * values[k] }
     }
 
     /// δ = Y − Q(s, a) on `b`, with the features optionally held fixed.
@@ -148,49 +162,48 @@ public final class DQNAgent: TrainingAlgorithm {
         if fixedFeatures { features = stopGradient(features) }
         let q = online.q(features: features)
         let taken = gather(q, graph.indices(b.actions, shape: Shape(b.size)))
-        return graph.constant(borrowing: targets, shape: Shape(b.size)) - taken
+        return graph.constant(borrowing: b.targets, shape: Shape(b.size)) - taken
     }
 
-    private func leaderStep() throws -> Float {
-        replay.sample(into: leaderBatch, using: &rng)
-        computeTargets(leaderBatch)
+    /// One gradient step of `player` on `b`; returns its loss.
+    private func step(_ player: Player, on b: TransitionBatch) throws -> Float {
         graph.reset()
-        let loss = mean(square(bellmanErrors(leaderBatch, fixedFeatures: true)))
-        return try leader!.stepChecked(minimizing: loss, player: "leader", update: updates, environmentStep: environmentSteps)
-    }
-
-    private func followerStep() throws -> Float {
-        let batch = config.scorer.separateBatches ? followerBatch : leaderBatch
-        if config.scorer.separateBatches || config.scorer.order == .followerFirst {
-            replay.sample(into: batch, using: &rng)
+        switch player {
+        case .whole:
+            let loss = mean(square(bellmanErrors(b, fixedFeatures: false)))
+            return try whole!.stepChecked(minimizing: loss, player: "MSBE", update: updates, environmentStep: environmentSteps)
+        case .leader:
+            // θ on MSBE with the features f_φ(s) held fixed.
+            let loss = mean(square(bellmanErrors(b, fixedFeatures: true)))
+            return try leader!.stepChecked(minimizing: loss, player: "leader", update: updates, environmentStep: environmentSteps)
+        case .follower:
+            let delta = bellmanErrors(b, fixedFeatures: false)
+            let loss = config.scorer.followerObjective == .variance ? mean(square(delta - mean(delta))) : mean(square(delta))
+            // Only φ moves: the gradient is taken with respect to the encoder alone, θ stays as it is.
+            return try follower!.stepChecked(minimizing: loss, player: "follower", update: updates, environmentStep: environmentSteps)
         }
-        computeTargets(batch)
-        graph.reset()
-        let delta = bellmanErrors(batch, fixedFeatures: false)
-        let loss = config.scorer.followerObjective == .variance ? mean(square(delta - mean(delta))) : mean(square(delta))
-        // Only φ moves: the gradient is taken with respect to the encoder alone, θ stays as it is.
-        return try follower!.stepChecked(minimizing: loss, player: "follower", update: updates, environmentStep: environmentSteps)
     }
 
     private func update() throws -> [String: Float] {
         defer { updates += 1 }
-        if let whole {
-            replay.sample(into: leaderBatch, using: &rng)
-            computeTargets(leaderBatch)
-            graph.reset()
-            let loss = mean(square(bellmanErrors(leaderBatch, fixedFeatures: false)))
-            let value = try whole.stepChecked(minimizing: loss, player: "MSBE", update: updates, environmentStep: environmentSteps)
-            return ["loss": value, "lr": whole.learningRate, "epsilon": epsilon]
+        for b in minibatches { replay.sample(into: b, using: &rng) }
+        // The target network does not move within an update, so DQN's targets for every minibatch
+        // come from one pass over them all. Double DQN's argmax uses the online network, which each
+        // step moves, so its targets are computed right before each step.
+        if !config.variant.isDouble { computeTargets(updateBatch) }
+        var losses = (whole: Float(0), leader: Float(0), follower: Float(0))
+        for (player, index) in plan {
+            let b = minibatches[index]
+            if config.variant.isDouble { computeTargets(b) }
+            let loss = try step(player, on: b)
+            switch player {
+            case .whole: losses.whole = loss
+            case .leader: losses.leader = loss
+            case .follower: losses.follower = loss
+            }
         }
-        var followerLoss: Float = 0, leaderLoss: Float = 0
-        if config.scorer.order == .followerFirst {
-            for _ in 0..<config.scorer.followerSteps { followerLoss = try followerStep() }
-            leaderLoss = try leaderStep()
-        } else {
-            leaderLoss = try leaderStep()
-            for _ in 0..<config.scorer.followerSteps { followerLoss = try followerStep() }
-        }
-        return ["leader_loss": leaderLoss, "follower_loss": followerLoss,
+        if let whole { return ["loss": losses.whole, "lr": whole.learningRate, "epsilon": epsilon] }
+        return ["leader_loss": losses.leader, "follower_loss": losses.follower,
                 "leader_lr": leader!.learningRate, "follower_lr": follower!.learningRate, "epsilon": epsilon]
     }
 

@@ -1,4 +1,5 @@
 import Autodiff
+import CKernels
 import Environments
 import Seeding
 
@@ -45,20 +46,20 @@ public final class ReplayBuffer {
     private func store(_ source: UnsafePointer<Float>, into base: UnsafeMutableRawPointer, slot: Int) {
         let n = observationSize
         if encoding == .byte {
-            let out = (base + slot * n).assumingMemoryBound(to: UInt8.self)
-            for j in 0..<n { out[j] = UInt8(source[j]) }
+            stk_floats_to_bytes(source, n, (base + slot * n).assumingMemoryBound(to: UInt8.self))
         } else {
             (base + slot * n * 4).assumingMemoryBound(to: Float.self).update(from: source, count: n)
         }
     }
 
-    private func load(_ base: UnsafeMutableRawPointer, slot: Int, into out: UnsafeMutablePointer<Float>) {
+    /// Copies the rows `batch.slots` of `base` into `out`, as floats.
+    private func gather(_ base: UnsafeMutableRawPointer, _ batch: TransitionBatch, into out: UnsafeMutablePointer<Float>) {
         let n = observationSize
         if encoding == .byte {
-            let src = (base + slot * n).assumingMemoryBound(to: UInt8.self)
-            for j in 0..<n { out[j] = Float(src[j]) }
+            stk_gather_byte_rows(base.assumingMemoryBound(to: UInt8.self), batch.slots, batch.size, n, out)
         } else {
-            out.update(from: (base + slot * n * 4).assumingMemoryBound(to: Float.self), count: n)
+            let rows = base.assumingMemoryBound(to: Float.self)
+            for k in 0..<batch.size { (out + k * n).update(from: rows + batch.slots[k] * n, count: n) }
         }
     }
 
@@ -85,12 +86,13 @@ public final class ReplayBuffer {
         precondition(batch.observationSize == observationSize)
         for k in 0..<batch.size {
             let slot = Int(rng.next() % UInt64(count))
-            load(observations, slot: slot, into: batch.observations + k * observationSize)
-            load(nextObservations, slot: slot, into: batch.nextObservations + k * observationSize)
+            batch.slots[k] = slot
             batch.actions[k] = actions[slot]
             batch.rewards[k] = rewards[slot]
             batch.terminals[k] = terminals[slot]
         }
+        gather(observations, batch, into: batch.observations)
+        gather(nextObservations, batch, into: batch.nextObservations)
     }
 
     public func save(into state: inout StateDictionary, prefix: String) {
@@ -127,15 +129,24 @@ public final class ReplayBuffer {
     }
 }
 
-/// A sampled minibatch, allocated once and refilled.
+/// A sampled minibatch, allocated once and refilled, with room for its TD targets. `rows(_:)`
+/// views a block of rows without copying, so that several minibatches can be sampled into one
+/// batch and share one target-network pass.
 public final class TransitionBatch {
     public let size: Int
     public let observationSize: Int
     public let observations, nextObservations: UnsafeMutablePointer<Float>
     public let actions: UnsafeMutablePointer<Int32>
     public let rewards, terminals: UnsafeMutablePointer<Float>
+    /// The replay slots the rows came from.
+    public let slots: UnsafeMutablePointer<Int>
+    /// Y_j, written by the agent.
+    public let targets: UnsafeMutablePointer<Float>
+    /// The batch whose storage a view borrows (nil: this batch owns its storage).
+    private let owner: TransitionBatch?
 
     public init(size: Int, observationSize: Int) {
+        precondition(size >= 1 && observationSize >= 1, "transition batch: size and observation size must be positive")
         self.size = size
         self.observationSize = observationSize
         observations = .allocate(capacity: size * observationSize); observations.initialize(repeating: 0, count: size * observationSize)
@@ -143,9 +154,33 @@ public final class TransitionBatch {
         actions = .allocate(capacity: size); actions.initialize(repeating: 0, count: size)
         rewards = .allocate(capacity: size); rewards.initialize(repeating: 0, count: size)
         terminals = .allocate(capacity: size); terminals.initialize(repeating: 0, count: size)
+        slots = .allocate(capacity: size); slots.initialize(repeating: 0, count: size)
+        targets = .allocate(capacity: size); targets.initialize(repeating: 0, count: size)
+        owner = nil
+    }
+
+    private init(viewing parent: TransitionBatch, rows: Range<Int>) {
+        size = rows.count
+        observationSize = parent.observationSize
+        observations = parent.observations + rows.lowerBound * observationSize
+        nextObservations = parent.nextObservations + rows.lowerBound * observationSize
+        actions = parent.actions + rows.lowerBound
+        rewards = parent.rewards + rows.lowerBound
+        terminals = parent.terminals + rows.lowerBound
+        slots = parent.slots + rows.lowerBound
+        targets = parent.targets + rows.lowerBound
+        owner = parent.owner ?? parent
+    }
+
+    /// The rows `rows` of this batch, sharing its storage.
+    public func rows(_ rows: Range<Int>) -> TransitionBatch {
+        precondition(!rows.isEmpty && rows.lowerBound >= 0 && rows.upperBound <= size, "transition batch: rows \(rows) outside 0..<\(size)")
+        return TransitionBatch(viewing: self, rows: rows)
     }
 
     deinit {
+        guard owner == nil else { return }
         observations.deallocate(); nextObservations.deallocate(); actions.deallocate(); rewards.deallocate(); terminals.deallocate()
+        slots.deallocate(); targets.deallocate()
     }
 }

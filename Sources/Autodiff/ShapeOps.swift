@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 
 // Reshaping, broadcasting, reductions and axis permutations.
@@ -22,9 +23,7 @@ extension Graph {
         out.update(repeating: 0, count: shape.count)
         let px = nx.floats
         if shape.count == 1 {
-            var s: Float = 0
-            for i in 0..<nx.shape.count { s += px[i] }
-            out[0] = s
+            out[0] = stk_sum(px, nx.shape.count)
         } else {
             let d = nx.shape.padded4(), t = broadcastStrides(shape)
             var src = UnsafePointer(px)
@@ -35,9 +34,7 @@ extension Graph {
                         if t.3 == 1 {
                             for j in 0..<d.3 { o[j] += src[j] }
                         } else {
-                            var s: Float = 0
-                            for j in 0..<d.3 { s += src[j] }
-                            o[0] += s
+                            o[0] += stk_sum(src, d.3)
                         }
                         src += d.3
                     }

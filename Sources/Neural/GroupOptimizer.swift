@@ -1,4 +1,5 @@
 import Autodiff
+import CKernels
 import Foundation
 
 /// One player's parameters with its own optimizer, learning-rate schedule and gradient clipping:
@@ -40,9 +41,7 @@ public final class GroupOptimizer {
     /// Steps with the gradient already in `gradient` (e.g. a total derivative written there).
     public func step() {
         let n = group.count
-        var sq = 0.0
-        for i in 0..<n { sq += Double(gradient[i]) * Double(gradient[i]) }
-        lastGradientNorm = Float(sq.squareRoot())
+        lastGradientNorm = Float(stk_sum_of_squares(gradient, n).squareRoot())
         var scale: Float = 1
         // PyTorch's clip_grad_norm_: factor max/(norm + 1e-6), applied only when below one.
         if let cap = maxGradientNorm { scale = Swift.min(1, cap / (lastGradientNorm + 1e-6)) }

@@ -1,4 +1,5 @@
 import Autodiff
+import CKernels
 import Foundation
 
 /// An update rule over one parameter group, applied to a flat gradient in the group's order.
@@ -118,21 +119,14 @@ public final class Adam: Optimizer {
         m.withUnsafeMutableBufferPointer { m in
             v.withUnsafeMutableBufferPointer { v in
                 var o = 0
-                // The common case (no weight decay, adaptive step) as a branch-free loop the
-                // compiler vectorizes: Adam's update was 13% of a MinAtar DQN step as a scalar loop.
+                // The common case (no weight decay, adaptive step) is a C kernel: Swift's
+                // squareRoot() is a libm call per value, which kept Adam scalar at 18% of a MinAtar
+                // DQN step. The kernel computes the same expression in the same order.
                 if wd == 0 && adaptive {
-                    let (c1, c2) = (1 - b1, 1 - b2)
                     for p in group.parameters {
-                        let w = p.value, n = p.count
-                        let gr = gradient + o, mp = m.baseAddress! + o, vp = v.baseAddress! + o
-                        for i in 0..<n {
-                            let g = gr[i] * gradientScale
-                            let mi = b1 * mp[i] + c1 * g
-                            let vi = b2 * vp[i] + c2 * g * g
-                            mp[i] = mi; vp[i] = vi
-                            w[i] -= stepSize * mi / (vi.squareRoot() / sqrtBC2 + eps)
-                        }
-                        o += n
+                        stk_adam_step(p.value, m.baseAddress! + o, v.baseAddress! + o, gradient + o, p.count,
+                                      gradientScale, b1, b2, stepSize, sqrtBC2, eps)
+                        o += p.count
                     }
                     return
                 }

@@ -1,0 +1,32 @@
+// Hot loops that Swift cannot vectorize: Float.squareRoot() lowers to a libm call that keeps
+// errno semantics, and Swift never reassociates a floating-point reduction. These kernels are
+// compiled with -fno-math-errno (vector sqrt) and -ffp-contract=off (no FMA), so every build on
+// every x86-64 or arm64 machine gives the same bits.
+#ifndef STACKELBERG_CKERNELS_H
+#define STACKELBERG_CKERNELS_H
+
+#include <stddef.h>
+
+/// One Adam step over n values, in place (no weight decay, adaptive step):
+///   g = gradient[i]·gradient_scale,  m = β1·m + (1−β1)·g,  v = β2·v + (1−β2)·g²,
+///   w −= step_size·m / (√v / sqrt_bias_correction2 + ε).
+void stk_adam_step(float *weights, float *m, float *v, const float *gradient, size_t n,
+                   float gradient_scale, float beta1, float beta2, float step_size,
+                   float sqrt_bias_correction2, float epsilon);
+
+/// Σ x[i] with eight interleaved partial sums (then combined pairwise): a fixed order, so
+/// deterministic, and vectorizable.
+float stk_sum(const float *x, size_t n);
+
+/// Σ x[i]² accumulated in double, with four interleaved partial sums.
+double stk_sum_of_squares(const float *x, size_t n);
+
+/// out[k·row_size + j] = (float)base[rows[k]·row_size + j]: replay observations stored as bytes,
+/// gathered into a float minibatch, with the next row prefetched (the rows are random, the buffer
+/// far larger than the cache).
+void stk_gather_byte_rows(const unsigned char *base, const long *rows, size_t count, size_t row_size, float *out);
+
+/// out[j] = (unsigned char)x[j] for whole numbers 0…255 (replay storage).
+void stk_floats_to_bytes(const float *x, size_t n, unsigned char *out);
+
+#endif

@@ -1,0 +1,64 @@
+#include "CKernels.h"
+#include <math.h>
+
+// One copy per instruction set, picked at load time; with FMA contraction off the results are
+// identical on every path.
+#if defined(__x86_64__) && defined(__clang__)
+#define STK_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define STK_CLONES
+#endif
+
+STK_CLONES
+void stk_adam_step(float *restrict weights, float *restrict m, float *restrict v, const float *restrict gradient,
+                   size_t n, float gradient_scale, float beta1, float beta2, float step_size,
+                   float sqrt_bias_correction2, float epsilon) {
+    const float c1 = 1 - beta1, c2 = 1 - beta2;
+    for (size_t i = 0; i < n; i++) {
+        const float g = gradient[i] * gradient_scale;
+        const float mi = beta1 * m[i] + c1 * g;
+        const float vi = beta2 * v[i] + c2 * g * g;
+        m[i] = mi;
+        v[i] = vi;
+        weights[i] -= step_size * mi / (sqrtf(vi) / sqrt_bias_correction2 + epsilon);
+    }
+}
+
+STK_CLONES
+float stk_sum(const float *restrict x, size_t n) {
+    float s[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        for (int k = 0; k < 8; k++) s[k] += x[i + k];
+    for (int k = 0; i < n; i++, k++) s[k] += x[i];
+    return ((s[0] + s[4]) + (s[1] + s[5])) + ((s[2] + s[6]) + (s[3] + s[7]));
+}
+
+STK_CLONES
+double stk_sum_of_squares(const float *restrict x, size_t n) {
+    double s[4] = {0, 0, 0, 0};
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4)
+        for (int k = 0; k < 4; k++) s[k] += (double)x[i + k] * (double)x[i + k];
+    for (int k = 0; i < n; i++, k++) s[k] += (double)x[i] * (double)x[i];
+    return (s[0] + s[2]) + (s[1] + s[3]);
+}
+
+STK_CLONES
+void stk_gather_byte_rows(const unsigned char *restrict base, const long *restrict rows, size_t count, size_t row_size,
+                          float *restrict out) {
+    for (size_t k = 0; k < count; k++) {
+        if (k + 1 < count) {
+            const unsigned char *next = base + (size_t)rows[k + 1] * row_size;
+            for (size_t j = 0; j < row_size; j += 64) __builtin_prefetch(next + j);
+        }
+        const unsigned char *src = base + (size_t)rows[k] * row_size;
+        float *dst = out + k * row_size;
+        for (size_t j = 0; j < row_size; j++) dst[j] = (float)src[j];
+    }
+}
+
+STK_CLONES
+void stk_floats_to_bytes(const float *restrict x, size_t n, unsigned char *restrict out) {
+    for (size_t j = 0; j < n; j++) out[j] = (unsigned char)x[j];
+}
