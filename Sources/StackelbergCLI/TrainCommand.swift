@@ -79,7 +79,12 @@ struct TrainCommand: ParsableCommand {
         let path = run.directory + "/config.toml"
         guard FileManager.default.fileExists(atPath: path) else { throw TrainingError.nothingToResume(run.directory) }
         let saved = try Settings(contentsOf: path)
-        let differing = (saved.keys + run.settings.keys.filter { saved[$0] == nil }).filter { saved[$0] != run.settings[$0] }
+        // A key added to the toolkit after the run started is absent from its config; at its
+        // default it changes nothing, so it does not count as a difference.
+        let defaults = try AlgorithmSettings.defaults(algo: try run.settings.string("algo")!, coupling: try run.settings.string("coupling")!,
+                                                      env: try run.settings.string("env")!)
+        let added = run.settings.keys.filter { saved[$0] == nil && run.settings[$0] != defaults[$0] }
+        let differing = (saved.keys + added).filter { saved[$0] != run.settings[$0] }
         guard differing.isEmpty else {
             let detail = differing.map { "\($0): saved \(saved[$0]?.description ?? "unset"), now \(run.settings[$0]?.description ?? "unset")" }
             throw ValidationError("--resume: the settings differ from \(path) (\(detail.joined(separator: "; "))); resume with the original settings")

@@ -192,10 +192,13 @@ public enum AlgorithmSettings {
         s["log_interval"] = .number(classic ? 1_000 : 10_000)
         // −1 keeps the environment's own sticky actions (MinAtar 0.1, Atari 0.25); 0 matches gymnax.
         s["env_sticky_actions"] = .number(-1)
+        // TensorBoard event files under seedN/tensorboard, mirroring the CSV logs.
+        s["tensorboard"] = .bool(true)
         return s
     }
 
     static func checkRunKeys(_ s: Settings) throws {
+        _ = try s.required("tensorboard", s.bool)
         for key in ["num_envs", "eval_interval", "eval_episodes", "checkpoint_interval", "log_interval"] {
             guard let v = try s.int(key), v >= 1 else { throw SettingsError.type(key, "a whole number ≥ 1", s[key]?.description ?? "nothing") }
         }

@@ -22,6 +22,8 @@ public func installStopHandlers() {
 /// - `checkpoint.state`: everything a resumed run needs to continue bit for bit, rewritten every
 ///   `checkpoint_interval` steps, on interruption and at the end (atomically, so a crash while
 ///   writing keeps the last good one);
+/// - `tensorboard/events.out.tfevents.*`: the same logs as TensorBoard scalars (unless
+///   `tensorboard = false`);
 /// - `summary.json` when the run completes.
 public final class TrainingRun: Sendable {
     public let settings: Settings
@@ -51,6 +53,7 @@ public final class TrainingRun: Sendable {
         let copies = try settings.int("num_envs")!, evalEpisodes = try settings.int("eval_episodes")!
         let evalInterval = try settings.int("eval_interval")!, checkpointInterval = try settings.int("checkpoint_interval")!
         let logInterval = try settings.int("log_interval")!
+        let writeEvents = try settings.bool("tensorboard") ?? true
         let fm = FileManager.default
 
         let overrides = try AlgorithmSettings.environmentOverrides(settings)
@@ -86,9 +89,17 @@ public final class TrainingRun: Sendable {
             updates = try RunLog(path: directory + "/updates.csv", header: (["env_step", "updates"] + updateColumns).joined(separator: ","))
             evals = try RunLog(path: directory + "/eval.csv", header: "env_step,mean_return,returns")
         }
+        let events = writeEvents ? try TensorBoardMirror(directory: directory + "/tensorboard") : nil
+        if resume {
+            try events?.replay(episodesCSV: episodes.path, updatesCSV: updates.path, evalCSV: evals.path, columns: updateColumns)
+        }
+        func flushLogs() throws {
+            try episodes.flush(); try updates.flush(); try evals.flush()
+            try events?.flush()
+        }
 
         func checkpoint() throws {
-            try episodes.flush(); try updates.flush(); try evals.flush()
+            try flushLogs()
             var state = StateDictionary()
             agent.save(into: &state)
             state["run.environment"] = .bytes(snapshotting.snapshot())
@@ -105,7 +116,9 @@ public final class TrainingRun: Sendable {
             let returns = try evaluateGreedy(agent, on: evalEnv, episodes: evalEpisodes, seed: evalSeedBase &+ UInt64(evaluations) &* 10)
             evaluations += 1
             let m = returns.reduce(0, +) / Double(returns.count)
-            evals.append("\(agent.environmentSteps),\(m),\(returns.map { String($0) }.joined(separator: " "))")
+            let line = "\(agent.environmentSteps),\(m),\(returns.map { String($0) }.joined(separator: " "))"
+            evals.append(line)
+            events?.evaluation(line)
             return m
         }
 
@@ -122,17 +135,21 @@ public final class TrainingRun: Sendable {
             do {
                 report = try agent.iterate()
             } catch let AgentError.diverged(why) {
-                try? episodes.flush(); try? updates.flush(); try? evals.flush()
+                try? flushLogs()
                 throw TrainingError.diverged("\(directory): \(why). The last good checkpoint (step ≤ \(before)) is kept in \(checkpointPath)")
             }
             if !report.isEmpty { lastReport = report }
             let now = agent.environmentSteps
             for e in agent.finishedEpisodes {
-                episodes.append("\(e.step),\(e.copy),\(Double(e.episodeReturn)),\(e.length)")
+                let line = "\(e.step),\(e.copy),\(Double(e.episodeReturn)),\(e.length)"
+                episodes.append(line)
+                events?.episode(line)
                 lastEpisodeReturn = Double(e.episodeReturn)
             }
             if now / logInterval != before / logInterval, !lastReport.isEmpty {
-                updates.append(([String(now), String(agent.updates)] + updateColumns.map { "\(lastReport[$0] ?? .nan)" }).joined(separator: ","))
+                let line = ([String(now), String(agent.updates)] + updateColumns.map { "\(lastReport[$0] ?? .nan)" }).joined(separator: ",")
+                updates.append(line)
+                events?.update(line, columns: updateColumns)
             }
             if now / evalInterval != before / evalInterval, now < totalSteps { _ = try evaluate() }
             if now / checkpointInterval != before / checkpointInterval, now < totalSteps { try checkpoint() }

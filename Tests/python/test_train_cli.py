@@ -1,7 +1,9 @@
 """`stackelberg train` as a user runs it: config files and overrides, the run directory, and exact
 resume after an interruption (SIGINT, which checkpoints) and after a kill (SIGKILL, which resumes
 from the last periodic checkpoint). A resumed run must end with the same bytes in every log and in
-its final checkpoint as the uninterrupted run.
+its final checkpoint as the uninterrupted run. Its TensorBoard event file, read with TensorBoard's own
+reader (which checks every record's CRC), must hold the same scalars as the uninterrupted run's, and
+exactly the values of the CSV logs.
 """
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ import subprocess
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 FILES = ["episodes.csv", "updates.csv", "eval.csv", "checkpoint.state"]
@@ -31,6 +34,40 @@ def reference(stackelberg_bin, tmp_path_factory):
     return run_dir(out)
 
 
+def tensorboard_scalars(run: Path) -> dict[str, list[tuple[int, float]]]:
+    """Every scalar in the run's one event file, per tag in file order, read by TensorBoard."""
+    from tensorboard.backend.event_processing.event_file_loader import RawEventFileLoader
+    from tensorboard.compat.proto import event_pb2
+
+    files = sorted((run / "tensorboard").glob("events.out.tfevents.*"))
+    assert len(files) == 1, files
+    events = [event_pb2.Event.FromString(r) for r in RawEventFileLoader(str(files[0])).Load()]
+    assert events[0].file_version == "brain.Event:2"
+    scalars: dict[str, list[tuple[int, float]]] = {}
+    for e in events[1:]:
+        for v in e.summary.value:
+            assert v.WhichOneof("value") == "simple_value", v
+            scalars.setdefault(v.tag, []).append((e.step, v.simple_value))
+    return scalars
+
+
+def csv_scalars(run: Path) -> dict[str, list[tuple[int, float]]]:
+    """What the event file must hold: the CSV logs' numbers as float32."""
+    f32 = lambda x: float(np.float32(float(x)))
+    out: dict[str, list[tuple[int, float]]] = {}
+    rows = lambda name: [l.split(",") for l in (run / name).read_text().splitlines()[1:]]
+    for step, _, ret, length in rows("episodes.csv"):
+        out.setdefault("train/episode_return", []).append((int(step), f32(ret)))
+        out.setdefault("train/episode_length", []).append((int(step), f32(length)))
+    columns = (run / "updates.csv").read_text().splitlines()[0].split(",")[2:]
+    for r in rows("updates.csv"):
+        for name, v in zip(columns, r[2:]):
+            out.setdefault(f"updates/{name}", []).append((int(r[0]), f32(v)))
+    for r in rows("eval.csv"):
+        out.setdefault("eval/mean_return", []).append((int(r[0]), f32(r[1])))
+    return out
+
+
 def interrupt_then_resume(binary, out: Path, sig: int, reference: Path):
     proc = subprocess.Popen([str(binary), *ARGS, "--out", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     checkpoint = run_dir(out) / "checkpoint.state"
@@ -48,6 +85,7 @@ def interrupt_then_resume(binary, out: Path, sig: int, reference: Path):
     subprocess.run([str(binary), *ARGS, "--out", str(out), "--resume"], check=True, capture_output=True, timeout=600)
     for f in FILES:
         assert (run_dir(out) / f).read_bytes() == (reference / f).read_bytes(), f"{f} differs after resuming from {signal.Signals(sig).name}"
+    assert tensorboard_scalars(run_dir(out)) == tensorboard_scalars(reference), "TensorBoard scalars differ after resuming"
     ours, theirs = (json.loads((d / "summary.json").read_text()) for d in (run_dir(out), reference))
     assert {k: v for k, v in ours.items() if k not in TIMING} == {k: v for k, v in theirs.items() if k not in TIMING}
 
@@ -58,6 +96,19 @@ def test_resume_after_sigint_is_exact(stackelberg_bin, tmp_path, reference):
 
 def test_resume_after_sigkill_is_exact(stackelberg_bin, tmp_path, reference):
     interrupt_then_resume(stackelberg_bin, tmp_path, signal.SIGKILL, reference)
+
+
+def test_tensorboard_events_hold_the_csv_logs(reference):
+    scalars = tensorboard_scalars(reference)
+    assert set(scalars) >= {"train/episode_return", "updates/leader_loss", "updates/follower_loss", "eval/mean_return"}
+    assert scalars == csv_scalars(reference)
+
+
+def test_tensorboard_can_be_switched_off(stackelberg_bin, tmp_path):
+    subprocess.run([str(stackelberg_bin), *ARGS, "--out", str(tmp_path), "--set", "total_steps=2000", "--set", "tensorboard=false"],
+                   check=True, capture_output=True, timeout=600)
+    assert (run_dir(tmp_path) / "episodes.csv").exists()
+    assert not (run_dir(tmp_path) / "tensorboard").exists()
 
 
 def test_run_directory_and_config(stackelberg_bin, tmp_path, reference):
