@@ -8,6 +8,10 @@ public enum AlgorithmSettings {
 
     static func isClassic(_ env: String) -> Bool { !(env.hasPrefix("minatar/") || env.hasPrefix("atari/")) }
 
+    /// Classic-control run lengths: 100k steps, 150k for Acrobot, whose −1-per-step reward gives
+    /// nothing to learn from until random exploration first reaches the goal.
+    static func classicSteps(_ env: String) -> Int { env == "acrobot" ? 150_000 : 100_000 }
+
     /// Defaults for `algo` on `env` with every key a run reads; anything else in a config is refused.
     public static func defaults(algo: String, coupling: String, env: String) throws -> Settings {
         guard Coupling(rawValue: coupling) != nil else {
@@ -63,6 +67,7 @@ public enum AlgorithmSettings {
     static func dqnDefaults(variant: DQNVariant, coupling: String, env: String) -> Settings {
         let classic = isClassic(env)
         var c = classic ? DQNConfig.classicControl() : DQNConfig()
+        if classic { c.totalSteps = classicSteps(env) }
         c.variant = variant
         var s = runDefaults(algo: variant.rawValue, coupling: coupling, env: env, totalSteps: c.totalSteps)
         s["buffer_size"] = .number(Double(c.bufferSize))
@@ -123,9 +128,12 @@ public enum AlgorithmSettings {
     static func pqnDefaults(coupling: String, env: String) -> Settings {
         var c = PQNConfig()
         if isClassic(env) {
-            c.totalSteps = 100_000
+            c.totalSteps = classicSteps(env)
             c.network = QNetworkSpec(encoderWidths: [64, 64], normalization: .layerNorm, headWidths: [])
             c.minibatches = 4
+            // Eight passes over each rollout: with four passes PQN had not reached Acrobot's goal
+            // (mean −100) within 150k steps in either coupling.
+            c.epochs = 8
             c.learningRate = 1e-3; c.leaderLearningRate = 1e-3; c.followerLearningRate = 2e-3
         }
         var s = runDefaults(algo: "pqn", coupling: coupling, env: env, totalSteps: c.totalSteps)
