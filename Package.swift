@@ -65,7 +65,7 @@ let package = Package(
             swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
         .testTarget(name: "SymbolicTests", dependencies: ["Symbolic"]),
         .testTarget(name: "EnvironmentsTests", dependencies: ["Environments", "Seeding"]),
-        .testTarget(name: "AutodiffTests", dependencies: ["Autodiff", "Seeding"]),
+        .testTarget(name: "AutodiffTests", dependencies: ["Autodiff", "CKernels", "Seeding"]),
         .testTarget(name: "NeuralTests", dependencies: ["Neural", "Autodiff", "Seeding"]),
         .testTarget(name: "HypergradientsTests", dependencies: ["Hypergradients", "Neural", "Autodiff", "Seeding"]),
         .testTarget(name: "AgentsTests", dependencies: ["Agents", "Training", "Environments", "Neural", "Autodiff", "Seeding"]),

@@ -1,0 +1,62 @@
+import CKernels
+import Seeding
+import XCTest
+
+/// The C kernels against plain Swift references: Adam bit for bit (same expression, same order),
+/// the reductions to rounding, the byte gather exactly; lengths that are not multiples of the
+/// vector width included.
+final class KernelTests: XCTestCase {
+    private func randomFloats(_ n: Int, _ rng: inout SeededGenerator, scale: Double = 1) -> [Float] {
+        (0..<n).map { _ in Float((rng.uniform() * 2 - 1) * scale) }
+    }
+
+    func testAdamStepMatchesTheScalarFormulaBitForBit() {
+        var rng = SeededGenerator(seed: 5)
+        for n in [1, 7, 16, 17, 100, 1_003] {
+            let g = randomFloats(n, &rng)
+            var w = randomFloats(n, &rng), m = randomFloats(n, &rng, scale: 0.1), v = randomFloats(n, &rng, scale: 0.01).map { abs($0) }
+            var (wr, mr, vr) = (w, m, v)
+            let (scale, b1, b2, step, sqrtBC2, eps): (Float, Float, Float, Float, Float, Float) = (0.7, 0.9, 0.999, 1e-3, 0.05, 1e-8)
+            stk_adam_step(&w, &m, &v, g, n, scale, b1, b2, step, sqrtBC2, eps)
+            for i in 0..<n {
+                let gi = g[i] * scale
+                mr[i] = b1 * mr[i] + (1 - b1) * gi
+                vr[i] = b2 * vr[i] + (1 - b2) * gi * gi
+                wr[i] -= step * mr[i] / (vr[i].squareRoot() / sqrtBC2 + eps)
+            }
+            XCTAssertEqual(w.map(\.bitPattern), wr.map(\.bitPattern), "weights, n = \(n)")
+            XCTAssertEqual(m.map(\.bitPattern), mr.map(\.bitPattern), "first moments, n = \(n)")
+            XCTAssertEqual(v.map(\.bitPattern), vr.map(\.bitPattern), "second moments, n = \(n)")
+        }
+    }
+
+    func testSumsAgreeWithDoubleReferences() {
+        var rng = SeededGenerator(seed: 6)
+        XCTAssertEqual(stk_sum(nil, 0), 0)
+        XCTAssertEqual(stk_sum_of_squares(nil, 0), 0)
+        for n in [1, 3, 8, 9, 64, 400, 4_097] {
+            let x = randomFloats(n, &rng)
+            let exact = x.reduce(0.0) { $0 + Double($1) }
+            let squares = x.reduce(0.0) { $0 + Double($1) * Double($1) }
+            XCTAssertEqual(Double(stk_sum(x, n)), exact, accuracy: 1e-5 * Double(n), "sum, n = \(n)")
+            XCTAssertEqual(stk_sum_of_squares(x, n), squares, accuracy: 1e-12 * squares, "sum of squares, n = \(n)")
+        }
+        // Whole numbers are summed exactly whatever the order.
+        let ones = [Float](repeating: 1, count: 1_001)
+        XCTAssertEqual(stk_sum(ones, ones.count), 1_001)
+    }
+
+    func testByteRowsGatherExactlyAndBack() {
+        let rowSize = 37, rows = 20
+        let table = (0..<rows * rowSize).map { UInt8(truncatingIfNeeded: $0 &* 7) }
+        let picks = [19, 0, 5, 5, 12]
+        var out = [Float](repeating: -1, count: picks.count * rowSize)
+        stk_gather_byte_rows(table, picks, picks.count, rowSize, &out)
+        for (k, r) in picks.enumerated() {
+            for j in 0..<rowSize { XCTAssertEqual(out[k * rowSize + j], Float(table[r * rowSize + j])) }
+        }
+        var back = [UInt8](repeating: 0, count: out.count)
+        stk_floats_to_bytes(out, out.count, &back)
+        XCTAssertEqual(back, picks.flatMap { Array(table[$0 * rowSize ..< ($0 + 1) * rowSize]) })
+    }
+}
