@@ -3,24 +3,35 @@ import Environments
 /// Plays `episodes` whole episodes with the algorithm's greedy actions on `environment` (a batch of
 /// its own, apart from training), reset with `seed`, and returns their undiscounted returns. Each
 /// copy contributes its first episodes, so short episodes are not over-represented.
+///
+/// A greedy policy can stall (MinAtar has no time limit of its own), so an episode that reaches
+/// `maxEpisodeSteps` is cut there: its return so far counts as that copy's last episode, and the
+/// copy plays no more. The result then holds fewer than `episodes` returns, never none.
 public func evaluateGreedy(_ algorithm: TrainingAlgorithm, on environment: VectorEnvironment, episodes: Int, seed: UInt64,
-                           maxSteps: Int = 1_000_000) throws -> [Double] {
-    precondition(episodes >= 1)
+                           maxEpisodeSteps: Int = 27_000) throws -> [Double] {
+    precondition(episodes >= 1 && maxEpisodeSteps >= 1)
     let n = environment.count
     let perCopy = (episodes + n - 1) / n
     environment.reset(seed: seed)
     var returns = [[Double]](repeating: [], count: n)
     var actions = [Int32](repeating: 0, count: n)
-    var steps = 0
-    while returns.contains(where: { $0.count < perCopy }) && steps < maxSteps {
+    var running = [Double](repeating: 0, count: n), length = [Int](repeating: 0, count: n)
+    var cut = [Bool](repeating: false, count: n)
+    func collecting(_ i: Int) -> Bool { !cut[i] && returns[i].count < perCopy }
+    while (0..<n).contains(where: collecting) {
         actions.withUnsafeMutableBufferPointer {
             algorithm.greedyActions(for: environment.observations.baseAddress!, count: n, into: $0.baseAddress!)
         }
         try actions.withUnsafeBufferPointer { try environment.step(discrete: $0) }
-        for i in 0..<n where (environment.terminated[i] || environment.truncated[i]) && returns[i].count < perCopy {
-            returns[i].append(Double(environment.episodeReturns[i]))
+        for i in 0..<n where collecting(i) {
+            if environment.terminated[i] || environment.truncated[i] {
+                returns[i].append(Double(environment.episodeReturns[i]))
+                running[i] = 0; length[i] = 0
+            } else {
+                running[i] += Double(environment.rewards[i]); length[i] += 1
+                if length[i] >= maxEpisodeSteps { returns[i].append(running[i]); cut[i] = true }
+            }
         }
-        steps += 1
     }
     return Array(returns.joined().prefix(episodes))
 }

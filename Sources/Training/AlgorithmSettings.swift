@@ -196,6 +196,9 @@ public enum AlgorithmSettings {
         s["num_envs"] = .number(classic ? 4 : 128)
         s["eval_interval"] = .number(classic ? 10_000 : 250_000)
         s["eval_episodes"] = .number(10)
+        // Greedy evaluation episodes are cut here (a stalled greedy policy on MinAtar never ends);
+        // 27,000 agent steps is Atari's 108,000-frame limit.
+        s["eval_max_episode_steps"] = .number(27_000)
         s["checkpoint_interval"] = .number(classic ? 20_000 : 500_000)
         s["log_interval"] = .number(classic ? 1_000 : 10_000)
         // −1 keeps the environment's own sticky actions (MinAtar 0.1, Atari 0.25); 0 matches gymnax.
@@ -207,7 +210,7 @@ public enum AlgorithmSettings {
 
     static func checkRunKeys(_ s: Settings) throws {
         _ = try s.required("tensorboard", s.bool)
-        for key in ["num_envs", "eval_interval", "eval_episodes", "checkpoint_interval", "log_interval"] {
+        for key in ["num_envs", "eval_interval", "eval_episodes", "eval_max_episode_steps", "checkpoint_interval", "log_interval"] {
             guard let v = try s.int(key), v >= 1 else { throw SettingsError.type(key, "a whole number ≥ 1", s[key]?.description ?? "nothing") }
         }
     }

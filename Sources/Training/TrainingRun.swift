@@ -54,6 +54,7 @@ public final class TrainingRun: Sendable {
         let evalInterval = try settings.int("eval_interval")!, checkpointInterval = try settings.int("checkpoint_interval")!
         let logInterval = try settings.int("log_interval")!
         let writeEvents = try settings.bool("tensorboard") ?? true
+        let evalMaxSteps = try settings.int("eval_max_episode_steps") ?? 27_000
         let fm = FileManager.default
 
         let overrides = try AlgorithmSettings.environmentOverrides(settings)
@@ -113,7 +114,8 @@ public final class TrainingRun: Sendable {
         }
 
         func evaluate() throws -> Double {
-            let returns = try evaluateGreedy(agent, on: evalEnv, episodes: evalEpisodes, seed: evalSeedBase &+ UInt64(evaluations) &* 10)
+            let returns = try evaluateGreedy(agent, on: evalEnv, episodes: evalEpisodes, seed: evalSeedBase &+ UInt64(evaluations) &* 10,
+                                             maxEpisodeSteps: evalMaxSteps)
             evaluations += 1
             let m = returns.reduce(0, +) / Double(returns.count)
             let line = "\(agent.environmentSteps),\(m),\(returns.map { String($0) }.joined(separator: " "))"

@@ -75,6 +75,17 @@ final class DQNAgentTests: XCTestCase {
         XCTAssertLessThan(last["leader_lr"]!, first["leader_lr"]! * 0.01)
     }
 
+    func testGreedyEvaluationCutsEpisodesAtTheCap() throws {
+        let agent = try DQNAgent(config: small(), environment: try EnvironmentRegistry.make("cartpole", count: 2), seed: 0)
+        let evalEnv = try EnvironmentRegistry.make("cartpole", count: 2)
+        // No policy drops CartPole's pole within 5 steps: each copy is cut once, with its 5 rewards.
+        XCTAssertEqual(try evaluateGreedy(agent, on: evalEnv, episodes: 4, seed: 1, maxEpisodeSteps: 5), [5, 5])
+        // Uncapped, the episodes end on their own: four whole ones, each at least as long as a cut one.
+        let whole = try evaluateGreedy(agent, on: evalEnv, episodes: 4, seed: 1)
+        XCTAssertEqual(whole.count, 4)
+        XCTAssertTrue(whole.allSatisfy { $0 > 5 }, "\(whole)")
+    }
+
     func testVarianceObjectiveIgnoresAConstantShiftOfTheErrors() {
         let g = Graph()
         let delta = g.constant([1, 2, 3, 6], shape: Shape(4))
