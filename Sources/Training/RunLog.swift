@@ -2,11 +2,13 @@ import Foundation
 
 /// An append-only text log (CSV or JSONL) that buffers lines and writes them on `flush()`. Its
 /// size after each flush goes into checkpoints, and a resumed run cuts the file back to that size,
-/// so the resumed log is byte for byte the uninterrupted one.
+/// so the resumed log is byte for byte the uninterrupted one. `mirror` sees every line appended
+/// (the TensorBoard events are made from it).
 final class RunLog {
     let path: String
     private var pending = ""
     private(set) var bytesWritten: UInt64 = 0
+    var mirror: ((String) -> Void)?
 
     /// Opens (creating) `path`; with `truncatingTo` the file is cut to that many bytes first,
     /// otherwise a new file gets `header`.
@@ -24,18 +26,34 @@ final class RunLog {
         }
     }
 
-    func append(_ line: String) { pending += line + "\n" }
+    func append(_ line: String) {
+        pending += line + "\n"
+        mirror?(line)
+    }
+
+    /// Passes the lines already in the file (after the header) to `mirror`: a resumed run rebuilds
+    /// what it mirrors from the log cut back to its checkpoint.
+    func mirrorWrittenLines() throws {
+        guard let mirror else { return }
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw TrainingError.io("cannot read \(path) to resume") }
+        for line in text.split(separator: "\n").dropFirst() { mirror(String(line)) }
+    }
 
     func flush() throws {
         guard !pending.isEmpty else { return }
-        guard let h = FileHandle(forWritingAtPath: path) else { throw TrainingError.io("cannot write \(path)") }
-        defer { try? h.close() }
-        try h.seek(toOffset: bytesWritten)
         let data = Data(pending.utf8)
-        try h.write(contentsOf: data)
+        try write(data, to: path, atOffset: bytesWritten)
         bytesWritten += UInt64(data.count)
         pending = ""
     }
+}
+
+/// Writes `data` into the existing file at `path`, starting at `offset`.
+func write(_ data: Data, to path: String, atOffset offset: UInt64) throws {
+    guard let h = FileHandle(forWritingAtPath: path) else { throw TrainingError.io("cannot write \(path)") }
+    defer { try? h.close() }
+    try h.seek(toOffset: offset)
+    try h.write(contentsOf: data)
 }
 
 public enum TrainingError: Error, CustomStringConvertible, Equatable {

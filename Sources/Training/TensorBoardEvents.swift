@@ -8,6 +8,7 @@ import Foundation
 final class TensorBoardEvents {
     let path: String
     private var pending = [UInt8]()
+    private var bytesWritten: UInt64 = 0
 
     /// Creates a new event file in `directory` (made if missing), named the way TensorBoard
     /// discovers it: `events.out.tfevents.<unix seconds>.<host>`.
@@ -41,10 +42,8 @@ final class TensorBoardEvents {
 
     func flush() throws {
         guard !pending.isEmpty else { return }
-        guard let h = FileHandle(forWritingAtPath: path) else { throw TrainingError.io("cannot write \(path)") }
-        defer { try? h.close() }
-        try h.seekToEnd()
-        try h.write(contentsOf: Data(pending))
+        try write(Data(pending), to: path, atOffset: bytesWritten)
+        bytesWritten += UInt64(pending.count)
         pending.removeAll(keepingCapacity: true)
     }
 
@@ -111,14 +110,14 @@ final class TensorBoardEvents {
 }
 
 /// The run's CSV logs mirrored as TensorBoard scalars. Each scalar comes from a CSV line as the
-/// run appends it, and a resumed run rebuilds the event file from the CSV logs cut back to the
-/// checkpoint, so the events always show exactly what the CSVs hold (with the rebuild's wall time
-/// for the replayed part).
+/// log takes it (`RunLog.mirror`), and a resumed run rebuilds the event file from the CSV logs cut
+/// back to the checkpoint (`RunLog.mirrorWrittenLines`), so the events always show exactly what
+/// the CSVs hold (with the rebuild's wall time for the replayed part).
 final class TensorBoardMirror {
     private let events: TensorBoardEvents
 
     /// Starts a fresh event file in `directory`, removing older ones (a resumed run's events are
-    /// rebuilt with `replay`).
+    /// rebuilt from its logs).
     init(directory: String) throws {
         let fm = FileManager.default
         if let old = try? fm.contentsOfDirectory(atPath: directory) {
@@ -147,18 +146,6 @@ final class TensorBoardMirror {
         let f = line.split(separator: ",")
         guard f.count >= 2, let step = Int(f[0]), let m = Double(f[1]) else { return }
         events.scalar("eval/mean_return", m, step: step)
-    }
-
-    /// Re-emits every line of the three logs (headers skipped), after a resume.
-    func replay(episodesCSV: String, updatesCSV: String, evalCSV: String, columns: [String]) throws {
-        func lines(_ path: String) -> [String] {
-            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return [] }
-            return text.split(separator: "\n").dropFirst().map(String.init)
-        }
-        for l in lines(episodesCSV) { episode(l) }
-        for l in lines(updatesCSV) { update(l, columns: columns) }
-        for l in lines(evalCSV) { evaluation(l) }
-        try flush()
     }
 
     func flush() throws { try events.flush() }

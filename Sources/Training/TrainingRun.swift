@@ -53,8 +53,8 @@ public final class TrainingRun: Sendable {
         let copies = try settings.int("num_envs")!, evalEpisodes = try settings.int("eval_episodes")!
         let evalInterval = try settings.int("eval_interval")!, checkpointInterval = try settings.int("checkpoint_interval")!
         let logInterval = try settings.int("log_interval")!
-        let writeEvents = try settings.bool("tensorboard") ?? true
-        let evalMaxSteps = try settings.int("eval_max_episode_steps") ?? 27_000
+        let writeEvents = try settings.bool("tensorboard")!
+        let evalMaxSteps = try settings.int("eval_max_episode_steps")!
         let fm = FileManager.default
 
         let overrides = try AlgorithmSettings.environmentOverrides(settings)
@@ -91,8 +91,11 @@ public final class TrainingRun: Sendable {
             evals = try RunLog(path: directory + "/eval.csv", header: "env_step,mean_return,returns")
         }
         let events = writeEvents ? try TensorBoardMirror(directory: directory + "/tensorboard") : nil
-        if resume {
-            try events?.replay(episodesCSV: episodes.path, updatesCSV: updates.path, evalCSV: evals.path, columns: updateColumns)
+        if let events {
+            episodes.mirror = events.episode
+            updates.mirror = { events.update($0, columns: updateColumns) }
+            evals.mirror = events.evaluation
+            if resume { for log in [episodes, updates, evals] { try log.mirrorWrittenLines() } }
         }
         func flushLogs() throws {
             try episodes.flush(); try updates.flush(); try evals.flush()
@@ -118,9 +121,7 @@ public final class TrainingRun: Sendable {
                                              maxEpisodeSteps: evalMaxSteps)
             evaluations += 1
             let m = returns.reduce(0, +) / Double(returns.count)
-            let line = "\(agent.environmentSteps),\(m),\(returns.map { String($0) }.joined(separator: " "))"
-            evals.append(line)
-            events?.evaluation(line)
+            evals.append("\(agent.environmentSteps),\(m),\(returns.map { String($0) }.joined(separator: " "))")
             return m
         }
 
@@ -143,15 +144,11 @@ public final class TrainingRun: Sendable {
             if !report.isEmpty { lastReport = report }
             let now = agent.environmentSteps
             for e in agent.finishedEpisodes {
-                let line = "\(e.step),\(e.copy),\(Double(e.episodeReturn)),\(e.length)"
-                episodes.append(line)
-                events?.episode(line)
+                episodes.append("\(e.step),\(e.copy),\(Double(e.episodeReturn)),\(e.length)")
                 lastEpisodeReturn = Double(e.episodeReturn)
             }
             if now / logInterval != before / logInterval, !lastReport.isEmpty {
-                let line = ([String(now), String(agent.updates)] + updateColumns.map { "\(lastReport[$0] ?? .nan)" }).joined(separator: ",")
-                updates.append(line)
-                events?.update(line, columns: updateColumns)
+                updates.append(([String(now), String(agent.updates)] + updateColumns.map { "\(lastReport[$0] ?? .nan)" }).joined(separator: ","))
             }
             if now / evalInterval != before / evalInterval, now < totalSteps { _ = try evaluate() }
             if now / checkpointInterval != before / checkpointInterval, now < totalSteps { try checkpoint() }
