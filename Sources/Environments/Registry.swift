@@ -16,7 +16,7 @@ public enum EnvironmentRegistry {
     static func classic<D: ClassicDynamics>(_: D.Type) -> Entry {
         Entry(name: D.name, reference: "Gymnasium \(D.gymnasiumID)", stateNames: D.stateNames,
               make: { count, bounds, overrides in
-                  try overrides.refuseSticky(D.name)
+                  try overrides.refuseMinAtarOnly(D.name)
                   return ClassicVector<D>(count: count, outOfBounds: bounds)
               },
               setState: { env, s, i in try (env as! ClassicVector<D>).setState(s, copy: i) },
@@ -32,6 +32,7 @@ public enum EnvironmentRegistry {
                      make: { count, _, overrides in
                          var o = options
                          if let p = overrides.stickyActionProbability { o.stickyActionProbability = p }
+                         if let limit = overrides.maxEpisodeSteps { o.maxEpisodeSteps = limit }
                          return MinAtarVector<G>(count: count, options: o)
                      },
                      setState: { _, _, _ in
@@ -47,7 +48,7 @@ public enum EnvironmentRegistry {
               reference: "Gymnasium \(T.gymnasiumID) on MuJoCo via libmujoco; needs Gymnasium's \(T.modelFile) (scripts/setup.sh or \(MuJoCoAssets.environmentVariable))",
               stateNames: (0..<T.coordinates.nq).map { "qpos\($0)" } + (0..<T.coordinates.nv).map { "qvel\($0)" },
               make: { count, bounds, overrides in
-                  try overrides.refuseSticky("mujoco/\(T.name)")
+                  try overrides.refuseMinAtarOnly("mujoco/\(T.name)")
                   return try MuJoCoVector<T>(count: count, outOfBounds: bounds)
               },
               setState: { env, s, i in try (env as! MuJoCoVector<T>).setState(s, copy: i) },
@@ -62,6 +63,9 @@ public enum EnvironmentRegistry {
               reference: "Gymnasium ALE/\(game)-v5 (ale-py 0.12.1, sticky actions 0.25) + AtariPreprocessing(noop_max 30, frame skip 4, 84×84) + frame stack 4",
               stateNames: ["lives"],
               make: { count, _, overrides in
+                  if overrides.maxEpisodeSteps != nil {
+                      throw EnvironmentError.badState("atari/\(game) keeps Gymnasium's own episode limit (108,000 frames); leave the episode-limit setting unset")
+                  }
                   var o = AtariOptions()
                   if let p = overrides.stickyActionProbability { o.stickyActionProbability = Float(p) }
                   return FrameStack(try AtariVector(game: game, count: count, options: o), depth: 4)
@@ -107,6 +111,9 @@ public enum EnvironmentRegistry {
         if let p = overrides.stickyActionProbability, !(0...1).contains(p) {
             throw EnvironmentError.badState("the sticky-action probability must be in [0, 1], got \(p)")
         }
+        if let limit = overrides.maxEpisodeSteps, limit < 1 {
+            throw EnvironmentError.badState("the episode limit must be at least 1 step, got \(limit)")
+        }
         return try entry(name).make(count, outOfBounds, overrides)
     }
 }
@@ -116,12 +123,23 @@ public enum EnvironmentRegistry {
 public struct EnvironmentOverrides: Sendable, Equatable {
     /// MinAtar (default 0.1) and Atari (default 0.25); gymnax's MinAtar has none (0).
     public var stickyActionProbability: Double?
+    /// MinAtar only: a time limit reported as truncation. The original has none (Freeway ends on
+    /// its own clock); gymnax cuts episodes at 1,000 steps (Freeway 2,500).
+    public var maxEpisodeSteps: Int?
 
-    public init(stickyActionProbability: Double? = nil) { self.stickyActionProbability = stickyActionProbability }
+    public init(stickyActionProbability: Double? = nil, maxEpisodeSteps: Int? = nil) {
+        self.stickyActionProbability = stickyActionProbability
+        self.maxEpisodeSteps = maxEpisodeSteps
+    }
 
-    func refuseSticky(_ name: String) throws {
+    /// Classic control and MuJoCo have neither sticky actions nor a settable limit (theirs is
+    /// Gymnasium's registered one).
+    func refuseMinAtarOnly(_ name: String) throws {
         if stickyActionProbability != nil {
             throw EnvironmentError.badState("\(name) has no sticky actions; leave the sticky-action setting unset")
+        }
+        if maxEpisodeSteps != nil {
+            throw EnvironmentError.badState("\(name) keeps Gymnasium's own episode limit; leave the episode-limit setting unset")
         }
     }
 }

@@ -54,12 +54,20 @@ public enum AlgorithmSettings {
         }
     }
 
-    /// The environment overrides the settings ask for.
+    /// The environment overrides the settings ask for; −1 keeps the environment's own value.
     public static func environmentOverrides(_ s: Settings) throws -> EnvironmentOverrides {
-        guard let sticky = try s.double("env_sticky_actions") else { return EnvironmentOverrides() }
-        if sticky == -1 { return EnvironmentOverrides() }
-        guard (0...1).contains(sticky) else { throw SettingsError.type("env_sticky_actions", "−1 (the environment's default) or a probability in [0, 1]", Settings.format(sticky)) }
-        return EnvironmentOverrides(stickyActionProbability: sticky)
+        var o = EnvironmentOverrides()
+        if let sticky = try s.double("env_sticky_actions"), sticky != -1 {
+            guard (0...1).contains(sticky) else { throw SettingsError.type("env_sticky_actions", "−1 (the environment's default) or a probability in [0, 1]", Settings.format(sticky)) }
+            o.stickyActionProbability = sticky
+        }
+        if let limit = try s.double("env_max_episode_steps"), limit != -1 {
+            guard limit >= 1, limit == limit.rounded(), limit <= 1e9 else {
+                throw SettingsError.type("env_max_episode_steps", "−1 (the environment's own limit) or a whole number of steps ≥ 1", Settings.format(limit))
+            }
+            o.maxEpisodeSteps = Int(limit)
+        }
+        return o
     }
 
     // MARK: DQN family
@@ -203,6 +211,8 @@ public enum AlgorithmSettings {
         s["log_interval"] = .number(classic ? 1_000 : 10_000)
         // −1 keeps the environment's own sticky actions (MinAtar 0.1, Atari 0.25); 0 matches gymnax.
         s["env_sticky_actions"] = .number(-1)
+        // −1 keeps the environment's own episode limit; MinAtar only: gymnax cuts at 1,000 (Freeway 2,500).
+        s["env_max_episode_steps"] = .number(-1)
         // TensorBoard event files under seedN/tensorboard, mirroring the CSV logs.
         s["tensorboard"] = .bool(true)
         return s

@@ -110,6 +110,27 @@ final class MinAtarVectorTests: XCTestCase {
         XCTAssertTrue(short.truncated[0])
     }
 
+    /// The registry's overrides reach the batch (gymnax's variant: no sticky actions, a 1,000-step
+    /// limit), and environments without them refuse them instead of ignoring them.
+    func testRegistryOverridesGiveGymnaxVariant() throws {
+        let overrides = EnvironmentOverrides(stickyActionProbability: 0, maxEpisodeSteps: 7)
+        let env = try XCTUnwrap(try EnvironmentRegistry.make("minatar/breakout-minimal", count: 2, overrides: overrides)
+                                as? MinAtarVector<MinAtarBreakout>)
+        XCTAssertEqual(env.options, MinAtarOptions(stickyActionProbability: 0, minimalActionSet: true, maxEpisodeSteps: 7))
+        env.reset(seed: 0)
+        var ends = 0
+        for _ in 0..<7 {
+            try [0, 0].withUnsafeBufferPointer { try env.step(discrete: $0) }
+            ends += (0..<2).filter { env.terminated[$0] || env.truncated[$0] }.count
+        }
+        // Each copy ends within the limit: by truncation at step 7 if nothing ended it sooner.
+        XCTAssertGreaterThanOrEqual(ends, 2)
+        XCTAssertThrowsError(try EnvironmentRegistry.make("cartpole", count: 1, overrides: .init(maxEpisodeSteps: 10))) {
+            XCTAssertTrue("\($0)".contains("episode limit"), "\($0)")
+        }
+        XCTAssertThrowsError(try EnvironmentRegistry.make("minatar/asterix", count: 1, overrides: .init(maxEpisodeSteps: 0)))
+    }
+
     func testRampingCanBeTurnedOff() throws {
         for ramping in [true, false] {
             let env = MinAtarVector<MinAtarAsterix>(count: 16, options: .init(difficultyRamping: ramping))
