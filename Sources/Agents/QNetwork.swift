@@ -42,12 +42,6 @@ public struct QNetworkSpec: Sendable, Equatable {
     }
 }
 
-/// x / (mean |x| + ε) per sample: SCORER's feature scaling, which keeps the features' scale fixed
-/// while the encoder moves fast.
-func meanAbsoluteNormalize(_ x: Tensor, epsilon: Float = 1e-8) -> Tensor {
-    x / (mean(abs(x), axis: -1, keepDims: true) + epsilon)
-}
-
 /// A Q-network: orthogonal initialization with gain √2, output layers with gain 0.01, zero biases.
 public final class QNetwork {
     public let spec: QNetworkSpec
@@ -123,13 +117,13 @@ public final class QNetwork {
         } else if h.shape.rank != 2 {
             h = h.flattened()
         }
-        if spec.normalization == .meanAbsolute { h = meanAbsoluteNormalize(h) }
+        if spec.normalization == .meanAbsolute { h = meanAbsoluteNormalized(h) }
         for (i, layer) in encoderLayers.enumerated() {
             h = layer(h)
             if spec.normalization == .layerNorm { h = norms[i](h) }
             h = relu(h)
         }
-        if spec.normalization == .meanAbsolute { h = meanAbsoluteNormalize(h) }
+        if spec.normalization == .meanAbsolute { h = meanAbsoluteNormalized(h) }
         return h
     }
 

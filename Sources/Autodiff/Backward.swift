@@ -167,6 +167,12 @@ extension Graph {
             let kept = sa.replacingLast(with: 1)
             let probabilities = exp(a - output.reshaped(kept))
             accumulate(n.a, probabilities * g.reshaped(kept))
+        case .meanAbsNormalizeLast(let epsilon):
+            // y = x / D, D = mean|x| + ε per row: dx = g / D + sign(x) · Σ(−g·y / D) / width, in
+            // the order the composed ops' backward takes, so the gradient has their bits too.
+            let scale = mean(abs(a), axis: -1, keepDims: true) + epsilon
+            let along = sum(-(g * output) / scale, axis: -1, keepDims: true) * (1 / Float(sa.last))
+            accumulate(n.a, g / scale + along * sign(a))
         case .matmul(let tA, let tB):
             // C = op(A)·op(B); each case is the transpose algebra of dC·op(B)ᵀ and op(A)ᵀ·dC.
             if needA {

@@ -209,6 +209,8 @@ enum Op {
     case concatLast, sliceLast(start: Int), padLast(start: Int)
     // Rows are the last axis.
     case logSumExpLast
+    // x / (mean |x| + ε) per row, in one pass (SCORER's feature scaling).
+    case meanAbsNormalizeLast(epsilon: Float)
     // BLAS.
     case matmul(transA: Bool, transB: Bool), affine
     // Indexing along the last axis.

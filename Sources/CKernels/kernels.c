@@ -35,6 +35,24 @@ float stk_sum(const float *restrict x, size_t n) {
 }
 
 STK_CLONES
+void stk_mean_abs_normalize_rows(const float *restrict x, size_t rows, size_t width, float inverse_width, float epsilon,
+                                 float *restrict out) {
+    for (size_t r = 0; r < rows; r++) {
+        const float *row = x + r * width;
+        float *y = out + r * width;
+        // The same summation order as stk_sum over |row|.
+        float s[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+        size_t i = 0;
+        for (; i + 8 <= width; i += 8)
+            for (int k = 0; k < 8; k++) s[k] += fabsf(row[i + k]);
+        for (int k = 0; i < width; i++, k++) s[k] += fabsf(row[i]);
+        const float total = ((s[0] + s[4]) + (s[1] + s[5])) + ((s[2] + s[6]) + (s[3] + s[7]));
+        const float scale = total * inverse_width + epsilon;
+        for (size_t j = 0; j < width; j++) y[j] = row[j] / scale;
+    }
+}
+
+STK_CLONES
 double stk_sum_of_squares(const float *restrict x, size_t n) {
     double s[4] = {0, 0, 0, 0};
     size_t i = 0;

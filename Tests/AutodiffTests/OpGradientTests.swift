@@ -66,6 +66,33 @@ final class OpGradientTests: XCTestCase {
         checkGradients("logsumexp", shapes: [[3, 5]]) { weighted(logSumExp($0[0])) }
         checkGradients("logsoftmax", shapes: [[3, 5]]) { weighted(logSoftmax($0[0])) }
         checkGradients("softmax", shapes: [[2, 3, 5]]) { weighted(softmax($0[0])) }
+        checkGradients("mean-abs normalized", shapes: [[3, 5]]) { weighted(meanAbsoluteNormalized($0[0])) }
+        checkGradients("mean-abs normalized 3-d", shapes: [[2, 2, 11]], seed: 3) { weighted(meanAbsoluteNormalized($0[0])) }
+    }
+
+    /// The fused op gives the composed ops' bits forward and backward, and their second
+    /// derivative to rounding, at widths on and off the kernel's 8-wide blocks.
+    func testMeanAbsoluteNormalizedMatchesComposedOps() {
+        var rng = SeededGenerator(seed: 4)
+        for shape: Shape in [[4, 1], [3, 8], [5, 13], [2, 3, 128], [7, 400]] {
+            let p = Parameter(name: "x", shape: shape, values: rng.floats(shape.count, scale: 2))
+            let graph = Graph()
+            let x = graph.parameter(p)
+            let fused = meanAbsoluteNormalized(x)
+            let composed = x / (mean(abs(x), axis: -1, keepDims: true) + 1e-8)
+            XCTAssertEqual(fused.array, composed.array, "forward \(shape)")
+            let w = graph.constant(rng.floats(shape.count), shape: shape)
+            let g1 = graph.gradient(of: dot(tanh(fused), w), wrt: x)
+            let g2 = graph.gradient(of: dot(tanh(composed), w), wrt: x)
+            XCTAssertEqual(g1.array, g2.array, "gradient \(shape)")
+            // Second order: the backward is made of differentiable ops.
+            let h1 = graph.gradient(of: sum(square(g1)), wrt: x)
+            let h2 = graph.gradient(of: sum(square(g2)), wrt: x)
+            for (a, b) in zip(h1.array, h2.array) { XCTAssertEqual(a, b, accuracy: 1e-4 * Swift.max(1, Swift.abs(b)), "second order \(shape)") }
+        }
+        // An all-zero row stays zero instead of dividing by zero.
+        let graph = Graph()
+        XCTAssertEqual(meanAbsoluteNormalized(graph.constant([0, 0, 0], shape: [1, 3])).array, [0, 0, 0])
     }
 
     func testMatrixProducts() {

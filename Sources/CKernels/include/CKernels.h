@@ -26,6 +26,11 @@ double stk_sum_of_squares(const float *x, size_t n);
 /// far larger than the cache).
 void stk_gather_byte_rows(const unsigned char *base, const long *rows, size_t count, size_t row_size, float *out);
 
+/// Each of `rows` rows of `width` floats divided by (mean |x| + epsilon): Σ|x| with stk_sum's
+/// partial sums, times inverse_width, plus epsilon, then a division, so the bits equal the
+/// composed ops (abs, row sum, scale, shift, divide).
+void stk_mean_abs_normalize_rows(const float *x, size_t rows, size_t width, float inverse_width, float epsilon, float *out);
+
 /// out[j] = (unsigned char)x[j] for whole numbers 0…255 (replay storage).
 void stk_floats_to_bytes(const float *x, size_t n, unsigned char *out);
 
