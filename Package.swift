@@ -62,7 +62,7 @@ let package = Package(
             path: "Benchmarks/GameBenchmark"),
         .executableTarget(
             name: "NNBenchmark",
-            dependencies: ["Autodiff", "Neural", "Hypergradients", "Seeding"],
+            dependencies: ["Autodiff", "Neural", "Hypergradients", "Seeding", "Agents", "Environments"],
             path: "Benchmarks/NNBenchmark",
             swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
         .testTarget(name: "SymbolicTests", dependencies: ["Symbolic"]),

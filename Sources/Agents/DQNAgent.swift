@@ -32,6 +32,8 @@ public final class DQNAgent: TrainingAlgorithm {
     private let graph = Graph()
     private let copies: Int
     private let observationSize: Int
+    /// One observation's shape; a batch of them is `observationShape.prepending(rows)`.
+    private let observationShape: Shape
     private let actionCount: Int
     private let actions: UnsafeMutablePointer<Int32>
     private let explore: UnsafeMutablePointer<Bool>
@@ -54,6 +56,7 @@ public final class DQNAgent: TrainingAlgorithm {
         self.environment = environment
         copies = environment.count
         observationSize = environment.observationSpace.size
+        observationShape = Shape(environment.observationShape)
         actionCount = n
         rng = SeededGenerator(seed: seed)
         var spec = config.network
@@ -81,6 +84,8 @@ public final class DQNAgent: TrainingAlgorithm {
         actions = .allocate(capacity: copies); actions.initialize(repeating: 0, count: copies)
         explore = .allocate(capacity: copies); explore.initialize(repeating: false, count: copies)
         observationsBefore = .allocate(capacity: copies * observationSize); observationsBefore.initialize(repeating: 0, count: copies * observationSize)
+        // At most one episode per copy ends in an iteration.
+        finishedEpisodes.reserveCapacity(copies)
         var players = [Player.whole]
         if config.coupling == .scorer {
             let followers = [Player](repeating: .follower, count: config.scorer.followerSteps)
@@ -103,7 +108,7 @@ public final class DQNAgent: TrainingAlgorithm {
     }
 
     private func input(_ x: UnsafePointer<Float>, rows: Int) -> Tensor {
-        graph.constant(borrowing: x, shape: Shape([rows] + environment.observationShape))
+        graph.constant(borrowing: x, shape: observationShape.prepending(rows))
     }
 
     public func greedyActions(for observations: UnsafePointer<Float>, count: Int, into out: UnsafeMutablePointer<Int32>) {
@@ -112,7 +117,7 @@ public final class DQNAgent: TrainingAlgorithm {
         out.update(from: best.indexPointer, count: count)
     }
 
-    public func iterate() throws -> [String: Float] {
+    public func iterate() throws -> UpdateReport? {
         let obs = environment.observations.baseAddress!
         observationsBefore.update(from: obs, count: copies * observationSize)
         // ε-greedy per copy; the network runs only when some copy acts greedily.
@@ -134,7 +139,7 @@ public final class DQNAgent: TrainingAlgorithm {
         finishedEpisodes.removeAll(keepingCapacity: true)
         environment.collectFinishedEpisodes(at: environmentSteps, into: &finishedEpisodes)
 
-        var report: [String: Float] = [:]
+        var report: UpdateReport?
         if environmentSteps >= config.learningStarts {
             for _ in 0..<config.updatesPerStep { report = try update() }
             if stepsSinceTargetUpdate >= config.targetUpdateInterval {
@@ -184,27 +189,31 @@ public final class DQNAgent: TrainingAlgorithm {
         }
     }
 
-    private func update() throws -> [String: Float] {
+    private func update() throws -> UpdateReport {
         defer { updates += 1 }
         for b in minibatches { replay.sample(into: b, using: &rng) }
         // The target network does not move within an update, so DQN's targets for every minibatch
         // come from one pass over them all. Double DQN's argmax uses the online network, which each
         // step moves, so its targets are computed right before each step.
         if !config.variant.isDouble { computeTargets(updateBatch) }
-        var losses = (whole: Float(0), leader: Float(0), follower: Float(0))
+        var report = UpdateReport()
         for (player, index) in plan {
             let b = minibatches[index]
             if config.variant.isDouble { computeTargets(b) }
             let loss = try step(player, on: b)
             switch player {
-            case .whole: losses.whole = loss
-            case .leader: losses.leader = loss
-            case .follower: losses.follower = loss
+            case .whole: report.loss = loss
+            case .leader: report.leaderLoss = loss
+            case .follower: report.followerLoss = loss
             }
         }
-        if let whole { return ["loss": losses.whole, "lr": whole.learningRate, "epsilon": epsilon] }
-        return ["leader_loss": losses.leader, "follower_loss": losses.follower,
-                "leader_lr": leader!.learningRate, "follower_lr": follower!.learningRate, "epsilon": epsilon]
+        report.epsilon = epsilon
+        if let whole { report.learningRate = whole.learningRate }
+        if let leader, let follower {
+            report.leaderLearningRate = leader.learningRate
+            report.followerLearningRate = follower.learningRate
+        }
+        return report
     }
 
     public func save(into state: inout StateDictionary) {

@@ -148,7 +148,7 @@ public final class PQNAgent: TrainingAlgorithm {
         out.update(from: max(online(input(x, rows: n))).pointer, count: n)
     }
 
-    public func iterate() throws -> [String: Float] {
+    public func iterate() throws -> UpdateReport? {
         finishedEpisodes.removeAll(keepingCapacity: true)
         let T = config.rolloutLength, n = copies, size = observationSize
         for t in 0..<T {
@@ -188,7 +188,8 @@ public final class PQNAgent: TrainingAlgorithm {
                 returns[k] = rewards[k] + g * (1 - terminals[k]) * bootstrap
             }
         }
-        var report: [String: Float] = ["epsilon": epsilon]
+        var report = UpdateReport()
+        report.epsilon = epsilon
         for _ in 0..<config.epochs {
             if let whole {
                 permutation.shuffle(using: &rng)
@@ -196,23 +197,23 @@ public final class PQNAgent: TrainingAlgorithm {
                     gatherMinibatch(b)
                     graph.reset()
                     let loss = mean(square(errors(fixedFeatures: false)))
-                    report["loss"] = try whole.stepChecked(minimizing: loss, player: "MSBE", update: updates, environmentStep: environmentSteps)
+                    report.loss = try whole.stepChecked(minimizing: loss, player: "MSBE", update: updates, environmentStep: environmentSteps)
                     updates += 1
                 }
-                report["lr"] = whole.learningRate
+                report.learningRate = whole.learningRate
             } else {
                 var followerOrder = permutation
                 followerOrder.shuffle(using: &rng)
                 permutation.shuffle(using: &rng)
                 let leaderOrder = config.scorer.separateBatches ? permutation : followerOrder
                 for b in 0..<config.minibatches {
-                    if config.scorer.order == .leaderFirst { report["leader_loss"] = try leaderStep(leaderOrder, b) }
-                    for _ in 0..<config.scorer.followerSteps { report["follower_loss"] = try followerStep(followerOrder, b) }
-                    if config.scorer.order == .followerFirst { report["leader_loss"] = try leaderStep(leaderOrder, b) }
+                    if config.scorer.order == .leaderFirst { report.leaderLoss = try leaderStep(leaderOrder, b) }
+                    for _ in 0..<config.scorer.followerSteps { report.followerLoss = try followerStep(followerOrder, b) }
+                    if config.scorer.order == .followerFirst { report.leaderLoss = try leaderStep(leaderOrder, b) }
                     updates += 1
                 }
-                report["leader_lr"] = leader!.learningRate
-                report["follower_lr"] = follower!.learningRate
+                report.leaderLearningRate = leader!.learningRate
+                report.followerLearningRate = follower!.learningRate
             }
         }
         return report

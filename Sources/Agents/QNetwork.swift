@@ -101,13 +101,13 @@ public final class QNetwork {
         }
     }
 
-    /// φ: the encoder's parameters (SCORER's follower).
-    public var encoderParameters: [Parameter] {
+    /// φ: the encoder's parameters (SCORER's follower). Gathered once: target updates walk them.
+    public private(set) lazy var encoderParameters: [Parameter] =
         (conv?.parameters ?? []) + encoderLayers.flatMap(\.parameters) + norms.flatMap(\.parameters)
-    }
     /// θ: the Q head's parameters (SCORER's leader).
-    public var headParameters: [Parameter] { headLayers.flatMap(\.parameters) + value.flatMap(\.parameters) + advantage.flatMap(\.parameters) }
-    public var parameters: [Parameter] { encoderParameters + headParameters }
+    public private(set) lazy var headParameters: [Parameter] =
+        headLayers.flatMap(\.parameters) + value.flatMap(\.parameters) + advantage.flatMap(\.parameters)
+    public private(set) lazy var parameters: [Parameter] = encoderParameters + headParameters
 
     /// f_φ(s) for a batch laid out [B, observation...].
     public func features(_ x: Tensor) -> Tensor {

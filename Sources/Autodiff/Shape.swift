@@ -89,6 +89,16 @@ public struct Shape: Hashable, Sendable, CustomStringConvertible, ExpressibleByA
         return s
     }
 
+    /// This shape with a leading dimension of size `d` (a batch of `self`-shaped samples).
+    public func prepending(_ d: Int) -> Shape {
+        precondition(rank < Shape.maxRank, "cannot prepend a dimension to \(self): rank would exceed \(Shape.maxRank)")
+        var s = Shape()
+        s.rank = rank + 1
+        s[0] = d
+        for i in 0..<rank { s[i + 1] = self[i] }
+        return s
+    }
+
     /// This shape without its last dimension.
     public func droppingLast() -> Shape {
         precondition(rank > 0, "a scalar has no last dimension to drop")

@@ -67,8 +67,7 @@ public final class TrainingRun: Sendable {
 
         var evaluations = 0
         let episodes: RunLog, updates: RunLog, evals: RunLog
-        let updateColumns = scorer
-            ? ["leader_loss", "follower_loss", "leader_lr", "follower_lr", "epsilon"] : ["loss", "lr", "epsilon"]
+        let updateColumns = UpdateReport.columns(scorer: scorer)
         if resume {
             guard fm.fileExists(atPath: checkpointPath) else { throw TrainingError.nothingToResume(directory) }
             let state = try StateDictionary(contentsOf: URL(fileURLWithPath: checkpointPath))
@@ -125,7 +124,7 @@ public final class TrainingRun: Sendable {
             return m
         }
 
-        var lastReport: [String: Float] = [:]
+        var lastReport: UpdateReport?
         var lastEpisodeReturn: Double?
         let loopStart = Date(), stepsAtStart = agent.environmentSteps
         while agent.environmentSteps < totalSteps {
@@ -134,20 +133,20 @@ public final class TrainingRun: Sendable {
                 throw TrainingError.interrupted(directory)
             }
             let before = agent.environmentSteps
-            let report: [String: Float]
+            let report: UpdateReport?
             do {
                 report = try agent.iterate()
             } catch let AgentError.diverged(why) {
                 try? flushLogs()
                 throw TrainingError.diverged("\(directory): \(why). The last good checkpoint (step ≤ \(before)) is kept in \(checkpointPath)")
             }
-            if !report.isEmpty { lastReport = report }
+            if let report { lastReport = report }
             let now = agent.environmentSteps
             for e in agent.finishedEpisodes {
                 episodes.append("\(e.step),\(e.copy),\(Double(e.episodeReturn)),\(e.length)")
                 lastEpisodeReturn = Double(e.episodeReturn)
             }
-            if now / logInterval != before / logInterval, !lastReport.isEmpty {
+            if now / logInterval != before / logInterval, let lastReport {
                 updates.append(([String(now), String(agent.updates)] + updateColumns.map { "\(lastReport[$0] ?? .nan)" }).joined(separator: ","))
             }
             if now / evalInterval != before / evalInterval, now < totalSteps { _ = try evaluate() }

@@ -50,7 +50,8 @@ final class DQNAgentTests: XCTestCase {
             let encoderBefore = agent.online.encoderParameters.flatMap(\.values)
             let headBefore = agent.online.headParameters.flatMap(\.values)
             let report = try agent.iterate()
-            XCTAssertNotNil(report["leader_loss"]); XCTAssertNotNil(report["follower_loss"])
+            XCTAssertNotNil(report?["leader_loss"]); XCTAssertNotNil(report?["follower_loss"])
+            XCTAssertNil(report?["loss"], "SCORER reports the players' losses, not a monolithic one")
             XCTAssertNotEqual(agent.online.encoderParameters.flatMap(\.values), encoderBefore)
             XCTAssertNotEqual(agent.online.headParameters.flatMap(\.values), headBefore)
             XCTAssertEqual(agent.follower!.group.parameters.map(\.name), agent.online.encoderParameters.map(\.name))
@@ -65,14 +66,15 @@ final class DQNAgentTests: XCTestCase {
         c.learningStarts = 16
         let agent = try DQNAgent(config: c, environment: env, seed: 0)
         env.reset(seed: 0)
-        var first: [String: Float] = [:], last: [String: Float] = [:]
+        var first: UpdateReport?, last: UpdateReport?
         while agent.environmentSteps < c.totalSteps {
-            let r = try agent.iterate()
-            if first.isEmpty { first = r }
-            if !r.isEmpty { last = r }
+            guard let r = try agent.iterate() else { continue }
+            if first == nil { first = r }
+            last = r
         }
-        XCTAssertGreaterThan(first["follower_lr"]!, first["leader_lr"]!)
-        XCTAssertLessThan(last["leader_lr"]!, first["leader_lr"]! * 0.01)
+        let a = try XCTUnwrap(first), b = try XCTUnwrap(last)
+        XCTAssertGreaterThan(a.followerLearningRate, a.leaderLearningRate)
+        XCTAssertLessThan(b.leaderLearningRate, a.leaderLearningRate * 0.01)
     }
 
     func testGreedyEvaluationCutsEpisodesAtTheCap() throws {

@@ -51,6 +51,14 @@ final class OpGradientTests: XCTestCase {
         XCTAssertEqual(graph.gradient(of: y, wrt: x).array, [0.5, -1, 2])
     }
 
+    func testShapeEditsKeepTheOtherDimensions() {
+        XCTAssertEqual(Shape(10, 10, 4).prepending(64), Shape(64, 10, 10, 4))
+        XCTAssertEqual(Shape().prepending(3), Shape(3))
+        XCTAssertEqual(Shape(2, 3).appending(5), Shape(2, 3, 5))
+        XCTAssertEqual(Shape(2, 3).replacingLast(with: 1), Shape(2, 1))
+        XCTAssertEqual(Shape(2, 3, 4).droppingLast(), Shape(2, 3))
+    }
+
     func testReductionsAndShapes() {
         checkGradients("sum", shapes: [[3, 4]]) { sum(exp($0[0])) }
         checkGradients("mean", shapes: [[3, 4]]) { mean(square($0[0])) }
