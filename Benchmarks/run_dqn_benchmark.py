@@ -17,7 +17,8 @@ Rows:
   into one program (`--together`), both with every core;
 * SCORER's overhead: monolithic steps/s ÷ SCORER steps/s within each implementation (the paper
   reports 0.99–1.01×).
-Differences that remain: stackelberg's MinAtar has sticky actions (0.1), gymnax's none.
+Both play gymnax's variant of the game: stackelberg runs with `configs/gymnax_minatar.toml` (no
+sticky actions, episodes cut at 1,000 steps).
 Rounds are interleaved and each program keeps its best.
 """
 import argparse
@@ -29,11 +30,13 @@ import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CLI = os.path.join(os.path.dirname(HERE), ".build", "release", "stackelberg")
+# gymnax's MinAtar: no sticky actions, episodes cut at 1,000 steps.
+GYMNAX_CONFIG = os.path.join(os.path.dirname(HERE), "configs", "gymnax_minatar.toml")
 
 
 def ours(algo, coupling, steps, seeds, cpus):
     with tempfile.TemporaryDirectory() as out:
-        cmd = ["taskset", "-c", cpus, CLI, "train", "--algo", algo, "--coupling", coupling, "--env", "minatar/breakout-minimal",
+        cmd = ["taskset", "-c", cpus, CLI, "train", "--config", GYMNAX_CONFIG, "--algo", algo, "--coupling", coupling, "--env", "minatar/breakout-minimal",
                "--steps", str(steps), "--seeds", f"0..{seeds - 1}", "--jobs", str(seeds), "--out", out, "--quiet",
                "--set", "eval_interval=1e12", "--set", "checkpoint_interval=1e12", "--set", "eval_episodes=1"]
         p = subprocess.run(cmd, capture_output=True, text=True)

@@ -16,7 +16,7 @@ public enum EnvironmentRegistry {
     static func classic<D: ClassicDynamics>(_: D.Type) -> Entry {
         Entry(name: D.name, reference: "Gymnasium \(D.gymnasiumID)", stateNames: D.stateNames,
               make: { count, bounds, overrides in
-                  try overrides.refuseMinAtarOnly(D.name)
+                  try overrides.refuseMinAtarSettings(D.name)
                   return ClassicVector<D>(count: count, outOfBounds: bounds)
               },
               setState: { env, s, i in try (env as! ClassicVector<D>).setState(s, copy: i) },
@@ -48,7 +48,7 @@ public enum EnvironmentRegistry {
               reference: "Gymnasium \(T.gymnasiumID) on MuJoCo via libmujoco; needs Gymnasium's \(T.modelFile) (scripts/setup.sh or \(MuJoCoAssets.environmentVariable))",
               stateNames: (0..<T.coordinates.nq).map { "qpos\($0)" } + (0..<T.coordinates.nv).map { "qvel\($0)" },
               make: { count, bounds, overrides in
-                  try overrides.refuseMinAtarOnly("mujoco/\(T.name)")
+                  try overrides.refuseMinAtarSettings("mujoco/\(T.name)")
                   return try MuJoCoVector<T>(count: count, outOfBounds: bounds)
               },
               setState: { env, s, i in try (env as! MuJoCoVector<T>).setState(s, copy: i) },
@@ -134,7 +134,7 @@ public struct EnvironmentOverrides: Sendable, Equatable {
 
     /// Classic control and MuJoCo have neither sticky actions nor a settable limit (theirs is
     /// Gymnasium's registered one).
-    func refuseMinAtarOnly(_ name: String) throws {
+    func refuseMinAtarSettings(_ name: String) throws {
         if stickyActionProbability != nil {
             throw EnvironmentError.badState("\(name) has no sticky actions; leave the sticky-action setting unset")
         }
