@@ -29,3 +29,27 @@ func dqnIterate(_ variant: DQNVariant, _ coupling: Coupling, copies: Int, batch:
         }
     }, checksum: { c.value })
 }
+
+/// One `PQNAgent.iterate()` on MinAtar Breakout: a rollout of `rollout` batched steps, λ-returns,
+/// and the epochs of minibatch updates (both SCORER players, or the whole network).
+func pqnIterate(_ coupling: Coupling, copies: Int, rollout: Int) -> Workload {
+    let c = Checksum()
+    return Workload(name: "pqn_\(coupling.rawValue)_iterate_e\(copies)_t\(rollout)", make: {
+        var config = PQNConfig()
+        config.coupling = coupling
+        config.rolloutLength = rollout
+        config.minibatches = 2
+        config.epochs = 2
+        do {
+            let env = try EnvironmentRegistry.make("minatar/breakout-minimal", count: copies)
+            let agent = try PQNAgent(config: config, environment: env, seed: 0)
+            env.reset(seed: 0)
+            return {
+                let report = try! agent.iterate()
+                c.value = Double(report?.epsilon ?? 0)
+            }
+        } catch {
+            fatalError("pqn workload: \(error)")
+        }
+    }, checksum: { c.value })
+}

@@ -21,7 +21,7 @@ struct Workload {
     nonisolated(unsafe) static let probes: [Workload] = [
         mlpFwdBwd(batch: 4), mlpAct(batch: 4), convFwdBwd(batch: 2), hvpCritic(batch: 4), cgTotalDerivative(batch: 4),
         dqnIterate(.dqn, .monolithic, copies: 4, batch: 4), dqnIterate(.dqn, .scorer, copies: 4, batch: 4),
-        dqnIterate(.ddqn, .scorer, copies: 4, batch: 4),
+        dqnIterate(.ddqn, .scorer, copies: 4, batch: 4), pqnIterate(.scorer, copies: 4, rollout: 4),
     ]
 }
 

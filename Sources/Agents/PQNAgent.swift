@@ -76,6 +76,10 @@ public final class PQNAgent: TrainingAlgorithm {
     private let batchActions: UnsafeMutablePointer<Int32>
     private let batchReturns: UnsafeMutablePointer<Float>
     private var permutation: [Int]
+    /// The follower's shuffle under SCORER, kept so that drawing it allocates nothing.
+    private var followerOrder: [Int]
+    /// One observation's shape; a batch of them is `observationShape.prepending(rows)`.
+    private let observationShape: Shape
     private let greedy: UnsafeMutablePointer<Int32>
     private let values: UnsafeMutablePointer<Float>
 
@@ -117,6 +121,9 @@ public final class PQNAgent: TrainingAlgorithm {
         batchActions = .allocate(capacity: minibatchSize); batchActions.initialize(repeating: 0, count: minibatchSize)
         batchReturns = floats(minibatchSize)
         permutation = Array(0..<rows)
+        followerOrder = permutation
+        observationShape = Shape(environment.observationShape)
+        finishedEpisodes.reserveCapacity(rows)
         greedy = .allocate(capacity: copies); greedy.initialize(repeating: 0, count: copies)
         values = floats(copies)
     }
@@ -134,7 +141,7 @@ public final class PQNAgent: TrainingAlgorithm {
     }
 
     private func input(_ x: UnsafePointer<Float>, rows n: Int) -> Tensor {
-        graph.constant(borrowing: x, shape: Shape([n] + environment.observationShape))
+        graph.constant(borrowing: x, shape: observationShape.prepending(n))
     }
 
     public func greedyActions(for observations: UnsafePointer<Float>, count: Int, into out: UnsafeMutablePointer<Int32>) {
@@ -202,7 +209,8 @@ public final class PQNAgent: TrainingAlgorithm {
                 }
                 report.learningRate = whole.learningRate
             } else {
-                var followerOrder = permutation
+                // The follower shuffles a copy of the current order, written in place.
+                for i in 0..<rows { followerOrder[i] = permutation[i] }
                 followerOrder.shuffle(using: &rng)
                 permutation.shuffle(using: &rng)
                 let leaderOrder = config.scorer.separateBatches ? permutation : followerOrder

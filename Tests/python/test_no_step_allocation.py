@@ -6,7 +6,7 @@ warm-up steps, then K more. valgrind's "total heap usage: N allocs" counts every
 with K = 1 and K = 4 and subtracting leaves what three steps allocated. The rows cover the
 first-order training step (MLP and conv forward + backward + gradient), action selection, a
 Hessian-vector product, the STAC total derivative with 10 CG iterations, and whole DQN training
-iterations (`DQNAgent.iterate()`: monolithic, SCORER, Double DQN + SCORER).
+iterations (`DQNAgent.iterate()`: monolithic, SCORER, Double DQN + SCORER; `PQNAgent.iterate()` with SCORER).
 """
 from __future__ import annotations
 
@@ -19,10 +19,11 @@ import pytest
 from conftest import REPO_ROOT
 
 ROWS = ["mlp_fwdbwd_b4", "mlp_act_b4", "conv_fwdbwd_b2", "hvp_critic_b4", "cg_total_derivative_b4"]
-# Whole DQN training iterations on MinAtar Breakout (4 copies, batch 4): action selection, the
-# environment step with episode ends and resets, replay, both SCORER players' updates and the
-# target copy every other iteration. They run 24 steps, so episodes end within the counted ones.
-AGENT_ROWS = ["dqn_monolithic_iterate_e4_b4", "dqn_scorer_iterate_e4_b4", "ddqn_scorer_iterate_e4_b4"]
+# Whole training iterations on MinAtar Breakout, 4 copies (DQN batch 4, PQN rollouts of 4 steps):
+# action selection, the environment step with episode ends and resets, replay, both SCORER
+# players' updates and DQN's target copy every other iteration. They run 24 steps, so episodes end
+# within the counted ones.
+AGENT_ROWS = ["dqn_monolithic_iterate_e4_b4", "dqn_scorer_iterate_e4_b4", "ddqn_scorer_iterate_e4_b4", "pqn_scorer_iterate_e4_t4"]
 
 
 def bench_binary():
