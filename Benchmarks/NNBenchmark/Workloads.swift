@@ -13,11 +13,11 @@ struct Workload {
     nonisolated(unsafe) static let all: [Workload] = [
         mlpFwdBwd(batch: 64), mlpFwdBwd(batch: 1024), mlpAct(batch: 128),
         convFwdBwd(batch: 64), convFwdBwd(batch: 512), hvpCritic(batch: 256), cgTotalDerivative(batch: 256),
-        dqnIterate(.dqn, .monolithic, copies: 128, batch: 64), dqnIterate(.dqn, .scorer, copies: 128, batch: 64),
     ]
 
     /// The same code paths at tiny batches, for the allocation probe under valgrind (whether a step
-    /// allocates does not depend on the batch size; valgrind's time does).
+    /// allocates does not depend on the batch size; valgrind's time does), and whole agent
+    /// iterations (timed against the JAX peer by run_dqn_benchmark.py instead).
     nonisolated(unsafe) static let probes: [Workload] = [
         mlpFwdBwd(batch: 4), mlpAct(batch: 4), convFwdBwd(batch: 2), hvpCritic(batch: 4), cgTotalDerivative(batch: 4),
         dqnIterate(.dqn, .monolithic, copies: 4, batch: 4), dqnIterate(.dqn, .scorer, copies: 4, batch: 4),
