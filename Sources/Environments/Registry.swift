@@ -5,6 +5,8 @@ public enum EnvironmentRegistry {
         public let name: String
         public let reference: String
         public let stateNames: [String]
+        /// The overrides this environment honours; make refuses any other.
+        public let accepts: EnvironmentOverrides.Kinds
         /// Throws when the environment needs files that are not there (MuJoCo's models).
         let make: @Sendable (Int, OutOfBoundsActions, EnvironmentOverrides) throws -> VectorEnvironment
         /// Puts copy i of an environment made by this entry into the given state.
@@ -14,11 +16,8 @@ public enum EnvironmentRegistry {
     }
 
     static func classic<D: ClassicDynamics>(_: D.Type) -> Entry {
-        Entry(name: D.name, reference: "Gymnasium \(D.gymnasiumID)", stateNames: D.stateNames,
-              make: { count, bounds, overrides in
-                  try overrides.refuseMinAtarSettings(D.name)
-                  return ClassicVector<D>(count: count, outOfBounds: bounds)
-              },
+        Entry(name: D.name, reference: "Gymnasium \(D.gymnasiumID)", stateNames: D.stateNames, accepts: [],
+              make: { count, bounds, _ in ClassicVector<D>(count: count, outOfBounds: bounds) },
               setState: { env, s, i in try (env as! ClassicVector<D>).setState(s, copy: i) },
               getState: { env, i in (env as! ClassicVector<D>).state(copy: i) })
     }
@@ -28,7 +27,7 @@ public enum EnvironmentRegistry {
         let options = MinAtarOptions(minimalActionSet: minimal)
         return Entry(name: "minatar/\(G.name)" + (minimal ? "-minimal" : ""),
                      reference: "minatar \(G.name) (sticky actions 0.1, difficulty ramping, \(minimal ? "minimal" : "full") action set)",
-                     stateNames: ["ramp_level"],
+                     stateNames: ["ramp_level"], accepts: [.stickyActions, .episodeLimit],
                      make: { count, _, overrides in
                          var o = options
                          if let p = overrides.stickyActionProbability { o.stickyActionProbability = p }
@@ -46,11 +45,8 @@ public enum EnvironmentRegistry {
     static func muJoCo<T: MuJoCoTask>(_: T.Type) -> Entry {
         Entry(name: "mujoco/\(T.name)",
               reference: "Gymnasium \(T.gymnasiumID) on MuJoCo via libmujoco; needs Gymnasium's \(T.modelFile) (scripts/setup.sh or \(MuJoCoAssets.environmentVariable))",
-              stateNames: (0..<T.coordinates.nq).map { "qpos\($0)" } + (0..<T.coordinates.nv).map { "qvel\($0)" },
-              make: { count, bounds, overrides in
-                  try overrides.refuseMinAtarSettings("mujoco/\(T.name)")
-                  return try MuJoCoVector<T>(count: count, outOfBounds: bounds)
-              },
+              stateNames: (0..<T.coordinates.nq).map { "qpos\($0)" } + (0..<T.coordinates.nv).map { "qvel\($0)" }, accepts: [],
+              make: { count, bounds, _ in try MuJoCoVector<T>(count: count, outOfBounds: bounds) },
               setState: { env, s, i in try (env as! MuJoCoVector<T>).setState(s, copy: i) },
               getState: { env, i in (env as! MuJoCoVector<T>).state(copy: i) })
     }
@@ -61,11 +57,8 @@ public enum EnvironmentRegistry {
     static func atari(_ game: String) -> Entry {
         Entry(name: "atari/\(game)",
               reference: "Gymnasium ALE/\(game)-v5 (ale-py 0.12.1, sticky actions 0.25) + AtariPreprocessing(noop_max 30, frame skip 4, 84×84) + frame stack 4",
-              stateNames: ["lives"],
+              stateNames: ["lives"], accepts: [.stickyActions],
               make: { count, _, overrides in
-                  if overrides.maxEpisodeSteps != nil {
-                      throw EnvironmentError.badState("atari/\(game) keeps Gymnasium's own episode limit (108,000 frames); leave the episode-limit setting unset")
-                  }
                   var o = AtariOptions()
                   if let p = overrides.stickyActionProbability { o.stickyActionProbability = Float(p) }
                   return FrameStack(try AtariVector(game: game, count: count, options: o), depth: 4)
@@ -108,13 +101,26 @@ public enum EnvironmentRegistry {
     public static func make(_ name: String, count: Int, outOfBounds: OutOfBoundsActions = .reject,
                             overrides: EnvironmentOverrides = EnvironmentOverrides()) throws -> VectorEnvironment {
         guard count >= 1 else { throw EnvironmentError.wrongBatchSize(expected: 1, got: count) }
-        if let p = overrides.stickyActionProbability, !(0...1).contains(p) {
-            throw EnvironmentError.badState("the sticky-action probability must be in [0, 1], got \(p)")
+        let e = try entry(name)
+        try check(overrides, for: e)
+        return try e.make(count, outOfBounds, overrides)
+    }
+
+    /// Refuses overrides out of range or ones the environment does not honour (checked before a
+    /// run writes anything, and again when the environment is made).
+    public static func check(_ overrides: EnvironmentOverrides, for entry: Entry) throws {
+        if let p = overrides.stickyActionProbability {
+            guard entry.accepts.contains(.stickyActions) else {
+                throw EnvironmentError.badState("\(entry.name) has no sticky actions; leave the sticky-action setting unset")
+            }
+            guard (0...1).contains(p) else { throw EnvironmentError.badState("the sticky-action probability must be in [0, 1], got \(p)") }
         }
-        if let limit = overrides.maxEpisodeSteps, limit < 1 {
-            throw EnvironmentError.badState("the episode limit must be at least 1 step, got \(limit)")
+        if let limit = overrides.maxEpisodeSteps {
+            guard entry.accepts.contains(.episodeLimit) else {
+                throw EnvironmentError.badState("\(entry.name) keeps its own episode limit; leave the episode-limit setting unset")
+            }
+            guard limit >= 1 else { throw EnvironmentError.badState("the episode limit must be at least 1 step, got \(limit)") }
         }
-        return try entry(name).make(count, outOfBounds, overrides)
     }
 }
 
@@ -132,14 +138,13 @@ public struct EnvironmentOverrides: Sendable, Equatable {
         self.maxEpisodeSteps = maxEpisodeSteps
     }
 
-    /// Classic control and MuJoCo have neither sticky actions nor a settable limit (theirs is
-    /// Gymnasium's registered one).
-    func refuseMinAtarSettings(_ name: String) throws {
-        if stickyActionProbability != nil {
-            throw EnvironmentError.badState("\(name) has no sticky actions; leave the sticky-action setting unset")
-        }
-        if maxEpisodeSteps != nil {
-            throw EnvironmentError.badState("\(name) keeps Gymnasium's own episode limit; leave the episode-limit setting unset")
-        }
+    /// Which overrides an environment honours: MinAtar both, Atari sticky actions (its episode
+    /// limit is Gymnasium's 108,000 frames), classic control and MuJoCo neither (their limits are
+    /// Gymnasium's registered ones).
+    public struct Kinds: OptionSet, Sendable {
+        public let rawValue: Int
+        public init(rawValue: Int) { self.rawValue = rawValue }
+        public static let stickyActions = Kinds(rawValue: 1)
+        public static let episodeLimit = Kinds(rawValue: 2)
     }
 }

@@ -33,8 +33,7 @@ public enum AlgorithmSettings {
         let unknown = given.keys.filter { s[$0] == nil }
         guard unknown.isEmpty else { throw SettingsError.unknownKeys(unknown, known: s.keys) }
         for k in given.keys { s[k] = given[k] }
-        _ = try EnvironmentRegistry.entry(env)
-        _ = try environmentOverrides(s)
+        try EnvironmentRegistry.check(environmentOverrides(s), for: EnvironmentRegistry.entry(env))
         try validate(s)
         return s
     }

@@ -134,7 +134,7 @@ def test_run_directory_and_config(stackelberg_bin, tmp_path, reference):
     (["--env", "nosuch"], "unknown environment 'nosuch'"),
     (["--set", "env_sticky_actions=0.5"], "cartpole has no sticky actions"),
     (["--set", "env_sticky_actions=2"], "env_sticky_actions must be"),
-    (["--set", "env_max_episode_steps=100"], "cartpole keeps Gymnasium's own episode limit"),
+    (["--set", "env_max_episode_steps=100"], "cartpole keeps its own episode limit"),
     (["--set", "env_max_episode_steps=0"], "env_max_episode_steps must be"),
 ])
 def test_bad_settings_are_refused(stackelberg_bin, tmp_path, args, message):
