@@ -21,7 +21,9 @@ def test_scorer_notebook_regenerates_the_figures(stackelberg_bin: Path, repo_roo
     monkeypatch.setenv("STACKELBERG_NOTEBOOK_OUT", str(tmp_path))
     NotebookClient(nb, kernel_name="python3", timeout=600, resources={"metadata": {"path": str(notebook_dir)}}).execute()
     runs = repo_root / "runs"
-    envs = [p.name for p in sorted(runs.glob("minatar_*"))] + ["nosticky_" + p.name.removeprefix("minatar_") for p in sorted(runs.glob("nosticky/minatar_*"))]
+    envs = [p.name for p in sorted(runs.glob("minatar_*"))]
+    for folder in ("nosticky", "gymnax", "gymnax_20M", "gymnax_asterix_8updates"):
+        envs += [folder + "_" + p.name.removeprefix("minatar_") for p in sorted(runs.glob(folder + "/minatar_*"))]
     assert envs, "no MinAtar run logs under runs/"
     for env in envs:
         out = tmp_path / "scorer" / env
