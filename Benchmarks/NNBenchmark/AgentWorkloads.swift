@@ -1,55 +1,52 @@
 import Agents
 import Environments
 
-/// One `DQNAgent.iterate()` on MinAtar Breakout: ε-greedy action selection, a batched environment
-/// step, replay insertion and sampling, the update (both SCORER players, or the whole network) and
-/// the periodic target copy. Learning starts at once and the target is copied every other
-/// iteration, so every part of the training loop runs within a few steps.
-func dqnIterate(_ variant: DQNVariant, _ coupling: Coupling, copies: Int, batch: Int) -> Workload {
+/// A workload whose step is one `iterate()` of the agent `make` builds over `copies` copies of
+/// MinAtar Breakout (minimal action set), reset with seed 0.
+func agentIterate(_ name: String, copies: Int, _ make: @escaping (VectorEnvironment) throws -> TrainingAlgorithm) -> Workload {
     let c = Checksum()
-    return Workload(name: "\(variant.rawValue)_\(coupling.rawValue)_iterate_e\(copies)_b\(batch)", make: {
-        var config = DQNConfig()
-        config.variant = variant
-        config.coupling = coupling
-        config.batchSize = batch
-        config.bufferSize = 4_096
-        config.learningStarts = copies
-        config.targetUpdateInterval = 2 * copies
-        config.epsilonSteps = 64 * copies
+    return Workload(name: name, make: {
         do {
             let env = try EnvironmentRegistry.make("minatar/breakout-minimal", count: copies)
-            let agent = try DQNAgent(config: config, environment: env, seed: 0)
+            let agent = try make(env)
             env.reset(seed: 0)
             return {
                 let report = try! agent.iterate()
                 c.value = Double(report?.epsilon ?? 0)
             }
         } catch {
-            fatalError("dqn workload: \(error)")
+            fatalError("\(name): \(error)")
         }
     }, checksum: { c.value })
 }
 
-/// One `PQNAgent.iterate()` on MinAtar Breakout: a rollout of `rollout` batched steps, λ-returns,
-/// and the epochs of minibatch updates (both SCORER players, or the whole network).
+/// One `DQNAgent.iterate()`: ε-greedy action selection, a batched environment step, replay
+/// insertion and sampling, the update (both SCORER players, or the whole network) and the periodic
+/// target copy. Learning starts at once and the target is copied every other iteration, so every
+/// part of the training loop runs within a few steps.
+func dqnIterate(_ variant: DQNVariant, _ coupling: Coupling, copies: Int, batch: Int) -> Workload {
+    var config = DQNConfig()
+    config.variant = variant
+    config.coupling = coupling
+    config.batchSize = batch
+    config.bufferSize = 4_096
+    config.learningStarts = copies
+    config.targetUpdateInterval = 2 * copies
+    config.epsilonSteps = 64 * copies
+    return agentIterate("\(variant.rawValue)_\(coupling.rawValue)_iterate_e\(copies)_b\(batch)", copies: copies) {
+        try DQNAgent(config: config, environment: $0, seed: 0)
+    }
+}
+
+/// One `PQNAgent.iterate()`: a rollout of `rollout` batched steps, λ-returns, and the epochs of
+/// minibatch updates (both SCORER players, or the whole network).
 func pqnIterate(_ coupling: Coupling, copies: Int, rollout: Int) -> Workload {
-    let c = Checksum()
-    return Workload(name: "pqn_\(coupling.rawValue)_iterate_e\(copies)_t\(rollout)", make: {
-        var config = PQNConfig()
-        config.coupling = coupling
-        config.rolloutLength = rollout
-        config.minibatches = 2
-        config.epochs = 2
-        do {
-            let env = try EnvironmentRegistry.make("minatar/breakout-minimal", count: copies)
-            let agent = try PQNAgent(config: config, environment: env, seed: 0)
-            env.reset(seed: 0)
-            return {
-                let report = try! agent.iterate()
-                c.value = Double(report?.epsilon ?? 0)
-            }
-        } catch {
-            fatalError("pqn workload: \(error)")
-        }
-    }, checksum: { c.value })
+    var config = PQNConfig()
+    config.coupling = coupling
+    config.rolloutLength = rollout
+    config.minibatches = 2
+    config.epochs = 2
+    return agentIterate("pqn_\(coupling.rawValue)_iterate_e\(copies)_t\(rollout)", copies: copies) {
+        try PQNAgent(config: config, environment: $0, seed: 0)
+    }
 }

@@ -24,15 +24,20 @@ void stk_adam_step(float *restrict weights, float *restrict m, float *restrict v
     }
 }
 
-STK_CLONES
-float stk_sum(const float *restrict x, size_t n) {
+// Σ x[i] (or Σ |x[i]|) with eight interleaved partial sums, combined pairwise; inlined into each
+// caller's clone, where `absolute` is a constant. stk_sum and the mean-|x| normalization share it so
+// that the fused op keeps the composed ops' bits.
+static inline float sum8(const float *restrict x, size_t n, int absolute) {
     float s[8] = {0, 0, 0, 0, 0, 0, 0, 0};
     size_t i = 0;
     for (; i + 8 <= n; i += 8)
-        for (int k = 0; k < 8; k++) s[k] += x[i + k];
-    for (int k = 0; i < n; i++, k++) s[k] += x[i];
+        for (int k = 0; k < 8; k++) s[k] += absolute ? fabsf(x[i + k]) : x[i + k];
+    for (int k = 0; i < n; i++, k++) s[k] += absolute ? fabsf(x[i]) : x[i];
     return ((s[0] + s[4]) + (s[1] + s[5])) + ((s[2] + s[6]) + (s[3] + s[7]));
 }
+
+STK_CLONES
+float stk_sum(const float *restrict x, size_t n) { return sum8(x, n, 0); }
 
 STK_CLONES
 void stk_mean_abs_normalize_rows(const float *restrict x, size_t rows, size_t width, float inverse_width, float epsilon,
@@ -40,14 +45,7 @@ void stk_mean_abs_normalize_rows(const float *restrict x, size_t rows, size_t wi
     for (size_t r = 0; r < rows; r++) {
         const float *row = x + r * width;
         float *y = out + r * width;
-        // The same summation order as stk_sum over |row|.
-        float s[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-        size_t i = 0;
-        for (; i + 8 <= width; i += 8)
-            for (int k = 0; k < 8; k++) s[k] += fabsf(row[i + k]);
-        for (int k = 0; i < width; i++, k++) s[k] += fabsf(row[i]);
-        const float total = ((s[0] + s[4]) + (s[1] + s[5])) + ((s[2] + s[6]) + (s[3] + s[7]));
-        const float scale = total * inverse_width + epsilon;
+        const float scale = sum8(row, width, 1) * inverse_width + epsilon;
         for (size_t j = 0; j < width; j++) y[j] = row[j] / scale;
     }
 }
