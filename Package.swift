@@ -47,7 +47,7 @@ let package = Package(
                 swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
         .target(name: "Environments", dependencies: ["Seeding", "CMuJoCo"],
                 swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
-        .target(name: "Agents", dependencies: ["Autodiff", "CKernels", "Neural", "Environments", "Seeding"],
+        .target(name: "Agents", dependencies: ["Autodiff", "CKernels", "Neural", "Hypergradients", "Environments", "Seeding"],
                 swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
         .target(name: "Training", dependencies: ["Agents", "Autodiff", "Environments", "Plotting", "Seeding"]),
         .executableTarget(
@@ -70,7 +70,7 @@ let package = Package(
         .testTarget(name: "AutodiffTests", dependencies: ["Autodiff", "CKernels", "Seeding"]),
         .testTarget(name: "NeuralTests", dependencies: ["Neural", "Autodiff", "Seeding"]),
         .testTarget(name: "HypergradientsTests", dependencies: ["Hypergradients", "Neural", "Autodiff", "Seeding"]),
-        .testTarget(name: "AgentsTests", dependencies: ["Agents", "Training", "Environments", "Neural", "Autodiff", "Seeding"]),
+        .testTarget(name: "AgentsTests", dependencies: ["Agents", "Training", "Environments", "Neural", "Autodiff", "Hypergradients", "Games", "Symbolic", "Seeding"]),
         .testTarget(name: "GamesTests", dependencies: ["Games", "Symbolic", "Plotting"]),
     ]
 )

@@ -3,7 +3,7 @@ import Environments
 
 /// A workload whose step is one `iterate()` of the agent `make` builds over `copies` copies of
 /// MinAtar Breakout (minimal action set), reset with seed 0.
-func agentIterate(_ name: String, copies: Int, _ make: @escaping (VectorEnvironment) throws -> TrainingAlgorithm) -> Workload {
+func agentIterate(_ name: String, copies: Int, _ make: @escaping (VectorEnvironment) throws -> Agent) -> Workload {
     let c = Checksum()
     return Workload(name: name, make: {
         do {
@@ -11,8 +11,8 @@ func agentIterate(_ name: String, copies: Int, _ make: @escaping (VectorEnvironm
             let agent = try make(env)
             env.reset(seed: 0)
             return {
-                let report = try! agent.iterate()
-                c.value = Double(report?.epsilon ?? 0)
+                _ = try! agent.iterate()
+                c.value = Double(agent.metrics.value(at: agent.metrics.names.count - 1))
             }
         } catch {
             fatalError("\(name): \(error)")
@@ -24,7 +24,7 @@ func agentIterate(_ name: String, copies: Int, _ make: @escaping (VectorEnvironm
 /// insertion and sampling, the update (both SCORER players, or the whole network) and the periodic
 /// target copy. Learning starts at once and the target is copied every other iteration, so every
 /// part of the training loop runs within a few steps.
-func dqnIterate(_ variant: DQNVariant, _ coupling: Coupling, copies: Int, batch: Int) -> Workload {
+func dqnIterate(_ variant: DQNVariant, _ coupling: any CouplingSpec, copies: Int, batch: Int) -> Workload {
     var config = DQNConfig()
     config.variant = variant
     config.coupling = coupling
@@ -33,20 +33,20 @@ func dqnIterate(_ variant: DQNVariant, _ coupling: Coupling, copies: Int, batch:
     config.learningStarts = copies
     config.targetUpdateInterval = 2 * copies
     config.epsilonSteps = 64 * copies
-    return agentIterate("\(variant.rawValue)_\(coupling.rawValue)_iterate_e\(copies)_b\(batch)", copies: copies) {
+    return agentIterate("\(variant.rawValue)_\(coupling.name)_iterate_e\(copies)_b\(batch)", copies: copies) {
         try DQNAgent(config: config, environment: $0, seed: 0)
     }
 }
 
 /// One `PQNAgent.iterate()`: a rollout of `rollout` batched steps, λ-returns, and the epochs of
 /// minibatch updates (both SCORER players, or the whole network).
-func pqnIterate(_ coupling: Coupling, copies: Int, rollout: Int) -> Workload {
+func pqnIterate(_ coupling: any CouplingSpec, copies: Int, rollout: Int) -> Workload {
     var config = PQNConfig()
     config.coupling = coupling
     config.rolloutLength = rollout
     config.minibatches = 2
     config.epochs = 2
-    return agentIterate("pqn_\(coupling.rawValue)_iterate_e\(copies)_t\(rollout)", copies: copies) {
+    return agentIterate("pqn_\(coupling.name)_iterate_e\(copies)_t\(rollout)", copies: copies) {
         try PQNAgent(config: config, environment: $0, seed: 0)
     }
 }

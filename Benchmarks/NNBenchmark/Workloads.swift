@@ -1,3 +1,4 @@
+import Agents
 import Autodiff
 import Hypergradients
 import Neural
@@ -20,8 +21,8 @@ struct Workload {
     /// iterations (timed against the JAX peer by run_dqn_benchmark.py instead).
     nonisolated(unsafe) static let probes: [Workload] = [
         mlpFwdBwd(batch: 4), mlpAct(batch: 4), convFwdBwd(batch: 2), hvpCritic(batch: 4), cgTotalDerivative(batch: 4),
-        dqnIterate(.dqn, .monolithic, copies: 4, batch: 4), dqnIterate(.dqn, .scorer, copies: 4, batch: 4),
-        dqnIterate(.ddqn, .scorer, copies: 4, batch: 4), pqnIterate(.scorer, copies: 4, rollout: 4),
+        dqnIterate(.dqn, MonolithicSpec(), copies: 4, batch: 4), dqnIterate(.dqn, ScorerSpec(), copies: 4, batch: 4),
+        dqnIterate(.ddqn, ScorerSpec(), copies: 4, batch: 4), pqnIterate(ScorerSpec(), copies: 4, rollout: 4),
     ]
 }
 

@@ -16,8 +16,8 @@ struct TrainCommand: ParsableCommand {
             continues to exactly the result of an uninterrupted run.
             """)
 
-    @Option(help: "Algorithm: \(AlgorithmSettings.algorithms.joined(separator: ", ")).") var algo: String?
-    @Option(help: "Coupling: monolithic or scorer.") var coupling: String?
+    @Option(help: "Algorithm: \(AlgorithmRegistry.names.joined(separator: ", ")) (see `stackelberg algo list`).") var algo: String?
+    @Option(help: "Coupling: \(CouplingRegistry.names.joined(separator: ", ")); each algorithm takes some (see `stackelberg algo list`).") var coupling: String?
     @Option(help: "Environment name (see `stackelberg env list`).") var env: String?
     @Option(help: "Seeds: a range 0..4, a list 0,3,7, or one number.") var seeds: String = "0"
     @Option(help: "Total environment steps per seed (e.g. 5e6).") var steps: String?
@@ -39,7 +39,7 @@ struct TrainCommand: ParsableCommand {
                 guard let x = Settings.number(steps), x >= 1 else { throw ValidationError("--steps must be a positive number, got \(steps)") }
                 given["total_steps"] = .number(x.rounded())
             }
-            let settings = try AlgorithmSettings.resolve(given)
+            let settings = try AlgorithmRegistry.resolve(given)
             let seedList = try parseSeeds(seeds)
             let envName = try settings.string("env")!, algoName = try settings.string("algo")!, couplingName = try settings.string("coupling")!
             let base = "\(out)/\(envName.replacingOccurrences(of: "/", with: "_"))/\(algoName)-\(couplingName)"
@@ -81,7 +81,7 @@ struct TrainCommand: ParsableCommand {
         let saved = try Settings(contentsOf: path)
         // A key added to the toolkit after the run started is absent from its config; at its
         // default it changes nothing, so it does not count as a difference.
-        let defaults = try AlgorithmSettings.defaults(algo: try run.settings.string("algo")!, coupling: try run.settings.string("coupling")!,
+        let defaults = try AlgorithmRegistry.defaults(algo: try run.settings.string("algo")!, coupling: try run.settings.string("coupling")!,
                                                       env: try run.settings.string("env")!)
         let added = run.settings.keys.filter { saved[$0] == nil && run.settings[$0] != defaults[$0] }
         let differing = (saved.keys + added).filter { saved[$0] != run.settings[$0] }

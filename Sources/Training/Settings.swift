@@ -187,6 +187,8 @@ public enum SettingsError: Error, CustomStringConvertible, Equatable {
     case syntax(String, String)
     case type(String, String, String)
     case unknownKeys([String], known: [String])
+    /// An algorithm with a coupling or an action space it cannot take; the text names the valid choices.
+    case refusedPair(String)
 
     public var description: String {
         switch self {
@@ -195,6 +197,7 @@ public enum SettingsError: Error, CustomStringConvertible, Equatable {
         case .type(let key, let expected, let got): return "setting \(key) must be \(expected), got \(got)"
         case .unknownKeys(let keys, let known):
             return "unknown setting\(keys.count > 1 ? "s" : "") \(keys.joined(separator: ", ")); known settings: \(known.joined(separator: ", "))"
+        case .refusedPair(let why): return why
         }
     }
 }

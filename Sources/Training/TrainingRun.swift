@@ -16,9 +16,9 @@ public func installStopHandlers() {
 ///
 /// - `config.toml`: the resolved settings with the seed, commit and command as a header;
 /// - `episodes.csv`: every finished training episode (environment step, copy, return, length);
-/// - `updates.csv`: the losses and learning rates (leader and follower apart under SCORER) every
-///   `log_interval` environment steps;
-/// - `eval.csv`: greedy evaluation every `eval_interval` steps and at the end, apart from training;
+/// - `updates.csv`: the agent's metrics by name (its coupling's losses, learning rates and solver
+///   diagnostics, then its own) every `log_interval` environment steps;
+/// - `eval.csv`: deterministic evaluation (greedy, or the policy's mean) every `eval_interval` steps and at the end, apart from training;
 /// - `checkpoint.state`: everything a resumed run needs to continue bit for bit, rewritten every
 ///   `checkpoint_interval` steps, on interruption and at the end (atomically, so a crash while
 ///   writing keeps the last good one);
@@ -31,11 +31,16 @@ public final class TrainingRun: Sendable {
     public let directory: String
     public let header: [String]
 
-    public init(settings: Settings, seed: UInt64, directory: String, header: [String]) {
+    /// Builds the agent; the registry's by default (tests pass their own).
+    let makeAgent: @Sendable (Settings, VectorEnvironment, UInt64) throws -> Agent
+
+    public init(settings: Settings, seed: UInt64, directory: String, header: [String],
+                makeAgent: @escaping @Sendable (Settings, VectorEnvironment, UInt64) throws -> Agent = AlgorithmRegistry.makeAgent) {
         self.settings = settings
         self.seed = seed
         self.directory = directory
         self.header = header
+        self.makeAgent = makeAgent
     }
 
     private var checkpointPath: String { directory + "/checkpoint.state" }
@@ -48,26 +53,28 @@ public final class TrainingRun: Sendable {
         let flushedBefore = BLAS.flushSubnormalsOnThisThread(true)
         defer { BLAS.flushSubnormalsOnThisThread(flushedBefore) }
         let totalSteps = try settings.int("total_steps")!
-        let scorer = try settings.string("coupling") == "scorer"
         let envName = try settings.string("env")!
-        let copies = try settings.int("num_envs")!, evalEpisodes = try settings.int("eval_episodes")!
-        let evalInterval = try settings.int("eval_interval")!, checkpointInterval = try settings.int("checkpoint_interval")!
-        let logInterval = try settings.int("log_interval")!
-        let writeEvents = try settings.bool("tensorboard")!
-        let evalMaxSteps = try settings.int("eval_max_episode_steps")!
+        let options = try AlgorithmRegistry.runOptions(settings)
+        let copies = options.numEnvs, evalEpisodes = options.evalEpisodes
+        let evalInterval = options.evalInterval, checkpointInterval = options.checkpointInterval
+        let logInterval = options.logInterval
+        let writeEvents = options.tensorboard
+        let evalMaxSteps = options.evalMaxEpisodeSteps
         let fm = FileManager.default
 
-        let overrides = try AlgorithmSettings.environmentOverrides(settings)
+        let overrides = try options.environmentOverrides()
         let env = try EnvironmentRegistry.make(envName, count: copies, overrides: overrides)
         guard let snapshotting = env as? SnapshottingEnvironment else { throw TrainingError.io("\(envName) cannot be checkpointed") }
         let evalEnv = try EnvironmentRegistry.make(envName, count: Swift.min(evalEpisodes, 10), overrides: overrides)
-        let agent = try AlgorithmSettings.makeAlgorithm(settings, environment: env, seed: seed)
+        let agent = try makeAgent(settings, env, seed)
         // Seeds far apart, because MinAtar copy i of seed s is RandomState(s + i).
         let envSeed = seed &* 10_000, evalSeedBase = seed &* 10_000 &+ 5_000
 
         var evaluations = 0
         let episodes: RunLog, updates: RunLog, evals: RunLog
-        let updateColumns = UpdateReport.columns(scorer: scorer)
+        // One column per metric the agent declared (its coupling's, then its own).
+        let metrics = agent.metrics
+        let updateColumns = metrics.names
         if resume {
             guard fm.fileExists(atPath: checkpointPath) else { throw TrainingError.nothingToResume(directory) }
             let state = try StateDictionary(contentsOf: URL(fileURLWithPath: checkpointPath))
@@ -116,7 +123,7 @@ public final class TrainingRun: Sendable {
         }
 
         func evaluate() throws -> Double {
-            let returns = try evaluateGreedy(agent, on: evalEnv, episodes: evalEpisodes, seed: evalSeedBase &+ UInt64(evaluations) &* 10,
+            let returns = try evaluateDeterministic(agent, on: evalEnv, episodes: evalEpisodes, seed: evalSeedBase &+ UInt64(evaluations) &* 10,
                                              maxEpisodeSteps: evalMaxSteps)
             evaluations += 1
             let m = returns.reduce(0, +) / Double(returns.count)
@@ -124,7 +131,8 @@ public final class TrainingRun: Sendable {
             return m
         }
 
-        var lastReport: UpdateReport?
+        // Whether any update has reported yet (before learning starts there is nothing to log).
+        var reported = false
         var lastEpisodeReturn: Double?
         let loopStart = Date(), stepsAtStart = agent.environmentSteps
         while agent.environmentSteps < totalSteps {
@@ -133,21 +141,19 @@ public final class TrainingRun: Sendable {
                 throw TrainingError.interrupted(directory)
             }
             let before = agent.environmentSteps
-            let report: UpdateReport?
             do {
-                report = try agent.iterate()
+                if try agent.iterate() { reported = true }
             } catch let AgentError.diverged(why) {
                 try? flushLogs()
                 throw TrainingError.diverged("\(directory): \(why). The last good checkpoint (step ≤ \(before)) is kept in \(checkpointPath)")
             }
-            if let report { lastReport = report }
             let now = agent.environmentSteps
             for e in agent.finishedEpisodes {
                 episodes.append("\(e.step),\(e.copy),\(Double(e.episodeReturn)),\(e.length)")
                 lastEpisodeReturn = Double(e.episodeReturn)
             }
-            if now / logInterval != before / logInterval, let lastReport {
-                updates.append(([String(now), String(agent.updates)] + updateColumns.map { "\(lastReport[$0] ?? .nan)" }).joined(separator: ","))
+            if now / logInterval != before / logInterval, reported {
+                updates.append(([String(now), String(agent.updates)] + updateColumns.indices.map { "\(metrics.value(at: $0))" }).joined(separator: ","))
             }
             if now / evalInterval != before / evalInterval, now < totalSteps { _ = try evaluate() }
             if now / checkpointInterval != before / checkpointInterval, now < totalSteps { try checkpoint() }

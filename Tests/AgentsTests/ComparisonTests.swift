@@ -55,7 +55,7 @@ final class ComparisonTests: XCTestCase {
         XCTAssertThrowsError(try Settings(contentsOf: path)) { XCTAssertTrue("\($0)".contains(":1:"), "\($0)") }
         s["env"] = .string("cartpole")
         s["lr"] = .number(-1)
-        XCTAssertThrowsError(try AlgorithmSettings.resolve(s)) { XCTAssertTrue("\($0)".contains("lr must be positive"), "\($0)") }
+        XCTAssertThrowsError(try AlgorithmRegistry.resolve(s)) { XCTAssertTrue("\($0)".contains("lr must be positive"), "\($0)") }
     }
 
     /// A run flushes subnormals while it trains and gives the calling thread its IEEE mode back
@@ -66,7 +66,7 @@ final class ComparisonTests: XCTestCase {
         given["algo"] = .string("dqn"); given["env"] = .string("cartpole"); given["total_steps"] = .number(2_000)
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("run-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        try TrainingRun(settings: AlgorithmSettings.resolve(given), seed: 0, directory: dir, header: []).run(resume: false)
+        try TrainingRun(settings: AlgorithmRegistry.resolve(given), seed: 0, directory: dir, header: []).run(resume: false)
         XCTAssertEqual(BLAS.subnormalsFlushedOnThisThread, before)
         let tiny = Double(bitPattern: 1)   // the smallest subnormal survives arithmetic again
         XCTAssertEqual((tiny * 3 / 3).bitPattern, 1)

@@ -10,7 +10,10 @@ final class DQNAgentTests: XCTestCase {
     override func setUp() { flushedBefore = BLAS.flushSubnormalsOnThisThread(true) }
     override func tearDown() { BLAS.flushSubnormalsOnThisThread(flushedBefore) }
 
-    func small(_ variant: DQNVariant = .dqn, _ coupling: Coupling = .monolithic) -> DQNConfig {
+    /// The couplings the value-based agents take, as the registry names them.
+    static let couplings: [any CouplingSpec] = [MonolithicSpec(), ScorerSpec()]
+
+    func small(_ variant: DQNVariant = .dqn, _ coupling: any CouplingSpec = MonolithicSpec()) -> DQNConfig {
         var c = DQNConfig.classicControl()
         c.variant = variant
         c.coupling = coupling
@@ -40,8 +43,9 @@ final class DQNAgentTests: XCTestCase {
     /// (the Q head), and one update moves both, once each, in either order.
     func testEachPlayerMovesOnlyItsOwnParameters() throws {
         for order in ScorerOptions.Order.allCases {
-            var c = small(.dqn, .scorer)
-            c.scorer.order = order
+            var options = ScorerOptions()
+            options.order = order
+            var c = small(.dqn, ScorerSpec(options))
             c.learningStarts = 64
             let env = try EnvironmentRegistry.make("cartpole", count: 4)
             let agent = try DQNAgent(config: c, environment: env, seed: 3)
@@ -49,41 +53,43 @@ final class DQNAgentTests: XCTestCase {
             while agent.environmentSteps < 60 { _ = try agent.iterate() }
             let encoderBefore = agent.online.encoderParameters.flatMap(\.values)
             let headBefore = agent.online.headParameters.flatMap(\.values)
-            let report = try agent.iterate()
-            XCTAssertNotNil(report?["leader_loss"]); XCTAssertNotNil(report?["follower_loss"])
-            XCTAssertNil(report?["loss"], "SCORER reports the players' losses, not a monolithic one")
+            XCTAssertTrue(try agent.iterate())
+            XCTAssertNotNil(agent.metrics["leader_loss"]); XCTAssertNotNil(agent.metrics["follower_loss"])
+            XCTAssertFalse(agent.metrics.names.contains("loss"), "SCORER reports the players' losses, not a monolithic one")
+            let scorer = try XCTUnwrap(agent.coupling as? Scorer)
             XCTAssertNotEqual(agent.online.encoderParameters.flatMap(\.values), encoderBefore)
             XCTAssertNotEqual(agent.online.headParameters.flatMap(\.values), headBefore)
-            XCTAssertEqual(agent.follower!.group.parameters.map(\.name), agent.online.encoderParameters.map(\.name))
-            XCTAssertEqual(agent.leader!.group.parameters.map(\.name), agent.online.headParameters.map(\.name))
-            XCTAssertEqual(agent.follower!.updates, 1); XCTAssertEqual(agent.leader!.updates, 1)
+            XCTAssertEqual(scorer.follower.group.parameters.map(\.name), agent.online.encoderParameters.map(\.name))
+            XCTAssertEqual(scorer.leader.group.parameters.map(\.name), agent.online.headParameters.map(\.name))
+            XCTAssertEqual(scorer.follower.updates, 1); XCTAssertEqual(scorer.leader.updates, 1)
         }
     }
 
     func testFollowerIsFasterAndRatesDecay() throws {
         let env = try EnvironmentRegistry.make("cartpole", count: 4)
-        var c = small(.dqn, .scorer)
+        var c = small(.dqn, ScorerSpec())
         c.learningStarts = 16
         let agent = try DQNAgent(config: c, environment: env, seed: 0)
         env.reset(seed: 0)
-        var first: UpdateReport?, last: UpdateReport?
+        var first: (leader: Float, follower: Float)?, last: (leader: Float, follower: Float)?
         while agent.environmentSteps < c.totalSteps {
-            guard let r = try agent.iterate() else { continue }
-            if first == nil { first = r }
-            last = r
+            guard try agent.iterate() else { continue }
+            let rates = (leader: try XCTUnwrap(agent.metrics["leader_lr"]), follower: try XCTUnwrap(agent.metrics["follower_lr"]))
+            if first == nil { first = rates }
+            last = rates
         }
         let a = try XCTUnwrap(first), b = try XCTUnwrap(last)
-        XCTAssertGreaterThan(a.followerLearningRate, a.leaderLearningRate)
-        XCTAssertLessThan(b.leaderLearningRate, a.leaderLearningRate * 0.01)
+        XCTAssertGreaterThan(a.follower, a.leader)
+        XCTAssertLessThan(b.leader, a.leader * 0.01)
     }
 
     func testGreedyEvaluationCutsEpisodesAtTheCap() throws {
         let agent = try DQNAgent(config: small(), environment: try EnvironmentRegistry.make("cartpole", count: 2), seed: 0)
         let evalEnv = try EnvironmentRegistry.make("cartpole", count: 2)
         // No policy drops CartPole's pole within 5 steps: each copy is cut once, with its 5 rewards.
-        XCTAssertEqual(try evaluateGreedy(agent, on: evalEnv, episodes: 4, seed: 1, maxEpisodeSteps: 5), [5, 5])
+        XCTAssertEqual(try evaluateDeterministic(agent, on: evalEnv, episodes: 4, seed: 1, maxEpisodeSteps: 5), [5, 5])
         // Uncapped, the episodes end on their own: four whole ones, each at least as long as a cut one.
-        let whole = try evaluateGreedy(agent, on: evalEnv, episodes: 4, seed: 1)
+        let whole = try evaluateDeterministic(agent, on: evalEnv, episodes: 4, seed: 1)
         XCTAssertEqual(whole.count, 4)
         XCTAssertTrue(whole.allSatisfy { $0 > 5 }, "\(whole)")
     }
@@ -100,14 +106,15 @@ final class DQNAgentTests: XCTestCase {
     func testReplayKeepsFinalObservationsAndSamplesUniformly() throws {
         let env = try EnvironmentRegistry.make("minatar/breakout", count: 2)
         XCTAssertEqual(env.observationEncoding, .byte)
-        let replay = ReplayBuffer(capacity: 50, observationSize: 400, encoding: .byte)
+        let replay = try ReplayBuffer(capacity: 50, observationSize: 400, encoding: .byte, actionSpace: env.actionSpace)
+        let actions = ActionBatch(space: env.actionSpace, count: 2)
         env.reset(seed: 1)
         var before = Array(env.observations)
         var stored = 0, ended = 0
         for t in 0..<200 {
-            let a: [Int32] = [Int32(t % 3), 1]
-            try a.withUnsafeBufferPointer { try env.step(discrete: $0) }
-            a.withUnsafeBufferPointer { replay.add(observations: before, actions: $0.baseAddress!, after: env) }
+            actions.discrete[0] = Int32(t % 3); actions.discrete[1] = 1
+            try actions.step(env)
+            replay.add(observations: before, actions: actions, after: env)
             if env.terminated.contains(true) { ended += 1 }
             stored += 2
             before = Array(env.observations)
@@ -115,7 +122,7 @@ final class DQNAgentTests: XCTestCase {
         XCTAssertEqual(replay.count, 50)
         XCTAssertEqual(replay.position, stored % 50)
         XCTAssertGreaterThan(ended, 0)
-        let batch = TransitionBatch(size: 500, observationSize: 400)
+        let batch = try TransitionBatch(size: 500, observationSize: 400, actionSpace: env.actionSpace)
         var rng = SeededGenerator(seed: 2)
         replay.sample(into: batch, using: &rng)
         for k in 0..<batch.size {
@@ -123,18 +130,18 @@ final class DQNAgentTests: XCTestCase {
         }
         var state = StateDictionary()
         replay.save(into: &state, prefix: "r.")
-        let copy = ReplayBuffer(capacity: 50, observationSize: 400, encoding: .byte)
+        let copy = try ReplayBuffer(capacity: 50, observationSize: 400, encoding: .byte, actionSpace: env.actionSpace)
         try copy.load(from: state, prefix: "r.")
-        let b2 = TransitionBatch(size: 500, observationSize: 400)
+        let b2 = try TransitionBatch(size: 500, observationSize: 400, actionSpace: env.actionSpace)
         var rng2 = SeededGenerator(seed: 2)
         copy.sample(into: b2, using: &rng2)
         XCTAssertEqual(Array(UnsafeBufferPointer(start: b2.nextObservations, count: 500 * 400)),
                        Array(UnsafeBufferPointer(start: batch.nextObservations, count: 500 * 400)))
-        XCTAssertThrowsError(try ReplayBuffer(capacity: 60, observationSize: 400, encoding: .byte).load(from: state, prefix: "r."))
+        XCTAssertThrowsError(try ReplayBuffer(capacity: 60, observationSize: 400, encoding: .byte, actionSpace: env.actionSpace).load(from: state, prefix: "r."))
     }
 
     func testSameSeedSameBitsAndSaveLoadContinuesExactly() throws {
-        for coupling in Coupling.allCases {
+        for coupling in Self.couplings {
             func make() throws -> (DQNAgent, VectorEnvironment) {
                 let env = try EnvironmentRegistry.make("cartpole", count: 4)
                 let agent = try DQNAgent(config: small(.ddqn, coupling), environment: env, seed: 9)
@@ -151,7 +158,7 @@ final class DQNAgentTests: XCTestCase {
             try b.load(from: state)
             try (envB as! SnapshottingEnvironment).restore(snapshot: snapshot)
             while b.environmentSteps < 1_200 { _ = try b.iterate() }
-            XCTAssertEqual(a.online.parameters.flatMap(\.values).map(\.bitPattern), b.online.parameters.flatMap(\.values).map(\.bitPattern), "\(coupling)")
+            XCTAssertEqual(a.online.parameters.flatMap(\.values).map(\.bitPattern), b.online.parameters.flatMap(\.values).map(\.bitPattern), "\(coupling.name)")
             XCTAssertEqual(a.target.parameters.flatMap(\.values).map(\.bitPattern), b.target.parameters.flatMap(\.values).map(\.bitPattern))
         }
     }
@@ -181,7 +188,7 @@ final class DQNAgentTests: XCTestCase {
     }
 
     func testPQNSaveLoadContinuesExactly() throws {
-        for coupling in Coupling.allCases {
+        for coupling in Self.couplings {
             var c = PQNConfig()
             c.coupling = coupling
             c.network = QNetworkSpec(encoderWidths: [32, 32], normalization: .layerNorm, headWidths: [])
@@ -205,7 +212,7 @@ final class DQNAgentTests: XCTestCase {
             try b.load(from: state)
             try (envB as! SnapshottingEnvironment).restore(snapshot: snapshot)
             for _ in 0..<10 { _ = try b.iterate() }
-            XCTAssertEqual(a.online.parameters.flatMap(\.values).map(\.bitPattern), b.online.parameters.flatMap(\.values).map(\.bitPattern), "\(coupling)")
+            XCTAssertEqual(a.online.parameters.flatMap(\.values).map(\.bitPattern), b.online.parameters.flatMap(\.values).map(\.bitPattern), "\(coupling.name)")
         }
         var bad = PQNConfig()
         bad.minibatches = 7

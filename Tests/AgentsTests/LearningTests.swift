@@ -24,10 +24,10 @@ final class LearningTests: XCTestCase {
     func evaluations(algo: String, coupling: String, env name: String, seed: UInt64) throws -> [Double] {
         var given = Settings()
         given["algo"] = .string(algo); given["coupling"] = .string(coupling); given["env"] = .string(name)
-        let settings = try AlgorithmSettings.resolve(given)
+        let settings = try AlgorithmRegistry.resolve(given)
         let env = try EnvironmentRegistry.make(name, count: try settings.int("num_envs")!)
         let evalEnv = try EnvironmentRegistry.make(name, count: 10)
-        let agent = try AlgorithmSettings.makeAlgorithm(settings, environment: env, seed: seed)
+        let agent = try AlgorithmRegistry.makeAgent(settings, environment: env, seed: seed)
         let total = try settings.int("total_steps")!
         env.reset(seed: seed &* 10_000)
         var means = [Double]()
@@ -35,7 +35,7 @@ final class LearningTests: XCTestCase {
             let before = agent.environmentSteps
             _ = try agent.iterate()
             if agent.environmentSteps / 10_000 != before / 10_000 {
-                let r = try evaluateGreedy(agent, on: evalEnv, episodes: 10, seed: 77)
+                let r = try evaluateDeterministic(agent, on: evalEnv, episodes: 10, seed: 77)
                 means.append(r.reduce(0, +) / Double(r.count))
             }
         }
@@ -43,8 +43,9 @@ final class LearningTests: XCTestCase {
     }
 
     func testEveryAlgorithmAndCouplingSolvesCartPole() throws {
-        for algo in AlgorithmSettings.algorithms {
-            for coupling in Coupling.allCases.map(\.rawValue) {
+        for entry in AlgorithmRegistry.entries where entry.actionSpaces.contains(.discrete) {
+            let algo = entry.name
+            for coupling in entry.couplings {
                 let means = try evaluations(algo: algo, coupling: coupling, env: "cartpole", seed: 0)
                 print("cartpole \(algo) \(coupling): greedy means \(means)")
                 XCTAssertGreaterThanOrEqual(means.max() ?? 0, 475, "\(algo) \(coupling) did not solve CartPole: \(means)")
@@ -53,8 +54,9 @@ final class LearningTests: XCTestCase {
     }
 
     func testEveryAlgorithmAndCouplingSolvesAcrobot() throws {
-        for algo in AlgorithmSettings.algorithms {
-            for coupling in Coupling.allCases.map(\.rawValue) {
+        for entry in AlgorithmRegistry.entries where entry.actionSpaces.contains(.discrete) {
+            let algo = entry.name
+            for coupling in entry.couplings {
                 var tried = [String]()
                 var solved = false
                 for seed: UInt64 in 0..<3 where !solved {

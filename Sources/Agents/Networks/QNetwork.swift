@@ -109,6 +109,12 @@ public final class QNetwork {
         headLayers.flatMap(\.parameters) + value.flatMap(\.parameters) + advantage.flatMap(\.parameters)
     public private(set) lazy var parameters: [Parameter] = encoderParameters + headParameters
 
+    /// The players as couplings see them: the encoder (SCORER's follower) and the head (its
+    /// leader); a monolithic coupling trains them together as "q".
+    public var parts: ModelParts {
+        ModelParts(jointName: "q", [(.encoder, encoderParameters), (.head, headParameters)], providesTDErrors: true)
+    }
+
     /// f_φ(s) for a batch laid out [B, observation...].
     public func features(_ x: Tensor) -> Tensor {
         var h = x
@@ -153,19 +159,6 @@ public final class QNetwork {
     public func blend(towards other: QNetwork, tau: Float) {
         for (p, q) in zip(parameters, other.parameters) {
             for i in 0..<p.count { p.value[i] = tau * q.value[i] + (1 - tau) * p.value[i] }
-        }
-    }
-}
-
-public enum AgentError: Error, CustomStringConvertible, Equatable {
-    case badConfig(String)
-    /// A loss or gradient became NaN or infinite; the text names which and when.
-    case diverged(String)
-
-    public var description: String {
-        switch self {
-        case .badConfig(let why): return "invalid configuration: \(why)"
-        case .diverged(let why): return "training diverged: \(why)"
         }
     }
 }

@@ -8,55 +8,14 @@ public enum DQNVariant: String, Sendable, CaseIterable {
     public var isDueling: Bool { self == .dueling || self == .duelingDDQN }
 }
 
-/// How the encoder and the Q head are trained.
-public enum Coupling: String, Sendable, CaseIterable {
-    /// One network, one optimizer on the MSBE (the baselines).
-    case monolithic
-    /// SCORER: the encoder (follower) and the Q head (leader) as a Stackelberg game.
-    case scorer
-}
-
-/// SCORER's choices, with the paper's as defaults and the alternatives its ablations and public code use.
-public struct ScorerOptions: Sendable, Equatable {
-    public enum FollowerObjective: String, Sendable, CaseIterable {
-        /// Var_j[δ_j]: the paper's follower.
-        case variance
-        /// mean δ_j²: the ablation.
-        case msbe
-    }
-    public enum Order: String, Sendable, CaseIterable {
-        /// φ_{k+1} first, then θ on φ_{k+1} (the paper's update rule).
-        case followerFirst = "follower_first"
-        /// θ first, then φ (the public code).
-        case leaderFirst = "leader_first"
-    }
-    public enum Decay: String, Sendable, CaseIterable {
-        /// Both rates linear to 0 over training, leader/follower fixed (the public code).
-        case linear
-        /// Both constant.
-        case constant
-        /// Polynomial decays with leader/follower → 0 (the two-timescale theory).
-        case vanishingRatio = "vanishing_ratio"
-    }
-
-    public var followerObjective: FollowerObjective = .variance
-    public var order: Order = .followerFirst
-    public var decay: Decay = .linear
-    /// Follower updates per leader update.
-    public var followerSteps = 1
-    /// Leader and follower draw their own minibatches (the paper); false shares one.
-    public var separateBatches = true
-
-    public init() {}
-}
-
 /// Everything a DQN-family run needs besides its environment. Defaults are the SCORER public
 /// code's MinAtar settings (REFERENCE.md §2); `classicControl()` gives small settings for the
 /// classic-control tasks.
-public struct DQNConfig: Sendable, Equatable {
+public struct DQNConfig: Sendable {
     public var variant: DQNVariant = .dqn
-    public var coupling: Coupling = .monolithic
-    public var scorer = ScorerOptions()
+    /// How the encoder (follower) and the Q head (leader) are trained: `MonolithicSpec()` (one
+    /// network, the baseline) or `ScorerSpec(options)`, or any coupling a TD-error model can play.
+    public var coupling: any CouplingSpec = MonolithicSpec()
     public var network = QNetworkSpec()
     public var totalSteps = 5_000_000
     public var bufferSize = 100_000
@@ -77,7 +36,7 @@ public struct DQNConfig: Sendable, Equatable {
     public var learningRate: Float = 1e-4
     public var leaderLearningRate: Float = 1e-4
     public var followerLearningRate: Float = 5e-4
-    /// Learning-rate decay of the monolithic optimizer (linear or constant; SCORER uses `scorer.decay`).
+    /// Learning-rate decay of the monolithic optimizer (linear or constant; SCORER has its own `decay`).
     public var decayLearningRate = true
     /// Environment steps over which the learning rates decay to 0 (nil: `totalSteps`). The paper
     /// decays over 1e8 steps; setting that here reproduces its early-training schedule in a shorter run.
@@ -109,7 +68,7 @@ public struct DQNConfig: Sendable, Equatable {
     }
 
     /// Gradient updates over the whole run, for the decaying schedules.
-    func plannedUpdates(copies: Int) -> Int {
+    public func plannedUpdates(copies: Int) -> Int {
         Swift.max(1, ((decaySteps ?? totalSteps) - learningStarts) / Swift.max(copies, 1) * updatesPerStep)
     }
 
@@ -125,7 +84,6 @@ public struct DQNConfig: Sendable, Equatable {
         try check(targetUpdateInterval >= 1, "target_update_interval must be ≥ 1, got \(targetUpdateInterval)")
         try check(tau > 0 && tau <= 1, "tau must be in (0, 1], got \(tau)")
         try check(updatesPerStep >= 1, "updates_per_step must be ≥ 1, got \(updatesPerStep)")
-        try check(scorer.followerSteps >= 1, "scorer.follower_steps must be ≥ 1, got \(scorer.followerSteps)")
         for (name, lr) in [("lr", learningRate), ("leader_lr", leaderLearningRate), ("follower_lr", followerLearningRate)] {
             try check(lr > 0 && lr.isFinite, "\(name) must be positive, got \(lr)")
         }

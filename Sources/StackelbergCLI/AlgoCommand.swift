@@ -1,0 +1,78 @@
+import ArgumentParser
+import Foundation
+import Training
+
+/// `stackelberg algo`: what the algorithm registry holds.
+struct AlgoCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "algo", abstract: "Algorithms: their couplings, action spaces and settings.", subcommands: [List.self])
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List every algorithm with the couplings and action spaces it takes and its settings with their defaults.",
+            discussion: "Defaults differ by environment family (classic control, MinAtar, Atari, MuJoCo); each family's is shown. Coupling options are listed under their coupling.")
+        @Flag(help: "One JSON document instead of text.") var json = false
+
+        func run() throws {
+            try reportingErrors {
+                if json { print(try jsonListing()) } else { print(try textListing()) }
+            }
+        }
+
+        /// The families whose defaults an algorithm lists: those with an environment it can act in.
+        private func defaultsByFamily(_ entry: AlgorithmRegistry.Entry) throws -> [(family: String, settings: Settings)] {
+            let families: [EnvironmentFamily] = entry.actionSpaces.contains(.box) && !entry.actionSpaces.contains(.discrete) ? [.classic, .muJoCo] : [.classic, .minAtar, .atari]
+            return try families.map { f in (family: f.rawValue, settings: try AlgorithmRegistry.defaults(algo: entry.name, coupling: entry.couplings[0], env: f.example)) }
+        }
+
+        private func textListing() throws -> String {
+            var out = ""
+            for e in AlgorithmRegistry.entries {
+                out += "\(e.name): \(e.summary)\n"
+                out += "  couplings: \(e.couplings.joined(separator: ", "))\n"
+                out += "  action spaces: \(e.actionSpaces.map(\.rawValue).joined(separator: ", "))\n"
+                let byFamily = try defaultsByFamily(e)
+                out += "  settings (defaults: \(byFamily.map(\.family).joined(separator: " / "))):\n"
+                for (key, help) in e.settings {
+                    let values = byFamily.map { $0.settings[key]?.description ?? "-" }
+                    let shown = Set(values).count == 1 ? values[0] : values.joined(separator: " / ")
+                    out += "    \(key) = \(shown)    # \(help)\n"
+                }
+                out += "\n"
+            }
+            out += "couplings:\n"
+            for c in CouplingRegistry.entries {
+                out += "  \(c.name): \(c.summary)\n"
+                for (key, help) in c.settings { out += "    \(key) = \(c.defaults[key]!.description)    # \(help)\n" }
+            }
+            return out
+        }
+
+        private func jsonValue(_ v: Settings.Value?) -> Any {
+            switch v {
+            case nil: return NSNull()
+            case .string(let s)?: return s
+            case .number(let x)?: return x
+            case .bool(let b)?: return b
+            case .numbers(let xs)?: return xs
+            }
+        }
+
+        private func jsonListing() throws -> String {
+            let algorithms: [[String: Any]] = try AlgorithmRegistry.entries.map { e in
+                let byFamily = try defaultsByFamily(e)
+                return ["name": e.name, "summary": e.summary, "couplings": e.couplings, "action_spaces": e.actionSpaces.map(\.rawValue),
+                        "settings": e.settings.map { k, help in
+                            ["key": k, "help": help,
+                             "defaults": Dictionary(uniqueKeysWithValues: byFamily.map { ($0.family, jsonValue($0.settings[k])) })] as [String: Any]
+                        }]
+            }
+            let couplings: [[String: Any]] = CouplingRegistry.entries.map { c in
+                ["name": c.name, "summary": c.summary, "needs_td_error_model": c.needsTDErrorModel,
+                 "settings": c.settings.map { k, help in ["key": k, "help": help, "default": jsonValue(c.defaults[k])] as [String: Any] }]
+            }
+            let data = try JSONSerialization.data(withJSONObject: ["algorithms": algorithms, "couplings": couplings], options: [.prettyPrinted, .sortedKeys])
+            return String(decoding: data, as: UTF8.self)
+        }
+    }
+}

@@ -1,0 +1,123 @@
+import Agents
+import Environments
+
+/// The kinds of action space an algorithm can act in.
+public enum ActionSpaceKind: String, Sendable, CaseIterable {
+    case discrete, box
+
+    public init(_ space: Space) {
+        if case .discrete = space { self = .discrete } else { self = .box }
+    }
+}
+
+/// Algorithms by name, like the environment registry: what each accepts (couplings, action spaces),
+/// its settings with their defaults per environment family (each key declared once, in a
+/// ``SettingTable``, so the default and the reading come from one line), and how to build it.
+/// `train`'s choices and help, `algo list` and the all-pairs learning test all read this table.
+public enum AlgorithmRegistry {
+    public struct Entry: Sendable {
+        public let name: String
+        public let summary: String
+        public let couplings: [String]
+        public let actionSpaces: [ActionSpaceKind]
+        /// The algorithm's own keys with their help, in order (run keys and coupling keys apart).
+        public let settings: [(key: String, help: String)]
+        /// The algorithm's keys at their defaults for an environment.
+        let defaults: @Sendable (_ env: String) -> Settings
+        /// Checks every value against `copies` environment copies, before anything runs.
+        let validate: @Sendable (Settings, _ copies: Int) throws -> Void
+        let make: @Sendable (Settings, any CouplingSpec, VectorEnvironment, UInt64) throws -> Agent
+
+        init<C>(name: String, summary: String, couplings: [String], actionSpaces: [ActionSpaceKind], table: SettingTable<C>,
+                preset: @escaping @Sendable (String) -> C, validate: @escaping @Sendable (C, Int) throws -> Void,
+                make: @escaping @Sendable (C, any CouplingSpec, VectorEnvironment, UInt64) throws -> Agent) {
+            self.name = name
+            self.summary = summary
+            self.couplings = couplings
+            self.actionSpaces = actionSpaces
+            settings = table.declarations.map { (key: $0.key, help: $0.help) }
+            defaults = { env in var s = Settings(); table.write(preset(env), into: &s); return s }
+            self.validate = { s, copies in try validate(try table.read(s, into: preset(try s.string("env") ?? "")), copies) }
+            self.make = { s, spec, env, seed in try make(try table.read(s, into: preset(try s.string("env") ?? "")), spec, env, seed) }
+        }
+    }
+
+    public static let entries: [Entry] = DQNVariant.allCases.map(ValueBasedEntries.dqn) + [ValueBasedEntries.pqn]
+
+    public static var names: [String] { entries.map(\.name) }
+
+    public static func entry(_ name: String) throws -> Entry {
+        guard let e = entries.first(where: { $0.name == name }) else {
+            throw SettingsError.type("algo", "one of \(names.joined(separator: ", "))", name)
+        }
+        return e
+    }
+
+    /// Every key a run of `algo` with `coupling` on `env` reads, at its default: the run's keys,
+    /// the algorithm's, and the options of every coupling the algorithm accepts (so one config
+    /// file serves a baseline and its Stackelberg variant). Anything else in a config is refused.
+    public static func defaults(algo: String, coupling: String, env: String) throws -> Settings {
+        let entry = try self.entry(algo)
+        guard entry.couplings.contains(coupling) else {
+            _ = try CouplingRegistry.entry(coupling)   // an unknown name lists every coupling
+            throw SettingsError.refusedPair("\(algo) does not take the coupling \(coupling); \(algo) takes \(entry.couplings.joined(separator: ", "))")
+        }
+        var s = Settings()
+        s["algo"] = .string(algo)
+        s["coupling"] = .string(coupling)
+        s["env"] = .string(env)
+        RunOptions.table.write(RunOptions.preset(for: EnvironmentFamily(environment: env)), into: &s)
+        let own = entry.defaults(env)
+        for k in own.keys { s[k] = own[k] }
+        for name in entry.couplings {
+            let c = try CouplingRegistry.entry(name).defaults
+            for k in c.keys { s[k] = c[k] }
+        }
+        return s
+    }
+
+    /// The defaults for the run's algorithm, coupling and environment, overlaid with `given`;
+    /// unknown keys are refused with the list of known ones, a refused pair (an algorithm on an
+    /// action space it cannot act in, a coupling it does not take) with the valid choices, and
+    /// every value is checked, all before anything is written.
+    public static func resolve(_ given: Settings) throws -> Settings {
+        let algo = try given.string("algo") ?? "dqn", coupling = try given.string("coupling") ?? "monolithic"
+        guard let env = try given.string("env") else { throw SettingsError.type("env", "an environment name (see `stackelberg env list`)", "nothing") }
+        var s = try defaults(algo: algo, coupling: coupling, env: env)
+        let unknown = given.keys.filter { s[$0] == nil }
+        guard unknown.isEmpty else { throw SettingsError.unknownKeys(unknown, known: s.keys) }
+        for k in given.keys { s[k] = given[k] }
+        let run = try runOptions(s)
+        try run.validate()
+        let overrides = try run.environmentOverrides()
+        try EnvironmentRegistry.check(overrides, for: EnvironmentRegistry.entry(env))
+        let entry = try self.entry(algo)
+        let space = try EnvironmentRegistry.make(env, count: 1, overrides: overrides).actionSpace
+        guard entry.actionSpaces.contains(ActionSpaceKind(space)) else {
+            let fitting = entries.filter { $0.actionSpaces.contains(ActionSpaceKind(space)) }.map(\.name)
+            throw SettingsError.refusedPair("\(algo) acts in \(entry.actionSpaces.map(\.rawValue).joined(separator: " or ")) action spaces; \(env) has \(space). "
+                + (fitting.isEmpty ? "No algorithm for \(ActionSpaceKind(space).rawValue) actions is registered yet" : "Algorithms for it: \(fitting.joined(separator: ", "))"))
+        }
+        let spec = try couplingSpec(s)
+        try entry.validate(s, run.numEnvs)
+        _ = spec
+        return s
+    }
+
+    /// The run options of resolved settings.
+    public static func runOptions(_ s: Settings) throws -> RunOptions {
+        try RunOptions.table.read(s, into: RunOptions())
+    }
+
+    /// The coupling resolved settings ask for.
+    public static func couplingSpec(_ s: Settings) throws -> any CouplingSpec {
+        let name = try s.string("coupling") ?? "monolithic"
+        return try CouplingRegistry.entry(name).makeSpec(s)
+    }
+
+    /// The agent the resolved settings describe, bound to `environment`.
+    public static func makeAgent(_ s: Settings, environment: VectorEnvironment, seed: UInt64) throws -> Agent {
+        let entry = try self.entry(try s.string("algo") ?? "dqn")
+        return try entry.make(s, try couplingSpec(s), environment, seed)
+    }
+}

@@ -1,0 +1,95 @@
+import Agents
+import Environments
+
+/// The settings every run has, whatever its algorithm: how many copies, how often to evaluate,
+/// log and checkpoint, and the environment overrides. Declared once in `table`.
+public struct RunOptions: Sendable {
+    public var numEnvs = 4
+    public var evalInterval = 10_000
+    public var evalEpisodes = 10
+    /// Greedy evaluation episodes are cut here (a stalled greedy policy on MinAtar never ends);
+    /// 27,000 agent steps is Atari's 108,000-frame limit.
+    public var evalMaxEpisodeSteps = 27_000
+    public var checkpointInterval = 20_000
+    public var logInterval = 1_000
+    /// −1 keeps the environment's own sticky actions (MinAtar 0.1, Atari 0.25); 0 matches gymnax.
+    public var envStickyActions: Double = -1
+    /// −1 keeps the environment's own episode limit; MinAtar only: gymnax cuts at 1,000 (Freeway 2,500).
+    public var envMaxEpisodeSteps: Double = -1
+    /// TensorBoard event files under seedN/tensorboard, mirroring the CSV logs.
+    public var tensorboard = true
+
+    public init() {}
+
+    /// Classic control and MuJoCo: small, frequent; MinAtar and Atari: 128 copies, sparser logs.
+    public static func preset(for family: EnvironmentFamily) -> RunOptions {
+        var o = RunOptions()
+        if family == .minAtar || family == .atari {
+            o.numEnvs = 128; o.evalInterval = 250_000; o.checkpointInterval = 500_000; o.logInterval = 10_000
+        }
+        return o
+    }
+
+    public static let table = SettingTable<RunOptions>([
+        .int("num_envs", \.numEnvs, "environment copies stepped together"),
+        .int("eval_interval", \.evalInterval, "environment steps between deterministic evaluations"),
+        .int("eval_episodes", \.evalEpisodes, "episodes per evaluation"),
+        .int("eval_max_episode_steps", \.evalMaxEpisodeSteps, "an evaluation episode is cut after this many steps"),
+        .int("checkpoint_interval", \.checkpointInterval, "environment steps between checkpoints"),
+        .int("log_interval", \.logInterval, "environment steps between updates.csv rows"),
+        .double("env_sticky_actions", \.envStickyActions, "sticky-action probability; −1 keeps the environment's own (MinAtar, Atari only)"),
+        .double("env_max_episode_steps", \.envMaxEpisodeSteps, "episode time limit; −1 keeps the environment's own (MinAtar only)"),
+        .bool("tensorboard", \.tensorboard, "write TensorBoard event files mirroring the CSV logs"),
+    ])
+
+    /// Throws naming the first value out of range.
+    public func validate() throws {
+        for (key, v) in [("num_envs", numEnvs), ("eval_interval", evalInterval), ("eval_episodes", evalEpisodes),
+                         ("eval_max_episode_steps", evalMaxEpisodeSteps), ("checkpoint_interval", checkpointInterval), ("log_interval", logInterval)]
+        where v < 1 {
+            throw SettingsError.type(key, "a whole number ≥ 1", String(v))
+        }
+        _ = try environmentOverrides()
+    }
+
+    /// The environment overrides asked for; −1 keeps the environment's own value.
+    public func environmentOverrides() throws -> EnvironmentOverrides {
+        var o = EnvironmentOverrides()
+        if envStickyActions != -1 {
+            guard (0...1).contains(envStickyActions) else {
+                throw SettingsError.type("env_sticky_actions", "−1 (the environment's default) or a probability in [0, 1]", Settings.format(envStickyActions))
+            }
+            o.stickyActionProbability = envStickyActions
+        }
+        if envMaxEpisodeSteps != -1 {
+            let limit = envMaxEpisodeSteps
+            guard limit >= 1, limit == limit.rounded(), limit <= 1e9 else {
+                throw SettingsError.type("env_max_episode_steps", "−1 (the environment's own limit) or a whole number of steps ≥ 1", Settings.format(limit))
+            }
+            o.maxEpisodeSteps = Int(limit)
+        }
+        return o
+    }
+}
+
+/// Environment families, which set defaults (an algorithm's preset differs between CartPole and MinAtar).
+public enum EnvironmentFamily: String, Sendable, CaseIterable {
+    case classic, minAtar = "minatar", atari, muJoCo = "mujoco"
+
+    public init(environment name: String) {
+        if name.hasPrefix("minatar/") { self = .minAtar }
+        else if name.hasPrefix("atari/") { self = .atari }
+        else if name.hasPrefix("mujoco/") { self = .muJoCo }
+        else { self = .classic }
+    }
+
+    /// A representative environment of the family, for listing defaults.
+    public var example: String {
+        switch self {
+        case .classic: return "cartpole"
+        case .minAtar: return "minatar/breakout"
+        case .atari: return "atari/breakout"
+        case .muJoCo: return "mujoco/hopper"
+        }
+    }
+}

@@ -1,0 +1,103 @@
+import Agents
+
+/// One setting of an algorithm or a coupling, declared once: its key, what it means, and the
+/// path into the configuration value it sets. The same declaration writes the default (from a
+/// preset configuration) and reads a run's value back, so the two can never disagree.
+public struct SettingDeclaration<Config>: Sendable {
+    public let key: String
+    public let help: String
+    let write: @Sendable (Config) -> Settings.Value
+    let read: @Sendable (inout Config, Settings) throws -> Void
+}
+
+extension SettingDeclaration {
+    /// A whole number.
+    public static func int(_ key: String, _ path: WritableKeyPath<Config, Int> & Sendable, _ help: String) -> Self {
+        Self(key: key, help: help, write: { .number(Double($0[keyPath: path])) },
+             read: { c, s in c[keyPath: path] = try s.required(key, s.int) })
+    }
+
+    /// A Float32 setting, written as its shortest decimal (0.99, not 0.9900000095367432).
+    public static func real(_ key: String, _ path: WritableKeyPath<Config, Float> & Sendable, _ help: String) -> Self {
+        Self(key: key, help: help, write: { .number(Double("\($0[keyPath: path])")!) },
+             read: { c, s in c[keyPath: path] = Float(try s.required(key, s.double)) })
+    }
+
+    public static func bool(_ key: String, _ path: WritableKeyPath<Config, Bool> & Sendable, _ help: String) -> Self {
+        Self(key: key, help: help, write: { .bool($0[keyPath: path]) }, read: { c, s in c[keyPath: path] = try s.required(key, s.bool) })
+    }
+
+    /// Positive whole numbers (layer widths); `allowEmpty` accepts `[]`.
+    public static func ints(_ key: String, _ path: WritableKeyPath<Config, [Int]> & Sendable, _ help: String) -> Self {
+        Self(key: key, help: help, write: { .numbers($0[keyPath: path].map(Double.init)) },
+             read: { c, s in c[keyPath: path] = try s.ints(key) ?? [] })
+    }
+
+    /// One case of a string enumeration; the help lists the cases.
+    public static func choice<E: RawRepresentable & CaseIterable & Sendable>(_ key: String, _ path: WritableKeyPath<Config, E> & Sendable,
+                                                                            _ help: String) -> Self where E.RawValue == String {
+        Self(key: key, help: help + " (" + E.allCases.map(\.rawValue).joined(separator: " | ") + ")",
+             write: { .string($0[keyPath: path].rawValue) }, read: { c, s in c[keyPath: path] = try s.required(key, E.self) })
+    }
+
+    /// One of a fixed list of names.
+    public static func name(_ key: String, _ path: WritableKeyPath<Config, String> & Sendable, among choices: [String], _ help: String) -> Self {
+        Self(key: key, help: help + " (" + choices.joined(separator: " | ") + ")", write: { .string($0[keyPath: path]) },
+             read: { c, s in c[keyPath: path] = try s.required(key) { try s.choice($0, choices) } })
+    }
+
+    /// A whole number where 0 means "none" (nil).
+    public static func optionalInt(_ key: String, _ path: WritableKeyPath<Config, Int?> & Sendable, _ help: String) -> Self {
+        Self(key: key, help: help, write: { .number(Double($0[keyPath: path] ?? 0)) },
+             read: { c, s in let v = try s.required(key, s.int); c[keyPath: path] = v > 0 ? v : nil })
+    }
+
+    /// The same setting on a configuration nested at `path` (e.g. a network spec inside an agent's config).
+    public func nested<Outer>(in path: WritableKeyPath<Outer, Config> & Sendable) -> SettingDeclaration<Outer> {
+        let (w, r) = (write, read)
+        return SettingDeclaration<Outer>(key: key, help: help, write: { w($0[keyPath: path]) },
+                                         read: { outer, s in try r(&outer[keyPath: path], s) })
+    }
+}
+
+/// The declarations of one configuration type, in key order.
+public struct SettingTable<Config>: Sendable {
+    public let declarations: [SettingDeclaration<Config>]
+    public init(_ declarations: [SettingDeclaration<Config>]) { self.declarations = declarations }
+
+    public var keys: [String] { declarations.map(\.key) }
+
+    /// Writes every key's value in `config` (a preset: its values are the defaults) into `settings`.
+    public func write(_ config: Config, into settings: inout Settings) {
+        for d in declarations { settings[d.key] = d.write(config) }
+    }
+
+    /// `preset` with every declared key read from `settings` (which must hold them all: resolved settings do).
+    public func read(_ settings: Settings, into preset: Config) throws -> Config {
+        var c = preset
+        for d in declarations { try d.read(&c, settings) }
+        return c
+    }
+
+    public func appending(_ more: [SettingDeclaration<Config>]) -> SettingTable { SettingTable(declarations + more) }
+}
+
+extension Settings {
+    /// A value that must be set, read with `read` (e.g. `s.int`).
+    func required<T>(_ key: String, _ read: (String) throws -> T?) throws -> T {
+        guard let v = try read(key) else { throw SettingsError.type(key, "set", "nothing") }
+        return v
+    }
+
+    /// A string key naming one case of `E`.
+    func required<E: RawRepresentable & CaseIterable>(_ key: String, _: E.Type) throws -> E where E.RawValue == String {
+        E(rawValue: try required(key) { try choice($0, E.allCases.map(\.rawValue)) })!
+    }
+}
+
+extension SettingDeclaration {
+    /// A real number kept in Double (environment overrides).
+    public static func double(_ key: String, _ path: WritableKeyPath<Config, Double> & Sendable, _ help: String) -> Self {
+        Self(key: key, help: help, write: { .number($0[keyPath: path]) }, read: { c, s in c[keyPath: path] = try s.required(key, s.double) })
+    }
+}
