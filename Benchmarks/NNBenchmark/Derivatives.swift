@@ -53,7 +53,7 @@ func writeDerivatives(input: String, output: String) throws {
     store("mixed", g.mixedProduct(of: followerLoss, wrt: leader, through: follower, vector: v))
     let total = TotalDerivative(leader: leader, follower: follower, solver: .exact, lambda: lambda)
     var td = [Float](repeating: 0, count: leader.count)
-    td.withUnsafeMutableBufferPointer { total.compute(leaderLoss: leaderLoss, followerLoss: followerLoss, into: $0.baseAddress!) }
+    try td.withUnsafeMutableBufferPointer { try total.compute(leaderLoss: leaderLoss, followerLoss: followerLoss, into: $0.baseAddress!) }
     store("total_derivative", td)
     try out.write(to: URL(fileURLWithPath: output))
 }

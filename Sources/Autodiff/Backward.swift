@@ -4,10 +4,15 @@
 extension Graph {
     /// ∂y/∂x for each x in `xs`, as tensors of this graph (differentiable again). A non-scalar `y`
     /// is seeded with ones, i.e. this is the gradient of sum(y). An x that y does not depend on
-    /// gets zeros.
+    /// gets zeros. `y` and every x must have been recorded in this graph's current step; a tensor
+    /// from an earlier step or another graph stops the process with a message naming it.
     public func gradients(of y: Tensor, wrt xs: [Tensor]) -> [Tensor] {
         prepareBackward(y)
         var lowest = Int(y.id)
+        // A stale x would mark whatever node now has its id; a foreign one, a node of this graph.
+        for x in xs where _slowPath(x.graph !== self || x.recordedStep != currentStep) {
+            invalidTensor(x, usedIn: "gradients(of:wrt:), a tensor differentiated against")
+        }
         for x in xs where Int(x.id) <= Int(y.id) {
             reachScratch[Int(x.id)] = true
             lowest = Swift.min(lowest, Int(x.id))
@@ -66,7 +71,10 @@ extension Graph {
     }
 
     private func prepareBackward(_ y: Tensor) {
-        precondition(y.graph === self, "gradients: the output belongs to another graph")
+        // Checked here (not only by the ops) because the backward pass indexes nodes by y's id.
+        if _slowPath(y.graph !== self || y.recordedStep != currentStep) {
+            invalidTensor(y, usedIn: "gradients(of:wrt:), the differentiated output")
+        }
         let n = Int(y.id) + 1
         reachScratch.removeAll(keepingCapacity: true)
         reachScratch.append(contentsOf: repeatElement(false, count: n))

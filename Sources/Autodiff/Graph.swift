@@ -8,11 +8,23 @@
 ///
 /// Call `reset()` at the start of each step: node storage and values are kept and reused, so a
 /// step that builds the same graph as the step before allocates nothing.
+///
+/// A `Tensor` is valid only in the step that recorded it. Each tensor carries that step's number
+/// (`Tensor.recordedStep`); every read of a tensor's node compares it with `currentStep` and stops
+/// the process with a message naming the tensor and both steps when they differ, or when the
+/// tensor belongs to another graph. The check is one integer compare (plus a pointer compare
+/// where the graph is not the tensor's own) and is written as `if _slowPath(...) { fatalError }`
+/// so that it survives `-Ounchecked`, which this target is built with and which removes every
+/// `precondition`. APIs that can throw use `validate(_:what:)` instead (see `GraphError`).
 public final class Graph {
     @usableFromInline var nodes: [Node] = []
     let arena = Arena()
     /// Distinguishes this graph's steps from every other graph's, for parameter leaf caching.
     private(set) var token: UInt64
+    /// The number of `reset()` calls so far: tensors recorded now carry this value. A 32-bit
+    /// counter keeps `Tensor` at 16 bytes (graph reference, id, step); it would take 2³² resets
+    /// for a stale tensor to meet its own step number again.
+    public private(set) var currentStep: UInt32 = 0
 
     // Scratch for the backward pass, kept to avoid per-step allocation.
     var reachScratch: [Bool] = []
@@ -30,6 +42,7 @@ public final class Graph {
         nodes.removeAll(keepingCapacity: true)
         arena.reset()
         token &+= 2
+        currentStep &+= 1
     }
 
     /// Number of nodes recorded in this step.
@@ -45,9 +58,43 @@ public final class Graph {
         return Tensor(graph: self, id: Int32(nodes.count - 1))
     }
 
+    /// The node of `t`, which must have been recorded in this graph's current step: the op
+    /// builders read their inputs through this, so a stale or foreign input stops here.
     @inline(__always) func node(_ t: Tensor) -> Node {
-        precondition(t.graph === self, "tensor belongs to another graph")
+        // One pointer and one integer compare; the failure path is out of line.
+        if _slowPath(t.graph !== self || t.recordedStep != currentStep) { invalidTensor(t, usedIn: "an op's input") }
         return nodes[Int(t.id)]
+    }
+
+    /// Stops the process for a tensor that `node(_:)` or `Tensor.node` rejected. Out of line and
+    /// never inlined so that the hot path keeps only the compare and a call.
+    @inline(never)
+    func invalidTensor(_ t: Tensor, usedIn what: String) -> Never {
+        let error = validity(of: t, what: what) ?? .staleTensor(id: t.id, recordedStep: t.recordedStep,
+                                                                currentStep: currentStep, what: what)
+        fatalError(error.description)
+    }
+
+    /// Why `t` cannot be used with this graph now, or nil when it can.
+    func validity(of t: Tensor, what: String) -> GraphError? {
+        if t.graph !== self { return .otherGraph(id: t.id, what: what) }
+        if t.recordedStep != currentStep {
+            return .staleTensor(id: t.id, recordedStep: t.recordedStep, currentStep: currentStep, what: what)
+        }
+        return nil
+    }
+
+    /// Throws when `tensor` was recorded in an earlier step of this graph (`GraphError.staleTensor`)
+    /// or in another graph (`GraphError.otherGraph`). `what` names the caller in the message
+    /// (e.g. "TotalDerivative.compute: followerLoss"). Allocates nothing when the tensor is valid,
+    /// unlike the variadic form, whose argument array the caller allocates.
+    public func validate(_ tensor: Tensor, what: String) throws {
+        if let error = validity(of: tensor, what: what) { throw error }
+    }
+
+    /// `validate(_:what:)` for several tensors, checked in order; the first invalid one throws.
+    public func validate(_ tensors: Tensor..., what: String) throws {
+        for t in tensors { try validate(t, what: what) }
     }
 
     // MARK: Leaves
@@ -122,6 +169,27 @@ public final class Graph {
 
     func newFloats(_ shape: Shape) -> UnsafeMutablePointer<Float> { arena.floats(shape.count) }
     func newIndices(_ shape: Shape) -> UnsafeMutablePointer<Int32> { arena.indices(shape.count) }
+}
+
+/// Why a tensor cannot be used where it was given: the throwing counterpart of the checks that
+/// stop the process when a tensor from an earlier step or another graph reaches an op.
+public enum GraphError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// Tensor `id` was recorded in step `recordedStep` of its graph, which has been reset since and
+    /// is now at `currentStep`. `what` names the API that was given the tensor.
+    case staleTensor(id: Int32, recordedStep: UInt32, currentStep: UInt32, what: String)
+    /// Tensor `id` belongs to another `Graph` than the one it was used with.
+    case otherGraph(id: Int32, what: String)
+
+    public var description: String {
+        switch self {
+        case let .staleTensor(id, recorded, current, what):
+            return "\(what): tensor #\(id) was recorded in step \(recorded) of its graph, which has been reset "
+                + "since (now step \(current)): a tensor is valid only until the next reset(); recompute it in this step"
+        case let .otherGraph(id, what):
+            return "\(what): tensor #\(id) belongs to another graph: tensors of different Graph objects cannot be "
+                + "combined; record every input of this computation in the same graph and step"
+        }
+    }
 }
 
 /// A recorded operation and its value.

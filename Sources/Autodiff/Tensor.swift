@@ -1,12 +1,26 @@
-/// A value computed in a `Graph` step: a handle (graph, node), cheap to copy. Its values stay valid
-/// until the graph's next `reset()`.
+/// A value computed in a `Graph` step: a handle (graph, node, step), 16 bytes, cheap to copy. Its
+/// values stay valid until the graph's next `reset()`; reading or using it after that (its shape,
+/// values, or as an op's input) stops the process with a message naming the tensor and the steps.
 public struct Tensor {
     public let graph: Graph
+    /// The node's index in its step (its position in the graph's record).
     public let id: Int32
+    /// The graph's `currentStep` when this tensor was recorded: it is valid while they are equal.
+    public let recordedStep: UInt32
 
-    @usableFromInline init(graph: Graph, id: Int32) { self.graph = graph; self.id = id }
+    @usableFromInline init(graph: Graph, id: Int32) {
+        self.graph = graph; self.id = id; recordedStep = graph.currentStep
+    }
 
-    @inline(__always) var node: Node { graph.nodes[Int(id)] }
+    /// Whether this tensor can still be read: its graph has not been reset since it was recorded.
+    public var isValid: Bool { recordedStep == graph.currentStep }
+
+    @inline(__always) var node: Node {
+        let g = graph
+        // Its own graph, so only the step can be wrong; one integer compare on the hot path.
+        if _slowPath(recordedStep != g.currentStep) { g.invalidTensor(self, usedIn: "reading a tensor's shape or values") }
+        return g.nodes[Int(id)]
+    }
 
     public var shape: Shape { node.shape }
     public var count: Int { node.shape.count }

@@ -42,6 +42,7 @@ public final class ConjugateGradientSolver {
             guard pq > 0 else { report.stoppedOnNegativeCurvature = true; break }
             let alpha = Float(rr / pq)
             for i in 0..<n { x[i] += alpha * p[i]; r[i] -= alpha * q[i] }
+            report.iterations += 1
             let rrNew = dotD(r, r, n)
             let beta = Float(rrNew / rr)
             rr = rrNew

@@ -48,8 +48,20 @@ public struct LinearOperator {
 public enum InverseSolver: Sendable, Equatable {
     /// Conjugate gradient with at most `iterations` products, stopping at relative residual `tolerance`.
     case conjugateGradient(iterations: Int, tolerance: Float = 0)
-    /// Rank-`rank` Nyström sketch of A from `rank` sampled columns, inverted with Woodbury.
-    case nystrom(rank: Int, seed: UInt64 = 0)
+    /// Rank-`rank` Nyström sketch Â of A + λI from `rank` columns sampled without replacement,
+    /// inverted with Woodbury as (Â + ρI)⁻¹ (Hataya & Yamada, "Nyström Method for Accurate and
+    /// Scalable Implicit Differentiation", AISTATS 2023, arXiv:2302.09726).
+    ///
+    /// ρ > 0 is the sketch's own regularization, separate from λ: a rank-k sketch is singular, so
+    /// ρ is what makes it invertible, whereas λ is the game's (STAC's) regularization of the
+    /// follower Hessian. When λ > 0 it is added to the operator *before* sketching (the sampled
+    /// columns are those of H + λI), so the solve is (Nyström(H + λI) + ρI)⁻¹b; with λ = 0 it is
+    /// the paper's (Ĥ + ρI)⁻¹b. At full rank the sketch is exact and this is (H + (λ + ρ)I)⁻¹b.
+    ///
+    /// `seed` seeds the column sampling: the first solve with a seed draws from
+    /// `SeededGenerator(seed:)`, successive solves draw fresh columns from the same stream, and a
+    /// change of seed restarts the stream.
+    case nystrom(rank: Int, rho: Float, seed: UInt64 = 0)
     /// Truncated Neumann series α Σ_{i<terms} (I − α(A + λI))ⁱ b; needs α < 2/λ_max.
     case neumann(terms: Int, alpha: Float)
     /// Dense A built column by column and solved by LU in Double (small problems, checks).
@@ -58,9 +70,15 @@ public enum InverseSolver: Sendable, Equatable {
 
 /// What a solve did, for logging and for the error-vs-budget tables.
 public struct SolveReport: Sendable {
-    /// Operator products used (Hessian-vector products, for a Hessian).
+    /// Operator products used (Hessian-vector products, for a Hessian), including the one that
+    /// measures the residual when a caller asks for it (`TotalDerivative.measureResidual`).
     public var products: Int = 0
-    /// ‖(A + λI)x − b‖ / ‖b‖ at the end, when the solver measured it (CG does; others: nil).
+    /// Iterations that updated the solution: CG's completed steps (one fewer than its products
+    /// when it stopped on negative curvature); Neumann's terms after the first; 0 for the direct
+    /// solvers (Nyström, exact).
+    public var iterations: Int = 0
+    /// ‖(A + λI)x − b‖ / ‖b‖ at the end, when the solver measured it (CG does, by its recurrence;
+    /// the exact solve reports 0; others: nil unless measured with one extra product).
     public var relativeResidual: Float?
     /// CG met a direction with pᵀ(A + λI)p ≤ 0 (an indefinite follower Hessian; raise λ) and stopped there.
     public var stoppedOnNegativeCurvature = false

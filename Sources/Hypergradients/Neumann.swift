@@ -25,6 +25,7 @@ public final class NeumannSolver {
             a.apply(term, product); report.products += 1
             for i in 0..<n { term[i] -= alpha * (product[i] + lambda * term[i]) }   // v_{i+1} = (I − α(A+λI)) v_i
             for i in 0..<n { x[i] += term[i] }
+            report.iterations += 1
         }
         for i in 0..<n { x[i] *= alpha }
         return report

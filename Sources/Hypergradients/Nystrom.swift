@@ -5,8 +5,9 @@ import Seeding
 /// holds k columns sampled without replacement (k operator products with unit vectors) and
 /// W = A[S, S]. Woodbury turns the n×n inverse into a k×k solve:
 ///   (ρI + C W⁻¹ Cᵀ)⁻¹ = (1/ρ)·(I − C (ρW + CᵀC)⁻¹ Cᵀ).
-/// This is the hypergradient of Hataya & Yamada (2023) that BLPO uses; ρ must be positive. (BLPO's
-/// public code quotes "ρ = 50"; see the README for how its convention maps onto this ρ.)
+/// This is the hypergradient of Hataya & Yamada, "Nyström Method for Accurate and Scalable Implicit
+/// Differentiation" (AISTATS 2023, arXiv:2302.09726), which BLPO (arXiv:2505.11714) uses; ρ must be
+/// positive. (BLPO's public code quotes "ρ = 50".)
 public final class NystromSolver {
     public let dimension: Int
     public let rank: Int
@@ -15,7 +16,8 @@ public final class NystromSolver {
     private let unit: UnsafeMutablePointer<Float>
 
     public init(dimension: Int, rank: Int) {
-        precondition(rank >= 1 && rank <= dimension, "Nyström: rank \(rank) must lie in 1...\(dimension)")
+        // A checked failure, not a precondition: this target is built with -Ounchecked.
+        if _slowPath(rank < 1 || rank > dimension) { fatalError("Nyström: rank \(rank) must lie in 1...\(dimension)") }
         self.dimension = dimension
         self.rank = rank
         columns = [Float](repeating: 0, count: dimension * rank)
@@ -26,11 +28,23 @@ public final class NystromSolver {
 
     deinit { unit.deallocate() }
 
+    /// The coordinates S whose columns the last solve sampled (`rank` distinct indices in
+    /// 0..<dimension, in the order drawn).
+    public var sampledColumns: [Int] { indices }
+
+    /// Writes x ≈ (Â + ρI)⁻¹b into `x` (`dimension` floats), Â the Nyström sketch of A + λI: the
+    /// regularization λ ≥ 0 is added to the operator before sketching (so each sampled column is
+    /// A eₛ + λ eₛ), ρ > 0 regularizes the sketch. Draws `rank` column indices from `rng`.
+    /// Costs `rank` products; allocates its k×k system per call.
     @discardableResult
-    public func solve(_ a: LinearOperator, rho: Float, b: UnsafePointer<Float>, into x: UnsafeMutablePointer<Float>,
-                      rng: inout SeededGenerator) -> SolveReport {
-        precondition(a.dimension == dimension, "Nyström: operator of size \(a.dimension) given to a solver of size \(dimension)")
-        precondition(rho > 0, "Nyström: ρ must be positive (it regularizes the rank-deficient sketch), got \(rho)")
+    public func solve(_ a: LinearOperator, regularization lambda: Float = 0, rho: Float, b: UnsafePointer<Float>,
+                      into x: UnsafeMutablePointer<Float>, rng: inout SeededGenerator) -> SolveReport {
+        if _slowPath(a.dimension != dimension) {
+            fatalError("Nyström: operator of size \(a.dimension) given to a solver of size \(dimension)")
+        }
+        if _slowPath(!(rho > 0) || !(lambda >= 0)) {
+            fatalError("Nyström: ρ must be positive (it regularizes the rank-deficient sketch) and λ non-negative, got ρ = \(rho), λ = \(lambda)")
+        }
         let n = dimension, k = rank
         var report = SolveReport()
         // Sample k distinct coordinates (partial Fisher–Yates over 0..<n, O(k) memory via a swap map).
@@ -46,6 +60,9 @@ public final class NystromSolver {
                 unit[indices[j]] = 1
                 a.apply(unit, c.baseAddress! + j * n); report.products += 1
                 unit[indices[j]] = 0
+                // Column s of A + λI: λ lands on the sampled coordinate (skipped at λ = 0 so that
+                // the unregularized sketch keeps its bits).
+                if lambda != 0 { c[j * n + indices[j]] += lambda }
             }
         }
         // M = ρW + CᵀC (k × k, Double), and Cᵀb.

@@ -8,18 +8,34 @@ import Seeding
 /// with f₁ the leader's loss and f₂ the follower's, both recorded in the same graph step. The
 /// inverse-Hessian-vector product v = (∇²f₂ + λI)⁻¹∇_follower f₁ is solved matrix-free over exact
 /// Hessian-vector products; the correction (∇_leader∇_follower f₂)ᵀ v is one exact mixed product.
-/// λ is STAC's regularization (λ = 0: the plain Stackelberg gradient; λ → ∞: the individual one).
+/// λ is STAC's regularization (Zheng et al., "Stackelberg Actor-Critic: Game-Theoretic
+/// Reinforcement Learning Algorithms", arXiv:2109.12286, Sec. 4): λ = 0 gives the plain
+/// Stackelberg gradient, λ → ∞ the individual one. It is a `var` so that a schedule in the caller
+/// can set it before each `compute`. The Nyström solver adds its own ρ (see `InverseSolver.nystrom`;
+/// BLPO, arXiv:2505.11714, uses that hypergradient).
+///
+/// Shapes: the leader's and the follower's parameters are flattened in their groups' order
+/// (`leader.count` and `follower.count` floats); the losses are scalars.
 public final class TotalDerivative {
     public let leader: ParameterGroup
     public let follower: ParameterGroup
     public var solver: InverseSolver
+    /// STAC's λ ≥ 0, added to the follower Hessian. Read at each `compute`, so it may follow a
+    /// schedule; `diagnostics.lambda` records the value a solve used.
     public var lambda: Float
-    public var rng: SeededGenerator
+    /// Measure the final relative residual ‖(H + λI)v − b‖/‖b‖ of solvers that do not track it
+    /// (Neumann, Nyström — against H + λI + ρI, the system it approximates — and the exact solve)
+    /// at the cost of one more Hessian-vector product. CG always reports its own.
+    public var measureResidual: Bool
 
     private let cg: ConjugateGradientSolver
     private let neumann: NeumannSolver
     private var nystrom: NystromSolver?
-    private let implicitVector, correction: UnsafeMutablePointer<Float>
+    // The Nyström column sampler and the seed it was started from: re-seeded only when the
+    // solver's seed changes, so successive solves with one seed draw fresh columns from its stream.
+    private var nystromGenerator = SeededGenerator(seed: 0)
+    private var nystromSeed: UInt64?
+    private let implicitVector, correction, residualScratch: UnsafeMutablePointer<Float>
     // ∇ of the leader's loss over leader and follower together, from one backward pass:
     // the first leader.count entries are ∇_leader f₁, the rest ∇_follower f₁.
     private let bothPlayers: ParameterGroup
@@ -29,22 +45,70 @@ public final class TotalDerivative {
     private var followerGradient: RecordedGradient?
     private var hessian: LinearOperator?
 
-    /// What the last `compute` measured, for logs (the game quantities of the bridge).
+    /// What the last `compute` measured, for logs (the game quantities of the bridge). Norms are
+    /// Euclidean over the flattened leader parameters, accumulated in Double.
     public struct Diagnostics: Sendable {
+        /// ‖∇_leader f₁‖: the leader's own (individual) gradient.
         public var leaderGradientNorm: Float = 0
+        /// ‖(∇_leader∇_follower f₂)ᵀ v‖: the implicit correction subtracted from it.
         public var correctionNorm: Float = 0
+        /// ‖Df₁‖: the total derivative written to `out`.
         public var totalDerivativeNorm: Float = 0
+        /// cos∠(∇_leader f₁, Df₁) in [−1, 1]; 0 when either vector is zero. Near 1: the follower's
+        /// response barely turns the leader's step; negative: it reverses it.
+        public var cosine: Float = 0
+        /// The λ this solve used.
+        public var lambda: Float = 0
+        /// The solver's work: Hessian-vector products (`solve.products`), CG iterations run
+        /// (`solve.iterations`), final relative residual (`solve.relativeResidual`: CG's own, or
+        /// measured with one more product when `measureResidual` is set), and whether CG stopped
+        /// on negative curvature (`solve.stoppedOnNegativeCurvature`).
         public var solve = SolveReport()
+        public init() {}
+
+        /// Hessian-vector products of the solve (the mixed product is not counted).
+        public var hessianVectorProducts: Int { solve.products }
+        /// Iterations the solver ran (CG's completed steps).
+        public var iterations: Int { solve.iterations }
+        /// Final relative residual, when known.
+        public var relativeResidual: Float? { solve.relativeResidual }
+        /// CG met non-positive curvature (an indefinite follower Hessian at this λ).
+        public var metNegativeCurvature: Bool { solve.stoppedOnNegativeCurvature }
     }
     public private(set) var diagnostics = Diagnostics()
 
-    public init(leader: ParameterGroup, follower: ParameterGroup, solver: InverseSolver, lambda: Float, seed: UInt64 = 0) {
-        precondition(lambda >= 0, "TotalDerivative: λ must be non-negative, got \(lambda)")
+    /// Settings of a solve that cannot work; thrown by `compute` before any work.
+    public enum SettingError: Error, Equatable, Sendable, CustomStringConvertible {
+        /// λ must be finite and ≥ 0.
+        case invalidLambda(Float)
+        /// Nyström's ρ must be finite and > 0 (a rank-k sketch is singular without it).
+        case invalidRho(Float)
+        /// A solver budget out of range (rank, iterations, terms, α), described.
+        case invalidSolver(String)
+
+        public var description: String {
+            switch self {
+            case .invalidLambda(let l): return "TotalDerivative: λ must be finite and non-negative, got \(l)"
+            case .invalidRho(let r):
+                return "TotalDerivative: the Nyström solver needs ρ > 0 (it regularizes the rank-deficient sketch), got \(r); "
+                    + "set it in .nystrom(rank:rho:seed:)"
+            case .invalidSolver(let s): return "TotalDerivative: \(s)"
+            }
+        }
+    }
+
+    /// - Parameters:
+    ///   - leader, follower: the players' parameters; the total derivative is over `leader`.
+    ///   - solver: how (∇²f₂ + λI)⁻¹ is applied.
+    ///   - lambda: STAC's regularization λ ≥ 0 (checked by `compute`).
+    ///   - measureResidual: see `measureResidual`.
+    public init(leader: ParameterGroup, follower: ParameterGroup, solver: InverseSolver, lambda: Float,
+                measureResidual: Bool = false) {
         self.leader = leader
         self.follower = follower
         self.solver = solver
         self.lambda = lambda
-        rng = SeededGenerator(seed: seed)
+        self.measureResidual = measureResidual
         let n = follower.count
         cg = ConjugateGradientSolver(dimension: n)
         neumann = NeumannSolver(dimension: n)
@@ -52,52 +116,114 @@ public final class TotalDerivative {
         leaderLossGradient = .allocate(capacity: max(leader.count + n, 1))
         implicitVector = .allocate(capacity: max(n, 1))
         correction = .allocate(capacity: max(leader.count, 1))
+        residualScratch = .allocate(capacity: max(n, 1))
         implicitVector.initialize(repeating: 0, count: max(n, 1))
     }
 
-    deinit { leaderLossGradient.deallocate(); implicitVector.deallocate(); correction.deallocate() }
+    deinit { leaderLossGradient.deallocate(); implicitVector.deallocate(); correction.deallocate(); residualScratch.deallocate() }
 
-    /// Writes Df₁ into `out` (`leader.count` floats).
-    public func compute(leaderLoss: Tensor, followerLoss: Tensor, into out: UnsafeMutablePointer<Float>) {
+    /// Writes Df₁ into `out` (`leader.count` floats) and updates `diagnostics`.
+    ///
+    /// - Throws: `GraphError.staleTensor` when a loss was recorded in an earlier step of its graph
+    ///   (the graph has been reset since), `GraphError.otherGraph` when the two losses come from
+    ///   different graphs; `SettingError` for λ < 0, ρ ≤ 0 or a solver budget out of range. Nothing
+    ///   is written and `diagnostics` is unchanged when it throws.
+    ///
+    /// Allocates nothing after the first call with the conjugate-gradient or Neumann solver (the
+    /// Nyström and exact solvers allocate their small dense systems per call).
+    public func compute(leaderLoss: Tensor, followerLoss: Tensor, into out: UnsafeMutablePointer<Float>) throws {
         let graph = leaderLoss.graph
-        precondition(followerLoss.graph === graph, "TotalDerivative: both losses must be recorded in the same graph step")
+        // Both losses must be of this very step: the recorded gradient and every product below
+        // are built in `graph`, and a loss from an earlier step names a node that no longer exists.
+        try graph.validate(leaderLoss, what: "TotalDerivative.compute, leaderLoss")
+        try graph.validate(followerLoss, what: "TotalDerivative.compute, followerLoss")
+        let lambda = self.lambda
+        guard lambda >= 0, lambda.isFinite else { throw SettingError.invalidLambda(lambda) }
+        let n = follower.count
+        // The solvers' own checks are preconditions, which -Ounchecked removes: check here.
+        switch solver {
+        case .conjugateGradient(let iterations, let tolerance):
+            guard iterations >= 0, tolerance >= 0 else {
+                throw SettingError.invalidSolver("CG needs iterations ≥ 0 and tolerance ≥ 0, got \(iterations) and \(tolerance)")
+            }
+        case .neumann(let terms, let alpha):
+            guard terms >= 1, alpha > 0 else { throw SettingError.invalidSolver("Neumann needs terms ≥ 1 and α > 0, got \(terms) and \(alpha)") }
+        case .nystrom(let rank, let rho, _):
+            guard rho > 0, rho.isFinite else { throw SettingError.invalidRho(rho) }
+            guard rank >= 1, rank <= n else { throw SettingError.invalidSolver("Nyström rank \(rank) must lie in 1...\(n) (the follower's size)") }
+        case .exact: break
+        }
+
         graph.gradient(of: leaderLoss, wrt: bothPlayers, into: leaderLossGradient)
         out.update(from: leaderLossGradient, count: leader.count)
         if followerGradient == nil {
             let recorder = RecordedGradient(group: follower, graph: graph)
             followerGradient = recorder
-            hessian = LinearOperator(dimension: follower.count) { [unowned recorder] v, hv in recorder.hessianVectorProduct(v, into: hv) }
+            hessian = LinearOperator(dimension: n) { [unowned recorder] v, hv in recorder.hessianVectorProduct(v, into: hv) }
         }
         let followerGradient = followerGradient!, hessian = hessian!
         followerGradient.record(of: followerLoss)
+        let b = followerGradientOfLeaderLoss
         var report: SolveReport
+        // The shift of the system the solver approximates, for the measured residual.
+        var shift = lambda
         switch solver {
         case .conjugateGradient(let iterations, let tolerance):
-            report = cg.solve(hessian, regularization: lambda, b: followerGradientOfLeaderLoss, into: implicitVector,
+            report = cg.solve(hessian, regularization: lambda, b: b, into: implicitVector,
                               maxIterations: iterations, tolerance: tolerance)
         case .neumann(let terms, let alpha):
-            report = neumann.solve(hessian, regularization: lambda, b: followerGradientOfLeaderLoss, into: implicitVector,
+            report = neumann.solve(hessian, regularization: lambda, b: b, into: implicitVector,
                                    terms: terms, alpha: alpha)
-        case .nystrom(let rank, _):
-            if nystrom?.rank != rank { nystrom = NystromSolver(dimension: follower.count, rank: rank) }
-            precondition(lambda > 0, "TotalDerivative: the Nyström solver needs λ > 0 (its ρ)")
-            report = nystrom!.solve(hessian, rho: lambda, b: followerGradientOfLeaderLoss, into: implicitVector, rng: &rng)
+        case .nystrom(let rank, let rho, let seed):
+            if nystrom?.rank != rank { nystrom = NystromSolver(dimension: n, rank: rank) }
+            if nystromSeed != seed { nystromGenerator = SeededGenerator(seed: seed); nystromSeed = seed }
+            report = nystrom!.solve(hessian, regularization: lambda, rho: rho, b: b, into: implicitVector, rng: &nystromGenerator)
+            shift = lambda + rho
         case .exact:
-            report = ExactSolver.solve(hessian, regularization: lambda, b: followerGradientOfLeaderLoss, into: implicitVector)
+            report = ExactSolver.solve(hessian, regularization: lambda, b: b, into: implicitVector)
+        }
+        if measureResidual, !isConjugateGradient {
+            // ‖(H + shift·I)v − b‖/‖b‖ with one more product; CG already tracks its residual.
+            hessian.apply(implicitVector, residualScratch)
+            report.products += 1
+            var r2 = 0.0
+            for i in 0..<n {
+                let r = Double(residualScratch[i]) + Double(shift) * Double(implicitVector[i]) - Double(b[i])
+                r2 += r * r
+            }
+            let b2 = dotD(b, b, n)
+            report.relativeResidual = b2 > 0 ? Float((r2 / b2).squareRoot()) : (r2 == 0 ? 0 : .infinity)
         }
         followerGradient.mixedProduct(implicitVector, wrt: leader, into: correction)
-        let n = leader.count
-        var g2 = 0.0, c2 = 0.0, t2 = 0.0
-        for i in 0..<n {
-            g2 += Double(out[i]) * Double(out[i])
+        let m = leader.count
+        var g2 = 0.0, c2 = 0.0, t2 = 0.0, gt = 0.0
+        for i in 0..<m {
+            let g = Double(out[i])
+            g2 += g * g
             c2 += Double(correction[i]) * Double(correction[i])
             out[i] -= correction[i]
             t2 += Double(out[i]) * Double(out[i])
+            gt += g * Double(out[i])
         }
-        diagnostics = Diagnostics(leaderGradientNorm: Float(g2.squareRoot()), correctionNorm: Float(c2.squareRoot()),
-                                  totalDerivativeNorm: Float(t2.squareRoot()), solve: report)
+        var d = Diagnostics()
+        d.leaderGradientNorm = Float(g2.squareRoot())
+        d.correctionNorm = Float(c2.squareRoot())
+        d.totalDerivativeNorm = Float(t2.squareRoot())
+        d.cosine = g2 > 0 && t2 > 0 ? Float(gt / (g2.squareRoot() * t2.squareRoot())) : 0
+        d.lambda = lambda
+        d.solve = report
+        diagnostics = d
+    }
+
+    private var isConjugateGradient: Bool {
+        if case .conjugateGradient = solver { return true }
+        return false
     }
 
     /// v = (∇²f₂ + λI)⁻¹∇_follower f₁ from the last `compute` (`follower.count` floats).
     public var lastImplicitVector: [Float] { Array(UnsafeBufferPointer(start: implicitVector, count: follower.count)) }
+
+    /// The follower coordinates whose Hessian columns the last Nyström solve sampled; nil before
+    /// the first Nyström solve.
+    public var lastNystromColumns: [Int]? { nystromSeed == nil ? nil : nystrom?.sampledColumns }
 }

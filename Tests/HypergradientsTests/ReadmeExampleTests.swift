@@ -7,7 +7,7 @@ import XCTest
 /// The README's actor–critic example, verbatim apart from the data, so the documented API compiles
 /// and does what the text says (the actor moves; the total derivative differs from the plain gradient).
 final class ReadmeExampleTests: XCTestCase {
-    func testReadmeActorCriticExample() {
+    func testReadmeActorCriticExample() throws {
         var data = SeededGenerator(seed: 42)
         let states = (0..<(256 * 11)).map { _ in Float(data.normal()) }
         let actions = (0..<(256 * 3)).map { _ in Float(data.uniform() * 2 - 1) }
@@ -32,7 +32,7 @@ let q = critic(concat(s, graph.constant(actions, shape: [256, 3])))
 let target = graph.constant(rewards, shape: [256, 1]) + 0.99 * critic(concat(s2, actor(s2)))
 let followerLoss = mean(square(q - target))      // depends on the actor through π(s′)
             let leaderLoss = -mean(critic(concat(s, actor(s))))
-            total.compute(leaderLoss: leaderLoss, followerLoss: followerLoss, into: actorStep.gradient)
+            try total.compute(leaderLoss: leaderLoss, followerLoss: followerLoss, into: actorStep.gradient)
             actorStep.step()
         }
         XCTAssertNotEqual(total.leader.flatValues, before)

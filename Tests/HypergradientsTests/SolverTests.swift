@@ -127,7 +127,7 @@ final class SolverTests: XCTestCase {
 
     /// The total derivative on the STAC toy game (θ, w scalars; f₁ = −wθ, f₂ = (wθ + θ²/5)²)
     /// against its closed form, written out by hand in Double.
-    func testTotalDerivativeOnTheSTACGameMatchesClosedForm() {
+    func testTotalDerivativeOnTheSTACGameMatchesClosedForm() throws {
         for (theta, w, lambda) in [(0.8, 0.6, 0.0), (0.5, -0.3, 0.1), (-0.7, 0.2, 1.0)] as [(Double, Double, Double)] {
             let pt = Parameter(name: "theta", shape: [1], values: [Float(theta)])
             let pw = Parameter(name: "w", shape: [1], values: [Float(w)])
@@ -139,7 +139,7 @@ final class SolverTests: XCTestCase {
                 let td = TotalDerivative(leader: ParameterGroup("leader", [pt]), follower: ParameterGroup("follower", [pw]),
                                          solver: solver, lambda: Float(lambda))
                 var out: Float = 0
-                td.compute(leaderLoss: f1, followerLoss: f2, into: &out)
+                try td.compute(leaderLoss: f1, followerLoss: f2, into: &out)
                 // ∂θf₁ = −w, ∂wf₁ = −θ; ∂²f₂/∂w² = 2θ²; ∂²f₂/∂w∂θ = 2(2wθ + 3θ²/5)·… from u = wθ + θ²/5:
                 // ∂wf₂ = 2uθ, so ∂θ∂wf₂ = 2(∂θu·θ + u) = 2((w + 2θ/5)θ + wθ + θ²/5) = 4wθ + 6θ²/5.
                 let h = 2 * theta * theta, cross = 4 * w * theta + 1.2 * theta * theta
@@ -150,7 +150,7 @@ final class SolverTests: XCTestCase {
     }
 
     /// Matrix-free CG over exact HVPs of a real network agrees with the exact dense solve.
-    func testTotalDerivativeSolversAgreeOnANetwork() {
+    func testTotalDerivativeSolversAgreeOnANetwork() throws {
         var rng = SeededGenerator(seed: 9)
         let actor = MLP([3, 5, 2], activation: .tanh, outputActivation: .tanh, name: "actor", rng: &rng)
         let critic = MLP([5, 6, 1], activation: .tanh, name: "critic", rng: &rng)
@@ -163,14 +163,15 @@ final class SolverTests: XCTestCase {
         }
         var results = [String: [Float]]()
         for (name, solver) in [("exact", InverseSolver.exact), ("cg", .conjugateGradient(iterations: follower.count)),
-                               ("nystrom-full", .nystrom(rank: follower.count))] {
+                               ("nystrom-full", .nystrom(rank: follower.count, rho: 5))] {
             let g = Graph()
             let (f1, f2) = losses(g)
             // A tanh critic's Hessian is indefinite; λ = 5 shifts it positive definite, which CG needs
-            // (exact and Nyström do not). CG's final residual confirms it converged.
-            let td = TotalDerivative(leader: leader, follower: follower, solver: solver, lambda: 5)
+            // (exact and Nyström do not). CG's final residual confirms it converged. Nyström gets the
+            // same shift as its ρ with λ = 0: at full rank it solves (H + (λ + ρ)I)v = b.
+            let td = TotalDerivative(leader: leader, follower: follower, solver: solver, lambda: name == "nystrom-full" ? 0 : 5)
             var out = [Float](repeating: 0, count: leader.count)
-            out.withUnsafeMutableBufferPointer { td.compute(leaderLoss: f1, followerLoss: f2, into: $0.baseAddress!) }
+            try out.withUnsafeMutableBufferPointer { try td.compute(leaderLoss: f1, followerLoss: f2, into: $0.baseAddress!) }
             results[name] = out
             if name == "cg" { XCTAssertLessThan(td.diagnostics.solve.relativeResidual!, 1e-4) }
             XCTAssertGreaterThan(td.diagnostics.correctionNorm, 1e-3 * td.diagnostics.leaderGradientNorm, "the implicit correction must matter")
