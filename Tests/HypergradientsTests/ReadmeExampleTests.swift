@@ -32,7 +32,7 @@ let q = critic(concat(s, graph.constant(actions, shape: [256, 3])))
 let target = graph.constant(rewards, shape: [256, 1]) + 0.99 * critic(concat(s2, actor(s2)))
 let followerLoss = mean(square(q - target))      // depends on the actor through π(s′)
             let leaderLoss = -mean(critic(concat(s, actor(s))))
-            try total.compute(leaderLoss: leaderLoss, followerLoss: followerLoss, into: actorStep.gradient)
+            try total.compute(leaderLoss: leaderLoss, followerLoss: followerLoss, into: actorStep.gradient)  // throws on stale losses
             actorStep.step()
         }
         XCTAssertNotEqual(total.leader.flatValues, before)
