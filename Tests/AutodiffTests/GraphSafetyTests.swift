@@ -180,6 +180,32 @@ final class GraphSafetyTests: XCTestCase {
         try expectDeath(messages: ["tensor #0 belongs to another graph"])
     }
 
+    func testIndicesOfAStaleTensorStop() throws {
+        if isChild() {
+            let g = Graph()
+            let idx = g.indices([2, 0, 1])
+            g.reset()
+            _ = g.filled(5, shape: [3])   // the stale id now names a Float node
+            _ = idx.indexArray
+            XCTFail("the indices of a stale tensor were read")
+            return
+        }
+        try expectDeath(messages: ["reading a tensor's shape or values: tensor #0 was recorded in step 0"])
+    }
+
+    func testDifferentiatingWithRespectToAStaleTensorStops() throws {
+        if isChild() {
+            let g = Graph()
+            let staleX = g.filled(1, shape: [2])
+            g.reset()
+            let x = g.filled(2, shape: [2])
+            _ = g.gradients(of: sum(square(x)), wrt: [staleX])
+            XCTFail("a gradient with respect to a stale tensor was taken")
+            return
+        }
+        try expectDeath(messages: ["gradients(of:wrt:), a tensor differentiated against: tensor #0 was recorded in step 0"])
+    }
+
     func testDifferentiatingAStaleOutputStops() throws {
         if isChild() {
             let g = Graph()
