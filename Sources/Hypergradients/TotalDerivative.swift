@@ -220,6 +220,21 @@ public final class TotalDerivative {
         return false
     }
 
+    /// ∇_leader f₁ from the last `compute` (`leader.count` floats, valid until the next one): the
+    /// leader's own gradient, before the correction.
+    public var lastLeaderGradient: UnsafePointer<Float> { UnsafePointer(leaderLossGradient) }
+
+    /// (∇_leader∇_follower f₂)ᵀ v from the last `compute` (`leader.count` floats, valid until the
+    /// next one): the implicit correction that was subtracted. BLPO clips it before use.
+    public var lastCorrection: UnsafePointer<Float> { UnsafePointer(correction) }
+
+    /// The Nyström column sampler's state and the seed it started from, for checkpoints: a run
+    /// that saves and restores it draws the same columns as one that never stopped.
+    public var nystromSamplerState: (generator: SeededGenerator, seed: UInt64?) {
+        get { (nystromGenerator, nystromSeed) }
+        set { nystromGenerator = newValue.generator; nystromSeed = newValue.seed }
+    }
+
     /// v = (∇²f₂ + λI)⁻¹∇_follower f₁ from the last `compute` (`follower.count` floats).
     public var lastImplicitVector: [Float] { Array(UnsafeBufferPointer(start: implicitVector, count: follower.count)) }
 

@@ -1,0 +1,92 @@
+import Foundation
+import Hypergradients
+
+/// λ as a function of the environment step t: STAC's regularization of the follower Hessian.
+public enum LambdaSchedule: Sendable, Equatable {
+    case constant(Float)
+    /// λ·exp(−t/τ), t in environment steps (the STAC public off-policy code: λ = 500, τ = 1e5).
+    case exponentialDecay(initial: Float, timeConstant: Double)
+
+    public func value(atEnvironmentStep t: Int) -> Float {
+        switch self {
+        case .constant(let l): return l
+        case .exponentialDecay(let l, let tau): return Float(Double(l) * Foundation.exp(-Double(t) / tau))
+        }
+    }
+}
+
+/// How a leader's hypergradient is solved: the inverse-Hessian-vector product's solver and budget,
+/// λ's schedule, and whether the residual is measured. Shared by the total-derivative (STAC) and
+/// nested (BLPO) couplings. Defaults: CG with k = 10 Hessian-vector products and λ = 0 (STAC's CG;
+/// arXiv 2109.12286 App. E), Nyström rank 5 and ρ = 50 when chosen (BLPO's code, arXiv 2505.11714).
+public struct HypergradientOptions: Sendable, Equatable {
+    public enum Solver: String, Sendable, CaseIterable {
+        case cg, nystrom, neumann, exact
+    }
+    public var solver: Solver = .cg
+    /// CG: at most this many Hessian-vector products.
+    public var cgIterations = 10
+    /// CG: stop at this relative residual (0: run every iteration).
+    public var cgTolerance: Float = 0
+    public var nystromRank = 5
+    /// Nyström's own ρ > 0, apart from λ.
+    public var nystromRho: Float = 50
+    public var nystromSeed = 0
+    public var neumannTerms = 10
+    public var neumannAlpha: Float = 0.01
+    /// λ ≥ 0 at the start.
+    public var lambda: Float = 0
+    /// τ of λ·exp(−t/τ) in environment steps; 0 keeps λ constant.
+    public var lambdaTimeConstant: Double = 0
+    /// Measure the final residual of solvers that do not track it, with one more product.
+    public var measureResidual = false
+
+    public init() {}
+
+    public var lambdaSchedule: LambdaSchedule {
+        lambdaTimeConstant > 0 ? .exponentialDecay(initial: lambda, timeConstant: lambdaTimeConstant) : .constant(lambda)
+    }
+
+    public var inverseSolver: InverseSolver {
+        switch solver {
+        case .cg: return .conjugateGradient(iterations: cgIterations, tolerance: cgTolerance)
+        case .nystrom: return .nystrom(rank: nystromRank, rho: nystromRho, seed: UInt64(nystromSeed))
+        case .neumann: return .neumann(terms: neumannTerms, alpha: neumannAlpha)
+        case .exact: return .exact
+        }
+    }
+
+    /// Throws `AgentError.badConfig` naming the first setting out of range.
+    public func validate() throws {
+        func check(_ ok: Bool, _ why: String) throws { if !ok { throw AgentError.badConfig(why) } }
+        try check(lambda >= 0 && lambda.isFinite, "hypergradient.lambda must be finite and ≥ 0, got \(lambda)")
+        try check(lambdaTimeConstant >= 0 && lambdaTimeConstant.isFinite, "hypergradient.lambda_time_constant must be ≥ 0 (0: constant λ), got \(lambdaTimeConstant)")
+        try check(cgIterations >= 1 && cgTolerance >= 0, "hypergradient.cg_iterations must be ≥ 1 and cg_tolerance ≥ 0")
+        try check(nystromRank >= 1, "hypergradient.nystrom_rank must be ≥ 1, got \(nystromRank)")
+        try check(nystromRho > 0 && nystromRho.isFinite, "hypergradient.nystrom_rho must be > 0 (it makes the rank-k sketch invertible), got \(nystromRho)")
+        try check(nystromSeed >= 0, "hypergradient.nystrom_seed must be ≥ 0")
+        try check(neumannTerms >= 1 && neumannAlpha > 0, "hypergradient.neumann_terms must be ≥ 1 and neumann_alpha > 0")
+    }
+}
+
+/// The diagnostics every hypergradient coupling reports, in column order (the game quantities the
+/// toy-game module computes, measured at scale): λ used, ‖∇_leader f₁‖, ‖Df₁‖, the correction's norm,
+/// cos∠(∇_leader f₁, Df₁), Hessian-vector products, solver iterations, final relative residual
+/// (NaN when not measured) and whether CG met negative curvature (1/0).
+enum HypergradientMetrics {
+    static let names = ["lambda", "leader_gradient_norm", "total_derivative_norm", "correction_norm", "cosine",
+                        "hvp_products", "solver_iterations", "solver_residual", "negative_curvature"]
+
+    static func write(_ d: TotalDerivative.Diagnostics, into metrics: UpdateMetrics, from first: UpdateMetrics.Slot) {
+        let i = first.index
+        metrics[.init(index: i)] = d.lambda
+        metrics[.init(index: i + 1)] = d.leaderGradientNorm
+        metrics[.init(index: i + 2)] = d.totalDerivativeNorm
+        metrics[.init(index: i + 3)] = d.correctionNorm
+        metrics[.init(index: i + 4)] = d.cosine
+        metrics[.init(index: i + 5)] = Float(d.solve.products)
+        metrics[.init(index: i + 6)] = Float(d.solve.iterations)
+        metrics[.init(index: i + 7)] = d.solve.relativeResidual ?? .nan
+        metrics[.init(index: i + 8)] = d.solve.stoppedOnNegativeCurvature ? 1 : 0
+    }
+}

@@ -1,0 +1,130 @@
+import Autodiff
+import Hypergradients
+import Neural
+
+/// BLPO's coupling options (arXiv 2505.11714, Sec. 4; its public code `nystrom_ppo.py`).
+public struct NestedOptions: Sendable, Equatable {
+    public var hypergradient: HypergradientOptions = {
+        var h = HypergradientOptions()
+        h.solver = .nystrom
+        return h
+    }()
+    /// K: follower steps toward its best response before each leader step.
+    public var followerSteps = 1
+    /// false: the leader takes its own gradient after the nested follower (the code's "PPO-Nested").
+    public var implicitTerm = true
+    /// β: the correction c is scaled to at most β‖∇_leader f₁‖ (c ← c·min(1, β‖g‖/(‖c‖ + 1e-8)),
+    /// the public code); 0 applies no clip.
+    public var correctionClip: Float = 0
+
+    public init() {}
+
+    public func validate() throws {
+        try hypergradient.validate()
+        guard followerSteps >= 1 else { throw AgentError.badConfig("nested.follower_steps (K) must be ≥ 1, got \(followerSteps)") }
+        guard correctionClip >= 0, correctionClip.isFinite else { throw AgentError.badConfig("nested.correction_clip (β) must be ≥ 0 (0: no clip), got \(correctionClip)") }
+    }
+}
+
+public struct NestedSpec: CouplingSpec {
+    public var leader: ModelPart
+    public var options: NestedOptions
+    public var name: String { "nested" }
+    /// `leader`: the actor in BLPO.
+    public init(leader: ModelPart = .actor, options: NestedOptions = NestedOptions()) {
+        self.leader = leader
+        self.options = options
+    }
+    public func make(_ parts: ModelParts, optimization: Optimization) throws -> Coupling {
+        try NestedCoupling(parts, leader: leader, options: options, optimization: optimization)
+    }
+}
+
+/// BLPO's nested coupling: on one minibatch, the follower (the critic) takes K steps toward its
+/// best response, then the leader (the actor) steps along its hypergradient at the new point,
+///
+///   g − c,  g = ∇_leader f₁,  c = (∇_leader∇_follower f₂)ᵀ (∇²_follower f₂ + λI)⁻¹ ∇_follower f₁,
+///
+/// with the inverse by Nyström (rank k, ρ) by default, c optionally clipped to β‖g‖; or, without the
+/// implicit term, along g alone. The follower's objective f₂ is the model's objective of its part
+/// (BLPO's linearized critic objective belongs to the PPO issue: see its docs).
+/// Metrics as ``TotalDerivativeCoupling``.
+public final class NestedCoupling: Coupling {
+    public let name = "nested"
+    public let metricNames = ["leader_loss", "follower_loss", "leader_lr", "follower_lr"] + HypergradientMetrics.names
+    public let options: NestedOptions
+    public let batchRoles: [BatchRole] = [.shared]
+    public let leaderPart: ModelPart, followerPart: ModelPart
+    public let leader: GroupOptimizer, follower: GroupOptimizer
+    public var optimizers: [GroupOptimizer] { [leader, follower] }
+    public let totalDerivative: TotalDerivative
+    private let lambda: LambdaSchedule
+    private var slots = [UpdateMetrics.Slot](repeating: .init(index: 0), count: 5)
+
+    public init(_ parts: ModelParts, leader part: ModelPart, options: NestedOptions, optimization o: Optimization) throws {
+        try options.validate()
+        self.options = options
+        leaderPart = part
+        followerPart = try parts.other(than: part)
+        leader = try o.player("leader", parts.parameters(of: part), schedule: o.schedule(o.leaderLearningRate))
+        follower = try o.player("follower", parts.parameters(of: followerPart), schedule: o.schedule(o.followerLearningRate))
+        totalDerivative = TotalDerivative(leader: leader.group, follower: follower.group, solver: options.hypergradient.inverseSolver,
+                                          lambda: options.hypergradient.lambda, measureResidual: options.hypergradient.measureResidual)
+        lambda = options.hypergradient.lambdaSchedule
+    }
+
+    public func attach(to metrics: UpdateMetrics) {
+        slots = ["leader_loss", "follower_loss", "leader_lr", "follower_lr", "lambda"].map(metrics.slot)
+    }
+
+    public func update(_ model: CoupledModel, context: UpdateContext, metrics: UpdateMetrics) throws {
+        let graph = model.graph
+        for _ in 0..<options.followerSteps {
+            try model.prepare(.shared)
+            graph.reset()
+            metrics[slots[1]] = try follower.stepChecked(minimizing: model.objective(of: followerPart, othersHeld: true),
+                                                         player: "follower", context: context)
+        }
+        try model.prepare(.shared)
+        graph.reset()
+        let f1 = model.objective(of: leaderPart, othersHeld: !options.implicitTerm)
+        try requireFinite(f1.scalarValue, player: "leader", context: context)
+        metrics[slots[0]] = f1.scalarValue
+        if options.implicitTerm {
+            totalDerivative.lambda = lambda.value(atEnvironmentStep: context.environmentStep)
+            let f2 = model.objective(of: followerPart, othersHeld: false)
+            try totalDerivative.compute(leaderLoss: f1, followerLoss: f2, into: leader.gradient)
+            var d = totalDerivative.diagnostics
+            if options.correctionClip > 0, d.correctionNorm > 0 {
+                // g − s·c with s = min(1, β‖g‖/(‖c‖ + 1e-8)); compute wrote g − c.
+                let s = Swift.min(1, options.correctionClip * d.leaderGradientNorm / (d.correctionNorm + 1e-8))
+                let g = totalDerivative.lastLeaderGradient, c = totalDerivative.lastCorrection
+                var t2 = 0.0, gt = 0.0
+                for i in 0..<leader.group.count {
+                    leader.gradient[i] = g[i] - s * c[i]
+                    t2 += Double(leader.gradient[i]) * Double(leader.gradient[i])
+                    gt += Double(g[i]) * Double(leader.gradient[i])
+                }
+                d.correctionNorm *= s
+                d.totalDerivativeNorm = Float(t2.squareRoot())
+                d.cosine = d.leaderGradientNorm > 0 && t2 > 0 ? Float(gt / (Double(d.leaderGradientNorm) * t2.squareRoot())) : 0
+            }
+            HypergradientMetrics.write(d, into: metrics, from: slots[4])
+        } else {
+            graph.gradient(of: f1, wrt: leader.group, into: leader.gradient)
+        }
+        try leader.stepChecked(player: "leader", context: context)
+        metrics[slots[2]] = leader.learningRate
+        metrics[slots[3]] = follower.learningRate
+    }
+
+    public func save(into state: inout StateDictionary) {
+        for o in optimizers { o.saveState(into: &state) }
+        totalDerivative.saveSampler(into: &state)
+    }
+
+    public func load(from state: StateDictionary) throws {
+        for o in optimizers { try o.loadState(from: state) }
+        try totalDerivative.loadSampler(from: state)
+    }
+}
