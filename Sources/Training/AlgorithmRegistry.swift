@@ -98,9 +98,10 @@ public enum AlgorithmRegistry {
             throw SettingsError.refusedPair("\(algo) acts in \(entry.actionSpaces.map(\.rawValue).joined(separator: " or ")) action spaces; \(env) has \(space). "
                 + (fitting.isEmpty ? "No algorithm for \(ActionSpaceKind(space).rawValue) actions is registered yet" : "Algorithms for it: \(fitting.joined(separator: ", "))"))
         }
-        let spec = try couplingSpec(s)
+        // Every accepted coupling's options are in the settings (one config serves a baseline and
+        // its Stackelberg variants), so each is checked, not only the chosen one's.
+        for name in entry.couplings { try CouplingRegistry.entry(name).makeSpec(s).validate() }
         try entry.validate(s, run.numEnvs)
-        _ = spec
         return s
     }
 

@@ -37,11 +37,51 @@ public enum CouplingRegistry {
         .bool("scorer.separate_batches", \.separateBatches, "each player step draws its own minibatch (the paper)"),
     ])
 
+    /// A hypergradient's keys under `prefix` (`stackelberg.` or `nested.`).
+    static func hypergradientTable(_ prefix: String) -> [SettingDeclaration<HypergradientOptions>] {
+        [
+            .choice(prefix + "solver", \.solver, "how (∇²f₂ + λI)⁻¹ is applied"),
+            .int(prefix + "cg_iterations", \.cgIterations, "CG: Hessian-vector products at most (k)"),
+            .real(prefix + "cg_tolerance", \.cgTolerance, "CG: stop at this relative residual; 0 runs every iteration"),
+            .int(prefix + "nystrom_rank", \.nystromRank, "Nyström: sampled Hessian columns"),
+            .real(prefix + "nystrom_rho", \.nystromRho, "Nyström: its own ρ > 0, apart from λ"),
+            .int(prefix + "nystrom_seed", \.nystromSeed, "Nyström: seed of the column sampling"),
+            .int(prefix + "neumann_terms", \.neumannTerms, "Neumann: terms of the series"),
+            .real(prefix + "neumann_alpha", \.neumannAlpha, "Neumann: step α < 2/λ_max"),
+            .real(prefix + "lambda", \.lambda, "λ ≥ 0 regularizing the follower Hessian"),
+            .double(prefix + "lambda_time_constant", \.lambdaTimeConstant, "τ of λ·exp(−t/τ) in environment steps; 0: constant λ"),
+            .bool(prefix + "measure_residual", \.measureResidual, "measure non-CG solvers' residual with one more product"),
+        ]
+    }
+
+    static let totalDerivativeTable = SettingTable<TotalDerivativeOptions>([
+        .int("stackelberg.unroll", \.unroll, "follower steps per leader step (m)"),
+        .choice("stackelberg.order", \.order, "both gradients at one point, or the leader first then the follower"),
+        .bool("stackelberg.fresh_follower_batches", \.freshFollowerBatches, "unrolled follower steps draw fresh minibatches (paper) or reuse the leader's (code)"),
+    ] + hypergradientTable("stackelberg.").map { $0.nested(in: \TotalDerivativeOptions.hypergradient) })
+
+    static let nestedTable = SettingTable<NestedOptions>([
+        .int("nested.follower_steps", \.followerSteps, "follower steps before each leader step (K)"),
+        .bool("nested.implicit_term", \.implicitTerm, "false: the leader's own gradient after the nested follower"),
+        .real("nested.correction_clip", \.correctionClip, "β: the correction is clipped to β‖∇_leader f₁‖; 0: no clip"),
+    ] + hypergradientTable("nested.").map { $0.nested(in: \NestedOptions.hypergradient) })
+
+    static func totalDerivative(_ leader: ModelPart) -> Entry {
+        Entry(name: "\(leader.rawValue)-leader",
+              summary: "Stackelberg: the \(leader.rawValue) leads along its total derivative (implicit function theorem, λ-regularized; STAC, arXiv 2109.12286)",
+              options: totalDerivativeTable, preset: TotalDerivativeOptions(), make: { TotalDerivativeSpec(leader: leader, options: $0) })
+    }
+
     public static let entries: [Entry] = [
         Entry(name: "monolithic", summary: "one network, one optimizer on the joint loss (the baselines)",
               options: SettingTable<Int>([]), preset: 0, make: { _ in MonolithicSpec() }),
+        Entry(name: "individual", summary: "each player on its own gradient at the same point, no implicit term",
+              options: SettingTable<Int>([]), preset: 0, make: { _ in IndividualSpec() }),
         Entry(name: "scorer", summary: "SCORER: encoder follower on Var δ, Q-head leader on the MSBE, two timescales (arXiv 2508.07452)",
               needsTDErrorModel: true, options: scorerTable, preset: ScorerOptions(), make: { ScorerSpec($0) }),
+    ] + [ModelPart.actor, .critic, .encoder, .head].map(totalDerivative) + [
+        Entry(name: "nested", summary: "BLPO: K follower steps, then the leader's hypergradient (Nyström by default; arXiv 2505.11714)",
+              options: nestedTable, preset: NestedOptions(), make: { NestedSpec(leader: .actor, options: $0) }),
     ]
 
     public static var names: [String] { entries.map(\.name) }

@@ -59,7 +59,7 @@ enum ValueBasedEntries {
         case .dueling: summary = "Dueling DQN (Wang et al. 2016)"
         case .duelingDDQN: summary = "Dueling Double DQN"
         }
-        return .init(name: variant.rawValue, summary: summary + ", replay and a target network", couplings: ["monolithic", "scorer"],
+        return .init(name: variant.rawValue, summary: summary + ", replay and a target network", couplings: ["monolithic", "scorer", "head-leader"],
                      actionSpaces: [.discrete], table: dqnTable, preset: dqnPreset(variant),
                      validate: { c, _ in try c.validate() },
                      make: { c, spec, env, seed in
@@ -104,7 +104,7 @@ enum ValueBasedEntries {
 
     static let pqn = AlgorithmRegistry.Entry(
         name: "pqn", summary: "PQN: Q(λ) on parallel rollouts, no replay or target network (arXiv 2407.04811)",
-        couplings: ["monolithic", "scorer"], actionSpaces: [.discrete], table: pqnTable, preset: pqnPreset,
+        couplings: ["monolithic", "scorer", "head-leader"], actionSpaces: [.discrete], table: pqnTable, preset: pqnPreset,
         validate: { c, copies in try c.validate(copies: copies) },
         make: { c, spec, env, seed in
             var c = c

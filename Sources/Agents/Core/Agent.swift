@@ -44,7 +44,7 @@ public struct FinishedEpisode: Sendable, Equatable {
 
 extension VectorEnvironment {
     /// Appends the episodes that ended at this step, stamped with `step`.
-    func collectFinishedEpisodes(at step: Int, into out: inout [FinishedEpisode]) {
+    public func collectFinishedEpisodes(at step: Int, into out: inout [FinishedEpisode]) {
         for i in 0..<count where terminated[i] || truncated[i] {
             out.append(FinishedEpisode(step: step, copy: i, episodeReturn: episodeReturns[i], length: episodeLengths[i]))
         }

@@ -169,6 +169,12 @@ public protocol CouplingSpec: Sendable {
     var name: String { get }
     /// Throws `AgentError.badConfig` when `parts` (or the model kind) cannot play this coupling.
     func make(_ parts: ModelParts, optimization: Optimization) throws -> Coupling
+    /// Throws `AgentError.badConfig` naming the first option out of range (before any model exists).
+    func validate() throws
+}
+
+extension CouplingSpec {
+    public func validate() throws {}
 }
 
 extension GroupOptimizer {

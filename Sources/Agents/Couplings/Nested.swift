@@ -35,6 +35,7 @@ public struct NestedSpec: CouplingSpec {
         self.leader = leader
         self.options = options
     }
+    public func validate() throws { try options.validate() }
     public func make(_ parts: ModelParts, optimization: Optimization) throws -> Coupling {
         try NestedCoupling(parts, leader: leader, options: options, optimization: optimization)
     }

@@ -36,6 +36,7 @@ public struct TotalDerivativeSpec: CouplingSpec {
         self.leader = leader
         self.options = options
     }
+    public func validate() throws { try options.validate() }
     public func make(_ parts: ModelParts, optimization: Optimization) throws -> Coupling {
         try TotalDerivativeCoupling(parts, leader: leader, options: options, optimization: optimization)
     }

@@ -1,0 +1,215 @@
+import Agents
+import Autodiff
+import Environments
+import Foundation
+import Neural
+import Seeding
+import Training
+import XCTest
+
+/// A small deterministic actor–critic on box actions (DDPG-like, no target networks), written only
+/// to drive box actions through the layer end to end: replay, couplings, the runner, evaluation,
+/// logs and checkpoints. The actor's objective is −Q(s, μ(s)), the critic's the TD error squared.
+final class BoxActorCritic: Agent, CoupledModel {
+    let environment: VectorEnvironment
+    let graph = Graph()
+    let actor: DeterministicPolicy
+    let critic: ActionValueCritic
+    let replay: ReplayBuffer
+    let coupling: Coupling
+    let metrics: UpdateMetrics
+    private(set) var environmentSteps = 0
+    private(set) var updates = 0
+    private(set) var finishedEpisodes: [FinishedEpisode] = []
+    private var rng: SeededGenerator
+    private let actions: ActionBatch
+    private let before: UnsafeMutablePointer<Float>
+    private let batch: TransitionBatch
+    private let n: Int, size: Int, k: Int
+
+    init(environment: VectorEnvironment, seed: UInt64, coupling spec: any CouplingSpec) throws {
+        self.environment = environment
+        n = environment.count; size = environment.observationSpace.size; k = environment.actionSpace.size
+        var init_ = SeededGenerator(seed: seed ^ 0x51)
+        let box = try ActionBox(environment.actionSpace)
+        actor = try DeterministicPolicy(observationSize: size, box: box, hiddenWidths: [32], name: "actor", rng: &init_)
+        critic = try ActionValueCritic(observationSize: size, actionSize: k, hiddenWidths: [32], name: "critic", rng: &init_)
+        replay = try ReplayBuffer(capacity: 2_000, observationSize: size, encoding: .float32, actionSpace: environment.actionSpace)
+        batch = try TransitionBatch(size: 32, observationSize: size, actionSpace: environment.actionSpace)
+        let o = Optimization(learningRate: 1e-3, leaderLearningRate: 1e-3, followerLearningRate: 1e-3, maxGradientNorm: 10,
+                             plannedUpdates: 1, decayLearningRate: false, makeOptimizer: { Adam(parameterCount: $0) })
+        coupling = try spec.make(ModelParts(jointName: "ac", [(.actor, actor.parameters), (.critic, critic.parameters)]), optimization: o)
+        metrics = UpdateMetrics(names: coupling.metricNames)
+        coupling.attach(to: metrics)
+        rng = SeededGenerator(seed: seed)
+        actions = ActionBatch(space: environment.actionSpace, count: n)
+        before = .allocate(capacity: n * size)
+        finishedEpisodes.reserveCapacity(n)
+    }
+
+    deinit { before.deallocate() }
+
+    func act(_ observations: UnsafePointer<Float>, count: Int, deterministic: Bool, into out: ActionBatch) {
+        graph.reset()
+        let mu = actor(graph.constant(borrowing: observations, shape: Shape(count, size)))
+        if deterministic { out.continuous.update(from: mu.pointer, count: count * k) } else { actor.explore(mu, noise: 0.2, using: &rng, into: out.continuous) }
+    }
+
+    func iterate() throws -> Bool {
+        before.update(from: environment.observations.baseAddress!, count: n * size)
+        act(before, count: n, deterministic: false, into: actions)
+        try actions.step(environment)
+        replay.add(observations: before, actions: actions, after: environment)
+        environmentSteps += n
+        finishedEpisodes.removeAll(keepingCapacity: true)
+        environment.collectFinishedEpisodes(at: environmentSteps, into: &finishedEpisodes)
+        guard replay.count >= 64 else { return false }
+        try coupling.update(self, context: UpdateContext(update: updates, environmentStep: environmentSteps), metrics: metrics)
+        updates += 1
+        return true
+    }
+
+    func prepare(_ role: BatchRole) throws {
+        replay.sample(into: batch, using: &rng)
+        graph.reset()
+        let next = graph.constant(borrowing: batch.nextObservations, shape: Shape(batch.size, size))
+        let q = critic(next, actor(next)).pointer
+        for j in 0..<batch.size { batch.targets[j] = batch.rewards[j] * 0.1 + 0.9 * (1 - batch.terminals[j]) * q[j] }
+    }
+
+    func objective(of part: ModelPart, othersHeld: Bool) -> Tensor {
+        let s = graph.constant(borrowing: batch.observations, shape: Shape(batch.size, size))
+        // The actor's loss depends on the critic's parameters (a total derivative goes through
+        // them), so nothing is held; a coupling that wants ∇_actor alone takes it wrt the actor.
+        if part == .actor { return -mean(critic(s, actor(s))) }
+        let a = graph.constant(borrowing: batch.continuousActions, shape: Shape(batch.size, k))
+        let y = graph.constant(borrowing: batch.targets, shape: Shape(batch.size))
+        return mean(square(critic(s, a) - y))
+    }
+
+    func jointObjective() -> Tensor { objective(of: .actor, othersHeld: true) + objective(of: .critic, othersHeld: true) }
+
+    func save(into state: inout StateDictionary) {
+        state.store(actor.parameters + critic.parameters, prefix: "net.")
+        coupling.save(into: &state)
+        replay.save(into: &state, prefix: "replay.")
+        state.setGenerator("agent.rng", rng)
+        state["agent.environment_steps"] = .integer(Int64(environmentSteps))
+        state["agent.updates"] = .integer(Int64(updates))
+    }
+
+    func load(from state: StateDictionary) throws {
+        try state.restore(actor.parameters + critic.parameters, prefix: "net.")
+        try coupling.load(from: state)
+        try replay.load(from: state, prefix: "replay.")
+        rng = try state.generator("agent.rng")
+        environmentSteps = Int(try state.integer("agent.environment_steps"))
+        updates = Int(try state.integer("agent.updates"))
+    }
+}
+
+final class BoxActionTests: XCTestCase {
+    private var flushedBefore = false
+    override func setUp() { flushedBefore = BLAS.flushSubnormalsOnThisThread(true) }
+    override func tearDown() { BLAS.flushSubnormalsOnThisThread(flushedBefore) }
+
+    /// Pendulum truncates every episode at 200 steps: the replay keeps the true last observation
+    /// there (not the reset one), flags truncation apart from termination, and round-trips box
+    /// actions through a checkpoint.
+    func testReplayWithBoxActionsKeepsTruncationApartAndTheFinalObservation() throws {
+        let env = try EnvironmentRegistry.make("pendulum", count: 2)
+        let replay = try ReplayBuffer(capacity: 500, observationSize: 3, encoding: .float32, actionSpace: env.actionSpace)
+        let actions = ActionBatch(space: env.actionSpace, count: 2)
+        env.reset(seed: 4)
+        var truncatedSlot: Int?, finalObservation = [Float](), resetObservation = [Float]()
+        for t in 0..<250 {
+            let before = Array(env.observations)
+            actions.continuous[0] = Float(t % 5) * 0.5 - 1; actions.continuous[1] = 1.5
+            try actions.step(env)
+            replay.add(observations: before, actions: actions, after: env)
+            XCTAssertFalse(env.terminated[0], "Pendulum never terminates")
+            if env.truncated[0], truncatedSlot == nil {
+                truncatedSlot = (replay.position - 2 + 500) % 500
+                finalObservation = Array(env.finalObservations[0..<3])
+                resetObservation = Array(env.observations[0..<3])
+            }
+        }
+        let slot = try XCTUnwrap(truncatedSlot)
+        XCTAssertEqual(slot, 199 * 2)
+        XCTAssertNotEqual(finalObservation, resetObservation)
+        // Draw until the truncated transition comes up; its s′ is the final observation, and it is
+        // flagged truncated, not terminated.
+        let batch = try TransitionBatch(size: 500, observationSize: 3, actionSpace: env.actionSpace)
+        var rng = SeededGenerator(seed: 1)
+        var seen = false
+        for _ in 0..<20 where !seen {
+            replay.sample(into: batch, using: &rng)
+            for j in 0..<batch.size where batch.slots[j] == slot {
+                seen = true
+                XCTAssertEqual(Array(UnsafeBufferPointer(start: batch.nextObservations + 3 * j, count: 3)), finalObservation)
+                XCTAssertEqual(batch.truncations[j], 1); XCTAssertEqual(batch.terminals[j], 0)
+                XCTAssertEqual(batch.continuousActions[j], Float(199 % 5) * 0.5 - 1)
+            }
+            for j in 0..<batch.size where batch.slots[j] % 2 == 1 { XCTAssertEqual(batch.continuousActions[j], 1.5) }
+            for j in 0..<batch.size where batch.slots[j] != slot && batch.slots[j] != slot + 1 { XCTAssertEqual(batch.truncations[j], 0) }
+        }
+        XCTAssertTrue(seen)
+        var state = StateDictionary()
+        replay.save(into: &state, prefix: "r.")
+        let copy = try ReplayBuffer(capacity: 500, observationSize: 3, encoding: .float32, actionSpace: env.actionSpace)
+        try copy.load(from: state, prefix: "r.")
+        let b2 = try TransitionBatch(size: 500, observationSize: 3, actionSpace: env.actionSpace)
+        var r1 = SeededGenerator(seed: 9), r2 = SeededGenerator(seed: 9)
+        replay.sample(into: batch, using: &r1); copy.sample(into: b2, using: &r2)
+        XCTAssertEqual(Array(UnsafeBufferPointer(start: batch.continuousActions, count: 500)), Array(UnsafeBufferPointer(start: b2.continuousActions, count: 500)))
+        XCTAssertEqual(Array(UnsafeBufferPointer(start: batch.truncations, count: 500)), Array(UnsafeBufferPointer(start: b2.truncations, count: 500)))
+        // A discrete buffer cannot load a box checkpoint.
+        XCTAssertThrowsError(try ReplayBuffer(capacity: 500, observationSize: 3, encoding: .float32, actionSpace: .box(low: [-1, -1], high: [1, 1])).load(from: state, prefix: "r."))
+    }
+
+    func settings(steps: Int) throws -> Settings {
+        var s = try AlgorithmRegistry.resolve({ var g = Settings(); g["algo"] = .string("dqn"); g["env"] = .string("cartpole"); return g }())
+        s["env"] = .string("pendulum")
+        s["total_steps"] = .number(Double(steps))
+        s["num_envs"] = .number(2)
+        s["eval_interval"] = .number(600)
+        s["eval_episodes"] = .number(2)
+        s["checkpoint_interval"] = .number(400)
+        s["log_interval"] = .number(100)
+        s["tensorboard"] = .bool(false)
+        return s
+    }
+
+    /// Box actions through the runner with a leader–follower coupling: logs with the coupling's
+    /// metric columns, deterministic evaluation, and a run stopped at 800 steps and resumed to
+    /// 1,600 writing the very episodes and updates of an uninterrupted run.
+    func testBoxActionsRunEndToEndAndResumeExactly() throws {
+        for spec in [IndividualSpec(leader: .actor) as any CouplingSpec, TotalDerivativeSpec(leader: .actor)] {
+            let root = FileManager.default.temporaryDirectory.appendingPathComponent("box-\(UUID().uuidString)").path
+            defer { try? FileManager.default.removeItem(atPath: root) }
+            let make: @Sendable (Settings, VectorEnvironment, UInt64) throws -> Agent = { _, env, seed in
+                try BoxActorCritic(environment: env, seed: seed, coupling: spec)
+            }
+            let whole = TrainingRun(settings: try settings(steps: 1_600), seed: 3, directory: root + "/whole", header: [], makeAgent: make)
+            let score = try whole.run(resume: false)
+            XCTAssertTrue(score.isFinite)
+            try TrainingRun(settings: try settings(steps: 800), seed: 3, directory: root + "/split", header: [], makeAgent: make).run(resume: false)
+            try TrainingRun(settings: try settings(steps: 1_600), seed: 3, directory: root + "/split", header: [], makeAgent: make).run(resume: true)
+            for log in ["episodes.csv", "updates.csv"] {
+                let a = try String(contentsOfFile: "\(root)/whole/\(log)", encoding: .utf8), b = try String(contentsOfFile: "\(root)/split/\(log)", encoding: .utf8)
+                XCTAssertEqual(a, b, "\(spec.name) \(log)")
+            }
+            let updates = try String(contentsOfFile: "\(root)/whole/updates.csv", encoding: .utf8).split(separator: "\n")
+            XCTAssertEqual(updates[0], Substring((["env_step", "updates"] + (try make(Settings(), try EnvironmentRegistry.make("pendulum", count: 1), 0)).metrics.names).joined(separator: ",")))
+            XCTAssertEqual(updates.count, 1 + 16)
+            let evals = try String(contentsOfFile: "\(root)/whole/eval.csv", encoding: .utf8).split(separator: "\n")
+            XCTAssertEqual(evals.count, 1 + 3, "evaluations at 600, 1200 and the end")
+            // Pendulum's episodes are 200 steps, each reward in [−16.3, 0].
+            for line in evals.dropFirst() {
+                let returns = line.split(separator: ",")[2].split(separator: " ").map { Double($0)! }
+                XCTAssertEqual(returns.count, 2)
+                XCTAssertTrue(returns.allSatisfy { $0 <= 0 && $0 >= -16.3 * 200 }, "\(returns)")
+            }
+        }
+    }
+}

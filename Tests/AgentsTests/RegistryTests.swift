@@ -1,0 +1,94 @@
+import Agents
+import Environments
+import Training
+import XCTest
+
+/// The algorithm and coupling registries: every key declared once (the default and the reading come
+/// from one declaration, so they round-trip), what each algorithm takes, and refusals that name the
+/// valid choices before anything is written.
+final class RegistryTests: XCTestCase {
+    func given(_ pairs: [String: String]) -> Settings {
+        var s = Settings()
+        for (k, v) in pairs { s[k] = .string(v) }
+        return s
+    }
+
+    /// Each algorithm's couplings exist; each family's defaults resolve; and reading the defaults
+    /// into a configuration and writing it back gives the defaults again.
+    func testEveryEntryResolvesAndItsTableRoundTrips() throws {
+        for entry in AlgorithmRegistry.entries {
+            XCTAssertFalse(entry.couplings.isEmpty)
+            for coupling in entry.couplings {
+                _ = try CouplingRegistry.entry(coupling)
+                for env in ["cartpole", "acrobot", "minatar/breakout"] where entry.actionSpaces.contains(.discrete) {
+                    let s = try AlgorithmRegistry.resolve(given(["algo": entry.name, "coupling": coupling, "env": env]))
+                    XCTAssertEqual(s, try AlgorithmRegistry.defaults(algo: entry.name, coupling: coupling, env: env))
+                    // Every declared key is present, once.
+                    let declared = entry.settings.map(\.key)
+                    XCTAssertEqual(Set(declared).count, declared.count, "\(entry.name) declares a key twice")
+                    for k in declared { XCTAssertNotNil(s[k], "\(entry.name): \(k)") }
+                    for c in entry.couplings { for (k, _) in try CouplingRegistry.entry(c).settings { XCTAssertNotNil(s[k], k) } }
+                    _ = try AlgorithmRegistry.couplingSpec(s)
+                }
+            }
+        }
+        // Classic control and MinAtar presets differ where they should.
+        let classic = try AlgorithmRegistry.defaults(algo: "dqn", coupling: "monolithic", env: "cartpole")
+        let minatar = try AlgorithmRegistry.defaults(algo: "dqn", coupling: "monolithic", env: "minatar/breakout")
+        XCTAssertEqual(classic["num_envs"], .number(4)); XCTAssertEqual(minatar["num_envs"], .number(128))
+        XCTAssertEqual(classic["network.encoder_widths"], .numbers([64, 64])); XCTAssertEqual(minatar["network.encoder_widths"], .numbers([128, 128]))
+        XCTAssertEqual(try AlgorithmRegistry.defaults(algo: "pqn", coupling: "scorer", env: "acrobot")["total_steps"], .number(150_000))
+    }
+
+    /// A value set in a config reaches the agent through the one declaration.
+    func testSettingsReachTheAgent() throws {
+        var g = given(["algo": "ddqn", "coupling": "scorer", "env": "cartpole"])
+        g["batch_size"] = .number(32)
+        g["scorer.order"] = .string("leader_first")
+        g["scorer.follower_steps"] = .number(2)
+        let s = try AlgorithmRegistry.resolve(g)
+        let agent = try AlgorithmRegistry.makeAgent(s, environment: try EnvironmentRegistry.make("cartpole", count: 4), seed: 0)
+        let dqn = try XCTUnwrap(agent as? DQNAgent)
+        XCTAssertEqual(dqn.config.batchSize, 32)
+        XCTAssertEqual(dqn.config.variant, .ddqn)
+        let scorer = try XCTUnwrap(dqn.coupling as? Scorer)
+        XCTAssertEqual(scorer.options.order, .leaderFirst)
+        XCTAssertEqual(scorer.options.followerSteps, 2)
+        XCTAssertEqual(scorer.batchRoles, [.leader, .follower(0), .follower(1)])
+        var t = given(["algo": "dqn", "coupling": "head-leader", "env": "cartpole"])
+        t["stackelberg.solver"] = .string("nystrom")
+        t["stackelberg.lambda"] = .number(0.5)
+        t["stackelberg.lambda_time_constant"] = .number(1e5)
+        let td = try XCTUnwrap((try AlgorithmRegistry.makeAgent(try AlgorithmRegistry.resolve(t), environment: try EnvironmentRegistry.make("cartpole", count: 4), seed: 0) as? DQNAgent)?.coupling as? TotalDerivativeCoupling)
+        XCTAssertEqual(td.options.hypergradient.inverseSolver, .nystrom(rank: 5, rho: 50, seed: 0))
+        XCTAssertEqual(td.options.hypergradient.lambdaSchedule, .exponentialDecay(initial: 0.5, timeConstant: 1e5))
+        XCTAssertEqual(td.leaderPart, .head)
+    }
+
+    /// Refused pairs and bad values name the valid choices.
+    func testRefusalsNameTheValidChoices() throws {
+        func refused(_ g: Settings, _ fragments: [String]) {
+            XCTAssertThrowsError(try AlgorithmRegistry.resolve(g)) { error in
+                for f in fragments { XCTAssertTrue("\(error)".contains(f), "«\(error)» lacks «\(f)»") }
+            }
+        }
+        refused(given(["algo": "dqn", "env": "pendulum"]), ["dqn acts in discrete", "pendulum has Box"])
+        refused(given(["algo": "pqn", "env": "mujoco/hopper"]), ["pqn acts in discrete"])
+        refused(given(["algo": "dqn", "coupling": "nested", "env": "cartpole"]), ["dqn does not take the coupling nested", "monolithic, scorer, head-leader"])
+        refused(given(["algo": "dqn", "coupling": "actor-leader", "env": "cartpole"]), ["does not take the coupling actor-leader"])
+        refused(given(["algo": "dqn", "coupling": "bogus", "env": "cartpole"]), ["coupling must be one of", "monolithic", "nested"])
+        refused(given(["algo": "sac", "env": "cartpole"]), ["algo must be one of", "dqn", "pqn"])
+        var g = given(["algo": "dqn", "coupling": "head-leader", "env": "cartpole"])
+        g["stackelberg.nystrom_rho"] = .number(0)
+        refused(g, ["nystrom_rho must be > 0"])
+        g = given(["algo": "dqn", "env": "cartpole"])
+        g["stackelberg.unroll"] = .number(0)
+        refused(g, ["unroll"])
+        g = given(["algo": "dqn", "env": "cartpole"])
+        g["scorer.order"] = .string("sideways")
+        refused(g, ["scorer.order must be one of follower_first, leader_first"])
+        g = given(["algo": "dqn", "env": "cartpole"])
+        g["not_a_key"] = .number(1)
+        refused(g, ["unknown setting not_a_key"])
+    }
+}
