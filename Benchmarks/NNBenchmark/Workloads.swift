@@ -23,6 +23,7 @@ struct Workload {
         mlpFwdBwd(batch: 4), mlpAct(batch: 4), convFwdBwd(batch: 2), hvpCritic(batch: 4), cgTotalDerivative(batch: 4),
         dqnIterate(.dqn, MonolithicSpec(), copies: 4, batch: 4), dqnIterate(.dqn, ScorerSpec(), copies: 4, batch: 4),
         dqnIterate(.ddqn, ScorerSpec(), copies: 4, batch: 4), pqnIterate(ScorerSpec(), copies: 4, rollout: 4),
+        dqnIterate(.dqn, TotalDerivativeSpec(leader: .head), copies: 4, batch: 4), pqnIterate(MonolithicSpec(), copies: 4, rollout: 4),
     ]
 }
 

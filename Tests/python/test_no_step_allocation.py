@@ -6,7 +6,8 @@ warm-up steps, then K more. valgrind's "total heap usage: N allocs" counts every
 with K = 1 and K = 4 and subtracting leaves what three steps allocated. The rows cover the
 first-order training step (MLP and conv forward + backward + gradient), action selection, a
 Hessian-vector product, the STAC total derivative with 10 CG iterations, and whole DQN training
-iterations (`DQNAgent.iterate()`: monolithic, SCORER, Double DQN + SCORER; `PQNAgent.iterate()` with SCORER).
+iterations (`DQNAgent.iterate()`: monolithic, SCORER, Double DQN + SCORER, and the total-derivative coupling
+with the head leading (10 CG Hessian-vector products per update); `PQNAgent.iterate()` monolithic and with SCORER).
 """
 from __future__ import annotations
 
@@ -23,7 +24,8 @@ ROWS = ["mlp_fwdbwd_b4", "mlp_act_b4", "conv_fwdbwd_b2", "hvp_critic_b4", "cg_to
 # action selection, the environment step with episode ends and resets, replay, both SCORER
 # players' updates and DQN's target copy every other iteration. They run 24 steps, so episodes end
 # within the counted ones.
-AGENT_ROWS = ["dqn_monolithic_iterate_e4_b4", "dqn_scorer_iterate_e4_b4", "ddqn_scorer_iterate_e4_b4", "pqn_scorer_iterate_e4_t4"]
+AGENT_ROWS = ["dqn_monolithic_iterate_e4_b4", "dqn_scorer_iterate_e4_b4", "ddqn_scorer_iterate_e4_b4", "pqn_scorer_iterate_e4_t4",
+              "pqn_monolithic_iterate_e4_t4", "dqn_head-leader_iterate_e4_b4"]
 
 
 def bench_binary():

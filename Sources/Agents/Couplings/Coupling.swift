@@ -157,7 +157,8 @@ public protocol Coupling: AnyObject {
 }
 
 extension Coupling {
-    /// Whether leader and follower are trained apart (two optimizers).
+    /// Whether leader and follower are trained apart (two optimizers). Builds the optimizer list:
+    /// read it once, at construction, not per step.
     public var hasTwoPlayers: Bool { optimizers.count == 2 }
     public func save(into state: inout StateDictionary) { for o in optimizers { o.saveState(into: &state) } }
     public func load(from state: StateDictionary) throws { for o in optimizers { try o.loadState(from: state) } }

@@ -41,6 +41,8 @@ public final class PQNAgent: Agent, TDErrorModel {
     private let greedy: UnsafeMutablePointer<Int32>
     private let values: UnsafeMutablePointer<Float>
     private let epsilonSlot: UpdateMetrics.Slot
+    /// Whether the coupling trains two players apart (each then gets its own shuffle), read once.
+    private let twoPlayers: Bool
 
     public init(config: PQNConfig, environment: VectorEnvironment, seed: UInt64) throws {
         guard case .discrete(let n) = environment.actionSpace else {
@@ -65,6 +67,7 @@ public final class PQNAgent: Agent, TDErrorModel {
         metrics = UpdateMetrics(names: coupling.metricNames + ["epsilon"])
         coupling.attach(to: metrics)
         epsilonSlot = metrics.slot("epsilon")
+        twoPlayers = coupling.hasTwoPlayers
         rollout = try RolloutBuffer(steps: config.rolloutLength, copies: copies, observationSize: observationSize, actionSpace: environment.actionSpace)
         rolloutActions = rollout.discreteActions!
         func floats(_ n: Int) -> UnsafeMutablePointer<Float> { let p = UnsafeMutablePointer<Float>.allocate(capacity: n); p.initialize(repeating: 0, count: n); return p }
@@ -139,7 +142,7 @@ public final class PQNAgent: Agent, TDErrorModel {
         rollout.computeLambdaReturns(gamma: config.gamma, lambda: config.lambda)
         let context = UpdateContext(update: 0, environmentStep: environmentSteps)
         for _ in 0..<config.epochs {
-            if coupling.hasTwoPlayers {
+            if twoPlayers {
                 // The follower shuffles a copy of the current order, written in place; the leader
                 // the order itself (or the follower's, when the players share minibatches).
                 for i in 0..<rows { followerOrder[i] = permutation[i] }
@@ -167,7 +170,7 @@ public final class PQNAgent: Agent, TDErrorModel {
         switch batch {
         case .leader: useFollowerOrder = false
         case .follower: useFollowerOrder = true
-        case .shared: useFollowerOrder = coupling.hasTwoPlayers
+        case .shared: useFollowerOrder = twoPlayers
         }
         let base = minibatch * minibatchSize
         for j in 0..<minibatchSize {
