@@ -136,8 +136,15 @@ def test_run_directory_and_config(stackelberg_bin, tmp_path, reference):
     (["--set", "env_sticky_actions=2"], "env_sticky_actions must be"),
     (["--set", "env_max_episode_steps=100"], "cartpole keeps its own episode limit"),
     (["--set", "env_max_episode_steps=0"], "env_max_episode_steps must be"),
+    # Refused pairs name the valid choices.
+    (["--env", "pendulum"], "dqn acts in discrete action spaces; pendulum has Box"),
+    (["--coupling", "nested"], "dqn does not take the coupling nested; dqn takes monolithic, scorer, head-leader"),
+    (["--coupling", "bogus"], "coupling must be one of monolithic, individual, scorer"),
+    (["--algo", "sac"], "algo must be one of dqn"),
+    (["--coupling", "head-leader", "--set", "stackelberg.nystrom_rho=0"], "nystrom_rho must be > 0"),
 ])
 def test_bad_settings_are_refused(stackelberg_bin, tmp_path, args, message):
+    # A later --algo/--env/--coupling overrides the earlier one.
     p = subprocess.run([str(stackelberg_bin), "train", "--algo", "dqn", "--env", "cartpole", "--out", str(tmp_path), *args],
                        capture_output=True, text=True, timeout=60)
     assert p.returncode != 0
@@ -150,3 +157,22 @@ def test_existing_run_is_not_overwritten(stackelberg_bin, tmp_path):
     subprocess.run(args, check=True, capture_output=True, timeout=120)
     p = subprocess.run(args, capture_output=True, text=True, timeout=120)
     assert p.returncode != 0 and "--resume" in p.stderr
+
+
+def test_algo_list_names_every_algorithm_with_its_couplings_and_defaults(stackelberg_bin):
+    p = subprocess.run([str(stackelberg_bin), "algo", "list", "--json"], capture_output=True, text=True, timeout=60, check=True)
+    listing = json.loads(p.stdout)
+    algos = {a["name"]: a for a in listing["algorithms"]}
+    assert set(algos) >= {"dqn", "ddqn", "dueling", "dueling_ddqn", "pqn"}
+    assert algos["dqn"]["couplings"] == ["monolithic", "scorer", "head-leader"]
+    assert algos["pqn"]["action_spaces"] == ["discrete"]
+    settings = {s["key"]: s for s in algos["dqn"]["settings"]}
+    assert settings["batch_size"]["defaults"] == {"classic": 128, "minatar": 64, "atari": 64}
+    assert settings["gamma"]["help"]
+    couplings = {c["name"]: c for c in listing["couplings"]}
+    assert couplings["scorer"]["needs_td_error_model"] is True
+    keys = {s["key"]: s["default"] for s in couplings["actor-leader"]["settings"]}
+    assert keys["stackelberg.solver"] == "cg" and keys["stackelberg.cg_iterations"] == 10 and keys["stackelberg.unroll"] == 1
+    assert {s["key"]: s["default"] for s in couplings["nested"]["settings"]}["nested.solver"] == "nystrom"
+    text = subprocess.run([str(stackelberg_bin), "algo", "list"], capture_output=True, text=True, timeout=60, check=True).stdout
+    assert "batch_size = 128 / 64 / 64" in text and "couplings: monolithic, scorer, head-leader" in text
