@@ -52,80 +52,57 @@ public struct NestedSpec: CouplingSpec {
 /// Metrics as ``TotalDerivativeCoupling``.
 public final class NestedCoupling: Coupling {
     public let name = "nested"
-    public let metricNames = ["leader_loss", "follower_loss", "leader_lr", "follower_lr"] + HypergradientMetrics.names
+    public let metricNames = HypergradientPlayers.metricNames
     public let options: NestedOptions
     public let batchRoles: [BatchRole] = [.shared]
-    public let leaderPart: ModelPart, followerPart: ModelPart
-    public let leader: GroupOptimizer, follower: GroupOptimizer
-    public var optimizers: [GroupOptimizer] { [leader, follower] }
-    public let totalDerivative: TotalDerivative
-    private let lambda: LambdaSchedule
-    private var slots = [UpdateMetrics.Slot](repeating: .init(index: 0), count: 5)
+    public let players: HypergradientPlayers
+    public var leader: GroupOptimizer { players.leader }
+    public var follower: GroupOptimizer { players.follower }
+    public var totalDerivative: TotalDerivative { players.totalDerivative }
+    public var optimizers: [GroupOptimizer] { players.optimizers }
 
     public init(_ parts: ModelParts, leader part: ModelPart, options: NestedOptions, optimization o: Optimization) throws {
         try options.validate()
         self.options = options
-        leaderPart = part
-        followerPart = try parts.other(than: part)
-        leader = try o.player("leader", parts.parameters(of: part), schedule: o.schedule(o.leaderLearningRate))
-        follower = try o.player("follower", parts.parameters(of: followerPart), schedule: o.schedule(o.followerLearningRate))
-        totalDerivative = TotalDerivative(leader: leader.group, follower: follower.group, solver: options.hypergradient.inverseSolver,
-                                          lambda: options.hypergradient.lambda, measureResidual: options.hypergradient.measureResidual)
-        lambda = options.hypergradient.lambdaSchedule
+        players = try HypergradientPlayers(parts, leader: part, options: options.hypergradient, optimization: o)
     }
 
-    public func attach(to metrics: UpdateMetrics) {
-        slots = ["leader_loss", "follower_loss", "leader_lr", "follower_lr", "lambda"].map(metrics.slot)
-    }
+    public func attach(to metrics: UpdateMetrics) { players.attach(to: metrics) }
 
     public func update(_ model: CoupledModel, context: UpdateContext, metrics: UpdateMetrics) throws {
-        let graph = model.graph
-        for _ in 0..<options.followerSteps {
-            try model.prepare(.shared)
-            graph.reset()
-            metrics[slots[1]] = try follower.stepChecked(minimizing: model.objective(of: followerPart, othersHeld: true),
-                                                         player: "follower", context: context)
-        }
+        let p = players
+        for _ in 0..<options.followerSteps { try p.followerStep(model, on: .shared, context: context, metrics: metrics) }
         try model.prepare(.shared)
+        let graph = model.graph
         graph.reset()
-        let f1 = model.objective(of: leaderPart, othersHeld: !options.implicitTerm)
+        let f1 = model.objective(of: p.leaderPart, othersHeld: !options.implicitTerm)
         try requireFinite(f1.scalarValue, player: "leader", context: context)
-        metrics[slots[0]] = f1.scalarValue
+        metrics[p.leaderLoss] = f1.scalarValue
         if options.implicitTerm {
-            totalDerivative.lambda = lambda.value(atEnvironmentStep: context.environmentStep)
-            let f2 = model.objective(of: followerPart, othersHeld: false)
-            try totalDerivative.compute(leaderLoss: f1, followerLoss: f2, into: leader.gradient)
-            var d = totalDerivative.diagnostics
+            try p.computeTotalDerivative(f1, model.objective(of: p.followerPart, othersHeld: false), context: context)
+            var d = p.totalDerivative.diagnostics
             if options.correctionClip > 0, d.correctionNorm > 0 {
                 // g − s·c with s = min(1, β‖g‖/(‖c‖ + 1e-8)); compute wrote g − c.
                 let s = Swift.min(1, options.correctionClip * d.leaderGradientNorm / (d.correctionNorm + 1e-8))
-                let g = totalDerivative.lastLeaderGradient, c = totalDerivative.lastCorrection
+                let g = p.totalDerivative.lastLeaderGradient, c = p.totalDerivative.lastCorrection, out = p.leader.gradient
                 var t2 = 0.0, gt = 0.0
-                for i in 0..<leader.group.count {
-                    leader.gradient[i] = g[i] - s * c[i]
-                    t2 += Double(leader.gradient[i]) * Double(leader.gradient[i])
-                    gt += Double(g[i]) * Double(leader.gradient[i])
+                for i in 0..<p.leader.group.count {
+                    out[i] = g[i] - s * c[i]
+                    t2 += Double(out[i]) * Double(out[i])
+                    gt += Double(g[i]) * Double(out[i])
                 }
                 d.correctionNorm *= s
                 d.totalDerivativeNorm = Float(t2.squareRoot())
                 d.cosine = d.leaderGradientNorm > 0 && t2 > 0 ? Float(gt / (Double(d.leaderGradientNorm) * t2.squareRoot())) : 0
             }
-            HypergradientMetrics.write(d, into: metrics, from: slots[4])
+            p.write(d, into: metrics)
         } else {
-            graph.gradient(of: f1, wrt: leader.group, into: leader.gradient)
+            graph.gradient(of: f1, wrt: p.leader.group, into: p.leader.gradient)
         }
-        try leader.stepChecked(player: "leader", context: context)
-        metrics[slots[2]] = leader.learningRate
-        metrics[slots[3]] = follower.learningRate
+        try p.leader.stepChecked(player: "leader", context: context)
+        p.writeRates(into: metrics)
     }
 
-    public func save(into state: inout StateDictionary) {
-        for o in optimizers { o.saveState(into: &state) }
-        totalDerivative.saveSampler(into: &state)
-    }
-
-    public func load(from state: StateDictionary) throws {
-        for o in optimizers { try o.loadState(from: state) }
-        try totalDerivative.loadSampler(from: state)
-    }
+    public func save(into state: inout StateDictionary) { players.save(into: &state) }
+    public func load(from state: StateDictionary) throws { try players.load(from: state) }
 }

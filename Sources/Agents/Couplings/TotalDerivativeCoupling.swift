@@ -58,76 +58,55 @@ public struct TotalDerivativeSpec: CouplingSpec {
 /// `cosine`, `hvp_products`, `solver_iterations`, `solver_residual`, `negative_curvature`).
 public final class TotalDerivativeCoupling: Coupling {
     public let name: String
-    public let metricNames = ["leader_loss", "follower_loss", "leader_lr", "follower_lr"] + HypergradientMetrics.names
+    public let metricNames = HypergradientPlayers.metricNames
     public let options: TotalDerivativeOptions
-    public let leaderPart: ModelPart, followerPart: ModelPart
-    public let leader: GroupOptimizer, follower: GroupOptimizer
-    public var optimizers: [GroupOptimizer] { [leader, follower] }
+    public let players: HypergradientPlayers
+    public var leaderPart: ModelPart { players.leaderPart }
+    public var leader: GroupOptimizer { players.leader }
+    public var follower: GroupOptimizer { players.follower }
+    public var totalDerivative: TotalDerivative { players.totalDerivative }
+    public var optimizers: [GroupOptimizer] { players.optimizers }
     public let batchRoles: [BatchRole]
-    public let totalDerivative: TotalDerivative
-    private let lambda: LambdaSchedule
     /// The follower steps taken on a batch of their own (the first follows the leader's point when simultaneous).
     private let followerBatches: [BatchRole]
-    private var slots = [UpdateMetrics.Slot](repeating: .init(index: 0), count: 5)
 
     public init(_ parts: ModelParts, leader part: ModelPart, options: TotalDerivativeOptions, optimization o: Optimization) throws {
         try options.validate()
         self.options = options
         name = "\(part.rawValue)-leader"
-        leaderPart = part
-        followerPart = try parts.other(than: part)
-        leader = try o.player("leader", parts.parameters(of: part), schedule: o.schedule(o.leaderLearningRate))
-        follower = try o.player("follower", parts.parameters(of: followerPart), schedule: o.schedule(o.followerLearningRate))
-        totalDerivative = TotalDerivative(leader: leader.group, follower: follower.group, solver: options.hypergradient.inverseSolver,
-                                          lambda: options.hypergradient.lambda, measureResidual: options.hypergradient.measureResidual)
-        lambda = options.hypergradient.lambdaSchedule
+        players = try HypergradientPlayers(parts, leader: part, options: options.hypergradient, optimization: o)
         let first = options.order == .simultaneous ? 1 : 0
         followerBatches = (first..<options.unroll).map { options.freshFollowerBatches ? BatchRole.follower($0) : .leader }
         batchRoles = [.leader] + followerBatches.filter { $0 != .leader }
     }
 
-    public func attach(to metrics: UpdateMetrics) {
-        slots = ["leader_loss", "follower_loss", "leader_lr", "follower_lr", "lambda"].map(metrics.slot)
-    }
+    public func attach(to metrics: UpdateMetrics) { players.attach(to: metrics) }
 
     public func update(_ model: CoupledModel, context: UpdateContext, metrics: UpdateMetrics) throws {
-        totalDerivative.lambda = lambda.value(atEnvironmentStep: context.environmentStep)
+        let p = players
         try model.prepare(.leader)
         let graph = model.graph
         graph.reset()
-        let f1 = model.objective(of: leaderPart, othersHeld: false)
-        let f2 = model.objective(of: followerPart, othersHeld: false)
+        let f1 = model.objective(of: p.leaderPart, othersHeld: false)
+        let f2 = model.objective(of: p.followerPart, othersHeld: false)
         try requireFinite(f1.scalarValue, player: "leader", context: context)
         try requireFinite(f2.scalarValue, player: "follower", context: context)
-        metrics[slots[0]] = f1.scalarValue
-        metrics[slots[1]] = f2.scalarValue
-        try totalDerivative.compute(leaderLoss: f1, followerLoss: f2, into: leader.gradient)
-        HypergradientMetrics.write(totalDerivative.diagnostics, into: metrics, from: slots[4])
+        metrics[p.leaderLoss] = f1.scalarValue
+        metrics[p.followerLoss] = f2.scalarValue
+        try p.computeTotalDerivative(f1, f2, context: context)
+        p.write(p.totalDerivative.diagnostics, into: metrics)
         if options.order == .simultaneous {
             // The follower's first step is at the same point as the leader's.
-            graph.gradient(of: f2, wrt: follower.group, into: follower.gradient)
-            try leader.stepChecked(player: "leader", context: context)
-            try follower.stepChecked(player: "follower", context: context)
+            graph.gradient(of: f2, wrt: p.follower.group, into: p.follower.gradient)
+            try p.leader.stepChecked(player: "leader", context: context)
+            try p.follower.stepChecked(player: "follower", context: context)
         } else {
-            try leader.stepChecked(player: "leader", context: context)
+            try p.leader.stepChecked(player: "leader", context: context)
         }
-        for batch in followerBatches {
-            try model.prepare(batch)
-            graph.reset()
-            metrics[slots[1]] = try follower.stepChecked(minimizing: model.objective(of: followerPart, othersHeld: true),
-                                                         player: "follower", context: context)
-        }
-        metrics[slots[2]] = leader.learningRate
-        metrics[slots[3]] = follower.learningRate
+        for batch in followerBatches { try p.followerStep(model, on: batch, context: context, metrics: metrics) }
+        p.writeRates(into: metrics)
     }
 
-    public func save(into state: inout StateDictionary) {
-        for o in optimizers { o.saveState(into: &state) }
-        totalDerivative.saveSampler(into: &state)
-    }
-
-    public func load(from state: StateDictionary) throws {
-        for o in optimizers { try o.loadState(from: state) }
-        try totalDerivative.loadSampler(from: state)
-    }
+    public func save(into state: inout StateDictionary) { players.save(into: &state) }
+    public func load(from state: StateDictionary) throws { try players.load(from: state) }
 }

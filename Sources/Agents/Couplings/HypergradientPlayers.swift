@@ -1,0 +1,68 @@
+import Autodiff
+import Hypergradients
+import Neural
+
+/// What every coupling with a hypergradient holds: the leader's and follower's parts and
+/// optimizers (checkpoint prefixes `leader` and `follower`), the total-derivative solver over
+/// them, λ's schedule, and the metric slots they share. Built once; the couplings differ only in
+/// their step order (``TotalDerivativeCoupling``, ``NestedCoupling``).
+public final class HypergradientPlayers {
+    public let leaderPart: ModelPart, followerPart: ModelPart
+    public let leader: GroupOptimizer, follower: GroupOptimizer
+    public let totalDerivative: TotalDerivative
+    public let lambda: LambdaSchedule
+    /// The metric names, in column order: the players' losses and rates, then the solve's diagnostics.
+    public static let metricNames = ["leader_loss", "follower_loss", "leader_lr", "follower_lr"] + HypergradientMetrics.names
+    private(set) var slots = [UpdateMetrics.Slot](repeating: .init(index: 0), count: 5)
+
+    /// Errors: `AgentError.badConfig` when `leader` is not one of the model's two parts.
+    public init(_ parts: ModelParts, leader part: ModelPart, options: HypergradientOptions, optimization o: Optimization) throws {
+        leaderPart = part
+        followerPart = try parts.other(than: part)
+        leader = try o.player("leader", parts.parameters(of: part), schedule: o.schedule(o.leaderLearningRate))
+        follower = try o.player("follower", parts.parameters(of: followerPart), schedule: o.schedule(o.followerLearningRate))
+        totalDerivative = TotalDerivative(leader: leader.group, follower: follower.group, solver: options.inverseSolver,
+                                          lambda: options.lambda, measureResidual: options.measureResidual)
+        lambda = options.lambdaSchedule
+    }
+
+    func attach(to metrics: UpdateMetrics) {
+        slots = ["leader_loss", "follower_loss", "leader_lr", "follower_lr", "lambda"].map(metrics.slot)
+    }
+
+    var leaderLoss: UpdateMetrics.Slot { slots[0] }
+    var followerLoss: UpdateMetrics.Slot { slots[1] }
+
+    /// The leader's total derivative of `f1` through the follower's `f2` (one graph step) into the
+    /// leader's gradient buffer, with λ at `context`'s environment step; diagnostics not yet written.
+    func computeTotalDerivative(_ f1: Tensor, _ f2: Tensor, context: UpdateContext) throws {
+        totalDerivative.lambda = lambda.value(atEnvironmentStep: context.environmentStep)
+        try totalDerivative.compute(leaderLoss: f1, followerLoss: f2, into: leader.gradient)
+    }
+
+    func write(_ d: TotalDerivative.Diagnostics, into metrics: UpdateMetrics) { HypergradientMetrics.write(d, into: metrics, from: slots[4]) }
+
+    func writeRates(into metrics: UpdateMetrics) {
+        metrics[slots[2]] = leader.learningRate
+        metrics[slots[3]] = follower.learningRate
+    }
+
+    /// One follower step on `batch` with the leader's output held.
+    func followerStep(_ model: CoupledModel, on batch: BatchRole, context: UpdateContext, metrics: UpdateMetrics) throws {
+        try model.prepare(batch)
+        model.graph.reset()
+        metrics[slots[1]] = try follower.stepChecked(minimizing: model.objective(of: followerPart, othersHeld: true), player: "follower", context: context)
+    }
+
+    var optimizers: [GroupOptimizer] { [leader, follower] }
+
+    func save(into state: inout StateDictionary) {
+        for o in optimizers { o.saveState(into: &state) }
+        totalDerivative.saveSampler(into: &state)
+    }
+
+    func load(from state: StateDictionary) throws {
+        for o in optimizers { try o.loadState(from: state) }
+        try totalDerivative.loadSampler(from: state)
+    }
+}
