@@ -102,9 +102,11 @@ enum ValueBasedEntries {
         return c
     }
 
+    /// PQN does not take `head-leader`: with its defaults (LayerNorm encoder, a linear head) it stayed
+    /// at −500 on Acrobot for three seeds of 150k steps, where DQN's head-leader reaches −100.
     static let pqn = AlgorithmRegistry.Entry(
         name: "pqn", summary: "PQN: Q(λ) on parallel rollouts, no replay or target network (arXiv 2407.04811)",
-        couplings: ["monolithic", "scorer", "head-leader"], actionSpaces: [.discrete], table: pqnTable, preset: pqnPreset,
+        couplings: ["monolithic", "scorer"], actionSpaces: [.discrete], table: pqnTable, preset: pqnPreset,
         validate: { c, copies in try c.validate(copies: copies) },
         make: { c, spec, env, seed in
             var c = c
