@@ -26,6 +26,21 @@ public enum Schedule: Sendable, Equatable {
     }
 }
 
+extension Schedule {
+    /// The same schedule for a player that steps `factor` times per update: a follower unrolled m
+    /// steps per leader step reaches the same rate at the same update (linear steps, exponential
+    /// period and polynomial timescale multiplied by `factor`; a constant is unchanged).
+    public func stretched(by factor: Int) -> Schedule {
+        guard factor > 1 else { return self }
+        switch self {
+        case .constant: return self
+        case .linear(let a, let b, let n): return .linear(initial: a, final: b, steps: n * factor)
+        case .exponential(let a, let r, let every): return .exponential(initial: a, rate: r, every: Swift.max(every, 1) * factor)
+        case .polynomial(let a, let p, let tau): return .polynomial(initial: a, exponent: p, timescale: tau * Float(factor))
+        }
+    }
+}
+
 /// Leader and follower schedules chosen together. The two-timescale theory (Borkar 1997; the
 /// SCORER and STAC analyses) asks that the leader be slower, with a_k/b_k → 0; public
 /// implementations often keep a fixed ratio instead. Both are expressible; `ratioVanishes` says

@@ -25,6 +25,23 @@ struct AlgoCommand: ParsableCommand {
             return try families.map { f in (family: f.rawValue, settings: try AlgorithmRegistry.defaults(algo: entry.name, coupling: entry.couplings[0], env: f.example)) }
         }
 
+        /// Classic-control environments whose defaults differ from the family's example (Acrobot runs
+        /// longer): key → [(environment, value)].
+        private func classicExceptions(_ entry: AlgorithmRegistry.Entry) throws -> [String: [(env: String, value: String)]] {
+            guard entry.actionSpaces.contains(.discrete) else { return [:] }
+            let base = try AlgorithmRegistry.defaults(algo: entry.name, coupling: entry.couplings[0], env: EnvironmentFamily.classic.example)
+            var out = [String: [(env: String, value: String)]]()
+            for env in ["acrobot", "mountaincar"] {
+                let s = try AlgorithmRegistry.defaults(algo: entry.name, coupling: entry.couplings[0], env: env)
+                for k in s.keys where s[k] != base[k] && k != "env" { out[k, default: []].append((env, s[k]!.description)) }
+            }
+            return out
+        }
+
+        private func takers(_ coupling: String) -> [String] {
+            AlgorithmRegistry.entries.filter { $0.couplings.contains(coupling) }.map(\.name)
+        }
+
         private func textListing() throws -> String {
             var out = ""
             for e in AlgorithmRegistry.entries {
@@ -33,16 +50,27 @@ struct AlgoCommand: ParsableCommand {
                 out += "  action spaces: \(e.actionSpaces.map(\.rawValue).joined(separator: ", "))\n"
                 let byFamily = try defaultsByFamily(e)
                 out += "  settings (defaults: \(byFamily.map(\.family).joined(separator: " / "))):\n"
+                let exceptions = try classicExceptions(e)
                 for (key, help) in e.settings {
                     let values = byFamily.map { $0.settings[key]?.description ?? "-" }
-                    let shown = Set(values).count == 1 ? values[0] : values.joined(separator: " / ")
+                    var shown = Set(values).count == 1 ? values[0] : values.joined(separator: " / ")
+                    if let x = exceptions[key] { shown += " (" + x.map { "\($0.env): \($0.value)" }.joined(separator: ", ") + ")" }
                     out += "    \(key) = \(shown)    # \(help)\n"
                 }
                 out += "\n"
             }
-            out += "couplings:\n"
+            out += "run settings, every algorithm (defaults: classic and mujoco / minatar and atari):\n"
+            let small = RunOptions.preset(for: .classic), large = RunOptions.preset(for: .minAtar)
+            var a = Settings(), b = Settings()
+            RunOptions.table.write(small, into: &a); RunOptions.table.write(large, into: &b)
+            for d in RunOptions.table.declarations {
+                let (x, y) = (a[d.key]!.description, b[d.key]!.description)
+                out += "    \(d.key) = \(x == y ? x : x + " / " + y)    # \(d.help)\n"
+            }
+            out += "\ncouplings (their keys are accepted by every algorithm that takes the coupling):\n"
             for c in CouplingRegistry.entries {
-                out += "  \(c.name): \(c.summary)\n"
+                let by = takers(c.name)
+                out += "  \(c.name): \(c.summary)\n    taken by: \(by.isEmpty ? "no algorithm yet" : by.joined(separator: ", "))\n"
                 for (key, help) in c.settings { out += "    \(key) = \(c.defaults[key]!.description)    # \(help)\n" }
             }
             return out
@@ -61,17 +89,27 @@ struct AlgoCommand: ParsableCommand {
         private func jsonListing() throws -> String {
             let algorithms: [[String: Any]] = try AlgorithmRegistry.entries.map { e in
                 let byFamily = try defaultsByFamily(e)
+                let exceptions = try classicExceptions(e)
                 return ["name": e.name, "summary": e.summary, "couplings": e.couplings, "action_spaces": e.actionSpaces.map(\.rawValue),
+                        "environment_defaults": Dictionary(uniqueKeysWithValues: exceptions.map { k, v in
+                            (k, Dictionary(uniqueKeysWithValues: v.map { ($0.env, $0.value) })) }),
                         "settings": e.settings.map { k, help in
                             ["key": k, "help": help,
                              "defaults": Dictionary(uniqueKeysWithValues: byFamily.map { ($0.family, jsonValue($0.settings[k])) })] as [String: Any]
                         }]
             }
+            var small = Settings(), large = Settings()
+            RunOptions.table.write(RunOptions.preset(for: .classic), into: &small)
+            RunOptions.table.write(RunOptions.preset(for: .minAtar), into: &large)
+            let run: [[String: Any]] = RunOptions.table.declarations.map { d in
+                ["key": d.key, "help": d.help, "defaults": ["classic": jsonValue(small[d.key]), "mujoco": jsonValue(small[d.key]),
+                                                            "minatar": jsonValue(large[d.key]), "atari": jsonValue(large[d.key])]]
+            }
             let couplings: [[String: Any]] = CouplingRegistry.entries.map { c in
-                ["name": c.name, "summary": c.summary, "needs_td_error_model": c.needsTDErrorModel,
+                ["name": c.name, "summary": c.summary, "needs_td_error_model": c.needsTDErrorModel, "taken_by": takers(c.name),
                  "settings": c.settings.map { k, help in ["key": k, "help": help, "default": jsonValue(c.defaults[k])] as [String: Any] }]
             }
-            let data = try JSONSerialization.data(withJSONObject: ["algorithms": algorithms, "couplings": couplings], options: [.prettyPrinted, .sortedKeys])
+            let data = try JSONSerialization.data(withJSONObject: ["algorithms": algorithms, "run_settings": run, "couplings": couplings], options: [.prettyPrinted, .sortedKeys])
             return String(decoding: data, as: UTF8.self)
         }
     }

@@ -16,8 +16,8 @@ struct TrainCommand: ParsableCommand {
             continues to exactly the result of an uninterrupted run.
             """)
 
-    @Option(help: "Algorithm: \(AlgorithmRegistry.names.joined(separator: ", ")) (see `stackelberg algo list`).") var algo: String?
-    @Option(help: "Coupling: \(CouplingRegistry.names.joined(separator: ", ")); each algorithm takes some (see `stackelberg algo list`).") var coupling: String?
+    @Option(help: "Algorithm: \(AlgorithmRegistry.names.joined(separator: ", ")) (default dqn; see `stackelberg algo list`).") var algo: String?
+    @Option(help: "Coupling: \(CouplingRegistry.names.filter { c in AlgorithmRegistry.entries.contains { $0.couplings.contains(c) } }.joined(separator: ", ")) (default monolithic); each algorithm takes some (see `stackelberg algo list`).") var coupling: String?
     @Option(help: "Environment name (see `stackelberg env list`).") var env: String?
     @Option(help: "Seeds: a range 0..4, a list 0,3,7, or one number.") var seeds: String = "0"
     @Option(help: "Total environment steps per seed (e.g. 5e6).") var steps: String?
@@ -36,7 +36,7 @@ struct TrainCommand: ParsableCommand {
             if let coupling { given["coupling"] = .string(coupling) }
             if let env { given["env"] = .string(env) }
             if let steps {
-                guard let x = Settings.number(steps), x >= 1 else { throw ValidationError("--steps must be a positive number, got \(steps)") }
+                guard let x = Settings.number(steps), x >= 1 else { throw InputError("--steps must be a positive number, got \(steps)") }
                 given["total_steps"] = .number(x.rounded())
             }
             let settings = try AlgorithmRegistry.resolve(given)
@@ -55,16 +55,22 @@ struct TrainCommand: ParsableCommand {
             }
             let total = try settings.int("total_steps")!
             let board = ProgressBoard(labels: seedList.map { "seed\($0)" }, totals: Array(repeating: total, count: runs.count), quiet: quiet)
+            guard jobs.map({ $0 >= 1 }) ?? true else { throw InputError("--jobs must be at least 1, got \(jobs!)") }
             installStopHandlers()
             let workers = Swift.max(1, Swift.min(jobs ?? ProcessInfo.processInfo.activeProcessorCount, runs.count))
+            // A finished seed is left as it is: resuming a job whose other seeds were interrupted
+            // must not evaluate it again or rewrite its summary.
+            let finished = runs.map { resume && $0.isFinished }
             let results = runConcurrently(runs.count, workers: workers) { i in
-                try runs[i].run(resume: resume, progress: board, progressIndex: i)
+                finished[i] ? try runs[i].finishedScore() : try runs[i].run(resume: resume, progress: board, progressIndex: i)
             }
             board.finish()
             var failed = false
-            for (run, result) in zip(runs, results) {
+            for (i, (run, result)) in zip(runs, results).enumerated() {
                 switch result {
-                case .success(let score): print("\(run.directory): final greedy evaluation \(String(format: "%.2f", score))")
+                case .success(let score):
+                    let note = finished[i] ? "already finished, left as it is; " : ""
+                    print("\(run.directory): \(note)final greedy evaluation \(String(format: "%.2f", score))")
                 case .failure(let error):
                     failed = true
                     FileHandle.standardError.write(Data("error: \(run.directory): \(error)\n".utf8))
@@ -87,7 +93,7 @@ struct TrainCommand: ParsableCommand {
         let differing = (saved.keys + added).filter { saved[$0] != run.settings[$0] }
         guard differing.isEmpty else {
             let detail = differing.map { "\($0): saved \(saved[$0]?.description ?? "unset"), now \(run.settings[$0]?.description ?? "unset")" }
-            throw ValidationError("--resume: the settings differ from \(path) (\(detail.joined(separator: "; "))); resume with the original settings")
+            throw InputError("--resume: the settings differ from \(path) (\(detail.joined(separator: "; "))); resume with the original settings")
         }
     }
 }
@@ -96,14 +102,14 @@ struct TrainCommand: ParsableCommand {
 func parseSeeds(_ text: String) throws -> [UInt64] {
     if let r = text.range(of: "..") {
         guard let a = UInt64(text[..<r.lowerBound]), let b = UInt64(text[r.upperBound...]), a <= b, b - a < 10_000 else {
-            throw ValidationError("--seeds \(text): write a range as FIRST..LAST with FIRST ≤ LAST, e.g. 0..4")
+            throw InputError("--seeds \(text): write a range as FIRST..LAST with FIRST ≤ LAST, e.g. 0..4")
         }
         return Array(a...b)
     }
     let parts = text.split(separator: ",").map { UInt64($0.trimmingCharacters(in: .whitespaces)) }
-    guard !parts.isEmpty, parts.allSatisfy({ $0 != nil }) else { throw ValidationError("--seeds \(text): give 0..4, 0,3,7 or one number") }
+    guard !parts.isEmpty, parts.allSatisfy({ $0 != nil }) else { throw InputError("--seeds \(text): give 0..4, 0,3,7 or one number") }
     let seeds = parts.map { $0! }
-    guard Set(seeds).count == seeds.count else { throw ValidationError("--seeds \(text) repeats a seed") }
+    guard Set(seeds).count == seeds.count else { throw InputError("--seeds \(text) repeats a seed") }
     return seeds
 }
 
@@ -155,4 +161,11 @@ private final class JobResults<T>: @unchecked Sendable {
     let lock = NSLock()
     var next = 0
     init(_ n: Int) { results = Array(repeating: nil, count: n) }
+}
+
+/// A bad value on the command line: printed as one line with the fix, exit status 1 (no usage text,
+/// which ArgumentParser's ValidationError would add after the run has already started checking).
+struct InputError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }

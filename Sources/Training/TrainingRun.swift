@@ -44,6 +44,21 @@ public final class TrainingRun: Sendable {
     }
 
     private var checkpointPath: String { directory + "/checkpoint.state" }
+    private var summaryPath: String { directory + "/summary.json" }
+
+    /// Whether this seed has run to its end (its summary is written); a finished seed is left as it
+    /// is by `--resume`.
+    public var isFinished: Bool { FileManager.default.fileExists(atPath: summaryPath) }
+
+    /// The final evaluation's mean return recorded in a finished seed's summary.
+    public func finishedScore() throws -> Double {
+        guard let data = FileManager.default.contents(atPath: summaryPath),
+              let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+              let score = json["final_eval_mean_return"] as? Double else {
+            throw TrainingError.io("cannot read \(summaryPath): is the run directory intact?")
+        }
+        return score
+    }
 
     /// Trains to `total_steps`, or from the checkpoint with `resume`. Returns the final greedy
     /// evaluation's mean return.
@@ -145,7 +160,10 @@ public final class TrainingRun: Sendable {
                 if try agent.iterate() { reported = true }
             } catch let AgentError.diverged(why) {
                 try? flushLogs()
-                throw TrainingError.diverged("\(directory): \(why). The last good checkpoint (step ≤ \(before)) is kept in \(checkpointPath)")
+                let kept = fm.fileExists(atPath: checkpointPath)
+                    ? "The last checkpoint, written at step ≤ \(before), is kept in \(checkpointPath)"
+                    : "No checkpoint had been written yet (checkpoint_interval = \(checkpointInterval)): the run starts over once the settings are fixed"
+                throw TrainingError.diverged("\(why). \(kept)")
             }
             let now = agent.environmentSteps
             for e in agent.finishedEpisodes {

@@ -1,6 +1,7 @@
 import Agents
 import Autodiff
 import Environments
+import Neural
 import Seeding
 import XCTest
 
@@ -81,6 +82,30 @@ final class DQNAgentTests: XCTestCase {
         let a = try XCTUnwrap(first), b = try XCTUnwrap(last)
         XCTAssertGreaterThan(a.follower, a.leader)
         XCTAssertLessThan(b.leader, a.leader * 0.01)
+    }
+
+    /// With K follower steps per update the follower's rate still follows the update count: under
+    /// SCORER's fixed-ratio linear decay follower/leader stays at its initial ratio all run long
+    /// (before the fix the follower reached 0 after 1/K of training).
+    func testFollowerRateFollowsUpdatesWhateverItsStepCount() throws {
+        var options = ScorerOptions()
+        options.followerSteps = 3
+        var c = small(.dqn, ScorerSpec(options))
+        c.learningStarts = 16
+        let env = try EnvironmentRegistry.make("cartpole", count: 4)
+        let agent = try DQNAgent(config: c, environment: env, seed: 0)
+        env.reset(seed: 0)
+        var ratios = [Float]()
+        while agent.environmentSteps < c.totalSteps - 100 {
+            guard try agent.iterate() else { continue }
+            ratios.append(agent.metrics["follower_lr"]! / agent.metrics["leader_lr"]!)
+        }
+        XCTAssertGreaterThan(ratios.count, 100)
+        for r in ratios { XCTAssertEqual(r, c.followerLearningRate / c.leaderLearningRate, accuracy: 1e-3) }
+        XCTAssertEqual(Schedule.linear(initial: 1, final: 0, steps: 10).stretched(by: 3), .linear(initial: 1, final: 0, steps: 30))
+        XCTAssertEqual(Schedule.constant(2).stretched(by: 3), .constant(2))
+        XCTAssertEqual(Schedule.polynomial(initial: 1, exponent: 0.6, timescale: 10).stretched(by: 2).learningRate(at: 40),
+                       Schedule.polynomial(initial: 1, exponent: 0.6, timescale: 10).learningRate(at: 20), accuracy: 1e-7)
     }
 
     func testGreedyEvaluationCutsEpisodesAtTheCap() throws {

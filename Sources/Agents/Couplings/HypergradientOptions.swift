@@ -56,16 +56,21 @@ public struct HypergradientOptions: Sendable, Equatable {
         }
     }
 
-    /// Throws `AgentError.badConfig` naming the first setting out of range.
-    public func validate() throws {
-        func check(_ ok: Bool, _ why: String) throws { if !ok { throw AgentError.badConfig(why) } }
-        try check(lambda >= 0 && lambda.isFinite, "hypergradient.lambda must be finite and ≥ 0, got \(lambda)")
-        try check(lambdaTimeConstant >= 0 && lambdaTimeConstant.isFinite, "hypergradient.lambda_time_constant must be ≥ 0 (0: constant λ), got \(lambdaTimeConstant)")
-        try check(cgIterations >= 1 && cgTolerance >= 0, "hypergradient.cg_iterations must be ≥ 1 and cg_tolerance ≥ 0")
-        try check(nystromRank >= 1, "hypergradient.nystrom_rank must be ≥ 1, got \(nystromRank)")
-        try check(nystromRho > 0 && nystromRho.isFinite, "hypergradient.nystrom_rho must be > 0 (it makes the rank-k sketch invertible), got \(nystromRho)")
-        try check(nystromSeed >= 0, "hypergradient.nystrom_seed must be ≥ 0")
-        try check(neumannTerms >= 1 && neumannAlpha > 0, "hypergradient.neumann_terms must be ≥ 1 and neumann_alpha > 0")
+    /// Throws `AgentError.badConfig` naming the first setting out of range, as `prefix` + its key
+    /// (`stackelberg.` or `nested.`), with the value it got.
+    public func validate(prefix: String = "") throws {
+        func check(_ ok: Bool, _ key: String, _ rule: String, _ value: Any) throws {
+            if !ok { throw AgentError.badConfig("\(prefix)\(key) must be \(rule), got \(value)") }
+        }
+        try check(lambda >= 0 && lambda.isFinite, "lambda", "finite and ≥ 0", lambda)
+        try check(lambdaTimeConstant >= 0 && lambdaTimeConstant.isFinite, "lambda_time_constant", "≥ 0 (0: constant λ)", lambdaTimeConstant)
+        try check(cgIterations >= 1, "cg_iterations", "≥ 1", cgIterations)
+        try check(cgTolerance >= 0 && cgTolerance.isFinite, "cg_tolerance", "≥ 0 (0: run every iteration)", cgTolerance)
+        try check(nystromRank >= 1, "nystrom_rank", "≥ 1", nystromRank)
+        try check(nystromRho > 0 && nystromRho.isFinite, "nystrom_rho", "> 0 (it makes the rank-k sketch invertible)", nystromRho)
+        try check(nystromSeed >= 0, "nystrom_seed", "≥ 0", nystromSeed)
+        try check(neumannTerms >= 1, "neumann_terms", "≥ 1", neumannTerms)
+        try check(neumannAlpha > 0 && neumannAlpha.isFinite, "neumann_alpha", "> 0 (and below 2/λ_max for the series to converge)", neumannAlpha)
     }
 }
 

@@ -15,12 +15,20 @@ public final class HypergradientPlayers {
     public static let metricNames = ["leader_loss", "follower_loss", "leader_lr", "follower_lr"] + HypergradientMetrics.names
     private(set) var slots = [UpdateMetrics.Slot](repeating: .init(index: 0), count: 5)
 
+    /// The settings prefix of the coupling's keys (`stackelberg.`, `nested.`), for messages.
+    let settingsPrefix: String
+
+    /// `followerStepsPerUpdate`: the follower's schedule is stretched by it, so that its rate
+    /// follows the update count, not its own step count.
     /// Errors: `AgentError.badConfig` when `leader` is not one of the model's two parts.
-    public init(_ parts: ModelParts, leader part: ModelPart, options: HypergradientOptions, optimization o: Optimization) throws {
+    public init(_ parts: ModelParts, leader part: ModelPart, options: HypergradientOptions, optimization o: Optimization,
+                followerStepsPerUpdate: Int, settingsPrefix: String) throws {
         leaderPart = part
         followerPart = try parts.other(than: part)
+        self.settingsPrefix = settingsPrefix
         leader = try o.player("leader", parts.parameters(of: part), schedule: o.schedule(o.leaderLearningRate))
-        follower = try o.player("follower", parts.parameters(of: followerPart), schedule: o.schedule(o.followerLearningRate))
+        follower = try o.player("follower", parts.parameters(of: followerPart),
+                                schedule: o.schedule(o.followerLearningRate).stretched(by: followerStepsPerUpdate))
         totalDerivative = TotalDerivative(leader: leader.group, follower: follower.group, solver: options.inverseSolver,
                                           lambda: options.lambda, measureResidual: options.measureResidual)
         lambda = options.lambdaSchedule
@@ -36,8 +44,17 @@ public final class HypergradientPlayers {
     /// The leader's total derivative of `f1` through the follower's `f2` (one graph step) into the
     /// leader's gradient buffer, with λ at `context`'s environment step; diagnostics not yet written.
     func computeTotalDerivative(_ f1: Tensor, _ f2: Tensor, context: UpdateContext) throws {
-        totalDerivative.lambda = lambda.value(atEnvironmentStep: context.environmentStep)
+        let l = lambda.value(atEnvironmentStep: context.environmentStep)
+        totalDerivative.lambda = l
         try totalDerivative.compute(leaderLoss: f1, followerLoss: f2, into: leader.gradient)
+        let d = totalDerivative.diagnostics
+        guard d.totalDerivativeNorm.isFinite else {
+            // A singular follower Hessian (λ = 0 where ∇²f₂ is rank-deficient) makes the exact solve
+            // and Neumann blow up; CG stops on the curvature instead.
+            throw AgentError.diverged("the leader's total derivative is not finite at update \(context.update) (environment step \(context.environmentStep)): "
+                + "its own gradient norm is \(d.leaderGradientNorm), the implicit correction's \(d.correctionNorm), λ = \(l). "
+                + "The follower Hessian is singular or badly conditioned there: set \(settingsPrefix)lambda > 0, or use \(settingsPrefix)solver = cg")
+        }
     }
 
     func write(_ d: TotalDerivative.Diagnostics, into metrics: UpdateMetrics) { HypergradientMetrics.write(d, into: metrics, from: slots[4]) }

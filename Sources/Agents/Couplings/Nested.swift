@@ -20,7 +20,7 @@ public struct NestedOptions: Sendable, Equatable {
     public init() {}
 
     public func validate() throws {
-        try hypergradient.validate()
+        try hypergradient.validate(prefix: "nested.")
         guard followerSteps >= 1 else { throw AgentError.badConfig("nested.follower_steps (K) must be ≥ 1, got \(followerSteps)") }
         guard correctionClip >= 0, correctionClip.isFinite else { throw AgentError.badConfig("nested.correction_clip (β) must be ≥ 0 (0: no clip), got \(correctionClip)") }
     }
@@ -64,7 +64,8 @@ public final class NestedCoupling: Coupling {
     public init(_ parts: ModelParts, leader part: ModelPart, options: NestedOptions, optimization o: Optimization) throws {
         try options.validate()
         self.options = options
-        players = try HypergradientPlayers(parts, leader: part, options: options.hypergradient, optimization: o)
+        players = try HypergradientPlayers(parts, leader: part, options: options.hypergradient, optimization: o,
+                                           followerStepsPerUpdate: options.followerSteps, settingsPrefix: "nested.")
     }
 
     public func attach(to metrics: UpdateMetrics) { players.attach(to: metrics) }

@@ -89,7 +89,8 @@ public final class Scorer: Coupling {
         self.options = options
         let schedules = options.schedules(leader: o.leaderLearningRate, follower: o.followerLearningRate, plannedUpdates: o.plannedUpdates)
         leader = try o.player("leader", parts.parameters(of: .head), schedule: schedules.leader)
-        follower = try o.player("follower", parts.parameters(of: .encoder), schedule: schedules.follower)
+        // The follower steps `followerSteps` times per update; its rate follows the update count.
+        follower = try o.player("follower", parts.parameters(of: .encoder), schedule: schedules.follower.stretched(by: options.followerSteps))
         let followers = (0..<options.followerSteps).map { (leads: false, batch: options.separateBatches ? BatchRole.follower($0) : .shared) }
         let leads = (leads: true, batch: options.separateBatches ? BatchRole.leader : .shared)
         plan = options.order == .followerFirst ? followers + [leads] : [leads] + followers

@@ -22,7 +22,7 @@ public struct TotalDerivativeOptions: Sendable, Equatable {
     public init() {}
 
     public func validate() throws {
-        try hypergradient.validate()
+        try hypergradient.validate(prefix: "stackelberg.")
         guard unroll >= 1 else { throw AgentError.badConfig("stackelberg.unroll (m) must be ≥ 1, got \(unroll)") }
     }
 }
@@ -74,7 +74,8 @@ public final class TotalDerivativeCoupling: Coupling {
         try options.validate()
         self.options = options
         name = "\(part.rawValue)-leader"
-        players = try HypergradientPlayers(parts, leader: part, options: options.hypergradient, optimization: o)
+        players = try HypergradientPlayers(parts, leader: part, options: options.hypergradient, optimization: o,
+                                           followerStepsPerUpdate: options.unroll, settingsPrefix: "stackelberg.")
         let first = options.order == .simultaneous ? 1 : 0
         followerBatches = (first..<options.unroll).map { options.freshFollowerBatches ? BatchRole.follower($0) : .leader }
         batchRoles = [.leader] + followerBatches.filter { $0 != .leader }
