@@ -24,17 +24,20 @@ public enum AlgorithmRegistry {
         public let settings: [(key: String, help: String)]
         /// The algorithm's keys at their defaults for an environment.
         let defaults: @Sendable (_ env: String) -> Settings
+        /// Run and coupling keys whose default differs for this algorithm (e.g. STAC's λ = 500 for DDPG).
+        public let overrides: Settings
         /// Checks every value against `copies` environment copies, before anything runs.
         let validate: @Sendable (Settings, _ copies: Int) throws -> Void
         let make: @Sendable (Settings, any CouplingSpec, VectorEnvironment, UInt64) throws -> Agent
 
         init<C>(name: String, summary: String, couplings: [String], actionSpaces: [ActionSpaceKind], table: SettingTable<C>,
-                preset: @escaping @Sendable (String) -> C, validate: @escaping @Sendable (C, Int) throws -> Void,
+                preset: @escaping @Sendable (String) -> C, overrides: Settings = Settings(), validate: @escaping @Sendable (C, Int) throws -> Void,
                 make: @escaping @Sendable (C, any CouplingSpec, VectorEnvironment, UInt64) throws -> Agent) {
             self.name = name
             self.summary = summary
             self.couplings = couplings
             self.actionSpaces = actionSpaces
+            self.overrides = overrides
             settings = table.declarations.map { (key: $0.key, help: $0.help) }
             defaults = { env in var s = Settings(); table.write(preset(env), into: &s); return s }
             self.validate = { s, copies in try validate(try table.read(s, into: preset(try s.string("env") ?? "")), copies) }
@@ -42,7 +45,7 @@ public enum AlgorithmRegistry {
         }
     }
 
-    public static let entries: [Entry] = DQNVariant.allCases.map(ValueBasedEntries.dqn) + [ValueBasedEntries.pqn]
+    public static let entries: [Entry] = DQNVariant.allCases.map(ValueBasedEntries.dqn) + [ValueBasedEntries.pqn, ActorCriticEntries.ddpg]
 
     public static var names: [String] { entries.map(\.name) }
 
@@ -73,6 +76,7 @@ public enum AlgorithmRegistry {
             let c = try CouplingRegistry.entry(name).defaults
             for k in c.keys { s[k] = c[k] }
         }
+        for k in entry.overrides.keys where s[k] != nil { s[k] = entry.overrides[k] }
         return s
     }
 
@@ -81,7 +85,9 @@ public enum AlgorithmRegistry {
     /// action space it cannot act in, a coupling it does not take) with the valid choices, and
     /// every value is checked, all before anything is written.
     public static func resolve(_ given: Settings) throws -> Settings {
-        let algo = try given.string("algo") ?? "dqn", coupling = try given.string("coupling") ?? "monolithic"
+        let algo = try given.string("algo") ?? "dqn"
+        // No coupling given: the algorithm's first (its baseline: monolithic, or individual play).
+        let coupling = try given.string("coupling") ?? entry(algo).couplings[0]
         guard let env = try given.string("env") else { throw SettingsError.type("env", "an environment name (see `stackelberg env list`)", "nothing") }
         var s = try defaults(algo: algo, coupling: coupling, env: env)
         let unknown = given.keys.filter { s[$0] == nil }

@@ -43,9 +43,9 @@ final class LearningTests: XCTestCase {
         return means
     }
 
-    /// Every discrete pair on `env`, up to three seeds each, until one reaches `goal`.
-    func solveEveryPair(_ env: String, goal: Double) throws {
-        for entry in AlgorithmRegistry.entries where entry.actionSpaces.contains(.discrete) {
+    /// Every pair for `space` on `env`, up to three seeds each, until one reaches `goal`.
+    func solveEveryPair(_ env: String, goal: Double, space: ActionSpaceKind = .discrete) throws {
+        for entry in AlgorithmRegistry.entries where entry.actionSpaces.contains(space) {
             for coupling in entry.couplings {
                 var tried = [String]()
                 var solved = false
@@ -63,4 +63,8 @@ final class LearningTests: XCTestCase {
     func testEveryAlgorithmAndCouplingSolvesCartPole() throws { try solveEveryPair("cartpole", goal: 475) }
 
     func testEveryAlgorithmAndCouplingSolvesAcrobot() throws { try solveEveryPair("acrobot", goal: -100) }
+
+    /// Box actions: DDPG in each coupling on Pendulum-v1 (20,000 steps with the classic defaults),
+    /// a greedy mean of −200 at some evaluation (a random policy scores about −1,200).
+    func testEveryBoxAlgorithmAndCouplingSolvesPendulum() throws { try solveEveryPair("pendulum", goal: -200, space: .box) }
 }

@@ -1,6 +1,8 @@
 import Agents
 import Environments
 import Training
+import Autodiff
+import Seeding
 import XCTest
 
 /// The algorithm and coupling registries: every key declared once (the default and the reading come
@@ -20,7 +22,8 @@ final class RegistryTests: XCTestCase {
             XCTAssertFalse(entry.couplings.isEmpty)
             for coupling in entry.couplings {
                 _ = try CouplingRegistry.entry(coupling)
-                for env in ["cartpole", "acrobot", "minatar/breakout"] where entry.actionSpaces.contains(.discrete) {
+                let envs = entry.actionSpaces.contains(.discrete) ? ["cartpole", "acrobot", "minatar/breakout"] : ["pendulum", "mujoco/hopper"]
+                for env in envs {
                     let s = try AlgorithmRegistry.resolve(given(["algo": entry.name, "coupling": coupling, "env": env]))
                     XCTAssertEqual(s, try AlgorithmRegistry.defaults(algo: entry.name, coupling: coupling, env: env))
                     // Every declared key is present, once.
@@ -72,7 +75,9 @@ final class RegistryTests: XCTestCase {
                 for f in fragments { XCTAssertTrue("\(error)".contains(f), "«\(error)» lacks «\(f)»") }
             }
         }
-        refused(given(["algo": "dqn", "env": "pendulum"]), ["dqn acts in discrete", "pendulum has Box"])
+        refused(given(["algo": "dqn", "env": "pendulum"]), ["dqn acts in discrete", "pendulum has Box", "Algorithms for it: ddpg"])
+        refused(given(["algo": "ddpg", "env": "cartpole"]), ["ddpg acts in box", "cartpole has Discrete(2)", "Algorithms for it: dqn"])
+        refused(given(["algo": "ddpg", "coupling": "scorer", "env": "pendulum"]), ["ddpg does not take the coupling scorer; ddpg takes individual, actor-leader, critic-leader"])
         refused(given(["algo": "pqn", "env": "mujoco/hopper"]), ["pqn acts in discrete"])
         refused(given(["algo": "dqn", "coupling": "nested", "env": "cartpole"]), ["dqn does not take the coupling nested", "monolithic, scorer, head-leader"])
         refused(given(["algo": "dqn", "coupling": "actor-leader", "env": "cartpole"]), ["does not take the coupling actor-leader"])
@@ -90,5 +95,51 @@ final class RegistryTests: XCTestCase {
         g = given(["algo": "dqn", "env": "cartpole"])
         g["not_a_key"] = .number(1)
         refused(g, ["unknown setting not_a_key"])
+    }
+}
+
+/// DDPG's objectives as STAC's couplings need them.
+final class DDPGTests: XCTestCase {
+    private var flushedBefore = false
+    override func setUp() { flushedBefore = BLAS.flushSubnormalsOnThisThread(true) }
+    override func tearDown() { BLAS.flushSubnormalsOnThisThread(flushedBefore) }
+
+    func agent(_ spec: any CouplingSpec) throws -> DDPGAgent {
+        var c = DDPGConfig()
+        c.coupling = spec
+        c.actorWidths = [16]; c.criticWidths = [16]
+        c.bufferSize = 500; c.batchSize = 32; c.randomSteps = 50; c.updateAfter = 100; c.updateEvery = 10
+        let env = try EnvironmentRegistry.make("pendulum", count: 2)
+        let a = try DDPGAgent(config: c, environment: env, seed: 1)
+        env.reset(seed: 1)
+        while a.environmentSteps < 200 { _ = try a.iterate() }
+        return a
+    }
+
+    /// The critic's target keeps the path through μ_θ(s′) unless the coupling holds the actor: the
+    /// mixed product ∇_θ⟨∇_w L, v⟩ is zero when held and not zero otherwise.
+    func testTheCriticTargetKeepsThePolicyPathOnlyForTheTotalDerivative() throws {
+        let a = try agent(TotalDerivativeSpec(leader: .actor))
+        let actor = ParameterGroup("a", a.actor.parameters), critic = ParameterGroup("c", a.critic.parameters)
+        let v = [Float](repeating: 0.1, count: critic.count)
+        for held in [true, false] {
+            try a.prepare(.leader)
+            a.graph.reset()
+            let loss = a.objective(of: .critic, othersHeld: held)
+            let mixed = a.graph.mixedProduct(of: loss, wrt: actor, through: critic, vector: v)
+            let norm = mixed.map { $0 * $0 }.reduce(0, +).squareRoot()
+            if held { XCTAssertEqual(norm, 0) } else { XCTAssertGreaterThan(norm, 1e-6) }
+        }
+    }
+
+    /// One Polyak step from p̄ = 0 towards p = 1 gives 0.005 (ρ = 0.995): the direction check.
+    func testPolyakDirection() throws {
+        var rng = SeededGenerator(seed: 0)
+        let p = try ActionValueCritic(observationSize: 2, actionSize: 1, hiddenWidths: [2], name: "p", rng: &rng)
+        let t = try ActionValueCritic(observationSize: 2, actionSize: 1, hiddenWidths: [2], name: "t", rng: &rng)
+        for x in p.parameters { x.value.update(repeating: 1, count: x.count) }
+        for x in t.parameters { x.value.update(repeating: 0, count: x.count) }
+        t.blend(towards: p, tau: 1 - 0.995)
+        for x in t.parameters { for i in 0..<x.count { XCTAssertEqual(x.value[i], 0.005, accuracy: 1e-7) } }
     }
 }

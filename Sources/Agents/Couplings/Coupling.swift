@@ -172,10 +172,14 @@ public protocol CouplingSpec: Sendable {
     func make(_ parts: ModelParts, optimization: Optimization) throws -> Coupling
     /// Throws `AgentError.badConfig` naming the first option out of range (before any model exists).
     func validate() throws
+    /// The part that leads, where the coupling names one (nil: monolithic, or the model's first part),
+    /// so an algorithm with per-part learning rates (actor, critic) can tell which is the leader's.
+    var leaderPart: ModelPart? { get }
 }
 
 extension CouplingSpec {
     public func validate() throws {}
+    public var leaderPart: ModelPart? { nil }
 }
 
 extension GroupOptimizer {

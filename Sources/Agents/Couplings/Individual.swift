@@ -11,6 +11,7 @@ public struct IndividualSpec: CouplingSpec {
     public var name: String { "individual" }
     /// `leader` nil: the model's first part.
     public init(leader: ModelPart? = nil) { self.leader = leader }
+    public var leaderPart: ModelPart? { leader }
     public func make(_ parts: ModelParts, optimization: Optimization) throws -> Coupling {
         try Individual(parts, leader: leader ?? parts.parts[0].part, optimization: optimization)
     }

@@ -36,6 +36,7 @@ public struct NestedSpec: CouplingSpec {
         self.options = options
     }
     public func validate() throws { try options.validate() }
+    public var leaderPart: ModelPart? { leader }
     public func make(_ parts: ModelParts, optimization: Optimization) throws -> Coupling {
         try NestedCoupling(parts, leader: leader, options: options, optimization: optimization)
     }

@@ -54,6 +54,7 @@ public struct ScorerSpec: CouplingSpec {
     public var name: String { "scorer" }
     public init(_ options: ScorerOptions = ScorerOptions()) { self.options = options }
     public func validate() throws { try options.validate() }
+    public var leaderPart: ModelPart? { .head }
     public func make(_ parts: ModelParts, optimization: Optimization) throws -> Coupling {
         try Scorer(parts, options: options, optimization: optimization)
     }

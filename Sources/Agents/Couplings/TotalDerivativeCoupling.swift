@@ -37,6 +37,7 @@ public struct TotalDerivativeSpec: CouplingSpec {
         self.options = options
     }
     public func validate() throws { try options.validate() }
+    public var leaderPart: ModelPart? { leader }
     public func make(_ parts: ModelParts, optimization: Optimization) throws -> Coupling {
         try TotalDerivativeCoupling(parts, leader: leader, options: options, optimization: optimization)
     }
