@@ -2,12 +2,13 @@ import Agents
 import Environments
 
 /// A workload whose step is one `iterate()` of the agent `make` builds over `copies` copies of
-/// MinAtar Breakout (minimal action set), reset with seed 0.
-func agentIterate(_ name: String, copies: Int, _ make: @escaping (VectorEnvironment) throws -> Agent) -> Workload {
+/// `environment` (MinAtar Breakout, minimal action set, by default), reset with seed 0.
+func agentIterate(_ name: String, copies: Int, environment: String = "minatar/breakout-minimal",
+                  _ make: @escaping (VectorEnvironment) throws -> Agent) -> Workload {
     let c = Checksum()
     return Workload(name: name, make: {
         do {
-            let env = try EnvironmentRegistry.make("minatar/breakout-minimal", count: copies)
+            let env = try EnvironmentRegistry.make(environment, count: copies)
             let agent = try make(env)
             env.reset(seed: 0)
             return {
@@ -48,5 +49,21 @@ func pqnIterate(_ coupling: any CouplingSpec, copies: Int, rollout: Int) -> Work
     config.epochs = 2
     return agentIterate("pqn_\(coupling.name)_iterate_e\(copies)_t\(rollout)", copies: copies) {
         try PQNAgent(config: config, environment: $0, seed: 0)
+    }
+}
+
+/// One `DDPGAgent.iterate()` on Pendulum: acting with exploration noise, replay, and (every other
+/// step) two updates of the coupling with Polyak target updates. Random actions end at once.
+func ddpgIterate(_ coupling: any CouplingSpec, copies: Int, batch: Int) -> Workload {
+    var config = DDPGConfig()
+    config.coupling = coupling
+    config.actorWidths = [16, 16]; config.criticWidths = [16, 16]
+    config.batchSize = batch
+    config.bufferSize = 1_024
+    config.randomSteps = 0
+    config.updateAfter = copies
+    config.updateEvery = 2 * copies
+    return agentIterate("ddpg_\(coupling.name)_iterate_e\(copies)_b\(batch)", copies: copies, environment: "pendulum") {
+        try DDPGAgent(config: config, environment: $0, seed: 0)
     }
 }

@@ -7,7 +7,8 @@ with K = 1 and K = 4 and subtracting leaves what three steps allocated. The rows
 first-order training step (MLP and conv forward + backward + gradient), action selection, a
 Hessian-vector product, the STAC total derivative with 10 CG iterations, and whole DQN training
 iterations (`DQNAgent.iterate()`: monolithic, SCORER, Double DQN + SCORER, and the total-derivative coupling
-with the head leading (10 CG Hessian-vector products per update); `PQNAgent.iterate()` monolithic and with SCORER).
+with the head leading (10 CG Hessian-vector products per update); `PQNAgent.iterate()` monolithic and with SCORER;
+`DDPGAgent.iterate()` on Pendulum, individual and critic-leader, with updates and Polyak averaging).
 """
 from __future__ import annotations
 
@@ -25,7 +26,8 @@ ROWS = ["mlp_fwdbwd_b4", "mlp_act_b4", "conv_fwdbwd_b2", "hvp_critic_b4", "cg_to
 # players' updates and DQN's target copy every other iteration. They run 24 steps, so episodes end
 # within the counted ones.
 AGENT_ROWS = ["dqn_monolithic_iterate_e4_b4", "dqn_scorer_iterate_e4_b4", "ddqn_scorer_iterate_e4_b4", "pqn_scorer_iterate_e4_t4",
-              "pqn_monolithic_iterate_e4_t4", "dqn_head-leader_iterate_e4_b4"]
+              "pqn_monolithic_iterate_e4_t4", "dqn_head-leader_iterate_e4_b4",
+              "ddpg_individual_iterate_e2_b4", "ddpg_critic-leader_iterate_e2_b4"]
 
 
 def bench_binary():
