@@ -199,6 +199,25 @@ final class CouplingTests: XCTestCase {
         }
     }
 
+    /// A spec knows its batch roles before any model exists, and they are the coupling's.
+    func testSpecsKnowTheirBatchRoles() throws {
+        var sequential = TotalDerivativeOptions()
+        sequential.order = .sequential; sequential.unroll = 2
+        var shared = ScorerOptions()
+        shared.separateBatches = false
+        var two = ScorerOptions()
+        two.followerSteps = 2; two.order = .leaderFirst
+        let model = ToySTACModel(theta: 0.5, w: 0.5)
+        for spec in [MonolithicSpec(), IndividualSpec(leader: .critic), TotalDerivativeSpec(leader: .actor), TotalDerivativeSpec(leader: .actor, options: sequential),
+                     NestedSpec()] as [any CouplingSpec] {
+            XCTAssertEqual(spec.batchRoles, try spec.make(model.parts, optimization: optimization()).batchRoles, spec.name)
+        }
+        XCTAssertEqual(TotalDerivativeSpec(leader: .actor, options: sequential).batchRoles, [.leader, .follower(0), .follower(1)])
+        XCTAssertEqual(ScorerSpec(shared).batchRoles, [.shared])
+        XCTAssertEqual(ScorerSpec(two).batchRoles, [.leader, .follower(0), .follower(1)])
+        XCTAssertEqual(ScorerSpec().batchRoles, [.follower(0), .leader])
+    }
+
     func testMetricsAreDeclaredOnceAndWrittenInPlace() {
         let m = UpdateMetrics(names: ["a", "b"])
         XCTAssertNil(m["a"], "unreported values read as nil")

@@ -175,11 +175,15 @@ public protocol CouplingSpec: Sendable {
     /// The part that leads, where the coupling names one (nil: monolithic, or the model's first part),
     /// so an algorithm with per-part learning rates (actor, critic) can tell which is the leader's.
     var leaderPart: ModelPart? { get }
+    /// The minibatches one update will use (the coupling's `batchRoles`), known from the options
+    /// alone, so an algorithm can allocate its minibatches before its networks exist.
+    var batchRoles: [BatchRole] { get }
 }
 
 extension CouplingSpec {
     public func validate() throws {}
     public var leaderPart: ModelPart? { nil }
+    public var batchRoles: [BatchRole] { [.shared] }
 }
 
 extension GroupOptimizer {

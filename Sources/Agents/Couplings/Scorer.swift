@@ -55,6 +55,7 @@ public struct ScorerSpec: CouplingSpec {
     public init(_ options: ScorerOptions = ScorerOptions()) { self.options = options }
     public func validate() throws { try options.validate() }
     public var leaderPart: ModelPart? { .head }
+    public var batchRoles: [BatchRole] { Scorer.plan(options).roles }
     public func make(_ parts: ModelParts, optimization: Optimization) throws -> Coupling {
         try Scorer(parts, options: options, optimization: optimization)
     }
@@ -92,10 +93,15 @@ public final class Scorer: Coupling {
         leader = try o.player("leader", parts.parameters(of: .head), schedule: schedules.leader)
         // The follower steps `followerSteps` times per update; its rate follows the update count.
         follower = try o.player("follower", parts.parameters(of: .encoder), schedule: schedules.follower.stretched(by: options.followerSteps))
+        (plan, batchRoles) = Scorer.plan(options)
+    }
+
+    /// The steps of one update in order (who steps, on which batch) and the batches they use.
+    static func plan(_ options: ScorerOptions) -> (steps: [(leads: Bool, batch: BatchRole)], roles: [BatchRole]) {
         let followers = (0..<options.followerSteps).map { (leads: false, batch: options.separateBatches ? BatchRole.follower($0) : .shared) }
         let leads = (leads: true, batch: options.separateBatches ? BatchRole.leader : .shared)
-        plan = options.order == .followerFirst ? followers + [leads] : [leads] + followers
-        batchRoles = options.separateBatches ? plan.map(\.batch) : [.shared]
+        let steps = options.order == .followerFirst ? followers + [leads] : [leads] + followers
+        return (steps, options.separateBatches ? steps.map(\.batch) : [.shared])
     }
 
     public func attach(to metrics: UpdateMetrics) { slots = metricNames.map(metrics.slot) }

@@ -38,6 +38,7 @@ public struct TotalDerivativeSpec: CouplingSpec {
     }
     public func validate() throws { try options.validate() }
     public var leaderPart: ModelPart? { leader }
+    public var batchRoles: [BatchRole] { TotalDerivativeCoupling.batches(options).all }
     public func make(_ parts: ModelParts, optimization: Optimization) throws -> Coupling {
         try TotalDerivativeCoupling(parts, leader: leader, options: options, optimization: optimization)
     }
@@ -77,9 +78,15 @@ public final class TotalDerivativeCoupling: Coupling {
         name = "\(part.rawValue)-leader"
         players = try HypergradientPlayers(parts, leader: part, options: options.hypergradient, optimization: o,
                                            followerStepsPerUpdate: options.unroll, settingsPrefix: "stackelberg.")
+        (followerBatches, batchRoles) = TotalDerivativeCoupling.batches(options)
+    }
+
+    /// The batches of the unrolled follower steps (the first follows the leader's point when
+    /// simultaneous), and every batch one update uses.
+    static func batches(_ options: TotalDerivativeOptions) -> (follower: [BatchRole], all: [BatchRole]) {
         let first = options.order == .simultaneous ? 1 : 0
-        followerBatches = (first..<options.unroll).map { options.freshFollowerBatches ? BatchRole.follower($0) : .leader }
-        batchRoles = [.leader] + followerBatches.filter { $0 != .leader }
+        let follower = (first..<options.unroll).map { options.freshFollowerBatches ? BatchRole.follower($0) : .leader }
+        return (follower, [.leader] + follower.filter { $0 != .leader })
     }
 
     public func attach(to metrics: UpdateMetrics) { players.attach(to: metrics) }
