@@ -67,3 +67,19 @@ func ddpgIterate(_ coupling: any CouplingSpec, copies: Int, batch: Int) -> Workl
         try DDPGAgent(config: config, environment: $0, seed: 0)
     }
 }
+
+/// One `SACAgent.iterate()` on Pendulum, as `ddpgIterate` (reparameterized samples, twin critics).
+func sacIterate(_ coupling: any CouplingSpec, copies: Int, batch: Int) -> Workload {
+    var config = SACConfig()
+    config.coupling = coupling
+    config.actorWidths = [16, 16]; config.criticWidths = [16, 16]
+    config.batchSize = batch
+    config.bufferSize = 1_024
+    config.randomSteps = 0
+    config.updateAfter = copies
+    config.updateEvery = 2 * copies
+    config.tuneAlpha = true
+    return agentIterate("sac_\(coupling.name)_iterate_e\(copies)_b\(batch)", copies: copies, environment: "pendulum") {
+        try SACAgent(config: config, environment: $0, seed: 0)
+    }
+}

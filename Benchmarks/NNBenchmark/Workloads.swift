@@ -25,6 +25,7 @@ struct Workload {
         dqnIterate(.ddqn, ScorerSpec(), copies: 4, batch: 4), pqnIterate(ScorerSpec(), copies: 4, rollout: 4),
         dqnIterate(.dqn, TotalDerivativeSpec(leader: .head), copies: 4, batch: 4), pqnIterate(MonolithicSpec(), copies: 4, rollout: 4),
         ddpgIterate(IndividualSpec(leader: .actor), copies: 2, batch: 4), ddpgIterate(TotalDerivativeSpec(leader: .critic), copies: 2, batch: 4),
+        sacIterate(IndividualSpec(leader: .actor), copies: 2, batch: 4),
     ]
 }
 

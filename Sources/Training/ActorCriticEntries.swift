@@ -1,7 +1,7 @@
 import Agents
 import Environments
 
-/// The registry entries of the off-policy actor–critic family: DDPG with STAC's couplings.
+/// The registry entries of the off-policy actor–critic family: DDPG and SAC with STAC's couplings.
 enum ActorCriticEntries {
     static let ddpgTable = SettingTable<DDPGConfig>([
         .int("total_steps", \.totalSteps, "environment steps over all copies"),
@@ -54,5 +54,53 @@ enum ActorCriticEntries {
             var c = c
             c.coupling = spec
             return try DDPGAgent(config: c, environment: env, seed: seed)
+        })
+}
+
+extension ActorCriticEntries {
+    static let sacTable = SettingTable<SACConfig>([
+        .int("total_steps", \.totalSteps, "environment steps over all copies"),
+        .int("buffer_size", \.bufferSize, "replay capacity in transitions"),
+        .int("batch_size", \.batchSize, "minibatch size of each player step"),
+        .int("random_steps", \.randomSteps, "environment steps with uniformly random actions first"),
+        .int("update_after", \.updateAfter, "environment steps before the first update"),
+        .int("update_every", \.updateEvery, "every N environment steps, N updates"),
+        .real("gamma", \.gamma, "discount γ"),
+        .real("polyak", \.polyak, "target critics: p̄ ← ρ p̄ + (1 − ρ) p after each update"),
+        .real("alpha", \.alpha, "entropy temperature α (its start when tuned)"),
+        .bool("tune_alpha", \.tuneAlpha, "tune α toward the target entropy −dim(A)"),
+        .real("alpha_lr", \.alphaLearningRate, "Adam learning rate of log α when tuned"),
+        .real("actor_lr", \.actorLearningRate, "the actor's Adam learning rate"),
+        .real("critic_lr", \.criticLearningRate, "the twin critics' Adam learning rate"),
+        .real("log_std_min", \.logStdMin, "lower bound of the policy's log σ"),
+        .real("log_std_max", \.logStdMax, "upper bound of the policy's log σ"),
+        .choice("log_std_bound", \.logStdBound, "clamp the raw log σ (SpinningUp, STAC) or map it smoothly (CleanRL)"),
+        .real("max_grad_norm", \.maxGradientNorm, "global-norm clipping of each player's gradient; 0: none"),
+        .ints("network.actor_widths", \.actorWidths, "the actor's hidden widths (ReLU)"),
+        .ints("network.critic_widths", \.criticWidths, "each critic's hidden widths (ReLU)"),
+    ])
+
+    /// The paper's settings for MuJoCo; on Pendulum, (64, 64) over 20,000 steps with 2,000 random ones.
+    static let sacPreset: @Sendable (String) -> SACConfig = { env in
+        var c = SACConfig()
+        if EnvironmentFamily(environment: env) == .classic {
+            c.totalSteps = 20_000
+            c.bufferSize = 100_000
+            c.randomSteps = 2_000
+            c.actorWidths = [64, 64]
+            c.criticWidths = [64, 64]
+        }
+        return c
+    }
+
+    static let sac = AlgorithmRegistry.Entry(
+        name: "sac", summary: "SAC (arXiv 1801.01290) with twin Q and fixed α = 0.2 as SpinningUp and STAC run it; actor-leader/critic-leader are STSAC-AL/-CL",
+        couplings: ["individual", "actor-leader", "critic-leader"], actionSpaces: [.box], table: sacTable, preset: sacPreset,
+        overrides: stacOverrides,
+        validate: { c, _ in try c.validate() },
+        make: { c, spec, env, seed in
+            var c = c
+            c.coupling = spec
+            return try SACAgent(config: c, environment: env, seed: seed)
         })
 }

@@ -3,6 +3,7 @@ import Environments
 import Training
 import Autodiff
 import Seeding
+import Foundation
 import XCTest
 
 /// The algorithm and coupling registries: every key declared once (the default and the reading come
@@ -82,7 +83,7 @@ final class RegistryTests: XCTestCase {
         refused(given(["algo": "dqn", "coupling": "nested", "env": "cartpole"]), ["dqn does not take the coupling nested", "monolithic, scorer, head-leader"])
         refused(given(["algo": "dqn", "coupling": "actor-leader", "env": "cartpole"]), ["does not take the coupling actor-leader"])
         refused(given(["algo": "dqn", "coupling": "bogus", "env": "cartpole"]), ["coupling must be one of", "monolithic", "nested"])
-        refused(given(["algo": "sac", "env": "cartpole"]), ["algo must be one of", "dqn", "pqn"])
+        refused(given(["algo": "nosuch", "env": "cartpole"]), ["algo must be one of", "dqn", "pqn", "sac"])
         var g = given(["algo": "dqn", "coupling": "head-leader", "env": "cartpole"])
         g["stackelberg.nystrom_rho"] = .number(0)
         refused(g, ["nystrom_rho must be > 0"])
@@ -141,5 +142,75 @@ final class DDPGTests: XCTestCase {
         for x in t.parameters { x.value.update(repeating: 0, count: x.count) }
         t.blend(towards: p, tau: 1 - 0.995)
         for x in t.parameters { for i in 0..<x.count { XCTAssertEqual(x.value[i], 0.005, accuracy: 1e-7) } }
+    }
+}
+
+/// SAC's objectives and temperature, and exact resume of the off-policy actor–critics through the runner.
+final class SACTests: XCTestCase {
+    private var flushedBefore = false
+    override func setUp() { flushedBefore = BLAS.flushSubnormalsOnThisThread(true) }
+    override func tearDown() { BLAS.flushSubnormalsOnThisThread(flushedBefore) }
+
+    func agent(_ spec: any CouplingSpec, tune: Bool = false) throws -> SACAgent {
+        var c = SACConfig()
+        c.coupling = spec
+        c.actorWidths = [16]; c.criticWidths = [16]
+        c.bufferSize = 500; c.batchSize = 32; c.randomSteps = 50; c.updateAfter = 100; c.updateEvery = 10
+        c.tuneAlpha = tune
+        let env = try EnvironmentRegistry.make("pendulum", count: 2)
+        let a = try SACAgent(config: c, environment: env, seed: 1)
+        env.reset(seed: 1)
+        while a.environmentSteps < 120 { _ = try a.iterate() }
+        return a
+    }
+
+    /// The soft target keeps the path through ã′ ~ π_θ(·|s′) and log π_θ(ã′|s′) unless the actor is held.
+    func testTheSoftTargetKeepsThePolicyPathOnlyForTheTotalDerivative() throws {
+        let a = try agent(TotalDerivativeSpec(leader: .actor))
+        let actor = ParameterGroup("a", a.actor.parameters), critic = ParameterGroup("c", a.critic.parameters)
+        let v = [Float](repeating: 0.1, count: critic.count)
+        for held in [true, false] {
+            try a.prepare(.leader)
+            a.graph.reset()
+            let mixed = a.graph.mixedProduct(of: a.objective(of: .critic, othersHeld: held), wrt: actor, through: critic, vector: v)
+            let norm = mixed.map { $0 * $0 }.reduce(0, +).squareRoot()
+            if held { XCTAssertEqual(norm, 0) } else { XCTAssertGreaterThan(norm, 1e-6) }
+        }
+    }
+
+    /// A policy whose entropy exceeds the target −dim(A) lowers α at every update (the fresh
+    /// network's σ is about 1 on a 1-D box of half-width 2: entropy well above −1).
+    func testTunedAlphaFallsWhileTheEntropyIsAboveTheTarget() throws {
+        let a = try agent(IndividualSpec(leader: .actor), tune: true)
+        var alphas = [Float]()
+        for _ in 0..<30 { if try a.iterate() { alphas.append(a.metrics["alpha"]!) } }
+        XCTAssertGreaterThan(alphas.count, 3)
+        for (x, y) in zip(alphas, alphas.dropFirst()) { XCTAssertLessThan(y, x) }
+        XCTAssertLessThan(alphas.last!, 0.2)
+    }
+
+    /// DDPG and SAC with a Stackelberg coupling, stopped at 600 steps and resumed to 1,200, write the
+    /// episodes and updates of an uninterrupted run.
+    func testOffPolicyActorCriticsResumeExactly() throws {
+        for (algo, coupling) in [("ddpg", "critic-leader"), ("sac", "actor-leader")] {
+            func settings(_ steps: Int) throws -> Settings {
+                var g = Settings()
+                for (k, v) in [("algo", algo), ("coupling", coupling), ("env", "pendulum")] { g[k] = .string(v) }
+                for (k, v) in [("total_steps", Double(steps)), ("random_steps", 100), ("update_after", 200), ("update_every", 20), ("batch_size", 16),
+                               ("eval_interval", 500), ("eval_episodes", 1), ("checkpoint_interval", 300), ("log_interval", 100)] { g[k] = .number(v) }
+                g["network.actor_widths"] = .numbers([8]); g["network.critic_widths"] = .numbers([8])
+                g["tensorboard"] = .bool(false)
+                return try AlgorithmRegistry.resolve(g)
+            }
+            let root = FileManager.default.temporaryDirectory.appendingPathComponent("offpolicy-\(UUID().uuidString)").path
+            defer { try? FileManager.default.removeItem(atPath: root) }
+            try TrainingRun(settings: try settings(1_200), seed: 2, directory: root + "/whole", header: []).run(resume: false)
+            try TrainingRun(settings: try settings(600), seed: 2, directory: root + "/split", header: []).run(resume: false)
+            try TrainingRun(settings: try settings(1_200), seed: 2, directory: root + "/split", header: []).run(resume: true)
+            for log in ["episodes.csv", "updates.csv"] {
+                XCTAssertEqual(try String(contentsOfFile: "\(root)/whole/\(log)", encoding: .utf8),
+                               try String(contentsOfFile: "\(root)/split/\(log)", encoding: .utf8), "\(algo) \(coupling) \(log)")
+            }
+        }
     }
 }

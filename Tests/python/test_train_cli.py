@@ -140,7 +140,7 @@ def test_run_directory_and_config(stackelberg_bin, tmp_path, reference):
     (["--env", "pendulum"], "dqn acts in discrete action spaces; pendulum has Box"),
     (["--coupling", "nested"], "dqn does not take the coupling nested; dqn takes monolithic, scorer, head-leader"),
     (["--coupling", "bogus"], "coupling must be one of monolithic, individual, scorer"),
-    (["--algo", "sac"], "algo must be one of dqn"),
+    (["--algo", "nosuch"], "algo must be one of dqn"),
     (["--coupling", "head-leader", "--set", "stackelberg.nystrom_rho=0"], "nystrom_rho must be > 0"),
 ])
 def test_bad_settings_are_refused(stackelberg_bin, tmp_path, args, message):

@@ -26,11 +26,20 @@ import Seeding
 /// (nats). Errors: `AgentError.badConfig` for non-positive sizes or widths, a bad box (see
 /// `ActionBox`) or a log σ range that is not finite and increasing.
 public final class SquashedGaussianPolicy: TargetUpdatable {
+    /// How the network's raw log σ is kept within [logStdMin, logStdMax].
+    public enum LogStdBound: String, Sendable, CaseIterable {
+        /// logStdMin + ½(logStdMax − logStdMin)(tanh(raw) + 1): smooth, CleanRL's (with [−5, 2]).
+        case smooth
+        /// clamp(raw, logStdMin, logStdMax): SpinningUp's and the STAC code's (with [−20, 2]); a fresh
+        /// network starts near σ = 1, where the smooth map over [−20, 2] would start near σ = e⁻⁹.
+        case clamp
+    }
     public let observationSize: Int
     public let box: ActionBox
     public var actionSize: Int { box.size }
     public let logStdMin: Float
     public let logStdMax: Float
+    public let logStdBound: LogStdBound
     /// Outputs [B, 2k]: μ then the raw (unbounded) log σ.
     public let network: FeedForwardNetwork
     public var parameters: [Parameter] { network.parameters }
@@ -40,8 +49,8 @@ public final class SquashedGaussianPolicy: TargetUpdatable {
     /// Defaults follow CleanRL's SAC actor (two ReLU layers of 256); initialization is orthogonal
     /// (√2 hidden, `outputGain` on the μ/log σ layer) rather than PyTorch's default.
     public init(observationSize: Int, box: ActionBox, hiddenWidths: [Int] = [256, 256], activation: Activation = .relu,
-                outputGain: Float = 0.01, logStdMin: Float = -5, logStdMax: Float = 2, name: String = "actor",
-                rng: inout SeededGenerator) throws {
+                outputGain: Float = 0.01, logStdMin: Float = -5, logStdMax: Float = 2, logStdBound: LogStdBound = .smooth,
+                name: String = "actor", rng: inout SeededGenerator) throws {
         guard logStdMin.isFinite, logStdMax.isFinite, logStdMin < logStdMax else {
             throw AgentError.badConfig("\(name): the log σ range [\(logStdMin), \(logStdMax)] must be finite and increasing; CleanRL uses [−5, 2]")
         }
@@ -49,6 +58,7 @@ public final class SquashedGaussianPolicy: TargetUpdatable {
         self.box = box
         self.logStdMin = logStdMin
         self.logStdMax = logStdMax
+        self.logStdBound = logStdBound
         network = try FeedForwardNetwork(inputs: observationSize, hiddenWidths: hiddenWidths, outputs: 2 * box.size,
                                          activation: activation, outputGain: outputGain, name: name, rng: &rng)
         logScaleSum = Float(box.scale.reduce(0.0) { $0 + Foundation.log(Double($1)) })
@@ -58,7 +68,8 @@ public final class SquashedGaussianPolicy: TargetUpdatable {
     public func meanAndLogStd(_ observations: Tensor) -> (mean: Tensor, logStd: Tensor) {
         let out = network(observations), k = actionSize
         let raw = slice(out, lastAxis: k, length: k)
-        let logStd = logStdMin + (0.5 * (logStdMax - logStdMin)) * (tanh(raw) + 1)
+        let logStd = logStdBound == .smooth ? logStdMin + (0.5 * (logStdMax - logStdMin)) * (tanh(raw) + 1)
+            : clamp(raw, logStdMin, logStdMax)
         return (slice(out, lastAxis: 0, length: k), logStd)
     }
 
