@@ -29,7 +29,8 @@ import sys
 import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-CLI = os.path.join(os.path.dirname(HERE), ".build", "release", "stackelberg")
+# STACKELBERG_CLI names another build (e.g. an earlier commit's, to compare before and after a change).
+CLI = os.environ.get("STACKELBERG_CLI", os.path.join(os.path.dirname(HERE), ".build", "release", "stackelberg"))
 # gymnax's MinAtar: no sticky actions, episodes cut at 1,000 steps.
 GYMNAX_CONFIG = os.path.join(os.path.dirname(HERE), "configs", "gymnax_minatar.toml")
 
