@@ -57,12 +57,12 @@ func pqnIterate(_ coupling: any CouplingSpec, copies: Int, rollout: Int) -> Work
 func ddpgIterate(_ coupling: any CouplingSpec, copies: Int, batch: Int) -> Workload {
     var config = DDPGConfig()
     config.coupling = coupling
-    config.actorWidths = [16, 16]; config.criticWidths = [16, 16]
-    config.batchSize = batch
-    config.bufferSize = 1_024
-    config.randomSteps = 0
-    config.updateAfter = copies
-    config.updateEvery = 2 * copies
+    config.common.actorWidths = [16, 16]; config.common.criticWidths = [16, 16]
+    config.common.batchSize = batch
+    config.common.bufferSize = 1_024
+    config.common.randomSteps = 0
+    config.common.updateAfter = copies
+    config.common.updateEvery = 2 * copies
     return agentIterate("ddpg_\(coupling.name)_iterate_e\(copies)_b\(batch)", copies: copies, environment: "pendulum") {
         try DDPGAgent(config: config, environment: $0, seed: 0)
     }
@@ -72,12 +72,12 @@ func ddpgIterate(_ coupling: any CouplingSpec, copies: Int, batch: Int) -> Workl
 func sacIterate(_ coupling: any CouplingSpec, copies: Int, batch: Int) -> Workload {
     var config = SACConfig()
     config.coupling = coupling
-    config.actorWidths = [16, 16]; config.criticWidths = [16, 16]
-    config.batchSize = batch
-    config.bufferSize = 1_024
-    config.randomSteps = 0
-    config.updateAfter = copies
-    config.updateEvery = 2 * copies
+    config.common.actorWidths = [16, 16]; config.common.criticWidths = [16, 16]
+    config.common.batchSize = batch
+    config.common.bufferSize = 1_024
+    config.common.randomSteps = 0
+    config.common.updateAfter = copies
+    config.common.updateEvery = 2 * copies
     config.tuneAlpha = true
     return agentIterate("sac_\(coupling.name)_iterate_e\(copies)_b\(batch)", copies: copies, environment: "pendulum") {
         try SACAgent(config: config, environment: $0, seed: 0)

@@ -3,7 +3,8 @@ import Environments
 
 /// The registry entries of the off-policy actor–critic family: DDPG and SAC with STAC's couplings.
 enum ActorCriticEntries {
-    static let ddpgTable = SettingTable<DDPGConfig>([
+    /// The keys every off-policy actor–critic has.
+    static let common: [SettingDeclaration<OffPolicySettings>] = [
         .int("total_steps", \.totalSteps, "environment steps over all copies"),
         .int("buffer_size", \.bufferSize, "replay capacity in transitions"),
         .int("batch_size", \.batchSize, "minibatch size of each player step"),
@@ -12,27 +13,26 @@ enum ActorCriticEntries {
         .int("update_every", \.updateEvery, "every N environment steps, N updates"),
         .real("gamma", \.gamma, "discount γ"),
         .real("polyak", \.polyak, "target networks: p̄ ← ρ p̄ + (1 − ρ) p after each update"),
-        .real("action_noise", \.actionNoise, "exploration noise σ in units of the action box's half-width"),
         .real("actor_lr", \.actorLearningRate, "the actor's Adam learning rate"),
         .real("critic_lr", \.criticLearningRate, "the critic's Adam learning rate"),
-        .choice("target_actor", \.targetActor, "the actor in the critic's target: current (STAC code) or target (Lillicrap; CleanRL)"),
         .real("max_grad_norm", \.maxGradientNorm, "global-norm clipping of each player's gradient; 0: none"),
         .ints("network.actor_widths", \.actorWidths, "the actor's hidden widths (ReLU)"),
-        .ints("network.critic_widths", \.criticWidths, "the critic's hidden widths (ReLU)"),
+        .ints("network.critic_widths", \.criticWidths, "the critic's (each critic's) hidden widths (ReLU)"),
+    ]
+
+    /// The paper's settings for MuJoCo, smaller ones for classic control (Pendulum).
+    static func commonPreset(_ env: String) -> OffPolicySettings {
+        EnvironmentFamily(environment: env) == .classic ? .classicControl() : OffPolicySettings()
+    }
+
+    static let ddpgTable = SettingTable<DDPGConfig>(common.map { $0.nested(in: \DDPGConfig.common) } + [
+        .real("action_noise", \.actionNoise, "exploration noise σ in units of the action box's half-width"),
+        .choice("target_actor", \.targetActor, "the actor in the critic's target: current (STAC code) or target (Lillicrap; CleanRL)"),
     ])
 
-    /// The paper's settings for MuJoCo. Pendulum (classic control) is solved by smaller networks in a
-    /// shorter run: (64, 64), 20,000 steps, 2,000 random ones (greedy −130 at 20k in all three
-    /// couplings, one seed, where (256, 256) over 30k steps went from −127 at 10k back to −185).
     static let ddpgPreset: @Sendable (String) -> DDPGConfig = { env in
         var c = DDPGConfig()
-        if EnvironmentFamily(environment: env) == .classic {
-            c.totalSteps = 20_000
-            c.bufferSize = 100_000
-            c.randomSteps = 2_000
-            c.actorWidths = [64, 64]
-            c.criticWidths = [64, 64]
-        }
+        c.common = commonPreset(env)
         return c
     }
 
@@ -58,38 +58,18 @@ enum ActorCriticEntries {
 }
 
 extension ActorCriticEntries {
-    static let sacTable = SettingTable<SACConfig>([
-        .int("total_steps", \.totalSteps, "environment steps over all copies"),
-        .int("buffer_size", \.bufferSize, "replay capacity in transitions"),
-        .int("batch_size", \.batchSize, "minibatch size of each player step"),
-        .int("random_steps", \.randomSteps, "environment steps with uniformly random actions first"),
-        .int("update_after", \.updateAfter, "environment steps before the first update"),
-        .int("update_every", \.updateEvery, "every N environment steps, N updates"),
-        .real("gamma", \.gamma, "discount γ"),
-        .real("polyak", \.polyak, "target critics: p̄ ← ρ p̄ + (1 − ρ) p after each update"),
+    static let sacTable = SettingTable<SACConfig>(common.map { $0.nested(in: \SACConfig.common) } + [
         .real("alpha", \.alpha, "entropy temperature α (its start when tuned)"),
         .bool("tune_alpha", \.tuneAlpha, "tune α toward the target entropy −dim(A)"),
         .real("alpha_lr", \.alphaLearningRate, "Adam learning rate of log α when tuned"),
-        .real("actor_lr", \.actorLearningRate, "the actor's Adam learning rate"),
-        .real("critic_lr", \.criticLearningRate, "the twin critics' Adam learning rate"),
         .real("log_std_min", \.logStdMin, "lower bound of the policy's log σ"),
         .real("log_std_max", \.logStdMax, "upper bound of the policy's log σ"),
         .choice("log_std_bound", \.logStdBound, "clamp the raw log σ (SpinningUp, STAC) or map it smoothly (CleanRL)"),
-        .real("max_grad_norm", \.maxGradientNorm, "global-norm clipping of each player's gradient; 0: none"),
-        .ints("network.actor_widths", \.actorWidths, "the actor's hidden widths (ReLU)"),
-        .ints("network.critic_widths", \.criticWidths, "each critic's hidden widths (ReLU)"),
     ])
 
-    /// The paper's settings for MuJoCo; on Pendulum, (64, 64) over 20,000 steps with 2,000 random ones.
     static let sacPreset: @Sendable (String) -> SACConfig = { env in
         var c = SACConfig()
-        if EnvironmentFamily(environment: env) == .classic {
-            c.totalSteps = 20_000
-            c.bufferSize = 100_000
-            c.randomSteps = 2_000
-            c.actorWidths = [64, 64]
-            c.criticWidths = [64, 64]
-        }
+        c.common = commonPreset(env)
         return c
     }
 

@@ -108,8 +108,8 @@ final class DDPGTests: XCTestCase {
     func agent(_ spec: any CouplingSpec) throws -> DDPGAgent {
         var c = DDPGConfig()
         c.coupling = spec
-        c.actorWidths = [16]; c.criticWidths = [16]
-        c.bufferSize = 500; c.batchSize = 32; c.randomSteps = 50; c.updateAfter = 100; c.updateEvery = 10
+        c.common.actorWidths = [16]; c.common.criticWidths = [16]
+        c.common.bufferSize = 500; c.common.batchSize = 32; c.common.randomSteps = 50; c.common.updateAfter = 100; c.common.updateEvery = 10
         let env = try EnvironmentRegistry.make("pendulum", count: 2)
         let a = try DDPGAgent(config: c, environment: env, seed: 1)
         env.reset(seed: 1)
@@ -154,8 +154,8 @@ final class SACTests: XCTestCase {
     func agent(_ spec: any CouplingSpec, tune: Bool = false) throws -> SACAgent {
         var c = SACConfig()
         c.coupling = spec
-        c.actorWidths = [16]; c.criticWidths = [16]
-        c.bufferSize = 500; c.batchSize = 32; c.randomSteps = 50; c.updateAfter = 100; c.updateEvery = 10
+        c.common.actorWidths = [16]; c.common.criticWidths = [16]
+        c.common.bufferSize = 500; c.common.batchSize = 32; c.common.randomSteps = 50; c.common.updateAfter = 100; c.common.updateEvery = 10
         c.tuneAlpha = tune
         let env = try EnvironmentRegistry.make("pendulum", count: 2)
         let a = try SACAgent(config: c, environment: env, seed: 1)

@@ -34,18 +34,18 @@ public final class DDPGAgent: Agent, CoupledModel {
         try config.validate()
         self.config = config
         let spec = config.coupling
-        data = try OffPolicyData(environment: environment, roles: spec.batchRoles, capacity: config.bufferSize, batchSize: config.batchSize, seed: seed, owner: "DDPG")
+        data = try OffPolicyData(environment: environment, roles: spec.batchRoles, capacity: config.common.bufferSize, batchSize: config.common.batchSize, seed: seed, owner: "DDPG")
         let (n, k) = (data.observationSize, data.actionSize)
         var initRng = SeededGenerator(seed: seed ^ 0x9E37_79B9)
-        actor = try DeterministicPolicy(observationSize: n, box: data.box, hiddenWidths: config.actorWidths, name: "actor", rng: &initRng)
-        targetActor = try DeterministicPolicy(observationSize: n, box: data.box, hiddenWidths: config.actorWidths, name: "target_actor", rng: &initRng)
-        critic = try ActionValueCritic(observationSize: n, actionSize: k, hiddenWidths: config.criticWidths, name: "critic", rng: &initRng)
-        targetCritic = try ActionValueCritic(observationSize: n, actionSize: k, hiddenWidths: config.criticWidths, name: "target_critic", rng: &initRng)
+        actor = try DeterministicPolicy(observationSize: n, box: data.box, hiddenWidths: config.common.actorWidths, name: "actor", rng: &initRng)
+        targetActor = try DeterministicPolicy(observationSize: n, box: data.box, hiddenWidths: config.common.actorWidths, name: "target_actor", rng: &initRng)
+        critic = try ActionValueCritic(observationSize: n, actionSize: k, hiddenWidths: config.common.criticWidths, name: "critic", rng: &initRng)
+        targetCritic = try ActionValueCritic(observationSize: n, actionSize: k, hiddenWidths: config.common.criticWidths, name: "target_critic", rng: &initRng)
         targetActor.copy(from: actor)
         targetCritic.copy(from: critic)
         coupling = try spec.make(ModelParts(jointName: "actor_critic", [(.actor, actor.parameters), (.critic, critic.parameters)]),
-                                 optimization: .actorCritic(actor: config.actorLearningRate, critic: config.criticLearningRate,
-                                                            leader: spec.leaderPart, maxGradientNorm: config.maxGradientNorm))
+                                 optimization: .actorCritic(actor: config.common.actorLearningRate, critic: config.common.criticLearningRate,
+                                                            leader: spec.leaderPart, maxGradientNorm: config.common.maxGradientNorm))
         metrics = UpdateMetrics(names: coupling.metricNames)
         coupling.attach(to: metrics)
     }
@@ -66,7 +66,7 @@ public final class DDPGAgent: Agent, CoupledModel {
     }
 
     public func iterate() throws -> Bool {
-        let due = try data.collect(randomSteps: config.randomSteps, updateAfter: config.updateAfter, updateEvery: config.updateEvery) { obs, out in
+        let due = try data.collect(randomSteps: config.common.randomSteps, updateAfter: config.common.updateAfter, updateEvery: config.common.updateEvery) { obs, out in
             act(obs, count: data.copies, deterministic: false, into: out)
         }
         for _ in 0..<due {
@@ -74,8 +74,8 @@ public final class DDPGAgent: Agent, CoupledModel {
             try coupling.update(self, context: UpdateContext(update: updates, environmentStep: environmentSteps), metrics: metrics)
             updates += 1
             // p̄ ← ρ p̄ + (1 − ρ) p.
-            targetActor.blend(towards: actor, tau: 1 - config.polyak)
-            targetCritic.blend(towards: critic, tau: 1 - config.polyak)
+            targetActor.blend(towards: actor, tau: 1 - config.common.polyak)
+            targetCritic.blend(towards: critic, tau: 1 - config.common.polyak)
         }
         return due > 0
     }
@@ -94,7 +94,7 @@ public final class DDPGAgent: Agent, CoupledModel {
         let next = input(b.nextObservations, rows: b.size)
         var nextAction = config.targetActor == .current ? actor(next) : targetActor(next)
         if othersHeld { nextAction = stopGradient(nextAction) }
-        let y = bootstrapTarget(b, graph: graph, gamma: config.gamma, nextValue: targetCritic(next, nextAction))
+        let y = bootstrapTarget(b, graph: graph, gamma: config.common.gamma, nextValue: targetCritic(next, nextAction))
         let taken = graph.constant(borrowing: b.continuousActions, shape: Shape(b.size, data.actionSize))
         return mean(square(critic(s, taken) - y))
     }

@@ -43,17 +43,17 @@ public final class SACAgent: Agent, CoupledModel {
         try config.validate()
         self.config = config
         let spec = config.coupling
-        data = try OffPolicyData(environment: environment, roles: spec.batchRoles, capacity: config.bufferSize, batchSize: config.batchSize, seed: seed, owner: "SAC")
+        data = try OffPolicyData(environment: environment, roles: spec.batchRoles, capacity: config.common.bufferSize, batchSize: config.common.batchSize, seed: seed, owner: "SAC")
         let (n, k) = (data.observationSize, data.actionSize)
         var initRng = SeededGenerator(seed: seed ^ 0x9E37_79B9)
-        actor = try SquashedGaussianPolicy(observationSize: n, box: data.box, hiddenWidths: config.actorWidths, logStdMin: config.logStdMin,
+        actor = try SquashedGaussianPolicy(observationSize: n, box: data.box, hiddenWidths: config.common.actorWidths, logStdMin: config.logStdMin,
                                            logStdMax: config.logStdMax, logStdBound: config.logStdBound, name: "actor", rng: &initRng)
-        critic = try TwinActionValueCritic(observationSize: n, actionSize: k, hiddenWidths: config.criticWidths, name: "critic", rng: &initRng)
-        targetCritic = try TwinActionValueCritic(observationSize: n, actionSize: k, hiddenWidths: config.criticWidths, name: "target_critic", rng: &initRng)
+        critic = try TwinActionValueCritic(observationSize: n, actionSize: k, hiddenWidths: config.common.criticWidths, name: "critic", rng: &initRng)
+        targetCritic = try TwinActionValueCritic(observationSize: n, actionSize: k, hiddenWidths: config.common.criticWidths, name: "target_critic", rng: &initRng)
         targetCritic.copy(from: critic)
         coupling = try spec.make(ModelParts(jointName: "actor_critic", [(.actor, actor.parameters), (.critic, critic.parameters)]),
-                                 optimization: .actorCritic(actor: config.actorLearningRate, critic: config.criticLearningRate,
-                                                            leader: spec.leaderPart, maxGradientNorm: config.maxGradientNorm))
+                                 optimization: .actorCritic(actor: config.common.actorLearningRate, critic: config.common.criticLearningRate,
+                                                            leader: spec.leaderPart, maxGradientNorm: config.common.maxGradientNorm))
         metrics = UpdateMetrics(names: coupling.metricNames + ["alpha"])
         coupling.attach(to: metrics)
         alphaSlot = metrics.slot("alpha")
@@ -81,7 +81,7 @@ public final class SACAgent: Agent, CoupledModel {
     }
 
     public func iterate() throws -> Bool {
-        let due = try data.collect(randomSteps: config.randomSteps, updateAfter: config.updateAfter, updateEvery: config.updateEvery) { obs, out in
+        let due = try data.collect(randomSteps: config.common.randomSteps, updateAfter: config.common.updateAfter, updateEvery: config.common.updateEvery) { obs, out in
             act(obs, count: data.copies, deterministic: false, into: out)
         }
         for _ in 0..<due {
@@ -90,7 +90,7 @@ public final class SACAgent: Agent, CoupledModel {
             if config.tuneAlpha { try updateAlpha() }
             metrics[alphaSlot] = alpha
             updates += 1
-            targetCritic.blend(towards: critic, tau: 1 - config.polyak)
+            targetCritic.blend(towards: critic, tau: 1 - config.common.polyak)
         }
         return due > 0
     }
@@ -127,7 +127,7 @@ public final class SACAgent: Agent, CoupledModel {
         let (nextAction, nextLogPi) = actor.sample(next, using: &data.rng)
         var soft = targetCritic.minimum(next, nextAction) - a * nextLogPi
         if othersHeld { soft = stopGradient(soft) }
-        let y = bootstrapTarget(b, graph: graph, gamma: config.gamma, nextValue: soft)
+        let y = bootstrapTarget(b, graph: graph, gamma: config.common.gamma, nextValue: soft)
         let taken = graph.constant(borrowing: b.continuousActions, shape: Shape(b.size, data.actionSize))
         let (q1, q2) = critic(s, taken)
         return mean(square(q1 - y)) + mean(square(q2 - y))
