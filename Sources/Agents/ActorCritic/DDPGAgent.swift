@@ -43,9 +43,7 @@ public final class DDPGAgent: Agent, CoupledModel {
         targetCritic = try ActionValueCritic(observationSize: n, actionSize: k, hiddenWidths: config.common.criticWidths, name: "target_critic", rng: &initRng)
         targetActor.copy(from: actor)
         targetCritic.copy(from: critic)
-        coupling = try spec.make(ModelParts(jointName: "actor_critic", [(.actor, actor.parameters), (.critic, critic.parameters)]),
-                                 optimization: .actorCritic(actor: config.common.actorLearningRate, critic: config.common.criticLearningRate,
-                                                            leader: spec.leaderPart, maxGradientNorm: config.common.maxGradientNorm))
+        coupling = try spec.makeActorCritic(actor: actor.parameters, critic: critic.parameters, settings: config.common)
         metrics = UpdateMetrics(names: coupling.metricNames)
         coupling.attach(to: metrics)
     }
@@ -123,13 +121,17 @@ func bootstrapTarget(_ b: TransitionBatch, graph: Graph, gamma: Float, nextValue
     return graph.constant(borrowing: b.rewards, shape: Shape(b.size)) + notDone * nextValue
 }
 
-extension Optimization {
-    /// An actor–critic's players: Adam with each part's own learning rate, whichever leads
-    /// (`leader` nil: the actor), optional global-norm clipping (0: none), constant rates.
-    static func actorCritic(actor: Float, critic: Float, leader: ModelPart?, maxGradientNorm: Float) -> Optimization {
-        let criticLeads = leader == .critic
-        return Optimization(learningRate: actor, leaderLearningRate: criticLeads ? critic : actor, followerLearningRate: criticLeads ? actor : critic,
-                            maxGradientNorm: maxGradientNorm > 0 ? maxGradientNorm : nil, plannedUpdates: 1, decayLearningRate: false,
-                            makeOptimizer: { Adam(parameterCount: $0) })
+extension CouplingSpec {
+    /// This coupling over an actor and a critic: Adam with each part's own learning rate from
+    /// `settings`, whichever leads (no leader named: the actor), optional global-norm clipping
+    /// (0: none), constant rates.
+    func makeActorCritic(actor: [Parameter], critic: [Parameter], settings o: OffPolicySettings) throws -> Coupling {
+        let criticLeads = leaderPart == .critic
+        let rates = (actor: o.actorLearningRate, critic: o.criticLearningRate)
+        let optimization = Optimization(
+            learningRate: rates.actor, leaderLearningRate: criticLeads ? rates.critic : rates.actor,
+            followerLearningRate: criticLeads ? rates.actor : rates.critic, maxGradientNorm: o.maxGradientNorm > 0 ? o.maxGradientNorm : nil,
+            plannedUpdates: 1, decayLearningRate: false, makeOptimizer: { Adam(parameterCount: $0) })
+        return try make(ModelParts(jointName: "actor_critic", [(.actor, actor), (.critic, critic)]), optimization: optimization)
     }
 }

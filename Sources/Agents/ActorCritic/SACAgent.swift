@@ -51,9 +51,7 @@ public final class SACAgent: Agent, CoupledModel {
         critic = try TwinActionValueCritic(observationSize: n, actionSize: k, hiddenWidths: config.common.criticWidths, name: "critic", rng: &initRng)
         targetCritic = try TwinActionValueCritic(observationSize: n, actionSize: k, hiddenWidths: config.common.criticWidths, name: "target_critic", rng: &initRng)
         targetCritic.copy(from: critic)
-        coupling = try spec.make(ModelParts(jointName: "actor_critic", [(.actor, actor.parameters), (.critic, critic.parameters)]),
-                                 optimization: .actorCritic(actor: config.common.actorLearningRate, critic: config.common.criticLearningRate,
-                                                            leader: spec.leaderPart, maxGradientNorm: config.common.maxGradientNorm))
+        coupling = try spec.makeActorCritic(actor: actor.parameters, critic: critic.parameters, settings: config.common)
         metrics = UpdateMetrics(names: coupling.metricNames + ["alpha"])
         coupling.attach(to: metrics)
         alphaSlot = metrics.slot("alpha")
