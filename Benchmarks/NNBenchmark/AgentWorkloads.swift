@@ -52,17 +52,25 @@ func pqnIterate(_ coupling: any CouplingSpec, copies: Int, rollout: Int) -> Work
     }
 }
 
+/// Off-policy settings for the probes: (16, 16) networks, no random steps, two updates every other
+/// iteration from the first.
+func probeSettings(copies: Int, batch: Int) -> OffPolicySettings {
+    var c = OffPolicySettings()
+    c.actorWidths = [16, 16]; c.criticWidths = [16, 16]
+    c.batchSize = batch
+    c.bufferSize = 1_024
+    c.randomSteps = 0
+    c.updateAfter = copies
+    c.updateEvery = 2 * copies
+    return c
+}
+
 /// One `DDPGAgent.iterate()` on Pendulum: acting with exploration noise, replay, and (every other
 /// step) two updates of the coupling with Polyak target updates. Random actions end at once.
 func ddpgIterate(_ coupling: any CouplingSpec, copies: Int, batch: Int) -> Workload {
     var config = DDPGConfig()
     config.coupling = coupling
-    config.common.actorWidths = [16, 16]; config.common.criticWidths = [16, 16]
-    config.common.batchSize = batch
-    config.common.bufferSize = 1_024
-    config.common.randomSteps = 0
-    config.common.updateAfter = copies
-    config.common.updateEvery = 2 * copies
+    config.common = probeSettings(copies: copies, batch: batch)
     return agentIterate("ddpg_\(coupling.name)_iterate_e\(copies)_b\(batch)", copies: copies, environment: "pendulum") {
         try DDPGAgent(config: config, environment: $0, seed: 0)
     }
@@ -72,12 +80,7 @@ func ddpgIterate(_ coupling: any CouplingSpec, copies: Int, batch: Int) -> Workl
 func sacIterate(_ coupling: any CouplingSpec, copies: Int, batch: Int) -> Workload {
     var config = SACConfig()
     config.coupling = coupling
-    config.common.actorWidths = [16, 16]; config.common.criticWidths = [16, 16]
-    config.common.batchSize = batch
-    config.common.bufferSize = 1_024
-    config.common.randomSteps = 0
-    config.common.updateAfter = copies
-    config.common.updateEvery = 2 * copies
+    config.common = probeSettings(copies: copies, batch: batch)
     config.tuneAlpha = true
     return agentIterate("sac_\(coupling.name)_iterate_e\(copies)_b\(batch)", copies: copies, environment: "pendulum") {
         try SACAgent(config: config, environment: $0, seed: 0)

@@ -7,107 +7,6 @@ import Seeding
 import Training
 import XCTest
 
-/// A small deterministic actor–critic on box actions (DDPG-like, no target networks), written only
-/// to drive box actions through the layer end to end: replay, couplings, the runner, evaluation,
-/// logs and checkpoints. The actor's objective is −Q(s, μ(s)), the critic's the TD error squared.
-final class BoxActorCritic: Agent, CoupledModel {
-    let environment: VectorEnvironment
-    let graph = Graph()
-    let actor: DeterministicPolicy
-    let critic: ActionValueCritic
-    let replay: ReplayBuffer
-    let coupling: Coupling
-    let metrics: UpdateMetrics
-    private(set) var environmentSteps = 0
-    private(set) var updates = 0
-    private(set) var finishedEpisodes: [FinishedEpisode] = []
-    private var rng: SeededGenerator
-    private let actions: ActionBatch
-    private let before: UnsafeMutablePointer<Float>
-    private let batch: TransitionBatch
-    private let n: Int, size: Int, k: Int
-
-    init(environment: VectorEnvironment, seed: UInt64, coupling spec: any CouplingSpec) throws {
-        self.environment = environment
-        n = environment.count; size = environment.observationSpace.size; k = environment.actionSpace.size
-        var init_ = SeededGenerator(seed: seed ^ 0x51)
-        let box = try ActionBox(environment.actionSpace)
-        actor = try DeterministicPolicy(observationSize: size, box: box, hiddenWidths: [32], name: "actor", rng: &init_)
-        critic = try ActionValueCritic(observationSize: size, actionSize: k, hiddenWidths: [32], name: "critic", rng: &init_)
-        replay = try ReplayBuffer(capacity: 2_000, observationSize: size, encoding: .float32, actionSpace: environment.actionSpace)
-        batch = try TransitionBatch(size: 32, observationSize: size, actionSpace: environment.actionSpace)
-        let o = Optimization(learningRate: 1e-3, leaderLearningRate: 1e-3, followerLearningRate: 1e-3, maxGradientNorm: 10,
-                             plannedUpdates: 1, decayLearningRate: false, makeOptimizer: { Adam(parameterCount: $0) })
-        coupling = try spec.make(ModelParts(jointName: "ac", [(.actor, actor.parameters), (.critic, critic.parameters)]), optimization: o)
-        metrics = UpdateMetrics(names: coupling.metricNames)
-        coupling.attach(to: metrics)
-        rng = SeededGenerator(seed: seed)
-        actions = ActionBatch(space: environment.actionSpace, count: n)
-        before = .allocate(capacity: n * size)
-        finishedEpisodes.reserveCapacity(n)
-    }
-
-    deinit { before.deallocate() }
-
-    func act(_ observations: UnsafePointer<Float>, count: Int, deterministic: Bool, into out: ActionBatch) {
-        graph.reset()
-        let mu = actor(graph.constant(borrowing: observations, shape: Shape(count, size)))
-        if deterministic { out.continuous.update(from: mu.pointer, count: count * k) } else { actor.explore(mu, noise: 0.2, using: &rng, into: out.continuous) }
-    }
-
-    func iterate() throws -> Bool {
-        before.update(from: environment.observations.baseAddress!, count: n * size)
-        act(before, count: n, deterministic: false, into: actions)
-        try actions.step(environment)
-        replay.add(observations: before, actions: actions, after: environment)
-        environmentSteps += n
-        finishedEpisodes.removeAll(keepingCapacity: true)
-        environment.collectFinishedEpisodes(at: environmentSteps, into: &finishedEpisodes)
-        guard replay.count >= 64 else { return false }
-        try coupling.update(self, context: UpdateContext(update: updates, environmentStep: environmentSteps), metrics: metrics)
-        updates += 1
-        return true
-    }
-
-    func prepare(_ role: BatchRole) throws {
-        replay.sample(into: batch, using: &rng)
-        graph.reset()
-        let next = graph.constant(borrowing: batch.nextObservations, shape: Shape(batch.size, size))
-        let q = critic(next, actor(next)).pointer
-        for j in 0..<batch.size { batch.targets[j] = batch.rewards[j] * 0.1 + 0.9 * (1 - batch.terminals[j]) * q[j] }
-    }
-
-    func objective(of part: ModelPart, othersHeld: Bool) -> Tensor {
-        let s = graph.constant(borrowing: batch.observations, shape: Shape(batch.size, size))
-        // The actor's loss depends on the critic's parameters (a total derivative goes through
-        // them), so nothing is held; a coupling that wants ∇_actor alone takes it wrt the actor.
-        if part == .actor { return -mean(critic(s, actor(s))) }
-        let a = graph.constant(borrowing: batch.continuousActions, shape: Shape(batch.size, k))
-        let y = graph.constant(borrowing: batch.targets, shape: Shape(batch.size))
-        return mean(square(critic(s, a) - y))
-    }
-
-    func jointObjective() -> Tensor { objective(of: .actor, othersHeld: true) + objective(of: .critic, othersHeld: true) }
-
-    func save(into state: inout StateDictionary) {
-        state.store(actor.parameters + critic.parameters, prefix: "net.")
-        coupling.save(into: &state)
-        replay.save(into: &state, prefix: "replay.")
-        state.setGenerator("agent.rng", rng)
-        state["agent.environment_steps"] = .integer(Int64(environmentSteps))
-        state["agent.updates"] = .integer(Int64(updates))
-    }
-
-    func load(from state: StateDictionary) throws {
-        try state.restore(actor.parameters + critic.parameters, prefix: "net.")
-        try coupling.load(from: state)
-        try replay.load(from: state, prefix: "replay.")
-        rng = try state.generator("agent.rng")
-        environmentSteps = Int(try state.integer("agent.environment_steps"))
-        updates = Int(try state.integer("agent.updates"))
-    }
-}
-
 final class BoxActionTests: XCTestCase {
     private var flushedBefore = false
     override func setUp() { flushedBefore = BLAS.flushSubnormalsOnThisThread(true) }
@@ -187,8 +86,14 @@ final class BoxActionTests: XCTestCase {
         for spec in [IndividualSpec(leader: .actor) as any CouplingSpec, TotalDerivativeSpec(leader: .actor)] {
             let root = FileManager.default.temporaryDirectory.appendingPathComponent("box-\(UUID().uuidString)").path
             defer { try? FileManager.default.removeItem(atPath: root) }
+            // DDPG, small: updates from step 64, one per step, on minibatches of 32.
             let make: @Sendable (Settings, VectorEnvironment, UInt64) throws -> Agent = { _, env, seed in
-                try BoxActorCritic(environment: env, seed: seed, coupling: spec)
+                var c = DDPGConfig()
+                c.coupling = spec
+                c.common.actorWidths = [32]; c.common.criticWidths = [32]
+                c.common.bufferSize = 2_000; c.common.batchSize = 32
+                c.common.randomSteps = 0; c.common.updateAfter = 64; c.common.updateEvery = 2
+                return try DDPGAgent(config: c, environment: env, seed: seed)
             }
             let whole = TrainingRun(settings: try settings(steps: 1_600), seed: 3, directory: root + "/whole", header: [], makeAgent: make)
             let score = try whole.run(resume: false)

@@ -99,6 +99,33 @@ final class RegistryTests: XCTestCase {
     }
 }
 
+/// Small off-policy settings for the unit tests: (16) networks, updates from step 100, every 10 steps,
+/// minibatches of 32, 50 random steps.
+func smallOffPolicySettings() -> OffPolicySettings {
+    var c = OffPolicySettings()
+    c.actorWidths = [16]; c.criticWidths = [16]
+    c.bufferSize = 500; c.batchSize = 32; c.randomSteps = 50; c.updateAfter = 100; c.updateEvery = 10
+    return c
+}
+
+/// Iterates `agent` on its (freshly made) environment, reset with seed 1, to `steps`.
+func warmUp<A: Agent>(_ agent: A, to steps: Int) throws -> A {
+    agent.environment.reset(seed: 1)
+    while agent.environmentSteps < steps { _ = try agent.iterate() }
+    return agent
+}
+
+/// ‖∇_θ⟨∇_w L, v⟩‖ for the critic's loss L on the leader's minibatch, v = 0.1·1: the mixed term a
+/// total derivative needs, zero when the critic's target holds the actor.
+func criticMixedTermNorm(_ model: CoupledModel, actor: [Parameter], critic: [Parameter], held: Bool) throws -> Float {
+    let c = ParameterGroup("c", critic)
+    try model.prepare(.leader)
+    model.graph.reset()
+    let mixed = model.graph.mixedProduct(of: model.objective(of: .critic, othersHeld: held), wrt: ParameterGroup("a", actor), through: c,
+                                         vector: [Float](repeating: 0.1, count: c.count))
+    return mixed.map { $0 * $0 }.reduce(0, +).squareRoot()
+}
+
 /// DDPG's objectives as STAC's couplings need them.
 final class DDPGTests: XCTestCase {
     private var flushedBefore = false
@@ -108,29 +135,16 @@ final class DDPGTests: XCTestCase {
     func agent(_ spec: any CouplingSpec) throws -> DDPGAgent {
         var c = DDPGConfig()
         c.coupling = spec
-        c.common.actorWidths = [16]; c.common.criticWidths = [16]
-        c.common.bufferSize = 500; c.common.batchSize = 32; c.common.randomSteps = 50; c.common.updateAfter = 100; c.common.updateEvery = 10
-        let env = try EnvironmentRegistry.make("pendulum", count: 2)
-        let a = try DDPGAgent(config: c, environment: env, seed: 1)
-        env.reset(seed: 1)
-        while a.environmentSteps < 200 { _ = try a.iterate() }
-        return a
+        c.common = smallOffPolicySettings()
+        return try warmUp(try DDPGAgent(config: c, environment: try EnvironmentRegistry.make("pendulum", count: 2), seed: 1), to: 200)
     }
 
     /// The critic's target keeps the path through μ_θ(s′) unless the coupling holds the actor: the
     /// mixed product ∇_θ⟨∇_w L, v⟩ is zero when held and not zero otherwise.
     func testTheCriticTargetKeepsThePolicyPathOnlyForTheTotalDerivative() throws {
         let a = try agent(TotalDerivativeSpec(leader: .actor))
-        let actor = ParameterGroup("a", a.actor.parameters), critic = ParameterGroup("c", a.critic.parameters)
-        let v = [Float](repeating: 0.1, count: critic.count)
-        for held in [true, false] {
-            try a.prepare(.leader)
-            a.graph.reset()
-            let loss = a.objective(of: .critic, othersHeld: held)
-            let mixed = a.graph.mixedProduct(of: loss, wrt: actor, through: critic, vector: v)
-            let norm = mixed.map { $0 * $0 }.reduce(0, +).squareRoot()
-            if held { XCTAssertEqual(norm, 0) } else { XCTAssertGreaterThan(norm, 1e-6) }
-        }
+        XCTAssertEqual(try criticMixedTermNorm(a, actor: a.actor.parameters, critic: a.critic.parameters, held: true), 0)
+        XCTAssertGreaterThan(try criticMixedTermNorm(a, actor: a.actor.parameters, critic: a.critic.parameters, held: false), 1e-6)
     }
 
     /// One Polyak step from p̄ = 0 towards p = 1 gives 0.005 (ρ = 0.995): the direction check.
@@ -154,28 +168,16 @@ final class SACTests: XCTestCase {
     func agent(_ spec: any CouplingSpec, tune: Bool = false) throws -> SACAgent {
         var c = SACConfig()
         c.coupling = spec
-        c.common.actorWidths = [16]; c.common.criticWidths = [16]
-        c.common.bufferSize = 500; c.common.batchSize = 32; c.common.randomSteps = 50; c.common.updateAfter = 100; c.common.updateEvery = 10
+        c.common = smallOffPolicySettings()
         c.tuneAlpha = tune
-        let env = try EnvironmentRegistry.make("pendulum", count: 2)
-        let a = try SACAgent(config: c, environment: env, seed: 1)
-        env.reset(seed: 1)
-        while a.environmentSteps < 120 { _ = try a.iterate() }
-        return a
+        return try warmUp(try SACAgent(config: c, environment: try EnvironmentRegistry.make("pendulum", count: 2), seed: 1), to: 120)
     }
 
     /// The soft target keeps the path through ã′ ~ π_θ(·|s′) and log π_θ(ã′|s′) unless the actor is held.
     func testTheSoftTargetKeepsThePolicyPathOnlyForTheTotalDerivative() throws {
         let a = try agent(TotalDerivativeSpec(leader: .actor))
-        let actor = ParameterGroup("a", a.actor.parameters), critic = ParameterGroup("c", a.critic.parameters)
-        let v = [Float](repeating: 0.1, count: critic.count)
-        for held in [true, false] {
-            try a.prepare(.leader)
-            a.graph.reset()
-            let mixed = a.graph.mixedProduct(of: a.objective(of: .critic, othersHeld: held), wrt: actor, through: critic, vector: v)
-            let norm = mixed.map { $0 * $0 }.reduce(0, +).squareRoot()
-            if held { XCTAssertEqual(norm, 0) } else { XCTAssertGreaterThan(norm, 1e-6) }
-        }
+        XCTAssertEqual(try criticMixedTermNorm(a, actor: a.actor.parameters, critic: a.critic.parameters, held: true), 0)
+        XCTAssertGreaterThan(try criticMixedTermNorm(a, actor: a.actor.parameters, critic: a.critic.parameters, held: false), 1e-6)
     }
 
     /// A policy whose entropy exceeds the target −dim(A) lowers α at every update (the fresh

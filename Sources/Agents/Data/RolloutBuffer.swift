@@ -111,11 +111,17 @@ public final class RolloutBuffer {
     /// copies acted on, and the rewards and terminated/truncated flags `environment` reports after
     /// that step. Actions, values and the rest are the agent's to write.
     public func record(step t: Int, observations before: UnsafePointer<Float>, after environment: VectorEnvironment) {
+        (observations + t * copies * observationSize).update(from: before, count: copies * observationSize)
+        record(step: t, after: environment)
+    }
+
+    /// Records step `t`'s rewards and terminated/truncated flags, for an agent that wrote the
+    /// observations it acted on into `observations` row t itself (PQN acts on them there).
+    public func record(step t: Int, after environment: VectorEnvironment) {
         precondition((0..<steps).contains(t), "rollout buffer: step \(t) outside 0..<\(steps)")
         precondition(environment.count == copies && environment.observationSpace.size == observationSize,
                      "rollout buffer: built for \(copies) copies of size-\(observationSize) observations, got \(environment.count) of size \(environment.observationSpace.size)")
         let row = t * copies
-        (observations + row * observationSize).update(from: before, count: copies * observationSize)
         for i in 0..<copies {
             rewards[row + i] = environment.rewards[i]
             terminated[row + i] = environment.terminated[i] ? 1 : 0

@@ -128,8 +128,7 @@ public final class PQNAgent: Agent, TDErrorModel {
             try actions.step(environment)
             environmentSteps += n
             environment.collectFinishedEpisodes(at: environmentSteps, into: &finishedEpisodes)
-            // `acted` already is row t of the rollout's observations; record copies it onto itself.
-            rollout.record(step: t, observations: acted, after: environment)
+            rollout.record(step: t, after: environment)   // `acted` already is row t of its observations
             // The value of what follows each copy's step: its next observation, or the final one.
             maxValues(environment.observations.baseAddress!, rows: n, into: rollout.nextValues + row)
             var anyEnded = false
