@@ -16,8 +16,8 @@ public enum EnvironmentRegistry {
     }
 
     static func classic<D: ClassicDynamics>(_: D.Type) -> Entry {
-        Entry(name: D.name, reference: "Gymnasium \(D.gymnasiumID)", stateNames: D.stateNames, accepts: [],
-              make: { count, bounds, _ in ClassicVector<D>(count: count, outOfBounds: bounds) },
+        Entry(name: D.name, reference: "Gymnasium \(D.gymnasiumID)", stateNames: D.stateNames, accepts: [.episodeLimit],
+              make: { count, bounds, overrides in ClassicVector<D>(count: count, outOfBounds: bounds, timeLimit: overrides.maxEpisodeSteps) },
               setState: { env, s, i in try (env as! ClassicVector<D>).setState(s, copy: i) },
               getState: { env, i in (env as! ClassicVector<D>).state(copy: i) })
     }
@@ -129,8 +129,9 @@ public enum EnvironmentRegistry {
 public struct EnvironmentOverrides: Sendable, Equatable {
     /// MinAtar (default 0.1) and Atari (default 0.25); gymnax's MinAtar has none (0).
     public var stickyActionProbability: Double?
-    /// MinAtar only: a time limit reported as truncation. The original has none (Freeway ends on
-    /// its own clock); gymnax cuts episodes at 1,000 steps (Freeway 2,500).
+    /// MinAtar and classic control: a time limit reported as truncation. The original MinAtar has
+    /// none (Freeway ends on its own clock); gymnax cuts episodes at 1,000 steps (Freeway 2,500).
+    /// Classic control keeps Gymnasium's limit unless set (CartPole-v0, the STAC paper's, is 200).
     public var maxEpisodeSteps: Int?
 
     public init(stickyActionProbability: Double? = nil, maxEpisodeSteps: Int? = nil) {

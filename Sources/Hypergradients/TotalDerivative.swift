@@ -27,6 +27,12 @@ public final class TotalDerivative {
     /// (Neumann, Nyström — against H + λI + ρI, the system it approximates — and the exact solve)
     /// at the cost of one more Hessian-vector product. CG always reports its own.
     public var measureResidual: Bool
+    /// CG starts from the previous solve's v instead of 0 (one more product to form its residual).
+    /// Successive updates move the follower little, so v changes little: with a tolerance, CG then
+    /// stops after fewer products for the same residual. The first solve starts at 0.
+    public var warmStart = false
+    /// Whether `implicitVector` holds a solve a warm start may continue from.
+    private var hasSolved = false
 
     private let cg: ConjugateGradientSolver
     private let neumann: NeumannSolver
@@ -170,7 +176,7 @@ public final class TotalDerivative {
         switch solver {
         case .conjugateGradient(let iterations, let tolerance):
             report = cg.solve(hessian, regularization: lambda, b: b, into: implicitVector,
-                              maxIterations: iterations, tolerance: tolerance)
+                              maxIterations: iterations, tolerance: tolerance, warmStart: warmStart && hasSolved)
         case .neumann(let terms, let alpha):
             report = neumann.solve(hessian, regularization: lambda, b: b, into: implicitVector,
                                    terms: terms, alpha: alpha)
@@ -194,6 +200,7 @@ public final class TotalDerivative {
             let b2 = dotD(b, b, n)
             report.relativeResidual = b2 > 0 ? Float((r2 / b2).squareRoot()) : (r2 == 0 ? 0 : .infinity)
         }
+        hasSolved = true
         followerGradient.mixedProduct(implicitVector, wrt: leader, into: correction)
         let m = leader.count
         var g2 = 0.0, c2 = 0.0, t2 = 0.0, gt = 0.0
@@ -237,6 +244,19 @@ public final class TotalDerivative {
 
     /// v = (∇²f₂ + λI)⁻¹∇_follower f₁ from the last `compute` (`follower.count` floats).
     public var lastImplicitVector: [Float] { Array(UnsafeBufferPointer(start: implicitVector, count: follower.count)) }
+
+    /// The warm start's state (the last v, and whether there is one), for checkpoints: a resumed
+    /// run with `warmStart` continues from the v an uninterrupted one would.
+    /// Errors: `SettingError.invalidSolver` when the vector's length is not `follower.count`.
+    public var warmStartState: (vector: [Float], solved: Bool) { (lastImplicitVector, hasSolved) }
+
+    public func restoreWarmStart(vector: [Float], solved: Bool) throws {
+        guard vector.count == follower.count else {
+            throw SettingError.invalidSolver("the saved implicit vector has \(vector.count) entries; this follower has \(follower.count) parameters")
+        }
+        implicitVector.update(from: vector, count: vector.count)
+        hasSolved = solved
+    }
 
     /// The follower coordinates whose Hessian columns the last Nyström solve sampled; nil before
     /// the first Nyström solve.

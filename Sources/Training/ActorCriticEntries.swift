@@ -84,3 +84,39 @@ extension ActorCriticEntries {
             return try SACAgent(config: c, environment: env, seed: seed)
         })
 }
+
+extension ActorCriticEntries {
+    static let acTable = SettingTable<ACConfig>([
+        .int("total_steps", \.totalSteps, "environment steps over all copies"),
+        .int("batch_steps", \.batchSteps, "environment steps per batch (one actor step), over all copies"),
+        .real("gamma", \.gamma, "discount γ"),
+        .real("gae_lambda", \.gaeLambda, "GAE's λ for the actor's advantages"),
+        .real("actor_lr", \.actorLearningRate, "the actor's learning rate"),
+        .real("critic_lr", \.criticLearningRate, "the critic's learning rate"),
+        .choice("optimizer", \.optimizer, "plain gradient descent (the paper) or Adam"),
+        .real("gradient_noise", \.gradientNoise, "σ of Gaussian noise added to both players' gradients (the public grid: 0.05)"),
+        .ints("network.actor_widths", \.actorWidths, "the actor's hidden widths (tanh)"),
+        .ints("network.critic_widths", \.criticWidths, "the critic's hidden widths (tanh)"),
+        .real("initial_log_std", \.initialLogStd, "log σ at the start (box actions)"),
+        .bool("normalize_advantages", \.normalizeAdvantages, "normalize Â over the batch"),
+        .choice("mixed_term", \.mixedTerm, "STAC's ∇_θ∇_w L: Prop. 1 over every episode segment, or the public code's first-transition surrogate"),
+        .real("max_grad_norm", \.maxGradientNorm, "global-norm clipping of each player's gradient; 0: none"),
+    ])
+
+    /// The paper's settings; 2e6 steps on MuJoCo (its Fig. 3b–d), 8e5 elsewhere (CartPole, Fig. 3a).
+    static let acPreset: @Sendable (String) -> ACConfig = { env in
+        var c = ACConfig()
+        if EnvironmentFamily(environment: env) == .muJoCo { c.totalSteps = 2_000_000 }
+        return c
+    }
+
+    static let ac = AlgorithmRegistry.Entry(
+        name: "ac", summary: "on-policy actor–critic (GAE, Monte-Carlo V critic, plain GD); actor-leader is STAC (arXiv 2109.12286, Sec. 4.2)",
+        couplings: ["individual", "actor-leader"], actionSpaces: [.discrete, .box], table: acTable, preset: acPreset,
+        validate: { c, copies in try c.validate(copies: copies) },
+        make: { c, spec, env, seed in
+            var c = c
+            c.coupling = spec
+            return try ACAgent(config: c, environment: env, seed: seed)
+        })
+}

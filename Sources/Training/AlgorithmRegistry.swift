@@ -45,7 +45,7 @@ public enum AlgorithmRegistry {
         }
     }
 
-    public static let entries: [Entry] = DQNVariant.allCases.map(ValueBasedEntries.dqn) + [ValueBasedEntries.pqn, ActorCriticEntries.ddpg, ActorCriticEntries.sac]
+    public static let entries: [Entry] = DQNVariant.allCases.map(ValueBasedEntries.dqn) + [ValueBasedEntries.pqn, ActorCriticEntries.ac, ActorCriticEntries.ddpg, ActorCriticEntries.sac]
 
     public static var names: [String] { entries.map(\.name) }
 

@@ -37,6 +37,11 @@ public enum CouplingRegistry {
         .bool("scorer.separate_batches", \.separateBatches, "each player step draws its own minibatch (the paper)"),
     ])
 
+    /// Individual play's key: the follower's unroll, as STAC compares AC with m ∈ {1, 80}.
+    static let individualTable = SettingTable<IndividualSpec>([
+        .int("individual.unroll", \.unroll, "follower steps per leader step (m; the critic's unroll of AC)"),
+    ])
+
     /// A hypergradient's keys under `prefix` (`stackelberg.` or `nested.`).
     static func hypergradientTable(_ prefix: String) -> [SettingDeclaration<HypergradientOptions>] {
         [
@@ -51,6 +56,7 @@ public enum CouplingRegistry {
             .real(prefix + "lambda", \.lambda, "λ ≥ 0 regularizing the follower Hessian"),
             .double(prefix + "lambda_time_constant", \.lambdaTimeConstant, "τ of λ·exp(−t/τ) in environment steps; 0: constant λ"),
             .bool(prefix + "measure_residual", \.measureResidual, "measure non-CG solvers' residual with one more product"),
+            .bool(prefix + "cg_warm_start", \.cgWarmStart, "CG starts from the previous update's solution (fewer products with a tolerance)"),
         ]
     }
 
@@ -58,6 +64,7 @@ public enum CouplingRegistry {
         .int("stackelberg.unroll", \.unroll, "follower steps per leader step (m)"),
         .choice("stackelberg.order", \.order, "both gradients at one point, or the leader first then the follower"),
         .bool("stackelberg.fresh_follower_batches", \.freshFollowerBatches, "unrolled follower steps draw fresh minibatches (paper) or reuse the leader's (code)"),
+        .choice("stackelberg.leader_step", \.leaderStep, "the leader steps along its total derivative, or along its own gradient scaled to the same component (the step-size ablation)"),
     ] + hypergradientTable("stackelberg.").map { $0.nested(in: \TotalDerivativeOptions.hypergradient) })
 
     static let nestedTable = SettingTable<NestedOptions>([
@@ -76,7 +83,7 @@ public enum CouplingRegistry {
         Entry(name: "monolithic", summary: "one network, one optimizer on the joint loss (the baselines)",
               options: SettingTable<Int>([]), preset: 0, make: { _ in MonolithicSpec() }),
         Entry(name: "individual", summary: "each player on its own gradient at the same point, no implicit term",
-              options: SettingTable<Int>([]), preset: 0, make: { _ in IndividualSpec() }),
+              options: individualTable, preset: IndividualSpec(), make: { $0 }),
         Entry(name: "scorer", summary: "SCORER: encoder follower on Var δ, Q-head leader on the MSBE, two timescales (arXiv 2508.07452)",
               needsTDErrorModel: true, options: scorerTable, preset: ScorerOptions(), make: { ScorerSpec($0) }),
     ] + [ModelPart.actor, .critic, .encoder, .head].map(totalDerivative) + [

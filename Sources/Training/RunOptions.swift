@@ -14,7 +14,7 @@ public struct RunOptions: Sendable {
     public var logInterval = 1_000
     /// −1 keeps the environment's own sticky actions (MinAtar 0.1, Atari 0.25); 0 matches gymnax.
     public var envStickyActions: Double = -1
-    /// −1 keeps the environment's own episode limit; MinAtar only: gymnax cuts at 1,000 (Freeway 2,500).
+    /// −1 keeps the environment's own episode limit (MinAtar: gymnax cuts at 1,000, Freeway 2,500; classic control: CartPole-v0 is 200).
     public var envMaxEpisodeSteps: Double = -1
     /// TensorBoard event files under seedN/tensorboard, mirroring the CSV logs.
     public var tensorboard = true
@@ -38,7 +38,7 @@ public struct RunOptions: Sendable {
         .int("checkpoint_interval", \.checkpointInterval, "environment steps between checkpoints"),
         .int("log_interval", \.logInterval, "environment steps between updates.csv rows"),
         .double("env_sticky_actions", \.envStickyActions, "sticky-action probability; −1 keeps the environment's own (MinAtar, Atari only)"),
-        .double("env_max_episode_steps", \.envMaxEpisodeSteps, "episode time limit; −1 keeps the environment's own (MinAtar only)"),
+        .double("env_max_episode_steps", \.envMaxEpisodeSteps, "episode time limit; −1 keeps the environment's own (MinAtar, classic control; CartPole-v0 is 200)"),
         .bool("tensorboard", \.tensorboard, "write TensorBoard event files mirroring the CSV logs"),
     ])
 

@@ -100,6 +100,10 @@ public final class TrainingRun: Sendable {
             episodes = try RunLog(path: directory + "/episodes.csv", header: "", truncatingTo: sizes[0])
             updates = try RunLog(path: directory + "/updates.csv", header: "", truncatingTo: sizes[1])
             evals = try RunLog(path: directory + "/eval.csv", header: "", truncatingTo: sizes[2])
+            // Checkpoints from before metric windows have none: the window restarts empty.
+            if let sums = try? state.reals("run.metric_window_sums") {
+                try metrics.restoreWindow(sums: sums, counts: try state.integers("run.metric_window_counts"))
+            }
         } else {
             if fm.fileExists(atPath: checkpointPath) || fm.fileExists(atPath: directory + "/summary.json") {
                 throw TrainingError.existingRun(directory)
@@ -131,6 +135,9 @@ public final class TrainingRun: Sendable {
             state["run.evaluations"] = .integer(Int64(evaluations))
             state["run.log_sizes"] = .integers([episodes, updates, evals].map { Int64($0.bytesWritten) })
             state["run.seed"] = .integer(Int64(bitPattern: seed))
+            let window = metrics.windowState
+            state["run.metric_window_sums"] = .reals(window.sums)
+            state["run.metric_window_counts"] = .integers(window.counts)
             let tmp = checkpointPath + ".tmp"
             try state.write(to: URL(fileURLWithPath: tmp))
             _ = try? fm.removeItem(atPath: checkpointPath)
@@ -171,7 +178,9 @@ public final class TrainingRun: Sendable {
                 lastEpisodeReturn = Double(e.episodeReturn)
             }
             if now / logInterval != before / logInterval, reported {
-                updates.append(([String(now), String(agent.updates)] + updateColumns.indices.map { "\(metrics.value(at: $0))" }).joined(separator: ","))
+                // Each column's mean over the updates since the last row.
+                updates.append(([String(now), String(agent.updates)] + updateColumns.indices.map { "\(metrics.windowMean(at: $0))" }).joined(separator: ","))
+                metrics.resetWindow()
             }
             if now / evalInterval != before / evalInterval, now < totalSteps { _ = try evaluate() }
             if now / checkpointInterval != before / checkpointInterval, now < totalSteps { try checkpoint() }

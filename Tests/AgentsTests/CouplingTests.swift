@@ -216,6 +216,25 @@ final class CouplingTests: XCTestCase {
         XCTAssertEqual(ScorerSpec(shared).batchRoles, [.shared])
         XCTAssertEqual(ScorerSpec(two).batchRoles, [.leader, .follower(0), .follower(1)])
         XCTAssertEqual(ScorerSpec().batchRoles, [.follower(0), .leader])
+        XCTAssertEqual(IndividualSpec(unroll: 3).batchRoles, [.shared, .follower(1), .follower(2)])
+        XCTAssertEqual(IndividualSpec(unroll: 3).batchRoles, try IndividualSpec(unroll: 3).make(model.parts, optimization: optimization()).batchRoles)
+        XCTAssertThrowsError(try IndividualSpec(unroll: 0).validate())
+    }
+
+    /// Individual play with m = 3: one leader step and three follower steps per update, each a
+    /// plain SGD step on the follower's own gradient with the leader held.
+    func testIndividualUnrollStepsTheFollowerMTimes() throws {
+        let model = ToySTACModel(theta: -1, w: 1)
+        _ = try run(IndividualSpec(leader: .actor, unroll: 3), model)
+        XCTAssertEqual(model.prepared, [.shared, .follower(1), .follower(2)])
+        // The actor's one step: θ ← θ + 0.1·w (f₁ = −wθ); the critic's three from the same start.
+        XCTAssertEqual(model.theta.value[0], -1 + 0.1 * 1, accuracy: 1e-6)
+        var theta: Float = -1, w: Float = 1
+        let gradientW = { (t: Float, w: Float) in 2 * (w * t + t * t * 0.2) * t }
+        w -= 0.1 * gradientW(theta, w)
+        theta = -0.9
+        for _ in 0..<2 { w -= 0.1 * gradientW(theta, w) }
+        XCTAssertEqual(model.w.value[0], w, accuracy: 1e-5)
     }
 
     func testMetricsAreDeclaredOnceAndWrittenInPlace() {
@@ -225,5 +244,25 @@ final class CouplingTests: XCTestCase {
         XCTAssertEqual(m["b"], 2)
         XCTAssertNil(m["c"])
         XCTAssertEqual(m.names, ["a", "b"])
+    }
+
+    /// The runner logs each metric's mean over the updates since its last row; values an update did
+    /// not report (NaN) are left out, and a window with no update reads the current value.
+    func testMetricWindowsAverageOverUpdates() throws {
+        let m = UpdateMetrics(names: ["loss", "rare"])
+        for (i, v) in [1, 2, 6].enumerated() {
+            m[m.slot("loss")] = Float(v)
+            m[m.slot("rare")] = i == 1 ? 1 : .nan
+            m.endUpdate()
+        }
+        XCTAssertEqual(m.windowMean(at: 0), 3)
+        XCTAssertEqual(m.windowMean(at: 1), 1)
+        XCTAssertEqual(m.windowCount(at: 0), 3)
+        let saved = m.windowState
+        m.resetWindow()
+        XCTAssertEqual(m.windowMean(at: 0), 6, "no update since the reset: the current value")
+        try m.restoreWindow(sums: saved.sums, counts: saved.counts)
+        XCTAssertEqual(m.windowMean(at: 0), 3)
+        XCTAssertThrowsError(try m.restoreWindow(sums: [1], counts: [1]))
     }
 }

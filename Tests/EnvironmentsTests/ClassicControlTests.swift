@@ -46,6 +46,19 @@ final class ClassicControlTests: XCTestCase {
         XCTAssertEqual(env.episodeReturns[0], -200)
     }
 
+    /// An episode limit set through the registry (CartPole-v0's 200, the STAC paper's) truncates there,
+    /// and a bad one is refused by name.
+    func testEpisodeLimitOverride() throws {
+        let env = try EnvironmentRegistry.make("mountaincar", count: 1, overrides: EnvironmentOverrides(maxEpisodeSteps: 30))
+        env.reset(seed: 0)
+        for t in 1...30 {
+            try [Int32](repeating: 0, count: 1).withUnsafeBufferPointer { try env.step(discrete: $0) }
+            XCTAssertEqual(env.truncated[0], t == 30)
+        }
+        XCTAssertEqual(env.episodeLengths[0], 30)
+        XCTAssertThrowsError(try EnvironmentRegistry.make("cartpole", count: 1, overrides: EnvironmentOverrides(maxEpisodeSteps: 0)))
+    }
+
     func testTerminationAutoResetsAndKeepsTheFinalObservation() throws {
         let env = ClassicVector<CartPole>(count: 1)
         env.reset(seed: 1)

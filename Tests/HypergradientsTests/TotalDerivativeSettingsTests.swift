@@ -285,4 +285,34 @@ final class TotalDerivativeSettingsTests: XCTestCase {
         XCTAssertEqual(td.diagnostics.hessianVectorProducts, 1)
         XCTAssertEqual(td.diagnostics.iterations, 0)
     }
+
+    /// A warm-started CG continues from the last solve: on the same system again it starts at the
+    /// solution and stops after the one product that forms its residual, where a cold start needs
+    /// several; its answer matches the closed form either way, and restoring the saved state
+    /// gives the warm start back.
+    func testWarmStartedCGContinuesFromTheLastSolve() throws {
+        let game = QuadraticGame(seed: 11)
+        let g = Graph()
+        let cold = TotalDerivative(leader: game.leader, follower: game.follower, solver: .conjugateGradient(iterations: 20, tolerance: 1e-4), lambda: 0.5)
+        let warm = TotalDerivative(leader: game.leader, follower: game.follower, solver: .conjugateGradient(iterations: 20, tolerance: 1e-4), lambda: 0.5)
+        warm.warmStart = true
+        let expected = game.expected(lambda: 0.5).total
+        for td in [cold, warm] {
+            for _ in 0..<2 {
+                let got = try compute(td, game, g)
+                for (x, y) in zip(got, expected) { XCTAssertEqual(Double(x), y, accuracy: 1e-3) }
+            }
+        }
+        XCTAssertGreaterThan(cold.diagnostics.solve.iterations, 1)
+        XCTAssertEqual(warm.diagnostics.solve.iterations, 0)
+        XCTAssertEqual(warm.diagnostics.solve.products, 1)
+
+        let restored = TotalDerivative(leader: game.leader, follower: game.follower, solver: .conjugateGradient(iterations: 20, tolerance: 1e-4), lambda: 0.5)
+        restored.warmStart = true
+        let state = warm.warmStartState
+        try restored.restoreWarmStart(vector: state.vector, solved: state.solved)
+        _ = try compute(restored, game, g)
+        XCTAssertEqual(restored.diagnostics.solve.iterations, 0)
+        XCTAssertThrowsError(try restored.restoreWarmStart(vector: [1, 2], solved: true))
+    }
 }

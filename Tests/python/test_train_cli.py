@@ -134,7 +134,7 @@ def test_run_directory_and_config(stackelberg_bin, tmp_path, reference):
     (["--env", "nosuch"], "unknown environment 'nosuch'"),
     (["--set", "env_sticky_actions=0.5"], "cartpole has no sticky actions"),
     (["--set", "env_sticky_actions=2"], "env_sticky_actions must be"),
-    (["--set", "env_max_episode_steps=100"], "cartpole keeps its own episode limit"),
+    (["--env", "mujoco/hopper", "--set", "env_max_episode_steps=100"], "mujoco/hopper keeps its own episode limit"),
     (["--set", "env_max_episode_steps=0"], "env_max_episode_steps must be"),
     # Refused pairs name the valid choices.
     (["--env", "pendulum"], "dqn acts in discrete action spaces; pendulum has Box"),

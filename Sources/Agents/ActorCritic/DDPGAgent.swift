@@ -70,6 +70,7 @@ public final class DDPGAgent: Agent, CoupledModel {
         for _ in 0..<due {
             data.sampleMinibatches()
             try coupling.update(self, context: UpdateContext(update: updates, environmentStep: environmentSteps), metrics: metrics)
+            metrics.endUpdate()
             updates += 1
             // p̄ ← ρ p̄ + (1 − ρ) p.
             targetActor.blend(towards: actor, tau: 1 - config.common.polyak)

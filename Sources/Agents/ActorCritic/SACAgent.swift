@@ -87,6 +87,7 @@ public final class SACAgent: Agent, CoupledModel {
             try coupling.update(self, context: UpdateContext(update: updates, environmentStep: environmentSteps), metrics: metrics)
             if config.tuneAlpha { try updateAlpha() }
             metrics[alphaSlot] = alpha
+            metrics.endUpdate()
             updates += 1
             targetCritic.blend(towards: critic, tau: 1 - config.common.polyak)
         }

@@ -1,3 +1,5 @@
+import Autodiff
+
 /// Named update statistics (losses, learning rates, ε, a solver's diagnostics) in one buffer
 /// allocated when the agent is built: the names never change during a run, the values are
 /// overwritten in place by each update, so reporting allocates nothing. The runner writes one CSV
@@ -5,12 +7,19 @@
 ///
 /// A value not yet reported is NaN. Writers resolve a name to a ``Slot`` once, at construction,
 /// and write through it.
+///
+/// Windows: an agent calls `endUpdate()` after each update; the runner logs each column's mean
+/// over the updates since its last row (`windowMean`), then `resetWindow()`. So a 0/1 column such
+/// as `negative_curvature` logs the fraction of updates in which it happened, and a loss its mean
+/// rather than one noisy sample. NaN values (not reported in that update) are left out of a mean.
 public final class UpdateMetrics {
     /// A resolved column.
     public struct Slot: Sendable, Equatable { public let index: Int }
 
     public let names: [String]
     private let values: UnsafeMutablePointer<Float>
+    private let sums: UnsafeMutablePointer<Double>
+    private let counts: UnsafeMutablePointer<Int64>
 
     /// Errors: a repeated or empty name is a programming error and stops with a message (the names
     /// come from code, never from user input).
@@ -21,9 +30,50 @@ public final class UpdateMetrics {
         self.names = names
         values = .allocate(capacity: Swift.max(names.count, 1))
         values.initialize(repeating: .nan, count: Swift.max(names.count, 1))
+        sums = .allocate(capacity: Swift.max(names.count, 1))
+        sums.initialize(repeating: 0, count: Swift.max(names.count, 1))
+        counts = .allocate(capacity: Swift.max(names.count, 1))
+        counts.initialize(repeating: 0, count: Swift.max(names.count, 1))
     }
 
-    deinit { values.deallocate() }
+    deinit { values.deallocate(); sums.deallocate(); counts.deallocate() }
+
+    /// Adds the current values to the window (call once after each update).
+    public func endUpdate() {
+        for i in names.indices where !values[i].isNaN {
+            sums[i] += Double(values[i])
+            counts[i] += 1
+        }
+    }
+
+    /// Column `i`'s mean over the window; the current value when no update closed since the last
+    /// reset (NaN when none was ever reported).
+    public func windowMean(at i: Int) -> Float {
+        counts[i] > 0 ? Float(sums[i] / Double(counts[i])) : values[i]
+    }
+
+    /// Updates in the window of column `i`.
+    public func windowCount(at i: Int) -> Int { Int(counts[i]) }
+
+    public func resetWindow() {
+        sums.update(repeating: 0, count: names.count)
+        counts.update(repeating: 0, count: names.count)
+    }
+
+    /// The window's sums and counts, for checkpoints (a resumed run logs the rows an
+    /// uninterrupted one would).
+    public var windowState: (sums: [Double], counts: [Int64]) {
+        (Array(UnsafeBufferPointer(start: sums, count: names.count)), Array(UnsafeBufferPointer(start: counts, count: names.count)))
+    }
+
+    /// Errors: `StateError.mismatch` when the saved window has another number of columns.
+    public func restoreWindow(sums s: [Double], counts c: [Int64]) throws {
+        guard s.count == names.count, c.count == names.count else {
+            throw StateError.mismatch("the saved metric window has \(s.count) columns; this agent reports \(names.count)")
+        }
+        sums.update(from: s, count: s.count)
+        counts.update(from: c, count: c.count)
+    }
 
     /// The slot of `name`. Errors: an undeclared name stops with the declared ones listed.
     public func slot(_ name: String) -> Slot {

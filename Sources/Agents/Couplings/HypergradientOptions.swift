@@ -40,6 +40,8 @@ public struct HypergradientOptions: Sendable, Equatable {
     public var lambdaTimeConstant: Double = 0
     /// Measure the final residual of solvers that do not track it, with one more product.
     public var measureResidual = false
+    /// CG starts from the previous update's solution (saves products only with a tolerance).
+    public var cgWarmStart = false
 
     public init() {}
 

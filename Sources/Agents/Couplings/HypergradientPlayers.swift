@@ -31,6 +31,7 @@ public final class HypergradientPlayers {
                                 schedule: o.schedule(o.followerLearningRate).stretched(by: followerStepsPerUpdate))
         totalDerivative = TotalDerivative(leader: leader.group, follower: follower.group, solver: options.inverseSolver,
                                           lambda: options.lambda, measureResidual: options.measureResidual)
+        totalDerivative.warmStart = options.cgWarmStart
         lambda = options.lambdaSchedule
     }
 
@@ -57,6 +58,21 @@ public final class HypergradientPlayers {
         }
     }
 
+    /// Replaces the total derivative in the leader's gradient buffer by the leader's own gradient g
+    /// scaled by κ = ⟨Df₁, g⟩/‖g‖²: the step the total derivative takes along g, without its turn.
+    /// STAC's public on-policy code forms Df₁ so that it is exactly κg (its mixed term is rank one, see
+    /// ``ActorCriticMixedTerm``); this ablation asks whether a gain is more than that step size.
+    func scaleOwnGradientLikeTotalDerivative() {
+        let n = leader.group.count, g = totalDerivative.lastLeaderGradient, out = leader.gradient
+        var gg = 0.0, gd = 0.0
+        for i in 0..<n {
+            gg += Double(g[i]) * Double(g[i])
+            gd += Double(g[i]) * Double(out[i])
+        }
+        let kappa = gg > 0 ? Float(gd / gg) : 0
+        for i in 0..<n { out[i] = kappa * g[i] }
+    }
+
     func write(_ d: TotalDerivative.Diagnostics, into metrics: UpdateMetrics) { HypergradientMetrics.write(d, into: metrics, from: slots[4]) }
 
     func writeRates(into metrics: UpdateMetrics) {
@@ -76,10 +92,22 @@ public final class HypergradientPlayers {
     func save(into state: inout StateDictionary) {
         for o in optimizers { o.saveState(into: &state) }
         totalDerivative.saveSampler(into: &state)
+        if totalDerivative.warmStart {
+            let w = totalDerivative.warmStartState
+            state["coupling.warm_start_vector"] = .tensor(shape: [w.vector.count], values: w.vector)
+            state["coupling.warm_start_solved"] = .integer(w.solved ? 1 : 0)
+        }
     }
 
     func load(from state: StateDictionary) throws {
         for o in optimizers { try o.loadState(from: state) }
         try totalDerivative.loadSampler(from: state)
+        if totalDerivative.warmStart {
+            // A checkpoint written without the warm start restarts CG from 0 once.
+            let solved = (try? state.integer("coupling.warm_start_solved")) == 1
+            var v = [Float](repeating: 0, count: totalDerivative.follower.count)
+            if solved { try state.load("coupling.warm_start_vector", shape: Shape(v.count), into: &v) }
+            try totalDerivative.restoreWarmStart(vector: v, solved: solved)
+        }
     }
 }

@@ -18,6 +18,15 @@ public struct TotalDerivativeOptions: Sendable, Equatable {
     public var order: Order = .simultaneous
     /// The unrolled follower steps draw fresh minibatches (the paper); false reuses the leader's (the code).
     public var freshFollowerBatches = true
+    /// What the leader steps along.
+    public enum LeaderStep: String, Sendable, CaseIterable {
+        /// Its total derivative Df₁ (STAC).
+        case totalDerivative = "total_derivative"
+        /// Its own gradient g scaled by κ = ⟨Df₁, g⟩/‖g‖²: the step-size ablation (same length
+        /// along g as STAC's step, none of its turn).
+        case scaledOwnGradient = "scaled_own_gradient"
+    }
+    public var leaderStep: LeaderStep = .totalDerivative
 
     public init() {}
 
@@ -104,6 +113,7 @@ public final class TotalDerivativeCoupling: Coupling {
         metrics[p.followerLoss] = f2.scalarValue
         try p.computeTotalDerivative(f1, f2, context: context)
         p.write(p.totalDerivative.diagnostics, into: metrics)
+        if options.leaderStep == .scaledOwnGradient { p.scaleOwnGradientLikeTotalDerivative() }
         if options.order == .simultaneous {
             // The follower's first step is at the same point as the leader's.
             graph.gradient(of: f2, wrt: p.follower.group, into: p.follower.gradient)

@@ -175,6 +175,7 @@ public final class DQNAgent: Agent, TDErrorModel {
         if !config.variant.isDouble { computeTargets(updateBatch) }
         try coupling.update(self, context: UpdateContext(update: updates, environmentStep: environmentSteps), metrics: metrics)
         metrics[epsilonSlot] = epsilon
+        metrics.endUpdate()
     }
 
     public func save(into state: inout StateDictionary) {

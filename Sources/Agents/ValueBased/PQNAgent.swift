@@ -140,6 +140,7 @@ public final class PQNAgent: Agent, TDErrorModel {
         }
         rollout.computeLambdaReturns(gamma: config.gamma, lambda: config.lambda)
         let context = UpdateContext(update: 0, environmentStep: environmentSteps)
+        metrics[epsilonSlot] = epsilon
         for _ in 0..<config.epochs {
             if twoPlayers {
                 // The follower shuffles a copy of the current order, written in place; the leader
@@ -153,10 +154,10 @@ public final class PQNAgent: Agent, TDErrorModel {
                 var c = context
                 c.update = updates
                 try coupling.update(self, context: c, metrics: metrics)
+                metrics.endUpdate()
                 updates += 1
             }
         }
-        metrics[epsilonSlot] = epsilon
         return true
     }
 

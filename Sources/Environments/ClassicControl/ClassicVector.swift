@@ -2,6 +2,9 @@ import Seeding
 
 /// N copies of a classic-control task in one batch, with Gymnasium's time limit as truncation and
 /// same-step auto-reset. Buffers are allocated once; `step` allocates nothing.
+///
+/// `timeLimit` defaults to the task's Gymnasium limit (CartPole-v1: 500); CartPole-v0's 200 steps,
+/// the STAC paper's CartPole (arXiv 2109.12286, App. E), is `timeLimit: 200`.
 public final class ClassicVector<Dynamics: ClassicDynamics>: SnapshottingEnvironment, BufferedEnvironment {
     public let count: Int
     public let outOfBounds: OutOfBoundsActions
@@ -14,9 +17,14 @@ public final class ClassicVector<Dynamics: ClassicDynamics>: SnapshottingEnviron
     private var generators: [SeededGenerator]
     private var started = false
     private let action: UnsafeMutablePointer<Float>
+    /// Steps after which an episode is truncated.
+    public let timeLimit: Int
 
-    public init(count: Int, outOfBounds: OutOfBoundsActions = .reject) {
+    /// `timeLimit` nil: the task's own (Gymnasium's TimeLimit).
+    public init(count: Int, outOfBounds: OutOfBoundsActions = .reject, timeLimit: Int? = nil) {
         precondition(count >= 1, "\(Dynamics.name): need at least one copy, got \(count)")
+        precondition(timeLimit.map { $0 >= 1 } ?? true, "\(Dynamics.name): the time limit must be at least 1 step")
+        self.timeLimit = timeLimit ?? Dynamics.timeLimit
         self.count = count
         self.outOfBounds = outOfBounds
         buffers = StepBuffers(count: count, observationSize: Dynamics.observationSpace.size)
@@ -71,7 +79,7 @@ public final class ClassicVector<Dynamics: ClassicDynamics>: SnapshottingEnviron
             let (reward, done) = copies[i].step(action)
             let o = b.observation(i)
             copies[i].observe(into: o)
-            if b.record(i, reward: reward, terminated: done, truncated: false, limit: Dynamics.timeLimit) {
+            if b.record(i, reward: reward, terminated: done, truncated: false, limit: timeLimit) {
                 b.finishEpisode(i)
                 copies[i].reset(&generators[i])
                 copies[i].observe(into: o)

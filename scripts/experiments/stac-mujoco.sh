@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# STAC Sec. 5 / App. E on MuJoCo: DDPG and SAC, each individual, actor-leader (STDDPG-AL,
+# STSAC-AL) and critic-leader (-CL), at the paper's settings (the registry's mujoco defaults:
+# (256, 256) ReLU, Adam 1e-3, minibatch 100, replay 1e6, 10,000 random steps, 50 updates every
+# 50 steps, Polyak 0.995, λ = 500·exp(−t/1e5), CG k = 10).
+#
+# Runs one (task, algorithm, coupling, seed) at a time: every base run first (cheap; they also
+# stand against CleanRL's published returns), then the actor-leader runs, then critic-leader, and
+# resumes whatever a stopped session left: a finished seed is skipped, a checkpointed one is
+# resumed with --resume (bit-exact), anything else starts fresh. Safe to re-run at any time.
+#
+#   scripts/experiments/stac-mujoco.sh [OUT] [SEEDS...]      (default: runs/stac_mujoco 0 1 2)
+# Environment: STEPS (default 4e5), TASKS (default "halfcheetah hopper"), JOBS (default 1).
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+out="${1:-runs/stac_mujoco}"; shift || true
+seeds=("$@"); [ ${#seeds[@]} -eq 0 ] && seeds=(0 1 2)
+steps="${STEPS:-4e5}"; tasks="${TASKS:-halfcheetah hopper}"
+S="${STACKELBERG_CLI:-.build/release/stackelberg}"
+[ -x "$S" ] || swift build -c release --product stackelberg
+for coupling in individual actor-leader critic-leader; do
+  for seed in "${seeds[@]}"; do
+    for task in $tasks; do
+      for algo in ddpg sac; do
+        dir="$out/mujoco_$task/$algo-$coupling/seed$seed"
+        [ -f "$dir/summary.json" ] && continue
+        resume=(); [ -f "$dir/checkpoint.state" ] && resume=(--resume)
+        echo "$(date -u +%FT%TZ) $task $algo $coupling seed $seed ${resume[*]}"
+        "$S" train --algo "$algo" --coupling "$coupling" --env "mujoco/$task" --seeds "$seed" \
+          --steps "$steps" --out "$out" --quiet --set checkpoint_interval=10000 "${resume[@]}" \
+          || echo "$(date -u +%FT%TZ) FAILED: $task $algo $coupling seed $seed"
+      done
+    done
+  done
+done
