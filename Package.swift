@@ -43,7 +43,7 @@ let package = Package(
                 swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
         .target(name: "Neural", dependencies: ["Autodiff", "CKernels", "Seeding"],
                 swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
-        .target(name: "Hypergradients", dependencies: ["Autodiff", "CNumerics", "Seeding"],
+        .target(name: "Hypergradients", dependencies: ["Autodiff", "CKernels", "CNumerics", "Seeding"],
                 swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
         .target(name: "Environments", dependencies: ["Seeding", "CMuJoCo"],
                 swiftSettings: [.unsafeFlags(["-Ounchecked"])]),

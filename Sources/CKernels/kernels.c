@@ -61,6 +61,16 @@ double stk_sum_of_squares(const float *restrict x, size_t n) {
 }
 
 STK_CLONES
+double stk_dot_double(const float *restrict a, const float *restrict b, size_t n) {
+    double s[4] = {0, 0, 0, 0};
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4)
+        for (int k = 0; k < 4; k++) s[k] += (double)a[i + k] * (double)b[i + k];
+    for (int k = 0; i < n; i++, k++) s[k] += (double)a[i] * (double)b[i];
+    return (s[0] + s[2]) + (s[1] + s[3]);
+}
+
+STK_CLONES
 void stk_gather_byte_rows(const unsigned char *restrict base, const long *restrict rows, size_t count, size_t row_size,
                           float *restrict out) {
     for (size_t k = 0; k < count; k++) {

@@ -1,3 +1,4 @@
+import CKernels
 /// A symmetric linear map on Float vectors of length `dimension`, given matrix-free by its product
 /// (typically a Hessian-vector product). `apply(v, out)` writes A·v into `out`.
 public struct LinearOperator {
@@ -39,9 +40,7 @@ public struct LinearOperator {
 }
 
 @inline(__always) func dotD(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Double {
-    var s = 0.0
-    for i in 0..<n { s += Double(a[i]) * Double(b[i]) }
-    return s
+    stk_dot_double(a, b, n)
 }
 
 /// Which approximation of (A + λI)⁻¹b a hypergradient uses.

@@ -203,15 +203,10 @@ public final class TotalDerivative {
         hasSolved = true
         followerGradient.mixedProduct(implicitVector, wrt: leader, into: correction)
         let m = leader.count
-        var g2 = 0.0, c2 = 0.0, t2 = 0.0, gt = 0.0
-        for i in 0..<m {
-            let g = Double(out[i])
-            g2 += g * g
-            c2 += Double(correction[i]) * Double(correction[i])
-            out[i] -= correction[i]
-            t2 += Double(out[i]) * Double(out[i])
-            gt += g * Double(out[i])
-        }
+        // Norms and the cosine in Double, by the vectorized fixed-order kernel.
+        let g2 = dotD(out, out, m), c2 = dotD(correction, correction, m)
+        for i in 0..<m { out[i] -= correction[i] }
+        let t2 = dotD(out, out, m), gt = dotD(leaderLossGradient, out, m)
         var d = Diagnostics()
         d.leaderGradientNorm = Float(g2.squareRoot())
         d.correctionNorm = Float(c2.squareRoot())
@@ -225,6 +220,13 @@ public final class TotalDerivative {
     private var isConjugateGradient: Bool {
         if case .conjugateGradient = solver { return true }
         return false
+    }
+
+    /// ∇_follower f₂ from the last `compute`, as recorded for the Hessian-vector products, into
+    /// `out` (`follower.count` floats): the follower's own gradient at the same point, without
+    /// another backward pass (a simultaneous follower step reuses it).
+    public func writeLastFollowerGradient(into out: UnsafeMutablePointer<Float>) {
+        followerGradient?.write(into: out)
     }
 
     /// ∇_leader f₁ from the last `compute` (`leader.count` floats, valid until the next one): the

@@ -5,8 +5,11 @@ import Seeding
 /// One seed's logs, read back from its run directory.
 public struct SeedLog: Sendable {
     public let directory: String
-    /// "algo-coupling", e.g. "dqn-scorer".
-    public let group: String
+    /// "algo-coupling", e.g. "dqn-scorer"; ``Comparison`` adds the settings that tell apart runs
+    /// of one algorithm-coupling pair.
+    public internal(set) var group: String
+    /// Every setting of the run, from its config.toml.
+    public let settings: Settings
     public let env: String
     public let seed: Int
     public let totalSteps: Int
@@ -18,6 +21,7 @@ public struct SeedLog: Sendable {
     public init(directory: String) throws {
         self.directory = directory
         let config = try Settings(contentsOf: directory + "/config.toml")
+        settings = config
         group = "\(try config.string("algo") ?? "?")-\(try config.string("coupling") ?? "?")"
         env = try config.string("env") ?? "?"
         totalSteps = try config.int("total_steps") ?? 0
@@ -115,6 +119,9 @@ public struct Comparison {
     public let curvePoints: Int
 
     /// Reads every run directory under `paths` (a seed directory, or any directory above some).
+    /// Runs of one algorithm-coupling pair whose settings differ are told apart: each group is named
+    /// by the pair and the settings whose values differ within it (e.g. `ac-individual
+    /// [individual.unroll=80]`), so seeds are pooled only with runs of the same settings.
     public init(paths: [String], curvePoints: Int = 100) throws {
         var dirs = [String]()
         let fm = FileManager.default
@@ -130,7 +137,20 @@ public struct Comparison {
             dirs += found.sorted()
         }
         guard !dirs.isEmpty else { throw TrainingError.io("no run directories (with config.toml) under \(paths.joined(separator: ", "))") }
-        runs = try dirs.map { try SeedLog(directory: $0) }
+        var runs = try dirs.map { try SeedLog(directory: $0) }
+        for base in Set(runs.map(\.group)) {
+            let members = runs.indices.filter { runs[$0].group == base }
+            let keys = members.flatMap { runs[$0].settings.keys }
+            var differing = [String]()
+            for k in keys where !differing.contains(k) && Set(members.map { runs[$0].settings[k]?.description ?? "—" }).count > 1 {
+                differing.append(k)
+            }
+            guard !differing.isEmpty else { continue }
+            for i in members {
+                runs[i].group = base + " [" + differing.map { "\($0)=\(runs[i].settings[$0]?.description ?? "—")" }.joined(separator: " ") + "]"
+            }
+        }
+        self.runs = runs
         let envs = Set(runs.map(\.env))
         guard envs.count == 1 else {
             throw TrainingError.io("the runs are on different environments (\(envs.sorted().joined(separator: ", "))); compare one environment at a time")

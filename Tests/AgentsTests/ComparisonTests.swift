@@ -28,6 +28,25 @@ final class ComparisonTests: XCTestCase {
         XCTAssertEqual(constant.low, 2); XCTAssertEqual(constant.high, 2)
     }
 
+    /// Runs of one algorithm-coupling pair with different settings are separate groups, named by the
+    /// settings that differ; seeds of the same settings pool.
+    func testRunsWithDifferentSettingsAreNotPooled() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("compare-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        for (name, unroll, seed) in [("a", 1, 0), ("a", 1, 1), ("b", 80, 0)] {
+            let dir = "\(root)/\(name)/seed\(seed)"
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            try "algo = \"ac\"\ncoupling = \"individual\"\nenv = \"cartpole\"\ntotal_steps = 100\nindividual.unroll = \(unroll)\n"
+                .write(toFile: dir + "/config.toml", atomically: true, encoding: .utf8)
+            try "env_step,copy,return,length\n95,0,\(10 * unroll),10\n".write(toFile: dir + "/episodes.csv", atomically: true, encoding: .utf8)
+            try "env_step,mean_return,returns\n100,5,5\n".write(toFile: dir + "/eval.csv", atomically: true, encoding: .utf8)
+        }
+        let c = try Comparison(paths: [root])
+        XCTAssertEqual(Set(c.groups), ["ac-individual [individual.unroll=1]", "ac-individual [individual.unroll=80]"])
+        XCTAssertEqual(c.runs(of: "ac-individual [individual.unroll=1]").count, 2)
+        XCTAssertEqual(c.scores("ac-individual [individual.unroll=80]"), [800])
+    }
+
     func testSettingsReadTomlAndOverridesAndRefuseBadInput() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("settings-\(UUID().uuidString).toml").path
         try """

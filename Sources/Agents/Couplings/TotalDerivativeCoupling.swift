@@ -115,8 +115,9 @@ public final class TotalDerivativeCoupling: Coupling {
         p.write(p.totalDerivative.diagnostics, into: metrics)
         if options.leaderStep == .scaledOwnGradient { p.scaleOwnGradientLikeTotalDerivative() }
         if options.order == .simultaneous {
-            // The follower's first step is at the same point as the leader's.
-            graph.gradient(of: f2, wrt: p.follower.group, into: p.follower.gradient)
+            // The follower's first step is at the same point as the leader's: ∇_follower f₂ was
+            // recorded there for the solve.
+            p.totalDerivative.writeLastFollowerGradient(into: p.follower.gradient)
             try p.leader.stepChecked(player: "leader", context: context)
             try p.follower.stepChecked(player: "follower", context: context)
         } else {

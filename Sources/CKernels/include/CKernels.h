@@ -21,6 +21,10 @@ float stk_sum(const float *x, size_t n);
 /// Σ x[i]² accumulated in double, with four interleaved partial sums.
 double stk_sum_of_squares(const float *x, size_t n);
 
+/// Σ a[i]·b[i] accumulated in double, with four interleaved partial sums (conjugate gradient's
+/// inner products over a network's parameters, vectorized in a fixed order).
+double stk_dot_double(const float *a, const float *b, size_t n);
+
 /// out[k·row_size + j] = (float)base[rows[k]·row_size + j]: replay observations stored as bytes,
 /// gathered into a float minibatch, with the next row prefetched (the rows are random, the buffer
 /// far larger than the cache).
