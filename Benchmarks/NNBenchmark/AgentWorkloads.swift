@@ -86,3 +86,16 @@ func sacIterate(_ coupling: any CouplingSpec, copies: Int, batch: Int) -> Worklo
         try SACAgent(config: config, environment: $0, seed: 0)
     }
 }
+
+/// One `ACAgent.iterate()` on CartPole: a batch of `steps` steps of each of `copies` copies (acting,
+/// episode ends and resets), R_t, GAE, the mixed term's weights, then one actor step and two
+/// critic steps (individual play, or STAC's total derivative with 10 CG products).
+func acIterate(_ coupling: any CouplingSpec, copies: Int, steps: Int) -> Workload {
+    var config = ACConfig()
+    config.coupling = coupling
+    config.batchSteps = copies * steps
+    config.actorWidths = [16]; config.criticWidths = [16]
+    return agentIterate("ac_\(coupling.name)_iterate_e\(copies)_t\(steps)", copies: copies, environment: "cartpole") {
+        try ACAgent(config: config, environment: $0, seed: 0)
+    }
+}

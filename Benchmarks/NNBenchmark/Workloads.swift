@@ -26,6 +26,7 @@ struct Workload {
         dqnIterate(.dqn, TotalDerivativeSpec(leader: .head), copies: 4, batch: 4), pqnIterate(MonolithicSpec(), copies: 4, rollout: 4),
         ddpgIterate(IndividualSpec(leader: .actor), copies: 2, batch: 4), ddpgIterate(TotalDerivativeSpec(leader: .critic), copies: 2, batch: 4),
         sacIterate(IndividualSpec(leader: .actor), copies: 2, batch: 4),
+        acIterate(IndividualSpec(leader: .actor, unroll: 2), copies: 2, steps: 4), acIterate(stacProbeSpec, copies: 2, steps: 4),
     ]
 }
 
@@ -175,3 +176,12 @@ func cgTotalDerivative(batch: Int) -> Workload {
 func constantView(_ graph: Graph, _ values: [Float], _ shape: Shape) -> Tensor {
     values.withUnsafeBufferPointer { graph.constant(borrowing: $0.baseAddress!, shape: shape) }
 }
+
+/// STAC with m = 2 and a CG that runs all its 10 products (λ = 1 keeps it positive definite), so
+/// every probed update builds the same graph.
+let stacProbeSpec: any CouplingSpec = {
+    var o = TotalDerivativeOptions()
+    o.unroll = 2
+    o.hypergradient.lambda = 1
+    return TotalDerivativeSpec(leader: .actor, options: o)
+}()

@@ -9,7 +9,8 @@ Hessian-vector product, the STAC total derivative with 10 CG iterations, and who
 iterations (`DQNAgent.iterate()`: monolithic, SCORER, Double DQN + SCORER, and the total-derivative coupling
 with the head leading (10 CG Hessian-vector products per update); `PQNAgent.iterate()` monolithic and with SCORER;
 `DDPGAgent.iterate()` on Pendulum, individual and critic-leader, with updates and Polyak averaging; `SACAgent.iterate()`
-individual with a tuned α; its total-derivative path allocates only while its graph first grows to its largest CG solve).
+individual with a tuned α; its total-derivative path allocates only while its graph first grows to its largest CG solve;
+`ACAgent.iterate()` on CartPole, a whole batch and update, AC with m = 2 and STAC with 10 CG products).
 """
 from __future__ import annotations
 
@@ -28,7 +29,8 @@ ROWS = ["mlp_fwdbwd_b4", "mlp_act_b4", "conv_fwdbwd_b2", "hvp_critic_b4", "cg_to
 # within the counted ones.
 AGENT_ROWS = ["dqn_monolithic_iterate_e4_b4", "dqn_scorer_iterate_e4_b4", "ddqn_scorer_iterate_e4_b4", "pqn_scorer_iterate_e4_t4",
               "pqn_monolithic_iterate_e4_t4", "dqn_head-leader_iterate_e4_b4",
-              "ddpg_individual_iterate_e2_b4", "ddpg_critic-leader_iterate_e2_b4", "sac_individual_iterate_e2_b4"]
+              "ddpg_individual_iterate_e2_b4", "ddpg_critic-leader_iterate_e2_b4", "sac_individual_iterate_e2_b4",
+              "ac_individual_iterate_e2_t4", "ac_actor-leader_iterate_e2_t4"]
 
 
 def bench_binary():
