@@ -5,12 +5,13 @@
 # 50 steps, Polyak 0.995, λ = 500·exp(−t/1e5), CG k = 10).
 #
 # Runs one (task, algorithm, coupling, seed) at a time: every base run first (cheap; they also
-# stand against CleanRL's published returns), then the actor-leader runs, then critic-leader, and
+# stand against CleanRL's published returns), then SAC on HalfCheetah to 1e6 steps (seed 0, under
+# OUT/1e6: CleanRL's scale), then the actor-leader runs, then critic-leader, and
 # resumes whatever a stopped session left: a finished seed is skipped, a checkpointed one is
 # resumed with --resume (bit-exact), anything else starts fresh. Safe to re-run at any time.
 #
 #   scripts/experiments/stac-mujoco.sh [OUT] [SEEDS...]      (default: runs/stac_mujoco 0 1 2)
-# Environment: STEPS (default 4e5), TASKS (default "halfcheetah hopper"), JOBS (default 1).
+# Environment: STEPS (default 4e5), TASKS (default "halfcheetah hopper"), STACKELBERG_CLI (default .build/release/stackelberg).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 out="${1:-runs/stac_mujoco}"; shift || true
@@ -18,17 +19,21 @@ seeds=("$@"); [ ${#seeds[@]} -eq 0 ] && seeds=(0 1 2)
 steps="${STEPS:-4e5}"; tasks="${TASKS:-halfcheetah hopper}"
 S="${STACKELBERG_CLI:-.build/release/stackelberg}"
 [ -x "$S" ] || swift build -c release --product stackelberg
-for coupling in individual actor-leader critic-leader; do
+run_one() {   # task algo coupling seed steps out
+  local dir="$6/mujoco_$1/$2-$3/seed$4"
+  [ -f "$dir/summary.json" ] && return 0
+  local resume=(); [ -f "$dir/checkpoint.state" ] && resume=(--resume)
+  echo "$(date -u +%FT%TZ) $1 $2 $3 seed $4 steps $5 ${resume[*]}"
+  "$S" train --algo "$2" --coupling "$3" --env "mujoco/$1" --seeds "$4" \
+    --steps "$5" --out "$6" --quiet --set checkpoint_interval=10000 "${resume[@]}" \
+    || echo "$(date -u +%FT%TZ) FAILED: $1 $2 $3 seed $4"
+}
+for coupling in individual long actor-leader critic-leader; do
+  if [ "$coupling" = long ]; then run_one halfcheetah sac individual 0 1e6 "$out/1e6"; continue; fi
   for seed in "${seeds[@]}"; do
     for task in $tasks; do
       for algo in ddpg sac; do
-        dir="$out/mujoco_$task/$algo-$coupling/seed$seed"
-        [ -f "$dir/summary.json" ] && continue
-        resume=(); [ -f "$dir/checkpoint.state" ] && resume=(--resume)
-        echo "$(date -u +%FT%TZ) $task $algo $coupling seed $seed ${resume[*]}"
-        "$S" train --algo "$algo" --coupling "$coupling" --env "mujoco/$task" --seeds "$seed" \
-          --steps "$steps" --out "$out" --quiet --set checkpoint_interval=10000 "${resume[@]}" \
-          || echo "$(date -u +%FT%TZ) FAILED: $task $algo $coupling seed $seed"
+        run_one "$task" "$algo" "$coupling" "$seed" "$steps" "$out"
       done
     done
   done
