@@ -6,6 +6,8 @@
 #     it (stackelberg.leader_step = scaled_own_gradient);
 #   - the public code's rank-one surrogate for the mixed term (mixed_term = first_transition).
 # One configuration and seed at a time; finished seeds are skipped, checkpointed ones resumed.
+# Several copies of this script may run at once (one per core): each run is taken under a lock
+# (flock on SEED.lock beside its directory), so two workers never train the same seed.
 #
 #   scripts/experiments/stac-cartpole.sh [OUT] [SEEDS...]      (default: runs/stac_cartpole 0 1 2 3 4)
 set -uo pipefail
@@ -32,9 +34,15 @@ for config in "${configs[@]}"; do
   for seed in "${seeds[@]}"; do
     dir="$out/$name/cartpole/ac-$coupling/seed$seed"
     [ -f "$dir/summary.json" ] && continue
+    mkdir -p "$(dirname "$dir")"
+    exec 9> "$dir.lock"
+    if ! flock -n 9; then exec 9>&-; continue; fi   # another worker has this seed
+    # Re-check under the lock: the other worker may have finished it meanwhile.
+    if [ -f "$dir/summary.json" ]; then exec 9>&-; continue; fi
     resume=(); [ -f "$dir/checkpoint.state" ] && resume=(--resume)
     echo "$(date -u +%FT%TZ) $name seed $seed ${resume[*]}"
     "$S" train --algo ac --coupling "$coupling" --env cartpole --seeds "$seed" --out "$out/$name" --quiet \
       "${sets[@]}" "${resume[@]}" || echo "$(date -u +%FT%TZ) FAILED: $name seed $seed"
+    exec 9>&-
   done
 done
