@@ -29,7 +29,8 @@ public final class TotalDerivative {
     public var measureResidual: Bool
     /// CG starts from the previous solve's v instead of 0 (one more product to form its residual).
     /// Successive updates move the follower little, so v changes little: with a tolerance, CG then
-    /// stops after fewer products for the same residual. The first solve starts at 0.
+    /// stops after fewer products for the same residual. The first solve starts at 0, and so does
+    /// the one after a solve that met negative curvature; a guess worse than 0 is dropped.
     public var warmStart = false
     /// Whether `implicitVector` holds a solve a warm start may continue from.
     private var hasSolved = false
@@ -200,7 +201,8 @@ public final class TotalDerivative {
             let b2 = dotD(b, b, n)
             report.relativeResidual = b2 > 0 ? Float((r2 / b2).squareRoot()) : (r2 == 0 ? 0 : .infinity)
         }
-        hasSolved = true
+        // A solve cut short by negative curvature is no guess to continue from.
+        hasSolved = !report.stoppedOnNegativeCurvature
         followerGradient.mixedProduct(implicitVector, wrt: leader, into: correction)
         let m = leader.count
         // Norms and the cosine in Double, by the vectorized fixed-order kernel.

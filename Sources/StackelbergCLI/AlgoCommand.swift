@@ -21,7 +21,9 @@ struct AlgoCommand: ParsableCommand {
 
         /// The families whose defaults an algorithm lists: those with an environment it can act in.
         private func defaultsByFamily(_ entry: AlgorithmRegistry.Entry) throws -> [(family: String, settings: Settings)] {
-            let families: [EnvironmentFamily] = entry.actionSpaces.contains(.box) && !entry.actionSpaces.contains(.discrete) ? [.classic, .muJoCo] : [.classic, .minAtar, .atari]
+            let families: [EnvironmentFamily] = entry.actionSpaces.contains(.discrete)
+                ? (entry.actionSpaces.contains(.box) ? [.classic, .minAtar, .atari, .muJoCo] : [.classic, .minAtar, .atari])
+                : [.classic, .muJoCo]
             return try families.map { f in (family: f.rawValue, settings: try AlgorithmRegistry.defaults(algo: entry.name, coupling: entry.couplings[0], env: f.example)) }
         }
 
@@ -56,6 +58,10 @@ struct AlgoCommand: ParsableCommand {
                     var shown = Set(values).count == 1 ? values[0] : values.joined(separator: " / ")
                     if let x = exceptions[key] { shown += " (" + x.map { "\($0.env): \($0.value)" }.joined(separator: ", ") + ")" }
                     out += "    \(key) = \(shown)    # \(help)\n"
+                }
+                if !e.overrides.keys.isEmpty {
+                    out += "  its own defaults of run and coupling keys (listed below with the general ones): "
+                        + e.overrides.keys.map { "\($0) = \(e.overrides[$0]!.description)" }.joined(separator: ", ") + "\n"
                 }
                 out += "\n"
             }

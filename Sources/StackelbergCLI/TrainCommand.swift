@@ -40,6 +40,12 @@ struct TrainCommand: ParsableCommand {
                 given["total_steps"] = .number(x.rounded())
             }
             let settings = try AlgorithmRegistry.resolve(given)
+            // Accepted (one config serves every coupling of an algorithm) but without effect here.
+            let inert = CouplingRegistry.keysWithoutEffect(under: try settings.string("coupling")!)
+            for k in given.keys where inert.contains(k) {
+                let owners = CouplingRegistry.entries.filter { $0.settings.contains { $0.key == k } }.map(\.name)
+                FileHandle.standardError.write(Data("note: \(k) is an option of \(owners.joined(separator: ", ")); it has no effect with --coupling \(try settings.string("coupling")!)\n".utf8))
+            }
             let seedList = try parseSeeds(seeds)
             let envName = try settings.string("env")!, algoName = try settings.string("algo")!, couplingName = try settings.string("coupling")!
             let base = "\(out)/\(envName.replacingOccurrences(of: "/", with: "_"))/\(algoName)-\(couplingName)"

@@ -91,27 +91,32 @@ extension ActorCriticEntries {
         .int("batch_steps", \.batchSteps, "environment steps per batch (one actor step), over all copies"),
         .real("gamma", \.gamma, "discount γ"),
         .real("gae_lambda", \.gaeLambda, "GAE's λ for the actor's advantages"),
-        .real("actor_lr", \.actorLearningRate, "the actor's learning rate"),
-        .real("critic_lr", \.criticLearningRate, "the critic's learning rate"),
-        .choice("optimizer", \.optimizer, "plain gradient descent (the paper) or Adam"),
+        .real("actor_lr", \.actorLearningRate, "the actor's learning rate (0.1 is for plain GD; with Adam use e.g. 3e-4)"),
+        .real("critic_lr", \.criticLearningRate, "the critic's learning rate (0.01 is for plain GD; with Adam use e.g. 1e-3)"),
+        .choice("optimizer", \.optimizer, "plain gradient descent (the paper) or Adam; the rates are not changed with it"),
         .real("gradient_noise", \.gradientNoise, "σ of Gaussian noise added to both players' gradients (the public grid: 0.05)"),
         .ints("network.actor_widths", \.actorWidths, "the actor's hidden widths (tanh)"),
         .ints("network.critic_widths", \.criticWidths, "the critic's hidden widths (tanh)"),
         .real("initial_log_std", \.initialLogStd, "log σ at the start (box actions)"),
         .bool("normalize_advantages", \.normalizeAdvantages, "normalize Â over the batch"),
-        .choice("mixed_term", \.mixedTerm, "STAC's ∇_θ∇_w L: Prop. 1 over every episode segment, or the public code's first-transition surrogate"),
+        .choice("mixed_term", \.mixedTerm, "STAC's ∇_θ∇_w L: Prop. 1 over every episode segment per step (episodes) or per trajectory, or the public code's first-transition surrogate"),
         .real("max_grad_norm", \.maxGradientNorm, "global-norm clipping of each player's gradient; 0: none"),
     ])
 
     /// The paper's settings; 2e6 steps on MuJoCo (its Fig. 3b–d), 8e5 elsewhere (CartPole, Fig. 3a).
+    /// MinAtar and Atari run 128 copies, so a batch is 4,096 steps (32 per copy) there.
     static let acPreset: @Sendable (String) -> ACConfig = { env in
         var c = ACConfig()
-        if EnvironmentFamily(environment: env) == .muJoCo { c.totalSteps = 2_000_000 }
+        switch EnvironmentFamily(environment: env) {
+        case .muJoCo: c.totalSteps = 2_000_000
+        case .minAtar, .atari: c.batchSteps = 4_096
+        case .classic: break
+        }
         return c
     }
 
     static let ac = AlgorithmRegistry.Entry(
-        name: "ac", summary: "on-policy actor–critic (GAE, Monte-Carlo V critic, plain GD); actor-leader is STAC (arXiv 2109.12286, Sec. 4.2)",
+        name: "ac", summary: "on-policy actor–critic (GAE, Monte-Carlo V critic, plain GD or Adam); actor-leader is STAC (arXiv 2109.12286, Sec. 4.2)",
         couplings: ["individual", "actor-leader"], actionSpaces: [.discrete, .box], table: acTable, preset: acPreset,
         validate: { c, copies in try c.validate(copies: copies) },
         make: { c, spec, env, seed in

@@ -121,7 +121,8 @@ public struct Comparison {
     /// Reads every run directory under `paths` (a seed directory, or any directory above some).
     /// Runs of one algorithm-coupling pair whose settings differ are told apart: each group is named
     /// by the pair and the settings whose values differ within it (e.g. `ac-individual
-    /// [individual.unroll=80]`), so seeds are pooled only with runs of the same settings.
+    /// [individual.unroll=80]`), so seeds are pooled only with runs of the same settings. Options
+    /// of other couplings (`stackelberg.*` under `individual`) do not count: they change nothing.
     public init(paths: [String], curvePoints: Int = 100) throws {
         var dirs = [String]()
         let fm = FileManager.default
@@ -140,7 +141,9 @@ public struct Comparison {
         var runs = try dirs.map { try SeedLog(directory: $0) }
         for base in Set(runs.map(\.group)) {
             let members = runs.indices.filter { runs[$0].group == base }
-            let keys = members.flatMap { runs[$0].settings.keys }
+            // Options of couplings the runs do not use change nothing: they never split a group.
+            let inert = CouplingRegistry.keysWithoutEffect(under: (try? runs[members[0]].settings.string("coupling")) ?? nil ?? "")
+            let keys = members.flatMap { runs[$0].settings.keys }.filter { !inert.contains($0) }
             var differing = [String]()
             for k in keys where !differing.contains(k) && Set(members.map { runs[$0].settings[k]?.description ?? "—" }).count > 1 {
                 differing.append(k)

@@ -93,6 +93,14 @@ public enum CouplingRegistry {
 
     public static var names: [String] { entries.map(\.name) }
 
+    /// The option keys of couplings other than `coupling` that it does not share: present in
+    /// every run's settings (one config serves all of an algorithm's couplings) but without effect
+    /// on a run of `coupling`.
+    public static func keysWithoutEffect(under coupling: String) -> Set<String> {
+        let own = Set(entries.first { $0.name == coupling }?.settings.map(\.key) ?? [])
+        return Set(entries.filter { $0.name != coupling }.flatMap { $0.settings.map(\.key) }).subtracting(own)
+    }
+
     public static func entry(_ name: String) throws -> Entry {
         guard let e = entries.first(where: { $0.name == name }) else {
             throw SettingsError.type("coupling", "one of \(names.joined(separator: ", "))", name)

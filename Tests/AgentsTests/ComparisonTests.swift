@@ -29,14 +29,15 @@ final class ComparisonTests: XCTestCase {
     }
 
     /// Runs of one algorithm-coupling pair with different settings are separate groups, named by the
-    /// settings that differ; seeds of the same settings pool.
+    /// settings that differ; seeds of the same settings pool, whatever other couplings' options say.
     func testRunsWithDifferentSettingsAreNotPooled() throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("compare-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: root) }
         for (name, unroll, seed) in [("a", 1, 0), ("a", 1, 1), ("b", 80, 0)] {
             let dir = "\(root)/\(name)/seed\(seed)"
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-            try "algo = \"ac\"\ncoupling = \"individual\"\nenv = \"cartpole\"\ntotal_steps = 100\nindividual.unroll = \(unroll)\n"
+            // stackelberg.unroll differs too, but an individual run ignores it: it splits nothing.
+            try "algo = \"ac\"\ncoupling = \"individual\"\nenv = \"cartpole\"\ntotal_steps = 100\nindividual.unroll = \(unroll)\nstackelberg.unroll = \(seed + 1)\n"
                 .write(toFile: dir + "/config.toml", atomically: true, encoding: .utf8)
             try "env_step,copy,return,length\n95,0,\(10 * unroll),10\n".write(toFile: dir + "/episodes.csv", atomically: true, encoding: .utf8)
             try "env_step,mean_return,returns\n100,5,5\n".write(toFile: dir + "/eval.csv", atomically: true, encoding: .utf8)

@@ -76,7 +76,7 @@ final class RegistryTests: XCTestCase {
                 for f in fragments { XCTAssertTrue("\(error)".contains(f), "«\(error)» lacks «\(f)»") }
             }
         }
-        refused(given(["algo": "dqn", "env": "pendulum"]), ["dqn acts in discrete", "pendulum has Box", "Algorithms for it: ddpg"])
+        refused(given(["algo": "dqn", "env": "pendulum"]), ["dqn acts in discrete", "pendulum has Box", "Algorithms for it: ac, ddpg, sac"])
         refused(given(["algo": "ddpg", "env": "cartpole"]), ["ddpg acts in box", "cartpole has Discrete(2)", "Algorithms for it: dqn"])
         refused(given(["algo": "ddpg", "coupling": "scorer", "env": "pendulum"]), ["ddpg does not take the coupling scorer; ddpg takes individual, actor-leader, critic-leader"])
         refused(given(["algo": "pqn", "env": "mujoco/hopper"]), ["pqn acts in discrete"])

@@ -15,7 +15,8 @@ import Seeding
 ///   "Monte-Carlo critic"); Â_t: GAE(γ, λ_GAE), normalized over the batch.
 /// - actor f₁ = −J − [mean_t V_w(s_t)], J = mean_t log π_θ(a_t|s_t) Â_t. The bracket is the public
 ///   code's stand-in for ∇_w J (J = E[r(s₀,a₀) + V_w(s₁)] in Sec. 4.2); it enters only where the
-///   coupling takes ∇_w f₁ (a total derivative), never the actor's own step.
+///   coupling takes ∇_w f₁ (a total derivative), never the actor's own step, and with value 0
+///   (x − ⌊x⌋), so `leader_loss` is −J under every coupling.
 /// - critic f₂ = L = mean_t (V_w(s_t) − R_t)² [+ S(θ, w)]. L on fixed returns does not depend on θ,
 ///   so the mixed term ∇_θ∇_w L that STAC needs comes from Prop. 1,
 ///       ∇_θ L = E_τ[2 Σ_t γ^t ∇log π(a_t|s_t) (V^π(s₀) − V_w(s₀)) Q^π(s_t, a_t)],
@@ -304,7 +305,11 @@ public final class ACAgent: Agent, CoupledModel {
         let s = input(rollout.observations, rows: rows)
         if part == .actor {
             let j = mean(logProbabilities() * graph.constant(borrowing: rollout.advantages, shape: Shape(rows)))
-            return othersHeld ? -j : -j - mean(critic(s))
+            if othersHeld { return -j }
+            // The stand-in for ∇_w J enters with value 0, so the logged leader loss is −J under
+            // every coupling.
+            let v = mean(critic(s))
+            return -j - (v - stopGradient(v))
         }
         let loss = mean(square(critic(s) - graph.constant(borrowing: valueTargets, shape: Shape(rows))))
         if othersHeld { return loss }
