@@ -2,22 +2,21 @@
 /// The work vectors are allocated once per solver, so repeated solves of one size allocate nothing.
 ///
 /// A follower Hessian need not be positive definite (an actor–critic's critic loss is not, away
-/// from its minimum). When CG meets a direction with pᵀ(A + λI)p ≤ 0 it stops, and returns the
-/// iterate with the smallest residual it has seen, the start included: CG's residual is not
-/// monotone, and on an indefinite system the last iterate can be worse than none (relative
-/// residuals above 1 were seen on CartPole's critic at λ = 0). On a positive-definite system this
-/// never triggers, so the iterates are textbook CG's.
+/// from its minimum). When CG meets a direction with pᵀ(A + λI)p ≤ 0 it stops there and returns
+/// the current iterate: truncated CG as Newton–CG methods use it (Steihaug 1983). Its residual can
+/// then exceed ‖b‖ (relative residuals above 1 were seen on CartPole's critic at λ = 0; the report
+/// says so). Returning the smallest-residual iterate instead, often 0 (no correction at all), was
+/// tried and made STAC's head leader fail Acrobot where it had solved it.
 public final class ConjugateGradientSolver {
     public let dimension: Int
-    private let r, p, q, best: UnsafeMutablePointer<Float>
+    private let r, p, q: UnsafeMutablePointer<Float>
 
     public init(dimension: Int) {
         self.dimension = dimension
         r = .allocate(capacity: max(dimension, 1)); p = .allocate(capacity: max(dimension, 1)); q = .allocate(capacity: max(dimension, 1))
-        best = .allocate(capacity: max(dimension, 1))
     }
 
-    deinit { r.deallocate(); p.deallocate(); q.deallocate(); best.deallocate() }
+    deinit { r.deallocate(); p.deallocate(); q.deallocate() }
 
     /// Writes the solution into `x`. With `warmStart`, `x` holds the initial guess; otherwise it starts at 0.
     /// A warm start whose residual is no better than 0's (‖b − (A + λI)x₀‖ ≥ ‖b‖) restarts from 0, having
@@ -45,34 +44,18 @@ public final class ConjugateGradientSolver {
         }
         p.update(from: r, count: n)
         guard bNorm > 0 else { x.update(repeating: 0, count: n); report.relativeResidual = 0; return report }
-        // The smallest residual so far and whether `best` holds its iterate (else `x` does).
-        var bestRR = rr, bestSaved = false
         for _ in 0..<maxIterations {
             if tolerance > 0, rr.squareRoot() <= Double(tolerance) * bNorm { break }
             a.apply(p, q); report.products += 1
             if lambda != 0 { for i in 0..<n { q[i] += lambda * p[i] } }
             let pq = dotD(p, q, n)
             // pᵀ(A+λI)p ≤ 0: the operator is not positive definite along p (a saddle or a
-            // non-convex follower); stop rather than divide by it, with the best iterate seen.
-            guard pq > 0 else {
-                report.stoppedOnNegativeCurvature = true
-                if bestSaved { x.update(from: best, count: n); rr = bestRR }
-                break
-            }
+            // non-convex follower); stop with the current iterate rather than divide by it.
+            guard pq > 0 else { report.stoppedOnNegativeCurvature = true; break }
             let alpha = Float(rr / pq)
             for i in 0..<n { x[i] += alpha * p[i]; r[i] -= alpha * q[i] }
             report.iterations += 1
             let rrNew = dotD(r, r, n)
-            if rrNew <= bestRR {
-                bestRR = rrNew
-                bestSaved = false
-            } else if !bestSaved {
-                // The residual rose from the best iterate, the one before this step: keep it
-                // (rebuilt from this step, so a solve that never meets negative curvature copies
-                // nothing it will use and its iterates stay textbook CG's).
-                for i in 0..<n { best[i] = x[i] - alpha * p[i] }
-                bestSaved = true
-            }
             let beta = Float(rrNew / rr)
             rr = rrNew
             for i in 0..<n { p[i] = r[i] + beta * p[i] }

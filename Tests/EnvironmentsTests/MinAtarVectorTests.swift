@@ -125,7 +125,7 @@ final class MinAtarVectorTests: XCTestCase {
         }
         // Each copy ends within the limit: by truncation at step 7 if nothing ended it sooner.
         XCTAssertGreaterThanOrEqual(ends, 2)
-        XCTAssertThrowsError(try EnvironmentRegistry.make("cartpole", count: 1, overrides: .init(maxEpisodeSteps: 10))) {
+        XCTAssertThrowsError(try EnvironmentRegistry.make("atari/pong", count: 1, overrides: .init(maxEpisodeSteps: 10))) {
             XCTAssertTrue("\($0)".contains("episode limit"), "\($0)")
         }
         XCTAssertThrowsError(try EnvironmentRegistry.make("minatar/asterix", count: 1, overrides: .init(maxEpisodeSteps: 0)))

@@ -80,19 +80,19 @@ final class SolverTests: XCTestCase {
         XCTAssertLessThanOrEqual(report.relativeResidual!, 1e-3)
     }
 
-    /// On an indefinite system CG stops at negative curvature with the best iterate it saw: here
-    /// A = diag(1, −½), b = (1, 1). Its first step goes to x₁ = 4b with residual (−3, 3), three
-    /// times ‖b‖; the next direction (6, 12) has pᵀAp = −36. Textbook CG would return x₁; the
-    /// solver returns x₀ = 0 (relative residual 1). A warm start from x₁ is dropped the same way.
-    func testConjugateGradientKeepsItsBestIterateOnNegativeCurvature() {
+    /// On an indefinite system CG stops at negative curvature with its current iterate and says so:
+    /// here A = diag(1, −½), b = (1, 1). Its first step goes to x₁ = 4b with residual (−3, 3), three
+    /// times ‖b‖; the next direction (6, 12) has pᵀAp = −36, so it stops at x₁ and reports the
+    /// relative residual 3. A warm start from a guess worse than 0 (x₁ again) restarts from 0.
+    func testConjugateGradientStopsOnNegativeCurvatureAndDropsABadWarmStart() {
         let op = LinearOperator(matrix: [1, 0, 0, -0.5], dimension: 2)
         let cg = ConjugateGradientSolver(dimension: 2)
         var x: [Float] = [0, 0]
         let report = cg.solve(op, b: [1, 1], into: &x, maxIterations: 10)
         XCTAssertTrue(report.stoppedOnNegativeCurvature)
         XCTAssertEqual(report.iterations, 1)
-        XCTAssertEqual(x, [0, 0])
-        XCTAssertEqual(report.relativeResidual!, 1, accuracy: 1e-6)
+        XCTAssertEqual(x, [4, 4])
+        XCTAssertEqual(report.relativeResidual!, 3, accuracy: 1e-5)
         x = [4, 4]
         let warm = cg.solve(op, b: [1, 1], into: &x, maxIterations: 1, warmStart: true)
         XCTAssertEqual(warm.products, 2, "one product for the warm residual, one step from 0")
