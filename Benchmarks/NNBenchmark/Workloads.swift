@@ -177,11 +177,12 @@ func constantView(_ graph: Graph, _ values: [Float], _ shape: Shape) -> Tensor {
     values.withUnsafeBufferPointer { graph.constant(borrowing: $0.baseAddress!, shape: shape) }
 }
 
-/// STAC with m = 2 and a CG that runs all its 10 products (λ = 1 keeps it positive definite), so
-/// every probed update builds the same graph.
+/// STAC with m = 2 and a CG that runs all its 10 products (λ = 100 keeps the critic's Hessian
+/// positive definite: at λ = 1 CG met negative curvature at varying iterations and the graph grew
+/// in a later step), so every probed update builds the same graph.
 let stacProbeSpec: any CouplingSpec = {
     var o = TotalDerivativeOptions()
     o.unroll = 2
-    o.hypergradient.lambda = 1
+    o.hypergradient.lambda = 100
     return TotalDerivativeSpec(leader: .actor, options: o)
 }()
