@@ -64,6 +64,9 @@ public final class TotalDerivative {
         /// cos∠(∇_leader f₁, Df₁) in [−1, 1]; 0 when either vector is zero. Near 1: the follower's
         /// response barely turns the leader's step; negative: it reverses it.
         public var cosine: Float = 0
+        /// κ = ⟨Df₁, ∇_leader f₁⟩/‖∇_leader f₁‖²: how far the total derivative goes along the
+        /// leader's own gradient (1 when there is no correction; 0 when that gradient is 0).
+        public var stepScale: Float = 0
         /// The λ this solve used.
         public var lambda: Float = 0
         /// The solver's work: Hessian-vector products (`solve.products`), CG iterations run
@@ -214,6 +217,7 @@ public final class TotalDerivative {
         d.correctionNorm = Float(c2.squareRoot())
         d.totalDerivativeNorm = Float(t2.squareRoot())
         d.cosine = g2 > 0 && t2 > 0 ? Float(gt / (g2.squareRoot() * t2.squareRoot())) : 0
+        d.stepScale = g2 > 0 ? Float(gt / g2) : 0
         d.lambda = lambda
         d.solve = report
         diagnostics = d
@@ -251,9 +255,9 @@ public final class TotalDerivative {
 
     /// The warm start's state (the last v, and whether there is one), for checkpoints: a resumed
     /// run with `warmStart` continues from the v an uninterrupted one would.
-    /// Errors: `SettingError.invalidSolver` when the vector's length is not `follower.count`.
     public var warmStartState: (vector: [Float], solved: Bool) { (lastImplicitVector, hasSolved) }
 
+    /// Errors: `SettingError.invalidSolver` when the vector's length is not `follower.count`.
     public func restoreWarmStart(vector: [Float], solved: Bool) throws {
         guard vector.count == follower.count else {
             throw SettingError.invalidSolver("the saved implicit vector has \(vector.count) entries; this follower has \(follower.count) parameters")

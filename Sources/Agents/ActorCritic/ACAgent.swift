@@ -279,12 +279,9 @@ public final class ACAgent: Agent, CoupledModel {
         }
     }
 
-    /// κ = ⟨Df₁, ∇_θ f₁⟩/‖∇_θ f₁‖² of the last update, from the solve's diagnostics (1 under
-    /// individual play). The `scaled_own_gradient` ablation steps along κ∇_θ f₁ with this κ.
-    private func stepScale() -> Float {
-        guard let d = totalDerivative?.diagnostics else { return 1 }
-        return d.leaderGradientNorm > 0 ? d.cosine * d.totalDerivativeNorm / d.leaderGradientNorm : 0
-    }
+    /// κ = ⟨Df₁, ∇_θ f₁⟩/‖∇_θ f₁‖² of the last update, the solve's own (1 under individual play);
+    /// the `scaled_own_gradient` ablation steps along κ∇_θ f₁ with this very κ.
+    private func stepScale() -> Float { totalDerivative?.diagnostics.stepScale ?? 1 }
 
     // MARK: CoupledModel
 

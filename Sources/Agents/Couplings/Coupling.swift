@@ -198,6 +198,14 @@ extension GroupOptimizer {
         return value
     }
 
+    /// One step of `part` on `batch` with the model's other parts held: an unrolled follower step
+    /// (individual play's and the total derivative's alike). Returns the loss.
+    func stepHeld(_ part: ModelPart, of model: CoupledModel, on batch: BatchRole, player: String, context: UpdateContext) throws -> Float {
+        try model.prepare(batch)
+        model.graph.reset()
+        return try stepChecked(minimizing: model.objective(of: part, othersHeld: true), player: player, context: context)
+    }
+
     /// Steps with the gradient already in `gradient` (a total derivative), refusing a non-finite one.
     func stepChecked(player: String, context: UpdateContext) throws {
         step()

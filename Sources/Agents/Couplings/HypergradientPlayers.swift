@@ -61,16 +61,11 @@ public final class HypergradientPlayers {
     /// Replaces the total derivative in the leader's gradient buffer by the leader's own gradient g
     /// scaled by κ = ⟨Df₁, g⟩/‖g‖²: the step the total derivative takes along g, without its turn.
     /// STAC's public on-policy code forms Df₁ so that it is exactly κg (its mixed term is rank one, see
-    /// ``ActorCriticMixedTerm``); this ablation asks whether a gain is more than that step size.
+    /// ``ACAgent``); this ablation asks whether a gain is more than that step size. κ is the solve's
+    /// `diagnostics.stepScale`.
     func scaleOwnGradientLikeTotalDerivative() {
-        let n = leader.group.count, g = totalDerivative.lastLeaderGradient, out = leader.gradient
-        var gg = 0.0, gd = 0.0
-        for i in 0..<n {
-            gg += Double(g[i]) * Double(g[i])
-            gd += Double(g[i]) * Double(out[i])
-        }
-        let kappa = gg > 0 ? Float(gd / gg) : 0
-        for i in 0..<n { out[i] = kappa * g[i] }
+        let kappa = totalDerivative.diagnostics.stepScale, g = totalDerivative.lastLeaderGradient, out = leader.gradient
+        for i in 0..<leader.group.count { out[i] = kappa * g[i] }
     }
 
     func write(_ d: TotalDerivative.Diagnostics, into metrics: UpdateMetrics) { HypergradientMetrics.write(d, into: metrics, from: slots[4]) }
@@ -82,9 +77,7 @@ public final class HypergradientPlayers {
 
     /// One follower step on `batch` with the leader's output held.
     func followerStep(_ model: CoupledModel, on batch: BatchRole, context: UpdateContext, metrics: UpdateMetrics) throws {
-        try model.prepare(batch)
-        model.graph.reset()
-        metrics[slots[1]] = try follower.stepChecked(minimizing: model.objective(of: followerPart, othersHeld: true), player: "follower", context: context)
+        metrics[slots[1]] = try follower.stepHeld(followerPart, of: model, on: batch, player: "follower", context: context)
     }
 
     var optimizers: [GroupOptimizer] { [leader, follower] }

@@ -68,10 +68,7 @@ public final class Individual: Coupling {
         try leader.stepChecked(player: "leader", context: context)
         try follower.stepChecked(player: "follower", context: context)
         for batch in batchRoles.dropFirst() {
-            try model.prepare(batch)
-            graph.reset()
-            metrics[slots[1]] = try follower.stepChecked(minimizing: model.objective(of: followerPart, othersHeld: true),
-                                                         player: "follower", context: context)
+            metrics[slots[1]] = try follower.stepHeld(followerPart, of: model, on: batch, player: "follower", context: context)
         }
         metrics[slots[2]] = leader.learningRate
         metrics[slots[3]] = follower.learningRate
