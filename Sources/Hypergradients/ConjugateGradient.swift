@@ -9,23 +9,28 @@
 /// tried and made STAC's head leader fail Acrobot where it had solved it.
 public final class ConjugateGradientSolver {
     public let dimension: Int
-    private let r, p, q: UnsafeMutablePointer<Float>
+    private let r, p, q, z: UnsafeMutablePointer<Float>
 
     public init(dimension: Int) {
         self.dimension = dimension
         r = .allocate(capacity: max(dimension, 1)); p = .allocate(capacity: max(dimension, 1)); q = .allocate(capacity: max(dimension, 1))
+        z = .allocate(capacity: max(dimension, 1))
     }
 
-    deinit { r.deallocate(); p.deallocate(); q.deallocate() }
+    deinit { r.deallocate(); p.deallocate(); q.deallocate(); z.deallocate() }
 
     /// Writes the solution into `x`. With `warmStart`, `x` holds the initial guess; otherwise it starts at 0.
     /// A warm start whose residual is no better than 0's (‖b − (A + λI)x₀‖ ≥ ‖b‖) restarts from 0, having
     /// spent its one product.
     /// `residuals`, when given, receives ‖r_k‖/‖b‖ after each iteration.
+    /// `preconditioner`, when given, applies M⁻¹ ≈ (A + λI)⁻¹ (symmetric positive definite, e.g. a
+    /// Nyström inverse): preconditioned CG, with the same stopping rules on the unpreconditioned
+    /// residual ‖r‖/‖b‖ and negative curvature of A + λI along the search direction.
     @discardableResult
     public func solve(_ a: LinearOperator, regularization lambda: Float = 0, b: UnsafePointer<Float>,
                       into x: UnsafeMutablePointer<Float>, maxIterations: Int, tolerance: Float = 0,
-                      warmStart: Bool = false, residuals: ((Float) -> Void)? = nil) -> SolveReport {
+                      warmStart: Bool = false, residuals: ((Float) -> Void)? = nil,
+                      preconditioner: ((UnsafePointer<Float>, UnsafeMutablePointer<Float>) -> Void)? = nil) -> SolveReport {
         precondition(a.dimension == dimension, "CG: operator of size \(a.dimension) given to a solver of size \(dimension)")
         precondition(maxIterations >= 0 && lambda >= 0, "CG: iterations and λ must be non-negative")
         let n = dimension
@@ -42,8 +47,12 @@ public final class ConjugateGradientSolver {
             r.update(from: b, count: n)
             rr = bb
         }
-        p.update(from: r, count: n)
         guard bNorm > 0 else { x.update(repeating: 0, count: n); report.relativeResidual = 0; return report }
+        if let applyPreconditioner = preconditioner {
+            return preconditionedIterations(a, lambda: lambda, bNorm: bNorm, x: x, rr: rr, maxIterations: maxIterations, tolerance: tolerance,
+                                            report: report, residuals: residuals, applyPreconditioner: applyPreconditioner)
+        }
+        p.update(from: r, count: n)
         for _ in 0..<maxIterations {
             if tolerance > 0, rr.squareRoot() <= Double(tolerance) * bNorm { break }
             a.apply(p, q); report.products += 1
@@ -59,6 +68,36 @@ public final class ConjugateGradientSolver {
             let beta = Float(rrNew / rr)
             rr = rrNew
             for i in 0..<n { p[i] = r[i] + beta * p[i] }
+            residuals?(Float(rr.squareRoot() / bNorm))
+        }
+        report.relativeResidual = Float(rr.squareRoot() / bNorm)
+        return report
+    }
+
+    /// PCG from the residual in `r` (x₀ in `x`): z = M⁻¹r, p = z, α = rᵀz/pᵀ(A+λI)p, β = r′ᵀz′/rᵀz.
+    private func preconditionedIterations(_ a: LinearOperator, lambda: Float, bNorm: Double, x: UnsafeMutablePointer<Float>, rr rr0: Double,
+                                          maxIterations: Int, tolerance: Float, report r0: SolveReport, residuals: ((Float) -> Void)?,
+                                          applyPreconditioner: (UnsafePointer<Float>, UnsafeMutablePointer<Float>) -> Void) -> SolveReport {
+        let n = dimension
+        var report = r0, rr = rr0
+        applyPreconditioner(r, z)
+        p.update(from: z, count: n)
+        var rz = dotD(r, z, n)
+        for _ in 0..<maxIterations {
+            if tolerance > 0, rr.squareRoot() <= Double(tolerance) * bNorm { break }
+            a.apply(p, q); report.products += 1
+            if lambda != 0 { for i in 0..<n { q[i] += lambda * p[i] } }
+            let pq = dotD(p, q, n)
+            guard pq > 0, rz > 0 else { report.stoppedOnNegativeCurvature = true; break }
+            let alpha = Float(rz / pq)
+            for i in 0..<n { x[i] += alpha * p[i]; r[i] -= alpha * q[i] }
+            report.iterations += 1
+            rr = dotD(r, r, n)
+            applyPreconditioner(r, z)
+            let rzNew = dotD(r, z, n)
+            let beta = Float(rzNew / rz)
+            rz = rzNew
+            for i in 0..<n { p[i] = z[i] + beta * p[i] }
             residuals?(Float(rr.squareRoot() / bNorm))
         }
         report.relativeResidual = Float(rr.squareRoot() / bNorm)

@@ -39,7 +39,7 @@ public struct LinearOperator {
     }
 }
 
-@inline(__always) func dotD(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Double {
+@inline(__always) public func dotD(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Double {
     stk_dot_double(a, b, n)
 }
 
@@ -61,6 +61,11 @@ public enum InverseSolver: Sendable, Equatable {
     /// `SeededGenerator(seed:)`, successive solves draw fresh columns from the same stream, and a
     /// change of seed restarts the stream.
     case nystrom(rank: Int, rho: Float, seed: UInt64 = 0)
+    /// CG preconditioned by the Nyström inverse (Â + ρI)⁻¹ of a rank-`rank` sketch drawn once per
+    /// solve (Frangella, Tropp & Udell 2023, "Randomized Nyström preconditioning",
+    /// arXiv:2110.02820; BLPO's unpublished `nystrom_preconditioned_cg.py`): `rank` products for the
+    /// sketch, then at most `iterations` more.
+    case nystromPreconditionedCG(iterations: Int, tolerance: Float = 0, rank: Int, rho: Float, seed: UInt64 = 0)
     /// Truncated Neumann series α Σ_{i<terms} (I − α(A + λI))ⁱ b; needs α < 2/λ_max.
     case neumann(terms: Int, alpha: Float)
     /// Dense A built column by column and solved by LU in Double (small problems, checks).

@@ -35,15 +35,32 @@ public final class NystromSolver {
     /// Writes x ≈ (Â + ρI)⁻¹b into `x` (`dimension` floats), Â the Nyström sketch of A + λI: the
     /// regularization λ ≥ 0 is added to the operator before sketching (so each sampled column is
     /// A eₛ + λ eₛ), ρ > 0 regularizes the sketch. Draws `rank` column indices from `rng`.
+    /// `coreShift` s replaces the sketch's core W by W + sI: BLPO's public code (`nystrom_ppo.py`)
+    /// uses s = 1, i.e. (C(W + I)⁻¹Cᵀ + ρI)⁻¹; the textbook sketch is s = 0.
     /// Costs `rank` products; allocates its k×k system per call.
     @discardableResult
-    public func solve(_ a: LinearOperator, regularization lambda: Float = 0, rho: Float, b: UnsafePointer<Float>,
+    public func solve(_ a: LinearOperator, regularization lambda: Float = 0, rho: Float, coreShift: Float = 0, b: UnsafePointer<Float>,
                       into x: UnsafeMutablePointer<Float>, rng: inout SeededGenerator) -> SolveReport {
+        let report = sketch(a, regularization: lambda, rho: rho, coreShift: coreShift, rng: &rng)
+        applyInverse(b, into: x)
+        return report
+    }
+
+    /// The k×k Woodbury system ρ(W + sI) + CᵀC of the last `sketch`, row-major, and its ρ.
+    private var system: [Double] = []
+    private var systemRho: Double = 1
+
+    /// Samples `rank` columns of A + λI (k products) and forms the Woodbury system for
+    /// (C(W + sI)⁻¹Cᵀ + ρI)⁻¹, which `applyInverse` then applies to any vector without more
+    /// products (a preconditioner for CG applies it once per iteration).
+    @discardableResult
+    public func sketch(_ a: LinearOperator, regularization lambda: Float = 0, rho: Float, coreShift: Float = 0,
+                       rng: inout SeededGenerator) -> SolveReport {
         if _slowPath(a.dimension != dimension) {
             fatalError("Nyström: operator of size \(a.dimension) given to a solver of size \(dimension)")
         }
-        if _slowPath(!(rho > 0) || !(lambda >= 0)) {
-            fatalError("Nyström: ρ must be positive (it regularizes the rank-deficient sketch) and λ non-negative, got ρ = \(rho), λ = \(lambda)")
+        if _slowPath(!(rho > 0) || !(lambda >= 0) || !(coreShift >= 0)) {
+            fatalError("Nyström: ρ must be positive (it regularizes the rank-deficient sketch), λ and the core shift non-negative, got ρ = \(rho), λ = \(lambda), shift = \(coreShift)")
         }
         let n = dimension, k = rank
         var report = SolveReport()
@@ -65,29 +82,42 @@ public final class NystromSolver {
                 if lambda != 0 { c[j * n + indices[j]] += lambda }
             }
         }
-        // M = ρW + CᵀC (k × k, Double), and Cᵀb.
-        var m = [Double](repeating: 0, count: k * k), ctb = [Double](repeating: 0, count: k)
+        // M = ρ(W + sI) + CᵀC (k × k, Double).
+        var m = [Double](repeating: 0, count: k * k)
         columns.withUnsafeBufferPointer { c in
             let base = c.baseAddress!
             for i in 0..<k {
-                ctb[i] = dotD(base + i * n, b, n)
                 for j in 0..<k {
                     m[i * k + j] = Double(rho) * Double(base[j * n + indices[i]]) + dotD(base + i * n, base + j * n, n)
                 }
+                if coreShift != 0 { m[i * k + i] += Double(rho) * Double(coreShift) }
             }
         }
         // W is symmetric in exact arithmetic; symmetrize what the products gave before solving.
         for i in 0..<k { for j in (i + 1)..<k { let s = 0.5 * (m[i * k + j] + m[j * k + i]); m[i * k + j] = s; m[j * k + i] = s } }
-        let y = solveDense(m, ctb, k) ?? [Double](repeating: 0, count: k)
-        // x = (b − C y)/ρ
+        system = m
+        systemRho = Double(rho)
+        return report
+    }
+
+    /// x = (C(W + sI)⁻¹Cᵀ + ρI)⁻¹ b = (b − C (ρ(W + sI) + CᵀC)⁻¹ Cᵀb)/ρ with the last `sketch`'s
+    /// columns (Woodbury); no operator products. `b` and `x` may be the same buffer.
+    public func applyInverse(_ b: UnsafePointer<Float>, into x: UnsafeMutablePointer<Float>) {
+        let n = dimension, k = rank
+        if _slowPath(system.count != k * k) { fatalError("Nyström: applyInverse before sketch") }
+        var ctb = [Double](repeating: 0, count: k)
+        columns.withUnsafeBufferPointer { c in
+            for i in 0..<k { ctb[i] = dotD(c.baseAddress! + i * n, b, n) }
+        }
+        let y = solveDense(system, ctb, k) ?? [Double](repeating: 0, count: k)
+        let rho = systemRho
         columns.withUnsafeBufferPointer { c in
             for i in 0..<n {
                 var s = Double(b[i])
                 for j in 0..<k { s -= Double(c[j * n + i]) * y[j] }
-                x[i] = Float(s / Double(rho))
+                x[i] = Float(s / rho)
             }
         }
-        return report
     }
 }
 

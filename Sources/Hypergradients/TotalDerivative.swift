@@ -32,6 +32,11 @@ public final class TotalDerivative {
     /// stops after fewer products for the same residual. The first solve starts at 0, and so does
     /// the one after a solve that met negative curvature; a guess worse than 0 is dropped.
     public var warmStart = false
+    /// Nyström: the sketch's core is W + sI instead of W (BLPO's public code uses s = 1).
+    public var nystromCoreShift: Float = 0
+    /// Nyström: every solve uses the same columns, the first draw of the seed's stream (BLPO's
+    /// public code fixes them for the whole run); otherwise each solve draws fresh ones.
+    public var nystromFixedColumns = false
     /// Whether `implicitVector` holds a solve a warm start may continue from.
     private var hasSolved = false
 
@@ -50,6 +55,7 @@ public final class TotalDerivative {
     private var followerGradientOfLeaderLoss: UnsafeMutablePointer<Float> { leaderLossGradient + leader.count }
     // Made once and refilled each step, so a step allocates nothing.
     private var followerGradient: RecordedGradient?
+    private var mixedGradient: RecordedGradient?
     private var hessian: LinearOperator?
 
     /// What the last `compute` measured, for logs (the game quantities of the bridge). Norms are
@@ -134,6 +140,11 @@ public final class TotalDerivative {
 
     /// Writes Df₁ into `out` (`leader.count` floats) and updates `diagnostics`.
     ///
+    /// `mixedLoss`, when given, is the follower objective whose mixed derivative
+    /// ∇_leader∇_follower forms the correction, in place of `followerLoss` (which still gives the
+    /// Hessian): BLPO's public code pairs the critic loss's Hessian with the mixed term of a
+    /// linearized critic objective (arXiv 2505.11714). It costs one more recorded gradient.
+    ///
     /// - Throws: `GraphError.staleTensor` when a loss was recorded in an earlier step of its graph
     ///   (the graph has been reset since), `GraphError.otherGraph` when the two losses come from
     ///   different graphs; `SettingError` for λ < 0, ρ ≤ 0 or a solver budget out of range. Nothing
@@ -141,12 +152,13 @@ public final class TotalDerivative {
     ///
     /// Allocates nothing after the first call with the conjugate-gradient or Neumann solver (the
     /// Nyström and exact solvers allocate their small dense systems per call).
-    public func compute(leaderLoss: Tensor, followerLoss: Tensor, into out: UnsafeMutablePointer<Float>) throws {
+    public func compute(leaderLoss: Tensor, followerLoss: Tensor, mixedLoss: Tensor? = nil, into out: UnsafeMutablePointer<Float>) throws {
         let graph = leaderLoss.graph
         // Both losses must be of this very step: the recorded gradient and every product below
         // are built in `graph`, and a loss from an earlier step names a node that no longer exists.
         try graph.validate(leaderLoss, what: "TotalDerivative.compute, leaderLoss")
         try graph.validate(followerLoss, what: "TotalDerivative.compute, followerLoss")
+        if let m = mixedLoss { try graph.validate(m, what: "TotalDerivative.compute, mixedLoss") }
         let lambda = self.lambda
         guard lambda >= 0, lambda.isFinite else { throw SettingError.invalidLambda(lambda) }
         let n = follower.count
@@ -161,6 +173,12 @@ public final class TotalDerivative {
         case .nystrom(let rank, let rho, _):
             guard rho > 0, rho.isFinite else { throw SettingError.invalidRho(rho) }
             guard rank >= 1, rank <= n else { throw SettingError.invalidSolver("Nyström rank \(rank) must lie in 1...\(n) (the follower's size)") }
+        case .nystromPreconditionedCG(let iterations, let tolerance, let rank, let rho, _):
+            guard rho > 0, rho.isFinite else { throw SettingError.invalidRho(rho) }
+            guard rank >= 1, rank <= n else { throw SettingError.invalidSolver("Nyström rank \(rank) must lie in 1...\(n) (the follower's size)") }
+            guard iterations >= 0, tolerance >= 0 else {
+                throw SettingError.invalidSolver("CG needs iterations ≥ 0 and tolerance ≥ 0, got \(iterations) and \(tolerance)")
+            }
         case .exact: break
         }
 
@@ -185,10 +203,15 @@ public final class TotalDerivative {
             report = neumann.solve(hessian, regularization: lambda, b: b, into: implicitVector,
                                    terms: terms, alpha: alpha)
         case .nystrom(let rank, let rho, let seed):
-            if nystrom?.rank != rank { nystrom = NystromSolver(dimension: n, rank: rank) }
-            if nystromSeed != seed { nystromGenerator = SeededGenerator(seed: seed); nystromSeed = seed }
-            report = nystrom!.solve(hessian, regularization: lambda, rho: rho, b: b, into: implicitVector, rng: &nystromGenerator)
+            let sketcher = nystromSketcher(rank: rank, seed: seed)
+            report = sketcher.solve(hessian, regularization: lambda, rho: rho, coreShift: nystromCoreShift, b: b, into: implicitVector, rng: &nystromGenerator)
             shift = lambda + rho
+        case .nystromPreconditionedCG(let iterations, let tolerance, let rank, let rho, let seed):
+            let sketcher = nystromSketcher(rank: rank, seed: seed)
+            let sketched = sketcher.sketch(hessian, regularization: lambda, rho: rho, coreShift: nystromCoreShift, rng: &nystromGenerator)
+            report = cg.solve(hessian, regularization: lambda, b: b, into: implicitVector, maxIterations: iterations, tolerance: tolerance,
+                              warmStart: warmStart && hasSolved, preconditioner: { [unowned sketcher] r, z in sketcher.applyInverse(r, into: z) })
+            report.products += sketched.products
         case .exact:
             report = ExactSolver.solve(hessian, regularization: lambda, b: b, into: implicitVector)
         }
@@ -206,7 +229,13 @@ public final class TotalDerivative {
         }
         // A solve cut short by negative curvature is no guess to continue from.
         hasSolved = !report.stoppedOnNegativeCurvature
-        followerGradient.mixedProduct(implicitVector, wrt: leader, into: correction)
+        if let m = mixedLoss {
+            if mixedGradient == nil { mixedGradient = RecordedGradient(group: follower, graph: graph) }
+            mixedGradient!.record(of: m)
+            mixedGradient!.mixedProduct(implicitVector, wrt: leader, into: correction)
+        } else {
+            followerGradient.mixedProduct(implicitVector, wrt: leader, into: correction)
+        }
         let m = leader.count
         // Norms and the cosine in Double, by the vectorized fixed-order kernel.
         let g2 = dotD(out, out, m), c2 = dotD(correction, correction, m)
@@ -224,8 +253,18 @@ public final class TotalDerivative {
     }
 
     private var isConjugateGradient: Bool {
-        if case .conjugateGradient = solver { return true }
-        return false
+        switch solver {
+        case .conjugateGradient, .nystromPreconditionedCG: return true
+        default: return false
+        }
+    }
+
+    /// The Nyström solver of `rank`, its column sampler at the stream of `seed` (restarted at each
+    /// solve when the columns are fixed).
+    private func nystromSketcher(rank: Int, seed: UInt64) -> NystromSolver {
+        if nystrom?.rank != rank { nystrom = NystromSolver(dimension: follower.count, rank: rank) }
+        if nystromSeed != seed || nystromFixedColumns { nystromGenerator = SeededGenerator(seed: seed); nystromSeed = seed }
+        return nystrom!
     }
 
     /// ∇_follower f₂ from the last `compute`, as recorded for the Hessian-vector products, into

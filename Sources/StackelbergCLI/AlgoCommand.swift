@@ -40,6 +40,31 @@ struct AlgoCommand: ParsableCommand {
             return out
         }
 
+        /// Lines naming the run, coupling and algorithm keys whose default this algorithm sets
+        /// itself (per family), and the algorithm keys a coupling other than its first changes.
+        private func couplingDifferences(_ e: AlgorithmRegistry.Entry) throws -> [String] {
+            var lines = [String]()
+            let families = try defaultsByFamily(e).map(\.family)
+            for family in families {
+                let env = EnvironmentFamily(rawValue: family)!.example
+                let o = e.overrides(env, e.couplings[0])
+                if !o.keys.isEmpty {
+                    lines.append("  its own defaults of run and coupling keys on \(family) (listed below with the general ones): "
+                        + o.keys.map { "\($0) = \(o[$0]!.description)" }.joined(separator: ", "))
+                }
+                let base = try AlgorithmRegistry.defaults(algo: e.name, coupling: e.couplings[0], env: env)
+                for c in e.couplings.dropFirst() {
+                    let other = try AlgorithmRegistry.defaults(algo: e.name, coupling: c, env: env)
+                    let changed = e.settings.map(\.key).filter { other[$0] != base[$0] }
+                        + RunOptions.table.declarations.map(\.key).filter { other[$0] != base[$0] }
+                    if !changed.isEmpty {
+                        lines.append("  under \(c) on \(family): " + changed.map { "\($0) = \(other[$0]!.description)" }.joined(separator: ", "))
+                    }
+                }
+            }
+            return lines
+        }
+
         private func takers(_ coupling: String) -> [String] {
             AlgorithmRegistry.entries.filter { $0.couplings.contains(coupling) }.map(\.name)
         }
@@ -59,10 +84,7 @@ struct AlgoCommand: ParsableCommand {
                     if let x = exceptions[key] { shown += " (" + x.map { "\($0.env): \($0.value)" }.joined(separator: ", ") + ")" }
                     out += "    \(key) = \(shown)    # \(help)\n"
                 }
-                if !e.overrides.keys.isEmpty {
-                    out += "  its own defaults of run and coupling keys (listed below with the general ones): "
-                        + e.overrides.keys.map { "\($0) = \(e.overrides[$0]!.description)" }.joined(separator: ", ") + "\n"
-                }
+                for line in try couplingDifferences(e) { out += line + "\n" }
                 out += "\n"
             }
             out += "run settings, every algorithm (defaults: classic and mujoco / minatar and atari):\n"

@@ -22,30 +22,45 @@ public enum AlgorithmRegistry {
         public let actionSpaces: [ActionSpaceKind]
         /// The algorithm's own keys with their help, in order (run keys and coupling keys apart).
         public let settings: [(key: String, help: String)]
-        /// The algorithm's keys at their defaults for an environment.
-        let defaults: @Sendable (_ env: String) -> Settings
-        /// Run and coupling keys whose default differs for this algorithm (e.g. STAC's λ = 500 for DDPG).
-        public let overrides: Settings
+        /// The algorithm's keys at their defaults for an environment and coupling.
+        let defaults: @Sendable (_ env: String, _ coupling: String) -> Settings
+        /// Run and coupling keys whose default differs for this algorithm (e.g. STAC's λ = 500 for
+        /// DDPG; PPO's one copy on MuJoCo), on an environment under a coupling.
+        public let overrides: @Sendable (_ env: String, _ coupling: String) -> Settings
         /// Checks every value against `copies` environment copies, before anything runs.
         let validate: @Sendable (Settings, _ copies: Int) throws -> Void
         let make: @Sendable (Settings, any CouplingSpec, VectorEnvironment, UInt64) throws -> Agent
 
+        /// `preset`: the algorithm's settings for an environment; `couplingPreset`, where given,
+        /// adjusts them for a coupling (BLPO's code under PPO's `nested` and `blpo`).
         init<C>(name: String, summary: String, couplings: [String], actionSpaces: [ActionSpaceKind], table: SettingTable<C>,
-                preset: @escaping @Sendable (String) -> C, overrides: Settings = Settings(), validate: @escaping @Sendable (C, Int) throws -> Void,
+                preset: @escaping @Sendable (String) -> C, couplingPreset: (@Sendable (inout C, _ coupling: String, _ env: String) -> Void)? = nil,
+                overrides: Settings = Settings(), familyOverrides: (@Sendable (_ env: String, _ coupling: String) -> Settings)? = nil,
+                validate: @escaping @Sendable (C, Int) throws -> Void,
                 make: @escaping @Sendable (C, any CouplingSpec, VectorEnvironment, UInt64) throws -> Agent) {
             self.name = name
             self.summary = summary
             self.couplings = couplings
             self.actionSpaces = actionSpaces
-            self.overrides = overrides
+            self.overrides = familyOverrides ?? { _, _ in overrides }
             settings = table.declarations.map { (key: $0.key, help: $0.help) }
-            defaults = { env in var s = Settings(); table.write(preset(env), into: &s); return s }
-            self.validate = { s, copies in try validate(try table.read(s, into: preset(try s.string("env") ?? "")), copies) }
-            self.make = { s, spec, env, seed in try make(try table.read(s, into: preset(try s.string("env") ?? "")), spec, env, seed) }
+            let first = couplings[0]
+            let presetFor: @Sendable (String, String) -> C = { env, coupling in
+                var c = preset(env)
+                couplingPreset?(&c, coupling, env)
+                return c
+            }
+            defaults = { env, coupling in var s = Settings(); table.write(presetFor(env, coupling), into: &s); return s }
+            self.validate = { s, copies in
+                try validate(try table.read(s, into: presetFor(try s.string("env") ?? "", try s.string("coupling") ?? first)), copies)
+            }
+            self.make = { s, spec, env, seed in
+                try make(try table.read(s, into: presetFor(try s.string("env") ?? "", try s.string("coupling") ?? first)), spec, env, seed)
+            }
         }
     }
 
-    public static let entries: [Entry] = DQNVariant.allCases.map(ValueBasedEntries.dqn) + [ValueBasedEntries.pqn, ActorCriticEntries.ac, ActorCriticEntries.ddpg, ActorCriticEntries.sac]
+    public static let entries: [Entry] = DQNVariant.allCases.map(ValueBasedEntries.dqn) + [ValueBasedEntries.pqn, ActorCriticEntries.ac, ActorCriticEntries.ddpg, ActorCriticEntries.sac, PolicyGradientEntries.ppo]
 
     public static var names: [String] { entries.map(\.name) }
 
@@ -70,13 +85,14 @@ public enum AlgorithmRegistry {
         s["coupling"] = .string(coupling)
         s["env"] = .string(env)
         RunOptions.table.write(RunOptions.preset(for: EnvironmentFamily(environment: env)), into: &s)
-        let own = entry.defaults(env)
+        let own = entry.defaults(env, coupling)
         for k in own.keys { s[k] = own[k] }
         for name in entry.couplings {
             let c = try CouplingRegistry.entry(name).defaults
             for k in c.keys { s[k] = c[k] }
         }
-        for k in entry.overrides.keys where s[k] != nil { s[k] = entry.overrides[k] }
+        let overrides = entry.overrides(env, coupling)
+        for k in overrides.keys where s[k] != nil { s[k] = overrides[k] }
         return s
     }
 

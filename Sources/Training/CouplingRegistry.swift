@@ -51,6 +51,8 @@ public enum CouplingRegistry {
             .int(prefix + "nystrom_rank", \.nystromRank, "Nyström: sampled Hessian columns"),
             .real(prefix + "nystrom_rho", \.nystromRho, "Nyström: its own ρ > 0, apart from λ"),
             .int(prefix + "nystrom_seed", \.nystromSeed, "Nyström: seed of the column sampling"),
+            .choice(prefix + "nystrom_columns", \.nystromColumns, "Nyström: fresh columns each solve, or the seed's first draw for the whole run (BLPO's code)"),
+            .real(prefix + "nystrom_core_shift", \.nystromCoreShift, "Nyström: s in the sketch's core W + sI (0 textbook; BLPO's code 1)"),
             .int(prefix + "neumann_terms", \.neumannTerms, "Neumann: terms of the series"),
             .real(prefix + "neumann_alpha", \.neumannAlpha, "Neumann: step α < 2/λ_max"),
             .real(prefix + "lambda", \.lambda, "λ ≥ 0 regularizing the follower Hessian"),
@@ -67,11 +69,17 @@ public enum CouplingRegistry {
         .choice("stackelberg.leader_step", \.leaderStep, "the leader steps along its total derivative, or along its own gradient scaled to the same component (the step-size ablation)"),
     ] + hypergradientTable("stackelberg.").map { $0.nested(in: \TotalDerivativeOptions.hypergradient) })
 
+    /// PPO-Nested's key: K. BLPO shares it.
     static let nestedTable = SettingTable<NestedOptions>([
-        .int("nested.follower_steps", \.followerSteps, "follower steps before each leader step (K)"),
-        .bool("nested.implicit_term", \.implicitTerm, "false: the leader's own gradient after the nested follower"),
-        .real("nested.correction_clip", \.correctionClip, "β: the correction is clipped to β‖∇_leader f₁‖; 0: no clip"),
-    ] + hypergradientTable("nested.").map { $0.nested(in: \NestedOptions.hypergradient) })
+        .int("nested.follower_steps", \.followerSteps, "follower (critic) steps before each leader step, on the same minibatch (K)"),
+    ])
+
+    static let blpoTable = SettingTable<NestedOptions>(nestedTable.declarations + [
+        .real("blpo.correction_clip", \.correctionClip, "β: the correction is clipped to β‖∇_leader f₁‖ (the code's IHVP_BOUND); 0: no clip"),
+        .choice("blpo.linearized_sign", \.linearized.sign, "σ of the linearized critic objective f̃₂: code (−1, BLPO's code) or implicit (+1, the implicit function theorem's)"),
+        .choice("blpo.linearized_reduction", \.linearized.reduction, "f̃₂ over the minibatch: sum (the code) or mean"),
+        .real("blpo.linearized_ratio_clip", \.linearized.ratioClip, "ε_F of the ratio clip in f̃₂ (the code's CLIP_F); 0: the unclipped ratio"),
+    ] + hypergradientTable("blpo.").map { $0.nested(in: \NestedOptions.hypergradient) })
 
     static func totalDerivative(_ leader: ModelPart) -> Entry {
         Entry(name: "\(leader.rawValue)-leader",
@@ -87,8 +95,11 @@ public enum CouplingRegistry {
         Entry(name: "scorer", summary: "SCORER: encoder follower on Var δ, Q-head leader on the MSBE, two timescales (arXiv 2508.07452)",
               needsTDErrorModel: true, options: scorerTable, preset: ScorerOptions(), make: { ScorerSpec($0) }),
     ] + [ModelPart.actor, .critic, .encoder, .head].map(totalDerivative) + [
-        Entry(name: "nested", summary: "BLPO: K follower steps, then the leader's hypergradient (Nyström by default; arXiv 2505.11714)",
-              options: nestedTable, preset: NestedOptions(), make: { NestedSpec(leader: .actor, options: $0) }),
+        Entry(name: "nested", summary: "PPO-Nested (BLPO's ablation): K critic steps per minibatch, then the actor's own gradient (arXiv 2505.11714)",
+              options: nestedTable, preset: { var o = NestedOptions(); o.implicitTerm = false; return o }(),
+              make: { var o = $0; o.implicitTerm = false; return NestedSpec(leader: .actor, options: o) }),
+        Entry(name: "blpo", summary: "BLPO: K critic steps per minibatch, then the actor's hypergradient (Nyström by default; arXiv 2505.11714)",
+              options: blpoTable, preset: NestedOptions(), make: { NestedSpec(leader: .actor, options: $0) }),
     ]
 
     public static var names: [String] { entries.map(\.name) }

@@ -33,14 +33,20 @@ public final class TrainingRun: Sendable {
 
     /// Builds the agent; the registry's by default (tests pass their own).
     let makeAgent: @Sendable (Settings, VectorEnvironment, UInt64) throws -> Agent
+    /// Stop as an interruption does (checkpoint, `TrainingError.interrupted`) at the first
+    /// iteration that starts at or past this many environment steps: a kill mid-run, for tests of
+    /// the exact resume under the run's own total (learning-rate schedules follow the total).
+    let stopAfterSteps: Int?
 
     public init(settings: Settings, seed: UInt64, directory: String, header: [String],
-                makeAgent: @escaping @Sendable (Settings, VectorEnvironment, UInt64) throws -> Agent = AlgorithmRegistry.makeAgent) {
+                makeAgent: @escaping @Sendable (Settings, VectorEnvironment, UInt64) throws -> Agent = AlgorithmRegistry.makeAgent,
+                stopAfterSteps: Int? = nil) {
         self.settings = settings
         self.seed = seed
         self.directory = directory
         self.header = header
         self.makeAgent = makeAgent
+        self.stopAfterSteps = stopAfterSteps
     }
 
     private var checkpointPath: String { directory + "/checkpoint.state" }
@@ -158,7 +164,7 @@ public final class TrainingRun: Sendable {
         var lastEpisodeReturn: Double?
         let loopStart = Date(), stepsAtStart = agent.environmentSteps
         while agent.environmentSteps < totalSteps {
-            if stopRequested != 0 {
+            if stopRequested != 0 || stopAfterSteps.map({ agent.environmentSteps >= $0 }) == true {
                 try checkpoint()
                 throw TrainingError.interrupted(directory)
             }

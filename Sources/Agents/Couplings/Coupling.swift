@@ -116,6 +116,14 @@ public protocol CoupledModel: AnyObject {
     func objective(of part: ModelPart, othersHeld: Bool) -> Tensor
     /// The one loss a monolithic coupling minimizes over every parameter.
     func jointObjective() -> Tensor
+    /// BLPO's linearized objective f̃₂ of `part` in `form` (see ``LinearizedObjective``), recorded
+    /// in `graph` on the prepared minibatch, whose mixed derivative ∇_leader∇_part stands in for
+    /// the part's own; nil (the default) where the model has none, and the part's objective serves.
+    func linearizedObjective(of part: ModelPart, _ form: LinearizedObjective) -> Tensor?
+}
+
+extension CoupledModel {
+    public func linearizedObjective(of part: ModelPart, _ form: LinearizedObjective) -> Tensor? { nil }
 }
 
 /// A value-based model split SCORER's way: per-sample TD errors δ_j = Y_j − Q_θ(f_φ(s_j), a_j) on

@@ -22,6 +22,15 @@ public enum LambdaSchedule: Sendable, Equatable {
 public struct HypergradientOptions: Sendable, Equatable {
     public enum Solver: String, Sendable, CaseIterable {
         case cg, nystrom, neumann, exact
+        /// CG preconditioned by the Nyström inverse (rank, ρ, columns as for `nystrom`).
+        case nystromCG = "nystrom_cg"
+    }
+    /// Which Hessian columns each Nyström sketch samples.
+    public enum NystromColumns: String, Sendable, CaseIterable {
+        /// Fresh columns at every solve, from the seed's stream.
+        case perSolve = "per_solve"
+        /// The seed's first draw at every solve: BLPO's public code fixes its columns for the run.
+        case fixed
     }
     public var solver: Solver = .cg
     /// CG: at most this many Hessian-vector products.
@@ -32,6 +41,9 @@ public struct HypergradientOptions: Sendable, Equatable {
     /// Nyström's own ρ > 0, apart from λ.
     public var nystromRho: Float = 50
     public var nystromSeed = 0
+    public var nystromColumns: NystromColumns = .perSolve
+    /// s in the sketch's core W + sI (0: textbook Nyström; BLPO's code: 1).
+    public var nystromCoreShift: Float = 0
     public var neumannTerms = 10
     public var neumannAlpha: Float = 0.01
     /// λ ≥ 0 at the start.
@@ -55,6 +67,8 @@ public struct HypergradientOptions: Sendable, Equatable {
         case .nystrom: return .nystrom(rank: nystromRank, rho: nystromRho, seed: UInt64(nystromSeed))
         case .neumann: return .neumann(terms: neumannTerms, alpha: neumannAlpha)
         case .exact: return .exact
+        case .nystromCG:
+            return .nystromPreconditionedCG(iterations: cgIterations, tolerance: cgTolerance, rank: nystromRank, rho: nystromRho, seed: UInt64(nystromSeed))
         }
     }
 
@@ -71,6 +85,7 @@ public struct HypergradientOptions: Sendable, Equatable {
         try check(nystromRank >= 1, "nystrom_rank", "≥ 1", nystromRank)
         try check(nystromRho > 0 && nystromRho.isFinite, "nystrom_rho", "> 0 (it makes the rank-k sketch invertible)", nystromRho)
         try check(nystromSeed >= 0, "nystrom_seed", "≥ 0", nystromSeed)
+        try check(nystromCoreShift >= 0 && nystromCoreShift.isFinite, "nystrom_core_shift", "finite and ≥ 0", nystromCoreShift)
         try check(neumannTerms >= 1, "neumann_terms", "≥ 1", neumannTerms)
         try check(neumannAlpha > 0 && neumannAlpha.isFinite, "neumann_alpha", "> 0 (and below 2/λ_max for the series to converge)", neumannAlpha)
     }

@@ -32,6 +32,8 @@ public final class HypergradientPlayers {
         totalDerivative = TotalDerivative(leader: leader.group, follower: follower.group, solver: options.inverseSolver,
                                           lambda: options.lambda, measureResidual: options.measureResidual)
         totalDerivative.warmStart = options.cgWarmStart
+        totalDerivative.nystromCoreShift = options.nystromCoreShift
+        totalDerivative.nystromFixedColumns = options.nystromColumns == .fixed
         lambda = options.lambdaSchedule
     }
 
@@ -44,10 +46,12 @@ public final class HypergradientPlayers {
 
     /// The leader's total derivative of `f1` through the follower's `f2` (one graph step) into the
     /// leader's gradient buffer, with λ at `context`'s environment step; diagnostics not yet written.
-    func computeTotalDerivative(_ f1: Tensor, _ f2: Tensor, context: UpdateContext) throws {
+    /// `mixed`: the objective whose mixed derivative forms the correction, when it is not `f2`
+    /// (BLPO's linearized critic objective).
+    func computeTotalDerivative(_ f1: Tensor, _ f2: Tensor, mixed: Tensor? = nil, context: UpdateContext) throws {
         let l = lambda.value(atEnvironmentStep: context.environmentStep)
         totalDerivative.lambda = l
-        try totalDerivative.compute(leaderLoss: f1, followerLoss: f2, into: leader.gradient)
+        try totalDerivative.compute(leaderLoss: f1, followerLoss: f2, mixedLoss: mixed, into: leader.gradient)
         let d = totalDerivative.diagnostics
         guard d.totalDerivativeNorm.isFinite else {
             // A singular follower Hessian (λ = 0 where ∇²f₂ is rank-deficient) makes the exact solve

@@ -17,14 +17,14 @@ import Environments
 /// a checkpoint taken between iterations never needs it.
 public final class RolloutBuffer {
     /// How δ_t treats a truncation (a time limit, not an end of the task).
-    public enum TruncationRule: Sendable, Equatable {
+    public enum TruncationRule: String, Sendable, Equatable, CaseIterable {
         /// Bootstrap from V(final observation), the value in `finalValues`: the episode's return
         /// would have continued past the cut (Pardo et al. 2018's partial-episode bootstrapping).
         case bootstrap
         /// Treat a truncation like a termination: done = terminated ∨ truncated and no bootstrap, as
         /// CleanRL's ppo.py (`next_done = terminations | truncations`), PureJaxRL's PPO and BLPO do.
         /// Use it to reproduce their numbers.
-        case noBootstrap
+        case noBootstrap = "no_bootstrap"
     }
 
     /// T, steps per copy.

@@ -78,6 +78,14 @@ public struct RunningMeanVariance: Equatable, Sendable {
         count = initialCount
     }
 
+    /// Statistics as saved (a checkpoint's): `mean` and `variance` of one size, `count` > 0.
+    public init(mean: [Double], variance: [Double], count: Double) {
+        precondition(mean.count == variance.count && count > 0, "RunningMeanVariance: mean and variance sizes differ or count ≤ 0")
+        self.mean = mean
+        self.variance = variance
+        self.count = count
+    }
+
     /// Merges `rows` vectors of `size` values stored one after another.
     public mutating func update(_ x: UnsafeBufferPointer<Float>, rows: Int) {
         let size = mean.count

@@ -1,0 +1,110 @@
+/// Settings of PPO (Schulman et al. 2017, arXiv 1707.06347) as CleanRL and PureJaxRL implement it,
+/// and of BLPO's variants of it (arXiv 2505.11714, its public code). Defaults are CleanRL's
+/// `ppo.py` (classic control): 4 copies × 128 steps, 4 epochs of 4 shuffled minibatches, Adam 2.5e-4
+/// (ε 1e-5) annealed to 0, GAE(0.99, 0.95), clip 0.2 with value clipping, entropy 0.01, value
+/// 0.5, global gradient clip 0.5, separate (64, 64) tanh networks with orthogonal initialization,
+/// 5e5 steps. The registry's presets change them per environment family (CleanRL's
+/// `ppo_continuous_action.py` on MuJoCo) and per coupling (BLPO's code under `nested` and `blpo`).
+public struct PPOConfig: Sendable {
+    /// How an epoch cuts the rollout into minibatches.
+    public enum MinibatchLayout: String, Sendable, CaseIterable {
+        /// Rows drawn at random (CleanRL, PureJaxRL).
+        case shuffled
+        /// Whole trajectories of copies, the copies shuffled: with as many minibatches as copies,
+        /// one copy's T steps each (BLPO's code). Needed to recompute advantages per minibatch.
+        case trajectories
+    }
+
+    /// Where each minibatch's advantages come from.
+    public enum Advantages: String, Sendable, CaseIterable {
+        /// GAE once per rollout, with the critic that collected it (CleanRL).
+        case rollout
+        /// GAE recomputed on each minibatch's trajectories with the current critic, differentiable
+        /// in its parameters, so the actor's loss depends on the critic (BLPO's code). The value
+        /// targets stay the rollout's.
+        case recomputed
+    }
+
+    /// `MonolithicSpec()`: PPO; `NestedSpec` without the implicit term: PPO-Nested; with it: BLPO.
+    public var coupling: any CouplingSpec = MonolithicSpec()
+    public var totalSteps = 500_000
+    /// T: steps of each copy per rollout (a rollout is T × num_envs environment steps).
+    public var rolloutLength = 128
+    public var epochs = 4
+    public var minibatches = 4
+    public var minibatchLayout: MinibatchLayout = .shuffled
+    public var advantages: Advantages = .rollout
+    public var gamma: Float = 0.99
+    public var gaeLambda: Float = 0.95
+    /// ε of the clipped surrogate (and of value clipping).
+    public var clip: Float = 0.2
+    public var clipValueLoss = true
+    public var entropyCoefficient: Float = 0.01
+    /// c_v of the joint loss (monolithic); a two-player coupling steps the critic on its own loss.
+    public var valueCoefficient: Float = 0.5
+    /// Global-norm clipping of each optimizer's gradient; 0: none.
+    public var maxGradientNorm: Float = 0.5
+    /// The monolithic optimizer's learning rate.
+    public var learningRate: Float = 2.5e-4
+    /// A two-player coupling's actor and critic rates (BLPO's discrete runs: 2.5e-4 and 1e-3).
+    public var actorLearningRate: Float = 2.5e-4
+    public var criticLearningRate: Float = 1e-3
+    /// Linear decay of every learning rate to 0 over the run.
+    public var annealLearningRate = true
+    public var adamEpsilon: Float = 1e-5
+    /// Â ← (Â − mean)/(std + 1e-8) over each minibatch.
+    public var normalizeAdvantages = true
+    public var actorWidths = [64, 64]
+    /// Empty: a linear V (the linear critic BLPO's analysis assumes).
+    public var criticWidths = [64, 64]
+    /// log σ at the start, for box actions (state-independent; CleanRL: 0).
+    public var initialLogStd: Float = 0
+    /// Observations ← clip((x − mean)/√(var + 1e-8), ±observation_clip), running statistics over
+    /// every observation acted on, frozen for evaluation (CleanRL's MuJoCo wrappers).
+    public var normalizeObservations = false
+    public var observationClip: Float = 10
+    /// Rewards ÷ the running std of each copy's discounted return, then clipped to ±reward_clip.
+    public var normalizeRewards = false
+    public var rewardClip: Float = 10
+    /// A truncated episode bootstraps from V(final observation) (default), or ends like a
+    /// termination (CleanRL, PureJaxRL and BLPO: set it to reproduce them).
+    public var truncation: RolloutBuffer.TruncationRule = .bootstrap
+
+    public init() {}
+
+    /// Updates over the run (for annealing): one per minibatch.
+    public func plannedUpdates(copies: Int) -> Int {
+        let rollout = Swift.max(1, rolloutLength * copies)
+        return Swift.max(1, (totalSteps + rollout - 1) / rollout) * epochs * minibatches
+    }
+
+    /// Throws `AgentError.badConfig` naming the first setting out of range and the fix.
+    public func validate(copies: Int) throws {
+        func check(_ ok: Bool, _ why: String) throws { if !ok { throw AgentError.badConfig(why) } }
+        try check(totalSteps > 0, "total_steps must be positive, got \(totalSteps)")
+        try check(rolloutLength >= 1, "rollout_length (T, steps per copy per rollout) must be ≥ 1, got \(rolloutLength)")
+        try check(epochs >= 1 && minibatches >= 1, "epochs and minibatches must be ≥ 1, got \(epochs) and \(minibatches)")
+        switch minibatchLayout {
+        case .shuffled:
+            try check((rolloutLength * copies) % minibatches == 0,
+                      "minibatches (\(minibatches)) must divide the rollout's \(rolloutLength * copies) steps (rollout_length × num_envs)")
+        case .trajectories:
+            try check(copies % minibatches == 0,
+                      "with minibatch_layout = trajectories, minibatches (\(minibatches)) must divide num_envs (\(copies)): each minibatch holds whole trajectories of copies")
+        }
+        try check(advantages == .rollout || minibatchLayout == .trajectories,
+                  "advantages = recomputed needs minibatch_layout = trajectories (GAE runs along each copy's trajectory)")
+        try check((0...1).contains(gamma) && (0...1).contains(gaeLambda), "gamma and gae_lambda must be in [0, 1], got \(gamma) and \(gaeLambda)")
+        try check(clip > 0 && clip.isFinite, "clip (ε) must be positive, got \(clip)")
+        try check(entropyCoefficient >= 0 && entropyCoefficient.isFinite && valueCoefficient >= 0 && valueCoefficient.isFinite,
+                  "ent_coef and vf_coef must be ≥ 0, got \(entropyCoefficient) and \(valueCoefficient)")
+        try check(maxGradientNorm >= 0 && maxGradientNorm.isFinite, "max_grad_norm must be ≥ 0 (0: no clipping), got \(maxGradientNorm)")
+        for (key, rate) in [("lr", learningRate), ("actor_lr", actorLearningRate), ("critic_lr", criticLearningRate)] {
+            try check(rate > 0 && rate.isFinite, "\(key) must be positive, got \(rate)")
+        }
+        try check(adamEpsilon > 0 && adamEpsilon.isFinite, "adam_epsilon must be positive, got \(adamEpsilon)")
+        try check(!actorWidths.isEmpty, "network.actor_widths needs at least one layer")
+        try check(initialLogStd.isFinite, "initial_log_std must be finite, got \(initialLogStd)")
+        try check(observationClip > 0 && rewardClip > 0, "observation_clip and reward_clip must be positive, got \(observationClip) and \(rewardClip)")
+    }
+}
