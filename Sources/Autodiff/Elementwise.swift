@@ -1,4 +1,5 @@
 import Foundation
+import CKernels
 
 // Elementwise ops. Binary ops broadcast NumPy-style; their backward passes sum the incoming
 // gradient back to each operand's shape (`sumTo`).
@@ -97,7 +98,7 @@ extension Graph {
         case .neg: for i in 0..<n { out[i] = -p[i] }
         case .exp: for i in 0..<n { out[i] = Foundation.exp(p[i]) }
         case .log: for i in 0..<n { out[i] = Foundation.log(p[i]) }
-        case .tanh: for i in 0..<n { out[i] = Foundation.tanh(p[i]) }
+        case .tanh: stk_tanh(p, out, n)
         case .relu: for i in 0..<n { out[i] = p[i] > 0 ? p[i] : 0 }
         case .sigmoid: for i in 0..<n { out[i] = 1 / (1 + Foundation.exp(-p[i])) }
         case .abs: for i in 0..<n { out[i] = Swift.abs(p[i]) }

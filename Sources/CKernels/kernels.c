@@ -88,3 +88,42 @@ STK_CLONES
 void stk_floats_to_bytes(const float *restrict x, size_t n, unsigned char *restrict out) {
     for (size_t j = 0; j < n; j++) out[j] = (unsigned char)x[j];
 }
+
+// e^r·2^n for r in [−ln2/2, ln2/2] after the reduction; the polynomial is Cephes' expf's.
+static inline float exp_reduced(float v) {
+    const float n = floorf(v * 1.44269504088896341f + 0.5f);
+    const float r = v - n * 0.693359375f + n * 2.12194440e-4f;
+    const float z = r * r;
+    float p = 1.9875691500e-4f;
+    p = p * r + 1.3981999507e-3f;
+    p = p * r + 8.3334519073e-3f;
+    p = p * r + 4.1665795894e-2f;
+    p = p * r + 1.6666665459e-1f;
+    p = p * r + 5.0000001201e-1f;
+    p = p * z + r + 1.0f;
+    union { float f; int i; } scale;
+    scale.i = ((int)n + 127) << 23;
+    return p * scale.f;
+}
+
+STK_CLONES
+void stk_tanh(const float *x, float *out, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        const float v = x[i];
+        const float a = fabsf(v);
+        // Small |x|: tanh x = x + x·z·P(z), z = x².
+        const float z = v * v;
+        float q = -5.70498872745e-3f;
+        q = q * z + 2.06390887954e-2f;
+        q = q * z - 5.37397155531e-2f;
+        q = q * z + 1.33314422036e-1f;
+        q = q * z - 3.33332819422e-1f;
+        const float small = q * z * v + v;
+        // Large |x|: 1 − 2/(e^{2|x|} + 1), with |x| capped where tanh is 1 in float.
+        const float e = exp_reduced(2.0f * fminf(a, 9.0f));
+        const float magnitude = a >= 9.0f ? 1.0f : 1.0f - 2.0f / (e + 1.0f);
+        const float large = v < 0 ? -magnitude : magnitude;
+        // A NaN fails both comparisons above; pass it through.
+        out[i] = a < 0.625f ? small : (v != v ? v : large);
+    }
+}

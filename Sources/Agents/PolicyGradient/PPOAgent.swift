@@ -348,13 +348,24 @@ public final class PPOAgent: Agent, CoupledModel {
 
     public func prepare(_ batch: BatchRole) throws {}
 
+    // The networks' outputs on the minibatch, recorded once per graph step: a hypergradient's step
+    // asks for f₁, f₂ and f̃₂ in one step, and they share V_w and log π_θ.
+    private var cachedValues: (step: UInt32, rows: Tensor, states: Tensor?)?
+    private var cachedPolicy: (step: UInt32, logProbabilities: Tensor, entropy: Tensor)?
+
     /// V_w of the minibatch's rows [M], and of every state Â(w) reads [S] when recomputing.
     func values() -> (rows: Tensor, states: Tensor?) {
+        if let c = cachedValues, c.step == graph.currentStep { return (c.rows, c.states) }
         let m = minibatchRows
-        guard let gae else { return (critic(input(batchObservations, rows: m)), nil) }
-        let all = critic(input(batchObservations, rows: gae.stateCount))
-        let rowsOnly = slice(all.reshaped(Shape(1, gae.stateCount)), lastAxis: 0, length: m).reshaped(Shape(m))
-        return (rowsOnly, all)
+        let result: (rows: Tensor, states: Tensor?)
+        if let gae {
+            let all = critic(input(batchObservations, rows: gae.stateCount))
+            result = (slice(all.reshaped(Shape(1, gae.stateCount)), lastAxis: 0, length: m).reshaped(Shape(m)), all)
+        } else {
+            result = (critic(input(batchObservations, rows: m)), nil)
+        }
+        cachedValues = (graph.currentStep, result.rows, result.states)
+        return result
     }
 
     /// Â on the minibatch [M]: the rollout's, or GAE with the current critic (held or not).
@@ -375,15 +386,19 @@ public final class PPOAgent: Agent, CoupledModel {
 
     /// log π_θ(a|s) [M] and the entropy [M] on the minibatch.
     private func logProbabilitiesAndEntropy() -> (Tensor, Tensor) {
+        if let c = cachedPolicy, c.step == graph.currentStep { return (c.logProbabilities, c.entropy) }
         let m = minibatchRows, s = input(batchObservations, rows: m)
+        let result: (Tensor, Tensor)
         switch policy {
         case .categorical(let p):
             let logits = p.logits(s)
-            return (p.logProbability(logits: logits, actions: graph.indices(batchDiscrete, shape: Shape(m))), p.entropy(logits: logits))
+            result = (p.logProbability(logits: logits, actions: graph.indices(batchDiscrete, shape: Shape(m))), p.entropy(logits: logits))
         case .gaussian(let p, _):
             let d = p.distribution(s)
-            return (d.logProbability(graph.constant(borrowing: batchActions, shape: Shape(m, actionSize))), d.entropy())
+            result = (d.logProbability(graph.constant(borrowing: batchActions, shape: Shape(m, actionSize))), d.entropy())
         }
+        cachedPolicy = (graph.currentStep, result.0, result.1)
+        return result
     }
 
     /// ρ [M], and the ratio's diagnostics written to the metrics.

@@ -14,6 +14,12 @@ void stk_adam_step(float *weights, float *m, float *v, const float *gradient, si
                    float gradient_scale, float beta1, float beta2, float step_size,
                    float sqrt_bias_correction2, float epsilon);
 
+/// out[i] = tanh(x[i]), vectorized, branch-free (x and out may be the same buffer). |x| < 0.625:
+/// the odd minimax polynomial of Cephes' tanhf; otherwise 1 − 2/(e^{2|x|} + 1) with a polynomial
+/// exp (Cephes' expf reduction), signed; ±1 beyond |x| = 9. Relative error ≲ 2e-7 (the libm call
+/// it replaces ran per element and took most of a small tanh network's time).
+void stk_tanh(const float *x, float *out, size_t n);
+
 /// Σ x[i] with eight interleaved partial sums (then combined pairwise): a fixed order, so
 /// deterministic, and vectorizable.
 float stk_sum(const float *x, size_t n);
