@@ -99,3 +99,39 @@ func acIterate(_ coupling: any CouplingSpec, copies: Int, steps: Int) -> Workloa
         try ACAgent(config: config, environment: $0, seed: 0)
     }
 }
+
+/// One `PPOAgent.iterate()`: a rollout of `steps` steps of each of `copies` copies (acting, episode
+/// ends, log-probabilities, GAE), then 2 epochs of 2 minibatches. Monolithic on Pendulum with
+/// observation and reward normalization; BLPO on CartPole with its recomputed advantages, K = 2
+/// critic steps and the CG hypergradient (Nyström builds small dense systems per solve).
+func ppoIterate(_ coupling: any CouplingSpec, copies: Int, steps: Int) -> Workload {
+    var config = PPOConfig()
+    config.coupling = coupling
+    config.rolloutLength = steps
+    config.epochs = 2
+    config.minibatches = 2
+    config.actorWidths = [16]; config.criticWidths = [16]
+    let box = coupling.name == "monolithic"
+    if box {
+        config.normalizeObservations = true
+        config.normalizeRewards = true
+    } else {
+        config.minibatchLayout = .trajectories
+        config.advantages = .recomputed
+    }
+    return agentIterate("ppo_\(coupling.name)_iterate_e\(copies)_t\(steps)", copies: copies, environment: box ? "pendulum" : "cartpole") {
+        try PPOAgent(config: config, environment: $0, seed: 0)
+    }
+}
+
+/// BLPO with K = 2 and CG (5 products) instead of Nyström, which allocates its k×k system per solve;
+/// λ = 100 keeps every CG to its 5 products (a solve cut short by negative curvature records a
+/// smaller graph, and the first full one would then grow the arena inside the counted steps).
+nonisolated(unsafe) let blpoProbeSpec: any CouplingSpec = {
+    var o = NestedOptions()
+    o.followerSteps = 2
+    o.hypergradient.solver = .cg
+    o.hypergradient.cgIterations = 5
+    o.hypergradient.lambda = 100
+    return NestedSpec(leader: .actor, options: o)
+}()

@@ -156,6 +156,7 @@ final class CouplingTests: XCTestCase {
     func testNestedStepsTheFollowerFirst() throws {
         var o = NestedOptions()
         o.followerSteps = 2
+        o.correctionClip = 0
         o.hypergradient.solver = .exact
         o.hypergradient.lambda = 0.3
         let model = ToySTACModel(theta: 0.6, w: 0.4)

@@ -323,6 +323,10 @@ final class LeaderGradientTests: XCTestCase {
         var o = NestedOptions()
         o.followerSteps = 3
         o.hypergradient.solver = .exact
+        // The exact gradients, unclipped; the textbook sketch (core W), which is H itself at full
+        // rank (BLPO's core W + I is checked against its formula in SolverTests).
+        o.correctionClip = 0
+        o.hypergradient.nystromCoreShift = 0
         var p = problem()
         var c = try XCTUnwrap(update(NestedSpec(leader: .encoder, options: o), p) as? NestedCoupling)
         XCTAssertEqual(c.follower.updates, 3)

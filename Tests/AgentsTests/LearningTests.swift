@@ -10,7 +10,8 @@ import XCTest
 /// reach a mean return of 475 (the v1 threshold) at least once. Acrobot-v1 likewise, with its
 /// defaults (150,000 steps): a greedy mean of −100 (the v1 threshold) at some evaluation.
 ///
-/// On-policy AC/STAC (`ac`) is held to CartPole only, as in the STAC paper (Acrobot and Pendulum are
+/// PPO and BLPO's couplings (`ppo`) run CartPole and Acrobot like the others, and InvertedPendulum
+/// for box actions. On-policy AC/STAC (`ac`) is held to CartPole only, as in the STAC paper (Acrobot and Pendulum are
 /// not its tasks, and plain policy gradient does not reach their thresholds in these budgets).
 /// A run stops at its first evaluation that reaches the goal.
 ///
@@ -71,5 +72,14 @@ final class LearningTests: XCTestCase {
 
     /// Box actions: DDPG in each coupling on Pendulum-v1 (20,000 steps with the classic defaults),
     /// a greedy mean of −200 at some evaluation (a random policy scores about −1,200).
-    func testEveryBoxAlgorithmAndCouplingSolvesPendulum() throws { try solveEveryPair("pendulum", goal: -200, space: .box, excluding: ["ac"]) }
+    /// PPO is held to InvertedPendulum instead: CleanRL's classic-control PPO settings do not reach
+    /// −200 on Pendulum in 5e5 steps (it needs its own tuning; PPO's box tasks are MuJoCo's).
+    func testEveryBoxAlgorithmAndCouplingSolvesPendulum() throws { try solveEveryPair("pendulum", goal: -200, space: .box, excluding: ["ac", "ppo"]) }
+
+    /// PPO, PPO-Nested and BLPO with their MuJoCo defaults on InvertedPendulum-v5: a greedy mean of
+    /// 950 (of 1,000) at some evaluation; each did by 30,000 steps in the sweep behind this test.
+    func testPPOCouplingsSolveInvertedPendulum() throws {
+        try solveEveryPair("mujoco/inverted_pendulum", goal: 950, space: .box,
+                           excluding: Set(AlgorithmRegistry.names).subtracting(["ppo"]))
+    }
 }

@@ -222,7 +222,7 @@ final class PPOTests: XCTestCase {
         let raw = try EnvironmentRegistry.make("pendulum", count: 3)
         let wrapped = RewardScaling(ObservationNormalization(try EnvironmentRegistry.make("pendulum", count: 3)), gamma: 0.99)
         raw.reset(seed: 1); wrapped.reset(seed: 1)
-        var observations = ObservationNormalizer(size: 3, clip: 10), rewards = RewardScaler(copies: 3, gamma: 0.99, clip: .infinity)
+        let observations = ObservationNormalizer(size: 3, clip: 10), rewards = RewardScaler(copies: 3, gamma: 0.99, clip: .infinity)
         var x = [Float](repeating: 0, count: 9), r = [Float](repeating: 0, count: 3)
         let actions = ActionBatch(space: raw.actionSpace, count: 3)
         var rng = SeededGenerator(seed: 2)

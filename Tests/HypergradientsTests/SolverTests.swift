@@ -198,4 +198,99 @@ final class SolverTests: XCTestCase {
         XCTAssertLessThan(relativeError(results["cg"]!, results["exact"]!), 1e-3)
         XCTAssertLessThan(relativeError(results["nystrom-full"]!, results["exact"]!), 1e-3)
     }
+
+    /// BLPO's Nyström (core W + I, its public code) against the dense formula
+    /// (C(W + I)⁻¹Cᵀ + ρI)⁻¹b built from the same sampled columns, in Double.
+    func testNystromWithACoreShiftIsTheCodesFormula() {
+        let n = 20, k = 5
+        let a = Self.spd(n, seed: 21, lowRank: 3), op = LinearOperator(matrix: a, dimension: n)
+        var rng = SeededGenerator(seed: 22)
+        let b = (0..<n).map { _ in Float(rng.normal()) }
+        let rho: Float = 50
+        let solver = NystromSolver(dimension: n, rank: k)
+        var sample = SeededGenerator(seed: 23)
+        var x = [Float](repeating: 0, count: n)
+        b.withUnsafeBufferPointer { bp in x.withUnsafeMutableBufferPointer { _ = solver.solve(op, rho: rho, coreShift: 1, b: bp.baseAddress!, into: $0.baseAddress!, rng: &sample) } }
+        let s = solver.sampledColumns
+        // C (n×k), W + I (k×k), then M = C (W + I)⁻¹ Cᵀ + ρI, dense, and M⁻¹b.
+        var core = [Double](repeating: 0, count: k * k)
+        for i in 0..<k { for j in 0..<k { core[i * k + j] = Double(a[s[i] * n + s[j]]) + (i == j ? 1 : 0) } }
+        var m = [Double](repeating: 0, count: n * n)
+        for j in 0..<k {
+            // Column j of (W + I)⁻¹ Cᵀ … built column by column from solves against unit vectors.
+            let y = solveDense(core, (0..<k).map { $0 == j ? 1.0 : 0.0 }, k)!
+            for r in 0..<n {
+                for c in 0..<n {
+                    // C[r, i] (W+I)⁻¹[i, j] C[c, j]
+                    var v = 0.0
+                    for i in 0..<k { v += Double(a[r * n + s[i]]) * y[i] }
+                    m[r * n + c] += v * Double(a[c * n + s[j]])
+                }
+            }
+        }
+        for i in 0..<n { m[i * n + i] += Double(rho) }
+        let reference = solveDense(m, b.map(Double.init), n)!
+        for i in 0..<n { XCTAssertEqual(Double(x[i]), reference[i], accuracy: 1e-5 * max(1, abs(reference[i]))) }
+    }
+
+    /// Fixed columns: every solve samples the seed's first draw; per-solve: fresh draws.
+    func testNystromColumnsFixedOrFreshPerSolve() throws {
+        var rng = SeededGenerator(seed: 24)
+        let critic = MLP([3, 4, 1], activation: .tanh, name: "critic", rng: &rng), actor = MLP([3, 2], name: "actor", rng: &rng)
+        let follower = ParameterGroup("f", critic.parameters), leader = ParameterGroup("l", actor.parameters)
+        let states = (0..<(6 * 3)).map { _ in Float(rng.normal()) }
+        func columns(fixed: Bool) throws -> [[Int]] {
+            let td = TotalDerivative(leader: leader, follower: follower, solver: .nystrom(rank: 3, rho: 50, seed: 9), lambda: 0)
+            td.nystromFixedColumns = fixed
+            var out = [Float](repeating: 0, count: leader.count), seen = [[Int]]()
+            for _ in 0..<3 {
+                let g = Graph(), s = g.constant(states, shape: [6, 3])
+                let f2 = mean(square(critic(s) - sum(actor(s), axis: -1, keepDims: true)))
+                try out.withUnsafeMutableBufferPointer { try td.compute(leaderLoss: -mean(critic(s)), followerLoss: f2, into: $0.baseAddress!) }
+                seen.append(td.lastNystromColumns!)
+            }
+            return seen
+        }
+        let fixed = try columns(fixed: true), fresh = try columns(fixed: false)
+        XCTAssertEqual(Set(fixed.map { $0 }).count, 1, "\(fixed)")
+        XCTAssertEqual(fixed[0], fresh[0], "both start from the seed's first draw")
+        XCTAssertGreaterThan(Set(fresh).count, 1, "\(fresh)")
+    }
+
+    /// Nyström-preconditioned CG: the same solution as CG, in fewer iterations on a matrix with a
+    /// few large eigenvalues (what the sketch captures); the sketch's products are counted.
+    func testNystromPreconditionedCGConvergesFaster() throws {
+        let n = 60
+        let op = LinearOperator(matrix: Self.spd(n, seed: 25, lowRank: 6), dimension: n)
+        var rng = SeededGenerator(seed: 26)
+        let b = (0..<n).map { _ in Float(rng.normal()) }
+        let reference = exact(op, 0.1, b)
+        let cg = ConjugateGradientSolver(dimension: n)
+        var plain = [Float](repeating: 0, count: n), preconditioned = plain
+        let plainReport = b.withUnsafeBufferPointer { bp in plain.withUnsafeMutableBufferPointer {
+            cg.solve(op, regularization: 0.1, b: bp.baseAddress!, into: $0.baseAddress!, maxIterations: 200, tolerance: 1e-5) } }
+        let nystrom = NystromSolver(dimension: n, rank: 12)
+        var sample = SeededGenerator(seed: 27)
+        nystrom.sketch(op, regularization: 0.1, rho: 0.5, rng: &sample)
+        let pReport = b.withUnsafeBufferPointer { bp in preconditioned.withUnsafeMutableBufferPointer {
+            cg.solve(op, regularization: 0.1, b: bp.baseAddress!, into: $0.baseAddress!, maxIterations: 200, tolerance: 1e-5,
+                     preconditioner: { r, z in nystrom.applyInverse(r, into: z) }) } }
+        print("CG iterations to 1e-5: plain \(plainReport.iterations), Nyström-preconditioned (rank 12) \(pReport.iterations)")
+        XCTAssertLessThan(relativeError(plain, reference), 1e-3)
+        XCTAssertLessThan(relativeError(preconditioned, reference), 1e-3)
+        XCTAssertLessThan(pReport.iterations, plainReport.iterations)
+
+        // Through TotalDerivative: products = sketch + CG's.
+        var rng2 = SeededGenerator(seed: 28)
+        let critic = MLP([3, 6, 1], activation: .tanh, name: "critic", rng: &rng2), actor = MLP([3, 2], name: "actor", rng: &rng2)
+        let follower = ParameterGroup("f", critic.parameters), leader = ParameterGroup("l", actor.parameters)
+        let states = (0..<(8 * 3)).map { _ in Float(rng2.normal()) }
+        let g = Graph(), s = g.constant(states, shape: [8, 3])
+        let f2 = mean(square(critic(s) - sum(actor(s), axis: -1, keepDims: true)))
+        let td = TotalDerivative(leader: leader, follower: follower, solver: .nystromPreconditionedCG(iterations: 4, rank: 3, rho: 1), lambda: 5)
+        var out = [Float](repeating: 0, count: leader.count)
+        try out.withUnsafeMutableBufferPointer { try td.compute(leaderLoss: -mean(critic(s)), followerLoss: f2, into: $0.baseAddress!) }
+        XCTAssertEqual(td.diagnostics.solve.products, 3 + td.diagnostics.solve.iterations)
+        XCTAssertNotNil(td.diagnostics.solve.relativeResidual)
+    }
 }

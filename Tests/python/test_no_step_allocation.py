@@ -10,7 +10,9 @@ iterations (`DQNAgent.iterate()`: monolithic, SCORER, Double DQN + SCORER, and t
 with the head leading (10 CG Hessian-vector products per update); `PQNAgent.iterate()` monolithic and with SCORER;
 `DDPGAgent.iterate()` on Pendulum, individual and critic-leader, with updates and Polyak averaging; `SACAgent.iterate()`
 individual with a tuned α; its total-derivative path allocates only while its graph first grows to its largest CG solve;
-`ACAgent.iterate()` on CartPole, a whole batch and update, AC with m = 2 and STAC with 10 CG products).
+`ACAgent.iterate()` on CartPole, a whole batch and update, AC with m = 2 and STAC with 10 CG products;
+`PPOAgent.iterate()`, monolithic on Pendulum with observation and reward normalization, and BLPO on CartPole
+with recomputed advantages, K = 2 and a CG hypergradient).
 """
 from __future__ import annotations
 
@@ -30,7 +32,8 @@ ROWS = ["mlp_fwdbwd_b4", "mlp_act_b4", "conv_fwdbwd_b2", "hvp_critic_b4", "cg_to
 AGENT_ROWS = ["dqn_monolithic_iterate_e4_b4", "dqn_scorer_iterate_e4_b4", "ddqn_scorer_iterate_e4_b4", "pqn_scorer_iterate_e4_t4",
               "pqn_monolithic_iterate_e4_t4", "dqn_head-leader_iterate_e4_b4",
               "ddpg_individual_iterate_e2_b4", "ddpg_critic-leader_iterate_e2_b4", "sac_individual_iterate_e2_b4",
-              "ac_individual_iterate_e2_t4", "ac_actor-leader_iterate_e2_t4"]
+              "ac_individual_iterate_e2_t4", "ac_actor-leader_iterate_e2_t4",
+              "ppo_monolithic_iterate_e2_t4", "ppo_blpo_iterate_e2_t4"]
 
 
 def bench_binary():

@@ -19,9 +19,12 @@ public final class Monolithic: Coupling {
     public let whole: GroupOptimizer
     public var optimizers: [GroupOptimizer] { [whole] }
     private var lossSlot = UpdateMetrics.Slot(index: 0), rateSlot = UpdateMetrics.Slot(index: 0)
+    /// The player's name in error messages, formed once (a name past 15 bytes is heap-allocated).
+    private let playerName: String
 
     public init(_ parts: ModelParts, optimization: Optimization) throws {
         whole = try optimization.player(parts.jointName, parts.all, schedule: optimization.schedule(optimization.learningRate))
+        playerName = "\(parts.jointName) (joint)"
     }
 
     public func attach(to metrics: UpdateMetrics) {
@@ -31,7 +34,7 @@ public final class Monolithic: Coupling {
     public func update(_ model: CoupledModel, context: UpdateContext, metrics: UpdateMetrics) throws {
         try model.prepare(.shared)
         model.graph.reset()
-        metrics[lossSlot] = try whole.stepChecked(minimizing: model.jointObjective(), player: "\(whole.name) (joint)", context: context)
+        metrics[lossSlot] = try whole.stepChecked(minimizing: model.jointObjective(), player: playerName, context: context)
         metrics[rateSlot] = whole.learningRate
     }
 }

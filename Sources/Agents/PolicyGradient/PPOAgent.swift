@@ -62,11 +62,11 @@ public final class PPOAgent: Agent, CoupledModel {
     private let finalObservations: UnsafeMutablePointer<Float>
     private let actions: ActionBatch
     private let scratch: UnsafeMutablePointer<Float>
-    private var observationNormalizer: ObservationNormalizer?
+    private let observationNormalizer: ObservationNormalizer?
     /// Normalized observations for `act` (grown to the largest batch asked for).
     private var actingBuffer = UnsafeMutablePointer<Float>.allocate(capacity: 1)
     private var actingCapacity = 0
-    private var rewardScaler: RewardScaler?
+    private let rewardScaler: RewardScaler?
 
     // The current minibatch, gathered contiguously (M rows at most).
     private let minibatchRows: Int
@@ -139,8 +139,8 @@ public final class PPOAgent: Agent, CoupledModel {
         order = Array(0..<rows)
         copyOrder = Array(0..<copies)
         gae = config.advantages == .recomputed ? DifferentiableGAE(rows: m, copiesPerMinibatch: copies / config.minibatches, steps: steps) : nil
-        if config.normalizeObservations { observationNormalizer = ObservationNormalizer(size: observationSize, clip: config.observationClip) }
-        if config.normalizeRewards { rewardScaler = RewardScaler(copies: copies, gamma: config.gamma, clip: config.rewardClip) }
+        observationNormalizer = config.normalizeObservations ? ObservationNormalizer(size: observationSize, clip: config.observationClip) : nil
+        rewardScaler = config.normalizeRewards ? RewardScaler(copies: copies, gamma: config.gamma, clip: config.rewardClip) : nil
         finishedEpisodes.reserveCapacity(rows)
     }
 
@@ -186,7 +186,7 @@ public final class PPOAgent: Agent, CoupledModel {
                 actingBuffer = .allocate(capacity: count * observationSize)
                 actingCapacity = count
             }
-            observationNormalizer!.normalize(observations, rows: count, into: actingBuffer, update: false)
+            observationNormalizer?.normalize(observations, rows: count, into: actingBuffer, update: false)
             sample(input(actingBuffer, rows: count), deterministic: deterministic, raw: nil, into: out)
         } else {
             sample(input(observations, rows: count), deterministic: deterministic, raw: nil, into: out)
@@ -195,7 +195,7 @@ public final class PPOAgent: Agent, CoupledModel {
 
     /// Copies (normalizes) `rows` raw observations into `out`.
     private func observe(_ x: UnsafePointer<Float>, rows n: Int, into out: UnsafeMutablePointer<Float>, update: Bool) {
-        if observationNormalizer != nil { observationNormalizer!.normalize(x, rows: n, into: out, update: update) }
+        if let o = observationNormalizer { o.normalize(x, rows: n, into: out, update: update) }
         else { out.update(from: x, count: n * observationSize) }
     }
 
@@ -227,7 +227,7 @@ public final class PPOAgent: Agent, CoupledModel {
             rollout.record(step: t, after: environment)
             if rewardScaler != nil {
                 let env = environment
-                rewardScaler!.scale(rollout.rewards + row) { env.terminated[$0] || env.truncated[$0] }
+                rewardScaler?.scale(rollout.rewards + row) { env.terminated[$0] || env.truncated[$0] }
             }
             if config.truncation == .bootstrap, (0..<n).contains(where: { environment.truncated[$0] && !environment.terminated[$0] }) {
                 for i in 0..<n where environment.truncated[i] && !environment.terminated[i] {
@@ -313,12 +313,12 @@ public final class PPOAgent: Agent, CoupledModel {
                 let i = copyOrder[minibatch * perBatch + q]
                 for t in 0..<steps { copyRow(q * steps + t, from: t * copies + i) }
             }
-            if let gae { gatherRecomputedAdvantages(gae, copies: (0..<perBatch).map { copyOrder[minibatch * perBatch + $0] }) }
+            if let gae { gatherRecomputedAdvantages(gae, copies: copyOrder[(minibatch * perBatch)..<((minibatch + 1) * perBatch)]) }
         }
     }
 
     /// The extra states of the recomputed advantages after the minibatch's rows, and B, c.
-    private func gatherRecomputedAdvantages(_ gae: DifferentiableGAE, copies chosen: [Int]) {
+    private func gatherRecomputedAdvantages(_ gae: DifferentiableGAE, copies chosen: ArraySlice<Int>) {
         let size = observationSize, m = minibatchRows
         var extra = 0
         for (q, i) in chosen.enumerated() {

@@ -7,7 +7,7 @@ import Environments
 ///
 /// Observations: z = clip((x − mean)/√(var + 1e-8), ±clip), the statistics merged with every
 /// batch of observations acted on during rollouts (`update: true`), never during evaluation.
-struct ObservationNormalizer {
+final class ObservationNormalizer {
     var statistics: RunningMeanVariance
     let size: Int
     let clip: Float
@@ -20,7 +20,7 @@ struct ObservationNormalizer {
 
     /// Normalizes `rows` observations of `x` into `out` (which may be `x`), merging them into the
     /// statistics first when `update`.
-    mutating func normalize(_ x: UnsafePointer<Float>, rows: Int, into out: UnsafeMutablePointer<Float>, update: Bool) {
+    func normalize(_ x: UnsafePointer<Float>, rows: Int, into out: UnsafeMutablePointer<Float>, update: Bool) {
         if update { statistics.update(UnsafeBufferPointer(start: x, count: rows * size), rows: rows) }
         statistics.mean.withUnsafeBufferPointer { mean in
             statistics.variance.withUnsafeBufferPointer { variance in
@@ -42,7 +42,7 @@ struct ObservationNormalizer {
         state[prefix + "count_bits"] = .integer(Int64(bitPattern: statistics.count.bitPattern))
     }
 
-    mutating func load(from state: StateDictionary, prefix: String) throws {
+    func load(from state: StateDictionary, prefix: String) throws {
         statistics = try RunningMeanVariance.load(from: state, prefix: prefix, size: size)
     }
 }
@@ -50,28 +50,31 @@ struct ObservationNormalizer {
 /// Rewards ÷ √(var + 1e-8) of each copy's discounted return G ← γG + r (zeroed when an episode
 /// ends), then clipped to ±clip: Gymnasium's `NormalizeReward` as the environment wrapper
 /// ``RewardScaling`` computes it, plus CleanRL's clip.
-struct RewardScaler {
+final class RewardScaler {
     var statistics = RunningMeanVariance(size: 1)
     var discounted: [Double]
     let gamma: Double
     let clip: Float
-    private var scratch: [Float]
+    private let scratch: UnsafeMutablePointer<Float>
 
     init(copies: Int, gamma: Float, clip: Float) {
         discounted = Array(repeating: 0, count: copies)
-        scratch = Array(repeating: 0, count: copies)
+        scratch = .allocate(capacity: copies)
+        scratch.initialize(repeating: 0, count: copies)
         self.gamma = Double(gamma)
         self.clip = clip
     }
 
+    deinit { scratch.deallocate() }
+
     /// Scales the rewards of one batched step in place; `ended[i]` resets copy i's return after.
-    mutating func scale(_ rewards: UnsafeMutablePointer<Float>, ended: (Int) -> Bool) {
+    func scale(_ rewards: UnsafeMutablePointer<Float>, ended: (Int) -> Bool) {
         let n = discounted.count
         for i in 0..<n {
             discounted[i] = discounted[i] * gamma + Double(rewards[i])
             scratch[i] = Float(discounted[i])
         }
-        scratch.withUnsafeBufferPointer { statistics.update($0, rows: n) }
+        statistics.update(UnsafeBufferPointer(start: scratch, count: n), rows: n)
         let by = 1 / (statistics.variance[0] + 1e-8).squareRoot()
         for i in 0..<n {
             rewards[i] = Swift.min(Swift.max(Float(Double(rewards[i]) * by), -clip), clip)
@@ -86,7 +89,7 @@ struct RewardScaler {
         state[prefix + "discounted_bits"] = .integers(discounted.map { Int64(bitPattern: $0.bitPattern) })
     }
 
-    mutating func load(from state: StateDictionary, prefix: String) throws {
+    func load(from state: StateDictionary, prefix: String) throws {
         statistics = try RunningMeanVariance.load(from: state, prefix: prefix, size: 1)
         let d = try state.integers(prefix + "discounted_bits", count: discounted.count)
         discounted = d.map { Double(bitPattern: UInt64(bitPattern: $0)) }
