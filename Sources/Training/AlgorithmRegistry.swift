@@ -37,6 +37,7 @@ public enum AlgorithmRegistry {
                 preset: @escaping @Sendable (String) -> C, couplingPreset: (@Sendable (inout C, _ coupling: String, _ env: String) -> Void)? = nil,
                 overrides: Settings = Settings(), familyOverrides: (@Sendable (_ env: String, _ coupling: String) -> Settings)? = nil,
                 validate: @escaping @Sendable (C, Int) throws -> Void,
+                validateWithCoupling: (@Sendable (C, any CouplingSpec, Int) throws -> Void)? = nil,
                 make: @escaping @Sendable (C, any CouplingSpec, VectorEnvironment, UInt64) throws -> Agent) {
             self.name = name
             self.summary = summary
@@ -52,7 +53,12 @@ public enum AlgorithmRegistry {
             }
             defaults = { env, coupling in var s = Settings(); table.write(presetFor(env, coupling), into: &s); return s }
             self.validate = { s, copies in
-                try validate(try table.read(s, into: presetFor(try s.string("env") ?? "", try s.string("coupling") ?? first)), copies)
+                let c = try table.read(s, into: presetFor(try s.string("env") ?? "", try s.string("coupling") ?? first))
+                try validate(c, copies)
+                // Checks that need the coupling (a layout one coupling cannot train), before anything runs.
+                if let validateWithCoupling {
+                    try validateWithCoupling(c, try CouplingRegistry.entry(try s.string("coupling") ?? first).makeSpec(s), copies)
+                }
             }
             self.make = { s, spec, env, seed in
                 try make(try table.read(s, into: presetFor(try s.string("env") ?? "", try s.string("coupling") ?? first)), spec, env, seed)

@@ -23,21 +23,31 @@ enum PolicyGradientEntries {
         .bool("anneal_lr", \.annealLearningRate, "decay every learning rate linearly to 0 over the run"),
         .real("adam_epsilon", \.adamEpsilon, "Adam's ε"),
         .bool("normalize_advantages", \.normalizeAdvantages, "normalize Â over each minibatch"),
-        .ints("network.actor_widths", \.actorWidths, "the actor's hidden widths (tanh)"),
+        .choice("network", \.network, "separate actor and critic MLPs, one shared dense body, or the shared Nature CNN (pixels)"),
+        .ints("network.actor_widths", \.actorWidths, "the actor's hidden widths (tanh); the shared body's under shared_mlp"),
         .ints("network.critic_widths", \.criticWidths, "the critic's hidden widths (tanh)"),
         .real("initial_log_std", \.initialLogStd, "the state-independent log σ at the start (box actions)"),
         .bool("normalize_observations", \.normalizeObservations, "normalize observations by running statistics (frozen for evaluation)"),
         .real("observation_clip", \.observationClip, "clip normalized observations to ±this"),
         .bool("normalize_rewards", \.normalizeRewards, "divide rewards by the running std of the discounted return"),
         .real("reward_clip", \.rewardClip, "clip scaled rewards to ±this"),
+        .bool("clip_rewards_sign", \.clipRewardsToSign, "learn from sign(r) (CleanRL's Atari reward clipping); logged returns stay raw"),
         .choice("truncation", \.truncation, "a truncated episode bootstraps from V(final observation), or ends like a termination (CleanRL, PureJaxRL, BLPO)"),
     ])
 
-    /// CleanRL's `ppo.py` on classic control (and MinAtar, untuned), `ppo_continuous_action.py` on
-    /// MuJoCo (one copy of 2,048 steps, 10 epochs of 32 minibatches, Adam 3e-4, no entropy,
-    /// normalized observations and rewards, 1e6 steps).
+    /// CleanRL's `ppo.py` on classic control (and MinAtar, untuned: separate MLPs on the flattened
+    /// grid), `ppo_continuous_action.py` on MuJoCo (one copy of 2,048 steps, 10 epochs of 32
+    /// minibatches, Adam 3e-4, no entropy, normalized observations and rewards, 1e6 steps),
+    /// `ppo_atari.py` on Atari (8 copies × 128 steps, the shared Nature CNN, clip 0.1, sign-clipped
+    /// rewards, 1e7 steps).
     static let ppoPreset: @Sendable (String) -> PPOConfig = { env in
         var c = PPOConfig()
+        if EnvironmentFamily(environment: env) == .atari {
+            c.totalSteps = 10_000_000
+            c.network = .natureCNN
+            c.clip = 0.1
+            c.clipRewardsToSign = true
+        }
         if EnvironmentFamily(environment: env) == .muJoCo {
             c.totalSteps = 1_000_000
             c.rolloutLength = 2048
@@ -86,6 +96,7 @@ enum PolicyGradientEntries {
         let family = EnvironmentFamily(environment: env)
         let bilevel = coupling == "nested" || coupling == "blpo"
         if family == .muJoCo { s["num_envs"] = .number(bilevel ? 32 : 1) }
+        if family == .atari { s["num_envs"] = .number(8) }
         if bilevel {
             switch family {
             case .muJoCo:
@@ -106,6 +117,11 @@ enum PolicyGradientEntries {
         couplings: ["monolithic", "nested", "blpo"], actionSpaces: [.discrete, .box], table: ppoTable, preset: ppoPreset,
         couplingPreset: blpoPreset, familyOverrides: ppoOverrides,
         validate: { c, copies in try c.validate(copies: copies) },
+        validateWithCoupling: { c, spec, copies in
+            var c = c
+            c.coupling = spec
+            try c.validate(copies: copies)
+        },
         make: { c, spec, env, seed in
             var c = c
             c.coupling = spec

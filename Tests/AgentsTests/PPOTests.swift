@@ -203,6 +203,35 @@ final class PPOTests: XCTestCase {
         }
     }
 
+    /// The shared layouts: the Nature CNN on Atari frames and a shared dense body on CartPole run
+    /// end to end (rewards clipped to their sign on Atari) and resume exactly after a stop; the
+    /// bilevel couplings refuse a shared body by name.
+    func testSharedNetworksRunAndResume() throws {
+        for (env, network) in [("atari/breakout", "nature_cnn"), ("cartpole", "shared_mlp")] {
+            func settings() throws -> Settings {
+                var g = Settings()
+                for (k, v) in [("algo", "ppo"), ("coupling", "monolithic"), ("env", env), ("network", network)] { g[k] = .string(v) }
+                for (k, v) in [("total_steps", 192.0), ("num_envs", 2), ("rollout_length", 16), ("epochs", 1), ("minibatches", 2),
+                               ("eval_interval", 1_000), ("eval_episodes", 1), ("eval_max_episode_steps", 50),
+                               ("checkpoint_interval", 1_000), ("log_interval", 32)] { g[k] = .number(v) }
+                g["tensorboard"] = .bool(false)
+                return try AlgorithmRegistry.resolve(g)
+            }
+            let root = FileManager.default.temporaryDirectory.appendingPathComponent("ppo-shared-\(UUID().uuidString)").path
+            defer { try? FileManager.default.removeItem(atPath: root) }
+            try TrainingRun(settings: try settings(), seed: 1, directory: root + "/whole", header: []).run(resume: false)
+            XCTAssertThrowsError(try TrainingRun(settings: try settings(), seed: 1, directory: root + "/split", header: [], stopAfterSteps: 96).run(resume: false))
+            try TrainingRun(settings: try settings(), seed: 1, directory: root + "/split", header: []).run(resume: true)
+            for log in ["episodes.csv", "updates.csv", "eval.csv"] {
+                XCTAssertEqual(try String(contentsOfFile: "\(root)/whole/\(log)", encoding: .utf8),
+                               try String(contentsOfFile: "\(root)/split/\(log)", encoding: .utf8), "\(network) \(log)")
+            }
+        }
+        var g = Settings()
+        for (k, v) in [("algo", "ppo"), ("coupling", "nested"), ("env", "cartpole"), ("network", "shared_mlp"), ("advantages", "rollout")] { g[k] = .string(v) }
+        XCTAssertThrowsError(try AlgorithmRegistry.resolve(g)) { XCTAssertTrue("\($0)".contains("needs network = separate"), "\($0)") }
+    }
+
     /// BLPO's layout needs whole trajectories; a shuffled layout with recomputed advantages, or
     /// minibatches that do not divide the copies, are refused before anything runs.
     func testBadLayoutsAreRefused() throws {

@@ -47,6 +47,10 @@ public final class PPOAgent: Agent, CoupledModel {
     let policy: Policy
     public var actorParameters: [Parameter] { policy.parameters }
     public let critic: ValueCritic
+    /// The body both heads read under a shared layout (nil: separate networks on the observation).
+    public let trunk: SharedTrunk?
+    /// One observation's shape as the networks take it ([H, W, C] for the Nature CNN, else flat).
+    private let inputShape: Shape
     public let coupling: Coupling
     public let metrics: UpdateMetrics
     public let graph = Graph()
@@ -91,18 +95,34 @@ public final class PPOAgent: Agent, CoupledModel {
         observationSize = environment.observationSpace.size
         rng = SeededGenerator(seed: seed)
         var initRng = SeededGenerator(seed: seed ^ 0x9E37_79B9)
+        // Shared layouts: heads of one layer on the body's features (CleanRL's Atari agent).
+        let shape = environment.observationShape
+        switch config.network {
+        case .separate:
+            trunk = nil
+        case .sharedMLP:
+            trunk = try SharedTrunk(.dense(inputs: observationSize, widths: config.actorWidths, activation: .tanh), rng: &initRng)
+        case .natureCNN:
+            guard shape.count == 3 else {
+                throw AgentError.badConfig("network = nature_cnn needs [height, width, channels] observations; \(environment.name) has \(shape): use separate or shared_mlp")
+            }
+            trunk = try SharedTrunk(.natureCNN(height: shape[0], width: shape[1], channels: shape[2]), rng: &initRng)
+        }
+        inputShape = config.network == .natureCNN ? Shape(shape) : Shape(observationSize)
+        let headInputs = trunk?.outputSize ?? observationSize
+        let actorHidden = trunk == nil ? config.actorWidths : [], criticHidden = trunk == nil ? config.criticWidths : []
         switch environment.actionSpace {
         case .discrete(let n):
-            policy = .categorical(try CategoricalPolicy(observationSize: observationSize, actions: n, hiddenWidths: config.actorWidths,
+            policy = .categorical(try CategoricalPolicy(observationSize: headInputs, actions: n, hiddenWidths: actorHidden,
                                                         name: "actor", rng: &initRng))
             actionSize = 1
         case .box:
             let box = try ActionBox(environment.actionSpace, owner: "actor")
-            policy = .gaussian(try DiagonalGaussianPolicy(observationSize: observationSize, actionSize: box.size, hiddenWidths: config.actorWidths,
+            policy = .gaussian(try DiagonalGaussianPolicy(observationSize: headInputs, actionSize: box.size, hiddenWidths: actorHidden,
                                                           initialLogStd: config.initialLogStd, name: "actor", rng: &initRng), box)
             actionSize = box.size
         }
-        critic = try ValueCritic(observationSize: observationSize, hiddenWidths: config.criticWidths, name: "critic", rng: &initRng)
+        critic = try ValueCritic(observationSize: headInputs, hiddenWidths: criticHidden, name: "critic", rng: &initRng)
         rollout = try RolloutBuffer(steps: steps, copies: copies, observationSize: observationSize, actionSpace: environment.actionSpace)
 
         if let leader = config.coupling.leaderPart, leader != .actor {
@@ -113,8 +133,15 @@ public final class PPOAgent: Agent, CoupledModel {
             learningRate: config.learningRate, leaderLearningRate: config.actorLearningRate, followerLearningRate: config.criticLearningRate,
             maxGradientNorm: config.maxGradientNorm > 0 ? config.maxGradientNorm : nil, plannedUpdates: config.plannedUpdates(copies: copies),
             decayLearningRate: config.annealLearningRate, makeOptimizer: { Adam(parameterCount: $0, epsilon: epsilon) })
-        coupling = try config.coupling.make(ModelParts(jointName: "actor_critic", [(.actor, policy.parameters), (.critic, critic.parameters)]),
-                                            optimization: optimization)
+        // A shared body makes one player of everything (the monolithic coupling's only).
+        let (policyParameters, criticParameters) = (policy.parameters, critic.parameters)
+        let parts: ModelParts
+        if let body = trunk?.parameters {
+            parts = ModelParts(jointName: "actor_critic", [(.actor, body + policyParameters + criticParameters)])
+        } else {
+            parts = ModelParts(jointName: "actor_critic", [(.actor, policyParameters), (.critic, criticParameters)])
+        }
+        coupling = try config.coupling.make(parts, optimization: optimization)
         let own = ["approx_kl", "clip_fraction", "entropy", "policy_loss", "value_loss", "explained_variance"]
         metrics = UpdateMetrics(names: coupling.metricNames + own)
         coupling.attach(to: metrics)
@@ -152,8 +179,18 @@ public final class PPOAgent: Agent, CoupledModel {
     }
 
     private func input(_ x: UnsafePointer<Float>, rows n: Int) -> Tensor {
-        graph.constant(borrowing: x, shape: Shape(n, observationSize))
+        graph.constant(borrowing: x, shape: inputShape.prepending(n))
     }
+
+    /// What the policy head and the value head read for observations `x`: x itself (separate
+    /// networks), or the shared body's features, computed once.
+    private func heads(_ x: Tensor) -> (policy: Tensor, critic: Tensor) {
+        guard let trunk else { return (x, x) }
+        let h = trunk(x)
+        return (h, h)
+    }
+
+    private func value(_ x: Tensor) -> Tensor { critic(heads(x).critic) }
 
     // MARK: Acting
 
@@ -187,9 +224,9 @@ public final class PPOAgent: Agent, CoupledModel {
                 actingCapacity = count
             }
             observationNormalizer?.normalize(observations, rows: count, into: actingBuffer, update: false)
-            sample(input(actingBuffer, rows: count), deterministic: deterministic, raw: nil, into: out)
+            sample(heads(input(actingBuffer, rows: count)).policy, deterministic: deterministic, raw: nil, into: out)
         } else {
-            sample(input(observations, rows: count), deterministic: deterministic, raw: nil, into: out)
+            sample(heads(input(observations, rows: count)).policy, deterministic: deterministic, raw: nil, into: out)
         }
     }
 
@@ -216,15 +253,18 @@ public final class PPOAgent: Agent, CoupledModel {
             let acted = rollout.observations + row * size
             observe(environment.observations.baseAddress!, rows: n, into: acted, update: true)
             graph.reset()
-            let x = input(acted, rows: n)
-            (rollout.values + row).update(from: critic(x).pointer, count: n)
-            sample(x, deterministic: false, raw: rollout.continuousActions.map { $0 + row * actionSize }, into: actions)
+            let h = heads(input(acted, rows: n))
+            (rollout.values + row).update(from: critic(h.critic).pointer, count: n)
+            sample(h.policy, deterministic: false, raw: rollout.continuousActions.map { $0 + row * actionSize }, into: actions)
             if let d = rollout.discreteActions { (d + row).update(from: actions.discrete, count: n) }
-            writeLogProbabilities(x, row: row)
+            writeLogProbabilities(h.policy, row: row)
             try actions.step(environment)
             environmentSteps += n
             environment.collectFinishedEpisodes(at: environmentSteps, into: &finishedEpisodes)
             rollout.record(step: t, after: environment)
+            if config.clipRewardsToSign {
+                for i in 0..<n { let r = rollout.rewards[row + i]; rollout.rewards[row + i] = r > 0 ? 1 : (r < 0 ? -1 : 0) }
+            }
             if rewardScaler != nil {
                 let env = environment
                 rewardScaler?.scale(rollout.rewards + row) { env.terminated[$0] || env.truncated[$0] }
@@ -234,13 +274,13 @@ public final class PPOAgent: Agent, CoupledModel {
                     observe(environment.finalObservations.baseAddress! + i * size, rows: 1, into: finalObservations + (row + i) * size, update: false)
                 }
                 graph.reset()
-                let finals = critic(input(finalObservations + row * size, rows: n))
+                let finals = value(input(finalObservations + row * size, rows: n))
                 for i in 0..<n where environment.truncated[i] { rollout.finalValues[row + i] = finals.pointer[i] }
             }
         }
         observe(environment.observations.baseAddress!, rows: n, into: lastObservations, update: false)
         graph.reset()
-        scratch.update(from: critic(input(lastObservations, rows: n)).pointer, count: n)
+        scratch.update(from: value(input(lastObservations, rows: n)).pointer, count: n)
         rollout.computeAdvantages(gamma: config.gamma, lambda: config.gaeLambda, lastValues: scratch, rule: config.truncation)
         metrics[explainedVarianceSlot] = explainedVariance()
     }
@@ -352,6 +392,17 @@ public final class PPOAgent: Agent, CoupledModel {
     // asks for f₁, f₂ and f̃₂ in one step, and they share V_w and log π_θ.
     private var cachedValues: (step: UInt32, rows: Tensor, states: Tensor?)?
     private var cachedPolicy: (step: UInt32, logProbabilities: Tensor, entropy: Tensor)?
+    private var cachedFeatures: (step: UInt32, features: Tensor)?
+
+    /// The minibatch rows as the heads read them (the shared body's features once per graph step).
+    private func minibatchFeatures() -> Tensor {
+        let x = input(batchObservations, rows: minibatchRows)
+        guard let trunk else { return x }
+        if let c = cachedFeatures, c.step == graph.currentStep { return c.features }
+        let f = trunk(x)
+        cachedFeatures = (graph.currentStep, f)
+        return f
+    }
 
     /// V_w of the minibatch's rows [M], and of every state Â(w) reads [S] when recomputing.
     func values() -> (rows: Tensor, states: Tensor?) {
@@ -362,7 +413,7 @@ public final class PPOAgent: Agent, CoupledModel {
             let all = critic(input(batchObservations, rows: gae.stateCount))
             result = (slice(all.reshaped(Shape(1, gae.stateCount)), lastAxis: 0, length: m).reshaped(Shape(m)), all)
         } else {
-            result = (critic(input(batchObservations, rows: m)), nil)
+            result = (critic(minibatchFeatures()), nil)
         }
         cachedValues = (graph.currentStep, result.rows, result.states)
         return result
@@ -387,7 +438,7 @@ public final class PPOAgent: Agent, CoupledModel {
     /// log π_θ(a|s) [M] and the entropy [M] on the minibatch.
     private func logProbabilitiesAndEntropy() -> (Tensor, Tensor) {
         if let c = cachedPolicy, c.step == graph.currentStep { return (c.logProbabilities, c.entropy) }
-        let m = minibatchRows, s = input(batchObservations, rows: m)
+        let m = minibatchRows, s = minibatchFeatures()
         let result: (Tensor, Tensor)
         switch policy {
         case .categorical(let p):
@@ -477,8 +528,10 @@ public final class PPOAgent: Agent, CoupledModel {
 
     // MARK: Checkpoints
 
+    private var allParameters: [Parameter] { (trunk?.parameters ?? []) + policy.parameters + critic.parameters }
+
     public func save(into state: inout StateDictionary) {
-        state.store(policy.parameters + critic.parameters, prefix: "net.")
+        state.store(allParameters, prefix: "net.")
         coupling.save(into: &state)
         state.setGenerator("agent.rng", rng)
         state["agent.environment_steps"] = .integer(Int64(environmentSteps))
@@ -490,7 +543,7 @@ public final class PPOAgent: Agent, CoupledModel {
     }
 
     public func load(from state: StateDictionary) throws {
-        try state.restore(policy.parameters + critic.parameters, prefix: "net.")
+        try state.restore(allParameters, prefix: "net.")
         try coupling.load(from: state)
         rng = try state.generator("agent.rng")
         environmentSteps = Int(try state.integer("agent.environment_steps"))

@@ -15,6 +15,14 @@ public struct PPOConfig: Sendable {
         case trajectories
     }
 
+    /// The networks: separate actor and critic MLPs, or one body shared by a policy head and a value
+    /// head (a dense body, or the Nature CNN on pixel observations: CleanRL's `ppo_atari.py`).
+    public enum NetworkLayout: String, Sendable, CaseIterable {
+        case separate
+        case sharedMLP = "shared_mlp"
+        case natureCNN = "nature_cnn"
+    }
+
     /// Where each minibatch's advantages come from.
     public enum Advantages: String, Sendable, CaseIterable {
         /// GAE once per rollout, with the critic that collected it (CleanRL).
@@ -54,6 +62,8 @@ public struct PPOConfig: Sendable {
     public var adamEpsilon: Float = 1e-5
     /// Â ← (Â − mean)/(std + 1e-8) over each minibatch.
     public var normalizeAdvantages = true
+    public var network: NetworkLayout = .separate
+    /// The actor's hidden widths (separate), or the shared dense body's (shared_mlp).
     public var actorWidths = [64, 64]
     /// Empty: a linear V (the linear critic BLPO's analysis assumes).
     public var criticWidths = [64, 64]
@@ -66,6 +76,8 @@ public struct PPOConfig: Sendable {
     /// Rewards ÷ the running std of each copy's discounted return, then clipped to ±reward_clip.
     public var normalizeRewards = false
     public var rewardClip: Float = 10
+    /// Rewards ← sign(r) for learning (CleanRL's Atari `ClipRewardEnv`); the logged returns stay raw.
+    public var clipRewardsToSign = false
     /// A truncated episode bootstraps from V(final observation) (default), or ends like a
     /// termination (CleanRL, PureJaxRL and BLPO: set it to reproduce them).
     public var truncation: RolloutBuffer.TruncationRule = .bootstrap
@@ -104,6 +116,10 @@ public struct PPOConfig: Sendable {
         }
         try check(adamEpsilon > 0 && adamEpsilon.isFinite, "adam_epsilon must be positive, got \(adamEpsilon)")
         try check(!actorWidths.isEmpty, "network.actor_widths needs at least one layer")
+        try check(network == .separate || advantages == .rollout,
+                  "advantages = recomputed needs network = separate (the critic's values along each trajectory, apart from the policy)")
+        try check(network == .separate || !(coupling is NestedSpec),
+                  "the \(coupling.name) coupling makes the actor and the critic two players: it needs network = separate, not \(network.rawValue)")
         try check(initialLogStd.isFinite, "initial_log_std must be finite, got \(initialLogStd)")
         try check(observationClip > 0 && rewardClip > 0, "observation_clip and reward_clip must be positive, got \(observationClip) and \(rewardClip)")
     }
