@@ -4,10 +4,9 @@
 # (256, 256) ReLU, Adam 1e-3, minibatch 100, replay 1e6, 10,000 random steps, 50 updates every
 # 50 steps, Polyak 0.995, λ = 500·exp(−t/1e5), CG k = 10).
 #
-# Runs one (task, algorithm, coupling, seed) at a time: every base run first (cheap; they also
-# stand against CleanRL's published returns), then SAC on HalfCheetah to 1e6 steps (seed 0, under
-# OUT/1e6: CleanRL's scale), then the actor-leader runs, then critic-leader, and
-# resumes whatever a stopped session left: a finished seed is skipped, a checkpointed one is
+# Runs one (task, algorithm, coupling, seed) at a time, seed by seed, and SAC on HalfCheetah to
+# 1e6 steps (the first seed, under OUT/1e6: CleanRL's scale) after that seed's HalfCheetah runs;
+# it resumes whatever a stopped session left: a finished seed is skipped, a checkpointed one is
 # resumed with --resume (bit-exact), anything else starts fresh. Safe to re-run at any time.
 #
 #   scripts/experiments/stac-mujoco.sh [OUT] [SEEDS...]      (default: runs/stac_mujoco 0 1 2)
@@ -28,13 +27,18 @@ run_one() {   # task algo coupling seed steps out
     --steps "$5" --out "$6" --quiet --set checkpoint_interval=10000 "${resume[@]}" \
     || echo "$(date -u +%FT%TZ) FAILED: $1 $2 $3 seed $4"
 }
-for coupling in individual long actor-leader critic-leader; do
-  if [ "$coupling" = long ]; then run_one halfcheetah sac individual 0 1e6 "$out/1e6"; continue; fi
-  for seed in "${seeds[@]}"; do
-    for task in $tasks; do
+# Seed-major order, so that every configuration has seed 0 before any has seed 1: a grid cut
+# short by a session's end still compares all twelve configurations.
+for seed in "${seeds[@]}"; do
+  for task in $tasks; do
+    for coupling in individual actor-leader critic-leader; do
       for algo in ddpg sac; do
         run_one "$task" "$algo" "$coupling" "$seed" "$steps" "$out"
       done
     done
+    # CleanRL's scale (result 3), once seed 0's HalfCheetah configurations are in.
+    if [ "$seed" = "${seeds[0]}" ] && [ "$task" = halfcheetah ]; then
+      run_one halfcheetah sac individual "$seed" 1e6 "$out/1e6"
+    fi
   done
 done
