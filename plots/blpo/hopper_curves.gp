@@ -1,0 +1,11 @@
+# hopper_curves.gp, written by notebooks/blpo.ipynb; data in hopper_curves.dat.
+set terminal pngcairo size 1000,600 enhanced font "Helvetica,11" background rgb "white"
+set output "hopper_curves.png"
+set termoption noenhanced
+set title "Hopper-v5: training return, per-seed EWM (alpha = 0.05), mean over complete seeds, band +- 1 sd"
+set xlabel "environment steps"
+set ylabel "training episode return"
+set grid
+set key bottom right
+set format x "%.1s%c"
+plot 'hopper_curves.dat' index 0 using 1:3:4 with filledcurves fc rgb '#1f77b4' fs transparent solid 0.15 notitle, 'hopper_curves.dat' index 0 using 1:2 with lines lw 2 lc rgb '#1f77b4' dt 1 title 'PPO (1 seed)', 'hopper_curves.dat' index 1 using 1:3:4 with filledcurves fc rgb '#ff7f0e' fs transparent solid 0.15 notitle, 'hopper_curves.dat' index 1 using 1:2 with lines lw 2 lc rgb '#ff7f0e' dt 1 title 'PPO-Nested (1 seed)', 'hopper_curves.dat' index 2 using 1:3:4 with filledcurves fc rgb '#d62728' fs transparent solid 0.15 notitle, 'hopper_curves.dat' index 2 using 1:2 with lines lw 2 lc rgb '#d62728' dt 1 title 'BLPO-Nyström (1 seed)'
