@@ -55,8 +55,7 @@ struct AlgoCommand: ParsableCommand {
                 let base = try AlgorithmRegistry.defaults(algo: e.name, coupling: e.couplings[0], env: env)
                 for c in e.couplings.dropFirst() {
                     let other = try AlgorithmRegistry.defaults(algo: e.name, coupling: c, env: env)
-                    let changed = e.settings.map(\.key).filter { other[$0] != base[$0] }
-                        + RunOptions.table.declarations.map(\.key).filter { other[$0] != base[$0] }
+                    let changed = other.keys.filter { $0 != "coupling" && other[$0] != base[$0] }
                     if !changed.isEmpty {
                         lines.append("  under \(c) on \(family): " + changed.map { "\($0) = \(other[$0]!.description)" }.joined(separator: ", "))
                     }
