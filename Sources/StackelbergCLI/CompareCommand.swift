@@ -17,7 +17,7 @@ struct CompareCommand: ParsableCommand {
 
     @Argument(help: "Run directories.") var runs: [String]
     @Option(help: "Directory for comparison.md and the curves figure (default: print the table only).") var out: String?
-    @Option(help: "Report the steps each group needs to reach this training score (e.g. 17 for Breakout).") var threshold: Double?
+    @Option(help: "Report the steps each group needs to reach this training return, judged on a 50-episode rolling mean of training-episode returns (e.g. 17 for Breakout; write a negative one as --threshold=-100).") var threshold: Double?
     @Option(help: "Points per learning curve.") var points: Int = 100
 
     func run() throws {

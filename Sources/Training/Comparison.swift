@@ -117,6 +117,13 @@ public struct Comparison {
     public let runs: [SeedLog]
     public let groups: [String]
     public let curvePoints: Int
+    /// Run directories left out because they hold no finished training episode (a run that failed
+    /// at its start, or one too short to end an episode): named in the report, never scored as 0.
+    public let empty: [String]
+
+    /// Run settings that change no training result (logging and checkpoint cadence): they never
+    /// tell groups apart.
+    static let bookkeepingKeys: Set<String> = ["checkpoint_interval", "log_interval", "tensorboard"]
 
     /// Reads every run directory under `paths` (a seed directory, or any directory above some).
     /// Runs of one algorithm-coupling pair whose settings differ are told apart: each group is named
@@ -138,12 +145,17 @@ public struct Comparison {
             dirs += found.sorted()
         }
         guard !dirs.isEmpty else { throw TrainingError.io("no run directories (with config.toml) under \(paths.joined(separator: ", "))") }
-        var runs = try dirs.map { try SeedLog(directory: $0) }
+        let all = try dirs.map { try SeedLog(directory: $0) }
+        empty = all.filter { $0.episodes.isEmpty }.map(\.directory)
+        var runs = all.filter { !$0.episodes.isEmpty }
+        guard !runs.isEmpty else {
+            throw TrainingError.io("no run under \(paths.joined(separator: ", ")) has a finished training episode yet; nothing to compare")
+        }
         for base in Set(runs.map(\.group)) {
             let members = runs.indices.filter { runs[$0].group == base }
             // Options of couplings the runs do not use change nothing: they never split a group.
             let inert = CouplingRegistry.keysWithoutEffect(under: (try? runs[members[0]].settings.string("coupling")) ?? nil ?? "")
-            let keys = members.flatMap { runs[$0].settings.keys }.filter { !inert.contains($0) }
+            let keys = members.flatMap { runs[$0].settings.keys }.filter { !inert.contains($0) && !Self.bookkeepingKeys.contains($0) }
             var differing = [String]()
             for k in keys where !differing.contains(k) && Set(members.map { runs[$0].settings[k]?.description ?? "—" }).count > 1 {
                 differing.append(k)
@@ -203,6 +215,9 @@ public struct Comparison {
         // Each group's seed scores once; the improvement table pairs every group with every other.
         let score = Dictionary(uniqueKeysWithValues: groups.map { ($0, scores($0)) })
         var s = "## \(env)\n\n"
+        if !empty.isEmpty {
+            s += "Left out (no finished training episode): " + empty.joined(separator: ", ") + "\n\n"
+        }
         s += "Score: a seed's mean training-episode return over the last 10% of training; IQM across seeds with a 95% percentile-bootstrap interval (2,000 resamples). Greedy: the final greedy evaluation.\n\n"
         s += "| algorithm | seeds | steps | IQM score | 95% CI | IQM greedy | 95% CI |" + (threshold.map { " steps to \(f($0)) (IQM of seeds reaching it) | seeds reaching it |" } ?? "") + "\n"
         s += "|---|---|---|---|---|---|---|" + (threshold == nil ? "" : "---|---|") + "\n"

@@ -33,16 +33,21 @@ final class ComparisonTests: XCTestCase {
     func testRunsWithDifferentSettingsAreNotPooled() throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("compare-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: root) }
-        for (name, unroll, seed) in [("a", 1, 0), ("a", 1, 1), ("b", 80, 0)] {
+        for (name, unroll, seed) in [("a", 1, 0), ("a", 1, 1), ("b", 80, 0), ("c", 1, 2)] {
             let dir = "\(root)/\(name)/seed\(seed)"
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-            // stackelberg.unroll differs too, but an individual run ignores it: it splits nothing.
-            try "algo = \"ac\"\ncoupling = \"individual\"\nenv = \"cartpole\"\ntotal_steps = 100\nindividual.unroll = \(unroll)\nstackelberg.unroll = \(seed + 1)\n"
+            // stackelberg.unroll differs too, but an individual run ignores it: it splits nothing;
+            // nor do the logging and checkpoint cadences.
+            try "algo = \"ac\"\ncoupling = \"individual\"\nenv = \"cartpole\"\ntotal_steps = 100\nindividual.unroll = \(unroll)\nstackelberg.unroll = \(seed + 1)\ncheckpoint_interval = \(seed + 7)\nlog_interval = \(seed + 3)\n"
                 .write(toFile: dir + "/config.toml", atomically: true, encoding: .utf8)
-            try "env_step,copy,return,length\n95,0,\(10 * unroll),10\n".write(toFile: dir + "/episodes.csv", atomically: true, encoding: .utf8)
+            // Run c failed before its first episode: left out and named, not scored.
+            try (name == "c" ? "env_step,copy,return,length\n" : "env_step,copy,return,length\n95,0,\(10 * unroll),10\n")
+                .write(toFile: dir + "/episodes.csv", atomically: true, encoding: .utf8)
             try "env_step,mean_return,returns\n100,5,5\n".write(toFile: dir + "/eval.csv", atomically: true, encoding: .utf8)
         }
         let c = try Comparison(paths: [root])
+        XCTAssertEqual(c.empty, ["\(root)/c/seed2"])
+        XCTAssertTrue(c.markdown(threshold: nil).contains("Left out (no finished training episode): \(root)/c/seed2"))
         XCTAssertEqual(Set(c.groups), ["ac-individual [individual.unroll=1]", "ac-individual [individual.unroll=80]"])
         XCTAssertEqual(c.runs(of: "ac-individual [individual.unroll=1]").count, 2)
         XCTAssertEqual(c.scores("ac-individual [individual.unroll=80]"), [800])

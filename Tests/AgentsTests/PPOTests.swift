@@ -243,6 +243,42 @@ final class PPOTests: XCTestCase {
         XCTAssertThrowsError(try c.validate(copies: 4)) { XCTAssertTrue("\($0)".contains("must divide num_envs"), "\($0)") }
         c.minibatches = 4
         XCTAssertNoThrow(try c.validate(copies: 4))
+
+        // Sizes and budgets, before anything is allocated.
+        c.rolloutLength = 1_000_000_000
+        XCTAssertThrowsError(try c.validate(copies: 4)) { XCTAssertTrue("\($0)".contains("GB for the rollout alone"), "\($0)") }
+        c.rolloutLength = 20_000
+        c.totalSteps = 3_000
+        XCTAssertThrowsError(try c.validate(copies: 4)) { XCTAssertTrue("\($0)".contains("less than one rollout"), "\($0)") }
+
+        // BLPO's correction is identically 0 on the rollout's advantages: refused, pointing to nested.
+        func resolve(_ pairs: [String: String]) throws -> Settings {
+            var g = Settings()
+            for (k, v) in pairs { g[k] = .string(v) }
+            return try AlgorithmRegistry.resolve(g)
+        }
+        XCTAssertThrowsError(try resolve(["algo": "ppo", "coupling": "blpo", "env": "cartpole", "advantages": "rollout", "minibatch_layout": "shuffled"])) {
+            XCTAssertTrue("\($0)".contains("use --coupling nested"), "\($0)")
+        }
+        XCTAssertNoThrow(try resolve(["algo": "ppo", "coupling": "nested", "env": "cartpole", "advantages": "rollout", "minibatch_layout": "shuffled"]))
+
+        // Budgets the critic's size rules out fail when the agent is built, naming the key.
+        let env = try EnvironmentRegistry.make("cartpole", count: 4)
+        var blpo = PPOConfig()
+        blpo.minibatchLayout = .trajectories
+        blpo.advantages = .recomputed
+        var o = NestedOptions()
+        o.hypergradient.nystromRank = 100_000
+        blpo.coupling = NestedSpec(options: o)
+        XCTAssertThrowsError(try PPOAgent(config: blpo, environment: env, seed: 0)) {
+            XCTAssertTrue("\($0)".contains("blpo.nystrom_rank (100000) must be at most the follower's 4545 parameters"), "\($0)")
+        }
+        o.hypergradient.nystromRank = 5
+        o.hypergradient.solver = .exact
+        blpo.coupling = NestedSpec(options: o)
+        XCTAssertThrowsError(try PPOAgent(config: blpo, environment: env, seed: 0)) { XCTAssertTrue("\($0)".contains("blpo.solver = exact"), "\($0)") }
+        blpo.criticWidths = [8]
+        XCTAssertNoThrow(try PPOAgent(config: blpo, environment: env, seed: 0))
     }
 
     /// The agent's observation normalizer and reward scaler compute what the environment wrappers

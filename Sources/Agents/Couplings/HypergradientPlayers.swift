@@ -15,7 +15,10 @@ public final class HypergradientPlayers {
     public static let metricNames = ["leader_loss", "follower_loss", "leader_lr", "follower_lr"] + HypergradientMetrics.names
     private(set) var slots = [UpdateMetrics.Slot](repeating: .init(index: 0), count: 5)
 
-    /// The settings prefix of the coupling's keys (`stackelberg.`, `nested.`), for messages.
+    /// The largest follower the exact (dense) solve takes.
+    public static let exactSolveLimit = 2_048
+
+    /// The settings prefix of the coupling's keys (`stackelberg.`, `blpo.`), for messages.
     let settingsPrefix: String
 
     /// `followerStepsPerUpdate`: the follower's schedule is stretched by it, so that its rate
@@ -26,6 +29,23 @@ public final class HypergradientPlayers {
         leaderPart = part
         followerPart = try parts.other(than: part)
         self.settingsPrefix = settingsPrefix
+        let followerCount = try ParameterGroup("follower", parts.parameters(of: followerPart)).count
+        // Budgets the follower's size rules out, refused before any run directory is written.
+        switch options.solver {
+        case .nystrom, .nystromCG:
+            guard options.nystromRank <= followerCount else {
+                throw AgentError.badConfig("\(settingsPrefix)nystrom_rank (\(options.nystromRank)) must be at most the follower's \(followerCount) parameters")
+            }
+        case .exact:
+            // One Hessian-vector product per follower parameter and an n×n dense system per update.
+            guard followerCount <= Self.exactSolveLimit else {
+                let megabytes = followerCount * followerCount * 8 / 1_000_000
+                throw AgentError.badConfig("\(settingsPrefix)solver = exact builds the follower's dense Hessian with one product per parameter: "
+                    + "\(followerCount) products and \(megabytes) MB per update here. It is meant for checking the others on small followers "
+                    + "(at most \(Self.exactSolveLimit) parameters, e.g. network.critic_widths = [8]); use cg or nystrom")
+            }
+        default: break
+        }
         leader = try o.player("leader", parts.parameters(of: part), schedule: o.schedule(o.leaderLearningRate))
         follower = try o.player("follower", parts.parameters(of: followerPart),
                                 schedule: o.schedule(o.followerLearningRate).stretched(by: followerStepsPerUpdate))

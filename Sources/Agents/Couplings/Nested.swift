@@ -43,6 +43,9 @@ public struct NestedOptions: Sendable, Equatable {
         h.nystromColumns = .fixed
         h.nystromCoreShift = 1
         h.measureResidual = true
+        // The code's CG_ppo, when `solver = cg`: 20 products, tolerance 1e-10, λ = 0.
+        h.cgIterations = 20
+        h.cgTolerance = 1e-10
         return h
     }()
     /// The follower objective whose mixed derivative forms the correction, where the model has one.
@@ -58,7 +61,7 @@ public struct NestedOptions: Sendable, Equatable {
     public init() {}
 
     public func validate() throws {
-        try hypergradient.validate(prefix: "nested.")
+        try hypergradient.validate(prefix: "blpo.")
         guard followerSteps >= 1 else { throw AgentError.badConfig("nested.follower_steps (K) must be ≥ 1, got \(followerSteps)") }
         guard correctionClip >= 0, correctionClip.isFinite else { throw AgentError.badConfig("blpo.correction_clip (β) must be ≥ 0 (0: no clip), got \(correctionClip)") }
         guard linearized.ratioClip >= 0, linearized.ratioClip.isFinite else {
@@ -115,7 +118,7 @@ public final class NestedCoupling: Coupling {
         self.options = options
         name = options.implicitTerm ? "blpo" : "nested"
         players = try HypergradientPlayers(parts, leader: part, options: options.hypergradient, optimization: o,
-                                           followerStepsPerUpdate: options.followerSteps, settingsPrefix: "nested.")
+                                           followerStepsPerUpdate: options.followerSteps, settingsPrefix: "blpo.")
     }
 
     public func attach(to metrics: UpdateMetrics) {

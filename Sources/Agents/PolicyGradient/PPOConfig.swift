@@ -84,6 +84,13 @@ public struct PPOConfig: Sendable {
 
     public init() {}
 
+    /// The most rows (T × copies) a rollout may hold: 16.8M rows, about 1 GB before observations.
+    public static let maxRolloutRows = 1 << 24
+
+    static func gigabytes(_ t: Int, _ n: Int) -> String {
+        String(format: "%.0f", Double(t) * Double(n) * 14 * 4 / 1e9)
+    }
+
     /// Updates over the run (for annealing): one per minibatch.
     public func plannedUpdates(copies: Int) -> Int {
         let rollout = Swift.max(1, rolloutLength * copies)
@@ -95,6 +102,13 @@ public struct PPOConfig: Sendable {
         func check(_ ok: Bool, _ why: String) throws { if !ok { throw AgentError.badConfig(why) } }
         try check(totalSteps > 0, "total_steps must be positive, got \(totalSteps)")
         try check(rolloutLength >= 1, "rollout_length (T, steps per copy per rollout) must be ≥ 1, got \(rolloutLength)")
+        // Sizes before anything is allocated: a rollout holds about 14 floats per row besides the
+        // observations (which double that at least).
+        let rows = rolloutLength.multipliedReportingOverflow(by: copies)
+        try check(!rows.overflow && rows.partialValue <= Self.maxRolloutRows,
+                  "rollout_length × num_envs = \(rolloutLength) × \(copies) rows would need more than \(Self.gigabytes(rolloutLength, copies)) GB for the rollout alone; keep it under \(Self.maxRolloutRows) rows")
+        try check(totalSteps >= rows.partialValue,
+                  "total_steps (\(totalSteps)) is less than one rollout (rollout_length × num_envs = \(rows.partialValue)): lower rollout_length or raise total_steps")
         try check(epochs >= 1 && minibatches >= 1, "epochs and minibatches must be ≥ 1, got \(epochs) and \(minibatches)")
         switch minibatchLayout {
         case .shuffled:
@@ -118,6 +132,10 @@ public struct PPOConfig: Sendable {
         try check(!actorWidths.isEmpty, "network.actor_widths needs at least one layer")
         try check(network == .separate || advantages == .rollout,
                   "advantages = recomputed needs network = separate (the critic's values along each trajectory, apart from the policy)")
+        if let nested = coupling as? NestedSpec, nested.options.implicitTerm {
+            try check(advantages == .recomputed,
+                      "the blpo coupling's correction needs advantages = recomputed: with the rollout's advantages the actor's loss does not depend on the critic and the correction is 0 (use --coupling nested for PPO-Nested)")
+        }
         try check(network == .separate || !(coupling is NestedSpec),
                   "the \(coupling.name) coupling makes the actor and the critic two players: it needs network = separate, not \(network.rawValue)")
         try check(initialLogStd.isFinite, "initial_log_std must be finite, got \(initialLogStd)")
