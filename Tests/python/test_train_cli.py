@@ -173,6 +173,9 @@ def test_algo_list_names_every_algorithm_with_its_couplings_and_defaults(stackel
     assert couplings["scorer"]["needs_td_error_model"] is True
     keys = {s["key"]: s["default"] for s in couplings["actor-leader"]["settings"]}
     assert keys["stackelberg.solver"] == "cg" and keys["stackelberg.cg_iterations"] == 10 and keys["stackelberg.unroll"] == 1
-    assert {s["key"]: s["default"] for s in couplings["nested"]["settings"]}["nested.solver"] == "nystrom"
+    blpo = {s["key"]: s["default"] for s in couplings["blpo"]["settings"]}
+    assert blpo["blpo.solver"] == "nystrom" and blpo["blpo.nystrom_rank"] == 5 and blpo["nested.follower_steps"] == 1
+    assert [s["key"] for s in couplings["nested"]["settings"]] == ["nested.follower_steps"]
+    assert algos["ppo"]["couplings"] == ["monolithic", "nested", "blpo"] and couplings["blpo"]["taken_by"] == ["ppo"]
     text = subprocess.run([str(stackelberg_bin), "algo", "list"], capture_output=True, text=True, timeout=60, check=True).stdout
     assert "batch_size = 128 / 64 / 64" in text and "couplings: monolithic, scorer, head-leader" in text
