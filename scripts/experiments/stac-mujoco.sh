@@ -7,7 +7,8 @@
 # Runs one (task, algorithm, coupling, seed) at a time, seed by seed, and SAC on HalfCheetah to
 # 1e6 steps (the first seed, under OUT/1e6: CleanRL's scale) after that seed's HalfCheetah runs;
 # it resumes whatever a stopped session left: a finished seed is skipped, a checkpointed one is
-# resumed with --resume (bit-exact), anything else starts fresh. Safe to re-run at any time.
+# resumed with --resume (bit-exact), anything else starts fresh. Safe to re-run at any time, and to
+# run as several workers at once (one per core): each run is taken under a lock (OUT/…/seedN.lock).
 #
 #   scripts/experiments/stac-mujoco.sh [OUT] [SEEDS...]      (default: runs/stac_mujoco 0 1 2)
 # Environment: STEPS (default 4e5), TASKS (default "halfcheetah hopper"), STACKELBERG_CLI (default .build/release/stackelberg).
@@ -21,11 +22,16 @@ S="${STACKELBERG_CLI:-.build/release/stackelberg}"
 run_one() {   # task algo coupling seed steps out
   local dir="$6/mujoco_$1/$2-$3/seed$4"
   [ -f "$dir/summary.json" ] && return 0
+  mkdir -p "$(dirname "$dir")"
+  # One worker per run: several copies of this script (one per core) share the grid.
+  exec 9>"$dir.lock"
+  if ! flock -n 9; then exec 9>&-; return 0; fi
   local resume=(); [ -f "$dir/checkpoint.state" ] && resume=(--resume)
   echo "$(date -u +%FT%TZ) $1 $2 $3 seed $4 steps $5 ${resume[*]}"
   "$S" train --algo "$2" --coupling "$3" --env "mujoco/$1" --seeds "$4" \
     --steps "$5" --out "$6" --quiet --set checkpoint_interval=10000 "${resume[@]}" \
     || echo "$(date -u +%FT%TZ) FAILED: $1 $2 $3 seed $4"
+  exec 9>&-
 }
 # Seed-major order, so that every configuration has seed 0 before any has seed 1: a grid cut
 # short by a session's end still compares all twelve configurations.
