@@ -65,10 +65,10 @@ enum PolicyGradientEntries {
     /// `nystrom_ppo.py`): one trajectory per minibatch, advantages recomputed with the current
     /// critic, no advantage normalization, value clipping, entropy, gradient clipping or
     /// annealing, truncation as termination, actor and critic on their own Adam (discrete 2.5e-4 /
-    /// 1e-3, continuous 3e-4 / 1.2e-3). On MuJoCo the code's Brax layout (32 copies × 640 steps, 4
-    /// epochs) would make 49 rollouts of 1e6 steps; this toolkit keeps its one-trajectory
-    /// minibatches at CleanRL's sample budget instead: 32 copies × 64 steps (2,048 per rollout, as
-    /// CleanRL), 10 epochs of 32 minibatches.
+    /// 1e-3, continuous 3e-4 / 1.2e-3). On MuJoCo the code's Brax layout: 32 copies × 640 steps,
+    /// 4 epochs of 32 one-trajectory minibatches (49 rollouts in 1e6 steps). A layout at CleanRL's
+    /// sample budget (32 × 64, 10 epochs of 64-step minibatches) was tried first and made the
+    /// policy drift (approximate KL above 2, entropy collapsing) on HalfCheetah.
     static let blpoPreset: @Sendable (inout PPOConfig, String, String) -> Void = { c, coupling, env in
         guard coupling == "nested" || coupling == "blpo" else { return }
         c.minibatchLayout = .trajectories
@@ -82,8 +82,8 @@ enum PolicyGradientEntries {
         if EnvironmentFamily(environment: env) == .muJoCo {
             c.actorLearningRate = 3e-4
             c.criticLearningRate = 1.2e-3
-            c.rolloutLength = 64
-            c.epochs = 10
+            c.rolloutLength = 640
+            c.epochs = 4
             c.minibatches = 32
         }
     }

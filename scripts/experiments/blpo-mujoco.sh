@@ -4,9 +4,10 @@
 # implicit (+) sign of the linearized critic term on Hopper. The public plots are Brax runs at 8e6
 # steps: compare orderings, not values. PPO runs CleanRL's `ppo_continuous_action.py` settings (its
 # published 1e6-step returns stand beside it); the BLPO couplings run the registry's BLPO preset
-# (the code's choices at CleanRL's sample budget: 32 copies × 64 steps, 10 epochs of 32
-# one-trajectory minibatches; K, β and ε_F per task from the code's scripts).
-# Variants as in blpo-classic.sh, one output root each. Seed-major order; finished seeds are
+# (the code's Brax layout: 32 copies × 640 steps, 4 epochs of 32 one-trajectory minibatches; K, β
+# and ε_F per task from the code's scripts).
+# Variants as in blpo-classic.sh, one output root each, plus ppo_brax: PPO in the code's Brax layout
+# (BLPO's own PPO baseline), beside CleanRL's. Seed-major order; finished seeds are
 # skipped, checkpointed ones resumed.
 #   scripts/experiments/blpo-mujoco.sh [OUT] [SEEDS...]      (default: runs/blpo_mujoco 0 1 2)
 set -uo pipefail
@@ -28,6 +29,10 @@ run() {   # name coupling task seed extra-settings...
 for seed in "${seeds[@]}"; do
   for task in hopper walker2d halfcheetah; do
     run ppo monolithic "$task" "$seed"
+    # BLPO's own PPO baseline: PPO in the code's Brax layout (trajectory minibatches, no gradient
+    # clipping or annealing, truncation as termination), so the ordering is judged at one layout.
+    run ppo_brax monolithic "$task" "$seed" --set num_envs=32 --set rollout_length=640 --set epochs=4 --set minibatches=32 \
+      --set minibatch_layout=trajectories --set max_grad_norm=0 --set anneal_lr=false --set truncation=no_bootstrap
     run nested nested "$task" "$seed"
     run blpo_nystrom blpo "$task" "$seed"
     run blpo_cg blpo "$task" "$seed" --set blpo.solver=cg --set blpo.cg_iterations=20 --set blpo.cg_tolerance=1e-10
