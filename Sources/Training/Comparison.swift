@@ -20,7 +20,13 @@ public struct SeedLog: Sendable {
 
     public init(directory: String) throws {
         self.directory = directory
-        let config = try Settings(contentsOf: directory + "/config.toml")
+        var config = try Settings(contentsOf: directory + "/config.toml")
+        // A key the toolkit added after this run was written reads as its default, which is what
+        // the run used: a run from before the key never differs from a newer one at the default.
+        if let algo = try? config.string("algo"), let coupling = try? config.string("coupling"), let env = try? config.string("env"),
+           let defaults = try? AlgorithmRegistry.defaults(algo: algo, coupling: coupling, env: env) {
+            for k in defaults.keys where config[k] == nil { config[k] = defaults[k] }
+        }
         settings = config
         group = "\(try config.string("algo") ?? "?")-\(try config.string("coupling") ?? "?")"
         env = try config.string("env") ?? "?"

@@ -23,7 +23,7 @@ enum PolicyGradientEntries {
         .bool("anneal_lr", \.annealLearningRate, "decay every learning rate linearly to 0 over the run"),
         .real("adam_epsilon", \.adamEpsilon, "Adam's ε"),
         .bool("normalize_advantages", \.normalizeAdvantages, "normalize Â over each minibatch"),
-        .choice("network", \.network, "separate actor and critic MLPs, one shared dense body, or the shared Nature CNN (pixels)"),
+        .choice("network.layout", \.network, "separate actor and critic MLPs, one shared dense body, or the shared Nature CNN (pixels)"),
         .ints("network.actor_widths", \.actorWidths, "the actor's hidden widths (tanh); the shared body's under shared_mlp"),
         .ints("network.critic_widths", \.criticWidths, "the critic's hidden widths (tanh)"),
         .real("initial_log_std", \.initialLogStd, "the state-independent log σ at the start (box actions)"),

@@ -210,7 +210,7 @@ final class PPOTests: XCTestCase {
         for (env, network) in [("atari/breakout", "nature_cnn"), ("cartpole", "shared_mlp")] {
             func settings() throws -> Settings {
                 var g = Settings()
-                for (k, v) in [("algo", "ppo"), ("coupling", "monolithic"), ("env", env), ("network", network)] { g[k] = .string(v) }
+                for (k, v) in [("algo", "ppo"), ("coupling", "monolithic"), ("env", env), ("network.layout", network)] { g[k] = .string(v) }
                 for (k, v) in [("total_steps", 192.0), ("num_envs", 2), ("rollout_length", 16), ("epochs", 1), ("minibatches", 2),
                                ("eval_interval", 1_000), ("eval_episodes", 1), ("eval_max_episode_steps", 50),
                                ("checkpoint_interval", 1_000), ("log_interval", 32)] { g[k] = .number(v) }
@@ -228,8 +228,8 @@ final class PPOTests: XCTestCase {
             }
         }
         var g = Settings()
-        for (k, v) in [("algo", "ppo"), ("coupling", "nested"), ("env", "cartpole"), ("network", "shared_mlp"), ("advantages", "rollout")] { g[k] = .string(v) }
-        XCTAssertThrowsError(try AlgorithmRegistry.resolve(g)) { XCTAssertTrue("\($0)".contains("needs network = separate"), "\($0)") }
+        for (k, v) in [("algo", "ppo"), ("coupling", "nested"), ("env", "cartpole"), ("network.layout", "shared_mlp"), ("advantages", "rollout")] { g[k] = .string(v) }
+        XCTAssertThrowsError(try AlgorithmRegistry.resolve(g)) { XCTAssertTrue("\($0)".contains("needs network.layout = separate"), "\($0)") }
     }
 
     /// BLPO's layout needs whole trajectories; a shuffled layout with recomputed advantages, or

@@ -10,6 +10,22 @@ import XCTest
 /// from one declaration, so they round-trip), what each algorithm takes, and refusals that name the
 /// valid choices before anything is written.
 final class RegistryTests: XCTestCase {
+    /// config.toml must be TOML any reader takes: no key may also be a table (`network` beside
+    /// `network.actor_widths` cannot both be written). Checked for every algorithm, coupling and
+    /// environment family.
+    func testNoSettingIsAlsoATable() throws {
+        for entry in AlgorithmRegistry.entries {
+            for coupling in entry.couplings {
+                for family in EnvironmentFamily.allCases {
+                    let keys = Set(try AlgorithmRegistry.defaults(algo: entry.name, coupling: coupling, env: family.example).keys)
+                    for k in keys {
+                        XCTAssertFalse(keys.contains { $0.hasPrefix(k + ".") }, "\(entry.name) \(coupling) \(family): \(k) is both a value and a table")
+                    }
+                }
+            }
+        }
+    }
+
     func given(_ pairs: [String: String]) -> Settings {
         var s = Settings()
         for (k, v) in pairs { s[k] = .string(v) }

@@ -12,6 +12,7 @@ the seed directories that are in the copy.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -20,14 +21,17 @@ import pytest
 from nbclient import NotebookClient
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-VARIANTS = ("ppo", "nested", "blpo_nystrom", "blpo_cg", "blpo_implicit")
-COUPLING = {"ppo": "monolithic", "nested": "nested", "blpo_nystrom": "blpo", "blpo_cg": "blpo", "blpo_implicit": "blpo"}
+VARIANTS = ("ppo", "ppo_brax", "nested", "blpo_nystrom", "blpo_cg", "blpo_implicit")
+COUPLING = {"ppo": "monolithic", "ppo_brax": "monolithic", "nested": "nested", "blpo_nystrom": "blpo", "blpo_cg": "blpo",
+            "blpo_implicit": "blpo"}
 BLPO = ("blpo_nystrom", "blpo_cg", "blpo_implicit")
+CLASSIC = tuple(v for v in VARIANTS if v != "ppo_brax")  # ppo_brax (PPO in BLPO's Brax layout): MuJoCo only
+MUJOCO = tuple(v for v in VARIANTS if v != "blpo_implicit")  # blpo_implicit: Hopper only
 # env -> (runs folder, env folder, variants in the grid): the grids of the two scripts.
-GRID = {"cartpole": ("blpo_classic", "cartpole", VARIANTS), "acrobot": ("blpo_classic", "acrobot", VARIANTS),
+GRID = {"cartpole": ("blpo_classic", "cartpole", CLASSIC), "acrobot": ("blpo_classic", "acrobot", CLASSIC),
         "hopper": ("blpo_mujoco", "mujoco_hopper", VARIANTS),
-        "walker2d": ("blpo_mujoco", "mujoco_walker2d", VARIANTS[:4]),
-        "halfcheetah": ("blpo_mujoco", "mujoco_halfcheetah", VARIANTS[:4])}
+        "walker2d": ("blpo_mujoco", "mujoco_walker2d", MUJOCO),
+        "halfcheetah": ("blpo_mujoco", "mujoco_halfcheetah", MUJOCO)}
 
 
 def seed_dirs(runs: Path, env: str, variant: str) -> list[Path]:
@@ -102,10 +106,24 @@ def test_blpo_notebook_runs_on_partial_logs(stackelberg_bin: Path, repo_root: Pa
             assert (row["compare"] is not None) == bool(complete[e, v]), (e, v)
             if complete[e, v]:
                 assert row["compare"]["seeds"] == len(complete[e, v]), (e, v)
+        # ppo and ppo_brax are both ppo-monolithic: compare names them by the settings that differ, and
+        # each row went to the variant whose config has them.
+        if "ppo_brax" in vs and table[e]["ppo"]["compare"] and table[e]["ppo_brax"]["compare"]:
+            assert re.search(r"\[(.* )?num_envs=1[ \]]", table[e]["ppo"]["compare"]["label"]), table[e]["ppo"]["compare"]
+            assert re.search(r"\[(.* )?num_envs=32[ \]]", table[e]["ppo_brax"]["compare"]["label"]), table[e]["ppo_brax"]["compare"]
 
     text = (blpo / "table.md").read_text()
     assert "| PPO (`ppo`) |" in text and "IQM" in text, text
     for name in ("runs.md", "diagnostics.md", "diagnostics.json", "context.md", "context.json", "sign.json", "sign.md"):
         assert (blpo / name).stat().st_size > 0, name
+    # On MuJoCo the BLPO variants and nested are also set against ppo_brax (their own layout), where both
+    # sides have two complete seeds.
+    sign = json.loads((blpo / "sign.json").read_text())
+    for e in ("hopper", "walker2d", "halfcheetah"):
+        for a in ("nested", "blpo_nystrom", "blpo_cg", "blpo_implicit"):
+            for b in ("ppo", "ppo_brax"):
+                if a in GRID[e][2] and min(len(complete[e, a]), len(complete[e, b])) >= 2:
+                    assert f"{e}/{a}-{b}/final_score" in sign and f"{e}/{a}-{b}/curve_mean" in sign, (e, a, b)
     context = (blpo / "context.md").read_text()
+    assert "| PPO (Brax layout) |" in context, context
     assert "2382.86 ± 271.74" in context and "490.04 ± 6.12" in context, context

@@ -30,7 +30,7 @@ public final class SharedTrunk {
         switch kind {
         case .natureCNN(let h, let w, let c):
             guard h >= 36, w >= 36, c >= 1 else {
-                throw AgentError.badConfig("\(name): the Nature CNN needs [height, width, channels] observations of at least 36×36, got \([h, w, c]); use network = separate or shared_mlp")
+                throw AgentError.badConfig("\(name): the Nature CNN needs [height, width, channels] observations of at least 36×36, got \([h, w, c]); use network.layout = separate or shared_mlp")
             }
             let layers = [Conv2d(c, 32, kernel: 8, stride: 4, name: "\(name).conv0", weightInit: hidden, rng: &rng),
                           Conv2d(32, 64, kernel: 4, stride: 2, name: "\(name).conv1", weightInit: hidden, rng: &rng),

@@ -104,7 +104,7 @@ public final class PPOAgent: Agent, CoupledModel {
             trunk = try SharedTrunk(.dense(inputs: observationSize, widths: config.actorWidths, activation: .tanh), rng: &initRng)
         case .natureCNN:
             guard shape.count == 3 else {
-                throw AgentError.badConfig("network = nature_cnn needs [height, width, channels] observations; \(environment.name) has \(shape): use separate or shared_mlp")
+                throw AgentError.badConfig("network.layout = nature_cnn needs [height, width, channels] observations; \(environment.name) has \(shape): use separate or shared_mlp")
             }
             trunk = try SharedTrunk(.natureCNN(height: shape[0], width: shape[1], channels: shape[2]), rng: &initRng)
         }

@@ -131,13 +131,13 @@ public struct PPOConfig: Sendable {
         try check(adamEpsilon > 0 && adamEpsilon.isFinite, "adam_epsilon must be positive, got \(adamEpsilon)")
         try check(!actorWidths.isEmpty, "network.actor_widths needs at least one layer")
         try check(network == .separate || advantages == .rollout,
-                  "advantages = recomputed needs network = separate (the critic's values along each trajectory, apart from the policy)")
+                  "advantages = recomputed needs network.layout = separate (the critic's values along each trajectory, apart from the policy)")
         if let nested = coupling as? NestedSpec, nested.options.implicitTerm {
             try check(advantages == .recomputed,
                       "the blpo coupling's correction needs advantages = recomputed: with the rollout's advantages the actor's loss does not depend on the critic and the correction is 0 (use --coupling nested for PPO-Nested)")
         }
         try check(network == .separate || !(coupling is NestedSpec),
-                  "the \(coupling.name) coupling makes the actor and the critic two players: it needs network = separate, not \(network.rawValue)")
+                  "the \(coupling.name) coupling makes the actor and the critic two players: it needs network.layout = separate, not \(network.rawValue)")
         try check(initialLogStd.isFinite, "initial_log_std must be finite, got \(initialLogStd)")
         try check(observationClip > 0 && rewardClip > 0, "observation_clip and reward_clip must be positive, got \(observationClip) and \(rewardClip)")
     }
