@@ -260,7 +260,7 @@ def report(res, a):
     if hop.get("monolithic"):
         m = hop["monolithic"]
         lines.append(f"Hopper-v5 (MuJoCo), {a.hopper_steps:,} steps, 1 seed, each coupling at its registry defaults "
-                     "(PPO: CleanRL's 1 copy × 2,048; nested/blpo: BLPO's preset, 32 copies × 64, K = 3):")
+                     "(PPO: CleanRL's 1 copy × 2,048; nested/blpo: BLPO's preset, the code's Brax layout of 32 copies × 640, K = 3):")
         lines.append("")
         lines.append("| ours, Hopper | wall s | loop steps/s | wall ÷ PPO | train_seconds ÷ PPO |")
         lines.append("|---|---|---|---|---|")
