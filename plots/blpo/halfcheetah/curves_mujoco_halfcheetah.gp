@@ -1,0 +1,31 @@
+# curves_mujoco_halfcheetah.gp — written by stackelberg; data in curves_mujoco_halfcheetah.dat.
+# Render: gnuplot curves_mujoco_halfcheetah.gp            (PNG)
+#         gnuplot -e "fmt='svg'" curves_mujoco_halfcheetah.gp   (SVG)
+if (!exists("fmt")) fmt = "png"
+if (fmt eq "svg") {
+    set terminal svg size 900,600 dynamic enhanced font "Helvetica,12" background rgb "white"
+    set output "curves_mujoco_halfcheetah.svg"
+} else {
+    set terminal pngcairo size 900,600 enhanced font "Helvetica,11" background rgb "white"
+    set output "curves_mujoco_halfcheetah.png"
+}
+datafile = "curves_mujoco_halfcheetah.dat"
+set encoding utf8
+set termoption noenhanced
+set title "mujoco/halfcheetah: training return (IQM over seeds of the 50-episode rolling mean, 95% bootstrap band)"
+set xlabel "environment steps"
+set ylabel "return"
+set grid
+set key bottom right
+set format x "%.1s%c"
+plot datafile index 0 using 1:3:4 with filledcurves fc rgb '#1f77b4' fs transparent solid 0.2 notitle, \
+     datafile index 0 using 1:2 with lines lw 2 lc rgb '#1f77b4' title 'ppo-monolithic [num_envs=1 rollout_length=2048 epochs=10 minibatch_layout="shuffled" max_grad_norm=0.5 anneal_lr=true truncation="bootstrap"] (3 seeds)', \
+     datafile index 1 using 1:3:4 with filledcurves fc rgb '#d62728' fs transparent solid 0.2 notitle, \
+     datafile index 1 using 1:2 with lines lw 2 lc rgb '#d62728' title 'ppo-monolithic [num_envs=32 rollout_length=640 epochs=4 minibatch_layout="trajectories" max_grad_norm=0 anneal_lr=false truncation="no_bootstrap"] (3 seeds)', \
+     datafile index 2 using 1:3:4 with filledcurves fc rgb '#2ca02c' fs transparent solid 0.2 notitle, \
+     datafile index 2 using 1:2 with lines lw 2 lc rgb '#2ca02c' title 'ppo-nested (3 seeds)', \
+     datafile index 3 using 1:3:4 with filledcurves fc rgb '#9467bd' fs transparent solid 0.2 notitle, \
+     datafile index 3 using 1:2 with lines lw 2 lc rgb '#9467bd' title 'ppo-blpo [blpo.solver="nystrom"] (3 seeds)', \
+     datafile index 4 using 1:3:4 with filledcurves fc rgb '#ff7f0e' fs transparent solid 0.2 notitle, \
+     datafile index 4 using 1:2 with lines lw 2 lc rgb '#ff7f0e' title 'ppo-blpo [blpo.solver="cg"] (3 seeds)'
+unset output

@@ -1,0 +1,11 @@
+# walker2d_curves.gp, written by notebooks/blpo.ipynb; data in walker2d_curves.dat.
+set terminal pngcairo size 1000,600 enhanced font "Helvetica,11" background rgb "white"
+set output "walker2d_curves.png"
+set termoption noenhanced
+set title "Walker2d-v5: training return, per-seed EWM (alpha = 0.05), mean over complete seeds, band +- 1 sd"
+set xlabel "environment steps"
+set ylabel "training episode return"
+set grid
+set key bottom right
+set format x "%.1s%c"
+plot 'walker2d_curves.dat' index 0 using 1:3:4 with filledcurves fc rgb '#1f77b4' fs transparent solid 0.15 notitle, 'walker2d_curves.dat' index 0 using 1:2 with lines lw 2 lc rgb '#1f77b4' dt 1 title 'PPO (3 seeds)', 'walker2d_curves.dat' index 1 using 1:3:4 with filledcurves fc rgb '#8c564b' fs transparent solid 0.15 notitle, 'walker2d_curves.dat' index 1 using 1:2 with lines lw 2 lc rgb '#8c564b' dt 1 title 'PPO (Brax layout) (3 seeds)', 'walker2d_curves.dat' index 2 using 1:3:4 with filledcurves fc rgb '#ff7f0e' fs transparent solid 0.15 notitle, 'walker2d_curves.dat' index 2 using 1:2 with lines lw 2 lc rgb '#ff7f0e' dt 1 title 'PPO-Nested (3 seeds)', 'walker2d_curves.dat' index 3 using 1:3:4 with filledcurves fc rgb '#d62728' fs transparent solid 0.15 notitle, 'walker2d_curves.dat' index 3 using 1:2 with lines lw 2 lc rgb '#d62728' dt 1 title 'BLPO-Nyström (3 seeds)', 'walker2d_curves.dat' index 4 using 1:3:4 with filledcurves fc rgb '#2ca02c' fs transparent solid 0.15 notitle, 'walker2d_curves.dat' index 4 using 1:2 with lines lw 2 lc rgb '#2ca02c' dt 1 title 'BLPO-CG (3 seeds)'
