@@ -39,21 +39,9 @@ import Seeding
 /// Metrics: the coupling's, then `step_scale` (κ = ⟨actor step, ∇_θ f₁⟩/‖∇_θ f₁‖²: 1 for AC) and
 /// `batch_episode_return` (mean return of the episodes that ended in the batch; NaN if none did).
 public final class ACAgent: Agent, CoupledModel {
-    enum Policy {
-        case categorical(CategoricalPolicy)
-        case gaussian(DiagonalGaussianPolicy, ActionBox)
-
-        var parameters: [Parameter] {
-            switch self {
-            case .categorical(let p): return p.parameters
-            case .gaussian(let p, _): return p.parameters
-            }
-        }
-    }
-
     public let config: ACConfig
     public let environment: VectorEnvironment
-    let policy: Policy
+    let policy: StochasticActor
     /// The actor's parameters (categorical or diagonal-Gaussian policy).
     public var actorParameters: [Parameter] { policy.parameters }
     public let critic: ValueCritic
@@ -86,17 +74,9 @@ public final class ACAgent: Agent, CoupledModel {
         observationSize = environment.observationSpace.size
         rng = SeededGenerator(seed: seed)
         var initRng = SeededGenerator(seed: seed ^ 0x9E37_79B9)
-        switch environment.actionSpace {
-        case .discrete(let n):
-            policy = .categorical(try CategoricalPolicy(observationSize: observationSize, actions: n, hiddenWidths: config.actorWidths,
-                                                        name: "actor", rng: &initRng))
-            actionSize = 1
-        case .box:
-            let box = try ActionBox(environment.actionSpace, owner: "actor")
-            policy = .gaussian(try DiagonalGaussianPolicy(observationSize: observationSize, actionSize: box.size, hiddenWidths: config.actorWidths,
-                                                          initialLogStd: config.initialLogStd, name: "actor", rng: &initRng), box)
-            actionSize = box.size
-        }
+        policy = try StochasticActor(space: environment.actionSpace, inputs: observationSize, hiddenWidths: config.actorWidths,
+                                     initialLogStd: config.initialLogStd, rng: &initRng)
+        actionSize = policy.actionSize
         critic = try ValueCritic(observationSize: observationSize, hiddenWidths: config.criticWidths, name: "critic", rng: &initRng)
         rollout = try RolloutBuffer(steps: steps, copies: copies, observationSize: observationSize, actionSpace: environment.actionSpace)
 
@@ -148,20 +128,7 @@ public final class ACAgent: Agent, CoupledModel {
     /// Samples actions for the N observations `x` into `out`; the unclipped box draw goes to `raw`
     /// (the rollout's row, for the log-probability), the clipped one to `out`.
     private func sample(_ x: Tensor, deterministic: Bool, raw: UnsafeMutablePointer<Float>?, into out: ActionBatch) {
-        let n = x.shape[0]
-        switch policy {
-        case .categorical(let p):
-            let logits = p.logits(x)
-            if deterministic { p.deterministicAction(logits: logits, into: out.discrete) } else { p.sample(logits: logits, using: &rng, into: out.discrete) }
-        case .gaussian(let p, let box):
-            let d = p.distribution(x)
-            let draw = raw ?? out.continuous
-            if deterministic { d.deterministicAction(into: draw) } else { d.sample(using: &rng, into: draw) }
-            let k = box.size
-            for r in 0..<n {
-                for j in 0..<k { out.continuous[r * k + j] = Swift.min(Swift.max(draw[r * k + j], box.low[j]), box.high[j]) }
-            }
-        }
+        policy.sample(x, deterministic: deterministic, raw: raw, into: out, rng: &rng)
     }
 
     /// The most probable action (categorical) or the mean clipped to the box (Gaussian).

@@ -30,21 +30,9 @@ import Seeding
 /// (f₂), from the actor's and critic's last objectives, and `explained_variance`
 /// (1 − Var(G − V_old)/Var(G) over the rollout).
 public final class PPOAgent: Agent, CoupledModel {
-    enum Policy {
-        case categorical(CategoricalPolicy)
-        case gaussian(DiagonalGaussianPolicy, ActionBox)
-
-        var parameters: [Parameter] {
-            switch self {
-            case .categorical(let p): return p.parameters
-            case .gaussian(let p, _): return p.parameters
-            }
-        }
-    }
-
     public let config: PPOConfig
     public let environment: VectorEnvironment
-    let policy: Policy
+    let policy: StochasticActor
     public var actorParameters: [Parameter] { policy.parameters }
     public let critic: ValueCritic
     /// The body both heads read under a shared layout (nil: separate networks on the observation).
@@ -111,17 +99,9 @@ public final class PPOAgent: Agent, CoupledModel {
         inputShape = config.network == .natureCNN ? Shape(shape) : Shape(observationSize)
         let headInputs = trunk?.outputSize ?? observationSize
         let actorHidden = trunk == nil ? config.actorWidths : [], criticHidden = trunk == nil ? config.criticWidths : []
-        switch environment.actionSpace {
-        case .discrete(let n):
-            policy = .categorical(try CategoricalPolicy(observationSize: headInputs, actions: n, hiddenWidths: actorHidden,
-                                                        name: "actor", rng: &initRng))
-            actionSize = 1
-        case .box:
-            let box = try ActionBox(environment.actionSpace, owner: "actor")
-            policy = .gaussian(try DiagonalGaussianPolicy(observationSize: headInputs, actionSize: box.size, hiddenWidths: actorHidden,
-                                                          initialLogStd: config.initialLogStd, name: "actor", rng: &initRng), box)
-            actionSize = box.size
-        }
+        policy = try StochasticActor(space: environment.actionSpace, inputs: headInputs, hiddenWidths: actorHidden,
+                                     initialLogStd: config.initialLogStd, rng: &initRng)
+        actionSize = policy.actionSize
         critic = try ValueCritic(observationSize: headInputs, hiddenWidths: criticHidden, name: "critic", rng: &initRng)
         rollout = try RolloutBuffer(steps: steps, copies: copies, observationSize: observationSize, actionSpace: environment.actionSpace)
 
@@ -197,20 +177,7 @@ public final class PPOAgent: Agent, CoupledModel {
     /// Samples (or takes the mode/mean of) π for the `x` rows into `out`; a box draw goes unclipped
     /// to `raw` (when given) and clipped to the box into `out`.
     private func sample(_ x: Tensor, deterministic: Bool, raw: UnsafeMutablePointer<Float>?, into out: ActionBatch) {
-        let n = x.shape[0]
-        switch policy {
-        case .categorical(let p):
-            let logits = p.logits(x)
-            if deterministic { p.deterministicAction(logits: logits, into: out.discrete) } else { p.sample(logits: logits, using: &rng, into: out.discrete) }
-        case .gaussian(let p, let box):
-            let d = p.distribution(x)
-            let draw = raw ?? out.continuous
-            if deterministic { d.deterministicAction(into: draw) } else { d.sample(using: &rng, into: draw) }
-            let k = box.size
-            for r in 0..<n {
-                for j in 0..<k { out.continuous[r * k + j] = Swift.min(Swift.max(draw[r * k + j], box.low[j]), box.high[j]) }
-            }
-        }
+        policy.sample(x, deterministic: deterministic, raw: raw, into: out, rng: &rng)
     }
 
     /// The mode (categorical) or the mean clipped to the box (Gaussian), on observations
