@@ -99,3 +99,26 @@ def cli(stackelberg_bin: Path) -> CliRunner:
         return proc
 
     return run
+
+
+def snapshot_runs(repo_root: Path, dest: Path, names) -> Path:
+    """Copies the logs of runs/<name> for each name that exists into dest/<name> (no checkpoints,
+    TensorBoard files or locks): experiments may still be writing them. Returns dest."""
+    import shutil
+    skip = shutil.ignore_patterns("checkpoint.state*", "tensorboard", "*.lock")
+    for name in names:
+        if (repo_root / "runs" / name).is_dir():
+            shutil.copytree(repo_root / "runs" / name, dest / name, ignore=skip)
+    return dest
+
+
+def execute_notebook(nb, notebook_dir: Path, stackelberg_bin: Path, runs: Path, out: Path, monkeypatch) -> None:
+    """Runs a notebook headless on the run logs under `runs`, writing its figures under `out`;
+    fails on any cell error."""
+    from nbclient import NotebookClient
+    monkeypatch.setenv("STACKELBERG_BIN", str(stackelberg_bin))
+    monkeypatch.setenv("STACKELBERG_RUNS", str(runs))
+    monkeypatch.setenv("STACKELBERG_NOTEBOOK_OUT", str(out))
+    NotebookClient(nb, kernel_name="python3", timeout=600, resources={"metadata": {"path": str(notebook_dir)}}).execute()
+    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
+    assert not errors, errors

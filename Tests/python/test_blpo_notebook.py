@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from pathlib import Path
 
 import nbformat
 import pytest
-from nbclient import NotebookClient
+from conftest import execute_notebook, snapshot_runs
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 VARIANTS = ("ppo", "ppo_brax", "nested", "blpo_nystrom", "blpo_cg", "blpo_implicit")
@@ -53,10 +52,7 @@ def test_blpo_notebook_runs_on_partial_logs(stackelberg_bin: Path, repo_root: Pa
     assert not [c for c in nb.cells if c.cell_type == "code" and (c.outputs or c.execution_count)], "commit it without outputs"
 
     runs = tmp_path / "runs"
-    skip = shutil.ignore_patterns("checkpoint.state*", "tensorboard", "*.lock")
-    for name in ("blpo_classic", "blpo_mujoco"):
-        if (repo_root / "runs" / name).is_dir():
-            shutil.copytree(repo_root / "runs" / name, runs / name, ignore=skip)
+    snapshot_runs(repo_root, runs, ("blpo_classic", "blpo_mujoco"))
     on_disk = {(e, v): seed_dirs(runs, e, v) for e, (_, _, vs) in GRID.items() for v in vs}
     complete = {key: [p for p in seeds if (p / "summary.json").is_file()] for key, seeds in on_disk.items()}
     present = [e for e in GRID if any(complete[e, v] for v in GRID[e][2])]
@@ -64,12 +60,7 @@ def test_blpo_notebook_runs_on_partial_logs(stackelberg_bin: Path, repo_root: Pa
         pytest.skip("no classic-control run under runs/blpo_classic has finished yet")
 
     out = tmp_path / "out"
-    monkeypatch.setenv("STACKELBERG_BIN", str(stackelberg_bin))
-    monkeypatch.setenv("STACKELBERG_RUNS", str(runs))
-    monkeypatch.setenv("STACKELBERG_NOTEBOOK_OUT", str(out))
-    NotebookClient(nb, kernel_name="python3", timeout=600, resources={"metadata": {"path": str(notebook_dir)}}).execute()
-    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
-    assert not errors, errors
+    execute_notebook(nb, notebook_dir, stackelberg_bin, runs, out, monkeypatch)
 
     blpo = out / "blpo"
     # Per environment with a complete run: compare's report, the learning curves, and the diagnostics

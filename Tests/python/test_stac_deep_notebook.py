@@ -11,12 +11,11 @@ complete seeds (summary.json) and the seed directories that are in the copy.
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import nbformat
 import pytest
-from nbclient import NotebookClient
+from conftest import execute_notebook, snapshot_runs
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 CONFIGS = ("ac_m1", "stac_m1", "scaled_m1", "stac_code_m1", "ac_m80", "stac_m80", "scaled_m80", "stac_code_m80")
@@ -36,10 +35,7 @@ def test_stac_deep_notebook_runs_on_partial_logs(stackelberg_bin: Path, repo_roo
     assert not [c for c in nb.cells if c.cell_type == "code" and (c.outputs or c.execution_count)], "commit it without outputs"
 
     runs = tmp_path / "runs"
-    skip = shutil.ignore_patterns("checkpoint.state*", "tensorboard")
-    for name in ("stac_cartpole", "stac_mujoco"):
-        if (repo_root / "runs" / name).is_dir():
-            shutil.copytree(repo_root / "runs" / name, runs / name, ignore=skip)
+    snapshot_runs(repo_root, runs, ("stac_cartpole", "stac_mujoco"))
     cartpole = runs / "stac_cartpole"
     on_disk = {c: seed_dirs(cartpole, c) for c in CONFIGS}
     complete = {c: [p for p in on_disk[c] if (p / "summary.json").is_file()] for c in CONFIGS}
@@ -47,12 +43,7 @@ def test_stac_deep_notebook_runs_on_partial_logs(stackelberg_bin: Path, repo_roo
         pytest.skip("no CartPole run under runs/stac_cartpole has finished yet")
 
     out = tmp_path / "out"
-    monkeypatch.setenv("STACKELBERG_BIN", str(stackelberg_bin))
-    monkeypatch.setenv("STACKELBERG_RUNS", str(runs))
-    monkeypatch.setenv("STACKELBERG_NOTEBOOK_OUT", str(out))
-    NotebookClient(nb, kernel_name="python3", timeout=600, resources={"metadata": {"path": str(notebook_dir)}}).execute()
-    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
-    assert not errors, errors
+    execute_notebook(nb, notebook_dir, stackelberg_bin, runs, out, monkeypatch)
 
     stac = out / "stac_deep"
     report = (stac / "cartpole" / "comparison.md").read_text()
