@@ -175,6 +175,8 @@ extension Graph {
             let kept = sa.replacingLast(with: 1)
             let probabilities = exp(a - output.reshaped(kept))
             accumulate(n.a, probabilities * g.reshaped(kept))
+        case .softmaxLast:
+            accumulate(n.a, output * (g - sum(g * output, axis: -1, keepDims: true)))
         case .meanAbsNormalizeLast(let epsilon):
             // y = x / D, D = mean|x| + ε per row: dx = g / D + sign(x) · Σ(−g·y / D) / width, in
             // the order the composed ops' backward takes, so the gradient has their bits too.

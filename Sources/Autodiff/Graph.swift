@@ -276,7 +276,7 @@ enum Op {
     case reshape, sumTo, broadcastTo, permute(Permutation)
     case concatLast, sliceLast(start: Int), padLast(start: Int)
     // Rows are the last axis.
-    case logSumExpLast
+    case logSumExpLast, softmaxLast
     // x / (mean |x| + ε) per row, in one pass (SCORER's feature scaling).
     case meanAbsNormalizeLast(epsilon: Float)
     // BLAS.

@@ -138,6 +138,15 @@ extension Graph {
         return record(.logSumExpLast, x, shape: shape, data: UnsafeMutableRawPointer(out))
     }
 
+    /// softmax along the last axis in one kernel (vectorized exponentials).
+    func softmaxLast(_ x: Tensor) -> Tensor {
+        let nx = node(x)
+        let width = nx.shape.last, rows = nx.shape.count / max(width, 1)
+        let out = newFloats(nx.shape)
+        stk_softmax_rows(nx.floats, out, rows, width)
+        return record(.softmaxLast, x, shape: nx.shape, data: UnsafeMutableRawPointer(out))
+    }
+
     /// x / (mean |x| + ε) along the last axis. One kernel instead of five ops; the same bits as
     /// `x / (mean(abs(x), axis: -1, keepDims: true) + ε)`.
     func meanAbsNormalizeLast(_ x: Tensor, epsilon: Float) -> Tensor {
@@ -211,5 +220,9 @@ public func meanAbsoluteNormalized(_ x: Tensor, epsilon: Float = 1e-8) -> Tensor
 public func logSoftmax(_ x: Tensor) -> Tensor {
     x - logSumExp(x).reshaped(x.shape.replacingLast(with: 1))
 }
-/// softmax over the last axis.
-public func softmax(_ x: Tensor) -> Tensor { exp(logSoftmax(x)) }
+/// softmax over the last axis, in one op (y = softmax(x), dx = y ⊙ (g − Σ g ⊙ y), differentiable
+/// again); the same values as exp(logSoftmax(x)) to float rounding.
+public func softmax(_ x: Tensor) -> Tensor {
+    precondition(x.shape.rank >= 1, "softmax needs at least one axis, got a scalar")
+    return x.graph.softmaxLast(x)
+}

@@ -107,6 +107,30 @@ static inline float exp_reduced(float v) {
 }
 
 STK_CLONES
+void stk_softmax_rows(const float *x, float *out, size_t rows, size_t width) {
+    for (size_t r = 0; r < rows; r++) {
+        const float *row = x + r * width;
+        float *y = out + r * width;
+        // Max and sum in eight lanes (a fixed order, so deterministic), so that each loop vectorizes.
+        float lanes[8] = {-INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY};
+        size_t j = 0;
+        for (; j + 8 <= width; j += 8)
+            for (int k = 0; k < 8; k++) lanes[k] = row[j + k] > lanes[k] ? row[j + k] : lanes[k];
+        float m = -INFINITY;
+        for (int k = 0; k < 8; k++) m = lanes[k] > m ? lanes[k] : m;
+        for (; j < width; j++) m = row[j] > m ? row[j] : m;
+        for (size_t i = 0; i < width; i++) {
+            // Below −87 the scale 2^n leaves float's normal range: such a weight is 0.
+            const float v = row[i] - m;
+            const float e = exp_reduced(fmaxf(v, -87.0f));
+            y[i] = v < -87.0f ? 0.0f : e;
+        }
+        const float inv = 1.0f / stk_sum(y, width);
+        for (size_t i = 0; i < width; i++) y[i] *= inv;
+    }
+}
+
+STK_CLONES
 void stk_tanh(const float *x, float *out, size_t n) {
     for (size_t i = 0; i < n; i++) {
         const float v = x[i];

@@ -27,17 +27,19 @@ public enum EnvironmentRegistry {
         let options = MinAtarOptions(minimalActionSet: minimal)
         return Entry(name: "minatar/\(G.name)" + (minimal ? "-minimal" : ""),
                      reference: "minatar \(G.name) (sticky actions 0.1, difficulty ramping, \(minimal ? "minimal" : "full") action set)",
-                     stateNames: ["ramp_level"], accepts: [.stickyActions, .episodeLimit],
+                     stateNames: ["ramp_level"], accepts: [.stickyActions, .episodeLimit, .frameStack],
                      make: { count, _, overrides in
                          var o = options
                          if let p = overrides.stickyActionProbability { o.stickyActionProbability = p }
                          if let limit = overrides.maxEpisodeSteps { o.maxEpisodeSteps = limit }
-                         return MinAtarVector<G>(count: count, options: o)
+                         let env = MinAtarVector<G>(count: count, options: o)
+                         if let k = overrides.frameStack, k > 1 { return FrameStack(env, depth: k) }
+                         return env
                      },
                      setState: { _, _, _ in
                          throw EnvironmentError.badState("MinAtar states cannot be set from numbers; start from a seed (--seed) instead")
                      },
-                     getState: { env, i in [Double((env as! MinAtarVector<G>).rampLevel(copy: i))] })
+                     getState: { env, i in [Double((((env as? FrameStack)?.inner ?? env) as! MinAtarVector<G>).rampLevel(copy: i))] })
     }
 
     /// Gymnasium's MuJoCo v5 tasks; the state is qpos ++ qvel. The model is loaded when the
@@ -57,11 +59,11 @@ public enum EnvironmentRegistry {
     static func atari(_ game: String) -> Entry {
         Entry(name: "atari/\(game)",
               reference: "Gymnasium ALE/\(game)-v5 (ale-py 0.12.1, sticky actions 0.25) + AtariPreprocessing(noop_max 30, frame skip 4, 84×84) + frame stack 4",
-              stateNames: ["lives"], accepts: [.stickyActions],
+              stateNames: ["lives"], accepts: [.stickyActions, .frameStack],
               make: { count, _, overrides in
                   var o = AtariOptions()
                   if let p = overrides.stickyActionProbability { o.stickyActionProbability = Float(p) }
-                  return FrameStack(try AtariVector(game: game, count: count, options: o), depth: 4)
+                  return FrameStack(try AtariVector(game: game, count: count, options: o), depth: overrides.frameStack ?? 4)
               },
               setState: { _, _, _ in
                   throw EnvironmentError.badState("Atari states cannot be set from numbers; start from a seed (--seed) instead")
@@ -121,6 +123,12 @@ public enum EnvironmentRegistry {
             }
             guard limit >= 1 else { throw EnvironmentError.badState("the episode limit must be at least 1 step, got \(limit)") }
         }
+        if let k = overrides.frameStack {
+            guard entry.accepts.contains(.frameStack) else {
+                throw EnvironmentError.badState("\(entry.name) does not stack frames; leave the frame-stack setting unset (MinAtar and Atari only)")
+            }
+            guard (1...64).contains(k) else { throw EnvironmentError.badState("the frame stack must hold 1…64 frames, got \(k)") }
+        }
     }
 }
 
@@ -133,10 +141,14 @@ public struct EnvironmentOverrides: Sendable, Equatable {
     /// none (Freeway ends on its own clock); gymnax cuts episodes at 1,000 steps (Freeway 2,500).
     /// Classic control keeps Gymnasium's limit unless set (CartPole-v0, the STAC paper's, is 200).
     public var maxEpisodeSteps: Int?
+    /// MinAtar and Atari: the last k observations stacked along the channel axis (``FrameStack``).
+    /// Atari stacks 4 unless set; MinAtar none (SPRIG's temporal attention reads the stack).
+    public var frameStack: Int?
 
-    public init(stickyActionProbability: Double? = nil, maxEpisodeSteps: Int? = nil) {
+    public init(stickyActionProbability: Double? = nil, maxEpisodeSteps: Int? = nil, frameStack: Int? = nil) {
         self.stickyActionProbability = stickyActionProbability
         self.maxEpisodeSteps = maxEpisodeSteps
+        self.frameStack = frameStack
     }
 
     /// Which overrides an environment honours: MinAtar both, Atari sticky actions (its episode
@@ -147,5 +159,6 @@ public struct EnvironmentOverrides: Sendable, Equatable {
         public init(rawValue: Int) { self.rawValue = rawValue }
         public static let stickyActions = Kinds(rawValue: 1)
         public static let episodeLimit = Kinds(rawValue: 2)
+        public static let frameStack = Kinds(rawValue: 4)
     }
 }

@@ -29,9 +29,13 @@ public protocol VectorEnvironment: AnyObject {
     var truncated: UnsafeBufferPointer<Bool> { get }
     var episodeReturns: UnsafeBufferPointer<Float> { get }
     var episodeLengths: UnsafeBufferPointer<Int32> { get }
+    /// How many consecutive frames one observation stacks along its last axis (``FrameStack``'s
+    /// depth; 1 without one): a model that attends across time splits the channels by it.
+    var stackedFrames: Int { get }
 }
 
 extension VectorEnvironment {
+    public var stackedFrames: Int { 1 }
     public var observationShape: [Int] { [observationSpace.size] }
     public var observationEncoding: ObservationEncoding { .float32 }
 }

@@ -23,21 +23,30 @@ public final class MultiHeadSelfAttention: Layer {
 
     public var parameters: [Parameter] { query.parameters + key.parameters + value.parameters + output.parameters }
 
-    /// The attention weights of the last call are not kept; use `attentionWeights` to inspect them.
-    public func callAsFunction(_ x: Tensor) -> Tensor {
-        let (n, t, _) = dims(x)
-        let context = matmul(attentionWeights(x), split(value(x), n, t))   // [N·H, T, dh]
-        let merged = context.reshaped(Shape(n, heads, t, dimension / heads)).permuted(0, 2, 1, 3)
-            .reshaped(Shape(n, t, dimension))
-        return output(merged)
-    }
+    /// The attention weights are not kept; `attend` returns them with the output.
+    public func callAsFunction(_ x: Tensor) -> Tensor { attend(x).output }
 
-    /// softmax(Q·Kᵀ/√d_head), [N·H, T, T]: row i says how much token i attends to each token.
-    public func attentionWeights(_ x: Tensor) -> Tensor {
+    /// One pass: the output [N, T, D], the attention weights softmax(S) [N·H, T, T] and the scores
+    /// S = Q·Kᵀ/√d_head they come from (row i of head h of sample n at n·H + h: how much token i
+    /// attends to each token). Both are differentiable: an attention cost (SPRIG's) reads them.
+    public func attend(_ x: Tensor) -> (output: Tensor, weights: Tensor, scores: Tensor) {
         let (n, t, _) = dims(x)
         let q = split(query(x), n, t), k = split(key(x), n, t)
         let scores = matmul(q, k, transposeB: true) * (1 / Float(dimension / heads).squareRoot())
-        return softmax(scores)
+        let weights = softmax(scores)
+        let context = matmul(weights, split(value(x), n, t))   // [N·H, T, dh]
+        let merged = context.reshaped(Shape(n, heads, t, dimension / heads)).permuted(0, 2, 1, 3)
+            .reshaped(Shape(n, t, dimension))
+        return (output(merged), weights, scores)
+    }
+
+    /// softmax(Q·Kᵀ/√d_head), [N·H, T, T]: row i says how much token i attends to each token.
+    public func attentionWeights(_ x: Tensor) -> Tensor { attend(x).weights }
+
+    /// Each row's entropy H = −Σ p log p of attention `weights` from `scores` [.., T], written
+    /// log Σ e^S − Σ p·S so that a weight that underflows to 0 contributes 0 (not 0·−∞).
+    public static func entropy(weights: Tensor, scores: Tensor) -> Tensor {
+        logSumExp(scores) - sum(weights * scores, axis: -1)
     }
 
     private func dims(_ x: Tensor) -> (Int, Int, Int) {

@@ -81,6 +81,17 @@ public enum CouplingRegistry {
         .real("blpo.linearized_ratio_clip", \.linearized.ratioClip, "ε_F of the ratio clip in f̃₂ (the code's CLIP_F); 0: the unclipped ratio"),
     ] + hypergradientTable("blpo.").map { $0.nested(in: \NestedOptions.hypergradient) })
 
+    /// SPRIG's keys, under `sprig.`.
+    static let sprigTable = SettingTable<SprigOptions>([
+        .real("sprig.cooperation", \.cooperation, "α_coop: the leader's weight on −λ_c·C_θ against its policy term (paper ≈ 0.7)"),
+        .real("sprig.cost_weight", \.costWeight, "λ_c: the attention cost's weight in the leader's utility and the follower's loss (paper ≈ 1e-4)"),
+        .choice("sprig.attention_cost", \.attentionCost, "C_θ: L1 of the cell gates (default), normalized attention entropy, or its complement"),
+        .bool("sprig.follower_reaches_perception", \.followerReachesPerception, "the follower stage also steps θ on PPO's loss + λ_c·C_θ (false: the heads φ only)"),
+        .real("sprig.leader_lr", \.leaderLearningRate, "the leader's (perception θ) Adam learning rate"),
+        .real("sprig.follower_lr", \.followerLearningRate, "the follower's (heads φ) Adam learning rate"),
+        .bool("sprig.measure_gradient_cosine", \.measureGradientCosine, "log cos(∇_θ u_L, −∇_θ PPO loss) (one more backward pass per minibatch)"),
+    ])
+
     static func totalDerivative(_ leader: ModelPart) -> Entry {
         Entry(name: "\(leader.rawValue)-leader",
               summary: "Stackelberg: the \(leader.rawValue) leads along its total derivative (implicit function theorem, λ-regularized; STAC, arXiv 2109.12286)",
@@ -98,6 +109,8 @@ public enum CouplingRegistry {
         Entry(name: "nested", summary: "PPO-Nested (BLPO's ablation): K critic steps per minibatch, then the actor's own gradient (arXiv 2505.11714)",
               options: nestedTable, preset: { var o = NestedOptions(); o.implicitTerm = false; return o }(),
               make: { var o = $0; o.implicitTerm = false; return NestedSpec(leader: .actor, options: o) }),
+        Entry(name: "sprig", summary: "SPRIG: the perception module leads (attention cost, cooperation weight), the policy and value heads follow, per PPO minibatch (arXiv 2502.14264)",
+              options: sprigTable, preset: SprigOptions(), make: { SprigSpec($0) }),
         Entry(name: "blpo", summary: "BLPO: K critic steps per minibatch, then the actor's hypergradient (Nyström by default; arXiv 2505.11714)",
               options: blpoTable, preset: NestedOptions(), make: { NestedSpec(leader: .actor, options: $0) }),
     ]

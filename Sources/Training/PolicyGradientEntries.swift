@@ -23,9 +23,13 @@ enum PolicyGradientEntries {
         .bool("anneal_lr", \.annealLearningRate, "decay every learning rate linearly to 0 over the run"),
         .real("adam_epsilon", \.adamEpsilon, "Adam's ε"),
         .bool("normalize_advantages", \.normalizeAdvantages, "normalize Â over each minibatch"),
-        .choice("network.layout", \.network, "separate actor and critic MLPs, one shared dense body, or the shared Nature CNN (pixels)"),
+        .choice("network.layout", \.network, "separate actor and critic MLPs, one shared dense body, the shared Nature CNN (pixels), MinAtar's CNN (grids), or SPRIG's attention perception module"),
         .ints("network.actor_widths", \.actorWidths, "the actor's hidden widths (tanh); the shared body's under shared_mlp"),
         .ints("network.critic_widths", \.criticWidths, "the critic's hidden widths (tanh)"),
+        .int("perception.dim", \.perception.dimension, "attention perception: token width d of the spatial and temporal attention (a multiple of the heads)"),
+        .int("perception.heads", \.perception.heads, "attention perception: heads of each attention block"),
+        .int("perception.features", \.perception.features, "attention perception: width of the features f_θ(s) the heads read"),
+        .bool("perception.cell_gate", \.perception.cellGate, "attention perception: a sigmoid gate on each cell before the frame summary (the gate_l1 cost needs it)"),
         .real("initial_log_std", \.initialLogStd, "the state-independent log σ at the start (box actions)"),
         .bool("normalize_observations", \.normalizeObservations, "normalize observations by running statistics (frozen for evaluation)"),
         .real("observation_clip", \.observationClip, "clip normalized observations to ±this"),
@@ -42,6 +46,19 @@ enum PolicyGradientEntries {
     /// rewards, 1e7 steps).
     static let ppoPreset: @Sendable (String) -> PPOConfig = { env in
         var c = PPOConfig()
+        if EnvironmentFamily(environment: env) == .minAtar {
+            // MinAtar's network shared by both heads; 64 copies × 128 steps, 4 epochs of 8
+            // minibatches, Adam 5e-4 (this toolkit's choice in PureJaxRL's style, untuned), 5e6 steps.
+            c.totalSteps = 5_000_000
+            c.network = .minAtarCNN
+            c.minibatches = 8
+            c.learningRate = 5e-4
+            // A smaller attention module on 8×8-cell grids (d 16, 2 heads): at d 32, 4 heads it
+            // ran 16× slower than MinAtar's network per sample on this CPU.
+            c.perception.dimension = 16
+            c.perception.heads = 2
+            c.perception.features = 128
+        }
         if EnvironmentFamily(environment: env) == .atari {
             c.totalSteps = 10_000_000
             c.network = .natureCNN
@@ -88,6 +105,11 @@ enum PolicyGradientEntries {
         }
     }
 
+    /// SPRIG's module (arXiv 2502.14264): the attention perception is the body, and it leads.
+    static let sprigPreset: @Sendable (inout PPOConfig, String, String) -> Void = { c, coupling, _ in
+        if coupling == "sprig" { c.network = .attention }
+    }
+
     /// Run and coupling keys: PPO on MuJoCo runs one copy (CleanRL); BLPO's couplings one
     /// minibatch per copy (4 on classic control, 32 on MuJoCo) with the code's per-task K, β and
     /// ε_F (K = 5 on classic control, `run_dis.sh`).
@@ -97,6 +119,17 @@ enum PolicyGradientEntries {
         let bilevel = coupling == "nested" || coupling == "blpo"
         if family == .muJoCo { s["num_envs"] = .number(bilevel ? 32 : 1) }
         if family == .atari { s["num_envs"] = .number(8) }
+        if family == .minAtar {
+            s["num_envs"] = .number(64)
+            // SPRIG's temporal attention needs frames: MinAtar stacks none of its own. Two, not
+            // Atari's four: MinAtar's grids already carry motion trails, and each frame costs a
+            // full spatial pass.
+            if coupling == "sprig" {
+                s["env_frame_stack"] = .number(2)
+                s["sprig.leader_lr"] = .number(5e-4)
+                s["sprig.follower_lr"] = .number(5e-4)
+            }
+        }
         if bilevel {
             switch family {
             case .muJoCo:
@@ -113,9 +146,9 @@ enum PolicyGradientEntries {
     }
 
     static let ppo = AlgorithmRegistry.Entry(
-        name: "ppo", summary: "PPO (arXiv 1707.06347) as CleanRL/PureJaxRL run it; nested and blpo are BLPO's PPO-Nested and BLPO (arXiv 2505.11714)",
-        couplings: ["monolithic", "nested", "blpo"], actionSpaces: [.discrete, .box], table: ppoTable, preset: ppoPreset,
-        couplingPreset: blpoPreset, familyOverrides: ppoOverrides,
+        name: "ppo", summary: "PPO (arXiv 1707.06347) as CleanRL/PureJaxRL run it; nested and blpo are BLPO's PPO-Nested and BLPO (arXiv 2505.11714); sprig is SPRIG's perception leader (arXiv 2502.14264)",
+        couplings: ["monolithic", "nested", "blpo", "sprig"], actionSpaces: [.discrete, .box], table: ppoTable, preset: ppoPreset,
+        couplingPreset: { c, coupling, env in blpoPreset(&c, coupling, env); sprigPreset(&c, coupling, env) }, familyOverrides: ppoOverrides,
         validate: { c, copies in try c.validate(copies: copies) },
         validateWithCoupling: { c, spec, copies in
             var c = c

@@ -16,6 +16,8 @@ public struct RunOptions: Sendable {
     public var envStickyActions: Double = -1
     /// −1 keeps the environment's own episode limit (MinAtar: gymnax cuts at 1,000, Freeway 2,500; classic control: CartPole-v0 is 200).
     public var envMaxEpisodeSteps: Double = -1
+    /// 0 keeps the environment's own frame stack (Atari 4, MinAtar none); k stacks the last k.
+    public var envFrameStack = 0
     /// TensorBoard event files under seedN/tensorboard, mirroring the CSV logs.
     public var tensorboard = true
 
@@ -39,6 +41,7 @@ public struct RunOptions: Sendable {
         .int("log_interval", \.logInterval, "environment steps between updates.csv rows"),
         .double("env_sticky_actions", \.envStickyActions, "sticky-action probability; −1 keeps the environment's own (MinAtar, Atari only)"),
         .double("env_max_episode_steps", \.envMaxEpisodeSteps, "episode time limit; −1 keeps the environment's own (MinAtar, classic control; CartPole-v0 is 200)"),
+        .int("env_frame_stack", \.envFrameStack, "frames stacked per observation; 0 keeps the environment's own (Atari 4, MinAtar 1; MinAtar and Atari only)"),
         .bool("tensorboard", \.tensorboard, "write TensorBoard event files mirroring the CSV logs"),
     ])
 
@@ -67,6 +70,12 @@ public struct RunOptions: Sendable {
                 throw SettingsError.type("env_max_episode_steps", "−1 (the environment's own limit) or a whole number of steps ≥ 1", Settings.format(limit))
             }
             o.maxEpisodeSteps = Int(limit)
+        }
+        if envFrameStack != 0 {
+            guard (1...64).contains(envFrameStack) else {
+                throw SettingsError.type("env_frame_stack", "0 (the environment's own) or a number of frames in 1…64", String(envFrameStack))
+            }
+            o.frameStack = envFrameStack
         }
         return o
     }

@@ -70,6 +70,32 @@ final class KernelTests: XCTestCase {
         XCTAssertTrue(nanOut[0].isNaN)
     }
 
+    /// The softmax kernel against a Double reference, on rows up to ±100 wide (weights that
+    /// underflow included) and widths that are not multiples of the vector width; rows sum to 1.
+    func testSoftmaxRowsAreAccurate() {
+        var rng = SeededGenerator(seed: 9)
+        for width in [1, 5, 8, 49, 81] {
+            let rows = 7
+            let x = randomFloats(rows * width, &rng, scale: 100)
+            var y = [Float](repeating: 0, count: rows * width)
+            stk_softmax_rows(x, &y, rows, width)
+            for r in 0..<rows {
+                // x − max rounded to float as the kernel has it (at |x − max| ≈ 100 one float ulp
+                // is 8e-6, a relative error of e^{x − max} no float kernel can avoid).
+                let row = x[(r * width)..<((r + 1) * width)]
+                let m = row.max()!, shifted = row.map { Double($0 - m) }
+                let z = shifted.reduce(0) { $0 + Foundation.exp($1) }
+                var total = 0.0
+                for j in 0..<width {
+                    let reference = Foundation.exp(shifted[j]) / z
+                    total += Double(y[r * width + j])
+                    XCTAssertEqual(Double(y[r * width + j]), reference, accuracy: 1e-6 * max(reference, 1e-30) + 1e-37, "width \(width) row \(r) column \(j)")
+                }
+                XCTAssertEqual(total, 1, accuracy: 1e-6)
+            }
+        }
+    }
+
     func testByteRowsGatherExactlyAndBack() {
         let rowSize = 37, rows = 20
         let table = (0..<rows * rowSize).map { UInt8(truncatingIfNeeded: $0 &* 7) }

@@ -25,11 +25,14 @@ public struct ModelParts {
     public let parts: [(part: ModelPart, parameters: [Parameter])]
     /// Whether the model is a ``TDErrorModel`` (value-based, encoder + head): SCORER needs one.
     public let providesTDErrors: Bool
+    /// Whether the model is a ``PerceptionLeaderModel`` (a perception encoder and heads): SPRIG needs one.
+    public let providesPerceptionLeader: Bool
 
-    public init(jointName: String, _ parts: [(ModelPart, [Parameter])], providesTDErrors: Bool = false) {
+    public init(jointName: String, _ parts: [(ModelPart, [Parameter])], providesTDErrors: Bool = false, providesPerceptionLeader: Bool = false) {
         self.jointName = jointName
         self.parts = parts.map { (part: $0.0, parameters: $0.1) }
         self.providesTDErrors = providesTDErrors
+        self.providesPerceptionLeader = providesPerceptionLeader
     }
 
     /// Every parameter, in the order of the parts.

@@ -9,10 +9,13 @@ import Seeding
 /// Nature CNN: x/255 → conv 32 8×8 stride 4 → conv 64 4×4 stride 2 → conv 64 3×3 stride 1 →
 /// dense 512, ReLU after each; orthogonal weights with gain √2, zero biases. Input [B, H, W, C]
 /// (NHWC, values 0…255), H and W at least 36; output [B, 512].
+/// MinAtar (Young & Tian 2019, arXiv 1903.03176, Sec. 4): conv 16 3×3 stride 1 → dense 128, ReLU
+/// after each, the same initialization; input [B, H, W, C] (0/1 grids), output [B, 128].
 /// Dense: [B, size] → `widths` with `activation` after each layer; output [B, widths.last].
 public final class SharedTrunk {
     public enum Kind: Sendable, Equatable {
         case natureCNN(height: Int, width: Int, channels: Int)
+        case minAtarCNN(height: Int, width: Int, channels: Int)
         case dense(inputs: Int, widths: [Int], activation: Activation)
     }
     public let kind: Kind
@@ -41,6 +44,16 @@ public final class SharedTrunk {
             flatSize = height * width * 64
             dense = [Dense(flatSize, 512, name: "\(name).dense", weightInit: hidden, rng: &rng)]
             outputSize = 512
+        case .minAtarCNN(let h, let w, let c):
+            guard h >= 3, w >= 3, c >= 1 else {
+                throw AgentError.badConfig("\(name): MinAtar's network needs [height, width, channels] observations of at least 3×3, got \([h, w, c]); use network.layout = separate or shared_mlp")
+            }
+            let conv = Conv2d(c, 16, kernel: 3, stride: 1, name: "\(name).conv0", weightInit: hidden, rng: &rng)
+            let (height, width) = conv.outputSize(height: h, width: w)
+            convolutions = [conv]
+            flatSize = height * width * 16
+            dense = [Dense(flatSize, 128, name: "\(name).dense", weightInit: hidden, rng: &rng)]
+            outputSize = 128
         case .dense(let inputs, let widths, _):
             guard !widths.isEmpty, widths.allSatisfy({ $0 > 0 }), inputs > 0 else {
                 throw AgentError.badConfig("\(name): a shared dense trunk needs positive widths, got \(widths)")
@@ -58,13 +71,15 @@ public final class SharedTrunk {
         parameters = convolutions.flatMap(\.parameters) + dense.flatMap(\.parameters)
     }
 
-    /// Features [B, outputSize] of observations [B, H, W, C] (CNN) or [B, size] (dense).
+    /// Features [B, outputSize] of observations [B, H, W, C] (CNNs) or [B, size] (dense).
     public func callAsFunction(_ x: Tensor) -> Tensor {
         switch kind {
         case .natureCNN:
             var h = x * (1 / Float(255))
             for c in convolutions { h = relu(c(h)) }
             return relu(dense[0](h.reshaped(Shape(x.shape[0], flatSize))))
+        case .minAtarCNN:
+            return relu(dense[0](relu(convolutions[0](x)).reshaped(Shape(x.shape[0], flatSize))))
         case .dense(_, _, let activation):
             var h = x
             for d in dense { h = activation(d(h)) }

@@ -1,4 +1,5 @@
 import Autodiff
+import Foundation
 import Environments
 import Neural
 import Seeding
@@ -25,11 +26,16 @@ import Seeding
 /// - joint (monolithic, CleanRL's one loss) f₁ + c_v·½·f₂;
 /// - linearized f̃₂ (``LinearizedObjective``) = σ·2·R[min(ρÂ(w), clip(ρ, 1 ± ε_F)Â(w))·(G − V_w)].
 ///
+/// Under `network.layout = attention` the body is SPRIG's ``AttentionPerception`` (the model's
+/// `encoder`, the heads its `head`), which the `sprig` coupling makes the leader; the agent then
+/// also logs each head's attention entropy H/log T (spatial and temporal, on the first minibatch
+/// of each rollout).
+///
 /// Metrics: the coupling's, then `approx_kl` (k3 = mean((ρ − 1) − log ρ)), `clip_fraction`
 /// (mean |ρ − 1| > ε), `entropy`, `policy_loss` (the clipped surrogate's loss), `value_loss`
 /// (f₂), from the actor's and critic's last objectives, and `explained_variance`
 /// (1 − Var(G − V_old)/Var(G) over the rollout).
-public final class PPOAgent: Agent, CoupledModel {
+public final class PPOAgent: Agent, PerceptionLeaderModel {
     public let config: PPOConfig
     public let environment: VectorEnvironment
     let policy: StochasticActor
@@ -37,6 +43,8 @@ public final class PPOAgent: Agent, CoupledModel {
     public let critic: ValueCritic
     /// The body both heads read under a shared layout (nil: separate networks on the observation).
     public let trunk: SharedTrunk?
+    /// SPRIG's perception module, the body under `network.layout = attention`.
+    public let perception: AttentionPerception?
     /// One observation's shape as the networks take it ([H, W, C] for the Nature CNN, else flat).
     private let inputShape: Shape
     public let coupling: Coupling
@@ -72,6 +80,10 @@ public final class PPOAgent: Agent, CoupledModel {
     let gae: DifferentiableGAE?
 
     private let klSlot, clipFractionSlot, entropySlot, policyLossSlot, valueLossSlot, explainedVarianceSlot: UpdateMetrics.Slot
+    /// Each attention head's normalized entropy, spatial then temporal (attention layout only).
+    private let attentionEntropySlots: [UpdateMetrics.Slot]
+    /// Set at the first minibatch of a rollout: its forward pass measures the attention entropies.
+    private var measureAttention = false
 
     public init(config: PPOConfig, environment: VectorEnvironment, seed: UInt64) throws {
         try config.validate(copies: environment.count)
@@ -85,28 +97,40 @@ public final class PPOAgent: Agent, CoupledModel {
         var initRng = SeededGenerator(seed: seed ^ 0x9E37_79B9)
         // Shared layouts: heads of one layer on the body's features (CleanRL's Atari agent).
         let shape = environment.observationShape
+        let spatialLayouts: [PPOConfig.NetworkLayout] = [.natureCNN, .minAtarCNN, .attention]
+        if spatialLayouts.contains(config.network), shape.count != 3 {
+            throw AgentError.badConfig("network.layout = \(config.network.rawValue) needs [height, width, channels] observations; \(environment.name) has \(shape): use separate or shared_mlp")
+        }
         switch config.network {
         case .separate:
-            trunk = nil
+            trunk = nil; perception = nil
         case .sharedMLP:
             trunk = try SharedTrunk(.dense(inputs: observationSize, widths: config.actorWidths, activation: .tanh), rng: &initRng)
+            perception = nil
         case .natureCNN:
-            guard shape.count == 3 else {
-                throw AgentError.badConfig("network.layout = nature_cnn needs [height, width, channels] observations; \(environment.name) has \(shape): use separate or shared_mlp")
-            }
             trunk = try SharedTrunk(.natureCNN(height: shape[0], width: shape[1], channels: shape[2]), rng: &initRng)
+            perception = nil
+        case .minAtarCNN:
+            trunk = try SharedTrunk(.minAtarCNN(height: shape[0], width: shape[1], channels: shape[2]), rng: &initRng)
+            perception = nil
+        case .attention:
+            trunk = nil
+            perception = try AttentionPerception(height: shape[0], width: shape[1], stackedChannels: shape[2],
+                                                 frames: environment.stackedFrames, settings: config.perception, rng: &initRng)
         }
-        inputShape = config.network == .natureCNN ? Shape(shape) : Shape(observationSize)
-        let headInputs = trunk?.outputSize ?? observationSize
-        let actorHidden = trunk == nil ? config.actorWidths : [], criticHidden = trunk == nil ? config.criticWidths : []
+        inputShape = spatialLayouts.contains(config.network) ? Shape(shape) : Shape(observationSize)
+        let headInputs = trunk?.outputSize ?? perception?.outputSize ?? observationSize
+        let shared = trunk != nil || perception != nil
+        let actorHidden = shared ? [] : config.actorWidths, criticHidden = shared ? [] : config.criticWidths
         policy = try StochasticActor(space: environment.actionSpace, inputs: headInputs, hiddenWidths: actorHidden,
                                      initialLogStd: config.initialLogStd, rng: &initRng)
         actionSize = policy.actionSize
         critic = try ValueCritic(observationSize: headInputs, hiddenWidths: criticHidden, name: "critic", rng: &initRng)
         rollout = try RolloutBuffer(steps: steps, copies: copies, observationSize: observationSize, actionSpace: environment.actionSpace)
 
-        if let leader = config.coupling.leaderPart, leader != .actor {
-            throw AgentError.badConfig("PPO's couplings lead with the actor (BLPO, arXiv 2505.11714); the \(leader.rawValue) cannot lead here")
+        // BLPO's couplings lead with the actor, SPRIG's with the perception module (the encoder).
+        if let leader = config.coupling.leaderPart, leader != .actor, leader != .encoder {
+            throw AgentError.badConfig("PPO's couplings lead with the actor (BLPO, arXiv 2505.11714) or the perception module (SPRIG, arXiv 2502.14264); the \(leader.rawValue) cannot lead here")
         }
         let epsilon = config.adamEpsilon
         let optimization = Optimization(
@@ -116,14 +140,23 @@ public final class PPOAgent: Agent, CoupledModel {
         // A shared body makes one player of everything (the monolithic coupling's only).
         let (policyParameters, criticParameters) = (policy.parameters, critic.parameters)
         let parts: ModelParts
-        if let body = trunk?.parameters {
+        if let body = perception?.parameters {
+            parts = ModelParts(jointName: "actor_critic", [(.encoder, body), (.head, policyParameters + criticParameters)],
+                               providesPerceptionLeader: true)
+        } else if let body = trunk?.parameters {
             parts = ModelParts(jointName: "actor_critic", [(.actor, body + policyParameters + criticParameters)])
         } else {
             parts = ModelParts(jointName: "actor_critic", [(.actor, policyParameters), (.critic, criticParameters)])
         }
         coupling = try config.coupling.make(parts, optimization: optimization)
         let own = ["approx_kl", "clip_fraction", "entropy", "policy_loss", "value_loss", "explained_variance"]
-        metrics = UpdateMetrics(names: coupling.metricNames + own)
+        var attentionNames = [String]()
+        if let perception {
+            attentionNames = (0..<config.perception.heads).map { "spatial_entropy_h\($0)" }
+            if perception.frames > 1 { attentionNames += (0..<config.perception.heads).map { "temporal_entropy_h\($0)" } }
+        }
+        metrics = UpdateMetrics(names: coupling.metricNames + own + attentionNames)
+        attentionEntropySlots = attentionNames.map(metrics.slot)
         coupling.attach(to: metrics)
         klSlot = metrics.slot("approx_kl"); clipFractionSlot = metrics.slot("clip_fraction"); entropySlot = metrics.slot("entropy")
         policyLossSlot = metrics.slot("policy_loss"); valueLossSlot = metrics.slot("value_loss")
@@ -165,6 +198,7 @@ public final class PPOAgent: Agent, CoupledModel {
     /// What the policy head and the value head read for observations `x`: x itself (separate
     /// networks), or the shared body's features, computed once.
     private func heads(_ x: Tensor) -> (policy: Tensor, critic: Tensor) {
+        if let perception { let h = perception(x).features; return (h, h) }
         guard let trunk else { return (x, x) }
         let h = trunk(x)
         return (h, h)
@@ -287,6 +321,7 @@ public final class PPOAgent: Agent, CoupledModel {
             }
             for b in 0..<config.minibatches {
                 minibatch = b
+                measureAttention = perception != nil && updates % (config.epochs * config.minibatches) == 0
                 gather()
                 var c = context
                 c.update = updates
@@ -360,15 +395,48 @@ public final class PPOAgent: Agent, CoupledModel {
     private var cachedValues: (step: UInt32, rows: Tensor, states: Tensor?)?
     private var cachedPolicy: (step: UInt32, logProbabilities: Tensor, entropy: Tensor)?
     private var cachedFeatures: (step: UInt32, features: Tensor)?
+    private var cachedPerception: (step: UInt32, output: AttentionPerception.Output)?
 
     /// The minibatch rows as the heads read them (the shared body's features once per graph step).
     private func minibatchFeatures() -> Tensor {
+        if perception != nil { return minibatchPerception().features }
         let x = input(batchObservations, rows: minibatchRows)
         guard let trunk else { return x }
         if let c = cachedFeatures, c.step == graph.currentStep { return c.features }
         let f = trunk(x)
         cachedFeatures = (graph.currentStep, f)
         return f
+    }
+
+    /// The perception module's pass over the minibatch, once per graph step.
+    private func minibatchPerception() -> AttentionPerception.Output {
+        if let c = cachedPerception, c.step == graph.currentStep { return c.output }
+        let out = perception!(input(batchObservations, rows: minibatchRows))
+        cachedPerception = (graph.currentStep, out)
+        if measureAttention {
+            measureAttention = false
+            recordAttentionEntropies(out)
+        }
+        return out
+    }
+
+    /// Each head's mean normalized entropy H(row)/log T over the rows of `out` into the metrics.
+    private func recordAttentionEntropies(_ out: AttentionPerception.Output) {
+        let heads = config.perception.heads
+        func record(_ weights: Tensor, from first: Int) {
+            let s = weights.shape, t = s[2], rowsPerHead = s[0] / heads * t
+            let p = weights.pointer, norm = Double(Foundation.log(Float(t)))
+            var sums = [Double](repeating: 0, count: heads)
+            for r in 0..<(s[0] * t) {
+                let row = p + r * t
+                var h = 0.0
+                for j in 0..<t where row[j] > 0 { h -= Double(row[j] * Foundation.log(row[j])) }
+                sums[(r / t) % heads] += h
+            }
+            for k in 0..<heads { metrics[attentionEntropySlots[first + k]] = Float(sums[k] / Double(rowsPerHead) / norm) }
+        }
+        record(out.spatial.weights, from: 0)
+        if let temporal = out.temporal { record(temporal.weights, from: heads) }
     }
 
     /// V_w of the minibatch's rows [M], and of every state Â(w) reads [S] when recomputing.
@@ -477,6 +545,29 @@ public final class PPOAgent: Agent, CoupledModel {
         return actorLoss(advantages: advantages(states: v.states, held: true)) + criticLoss(v.rows) * (0.5 * config.valueCoefficient)
     }
 
+    // MARK: PerceptionLeaderModel (SPRIG)
+
+    /// mean log π_φ(a|f_θ(s))·Â over the minibatch, Â the rollout's (normalized as PPO's loss has it).
+    public func policyUtility() -> Tensor {
+        mean(logProbabilitiesAndEntropy().0 * advantages(states: nil, held: true))
+    }
+
+    public func attentionCost(_ cost: AttentionCost) -> Tensor {
+        let out = minibatchPerception()
+        switch cost {
+        case .gateL1:
+            // The agent refuses gate_l1 without gates when it is built.
+            return mean(out.gates!)
+        case .entropy, .focus:
+            func spread(_ a: (weights: Tensor, scores: Tensor)) -> Tensor {
+                mean(MultiHeadSelfAttention.entropy(weights: a.weights, scores: a.scores)) * (1 / Foundation.log(Float(a.scores.shape[2])))
+            }
+            var h = spread(out.spatial)
+            if let temporal = out.temporal { h = (h + spread(temporal)) * 0.5 }
+            return cost == .entropy ? h : 1 - h
+        }
+    }
+
     public func linearizedObjective(of part: ModelPart, _ form: LinearizedObjective) -> Tensor? {
         guard part == .critic else { return nil }
         let m = minibatchRows
@@ -495,7 +586,7 @@ public final class PPOAgent: Agent, CoupledModel {
 
     // MARK: Checkpoints
 
-    private var allParameters: [Parameter] { (trunk?.parameters ?? []) + policy.parameters + critic.parameters }
+    private var allParameters: [Parameter] { (trunk?.parameters ?? []) + (perception?.parameters ?? []) + policy.parameters + critic.parameters }
 
     public func save(into state: inout StateDictionary) {
         state.store(allParameters, prefix: "net.")

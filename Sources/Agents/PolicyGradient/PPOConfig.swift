@@ -16,11 +16,14 @@ public struct PPOConfig: Sendable {
     }
 
     /// The networks: separate actor and critic MLPs, or one body shared by a policy head and a value
-    /// head (a dense body, or the Nature CNN on pixel observations: CleanRL's `ppo_atari.py`).
+    /// head (a dense body, the Nature CNN on pixel observations: CleanRL's `ppo_atari.py`, MinAtar's
+    /// network on its grids, or SPRIG's attention perception module, which can lead).
     public enum NetworkLayout: String, Sendable, CaseIterable {
         case separate
         case sharedMLP = "shared_mlp"
         case natureCNN = "nature_cnn"
+        case minAtarCNN = "minatar_cnn"
+        case attention
     }
 
     /// Where each minibatch's advantages come from.
@@ -63,6 +66,8 @@ public struct PPOConfig: Sendable {
     /// Â ← (Â − mean)/(std + 1e-8) over each minibatch.
     public var normalizeAdvantages = true
     public var network: NetworkLayout = .separate
+    /// The attention perception module's sizes (`network.layout = attention`).
+    public var perception = AttentionPerception.Settings()
     /// The actor's hidden widths (separate), or the shared dense body's (shared_mlp).
     public var actorWidths = [64, 64]
     /// Empty: a linear V (the linear critic BLPO's analysis assumes).
@@ -135,6 +140,17 @@ public struct PPOConfig: Sendable {
         if let nested = coupling as? NestedSpec, nested.options.implicitTerm {
             try check(advantages == .recomputed,
                       "the blpo coupling's correction needs advantages = recomputed: with the rollout's advantages the actor's loss does not depend on the critic and the correction is 0 (use --coupling nested for PPO-Nested)")
+        }
+        try check(network == .attention || !(coupling is SprigSpec),
+                  "the sprig coupling makes the perception module the leader: it needs network.layout = attention, not \(network.rawValue)")
+        if network == .attention {
+            try check(perception.heads >= 1 && perception.dimension >= 1 && perception.dimension % perception.heads == 0,
+                      "perception.dim (\(perception.dimension)) must be a positive multiple of perception.heads (\(perception.heads))")
+            try check(perception.features >= 1, "perception.features must be ≥ 1, got \(perception.features)")
+        }
+        if let sprig = coupling as? SprigSpec {
+            try check(sprig.options.attentionCost != .gateL1 || perception.cellGate,
+                      "sprig.attention_cost = gate_l1 reads the cell gates: set perception.cell_gate = true, or choose the entropy or focus cost")
         }
         try check(network == .separate || !(coupling is NestedSpec),
                   "the \(coupling.name) coupling makes the actor and the critic two players: it needs network.layout = separate, not \(network.rawValue)")

@@ -20,6 +20,11 @@ void stk_adam_step(float *weights, float *m, float *v, const float *gradient, si
 /// it replaces ran per element and took most of a small tanh network's time).
 void stk_tanh(const float *x, float *out, size_t n);
 
+/// Softmax of each of `rows` rows of `width` values: out = e^{x − max}/Σ e^{x − max}, the
+/// exponentials by the polynomial of `stk_tanh` (Cephes' expf reduction, relative error ≲ 2e-7),
+/// vectorized; values below e^{−87} flush to 0 (x and out may be the same buffer).
+void stk_softmax_rows(const float *x, float *out, size_t rows, size_t width);
+
 /// Σ x[i] with eight interleaved partial sums (then combined pairwise): a fixed order, so
 /// deterministic, and vectorizable.
 float stk_sum(const float *x, size_t n);

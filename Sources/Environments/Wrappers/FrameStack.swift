@@ -24,6 +24,8 @@ public final class FrameStack: VectorWrapper {
     private var frameSize: Int { pixels * channels }
     private var stackSize: Int { frameSize * depth }
 
+    public override var stackedFrames: Int { depth * inner.stackedFrames }
+
     public override var observationShape: [Int] {
         let shape = inner.observationShape
         return shape.count >= 2 ? Array(shape.dropLast()) + [channels * depth] : [channels * depth]

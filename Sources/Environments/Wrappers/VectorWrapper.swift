@@ -11,6 +11,7 @@ open class VectorWrapper: SnapshottingEnvironment {
     open var observationShape: [Int] { inner.observationShape }
     open var observationEncoding: ObservationEncoding { inner.observationEncoding }
     public var actionSpace: Space { inner.actionSpace }
+    open var stackedFrames: Int { inner.stackedFrames }
 
     public func reset(seed: UInt64) {
         inner.reset(seed: seed)

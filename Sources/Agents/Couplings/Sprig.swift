@@ -1,0 +1,159 @@
+import Autodiff
+import Neural
+
+/// SPRIG's attention cost C_θ, defined so that it has a gradient. The paper names an "L1-norm
+/// attention cost" (arXiv 2502.14264, Methodology); the L1 norm of softmax weights is 1 for every
+/// row whatever θ is, so taken literally it does nothing. Each choice here is in [0, 1].
+public enum AttentionCost: String, Sendable, CaseIterable {
+    /// mean over cells and frames of the cell gates g = σ(·) ∈ (0, 1): the L1 norm of a gate over
+    /// cells, i.e. the share of the frame the module extracts. A literal L1 norm that measures
+    /// feature-extraction effort; minimizing it closes gates (the default).
+    case gateL1 = "gate_l1"
+    /// mean over attention rows and heads of H(row)/log T, spatial and temporal averaged: how spread
+    /// the attention is. Minimizing it sharpens attention onto few cells (the sparsity an L1
+    /// penalty is usually meant to bring).
+    case entropy
+    /// 1 − entropy: how concentrated the attention is (the entropy-complement). Minimizing it
+    /// spreads attention towards uniform pooling.
+    case focus
+}
+
+/// A model whose perception module can lead (SPRIG): its parts are the `encoder` (perception θ)
+/// and the `head` (policy and value heads φ), and it offers the leader's terms on the prepared
+/// minibatch, recorded in `graph` alongside `jointObjective()` (PPO's loss), sharing one forward.
+public protocol PerceptionLeaderModel: CoupledModel {
+    /// u_policy = mean_j log π_φ(a_j | f_θ(s_j))·Â_j, a scalar (Â as the PPO loss reads it).
+    func policyUtility() -> Tensor
+    /// C_θ on the minibatch's observations, a scalar in [0, 1].
+    func attentionCost(_ cost: AttentionCost) -> Tensor
+}
+
+/// SPRIG's choices (arXiv 2502.14264; no public code, so every default is stated here).
+public struct SprigOptions: Sendable, Equatable {
+    /// α_coop ∈ [0, 1]: the leader's weight on the attention cost against the policy term.
+    public var cooperation: Float = 0.7
+    /// λ_c ≥ 0: the attention cost's weight, in the leader's utility and the follower's loss.
+    public var costWeight: Float = 1e-4
+    public var attentionCost: AttentionCost = .gateL1
+    /// The follower stage also steps θ on its loss (end-to-end PPO + λ_c·C_θ over θ and φ), so
+    /// the paper's "λ_c·C_θ in the follower loss" acts; false steps φ alone (then that term is
+    /// constant in what moves).
+    public var followerReachesPerception = true
+    /// The leader's and the follower's Adam learning rates (PPO's Atari 2.5e-4 for both; annealed
+    /// with `anneal_lr`).
+    public var leaderLearningRate: Float = 2.5e-4
+    public var followerLearningRate: Float = 2.5e-4
+    /// Log the cosine between the leader's step and PPO's own gradient in θ (one more backward pass
+    /// per minibatch).
+    public var measureGradientCosine = true
+
+    public init() {}
+
+    public func validate() throws {
+        guard (0...1).contains(cooperation) else { throw AgentError.badConfig("sprig.cooperation (α_coop) must be in [0, 1], got \(cooperation)") }
+        guard costWeight >= 0, costWeight.isFinite else { throw AgentError.badConfig("sprig.cost_weight (λ_c) must be ≥ 0, got \(costWeight)") }
+        for (key, rate) in [("sprig.leader_lr", leaderLearningRate), ("sprig.follower_lr", followerLearningRate)] where !(rate > 0 && rate.isFinite) {
+            throw AgentError.badConfig("\(key) must be positive, got \(rate)")
+        }
+    }
+}
+
+public struct SprigSpec: CouplingSpec {
+    public var options: SprigOptions
+    public var name: String { "sprig" }
+    public init(_ options: SprigOptions = SprigOptions()) { self.options = options }
+    public func validate() throws { try options.validate() }
+    public var leaderPart: ModelPart? { .encoder }
+    public func make(_ parts: ModelParts, optimization: Optimization) throws -> Coupling {
+        try Sprig(parts, options: options, optimization: optimization)
+    }
+}
+
+/// SPRIG (arXiv 2502.14264): the perception module θ leads, the policy and value heads φ follow,
+/// two stages per minibatch inside each PPO epoch, each with its own Adam, rate and clipping:
+///
+/// 1. leader: θ ← θ + step·∇_θ u_L, u_L = α_coop·(−λ_c·C_θ) + (1 − α_coop)·mean(log π_φ(a|s)·Â),
+///    φ unchanged;
+/// 2. follower: minimize PPO's loss (clipped surrogate + c_v·½·value loss − c_ent·entropy)
+///    + λ_c·C_θ over φ, and over θ too with `followerReachesPerception` (the default).
+///
+/// The leader's gradient is its partial gradient: the paper describes no implicit term
+/// ("Stackelberg" is the order of the stages and the leader's own utility).
+/// Metrics: `attention_cost` (C_θ), `leader_utility` (u_L) and its two parts `leader_cost_term`
+/// (α_coop·(−λ_c·C_θ)) and `leader_policy_term` ((1 − α_coop)·u_policy), `leader_gradient_cosine`
+/// (cos between ∇_θ u_L and −∇_θ of PPO's loss, at the same θ), `follower_loss`, and both rates.
+public final class Sprig: Coupling {
+    public let name = "sprig"
+    public let metricNames = ["attention_cost", "leader_utility", "leader_cost_term", "leader_policy_term",
+                              "leader_gradient_cosine", "follower_loss", "leader_lr", "follower_lr"]
+    public let options: SprigOptions
+    public let leader: GroupOptimizer, follower: GroupOptimizer
+    public var optimizers: [GroupOptimizer] { [leader, follower] }
+    public let batchRoles: [BatchRole] = [.shared]
+    /// ∇_θ of PPO's loss, for the cosine.
+    private let ppoGradient: UnsafeMutablePointer<Float>
+    private var slots = [UpdateMetrics.Slot]()
+
+    public init(_ parts: ModelParts, options: SprigOptions, optimization o: Optimization) throws {
+        guard parts.providesPerceptionLeader else {
+            throw AgentError.badConfig("SPRIG needs a model whose perception module can lead (PPO with network.layout = attention); this one has \(parts.parts.map(\.part.rawValue).joined(separator: ", "))")
+        }
+        try options.validate()
+        self.options = options
+        let perception = try parts.parameters(of: .encoder), heads = try parts.parameters(of: .head)
+        leader = try o.player("leader", perception, schedule: o.schedule(options.leaderLearningRate))
+        follower = try o.player("follower", options.followerReachesPerception ? heads + perception : heads,
+                                schedule: o.schedule(options.followerLearningRate))
+        ppoGradient = .allocate(capacity: Swift.max(leader.group.count, 1))
+        ppoGradient.initialize(repeating: 0, count: Swift.max(leader.group.count, 1))
+    }
+
+    deinit { ppoGradient.deallocate() }
+
+    public func attach(to metrics: UpdateMetrics) { slots = metricNames.map(metrics.slot) }
+
+    public func update(_ model: CoupledModel, context: UpdateContext, metrics: UpdateMetrics) throws {
+        let perception = model as! PerceptionLeaderModel   // checked when built
+        let alpha = options.cooperation, lambda = options.costWeight
+        try model.prepare(.shared)
+
+        // Leader stage: ascend u_L in θ (minimize −u_L).
+        model.graph.reset()
+        let cost = perception.attentionCost(options.attentionCost)
+        let policyTerm = perception.policyUtility() * (1 - alpha)
+        let costTerm = cost * (-alpha * lambda)
+        let utility = costTerm + policyTerm
+        let utilityValue = utility.scalarValue
+        try requireFinite(utilityValue, player: "leader", context: context)
+        metrics[slots[0]] = cost.scalarValue
+        metrics[slots[1]] = utilityValue
+        metrics[slots[2]] = costTerm.scalarValue
+        metrics[slots[3]] = policyTerm.scalarValue
+        let graph = model.graph
+        graph.gradient(of: -utility, wrt: leader.group, into: leader.gradient)
+        if options.measureGradientCosine {
+            graph.gradient(of: model.jointObjective(), wrt: leader.group, into: ppoGradient)
+            metrics[slots[4]] = cosine(leader.gradient, ppoGradient, leader.group.count)
+        }
+        try leader.stepChecked(player: "leader", context: context)
+
+        // Follower stage, on the features of the stepped θ.
+        model.graph.reset()
+        var loss = model.jointObjective()
+        if lambda > 0, options.followerReachesPerception { loss = loss + perception.attentionCost(options.attentionCost) * lambda }
+        metrics[slots[5]] = try follower.stepChecked(minimizing: loss, player: "follower", context: context)
+        metrics[slots[6]] = leader.learningRate
+        metrics[slots[7]] = follower.learningRate
+    }
+
+    /// cos(a, b) of the two loss gradients ∇_θ(−u_L) and ∇_θ L_PPO, which is also the cosine of
+    /// the two ascent directions. NaN when either is zero.
+    private func cosine(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Float {
+        var ab = 0.0, aa = 0.0, bb = 0.0
+        for i in 0..<n {
+            let x = Double(a[i]), y = Double(b[i])
+            ab += x * y; aa += x * x; bb += y * y
+        }
+        return aa > 0 && bb > 0 ? Float(ab / (aa.squareRoot() * bb.squareRoot())) : .nan
+    }
+}

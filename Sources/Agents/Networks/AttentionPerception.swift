@@ -1,0 +1,159 @@
+import Autodiff
+import Neural
+import Seeding
+
+/// SPRIG's perception module θ (arXiv 2502.14264, Sec. "Methodology"; its appendix's
+/// architecture is not public, so the shapes here are this toolkit's, chosen as below): a
+/// convolutional stem on each stacked frame, spatial self-attention over the stem's cells within
+/// the frame, then temporal self-attention across the frames, producing features f_θ(s) for the
+/// policy and value heads.
+///
+/// For observations [B, H, W, F·C] (F frames of C channels stacked along the last axis, oldest
+/// first, as ``FrameStack`` lays them out):
+/// 1. stem, per frame [B·F, H, W, C]: on 36×36 pixels or more the Nature CNN's first two
+///    convolutions (32 8×8 stride 4, 64 4×4 stride 2, ReLU, x/255: 9×9 = 81 cells on 84×84);
+///    on small grids (MinAtar's 10×10) MinAtar's 16 3×3 stride-1 convolution (8×8 = 64 cells);
+/// 2. tokens [B·F, P, d]: each cell's channels projected to d, plus a learned position per cell;
+/// 3. spatial block: x + MHSA(LayerNorm(x)) over the P cells, h heads;
+/// 4. cell gate (optional): each cell's output scaled by g = σ(w·x + b) ∈ (0, 1), so the frame
+///    summary reads only what the gates let through; ‖g‖₁/P is the `gate_l1` attention cost;
+/// 5. frame summary [B, F, d]: ReLU(dense(P·d → d)) of the frame's cells, plus a learned position
+///    per frame;
+/// 6. temporal block: z + MHSA(LayerNorm(z)) over the F frames (skipped when F = 1);
+/// 7. features [B, features]: ReLU(dense(F·d → features)).
+///
+/// Why these defaults: the stem keeps the Nature CNN's receptive fields (what PPO's Atari
+/// baseline sees) but stops before its last layer so that attention has 81 cells to choose
+/// among; one attention block per level is the smallest module that is hierarchical as the paper
+/// describes; the features' width is the Nature CNN's 512 (Atari) and MinAtar's 128, so the heads
+/// are the baseline's. Orthogonal √2 initialization (CleanRL's) for convolutions and dense layers,
+/// Xavier for attention, positions N(0, 0.02²).
+public final class AttentionPerception {
+    /// The module's sizes (the `perception.*` settings).
+    public struct Settings: Sendable, Equatable {
+        /// d: token width of both attention levels (a multiple of `heads`).
+        public var dimension = 64
+        public var heads = 4
+        /// Width of f_θ(s).
+        public var features = 512
+        /// The cell gate of step 4 (needed by the `gate_l1` cost).
+        public var cellGate = true
+        public init() {}
+    }
+
+    /// What one forward pass records, for the attention cost, the diagnostics and the maps.
+    public struct Output {
+        /// f_θ(s), [B, features].
+        public let features: Tensor
+        /// The spatial block's attention weights and scores, [B·F·h, P, P] (row block (b·F + f)·h + head).
+        public let spatial: (weights: Tensor, scores: Tensor)
+        /// The temporal block's, [B·h, F, F]; nil when F = 1.
+        public let temporal: (weights: Tensor, scores: Tensor)?
+        /// The cell gates, [B·F, P]; nil without a gate.
+        public let gates: Tensor?
+    }
+
+    public let settings: Settings
+    public let frames: Int
+    /// Cells per frame after the stem (P), and their grid.
+    public let cells: Int
+    public let grid: (height: Int, width: Int)
+    public let parameters: [Parameter]
+    private let height, width, channels: Int
+    private let pixels: Bool
+    private let stem: [Conv2d]
+    private let stemChannels: Int
+    private let tokenProjection: Dense
+    private let cellPositions, framePositions: Parameter
+    private let spatialNorm, temporalNorm: LayerNorm
+    private let spatialAttention, temporalAttention: MultiHeadSelfAttention
+    private let gate: Dense?
+    private let frameSummary, featureLayer: Dense
+
+    /// Observations [B, height, width, frames·channels]. Errors: `AgentError.badConfig` naming the
+    /// setting when the channels do not split into `frames`, the grid is smaller than 3×3, or d is
+    /// not a multiple of the heads.
+    public init(height: Int, width: Int, stackedChannels: Int, frames: Int, settings: Settings,
+                name: String = "perception", rng: inout SeededGenerator) throws {
+        guard frames >= 1, stackedChannels % frames == 0 else {
+            throw AgentError.badConfig("\(name): \(stackedChannels) channels do not split into \(frames) stacked frames")
+        }
+        guard height >= 3, width >= 3 else {
+            throw AgentError.badConfig("\(name): the attention perception needs [height, width, channels] observations of at least 3×3, got \([height, width, stackedChannels]); use network.layout = separate")
+        }
+        guard settings.heads >= 1, settings.dimension >= 1, settings.dimension % settings.heads == 0 else {
+            throw AgentError.badConfig("perception.dim (\(settings.dimension)) must be a positive multiple of perception.heads (\(settings.heads))")
+        }
+        guard settings.features >= 1 else { throw AgentError.badConfig("perception.features must be ≥ 1, got \(settings.features)") }
+        self.settings = settings
+        self.frames = frames
+        self.height = height
+        self.width = width
+        channels = stackedChannels / frames
+        let hidden = Initializer.orthogonal(gain: Float(2).squareRoot())
+        pixels = height >= 36 && width >= 36
+        if pixels {
+            stem = [Conv2d(channels, 32, kernel: 8, stride: 4, name: "\(name).stem0", weightInit: hidden, rng: &rng),
+                    Conv2d(32, 64, kernel: 4, stride: 2, name: "\(name).stem1", weightInit: hidden, rng: &rng)]
+            stemChannels = 64
+        } else {
+            stem = [Conv2d(channels, 16, kernel: 3, stride: 1, name: "\(name).stem0", weightInit: hidden, rng: &rng)]
+            stemChannels = 16
+        }
+        var (h, w) = (height, width)
+        for c in stem { (h, w) = c.outputSize(height: h, width: w) }
+        grid = (h, w)
+        cells = h * w
+        let d = settings.dimension
+        tokenProjection = Dense(stemChannels, d, name: "\(name).tokens", weightInit: hidden, rng: &rng)
+        cellPositions = Parameter(name: "\(name).cell_positions", shape: Shape(cells, d))
+        framePositions = Parameter(name: "\(name).frame_positions", shape: Shape(frames, d))
+        Initializer.normal(standardDeviation: 0.02).fill(cellPositions, fanIn: 1, fanOut: 1, using: &rng)
+        Initializer.normal(standardDeviation: 0.02).fill(framePositions, fanIn: 1, fanOut: 1, using: &rng)
+        spatialNorm = LayerNorm(d, name: "\(name).spatial_norm")
+        spatialAttention = MultiHeadSelfAttention(dimension: d, heads: settings.heads, name: "\(name).spatial", rng: &rng)
+        gate = settings.cellGate ? Dense(d, 1, name: "\(name).gate", weightInit: .xavierUniform(), rng: &rng) : nil
+        frameSummary = Dense(cells * d, d, name: "\(name).frame", weightInit: hidden, rng: &rng)
+        temporalNorm = LayerNorm(d, name: "\(name).temporal_norm")
+        temporalAttention = MultiHeadSelfAttention(dimension: d, heads: settings.heads, name: "\(name).temporal", rng: &rng)
+        featureLayer = Dense(frames * d, settings.features, name: "\(name).features", weightInit: hidden, rng: &rng)
+        var p = stem.flatMap(\.parameters) + tokenProjection.parameters + [cellPositions]
+        p += spatialNorm.parameters + spatialAttention.parameters + (gate?.parameters ?? [])
+        p += frameSummary.parameters + [framePositions]
+        if frames > 1 { p += temporalNorm.parameters + temporalAttention.parameters }
+        p += featureLayer.parameters
+        parameters = p
+    }
+
+    public var outputSize: Int { settings.features }
+
+    /// f_θ(s) and the attention it used, for observations [B, H, W, F·C].
+    public func callAsFunction(_ x: Tensor) -> Output {
+        let g = x.graph, b = x.shape[0], f = frames, d = settings.dimension
+        // [B, H·W, F, C] → [B, F, H·W, C] → one image per frame.
+        var h = frames == 1 ? x : x.reshaped(Shape(b, height * width, f, channels)).permuted(0, 2, 1, 3)
+        h = h.reshaped(Shape(b * f, height, width, channels))
+        if pixels { h = h * (1 / Float(255)) }
+        for c in stem { h = relu(c(h)) }
+        // Cells as tokens, with their positions.
+        var tokens = tokenProjection(h.reshaped(Shape(b * f, cells, stemChannels))) + g.parameter(cellPositions)
+        let spatial = spatialAttention.attend(spatialNorm(tokens))
+        tokens = tokens + spatial.output
+        var gates: Tensor?
+        if let gate {
+            let open = sigmoid(gate(tokens))                        // [B·F, P, 1]
+            tokens = tokens * open
+            gates = open.reshaped(Shape(b * f, cells))
+        }
+        var summary = relu(frameSummary(tokens.reshaped(Shape(b * f, cells * d)))).reshaped(Shape(b, f, d))
+        summary = summary + g.parameter(framePositions)
+        var temporalAttentionOut: (weights: Tensor, scores: Tensor)?
+        if f > 1 {
+            let temporal = temporalAttention.attend(temporalNorm(summary))
+            summary = summary + temporal.output
+            temporalAttentionOut = (temporal.weights, temporal.scores)
+        }
+        let features = relu(featureLayer(summary.reshaped(Shape(b, f * d))))
+        return Output(features: features, spatial: (spatial.weights, spatial.scores), temporal: temporalAttentionOut, gates: gates)
+    }
+}

@@ -1,0 +1,185 @@
+@testable import Agents
+import Autodiff
+import Environments
+import Seeding
+import Training
+import XCTest
+
+/// SPRIG (arXiv 2502.14264): the perception module, its attention costs, the two stages, exact
+/// resume and the refusals.
+final class SprigTests: XCTestCase {
+    private var flushedBefore = false
+    override func setUp() { flushedBefore = BLAS.flushSubnormalsOnThisThread(true) }
+    override func tearDown() { BLAS.flushSubnormalsOnThisThread(flushedBefore) }
+
+    /// A small SPRIG agent on MinAtar Breakout with two stacked frames.
+    func agent(_ options: SprigOptions = SprigOptions(), rollout: Int = 8, seed: UInt64 = 2) throws -> PPOAgent {
+        var c = PPOConfig()
+        c.coupling = SprigSpec(options)
+        c.network = .attention
+        c.perception.dimension = 8
+        c.perception.heads = 2
+        c.perception.features = 16
+        c.rolloutLength = rollout
+        c.minibatches = 2
+        let env = try EnvironmentRegistry.make("minatar/breakout", count: 4, overrides: EnvironmentOverrides(frameStack: 2))
+        env.reset(seed: seed)
+        return try PPOAgent(config: c, environment: env, seed: seed)
+    }
+
+    private func norm(_ g: UnsafePointer<Float>, _ n: Int) -> Double {
+        (0..<n).reduce(0.0) { $0 + Double(g[$1]) * Double(g[$1]) }.squareRoot()
+    }
+
+    /// Each attention cost is in [0, 1] and has a non-zero gradient in θ; the paper's literal cost,
+    /// the L1 norm of the softmax rows, is the same for every θ (its gradient is rounding).
+    func testEachAttentionCostHasAGradient() throws {
+        let a = try agent()
+        try a.collectRollout()
+        a.minibatch = 0
+        a.gather()
+        let perception = a.perception!
+        XCTAssertEqual(perception.frames, 2)
+        let group = ParameterGroup("perception", perception.parameters)
+        let g = UnsafeMutablePointer<Float>.allocate(capacity: group.count)
+        defer { g.deallocate() }
+        var norms = [AttentionCost: Double]()
+        for cost in AttentionCost.allCases {
+            a.graph.reset()
+            let c = a.attentionCost(cost)
+            XCTAssert((0...1).contains(c.scalarValue), "\(cost) = \(c.scalarValue)")
+            a.graph.gradient(of: c, wrt: group, into: g)
+            norms[cost] = norm(g, group.count)
+            XCTAssertGreaterThan(norms[cost]!, 1e-4, "\(cost)")
+        }
+        // entropy + focus = 1, so their gradients are opposite.
+        XCTAssertEqual(norms[.entropy]!, norms[.focus]!, accuracy: 1e-4 * norms[.entropy]!)
+        a.graph.reset()
+        let x = a.graph.constant(borrowing: a.batchObservations, shape: Shape(16, 10, 10, 8))
+        let literal = mean(sum(perception(x).spatial.weights, axis: -1))
+        XCTAssertEqual(literal.scalarValue, 1, accuracy: 1e-5)
+        a.graph.gradient(of: literal, wrt: group, into: g)
+        XCTAssertLessThan(norm(g, group.count), 1e-4 * norms[.entropy]!)
+    }
+
+    /// With α_coop = 1 and λ_c = 0 the leader has nothing to ascend and θ stays; the follower then
+    /// moves φ alone, or θ too when it reaches the perception module.
+    func testEachStageMovesItsPlayer() throws {
+        for reaches in [false, true] {
+            var o = SprigOptions()
+            o.cooperation = 1
+            o.costWeight = 0
+            o.followerReachesPerception = reaches
+            let a = try agent(o)
+            let sprig = a.coupling as! Sprig
+            let thetaCount = a.perception!.parameters.reduce(0) { $0 + $1.count }
+            XCTAssertEqual(sprig.leader.group.count, thetaCount)
+            XCTAssertEqual(sprig.follower.group.count, (a.actorParameters + a.critic.parameters).reduce(0) { $0 + $1.count } + (reaches ? thetaCount : 0))
+            func snapshot(_ ps: [Parameter]) -> [Float] { ps.flatMap { Array(UnsafeBufferPointer(start: $0.value, count: $0.count)) } }
+            let theta0 = snapshot(a.perception!.parameters), phi0 = snapshot(a.actorParameters + a.critic.parameters)
+            try a.collectRollout()
+            a.minibatch = 0
+            a.gather()
+            try sprig.update(a, context: UpdateContext(update: 0, environmentStep: 0), metrics: a.metrics)
+            XCTAssertEqual(a.metrics.windowMean(at: a.metrics.names.firstIndex(of: "leader_utility")!), 0)
+            XCTAssertNotEqual(snapshot(a.actorParameters + a.critic.parameters), phi0)
+            if reaches { XCTAssertNotEqual(snapshot(a.perception!.parameters), theta0) }
+            else { XCTAssertEqual(snapshot(a.perception!.parameters), theta0, "the leader stood still and the follower cannot move θ") }
+        }
+    }
+
+    /// The leader's terms are what the paper writes: (1 − α_coop)·mean(log π·Â) and
+    /// α_coop·(−λ_c·C_θ), and their cosine with PPO's gradient is a cosine.
+    func testTheLeaderUtilityHasThePapersParts() throws {
+        var o = SprigOptions()
+        o.cooperation = 0.25
+        o.costWeight = 0.5
+        let a = try agent(o)
+        try a.collectRollout()
+        a.minibatch = 0
+        a.gather()
+        a.graph.reset()
+        let policy = a.policyUtility().scalarValue, cost = a.attentionCost(.gateL1).scalarValue
+        try a.coupling.update(a, context: UpdateContext(update: 0, environmentStep: 0), metrics: a.metrics)
+        func metric(_ n: String) -> Float { a.metrics.windowMean(at: a.metrics.names.firstIndex(of: n)!) }
+        XCTAssertEqual(metric("leader_policy_term"), 0.75 * policy, accuracy: 1e-6)
+        XCTAssertEqual(metric("leader_cost_term"), -0.25 * 0.5 * cost, accuracy: 1e-6)
+        XCTAssertEqual(metric("leader_utility"), 0.75 * policy - 0.125 * cost, accuracy: 1e-6)
+        XCTAssertEqual(metric("attention_cost"), cost, accuracy: 1e-6)
+        let cosine = metric("leader_gradient_cosine")
+        XCTAssert(cosine.isFinite && abs(cosine) <= 1, "\(cosine)")
+    }
+
+    /// Raising λ_c lowers the attention cost in training, for each cost.
+    func testRaisingTheCostWeightLowersTheCost() throws {
+        for cost in AttentionCost.allCases {
+            func trainedCost(_ lambda: Float) throws -> Float {
+                var o = SprigOptions()
+                o.attentionCost = cost
+                o.costWeight = lambda
+                o.leaderLearningRate = 3e-3
+                o.followerLearningRate = 3e-3
+                let a = try agent(o, rollout: 16, seed: 5)
+                let slot = a.metrics.names.firstIndex(of: "attention_cost")!
+                for _ in 0..<12 { a.metrics.resetWindow(); _ = try a.iterate() }
+                return a.metrics.windowMean(at: slot)
+            }
+            let free = try trainedCost(0), pushed = try trainedCost(1)
+            XCTAssertLessThan(pushed, free - 0.02, "\(cost): λ_c = 1 gives \(pushed), λ_c = 0 gives \(free)")
+        }
+    }
+
+    /// SPRIG and PPO on the same perception module, interrupted and resumed, write the logs of an
+    /// uninterrupted run (the attention entropies included).
+    func testSprigAndAttentionPPOResumeExactly() throws {
+        for coupling in ["sprig", "monolithic"] {
+            func settings() throws -> Settings {
+                var g = Settings()
+                for (k, v) in [("algo", "ppo"), ("coupling", coupling), ("env", "minatar/breakout"), ("network.layout", "attention")] { g[k] = .string(v) }
+                for (k, v) in [("total_steps", 256.0), ("num_envs", 2), ("rollout_length", 32), ("epochs", 2), ("minibatches", 2),
+                               ("perception.dim", 8), ("perception.heads", 2), ("perception.features", 16), ("env_frame_stack", 2),
+                               ("eval_interval", 1_000), ("eval_episodes", 1), ("eval_max_episode_steps", 50),
+                               ("checkpoint_interval", 1_000), ("log_interval", 64)] { g[k] = .number(v) }
+                g["tensorboard"] = .bool(false)
+                return try AlgorithmRegistry.resolve(g)
+            }
+            let root = FileManager.default.temporaryDirectory.appendingPathComponent("sprig-\(UUID().uuidString)").path
+            defer { try? FileManager.default.removeItem(atPath: root) }
+            try TrainingRun(settings: try settings(), seed: 3, directory: root + "/whole", header: []).run(resume: false)
+            XCTAssertThrowsError(try TrainingRun(settings: try settings(), seed: 3, directory: root + "/split", header: [], stopAfterSteps: 128).run(resume: false))
+            try TrainingRun(settings: try settings(), seed: 3, directory: root + "/split", header: []).run(resume: true)
+            for log in ["episodes.csv", "updates.csv", "eval.csv"] {
+                XCTAssertEqual(try String(contentsOfFile: "\(root)/whole/\(log)", encoding: .utf8),
+                               try String(contentsOfFile: "\(root)/split/\(log)", encoding: .utf8), "\(coupling) \(log)")
+            }
+            let header = try String(contentsOfFile: "\(root)/whole/updates.csv", encoding: .utf8).split(separator: "\n")[0]
+            XCTAssertTrue(header.contains("spatial_entropy_h1") && header.contains("temporal_entropy_h0"), "\(header)")
+        }
+    }
+
+    /// Bad combinations fail before training, naming the setting and the fix.
+    func testBadSettingsAreRefused() throws {
+        func resolve(_ pairs: [String: Settings.Value]) throws -> Settings {
+            var g = Settings()
+            g["algo"] = .string("ppo"); g["coupling"] = .string("sprig")
+            for (k, v) in pairs { g[k] = v }
+            return try AlgorithmRegistry.resolve(g)
+        }
+        func refuses(_ pairs: [String: Settings.Value], _ message: String, line: UInt = #line) {
+            XCTAssertThrowsError(try resolve(pairs), line: line) { XCTAssertTrue("\($0)".contains(message), "\($0)", line: line) }
+        }
+        refuses(["env": .string("minatar/breakout"), "network.layout": .string("minatar_cnn")], "needs network.layout = attention")
+        refuses(["env": .string("minatar/breakout"), "perception.cell_gate": .bool(false)], "set perception.cell_gate = true")
+        refuses(["env": .string("minatar/breakout"), "sprig.cooperation": .number(2)], "sprig.cooperation (α_coop) must be in [0, 1]")
+        refuses(["env": .string("minatar/breakout"), "sprig.cost_weight": .number(-1)], "sprig.cost_weight (λ_c) must be ≥ 0")
+        refuses(["env": .string("minatar/breakout"), "perception.dim": .number(10), "perception.heads": .number(4)], "perception.dim (10) must be a positive multiple of perception.heads (4)")
+        var c = PPOConfig()
+        c.coupling = SprigSpec()
+        c.network = .attention
+        XCTAssertThrowsError(try PPOAgent(config: c, environment: try EnvironmentRegistry.make("cartpole", count: 4), seed: 0)) {
+            XCTAssertTrue("\($0)".contains("needs [height, width, channels] observations"), "\($0)")
+        }
+        refuses(["env": .string("cartpole"), "env_frame_stack": .number(2)], "does not stack frames")
+        XCTAssertNoThrow(try resolve(["env": .string("minatar/breakout"), "perception.cell_gate": .bool(false), "sprig.attention_cost": .string("entropy")]))
+    }
+}
