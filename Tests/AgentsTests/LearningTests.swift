@@ -50,9 +50,10 @@ final class LearningTests: XCTestCase {
     }
 
     /// Every pair for `space` on `env`, up to three seeds each, until one reaches `goal`.
+    /// SPRIG attends over the cells of image observations: it has its own test, on MinAtar.
     func solveEveryPair(_ env: String, goal: Double, space: ActionSpaceKind = .discrete, excluding: Set<String> = []) throws {
         for entry in AlgorithmRegistry.entries where entry.actionSpaces.contains(space) && !excluding.contains(entry.name) {
-            for coupling in entry.couplings {
+            for coupling in entry.couplings where coupling != "sprig" {
                 var tried = [String]()
                 var solved = false
                 for seed: UInt64 in 0..<3 where !solved {
@@ -75,6 +76,38 @@ final class LearningTests: XCTestCase {
     /// PPO is held to InvertedPendulum instead: CleanRL's classic-control PPO settings do not reach
     /// −200 on Pendulum in 5e5 steps (it needs its own tuning; PPO's box tasks are MuJoCo's).
     func testEveryBoxAlgorithmAndCouplingSolvesPendulum() throws { try solveEveryPair("pendulum", goal: -200, space: .box, excluding: ["ac", "ppo"]) }
+
+    /// SPRIG (a small perception module: d 8, 2 heads, 64 features; 16 copies, 2 stacked frames)
+    /// learns MinAtar Breakout: the training episodes' mean return over steps 40,000–60,000 is at
+    /// least 2.5, where the untrained policy's first 20,000 steps average about 1 (seed 0 of a
+    /// 200,000-step run went 0.97 → 4.2 over steps 50,000–100,000, greedy 7.9 at the end).
+    /// Two seeds, as above.
+    func testSprigLearnsMinAtarBreakout() throws {
+        var tried = [String](), learned = false
+        for seed: UInt64 in 0..<2 where !learned {
+            var given = Settings()
+            for (k, v) in [("algo", "ppo"), ("coupling", "sprig"), ("env", "minatar/breakout")] { given[k] = .string(v) }
+            for (k, v) in [("total_steps", 60_000.0), ("num_envs", 16), ("perception.dim", 8), ("perception.features", 64)] { given[k] = .number(v) }
+            let settings = try AlgorithmRegistry.resolve(given)
+            let env = try EnvironmentRegistry.make("minatar/breakout", count: 16, overrides: try AlgorithmRegistry.runOptions(settings).environmentOverrides())
+            XCTAssertEqual(env.stackedFrames, 2)
+            let agent = try AlgorithmRegistry.makeAgent(settings, environment: env, seed: seed)
+            env.reset(seed: seed &* 10_000)
+            var early = [Double](), late = [Double]()
+            while agent.environmentSteps < 60_000 {
+                _ = try agent.iterate()
+                for e in agent.finishedEpisodes {
+                    if e.step < 20_000 { early.append(Double(e.episodeReturn)) }
+                    if e.step >= 40_000 { late.append(Double(e.episodeReturn)) }
+                }
+            }
+            let (first, last) = (early.reduce(0, +) / Double(max(early.count, 1)), late.reduce(0, +) / Double(max(late.count, 1)))
+            tried.append(String(format: "seed %d: %.2f → %.2f", seed, first, last))
+            learned = last >= 2.5
+        }
+        print("minatar/breakout ppo sprig: \(tried.joined(separator: "; "))")
+        XCTAssertTrue(learned, "SPRIG did not learn MinAtar Breakout with either seed: \(tried)")
+    }
 
     /// PPO, PPO-Nested and BLPO with their MuJoCo defaults on InvertedPendulum-v5: a greedy mean of
     /// 950 (of 1,000) at some evaluation; each did by 30,000 steps in the sweep behind this test.

@@ -154,6 +154,33 @@ final class SprigTests: XCTestCase {
             }
             let header = try String(contentsOfFile: "\(root)/whole/updates.csv", encoding: .utf8).split(separator: "\n")[0]
             XCTAssertTrue(header.contains("spatial_entropy_h1") && header.contains("temporal_entropy_h0"), "\(header)")
+            // The attention maps of the trained run: each frame's received attention sums to 1.
+            let maps = try AttentionMaps.capture(runDirectory: root + "/whole", steps: 12, captures: 3, seed: 1)
+            XCTAssertEqual(maps.captures.map(\.step), [3, 6, 9])
+            for c in maps.captures {
+                for f in 0..<2 { XCTAssertEqual(c.snapshot.received(frame: f).reduce(0, +), 1, accuracy: 1e-4) }
+                XCTAssertEqual(c.snapshot.temporalMean!.count, 4)
+                let figure = AttentionMaps.figure(c, shape: maps.shape, environment: maps.environment)
+                XCTAssertEqual(figure.body.components(separatedBy: "matrix with image").count - 1, 2 * 3 + 1)
+            }
+        }
+    }
+
+    /// A run without the attention module has no maps, and the command says which runs do.
+    func testAttentionMapsNeedAnAttentionRun() throws {
+        var g = Settings()
+        for (k, v) in [("algo", "ppo"), ("coupling", "monolithic"), ("env", "minatar/breakout")] { g[k] = .string(v) }
+        for (k, v) in [("total_steps", 64.0), ("num_envs", 2), ("rollout_length", 32), ("epochs", 1), ("minibatches", 2),
+                       ("eval_interval", 1_000), ("eval_episodes", 1), ("eval_max_episode_steps", 20)] { g[k] = .number(v) }
+        g["tensorboard"] = .bool(false)
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("sprig-maps-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try TrainingRun(settings: try AlgorithmRegistry.resolve(g), seed: 0, directory: root, header: []).run(resume: false)
+        XCTAssertThrowsError(try AttentionMaps.capture(runDirectory: root, steps: 10, captures: 2, seed: 0)) {
+            XCTAssertTrue("\($0)".contains("has no attention perception module"), "\($0)")
+        }
+        XCTAssertThrowsError(try AttentionMaps.capture(runDirectory: root + "/nothing", steps: 10, captures: 2, seed: 0)) {
+            XCTAssertTrue("\($0)".contains("no config.toml"), "\($0)")
         }
     }
 

@@ -2,6 +2,40 @@ import Autodiff
 import Neural
 import Seeding
 
+/// One observation's attention, for figures: F frames, h heads, P = grid cells.
+public struct AttentionSnapshot: Sendable {
+    public let frames: Int
+    public let heads: Int
+    public let grid: (height: Int, width: Int)
+    /// Spatial weights [F, h, P, P] (row: the attending cell), flat.
+    public let spatial: [Float]
+    /// Temporal weights [h, F, F], flat; nil for one frame.
+    public let temporal: [Float]?
+    /// Cell gates [F, P]; nil without a gate.
+    public let gates: [Float]?
+
+    public var cells: Int { grid.height * grid.width }
+
+    /// Attention each cell of frame `f` receives: the mean over heads and attending cells of its
+    /// column, [P] row-major over the grid (sums to 1 over the cells).
+    public func received(frame f: Int) -> [Float] {
+        let p = cells
+        var out = [Float](repeating: 0, count: p)
+        for h in 0..<heads {
+            let base = (f * heads + h) * p * p
+            for i in 0..<p { for j in 0..<p { out[j] += spatial[base + i * p + j] } }
+        }
+        return out.map { $0 / Float(heads * p) }
+    }
+
+    /// Temporal weights averaged over heads, [F, F] (row: the attending frame); nil for one frame.
+    public var temporalMean: [Float]? {
+        guard let temporal else { return nil }
+        let f2 = frames * frames
+        return (0..<f2).map { k in (0..<heads).reduce(Float(0)) { $0 + temporal[$1 * f2 + k] } / Float(heads) }
+    }
+}
+
 /// SPRIG's perception module θ (arXiv 2502.14264, Sec. "Methodology"; its appendix's
 /// architecture is not public, so the shapes here are this toolkit's, chosen as below): a
 /// convolutional stem on each stacked frame, spatial self-attention over the stem's cells within

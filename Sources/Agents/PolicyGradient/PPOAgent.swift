@@ -231,6 +231,24 @@ public final class PPOAgent: Agent, PerceptionLeaderModel {
         }
     }
 
+    /// What the perception module attends to on one observation (laid out like the
+    /// environment's), as the acting policy sees it; nil unless `network.layout = attention`.
+    public func attentionSnapshot(_ observation: UnsafePointer<Float>) -> AttentionSnapshot? {
+        guard let perception else { return nil }
+        graph.reset()
+        if actingCapacity < 1 {
+            actingBuffer.deallocate()
+            actingBuffer = .allocate(capacity: observationSize)
+            actingCapacity = 1
+        }
+        observe(observation, rows: 1, into: actingBuffer, update: false)
+        let out = perception(input(actingBuffer, rows: 1))
+        func floats(_ t: Tensor) -> [Float] { Array(UnsafeBufferPointer(start: t.pointer, count: t.count)) }
+        return AttentionSnapshot(frames: perception.frames, heads: config.perception.heads, grid: perception.grid,
+                                 spatial: floats(out.spatial.weights), temporal: out.temporal.map { floats($0.weights) },
+                                 gates: out.gates.map(floats))
+    }
+
     /// Copies (normalizes) `rows` raw observations into `out`.
     private func observe(_ x: UnsafePointer<Float>, rows n: Int, into out: UnsafeMutablePointer<Float>, update: Bool) {
         if let o = observationNormalizer { o.normalize(x, rows: n, into: out, update: update) }

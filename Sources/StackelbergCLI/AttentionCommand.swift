@@ -1,0 +1,36 @@
+import ArgumentParser
+import Foundation
+import Training
+
+/// `stackelberg attention`: attention maps of a trained SPRIG (or attention-PPO) run.
+struct AttentionCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "attention",
+        abstract: "Plot what a trained perception module attends to (gnuplot heat maps over the frames).",
+        discussion: """
+            Loads RUN (one seed's directory, OUT/ENV/ppo-sprig/seedN, with config.toml and \
+            checkpoint.state), plays its greedy policy for --steps steps from a reset with --seed, and \
+            at --captures evenly spaced steps writes attention_stepT.png (with its .gp script and .dat \
+            data) into --out: per stacked frame the frame, the attention each cell receives and the cell \
+            gates, then the temporal attention between frames.
+            """)
+
+    @Argument(help: ArgumentHelp("A seed's run directory (with config.toml and checkpoint.state).", valueName: "run")) var runDirectory: String
+    @Option(help: "Greedy steps to play.") var steps: Int = 400
+    @Option(help: "Steps captured, evenly spaced.") var captures: Int = 4
+    @Option(help: "Seed of the environment's reset.") var seed: UInt64 = 0
+    @Option(help: "Directory the figures go in (default: RUN/attention).") var out: String?
+    @Flag(help: "Write the gnuplot scripts and data without rendering.") var noRender = false
+
+    func run() throws {
+        try reportingErrors {
+            let (captured, shape, environment) = try AttentionMaps.capture(runDirectory: runDirectory, steps: steps, captures: captures, seed: seed)
+            let directory = URL(fileURLWithPath: out ?? runDirectory + "/attention")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            for c in captured {
+                let written = try AttentionMaps.figure(c, shape: shape, environment: environment).write(to: directory, formats: noRender ? [] : ["png"])
+                print(written.map(\.path).last!)
+            }
+        }
+    }
+}

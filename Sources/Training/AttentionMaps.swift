@@ -1,0 +1,137 @@
+import Agents
+import Autodiff
+import Environments
+import Foundation
+import Plotting
+
+/// Attention maps of a trained SPRIG (or attention-PPO) agent: its greedy policy played from a
+/// run's checkpoint, and at chosen steps a figure of what the perception module attends to
+/// (`stackelberg attention`).
+///
+/// Each figure `attention_stepT` has one row per stacked frame (oldest first): the frame (Atari:
+/// grayscale pixels; MinAtar: each cell coloured by its first active channel), the attention each
+/// stem cell receives (the mean over heads and attending cells of its weights: the cells sum to
+/// 1), and the cell gates when the module has them; then the temporal attention between frames
+/// (mean over heads, row = the attending frame). Data and script sit beside the PNG.
+public enum AttentionMaps {
+    public struct Capture: Sendable {
+        public let step: Int
+        public let snapshot: AttentionSnapshot
+        /// The raw observation [H, W, F·C].
+        public let observation: [Float]
+    }
+
+    /// Plays `steps` greedy steps of the run in `runDirectory` (a `seedN` directory with
+    /// `config.toml` and `checkpoint.state`) from a reset with `seed`, capturing `captures`
+    /// evenly spaced steps. Errors: `TrainingError.io` for a missing file or a run without an
+    /// attention perception module, naming the fix.
+    public static func capture(runDirectory: String, steps: Int, captures: Int, seed: UInt64) throws -> (captures: [Capture], shape: [Int], environment: String) {
+        guard steps >= 1, captures >= 1, captures <= steps else {
+            throw TrainingError.io("--steps (\(steps)) must be ≥ 1 and --captures (\(captures)) between 1 and --steps")
+        }
+        let fm = FileManager.default
+        let configPath = runDirectory + "/config.toml", checkpointPath = runDirectory + "/checkpoint.state"
+        guard fm.fileExists(atPath: configPath) else {
+            throw TrainingError.io("no config.toml in \(runDirectory): point at one seed's directory (OUT/ENV/ALGO-COUPLING/seedN)")
+        }
+        guard fm.fileExists(atPath: checkpointPath) else {
+            throw TrainingError.io("no checkpoint.state in \(runDirectory): train (or resume) the run until it writes one")
+        }
+        let settings = try Settings(contentsOf: configPath)
+        let layout = try settings.string("network.layout")
+        guard try settings.string("algo") == "ppo", layout == "attention" else {
+            throw TrainingError.io("the run in \(runDirectory) has no attention perception module (algo \(try settings.string("algo") ?? "?"), network.layout \(layout ?? "none")); attention maps need a run of --algo ppo with --coupling sprig, or with --set network.layout=attention")
+        }
+        let envName = try settings.string("env")!
+        let options = try AlgorithmRegistry.runOptions(settings)
+        let overrides = try options.environmentOverrides()
+        // The agent is built on the run's batch (its checkpoint is sized by it); one copy plays.
+        let training = try EnvironmentRegistry.make(envName, count: options.numEnvs, overrides: overrides)
+        let env = try EnvironmentRegistry.make(envName, count: 1, overrides: overrides)
+        let agent = try AlgorithmRegistry.makeAgent(settings, environment: training, seed: seed)
+        try agent.load(from: try StateDictionary(contentsOf: URL(fileURLWithPath: checkpointPath)))
+        guard let ppo = agent as? PPOAgent else { throw TrainingError.io("the run in \(runDirectory) is not a PPO agent") }
+        env.reset(seed: seed)
+        let wanted = Set((1...captures).map { k in (k * steps) / (captures + 1) })
+        let actions = ActionBatch(space: env.actionSpace, count: 1)
+        let size = env.observationSpace.size
+        var out = [Capture]()
+        for t in 0..<steps {
+            let observation = env.observations.baseAddress!
+            if wanted.contains(t), let snapshot = ppo.attentionSnapshot(observation) {
+                out.append(Capture(step: t, snapshot: snapshot, observation: Array(UnsafeBufferPointer(start: observation, count: size))))
+            }
+            agent.act(observation, count: 1, deterministic: true, into: actions)
+            try actions.step(env)
+        }
+        return (out, env.observationShape, envName)
+    }
+
+    /// The figure of one capture (see the type's documentation).
+    public static func figure(_ c: Capture, shape: [Int], environment: String) -> GnuplotFigure {
+        let s = c.snapshot, (h, w) = (shape[0], shape[1]), channels = shape[2] / s.frames
+        let columns = s.gates == nil ? 2 : 3
+        let rows = s.frames + (s.temporal == nil ? 0 : 1)
+        var fig = GnuplotFigure(name: "attention_step\(c.step)", width: 330 * columns, height: 300 * rows)
+        var body = """
+            set multiplot layout \(rows),\(columns) title "\(environment): what the perception module attends to at step \(c.step)"
+            set size ratio -1
+            set yrange [*:*] reverse
+            set autoscale xfix
+            set autoscale yfix
+            unset key
+            set tics font ",8"
+
+            """
+        func matrix(_ title: String, _ height: Int, _ width: Int, _ value: (Int, Int) -> Float) -> Int {
+            fig.data.addBlock(title, columns: [], rows: (0..<height).map { i in (0..<width).map { j in Double(value(i, j)) } })
+        }
+        for f in 0..<s.frames {
+            // The frame: Atari's gray level, or MinAtar's first active channel (0: empty).
+            let frame = matrix("frame \(f)", h, w) { i, j in
+                let base = (i * w + j) * s.frames * channels + f * channels
+                if channels == 1 { return c.observation[base] }
+                return Float((0..<channels).first { c.observation[base + $0] > 0 }.map { $0 + 1 } ?? 0)
+            }
+            let received = s.received(frame: f)
+            let attention = matrix("attention received, frame \(f)", s.grid.height, s.grid.width) { i, j in received[i * s.grid.width + j] }
+            let age = s.frames - 1 - f
+            body += """
+                set title "frame t−\(age)" font ",10"
+                set palette \(channels == 1 ? "gray" : "defined (0 'white', 1 'black', \(channels) 'orange')")
+                set colorbox
+                plot datafile index \(frame) matrix with image
+
+                set title "attention received (t−\(age))" font ",10"
+                set palette defined (0 'white', 1 'red')
+                plot datafile index \(attention) matrix with image
+
+                """
+            if let gates = s.gates {
+                let gate = matrix("gates, frame \(f)", s.grid.height, s.grid.width) { i, j in gates[f * s.cells + i * s.grid.width + j] }
+                body += """
+                    set title "cell gates (t−\(age))" font ",10"
+                    set palette defined (0 'white', 1 'blue')
+                    set cbrange [0:1]
+                    plot datafile index \(gate) matrix with image
+                    set cbrange [*:*]
+
+                    """
+            }
+        }
+        if let temporal = s.temporalMean {
+            let block = matrix("temporal attention (row attends to column), mean over heads", s.frames, s.frames) { i, j in temporal[i * s.frames + j] }
+            body += """
+                set title "temporal attention (row: attending frame)" font ",10"
+                set palette defined (0 'white', 1 'purple')
+                set cbrange [0:1]
+                set xlabel "frame (0 = oldest)" font ",9"
+                set ylabel "frame" font ",9"
+                plot datafile index \(block) matrix with image
+
+                """
+        }
+        fig.body = body + "unset multiplot\n"
+        return fig
+    }
+}
