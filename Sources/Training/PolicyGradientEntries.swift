@@ -56,7 +56,6 @@ enum PolicyGradientEntries {
             // A smaller attention module on 8×8-cell grids (d 16, 2 heads): at d 32, 4 heads it
             // ran 16× slower than MinAtar's network per sample on this CPU.
             c.perception.dimension = 16
-            c.perception.heads = 2
             c.perception.features = 128
         }
         if EnvironmentFamily(environment: env) == .atari {

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# SPRIG (arXiv 2502.14264) on MinAtar, result 1 of its issue: SPRIG against PPO with the same
+# perception module trained end to end (one optimizer, no leader stage) and PPO with MinAtar's
+# plain network, every variant on the same input (2 stacked frames, the sprig preset's), at the
+# registry's MinAtar PPO settings (64 copies × 128 steps, 4 epochs of 8 minibatches, Adam 5e-4
+# annealed, sticky actions 0.1) and 5e6 steps per run. Each variant has its own output root so
+# `stackelberg compare` takes them side by side:
+#   ppo_cnn        --coupling monolithic                                  (MinAtar's network)
+#   ppo_attention  --coupling monolithic --set network.layout=attention   (the same module, end to end)
+#   sprig          --coupling sprig                                       (α_coop 0.7, λ_c 1e-4, gate_l1)
+#
+# Seed-major, then game, then variant, so that a grid cut short by a session's end compares all
+# three variants on every game it reached. A finished run is skipped, a checkpointed one resumed
+# (bit-exact), anything else started; each run is taken under a lock (OUT/…/seedN.lock), so several
+# copies of this script (one per core) share the grid.
+#   scripts/experiments/sprig-minatar.sh [OUT] [SEEDS...]     (default: runs/sprig_minatar 0 1 2)
+# Environment: STEPS (default 5e6), GAMES (default "breakout asterix freeway seaquest space_invaders"),
+# VARIANTS (default "ppo_cnn ppo_attention sprig"), STACKELBERG_CLI (default .build/release/stackelberg).
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+out="${1:-runs/sprig_minatar}"; shift || true
+seeds=("$@"); [ ${#seeds[@]} -eq 0 ] && seeds=(0 1 2)
+steps="${STEPS:-5e6}"
+games="${GAMES:-breakout asterix freeway seaquest space_invaders}"
+variants="${VARIANTS:-ppo_cnn ppo_attention sprig}"
+S="${STACKELBERG_CLI:-.build/release/stackelberg}"
+[ -x "$S" ] || swift build -c release --product stackelberg
+run_one() {   # variant game seed
+  local variant="$1" game="$2" seed="$3" coupling=monolithic extra=()
+  case "$variant" in
+    ppo_cnn) ;;
+    ppo_attention) extra=(--set network.layout=attention) ;;
+    sprig) coupling=sprig ;;
+    *) echo "unknown variant $variant" >&2; return 1 ;;
+  esac
+  local dir="$out/$variant/minatar_$game/ppo-$coupling/seed$seed"
+  [ -f "$dir/summary.json" ] && return 0
+  mkdir -p "$(dirname "$dir")"
+  exec 9>"$dir.lock"
+  if ! flock -n 9; then exec 9>&-; return 0; fi
+  local resume=(); [ -f "$dir/checkpoint.state" ] && resume=(--resume)
+  echo "$(date -u +%FT%TZ) $variant $game seed $seed ${resume[*]}"
+  "$S" train --algo ppo --coupling "$coupling" --env "minatar/$game" --seeds "$seed" --steps "$steps" \
+    --out "$out/$variant" --quiet --set env_frame_stack=2 --set checkpoint_interval=200000 "${extra[@]}" "${resume[@]}" \
+    || echo "$(date -u +%FT%TZ) FAILED: $variant $game seed $seed"
+  exec 9>&-
+}
+for seed in "${seeds[@]}"; do
+  for game in $games; do
+    for variant in $variants; do run_one "$variant" "$game" "$seed"; done
+  done
+done

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# SPRIG's ablation the paper does not report (result 3 of its issue): the cooperation weight
+# α_coop ∈ {0, 0.3, 0.7, 1} against the attention cost's weight λ_c ∈ {1e-4, 1e-3, 1e-2} (the
+# paper's value and two decades above it), 3 seeds, on MinAtar Breakout at the sprig preset
+# (2 stacked frames, gate_l1 cost), 1e6 steps per run. α_coop = 1 leaves the leader only the cost
+# (its policy term vanishes); α_coop = 0 only the policy term. One output root per (α, λ_c):
+# OUT/alpha<α>_lambda<λ>/minatar_breakout/ppo-sprig/seedN, for `stackelberg compare`.
+# Locking and resume as in sprig-minatar.sh.
+#   scripts/experiments/sprig-sweep.sh [OUT] [SEEDS...]   (default: runs/sprig_sweep 0 1 2)
+# Environment: STEPS (default 1e6), ALPHAS, LAMBDAS, GAME (default breakout), STACKELBERG_CLI.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+out="${1:-runs/sprig_sweep}"; shift || true
+seeds=("$@"); [ ${#seeds[@]} -eq 0 ] && seeds=(0 1 2)
+steps="${STEPS:-1e6}"
+alphas="${ALPHAS:-0 0.3 0.7 1}"
+lambdas="${LAMBDAS:-1e-4 1e-3 1e-2}"
+game="${GAME:-breakout}"
+S="${STACKELBERG_CLI:-.build/release/stackelberg}"
+[ -x "$S" ] || swift build -c release --product stackelberg
+for seed in "${seeds[@]}"; do
+  for lambda in $lambdas; do
+    for alpha in $alphas; do
+      root="$out/alpha${alpha}_lambda${lambda}"
+      dir="$root/minatar_$game/ppo-sprig/seed$seed"
+      [ -f "$dir/summary.json" ] && continue
+      mkdir -p "$(dirname "$dir")"
+      exec 9>"$dir.lock"
+      if ! flock -n 9; then exec 9>&-; continue; fi
+      resume=(); [ -f "$dir/checkpoint.state" ] && resume=(--resume)
+      echo "$(date -u +%FT%TZ) alpha $alpha lambda $lambda seed $seed ${resume[*]}"
+      "$S" train --algo ppo --coupling sprig --env "minatar/$game" --seeds "$seed" --steps "$steps" \
+        --out "$root" --quiet --set sprig.cooperation="$alpha" --set sprig.cost_weight="$lambda" \
+        --set checkpoint_interval=200000 "${resume[@]}" || echo "$(date -u +%FT%TZ) FAILED: alpha $alpha lambda $lambda seed $seed"
+      exec 9>&-
+    done
+  done
+done
