@@ -87,6 +87,8 @@ enum PolicyGradientEntries {
     /// policy drift (approximate KL above 2, entropy collapsing) on HalfCheetah.
     static let blpoPreset: @Sendable (inout PPOConfig, String, String) -> Void = { c, coupling, env in
         guard coupling == "nested" || coupling == "blpo" else { return }
+        // Actor and critic are two players: separate networks (MinAtar's shared CNN is PPO's).
+        c.network = .separate
         c.minibatchLayout = .trajectories
         c.advantages = .recomputed
         c.normalizeAdvantages = false
