@@ -37,16 +37,20 @@ public final class TrainingRun: Sendable {
     /// iteration that starts at or past this many environment steps: a kill mid-run, for tests of
     /// the exact resume under the run's own total (learning-rate schedules follow the total).
     let stopAfterSteps: Int?
+    /// Stop as an interruption does inside evaluation number k (0-based), mid-episode: a kill
+    /// during a long evaluation, for tests.
+    let stopInEvaluation: Int?
 
     public init(settings: Settings, seed: UInt64, directory: String, header: [String],
                 makeAgent: @escaping @Sendable (Settings, VectorEnvironment, UInt64) throws -> Agent = AlgorithmRegistry.makeAgent,
-                stopAfterSteps: Int? = nil) {
+                stopAfterSteps: Int? = nil, stopInEvaluation: Int? = nil) {
         self.settings = settings
         self.seed = seed
         self.directory = directory
         self.header = header
         self.makeAgent = makeAgent
         self.stopAfterSteps = stopAfterSteps
+        self.stopInEvaluation = stopInEvaluation
     }
 
     private var checkpointPath: String { directory + "/checkpoint.state" }
@@ -91,7 +95,7 @@ public final class TrainingRun: Sendable {
         // Seeds far apart, because MinAtar copy i of seed s is RandomState(s + i).
         let envSeed = seed &* 10_000, evalSeedBase = seed &* 10_000 &+ 5_000
 
-        var evaluations = 0
+        var evaluations = 0, pendingEvaluation = false
         let episodes: RunLog, updates: RunLog, evals: RunLog
         // One column per metric the agent declared (its coupling's, then its own).
         let metrics = agent.metrics
@@ -102,6 +106,8 @@ public final class TrainingRun: Sendable {
             try agent.load(from: state)
             try snapshotting.restore(snapshot: try state.bytes("run.environment"))
             evaluations = Int(try state.integer("run.evaluations"))
+            // Checkpoints from before this key have none pending.
+            pendingEvaluation = (try? state.integer("run.pending_evaluation")) == 1
             let sizes = try state.integers("run.log_sizes", count: 3).map { UInt64($0) }
             episodes = try RunLog(path: directory + "/episodes.csv", header: "", truncatingTo: sizes[0])
             updates = try RunLog(path: directory + "/updates.csv", header: "", truncatingTo: sizes[1])
@@ -133,12 +139,13 @@ public final class TrainingRun: Sendable {
             try events?.flush()
         }
 
-        func checkpoint() throws {
+        func checkpoint(pendingEvaluation: Bool = false) throws {
             try flushLogs()
             var state = StateDictionary()
             agent.save(into: &state)
             state["run.environment"] = .bytes(snapshotting.snapshot())
             state["run.evaluations"] = .integer(Int64(evaluations))
+            state["run.pending_evaluation"] = .integer(pendingEvaluation ? 1 : 0)
             state["run.log_sizes"] = .integers([episodes, updates, evals].map { Int64($0.bytesWritten) })
             state["run.seed"] = .integer(Int64(bitPattern: seed))
             let window = metrics.windowState
@@ -150,15 +157,28 @@ public final class TrainingRun: Sendable {
             try fm.moveItem(atPath: tmp, toPath: checkpointPath)
         }
 
+        // An evaluation interrupted by a stop request: the checkpoint marks it pending, and the resumed
+        // run evaluates first (same seed: the count of evaluations has not moved), so its logs are
+        // those of an uninterrupted run.
         func evaluate() throws -> Double {
-            let returns = try evaluateDeterministic(agent, on: evalEnv, episodes: evalEpisodes, seed: evalSeedBase &+ UInt64(evaluations) &* 10,
-                                             maxEpisodeSteps: evalMaxSteps)
+            let returns: [Double]
+            do {
+                returns = try evaluateDeterministic(agent, on: evalEnv, episodes: evalEpisodes, seed: evalSeedBase &+ UInt64(evaluations) &* 10,
+                                                    maxEpisodeSteps: evalMaxSteps,
+                                                    shouldStop: { [stopInEvaluation] in stopRequested != 0 || stopInEvaluation == evaluations })
+            } catch is CancellationError {
+                try checkpoint(pendingEvaluation: true)
+                throw TrainingError.interrupted(directory)
+            }
             evaluations += 1
             let m = returns.reduce(0, +) / Double(returns.count)
             evals.append("\(agent.environmentSteps),\(m),\(returns.map { String($0) }.joined(separator: " "))")
             return m
         }
 
+        // A checkpoint written inside an evaluation: that evaluation comes first (the final one is
+        // made after the loop anyway).
+        if pendingEvaluation, agent.environmentSteps < totalSteps { _ = try evaluate() }
         // Whether any update has reported yet (before learning starts there is nothing to log).
         var reported = false
         var lastEpisodeReturn: Double?

@@ -138,7 +138,7 @@ final class SprigTests: XCTestCase {
                 for (k, v) in [("algo", "ppo"), ("coupling", coupling), ("env", "minatar/breakout"), ("network.layout", "attention")] { g[k] = .string(v) }
                 for (k, v) in [("total_steps", 256.0), ("num_envs", 2), ("rollout_length", 32), ("epochs", 2), ("minibatches", 2),
                                ("perception.dim", 8), ("perception.heads", 2), ("perception.features", 16), ("env_frame_stack", 2),
-                               ("eval_interval", 1_000), ("eval_episodes", 1), ("eval_max_episode_steps", 50),
+                               ("eval_interval", 128), ("eval_episodes", 1), ("eval_max_episode_steps", 50),
                                ("checkpoint_interval", 1_000), ("log_interval", 64)] { g[k] = .number(v) }
                 g["tensorboard"] = .bool(false)
                 return try AlgorithmRegistry.resolve(g)
@@ -148,9 +148,16 @@ final class SprigTests: XCTestCase {
             try TrainingRun(settings: try settings(), seed: 3, directory: root + "/whole", header: []).run(resume: false)
             XCTAssertThrowsError(try TrainingRun(settings: try settings(), seed: 3, directory: root + "/split", header: [], stopAfterSteps: 128).run(resume: false))
             try TrainingRun(settings: try settings(), seed: 3, directory: root + "/split", header: []).run(resume: true)
+            // A stop inside an evaluation (the one at step 128) leaves it pending; the resumed run
+            // makes it first.
+            XCTAssertThrowsError(try TrainingRun(settings: try settings(), seed: 3, directory: root + "/in-eval", header: [], stopInEvaluation: 0).run(resume: false)) {
+                guard case TrainingError.interrupted = $0 else { return XCTFail("\($0)") }
+            }
+            try TrainingRun(settings: try settings(), seed: 3, directory: root + "/in-eval", header: []).run(resume: true)
             for log in ["episodes.csv", "updates.csv", "eval.csv"] {
-                XCTAssertEqual(try String(contentsOfFile: "\(root)/whole/\(log)", encoding: .utf8),
-                               try String(contentsOfFile: "\(root)/split/\(log)", encoding: .utf8), "\(coupling) \(log)")
+                let whole = try String(contentsOfFile: "\(root)/whole/\(log)", encoding: .utf8)
+                XCTAssertEqual(whole, try String(contentsOfFile: "\(root)/split/\(log)", encoding: .utf8), "\(coupling) \(log)")
+                XCTAssertEqual(whole, try String(contentsOfFile: "\(root)/in-eval/\(log)", encoding: .utf8), "\(coupling) \(log), stopped in an evaluation")
             }
             let header = try String(contentsOfFile: "\(root)/whole/updates.csv", encoding: .utf8).split(separator: "\n")[0]
             XCTAssertTrue(header.contains("spatial_entropy_h1") && header.contains("temporal_entropy_h0"), "\(header)")

@@ -9,7 +9,7 @@ import Environments
 /// reaches `maxEpisodeSteps` is cut there: its return so far counts as that copy's last episode,
 /// and the copy plays no more. The result then holds fewer than `episodes` returns, never none.
 public func evaluateDeterministic(_ agent: Agent, on environment: VectorEnvironment, episodes: Int, seed: UInt64,
-                                  maxEpisodeSteps: Int = 27_000) throws -> [Double] {
+                                  maxEpisodeSteps: Int = 27_000, shouldStop: (() -> Bool)? = nil) throws -> [Double] {
     guard episodes >= 1, maxEpisodeSteps >= 1 else {
         throw AgentError.badConfig("evaluation needs eval_episodes ≥ 1 and eval_max_episode_steps ≥ 1, got \(episodes) and \(maxEpisodeSteps)")
     }
@@ -22,6 +22,8 @@ public func evaluateDeterministic(_ agent: Agent, on environment: VectorEnvironm
     var cut = [Bool](repeating: false, count: n)
     func collecting(_ i: Int) -> Bool { !cut[i] && returns[i].count < perCopy }
     while (0..<n).contains(where: collecting) {
+        // A long evaluation (greedy Atari episodes run to 27,000 steps) stops when asked.
+        if let shouldStop, shouldStop() { throw CancellationError() }
         agent.act(environment.observations.baseAddress!, count: n, deterministic: true, into: actions)
         try actions.step(environment)
         for i in 0..<n where collecting(i) {
