@@ -10,6 +10,8 @@ struct Workload {
     let name: String
     let make: () -> () -> Void
     let checksum: () -> Double
+    /// The number of trained scalars, where a row reports it (known once `make()` has run).
+    var parameterCount: (() -> Int)? = nil
 
     nonisolated(unsafe) static let all: [Workload] = [
         mlpFwdBwd(batch: 64), mlpFwdBwd(batch: 1024), mlpAct(batch: 128),

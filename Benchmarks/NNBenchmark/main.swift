@@ -2,6 +2,8 @@
 // (see nn_common.py for the shared definition), printed as one JSON line per row.
 //
 //   stackelberg-bench-nn [--rows a,b] [--repeat 5] [--threads 1]
+//   stackelberg-bench-nn --rows a,b --params  (builds the rows and prints their parameter counts; no timing)
+//   stackelberg-bench-nn --perception-state SHAPE BATCH OUT  (SPRIG perception weights, inputs and gradients; for perception_torch.py --check)
 //   stackelberg-bench-nn --derivatives IN OUT  (derivatives on given weights; checked against JAX)
 //   stackelberg-bench-nn --alloc-probe STEPS   (runs STEPS steps of each probe row, tiny batches; for valgrind)
 import Autodiff
@@ -15,7 +17,9 @@ struct Options {
     var repeats = 5
     var threads = 1
     var allocProbe: Int? = nil
+    var params = false
     var derivatives: (input: String, output: String)? = nil
+    var perceptionState: (shape: String, batch: Int, output: String)? = nil
 }
 
 func parseOptions() -> Options {
@@ -31,10 +35,15 @@ func parseOptions() -> Options {
         case "--repeat": o.repeats = Int(value(a)) ?? { fail("--repeat takes a whole number") }()
         case "--threads": o.threads = Int(value(a)) ?? { fail("--threads takes a whole number") }()
         case "--derivatives": o.derivatives = (value(a), value(a))
+        case "--params": o.params = true
+        case "--perception-state":
+            let shape = value(a), batch = Int(value(a)) ?? { fail("--perception-state SHAPE BATCH OUT: BATCH is a whole number") }()
+            o.perceptionState = (shape, batch, value(a))
         case "--alloc-probe": o.allocProbe = Int(value(a)) ?? { fail("--alloc-probe takes a step count") }()
         case "-h", "--help":
-            print("usage: stackelberg-bench-nn [--rows a,b] [--repeat N] [--threads N] [--alloc-probe STEPS] [--derivatives IN OUT]")
+            print("usage: stackelberg-bench-nn [--rows a,b] [--repeat N] [--threads N] [--params] [--alloc-probe STEPS] [--derivatives IN OUT] [--perception-state SHAPE BATCH OUT]")
             print("rows: " + Workload.all.map(\.name).joined(separator: ", "))
+            print("rows run only when named in --rows: " + Workload.sprig.map(\.name).joined(separator: ", "))
             exit(0)
         default: fail("unknown option \(a); see --help")
         }
@@ -55,10 +64,28 @@ if let (input, output) = options.derivatives {
     exit(0)
 }
 
+if let (shape, batch, output) = options.perceptionState {
+    do { try writePerceptionState(shape: shape, batch: batch, output: output) } catch { fail("\(error)") }
+    exit(0)
+}
+
 let known = options.allocProbe == nil ? Workload.all : Workload.probes
+// The SPRIG perception rows are selectable by name but not part of the default run.
+let named = options.allocProbe == nil ? known + Workload.sprig : known
 let selected = options.rows.map { names in
-    names.map { n in known.first { $0.name == n } ?? { fail("unknown row \(n); rows: \(known.map(\.name).joined(separator: ", "))") }() }
+    names.map { n in named.first { $0.name == n } ?? { fail("unknown row \(n); rows: \(named.map(\.name).joined(separator: ", "))") }() }
 } ?? known
+
+if options.params {
+    for w in selected {
+        _ = w.make()
+        var line: [String: Any] = ["peer": "stackelberg", "row": w.name]
+        if let count = w.parameterCount { line["parameters"] = count() }
+        let data = try! JSONSerialization.data(withJSONObject: line, options: [.sortedKeys])
+        print(String(decoding: data, as: UTF8.self))
+    }
+    exit(0)
+}
 
 if let steps = options.allocProbe {
     // Build each selected workload, warm it up for two steps, then run `steps` more. Under valgrind
@@ -88,8 +115,9 @@ for w in selected {
         times.append(t.seconds / Double(iters))
     }
     times.sort()
-    let line: [String: Any] = ["peer": "stackelberg", "row": w.name, "best_s": times[0], "median_s": times[times.count / 2],
+    var line: [String: Any] = ["peer": "stackelberg", "row": w.name, "best_s": times[0], "median_s": times[times.count / 2],
                                "iters": iters, "checksum": w.checksum(), "threads": BLAS.threads]
+    if let count = w.parameterCount { line["parameters"] = count() }
     let data = try! JSONSerialization.data(withJSONObject: line, options: [.sortedKeys])
     print(String(decoding: data, as: UTF8.self))
 }
