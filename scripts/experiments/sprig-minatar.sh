@@ -24,6 +24,9 @@ steps="${STEPS:-5e6}"
 games="${GAMES:-breakout asterix freeway seaquest space_invaders}"
 variants="${VARIANTS:-ppo_cnn ppo_attention sprig}"
 S="${STACKELBERG_CLI:-.build/release/stackelberg}"
+# OpenBLAS kernels: whatever OPENBLAS_CORETYPE the environment sets (this project's machines set Haswell,
+# the same bits on every x86-64 machine). OPENBLAS_CORETYPE=SkylakeX on an AVX-512 machine ran the attention
+# module 25–35% faster (Benchmarks/README.md, SPRIG) with other bits: keep one choice for a run's whole life.
 [ -x "$S" ] || swift build -c release --product stackelberg
 run_one() {   # variant game seed
   local variant="$1" game="$2" seed="$3" coupling=monolithic extra=()

@@ -17,6 +17,9 @@ alphas="${ALPHAS:-0 0.3 0.7 1}"
 lambdas="${LAMBDAS:-1e-4 1e-3 1e-2}"
 game="${GAME:-breakout}"
 S="${STACKELBERG_CLI:-.build/release/stackelberg}"
+# OpenBLAS kernels: whatever OPENBLAS_CORETYPE the environment sets (this project's machines set Haswell,
+# the same bits on every x86-64 machine). OPENBLAS_CORETYPE=SkylakeX on an AVX-512 machine ran the attention
+# module 25–35% faster (Benchmarks/README.md, SPRIG) with other bits: keep one choice for a run's whole life.
 [ -x "$S" ] || swift build -c release --product stackelberg
 for seed in "${seeds[@]}"; do
   for lambda in $lambdas; do
