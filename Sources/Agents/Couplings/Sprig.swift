@@ -43,9 +43,10 @@ public struct SprigOptions: Sendable, Equatable {
     /// with `anneal_lr`).
     public var leaderLearningRate: Float = 2.5e-4
     public var followerLearningRate: Float = 2.5e-4
-    /// Log the cosine between the leader's step and PPO's own gradient in θ (one more backward pass
-    /// per minibatch).
-    public var measureGradientCosine = true
+    /// Log the cosine between the leader's step and PPO's own gradient in θ on every k-th leader
+    /// step (one more backward pass each time: about 1/8 of SPRIG's update on every minibatch);
+    /// 0 never.
+    public var cosineInterval = 4
 
     public init() {}
 
@@ -55,6 +56,7 @@ public struct SprigOptions: Sendable, Equatable {
         for (key, rate) in [("sprig.leader_lr", leaderLearningRate), ("sprig.follower_lr", followerLearningRate)] where !(rate > 0 && rate.isFinite) {
             throw AgentError.badConfig("\(key) must be positive, got \(rate)")
         }
+        guard cosineInterval >= 0 else { throw AgentError.badConfig("sprig.cosine_interval must be ≥ 0 (0: never), got \(cosineInterval)") }
     }
 }
 
@@ -81,7 +83,8 @@ public struct SprigSpec: CouplingSpec {
 /// ("Stackelberg" is the order of the stages and the leader's own utility).
 /// Metrics: `attention_cost` (C_θ), `leader_utility` (u_L) and its two parts `leader_cost_term`
 /// (α_coop·(−λ_c·C_θ)) and `leader_policy_term` ((1 − α_coop)·u_policy), `leader_gradient_cosine`
-/// (cos between ∇_θ u_L and −∇_θ of PPO's loss, at the same θ), `follower_loss`, and both rates.
+/// (cos between ∇_θ u_L and −∇_θ of PPO's loss, at the same θ, every `cosineInterval`-th update),
+/// `follower_loss`, and both rates.
 public final class Sprig: Coupling {
     public let name = "sprig"
     public let metricNames = ["attention_cost", "leader_utility", "leader_cost_term", "leader_policy_term",
@@ -131,7 +134,7 @@ public final class Sprig: Coupling {
         metrics[slots[3]] = policyTerm.scalarValue
         let graph = model.graph
         graph.gradient(of: -utility, wrt: leader.group, into: leader.gradient)
-        if options.measureGradientCosine {
+        if options.cosineInterval > 0, leader.updates % options.cosineInterval == 0 {
             graph.gradient(of: model.jointObjective(), wrt: leader.group, into: ppoGradient)
             metrics[slots[4]] = cosine(leader.gradient, ppoGradient, leader.group.count)
         }
