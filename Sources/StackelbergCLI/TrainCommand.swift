@@ -95,6 +95,11 @@ struct TrainCommand: ParsableCommand {
         // default it changes nothing, so it does not count as a difference.
         let defaults = try AlgorithmRegistry.defaults(algo: try run.settings.string("algo")!, coupling: try run.settings.string("coupling")!,
                                                       env: try run.settings.string("env")!)
+        // A key the toolkit no longer has: the run cannot continue as it started.
+        let retired = saved.keys.filter { defaults[$0] == nil }
+        guard retired.isEmpty else {
+            throw InputError("--resume: \(path) has settings this build no longer knows (\(retired.joined(separator: ", "))): they were renamed or removed since the run started; resume it with the build that started it (its commit is in the config's header)")
+        }
         let added = run.settings.keys.filter { saved[$0] == nil && run.settings[$0] != defaults[$0] }
         let differing = (saved.keys + added).filter { saved[$0] != run.settings[$0] }
         guard differing.isEmpty else {

@@ -26,6 +26,9 @@ public struct SeedLog: Sendable {
         if let algo = try? config.string("algo"), let coupling = try? config.string("coupling"), let env = try? config.string("env"),
            let defaults = try? AlgorithmRegistry.defaults(algo: algo, coupling: coupling, env: env) {
             for k in defaults.keys where config[k] == nil { config[k] = defaults[k] }
+            // A key the toolkit no longer has (renamed or removed since the run) cannot tell runs
+            // apart: it is left out, so a run from before the change pools with newer ones.
+            for k in config.keys where defaults[k] == nil { config[k] = nil }
         }
         settings = config
         group = "\(try config.string("algo") ?? "?")-\(try config.string("coupling") ?? "?")"
