@@ -182,12 +182,31 @@ public struct StateDictionary: Equatable {
         }
     }
 
+    /// Writes atomically: the bytes go to `NAME.partial`, are synced to disk, and the file is renamed
+    /// over `url` (rename(2) replaces in one step), then the directory is synced. A kill or a crash at
+    /// any moment leaves either the old file or the new one, never neither.
     public func write(to url: URL) throws {
-        // Write then rename, so an interrupted save never leaves a half-written checkpoint behind.
         let tmp = url.appendingPathExtension("partial")
-        try Data(encoded()).write(to: tmp)
-        _ = try? FileManager.default.removeItem(at: url)
-        try FileManager.default.moveItem(at: tmp, to: url)
+        let bytes = encoded()
+        let fd = open(tmp.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard fd >= 0 else { throw StateError.unreadable(tmp.path, String(cString: strerror(errno))) }
+        var written = 0
+        while written < bytes.count {
+            let n = bytes.withUnsafeBytes { Foundation.write(fd, $0.baseAddress! + written, bytes.count - written) }
+            if n <= 0 {
+                let why = String(cString: strerror(errno))
+                close(fd)
+                throw StateError.unreadable(tmp.path, "write failed: \(why)")
+            }
+            written += n
+        }
+        let synced = fsync(fd) == 0
+        close(fd)
+        guard synced, rename(tmp.path, url.path) == 0 else {
+            throw StateError.unreadable(url.path, "could not replace it: \(String(cString: strerror(errno)))")
+        }
+        let directory = open(url.deletingLastPathComponent().path, O_RDONLY)
+        if directory >= 0 { _ = fsync(directory); close(directory) }
     }
 
     public init(contentsOf url: URL) throws {

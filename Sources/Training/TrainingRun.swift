@@ -87,6 +87,17 @@ public final class TrainingRun: Sendable {
         let evalMaxSteps = options.evalMaxEpisodeSteps
         let fm = FileManager.default
 
+        // One process per run directory: a second one (another terminal, a second worker of a
+        // script) is refused before it writes anything. The lock goes with the process.
+        if !resume { try fm.createDirectory(atPath: directory, withIntermediateDirectories: true) }
+        guard fm.fileExists(atPath: directory) else { throw TrainingError.nothingToResume(directory) }
+        let lock = open(directory + "/run.lock", O_RDWR | O_CREAT, 0o644)
+        guard lock >= 0 else { throw TrainingError.io("cannot create \(directory)/run.lock: \(String(cString: strerror(errno))); is the directory writable?") }
+        defer { close(lock) }
+        guard flock(lock, LOCK_EX | LOCK_NB) == 0 else {
+            throw TrainingError.io("\(directory) is being trained by another process (it holds run.lock): wait for it to finish, or stop it (Ctrl-C checkpoints) and --resume")
+        }
+
         let overrides = try options.environmentOverrides()
         let env = try EnvironmentRegistry.make(envName, count: copies, overrides: overrides)
         guard let snapshotting = env as? SnapshottingEnvironment else { throw TrainingError.io("\(envName) cannot be checkpointed") }
@@ -101,6 +112,13 @@ public final class TrainingRun: Sendable {
         let metrics = agent.metrics
         let updateColumns = metrics.names
         if resume {
+            // Builds before the atomic replace could be killed between removing the old checkpoint
+            // and renaming the new one into place: a complete leftover (its checksum verifies) is it.
+            let leftover = checkpointPath + ".tmp"
+            if !fm.fileExists(atPath: checkpointPath), fm.fileExists(atPath: leftover),
+               (try? StateDictionary(contentsOf: URL(fileURLWithPath: leftover))) != nil {
+                try fm.moveItem(atPath: leftover, toPath: checkpointPath)
+            }
             guard fm.fileExists(atPath: checkpointPath) else { throw TrainingError.nothingToResume(directory) }
             let state = try StateDictionary(contentsOf: URL(fileURLWithPath: checkpointPath))
             try agent.load(from: state)
@@ -151,10 +169,8 @@ public final class TrainingRun: Sendable {
             let window = metrics.windowState
             state["run.metric_window_sums"] = .reals(window.sums)
             state["run.metric_window_counts"] = .integers(window.counts)
-            let tmp = checkpointPath + ".tmp"
-            try state.write(to: URL(fileURLWithPath: tmp))
-            _ = try? fm.removeItem(atPath: checkpointPath)
-            try fm.moveItem(atPath: tmp, toPath: checkpointPath)
+            // Atomic: a kill while writing leaves the previous checkpoint in place.
+            try state.write(to: URL(fileURLWithPath: checkpointPath))
         }
 
         // An evaluation interrupted by a stop request: the checkpoint marks it pending, and the resumed

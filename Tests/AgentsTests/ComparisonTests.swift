@@ -98,4 +98,22 @@ final class ComparisonTests: XCTestCase {
         let tiny = Double(bitPattern: 1)   // the smallest subnormal survives arithmetic again
         XCTAssertEqual((tiny * 3 / 3).bitPattern, 1)
     }
+
+    /// A run directory held by another process (its run.lock) is refused before anything is
+    /// written; once released, the run goes ahead.
+    func testASecondProcessOnOneRunDirectoryIsRefused() throws {
+        var given = Settings()
+        given["algo"] = .string("dqn"); given["env"] = .string("cartpole"); given["total_steps"] = .number(500)
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("run-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        // flock locks are per open file description: this one stands for the other process.
+        let held = open(dir + "/run.lock", O_RDWR | O_CREAT, 0o644)
+        XCTAssertEqual(flock(held, LOCK_EX | LOCK_NB), 0)
+        let run = TrainingRun(settings: try AlgorithmRegistry.resolve(given), seed: 0, directory: dir, header: [])
+        XCTAssertThrowsError(try run.run(resume: false)) { XCTAssertTrue("\($0)".contains("being trained by another process"), "\($0)") }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/config.toml"), "nothing is written")
+        close(held)
+        XCTAssertNoThrow(try run.run(resume: false))
+    }
 }

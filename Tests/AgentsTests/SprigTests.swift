@@ -147,6 +147,16 @@ final class SprigTests: XCTestCase {
             defer { try? FileManager.default.removeItem(atPath: root) }
             try TrainingRun(settings: try settings(), seed: 3, directory: root + "/whole", header: []).run(resume: false)
             XCTAssertThrowsError(try TrainingRun(settings: try settings(), seed: 3, directory: root + "/split", header: [], stopAfterSteps: 128).run(resume: false))
+            // As an older build killed between unlinking the checkpoint and renaming its replacement
+            // left it: a complete `.tmp` alone is recovered; a truncated one is not taken.
+            let fm = FileManager.default, checkpoint = root + "/split/checkpoint.state"
+            try fm.moveItem(atPath: checkpoint, toPath: checkpoint + ".tmp")
+            let bytes = try Data(contentsOf: URL(fileURLWithPath: checkpoint + ".tmp"))
+            try bytes.prefix(bytes.count - 9).write(to: URL(fileURLWithPath: checkpoint + ".tmp"))
+            XCTAssertThrowsError(try TrainingRun(settings: try settings(), seed: 3, directory: root + "/split", header: []).run(resume: true)) {
+                guard case TrainingError.nothingToResume = $0 else { return XCTFail("\($0)") }
+            }
+            try bytes.write(to: URL(fileURLWithPath: checkpoint + ".tmp"))
             try TrainingRun(settings: try settings(), seed: 3, directory: root + "/split", header: []).run(resume: true)
             // A stop inside an evaluation (the one at step 128) leaves it pending; the resumed run
             // makes it first.
