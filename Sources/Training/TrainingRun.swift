@@ -87,8 +87,14 @@ public final class TrainingRun: Sendable {
         let evalMaxSteps = options.evalMaxEpisodeSteps
         let fm = FileManager.default
 
+        let overrides = try options.environmentOverrides()
+        let env = try EnvironmentRegistry.make(envName, count: copies, overrides: overrides)
+        guard let snapshotting = env as? SnapshottingEnvironment else { throw TrainingError.io("\(envName) cannot be checkpointed") }
+        let evalEnv = try EnvironmentRegistry.make(envName, count: Swift.min(evalEpisodes, 10), overrides: overrides)
+        let agent = try makeAgent(settings, env, seed)
         // One process per run directory: a second one (another terminal, a second worker of a
-        // script) is refused before it writes anything. The lock goes with the process.
+        // script) is refused before it writes anything. Taken once the agent is built, so a refused
+        // configuration leaves no directory behind. The lock goes with the process.
         if !resume { try fm.createDirectory(atPath: directory, withIntermediateDirectories: true) }
         guard fm.fileExists(atPath: directory) else { throw TrainingError.nothingToResume(directory) }
         let lock = open(directory + "/run.lock", O_RDWR | O_CREAT, 0o644)
@@ -98,11 +104,6 @@ public final class TrainingRun: Sendable {
             throw TrainingError.io("\(directory) is being trained by another process (it holds run.lock): wait for it to finish, or stop it (Ctrl-C checkpoints) and --resume")
         }
 
-        let overrides = try options.environmentOverrides()
-        let env = try EnvironmentRegistry.make(envName, count: copies, overrides: overrides)
-        guard let snapshotting = env as? SnapshottingEnvironment else { throw TrainingError.io("\(envName) cannot be checkpointed") }
-        let evalEnv = try EnvironmentRegistry.make(envName, count: Swift.min(evalEpisodes, 10), overrides: overrides)
-        let agent = try makeAgent(settings, env, seed)
         // Seeds far apart, because MinAtar copy i of seed s is RandomState(s + i).
         let envSeed = seed &* 10_000, evalSeedBase = seed &* 10_000 &+ 5_000
 
