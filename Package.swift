@@ -20,6 +20,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // TOML 1.0 for config files (toml++ underneath): a real parser, not ours.
+        .package(url: "https://github.com/LebJe/TOMLKit", exact: "0.6.0"),
     ],
     targets: [
         // GSL (eigenvalues, linear solves, ODE, roots) and OpenBLAS behind one module map.
@@ -49,7 +51,8 @@ let package = Package(
                 swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
         .target(name: "Agents", dependencies: ["Autodiff", "CKernels", "Neural", "Hypergradients", "Environments", "Seeding"],
                 swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
-        .target(name: "Training", dependencies: ["Agents", "Autodiff", "Environments", "Plotting", "Seeding"]),
+        .target(name: "Training", dependencies: ["Agents", "Autodiff", "Environments", "Plotting", "Seeding",
+                                                 .product(name: "TOMLKit", package: "TOMLKit")]),
         .executableTarget(
             name: "StackelbergCLI",
             dependencies: [

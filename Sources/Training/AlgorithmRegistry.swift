@@ -110,11 +110,14 @@ public enum AlgorithmRegistry {
         let algo = try given.string("algo") ?? "dqn"
         // No coupling given: the algorithm's first (its baseline: monolithic, or individual play).
         let coupling = try given.string("coupling") ?? entry(algo).couplings[0]
-        guard let env = try given.string("env") else { throw SettingsError.type("env", "an environment name (see `stackelberg env list`)", "nothing") }
+        guard let givenEnv = try given.string("env") else { throw SettingsError.type("env", "an environment name (see `stackelberg env list`)", "nothing") }
+        // The registry's own spelling, once, here: `MinAtar/Breakout` gets MinAtar's defaults and
+        // writes under the same run directory as `minatar/breakout`.
+        let env = try EnvironmentRegistry.entry(givenEnv).name
         var s = try defaults(algo: algo, coupling: coupling, env: env)
         let unknown = given.keys.filter { s[$0] == nil }
         guard unknown.isEmpty else { throw SettingsError.unknownKeys(unknown, known: s.keys) }
-        for k in given.keys { s[k] = given[k] }
+        for k in given.keys where k != "env" { s[k] = given[k] }
         let run = try runOptions(s)
         try run.validate()
         let overrides = try run.environmentOverrides()

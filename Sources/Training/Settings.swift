@@ -1,4 +1,5 @@
 import Foundation
+import TOMLKit
 
 /// A run's settings as dotted keys (`scorer.order`, `network.encoder_widths`) with typed values,
 /// read from a TOML file, then `--set key=value` overrides, and written back as the resolved
@@ -73,35 +74,45 @@ public struct Settings: Equatable, Sendable {
         return x
     }
 
-    /// Reads a TOML file.
+    /// Reads a TOML file (TOML 1.0, by TOMLKit): tables flatten to dotted keys (`[sprig]` then
+    /// `cooperation = 0.7` is `sprig.cooperation`); values are strings, numbers, booleans and arrays
+    /// of numbers. Errors: the file's syntax error with its line and column, or a value of another
+    /// kind, naming the key.
     public init(contentsOf path: String) throws {
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
             throw SettingsError.unreadable(path)
         }
-        var table = ""
-        for (n, raw) in text.components(separatedBy: "\n").enumerated() {
-            let place = "\(path):\(n + 1)"
-            var line = raw
-            // A '#' outside quotes starts a comment.
-            var quote: Character?
-            for (i, c) in line.enumerated() {
-                if c == "\"" || c == "'" { quote = quote == nil ? c : (quote == c ? nil : quote) }
-                if c == "#", quote == nil { line = String(line.prefix(i)); break }
-            }
-            line = line.trimmingCharacters(in: .whitespaces)
-            if line.isEmpty { continue }
-            if line.hasPrefix("[") {
-                guard line.hasSuffix("]"), !line.hasPrefix("[[") else { throw SettingsError.syntax(place, "expected a [table] header, got \(line)") }
-                table = line.dropFirst().dropLast().trimmingCharacters(in: .whitespaces)
-                continue
-            }
-            guard let eq = line.firstIndex(of: "=") else { throw SettingsError.syntax(place, "expected key = value, got \(line)") }
-            let key = line[..<eq].trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "\""))
-            guard !key.isEmpty else { throw SettingsError.syntax(place, "a key is missing before '='") }
-            let full = table.isEmpty ? key : table + "." + key
-            guard self[full] == nil else { throw SettingsError.syntax(place, "\(full) is set twice") }
-            self[full] = try Settings.parseValue(String(line[line.index(after: eq)...]), where: place)
+        let table: TOMLTable
+        do { table = try TOMLTable(string: text) } catch {
+            throw SettingsError.syntax(path, "\(error)")
         }
+        func add(_ t: TOMLTable, prefix: String) throws {
+            for (key, value) in t {
+                let full = prefix.isEmpty ? key : prefix + "." + key
+                if let inner = value.table { try add(inner, prefix: full); continue }
+                self[full] = try Settings.value(value, key: full, in: path)
+            }
+        }
+        try add(table, prefix: "")
+    }
+
+    /// One TOML value as a setting.
+    private static func value(_ v: TOMLValueConvertible, key: String, in path: String) throws -> Value {
+        if let b = v.bool { return .bool(b) }
+        if let i = v.int { return .number(Double(i)) }
+        if let x = v.double {
+            guard x.isFinite else { throw SettingsError.syntax(path, "\(key) must be a finite number, got \(x)") }
+            return .number(x)
+        }
+        if let s = v.string { return .string(s) }
+        if let a = v.array {
+            return .numbers(try a.map { e in
+                if let i = e.int { return Double(i) }
+                if let x = e.double, x.isFinite { return x }
+                throw SettingsError.syntax(path, "\(key): arrays hold numbers only, got \(e)")
+            })
+        }
+        throw SettingsError.syntax(path, "\(key): a string, number, boolean or array of numbers was expected, got \(v)")
     }
 
     /// Applies `key=value`.

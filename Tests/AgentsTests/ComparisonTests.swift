@@ -78,8 +78,13 @@ final class ComparisonTests: XCTestCase {
         XCTAssertThrowsError(try s.int("gamma")) { XCTAssertTrue("\($0)".contains("gamma must be a whole number"), "\($0)") }
         let reread = try Settings(contentsOf: { let p = path + ".2"; try! s.rendered().write(toFile: p, atomically: true, encoding: .utf8); return p }())
         XCTAssertEqual(reread, s)
-        try "x = [1, \"a\"]".write(toFile: path, atomically: true, encoding: .utf8)
-        XCTAssertThrowsError(try Settings(contentsOf: path)) { XCTAssertTrue("\($0)".contains(":1:"), "\($0)") }
+        // What TOML refuses (a bare word, a table defined twice) and what a setting cannot hold.
+        for (text, message) in [("x = [1, \"a\"]", "arrays hold numbers only"), ("algo = ddqn", "line 1, column 8"),
+                                ("[scorer]\norder = 'a'\n[scorer]\nfollower_steps = 2", "cannot redefine existing table 'scorer'"),
+                                ("a = 1\na = 2", "line 2"), ("when = 1979-05-27", "when: a string, number, boolean or array")] {
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+            XCTAssertThrowsError(try Settings(contentsOf: path), text) { XCTAssertTrue("\($0)".contains(message), "\(text): \($0)") }
+        }
         s["env"] = .string("cartpole")
         s["lr"] = .number(-1)
         XCTAssertThrowsError(try AlgorithmRegistry.resolve(s)) { XCTAssertTrue("\($0)".contains("lr must be positive"), "\($0)") }

@@ -37,9 +37,15 @@ final class RidgeNetworkModel: TDErrorModel {
         let s = normals(samples * inputs, 1), s2 = normals(samples * inputs, 1)
         // Targets from different functions of the inputs: the players disagree.
         followerInputs = s
-        followerTargets = (0..<samples).map { j in Float(sin(Double(s[j * inputs])) + 0.5 * Double(s[j * inputs + 1])) }
+        followerTargets = (0..<samples).map { (j: Int) -> Float in
+            let a: Double = sin(Double(s[j * inputs])), b: Double = 0.5 * Double(s[j * inputs + 1])
+            return Float(a + b)
+        }
         leaderInputs = s2
-        leaderTargets = (0..<samples).map { j in Float(cos(Double(s2[j * inputs + 1])) - Double(s2[j * inputs + 2])) }
+        leaderTargets = (0..<samples).map { (j: Int) -> Float in
+            let a: Double = cos(Double(s2[j * inputs + 1])), b: Double = Double(s2[j * inputs + 2])
+            return Float(a - b)
+        }
         w = Parameter(name: "w", shape: Shape(inputs, hidden), values: normals(inputs * hidden, 0.7))
         b = Parameter(name: "b", shape: Shape(hidden), values: normals(hidden, 0.3))
         head = Parameter(name: "head", shape: Shape(hidden, 1), values: normals(hidden, 0.5))

@@ -176,6 +176,9 @@ def test_algo_list_names_every_algorithm_with_its_couplings_and_defaults(stackel
     blpo = {s["key"]: s["default"] for s in couplings["blpo"]["settings"]}
     assert blpo["blpo.solver"] == "nystrom" and blpo["blpo.nystrom_rank"] == 5 and blpo["nested.follower_steps"] == 1
     assert [s["key"] for s in couplings["nested"]["settings"]] == ["nested.follower_steps"]
-    assert algos["ppo"]["couplings"] == ["monolithic", "nested", "blpo"] and couplings["blpo"]["taken_by"] == ["ppo"]
+    assert algos["ppo"]["couplings"] == ["monolithic", "nested", "blpo", "sprig"] and couplings["blpo"]["taken_by"] == ["ppo"]
+    sprig = {s["key"]: s["default"] for s in couplings["sprig"]["settings"]}
+    assert couplings["sprig"]["taken_by"] == ["ppo"]
+    assert sprig["sprig.cooperation"] == 0.7 and sprig["sprig.cost_weight"] == 0.0001 and sprig["sprig.attention_cost"] == "gate_l1"
     text = subprocess.run([str(stackelberg_bin), "algo", "list"], capture_output=True, text=True, timeout=60, check=True).stdout
     assert "batch_size = 128 / 64 / 64" in text and "couplings: monolithic, scorer, head-leader" in text
