@@ -19,11 +19,12 @@ struct CompareCommand: ParsableCommand {
     @Option(help: "Directory for comparison.md and the curves figure (default: print the table only).") var out: String?
     @Option(help: "Report the steps each group needs to reach this training return, judged on a 50-episode rolling mean of training-episode returns (e.g. 17 for Breakout; write a negative one as --threshold=-100).") var threshold: Double?
     @Option(help: "Points per learning curve.") var points: Int = 100
+    @Flag(help: "Pool seeds that have not finished (no summary.json) with the finished ones, their last evaluation taken as final.") var includeUnfinished = false
 
     func run() throws {
         try reportingErrors {
             guard points >= 2 else { throw ValidationError("--points must be ≥ 2") }
-            let comparison = try Comparison(paths: runs, curvePoints: points)
+            let comparison = try Comparison(paths: runs, curvePoints: points, includeUnfinished: includeUnfinished)
             let report = comparison.markdown(threshold: threshold)
             print(report)
             if let out {

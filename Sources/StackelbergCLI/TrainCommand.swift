@@ -20,13 +20,14 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Coupling: \(CouplingRegistry.names.filter { c in AlgorithmRegistry.entries.contains { $0.couplings.contains(c) } }.joined(separator: ", ")) (default: the algorithm's first, its baseline); each algorithm takes some (see `stackelberg algo list`).") var coupling: String?
     @Option(help: "Environment name (see `stackelberg env list`).") var env: String?
     @Option(help: "Seeds: a range 0..4, a list 0,3,7, or one number.") var seeds: String = "0"
-    @Option(help: "Total environment steps per seed (e.g. 5e6).") var steps: String?
+    // `.unconditional`: a negative value reaches our check (and its message) instead of reading as a flag.
+    @Option(parsing: .unconditional, help: "Total environment steps per seed (e.g. 5e6).") var steps: String?
     @Option(help: "A TOML config file.") var config: String?
     @Option(name: .customLong("set"), help: "Override one setting, key=value (repeatable).") var overrides: [String] = []
     @Option(help: "Directory the runs go under.") var out: String = "runs"
     @Flag(help: "Continue the runs from their checkpoints.") var resume = false
     @Flag(help: "No progress line (for logs); errors and the final summary are still printed.") var quiet = false
-    @Option(help: "Seeds trained at once (default: one per core, at most the number of seeds).") var jobs: Int?
+    @Option(parsing: .unconditional, help: "Seeds trained at once (default: one per core, at most the number of seeds).") var jobs: Int?
 
     func run() throws {
         try reportingErrors {

@@ -129,6 +129,9 @@ public struct Comparison {
     /// Run directories left out because they hold no finished training episode (a run that failed
     /// at its start, or one too short to end an episode): named in the report, never scored as 0.
     public let empty: [String]
+    /// Run directories left out because they have not finished (no summary.json): a mid-run
+    /// evaluation is not a final one. Named in the report; `includeUnfinished` pools them.
+    public let unfinished: [String]
 
     /// Run settings that change no training result (logging and checkpoint cadence): they never
     /// tell groups apart.
@@ -139,7 +142,7 @@ public struct Comparison {
     /// by the pair and the settings whose values differ within it (e.g. `ac-individual
     /// [individual.unroll=80]`), so seeds are pooled only with runs of the same settings. Options
     /// of other couplings (`stackelberg.*` under `individual`) do not count: they change nothing.
-    public init(paths: [String], curvePoints: Int = 100) throws {
+    public init(paths: [String], curvePoints: Int = 100, includeUnfinished: Bool = false) throws {
         var dirs = [String]()
         let fm = FileManager.default
         for p in paths {
@@ -154,11 +157,19 @@ public struct Comparison {
             dirs += found.sorted()
         }
         guard !dirs.isEmpty else { throw TrainingError.io("no run directories (with config.toml) under \(paths.joined(separator: ", "))") }
+        // A directory given twice, or inside another one given, is one run: counted once.
+        var seenPaths = Set<String>()
+        dirs = dirs.filter { seenPaths.insert(URL(fileURLWithPath: $0).standardizedFileURL.resolvingSymlinksInPath().path).inserted }
         let all = try dirs.map { try SeedLog(directory: $0) }
         empty = all.filter { $0.episodes.isEmpty }.map(\.directory)
-        var runs = all.filter { !$0.episodes.isEmpty }
+        let notDone = all.filter { !$0.episodes.isEmpty && !fm.fileExists(atPath: $0.directory + "/summary.json") }.map(\.directory)
+        let leftOut = Set(includeUnfinished ? [] : notDone)
+        unfinished = includeUnfinished ? [] : notDone
+        var runs = all.filter { !$0.episodes.isEmpty && !leftOut.contains($0.directory) }
         guard !runs.isEmpty else {
-            throw TrainingError.io("no run under \(paths.joined(separator: ", ")) has a finished training episode yet; nothing to compare")
+            throw TrainingError.io(leftOut.isEmpty
+                ? "no run under \(paths.joined(separator: ", ")) has a finished training episode yet; nothing to compare"
+                : "no run under \(paths.joined(separator: ", ")) has finished (no summary.json); --include-unfinished compares them as they stand")
         }
         for base in Set(runs.map(\.group)) {
             let members = runs.indices.filter { runs[$0].group == base }
@@ -226,6 +237,9 @@ public struct Comparison {
         var s = "## \(env)\n\n"
         if !empty.isEmpty {
             s += "Left out (no finished training episode): " + empty.joined(separator: ", ") + "\n\n"
+        }
+        if !unfinished.isEmpty {
+            s += "Left out (not finished: no summary.json; --include-unfinished pools them): " + unfinished.joined(separator: ", ") + "\n\n"
         }
         s += "Score: a seed's mean training-episode return over the last 10% of training; IQM across seeds with a 95% percentile-bootstrap interval (2,000 resamples). Greedy: the final greedy evaluation.\n\n"
         s += "| algorithm | seeds | steps | IQM score | 95% CI | IQM greedy | 95% CI |" + (threshold.map { " steps to \(f($0)) (IQM of seeds reaching it) | seeds reaching it |" } ?? "") + "\n"

@@ -33,7 +33,7 @@ final class ComparisonTests: XCTestCase {
     func testRunsWithDifferentSettingsAreNotPooled() throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("compare-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: root) }
-        for (name, unroll, seed) in [("a", 1, 0), ("a", 1, 1), ("b", 80, 0), ("c", 1, 2)] {
+        for (name, unroll, seed) in [("a", 1, 0), ("a", 1, 1), ("b", 80, 0), ("c", 1, 2), ("d", 1, 3)] {
             let dir = "\(root)/\(name)/seed\(seed)"
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
             // stackelberg.unroll differs too, but an individual run ignores it: it splits nothing;
@@ -46,9 +46,15 @@ final class ComparisonTests: XCTestCase {
             try (name == "c" ? "env_step,copy,return,length\n" : "env_step,copy,return,length\n95,0,\(10 * unroll),10\n")
                 .write(toFile: dir + "/episodes.csv", atomically: true, encoding: .utf8)
             try "env_step,mean_return,returns\n100,5,5\n".write(toFile: dir + "/eval.csv", atomically: true, encoding: .utf8)
+            // Run d has not finished: its last evaluation is a mid-run one.
+            if name != "d" { try "{}".write(toFile: dir + "/summary.json", atomically: true, encoding: .utf8) }
         }
-        let c = try Comparison(paths: [root])
+        // A directory given twice, and one inside another given, count once.
+        let c = try Comparison(paths: [root, root + "/a", root + "/a/seed0"])
         XCTAssertEqual(c.empty, ["\(root)/c/seed2"])
+        XCTAssertEqual(c.unfinished, ["\(root)/d/seed3"])
+        XCTAssertTrue(c.markdown(threshold: nil).contains("Left out (not finished: no summary.json; --include-unfinished pools them): \(root)/d/seed3"))
+        XCTAssertEqual(try Comparison(paths: [root], includeUnfinished: true).runs(of: "ac-individual [individual.unroll=1]").count, 3)
         XCTAssertTrue(c.markdown(threshold: nil).contains("Left out (no finished training episode): \(root)/c/seed2"))
         XCTAssertEqual(Set(c.groups), ["ac-individual [individual.unroll=1]", "ac-individual [individual.unroll=80]"])
         XCTAssertEqual(c.runs(of: "ac-individual [individual.unroll=1]").count, 2)
