@@ -53,12 +53,15 @@ let package = Package(
                 swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
         .target(name: "Training", dependencies: ["Agents", "Autodiff", "Environments", "Plotting", "Seeding",
                                                  .product(name: "TOMLKit", package: "TOMLKit")]),
+        // The commit the binary is built from, embedded at build time (BuildInfo.swift).
+        .plugin(name: "BuildInfo", capability: .buildTool()),
         .executableTarget(
             name: "StackelbergCLI",
             dependencies: [
                 "Symbolic", "Games", "Plotting", "Environments", "Training",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]),
+            ],
+            plugins: ["BuildInfo"]),
         .executableTarget(
             name: "GameBenchmark",
             dependencies: ["Symbolic", "Games"],

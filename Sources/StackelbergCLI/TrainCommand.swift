@@ -125,24 +125,10 @@ func parseSeeds(_ text: String) throws -> [UInt64] {
     return seeds
 }
 
-/// The commit of the working directory's repository (with "+dirty" for uncommitted changes), or "unknown".
-func gitCommit() -> String {
-    func git(_ args: [String]) -> String? {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["git"] + args
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = FileHandle.nullDevice
-        guard (try? p.run()) != nil else { return nil }
-        p.waitUntilExit()
-        guard p.terminationStatus == 0 else { return nil }
-        return String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-    }
-    guard let head = git(["rev-parse", "HEAD"]) else { return "unknown" }
-    let dirty = !(git(["status", "--porcelain", "--untracked-files=no"]) ?? "").isEmpty
-    return head + (dirty ? "+dirty" : "")
-}
+/// The toolkit's commit, as built (with "+dirty" when its tracked files differed from it), or
+/// "unknown" when it was built outside a git checkout: embedded by the BuildInfo plugin, so it does
+/// not depend on the directory the binary runs from.
+func gitCommit() -> String { buildCommit }
 
 /// Runs `count` jobs on at most `workers` threads; each job's result or error, in order.
 func runConcurrently<T>(_ count: Int, workers: Int, _ job: @escaping @Sendable (Int) throws -> T) -> [Result<T, Error>] {
