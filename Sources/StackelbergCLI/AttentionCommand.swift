@@ -15,18 +15,25 @@ struct AttentionCommand: ParsableCommand {
             gates, then the temporal attention between frames.
             """)
 
-    @Argument(help: ArgumentHelp("A seed's run directory (with config.toml and checkpoint.state).", valueName: "run")) var runDirectory: String
-    @Option(help: "Greedy steps to play.") var steps: Int = 400
-    @Option(help: "Steps captured, evenly spaced.") var captures: Int = 4
-    @Option(help: "Seed of the environment's reset.") var seed: UInt64 = 0
+    @Argument(help: ArgumentHelp("A seed's run directory with config.toml and checkpoint.state (--coupling sprig, or any PPO run with network.layout = attention).", valueName: "run")) var runDirectory: String
+    @Option(parsing: .unconditional, help: "Greedy steps to play.") var steps: Int = 400
+    @Option(parsing: .unconditional, help: "Steps captured, evenly spaced.") var captures: Int = 4
+    @Option(parsing: .unconditional, help: "Seed of the environment's reset (≥ 0).") var seed: String = "0"
     @Option(help: "Directory the figures go in (default: RUN/attention).") var out: String?
     @Flag(help: "Write the gnuplot scripts and data without rendering.") var noRender = false
 
     func run() throws {
         try reportingErrors {
-            let (captured, shape, environment) = try AttentionMaps.capture(runDirectory: runDirectory, steps: steps, captures: captures, seed: seed)
+            guard let seed = UInt64(seed) else { throw InputError("--seed must be a whole number ≥ 0, got \(seed)") }
             let directory = URL(fileURLWithPath: out ?? runDirectory + "/attention")
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), !isDirectory.boolValue {
+                throw InputError("--out \(directory.path) is a file: give a directory for the figures")
+            }
+            let (captured, shape, environment) = try AttentionMaps.capture(runDirectory: runDirectory, steps: steps, captures: captures, seed: seed)
+            do { try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true) } catch {
+                throw InputError("--out \(directory.path): cannot create it (\(error.localizedDescription)); choose a writable directory")
+            }
             for c in captured {
                 let written = try AttentionMaps.figure(c, shape: shape, environment: environment).write(to: directory, formats: noRender ? [] : ["png"])
                 print(written.map(\.path).last!)

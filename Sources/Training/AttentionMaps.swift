@@ -12,7 +12,9 @@ import Plotting
 /// grayscale pixels; MinAtar: each cell coloured by its first active channel), the attention each
 /// stem cell receives (the mean over heads and attending cells of its weights: the cells sum to
 /// 1), and the cell gates when the module has them; then the temporal attention between frames
-/// (mean over heads, row = the attending frame). Data and script sit beside the PNG.
+/// (mean over heads, row = the attending frame). Data and script sit beside the PNG. Stem cell
+/// (i, j) sees the frame through the stem's receptive field: on MinAtar the 3×3 block of rows
+/// i…i+2 and columns j…j+2; on Atari a 36-pixel square starting at pixel (8i, 8j).
 public enum AttentionMaps {
     public struct Capture: Sendable {
         public let step: Int
@@ -31,8 +33,14 @@ public enum AttentionMaps {
         }
         let fm = FileManager.default
         let configPath = runDirectory + "/config.toml", checkpointPath = runDirectory + "/checkpoint.state"
+        var isDirectory: ObjCBool = false
+        guard fm.fileExists(atPath: runDirectory, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw TrainingError.io("\(runDirectory) is not a directory: give one seed's run directory (OUT/ENV/ALGO-COUPLING/seedN)")
+        }
         guard fm.fileExists(atPath: configPath) else {
-            throw TrainingError.io("no config.toml in \(runDirectory): point at one seed's directory (OUT/ENV/ALGO-COUPLING/seedN)")
+            let seeds = ((try? fm.contentsOfDirectory(atPath: runDirectory)) ?? []).filter { fm.fileExists(atPath: runDirectory + "/" + $0 + "/config.toml") }.sorted()
+            throw TrainingError.io("no config.toml in \(runDirectory): point at one seed's directory (OUT/ENV/ALGO-COUPLING/seedN)"
+                + (seeds.isEmpty ? "" : "; it holds \(seeds.joined(separator: ", "))"))
         }
         guard fm.fileExists(atPath: checkpointPath) else {
             throw TrainingError.io("no checkpoint.state in \(runDirectory): train (or resume) the run until it writes one")
@@ -74,7 +82,7 @@ public enum AttentionMaps {
         let rows = s.frames + (s.temporal == nil ? 0 : 1)
         var fig = GnuplotFigure(name: "attention_step\(c.step)", width: 330 * columns, height: 300 * rows)
         var body = """
-            set multiplot layout \(rows),\(columns) title "\(environment): what the perception module attends to at step \(c.step)"
+            set multiplot layout \(rows),\(columns) title "\(environment): what the perception module attends to at step \(c.step)" noenhanced
             set size ratio -1
             set yrange [*:*] reverse
             set autoscale xfix
@@ -97,12 +105,12 @@ public enum AttentionMaps {
             let attention = matrix("attention received, frame \(f)", s.grid.height, s.grid.width) { i, j in received[i * s.grid.width + j] }
             let age = s.frames - 1 - f
             body += """
-                set title "frame t−\(age)" font ",10"
+                set title "frame t−\(age)\(channels == 1 ? "" : " (colour: first active channel, 0 empty)")" font ",10"
                 set palette \(channels == 1 ? "gray" : "defined (0 'white', 1 'black', \(channels) 'orange')")
                 set colorbox
                 plot datafile index \(frame) matrix with image
 
-                set title "attention received (t−\(age))" font ",10"
+                set title "attention received (t−\(age)), \(s.grid.height)×\(s.grid.width) stem cells" font ",10"
                 set palette defined (0 'white', 1 'red')
                 plot datafile index \(attention) matrix with image
 
@@ -125,6 +133,8 @@ public enum AttentionMaps {
                 set title "temporal attention (row: attending frame)" font ",10"
                 set palette defined (0 'white', 1 'purple')
                 set cbrange [0:1]
+                set xtics 1
+                set ytics 1
                 set xlabel "frame (0 = oldest)" font ",9"
                 set ylabel "frame" font ",9"
                 plot datafile index \(block) matrix with image

@@ -124,9 +124,9 @@ enum PolicyGradientEntries {
             s["num_envs"] = .number(64)
             // SPRIG's temporal attention needs frames: MinAtar stacks none of its own. Two, not
             // Atari's four: MinAtar's grids already carry motion trails, and each frame costs a
-            // full spatial pass.
+            // full spatial pass. Every coupling gets them, so SPRIG and its baselines see one input.
+            s["env_frame_stack"] = .number(2)
             if coupling == "sprig" {
-                s["env_frame_stack"] = .number(2)
                 s["sprig.leader_lr"] = .number(5e-4)
                 s["sprig.follower_lr"] = .number(5e-4)
             }

@@ -197,7 +197,11 @@ final class SprigTests: XCTestCase {
             XCTAssertTrue("\($0)".contains("has no attention perception module"), "\($0)")
         }
         XCTAssertThrowsError(try AttentionMaps.capture(runDirectory: root + "/nothing", steps: 10, captures: 2, seed: 0)) {
-            XCTAssertTrue("\($0)".contains("no config.toml"), "\($0)")
+            XCTAssertTrue("\($0)".contains("is not a directory"), "\($0)")
+        }
+        // A parent of seed directories names them.
+        XCTAssertThrowsError(try AttentionMaps.capture(runDirectory: (root as NSString).deletingLastPathComponent, steps: 10, captures: 2, seed: 0)) {
+            XCTAssertTrue("\($0)".contains("no config.toml") && "\($0)".contains((root as NSString).lastPathComponent), "\($0)")
         }
     }
 
@@ -221,7 +225,7 @@ final class SprigTests: XCTestCase {
         c.coupling = SprigSpec()
         c.network = .attention
         XCTAssertThrowsError(try PPOAgent(config: c, environment: try EnvironmentRegistry.make("cartpole", count: 4), seed: 0)) {
-            XCTAssertTrue("\($0)".contains("needs [height, width, channels] observations"), "\($0)")
+            XCTAssertTrue("\($0)".contains("the sprig coupling needs image observations (MinAtar, Atari)"), "\($0)")
         }
         refuses(["env": .string("cartpole"), "env_frame_stack": .number(2)], "does not stack frames")
         XCTAssertNoThrow(try resolve(["env": .string("minatar/breakout"), "perception.cell_gate": .bool(false), "sprig.attention_cost": .string("entropy")]))
