@@ -1,5 +1,6 @@
 import Agents
 import Environments
+import Foundation
 
 /// The kinds of action space an algorithm can act in.
 public enum ActionSpaceKind: String, Sendable, CaseIterable {
@@ -123,7 +124,9 @@ public enum AlgorithmRegistry {
         let overrides = try run.environmentOverrides()
         try EnvironmentRegistry.check(overrides, for: EnvironmentRegistry.entry(env))
         let entry = try self.entry(algo)
-        let space = try EnvironmentRegistry.make(env, count: 1, overrides: overrides).actionSpace
+        let probe = try EnvironmentRegistry.make(env, count: 1, overrides: overrides)
+        let space = probe.actionSpace
+        try checkMemory(s, copies: run.numEnvs, observationSize: probe.observationSpace.size, actionSize: space.size)
         guard entry.actionSpaces.contains(ActionSpaceKind(space)) else {
             let fitting = entries.filter { $0.actionSpaces.contains(ActionSpaceKind(space)) }.map(\.name)
             throw SettingsError.refusedPair("\(algo) acts in \(entry.actionSpaces.map(\.rawValue).joined(separator: " or ")) action spaces; \(env) has \(space). "
@@ -137,6 +140,26 @@ public enum AlgorithmRegistry {
     }
 
     /// The run options of resolved settings.
+    /// Refuses, before anything is allocated, sizes whose arrays alone exceed this machine's memory:
+    /// the environment copies (their observations, final observations and flags) and a replay
+    /// buffer (`buffer_size` rows of two observations, an action and the scalars), at 4 bytes a
+    /// value. The message gives what they would need, what the machine has, and the key to lower.
+    static func checkMemory(_ s: Settings, copies: Int, observationSize: Int, actionSize: Int) throws {
+        let available = Double(ProcessInfo.processInfo.physicalMemory)
+        func gigabytes(_ bytes: Double) -> String { String(format: "%.1f GB", bytes / 1e9) }
+        let perCopy = 4.0 * Double(2 * observationSize + 16)
+        let environments = Double(copies) * perCopy
+        guard environments < available else {
+            throw SettingsError.type("num_envs", "a number of copies whose arrays fit in memory (\(gigabytes(environments)) needed for \(copies) copies, this machine has \(gigabytes(available)))", String(copies))
+        }
+        if let rows = try s.int("buffer_size") {
+            let buffer = Double(rows) * 4.0 * Double(2 * observationSize + actionSize + 4)
+            guard buffer + environments < available else {
+                throw SettingsError.type("buffer_size", "a replay size whose rows fit in memory (\(gigabytes(buffer)) needed for \(rows) rows, this machine has \(gigabytes(available)))", String(rows))
+            }
+        }
+    }
+
     public static func runOptions(_ s: Settings) throws -> RunOptions {
         try RunOptions.table.read(s, into: RunOptions())
     }

@@ -60,6 +60,14 @@ final class RegistryTests: XCTestCase {
         XCTAssertEqual(try AlgorithmRegistry.defaults(algo: "pqn", coupling: "scorer", env: "acrobot")["total_steps"], .number(150_000))
     }
 
+    /// An environment name is matched once, in any case: `MinAtar/Breakout` gets MinAtar's
+    /// defaults and the registry's spelling (so one run directory).
+    func testEnvironmentNamesAreNormalizedOnce() throws {
+        let s = try AlgorithmRegistry.resolve(given(["algo": "dqn", "coupling": "monolithic", "env": "MinAtar/Breakout"]))
+        XCTAssertEqual(try s.string("env"), "minatar/breakout")
+        XCTAssertEqual(s["num_envs"], .number(128))
+    }
+
     /// A value set in a config reaches the agent through the one declaration.
     func testSettingsReachTheAgent() throws {
         var g = given(["algo": "ddqn", "coupling": "scorer", "env": "cartpole"])

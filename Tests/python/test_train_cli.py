@@ -142,6 +142,10 @@ def test_run_directory_and_config(stackelberg_bin, tmp_path, reference):
     (["--coupling", "bogus"], "coupling must be one of monolithic, individual, scorer"),
     (["--algo", "nosuch"], "algo must be one of dqn"),
     (["--coupling", "head-leader", "--set", "stackelberg.nystrom_rho=0"], "nystrom_rho must be > 0"),
+    # Sizes beyond the machine's memory, before anything is allocated (they used to abort or be killed).
+    (["--set", "buffer_size=1e12"], "setting buffer_size must be a replay size whose rows fit in memory"),
+    (["--set", "num_envs=1e9"], "setting num_envs must be a number of copies whose arrays fit in memory"),
+    (["--steps", "-5"], "--steps must be a positive number, got -5"),
 ])
 def test_bad_settings_are_refused(stackelberg_bin, tmp_path, args, message):
     # A later --algo/--env/--coupling overrides the earlier one.
