@@ -7,8 +7,16 @@ public struct ParseError: Error, CustomStringConvertible, Equatable, Sendable {
     public let input: String
 
     public var description: String {
-        let caret = String(repeating: " ", count: max(0, column - 1)) + "^"
-        return "\(message) at column \(column)\n  \(input)\n  \(caret)"
+        // A long input is shown as a window around the column, so that the caret stays readable.
+        let chars = Array(input), radius = 60
+        var shown = input, caretColumn = column
+        if chars.count > 2 * radius {
+            let lo = max(0, min(column - 1, chars.count) - radius), hi = min(chars.count, lo + 2 * radius)
+            shown = (lo > 0 ? "…" : "") + String(chars[lo..<hi]) + (hi < chars.count ? "…" : "")
+            caretColumn = column - lo + (lo > 0 ? 1 : 0)
+        }
+        let caret = String(repeating: " ", count: max(0, caretColumn - 1)) + "^"
+        return "\(message) at column \(column)\n  \(shown)\n  \(caret)"
     }
 }
 
@@ -21,7 +29,14 @@ public struct ParseError: Error, CustomStringConvertible, Equatable, Sendable {
 ///     primary := number | name | name '(' expr ')' | '(' expr ')'
 ///
 /// `pi` is the constant π. Every other name is a variable.
+///
+/// Nesting (parentheses, function calls, leading signs and exponents) is limited to `maxNesting`
+/// levels: the parser and everything downstream (derivatives, printers, compilers) recurse once per
+/// level, and an input nested thousands deep would overflow the stack instead of failing cleanly.
 public struct Parser {
+    /// The deepest nesting of parentheses, function calls, signs and exponents the parser accepts.
+    public static let maxNesting = 1000
+
     public static func parse(_ input: String) throws(ParseError) -> Expr {
         var parser = Parser(input: input)
         return try parser.parseAll()
@@ -36,6 +51,7 @@ public struct Parser {
     private var index = 0
     private var token: Token = .end
     private var tokenColumn = 1
+    private var depth = 0
 
     private init(input: String) {
         self.input = input
@@ -54,6 +70,15 @@ public struct Parser {
 
     private func fail(_ message: String) -> ParseError {
         ParseError(message: message, column: tokenColumn, input: input)
+    }
+
+    /// Enters one level of nesting (a parenthesis, call, sign or exponent at the current token);
+    /// the caller leaves it with `depth -= 1`.
+    private mutating func enterNesting() throws(ParseError) {
+        depth += 1
+        if depth > Parser.maxNesting {
+            throw fail("expression nested too deeply: more than \(Parser.maxNesting) levels of parentheses, function calls, signs or exponents (the limit is \(Parser.maxNesting))")
+        }
     }
 
     private mutating func advance() throws(ParseError) {
@@ -137,6 +162,8 @@ public struct Parser {
 
     private mutating func parseUnary() throws(ParseError) -> Expr {
         if case .op(let c) = token, c == "-" || c == "+" {
+            try enterNesting()
+            defer { depth -= 1 }
             try advance()
             let operand = try parseUnary()
             return c == "-" ? Expr.negate(operand) : operand
@@ -148,6 +175,8 @@ public struct Parser {
         let base = try parsePrimary()
         guard token == .power else { return base }
         let column = tokenColumn
+        try enterNesting()
+        defer { depth -= 1 }
         try advance()
         let exponent = try parseUnary()
         if base.constantValue == 0, let e = exponent.constantValue, e < 0 {
@@ -169,6 +198,8 @@ public struct Parser {
                     let known = MathFunction.allCases.map(\.rawValue).joined(separator: ", ")
                     throw ParseError(message: "unknown function '\(name)' (known: \(known))", column: column, input: input)
                 }
+                try enterNesting()
+                defer { depth -= 1 }
                 try advance()
                 let argument = try parseSum()
                 guard token == .rparen else { throw fail("expected ')' to close \(name)(") }
@@ -181,6 +212,8 @@ public struct Parser {
             if name == "pi" { return .constant(Double.pi) }
             return .variable(name)
         case .lparen:
+            try enterNesting()
+            defer { depth -= 1 }
             try advance()
             let inner = try parseSum()
             guard token == .rparen else { throw fail("expected ')'") }

@@ -95,3 +95,39 @@ struct SplitMix: RandomNumberGenerator {
     }
     mutating func uniform() -> Double { Double(next() >> 11) * 0x1p-53 }
 }
+
+/// Nesting limits: 8,000 nested parentheses or calls overflowed the stack (SIGSEGV) in the parser.
+final class NestingLimitTests: XCTestCase {
+    private func nested(_ open: String, _ close: String, _ depth: Int, _ inner: String = "x") -> String {
+        String(repeating: open, count: depth) + inner + String(repeating: close, count: depth)
+    }
+
+    private func parseError(_ s: String) -> ParseError? {
+        do { _ = try Parser.parse(s); return nil } catch { return error }
+    }
+
+    func testNestingBeyondTheLimitIsAClearError() throws {
+        XCTAssertEqual(Parser.maxNesting, 1000)
+        for input in [nested("(", ")", 8000), nested("exp(", ")", 8000), String(repeating: "-", count: 8000) + "x",
+                      Array(repeating: "x", count: 8000).joined(separator: "^"), nested("(", ")", 1001)] {
+            let e = try XCTUnwrap(parseError(input), "accepted input of \(input.count) characters")
+            XCTAssertTrue(e.message.hasPrefix("expression nested too deeply: more than 1000 levels"), e.message)
+            XCTAssertTrue(e.message.contains("(the limit is 1000)"), e.message)
+            // The message shows a window around the column, not the whole 16,000-character input.
+            XCTAssertLessThan(e.description.count, 600)
+            XCTAssertTrue(e.description.contains("^"))
+        }
+        XCTAssertEqual(parseError(nested("(", ")", 1001))?.column, 1001)
+    }
+
+    func testNestingAtTheLimitWorks() throws {
+        let e = try Parser.parse(nested("sin(", ")", 1000))
+        var v = 0.5
+        var slope = 1.0
+        for _ in 0..<1000 { slope *= cos(v); v = sin(v) }
+        XCTAssertEqual(e.evaluate(["x": 0.5]), v, accuracy: 1e-15)
+        XCTAssertEqual(e.derivative("x").evaluate(["x": 0.5]), slope, accuracy: 1e-15)
+        XCTAssertEqual(try Parser.parse(e.text), e)
+        XCTAssertEqual(try Parser.parse(nested("(", ")", 1000)), .variable("x"))
+    }
+}
