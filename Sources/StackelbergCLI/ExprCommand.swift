@@ -9,7 +9,13 @@ struct ExprCommand: ParsableCommand {
         subcommands: [Diff.self, Eval.self])
 
     struct Diff: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Print a partial derivative, simplified.")
+        static let configuration = CommandConfiguration(
+            abstract: "Print a partial derivative, simplified.",
+            discussion: """
+            Size: the derivative of a chain nested k deep, f1(f2(…fk(x)…)), is one product of k factors, each \
+            up to k deep, so its text (and the work) grows as k²; each further variable in --wrt multiplies the \
+            size by about the number of factors. Expressions may nest at most \(Parser.maxNesting) levels.
+            """)
         @Argument(parsing: .allUnrecognized, help: "The expression (may start with '-').") var words: [String] = []
         // The "--" terminator arrives among the unrecognized words; it is not part of the expression.
         var expression: String { words.filter { $0 != "--" }.joined(separator: " ") }

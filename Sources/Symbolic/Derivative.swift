@@ -29,10 +29,20 @@ extension Expr {
                 Expr.multiply([de, Expr.apply(.log, base)]),
                 Expr.multiply([exponent, db, Expr.pow(base, -1)]),
             ])])
-        case .call(let f, let u):
-            let du = u.derivative(variable)
+        case .call:
+            // Chain rule down a whole chain of nested calls f1(f2(…fk(u)…)) at once: one product of
+            // f1'(…)·f2'(…)·…·fk'(u)·u'. Applying it level by level re-canonicalized the growing product
+            // at every level (hashing and sorting factors as deep as the chain), which made sin nested
+            // 800 deep take seconds: cubic in the depth, where one product is quadratic.
+            var chain: [(MathFunction, Expr)] = []
+            var inner = self
+            while case .call(let f, let u) = inner {
+                chain.append((f, u))
+                inner = u
+            }
+            let du = inner.derivative(variable)
             if du == .zero { return .zero }
-            return Expr.multiply([f.derivative(at: u), du])
+            return Expr.multiply(chain.map { f, u in f.derivative(at: u) } + [du])
         }
     }
 
