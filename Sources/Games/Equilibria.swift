@@ -146,15 +146,17 @@ extension GameDynamics {
                                  spectra: spectra)
     }
 
-    /// Stationary points of every dynamic from a grid of starts, merged when they coincide.
+    /// Stationary points of every dynamic from a grid of starts. A root of one dynamic is merged with
+    /// a root already found (of this or another dynamic) only when both are the same point after
+    /// Newton polishing (`Root.coincides`), never because they are close on the scale of the domain.
     public func equilibria(domain: [ClosedRange<Double>], startsPerAxis: Int) -> [[Double]] {
         let starts = gridStarts(domain: domain, perAxis: startsPerAxis)
-        let diameter = domain.map { $0.upperBound - $0.lowerBound }.reduce(0) { $0 + $1 * $1 }.squareRoot()
         var points: [Root] = []
         for d in all {
             for r in d.roots(starts: starts, domain: domain) {
-                if let i = points.firstIndex(where: { distance($0.point, r.point) < 1e-3 * diameter }) {
-                    if r.residual < points[i].residual { points[i] = r }
+                if let i = points.firstIndex(where: { $0.coincides(with: r) }) {
+                    // The same point: keep the better-determined copy.
+                    if r.uncertainty < points[i].uncertainty { points[i] = r }
                 } else {
                     points.append(r)
                 }

@@ -5,6 +5,54 @@ import Symbolic
 public struct Root: Sendable {
     public var point: [Double]
     public var residual: Double
+    /// How far `point` may still be from the exact root: the last Newton step of the polish. Round-off
+    /// for a simple root; larger for a degenerate one (singular Dg there), where Newton creeps in linearly.
+    public var uncertainty: Double
+
+    public init(point: [Double], residual: Double, uncertainty: Double = 0) {
+        self.point = point; self.residual = residual; self.uncertainty = uncertainty
+    }
+
+    /// Whether two roots are the same point. The tolerance is relative to the points' own size and
+    /// their uncertainty, never to the size of the search domain: distinct roots a hair apart on a
+    /// large domain stay distinct.
+    public func coincides(with other: Root) -> Bool {
+        let scale = 1 + Swift.max(norm(point), norm(other.point))
+        return distance(point, other.point) <= 1e-8 * scale + 10 * (uncertainty + other.uncertainty)
+    }
+}
+
+/// Sizes of the equilibrium search.
+public enum RootSearch {
+    /// The most root-finder starts one search may use (each start runs the solver for all three dynamics).
+    public static let maxStarts = 100_000
+    /// Starts per axis when none are asked for: 9, fewer in high dimension to keep at most `defaultMaxStarts`.
+    public static let defaultStartsPerAxis = 9
+    public static let defaultMaxStarts = 4096
+
+    /// perAxis^dimension, or nil when that exceeds `limit` (computed without overflow).
+    public static func startCount(perAxis: Int, dimension: Int, limit: Int = maxStarts) -> Int? {
+        guard perAxis >= 1 else { return 0 }
+        var count = 1
+        for _ in 0..<dimension {
+            let (product, overflow) = count.multipliedReportingOverflow(by: perAxis)
+            if overflow || product > limit { return nil }
+            count = product
+        }
+        return count
+    }
+
+    /// The most starts per axis whose grid stays within `limit` in `dimension` variables.
+    public static func maxPerAxis(dimension: Int, limit: Int = maxStarts) -> Int {
+        var per = 1
+        while startCount(perAxis: per + 1, dimension: dimension, limit: limit) != nil { per += 1 }
+        return per
+    }
+
+    /// The default starts per axis for a game with `dimension` variables.
+    public static func defaultPerAxis(dimension: Int) -> Int {
+        Swift.min(defaultStartsPerAxis, maxPerAxis(dimension: dimension, limit: defaultMaxStarts))
+    }
 }
 
 private final class RootContext {
@@ -22,7 +70,8 @@ private final class RootContext {
 
 extension CompiledDynamic {
     /// Runs the root finder from every start and returns the distinct converged roots inside `domain`
-    /// (enlarged by 5 %), sorted by distance from the domain's centre.
+    /// (enlarged by 5 %), sorted by distance from the domain's centre. Each root is polished with
+    /// Newton's method before it is compared with the others.
     public func roots(starts: [[Double]], domain: [ClosedRange<Double>], tolerance: Double = 1e-12,
                       maxIterations: Int = 400) -> [Root] {
         let context = RootContext(self)
@@ -34,7 +83,6 @@ extension CompiledDynamic {
         let x0 = gsl_vector_alloc(dimension)!
         defer { gsl_vector_free(x0) }
 
-        let diameter = domain.map { $0.upperBound - $0.lowerBound }.reduce(0) { $0 + $1 * $1 }.squareRoot()
         let box = domain.map { r in
             let pad = 0.05 * (r.upperBound - r.lowerBound)
             return (r.lowerBound - pad)...(r.upperBound + pad)
@@ -52,38 +100,77 @@ extension CompiledDynamic {
                 status = gsl_multiroot_test_residual(solver.pointee.f, tolerance)
             } while status == Int32(GSL_CONTINUE) && iteration < maxIterations
             let point = (0..<dimension).map { gsl_vector_get(solver.pointee.x, $0) }
-            let residual = evaluate(point).reduce(0) { $0 + $1 * $1 }.squareRoot()
+            let residual = norm(evaluate(point))
             // Degenerate (non-simple) roots converge slowly; accept a small residual, not only GSL's verdict.
             guard residual.isFinite, residual < 1e-7, zip(point, box).allSatisfy({ $1.contains($0) }) else { continue }
-            let merge = 1e-4 * diameter
-            if let i = found.firstIndex(where: { distance($0.point, point) < merge }) {
-                if residual < found[i].residual { found[i] = Root(point: point, residual: residual) }
+            // Refine with Newton, then compare: two starts that reached the same root agree to round-off
+            // (or to the uncertainty of a degenerate root), and distinct roots stay apart however close.
+            let root = snapToZero(polish(Root(point: point, residual: residual)))
+            guard zip(root.point, box).allSatisfy({ $1.contains($0) }) else { continue }
+            if let i = found.firstIndex(where: { $0.coincides(with: root) }) {
+                if root.residual < found[i].residual { found[i] = root }
             } else {
-                found.append(Root(point: point, residual: residual))
+                found.append(root)
             }
         }
         let centre = domain.map { ($0.lowerBound + $0.upperBound) / 2 }
-        return found.map { snapToZero($0, scale: diameter) }.sorted { distance($0.point, centre) < distance($1.point, centre) }
+        return found.sorted { distance($0.point, centre) < distance($1.point, centre) }
     }
 
-    /// Coordinates within round-off of zero are set to zero when that keeps the point a root
-    /// (or lands on a point where the map is undefined, which the classification then reports).
-    private func snapToZero(_ root: Root, scale: Double) -> Root {
-        let snapped = root.point.map { Swift.abs($0) < 1e-3 * scale ? 0 : $0 }
+    /// Newton's method from a converged point, down to round-off: a simple root gains its last digits in
+    /// a few steps, a degenerate one (singular Dg at the root) creeps in linearly, its residual not always
+    /// falling. It goes on while the steps shrink and the point stays a root; the last step taken is the
+    /// uncertainty of the result.
+    func polish(_ root: Root, maxSteps: Int = 200) -> Root {
+        var x = root.point, residual = root.residual, uncertainty = 0.0
+        var previousStep = Double.infinity
+        let stillARoot = Swift.max(1e-7, 10 * root.residual)
+        for _ in 0..<maxSteps {
+            let g = evaluate(x)
+            guard g.allSatisfy(\.isFinite), let step = jacobianMatrix(x).solve(g) else { break }
+            let size = norm(step)
+            // No step may leave the neighbourhood of the point the solver reached.
+            guard size.isFinite, size <= previousStep, size <= 1e-2 * (1 + norm(x)) else { break }
+            let next = zip(x, step).map { $0 - $1 }
+            let r = norm(evaluate(next))
+            guard r.isFinite, r <= stillARoot else { break }
+            x = next; residual = r; previousStep = size; uncertainty = size
+            if size <= 4 * Double.ulpOfOne * (1 + norm(x)) { break }
+        }
+        return Root(point: x, residual: residual, uncertainty: uncertainty)
+    }
+
+    /// Coordinates within round-off (or the root's uncertainty) of zero are set to zero when that keeps
+    /// the point a root (or lands on a point where the map is undefined, which the classification then
+    /// reports). The threshold depends on the point, not on the domain.
+    private func snapToZero(_ root: Root) -> Root {
+        let threshold = Swift.max(1e-12 * (1 + norm(root.point)), 10 * root.uncertainty)
+        let snapped = root.point.map { Swift.abs($0) <= threshold ? 0 : $0 }
         guard snapped != root.point else { return root }
-        let r = evaluate(snapped).reduce(0) { $0 + $1 * $1 }.squareRoot()
-        if r.isNaN || r <= max(root.residual, 1e-12) { return Root(point: snapped, residual: r.isNaN ? root.residual : r) }
+        let r = norm(evaluate(snapped))
+        if r.isNaN || r <= Swift.max(root.residual, 1e-12) {
+            return Root(point: snapped, residual: r.isNaN ? root.residual : r, uncertainty: root.uncertainty)
+        }
         return root
     }
 }
 
-func distance(_ a: [Double], _ b: [Double]) -> Double {
-    zip(a, b).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }.squareRoot()
+/// Euclidean norm, scaled so that coordinates near the largest Double do not overflow.
+func norm(_ v: [Double]) -> Double {
+    let m = v.reduce(0) { Swift.max($0, Swift.abs($1)) }
+    guard m > 0, m.isFinite else { return v.contains { $0.isNaN } ? .nan : m }
+    return m * v.reduce(0) { $0 + ($1 / m) * ($1 / m) }.squareRoot()
 }
 
-/// Starts on a regular grid filling the domain, `perAxis` per coordinate (capped at 4096 points).
+func distance(_ a: [Double], _ b: [Double]) -> Double {
+    norm(zip(a, b).map { $0 - $1 })
+}
+
+/// Starts on a regular grid filling the domain, `perAxis` per coordinate. Callers check the count
+/// against `RootSearch.maxStarts` first (`AnalysisOptions.resolved` does); as a safety net the grid
+/// is thinned to stay within it.
 public func gridStarts(domain: [ClosedRange<Double>], perAxis: Int) -> [[Double]] {
-    let per = max(1, min(perAxis, Int(pow(4096.0, 1.0 / Double(domain.count)))))
+    let per = Swift.max(1, Swift.min(perAxis, RootSearch.maxPerAxis(dimension: domain.count)))
     var result: [[Double]] = [[]]
     for r in domain {
         let values = (0..<per).map { r.lowerBound + (r.upperBound - r.lowerBound) * (Double($0) + 0.5) / Double(per) }
