@@ -128,6 +128,7 @@ public enum BuiltinGames {
 
 extension Game {
     /// The same game with leader and follower exchanged (e.g. the critic leading in STAC).
+    /// A return the game names itself (STAC's R(θ)) is kept; the default −f1 becomes the new leader's −f1.
     public func swappingRoles(name: String? = nil) throws(GameError) -> Game {
         let n1 = leaderVariables.count
         var d = defaults
@@ -138,7 +139,8 @@ extension Game {
                         summary: "\(summary) Here the roles are exchanged: the former follower leads.",
                         leaderVariables: followerVariables, followerVariables: leaderVariables,
                         leaderCost: followerCost, followerCost: leaderCost,
-                        leaderReturn: leaderReturn, leaderReturnLabel: leaderReturnLabel,
+                        leaderReturn: hasDefaultLeaderReturn ? nil : leaderReturn,
+                        leaderReturnLabel: hasDefaultLeaderReturn ? nil : leaderReturnLabel,
                         domain: Array(domain[n1...] + domain[..<n1]), defaults: d, noise: noise)
     }
 }

@@ -24,6 +24,13 @@ public struct Game: Sendable {
     public var noise: NoiseModel?
 
     public var variables: [String] { leaderVariables + followerVariables }
+
+    static let defaultLeaderReturnLabel = "-f1 (leader's negated cost)"
+
+    /// Whether the leader's return is the default −f1 rather than a quantity the game names itself.
+    public var hasDefaultLeaderReturn: Bool {
+        leaderReturnLabel == Game.defaultLeaderReturnLabel && leaderReturn == Expr.negate(leaderCost)
+    }
     public var dimension: Int { variables.count }
 
     public init(name: String, summary: String = "", leaderVariables: [String], followerVariables: [String],
@@ -37,7 +44,7 @@ public struct Game: Sendable {
         self.leaderCost = leaderCost
         self.followerCost = followerCost
         self.leaderReturn = leaderReturn ?? Expr.negate(leaderCost)
-        self.leaderReturnLabel = leaderReturnLabel ?? "-f1 (leader's negated cost)"
+        self.leaderReturnLabel = leaderReturnLabel ?? Game.defaultLeaderReturnLabel
         let n = leaderVariables.count + followerVariables.count
         self.domain = domain ?? Array(repeating: -1.0...1.0, count: n)
         self.defaults = defaults
@@ -77,6 +84,9 @@ public struct Game: Sendable {
         }
         for (v, r) in zip(variables, domain) where !(r.lowerBound < r.upperBound) || !r.lowerBound.isFinite || !r.upperBound.isFinite {
             throw .invalid("the range of '\(v)' is empty or not finite (\(r.lowerBound)...\(r.upperBound)); give lo < hi")
+        }
+        for (v, r) in zip(variables, domain) where !(r.upperBound - r.lowerBound).isFinite {
+            throw .invalid("the range of '\(v)' (\(r.lowerBound)...\(r.upperBound)) is too wide: its width hi − lo overflows to infinity, so no grid or search can be laid on it; give a narrower range (hi − lo must stay below 1.8e308)")
         }
         let allowed = Set(variables).union(noise.map { [$0.variable] } ?? [])
         for (role, e) in [("leader cost", leaderCost), ("follower cost", followerCost), ("leader return", leaderReturn)] {

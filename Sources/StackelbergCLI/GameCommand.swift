@@ -22,8 +22,8 @@ struct DynamicsOptions: ParsableArguments {
     @Option(help: "Iterations for the leader's return curve.") var returnIterations: Int?
     @Option(parsing: .unconditional, help: "Start of the error and return curves, e.g. 0.8,0.6.") var start: String?
     @Option(parsing: .unconditional, help: "Starts of the plotted trajectories, x,y;x,y…") var starts: String?
-    @Option(help: "Arrows per axis in the vector-field plots.") var grid: Int = 21
-    @Option(help: "Root-finder starts per axis in the equilibrium search.") var rootStarts: Int = 9
+    @Option(help: "Arrows per axis in the vector-field plots (at most \(AnalysisLimits.maxFieldPoints)).") var grid: Int = 21
+    @Option(help: "Root-finder starts per axis in the equilibrium search (default 9, fewer above 3 variables to keep 4096 starts; at most \(RootSearch.maxStarts) starts in all).") var rootStarts: Int?
     @Option(help: "Seed of every random draw (sampled gradients of stochastic games).") var seed: UInt64 = 0
 
     func options() throws -> AnalysisOptions {

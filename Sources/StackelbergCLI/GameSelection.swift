@@ -77,6 +77,9 @@ func parseDomain(_ s: String) throws -> [ClosedRange<Double>] {
         guard bounds.count == 2, let lo = Double(bounds[0]), let hi = Double(bounds[1]), lo < hi, lo.isFinite, hi.isFinite else {
             throw ValidationError("--domain entry '\(item)' must be lo:hi with lo < hi, e.g. -1:1")
         }
+        guard (hi - lo).isFinite else {
+            throw ValidationError("--domain entry '\(item)' is too wide: its width hi − lo overflows to infinity, so no search grid can be laid on it; give a narrower range (hi − lo must stay below 1.8e308)")
+        }
         return lo...hi
     }
 }

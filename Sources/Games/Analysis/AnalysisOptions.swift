@@ -12,8 +12,9 @@ public struct AnalysisOptions: Sendable {
     public var trajectoryStarts: [[Double]]?
     /// Arrows per axis in the vector-field plots.
     public var fieldPoints = 21
-    /// Root-finder starts per axis.
-    public var rootStartsPerAxis = 9
+    /// Root-finder starts per axis; nil: `RootSearch.defaultPerAxis` (9, fewer in high dimension).
+    /// An explicit count is used as given, and refused when the grid would exceed `RootSearch.maxStarts`.
+    public var rootStartsPerAxis: Int?
     /// Extra points at which every dynamic is evaluated and reported.
     public var points: [[Double]] = []
     /// Continuous-flow horizon (in units of time of ż = −g).
@@ -24,6 +25,18 @@ public struct AnalysisOptions: Sendable {
     public var spectrumPoint: [Double]?
     public var lambdaSweep: [Double] = (0...64).map { pow(10, -4 + 8 * Double($0) / 64) }
     public init() {}
+}
+
+/// Limits on the sizes an analysis may be asked for, checked before any work or allocation.
+public enum AnalysisLimits {
+    /// Arrows per axis of a vector-field panel (3 panels of n² arrows are computed and written).
+    public static let maxFieldPoints = 500
+    /// Iterations of one trajectory (error curve, return curve).
+    public static let maxIterations = 1_000_000_000
+    /// Follower steps per leader step.
+    public static let maxUnroll = 1_000_000
+    /// Starts and evaluation points given by the user.
+    public static let maxPoints = 10_000
 }
 
 /// Options resolved against a game's defaults and validated.
@@ -38,6 +51,8 @@ public struct ResolvedOptions: Sendable, Codable {
     public var trajectoryStarts: [[Double]]
     public var fieldPoints: Int
     public var rootStartsPerAxis: Int
+    /// Root-finder starts actually used: rootStartsPerAxis^dimension.
+    public var rootStarts: Int
     public var flowTime: Double
     public var seed: UInt64
 
@@ -55,16 +70,39 @@ extension AnalysisOptions {
         let centre = game.domain.map { $0.lowerBound + 0.8 * ($0.upperBound - $0.lowerBound) }
         let start = self.start ?? d.start ?? centre
         let starts = trajectoryStarts ?? d.trajectoryStarts ?? [start]
+        let n = game.dimension
+        if let perAxis = rootStartsPerAxis {
+            if perAxis < 1 { throw .invalid("--root-starts: the equilibrium search needs at least 1 start per axis (got \(perAxis))") }
+            if RootSearch.startCount(perAxis: perAxis, dimension: n) == nil {
+                throw .invalid("--root-starts \(perAxis) on a \(n)-variable game needs \(perAxis)^\(n) = \(fmt(Foundation.pow(Double(perAxis), Double(n)), digits: 3)) root-finder starts (one per point of the grid); the limit is \(RootSearch.maxStarts) starts, at most \(RootSearch.maxPerAxis(dimension: n)) per axis for \(n) variables")
+            }
+        }
+        let perAxis = rootStartsPerAxis ?? RootSearch.defaultPerAxis(dimension: n)
+        if fieldPoints > AnalysisLimits.maxFieldPoints {
+            let points = Double(fieldPoints) * Double(fieldPoints)
+            throw .invalid("--grid \(fieldPoints) needs \(fieldPoints) × \(fieldPoints) = \(fmt(points, digits: 3)) arrows per vector-field panel, \(bytes(3 * points * 2 * 8)) for the field values of the 3 panels alone (more for the data file); the limit is \(AnalysisLimits.maxFieldPoints) per axis")
+        }
+        for (option, value) in [("--iterations", iterations), ("--return-iterations", returnIterations)] {
+            if let value, value > AnalysisLimits.maxIterations {
+                throw .invalid("\(option) \(value) is above the limit of \(AnalysisLimits.maxIterations) iterations")
+            }
+        }
+        if unroll > AnalysisLimits.maxUnroll {
+            throw .invalid("--unroll \(unroll) is above the limit of \(AnalysisLimits.maxUnroll) follower steps per leader step")
+        }
+        for (option, count) in [("--starts", starts.count), ("--points", points.count)] where count > AnalysisLimits.maxPoints {
+            throw .invalid("\(option) gives \(count) points; the limit is \(AnalysisLimits.maxPoints)")
+        }
         let r = ResolvedOptions(lambda: lambda ?? d.lambda, leaderLearningRate: leader, followerLearningRate: follower,
                                 unroll: unroll, iterations: iterations ?? d.iterations,
                                 returnIterations: returnIterations ?? d.returnIterations,
                                 start: start, trajectoryStarts: starts, fieldPoints: fieldPoints,
-                                rootStartsPerAxis: rootStartsPerAxis, flowTime: flowTime, seed: seed)
+                                rootStartsPerAxis: perAxis, rootStarts: RootSearch.startCount(perAxis: perAxis, dimension: n)!,
+                                flowTime: flowTime, seed: seed)
         try r.rule.validate()
         if !(r.lambda > 0) || !r.lambda.isFinite { throw .invalid("--lambda must be positive and finite (got \(r.lambda)); λ = 0 is always analysed as the plain Stackelberg dynamic") }
         if r.iterations < 1 || r.returnIterations < 1 { throw .invalid("the iteration counts must be at least 1") }
         if r.fieldPoints < 2 { throw .invalid("the vector-field grid needs at least 2 points per axis (got \(r.fieldPoints))") }
-        if r.rootStartsPerAxis < 1 { throw .invalid("the equilibrium search needs at least 1 start per axis (got \(r.rootStartsPerAxis))") }
         if !(r.flowTime > 0) { throw .invalid("the flow time must be positive (got \(r.flowTime))") }
         for p in [start] + starts + points where p.count != game.dimension {
             throw .invalid("the point \(p.map { "\($0)" }.joined(separator: ",")) has \(p.count) coordinates; the game has \(game.dimension) (\(game.variables.joined(separator: ", ")))")
@@ -77,3 +115,11 @@ extension AnalysisOptions {
 }
 
 import Foundation
+
+/// A byte count in words (e.g. "480 GB").
+func bytes(_ count: Double) -> String {
+    let units = ["bytes", "kB", "MB", "GB", "TB", "PB", "EB"]
+    var value = count, unit = 0
+    while value >= 1000, unit < units.count - 1 { value /= 1000; unit += 1 }
+    return "\(fmt(value, digits: 3)) \(units[unit])"
+}

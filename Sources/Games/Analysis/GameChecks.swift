@@ -8,6 +8,31 @@ public struct CheckResult: Sendable, Codable {
     public var detail: String
 }
 
+/// The largest relative error of a check. A non-finite value on either side fails the check and is
+/// named: `max` silently drops NaN, which once let a check pass with every value NaN.
+struct WorstError {
+    var value = 0.0
+    /// The first place where a value was not finite.
+    var nonFinite: String?
+    var count = 0
+
+    mutating func record(_ got: Double, _ expected: Double, at place: @autoclosure () -> String) {
+        count += 1
+        guard got.isFinite, expected.isFinite else {
+            if nonFinite == nil { nonFinite = "\(place()) is \(fmt(got)) against \(fmt(expected))" }
+            return
+        }
+        value = Swift.max(value, Swift.abs(got - expected) / Swift.max(1, Swift.abs(expected)))
+    }
+
+    func passed(_ tolerance: Double) -> Bool { count > 0 && nonFinite == nil && value < tolerance }
+
+    /// "not finite: …; " in front of a check's detail when a value was not finite.
+    var prefix: String {
+        nonFinite.map { "not finite: \($0) (a non-finite value fails the check); " } ?? (count == 0 ? "nothing could be compared; " : "")
+    }
+}
+
 /// Numerical checks of the symbolic machinery and of the papers' claims (`stackelberg game check`).
 public struct GameChecks {
     public let analyzer: GameAnalyzer
@@ -26,22 +51,22 @@ public struct GameChecks {
     /// Symbolic gradients against central finite differences at seeded random points.
     func derivativeChecks() -> [CheckResult] {
         var rng = SeededGenerator(seed: analyzer.options.seed)
-        var worst = 0.0
+        var worst = WorstError()
         let vars = game.variables
         for _ in 0..<20 {
             let z = game.domain.map { $0.lowerBound + ($0.upperBound - $0.lowerBound) * (0.05 + 0.9 * rng.uniform()) }
-            for (cost, grad, names) in [(game.leaderCost, d.leaderGradient + d.leaderCostFollowerGradient, game.leaderVariables + game.followerVariables),
-                                        (game.followerCost, d.followerGradient, game.followerVariables)] {
+            for (label, cost, grad, names) in [("f1", game.leaderCost, d.leaderGradient + d.leaderCostFollowerGradient, game.leaderVariables + game.followerVariables),
+                                               ("f2", game.followerCost, d.followerGradient, game.followerVariables)] {
                 for (g, name) in zip(grad, names) {
                     let k = vars.firstIndex(of: name)!
                     let fd = centralDifference(cost, at: z, index: k)
                     let exact = g.evaluate(Dictionary(uniqueKeysWithValues: zip(vars, z)))
-                    worst = max(worst, Swift.abs(fd - exact) / max(1, Swift.abs(exact)))
+                    worst.record(exact, fd, at: "∂\(label)/∂\(name) at \(vars.joined(separator: ", ")) = (\(z.map { fmt($0) }.joined(separator: ", ")))")
                 }
             }
         }
-        return [CheckResult(name: "symbolic gradients match central finite differences", passed: worst < 1e-6,
-                            detail: "max relative error \(fmt(worst)) over 20 seeded points (tolerance 1e-6)")]
+        return [CheckResult(name: "symbolic gradients match central finite differences", passed: worst.passed(1e-6),
+                            detail: "\(worst.prefix)max relative error \(fmt(worst.value)) over 20 seeded points (tolerance 1e-6)")]
     }
 
     func centralDifference(_ e: Expr, at z: [Double], index k: Int) -> Double {
@@ -90,7 +115,7 @@ public struct GameChecks {
                                 detail: "the follower's best response could not be computed at any test point (∇22 f2 singular or not positive definite)")]
         }
         let vars = game.variables, n1 = game.leaderVariables.count
-        var worstTotal = 0.0, worstSmall = 0.0, worstLarge = 0.0
+        var worstTotal = WorstError(), worstSmall = WorstError(), worstLarge = WorstError()
         var lines: [String] = []
         for (x1, x2) in pairs {
             let z = x1 + x2
@@ -106,22 +131,22 @@ public struct GameChecks {
                 fd.append((fp - fm) / (2 * h))
             }
             guard fd.count == n1 else { continue }
-            let err = zip(exact, fd).map { Swift.abs($0 - $1) / max(1, Swift.abs($1)) }.max()!
-            worstTotal = max(worstTotal, err)
+            let at = "at x1 = (\(x1.map { fmt($0) }.joined(separator: ", ")))"
+            for (e, f) in zip(exact, fd) { worstTotal.record(e, f, at: "Df1 \(at)") }
             lines.append("at x1 = \(x1.map { fmt($0) }), x2* = \(x2.map { fmt($0) }): Df1 = \(exact.map { fmt($0, digits: 10) }), finite difference = \(fd.map { fmt($0, digits: 10) })")
             let tape = analyzer.dynamics.regularized.field
             let small = Array(tape.evaluate(z + [1e-9])[..<n1]), large = Array(tape.evaluate(z + [1e9])[..<n1])
             let individual = Array(analyzer.dynamics.individual.evaluate(z)[..<n1])
-            worstSmall = max(worstSmall, zip(small, exact).map { Swift.abs($0 - $1) / max(1, Swift.abs($1)) }.max()!)
-            worstLarge = max(worstLarge, zip(large, individual).map { Swift.abs($0 - $1) / max(1, Swift.abs($1)) }.max()!)
+            for (s, e) in zip(small, exact) { worstSmall.record(s, e, at: "∇λ f1 (λ = 1e-9) against Df1 \(at)") }
+            for (l, i) in zip(large, individual) { worstLarge.record(l, i, at: "∇λ f1 (λ = 1e9) against ∇1 f1 \(at)") }
         }
         return [
-            CheckResult(name: "total derivative matches finite differences of f1(x1, x2*(x1))", passed: worstTotal < 1e-6,
-                        detail: "max relative error \(fmt(worstTotal)) at \(pairs.count) points on the best response (tolerance 1e-6); " + lines.joined(separator: "; ")),
-            CheckResult(name: "Prop. 2: λ → 0 gives the Stackelberg gradient", passed: worstSmall < 1e-6,
-                        detail: "‖∇λ f1 − ∇f1‖ relative at λ = 1e-9: \(fmt(worstSmall)) (tolerance 1e-6)"),
-            CheckResult(name: "Prop. 2: λ → ∞ gives the individual gradient", passed: worstLarge < 1e-6,
-                        detail: "‖∇λ f1 − ∇1 f1‖ relative at λ = 1e9: \(fmt(worstLarge)) (tolerance 1e-6)"),
+            CheckResult(name: "total derivative matches finite differences of f1(x1, x2*(x1))", passed: worstTotal.passed(1e-6),
+                        detail: "\(worstTotal.prefix)max relative error \(fmt(worstTotal.value)) at \(pairs.count) points on the best response (tolerance 1e-6); " + lines.joined(separator: "; ")),
+            CheckResult(name: "Prop. 2: λ → 0 gives the Stackelberg gradient", passed: worstSmall.passed(1e-6),
+                        detail: "\(worstSmall.prefix)‖∇λ f1 − ∇f1‖ relative at λ = 1e-9: \(fmt(worstSmall.value)) (tolerance 1e-6)"),
+            CheckResult(name: "Prop. 2: λ → ∞ gives the individual gradient", passed: worstLarge.passed(1e-6),
+                        detail: "\(worstLarge.prefix)‖∇λ f1 − ∇1 f1‖ relative at λ = 1e9: \(fmt(worstLarge.value)) (tolerance 1e-6)"),
         ]
     }
 

@@ -31,7 +31,7 @@ extension AnalysisReport {
         line()
         line("Settings: λ = \(fmt(options.lambda)), α1 (leader) = \(fmt(options.leaderLearningRate)), α2 (follower) = \(fmt(options.followerLearningRate)), timescale ratio α1/α2 = \(fmt(options.leaderLearningRate / options.followerLearningRate)), follower unroll m = \(options.unroll), iterations = \(options.iterations), seed = \(options.seed)")
         line()
-        line("Stationary points (\(equilibria.count) found from \(Int(pow(Double(options.rootStartsPerAxis), Double(game.leaderVariables.count + game.followerVariables.count)))) root-finder starts)")
+        line("Stationary points (\(equilibria.count) found from \(options.rootStarts) root-finder starts, \(options.rootStartsPerAxis) per axis)")
         line("-----------------")
         if equilibria.isEmpty { line("none found in the domain") }
         for (i, e) in equilibria.enumerated() {
