@@ -70,6 +70,13 @@ public enum GameFigures {
 
     /// Figs. 1c, 5a, 7a: ‖z − z*‖² over iterations, log scale.
     public static func error(_ series: AnalysisSeries, report: AnalysisReport) -> GnuplotFigure {
+        // Log scale: only positive finite errors can be drawn.
+        if !series.errors.contains(where: { $0.1.contains { $0.1 > 0 && $0.1.isFinite } }) {
+            let why = report.referenceEquilibrium == nil
+                ? "no stationary point was found, so there is no z* to measure the error to"
+                : "no trajectory has a finite, positive error (see report.txt)"
+            return .placeholder(name: "error", title: "\(report.game.name): error to the equilibrium", message: "nothing to plot: \(why)")
+        }
         var f = GnuplotFigure(name: "error")
         var plots: [String] = []
         for (i, (kind, rows)) in series.errors.enumerated() {
@@ -93,6 +100,10 @@ public enum GameFigures {
 
     /// Figs. 5b, 7b: the leader's return over iterations.
     public static func leaderReturn(_ series: AnalysisSeries, game: Game) -> GnuplotFigure {
+        if !series.returns.contains(where: { $0.1.contains { $0.1.isFinite } }) {
+            return .placeholder(name: "leader_return", title: "\(game.name): leader's return \(game.leaderReturnLabel)",
+                                message: "nothing to plot: the leader's return is not finite along any trajectory (see the warnings in report.txt)")
+        }
         var f = GnuplotFigure(name: "leader_return")
         var plots: [String] = []
         for (i, (kind, rows)) in series.returns.enumerated() {
@@ -113,6 +124,13 @@ public enum GameFigures {
     /// Prop. 2 made visible: real (and imaginary) parts of spec(Dg) of the regularized dynamic over λ,
     /// with the Stackelberg (λ = 0) and individual (λ → ∞) spectra as dashed references.
     public static func spectrum(_ s: AnalysisReport.LambdaSweep, game: Game) -> GnuplotFigure {
+        let point = s.point.map { String(format: "%.3g", $0) }.joined(separator: ", ")
+        let finite = s.eigenvalues.contains { $0?.contains { $0.re.isFinite && $0.im.isFinite } ?? false }
+        if !finite {
+            return .placeholder(name: "spectrum_lambda", title: "\(game.name): spectrum of Dg for the regularized Stackelberg dynamic at z = (\(point))",
+                                message: "nothing to plot: Dg is not finite at z = (\(point)) for any λ of the sweep (choose another point with --spectrum-at)",
+                                width: 1100, height: 500)
+        }
         var f = GnuplotFigure(name: "spectrum_lambda", width: 1100, height: 500)
         let n = game.dimension
         let lo = s.lambdas.first ?? 1e-4, hi = s.lambdas.last ?? 1e4
@@ -136,7 +154,6 @@ public enum GameFigures {
             p.append("datafile index \(ind) using 1:2 with lines dt 3 lw 1.5 lc rgb '#777777' title 'individual (λ → ∞)'")
             return "plot " + p.joined(separator: ", \\\n     ")
         }
-        let point = s.point.map { String(format: "%.3g", $0) }.joined(separator: ", ")
         f.body = """
         set multiplot layout 1,2 title "\(game.name): spectrum of Dg for the regularized Stackelberg dynamic at z = (\(point))"
         set logscale x

@@ -38,6 +38,24 @@ public struct GnuplotFigure {
         """
     }
 
+    /// A figure with nothing to plot: the title and a message in the middle of an empty frame. gnuplot
+    /// refuses to autoscale a plot with no finite point ("x range is invalid"), so a figure whose data
+    /// are all undefined is written as this instead, and says why.
+    public static func placeholder(name: String, title: String, message: String, width: Int = 900, height: Int = 600) -> GnuplotFigure {
+        var f = GnuplotFigure(name: name, width: width, height: height)
+        f.data.addBlock("no finite data: \(message)", columns: ["x", "y"], rows: [])
+        f.body = """
+        set title "\(gnuplotEscaped(title))"
+        set xrange [0:1]
+        set yrange [0:1]
+        unset xtics
+        unset ytics
+        set label 1 "\(gnuplotEscaped(message))" at graph 0.5, 0.5 center
+        plot NaN notitle
+        """
+        return f
+    }
+
     /// Writes `NAME.gp` and `NAME.dat` into `directory` and renders the requested formats.
     public func write(to directory: URL, formats: [String] = ["png"]) throws -> [URL] {
         let gp = directory.appendingPathComponent("\(name).gp"), dat = directory.appendingPathComponent("\(name).dat")
@@ -50,6 +68,11 @@ public struct GnuplotFigure {
         }
         return written
     }
+}
+
+/// Text for a double-quoted gnuplot string.
+func gnuplotEscaped(_ s: String) -> String {
+    s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
 }
 
 /// A gnuplot data file made of blocks (gnuplot's `index 0`, `index 1`, …).

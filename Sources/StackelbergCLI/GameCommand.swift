@@ -69,23 +69,36 @@ extension GameCommand {
                     throw ValidationError("--spectrum-at needs \(game.dimension) coordinates (got \(p.count))")
                 }
                 let analyzer = try GameAnalyzer(game: game, options: options)
+                // Everything the end of the run needs is checked before the analysis starts.
+                let formats = noRender ? [] : (svg ? ["png", "svg"] : ["png"])
+                if !formats.isEmpty && Gnuplot.executable == nil { throw PlotError.gnuplotMissing }
+                let dir = try prepareOutputDirectory(out, option: "--out")
                 let progress: (String) -> Void = { m in if !quiet { FileHandle.standardError.write(Data("[\(game.name)] \(m)\n".utf8)) } }
                 var (report, series) = try analyzer.run(progress: progress)
                 report.provenance = RunProvenance.current(seed: analyzer.options.seed)
-                let dir = URL(fileURLWithPath: out)
-                try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-                try report.text.write(to: dir.appendingPathComponent("report.txt"), atomically: true, encoding: .utf8)
+                for w in report.warnings { FileHandle.standardError.write(Data("warning: \(w)\n".utf8)) }
+                try writeFile(dir.appendingPathComponent("report.txt")) { try report.text.write(to: $0, atomically: true, encoding: .utf8) }
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
                 encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-                try encoder.encode(report).write(to: dir.appendingPathComponent("report.json"))
+                let json = try encoder.encode(report)
+                try writeFile(dir.appendingPathComponent("report.json")) { try json.write(to: $0) }
                 progress("writing plots")
-                let formats = noRender ? [] : (svg ? ["png", "svg"] : ["png"])
-                for figure in GameFigures.all(report: report, series: series, game: game) {
-                    _ = try figure.write(to: dir, formats: formats)
+                // One figure that cannot be written does not stop the others.
+                var failures: [String] = []
+                let figures = GameFigures.all(report: report, series: series, game: game)
+                for figure in figures {
+                    do { _ = try figure.write(to: dir, formats: formats) } catch let e as PlotError {
+                        failures.append("\(figure.name): \(e)")
+                    } catch {
+                        failures.append("\(figure.name): cannot write \(dir.appendingPathComponent(figure.name).path).gp/.dat (\(describeFileError(error)))")
+                    }
                 }
                 progress("wrote \(dir.path)/report.txt, report.json and \(formats.isEmpty ? "plot scripts" : "plots")")
                 print(report.text)
+                if !failures.isEmpty {
+                    throw OutputError("\(failures.count) of \(figures.count) figures could not be written (the others and the reports were):\n  " + failures.joined(separator: "\n  "))
+                }
             }
         }
     }
@@ -134,9 +147,79 @@ func reportingErrors(_ body: () throws -> Void) throws {
     } catch let e as PlotError {
         FileHandle.standardError.write(Data("error: \(e)\n".utf8))
         throw ExitCode(3)
+    } catch let e as OutputError {
+        FileHandle.standardError.write(Data("error: \(e)\n".utf8))
+        throw ExitCode(3)
     } catch {
         FileHandle.standardError.write(Data("error: \(error)\n".utf8))
         throw ExitCode(1)
+    }
+}
+
+/// A file-system problem with the command's outputs, said with the path and the fix.
+struct OutputError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Makes sure `path` is a directory this process can write, creating it if needed, before any work:
+/// an analysis can take minutes, and a bad path used to fail only at its end with a raw Foundation error.
+func prepareOutputDirectory(_ path: String, option: String) throws -> URL {
+    let url = URL(fileURLWithPath: path)
+    let fm = FileManager.default
+    var isDirectory: ObjCBool = false
+    if fm.fileExists(atPath: url.path, isDirectory: &isDirectory) {
+        guard isDirectory.boolValue else {
+            throw OutputError("\(option) '\(path)' is a file, not a directory: give a directory (it is created if missing) or move the file away")
+        }
+    } else {
+        // Created one level at a time with mkdir, so that the message can name the level that failed.
+        var prefix = path.hasPrefix("/") ? "/" : ""
+        for component in path.split(separator: "/") {
+            prefix += (prefix.isEmpty || prefix.hasSuffix("/") ? "" : "/") + component
+            if fm.fileExists(atPath: prefix, isDirectory: &isDirectory) {
+                guard isDirectory.boolValue else {
+                    throw OutputError("\(option) '\(path)': '\(prefix)' is a file, not a directory, so the output directory cannot be created under it; give another path")
+                }
+                continue
+            }
+            if mkdir(prefix, 0o755) != 0 && errno != EEXIST {
+                throw OutputError("\(option) '\(path)': cannot create the directory '\(prefix)' (\(String(cString: strerror(errno)))): give a path where directories can be created")
+            }
+        }
+    }
+    // Probe with a real file: permissions, read-only file systems and full disks all show up here.
+    let probe = url.appendingPathComponent(".stackelberg-write-probe-\(getpid())").path
+    let fd = open(probe, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+    guard fd >= 0 else {
+        throw OutputError("\(option) '\(path)' is not writable (\(String(cString: strerror(errno)))): choose a writable directory or change its permissions")
+    }
+    close(fd)
+    unlink(probe)
+    return url
+}
+
+/// Runs one write, and names the file and the reason when it fails.
+func writeFile(_ url: URL, _ write: (URL) throws -> Void) throws {
+    do { try write(url) } catch {
+        throw OutputError("cannot write \(url.path) (\(describeFileError(error))): check that the directory is writable and has space")
+    }
+}
+
+/// The operating system's reason for a Foundation file error ("Permission denied"), not its dump.
+func describeFileError(_ error: Error) -> String {
+    let ns = error as NSError
+    if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
+        return String(cString: strerror(Int32(underlying.code)))
+    }
+    if ns.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(ns.code))) }
+    switch CocoaError.Code(rawValue: ns.code) {
+    case .fileWriteNoPermission, .fileReadNoPermission: return "permission denied"
+    case .fileWriteOutOfSpace: return "no space left on the device"
+    case .fileWriteVolumeReadOnly: return "read-only file system"
+    case .fileNoSuchFile, .fileReadNoSuchFile: return "no such file or directory"
+    case .fileWriteFileExists: return "a file of that name exists"
+    default: return ns.localizedDescription
     }
 }
 

@@ -86,4 +86,6 @@ public struct AnalysisReport: Sendable, Codable {
     public var points: [PointEvaluation]
     public var lambdaSweep: LambdaSweep?
     public var provenance: Provenance?
+    /// What the analysis could not do and why, e.g. a cost that is not finite on part of the domain.
+    public var warnings: [String] = []
 }

@@ -70,7 +70,8 @@ public struct GameAnalyzer {
         let report = AnalysisReport(
             game: describe(), options: options, tolerances: ClassificationTolerances(),
             derivatives: describeDerivatives(), equilibria: equilibria, referenceEquilibrium: reference,
-            trajectories: summaries, flows: flows, points: pointReports, lambdaSweep: sweep, provenance: nil)
+            trajectories: summaries, flows: flows, points: pointReports, lambdaSweep: sweep, provenance: nil,
+            warnings: finitenessWarnings(plane: plane, base: reference ?? game.domain.map { ($0.lowerBound + $0.upperBound) / 2 }))
         return (report, AnalysisSeries(plane: plane, panels: panels, errors: errors, returns: returns))
     }
 
@@ -79,6 +80,45 @@ public struct GameAnalyzer {
     static func reference(_ equilibria: [EquilibriumReport]) -> [Double]? {
         if let s = equilibria.first(where: \.isDifferentialStackelberg) { return s.point }
         return equilibria.max { $0.stationaryFor.count < $1.stationaryFor.count }?.point
+    }
+
+    /// The costs (and a return the game names itself) where they are not finite on the plotted plane
+    /// of the domain: one sentence each, saying which expression, how often and where. A cost undefined
+    /// there leaves its gradients, the dynamics and the figures undefined too.
+    public func finitenessWarnings(plane: (Int, Int), base: [Double]) -> [String] {
+        let g = game.noise == nil ? game : game.expectedGame()
+        let (a, b) = plane, n = options.fieldPoints
+        let ra = game.domain[a], rb = game.domain[b]
+        let xs = (0..<n).map { ra.lowerBound + (ra.upperBound - ra.lowerBound) * Double($0) / Double(n - 1) }
+        let ys = (0..<n).map { rb.lowerBound + (rb.upperBound - rb.lowerBound) * Double($0) / Double(n - 1) }
+        var costs = [("leader's cost f1", g.leaderCost), ("follower's cost f2", g.followerCost)]
+        if !game.hasDefaultLeaderReturn { costs.append(("leader's return \(game.leaderReturnLabel)", g.leaderReturn)) }
+        let va = game.variables[a], vb = game.variables[b]
+        let fixed = game.dimension > 2
+            ? ", the other variables at (\(base.enumerated().filter { $0.offset != a && $0.offset != b }.map { fmt($0.element) }.joined(separator: ", ")))" : ""
+        var warnings: [String] = []
+        for (label, cost) in costs {
+            guard let tape = try? Tape([cost], inputs: game.variables) else { continue }
+            let evaluator = TapeEvaluator(tape, lanes: n)
+            for k in 0..<game.dimension where k != a && k != b { evaluator.input(k).update(repeating: base[k], count: n) }
+            for j in 0..<n { evaluator.input(b)[j] = ys[j] }
+            var bad = 0
+            var example: (x: Double, y: Double, value: Double)?
+            for x in xs {
+                evaluator.input(a).update(repeating: x, count: n)
+                evaluator.run(count: n)
+                let out = evaluator.output(0)
+                for j in 0..<n where !out[j].isFinite {
+                    bad += 1
+                    if example == nil { example = (x, ys[j], out[j]) }
+                }
+            }
+            if let e = example {
+                let text = cost.nodeCount > 200 ? "(a \(cost.nodeCount)-node expression)" : cost.text
+                warnings.append("the \(label) = \(text) is not finite at \(bad) of \(n * n) points of the plotted plane (\(va) from \(fmt(ra.lowerBound)) to \(fmt(ra.upperBound)), \(vb) from \(fmt(rb.lowerBound)) to \(fmt(rb.upperBound))\(fixed)), e.g. \(fmt(e.value)) at (\(va), \(vb)) = (\(fmt(e.x)), \(fmt(e.y))); its derivatives, the dynamics and the figures are undefined there")
+            }
+        }
+        return warnings
     }
 
     private func squaredError(_ z: [Double], _ reference: [Double]?) -> Double {

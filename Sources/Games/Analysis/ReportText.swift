@@ -30,6 +30,12 @@ extension AnalysisReport {
         if let n = derivatives.note { line("(\(n))") }
         line()
         line("Settings: λ = \(fmt(options.lambda)), α1 (leader) = \(fmt(options.leaderLearningRate)), α2 (follower) = \(fmt(options.followerLearningRate)), timescale ratio α1/α2 = \(fmt(options.leaderLearningRate / options.followerLearningRate)), follower unroll m = \(options.unroll), iterations = \(options.iterations), seed = \(options.seed)")
+        if !warnings.isEmpty {
+            line()
+            line("Warnings")
+            line("--------")
+            for w in warnings { line("- \(w)") }
+        }
         line()
         line("Stationary points (\(equilibria.count) found from \(options.rootStarts) root-finder starts, \(options.rootStartsPerAxis) per axis)")
         line("-----------------")
