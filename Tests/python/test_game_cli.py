@@ -1,0 +1,162 @@
+"""The `game` and `expr` commands the way a user runs them: output, files and exit codes.
+
+Each case is a fault that once reached a user (equilibria merged away, checks passing on NaN, traps
+and crashes on large or nested input, raw Foundation errors at the end of a run); each states the
+right output.  Run with STACKELBERG_BIN pointing at a built binary (see conftest.py).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+QUICK = ["--iterations", "200", "--return-iterations", "200", "--quiet"]
+
+
+def analyze(cli, out: Path, *args: str, ok: bool = True, render: bool = False):
+    extra = [] if render else ["--no-render"]
+    return cli("game", "analyze", *args, *QUICK, *extra, "--out", str(out), ok=ok)
+
+
+def test_close_equilibria_on_a_large_domain_stay_distinct(cli, tmp_path):
+    p = analyze(cli, tmp_path / "q", "--builtin", "quadratic", "--domain=-1000:1000,-1000:1000")
+    assert "Stationary points (3 found from 81 root-finder starts, 9 per axis)" in p.stdout
+    assert "[1] z = (0.5, 0.5)   stationary for: individual" in p.stdout
+    assert "[2] z = (0.25, 0.25)   stationary for: stackelberg" in p.stdout
+    assert "differential Stackelberg equilibrium: YES" in p.stdout
+    assert "toward (0.25, 0.25)" in p.stdout
+
+
+def test_stackelberg_equilibrium_next_to_the_regularized_root(cli, tmp_path):
+    p = analyze(cli, tmp_path / "s", "--leader", "x^2/2 + x*y + sin(y)", "--follower", "(y-x)^2/2 + y^4/4",
+                "--vars", "x:y", "--lambda", "0.01")
+    assert "[2] z = (-0.287768, -0.268427)   stationary for: stackelberg" in p.stdout
+    assert "∇22 f2: positive definite; eigenvalues (1.21616)" in p.stdout
+    assert "second total derivative D²f1 eigenvalues: (3.42949)" in p.stdout
+    assert "[3] z = (-0.286439, -0.267333)   stationary for: regularized" in p.stdout
+    assert "Discrete trajectories from (0.6, 0.6) toward (-0.287768, -0.268427)" in p.stdout
+
+
+def test_check_fails_on_nan(cli):
+    p = cli("game", "check", "--leader", "sqrt(-x^2-1)*y", "--follower", "y^2", "--vars", "x:y", ok=False)
+    assert p.returncode == 1, p.stdout + p.stderr
+    assert "PASS" not in p.stdout
+    assert "FAIL total derivative matches finite differences of f1(x1, x2*(x1)): not finite: Df1 at x1 = (-0.4) is nan" in p.stdout
+    assert "0 passed, 4 failed" in p.stdout
+
+
+def test_swap_roles_reports_the_new_leaders_return(cli, tmp_path):
+    p = analyze(cli, tmp_path / "w", "--leader", "x^2 + x*y", "--follower", "y^2 + x*y + y", "--vars", "x:y",
+                "--swap-roles")
+    assert "Leader return: -f1 (leader's negated cost): -y - y^2 - x*y" in p.stdout
+    p = analyze(cli, tmp_path / "c", "--builtin", "stac-critic-leader")
+    assert "Leader return: R(θ) = −θ²/5: -theta^2/5" in p.stdout
+
+
+def test_reported_start_count_is_the_count_used(cli, tmp_path):
+    p = analyze(cli, tmp_path / "six", "--leader", "x1^2 + x2^2 + x3^2 + x1*y1 + x2*y2 + x3*y3",
+                "--follower", "y1^2 + y2^2 + y3^2 - x1*y1 - x2*y3", "--vars", "x1,x2,x3:y1,y2,y3", "--grid", "3")
+    assert "Stationary points (1 found from 4096 root-finder starts, 4 per axis)" in p.stdout
+
+
+@pytest.mark.parametrize("args, expected", [
+    (["--builtin", "quadratic", "--domain=-1e308:1e308,-1:1"],
+     "--domain entry '-1e308:1e308' is too wide: its width hi − lo overflows to infinity"),
+    (["--builtin", "quadratic", "--root-starts", "4000000000"],
+     "--root-starts 4000000000 on a 2-variable game needs 4000000000^2 = 1.60e+19 root-finder starts"),
+    (["--leader", "x1^2 + x2^2 + x3^2 + x1*y1", "--follower", "y1^2 + y2^2 + y3^2 - x2*y2 - x3*y3",
+      "--vars", "x1,x2,x3:y1,y2,y3", "--root-starts", "1500"],
+     "--root-starts 1500 on a 6-variable game needs 1500^6 = 1.14e+19 root-finder starts (one per point of the grid); "
+     "the limit is 100000 starts, at most 6 per axis for 6 variables"),
+    (["--builtin", "quadratic", "--grid", "100000"],
+     "--grid 100000 needs 100000 × 100000 = 1.00e+10 arrows per vector-field panel, 480 GB"),
+    (["--leader", "(" * 8000 + "x" + ")" * 8000, "--follower", "y^2", "--vars", "x:y"],
+     "expression nested too deeply: more than 1000 levels of parentheses, function calls, signs or exponents (the limit is 1000)"),
+    (["--leader", "exp(" * 8000 + "x" + ")" * 8000, "--follower", "y^2", "--vars", "x:y"],
+     "(the limit is 1000)"),
+])
+def test_oversized_or_invalid_input_is_refused_before_work(cli, tmp_path, args, expected):
+    out = tmp_path / "never"
+    start = time.monotonic()
+    p = analyze(cli, out, *args, ok=False)
+    assert p.returncode != 0
+    assert p.returncode in (2, 64), p.stderr  # 2: the game or a size; 64: a malformed option
+    assert expected in p.stderr, p.stderr
+    assert "Fatal error" not in p.stderr and "Stack dump" not in p.stderr
+    assert len(p.stderr) < 2000  # the message, not a 16,000-character echo
+    assert not out.exists(), "refused before anything was written"
+    assert time.monotonic() - start < 20
+
+
+def test_nested_expression_in_expr_commands(cli):
+    for command in (["expr", "eval", "(" * 8000 + "x" + ")" * 8000, "--at", "x=1"],
+                    ["expr", "diff", "sin(" * 8000 + "x" + ")" * 8000, "--wrt", "x"]):
+        p = cli(*command, ok=False)
+        assert p.returncode == 2, p.stderr
+        assert "nested too deeply" in p.stderr and "(the limit is 1000)" in p.stderr
+    assert cli("expr", "eval", "(" * 1000 + "x" + ")" * 1000, "--at", "x=1").stdout.strip() == "1"
+
+
+def test_deeply_nested_diff_is_quadratic_not_cubic(cli):
+    start = time.monotonic()
+    p = cli("expr", "diff", "sin(" * 800 + "x" + ")" * 800, "--wrt", "x")
+    elapsed = time.monotonic() - start
+    # 800 factors cos(sin^k(x)), k = 0 … 799, in one product (about 0.1 s; it was 15 s).
+    assert p.stdout.count("cos(") == 800
+    assert elapsed < 10, f"{elapsed:.1f} s"
+
+
+def test_out_that_is_a_file_is_refused_before_the_analysis(cli, tmp_path):
+    f = tmp_path / "a-file"
+    f.write_text("not a directory\n")
+    p = analyze(cli, f, "--builtin", "quadratic", ok=False)
+    assert p.returncode == 3
+    assert p.stderr.strip() == f"error: --out '{f}' is a file, not a directory: give a directory (it is created if missing) or move the file away"
+    assert p.stdout == ""  # nothing was analysed
+    p = analyze(cli, f / "sub", "--builtin", "quadratic", ok=False)
+    assert p.returncode == 3
+    assert f"'{f}' is a file, not a directory, so the output directory cannot be created under it" in p.stderr
+    assert "NSCocoaErrorDomain" not in p.stderr and "Error Domain" not in p.stderr
+
+
+def test_out_that_is_read_only_is_refused_before_the_analysis(stackelberg_bin):
+    import subprocess
+    import tempfile
+    base = Path(tempfile.mkdtemp(prefix="stackelberg-ro-"))
+    try:
+        base.chmod(0o755)
+        ro = base / "ro"
+        ro.mkdir()
+        ro.chmod(0o555)
+        argv = [str(stackelberg_bin), "game", "analyze", "--builtin", "quadratic", *QUICK, "--no-render", "--out", str(ro)]
+        if os.geteuid() == 0:
+            # Root writes anywhere: run as nobody, which needs to reach the binary and the directory.
+            if shutil.which("setpriv") is None:
+                pytest.skip("running as root without setpriv")
+            for path in [base, *base.parents, *Path(stackelberg_bin).resolve().parents]:
+                if not os.stat(path).st_mode & 0o001:
+                    pytest.skip(f"{path} is not reachable for nobody")
+            argv = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", *argv]
+        p = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+        assert p.returncode == 3, p.stderr
+        assert p.stderr.strip() == f"error: --out '{ro}' is not writable (Permission denied): choose a writable directory or change its permissions"
+        assert p.stdout == ""
+    finally:
+        (base / "ro").chmod(0o755)
+        shutil.rmtree(base)
+
+
+@pytest.mark.skipif(shutil.which("gnuplot") is None, reason="gnuplot is not installed")
+def test_cost_not_finite_on_the_domain_is_named_and_every_figure_written(cli, tmp_path):
+    out = tmp_path / "nan"
+    p = analyze(cli, out, "--leader", "sqrt(-x^2-1)*y", "--follower", "y^2", "--vars", "x:y", render=True)
+    assert ("warning: the leader's cost f1 = y*sqrt(-x^2 - 1) is not finite at 441 of 441 points of the plotted plane "
+            "(x from -1 to 1, y from -1 to 1), e.g. nan at (x, y) = (-1, -1)") in p.stderr
+    for name in ("report.txt", "report.json", "vector_fields.png", "error.png", "leader_return.png"):
+        assert (out / name).stat().st_size > 0, name
+    assert "nothing to plot: no stationary point was found" in (out / "error.gp").read_text()
+    assert "Warnings\n--------\n- the leader's cost f1" in (out / "report.txt").read_text()
