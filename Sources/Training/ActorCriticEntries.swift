@@ -5,17 +5,17 @@ import Environments
 enum ActorCriticEntries {
     /// The keys every off-policy actor–critic has.
     static let common: [SettingDeclaration<OffPolicySettings>] = [
-        .int("total_steps", \.totalSteps, "environment steps over all copies"),
-        .int("buffer_size", \.bufferSize, "replay capacity in transitions"),
-        .int("batch_size", \.batchSize, "minibatch size of each player step"),
-        .int("random_steps", \.randomSteps, "environment steps with uniformly random actions first"),
-        .int("update_after", \.updateAfter, "environment steps before the first update"),
-        .int("update_every", \.updateEvery, "every N environment steps, N updates"),
-        .real("gamma", \.gamma, "discount γ"),
-        .real("polyak", \.polyak, "target networks: p̄ ← ρ p̄ + (1 − ρ) p after each update"),
-        .real("actor_lr", \.actorLearningRate, "the actor's Adam learning rate"),
-        .real("critic_lr", \.criticLearningRate, "the critic's Adam learning rate"),
-        .real("max_grad_norm", \.maxGradientNorm, "global-norm clipping of each player's gradient; 0: none"),
+        .int("total_steps", \.totalSteps, "environment steps over all copies", .positive),
+        .int("buffer_size", \.bufferSize, "replay capacity in transitions", .positive),
+        .int("batch_size", \.batchSize, "minibatch size of each player step", .positive),
+        .int("random_steps", \.randomSteps, "environment steps with uniformly random actions first", .nonNegative),
+        .int("update_after", \.updateAfter, "environment steps before the first update", .nonNegative),
+        .int("update_every", \.updateEvery, "every N environment steps, N updates", .positive),
+        .real("gamma", \.gamma, "discount γ", .unit),
+        .real("polyak", \.polyak, "target networks: p̄ ← ρ p̄ + (1 − ρ) p after each update", .unit),
+        .real("actor_lr", \.actorLearningRate, "the actor's Adam learning rate", .positive),
+        .real("critic_lr", \.criticLearningRate, "the critic's Adam learning rate", .positive),
+        .real("max_grad_norm", \.maxGradientNorm, "global-norm clipping of each player's gradient; 0: none", .nonNegative),
         .ints("network.actor_widths", \.actorWidths, "the actor's hidden widths (ReLU)"),
         .ints("network.critic_widths", \.criticWidths, "the critic's (each critic's) hidden widths (ReLU)"),
     ]
@@ -26,7 +26,7 @@ enum ActorCriticEntries {
     }
 
     static let ddpgTable = SettingTable<DDPGConfig>(common.map { $0.nested(in: \DDPGConfig.common) } + [
-        .real("action_noise", \.actionNoise, "exploration noise σ in units of the action box's half-width"),
+        .real("action_noise", \.actionNoise, "exploration noise σ in units of the action box's half-width", .nonNegative),
         .choice("target_actor", \.targetActor, "the actor in the critic's target: current (STAC code) or target (Lillicrap; CleanRL)"),
     ])
 
@@ -59,9 +59,9 @@ enum ActorCriticEntries {
 
 extension ActorCriticEntries {
     static let sacTable = SettingTable<SACConfig>(common.map { $0.nested(in: \SACConfig.common) } + [
-        .real("alpha", \.alpha, "entropy temperature α (its start when tuned)"),
+        .real("alpha", \.alpha, "entropy temperature α (its start when tuned)", .nonNegative),
         .bool("tune_alpha", \.tuneAlpha, "tune α toward the target entropy −dim(A)"),
-        .real("alpha_lr", \.alphaLearningRate, "Adam learning rate of log α when tuned"),
+        .real("alpha_lr", \.alphaLearningRate, "Adam learning rate of log α when tuned", .positive),
         .real("log_std_min", \.logStdMin, "lower bound of the policy's log σ"),
         .real("log_std_max", \.logStdMax, "upper bound of the policy's log σ"),
         .choice("log_std_bound", \.logStdBound, "clamp the raw log σ (SpinningUp, STAC) or map it smoothly (CleanRL)"),
@@ -87,20 +87,20 @@ extension ActorCriticEntries {
 
 extension ActorCriticEntries {
     static let acTable = SettingTable<ACConfig>([
-        .int("total_steps", \.totalSteps, "environment steps over all copies"),
-        .int("batch_steps", \.batchSteps, "environment steps per batch (one actor step), over all copies"),
-        .real("gamma", \.gamma, "discount γ"),
-        .real("gae_lambda", \.gaeLambda, "GAE's λ for the actor's advantages"),
-        .real("actor_lr", \.actorLearningRate, "the actor's learning rate (0.1 is for plain GD; with Adam use e.g. 3e-4)"),
-        .real("critic_lr", \.criticLearningRate, "the critic's learning rate (0.01 is for plain GD; with Adam use e.g. 1e-3)"),
+        .int("total_steps", \.totalSteps, "environment steps over all copies", .positive),
+        .int("batch_steps", \.batchSteps, "environment steps per batch (one actor step), over all copies", .positive),
+        .real("gamma", \.gamma, "discount γ", .unit),
+        .real("gae_lambda", \.gaeLambda, "GAE's λ for the actor's advantages", .unit),
+        .real("actor_lr", \.actorLearningRate, "the actor's learning rate (0.1 is for plain GD; with Adam use e.g. 3e-4)", .positive),
+        .real("critic_lr", \.criticLearningRate, "the critic's learning rate (0.01 is for plain GD; with Adam use e.g. 1e-3)", .positive),
         .choice("optimizer", \.optimizer, "plain gradient descent (the paper) or Adam; the rates are not changed with it"),
-        .real("gradient_noise", \.gradientNoise, "σ of Gaussian noise added to both players' gradients (the public grid: 0.05)"),
+        .real("gradient_noise", \.gradientNoise, "σ of Gaussian noise added to both players' gradients (the public grid: 0.05)", .nonNegative),
         .ints("network.actor_widths", \.actorWidths, "the actor's hidden widths (tanh)"),
         .ints("network.critic_widths", \.criticWidths, "the critic's hidden widths (tanh)"),
         .real("initial_log_std", \.initialLogStd, "log σ at the start (box actions)"),
         .bool("normalize_advantages", \.normalizeAdvantages, "normalize Â over the batch"),
         .choice("mixed_term", \.mixedTerm, "STAC's ∇_θ∇_w L: Prop. 1 over every episode segment per step (episodes) or per trajectory, or the public code's first-transition surrogate"),
-        .real("max_grad_norm", \.maxGradientNorm, "global-norm clipping of each player's gradient; 0: none"),
+        .real("max_grad_norm", \.maxGradientNorm, "global-norm clipping of each player's gradient; 0: none", .nonNegative),
     ])
 
     /// The paper's settings; 2e6 steps on MuJoCo (its Fig. 3b–d), 8e5 elsewhere (CartPole, Fig. 3a).

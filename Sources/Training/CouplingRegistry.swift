@@ -33,13 +33,13 @@ public enum CouplingRegistry {
         .choice("scorer.follower_objective", \.followerObjective, "the follower's loss: Var δ (paper) or mean δ² (ablation)"),
         .choice("scorer.order", \.order, "which player steps first in an update"),
         .choice("scorer.decay", \.decay, "learning-rate schedules of the two players"),
-        .int("scorer.follower_steps", \.followerSteps, "follower steps per leader step"),
+        .int("scorer.follower_steps", \.followerSteps, "follower steps per leader step", .positive),
         .bool("scorer.separate_batches", \.separateBatches, "each player step draws its own minibatch (the paper)"),
     ])
 
     /// Individual play's key: the follower's unroll, as STAC compares AC with m ∈ {1, 80}.
     static let individualTable = SettingTable<IndividualSpec>([
-        .int("individual.unroll", \.unroll, "follower steps per leader step (m; the critic's unroll of AC)"),
+        .int("individual.unroll", \.unroll, "follower steps per leader step (m; the critic's unroll of AC)", .positive),
     ])
 
     /// A hypergradient's keys under `prefix` (`stackelberg.` or `nested.`).
@@ -63,7 +63,7 @@ public enum CouplingRegistry {
     }
 
     static let totalDerivativeTable = SettingTable<TotalDerivativeOptions>([
-        .int("stackelberg.unroll", \.unroll, "follower steps per leader step (m)"),
+        .int("stackelberg.unroll", \.unroll, "follower steps per leader step (m)", .positive),
         .choice("stackelberg.order", \.order, "both gradients at one point, or the leader first then the follower"),
         .bool("stackelberg.fresh_follower_batches", \.freshFollowerBatches, "unrolled follower steps draw fresh minibatches (paper) or reuse the leader's (code)"),
         .choice("stackelberg.leader_step", \.leaderStep, "the leader steps along its total derivative, or along its own gradient scaled to the same component (the step-size ablation)"),
@@ -71,25 +71,25 @@ public enum CouplingRegistry {
 
     /// PPO-Nested's key: K. BLPO shares it.
     static let nestedTable = SettingTable<NestedOptions>([
-        .int("nested.follower_steps", \.followerSteps, "follower (critic) steps before each leader step, on the same minibatch (K)"),
+        .int("nested.follower_steps", \.followerSteps, "follower (critic) steps before each leader step, on the same minibatch (K)", .positive),
     ])
 
     static let blpoTable = SettingTable<NestedOptions>(nestedTable.declarations + [
-        .real("blpo.correction_clip", \.correctionClip, "β: the correction is clipped to β‖∇_leader f₁‖ (the code's IHVP_BOUND); 0: no clip"),
+        .real("blpo.correction_clip", \.correctionClip, "β: the correction is clipped to β‖∇_leader f₁‖ (the code's IHVP_BOUND); 0: no clip", .nonNegative),
         .choice("blpo.linearized_sign", \.linearized.sign, "σ of the linearized critic objective f̃₂: code (−1, BLPO's code) or implicit (+1, the implicit function theorem's)"),
         .choice("blpo.linearized_reduction", \.linearized.reduction, "f̃₂ over the minibatch: sum (the code) or mean"),
-        .real("blpo.linearized_ratio_clip", \.linearized.ratioClip, "ε_F of the ratio clip in f̃₂ (the code's CLIP_F); 0: the unclipped ratio"),
+        .real("blpo.linearized_ratio_clip", \.linearized.ratioClip, "ε_F of the ratio clip in f̃₂ (the code's CLIP_F); 0: the unclipped ratio", .nonNegative),
     ] + hypergradientTable("blpo.").map { $0.nested(in: \NestedOptions.hypergradient) })
 
     /// SPRIG's keys, under `sprig.`.
     static let sprigTable = SettingTable<SprigOptions>([
-        .real("sprig.cooperation", \.cooperation, "α_coop: the leader's weight on −λ_c·C_θ against its policy term (paper ≈ 0.7)"),
-        .real("sprig.cost_weight", \.costWeight, "λ_c: the attention cost's weight in the leader's utility and the follower's loss (paper ≈ 1e-4)"),
+        .real("sprig.cooperation", \.cooperation, "α_coop: the leader's weight on −λ_c·C_θ against its policy term (paper ≈ 0.7)", .unit),
+        .real("sprig.cost_weight", \.costWeight, "λ_c: the attention cost's weight in the leader's utility and the follower's loss (paper ≈ 1e-4)", .nonNegative),
         .choice("sprig.attention_cost", \.attentionCost, "C_θ: L1 of the cell gates (default), normalized attention entropy, or its complement"),
         .bool("sprig.follower_reaches_perception", \.followerReachesPerception, "the follower stage also steps θ on PPO's loss + λ_c·C_θ (false: the heads φ only)"),
-        .real("sprig.leader_lr", \.leaderLearningRate, "the leader's (perception θ) Adam learning rate"),
-        .real("sprig.follower_lr", \.followerLearningRate, "the follower's (heads φ) Adam learning rate"),
-        .int("sprig.cosine_interval", \.cosineInterval, "log cos(∇_θ u_L, −∇_θ PPO loss) every k-th minibatch (one more backward pass each time); 0: never"),
+        .real("sprig.leader_lr", \.leaderLearningRate, "the leader's (perception θ) Adam learning rate", .positive),
+        .real("sprig.follower_lr", \.followerLearningRate, "the follower's (heads φ) Adam learning rate", .positive),
+        .int("sprig.cosine_interval", \.cosineInterval, "log cos(∇_θ u_L, −∇_θ PPO loss) every k-th minibatch (one more backward pass each time); 0: never", .nonNegative),
     ])
 
     static func totalDerivative(_ leader: ModelPart) -> Entry {

@@ -33,12 +33,12 @@ public struct RunOptions: Sendable {
     }
 
     public static let table = SettingTable<RunOptions>([
-        .int("num_envs", \.numEnvs, "environment copies stepped together"),
-        .int("eval_interval", \.evalInterval, "environment steps between deterministic evaluations"),
-        .int("eval_episodes", \.evalEpisodes, "episodes per evaluation"),
-        .int("eval_max_episode_steps", \.evalMaxEpisodeSteps, "an evaluation episode is cut after this many steps"),
-        .int("checkpoint_interval", \.checkpointInterval, "environment steps between checkpoints"),
-        .int("log_interval", \.logInterval, "environment steps between updates.csv rows"),
+        .int("num_envs", \.numEnvs, "environment copies stepped together", .positive),
+        .int("eval_interval", \.evalInterval, "environment steps between deterministic evaluations", .positive),
+        .int("eval_episodes", \.evalEpisodes, "episodes per evaluation", .positive),
+        .int("eval_max_episode_steps", \.evalMaxEpisodeSteps, "an evaluation episode is cut after this many steps", .positive),
+        .int("checkpoint_interval", \.checkpointInterval, "environment steps between checkpoints", .positive),
+        .int("log_interval", \.logInterval, "environment steps between updates.csv rows", .positive),
         .double("env_sticky_actions", \.envStickyActions, "sticky-action probability; −1 keeps the environment's own (MinAtar, Atari only)"),
         .double("env_max_episode_steps", \.envMaxEpisodeSteps, "episode time limit; −1 keeps the environment's own (MinAtar, classic control; CartPole-v0 is 200)"),
         .int("env_frame_stack", \.envFrameStack, "frames stacked per observation; 0 keeps the environment's own (Atari 4, MinAtar 1; MinAtar and Atari only)"),

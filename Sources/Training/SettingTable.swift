@@ -10,17 +10,45 @@ public struct SettingDeclaration<Config>: Sendable {
     let read: @Sendable (inout Config, Settings) throws -> Void
 }
 
+/// The range a numeric setting must lie in, checked when it is read (before anything runs), so a
+/// value out of range is refused by name instead of training on garbage.
+public enum SettingBound: Sendable {
+    case any
+    case positive
+    case nonNegative
+    /// [0, 1]: discounts, probabilities, mixing weights.
+    case unit
+
+    func check(_ key: String, _ x: Double) throws {
+        switch self {
+        case .any: return
+        case .positive: if !(x > 0) { throw SettingsError.type(key, "positive", Settings.format(x)) }
+        case .nonNegative: if !(x >= 0) { throw SettingsError.type(key, "≥ 0", Settings.format(x)) }
+        case .unit: if !(0...1).contains(x) { throw SettingsError.type(key, "in [0, 1]", Settings.format(x)) }
+        }
+    }
+}
+
 extension SettingDeclaration {
-    /// A whole number.
-    public static func int(_ key: String, _ path: WritableKeyPath<Config, Int> & Sendable, _ help: String) -> Self {
+    /// A whole number within `bound`.
+    public static func int(_ key: String, _ path: WritableKeyPath<Config, Int> & Sendable, _ help: String, _ bound: SettingBound = .any) -> Self {
         Self(key: key, help: help, write: { .number(Double($0[keyPath: path])) },
-             read: { c, s in c[keyPath: path] = try s.required(key, s.int) })
+             read: { c, s in
+                 let v = try s.required(key, s.int)
+                 try bound.check(key, Double(v))
+                 c[keyPath: path] = v
+             })
     }
 
-    /// A Float32 setting, written as its shortest decimal (0.99, not 0.9900000095367432).
-    public static func real(_ key: String, _ path: WritableKeyPath<Config, Float> & Sendable, _ help: String) -> Self {
+    /// A Float32 setting within `bound`, written as its shortest decimal (0.99, not 0.9900000095367432).
+    public static func real(_ key: String, _ path: WritableKeyPath<Config, Float> & Sendable, _ help: String, _ bound: SettingBound = .any) -> Self {
         Self(key: key, help: help, write: { .number(Double("\($0[keyPath: path])")!) },
-             read: { c, s in c[keyPath: path] = Float(try s.required(key, s.double)) })
+             read: { c, s in
+                 let v = try s.required(key, s.double)
+                 try bound.check(key, v)
+                 guard Float(v).isFinite else { throw SettingsError.type(key, "a number within Float's range", Settings.format(v)) }
+                 c[keyPath: path] = Float(v)
+             })
     }
 
     public static func bool(_ key: String, _ path: WritableKeyPath<Config, Bool> & Sendable, _ help: String) -> Self {

@@ -218,8 +218,8 @@ final class SprigTests: XCTestCase {
         }
         refuses(["env": .string("minatar/breakout"), "network.layout": .string("minatar_cnn")], "needs network.layout = attention")
         refuses(["env": .string("minatar/breakout"), "perception.cell_gate": .bool(false)], "set perception.cell_gate = true")
-        refuses(["env": .string("minatar/breakout"), "sprig.cooperation": .number(2)], "sprig.cooperation (α_coop) must be in [0, 1]")
-        refuses(["env": .string("minatar/breakout"), "sprig.cost_weight": .number(-1)], "sprig.cost_weight (λ_c) must be ≥ 0")
+        refuses(["env": .string("minatar/breakout"), "sprig.cooperation": .number(2)], "sprig.cooperation must be in [0, 1], got 2")
+        refuses(["env": .string("minatar/breakout"), "sprig.cost_weight": .number(-1)], "sprig.cost_weight must be ≥ 0, got -1")
         refuses(["env": .string("minatar/breakout"), "perception.dim": .number(10), "perception.heads": .number(4)], "perception.dim (10) must be a positive multiple of perception.heads (4)")
         var c = PPOConfig()
         c.coupling = SprigSpec()

@@ -146,6 +146,10 @@ def test_run_directory_and_config(stackelberg_bin, tmp_path, reference):
     (["--set", "buffer_size=1e12"], "setting buffer_size must be a replay size whose rows fit in memory"),
     (["--set", "num_envs=1e9"], "setting num_envs must be a number of copies whose arrays fit in memory"),
     (["--steps", "-5"], "--steps must be a positive number, got -5"),
+    # Every numeric setting has its range (adam_epsilon = -1 used to train on garbage, 0 gave NaN).
+    (["--set", "adam_epsilon=-1"], "setting adam_epsilon must be positive, got -1"),
+    (["--set", "adam_epsilon=0"], "setting adam_epsilon must be positive, got 0"),
+    (["--set", "gamma=1.5"], "setting gamma must be in [0, 1], got 1.5"),
 ])
 def test_bad_settings_are_refused(stackelberg_bin, tmp_path, args, message):
     # A later --algo/--env/--coupling overrides the earlier one.
