@@ -47,6 +47,10 @@ struct TrainCommand: ParsableCommand {
                 let owners = CouplingRegistry.entries.filter { $0.settings.contains { $0.key == k } }.map(\.name)
                 FileHandle.standardError.write(Data("note: \(k) is an option of \(owners.joined(separator: ", ")); it has no effect with --coupling \(try settings.string("coupling")!)\n".utf8))
             }
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: out, isDirectory: &isDirectory), !isDirectory.boolValue {
+                throw InputError("--out \(out) is a file: give a directory the runs go under")
+            }
             let seedList = try parseSeeds(seeds)
             let envName = try settings.string("env")!, algoName = try settings.string("algo")!, couplingName = try settings.string("coupling")!
             let base = "\(out)/\(envName.replacingOccurrences(of: "/", with: "_"))/\(algoName)-\(couplingName)"

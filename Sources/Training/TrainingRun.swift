@@ -95,7 +95,11 @@ public final class TrainingRun: Sendable {
         // One process per run directory: a second one (another terminal, a second worker of a
         // script) is refused before it writes anything. Taken once the agent is built, so a refused
         // configuration leaves no directory behind. The lock goes with the process.
-        if !resume { try fm.createDirectory(atPath: directory, withIntermediateDirectories: true) }
+        if !resume {
+            do { try fm.createDirectory(atPath: directory, withIntermediateDirectories: true) } catch {
+                throw TrainingError.io("cannot create the run directory \(directory): \((error as NSError).userInfo[NSUnderlyingErrorKey].map { "\($0)" } ?? error.localizedDescription); check --out (a writable directory, not a file)")
+            }
+        }
         guard fm.fileExists(atPath: directory) else { throw TrainingError.nothingToResume(directory) }
         let lock = open(directory + "/run.lock", O_RDWR | O_CREAT, 0o644)
         guard lock >= 0 else { throw TrainingError.io("cannot create \(directory)/run.lock: \(String(cString: strerror(errno))); is the directory writable?") }

@@ -190,3 +190,13 @@ def test_algo_list_names_every_algorithm_with_its_couplings_and_defaults(stackel
     assert sprig["sprig.cooperation"] == 0.7 and sprig["sprig.cost_weight"] == 0.0001 and sprig["sprig.attention_cost"] == "gate_l1"
     text = subprocess.run([str(stackelberg_bin), "algo", "list"], capture_output=True, text=True, timeout=60, check=True).stdout
     assert "batch_size = 128 / 64 / 64" in text and "couplings: monolithic, scorer, head-leader" in text
+
+
+def test_out_that_is_a_file_is_refused_by_name(stackelberg_bin, tmp_path):
+    target = tmp_path / "afile"
+    target.write_text("not a directory")
+    p = subprocess.run([str(stackelberg_bin), "train", "--env", "cartpole", "--steps", "1000", "--out", str(target)],
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode != 0
+    assert f"--out {target} is a file: give a directory the runs go under" in p.stderr, p.stderr
+    assert target.read_text() == "not a directory"
