@@ -87,6 +87,8 @@ struct TrainCommand: ParsableCommand {
                     FileHandle.standardError.write(Data("error: \(run.directory): \(error)\n".utf8))
                 }
             }
+            // Stopped by a signal: the shell's convention, 128 + the signal (130 for Ctrl-C).
+            if failed, let signal = stopSignal { throw ExitCode(128 + signal) }
             if failed { throw ExitCode(1) }
         }
     }

@@ -3,13 +3,26 @@ import Autodiff
 import Environments
 import Foundation
 
-/// Set by SIGINT/SIGTERM: every running seed checkpoints and stops at its next step.
+/// The signal (SIGINT or SIGTERM) that asked every running seed to checkpoint and stop at its next
+/// step; 0 while none has.
 nonisolated(unsafe) var stopRequested: sig_atomic_t = 0
 
-/// Makes Ctrl-C and `kill` stop runs cleanly (checkpoint, then exit) instead of losing work.
+/// The stop signal received, if any (the CLI exits 128 + it, as shells expect).
+public var stopSignal: Int32? { stopRequested == 0 ? nil : Int32(stopRequested) }
+
+/// Makes Ctrl-C and `kill` stop runs cleanly (checkpoint, then exit) instead of losing work. The
+/// handler acknowledges at once on stderr (write(2), safe in a handler): the current update
+/// finishes first, which can take seconds.
 public func installStopHandlers() {
-    signal(SIGINT) { _ in stopRequested = 1 }
-    signal(SIGTERM) { _ in stopRequested = 1 }
+    let handler: @convention(c) (Int32) -> Void = { signal in
+        if stopRequested == 0 {
+            let message: StaticString = "\nstopping: each run checkpoints after its current update (resume with --resume)\n"
+            _ = write(2, message.utf8Start, message.utf8CodeUnitCount)
+        }
+        stopRequested = sig_atomic_t(signal)
+    }
+    signal(SIGINT, handler)
+    signal(SIGTERM, handler)
 }
 
 /// One seed of a training run, in its own directory:

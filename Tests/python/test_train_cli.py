@@ -80,6 +80,9 @@ def interrupt_then_resume(binary, out: Path, sig: int, reference: Path):
     _, err = proc.communicate(timeout=300)
     assert proc.returncode != 0
     if sig == signal.SIGINT:
+        # The shell's convention for Ctrl-C, and an acknowledgement before the checkpoint.
+        assert proc.returncode == 130, proc.returncode
+        assert b"stopping: each run checkpoints after its current update" in err, err
         assert b"--resume" in err, err
     assert not (run_dir(out) / "summary.json").exists()
     subprocess.run([str(binary), *ARGS, "--out", str(out), "--resume"], check=True, capture_output=True, timeout=600)
