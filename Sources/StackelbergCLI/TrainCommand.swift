@@ -51,6 +51,11 @@ struct TrainCommand: ParsableCommand {
             if FileManager.default.fileExists(atPath: out, isDirectory: &isDirectory), !isDirectory.boolValue {
                 throw InputError("--out \(out) is a file: give a directory the runs go under")
             }
+            // Steps come in batches of num_envs: say what a period that is not a multiple becomes.
+            if let period = try settings.int("target_update_interval"), let copies = try settings.int("num_envs"), period % copies != 0 {
+                let effective = (period + copies - 1) / copies * copies
+                FileHandle.standardError.write(Data("note: target_update_interval = \(period) acts every \(effective) environment steps (the first batch of num_envs = \(copies) at or past it)\n".utf8))
+            }
             let seedList = try parseSeeds(seeds)
             let envName = try settings.string("env")!, algoName = try settings.string("algo")!, couplingName = try settings.string("coupling")!
             let base = "\(out)/\(envName.replacingOccurrences(of: "/", with: "_"))/\(algoName)-\(couplingName)"

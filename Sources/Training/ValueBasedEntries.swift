@@ -29,7 +29,7 @@ enum ValueBasedEntries {
         .real("epsilon_start", \.epsilonStart, "ε-greedy exploration at the start", .unit),
         .real("epsilon_end", \.epsilonEnd, "ε at the end of its decay", .unit),
         .int("epsilon_steps", \.epsilonSteps, "environment steps over which ε decays linearly", .nonNegative),
-        .int("target_update_interval", \.targetUpdateInterval, "environment steps between target-network updates", .positive),
+        .int("target_update_interval", \.targetUpdateInterval, "environment steps between target-network updates, counted in batches of num_envs (the update comes at the first batch at or past it: 1,000 with 128 copies acts as 1,024; train prints the effective period)", .positive),
         .real("tau", \.tau, "1: hard target copy; below 1: Polyak averaging", .unit),
         .int("updates_per_step", \.updatesPerStep, "updates per batched environment step", .positive),
         .real("lr", \.learningRate, "the monolithic learning rate", .positive),
