@@ -39,6 +39,7 @@ enum ValueBasedEntries {
         .real("follower_lr", \.followerLearningRate, "the follower's learning rate (encoder under SCORER)", .positive),
         .real("max_grad_norm", \.maxGradientNorm, "global-norm clipping of each player's gradient", .nonNegative),
         .real("adam_epsilon", \.adamEpsilon, "Adam's ε", .positive),
+        .choice("truncation", \.truncation, "a truncated episode bootstraps from Q(final observation), or ends like a termination (gymnax's MinAtar at its cut)"),
     ] + network(dueling: true).map { $0.nested(in: \DQNConfig.network) })
 
     static func dqnPreset(_ variant: DQNVariant) -> @Sendable (String) -> DQNConfig {
@@ -85,6 +86,7 @@ enum ValueBasedEntries {
         .real("follower_lr", \.followerLearningRate, "the follower's learning rate (encoder under SCORER)", .positive),
         .real("max_grad_norm", \.maxGradientNorm, "global-norm clipping of each player's gradient", .nonNegative),
         .name("optimizer", \.optimizer, among: ["sgd", "adam", "adamw", "radam"], "the optimizer of every player"),
+        .choice("truncation", \.truncation, "a truncated episode bootstraps from max Q(final observation), or ends like a termination (gymnax's MinAtar at its cut)"),
     ] + network(dueling: false).map { $0.nested(in: \PQNConfig.network) })
 
     /// PQN's defaults: Gallici et al.'s MinAtar settings, a smaller batch for classic control.

@@ -15,6 +15,30 @@ final class BoxActionTests: XCTestCase {
     /// Pendulum truncates every episode at 200 steps: the replay keeps the true last observation
     /// there (not the reset one), flags truncation apart from termination, and round-trips box
     /// actions through a checkpoint.
+    /// With `truncationEnds` (DQN's and PQN's `truncation = no_bootstrap`, gymnax's MinAtar cut) a
+    /// truncated transition is stored terminal; without it, not.
+    func testTruncationCanEndLikeATermination() throws {
+        for ends in [false, true] {
+            let env = try EnvironmentRegistry.make("pendulum", count: 1)
+            let replay = try ReplayBuffer(capacity: 300, observationSize: 3, encoding: .float32, actionSpace: env.actionSpace)
+            let actions = ActionBatch(space: env.actionSpace, count: 1)
+            env.reset(seed: 2)
+            for _ in 0..<200 {
+                let before = Array(env.observations)
+                actions.continuous[0] = 0.5
+                try actions.step(env)
+                replay.add(observations: before, actions: actions, after: env, truncationEnds: ends)
+            }
+            let batch = try TransitionBatch(size: 2_000, observationSize: 3, actionSpace: env.actionSpace)
+            var rng = SeededGenerator(seed: 3)
+            replay.sample(into: batch, using: &rng)
+            let last = (0..<batch.size).filter { batch.slots[$0] == 199 }
+            XCTAssertFalse(last.isEmpty)
+            for j in last { XCTAssertEqual(batch.truncations[j], 1); XCTAssertEqual(batch.terminals[j], ends ? 1 : 0) }
+            for j in 0..<batch.size where batch.slots[j] != 199 { XCTAssertEqual(batch.terminals[j], 0) }
+        }
+    }
+
     func testReplayWithBoxActionsKeepsTruncationApartAndTheFinalObservation() throws {
         let env = try EnvironmentRegistry.make("pendulum", count: 2)
         let replay = try ReplayBuffer(capacity: 500, observationSize: 3, encoding: .float32, actionSpace: env.actionSpace)

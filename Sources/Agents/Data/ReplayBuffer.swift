@@ -86,7 +86,9 @@ public final class ReplayBuffer {
 
     /// Adds one transition per copy of `environment`, which has just stepped from `observations`
     /// with `actions` (a batch of the buffer's action space).
-    public func add(observations before: UnsafePointer<Float>, actions chosen: ActionBatch, after environment: VectorEnvironment) {
+    /// `truncationEnds`: a truncation is stored as a termination (no bootstrap from its final observation).
+    public func add(observations before: UnsafePointer<Float>, actions chosen: ActionBatch, after environment: VectorEnvironment,
+                    truncationEnds: Bool = false) {
         let n = observationSize, k = actionSize
         let next = environment.observations.baseAddress!, final = environment.finalObservations.baseAddress!
         for i in 0..<environment.count {
@@ -99,7 +101,7 @@ public final class ReplayBuffer {
                 (actions.assumingMemoryBound(to: Float.self) + position * k).update(from: chosen.continuous + i * k, count: k)
             }
             rewards[position] = environment.rewards[i]
-            terminals[position] = environment.terminated[i] ? 1 : 0
+            terminals[position] = environment.terminated[i] || (truncationEnds && environment.truncated[i]) ? 1 : 0
             truncations[position] = environment.truncated[i] ? 1 : 0
             position = (position + 1) % capacity
             count = Swift.min(count + 1, capacity)

@@ -122,7 +122,7 @@ public final class DQNAgent: Agent, TDErrorModel {
             for i in 0..<copies where !explore[i] { chosen[i] = best[i] }
         }
         try actions.step(environment)
-        replay.add(observations: observationsBefore, actions: actions, after: environment)
+        replay.add(observations: observationsBefore, actions: actions, after: environment, truncationEnds: config.truncation == .noBootstrap)
         environmentSteps += copies
         stepsSinceTargetUpdate += copies
         finishedEpisodes.removeAll(keepingCapacity: true)

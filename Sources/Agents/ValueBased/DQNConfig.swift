@@ -30,6 +30,9 @@ public struct DQNConfig: Sendable {
     public var targetUpdateInterval = 1_000
     /// 1: hard copy; below 1: Polyak averaging at every target update.
     public var tau: Float = 1
+    /// A truncated episode bootstraps from Q(final observation) (default), or ends like a
+    /// termination: gymnax's MinAtar ends its episodes at the 1,000-step cut (`no_bootstrap`).
+    public var truncation: RolloutBuffer.TruncationRule = .bootstrap
     /// Gradient updates (leader updates under SCORER) per batched environment step.
     public var updatesPerStep = 1
     /// The monolithic network's learning rate.

@@ -129,6 +129,9 @@ public final class PQNAgent: Agent, TDErrorModel {
             environmentSteps += n
             environment.collectFinishedEpisodes(at: environmentSteps, into: &finishedEpisodes)
             rollout.record(step: t, after: environment)   // `acted` already is row t of its observations
+            if config.truncation == .noBootstrap {
+                for i in 0..<n where environment.truncated[i] { rollout.terminated[row + i] = 1 }
+            }
             // The value of what follows each copy's step: its next observation, or the final one.
             maxValues(environment.observations.baseAddress!, rows: n, into: rollout.nextValues + row)
             var anyEnded = false

@@ -17,6 +17,9 @@ public struct PQNConfig: Sendable {
     public var minibatches = 16
     public var gamma: Float = 0.99
     public var lambda: Float = 0.65
+    /// A truncated episode bootstraps from max Q(final observation) (default), or ends like a
+    /// termination (gymnax's MinAtar at its 1,000-step cut: `no_bootstrap`).
+    public var truncation: RolloutBuffer.TruncationRule = .bootstrap
     public var epsilonStart: Float = 1
     public var epsilonEnd: Float = 0.05
     /// Fraction of training over which ε decays linearly.
