@@ -25,15 +25,9 @@ struct AttentionCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             guard let seed = UInt64(seed) else { throw InputError("--seed must be a whole number ≥ 0, got \(seed)") }
-            let directory = URL(fileURLWithPath: out ?? runDirectory + "/attention")
-            var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), !isDirectory.boolValue {
-                throw InputError("--out \(directory.path) is a file: give a directory for the figures")
-            }
+            // The run is read first: a wrong RUN must not leave a RUN/attention directory behind.
             let (captured, shape, environment) = try AttentionMaps.capture(runDirectory: runDirectory, steps: steps, captures: captures, seed: seed)
-            do { try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true) } catch {
-                throw InputError("--out \(directory.path): cannot create it (\(error.localizedDescription)); choose a writable directory")
-            }
+            let directory = try prepareOutputDirectory(out ?? runDirectory + "/attention", option: "--out")
             for c in captured {
                 let written = try AttentionMaps.figure(c, shape: shape, environment: environment).write(to: directory, formats: noRender ? [] : ["png"])
                 print(written.map(\.path).last!)

@@ -47,10 +47,7 @@ struct TrainCommand: ParsableCommand {
                 let owners = CouplingRegistry.entries.filter { $0.settings.contains { $0.key == k } }.map(\.name)
                 FileHandle.standardError.write(Data("note: \(k) is an option of \(owners.joined(separator: ", ")); it has no effect with --coupling \(try settings.string("coupling")!)\n".utf8))
             }
-            var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: out, isDirectory: &isDirectory), !isDirectory.boolValue {
-                throw InputError("--out \(out) is a file: give a directory the runs go under")
-            }
+            _ = try prepareOutputDirectory(out, option: "--out")
             // Steps come in batches of num_envs: say what a period that is not a multiple becomes.
             if let period = try settings.int("target_update_interval"), let copies = try settings.int("num_envs"), period % copies != 0 {
                 let effective = (period + copies - 1) / copies * copies

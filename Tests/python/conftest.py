@@ -101,6 +101,23 @@ def cli(stackelberg_bin: Path) -> CliRunner:
     return run
 
 
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def read_committed_notebook(path: Path):
+    """The notebook at `path`, which must be committed without outputs."""
+    import nbformat
+    nb = nbformat.read(path, as_version=4)
+    assert not [c for c in nb.cells if c.cell_type == "code" and (c.outputs or c.execution_count)], f"{path.name}: commit it without outputs"
+    return nb
+
+
+def assert_gnuplot_png(path: Path) -> None:
+    """`path` is a PNG of more than 5 kB (gnuplot's empty or failed figures are smaller)."""
+    data = path.read_bytes()
+    assert data[:8] == PNG_MAGIC and len(data) > 5_000, f"{path.name}: the gnuplot figure is missing, not a PNG or suspiciously small"
+
+
 def snapshot_runs(repo_root: Path, dest: Path, names) -> Path:
     """Copies the logs of runs/<name> for each name that exists into dest/<name> (no checkpoints,
     TensorBoard files or locks): experiments may still be writing them. Returns dest."""

@@ -15,11 +15,9 @@ import json
 import re
 from pathlib import Path
 
-import nbformat
 import pytest
-from conftest import execute_notebook, snapshot_runs
+from conftest import assert_gnuplot_png as png, execute_notebook, read_committed_notebook, snapshot_runs
 
-PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 VARIANTS = ("ppo", "ppo_brax", "nested", "blpo_nystrom", "blpo_cg", "blpo_implicit")
 COUPLING = {"ppo": "monolithic", "ppo_brax": "monolithic", "nested": "nested", "blpo_nystrom": "blpo", "blpo_cg": "blpo",
             "blpo_implicit": "blpo"}
@@ -39,17 +37,11 @@ def seed_dirs(runs: Path, env: str, variant: str) -> list[Path]:
             if p.is_dir() and p.name.removeprefix("seed").isdigit()]
 
 
-def png(path: Path) -> None:
-    data = path.read_bytes()
-    assert data[:8] == PNG_MAGIC and len(data) > 5_000, f"{path.name}: the gnuplot figure is missing or suspiciously small"
-
-
 def test_blpo_notebook_runs_on_partial_logs(stackelberg_bin: Path, repo_root: Path, tmp_path: Path, monkeypatch):
     if not (repo_root / "runs" / "blpo_classic").is_dir():
         pytest.skip("runs/blpo_classic does not exist: run scripts/experiments/blpo-classic.sh first")
     notebook_dir = repo_root / "notebooks"
-    nb = nbformat.read(notebook_dir / "blpo.ipynb", as_version=4)
-    assert not [c for c in nb.cells if c.cell_type == "code" and (c.outputs or c.execution_count)], "commit it without outputs"
+    nb = read_committed_notebook(notebook_dir / "blpo.ipynb")
 
     runs = tmp_path / "runs"
     snapshot_runs(repo_root, runs, ("blpo_classic", "blpo_mujoco"))

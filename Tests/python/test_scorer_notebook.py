@@ -6,17 +6,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import nbformat
+from conftest import assert_gnuplot_png, read_committed_notebook
 from nbclient import NotebookClient
-
-PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
 def test_scorer_notebook_regenerates_the_figures(stackelberg_bin: Path, repo_root: Path, tmp_path: Path, monkeypatch):
     notebook_dir = repo_root / "notebooks"
     path = notebook_dir / "scorer_minatar.ipynb"
-    nb = nbformat.read(path, as_version=4)
-    assert not [c for c in nb.cells if c.cell_type == "code" and (c.outputs or c.execution_count)], "commit it without outputs"
+    nb = read_committed_notebook(path)
     monkeypatch.setenv("STACKELBERG_BIN", str(stackelberg_bin))
     monkeypatch.setenv("STACKELBERG_NOTEBOOK_OUT", str(tmp_path))
     NotebookClient(nb, kernel_name="python3", timeout=600, resources={"metadata": {"path": str(notebook_dir)}}).execute()
@@ -30,8 +27,7 @@ def test_scorer_notebook_regenerates_the_figures(stackelberg_bin: Path, repo_roo
         assert "IQM score" in (out / "comparison.md").read_text()
         pngs = list(out.glob("curves_*.png"))
         assert len(pngs) == 1, pngs
-        png = pngs[0].read_bytes()
-        assert png[:8] == PNG_MAGIC and len(png) > 5_000
+        assert_gnuplot_png(pngs[0])
         # The committed figure is what the notebook makes from the committed logs.
         committed = repo_root / "plots" / "scorer" / env / "comparison.md"
         assert committed.read_text() == (out / "comparison.md").read_text(), f"plots/scorer/{env} is stale: rerun the notebook"

@@ -15,11 +15,9 @@ import json
 import re
 from pathlib import Path
 
-import nbformat
 import pytest
-from conftest import execute_notebook, snapshot_runs
+from conftest import assert_gnuplot_png as png, execute_notebook, read_committed_notebook, snapshot_runs
 
-PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 VARIANTS = ("ppo_cnn", "ppo_attention", "sprig")
 COUPLING = {"ppo_cnn": "monolithic", "ppo_attention": "monolithic", "sprig": "sprig"}
 GAMES = ("breakout", "asterix", "freeway", "seaquest", "space_invaders")
@@ -51,12 +49,6 @@ def reached(run: Path) -> float:
     return max(steps, default=0.0)
 
 
-def png(path: Path) -> None:
-    assert path.is_file(), f"{path.name}: the gnuplot figure is missing"
-    data = path.read_bytes()
-    assert data[:8] == PNG_MAGIC and len(data) > 5_000, f"{path.name}: not a PNG or suspiciously small"
-
-
 def outputs(nb, kind: str) -> str:
     """The text of every stream output (kind "stream") or Markdown display (kind "markdown") of the notebook."""
     texts = []
@@ -75,8 +67,7 @@ def test_sprig_notebook_runs_on_partial_logs(stackelberg_bin: Path, repo_root: P
     if not (repo_root / "runs" / "sprig_minatar").is_dir():
         pytest.skip("runs/sprig_minatar does not exist: run scripts/experiments/sprig-minatar.sh first")
     notebook_dir = repo_root / "notebooks"
-    nb = nbformat.read(notebook_dir / "sprig.ipynb", as_version=4)
-    assert not [c for c in nb.cells if c.cell_type == "code" and (c.outputs or c.execution_count)], "commit it without outputs"
+    nb = read_committed_notebook(notebook_dir / "sprig.ipynb")
 
     runs = tmp_path / "runs"
     snapshot_runs(repo_root, runs, ("sprig_minatar", "sprig_beamrider", "sprig_sweep"))

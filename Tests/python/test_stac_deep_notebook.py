@@ -13,11 +13,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import nbformat
 import pytest
-from conftest import execute_notebook, snapshot_runs
+from conftest import assert_gnuplot_png, execute_notebook, read_committed_notebook, snapshot_runs
 
-PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 CONFIGS = ("ac_m1", "stac_m1", "scaled_m1", "stac_code_m1", "ac_m80", "stac_m80", "scaled_m80", "stac_code_m80")
 
 
@@ -31,8 +29,7 @@ def test_stac_deep_notebook_runs_on_partial_logs(stackelberg_bin: Path, repo_roo
     if not live.is_dir():
         pytest.skip("runs/stac_cartpole does not exist: run scripts/experiments/stac-cartpole.sh first")
     notebook_dir = repo_root / "notebooks"
-    nb = nbformat.read(notebook_dir / "stac_deep.ipynb", as_version=4)
-    assert not [c for c in nb.cells if c.cell_type == "code" and (c.outputs or c.execution_count)], "commit it without outputs"
+    nb = read_committed_notebook(notebook_dir / "stac_deep.ipynb")
 
     runs = tmp_path / "runs"
     snapshot_runs(repo_root, runs, ("stac_cartpole", "stac_mujoco"))
@@ -50,8 +47,7 @@ def test_stac_deep_notebook_runs_on_partial_logs(stackelberg_bin: Path, repo_roo
     assert "IQM score" in report and "steps to 195" in report, report
     for ext in ("gp", "dat"):
         assert (stac / f"cartpole_curves.{ext}").stat().st_size > 0
-    png = (stac / "cartpole_curves.png").read_bytes()
-    assert png[:8] == PNG_MAGIC and len(png) > 5_000, "the gnuplot figure is missing or suspiciously small"
+    assert_gnuplot_png(stac / "cartpole_curves.png")
 
     # The independent table counts what is on disk (in the snapshot it read).
     table = json.loads((stac / "cartpole_table.json").read_text())

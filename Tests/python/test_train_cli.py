@@ -201,5 +201,5 @@ def test_out_that_is_a_file_is_refused_by_name(stackelberg_bin, tmp_path):
     p = subprocess.run([str(stackelberg_bin), "train", "--env", "cartpole", "--steps", "1000", "--out", str(target)],
                        capture_output=True, text=True, timeout=60)
     assert p.returncode != 0
-    assert f"--out {target} is a file: give a directory the runs go under" in p.stderr, p.stderr
+    assert f"--out '{target}' is a file, not a directory: give a directory (it is created if missing) or move the file away" in p.stderr, p.stderr
     assert target.read_text() == "not a directory"

@@ -14,30 +14,16 @@ out="${1:-runs/sprig_beamrider}"; shift || true
 seeds=("$@"); [ ${#seeds[@]} -eq 0 ] && seeds=(0 1)
 steps="${STEPS:-2e6}"
 variants="${VARIANTS:-ppo_cnn ppo_attention sprig}"
-S="${STACKELBERG_CLI:-.build/release/stackelberg}"
 # OpenBLAS kernels: whatever OPENBLAS_CORETYPE the environment sets (this project's machines set Haswell,
 # the same bits on every x86-64 machine). OPENBLAS_CORETYPE=SkylakeX on an AVX-512 machine ran the attention
 # module 25–35% faster (Benchmarks/README.md, SPRIG) with other bits: keep one choice for a run's whole life.
-[ -x "$S" ] || swift build -c release --product stackelberg
+source scripts/experiments/common.sh
 run_one() {   # variant seed
-  local variant="$1" seed="$2" coupling=monolithic extra=()
-  case "$variant" in
-    ppo_cnn) ;;
-    ppo_attention) extra=(--set network.layout=attention) ;;
-    sprig) coupling=sprig ;;
-    *) echo "unknown variant $variant" >&2; return 1 ;;
-  esac
-  local dir="$out/$variant/atari_beam_rider/ppo-$coupling/seed$seed"
-  [ -f "$dir/summary.json" ] && return 0
-  mkdir -p "$(dirname "$dir")"
-  exec 9>"$dir.lock"
-  if ! flock -n 9; then exec 9>&-; return 0; fi
-  local resume=(); [ -f "$dir/checkpoint.state" ] && resume=(--resume)
-  echo "$(date -u +%FT%TZ) $variant beam_rider seed $seed ${resume[*]}"
-  "$S" train --algo ppo --coupling "$coupling" --env atari/beam_rider --seeds "$seed" --steps "$steps" \
-    --out "$out/$variant" --quiet --set checkpoint_interval=20000 --set eval_interval=500000 "${extra[@]}" "${resume[@]}" \
-    || echo "$(date -u +%FT%TZ) FAILED: $variant beam_rider seed $seed"
-  exec 9>&-
+  local variant="$1" seed="$2" coupling extra
+  sprig_variant "$variant" || return 1
+  run_locked "$out/$variant/atari_beam_rider/ppo-$coupling/seed$seed" "$variant beam_rider seed $seed" \
+    "$S" train --algo ppo --coupling "$coupling" --env atari/beam_rider --seeds "$seed" --steps "$steps" \
+    --out "$out/$variant" --quiet --set checkpoint_interval=20000 --set eval_interval=500000 "${extra[@]}"
 }
 for seed in "${seeds[@]}"; do
   for variant in $variants; do run_one "$variant" "$seed"; done

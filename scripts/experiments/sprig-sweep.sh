@@ -16,26 +16,17 @@ steps="${STEPS:-1e6}"
 alphas="${ALPHAS:-0 0.3 0.7 1}"
 lambdas="${LAMBDAS:-1e-4 1e-3 1e-2}"
 game="${GAME:-breakout}"
-S="${STACKELBERG_CLI:-.build/release/stackelberg}"
 # OpenBLAS kernels: whatever OPENBLAS_CORETYPE the environment sets (this project's machines set Haswell,
 # the same bits on every x86-64 machine). OPENBLAS_CORETYPE=SkylakeX on an AVX-512 machine ran the attention
 # module 25–35% faster (Benchmarks/README.md, SPRIG) with other bits: keep one choice for a run's whole life.
-[ -x "$S" ] || swift build -c release --product stackelberg
+source scripts/experiments/common.sh
 for seed in "${seeds[@]}"; do
   for lambda in $lambdas; do
     for alpha in $alphas; do
       root="$out/alpha${alpha}_lambda${lambda}"
-      dir="$root/minatar_$game/ppo-sprig/seed$seed"
-      [ -f "$dir/summary.json" ] && continue
-      mkdir -p "$(dirname "$dir")"
-      exec 9>"$dir.lock"
-      if ! flock -n 9; then exec 9>&-; continue; fi
-      resume=(); [ -f "$dir/checkpoint.state" ] && resume=(--resume)
-      echo "$(date -u +%FT%TZ) alpha $alpha lambda $lambda seed $seed ${resume[*]}"
-      "$S" train --algo ppo --coupling sprig --env "minatar/$game" --seeds "$seed" --steps "$steps" \
-        --out "$root" --quiet --set sprig.cooperation="$alpha" --set sprig.cost_weight="$lambda" \
-        --set checkpoint_interval=200000 "${resume[@]}" || echo "$(date -u +%FT%TZ) FAILED: alpha $alpha lambda $lambda seed $seed"
-      exec 9>&-
+      run_locked "$root/minatar_$game/ppo-sprig/seed$seed" "alpha $alpha lambda $lambda seed $seed" \
+        "$S" train --algo ppo --coupling sprig --env "minatar/$game" --seeds "$seed" --steps "$steps" \
+        --out "$root" --quiet --set sprig.cooperation="$alpha" --set sprig.cost_weight="$lambda" --set checkpoint_interval=200000
     done
   done
 done

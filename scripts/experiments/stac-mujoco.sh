@@ -17,21 +17,10 @@ cd "$(dirname "$0")/../.."
 out="${1:-runs/stac_mujoco}"; shift || true
 seeds=("$@"); [ ${#seeds[@]} -eq 0 ] && seeds=(0 1 2)
 steps="${STEPS:-4e5}"; tasks="${TASKS:-halfcheetah hopper}"
-S="${STACKELBERG_CLI:-.build/release/stackelberg}"
-[ -x "$S" ] || swift build -c release --product stackelberg
+source scripts/experiments/common.sh
 run_one() {   # task algo coupling seed steps out
-  local dir="$6/mujoco_$1/$2-$3/seed$4"
-  [ -f "$dir/summary.json" ] && return 0
-  mkdir -p "$(dirname "$dir")"
-  # One worker per run: several copies of this script (one per core) share the grid.
-  exec 9>"$dir.lock"
-  if ! flock -n 9; then exec 9>&-; return 0; fi
-  local resume=(); [ -f "$dir/checkpoint.state" ] && resume=(--resume)
-  echo "$(date -u +%FT%TZ) $1 $2 $3 seed $4 steps $5 ${resume[*]}"
-  "$S" train --algo "$2" --coupling "$3" --env "mujoco/$1" --seeds "$4" \
-    --steps "$5" --out "$6" --quiet --set checkpoint_interval=10000 "${resume[@]}" \
-    || echo "$(date -u +%FT%TZ) FAILED: $1 $2 $3 seed $4"
-  exec 9>&-
+  run_locked "$6/mujoco_$1/$2-$3/seed$4" "$1 $2 $3 seed $4 steps $5" \
+    "$S" train --algo "$2" --coupling "$3" --env "mujoco/$1" --seeds "$4" --steps "$5" --out "$6" --quiet --set checkpoint_interval=10000
 }
 # Seed-major order, so that every configuration has seed 0 before any has seed 1: a grid cut
 # short by a session's end still compares all twelve configurations.

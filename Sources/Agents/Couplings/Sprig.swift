@@ -1,4 +1,5 @@
 import Autodiff
+import Hypergradients
 import Neural
 
 /// SPRIG's attention cost C_θ, defined so that it has a gradient. The paper names an "L1-norm
@@ -152,11 +153,7 @@ public final class Sprig: Coupling {
     /// cos(a, b) of the two loss gradients ∇_θ(−u_L) and ∇_θ L_PPO, which is also the cosine of
     /// the two ascent directions. NaN when either is zero.
     private func cosine(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Float {
-        var ab = 0.0, aa = 0.0, bb = 0.0
-        for i in 0..<n {
-            let x = Double(a[i]), y = Double(b[i])
-            ab += x * y; aa += x * x; bb += y * y
-        }
+        let (ab, aa, bb) = (dotD(a, b, n), dotD(a, a, n), dotD(b, b, n))
         return aa > 0 && bb > 0 ? Float(ab / (aa.squareRoot() * bb.squareRoot())) : .nan
     }
 }

@@ -221,17 +221,20 @@ public final class PPOAgent: Agent, PerceptionLeaderModel {
     /// normalized with the training statistics, frozen.
     public func act(_ observations: UnsafePointer<Float>, count: Int, deterministic: Bool, into out: ActionBatch) {
         graph.reset()
-        if observationNormalizer != nil {
-            if actingCapacity < count {
-                actingBuffer.deallocate()
-                actingBuffer = .allocate(capacity: count * observationSize)
-                actingCapacity = count
-            }
-            observationNormalizer?.normalize(observations, rows: count, into: actingBuffer, update: false)
-            sample(heads(input(actingBuffer, rows: count)).policy, deterministic: deterministic, raw: nil, into: out)
-        } else {
-            sample(heads(input(observations, rows: count)).policy, deterministic: deterministic, raw: nil, into: out)
+        sample(heads(actingInput(observations, rows: count)).policy, deterministic: deterministic, raw: nil, into: out)
+    }
+
+    /// `rows` observations as the networks read them outside training: normalized with the
+    /// training statistics, frozen (into a buffer grown to the largest batch asked for), or as given.
+    private func actingInput(_ observations: UnsafePointer<Float>, rows: Int) -> Tensor {
+        guard let normalizer = observationNormalizer else { return input(observations, rows: rows) }
+        if actingCapacity < rows {
+            actingBuffer.deallocate()
+            actingBuffer = .allocate(capacity: rows * observationSize)
+            actingCapacity = rows
         }
+        normalizer.normalize(observations, rows: rows, into: actingBuffer, update: false)
+        return input(actingBuffer, rows: rows)
     }
 
     /// What the perception module attends to on one observation (laid out like the
@@ -239,13 +242,7 @@ public final class PPOAgent: Agent, PerceptionLeaderModel {
     public func attentionSnapshot(_ observation: UnsafePointer<Float>) -> AttentionSnapshot? {
         guard let perception else { return nil }
         graph.reset()
-        if actingCapacity < 1 {
-            actingBuffer.deallocate()
-            actingBuffer = .allocate(capacity: observationSize)
-            actingCapacity = 1
-        }
-        observe(observation, rows: 1, into: actingBuffer, update: false)
-        let out = perception(input(actingBuffer, rows: 1))
+        let out = perception(actingInput(observation, rows: 1))
         func floats(_ t: Tensor) -> [Float] { Array(UnsafeBufferPointer(start: t.pointer, count: t.count)) }
         return AttentionSnapshot(frames: perception.frames, heads: config.perception.heads, grid: perception.grid,
                                  spatial: floats(out.spatial.weights), temporal: out.temporal.map { floats($0.weights) },
@@ -441,23 +438,21 @@ public final class PPOAgent: Agent, PerceptionLeaderModel {
         return out
     }
 
-    /// Each head's mean normalized entropy H(row)/log T over the rows of `out` into the metrics.
+    /// Each head's mean normalized entropy H(row)/log T over the rows of `out` into the metrics, by
+    /// the entropy the attention costs use (values only: nothing differentiates it).
     private func recordAttentionEntropies(_ out: AttentionPerception.Output) {
         let heads = config.perception.heads
-        func record(_ weights: Tensor, from first: Int) {
-            let s = weights.shape, t = s[2], rowsPerHead = s[0] / heads * t
-            let p = weights.pointer, norm = Double(Foundation.log(Float(t)))
+        func record(_ a: (weights: Tensor, scores: Tensor), from first: Int) {
+            let t = a.scores.shape[2]
+            let rowEntropies = MultiHeadSelfAttention.entropy(weights: a.weights, scores: a.scores)   // [N·h, T]
+            let h = rowEntropies.pointer, rows = rowEntropies.count
             var sums = [Double](repeating: 0, count: heads)
-            for r in 0..<(s[0] * t) {
-                let row = p + r * t
-                var h = 0.0
-                for j in 0..<t where row[j] > 0 { h -= Double(row[j] * Foundation.log(row[j])) }
-                sums[(r / t) % heads] += h
-            }
-            for k in 0..<heads { metrics[attentionEntropySlots[first + k]] = Float(sums[k] / Double(rowsPerHead) / norm) }
+            for r in 0..<rows { sums[(r / t) % heads] += Double(h[r]) }
+            let norm = Double(rows / heads) * Double(Foundation.log(Float(t)))
+            for k in 0..<heads { metrics[attentionEntropySlots[first + k]] = Float(sums[k] / norm) }
         }
-        record(out.spatial.weights, from: 0)
-        if let temporal = out.temporal { record(temporal.weights, from: heads) }
+        record(out.spatial, from: 0)
+        if let temporal = out.temporal { record(temporal, from: heads) }
     }
 
     /// V_w of the minibatch's rows [M], and of every state Â(w) reads [S] when recomputing.
