@@ -92,6 +92,7 @@ public enum AlgorithmRegistry {
         s["coupling"] = .string(coupling)
         s["env"] = .string(env)
         RunOptions.table.write(RunOptions.preset(for: EnvironmentFamily(environment: env)), into: &s)
+        DiagnosticsSettings.table.write(DiagnosticsSettings.preset(algo: algo), into: &s)
         let own = entry.defaults(env, coupling)
         for k in own.keys { s[k] = own[k] }
         for name in entry.couplings {
@@ -135,6 +136,8 @@ public enum AlgorithmRegistry {
         // Every accepted coupling's options are in the settings (one config serves a baseline and
         // its Stackelberg variants), so each is checked, not only the chosen one's.
         for name in entry.couplings { try CouplingRegistry.entry(name).makeSpec(s).validate() }
+        // The diagnostics' keys are checked even when they are off, so that turning them on later works.
+        try DiagnosticsSettings.options(s).validate()
         try entry.validate(s, run.numEnvs)
         return s
     }
@@ -167,7 +170,7 @@ public enum AlgorithmRegistry {
     /// The coupling resolved settings ask for.
     public static func couplingSpec(_ s: Settings) throws -> any CouplingSpec {
         let name = try s.string("coupling") ?? "monolithic"
-        return try CouplingRegistry.entry(name).makeSpec(s)
+        return try DiagnosticsSettings.wrap(CouplingRegistry.entry(name).makeSpec(s), s)
     }
 
     /// The agent the resolved settings describe, bound to `environment`.

@@ -114,6 +114,12 @@ public final class SACAgent: Agent, CoupledModel {
 
     public func prepare(_ batch: BatchRole) throws { data.prepare(batch) }
 
+    /// The objectives' reparameterized draws come from the data's stream.
+    public var objectiveRandomness: SeededGenerator? {
+        get { data.rng }
+        set { if let g = newValue { data.rng = g } }
+    }
+
     public func objective(of part: ModelPart, othersHeld: Bool) -> Tensor {
         let b = data.current
         let s = input(b.observations, rows: b.size)

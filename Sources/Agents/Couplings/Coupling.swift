@@ -1,5 +1,6 @@
 import Autodiff
 import Neural
+import Seeding
 
 /// A part of a model that a coupling can make a player: SCORER's encoder (perception) and Q head
 /// (control), an actor–critic's actor and critic. The same words as the game module's leader and
@@ -123,10 +124,18 @@ public protocol CoupledModel: AnyObject {
     /// in `graph` on the prepared minibatch, whose mixed derivative ∇_leader∇_part stands in for
     /// the part's own; nil (the default) where the model has none, and the part's objective serves.
     func linearizedObjective(of part: ModelPart, _ form: LinearizedObjective) -> Tensor?
+    /// The random stream the objectives draw from (SAC's reparameterized actions), so that a probe
+    /// that evaluates them between updates (the game diagnostics) can put it back and leave
+    /// training's bits unchanged; nil (the default) where the objectives draw nothing.
+    var objectiveRandomness: SeededGenerator? { get set }
 }
 
 extension CoupledModel {
     public func linearizedObjective(of part: ModelPart, _ form: LinearizedObjective) -> Tensor? { nil }
+    public var objectiveRandomness: SeededGenerator? {
+        get { nil }
+        set {}
+    }
 }
 
 /// A value-based model split SCORER's way: per-sample TD errors δ_j = Y_j − Q_θ(f_φ(s_j), a_j) on
@@ -165,9 +174,31 @@ public protocol Coupling: AnyObject {
     func update(_ model: CoupledModel, context: UpdateContext, metrics: UpdateMetrics) throws
     func save(into state: inout StateDictionary)
     func load(from state: StateDictionary) throws
+    /// The game this coupling plays, as the game diagnostics measure it: its leader's and
+    /// follower's parts (nil where it names none: a monolithic coupling).
+    var gamePlayers: (leader: ModelPart, follower: ModelPart)? { get }
+    /// The players' costs (f₁, f₂) of this coupling's game on the prepared minibatch, recorded in
+    /// `model.graph`, each a function of both players' parameters (nothing held), so that the
+    /// total derivative and the game Jacobian see every cross term. The default: the parts'
+    /// objectives when the coupling names players, else the joint objective for both (one loss
+    /// over every parameter is a potential game).
+    func gameLosses(_ model: CoupledModel) -> (leader: Tensor, follower: Tensor)
+    /// The coupling itself, under any wrapper (``DiagnosedCoupling``): what an algorithm casts to
+    /// reach a coupling's own state (STAC's solve).
+    var base: Coupling { get }
 }
 
 extension Coupling {
+    public var base: Coupling { self }
+    public var gamePlayers: (leader: ModelPart, follower: ModelPart)? { nil }
+    public func gameLosses(_ model: CoupledModel) -> (leader: Tensor, follower: Tensor) {
+        guard let p = gamePlayers else {
+            let f = model.jointObjective()
+            return (f, f)
+        }
+        return (model.objective(of: p.leader, othersHeld: false), model.objective(of: p.follower, othersHeld: false))
+    }
+
     /// Whether leader and follower are trained apart (two optimizers). Builds the optimizer list:
     /// read it once, at construction, not per step.
     public var hasTwoPlayers: Bool { optimizers.count == 2 }
@@ -189,9 +220,13 @@ public protocol CouplingSpec: Sendable {
     /// The minibatches one update will use (the coupling's `batchRoles`), known from the options
     /// alone, so an algorithm can allocate its minibatches before its networks exist.
     var batchRoles: [BatchRole] { get }
+    /// The choice itself, under any wrapper (``DiagnosedSpec``): what an algorithm casts to read a
+    /// coupling's options.
+    var base: any CouplingSpec { get }
 }
 
 extension CouplingSpec {
+    public var base: any CouplingSpec { self }
     public func validate() throws {}
     public var leaderPart: ModelPart? { nil }
     public var batchRoles: [BatchRole] { [.shared] }

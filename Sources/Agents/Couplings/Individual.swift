@@ -51,6 +51,7 @@ public final class Individual: Coupling {
     }
 
     public func attach(to metrics: UpdateMetrics) { slots = metricNames.map(metrics.slot) }
+    public var gamePlayers: (leader: ModelPart, follower: ModelPart)? { (leaderPart, followerPart) }
 
     public func update(_ model: CoupledModel, context: UpdateContext, metrics: UpdateMetrics) throws {
         try model.prepare(.shared)

@@ -112,6 +112,7 @@ public final class NestedCoupling: Coupling {
     public var follower: GroupOptimizer { players.follower }
     public var totalDerivative: TotalDerivative { players.totalDerivative }
     public var optimizers: [GroupOptimizer] { players.optimizers }
+    public var gamePlayers: (leader: ModelPart, follower: ModelPart)? { (players.leaderPart, players.followerPart) }
 
     public init(_ parts: ModelParts, leader part: ModelPart, options: NestedOptions, optimization o: Optimization) throws {
         try options.validate()

@@ -106,6 +106,19 @@ public final class Scorer: Coupling {
 
     public func attach(to metrics: UpdateMetrics) { slots = metricNames.map(metrics.slot) }
 
+    public var gamePlayers: (leader: ModelPart, follower: ModelPart)? { (.head, .encoder) }
+
+    /// SCORER's game: f₁ = mean δ² (the head's MSBE), f₂ = Var δ (or mean δ²), both on the features
+    /// f_φ(s) as they are (nothing held, so the cross terms exist).
+    public func gameLosses(_ model: CoupledModel) -> (leader: Tensor, follower: Tensor) {
+        let delta = (model as! TDErrorModel).tdErrors(featuresHeld: false)
+        return (mean(square(delta)), followerLoss(delta))
+    }
+
+    private func followerLoss(_ delta: Tensor) -> Tensor {
+        options.followerObjective == .variance ? mean(square(delta - mean(delta))) : mean(square(delta))
+    }
+
     public func update(_ model: CoupledModel, context: UpdateContext, metrics: UpdateMetrics) throws {
         let values = model as! TDErrorModel   // checked when built: parts.providesTDErrors
         for (leads, batch) in plan {
@@ -117,8 +130,7 @@ public final class Scorer: Coupling {
                 metrics[slots[0]] = try leader.stepChecked(minimizing: loss, player: "leader", context: context)
             } else {
                 // Only φ moves: the gradient is taken with respect to the encoder alone, θ stays.
-                let delta = values.tdErrors(featuresHeld: false)
-                let loss = options.followerObjective == .variance ? mean(square(delta - mean(delta))) : mean(square(delta))
+                let loss = followerLoss(values.tdErrors(featuresHeld: false))
                 metrics[slots[1]] = try follower.stepChecked(minimizing: loss, player: "follower", context: context)
             }
         }

@@ -116,6 +116,17 @@ public final class Sprig: Coupling {
 
     public func attach(to metrics: UpdateMetrics) { slots = metricNames.map(metrics.slot) }
 
+    public var gamePlayers: (leader: ModelPart, follower: ModelPart)? { (.encoder, .head) }
+
+    /// SPRIG's game: f₁ = −u_L over the perception θ, f₂ = PPO's loss + λ_c·C_θ over the heads φ
+    /// (the follower's strategy is φ; that its stage may also step θ is how it plays, not whom).
+    public func gameLosses(_ model: CoupledModel) -> (leader: Tensor, follower: Tensor) {
+        let perception = model as! PerceptionLeaderModel
+        let cost = perception.attentionCost(options.attentionCost)
+        let utility = cost * (-options.cooperation * options.costWeight) + perception.policyUtility() * (1 - options.cooperation)
+        return (-utility, model.jointObjective() + cost * options.costWeight)
+    }
+
     public func update(_ model: CoupledModel, context: UpdateContext, metrics: UpdateMetrics) throws {
         let perception = model as! PerceptionLeaderModel   // checked when built
         let alpha = options.cooperation, lambda = options.costWeight

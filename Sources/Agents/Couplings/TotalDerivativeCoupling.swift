@@ -77,6 +77,7 @@ public final class TotalDerivativeCoupling: Coupling {
     public var follower: GroupOptimizer { players.follower }
     public var totalDerivative: TotalDerivative { players.totalDerivative }
     public var optimizers: [GroupOptimizer] { players.optimizers }
+    public var gamePlayers: (leader: ModelPart, follower: ModelPart)? { (players.leaderPart, players.followerPart) }
     public let batchRoles: [BatchRole]
     /// The follower steps taken on a batch of their own (the first follows the leader's point when simultaneous).
     private let followerBatches: [BatchRole]

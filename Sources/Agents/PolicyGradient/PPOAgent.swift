@@ -98,7 +98,7 @@ public final class PPOAgent: Agent, PerceptionLeaderModel {
         // Shared layouts: heads of one layer on the body's features (CleanRL's Atari agent).
         let shape = environment.observationShape
         let spatialLayouts: [PPOConfig.NetworkLayout] = [.natureCNN, .minAtarCNN, .attention]
-        if config.coupling is SprigSpec, shape.count != 3 {
+        if config.coupling.base is SprigSpec, shape.count != 3 {
             throw AgentError.badConfig("the sprig coupling needs image observations (MinAtar, Atari): its perception module attends over the cells of [height, width, channels] frames, and \(environment.name) has \(shape)")
         }
         if spatialLayouts.contains(config.network), shape.count != 3 {

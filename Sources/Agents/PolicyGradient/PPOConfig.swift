@@ -137,22 +137,22 @@ public struct PPOConfig: Sendable {
         try check(!actorWidths.isEmpty, "network.actor_widths needs at least one layer")
         try check(network == .separate || advantages == .rollout,
                   "advantages = recomputed needs network.layout = separate (the critic's values along each trajectory, apart from the policy)")
-        if let nested = coupling as? NestedSpec, nested.options.implicitTerm {
+        if let nested = coupling.base as? NestedSpec, nested.options.implicitTerm {
             try check(advantages == .recomputed,
                       "the blpo coupling's correction needs advantages = recomputed: with the rollout's advantages the actor's loss does not depend on the critic and the correction is 0 (use --coupling nested for PPO-Nested)")
         }
-        try check(network == .attention || !(coupling is SprigSpec),
+        try check(network == .attention || !(coupling.base is SprigSpec),
                   "the sprig coupling makes the perception module the leader: it needs network.layout = attention, not \(network.rawValue)")
         if network == .attention {
             try check(perception.heads >= 1 && perception.dimension >= 1 && perception.dimension % perception.heads == 0,
                       "perception.dim (\(perception.dimension)) must be a positive multiple of perception.heads (\(perception.heads))")
             try check(perception.features >= 1, "perception.features must be ≥ 1, got \(perception.features)")
         }
-        if let sprig = coupling as? SprigSpec {
+        if let sprig = coupling.base as? SprigSpec {
             try check(sprig.options.attentionCost != .gateL1 || perception.cellGate,
                       "sprig.attention_cost = gate_l1 reads the cell gates: set perception.cell_gate = true, or choose the entropy or focus cost")
         }
-        try check(network == .separate || !(coupling is NestedSpec),
+        try check(network == .separate || !(coupling.base is NestedSpec),
                   "the \(coupling.name) coupling makes the actor and the critic two players: it needs network.layout = separate, not \(network.rawValue)")
         try check(initialLogStd.isFinite, "initial_log_std must be finite, got \(initialLogStd)")
         try check(observationClip > 0 && rewardClip > 0, "observation_clip and reward_clip must be positive, got \(observationClip) and \(rewardClip)")

@@ -1,0 +1,43 @@
+import Agents
+
+/// The game diagnostics' keys (`diagnostics.`), accepted by every algorithm and coupling: when
+/// `diagnostics.enabled`, the run's coupling is wrapped in a ``DiagnosedSpec`` and the game it
+/// plays is measured every `diagnostics.interval` updates (``GameProbe``).
+public enum DiagnosticsSettings {
+    public static let table = SettingTable<GameDiagnosticsOptions>([
+        .bool("diagnostics.enabled", \.enabled, "measure the game every diagnostics.interval updates: gradient vs total derivative, best-response gap, follower-Hessian and game-Jacobian spectra, parameter path (`stackelberg diagnose` draws them)"),
+        .int("diagnostics.interval", \.interval, "updates between diagnostics, the first at update 0 (the defaults keep a run's wall time within about 10%)", .positive),
+        .choice("diagnostics.leader", \.leader, "the measured game's leader where the coupling names none (monolithic): auto takes the Q head, else the actor"),
+        .real("diagnostics.lambda", \.lambda, "λ of the diagnostic total derivative (one value for every coupling, so that they compare)", .nonNegative),
+        .int("diagnostics.cg_iterations", \.cgIterations, "CG's Hessian-vector products for the diagnostic total derivative", .positive),
+        .int("diagnostics.lanczos_steps", \.lanczosSteps, "Lanczos steps on the follower Hessian (its extreme eigenvalues)", .positive),
+        .int("diagnostics.arnoldi_steps", \.arnoldiSteps, "Arnoldi steps on the game Jacobian (two Hessian-vector products each)", .positive),
+        .int("diagnostics.follower_steps", \.followerSteps, "K extra follower steps (discarded) whose loss drop is the best-response gap", .nonNegative),
+        .real("diagnostics.follower_lr", \.followerLearningRate, "the rate of those steps (Adam); 0: the follower's own", .nonNegative),
+        .int("diagnostics.eigenvalues", \.eigenvalues, "leading game-Jacobian eigenvalues logged (by modulus)", .positive),
+        .int("diagnostics.sketch_dimension", \.sketchDimension, "rows of the random sketch of the parameter path and fields", .positive),
+        .int("diagnostics.seed", \.seed, "seed of the sketch and of the Krylov start vectors", .nonNegative),
+    ])
+
+    /// Updates between diagnostics by algorithm, measured so that a run with diagnostics takes at
+    /// most about 10% longer than one without (README, "Game diagnostics").
+    static let defaultIntervals: [String: Int] = [:]
+
+    /// The defaults for `algo`.
+    public static func preset(algo: String) -> GameDiagnosticsOptions {
+        var o = GameDiagnosticsOptions()
+        if let i = defaultIntervals[algo] { o.interval = i }
+        return o
+    }
+
+    /// `spec` with the diagnostics attached when the settings enable them.
+    static func wrap(_ spec: any CouplingSpec, _ s: Settings) throws -> any CouplingSpec {
+        let options = try self.options(s)
+        return options.enabled ? DiagnosedSpec(spec, options: options) : spec
+    }
+
+    /// The diagnostics' options in resolved settings.
+    static func options(_ s: Settings) throws -> GameDiagnosticsOptions {
+        try table.read(s, into: preset(algo: try s.string("algo") ?? "dqn"))
+    }
+}
