@@ -143,24 +143,8 @@ public struct Comparison {
     /// [individual.unroll=80]`), so seeds are pooled only with runs of the same settings. Options
     /// of other couplings (`stackelberg.*` under `individual`) do not count: they change nothing.
     public init(paths: [String], curvePoints: Int = 100, includeUnfinished: Bool = false) throws {
-        var dirs = [String]()
         let fm = FileManager.default
-        for p in paths {
-            var isDir: ObjCBool = false
-            guard fm.fileExists(atPath: p, isDirectory: &isDir), isDir.boolValue else {
-                throw TrainingError.io("\(p) is not a directory; give run directories written by `stackelberg train`")
-            }
-            if fm.fileExists(atPath: p + "/config.toml") { dirs.append(p); continue }
-            let found = (fm.enumerator(atPath: p)?.allObjects as? [String] ?? [])
-                .filter { $0.hasSuffix("/config.toml") || $0 == "config.toml" }
-                .map { p + "/" + ($0 as NSString).deletingLastPathComponent }
-            dirs += found.sorted()
-        }
-        guard !dirs.isEmpty else { throw TrainingError.io("no run directories (with config.toml) under \(paths.joined(separator: ", "))") }
-        // A directory given twice, or inside another one given, is one run: counted once.
-        var seenPaths = Set<String>()
-        dirs = dirs.filter { seenPaths.insert(URL(fileURLWithPath: $0).standardizedFileURL.resolvingSymlinksInPath().path).inserted }
-        let all = try dirs.map { try SeedLog(directory: $0) }
+        let all = try Self.runDirectories(paths).map { try SeedLog(directory: $0) }
         empty = all.filter { $0.episodes.isEmpty }.map(\.directory)
         let notDone = all.filter { !$0.episodes.isEmpty && !fm.fileExists(atPath: $0.directory + "/summary.json") }.map(\.directory)
         let leftOut = Set(includeUnfinished ? [] : notDone)
@@ -197,6 +181,28 @@ public struct Comparison {
     }
 
     public var env: String { runs[0].env }
+
+    /// The seed directories (those holding a config.toml) given or found under `paths`, each once:
+    /// a directory given twice, or inside another one given, is one run. Errors name a path that is
+    /// not a directory, or paths holding no run.
+    public static func runDirectories(_ paths: [String]) throws -> [String] {
+        var dirs = [String]()
+        let fm = FileManager.default
+        for p in paths {
+            var isDir: ObjCBool = false
+            guard fm.fileExists(atPath: p, isDirectory: &isDir), isDir.boolValue else {
+                throw TrainingError.io("\(p) is not a directory; give run directories written by `stackelberg train`")
+            }
+            if fm.fileExists(atPath: p + "/config.toml") { dirs.append(p); continue }
+            let found = (fm.enumerator(atPath: p)?.allObjects as? [String] ?? [])
+                .filter { $0.hasSuffix("/config.toml") || $0 == "config.toml" }
+                .map { p + "/" + ($0 as NSString).deletingLastPathComponent }
+            dirs += found.sorted()
+        }
+        guard !dirs.isEmpty else { throw TrainingError.io("no run directories (with config.toml) under \(paths.joined(separator: ", "))") }
+        var seenPaths = Set<String>()
+        return dirs.filter { seenPaths.insert(URL(fileURLWithPath: $0).standardizedFileURL.resolvingSymlinksInPath().path).inserted }
+    }
 
     public func runs(of group: String) -> [SeedLog] { runs.filter { $0.group == group } }
 

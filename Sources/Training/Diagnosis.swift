@@ -1,0 +1,264 @@
+import Foundation
+
+/// The game diagnostics of one seed's run, read back from its `updates.csv` (`stackelberg diagnose`).
+///
+/// Training with `--set diagnostics.enabled=true` adds `game_*` columns to `updates.csv`: per log
+/// window the means of the leader's gradient and total derivative (norms, cosine, λ), the follower's
+/// gradient and best-response gap, the follower Hessian's extreme eigenvalues, the game Jacobian's
+/// leading eigenvalues, and a random sketch of the joint parameter path with the individual and
+/// Stackelberg update fields at its points. A column is `nan` in windows that held no diagnostic;
+/// rows where every `game_*` column is `nan` are dropped here.
+public struct DiagnosticRun: Sendable {
+    public let directory: String
+    public let settings: Settings
+    public let algo: String
+    public let coupling: String
+    public let env: String
+    /// From the config's `# seed = N` header line (else the `seedN` directory name).
+    public let seed: Int?
+    /// From the config's `# commit = …` header line.
+    public let commit: String?
+    /// "algo-coupling"; ``Diagnosis`` prefixes the environment when runs of several are read.
+    public internal(set) var group: String
+    /// The `game_*` columns, in file order.
+    public let columns: [String]
+    /// The environment step of each kept row.
+    public let steps: [Double]
+    /// Per column, its value in each kept row (nan where that window held none).
+    private let data: [String: [Double]]
+
+    /// Reads `directory/config.toml` and `directory/updates.csv`. Errors (`TrainingError.io`) name the
+    /// directory and the fix: a missing file, or a run trained without diagnostics.
+    public init(directory: String) throws {
+        self.directory = directory
+        let configPath = directory + "/config.toml"
+        guard let configText = try? String(contentsOfFile: configPath, encoding: .utf8) else {
+            throw TrainingError.io("\(configPath) is missing: give run directories written by `stackelberg train` (OUT/ENV/ALGO-COUPLING/seedN)")
+        }
+        settings = try Settings(contentsOf: configPath)
+        algo = try settings.string("algo") ?? "?"
+        coupling = try settings.string("coupling") ?? "?"
+        env = try settings.string("env") ?? "?"
+        func header(_ key: String) -> String? {
+            for line in configText.split(separator: "\n") where line.hasPrefix("#") {
+                let body = line.dropFirst().trimmingCharacters(in: .whitespaces)
+                if body.hasPrefix(key + " =") { return body.dropFirst(key.count + 2).trimmingCharacters(in: .whitespaces) }
+            }
+            return nil
+        }
+        let name = (directory as NSString).lastPathComponent
+        seed = header("seed").flatMap { Int($0) } ?? (name.hasPrefix("seed") ? Int(name.dropFirst(4)) : nil)
+        commit = header("commit")
+        group = "\(algo)-\(coupling)"
+        guard let text = try? String(contentsOfFile: directory + "/updates.csv", encoding: .utf8) else {
+            throw TrainingError.io("\(directory)/updates.csv is missing: is this a run directory of `stackelberg train`?")
+        }
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: true)
+        let head = lines.first.map { $0.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) } } ?? []
+        let game = head.indices.filter { head[$0].hasPrefix("game_") }
+        guard !game.isEmpty else {
+            throw TrainingError.io("\(directory) has no game diagnostics (no game_* column in its updates.csv): train it with --set diagnostics.enabled=true")
+        }
+        guard let stepColumn = head.firstIndex(of: "env_step") else {
+            throw TrainingError.io("\(directory)/updates.csv has no env_step column: is this a run directory of `stackelberg train`?")
+        }
+        columns = game.map { head[$0] }
+        var steps = [Double](), values = [[Double]](repeating: [], count: game.count)
+        for line in lines.dropFirst() {
+            let f = line.split(separator: ",", omittingEmptySubsequences: false)
+            guard f.count == head.count, let step = Double(f[stepColumn]) else { continue }
+            let row = game.map { Double(f[$0].trimmingCharacters(in: .whitespaces)) ?? .nan }
+            guard row.contains(where: { !$0.isNaN }) else { continue }
+            steps.append(step)
+            for k in row.indices { values[k].append(row[k]) }
+        }
+        guard !steps.isEmpty else {
+            throw TrainingError.io("\(directory) has game_* columns but no row with a diagnostic yet (every value is nan): train longer than diagnostics.interval, or resume the run")
+        }
+        self.steps = steps
+        data = Dictionary(uniqueKeysWithValues: zip(columns, values))
+    }
+
+    /// The column's values in each kept row, or nil when the run did not log it.
+    public func column(_ name: String) -> [Double]? { data[name] }
+
+    /// The columns `prefix1`, `prefix2`, … in order of their number (a sketch or the eigenvalues).
+    public func numbered(_ prefix: String) -> [String] {
+        columns.compactMap { c -> (Int, String)? in
+            guard c.hasPrefix(prefix), let k = Int(c.dropFirst(prefix.count)) else { return nil }
+            return (k, c)
+        }.sorted { $0.0 < $1.0 }.map(\.1)
+    }
+
+    /// Per kept row, the vector of the numbered columns (nil when any of them is not finite).
+    public func vectors(_ prefix: String) -> [[Double]?] {
+        let cols = numbered(prefix).map { data[$0]! }
+        guard !cols.isEmpty else { return steps.map { _ in nil } }
+        return steps.indices.map { t in
+            let v = cols.map { $0[t] }
+            return v.allSatisfy(\.isFinite) ? v : nil
+        }
+    }
+
+    /// |Im|/|Re| of eig1 per row: the logged `game_rotation`, else from eig1.
+    public var rotation: [Double] {
+        if let r = column("game_rotation") { return r }
+        guard let re = column("game_eig1_re"), let im = column("game_eig1_im") else { return [] }
+        return zip(re, im).map { abs($1) / abs($0) }
+    }
+
+    /// The largest |Im|/|Re| among the leading eigenvalues per row: the logged `game_rotation_max`,
+    /// else from the eigenvalue columns.
+    public var rotationMax: [Double] {
+        if let r = column("game_rotation_max") { return r }
+        let pairs = eigenvalueColumns
+        guard !pairs.isEmpty else { return [] }
+        return steps.indices.map { t in
+            let ratios = pairs.map { abs(column($0.im)![t]) / abs(column($0.re)![t]) }.filter { !$0.isNaN }
+            return ratios.max() ?? .nan
+        }
+    }
+
+    /// The (re, im) column pairs of the logged eigenvalues, eig1 first.
+    public var eigenvalueColumns: [(re: String, im: String)] {
+        (1...64).compactMap { k in
+            let re = "game_eig\(k)_re", im = "game_eig\(k)_im"
+            return data[re] != nil && data[im] != nil ? (re, im) : nil
+        }
+    }
+
+    /// The PCA of the sketched path (nil without at least 3 finite path rows).
+    public var pathPCA: PathPCA? { PathPCA.fit(vectors("game_path_").compactMap { $0 }) }
+}
+
+/// Principal directions of a path of points (the rows), by the eigenvectors of their covariance.
+public struct PathPCA: Sendable {
+    /// The mean point.
+    public let mean: [Double]
+    /// The two leading principal directions (unit vectors). PC1 points along the path's net
+    /// displacement (last row minus first); PC2's largest component is positive.
+    public let directions: [[Double]]
+    /// Every eigenvalue of the covariance, largest first.
+    public let variances: [Double]
+
+    /// The fraction of the path's variance in the plane of the two leading directions.
+    public var explainedVariance: Double {
+        let total = variances.reduce(0, +)
+        return total > 0 ? variances.prefix(2).reduce(0, +) / total : .nan
+    }
+
+    /// Centred PCA of `rows` (T points of dimension r ≥ 2); nil for fewer than 3 points.
+    public static func fit(_ rows: [[Double]]) -> PathPCA? {
+        guard rows.count >= 3, let r = rows.first?.count, r >= 2 else { return nil }
+        let n = Double(rows.count)
+        let mean = (0..<r).map { j in rows.reduce(0) { $0 + $1[j] } / n }
+        var cov = [[Double]](repeating: [Double](repeating: 0, count: r), count: r)
+        for row in rows {
+            for i in 0..<r { for j in 0..<r { cov[i][j] += (row[i] - mean[i]) * (row[j] - mean[j]) / n } }
+        }
+        let (values, vectors) = symmetricEigen(cov)
+        let order = values.indices.sorted { values[$0] > values[$1] }
+        var pc1 = vectors[order[0]], pc2 = vectors[order[1]]
+        let net = zip(rows.last!, rows.first!).map { $0 - $1 }
+        if dot(pc1, net) < 0 { pc1 = pc1.map { -$0 } }
+        if let big = pc2.indices.max(by: { abs(pc2[$0]) < abs(pc2[$1]) }), pc2[big] < 0 { pc2 = pc2.map { -$0 } }
+        return PathPCA(mean: mean, directions: [pc1, pc2], variances: order.map { max(0, values[$0]) })
+    }
+
+    /// A point's coordinates in the principal plane (centred on the mean).
+    public func project(_ point: [Double]) -> (x: Double, y: Double) {
+        let c = zip(point, mean).map { $0 - $1 }
+        return (dot(c, directions[0]), dot(c, directions[1]))
+    }
+
+    /// A vector (a field) mapped by the same projection, without the centring.
+    public func map(_ vector: [Double]) -> (x: Double, y: Double) { (dot(vector, directions[0]), dot(vector, directions[1])) }
+
+    /// Eigenvalues and unit eigenvectors of a symmetric matrix by cyclic Jacobi rotations (the
+    /// matrices here are the sketch's r × r, r ≈ 8).
+    static func symmetricEigen(_ matrix: [[Double]]) -> (values: [Double], vectors: [[Double]]) {
+        var a = matrix
+        let n = a.count
+        var v = (0..<n).map { i in (0..<n).map { j in i == j ? 1.0 : 0.0 } }
+        let scale = a.joined().reduce(0) { $0 + $1 * $1 }
+        for _ in 0..<100 {
+            var off = 0.0
+            for i in 0..<n { for j in (i + 1)..<max(i + 1, n) { off += a[i][j] * a[i][j] } }
+            if off <= 1e-30 * max(scale, .leastNormalMagnitude) { break }
+            for p in 0..<(n - 1) {
+                for q in (p + 1)..<n where a[p][q] != 0 {
+                    let theta = (a[q][q] - a[p][p]) / (2 * a[p][q])
+                    let t = (theta >= 0 ? 1.0 : -1.0) / (abs(theta) + (theta * theta + 1).squareRoot())
+                    let c = 1 / (t * t + 1).squareRoot(), s = t * c
+                    for k in 0..<n {
+                        let akp = a[k][p], akq = a[k][q]
+                        a[k][p] = c * akp - s * akq; a[k][q] = s * akp + c * akq
+                    }
+                    for k in 0..<n {
+                        let apk = a[p][k], aqk = a[q][k]
+                        a[p][k] = c * apk - s * aqk; a[q][k] = s * apk + c * aqk
+                    }
+                    for k in 0..<n {
+                        let vkp = v[k][p], vkq = v[k][q]
+                        v[k][p] = c * vkp - s * vkq; v[k][q] = s * vkp + c * vkq
+                    }
+                }
+            }
+        }
+        return ((0..<n).map { a[$0][$0] }, (0..<n).map { j in (0..<n).map { v[$0][j] } })
+    }
+}
+
+func dot(_ a: [Double], _ b: [Double]) -> Double { zip(a, b).reduce(0) { $0 + $1.0 * $1.1 } }
+func norm(_ a: [Double]) -> Double { dot(a, a).squareRoot() }
+
+/// Statistics of diagnostic series: nan values (windows without a diagnostic) are left out.
+public enum DiagnosisStatistics {
+    /// The median of the finite values (nan when there is none).
+    public static func median(_ x: [Double]) -> Double {
+        let v = x.filter(\.isFinite).sorted()
+        guard !v.isEmpty else { return .nan }
+        return v.count % 2 == 1 ? v[v.count / 2] : (v[v.count / 2 - 1] + v[v.count / 2]) / 2
+    }
+
+    /// The mean of the finite values (nan when there is none).
+    public static func mean(_ x: [Double]) -> Double {
+        let v = x.filter(\.isFinite)
+        return v.isEmpty ? .nan : v.reduce(0, +) / Double(v.count)
+    }
+
+    /// The fraction of the non-nan values for which `holds` is true (nan when there is none).
+    public static func fraction(_ x: [Double], _ holds: (Double) -> Bool) -> Double {
+        let v = x.filter { !$0.isNaN }
+        return v.isEmpty ? .nan : Double(v.filter(holds).count) / Double(v.count)
+    }
+
+    /// The signed angle (radians) the path sweeps around its last point, summed step by step.
+    public static func windingAngle(_ points: [(x: Double, y: Double)]) -> Double {
+        guard let end = points.last, points.count >= 3 else { return 0 }
+        let extent = points.map { hypot($0.x - end.x, $0.y - end.y) }.max() ?? 0
+        var total = 0.0, previous: Double?
+        for p in points.dropLast() {
+            let (dx, dy) = (p.x - end.x, p.y - end.y)
+            guard hypot(dx, dy) > 1e-9 * extent else { continue }
+            let angle = atan2(dy, dx)
+            if let previous {
+                var d = angle - previous
+                while d > .pi { d -= 2 * .pi }
+                while d < -.pi { d += 2 * .pi }
+                total += d
+            }
+            previous = angle
+        }
+        return total
+    }
+
+    /// The net displacement over the length travelled: 1 for a straight path, near 0 for a spiral
+    /// or a path that comes back.
+    public static func straightness(_ points: [[Double]]) -> Double {
+        guard points.count >= 2 else { return .nan }
+        var length = 0.0
+        for t in 1..<points.count { length += norm(zip(points[t], points[t - 1]).map { $0 - $1 }) }
+        return length > 0 ? norm(zip(points.last!, points.first!).map { $0 - $1 }) / length : .nan
+    }
+}
