@@ -303,6 +303,7 @@ public struct DiagnosisReport: Codable, Sendable {
         guard x.isFinite else { return "n/a" }
         let v = 100 * x
         if abs(v) < 1 && v != 0 { return String(format: "%.2g", v) + "%" }
+        if v >= 99.95 && v < 100 { return ">99.9%" }
         return String(format: v > 99 && v < 100 ? "%.1f" : "%.0f", v) + "%"
     }
 

@@ -1,0 +1,128 @@
+"""`stackelberg diagnose` the way a user runs it: synthetic run directories with the game-diagnostic
+columns of `updates.csv`, the report's verdicts, the rendered figures, and the refusals (a run trained
+without diagnostics, an --out that is a file). Run with STACKELBERG_BIN pointing at a built binary.
+"""
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+
+from conftest import assert_gnuplot_png
+
+FIGURES = ["gradient_vs_total_derivative", "jacobian_spectrum", "parameter_path", "best_response_gap"]
+
+
+def write_run(directory: Path, coupling: str, seed: int, rotating: bool, steps: int = 40, diagnostics: bool = True) -> Path:
+    directory.mkdir(parents=True)
+    (directory / "config.toml").write_text(
+        f"# stackelberg train, resolved settings\n# seed = {seed}\n# commit = 1234abc\n\n"
+        f'algo = "sac"\ncoupling = "{coupling}"\nenv = "pendulum"\ntotal_steps = {steps * 1000}\n')
+    (directory / "episodes.csv").write_text("env_step,copy,return,length\n1000,0,-500,200\n")
+    (directory / "eval.csv").write_text("env_step,mean_return,returns\n1000,-400,-400\n")
+    r = 6
+    cols = ["game_leader_gradient_norm", "game_total_derivative_norm", "game_correction_norm", "game_total_derivative_cosine",
+            "game_lambda", "game_follower_gradient_norm", "game_follower_loss", "game_follower_loss_drop", "game_hessian_max",
+            "game_hessian_min", "game_hessian_condition", "game_hessian_indefinite", "game_rotation", "game_rotation_max"]
+    cols += [f"game_eig{k}_{p}" for k in range(1, 5) for p in ("re", "im")]
+    cols += [f"game_{p}_{k}" for p in ("path", "field", "stackelberg_field") for k in range(1, r + 1)]
+    rows = []
+    for t in range(steps):
+        angle = 0.3 * t
+        path = [math.cos(angle) * math.exp(-t / 20), math.sin(angle) * math.exp(-t / 20)] if rotating else [t, 0.5 * t]
+        path += [0.01 * math.sin(2 * t)] + [0.0] * (r - 3)
+        field = [-math.sin(angle), math.cos(angle)] + [0.0] * (r - 2) if rotating else [1.0, 0.5] + [0.0] * (r - 2)
+        im = 0.9 if rotating else 0.02
+        v = {"game_leader_gradient_norm": 1.0, "game_total_derivative_norm": 0.8, "game_correction_norm": 0.3,
+             "game_total_derivative_cosine": 0.93, "game_lambda": 500, "game_follower_gradient_norm": 0.1,
+             "game_follower_loss": 4.0, "game_follower_loss_drop": 0.012, "game_hessian_max": 30.0,
+             "game_hessian_min": -0.5 if t % 5 else 0.2, "game_hessian_condition": 150.0 if t % 5 == 0 else math.nan,
+             "game_hessian_indefinite": 1.0 if t % 5 else 0.0, "game_rotation": im, "game_rotation_max": im,
+             "game_eig1_re": 1.0, "game_eig1_im": im, "game_eig2_re": 1.0, "game_eig2_im": -im,
+             "game_eig3_re": 0.3, "game_eig3_im": 0.0, "game_eig4_re": 0.1, "game_eig4_im": 0.0}
+        for k in range(r):
+            v[f"game_path_{k + 1}"] = path[k]
+            v[f"game_field_{k + 1}"] = field[k]
+            v[f"game_stackelberg_field_{k + 1}"] = -path[k] if rotating else field[k]
+        rows.append(v)
+    header = ["env_step", "updates", "leader_loss"] + (cols if diagnostics else [])
+    lines = [",".join(header)]
+    for t, v in enumerate(rows):
+        values = [str((t + 1) * 1000), str(t + 1), "0.1"] + ([repr(v[c]) for c in cols] if diagnostics else [])
+        lines.append(",".join(values))
+        if diagnostics and t == 5:  # a window without a diagnostic
+            lines.append(",".join([str((t + 1) * 1000 + 500), str(t + 1), "0.1"] + ["nan"] * len(cols)))
+    (directory / "updates.csv").write_text("\n".join(lines) + "\n")
+    return directory
+
+
+def test_diagnose_writes_the_report_and_renders_every_figure(cli, tmp_path):
+    runs = tmp_path / "runs"
+    write_run(runs / "pendulum" / "sac-individual" / "seed0", "individual", 0, rotating=True)
+    write_run(runs / "pendulum" / "sac-individual" / "seed1", "individual", 1, rotating=True)
+    write_run(runs / "pendulum" / "sac-actor-leader" / "seed0", "actor-leader", 0, rotating=False)
+    out = tmp_path / "out"
+    p = cli("diagnose", str(runs), "--out", str(out))
+    text = (out / "report.txt").read_text()
+    assert p.stdout.rstrip("\n") == text.rstrip("\n")
+    assert "sac-individual (seeds 0, 1; 80 diagnostics)" in text
+    assert "the individual-play field (∇₁f₁, ∇₂f₂) rotates: median |Im|/|Re| = 0.9 (eig1), 100% of diagnostics with |Im|/|Re| > 0.1" in text
+    assert "hardly rotates: median |Im|/|Re| = 0.02 (eig1)" in text
+    assert "follower near its best response: median loss drop 0.3% of f₂ (relative" in text
+    assert "follower Hessian indefinite in 80% of diagnostics" in text
+    assert "total derivative turns the leader's step: median cos(∇₁f₁, Df₁) = 0.93" in text
+    assert "parameter path spirals" in text and "parameter path goes straight" in text
+    assert "seed 1, commit 1234abc" in text
+    assert "Provenance: stackelberg" in text
+    report = json.loads((out / "report.json").read_text())
+    assert [g["name"] for g in report["groups"]] == ["sac-actor-leader", "sac-individual"]
+    individual = report["groups"][1]
+    assert individual["summary"]["rotationMedian"] == 0.9
+    assert abs(individual["summary"]["relativeLossDropMedian"] - 0.003) < 1e-12
+    assert report["thresholds"]["rotation"] == 0.1
+    # The explained variance of the straight path: recompute the PCA with NumPy from the CSV.
+    straight = next(r for r in report["runs"] if r["coupling"] == "actor-leader")
+    data = np.genfromtxt(runs / "pendulum" / "sac-actor-leader" / "seed0" / "updates.csv", delimiter=",", names=True)
+    path = np.stack([data[f"game_path_{k}"] for k in range(1, 7)], axis=1)
+    path = path[np.isfinite(path).all(axis=1)]
+    eig = np.sort(np.linalg.eigvalsh(np.cov(path.T, bias=True)))[::-1]
+    assert abs(straight["path"]["explainedVariance"] - eig[:2].sum() / eig.sum()) < 1e-9
+    assert straight["path"]["points"] == 40
+    for name in FIGURES:
+        assert (out / f"{name}.gp").is_file() and (out / f"{name}.dat").is_file()
+        assert_gnuplot_png(out / f"{name}.png")
+
+
+def test_diagnose_svg_and_the_default_output_directory(cli, tmp_path):
+    run = write_run(tmp_path / "seed4", "actor-leader", 4, rotating=False)
+    cli("diagnose", str(run), "--format", "svg")
+    for name in FIGURES:
+        assert (run / "diagnosis" / f"{name}.svg").stat().st_size > 5_000
+    assert "seed 4, commit 1234abc" in (run / "diagnosis" / "report.txt").read_text()
+
+
+def test_a_run_without_diagnostics_is_refused_with_the_fix(cli, tmp_path):
+    run = write_run(tmp_path / "plain" / "seed0", "actor-leader", 0, rotating=False, diagnostics=False)
+    out = tmp_path / "out"
+    p = cli("diagnose", str(run), "--out", str(out), ok=False)
+    assert p.returncode != 0
+    assert f"{run} has no game diagnostics (no game_* column in its updates.csv): train it with --set diagnostics.enabled=true" in p.stderr, p.stderr
+    assert not out.exists()
+
+
+def test_out_that_is_a_file_is_refused_by_name(cli, tmp_path):
+    run = write_run(tmp_path / "seed0", "actor-leader", 0, rotating=False)
+    target = tmp_path / "afile"
+    target.write_text("not a directory")
+    p = cli("diagnose", str(run), "--out", str(target), ok=False)
+    assert p.returncode != 0
+    assert f"--out '{target}' is a file, not a directory: give a directory (it is created if missing) or move the file away" in p.stderr, p.stderr
+    assert target.read_text() == "not a directory"
+
+
+def test_bad_format_is_refused(cli, tmp_path):
+    run = write_run(tmp_path / "seed0", "actor-leader", 0, rotating=False)
+    p = cli("diagnose", str(run), "--format", "jpg", ok=False)
+    assert p.returncode != 0 and "--format must be png or svg, got jpg" in p.stderr
