@@ -160,7 +160,7 @@ public struct PathPCA: Sendable {
         let order = values.indices.sorted { values[$0] > values[$1] }
         var pc1 = vectors[order[0]], pc2 = vectors[order[1]]
         let net = zip(rows.last!, rows.first!).map { $0 - $1 }
-        if dot(pc1, net) < 0 { pc1 = pc1.map { -$0 } }
+        if sketchDot(pc1, net) < 0 { pc1 = pc1.map { -$0 } }
         if let big = pc2.indices.max(by: { abs(pc2[$0]) < abs(pc2[$1]) }), pc2[big] < 0 { pc2 = pc2.map { -$0 } }
         return PathPCA(mean: mean, directions: [pc1, pc2], variances: order.map { max(0, values[$0]) })
     }
@@ -168,11 +168,11 @@ public struct PathPCA: Sendable {
     /// A point's coordinates in the principal plane (centred on the mean).
     public func project(_ point: [Double]) -> (x: Double, y: Double) {
         let c = zip(point, mean).map { $0 - $1 }
-        return (dot(c, directions[0]), dot(c, directions[1]))
+        return (sketchDot(c, directions[0]), sketchDot(c, directions[1]))
     }
 
     /// A vector (a field) mapped by the same projection, without the centring.
-    public func map(_ vector: [Double]) -> (x: Double, y: Double) { (dot(vector, directions[0]), dot(vector, directions[1])) }
+    public func map(_ vector: [Double]) -> (x: Double, y: Double) { (sketchDot(vector, directions[0]), sketchDot(vector, directions[1])) }
 
     /// Eigenvalues and unit eigenvectors of a symmetric matrix by cyclic Jacobi rotations (the
     /// matrices here are the sketch's r × r, r ≈ 8).
@@ -209,8 +209,8 @@ public struct PathPCA: Sendable {
     }
 }
 
-func dot(_ a: [Double], _ b: [Double]) -> Double { zip(a, b).reduce(0) { $0 + $1.0 * $1.1 } }
-func norm(_ a: [Double]) -> Double { dot(a, a).squareRoot() }
+func sketchDot(_ a: [Double], _ b: [Double]) -> Double { zip(a, b).reduce(0) { $0 + $1.0 * $1.1 } }
+func sketchNorm(_ a: [Double]) -> Double { sketchDot(a, a).squareRoot() }
 
 /// Statistics of diagnostic series: nan values (windows without a diagnostic) are left out.
 public enum DiagnosisStatistics {
@@ -258,7 +258,7 @@ public enum DiagnosisStatistics {
     public static func straightness(_ points: [[Double]]) -> Double {
         guard points.count >= 2 else { return .nan }
         var length = 0.0
-        for t in 1..<points.count { length += norm(zip(points[t], points[t - 1]).map { $0 - $1 }) }
-        return length > 0 ? norm(zip(points.last!, points.first!).map { $0 - $1 }) / length : .nan
+        for t in 1..<points.count { length += sketchNorm(zip(points[t], points[t - 1]).map { $0 - $1 }) }
+        return length > 0 ? sketchNorm(zip(points.last!, points.first!).map { $0 - $1 }) / length : .nan
     }
 }

@@ -238,8 +238,8 @@ public struct DiagnosisReport: Codable, Sendable {
             turns = DiagnosisStatistics.windingAngle(rows.map(pca.project)) / (2 * .pi)
             straightness = DiagnosisStatistics.straightness(rows)
             let cosines = zip(r.vectors("game_field_"), r.vectors("game_stackelberg_field_")).compactMap { a, b -> Double? in
-                guard let a, let b, norm(a) > 0, norm(b) > 0 else { return nil }
-                return dot(a, b) / (norm(a) * norm(b))
+                guard let a, let b, sketchNorm(a) > 0, sketchNorm(b) > 0 else { return nil }
+                return sketchDot(a, b) / (sketchNorm(a) * sketchNorm(b))
             }
             fieldCosine = DiagnosisStatistics.median(cosines)
             pooledRuns = 1
