@@ -22,6 +22,15 @@ public enum EnvironmentRegistry {
               getState: { env, i in (env as! ClassicVector<D>).state(copy: i) })
     }
 
+    /// A toy game of the symbolic module run as an environment (``StacBandit``): batched like classic
+    /// control, no overrides (every episode is one step).
+    static func toy<D: ClassicDynamics>(_: D.Type, description: String) -> Entry {
+        Entry(name: D.name, reference: description, stateNames: D.stateNames, accepts: [],
+              make: { count, bounds, _ in ClassicVector<D>(count: count, outOfBounds: bounds) },
+              setState: { env, s, i in try (env as! ClassicVector<D>).setState(s, copy: i) },
+              getState: { env, i in (env as! ClassicVector<D>).state(copy: i) })
+    }
+
     /// MinAtar with the original's settings; `-minimal` names act over the game's minimal action set.
     static func minAtar<G: MinAtarGame>(_: G.Type, minimal: Bool) -> Entry {
         let options = MinAtarOptions(minimalActionSet: minimal)
@@ -85,6 +94,7 @@ public enum EnvironmentRegistry {
         + [muJoCo(Hopper.self), muJoCo(Walker2d.self), muJoCo(HalfCheetah.self), muJoCo(Swimmer.self),
            muJoCo(Reacher.self), muJoCo(InvertedPendulum.self), muJoCo(InvertedDoublePendulum.self)]
         + listedAtariGames.map(atari)
+        + [toy(StacBandit.self, description: "the STAC toy actor–critic game as a one-step bandit: observation [1], action a in [-2, 2], reward -a^2/5 (arXiv 2109.12286, Sec. 3.2, App. A; train with --algo ac)")]
 
     public static var names: [String] { entries.map(\.name) }
 

@@ -95,17 +95,62 @@ extension ActorCriticEntries {
         .real("critic_lr", \.criticLearningRate, "the critic's learning rate (0.01 is for plain GD; with Adam use e.g. 1e-3)", .positive),
         .choice("optimizer", \.optimizer, "plain gradient descent (the paper) or Adam; the rates are not changed with it"),
         .real("gradient_noise", \.gradientNoise, "σ of Gaussian noise added to both players' gradients (the public grid: 0.05)", .nonNegative),
-        .ints("network.actor_widths", \.actorWidths, "the actor's hidden widths (tanh)"),
-        .ints("network.critic_widths", \.criticWidths, "the critic's hidden widths (tanh)"),
+        .ints("network.actor_widths", \.actorWidths, "the actor's hidden widths (tanh); [] a linear policy without bias (toy/stac_bandit: mean θ)"),
+        .ints("network.critic_widths", \.criticWidths, "the value critic's hidden widths (tanh)"),
+        .choice("critic", \.critic, "the critic: V_w(s) on Monte-Carlo returns, or Q_w(a) = w·a, the STAC toy game's (box actions; toy/stac_bandit)"),
         .real("initial_log_std", \.initialLogStd, "log σ at the start (box actions)"),
+        .bool("learn_log_std", \.learnLogStd, "the actor learns log σ (false: σ = exp(initial_log_std) throughout, as in the toy game)"),
+        .real("toy.initial_theta", \.initialTheta, "with network.actor_widths = []: every weight of the linear actor starts here (the toy's θ₀ = 0.8 on toy/stac_bandit)"),
+        .real("toy.initial_w", \.initialW, "with critic = linear_action: every entry of w starts here (the toy's w₀ = 0.6 on toy/stac_bandit)"),
         .bool("normalize_advantages", \.normalizeAdvantages, "normalize Â over the batch"),
         .choice("mixed_term", \.mixedTerm, "STAC's ∇_θ∇_w L: Prop. 1 over every episode segment per step (episodes) or per trajectory, or the public code's first-transition surrogate"),
         .real("max_grad_norm", \.maxGradientNorm, "global-norm clipping of each player's gradient; 0: none", .nonNegative),
     ])
 
+    /// The STAC toy game on `toy/stac_bandit` (arXiv 2109.12286, Sec. 3.2, App. A): a Gaussian actor
+    /// of mean θ (linear, no hidden layer) with σ = e^−1.5 ≈ 0.223 fixed, the linear critic
+    /// Q_w(a) = w·a, plain gradient descent at rate 0.01 for both players from (θ, w) = (0.8, 0.6),
+    /// 4,096 one-step episodes per update, 1,000 updates.
+    static func stacToyPreset() -> ACConfig {
+        var c = ACConfig()
+        c.actorWidths = []
+        c.critic = .linearAction
+        c.learnLogStd = false
+        c.initialLogStd = -1.5
+        c.initialTheta = 0.8
+        c.initialW = 0.6
+        c.actorLearningRate = 0.01
+        c.criticLearningRate = 0.01
+        c.optimizer = .sgd
+        c.batchSteps = 4_096
+        c.totalSteps = 1_000 * 4_096
+        c.normalizeAdvantages = false
+        return c
+    }
+
+    /// The toy's run keys and λ: one copy per sample (every copy's episode is one step, so a batch
+    /// is one step of `batch_steps` copies), one `updates.csv` row per update (the path), and the
+    /// symbolic module's λ = 0.04, constant.
+    static func stacToyOverrides() -> Settings {
+        let batch = Double(stacToyPreset().batchSteps)
+        var s = Settings()
+        s["num_envs"] = .number(batch)
+        s["log_interval"] = .number(batch)
+        s["eval_interval"] = .number(batch * 100)
+        s["eval_episodes"] = .number(1)
+        s["checkpoint_interval"] = .number(batch * 500)
+        // Every sample is an episode: TensorBoard would get 4,096 episode events per update.
+        s["tensorboard"] = .bool(false)
+        s["stackelberg.lambda"] = .number(0.04)
+        s["stackelberg.lambda_time_constant"] = .number(0)
+        return s
+    }
+
     /// The paper's settings; 2e6 steps on MuJoCo (its Fig. 3b–d), 8e5 elsewhere (CartPole, Fig. 3a).
-    /// MinAtar and Atari run 128 copies, so a batch is 4,096 steps (32 per copy) there.
+    /// MinAtar and Atari run 128 copies, so a batch is 4,096 steps (32 per copy) there. The STAC toy
+    /// bandit gets the toy game's settings (``stacToyPreset()``).
     static let acPreset: @Sendable (String) -> ACConfig = { env in
+        if env == StacBandit.name { return stacToyPreset() }
         var c = ACConfig()
         switch EnvironmentFamily(environment: env) {
         case .muJoCo: c.totalSteps = 2_000_000
@@ -118,6 +163,7 @@ extension ActorCriticEntries {
     static let ac = AlgorithmRegistry.Entry(
         name: "ac", summary: "on-policy actor–critic (GAE, Monte-Carlo V critic, plain GD or Adam); actor-leader is STAC (arXiv 2109.12286, Sec. 4.2)",
         couplings: ["individual", "actor-leader"], actionSpaces: [.discrete, .box], table: acTable, preset: acPreset,
+        familyOverrides: { env, _ in env == StacBandit.name ? stacToyOverrides() : Settings() },
         validate: { c, copies in try c.validate(copies: copies) },
         make: { c, spec, env, seed in
             var c = c

@@ -36,15 +36,39 @@ import Seeding
 /// from a diagonal Gaussian with state-independent log σ and clipped to the box when stepping
 /// (the log-probability is of the unclipped draw, as SpinningUp and CleanRL do).
 ///
+/// **The STAC toy game** (Sec. 3.2, App. A) on the one-step bandit `toy/stac_bandit` (reward
+/// −a²/5, observation [1]): `network.actor_widths = []` (mean θ, the linear actor's one weight),
+/// `learn_log_std = false` (σ = exp(`initial_log_std`) fixed) and `critic = linear_action`
+/// (Q_w(a) = w·a, ``LinearActionCritic``). The players' costs are then, over the batch's draws
+/// a_t = θ + σε_t and rewards r_t (R_t = r_t: every episode is one step), with ℓ_t = log π_θ(a_t):
+/// - actor f₁ = −mean_t Q_w(a_t) − mean_t (ℓ_t − ⌊ℓ_t⌋)⌊Q_w(a_t)⌋: the value −E[Q_w(a)], the
+///   score-function ∇_θ f₁ = −mean ∇log π·Q_w(a) (→ −w), and ∇_w f₁ = −mean a (→ −θ);
+/// - critic f₂ = L = mean_t (Q_w(a_t) − r_t)² [+ mean_t (ℓ_t − ⌊ℓ_t⌋)(Q_w(a_t) − r_t)²]: the bracket,
+///   entered only where the coupling needs ∇_θ∇_w L, is 0 with zero w-gradient and w-Hessian, and
+///   ∇_θ∇_w of it is Prop. 1's mixed term for a one-step bandit, mean ∇_θ log π(a)·2(Q_w(a) − r)a.
+/// In expectation this is the σ-game f₁ = −wθ, f₂ = w²(θ² + σ²) + (2w/5)(θ³ + 3θσ²) +
+/// (θ⁴ + 6θ²σ² + 3σ⁴)/25 (the toy's (wθ + θ²/5)² at σ = 0), which the symbolic module analyses
+/// as a user-written game. Advantages and V play no part here.
+///
 /// Metrics: the coupling's, then `step_scale` (κ = ⟨actor step, ∇_θ f₁⟩/‖∇_θ f₁‖²: 1 for AC) and
-/// `batch_episode_return` (mean return of the episodes that ended in the batch; NaN if none did).
+/// `batch_episode_return` (mean return of the episodes that ended in the batch; NaN if none did);
+/// with a linear actor and `critic = linear_action` also `theta` (the linear actor's first weight:
+/// the mean of a on the bandit) and `w` (the critic's first weight), both at the point where the
+/// update's gradients are taken (before its step), so consecutive `updates.csv` rows with
+/// `log_interval = batch_steps` are the path (θ_k, w_k), k = 0, 1, ….
 public final class ACAgent: Agent, CoupledModel {
     public let config: ACConfig
     public let environment: VectorEnvironment
     let policy: StochasticActor
-    /// The actor's parameters (categorical or diagonal-Gaussian policy).
-    public var actorParameters: [Parameter] { policy.parameters }
+    /// The actor's learned parameters (categorical or diagonal-Gaussian policy): all of the
+    /// policy's but the linear actor's bias (fixed at 0) and, with `learn_log_std = false`, log σ.
+    public let actorParameters: [Parameter]
+    /// The value critic V_w(s) (`critic = value`); built but not trained with `linear_action`.
     public let critic: ValueCritic
+    /// Q_w(a) = w·a with `critic = linear_action` (the STAC toy game's critic); nil otherwise.
+    public let actionCritic: LinearActionCritic?
+    /// The critic player's parameters: V's, or w.
+    public var criticParameters: [Parameter] { actionCritic?.parameters ?? critic.parameters }
     public let coupling: Coupling
     public let metrics: UpdateMetrics
     public let graph = Graph()
@@ -62,6 +86,8 @@ public final class ACAgent: Agent, CoupledModel {
     private let actions: ActionBatch
     private let scratch: UnsafeMutablePointer<Float>
     private let stepScaleSlot, batchReturnSlot: UpdateMetrics.Slot
+    /// `theta` and `w` (linear actor with the linear action critic).
+    private let pathSlots: (theta: UpdateMetrics.Slot, w: UpdateMetrics.Slot)?
     private let totalDerivative: TotalDerivative?
 
     public init(config: ACConfig, environment: VectorEnvironment, seed: UInt64) throws {
@@ -77,7 +103,31 @@ public final class ACAgent: Agent, CoupledModel {
         policy = try StochasticActor(space: environment.actionSpace, inputs: observationSize, hiddenWidths: config.actorWidths,
                                      initialLogStd: config.initialLogStd, rng: &initRng)
         actionSize = policy.actionSize
-        critic = try ValueCritic(observationSize: observationSize, hiddenWidths: config.criticWidths, name: "critic", rng: &initRng)
+        critic = try ValueCritic(observationSize: observationSize, hiddenWidths: config.critic == .value ? config.criticWidths : [1],
+                                 name: "critic", rng: &initRng)
+        var learned = policy.parameters
+        if config.actorWidths.isEmpty {
+            // A linear actor: its weights start at θ₀ and its bias stays 0 (not a parameter of the player).
+            let layer: Dense
+            switch policy {
+            case .categorical(let p): layer = p.network.layers[0]
+            case .gaussian(let p, _): layer = p.mean.layers[0]
+            }
+            layer.weight.value.update(repeating: config.initialTheta, count: layer.weight.count)
+            layer.bias.value.update(repeating: 0, count: layer.bias.count)
+            learned.removeAll { $0 === layer.bias }
+        }
+        if !config.learnLogStd, case .gaussian(let p, _) = policy { learned.removeAll { $0 === p.logStd } }
+        actorParameters = learned
+        switch config.critic {
+        case .value:
+            actionCritic = nil
+        case .linearAction:
+            guard case .box = environment.actionSpace else {
+                throw AgentError.badConfig("critic = linear_action needs box actions (Q_w(a) = w·a); \(environment.name) has \(environment.actionSpace)")
+            }
+            actionCritic = try LinearActionCritic(actionSize: actionSize, initialW: config.initialW, name: "critic")
+        }
         rollout = try RolloutBuffer(steps: steps, copies: copies, observationSize: observationSize, actionSpace: environment.actionSpace)
 
         let spec = config.coupling
@@ -96,13 +146,15 @@ public final class ACAgent: Agent, CoupledModel {
                 built += 1
                 return noise > 0 ? GradientNoise(rule, sigma: noise, parameterCount: count, seed: seed &* 31 &+ built) : rule
             })
-        coupling = try spec.make(ModelParts(jointName: "actor_critic", [(.actor, policy.parameters), (.critic, critic.parameters)]),
+        coupling = try spec.make(ModelParts(jointName: "actor_critic", [(.actor, actorParameters), (.critic, actionCritic?.parameters ?? critic.parameters)]),
                                  optimization: optimization)
         totalDerivative = (coupling as? TotalDerivativeCoupling)?.totalDerivative
-        metrics = UpdateMetrics(names: coupling.metricNames + ["step_scale", "batch_episode_return"])
+        let logsPath = config.actorWidths.isEmpty && actionCritic != nil
+        metrics = UpdateMetrics(names: coupling.metricNames + ["step_scale", "batch_episode_return"] + (logsPath ? ["theta", "w"] : []))
         coupling.attach(to: metrics)
         stepScaleSlot = metrics.slot("step_scale")
         batchReturnSlot = metrics.slot("batch_episode_return")
+        pathSlots = logsPath ? (metrics.slot("theta"), metrics.slot("w")) : nil
 
         func floats(_ n: Int) -> UnsafeMutablePointer<Float> {
             let p = UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(n, 1)); p.initialize(repeating: 0, count: Swift.max(n, 1)); return p
@@ -137,8 +189,9 @@ public final class ACAgent: Agent, CoupledModel {
         sample(input(observations, rows: count), deterministic: deterministic, raw: nil, into: out)
     }
 
-    /// V of the N observations `x` into `out`.
+    /// V of the N observations `x` into `out` (0 with the linear action critic, which has no V).
     private func values(_ x: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>) {
+        if actionCritic != nil { out.update(repeating: 0, count: copies); return }
         graph.reset()
         out.update(from: critic(input(x, rows: copies)).pointer, count: copies)
     }
@@ -169,7 +222,11 @@ public final class ACAgent: Agent, CoupledModel {
             acted.update(from: environment.observations.baseAddress!, count: n * size)
             graph.reset()
             let x = input(acted, rows: n)
-            (rollout.values + row).update(from: critic(x).pointer, count: n)
+            if actionCritic == nil {
+                (rollout.values + row).update(from: critic(x).pointer, count: n)
+            } else {
+                (rollout.values + row).update(repeating: 0, count: n)
+            }
             sample(x, deterministic: false, raw: rollout.continuousActions.map { $0 + row * actionSize }, into: actions)
             if let d = rollout.discreteActions { (d + row).update(from: actions.discrete, count: n) }
             try actions.step(environment)
@@ -189,12 +246,16 @@ public final class ACAgent: Agent, CoupledModel {
         valueTargets.update(from: rollout.returns, count: rows)
         rollout.computeAdvantages(gamma: config.gamma, lambda: config.gaeLambda, lastValues: scratch)
         if config.normalizeAdvantages { normalizeAdvantages() }
-        formMixedTerm()
+        if actionCritic == nil { formMixedTerm() }
         batchEpisodeReturn = ended > 0 ? Float(returnSum / Double(ended)) : .nan
     }
 
     /// One update on the collected batch: the actor's step and the critic's m steps.
     public func updateOnBatch() throws {
+        if let path = pathSlots, let q = actionCritic {
+            metrics[path.theta] = actorParameters[0].value[0]
+            metrics[path.w] = q.weight.value[0]
+        }
         try coupling.update(self, context: UpdateContext(update: updates, environmentStep: environmentSteps), metrics: metrics)
         metrics[stepScaleSlot] = stepScale()
         metrics[batchReturnSlot] = batchEpisodeReturn
@@ -266,6 +327,7 @@ public final class ACAgent: Agent, CoupledModel {
     }
 
     public func objective(of part: ModelPart, othersHeld: Bool) -> Tensor {
+        if let q = actionCritic { return linearActionObjective(q, of: part, othersHeld: othersHeld) }
         let s = input(rollout.observations, rows: rows)
         if part == .actor {
             let j = mean(logProbabilities() * graph.constant(borrowing: rollout.advantages, shape: Shape(rows)))
@@ -284,10 +346,24 @@ public final class ACAgent: Agent, CoupledModel {
         return loss + sum(u * gap)
     }
 
+    /// The STAC toy game's costs with Q_w(a) = w·a (see the type's comment): the actor's
+    /// −E[Q_w(a)] by the score function, the critic's mean (Q_w(a) − R)² plus, when the actor is not
+    /// held, the score-function surrogate of L's θ-dependence through the sampling distribution.
+    private func linearActionObjective(_ critic: LinearActionCritic, of part: ModelPart, othersHeld: Bool) -> Tensor {
+        let q = critic(graph.constant(borrowing: rollout.continuousActions!, shape: Shape(rows, actionSize)))
+        let l = logProbabilities()
+        let score = l - stopGradient(l)
+        if part == .actor { return -(mean(q) + mean(score * stopGradient(q))) }
+        let residual = q - graph.constant(borrowing: valueTargets, shape: Shape(rows))
+        let loss = mean(square(residual))
+        if othersHeld { return loss }
+        return loss + mean(score * square(residual))
+    }
+
     public func jointObjective() -> Tensor { objective(of: .actor, othersHeld: true) + objective(of: .critic, othersHeld: true) }
 
     public func save(into state: inout StateDictionary) {
-        state.store(policy.parameters + critic.parameters, prefix: "net.")
+        state.store(policy.parameters + criticParameters, prefix: "net.")
         coupling.save(into: &state)
         state.setGenerator("agent.rng", rng)
         state["agent.environment_steps"] = .integer(Int64(environmentSteps))
@@ -295,7 +371,7 @@ public final class ACAgent: Agent, CoupledModel {
     }
 
     public func load(from state: StateDictionary) throws {
-        try state.restore(policy.parameters + critic.parameters, prefix: "net.")
+        try state.restore(policy.parameters + criticParameters, prefix: "net.")
         try coupling.load(from: state)
         rng = try state.generator("agent.rng")
         environmentSteps = Int(try state.integer("agent.environment_steps"))

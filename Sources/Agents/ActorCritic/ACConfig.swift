@@ -22,6 +22,19 @@ public struct ACConfig: Sendable {
         case firstTransition = "first_transition"
     }
 
+    /// What the critic (the follower) is.
+    public enum CriticKind: String, Sendable, CaseIterable {
+        /// V_w(s): a tanh network of `criticWidths` on the observation, fit to the Monte-Carlo
+        /// returns (the paper's on-policy AC and STAC, Sec. 4.2).
+        case value
+        /// Q_w(a) = wᵀa, linear in the (unclipped) action, no bias, no observation: the STAC toy
+        /// game's critic (Sec. 3.2, App. A) on a one-step bandit (`toy/stac_bandit`). Box actions
+        /// only. The critic fits the returns-to-go R_t (the reward, on a one-step bandit) with
+        /// L = mean_t (Q_w(a_t) − R_t)²; the actor maximizes E[Q_w(a)] by the score function (see
+        /// ``ACAgent``). Nothing bootstraps: a truncation's R_t is its rewards so far.
+        case linearAction = "linear_action"
+    }
+
     public enum OptimizerKind: String, Sendable, CaseIterable {
         /// Plain gradient descent, as in the paper.
         case sgd
@@ -41,10 +54,22 @@ public struct ACConfig: Sendable {
     /// σ of Gaussian noise added to each player's gradient before its step (the public code's
     /// published grid uses 0.05; the paper does not mention it). 0: none.
     public var gradientNoise: Float = 0
+    /// The actor's hidden widths (tanh). Empty: a linear policy without bias, mean (or logits)
+    /// θᵀs; on `toy/stac_bandit` (s = [1]) the Gaussian mean is the one weight θ.
     public var actorWidths = [64, 32]
+    /// The value critic's hidden widths (tanh); not used by `CriticKind.linearAction`.
     public var criticWidths = [64, 32]
+    public var critic: CriticKind = .value
     /// log σ at the start, for box actions (SpinningUp's −0.5).
     public var initialLogStd: Float = -0.5
+    /// Whether the actor learns log σ (box actions). false: σ = exp(`initialLogStd`) throughout,
+    /// as the STAC toy game's actor has no σ to learn (its mean θ is its only parameter).
+    public var learnLogStd = true
+    /// With `actorWidths` empty, every weight of the linear actor starts here (θ₀ of the STAC toy
+    /// game: 0.8); ignored with hidden layers. Its bias is fixed at 0.
+    public var initialTheta: Float = 0
+    /// With `critic = linear_action`, every entry of w starts here (w₀ of the STAC toy game: 0.6).
+    public var initialW: Float = 0
     public var normalizeAdvantages = true
     public var mixedTerm: MixedTerm = .episodes
     /// Global-norm clipping of each player's gradient; 0: none (the paper clips nothing).
@@ -63,7 +88,9 @@ public struct ACConfig: Sendable {
                   "actor_lr and critic_lr must be positive, got \(actorLearningRate) and \(criticLearningRate)")
         try check(gradientNoise >= 0 && gradientNoise.isFinite, "gradient_noise must be ≥ 0 (0: none), got \(gradientNoise)")
         try check(maxGradientNorm >= 0, "max_grad_norm must be ≥ 0 (0: no clipping), got \(maxGradientNorm)")
-        try check(!actorWidths.isEmpty && !criticWidths.isEmpty, "network.actor_widths and network.critic_widths need at least one layer")
+        try check(critic == .linearAction || !criticWidths.isEmpty,
+                  "network.critic_widths needs at least one layer for critic = value (critic = linear_action has none)")
         try check(initialLogStd.isFinite, "initial_log_std must be finite, got \(initialLogStd)")
+        try check(initialTheta.isFinite && initialW.isFinite, "toy.initial_theta and toy.initial_w must be finite, got \(initialTheta) and \(initialW)")
     }
 }
