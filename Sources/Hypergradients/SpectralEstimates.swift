@@ -135,7 +135,7 @@ public enum SpectralEstimates {
     }
 
     /// Eigenvalues of a symmetric m×m row-major matrix, ascending (GSL); nil when GSL fails.
-    static func symmetricEigenvalues(_ a: [Double], _ m: Int) -> [Double]? {
+    public static func symmetricEigenvalues(_ a: [Double], _ m: Int) -> [Double]? {
         gsl_set_error_handler_off()
         let mat = gsl_matrix_alloc(m, m)!, eval = gsl_vector_alloc(m)!, work = gsl_eigen_symm_alloc(m)!
         defer { gsl_matrix_free(mat); gsl_vector_free(eval); gsl_eigen_symm_free(work) }

@@ -147,7 +147,9 @@ public final class PPOAgent: Agent, PerceptionLeaderModel {
             parts = ModelParts(jointName: "actor_critic", [(.encoder, body), (.head, policyParameters + criticParameters)],
                                providesPerceptionLeader: true)
         } else if let body = trunk?.parameters {
-            parts = ModelParts(jointName: "actor_critic", [(.actor, body + policyParameters + criticParameters)])
+            // One optimizer over all of it (monolithic); two parts, so that the game diagnostics can
+            // measure the shared body against the heads (the order, and so the checkpoint, as one part).
+            parts = ModelParts(jointName: "actor_critic", [(.encoder, body), (.head, policyParameters + criticParameters)])
         } else {
             parts = ModelParts(jointName: "actor_critic", [(.actor, policyParameters), (.critic, criticParameters)])
         }
