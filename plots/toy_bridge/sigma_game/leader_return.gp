@@ -1,0 +1,22 @@
+# leader_return.gp — written by stackelberg; data in leader_return.dat.
+# Render: gnuplot leader_return.gp            (PNG)
+#         gnuplot -e "fmt='svg'" leader_return.gp   (SVG)
+if (!exists("fmt")) fmt = "png"
+if (fmt eq "svg") {
+    set terminal svg size 900,600 dynamic enhanced font "Helvetica,12" background rgb "white"
+    set output "leader_return.svg"
+} else {
+    set terminal pngcairo size 900,600 enhanced font "Helvetica,11" background rgb "white"
+    set output "leader_return.png"
+}
+datafile = "leader_return.dat"
+set encoding utf8
+set title "custom: leader's return -f1 (leader's negated cost)"
+set xlabel "iteration"
+set ylabel "return"
+set grid
+set key bottom right
+plot datafile index 0 using 1:2 with lines lw 2 lc rgb '#1f77b4' title 'individual gradient', \
+     datafile index 1 using 1:2 with lines lw 2 lc rgb '#d62728' title 'Stackelberg gradient', \
+     datafile index 2 using 1:2 with lines lw 2 lc rgb '#2ca02c' title 'Stackelberg, λ = 0.04'
+unset output
