@@ -77,7 +77,7 @@ public struct Diagnosis {
             across("follower Hessian indefinite", \.indefiniteFraction, percent: true)
             let explained = groupReports.map { ($0.name, $0.path?.explainedVariance ?? .nan) }
             if explained.contains(where: { !$0.1.isNaN }) {
-                comparisons.append("parameter path, median turns around its end in the PC plane: " + groupReports.map { "\($0.name) \(DiagnosisReport.fmt($0.path?.turns ?? .nan))" }.joined(separator: "; "))
+                comparisons.append("parameter path, median turns around its end in the PC plane: " + groupReports.map { "\($0.name) \($0.path.map { String(format: "%.2f", abs($0.turns) < 0.005 ? 0 : $0.turns) } ?? "n/a")" }.joined(separator: "; "))
             }
         }
         return DiagnosisReport(thresholds: t, groups: groupReports, comparisons: comparisons, runs: runReports, provenance: provenance)
