@@ -148,7 +148,7 @@ public final class ACAgent: Agent, CoupledModel {
             })
         coupling = try spec.make(ModelParts(jointName: "actor_critic", [(.actor, actorParameters), (.critic, actionCritic?.parameters ?? critic.parameters)]),
                                  optimization: optimization)
-        totalDerivative = (coupling as? TotalDerivativeCoupling)?.totalDerivative
+        totalDerivative = (coupling.base as? TotalDerivativeCoupling)?.totalDerivative
         let logsPath = config.actorWidths.isEmpty && actionCritic != nil
         metrics = UpdateMetrics(names: coupling.metricNames + ["step_scale", "batch_episode_return"] + (logsPath ? ["theta", "w"] : []))
         coupling.attach(to: metrics)
