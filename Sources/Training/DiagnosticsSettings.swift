@@ -22,11 +22,11 @@ public enum DiagnosticsSettings {
     /// Updates between diagnostics by algorithm, from the measured cost of one diagnostic against
     /// one update (`Benchmarks/run_diagnostics_overhead.sh`; README, "Game diagnostics"), so that a
     /// run with diagnostics takes at most about 10% longer than one without. A diagnostic costs
-    /// about 60 Hessian-vector products: ~40 ms on a MinAtar DQN, ~0.65 s on a MinAtar PPO
+    /// about 60 Hessian-vector products: ~85 ms on a MinAtar DQN (whose updates are cheap: 1e6 steps take 7 s), ~0.65 s on a MinAtar PPO
     /// minibatch, ~1.2 s on SAC's (256, 256) networks at minibatch 100. An on-policy AC update is a
     /// whole 4,000-step batch, so it is measured every few.
     static let defaultIntervals: [String: Int] = [
-        "dqn": 250, "ddqn": 250, "dueling": 250, "dueling_ddqn": 250, "pqn": 512,
+        "dqn": 1_000, "ddqn": 1_000, "dueling": 1_000, "dueling_ddqn": 1_000, "pqn": 512,
         "ac": 5, "ddpg": 2_000, "sac": 2_000, "ppo": 512,
     ]
 

@@ -246,6 +246,37 @@ final class GameDiagnosticsTests: XCTestCase {
         }
     }
 
+    /// Every algorithm under every coupling it takes is measured: the diagnostics' core columns are
+    /// finite after the first update (SPRIG on MinAtar with a small perception module, box-only
+    /// algorithms on Pendulum, the rest on CartPole).
+    func testEveryAlgorithmAndCouplingIsMeasured() throws {
+        for entry in AlgorithmRegistry.entries {
+            for coupling in entry.couplings {
+                let env = coupling == "sprig" ? "minatar/breakout" : entry.actionSpaces.contains(.discrete) ? "cartpole" : "pendulum"
+                var g = Settings()
+                for (k, v) in [("algo", entry.name), ("coupling", coupling), ("env", env)] { g[k] = .string(v) }
+                g["diagnostics.enabled"] = .bool(true)
+                g["diagnostics.interval"] = .number(1)
+                let defaults = try AlgorithmRegistry.defaults(algo: entry.name, coupling: coupling, env: env)
+                for (k, v) in [("learning_starts", 64.0), ("random_steps", 64), ("update_after", 64), ("batch_steps", 256), ("batch_size", 32),
+                               ("num_envs", 4), ("perception.dim", 8), ("perception.features", 32)] where defaults[k] != nil { g[k] = .number(v) }
+                let settings = try AlgorithmRegistry.resolve(g)
+                let environment = try EnvironmentRegistry.make(env, count: try settings.int("num_envs")!,
+                                                               overrides: try AlgorithmRegistry.runOptions(settings).environmentOverrides())
+                let agent = try AlgorithmRegistry.makeAgent(settings, environment: environment, seed: 1)
+                environment.reset(seed: 1)
+                var updated = false
+                for _ in 0..<2_000 where !updated { updated = try agent.iterate() }
+                XCTAssertTrue(updated, "\(entry.name) \(coupling): no update")
+                for name in ["game_leader_gradient_norm", "game_total_derivative_norm", "game_follower_gradient_norm", "game_hessian_max",
+                             "game_eig1_re", "game_rotation", "game_path_1", "game_field_1"] {
+                    let x = agent.metrics[name]
+                    XCTAssertTrue(x?.isFinite == true, "\(entry.name) \(coupling) on \(env): \(name) = \(String(describing: x))")
+                }
+            }
+        }
+    }
+
     func testBadDiagnosticsSettingsAreRefusedByName() throws {
         var g = Settings()
         for (k, v) in [("algo", "dqn"), ("env", "cartpole")] { g[k] = .string(v) }
