@@ -94,6 +94,8 @@ struct AlgoCommand: ParsableCommand {
                 let (x, y) = (a[d.key]!.description, b[d.key]!.description)
                 out += "    \(d.key) = \(x == y ? x : x + " / " + y)    # \(d.help)\n"
             }
+            out += "\ngame diagnostics settings, every algorithm and coupling (`stackelberg diagnose` reads what they log):\n"
+            for (key, help, value) in try diagnosticsDefaults() { out += "    \(key) = \(value)    # \(help)\n" }
             out += "\ncouplings (their keys are accepted by every algorithm that takes the coupling):\n"
             for c in CouplingRegistry.entries {
                 let by = takers(c.name)
@@ -101,6 +103,20 @@ struct AlgoCommand: ParsableCommand {
                 for (key, help) in c.settings { out += "    \(key) = \(c.defaults[key]!.description)    # \(help)\n" }
             }
             return out
+        }
+
+        /// The diagnostics' keys with their defaults; the interval, which differs by algorithm, as
+        /// `algo: value` pairs.
+        private func diagnosticsDefaults() throws -> [(key: String, help: String, value: String)] {
+            let presets = AlgorithmRegistry.names.map { ($0, DiagnosticsSettings.preset(algo: $0)) }
+            var first = Settings()
+            DiagnosticsSettings.table.write(presets[0].1, into: &first)
+            return DiagnosticsSettings.table.declarations.map { d in
+                if d.key == "diagnostics.interval" {
+                    return (d.key, d.help, presets.map { "\($0.0): \($0.1.interval)" }.joined(separator: ", "))
+                }
+                return (d.key, d.help, first[d.key]!.description)
+            }
         }
 
         private func jsonValue(_ v: Settings.Value?) -> Any {
@@ -132,11 +148,12 @@ struct AlgoCommand: ParsableCommand {
                 ["key": d.key, "help": d.help, "defaults": ["classic": jsonValue(small[d.key]), "mujoco": jsonValue(small[d.key]),
                                                             "minatar": jsonValue(large[d.key]), "atari": jsonValue(large[d.key])]]
             }
+            let diagnostics: [[String: Any]] = try diagnosticsDefaults().map { ["key": $0.key, "help": $0.help, "default": $0.value] }
             let couplings: [[String: Any]] = CouplingRegistry.entries.map { c in
                 ["name": c.name, "summary": c.summary, "needs_td_error_model": c.needsTDErrorModel, "taken_by": takers(c.name),
                  "settings": c.settings.map { k, help in ["key": k, "help": help, "default": jsonValue(c.defaults[k])] as [String: Any] }]
             }
-            let data = try JSONSerialization.data(withJSONObject: ["algorithms": algorithms, "run_settings": run, "couplings": couplings], options: [.prettyPrinted, .sortedKeys])
+            let data = try JSONSerialization.data(withJSONObject: ["algorithms": algorithms, "run_settings": run, "diagnostics_settings": diagnostics, "couplings": couplings], options: [.prettyPrinted, .sortedKeys])
             return String(decoding: data, as: UTF8.self)
         }
     }
