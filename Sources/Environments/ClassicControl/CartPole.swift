@@ -29,8 +29,10 @@ public struct CartPole: ClassicDynamics {
         let totalMass = massPole + massCart, poleMassLength = massPole * length
         let force = action[0] == 1 ? forceMag : -forceMag
         let cosT = cos(theta), sinT = sin(theta)
-        let temp = (force + poleMassLength * thetaDot * thetaDot * sinT) / totalMass
-        let thetaAcc = (gravity * sinT - cosT * temp) / (length * (4.0 / 3.0 - massPole * cosT * cosT / totalMass))
+        // Grouped as Gymnasium's `polemass_length * np.square(theta_dot) * sintheta` and
+        // `masspole * np.square(costheta) / total_mass`, so that the products round the same way.
+        let temp = (force + poleMassLength * (thetaDot * thetaDot) * sinT) / totalMass
+        let thetaAcc = (gravity * sinT - cosT * temp) / (length * (4.0 / 3.0 - massPole * (cosT * cosT) / totalMass))
         let xAcc = temp - poleMassLength * thetaAcc * cosT / totalMass
         x = x + tau * xDot
         xDot = xDot + tau * xAcc
