@@ -41,11 +41,12 @@ import Seeding
 /// `learn_log_std = false` (σ = exp(`initial_log_std`) fixed) and `critic = linear_action`
 /// (Q_w(a) = w·a, ``LinearActionCritic``). The players' costs are then, over the batch's draws
 /// a_t = θ + σε_t and rewards r_t (R_t = r_t: every episode is one step), with ℓ_t = log π_θ(a_t):
-/// - actor f₁ = −mean_t Q_w(a_t) − mean_t (ℓ_t − ⌊ℓ_t⌋)⌊Q_w(a_t)⌋: the value −E[Q_w(a)], the
-///   score-function ∇_θ f₁ = −mean ∇log π·Q_w(a) (→ −w), and ∇_w f₁ = −mean a (→ −θ);
-/// - critic f₂ = L = mean_t (Q_w(a_t) − r_t)² [+ mean_t (ℓ_t − ⌊ℓ_t⌋)(Q_w(a_t) − r_t)²]: the bracket,
-///   entered only where the coupling needs ∇_θ∇_w L, is 0 with zero w-gradient and w-Hessian, and
-///   ∇_θ∇_w of it is Prop. 1's mixed term for a one-step bandit, mean ∇_θ log π(a)·2(Q_w(a) − r)a.
+/// - actor f₁ = −mean_t b_t·Q_w(a_t), b_t = exp(ℓ_t − ⌊ℓ_t⌋) DiCE's magic box (1 in value): the value
+///   −E[Q_w(a)], the score-function ∇_θ f₁ = −mean ∇log π·Q_w(a) (→ −w), ∇_w f₁ = −mean a (→ −θ),
+///   and second derivatives that estimate −E[Q_w(a)]'s (∇_θ∇_w f₁ = −mean ∇log π·a → −1);
+/// - critic f₂ = L = mean_t b_t(Q_w(a_t) − r_t)² where the actor is not held, else without b_t: the
+///   same value, w-gradient and w-Hessian, and ∇_θ∇_w f₂ = mean ∇_θ log π(a)·2(Q_w(a) − r)a, Prop. 1's
+///   mixed term for a one-step bandit.
 /// In expectation this is the σ-game f₁ = −wθ, f₂ = w²(θ² + σ²) + (2w/5)(θ³ + 3θσ²) +
 /// (θ⁴ + 6θ²σ² + 3σ⁴)/25 (the toy's (wθ + θ²/5)² at σ = 0), which the symbolic module analyses
 /// as a user-written game. Advantages and V play no part here.
@@ -352,12 +353,15 @@ public final class ACAgent: Agent, CoupledModel {
     private func linearActionObjective(_ critic: LinearActionCritic, of part: ModelPart, othersHeld: Bool) -> Tensor {
         let q = critic(graph.constant(borrowing: rollout.continuousActions!, shape: Shape(rows, actionSize)))
         let l = logProbabilities()
-        let score = l - stopGradient(l)
-        if part == .actor { return -(mean(q) + mean(score * stopGradient(q))) }
+        // DiCE's magic box exp(ℓ − ⌊ℓ⌋) (Foerster et al., arXiv 1802.05098): 1 in value, and every
+        // derivative of box·x in θ is the score-function estimate of that derivative of E[x], the
+        // second ones included, so the game diagnostics' Jacobian (∇_θ∇_w f₁ ≈ −1, ∇²_θ f₁) is the
+        // toy game's, not only the first derivatives training uses.
+        let box = exp(l - stopGradient(l))
+        if part == .actor { return -mean(box * q) }
         let residual = q - graph.constant(borrowing: valueTargets, shape: Shape(rows))
-        let loss = mean(square(residual))
-        if othersHeld { return loss }
-        return loss + mean(score * square(residual))
+        if othersHeld { return mean(square(residual)) }
+        return mean(box * square(residual))
     }
 
     public func jointObjective() -> Tensor { objective(of: .actor, othersHeld: true) + objective(of: .critic, othersHeld: true) }
