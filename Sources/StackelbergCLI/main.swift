@@ -5,7 +5,7 @@ struct Stackelberg: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stackelberg",
         abstract: "Analyse leader–follower (Stackelberg) learning dynamics.",
-        subcommands: [GameCommand.self, ExprCommand.self, EnvCommand.self, TrainCommand.self, AlgoCommand.self, CompareCommand.self, AttentionCommand.self, DiagnoseCommand.self])
+        subcommands: [GameCommand.self, ExprCommand.self, EnvCommand.self, TrainCommand.self, AlgoCommand.self, CompareCommand.self, AttentionCommand.self, DiagnoseCommand.self, SweepCommand.self])
 }
 
 Stackelberg.main()
