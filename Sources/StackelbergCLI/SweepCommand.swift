@@ -87,15 +87,348 @@ extension String {
     func leftPadded(_ width: Int) -> String { String(repeating: " ", count: max(0, width - count)) + self }
 }
 
-// Placeholders replaced in the next steps.
-struct SweepRunCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "run", abstract: "Run a plan's grid.")
-    @Argument(help: "The plan file (TOML).") var plan: String
-    func run() throws { throw ValidationError("not yet") }
+/// This executable's own path, for the runs' subprocesses and the Slurm script.
+func ownExecutable() -> String {
+    let link = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+    return link ?? URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL.path
 }
 
-struct SweepStatusCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "status", abstract: "Where each run of a plan stands.")
+/// `stackelberg sweep run PLAN.toml --backend local|slurm`.
+struct SweepRunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Train a plan's runs: a job pool on this machine (local) or one Slurm job array (slurm).",
+        discussion: """
+            local: each run is `stackelberg train … --seeds N --out OUT/VARIANT` in its own process (this \
+            executable), --jobs at a time. A finished run is skipped, an interrupted one resumed from its \
+            checkpoint (bit-exact), a run another process holds is left to it. A failed run is reported at the \
+            end with its last error and kept in RUN/sweep-failed.txt and OUT/sweep-status.txt; the exit status \
+            is 1 if any failed. Ctrl-C stops the pool: every running train checkpoints, and the same command \
+            continues (130).
+            slurm: writes OUT/slurm/NAME.sbatch, one array task per unfinished run with the plan's [slurm] \
+            resources, and submits it with sbatch (job ids in OUT/slurm/jobs.tsv for `sweep status`); \
+            --dry-run prints the script and submits nothing.
+            """)
+
     @Argument(help: "The plan file (TOML).") var plan: String
-    func run() throws { throw ValidationError("not yet") }
+    @Option(help: "Where the runs go: local (this machine) or slurm (a job array).") var backend: SweepBackend = .local
+    @Option(parsing: .unconditional, help: "Runs trained at once by the local backend (default: one per core).") var jobs: Int?
+    @Flag(help: "slurm: print the array script instead of writing and submitting it.") var dryRun = false
+
+    func run() throws {
+        try reportingErrors {
+            let p = try loadPlan(plan)
+            guard jobs.map({ $0 >= 1 }) ?? true else { throw InputError("--jobs must be at least 1, got \(jobs!)") }
+            if jobs != nil, backend == .slurm { throw InputError("--jobs is for --backend local; Slurm runs as many tasks as the plan's slurm.max_parallel allows") }
+            if dryRun, backend == .local { throw InputError("--dry-run is for --backend slurm (it prints the array script); `stackelberg sweep plan \(plan)` shows a local run's commands") }
+            switch backend {
+            case .local: try runLocal(p)
+            case .slurm: try submitSlurm(p)
+            }
+        }
+    }
+
+    private func runLocal(_ p: SweepPlan) throws {
+        try p.writeManifest()
+        let exe = ownExecutable()
+        var todo = [SweepRun](), skipped = 0, elsewhere = [SweepRun]()
+        for r in p.runs {
+            if r.isFinished { skipped += 1 } else if r.isLocked { elsewhere.append(r) } else { todo.append(r) }
+        }
+        let workers = max(1, min(jobs ?? ProcessInfo.processInfo.activeProcessorCount, max(1, todo.count)))
+        print("sweep \(p.name): \(p.runs.count) runs; \(skipped) finished (skipped), \(elsewhere.count) trained by another process, \(todo.count) to run, \(workers) at a time")
+        for r in elsewhere { print("  running elsewhere (holds run.lock): \(r.directory)") }
+        installStopHandlers()
+        let children = ChildProcesses()
+        // Forwards a stop to every train process (they also get the terminal's Ctrl-C): each checkpoints and exits.
+        let watcher = Thread {
+            while !children.done {
+                if let signal = stopSignal { children.signalAll(signal == SIGINT ? SIGINT : SIGTERM) }
+                Thread.sleep(forTimeInterval: 0.1)
+            }
+        }
+        watcher.start()
+        let queue = todo, total = todo.count
+        let counter = Counter()
+        let results = runConcurrently(queue.count, workers: workers) { i -> RunOutcome in
+            let r = queue[i]
+            if stopSignal != nil { return .notStarted }
+            let n = counter.next()
+            let fm = FileManager.default
+            try? fm.createDirectory(atPath: r.directory, withIntermediateDirectories: true)
+            try? fm.removeItem(atPath: r.directory + "/" + SweepFiles.failure)
+            let resume = r.hasCheckpoint
+            let logPath = r.directory + "/" + SweepFiles.log
+            if !fm.fileExists(atPath: logPath) { fm.createFile(atPath: logPath, contents: nil) }
+            guard let log = FileHandle(forWritingAtPath: logPath) else {
+                return .failed("cannot write \(logPath): is the output root writable?")
+            }
+            defer { try? log.close() }
+            log.seekToEndOfFile()
+            let stamp = ISO8601DateFormatter().string(from: Date())
+            log.write(Data("\(stamp) sweep run: \(resume ? "resume" : "start") (run \(r.index))\n".utf8))
+            print("[\(n)/\(total)] \(resume ? "resume" : "start ") \(r.directory)")
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: exe)
+            process.arguments = r.trainArguments(resume: resume)
+            process.standardOutput = log
+            process.standardError = log
+            let start = Date()
+            do { try children.launch(process) } catch {
+                return .failed("cannot start \(exe): \(error.localizedDescription)")
+            }
+            process.waitUntilExit()
+            children.finished(process)
+            let seconds = Int(Date().timeIntervalSince(start))
+            let status = process.terminationStatus, bySignal = process.terminationReason == .uncaughtSignal
+            if status == 0, r.isFinished {
+                let score: String
+                if case .finished(let s?) = r.state { score = String(format: "%.2f", s) } else { score = "?" }
+                print("[\(n)/\(total)] finished \(r.directory) in \(seconds) s: final greedy evaluation \(score)")
+                return .finished
+            }
+            // Stopped: train exits 128 + the signal after its checkpoint.
+            if stopSignal != nil, bySignal || status > 128 {
+                print("[\(n)/\(total)] stopped  \(r.directory) (checkpointed; `sweep run` again resumes it)")
+                return .stopped
+            }
+            let text = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+            // Only this attempt's lines.
+            let attempt = text.components(separatedBy: "\(stamp) sweep run:").last ?? text
+            let why = bySignal ? "killed by signal \(status)" + (r.hasCheckpoint ? " (its last checkpoint is kept: `sweep run` again resumes it)" : "")
+                               : SweepRun.lastError(inLog: attempt)
+            let record = "exit \(bySignal ? 128 + status : status)\n\(why)\n"
+            try? record.write(toFile: r.directory + "/" + SweepFiles.failure, atomically: true, encoding: .utf8)
+            print("[\(n)/\(total)] FAILED   \(r.directory): \(why.replacingOccurrences(of: "\n", with: " | "))")
+            return .failed(why)
+        }
+        children.done = true
+        watcher.cancel()
+        var failed = [(SweepRun, String)](), stopped = 0, finished = 0
+        for (r, result) in zip(todo, results) {
+            switch result {
+            case .success(.finished): finished += 1
+            case .success(.stopped), .success(.notStarted): stopped += 1
+            case .success(.failed(let why)): failed.append((r, why))
+            case .failure(let e): failed.append((r, "\(e)"))
+            }
+        }
+        let statusPath = try writeStatusFile(p)
+        print("sweep \(p.name): \(finished) finished now, \(skipped) before; \(stopped) stopped or not started; \(failed.count) failed; status in \(statusPath)")
+        for (r, why) in failed {
+            FileHandle.standardError.write(Data("error: \(r.directory): \(why.replacingOccurrences(of: "\n", with: " | "))\n".utf8))
+        }
+        if let signal = stopSignal {
+            print("stopped: the running runs checkpointed; `stackelberg sweep run \(plan)` continues")
+            throw ExitCode(128 + signal)
+        }
+        if !failed.isEmpty {
+            FileHandle.standardError.write(Data("\(failed.count) run\(failed.count == 1 ? "" : "s") failed; fix the cause and run `stackelberg sweep run \(plan)` again (finished runs are skipped, checkpointed ones resume)\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+
+    private func submitSlurm(_ p: SweepPlan) throws {
+        let indices = p.runs.filter { !$0.isFinished }.map(\.index)
+        guard !indices.isEmpty else { print("sweep \(p.name): every run has finished; nothing to submit"); return }
+        let cwd = FileManager.default.currentDirectoryPath
+        let absoluteOut = p.out.hasPrefix("/") ? p.out : cwd + "/" + p.out
+        let exe = p.slurm.executable ?? ownExecutable()
+        let script = SlurmScript.render(plan: p, indices: indices, executable: exe, workingDirectory: cwd, logDirectory: absoluteOut + "/slurm/logs")
+        if dryRun { print(script, terminator: ""); return }
+        guard let sbatch = findOnPath("sbatch") else {
+            throw InputError("sbatch is not on PATH: submit from a Slurm login node (scripts/slurm/setup-single-node.sh starts a one-node Slurm here), or --dry-run to print the script")
+        }
+        try p.writeManifest()
+        let dir = absoluteOut + "/slurm"
+        try FileManager.default.createDirectory(atPath: dir + "/logs", withIntermediateDirectories: true)
+        let path = dir + "/\(p.name).sbatch"
+        try script.write(toFile: path, atomically: true, encoding: .utf8)
+        let (status, output) = runTool(sbatch, ["--parsable", path])
+        guard status == 0, let id = output.split(separator: "\n").last?.split(separator: ";").first.map(String.init), !id.isEmpty else {
+            throw InputError("sbatch \(path) failed (exit \(status)): \(output.trimmingCharacters(in: .whitespacesAndNewlines)); the script is kept there")
+        }
+        let line = "\(id)\t\(ISO8601DateFormatter().string(from: Date()))\t\(SlurmScript.arraySpec(indices))\t\(path)\n"
+        let jobs = dir + "/jobs.tsv"
+        if let h = FileHandle(forWritingAtPath: jobs) { h.seekToEndOfFile(); h.write(Data(line.utf8)); try? h.close() }
+        else { try ("job\tsubmitted\tarray\tscript\n" + line).write(toFile: jobs, atomically: true, encoding: .utf8) }
+        print("submitted job array \(id) (\(indices.count) task\(indices.count == 1 ? "" : "s")): \(path); `stackelberg sweep status \(plan)` follows it")
+    }
+}
+
+/// What one local run came to.
+enum RunOutcome: Sendable {
+    case finished, stopped, notStarted
+    case failed(String)
+}
+
+/// The train processes the pool has started, so that a stop reaches each (by its own pid).
+final class ChildProcesses: @unchecked Sendable {
+    private let lock = NSLock()
+    private var running: [Process] = []
+    private var signalled = Set<Int32>()
+    private var _done = false
+    var done: Bool {
+        get { lock.lock(); defer { lock.unlock() }; return _done }
+        set { lock.lock(); _done = newValue; lock.unlock() }
+    }
+
+    /// Starts `process` unless a stop has come (checked under the lock, so none starts after it).
+    func launch(_ process: Process) throws {
+        lock.lock(); defer { lock.unlock() }
+        guard stopSignal == nil else { throw InputError("stopped before it started") }
+        try process.run()
+        running.append(process)
+    }
+
+    func finished(_ process: Process) {
+        lock.lock(); running.removeAll { $0 === process }; lock.unlock()
+    }
+
+    /// Sends `signal` once to each running child.
+    func signalAll(_ signal: Int32) {
+        lock.lock(); defer { lock.unlock() }
+        for p in running where p.isRunning && !signalled.contains(p.processIdentifier) {
+            signalled.insert(p.processIdentifier)
+            kill(p.processIdentifier, signal)
+        }
+    }
+}
+
+final class Counter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var n = 0
+    func next() -> Int { lock.lock(); defer { lock.unlock() }; n += 1; return n }
+}
+
+/// The first executable `name` on PATH.
+func findOnPath(_ name: String) -> String? {
+    for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":") {
+        let path = "\(dir)/\(name)"
+        if FileManager.default.isExecutableFile(atPath: path) { return path }
+    }
+    return nil
+}
+
+/// Runs a tool to its end: its exit status and its output (stdout and stderr).
+func runTool(_ path: String, _ arguments: [String]) -> (Int32, String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: path)
+    process.arguments = arguments
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = pipe
+    do { try process.run() } catch { return (127, "cannot run \(path): \(error.localizedDescription)") }
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+}
+
+/// Slurm's state of each array task of the plan's submitted jobs (OUT/slurm/jobs.tsv), by run
+/// index: from `sacct`, or `squeue` where accounting is off; empty without Slurm or jobs. The
+/// second value says which tool answered, or why none did.
+func slurmStates(_ p: SweepPlan) -> ([Int: String], String?) {
+    guard let text = try? String(contentsOfFile: p.out + "/slurm/jobs.tsv", encoding: .utf8) else { return ([:], nil) }
+    let ids = text.split(separator: "\n").dropFirst().compactMap { $0.split(separator: "\t").first.map(String.init) }
+    guard !ids.isEmpty else { return ([:], nil) }
+    var states = [Int: String]()
+    // Later submissions override earlier ones (a resubmitted run's newest job counts).
+    func record(_ jobTask: Substring, _ state: Substring) {
+        let parts = jobTask.split(separator: "_")
+        guard parts.count == 2 else { return }
+        let task = parts[1]
+        if let i = Int(task) { states[i] = String(state) }
+        else if task.hasPrefix("["), let inner = task.dropFirst().split(separator: "]").first {
+            // A pending range "[3-5,7%2]".
+            for part in inner.split(separator: "%").first?.split(separator: ",") ?? [] {
+                let b = part.split(separator: "-").compactMap { Int($0) }
+                if b.count == 2 { for i in b[0]...b[1] { states[i] = String(state) } } else if b.count == 1 { states[b[0]] = String(state) }
+            }
+        }
+    }
+    if let sacct = findOnPath("sacct") {
+        let (status, out) = runTool(sacct, ["-n", "-P", "-X", "-o", "JobID,State", "-j", ids.joined(separator: ",")])
+        if status == 0 {
+            for line in out.split(separator: "\n") {
+                let f = line.split(separator: "|")
+                if f.count >= 2 { record(f[0], f[1]) }
+            }
+            return (states, "sacct")
+        }
+    }
+    guard let squeue = findOnPath("squeue") else { return ([:], "neither sacct nor squeue is on PATH") }
+    for id in ids {
+        let (status, out) = runTool(squeue, ["-h", "-r", "-j", id, "-o", "%i|%T"])
+        guard status == 0 else { continue }
+        for line in out.split(separator: "\n") {
+            let f = line.split(separator: "|")
+            if f.count >= 2 { record(f[0], f[1]) }
+        }
+    }
+    return (states, "squeue (sacct has no accounting here)")
+}
+
+/// Writes OUT/sweep-status.txt: one line per run (index, state, directory, detail); returns its path.
+@discardableResult
+func writeStatusFile(_ p: SweepPlan, slurm: [Int: String] = [:]) throws -> String {
+    let path = p.out + "/sweep-status.txt"
+    var s = "# stackelberg sweep status \(p.path), \(ISO8601DateFormatter().string(from: Date()))\n# index\tstate\tdirectory\tdetail\n"
+    for r in p.runs { s += "\(r.index)\t\(r.state.word)\t\(r.directory)\t\(detail(r.state, slurm: slurm[r.index]))\n" }
+    do {
+        try FileManager.default.createDirectory(atPath: p.out, withIntermediateDirectories: true)
+        try s.write(toFile: path, atomically: true, encoding: .utf8)
+    } catch {
+        throw InputError("cannot write \(path): \(error.localizedDescription); check `out` in \(p.path)")
+    }
+    return path
+}
+
+func detail(_ state: SweepRunState, slurm: String?) -> String {
+    var d: String
+    switch state {
+    case .pending: d = ""
+    case .running: d = "holds run.lock"
+    case .interrupted(let step): d = step.map { "checkpoint near step \($0)" } ?? "checkpoint"
+    case .finished(let score): d = score.map { String(format: "final greedy evaluation %.2f", $0) } ?? ""
+    case .failed(let why): d = why
+    }
+    if let slurm { d += (d.isEmpty ? "" : "; ") + "slurm \(slurm)" }
+    return d
+}
+
+/// `stackelberg sweep status PLAN.toml`.
+struct SweepStatusCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Where each run of a plan stands: pending, running, interrupted, finished or failed (with its last error).",
+        discussion: """
+            Read from the run directories (summary.json, run.lock, checkpoint.state, sweep-failed.txt), with \
+            Slurm's state of each array task from sacct (squeue where accounting is off) when the plan was \
+            submitted with --backend slurm. Writes OUT/sweep-status.txt. Exit status 1 if any run failed.
+            """)
+
+    @Argument(help: "The plan file (TOML).") var plan: String
+    @Flag(help: "Only the counts and the runs that are not pending or finished.") var brief = false
+
+    func run() throws {
+        try reportingErrors {
+            let p = try loadPlan(plan)
+            let (slurm, source) = slurmStates(p)
+            var counts = [String: Int]()
+            for r in p.runs {
+                let state = r.state
+                counts[state.word, default: 0] += 1
+                let show = !brief || state.word == "failed" || state.word == "running" || state.word == "interrupted"
+                if show {
+                    let d = detail(state, slurm: slurm[r.index])
+                    print("\(String(r.index).leftPadded(String(p.runs.count - 1).count))  \(state.word.padding(toLength: 11, withPad: " ", startingAt: 0))  \(r.directory)\(d.isEmpty ? "" : "  (\(d))")")
+                }
+            }
+            let order = ["finished", "running", "interrupted", "pending", "failed"]
+            print("sweep \(p.name): " + order.map { "\(counts[$0] ?? 0) \($0)" }.joined(separator: ", ") + " of \(p.runs.count)" + (source.map { "; Slurm states from \($0)" } ?? ""))
+            let path = try writeStatusFile(p, slurm: slurm)
+            print("written to \(path)")
+            if (counts["failed"] ?? 0) > 0 { throw ExitCode(1) }
+        }
+    }
 }
