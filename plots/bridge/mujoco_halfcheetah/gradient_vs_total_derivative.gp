@@ -1,0 +1,77 @@
+# gradient_vs_total_derivative.gp — written by stackelberg; data in gradient_vs_total_derivative.dat.
+# Render: gnuplot gradient_vs_total_derivative.gp            (PNG)
+#         gnuplot -e "fmt='svg'" gradient_vs_total_derivative.gp   (SVG)
+if (!exists("fmt")) fmt = "png"
+if (fmt eq "svg") {
+    set terminal svg size 700,820 dynamic enhanced font "Helvetica,12" background rgb "white"
+    set output "gradient_vs_total_derivative.svg"
+} else {
+    set terminal pngcairo size 700,820 enhanced font "Helvetica,11" background rgb "white"
+    set output "gradient_vs_total_derivative.png"
+}
+datafile = "gradient_vs_total_derivative.dat"
+set encoding utf8
+set multiplot layout 2,1 columnsfirst title "leader's own gradient ∇₁f₁ against its total derivative Df₁ over training" font ",12"
+set termoption noenhanced
+unset logscale
+unset nonlinear y
+unset label
+unset arrow
+unset colorbox
+unset xzeroaxis
+unset yzeroaxis
+set autoscale
+set ytics auto
+set y2tics auto
+unset y2tics
+set ytics mirror
+unset xlabel
+unset ylabel
+unset cblabel
+set format x "%.1s%c"
+set format y "% h"
+set size noratio
+set offsets 0, 0, 0, 0
+set key default
+set key top right font ",8" samplen 2
+set grid
+set title "sac-individual: gradient norms (seed 0)" font ",10"
+set xlabel "environment steps"
+set ylabel "norm (window mean)"
+set logscale y
+set format y "%.0e"
+
+plot datafile index 0 using 1:2 with lines lw 1.5 dt 1 lc rgb '#1f77b4' title "‖∇₁f₁‖", \
+     datafile index 1 using 1:2 with lines lw 1.5 dt 1 lc rgb '#d62728' title "‖Df₁‖", \
+     datafile index 2 using 1:2 with lines lw 1.5 dt 1 lc rgb '#2ca02c' title "‖correction‖"
+unset logscale
+unset nonlinear y
+unset label
+unset arrow
+unset colorbox
+unset xzeroaxis
+unset yzeroaxis
+set autoscale
+set ytics auto
+set y2tics auto
+unset y2tics
+set ytics mirror
+unset xlabel
+unset ylabel
+unset cblabel
+set format x "%.1s%c"
+set format y "% h"
+set size noratio
+set offsets 0, 0, 0, 0
+set key default
+set key top right font ",8" samplen 2
+set grid
+set title "sac-individual: cos(∇₁f₁, Df₁) (seed 0)" font ",10"
+set xlabel "environment steps"
+set ylabel "cosine"
+
+set yrange [*:1.05]
+plot datafile index 3 using 1:2 with lines lw 1.5 dt 1 lc rgb '#1f77b4' title "cosine"
+unset multiplot
+
+unset output
