@@ -139,8 +139,9 @@ extension ActorCriticEntries {
         s["eval_interval"] = .number(batch * 100)
         s["eval_episodes"] = .number(1)
         s["checkpoint_interval"] = .number(batch * 500)
-        // Every sample is an episode: TensorBoard would get 4,096 episode events per update.
+        // Every sample is an episode: episodes.csv and TensorBoard would get 4,096 rows per update.
         s["tensorboard"] = .bool(false)
+        s["log_episodes"] = .bool(false)
         s["stackelberg.lambda"] = .number(0.04)
         s["stackelberg.lambda_time_constant"] = .number(0)
         return s

@@ -17,6 +17,8 @@ public enum DiagnosticsSettings {
         .int("diagnostics.eigenvalues", \.eigenvalues, "leading game-Jacobian eigenvalues logged (by modulus)", .positive),
         .int("diagnostics.sketch_dimension", \.sketchDimension, "rows of the random sketch of the parameter path and fields", .positive),
         .int("diagnostics.seed", \.seed, "seed of the sketch and of the Krylov start vectors", .nonNegative),
+        .bool("diagnostics.stackelberg_spectrum", \.stackelbergSpectrum, "also the Stackelberg field (Df₁, ∇₂f₂)'s leading Jacobian eigenvalues, by central differences (several times a diagnostic's cost)"),
+        .real("diagnostics.finite_difference_step", \.finiteDifferenceStep, "relative step h of those differences, x ± h·max(1, rms x)·v", .positive),
     ])
 
     /// Updates between diagnostics by algorithm, from the measured cost of one diagnostic against

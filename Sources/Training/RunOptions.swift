@@ -20,6 +20,9 @@ public struct RunOptions: Sendable {
     public var envFrameStack = 0
     /// TensorBoard event files under seedN/tensorboard, mirroring the CSV logs.
     public var tensorboard = true
+    /// Every finished training episode as a row of episodes.csv; false keeps the header only (a
+    /// one-step bandit ends thousands of episodes per update: 150 MB per toy run).
+    public var logEpisodes = true
 
     public init() {}
 
@@ -43,6 +46,7 @@ public struct RunOptions: Sendable {
         .double("env_max_episode_steps", \.envMaxEpisodeSteps, "episode time limit; −1 keeps the environment's own (MinAtar, classic control; CartPole-v0 is 200)"),
         .int("env_frame_stack", \.envFrameStack, "frames stacked per observation; 0 keeps the environment's own (Atari 4, MinAtar 1; MinAtar and Atari only)"),
         .bool("tensorboard", \.tensorboard, "write TensorBoard event files mirroring the CSV logs"),
+        .bool("log_episodes", \.logEpisodes, "write each finished training episode to episodes.csv (false: its header only; compare then has no training scores)"),
     ])
 
     /// Throws naming the first value out of range.

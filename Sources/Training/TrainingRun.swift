@@ -96,7 +96,7 @@ public final class TrainingRun: Sendable {
         let copies = options.numEnvs, evalEpisodes = options.evalEpisodes
         let evalInterval = options.evalInterval, checkpointInterval = options.checkpointInterval
         let logInterval = options.logInterval
-        let writeEvents = options.tensorboard
+        let writeEvents = options.tensorboard, logEpisodes = options.logEpisodes
         let evalMaxSteps = options.evalMaxEpisodeSteps
         let fm = FileManager.default
 
@@ -234,7 +234,7 @@ public final class TrainingRun: Sendable {
             }
             let now = agent.environmentSteps
             for e in agent.finishedEpisodes {
-                episodes.append("\(e.step),\(e.copy),\(Double(e.episodeReturn)),\(e.length)")
+                if logEpisodes { episodes.append("\(e.step),\(e.copy),\(Double(e.episodeReturn)),\(e.length)") }
                 lastEpisodeReturn = Double(e.episodeReturn)
             }
             if now / logInterval != before / logInterval, reported {

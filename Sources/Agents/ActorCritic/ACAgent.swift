@@ -41,7 +41,8 @@ import Seeding
 /// `learn_log_std = false` (σ = exp(`initial_log_std`) fixed) and `critic = linear_action`
 /// (Q_w(a) = w·a, ``LinearActionCritic``). The players' costs are then, over the batch's draws
 /// a_t = θ + σε_t and rewards r_t (R_t = r_t: every episode is one step), with ℓ_t = log π_θ(a_t):
-/// - actor f₁ = −mean_t b_t·Q_w(a_t), b_t = exp(ℓ_t − ⌊ℓ_t⌋) DiCE's magic box (1 in value): the value
+/// - actor f₁ = −mean_t b_t·Q_w(a_t), b_t = π_θ(a_t)/π_θ₀(a_t) the importance ratio to the batch's
+///   sampling policy (1 in value, DiCE's magic box in its derivatives at θ₀): the value
 ///   −E[Q_w(a)], the score-function ∇_θ f₁ = −mean ∇log π·Q_w(a) (→ −w), ∇_w f₁ = −mean a (→ −θ),
 ///   and second derivatives that estimate −E[Q_w(a)]'s (∇_θ∇_w f₁ = −mean ∇log π·a → −1);
 /// - critic f₂ = L = mean_t b_t(Q_w(a_t) − r_t)² where the actor is not held, else without b_t: the
@@ -253,6 +254,12 @@ public final class ACAgent: Agent, CoupledModel {
 
     /// One update on the collected batch: the actor's step and the critic's m steps.
     public func updateOnBatch() throws {
+        if actionCritic != nil {
+            // log π of the batch's actions under the policy that drew them: the toy costs' importance
+            // ratio is taken against these, so it is 1 at the update's θ and unbiased away from it.
+            graph.reset()
+            rollout.logProbabilities.update(from: logProbabilities().pointer, count: rows)
+        }
         if let path = pathSlots, let q = actionCritic {
             metrics[path.theta] = actorParameters[0].value[0]
             metrics[path.w] = q.weight.value[0]
@@ -352,12 +359,13 @@ public final class ACAgent: Agent, CoupledModel {
     /// held, the score-function surrogate of L's θ-dependence through the sampling distribution.
     private func linearActionObjective(_ critic: LinearActionCritic, of part: ModelPart, othersHeld: Bool) -> Tensor {
         let q = critic(graph.constant(borrowing: rollout.continuousActions!, shape: Shape(rows, actionSize)))
-        let l = logProbabilities()
-        // DiCE's magic box exp(ℓ − ⌊ℓ⌋) (Foerster et al., arXiv 1802.05098): 1 in value, and every
-        // derivative of box·x in θ is the score-function estimate of that derivative of E[x], the
-        // second ones included, so the game diagnostics' Jacobian (∇_θ∇_w f₁ ≈ −1, ∇²_θ f₁) is the
-        // toy game's, not only the first derivatives training uses.
-        let box = exp(l - stopGradient(l))
+        // The importance ratio π_θ(a)/π_θ₀(a) to the policy that drew the batch: 1 in value at the
+        // update's θ = θ₀, where its derivatives are those of DiCE's magic box exp(ℓ − ⌊ℓ⌋)
+        // (Foerster et al., arXiv 1802.05098), every derivative of box·x in θ the score-function
+        // estimate of that derivative of E[x], the second ones included, so the game diagnostics'
+        // Jacobian (∇_θ∇_w f₁ ≈ −1, ∇²_θ f₁) is the toy game's; and away from θ₀ an unbiased
+        // estimate of E_θ[x], so finite differences in θ (the Stackelberg spectrum's) are right too.
+        let box = exp(logProbabilities() - graph.constant(borrowing: rollout.logProbabilities, shape: Shape(rows)))
         if part == .actor { return -mean(box * q) }
         let residual = q - graph.constant(borrowing: valueTargets, shape: Shape(rows))
         if othersHeld { return mean(square(residual)) }

@@ -20,6 +20,8 @@ public final class UpdateMetrics {
     private let values: UnsafeMutablePointer<Float>
     private let sums: UnsafeMutablePointer<Double>
     private let counts: UnsafeMutablePointer<Int64>
+    /// Columns whose window value is the last one reported, not the mean (``keepLastValue(of:)``).
+    private var lastValueOnly: [Bool]
 
     /// Errors: a repeated or empty name is a programming error and stops with a message (the names
     /// come from code, never from user input).
@@ -34,6 +36,15 @@ public final class UpdateMetrics {
         sums.initialize(repeating: 0, count: Swift.max(names.count, 1))
         counts = .allocate(capacity: Swift.max(names.count, 1))
         counts.initialize(repeating: 0, count: Swift.max(names.count, 1))
+        lastValueOnly = [Bool](repeating: false, count: names.count)
+    }
+
+    /// Makes the window value of `columns` the last value reported in the window instead of the
+    /// mean: for measurements whose mean means nothing (eigenvalues sorted by modulus, a point of
+    /// the parameter path and the field there), so a logged row is one measurement.
+    /// Errors: an undeclared name stops with the declared ones listed (names come from code).
+    public func keepLastValue(of columns: [String]) {
+        for c in columns { lastValueOnly[slot(c).index] = true }
     }
 
     deinit { values.deallocate(); sums.deallocate(); counts.deallocate() }
@@ -41,7 +52,7 @@ public final class UpdateMetrics {
     /// Adds the current values to the window (call once after each update).
     public func endUpdate() {
         for i in names.indices where !values[i].isNaN {
-            sums[i] += Double(values[i])
+            sums[i] = lastValueOnly[i] ? Double(values[i]) : sums[i] + Double(values[i])
             counts[i] += 1
         }
     }
@@ -49,7 +60,8 @@ public final class UpdateMetrics {
     /// Column `i`'s mean over the window; the current value when no update closed since the last
     /// reset (NaN when none was ever reported).
     public func windowMean(at i: Int) -> Float {
-        counts[i] > 0 ? Float(sums[i] / Double(counts[i])) : values[i]
+        guard counts[i] > 0 else { return values[i] }
+        return lastValueOnly[i] ? Float(sums[i]) : Float(sums[i] / Double(counts[i]))
     }
 
     /// Updates in the window of column `i`.

@@ -183,6 +183,11 @@ public protocol Coupling: AnyObject {
     /// objectives when the coupling names players, else the joint objective for both (one loss
     /// over every parameter is a potential game).
     func gameLosses(_ model: CoupledModel) -> (leader: Tensor, follower: Tensor)
+    /// The objective whose mixed derivative ∇_leader∇_follower stands in for f₂'s in this game, when
+    /// f₂ itself does not carry the leader's influence (BLPO's linearized critic objective f̃₂: PPO's
+    /// critic loss on fixed returns does not depend on the actor); recorded right after
+    /// `gameLosses`, in the same graph step. Nil (the default): f₂'s own.
+    func gameMixedLoss(_ model: CoupledModel) -> Tensor?
     /// The coupling itself, under any wrapper (``DiagnosedCoupling``): what an algorithm casts to
     /// reach a coupling's own state (STAC's solve).
     var base: Coupling { get }
@@ -190,6 +195,7 @@ public protocol Coupling: AnyObject {
 
 extension Coupling {
     public var base: Coupling { self }
+    public func gameMixedLoss(_ model: CoupledModel) -> Tensor? { nil }
     public var gamePlayers: (leader: ModelPart, follower: ModelPart)? { nil }
     public func gameLosses(_ model: CoupledModel) -> (leader: Tensor, follower: Tensor) {
         guard let p = gamePlayers else {

@@ -113,6 +113,9 @@ public final class NestedCoupling: Coupling {
     public var totalDerivative: TotalDerivative { players.totalDerivative }
     public var optimizers: [GroupOptimizer] { players.optimizers }
     public var gamePlayers: (leader: ModelPart, follower: ModelPart)? { (players.leaderPart, players.followerPart) }
+    /// The linearized critic objective f̃₂ carries the actor's influence on the critic (nested and
+    /// blpo alike, so that both are measured on one game).
+    public func gameMixedLoss(_ model: CoupledModel) -> Tensor? { model.linearizedObjective(of: players.followerPart, options.linearized) }
 
     public init(_ parts: ModelParts, leader part: ModelPart, options: NestedOptions, optimization o: Optimization) throws {
         try options.validate()

@@ -26,7 +26,8 @@ public struct DiagnosedSpec: CouplingSpec {
     }
 }
 
-/// Metrics: the inner coupling's, then the diagnostics' columns (NaN in updates without one).
+/// Metrics: the inner coupling's, then the diagnostics' columns (NaN in updates without one; a
+/// logged row holds the window's last diagnostic, not a mean).
 /// Checkpoints: the inner coupling's state and the path's origin x₀ (`diagnostics.origin`).
 public final class DiagnosedCoupling: Coupling {
     public let inner: Coupling
@@ -67,13 +68,16 @@ public final class DiagnosedCoupling: Coupling {
     public func attach(to metrics: UpdateMetrics) {
         inner.attach(to: metrics)
         probe.attach(to: metrics)
+        // A logged row is one diagnostic (the window's last), never a mean of several.
+        metrics.keepLastValue(of: probe.options.metricNames)
     }
 
     public func update(_ model: CoupledModel, context: UpdateContext, metrics: UpdateMetrics) throws {
         if context.update % probe.options.interval == 0 {
             // The minibatch of the update's first step: the leader's, or the one all steps share.
             let inner = self.inner
-            try probe.measure(model, batch: inner.batchRoles.first ?? .shared, losses: { inner.gameLosses($0) }, metrics: metrics)
+            try probe.measure(model, batch: inner.batchRoles.first ?? .shared,
+                              losses: { m in let (f1, f2) = inner.gameLosses(m); return (f1, f2, inner.gameMixedLoss(m)) }, metrics: metrics)
         } else {
             probe.clear(metrics)
         }
@@ -81,6 +85,7 @@ public final class DiagnosedCoupling: Coupling {
     }
 
     public func gameLosses(_ model: CoupledModel) -> (leader: Tensor, follower: Tensor) { inner.gameLosses(model) }
+    public func gameMixedLoss(_ model: CoupledModel) -> Tensor? { inner.gameMixedLoss(model) }
 
     public func save(into state: inout StateDictionary) {
         inner.save(into: &state)

@@ -39,6 +39,13 @@ public struct GameDiagnosticsOptions: Sendable, Equatable {
     public var sketchDimension = 8
     /// Seed of the sketch and of the Krylov start vectors.
     public var seed = 0
+    /// Also the leading eigenvalues of the Jacobian of the Stackelberg field (Df₁, ∇₂f₂), the
+    /// dynamic a total-derivative coupling follows, by Arnoldi on central differences of that field
+    /// (each a CG solve): about 2·(cg_iterations + 2) Hessian-vector products per Arnoldi step,
+    /// several times the rest of a diagnostic.
+    public var stackelbergSpectrum = false
+    /// The relative step of those differences: x ± h·v with h = `finiteDifferenceStep`·max(1, ‖x‖/√n).
+    public var finiteDifferenceStep: Float = 1e-3
 
     public init() {}
 
@@ -56,6 +63,7 @@ public struct GameDiagnosticsOptions: Sendable, Equatable {
                   "diagnostics.eigenvalues must be in 1…8 and at most diagnostics.arnoldi_steps (\(arnoldiSteps)), got \(eigenvalues)")
         try check((2...64).contains(sketchDimension), "diagnostics.sketch_dimension must be in 2…64, got \(sketchDimension)")
         try check(seed >= 0, "diagnostics.seed must be ≥ 0, got \(seed)")
+        try check(finiteDifferenceStep > 0 && finiteDifferenceStep < 1, "diagnostics.finite_difference_step must be in (0, 1), got \(finiteDifferenceStep)")
     }
 
     /// The metric columns, in order (see ``GameProbe`` for each one's meaning).
@@ -65,6 +73,8 @@ public struct GameDiagnosticsOptions: Sendable, Equatable {
          "game_hessian_max", "game_hessian_min", "game_hessian_condition", "game_hessian_indefinite"]
         + (1...eigenvalues).flatMap { ["game_eig\($0)_re", "game_eig\($0)_im"] }
         + ["game_rotation", "game_rotation_max"]
+        + (stackelbergSpectrum ? (1...eigenvalues).flatMap { ["game_stackelberg_eig\($0)_re", "game_stackelberg_eig\($0)_im"] }
+            + ["game_stackelberg_rotation", "game_stackelberg_rotation_max"] : [])
         + (1...sketchDimension).map { "game_path_\($0)" }
         + (1...sketchDimension).map { "game_field_\($0)" }
         + (1...sketchDimension).map { "game_stackelberg_field_\($0)" }

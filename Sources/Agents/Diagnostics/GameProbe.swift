@@ -26,7 +26,9 @@ import Seeding
 ///   J = [[∇₁₁f₁, ∇₁₂f₁], [∇₂₁f₂, ∇₂₂f₂]] by Arnoldi on J·v (two Hessian-vector products of the
 ///   joint parameters each), `game_rotation` |Im|/|Re| of the first, `game_rotation_max` the
 ///   largest among them: complex leading eigenvalues are the local sign of rotation (cycling)
-///   in the simultaneous-gradient field;
+///   in the simultaneous-gradient field; with `stackelbergSpectrum`, `game_stackelberg_eigK_re`/`_im`,
+///   `game_stackelberg_rotation` and `_max` do the same for the Stackelberg field (Df₁, ∇₂f₂), by
+///   central differences of it (the field a total-derivative coupling follows);
 /// - `game_path_i` S(x − x₀), `game_field_i` S(−ω) with ω = (∇₁f₁, ∇₂f₂) (individual play's
 ///   field), `game_stackelberg_field_i` S(−(Df₁, ∇₂f₂)): a random sketch S (``ParameterSketch``)
 ///   of the joint displacement from the first parameters and of both update fields, from which
@@ -48,6 +50,9 @@ final class GameProbe {
     private(set) var origin: [Float]
     private let totalDerivativeOut, followerGradient, joined, savedFollower, scratch: UnsafeMutablePointer<Float>
     private var slots: [UpdateMetrics.Slot] = []
+    /// Where the Stackelberg field's eigenvalue columns start (with `stackelbergSpectrum`).
+    private lazy var sketchColumn = options.metricNames.firstIndex(of: "game_path_1")!
+    private lazy var stackelbergColumn = options.metricNames.firstIndex(of: "game_stackelberg_eig1_re") ?? 0
     private var nL: Int { leader.count }
     private var nF: Int { follower.count }
 
@@ -86,7 +91,9 @@ final class GameProbe {
     /// Measures the game `losses` plays on `model` at minibatch `batch` and writes every column.
     /// A loss that is not finite leaves the columns NaN (the update that follows reports it).
     /// Errors: the model's `prepare` errors, and graph misuse from `losses`.
-    func measure(_ model: CoupledModel, batch: BatchRole, losses: (CoupledModel) -> (leader: Tensor, follower: Tensor),
+    /// `losses` gives f₁, f₂ and, where the coupling has one, the objective whose mixed derivative
+    /// stands in for f₂'s (``Coupling/gameMixedLoss(_:)``), all in one graph step.
+    func measure(_ model: CoupledModel, batch: BatchRole, losses: (CoupledModel) -> (leader: Tensor, follower: Tensor, mixed: Tensor?),
                  metrics: UpdateMetrics) throws {
         clear(metrics)
         let randomness = model.objectiveRandomness
@@ -96,7 +103,7 @@ final class GameProbe {
             graph.reset()
         }
         // Every evaluation sees the same minibatch and the same draws.
-        func record() throws -> (leader: Tensor, follower: Tensor) {
+        func record() throws -> (leader: Tensor, follower: Tensor, mixed: Tensor?) {
             if let g = randomness { model.objectiveRandomness = g }
             try model.prepare(batch)
             graph.reset()
@@ -106,11 +113,11 @@ final class GameProbe {
         func write(_ x: Double) { metrics[slots[column]] = Float(x); column += 1 }
 
         // 1. Own gradients and the total derivative; the follower Hessian's extremes.
-        let (f1, f2) = try record()
+        let (f1, f2, mixed) = try record()
         let f2Value = f2.scalarValue
         guard f1.scalarValue.isFinite, f2Value.isFinite else { return }
         totalDerivative.lambda = options.lambda
-        try totalDerivative.compute(leaderLoss: f1, followerLoss: f2, into: totalDerivativeOut)
+        try totalDerivative.compute(leaderLoss: f1, followerLoss: f2, mixedLoss: mixed, into: totalDerivativeOut)
         let d = totalDerivative.diagnostics
         totalDerivative.writeLastFollowerGradient(into: followerGradient)
         let leaderGradient = totalDerivative.lastLeaderGradient
@@ -132,15 +139,17 @@ final class GameProbe {
         }
 
         // 2. The sketched path and fields (the gradients are still in their buffers).
-        writeSketches(leaderGradient: leaderGradient, metrics: metrics, firstColumn: column + 2 * options.eigenvalues + 2)
+        writeSketches(leaderGradient: leaderGradient, metrics: metrics, firstColumn: sketchColumn)
 
         // 3. The game Jacobian's leading eigenvalues, J·v = (∇₁⟨∇f₁, v⟩, ∇₂⟨∇f₂, v⟩).
-        let (g1, g2) = try record()
-        let r1 = RecordedGradient(of: g1, wrt: joint), r2 = RecordedGradient(of: g2, wrt: joint)
+        // Row 2 is ∇₂(⟨∇₂f₂, v₂⟩ + ⟨∇₁m, v₁⟩), m the mixed stand-in (f₂ itself by default).
+        let (g1, g2, m) = try record()
+        let r1 = RecordedGradient(of: g1, wrt: joint)
+        let r2 = RecordedGradient(of: g2, wrt: follower), r2Mixed = RecordedGradient(of: m ?? g2, wrt: leader)
         let leaderGroup = leader, followerGroup = follower, offset = nL
         let spectrum = SpectralEstimates.arnoldi(dimension: joint.count, steps: options.arnoldiSteps, seed: UInt64(options.seed) &+ 2) { v, out in
             graph.gradient(of: r1.innerProduct(with: v), wrt: leaderGroup, into: out)
-            graph.gradient(of: r2.innerProduct(with: v), wrt: followerGroup, into: out + offset)
+            graph.gradient(of: r2.innerProduct(with: v + offset) + r2Mixed.innerProduct(with: v), wrt: followerGroup, into: out + offset)
         }
         if let eigenvalues = spectrum?.eigenvalues {
             for k in 0..<options.eigenvalues {
@@ -149,6 +158,45 @@ final class GameProbe {
             let leading = eigenvalues.prefix(options.eigenvalues)
             write(leading.first?.rotation ?? .nan)
             write(leading.map(\.rotation).max() ?? .nan)
+        }
+
+        // 3b. The Stackelberg field's Jacobian, by central differences of (Df₁, ∇₂f₂) along each
+        // Arnoldi direction (the field goes through a CG solve: no exact product is at hand).
+        if options.stackelbergSpectrum {
+            column = stackelbergColumn
+            let n = joint.count
+            joint.gather(into: joined)
+            let base = [Float](UnsafeBufferPointer(start: joined, count: n))
+            let rms = (dotD(joined, joined, n) / Double(Swift.max(n, 1))).squareRoot()
+            let h = options.finiteDifferenceStep * Float(Swift.max(1, rms))
+            var point = base, plus = [Float](repeating: 0, count: n), minus = plus
+            var failed = false
+            func field(_ x: [Float], into out: inout [Float]) {
+                x.withUnsafeBufferPointer { joint.scatter(from: $0.baseAddress!) }
+                do {
+                    let (a, b, c) = try record()
+                    totalDerivative.lambda = options.lambda
+                    try totalDerivative.compute(leaderLoss: a, followerLoss: b, mixedLoss: c, into: totalDerivativeOut)
+                } catch { failed = true; return }
+                for i in 0..<nL { out[i] = totalDerivativeOut[i] }
+                out.withUnsafeMutableBufferPointer { totalDerivative.writeLastFollowerGradient(into: $0.baseAddress! + nL) }
+            }
+            let spectrum = SpectralEstimates.arnoldi(dimension: n, steps: options.arnoldiSteps, seed: UInt64(options.seed) &+ 3) { v, out in
+                for i in 0..<n { point[i] = base[i] + h * v[i] }
+                field(point, into: &plus)
+                for i in 0..<n { point[i] = base[i] - h * v[i] }
+                field(point, into: &minus)
+                for i in 0..<n { out[i] = (plus[i] - minus[i]) / (2 * h) }
+            }
+            base.withUnsafeBufferPointer { joint.scatter(from: $0.baseAddress!) }
+            if !failed, let eigenvalues = spectrum?.eigenvalues {
+                for k in 0..<options.eigenvalues {
+                    if k < eigenvalues.count { write(eigenvalues[k].re); write(eigenvalues[k].im) } else { column += 2 }
+                }
+                let leading = eigenvalues.prefix(options.eigenvalues)
+                write(leading.first?.rotation ?? .nan)
+                write(leading.map(\.rotation).max() ?? .nan)
+            }
         }
 
         // 4. The follower's distance to its best response: K more of its own steps, then undone.
