@@ -15,7 +15,7 @@ struct DiagnoseCommand: ParsableCommand {
             follower's best-response gap, indefinite follower Hessians, the shape of the parameter path; each \
             run's seed, config and commit) and four figures, each a gnuplot script with its data and the \
             rendered image: gradient_vs_total_derivative, jacobian_spectrum, parameter_path and \
-            best_response_gap.
+            best_response_gap. The report's commit is the one this binary was built from.
             """)
 
     @Argument(help: ArgumentHelp("Run directories (a seed's OUT/ENV/ALGO-COUPLING/seedN, or any directory above some).", valueName: "run-dir")) var runs: [String]
@@ -32,8 +32,10 @@ struct DiagnoseCommand: ParsableCommand {
             let target = out ?? (diagnosis.runs.count == 1 && runs.count == 1 ? diagnosis.runs[0].directory + "/diagnosis" : "results/diagnose")
             let dir = try prepareOutputDirectory(target, option: "--out")
             let date = ISO8601DateFormatter().string(from: Date())
+            // The commit this binary was built from (embedded by the BuildInfo plugin, as `train`
+            // records it), not whatever git repository the current directory is in.
             let report = diagnosis.report(provenance: DiagnosisReport.Provenance(
-                tool: "stackelberg 0.1.0", commit: RunProvenance.commit(),
+                tool: "stackelberg 0.1.0", commit: buildCommit,
                 command: CommandLine.arguments.map { $0.contains(" ") ? "'\($0)'" : $0 }.joined(separator: " "), date: date))
             try writeFile(dir.appendingPathComponent("report.txt")) { try report.text.write(to: $0, atomically: true, encoding: .utf8) }
             let encoder = JSONEncoder()

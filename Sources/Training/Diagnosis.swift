@@ -2,12 +2,14 @@ import Foundation
 
 /// The game diagnostics of one seed's run, read back from its `updates.csv` (`stackelberg diagnose`).
 ///
-/// Training with `--set diagnostics.enabled=true` adds `game_*` columns to `updates.csv`: per log
-/// window the means of the leader's gradient and total derivative (norms, cosine, λ), the follower's
-/// gradient and best-response gap, the follower Hessian's extreme eigenvalues, the game Jacobian's
-/// leading eigenvalues, and a random sketch of the joint parameter path with the individual and
-/// Stackelberg update fields at its points. A column is `nan` in windows that held no diagnostic;
-/// rows where every `game_*` column is `nan` are dropped here.
+/// Training with `--set diagnostics.enabled=true` adds `game_*` columns to `updates.csv`, one
+/// diagnostic per logged row: the leader's gradient and total derivative (norms, cosine, λ), the
+/// follower's gradient and best-response gap, the follower Hessian's extreme eigenvalues, the game
+/// Jacobian's leading eigenvalues, and a random sketch of the joint parameter path with the
+/// individual and regularized Stackelberg update fields at its points. A column is `nan` in windows
+/// that held no diagnostic; rows where every `game_*` column is `nan` are dropped here, so the kept
+/// rows count the logged diagnostics (not every diagnostic taken when `diagnostics.interval` is
+/// shorter than a log window).
 public struct DiagnosticRun: Sendable {
     public let directory: String
     public let settings: Settings
@@ -57,6 +59,14 @@ public struct DiagnosticRun: Sendable {
         let head = lines.first.map { $0.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) } } ?? []
         let game = head.indices.filter { head[$0].hasPrefix("game_") }
         guard !game.isEmpty else {
+            // A run trained with diagnostics that stopped before its first log row has an empty
+            // updates.csv (or only its header): it needs more training, not the setting.
+            if (try? settings.bool("diagnostics.enabled")) == true {
+                if lines.count <= 1 {
+                    throw TrainingError.io("\(directory) has diagnostics enabled (diagnostics.enabled = true in its config.toml) but no diagnostic row yet: its updates.csv \(lines.isEmpty ? "is empty" : "has no row") (the run stopped before its first log row); train it further (its train command again, with --resume once it has a checkpoint)")
+                }
+                throw TrainingError.io("\(directory) has diagnostics enabled (diagnostics.enabled = true in its config.toml) but no game_* column in its updates.csv: was it written by an older stackelberg? Train it again with this one")
+            }
             throw TrainingError.io("\(directory) has no game diagnostics (no game_* column in its updates.csv): train it with --set diagnostics.enabled=true")
         }
         guard let stepColumn = head.firstIndex(of: "env_step") else {
@@ -129,6 +139,17 @@ public struct DiagnosticRun: Sendable {
 
     /// The PCA of the sketched path (nil without at least 3 finite path rows).
     public var pathPCA: PathPCA? { PathPCA.fit(vectors("game_path_").compactMap { $0 }) }
+
+    /// How many kept rows hold a finite path point (nil when the run logged no `game_path_*`).
+    public var pathPoints: Int? { numbered("game_path_").isEmpty ? nil : vectors("game_path_").compactMap { $0 }.count }
+
+    /// Why the run has no parameter path although it logged the sketch: "2 diagnostics: too few for
+    /// a path …" (nil when it has one, or logged no sketch).
+    public var pathShortfall: String? {
+        guard let n = pathPoints, n < PathPCA.minimumPoints else { return nil }
+        return n == 0 ? "no finite game_path_* row"
+            : "\(DiagnosisReport.count(n, "diagnostic")): too few for a path (\(PathPCA.minimumPoints) needed); lower diagnostics.interval or train longer"
+    }
 }
 
 /// Principal directions of a path of points (the rows), by the eigenvectors of their covariance.
@@ -147,9 +168,12 @@ public struct PathPCA: Sendable {
         return total > 0 ? variances.prefix(2).reduce(0, +) / total : .nan
     }
 
+    /// The fewest path points a PCA is fitted to.
+    public static let minimumPoints = 3
+
     /// Centred PCA of `rows` (T points of dimension r ≥ 2); nil for fewer than 3 points.
     public static func fit(_ rows: [[Double]]) -> PathPCA? {
-        guard rows.count >= 3, let r = rows.first?.count, r >= 2 else { return nil }
+        guard rows.count >= minimumPoints, let r = rows.first?.count, r >= 2 else { return nil }
         let n = Double(rows.count)
         let mean = (0..<r).map { j in rows.reduce(0) { $0 + $1[j] } / n }
         var cov = [[Double]](repeating: [Double](repeating: 0, count: r), count: r)
@@ -233,7 +257,8 @@ public enum DiagnosisStatistics {
         return v.isEmpty ? .nan : Double(v.filter(holds).count) / Double(v.count)
     }
 
-    /// The signed angle (radians) the path sweeps around its last point, summed step by step.
+    /// The signed angle (radians) the path sweeps around its final point (not an equilibrium, which
+    /// the diagnostics do not know), summed step by step.
     public static func windingAngle(_ points: [(x: Double, y: Double)]) -> Double {
         guard let end = points.last, points.count >= 3 else { return 0 }
         let extent = points.map { hypot($0.x - end.x, $0.y - end.y) }.max() ?? 0

@@ -48,7 +48,8 @@ public struct Diagnosis {
                 commit: r.commit, config: r.directory + "/config.toml",
                 settings: Dictionary(uniqueKeysWithValues: r.settings.keys.map { ($0, r.settings[$0]!.description) }),
                 diagnostics: r.steps.count, firstStep: r.steps.first ?? .nan, lastStep: r.steps.last ?? .nan, columns: r.columns,
-                summary: summary, path: path, verdicts: summary.verdicts(t) + (path.map { [$0.verdict(t)] } ?? []))
+                summary: summary, path: path,
+                verdicts: summary.verdicts(t) + (path.map { [$0.verdict(t, lambda: summary.lambdaMedian)] } ?? r.pathShortfall.map { [DiagnosisReport.pathShortfallVerdict($0, points: r.pathPoints ?? 0)] } ?? []))
         }
         let groupReports = groups.map { g -> DiagnosisReport.GroupReport in
             let members = runs(of: g)
@@ -60,9 +61,15 @@ public struct Diagnosis {
                 turns: DiagnosisStatistics.median(paths.map(\.turns)),
                 straightness: DiagnosisStatistics.median(paths.map(\.straightness)),
                 fieldCosine: DiagnosisStatistics.median(paths.map(\.fieldCosine)), pooledRuns: paths.count)
+            // Without a path in any run, say why when the runs logged too few points for one.
+            let shortfall = members.compactMap { r in r.pathShortfall.map { (r, $0) } }
+            let most = shortfall.map { $0.0.pathPoints ?? 0 }.max() ?? 0
+            let shortVerdict: DiagnosisReport.Verdict? = path != nil || shortfall.isEmpty ? nil
+                : members.count == 1 ? DiagnosisReport.pathShortfallVerdict(shortfall[0].1, points: most)
+                : DiagnosisReport.pathShortfallVerdict("at most \(DiagnosisReport.count(most, "diagnostic")) per run: too few for a path (\(PathPCA.minimumPoints) needed); lower diagnostics.interval or train longer", points: most)
             return DiagnosisReport.GroupReport(
                 name: g, runs: members.map(\.directory), seeds: members.map(\.seed), summary: summary, path: path,
-                verdicts: summary.verdicts(t) + (path.map { [$0.verdict(t)] } ?? []))
+                verdicts: summary.verdicts(t) + (path.map { [$0.verdict(t, lambda: summary.lambdaMedian)] } ?? shortVerdict.map { [$0] } ?? []))
         }
         var comparisons = [String]()
         if groups.count > 1 {
@@ -77,7 +84,11 @@ public struct Diagnosis {
             across("follower Hessian indefinite", \.indefiniteFraction, percent: true)
             let explained = groupReports.map { ($0.name, $0.path?.explainedVariance ?? .nan) }
             if explained.contains(where: { !$0.1.isNaN }) {
-                comparisons.append("parameter path, median turns around its end in the PC plane: " + groupReports.map { "\($0.name) \($0.path.map { String(format: "%.2f", abs($0.turns) < 0.005 ? 0 : $0.turns) } ?? "n/a")" }.joined(separator: "; "))
+                comparisons.append("parameter path, median turns around its final point in the PC plane: " + groupReports.map { g in
+                    let turns = g.path.map { DiagnosisReport.turns($0.turns, t) }
+                        ?? (g.verdicts.contains { $0.key == "parameter_path_too_short" } ? "n/a (too few diagnostics)" : "n/a")
+                    return "\(g.name) \(turns)"
+                }.joined(separator: "; "))
             }
         }
         return DiagnosisReport(thresholds: t, groups: groupReports, comparisons: comparisons, runs: runReports, provenance: provenance)
@@ -109,6 +120,9 @@ public struct DiagnosisReport: Codable, Sendable {
         public var spiralTurns = 0.5
         /// The path goes straight when its net displacement is at least this fraction of its length.
         public var straightness = 0.9
+        /// Set by training, stated here: a diagnostic flags the follower Hessian indefinite
+        /// (`game_hessian_indefinite`) when its smallest Lanczos Ritz value λmin < −this·|λmax|.
+        public var indefiniteRelative = 1e-4
         public init() {}
     }
 
@@ -137,6 +151,10 @@ public struct DiagnosisReport: Codable, Sendable {
         public var lossDropMedian: Double
         /// Median over diagnostics of (f₂ − f₂ after K steps)/|f₂|.
         public var relativeLossDropMedian: Double
+        /// How many diagnostics logged a finite loss drop, and how many of those were negative (the
+        /// follower's K steps overshot: f₂ rose).
+        public var lossDrops: Int
+        public var negativeLossDrops: Int
         public var hessianMaxMedian: Double
         public var hessianMinMedian: Double
         public var hessianConditionMedian: Double
@@ -167,6 +185,9 @@ public struct DiagnosisReport: Codable, Sendable {
             followerLossMedian = m(pooled("game_follower_loss"))
             lossDropMedian = m(pooled("game_follower_loss_drop"))
             relativeLossDropMedian = m(ratio("game_follower_loss_drop", "game_follower_loss"))
+            let drops = pooled("game_follower_loss_drop").filter(\.isFinite)
+            lossDrops = drops.count
+            negativeLossDrops = drops.filter { $0 < 0 }.count
             hessianMaxMedian = m(pooled("game_hessian_max"))
             hessianMinMedian = m(pooled("game_hessian_min"))
             hessianConditionMedian = m(pooled("game_hessian_condition"))
@@ -176,31 +197,38 @@ public struct DiagnosisReport: Codable, Sendable {
         /// One verdict per property the diagnostics hold, each with its number.
         func verdicts(_ t: Thresholds) -> [Verdict] {
             var out = [Verdict]()
-            let f = DiagnosisReport.fmt, p = DiagnosisReport.percent
+            let f: (Double) -> String = DiagnosisReport.fmt, p: (Double) -> String = DiagnosisReport.percent
             if !rotationMedian.isNaN {
                 let rotates = rotationMedian > t.rotation
                 out.append(Verdict(key: "rotation", value: rotationMedian, text:
-                    "the individual-play field (∇₁f₁, ∇₂f₂) \(rotates ? "rotates" : "hardly rotates"): median |Im|/|Re| = \(f(rotationMedian)) (eig1), \(p(rotatingFraction)) of diagnostics with |Im|/|Re| > \(f(t.rotation))"
+                    "the individual-play field (∇₁f₁, ∇₂f₂) \(rotates ? "rotates" : "hardly rotates"): median |Im|/|Re| = \(DiagnosisReport.fmt(rotationMedian, near: t.rotation)) (eig1), \(p(rotatingFraction)) of diagnostics with |Im|/|Re| > \(f(t.rotation))"
                     + (rotationMaxMedian.isNaN ? "" : "; largest of the leading eigenvalues: median \(f(rotationMaxMedian))")))
             }
             if !cosineMedian.isNaN {
-                let what = cosineMedian >= t.cosineTurns ? "total derivative follows the leader's own gradient"
-                    : cosineMedian > 0 ? "total derivative turns the leader's step" : "total derivative reverses the leader's step"
-                var text = "\(what): median cos(∇₁f₁, Df₁) = \(f(cosineMedian))"
+                // Df₁ is the leader's part of the regularized Stackelberg field (λ > 0).
+                let what = cosineMedian >= t.cosineTurns ? "follows the leader's own gradient"
+                    : cosineMedian > 0 ? "turns the leader's step" : "reverses the leader's step"
+                let field = lambdaMedian.isNaN ? "regularized Stackelberg field" : "regularized Stackelberg field (λ = \(f(lambdaMedian)))"
+                var text = "total derivative Df₁ of the \(field) \(what): median cos(∇₁f₁, Df₁) = \(DiagnosisReport.fmt(cosineMedian, near: cosineMedian > 0 ? t.cosineTurns : 0))"
                 if !correctionRatioMedian.isNaN { text += "; median ‖correction‖/‖∇₁f₁‖ = \(f(correctionRatioMedian))" }
-                if !lambdaMedian.isNaN { text += " at median λ = \(f(lambdaMedian))" }
                 out.append(Verdict(key: "total_derivative_cosine", value: cosineMedian, text: text))
             }
             if !relativeLossDropMedian.isNaN {
                 let near = abs(relativeLossDropMedian) < t.bestResponseRelativeDrop
-                var text = "follower \(near ? "near" : "far from") its best response: median loss drop \(p(relativeLossDropMedian)) of f₂ (relative; absolute \(f(lossDropMedian)))"
+                var text = "follower \(near ? "near" : "far from") its best response: median loss drop \(DiagnosisReport.percent(relativeLossDropMedian, near: t.bestResponseRelativeDrop)) of f₂ (relative; absolute \(f(lossDropMedian)))"
                 if !followerGradientNormMedian.isNaN { text += "; median ‖∇₂f₂‖ = \(f(followerGradientNormMedian))" }
+                if lossDrops > 0 {
+                    text += negativeLossDrops == 0 ? "; no loss drop negative"
+                        : "; \(negativeLossDrops) of \(DiagnosisReport.count(lossDrops, "loss drop")) negative (the follower's K steps overshot: f₂ rose)"
+                }
                 out.append(Verdict(key: "best_response_gap", value: relativeLossDropMedian, text: text))
             } else if !followerGradientNormMedian.isNaN {
                 out.append(Verdict(key: "follower_gradient_norm", value: followerGradientNormMedian, text: "median ‖∇₂f₂‖ = \(f(followerGradientNormMedian)) (no loss drop logged)"))
             }
             if !indefiniteFraction.isNaN {
-                var text = indefiniteFraction > 0 ? "follower Hessian indefinite in \(p(indefiniteFraction)) of diagnostics" : "follower Hessian positive semi-definite in every diagnostic"
+                let cut = "−\(DiagnosisReport.power(t.indefiniteRelative))·|λmax|"
+                var text = indefiniteFraction > 0 ? "follower Hessian indefinite in \(p(indefiniteFraction)) of diagnostics (λmin < \(cut))"
+                    : "follower Hessian not indefinite in any diagnostic (λmin ≥ \(cut))"
                 if !hessianMinMedian.isNaN { text += "; median extreme eigenvalues λmin = \(f(hessianMinMedian)), λmax = \(f(hessianMaxMedian))" }
                 if !hessianConditionMedian.isNaN { text += "; median condition λmax/λmin (where λmin > 0) = \(f(hessianConditionMedian))" }
                 out.append(Verdict(key: "hessian_indefinite", value: indefiniteFraction, text: text))
@@ -245,12 +273,15 @@ public struct DiagnosisReport: Codable, Sendable {
             pooledRuns = 1
         }
 
-        func verdict(_ t: Thresholds) -> Verdict {
-            let f = DiagnosisReport.fmt
+        /// `lambda`: the λ of the regularized Stackelberg field (nan when not logged).
+        func verdict(_ t: Thresholds, lambda: Double = .nan) -> Verdict {
+            let f: (Double) -> String = DiagnosisReport.fmt
             let shape = abs(turns) >= t.spiralTurns ? "spirals" : straightness >= t.straightness ? "goes straight" : "bends"
             let of = pooledRuns > 1 ? " (medians over \(pooledRuns) runs)" : ""
-            var text = "parameter path \(shape)\(of): \(String(format: "%.2f", abs(turns) < 0.005 ? 0 : turns)) turns around its end in the plane of PC1–PC2, which hold \(DiagnosisReport.percent(explainedVariance)) of its variance; net displacement / length = \(f(straightness)) (sketch dimension \(sketchDimension))"
-            if !fieldCosine.isNaN { text += "; Stackelberg vs individual field: median cos = \(f(fieldCosine))" }
+            var text = "parameter path \(shape)\(of): it turns \(DiagnosisReport.turns(turns, t)) times around its final point (not an equilibrium) in the plane of PC1–PC2, which hold \(DiagnosisReport.percent(explainedVariance)) of its variance over \(DiagnosisReport.count(points, "diagnostic")); net displacement / length = \(DiagnosisReport.fmt(straightness, near: t.straightness)) (sketch dimension \(sketchDimension))"
+            if !fieldCosine.isNaN {
+                text += "; regularized Stackelberg field\(lambda.isNaN ? "" : " (λ = \(f(lambda)))") vs individual field: median cos = \(f(fieldCosine))"
+            }
             return Verdict(key: "parameter_path", value: turns, text: text)
         }
     }
@@ -291,7 +322,7 @@ public struct DiagnosisReport: Codable, Sendable {
     public var runs: [RunReport]
     public var provenance: Provenance?
 
-    static func fmt(_ x: Double) -> String {
+    public static func fmt(_ x: Double) -> String {
         guard x.isFinite else { return x.isNaN ? "n/a" : (x > 0 ? "∞" : "−∞") }
         let a = abs(x)
         if a != 0 && (a < 1e-3 || a >= 1e5) { return String(format: "%.2e", x) }
@@ -299,12 +330,59 @@ public struct DiagnosisReport: Codable, Sendable {
         return String(format: "%.3g", x)
     }
 
-    static func percent(_ x: Double) -> String {
+    /// `x` with enough digits that it does not print as `threshold` unless it equals it (a median
+    /// of 0.98996 against 0.99 prints 0.98996, not 0.99).
+    public static func fmt(_ x: Double, near threshold: Double) -> String {
+        let text = fmt(x)
+        guard x.isFinite, x != threshold, text == fmt(threshold) else { return text }
+        for digits in 4...12 {
+            let more = String(format: "%.\(digits)g", x)
+            if more != String(format: "%.\(digits)g", threshold) { return more }
+        }
+        return text
+    }
+
+    /// A fraction as a percentage with 3 significant digits (1.19%, 0.3%, 99.4%, 2500%).
+    public static func percent(_ x: Double) -> String {
         guard x.isFinite else { return "n/a" }
         let v = 100 * x
-        if abs(v) < 1 && v != 0 { return String(format: "%.2g", v) + "%" }
         if v >= 99.95 && v < 100 { return ">99.9%" }
-        return String(format: v > 99 && v < 100 ? "%.1f" : "%.0f", v) + "%"
+        if v != 0 && abs(v) < 0.01 { return String(format: "%.2e", v) + "%" }
+        if abs(v) >= 1000 { return String(format: "%.0f", v) + "%" }
+        return String(format: "%.3g", v) + "%"
+    }
+
+    /// `percent(x)` with enough digits that it does not print as `threshold` unless it equals it.
+    public static func percent(_ x: Double, near threshold: Double) -> String {
+        let text = percent(x)
+        guard x.isFinite, x != threshold, text == percent(threshold) else { return text }
+        for digits in 4...12 {
+            let more = String(format: "%.\(digits)g", 100 * x)
+            if more != String(format: "%.\(digits)g", 100 * threshold) { return more + "%" }
+        }
+        return text
+    }
+
+    /// A power of ten as "1e-4" (other values as ``fmt``).
+    public static func power(_ x: Double) -> String {
+        let e = log10(x).rounded()
+        return x > 0 && pow(10, e) == x ? "1e\(Int(e))" : fmt(x)
+    }
+
+    /// "1 diagnostic", "2 diagnostics".
+    public static func count(_ n: Int, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }
+
+    /// Signed turns around the path's final point: 0 below 0.005, else 3 significant digits, more
+    /// where that would print the spiral threshold.
+    static func turns(_ x: Double, _ t: Thresholds) -> String {
+        guard x.isFinite else { return "n/a" }
+        if abs(x) < 0.005 { return "0" }
+        return fmt(x, near: x < 0 ? -t.spiralTurns : t.spiralTurns)
+    }
+
+    /// The verdict for a run (or group) whose sketch holds too few points for a path.
+    static func pathShortfallVerdict(_ why: String, points: Int) -> Verdict {
+        Verdict(key: "parameter_path_too_short", value: Double(points), text: "parameter path: \(why)")
     }
 
     /// report.txt: thresholds, the verdicts per coupling group and per run, each with its number,
@@ -317,15 +395,16 @@ public struct DiagnosisReport: Codable, Sendable {
         line(String(repeating: "=", count: title.count))
         line("Thresholds: the field rotates when the median |Im|/|Re| of the game Jacobian's leading eigenvalue (eig1) exceeds \(DiagnosisReport.fmt(thresholds.rotation)); "
              + "the follower is near its best response when the median relative loss drop (f₂ − f₂ after K more follower steps on the held minibatch, over |f₂|) is below \(DiagnosisReport.percent(thresholds.bestResponseRelativeDrop)); "
-             + "the total derivative turns the leader's step when the median cos(∇₁f₁, Df₁) is below \(DiagnosisReport.fmt(thresholds.cosineTurns)) and reverses it below 0; "
-             + "the parameter path spirals when it sweeps at least \(DiagnosisReport.fmt(thresholds.spiralTurns)) turns around its end in its PC1–PC2 plane, and goes straight when its net displacement is at least \(DiagnosisReport.fmt(thresholds.straightness)) of its length. "
-             + "Medians are over diagnostics (log windows holding one), seeds pooled within a group; the indefinite fraction is the mean of the windows' fractions.")
+             + "the total derivative Df₁ (the leader's part of the regularized Stackelberg field, at the run's diagnostics.lambda) turns the leader's step when the median cos(∇₁f₁, Df₁) is below \(DiagnosisReport.fmt(thresholds.cosineTurns)) and reverses it below 0; "
+             + "a diagnostic's follower Hessian ∇²₂₂f₂ is indefinite when its smallest Lanczos Ritz value λmin < −\(DiagnosisReport.power(thresholds.indefiniteRelative))·|λmax| (the flag game_hessian_indefinite, set during training; a smaller negative λmin counts as round-off); "
+             + "the parameter path spirals when it turns at least \(DiagnosisReport.fmt(thresholds.spiralTurns)) times around its final point (the last diagnostic, not an equilibrium) in its PC1–PC2 plane, and goes straight when its net displacement is at least \(DiagnosisReport.fmt(thresholds.straightness)) of its length. "
+             + "Medians are over the diagnostics in updates.csv, one per logged row (not every diagnostic taken when diagnostics.interval is shorter than a log window), seeds pooled within a group; the indefinite fraction is the mean of game_hessian_indefinite over those rows.")
         line()
         line("Coupling groups")
         line("---------------")
         for g in groups {
             let seeds = g.seeds.map { $0.map(String.init) ?? "?" }.joined(separator: ", ")
-            line("\(g.name) (seed\(g.seeds.count == 1 ? "" : "s") \(seeds); \(g.summary.diagnostics) diagnostics)")
+            line("\(g.name) (seed\(g.seeds.count == 1 ? "" : "s") \(seeds); \(DiagnosisReport.count(g.summary.diagnostics, "diagnostic")), one per logged row)")
             for v in g.verdicts { line("  - \(v.text)") }
             if g.verdicts.isEmpty { line("  - no diagnostic column the verdicts read") }
         }
@@ -343,7 +422,7 @@ public struct DiagnosisReport: Codable, Sendable {
             let keys = ["total_steps"] + r.settings.keys.filter { $0.hasPrefix("diagnostics.") }.sorted()
             let shown = keys.compactMap { k in r.settings[k].map { "\(k) = \($0)" } }
             line("  config \(r.config)\(shown.isEmpty ? "" : " (" + shown.joined(separator: ", ") + ")")")
-            line("  \(r.diagnostics) diagnostics from step \(DiagnosisReport.fmt(r.firstStep)) to \(DiagnosisReport.fmt(r.lastStep)); columns: \(r.columns.count) game_* (\(r.path.map { "sketch dimension \($0.sketchDimension)" } ?? "no path sketch"))")
+            line("  \(DiagnosisReport.count(r.diagnostics, "diagnostic")) (one per logged row) from step \(DiagnosisReport.fmt(r.firstStep)) to \(DiagnosisReport.fmt(r.lastStep)); columns: \(r.columns.count) game_* (\(r.path.map { "sketch dimension \($0.sketchDimension)" } ?? "no path sketch"))")
             for v in r.verdicts { line("  - \(v.text)") }
         }
         if let p = provenance {

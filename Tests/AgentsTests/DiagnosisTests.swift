@@ -18,7 +18,8 @@ final class DiagnosisTests: XCTestCase {
     /// Writes a run directory: config.toml (with the seed and commit header lines), episodes.csv,
     /// eval.csv and updates.csv with `columns` after env_step,updates (`rows[t][column]`, nan if absent).
     @discardableResult
-    static func writeRun(_ dir: String, coupling: String, seed: Int, columns: [String], rows: [[String: Double]]) throws -> String {
+    static func writeRun(_ dir: String, coupling: String, seed: Int, columns: [String], rows: [[String: Double]],
+                         enabled: Bool = true, updates: String? = nil) throws -> String {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         try """
         # stackelberg train, resolved settings
@@ -30,7 +31,7 @@ final class DiagnosisTests: XCTestCase {
         coupling = "\(coupling)"
         env = "pendulum"
         total_steps = \(rows.count * 1000)
-        diagnostics.enabled = true
+        diagnostics.enabled = \(enabled)
 
         """.write(toFile: dir + "/config.toml", atomically: true, encoding: .utf8)
         try "env_step,copy,return,length\n1000,0,-500,200\n".write(toFile: dir + "/episodes.csv", atomically: true, encoding: .utf8)
@@ -39,7 +40,7 @@ final class DiagnosisTests: XCTestCase {
         for (t, row) in rows.enumerated() {
             text += (["\((t + 1) * 1000)", "\(t + 1)", "0.5"] + columns.map { row[$0].map { "\($0)" } ?? "nan" }).joined(separator: ",") + "\n"
         }
-        try text.write(toFile: dir + "/updates.csv", atomically: true, encoding: .utf8)
+        try (updates ?? text).write(toFile: dir + "/updates.csv", atomically: true, encoding: .utf8)
         return dir
     }
 
@@ -167,9 +168,13 @@ final class DiagnosisTests: XCTestCase {
                        "follower near its best response: median loss drop 0.3% of f₂ (relative",
                        "follower far from its best response: median loss drop 20% of f₂",
                        "follower Hessian indefinite in 75% of diagnostics",
-                       "total derivative turns the leader's step: median cos(∇₁f₁, Df₁) = 0.93",
-                       "total derivative follows the leader's own gradient: median cos(∇₁f₁, Df₁) = 0.995",
-                       "parameter path spirals", "parameter path goes straight",
+                       "total derivative Df₁ of the regularized Stackelberg field (λ = 500) turns the leader's step: median cos(∇₁f₁, Df₁) = 0.93",
+                       "total derivative Df₁ of the regularized Stackelberg field (λ = 500) follows the leader's own gradient: median cos(∇₁f₁, Df₁) = 0.995",
+                       "parameter path spirals", "parameter path goes straight", "times around its final point (not an equilibrium)",
+                       "regularized Stackelberg field (λ = 500) vs individual field: median cos = ",
+                       "sac-individual (seeds 0, 1; 120 diagnostics, one per logged row)", "60 diagnostics (one per logged row) from step 1000",
+                       "(λmin < −1e-4·|λmax|)", "λmin < −1e-4·|λmax| (the flag game_hessian_indefinite", "one per logged row (not every diagnostic taken",
+                       "no loss drop negative",
                        "median |Im|/|Re| of eig1 (rotation): sac-actor-leader 0.01; sac-individual 0.81",
                        "seed 0, commit abc1234", "config \(root)/ind/seed1/config.toml (total_steps = 60000, diagnostics.enabled = true)",
                        "Thresholds: the field rotates when the median |Im|/|Re|"] {
@@ -202,7 +207,7 @@ final class DiagnosisTests: XCTestCase {
 
     func testRunsWithoutDiagnosticsAreRefusedByNameWithTheFix() throws {
         let plain = "\(root)/plain/seed0"
-        try Self.writeRun(plain, coupling: "actor-leader", seed: 0, columns: [], rows: [[:], [:]])
+        try Self.writeRun(plain, coupling: "actor-leader", seed: 0, columns: [], rows: [[:], [:]], enabled: false)
         XCTAssertThrowsError(try Diagnosis(paths: [plain])) { error in
             XCTAssertEqual("\(error)", "\(plain) has no game diagnostics (no game_* column in its updates.csv): train it with --set diagnostics.enabled=true")
         }
@@ -213,6 +218,136 @@ final class DiagnosisTests: XCTestCase {
         }
         XCTAssertThrowsError(try Diagnosis(paths: ["\(root)/nothing-here"])) { error in
             XCTAssertTrue("\(error)".contains("is not a directory"), "\(error)")
+        }
+    }
+
+    /// A run with diagnostics enabled that was stopped before its first log row (an empty
+    /// updates.csv, or only its header) needs more training, not the setting it already has.
+    func testARunStoppedBeforeItsFirstRowIsToldToTrainFurther() throws {
+        for (name, updates) in [("empty", ""), ("header", "env_step,updates,leader_loss\n")] {
+            let dir = try Self.writeRun("\(root)/\(name)/seed0", coupling: "critic-leader", seed: 0, columns: [], rows: [], updates: updates)
+            XCTAssertThrowsError(try Diagnosis(paths: [dir])) { error in
+                let text = "\(error)"
+                XCTAssertTrue(text.hasPrefix("\(dir) has diagnostics enabled (diagnostics.enabled = true in its config.toml) but no diagnostic row yet: its updates.csv \(name == "empty" ? "is empty" : "has no row") (the run stopped before its first log row); train it further"), text)
+                XCTAssertFalse(text.contains("--set diagnostics.enabled=true"), text)
+            }
+        }
+    }
+
+    /// Numbers near a threshold print with the digits that put them on their side of it, counts
+    /// agree in number, negative loss drops are counted, and a run with too few rows for a path
+    /// says so (with the fix) in its verdict and its panel.
+    func testVerdictWordingNearThresholdsAndShortRuns() throws {
+        XCTAssertEqual(DiagnosisReport.percent(0.0119, near: 0.01), "1.19%")
+        XCTAssertNotEqual(DiagnosisReport.percent(0.0100004, near: 0.01), "1%")
+        XCTAssertEqual(DiagnosisReport.percent(0.01, near: 0.01), "1%")
+        XCTAssertEqual(DiagnosisReport.percent(0.003), "0.3%")
+        XCTAssertEqual(DiagnosisReport.percent(0.994), "99.4%")
+        XCTAssertEqual(DiagnosisReport.fmt(0.98996, near: 0.99), "0.98996")
+        XCTAssertEqual(DiagnosisReport.fmt(0.93, near: 0.99), "0.93")
+        XCTAssertEqual(DiagnosisReport.count(1, "diagnostic"), "1 diagnostic")
+        XCTAssertEqual(DiagnosisReport.count(2, "diagnostic"), "2 diagnostics")
+        XCTAssertEqual(DiagnosisReport.power(1e-4), "1e-4")
+
+        // Relative drop 1.19% (far: not below 1%), 2 of 5 drops negative.
+        var rows = Self.syntheticRows(spiral: false, count: 5)
+        for t in rows.indices { rows[t]["game_follower_loss_drop"] = [0.119, -0.05, 0.119, -0.2, 0.3][t] }
+        try Self.writeRun("\(root)/far/seed0", coupling: "actor-leader", seed: 0, columns: Self.allColumns, rows: rows)
+        // Two rows: too few for a path.
+        try Self.writeRun("\(root)/short/seed0", coupling: "critic-leader", seed: 0, columns: Self.allColumns, rows: Self.syntheticRows(spiral: false, count: 2))
+        // One row: "1 diagnostic".
+        try Self.writeRun("\(root)/one/seed0", coupling: "individual", seed: 0, columns: Self.allColumns, rows: Self.syntheticRows(spiral: false, count: 1))
+        let d = try Diagnosis(paths: [root])
+        let report = d.report(provenance: nil)
+        let text = report.text
+        for phrase in ["follower far from its best response: median loss drop 1.19% of f₂",
+                       "2 of 5 loss drops negative (the follower's K steps overshot: f₂ rose)",
+                       "sac-individual (seed 0; 1 diagnostic, one per logged row)",
+                       "1 diagnostic (one per logged row) from step 1000",
+                       "parameter path: 2 diagnostics: too few for a path (3 needed); lower diagnostics.interval or train longer",
+                       "parameter path: 1 diagnostic: too few for a path",
+                       "sac-critic-leader n/a (too few diagnostics)"] {
+            XCTAssertTrue(text.contains(phrase), "report.txt lacks: \(phrase)\n\(text)")
+        }
+        XCTAssertFalse(text.contains("1 diagnostics"), text)
+        XCTAssertFalse(text.contains("loss drop 1% of f₂"), text)
+        let short = try XCTUnwrap(report.groups.first { $0.name == "sac-critic-leader" })
+        XCTAssertEqual(short.verdicts.first { $0.key == "parameter_path_too_short" }?.value, 2)
+        XCTAssertEqual(report.groups.first { $0.name == "sac-actor-leader" }?.summary.negativeLossDrops, 2)
+
+        let figures = DiagnosisFigures.all(d, report: report)
+        let path = Self.unwrapped(figures[2].body)
+        XCTAssertTrue(path.contains("2 diagnostics: too few for a path (3 needed); lower diagnostics.interval or train longer"), path)
+        XCTAssertFalse(path.contains("not logged"), path)
+        // Negative drops: |drop| on the log axis, and marks where the drop was negative.
+        let gap = figures[3]
+        XCTAssertTrue(gap.body.contains("title \"drop < 0 (f₂ rose)\""), gap.body)
+        XCTAssertTrue(Self.unwrapped(gap.body).contains("2 of 5 drops negative"), gap.body)
+        XCTAssertTrue(gap.data.text.contains("0.05") && gap.data.text.contains("0.2"), "the negative drops' magnitudes are plotted")
+    }
+
+    /// A figure's script with its wrapped titles and labels joined again (gnuplot's "\n" as a space).
+    static func unwrapped(_ body: String) -> String { body.replacingOccurrences(of: "\\n", with: " ") }
+
+    /// The panels of `body`: each `set origin x, y` with the `set size noratio w, h` after it.
+    static func panels(_ body: String) -> [(x: Double, y: Double, w: Double, h: Double)] {
+        var out = [(x: Double, y: Double, w: Double, h: Double)](), origin: (Double, Double)?
+        for line in body.split(separator: "\n") {
+            let numbers = line.split(whereSeparator: { $0 == " " || $0 == "," }).compactMap { Double($0) }
+            if line.hasPrefix("set origin ") { origin = (numbers[0], numbers[1]) }
+            if line.hasPrefix("set size noratio "), let o = origin { out.append((o.0, o.1, numbers[0], numbers[1])) }
+        }
+        return out
+    }
+
+    /// With many groups and seeds the figures wrap into a grid of at most 3 columns whose panels do not
+    /// overlap, titles fit their panel (and the figure title its canvas), keys sit below the axes,
+    /// and a key names each seed's dash pattern.
+    func testFigureLayoutStaysReadableWithManyGroups() throws {
+        for k in 0..<7 {
+            for seed in 0..<(k == 0 ? 3 : 1) {
+                try Self.writeRun("\(root)/runs/c\(k)/seed\(seed)", coupling: "coupling-with-a-long-name-\(k)", seed: seed,
+                                  columns: Self.allColumns, rows: Self.syntheticRows(spiral: k % 2 == 0, count: 12))
+            }
+        }
+        let d = try Diagnosis(paths: [root + "/runs"])
+        XCTAssertEqual(d.groups.count, 7)
+        let figures = DiagnosisFigures.all(d, report: d.report(provenance: nil))
+        let counts = ["gradient_vs_total_derivative": 2 * 7, "jacobian_spectrum": 7, "parameter_path": 9, "best_response_gap": 3 * 7]
+        for f in figures {
+            XCTAssertLessThanOrEqual(f.width, DiagnosisFigures.maxColumns * 560, f.name)
+            let panels = Self.panels(f.body)
+            XCTAssertEqual(panels.count, counts[f.name], f.name)
+            XCTAssertLessThanOrEqual(Set(panels.map(\.x)).count, DiagnosisFigures.maxColumns, f.name)
+            for (i, a) in panels.enumerated() {
+                XCTAssertGreaterThanOrEqual(a.x, -1e-9); XCTAssertGreaterThanOrEqual(a.y, -1e-9)
+                XCTAssertLessThanOrEqual(a.x + a.w, 1 + 1e-9, f.name)
+                // Below the band of the figure's title (at least 20 px).
+                XCTAssertLessThanOrEqual(a.y + a.h, 1 - 20 / Double(f.height), f.name)
+                for b in panels[(i + 1)...] {
+                    let overlap = min(a.x + a.w, b.x + b.w) - max(a.x, b.x) > 1e-9 && min(a.y + a.h, b.y + b.h) - max(a.y, b.y) > 1e-9
+                    XCTAssertFalse(overlap, "\(f.name): panels overlap")
+                }
+            }
+            for line in f.body.split(separator: "\n") where line.hasPrefix("set title ") {
+                let title = line.dropFirst("set title \"".count).prefix { $0 != "\"" }
+                for part in title.components(separatedBy: "\\n") {
+                    XCTAssertLessThanOrEqual(part.count, DiagnosisFigures.maxTitleCharacters, "\(f.name): \(part)")
+                }
+            }
+            let header = try XCTUnwrap(f.body.split(separator: "\n").first { $0.hasPrefix("set multiplot title") })
+                .dropFirst("set multiplot title \"".count).prefix { $0 != "\"" }
+            for part in header.components(separatedBy: "\\n") { XCTAssertLessThanOrEqual(Double(part.count) * 8, Double(f.width), "\(f.name): \(part)") }
+            // Keys only below the axes.
+            for line in f.body.split(separator: "\n") where line.hasPrefix("set key ") && line != "set key default" {
+                XCTAssertTrue(line.hasPrefix("set key bmargin"), "\(f.name): \(line)")
+            }
+        }
+        // The group with three seeds names each dash pattern; the single-seed groups need no such key.
+        for name in ["gradient_vs_total_derivative", "best_response_gap"] {
+            let body = try XCTUnwrap(figures.first { $0.name == name }).body
+            for seed in 0..<3 { XCTAssertTrue(body.contains("keyentry with lines lw 1.5 dt \(seed + 1) lc rgb '#444444' title \"seed \(seed)\""), name) }
+            XCTAssertEqual(body.components(separatedBy: "keyentry").count - 1, 3 * (name == "best_response_gap" ? 3 : 2), name)
         }
     }
 
@@ -236,7 +371,7 @@ final class DiagnosisTests: XCTestCase {
             XCTAssertGreaterThan(size, 5_000, figure.name)
             XCTAssertTrue(FileManager.default.fileExists(atPath: out.appendingPathComponent("\(figure.name).dat").path))
         }
-        XCTAssertTrue(figures[2].body.contains("sac-individual seed 1: PC1–PC2 explain >99.9% of the path's variance"), figures[2].body)
-        XCTAssertTrue(figures[2].body.contains("not logged: fewer than 3 finite rows of game_path_*"))
+        XCTAssertTrue(Self.unwrapped(figures[2].body).contains("sac-individual seed 1: PC1–PC2 hold >99.9% of the variance 60 diagnostics;"), figures[2].body)
+        XCTAssertTrue(figures[2].body.contains("not logged: no game_path_* column"), figures[2].body)
     }
 }

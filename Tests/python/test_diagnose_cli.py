@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import math
+import re
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -67,12 +69,15 @@ def test_diagnose_writes_the_report_and_renders_every_figure(cli, tmp_path):
     p = cli("diagnose", str(runs), "--out", str(out))
     text = (out / "report.txt").read_text()
     assert p.stdout.rstrip("\n") == text.rstrip("\n")
-    assert "sac-individual (seeds 0, 1; 80 diagnostics)" in text
+    assert "sac-individual (seeds 0, 1; 80 diagnostics, one per logged row)" in text
     assert "the individual-play field (∇₁f₁, ∇₂f₂) rotates: median |Im|/|Re| = 0.9 (eig1), 100% of diagnostics with |Im|/|Re| > 0.1" in text
     assert "hardly rotates: median |Im|/|Re| = 0.02 (eig1)" in text
     assert "follower near its best response: median loss drop 0.3% of f₂ (relative" in text
     assert "follower Hessian indefinite in 80% of diagnostics" in text
-    assert "total derivative turns the leader's step: median cos(∇₁f₁, Df₁) = 0.93" in text
+    assert ("total derivative Df₁ of the regularized Stackelberg field (λ = 500) turns the leader's step: "
+            "median cos(∇₁f₁, Df₁) = 0.93") in text
+    assert "λmin < −1e-4·|λmax|" in text
+    assert "turns around its final point" in text or "times around its final point" in text
     assert "parameter path spirals" in text and "parameter path goes straight" in text
     assert "seed 1, commit 1234abc" in text
     assert "Provenance: stackelberg" in text
@@ -126,3 +131,39 @@ def test_bad_format_is_refused(cli, tmp_path):
     run = write_run(tmp_path / "seed0", "actor-leader", 0, rotating=False)
     p = cli("diagnose", str(run), "--format", "jpg", ok=False)
     assert p.returncode != 0 and "--format must be png or svg, got jpg" in p.stderr
+
+
+def test_a_run_stopped_before_its_first_row_is_told_to_train_further(cli, tmp_path):
+    run = write_run(tmp_path / "early" / "seed0", "critic-leader", 0, rotating=False)
+    config = run / "config.toml"
+    config.write_text(config.read_text() + "diagnostics.enabled = true\n")
+    (run / "updates.csv").write_text("")  # killed before its first log row
+    p = cli("diagnose", str(run), "--out", str(tmp_path / "out"), ok=False)
+    assert p.returncode != 0
+    assert (f"{run} has diagnostics enabled (diagnostics.enabled = true in its config.toml) but no diagnostic row yet: "
+            "its updates.csv is empty (the run stopped before its first log row); train it further") in p.stderr, p.stderr
+    assert "--set diagnostics.enabled=true" not in p.stderr
+
+
+def test_the_report_records_the_commit_the_binary_was_built_from(cli, tmp_path):
+    """Not the git repository of the current directory: run from inside an unrelated one."""
+    run = write_run(tmp_path / "seed0", "actor-leader", 0, rotating=False)
+    repo = tmp_path / "elsewhere"
+    repo.mkdir()
+    git = ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@t", "-c", "commit.gpgsign=false"]
+    try:
+        subprocess.run(git[:3] + ["init", "-q"], check=True, capture_output=True)
+        (repo / "f").write_text("x")
+        subprocess.run(git + ["add", "f"], check=True, capture_output=True)
+        subprocess.run(git + ["commit", "-q", "-m", "unrelated"], check=True, capture_output=True)
+        foreign = subprocess.run(git[:3] + ["rev-parse", "HEAD"], check=True, capture_output=True, text=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        foreign = None
+    out = tmp_path / "out"
+    cli("diagnose", str(run), "--out", str(out), cwd=repo)
+    commit = json.loads((out / "report.json").read_text())["provenance"]["commit"]
+    # The BuildInfo plugin embeds the full hash (with +dirty), or "unknown" outside a checkout.
+    assert re.fullmatch(r"[0-9a-f]{40}(\+dirty)?|unknown", commit), commit
+    if foreign:
+        assert not foreign.startswith(commit.split("+")[0][:7]), (commit, foreign)
+    assert f"Provenance: stackelberg 0.1.0, commit {commit}," in (out / "report.txt").read_text()
