@@ -13,11 +13,15 @@ S="${STACKELBERG_CLI:-.build/release/stackelberg}"
 out="$(mktemp -d)"; trap 'rm -rf "$out"' EXIT
 declare -A CASES=(
   [dqn_scorer_minatar]="--algo dqn --coupling scorer --env minatar/breakout --steps 1e6"
+  [dqn_cartpole]="--algo dqn --coupling monolithic --env cartpole --steps 1e5"
+  [pqn_minatar]="--algo pqn --coupling scorer --env minatar/breakout --steps 1e6"
+  [pqn_cartpole]="--algo pqn --coupling monolithic --env cartpole --steps 5e5"
   [ppo_minatar]="--algo ppo --coupling monolithic --env minatar/breakout --steps 1e6"
+  [ppo_cartpole]="--algo ppo --coupling blpo --env cartpole --steps 5e5"
   [sac_halfcheetah]="--algo sac --coupling individual --env mujoco/halfcheetah --steps 12000 --set random_steps=1000 --set update_after=1000"
-  [ac_stac_cartpole]="--algo ac --coupling actor-leader --env cartpole --steps 2e5"
+  [ac_stac_cartpole]="--algo ac --coupling actor-leader --env cartpole --steps 3e6"
 )
-cases=("$@"); [ ${#cases[@]} -eq 0 ] && cases=(dqn_scorer_minatar ppo_minatar ac_stac_cartpole sac_halfcheetah)
+cases=("$@"); [ ${#cases[@]} -eq 0 ] && cases=(dqn_scorer_minatar dqn_cartpole pqn_minatar pqn_cartpole ppo_minatar ppo_cartpole ac_stac_cartpole sac_halfcheetah)
 printf "%-22s %10s %10s %8s %12s\n" case off_s on_s ratio diagnostics
 for c in "${cases[@]}"; do
   args=(${CASES[$c]})

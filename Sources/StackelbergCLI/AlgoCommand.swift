@@ -108,12 +108,16 @@ struct AlgoCommand: ParsableCommand {
         /// The diagnostics' keys with their defaults; the interval, which differs by algorithm, as
         /// `algo: value` pairs.
         private func diagnosticsDefaults() throws -> [(key: String, help: String, value: String)] {
-            let presets = AlgorithmRegistry.names.map { ($0, DiagnosticsSettings.preset(algo: $0)) }
             var first = Settings()
-            DiagnosticsSettings.table.write(presets[0].1, into: &first)
+            DiagnosticsSettings.table.write(DiagnosticsSettings.preset(algo: "dqn", env: "cartpole"), into: &first)
             return DiagnosticsSettings.table.declarations.map { d in
                 if d.key == "diagnostics.interval" {
-                    return (d.key, d.help, presets.map { "\($0.0): \($0.1.interval)" }.joined(separator: ", "))
+                    let byAlgo = AlgorithmRegistry.names.map { algo in
+                        let small = DiagnosticsSettings.defaultInterval(algo: algo, family: .classic)
+                        let large = DiagnosticsSettings.defaultInterval(algo: algo, family: .minAtar)
+                        return "\(algo): " + (small == large ? "\(small)" : "\(small) / \(large) (minatar, atari)")
+                    }
+                    return (d.key, d.help, byAlgo.joined(separator: ", "))
                 }
                 return (d.key, d.help, first[d.key]!.description)
             }

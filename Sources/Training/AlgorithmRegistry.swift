@@ -92,7 +92,7 @@ public enum AlgorithmRegistry {
         s["coupling"] = .string(coupling)
         s["env"] = .string(env)
         RunOptions.table.write(RunOptions.preset(for: EnvironmentFamily(environment: env)), into: &s)
-        DiagnosticsSettings.table.write(DiagnosticsSettings.preset(algo: algo), into: &s)
+        DiagnosticsSettings.table.write(DiagnosticsSettings.preset(algo: algo, env: env), into: &s)
         let own = entry.defaults(env, coupling)
         for k in own.keys { s[k] = own[k] }
         for name in entry.couplings {

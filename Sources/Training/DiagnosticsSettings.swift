@@ -21,21 +21,27 @@ public enum DiagnosticsSettings {
         .real("diagnostics.finite_difference_step", \.finiteDifferenceStep, "relative step h of those differences, x ± h·max(1, rms x)·v", .positive),
     ])
 
-    /// Updates between diagnostics by algorithm, from the measured cost of one diagnostic against
-    /// one update (`Benchmarks/run_diagnostics_overhead.sh`; README, "Game diagnostics"), so that a
-    /// run with diagnostics takes at most about 10% longer than one without. A diagnostic costs
-    /// about 60 Hessian-vector products: ~85 ms on a MinAtar DQN (whose updates are cheap: 1e6 steps take 7 s), ~0.65 s on a MinAtar PPO
-    /// minibatch, ~1.2 s on SAC's (256, 256) networks at minibatch 100. An on-policy AC update is a
-    /// whole 4,000-step batch, so it is measured every few.
-    static let defaultIntervals: [String: Int] = [
-        "dqn": 1_000, "ddqn": 1_000, "dueling": 1_000, "dueling_ddqn": 1_000, "pqn": 512,
-        "ac": 5, "ddpg": 2_000, "sac": 2_000, "ppo": 512,
-    ]
+    /// Updates between diagnostics by algorithm and environment family, from the measured cost of
+    /// one diagnostic against one update (`Benchmarks/run_diagnostics_overhead.sh`; README, "Game
+    /// diagnostics"), so that a run with diagnostics takes at most about 10% longer than one
+    /// without. A diagnostic costs about 60 Hessian-vector products: ~85 ms on a MinAtar DQN (whose
+    /// updates are cheap: 1e6 steps take 7 s), ~0.65 s on a MinAtar PPO minibatch, ~0.5 s on a
+    /// 4,000-step AC batch, ~1.2 s on SAC's (256, 256) networks at minibatch 100. Classic-control
+    /// PPO and PQN updates take well under a millisecond, so they are measured more rarely there.
+    public static func defaultInterval(algo: String, family: EnvironmentFamily) -> Int {
+        let image = family == .minAtar || family == .atari
+        switch algo {
+        case "ppo", "pqn": return image ? 512 : 2_000
+        case "ac": return 150
+        case "ddpg", "sac": return 2_000
+        default: return 1_000   // the DQN family
+        }
+    }
 
-    /// The defaults for `algo`.
-    public static func preset(algo: String) -> GameDiagnosticsOptions {
+    /// The defaults for `algo` on `env`.
+    public static func preset(algo: String, env: String) -> GameDiagnosticsOptions {
         var o = GameDiagnosticsOptions()
-        if let i = defaultIntervals[algo] { o.interval = i }
+        o.interval = defaultInterval(algo: algo, family: EnvironmentFamily(environment: env))
         return o
     }
 
@@ -47,6 +53,6 @@ public enum DiagnosticsSettings {
 
     /// The diagnostics' options in resolved settings.
     static func options(_ s: Settings) throws -> GameDiagnosticsOptions {
-        try table.read(s, into: preset(algo: try s.string("algo") ?? "dqn"))
+        try table.read(s, into: preset(algo: try s.string("algo") ?? "dqn", env: try s.string("env") ?? ""))
     }
 }
