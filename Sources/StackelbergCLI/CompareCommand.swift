@@ -10,6 +10,8 @@ struct CompareCommand: ParsableCommand {
         abstract: "Compare runs of `stackelberg train`: IQM with bootstrap intervals, probability of improvement, curves.",
         discussion: """
             Give seed directories or any directories above them; runs are grouped by algorithm and coupling. \
+            Over a sweep's output root (or runs on several environments) the table has one row per variant \
+            (named by the sweep's sweep.json) and one column per environment, then each environment's comparison. \
             A seed's score is its mean training-episode return over the last 10% of training (the SCORER paper's \
             rule); its greedy score is the final greedy evaluation. IQMs come with 95% percentile-bootstrap \
             intervals from 2,000 resamples.
@@ -24,6 +26,25 @@ struct CompareCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             guard points >= 2 else { throw ValidationError("--points must be ≥ 2") }
+            // A sweep's output root, or runs on several environments: the variant × environment table.
+            let fm = FileManager.default
+            let environments = Set(try Comparison.runDirectories(runs).compactMap { try? Settings(contentsOf: $0 + "/config.toml").string("env") })
+            if environments.count > 1 || runs.contains(where: { fm.fileExists(atPath: $0 + "/sweep.json") }) {
+                let sweep = try SweepComparison(paths: runs, curvePoints: points, includeUnfinished: includeUnfinished)
+                let report = sweep.markdown(threshold: threshold)
+                print(report)
+                if let out {
+                    try fm.createDirectory(atPath: out, withIntermediateDirectories: true)
+                    try report.write(toFile: out + "/comparison.md", atomically: true, encoding: .utf8)
+                    var written = ["comparison.md"]
+                    for c in sweep.comparisons {
+                        let name = "curves_" + c.env.replacingOccurrences(of: "/", with: "_")
+                        written += try c.curvesFigure(name: name, threshold: threshold).write(to: URL(fileURLWithPath: out)).map(\.lastPathComponent)
+                    }
+                    print("wrote \(out)/" + written.joined(separator: ", "))
+                }
+                return
+            }
             let comparison = try Comparison(paths: runs, curvePoints: points, includeUnfinished: includeUnfinished)
             let report = comparison.markdown(threshold: threshold)
             print(report)

@@ -142,7 +142,9 @@ public struct Comparison {
     /// by the pair and the settings whose values differ within it (e.g. `ac-individual
     /// [individual.unroll=80]`), so seeds are pooled only with runs of the same settings. Options
     /// of other couplings (`stackelberg.*` under `individual`) do not count: they change nothing.
-    public init(paths: [String], curvePoints: Int = 100, includeUnfinished: Bool = false) throws {
+    /// `labels` (run directory → group name, e.g. a sweep's variant) names those runs' groups
+    /// instead of the settings that differ.
+    public init(paths: [String], curvePoints: Int = 100, includeUnfinished: Bool = false, labels: [String: String] = [:]) throws {
         let fm = FileManager.default
         let all = try Self.runDirectories(paths).map { try SeedLog(directory: $0) }
         empty = all.filter { $0.episodes.isEmpty }.map(\.directory)
@@ -168,6 +170,9 @@ public struct Comparison {
             for i in members {
                 runs[i].group = base + " [" + differing.map { "\($0)=\(runs[i].settings[$0]?.description ?? "—")" }.joined(separator: " ") + "]"
             }
+        }
+        for i in runs.indices {
+            if let label = labels[URL(fileURLWithPath: runs[i].directory).standardizedFileURL.path] { runs[i].group = label }
         }
         self.runs = runs
         let envs = Set(runs.map(\.env))

@@ -199,7 +199,7 @@ public struct SweepPlan: Sendable {
     /// The manifest `sweep run` writes under the output root (`sweep.json`): each run's directory with its
     /// variant, algorithm, coupling, environment and seed, which `compare` uses to label groups.
     public var manifest: [String: Any] {
-        ["plan": path, "name": name,
+        ["plan": path, "name": name, "out": out,
          "runs": runs.map { r in ["directory": r.directory, "variant": r.variant, "algo": r.algo, "coupling": r.coupling,
                                   "env": r.env, "seed": Int(r.seed), "steps": r.steps] as [String: Any] }]
     }

@@ -1,0 +1,77 @@
+import Foundation
+
+/// `stackelberg compare` over runs on several environments (a sweep's output root): one
+/// ``Comparison`` per environment, and the paper-style table of IQM scores with 95% bootstrap
+/// intervals, one row per group (a sweep's variant and algorithm-coupling, named by the
+/// `sweep.json` manifest `sweep run` writes; otherwise the algorithm-coupling and the settings
+/// that differ) and one column per environment.
+public struct SweepComparison {
+    /// Per environment, in order of first appearance.
+    public let comparisons: [Comparison]
+
+    /// Reads every run under `paths`. A `sweep.json` in a given directory labels its runs
+    /// `VARIANT · ALGO-COUPLING` (just `ALGO-COUPLING` for a plan without a grid).
+    public init(paths: [String], curvePoints: Int = 100, includeUnfinished: Bool = false) throws {
+        var labels = [String: String]()
+        for p in paths {
+            guard let data = FileManager.default.contents(atPath: p + "/sweep.json"),
+                  let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+                  let runs = json["runs"] as? [[String: Any]] else { continue }
+            // The manifest's directories are as the plan wrote them (relative to where the sweep ran):
+            // matched by their part under the output root.
+            let root = URL(fileURLWithPath: p).standardizedFileURL.path
+            let out = (json["out"] as? String) ?? ""
+            for r in runs {
+                guard let dir = r["directory"] as? String, let variant = r["variant"] as? String,
+                      let algo = r["algo"] as? String, let coupling = r["coupling"] as? String else { continue }
+                let rest = !out.isEmpty && dir.hasPrefix(out + "/") ? String(dir.dropFirst(out.count + 1))
+                    : dir.split(separator: "/").suffix(4).joined(separator: "/")
+                labels[root + "/" + rest] = variant == "default" ? "\(algo)-\(coupling)" : "\(variant) · \(algo)-\(coupling)"
+            }
+        }
+        let dirs = try Comparison.runDirectories(paths)
+        var byEnv = [(String, [String])]()
+        for d in dirs {
+            let env = (try? Settings(contentsOf: d + "/config.toml").string("env")) ?? nil ?? "?"
+            if let i = byEnv.firstIndex(where: { $0.0 == env }) { byEnv[i].1.append(d) } else { byEnv.append((env, [d])) }
+        }
+        var comparisons = [Comparison]()
+        for (env, group) in byEnv {
+            do { comparisons.append(try Comparison(paths: group, curvePoints: curvePoints, includeUnfinished: includeUnfinished, labels: labels)) }
+            catch TrainingError.io(let why) where why.hasPrefix("no run under") {
+                // An environment none of whose runs has finished yet: left out of the table, said in the report.
+                FileHandle.standardError.write(Data("note: \(env): \(why)\n".utf8))
+            }
+        }
+        guard !comparisons.isEmpty else { throw TrainingError.io("no run under \(paths.joined(separator: ", ")) has finished; --include-unfinished compares them as they stand") }
+        self.comparisons = comparisons
+    }
+
+    /// The groups in order of first appearance over every environment.
+    public var groups: [String] {
+        var seen = [String]()
+        for c in comparisons { for g in c.groups where !seen.contains(g) { seen.append(g) } }
+        return seen
+    }
+
+    /// The table: IQM of the seeds' scores (mean training return over the last 10% of training)
+    /// with its 95% percentile-bootstrap interval and the seed count, group × environment; then each
+    /// environment's full comparison.
+    public func markdown(threshold: Double?) -> String {
+        func f(_ x: Double) -> String { x.isNaN ? "–" : String(format: "%.2f", x) }
+        var s = "# Sweep comparison\n\nIQM of the seeds' scores (mean training-episode return over the last 10% of training) with a 95% percentile-bootstrap interval (2,000 resamples); n seeds.\n\n"
+        s += "| variant | " + comparisons.map(\.env).joined(separator: " | ") + " |\n|---|" + comparisons.map { _ in "---|" }.joined() + "\n"
+        for g in groups {
+            s += "| \(g) |"
+            for c in comparisons {
+                let sc = c.scores(g)
+                if sc.isEmpty { s += " – |"; continue }
+                let ci = RobustStatistics.percentileInterval([sc]) { RobustStatistics.iqm($0[0]) }
+                s += " \(f(RobustStatistics.iqm(sc))) [\(f(ci.low)), \(f(ci.high))] (n=\(sc.count)) |"
+            }
+            s += "\n"
+        }
+        for c in comparisons { s += "\n" + c.markdown(threshold: threshold) }
+        return s
+    }
+}

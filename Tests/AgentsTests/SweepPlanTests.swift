@@ -1,0 +1,242 @@
+import Foundation
+import Training
+import XCTest
+
+/// Sweep plans: expansion (product, exclusions, seed-major order, directories, train arguments),
+/// refusals with their lines, and the Slurm array script.
+final class SweepPlanTests: XCTestCase {
+    private func plan(_ text: String) throws -> SweepPlan { try SweepPlan(text: text, path: "plan.toml") }
+
+    /// The errors a plan is refused with, as "LINE: message" (nil line: "-").
+    private func refusals(_ text: String, file: StaticString = #filePath, line: UInt = #line) -> [SweepPlanError] {
+        do {
+            _ = try plan(text)
+            XCTFail("the plan was accepted", file: file, line: line)
+            return []
+        } catch let e as SweepPlanErrors {
+            return e.errors
+        } catch {
+            XCTFail("unexpected error \(error)", file: file, line: line)
+            return []
+        }
+    }
+
+    let stac = """
+        # STAC's grid, small
+        out = "runs/sweeps/stac"
+        algorithms = ["ac"]
+        environments = ["cartpole"]
+        seeds = "0..2"
+        steps = 8e5
+
+        [settings]
+        env_max_episode_steps = 200
+
+        [grid]
+        variant = [
+          { name = "ac", coupling = "individual" },
+          { name = "stac", coupling = "actor-leader" },
+        ]
+        "stackelberg.unroll" = [1, 80]
+
+        [[exclude]]
+        name = "ac only at m = 1"
+        variant = "ac"
+        "stackelberg.unroll" = 80
+        """
+
+    func testExpansionIsTheProductMinusExclusionsSeedMajor() throws {
+        let p = try plan(stac)
+        // 2 × 2 points − 1 excluded, × 3 seeds.
+        XCTAssertEqual(p.runs.count, 9)
+        XCTAssertEqual(p.excluded.map(\.name), ["ac only at m = 1"])
+        XCTAssertEqual(p.excluded.map(\.count), [3])
+        XCTAssertEqual(p.variants, ["ac+unroll=1", "stac+unroll=1", "stac+unroll=80"])
+        // Seed-major: every configuration has seed 0 before any has seed 1.
+        XCTAssertEqual(p.runs.map(\.seed), [0, 0, 0, 1, 1, 1, 2, 2, 2])
+        XCTAssertEqual(p.runs.map(\.index), Array(0..<9))
+        let r = p.runs[2]
+        XCTAssertEqual(r.directory, "runs/sweeps/stac/stac+unroll=80/cartpole/ac-actor-leader/seed0")
+        XCTAssertEqual(r.coupling, "actor-leader")
+        XCTAssertEqual(r.steps, 800_000)
+        XCTAssertEqual(r.trainArguments(resume: true),
+                       ["train", "--algo", "ac", "--coupling", "actor-leader", "--env", "cartpole", "--seeds", "0", "--steps", "800000",
+                        "--out", "runs/sweeps/stac/stac+unroll=80", "--quiet", "--jobs", "1",
+                        "--set", "env_max_episode_steps=200", "--set", "stackelberg.unroll=80", "--resume"])
+        // Each run's settings are resolved as train resolves them.
+        XCTAssertEqual(try r.settings.int("stackelberg.unroll"), 80)
+        XCTAssertEqual(try r.settings.int("total_steps"), 800_000)
+        XCTAssertEqual(Set(p.runs.map(\.directory)).count, p.runs.count)
+    }
+
+    func testStepsPerEnvironmentEnvironmentSettingsAndBaselineCoupling() throws {
+        let p = try plan("""
+            algorithms = ["ppo"]
+            environments = ["cartpole", "acrobot"]
+            seeds = [3]
+            steps = { cartpole = 5e5, acrobot = 4e5 }
+            [environment_settings.acrobot]
+            env_max_episode_steps = 300
+            """)
+        XCTAssertEqual(p.out, "runs/sweeps/plan")
+        XCTAssertEqual(p.runs.map(\.steps), [500_000, 400_000])
+        XCTAssertEqual(p.runs.map(\.coupling), ["monolithic", "monolithic"])
+        XCTAssertEqual(p.runs[1].directory, "runs/sweeps/plan/default/acrobot/ppo-monolithic/seed3")
+        XCTAssertEqual(try p.runs[1].settings.double("env_max_episode_steps"), 300)
+        XCTAssertEqual(try p.runs[0].settings.double("env_max_episode_steps"), -1)
+    }
+
+    func testStringValuesThatReadAsNumbersAreQuotedForTrain() throws {
+        let p = try plan("""
+            algorithms = ["ppo"]
+            couplings = ["blpo"]
+            environments = ["cartpole"]
+            seeds = [0]
+            steps = 1e4
+            [grid]
+            "blpo.solver" = ["cg", "nystrom"]
+            """)
+        XCTAssertEqual(p.variants, ["solver=cg", "solver=nystrom"])
+        XCTAssertTrue(p.runs[0].trainArguments().contains("blpo.solver=cg"))
+    }
+
+    func testUnknownKeysNamesAndSyntaxAreRefusedWithTheirLines() {
+        let errors = refusals("""
+            out = "x"
+            algorithms = ["dqn",
+              "sacc"]
+            environments = ["cartpole", "cartpol"]
+            seeds = [0]
+            steps = 1e4
+            colour = "red"
+            [slurm]
+            gpus = 1
+            """)
+        let byLine = Dictionary(errors.map { ($0.line ?? -1, $0.message) }, uniquingKeysWith: { a, b in a + " / " + b })
+        XCTAssertTrue(byLine[3]?.contains("unknown algorithm \"sacc\"") == true, "\(errors)")
+        XCTAssertTrue(byLine[3]?.contains("known: dqn") == true)
+        XCTAssertTrue(byLine[4]?.contains("unknown environment \"cartpol\"") == true, "\(errors)")
+        XCTAssertTrue(byLine[7]?.contains("unknown key `colour`") == true, "\(errors)")
+        XCTAssertTrue(byLine[7]?.contains("out, algorithms") == true)
+        XCTAssertTrue(byLine[9]?.contains("unknown key `gpus` in [slurm]") == true, "\(errors)")
+        XCTAssertTrue(errors.allSatisfy { $0.description.hasPrefix("plan.toml:") })
+
+        let syntax = refusals("algorithms = [\"dqn\"\nseeds = [0]\n")
+        XCTAssertEqual(syntax.count, 1)
+        XCTAssertEqual(syntax.first?.line, 2)
+        XCTAssertTrue(syntax.first?.message.hasPrefix("TOML syntax") == true)
+
+        let missing = refusals("algorithms = [\"dqn\"]\n")
+        XCTAssertTrue(missing.contains { $0.message.contains("`environments` is missing") })
+        XCTAssertTrue(missing.contains { $0.message.contains("`seeds` is missing") })
+        XCTAssertTrue(missing.contains { $0.message.contains("`steps` is missing") })
+    }
+
+    func testEveryRunIsResolvedSoRefusedPairsAndBadSettingsSurfaceWithLines() {
+        let errors = refusals("""
+            algorithms = ["dqn"]
+            couplings = ["monolithic", "actor-leader"]
+            environments = ["cartpole", "pendulum"]
+            seeds = [0, 1]
+            steps = 1e4
+            [settings]
+            learning_rat = 0.1
+            [grid]
+            gamma = [0.99, 1.5]
+            """)
+        let text = errors.map(\.description)
+        // The coupling dqn does not take: once, at the coupling's line, with the fix.
+        XCTAssertEqual(text.filter { $0.contains("dqn does not take the coupling actor-leader") }.count, 1, "\(text)")
+        XCTAssertTrue(text.contains { $0.hasPrefix("plan.toml:2: dqn-actor-leader") && $0.contains("[[exclude]]") }, "\(text)")
+        // Unknown setting at its line (reported per pair, not per variant).
+        XCTAssertTrue(text.contains { $0.hasPrefix("plan.toml:7: unknown setting learning_rat for dqn-monolithic") }, "\(text)")
+        // Pendulum's box actions: refused at the environment's line.
+        let plain = refusals("""
+            algorithms = ["dqn"]
+            environments = ["cartpole", "pendulum"]
+            seeds = [0]
+            steps = 1e4
+            [grid]
+            gamma = [0.99, 1.5]
+            """)
+        XCTAssertTrue(plain.contains { $0.line == 2 && $0.message.contains("pendulum/dqn-monolithic: dqn acts in discrete action spaces") }, "\(plain)")
+        // A value out of range, at the grid line that sets it.
+        XCTAssertTrue(plain.contains { $0.line == 6 && $0.message.contains("gamma=1.5/cartpole/dqn-monolithic: setting gamma must be in [0, 1], got 1.5") }, "\(plain)")
+    }
+
+    func testExclusionsAndDuplicatesAreChecked() {
+        let errors = refusals("""
+            algorithms = ["dqn", "dqn"]
+            environments = ["cartpole"]
+            seeds = [0, 0]
+            steps = 1e4
+            [grid]
+            gamma = [0.9, 0.9]
+            [[exclude]]
+            name = "typo"
+            algorithm = "ddqn"
+            [[exclude]]
+            algorithm = "dqn"
+            [[exclude]]
+            name = "bad field"
+            colour = "red"
+            """)
+        let text = errors.map(\.description)
+        XCTAssertTrue(text.contains { $0.hasPrefix("plan.toml:1:") && $0.contains("lists \"dqn\" twice") }, "\(text)")
+        XCTAssertTrue(text.contains { $0.hasPrefix("plan.toml:3:") && $0.contains("repeats a seed") }, "\(text)")
+        XCTAssertTrue(text.contains { $0.hasPrefix("plan.toml:6:") && $0.contains("lists 0.9 twice") }, "\(text)")
+        XCTAssertTrue(text.contains { $0.hasPrefix("plan.toml:10:") && $0.contains("has no name") }, "\(text)")
+        XCTAssertTrue(text.contains { $0.hasPrefix("plan.toml:14:") && $0.contains("unknown field `colour`") }, "\(text)")
+
+        let unmatched = refusals("""
+            algorithms = ["dqn"]
+            environments = ["cartpole"]
+            seeds = [0]
+            steps = 1e4
+            [[exclude]]
+            name = "typo"
+            algorithm = "ddqn"
+            """)
+        XCTAssertEqual(unmatched.map(\.line), [5])
+        XCTAssertTrue(unmatched[0].message.contains("matches no run"))
+    }
+
+    func testTwoSpellingsOfOneEnvironmentWouldShareDirectoriesAndAreRefused() {
+        let errors = refusals("""
+            algorithms = ["dqn"]
+            environments = ["minatar/breakout", "MinAtar/Breakout"]
+            seeds = [0]
+            steps = 1e4
+            """)
+        XCTAssertTrue(errors.contains { $0.message.contains("would share the run directory") }, "\(errors)")
+    }
+
+    func testSlurmScriptHasOneTaskPerRunTheResourcesAndRequeue() throws {
+        let p = try plan(stac + """
+
+            [slurm]
+            partition = "cpu"
+            time = "2-00:00:00"
+            cpus = 2
+            mem = "4G"
+            max_parallel = 50
+            extra = ["--constraint=avx2"]
+            """)
+        XCTAssertEqual(p.slurm.partition, "cpu")
+        XCTAssertEqual(SlurmScript.arraySpec([0, 1, 2, 5, 7, 8]), "0-2,5,7-8")
+        let s = SlurmScript.render(plan: p, indices: [0, 1, 2, 5], executable: "/opt/bin/stackelberg", workingDirectory: "/home/u/exp", logDirectory: "/home/u/exp/logs")
+        for line in ["#SBATCH --array=0-2,5%50", "#SBATCH --partition=cpu", "#SBATCH --time=2-00:00:00", "#SBATCH --cpus-per-task=2",
+                     "#SBATCH --mem=4G", "#SBATCH --requeue", "#SBATCH --signal=B:USR1@180", "#SBATCH --constraint=avx2",
+                     "#SBATCH --output=/home/u/exp/logs/%A_%a.out", "S=/opt/bin/stackelberg", "cd /home/u/exp || exit 1",
+                     "trap on_term TERM INT", "trap on_limit USR1"] {
+            XCTAssertTrue(s.contains(line + "\n"), "missing \(line)")
+        }
+        // One case per task, each the run's train command; none for runs not asked for.
+        XCTAssertTrue(s.contains("  5) dir=runs/sweeps/stac/stac+unroll=80/cartpole/ac-actor-leader/seed1; args=(train --algo ac --coupling actor-leader"))
+        XCTAssertFalse(s.contains("  3) dir="))
+        XCTAssertTrue(s.contains("resume=(--resume)"))
+        let bad = refusals(stac + "\n[slurm]\ntime = \"two days\"\ncpus = 0\n")
+        XCTAssertTrue(bad.contains { $0.message.contains("slurm.time \"two days\" is not Slurm's format") }, "\(bad)")
+        XCTAssertTrue(bad.contains { $0.message.contains("slurm.cpus must be a whole number ≥ 1") }, "\(bad)")
+    }
+}

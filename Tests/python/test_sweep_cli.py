@@ -1,0 +1,176 @@
+"""`stackelberg sweep`: the local job pool's exact resume after a kill, and the Slurm backend on a real
+single-node Slurm (started by scripts/slurm/setup-single-node.sh; skipped with the reason when absent).
+
+Both train a CartPole grid of 4 short runs (DQN and DQN + SCORER, seeds 0 and 1) and compare every
+run's logs byte for byte with an uninterrupted local run of the same plan.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+LOGS = ("episodes.csv", "updates.csv", "eval.csv")
+
+
+def write_plan(path: Path, out: Path, steps: int) -> Path:
+    path.write_text(f"""
+out = "{out}"
+algorithms = ["dqn"]
+couplings = ["monolithic", "scorer"]
+environments = ["cartpole"]
+seeds = [0, 1]
+steps = {steps}
+
+[settings]
+checkpoint_interval = 2000
+eval_interval = 10000
+eval_episodes = 2
+tensorboard = false
+""")
+    return path
+
+
+def run_dirs(root: Path) -> list[Path]:
+    return sorted(p.parent for p in root.rglob("config.toml"))
+
+
+def assert_same_logs(reference: Path, other: Path) -> None:
+    ref = run_dirs(reference)
+    assert len(ref) == 4
+    for d in ref:
+        twin = other / d.relative_to(reference)
+        assert (twin / "summary.json").is_file(), f"{twin} has not finished"
+        for log in LOGS:
+            assert (d / log).read_bytes() == (twin / log).read_bytes(), f"{twin / log} differs from the uninterrupted run"
+
+
+def wait_for(predicate, timeout: float, what: str) -> None:
+    end = time.time() + timeout
+    while time.time() < end:
+        if predicate():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory, stackelberg_bin):
+    """An uninterrupted local run of the plan."""
+    tmp = tmp_path_factory.mktemp("sweep-ref")
+    plan = write_plan(tmp / "plan.toml", tmp / "out", steps=40000)
+    r = subprocess.run([str(stackelberg_bin), "sweep", "run", str(plan), "--jobs", "2"], capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stdout + r.stderr
+    return tmp / "out"
+
+
+def test_killed_train_process_fails_visibly_then_resumes_exactly(tmp_path, stackelberg_bin, reference):
+    plan = write_plan(tmp_path / "plan.toml", tmp_path / "out", steps=40000)
+    first = tmp_path / "out/default/cartpole/dqn-monolithic/seed0"
+    pool = subprocess.Popen([str(stackelberg_bin), "sweep", "run", str(plan), "--jobs", "2"],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    wait_for(lambda: (first / "checkpoint.state").is_file(), 120, "the first run's first checkpoint")
+    # The train process of the first run: a child of the pool this test started.
+    children = subprocess.run(["pgrep", "-P", str(pool.pid)], capture_output=True, text=True).stdout.split()
+    victim = None
+    for pid in children:
+        args = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        if b"monolithic" in args and args[args.index(b"--seeds") + 1] == b"0":
+            victim = int(pid)
+    assert victim is not None, f"no train process for seed 0 among {children}"
+    os.kill(victim, signal.SIGKILL)
+    out, _ = pool.communicate(timeout=600)
+    # A killed run is reported, never dropped: exit 1, its error in the output and in its directory.
+    assert pool.returncode == 1, out
+    assert "FAILED" in out and "killed by signal 9" in out, out
+    assert (first / "sweep-failed.txt").is_file()
+    assert not (first / "summary.json").exists()
+    status = subprocess.run([str(stackelberg_bin), "sweep", "status", str(plan)], capture_output=True, text=True)
+    assert status.returncode == 1
+    assert "failed" in status.stdout and "killed by signal 9" in status.stdout, status.stdout
+    assert "3 finished" in status.stdout, status.stdout
+    # Again: the finished runs are skipped, the killed one resumes from its checkpoint.
+    again = subprocess.run([str(stackelberg_bin), "sweep", "run", str(plan)], capture_output=True, text=True, timeout=600)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "3 finished (skipped)" in again.stdout and "resume" in again.stdout, again.stdout
+    assert not (first / "sweep-failed.txt").exists()
+    assert_same_logs(reference, tmp_path / "out")
+
+
+def test_ctrl_c_stops_the_pool_with_checkpoints_and_the_same_command_continues(tmp_path, stackelberg_bin, reference):
+    plan = write_plan(tmp_path / "plan.toml", tmp_path / "out", steps=40000)
+    first = tmp_path / "out/default/cartpole/dqn-monolithic/seed0"
+    pool = subprocess.Popen([str(stackelberg_bin), "sweep", "run", str(plan), "--jobs", "2"],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    wait_for(lambda: (first / "checkpoint.state").is_file(), 120, "the first run's first checkpoint")
+    pool.send_signal(signal.SIGINT)
+    out, _ = pool.communicate(timeout=300)
+    assert pool.returncode == 130, out
+    assert "stopped" in out and "FAILED" not in out, out
+    status = subprocess.run([str(stackelberg_bin), "sweep", "status", str(plan)], capture_output=True, text=True)
+    assert status.returncode == 0 and "interrupted" in status.stdout, status.stdout
+    again = subprocess.run([str(stackelberg_bin), "sweep", "run", str(plan)], capture_output=True, text=True, timeout=600)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert_same_logs(reference, tmp_path / "out")
+
+
+def test_bad_plan_is_refused_with_its_line_before_anything_is_written(tmp_path, stackelberg_bin):
+    plan = tmp_path / "plan.toml"
+    plan.write_text(f'out = "{tmp_path}/out"\nalgorithms = ["dqn"]\ncouplings = ["actor-leader"]\n'
+                    'environments = ["cartpole"]\nseeds = [0]\nsteps = 1e4\n')
+    for command in (["plan"], ["run"], ["status"]):
+        r = subprocess.run([str(stackelberg_bin), "sweep", *command, str(plan)], capture_output=True, text=True)
+        assert r.returncode == 1
+        assert f"{plan}:3: dqn-actor-leader: dqn does not take the coupling actor-leader" in r.stderr, r.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def slurm_unavailable() -> str | None:
+    if shutil.which("sbatch") is None:
+        return "Slurm is not installed (no sbatch): run scripts/slurm/setup-single-node.sh as root to install and start a one-node Slurm"
+    r = subprocess.run(["sinfo", "-h", "-o", "%T"], capture_output=True, text=True)
+    if r.returncode != 0 or not any(s in r.stdout for s in ("idle", "mixed", "allocated")):
+        return f"Slurm is installed but no node is up (sinfo: {r.stdout.strip() or r.stderr.strip()}): run scripts/slurm/setup-single-node.sh"
+    return None
+
+
+def test_slurm_array_with_a_requeued_task_matches_the_local_backend(tmp_path, stackelberg_bin, reference):
+    why = slurm_unavailable()
+    if why:
+        pytest.skip(why)
+    plan = write_plan(tmp_path / "plan.toml", tmp_path / "out", steps=40000)
+    sub = subprocess.run([str(stackelberg_bin), "sweep", "run", str(plan), "--backend", "slurm"],
+                         capture_output=True, text=True, cwd=tmp_path)
+    assert sub.returncode == 0, sub.stdout + sub.stderr
+    job = (tmp_path / "out/slurm/jobs.tsv").read_text().splitlines()[-1].split("\t")[0]
+    first = tmp_path / "out/default/cartpole/dqn-monolithic/seed0"
+    # Cancel and requeue task 0 once it has checkpointed: it stops with a checkpoint (SIGTERM),
+    # goes back to the queue, and resumes.
+    wait_for(lambda: (first / "checkpoint.state").is_file(), 300, "task 0's first checkpoint")
+    r = subprocess.run(["scontrol", "requeue", f"{job}_0"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    # A requeued job waits (BeginTime) before it is eligible again; let it start now.
+    def released():
+        q = subprocess.run(["squeue", "-h", "-r", "-j", job, "-o", "%i %T"], capture_output=True, text=True).stdout
+        if f"{job}_0 PENDING" in q:
+            subprocess.run(["scontrol", "update", f"jobid={job}_0", "StartTime=now"], capture_output=True)
+            return True
+        return (first / "summary.json").is_file()
+    wait_for(released, 120, "task 0 back in the queue")
+
+    def done():
+        q = subprocess.run(["squeue", "-h", "-r", "-j", job], capture_output=True, text=True).stdout.strip()
+        return not q
+    wait_for(done, 600, f"job array {job} to finish")
+    log = (tmp_path / f"out/slurm/logs/{job}_0.out").read_text()
+    assert "DUE TO JOB REQUEUE" in log or "stopped with a checkpoint" in log, log
+    assert "restart 1" in log and "--resume" in log, log
+    status = subprocess.run([str(stackelberg_bin), "sweep", "status", str(plan)], capture_output=True, text=True)
+    assert status.returncode == 0 and "4 finished" in status.stdout, status.stdout
+    assert_same_logs(reference, tmp_path / "out")
