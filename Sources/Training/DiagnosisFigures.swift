@@ -39,7 +39,14 @@ public enum DiagnosisFigures {
     public static func wrap(_ text: String, width: Int) -> String {
         text.split(separator: "\n", omittingEmptySubsequences: false).map { paragraph -> String in
             var lines = [String](), current = ""
-            for word in paragraph.split(separator: " ") {
+            // "λ = 0.1" stays on one line: "=" binds to the words either side of it.
+            var words = [String]()
+            var glue = false
+            for word in paragraph.split(separator: " ").map(String.init) {
+                if glue || word == "=", let last = words.popLast() { words.append(last + " " + word) } else { words.append(word) }
+                glue = word == "="
+            }
+            for word in words {
                 if current.isEmpty { current = String(word) } else if current.count + 1 + word.count <= width { current += " " + word } else {
                     lines.append(current); current = String(word)
                 }
@@ -54,7 +61,9 @@ public enum DiagnosisFigures {
     struct Layout {
         let rows: Int, columns: Int
         let title: String
-        var width: Int { columns * panelWidth }
+        /// At least 760 px, so that a single panel's figure title is not squeezed into many lines
+        /// (the panels are centred).
+        var width: Int { max(760, columns * panelWidth) }
         var headerHeight: Int { 16 + 20 * title.split(separator: "\n").count }
         /// A strip under the last row, so that its keys are not cut.
         static let footer = 12
@@ -62,7 +71,7 @@ public enum DiagnosisFigures {
 
         init(rows: Int, columns: Int, title: String) {
             self.rows = max(1, rows); self.columns = max(1, columns)
-            self.title = wrap(title, width: Int(Double(self.columns * panelWidth - 30) / headerCharacterWidth))
+            self.title = wrap(title, width: Int(Double(max(760, self.columns * panelWidth) - 30) / headerCharacterWidth))
         }
 
         /// `count` panels filled row by row, at most `maxColumns` a row.
@@ -74,7 +83,8 @@ public enum DiagnosisFigures {
         /// Places the next panel at (row, column), counted from the top left, in screen coordinates.
         func position(_ row: Int, _ column: Int) -> String {
             let w = Double(panelWidth) / Double(width), h = Double(panelHeight) / Double(height)
-            let x = Double(column) * w, y = (Double(Layout.footer) + Double((rows - 1 - row) * panelHeight)) / Double(height)
+            let left = Double(width - columns * panelWidth) / 2 / Double(width)
+            let x = left + Double(column) * w, y = (Double(Layout.footer) + Double((rows - 1 - row) * panelHeight)) / Double(height)
             return "set origin \(x), \(y)\nset size noratio \(w), \(h)\n"
         }
 
@@ -168,9 +178,9 @@ public enum DiagnosisFigures {
     /// One or more series of each run of a group over environment steps, one dash pattern per seed.
     static func timePanel(_ f: inout GnuplotFigure, at position: String, group: String, runs: [DiagnosticRun], title heading: String,
                           series: [Series], ylabel: String, log: Bool, settings: String = "") -> String {
-        var plots = [String](), anyPoint = false
+        var plots = [String](), anyPoint = false, titled = Set<Int>()
         for (s, r) in runs.enumerated() {
-            for se in series {
+            for (k, se) in series.enumerated() {
                 guard let values = r.column(se.column) else { continue }
                 let rows: [[Double]?] = r.steps.indices.map { t in
                     let v = se.map(values[t])
@@ -179,7 +189,8 @@ public enum DiagnosisFigures {
                 guard rows.contains(where: { $0![1].isFinite }) else { continue }
                 anyPoint = true
                 let idx = f.data.addBlock("\(group) \(seedLabel(r)): \(se.label)", columns: ["env_step", se.column], rows: rows)
-                let name = s == 0 ? "title \(quoted(se.label))" : "notitle"
+                // Each series is named once, by the first run that has a point of it.
+                let name = titled.insert(k).inserted ? "title \(quoted(se.label))" : "notitle"
                 let style = se.points ? "with points pt 8 ps 1.3 lw 1.5" : "with lines lw 1.5 dt \(dash(s))"
                 plots.append("datafile index \(idx) using 1:2 \(style) lc rgb '\(se.color)' \(name)")
             }
@@ -202,7 +213,7 @@ public enum DiagnosisFigures {
     /// one row per group.
     public static func gradientVsTotalDerivative(_ d: Diagnosis) -> GnuplotFigure {
         let layout = Layout(rows: d.groups.count, columns: 2, title:
-            "The leader's own gradient ∇₁f₁ against its total derivative Df₁ (the leader's part of the regularized Stackelberg field\(lambdaText(d.runs))) over training")
+            "The leader's own gradient ∇₁f₁ against its total derivative Df₁, the leader's part of the regularized Stackelberg field\(lambdaText(d.runs))")
         var f = layout.figure("gradient_vs_total_derivative")
         var body = layout.header
         for (row, g) in d.groups.enumerated() {
@@ -353,7 +364,7 @@ public enum DiagnosisFigures {
             let drops = runs.flatMap { $0.column("game_follower_loss_drop") ?? [] }.filter(\.isFinite)
             let negative = drops.filter { $0 < 0 }.count
             body += timePanel(&f, at: layout.position(row, 0), group: g, runs: runs,
-                              title: "‖∇₂f₂‖ and |f₂ − f₂(K more steps)|: \(negative) of \(DiagnosisReport.count(drops.count, "drop")) negative (△, f₂ rose)", series: [
+                              title: "‖∇₂f₂‖ and |loss drop f₂ − f₂(K more steps)|\n\(negative) of \(DiagnosisReport.count(drops.count, "drop")) negative (△: f₂ rose)", series: [
                 Series(column: "game_follower_gradient_norm", label: "‖∇₂f₂‖", color: colors[0]),
                 Series(column: "game_follower_loss_drop", label: "|loss drop|", color: colors[1], map: { abs($0) }),
                 Series(column: "game_follower_loss_drop", label: "drop < 0 (f₂ rose)", color: colors[1], points: true, map: { $0 < 0 ? -$0 : .nan })],

@@ -248,6 +248,7 @@ final class DiagnosisTests: XCTestCase {
         XCTAssertEqual(DiagnosisReport.count(1, "diagnostic"), "1 diagnostic")
         XCTAssertEqual(DiagnosisReport.count(2, "diagnostic"), "2 diagnostics")
         XCTAssertEqual(DiagnosisReport.power(1e-4), "1e-4")
+        XCTAssertEqual(DiagnosisFigures.wrap("the field, λ = 0.1 (red)", width: 12), "the field,\nλ = 0.1\n(red)")
 
         // Relative drop 1.19% (far: not below 1%), 2 of 5 drops negative.
         var rows = Self.syntheticRows(spiral: false, count: 5)
