@@ -230,25 +230,10 @@ enum RunProvenance {
                      command: CommandLine.arguments.map { $0.contains(" ") ? "'\($0)'" : $0 }.joined(separator: " "), date: date)
     }
 
-    /// The commit of the working tree, from git when available, else the STACKELBERG_COMMIT variable.
+    /// The toolkit's own commit, embedded at build time (as `train` records it), or the
+    /// STACKELBERG_COMMIT variable when set (tests that compare reports across builds). Never the
+    /// current directory's repository, which may be another project's.
     static func commit() -> String {
-        if let c = ProcessInfo.processInfo.environment["STACKELBERG_COMMIT"] { return c }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["git", "rev-parse", "--short", "HEAD"]
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = FileHandle.nullDevice
-        guard (try? p.run()) != nil else { return "unknown" }
-        p.waitUntilExit()
-        let s = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        guard p.terminationStatus == 0, !s.isEmpty else { return "unknown" }
-        let dirty = Process()
-        dirty.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        dirty.arguments = ["git", "diff", "--quiet", "HEAD"]
-        dirty.standardOutput = FileHandle.nullDevice
-        dirty.standardError = FileHandle.nullDevice
-        if (try? dirty.run()) != nil { dirty.waitUntilExit(); if dirty.terminationStatus == 1 { return s + "-dirty" } }
-        return s
+        ProcessInfo.processInfo.environment["STACKELBERG_COMMIT"] ?? buildCommit
     }
 }
