@@ -345,5 +345,12 @@ final class GameDiagnosticsTests: XCTestCase {
         XCTAssertThrowsError(try AlgorithmRegistry.makeAgent(s, environment: try EnvironmentRegistry.make("cartpole", count: 1), seed: 0)) {
             XCTAssertTrue("\($0)".contains("diagnostics.leader"), "\($0)")
         }
+        // A coupling that names its own leader is not overridden silently.
+        g["coupling"] = .string("scorer")
+        g["diagnostics.leader"] = .string("encoder")
+        let scorer = try AlgorithmRegistry.resolve(g)
+        XCTAssertThrowsError(try AlgorithmRegistry.makeAgent(scorer, environment: try EnvironmentRegistry.make("cartpole", count: 1), seed: 0)) {
+            XCTAssertTrue("\($0)".contains("makes the head the leader"), "\($0)")
+        }
     }
 }

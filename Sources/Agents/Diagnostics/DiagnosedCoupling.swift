@@ -41,6 +41,10 @@ public final class DiagnosedCoupling: Coupling {
         self.inner = inner
         gamePlayers = inner.gamePlayers
         if let p = inner.gamePlayers {
+            if let asked = options.leader.part, asked != p.leader {
+                throw AgentError.badConfig("diagnostics.leader = \(asked.rawValue), but the \(inner.name) coupling makes the \(p.leader.rawValue) the leader: "
+                    + "diagnostics.leader chooses only where a coupling names no leader (monolithic); leave it at auto")
+            }
             players = p
         } else {
             guard parts.parts.count == 2 else {
