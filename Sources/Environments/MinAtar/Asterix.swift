@@ -103,3 +103,32 @@ public struct MinAtarAsterix: MinAtarGame {
         }
     }
 }
+
+extension MinAtarAsterix.Entity: MinAtarSnapshotCodable {
+    func write(to w: inout SnapshotWriter) {
+        x.write(to: &w); movingRight.write(to: &w); isGold.write(to: &w); alive.write(to: &w)
+    }
+
+    static func read(from r: inout SnapshotReader) throws -> Self {
+        Self(x: try .read(from: &r), movingRight: try .read(from: &r), isGold: try .read(from: &r), alive: try .read(from: &r))
+    }
+}
+
+extension MinAtarAsterix {
+    public func write(to w: inout SnapshotWriter) {
+        ramping.write(to: &w)
+        playerX.write(to: &w); playerY.write(to: &w)
+        slots.write(to: &w)
+        for v in [spawnInterval, spawnTimer, moveInterval, moveTimer, rampTimer, rampIndex] { v.write(to: &w) }
+    }
+
+    public static func read(from r: inout SnapshotReader) throws -> MinAtarAsterix {
+        var g = MinAtarAsterix(ramping: try .read(from: &r))
+        g.playerX = try .read(from: &r); g.playerY = try .read(from: &r)
+        g.slots = try .read(from: &r)
+        g.spawnInterval = try .read(from: &r); g.spawnTimer = try .read(from: &r)
+        g.moveInterval = try .read(from: &r); g.moveTimer = try .read(from: &r)
+        g.rampTimer = try .read(from: &r); g.rampIndex = try .read(from: &r)
+        return g
+    }
+}

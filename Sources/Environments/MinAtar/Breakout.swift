@@ -89,3 +89,22 @@ public struct MinAtarBreakout: MinAtarGame {
         grid.set(rows: bricks, channel: 3)
     }
 }
+
+extension MinAtarBreakout {
+    public func write(to w: inout SnapshotWriter) {
+        for v in [paddle, ballX, ballY, direction, lastX, lastY] { v.write(to: &w) }
+        bricks.write(to: &w)
+        striking.write(to: &w)
+    }
+
+    public static func read(from r: inout SnapshotReader) throws -> MinAtarBreakout {
+        var g = MinAtarBreakout(ramping: false)
+        g.paddle = try .read(from: &r)
+        g.ballX = try .read(from: &r); g.ballY = try .read(from: &r)
+        g.direction = try .read(from: &r)
+        g.lastX = try .read(from: &r); g.lastY = try .read(from: &r)
+        g.bricks = try .read(from: &r)
+        g.striking = try .read(from: &r)
+        return g
+    }
+}

@@ -93,3 +93,25 @@ public struct MinAtarFreeway: MinAtarGame {
         }
     }
 }
+
+extension MinAtarFreeway.Car: MinAtarSnapshotCodable {
+    func write(to w: inout SnapshotWriter) { x.write(to: &w); timer.write(to: &w); speed.write(to: &w) }
+
+    static func read(from r: inout SnapshotReader) throws -> Self {
+        Self(x: try .read(from: &r), timer: try .read(from: &r), speed: try .read(from: &r))
+    }
+}
+
+extension MinAtarFreeway {
+    public func write(to w: inout SnapshotWriter) {
+        cars.write(to: &w)
+        chicken.write(to: &w); moveTimer.write(to: &w); clock.write(to: &w)
+    }
+
+    public static func read(from r: inout SnapshotReader) throws -> MinAtarFreeway {
+        var g = MinAtarFreeway(ramping: false)
+        g.cars = try .read(from: &r)
+        g.chicken = try .read(from: &r); g.moveTimer = try .read(from: &r); g.clock = try .read(from: &r)
+        return g
+    }
+}

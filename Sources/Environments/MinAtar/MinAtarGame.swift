@@ -14,8 +14,9 @@ public enum MinAtarEnd: Sendable {
 
 /// One MinAtar game on the 10×10 grid, written from the rules of Young & Tian (2019) and checked
 /// against the `minatar` package. A value of this type is one copy's whole game state; it holds no
-/// references, so a batch is a plain array and stepping allocates nothing.
-public protocol MinAtarGame {
+/// references, so a batch is a plain array and stepping allocates nothing. Snapshots write it field
+/// by field (`MinAtarSnapshotCodable`: every stored property, in declaration order).
+public protocol MinAtarGame: MinAtarSnapshotCodable {
     static var name: String { get }
     /// One binary channel per object kind, in the original's order.
     static var channels: [String] { get }
@@ -204,3 +205,42 @@ public struct EntityList<Entity> {
 }
 
 extension Slots: Sendable where Element: Sendable {}
+
+extension BitGrid: MinAtarSnapshotCodable {
+    public func write(to w: inout SnapshotWriter) { for y in 0..<10 { rows[y].write(to: &w) } }
+    public static func read(from r: inout SnapshotReader) throws -> BitGrid {
+        var g = BitGrid()
+        for y in 0..<10 { g.rows[y] = try .read(from: &r) }
+        return g
+    }
+}
+
+extension Slots: MinAtarSnapshotCodable where Element: MinAtarSnapshotCodable {
+    public func write(to w: inout SnapshotWriter) {
+        var copy = self
+        for i in 0..<N { copy[i].write(to: &w) }
+    }
+
+    public static func read(from r: inout SnapshotReader) throws -> Self {
+        precondition(N > 0, "no slots to read")
+        var slots = Self(repeating: try Element.read(from: &r))
+        for i in 1..<N { slots[i] = try Element.read(from: &r) }
+        return slots
+    }
+}
+
+/// Every slot is written, the ones past `count` too (left by earlier entities; they are never
+/// read), so a snapshot's length is fixed by the game and batch size.
+extension EntityList: MinAtarSnapshotCodable where Entity: MinAtarSnapshotCodable {
+    public func write(to w: inout SnapshotWriter) { items.write(to: &w); count.write(to: &w) }
+
+    public static func read(from r: inout SnapshotReader) throws -> Self {
+        var items = try Slots<128, Entity>.read(from: &r)
+        let count = try Int.read(from: &r)
+        guard (0...capacity).contains(count) else { throw EnvironmentError.badState("snapshot holds an entity list of \(count) entities (capacity \(capacity))") }
+        var list = Self(filler: items[0])
+        list.items = items
+        list.count = count
+        return list
+    }
+}

@@ -124,23 +124,68 @@ public final class MinAtarVector<Game: MinAtarGame>: SnapshottingEnvironment, Bu
         }
     }
 
+    /// Stands where the earlier format had the games' count, before their raw memory: the games
+    /// follow field by field (`MinAtarSnapshotCodable`). Raw memory held the structs' padding bytes,
+    /// whatever the memory held before, so identical runs could write different checkpoints.
+    /// Snapshots of the earlier format still restore: their count (at least 1) and their exact
+    /// length tell them apart.
+    static var fieldByFieldGames: Int { -2 }
+
     public func snapshot() -> [UInt8] {
         var w = SnapshotWriter(header: name, count: count)
-        w.buffer(games, count: count); w.array(lastActions.map(\.rawValue)); w.value(started)
-        for r in randoms { r.write(to: &w) }
-        buffers.write(to: &w)
-        w.buffer(marks, count: count * observationSize); w.buffer(markCounts, count: count)
+        w.value(Self.fieldByFieldGames)
+        for i in 0..<count { games[i].write(to: &w) }
+        writeState(to: &w)
         return w.bytes
     }
 
-    public func restore(snapshot: [UInt8]) throws {
-        var r = try SnapshotReader(snapshot, owner: name, count: count, expectedLength: self.snapshot().count)
-        try r.buffer(games, count: count)
+    /// Everything after the games, the same in both formats.
+    private func writeState(to w: inout SnapshotWriter) {
+        w.array(lastActions.map(\.rawValue)); w.value(started)
+        for r in randoms { r.write(to: &w) }
+        buffers.write(to: &w)
+        w.buffer(marks, count: count * observationSize); w.buffer(markCounts, count: count)
+    }
+
+    private func readState(from r: inout SnapshotReader) throws {
         lastActions = try (r.array(count: count) as [Int32]).map { MinAtarAction(rawValue: $0) ?? .noop }
         started = try r.value()
         for g in randoms { try g.read(from: &r) }
         try buffers.read(from: &r)
         try r.buffer(marks, count: count * observationSize); try r.buffer(markCounts, count: count)
         try r.finish()
+    }
+
+    /// Restores a snapshot of either format; one that fails to restore leaves the batch as it was.
+    public func restore(snapshot: [UInt8]) throws {
+        let before = self.snapshot()
+        do {
+            try load(snapshot, length: before.count)
+        } catch {
+            try? load(before, length: before.count)
+            throw error
+        }
+    }
+
+    /// `length`: that of a snapshot of this batch in the current format.
+    private func load(_ snapshot: [UInt8], length: Int) throws {
+        var probe = try SnapshotReader(snapshot, owner: name, count: count)
+        let tag: Int = try probe.value()
+        if tag == Self.fieldByFieldGames {
+            var r = try SnapshotReader(snapshot, owner: name, count: count, expectedLength: length)
+            _ = try r.value() as Int
+            let restored = try (0..<count).map { _ in try Game.read(from: &r) }
+            try readState(from: &r)
+            games.update(from: restored, count: count)
+        } else {
+            // The earlier format, read the earlier way: the games' memory copied back raw.
+            var one = SnapshotWriter(header: "", count: 0)
+            let start = one.bytes.count
+            Game(ramping: options.difficultyRamping).write(to: &one)
+            let rawLength = length + count * (MemoryLayout<Game>.stride - (one.bytes.count - start))
+            var r = try SnapshotReader(snapshot, owner: name, count: count, expectedLength: rawLength)
+            try r.buffer(games, count: count)
+            try readState(from: &r)
+        }
     }
 }

@@ -266,3 +266,39 @@ public struct MinAtarSeaquest: MinAtarGame {
         for j in 0..<divers.count { withTrail(divers[j], 9) }
     }
 }
+
+extension MinAtarSeaquest.Mover: MinAtarSnapshotCodable {
+    func write(to w: inout SnapshotWriter) {
+        x.write(to: &w); y.write(to: &w); right.write(to: &w); moveTimer.write(to: &w); shotTimer.write(to: &w)
+    }
+
+    static func read(from r: inout SnapshotReader) throws -> Self {
+        Self(x: try .read(from: &r), y: try .read(from: &r), right: try .read(from: &r),
+             moveTimer: try .read(from: &r), shotTimer: try .read(from: &r))
+    }
+}
+
+extension MinAtarSeaquest {
+    public func write(to w: inout SnapshotWriter) {
+        ramping.write(to: &w)
+        for v in [oxygen, diverCount, subX, subY] { v.write(to: &w) }
+        facingRight.write(to: &w)
+        for list in [friendlyBullets, enemyBullets, fish, subs, divers] { list.write(to: &w) }
+        for v in [spawnInterval, spawnTimer, diverSpawnTimer, moveInterval, rampIndex, shotTimer] { v.write(to: &w) }
+        surfaced.write(to: &w)
+    }
+
+    public static func read(from r: inout SnapshotReader) throws -> MinAtarSeaquest {
+        var g = MinAtarSeaquest(ramping: try .read(from: &r))
+        g.oxygen = try .read(from: &r); g.diverCount = try .read(from: &r)
+        g.subX = try .read(from: &r); g.subY = try .read(from: &r)
+        g.facingRight = try .read(from: &r)
+        g.friendlyBullets = try .read(from: &r); g.enemyBullets = try .read(from: &r)
+        g.fish = try .read(from: &r); g.subs = try .read(from: &r); g.divers = try .read(from: &r)
+        g.spawnInterval = try .read(from: &r); g.spawnTimer = try .read(from: &r)
+        g.diverSpawnTimer = try .read(from: &r); g.moveInterval = try .read(from: &r)
+        g.rampIndex = try .read(from: &r); g.shotTimer = try .read(from: &r)
+        g.surfaced = try .read(from: &r)
+        return g
+    }
+}

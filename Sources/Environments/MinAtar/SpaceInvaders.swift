@@ -111,3 +111,22 @@ public struct MinAtarSpaceInvaders: MinAtarGame {
         grid.set(rows: enemyBullets, channel: 5)
     }
 }
+
+extension MinAtarSpaceInvaders {
+    public func write(to w: inout SnapshotWriter) {
+        ramping.write(to: &w)
+        cannon.write(to: &w)
+        friendlyBullets.write(to: &w); enemyBullets.write(to: &w); aliens.write(to: &w)
+        for v in [alienDirection, moveInterval, alienMoveTimer, alienShotTimer, rampIndex, shotTimer] { v.write(to: &w) }
+    }
+
+    public static func read(from r: inout SnapshotReader) throws -> MinAtarSpaceInvaders {
+        var g = MinAtarSpaceInvaders(ramping: try .read(from: &r))
+        g.cannon = try .read(from: &r)
+        g.friendlyBullets = try .read(from: &r); g.enemyBullets = try .read(from: &r); g.aliens = try .read(from: &r)
+        g.alienDirection = try .read(from: &r); g.moveInterval = try .read(from: &r)
+        g.alienMoveTimer = try .read(from: &r); g.alienShotTimer = try .read(from: &r)
+        g.rampIndex = try .read(from: &r); g.shotTimer = try .read(from: &r)
+        return g
+    }
+}
