@@ -11,7 +11,8 @@ struct DiagnoseCommand: ParsableCommand {
         discussion: """
             Give seed directories or any directories above them; runs are grouped by algorithm and coupling, \
             seeds pooled. Writes into --out report.txt and report.json (per run and per group a verdict with \
-            its number: rotation of the game Jacobian, the total derivative's turn of the leader's step, the \
+            its number: rotation of the game Jacobian (and of the regularized Stackelberg field's, for runs \
+            trained with diagnostics.stackelberg_spectrum = true), the total derivative's turn of the leader's step, the \
             follower's best-response gap, indefinite follower Hessians, the shape of the parameter path; each \
             run's seed, config and commit) and four figures, each a gnuplot script with its data and the \
             rendered image: gradient_vs_total_derivative, jacobian_spectrum, parameter_path and \

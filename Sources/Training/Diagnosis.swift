@@ -111,17 +111,43 @@ public struct DiagnosticRun: Sendable {
     }
 
     /// |Im|/|Re| of eig1 per row: the logged `game_rotation`, else from eig1.
-    public var rotation: [Double] {
-        if let r = column("game_rotation") { return r }
-        guard let re = column("game_eig1_re"), let im = column("game_eig1_im") else { return [] }
-        return zip(re, im).map { abs($1) / abs($0) }
-    }
+    public var rotation: [Double] { rotation(of: "game_") }
 
     /// The largest |Im|/|Re| among the leading eigenvalues per row: the logged `game_rotation_max`,
     /// else from the eigenvalue columns.
-    public var rotationMax: [Double] {
-        if let r = column("game_rotation_max") { return r }
-        let pairs = eigenvalueColumns
+    public var rotationMax: [Double] { rotationMax(of: "game_") }
+
+    /// The (re, im) column pairs of the logged eigenvalues, eig1 first.
+    public var eigenvalueColumns: [(re: String, im: String)] { eigenvalueColumns(of: "game_") }
+
+    /// Whether the run logged the regularized Stackelberg field's spectrum
+    /// (`diagnostics.stackelberg_spectrum = true`: `game_stackelberg_eigK_re`/`_im`,
+    /// `game_stackelberg_rotation`, `game_stackelberg_rotation_max`).
+    public var hasStackelbergSpectrum: Bool {
+        column("game_stackelberg_rotation") != nil || !stackelbergEigenvalueColumns.isEmpty
+    }
+
+    /// The regularized Stackelberg field (Df₁ at λ = `diagnostics.lambda`, ∇₂f₂)'s |Im|/|Re| of eig1
+    /// per row, as ``rotation`` (empty when the run did not log that spectrum).
+    public var stackelbergRotation: [Double] { rotation(of: "game_stackelberg_") }
+
+    /// The largest |Im|/|Re| among the regularized Stackelberg field's leading eigenvalues per row,
+    /// as ``rotationMax`` (empty when not logged).
+    public var stackelbergRotationMax: [Double] { rotationMax(of: "game_stackelberg_") }
+
+    /// The (re, im) column pairs of the regularized Stackelberg field's logged eigenvalues, eig1 first.
+    public var stackelbergEigenvalueColumns: [(re: String, im: String)] { eigenvalueColumns(of: "game_stackelberg_") }
+
+    /// `prefix`: "game_" (the individual-play field) or "game_stackelberg_".
+    private func rotation(of prefix: String) -> [Double] {
+        if let r = column(prefix + "rotation") { return r }
+        guard let re = column(prefix + "eig1_re"), let im = column(prefix + "eig1_im") else { return [] }
+        return zip(re, im).map { abs($1) / abs($0) }
+    }
+
+    private func rotationMax(of prefix: String) -> [Double] {
+        if let r = column(prefix + "rotation_max") { return r }
+        let pairs = eigenvalueColumns(of: prefix)
         guard !pairs.isEmpty else { return [] }
         return steps.indices.map { t in
             let ratios = pairs.map { abs(column($0.im)![t]) / abs(column($0.re)![t]) }.filter { !$0.isNaN }
@@ -129,10 +155,9 @@ public struct DiagnosticRun: Sendable {
         }
     }
 
-    /// The (re, im) column pairs of the logged eigenvalues, eig1 first.
-    public var eigenvalueColumns: [(re: String, im: String)] {
+    private func eigenvalueColumns(of prefix: String) -> [(re: String, im: String)] {
         (1...64).compactMap { k in
-            let re = "game_eig\(k)_re", im = "game_eig\(k)_im"
+            let re = "\(prefix)eig\(k)_re", im = "\(prefix)eig\(k)_im"
             return data[re] != nil && data[im] != nil ? (re, im) : nil
         }
     }

@@ -232,10 +232,14 @@ public enum DiagnosisFigures {
     }
 
     /// The leading eigenvalues of the game Jacobian in the complex plane, coloured by environment
-    /// step: one panel per group, at most ``maxColumns`` a row.
+    /// step: one panel per group, at most ``maxColumns`` a row. Where runs logged the regularized
+    /// Stackelberg field's spectrum (`diagnostics.stackelberg_spectrum`), its eigenvalues are drawn
+    /// beside the individual field's as triangles (the individual field's as circles), coloured the same way.
     public static func jacobianSpectrum(_ d: Diagnosis, report: DiagnosisReport) -> GnuplotFigure {
-        let layout = Layout(panels: d.groups.count, title:
-            "Leading eigenvalues λ of the Jacobian of the individual-play field ω = (∇₁f₁, ∇₂f₂) (Arnoldi), coloured by environment step: Re λ > 0 contracts under −ω, Im λ ≠ 0 rotates")
+        let stackelberg = d.runs.contains(where: \.hasStackelbergSpectrum)
+        let layout = Layout(panels: d.groups.count, title: stackelberg
+            ? "Leading eigenvalues λ of the Jacobians of the individual-play field ω = (∇₁f₁, ∇₂f₂) (circles) and of the regularized Stackelberg field (Df₁, ∇₂f₂)\(lambdaText(d.runs.filter(\.hasStackelbergSpectrum))) (triangles), coloured by environment step: Re λ > 0 contracts under the negated field, Im λ ≠ 0 rotates"
+            : "Leading eigenvalues λ of the Jacobian of the individual-play field ω = (∇₁f₁, ∇₂f₂) (Arnoldi), coloured by environment step: Re λ > 0 contracts under −ω, Im λ ≠ 0 rotates")
         var f = layout.figure("jacobian_spectrum")
         var body = layout.header
         for (i, g) in d.groups.enumerated() {
@@ -246,22 +250,40 @@ public enum DiagnosisFigures {
             let steps = runs.flatMap(\.steps)
             let (lo, hi) = (steps.min() ?? 0, steps.max() ?? 1)
             var plots = [String](), largest = 0.0
+            // The individual field's eigenvalues as circles; where logged, the regularized Stackelberg
+            // field's as triangles (filled: eig1, open: the others), drawn first so that the circles stay
+            // visible on top. Each kind is keyed once, by the first run of the group that has a point of
+            // it (without the Stackelberg spectrum, by the first run).
+            let withStackelberg = runs.contains(where: \.hasStackelbergSpectrum)
+            let stackelbergName = "regularized Stackelberg" + (lambda(runs).isNaN ? "" : " (λ = \(DiagnosisReport.fmt(lambda(runs))))")
+            var titled = Set<String>()
             for (s, r) in runs.enumerated() {
-                for (k, pair) in r.eigenvalueColumns.enumerated() {
-                    let re = r.column(pair.re)!, im = r.column(pair.im)!
-                    let rows: [[Double]?] = r.steps.indices.compactMap { t in
-                        re[t].isFinite && im[t].isFinite ? [re[t], im[t], r.steps[t]] : nil
+                let kinds: [(columns: [(re: String, im: String)], field: String, label: String, styles: (String, String))] =
+                    [(r.stackelbergEigenvalueColumns, "regularized Stackelberg", stackelbergName, ("pt 9 ps 1.0", "pt 8 ps 0.8")),
+                     (r.eigenvalueColumns, "individual", withStackelberg ? "individual" : "", ("pt 7 ps 0.8", "pt 6 ps 0.6"))]
+                for kind in kinds {
+                    for (k, pair) in kind.columns.enumerated() {
+                        let re = r.column(pair.re)!, im = r.column(pair.im)!
+                        let rows: [[Double]?] = r.steps.indices.compactMap { t in
+                            re[t].isFinite && im[t].isFinite ? [re[t], im[t], r.steps[t]] : nil
+                        }
+                        guard !rows.isEmpty else { continue }
+                        largest = max(largest, rows.map { abs($0![0]) }.max() ?? 0)
+                        let what = kind.field == "individual" ? "eig\(k + 1)" : "\(kind.field) eig\(k + 1)"
+                        let idx = f.data.addBlock("\(g) \(seedLabel(r)): \(what)", columns: ["re", "im", "env_step"], rows: rows)
+                        let style = k == 0 ? kind.styles.0 : kind.styles.1
+                        let key = kind.label.isEmpty ? (k == 0 ? "eig1 (largest |λ|)" : "eig2, eig3, …") : "\(kind.label): \(k == 0 ? "eig1" : "eig2, …")"
+                        let keyed = withStackelberg ? titled.insert(key).inserted : s == 0 && k <= 1
+                        let name = keyed ? "title \(quoted(key))" : "notitle"
+                        plots.append("datafile index \(idx) using 1:2:3 with points \(style) lc palette \(name)")
                     }
-                    guard !rows.isEmpty else { continue }
-                    largest = max(largest, rows.map { abs($0![0]) }.max() ?? 0)
-                    let idx = f.data.addBlock("\(g) \(seedLabel(r)): eig\(k + 1)", columns: ["re", "im", "env_step"], rows: rows)
-                    let style = k == 0 ? "pt 7 ps 0.8" : "pt 6 ps 0.6"
-                    let name = s == 0 && k <= 1 ? "title \(quoted(k == 0 ? "eig1 (largest |λ|)" : "eig2, eig3, …"))" : "notitle"
-                    plots.append("datafile index \(idx) using 1:2:3 with points \(style) lc palette \(name)")
                 }
             }
-            let median = report.groups.first { $0.name == g }?.summary.rotationMedian ?? .nan
-            let heading = "\(g) (\(seedsLabel(runs)))\nmedian |Im|/|Re| of eig1 = \(DiagnosisReport.fmt(median))"
+            let summary = report.groups.first { $0.name == g }?.summary
+            let median = summary?.rotationMedian ?? .nan
+            let heading = "\(g) (\(seedsLabel(runs)))\n" + (withStackelberg
+                ? "median |Im|/|Re| of eig1: individual \(DiagnosisReport.fmt(median)), regularized Stackelberg \(DiagnosisReport.fmt(summary?.stackelbergRotationMedian ?? .nan))"
+                : "median |Im|/|Re| of eig1 = \(DiagnosisReport.fmt(median))")
             guard !plots.isEmpty else { body += emptyPanel(position, heading, "not logged: no finite game_eig*_re/_im"); continue }
             body += panelReset + position + title(heading) + """
                 set xlabel "Re λ"

@@ -79,6 +79,17 @@ public struct Diagnosis {
                 comparisons.append("\(what): " + values.map { "\($0.name) \(percent ? DiagnosisReport.percent($0.value) : DiagnosisReport.fmt($0.value))" }.joined(separator: "; "))
             }
             across("median |Im|/|Re| of eig1 (rotation)", \.rotationMedian)
+            // The regularized Stackelberg field's, where some group logged its spectrum; its λ in the
+            // label when the groups share one, else beside each group's number.
+            if groupReports.contains(where: { $0.summary.stackelbergRotationMedian.map { !$0.isNaN } ?? false }) {
+                let lambdas = Set(groupReports.filter { $0.summary.stackelbergRotationMedian != nil }.map { DiagnosisReport.fmt($0.summary.lambdaMedian) })
+                let shared = lambdas.count == 1 && lambdas.first != "n/a" ? lambdas.first : nil
+                comparisons.append("median |Im|/|Re| of eig1, regularized Stackelberg field\(shared.map { " (λ = \($0))" } ?? ""): " + groupReports.map { g in
+                    let value = g.summary.stackelbergRotationMedian.map { DiagnosisReport.fmt($0) } ?? "n/a (not logged)"
+                    let lambda = shared == nil && g.summary.stackelbergRotationMedian != nil && !g.summary.lambdaMedian.isNaN ? " (λ = \(DiagnosisReport.fmt(g.summary.lambdaMedian)))" : ""
+                    return "\(g.name) \(value)\(lambda)"
+                }.joined(separator: "; "))
+            }
             across("median cos(∇₁f₁, Df₁)", \.cosineMedian)
             across("median relative loss drop (best-response gap)", \.relativeLossDropMedian, percent: true)
             across("follower Hessian indefinite", \.indefiniteFraction, percent: true)
@@ -160,6 +171,13 @@ public struct DiagnosisReport: Codable, Sendable {
         public var hessianConditionMedian: Double
         /// The mean of the windows' fractions of indefinite Hessians.
         public var indefiniteFraction: Double
+        /// The regularized Stackelberg field (Df₁ at λ = `diagnostics.lambda`, ∇₂f₂)'s median |Im|/|Re|
+        /// of eig1, the median of the largest among its leading eigenvalues, and the fraction of
+        /// diagnostics with eig1's above the rotation threshold, over the runs that logged its spectrum
+        /// (`diagnostics.stackelberg_spectrum = true`); nil (absent from report.json) when none did.
+        public var stackelbergRotationMedian: Double?
+        public var stackelbergRotationMaxMedian: Double?
+        public var stackelbergRotatingFraction: Double?
 
         init(pooling runs: [DiagnosticRun]) {
             func pooled(_ name: String) -> [Double] { runs.flatMap { $0.column(name) ?? [] } }
@@ -192,6 +210,13 @@ public struct DiagnosisReport: Codable, Sendable {
             hessianMinMedian = m(pooled("game_hessian_min"))
             hessianConditionMedian = m(pooled("game_hessian_condition"))
             indefiniteFraction = DiagnosisStatistics.mean(pooled("game_hessian_indefinite"))
+            let spectral = runs.filter(\.hasStackelbergSpectrum)
+            if !spectral.isEmpty {
+                let stackelberg = spectral.flatMap(\.stackelbergRotation)
+                stackelbergRotationMedian = m(stackelberg)
+                stackelbergRotationMaxMedian = m(spectral.flatMap(\.stackelbergRotationMax))
+                stackelbergRotatingFraction = DiagnosisStatistics.fraction(stackelberg) { $0 > Thresholds().rotation }
+            }
         }
 
         /// One verdict per property the diagnostics hold, each with its number.
@@ -203,6 +228,14 @@ public struct DiagnosisReport: Codable, Sendable {
                 out.append(Verdict(key: "rotation", value: rotationMedian, text:
                     "the individual-play field (∇₁f₁, ∇₂f₂) \(rotates ? "rotates" : "hardly rotates"): median |Im|/|Re| = \(DiagnosisReport.fmt(rotationMedian, near: t.rotation)) (eig1), \(p(rotatingFraction)) of diagnostics with |Im|/|Re| > \(f(t.rotation))"
                     + (rotationMaxMedian.isNaN ? "" : "; largest of the leading eigenvalues: median \(f(rotationMaxMedian))")))
+            }
+            if let median = stackelbergRotationMedian, !median.isNaN {
+                // The dynamic a total-derivative coupling follows, beside the individual-play field's.
+                let rotates = median > t.rotation
+                let field = lambdaMedian.isNaN ? "regularized Stackelberg field" : "regularized Stackelberg field (λ = \(f(lambdaMedian)))"
+                var text = "the \(field) \(rotates ? "rotates" : "hardly rotates"): median |Im|/|Re| = \(DiagnosisReport.fmt(median, near: t.rotation)) (eig1), \(p(stackelbergRotatingFraction ?? .nan)) of diagnostics above \(f(t.rotation))"
+                if let largest = stackelbergRotationMaxMedian, !largest.isNaN { text += "; largest of the leading eigenvalues: median \(f(largest))" }
+                out.append(Verdict(key: "stackelberg_rotation", value: median, text: text))
             }
             if !cosineMedian.isNaN {
                 // Df₁ is the leader's part of the regularized Stackelberg field (λ > 0).
@@ -393,7 +426,9 @@ public struct DiagnosisReport: Codable, Sendable {
         let title = "Game diagnostics of \(runs.count) run\(runs.count == 1 ? "" : "s") (stackelberg diagnose)"
         line(title)
         line(String(repeating: "=", count: title.count))
-        line("Thresholds: the field rotates when the median |Im|/|Re| of the game Jacobian's leading eigenvalue (eig1) exceeds \(DiagnosisReport.fmt(thresholds.rotation)); "
+        let stackelbergSpectrum = groups.contains { $0.summary.stackelbergRotationMedian != nil }
+        line("Thresholds: the field rotates when the median |Im|/|Re| of the game Jacobian's leading eigenvalue (eig1) exceeds \(DiagnosisReport.fmt(thresholds.rotation))"
+             + (stackelbergSpectrum ? " (the individual-play field's, and the same threshold for the regularized Stackelberg field's where diagnostics.stackelberg_spectrum logged it)" : "") + "; "
              + "the follower is near its best response when the median relative loss drop (f₂ − f₂ after K more follower steps on the held minibatch, over |f₂|) is below \(DiagnosisReport.percent(thresholds.bestResponseRelativeDrop)); "
              + "the total derivative Df₁ (the leader's part of the regularized Stackelberg field, at the run's diagnostics.lambda) turns the leader's step when the median cos(∇₁f₁, Df₁) is below \(DiagnosisReport.fmt(thresholds.cosineTurns)) and reverses it below 0; "
              + "a diagnostic's follower Hessian ∇²₂₂f₂ is indefinite when its smallest Lanczos Ritz value λmin < −\(DiagnosisReport.power(thresholds.indefiniteRelative))·|λmax| (the flag game_hessian_indefinite, set during training; a smaller negative λmin counts as round-off); "

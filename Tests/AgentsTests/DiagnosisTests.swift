@@ -184,6 +184,113 @@ final class DiagnosisTests: XCTestCase {
         let back = try JSONDecoder().decode(DiagnosisReport.self, from: json)
         XCTAssertEqual(back.runs.count, 3)
         XCTAssertEqual(back.runs[0].settings["diagnostics.enabled"], "true")
+
+        // Without the regularized Stackelberg field's spectrum nothing of it appears: no verdict, no
+        // JSON key, no comparison line, no threshold clause, no triangles in jacobian_spectrum.
+        XCTAssertFalse(report.groups.contains { $0.summary.stackelbergRotationMedian != nil || $0.verdicts.contains { $0.key == "stackelberg_rotation" } })
+        for phrase in ["regularized Stackelberg field (λ = 500) rotates", "regularized Stackelberg field (λ = 500) hardly rotates",
+                       "stackelberg_spectrum", "median |Im|/|Re| of eig1, regularized Stackelberg field"] {
+            XCTAssertFalse(text.contains(phrase), phrase)
+        }
+        XCTAssertFalse(String(decoding: json, as: UTF8.self).contains("stackelbergRotat"))
+        let spectrum = DiagnosisFigures.jacobianSpectrum(d, report: report)
+        XCTAssertFalse(spectrum.body.contains("pt 9") || spectrum.body.contains("pt 8") || spectrum.body.contains("Stackelberg"), spectrum.body)
+        XCTAssertTrue(spectrum.body.contains("title \"eig1 (largest |λ|)\"") && spectrum.body.contains("title \"eig2, eig3, …\""), spectrum.body)
+    }
+
+    /// The regularized Stackelberg field's spectrum (`diagnostics.stackelberg_spectrum = true`) beside
+    /// the individual field's: a group whose individual field rotates (eig1 = 1 ± 0.8i) while its
+    /// Stackelberg field's eig1 = 2 + 0.02i in four diagnostics of five and 2 + 0.4i in the fifth
+    /// (|Im|/|Re| 0.01 and 0.2: median 0.01, 20% above 0.1), one seed logging the rotation columns and
+    /// one only the eigenvalues; a second group without the columns.
+    func testStackelbergSpectrumVerdictComparisonAndFigure() throws {
+        func rows(logRotation: Bool) -> [[String: Double]] {
+            Self.syntheticRows(spiral: true).enumerated().map { t, row in
+                var row = row
+                let im = t % 5 == 0 ? 0.4 : 0.02
+                row["game_stackelberg_eig1_re"] = 2; row["game_stackelberg_eig1_im"] = im
+                row["game_stackelberg_eig2_re"] = 0.5; row["game_stackelberg_eig2_im"] = 0
+                if logRotation { row["game_stackelberg_rotation"] = im / 2; row["game_stackelberg_rotation_max"] = im / 2 }
+                return row
+            }
+        }
+        let eigenvalues = ["game_stackelberg_eig1_re", "game_stackelberg_eig1_im", "game_stackelberg_eig2_re", "game_stackelberg_eig2_im"]
+        try Self.writeRun("\(root)/runs/al/seed0", coupling: "actor-leader", seed: 0,
+                          columns: Self.allColumns + eigenvalues + ["game_stackelberg_rotation", "game_stackelberg_rotation_max"], rows: rows(logRotation: true))
+        try Self.writeRun("\(root)/runs/al/seed1", coupling: "actor-leader", seed: 1, columns: Self.allColumns + eigenvalues, rows: rows(logRotation: false))
+        try Self.writeRun("\(root)/runs/ind/seed0", coupling: "individual", seed: 0, columns: Self.allColumns, rows: Self.syntheticRows(spiral: false))
+        let d = try Diagnosis(paths: [root + "/runs"])
+        let seed1 = try XCTUnwrap(d.runs.first { $0.seed == 1 })
+        XCTAssertTrue(seed1.hasStackelbergSpectrum)
+        XCTAssertEqual(seed1.stackelbergEigenvalueColumns.map(\.re), ["game_stackelberg_eig1_re", "game_stackelberg_eig2_re"])
+        XCTAssertEqual(seed1.stackelbergRotation[0], 0.2, accuracy: 1e-12)
+        XCTAssertEqual(seed1.stackelbergRotation[1], 0.01, accuracy: 1e-12)
+        XCTAssertFalse(try XCTUnwrap(d.runs.first { $0.coupling == "individual" }).hasStackelbergSpectrum)
+
+        let report = d.report(provenance: nil)
+        let al = try XCTUnwrap(report.groups.first { $0.name == "sac-actor-leader" })
+        let ind = try XCTUnwrap(report.groups.first { $0.name == "sac-individual" })
+        XCTAssertEqual(al.summary.rotationMedian, 0.81, accuracy: 1e-12)
+        XCTAssertEqual(try XCTUnwrap(al.summary.stackelbergRotationMedian), 0.01, accuracy: 1e-12)
+        XCTAssertEqual(try XCTUnwrap(al.summary.stackelbergRotatingFraction), 0.2, accuracy: 1e-12)
+        XCTAssertEqual(try XCTUnwrap(al.summary.stackelbergRotationMaxMedian), 0.01, accuracy: 1e-12)
+        XCTAssertNil(ind.summary.stackelbergRotationMedian)
+        XCTAssertNil(ind.summary.stackelbergRotatingFraction)
+        XCTAssertFalse(ind.verdicts.contains { $0.key == "stackelberg_rotation" })
+        // After the individual field's verdict, with the same threshold.
+        let keys = al.verdicts.map(\.key)
+        XCTAssertEqual(keys.firstIndex(of: "stackelberg_rotation"), try XCTUnwrap(keys.firstIndex(of: "rotation")) + 1)
+        XCTAssertEqual(al.verdicts.first { $0.key == "stackelberg_rotation" }?.value ?? .nan, 0.01, accuracy: 1e-12)
+        // Each seed alone: the same numbers (seed 1 from its eigenvalue columns).
+        for r in report.runs where r.group == "sac-actor-leader" {
+            XCTAssertEqual(try XCTUnwrap(r.summary.stackelbergRotationMedian), 0.01, accuracy: 1e-12, r.directory)
+            XCTAssertEqual(try XCTUnwrap(r.summary.stackelbergRotatingFraction), 0.2, accuracy: 1e-12, r.directory)
+        }
+        let text = report.text
+        for phrase in ["the individual-play field (∇₁f₁, ∇₂f₂) rotates: median |Im|/|Re| = 0.81 (eig1), 100% of diagnostics with |Im|/|Re| > 0.1",
+                       "the regularized Stackelberg field (λ = 500) hardly rotates: median |Im|/|Re| = 0.01 (eig1), 20% of diagnostics above 0.1; largest of the leading eigenvalues: median 0.01",
+                       "median |Im|/|Re| of eig1, regularized Stackelberg field (λ = 500): sac-actor-leader 0.01; sac-individual n/a (not logged)",
+                       "median |Im|/|Re| of eig1 (rotation): sac-actor-leader 0.81; sac-individual 0.01",
+                       "and the same threshold for the regularized Stackelberg field's where diagnostics.stackelberg_spectrum logged it"] {
+            XCTAssertTrue(text.contains(phrase), "report.txt lacks: \(phrase)\n\(text)")
+        }
+        // report.json as the command writes it: the new keys beside the existing ones, absent without the columns.
+        let encoder = JSONEncoder()
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        let object = try XCTUnwrap(JSONSerialization.jsonObject(with: try encoder.encode(report)) as? [String: Any])
+        let groups = try XCTUnwrap(object["groups"] as? [[String: Any]])
+        func summary(_ name: String) throws -> [String: Any] {
+            try XCTUnwrap(groups.first { $0["name"] as? String == name }?["summary"] as? [String: Any])
+        }
+        XCTAssertEqual(try summary("sac-actor-leader")["stackelbergRotationMedian"] as? Double ?? .nan, 0.01, accuracy: 1e-12)
+        XCTAssertEqual(try summary("sac-actor-leader")["stackelbergRotatingFraction"] as? Double ?? .nan, 0.2, accuracy: 1e-12)
+        XCTAssertNotNil(try summary("sac-actor-leader")["rotationMedian"])
+        XCTAssertNil(try summary("sac-individual")["stackelbergRotationMedian"])
+        XCTAssertNil(try summary("sac-individual")["stackelbergRotatingFraction"])
+        XCTAssertNotNil(try summary("sac-individual")["rotationMedian"])
+
+        // jacobian_spectrum: both fields in the actor-leader panel (circles and triangles, coloured by
+        // step), keyed once each; the individual group's panel as before.
+        let figure = DiagnosisFigures.jacobianSpectrum(d, report: report)
+        let body = figure.body
+        for entry in ["pt 7 ps 0.8 lc palette title \"individual: eig1\"", "pt 6 ps 0.6 lc palette title \"individual: eig2, …\"",
+                      "pt 9 ps 1.0 lc palette title \"regularized Stackelberg (λ = 500): eig1\"",
+                      "pt 8 ps 0.8 lc palette title \"regularized Stackelberg (λ = 500): eig2, …\"",
+                      "pt 7 ps 0.8 lc palette title \"eig1 (largest |λ|)\""] {
+            XCTAssertEqual(body.components(separatedBy: entry).count - 1, 1, "\(entry)\n\(body)")
+        }
+        XCTAssertEqual(body.components(separatedBy: "pt 9 ps 1.0 lc palette").count - 1, 2, "eig1 of the Stackelberg field, once per seed")
+        XCTAssertTrue(Self.unwrapped(body).contains("median |Im|/|Re| of eig1: individual 0.81, regularized Stackelberg 0.01"), body)
+        XCTAssertTrue(figure.data.text.contains("sac-actor-leader seed 1: regularized Stackelberg eig1"), "the Stackelberg blocks in the data")
+        guard Gnuplot.executable != nil else { throw XCTSkip("gnuplot is not installed") }
+        let out = URL(fileURLWithPath: root + "/out")
+        try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+        XCTAssertNoThrow(try figure.write(to: out, formats: ["png"]))
+        let size = ((try? FileManager.default.attributesOfItem(atPath: out.appendingPathComponent("jacobian_spectrum.png").path))?[.size] as? Int) ?? 0
+        XCTAssertGreaterThan(size, 5_000)
+        if let keep = ProcessInfo.processInfo.environment["DIAGNOSIS_TEST_KEEP"] {
+            try? FileManager.default.copyItem(at: out.appendingPathComponent("jacobian_spectrum.png"), to: URL(fileURLWithPath: keep))
+        }
     }
 
     func testRowsWithoutAnyDiagnosticAreSkippedAndSketchDimensionIsCounted() throws {

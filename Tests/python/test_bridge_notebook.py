@@ -30,7 +30,10 @@ COUNTS = re.compile(r"^(\S+) / (\S+): (\d+) of (\d+) seeds complete, (\d+) seed 
 SUMMARY = {"rotation_median": "rotationMedian", "rotating_fraction": "rotatingFraction", "rotation_max_median": "rotationMaxMedian",
            "cosine_median": "cosineMedian", "correction_ratio_median": "correctionRatioMedian",
            "relative_loss_drop_median": "relativeLossDropMedian", "indefinite_fraction": "indefiniteFraction",
-           "diagnostics": "diagnostics"}
+           "diagnostics": "diagnostics",
+           # The regularized Stackelberg field's spectrum (diagnostics.stackelberg_spectrum): absent from both without it.
+           "stackelberg_rotation_median": "stackelbergRotationMedian", "stackelberg_rotating_fraction": "stackelbergRotatingFraction",
+           "stackelberg_rotation_max_median": "stackelbergRotationMaxMedian"}
 
 
 def seed_dirs(folder: Path) -> list[Path]:
@@ -102,8 +105,8 @@ def check_verdicts(verdicts: dict, plots: Path, complete: dict[tuple[str, str], 
         assert len(group) == 1, (e, c, [g["name"] for g in report["groups"]])
         group = group[0]
         assert group["seeds"] == row["seeds"], (e, c)
-        for ours, theirs in SUMMARY.items():
-            assert close(row[ours], group["summary"].get(theirs)), (e, c, ours, row[ours], group["summary"].get(theirs))
+        for ours, theirs in SUMMARY.items():  # row.get: a verdicts.json written before a key was added lacks it
+            assert close(row.get(ours), group["summary"].get(theirs)), (e, c, ours, row.get(ours), group["summary"].get(theirs))
         path, t = group["path"], report["thresholds"]
         assert close(row["path_turns"], path["turns"]) and close(row["path_straightness"], path["straightness"]), (e, c)
         shape = "spirals" if abs(path["turns"]) >= t["spiralTurns"] else "goes straight" if path["straightness"] >= t["straightness"] else "bends"
@@ -122,12 +125,40 @@ def check_verdicts(verdicts: dict, plots: Path, complete: dict[tuple[str, str], 
                 assert math.isclose(agg["value"], sum(mid) / len(mid), rel_tol=1e-9), (e, c, agg, xs)
     # The summary table names every environment with a complete run and says so of the others.
     table = (plots / "verdicts.md").read_text()
+    for e, c in KEYS:
+        if complete[e, c] and isinstance(verdicts["rows"][f"{e}/{c}"].get("stackelberg_rotation_median"), float):
+            row = verdicts["rows"][f"{e}/{c}"]
+            assert f"| {row['stackelberg_rotation_median']:.3g} ({100 * row['stackelberg_rotating_fraction']:.0f}%" in table, (e, c, table)
     for e in ENVS:
         title = "MinAtar Breakout" if e == "minatar_breakout" else "MuJoCo HalfCheetah"
         if any(complete[e, c] for c in ENVS[e][1]):
             assert f"| {title} |" in table, e
         else:
             assert f"{title}: no complete run yet." in table, e
+
+
+def add_stackelberg_spectrum(updates: Path) -> int:
+    """Gives a run's updates.csv the columns of diagnostics.stackelberg_spectrum = true where it has a diagnostic (its
+    game_lambda finite): a regularized Stackelberg field whose eig1 is 2 + 0.6i in the first of every four diagnostics and
+    2 + 0.04i in the others (|Im|/|Re| 0.3 and 0.02: median 0.02, about 25% above 0.1). Returns how many rows got them."""
+    lines = updates.read_text().split("\n")
+    header = lines[0].split(",")
+    names = ["game_stackelberg_eig1_re", "game_stackelberg_eig1_im", "game_stackelberg_rotation", "game_stackelberg_rotation_max"]
+    out, n = [",".join(header + names)], 0
+    for line in lines[1:]:
+        if not line:
+            out.append(line)
+            continue
+        fields = line.split(",")
+        if len(fields) == len(header) and fields[header.index("game_lambda")] not in ("nan", ""):
+            im = 0.6 if n % 4 == 0 else 0.04
+            n += 1
+            fields += ["2.0", repr(im), repr(im / 2), repr(im / 2)]
+        else:
+            fields += ["nan"] * len(names)
+        out.append(",".join(fields))
+    updates.write_text("\n".join(out))
+    return n
 
 
 def run_notebook(stackelberg_bin: Path, repo_root: Path, runs: Path, out: Path, monkeypatch):
@@ -206,6 +237,7 @@ def test_bridge_notebook_skips_an_environment_without_complete_runs(stackelberg_
         pytest.skip("no run under runs/bridge has finished yet")
     keep_env, keep_coupling = done[0]
     kept = [p for p in on_disk[keep_env, keep_coupling] if (p / "summary.json").is_file()][0]
+    logged = add_stackelberg_spectrum(kept / "updates.csv")
     for seeds in on_disk.values():
         for p in seeds:
             if p != kept and (p / "summary.json").is_file():
@@ -219,6 +251,15 @@ def test_bridge_notebook_skips_an_environment_without_complete_runs(stackelberg_
     check_execution(nb, runs, out / "bridge")
     verdicts = json.loads((out / "bridge" / "verdicts.json").read_text())
     assert verdicts["present"] == [keep_env], verdicts["present"]
+    # The kept run's added spectrum reaches the verdict table; the other couplings' cells say it is not logged.
+    row = verdicts["rows"][f"{keep_env}/{keep_coupling}"]
+    share = math.ceil(logged / 4) / logged
+    assert math.isclose(row["stackelberg_rotation_median"], 0.02) and math.isclose(row["stackelberg_rotating_fraction"], share), (row, logged)
+    table = (out / "bridge" / "verdicts.md").read_text()
+    assert f"| 0.02 ({100 * share:.0f}%, λ = {row['lambda_median']:g}) |" in table, table
+    for c in ENVS[keep_env][1]:
+        if c != keep_coupling:
+            assert verdicts["rows"][f"{keep_env}/{c}"].get("stackelberg_rotation_median") is None, c
 
 
 def test_committed_bridge_outputs_match_the_committed_logs(repo_root: Path):

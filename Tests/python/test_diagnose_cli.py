@@ -17,7 +17,10 @@ from conftest import assert_gnuplot_png
 FIGURES = ["gradient_vs_total_derivative", "jacobian_spectrum", "parameter_path", "best_response_gap"]
 
 
-def write_run(directory: Path, coupling: str, seed: int, rotating: bool, steps: int = 40, diagnostics: bool = True) -> Path:
+def write_run(directory: Path, coupling: str, seed: int, rotating: bool, steps: int = 40, diagnostics: bool = True,
+              stackelberg_spectrum: bool = False) -> Path:
+    """stackelberg_spectrum: also the columns of diagnostics.stackelberg_spectrum = true, a regularized Stackelberg
+    field whose eig1 is 2 + 0.04i (|Im|/|Re| 0.02) in three diagnostics of four and 2 + 0.6i (0.3) in the fourth."""
     directory.mkdir(parents=True)
     (directory / "config.toml").write_text(
         f"# stackelberg train, resolved settings\n# seed = {seed}\n# commit = 1234abc\n\n"
@@ -30,6 +33,9 @@ def write_run(directory: Path, coupling: str, seed: int, rotating: bool, steps: 
             "game_hessian_min", "game_hessian_condition", "game_hessian_indefinite", "game_rotation", "game_rotation_max"]
     cols += [f"game_eig{k}_{p}" for k in range(1, 5) for p in ("re", "im")]
     cols += [f"game_{p}_{k}" for p in ("path", "field", "stackelberg_field") for k in range(1, r + 1)]
+    if stackelberg_spectrum:
+        cols += [f"game_stackelberg_eig{k}_{p}" for k in range(1, 3) for p in ("re", "im")]
+        cols += ["game_stackelberg_rotation", "game_stackelberg_rotation_max"]
     rows = []
     for t in range(steps):
         angle = 0.3 * t
@@ -48,6 +54,9 @@ def write_run(directory: Path, coupling: str, seed: int, rotating: bool, steps: 
             v[f"game_path_{k + 1}"] = path[k]
             v[f"game_field_{k + 1}"] = field[k]
             v[f"game_stackelberg_field_{k + 1}"] = -path[k] if rotating else field[k]
+        s_im = 0.6 if t % 4 == 0 else 0.04
+        v |= {"game_stackelberg_eig1_re": 2.0, "game_stackelberg_eig1_im": s_im, "game_stackelberg_eig2_re": 0.5,
+              "game_stackelberg_eig2_im": 0.0, "game_stackelberg_rotation": s_im / 2, "game_stackelberg_rotation_max": s_im / 2}
         rows.append(v)
     header = ["env_step", "updates", "leader_loss"] + (cols if diagnostics else [])
     lines = [",".join(header)]
@@ -81,12 +90,15 @@ def test_diagnose_writes_the_report_and_renders_every_figure(cli, tmp_path):
     assert "parameter path spirals" in text and "parameter path goes straight" in text
     assert "seed 1, commit 1234abc" in text
     assert "Provenance: stackelberg" in text
+    assert "regularized Stackelberg field (λ = 500) rotates" not in text and "hardly rotates: median |Im|/|Re| = 0.02" in text
+    assert "regularized Stackelberg field (λ = 500) hardly" not in text and "stackelberg_spectrum" not in text
     report = json.loads((out / "report.json").read_text())
     assert [g["name"] for g in report["groups"]] == ["sac-actor-leader", "sac-individual"]
     individual = report["groups"][1]
     assert individual["summary"]["rotationMedian"] == 0.9
     assert abs(individual["summary"]["relativeLossDropMedian"] - 0.003) < 1e-12
     assert report["thresholds"]["rotation"] == 0.1
+    assert not any(k.startswith("stackelbergRotat") for g in report["groups"] + report["runs"] for k in g["summary"])
     # The explained variance of the straight path: recompute the PCA with NumPy from the CSV.
     straight = next(r for r in report["runs"] if r["coupling"] == "actor-leader")
     data = np.genfromtxt(runs / "pendulum" / "sac-actor-leader" / "seed0" / "updates.csv", delimiter=",", names=True)
@@ -98,6 +110,41 @@ def test_diagnose_writes_the_report_and_renders_every_figure(cli, tmp_path):
     for name in FIGURES:
         assert (out / f"{name}.gp").is_file() and (out / f"{name}.dat").is_file()
         assert_gnuplot_png(out / f"{name}.png")
+
+
+def test_diagnose_judges_the_regularized_stackelberg_field_where_its_spectrum_was_logged(cli, tmp_path):
+    """A group whose individual field rotates but whose regularized Stackelberg field hardly does, beside a group
+    without the columns (no key, no verdict), and the report's numbers against the CSV's."""
+    runs = tmp_path / "runs"
+    for seed in (0, 1):
+        write_run(runs / "sac-actor-leader" / f"seed{seed}", "actor-leader", seed, rotating=True, stackelberg_spectrum=True)
+    write_run(runs / "sac-individual" / "seed0", "individual", 0, rotating=True)
+    out = tmp_path / "out"
+    cli("diagnose", str(runs), "--out", str(out))
+    text = (out / "report.txt").read_text()
+    assert ("the regularized Stackelberg field (λ = 500) hardly rotates: median |Im|/|Re| = 0.02 (eig1), 25% of diagnostics above 0.1; "
+            "largest of the leading eigenvalues: median 0.02") in text, text
+    assert "the individual-play field (∇₁f₁, ∇₂f₂) rotates: median |Im|/|Re| = 0.9 (eig1)" in text
+    assert "median |Im|/|Re| of eig1, regularized Stackelberg field (λ = 500): sac-actor-leader 0.02; sac-individual n/a (not logged)" in text, text
+    report = json.loads((out / "report.json").read_text())
+    groups = {g["name"]: g for g in report["groups"]}
+    leader, individual = groups["sac-actor-leader"], groups["sac-individual"]
+    ratios = []
+    for seed in (0, 1):
+        data = np.genfromtxt(runs / "sac-actor-leader" / f"seed{seed}" / "updates.csv", delimiter=",", names=True)
+        ratio = np.abs(data["game_stackelberg_eig1_im"]) / np.abs(data["game_stackelberg_eig1_re"])
+        ratios += list(ratio[np.isfinite(ratio)])
+    assert math.isclose(leader["summary"]["stackelbergRotationMedian"], float(np.median(ratios)), rel_tol=1e-12)
+    assert math.isclose(leader["summary"]["stackelbergRotatingFraction"], float(np.mean(np.array(ratios) > 0.1)), rel_tol=1e-12)
+    assert leader["summary"]["rotationMedian"] == 0.9
+    verdict = {v["key"]: v for v in leader["verdicts"]}["stackelberg_rotation"]
+    assert math.isclose(verdict["value"], 0.02, rel_tol=1e-12) and verdict["text"].startswith("the regularized Stackelberg field (λ = 500) hardly rotates")
+    for key in ("stackelbergRotationMedian", "stackelbergRotationMaxMedian", "stackelbergRotatingFraction"):
+        assert individual["summary"].get(key) is None, key
+    assert "stackelberg_rotation" not in {v["key"] for v in individual["verdicts"]}
+    gp = (out / "jacobian_spectrum.gp").read_text()
+    assert 'title "individual: eig1"' in gp and 'title "regularized Stackelberg (λ = 500): eig1"' in gp, gp
+    assert_gnuplot_png(out / "jacobian_spectrum.png")
 
 
 def test_diagnose_svg_and_the_default_output_directory(cli, tmp_path):
