@@ -1,0 +1,140 @@
+# gradient_vs_total_derivative.gp — written by stackelberg; data in gradient_vs_total_derivative.dat.
+# Render: gnuplot gradient_vs_total_derivative.gp            (PNG)
+#         gnuplot -e "fmt='svg'" gradient_vs_total_derivative.gp   (SVG)
+if (!exists("fmt")) fmt = "png"
+if (fmt eq "svg") {
+    set terminal svg size 1120,888 dynamic enhanced font "Helvetica,12" background rgb "white"
+    set output "gradient_vs_total_derivative.svg"
+} else {
+    set terminal pngcairo size 1120,888 enhanced font "Helvetica,11" background rgb "white"
+    set output "gradient_vs_total_derivative.png"
+}
+datafile = "gradient_vs_total_derivative.dat"
+set encoding utf8
+set multiplot title "The leader's own gradient ∇₁f₁ against its total derivative Df₁, the leader's part of the regularized Stackelberg field, λ = 0.04" font ",12"
+set termoption noenhanced
+unset logscale
+unset nonlinear y
+unset label
+unset arrow
+unset colorbox
+unset xzeroaxis
+unset yzeroaxis
+set autoscale
+set ytics auto
+set y2tics auto
+unset y2tics
+set ytics mirror
+unset xlabel
+unset ylabel
+unset cblabel
+set format x "%.1s%c"
+set format y "% h"
+set offsets 0, 0, 0, 0
+set key default
+set key bmargin center horizontal font ",9" samplen 2.5 spacing 1.1 width 1 height 1.5
+set grid
+set origin 0.0, 0.4864864864864865
+set size noratio 0.5, 0.47297297297297297
+set title "ac-actor-leader (seed 0)\n‖∇₁f₁‖, ‖Df₁‖ and ‖correction‖, λ = 0.04" font ",10"
+set xlabel "environment steps"
+set ylabel "norm"
+set logscale y
+set format y "%.0e"
+
+plot datafile index 0 using 1:2 with lines lw 1.5 dt 1 lc rgb '#1f77b4' title "‖∇₁f₁‖", \
+     datafile index 1 using 1:2 with lines lw 1.5 dt 1 lc rgb '#d62728' title "‖Df₁‖", \
+     datafile index 2 using 1:2 with lines lw 1.5 dt 1 lc rgb '#2ca02c' title "‖correction‖"
+unset logscale
+unset nonlinear y
+unset label
+unset arrow
+unset colorbox
+unset xzeroaxis
+unset yzeroaxis
+set autoscale
+set ytics auto
+set y2tics auto
+unset y2tics
+set ytics mirror
+unset xlabel
+unset ylabel
+unset cblabel
+set format x "%.1s%c"
+set format y "% h"
+set offsets 0, 0, 0, 0
+set key default
+set key bmargin center horizontal font ",9" samplen 2.5 spacing 1.1 width 1 height 1.5
+set grid
+set origin 0.5, 0.4864864864864865
+set size noratio 0.5, 0.47297297297297297
+set title "ac-actor-leader (seed 0)\ncos(∇₁f₁, Df₁)" font ",10"
+set xlabel "environment steps"
+set ylabel "cosine"
+
+set yrange [*:1.05]
+plot datafile index 3 using 1:2 with lines lw 1.5 dt 1 lc rgb '#1f77b4' title "cos(∇₁f₁, Df₁)"
+unset logscale
+unset nonlinear y
+unset label
+unset arrow
+unset colorbox
+unset xzeroaxis
+unset yzeroaxis
+set autoscale
+set ytics auto
+set y2tics auto
+unset y2tics
+set ytics mirror
+unset xlabel
+unset ylabel
+unset cblabel
+set format x "%.1s%c"
+set format y "% h"
+set offsets 0, 0, 0, 0
+set key default
+set key bmargin center horizontal font ",9" samplen 2.5 spacing 1.1 width 1 height 1.5
+set grid
+set origin 0.0, 0.013513513513513514
+set size noratio 0.5, 0.47297297297297297
+set title "ac-individual (seed 0)\n‖∇₁f₁‖, ‖Df₁‖ and ‖correction‖, λ = 0.04" font ",10"
+set xlabel "environment steps"
+set ylabel "norm"
+set logscale y
+set format y "%.0e"
+
+plot datafile index 4 using 1:2 with lines lw 1.5 dt 1 lc rgb '#1f77b4' title "‖∇₁f₁‖", \
+     datafile index 5 using 1:2 with lines lw 1.5 dt 1 lc rgb '#d62728' title "‖Df₁‖", \
+     datafile index 6 using 1:2 with lines lw 1.5 dt 1 lc rgb '#2ca02c' title "‖correction‖"
+unset logscale
+unset nonlinear y
+unset label
+unset arrow
+unset colorbox
+unset xzeroaxis
+unset yzeroaxis
+set autoscale
+set ytics auto
+set y2tics auto
+unset y2tics
+set ytics mirror
+unset xlabel
+unset ylabel
+unset cblabel
+set format x "%.1s%c"
+set format y "% h"
+set offsets 0, 0, 0, 0
+set key default
+set key bmargin center horizontal font ",9" samplen 2.5 spacing 1.1 width 1 height 1.5
+set grid
+set origin 0.5, 0.013513513513513514
+set size noratio 0.5, 0.47297297297297297
+set title "ac-individual (seed 0)\ncos(∇₁f₁, Df₁)" font ",10"
+set xlabel "environment steps"
+set ylabel "cosine"
+
+set yrange [*:1.05]
+plot datafile index 7 using 1:2 with lines lw 1.5 dt 1 lc rgb '#1f77b4' title "cos(∇₁f₁, Df₁)"
+unset multiplot
+
+unset output

@@ -1,0 +1,92 @@
+# parameter_path.gp — written by stackelberg; data in parameter_path.dat.
+# Render: gnuplot parameter_path.gp            (PNG)
+#         gnuplot -e "fmt='svg'" parameter_path.gp   (SVG)
+if (!exists("fmt")) fmt = "png"
+if (fmt eq "svg") {
+    set terminal svg size 1120,488 dynamic enhanced font "Helvetica,12" background rgb "white"
+    set output "parameter_path.svg"
+} else {
+    set terminal pngcairo size 1120,488 enhanced font "Helvetica,11" background rgb "white"
+    set output "parameter_path.png"
+}
+datafile = "parameter_path.dat"
+set encoding utf8
+set multiplot title "Parameter path: PCA of the sketched displacement S(x − x₀), coloured by environment step, with the individual field −ω (blue) and the\nregularized Stackelberg field −(Df₁, ∇₂f₂), λ = 0.04 (red) mapped the same way, as arrows of one length" font ",12"
+set termoption noenhanced
+unset logscale
+unset nonlinear y
+unset label
+unset arrow
+unset colorbox
+unset xzeroaxis
+unset yzeroaxis
+set autoscale
+set ytics auto
+set y2tics auto
+unset y2tics
+set ytics mirror
+unset xlabel
+unset ylabel
+unset cblabel
+set format x "%.1s%c"
+set format y "% h"
+set offsets 0, 0, 0, 0
+set key default
+set key bmargin center horizontal font ",9" samplen 2.5 spacing 1.1 width 1 height 1.5
+set grid
+set origin 0.0, 0.02459016393442623
+set size noratio 0.5, 0.860655737704918
+set title "ac-actor-leader seed 0: PC1–PC2 hold 100% of the variance\n20 diagnostics; -0.0404 turns around its final point" font ",10"
+set xlabel "PC1"
+set ylabel "PC2"
+set format x "% h"
+set palette rgb 33,13,10
+set cbrange [4096.0:393216.0]
+set colorbox
+set cblabel "environment step"
+set format cb "%.1s%c"
+set offsets graph 0.08, graph 0.08, graph 0.08, graph 0.08
+plot datafile index 0 using 1:2:3 with lines lw 2 lc palette title 'path', \
+     datafile index 0 every ::0::0 using 1:2 with points pt 7 ps 1.2 lc rgb 'black' title 'start', \
+     datafile index 1 using 1:2:3:4 with vectors head size screen 0.011,25 filled lw 3.0 lc rgb '#d62728' title "regularized Stackelberg (λ = 0.04)", \
+     datafile index 2 using 1:2:3:4 with vectors head size screen 0.007,20 filled lw 1.2 lc rgb '#1f77b4' title "individual −ω"
+unset logscale
+unset nonlinear y
+unset label
+unset arrow
+unset colorbox
+unset xzeroaxis
+unset yzeroaxis
+set autoscale
+set ytics auto
+set y2tics auto
+unset y2tics
+set ytics mirror
+unset xlabel
+unset ylabel
+unset cblabel
+set format x "%.1s%c"
+set format y "% h"
+set offsets 0, 0, 0, 0
+set key default
+set key bmargin center horizontal font ",9" samplen 2.5 spacing 1.1 width 1 height 1.5
+set grid
+set origin 0.5, 0.02459016393442623
+set size noratio 0.5, 0.860655737704918
+set title "ac-individual seed 0: PC1–PC2 hold 100% of the variance\n20 diagnostics; -0.0678 turns around its final point" font ",10"
+set xlabel "PC1"
+set ylabel "PC2"
+set format x "% h"
+set palette rgb 33,13,10
+set cbrange [4096.0:393216.0]
+set colorbox
+set cblabel "environment step"
+set format cb "%.1s%c"
+set offsets graph 0.08, graph 0.08, graph 0.08, graph 0.08
+plot datafile index 3 using 1:2:3 with lines lw 2 lc palette title 'path', \
+     datafile index 3 every ::0::0 using 1:2 with points pt 7 ps 1.2 lc rgb 'black' title 'start', \
+     datafile index 4 using 1:2:3:4 with vectors head size screen 0.011,25 filled lw 3.0 lc rgb '#d62728' title "regularized Stackelberg (λ = 0.04)", \
+     datafile index 5 using 1:2:3:4 with vectors head size screen 0.007,20 filled lw 1.2 lc rgb '#1f77b4' title "individual −ω"
+unset multiplot
+
+unset output
