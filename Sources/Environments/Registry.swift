@@ -63,15 +63,18 @@ public enum EnvironmentRegistry {
     }
 
     /// An ALE game with Gymnasium's v5 settings and AtariPreprocessing, frames stacked 4 deep
-    /// ([84, 84, 4], oldest first). Made only when ALE and the game's ROM are installed, so a
-    /// missing emulator shows up there with what to do about it.
+    /// ([84, 84, 4], oldest first); SB3's episodic life and fire reset on request. Made only when
+    /// ALE and the game's ROM are installed, so a missing emulator shows up there with what to do
+    /// about it.
     static func atari(_ game: String) -> Entry {
         Entry(name: "atari/\(game)",
-              reference: "Gymnasium ALE/\(game)-v5 (ale-py 0.12.1, sticky actions 0.25) + AtariPreprocessing(noop_max 30, frame skip 4, 84×84) + frame stack 4",
-              stateNames: ["lives"], accepts: [.stickyActions, .frameStack],
+              reference: "Gymnasium ALE/\(game)-v5 (ale-py 0.12.1, sticky actions 0.25) + AtariPreprocessing(noop_max 30, frame skip 4, 84×84) + frame stack 4; SB3 EpisodicLifeEnv and FireResetEnv on request",
+              stateNames: ["lives"], accepts: [.stickyActions, .frameStack, .episodicLife, .fireReset],
               make: { count, _, overrides in
                   var o = AtariOptions()
                   if let p = overrides.stickyActionProbability { o.stickyActionProbability = Float(p) }
+                  if let on = overrides.episodicLife { o.episodicLife = on }
+                  if let on = overrides.fireReset { o.fireReset = on }
                   return FrameStack(try AtariVector(game: game, count: count, options: o), depth: overrides.frameStack ?? 4)
               },
               setState: { _, _, _ in
@@ -139,6 +142,12 @@ public enum EnvironmentRegistry {
             }
             guard (1...64).contains(k) else { throw EnvironmentError.badState("the frame stack must hold 1…64 frames, got \(k)") }
         }
+        if overrides.episodicLife != nil, !entry.accepts.contains(.episodicLife) {
+            throw EnvironmentError.badState("\(entry.name) has no lives to make episodic; leave the episodic-life setting unset (Atari only)")
+        }
+        if overrides.fireReset != nil, !entry.accepts.contains(.fireReset) {
+            throw EnvironmentError.badState("\(entry.name) has no FIRE to press on reset; leave the fire-reset setting unset (Atari only)")
+        }
     }
 }
 
@@ -154,11 +163,19 @@ public struct EnvironmentOverrides: Sendable, Equatable {
     /// MinAtar and Atari: the last k observations stacked along the channel axis (``FrameStack``).
     /// Atari stacks 4 unless set; MinAtar none (SPRIG's temporal attention reads the stack).
     public var frameStack: Int?
+    /// Atari: Stable-Baselines3's `EpisodicLifeEnv` (a lost life terminates the learner's episode,
+    /// the game goes on; statistics count whole games). Off unless set.
+    public var episodicLife: Bool?
+    /// Atari: Stable-Baselines3's `FireResetEnv` (FIRE then action 2 after every reset). Off unless set.
+    public var fireReset: Bool?
 
-    public init(stickyActionProbability: Double? = nil, maxEpisodeSteps: Int? = nil, frameStack: Int? = nil) {
+    public init(stickyActionProbability: Double? = nil, maxEpisodeSteps: Int? = nil, frameStack: Int? = nil,
+                episodicLife: Bool? = nil, fireReset: Bool? = nil) {
         self.stickyActionProbability = stickyActionProbability
         self.maxEpisodeSteps = maxEpisodeSteps
         self.frameStack = frameStack
+        self.episodicLife = episodicLife
+        self.fireReset = fireReset
     }
 
     /// Which overrides an environment honours: MinAtar both, Atari sticky actions (its episode
@@ -170,5 +187,7 @@ public struct EnvironmentOverrides: Sendable, Equatable {
         public static let stickyActions = Kinds(rawValue: 1)
         public static let episodeLimit = Kinds(rawValue: 2)
         public static let frameStack = Kinds(rawValue: 4)
+        public static let episodicLife = Kinds(rawValue: 8)
+        public static let fireReset = Kinds(rawValue: 16)
     }
 }

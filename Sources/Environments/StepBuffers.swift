@@ -60,10 +60,30 @@ public struct StepBuffers {
     /// Keeps the episode copy `i` just ended: its observation (already written), return and length.
     /// The caller then resets the copy and writes its first observation.
     @inline(__always) func finishEpisode(_ i: Int) {
+        keepFinalObservation(i)
+        closeEpisode(i)
+    }
+
+    /// Keeps copy `i`'s current observation as the final one of the learner's episode that just
+    /// ended. Alone (without `closeEpisode`) when the episode the statistics count goes on: Atari's
+    /// episodic life ends the learner's episode at a lost life, not the game.
+    @inline(__always) func keepFinalObservation(_ i: Int) {
         (finalObs + i * observationSize).update(from: observation(i), count: observationSize)
+    }
+
+    /// Ends copy `i`'s counted episode: its return and length become `episodeReturns[i]` and
+    /// `episodeLengths[i]`, and a new one starts.
+    @inline(__always) func closeEpisode(_ i: Int) {
         ret[i] = Float(runningReturn[i])
         len[i] = Int32(elapsed[i])
         startEpisode(i)
+    }
+
+    /// A step the learner does not see (a reset's hidden steps, e.g. Atari's FIRE after a reset):
+    /// it counts in the running episode's return and length, not in `rewards`.
+    @inline(__always) func recordUnseen(_ i: Int, reward: Double) {
+        elapsed[i] += 1
+        runningReturn[i] += reward
     }
 
     func write(to w: inout SnapshotWriter) {

@@ -6,6 +6,11 @@ import Seeding
 /// the same step (same-step auto-reset): `observations` then holds the new episode's first
 /// observation and `finalObservations` the last one of the episode that ended, with its return and
 /// length in `episodeReturns`/`episodeLengths`.
+///
+/// Episode statistics count whole episodes as `gameOver(copy:)` says, which is `terminated ||
+/// truncated` everywhere except under Atari's episodic life (Stable-Baselines3's
+/// `EpisodicLifeEnv`): there a lost life terminates the learner's episode while the game, and the
+/// return and length the statistics report, go on to the game over.
 public protocol VectorEnvironment: AnyObject {
     var name: String { get }
     var count: Int { get }
@@ -29,6 +34,10 @@ public protocol VectorEnvironment: AnyObject {
     var truncated: UnsafeBufferPointer<Bool> { get }
     var episodeReturns: UnsafeBufferPointer<Float> { get }
     var episodeLengths: UnsafeBufferPointer<Int32> { get }
+    /// Whether copy `index`'s last step ended the episode the statistics count (a whole game):
+    /// `episodeReturns[index]` and `episodeLengths[index]` then hold it. Read it instead of
+    /// `terminated || truncated` wherever returns are logged or evaluated.
+    func gameOver(copy index: Int) -> Bool
     /// How many consecutive frames one observation stacks along its last axis (``FrameStack``'s
     /// depth; 1 without one): a model that attends across time splits the channels by it.
     var stackedFrames: Int { get }
@@ -38,6 +47,7 @@ extension VectorEnvironment {
     public var stackedFrames: Int { 1 }
     public var observationShape: [Int] { [observationSpace.size] }
     public var observationEncoding: ObservationEncoding { .float32 }
+    public func gameOver(copy index: Int) -> Bool { terminated[index] || truncated[index] }
 }
 
 /// What values an environment's observations take.

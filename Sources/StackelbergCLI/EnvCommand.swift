@@ -28,7 +28,7 @@ struct EnvCommand: ParsableCommand {
     struct Rollout: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Step one copy and print one JSON line per transition.",
-            discussion: "Each line: step, action, reward, terminated, truncated, next_obs (the episode's last observation when it ended), obs (what to act on next, after any auto-reset), state (after the step).")
+            discussion: "Each line: step, action, reward, terminated, truncated, next_obs (the episode's last observation when it ended), obs (what to act on next, after any auto-reset), state (after the step), and episode_return and episode_length when a whole episode (game) ended.")
         @Argument(help: "Environment name (see `stackelberg env list`).") var name: String
         @Option(help: "Seed of the environment and of the random policy.") var seed: UInt64 = 0
         @Option(help: "Number of steps.") var steps: Int = 10
@@ -38,6 +38,8 @@ struct EnvCommand: ParsableCommand {
         @Flag(help: "Clip continuous actions into the box instead of refusing them.") var clipActions = false
         @Option(help: ArgumentHelp("Write observations to this file instead of the JSON lines: per step, next_obs then obs, as little-endian Float32.", discussion: "For image observations (Atari), where JSON would be hundreds of megabytes.", valueName: "path"))
         var observationsTo: String?
+        @Flag(help: "Atari: SB3's EpisodicLifeEnv (a lost life terminates, the game goes on; episode_return is the whole game's).") var episodicLife = false
+        @Flag(help: "Atari: SB3's FireResetEnv (FIRE then action 2 after every reset).") var fireReset = false
 
         func run() throws {
             try reportingErrors {
@@ -52,7 +54,8 @@ struct EnvCommand: ParsableCommand {
                 defer { try? observationFile?.close() }
                 guard ["random", "zero"].contains(policy) else { throw ValidationError("--policy must be random or zero, got \(policy)") }
                 let entry = try EnvironmentRegistry.entry(name)
-                let env = try EnvironmentRegistry.make(name, count: 1, outOfBounds: clipActions ? .clip : .reject)
+                let overrides = EnvironmentOverrides(episodicLife: episodicLife ? true : nil, fireReset: fireReset ? true : nil)
+                let env = try EnvironmentRegistry.make(name, count: 1, outOfBounds: clipActions ? .clip : .reject, overrides: overrides)
                 env.reset(seed: seed)
                 if let state {
                     let values = try parseList(state, "--state")
@@ -91,7 +94,8 @@ struct EnvCommand: ParsableCommand {
                         line["obs"] = Array(env.observations).map(Double.init)
                     }
                     if case .discrete = env.actionSpace { line["action"] = Int(action[0]) } else { line["action"] = action.map(Double.init) }
-                    if done { line["episode_return"] = Double(env.episodeReturns[0]); line["episode_length"] = Int(env.episodeLengths[0]) }
+                    // A whole game's (under episodic life a lost life ends `done` but not the game).
+                    if env.gameOver(copy: 0) { line["episode_return"] = Double(env.episodeReturns[0]); line["episode_length"] = Int(env.episodeLengths[0]) }
                     let data = try JSONSerialization.data(withJSONObject: line, options: [.sortedKeys])
                     print(String(decoding: data, as: UTF8.self))
                 }
@@ -121,7 +125,7 @@ struct EnvCommand: ParsableCommand {
                 while returns.contains(where: { $0.count < perCopy }) {
                     for i in 0..<batch { actions[i] = Int32(rng.next() % UInt64(n)) }
                     try actions.withUnsafeBufferPointer { try env.step(discrete: $0) }
-                    for i in 0..<batch where (env.terminated[i] || env.truncated[i]) && returns[i].count < perCopy {
+                    for i in 0..<batch where env.gameOver(copy: i) && returns[i].count < perCopy {
                         returns[i].append(Double(env.episodeReturns[i]))
                         lengths[i].append(Int(env.episodeLengths[i]))
                     }
@@ -171,7 +175,7 @@ struct EnvCommand: ParsableCommand {
                         } else {
                             try continuous.withUnsafeBufferPointer { try env.step(continuous: UnsafeBufferPointer(rebasing: $0[(c * batch * k)..<((c + 1) * batch * k)])) }
                         }
-                        for i in 0..<batch where env.terminated[i] || env.truncated[i] { episodes += 1 }
+                        for i in 0..<batch where env.gameOver(copy: i) { episodes += 1 }
                     }
                 }
                 let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18

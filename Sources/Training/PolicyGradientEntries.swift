@@ -43,7 +43,7 @@ enum PolicyGradientEntries {
     /// grid), `ppo_continuous_action.py` on MuJoCo (one copy of 2,048 steps, 10 epochs of 32
     /// minibatches, Adam 3e-4, no entropy, normalized observations and rewards, 1e6 steps),
     /// `ppo_atari.py` on Atari (8 copies × 128 steps, the shared Nature CNN, clip 0.1, sign-clipped
-    /// rewards, 1e7 steps).
+    /// rewards, 1e7 steps; episodic life and fire reset are run keys, set in `ppoOverrides`).
     static let ppoPreset: @Sendable (String) -> PPOConfig = { env in
         var c = PPOConfig()
         if EnvironmentFamily(environment: env) == .minAtar {
@@ -119,7 +119,12 @@ enum PolicyGradientEntries {
         let family = EnvironmentFamily(environment: env)
         let bilevel = coupling == "nested" || coupling == "blpo"
         if family == .muJoCo { s["num_envs"] = .number(bilevel ? 32 : 1) }
-        if family == .atari { s["num_envs"] = .number(8) }
+        if family == .atari {
+            // ppo_atari.py: 8 copies, and SB3's EpisodicLifeEnv and FireResetEnv around the game.
+            s["num_envs"] = .number(8)
+            s["env_episodic_life"] = .bool(true)
+            s["env_fire_reset"] = .bool(true)
+        }
         if family == .minAtar {
             s["num_envs"] = .number(64)
             // SPRIG's temporal attention needs frames: MinAtar stacks none of its own. Two, not

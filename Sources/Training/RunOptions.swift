@@ -18,6 +18,12 @@ public struct RunOptions: Sendable {
     public var envMaxEpisodeSteps: Double = -1
     /// 0 keeps the environment's own frame stack (Atari 4, MinAtar none); k stacks the last k.
     public var envFrameStack = 0
+    /// Atari: Stable-Baselines3's EpisodicLifeEnv (a lost life terminates the learner's episode,
+    /// the game goes on; logged returns are whole games). On in PPO's Atari preset (CleanRL).
+    public var envEpisodicLife = false
+    /// Atari: Stable-Baselines3's FireResetEnv (FIRE then action 2 after every reset). On in PPO's
+    /// Atari preset (CleanRL).
+    public var envFireReset = false
     /// TensorBoard event files under seedN/tensorboard, mirroring the CSV logs.
     public var tensorboard = true
     /// Every finished training episode as a row of episodes.csv; false keeps the header only (a
@@ -45,6 +51,8 @@ public struct RunOptions: Sendable {
         .double("env_sticky_actions", \.envStickyActions, "sticky-action probability; −1 keeps the environment's own (MinAtar, Atari only)"),
         .double("env_max_episode_steps", \.envMaxEpisodeSteps, "episode time limit; −1 keeps the environment's own (MinAtar, classic control; CartPole-v0 is 200)"),
         .int("env_frame_stack", \.envFrameStack, "frames stacked per observation; 0 keeps the environment's own (Atari 4, MinAtar 1; MinAtar and Atari only)"),
+        .bool("env_episodic_life", \.envEpisodicLife, "a lost life ends the learner's episode but not the game (SB3's EpisodicLifeEnv; episodes are logged and evaluated as whole games; Atari only)"),
+        .bool("env_fire_reset", \.envFireReset, "press FIRE then action 2 after every reset, a lost life's under env_episodic_life too (SB3's FireResetEnv; Atari only)"),
         .bool("tensorboard", \.tensorboard, "write TensorBoard event files mirroring the CSV logs"),
         .bool("log_episodes", \.logEpisodes, "write each finished training episode to episodes.csv (false: its header only; compare then has no training scores)"),
     ])
@@ -81,6 +89,9 @@ public struct RunOptions: Sendable {
             }
             o.frameStack = envFrameStack
         }
+        // Off is every environment's own behaviour, so only "on" is passed (and refused off Atari).
+        if envEpisodicLife { o.episodicLife = true }
+        if envFireReset { o.fireReset = true }
         return o
     }
 }

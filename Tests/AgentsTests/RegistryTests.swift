@@ -120,6 +120,32 @@ final class RegistryTests: XCTestCase {
         g = given(["algo": "dqn", "env": "cartpole"])
         g["not_a_key"] = .number(1)
         refused(g, ["unknown setting not_a_key"])
+        g = given(["algo": "ppo", "env": "minatar/breakout"])
+        g["env_episodic_life"] = .bool(true)
+        refused(g, ["minatar/breakout has no lives to make episodic", "Atari only"])
+        g = given(["algo": "dqn", "env": "cartpole"])
+        g["env_fire_reset"] = .bool(true)
+        refused(g, ["cartpole has no FIRE to press on reset", "Atari only"])
+    }
+
+    /// SB3's episodic life and fire reset are on in PPO's Atari preset only (CleanRL's
+    /// ppo_atari.py), for every PPO coupling; the registry's atari/<game> and the other
+    /// algorithms' presets keep them off.
+    func testAtariLifeAndFireSettingsArePPOsOnAtari() throws {
+        for coupling in ["monolithic", "nested", "blpo", "sprig"] {
+            let ppo = try AlgorithmRegistry.defaults(algo: "ppo", coupling: coupling, env: "atari/beam_rider")
+            XCTAssertEqual(ppo["env_episodic_life"], .bool(true), coupling)
+            XCTAssertEqual(ppo["env_fire_reset"], .bool(true), coupling)
+            let overrides = try AlgorithmRegistry.runOptions(ppo).environmentOverrides()
+            XCTAssertEqual(overrides.episodicLife, true); XCTAssertEqual(overrides.fireReset, true)
+        }
+        for (algo, coupling, env) in [("dqn", "monolithic", "atari/beam_rider"), ("pqn", "scorer", "atari/breakout"), ("ppo", "monolithic", "minatar/breakout"), ("ppo", "monolithic", "cartpole")] {
+            let s = try AlgorithmRegistry.defaults(algo: algo, coupling: coupling, env: env)
+            XCTAssertEqual(s["env_episodic_life"], .bool(false), "\(algo) \(env)")
+            XCTAssertEqual(s["env_fire_reset"], .bool(false), "\(algo) \(env)")
+            let overrides = try AlgorithmRegistry.runOptions(s).environmentOverrides()
+            XCTAssertNil(overrides.episodicLife); XCTAssertNil(overrides.fireReset)
+        }
     }
 }
 

@@ -139,6 +139,8 @@ def test_run_directory_and_config(stackelberg_bin, tmp_path, reference):
     (["--set", "env_sticky_actions=2"], "env_sticky_actions must be"),
     (["--env", "mujoco/hopper", "--set", "env_max_episode_steps=100"], "mujoco/hopper keeps its own episode limit"),
     (["--set", "env_max_episode_steps=0"], "env_max_episode_steps must be"),
+    (["--set", "env_episodic_life=true"], "cartpole has no lives to make episodic; leave the episodic-life setting unset (Atari only)"),
+    (["--set", "env_fire_reset=true"], "cartpole has no FIRE to press on reset"),
     # Refused pairs name the valid choices.
     (["--env", "pendulum"], "dqn acts in discrete action spaces; pendulum has Box"),
     (["--coupling", "nested"], "dqn does not take the coupling nested; dqn takes monolithic, scorer, head-leader"),

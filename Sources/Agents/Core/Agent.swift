@@ -43,9 +43,10 @@ public struct FinishedEpisode: Sendable, Equatable {
 }
 
 extension VectorEnvironment {
-    /// Appends the episodes that ended at this step, stamped with `step`.
+    /// Appends the episodes that ended at this step, stamped with `step`: whole games (see
+    /// `gameOver(copy:)`), not the lives Atari's episodic life ends the learner's episodes at.
     public func collectFinishedEpisodes(at step: Int, into out: inout [FinishedEpisode]) {
-        for i in 0..<count where terminated[i] || truncated[i] {
+        for i in 0..<count where gameOver(copy: i) {
             out.append(FinishedEpisode(step: step, copy: i, episodeReturn: episodeReturns[i], length: episodeLengths[i]))
         }
     }

@@ -3,7 +3,9 @@ import Environments
 /// Plays `episodes` whole episodes with the agent's deterministic actions on `environment` (a batch
 /// of its own, apart from training), reset with `seed`, and returns their undiscounted returns.
 /// Works for any action space. Each copy contributes its first episodes, so short episodes are not
-/// over-represented.
+/// over-represented. Episodes are whole games (`gameOver(copy:)`): under Atari's episodic life the
+/// policy plays on through lost lives, with the same hidden resets as in training, as CleanRL's
+/// evaluation does with its training wrappers.
 ///
 /// A deterministic policy can stall (MinAtar has no time limit of its own), so an episode that
 /// reaches `maxEpisodeSteps` is cut there: its return so far counts as that copy's last episode,
@@ -27,7 +29,7 @@ public func evaluateDeterministic(_ agent: Agent, on environment: VectorEnvironm
         agent.act(environment.observations.baseAddress!, count: n, deterministic: true, into: actions)
         try actions.step(environment)
         for i in 0..<n where collecting(i) {
-            if environment.terminated[i] || environment.truncated[i] {
+            if environment.gameOver(copy: i) {
                 returns[i].append(Double(environment.episodeReturns[i]))
                 running[i] = 0; length[i] = 0
             } else {

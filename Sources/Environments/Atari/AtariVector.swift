@@ -6,6 +6,14 @@
 /// the no-op starts, so under the same actions every observation, reward and episode end is the
 /// reference's, frame for frame. Later episodes of a copy continue its generators, as Gymnasium's
 /// `reset()` without a seed does. Observations are [size, size, 1] grayscale values 0…255.
+///
+/// With `episodicLife` and/or `fireReset` it is that environment further wrapped in
+/// Stable-Baselines3's `EpisodicLifeEnv` and then `FireResetEnv` (CleanRL's `ppo_atari.py`
+/// order), under vector auto-reset: a lost life terminates the step but the "reset" that follows
+/// is one no-op step of the same game, and every reset is followed by FIRE and 2. Those hidden
+/// steps count in the game's return and length, and episode statistics close only when the game
+/// ends (`gameOver(copy:)`): the return of Gymnasium's `RecordEpisodeStatistics` placed between
+/// `AtariPreprocessing` and `EpisodicLifeEnv`. A seeded `reset(seed:)` always starts a new game.
 public final class AtariVector: SnapshottingEnvironment, BufferedEnvironment {
     public let game: String
     public let count: Int
@@ -24,6 +32,16 @@ public final class AtariVector: SnapshottingEnvironment, BufferedEnvironment {
     private let emulators: [ALELibrary.Handle]
     private var noopGenerators: [NumpyGenerator]
     private var lives: [Int32]
+    /// SB3 `EpisodicLifeEnv`'s `was_real_done` and `lives`, per copy.
+    private var realDone: [Bool]
+    private var episodicLives: [Int32]
+    /// Whether the copy's last step ended a game (statistics closed), kept only when resets have
+    /// hidden steps; otherwise a game ends exactly when the learner's episode does.
+    private var gameEnded: [Bool]
+    /// Episodic life or fire reset: resets hide steps and statistics follow games.
+    private let followsGames: Bool
+    /// Fire reset applies: `fireReset` and FIRE is action 1 of at least 3.
+    public let firesOnReset: Bool
     /// Per copy, the last two grayscale screens (Gymnasium's obs_buffer[0] and [1]).
     private let screens: UnsafeMutablePointer<UInt8>
     private let resize: AreaResize
@@ -62,6 +80,12 @@ public final class AtariVector: SnapshottingEnvironment, BufferedEnvironment {
         buffers = StepBuffers(count: count, observationSize: size * size)
         noopGenerators = (0..<count).map { NumpyGenerator(seed: UInt64($0)) }
         lives = Array(repeating: 0, count: count)
+        realDone = Array(repeating: true, count: count)
+        episodicLives = Array(repeating: 0, count: count)
+        gameEnded = Array(repeating: false, count: count)
+        // ALE's action id 1 is FIRE (PLAYER_A_FIRE).
+        firesOnReset = options.fireReset && actionSet.count >= 3 && actionSet[1] == 1
+        followsGames = options.episodicLife || options.fireReset
         screens = .allocate(capacity: count * 2 * AtariVector.screenBytes)
         screens.initialize(repeating: 0, count: count * 2 * AtariVector.screenBytes)
         resize = AreaResize(sourceHeight: ALELibrary.screenHeight, sourceWidth: ALELibrary.screenWidth, height: size, width: size)
@@ -88,8 +112,9 @@ public final class AtariVector: SnapshottingEnvironment, BufferedEnvironment {
         resize.resize(a, into: buffers.observation(i))
     }
 
-    /// `AtariPreprocessing.reset()` without a seed: a new game, then the no-op start.
-    private func resetCopy(_ i: Int) {
+    /// `AtariPreprocessing.reset()` without a seed: a new game, then the no-op start; writes the
+    /// observation. The episode statistics are the caller's.
+    private func preprocessingReset(_ i: Int) {
         let e = emulators[i]
         ale.reset(e)
         let noops = options.noopMax > 0 ? noopGenerators[i].integers(1, options.noopMax + 1) : 0
@@ -102,7 +127,92 @@ public final class AtariVector: SnapshottingEnvironment, BufferedEnvironment {
         _ = ale.screenGrayscale(e, screen(i, 0), Int32(AtariVector.screenBytes))
         screen(i, 1).update(repeating: 0, count: AtariVector.screenBytes)
         observe(i)
-        buffers.startEpisode(i)
+    }
+
+    /// What one preprocessed step gave: the reward, the episode end as the layer that took it
+    /// reports it, and whether the game itself ended (ALE's terminal or frame cap; under
+    /// Gymnasium's `terminalOnLifeLoss` also a lost life, since a new game follows).
+    private struct Outcome {
+        var reward: Int
+        var terminal: Bool
+        var truncated: Bool
+        var gameEnded: Bool
+    }
+
+    /// `AtariPreprocessing.step(action)`: `frameSkip` emulator frames, the last two max-pooled into
+    /// the observation.
+    private func preprocessingStep(_ i: Int, _ action: Int32) -> Outcome {
+        let e = emulators[i]
+        let skip = options.frameSkip
+        let bytes = Int32(AtariVector.screenBytes)
+        var reward = 0
+        var end = (terminal: false, truncated: false)
+        for t in 0..<skip {
+            reward += Int(ale.act(e, action))
+            end = ended(e)
+            if options.terminalOnLifeLoss {
+                let now = ale.lives(e)
+                end.terminal = end.terminal || now < lives[i]
+                lives[i] = now
+            }
+            if end.terminal || end.truncated { break }
+            if t == skip - 2 {
+                _ = ale.screenGrayscale(e, screen(i, 1), bytes)
+            } else if t == skip - 1 {
+                _ = ale.screenGrayscale(e, screen(i, 0), bytes)
+            }
+        }
+        observe(i)
+        return Outcome(reward: reward, terminal: end.terminal, truncated: end.truncated, gameEnded: end.terminal || end.truncated)
+    }
+
+    /// SB3 `EpisodicLifeEnv.step`: a life lost with lives left terminates; the preprocessed step
+    /// itself without episodic life.
+    private func lifeStep(_ i: Int, _ action: Int32) -> Outcome {
+        var o = preprocessingStep(i, action)
+        guard options.episodicLife else { return o }
+        realDone[i] = o.terminal || o.truncated
+        let now = ale.lives(emulators[i])
+        if 0 < now && now < episodicLives[i] { o.terminal = true }
+        episodicLives[i] = now
+        return o
+    }
+
+    /// A step of a reset, unseen by the learner: it counts in the game's statistics, and a game
+    /// that ends in it closes them.
+    private func unseen(_ i: Int, _ o: Outcome) {
+        buffers.recordUnseen(i, reward: Double(o.reward))
+        if o.gameEnded { closeGame(i) }
+    }
+
+    private func closeGame(_ i: Int) {
+        buffers.closeEpisode(i)
+        gameEnded[i] = true
+    }
+
+    /// SB3 `EpisodicLifeEnv.reset`: after a lost life one no-op step of the same game (a new game
+    /// only if that step ends this one); else, or without episodic life, a new game.
+    private func lifeReset(_ i: Int) {
+        if options.episodicLife && !realDone[i] {
+            let o = preprocessingStep(i, actionSet[0])
+            unseen(i, o)
+            if o.terminal || o.truncated { preprocessingReset(i) }
+        } else {
+            preprocessingReset(i)
+        }
+        if options.episodicLife { episodicLives[i] = ale.lives(emulators[i]) }
+    }
+
+    /// A reset as the learner sees it: SB3 `FireResetEnv.reset` (FIRE, then action 2, each through
+    /// the episodic-life layer and followed by its reset if it ended) over `lifeReset`.
+    private func resetGame(_ i: Int) {
+        lifeReset(i)
+        guard firesOnReset else { return }
+        for k in 1...2 {
+            let o = lifeStep(i, actionSet[k])
+            unseen(i, o)
+            if o.terminal || o.truncated { lifeReset(i) }
+        }
     }
 
     public func reset(seed: UInt64) {
@@ -116,13 +226,23 @@ public final class AtariVector: SnapshottingEnvironment, BufferedEnvironment {
             // The ROM loaded in init, so loading it again cannot fail short of the file vanishing,
             // which the next step's emulator would then report through ALE's own messages.
             _ = ale.loadROM(e, romPath)
-            resetCopy(i)
+            buffers.startEpisode(i)
+            realDone[i] = true
+            gameEnded[i] = false
+            resetGame(i)
+            gameEnded[i] = false
         }
         started = true
     }
 
     /// Lives left in copy `index`'s game.
     public func lives(copy index: Int) -> Int { Int(ale.lives(emulators[index])) }
+
+    /// Whether copy `index`'s last step ended its game: under episodic life not at a lost life,
+    /// and possibly in a reset's hidden steps.
+    public func gameOver(copy index: Int) -> Bool {
+        followsGames ? gameEnded[index] : buffers.terminated[index] || buffers.truncated[index]
+    }
 
     public func step(continuous actions: UnsafeBufferPointer<Float>) throws {
         throw EnvironmentError.wrongActionKind(expected: "discrete")
@@ -131,38 +251,20 @@ public final class AtariVector: SnapshottingEnvironment, BufferedEnvironment {
     public func step(discrete actions: UnsafeBufferPointer<Int32>) throws {
         try actionSpace.validate(discrete: actions, copies: count)
         guard started else { throw EnvironmentError.notReset }
-        let skip = options.frameSkip
-        let bytes = Int32(AtariVector.screenBytes)
         for i in 0..<count {
-            let e = emulators[i]
-            let action = actionSet[Int(actions[i])]
-            var reward = 0
-            var end = (terminal: false, truncated: false)
-            for t in 0..<skip {
-                reward += Int(ale.act(e, action))
-                end = ended(e)
-                if options.terminalOnLifeLoss {
-                    let now = ale.lives(e)
-                    end.terminal = end.terminal || now < lives[i]
-                    lives[i] = now
-                }
-                if end.terminal || end.truncated { break }
-                if t == skip - 2 {
-                    _ = ale.screenGrayscale(e, screen(i, 1), bytes)
-                } else if t == skip - 1 {
-                    _ = ale.screenGrayscale(e, screen(i, 0), bytes)
-                }
-            }
-            observe(i)
-            if buffers.record(i, reward: Double(reward), terminated: end.terminal, truncated: end.truncated, limit: .max) {
-                buffers.finishEpisode(i)
-                resetCopy(i)
+            gameEnded[i] = false
+            let o = lifeStep(i, actionSet[Int(actions[i])])
+            if buffers.record(i, reward: Double(o.reward), terminated: o.terminal, truncated: o.truncated, limit: .max) {
+                buffers.keepFinalObservation(i)
+                if o.gameEnded { closeGame(i) }
+                resetGame(i)
             }
         }
     }
 
     /// The emulators' full states (sticky-action memory and random generator included), the no-op
-    /// generators, lives, both screens of every copy and the step buffers.
+    /// generators, lives, both screens of every copy and the step buffers; with episodic life or
+    /// fire reset also the episodic-life layer's lives and game-over flags.
     public func snapshot() -> [UInt8] {
         var w = SnapshotWriter(header: name, count: count)
         w.value(options.frameSkip); w.value(options.screenSize); w.value(started)
@@ -176,6 +278,11 @@ public final class AtariVector: SnapshottingEnvironment, BufferedEnvironment {
         }
         w.buffer(screens, count: count * 2 * AtariVector.screenBytes)
         buffers.write(to: &w)
+        // Appended only when on, so that snapshots of the plain batch keep their earlier layout.
+        if followsGames {
+            w.value(options.episodicLife); w.value(options.fireReset)
+            w.array(realDone); w.array(episodicLives); w.array(gameEnded)
+        }
         return w.bytes
     }
 
@@ -197,6 +304,22 @@ public final class AtariVector: SnapshottingEnvironment, BufferedEnvironment {
         let savedBuffers = StepBuffers(count: count, observationSize: buffers.observationSize)
         defer { savedBuffers.deallocate() }
         try savedBuffers.read(from: &r)
+        func describe(_ life: Bool, _ fire: Bool) -> String {
+            "episodic life \(life ? "on" : "off"), fire reset \(fire ? "on" : "off")"
+        }
+        let ours = describe(options.episodicLife, options.fireReset)
+        var saved = (realDone: realDone, episodicLives: episodicLives, gameEnded: gameEnded)
+        if r.position == r.bytes.count {
+            guard !followsGames else {
+                throw EnvironmentError.badState("snapshot of \(name) with \(describe(false, false)) cannot restore a batch with \(ours)")
+            }
+        } else {
+            let (life, fire): (Bool, Bool) = (try r.value(), try r.value())
+            guard life == options.episodicLife, fire == options.fireReset else {
+                throw EnvironmentError.badState("snapshot of \(name) with \(describe(life, fire)) cannot restore a batch with \(ours)")
+            }
+            saved = (try r.array(count: count), try r.array(count: count), try r.array(count: count))
+        }
         try r.finish()
 
         let before = self.snapshot()
@@ -211,5 +334,6 @@ public final class AtariVector: SnapshottingEnvironment, BufferedEnvironment {
         screens.update(from: savedScreens, count: screenCount)
         buffers.update(from: savedBuffers)
         (noopGenerators, lives, started) = (savedGenerators, savedLives, savedStarted)
+        (realDone, episodicLives, gameEnded) = saved
     }
 }

@@ -1,5 +1,6 @@
 /// Every finished episode's return and length, in the order they ended, with the copy and the
-/// batched step at which they ended; call `record(_:)` after each step.
+/// batched step at which they ended; call `record(_:)` after each step. Episodes are the ones
+/// `gameOver(copy:)` closes: whole Atari games under episodic life, not lives.
 public struct EpisodeStatistics: Sendable, Equatable {
     public struct Episode: Sendable, Equatable {
         public var step: Int
@@ -17,7 +18,7 @@ public struct EpisodeStatistics: Sendable, Equatable {
     /// Notes the episodes that ended in the step just taken.
     public mutating func record(_ env: VectorEnvironment) {
         steps += 1
-        for i in 0..<env.count where env.terminated[i] || env.truncated[i] {
+        for i in 0..<env.count where env.gameOver(copy: i) {
             episodes.append(Episode(step: steps, copy: i, episodeReturn: Double(env.episodeReturns[i]),
                                     length: Int(env.episodeLengths[i]), truncated: env.truncated[i]))
         }

@@ -40,6 +40,7 @@ open class VectorWrapper: SnapshottingEnvironment {
     /// Episode statistics stay those of the unwrapped task (raw return, true length).
     public var episodeReturns: UnsafeBufferPointer<Float> { inner.episodeReturns }
     public var episodeLengths: UnsafeBufferPointer<Int32> { inner.episodeLengths }
+    public func gameOver(copy index: Int) -> Bool { inner.gameOver(copy: index) }
 
     /// The wrapper's own state; subclasses append theirs.
     open func writeState(to w: inout SnapshotWriter) {}
