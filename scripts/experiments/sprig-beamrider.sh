@@ -4,7 +4,8 @@
 # ppo_atari.py reaches ≈ 1,916 at 1e7. This machine runs the early-learning part: 2 seeds × 2e6
 # steps of SPRIG, PPO with the same perception module (end to end) and PPO with the Nature CNN, at
 # the registry's Atari settings (CleanRL's ppo_atari.py: 8 copies × 128 steps, 4 epochs of 4
-# minibatches, Adam 2.5e-4 annealed, clip 0.1, sign-clipped rewards, frames stacked 4; ALE v5
+# minibatches, Adam 2.5e-4 annealed, clip 0.1, sign-clipped rewards, frames stacked 4, SB3's
+# episodic life and fire reset with whole games logged; ALE v5
 # with sticky actions 0.25). Run-level order and locking as in sprig-minatar.sh; resumable.
 #   scripts/experiments/sprig-beamrider.sh [OUT] [SEEDS...]   (default: runs/sprig_beamrider 0 1)
 # Environment: STEPS (default 2e6), VARIANTS (default "ppo_cnn ppo_attention sprig"), STACKELBERG_CLI.
