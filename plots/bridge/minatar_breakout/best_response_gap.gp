@@ -3,15 +3,15 @@
 #         gnuplot -e "fmt='svg'" best_response_gap.gp   (SVG)
 if (!exists("fmt")) fmt = "png"
 if (fmt eq "svg") {
-    set terminal svg size 1040,1200 dynamic enhanced font "Helvetica,12" background rgb "white"
+    set terminal svg size 1680,888 dynamic enhanced font "Helvetica,12" background rgb "white"
     set output "best_response_gap.svg"
 } else {
-    set terminal pngcairo size 1040,1200 enhanced font "Helvetica,11" background rgb "white"
+    set terminal pngcairo size 1680,888 enhanced font "Helvetica,11" background rgb "white"
     set output "best_response_gap.png"
 }
 datafile = "best_response_gap.dat"
 set encoding utf8
-set multiplot layout 3,2 columnsfirst title "the follower's best-response gap and the curvature of its loss ∇²₂₂f₂ over training" font ",12"
+set multiplot title "The follower's best-response gap and the curvature of its loss ∇²₂₂f₂ over training" font ",12"
 set termoption noenhanced
 unset logscale
 unset nonlinear y
@@ -30,19 +30,26 @@ unset ylabel
 unset cblabel
 set format x "%.1s%c"
 set format y "% h"
-set size noratio
 set offsets 0, 0, 0, 0
 set key default
-set key top right font ",8" samplen 2
+set key bmargin center horizontal font ",9" samplen 2.5 spacing 1.1 width 1 height 1.5
 set grid
-set title "dqn-monolithic: ‖∇₂f₂‖ and loss drop f₂ − f₂(K more steps) (seed 0)" font ",10"
+set origin 0.0, 0.4864864864864865
+set size noratio 0.3333333333333333, 0.47297297297297297
+set title "dqn-monolithic (seeds 0, 1)\n‖∇₂f₂‖ and |loss drop f₂ − f₂(K more steps)|\n21 of 312 drops negative (△: f₂ rose)" font ",10"
 set xlabel "environment steps"
-set ylabel "window mean"
+set ylabel "norm, |loss drop|"
 set logscale y
 set format y "%.0e"
 
 plot datafile index 0 using 1:2 with lines lw 1.5 dt 1 lc rgb '#1f77b4' title "‖∇₂f₂‖", \
-     datafile index 1 using 1:2 with lines lw 1.5 dt 1 lc rgb '#d62728' title "loss drop"
+     datafile index 1 using 1:2 with lines lw 1.5 dt 1 lc rgb '#d62728' title "|loss drop|", \
+     datafile index 2 using 1:2 with points pt 8 ps 1.3 lw 1.5 lc rgb '#d62728' title "drop < 0 (f₂ rose)", \
+     datafile index 3 using 1:2 with lines lw 1.5 dt 2 lc rgb '#1f77b4' notitle, \
+     datafile index 4 using 1:2 with lines lw 1.5 dt 2 lc rgb '#d62728' notitle, \
+     datafile index 5 using 1:2 with points pt 8 ps 1.3 lw 1.5 lc rgb '#d62728' notitle, \
+     keyentry with lines lw 1.5 dt 1 lc rgb '#444444' title "seed 0", \
+     keyentry with lines lw 1.5 dt 2 lc rgb '#444444' title "seed 1"
 unset logscale
 unset nonlinear y
 unset label
@@ -60,21 +67,28 @@ unset ylabel
 unset cblabel
 set format x "%.1s%c"
 set format y "% h"
-set size noratio
 set offsets 0, 0, 0, 0
 set key default
-set key top right font ",8" samplen 2
+set key bmargin center horizontal font ",9" samplen 2.5 spacing 1.1 width 1 height 1.5
 set grid
-set title "dqn-monolithic: extreme eigenvalues of ∇²₂₂f₂ (Lanczos; symmetric log scale) (seed 0)" font ",10"
+set origin 0.3333333333333333, 0.4864864864864865
+set size noratio 0.3333333333333333, 0.47297297297297297
+set title "dqn-monolithic (seeds 0, 1)\nextreme eigenvalues of ∇²₂₂f₂ (Lanczos), symmetric log scale" font ",10"
 set xlabel "environment steps"
 set ylabel "eigenvalue"
 
-set nonlinear y via asinh(y/1.0) inverse 1.0*sinh(y)
-set yrange [-164.77376:4643.4454]
-set ytics ("0" 0, "1e0" 1.0, "-1e0" -1.0, "1e1" 10.0, "-1e1" -10.0, "1e2" 100.0, "-1e2" -100.0, "1e3" 1000.0, "-1e3" -1000.0, "1e4" 10000.0, "-1e4" -10000.0)
+set nonlinear y via asinh(y/0.01) inverse 0.01*sinh(y)
+set yrange [-781.39892:5193.045]
+set ytics ("0" 0, "1e-2" 0.01, "-1e-2" -0.01, "1e-1" 0.1, "-1e-1" -0.1, "1e0" 1.0, "-1e0" -1.0, "1e1" 10.0, "-1e1" -10.0, "1e2" 100.0, "-1e2" -100.0, "1e3" 1000.0, "-1e3" -1000.0, "1e4" 10000.0, "-1e4" -10000.0)
 set xzeroaxis lt 1 lc rgb '#888888'
-plot datafile index 2 using 1:2 with lines lw 1.5 dt 1 lc rgb '#1f77b4' title "λmax", \
-     datafile index 3 using 1:2 with lines lw 1.5 dt 1 lc rgb '#d62728' title "λmin"
+plot datafile index 6 using 1:2 with lines lw 1.5 dt 1 lc rgb '#1f77b4' title "λmax", \
+     datafile index 7 using 1:2 with lines lw 1.5 dt 1 lc rgb '#d62728' title "λmin", \
+     datafile index 8 using 1:2 with lines lw 1.5 dt 1 lc rgb '#888888' title "−1e-4·|λmax| (indefinite below)", \
+     datafile index 9 using 1:2 with lines lw 1.5 dt 2 lc rgb '#1f77b4' notitle, \
+     datafile index 10 using 1:2 with lines lw 1.5 dt 2 lc rgb '#d62728' notitle, \
+     datafile index 11 using 1:2 with lines lw 1.5 dt 2 lc rgb '#888888' notitle, \
+     keyentry with lines lw 1.5 dt 1 lc rgb '#444444' title "seed 0", \
+     keyentry with lines lw 1.5 dt 2 lc rgb '#444444' title "seed 1"
 unset logscale
 unset nonlinear y
 unset label
@@ -92,17 +106,21 @@ unset ylabel
 unset cblabel
 set format x "%.1s%c"
 set format y "% h"
-set size noratio
 set offsets 0, 0, 0, 0
 set key default
-set key top right font ",8" samplen 2
+set key bmargin center horizontal font ",9" samplen 2.5 spacing 1.1 width 1 height 1.5
 set grid
-set title "dqn-monolithic: fraction of indefinite Hessians (window mean) (seed 0)" font ",10"
+set origin 0.6666666666666666, 0.4864864864864865
+set size noratio 0.3333333333333333, 0.47297297297297297
+set title "dqn-monolithic (seeds 0, 1)\nindefinite ∇²₂₂f₂ (λmin < −1e-4·|λmax|), per logged row" font ",10"
 set xlabel "environment steps"
-set ylabel "fraction"
+set ylabel "indefinite"
 
 set yrange [-0.05:1.05]
-plot datafile index 4 using 1:2 with lines lw 1.5 dt 1 lc rgb '#1f77b4' title "indefinite"
+plot datafile index 12 using 1:2 with lines lw 1.5 dt 1 lc rgb '#1f77b4' title "indefinite (1) or not (0)", \
+     datafile index 13 using 1:2 with lines lw 1.5 dt 2 lc rgb '#1f77b4' notitle, \
+     keyentry with lines lw 1.5 dt 1 lc rgb '#444444' title "seed 0", \
+     keyentry with lines lw 1.5 dt 2 lc rgb '#444444' title "seed 1"
 unset logscale
 unset nonlinear y
 unset label
@@ -120,19 +138,24 @@ unset ylabel
 unset cblabel
 set format x "%.1s%c"
 set format y "% h"
-set size noratio
 set offsets 0, 0, 0, 0
 set key default
-set key top right font ",8" samplen 2
+set key bmargin center horizontal font ",9" samplen 2.5 spacing 1.1 width 1 height 1.5
 set grid
-set title "dqn-scorer: ‖∇₂f₂‖ and loss drop f₂ − f₂(K more steps) (seed 0)" font ",10"
+set origin 0.0, 0.013513513513513514
+set size noratio 0.3333333333333333, 0.47297297297297297
+set title "dqn-scorer (seeds 0, 1)\n‖∇₂f₂‖ and |loss drop f₂ − f₂(K more steps)|\n0 of 312 drops negative (△: f₂ rose)" font ",10"
 set xlabel "environment steps"
-set ylabel "window mean"
+set ylabel "norm, |loss drop|"
 set logscale y
 set format y "%.0e"
 
-plot datafile index 5 using 1:2 with lines lw 1.5 dt 1 lc rgb '#1f77b4' title "‖∇₂f₂‖", \
-     datafile index 6 using 1:2 with lines lw 1.5 dt 1 lc rgb '#d62728' title "loss drop"
+plot datafile index 14 using 1:2 with lines lw 1.5 dt 1 lc rgb '#1f77b4' title "‖∇₂f₂‖", \
+     datafile index 15 using 1:2 with lines lw 1.5 dt 1 lc rgb '#d62728' title "|loss drop|", \
+     datafile index 16 using 1:2 with lines lw 1.5 dt 2 lc rgb '#1f77b4' notitle, \
+     datafile index 17 using 1:2 with lines lw 1.5 dt 2 lc rgb '#d62728' notitle, \
+     keyentry with lines lw 1.5 dt 1 lc rgb '#444444' title "seed 0", \
+     keyentry with lines lw 1.5 dt 2 lc rgb '#444444' title "seed 1"
 unset logscale
 unset nonlinear y
 unset label
@@ -150,21 +173,28 @@ unset ylabel
 unset cblabel
 set format x "%.1s%c"
 set format y "% h"
-set size noratio
 set offsets 0, 0, 0, 0
 set key default
-set key top right font ",8" samplen 2
+set key bmargin center horizontal font ",9" samplen 2.5 spacing 1.1 width 1 height 1.5
 set grid
-set title "dqn-scorer: extreme eigenvalues of ∇²₂₂f₂ (Lanczos; symmetric log scale) (seed 0)" font ",10"
+set origin 0.3333333333333333, 0.013513513513513514
+set size noratio 0.3333333333333333, 0.47297297297297297
+set title "dqn-scorer (seeds 0, 1)\nextreme eigenvalues of ∇²₂₂f₂ (Lanczos), symmetric log scale" font ",10"
 set xlabel "environment steps"
 set ylabel "eigenvalue"
 
-set nonlinear y via asinh(y/1.0) inverse 1.0*sinh(y)
-set yrange [-291.32644:9486.228]
-set ytics ("0" 0, "1e0" 1.0, "-1e0" -1.0, "1e1" 10.0, "-1e1" -10.0, "1e2" 100.0, "-1e2" -100.0, "1e3" 1000.0, "-1e3" -1000.0, "1e4" 10000.0, "-1e4" -10000.0)
+set nonlinear y via asinh(y/0.01) inverse 0.01*sinh(y)
+set yrange [-563.738:11850.087]
+set ytics ("0" 0, "1e-2" 0.01, "-1e-2" -0.01, "1e-1" 0.1, "-1e-1" -0.1, "1e0" 1.0, "-1e0" -1.0, "1e1" 10.0, "-1e1" -10.0, "1e2" 100.0, "-1e2" -100.0, "1e3" 1000.0, "-1e3" -1000.0, "1e4" 10000.0, "-1e4" -10000.0)
 set xzeroaxis lt 1 lc rgb '#888888'
-plot datafile index 7 using 1:2 with lines lw 1.5 dt 1 lc rgb '#1f77b4' title "λmax", \
-     datafile index 8 using 1:2 with lines lw 1.5 dt 1 lc rgb '#d62728' title "λmin"
+plot datafile index 18 using 1:2 with lines lw 1.5 dt 1 lc rgb '#1f77b4' title "λmax", \
+     datafile index 19 using 1:2 with lines lw 1.5 dt 1 lc rgb '#d62728' title "λmin", \
+     datafile index 20 using 1:2 with lines lw 1.5 dt 1 lc rgb '#888888' title "−1e-4·|λmax| (indefinite below)", \
+     datafile index 21 using 1:2 with lines lw 1.5 dt 2 lc rgb '#1f77b4' notitle, \
+     datafile index 22 using 1:2 with lines lw 1.5 dt 2 lc rgb '#d62728' notitle, \
+     datafile index 23 using 1:2 with lines lw 1.5 dt 2 lc rgb '#888888' notitle, \
+     keyentry with lines lw 1.5 dt 1 lc rgb '#444444' title "seed 0", \
+     keyentry with lines lw 1.5 dt 2 lc rgb '#444444' title "seed 1"
 unset logscale
 unset nonlinear y
 unset label
@@ -182,17 +212,21 @@ unset ylabel
 unset cblabel
 set format x "%.1s%c"
 set format y "% h"
-set size noratio
 set offsets 0, 0, 0, 0
 set key default
-set key top right font ",8" samplen 2
+set key bmargin center horizontal font ",9" samplen 2.5 spacing 1.1 width 1 height 1.5
 set grid
-set title "dqn-scorer: fraction of indefinite Hessians (window mean) (seed 0)" font ",10"
+set origin 0.6666666666666666, 0.013513513513513514
+set size noratio 0.3333333333333333, 0.47297297297297297
+set title "dqn-scorer (seeds 0, 1)\nindefinite ∇²₂₂f₂ (λmin < −1e-4·|λmax|), per logged row" font ",10"
 set xlabel "environment steps"
-set ylabel "fraction"
+set ylabel "indefinite"
 
 set yrange [-0.05:1.05]
-plot datafile index 9 using 1:2 with lines lw 1.5 dt 1 lc rgb '#1f77b4' title "indefinite"
+plot datafile index 24 using 1:2 with lines lw 1.5 dt 1 lc rgb '#1f77b4' title "indefinite (1) or not (0)", \
+     datafile index 25 using 1:2 with lines lw 1.5 dt 2 lc rgb '#1f77b4' notitle, \
+     keyentry with lines lw 1.5 dt 1 lc rgb '#444444' title "seed 0", \
+     keyentry with lines lw 1.5 dt 2 lc rgb '#444444' title "seed 1"
 unset multiplot
 
 unset output

@@ -3,15 +3,15 @@
 #         gnuplot -e "fmt='svg'" gradient_vs_total_derivative.gp   (SVG)
 if (!exists("fmt")) fmt = "png"
 if (fmt eq "svg") {
-    set terminal svg size 1040,820 dynamic enhanced font "Helvetica,12" background rgb "white"
+    set terminal svg size 1120,888 dynamic enhanced font "Helvetica,12" background rgb "white"
     set output "gradient_vs_total_derivative.svg"
 } else {
-    set terminal pngcairo size 1040,820 enhanced font "Helvetica,11" background rgb "white"
+    set terminal pngcairo size 1120,888 enhanced font "Helvetica,11" background rgb "white"
     set output "gradient_vs_total_derivative.png"
 }
 datafile = "gradient_vs_total_derivative.dat"
 set encoding utf8
-set multiplot layout 2,2 columnsfirst title "leader's own gradient ∇₁f₁ against its total derivative Df₁ over training" font ",12"
+set multiplot title "The leader's own gradient ∇₁f₁ against its total derivative Df₁, the leader's part of the regularized Stackelberg field, λ = 0.1" font ",12"
 set termoption noenhanced
 unset logscale
 unset nonlinear y
@@ -30,20 +30,26 @@ unset ylabel
 unset cblabel
 set format x "%.1s%c"
 set format y "% h"
-set size noratio
 set offsets 0, 0, 0, 0
 set key default
-set key top right font ",8" samplen 2
+set key bmargin center horizontal font ",9" samplen 2.5 spacing 1.1 width 1 height 1.5
 set grid
-set title "dqn-monolithic: gradient norms (seed 0)" font ",10"
+set origin 0.0, 0.4864864864864865
+set size noratio 0.5, 0.47297297297297297
+set title "dqn-monolithic (seeds 0, 1)\n‖∇₁f₁‖, ‖Df₁‖ and ‖correction‖, λ = 0.1" font ",10"
 set xlabel "environment steps"
-set ylabel "norm (window mean)"
+set ylabel "norm"
 set logscale y
 set format y "%.0e"
 
 plot datafile index 0 using 1:2 with lines lw 1.5 dt 1 lc rgb '#1f77b4' title "‖∇₁f₁‖", \
      datafile index 1 using 1:2 with lines lw 1.5 dt 1 lc rgb '#d62728' title "‖Df₁‖", \
-     datafile index 2 using 1:2 with lines lw 1.5 dt 1 lc rgb '#2ca02c' title "‖correction‖"
+     datafile index 2 using 1:2 with lines lw 1.5 dt 1 lc rgb '#2ca02c' title "‖correction‖", \
+     datafile index 3 using 1:2 with lines lw 1.5 dt 2 lc rgb '#1f77b4' notitle, \
+     datafile index 4 using 1:2 with lines lw 1.5 dt 2 lc rgb '#d62728' notitle, \
+     datafile index 5 using 1:2 with lines lw 1.5 dt 2 lc rgb '#2ca02c' notitle, \
+     keyentry with lines lw 1.5 dt 1 lc rgb '#444444' title "seed 0", \
+     keyentry with lines lw 1.5 dt 2 lc rgb '#444444' title "seed 1"
 unset logscale
 unset nonlinear y
 unset label
@@ -61,17 +67,21 @@ unset ylabel
 unset cblabel
 set format x "%.1s%c"
 set format y "% h"
-set size noratio
 set offsets 0, 0, 0, 0
 set key default
-set key top right font ",8" samplen 2
+set key bmargin center horizontal font ",9" samplen 2.5 spacing 1.1 width 1 height 1.5
 set grid
-set title "dqn-monolithic: cos(∇₁f₁, Df₁) (seed 0)" font ",10"
+set origin 0.5, 0.4864864864864865
+set size noratio 0.5, 0.47297297297297297
+set title "dqn-monolithic (seeds 0, 1)\ncos(∇₁f₁, Df₁)" font ",10"
 set xlabel "environment steps"
 set ylabel "cosine"
 
 set yrange [*:1.05]
-plot datafile index 3 using 1:2 with lines lw 1.5 dt 1 lc rgb '#1f77b4' title "cosine"
+plot datafile index 6 using 1:2 with lines lw 1.5 dt 1 lc rgb '#1f77b4' title "cos(∇₁f₁, Df₁)", \
+     datafile index 7 using 1:2 with lines lw 1.5 dt 2 lc rgb '#1f77b4' notitle, \
+     keyentry with lines lw 1.5 dt 1 lc rgb '#444444' title "seed 0", \
+     keyentry with lines lw 1.5 dt 2 lc rgb '#444444' title "seed 1"
 unset logscale
 unset nonlinear y
 unset label
@@ -89,20 +99,26 @@ unset ylabel
 unset cblabel
 set format x "%.1s%c"
 set format y "% h"
-set size noratio
 set offsets 0, 0, 0, 0
 set key default
-set key top right font ",8" samplen 2
+set key bmargin center horizontal font ",9" samplen 2.5 spacing 1.1 width 1 height 1.5
 set grid
-set title "dqn-scorer: gradient norms (seed 0)" font ",10"
+set origin 0.0, 0.013513513513513514
+set size noratio 0.5, 0.47297297297297297
+set title "dqn-scorer (seeds 0, 1)\n‖∇₁f₁‖, ‖Df₁‖ and ‖correction‖, λ = 0.1" font ",10"
 set xlabel "environment steps"
-set ylabel "norm (window mean)"
+set ylabel "norm"
 set logscale y
 set format y "%.0e"
 
-plot datafile index 4 using 1:2 with lines lw 1.5 dt 1 lc rgb '#1f77b4' title "‖∇₁f₁‖", \
-     datafile index 5 using 1:2 with lines lw 1.5 dt 1 lc rgb '#d62728' title "‖Df₁‖", \
-     datafile index 6 using 1:2 with lines lw 1.5 dt 1 lc rgb '#2ca02c' title "‖correction‖"
+plot datafile index 8 using 1:2 with lines lw 1.5 dt 1 lc rgb '#1f77b4' title "‖∇₁f₁‖", \
+     datafile index 9 using 1:2 with lines lw 1.5 dt 1 lc rgb '#d62728' title "‖Df₁‖", \
+     datafile index 10 using 1:2 with lines lw 1.5 dt 1 lc rgb '#2ca02c' title "‖correction‖", \
+     datafile index 11 using 1:2 with lines lw 1.5 dt 2 lc rgb '#1f77b4' notitle, \
+     datafile index 12 using 1:2 with lines lw 1.5 dt 2 lc rgb '#d62728' notitle, \
+     datafile index 13 using 1:2 with lines lw 1.5 dt 2 lc rgb '#2ca02c' notitle, \
+     keyentry with lines lw 1.5 dt 1 lc rgb '#444444' title "seed 0", \
+     keyentry with lines lw 1.5 dt 2 lc rgb '#444444' title "seed 1"
 unset logscale
 unset nonlinear y
 unset label
@@ -120,17 +136,21 @@ unset ylabel
 unset cblabel
 set format x "%.1s%c"
 set format y "% h"
-set size noratio
 set offsets 0, 0, 0, 0
 set key default
-set key top right font ",8" samplen 2
+set key bmargin center horizontal font ",9" samplen 2.5 spacing 1.1 width 1 height 1.5
 set grid
-set title "dqn-scorer: cos(∇₁f₁, Df₁) (seed 0)" font ",10"
+set origin 0.5, 0.013513513513513514
+set size noratio 0.5, 0.47297297297297297
+set title "dqn-scorer (seeds 0, 1)\ncos(∇₁f₁, Df₁)" font ",10"
 set xlabel "environment steps"
 set ylabel "cosine"
 
 set yrange [*:1.05]
-plot datafile index 7 using 1:2 with lines lw 1.5 dt 1 lc rgb '#1f77b4' title "cosine"
+plot datafile index 14 using 1:2 with lines lw 1.5 dt 1 lc rgb '#1f77b4' title "cos(∇₁f₁, Df₁)", \
+     datafile index 15 using 1:2 with lines lw 1.5 dt 2 lc rgb '#1f77b4' notitle, \
+     keyentry with lines lw 1.5 dt 1 lc rgb '#444444' title "seed 0", \
+     keyentry with lines lw 1.5 dt 2 lc rgb '#444444' title "seed 1"
 unset multiplot
 
 unset output

@@ -3,15 +3,15 @@
 #         gnuplot -e "fmt='svg'" jacobian_spectrum.gp   (SVG)
 if (!exists("fmt")) fmt = "png"
 if (fmt eq "svg") {
-    set terminal svg size 1160,540 dynamic enhanced font "Helvetica,12" background rgb "white"
+    set terminal svg size 1120,488 dynamic enhanced font "Helvetica,12" background rgb "white"
     set output "jacobian_spectrum.svg"
 } else {
-    set terminal pngcairo size 1160,540 enhanced font "Helvetica,11" background rgb "white"
+    set terminal pngcairo size 1120,488 enhanced font "Helvetica,11" background rgb "white"
     set output "jacobian_spectrum.png"
 }
 datafile = "jacobian_spectrum.dat"
 set encoding utf8
-set multiplot layout 1,2 columnsfirst title "leading eigenvalues of the Jacobian of the individual-play field (∇₁f₁, ∇₂f₂) (Arnoldi), coloured by environment step" font ",12"
+set multiplot title "Leading eigenvalues λ of the Jacobian of the individual-play field ω = (∇₁f₁, ∇₂f₂) (Arnoldi), coloured by environment step: Re λ > 0\ncontracts under −ω, Im λ ≠ 0 rotates" font ",12"
 set termoption noenhanced
 unset logscale
 unset nonlinear y
@@ -30,14 +30,15 @@ unset ylabel
 unset cblabel
 set format x "%.1s%c"
 set format y "% h"
-set size noratio
 set offsets 0, 0, 0, 0
 set key default
-set key top right font ",8" samplen 2
+set key bmargin center horizontal font ",9" samplen 2.5 spacing 1.1 width 1 height 1.5
 set grid
-set title "dqn-monolithic (seed 0): median |Im|/|Re| of eig1 = 0" font ",10"
-set xlabel "Re λ (> 0: contracting under −ω)"
-set ylabel "Im λ (rotation)"
+set origin 0.0, 0.02459016393442623
+set size noratio 0.5, 0.860655737704918
+set title "dqn-monolithic (seeds 0, 1)\nmedian |Im|/|Re| of eig1 = 0" font ",10"
+set xlabel "Re λ"
+set ylabel "Im λ"
 set xzeroaxis lt 1 lc rgb '#888888'
 set yzeroaxis lt 1 lc rgb '#888888'
 set palette rgb 33,13,10
@@ -47,10 +48,14 @@ set cblabel "environment step"
 set format cb "%.1s%c"
 set format x "% h"
 set offsets graph 0.05, graph 0.05, graph 0.05, graph 0.05
-plot datafile index 0 using 1:2:3 with points pt 7 ps 0.7 lc palette title "eig1", \
-     datafile index 1 using 1:2:3 with points pt 6 ps 0.5 lc palette title "eig2…", \
-     datafile index 2 using 1:2:3 with points pt 6 ps 0.5 lc palette notitle, \
-     datafile index 3 using 1:2:3 with points pt 6 ps 0.5 lc palette notitle
+plot datafile index 0 using 1:2:3 with points pt 7 ps 0.8 lc palette title "eig1 (largest |λ|)", \
+     datafile index 1 using 1:2:3 with points pt 6 ps 0.6 lc palette title "eig2, eig3, …", \
+     datafile index 2 using 1:2:3 with points pt 6 ps 0.6 lc palette notitle, \
+     datafile index 3 using 1:2:3 with points pt 6 ps 0.6 lc palette notitle, \
+     datafile index 4 using 1:2:3 with points pt 7 ps 0.8 lc palette notitle, \
+     datafile index 5 using 1:2:3 with points pt 6 ps 0.6 lc palette notitle, \
+     datafile index 6 using 1:2:3 with points pt 6 ps 0.6 lc palette notitle, \
+     datafile index 7 using 1:2:3 with points pt 6 ps 0.6 lc palette notitle
 unset logscale
 unset nonlinear y
 unset label
@@ -68,14 +73,15 @@ unset ylabel
 unset cblabel
 set format x "%.1s%c"
 set format y "% h"
-set size noratio
 set offsets 0, 0, 0, 0
 set key default
-set key top right font ",8" samplen 2
+set key bmargin center horizontal font ",9" samplen 2.5 spacing 1.1 width 1 height 1.5
 set grid
-set title "dqn-scorer (seed 0): median |Im|/|Re| of eig1 = 0" font ",10"
-set xlabel "Re λ (> 0: contracting under −ω)"
-set ylabel "Im λ (rotation)"
+set origin 0.5, 0.02459016393442623
+set size noratio 0.5, 0.860655737704918
+set title "dqn-scorer (seeds 0, 1)\nmedian |Im|/|Re| of eig1 = 0" font ",10"
+set xlabel "Re λ"
+set ylabel "Im λ"
 set xzeroaxis lt 1 lc rgb '#888888'
 set yzeroaxis lt 1 lc rgb '#888888'
 set palette rgb 33,13,10
@@ -85,10 +91,14 @@ set cblabel "environment step"
 set format cb "%.1s%c"
 set format x "% h"
 set offsets graph 0.05, graph 0.05, graph 0.05, graph 0.05
-plot datafile index 4 using 1:2:3 with points pt 7 ps 0.7 lc palette title "eig1", \
-     datafile index 5 using 1:2:3 with points pt 6 ps 0.5 lc palette title "eig2…", \
-     datafile index 6 using 1:2:3 with points pt 6 ps 0.5 lc palette notitle, \
-     datafile index 7 using 1:2:3 with points pt 6 ps 0.5 lc palette notitle
+plot datafile index 8 using 1:2:3 with points pt 7 ps 0.8 lc palette title "eig1 (largest |λ|)", \
+     datafile index 9 using 1:2:3 with points pt 6 ps 0.6 lc palette title "eig2, eig3, …", \
+     datafile index 10 using 1:2:3 with points pt 6 ps 0.6 lc palette notitle, \
+     datafile index 11 using 1:2:3 with points pt 6 ps 0.6 lc palette notitle, \
+     datafile index 12 using 1:2:3 with points pt 7 ps 0.8 lc palette notitle, \
+     datafile index 13 using 1:2:3 with points pt 6 ps 0.6 lc palette notitle, \
+     datafile index 14 using 1:2:3 with points pt 6 ps 0.6 lc palette notitle, \
+     datafile index 15 using 1:2:3 with points pt 6 ps 0.6 lc palette notitle
 unset multiplot
 
 unset output

@@ -3,15 +3,15 @@
 #         gnuplot -e "fmt='svg'" parameter_path.gp   (SVG)
 if (!exists("fmt")) fmt = "png"
 if (fmt eq "svg") {
-    set terminal svg size 1040,480 dynamic enhanced font "Helvetica,12" background rgb "white"
+    set terminal svg size 1680,908 dynamic enhanced font "Helvetica,12" background rgb "white"
     set output "parameter_path.svg"
 } else {
-    set terminal pngcairo size 1040,480 enhanced font "Helvetica,11" background rgb "white"
+    set terminal pngcairo size 1680,908 enhanced font "Helvetica,11" background rgb "white"
     set output "parameter_path.png"
 }
 datafile = "parameter_path.dat"
 set encoding utf8
-set multiplot layout 1,2 columnsfirst title "parameter path: PCA of the sketched displacement S(x − x₀), the individual (blue) and Stackelberg (red) fields mapped the same way" font ",12"
+set multiplot title "Parameter path: PCA of the sketched displacement S(x − x₀), coloured by environment step, with the individual field −ω (blue) and the regularized Stackelberg field −(Df₁, ∇₂f₂), λ = 0.1 (red) mapped the\nsame way, as arrows of one length" font ",12"
 set termoption noenhanced
 unset logscale
 unset nonlinear y
@@ -30,24 +30,26 @@ unset ylabel
 unset cblabel
 set format x "%.1s%c"
 set format y "% h"
-set size noratio
 set offsets 0, 0, 0, 0
 set key default
-set key top right font ",8" samplen 2
+set key bmargin center horizontal font ",9" samplen 2.5 spacing 1.1 width 1 height 1.5
 set grid
-set title "dqn-monolithic seed 0: PC1–PC2 explain 87% of the path's variance; -1.10 turns" font ",10"
+set origin 0.0, 0.47577092511013214
+set size noratio 0.3333333333333333, 0.46255506607929514
+set title "dqn-monolithic seed 0: PC1–PC2 hold 87.3% of the variance\n156 diagnostics; -1.1 turns around its final point" font ",10"
 set xlabel "PC1"
 set ylabel "PC2"
 set format x "% h"
 set palette rgb 33,13,10
+set cbrange [10112.0:4970112.0]
 set colorbox
 set cblabel "environment step"
 set format cb "%.1s%c"
 set offsets graph 0.08, graph 0.08, graph 0.08, graph 0.08
 plot datafile index 0 using 1:2:3 with lines lw 2 lc palette title 'path', \
      datafile index 0 every ::0::0 using 1:2 with points pt 7 ps 1.2 lc rgb 'black' title 'start', \
-     datafile index 1 using 1:2:3:4 with vectors head size screen 0.008,20 filled lw 1.2 lc rgb '#1f77b4' title "individual −ω", \
-     datafile index 2 using 1:2:3:4 with vectors head size screen 0.008,20 filled lw 1.2 lc rgb '#d62728' title "Stackelberg"
+     datafile index 1 using 1:2:3:4 with vectors head size screen 0.011,25 filled lw 3.0 lc rgb '#d62728' title "regularized Stackelberg (λ = 0.1)", \
+     datafile index 2 using 1:2:3:4 with vectors head size screen 0.007,20 filled lw 1.2 lc rgb '#1f77b4' title "individual −ω"
 unset logscale
 unset nonlinear y
 unset label
@@ -65,24 +67,100 @@ unset ylabel
 unset cblabel
 set format x "%.1s%c"
 set format y "% h"
-set size noratio
 set offsets 0, 0, 0, 0
 set key default
-set key top right font ",8" samplen 2
+set key bmargin center horizontal font ",9" samplen 2.5 spacing 1.1 width 1 height 1.5
 set grid
-set title "dqn-scorer seed 0: PC1–PC2 explain 92% of the path's variance; 0.12 turns" font ",10"
+set origin 0.3333333333333333, 0.47577092511013214
+set size noratio 0.3333333333333333, 0.46255506607929514
+set title "dqn-monolithic seed 1: PC1–PC2 hold 88.8% of the variance\n156 diagnostics; -0.0112 turns around its final point" font ",10"
 set xlabel "PC1"
 set ylabel "PC2"
 set format x "% h"
 set palette rgb 33,13,10
+set cbrange [10112.0:4970112.0]
 set colorbox
 set cblabel "environment step"
 set format cb "%.1s%c"
 set offsets graph 0.08, graph 0.08, graph 0.08, graph 0.08
 plot datafile index 3 using 1:2:3 with lines lw 2 lc palette title 'path', \
      datafile index 3 every ::0::0 using 1:2 with points pt 7 ps 1.2 lc rgb 'black' title 'start', \
-     datafile index 4 using 1:2:3:4 with vectors head size screen 0.008,20 filled lw 1.2 lc rgb '#1f77b4' title "individual −ω", \
-     datafile index 5 using 1:2:3:4 with vectors head size screen 0.008,20 filled lw 1.2 lc rgb '#d62728' title "Stackelberg"
+     datafile index 4 using 1:2:3:4 with vectors head size screen 0.011,25 filled lw 3.0 lc rgb '#d62728' title "regularized Stackelberg (λ = 0.1)", \
+     datafile index 5 using 1:2:3:4 with vectors head size screen 0.007,20 filled lw 1.2 lc rgb '#1f77b4' title "individual −ω"
+unset logscale
+unset nonlinear y
+unset label
+unset arrow
+unset colorbox
+unset xzeroaxis
+unset yzeroaxis
+set autoscale
+set ytics auto
+set y2tics auto
+unset y2tics
+set ytics mirror
+unset xlabel
+unset ylabel
+unset cblabel
+set format x "%.1s%c"
+set format y "% h"
+set offsets 0, 0, 0, 0
+set key default
+set key bmargin center horizontal font ",9" samplen 2.5 spacing 1.1 width 1 height 1.5
+set grid
+set origin 0.6666666666666666, 0.47577092511013214
+set size noratio 0.3333333333333333, 0.46255506607929514
+set title "dqn-scorer seed 0: PC1–PC2 hold 91.7% of the variance\n156 diagnostics; 0.118 turns around its final point" font ",10"
+set xlabel "PC1"
+set ylabel "PC2"
+set format x "% h"
+set palette rgb 33,13,10
+set cbrange [10112.0:4970112.0]
+set colorbox
+set cblabel "environment step"
+set format cb "%.1s%c"
+set offsets graph 0.08, graph 0.08, graph 0.08, graph 0.08
+plot datafile index 6 using 1:2:3 with lines lw 2 lc palette title 'path', \
+     datafile index 6 every ::0::0 using 1:2 with points pt 7 ps 1.2 lc rgb 'black' title 'start', \
+     datafile index 7 using 1:2:3:4 with vectors head size screen 0.011,25 filled lw 3.0 lc rgb '#d62728' title "regularized Stackelberg (λ = 0.1)", \
+     datafile index 8 using 1:2:3:4 with vectors head size screen 0.007,20 filled lw 1.2 lc rgb '#1f77b4' title "individual −ω"
+unset logscale
+unset nonlinear y
+unset label
+unset arrow
+unset colorbox
+unset xzeroaxis
+unset yzeroaxis
+set autoscale
+set ytics auto
+set y2tics auto
+unset y2tics
+set ytics mirror
+unset xlabel
+unset ylabel
+unset cblabel
+set format x "%.1s%c"
+set format y "% h"
+set offsets 0, 0, 0, 0
+set key default
+set key bmargin center horizontal font ",9" samplen 2.5 spacing 1.1 width 1 height 1.5
+set grid
+set origin 0.0, 0.013215859030837005
+set size noratio 0.3333333333333333, 0.46255506607929514
+set title "dqn-scorer seed 1: PC1–PC2 hold 88.5% of the variance\n156 diagnostics; -0.722 turns around its final point" font ",10"
+set xlabel "PC1"
+set ylabel "PC2"
+set format x "% h"
+set palette rgb 33,13,10
+set cbrange [10112.0:4970112.0]
+set colorbox
+set cblabel "environment step"
+set format cb "%.1s%c"
+set offsets graph 0.08, graph 0.08, graph 0.08, graph 0.08
+plot datafile index 9 using 1:2:3 with lines lw 2 lc palette title 'path', \
+     datafile index 9 every ::0::0 using 1:2 with points pt 7 ps 1.2 lc rgb 'black' title 'start', \
+     datafile index 10 using 1:2:3:4 with vectors head size screen 0.011,25 filled lw 3.0 lc rgb '#d62728' title "regularized Stackelberg (λ = 0.1)", \
+     datafile index 11 using 1:2:3:4 with vectors head size screen 0.007,20 filled lw 1.2 lc rgb '#1f77b4' title "individual −ω"
 unset multiplot
 
 unset output

@@ -3,15 +3,15 @@
 #         gnuplot -e "fmt='svg'" gradient_vs_total_derivative.gp   (SVG)
 if (!exists("fmt")) fmt = "png"
 if (fmt eq "svg") {
-    set terminal svg size 700,820 dynamic enhanced font "Helvetica,12" background rgb "white"
+    set terminal svg size 1120,468 dynamic enhanced font "Helvetica,12" background rgb "white"
     set output "gradient_vs_total_derivative.svg"
 } else {
-    set terminal pngcairo size 700,820 enhanced font "Helvetica,11" background rgb "white"
+    set terminal pngcairo size 1120,468 enhanced font "Helvetica,11" background rgb "white"
     set output "gradient_vs_total_derivative.png"
 }
 datafile = "gradient_vs_total_derivative.dat"
 set encoding utf8
-set multiplot layout 2,1 columnsfirst title "leader's own gradient ∇₁f₁ against its total derivative Df₁ over training" font ",12"
+set multiplot title "The leader's own gradient ∇₁f₁ against its total derivative Df₁, the leader's part of the regularized Stackelberg field, λ = 0.1" font ",12"
 set termoption noenhanced
 unset logscale
 unset nonlinear y
@@ -30,14 +30,15 @@ unset ylabel
 unset cblabel
 set format x "%.1s%c"
 set format y "% h"
-set size noratio
 set offsets 0, 0, 0, 0
 set key default
-set key top right font ",8" samplen 2
+set key bmargin center horizontal font ",9" samplen 2.5 spacing 1.1 width 1 height 1.5
 set grid
-set title "sac-individual: gradient norms (seed 0)" font ",10"
+set origin 0.0, 0.02564102564102564
+set size noratio 0.5, 0.8974358974358975
+set title "sac-individual (seed 0)\n‖∇₁f₁‖, ‖Df₁‖ and ‖correction‖, λ = 0.1" font ",10"
 set xlabel "environment steps"
-set ylabel "norm (window mean)"
+set ylabel "norm"
 set logscale y
 set format y "%.0e"
 
@@ -61,17 +62,18 @@ unset ylabel
 unset cblabel
 set format x "%.1s%c"
 set format y "% h"
-set size noratio
 set offsets 0, 0, 0, 0
 set key default
-set key top right font ",8" samplen 2
+set key bmargin center horizontal font ",9" samplen 2.5 spacing 1.1 width 1 height 1.5
 set grid
-set title "sac-individual: cos(∇₁f₁, Df₁) (seed 0)" font ",10"
+set origin 0.5, 0.02564102564102564
+set size noratio 0.5, 0.8974358974358975
+set title "sac-individual (seed 0)\ncos(∇₁f₁, Df₁)" font ",10"
 set xlabel "environment steps"
 set ylabel "cosine"
 
 set yrange [*:1.05]
-plot datafile index 3 using 1:2 with lines lw 1.5 dt 1 lc rgb '#1f77b4' title "cosine"
+plot datafile index 3 using 1:2 with lines lw 1.5 dt 1 lc rgb '#1f77b4' title "cos(∇₁f₁, Df₁)"
 unset multiplot
 
 unset output

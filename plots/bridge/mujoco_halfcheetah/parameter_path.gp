@@ -3,15 +3,15 @@
 #         gnuplot -e "fmt='svg'" parameter_path.gp   (SVG)
 if (!exists("fmt")) fmt = "png"
 if (fmt eq "svg") {
-    set terminal svg size 700,480 dynamic enhanced font "Helvetica,12" background rgb "white"
+    set terminal svg size 760,508 dynamic enhanced font "Helvetica,12" background rgb "white"
     set output "parameter_path.svg"
 } else {
-    set terminal pngcairo size 700,480 enhanced font "Helvetica,11" background rgb "white"
+    set terminal pngcairo size 760,508 enhanced font "Helvetica,11" background rgb "white"
     set output "parameter_path.png"
 }
 datafile = "parameter_path.dat"
 set encoding utf8
-set multiplot layout 1,1 columnsfirst title "parameter path: PCA of the sketched displacement S(x − x₀), the individual (blue) and Stackelberg (red) fields mapped the same way" font ",12"
+set multiplot title "Parameter path: PCA of the sketched displacement S(x − x₀), coloured by environment step,\nwith the individual field −ω (blue) and the regularized Stackelberg field −(Df₁, ∇₂f₂),\nλ = 0.1 (red) mapped the same way, as arrows of one length" font ",12"
 set termoption noenhanced
 unset logscale
 unset nonlinear y
@@ -30,24 +30,26 @@ unset ylabel
 unset cblabel
 set format x "%.1s%c"
 set format y "% h"
-set size noratio
 set offsets 0, 0, 0, 0
 set key default
-set key top right font ",8" samplen 2
+set key bmargin center horizontal font ",9" samplen 2.5 spacing 1.1 width 1 height 1.5
 set grid
-set title "sac-individual seed 0: PC1–PC2 explain 93% of the path's variance; -0.01 turns" font ",10"
+set origin 0.13157894736842105, 0.023622047244094488
+set size noratio 0.7368421052631579, 0.8267716535433071
+set title "sac-individual seed 0: PC1–PC2 hold 92.5% of the variance\n50 diagnostics; 0.0551 turns around its final point" font ",10"
 set xlabel "PC1"
 set ylabel "PC2"
 set format x "% h"
 set palette rgb 33,13,10
+set cbrange [1000.0:50000.0]
 set colorbox
 set cblabel "environment step"
 set format cb "%.1s%c"
 set offsets graph 0.08, graph 0.08, graph 0.08, graph 0.08
 plot datafile index 0 using 1:2:3 with lines lw 2 lc palette title 'path', \
      datafile index 0 every ::0::0 using 1:2 with points pt 7 ps 1.2 lc rgb 'black' title 'start', \
-     datafile index 1 using 1:2:3:4 with vectors head size screen 0.008,20 filled lw 1.2 lc rgb '#1f77b4' title "individual −ω", \
-     datafile index 2 using 1:2:3:4 with vectors head size screen 0.008,20 filled lw 1.2 lc rgb '#d62728' title "Stackelberg"
+     datafile index 1 using 1:2:3:4 with vectors head size screen 0.011,25 filled lw 3.0 lc rgb '#d62728' title "regularized Stackelberg (λ = 0.1)", \
+     datafile index 2 using 1:2:3:4 with vectors head size screen 0.007,20 filled lw 1.2 lc rgb '#1f77b4' title "individual −ω"
 unset multiplot
 
 unset output
