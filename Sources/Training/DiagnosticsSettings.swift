@@ -25,14 +25,15 @@ public enum DiagnosticsSettings {
     /// one diagnostic against one update (`Benchmarks/run_diagnostics_overhead.sh`; README, "Game
     /// diagnostics"), so that a run with diagnostics takes at most about 10% longer than one
     /// without. A diagnostic costs about 60 Hessian-vector products: ~85 ms on a MinAtar DQN (whose
-    /// updates are cheap: 1e6 steps take 7 s), ~0.65 s on a MinAtar PPO minibatch, ~0.5 s on a
+    /// updates are cheap: 1e6 steps take 7 s), ~0.65 s on a MinAtar PPO minibatch, ~0.6 s on a
     /// 4,000-step AC batch, ~1.2 s on SAC's (256, 256) networks at minibatch 100. Classic-control
     /// PPO and PQN updates take well under a millisecond, so they are measured more rarely there.
     public static func defaultInterval(algo: String, family: EnvironmentFamily) -> Int {
         let image = family == .minAtar || family == .atari
         switch algo {
-        case "ppo", "pqn": return image ? 512 : 2_000
-        case "ac": return 150
+        case "ppo": return image ? 512 : 2_000
+        case "pqn": return image ? 1_024 : 4_000
+        case "ac": return 200
         case "ddpg", "sac": return 2_000
         default: return 1_000   // the DQN family
         }
