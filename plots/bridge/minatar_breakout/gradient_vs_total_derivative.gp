@@ -36,7 +36,7 @@ set key bmargin center horizontal font ",9" samplen 2.5 spacing 1.1 width 1 heig
 set grid
 set origin 0.0, 0.4864864864864865
 set size noratio 0.5, 0.47297297297297297
-set title "dqn-monolithic (seeds 0, 1)\n‖∇₁f₁‖, ‖Df₁‖ and ‖correction‖, λ = 0.1" font ",10"
+set title "dqn-monolithic (seeds 0, 1, 2)\n‖∇₁f₁‖, ‖Df₁‖ and ‖correction‖, λ = 0.1" font ",10"
 set xlabel "environment steps"
 set ylabel "norm"
 set logscale y
@@ -48,8 +48,12 @@ plot datafile index 0 using 1:2 with lines lw 1.5 dt 1 lc rgb '#1f77b4' title "�
      datafile index 3 using 1:2 with lines lw 1.5 dt 2 lc rgb '#1f77b4' notitle, \
      datafile index 4 using 1:2 with lines lw 1.5 dt 2 lc rgb '#d62728' notitle, \
      datafile index 5 using 1:2 with lines lw 1.5 dt 2 lc rgb '#2ca02c' notitle, \
+     datafile index 6 using 1:2 with lines lw 1.5 dt 3 lc rgb '#1f77b4' notitle, \
+     datafile index 7 using 1:2 with lines lw 1.5 dt 3 lc rgb '#d62728' notitle, \
+     datafile index 8 using 1:2 with lines lw 1.5 dt 3 lc rgb '#2ca02c' notitle, \
      keyentry with lines lw 1.5 dt 1 lc rgb '#444444' title "seed 0", \
-     keyentry with lines lw 1.5 dt 2 lc rgb '#444444' title "seed 1"
+     keyentry with lines lw 1.5 dt 2 lc rgb '#444444' title "seed 1", \
+     keyentry with lines lw 1.5 dt 3 lc rgb '#444444' title "seed 2"
 unset logscale
 unset nonlinear y
 unset label
@@ -73,15 +77,17 @@ set key bmargin center horizontal font ",9" samplen 2.5 spacing 1.1 width 1 heig
 set grid
 set origin 0.5, 0.4864864864864865
 set size noratio 0.5, 0.47297297297297297
-set title "dqn-monolithic (seeds 0, 1)\ncos(∇₁f₁, Df₁)" font ",10"
+set title "dqn-monolithic (seeds 0, 1, 2)\ncos(∇₁f₁, Df₁)" font ",10"
 set xlabel "environment steps"
 set ylabel "cosine"
 
 set yrange [*:1.05]
-plot datafile index 6 using 1:2 with lines lw 1.5 dt 1 lc rgb '#1f77b4' title "cos(∇₁f₁, Df₁)", \
-     datafile index 7 using 1:2 with lines lw 1.5 dt 2 lc rgb '#1f77b4' notitle, \
+plot datafile index 9 using 1:2 with lines lw 1.5 dt 1 lc rgb '#1f77b4' title "cos(∇₁f₁, Df₁)", \
+     datafile index 10 using 1:2 with lines lw 1.5 dt 2 lc rgb '#1f77b4' notitle, \
+     datafile index 11 using 1:2 with lines lw 1.5 dt 3 lc rgb '#1f77b4' notitle, \
      keyentry with lines lw 1.5 dt 1 lc rgb '#444444' title "seed 0", \
-     keyentry with lines lw 1.5 dt 2 lc rgb '#444444' title "seed 1"
+     keyentry with lines lw 1.5 dt 2 lc rgb '#444444' title "seed 1", \
+     keyentry with lines lw 1.5 dt 3 lc rgb '#444444' title "seed 2"
 unset logscale
 unset nonlinear y
 unset label
@@ -105,20 +111,24 @@ set key bmargin center horizontal font ",9" samplen 2.5 spacing 1.1 width 1 heig
 set grid
 set origin 0.0, 0.013513513513513514
 set size noratio 0.5, 0.47297297297297297
-set title "dqn-scorer (seeds 0, 1)\n‖∇₁f₁‖, ‖Df₁‖ and ‖correction‖, λ = 0.1" font ",10"
+set title "dqn-scorer (seeds 0, 1, 2)\n‖∇₁f₁‖, ‖Df₁‖ and ‖correction‖, λ = 0.1" font ",10"
 set xlabel "environment steps"
 set ylabel "norm"
 set logscale y
 set format y "%.0e"
 
-plot datafile index 8 using 1:2 with lines lw 1.5 dt 1 lc rgb '#1f77b4' title "‖∇₁f₁‖", \
-     datafile index 9 using 1:2 with lines lw 1.5 dt 1 lc rgb '#d62728' title "‖Df₁‖", \
-     datafile index 10 using 1:2 with lines lw 1.5 dt 1 lc rgb '#2ca02c' title "‖correction‖", \
-     datafile index 11 using 1:2 with lines lw 1.5 dt 2 lc rgb '#1f77b4' notitle, \
-     datafile index 12 using 1:2 with lines lw 1.5 dt 2 lc rgb '#d62728' notitle, \
-     datafile index 13 using 1:2 with lines lw 1.5 dt 2 lc rgb '#2ca02c' notitle, \
+plot datafile index 12 using 1:2 with lines lw 1.5 dt 1 lc rgb '#1f77b4' title "‖∇₁f₁‖", \
+     datafile index 13 using 1:2 with lines lw 1.5 dt 1 lc rgb '#d62728' title "‖Df₁‖", \
+     datafile index 14 using 1:2 with lines lw 1.5 dt 1 lc rgb '#2ca02c' title "‖correction‖", \
+     datafile index 15 using 1:2 with lines lw 1.5 dt 2 lc rgb '#1f77b4' notitle, \
+     datafile index 16 using 1:2 with lines lw 1.5 dt 2 lc rgb '#d62728' notitle, \
+     datafile index 17 using 1:2 with lines lw 1.5 dt 2 lc rgb '#2ca02c' notitle, \
+     datafile index 18 using 1:2 with lines lw 1.5 dt 3 lc rgb '#1f77b4' notitle, \
+     datafile index 19 using 1:2 with lines lw 1.5 dt 3 lc rgb '#d62728' notitle, \
+     datafile index 20 using 1:2 with lines lw 1.5 dt 3 lc rgb '#2ca02c' notitle, \
      keyentry with lines lw 1.5 dt 1 lc rgb '#444444' title "seed 0", \
-     keyentry with lines lw 1.5 dt 2 lc rgb '#444444' title "seed 1"
+     keyentry with lines lw 1.5 dt 2 lc rgb '#444444' title "seed 1", \
+     keyentry with lines lw 1.5 dt 3 lc rgb '#444444' title "seed 2"
 unset logscale
 unset nonlinear y
 unset label
@@ -142,15 +152,17 @@ set key bmargin center horizontal font ",9" samplen 2.5 spacing 1.1 width 1 heig
 set grid
 set origin 0.5, 0.013513513513513514
 set size noratio 0.5, 0.47297297297297297
-set title "dqn-scorer (seeds 0, 1)\ncos(∇₁f₁, Df₁)" font ",10"
+set title "dqn-scorer (seeds 0, 1, 2)\ncos(∇₁f₁, Df₁)" font ",10"
 set xlabel "environment steps"
 set ylabel "cosine"
 
 set yrange [*:1.05]
-plot datafile index 14 using 1:2 with lines lw 1.5 dt 1 lc rgb '#1f77b4' title "cos(∇₁f₁, Df₁)", \
-     datafile index 15 using 1:2 with lines lw 1.5 dt 2 lc rgb '#1f77b4' notitle, \
+plot datafile index 21 using 1:2 with lines lw 1.5 dt 1 lc rgb '#1f77b4' title "cos(∇₁f₁, Df₁)", \
+     datafile index 22 using 1:2 with lines lw 1.5 dt 2 lc rgb '#1f77b4' notitle, \
+     datafile index 23 using 1:2 with lines lw 1.5 dt 3 lc rgb '#1f77b4' notitle, \
      keyentry with lines lw 1.5 dt 1 lc rgb '#444444' title "seed 0", \
-     keyentry with lines lw 1.5 dt 2 lc rgb '#444444' title "seed 1"
+     keyentry with lines lw 1.5 dt 2 lc rgb '#444444' title "seed 1", \
+     keyentry with lines lw 1.5 dt 3 lc rgb '#444444' title "seed 2"
 unset multiplot
 
 unset output

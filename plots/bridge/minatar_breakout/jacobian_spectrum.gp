@@ -36,7 +36,7 @@ set key bmargin center horizontal font ",9" samplen 2.5 spacing 1.1 width 1 heig
 set grid
 set origin 0.0, 0.02459016393442623
 set size noratio 0.5, 0.860655737704918
-set title "dqn-monolithic (seeds 0, 1)\nmedian |Im|/|Re| of eig1 = 0" font ",10"
+set title "dqn-monolithic (seeds 0, 1, 2)\nmedian |Im|/|Re| of eig1 = 0" font ",10"
 set xlabel "Re λ"
 set ylabel "Im λ"
 set xzeroaxis lt 1 lc rgb '#888888'
@@ -55,7 +55,11 @@ plot datafile index 0 using 1:2:3 with points pt 7 ps 0.8 lc palette title "eig1
      datafile index 4 using 1:2:3 with points pt 7 ps 0.8 lc palette notitle, \
      datafile index 5 using 1:2:3 with points pt 6 ps 0.6 lc palette notitle, \
      datafile index 6 using 1:2:3 with points pt 6 ps 0.6 lc palette notitle, \
-     datafile index 7 using 1:2:3 with points pt 6 ps 0.6 lc palette notitle
+     datafile index 7 using 1:2:3 with points pt 6 ps 0.6 lc palette notitle, \
+     datafile index 8 using 1:2:3 with points pt 7 ps 0.8 lc palette notitle, \
+     datafile index 9 using 1:2:3 with points pt 6 ps 0.6 lc palette notitle, \
+     datafile index 10 using 1:2:3 with points pt 6 ps 0.6 lc palette notitle, \
+     datafile index 11 using 1:2:3 with points pt 6 ps 0.6 lc palette notitle
 unset logscale
 unset nonlinear y
 unset label
@@ -79,7 +83,7 @@ set key bmargin center horizontal font ",9" samplen 2.5 spacing 1.1 width 1 heig
 set grid
 set origin 0.5, 0.02459016393442623
 set size noratio 0.5, 0.860655737704918
-set title "dqn-scorer (seeds 0, 1)\nmedian |Im|/|Re| of eig1 = 0" font ",10"
+set title "dqn-scorer (seeds 0, 1, 2)\nmedian |Im|/|Re| of eig1 = 0" font ",10"
 set xlabel "Re λ"
 set ylabel "Im λ"
 set xzeroaxis lt 1 lc rgb '#888888'
@@ -91,14 +95,18 @@ set cblabel "environment step"
 set format cb "%.1s%c"
 set format x "% h"
 set offsets graph 0.05, graph 0.05, graph 0.05, graph 0.05
-plot datafile index 8 using 1:2:3 with points pt 7 ps 0.8 lc palette title "eig1 (largest |λ|)", \
-     datafile index 9 using 1:2:3 with points pt 6 ps 0.6 lc palette title "eig2, eig3, …", \
-     datafile index 10 using 1:2:3 with points pt 6 ps 0.6 lc palette notitle, \
-     datafile index 11 using 1:2:3 with points pt 6 ps 0.6 lc palette notitle, \
-     datafile index 12 using 1:2:3 with points pt 7 ps 0.8 lc palette notitle, \
-     datafile index 13 using 1:2:3 with points pt 6 ps 0.6 lc palette notitle, \
+plot datafile index 12 using 1:2:3 with points pt 7 ps 0.8 lc palette title "eig1 (largest |λ|)", \
+     datafile index 13 using 1:2:3 with points pt 6 ps 0.6 lc palette title "eig2, eig3, …", \
      datafile index 14 using 1:2:3 with points pt 6 ps 0.6 lc palette notitle, \
-     datafile index 15 using 1:2:3 with points pt 6 ps 0.6 lc palette notitle
+     datafile index 15 using 1:2:3 with points pt 6 ps 0.6 lc palette notitle, \
+     datafile index 16 using 1:2:3 with points pt 7 ps 0.8 lc palette notitle, \
+     datafile index 17 using 1:2:3 with points pt 6 ps 0.6 lc palette notitle, \
+     datafile index 18 using 1:2:3 with points pt 6 ps 0.6 lc palette notitle, \
+     datafile index 19 using 1:2:3 with points pt 6 ps 0.6 lc palette notitle, \
+     datafile index 20 using 1:2:3 with points pt 7 ps 0.8 lc palette notitle, \
+     datafile index 21 using 1:2:3 with points pt 6 ps 0.6 lc palette notitle, \
+     datafile index 22 using 1:2:3 with points pt 6 ps 0.6 lc palette notitle, \
+     datafile index 23 using 1:2:3 with points pt 6 ps 0.6 lc palette notitle
 unset multiplot
 
 unset output

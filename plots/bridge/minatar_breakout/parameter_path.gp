@@ -110,7 +110,7 @@ set key bmargin center horizontal font ",9" samplen 2.5 spacing 1.1 width 1 heig
 set grid
 set origin 0.6666666666666666, 0.47577092511013214
 set size noratio 0.3333333333333333, 0.46255506607929514
-set title "dqn-scorer seed 0: PC1–PC2 hold 91.7% of the variance\n156 diagnostics; 0.118 turns around its final point" font ",10"
+set title "dqn-monolithic seed 2: PC1–PC2 hold 93.6% of the variance\n156 diagnostics; 0.268 turns around its final point" font ",10"
 set xlabel "PC1"
 set ylabel "PC2"
 set format x "% h"
@@ -147,7 +147,7 @@ set key bmargin center horizontal font ",9" samplen 2.5 spacing 1.1 width 1 heig
 set grid
 set origin 0.0, 0.013215859030837005
 set size noratio 0.3333333333333333, 0.46255506607929514
-set title "dqn-scorer seed 1: PC1–PC2 hold 88.5% of the variance\n156 diagnostics; -0.722 turns around its final point" font ",10"
+set title "dqn-scorer seed 0: PC1–PC2 hold 91.7% of the variance\n156 diagnostics; 0.118 turns around its final point" font ",10"
 set xlabel "PC1"
 set ylabel "PC2"
 set format x "% h"
@@ -161,6 +161,80 @@ plot datafile index 9 using 1:2:3 with lines lw 2 lc palette title 'path', \
      datafile index 9 every ::0::0 using 1:2 with points pt 7 ps 1.2 lc rgb 'black' title 'start', \
      datafile index 10 using 1:2:3:4 with vectors head size screen 0.011,25 filled lw 3.0 lc rgb '#d62728' title "regularized Stackelberg (λ = 0.1)", \
      datafile index 11 using 1:2:3:4 with vectors head size screen 0.007,20 filled lw 1.2 lc rgb '#1f77b4' title "individual −ω"
+unset logscale
+unset nonlinear y
+unset label
+unset arrow
+unset colorbox
+unset xzeroaxis
+unset yzeroaxis
+set autoscale
+set ytics auto
+set y2tics auto
+unset y2tics
+set ytics mirror
+unset xlabel
+unset ylabel
+unset cblabel
+set format x "%.1s%c"
+set format y "% h"
+set offsets 0, 0, 0, 0
+set key default
+set key bmargin center horizontal font ",9" samplen 2.5 spacing 1.1 width 1 height 1.5
+set grid
+set origin 0.3333333333333333, 0.013215859030837005
+set size noratio 0.3333333333333333, 0.46255506607929514
+set title "dqn-scorer seed 1: PC1–PC2 hold 88.5% of the variance\n156 diagnostics; -0.722 turns around its final point" font ",10"
+set xlabel "PC1"
+set ylabel "PC2"
+set format x "% h"
+set palette rgb 33,13,10
+set cbrange [10112.0:4970112.0]
+set colorbox
+set cblabel "environment step"
+set format cb "%.1s%c"
+set offsets graph 0.08, graph 0.08, graph 0.08, graph 0.08
+plot datafile index 12 using 1:2:3 with lines lw 2 lc palette title 'path', \
+     datafile index 12 every ::0::0 using 1:2 with points pt 7 ps 1.2 lc rgb 'black' title 'start', \
+     datafile index 13 using 1:2:3:4 with vectors head size screen 0.011,25 filled lw 3.0 lc rgb '#d62728' title "regularized Stackelberg (λ = 0.1)", \
+     datafile index 14 using 1:2:3:4 with vectors head size screen 0.007,20 filled lw 1.2 lc rgb '#1f77b4' title "individual −ω"
+unset logscale
+unset nonlinear y
+unset label
+unset arrow
+unset colorbox
+unset xzeroaxis
+unset yzeroaxis
+set autoscale
+set ytics auto
+set y2tics auto
+unset y2tics
+set ytics mirror
+unset xlabel
+unset ylabel
+unset cblabel
+set format x "%.1s%c"
+set format y "% h"
+set offsets 0, 0, 0, 0
+set key default
+set key bmargin center horizontal font ",9" samplen 2.5 spacing 1.1 width 1 height 1.5
+set grid
+set origin 0.6666666666666666, 0.013215859030837005
+set size noratio 0.3333333333333333, 0.46255506607929514
+set title "dqn-scorer seed 2: PC1–PC2 hold 91.6% of the variance\n156 diagnostics; -2.46 turns around its final point" font ",10"
+set xlabel "PC1"
+set ylabel "PC2"
+set format x "% h"
+set palette rgb 33,13,10
+set cbrange [10112.0:4970112.0]
+set colorbox
+set cblabel "environment step"
+set format cb "%.1s%c"
+set offsets graph 0.08, graph 0.08, graph 0.08, graph 0.08
+plot datafile index 15 using 1:2:3 with lines lw 2 lc palette title 'path', \
+     datafile index 15 every ::0::0 using 1:2 with points pt 7 ps 1.2 lc rgb 'black' title 'start', \
+     datafile index 16 using 1:2:3:4 with vectors head size screen 0.011,25 filled lw 3.0 lc rgb '#d62728' title "regularized Stackelberg (λ = 0.1)", \
+     datafile index 17 using 1:2:3:4 with vectors head size screen 0.007,20 filled lw 1.2 lc rgb '#1f77b4' title "individual −ω"
 unset multiplot
 
 unset output

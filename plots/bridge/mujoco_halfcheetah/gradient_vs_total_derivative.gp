@@ -3,10 +3,10 @@
 #         gnuplot -e "fmt='svg'" gradient_vs_total_derivative.gp   (SVG)
 if (!exists("fmt")) fmt = "png"
 if (fmt eq "svg") {
-    set terminal svg size 1120,468 dynamic enhanced font "Helvetica,12" background rgb "white"
+    set terminal svg size 1120,1308 dynamic enhanced font "Helvetica,12" background rgb "white"
     set output "gradient_vs_total_derivative.svg"
 } else {
-    set terminal pngcairo size 1120,468 enhanced font "Helvetica,11" background rgb "white"
+    set terminal pngcairo size 1120,1308 enhanced font "Helvetica,11" background rgb "white"
     set output "gradient_vs_total_derivative.png"
 }
 datafile = "gradient_vs_total_derivative.dat"
@@ -34,9 +34,9 @@ set offsets 0, 0, 0, 0
 set key default
 set key bmargin center horizontal font ",9" samplen 2.5 spacing 1.1 width 1 height 1.5
 set grid
-set origin 0.0, 0.02564102564102564
-set size noratio 0.5, 0.8974358974358975
-set title "sac-individual (seed 0)\n‖∇₁f₁‖, ‖Df₁‖ and ‖correction‖, λ = 0.1" font ",10"
+set origin 0.0, 0.6513761467889908
+set size noratio 0.5, 0.3211009174311927
+set title "sac-individual (seeds 0, 1, 2)\n‖∇₁f₁‖, ‖Df₁‖ and ‖correction‖, λ = 0.1" font ",10"
 set xlabel "environment steps"
 set ylabel "norm"
 set logscale y
@@ -44,7 +44,16 @@ set format y "%.0e"
 
 plot datafile index 0 using 1:2 with lines lw 1.5 dt 1 lc rgb '#1f77b4' title "‖∇₁f₁‖", \
      datafile index 1 using 1:2 with lines lw 1.5 dt 1 lc rgb '#d62728' title "‖Df₁‖", \
-     datafile index 2 using 1:2 with lines lw 1.5 dt 1 lc rgb '#2ca02c' title "‖correction‖"
+     datafile index 2 using 1:2 with lines lw 1.5 dt 1 lc rgb '#2ca02c' title "‖correction‖", \
+     datafile index 3 using 1:2 with lines lw 1.5 dt 2 lc rgb '#1f77b4' notitle, \
+     datafile index 4 using 1:2 with lines lw 1.5 dt 2 lc rgb '#d62728' notitle, \
+     datafile index 5 using 1:2 with lines lw 1.5 dt 2 lc rgb '#2ca02c' notitle, \
+     datafile index 6 using 1:2 with lines lw 1.5 dt 3 lc rgb '#1f77b4' notitle, \
+     datafile index 7 using 1:2 with lines lw 1.5 dt 3 lc rgb '#d62728' notitle, \
+     datafile index 8 using 1:2 with lines lw 1.5 dt 3 lc rgb '#2ca02c' notitle, \
+     keyentry with lines lw 1.5 dt 1 lc rgb '#444444' title "seed 0", \
+     keyentry with lines lw 1.5 dt 2 lc rgb '#444444' title "seed 1", \
+     keyentry with lines lw 1.5 dt 3 lc rgb '#444444' title "seed 2"
 unset logscale
 unset nonlinear y
 unset label
@@ -66,14 +75,141 @@ set offsets 0, 0, 0, 0
 set key default
 set key bmargin center horizontal font ",9" samplen 2.5 spacing 1.1 width 1 height 1.5
 set grid
-set origin 0.5, 0.02564102564102564
-set size noratio 0.5, 0.8974358974358975
-set title "sac-individual (seed 0)\ncos(∇₁f₁, Df₁)" font ",10"
+set origin 0.5, 0.6513761467889908
+set size noratio 0.5, 0.3211009174311927
+set title "sac-individual (seeds 0, 1, 2)\ncos(∇₁f₁, Df₁)" font ",10"
 set xlabel "environment steps"
 set ylabel "cosine"
 
 set yrange [*:1.05]
-plot datafile index 3 using 1:2 with lines lw 1.5 dt 1 lc rgb '#1f77b4' title "cos(∇₁f₁, Df₁)"
+plot datafile index 9 using 1:2 with lines lw 1.5 dt 1 lc rgb '#1f77b4' title "cos(∇₁f₁, Df₁)", \
+     datafile index 10 using 1:2 with lines lw 1.5 dt 2 lc rgb '#1f77b4' notitle, \
+     datafile index 11 using 1:2 with lines lw 1.5 dt 3 lc rgb '#1f77b4' notitle, \
+     keyentry with lines lw 1.5 dt 1 lc rgb '#444444' title "seed 0", \
+     keyentry with lines lw 1.5 dt 2 lc rgb '#444444' title "seed 1", \
+     keyentry with lines lw 1.5 dt 3 lc rgb '#444444' title "seed 2"
+unset logscale
+unset nonlinear y
+unset label
+unset arrow
+unset colorbox
+unset xzeroaxis
+unset yzeroaxis
+set autoscale
+set ytics auto
+set y2tics auto
+unset y2tics
+set ytics mirror
+unset xlabel
+unset ylabel
+unset cblabel
+set format x "%.1s%c"
+set format y "% h"
+set offsets 0, 0, 0, 0
+set key default
+set key bmargin center horizontal font ",9" samplen 2.5 spacing 1.1 width 1 height 1.5
+set grid
+set origin 0.0, 0.3302752293577982
+set size noratio 0.5, 0.3211009174311927
+set title "sac-actor-leader (seed 0)\n‖∇₁f₁‖, ‖Df₁‖ and ‖correction‖, λ = 0.1" font ",10"
+set xlabel "environment steps"
+set ylabel "norm"
+set logscale y
+set format y "%.0e"
+
+plot datafile index 12 using 1:2 with lines lw 1.5 dt 1 lc rgb '#1f77b4' title "‖∇₁f₁‖", \
+     datafile index 13 using 1:2 with lines lw 1.5 dt 1 lc rgb '#d62728' title "‖Df₁‖", \
+     datafile index 14 using 1:2 with lines lw 1.5 dt 1 lc rgb '#2ca02c' title "‖correction‖"
+unset logscale
+unset nonlinear y
+unset label
+unset arrow
+unset colorbox
+unset xzeroaxis
+unset yzeroaxis
+set autoscale
+set ytics auto
+set y2tics auto
+unset y2tics
+set ytics mirror
+unset xlabel
+unset ylabel
+unset cblabel
+set format x "%.1s%c"
+set format y "% h"
+set offsets 0, 0, 0, 0
+set key default
+set key bmargin center horizontal font ",9" samplen 2.5 spacing 1.1 width 1 height 1.5
+set grid
+set origin 0.5, 0.3302752293577982
+set size noratio 0.5, 0.3211009174311927
+set title "sac-actor-leader (seed 0)\ncos(∇₁f₁, Df₁)" font ",10"
+set xlabel "environment steps"
+set ylabel "cosine"
+
+set yrange [*:1.05]
+plot datafile index 15 using 1:2 with lines lw 1.5 dt 1 lc rgb '#1f77b4' title "cos(∇₁f₁, Df₁)"
+unset logscale
+unset nonlinear y
+unset label
+unset arrow
+unset colorbox
+unset xzeroaxis
+unset yzeroaxis
+set autoscale
+set ytics auto
+set y2tics auto
+unset y2tics
+set ytics mirror
+unset xlabel
+unset ylabel
+unset cblabel
+set format x "%.1s%c"
+set format y "% h"
+set offsets 0, 0, 0, 0
+set key default
+set key bmargin center horizontal font ",9" samplen 2.5 spacing 1.1 width 1 height 1.5
+set grid
+set origin 0.0, 0.009174311926605505
+set size noratio 0.5, 0.3211009174311927
+set title "sac-critic-leader (seed 0)\n‖∇₁f₁‖, ‖Df₁‖ and ‖correction‖, λ = 0.1" font ",10"
+set xlabel "environment steps"
+set ylabel "norm"
+set logscale y
+set format y "%.0e"
+
+plot datafile index 16 using 1:2 with lines lw 1.5 dt 1 lc rgb '#1f77b4' title "‖∇₁f₁‖", \
+     datafile index 17 using 1:2 with lines lw 1.5 dt 1 lc rgb '#d62728' title "‖Df₁‖", \
+     datafile index 18 using 1:2 with lines lw 1.5 dt 1 lc rgb '#2ca02c' title "‖correction‖"
+unset logscale
+unset nonlinear y
+unset label
+unset arrow
+unset colorbox
+unset xzeroaxis
+unset yzeroaxis
+set autoscale
+set ytics auto
+set y2tics auto
+unset y2tics
+set ytics mirror
+unset xlabel
+unset ylabel
+unset cblabel
+set format x "%.1s%c"
+set format y "% h"
+set offsets 0, 0, 0, 0
+set key default
+set key bmargin center horizontal font ",9" samplen 2.5 spacing 1.1 width 1 height 1.5
+set grid
+set origin 0.5, 0.009174311926605505
+set size noratio 0.5, 0.3211009174311927
+set title "sac-critic-leader (seed 0)\ncos(∇₁f₁, Df₁)" font ",10"
+set xlabel "environment steps"
+set ylabel "cosine"
+
+set yrange [*:1.05]
+plot datafile index 19 using 1:2 with lines lw 1.5 dt 1 lc rgb '#1f77b4' title "cos(∇₁f₁, Df₁)"
 unset multiplot
 
 unset output

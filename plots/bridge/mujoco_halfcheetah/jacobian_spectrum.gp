@@ -3,15 +3,15 @@
 #         gnuplot -e "fmt='svg'" jacobian_spectrum.gp   (SVG)
 if (!exists("fmt")) fmt = "png"
 if (fmt eq "svg") {
-    set terminal svg size 760,508 dynamic enhanced font "Helvetica,12" background rgb "white"
+    set terminal svg size 1680,488 dynamic enhanced font "Helvetica,12" background rgb "white"
     set output "jacobian_spectrum.svg"
 } else {
-    set terminal pngcairo size 760,508 enhanced font "Helvetica,11" background rgb "white"
+    set terminal pngcairo size 1680,488 enhanced font "Helvetica,11" background rgb "white"
     set output "jacobian_spectrum.png"
 }
 datafile = "jacobian_spectrum.dat"
 set encoding utf8
-set multiplot title "Leading eigenvalues λ of the Jacobians of the individual-play field ω = (∇₁f₁, ∇₂f₂)\n(circles) and of the regularized Stackelberg field (Df₁, ∇₂f₂), λ = 0.1 (triangles),\ncoloured by environment step: Re λ > 0 contracts under the negated field, Im λ ≠ 0 rotates" font ",12"
+set multiplot title "Leading eigenvalues λ of the Jacobians of the individual-play field ω = (∇₁f₁, ∇₂f₂) (circles) and of the regularized Stackelberg field (Df₁, ∇₂f₂), λ = 0.1 (triangles), coloured by environment step: Re λ >\n0 contracts under the negated field, Im λ ≠ 0 rotates" font ",12"
 set termoption noenhanced
 unset logscale
 unset nonlinear y
@@ -34,9 +34,9 @@ set offsets 0, 0, 0, 0
 set key default
 set key bmargin center horizontal font ",9" samplen 2.5 spacing 1.1 width 1 height 1.5
 set grid
-set origin 0.13157894736842105, 0.023622047244094488
-set size noratio 0.7368421052631579, 0.8267716535433071
-set title "sac-individual (seed 0)\nmedian |Im|/|Re| of eig1: individual 0, regularized Stackelberg 0" font ",10"
+set origin 0.0, 0.02459016393442623
+set size noratio 0.3333333333333333, 0.860655737704918
+set title "sac-individual (seeds 0, 1, 2)\nmedian |Im|/|Re| of eig1: individual 0, regularized Stackelberg 0" font ",10"
 set xlabel "Re λ"
 set ylabel "Im λ"
 set xzeroaxis lt 1 lc rgb '#888888'
@@ -55,7 +55,109 @@ plot datafile index 0 using 1:2:3 with points pt 9 ps 1.0 lc palette title "regu
      datafile index 4 using 1:2:3 with points pt 7 ps 0.8 lc palette title "individual: eig1", \
      datafile index 5 using 1:2:3 with points pt 6 ps 0.6 lc palette title "individual: eig2, …", \
      datafile index 6 using 1:2:3 with points pt 6 ps 0.6 lc palette notitle, \
-     datafile index 7 using 1:2:3 with points pt 6 ps 0.6 lc palette notitle
+     datafile index 7 using 1:2:3 with points pt 6 ps 0.6 lc palette notitle, \
+     datafile index 8 using 1:2:3 with points pt 9 ps 1.0 lc palette notitle, \
+     datafile index 9 using 1:2:3 with points pt 8 ps 0.8 lc palette notitle, \
+     datafile index 10 using 1:2:3 with points pt 8 ps 0.8 lc palette notitle, \
+     datafile index 11 using 1:2:3 with points pt 8 ps 0.8 lc palette notitle, \
+     datafile index 12 using 1:2:3 with points pt 7 ps 0.8 lc palette notitle, \
+     datafile index 13 using 1:2:3 with points pt 6 ps 0.6 lc palette notitle, \
+     datafile index 14 using 1:2:3 with points pt 6 ps 0.6 lc palette notitle, \
+     datafile index 15 using 1:2:3 with points pt 6 ps 0.6 lc palette notitle, \
+     datafile index 16 using 1:2:3 with points pt 9 ps 1.0 lc palette notitle, \
+     datafile index 17 using 1:2:3 with points pt 8 ps 0.8 lc palette notitle, \
+     datafile index 18 using 1:2:3 with points pt 8 ps 0.8 lc palette notitle, \
+     datafile index 19 using 1:2:3 with points pt 8 ps 0.8 lc palette notitle, \
+     datafile index 20 using 1:2:3 with points pt 7 ps 0.8 lc palette notitle, \
+     datafile index 21 using 1:2:3 with points pt 6 ps 0.6 lc palette notitle, \
+     datafile index 22 using 1:2:3 with points pt 6 ps 0.6 lc palette notitle, \
+     datafile index 23 using 1:2:3 with points pt 6 ps 0.6 lc palette notitle
+unset logscale
+unset nonlinear y
+unset label
+unset arrow
+unset colorbox
+unset xzeroaxis
+unset yzeroaxis
+set autoscale
+set ytics auto
+set y2tics auto
+unset y2tics
+set ytics mirror
+unset xlabel
+unset ylabel
+unset cblabel
+set format x "%.1s%c"
+set format y "% h"
+set offsets 0, 0, 0, 0
+set key default
+set key bmargin center horizontal font ",9" samplen 2.5 spacing 1.1 width 1 height 1.5
+set grid
+set origin 0.3333333333333333, 0.02459016393442623
+set size noratio 0.3333333333333333, 0.860655737704918
+set title "sac-actor-leader (seed 0)\nmedian |Im|/|Re| of eig1: individual 0, regularized Stackelberg 0" font ",10"
+set xlabel "Re λ"
+set ylabel "Im λ"
+set xzeroaxis lt 1 lc rgb '#888888'
+set yzeroaxis lt 1 lc rgb '#888888'
+set palette rgb 33,13,10
+set cbrange [1000.0:50000.0]
+set colorbox
+set cblabel "environment step"
+set format cb "%.1s%c"
+set format x "%.0s%c"
+set offsets graph 0.05, graph 0.05, graph 0.05, graph 0.05
+plot datafile index 24 using 1:2:3 with points pt 9 ps 1.0 lc palette title "regularized Stackelberg (λ = 0.1): eig1", \
+     datafile index 25 using 1:2:3 with points pt 8 ps 0.8 lc palette title "regularized Stackelberg (λ = 0.1): eig2, …", \
+     datafile index 26 using 1:2:3 with points pt 8 ps 0.8 lc palette notitle, \
+     datafile index 27 using 1:2:3 with points pt 8 ps 0.8 lc palette notitle, \
+     datafile index 28 using 1:2:3 with points pt 7 ps 0.8 lc palette title "individual: eig1", \
+     datafile index 29 using 1:2:3 with points pt 6 ps 0.6 lc palette title "individual: eig2, …", \
+     datafile index 30 using 1:2:3 with points pt 6 ps 0.6 lc palette notitle, \
+     datafile index 31 using 1:2:3 with points pt 6 ps 0.6 lc palette notitle
+unset logscale
+unset nonlinear y
+unset label
+unset arrow
+unset colorbox
+unset xzeroaxis
+unset yzeroaxis
+set autoscale
+set ytics auto
+set y2tics auto
+unset y2tics
+set ytics mirror
+unset xlabel
+unset ylabel
+unset cblabel
+set format x "%.1s%c"
+set format y "% h"
+set offsets 0, 0, 0, 0
+set key default
+set key bmargin center horizontal font ",9" samplen 2.5 spacing 1.1 width 1 height 1.5
+set grid
+set origin 0.6666666666666666, 0.02459016393442623
+set size noratio 0.3333333333333333, 0.860655737704918
+set title "sac-critic-leader (seed 0)\nmedian |Im|/|Re| of eig1: individual 0, regularized Stackelberg 0" font ",10"
+set xlabel "Re λ"
+set ylabel "Im λ"
+set xzeroaxis lt 1 lc rgb '#888888'
+set yzeroaxis lt 1 lc rgb '#888888'
+set palette rgb 33,13,10
+set cbrange [1000.0:50000.0]
+set colorbox
+set cblabel "environment step"
+set format cb "%.1s%c"
+set format x "%.0s%c"
+set offsets graph 0.05, graph 0.05, graph 0.05, graph 0.05
+plot datafile index 32 using 1:2:3 with points pt 9 ps 1.0 lc palette title "regularized Stackelberg (λ = 0.1): eig1", \
+     datafile index 33 using 1:2:3 with points pt 8 ps 0.8 lc palette title "regularized Stackelberg (λ = 0.1): eig2, …", \
+     datafile index 34 using 1:2:3 with points pt 8 ps 0.8 lc palette notitle, \
+     datafile index 35 using 1:2:3 with points pt 8 ps 0.8 lc palette notitle, \
+     datafile index 36 using 1:2:3 with points pt 7 ps 0.8 lc palette title "individual: eig1", \
+     datafile index 37 using 1:2:3 with points pt 6 ps 0.6 lc palette title "individual: eig2, …", \
+     datafile index 38 using 1:2:3 with points pt 6 ps 0.6 lc palette notitle, \
+     datafile index 39 using 1:2:3 with points pt 6 ps 0.6 lc palette notitle
 unset multiplot
 
 unset output

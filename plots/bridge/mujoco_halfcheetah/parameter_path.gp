@@ -3,15 +3,15 @@
 #         gnuplot -e "fmt='svg'" parameter_path.gp   (SVG)
 if (!exists("fmt")) fmt = "png"
 if (fmt eq "svg") {
-    set terminal svg size 760,508 dynamic enhanced font "Helvetica,12" background rgb "white"
+    set terminal svg size 1680,908 dynamic enhanced font "Helvetica,12" background rgb "white"
     set output "parameter_path.svg"
 } else {
-    set terminal pngcairo size 760,508 enhanced font "Helvetica,11" background rgb "white"
+    set terminal pngcairo size 1680,908 enhanced font "Helvetica,11" background rgb "white"
     set output "parameter_path.png"
 }
 datafile = "parameter_path.dat"
 set encoding utf8
-set multiplot title "Parameter path: PCA of the sketched displacement S(x − x₀), coloured by environment step,\nwith the individual field −ω (blue) and the regularized Stackelberg field −(Df₁, ∇₂f₂),\nλ = 0.1 (red) mapped the same way, as arrows of one length" font ",12"
+set multiplot title "Parameter path: PCA of the sketched displacement S(x − x₀), coloured by environment step, with the individual field −ω (blue) and the regularized Stackelberg field −(Df₁, ∇₂f₂), λ = 0.1 (red) mapped the\nsame way, as arrows of one length" font ",12"
 set termoption noenhanced
 unset logscale
 unset nonlinear y
@@ -34,8 +34,8 @@ set offsets 0, 0, 0, 0
 set key default
 set key bmargin center horizontal font ",9" samplen 2.5 spacing 1.1 width 1 height 1.5
 set grid
-set origin 0.13157894736842105, 0.023622047244094488
-set size noratio 0.7368421052631579, 0.8267716535433071
+set origin 0.0, 0.47577092511013214
+set size noratio 0.3333333333333333, 0.46255506607929514
 set title "sac-individual seed 0: PC1–PC2 hold 92.5% of the variance\n50 diagnostics; 0.0551 turns around its final point" font ",10"
 set xlabel "PC1"
 set ylabel "PC2"
@@ -50,6 +50,154 @@ plot datafile index 0 using 1:2:3 with lines lw 2 lc palette title 'path', \
      datafile index 0 every ::0::0 using 1:2 with points pt 7 ps 1.2 lc rgb 'black' title 'start', \
      datafile index 1 using 1:2:3:4 with vectors head size screen 0.011,25 filled lw 3.0 lc rgb '#d62728' title "regularized Stackelberg (λ = 0.1)", \
      datafile index 2 using 1:2:3:4 with vectors head size screen 0.007,20 filled lw 1.2 lc rgb '#1f77b4' title "individual −ω"
+unset logscale
+unset nonlinear y
+unset label
+unset arrow
+unset colorbox
+unset xzeroaxis
+unset yzeroaxis
+set autoscale
+set ytics auto
+set y2tics auto
+unset y2tics
+set ytics mirror
+unset xlabel
+unset ylabel
+unset cblabel
+set format x "%.1s%c"
+set format y "% h"
+set offsets 0, 0, 0, 0
+set key default
+set key bmargin center horizontal font ",9" samplen 2.5 spacing 1.1 width 1 height 1.5
+set grid
+set origin 0.3333333333333333, 0.47577092511013214
+set size noratio 0.3333333333333333, 0.46255506607929514
+set title "sac-individual seed 1: PC1–PC2 hold 83.5% of the variance\n50 diagnostics; -0.115 turns around its final point" font ",10"
+set xlabel "PC1"
+set ylabel "PC2"
+set format x "% h"
+set palette rgb 33,13,10
+set cbrange [1000.0:50000.0]
+set colorbox
+set cblabel "environment step"
+set format cb "%.1s%c"
+set offsets graph 0.08, graph 0.08, graph 0.08, graph 0.08
+plot datafile index 3 using 1:2:3 with lines lw 2 lc palette title 'path', \
+     datafile index 3 every ::0::0 using 1:2 with points pt 7 ps 1.2 lc rgb 'black' title 'start', \
+     datafile index 4 using 1:2:3:4 with vectors head size screen 0.011,25 filled lw 3.0 lc rgb '#d62728' title "regularized Stackelberg (λ = 0.1)", \
+     datafile index 5 using 1:2:3:4 with vectors head size screen 0.007,20 filled lw 1.2 lc rgb '#1f77b4' title "individual −ω"
+unset logscale
+unset nonlinear y
+unset label
+unset arrow
+unset colorbox
+unset xzeroaxis
+unset yzeroaxis
+set autoscale
+set ytics auto
+set y2tics auto
+unset y2tics
+set ytics mirror
+unset xlabel
+unset ylabel
+unset cblabel
+set format x "%.1s%c"
+set format y "% h"
+set offsets 0, 0, 0, 0
+set key default
+set key bmargin center horizontal font ",9" samplen 2.5 spacing 1.1 width 1 height 1.5
+set grid
+set origin 0.6666666666666666, 0.47577092511013214
+set size noratio 0.3333333333333333, 0.46255506607929514
+set title "sac-individual seed 2: PC1–PC2 hold 88.9% of the variance\n50 diagnostics; -0.27 turns around its final point" font ",10"
+set xlabel "PC1"
+set ylabel "PC2"
+set format x "% h"
+set palette rgb 33,13,10
+set cbrange [1000.0:50000.0]
+set colorbox
+set cblabel "environment step"
+set format cb "%.1s%c"
+set offsets graph 0.08, graph 0.08, graph 0.08, graph 0.08
+plot datafile index 6 using 1:2:3 with lines lw 2 lc palette title 'path', \
+     datafile index 6 every ::0::0 using 1:2 with points pt 7 ps 1.2 lc rgb 'black' title 'start', \
+     datafile index 7 using 1:2:3:4 with vectors head size screen 0.011,25 filled lw 3.0 lc rgb '#d62728' title "regularized Stackelberg (λ = 0.1)", \
+     datafile index 8 using 1:2:3:4 with vectors head size screen 0.007,20 filled lw 1.2 lc rgb '#1f77b4' title "individual −ω"
+unset logscale
+unset nonlinear y
+unset label
+unset arrow
+unset colorbox
+unset xzeroaxis
+unset yzeroaxis
+set autoscale
+set ytics auto
+set y2tics auto
+unset y2tics
+set ytics mirror
+unset xlabel
+unset ylabel
+unset cblabel
+set format x "%.1s%c"
+set format y "% h"
+set offsets 0, 0, 0, 0
+set key default
+set key bmargin center horizontal font ",9" samplen 2.5 spacing 1.1 width 1 height 1.5
+set grid
+set origin 0.0, 0.013215859030837005
+set size noratio 0.3333333333333333, 0.46255506607929514
+set title "sac-actor-leader seed 0: PC1–PC2 hold 95.4% of the variance\n50 diagnostics; 0.471 turns around its final point" font ",10"
+set xlabel "PC1"
+set ylabel "PC2"
+set format x "% h"
+set palette rgb 33,13,10
+set cbrange [1000.0:50000.0]
+set colorbox
+set cblabel "environment step"
+set format cb "%.1s%c"
+set offsets graph 0.08, graph 0.08, graph 0.08, graph 0.08
+plot datafile index 9 using 1:2:3 with lines lw 2 lc palette title 'path', \
+     datafile index 9 every ::0::0 using 1:2 with points pt 7 ps 1.2 lc rgb 'black' title 'start', \
+     datafile index 10 using 1:2:3:4 with vectors head size screen 0.011,25 filled lw 3.0 lc rgb '#d62728' title "regularized Stackelberg (λ = 0.1)", \
+     datafile index 11 using 1:2:3:4 with vectors head size screen 0.007,20 filled lw 1.2 lc rgb '#1f77b4' title "individual −ω"
+unset logscale
+unset nonlinear y
+unset label
+unset arrow
+unset colorbox
+unset xzeroaxis
+unset yzeroaxis
+set autoscale
+set ytics auto
+set y2tics auto
+unset y2tics
+set ytics mirror
+unset xlabel
+unset ylabel
+unset cblabel
+set format x "%.1s%c"
+set format y "% h"
+set offsets 0, 0, 0, 0
+set key default
+set key bmargin center horizontal font ",9" samplen 2.5 spacing 1.1 width 1 height 1.5
+set grid
+set origin 0.3333333333333333, 0.013215859030837005
+set size noratio 0.3333333333333333, 0.46255506607929514
+set title "sac-critic-leader seed 0: PC1–PC2 hold 94.1% of the variance\n50 diagnostics; -0.261 turns around its final point" font ",10"
+set xlabel "PC1"
+set ylabel "PC2"
+set format x "% h"
+set palette rgb 33,13,10
+set cbrange [1000.0:50000.0]
+set colorbox
+set cblabel "environment step"
+set format cb "%.1s%c"
+set offsets graph 0.08, graph 0.08, graph 0.08, graph 0.08
+plot datafile index 12 using 1:2:3 with lines lw 2 lc palette title 'path', \
+     datafile index 12 every ::0::0 using 1:2 with points pt 7 ps 1.2 lc rgb 'black' title 'start', \
+     datafile index 13 using 1:2:3:4 with vectors head size screen 0.011,25 filled lw 3.0 lc rgb '#d62728' title "regularized Stackelberg (λ = 0.1)", \
+     datafile index 14 using 1:2:3:4 with vectors head size screen 0.007,20 filled lw 1.2 lc rgb '#1f77b4' title "individual −ω"
 unset multiplot
 
 unset output
