@@ -111,7 +111,7 @@ set key bmargin center horizontal font ",9" samplen 2.5 spacing 1.1 width 1 heig
 set grid
 set origin 0.0, 0.3302752293577982
 set size noratio 0.5, 0.3211009174311927
-set title "sac-actor-leader (seed 0)\n‖∇₁f₁‖, ‖Df₁‖ and ‖correction‖, λ = 0.1" font ",10"
+set title "sac-actor-leader (seeds 0, 1, 2)\n‖∇₁f₁‖, ‖Df₁‖ and ‖correction‖, λ = 0.1" font ",10"
 set xlabel "environment steps"
 set ylabel "norm"
 set logscale y
@@ -119,7 +119,16 @@ set format y "%.0e"
 
 plot datafile index 12 using 1:2 with lines lw 1.5 dt 1 lc rgb '#1f77b4' title "‖∇₁f₁‖", \
      datafile index 13 using 1:2 with lines lw 1.5 dt 1 lc rgb '#d62728' title "‖Df₁‖", \
-     datafile index 14 using 1:2 with lines lw 1.5 dt 1 lc rgb '#2ca02c' title "‖correction‖"
+     datafile index 14 using 1:2 with lines lw 1.5 dt 1 lc rgb '#2ca02c' title "‖correction‖", \
+     datafile index 15 using 1:2 with lines lw 1.5 dt 2 lc rgb '#1f77b4' notitle, \
+     datafile index 16 using 1:2 with lines lw 1.5 dt 2 lc rgb '#d62728' notitle, \
+     datafile index 17 using 1:2 with lines lw 1.5 dt 2 lc rgb '#2ca02c' notitle, \
+     datafile index 18 using 1:2 with lines lw 1.5 dt 3 lc rgb '#1f77b4' notitle, \
+     datafile index 19 using 1:2 with lines lw 1.5 dt 3 lc rgb '#d62728' notitle, \
+     datafile index 20 using 1:2 with lines lw 1.5 dt 3 lc rgb '#2ca02c' notitle, \
+     keyentry with lines lw 1.5 dt 1 lc rgb '#444444' title "seed 0", \
+     keyentry with lines lw 1.5 dt 2 lc rgb '#444444' title "seed 1", \
+     keyentry with lines lw 1.5 dt 3 lc rgb '#444444' title "seed 2"
 unset logscale
 unset nonlinear y
 unset label
@@ -143,12 +152,17 @@ set key bmargin center horizontal font ",9" samplen 2.5 spacing 1.1 width 1 heig
 set grid
 set origin 0.5, 0.3302752293577982
 set size noratio 0.5, 0.3211009174311927
-set title "sac-actor-leader (seed 0)\ncos(∇₁f₁, Df₁)" font ",10"
+set title "sac-actor-leader (seeds 0, 1, 2)\ncos(∇₁f₁, Df₁)" font ",10"
 set xlabel "environment steps"
 set ylabel "cosine"
 
 set yrange [*:1.05]
-plot datafile index 15 using 1:2 with lines lw 1.5 dt 1 lc rgb '#1f77b4' title "cos(∇₁f₁, Df₁)"
+plot datafile index 21 using 1:2 with lines lw 1.5 dt 1 lc rgb '#1f77b4' title "cos(∇₁f₁, Df₁)", \
+     datafile index 22 using 1:2 with lines lw 1.5 dt 2 lc rgb '#1f77b4' notitle, \
+     datafile index 23 using 1:2 with lines lw 1.5 dt 3 lc rgb '#1f77b4' notitle, \
+     keyentry with lines lw 1.5 dt 1 lc rgb '#444444' title "seed 0", \
+     keyentry with lines lw 1.5 dt 2 lc rgb '#444444' title "seed 1", \
+     keyentry with lines lw 1.5 dt 3 lc rgb '#444444' title "seed 2"
 unset logscale
 unset nonlinear y
 unset label
@@ -172,15 +186,24 @@ set key bmargin center horizontal font ",9" samplen 2.5 spacing 1.1 width 1 heig
 set grid
 set origin 0.0, 0.009174311926605505
 set size noratio 0.5, 0.3211009174311927
-set title "sac-critic-leader (seed 0)\n‖∇₁f₁‖, ‖Df₁‖ and ‖correction‖, λ = 0.1" font ",10"
+set title "sac-critic-leader (seeds 0, 1, 2)\n‖∇₁f₁‖, ‖Df₁‖ and ‖correction‖, λ = 0.1" font ",10"
 set xlabel "environment steps"
 set ylabel "norm"
 set logscale y
 set format y "%.0e"
 
-plot datafile index 16 using 1:2 with lines lw 1.5 dt 1 lc rgb '#1f77b4' title "‖∇₁f₁‖", \
-     datafile index 17 using 1:2 with lines lw 1.5 dt 1 lc rgb '#d62728' title "‖Df₁‖", \
-     datafile index 18 using 1:2 with lines lw 1.5 dt 1 lc rgb '#2ca02c' title "‖correction‖"
+plot datafile index 24 using 1:2 with lines lw 1.5 dt 1 lc rgb '#1f77b4' title "‖∇₁f₁‖", \
+     datafile index 25 using 1:2 with lines lw 1.5 dt 1 lc rgb '#d62728' title "‖Df₁‖", \
+     datafile index 26 using 1:2 with lines lw 1.5 dt 1 lc rgb '#2ca02c' title "‖correction‖", \
+     datafile index 27 using 1:2 with lines lw 1.5 dt 2 lc rgb '#1f77b4' notitle, \
+     datafile index 28 using 1:2 with lines lw 1.5 dt 2 lc rgb '#d62728' notitle, \
+     datafile index 29 using 1:2 with lines lw 1.5 dt 2 lc rgb '#2ca02c' notitle, \
+     datafile index 30 using 1:2 with lines lw 1.5 dt 3 lc rgb '#1f77b4' notitle, \
+     datafile index 31 using 1:2 with lines lw 1.5 dt 3 lc rgb '#d62728' notitle, \
+     datafile index 32 using 1:2 with lines lw 1.5 dt 3 lc rgb '#2ca02c' notitle, \
+     keyentry with lines lw 1.5 dt 1 lc rgb '#444444' title "seed 0", \
+     keyentry with lines lw 1.5 dt 2 lc rgb '#444444' title "seed 1", \
+     keyentry with lines lw 1.5 dt 3 lc rgb '#444444' title "seed 2"
 unset logscale
 unset nonlinear y
 unset label
@@ -204,12 +227,17 @@ set key bmargin center horizontal font ",9" samplen 2.5 spacing 1.1 width 1 heig
 set grid
 set origin 0.5, 0.009174311926605505
 set size noratio 0.5, 0.3211009174311927
-set title "sac-critic-leader (seed 0)\ncos(∇₁f₁, Df₁)" font ",10"
+set title "sac-critic-leader (seeds 0, 1, 2)\ncos(∇₁f₁, Df₁)" font ",10"
 set xlabel "environment steps"
 set ylabel "cosine"
 
 set yrange [*:1.05]
-plot datafile index 19 using 1:2 with lines lw 1.5 dt 1 lc rgb '#1f77b4' title "cos(∇₁f₁, Df₁)"
+plot datafile index 33 using 1:2 with lines lw 1.5 dt 1 lc rgb '#1f77b4' title "cos(∇₁f₁, Df₁)", \
+     datafile index 34 using 1:2 with lines lw 1.5 dt 2 lc rgb '#1f77b4' notitle, \
+     datafile index 35 using 1:2 with lines lw 1.5 dt 3 lc rgb '#1f77b4' notitle, \
+     keyentry with lines lw 1.5 dt 1 lc rgb '#444444' title "seed 0", \
+     keyentry with lines lw 1.5 dt 2 lc rgb '#444444' title "seed 1", \
+     keyentry with lines lw 1.5 dt 3 lc rgb '#444444' title "seed 2"
 unset multiplot
 
 unset output

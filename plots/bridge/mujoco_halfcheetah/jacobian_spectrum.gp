@@ -95,7 +95,7 @@ set key bmargin center horizontal font ",9" samplen 2.5 spacing 1.1 width 1 heig
 set grid
 set origin 0.3333333333333333, 0.02459016393442623
 set size noratio 0.3333333333333333, 0.860655737704918
-set title "sac-actor-leader (seed 0)\nmedian |Im|/|Re| of eig1: individual 0, regularized Stackelberg 0" font ",10"
+set title "sac-actor-leader (seeds 0, 1, 2)\nmedian |Im|/|Re| of eig1: individual 0, regularized Stackelberg 0" font ",10"
 set xlabel "Re λ"
 set ylabel "Im λ"
 set xzeroaxis lt 1 lc rgb '#888888'
@@ -114,7 +114,23 @@ plot datafile index 24 using 1:2:3 with points pt 9 ps 1.0 lc palette title "reg
      datafile index 28 using 1:2:3 with points pt 7 ps 0.8 lc palette title "individual: eig1", \
      datafile index 29 using 1:2:3 with points pt 6 ps 0.6 lc palette title "individual: eig2, …", \
      datafile index 30 using 1:2:3 with points pt 6 ps 0.6 lc palette notitle, \
-     datafile index 31 using 1:2:3 with points pt 6 ps 0.6 lc palette notitle
+     datafile index 31 using 1:2:3 with points pt 6 ps 0.6 lc palette notitle, \
+     datafile index 32 using 1:2:3 with points pt 9 ps 1.0 lc palette notitle, \
+     datafile index 33 using 1:2:3 with points pt 8 ps 0.8 lc palette notitle, \
+     datafile index 34 using 1:2:3 with points pt 8 ps 0.8 lc palette notitle, \
+     datafile index 35 using 1:2:3 with points pt 8 ps 0.8 lc palette notitle, \
+     datafile index 36 using 1:2:3 with points pt 7 ps 0.8 lc palette notitle, \
+     datafile index 37 using 1:2:3 with points pt 6 ps 0.6 lc palette notitle, \
+     datafile index 38 using 1:2:3 with points pt 6 ps 0.6 lc palette notitle, \
+     datafile index 39 using 1:2:3 with points pt 6 ps 0.6 lc palette notitle, \
+     datafile index 40 using 1:2:3 with points pt 9 ps 1.0 lc palette notitle, \
+     datafile index 41 using 1:2:3 with points pt 8 ps 0.8 lc palette notitle, \
+     datafile index 42 using 1:2:3 with points pt 8 ps 0.8 lc palette notitle, \
+     datafile index 43 using 1:2:3 with points pt 8 ps 0.8 lc palette notitle, \
+     datafile index 44 using 1:2:3 with points pt 7 ps 0.8 lc palette notitle, \
+     datafile index 45 using 1:2:3 with points pt 6 ps 0.6 lc palette notitle, \
+     datafile index 46 using 1:2:3 with points pt 6 ps 0.6 lc palette notitle, \
+     datafile index 47 using 1:2:3 with points pt 6 ps 0.6 lc palette notitle
 unset logscale
 unset nonlinear y
 unset label
@@ -138,7 +154,7 @@ set key bmargin center horizontal font ",9" samplen 2.5 spacing 1.1 width 1 heig
 set grid
 set origin 0.6666666666666666, 0.02459016393442623
 set size noratio 0.3333333333333333, 0.860655737704918
-set title "sac-critic-leader (seed 0)\nmedian |Im|/|Re| of eig1: individual 0, regularized Stackelberg 0" font ",10"
+set title "sac-critic-leader (seeds 0, 1, 2)\nmedian |Im|/|Re| of eig1: individual 0, regularized Stackelberg 0" font ",10"
 set xlabel "Re λ"
 set ylabel "Im λ"
 set xzeroaxis lt 1 lc rgb '#888888'
@@ -150,14 +166,30 @@ set cblabel "environment step"
 set format cb "%.1s%c"
 set format x "%.0s%c"
 set offsets graph 0.05, graph 0.05, graph 0.05, graph 0.05
-plot datafile index 32 using 1:2:3 with points pt 9 ps 1.0 lc palette title "regularized Stackelberg (λ = 0.1): eig1", \
-     datafile index 33 using 1:2:3 with points pt 8 ps 0.8 lc palette title "regularized Stackelberg (λ = 0.1): eig2, …", \
-     datafile index 34 using 1:2:3 with points pt 8 ps 0.8 lc palette notitle, \
-     datafile index 35 using 1:2:3 with points pt 8 ps 0.8 lc palette notitle, \
-     datafile index 36 using 1:2:3 with points pt 7 ps 0.8 lc palette title "individual: eig1", \
-     datafile index 37 using 1:2:3 with points pt 6 ps 0.6 lc palette title "individual: eig2, …", \
-     datafile index 38 using 1:2:3 with points pt 6 ps 0.6 lc palette notitle, \
-     datafile index 39 using 1:2:3 with points pt 6 ps 0.6 lc palette notitle
+plot datafile index 48 using 1:2:3 with points pt 9 ps 1.0 lc palette title "regularized Stackelberg (λ = 0.1): eig1", \
+     datafile index 49 using 1:2:3 with points pt 8 ps 0.8 lc palette title "regularized Stackelberg (λ = 0.1): eig2, …", \
+     datafile index 50 using 1:2:3 with points pt 8 ps 0.8 lc palette notitle, \
+     datafile index 51 using 1:2:3 with points pt 8 ps 0.8 lc palette notitle, \
+     datafile index 52 using 1:2:3 with points pt 7 ps 0.8 lc palette title "individual: eig1", \
+     datafile index 53 using 1:2:3 with points pt 6 ps 0.6 lc palette title "individual: eig2, …", \
+     datafile index 54 using 1:2:3 with points pt 6 ps 0.6 lc palette notitle, \
+     datafile index 55 using 1:2:3 with points pt 6 ps 0.6 lc palette notitle, \
+     datafile index 56 using 1:2:3 with points pt 9 ps 1.0 lc palette notitle, \
+     datafile index 57 using 1:2:3 with points pt 8 ps 0.8 lc palette notitle, \
+     datafile index 58 using 1:2:3 with points pt 8 ps 0.8 lc palette notitle, \
+     datafile index 59 using 1:2:3 with points pt 8 ps 0.8 lc palette notitle, \
+     datafile index 60 using 1:2:3 with points pt 7 ps 0.8 lc palette notitle, \
+     datafile index 61 using 1:2:3 with points pt 6 ps 0.6 lc palette notitle, \
+     datafile index 62 using 1:2:3 with points pt 6 ps 0.6 lc palette notitle, \
+     datafile index 63 using 1:2:3 with points pt 6 ps 0.6 lc palette notitle, \
+     datafile index 64 using 1:2:3 with points pt 9 ps 1.0 lc palette notitle, \
+     datafile index 65 using 1:2:3 with points pt 8 ps 0.8 lc palette notitle, \
+     datafile index 66 using 1:2:3 with points pt 8 ps 0.8 lc palette notitle, \
+     datafile index 67 using 1:2:3 with points pt 8 ps 0.8 lc palette notitle, \
+     datafile index 68 using 1:2:3 with points pt 7 ps 0.8 lc palette notitle, \
+     datafile index 69 using 1:2:3 with points pt 6 ps 0.6 lc palette notitle, \
+     datafile index 70 using 1:2:3 with points pt 6 ps 0.6 lc palette notitle, \
+     datafile index 71 using 1:2:3 with points pt 6 ps 0.6 lc palette notitle
 unset multiplot
 
 unset output

@@ -3,10 +3,10 @@
 #         gnuplot -e "fmt='svg'" parameter_path.gp   (SVG)
 if (!exists("fmt")) fmt = "png"
 if (fmt eq "svg") {
-    set terminal svg size 1680,908 dynamic enhanced font "Helvetica,12" background rgb "white"
+    set terminal svg size 1680,1328 dynamic enhanced font "Helvetica,12" background rgb "white"
     set output "parameter_path.svg"
 } else {
-    set terminal pngcairo size 1680,908 enhanced font "Helvetica,11" background rgb "white"
+    set terminal pngcairo size 1680,1328 enhanced font "Helvetica,11" background rgb "white"
     set output "parameter_path.png"
 }
 datafile = "parameter_path.dat"
@@ -34,8 +34,8 @@ set offsets 0, 0, 0, 0
 set key default
 set key bmargin center horizontal font ",9" samplen 2.5 spacing 1.1 width 1 height 1.5
 set grid
-set origin 0.0, 0.47577092511013214
-set size noratio 0.3333333333333333, 0.46255506607929514
+set origin 0.0, 0.641566265060241
+set size noratio 0.3333333333333333, 0.31626506024096385
 set title "sac-individual seed 0: PC1–PC2 hold 92.5% of the variance\n50 diagnostics; 0.0551 turns around its final point" font ",10"
 set xlabel "PC1"
 set ylabel "PC2"
@@ -71,8 +71,8 @@ set offsets 0, 0, 0, 0
 set key default
 set key bmargin center horizontal font ",9" samplen 2.5 spacing 1.1 width 1 height 1.5
 set grid
-set origin 0.3333333333333333, 0.47577092511013214
-set size noratio 0.3333333333333333, 0.46255506607929514
+set origin 0.3333333333333333, 0.641566265060241
+set size noratio 0.3333333333333333, 0.31626506024096385
 set title "sac-individual seed 1: PC1–PC2 hold 83.5% of the variance\n50 diagnostics; -0.115 turns around its final point" font ",10"
 set xlabel "PC1"
 set ylabel "PC2"
@@ -108,8 +108,8 @@ set offsets 0, 0, 0, 0
 set key default
 set key bmargin center horizontal font ",9" samplen 2.5 spacing 1.1 width 1 height 1.5
 set grid
-set origin 0.6666666666666666, 0.47577092511013214
-set size noratio 0.3333333333333333, 0.46255506607929514
+set origin 0.6666666666666666, 0.641566265060241
+set size noratio 0.3333333333333333, 0.31626506024096385
 set title "sac-individual seed 2: PC1–PC2 hold 88.9% of the variance\n50 diagnostics; -0.27 turns around its final point" font ",10"
 set xlabel "PC1"
 set ylabel "PC2"
@@ -145,8 +145,8 @@ set offsets 0, 0, 0, 0
 set key default
 set key bmargin center horizontal font ",9" samplen 2.5 spacing 1.1 width 1 height 1.5
 set grid
-set origin 0.0, 0.013215859030837005
-set size noratio 0.3333333333333333, 0.46255506607929514
+set origin 0.0, 0.3253012048192771
+set size noratio 0.3333333333333333, 0.31626506024096385
 set title "sac-actor-leader seed 0: PC1–PC2 hold 95.4% of the variance\n50 diagnostics; 0.471 turns around its final point" font ",10"
 set xlabel "PC1"
 set ylabel "PC2"
@@ -182,9 +182,9 @@ set offsets 0, 0, 0, 0
 set key default
 set key bmargin center horizontal font ",9" samplen 2.5 spacing 1.1 width 1 height 1.5
 set grid
-set origin 0.3333333333333333, 0.013215859030837005
-set size noratio 0.3333333333333333, 0.46255506607929514
-set title "sac-critic-leader seed 0: PC1–PC2 hold 94.1% of the variance\n50 diagnostics; -0.261 turns around its final point" font ",10"
+set origin 0.3333333333333333, 0.3253012048192771
+set size noratio 0.3333333333333333, 0.31626506024096385
+set title "sac-actor-leader seed 1: PC1–PC2 hold 94% of the variance\n50 diagnostics; -0.393 turns around its final point" font ",10"
 set xlabel "PC1"
 set ylabel "PC2"
 set format x "% h"
@@ -198,6 +198,154 @@ plot datafile index 12 using 1:2:3 with lines lw 2 lc palette title 'path', \
      datafile index 12 every ::0::0 using 1:2 with points pt 7 ps 1.2 lc rgb 'black' title 'start', \
      datafile index 13 using 1:2:3:4 with vectors head size screen 0.011,25 filled lw 3.0 lc rgb '#d62728' title "regularized Stackelberg (λ = 0.1)", \
      datafile index 14 using 1:2:3:4 with vectors head size screen 0.007,20 filled lw 1.2 lc rgb '#1f77b4' title "individual −ω"
+unset logscale
+unset nonlinear y
+unset label
+unset arrow
+unset colorbox
+unset xzeroaxis
+unset yzeroaxis
+set autoscale
+set ytics auto
+set y2tics auto
+unset y2tics
+set ytics mirror
+unset xlabel
+unset ylabel
+unset cblabel
+set format x "%.1s%c"
+set format y "% h"
+set offsets 0, 0, 0, 0
+set key default
+set key bmargin center horizontal font ",9" samplen 2.5 spacing 1.1 width 1 height 1.5
+set grid
+set origin 0.6666666666666666, 0.3253012048192771
+set size noratio 0.3333333333333333, 0.31626506024096385
+set title "sac-actor-leader seed 2: PC1–PC2 hold 87.4% of the variance\n50 diagnostics; -0.0198 turns around its final point" font ",10"
+set xlabel "PC1"
+set ylabel "PC2"
+set format x "% h"
+set palette rgb 33,13,10
+set cbrange [1000.0:50000.0]
+set colorbox
+set cblabel "environment step"
+set format cb "%.1s%c"
+set offsets graph 0.08, graph 0.08, graph 0.08, graph 0.08
+plot datafile index 15 using 1:2:3 with lines lw 2 lc palette title 'path', \
+     datafile index 15 every ::0::0 using 1:2 with points pt 7 ps 1.2 lc rgb 'black' title 'start', \
+     datafile index 16 using 1:2:3:4 with vectors head size screen 0.011,25 filled lw 3.0 lc rgb '#d62728' title "regularized Stackelberg (λ = 0.1)", \
+     datafile index 17 using 1:2:3:4 with vectors head size screen 0.007,20 filled lw 1.2 lc rgb '#1f77b4' title "individual −ω"
+unset logscale
+unset nonlinear y
+unset label
+unset arrow
+unset colorbox
+unset xzeroaxis
+unset yzeroaxis
+set autoscale
+set ytics auto
+set y2tics auto
+unset y2tics
+set ytics mirror
+unset xlabel
+unset ylabel
+unset cblabel
+set format x "%.1s%c"
+set format y "% h"
+set offsets 0, 0, 0, 0
+set key default
+set key bmargin center horizontal font ",9" samplen 2.5 spacing 1.1 width 1 height 1.5
+set grid
+set origin 0.0, 0.009036144578313253
+set size noratio 0.3333333333333333, 0.31626506024096385
+set title "sac-critic-leader seed 0: PC1–PC2 hold 94.1% of the variance\n50 diagnostics; -0.261 turns around its final point" font ",10"
+set xlabel "PC1"
+set ylabel "PC2"
+set format x "% h"
+set palette rgb 33,13,10
+set cbrange [1000.0:50000.0]
+set colorbox
+set cblabel "environment step"
+set format cb "%.1s%c"
+set offsets graph 0.08, graph 0.08, graph 0.08, graph 0.08
+plot datafile index 18 using 1:2:3 with lines lw 2 lc palette title 'path', \
+     datafile index 18 every ::0::0 using 1:2 with points pt 7 ps 1.2 lc rgb 'black' title 'start', \
+     datafile index 19 using 1:2:3:4 with vectors head size screen 0.011,25 filled lw 3.0 lc rgb '#d62728' title "regularized Stackelberg (λ = 0.1)", \
+     datafile index 20 using 1:2:3:4 with vectors head size screen 0.007,20 filled lw 1.2 lc rgb '#1f77b4' title "individual −ω"
+unset logscale
+unset nonlinear y
+unset label
+unset arrow
+unset colorbox
+unset xzeroaxis
+unset yzeroaxis
+set autoscale
+set ytics auto
+set y2tics auto
+unset y2tics
+set ytics mirror
+unset xlabel
+unset ylabel
+unset cblabel
+set format x "%.1s%c"
+set format y "% h"
+set offsets 0, 0, 0, 0
+set key default
+set key bmargin center horizontal font ",9" samplen 2.5 spacing 1.1 width 1 height 1.5
+set grid
+set origin 0.3333333333333333, 0.009036144578313253
+set size noratio 0.3333333333333333, 0.31626506024096385
+set title "sac-critic-leader seed 1: PC1–PC2 hold 87.2% of the variance\n50 diagnostics; 0.213 turns around its final point" font ",10"
+set xlabel "PC1"
+set ylabel "PC2"
+set format x "% h"
+set palette rgb 33,13,10
+set cbrange [1000.0:50000.0]
+set colorbox
+set cblabel "environment step"
+set format cb "%.1s%c"
+set offsets graph 0.08, graph 0.08, graph 0.08, graph 0.08
+plot datafile index 21 using 1:2:3 with lines lw 2 lc palette title 'path', \
+     datafile index 21 every ::0::0 using 1:2 with points pt 7 ps 1.2 lc rgb 'black' title 'start', \
+     datafile index 22 using 1:2:3:4 with vectors head size screen 0.011,25 filled lw 3.0 lc rgb '#d62728' title "regularized Stackelberg (λ = 0.1)", \
+     datafile index 23 using 1:2:3:4 with vectors head size screen 0.007,20 filled lw 1.2 lc rgb '#1f77b4' title "individual −ω"
+unset logscale
+unset nonlinear y
+unset label
+unset arrow
+unset colorbox
+unset xzeroaxis
+unset yzeroaxis
+set autoscale
+set ytics auto
+set y2tics auto
+unset y2tics
+set ytics mirror
+unset xlabel
+unset ylabel
+unset cblabel
+set format x "%.1s%c"
+set format y "% h"
+set offsets 0, 0, 0, 0
+set key default
+set key bmargin center horizontal font ",9" samplen 2.5 spacing 1.1 width 1 height 1.5
+set grid
+set origin 0.6666666666666666, 0.009036144578313253
+set size noratio 0.3333333333333333, 0.31626506024096385
+set title "sac-critic-leader seed 2: PC1–PC2 hold 76.9% of the variance\n50 diagnostics; 0.194 turns around its final point" font ",10"
+set xlabel "PC1"
+set ylabel "PC2"
+set format x "% h"
+set palette rgb 33,13,10
+set cbrange [1000.0:50000.0]
+set colorbox
+set cblabel "environment step"
+set format cb "%.1s%c"
+set offsets graph 0.08, graph 0.08, graph 0.08, graph 0.08
+plot datafile index 24 using 1:2:3 with lines lw 2 lc palette title 'path', \
+     datafile index 24 every ::0::0 using 1:2 with points pt 7 ps 1.2 lc rgb 'black' title 'start', \
+     datafile index 25 using 1:2:3:4 with vectors head size screen 0.011,25 filled lw 3.0 lc rgb '#d62728' title "regularized Stackelberg (λ = 0.1)", \
+     datafile index 26 using 1:2:3:4 with vectors head size screen 0.007,20 filled lw 1.2 lc rgb '#1f77b4' title "individual −ω"
 unset multiplot
 
 unset output
