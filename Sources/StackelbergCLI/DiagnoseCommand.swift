@@ -38,12 +38,7 @@ struct DiagnoseCommand: ParsableCommand {
             let report = diagnosis.report(provenance: DiagnosisReport.Provenance(
                 tool: "stackelberg 0.1.0", commit: buildCommit,
                 command: CommandLine.arguments.map { $0.contains(" ") ? "'\($0)'" : $0 }.joined(separator: " "), date: date))
-            try writeFile(dir.appendingPathComponent("report.txt")) { try report.text.write(to: $0, atomically: true, encoding: .utf8) }
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-            let json = try encoder.encode(report)
-            try writeFile(dir.appendingPathComponent("report.json")) { try json.write(to: $0) }
+            try writeReport(text: report.text, json: report, in: dir)
             // One figure that cannot be written does not stop the others.
             var failures: [String] = []
             let figures = DiagnosisFigures.all(diagnosis, report: report)

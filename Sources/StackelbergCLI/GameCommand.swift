@@ -77,12 +77,7 @@ extension GameCommand {
                 var (report, series) = try analyzer.run(progress: progress)
                 report.provenance = RunProvenance.current(seed: analyzer.options.seed)
                 for w in report.warnings { FileHandle.standardError.write(Data("warning: \(w)\n".utf8)) }
-                try writeFile(dir.appendingPathComponent("report.txt")) { try report.text.write(to: $0, atomically: true, encoding: .utf8) }
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-                encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-                let json = try encoder.encode(report)
-                try writeFile(dir.appendingPathComponent("report.json")) { try json.write(to: $0) }
+                try writeReport(text: report.text, json: report, in: dir)
                 progress("writing plots")
                 // One figure that cannot be written does not stop the others.
                 var failures: [String] = []
@@ -200,6 +195,17 @@ func prepareOutputDirectory(_ path: String, option: String) throws -> URL {
 }
 
 /// Runs one write, and names the file and the reason when it fails.
+/// `report.txt` (the text) and `report.json` (pretty, sorted keys, non-finite numbers as "inf",
+/// "-inf", "nan") in `dir`: the reports of `game analyze` and `diagnose`.
+func writeReport(text: String, json report: some Encodable, in dir: URL) throws {
+    try writeFile(dir.appendingPathComponent("report.txt")) { try text.write(to: $0, atomically: true, encoding: .utf8) }
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+    encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+    let json = try encoder.encode(report)
+    try writeFile(dir.appendingPathComponent("report.json")) { try json.write(to: $0) }
+}
+
 func writeFile(_ url: URL, _ write: (URL) throws -> Void) throws {
     do { try write(url) } catch {
         throw OutputError("cannot write \(url.path) (\(describeFileError(error))): check that the directory is writable and has space")
