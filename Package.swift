@@ -32,7 +32,10 @@ let package = Package(
         // use several partial sums; FMA contraction off keeps the bits the same on every machine.
         // DWARF 4: Debian's valgrind 3.19 (the no-allocation tests) cannot read clang's default DWARF 5
         // for these multiversioned functions and gives up on the whole binary.
-        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3", "-fno-math-errno", "-ffp-contract=off", "-gdwarf-4"])]),
+        // gemm.c calls Debian's libxsmm (a static library; its BLAS fallback symbols come from OpenBLAS).
+        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3", "-fno-math-errno", "-ffp-contract=off", "-gdwarf-4"])],
+                linkerSettings: [.linkedLibrary("xsmm"), .linkedLibrary("openblas"), .linkedLibrary("dl"),
+                                 .linkedLibrary("rt"), .linkedLibrary("pthread")]),
         .target(name: "Symbolic", swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
         .target(name: "Seeding"),
         .target(name: "Games", dependencies: ["Symbolic", "CNumerics", "Seeding"],
@@ -58,7 +61,7 @@ let package = Package(
         .executableTarget(
             name: "StackelbergCLI",
             dependencies: [
-                "Symbolic", "Games", "Plotting", "Environments", "Training",
+                "Symbolic", "Games", "Plotting", "Environments", "Training", "Autodiff",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             plugins: ["BuildInfo"]),

@@ -16,7 +16,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-want=(libgsl-dev libopenblas-dev gnuplot-nox valgrind libmujoco-dev)
+want=(libgsl-dev libopenblas-dev libxsmm-dev gnuplot-nox valgrind libmujoco-dev)
 missing=()
 for p in "${want[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

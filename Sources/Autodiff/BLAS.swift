@@ -1,3 +1,4 @@
+import CKernels
 import CNumerics
 import Foundation
 
@@ -32,14 +33,69 @@ public enum BLAS {
     /// Whether the calling thread flushes subnormals.
     public static var subnormalsFlushedOnThisThread: Bool { stackelberg_subnormals_flushed() != 0 }
 
-    /// C = alpha·op(A)·op(B) + beta·C, row-major.
+    /// Who multiplies matrices. `libxsmm` runs JIT kernels written for this CPU's widest vectors
+    /// (AVX-512 where there is one: about 2× OpenBLAS 0.3.21's AVX2 kernels on the 64–512-wide
+    /// products of RL networks, and it does not pack small operands on every call); `openblas` runs
+    /// OpenBLAS with whatever kernels `OPENBLAS_CORETYPE` selects. Both are deterministic on one
+    /// machine; only `openblas` with a pinned core type gives the same bits on every x86-64 machine.
+    public enum GEMMBackend: String, CaseIterable, Sendable {
+        case openblas, libxsmm
+    }
+
+    /// What `STACKELBERG_GEMM` may say: `auto` (the default: `libxsmm` when its target has AVX-512
+    /// and OpenBLAS runs one thread, else `openblas`), `openblas` or `libxsmm`.
+    public static let gemmChoices = ["auto"] + GEMMBackend.allCases.map(\.rawValue)
+
+    /// The backend `STACKELBERG_GEMM` asks for, or an error naming the variable and its choices.
+    public static func gemmBackendFromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment)
+        throws -> GEMMBackend {
+        let asked = environment["STACKELBERG_GEMM"]?.trimmingCharacters(in: .whitespaces).lowercased() ?? "auto"
+        switch asked {
+        case "", "auto":
+            let threads = environment["STACKELBERG_BLAS_THREADS"].flatMap { Int($0) } ?? 1
+            return threads <= 1 && stk_gemm_libxsmm_target_is_avx512() != 0 ? .libxsmm : .openblas
+        default:
+            guard let backend = GEMMBackend(rawValue: asked) else {
+                throw GEMMSettingError(value: environment["STACKELBERG_GEMM"] ?? "")
+            }
+            return backend
+        }
+    }
+
+    /// The backend of this process, fixed at first use (an unknown `STACKELBERG_GEMM` counts as
+    /// `auto` here; the CLI refuses it before any work).
+    public static let gemmBackend: GEMMBackend = (try? gemmBackendFromEnvironment()) ?? .openblas
+
+    /// The kernels behind `gemmBackend`, as a run records them: "libxsmm cpx" or
+    /// "openblas Haswell" (the core type is OPENBLAS_CORETYPE, or "auto" where unset).
+    public static var gemmKernels: String {
+        switch gemmBackend {
+        case .libxsmm: return "libxsmm \(String(cString: stk_gemm_libxsmm_target()))"
+        case .openblas: return "openblas \(ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] ?? "auto")"
+        }
+    }
+
+    /// C = op(A)·op(B) + beta·C, row-major, beta 0 or 1 (what the tensor core needs).
     @inline(__always)
-    static func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
+    static func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
                      a: UnsafePointer<Float>, b: UnsafePointer<Float>, beta: Float,
                      c: UnsafeMutablePointer<Float>) {
+        if gemmBackend == .libxsmm,
+           stk_sgemm_libxsmm(transA ? 1 : 0, transB ? 1 : 0, Int32(m), Int32(n), Int32(k), a, b, beta, c) != 0 {
+            return
+        }
+        ensureConfigured()
         let lda = transA ? m : k
         let ldb = transB ? k : n
         cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
-                    Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(n))
+                    Int32(m), Int32(n), Int32(k), 1, a, Int32(lda), b, Int32(ldb), beta, c, Int32(n))
+    }
+}
+
+/// `STACKELBERG_GEMM` holds something other than auto, openblas or libxsmm.
+public struct GEMMSettingError: Error, CustomStringConvertible {
+    public let value: String
+    public var description: String {
+        "STACKELBERG_GEMM=\(value) is not a GEMM backend: use auto (the default), openblas or libxsmm"
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Autodiff
 import Foundation
 import Training
 
@@ -60,7 +61,7 @@ struct TrainCommand: ParsableCommand {
             let command = CommandLine.arguments.joined(separator: " ")
             let runs = seedList.map { seed in
                 TrainingRun(settings: settings, seed: seed, directory: "\(base)/seed\(seed)",
-                            header: ["stackelberg train, resolved settings", "seed = \(seed)", "commit = \(commit)",
+                            header: ["stackelberg train, resolved settings", "seed = \(seed)", "commit = \(commit)", "gemm = \(BLAS.gemmKernels)",
                                      "command = \(command)", "started = \(ISO8601DateFormatter().string(from: Date()))"])
             }
             if resume {

@@ -140,6 +140,7 @@ public final class TrainingRun: Sendable {
             guard fm.fileExists(atPath: checkpointPath) else { throw TrainingError.nothingToResume(directory) }
             let state = try StateDictionary(contentsOf: URL(fileURLWithPath: checkpointPath))
             try agent.load(from: state)
+            noteGEMMChange(savedKernels: try? state.text("run.gemm"))
             try snapshotting.restore(snapshot: try state.bytes("run.environment"))
             evaluations = Int(try state.integer("run.evaluations"))
             // Checkpoints from before this key have none pending.
@@ -184,6 +185,7 @@ public final class TrainingRun: Sendable {
             state["run.pending_evaluation"] = .integer(pendingEvaluation ? 1 : 0)
             state["run.log_sizes"] = .integers([episodes, updates, evals].map { Int64($0.bytesWritten) })
             state["run.seed"] = .integer(Int64(bitPattern: seed))
+            state["run.gemm"] = .text(BLAS.gemmKernels)
             let window = metrics.windowState
             state["run.metric_window_sums"] = .reals(window.sums)
             state["run.metric_window_counts"] = .integers(window.counts)
@@ -254,9 +256,29 @@ public final class TrainingRun: Sendable {
                                       // Wall time of this invocation's training loop (periodic evaluations and
                                       // checkpoints included; after a resume, only the resumed part).
                                       "train_seconds": loopSeconds,
-                                      "train_steps_per_second": Double(agent.environmentSteps - stepsAtStart) / max(loopSeconds, 1e-9)]
+                                      "train_steps_per_second": Double(agent.environmentSteps - stepsAtStart) / max(loopSeconds, 1e-9),
+                                      // Whose matrix products these bits are (BLAS.gemmKernels).
+                                      "gemm": BLAS.gemmKernels]
         try JSONSerialization.data(withJSONObject: summary, options: [.sortedKeys, .prettyPrinted])
             .write(to: URL(fileURLWithPath: directory + "/summary.json"))
         return final
     }
 }
+
+/// A run resumed under other GEMM kernels than it was checkpointed with continues correctly, but
+/// its bits from here on differ from those of an uninterrupted run: say so, with the way back.
+/// Checkpoints from before the record ("run.gemm") were all written through OpenBLAS.
+func noteGEMMChange(savedKernels: String?) {
+    let saved = savedKernels ?? "openblas"
+    let now = BLAS.gemmKernels
+    let sameBackend = saved.split(separator: " ").first == now.split(separator: " ").first
+    guard saved != now, !(savedKernels == nil && sameBackend) else { return }
+    let backend = saved.split(separator: " ").first.map(String.init) ?? "openblas"
+    FileHandle.standardError.write(Data("""
+        note: this run was checkpointed with GEMM kernels "\(saved)" and resumes with "\(now)": training \
+        continues correctly, but its bits no longer match an uninterrupted run's; for the same bits resume \
+        with STACKELBERG_GEMM=\(backend)\(backend == "openblas" ? " (and the same OPENBLAS_CORETYPE)" : " on the same kind of CPU")
+
+        """.utf8))
+}
+

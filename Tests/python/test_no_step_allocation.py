@@ -12,10 +12,11 @@ with the head leading (10 CG Hessian-vector products per update); `PQNAgent.iter
 individual with a tuned α; its total-derivative path allocates only while its graph first grows to its largest CG solve;
 `ACAgent.iterate()` on CartPole, a whole batch and update, AC with m = 2 and STAC with 10 CG products;
 `PPOAgent.iterate()`, monolithic on Pendulum with observation and reward normalization, and BLPO on CartPole
-with recomputed advantages, K = 2 and a CG hypergradient).
+with recomputed advantages, K = 2 and a CG hypergradient). Three rows run again with STACKELBERG_GEMM=libxsmm.
 """
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -44,9 +45,10 @@ def bench_binary():
     pytest.fail("stackelberg-bench-nn is not built: run `swift build` first")
 
 
-def heap_allocations(binary, row, steps):
+def heap_allocations(binary, row, steps, gemm=None):
+    env = dict(os.environ, **({"STACKELBERG_GEMM": gemm} if gemm else {}))
     out = subprocess.run(["valgrind", "--tool=memcheck", "--leak-check=no", str(binary), "--rows", row,
-                          "--alloc-probe", str(steps)], capture_output=True, text=True, timeout=600)
+                          "--alloc-probe", str(steps)], capture_output=True, text=True, timeout=600, env=env)
     assert out.returncode == 0, out.stderr[-2000:]
     match = re.search(r"total heap usage: ([\d,]+) allocs", out.stderr)
     assert match, f"valgrind printed no heap summary:\n{out.stderr[-2000:]}"
@@ -60,3 +62,16 @@ def test_steps_allocate_nothing(row):
     extra = 23 if row in AGENT_ROWS else 3
     few, more = heap_allocations(binary, row, 1), heap_allocations(binary, row, 1 + extra)
     assert more - few == 0, f"{row}: {extra} extra steps made {more - few} heap allocations ({few} → {more})"
+
+
+# The libxsmm GEMM path (its JIT kernels, and the scratch copy of a transposed operand) allocates only
+# while the shapes first appear. Under valgrind, which hides AVX-512, "auto" would choose OpenBLAS: force
+# libxsmm, which then writes AVX2 kernels.
+@pytest.mark.skipif(shutil.which("valgrind") is None, reason="valgrind is not installed (scripts/setup.sh installs it)")
+@pytest.mark.parametrize("row", ["mlp_fwdbwd_b4", "hvp_critic_b4", "ppo_blpo_iterate_e2_t4"])
+def test_libxsmm_steps_allocate_nothing(row):
+    binary = bench_binary()
+    extra = 23 if row in AGENT_ROWS else 3
+    few, more = heap_allocations(binary, row, 1, "libxsmm"), heap_allocations(binary, row, 1 + extra, "libxsmm")
+    assert more - few == 0, f"{row} (libxsmm): {extra} extra steps made {more - few} heap allocations ({few} → {more})"
+

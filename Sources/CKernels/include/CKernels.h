@@ -49,4 +49,15 @@ void stk_mean_abs_normalize_rows(const float *x, size_t rows, size_t width, floa
 /// out[j] = (unsigned char)x[j] for whole numbers 0…255 (replay storage).
 void stk_floats_to_bytes(const float *x, size_t n, unsigned char *out);
 
+/// Row-major C = op(A)·op(B) + beta·C (alpha 1, beta 0 or 1; A is m × k after op, B k × n) by a
+/// libxsmm JIT kernel for this CPU (gemm.c). Returns 1 when done, 0 when it cannot (another beta,
+/// an empty shape, no memory for a transposed copy of B): the caller then runs OpenBLAS.
+int stk_sgemm_libxsmm(int trans_a, int trans_b, int m, int n, int k,
+                      const float *a, const float *b, float beta, float *c);
+
+/// libxsmm's code-generation target for this process ("hsw", "skx", "cpx", …; LIBXSMM_TARGET
+/// overrides it), and whether it has AVX-512 (SKX or newer).
+const char *stk_gemm_libxsmm_target(void);
+int stk_gemm_libxsmm_target_is_avx512(void);
+
 #endif

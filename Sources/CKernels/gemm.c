@@ -1,0 +1,92 @@
+// Single-precision GEMM through libxsmm's JIT kernels (Debian's libxsmm 1.17), for the products the
+// tensor core runs: row-major, alpha = 1, beta ∈ {0, 1}. libxsmm writes a kernel for each shape and
+// for this CPU's widest vectors; OpenBLAS 0.3.21 runs its AVX2 kernels here, and packs its operands
+// on every call, which dominates the small products of RL networks (64–256 wide, minibatches of
+// 100–1024 rows). Anything this file does not handle returns 0 and the caller uses OpenBLAS.
+#include "CKernels.h"
+#include <libxsmm.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+static pthread_once_t stk_xsmm_once = PTHREAD_ONCE_INIT;
+static int stk_xsmm_wide = 0;
+
+static void stk_xsmm_init(void) {
+    libxsmm_init();
+    stk_xsmm_wide = libxsmm_get_target_archid() >= LIBXSMM_X86_AVX512_CORE;
+}
+
+int stk_gemm_libxsmm_target_is_avx512(void) {
+    pthread_once(&stk_xsmm_once, stk_xsmm_init);
+    return stk_xsmm_wide;
+}
+
+const char *stk_gemm_libxsmm_target(void) {
+    pthread_once(&stk_xsmm_once, stk_xsmm_init);
+    return libxsmm_get_target_arch();
+}
+
+// One scratch buffer per thread for a transposed operand (libxsmm 1.17's JIT has no transposed-A
+// kernel), grown only: a training loop's products reach their largest size in the first update
+// and allocate nothing afterwards. Freed when the thread ends.
+typedef struct { float *data; size_t capacity; } stk_scratch;
+static pthread_key_t stk_scratch_key;
+static pthread_once_t stk_scratch_once = PTHREAD_ONCE_INIT;
+
+static void stk_scratch_free(void *p) {
+    stk_scratch *s = p;
+    if (s) { free(s->data); free(s); }
+}
+
+static void stk_scratch_make_key(void) { pthread_key_create(&stk_scratch_key, stk_scratch_free); }
+
+static float *stk_scratch_floats(size_t n) {
+    pthread_once(&stk_scratch_once, stk_scratch_make_key);
+    stk_scratch *s = pthread_getspecific(stk_scratch_key);
+    if (!s) {
+        s = calloc(1, sizeof *s);
+        if (!s) return NULL;
+        pthread_setspecific(stk_scratch_key, s);
+    }
+    if (s->capacity < n) {
+        float *grown = realloc(s->data, n * sizeof(float));
+        if (!grown) return NULL;
+        s->data = grown;
+        s->capacity = n;
+    }
+    return s->data;
+}
+
+// out (cols × rows) = in (rows × cols)ᵀ, both row-major, in 32 × 32 tiles.
+static void stk_transpose(const float *in, size_t rows, size_t cols, float *out) {
+    for (size_t r0 = 0; r0 < rows; r0 += 32) {
+        const size_t r1 = r0 + 32 < rows ? r0 + 32 : rows;
+        for (size_t c0 = 0; c0 < cols; c0 += 32) {
+            const size_t c1 = c0 + 32 < cols ? c0 + 32 : cols;
+            for (size_t r = r0; r < r1; r++)
+                for (size_t c = c0; c < c1; c++) out[c * rows + r] = in[r * cols + c];
+        }
+    }
+}
+
+int stk_sgemm_libxsmm(int trans_a, int trans_b, int m, int n, int k,
+                      const float *a, const float *b, float beta, float *c) {
+    if (m <= 0 || n <= 0 || k <= 0 || (beta != 0.0f && beta != 1.0f)) return 0;
+    pthread_once(&stk_xsmm_once, stk_xsmm_init);
+    // Row-major C = op(A)·op(B) is column-major Cᵀ = op(B)ᵀ·op(A)ᵀ: libxsmm's A is our B and its B
+    // is our A. Its JIT has no transposed-A kernel, so a transposed B is transposed here first.
+    if (trans_b) {
+        float *bt = stk_scratch_floats((size_t)n * (size_t)k);
+        if (!bt) return 0;
+        stk_transpose(b, (size_t)n, (size_t)k, bt);  // B is n × k; Bᵀ is k × n
+        b = bt;
+    }
+    const int flags = trans_a ? LIBXSMM_GEMM_FLAG_TRANS_B : LIBXSMM_GEMM_FLAG_NONE;
+    const libxsmm_blasint lda = n, ldb = trans_a ? m : k, ldc = n;
+    const float alpha = 1.0f;
+    libxsmm_smmfunction kernel = libxsmm_smmdispatch(n, m, k, &lda, &ldb, &ldc, &alpha, &beta, &flags, NULL);
+    if (!kernel) return 0;
+    kernel(b, a, c);
+    return 1;
+}
