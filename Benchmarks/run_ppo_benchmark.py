@@ -18,9 +18,10 @@ PureJaxRL treats the 500-step cut as a termination; the cost is one extra critic
 * peer: `peers/ppo_gymnax_jax.py`, the whole run one `jax.jit` program (`lax.scan`), compiled ahead of
   time; 1 seed, then S seeds `jax.vmap`ped into one program. Without compile: env steps / a second,
   timed call. With compile: env steps / (compile + first call), what a one-shot run costs.
-* ours with `--coupling nested` and `--coupling blpo` (1 seed, same command otherwise; those couplings carry
-  BLPO's own classic-control overrides, see `stackelberg algo list`): their wall time ÷ PPO's; and the same
-  three on MuJoCo Hopper-v5 (`--hopper-steps`, default 1e5; 0 skips), each at its registry defaults.
+* ours with `--coupling nested`, `--coupling blpo` (Nyström) and `blpo-cg` (`--coupling blpo` with the code's CG:
+  20 products, tolerance 1e-10) (1 seed, same command otherwise; those couplings carry BLPO's own
+  classic-control overrides, see `stackelberg algo list`): their wall time ÷ PPO's; and the same on MuJoCo
+  Hopper-v5 (`--hopper-steps`, default 1e5; 0 skips), each at its registry defaults.
 
 Printed: a Markdown table of steps/s and ours ÷ peer (per seed; seeds together counting all seeds' steps
 over wall time, the peer's with and without its compile), then nested ÷ PPO and BLPO ÷ PPO wall-time ratios
@@ -85,11 +86,18 @@ def last10pct_return(episodes_csv):
 
 
 # --- the two sides -------------------------------------------------------------------------------
-def ours(cli, coupling, seeds, jobs, steps, keep_dir=None, env="cartpole"):
-    out = tempfile.mkdtemp(prefix=f"ppo_{coupling}_{seeds}seeds_", dir=keep_dir)
+# Cases that are a coupling plus settings: BLPO with the code's CG (20 products, tolerance 1e-10, λ 0), as
+# BLPO's public CG runs (`CG_ppo.py`, `dis_CG_ppo.py`) and scripts/experiments/blpo-classic.sh.
+VARIANTS = {"blpo-cg": ("blpo", ["--set", "blpo.solver=cg", "--set", "blpo.cg_iterations=20", "--set", "blpo.cg_tolerance=1e-10"])}
+NAMES = {"monolithic": "PPO (monolithic)", "nested": "PPO-Nested", "blpo": "BLPO (Nyström)", "blpo-cg": "BLPO (CG)"}
+
+
+def ours(cli, case, seeds, jobs, steps, keep_dir=None, env="cartpole"):
+    coupling, extra = VARIANTS.get(case, (case, []))
+    out = tempfile.mkdtemp(prefix=f"ppo_{case}_{seeds}seeds_", dir=keep_dir)
     seed_arg = "0" if seeds == 1 else f"0..{seeds - 1}"
     cmd = [cli, "train", "--algo", "ppo", "--coupling", coupling, "--env", env, "--seeds", seed_arg,
-           "--steps", str(steps), "--out", out, "--quiet", "--set", f"eval_interval={steps}", "--set", "tensorboard=false"]
+           "--steps", str(steps), "--out", out, "--quiet", "--set", f"eval_interval={steps}", "--set", "tensorboard=false"] + extra
     if jobs:
         cmd[cmd.index("--out"):cmd.index("--out")] = ["--jobs", str(jobs)]
     p, wall, cpu, other = timed(cmd)
@@ -107,7 +115,7 @@ def ours(cli, coupling, seeds, jobs, steps, keep_dir=None, env="cartpole"):
     total = sum(s["env_steps"] for s in per_seed)
     if not keep_dir:
         subprocess.run(["rm", "-rf", out])
-    return {"command": cmd, "coupling": coupling, "seeds": seeds, "jobs": jobs, "wall_s": wall, "cpu_s": cpu,
+    return {"command": cmd, "coupling": case, "seeds": seeds, "jobs": jobs, "wall_s": wall, "cpu_s": cpu,
             "other_processes_cpu_s": other, "env_steps": total, "steps_per_second_wall": total / wall,
             "per_seed": per_seed}
 
@@ -251,7 +259,7 @@ def report(res, a):
         s0 = o["per_seed"][0]
         rw, rt = o["wall_s"] / mono["wall_s"], s0["train_seconds"] / mono["per_seed"][0]["train_seconds"]
         res["coupling_ratios"][c] = {"wall_over_ppo": rw, "train_seconds_over_ppo": rt}
-        name = {"monolithic": "PPO (monolithic)", "nested": "PPO-Nested", "blpo": "BLPO"}.get(c, c)
+        name = NAMES.get(c, c)
         lines.append(f"| {name} | {o['wall_s']:.2f} | {s0['train_seconds']:.2f} | {s0['train_steps_per_second']:,.0f} | "
                      f"{rw:.2f}× | {rt:.2f}× | {fmt(s0['final_eval_mean_return'], '{:.1f}')} | "
                      f"{fmt(s0['last10pct_episodes_mean_return'], '{:.1f}')} |")
@@ -271,7 +279,7 @@ def report(res, a):
             s0 = o["per_seed"][0]
             rw, rt = o["wall_s"] / m["wall_s"], s0["train_seconds"] / m["per_seed"][0]["train_seconds"]
             res["hopper_ratios"][c] = {"wall_over_ppo": rw, "train_seconds_over_ppo": rt}
-            name = {"monolithic": "PPO (monolithic)", "nested": "PPO-Nested", "blpo": "BLPO"}.get(c, c)
+            name = NAMES.get(c, c)
             lines.append(f"| {name} | {o['wall_s']:.2f} | {s0['train_steps_per_second']:,.0f} | {rw:.2f}× | {rt:.2f}× |")
         lines.append("")
     sc = pr.get("self_check", {})
@@ -294,7 +302,8 @@ def main():
     ap.add_argument("--steps", type=int, default=500_000, help="env steps per seed")
     ap.add_argument("--seeds", type=int, default=4, help="seeds of the seeds-together rows")
     ap.add_argument("--jobs", type=int, default=2, help="stackelberg's --jobs for the seeds-together run")
-    ap.add_argument("--couplings", nargs="*", default=["nested", "blpo"], help="ours, 1 seed, timed against monolithic")
+    ap.add_argument("--couplings", nargs="*", default=["nested", "blpo", "blpo-cg"],
+                    help="ours, 1 seed, timed against monolithic (blpo-cg: blpo with the code's CG solver)")
     ap.add_argument("--repeat", type=int, default=1, help="runs per number; the fastest is kept")
     ap.add_argument("--hopper-steps", type=int, default=100_000,
                     help="also time PPO and the --couplings on mujoco/hopper for this many steps (0: skip)")

@@ -43,7 +43,7 @@ func parseOptions() -> Options {
         case "-h", "--help":
             print("usage: stackelberg-bench-nn [--rows a,b] [--repeat N] [--threads N] [--params] [--alloc-probe STEPS] [--derivatives IN OUT] [--perception-state SHAPE BATCH OUT]")
             print("rows: " + Workload.all.map(\.name).joined(separator: ", "))
-            print("rows run only when named in --rows: " + Workload.sprig.map(\.name).joined(separator: ", "))
+            print("rows run only when named in --rows: " + (Workload.sprig + Workload.gemm).map(\.name).joined(separator: ", "))
             exit(0)
         default: fail("unknown option \(a); see --help")
         }
@@ -70,8 +70,8 @@ if let (shape, batch, output) = options.perceptionState {
 }
 
 let known = options.allocProbe == nil ? Workload.all : Workload.probes
-// The SPRIG perception rows are selectable by name but not part of the default run.
-let named = options.allocProbe == nil ? known + Workload.sprig : known
+// The SPRIG perception and single-GEMM rows are selectable by name but not part of the default run.
+let named = options.allocProbe == nil ? known + Workload.sprig + Workload.gemm : known
 let selected = options.rows.map { names in
     names.map { n in named.first { $0.name == n } ?? { fail("unknown row \(n); rows: \(named.map(\.name).joined(separator: ", "))") }() }
 } ?? known
@@ -116,7 +116,8 @@ for w in selected {
     }
     times.sort()
     var line: [String: Any] = ["peer": "stackelberg", "row": w.name, "best_s": times[0], "median_s": times[times.count / 2],
-                               "iters": iters, "checksum": w.checksum(), "threads": BLAS.threads]
+                               "iters": iters, "checksum": w.checksum(), "threads": BLAS.threads,
+                               "gemm": BLAS.gemmKernels]
     if let count = w.parameterCount { line["parameters"] = count() }
     let data = try! JSONSerialization.data(withJSONObject: line, options: [.sortedKeys])
     print(String(decoding: data, as: UTF8.self))
