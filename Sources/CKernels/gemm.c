@@ -58,13 +58,58 @@ static float *stk_scratch_floats(size_t n) {
     return s->data;
 }
 
-// out (cols × rows) = in (rows × cols)ᵀ, both row-major, in 32 × 32 tiles.
+#if defined(__x86_64__)
+#include <immintrin.h>
+// One 8 × 8 block: in (row stride si) to out (row stride so), transposed, in AVX registers.
+__attribute__((target("avx2"))) static inline void stk_transpose8x8(const float *in, size_t si, float *out, size_t so) {
+    __m256 r0 = _mm256_loadu_ps(in + 0 * si), r1 = _mm256_loadu_ps(in + 1 * si);
+    __m256 r2 = _mm256_loadu_ps(in + 2 * si), r3 = _mm256_loadu_ps(in + 3 * si);
+    __m256 r4 = _mm256_loadu_ps(in + 4 * si), r5 = _mm256_loadu_ps(in + 5 * si);
+    __m256 r6 = _mm256_loadu_ps(in + 6 * si), r7 = _mm256_loadu_ps(in + 7 * si);
+    __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1);
+    __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3);
+    __m256 t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5);
+    __m256 t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
+    __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE);
+    __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+    __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE);
+    __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+    _mm256_storeu_ps(out + 0 * so, _mm256_permute2f128_ps(u0, u4, 0x20));
+    _mm256_storeu_ps(out + 1 * so, _mm256_permute2f128_ps(u1, u5, 0x20));
+    _mm256_storeu_ps(out + 2 * so, _mm256_permute2f128_ps(u2, u6, 0x20));
+    _mm256_storeu_ps(out + 3 * so, _mm256_permute2f128_ps(u3, u7, 0x20));
+    _mm256_storeu_ps(out + 4 * so, _mm256_permute2f128_ps(u0, u4, 0x31));
+    _mm256_storeu_ps(out + 5 * so, _mm256_permute2f128_ps(u1, u5, 0x31));
+    _mm256_storeu_ps(out + 6 * so, _mm256_permute2f128_ps(u2, u6, 0x31));
+    _mm256_storeu_ps(out + 7 * so, _mm256_permute2f128_ps(u3, u7, 0x31));
+}
+#endif
+
+// out (cols × rows) = in (rows × cols)ᵀ, both row-major: 8 × 8 blocks in AVX registers inside
+// 64 × 64 tiles (so a tile's rows and columns stay in L1), scalar at the edges. A copy: the same
+// bits on every path.
 static void stk_transpose(const float *in, size_t rows, size_t cols, float *out) {
-    for (size_t r0 = 0; r0 < rows; r0 += 32) {
-        const size_t r1 = r0 + 32 < rows ? r0 + 32 : rows;
-        for (size_t c0 = 0; c0 < cols; c0 += 32) {
-            const size_t c1 = c0 + 32 < cols ? c0 + 32 : cols;
-            for (size_t r = r0; r < r1; r++)
+#if defined(__x86_64__)
+    const int vector = __builtin_cpu_supports("avx2");
+#else
+    const int vector = 0;
+#endif
+    for (size_t r0 = 0; r0 < rows; r0 += 64) {
+        const size_t r1 = r0 + 64 < rows ? r0 + 64 : rows;
+        for (size_t c0 = 0; c0 < cols; c0 += 64) {
+            const size_t c1 = c0 + 64 < cols ? c0 + 64 : cols;
+            size_t r = r0;
+#if defined(__x86_64__)
+            if (vector) {
+                for (; r + 8 <= r1; r += 8) {
+                    size_t c = c0;
+                    for (; c + 8 <= c1; c += 8) stk_transpose8x8(in + r * cols + c, cols, out + c * rows + r, rows);
+                    for (; c < c1; c++)
+                        for (size_t i = r; i < r + 8; i++) out[c * rows + i] = in[i * cols + c];
+                }
+            }
+#endif
+            for (; r < r1; r++)
                 for (size_t c = c0; c < c1; c++) out[c * rows + r] = in[r * cols + c];
         }
     }
