@@ -27,7 +27,8 @@ public func installStopHandlers() {
 
 /// One seed of a training run, in its own directory:
 ///
-/// - `config.toml`: the resolved settings with the seed, commit and command as a header;
+/// - `config.toml`: the resolved settings with the seed, commit, GEMM kernels and command as a header,
+///   and a `# resumed = …` line (date, commit, kernels) for each resume;
 /// - `episodes.csv`: every finished training episode (environment step, copy, return, length);
 /// - `updates.csv`: the agent's metrics by name (its coupling's losses, learning rates and solver
 ///   diagnostics, then its own) every `log_interval` environment steps;
@@ -141,6 +142,7 @@ public final class TrainingRun: Sendable {
             let state = try StateDictionary(contentsOf: URL(fileURLWithPath: checkpointPath))
             try agent.load(from: state)
             noteGEMMChange(savedKernels: try? state.text("run.gemm"))
+            try recordResume(in: directory + "/config.toml")
             try snapshotting.restore(snapshot: try state.bytes("run.environment"))
             evaluations = Int(try state.integer("run.evaluations"))
             // Checkpoints from before this key have none pending.
@@ -262,6 +264,20 @@ public final class TrainingRun: Sendable {
         try JSONSerialization.data(withJSONObject: summary, options: [.sortedKeys, .prettyPrinted])
             .write(to: URL(fileURLWithPath: directory + "/summary.json"))
         return final
+    }
+}
+
+extension TrainingRun {
+    /// Appends `# resumed = DATE, commit = …, gemm = …` (this process's header values) to config.toml,
+    /// so the run's provenance names every build that trained it, not only the first. A comment: the
+    /// settings, and what `--resume` compares, are unchanged.
+    func recordResume(in path: String) throws {
+        let build = header.filter { $0.hasPrefix("commit = ") || $0.hasPrefix("gemm = ") }
+        let line = "# resumed = " + ([ISO8601DateFormatter().string(from: Date())] + build).joined(separator: ", ") + "\n"
+        guard let handle = FileHandle(forWritingAtPath: path) else { return }
+        defer { try? handle.close() }
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data(line.utf8))
     }
 }
 

@@ -205,3 +205,37 @@ def test_out_that_is_a_file_is_refused_by_name(stackelberg_bin, tmp_path):
     assert p.returncode != 0
     assert f"--out '{target}' is a file, not a directory: give a directory (it is created if missing) or move the file away" in p.stderr, p.stderr
     assert target.read_text() == "not a directory"
+
+
+def test_resume_under_other_gemm_kernels_says_so_and_is_recorded(stackelberg_bin, tmp_path):
+    """A run records its GEMM kernels; resumed under others it continues, says its bits will differ
+    from an uninterrupted run's (and how to get the original kernels), and config.toml names the
+    resume's build. STACKELBERG_GEMM=libxsmm works on any x86-64 CPU (libxsmm writes AVX2 code where
+    there is no AVX-512)."""
+    args = [str(stackelberg_bin), *ARGS, "--out", str(tmp_path), "--set", "total_steps=12000"]
+    env = lambda gemm: {**os.environ, "STACKELBERG_GEMM": gemm}
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env("openblas"))
+    checkpoint = run_dir(tmp_path) / "checkpoint.state"
+    deadline = time.time() + 300
+    while not checkpoint.exists() and time.time() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+    assert proc.poll() is None, "the run ended before it could be interrupted; make it longer"
+    proc.send_signal(signal.SIGINT)
+    proc.communicate(timeout=300)
+    config = run_dir(tmp_path) / "config.toml"
+    assert "# gemm = openblas" in config.read_text()
+    done = subprocess.run(args + ["--resume"], capture_output=True, text=True, timeout=600, env=env("libxsmm"))
+    assert done.returncode == 0, done.stderr
+    assert 'checkpointed with GEMM kernels "openblas' in done.stderr and "resumes with \"libxsmm" in done.stderr, done.stderr
+    assert "STACKELBERG_GEMM=openblas" in done.stderr, done.stderr
+    resumed = [l for l in config.read_text().splitlines() if l.startswith("# resumed = ")]
+    assert len(resumed) == 1 and "commit = " in resumed[0] and "gemm = libxsmm" in resumed[0], resumed
+    assert json.loads((run_dir(tmp_path) / "summary.json").read_text())["gemm"].startswith("libxsmm ")
+
+
+def test_an_unknown_gemm_backend_is_refused(stackelberg_bin, tmp_path):
+    done = subprocess.run([str(stackelberg_bin), *ARGS, "--out", str(tmp_path)], capture_output=True, text=True,
+                          timeout=60, env={**os.environ, "STACKELBERG_GEMM": "mkl"})
+    assert done.returncode == 2
+    assert "STACKELBERG_GEMM=mkl is not a GEMM backend: use auto (the default), openblas or libxsmm" in done.stderr, done.stderr
+    assert not (tmp_path / "cartpole").exists()
