@@ -167,6 +167,9 @@ public struct Comparison {
                 differing.append(k)
             }
             guard !differing.isEmpty else { continue }
+            // Settings' keys come in hash order, which changes from process to process: sort them, so a
+            // group's name (and every table and figure that shows it) is the same on every run.
+            differing.sort()
             for i in members {
                 runs[i].group = base + " [" + differing.map { "\($0)=\(runs[i].settings[$0]?.description ?? "—")" }.joined(separator: " ") + "]"
             }

@@ -61,6 +61,27 @@ final class ComparisonTests: XCTestCase {
         XCTAssertEqual(c.scores("ac-individual [individual.unroll=80]"), [800])
     }
 
+    /// A group named by several differing settings lists them in sorted order, whatever order the
+    /// config files (or the hash of a parsed table) give them, so tables and figures do not change
+    /// from one `compare` to the next.
+    func testGroupNamesListTheirSettingsSorted() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("compare-order-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        for (name, unroll, gamma) in [("a", 1, "0.99"), ("b", 80, "0.9")] {
+            let dir = "\(root)/\(name)/seed0"
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            try "algo = \"ac\"\ncoupling = \"individual\"\nenv = \"cartpole\"\ntotal_steps = 100\nindividual.unroll = \(unroll)\ngamma = \(gamma)\n"
+                .write(toFile: dir + "/config.toml", atomically: true, encoding: .utf8)
+            try "env_step,copy,return,length\n95,0,10,10\n".write(toFile: dir + "/episodes.csv", atomically: true, encoding: .utf8)
+            try "env_step,mean_return,returns\n100,5,5\n".write(toFile: dir + "/eval.csv", atomically: true, encoding: .utf8)
+            try "{}".write(toFile: dir + "/summary.json", atomically: true, encoding: .utf8)
+        }
+        for _ in 0..<3 {
+            XCTAssertEqual(Set(try Comparison(paths: [root]).groups),
+                           ["ac-individual [gamma=0.99 individual.unroll=1]", "ac-individual [gamma=0.9 individual.unroll=80]"])
+        }
+    }
+
     func testSettingsReadTomlAndOverridesAndRefuseBadInput() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("settings-\(UUID().uuidString).toml").path
         try """
