@@ -46,17 +46,27 @@ public enum BLAS {
     /// and OpenBLAS runs one thread, else `openblas`), `openblas` or `libxsmm`.
     public static let gemmChoices = ["auto"] + GEMMBackend.allCases.map(\.rawValue)
 
-    /// The backend `STACKELBERG_GEMM` asks for, or an error naming the variable and its choices.
+    /// The backend `STACKELBERG_GEMM` asks for (case and surrounding blanks ignored; empty means
+    /// `auto`), or an error naming the variable and its choices. `STACKELBERG_BLAS_THREADS`, where
+    /// set, must be a whole number ≥ 1.
     public static func gemmBackendFromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment)
         throws -> GEMMBackend {
+        var threads = 1
+        if let text = environment["STACKELBERG_BLAS_THREADS"] {
+            guard let n = Int(text.trimmingCharacters(in: .whitespaces)), n >= 1 else {
+                throw GEMMSettingError(variable: "STACKELBERG_BLAS_THREADS", value: text,
+                                       fix: "give OpenBLAS's thread count, a whole number ≥ 1 (default 1)")
+            }
+            threads = n
+        }
         let asked = environment["STACKELBERG_GEMM"]?.trimmingCharacters(in: .whitespaces).lowercased() ?? "auto"
         switch asked {
         case "", "auto":
-            let threads = environment["STACKELBERG_BLAS_THREADS"].flatMap { Int($0) } ?? 1
             return threads <= 1 && stk_gemm_libxsmm_target_is_avx512() != 0 ? .libxsmm : .openblas
         default:
             guard let backend = GEMMBackend(rawValue: asked) else {
-                throw GEMMSettingError(value: environment["STACKELBERG_GEMM"] ?? "")
+                throw GEMMSettingError(variable: "STACKELBERG_GEMM", value: environment["STACKELBERG_GEMM"] ?? "",
+                                       fix: "use auto (the default), openblas or libxsmm")
             }
             return backend
         }
@@ -66,12 +76,16 @@ public enum BLAS {
     /// `auto` here; the CLI refuses it before any work).
     public static let gemmBackend: GEMMBackend = (try? gemmBackendFromEnvironment()) ?? .openblas
 
-    /// The kernels behind `gemmBackend`, as a run records them: "libxsmm cpx" or
-    /// "openblas Haswell" (the core type is OPENBLAS_CORETYPE, or "auto" where unset).
+    /// The kernels behind `gemmBackend`, as a run records them: everything that decides a product's
+    /// bits. "libxsmm cpx" (libxsmm's code-generation target: LIBXSMM_TARGET or the CPU's), or
+    /// "openblas Haswell" (the core OpenBLAS itself reports it runs), with ", 2 threads" when OpenBLAS
+    /// runs more than one (a threaded GEMM splits its sums differently).
     public static var gemmKernels: String {
         switch gemmBackend {
         case .libxsmm: return "libxsmm \(String(cString: stk_gemm_libxsmm_target()))"
-        case .openblas: return "openblas \(ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] ?? "auto")"
+        case .openblas:
+            let core = openblas_get_corename().map { String(cString: $0) } ?? "unknown"
+            return "openblas \(core)" + (threads > 1 ? ", \(threads) threads" : "")
         }
     }
 
@@ -92,10 +106,14 @@ public enum BLAS {
     }
 }
 
-/// `STACKELBERG_GEMM` holds something other than auto, openblas or libxsmm.
+/// `STACKELBERG_GEMM` holds something other than auto, openblas or libxsmm, or
+/// `STACKELBERG_BLAS_THREADS` is not a whole number ≥ 1.
 public struct GEMMSettingError: Error, CustomStringConvertible {
+    public let variable: String
     public let value: String
+    public let fix: String
     public var description: String {
-        "STACKELBERG_GEMM=\(value) is not a GEMM backend: use auto (the default), openblas or libxsmm"
+        variable == "STACKELBERG_GEMM" ? "STACKELBERG_GEMM=\(value) is not a GEMM backend: \(fix)"
+            : "\(variable)=\(value) is not valid: \(fix)"
     }
 }

@@ -17,6 +17,8 @@
 /* OpenBLAS thread control (declared in its own cblas.h, which would clash with GSL's). */
 void openblas_set_num_threads(int num_threads);
 int openblas_get_num_threads(void);
+/* The kernel family OpenBLAS chose (e.g. "Haswell"), OPENBLAS_CORETYPE or its own CPU detection. */
+char *openblas_get_corename(void);
 
 /* Flush-to-zero and denormals-are-zero for the calling thread's SSE/AVX arithmetic. Adam's second
  * moments of tiny gradients fall into the subnormal range, where x86 arithmetic is ~100× slower;

@@ -14,7 +14,14 @@ struct TrainCommand: ParsableCommand {
             each --set key=value, then the flags below. Every seed writes its resolved config (with the \
             seed and commit), episodes.csv, updates.csv, eval.csv and checkpoint.state under \
             OUT/ENV/ALGO-COUPLING/seedN. Ctrl-C checkpoints and stops; the same command with --resume \
-            continues to exactly the result of an uninterrupted run.
+            continues to exactly the result of an uninterrupted run, under the same GEMM kernels.
+
+            Environment: STACKELBERG_GEMM=auto|openblas|libxsmm chooses who multiplies matrices (auto: \
+            libxsmm where the CPU has AVX-512, else OpenBLAS); STACKELBERG_BLAS_THREADS sets OpenBLAS's \
+            threads (default 1; above 1, auto chooses OpenBLAS); LIBXSMM_TARGET and OPENBLAS_CORETYPE pick \
+            their kernels. A run records its kernels (config.toml, summary.json, the checkpoint); a resume \
+            under other kernels continues correctly, says its bits may then differ, and is recorded in \
+            config.toml.
             """)
 
     @Option(help: "Algorithm: \(AlgorithmRegistry.names.joined(separator: ", ")) (default dqn; see `stackelberg algo list`).") var algo: String?

@@ -10,10 +10,15 @@ struct Stackelberg: ParsableCommand {
         subcommands: [GameCommand.self, ExprCommand.self, EnvCommand.self, TrainCommand.self, AlgoCommand.self, CompareCommand.self, AttentionCommand.self, DiagnoseCommand.self, SweepCommand.self])
 }
 
-// An unknown STACKELBERG_GEMM is refused before any command runs (the tensor core would otherwise
-// fall back to its default silently).
-do { _ = try BLAS.gemmBackendFromEnvironment() } catch {
-    FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-    exit(2)
+// The commands that run the tensor core refuse an unknown STACKELBERG_GEMM (or a bad
+// STACKELBERG_BLAS_THREADS) before any work: the core would otherwise fall back to its default
+// silently. Help, and the commands that do no matrix products, are left alone.
+let tensorCommands: Set = ["train", "attention", "sweep"]
+let arguments = CommandLine.arguments.dropFirst()
+if let command = arguments.first, tensorCommands.contains(command), !arguments.contains(where: { $0 == "--help" || $0 == "-h" }) {
+    do { _ = try BLAS.gemmBackendFromEnvironment() } catch {
+        FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+        exit(2)
+    }
 }
 Stackelberg.main()

@@ -126,6 +126,8 @@ public final class TrainingRun: Sendable {
         let envSeed = seed &* 10_000, evalSeedBase = seed &* 10_000 &+ 5_000
 
         var evaluations = 0, pendingEvaluation = false
+        // Whether some resume of this run changed its GEMM kernels (its bits are then its own).
+        var gemmChanged = false
         let episodes: RunLog, updates: RunLog, evals: RunLog
         // One column per metric the agent declared (its coupling's, then its own).
         let metrics = agent.metrics
@@ -141,7 +143,8 @@ public final class TrainingRun: Sendable {
             guard fm.fileExists(atPath: checkpointPath) else { throw TrainingError.nothingToResume(directory) }
             let state = try StateDictionary(contentsOf: URL(fileURLWithPath: checkpointPath))
             try agent.load(from: state)
-            noteGEMMChange(savedKernels: try? state.text("run.gemm"))
+            gemmChanged = noteGEMMChange(savedKernels: try? state.text("run.gemm"),
+                                         changedBefore: (try? state.integer("run.gemm_changed")) == 1)
             try recordResume(in: directory + "/config.toml")
             try snapshotting.restore(snapshot: try state.bytes("run.environment"))
             evaluations = Int(try state.integer("run.evaluations"))
@@ -188,6 +191,7 @@ public final class TrainingRun: Sendable {
             state["run.log_sizes"] = .integers([episodes, updates, evals].map { Int64($0.bytesWritten) })
             state["run.seed"] = .integer(Int64(bitPattern: seed))
             state["run.gemm"] = .text(BLAS.gemmKernels)
+            if gemmChanged { state["run.gemm_changed"] = .integer(1) }
             let window = metrics.windowState
             state["run.metric_window_sums"] = .reals(window.sums)
             state["run.metric_window_counts"] = .integers(window.counts)
@@ -253,7 +257,7 @@ public final class TrainingRun: Sendable {
         let loopSeconds = Date().timeIntervalSince(loopStart)
         let final = try evaluate()
         try checkpoint()
-        let summary: [String: Any] = ["seed": seed, "env": envName, "env_steps": agent.environmentSteps, "updates": agent.updates,
+        var summary: [String: Any] = ["seed": seed, "env": envName, "env_steps": agent.environmentSteps, "updates": agent.updates,
                                       "final_eval_mean_return": final,
                                       // Wall time of this invocation's training loop (periodic evaluations and
                                       // checkpoints included; after a resume, only the resumed part).
@@ -261,6 +265,9 @@ public final class TrainingRun: Sendable {
                                       "train_steps_per_second": Double(agent.environmentSteps - stepsAtStart) / max(loopSeconds, 1e-9),
                                       // Whose matrix products these bits are (BLAS.gemmKernels).
                                       "gemm": BLAS.gemmKernels]
+        // A run that some resume continued under other kernels says so (config.toml's `# resumed`
+        // lines name them all).
+        if gemmChanged { summary["gemm_changed_on_resume"] = true }
         try JSONSerialization.data(withJSONObject: summary, options: [.sortedKeys, .prettyPrinted])
             .write(to: URL(fileURLWithPath: directory + "/summary.json"))
         return final
@@ -281,20 +288,38 @@ extension TrainingRun {
     }
 }
 
-/// A run resumed under other GEMM kernels than it was checkpointed with continues correctly, but
-/// its bits from here on differ from those of an uninterrupted run: say so, with the way back.
-/// Checkpoints from before the record ("run.gemm") were all written through OpenBLAS.
-func noteGEMMChange(savedKernels: String?) {
+/// What a resume under GEMM kernels `now` should tell the user, given the kernels the checkpoint was
+/// written with (`nil`: a checkpoint from before the record, "run.gemm", which was written through
+/// OpenBLAS) and whether an earlier resume already changed them: `nil` when nothing changes, else the
+/// note, with the way back to the checkpoint's kernels or the fact that there is none. A run resumed
+/// under other kernels continues correctly, but from there on its bits may differ from an
+/// uninterrupted run's.
+public func gemmResumeNote(savedKernels: String?, changedBefore: Bool, now: String) -> String? {
     let saved = savedKernels ?? "openblas"
-    let now = BLAS.gemmKernels
-    let sameBackend = saved.split(separator: " ").first == now.split(separator: " ").first
-    guard saved != now, !(savedKernels == nil && sameBackend) else { return }
-    let backend = saved.split(separator: " ").first.map(String.init) ?? "openblas"
-    FileHandle.standardError.write(Data("""
-        note: this run was checkpointed with GEMM kernels "\(saved)" and resumes with "\(now)": training \
-        continues correctly, but its bits no longer match an uninterrupted run's; for the same bits resume \
-        with STACKELBERG_GEMM=\(backend)\(backend == "openblas" ? " (and the same OPENBLAS_CORETYPE)" : " on the same kind of CPU")
-
-        """.utf8))
+    // An old checkpoint names no core: only a change of backend counts.
+    let same = savedKernels == nil ? now.hasPrefix("openblas") : saved == now
+    if same { return nil }
+    let way: String
+    if changedBefore {
+        way = "an earlier resume already changed this run's kernels, so no resume reproduces an uninterrupted run now"
+    } else if savedKernels == nil {
+        way = "for the same bits resume with STACKELBERG_GEMM=openblas and the OPENBLAS_CORETYPE the run started with"
+    } else if saved.hasPrefix("libxsmm ") {
+        way = "for the same bits resume with STACKELBERG_GEMM=libxsmm LIBXSMM_TARGET=\(saved.dropFirst("libxsmm ".count))"
+    } else {
+        let parts = saved.dropFirst("openblas ".count).components(separatedBy: ", ")
+        let threads = parts.count > 1 ? parts[1].components(separatedBy: " ")[0] : "1"
+        way = "for the same bits resume with STACKELBERG_GEMM=openblas OPENBLAS_CORETYPE=\(parts[0]) STACKELBERG_BLAS_THREADS=\(threads)"
+    }
+    return "note: this run was checkpointed with GEMM kernels \"\(saved)\" and resumes with \"\(now)\": training "
+        + "continues correctly, but from here on its bits may differ from an uninterrupted run's; \(way)"
 }
 
+/// Prints `gemmResumeNote` for this process's kernels; returns whether the run's kernels have ever changed.
+func noteGEMMChange(savedKernels: String?, changedBefore: Bool) -> Bool {
+    guard let note = gemmResumeNote(savedKernels: savedKernels, changedBefore: changedBefore, now: BLAS.gemmKernels) else {
+        return changedBefore
+    }
+    FileHandle.standardError.write(Data((note + "\n").utf8))
+    return true
+}

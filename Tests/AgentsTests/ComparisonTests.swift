@@ -82,6 +82,22 @@ final class ComparisonTests: XCTestCase {
         }
     }
 
+    /// The note of a resume under other GEMM kernels: silent under the same kernels, the way back to
+    /// the checkpoint's (every variable that decides them), and no false way back once an earlier
+    /// resume already changed them.
+    func testAResumeUnderOtherGEMMKernelsSaysHowToGetThemBack() {
+        XCTAssertNil(gemmResumeNote(savedKernels: "libxsmm cpx", changedBefore: false, now: "libxsmm cpx"))
+        XCTAssertNil(gemmResumeNote(savedKernels: nil, changedBefore: true, now: "openblas Haswell"))
+        let toOpenBLAS = gemmResumeNote(savedKernels: "openblas Haswell, 2 threads", changedBefore: false, now: "libxsmm cpx")
+        XCTAssertTrue(toOpenBLAS?.contains("STACKELBERG_GEMM=openblas OPENBLAS_CORETYPE=Haswell STACKELBERG_BLAS_THREADS=2") == true, toOpenBLAS ?? "nil")
+        let toLibxsmm = gemmResumeNote(savedKernels: "libxsmm cpx", changedBefore: false, now: "libxsmm hsw")
+        XCTAssertTrue(toLibxsmm?.contains("STACKELBERG_GEMM=libxsmm LIBXSMM_TARGET=cpx") == true, toLibxsmm ?? "nil")
+        let mixed = gemmResumeNote(savedKernels: "libxsmm cpx", changedBefore: true, now: "openblas Haswell")
+        XCTAssertTrue(mixed?.contains("no resume reproduces an uninterrupted run") == true, mixed ?? "nil")
+        XCTAssertFalse(mixed?.contains("for the same bits") ?? true)
+        XCTAssertNotNil(gemmResumeNote(savedKernels: nil, changedBefore: false, now: "libxsmm cpx"))
+    }
+
     func testSettingsReadTomlAndOverridesAndRefuseBadInput() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("settings-\(UUID().uuidString).toml").path
         try """

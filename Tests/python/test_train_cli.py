@@ -230,7 +230,8 @@ def test_resume_under_other_gemm_kernels_says_so_and_is_recorded(stackelberg_bin
     assert "STACKELBERG_GEMM=openblas" in done.stderr, done.stderr
     resumed = [l for l in config.read_text().splitlines() if l.startswith("# resumed = ")]
     assert len(resumed) == 1 and "commit = " in resumed[0] and "gemm = libxsmm" in resumed[0], resumed
-    assert json.loads((run_dir(tmp_path) / "summary.json").read_text())["gemm"].startswith("libxsmm ")
+    summary = json.loads((run_dir(tmp_path) / "summary.json").read_text())
+    assert summary["gemm"].startswith("libxsmm ") and summary["gemm_changed_on_resume"] is True, summary
 
 
 def test_an_unknown_gemm_backend_is_refused(stackelberg_bin, tmp_path):
@@ -239,3 +240,19 @@ def test_an_unknown_gemm_backend_is_refused(stackelberg_bin, tmp_path):
     assert done.returncode == 2
     assert "STACKELBERG_GEMM=mkl is not a GEMM backend: use auto (the default), openblas or libxsmm" in done.stderr, done.stderr
     assert not (tmp_path / "cartpole").exists()
+    threads = subprocess.run([str(stackelberg_bin), *ARGS, "--out", str(tmp_path)], capture_output=True, text=True,
+                             timeout=60, env={**os.environ, "STACKELBERG_BLAS_THREADS": "0"})
+    assert threads.returncode == 2 and "STACKELBERG_BLAS_THREADS=0 is not valid" in threads.stderr, threads.stderr
+    # Commands that multiply no matrices, and help, do not care.
+    for args in (["game", "list"], ["train", "--help"]):
+        ok = subprocess.run([str(stackelberg_bin), *args], capture_output=True, text=True, timeout=60,
+                            env={**os.environ, "STACKELBERG_GEMM": "mkl"})
+        assert ok.returncode == 0, (args, ok.stderr)
+
+
+def test_openblas_threads_are_part_of_the_recorded_kernels(stackelberg_bin, tmp_path):
+    env = {**os.environ, "STACKELBERG_GEMM": "openblas", "STACKELBERG_BLAS_THREADS": "2"}
+    subprocess.run([str(stackelberg_bin), *ARGS, "--out", str(tmp_path), "--set", "total_steps=2000"], check=True,
+                   capture_output=True, timeout=600, env=env)
+    gemm = json.loads((run_dir(tmp_path) / "summary.json").read_text())["gemm"]
+    assert gemm.startswith("openblas ") and gemm.endswith(", 2 threads"), gemm
