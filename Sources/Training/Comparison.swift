@@ -17,10 +17,21 @@ public struct SeedLog: Sendable {
     public let episodes: [(step: Int, value: Double)]
     /// (environment step, mean greedy return).
     public let evaluations: [(step: Int, value: Double)]
+    /// The GEMM kernels that trained the run, from config.toml's `# gemm = …` header line and its
+    /// `# resumed = …` lines, in order and without repeats; empty for runs from before the record.
+    public let gemmKernels: [String]
 
     public init(directory: String) throws {
         self.directory = directory
         var config = try Settings(contentsOf: directory + "/config.toml")
+        var kernels = [String]()
+        for line in ((try? String(contentsOfFile: directory + "/config.toml", encoding: .utf8)) ?? "").split(separator: "\n")
+        where line.hasPrefix("# gemm = ") || line.hasPrefix("# resumed = ") {
+            guard let r = line.range(of: "gemm = ") else { continue }
+            let k = String(line[r.upperBound...])
+            if kernels.last != k { kernels.append(k) }
+        }
+        gemmKernels = kernels
         // A key the toolkit added after this run was written reads as its default, which is what
         // the run used: a run from before the key never differs from a newer one at the default.
         if let algo = try? config.string("algo"), let coupling = try? config.string("coupling"), let env = try? config.string("env"),
@@ -254,6 +265,12 @@ public struct Comparison {
         }
         if !unfinished.isEmpty {
             s += "Left out (not finished: no summary.json; --include-unfinished pools them): " + unfinished.joined(separator: ", ") + "\n\n"
+        }
+        // Seeds pool whatever their GEMM kernels (they differ by rounding), but a reader should know.
+        let kernelSets = Dictionary(grouping: runs.filter { !$0.gemmKernels.isEmpty }, by: { $0.gemmKernels.joined(separator: " → ") })
+        if kernelSets.count > 1 {
+            s += "GEMM kernels differ between runs (seeds pool regardless: the kernels change rounding, not the algorithm): "
+                + kernelSets.keys.sorted().map { "\($0): \(kernelSets[$0]!.count) run\(kernelSets[$0]!.count == 1 ? "" : "s")" }.joined(separator: "; ") + "\n\n"
         }
         s += "Score: a seed's mean training-episode return over the last 10% of training; IQM across seeds with a 95% percentile-bootstrap interval (2,000 resamples). Greedy: the final greedy evaluation.\n\n"
         s += "| algorithm | seeds | steps | IQM score | 95% CI | IQM greedy | 95% CI |" + (threshold.map { " steps to \(f($0)) (IQM of seeds reaching it) | seeds reaching it |" } ?? "") + "\n"

@@ -80,6 +80,17 @@ final class ComparisonTests: XCTestCase {
             XCTAssertEqual(Set(try Comparison(paths: [root]).groups),
                            ["ac-individual [gamma=0.99 individual.unroll=1]", "ac-individual [gamma=0.9 individual.unroll=80]"])
         }
+        // Runs of other GEMM kernels pool, and the table says which kernels trained which runs.
+        XCTAssertFalse(try Comparison(paths: [root]).markdown(threshold: nil).contains("GEMM kernels differ"))
+        for (name, header) in [("a", "# gemm = libxsmm cpx\n"), ("b", "# gemm = openblas Haswell\n")] {
+            let path = "\(root)/\(name)/seed0/config.toml"
+            try (header + (try String(contentsOfFile: path, encoding: .utf8)) + (name == "b" ? "# resumed = 2026-12-01T00:00:00Z, commit = abc, gemm = libxsmm cpx\n" : ""))
+                .write(toFile: path, atomically: true, encoding: .utf8)
+        }
+        let c = try Comparison(paths: [root])
+        XCTAssertEqual(c.runs.map(\.gemmKernels).sorted { $0.count < $1.count }, [["libxsmm cpx"], ["openblas Haswell", "libxsmm cpx"]])
+        XCTAssertTrue(c.markdown(threshold: nil).contains("GEMM kernels differ between runs (seeds pool regardless: the kernels change rounding, not the algorithm): libxsmm cpx: 1 run; openblas Haswell → libxsmm cpx: 1 run"),
+                      c.markdown(threshold: nil))
     }
 
     /// The note of a resume under other GEMM kernels: silent under the same kernels, the way back to
