@@ -78,6 +78,19 @@ public enum AlgorithmRegistry {
         return e
     }
 
+    /// A saved run's settings as this build reads them: a key the toolkit added after the run was
+    /// written reads as its default, which is what the run used. With `droppingRetired`, a key the
+    /// toolkit no longer has is left out (it cannot tell runs apart). Settings naming no known
+    /// algorithm, coupling or environment come back as they are.
+    public static func completing(_ saved: Settings, droppingRetired: Bool = false) -> Settings {
+        var config = saved
+        guard let algo = try? config.string("algo"), let coupling = try? config.string("coupling"), let env = try? config.string("env"),
+              let defaults = try? AlgorithmRegistry.defaults(algo: algo, coupling: coupling, env: env) else { return config }
+        for k in defaults.keys where config[k] == nil { config[k] = defaults[k] }
+        if droppingRetired { for k in config.keys where defaults[k] == nil { config[k] = nil } }
+        return config
+    }
+
     /// Every key a run of `algo` with `coupling` on `env` reads, at its default: the run's keys,
     /// the algorithm's, and the options of every coupling the algorithm accepts (so one config
     /// file serves a baseline and its Stackelberg variant). Anything else in a config is refused.

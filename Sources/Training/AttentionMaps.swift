@@ -45,7 +45,8 @@ public enum AttentionMaps {
         guard fm.fileExists(atPath: checkpointPath) else {
             throw TrainingError.io("no checkpoint.state in \(runDirectory): train (or resume) the run until it writes one")
         }
-        let settings = try Settings(contentsOf: configPath)
+        // A run from before a setting existed ran at its default.
+        let settings = AlgorithmRegistry.completing(try Settings(contentsOf: configPath))
         let layout = try settings.string("network.layout")
         guard try settings.string("algo") == "ppo", layout == "attention" else {
             throw TrainingError.io("the run in \(runDirectory) has no attention perception module (algo \(try settings.string("algo") ?? "?"), network.layout \(layout ?? "none")); attention maps need a run of --algo ppo with --coupling sprig, or with --set network.layout=attention")

@@ -23,7 +23,7 @@ public struct SeedLog: Sendable {
 
     public init(directory: String) throws {
         self.directory = directory
-        var config = try Settings(contentsOf: directory + "/config.toml")
+        let config = AlgorithmRegistry.completing(try Settings(contentsOf: directory + "/config.toml"), droppingRetired: true)
         var kernels = [String]()
         for line in ((try? String(contentsOfFile: directory + "/config.toml", encoding: .utf8)) ?? "").split(separator: "\n")
         where line.hasPrefix("# gemm = ") || line.hasPrefix("# resumed = ") {
@@ -32,15 +32,8 @@ public struct SeedLog: Sendable {
             if kernels.last != k { kernels.append(k) }
         }
         gemmKernels = kernels
-        // A key the toolkit added after this run was written reads as its default, which is what
-        // the run used: a run from before the key never differs from a newer one at the default.
-        if let algo = try? config.string("algo"), let coupling = try? config.string("coupling"), let env = try? config.string("env"),
-           let defaults = try? AlgorithmRegistry.defaults(algo: algo, coupling: coupling, env: env) {
-            for k in defaults.keys where config[k] == nil { config[k] = defaults[k] }
-            // A key the toolkit no longer has (renamed or removed since the run) cannot tell runs
-            // apart: it is left out, so a run from before the change pools with newer ones.
-            for k in config.keys where defaults[k] == nil { config[k] = nil }
-        }
+        // Keys added since the run read as their defaults (so a run from before a key never differs
+        // from a newer one at the default); keys since retired are left out (so they split nothing).
         settings = config
         group = "\(try config.string("algo") ?? "?")-\(try config.string("coupling") ?? "?")"
         env = try config.string("env") ?? "?"

@@ -180,6 +180,12 @@ final class SprigTests: XCTestCase {
                 let figure = AttentionMaps.figure(c, shape: maps.shape, environment: maps.environment)
                 XCTAssertEqual(figure.body.components(separatedBy: "matrix with image").count - 1, 2 * 3 + 1)
             }
+            // A run written before a setting existed (here env_episodic_life, added later) ran at its
+            // default: its maps are drawn, not refused for the missing key.
+            let config = "\(root)/whole/config.toml"
+            let lines = try String(contentsOfFile: config, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+            try lines.filter { !$0.hasPrefix("env_episodic_life") }.joined(separator: "\n").write(toFile: config, atomically: true, encoding: .utf8)
+            XCTAssertEqual(try AttentionMaps.capture(runDirectory: root + "/whole", steps: 6, captures: 1, seed: 1).captures.count, 1)
         }
     }
 
