@@ -6,9 +6,20 @@ import Foundation
 /// so the same seed gives the same bits. `STACKELBERG_BLAS_THREADS` overrides the default at first use.
 public enum BLAS {
     private static let configured: Void = {
-        let fromEnvironment = ProcessInfo.processInfo.environment["STACKELBERG_BLAS_THREADS"].flatMap { Int($0) }
-        openblas_set_num_threads(Int32(max(1, fromEnvironment ?? 1)))
+        // A bad value counts as 1 here; the CLI refuses it before any work.
+        openblas_set_num_threads(Int32((try? threadsFromEnvironment()) ?? 1))
     }()
+
+    /// OpenBLAS's thread count from `STACKELBERG_BLAS_THREADS` (1 where unset), or an error when it
+    /// is not a whole number ≥ 1.
+    static func threadsFromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Int {
+        guard let text = environment["STACKELBERG_BLAS_THREADS"] else { return 1 }
+        guard let n = Int(text.trimmingCharacters(in: .whitespaces)), n >= 1 else {
+            throw GEMMSettingError(variable: "STACKELBERG_BLAS_THREADS", value: text,
+                                   fix: "give OpenBLAS's thread count, a whole number ≥ 1 (default 1)")
+        }
+        return n
+    }
 
     /// Applies the default thread count if nobody has set one yet.
     static func ensureConfigured() { _ = configured }
@@ -42,23 +53,13 @@ public enum BLAS {
         case openblas, libxsmm
     }
 
-    /// What `STACKELBERG_GEMM` may say: `auto` (the default: `libxsmm` when its target has AVX-512
-    /// and OpenBLAS runs one thread, else `openblas`), `openblas` or `libxsmm`.
-    public static let gemmChoices = ["auto"] + GEMMBackend.allCases.map(\.rawValue)
-
-    /// The backend `STACKELBERG_GEMM` asks for (case and surrounding blanks ignored; empty means
-    /// `auto`), or an error naming the variable and its choices. `STACKELBERG_BLAS_THREADS`, where
+    /// The backend `STACKELBERG_GEMM` asks for: `auto` (the default, also when empty: `libxsmm` when
+    /// its target has AVX-512 and OpenBLAS runs one thread, else `openblas`), `openblas` or `libxsmm`,
+    /// case and surrounding blanks ignored; or an error naming the variable and its choices. `STACKELBERG_BLAS_THREADS`, where
     /// set, must be a whole number ≥ 1.
     public static func gemmBackendFromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment)
         throws -> GEMMBackend {
-        var threads = 1
-        if let text = environment["STACKELBERG_BLAS_THREADS"] {
-            guard let n = Int(text.trimmingCharacters(in: .whitespaces)), n >= 1 else {
-                throw GEMMSettingError(variable: "STACKELBERG_BLAS_THREADS", value: text,
-                                       fix: "give OpenBLAS's thread count, a whole number ≥ 1 (default 1)")
-            }
-            threads = n
-        }
+        let threads = try threadsFromEnvironment(environment)
         let asked = environment["STACKELBERG_GEMM"]?.trimmingCharacters(in: .whitespaces).lowercased() ?? "auto"
         switch asked {
         case "", "auto":
@@ -98,7 +99,6 @@ public enum BLAS {
            stk_sgemm_libxsmm(transA ? 1 : 0, transB ? 1 : 0, Int32(m), Int32(n), Int32(k), a, b, beta, c) != 0 {
             return
         }
-        ensureConfigured()
         let lda = transA ? m : k
         let ldb = transB ? k : n
         cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,

@@ -194,7 +194,6 @@ func prepareOutputDirectory(_ path: String, option: String) throws -> URL {
     return url
 }
 
-/// Runs one write, and names the file and the reason when it fails.
 /// `report.txt` (the text) and `report.json` (pretty, sorted keys, non-finite numbers as "inf",
 /// "-inf", "nan") in `dir`: the reports of `game analyze` and `diagnose`.
 func writeReport(text: String, json report: some Encodable, in dir: URL) throws {
@@ -206,6 +205,7 @@ func writeReport(text: String, json report: some Encodable, in dir: URL) throws 
     try writeFile(dir.appendingPathComponent("report.json")) { try json.write(to: $0) }
 }
 
+/// Runs one write, and names the file and the reason when it fails.
 func writeFile(_ url: URL, _ write: (URL) throws -> Void) throws {
     do { try write(url) } catch {
         throw OutputError("cannot write \(url.path) (\(describeFileError(error))): check that the directory is writable and has space")

@@ -23,6 +23,8 @@ public struct SeedLog: Sendable {
 
     public init(directory: String) throws {
         self.directory = directory
+        // Keys added since the run read as their defaults (so a run from before a key never differs
+        // from a newer one at the default); keys since retired are left out (so they split nothing).
         let config = AlgorithmRegistry.completing(try Settings(contentsOf: directory + "/config.toml"), droppingRetired: true)
         var kernels = [String]()
         for line in ((try? String(contentsOfFile: directory + "/config.toml", encoding: .utf8)) ?? "").split(separator: "\n")
@@ -32,8 +34,6 @@ public struct SeedLog: Sendable {
             if kernels.last != k { kernels.append(k) }
         }
         gemmKernels = kernels
-        // Keys added since the run read as their defaults (so a run from before a key never differs
-        // from a newer one at the default); keys since retired are left out (so they split nothing).
         settings = config
         group = "\(try config.string("algo") ?? "?")-\(try config.string("coupling") ?? "?")"
         env = try config.string("env") ?? "?"

@@ -55,23 +55,16 @@ def heap_allocations(binary, row, steps, gemm=None):
     return int(match.group(1).replace(",", ""))
 
 
-@pytest.mark.skipif(shutil.which("valgrind") is None, reason="valgrind is not installed (scripts/setup.sh installs it)")
-@pytest.mark.parametrize("row", ROWS + AGENT_ROWS)
-def test_steps_allocate_nothing(row):
-    binary = bench_binary()
-    extra = 23 if row in AGENT_ROWS else 3
-    few, more = heap_allocations(binary, row, 1), heap_allocations(binary, row, 1 + extra)
-    assert more - few == 0, f"{row}: {extra} extra steps made {more - few} heap allocations ({few} → {more})"
-
-
 # The libxsmm GEMM path (its JIT kernels, and the scratch copy of a transposed operand) allocates only
-# while the shapes first appear. Under valgrind, which hides AVX-512, "auto" would choose OpenBLAS: force
-# libxsmm, which then writes AVX2 kernels.
+# while the shapes first appear. Under valgrind, which hides AVX-512, "auto" would choose OpenBLAS: three
+# rows run again with libxsmm forced, which then writes AVX2 kernels.
+LIBXSMM_ROWS = ["mlp_fwdbwd_b4", "hvp_critic_b4", "ppo_blpo_iterate_e2_t4"]
+
+
 @pytest.mark.skipif(shutil.which("valgrind") is None, reason="valgrind is not installed (scripts/setup.sh installs it)")
-@pytest.mark.parametrize("row", ["mlp_fwdbwd_b4", "hvp_critic_b4", "ppo_blpo_iterate_e2_t4"])
-def test_libxsmm_steps_allocate_nothing(row):
+@pytest.mark.parametrize("row, gemm", [(r, None) for r in ROWS + AGENT_ROWS] + [(r, "libxsmm") for r in LIBXSMM_ROWS])
+def test_steps_allocate_nothing(row, gemm):
     binary = bench_binary()
     extra = 23 if row in AGENT_ROWS else 3
-    few, more = heap_allocations(binary, row, 1, "libxsmm"), heap_allocations(binary, row, 1 + extra, "libxsmm")
-    assert more - few == 0, f"{row} (libxsmm): {extra} extra steps made {more - few} heap allocations ({few} → {more})"
-
+    few, more = heap_allocations(binary, row, 1, gemm), heap_allocations(binary, row, 1 + extra, gemm)
+    assert more - few == 0, f"{row}{' (' + gemm + ')' if gemm else ''}: {extra} extra steps made {more - few} heap allocations ({few} → {more})"
