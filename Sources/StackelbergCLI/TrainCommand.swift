@@ -108,8 +108,8 @@ struct TrainCommand: ParsableCommand {
         let path = run.directory + "/config.toml"
         guard FileManager.default.fileExists(atPath: path) else { throw TrainingError.nothingToResume(run.directory) }
         let saved = try Settings(contentsOf: path)
-        // A key added to the toolkit after the run started is absent from its config; at its
-        // default it changes nothing, so it does not count as a difference.
+        // A key added to the toolkit after the run started is absent from its config; at the value
+        // the run had (its default, or what runs before the key did) it changes nothing.
         let defaults = try AlgorithmRegistry.defaults(algo: try run.settings.string("algo")!, coupling: try run.settings.string("coupling")!,
                                                       env: try run.settings.string("env")!)
         // A key the toolkit no longer has: the run cannot continue as it started.
@@ -117,10 +117,11 @@ struct TrainCommand: ParsableCommand {
         guard retired.isEmpty else {
             throw InputError("--resume: \(path) has settings this build no longer knows (\(retired.joined(separator: ", "))): they were renamed or removed since the run started; resume it with the build that started it (its commit is in the config's header)")
         }
-        let added = run.settings.keys.filter { saved[$0] == nil && run.settings[$0] != defaults[$0] }
+        let before = { (key: String) in AlgorithmRegistry.valuesBeforeKeys[key] ?? defaults[key] }
+        let added = run.settings.keys.filter { saved[$0] == nil && run.settings[$0] != before($0) }
         let differing = (saved.keys + added).filter { saved[$0] != run.settings[$0] }
         guard differing.isEmpty else {
-            let detail = differing.map { "\($0): saved \(saved[$0]?.description ?? "unset"), now \(run.settings[$0]?.description ?? "unset")" }
+            let detail = differing.map { "\($0): saved \((saved[$0] ?? before($0))?.description ?? "unset"), now \(run.settings[$0]?.description ?? "unset")" }
             throw InputError("--resume: the settings differ from \(path) (\(detail.joined(separator: "; "))); resume with the original settings")
         }
     }

@@ -78,15 +78,22 @@ public enum AlgorithmRegistry {
         return e
     }
 
+    /// Keys added with a default other than what the runs before them did, with the value those runs
+    /// had. A saved config without such a key ran with this value, not the key's default.
+    public static let valuesBeforeKeys: [String: Settings.Value] = [
+        // SPRIG's leader stepped on the paper's mean log π·Â until the clipped surrogate became the default.
+        "sprig.leader_policy_term": .string("log_prob"),
+    ]
+
     /// A saved run's settings as this build reads them: a key the toolkit added after the run was
-    /// written reads as its default, which is what the run used. With `droppingRetired`, a key the
+    /// written reads as what the run used (its default, or its entry in `valuesBeforeKeys`). With `droppingRetired`, a key the
     /// toolkit no longer has is left out (it cannot tell runs apart). Settings naming no known
     /// algorithm, coupling or environment come back as they are.
     public static func completing(_ saved: Settings, droppingRetired: Bool = false) -> Settings {
         var config = saved
         guard let algo = try? config.string("algo"), let coupling = try? config.string("coupling"), let env = try? config.string("env"),
               let defaults = try? AlgorithmRegistry.defaults(algo: algo, coupling: coupling, env: env) else { return config }
-        for k in defaults.keys where config[k] == nil { config[k] = defaults[k] }
+        for k in defaults.keys where config[k] == nil { config[k] = valuesBeforeKeys[k] ?? defaults[k] }
         if droppingRetired { for k in config.keys where defaults[k] == nil { config[k] = nil } }
         return config
     }

@@ -86,6 +86,7 @@ public enum CouplingRegistry {
         .real("sprig.cooperation", \.cooperation, "α_coop: the leader's weight on −λ_c·C_θ against its policy term (paper ≈ 0.7)", .unit),
         .real("sprig.cost_weight", \.costWeight, "λ_c: the attention cost's weight in the leader's utility and the follower's loss (paper ≈ 1e-4)", .nonNegative),
         .choice("sprig.attention_cost", \.attentionCost, "C_θ: L1 of the cell gates (default), normalized attention entropy, or its complement"),
+        .choice("sprig.leader_policy_term", \.leaderPolicyTerm, "u_policy: PPO's clipped surrogate (default; the paper's term's gradient at r = 1, with PPO's trust region) or the paper's literal mean log π·Â"),
         .bool("sprig.follower_reaches_perception", \.followerReachesPerception, "the follower stage also steps θ on PPO's loss + λ_c·C_θ (false: the heads φ only)"),
         .real("sprig.leader_lr", \.leaderLearningRate, "the leader's (perception θ) Adam learning rate", .positive),
         .real("sprig.follower_lr", \.followerLearningRate, "the follower's (heads φ) Adam learning rate", .positive),

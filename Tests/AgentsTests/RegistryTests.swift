@@ -62,6 +62,26 @@ final class RegistryTests: XCTestCase {
 
     /// An environment name is matched once, in any case: `MinAtar/Breakout` gets MinAtar's
     /// defaults and the registry's spelling (so one run directory).
+    /// A saved config without a key added later reads as what the run did: the key's default, or,
+    /// for a key whose default differs from the behaviour before it (SPRIG's leader term), the value
+    /// those runs had. A config that has the key keeps it.
+    func testSavedRunsReadKeysAddedLaterAsTheyRan() throws {
+        var given = Settings()
+        for (k, v) in [("algo", "ppo"), ("coupling", "sprig"), ("env", "minatar/breakout")] { given[k] = .string(v) }
+        let resolved = try AlgorithmRegistry.resolve(given)
+        XCTAssertEqual(resolved["sprig.leader_policy_term"], .string("clipped_surrogate"), "the default")
+        var old = resolved
+        old["sprig.leader_policy_term"] = nil
+        old["sprig.cosine_interval"] = nil
+        let read = AlgorithmRegistry.completing(old)
+        XCTAssertEqual(read["sprig.leader_policy_term"], .string("log_prob"))
+        XCTAssertEqual(read["sprig.cosine_interval"], resolved["sprig.cosine_interval"])
+        XCTAssertEqual(AlgorithmRegistry.completing(resolved)["sprig.leader_policy_term"], .string("clipped_surrogate"))
+        for key in AlgorithmRegistry.valuesBeforeKeys.keys {
+            XCTAssertNotEqual(AlgorithmRegistry.valuesBeforeKeys[key], resolved[key], "\(key): the earlier value is the default, so it needs no entry")
+        }
+    }
+
     func testEnvironmentNamesAreNormalizedOnce() throws {
         let s = try AlgorithmRegistry.resolve(given(["algo": "dqn", "coupling": "monolithic", "env": "MinAtar/Breakout"]))
         XCTAssertEqual(try s.string("env"), "minatar/breakout")

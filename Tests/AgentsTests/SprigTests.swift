@@ -88,6 +88,57 @@ final class SprigTests: XCTestCase {
         }
     }
 
+    /// The paper's u_policy = mean log π·Â and the clipped surrogate have one gradient in θ where
+    /// the policy is the rollout's (r = 1, a minibatch's first visit); once the leader has moved the
+    /// policy past the clip on every row, the surrogate's gradient is zero and the paper's is not.
+    func testTheLeaderPolicyTermsAgreeAtTheRolloutsPolicy() throws {
+        let a = try agent()
+        try a.collectRollout()
+        a.minibatch = 0
+        a.gather()
+        let group = ParameterGroup("perception", a.perception!.parameters)
+        let n = group.count
+        let gLog = UnsafeMutablePointer<Float>.allocate(capacity: n), gClip = UnsafeMutablePointer<Float>.allocate(capacity: n)
+        defer { gLog.deallocate(); gClip.deallocate() }
+        func gradients() {
+            a.graph.reset()
+            a.graph.gradient(of: a.policyUtility(.logProbability), wrt: group, into: gLog)
+            a.graph.reset()
+            a.graph.gradient(of: a.policyUtility(.clippedSurrogate), wrt: group, into: gClip)
+        }
+        gradients()
+        let scale = norm(gLog, n)
+        XCTAssertGreaterThan(scale, 1e-6)
+        var gap = 0.0
+        for i in 0..<n { gap = Swift.max(gap, Double(abs(gLog[i] - gClip[i]))) }
+        XCTAssertLessThan(gap, 1e-4 * scale, "at r = 1 the surrogate's gradient is the paper's")
+        // Ascend the paper's term alone with large steps until every ratio is outside the clip in
+        // its advantage's direction.
+        var options = SprigOptions()
+        options.cooperation = 0
+        options.leaderPolicyTerm = .logProbability
+        options.leaderLearningRate = 0.05
+        options.followerLearningRate = 1e-12
+        let b = try agent(options)
+        try b.collectRollout()
+        let sprig = b.coupling as! Sprig
+        for _ in 0..<40 {
+            b.minibatch = 0
+            b.gather()
+            try sprig.update(b, context: UpdateContext(update: 0, environmentStep: 0), metrics: b.metrics)
+        }
+        b.minibatch = 0
+        b.gather()
+        let bGroup = ParameterGroup("perception", b.perception!.parameters)
+        b.graph.reset()
+        let clipped = b.policyUtility(.clippedSurrogate)
+        b.graph.gradient(of: clipped, wrt: bGroup, into: gClip)
+        b.graph.reset()
+        b.graph.gradient(of: b.policyUtility(.logProbability), wrt: bGroup, into: gLog)
+        XCTAssertGreaterThan(norm(gLog, n), 1e-6, "the paper's term keeps pushing")
+        XCTAssertLessThan(norm(gClip, n), 1e-3 * norm(gLog, n), "the surrogate stops at the clip")
+    }
+
     /// The leader's terms are what the paper writes: (1 − α_coop)·mean(log π·Â) and
     /// α_coop·(−λ_c·C_θ), and their cosine with PPO's gradient is a cosine.
     func testTheLeaderUtilityHasThePapersParts() throws {
@@ -99,7 +150,7 @@ final class SprigTests: XCTestCase {
         a.minibatch = 0
         a.gather()
         a.graph.reset()
-        let policy = a.policyUtility().scalarValue, cost = a.attentionCost(.gateL1).scalarValue
+        let policy = a.policyUtility(o.leaderPolicyTerm).scalarValue, cost = a.attentionCost(.gateL1).scalarValue
         try a.coupling.update(a, context: UpdateContext(update: 0, environmentStep: 0), metrics: a.metrics)
         func metric(_ n: String) -> Float { a.metrics.windowMean(at: a.metrics.names.firstIndex(of: n)!) }
         XCTAssertEqual(metric("leader_policy_term"), 0.75 * policy, accuracy: 1e-6)

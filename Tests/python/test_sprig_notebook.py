@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 from conftest import assert_gnuplot_png as png, execute_notebook, read_committed_notebook, snapshot_runs
 
-VARIANTS = ("ppo_cnn", "ppo_attention", "sprig")
-COUPLING = {"ppo_cnn": "monolithic", "ppo_attention": "monolithic", "sprig": "sprig"}
+VARIANTS = ("ppo_cnn", "ppo_attention", "sprig", "sprig_logprob")
+COUPLING = {"ppo_cnn": "monolithic", "ppo_attention": "monolithic", "sprig": "sprig", "sprig_logprob": "sprig"}
 GAMES = ("breakout", "asterix", "freeway", "seaquest", "space_invaders")
 # env folder -> (runs folder, seeds of the script, marks of the return-at-steps table)
 ENVS = {**{f"minatar_{g}": ("sprig_minatar", (0, 1, 2), (1e6, 2.5e6, 5e6)) for g in GAMES},

@@ -256,3 +256,30 @@ def test_openblas_threads_are_part_of_the_recorded_kernels(stackelberg_bin, tmp_
                    capture_output=True, timeout=600, env=env)
     gemm = json.loads((run_dir(tmp_path) / "summary.json").read_text())["gemm"]
     assert gemm.startswith("openblas ") and gemm.endswith(", 2 threads"), gemm
+
+
+SPRIG_TINY = ["train", "--algo", "ppo", "--coupling", "sprig", "--env", "minatar/breakout", "--set", "num_envs=4",
+              "--set", "rollout_length=16", "--set", "perception.dim=8", "--set", "perception.features=16",
+              "--set", "total_steps=256", "--quiet"]
+
+
+def test_resume_refuses_other_settings_and_reads_keys_added_later_as_the_run_had_them(stackelberg_bin, tmp_path):
+    """--resume compares the settings with the run's config.toml. A key added to the toolkit after the run
+    started is absent there and reads as what the run did: for SPRIG's leader term, whose default changed
+    when the key came, that is the paper's log_prob, so resuming such a run at the new default is refused
+    and resuming it with log_prob is not."""
+    binary = str(stackelberg_bin)
+    subprocess.run([binary, *SPRIG_TINY, "--out", str(tmp_path)], check=True, capture_output=True, timeout=120)
+    p = subprocess.run([binary, *SPRIG_TINY, "--set", "sprig.cooperation=0.5", "--out", str(tmp_path), "--resume"],
+                       capture_output=True, text=True, timeout=120)
+    assert p.returncode != 0 and "sprig.cooperation: saved 0.7, now 0.5" in p.stderr, p.stderr
+    config = next(tmp_path.rglob("config.toml"))
+    text = config.read_text()
+    assert 'leader_policy_term = "clipped_surrogate"\n' in text
+    config.write_text(text.replace('leader_policy_term = "clipped_surrogate"\n', ""))   # a run from before the key
+    p = subprocess.run([binary, *SPRIG_TINY, "--out", str(tmp_path), "--resume"], capture_output=True, text=True, timeout=120)
+    assert p.returncode != 0, p.stderr
+    assert 'sprig.leader_policy_term: saved "log_prob", now "clipped_surrogate"' in p.stderr, p.stderr
+    p = subprocess.run([binary, *SPRIG_TINY, "--set", "sprig.leader_policy_term=log_prob", "--out", str(tmp_path), "--resume"],
+                       capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr

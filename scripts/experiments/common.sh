@@ -23,13 +23,16 @@ run_locked() {
 # sprig_variant NAME: sets `coupling` and `extra` (train arguments) for SPRIG's comparison:
 #   ppo_cnn        PPO with the family's standard network (MinAtar's CNN, the Nature CNN)
 #   ppo_attention  PPO with SPRIG's perception module trained end to end
-#   sprig          the sprig coupling
+#   sprig          the sprig coupling (the leader's policy term PPO's clipped surrogate, the default)
+#   sprig_logprob  the sprig coupling with the paper's literal leader term mean log π·Â
+#                  (sprig.leader_policy_term = log_prob; not in the scripts' default VARIANTS)
 sprig_variant() {
   coupling=monolithic; extra=()
   case "$1" in
     ppo_cnn) ;;
     ppo_attention) extra=(--set network.layout=attention) ;;
     sprig) coupling=sprig ;;
+    sprig_logprob) coupling=sprig; extra=(--set sprig.leader_policy_term=log_prob) ;;
     *) echo "unknown variant $1" >&2; return 1 ;;
   esac
 }

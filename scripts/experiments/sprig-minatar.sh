@@ -15,7 +15,8 @@
 # copies of this script (one per core) share the grid.
 #   scripts/experiments/sprig-minatar.sh [OUT] [SEEDS...]     (default: runs/sprig_minatar 0 1 2)
 # Environment: STEPS (default 5e6), GAMES (default "breakout asterix freeway seaquest space_invaders"),
-# VARIANTS (default "ppo_cnn ppo_attention sprig"), STACKELBERG_CLI (default .build/release/stackelberg).
+# VARIANTS (default "ppo_cnn ppo_attention sprig"; also sprig_logprob, the paper's literal leader term),
+# STACKELBERG_CLI (default .build/release/stackelberg).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 out="${1:-runs/sprig_minatar}"; shift || true

@@ -19,12 +19,26 @@ public enum AttentionCost: String, Sendable, CaseIterable {
     case focus
 }
 
+/// The leader's policy term u_policy. The paper writes E[log π_φ(a|s)·Â] (arXiv 2502.14264,
+/// Methodology): the gradient of PPO's surrogate at r = 1, with no trust region. Taken literally
+/// inside PPO's epochs the leader steps θ on it at every minibatch, and nothing bounds how far the
+/// policy moves from the rollout's: on MinAtar Breakout at the registry's settings it drove the
+/// policy's entropy to 0 within 120k steps (README, SPRIG). The clipped surrogate has the same
+/// gradient on a minibatch's first visit and stops pushing once the ratio leaves [1 − ε, 1 + ε].
+public enum LeaderPolicyTerm: String, Sendable, CaseIterable {
+    /// mean log π_φ(a|f_θ(s))·Â: the paper's term as written.
+    case logProbability = "log_prob"
+    /// mean min(r·Â, clip(r, 1 ± ε)·Â), r = π/π_old: PPO's clipped surrogate (ε = PPO's `clip`).
+    case clippedSurrogate = "clipped_surrogate"
+}
+
 /// A model whose perception module can lead (SPRIG): its parts are the `encoder` (perception θ)
 /// and the `head` (policy and value heads φ), and it offers the leader's terms on the prepared
 /// minibatch, recorded in `graph` alongside `jointObjective()` (PPO's loss), sharing one forward.
 public protocol PerceptionLeaderModel: CoupledModel {
-    /// u_policy = mean_j log π_φ(a_j | f_θ(s_j))·Â_j, a scalar (Â as the PPO loss reads it).
-    func policyUtility() -> Tensor
+    /// u_policy on the minibatch, a scalar (Â as the PPO loss reads it): mean_j log π_φ(a_j | f_θ(s_j))·Â_j,
+    /// or PPO's clipped surrogate.
+    func policyUtility(_ form: LeaderPolicyTerm) -> Tensor
     /// C_θ on the minibatch's observations, a scalar in [0, 1].
     func attentionCost(_ cost: AttentionCost) -> Tensor
 }
@@ -36,6 +50,8 @@ public struct SprigOptions: Sendable, Equatable {
     /// λ_c ≥ 0: the attention cost's weight, in the leader's utility and the follower's loss.
     public var costWeight: Float = 1e-4
     public var attentionCost: AttentionCost = .gateL1
+    /// The leader's policy term (see ``LeaderPolicyTerm`` for the default and why).
+    public var leaderPolicyTerm: LeaderPolicyTerm = .clippedSurrogate
     /// The follower stage also steps θ on its loss (end-to-end PPO + λ_c·C_θ over θ and φ), so
     /// the paper's "λ_c·C_θ in the follower loss" acts; false steps φ alone (then that term is
     /// constant in what moves).
@@ -123,7 +139,7 @@ public final class Sprig: Coupling {
     public func gameLosses(_ model: CoupledModel) -> (leader: Tensor, follower: Tensor) {
         let perception = model as! PerceptionLeaderModel
         let cost = perception.attentionCost(options.attentionCost)
-        let utility = cost * (-options.cooperation * options.costWeight) + perception.policyUtility() * (1 - options.cooperation)
+        let utility = cost * (-options.cooperation * options.costWeight) + perception.policyUtility(options.leaderPolicyTerm) * (1 - options.cooperation)
         return (-utility, model.jointObjective() + cost * options.costWeight)
     }
 
@@ -135,7 +151,7 @@ public final class Sprig: Coupling {
         // Leader stage: ascend u_L in θ (minimize −u_L).
         model.graph.reset()
         let cost = perception.attentionCost(options.attentionCost)
-        let policyTerm = perception.policyUtility() * (1 - alpha)
+        let policyTerm = perception.policyUtility(options.leaderPolicyTerm) * (1 - alpha)
         let costTerm = cost * (-alpha * lambda)
         let utility = costTerm + policyTerm
         let utilityValue = utility.scalarValue

@@ -565,9 +565,17 @@ public final class PPOAgent: Agent, PerceptionLeaderModel {
 
     // MARK: PerceptionLeaderModel (SPRIG)
 
-    /// mean log π_φ(a|f_θ(s))·Â over the minibatch, Â the rollout's (normalized as PPO's loss has it).
-    public func policyUtility() -> Tensor {
-        mean(logProbabilitiesAndEntropy().0 * advantages(states: nil, held: true))
+    /// mean log π_φ(a|f_θ(s))·Â, or mean min(r·Â, clip(r, 1 ± ε)·Â), over the minibatch, Â the
+    /// rollout's (normalized as PPO's loss has it).
+    public func policyUtility(_ form: LeaderPolicyTerm) -> Tensor {
+        let logP = logProbabilitiesAndEntropy().0
+        let a = advantages(states: nil, held: true)
+        switch form {
+        case .logProbability: return mean(logP * a)
+        case .clippedSurrogate:
+            let rho = ratio(logP)
+            return mean(minimum(rho * a, clamp(rho, 1 - config.clip, 1 + config.clip) * a))
+        }
     }
 
     public func attentionCost(_ cost: AttentionCost) -> Tensor {
