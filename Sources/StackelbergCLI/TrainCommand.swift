@@ -121,10 +121,27 @@ struct TrainCommand: ParsableCommand {
         let added = run.settings.keys.filter { saved[$0] == nil && run.settings[$0] != before($0) }
         let differing = (saved.keys + added).filter { saved[$0] != run.settings[$0] }
         guard differing.isEmpty else {
-            let detail = differing.map { "\($0): saved \((saved[$0] ?? before($0))?.description ?? "unset"), now \(run.settings[$0]?.description ?? "unset")" }
-            throw InputError("--resume: the settings differ from \(path) (\(detail.joined(separator: "; "))); resume with the original settings")
+            let detail = differing.map { key in
+                saved[key] == nil
+                    ? "\(key): absent from the file (added to the toolkit later), so the run had \(before(key)?.description ?? "unset"), now \(run.settings[key]?.description ?? "unset")"
+                    : "\(key): saved \(saved[key]!.description), now \(run.settings[key]?.description ?? "unset")"
+            }
+            let fix = differing.compactMap { key in (saved[key] ?? before(key)).map { setArgument(key, $0) } }
+            throw InputError("--resume: the settings differ from \(path) (\(detail.joined(separator: "; "))); resume with the original settings"
+                             + (fix.isEmpty ? "" : ": " + fix.joined(separator: " ")))
         }
     }
+}
+
+/// `--set key=value` as a shell takes it back: a word value bare (`--set sprig.order=leader_first`),
+/// anything else in its TOML form, single-quoted (`--set 'network.actor_widths=[256, 256]'`).
+func setArgument(_ key: String, _ value: Settings.Value) -> String {
+    var text = value.description
+    if case .string(let s) = value, !s.isEmpty, s != "true", s != "false",
+       s.allSatisfy({ $0.isASCII && ($0.isLetter || $0 == "_") }) { text = s }
+    let argument = key + "=" + text
+    return argument.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "_-./=".contains($0)) })
+        ? "--set " + argument : "--set '" + argument.replacingOccurrences(of: "'", with: "'\\''") + "'"
 }
 
 /// "0..4", "0,3,7" or "5".

@@ -188,7 +188,8 @@ public struct Settings: Equatable, Sendable {
     /// A string key that must be one of `choices`.
     public func choice(_ key: String, _ choices: [String]) throws -> String? {
         guard let s = try string(key) else { return nil }
-        guard choices.contains(s) else { throw SettingsError.type(key, "one of \(choices.joined(separator: ", "))", s) }
+        // Quoted, so an empty or padded value reads as what it is.
+        guard choices.contains(s) else { throw SettingsError.type(key, "one of \(choices.joined(separator: ", "))", "\"\(s)\"") }
         return s
     }
 }

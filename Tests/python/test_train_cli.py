@@ -133,6 +133,8 @@ def test_run_directory_and_config(stackelberg_bin, tmp_path, reference):
     (["--set", "nosuch=1"], "unknown setting nosuch"),
     (["--set", "gamma=2"], "gamma must be in [0, 1]"),
     (["--set", "scorer.order=sideways"], "scorer.order must be one of follower_first, leader_first"),
+    # The value is quoted, so an empty one reads as such.
+    (["--set", "scorer.order=''"], 'scorer.order must be one of follower_first, leader_first, got ""'),
     (["--seeds", "4..1"], "FIRST ≤ LAST"),
     (["--env", "nosuch"], "unknown environment 'nosuch'"),
     (["--set", "env_sticky_actions=0.5"], "cartpole has no sticky actions"),
@@ -273,13 +275,16 @@ def test_resume_refuses_other_settings_and_reads_keys_added_later_as_the_run_had
     p = subprocess.run([binary, *SPRIG_TINY, "--set", "sprig.cooperation=0.5", "--out", str(tmp_path), "--resume"],
                        capture_output=True, text=True, timeout=120)
     assert p.returncode != 0 and "sprig.cooperation: saved 0.7, now 0.5" in p.stderr, p.stderr
+    assert "resume with the original settings: --set sprig.cooperation=0.7" in p.stderr, p.stderr
     config = next(tmp_path.rglob("config.toml"))
     text = config.read_text()
     assert 'leader_policy_term = "clipped_surrogate"\n' in text
     config.write_text(text.replace('leader_policy_term = "clipped_surrogate"\n', ""))   # a run from before the key
     p = subprocess.run([binary, *SPRIG_TINY, "--out", str(tmp_path), "--resume"], capture_output=True, text=True, timeout=120)
     assert p.returncode != 0, p.stderr
-    assert 'sprig.leader_policy_term: saved "log_prob", now "clipped_surrogate"' in p.stderr, p.stderr
+    assert ('sprig.leader_policy_term: absent from the file (added to the toolkit later), so the run had "log_prob", '
+            'now "clipped_surrogate"') in p.stderr, p.stderr
+    assert p.stderr.rstrip().endswith("--set sprig.leader_policy_term=log_prob"), p.stderr
     p = subprocess.run([binary, *SPRIG_TINY, "--set", "sprig.leader_policy_term=log_prob", "--out", str(tmp_path), "--resume"],
                        capture_output=True, text=True, timeout=120)
     assert p.returncode == 0, p.stderr
