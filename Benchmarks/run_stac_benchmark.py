@@ -24,6 +24,13 @@ product at x0 = 0), the same solver work as stackelberg's. The HVPs/update colum
 Hessian-vector products per update (stackelberg's from updates.csv, every 100 steps).
 
 Printed: steps/s per implementation, ours / peer speed, and ST / base wall time per step within each.
+
+Before timing, the two compute the same update: `stackelberg-bench-nn --stac-state ALGO 2000 50` trains
+stackelberg's STSAC-AL and STDDPG-AL for 2,000 HalfCheetah steps (1,000 random) and writes its weights,
+one minibatch, SAC's reparameterization noise and its actor-leader update on them at lambda = 50; the
+peer loads them (`--check-state`) and recomputes f1, f2, the leader's total derivative (10 CG iterations)
+and the follower's gradient as the public code does. Each must agree to 1e-3 relative (--no-check skips
+this; --bench-nn names the binary).
 """
 import argparse
 import csv
@@ -43,6 +50,7 @@ if not os.path.exists(_DEFAULT_CLI):
     _DEFAULT_CLI = os.path.join(os.path.dirname(HERE), ".build", "release", "stackelberg")
 CLI = os.environ.get("STACKELBERG_CLI", _DEFAULT_CLI)
 PEER = os.path.join(HERE, "peers", "stac_offpolicy_torch.py")
+BENCH_NN = os.path.join(os.path.dirname(HERE), ".build", "release", "stackelberg-bench-nn")
 
 # (label, algo, coupling, extra peer flags)
 VARIANTS = [
@@ -90,6 +98,24 @@ def peer(algo, coupling, steps, warmup, cpu, extra):
     return r["steps_per_second"], (r["hvps_per_update"] if coupling != "individual" else None)
 
 
+def check_same_update(bench_nn):
+    """Runs the conformance check for SAC and DDPG (see the docstring); exits on a failure."""
+    if not os.path.exists(bench_nn):
+        sys.exit(f"{bench_nn} is missing: build it with `swift build -c release --product stackelberg-bench-nn` (or pass --no-check)")
+    reports = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for algo in ("sac", "ddpg"):
+            state = os.path.join(tmp, f"{algo}.state")
+            subprocess.run([bench_nn, "--stac-state", algo, "2000", "50", state], check=True)
+            p = subprocess.run([sys.executable, PEER, "--check-state", state], capture_output=True, text=True)
+            if p.returncode != 0:
+                sys.exit(f"the peer computes another {algo} actor-leader update than stackelberg:\n{p.stdout}{p.stderr}")
+            reports[algo] = json.loads(p.stdout)
+            print(f"  same {algo} actor-leader update: largest relative difference {reports[algo]['largest_rel_diff']:.1e}",
+                  file=sys.stderr, flush=True)
+    return reports
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--repeat", type=int, default=1, help="runs per number; the median is shown")
@@ -98,9 +124,12 @@ def main():
     ap.add_argument("--warmup", type=int, default=100, help="random steps = update_after (a multiple of 50)")
     ap.add_argument("--cpu", default=None, help="the CPU every run is pinned to (default: the last one)")
     ap.add_argument("--json", default=None, help="also write the raw runs here")
+    ap.add_argument("--bench-nn", default=BENCH_NN, help="the stackelberg-bench-nn binary of the conformance check")
+    ap.add_argument("--no-check", action="store_true", help="skip the check that both compute the same update")
     a = ap.parse_args()
     if not os.path.exists(CLI):
         sys.exit(f"{CLI} is missing: set STACKELBERG_CLI or build with `swift build -c release --product stackelberg`")
+    checks = {} if a.no_check else check_same_update(a.bench_nn)
     cpu = a.cpu or str(sorted(os.sched_getaffinity(0))[-1])
     runs = {}  # (label, impl) -> [(steps/s, hvps)]
     loads = []
@@ -148,10 +177,14 @@ def main():
         ro = o_b / o_st if o_st and o_b else None
         rp = p_b / p_st if p_st and p_b else None
         print(f"| {label} ÷ {b} | {fmt(ro, '{:.2f}×')} | {fmt(rp, '{:.2f}×')} |")
+    for algo, r in checks.items():
+        print(f"\nSame update ({algo}, lambda {r['lambda']:g}, after {r['environment_steps']:,} steps): total derivative differs by "
+              f"{r['total_derivative_rel_diff']:.1e}, follower gradient by {r['follower_gradient_rel_diff']:.1e} (relative); "
+              f"correction / own gradient {r['correction_norm']['peer'] / r['leader_gradient_norm']['peer']:.2f}")
     print(f"\nwall {time.time() - start:.0f}s; 1-min load average before runs: min {min(loads):.2f}, max {max(loads):.2f}")
     if a.json:
         with open(a.json, "w") as f:
-            json.dump({"args": vars(a), "cpu": cpu, "loads": loads,
+            json.dump({"args": vars(a), "cpu": cpu, "loads": loads, "checks": checks,
                        "runs": [{"variant": k[0], "impl": k[1], "steps_per_second": [r[0] for r in v], "hvps_per_update": [r[1] for r in v]}
                                 for k, v in runs.items()]}, f, indent=1)
 

@@ -4,6 +4,7 @@
 //   stackelberg-bench-nn [--rows a,b] [--repeat 5] [--threads 1]
 //   stackelberg-bench-nn --rows a,b --params  (builds the rows and prints their parameter counts; no timing)
 //   stackelberg-bench-nn --perception-state SHAPE BATCH OUT  (SPRIG perception weights, inputs and gradients; for perception_torch.py --check)
+//   stackelberg-bench-nn --stac-state ALGO STEPS LAMBDA OUT  (an STSAC/STDDPG-AL update on HalfCheetah; for stac_offpolicy_torch.py --check-state)
 //   stackelberg-bench-nn --derivatives IN OUT  (derivatives on given weights; checked against JAX)
 //   stackelberg-bench-nn --alloc-probe STEPS   (runs STEPS steps of each probe row, tiny batches; for valgrind)
 import Autodiff
@@ -20,6 +21,7 @@ struct Options {
     var params = false
     var derivatives: (input: String, output: String)? = nil
     var perceptionState: (shape: String, batch: Int, output: String)? = nil
+    var stacState: (algo: String, steps: Int, lambda: Float, output: String)? = nil
 }
 
 func parseOptions() -> Options {
@@ -39,9 +41,14 @@ func parseOptions() -> Options {
         case "--perception-state":
             let shape = value(a), batch = Int(value(a)) ?? { fail("--perception-state SHAPE BATCH OUT: BATCH is a whole number") }()
             o.perceptionState = (shape, batch, value(a))
+        case "--stac-state":
+            let algo = value(a)
+            let steps = Int(value(a)) ?? { fail("--stac-state ALGO STEPS LAMBDA OUT: STEPS is a whole number") }()
+            let lambda = Float(value(a)) ?? { fail("--stac-state ALGO STEPS LAMBDA OUT: LAMBDA is a number") }()
+            o.stacState = (algo, steps, lambda, value(a))
         case "--alloc-probe": o.allocProbe = Int(value(a)) ?? { fail("--alloc-probe takes a step count") }()
         case "-h", "--help":
-            print("usage: stackelberg-bench-nn [--rows a,b] [--repeat N] [--threads N] [--params] [--alloc-probe STEPS] [--derivatives IN OUT] [--perception-state SHAPE BATCH OUT]")
+            print("usage: stackelberg-bench-nn [--rows a,b] [--repeat N] [--threads N] [--params] [--alloc-probe STEPS] [--derivatives IN OUT] [--perception-state SHAPE BATCH OUT] [--stac-state ALGO STEPS LAMBDA OUT]")
             print("rows: " + Workload.all.map(\.name).joined(separator: ", "))
             print("rows run only when named in --rows: " + (Workload.sprig + Workload.gemm).map(\.name).joined(separator: ", "))
             exit(0)
@@ -66,6 +73,11 @@ if let (input, output) = options.derivatives {
 
 if let (shape, batch, output) = options.perceptionState {
     do { try writePerceptionState(shape: shape, batch: batch, output: output) } catch { fail("\(error)") }
+    exit(0)
+}
+
+if let (algo, steps, lambda, output) = options.stacState {
+    do { try writeStacState(algo: algo, steps: steps, lambda: lambda, output: output) } catch { fail("\(error)") }
     exit(0)
 }
 

@@ -52,6 +52,13 @@ critic's target really carries theta.
     python3 Benchmarks/peers/stac_offpolicy_torch.py --algo sac --coupling actor-leader \
         --env HalfCheetah-v5 --steps 1100 --random-steps 100 --update-after 100 --seed 0
     python3 Benchmarks/peers/stac_offpolicy_torch.py --self-check
+
+`--check-state STATE` loads what `stackelberg-bench-nn --stac-state ALGO STEPS LAMBDA STATE` wrote
+(stackelberg's weights after STEPS HalfCheetah steps, one minibatch, SAC's noise, and its update),
+recomputes f1, f2, the leader's total derivative and the follower's gradient here, prints the relative
+differences and fails above --check-tol (1e-3):
+
+    python3 Benchmarks/peers/stac_offpolicy_torch.py --check-state /tmp/stsac.state
 """
 
 import argparse
@@ -99,6 +106,9 @@ def parse_args():
     p.add_argument("--cg-tol", type=float, default=1e-18, help="CG stops once r.r < this (0: every iteration)")
     p.add_argument("--log-every", type=int, default=0, help="print progress every N steps (0: never)")
     p.add_argument("--self-check", action="store_true", help="check the total derivative against a dense solve and exit")
+    p.add_argument("--check-state", metavar="STATE", default=None,
+                   help="recompute the actor-leader update that `stackelberg-bench-nn --stac-state` wrote and compare; exit")
+    p.add_argument("--check-tol", type=float, default=1e-3, help="largest relative difference --check-state accepts")
     return p.parse_args()
 
 
@@ -395,6 +405,106 @@ def self_check():
 
 
 # ---------------------------------------------------------------------------------------------------
+# Conformance: stackelberg's update on the same weights, minibatch and noise
+# ---------------------------------------------------------------------------------------------------
+
+def load_swift_state(path):
+    here = os.path.dirname(os.path.abspath(__file__))
+    import sys
+    sys.path.insert(0, os.path.join(here, "..", "..", "Tests", "python"))
+    import state_file  # the StateDictionary reader the Python tests use
+    with open(path, "rb") as f:
+        return state_file.decode(f.read())
+
+
+def swift_layers(ag):
+    """stackelberg's parameter names (dense weights [in, out]) -> this module's tensors ([out, in]) and the
+    slice of stackelberg's tensor each takes: its (256, 256) MLPs are `name.i.weight/bias`, and SAC's actor
+    ends in one layer of 2k outputs, mu then the raw log sigma, where this one has two heads."""
+    out = []  # (swift name, torch parameter, columns of the Swift weight or None)
+
+    def mlp_layers(prefix, seq):
+        linears = [m for m in seq if isinstance(m, nn.Linear)]
+        return [(f"{prefix}.{i}", m) for i, m in enumerate(linears)]
+
+    if ag.algo == "sac":
+        body = mlp_layers("actor", ag.pi.body)
+        k = ag.pi.mu.out_features
+        for name, m in body:
+            out += [(name + ".weight", m.weight, None), (name + ".bias", m.bias, None)]
+        last = f"actor.{len(body)}"
+        out += [(last + ".weight", ag.pi.mu.weight, slice(0, k)), (last + ".bias", ag.pi.mu.bias, slice(0, k)),
+                (last + ".weight", ag.pi.log_std.weight, slice(k, 2 * k)), (last + ".bias", ag.pi.log_std.bias, slice(k, 2 * k))]
+        critics = [("critic1", ag.qs[0]), ("critic2", ag.qs[1]), ("target_critic1", ag.targ["qs"][0]), ("target_critic2", ag.targ["qs"][1])]
+    else:
+        for name, m in mlp_layers("actor", ag.pi.net):
+            out += [(name + ".weight", m.weight, None), (name + ".bias", m.bias, None)]
+        critics = [("critic", ag.qs[0]), ("target_critic", ag.targ["qs"][0])]
+    for prefix, q in critics:
+        for name, m in mlp_layers(prefix, q.net):
+            out += [(name + ".weight", m.weight, None), (name + ".bias", m.bias, None)]
+    return out
+
+
+def swift_to_torch(value, cols, param):
+    v = torch.from_numpy(np.array(value, dtype=np.float32))  # a writable copy
+    if cols is not None:
+        v = v[..., cols]
+    return v.t().contiguous() if param.dim() == 2 else v.reshape(param.shape)
+
+
+def check_state(path, tol):
+    """Loads the weights, minibatch and SAC noise that `stackelberg-bench-nn --stac-state` wrote, recomputes
+    f1, f2, the leader's total derivative (CG, every one of its iterations: stackelberg's cg_tolerance = 0)
+    and the follower's gradient as the public STAC code does, and compares with stackelberg's (relative
+    Euclidean differences over all of each player's parameters)."""
+    st = load_swift_state(path)
+    algo = st["algo"]
+    obs_dim, act_dim = st["batch.observations"].shape[1], st["batch.actions"].shape[1]
+    hidden = [st["actor.0.bias"].shape[0], st["actor.1.bias"].shape[0]]
+    ag = Agent(algo, obs_dim, act_dim, hidden, act_limit=1.0)  # HalfCheetah's box is [-1, 1]
+    layers = swift_layers(ag)
+    with torch.no_grad():
+        for name, param, cols in layers:
+            param.copy_(swift_to_torch(st[name], cols, param))
+    t = lambda k: torch.from_numpy(np.array(st[k], dtype=np.float32))  # noqa: E731
+    batch = {"obs": t("batch.observations"), "act": t("batch.actions"), "rew": t("batch.rewards"),
+             "obs2": t("batch.next_observations"), "done": t("batch.terminals")}
+    eps1, eps2 = (t("noise.actor"), t("noise.critic")) if algo == "sac" else (None, None)
+    alpha, gamma, lam = float(st["alpha"]), float(st["gamma"]), float(st["lambda"])
+    f1 = actor_loss(ag, batch, alpha, eps=eps1)
+    f2 = critic_loss(ag, batch, gamma, alpha, keep_policy_path=True, eps=eps2)
+    theta, w = ag.actor_params(), ag.critic_params()
+    g1_theta = flat(torch.autograd.grad(f1, theta, retain_graph=True), theta)
+    leader, follower, _ = stackelberg_gradients(f1, f2, theta, w, lam, int(st["cg_iterations"]), tol=0.0)
+
+    def ours(prefix, params):
+        """stackelberg's per-parameter gradients in this module's layout, flattened in its order."""
+        by_param = {id(p): swift_to_torch(st[prefix + name], cols, p) for name, p, cols in layers
+                    if prefix + name in st and any(p is q for q in params)}
+        return flat([by_param[id(p)] for p in params])
+
+    rel = lambda a, b: ((a - b).norm() / b.norm()).item()  # noqa: E731
+    correction = g1_theta - leader
+    report = {
+        "algo": algo, "lambda": lam, "environment_steps": int(st["environment_steps"]),
+        "f1": {"stackelberg": float(st["f1"]), "peer": f1.item()},
+        "f2": {"stackelberg": float(st["f2"]), "peer": f2.item()},
+        "leader_gradient_norm": {"stackelberg": float(st["diag.leader_gradient_norm"]), "peer": g1_theta.norm().item()},
+        "correction_norm": {"stackelberg": float(st["diag.correction_norm"]), "peer": correction.norm().item()},
+        "total_derivative_rel_diff": rel(ours("leader.grad.", theta), leader),
+        "follower_gradient_rel_diff": rel(ours("follower.grad.", w), follower),
+    }
+    scalars = [abs(v["stackelberg"] - v["peer"]) / max(abs(v["peer"]), 1e-12)
+               for k, v in report.items() if isinstance(v, dict)]
+    report["largest_rel_diff"] = max(scalars + [report["total_derivative_rel_diff"], report["follower_gradient_rel_diff"]])
+    report["ok"] = report["largest_rel_diff"] < tol and report["correction_norm"]["peer"] > 1e-3 * report["leader_gradient_norm"]["peer"]
+    print(json.dumps(report, indent=1))
+    if not report["ok"]:
+        raise SystemExit(f"check-state FAILED: a relative difference of {report['largest_rel_diff']:.3g} (tolerance {tol})")
+
+
+# ---------------------------------------------------------------------------------------------------
 # Training loop
 # ---------------------------------------------------------------------------------------------------
 
@@ -402,6 +512,9 @@ def main():
     a = parse_args()
     if a.self_check:
         self_check()
+        return
+    if a.check_state:
+        check_state(a.check_state, a.check_tol)
         return
     import gymnasium as gym
 
