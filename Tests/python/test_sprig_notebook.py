@@ -131,10 +131,11 @@ def test_sprig_notebook_runs_on_partial_logs(stackelberg_bin: Path, repo_root: P
         png(sprig / f"{e}_curves.png")
         assert (sprig / f"{e}_curves.dat").stat().st_size > 0, e
     for e in ENVS:
-        if complete[e, "sprig"]:
-            png(sprig / f"{e}_game.png")
-        else:
-            assert not (sprig / f"{e}_game.png").exists(), f"{e} has no complete SPRIG run but got a figure"
+        for v, name in (("sprig", f"{e}_game.png"), ("sprig_logprob", f"{e}_game_sprig_logprob.png")):
+            if complete[e, v]:
+                png(sprig / name)
+            else:
+                assert not (sprig / name).exists(), f"{e} has no complete {v} run but got a figure"
     beam = (sprig / "beamrider_table.md").read_text()
     assert "1,916 ± 485" in beam and "≈ 850" in beam and "≈ 650" in beam and "10M" in beam, beam
 
