@@ -86,9 +86,9 @@ public enum AlgorithmRegistry {
     ]
 
     /// A saved run's settings as this build reads them: a key the toolkit added after the run was
-    /// written reads as what the run used (its default, or its entry in `valuesBeforeKeys`). With `droppingRetired`, a key the
-    /// toolkit no longer has is left out (it cannot tell runs apart). Settings naming no known
-    /// algorithm, coupling or environment come back as they are.
+    /// written reads as what the run used (its default, or its entry in `valuesBeforeKeys`). With
+    /// `droppingRetired`, a key the toolkit no longer has is left out (it cannot tell runs apart).
+    /// Settings naming no known algorithm, coupling or environment come back as they are.
     public static func completing(_ saved: Settings, droppingRetired: Bool = false) -> Settings {
         var config = saved
         guard let algo = try? config.string("algo"), let coupling = try? config.string("coupling"), let env = try? config.string("env"),
