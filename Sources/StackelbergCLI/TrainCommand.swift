@@ -31,7 +31,7 @@ struct TrainCommand: ParsableCommand {
     // `.unconditional`: a negative value reaches our check (and its message) instead of reading as a flag.
     @Option(parsing: .unconditional, help: "Total environment steps per seed (e.g. 5e6).") var steps: String?
     @Option(help: "A TOML config file.") var config: String?
-    @Option(name: .customLong("set"), help: "Override one setting, key=value (repeatable).") var overrides: [String] = []
+    @Option(name: .customLong("set"), help: "Override one setting, key=value (repeatable). `stackelberg algo list` lists every key with its default, choices and meaning.") var overrides: [String] = []
     @Option(help: "Directory the runs go under.") var out: String = "runs"
     @Flag(help: "Continue the runs from their checkpoints.") var resume = false
     @Flag(help: "No progress line (for logs); errors and the final summary are still printed.") var quiet = false
