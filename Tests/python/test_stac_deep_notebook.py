@@ -61,3 +61,11 @@ def test_stac_deep_notebook_runs_on_partial_logs(stackelberg_bin: Path, repo_roo
         assert len(row["mean_batch_return"]) == len(complete[c]), c
     assert "| stac_m1 |" in (stac / "cartpole_table.md").read_text()
     assert (stac / "mujoco_table.md").is_file()
+    # Result 3: SAC to 1e6 steps beside CleanRL's published return, drawn once a seed has finished.
+    long_done = [p for p in (runs / "stac_mujoco" / "1e6" / "mujoco_halfcheetah" / "sac-individual").glob("seed*")
+                 if (p / "summary.json").is_file()]
+    if long_done:
+        assert "9635 ± 1424" in (stac / "sac_1e6.md").read_text()
+        assert_gnuplot_png(stac / "sac_1e6.png")
+    else:
+        assert not (stac / "sac_1e6.png").exists()
