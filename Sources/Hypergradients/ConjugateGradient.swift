@@ -6,7 +6,10 @@
 /// the current iterate: truncated CG as Newton–CG methods use it (Steihaug 1983). Its residual can
 /// then exceed ‖b‖ (relative residuals above 1 were seen on CartPole's critic at λ = 0; the report
 /// says so). Returning the smallest-residual iterate instead, often 0 (no correction at all), was
-/// tried and made STAC's head leader fail Acrobot where it had solved it.
+/// tried and made STAC's head leader fail Acrobot where it had solved it. With
+/// `throughNegativeCurvature` it takes such steps anyway (α = rᵀr / pᵀ(A + λI)p < 0), as plain CG
+/// does in the STAC and BLPO code (a hand-written loop and SciPy's/JAX's `cg`, none of which checks
+/// the curvature); it still stops where pᵀ(A + λI)p is 0 or not finite.
 public final class ConjugateGradientSolver {
     public let dimension: Int
     private let r, p, q, z: UnsafeMutablePointer<Float>
@@ -26,10 +29,12 @@ public final class ConjugateGradientSolver {
     /// `preconditioner`, when given, applies M⁻¹ ≈ (A + λI)⁻¹ (symmetric positive definite, e.g. a
     /// Nyström inverse): preconditioned CG, with the same stopping rules on the unpreconditioned
     /// residual ‖r‖/‖b‖ and negative curvature of A + λI along the search direction.
+    /// `throughNegativeCurvature`: step along directions of negative curvature instead of stopping
+    /// (unpreconditioned CG only; counted in the report's `stepsThroughNegativeCurvature`).
     @discardableResult
     public func solve(_ a: LinearOperator, regularization lambda: Float = 0, b: UnsafePointer<Float>,
                       into x: UnsafeMutablePointer<Float>, maxIterations: Int, tolerance: Float = 0,
-                      warmStart: Bool = false, residuals: ((Float) -> Void)? = nil,
+                      warmStart: Bool = false, throughNegativeCurvature: Bool = false, residuals: ((Float) -> Void)? = nil,
                       preconditioner: ((UnsafePointer<Float>, UnsafeMutablePointer<Float>) -> Void)? = nil) -> SolveReport {
         precondition(a.dimension == dimension, "CG: operator of size \(a.dimension) given to a solver of size \(dimension)")
         precondition(maxIterations >= 0 && lambda >= 0, "CG: iterations and λ must be non-negative")
@@ -54,13 +59,19 @@ public final class ConjugateGradientSolver {
         }
         p.update(from: r, count: n)
         for _ in 0..<maxIterations {
+            // An exact solution (r = 0) leaves p = 0, whose pᵀAp = 0 is no curvature to report.
+            if rr == 0 { break }
             if tolerance > 0, rr.squareRoot() <= Double(tolerance) * bNorm { break }
             a.apply(p, q); report.products += 1
             if lambda != 0 { for i in 0..<n { q[i] += lambda * p[i] } }
             let pq = dotD(p, q, n)
             // pᵀ(A+λI)p ≤ 0: the operator is not positive definite along p (a saddle or a
-            // non-convex follower); stop with the current iterate rather than divide by it.
-            guard pq > 0 else { report.stoppedOnNegativeCurvature = true; break }
+            // non-convex follower); stop with the current iterate rather than divide by it, unless
+            // told to step through it as plain CG does (never through 0 or a non-finite value).
+            if !(pq > 0) {
+                guard throughNegativeCurvature, pq < 0, pq.isFinite else { report.stoppedOnNegativeCurvature = true; break }
+                report.stepsThroughNegativeCurvature += 1
+            }
             let alpha = Float(rr / pq)
             for i in 0..<n { x[i] += alpha * p[i]; r[i] -= alpha * q[i] }
             report.iterations += 1

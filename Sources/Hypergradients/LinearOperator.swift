@@ -86,5 +86,10 @@ public struct SolveReport: Sendable {
     public var relativeResidual: Float?
     /// CG met a direction with pᵀ(A + λI)p ≤ 0 (an indefinite follower Hessian; raise λ) and stopped there.
     public var stoppedOnNegativeCurvature = false
+    /// Steps CG took along directions with pᵀ(A + λI)p < 0 when told to go through them (plain CG,
+    /// as the STAC and BLPO code run it), instead of stopping.
+    public var stepsThroughNegativeCurvature = 0
+    /// Whether CG met negative curvature at all, stopping or not.
+    public var metNegativeCurvature: Bool { stoppedOnNegativeCurvature || stepsThroughNegativeCurvature > 0 }
     public init() {}
 }

@@ -32,6 +32,9 @@ public final class TotalDerivative {
     /// stops after fewer products for the same residual. The first solve starts at 0, and so does
     /// the one after a solve that met negative curvature; a guess worse than 0 is dropped.
     public var warmStart = false
+    /// CG steps through directions of negative curvature instead of stopping there (plain CG, as
+    /// the STAC and BLPO code run it); `diagnostics.metNegativeCurvature` still reports them.
+    public var cgThroughNegativeCurvature = false
     /// Nyström: the sketch's core is W + sI instead of W (BLPO's public code uses s = 1).
     public var nystromCoreShift: Float = 0
     /// Nyström: every solve uses the same columns, the first draw of the seed's stream (BLPO's
@@ -77,8 +80,8 @@ public final class TotalDerivative {
         public var lambda: Float = 0
         /// The solver's work: Hessian-vector products (`solve.products`), CG iterations run
         /// (`solve.iterations`), final relative residual (`solve.relativeResidual`: CG's own, or
-        /// measured with one more product when `measureResidual` is set), and whether CG stopped
-        /// on negative curvature (`solve.stoppedOnNegativeCurvature`).
+        /// measured with one more product when `measureResidual` is set), and whether CG met
+        /// negative curvature (`solve.metNegativeCurvature`: it stopped there, or stepped through).
         public var solve = SolveReport()
         public init() {}
 
@@ -88,8 +91,9 @@ public final class TotalDerivative {
         public var iterations: Int { solve.iterations }
         /// Final relative residual, when known.
         public var relativeResidual: Float? { solve.relativeResidual }
-        /// CG met non-positive curvature (an indefinite follower Hessian at this λ).
-        public var metNegativeCurvature: Bool { solve.stoppedOnNegativeCurvature }
+        /// CG met non-positive curvature (an indefinite follower Hessian at this λ), whether it
+        /// stopped there or stepped through.
+        public var metNegativeCurvature: Bool { solve.metNegativeCurvature }
     }
     public private(set) var diagnostics = Diagnostics()
 
@@ -198,7 +202,8 @@ public final class TotalDerivative {
         switch solver {
         case .conjugateGradient(let iterations, let tolerance):
             report = cg.solve(hessian, regularization: lambda, b: b, into: implicitVector,
-                              maxIterations: iterations, tolerance: tolerance, warmStart: warmStart && hasSolved)
+                              maxIterations: iterations, tolerance: tolerance, warmStart: warmStart && hasSolved,
+                              throughNegativeCurvature: cgThroughNegativeCurvature)
         case .neumann(let terms, let alpha):
             report = neumann.solve(hessian, regularization: lambda, b: b, into: implicitVector,
                                    terms: terms, alpha: alpha)

@@ -99,6 +99,30 @@ final class SolverTests: XCTestCase {
         XCTAssertEqual(x, [4, 4], "from 0 again: the same first step")
     }
 
+    /// Told to go through negative curvature, CG takes the step with α < 0 as plain CG does (the
+    /// STAC and BLPO code): on diag(1, −½) it then solves the system exactly in two steps, where the
+    /// default stops after one at [4, 4]. It reports the step, and stops at the exact solution
+    /// without reporting the zero direction that follows as curvature.
+    func testConjugateGradientCanStepThroughNegativeCurvature() {
+        let op = LinearOperator(matrix: [1, 0, 0, -0.5], dimension: 2)
+        let cg = ConjugateGradientSolver(dimension: 2)
+        var x: [Float] = [0, 0]
+        let report = cg.solve(op, b: [1, 1], into: &x, maxIterations: 10, throughNegativeCurvature: true)
+        XCTAssertFalse(report.stoppedOnNegativeCurvature)
+        XCTAssertEqual(report.stepsThroughNegativeCurvature, 1)
+        XCTAssertTrue(report.metNegativeCurvature)
+        XCTAssertEqual(report.iterations, 2)
+        XCTAssertEqual(report.products, 2)
+        XCTAssertEqual(x[0], 1, accuracy: 1e-6)
+        XCTAssertEqual(x[1], -2, accuracy: 1e-6)
+        XCTAssertEqual(report.relativeResidual!, 0, accuracy: 1e-6)
+        // A zero direction is never stepped along, even when told to go through curvature.
+        let singular = LinearOperator(matrix: [1, 0, 0, 0], dimension: 2)
+        let stuck = cg.solve(singular, b: [0, 1], into: &x, maxIterations: 10, throughNegativeCurvature: true)
+        XCTAssertTrue(stuck.stoppedOnNegativeCurvature)
+        XCTAssertEqual(x, [0, 0])
+    }
+
     func testNeumannSeriesConverges() {
         let n = 20
         let op = LinearOperator(matrix: Self.spd(n, seed: 5), dimension: n)

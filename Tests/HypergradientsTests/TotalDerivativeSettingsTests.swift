@@ -284,6 +284,18 @@ final class TotalDerivativeSettingsTests: XCTestCase {
         XCTAssertTrue(td.diagnostics.metNegativeCurvature)
         XCTAssertEqual(td.diagnostics.hessianVectorProducts, 1)
         XCTAssertEqual(td.diagnostics.iterations, 0)
+        // Stepping through it (the STAC code's plain CG), one step solves H v = b exactly:
+        // v = (0, −1), and Df₁ = ∇_θ f₁ − (∇_θ∇_w f₂)ᵀv = 1 − (1, 1)·(0, −1) = 2. Still reported.
+        td.cgThroughNegativeCurvature = true
+        g.reset()
+        let t2 = g.parameter(theta), x2 = g.parameter(w)
+        let g2 = 0.5 * sum(x2 * g.constant([1, -1], shape: [n]) * x2) + sum(x2 * t2)
+        let g1 = dot(g.constant([0, 1], shape: [n]), x2) + sum(t2)
+        try td.compute(leaderLoss: g1, followerLoss: g2, into: &out)
+        XCTAssertEqual(out, 2, accuracy: 1e-6)
+        XCTAssertTrue(td.diagnostics.metNegativeCurvature)
+        XCTAssertFalse(td.diagnostics.solve.stoppedOnNegativeCurvature)
+        XCTAssertEqual(td.diagnostics.iterations, 1)
     }
 
     /// A warm-started CG continues from the last solve: on the same system again it starts at the

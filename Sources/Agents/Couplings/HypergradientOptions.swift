@@ -54,6 +54,15 @@ public struct HypergradientOptions: Sendable, Equatable {
     public var measureResidual = false
     /// CG starts from the previous update's solution (saves products only with a tolerance).
     public var cgWarmStart = false
+    /// What CG does on a direction with pᵀ(H + λI)p ≤ 0.
+    public enum NegativeCurvature: String, Sendable, CaseIterable {
+        /// Stop with the current iterate (truncated CG, Steihaug 1983): the default.
+        case stop
+        /// Step through it as plain CG does (the STAC and BLPO code: none of their CG loops checks
+        /// the curvature), to reproduce them; the solve can then grow large where λ is small.
+        case `continue`
+    }
+    public var cgNegativeCurvature: NegativeCurvature = .stop
 
     public init() {}
 

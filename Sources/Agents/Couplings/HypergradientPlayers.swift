@@ -52,6 +52,7 @@ public final class HypergradientPlayers {
         totalDerivative = TotalDerivative(leader: leader.group, follower: follower.group, solver: options.inverseSolver,
                                           lambda: options.lambda, measureResidual: options.measureResidual)
         totalDerivative.warmStart = options.cgWarmStart
+        totalDerivative.cgThroughNegativeCurvature = options.cgNegativeCurvature == .continue
         totalDerivative.nystromCoreShift = options.nystromCoreShift
         totalDerivative.nystromFixedColumns = options.nystromColumns == .fixed
         lambda = options.lambdaSchedule
