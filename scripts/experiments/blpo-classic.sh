@@ -9,6 +9,8 @@
 #   blpo_nystrom  --coupling blpo                   (the code: Nyström k = 5, ρ = 50, σ = −1, Σ)
 #   blpo_cg       --coupling blpo, CG with 20 products, tolerance 1e-10, λ = 0 (the code's CG_ppo)
 #   blpo_implicit --coupling blpo, blpo.linearized_sign = implicit (σ = +1)
+#   blpo_cg_plain as blpo_cg, with CG stepping through negative curvature as the code's JAX cg does
+#                 (blpo.cg_negative_curvature = continue; blpo_cg stops there)
 # Finished seeds are skipped; re-running resumes.
 #   scripts/experiments/blpo-classic.sh [OUT]      (default: runs/blpo_classic)
 set -uo pipefail
@@ -36,3 +38,4 @@ variant nested nested
 variant blpo_nystrom blpo
 variant blpo_cg blpo --set blpo.solver=cg --set blpo.cg_iterations=20 --set blpo.cg_tolerance=1e-10
 variant blpo_implicit blpo --set blpo.linearized_sign=implicit
+variant blpo_cg_plain blpo --set blpo.solver=cg --set blpo.cg_iterations=20 --set blpo.cg_tolerance=1e-10 --set blpo.cg_negative_curvature=continue
