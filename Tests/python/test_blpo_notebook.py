@@ -18,15 +18,16 @@ from pathlib import Path
 import pytest
 from conftest import assert_gnuplot_png as png, execute_notebook, read_committed_notebook, snapshot_runs
 
-VARIANTS = ("ppo", "ppo_brax", "nested", "blpo_nystrom", "blpo_cg", "blpo_implicit")
+VARIANTS = ("ppo", "ppo_brax", "nested", "blpo_nystrom", "blpo_cg", "blpo_implicit", "blpo_cg_plain")
 COUPLING = {"ppo": "monolithic", "ppo_brax": "monolithic", "nested": "nested", "blpo_nystrom": "blpo", "blpo_cg": "blpo",
-            "blpo_implicit": "blpo"}
-BLPO = ("blpo_nystrom", "blpo_cg", "blpo_implicit")
+            "blpo_implicit": "blpo", "blpo_cg_plain": "blpo"}
+BLPO = ("blpo_nystrom", "blpo_cg", "blpo_implicit", "blpo_cg_plain")
 CLASSIC = tuple(v for v in VARIANTS if v != "ppo_brax")  # ppo_brax (PPO in BLPO's Brax layout): MuJoCo only
-MUJOCO = tuple(v for v in VARIANTS if v != "blpo_implicit")  # blpo_implicit: Hopper only
+MUJOCO = tuple(v for v in VARIANTS if v not in ("blpo_implicit", "blpo_cg_plain"))  # blpo_implicit: Hopper only
+HOPPER = tuple(v for v in VARIANTS if v != "blpo_cg_plain")  # blpo_cg_plain: classic control only
 # env -> (runs folder, env folder, variants in the grid): the grids of the two scripts.
 GRID = {"cartpole": ("blpo_classic", "cartpole", CLASSIC), "acrobot": ("blpo_classic", "acrobot", CLASSIC),
-        "hopper": ("blpo_mujoco", "mujoco_hopper", VARIANTS),
+        "hopper": ("blpo_mujoco", "mujoco_hopper", HOPPER),
         "walker2d": ("blpo_mujoco", "mujoco_walker2d", MUJOCO),
         "halfcheetah": ("blpo_mujoco", "mujoco_halfcheetah", MUJOCO)}
 

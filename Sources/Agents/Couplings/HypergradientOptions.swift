@@ -118,6 +118,6 @@ enum HypergradientMetrics {
         metrics[.init(index: i + 5)] = Float(d.solve.products)
         metrics[.init(index: i + 6)] = Float(d.solve.iterations)
         metrics[.init(index: i + 7)] = d.solve.relativeResidual ?? .nan
-        metrics[.init(index: i + 8)] = d.solve.stoppedOnNegativeCurvature ? 1 : 0
+        metrics[.init(index: i + 8)] = d.metNegativeCurvature ? 1 : 0
     }
 }
