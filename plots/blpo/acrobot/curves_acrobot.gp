@@ -23,10 +23,12 @@ plot datafile index 0 using 1:3:4 with filledcurves fc rgb '#1f77b4' fs transpar
      datafile index 1 using 1:3:4 with filledcurves fc rgb '#d62728' fs transparent solid 0.2 notitle, \
      datafile index 1 using 1:2 with lines lw 2 lc rgb '#d62728' title 'ppo-nested (5 seeds)', \
      datafile index 2 using 1:3:4 with filledcurves fc rgb '#2ca02c' fs transparent solid 0.2 notitle, \
-     datafile index 2 using 1:2 with lines lw 2 lc rgb '#2ca02c' title 'ppo-blpo [blpo.linearized_sign="code" blpo.solver="nystrom" blpo.cg_iterations=10 blpo.cg_tolerance=0] (5 seeds)', \
+     datafile index 2 using 1:2 with lines lw 2 lc rgb '#2ca02c' title 'ppo-blpo [blpo.cg_iterations=10 blpo.cg_negative_curvature="stop" blpo.cg_tolerance=0 blpo.linearized_sign="code" blpo.solver="nystrom"] (5 seeds)', \
      datafile index 3 using 1:3:4 with filledcurves fc rgb '#9467bd' fs transparent solid 0.2 notitle, \
-     datafile index 3 using 1:2 with lines lw 2 lc rgb '#9467bd' title 'ppo-blpo [blpo.linearized_sign="code" blpo.solver="cg" blpo.cg_iterations=20 blpo.cg_tolerance=1e-10] (5 seeds)', \
+     datafile index 3 using 1:2 with lines lw 2 lc rgb '#9467bd' title 'ppo-blpo [blpo.cg_iterations=20 blpo.cg_negative_curvature="stop" blpo.cg_tolerance=1e-10 blpo.linearized_sign="code" blpo.solver="cg"] (5 seeds)', \
      datafile index 4 using 1:3:4 with filledcurves fc rgb '#ff7f0e' fs transparent solid 0.2 notitle, \
-     datafile index 4 using 1:2 with lines lw 2 lc rgb '#ff7f0e' title 'ppo-blpo [blpo.linearized_sign="implicit" blpo.solver="nystrom" blpo.cg_iterations=10 blpo.cg_tolerance=0] (5 seeds)', \
+     datafile index 4 using 1:2 with lines lw 2 lc rgb '#ff7f0e' title 'ppo-blpo [blpo.cg_iterations=10 blpo.cg_negative_curvature="stop" blpo.cg_tolerance=0 blpo.linearized_sign="implicit" blpo.solver="nystrom"] (5 seeds)', \
+     datafile index 5 using 1:3:4 with filledcurves fc rgb '#17becf' fs transparent solid 0.2 notitle, \
+     datafile index 5 using 1:2 with lines lw 2 lc rgb '#17becf' title 'ppo-blpo [blpo.cg_iterations=20 blpo.cg_negative_curvature="continue" blpo.cg_tolerance=1e-10 blpo.linearized_sign="code" blpo.solver="cg"] (5 seeds)', \
      -100.0 with lines dt 2 lc rgb '#555555' title 'score -100.00'
 unset output

@@ -19,9 +19,9 @@ set grid
 set key bottom right
 set format x "%.1s%c"
 plot datafile index 0 using 1:3:4 with filledcurves fc rgb '#1f77b4' fs transparent solid 0.2 notitle, \
-     datafile index 0 using 1:2 with lines lw 2 lc rgb '#1f77b4' title 'ppo-monolithic [num_envs=1 rollout_length=2048 epochs=10 minibatch_layout="shuffled" max_grad_norm=0.5 anneal_lr=true truncation="bootstrap"] (3 seeds)', \
+     datafile index 0 using 1:2 with lines lw 2 lc rgb '#1f77b4' title 'ppo-monolithic [anneal_lr=true epochs=10 max_grad_norm=0.5 minibatch_layout="shuffled" num_envs=1 rollout_length=2048 truncation="bootstrap"] (3 seeds)', \
      datafile index 1 using 1:3:4 with filledcurves fc rgb '#d62728' fs transparent solid 0.2 notitle, \
-     datafile index 1 using 1:2 with lines lw 2 lc rgb '#d62728' title 'ppo-monolithic [num_envs=32 rollout_length=640 epochs=4 minibatch_layout="trajectories" max_grad_norm=0 anneal_lr=false truncation="no_bootstrap"] (3 seeds)', \
+     datafile index 1 using 1:2 with lines lw 2 lc rgb '#d62728' title 'ppo-monolithic [anneal_lr=false epochs=4 max_grad_norm=0 minibatch_layout="trajectories" num_envs=32 rollout_length=640 truncation="no_bootstrap"] (3 seeds)', \
      datafile index 2 using 1:3:4 with filledcurves fc rgb '#2ca02c' fs transparent solid 0.2 notitle, \
      datafile index 2 using 1:2 with lines lw 2 lc rgb '#2ca02c' title 'ppo-nested (3 seeds)', \
      datafile index 3 using 1:3:4 with filledcurves fc rgb '#9467bd' fs transparent solid 0.2 notitle, \
