@@ -10,20 +10,20 @@ set multiplot layout 2,2 title "CartPole-v1: BLPO's correction c against the lea
 set yrange [-0.05:1.05]
 set key center right
 set title "fraction of updates whose correction is clipped (mean over seeds)"
-plot 'cartpole_diagnostics.dat' index 0 using 1:2 with lines lw 2 lc rgb '#d62728' dt 1 title 'BLPO-Nyström', 'cartpole_diagnostics.dat' index 1 using 1:2 with lines lw 2 lc rgb '#2ca02c' dt 1 title 'BLPO-CG', 'cartpole_diagnostics.dat' index 2 using 1:2 with lines lw 2 lc rgb '#9467bd' dt 2 title 'BLPO-Nyström, implicit sign', 'cartpole_diagnostics.dat' index 3 using 1:2 with lines lw 2 lc rgb '#17becf' dt 1 title 'BLPO-CG, plain CG as in the code'
+plot 'cartpole_diagnostics.dat' index 0 using 1:2 with lines lw 2 lc rgb '#d62728' dt 1 title 'BLPO-Nyström', 'cartpole_diagnostics.dat' index 1 using 1:2 with lines lw 2 lc rgb '#2ca02c' dt 1 title 'BLPO-CG', 'cartpole_diagnostics.dat' index 2 using 1:2 with lines lw 2 lc rgb '#9467bd' dt 2 title 'BLPO-Nyström, implicit sign', 'cartpole_diagnostics.dat' index 3 using 1:2 with lines lw 2 lc rgb '#17becf' dt 1 title 'BLPO-CG, the code''s plain CG'
 
 set yrange [-1.05:1.05]
 set title "cos(g, c): -1 amplifies g, +1 cancels it (mean over seeds)"
-plot 'cartpole_diagnostics.dat' index 0 using 1:3 with lines lw 2 lc rgb '#d62728' dt 1 title 'BLPO-Nyström', 'cartpole_diagnostics.dat' index 1 using 1:3 with lines lw 2 lc rgb '#2ca02c' dt 1 title 'BLPO-CG', 'cartpole_diagnostics.dat' index 2 using 1:3 with lines lw 2 lc rgb '#9467bd' dt 2 title 'BLPO-Nyström, implicit sign', 'cartpole_diagnostics.dat' index 3 using 1:3 with lines lw 2 lc rgb '#17becf' dt 1 title 'BLPO-CG, plain CG as in the code'
+plot 'cartpole_diagnostics.dat' index 0 using 1:3 with lines lw 2 lc rgb '#d62728' dt 1 title 'BLPO-Nyström', 'cartpole_diagnostics.dat' index 1 using 1:3 with lines lw 2 lc rgb '#2ca02c' dt 1 title 'BLPO-CG', 'cartpole_diagnostics.dat' index 2 using 1:3 with lines lw 2 lc rgb '#9467bd' dt 2 title 'BLPO-Nyström, implicit sign', 'cartpole_diagnostics.dat' index 3 using 1:3 with lines lw 2 lc rgb '#17becf' dt 1 title 'BLPO-CG, the code''s plain CG'
 
 set autoscale y
 unset key
 set logscale y
 set format y "%.0e"
 set title "||g||: the leader's own gradient (median over seeds)"
-plot 'cartpole_diagnostics.dat' index 0 using 1:4 with lines lw 2 lc rgb '#d62728' dt 1 title 'BLPO-Nyström', 'cartpole_diagnostics.dat' index 1 using 1:4 with lines lw 2 lc rgb '#2ca02c' dt 1 title 'BLPO-CG', 'cartpole_diagnostics.dat' index 2 using 1:4 with lines lw 2 lc rgb '#9467bd' dt 2 title 'BLPO-Nyström, implicit sign', 'cartpole_diagnostics.dat' index 3 using 1:4 with lines lw 2 lc rgb '#17becf' dt 1 title 'BLPO-CG, plain CG as in the code'
+plot 'cartpole_diagnostics.dat' index 0 using 1:4 with lines lw 2 lc rgb '#d62728' dt 1 title 'BLPO-Nyström', 'cartpole_diagnostics.dat' index 1 using 1:4 with lines lw 2 lc rgb '#2ca02c' dt 1 title 'BLPO-CG', 'cartpole_diagnostics.dat' index 2 using 1:4 with lines lw 2 lc rgb '#9467bd' dt 2 title 'BLPO-Nyström, implicit sign', 'cartpole_diagnostics.dat' index 3 using 1:4 with lines lw 2 lc rgb '#17becf' dt 1 title 'BLPO-CG, the code''s plain CG'
 
 set title "||c|| before the clip (median over seeds)"
-plot 'cartpole_diagnostics.dat' index 0 using 1:5 with lines lw 2 lc rgb '#d62728' dt 1 title 'BLPO-Nyström', 'cartpole_diagnostics.dat' index 1 using 1:5 with lines lw 2 lc rgb '#2ca02c' dt 1 title 'BLPO-CG', 'cartpole_diagnostics.dat' index 2 using 1:5 with lines lw 2 lc rgb '#9467bd' dt 2 title 'BLPO-Nyström, implicit sign', 'cartpole_diagnostics.dat' index 3 using 1:5 with lines lw 2 lc rgb '#17becf' dt 1 title 'BLPO-CG, plain CG as in the code'
+plot 'cartpole_diagnostics.dat' index 0 using 1:5 with lines lw 2 lc rgb '#d62728' dt 1 title 'BLPO-Nyström', 'cartpole_diagnostics.dat' index 1 using 1:5 with lines lw 2 lc rgb '#2ca02c' dt 1 title 'BLPO-CG', 'cartpole_diagnostics.dat' index 2 using 1:5 with lines lw 2 lc rgb '#9467bd' dt 2 title 'BLPO-Nyström, implicit sign', 'cartpole_diagnostics.dat' index 3 using 1:5 with lines lw 2 lc rgb '#17becf' dt 1 title 'BLPO-CG, the code''s plain CG'
 
 unset multiplot
