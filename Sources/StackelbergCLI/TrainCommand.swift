@@ -108,8 +108,6 @@ struct TrainCommand: ParsableCommand {
         let path = run.directory + "/config.toml"
         guard FileManager.default.fileExists(atPath: path) else { throw TrainingError.nothingToResume(run.directory) }
         let saved = try Settings(contentsOf: path)
-        // A key added to the toolkit after the run started is absent from its config; at the value
-        // the run had (its default, or what runs before the key did) it changes nothing.
         let defaults = try AlgorithmRegistry.defaults(algo: try run.settings.string("algo")!, coupling: try run.settings.string("coupling")!,
                                                       env: try run.settings.string("env")!)
         // A key the toolkit no longer has: the run cannot continue as it started.
@@ -117,16 +115,17 @@ struct TrainCommand: ParsableCommand {
         guard retired.isEmpty else {
             throw InputError("--resume: \(path) has settings this build no longer knows (\(retired.joined(separator: ", "))): they were renamed or removed since the run started; resume it with the build that started it (its commit is in the config's header)")
         }
-        let before = { (key: String) in AlgorithmRegistry.valuesBeforeKeys[key] ?? defaults[key] }
-        let added = run.settings.keys.filter { saved[$0] == nil && run.settings[$0] != before($0) }
-        let differing = (saved.keys + added).filter { saved[$0] != run.settings[$0] }
+        // A key added to the toolkit after the run started is absent from its config and reads as
+        // the value the run had (its default, or what runs before the key did): that changes nothing.
+        let asRan = AlgorithmRegistry.completing(saved)
+        let differing = asRan.keys.filter { asRan[$0] != run.settings[$0] } + run.settings.keys.filter { asRan[$0] == nil }
         guard differing.isEmpty else {
             let detail = differing.map { key in
-                saved[key] == nil
-                    ? "\(key): absent from the file (added to the toolkit later), so the run had \(before(key)?.description ?? "unset"), now \(run.settings[key]?.description ?? "unset")"
-                    : "\(key): saved \(saved[key]!.description), now \(run.settings[key]?.description ?? "unset")"
+                (saved[key] == nil && asRan[key] != nil ? "\(key): absent from the file (added to the toolkit later), so the run had "
+                                                       : "\(key): saved ")
+                    + "\(asRan[key]?.description ?? "unset"), now \(run.settings[key]?.description ?? "unset")"
             }
-            let fix = differing.compactMap { key in (saved[key] ?? before(key)).map { setArgument(key, $0) } }
+            let fix = differing.compactMap { key in asRan[key].map { setArgument(key, $0) } }
             throw InputError("--resume: the settings differ from \(path) (\(detail.joined(separator: "; "))); resume with the original settings"
                              + (fix.isEmpty ? "" : ": " + fix.joined(separator: " ")))
         }

@@ -45,7 +45,7 @@ public enum AttentionMaps {
         guard fm.fileExists(atPath: checkpointPath) else {
             throw TrainingError.io("no checkpoint.state in \(runDirectory): train (or resume) the run until it writes one")
         }
-        // A run from before a setting existed ran at its default.
+        // A run from before a setting existed reads as it ran (AlgorithmRegistry.completing).
         let settings = AlgorithmRegistry.completing(try Settings(contentsOf: configPath))
         let layout = try settings.string("network.layout")
         guard try settings.string("algo") == "ppo", layout == "attention" else {

@@ -23,8 +23,8 @@ public struct SeedLog: Sendable {
 
     public init(directory: String) throws {
         self.directory = directory
-        // Keys added since the run read as their defaults (so a run from before a key never differs
-        // from a newer one at the default); keys since retired are left out (so they split nothing).
+        // Keys added since the run read as what it ran with (so a run from before a key never differs
+        // from a newer one run the same way); keys since retired are left out (so they split nothing).
         let config = AlgorithmRegistry.completing(try Settings(contentsOf: directory + "/config.toml"), droppingRetired: true)
         var kernels = [String]()
         for line in ((try? String(contentsOfFile: directory + "/config.toml", encoding: .utf8)) ?? "").split(separator: "\n")

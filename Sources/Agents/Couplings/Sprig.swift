@@ -137,22 +137,26 @@ public final class Sprig: Coupling {
     /// SPRIG's game: f₁ = −u_L over the perception θ, f₂ = PPO's loss + λ_c·C_θ over the heads φ
     /// (the follower's strategy is φ; that its stage may also step θ is how it plays, not whom).
     public func gameLosses(_ model: CoupledModel) -> (leader: Tensor, follower: Tensor) {
-        let perception = model as! PerceptionLeaderModel
+        let u = leaderUtility(model as! PerceptionLeaderModel)
+        return (-(u.costTerm + u.policyTerm), model.jointObjective() + u.cost * options.costWeight)
+    }
+
+    /// C_θ and u_L's two parts, α_coop·(−λ_c·C_θ) and (1 − α_coop)·u_policy, on the prepared minibatch.
+    private func leaderUtility(_ perception: PerceptionLeaderModel) -> (cost: Tensor, costTerm: Tensor, policyTerm: Tensor) {
+        // Recorded in this order (C_θ, the policy term, the cost term): the order the update's graph has always had.
         let cost = perception.attentionCost(options.attentionCost)
-        let utility = cost * (-options.cooperation * options.costWeight) + perception.policyUtility(options.leaderPolicyTerm) * (1 - options.cooperation)
-        return (-utility, model.jointObjective() + cost * options.costWeight)
+        let policyTerm = perception.policyUtility(options.leaderPolicyTerm) * (1 - options.cooperation)
+        return (cost, cost * (-options.cooperation * options.costWeight), policyTerm)
     }
 
     public func update(_ model: CoupledModel, context: UpdateContext, metrics: UpdateMetrics) throws {
         let perception = model as! PerceptionLeaderModel   // checked when built
-        let alpha = options.cooperation, lambda = options.costWeight
+        let lambda = options.costWeight
         try model.prepare(.shared)
 
         // Leader stage: ascend u_L in θ (minimize −u_L).
         model.graph.reset()
-        let cost = perception.attentionCost(options.attentionCost)
-        let policyTerm = perception.policyUtility(options.leaderPolicyTerm) * (1 - alpha)
-        let costTerm = cost * (-alpha * lambda)
+        let (cost, costTerm, policyTerm) = leaderUtility(perception)
         let utility = costTerm + policyTerm
         let utilityValue = utility.scalarValue
         try requireFinite(utilityValue, player: "leader", context: context)
