@@ -59,7 +59,7 @@ public enum CouplingRegistry {
             .double(prefix + "lambda_time_constant", \.lambdaTimeConstant, "τ of λ·exp(−t/τ) in environment steps; 0: constant λ"),
             .bool(prefix + "measure_residual", \.measureResidual, "measure non-CG solvers' residual with one more product"),
             .bool(prefix + "cg_warm_start", \.cgWarmStart, "CG starts from the previous update's solution (fewer products with a tolerance)"),
-            .choice(prefix + "cg_negative_curvature", \.cgNegativeCurvature, "CG on a direction of negative curvature: stop there (truncated CG) or step through it as the STAC and BLPO code's plain CG does"),
+            .choice(prefix + "cg_negative_curvature", \.cgNegativeCurvature, "CG on a direction of negative curvature: stop there (truncated CG) or step through it as the STAC and BLPO code's plain CG does (solver = cg; nystrom_cg always stops)"),
         ]
     }
 
