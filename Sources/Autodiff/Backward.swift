@@ -176,7 +176,15 @@ extension Graph {
             let probabilities = exp(a - output.reshaped(kept))
             accumulate(n.a, probabilities * g.reshaped(kept))
         case .softmaxLast:
-            accumulate(n.a, output * (g - sum(g * output, axis: -1, keepDims: true)))
+            accumulate(n.a, softmaxLastBackward(output, g))
+        case .softmaxLastBackward:
+            // z = y ⊙ (u − s), s = Σ u ⊙ y per row (u: the upstream gradient it was given). Its own
+            // Jacobian in u is softmax's again (symmetric); in y it is g ⊙ (u − s) − (Σ g ⊙ y)·u.
+            if needB { accumulate(n.b, softmaxLastBackward(a, g)) }
+            if needA {
+                let s = sum(b * a, axis: -1, keepDims: true)
+                accumulate(n.a, g * (b - s) - sum(g * a, axis: -1, keepDims: true) * b)
+            }
         case .meanAbsNormalizeLast(let epsilon):
             // y = x / D, D = mean|x| + ε per row: dx = g / D + sign(x) · Σ(−g·y / D) / width, in
             // the order the composed ops' backward takes, so the gradient has their bits too.

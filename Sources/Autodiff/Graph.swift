@@ -277,6 +277,8 @@ enum Op {
     case concatLast, sliceLast(start: Int), padLast(start: Int)
     // Rows are the last axis.
     case logSumExpLast, softmaxLast
+    // softmax's vector–Jacobian product y ⊙ (g − Σ g ⊙ y) per row in one pass (a = y, b = g).
+    case softmaxLastBackward
     // x / (mean |x| + ε) per row, in one pass (SCORER's feature scaling).
     case meanAbsNormalizeLast(epsilon: Float)
     // BLAS.

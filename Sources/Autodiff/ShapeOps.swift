@@ -147,6 +147,20 @@ extension Graph {
         return record(.softmaxLast, x, shape: nx.shape, data: UnsafeMutableRawPointer(out))
     }
 
+    /// softmax's backward, y ⊙ (g − Σ g ⊙ y) along the last axis, in one pass over the rows. The
+    /// same bits as the composed `y * (g - sum(g * y, axis: -1, keepDims: true))` (each product
+    /// rounded, then summed in stk_sum's order), with four fewer passes over [rows, width] tensors
+    /// and three fewer of them kept: attention's [N·h, T, T] weights make this SPRIG's largest
+    /// elementwise cost.
+    func softmaxLastBackward(_ y: Tensor, _ g: Tensor) -> Tensor {
+        let ny = node(y), ng = node(g)
+        precondition(ny.shape == ng.shape, "softmax backward: shapes \(ny.shape) and \(ng.shape) differ")
+        let width = ny.shape.last, rows = ny.shape.count / max(width, 1)
+        let out = newFloats(ny.shape)
+        if width > 0 { stk_softmax_backward_rows(ny.floats, ng.floats, out, rows, width) }
+        return record(.softmaxLastBackward, y, g, shape: ny.shape, data: UnsafeMutableRawPointer(out))
+    }
+
     /// x / (mean |x| + ε) along the last axis. One kernel instead of five ops; the same bits as
     /// `x / (mean(abs(x), axis: -1, keepDims: true) + ε)`.
     func meanAbsNormalizeLast(_ x: Tensor, epsilon: Float) -> Tensor {

@@ -131,6 +131,24 @@ void stk_softmax_rows(const float *x, float *out, size_t rows, size_t width) {
 }
 
 STK_CLONES
+void stk_softmax_backward_rows(const float *restrict y, const float *restrict g, float *restrict out, size_t rows,
+                               size_t width) {
+    for (size_t r = 0; r < rows; r++) {
+        const float *yr = y + r * width, *gr = g + r * width;
+        float *o = out + r * width;
+        // sum8's lanes over the products (FMA contraction is off: each product is rounded first).
+        float s8[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+        size_t i = 0;
+        for (; i + 8 <= width; i += 8)
+            for (int k = 0; k < 8; k++) s8[k] += gr[i + k] * yr[i + k];
+        for (int k = 0; i < width; i++, k++) s8[k] += gr[i] * yr[i];
+        // 0 + Σ, as the composed sum accumulates onto a zeroed output.
+        const float s = 0.0f + (((s8[0] + s8[4]) + (s8[1] + s8[5])) + ((s8[2] + s8[6]) + (s8[3] + s8[7])));
+        for (size_t j = 0; j < width; j++) o[j] = yr[j] * (gr[j] - s);
+    }
+}
+
+STK_CLONES
 void stk_tanh(const float *x, float *out, size_t n) {
     for (size_t i = 0; i < n; i++) {
         const float v = x[i];

@@ -1,3 +1,4 @@
+import Autodiff
 import CKernels
 import Foundation
 import Seeding
@@ -93,6 +94,23 @@ final class KernelTests: XCTestCase {
                 }
                 XCTAssertEqual(total, 1, accuracy: 1e-6)
             }
+        }
+    }
+
+    /// softmax's fused backward gives the composed ops' bits, y ⊙ (g − Σ g ⊙ y), on widths around
+    /// the kernel's 8 lanes (the attention widths 64 and 81 among them).
+    func testSoftmaxBackwardIsTheComposedOpsBitForBit() {
+        var rng = SeededGenerator(seed: 12)
+        for width in [1, 3, 8, 13, 64, 81] {
+            let rows = 6
+            let graph = Graph()
+            let x = Parameter(name: "x", shape: Shape(rows, width), values: randomFloats(rows * width, &rng, scale: 4))
+            let upstream = randomFloats(rows * width, &rng, scale: 1)
+            let xt = graph.parameter(x), g = graph.constant(upstream, shape: Shape(rows, width))
+            let y = softmax(xt)
+            let fused = graph.gradient(of: dot(y, g), wrt: xt).array
+            let composed = (y * (g - sum(g * y, axis: -1, keepDims: true))).array
+            XCTAssertEqual(fused.map(\.bitPattern), composed.map(\.bitPattern), "width \(width)")
         }
     }
 

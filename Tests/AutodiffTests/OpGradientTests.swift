@@ -74,6 +74,11 @@ final class OpGradientTests: XCTestCase {
         checkGradients("logsumexp", shapes: [[3, 5]]) { weighted(logSumExp($0[0])) }
         checkGradients("logsoftmax", shapes: [[3, 5]]) { weighted(logSoftmax($0[0])) }
         checkGradients("softmax", shapes: [[2, 3, 5]]) { weighted(softmax($0[0])) }
+        // softmax's backward is one fused op; differentiating it again reaches both of its inputs
+        // (y through softmax, the upstream gradient through square(softmax)).
+        checkGradients("softmax, second order", shapes: [[2, 3, 5]]) { x in
+            weighted(x[0].graph.gradient(of: weighted(square(softmax(x[0]))), wrt: x[0]))
+        }
         checkGradients("mean-abs normalized", shapes: [[3, 5]]) { weighted(meanAbsoluteNormalized($0[0])) }
         checkGradients("mean-abs normalized 3-d", shapes: [[2, 2, 11]], seed: 3) { weighted(meanAbsoluteNormalized($0[0])) }
     }

@@ -24,6 +24,9 @@ void stk_tanh(const float *x, float *out, size_t n);
 /// exponentials by the polynomial of `stk_tanh` (Cephes' expf reduction, relative error ≲ 2e-7),
 /// vectorized; values below e^{−87} flush to 0 (x and out may be the same buffer).
 void stk_softmax_rows(const float *x, float *out, size_t rows, size_t width);
+/// softmax's backward per row of `width`: out = y ⊙ (g − Σ g ⊙ y), the sum of the rounded products in
+/// stk_sum's order (so the bits equal the composed ops').
+void stk_softmax_backward_rows(const float *y, const float *g, float *out, size_t rows, size_t width);
 
 /// Σ x[i] with eight interleaved partial sums (then combined pairwise): a fixed order, so
 /// deterministic, and vectorizable.
