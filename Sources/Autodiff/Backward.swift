@@ -175,15 +175,16 @@ extension Graph {
             let kept = sa.replacingLast(with: 1)
             let probabilities = exp(a - output.reshaped(kept))
             accumulate(n.a, probabilities * g.reshaped(kept))
-        case .softmaxLast:
-            accumulate(n.a, softmaxLastBackward(output, g))
-        case .softmaxLastBackward:
-            // z = y ⊙ (u − s), s = Σ u ⊙ y per row (u: the upstream gradient it was given). Its own
-            // Jacobian in u is softmax's again (symmetric); in y it is g ⊙ (u − s) − (Σ g ⊙ y)·u.
-            if needB { accumulate(n.b, softmaxLastBackward(a, g)) }
+        case .softmaxLast(let c):
+            accumulate(n.a, softmaxLastBackward(output, g, scale: c))
+        case .softmaxLastBackward(let c):
+            // z = c·y ⊙ (u − s), s = Σ u ⊙ y per row (u: the upstream gradient it was given). Its own
+            // Jacobian in u is the same map again (symmetric); in y it is c·(g ⊙ (u − s) − (Σ g ⊙ y)·u).
+            if needB { accumulate(n.b, softmaxLastBackward(a, g, scale: c)) }
             if needA {
                 let s = sum(b * a, axis: -1, keepDims: true)
-                accumulate(n.a, g * (b - s) - sum(g * a, axis: -1, keepDims: true) * b)
+                let dy = g * (b - s) - sum(g * a, axis: -1, keepDims: true) * b
+                accumulate(n.a, c == 1 ? dy : dy * c)
             }
         case .meanAbsNormalizeLast(let epsilon):
             // y = x / D, D = mean|x| + ε per row: dx = g / D + sign(x) · Σ(−g·y / D) / width, in

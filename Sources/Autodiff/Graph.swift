@@ -276,9 +276,8 @@ enum Op {
     case reshape, sumTo, broadcastTo, permute(Permutation)
     case concatLast, sliceLast(start: Int), padLast(start: Int)
     // Rows are the last axis.
-    case logSumExpLast, softmaxLast
-    // softmax's vector–Jacobian product y ⊙ (g − Σ g ⊙ y) per row in one pass (a = y, b = g).
-    case softmaxLastBackward
+    // softmax(c·x) per row; its vector–Jacobian product c·y ⊙ (g − Σ g ⊙ y) in one pass (a = y, b = g).
+    case logSumExpLast, softmaxLast(scale: Float), softmaxLastBackward(scale: Float)
     // x / (mean |x| + ε) per row, in one pass (SCORER's feature scaling).
     case meanAbsNormalizeLast(epsilon: Float)
     // BLAS.

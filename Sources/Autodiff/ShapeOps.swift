@@ -138,27 +138,31 @@ extension Graph {
         return record(.logSumExpLast, x, shape: shape, data: UnsafeMutableRawPointer(out))
     }
 
-    /// softmax along the last axis in one kernel (vectorized exponentials).
-    func softmaxLast(_ x: Tensor) -> Tensor {
+    /// softmax(c·x) along the last axis in one kernel (vectorized exponentials): the same bits as
+    /// softmax of `x * c`, without writing c·x out (attention's scores, [N·h, T, T]).
+    func softmaxLast(_ x: Tensor, scale c: Float) -> Tensor {
         let nx = node(x)
         let width = nx.shape.last, rows = nx.shape.count / max(width, 1)
         let out = newFloats(nx.shape)
-        stk_softmax_rows(nx.floats, out, rows, width)
-        return record(.softmaxLast, x, shape: nx.shape, data: UnsafeMutableRawPointer(out))
+        if width > 0 {
+            if c == 1 { stk_softmax_rows(nx.floats, out, rows, width) }
+            else { stk_softmax_rows_scaled(nx.floats, c, out, rows, width) }
+        }
+        return record(.softmaxLast(scale: c), x, shape: nx.shape, data: UnsafeMutableRawPointer(out))
     }
 
-    /// softmax's backward, y ⊙ (g − Σ g ⊙ y) along the last axis, in one pass over the rows. The
-    /// same bits as the composed `y * (g - sum(g * y, axis: -1, keepDims: true))` (each product
-    /// rounded, then summed in stk_sum's order), with four fewer passes over [rows, width] tensors
-    /// and three fewer of them kept: attention's [N·h, T, T] weights make this SPRIG's largest
-    /// elementwise cost.
-    func softmaxLastBackward(_ y: Tensor, _ g: Tensor) -> Tensor {
+    /// softmax's backward, c·(y ⊙ (g − Σ g ⊙ y)) along the last axis, in one pass over the rows.
+    /// The same bits as the composed `y * (g - sum(g * y, axis: -1, keepDims: true)) * c` (each
+    /// product rounded, then summed in stk_sum's order), with five fewer passes over [rows, width]
+    /// tensors and four fewer of them kept: attention's [N·h, T, T] weights made these SPRIG's
+    /// largest elementwise cost.
+    func softmaxLastBackward(_ y: Tensor, _ g: Tensor, scale c: Float) -> Tensor {
         let ny = node(y), ng = node(g)
         precondition(ny.shape == ng.shape, "softmax backward: shapes \(ny.shape) and \(ng.shape) differ")
         let width = ny.shape.last, rows = ny.shape.count / max(width, 1)
         let out = newFloats(ny.shape)
-        if width > 0 { stk_softmax_backward_rows(ny.floats, ng.floats, out, rows, width) }
-        return record(.softmaxLastBackward, y, g, shape: ny.shape, data: UnsafeMutableRawPointer(out))
+        if width > 0 { stk_softmax_backward_rows(ny.floats, ng.floats, c, out, rows, width) }
+        return record(.softmaxLastBackward(scale: c), y, g, shape: ny.shape, data: UnsafeMutableRawPointer(out))
     }
 
     /// x / (mean |x| + ε) along the last axis. One kernel instead of five ops; the same bits as
@@ -238,5 +242,13 @@ public func logSoftmax(_ x: Tensor) -> Tensor {
 /// again); the same values as exp(logSoftmax(x)) to float rounding.
 public func softmax(_ x: Tensor) -> Tensor {
     precondition(x.shape.rank >= 1, "softmax needs at least one axis, got a scalar")
-    return x.graph.softmaxLast(x)
+    return x.graph.softmaxLast(x, scale: 1)
+}
+
+/// softmax(scale·x) over the last axis, in one op: the same values (bit for bit) and derivatives
+/// as `softmax(x * scale)`, without the scaled copy of x, forward or backward. Attention uses it
+/// for softmax(Q·Kᵀ/√d_head).
+public func softmax(_ x: Tensor, scale: Float) -> Tensor {
+    precondition(x.shape.rank >= 1, "softmax needs at least one axis, got a scalar")
+    return x.graph.softmaxLast(x, scale: scale)
 }

@@ -106,33 +106,48 @@ static inline float exp_reduced(float v) {
     return p * scale.f;
 }
 
-STK_CLONES
-void stk_softmax_rows(const float *x, float *out, size_t rows, size_t width) {
-    for (size_t r = 0; r < rows; r++) {
-        const float *row = x + r * width;
-        float *y = out + r * width;
-        // Max and sum in eight lanes (a fixed order, so deterministic), so that each loop vectorizes.
-        float lanes[8] = {-INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY};
-        size_t j = 0;
-        for (; j + 8 <= width; j += 8)
-            for (int k = 0; k < 8; k++) lanes[k] = row[j + k] > lanes[k] ? row[j + k] : lanes[k];
-        float m = -INFINITY;
-        for (int k = 0; k < 8; k++) m = lanes[k] > m ? lanes[k] : m;
-        for (; j < width; j++) m = row[j] > m ? row[j] : m;
-        for (size_t i = 0; i < width; i++) {
-            // Below −87 the scale 2^n leaves float's normal range: such a weight is 0.
-            const float v = row[i] - m;
-            const float e = exp_reduced(fmaxf(v, -87.0f));
-            y[i] = v < -87.0f ? 0.0f : e;
+// One row's softmax of x (or of x·scale, each product rounded first, when `scaled`; a constant at
+// each caller, so the multiply costs nothing in the plain kernel). The input and output must not
+// overlap: the exponential loop vectorizes only then. Always inlined, so that each clone compiles it
+// for its own instruction set.
+static inline __attribute__((always_inline)) void softmax_row(const float *restrict row, float scale, int scaled, float *restrict y, size_t width) {
+    // Max and sum in eight lanes (a fixed order, so deterministic), so that each loop vectorizes.
+    float lanes[8] = {-INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY};
+    size_t j = 0;
+    for (; j + 8 <= width; j += 8)
+        for (int k = 0; k < 8; k++) {
+            const float v = scaled ? row[j + k] * scale : row[j + k];
+            lanes[k] = v > lanes[k] ? v : lanes[k];
         }
-        const float inv = 1.0f / stk_sum(y, width);
-        for (size_t i = 0; i < width; i++) y[i] *= inv;
+    float m = -INFINITY;
+    for (int k = 0; k < 8; k++) m = lanes[k] > m ? lanes[k] : m;
+    for (; j < width; j++) {
+        const float v = scaled ? row[j] * scale : row[j];
+        m = v > m ? v : m;
     }
+    for (size_t i = 0; i < width; i++) {
+        // Below −87 the scale 2^n leaves float's normal range: such a weight is 0.
+        const float v = (scaled ? row[i] * scale : row[i]) - m;
+        const float e = exp_reduced(fmaxf(v, -87.0f));
+        y[i] = v < -87.0f ? 0.0f : e;
+    }
+    const float inv = 1.0f / sum8(y, width, 0);
+    for (size_t i = 0; i < width; i++) y[i] *= inv;
 }
 
 STK_CLONES
-void stk_softmax_backward_rows(const float *restrict y, const float *restrict g, float *restrict out, size_t rows,
-                               size_t width) {
+void stk_softmax_rows(const float *x, float *out, size_t rows, size_t width) {
+    for (size_t r = 0; r < rows; r++) softmax_row(x + r * width, 1.0f, 0, out + r * width, width);
+}
+
+STK_CLONES
+void stk_softmax_rows_scaled(const float *x, float scale, float *out, size_t rows, size_t width) {
+    for (size_t r = 0; r < rows; r++) softmax_row(x + r * width, scale, 1, out + r * width, width);
+}
+
+STK_CLONES
+void stk_softmax_backward_rows(const float *restrict y, const float *restrict g, float scale, float *restrict out,
+                               size_t rows, size_t width) {
     for (size_t r = 0; r < rows; r++) {
         const float *yr = y + r * width, *gr = g + r * width;
         float *o = out + r * width;
@@ -144,7 +159,7 @@ void stk_softmax_backward_rows(const float *restrict y, const float *restrict g,
         for (int k = 0; i < width; i++, k++) s8[k] += gr[i] * yr[i];
         // 0 + Σ, as the composed sum accumulates onto a zeroed output.
         const float s = 0.0f + (((s8[0] + s8[4]) + (s8[1] + s8[5])) + ((s8[2] + s8[6]) + (s8[3] + s8[7])));
-        for (size_t j = 0; j < width; j++) o[j] = yr[j] * (gr[j] - s);
+        for (size_t j = 0; j < width; j++) o[j] = (yr[j] * (gr[j] - s)) * scale;
     }
 }
 

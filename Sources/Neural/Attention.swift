@@ -26,28 +26,34 @@ public final class MultiHeadSelfAttention: Layer {
     /// The attention weights are not kept; `attend` returns them with the output.
     public func callAsFunction(_ x: Tensor) -> Tensor { attend(x).output }
 
-    /// One pass: the output [N, T, D], the attention weights softmax(S) [N·H, T, T] and the scores
-    /// S = Q·Kᵀ/√d_head they come from (row i of head h of sample n at n·H + h: how much token i
-    /// attends to each token). Both are differentiable: an attention cost (SPRIG's) reads them.
-    public func attend(_ x: Tensor) -> (output: Tensor, weights: Tensor, scores: Tensor) {
+    /// One pass: the output [N, T, D] and its attention weights (row i of head h of sample n at
+    /// n·H + h: how much token i attends to each token). Both are differentiable: an attention cost
+    /// (SPRIG's) reads the weights and the scores they come from.
+    public func attend(_ x: Tensor) -> (output: Tensor, attention: AttentionWeights) {
         let (n, t, _) = dims(x)
         let q = split(query(x), n, t), k = split(key(x), n, t)
-        let scores = matmul(q, k, transposeB: true) * (1 / Float(dimension / heads).squareRoot())
-        let weights = softmax(scores)
+        // softmax(S) with S = Q·Kᵀ/√d_head, the scale inside the softmax's kernel: S itself
+        // ([N·H, T, T], the module's largest tensor) is written only when a cost asks for it.
+        let logits = matmul(q, k, transposeB: true)
+        let scale = 1 / Float(dimension / heads).squareRoot()
+        let weights = softmax(logits, scale: scale)
         let context = matmul(weights, split(value(x), n, t))   // [N·H, T, dh]
         let merged = context.reshaped(Shape(n, heads, t, dimension / heads)).permuted(0, 2, 1, 3)
             .reshaped(Shape(n, t, dimension))
-        return (output(merged), weights, scores)
+        return (output(merged), AttentionWeights(weights: weights, logits: logits, scale: scale))
     }
 
     /// softmax(Q·Kᵀ/√d_head), [N·H, T, T]: row i says how much token i attends to each token.
-    public func attentionWeights(_ x: Tensor) -> Tensor { attend(x).weights }
+    public func attentionWeights(_ x: Tensor) -> Tensor { attend(x).attention.weights }
 
     /// Each row's entropy H = −Σ p log p of attention `weights` from `scores` [.., T], written
     /// log Σ e^S − Σ p·S so that a weight that underflows to 0 contributes 0 (not 0·−∞).
     public static func entropy(weights: Tensor, scores: Tensor) -> Tensor {
         logSumExp(scores) - sum(weights * scores, axis: -1)
     }
+
+    /// Each row's entropy of one pass's attention, [N·H, T].
+    public static func entropy(_ a: AttentionWeights) -> Tensor { entropy(weights: a.weights, scores: a.scores) }
 
     private func dims(_ x: Tensor) -> (Int, Int, Int) {
         let s = x.shape
@@ -61,4 +67,18 @@ public final class MultiHeadSelfAttention: Layer {
         x.reshaped(Shape(n, t, heads, dimension / heads)).permuted(0, 2, 1, 3)
             .reshaped(Shape(n * heads, t, dimension / heads))
     }
+}
+
+/// One attention pass's weights softmax(S), [N·H, T, T], and what forms its scores S = c·Q·Kᵀ
+/// (c = 1/√d_head). `scores` records c·logits when asked, the same bits the weights were taken
+/// from, so a pass whose cost never reads them never writes them.
+public struct AttentionWeights {
+    public let weights: Tensor
+    /// Q·Kᵀ per head, [N·H, T, T].
+    public let logits: Tensor
+    public let scale: Float
+    /// Tokens per row (T).
+    public var tokens: Int { weights.shape[weights.shape.rank - 1] }
+    /// S = scale·logits, a new tensor of the graph at each call.
+    public var scores: Tensor { logits * scale }
 }

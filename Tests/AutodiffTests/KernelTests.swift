@@ -111,6 +111,12 @@ final class KernelTests: XCTestCase {
             let fused = graph.gradient(of: dot(y, g), wrt: xt).array
             let composed = (y * (g - sum(g * y, axis: -1, keepDims: true))).array
             XCTAssertEqual(fused.map(\.bitPattern), composed.map(\.bitPattern), "width \(width)")
+            // softmax(x, scale: c) is softmax(x * c) in one op: the same weights and x-gradient bits.
+            let c: Float = 1 / Float(8).squareRoot()
+            let scaled = softmax(xt, scale: c), separate = softmax(xt * c)
+            XCTAssertEqual(scaled.array.map(\.bitPattern), separate.array.map(\.bitPattern), "width \(width), scaled")
+            XCTAssertEqual(graph.gradient(of: dot(scaled, g), wrt: xt).array.map(\.bitPattern),
+                           graph.gradient(of: dot(separate, g), wrt: xt).array.map(\.bitPattern), "width \(width), scaled backward")
         }
     }
 

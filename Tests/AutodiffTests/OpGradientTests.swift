@@ -79,6 +79,10 @@ final class OpGradientTests: XCTestCase {
         checkGradients("softmax, second order", shapes: [[2, 3, 5]]) { x in
             weighted(x[0].graph.gradient(of: weighted(square(softmax(x[0]))), wrt: x[0]))
         }
+        checkGradients("softmax scaled", shapes: [[2, 3, 5]]) { weighted(softmax($0[0], scale: 0.35)) }
+        checkGradients("softmax scaled, second order", shapes: [[2, 3, 5]]) { x in
+            weighted(x[0].graph.gradient(of: weighted(square(softmax(x[0], scale: 0.35))), wrt: x[0]))
+        }
         checkGradients("mean-abs normalized", shapes: [[3, 5]]) { weighted(meanAbsoluteNormalized($0[0])) }
         checkGradients("mean-abs normalized 3-d", shapes: [[2, 2, 11]], seed: 3) { weighted(meanAbsoluteNormalized($0[0])) }
     }

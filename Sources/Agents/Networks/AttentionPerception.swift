@@ -81,10 +81,10 @@ public final class AttentionPerception {
     public struct Output {
         /// f_θ(s), [B, features].
         public let features: Tensor
-        /// The spatial block's attention weights and scores, [B·F·h, P, P] (row block (b·F + f)·h + head).
-        public let spatial: (weights: Tensor, scores: Tensor)
+        /// The spatial block's attention, [B·F·h, P, P] (row block (b·F + f)·h + head).
+        public let spatial: AttentionWeights
         /// The temporal block's, [B·h, F, F]; nil when F = 1.
-        public let temporal: (weights: Tensor, scores: Tensor)?
+        public let temporal: AttentionWeights?
         /// The cell gates, [B·F, P]; nil without a gate.
         public let gates: Tensor?
     }
@@ -183,13 +183,13 @@ public final class AttentionPerception {
         }
         var summary = relu(frameSummary(tokens.reshaped(Shape(b * f, cells * d)))).reshaped(Shape(b, f, d))
         summary = summary + g.parameter(framePositions)
-        var temporalAttentionOut: (weights: Tensor, scores: Tensor)?
+        var temporalAttentionOut: AttentionWeights?
         if f > 1 {
             let temporal = temporalAttention.attend(temporalNorm(summary))
             summary = summary + temporal.output
-            temporalAttentionOut = (temporal.weights, temporal.scores)
+            temporalAttentionOut = temporal.attention
         }
         let features = relu(featureLayer(summary.reshaped(Shape(b, f * d))))
-        return Output(features: features, spatial: (spatial.weights, spatial.scores), temporal: temporalAttentionOut, gates: gates)
+        return Output(features: features, spatial: spatial.attention, temporal: temporalAttentionOut, gates: gates)
     }
 }

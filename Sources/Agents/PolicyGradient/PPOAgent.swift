@@ -444,9 +444,9 @@ public final class PPOAgent: Agent, PerceptionLeaderModel {
     /// the entropy the attention costs use (values only: nothing differentiates it).
     private func recordAttentionEntropies(_ out: AttentionPerception.Output) {
         let heads = config.perception.heads
-        func record(_ a: (weights: Tensor, scores: Tensor), from first: Int) {
-            let t = a.scores.shape[2]
-            let rowEntropies = MultiHeadSelfAttention.entropy(weights: a.weights, scores: a.scores)   // [N·h, T]
+        func record(_ a: AttentionWeights, from first: Int) {
+            let t = a.tokens
+            let rowEntropies = MultiHeadSelfAttention.entropy(a)   // [N·h, T]
             let h = rowEntropies.pointer, rows = rowEntropies.count
             var sums = [Double](repeating: 0, count: heads)
             for r in 0..<rows { sums[(r / t) % heads] += Double(h[r]) }
@@ -585,8 +585,8 @@ public final class PPOAgent: Agent, PerceptionLeaderModel {
             // The agent refuses gate_l1 without gates when it is built.
             return mean(out.gates!)
         case .entropy, .focus:
-            func spread(_ a: (weights: Tensor, scores: Tensor)) -> Tensor {
-                mean(MultiHeadSelfAttention.entropy(weights: a.weights, scores: a.scores)) * (1 / Foundation.log(Float(a.scores.shape[2])))
+            func spread(_ a: AttentionWeights) -> Tensor {
+                mean(MultiHeadSelfAttention.entropy(a)) * (1 / Foundation.log(Float(a.tokens)))
             }
             var h = spread(out.spatial)
             if let temporal = out.temporal { h = (h + spread(temporal)) * 0.5 }

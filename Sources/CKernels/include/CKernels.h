@@ -22,11 +22,14 @@ void stk_tanh(const float *x, float *out, size_t n);
 
 /// Softmax of each of `rows` rows of `width` values: out = e^{x − max}/Σ e^{x − max}, the
 /// exponentials by the polynomial of `stk_tanh` (Cephes' expf reduction, relative error ≲ 2e-7),
-/// vectorized; values below e^{−87} flush to 0 (x and out may be the same buffer).
+/// vectorized; values below e^{−87} flush to 0. x and out must not overlap.
 void stk_softmax_rows(const float *x, float *out, size_t rows, size_t width);
-/// softmax's backward per row of `width`: out = y ⊙ (g − Σ g ⊙ y), the sum of the rounded products in
-/// stk_sum's order (so the bits equal the composed ops').
-void stk_softmax_backward_rows(const float *y, const float *g, float *out, size_t rows, size_t width);
+/// softmax(scale·x) per row: each x·scale rounded first, so the bits equal stk_softmax_rows of the scaled rows
+/// (x and out must not overlap).
+void stk_softmax_rows_scaled(const float *x, float scale, float *out, size_t rows, size_t width);
+/// softmax's backward per row of `width`: out = (y ⊙ (g − Σ g ⊙ y))·scale, the sum of the rounded products
+/// in stk_sum's order (so the bits equal the composed ops'; scale 1 multiplies exactly).
+void stk_softmax_backward_rows(const float *y, const float *g, float scale, float *out, size_t rows, size_t width);
 
 /// Σ x[i] with eight interleaved partial sums (then combined pairwise): a fixed order, so
 /// deterministic, and vectorizable.
