@@ -71,11 +71,18 @@ extension Graph {
         let o = (dimOrOne(shape, 0), dimOrOne(shape, 1), dimOrOne(shape, 2), dimOrOne(shape, 3))
         let src = nx.floats
         var dst = out
+        // The last axis kept in place (attention's head split and merge, the frame split) copies
+        // runs of o.3 floats; a unit stride the compiler can see makes each run a vector copy.
+        let unitLast = inStride.3 == 1
         for i0 in 0..<o.0 {
             for i1 in 0..<o.1 {
                 for i2 in 0..<o.2 {
                     let base = src + i0 * inStride.0 + i1 * inStride.1 + i2 * inStride.2
-                    for i3 in 0..<o.3 { dst[i3] = base[i3 * inStride.3] }
+                    if unitLast {
+                        for i3 in 0..<o.3 { dst[i3] = base[i3] }
+                    } else {
+                        for i3 in 0..<o.3 { dst[i3] = base[i3 * inStride.3] }
+                    }
                     dst += o.3
                 }
             }
