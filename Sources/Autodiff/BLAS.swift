@@ -95,14 +95,23 @@ public enum BLAS {
     static func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
                      a: UnsafePointer<Float>, b: UnsafePointer<Float>, beta: Float,
                      c: UnsafeMutablePointer<Float>) {
+        gemm(transA: transA, transB: transB, m: m, n: n, k: k, a: a, lda: transA ? m : k,
+             b: b, ldb: transB ? k : n, beta: beta, c: c, ldc: n)
+    }
+
+    /// The same on blocks of wider row-major matrices: rows of A (as stored, before op) `lda`
+    /// floats apart, of B `ldb`, of C `ldc`.
+    @inline(__always)
+    static func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
+                     a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int, beta: Float,
+                     c: UnsafeMutablePointer<Float>, ldc: Int) {
         if gemmBackend == .libxsmm,
-           stk_sgemm_libxsmm(transA ? 1 : 0, transB ? 1 : 0, Int32(m), Int32(n), Int32(k), a, b, beta, c) != 0 {
+           stk_sgemm_libxsmm_ld(transA ? 1 : 0, transB ? 1 : 0, Int32(m), Int32(n), Int32(k), a, Int32(lda),
+                                b, Int32(ldb), beta, c, Int32(ldc)) != 0 {
             return
         }
-        let lda = transA ? m : k
-        let ldb = transB ? k : n
         cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
-                    Int32(m), Int32(n), Int32(k), 1, a, Int32(lda), b, Int32(ldb), beta, c, Int32(n))
+                    Int32(m), Int32(n), Int32(k), 1, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
 }
 

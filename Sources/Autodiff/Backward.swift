@@ -214,6 +214,14 @@ extension Graph {
                 }
                 accumulate(n.b, db)
             }
+        case .headScores(let h):
+            // S = Q·Kᵀ per head: dQ = dS·K, dK = dSᵀ·Q.
+            if needA { accumulate(n.a, headContext(g, b, heads: h, transposeWeights: false)) }
+            if needB { accumulate(n.b, headContext(g, a, heads: h, transposeWeights: true)) }
+        case .headContext(let h, let tw):
+            // C = W·V per head: dW = dC·Vᵀ, dV = Wᵀ·dC; C = Wᵀ·V: dW = V·dCᵀ, dV = W·dC.
+            if needA { accumulate(n.a, tw ? headScores(b, g, heads: h) : headScores(g, b, heads: h)) }
+            if needB { accumulate(n.b, headContext(a, g, heads: h, transposeWeights: !tw)) }
         case .affine:
             let fanIn = sb[0], fanOut = sb[1]
             let rows = sa.count / Swift.max(fanIn, 1)

@@ -282,6 +282,8 @@ enum Op {
     case meanAbsNormalizeLast(epsilon: Float)
     // BLAS.
     case matmul(transA: Bool, transB: Bool), affine
+    // Attention's per-head products on [N, T, D] (HeadOps.swift).
+    case headScores(heads: Int), headContext(heads: Int, transposeWeights: Bool)
     // Indexing along the last axis.
     case gather, scatter, argmaxLast, oneHot
     // Convolution as im2col + GEMM.

@@ -85,10 +85,10 @@ __attribute__((target("avx2"))) static inline void stk_transpose8x8(const float 
 }
 #endif
 
-// out (cols × rows) = in (rows × cols)ᵀ, both row-major: 8 × 8 blocks in AVX registers inside
-// 64 × 64 tiles (so a tile's rows and columns stay in L1), scalar at the edges. A copy: the same
-// bits on every path.
-static void stk_transpose(const float *in, size_t rows, size_t cols, float *out) {
+// out (cols × rows) = in (rows × cols, row stride si)ᵀ, both row-major, out packed: 8 × 8 blocks in
+// AVX registers inside 64 × 64 tiles (so a tile's rows and columns stay in L1), scalar at the edges.
+// A copy: the same bits on every path.
+static void stk_transpose(const float *in, size_t rows, size_t cols, size_t si, float *out) {
 #if defined(__x86_64__)
     const int vector = __builtin_cpu_supports("avx2");
 #else
@@ -103,35 +103,43 @@ static void stk_transpose(const float *in, size_t rows, size_t cols, float *out)
             if (vector) {
                 for (; r + 8 <= r1; r += 8) {
                     size_t c = c0;
-                    for (; c + 8 <= c1; c += 8) stk_transpose8x8(in + r * cols + c, cols, out + c * rows + r, rows);
+                    for (; c + 8 <= c1; c += 8) stk_transpose8x8(in + r * si + c, si, out + c * rows + r, rows);
                     for (; c < c1; c++)
-                        for (size_t i = r; i < r + 8; i++) out[c * rows + i] = in[i * cols + c];
+                        for (size_t i = r; i < r + 8; i++) out[c * rows + i] = in[i * si + c];
                 }
             }
 #endif
             for (; r < r1; r++)
-                for (size_t c = c0; c < c1; c++) out[c * rows + r] = in[r * cols + c];
+                for (size_t c = c0; c < c1; c++) out[c * rows + r] = in[r * si + c];
         }
     }
 }
 
-int stk_sgemm_libxsmm(int trans_a, int trans_b, int m, int n, int k,
-                      const float *a, const float *b, float beta, float *c) {
+int stk_sgemm_libxsmm_ld(int trans_a, int trans_b, int m, int n, int k, const float *a, int lda,
+                         const float *b, int ldb, float beta, float *c, int ldc) {
     if (m <= 0 || n <= 0 || k <= 0 || (beta != 0.0f && beta != 1.0f)) return 0;
     pthread_once(&stk_xsmm_once, stk_xsmm_init);
     // Row-major C = op(A)·op(B) is column-major Cᵀ = op(B)ᵀ·op(A)ᵀ: libxsmm's A is our B and its B
-    // is our A. Its JIT has no transposed-A kernel, so a transposed B is transposed here first.
+    // is our A. Its JIT has no transposed-A kernel, so a transposed B is transposed here first (into
+    // a packed copy, whatever B's row stride).
+    libxsmm_blasint xa_ld = ldb;
     if (trans_b) {
         float *bt = stk_scratch_floats((size_t)n * (size_t)k);
         if (!bt) return 0;
-        stk_transpose(b, (size_t)n, (size_t)k, bt);  // B is n × k; Bᵀ is k × n
+        stk_transpose(b, (size_t)n, (size_t)k, (size_t)ldb, bt);  // B is n × k; Bᵀ is k × n
         b = bt;
+        xa_ld = n;
     }
     const int flags = trans_a ? LIBXSMM_GEMM_FLAG_TRANS_B : LIBXSMM_GEMM_FLAG_NONE;
-    const libxsmm_blasint lda = n, ldb = trans_a ? m : k, ldc = n;
+    const libxsmm_blasint xb_ld = lda, xc_ld = ldc;
     const float alpha = 1.0f;
-    libxsmm_smmfunction kernel = libxsmm_smmdispatch(n, m, k, &lda, &ldb, &ldc, &alpha, &beta, &flags, NULL);
+    libxsmm_smmfunction kernel = libxsmm_smmdispatch(n, m, k, &xa_ld, &xb_ld, &xc_ld, &alpha, &beta, &flags, NULL);
     if (!kernel) return 0;
     kernel(b, a, c);
     return 1;
+}
+
+int stk_sgemm_libxsmm(int trans_a, int trans_b, int m, int n, int k,
+                      const float *a, const float *b, float beta, float *c) {
+    return stk_sgemm_libxsmm_ld(trans_a, trans_b, m, n, k, a, trans_a ? m : k, b, trans_b ? k : n, beta, c, n);
 }

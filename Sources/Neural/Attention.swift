@@ -30,17 +30,16 @@ public final class MultiHeadSelfAttention: Layer {
     /// n·H + h: how much token i attends to each token). Both are differentiable: an attention cost
     /// (SPRIG's) reads the weights and the scores they come from.
     public func attend(_ x: Tensor) -> (output: Tensor, attention: AttentionWeights) {
-        let (n, t, _) = dims(x)
-        let q = split(query(x), n, t), k = split(key(x), n, t)
+        _ = dims(x)
+        // Each head is a column block of Q, K and V ([N, T, D]); the per-head products read the
+        // blocks in place, and the context comes out with its heads concatenated.
         // softmax(S) with S = Q·Kᵀ/√d_head, the scale inside the softmax's kernel: S itself
         // ([N·H, T, T], the module's largest tensor) is written only when a cost asks for it.
-        let logits = matmul(q, k, transposeB: true)
+        let logits = headScores(query(x), key(x), heads: heads)
         let scale = 1 / Float(dimension / heads).squareRoot()
         let weights = softmax(logits, scale: scale)
-        let context = matmul(weights, split(value(x), n, t))   // [N·H, T, dh]
-        let merged = context.reshaped(Shape(n, heads, t, dimension / heads)).permuted(0, 2, 1, 3)
-            .reshaped(Shape(n, t, dimension))
-        return (output(merged), AttentionWeights(weights: weights, logits: logits, scale: scale))
+        let context = headContext(weights, value(x), heads: heads)   // [N, T, D]
+        return (output(context), AttentionWeights(weights: weights, logits: logits, scale: scale))
     }
 
     /// softmax(Q·Kᵀ/√d_head), [N·H, T, T]: row i says how much token i attends to each token.
@@ -62,11 +61,6 @@ public final class MultiHeadSelfAttention: Layer {
         return (s[0], s[1], s[2])
     }
 
-    /// [N, T, D] → [N·H, T, d_head].
-    private func split(_ x: Tensor, _ n: Int, _ t: Int) -> Tensor {
-        x.reshaped(Shape(n, t, heads, dimension / heads)).permuted(0, 2, 1, 3)
-            .reshaped(Shape(n * heads, t, dimension / heads))
-    }
 }
 
 /// One attention pass's weights softmax(S), [N·H, T, T], and what forms its scores S = c·Q·Kᵀ

@@ -120,6 +120,48 @@ final class KernelTests: XCTestCase {
         }
     }
 
+    /// The per-head products read and write head blocks in place and give the bits of splitting the
+    /// heads into copies ([N, T, H, dh] → [N·H, T, dh]), multiplying, and merging back, forward and
+    /// backward, on MinAtar's and Atari's attention shapes (64 and 81 tokens) and a ragged one.
+    func testHeadProductsAreTheSplitProductsBitForBit() {
+        var rng = SeededGenerator(seed: 21)
+        for (n, t, d, heads) in [(3, 64, 16, 2), (2, 81, 32, 2), (2, 7, 12, 3)] {
+            let dh = d / heads
+            let graph = Graph()
+            let ps = ["q", "k", "v"].map { Parameter(name: $0, shape: Shape(n, t, d), values: randomFloats(n * t * d, &rng, scale: 1)) }
+            let weightsSeed = randomFloats(n * heads * t * t, &rng, scale: 1)
+            func split(_ x: Tensor) -> Tensor {
+                x.reshaped(Shape(n, t, heads, dh)).permuted(0, 2, 1, 3).reshaped(Shape(n * heads, t, dh))
+            }
+            let (q, k, v) = (graph.parameter(ps[0]), graph.parameter(ps[1]), graph.parameter(ps[2]))
+            let probe = graph.constant(weightsSeed, shape: Shape(n * heads, t, t))
+            // Forward, both ways.
+            let scores = headScores(q, k, heads: heads)
+            let splitScores = matmul(split(q), split(k), transposeB: true)
+            XCTAssertEqual(scores.array.map(\.bitPattern), splitScores.array.map(\.bitPattern), "scores \((n, t, d, heads))")
+            let w = softmax(scores)
+            let context = headContext(w, v, heads: heads)
+            let splitContext = matmul(softmax(splitScores), split(v)).reshaped(Shape(n, heads, t, dh)).permuted(0, 2, 1, 3)
+                .reshaped(Shape(n, t, d))
+            XCTAssertEqual(context.array.map(\.bitPattern), splitContext.array.map(\.bitPattern), "context \((n, t, d, heads))")
+            // Backward, both ways.
+            let loss = sum(square(context)) + dot(scores, probe)
+            let splitLoss = sum(square(splitContext)) + dot(splitScores, probe)
+            let grads = graph.gradients(of: loss, wrt: [q, k, v]), splitGrads = graph.gradients(of: splitLoss, wrt: [q, k, v])
+            for (name, (a, b)) in zip(["dQ", "dK", "dV"], zip(grads, splitGrads)) {
+                XCTAssertEqual(a.array.map(\.bitPattern), b.array.map(\.bitPattern), "\(name) \((n, t, d, heads))")
+            }
+            // Second order: a function of the gradients, differentiated again, both ways.
+            let second = graph.gradients(of: sum(square(grads[0])) + sum(grads[1] * grads[2]), wrt: [q, k, v])
+            let splitSecond = graph.gradients(of: sum(square(splitGrads[0])) + sum(splitGrads[1] * splitGrads[2]), wrt: [q, k, v])
+            for (name, (a, b)) in zip(["q", "k", "v"], zip(second, splitSecond)) {
+                for (x, y) in zip(a.array, b.array) {
+                    XCTAssertEqual(x, y, accuracy: 1e-5 * Swift.max(1, Swift.abs(y)), "second order in \(name) \((n, t, d, heads))")
+                }
+            }
+        }
+    }
+
     func testByteRowsGatherExactlyAndBack() {
         let rowSize = 37, rows = 20
         let table = (0..<rows * rowSize).map { UInt8(truncatingIfNeeded: $0 &* 7) }

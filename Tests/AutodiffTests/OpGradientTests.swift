@@ -122,6 +122,24 @@ final class OpGradientTests: XCTestCase {
             }
         }
         checkGradients("affine", shapes: [[3, 4], [4, 5], [5]]) { weighted(affine($0[0], $0[1], $0[2])) }
+        // Attention's per-head products: 2 samples, 5 tokens, 2 heads of width 3.
+        checkGradients("head scores", shapes: [[2, 5, 6], [2, 5, 6]]) { weighted(headScores($0[0], $0[1], heads: 2)) }
+        for tw in [false, true] {
+            checkGradients("head context tw=\(tw)", shapes: [[4, 5, 5], [2, 5, 6]]) {
+                weighted(headContext($0[0], $0[1], heads: 2, transposeWeights: tw))
+            }
+            // Second order: each op's backward is made of the two (KernelTests also checks these
+            // against the split-heads products' second derivatives).
+            checkGradients("head context tw=\(tw), second order", shapes: [[4, 5, 5], [2, 5, 6]]) { x in
+                let inner = weighted(square(headContext(x[0], x[1], heads: 2, transposeWeights: tw)))
+                let g = x[0].graph.gradients(of: inner, wrt: [x[0], x[1]])
+                return weighted(g[0]) + weighted(g[1])
+            }
+        }
+        checkGradients("head scores, second order", shapes: [[2, 5, 6], [2, 5, 6]]) { x in
+            let g = x[0].graph.gradients(of: weighted(square(headScores(x[0], x[1], heads: 2))), wrt: [x[0], x[1]])
+            return weighted(g[0] * g[1])
+        }
         checkGradients("affine rank 3", shapes: [[2, 3, 4], [4, 5], [5]]) { weighted(affine($0[0], $0[1], $0[2])) }
     }
 

@@ -60,6 +60,11 @@ void stk_floats_to_bytes(const float *x, size_t n, unsigned char *out);
 /// an empty shape, no memory for a transposed copy of B): the caller then runs OpenBLAS.
 int stk_sgemm_libxsmm(int trans_a, int trans_b, int m, int n, int k,
                       const float *a, const float *b, float beta, float *c);
+/// The same with row strides: A's rows lda apart (op(A) before the op: m × k, or k × m when
+/// transposed), B's ldb, C's ldc, so that a product can read and write column blocks of wider
+/// matrices (attention's heads inside [T, D] rows).
+int stk_sgemm_libxsmm_ld(int trans_a, int trans_b, int m, int n, int k, const float *a, int lda,
+                         const float *b, int ldb, float beta, float *c, int ldc);
 
 /// libxsmm's code-generation target for this process ("hsw", "skx", "cpx", …; LIBXSMM_TARGET
 /// overrides it), and whether it has AVX-512 (SKX or newer).
