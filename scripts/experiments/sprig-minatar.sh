@@ -24,9 +24,9 @@ seeds=("$@"); [ ${#seeds[@]} -eq 0 ] && seeds=(0 1 2)
 steps="${STEPS:-5e6}"
 games="${GAMES:-breakout asterix freeway seaquest space_invaders}"
 variants="${VARIANTS:-ppo_cnn ppo_attention sprig}"
-# OpenBLAS kernels: whatever OPENBLAS_CORETYPE the environment sets (this project's machines set Haswell,
-# the same bits on every x86-64 machine). OPENBLAS_CORETYPE=SkylakeX on an AVX-512 machine ran the attention
-# module 25–35% faster (Benchmarks/README.md, SPRIG) with other bits: keep one choice for a run's whole life.
+# GEMM kernels: STACKELBERG_GEMM's (auto: libxsmm's AVX-512 kernels where the CPU has them, else OpenBLAS
+# with whatever OPENBLAS_CORETYPE sets). Each run records its kernels; a resume under others is noted in its
+# config and summary (README, GEMM backends). Keep one choice for a grid if its bits are to be reproduced.
 source scripts/experiments/common.sh
 run_one() {   # variant game seed
   local variant="$1" game="$2" seed="$3" coupling extra

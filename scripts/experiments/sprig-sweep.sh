@@ -16,9 +16,9 @@ steps="${STEPS:-1e6}"
 alphas="${ALPHAS:-0 0.3 0.7 1}"
 lambdas="${LAMBDAS:-1e-4 1e-3 1e-2}"
 game="${GAME:-breakout}"
-# OpenBLAS kernels: whatever OPENBLAS_CORETYPE the environment sets (this project's machines set Haswell,
-# the same bits on every x86-64 machine). OPENBLAS_CORETYPE=SkylakeX on an AVX-512 machine ran the attention
-# module 25–35% faster (Benchmarks/README.md, SPRIG) with other bits: keep one choice for a run's whole life.
+# GEMM kernels: STACKELBERG_GEMM's (auto: libxsmm's AVX-512 kernels where the CPU has them, else OpenBLAS
+# with whatever OPENBLAS_CORETYPE sets). Each run records its kernels; a resume under others is noted in its
+# config and summary (README, GEMM backends). Keep one choice for a grid if its bits are to be reproduced.
 source scripts/experiments/common.sh
 for seed in "${seeds[@]}"; do
   for lambda in $lambdas; do
