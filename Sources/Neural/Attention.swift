@@ -30,7 +30,7 @@ public final class MultiHeadSelfAttention: Layer {
     /// n·H + h: how much token i attends to each token). Both are differentiable: an attention cost
     /// (SPRIG's) reads the weights and the scores they come from.
     public func attend(_ x: Tensor) -> (output: Tensor, attention: AttentionWeights) {
-        _ = dims(x)
+        checkInput(x)
         // Each head is a column block of Q, K and V ([N, T, D]); the per-head products read the
         // blocks in place, and the context comes out with its heads concatenated.
         // softmax(S) with S = Q·Kᵀ/√d_head, the scale inside the softmax's kernel: S itself
@@ -54,13 +54,10 @@ public final class MultiHeadSelfAttention: Layer {
     /// Each row's entropy of one pass's attention, [N·H, T].
     public static func entropy(_ a: AttentionWeights) -> Tensor { entropy(weights: a.weights, scores: a.scores) }
 
-    private func dims(_ x: Tensor) -> (Int, Int, Int) {
-        let s = x.shape
-        precondition(s.rank == 3 && s[2] == dimension,
-                     "MultiHeadSelfAttention: input must be [N, T, \(dimension)], got \(s)")
-        return (s[0], s[1], s[2])
+    private func checkInput(_ x: Tensor) {
+        precondition(x.shape.rank == 3 && x.shape[2] == dimension,
+                     "MultiHeadSelfAttention: input must be [N, T, \(dimension)], got \(x.shape)")
     }
-
 }
 
 /// One attention pass's weights softmax(S), [N·H, T, T], and what forms its scores S = c·Q·Kᵀ
