@@ -86,16 +86,30 @@ public enum AlgorithmRegistry {
     ]
 
     /// A saved run's settings as this build reads them: a key the toolkit added after the run was
-    /// written reads as what the run used (its default, or its entry in `valuesBeforeKeys`). With
+    /// written reads as what the run used (its default, or its entry in `valuesBeforeKeys` when the
+    /// run's coupling reads the key; to the others a coupling's option is inert, so its default). With
     /// `droppingRetired`, a key the toolkit no longer has is left out (it cannot tell runs apart).
     /// Settings naming no known algorithm, coupling or environment come back as they are.
     public static func completing(_ saved: Settings, droppingRetired: Bool = false) -> Settings {
         var config = saved
         guard let algo = try? config.string("algo"), let coupling = try? config.string("coupling"), let env = try? config.string("env"),
               let defaults = try? AlgorithmRegistry.defaults(algo: algo, coupling: coupling, env: env) else { return config }
-        for k in defaults.keys where config[k] == nil { config[k] = valuesBeforeKeys[k] ?? defaults[k] }
+        for k in defaults.keys where config[k] == nil {
+            let before = key(k, changes: coupling) ? valuesBeforeKeys[k] : nil
+            config[k] = before ?? defaults[k]
+        }
         if droppingRetired { for k in config.keys where defaults[k] == nil { config[k] = nil } }
         return config
+    }
+
+    /// Whether `key` can change what a run with `coupling` computes: a coupling's option (`sprig.*`
+    /// for `sprig`; the `stackelberg.*` options for every coupling that declares them) only for the
+    /// couplings that declare it; every other key for all. A config lists every coupling's options
+    /// of its algorithm (one file serves a baseline and its Stackelberg variant), so a PPO baseline's
+    /// config carries `sprig.*` keys that nothing reads.
+    public static func key(_ key: String, changes coupling: String) -> Bool {
+        let declaring = CouplingRegistry.entries.filter { $0.defaults[key] != nil }.map(\.name)
+        return declaring.isEmpty || declaring.contains(coupling)
     }
 
     /// Every key a run of `algo` with `coupling` on `env` reads, at its default: the run's keys,

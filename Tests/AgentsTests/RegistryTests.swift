@@ -77,6 +77,17 @@ final class RegistryTests: XCTestCase {
         XCTAssertEqual(read["sprig.leader_policy_term"], .string("log_prob"))
         XCTAssertEqual(read["sprig.cosine_interval"], resolved["sprig.cosine_interval"])
         XCTAssertEqual(AlgorithmRegistry.completing(resolved)["sprig.leader_policy_term"], .string("clipped_surrogate"))
+        // To a run of another coupling the key is inert: an old PPO baseline's config (which lists every
+        // coupling's options) reads the default, so it resumes at today's settings and groups with new
+        // baselines in compare.
+        var baselineGiven = Settings()
+        for (k, v) in [("algo", "ppo"), ("coupling", "monolithic"), ("env", "minatar/breakout")] { baselineGiven[k] = .string(v) }
+        var baseline = try AlgorithmRegistry.resolve(baselineGiven)
+        baseline["sprig.leader_policy_term"] = nil
+        XCTAssertEqual(AlgorithmRegistry.completing(baseline)["sprig.leader_policy_term"], .string("clipped_surrogate"))
+        XCTAssertFalse(AlgorithmRegistry.key("sprig.leader_policy_term", changes: "monolithic"))
+        XCTAssertTrue(AlgorithmRegistry.key("sprig.leader_policy_term", changes: "sprig"))
+        XCTAssertTrue(AlgorithmRegistry.key("lr", changes: "monolithic"), "an algorithm's own key changes every coupling")
         for key in AlgorithmRegistry.valuesBeforeKeys.keys {
             XCTAssertNotEqual(AlgorithmRegistry.valuesBeforeKeys[key], resolved[key], "\(key): the earlier value is the default, so it needs no entry")
         }
