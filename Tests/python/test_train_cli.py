@@ -288,3 +288,19 @@ def test_resume_refuses_other_settings_and_reads_keys_added_later_as_the_run_had
     p = subprocess.run([binary, *SPRIG_TINY, "--set", "sprig.leader_policy_term=log_prob", "--out", str(tmp_path), "--resume"],
                        capture_output=True, text=True, timeout=120)
     assert p.returncode == 0, p.stderr
+
+
+def test_resume_reads_another_couplings_key_added_later_at_its_default(stackelberg_bin, tmp_path):
+    """A PPO baseline's config lists every coupling's options, sprig.* among them, though it reads none. A baseline
+    written before sprig.leader_policy_term existed resumes at today's settings: the key's earlier value applies
+    only to SPRIG runs (it refused such a run once, the PPO-attention baseline of the SPRIG grid)."""
+    binary = str(stackelberg_bin)
+    baseline = [a if a != "sprig" else "monolithic" for a in SPRIG_TINY] + ["--set", "network.layout=attention",
+                                                                           "--set", "env_frame_stack=2"]
+    subprocess.run([binary, *baseline, "--out", str(tmp_path)], check=True, capture_output=True, timeout=120)
+    config = next(tmp_path.rglob("config.toml"))
+    text = config.read_text()
+    assert 'leader_policy_term = "clipped_surrogate"\n' in text
+    config.write_text(text.replace('leader_policy_term = "clipped_surrogate"\n', ""))   # a run from before the key
+    p = subprocess.run([binary, *baseline, "--out", str(tmp_path), "--resume"], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
