@@ -247,10 +247,7 @@ public func logSoftmax(_ x: Tensor) -> Tensor {
 }
 /// softmax over the last axis, in one op (y = softmax(x), dx = y ⊙ (g − Σ g ⊙ y), differentiable
 /// again); the same values as exp(logSoftmax(x)) to float rounding.
-public func softmax(_ x: Tensor) -> Tensor {
-    precondition(x.shape.rank >= 1, "softmax needs at least one axis, got a scalar")
-    return x.graph.softmaxLast(x, scale: 1)
-}
+public func softmax(_ x: Tensor) -> Tensor { softmax(x, scale: 1) }
 
 /// softmax(scale·x) over the last axis, in one op: the same values (bit for bit) and derivatives
 /// as `softmax(x * scale)`, without the scaled copy of x, forward or backward. Attention uses it

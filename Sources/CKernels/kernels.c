@@ -24,20 +24,22 @@ void stk_adam_step(float *restrict weights, float *restrict m, float *restrict v
     }
 }
 
-// Σ x[i] (or Σ |x[i]|) with eight interleaved partial sums, combined pairwise; inlined into each
-// caller's clone, where `absolute` is a constant. stk_sum and the mean-|x| normalization share it so
-// that the fused op keeps the composed ops' bits.
-static inline float sum8(const float *restrict x, size_t n, int absolute) {
+// Σ x[i] (or Σ |x[i]|, or Σ x[i]·w[i] with each product rounded first) with eight interleaved partial
+// sums, combined pairwise; inlined into each caller's clone, where `absolute` and whether `w` is NULL
+// are constants. stk_sum, the mean-|x| normalization and softmax's backward share it so that the fused
+// ops keep the composed ops' bits.
+static inline __attribute__((always_inline)) float sum8(const float *restrict x, const float *restrict w, size_t n,
+                                                        int absolute) {
     float s[8] = {0, 0, 0, 0, 0, 0, 0, 0};
     size_t i = 0;
     for (; i + 8 <= n; i += 8)
-        for (int k = 0; k < 8; k++) s[k] += absolute ? fabsf(x[i + k]) : x[i + k];
-    for (int k = 0; i < n; i++, k++) s[k] += absolute ? fabsf(x[i]) : x[i];
+        for (int k = 0; k < 8; k++) s[k] += w ? x[i + k] * w[i + k] : absolute ? fabsf(x[i + k]) : x[i + k];
+    for (int k = 0; i < n; i++, k++) s[k] += w ? x[i] * w[i] : absolute ? fabsf(x[i]) : x[i];
     return ((s[0] + s[4]) + (s[1] + s[5])) + ((s[2] + s[6]) + (s[3] + s[7]));
 }
 
 STK_CLONES
-float stk_sum(const float *restrict x, size_t n) { return sum8(x, n, 0); }
+float stk_sum(const float *restrict x, size_t n) { return sum8(x, NULL, n, 0); }
 
 STK_CLONES
 void stk_mean_abs_normalize_rows(const float *restrict x, size_t rows, size_t width, float inverse_width, float epsilon,
@@ -45,7 +47,7 @@ void stk_mean_abs_normalize_rows(const float *restrict x, size_t rows, size_t wi
     for (size_t r = 0; r < rows; r++) {
         const float *row = x + r * width;
         float *y = out + r * width;
-        const float scale = sum8(row, width, 1) * inverse_width + epsilon;
+        const float scale = sum8(row, NULL, width, 1) * inverse_width + epsilon;
         for (size_t j = 0; j < width; j++) y[j] = row[j] / scale;
     }
 }
@@ -131,7 +133,7 @@ static inline __attribute__((always_inline)) void softmax_row(const float *restr
         const float e = exp_reduced(fmaxf(v, -87.0f));
         y[i] = v < -87.0f ? 0.0f : e;
     }
-    const float inv = 1.0f / sum8(y, width, 0);
+    const float inv = 1.0f / sum8(y, NULL, width, 0);
     for (size_t i = 0; i < width; i++) y[i] *= inv;
 }
 
@@ -151,14 +153,8 @@ void stk_softmax_backward_rows(const float *restrict y, const float *restrict g,
     for (size_t r = 0; r < rows; r++) {
         const float *yr = y + r * width, *gr = g + r * width;
         float *o = out + r * width;
-        // sum8's lanes over the products (FMA contraction is off: each product is rounded first).
-        float s8[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-        size_t i = 0;
-        for (; i + 8 <= width; i += 8)
-            for (int k = 0; k < 8; k++) s8[k] += gr[i + k] * yr[i + k];
-        for (int k = 0; i < width; i++, k++) s8[k] += gr[i] * yr[i];
-        // 0 + Σ, as the composed sum accumulates onto a zeroed output.
-        const float s = 0.0f + (((s8[0] + s8[4]) + (s8[1] + s8[5])) + ((s8[2] + s8[6]) + (s8[3] + s8[7])));
+        // 0 + Σ g·y, as the composed sum accumulates the rounded products onto a zeroed output.
+        const float s = 0.0f + sum8(gr, yr, width, 0);
         for (size_t j = 0; j < width; j++) o[j] = (yr[j] * (gr[j] - s)) * scale;
     }
 }

@@ -95,7 +95,7 @@ public enum AlgorithmRegistry {
         guard let algo = try? config.string("algo"), let coupling = try? config.string("coupling"), let env = try? config.string("env"),
               let defaults = try? AlgorithmRegistry.defaults(algo: algo, coupling: coupling, env: env) else { return config }
         for k in defaults.keys where config[k] == nil {
-            let before = key(k, changes: coupling) ? valuesBeforeKeys[k] : nil
+            let before = valuesBeforeKeys[k].flatMap { key(k, changes: coupling) ? $0 : nil }
             config[k] = before ?? defaults[k]
         }
         if droppingRetired { for k in config.keys where defaults[k] == nil { config[k] = nil } }
