@@ -131,41 +131,57 @@ public final class ReplayBuffer {
         gather(nextObservations, batch, into: batch.nextObservations)
     }
 
-    public func save(into state: inout StateDictionary, prefix: String) {
-        let bytes = capacity * bytesPerObservation
-        state[prefix + "count"] = .integer(Int64(count))
-        state[prefix + "position"] = .integer(Int64(position))
-        state[prefix + "observations"] = .bytes(Array(UnsafeRawBufferPointer(start: observations, count: bytes)))
-        state[prefix + "next_observations"] = .bytes(Array(UnsafeRawBufferPointer(start: nextObservations, count: bytes)))
-        state[prefix + "actions"] = .bytes(Array(UnsafeRawBufferPointer(start: actions, count: capacity * actionSize * 4)))
-        state[prefix + "rewards"] = .bytes(Array(UnsafeRawBufferPointer(start: rewards, count: capacity * 4)))
-        state[prefix + "terminals"] = .bytes(Array(UnsafeRawBufferPointer(start: terminals, count: capacity * 4)))
-        state[prefix + "truncations"] = .bytes(Array(UnsafeRawBufferPointer(start: truncations, count: capacity * 4)))
+    /// The buffer's arrays: name, base address and bytes per slot.
+    private var parts: [(name: String, base: UnsafeMutableRawPointer, bytesPerSlot: Int)] {
+        [("observations", observations, bytesPerObservation), ("next_observations", nextObservations, bytesPerObservation),
+         ("actions", actions, actionSize * 4), ("rewards", UnsafeMutableRawPointer(rewards), 4),
+         ("terminals", UnsafeMutableRawPointer(terminals), 4), ("truncations", UnsafeMutableRawPointer(truncations), 4)]
     }
 
+    /// Writes the filled slots only. Until the ring wraps, the transitions are slots 0..<count (the
+    /// next one goes to `position == count`), so a checkpoint early in a 1e6-slot run holds what was
+    /// stored rather than the whole allocation (a SAC Hopper checkpoint at 50k steps: 6 MB, not 115).
+    public func save(into state: inout StateDictionary, prefix: String) {
+        state[prefix + "capacity"] = .integer(Int64(capacity))
+        state[prefix + "count"] = .integer(Int64(count))
+        state[prefix + "position"] = .integer(Int64(position))
+        for (name, base, perSlot) in parts {
+            state[prefix + name] = .bytes(Array(UnsafeRawBufferPointer(start: base, count: count * perSlot)))
+        }
+    }
+
+    /// Reads what `save` wrote, and the checkpoints written before it, which held every slot (no
+    /// `capacity` entry). Slots past `count` are zeroed, so a loaded buffer is the saved one exactly.
     public func load(from state: StateDictionary, prefix: String) throws {
-        let bytes = capacity * bytesPerObservation
-        var parts: [(String, UnsafeMutableRawPointer, Int)] = [
-            ("observations", observations, bytes), ("next_observations", nextObservations, bytes),
-            ("actions", actions, capacity * actionSize * 4), ("rewards", UnsafeMutableRawPointer(rewards), capacity * 4),
-            ("terminals", UnsafeMutableRawPointer(terminals), capacity * 4)]
+        let savedCount = Int(try state.integer(prefix + "count")), savedPosition = Int(try state.integer(prefix + "position"))
+        guard (0...capacity).contains(savedCount), (0..<capacity).contains(savedPosition),
+              savedCount == capacity || savedPosition == savedCount % capacity else {
+            throw StateError.mismatch("\(prefix): count \(savedCount) / position \(savedPosition) do not fit capacity \(capacity)")
+        }
+        // Written by `save` since it stores the filled slots only; before that, every slot.
+        let partial = state[prefix + "capacity"] != nil
+        if partial {
+            let savedCapacity = Int(try state.integer(prefix + "capacity"))
+            guard savedCapacity == capacity else {
+                throw StateError.mismatch("\(prefix): saved with capacity \(savedCapacity), this buffer holds \(capacity): was it saved with another replay size?")
+            }
+        }
+        let slots = partial ? savedCount : capacity
         // Checkpoints written before truncation flags were kept have none; the value-based agents
         // never read them, so such a run resumes with them all 0.
         let hasTruncations = state[prefix + "truncations"] != nil
-        if hasTruncations { parts.append(("truncations", UnsafeMutableRawPointer(truncations), capacity * 4)) }
-        let savedCount = Int(try state.integer(prefix + "count")), savedPosition = Int(try state.integer(prefix + "position"))
-        guard (0...capacity).contains(savedCount), (0..<capacity).contains(savedPosition) else {
-            throw StateError.mismatch("\(prefix): count \(savedCount) / position \(savedPosition) do not fit capacity \(capacity)")
-        }
-        var loaded = [[UInt8]]()
-        for (name, _, size) in parts {
+        var loaded = [(UnsafeMutableRawPointer, [UInt8])]()
+        for (name, base, perSlot) in parts where name != "truncations" || hasTruncations {
             let b = try state.bytes(prefix + name)
-            guard b.count == size else {
-                throw StateError.mismatch("\(prefix)\(name) has \(b.count) bytes where a buffer of capacity \(capacity) holds \(size): was it saved with another replay size, environment or action space?")
+            guard b.count == slots * perSlot else {
+                throw StateError.mismatch("\(prefix)\(name) has \(b.count) bytes where \(slots) slots of a buffer of capacity \(capacity) hold \(slots * perSlot): was it saved with another replay size, environment or action space?")
             }
-            loaded.append(b)
+            loaded.append((base, b))
         }
-        for ((_, base, size), b) in zip(parts, loaded) { b.withUnsafeBytes { base.copyMemory(from: $0.baseAddress!, byteCount: size) } }
+        for part in parts {
+            (part.base + slots * part.bytesPerSlot).initializeMemory(as: UInt8.self, repeating: 0, count: (capacity - slots) * part.bytesPerSlot)
+        }
+        for (base, b) in loaded { b.withUnsafeBytes { if $0.count > 0 { base.copyMemory(from: $0.baseAddress!, byteCount: $0.count) } } }
         if !hasTruncations { truncations.update(repeating: 0, count: capacity) }
         (count, position) = (savedCount, savedPosition)
     }
