@@ -86,7 +86,7 @@ let package = Package(
             swiftSettings: [.unsafeFlags(["-Ounchecked"] + vectorISA)]),
         .testTarget(name: "SymbolicTests", dependencies: ["Symbolic"]),
         .testTarget(name: "EnvironmentsTests", dependencies: ["Environments", "Seeding"]),
-        .testTarget(name: "AutodiffTests", dependencies: ["Autodiff", "CKernels", "Seeding"]),
+        .testTarget(name: "AutodiffTests", dependencies: ["Autodiff", "CKernels", "CNumerics", "Seeding"]),
         .testTarget(name: "NeuralTests", dependencies: ["Neural", "Autodiff", "Seeding"]),
         .testTarget(name: "HypergradientsTests", dependencies: ["Hypergradients", "Neural", "Autodiff", "Seeding"]),
         .testTarget(name: "AgentsTests", dependencies: ["Agents", "Training", "Environments", "Neural", "Autodiff", "Hypergradients", "Games", "Symbolic", "Seeding"]),

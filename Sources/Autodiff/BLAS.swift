@@ -47,15 +47,43 @@ public enum BLAS {
     /// Who multiplies matrices. `libxsmm` runs JIT kernels written for this CPU's widest vectors
     /// (AVX-512 where there is one: about 2× OpenBLAS 0.3.21's AVX2 kernels on the 64–512-wide
     /// products of RL networks, and it does not pack small operands on every call); `openblas` runs
-    /// OpenBLAS with whatever kernels `OPENBLAS_CORETYPE` selects. Both are deterministic on one
-    /// machine; only `openblas` with a pinned core type gives the same bits on every x86-64 machine.
+    /// OpenBLAS with whatever kernels `OPENBLAS_CORETYPE` selects; `mixed` splits products between
+    /// them by size. All are deterministic on one machine; only `openblas` with a pinned core type gives the same bits on every x86-64 machine.
     public enum GEMMBackend: String, CaseIterable, Sendable {
         case openblas, libxsmm
+        /// libxsmm for products whose right operand op(B) holds at most `mixedLibxsmmLimit` floats,
+        /// OpenBLAS for the rest: `auto` on a CPU with AVX2 but not AVX-512. There libxsmm's AVX2
+        /// kernels beat OpenBLAS's on small right operands (1.2–4.3× on 64-wide layers and SPRIG's
+        /// 8-wide heads) and lose on large ones (0.63–0.75× at 256 × 256 and 400 × 128), measured by
+        /// `Benchmarks/run_gemm_benchmark.py` on an AMD EPYC without AVX-512 (Benchmarks/README.md).
+        case mixed
     }
 
-    /// The backend `STACKELBERG_GEMM` asks for: `auto` (the default, also when empty: `libxsmm` when
-    /// its target has AVX-512 and OpenBLAS runs one thread, else `openblas`), `openblas` or `libxsmm`,
-    /// case and surrounding blanks ignored; or an error naming the variable and its choices. `STACKELBERG_BLAS_THREADS`, where
+    /// The largest right operand op(B), in floats (k·n: 64 KB), that `mixed` gives to libxsmm.
+    public static let mixedLibxsmmLimit = 16_384
+
+    /// Who runs a product of inner size `k` and `n` output columns under `backend`: `libxsmm` or
+    /// `openblas` (libxsmm still declines what it does not handle, which then goes to OpenBLAS).
+    public static func route(_ backend: GEMMBackend, k: Int, n: Int) -> GEMMBackend {
+        switch backend {
+        case .openblas, .libxsmm: return backend
+        case .mixed: return k * n <= mixedLibxsmmLimit ? .libxsmm : .openblas
+        }
+    }
+
+    /// The largest k·n the process's backend gives to libxsmm (−1: none), read once so a product
+    /// decides with one comparison.
+    private static let libxsmmLimit: Int = {
+        switch gemmBackend {
+        case .openblas: return -1
+        case .libxsmm: return .max
+        case .mixed: return mixedLibxsmmLimit
+        }
+    }()
+
+    /// The backend `STACKELBERG_GEMM` asks for: `auto` (the default, also when empty: with OpenBLAS on
+    /// one thread, `libxsmm` when its target has AVX-512, `mixed` when it has AVX2; else `openblas`),
+    /// `openblas`, `libxsmm` or `mixed`, case and surrounding blanks ignored; or an error naming the variable and its choices. `STACKELBERG_BLAS_THREADS`, where
     /// set, must be a whole number ≥ 1.
     public static func gemmBackendFromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment)
         throws -> GEMMBackend {
@@ -63,11 +91,13 @@ public enum BLAS {
         let asked = environment["STACKELBERG_GEMM"]?.trimmingCharacters(in: .whitespaces).lowercased() ?? "auto"
         switch asked {
         case "", "auto":
-            return threads <= 1 && stk_gemm_libxsmm_target_is_avx512() != 0 ? .libxsmm : .openblas
+            guard threads <= 1 else { return .openblas }
+            if stk_gemm_libxsmm_target_is_avx512() != 0 { return .libxsmm }
+            return stk_gemm_libxsmm_target_is_avx2() != 0 ? .mixed : .openblas
         default:
             guard let backend = GEMMBackend(rawValue: asked) else {
                 throw GEMMSettingError(variable: "STACKELBERG_GEMM", value: environment["STACKELBERG_GEMM"] ?? "",
-                                       fix: "use auto (the default), openblas or libxsmm")
+                                       fix: "use auto (the default), openblas, libxsmm or mixed")
             }
             return backend
         }
@@ -78,15 +108,18 @@ public enum BLAS {
     public static let gemmBackend: GEMMBackend = (try? gemmBackendFromEnvironment()) ?? .openblas
 
     /// The kernels behind `gemmBackend`, as a run records them: everything that decides a product's
-    /// bits. "libxsmm cpx" (libxsmm's code-generation target: LIBXSMM_TARGET or the CPU's), or
+    /// bits. "libxsmm cpx" (libxsmm's code-generation target: LIBXSMM_TARGET or the CPU's),
     /// "openblas Haswell" (the core OpenBLAS itself reports it runs), with ", 2 threads" when OpenBLAS
-    /// runs more than one (a threaded GEMM splits its sums differently).
+    /// runs more than one (a threaded GEMM splits its sums differently), or for `mixed` both and the
+    /// limit between them.
     public static var gemmKernels: String {
+        let xsmm = "libxsmm \(String(cString: stk_gemm_libxsmm_target()))"
+        let core = openblas_get_corename().map { String(cString: $0) } ?? "unknown"
+        let openblas = "openblas \(core)" + (threads > 1 ? ", \(threads) threads" : "")
         switch gemmBackend {
-        case .libxsmm: return "libxsmm \(String(cString: stk_gemm_libxsmm_target()))"
-        case .openblas:
-            let core = openblas_get_corename().map { String(cString: $0) } ?? "unknown"
-            return "openblas \(core)" + (threads > 1 ? ", \(threads) threads" : "")
+        case .libxsmm: return xsmm
+        case .openblas: return openblas
+        case .mixed: return "mixed: \(xsmm) for k·n ≤ \(mixedLibxsmmLimit), \(openblas) above"
         }
     }
 
@@ -105,7 +138,7 @@ public enum BLAS {
     static func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
                      a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int, beta: Float,
                      c: UnsafeMutablePointer<Float>, ldc: Int) {
-        if gemmBackend == .libxsmm,
+        if k &* n <= libxsmmLimit,
            stk_sgemm_libxsmm_ld(transA ? 1 : 0, transB ? 1 : 0, Int32(m), Int32(n), Int32(k), a, Int32(lda),
                                 b, Int32(ldb), beta, c, Int32(ldc)) != 0 {
             return
@@ -115,7 +148,7 @@ public enum BLAS {
     }
 }
 
-/// `STACKELBERG_GEMM` holds something other than auto, openblas or libxsmm, or
+/// `STACKELBERG_GEMM` holds something other than auto, openblas, libxsmm or mixed, or
 /// `STACKELBERG_BLAS_THREADS` is not a whole number ≥ 1.
 public struct GEMMSettingError: Error, CustomStringConvertible {
     public let variable: String

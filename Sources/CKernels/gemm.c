@@ -10,16 +10,22 @@
 #include <string.h>
 
 static pthread_once_t stk_xsmm_once = PTHREAD_ONCE_INIT;
-static int stk_xsmm_wide = 0;
+static int stk_xsmm_wide = 0, stk_xsmm_avx2 = 0;
 
 static void stk_xsmm_init(void) {
     libxsmm_init();
     stk_xsmm_wide = libxsmm_get_target_archid() >= LIBXSMM_X86_AVX512_CORE;
+    stk_xsmm_avx2 = libxsmm_get_target_archid() >= LIBXSMM_X86_AVX2;
 }
 
 int stk_gemm_libxsmm_target_is_avx512(void) {
     pthread_once(&stk_xsmm_once, stk_xsmm_init);
     return stk_xsmm_wide;
+}
+
+int stk_gemm_libxsmm_target_is_avx2(void) {
+    pthread_once(&stk_xsmm_once, stk_xsmm_init);
+    return stk_xsmm_avx2;
 }
 
 const char *stk_gemm_libxsmm_target(void) {

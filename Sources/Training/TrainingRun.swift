@@ -304,6 +304,11 @@ public func gemmResumeNote(savedKernels: String?, changedBefore: Bool, now: Stri
         way = "an earlier resume already changed this run's kernels, so no resume reproduces an uninterrupted run now"
     } else if savedKernels == nil {
         way = "for the same bits resume with STACKELBERG_GEMM=openblas and the OPENBLAS_CORETYPE the run started with"
+    } else if saved.hasPrefix("mixed: ") {
+        // "mixed: libxsmm hsw for k·n ≤ 16384, openblas Zen above": both kernels decide the bits.
+        let words = saved.components(separatedBy: " ")
+        let after = { (word: String) in words.firstIndex(of: word).flatMap { $0 + 1 < words.count ? words[$0 + 1] : nil } ?? "?" }
+        way = "for the same bits resume with STACKELBERG_GEMM=mixed LIBXSMM_TARGET=\(after("libxsmm")) OPENBLAS_CORETYPE=\(after("openblas"))"
     } else if saved.hasPrefix("libxsmm ") {
         way = "for the same bits resume with STACKELBERG_GEMM=libxsmm LIBXSMM_TARGET=\(saved.dropFirst("libxsmm ".count))"
     } else {

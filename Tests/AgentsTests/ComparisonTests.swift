@@ -103,6 +103,8 @@ final class ComparisonTests: XCTestCase {
         XCTAssertTrue(toOpenBLAS?.contains("STACKELBERG_GEMM=openblas OPENBLAS_CORETYPE=Haswell STACKELBERG_BLAS_THREADS=2") == true, toOpenBLAS ?? "nil")
         let toLibxsmm = gemmResumeNote(savedKernels: "libxsmm cpx", changedBefore: false, now: "libxsmm hsw")
         XCTAssertTrue(toLibxsmm?.contains("STACKELBERG_GEMM=libxsmm LIBXSMM_TARGET=cpx") == true, toLibxsmm ?? "nil")
+        let fromMixed = gemmResumeNote(savedKernels: "mixed: libxsmm hsw for k·n ≤ 16384, openblas Zen above", changedBefore: false, now: "libxsmm cpx")
+        XCTAssertTrue(fromMixed?.contains("STACKELBERG_GEMM=mixed LIBXSMM_TARGET=hsw OPENBLAS_CORETYPE=Zen") == true, fromMixed ?? "nil")
         let mixed = gemmResumeNote(savedKernels: "libxsmm cpx", changedBefore: true, now: "openblas Haswell")
         XCTAssertTrue(mixed?.contains("no resume reproduces an uninterrupted run") == true, mixed ?? "nil")
         XCTAssertFalse(mixed?.contains("for the same bits") ?? true)

@@ -1,5 +1,6 @@
 import Autodiff
 import CKernels
+import CNumerics
 import Foundation
 import Seeding
 import XCTest
@@ -87,12 +88,45 @@ final class GEMMTests: XCTestCase {
         XCTAssertEqual(try BLAS.gemmBackendFromEnvironment(["STACKELBERG_GEMM": " LibXSMM "]), .libxsmm)
         // auto: OpenBLAS whenever it is asked for more than one thread (libxsmm runs one).
         XCTAssertEqual(try BLAS.gemmBackendFromEnvironment(["STACKELBERG_BLAS_THREADS": "2"]), .openblas)
+        XCTAssertEqual(try BLAS.gemmBackendFromEnvironment(["STACKELBERG_GEMM": "Mixed"]), .mixed)
         let auto = try BLAS.gemmBackendFromEnvironment([:])
-        XCTAssertEqual(auto, stk_gemm_libxsmm_target_is_avx512() != 0 ? .libxsmm : .openblas)
+        let expected: BLAS.GEMMBackend = stk_gemm_libxsmm_target_is_avx512() != 0 ? .libxsmm
+            : stk_gemm_libxsmm_target_is_avx2() != 0 ? .mixed : .openblas
+        XCTAssertEqual(auto, expected)
         XCTAssertThrowsError(try BLAS.gemmBackendFromEnvironment(["STACKELBERG_GEMM": "mkl"])) { error in
             let text = "\(error)"
             XCTAssertTrue(text.contains("STACKELBERG_GEMM=mkl") && text.contains("openblas") && text.contains("libxsmm"), text)
         }
-        XCTAssertTrue(BLAS.gemmKernels.hasPrefix(BLAS.gemmBackend.rawValue + " "), BLAS.gemmKernels)
+        XCTAssertTrue(BLAS.gemmKernels.hasPrefix(BLAS.gemmBackend.rawValue + (BLAS.gemmBackend == .mixed ? ":" : " ")), BLAS.gemmKernels)
+    }
+
+    /// `mixed` gives libxsmm the products with a small right operand (k·n ≤ 16,384 floats: 64-wide
+    /// layers, SPRIG's 8-wide heads) and OpenBLAS the large ones (STAC's 256 × 256 critics).
+    func testMixedRoutesProductsByTheSizeOfTheirRightOperand() {
+        XCTAssertEqual(BLAS.route(.mixed, k: 64, n: 64), .libxsmm)
+        XCTAssertEqual(BLAS.route(.mixed, k: 8, n: 100), .libxsmm)
+        XCTAssertEqual(BLAS.route(.mixed, k: 16_384, n: 1), .libxsmm)
+        XCTAssertEqual(BLAS.route(.mixed, k: 16_385, n: 1), .openblas)
+        XCTAssertEqual(BLAS.route(.mixed, k: 256, n: 256), .openblas)
+        for (k, n) in [(1, 1), (256, 256)] {
+            XCTAssertEqual(BLAS.route(.libxsmm, k: k, n: n), .libxsmm)
+            XCTAssertEqual(BLAS.route(.openblas, k: k, n: n), .openblas)
+        }
+    }
+
+    /// The process's products follow `route`: a small product has libxsmm's bits exactly and a
+    /// large one OpenBLAS's whenever the backend is `mixed` (on an AVX-512 CPU `auto` is libxsmm,
+    /// and the comparison is against whichever `route` names).
+    func testTheGraphsProductsRunWhereRouteSends() {
+        var rng = SeededGenerator(seed: 5)
+        for (m, n, k) in [(100, 64, 64), (100, 256, 256)] {
+            let a = (0..<(m * k)).map { _ in Float(rng.uniform() - 0.5) }, b = (0..<(k * n)).map { _ in Float(rng.uniform() - 0.5) }
+            let g = Graph()
+            let got = matmul(g.constant(a, shape: Shape(m, k)), g.constant(b, shape: Shape(k, n))).array
+            var xsmm = [Float](repeating: 0, count: m * n), blas = xsmm
+            XCTAssertEqual(stk_sgemm_libxsmm(0, 0, Int32(m), Int32(n), Int32(k), a, b, 0, &xsmm), 1)
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k), 1, a, Int32(k), b, Int32(n), 0, &blas, Int32(n))
+            XCTAssertEqual(got, BLAS.route(BLAS.gemmBackend, k: k, n: n) == .libxsmm ? xsmm : blas, "\(m)×\(n)×\(k) under \(BLAS.gemmKernels)")
+        }
     }
 }

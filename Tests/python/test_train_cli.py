@@ -240,7 +240,7 @@ def test_an_unknown_gemm_backend_is_refused(stackelberg_bin, tmp_path):
     done = subprocess.run([str(stackelberg_bin), *ARGS, "--out", str(tmp_path)], capture_output=True, text=True,
                           timeout=60, env={**os.environ, "STACKELBERG_GEMM": "mkl"})
     assert done.returncode == 2
-    assert "STACKELBERG_GEMM=mkl is not a GEMM backend: use auto (the default), openblas or libxsmm" in done.stderr, done.stderr
+    assert "STACKELBERG_GEMM=mkl is not a GEMM backend: use auto (the default), openblas, libxsmm or mixed" in done.stderr, done.stderr
     assert not (tmp_path / "cartpole").exists()
     threads = subprocess.run([str(stackelberg_bin), *ARGS, "--out", str(tmp_path)], capture_output=True, text=True,
                              timeout=60, env={**os.environ, "STACKELBERG_BLAS_THREADS": "0"})

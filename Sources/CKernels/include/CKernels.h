@@ -70,5 +70,7 @@ int stk_sgemm_libxsmm_ld(int trans_a, int trans_b, int m, int n, int k, const fl
 /// overrides it), and whether it has AVX-512 (SKX or newer).
 const char *stk_gemm_libxsmm_target(void);
 int stk_gemm_libxsmm_target_is_avx512(void);
+/// Whether libxsmm's code-generation target has AVX2 (AVX-512 included).
+int stk_gemm_libxsmm_target_is_avx2(void);
 
 #endif
