@@ -16,8 +16,10 @@ struct TrainCommand: ParsableCommand {
             OUT/ENV/ALGO-COUPLING/seedN. Ctrl-C checkpoints and stops; the same command with --resume \
             continues to exactly the result of an uninterrupted run, under the same GEMM kernels.
 
-            Environment: STACKELBERG_GEMM=auto|openblas|libxsmm chooses who multiplies matrices (auto: \
-            libxsmm where the CPU has AVX-512, else OpenBLAS); STACKELBERG_BLAS_THREADS sets OpenBLAS's \
+            Environment: STACKELBERG_GEMM=auto|openblas|libxsmm|mixed chooses who multiplies matrices \
+            (mixed: libxsmm for products whose right operand has at most 16,384 floats, OpenBLAS above; \
+            auto: libxsmm where the CPU has AVX-512, mixed where it has AVX2 only, else OpenBLAS); \
+            STACKELBERG_BLAS_THREADS sets OpenBLAS's \
             threads (default 1; above 1, auto chooses OpenBLAS); LIBXSMM_TARGET and OPENBLAS_CORETYPE pick \
             their kernels. A run records its kernels (config.toml, summary.json, the checkpoint); a resume \
             under other kernels continues correctly, says its bits may then differ, and is recorded in \

@@ -305,19 +305,26 @@ public func gemmResumeNote(savedKernels: String?, changedBefore: Bool, now: Stri
     } else if savedKernels == nil {
         way = "for the same bits resume with STACKELBERG_GEMM=openblas and the OPENBLAS_CORETYPE the run started with"
     } else if saved.hasPrefix("mixed: ") {
-        // "mixed: libxsmm hsw for k·n ≤ 16384, openblas Zen above": both kernels decide the bits.
-        let words = saved.components(separatedBy: " ")
-        let after = { (word: String) in words.firstIndex(of: word).flatMap { $0 + 1 < words.count ? words[$0 + 1] : nil } ?? "?" }
-        way = "for the same bits resume with STACKELBERG_GEMM=mixed LIBXSMM_TARGET=\(after("libxsmm")) OPENBLAS_CORETYPE=\(after("openblas"))"
+        // "mixed: libxsmm hsw for k·n ≤ 16384, openblas Zen[, 2 threads] above": both kernels decide the bits.
+        let target = saved.components(separatedBy: " ").dropFirst(2).first ?? "?"
+        var openblas = saved.components(separatedBy: "openblas ").last ?? ""
+        if openblas.hasSuffix(" above") { openblas.removeLast(" above".count) }
+        way = "for the same bits resume with STACKELBERG_GEMM=mixed LIBXSMM_TARGET=\(target) " + openblasVariables(openblas)
     } else if saved.hasPrefix("libxsmm ") {
         way = "for the same bits resume with STACKELBERG_GEMM=libxsmm LIBXSMM_TARGET=\(saved.dropFirst("libxsmm ".count))"
     } else {
-        let parts = saved.dropFirst("openblas ".count).components(separatedBy: ", ")
-        let threads = parts.count > 1 ? parts[1].components(separatedBy: " ")[0] : "1"
-        way = "for the same bits resume with STACKELBERG_GEMM=openblas OPENBLAS_CORETYPE=\(parts[0]) STACKELBERG_BLAS_THREADS=\(threads)"
+        way = "for the same bits resume with STACKELBERG_GEMM=openblas " + openblasVariables(String(saved.dropFirst("openblas ".count)))
     }
     return "note: this run was checkpointed with GEMM kernels \"\(saved)\" and resumes with \"\(now)\": training "
         + "continues correctly, but from here on its bits may differ from an uninterrupted run's; \(way)"
+}
+
+/// OPENBLAS_CORETYPE and STACKELBERG_BLAS_THREADS for OpenBLAS's part of a kernels string ("Zen" or
+/// "Haswell, 2 threads").
+private func openblasVariables(_ kernels: String) -> String {
+    let parts = kernels.components(separatedBy: ", ")
+    let threads = parts.count > 1 ? parts[1].components(separatedBy: " ")[0] : "1"
+    return "OPENBLAS_CORETYPE=\(parts[0]) STACKELBERG_BLAS_THREADS=\(threads)"
 }
 
 /// Prints `gemmResumeNote` for this process's kernels; returns whether the run's kernels have ever changed.

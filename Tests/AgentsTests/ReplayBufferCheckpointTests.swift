@@ -78,7 +78,7 @@ final class ReplayBufferCheckpointTests: XCTestCase {
         replay.save(into: &state, prefix: "r.")
         let other = try ReplayBuffer(capacity: 200, observationSize: 400, encoding: .byte, actionSpace: .discrete(3))
         XCTAssertThrowsError(try other.load(from: state, prefix: "r.")) { error in
-            XCTAssertTrue("\(error)".contains("capacity 100"), "\(error)")
+            XCTAssertTrue("\(error)".contains("holds 100 transitions") && "\(error)".contains("--set buffer_size=100"), "\(error)")
         }
         // Another observation size is refused by the arrays' lengths.
         let wider = try ReplayBuffer(capacity: 100, observationSize: 401, encoding: .byte, actionSpace: .discrete(3))

@@ -154,17 +154,19 @@ public final class ReplayBuffer {
     /// `capacity` entry). Slots past `count` are zeroed, so a loaded buffer is the saved one exactly.
     public func load(from state: StateDictionary, prefix: String) throws {
         let savedCount = Int(try state.integer(prefix + "count")), savedPosition = Int(try state.integer(prefix + "position"))
-        guard (0...capacity).contains(savedCount), (0..<capacity).contains(savedPosition),
-              savedCount == capacity || savedPosition == savedCount % capacity else {
-            throw StateError.mismatch("\(prefix): count \(savedCount) / position \(savedPosition) do not fit capacity \(capacity)")
-        }
         // Written by `save` since it stores the filled slots only; before that, every slot.
         let partial = state[prefix + "capacity"] != nil
         if partial {
             let savedCapacity = Int(try state.integer(prefix + "capacity"))
             guard savedCapacity == capacity else {
-                throw StateError.mismatch("\(prefix): saved with capacity \(savedCapacity), this buffer holds \(capacity): was it saved with another replay size?")
+                throw StateError.mismatch("the checkpoint's replay buffer holds \(savedCapacity) transitions and this run's holds \(capacity): "
+                                          + "resume with the run's own buffer_size (--set buffer_size=\(savedCapacity))")
             }
+        }
+        guard (0...capacity).contains(savedCount), (0..<capacity).contains(savedPosition),
+              savedCount == capacity || savedPosition == savedCount % capacity else {
+            throw StateError.mismatch("the checkpoint's replay buffer has \(savedCount) transitions (next slot \(savedPosition)), which do not fit "
+                                      + "this run's buffer of \(capacity): was it saved with another buffer_size?")
         }
         let slots = partial ? savedCount : capacity
         // Checkpoints written before truncation flags were kept have none; the value-based agents
@@ -174,7 +176,8 @@ public final class ReplayBuffer {
         for (name, base, perSlot) in parts where name != "truncations" || hasTruncations {
             let b = try state.bytes(prefix + name)
             guard b.count == slots * perSlot else {
-                throw StateError.mismatch("\(prefix)\(name) has \(b.count) bytes where \(slots) slots of a buffer of capacity \(capacity) hold \(slots * perSlot): was it saved with another replay size, environment or action space?")
+                throw StateError.mismatch("the checkpoint's replay \(name) take \(b.count) bytes where \(slots) transitions of this run take \(slots * perSlot): "
+                                          + "was it saved with another buffer_size, environment or action space?")
             }
             loaded.append((base, b))
         }
