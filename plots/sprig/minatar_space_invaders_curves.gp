@@ -1,0 +1,12 @@
+# minatar_space_invaders_curves.gp, written by notebooks/sprig.ipynb; data in minatar_space_invaders_curves.dat.
+set terminal pngcairo size 1000,600 enhanced font "Helvetica,11" background rgb "white"
+set output "minatar_space_invaders_curves.png"
+set termoption noenhanced
+set title "MinAtar Space Invaders: training return (mean over 2%-of-steps windows), mean over complete seeds, band +- 1 sd; dotted: partial seeds"
+set xlabel "environment steps"
+set ylabel "training episode return"
+set grid
+set key top left
+set format x "%.1s%c"
+
+plot 'minatar_space_invaders_curves.dat' index 0 using 1:2 with lines lw 2 lc rgb '#1f77b4' title 'PPO, plain CNN (1 seed)'
