@@ -48,7 +48,8 @@ public enum BLAS {
     /// (AVX-512 where there is one: about 2× OpenBLAS 0.3.21's AVX2 kernels on the 64–512-wide
     /// products of RL networks, and it does not pack small operands on every call); `openblas` runs
     /// OpenBLAS with whatever kernels `OPENBLAS_CORETYPE` selects; `mixed` splits products between
-    /// them by size. All are deterministic on one machine; only `openblas` with a pinned core type gives the same bits on every x86-64 machine.
+    /// them by size. All are deterministic on one machine; only `openblas` with a pinned core type
+    /// gives the same bits on every x86-64 machine.
     public enum GEMMBackend: String, CaseIterable, Sendable {
         case openblas, libxsmm
         /// libxsmm for products whose right operand op(B) holds at most `mixedLibxsmmLimit` floats,
@@ -62,29 +63,28 @@ public enum BLAS {
     /// The largest right operand op(B), in floats (k·n: 64 KB), that `mixed` gives to libxsmm.
     public static let mixedLibxsmmLimit = 16_384
 
-    /// Who runs a product of inner size `k` and `n` output columns under `backend`: `libxsmm` or
-    /// `openblas` (libxsmm still declines what it does not handle, which then goes to OpenBLAS).
-    public static func route(_ backend: GEMMBackend, k: Int, n: Int) -> GEMMBackend {
+    /// The largest right operand op(B), k·n floats, that `backend` gives to libxsmm (−1: none).
+    static func libxsmmLimit(_ backend: GEMMBackend) -> Int {
         switch backend {
-        case .openblas, .libxsmm: return backend
-        case .mixed: return k * n <= mixedLibxsmmLimit ? .libxsmm : .openblas
-        }
-    }
-
-    /// The largest k·n the process's backend gives to libxsmm (−1: none), read once so a product
-    /// decides with one comparison.
-    private static let libxsmmLimit: Int = {
-        switch gemmBackend {
         case .openblas: return -1
         case .libxsmm: return .max
         case .mixed: return mixedLibxsmmLimit
         }
-    }()
+    }
+
+    /// Who runs a product of inner size `k` and `n` output columns under `backend`: `libxsmm` or
+    /// `openblas` (libxsmm still declines what it does not handle, which then goes to OpenBLAS).
+    public static func route(_ backend: GEMMBackend, k: Int, n: Int) -> GEMMBackend {
+        k * n <= libxsmmLimit(backend) ? .libxsmm : .openblas
+    }
+
+    /// `libxsmmLimit` of the process's backend, read once so a product decides with one comparison.
+    private static let processLibxsmmLimit = libxsmmLimit(gemmBackend)
 
     /// The backend `STACKELBERG_GEMM` asks for: `auto` (the default, also when empty: with OpenBLAS on
     /// one thread, `libxsmm` when its target has AVX-512, `mixed` when it has AVX2; else `openblas`),
-    /// `openblas`, `libxsmm` or `mixed`, case and surrounding blanks ignored; or an error naming the variable and its choices. `STACKELBERG_BLAS_THREADS`, where
-    /// set, must be a whole number ≥ 1.
+    /// `openblas`, `libxsmm` or `mixed`, case and surrounding blanks ignored; or an error naming the
+    /// variable and its choices. `STACKELBERG_BLAS_THREADS`, where set, must be a whole number ≥ 1.
     public static func gemmBackendFromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment)
         throws -> GEMMBackend {
         let threads = try threadsFromEnvironment(environment)
@@ -138,7 +138,7 @@ public enum BLAS {
     static func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
                      a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int, beta: Float,
                      c: UnsafeMutablePointer<Float>, ldc: Int) {
-        if k &* n <= libxsmmLimit,
+        if k &* n <= processLibxsmmLimit,
            stk_sgemm_libxsmm_ld(transA ? 1 : 0, transB ? 1 : 0, Int32(m), Int32(n), Int32(k), a, Int32(lda),
                                 b, Int32(ldb), beta, c, Int32(ldc)) != 0 {
             return
