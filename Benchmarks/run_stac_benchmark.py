@@ -18,9 +18,11 @@ pinned to one CPU (--cpu, default the last one). Rounds alternate which implemen
 with --repeat K each number is the median of K runs.
 
 Rows: SAC, STSAC-AL, DDPG, STDDPG-AL. The peer's CG stops as the STAC code does, once r.r < 1e-18,
-which with lambda = 500 happens after 6-8 iterations; stackelberg runs all 10 (its default
-cg_tolerance = 0). The `peer, no early stop` rows run the peer with --cg-tol 0 (10 iterations plus the
-product at x0 = 0), the same solver work as stackelberg's. The HVPs/update column gives each side's
+which with lambda = 500 happens after 6-8 iterations; stackelberg runs all 10 (its default: no
+tolerance). Two more rows per ST variant put both sides on the same stopping rule: `both stop at
+r.r < 1e-18` runs stackelberg with the code's rule (`stackelberg.cg_absolute_tolerance=1e-9`, |r| <= 1e-9)
+against the peer as it is, and `both run 10` runs the peer with --cg-tol 0 (10 iterations plus the
+product at x0 = 0) against stackelberg's default. The HVPs/update column gives each side's
 Hessian-vector products per update (stackelberg's from updates.csv, every 100 steps).
 
 Printed: steps/s per implementation, ours / peer speed, and ST / base wall time per step within each.
@@ -52,25 +54,29 @@ CLI = os.environ.get("STACKELBERG_CLI", _DEFAULT_CLI)
 PEER = os.path.join(HERE, "peers", "stac_offpolicy_torch.py")
 BENCH_NN = os.path.join(os.path.dirname(HERE), ".build", "release", "stackelberg-bench-nn")
 
-# (label, algo, coupling, extra peer flags)
+# (label, algo, coupling, extra stackelberg settings, extra peer flags). Each distinct (algo, coupling,
+# settings) of a side runs once per round, whichever rows share it.
+CODE_RULE = ["--set", "stackelberg.cg_absolute_tolerance=1e-9"]  # the STAC code's r.r < 1e-18
 VARIANTS = [
-    ("SAC", "sac", "individual", []),
-    ("STSAC-AL", "sac", "actor-leader", []),
-    ("STSAC-AL, peer no early stop", "sac", "actor-leader", ["--cg-tol", "0"]),
-    ("DDPG", "ddpg", "individual", []),
-    ("STDDPG-AL", "ddpg", "actor-leader", []),
-    ("STDDPG-AL, peer no early stop", "ddpg", "actor-leader", ["--cg-tol", "0"]),
+    ("SAC", "sac", "individual", [], []),
+    ("STSAC-AL", "sac", "actor-leader", [], []),
+    ("STSAC-AL, both stop at r.r < 1e-18", "sac", "actor-leader", CODE_RULE, []),
+    ("STSAC-AL, both run 10", "sac", "actor-leader", [], ["--cg-tol", "0"]),
+    ("DDPG", "ddpg", "individual", [], []),
+    ("STDDPG-AL", "ddpg", "actor-leader", [], []),
+    ("STDDPG-AL, both stop at r.r < 1e-18", "ddpg", "actor-leader", CODE_RULE, []),
+    ("STDDPG-AL, both run 10", "ddpg", "actor-leader", [], ["--cg-tol", "0"]),
 ]
 
 
-def ours(algo, coupling, steps, warmup, cpu):
+def ours(algo, coupling, steps, warmup, cpu, extra):
     """(steps/s, HVPs per update or None)."""
     with tempfile.TemporaryDirectory() as out:
         cmd = ["taskset", "-c", cpu, CLI, "train", "--algo", algo, "--coupling", coupling, "--env", "mujoco/halfcheetah",
                "--steps", str(steps), "--seeds", "0", "--out", out, "--quiet",
                "--set", f"random_steps={warmup}", "--set", f"update_after={warmup}",
                "--set", "eval_interval=1000000", "--set", "checkpoint_interval=1000000", "--set", "eval_episodes=1",
-               "--set", "log_interval=100", "--set", "tensorboard=false"]
+               "--set", "log_interval=100", "--set", "tensorboard=false"] + extra
         p = subprocess.run(cmd, capture_output=True, text=True)
         if p.returncode != 0:
             print(f"failed: {' '.join(cmd)}\n{p.stderr[-2000:]}", file=sys.stderr)
@@ -131,27 +137,30 @@ def main():
         sys.exit(f"{CLI} is missing: set STACKELBERG_CLI or build with `swift build -c release --product stackelberg`")
     checks = {} if a.no_check else check_same_update(a.bench_nn)
     cpu = a.cpu or str(sorted(os.sched_getaffinity(0))[-1])
-    runs = {}  # (label, impl) -> [(steps/s, hvps)]
+    runs = {}  # (impl, algo, coupling, extra) -> [(steps/s, hvps)]
     loads = []
     start = time.time()
     for k in range(a.repeat):
-        for i, (label, algo, coupling, extra) in enumerate(VARIANTS):
+        done = set()
+        for i, (label, algo, coupling, ours_extra, peer_extra) in enumerate(VARIANTS):
             steps = a.steps_base if coupling == "individual" else a.steps_st
-            order = [("ours", None), ("peer", extra)]
+            order = [("ours", ours_extra), ("peer", peer_extra)]
             if (k + i) % 2:
                 order.reverse()
             for impl, ex in order:
-                if impl == "ours" and extra:  # the no-early-stop rows only change the peer
+                key = (impl, algo, coupling, tuple(ex))
+                if key in done:
                     continue
+                done.add(key)
                 loads.append(os.getloadavg()[0])
-                v = ours(algo, coupling, steps, a.warmup, cpu) if impl == "ours" else peer(algo, coupling, steps, a.warmup, cpu, ex)
+                v = ours(algo, coupling, steps, a.warmup, cpu, ex) if impl == "ours" else peer(algo, coupling, steps, a.warmup, cpu, ex)
                 if v is not None:
-                    runs.setdefault((label, impl), []).append(v)
-                print(f"  [{time.time() - start:6.0f}s] {label:30s} {impl}: {'failed' if v is None else f'{v[0]:.1f} steps/s'}",
-                      file=sys.stderr, flush=True)
+                    runs.setdefault(key, []).append(v)
+                print(f"  [{time.time() - start:6.0f}s] {label:36s} {impl}{' ' + ' '.join(ex) if ex else ''}: "
+                      f"{'failed' if v is None else f'{v[0]:.1f} steps/s'}", file=sys.stderr, flush=True)
 
-    def med(label, impl, j=0):
-        vs = [r[j] for r in runs.get((label, impl), []) if r[j] is not None]
+    def med(impl, algo, coupling, extra, j=0):
+        vs = [r[j] for r in runs.get((impl, algo, coupling, tuple(extra)), []) if r[j] is not None]
         return statistics.median(vs) if vs else None
 
     def base_of(label):
@@ -162,18 +171,18 @@ def main():
           f"one CPU (cpu {cpu}), median of {a.repeat}\n")
     print("| variant | ours steps/s | peer steps/s | ours ÷ peer | HVPs/update ours | HVPs/update peer |")
     print("|---|---|---|---|---|---|")
-    for label, _, coupling, extra in VARIANTS:
-        o, p = med(label if not extra else label.split(",")[0], "ours"), med(label, "peer")
+    for label, algo, coupling, oe, pe in VARIANTS:
+        o, p = med("ours", algo, coupling, oe), med("peer", algo, coupling, pe)
         print(f"| {label} | {fmt(o)} | {fmt(p)} | {fmt(o / p if o and p else None, '{:.2f}×')} | "
-              f"{fmt(med(label.split(',')[0], 'ours', 1), '{:.1f}')} | {fmt(med(label, 'peer', 1), '{:.1f}')} |")
+              f"{fmt(med('ours', algo, coupling, oe, 1), '{:.1f}')} | {fmt(med('peer', algo, coupling, pe, 1), '{:.1f}')} |")
     print("\nST ÷ base wall time per environment step (lower is better):\n")
     print("| pair | ours | peer |\n|---|---|---|")
-    for label, _, coupling, extra in VARIANTS:
+    for label, algo, coupling, oe, pe in VARIANTS:
         if coupling == "individual":
             continue
         b = base_of(label)
-        o_st, o_b = med(label.split(",")[0], "ours"), med(b, "ours")
-        p_st, p_b = med(label, "peer"), med(b, "peer")
+        o_st, o_b = med("ours", algo, coupling, oe), med("ours", algo, "individual", [])
+        p_st, p_b = med("peer", algo, coupling, pe), med("peer", algo, "individual", [])
         ro = o_b / o_st if o_st and o_b else None
         rp = p_b / p_st if p_st and p_b else None
         print(f"| {label} ÷ {b} | {fmt(ro, '{:.2f}×')} | {fmt(rp, '{:.2f}×')} |")
@@ -185,7 +194,8 @@ def main():
     if a.json:
         with open(a.json, "w") as f:
             json.dump({"args": vars(a), "cpu": cpu, "loads": loads, "checks": checks,
-                       "runs": [{"variant": k[0], "impl": k[1], "steps_per_second": [r[0] for r in v], "hvps_per_update": [r[1] for r in v]}
+                       "runs": [{"impl": k[0], "algo": k[1], "coupling": k[2], "extra": list(k[3]),
+                                 "steps_per_second": [r[0] for r in v], "hvps_per_update": [r[1] for r in v]}
                                 for k, v in runs.items()]}, f, indent=1)
 
 

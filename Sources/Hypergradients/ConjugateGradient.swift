@@ -25,6 +25,9 @@ public final class ConjugateGradientSolver {
     /// Writes the solution into `x`. With `warmStart`, `x` holds the initial guess; otherwise it starts at 0.
     /// A warm start whose residual is no better than 0's (‖b − (A + λI)x₀‖ ≥ ‖b‖) restarts from 0, having
     /// spent its one product.
+    /// It stops before the next product once ‖r‖ ≤ max(`tolerance`·‖b‖, `absoluteTolerance`) (SciPy's and
+    /// JAX's `cg(rtol, atol)` rule; both 0: every iteration runs). The STAC off-policy code's rule,
+    /// rᵀr < 1e-18, is `absoluteTolerance` 1e-9.
     /// `residuals`, when given, receives ‖r_k‖/‖b‖ after each iteration.
     /// `preconditioner`, when given, applies M⁻¹ ≈ (A + λI)⁻¹ (symmetric positive definite, e.g. a
     /// Nyström inverse): preconditioned CG, with the same stopping rules on the unpreconditioned
@@ -33,7 +36,7 @@ public final class ConjugateGradientSolver {
     /// (unpreconditioned CG only; counted in the report's `stepsThroughNegativeCurvature`).
     @discardableResult
     public func solve(_ a: LinearOperator, regularization lambda: Float = 0, b: UnsafePointer<Float>,
-                      into x: UnsafeMutablePointer<Float>, maxIterations: Int, tolerance: Float = 0,
+                      into x: UnsafeMutablePointer<Float>, maxIterations: Int, tolerance: Float = 0, absoluteTolerance: Float = 0,
                       warmStart: Bool = false, throughNegativeCurvature: Bool = false, residuals: ((Float) -> Void)? = nil,
                       preconditioner: ((UnsafePointer<Float>, UnsafeMutablePointer<Float>) -> Void)? = nil) -> SolveReport {
         precondition(a.dimension == dimension, "CG: operator of size \(a.dimension) given to a solver of size \(dimension)")
@@ -41,6 +44,8 @@ public final class ConjugateGradientSolver {
         let n = dimension
         var report = SolveReport()
         let bb = dotD(b, b, n), bNorm = bb.squareRoot()
+        // ‖r‖ at which to stop (−1: never), compared with √(rᵀr) as computed, not rᵀr with its square.
+        let stop = tolerance > 0 || absoluteTolerance > 0 ? max(Double(tolerance) * bNorm, Double(absoluteTolerance)) : -1
         var rr: Double
         if warmStart {
             a.apply(x, q); report.products += 1
@@ -54,14 +59,14 @@ public final class ConjugateGradientSolver {
         }
         guard bNorm > 0 else { x.update(repeating: 0, count: n); report.relativeResidual = 0; return report }
         if let applyPreconditioner = preconditioner {
-            return preconditionedIterations(a, lambda: lambda, bNorm: bNorm, x: x, rr: rr, maxIterations: maxIterations, tolerance: tolerance,
+            return preconditionedIterations(a, lambda: lambda, bNorm: bNorm, x: x, rr: rr, maxIterations: maxIterations, stop: stop,
                                             report: report, residuals: residuals, applyPreconditioner: applyPreconditioner)
         }
         p.update(from: r, count: n)
         for _ in 0..<maxIterations {
             // An exact solution (r = 0) leaves p = 0, whose pᵀAp = 0 is no curvature to report.
             if rr == 0 { break }
-            if tolerance > 0, rr.squareRoot() <= Double(tolerance) * bNorm { break }
+            if rr.squareRoot() <= stop { break }
             a.apply(p, q); report.products += 1
             if lambda != 0 { for i in 0..<n { q[i] += lambda * p[i] } }
             let pq = dotD(p, q, n)
@@ -87,7 +92,7 @@ public final class ConjugateGradientSolver {
 
     /// PCG from the residual in `r` (x₀ in `x`): z = M⁻¹r, p = z, α = rᵀz/pᵀ(A+λI)p, β = r′ᵀz′/rᵀz.
     private func preconditionedIterations(_ a: LinearOperator, lambda: Float, bNorm: Double, x: UnsafeMutablePointer<Float>, rr rr0: Double,
-                                          maxIterations: Int, tolerance: Float, report r0: SolveReport, residuals: ((Float) -> Void)?,
+                                          maxIterations: Int, stop: Double, report r0: SolveReport, residuals: ((Float) -> Void)?,
                                           applyPreconditioner: (UnsafePointer<Float>, UnsafeMutablePointer<Float>) -> Void) -> SolveReport {
         let n = dimension
         var report = r0, rr = rr0
@@ -95,7 +100,7 @@ public final class ConjugateGradientSolver {
         p.update(from: z, count: n)
         var rz = dotD(r, z, n)
         for _ in 0..<maxIterations {
-            if tolerance > 0, rr.squareRoot() <= Double(tolerance) * bNorm { break }
+            if rr.squareRoot() <= stop { break }
             a.apply(p, q); report.products += 1
             if lambda != 0 { for i in 0..<n { q[i] += lambda * p[i] } }
             let pq = dotD(p, q, n)

@@ -45,8 +45,10 @@ public struct LinearOperator {
 
 /// Which approximation of (A + λI)⁻¹b a hypergradient uses.
 public enum InverseSolver: Sendable, Equatable {
-    /// Conjugate gradient with at most `iterations` products, stopping at relative residual `tolerance`.
-    case conjugateGradient(iterations: Int, tolerance: Float = 0)
+    /// Conjugate gradient with at most `iterations` products, stopping once ‖r‖ ≤ max(`tolerance`·‖b‖,
+    /// `absoluteTolerance`), SciPy's and JAX's `cg(rtol, atol)` rule; 0 and 0 run every iteration. The
+    /// STAC public off-policy code stops at rᵀr < 1e-18, which is `absoluteTolerance` 1e-9.
+    case conjugateGradient(iterations: Int, tolerance: Float = 0, absoluteTolerance: Float = 0)
     /// Rank-`rank` Nyström sketch Â of A + λI from `rank` columns sampled without replacement,
     /// inverted with Woodbury as (Â + ρI)⁻¹ (Hataya & Yamada, "Nyström Method for Accurate and
     /// Scalable Implicit Differentiation", AISTATS 2023, arXiv:2302.09726).
@@ -65,7 +67,8 @@ public enum InverseSolver: Sendable, Equatable {
     /// solve (Frangella, Tropp & Udell 2023, "Randomized Nyström preconditioning",
     /// arXiv:2110.02820; BLPO's unpublished `nystrom_preconditioned_cg.py`): `rank` products for the
     /// sketch, then at most `iterations` more.
-    case nystromPreconditionedCG(iterations: Int, tolerance: Float = 0, rank: Int, rho: Float, seed: UInt64 = 0)
+    /// The stopping rule is CG's, on the unpreconditioned residual.
+    case nystromPreconditionedCG(iterations: Int, tolerance: Float = 0, absoluteTolerance: Float = 0, rank: Int, rho: Float, seed: UInt64 = 0)
     /// Truncated Neumann series α Σ_{i<terms} (I − α(A + λI))ⁱ b; needs α < 2/λ_max.
     case neumann(terms: Int, alpha: Float)
     /// Dense A built column by column and solved by LU in Double (small problems, checks).

@@ -142,6 +142,12 @@ public final class TotalDerivative {
 
     deinit { leaderLossGradient.deallocate(); implicitVector.deallocate(); correction.deallocate(); residualScratch.deallocate() }
 
+    private static func checkCG(iterations: Int, tolerance: Float, absoluteTolerance: Float) throws {
+        guard iterations >= 0, tolerance >= 0, absoluteTolerance >= 0, tolerance.isFinite, absoluteTolerance.isFinite else {
+            throw SettingError.invalidSolver("CG needs iterations ≥ 0 and finite tolerances ≥ 0, got \(iterations), \(tolerance) (relative) and \(absoluteTolerance) (absolute)")
+        }
+    }
+
     /// Writes Df₁ into `out` (`leader.count` floats) and updates `diagnostics`.
     ///
     /// `mixedLoss`, when given, is the follower objective whose mixed derivative
@@ -168,21 +174,17 @@ public final class TotalDerivative {
         let n = follower.count
         // The solvers' own checks are preconditions, which -Ounchecked removes: check here.
         switch solver {
-        case .conjugateGradient(let iterations, let tolerance):
-            guard iterations >= 0, tolerance >= 0 else {
-                throw SettingError.invalidSolver("CG needs iterations ≥ 0 and tolerance ≥ 0, got \(iterations) and \(tolerance)")
-            }
+        case .conjugateGradient(let iterations, let tolerance, let absoluteTolerance):
+            try Self.checkCG(iterations: iterations, tolerance: tolerance, absoluteTolerance: absoluteTolerance)
         case .neumann(let terms, let alpha):
             guard terms >= 1, alpha > 0 else { throw SettingError.invalidSolver("Neumann needs terms ≥ 1 and α > 0, got \(terms) and \(alpha)") }
         case .nystrom(let rank, let rho, _):
             guard rho > 0, rho.isFinite else { throw SettingError.invalidRho(rho) }
             guard rank >= 1, rank <= n else { throw SettingError.invalidSolver("Nyström rank \(rank) must lie in 1...\(n) (the follower's size)") }
-        case .nystromPreconditionedCG(let iterations, let tolerance, let rank, let rho, _):
+        case .nystromPreconditionedCG(let iterations, let tolerance, let absoluteTolerance, let rank, let rho, _):
             guard rho > 0, rho.isFinite else { throw SettingError.invalidRho(rho) }
             guard rank >= 1, rank <= n else { throw SettingError.invalidSolver("Nyström rank \(rank) must lie in 1...\(n) (the follower's size)") }
-            guard iterations >= 0, tolerance >= 0 else {
-                throw SettingError.invalidSolver("CG needs iterations ≥ 0 and tolerance ≥ 0, got \(iterations) and \(tolerance)")
-            }
+            try Self.checkCG(iterations: iterations, tolerance: tolerance, absoluteTolerance: absoluteTolerance)
         case .exact: break
         }
 
@@ -200,9 +202,9 @@ public final class TotalDerivative {
         // The shift of the system the solver approximates, for the measured residual.
         var shift = lambda
         switch solver {
-        case .conjugateGradient(let iterations, let tolerance):
-            report = cg.solve(hessian, regularization: lambda, b: b, into: implicitVector,
-                              maxIterations: iterations, tolerance: tolerance, warmStart: warmStart && hasSolved,
+        case .conjugateGradient(let iterations, let tolerance, let absoluteTolerance):
+            report = cg.solve(hessian, regularization: lambda, b: b, into: implicitVector, maxIterations: iterations,
+                              tolerance: tolerance, absoluteTolerance: absoluteTolerance, warmStart: warmStart && hasSolved,
                               throughNegativeCurvature: cgThroughNegativeCurvature)
         case .neumann(let terms, let alpha):
             report = neumann.solve(hessian, regularization: lambda, b: b, into: implicitVector,
@@ -211,11 +213,11 @@ public final class TotalDerivative {
             let sketcher = nystromSketcher(rank: rank, seed: seed)
             report = sketcher.solve(hessian, regularization: lambda, rho: rho, coreShift: nystromCoreShift, b: b, into: implicitVector, rng: &nystromGenerator)
             shift = lambda + rho
-        case .nystromPreconditionedCG(let iterations, let tolerance, let rank, let rho, let seed):
+        case .nystromPreconditionedCG(let iterations, let tolerance, let absoluteTolerance, let rank, let rho, let seed):
             let sketcher = nystromSketcher(rank: rank, seed: seed)
             let sketched = sketcher.sketch(hessian, regularization: lambda, rho: rho, coreShift: nystromCoreShift, rng: &nystromGenerator)
             report = cg.solve(hessian, regularization: lambda, b: b, into: implicitVector, maxIterations: iterations, tolerance: tolerance,
-                              warmStart: warmStart && hasSolved, preconditioner: { [unowned sketcher] r, z in sketcher.applyInverse(r, into: z) })
+                              absoluteTolerance: absoluteTolerance, warmStart: warmStart && hasSolved, preconditioner: { [unowned sketcher] r, z in sketcher.applyInverse(r, into: z) })
             report.products += sketched.products
         case .exact:
             report = ExactSolver.solve(hessian, regularization: lambda, b: b, into: implicitVector)

@@ -48,6 +48,7 @@ public enum CouplingRegistry {
             .choice(prefix + "solver", \.solver, "how (∇²f₂ + λI)⁻¹ is applied"),
             .int(prefix + "cg_iterations", \.cgIterations, "CG: Hessian-vector products at most (k)"),
             .real(prefix + "cg_tolerance", \.cgTolerance, "CG: stop at this relative residual; 0 runs every iteration"),
+            .real(prefix + "cg_absolute_tolerance", \.cgAbsoluteTolerance, "CG: stop once ‖r‖ ≤ this (with cg_tolerance: at the larger); the STAC code's rᵀr < 1e-18 is 1e-9; 0: no absolute rule"),
             .int(prefix + "nystrom_rank", \.nystromRank, "Nyström: sampled Hessian columns"),
             .real(prefix + "nystrom_rho", \.nystromRho, "Nyström: its own ρ > 0, apart from λ"),
             .int(prefix + "nystrom_seed", \.nystromSeed, "Nyström: seed of the column sampling"),

@@ -80,6 +80,42 @@ final class SolverTests: XCTestCase {
         XCTAssertLessThanOrEqual(report.relativeResidual!, 1e-3)
     }
 
+    /// An absolute tolerance stops CG at the first iterate with ‖r‖ ≤ it, whatever ‖b‖: the same
+    /// system scaled by 10⁻⁴ stops earlier under the same absolute rule (the STAC code's rᵀr < 1e-18
+    /// is this rule at 1e-9) and at the same iteration under the same relative one. With both rules
+    /// the larger threshold decides.
+    func testConjugateGradientAbsoluteToleranceStopsOnTheResidualItself() {
+        let n = 40
+        let op = LinearOperator(matrix: Self.spd(n, seed: 3), dimension: n)
+        var rng = SeededGenerator(seed: 4)
+        let b = (0..<n).map { _ in Float(rng.normal()) }
+        let small = b.map { $0 * 1e-4 }
+        let cg = ConjugateGradientSolver(dimension: n)
+        func run(_ b: [Float], tolerance: Float = 0, absolute: Float = 0) -> (report: SolveReport, norms: [Double]) {
+            var x = [Float](repeating: 0, count: n)
+            var norms = [Double]()
+            let bNorm = b.reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot()
+            let report = cg.solve(op, regularization: 0.1, b: b, into: &x, maxIterations: 100, tolerance: tolerance, absoluteTolerance: absolute,
+                                  residuals: { norms.append(Double($0) * bNorm) })
+            return (report, norms)
+        }
+        let atol: Float = 1e-5
+        let full = run(b, absolute: atol), scaled = run(small, absolute: atol)
+        for (name, r) in [("b", full), ("1e-4·b", scaled)] {
+            XCTAssertLessThan(r.report.iterations, 100, "\(name): the absolute rule must stop CG")
+            XCTAssertGreaterThan(r.report.iterations, 0, "\(name): ‖b‖ is above atol")
+            XCTAssertLessThanOrEqual(r.norms.last ?? .infinity, Double(atol), "\(name): stopped at ‖r‖ ≤ atol")
+            XCTAssertTrue(r.norms.dropLast().allSatisfy { $0 > Double(atol) }, "\(name): and not later than the first such iterate")
+        }
+        XCTAssertLessThan(scaled.report.iterations, full.report.iterations, "a smaller b meets the same absolute threshold sooner")
+        XCTAssertEqual(run(b, tolerance: 1e-3).report.iterations, run(small, tolerance: 1e-3).report.iterations,
+                       "a relative rule does not see the scale")
+        let both = run(b, tolerance: 1e-6, absolute: atol)
+        XCTAssertEqual(both.report.iterations, full.report.iterations, "atol ≫ 1e-6·‖b‖: the absolute rule decides")
+        XCTAssertEqual(run(b, tolerance: 1e-3, absolute: 1e-9).report.iterations, run(b, tolerance: 1e-3).report.iterations,
+                       "atol ≪ 1e-3·‖b‖: the relative rule decides")
+    }
+
     /// On an indefinite system CG stops at negative curvature with its current iterate and says so:
     /// here A = diag(1, −½), b = (1, 1). Its first step goes to x₁ = 4b with residual (−3, 3), three
     /// times ‖b‖; the next direction (6, 12) has pᵀAp = −36, so it stops at x₁ and reports the

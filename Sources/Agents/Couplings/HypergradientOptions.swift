@@ -37,6 +37,9 @@ public struct HypergradientOptions: Sendable, Equatable {
     public var cgIterations = 10
     /// CG: stop at this relative residual (0: run every iteration).
     public var cgTolerance: Float = 0
+    /// CG: stop once ‖r‖ ≤ this, whatever ‖b‖ (0: no absolute rule). The STAC off-policy code stops at
+    /// rᵀr < 1e-18, that is 1e-9 here; the stop is at max(cg_tolerance·‖b‖, this).
+    public var cgAbsoluteTolerance: Float = 0
     public var nystromRank = 5
     /// Nyström's own ρ > 0, apart from λ.
     public var nystromRho: Float = 50
@@ -72,12 +75,12 @@ public struct HypergradientOptions: Sendable, Equatable {
 
     public var inverseSolver: InverseSolver {
         switch solver {
-        case .cg: return .conjugateGradient(iterations: cgIterations, tolerance: cgTolerance)
+        case .cg: return .conjugateGradient(iterations: cgIterations, tolerance: cgTolerance, absoluteTolerance: cgAbsoluteTolerance)
         case .nystrom: return .nystrom(rank: nystromRank, rho: nystromRho, seed: UInt64(nystromSeed))
         case .neumann: return .neumann(terms: neumannTerms, alpha: neumannAlpha)
         case .exact: return .exact
         case .nystromCG:
-            return .nystromPreconditionedCG(iterations: cgIterations, tolerance: cgTolerance, rank: nystromRank, rho: nystromRho, seed: UInt64(nystromSeed))
+            return .nystromPreconditionedCG(iterations: cgIterations, tolerance: cgTolerance, absoluteTolerance: cgAbsoluteTolerance, rank: nystromRank, rho: nystromRho, seed: UInt64(nystromSeed))
         }
     }
 
@@ -91,6 +94,7 @@ public struct HypergradientOptions: Sendable, Equatable {
         try check(lambdaTimeConstant >= 0 && lambdaTimeConstant.isFinite, "lambda_time_constant", "≥ 0 (0: constant λ)", lambdaTimeConstant)
         try check(cgIterations >= 1, "cg_iterations", "≥ 1", cgIterations)
         try check(cgTolerance >= 0 && cgTolerance.isFinite, "cg_tolerance", "≥ 0 (0: run every iteration)", cgTolerance)
+        try check(cgAbsoluteTolerance >= 0 && cgAbsoluteTolerance.isFinite, "cg_absolute_tolerance", "≥ 0 (0: no absolute rule; the STAC code's is 1e-9)", cgAbsoluteTolerance)
         try check(nystromRank >= 1, "nystrom_rank", "≥ 1", nystromRank)
         try check(nystromRho > 0 && nystromRho.isFinite, "nystrom_rho", "> 0 (it makes the rank-k sketch invertible)", nystromRho)
         try check(nystromSeed >= 0, "nystrom_seed", "≥ 0", nystromSeed)
