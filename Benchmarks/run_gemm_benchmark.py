@@ -10,8 +10,12 @@ with STACKELBERG_GEMM=openblas (OpenBLAS with the environment's OPENBLAS_CORETYP
 STACKELBERG_GEMM=libxsmm (libxsmm's JIT for this CPU), pinned to one CPU, in alternating order for
 --rounds rounds; each number is the best of --repeat repeats in any round. Printed: a Markdown table of
 µs per product and openblas ÷ libxsmm (above 1: libxsmm is faster), and the kernels each side ran.
+Where PyTorch is installed (`Benchmarks/requirements-torch.txt`), `peers/gemm_torch.py` times `torch.mm`
+(MKL, one thread) at the same products on the same CPU in each round, and the table adds it and
+torch ÷ (our faster backend) (above 1: ours is faster); --no-peer leaves it out.
 """
 import argparse
+import importlib.util
 import json
 import os
 import subprocess
@@ -22,6 +26,7 @@ import run_ppo_benchmark as common  # noqa: E402  (Paused)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BACKENDS = ["openblas", "libxsmm"]
+PEER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "peers", "gemm_torch.py")
 
 
 def rows(bench):
@@ -39,6 +44,14 @@ def run(bench, backend, names, a):
     return {r["row"]: r for r in (json.loads(line) for line in p.stdout.splitlines() if line.startswith("{"))}
 
 
+def run_peer(names, a):
+    cmd = ["taskset", "-c", str(a.cpu), sys.executable, PEER, "--rows", ",".join(names), "--repeat", str(a.repeat)]
+    p = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"})
+    if p.returncode != 0:
+        sys.exit(f"{' '.join(cmd)} failed:\n{p.stderr[-2000:]}")
+    return {r["row"]: r for r in (json.loads(line) for line in p.stdout.splitlines() if line.startswith("{"))}
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--bench-nn", default=os.path.join(ROOT, ".build", "release", "stackelberg-bench-nn"))
@@ -48,7 +61,11 @@ def main():
     ap.add_argument("--pause-background", action="store_true")
     ap.add_argument("--background", action="append", default=None)
     ap.add_argument("--out", default=None)
+    ap.add_argument("--no-peer", action="store_true", help="leave out PyTorch's torch.mm")
     a = ap.parse_args()
+    peer = not a.no_peer and importlib.util.find_spec("torch") is not None
+    if not a.no_peer and not peer:
+        print("PyTorch is not installed: the torch.mm column is left out (pip install -r Benchmarks/requirements-torch.txt)", file=sys.stderr)
     names = rows(a.bench_nn)
     if not names:
         sys.exit(f"{a.bench_nn} has no gemm_* rows: build it from this checkout (swift build -c release --product stackelberg-bench-nn)")
@@ -59,16 +76,27 @@ def main():
                 for name, row in run(a.bench_nn, b, names, a).items():
                     best[b][name] = min(best[b].get(name, float("inf")), row["best_s"])
                     ran[b] = row.get("gemm", b)
+            if peer:
+                for name, row in run_peer(names, a).items():
+                    best.setdefault("torch", {})[name] = min(best.get("torch", {}).get(name, float("inf")), row["best_s"])
+                    ran["torch"] = row["blas"]
     lines = [f"GEMM through the tensor core, µs per product (best of {a.repeat} × {a.rounds} rounds, CPU {a.cpu}); "
              f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', 'unset')}", "",
-             "| product (M × N × K, ops) | openblas µs | libxsmm µs | openblas ÷ libxsmm |", "|---|---|---|---|"]
+             "| product (M × N × K, ops) | openblas µs | libxsmm µs | openblas ÷ libxsmm |" + (" torch.mm µs | torch ÷ ours (faster backend) |" if peer else ""),
+             "|---|---|---|---|" + ("---|---|" if peer else "")]
     result = []
     for name in names:
         m, n, k, ops = name.split("_")[1:]
         o, x = best["openblas"][name] * 1e6, best["libxsmm"][name] * 1e6
-        lines.append(f"| {m} × {n} × {k}, {ops} | {o:,.2f} | {x:,.2f} | {o / x:.2f}× |")
-        result.append({"row": name, "openblas_us": o, "libxsmm_us": x, "ratio": o / x})
-    lines += ["", f"kernels: {ran['openblas']} against {ran['libxsmm']}"]
+        row = {"row": name, "openblas_us": o, "libxsmm_us": x, "ratio": o / x}
+        line = f"| {m} × {n} × {k}, {ops} | {o:,.2f} | {x:,.2f} | {o / x:.2f}× |"
+        if peer:
+            t = best["torch"][name] * 1e6
+            row["torch_us"] = t
+            line += f" {t:,.2f} | {t / min(o, x):.2f}× |"
+        lines.append(line)
+        result.append(row)
+    lines += ["", f"kernels: {ran['openblas']} against {ran['libxsmm']}" + (f"; peer torch.mm ({ran['torch']})" if peer else "")]
     print("\n".join(lines))
     if a.out:
         with open(a.out, "w") as f:
