@@ -15,8 +15,8 @@ out="${1:-runs/sprig_beamrider}"; shift || true
 seeds=("$@"); [ ${#seeds[@]} -eq 0 ] && seeds=(0 1)
 steps="${STEPS:-2e6}"
 variants="${VARIANTS:-ppo_cnn ppo_attention sprig}"
-# GEMM kernels: STACKELBERG_GEMM's (auto: libxsmm's AVX-512 kernels where the CPU has them, else OpenBLAS
-# with whatever OPENBLAS_CORETYPE sets). Each run records its kernels; a resume under others is noted in its
+# GEMM kernels: STACKELBERG_GEMM's (auto: libxsmm's AVX-512 kernels where the CPU has them; with AVX2 only, `mixed`: libxsmm
+# for small right operands and OpenBLAS above, with whatever OPENBLAS_CORETYPE sets). Each run records its kernels; a resume under others is noted in its
 # config and summary (README, GEMM backends). Keep one choice for a grid if its bits are to be reproduced.
 source scripts/experiments/common.sh
 run_one() {   # variant seed

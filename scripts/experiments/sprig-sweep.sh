@@ -16,8 +16,8 @@ steps="${STEPS:-1e6}"
 alphas="${ALPHAS:-0 0.3 0.7 1}"
 lambdas="${LAMBDAS:-1e-4 1e-3 1e-2}"
 game="${GAME:-breakout}"
-# GEMM kernels: STACKELBERG_GEMM's (auto: libxsmm's AVX-512 kernels where the CPU has them, else OpenBLAS
-# with whatever OPENBLAS_CORETYPE sets). Each run records its kernels; a resume under others is noted in its
+# GEMM kernels: STACKELBERG_GEMM's (auto: libxsmm's AVX-512 kernels where the CPU has them; with AVX2 only, `mixed`: libxsmm
+# for small right operands and OpenBLAS above, with whatever OPENBLAS_CORETYPE sets). Each run records its kernels; a resume under others is noted in its
 # config and summary (README, GEMM backends). Keep one choice for a grid if its bits are to be reproduced.
 source scripts/experiments/common.sh
 for seed in "${seeds[@]}"; do
