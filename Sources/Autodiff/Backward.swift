@@ -70,6 +70,48 @@ extension Graph {
         }
     }
 
+    /// Σᵢ ∂⟨yᵢ, vᵢ⟩/∂p for the parameters of `group`, written flat into `out` (`group.count` floats in
+    /// the group's order): the vector–Jacobian product of the outputs `ys` with the cotangents in
+    /// `seeds` (v flat over `ys` in order, Σ yᵢ.count floats, copied in). This is ∇_p ⟨y, v⟩ without
+    /// forming the inner product: the backward pass starts with each vᵢ as yᵢ's adjoint, the values
+    /// the inner product's own backward would have sent there (1·vᵢ), so the result has its bits.
+    /// A Hessian-vector product of a recorded gradient is this with ys = the gradient's tensors.
+    public func vectorJacobianProduct(of ys: [Tensor], seeds: UnsafePointer<Float>, wrt group: ParameterGroup,
+                                      into out: UnsafeMutablePointer<Float>) {
+        guard var top = ys.first else { out.update(repeating: 0, count: group.count); return }
+        for y in ys {
+            if _slowPath(y.graph !== self || y.recordedStep != currentStep) {
+                invalidTensor(y, usedIn: "vectorJacobianProduct(of:seeds:wrt:into:), a differentiated output")
+            }
+            if y.id > top.id { top = y }
+        }
+        prepareBackward(top)
+        var lowest = Int(top.id)
+        for p in group.parameters where p.graphToken == token && Int(p.graphNode) <= Int(top.id) {
+            reachScratch[Int(p.graphNode)] = true
+            lowest = Swift.min(lowest, Int(p.graphNode))
+        }
+        markReach(top: Int(top.id), lowest: lowest)
+        // Seeded last output first: an inner product ((⟨y₀,v₀⟩ + ⟨y₁,v₁⟩) + …) sends its terms' adjoints
+        // in that order, which only matters if two outputs are one node.
+        var offset = 0
+        for y in ys { offset += nodes[Int(y.id)].shape.count }
+        for y in ys.reversed() {
+            let shape = nodes[Int(y.id)].shape
+            offset -= shape.count
+            if reachScratch[Int(y.id)] { accumulate(y.id, constant(seeds + offset, shape: shape)) }
+        }
+        sweep(top: Int(top.id), lowest: lowest)
+        for p in group.parameters {
+            if p.graphToken == token, let g = adjoint(of: p.graphNode, within: top) {
+                (out + offset).update(from: nodes[Int(g.id)].floats, count: p.count)
+            } else {
+                (out + offset).update(repeating: 0, count: p.count)
+            }
+            offset += p.count
+        }
+    }
+
     private func prepareBackward(_ y: Tensor) {
         // Checked here (not only by the ops) because the backward pass indexes nodes by y's id.
         if _slowPath(y.graph !== self || y.recordedStep != currentStep) {
@@ -89,7 +131,14 @@ extension Graph {
 
     private func runBackward(_ y: Tensor, lowest: Int) {
         let top = Int(y.id)
-        // Which nodes lie on a path from a target to y.
+        markReach(top: top, lowest: lowest)
+        guard reachScratch[top] else { return }
+        adjointScratch[top] = filled(1, shape: nodes[top].shape).id
+        sweep(top: top, lowest: lowest)
+    }
+
+    /// Marks the nodes in lowest...top that lie on a path from a marked target upward.
+    private func markReach(top: Int, lowest: Int) {
         if lowest < top {
             for i in (lowest + 1)...top where !reachScratch[i] {
                 let n = nodes[i]
@@ -100,8 +149,10 @@ extension Graph {
                 }
             }
         }
-        guard reachScratch[top] else { return }
-        adjointScratch[top] = filled(1, shape: nodes[top].shape).id
+    }
+
+    /// Sends the seeded adjoints down from `top` to `lowest`, node by node.
+    private func sweep(top: Int, lowest: Int) {
         var i = top
         while i >= lowest {
             defer { i -= 1 }

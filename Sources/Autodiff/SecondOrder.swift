@@ -52,13 +52,15 @@ public final class RecordedGradient {
 
     /// Hessian-vector product ∇²_group L · v, written into `out` (both `group.count` floats).
     public func hessianVectorProduct(_ v: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>) {
-        graph.gradient(of: innerProduct(with: v), wrt: group, into: out)
+        // ∇⟨∇L, v⟩ as the gradient tensors' vector–Jacobian product with v: the inner product's
+        // bits without its products, sums and their backward (about 5% of an STSAC-AL update).
+        graph.vectorJacobianProduct(of: tensors, seeds: v, wrt: group, into: out)
     }
 
     /// Mixed product ∇_other ⟨∇_group L, v⟩ = (∇_other ∇_group L)ᵀ v, written into `out`
     /// (`other.count` floats): the term of the total derivative that couples leader and follower.
     public func mixedProduct(_ v: UnsafePointer<Float>, wrt other: ParameterGroup, into out: UnsafeMutablePointer<Float>) {
-        graph.gradient(of: innerProduct(with: v), wrt: other, into: out)
+        graph.vectorJacobianProduct(of: tensors, seeds: v, wrt: other, into: out)
     }
 }
 

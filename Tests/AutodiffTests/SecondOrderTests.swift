@@ -105,6 +105,40 @@ final class SecondOrderTests: XCTestCase {
         FiniteDifferences.assertClose(mixed, expected, "mixed product", absolute: 1e-3, relative: 1e-2)
     }
 
+    /// The seeded vector–Jacobian product that Hessian-vector and mixed products run on gives the
+    /// bits of differentiating the inner product ⟨∇L, v⟩ itself (which products used before it),
+    /// over either group; outputs that are one node (a parameter whose adjoint is another's, as in
+    /// y = sum(a + b)) are seeded with the sum of their cotangents; an empty list writes zeros.
+    func testVectorJacobianProductHasTheInnerProductsBits() {
+        let net = Net(seed: 17)
+        var rng = SeededGenerator(seed: 4)
+        let v = rng.floats(net.follower.count)
+        for other in [net.follower, net.leader] {
+            let g = Graph()
+            let recorded = RecordedGradient(of: net.loss(g), wrt: net.follower)
+            var viaInnerProduct = [Float](repeating: 0, count: other.count), seeded = viaInnerProduct
+            v.withUnsafeBufferPointer { vp in
+                viaInnerProduct.withUnsafeMutableBufferPointer { g.gradient(of: recorded.innerProduct(with: vp.baseAddress!), wrt: other, into: $0.baseAddress!) }
+                seeded.withUnsafeMutableBufferPointer { g.vectorJacobianProduct(of: recorded.tensors, seeds: vp.baseAddress!, wrt: other, into: $0.baseAddress!) }
+            }
+            XCTAssertEqual(seeded.map(\.bitPattern), viaInnerProduct.map(\.bitPattern), "over \(other.name)")
+            XCTAssertTrue(seeded.contains { $0 != 0 })
+        }
+        // y = ∂sum(a²·b)/∂a = 2ab, listed twice with cotangents v₁ = (0.5, 4) and v₂ = (1, 1):
+        // ∂(⟨y, v₁⟩ + ⟨y, v₂⟩)/∂b = 2a·(v₁ + v₂).
+        let g = Graph()
+        let a = Parameter(name: "a", shape: [2], values: [1, 3]), b = Parameter(name: "b", shape: [2], values: [2, -1])
+        let ta = g.parameter(a), tb = g.parameter(b)
+        let y = g.gradients(of: sum(ta * ta * tb), wrt: ParameterGroup("a", [a]))[0]
+        var out = [Float](repeating: 0, count: 2)
+        let seeds: [Float] = [0.5, 4, 1, 1]
+        g.vectorJacobianProduct(of: [y, y], seeds: seeds, wrt: ParameterGroup("b", [b]), into: &out)
+        XCTAssertEqual(out, [2 * 1 * 1.5, 2 * 3 * 5], "a node listed twice gets both cotangents")
+        var none: [Float] = [7, 7]
+        g.vectorJacobianProduct(of: [], seeds: seeds, wrt: ParameterGroup("b", [b]), into: &none)
+        XCTAssertEqual(none, [0, 0])
+    }
+
     /// For f = ½xᵀAx the Hessian is A exactly: the product must reproduce A·v to rounding.
     func testQuadraticHessianIsExact() {
         var rng = SeededGenerator(seed: 5)
