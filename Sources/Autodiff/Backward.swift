@@ -59,15 +59,7 @@ extension Graph {
             lowest = Swift.min(lowest, Int(p.graphNode))
         }
         runBackward(y, lowest: lowest)
-        var offset = 0
-        for p in group.parameters {
-            if p.graphToken == token, let g = adjoint(of: p.graphNode, within: y) {
-                (out + offset).update(from: nodes[Int(g.id)].floats, count: p.count)
-            } else {
-                (out + offset).update(repeating: 0, count: p.count)
-            }
-            offset += p.count
-        }
+        writeAdjoints(of: group, within: y, into: out)
     }
 
     /// Σᵢ ∂⟨yᵢ, vᵢ⟩/∂p for the parameters of `group`, written flat into `out` (`group.count` floats in
@@ -102,6 +94,12 @@ extension Graph {
             if reachScratch[Int(y.id)] { accumulate(y.id, constant(seeds + offset, shape: shape)) }
         }
         sweep(top: Int(top.id), lowest: lowest)
+        writeAdjoints(of: group, within: top, into: out)
+    }
+
+    /// The group's adjoints after a backward pass from `top`, flat into `out` (zeros where none).
+    private func writeAdjoints(of group: ParameterGroup, within top: Tensor, into out: UnsafeMutablePointer<Float>) {
+        var offset = 0
         for p in group.parameters {
             if p.graphToken == token, let g = adjoint(of: p.graphNode, within: top) {
                 (out + offset).update(from: nodes[Int(g.id)].floats, count: p.count)

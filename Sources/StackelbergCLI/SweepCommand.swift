@@ -159,7 +159,8 @@ struct SweepRunCommand: ParsableCommand {
             try? fm.removeItem(atPath: r.directory + "/" + SweepFiles.failure)
             let resume = r.hasCheckpoint
             let logPath = r.directory + "/" + SweepFiles.log
-            if !fm.fileExists(atPath: logPath) { fm.createFile(atPath: logPath, contents: nil) }
+            // A failed create shows up as the FileHandle's nil below, with the message for it.
+            if !fm.fileExists(atPath: logPath) { _ = fm.createFile(atPath: logPath, contents: nil) }
             guard let log = FileHandle(forWritingAtPath: logPath) else {
                 return .failed("cannot write \(logPath): is the output root writable?")
             }
