@@ -35,13 +35,18 @@ def rows(bench):
     return [n for n in names if n.startswith("gemm_")]
 
 
+def json_rows(stdout):
+    """{row name: its JSON object} from a timing program's output lines that are JSON."""
+    return {r["row"]: r for r in (json.loads(line) for line in stdout.splitlines() if line.startswith("{"))}
+
+
 def run(bench, backend, names, a):
     env = {**os.environ, "STACKELBERG_GEMM": backend}
     cmd = ["taskset", "-c", str(a.cpu), bench, "--rows", ",".join(names), "--repeat", str(a.repeat), "--threads", "1"]
     p = subprocess.run(cmd, capture_output=True, text=True, env=env)
     if p.returncode != 0:
         sys.exit(f"{' '.join(cmd)} (STACKELBERG_GEMM={backend}) failed:\n{p.stderr[-2000:]}")
-    return {r["row"]: r for r in (json.loads(line) for line in p.stdout.splitlines() if line.startswith("{"))}
+    return json_rows(p.stdout)
 
 
 def run_peer(names, a):
@@ -49,7 +54,7 @@ def run_peer(names, a):
     p = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"})
     if p.returncode != 0:
         sys.exit(f"{' '.join(cmd)} failed:\n{p.stderr[-2000:]}")
-    return {r["row"]: r for r in (json.loads(line) for line in p.stdout.splitlines() if line.startswith("{"))}
+    return json_rows(p.stdout)
 
 
 def main():

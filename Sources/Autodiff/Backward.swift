@@ -53,12 +53,7 @@ extension Graph {
     /// group's order. Allocates nothing once the graph is warm: the training hot path.
     public func gradient(of y: Tensor, wrt group: ParameterGroup, into out: UnsafeMutablePointer<Float>) {
         prepareBackward(y)
-        var lowest = Int(y.id)
-        for p in group.parameters where p.graphToken == token && Int(p.graphNode) <= Int(y.id) {
-            reachScratch[Int(p.graphNode)] = true
-            lowest = Swift.min(lowest, Int(p.graphNode))
-        }
-        runBackward(y, lowest: lowest)
+        runBackward(y, lowest: markTargets(group, below: y))
         writeAdjoints(of: group, within: y, into: out)
     }
 
@@ -78,11 +73,7 @@ extension Graph {
             if y.id > top.id { top = y }
         }
         prepareBackward(top)
-        var lowest = Int(top.id)
-        for p in group.parameters where p.graphToken == token && Int(p.graphNode) <= Int(top.id) {
-            reachScratch[Int(p.graphNode)] = true
-            lowest = Swift.min(lowest, Int(p.graphNode))
-        }
+        let lowest = markTargets(group, below: top)
         markReach(top: Int(top.id), lowest: lowest)
         // Seeded last output first: an inner product ((⟨y₀,v₀⟩ + ⟨y₁,v₁⟩) + …) sends its terms' adjoints
         // in that order, which only matters if two outputs are one node.
@@ -95,6 +86,17 @@ extension Graph {
         }
         sweep(top: Int(top.id), lowest: lowest)
         writeAdjoints(of: group, within: top, into: out)
+    }
+
+    /// Marks the group's parameters recorded in this step at or below `top` as targets of a backward
+    /// pass from it; returns the lowest node id the pass must reach (`top`'s when none is).
+    private func markTargets(_ group: ParameterGroup, below top: Tensor) -> Int {
+        var lowest = Int(top.id)
+        for p in group.parameters where p.graphToken == token && Int(p.graphNode) <= Int(top.id) {
+            reachScratch[Int(p.graphNode)] = true
+            lowest = Swift.min(lowest, Int(p.graphNode))
+        }
+        return lowest
     }
 
     /// The group's adjoints after a backward pass from `top`, flat into `out` (zeros where none).

@@ -107,8 +107,8 @@ final class SecondOrderTests: XCTestCase {
 
     /// The seeded vector–Jacobian product that Hessian-vector and mixed products run on gives the
     /// bits of differentiating the inner product ⟨∇L, v⟩ itself (which products used before it),
-    /// over either group; outputs that are one node (a parameter whose adjoint is another's, as in
-    /// y = sum(a + b)) are seeded with the sum of their cotangents; an empty list writes zeros.
+    /// over either group; a node listed twice among the outputs gets the sum of its cotangents; an
+    /// empty list writes zeros.
     func testVectorJacobianProductHasTheInnerProductsBits() {
         let net = Net(seed: 17)
         var rng = SeededGenerator(seed: 4)
