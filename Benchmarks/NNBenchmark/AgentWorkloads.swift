@@ -124,14 +124,13 @@ func ppoIterate(_ coupling: any CouplingSpec, copies: Int, steps: Int) -> Worklo
     }
 }
 
-/// BLPO with K = 2 and CG (5 products) instead of Nyström, which allocates its k×k system per solve;
-/// λ = 100 keeps every CG to its 5 products (a solve cut short by negative curvature records a
-/// smaller graph, and the first full one would then grow the arena inside the counted steps).
-nonisolated(unsafe) let blpoProbeSpec: any CouplingSpec = {
+/// BLPO with K = 2 and CG (5 products) instead of Nyström, which allocates its k×k system per solve.
+/// BLPO's default λ, so that some solves stop early on negative curvature: the graph must already
+/// hold room for the first full one (`TotalDerivative` reserves it at the first product).
+let blpoProbeSpec: any CouplingSpec = {
     var o = NestedOptions()
     o.followerSteps = 2
     o.hypergradient.solver = .cg
     o.hypergradient.cgIterations = 5
-    o.hypergradient.lambda = 100
     return NestedSpec(leader: .actor, options: o)
 }()

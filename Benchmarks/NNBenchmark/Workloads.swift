@@ -28,6 +28,7 @@ struct Workload {
         dqnIterate(.dqn, TotalDerivativeSpec(leader: .head), copies: 4, batch: 4), pqnIterate(MonolithicSpec(), copies: 4, rollout: 4),
         ddpgIterate(IndividualSpec(leader: .actor), copies: 2, batch: 4), ddpgIterate(TotalDerivativeSpec(leader: .critic), copies: 2, batch: 4),
         sacIterate(IndividualSpec(leader: .actor), copies: 2, batch: 4),
+        ddpgIterate(TotalDerivativeSpec(leader: .actor), copies: 2, batch: 4), sacIterate(TotalDerivativeSpec(leader: .actor), copies: 2, batch: 4),
         acIterate(IndividualSpec(leader: .actor, unroll: 2), copies: 2, steps: 4), acIterate(stacProbeSpec, copies: 2, steps: 4),
         ppoIterate(MonolithicSpec(), copies: 2, steps: 4), ppoIterate(blpoProbeSpec, copies: 2, steps: 4),
     ]

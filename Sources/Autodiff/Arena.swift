@@ -41,6 +41,25 @@ final class Arena {
         return chunks[current]
     }
 
+    /// Bytes taken in this step: the chunks before the current one whole (a skipped chunk end
+    /// counts as used) and the current one up to its offset.
+    var bytesInUse: Int {
+        var used = offset
+        for i in 0..<Swift.min(current, capacities.count) { used += capacities[i] }
+        return used
+    }
+
+    /// Appends chunks until at least `bytes` plus one default chunk are free past the current
+    /// offset. The extra chunk covers the ends a later allocation skips when it does not fit in
+    /// what is left of a chunk (each skip wastes less than that allocation).
+    func reserve(bytes: Int) {
+        guard bytes > 0 else { return }
+        var free = current < chunks.count ? capacities[current] - offset : 0
+        for i in Swift.min(current + 1, chunks.count)..<chunks.count { free += capacities[i] }
+        let needed = bytes + Arena.defaultChunkBytes
+        if free < needed { append(capacity: Swift.max(needed - free, Arena.defaultChunkBytes)) }
+    }
+
     private func append(capacity: Int) {
         chunks.append(UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: Arena.alignment))
         capacities.append(capacity)

@@ -52,6 +52,26 @@ public final class Graph {
     /// allocates nothing per step leaves this unchanged after its first step.
     public var arenaBytesAllocated: Int { arena.bytesAllocated }
 
+    /// Nodes the graph can record before its node storage grows (an allocation).
+    public var nodeCapacity: Int { nodes.capacity }
+
+    /// Bytes of the arena this step has used so far, counting what chunk ends were skipped.
+    public var arenaBytesInUse: Int { arena.bytesInUse }
+
+    /// Makes room, now, for `nodes` more nodes and `arenaBytes` more bytes of values in this step,
+    /// so that recording them later allocates nothing. For a step whose size varies from one call
+    /// to the next (a CG solve that stops early, then runs all its iterations): reserving for the
+    /// largest step when the first one is recorded keeps every later step allocation-free.
+    /// Allocates only when the room is not already there; the capacity stays across `reset()`.
+    public func reserve(nodes extraNodes: Int, arenaBytes: Int) {
+        let count = nodes.count + Swift.max(0, extraNodes)
+        if nodes.capacity < count { nodes.reserveCapacity(count) }
+        // The backward pass's scratch is sized by the node count too.
+        if reachScratch.capacity < count { reachScratch.reserveCapacity(count) }
+        if adjointScratch.capacity < count { adjointScratch.reserveCapacity(count) }
+        arena.reserve(bytes: Swift.max(0, arenaBytes))
+    }
+
     @usableFromInline
     func append(_ node: Node) -> Tensor {
         nodes.append(node)

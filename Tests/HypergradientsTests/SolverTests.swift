@@ -259,6 +259,37 @@ final class SolverTests: XCTestCase {
         XCTAssertLessThan(relativeError(results["nystrom-full"]!, results["exact"]!), 1e-3)
     }
 
+    /// A CG solve cut short reserves the graph's room for the full one: a later solve that runs all
+    /// its products takes no new node storage and no new arena chunk. (DQN's head-leader coupling
+    /// grew its graph at its first full solve, inside training, before the reservation.) The
+    /// follower's layers are wide enough that ten products need more than one arena chunk.
+    func testAShortSolveReservesRoomForTheLargestOne() throws {
+        var rng = SeededGenerator(seed: 31)
+        let encoder = MLP([16, 128], activation: .tanh, name: "encoder", rng: &rng)
+        let head = MLP([128, 256, 256, 4], activation: .tanh, name: "head", rng: &rng)
+        let states = (0..<(256 * 16)).map { _ in Float(rng.normal()) }
+        let leader = ParameterGroup("leader", encoder.parameters), follower = ParameterGroup("follower", head.parameters)
+        let td = TotalDerivative(leader: leader, follower: follower, solver: .conjugateGradient(iterations: 10, tolerance: 0.99), lambda: 1)
+        let g = Graph()
+        var out = [Float](repeating: 0, count: leader.count)
+        func solve() throws -> (products: Int, nodes: Int, bytes: Int) {
+            g.reset()
+            let q = head(tanh(encoder(g.constant(states, shape: [256, 16]))))
+            try out.withUnsafeMutableBufferPointer {
+                try td.compute(leaderLoss: -mean(q), followerLoss: mean(square(q - 0.5)), into: $0.baseAddress!)
+            }
+            return (td.diagnostics.hessianVectorProducts, g.nodeCapacity, g.arenaBytesAllocated)
+        }
+        let short = try solve()
+        td.solver = .conjugateGradient(iterations: 10)
+        let full = try solve(), again = try solve()
+        XCTAssertLessThanOrEqual(short.products, 2, "a loose tolerance stops CG at once")
+        XCTAssertEqual(full.products, 10)
+        XCTAssertEqual(full.nodes, short.nodes, "the full solve grew the node storage")
+        XCTAssertEqual(full.bytes, short.bytes, "the full solve took a new arena chunk")
+        XCTAssertEqual(again.nodes, full.nodes); XCTAssertEqual(again.bytes, full.bytes)
+    }
+
     /// BLPO's Nyström (core W + I, its public code) against the dense formula
     /// (C(W + I)⁻¹Cᵀ + ρI)⁻¹b built from the same sampled columns, in Double.
     func testNystromWithACoreShiftIsTheCodesFormula() {

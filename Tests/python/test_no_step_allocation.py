@@ -8,8 +8,10 @@ first-order training step (MLP and conv forward + backward + gradient), action s
 Hessian-vector product, the STAC total derivative with 10 CG iterations, and whole DQN training
 iterations (`DQNAgent.iterate()`: monolithic, SCORER, Double DQN + SCORER, and the total-derivative coupling
 with the head leading (10 CG Hessian-vector products per update); `PQNAgent.iterate()` monolithic and with SCORER;
-`DDPGAgent.iterate()` on Pendulum, individual and critic-leader, with updates and Polyak averaging; `SACAgent.iterate()`
-individual with a tuned α; its total-derivative path allocates only while its graph first grows to its largest CG solve;
+`DDPGAgent.iterate()` on Pendulum, individual, critic-leader and actor-leader, with updates and Polyak averaging;
+`SACAgent.iterate()` individual with a tuned α and actor-leader (STDDPG-AL, STSAC-AL: 10 CG products). A solve cut
+short (tolerance, negative curvature) records a smaller graph than a full one, so the total derivative reserves, at its
+first product, the room of its largest solve; without that DQN's head-leader row grew its graph in a counted step;
 `ACAgent.iterate()` on CartPole, a whole batch and update, AC with m = 2 and STAC with 10 CG products;
 `PPOAgent.iterate()`, monolithic on Pendulum with observation and reward normalization, and BLPO on CartPole
 with recomputed advantages, K = 2 and a CG hypergradient). Three rows run again with STACKELBERG_GEMM=libxsmm.
@@ -33,6 +35,7 @@ ROWS = ["mlp_fwdbwd_b4", "mlp_act_b4", "conv_fwdbwd_b2", "hvp_critic_b4", "cg_to
 AGENT_ROWS = ["dqn_monolithic_iterate_e4_b4", "dqn_scorer_iterate_e4_b4", "ddqn_scorer_iterate_e4_b4", "pqn_scorer_iterate_e4_t4",
               "pqn_monolithic_iterate_e4_t4", "dqn_head-leader_iterate_e4_b4",
               "ddpg_individual_iterate_e2_b4", "ddpg_critic-leader_iterate_e2_b4", "sac_individual_iterate_e2_b4",
+              "ddpg_actor-leader_iterate_e2_b4", "sac_actor-leader_iterate_e2_b4",
               "ac_individual_iterate_e2_t4", "ac_actor-leader_iterate_e2_t4",
               "ppo_monolithic_iterate_e2_t4", "ppo_blpo_iterate_e2_t4"]
 
