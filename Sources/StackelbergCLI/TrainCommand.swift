@@ -84,6 +84,7 @@ struct TrainCommand: ParsableCommand {
             // A finished seed is left as it is: resuming a job whose other seeds were interrupted
             // must not evaluate it again or rewrite its summary.
             let finished = runs.map { resume && $0.isFinished }
+            for (i, done) in finished.enumerated() where done { board.begin(i, steps: total) }
             let results = runConcurrently(runs.count, workers: workers) { i in
                 finished[i] ? try runs[i].finishedScore() : try runs[i].run(resume: resume, progress: board, progressIndex: i)
             }

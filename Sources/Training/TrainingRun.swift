@@ -225,6 +225,7 @@ public final class TrainingRun: Sendable {
         var reported = false
         var lastEpisodeReturn: Double?
         let loopStart = Date(), stepsAtStart = agent.environmentSteps
+        progress?.begin(progressIndex, steps: stepsAtStart)
         while agent.environmentSteps < totalSteps {
             if stopRequested != 0 || stopAfterSteps.map({ agent.environmentSteps >= $0 }) == true {
                 try checkpoint()
