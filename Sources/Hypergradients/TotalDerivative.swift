@@ -60,8 +60,8 @@ public final class TotalDerivative {
     private var followerGradient: RecordedGradient?
     private var mixedGradient: RecordedGradient?
     private var hessian: LinearOperator?
-    /// Set before a solve: the products it may still run after its first, and the nodes and bytes
-    /// the step records after the solve; the first product reserves room for all of them.
+    /// Set before a solve: the most products it may run, and the nodes and bytes the step records
+    /// after the solve besides the mixed product; the first product reserves room for all of them.
     private var pendingReservation: (products: Int, nodes: Int, bytes: Int)?
 
     /// What the last `compute` measured, for logs (the game quantities of the bridge). Norms are
