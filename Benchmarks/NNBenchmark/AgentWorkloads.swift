@@ -125,8 +125,9 @@ func ppoIterate(_ coupling: any CouplingSpec, copies: Int, steps: Int) -> Worklo
 }
 
 /// BLPO with K = 2 and CG (5 products) instead of Nyström, which allocates its k×k system per solve.
-/// BLPO's default λ, so that some solves stop early on negative curvature: the graph must already
-/// hold room for the first full one (`TotalDerivative` reserves it at the first product).
+/// BLPO's default λ: it is no longer held at 100 to keep every solve full, since `TotalDerivative`
+/// reserves the room of its largest solve at the first product (whether a solve in these steps stops
+/// early depends on the draws; the DQN head-leader row is the one that grew without the reservation).
 let blpoProbeSpec: any CouplingSpec = {
     var o = NestedOptions()
     o.followerSteps = 2
