@@ -7,7 +7,8 @@ scripts/setup.sh
 swift build --build-tests
 # The Swift tests and the Python checks each take about 28 minutes of one core (the learning tests and
 # the bridge notebook most); they share nothing, so they run side by side and CI takes the longer one
-# instead of the sum (measured on 2 cores: 28 min for both, against 55 one after the other).
+# instead of the sum (measured on 2 cores: 17 min for both, 28 with a training run beside them, against
+# 55 one after the other).
 swift test --skip-build > .build/swift-test.log 2>&1 &
 swift_tests=$!
 # A one-node Slurm for the sweep's Slurm test (root and a package mirror needed; without them the test
