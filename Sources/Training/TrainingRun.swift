@@ -131,7 +131,7 @@ public final class TrainingRun: Sendable {
         let episodes: RunLog, updates: RunLog, evals: RunLog
         // One column per metric the agent declared (its coupling's, then its own).
         let metrics = agent.metrics
-        let updateColumns = metrics.names
+        var columns = UpdateLogColumns(reported: metrics.names)
         if resume {
             // Builds before the atomic replace could be killed between removing the old checkpoint
             // and renaming the new one into place: a complete leftover (its checksum verifies) is it.
@@ -152,11 +152,16 @@ public final class TrainingRun: Sendable {
             pendingEvaluation = (try? state.integer("run.pending_evaluation")) == 1
             let sizes = try state.integers("run.log_sizes", count: 3).map { UInt64($0) }
             episodes = try RunLog(path: directory + "/episodes.csv", header: "", truncatingTo: sizes[0])
-            updates = try RunLog(path: directory + "/updates.csv", header: "", truncatingTo: sizes[1])
+            let updatesPath = directory + "/updates.csv"
+            columns = try UpdateLogColumns(header: try UpdateLogColumns.header(ofFileAt: updatesPath), reported: metrics.names, path: updatesPath)
+            if !columns.omitted.isEmpty {
+                FileHandle.standardError.write(Data("note: this build also reports \(columns.omitted.joined(separator: ", ")); \(updatesPath) keeps the columns the run started with\n".utf8))
+            }
+            updates = try RunLog(path: updatesPath, header: "", truncatingTo: sizes[1])
             evals = try RunLog(path: directory + "/eval.csv", header: "", truncatingTo: sizes[2])
             // Checkpoints from before metric windows have none: the window restarts empty.
             if let sums = try? state.reals("run.metric_window_sums") {
-                try metrics.restoreWindow(sums: sums, counts: try state.integers("run.metric_window_counts"))
+                try metrics.restoreWindow(sums: sums, counts: try state.integers("run.metric_window_counts"), savedColumns: columns.indices)
             }
         } else {
             if fm.fileExists(atPath: checkpointPath) || fm.fileExists(atPath: directory + "/summary.json") {
@@ -166,13 +171,14 @@ public final class TrainingRun: Sendable {
             try settings.rendered(header: header).write(toFile: directory + "/config.toml", atomically: true, encoding: .utf8)
             env.reset(seed: envSeed)
             episodes = try RunLog(path: directory + "/episodes.csv", header: "env_step,copy,return,length")
-            updates = try RunLog(path: directory + "/updates.csv", header: (["env_step", "updates"] + updateColumns).joined(separator: ","))
+            updates = try RunLog(path: directory + "/updates.csv", header: (["env_step", "updates"] + columns.names).joined(separator: ","))
             evals = try RunLog(path: directory + "/eval.csv", header: "env_step,mean_return,returns")
         }
         let events = writeEvents ? try TensorBoardMirror(directory: directory + "/tensorboard") : nil
         if let events {
             episodes.mirror = events.episode
-            updates.mirror = { events.update($0, columns: updateColumns) }
+            let names = columns.names
+            updates.mirror = { events.update($0, columns: names) }
             evals.mirror = events.evaluation
             if resume { for log in [episodes, updates, evals] { try log.mirrorWrittenLines() } }
         }
@@ -248,7 +254,7 @@ public final class TrainingRun: Sendable {
             }
             if now / logInterval != before / logInterval, reported {
                 // Each column's mean over the updates since the last row.
-                updates.append(([String(now), String(agent.updates)] + updateColumns.indices.map { "\(metrics.windowMean(at: $0))" }).joined(separator: ","))
+                updates.append(([String(now), String(agent.updates)] + columns.indices.map { "\(metrics.windowMean(at: $0))" }).joined(separator: ","))
                 metrics.resetWindow()
             }
             if now / evalInterval != before / evalInterval, now < totalSteps { _ = try evaluate() }

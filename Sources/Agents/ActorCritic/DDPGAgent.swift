@@ -16,7 +16,9 @@ import Seeding
 /// not zero — and never reaches the target networks' parameters, which belong to no player.
 /// A truncated episode bootstraps from its true final observation; only termination stops it.
 ///
-/// Metrics: the coupling's.
+/// Metrics: the coupling's, then `actor_saturation`: the fraction of μ_θ(s)'s components on the actor's
+/// minibatch whose tanh derivative is below 1e-3 (``ActionBox/saturatedFraction(_:rows:threshold:)``);
+/// at 1 the actor's gradient, its implicit correction included, is 0 and the actor has stopped.
 public final class DDPGAgent: Agent, CoupledModel {
     public let config: DDPGConfig
     public let actor: DeterministicPolicy, targetActor: DeterministicPolicy
@@ -26,6 +28,7 @@ public final class DDPGAgent: Agent, CoupledModel {
     public let metrics: UpdateMetrics
     public let graph = Graph()
     public private(set) var updates = 0
+    private let saturationSlot: UpdateMetrics.Slot
     public var environment: VectorEnvironment { data.environment }
     public var environmentSteps: Int { data.environmentSteps }
     public var finishedEpisodes: [FinishedEpisode] { data.finishedEpisodes }
@@ -44,8 +47,9 @@ public final class DDPGAgent: Agent, CoupledModel {
         targetActor.copy(from: actor)
         targetCritic.copy(from: critic)
         coupling = try spec.makeActorCritic(actor: actor.parameters, critic: critic.parameters, settings: config.common)
-        metrics = UpdateMetrics(names: coupling.metricNames)
+        metrics = UpdateMetrics(names: coupling.metricNames + ["actor_saturation"])
         coupling.attach(to: metrics)
+        saturationSlot = metrics.slot("actor_saturation")
     }
 
     private func input(_ x: UnsafePointer<Float>, rows: Int) -> Tensor {
@@ -88,7 +92,9 @@ public final class DDPGAgent: Agent, CoupledModel {
         let s = input(b.observations, rows: b.size)
         if part == .actor {
             // −Q_w(s, μ_θ(s)); the critic's parameters stay in the graph (a critic leader's mixed term).
-            return -mean(critic(s, actor(s)))
+            let mu = actor(s)
+            metrics[saturationSlot] = data.box.saturatedFraction(mu.pointer, rows: b.size)
+            return -mean(critic(s, mu))
         }
         let next = input(b.nextObservations, rows: b.size)
         var nextAction = config.targetActor == .current ? actor(next) : targetActor(next)

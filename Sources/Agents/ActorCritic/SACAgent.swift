@@ -18,7 +18,9 @@ import Seeding
 /// current policy's ã′ and log π_θ(ã′|s′) (the STAC code), never into the target critics. With
 /// `tune_alpha`, log α descends −α(log π(ã|s) + H̄) after each update, H̄ = −dim(A), log π held.
 ///
-/// Metrics: the coupling's, then `alpha`.
+/// Metrics: the coupling's, then `alpha` and `actor_saturation`: the fraction of the actor objective's
+/// sampled action components whose tanh derivative is below 1e-3
+/// (``ActionBox/saturatedFraction(_:rows:threshold:)``).
 public final class SACAgent: Agent, CoupledModel {
     public let config: SACConfig
     public let actor: SquashedGaussianPolicy
@@ -31,7 +33,7 @@ public final class SACAgent: Agent, CoupledModel {
     /// log α, the entropy temperature's logarithm (tuned when `tune_alpha`).
     public private(set) var logAlpha: Float
     private var alphaOptimizer: Adam?
-    private let alphaSlot: UpdateMetrics.Slot
+    private let alphaSlot: UpdateMetrics.Slot, saturationSlot: UpdateMetrics.Slot
     private let logAlphaParameter: Parameter
     private let alphaGroup: ParameterGroup
     private let alphaGradient = UnsafeMutablePointer<Float>.allocate(capacity: 1)
@@ -52,9 +54,10 @@ public final class SACAgent: Agent, CoupledModel {
         targetCritic = try TwinActionValueCritic(observationSize: n, actionSize: k, hiddenWidths: config.common.criticWidths, name: "target_critic", rng: &initRng)
         targetCritic.copy(from: critic)
         coupling = try spec.makeActorCritic(actor: actor.parameters, critic: critic.parameters, settings: config.common)
-        metrics = UpdateMetrics(names: coupling.metricNames + ["alpha"])
+        metrics = UpdateMetrics(names: coupling.metricNames + ["alpha", "actor_saturation"])
         coupling.attach(to: metrics)
         alphaSlot = metrics.slot("alpha")
+        saturationSlot = metrics.slot("actor_saturation")
         logAlpha = Foundation.log(config.alpha)
         logAlphaParameter = Parameter(name: "log_alpha", shape: Shape(1), values: [logAlpha])
         alphaGroup = ParameterGroup("log_alpha", [logAlphaParameter])
@@ -126,6 +129,7 @@ public final class SACAgent: Agent, CoupledModel {
         let a = alpha
         if part == .actor {
             let (action, logPi) = actor.sample(s, using: &data.rng)
+            metrics[saturationSlot] = data.box.saturatedFraction(action.pointer, rows: b.size)
             return mean(a * logPi - critic.minimum(s, action))
         }
         let next = input(b.nextObservations, rows: b.size)

@@ -78,13 +78,24 @@ public final class UpdateMetrics {
         (Array(UnsafeBufferPointer(start: sums, count: names.count)), Array(UnsafeBufferPointer(start: counts, count: names.count)))
     }
 
-    /// Errors: `StateError.mismatch` when the saved window has another number of columns.
-    public func restoreWindow(sums s: [Double], counts c: [Int64]) throws {
-        guard s.count == names.count, c.count == names.count else {
+    /// Restores a saved window. A window with one entry per metric is restored as it is; one saved by
+    /// a build that reported fewer metrics has an entry per `savedColumns` (the indices, into
+    /// `names`, of the metrics it reported, in its order), and the others start empty.
+    /// Errors: `StateError.mismatch` when the saved window fits neither.
+    public func restoreWindow(sums s: [Double], counts c: [Int64], savedColumns: [Int]? = nil) throws {
+        guard s.count == c.count else {
+            throw StateError.mismatch("the saved metric window has \(s.count) sums and \(c.count) counts")
+        }
+        if s.count == names.count {
+            sums.update(from: s, count: s.count)
+            counts.update(from: c, count: c.count)
+            return
+        }
+        guard let columns = savedColumns, columns.count == s.count, columns.allSatisfy(names.indices.contains) else {
             throw StateError.mismatch("the saved metric window has \(s.count) columns; this agent reports \(names.count)")
         }
-        sums.update(from: s, count: s.count)
-        counts.update(from: c, count: c.count)
+        resetWindow()
+        for (j, i) in columns.enumerated() { sums[i] = s[j]; counts[i] = c[j] }
     }
 
     /// The slot of `name`. Errors: an undeclared name stops with the declared ones listed.

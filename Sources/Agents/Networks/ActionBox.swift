@@ -36,6 +36,24 @@ public struct ActionBox: Sendable, Equatable {
         bias = zip(low, high).map { ($1 + $0) / 2 }
     }
 
+    /// The fraction of the components of `actions` ([rows, k], each tanh(u)·scale + bias) whose
+    /// squashing derivative 1 − tanh²(u) is below `threshold`: where the actor's gradient through the
+    /// tanh has all but vanished. At the default 1e-3 a component is within 0.05% of its bound
+    /// (|u| ≳ 4.1); in float32 the derivative is exactly 0 from |u| ≈ 9, and an actor whose every
+    /// component is there gets no gradient at all (a logged 1.0 says it has stopped learning).
+    public func saturatedFraction(_ actions: UnsafePointer<Float>, rows: Int, threshold: Float = 1e-3) -> Float {
+        let k = size
+        guard rows > 0 else { return .nan }
+        var saturated = 0
+        for r in 0..<rows {
+            for i in 0..<k {
+                let t = (actions[r * k + i] - bias[i]) / scale[i]
+                if 1 - t * t < threshold { saturated += 1 }
+            }
+        }
+        return Float(saturated) / Float(rows * k)
+    }
+
     /// The box of a `Space.box`; a discrete space throws `badConfig`.
     public init(_ space: Space, owner: String = "policy") throws {
         guard case .box(let low, let high) = space else {
