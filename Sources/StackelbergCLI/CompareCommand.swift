@@ -25,7 +25,9 @@ struct CompareCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            guard points >= 2 else { throw ValidationError("--points must be ≥ 2") }
+            guard points >= 2 else { throw InputError("--points must be at least 2 (curve points per run), got \(points)") }
+            // Before any work: a bad --out used to fail after the table, with a raw Foundation error.
+            if let out { _ = try prepareOutputDirectory(out, option: "--out") }
             // A sweep's output root, or runs on several environments: the variant × environment table.
             let fm = FileManager.default
             let environments = Set(try Comparison.runDirectories(runs).compactMap { try? Settings(contentsOf: $0 + "/config.toml").string("env") })

@@ -159,10 +159,32 @@ struct OutputError: Error, CustomStringConvertible {
 
 /// Makes sure `path` is a directory this process can write, creating it if needed, before any work:
 /// an analysis can take minutes, and a bad path used to fail only at its end with a raw Foundation error.
-func prepareOutputDirectory(_ path: String, option: String) throws -> URL {
+/// With `create: false` (train, whose refused configurations must leave nothing behind) a missing
+/// path is only checked: its deepest existing ancestor must be a writable directory.
+func prepareOutputDirectory(_ path: String, option: String, create: Bool = true) throws -> URL {
+    // An empty path would resolve to the working directory for some calls and "/" for others.
+    guard !path.trimmingCharacters(in: .whitespaces).isEmpty else {
+        throw OutputError("\(option) is empty: give a directory (e.g. \(option) runs)")
+    }
     let url = URL(fileURLWithPath: path)
     let fm = FileManager.default
     var isDirectory: ObjCBool = false
+    if !create, !fm.fileExists(atPath: url.path) {
+        var prefix = path.hasPrefix("/") ? "/" : ""
+        var deepest = path.hasPrefix("/") ? "/" : "."
+        for component in path.split(separator: "/") {
+            prefix += (prefix.isEmpty || prefix.hasSuffix("/") ? "" : "/") + component
+            guard fm.fileExists(atPath: prefix, isDirectory: &isDirectory) else { break }
+            guard isDirectory.boolValue else {
+                throw OutputError("\(option) '\(path)': '\(prefix)' is a file, not a directory, so the output directory cannot be created under it; give another path")
+            }
+            deepest = prefix
+        }
+        guard access(deepest, W_OK | X_OK) == 0 else {
+            throw OutputError("\(option) '\(path)': cannot create it under '\(deepest)' (\(String(cString: strerror(errno)))): give a path where directories can be created")
+        }
+        return url
+    }
     if fm.fileExists(atPath: url.path, isDirectory: &isDirectory) {
         guard isDirectory.boolValue else {
             throw OutputError("\(option) '\(path)' is a file, not a directory: give a directory (it is created if missing) or move the file away")

@@ -48,16 +48,15 @@ struct TrainCommand: ParsableCommand {
             if let env { given["env"] = .string(env) }
             if let steps {
                 guard let x = Settings.number(steps), x >= 1 else { throw InputError("--steps must be a positive number, got \(steps)") }
+                // Steps are counted in 64-bit integers; far beyond any run, and the check keeps the message about --steps.
+                guard x <= 1e15 else { throw InputError("--steps \(steps) is too large: give at most 1e15 environment steps") }
                 given["total_steps"] = .number(x.rounded())
             }
             let settings = try AlgorithmRegistry.resolve(given)
             // Accepted (one config serves every coupling of an algorithm) but without effect here.
-            let inert = CouplingRegistry.keysWithoutEffect(under: try settings.string("coupling")!)
-            for k in given.keys where inert.contains(k) {
-                let owners = CouplingRegistry.entries.filter { $0.settings.contains { $0.key == k } }.map(\.name)
-                FileHandle.standardError.write(Data("note: \(k) is an option of \(owners.joined(separator: ", ")); it has no effect with --coupling \(try settings.string("coupling")!)\n".utf8))
-            }
-            _ = try prepareOutputDirectory(out, option: "--out")
+            let inert = AlgorithmRegistry.keysWithoutEffect(algo: try settings.string("algo")!, coupling: try settings.string("coupling")!)
+            for k in given.keys.sorted() { if let note = inert[k] { FileHandle.standardError.write(Data("note: \(note)\n".utf8)) } }
+            _ = try prepareOutputDirectory(out, option: "--out", create: false)
             // Steps come in batches of num_envs: say what a period that is not a multiple becomes.
             if let period = try settings.int("target_update_interval"), let copies = try settings.int("num_envs"), period % copies != 0 {
                 let effective = (period + copies - 1) / copies * copies
@@ -73,9 +72,21 @@ struct TrainCommand: ParsableCommand {
                             header: ["stackelberg train, resolved settings", "seed = \(seed)", "commit = \(commit)", "gemm = \(BLAS.gemmKernels)",
                                      "command = \(command)", "started = \(ISO8601DateFormatter().string(from: Date()))"])
             }
-            if resume {
-                for r in runs { try checkSameSettings(r) }
+            // Seeds added to a resumed command (--seeds 0..2 after 0..1) have nothing to resume: they
+            // start, as long as some other seed does resume (a --resume that resumes nothing is
+            // refused, in case of a mistyped --out or seed).
+            let fm = FileManager.default
+            let nothingYet = runs.map { r in
+                resume && !fm.fileExists(atPath: r.directory + "/checkpoint.state") && !r.isFinished
+                    && !fm.fileExists(atPath: r.directory + "/checkpoint.state.tmp")
             }
+            if resume && nothingYet.contains(false) {
+                for (r, fresh) in zip(runs, nothingYet) where fresh {
+                    FileHandle.standardError.write(Data("note: \(r.directory) has no checkpoint: this seed starts from the beginning\n".utf8))
+                }
+            }
+            let resumes = runs.indices.map { resume && (!nothingYet[$0] || !nothingYet.contains(false)) }
+            for (r, resumed) in zip(runs, resumes) where resumed { try checkSameSettings(r) }
             let total = try settings.int("total_steps")!
             let board = ProgressBoard(labels: seedList.map { "seed\($0)" }, totals: Array(repeating: total, count: runs.count), quiet: quiet)
             guard jobs.map({ $0 >= 1 }) ?? true else { throw InputError("--jobs must be at least 1, got \(jobs!)") }
@@ -83,10 +94,10 @@ struct TrainCommand: ParsableCommand {
             let workers = Swift.max(1, Swift.min(jobs ?? ProcessInfo.processInfo.activeProcessorCount, runs.count))
             // A finished seed is left as it is: resuming a job whose other seeds were interrupted
             // must not evaluate it again or rewrite its summary.
-            let finished = runs.map { resume && $0.isFinished }
+            let finished = runs.indices.map { resumes[$0] && runs[$0].isFinished }
             for (i, done) in finished.enumerated() where done { board.begin(i, steps: total) }
             let results = runConcurrently(runs.count, workers: workers) { i in
-                finished[i] ? try runs[i].finishedScore() : try runs[i].run(resume: resume, progress: board, progressIndex: i)
+                finished[i] ? try runs[i].finishedScore() : try runs[i].run(resume: resumes[i], progress: board, progressIndex: i)
             }
             board.finish()
             var failed = false
@@ -128,7 +139,10 @@ struct TrainCommand: ParsableCommand {
                                                        : "\(key): saved ")
                     + "\(asRan[key]?.description ?? "unset"), now \(run.settings[key]?.description ?? "unset")"
             }
-            let fix = differing.compactMap { key in asRan[key].map { setArgument(key, $0) } }
+            // A value the command gives by its own flag is fixed there: --steps overrides --set total_steps.
+            let fix = differing.compactMap { key in
+                asRan[key].map { key == "total_steps" && steps != nil ? "--steps \($0.description)" : setArgument(key, $0) }
+            }
             throw InputError("--resume: the settings differ from \(path) (\(detail.joined(separator: "; "))); resume with the original settings"
                              + (fix.isEmpty ? "" : ": " + fix.joined(separator: " ")))
         }

@@ -28,6 +28,8 @@ public enum AlgorithmRegistry {
         /// Run and coupling keys whose default differs for this algorithm (e.g. STAC's λ = 500 for
         /// DDPG; PPO's one copy on MuJoCo), on an environment under a coupling.
         public let overrides: @Sendable (_ env: String, _ coupling: String) -> Settings
+        /// The algorithm's own keys that a coupling does not read, each with what it reads instead.
+        public let inertKeys: @Sendable (_ coupling: String) -> [String: String]
         /// Checks every value against `copies` environment copies, before anything runs.
         let validate: @Sendable (Settings, _ copies: Int) throws -> Void
         let make: @Sendable (Settings, any CouplingSpec, VectorEnvironment, UInt64) throws -> Agent
@@ -37,6 +39,7 @@ public enum AlgorithmRegistry {
         init<C>(name: String, summary: String, couplings: [String], actionSpaces: [ActionSpaceKind], table: SettingTable<C>,
                 preset: @escaping @Sendable (String) -> C, couplingPreset: (@Sendable (inout C, _ coupling: String, _ env: String) -> Void)? = nil,
                 overrides: Settings = Settings(), familyOverrides: (@Sendable (_ env: String, _ coupling: String) -> Settings)? = nil,
+                inertKeys: @escaping @Sendable (_ coupling: String) -> [String: String] = { _ in [:] },
                 validate: @escaping @Sendable (C, Int) throws -> Void,
                 validateWithCoupling: (@Sendable (C, any CouplingSpec, Int) throws -> Void)? = nil,
                 make: @escaping @Sendable (C, any CouplingSpec, VectorEnvironment, UInt64) throws -> Agent) {
@@ -45,6 +48,7 @@ public enum AlgorithmRegistry {
             self.couplings = couplings
             self.actionSpaces = actionSpaces
             self.overrides = familyOverrides ?? { _, _ in overrides }
+            self.inertKeys = inertKeys
             settings = table.declarations.map { (key: $0.key, help: $0.help) }
             let first = couplings[0]
             let presetFor: @Sendable (String, String) -> C = { env, coupling in
@@ -70,6 +74,23 @@ public enum AlgorithmRegistry {
     public static let entries: [Entry] = DQNVariant.allCases.map(ValueBasedEntries.dqn) + [ValueBasedEntries.pqn, ActorCriticEntries.ac, ActorCriticEntries.ddpg, ActorCriticEntries.sac, PolicyGradientEntries.ppo]
 
     public static var names: [String] { entries.map(\.name) }
+
+    /// Keys accepted (one config serves every coupling of an algorithm) but read by no part of a run
+    /// of `algo` under `coupling`, each with a note for the user: other couplings' options, and the
+    /// algorithm's own keys the coupling replaces (PPO's `lr` under BLPO's two optimizers).
+    public static func keysWithoutEffect(algo: String, coupling: String) -> [String: String] {
+        var keys = [String: String]()
+        for k in CouplingRegistry.keysWithoutEffect(under: coupling) {
+            let owners = CouplingRegistry.entries.filter { $0.settings.contains { $0.key == k } }.map(\.name)
+            keys[k] = "\(k) is an option of \(owners.joined(separator: ", ")); it has no effect with --coupling \(coupling)"
+        }
+        if let entry = entries.first(where: { $0.name == algo }) {
+            for (k, instead) in entry.inertKeys(coupling) {
+                keys[k] = "\(k) has no effect with --algo \(algo) --coupling \(coupling); \(instead)"
+            }
+        }
+        return keys
+    }
 
     public static func entry(_ name: String) throws -> Entry {
         guard let e = entries.first(where: { $0.name == name }) else {

@@ -164,7 +164,9 @@ public struct Comparison {
         for base in Set(runs.map(\.group)) {
             let members = runs.indices.filter { runs[$0].group == base }
             // Options of couplings the runs do not use change nothing: they never split a group.
-            let inert = CouplingRegistry.keysWithoutEffect(under: (try? runs[members[0]].settings.string("coupling")) ?? nil ?? "")
+            let first = runs[members[0]].settings
+            let inert = Set(AlgorithmRegistry.keysWithoutEffect(algo: (try? first.string("algo")) ?? nil ?? "",
+                                                                coupling: (try? first.string("coupling")) ?? nil ?? "").keys)
             let keys = members.flatMap { runs[$0].settings.keys }.filter { !inert.contains($0) && !Self.bookkeepingKeys.contains($0) }
             var differing = [String]()
             for k in keys where !differing.contains(k) && Set(members.map { runs[$0].settings[k]?.description ?? "—" }).count > 1 {
@@ -258,6 +260,17 @@ public struct Comparison {
         }
         if !unfinished.isEmpty {
             s += "Left out (not finished: no summary.json; --include-unfinished pools them): " + unfinished.joined(separator: ", ") + "\n\n"
+        }
+        // Copies of one seed (the same run trained twice, or copied between output roots) are not
+        // independent draws: pooled, they inflate n and narrow every interval.
+        for g in groups {
+            let repeated = Dictionary(grouping: runs(of: g), by: \.seed).filter { $0.value.count > 1 }
+            for seed in repeated.keys.sorted() {
+                s += "Warning: seed \(seed) appears \(repeated[seed]!.count) times in \(g) (\(repeated[seed]!.map(\.directory).joined(separator: ", "))): copies of one seed are not independent, yet each counts in n and in the intervals; compare one copy of each seed.\n\n"
+            }
+        }
+        if groups.contains(where: { runs(of: $0).count == 1 }) {
+            s += "Groups with one seed have no spread: their intervals are a single point and a probability of improvement between single seeds is 0 or 1.\n\n"
         }
         // Seeds pool whatever their GEMM kernels (they differ by rounding), but a reader should know.
         let kernelSets = Dictionary(grouping: runs.filter { !$0.gemmKernels.isEmpty }, by: { $0.gemmKernels.joined(separator: " → ") })

@@ -155,6 +155,23 @@ enum PolicyGradientEntries {
         name: "ppo", summary: "PPO (arXiv 1707.06347) as CleanRL/PureJaxRL run it; nested and blpo are BLPO's PPO-Nested and BLPO (arXiv 2505.11714); sprig is SPRIG's perception leader (arXiv 2502.14264)",
         couplings: ["monolithic", "nested", "blpo", "sprig"], actionSpaces: [.discrete, .box], table: ppoTable, preset: ppoPreset,
         couplingPreset: { c, coupling, env in blpoPreset(&c, coupling, env); sprigPreset(&c, coupling, env) }, familyOverrides: ppoOverrides,
+        // Which optimizer settings each coupling reads: one joint Adam (monolithic), the actor's and
+        // the critic's (nested, blpo: no joint loss, so no vf_coef), the leader's and follower's (sprig).
+        inertKeys: { coupling in
+            switch coupling {
+            case "monolithic":
+                let joint = "the one joint loss steps at lr"
+                return ["actor_lr": joint, "critic_lr": joint]
+            case "nested", "blpo":
+                return ["lr": "the actor and the critic step at actor_lr and critic_lr",
+                        "vf_coef": "the critic minimizes its own loss with its own optimizer"]
+            case "sprig":
+                let stages = "the leader and follower stages step at sprig.leader_lr and sprig.follower_lr"
+                return ["lr": stages, "actor_lr": stages, "critic_lr": stages]
+            default:
+                return [:]
+            }
+        },
         validate: { c, copies in try c.validate(copies: copies) },
         validateWithCoupling: { c, spec, copies in
             var c = c

@@ -208,8 +208,43 @@ public enum SettingsError: Error, CustomStringConvertible, Equatable {
         case .syntax(let place, let why): return "\(place): \(why)"
         case .type(let key, let expected, let got): return "setting \(key) must be \(expected), got \(got)"
         case .unknownKeys(let keys, let known):
-            return "unknown setting\(keys.count > 1 ? "s" : "") \(keys.joined(separator: ", ")); known settings: \(known.joined(separator: ", "))"
+            // The nearest known keys, not all of them (over a hundred): a misspelling or a missing
+            // prefix (`lambda` for `blpo.lambda`) is the usual cause.
+            let named = keys.map { key -> String in
+                let near = nearestKeys(to: key, in: known)
+                return near.isEmpty ? key : "\(key) (did you mean \(near.joined(separator: " or "))?)"
+            }
+            return "unknown setting\(keys.count > 1 ? "s" : "") \(named.joined(separator: ", ")); `stackelberg algo list` lists every key with its default and meaning"
         case .refusedPair(let why): return why
         }
     }
+}
+
+/// Up to three keys of `known` closest to `key`: those ending in `.key` (a prefix left out), then those
+/// within an edit distance of a third of the key's length (at least 1, at most 3).
+func nearestKeys(to key: String, in known: [String]) -> [String] {
+    let suffixed = known.filter { $0.hasSuffix("." + key) }
+    if !suffixed.isEmpty { return Array(suffixed.sorted().prefix(3)) }
+    let limit = Swift.min(3, Swift.max(1, key.count / 3))
+    // Against the whole key, and against its last component when the given key has no prefix.
+    let scored = known.map { k -> (String, Int) in
+        let last = key.contains(".") ? k : String(k.split(separator: ".").last ?? Substring(k))
+        return (k, Swift.min(editDistance(key, k), editDistance(key, last)))
+    }.filter { $0.1 <= limit }
+    return Array(scored.sorted { $0.1 != $1.1 ? $0.1 < $1.1 : $0.0 < $1.0 }.prefix(3).map(\.0))
+}
+
+/// Levenshtein distance between two strings, by characters.
+func editDistance(_ a: String, _ b: String) -> Int {
+    let x = Array(a), y = Array(b)
+    if x.isEmpty { return y.count }
+    var previous = Array(0...y.count), current = [Int](repeating: 0, count: y.count + 1)
+    for i in 1...x.count {
+        current[0] = i
+        for j in 1...Swift.max(y.count, 1) where j <= y.count {
+            current[j] = Swift.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (x[i - 1] == y[j - 1] ? 0 : 1))
+        }
+        swap(&previous, &current)
+    }
+    return previous[y.count]
 }

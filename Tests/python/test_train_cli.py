@@ -153,6 +153,10 @@ def test_run_directory_and_config(stackelberg_bin, tmp_path, reference):
     (["--set", "buffer_size=1e12"], "setting buffer_size must be a replay size whose rows fit in memory"),
     (["--set", "num_envs=1e9"], "setting num_envs must be a number of copies whose arrays fit in memory"),
     (["--steps", "-5"], "--steps must be a positive number, got -5"),
+    (["--steps", "1e30"], "--steps 1e30 is too large"),
+    # The nearest keys, not the hundred known ones.
+    (["--set", "gama=0.9"], "unknown setting gama (did you mean gamma"),
+    (["--out", ""], "--out is empty"),
     # Every numeric setting has its range (adam_epsilon = -1 used to train on garbage, 0 gave NaN).
     (["--set", "adam_epsilon=-1"], "setting adam_epsilon must be positive, got -1"),
     (["--set", "adam_epsilon=0"], "setting adam_epsilon must be positive, got 0"),
@@ -165,6 +169,48 @@ def test_bad_settings_are_refused(stackelberg_bin, tmp_path, args, message):
     assert p.returncode != 0
     assert message in p.stderr, p.stderr
     assert not any(tmp_path.iterdir()), "a refused run must not leave files"
+
+
+def test_a_refused_configuration_leaves_no_output_directory(stackelberg_bin, tmp_path):
+    # The exact solve is refused when the agent is built, after the settings resolve: --out must not
+    # have been created by then.
+    out = tmp_path / "not" / "yet"
+    p = subprocess.run([str(stackelberg_bin), "train", "--algo", "ppo", "--coupling", "blpo", "--env", "cartpole",
+                        "--set", "blpo.solver=exact", "--quiet", "--out", str(out)], capture_output=True, text=True, timeout=60)
+    assert p.returncode != 0 and "solver = exact builds the follower's dense Hessian" in p.stderr, p.stderr
+    assert not (tmp_path / "not").exists()
+
+
+def test_settings_a_coupling_does_not_read_are_noted(stackelberg_bin, tmp_path):
+    p = subprocess.run([str(stackelberg_bin), "train", "--algo", "ppo", "--coupling", "blpo", "--env", "cartpole", "--steps", "512",
+                        "--set", "lr=0.1", "--set", "tensorboard=false", "--quiet", "--out", str(tmp_path)],
+                       capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    assert "note: lr has no effect with --algo ppo --coupling blpo; the actor and the critic step at actor_lr and critic_lr" in p.stderr
+
+
+def test_seeds_added_on_resume_start_from_the_beginning(stackelberg_bin, tmp_path):
+    args = [str(stackelberg_bin), "train", "--algo", "dqn", "--env", "cartpole", "--set", "total_steps=2000", "--quiet", "--out", str(tmp_path)]
+    subprocess.run(args + ["--seeds", "0..1"], check=True, capture_output=True, timeout=120)
+    p = subprocess.run(args + ["--seeds", "0..2", "--resume"], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    assert "seed2 has no checkpoint: this seed starts from the beginning" in p.stderr
+    assert "seed0: already finished" in p.stdout and (tmp_path / "cartpole" / "dqn-monolithic" / "seed2" / "summary.json").exists()
+    # A resume that would resume nothing is still refused (a mistyped seed or --out).
+    p = subprocess.run(args + ["--seeds", "7", "--resume"], capture_output=True, text=True, timeout=120)
+    assert p.returncode != 0 and "has no checkpoint to resume from" in p.stderr
+
+
+def test_compare_warns_about_copies_of_one_seed(stackelberg_bin, tmp_path, reference):
+    import shutil
+    for root in ("a", "b"):
+        shutil.copytree(reference, tmp_path / root / "seed2")
+    p = subprocess.run([str(stackelberg_bin), "compare", str(tmp_path / "a"), str(tmp_path / "b")], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    assert "Warning: seed 2 appears 2 times" in p.stdout, p.stdout
+    p = subprocess.run([str(stackelberg_bin), "compare", str(tmp_path / "a"), "--out", str(tmp_path / "a" / "seed2" / "config.toml")],
+                       capture_output=True, text=True, timeout=120)
+    assert p.returncode != 0 and "is a file, not a directory" in p.stderr and "## " not in p.stdout
 
 
 def test_existing_run_is_not_overwritten(stackelberg_bin, tmp_path):

@@ -1,4 +1,5 @@
 import Autodiff
+import Foundation
 import Hypergradients
 import Neural
 
@@ -20,6 +21,7 @@ public final class HypergradientPlayers {
 
     /// The settings prefix of the coupling's keys (`stackelberg.`, `blpo.`), for messages.
     let settingsPrefix: String
+    private var warnedNeumannDivergence = false
 
     /// `followerStepsPerUpdate`: the follower's schedule is stretched by it, so that its rate
     /// follows the update count, not its own step count.
@@ -74,12 +76,24 @@ public final class HypergradientPlayers {
         totalDerivative.lambda = l
         try totalDerivative.compute(leaderLoss: f1, followerLoss: f2, mixedLoss: mixed, into: leader.gradient)
         let d = totalDerivative.diagnostics
+        var neumannStep: Float?
+        if case .neumann(_, let alpha) = totalDerivative.solver { neumannStep = alpha }
         guard d.totalDerivativeNorm.isFinite else {
             // A singular follower Hessian (λ = 0 where ∇²f₂ is rank-deficient) makes the exact solve
             // and Neumann blow up; CG stops on the curvature instead.
             throw AgentError.diverged("the leader's total derivative is not finite at update \(context.update) (environment step \(context.environmentStep)): "
                 + "its own gradient norm is \(d.leaderGradientNorm), the implicit correction's \(d.correctionNorm), λ = \(l). "
-                + "The follower Hessian is singular or badly conditioned there: set \(settingsPrefix)lambda > 0, or use \(settingsPrefix)solver = cg")
+                + (neumannStep.map { "The Neumann series diverged: it needs 0 < α·μ < 2 for every eigenvalue μ of the follower Hessian + λI, and α = \($0): lower \(settingsPrefix)neumann_alpha, set \(settingsPrefix)lambda > 0 if the Hessian is indefinite, or use \(settingsPrefix)solver = cg" }
+                   ?? "The follower Hessian is singular or badly conditioned there: set \(settingsPrefix)lambda > 0, or use \(settingsPrefix)solver = cg"))
+        }
+        // A truncated Neumann series that converges leaves a residual below ‖b‖ (each eigen-direction
+        // shrinks by |1 − αμ|^K < 1); above it, the series is growing, and a clipped correction would
+        // hide that. Said once per run, on the first solve that shows it.
+        if let alpha = neumannStep, !warnedNeumannDivergence, let r = d.relativeResidual, r > 1 {
+            warnedNeumannDivergence = true
+            FileHandle.standardError.write(Data(("warning: the Neumann series is diverging at update \(context.update): its relative residual is \(r) (a converging series stays below 1). "
+                + "It needs 0 < α·μ < 2 for every eigenvalue μ of the follower Hessian + λI (α = \(alpha), λ = \(l)): lower \(settingsPrefix)neumann_alpha, "
+                + "set \(settingsPrefix)lambda > 0 if the Hessian is indefinite, or use \(settingsPrefix)solver = cg\n").utf8))
         }
     }
 

@@ -113,7 +113,7 @@ public struct PPOConfig: Sendable {
         try check(!rows.overflow && rows.partialValue <= Self.maxRolloutRows,
                   "rollout_length × num_envs = \(rolloutLength) × \(copies) rows would need more than \(Self.gigabytes(rolloutLength, copies)) GB for the rollout alone; keep it under \(Self.maxRolloutRows) rows")
         try check(totalSteps >= rows.partialValue,
-                  "total_steps (\(totalSteps)) is less than one rollout (rollout_length × num_envs = \(rows.partialValue)): lower rollout_length or raise total_steps")
+                  "total_steps (\(totalSteps)) is less than one rollout (rollout_length × num_envs = \(rows.partialValue)): lower rollout_length or raise total_steps (--steps)")
         try check(epochs >= 1 && minibatches >= 1, "epochs and minibatches must be ≥ 1, got \(epochs) and \(minibatches)")
         switch minibatchLayout {
         case .shuffled:
