@@ -62,6 +62,15 @@ struct TrainCommand: ParsableCommand {
                 let effective = (period + copies - 1) / copies * copies
                 FileHandle.standardError.write(Data("note: target_update_interval = \(period) acts every \(effective) environment steps (the first batch of num_envs = \(copies) at or past it)\n".utf8))
             }
+            // Steps come in whole batches (num_envs copies; PPO's rollouts of rollout_length × num_envs):
+            // say what a total that is not a multiple becomes.
+            if let total = try settings.int("total_steps"), let copies = try settings.int("num_envs") {
+                let batch = copies * ((try? settings.int("rollout_length")) ?? nil ?? 1)
+                if batch > 1, total % batch != 0 {
+                    let trained = (total + batch - 1) / batch * batch
+                    FileHandle.standardError.write(Data("note: total_steps = \(total) trains \(trained) steps (whole batches of \(batch) environment steps)\n".utf8))
+                }
+            }
             let seedList = try parseSeeds(seeds)
             let envName = try settings.string("env")!, algoName = try settings.string("algo")!, couplingName = try settings.string("coupling")!
             let base = "\(out)/\(envName.replacingOccurrences(of: "/", with: "_"))/\(algoName)-\(couplingName)"
@@ -108,7 +117,9 @@ struct TrainCommand: ParsableCommand {
                     print("\(run.directory): \(note)final greedy evaluation \(String(format: "%.2f", score))")
                 case .failure(let error):
                     failed = true
-                    FileHandle.standardError.write(Data("error: \(run.directory): \(error)\n".utf8))
+                    // Most run errors name the directory themselves.
+                    let text = "\(error)"
+                    FileHandle.standardError.write(Data("error: \(text.hasPrefix(run.directory) ? "" : run.directory + ": ")\(text)\n".utf8))
                 }
             }
             // Stopped by a signal: the shell's convention, 128 + the signal (130 for Ctrl-C).

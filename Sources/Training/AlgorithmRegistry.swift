@@ -139,7 +139,10 @@ public enum AlgorithmRegistry {
     public static func defaults(algo: String, coupling: String, env: String) throws -> Settings {
         let entry = try self.entry(algo)
         guard entry.couplings.contains(coupling) else {
-            _ = try CouplingRegistry.entry(coupling)   // an unknown name lists every coupling
+            // An unknown name: the choices are this algorithm's couplings, not every registered one.
+            guard CouplingRegistry.names.contains(coupling) else {
+                throw SettingsError.type("coupling", "one of \(entry.couplings.joined(separator: ", ")) (the couplings \(algo) takes)", coupling)
+            }
             throw SettingsError.refusedPair("\(algo) does not take the coupling \(coupling); \(algo) takes \(entry.couplings.joined(separator: ", "))")
         }
         var s = Settings()

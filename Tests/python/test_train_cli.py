@@ -146,7 +146,7 @@ def test_run_directory_and_config(stackelberg_bin, tmp_path, reference):
     # Refused pairs name the valid choices.
     (["--env", "pendulum"], "dqn acts in discrete action spaces; pendulum has Box"),
     (["--coupling", "nested"], "dqn does not take the coupling nested; dqn takes monolithic, scorer, head-leader"),
-    (["--coupling", "bogus"], "coupling must be one of monolithic, individual, scorer"),
+    (["--coupling", "bogus"], "coupling must be one of monolithic, scorer, head-leader (the couplings dqn takes), got bogus"),
     (["--algo", "nosuch"], "algo must be one of dqn"),
     (["--coupling", "head-leader", "--set", "stackelberg.nystrom_rho=0"], "nystrom_rho must be > 0"),
     # Sizes beyond the machine's memory, before anything is allocated (they used to abort or be killed).
