@@ -87,6 +87,11 @@ public struct SolveReport: Sendable {
     /// ‖(A + λI)x − b‖ / ‖b‖ at the end, when the solver measured it (CG does, by its recurrence;
     /// the exact solve reports 0; others: nil unless measured with one extra product).
     public var relativeResidual: Float?
+    /// Neumann: ‖(I − α(A + λI))^(K−1) b‖ / ‖b‖, the last term's size against the first, measured
+    /// without a product. A converging series keeps it at or below 1 (every eigen-direction shrinks
+    /// by |1 − αμ| < 1); above 1 the series is growing: α is too large for the largest eigenvalue,
+    /// or the matrix is indefinite.
+    public var neumannGrowth: Float?
     /// CG met a direction with pᵀ(A + λI)p ≤ 0 (an indefinite follower Hessian; raise λ) and stopped there.
     public var stoppedOnNegativeCurvature = false
     /// Steps CG took along directions with pᵀ(A + λI)p < 0 when told to go through them (plain CG,

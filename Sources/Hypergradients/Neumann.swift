@@ -28,6 +28,9 @@ public final class NeumannSolver {
             report.iterations += 1
         }
         for i in 0..<n { x[i] *= alpha }
+        var last = 0.0, first = 0.0
+        for i in 0..<n { last += Double(term[i]) * Double(term[i]); first += Double(b[i]) * Double(b[i]) }
+        report.neumannGrowth = first > 0 ? Float((last / first).squareRoot()) : 0
         return report
     }
 }

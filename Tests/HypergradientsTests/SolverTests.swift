@@ -179,6 +179,28 @@ final class SolverTests: XCTestCase {
         XCTAssertLessThan(errors.last!, 1e-4)
     }
 
+    /// The growth of the last term says whether the series converges, without a product: at most 1
+    /// for α < 2/λ_max(A + λI), above 1 (and growing with the terms) past it — STAC's λ = 500 with the
+    /// default α = 0.01 is such a case (α·λ = 5).
+    func testNeumannReportsAGrowingSeries() {
+        let n = 20
+        let op = LinearOperator(matrix: Self.spd(n, seed: 5), dimension: n)
+        var rng = SeededGenerator(seed: 6)
+        let b = (0..<n).map { _ in Float(rng.normal()) }
+        let solver = NeumannSolver(dimension: n)
+        func growth(_ alpha: Float, _ lambda: Float, _ terms: Int) -> Float {
+            var x = [Float](repeating: 0, count: n)
+            let report = b.withUnsafeBufferPointer { bp in x.withUnsafeMutableBufferPointer {
+                solver.solve(op, regularization: lambda, b: bp.baseAddress!, into: $0.baseAddress!, terms: terms, alpha: alpha) } }
+            return report.neumannGrowth!
+        }
+        XCTAssertLessThanOrEqual(growth(0.15, 1, 10), 1)
+        XCTAssertLessThanOrEqual(growth(1e-3, 500, 10), 1)
+        XCTAssertGreaterThan(growth(0.01, 500, 10), 1)
+        XCTAssertGreaterThan(growth(0.01, 500, 10), growth(0.01, 500, 5))
+        XCTAssertEqual(growth(0.3, 0, 1), 1, "one term is b itself")
+    }
+
     func testNystromErrorFallsWithRankAndIsExactAtFullRank() {
         let n = 30, spikes = 4
         let op = LinearOperator(matrix: Self.spd(n, seed: 7, lowRank: spikes), dimension: n)

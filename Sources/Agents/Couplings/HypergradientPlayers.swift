@@ -86,12 +86,13 @@ public final class HypergradientPlayers {
                 + (neumannStep.map { "The Neumann series diverged: it needs 0 < α·μ < 2 for every eigenvalue μ of the follower Hessian + λI, and α = \($0): lower \(settingsPrefix)neumann_alpha, set \(settingsPrefix)lambda > 0 if the Hessian is indefinite, or use \(settingsPrefix)solver = cg" }
                    ?? "The follower Hessian is singular or badly conditioned there: set \(settingsPrefix)lambda > 0, or use \(settingsPrefix)solver = cg"))
         }
-        // A truncated Neumann series that converges leaves a residual below ‖b‖ (each eigen-direction
-        // shrinks by |1 − αμ|^K < 1); above it, the series is growing, and a clipped correction would
-        // hide that. Said once per run, on the first solve that shows it.
-        if let alpha = neumannStep, !warnedNeumannDivergence, let r = d.relativeResidual, r > 1 {
+        // A truncated Neumann series that converges keeps its terms, and its residual, below ‖b‖ (each
+        // eigen-direction shrinks by |1 − αμ| < 1); above it the series is growing, and a clipped or
+        // saturating step would hide that. Said once per run, on the first solve that shows it.
+        let growth = Swift.max(d.solve.neumannGrowth ?? 0, d.relativeResidual ?? 0)
+        if let alpha = neumannStep, !warnedNeumannDivergence, growth > 1 {
             warnedNeumannDivergence = true
-            FileHandle.standardError.write(Data(("warning: the Neumann series is diverging at update \(context.update): its relative residual is \(r) (a converging series stays below 1). "
+            FileHandle.standardError.write(Data(("warning: the Neumann series is diverging at update \(context.update): its last term (or residual) is \(growth) times ‖b‖ (a converging series stays below 1). "
                 + "It needs 0 < α·μ < 2 for every eigenvalue μ of the follower Hessian + λI (α = \(alpha), λ = \(l)): lower \(settingsPrefix)neumann_alpha, "
                 + "set \(settingsPrefix)lambda > 0 if the Hessian is indefinite, or use \(settingsPrefix)solver = cg\n").utf8))
         }
