@@ -90,18 +90,7 @@ final class BoxActionTests: XCTestCase {
         XCTAssertThrowsError(try ReplayBuffer(capacity: 500, observationSize: 3, encoding: .float32, actionSpace: .box(low: [-1, -1], high: [1, 1])).load(from: state, prefix: "r."))
     }
 
-    func settings(steps: Int) throws -> Settings {
-        var s = try AlgorithmRegistry.resolve({ var g = Settings(); g["algo"] = .string("dqn"); g["env"] = .string("cartpole"); return g }())
-        s["env"] = .string("pendulum")
-        s["total_steps"] = .number(Double(steps))
-        s["num_envs"] = .number(2)
-        s["eval_interval"] = .number(600)
-        s["eval_episodes"] = .number(2)
-        s["checkpoint_interval"] = .number(400)
-        s["log_interval"] = .number(100)
-        s["tensorboard"] = .bool(false)
-        return s
-    }
+    func settings(steps: Int) throws -> Settings { try pendulumRunSettings(steps: steps) }
 
     /// Box actions through the runner with a leader–follower coupling: logs with the coupling's
     /// metric columns, deterministic evaluation, and a run stopped at 800 steps and resumed to
@@ -141,4 +130,19 @@ final class BoxActionTests: XCTestCase {
             }
         }
     }
+}
+
+/// Run settings for a small Pendulum run whose agent a test builds itself (the settings' algorithm
+/// is not used): 2 copies, evaluations every 600 steps, checkpoints every 400, a log row every 100.
+func pendulumRunSettings(steps: Int) throws -> Settings {
+    var s = try AlgorithmRegistry.resolve({ var g = Settings(); g["algo"] = .string("dqn"); g["env"] = .string("cartpole"); return g }())
+    s["env"] = .string("pendulum")
+    s["total_steps"] = .number(Double(steps))
+    s["num_envs"] = .number(2)
+    s["eval_interval"] = .number(600)
+    s["eval_episodes"] = .number(2)
+    s["checkpoint_interval"] = .number(400)
+    s["log_interval"] = .number(100)
+    s["tensorboard"] = .bool(false)
+    return s
 }

@@ -91,17 +91,7 @@ final class UpdateLogColumnsTests: XCTestCase {
             c.common.randomSteps = 0; c.common.updateAfter = 64; c.common.updateEvery = 2
             return try DDPGAgent(config: c, environment: env, seed: seed)
         }
-        func settings(_ steps: Int) throws -> Settings {
-            var s = try AlgorithmRegistry.resolve({ var g = Settings(); g["algo"] = .string("ddpg"); g["env"] = .string("pendulum"); return g }())
-            s["total_steps"] = .number(Double(steps))
-            s["num_envs"] = .number(2)
-            s["eval_interval"] = .number(600)
-            s["eval_episodes"] = .number(2)
-            s["checkpoint_interval"] = .number(400)
-            s["log_interval"] = .number(100)
-            s["tensorboard"] = .bool(false)
-            return s
-        }
+        func settings(_ steps: Int) throws -> Settings { try pendulumRunSettings(steps: steps) }
         try TrainingRun(settings: try settings(1_200), seed: 2, directory: root + "/whole", header: [], makeAgent: make).run(resume: false)
         let split = root + "/split"
         try TrainingRun(settings: try settings(800), seed: 2, directory: split, header: [], makeAgent: make).run(resume: false)
