@@ -293,6 +293,9 @@ public struct Comparison {
             }
             s += "\n"
         }
+        if groups.contains(where: { g in score[g]!.contains { $0.isNaN } }) {
+            s += "\n–: a seed with no training episode in the last 10% of its total_steps yet (an unfinished run) has no score; with no evaluation yet, no greedy value.\n"
+        }
         if groups.count > 1 {
             s += "\nProbability of improvement P(row > column) on the score, with a 95% bootstrap interval:\n\n"
             s += "| | " + groups.joined(separator: " | ") + " |\n|---|" + groups.map { _ in "---|" }.joined() + "\n"
