@@ -22,5 +22,7 @@ STACKELBERG_BIN="$PWD/.build/debug/stackelberg" python3 -m pytest Tests/python -
 wait "$swift_tests" || true
 # `swift test` output is filtered for brevity; fail on its verdict, not the filter's.
 grep -vE "^(Test Case|\[[0-9]+/[0-9]+\])" .build/swift-test.log || true
-grep -qE "Executed [0-9]+ tests?, with 0 failures" .build/swift-test.log || { echo "swift test failed (.build/swift-test.log)" >&2; exit 1; }
+# The last "Executed" line is the whole run's (earlier ones are per suite, and pass on their own).
+grep -E "Executed [0-9]+ tests?, with [0-9]+ failures?" .build/swift-test.log | tail -n 1 | grep -qE "with 0 failures" \
+  || { echo "swift test failed (.build/swift-test.log)" >&2; exit 1; }
 exit "$python_status"

@@ -137,7 +137,7 @@ final class RegistryTests: XCTestCase {
         refused(given(["algo": "pqn", "env": "mujoco/hopper"]), ["pqn acts in discrete"])
         refused(given(["algo": "dqn", "coupling": "nested", "env": "cartpole"]), ["dqn does not take the coupling nested", "monolithic, scorer, head-leader"])
         refused(given(["algo": "dqn", "coupling": "actor-leader", "env": "cartpole"]), ["does not take the coupling actor-leader"])
-        refused(given(["algo": "dqn", "coupling": "bogus", "env": "cartpole"]), ["coupling must be one of", "monolithic", "nested"])
+        refused(given(["algo": "dqn", "coupling": "bogus", "env": "cartpole"]), ["coupling must be one of monolithic, scorer, head-leader (the couplings dqn takes)", "got bogus"])
         refused(given(["algo": "nosuch", "env": "cartpole"]), ["algo must be one of", "dqn", "pqn", "sac"])
         var g = given(["algo": "dqn", "coupling": "head-leader", "env": "cartpole"])
         g["stackelberg.nystrom_rho"] = .number(0)
