@@ -169,40 +169,34 @@ func prepareOutputDirectory(_ path: String, option: String, create: Bool = true)
     let url = URL(fileURLWithPath: path)
     let fm = FileManager.default
     var isDirectory: ObjCBool = false
-    if !create, !fm.fileExists(atPath: url.path) {
-        var prefix = path.hasPrefix("/") ? "/" : ""
-        var deepest = path.hasPrefix("/") ? "/" : "."
-        for component in path.split(separator: "/") {
-            prefix += (prefix.isEmpty || prefix.hasSuffix("/") ? "" : "/") + component
-            guard fm.fileExists(atPath: prefix, isDirectory: &isDirectory) else { break }
-            guard isDirectory.boolValue else {
-                throw OutputError("\(option) '\(path)': '\(prefix)' is a file, not a directory, so the output directory cannot be created under it; give another path")
-            }
-            deepest = prefix
-        }
-        guard access(deepest, W_OK | X_OK) == 0 else {
-            throw OutputError("\(option) '\(path)': cannot create it under '\(deepest)' (\(String(cString: strerror(errno)))): give a path where directories can be created")
-        }
-        return url
-    }
     if fm.fileExists(atPath: url.path, isDirectory: &isDirectory) {
         guard isDirectory.boolValue else {
             throw OutputError("\(option) '\(path)' is a file, not a directory: give a directory (it is created if missing) or move the file away")
         }
     } else {
-        // Created one level at a time with mkdir, so that the message can name the level that failed.
+        // Walked one level at a time, so that the message can name the level that failed: created
+        // with mkdir, or (without `create`) only checked down to the deepest existing level.
         var prefix = path.hasPrefix("/") ? "/" : ""
+        var deepest = path.hasPrefix("/") ? "/" : "."
         for component in path.split(separator: "/") {
             prefix += (prefix.isEmpty || prefix.hasSuffix("/") ? "" : "/") + component
             if fm.fileExists(atPath: prefix, isDirectory: &isDirectory) {
                 guard isDirectory.boolValue else {
                     throw OutputError("\(option) '\(path)': '\(prefix)' is a file, not a directory, so the output directory cannot be created under it; give another path")
                 }
+                deepest = prefix
                 continue
             }
+            guard create else { break }
             if mkdir(prefix, 0o755) != 0 && errno != EEXIST {
                 throw OutputError("\(option) '\(path)': cannot create the directory '\(prefix)' (\(String(cString: strerror(errno)))): give a path where directories can be created")
             }
+        }
+        if !create {
+            guard access(deepest, W_OK | X_OK) == 0 else {
+                throw OutputError("\(option) '\(path)': cannot create it under '\(deepest)' (\(String(cString: strerror(errno)))): give a path where directories can be created")
+            }
+            return url
         }
     }
     // Probe with a real file: permissions, read-only file systems and full disks all show up here.
