@@ -78,23 +78,27 @@ public final class HypergradientPlayers {
         let d = totalDerivative.diagnostics
         var neumannStep: Float?
         if case .neumann(_, let alpha) = totalDerivative.solver { neumannStep = alpha }
+        // Built only when said (not on every solve).
+        func neumannAdvice() -> String {
+            "It needs 0 < α·μ < 2 for every eigenvalue μ of the follower Hessian + λI (α = \(neumannStep ?? 0), λ = \(l)): lower \(settingsPrefix)neumann_alpha, "
+            + "set \(settingsPrefix)lambda > 0 if the Hessian is indefinite, or use \(settingsPrefix)solver = cg"
+        }
         guard d.totalDerivativeNorm.isFinite else {
             // A singular follower Hessian (λ = 0 where ∇²f₂ is rank-deficient) makes the exact solve
             // and Neumann blow up; CG stops on the curvature instead.
             throw AgentError.diverged("the leader's total derivative is not finite at update \(context.update) (environment step \(context.environmentStep)): "
                 + "its own gradient norm is \(d.leaderGradientNorm), the implicit correction's \(d.correctionNorm), λ = \(l). "
-                + (neumannStep.map { "The Neumann series diverged: it needs 0 < α·μ < 2 for every eigenvalue μ of the follower Hessian + λI, and α = \($0): lower \(settingsPrefix)neumann_alpha, set \(settingsPrefix)lambda > 0 if the Hessian is indefinite, or use \(settingsPrefix)solver = cg" }
-                   ?? "The follower Hessian is singular or badly conditioned there: set \(settingsPrefix)lambda > 0, or use \(settingsPrefix)solver = cg"))
+                + (neumannStep != nil ? "The Neumann series diverged. " + neumannAdvice()
+                   : "The follower Hessian is singular or badly conditioned there: set \(settingsPrefix)lambda > 0, or use \(settingsPrefix)solver = cg"))
         }
         // A truncated Neumann series that converges keeps its terms, and its residual, below ‖b‖ (each
         // eigen-direction shrinks by |1 − αμ| < 1); above it the series is growing, and a clipped or
         // saturating step would hide that. Said once per run, on the first solve that shows it.
         let growth = Swift.max(d.solve.neumannGrowth ?? 0, d.relativeResidual ?? 0)
-        if let alpha = neumannStep, !warnedNeumannDivergence, growth > 1 {
+        if neumannStep != nil, !warnedNeumannDivergence, growth > 1 {
             warnedNeumannDivergence = true
             FileHandle.standardError.write(Data(("warning: the Neumann series is diverging at update \(context.update): its last term (or residual) is \(growth) times ‖b‖ (a converging series stays below 1). "
-                + "It needs 0 < α·μ < 2 for every eigenvalue μ of the follower Hessian + λI (α = \(alpha), λ = \(l)): lower \(settingsPrefix)neumann_alpha, "
-                + "set \(settingsPrefix)lambda > 0 if the Hessian is indefinite, or use \(settingsPrefix)solver = cg\n").utf8))
+                + neumannAdvice() + "\n").utf8))
         }
     }
 
