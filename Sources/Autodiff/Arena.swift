@@ -1,9 +1,10 @@
 /// Bump allocator for the values a graph computes in one step.
 ///
 /// `reset()` rewinds to the start without freeing, so a training step that builds the same graph
-/// as the step before it takes the same chunks in the same order and allocates nothing. A chunk that
-/// turns out too small is replaced (only chunks not yet used in the current step are ever replaced,
-/// so no live pointer dangles).
+/// as the step before it takes chunks of the same sizes and allocates nothing. Each chunk a step
+/// starts is the smallest unused one that fits; where none fits, the smallest unused chunk is
+/// replaced (only chunks not yet used in the current step are ever moved or replaced, so no live
+/// pointer dangles). `rewind(to:)` goes back to a position within the step (`Graph.rewind(to:)`).
 final class Arena {
     private var chunks: [UnsafeMutableRawPointer] = []
     private var capacities: [Int] = []
@@ -19,26 +20,54 @@ final class Arena {
 
     func reset() { current = 0; offset = 0 }
 
+    /// Where the next allocation goes, to come back to with `rewind(to:)`.
+    struct Position { let chunk: Int, offset: Int }
+    var position: Position { Position(chunk: current, offset: offset) }
+
+    /// Frees everything allocated since `p` for reuse (the graph's `rewind(to:)`); `p` must be a
+    /// position of this step at or before the current one. The chunks stay.
+    func rewind(to p: Position) { current = p.chunk; offset = p.offset }
+
     func allocate(bytes requested: Int) -> UnsafeMutableRawPointer {
         let bytes = max(Arena.alignment, (requested + Arena.alignment - 1) / Arena.alignment * Arena.alignment)
-        if current < chunks.count, offset + bytes <= capacities[current] {
+        if offset > 0, offset + bytes <= capacities[current] {
             defer { offset += bytes }
             return chunks[current] + offset
         }
-        // Move to the next chunk (the current one, if nothing has been taken from it yet).
-        if current < chunks.count, offset > 0 { current += 1 }
-        offset = 0
-        if current == chunks.count {
-            append(capacity: max(bytes, Arena.defaultChunkBytes))
-        } else if capacities[current] < bytes {
-            chunks[current].deallocate()
-            let cap = max(bytes, Arena.defaultChunkBytes)
-            chunks[current] = UnsafeMutableRawPointer.allocate(byteCount: cap, alignment: Arena.alignment)
-            capacities[current] = cap
-            bytesAllocated += cap
-        }
+        // Start a chunk: the one after the current, unless nothing has been taken from it yet.
+        if offset > 0 { current += 1 }
+        if current == chunks.count { append(capacity: max(bytes, Arena.defaultChunkBytes)) } else { bringFittingChunk(bytes) }
         offset = bytes
         return chunks[current]
+    }
+
+    /// Puts at `current` the smallest unused chunk of at least `bytes`, swapped into place; where
+    /// none is that large, the smallest unused chunk is replaced by one of `bytes`.
+    ///
+    /// Why the smallest that fits, and not the next in line: steps of different shapes (a
+    /// rollout's forward pass, an update, a diagnostic's rewound second-order passes) reach their
+    /// large allocations at different chunks, and taking the next chunk (growing it when too small)
+    /// let small allocations use up large chunks and grew every chunk towards the largest
+    /// allocation: PPO with game diagnostics on the attention perception grew past 6 GB for steps
+    /// of about 2.5 GB. Chunks from `current` on are unused in this step, so their order is free,
+    /// and the choice depends only on their sizes: a step that repeats an earlier one chooses the
+    /// same sizes, so a steady state still allocates nothing.
+    private func bringFittingChunk(_ bytes: Int) {
+        var best = -1, smallest = current
+        for i in current..<chunks.count {
+            if capacities[i] >= bytes, best < 0 || capacities[i] < capacities[best] { best = i }
+            if capacities[i] < capacities[smallest] { smallest = i }
+        }
+        if best < 0 {
+            let cap = max(bytes, Arena.defaultChunkBytes)
+            chunks[smallest].deallocate()
+            chunks[smallest] = UnsafeMutableRawPointer.allocate(byteCount: cap, alignment: Arena.alignment)
+            capacities[smallest] = cap
+            bytesAllocated += cap
+            best = smallest
+        }
+        chunks.swapAt(current, best)
+        capacities.swapAt(current, best)
     }
 
     /// Bytes taken in this step: the chunks before the current one whole (a skipped chunk end
@@ -47,17 +76,6 @@ final class Arena {
         var used = offset
         for i in 0..<Swift.min(current, capacities.count) { used += capacities[i] }
         return used
-    }
-
-    /// Appends chunks until at least `bytes` plus one default chunk are free past the current
-    /// offset. The extra chunk covers the ends a later allocation skips when it does not fit in
-    /// what is left of a chunk (each skip wastes less than that allocation).
-    func reserve(bytes: Int) {
-        guard bytes > 0 else { return }
-        var free = current < chunks.count ? capacities[current] - offset : 0
-        for i in Swift.min(current + 1, chunks.count)..<chunks.count { free += capacities[i] }
-        let needed = bytes + Arena.defaultChunkBytes
-        if free < needed { append(capacity: Swift.max(needed - free, Arena.defaultChunkBytes)) }
     }
 
     private func append(capacity: Int) {

@@ -10,7 +10,7 @@ extension Graph {
         prepareBackward(y)
         var lowest = Int(y.id)
         // A stale x would mark whatever node now has its id; a foreign one, a node of this graph.
-        for x in xs where _slowPath(x.graph !== self || x.recordedStep != currentStep) {
+        for x in xs where _slowPath(x.graph !== self || !isCurrent(x)) {
             invalidTensor(x, usedIn: "gradients(of:wrt:), a tensor differentiated against")
         }
         for x in xs where Int(x.id) <= Int(y.id) {
@@ -67,7 +67,7 @@ extension Graph {
                                       into out: UnsafeMutablePointer<Float>) {
         guard var top = ys.first else { out.update(repeating: 0, count: group.count); return }
         for y in ys {
-            if _slowPath(y.graph !== self || y.recordedStep != currentStep) {
+            if _slowPath(y.graph !== self || !isCurrent(y)) {
                 invalidTensor(y, usedIn: "vectorJacobianProduct(of:seeds:wrt:into:), a differentiated output")
             }
             if y.id > top.id { top = y }
@@ -114,7 +114,7 @@ extension Graph {
 
     private func prepareBackward(_ y: Tensor) {
         // Checked here (not only by the ops) because the backward pass indexes nodes by y's id.
-        if _slowPath(y.graph !== self || y.recordedStep != currentStep) {
+        if _slowPath(y.graph !== self || !isCurrent(y)) {
             invalidTensor(y, usedIn: "gradients(of:wrt:), the differentiated output")
         }
         let n = Int(y.id) + 1

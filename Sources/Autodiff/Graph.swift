@@ -30,6 +30,17 @@ public final class Graph {
     var reachScratch: [Bool] = []
     var adjointScratch: [Int32] = []
 
+    // Rewinding (`mark()`, `rewind(to:)`). Each rewind starts a new epoch of the step: it bumps
+    // `currentStep`, so tensors recorded since the mark fail the one-compare check like tensors of
+    // an earlier step; tensors of an earlier epoch stay valid below the lowest node count any later
+    // rewind went back to, `survivingBelow[epoch]` (looked up only off the hot path).
+    /// `currentStep` at the last `reset()`: epoch 0 of this step.
+    private var firstEpochStep: UInt32 = 0
+    /// For each finished epoch of this step, the node count below which its tensors survive.
+    private var survivingBelow: [Int32] = []
+    /// The parameters given a leaf in this step, in order, so a rewind can forget the leaves it drops.
+    private var leafParameters: [Unmanaged<Parameter>] = []
+
     public init() {
         BLAS.ensureConfigured()
         var rng = SystemRandomNumberGenerator()
@@ -43,6 +54,61 @@ public final class Graph {
         arena.reset()
         token &+= 2
         currentStep &+= 1
+        firstEpochStep = currentStep
+        survivingBelow.removeAll(keepingCapacity: true)
+        leafParameters.removeAll(keepingCapacity: true)
+    }
+
+    /// A position in the current step's record, to come back to with `rewind(to:)`.
+    public struct Mark {
+        fileprivate let nodes: Int32, leaves: Int, step: UInt32
+        fileprivate let arena: Arena.Position
+    }
+
+    /// The current end of the step's record.
+    public func mark() -> Mark {
+        Mark(nodes: Int32(nodes.count), leaves: leafParameters.count, step: currentStep, arena: arena.position)
+    }
+
+    /// Drops every node recorded since `mark` and reuses its memory, keeping the nodes before it:
+    /// for work whose results have been copied out of the graph (a Hessian-vector product written
+    /// into a flat vector), so that many of them in one step take the memory of one. Tensors
+    /// recorded since the mark become invalid (using one stops the process, as a tensor of an
+    /// earlier step does); those recorded before it stay valid. A `mark` from an earlier step, or
+    /// one a previous rewind went behind, stops the process.
+    public func rewind(to mark: Mark) {
+        let epoch = Int(mark.step &- firstEpochStep)
+        let intact = epoch == survivingBelow.count || (epoch < survivingBelow.count && survivingBelow[epoch] >= mark.nodes)
+        if _slowPath(!intact || Int(mark.nodes) > nodes.count) {
+            fatalError("Graph.rewind(to:): the mark was taken in an earlier step, or a rewind has since gone behind it; take a new mark in this step")
+        }
+        for e in survivingBelow.indices where survivingBelow[e] > mark.nodes { survivingBelow[e] = mark.nodes }
+        survivingBelow.append(mark.nodes)
+        // A parameter whose leaf is dropped gets a new one when it is next used.
+        for p in leafParameters[mark.leaves...] { p.takeUnretainedValue().graphToken = 0 }
+        leafParameters.removeSubrange(mark.leaves...)
+        nodes.removeSubrange(Int(mark.nodes)...)
+        arena.rewind(to: mark.arena)
+        currentStep &+= 1
+    }
+
+    /// Runs `body`, then rewinds to where the record was before it (see `rewind(to:)`): `body`
+    /// must copy what it needs out of the graph; tensors it recorded are invalid afterwards.
+    public func scratch<R>(_ body: () throws -> R) rethrows -> R {
+        let m = mark()
+        defer { rewind(to: m) }
+        return try body()
+    }
+
+    /// Whether `t` (of this graph) can be read now: recorded in the current epoch, or in an
+    /// earlier epoch of this step below every rewind since. The first compare is the hot path.
+    @inline(__always) func isCurrent(_ t: Tensor) -> Bool {
+        t.recordedStep == currentStep || survivedRewind(t)
+    }
+
+    @inline(never) func survivedRewind(_ t: Tensor) -> Bool {
+        let epoch = Int(t.recordedStep &- firstEpochStep)
+        return epoch < survivingBelow.count && t.id < survivingBelow[epoch]
     }
 
     /// Number of nodes recorded in this step.
@@ -58,20 +124,6 @@ public final class Graph {
     /// Bytes of the arena this step has used so far, counting what chunk ends were skipped.
     public var arenaBytesInUse: Int { arena.bytesInUse }
 
-    /// Makes room, now, for `nodes` more nodes and `arenaBytes` more bytes of values in this step,
-    /// so that recording them later allocates nothing. For a step whose size varies from one call
-    /// to the next (a CG solve that stops early, then runs all its iterations): reserving for the
-    /// largest step when the first one is recorded keeps every later step allocation-free.
-    /// Allocates only when the room is not already there; the capacity stays across `reset()`.
-    public func reserve(nodes extraNodes: Int, arenaBytes: Int) {
-        let count = nodes.count + Swift.max(0, extraNodes)
-        if nodes.capacity < count { nodes.reserveCapacity(count) }
-        // The backward pass's scratch is sized by the node count too.
-        if reachScratch.capacity < count { reachScratch.reserveCapacity(count) }
-        if adjointScratch.capacity < count { adjointScratch.reserveCapacity(count) }
-        arena.reserve(bytes: Swift.max(0, arenaBytes))
-    }
-
     @usableFromInline
     func append(_ node: Node) -> Tensor {
         nodes.append(node)
@@ -82,7 +134,7 @@ public final class Graph {
     /// builders read their inputs through this, so a stale or foreign input stops here.
     @inline(__always) func node(_ t: Tensor) -> Node {
         // One pointer and one integer compare; the failure path is out of line.
-        if _slowPath(t.graph !== self || t.recordedStep != currentStep) { invalidTensor(t, usedIn: "an op's input") }
+        if _slowPath(t.graph !== self || !isCurrent(t)) { invalidTensor(t, usedIn: "an op's input") }
         return nodes[Int(t.id)]
     }
 
@@ -98,7 +150,7 @@ public final class Graph {
     /// Why `t` cannot be used with this graph now, or nil when it can.
     func validity(of t: Tensor, what: String) -> GraphError? {
         if t.graph !== self { return .otherGraph(id: t.id, what: what) }
-        if t.recordedStep != currentStep {
+        if !isCurrent(t) {
             return .staleTensor(id: t.id, recordedStep: t.recordedStep, currentStep: currentStep, what: what)
         }
         return nil
@@ -123,6 +175,7 @@ public final class Graph {
     public func parameter(_ p: Parameter) -> Tensor {
         if p.graphToken == token, Int(p.graphNode) < nodes.count { return Tensor(graph: self, id: p.graphNode) }
         let t = append(Node(op: .parameter, shape: p.shape, data: UnsafeMutableRawPointer(p.value)))
+        leafParameters.append(.passUnretained(p))
         p.graphToken = token
         p.graphNode = t.id
         return t
@@ -204,7 +257,8 @@ public enum GraphError: Error, Equatable, Sendable, CustomStringConvertible {
         switch self {
         case let .staleTensor(id, recorded, current, what):
             return "\(what): tensor #\(id) was recorded in step \(recorded) of its graph, which has been reset "
-                + "since (now step \(current)): a tensor is valid only until the next reset(); recompute it in this step"
+                + "since (now step \(current)): a tensor is valid only until the next reset(); recompute it in this step "
+                + "(a rewind(to:) behind it ends it too)"
         case let .otherGraph(id, what):
             return "\(what): tensor #\(id) belongs to another graph: tensors of different Graph objects cannot be "
                 + "combined; record every input of this computation in the same graph and step"

@@ -12,13 +12,14 @@ public struct Tensor {
         self.graph = graph; self.id = id; recordedStep = graph.currentStep
     }
 
-    /// Whether this tensor can still be read: its graph has not been reset since it was recorded.
-    public var isValid: Bool { recordedStep == graph.currentStep }
+    /// Whether this tensor can still be read: its graph has not been reset (nor rewound behind it)
+    /// since it was recorded.
+    public var isValid: Bool { graph.isCurrent(self) }
 
     @inline(__always) var node: Node {
         let g = graph
         // Its own graph, so only the step can be wrong; one integer compare on the hot path.
-        if _slowPath(recordedStep != g.currentStep) { g.invalidTensor(self, usedIn: "reading a tensor's shape or values") }
+        if _slowPath(!g.isCurrent(self)) { g.invalidTensor(self, usedIn: "reading a tensor's shape or values") }
         return g.nodes[Int(id)]
     }
 

@@ -60,9 +60,6 @@ public final class TotalDerivative {
     private var followerGradient: RecordedGradient?
     private var mixedGradient: RecordedGradient?
     private var hessian: LinearOperator?
-    /// Set before a solve: the most products it may run, and the nodes and bytes the step records
-    /// after the solve besides the mixed product; the first product reserves room for all of them.
-    private var pendingReservation: (products: Int, nodes: Int, bytes: Int)?
 
     /// What the last `compute` measured, for logs (the game quantities of the bridge). Norms are
     /// Euclidean over the flattened leader parameters, accumulated in Double.
@@ -199,12 +196,7 @@ public final class TotalDerivative {
             hessian = LinearOperator(dimension: n) { [unowned self, unowned recorder] v, hv in self.product(recorder, v, hv) }
         }
         let followerGradient = followerGradient!, hessian = hessian!
-        let (nodes0, bytes0) = (graph.nodeCount, graph.arenaBytesInUse)
         followerGradient.record(of: followerLoss)
-        // After the solve: the mixed product (one more product's size), and, with a mixed loss,
-        // its own recorded gradient (about the follower gradient's size).
-        let recorded = mixedLoss == nil ? (0, 0) : (graph.nodeCount - nodes0, graph.arenaBytesInUse - bytes0)
-        pendingReservation = maxProducts.map { ($0, recorded.0, recorded.1) }
         let b = followerGradientOfLeaderLoss
         var report: SolveReport
         // The shift of the system the solver approximates, for the measured residual.
@@ -267,31 +259,12 @@ public final class TotalDerivative {
         diagnostics = d
     }
 
-    /// One Hessian-vector product. The first of a solve measures what one records and reserves the
-    /// graph's room for the rest of the step's largest solve (`maxProducts`): a CG solve cut short
-    /// (tolerance, negative curvature) records fewer nodes than a later full one, and without the
-    /// reservation that later one would grow the graph inside training, long after the first step.
+    /// One Hessian-vector product, rewound once written out (`Graph.scratch`): a solve of k
+    /// products then takes the graph room of one, whatever k is and however early a solve stops,
+    /// so a step's first solve sizes the graph for every later one (no growth inside training),
+    /// and the products' intermediates reuse the same, cache-warm memory.
     private func product(_ recorder: RecordedGradient, _ v: UnsafePointer<Float>, _ hv: UnsafeMutablePointer<Float>) {
-        guard let r = pendingReservation else { recorder.hessianVectorProduct(v, into: hv); return }
-        pendingReservation = nil
-        let graph = recorder.graph
-        let (nodes0, bytes0) = (graph.nodeCount, graph.arenaBytesInUse)
-        recorder.hessianVectorProduct(v, into: hv)
-        let (nodes, bytes) = (graph.nodeCount - nodes0, graph.arenaBytesInUse - bytes0)
-        // r.products − 1 more, the mixed product, the mixed loss's gradient, and a margin.
-        graph.reserve(nodes: nodes * r.products + r.nodes + 64, arenaBytes: bytes * r.products + r.bytes)
-    }
-
-    /// The most Hessian-vector products one solve (with the measured residual) can run, or nil
-    /// for the solvers that allocate per solve anyway (Nyström's and the exact dense systems).
-    private var maxProducts: Int? {
-        let residual = measureResidual && !isConjugateGradient ? 1 : 0
-        switch solver {
-        // CG's warm start spends one product on the starting residual.
-        case .conjugateGradient(let iterations, _, _): return iterations + 1
-        case .neumann(let terms, _): return terms + residual
-        case .nystromPreconditionedCG, .nystrom, .exact: return nil
-        }
+        recorder.graph.scratch { recorder.hessianVectorProduct(v, into: hv) }
     }
 
     private var isConjugateGradient: Bool {
@@ -315,6 +288,11 @@ public final class TotalDerivative {
     public func writeLastFollowerGradient(into out: UnsafeMutablePointer<Float>) {
         followerGradient?.write(into: out)
     }
+
+    /// v ↦ ∇²_follower f₂ · v (no λ) at the last `compute`'s point, each product rewound once
+    /// written: valid until its graph is next reset (nil before the first `compute`). The game
+    /// diagnostics take the follower Hessian's spectrum from it without recording ∇f₂ again.
+    public var lastFollowerHessian: LinearOperator? { hessian }
 
     /// ∇_leader f₁ from the last `compute` (`leader.count` floats, valid until the next one): the
     /// leader's own gradient, before the correction.

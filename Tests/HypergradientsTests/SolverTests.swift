@@ -281,11 +281,12 @@ final class SolverTests: XCTestCase {
         XCTAssertLessThan(relativeError(results["nystrom-full"]!, results["exact"]!), 1e-3)
     }
 
-    /// A CG solve cut short reserves the graph's room for the full one: a later solve that runs all
-    /// its products takes no new node storage and no new arena chunk. (DQN's head-leader coupling
-    /// grew its graph at its first full solve, inside training, before the reservation.) The
-    /// follower's layers are wide enough that ten products need more than one arena chunk.
-    func testAShortSolveReservesRoomForTheLargestOne() throws {
+    /// A CG solve cut short takes the graph's room for the full one: a later solve that runs all
+    /// its products takes no new node storage and no new arena chunk, because each product is
+    /// rewound once written (DQN's head-leader coupling once grew its graph at its first full
+    /// solve, inside training). The follower's layers are wide enough that ten unrewound products
+    /// would need more than one arena chunk.
+    func testAShortSolveTakesTheRoomOfAFullOne() throws {
         var rng = SeededGenerator(seed: 31)
         let encoder = MLP([16, 128], activation: .tanh, name: "encoder", rng: &rng)
         let head = MLP([128, 256, 256, 4], activation: .tanh, name: "head", rng: &rng)

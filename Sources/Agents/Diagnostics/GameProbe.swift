@@ -127,9 +127,11 @@ final class GameProbe {
         write(Double(f2Value))
         let dropColumn = column
         column += 1
-        let hessian = RecordedGradient(of: f2, wrt: follower)
-        let operatorH = LinearOperator(dimension: nF) { v, out in hessian.hessianVectorProduct(v, into: out) }
-        if let e = SpectralEstimates.lanczos(operatorH, steps: options.lanczosSteps, seed: UInt64(options.seed) &+ 1) {
+        // The solve's own ∇²₂₂f₂ (∇f₂ is recorded once); each product is rewound once written, so
+        // a diagnostic's ~50 products hold the memory of one (hundreds of MB on the attention
+        // perception at PPO's minibatch).
+        if let operatorH = totalDerivative.lastFollowerHessian,
+           let e = SpectralEstimates.lanczos(operatorH, steps: options.lanczosSteps, seed: UInt64(options.seed) &+ 1) {
             let (top, bottom) = (e.largest, e.smallest)
             write(top); write(bottom)
             write(bottom > 0 ? top / bottom : .nan)
@@ -143,13 +145,20 @@ final class GameProbe {
 
         // 3. The game Jacobian's leading eigenvalues, J·v = (∇₁⟨∇f₁, v⟩, ∇₂⟨∇f₂, v⟩).
         // Row 2 is ∇₂(⟨∇₂f₂, v₂⟩ + ⟨∇₁m, v₁⟩), m the mixed stand-in (f₂ itself by default).
+        // Without a mixed stand-in, row 2 is ∇₂⟨∇f₂, v⟩ over the joint parameters: one recorded
+        // gradient of f₂ instead of two (each a recorded backward pass, the diagnostic's memory).
         let (g1, g2, m) = try record()
         let r1 = RecordedGradient(of: g1, wrt: joint)
-        let r2 = RecordedGradient(of: g2, wrt: follower), r2Mixed = RecordedGradient(of: m ?? g2, wrt: leader)
+        let r2 = RecordedGradient(of: g2, wrt: m == nil ? joint : follower)
+        let r2Mixed = m.map { RecordedGradient(of: $0, wrt: leader) }
         let leaderGroup = leader, followerGroup = follower, offset = nL
         let spectrum = SpectralEstimates.arnoldi(dimension: joint.count, steps: options.arnoldiSteps, seed: UInt64(options.seed) &+ 2) { v, out in
-            graph.gradient(of: r1.innerProduct(with: v), wrt: leaderGroup, into: out)
-            graph.gradient(of: r2.innerProduct(with: v + offset) + r2Mixed.innerProduct(with: v), wrt: followerGroup, into: out + offset)
+            // Each row rewound once written: the peak is one second-order pass, not two.
+            graph.scratch { graph.gradient(of: r1.innerProduct(with: v), wrt: leaderGroup, into: out) }
+            graph.scratch {
+                let row2 = r2Mixed.map { r2.innerProduct(with: v + offset) + $0.innerProduct(with: v) } ?? r2.innerProduct(with: v)
+                graph.gradient(of: row2, wrt: followerGroup, into: out + offset)
+            }
         }
         if let eigenvalues = spectrum?.eigenvalues {
             for k in 0..<options.eigenvalues {
