@@ -1,3 +1,5 @@
+import Foundation
+
 /// Bump allocator for the values a graph computes in one step.
 ///
 /// `reset()` rewinds to the start without freeing, so a training step that builds the same graph
@@ -16,7 +18,7 @@ final class Arena {
     static let alignment = 64
     static let defaultChunkBytes = 4 << 20
 
-    deinit { for c in chunks { c.deallocate() } }
+    deinit { for c in chunks { free(c) } }
 
     func reset() { current = 0; offset = 0 }
 
@@ -60,8 +62,8 @@ final class Arena {
         }
         if best < 0 {
             let cap = max(bytes, Arena.defaultChunkBytes)
-            chunks[smallest].deallocate()
-            chunks[smallest] = UnsafeMutableRawPointer.allocate(byteCount: cap, alignment: Arena.alignment)
+            free(chunks[smallest])
+            chunks[smallest] = Self.chunk(cap)
             capacities[smallest] = cap
             bytesAllocated += cap
             best = smallest
@@ -78,8 +80,20 @@ final class Arena {
         return used
     }
 
+    /// A chunk of `bytes`, or a stop that says how much memory the step wanted (the standard
+    /// allocator's failure names no size and no remedy).
+    private static func chunk(_ bytes: Int) -> UnsafeMutableRawPointer {
+        var p: UnsafeMutableRawPointer? = nil
+        guard posix_memalign(&p, alignment, bytes) == 0, let chunk = p else {
+            fatalError("out of memory: a graph step needed \(bytes >> 20) MB more for its values. Use smaller minibatches "
+                + "(or fewer environments per batch) or a smaller network; game diagnostics take about 2.5 times a "
+                + "training step's memory (turn them off, or measure a smaller model). A run resumes from its last checkpoint with --resume")
+        }
+        return chunk
+    }
+
     private func append(capacity: Int) {
-        chunks.append(UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: Arena.alignment))
+        chunks.append(Self.chunk(capacity))
         capacities.append(capacity)
         bytesAllocated += capacity
     }
