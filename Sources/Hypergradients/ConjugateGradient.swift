@@ -43,6 +43,7 @@ public final class ConjugateGradientSolver {
         precondition(maxIterations >= 0 && lambda >= 0, "CG: iterations and λ must be non-negative")
         let n = dimension
         var report = SolveReport()
+        report.checksCurvature = true
         let bb = dotD(b, b, n), bNorm = bb.squareRoot()
         // ‖r‖ at which to stop (−1: never), compared with √(rᵀr) as computed, not rᵀr with its square.
         let stop = tolerance > 0 || absoluteTolerance > 0 ? max(Double(tolerance) * bNorm, Double(absoluteTolerance)) : -1

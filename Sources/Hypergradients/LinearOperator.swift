@@ -85,7 +85,8 @@ public struct SolveReport: Sendable {
     /// solvers (Nyström, exact).
     public var iterations: Int = 0
     /// ‖(A + λI)x − b‖ / ‖b‖ at the end, when the solver measured it (CG does, by its recurrence;
-    /// the exact solve reports 0; others: nil unless measured with one extra product).
+    /// the others, the exact solve included, only with one extra product: nil otherwise, since the
+    /// exact solve's float32 products leave a residual it does not know).
     public var relativeResidual: Float?
     /// Neumann: ‖(I − α(A + λI))^(K−1) b‖ / ‖b‖, the last term's size against the first, measured
     /// without a product. A converging series keeps it at or below 1 (every eigen-direction shrinks
@@ -99,5 +100,8 @@ public struct SolveReport: Sendable {
     public var stepsThroughNegativeCurvature = 0
     /// Whether CG met negative curvature at all, stopping or not.
     public var metNegativeCurvature: Bool { stoppedOnNegativeCurvature || stepsThroughNegativeCurvature > 0 }
+    /// Whether the solver looks at curvature at all (CG does; Neumann, Nyström and the exact
+    /// solve do not, so for them `metNegativeCurvature` says nothing).
+    public var checksCurvature = false
     public init() {}
 }

@@ -62,10 +62,10 @@ struct TrainCommand: ParsableCommand {
                 let effective = (period + copies - 1) / copies * copies
                 FileHandle.standardError.write(Data("note: target_update_interval = \(period) acts every \(effective) environment steps (the first batch of num_envs = \(copies) at or past it)\n".utf8))
             }
-            // Steps come in whole batches (num_envs copies; PPO's rollouts of rollout_length × num_envs):
-            // say what a total that is not a multiple becomes.
+            // Steps come in whole batches (num_envs copies; PPO's rollouts of rollout_length × num_envs;
+            // AC's batch_steps): say what a total that is not a multiple becomes.
             if let total = try settings.int("total_steps"), let copies = try settings.int("num_envs") {
-                let batch = copies * ((try? settings.int("rollout_length")) ?? nil ?? 1)
+                let batch = ((try? settings.int("batch_steps")) ?? nil) ?? copies * ((try? settings.int("rollout_length")) ?? nil ?? 1)
                 if batch > 1, total % batch != 0 {
                     let trained = (total + batch - 1) / batch * batch
                     FileHandle.standardError.write(Data("note: total_steps = \(total) trains \(trained) steps (whole batches of \(batch) environment steps)\n".utf8))

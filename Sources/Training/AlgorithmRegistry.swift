@@ -104,6 +104,8 @@ public enum AlgorithmRegistry {
     public static let valuesBeforeKeys: [String: Settings.Value] = [
         // SPRIG's leader stepped on the paper's mean log π·Â until the clipped surrogate became the default.
         "sprig.leader_policy_term": .string("log_prob"),
+        // DDPG and SAC did one update per step collected so far at the first round (1,000 at once).
+        "first_updates": .string("catch_up"),
     ]
 
     /// A saved run's settings as this build reads them: a key the toolkit added after the run was
@@ -176,7 +178,15 @@ public enum AlgorithmRegistry {
         let env = try EnvironmentRegistry.entry(givenEnv).name
         var s = try defaults(algo: algo, coupling: coupling, env: env)
         let unknown = given.keys.filter { s[$0] == nil }
-        guard unknown.isEmpty else { throw SettingsError.unknownKeys(unknown, known: s.keys) }
+        guard unknown.isEmpty else {
+            // A key of another algorithm (`blpo.lambda` given to sac) says whose it is.
+            var elsewhere = [String: [String]]()
+            for e in entries where e.name != algo {
+                guard let other = try? defaults(algo: e.name, coupling: e.couplings[0], env: env) else { continue }
+                for k in unknown where other[k] != nil { elsewhere[k, default: []].append(e.name) }
+            }
+            throw SettingsError.unknownKeys(unknown, known: s.keys, elsewhere: elsewhere)
+        }
         for k in given.keys where k != "env" { s[k] = given[k] }
         let run = try runOptions(s)
         try run.validate()

@@ -198,7 +198,8 @@ public enum SettingsError: Error, CustomStringConvertible, Equatable {
     case unreadable(String)
     case syntax(String, String)
     case type(String, String, String)
-    case unknownKeys([String], known: [String])
+    /// Keys the run does not read; `elsewhere` names, for a key another algorithm reads, those algorithms.
+    case unknownKeys([String], known: [String], elsewhere: [String: [String]] = [:])
     /// An algorithm with a coupling or an action space it cannot take; the text names the valid choices.
     case refusedPair(String)
 
@@ -207,10 +208,13 @@ public enum SettingsError: Error, CustomStringConvertible, Equatable {
         case .unreadable(let p): return "cannot read the config file \(p): check the path"
         case .syntax(let place, let why): return "\(place): \(why)"
         case .type(let key, let expected, let got): return "setting \(key) must be \(expected), got \(got)"
-        case .unknownKeys(let keys, let known):
+        case .unknownKeys(let keys, let known, let elsewhere):
             // The nearest known keys, not all of them (over a hundred): a misspelling or a missing
             // prefix (`lambda` for `blpo.lambda`) is the usual cause.
             let named = keys.map { key -> String in
+                if let algos = elsewhere[key], !algos.isEmpty {
+                    return "\(key) (a setting of \(algos.joined(separator: ", ")), not of this algorithm)"
+                }
                 let near = nearestKeys(to: key, in: known)
                 return near.isEmpty ? key : "\(key) (did you mean \(near.joined(separator: " or "))?)"
             }

@@ -699,7 +699,7 @@ struct PlanParser {
         let couplingLine = point.first { $0.settings.contains { $0.key == "coupling" } }?.line
             ?? source.line(ofValue: coupling, under: "couplings") ?? source.line(ofValue: algo, under: "algorithms")
         switch error {
-        case SettingsError.unknownKeys(let keys, _):
+        case SettingsError.unknownKeys(let keys, _, _):
             for k in keys {
                 fail(settingLine(k), "unknown setting \(k) for \(algo)-\(coupling): check its spelling against `stackelberg algo list`; a key that only some of the plan's algorithms take belongs in a separate plan")
             }

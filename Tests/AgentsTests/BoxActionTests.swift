@@ -146,3 +146,31 @@ func pendulumRunSettings(steps: Int) throws -> Settings {
     s["tensorboard"] = .bool(false)
     return s
 }
+
+/// The update cadence of DDPG and SAC: SpinningUp's `t >= update_after and t % update_every == 0`
+/// gives `update_every` updates at the first round; the toolkit's older catch-up gave one per step.
+final class OffPolicyCadenceTests: XCTestCase {
+    func rounds(_ first: OffPolicySettings.FirstUpdates, updateAfter: Int) throws -> [(step: Int, updates: Int)] {
+        let env = try EnvironmentRegistry.make("pendulum", count: 1)
+        env.reset(seed: 1)
+        let data = try OffPolicyData(environment: env, roles: [.shared], capacity: 2_000, batchSize: 10, seed: 1, owner: "test")
+        var out = [(Int, Int)]()
+        for _ in 0..<1_200 {
+            let due = try data.collect(randomSteps: 2_000, updateAfter: updateAfter, updateEvery: 50, firstUpdates: first) { _, _ in }
+            if due > 0 { out.append((data.environmentSteps, due)) }
+        }
+        return out
+    }
+
+    func testTheFirstRoundIsUpdateEveryUpdatesOnSpinningUpsClock() throws {
+        let cadence = try rounds(.cadence, updateAfter: 1_000)
+        XCTAssertEqual(cadence.first?.step, 1_000); XCTAssertEqual(cadence.first?.updates, 50)
+        XCTAssertTrue(cadence.allSatisfy { $0.updates == 50 && $0.step % 50 == 0 })
+        // update_after off the clock: the first round waits for the next multiple of update_every.
+        let offClock = try rounds(.cadence, updateAfter: 1_010)
+        XCTAssertEqual(offClock.first?.step, 1_050); XCTAssertEqual(offClock.first?.updates, 50)
+        let catchUp = try rounds(.catchUp, updateAfter: 1_000)
+        XCTAssertEqual(catchUp.first?.step, 1_000); XCTAssertEqual(catchUp.first?.updates, 1_000)
+        XCTAssertEqual(catchUp.dropFirst().first?.updates, 50)
+    }
+}

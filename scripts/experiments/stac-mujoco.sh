@@ -18,9 +18,11 @@ out="${1:-runs/stac_mujoco}"; shift || true
 seeds=("$@"); [ ${#seeds[@]} -eq 0 ] && seeds=(0 1 2)
 steps="${STEPS:-4e5}"; tasks="${TASKS:-halfcheetah hopper}"
 source scripts/experiments/common.sh
+# first_updates=catch_up: the grid began before SpinningUp's first round (update_every updates) was
+# the default, with 1,000 updates at step 1,000; every seed keeps that, so the grid compares like with like.
 run_one() {   # task algo coupling seed steps out
   run_locked "$6/mujoco_$1/$2-$3/seed$4" "$1 $2 $3 seed $4 steps $5" \
-    "$S" train --algo "$2" --coupling "$3" --env "mujoco/$1" --seeds "$4" --steps "$5" --out "$6" --quiet --set checkpoint_interval=10000
+    "$S" train --algo "$2" --coupling "$3" --env "mujoco/$1" --seeds "$4" --steps "$5" --out "$6" --quiet --set checkpoint_interval=10000 --set first_updates=catch_up
 }
 # Seed-major order, so that every configuration has seed 0 before any has seed 1: a grid cut
 # short by a session's end still compares all twelve configurations.

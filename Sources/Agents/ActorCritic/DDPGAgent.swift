@@ -68,7 +68,8 @@ public final class DDPGAgent: Agent, CoupledModel {
     }
 
     public func iterate() throws -> Bool {
-        let due = try data.collect(randomSteps: config.common.randomSteps, updateAfter: config.common.updateAfter, updateEvery: config.common.updateEvery) { obs, out in
+        let due = try data.collect(randomSteps: config.common.randomSteps, updateAfter: config.common.updateAfter, updateEvery: config.common.updateEvery,
+                                   firstUpdates: config.common.firstUpdates) { obs, out in
             act(obs, count: data.copies, deterministic: false, into: out)
         }
         for _ in 0..<due {

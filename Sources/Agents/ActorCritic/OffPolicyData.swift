@@ -55,7 +55,10 @@ public final class OffPolicyData {
     /// then `policy` (which writes the exploring actions for the observations it is given).
     /// Returns how many updates are due now: 0, or the steps since the last updates once
     /// `updateAfter` steps are taken and `updateEvery` more have passed (SpinningUp's cadence).
-    public func collect(randomSteps: Int, updateAfter: Int, updateEvery: Int,
+    /// With `firstUpdates = .cadence` the steps before `updateAfter` count only from the last
+    /// multiple of `updateEvery`, so the first round is `updateEvery` updates, as SpinningUp's
+    /// `t % update_every == 0`; `.catchUp` counts them all (every step so far, at once).
+    public func collect(randomSteps: Int, updateAfter: Int, updateEvery: Int, firstUpdates: OffPolicySettings.FirstUpdates = .cadence,
                         policy: (UnsafePointer<Float>, ActionBatch) -> Void) throws -> Int {
         observationsBefore.update(from: environment.observations.baseAddress!, count: copies * observationSize)
         if environmentSteps < randomSteps {
@@ -70,6 +73,7 @@ public final class OffPolicyData {
         replay.add(observations: observationsBefore, actions: actions, after: environment)
         environmentSteps += copies
         stepsSinceUpdate += copies
+        if firstUpdates == .cadence, environmentSteps < updateAfter { stepsSinceUpdate = environmentSteps % updateEvery }
         finishedEpisodes.removeAll(keepingCapacity: true)
         environment.collectFinishedEpisodes(at: environmentSteps, into: &finishedEpisodes)
         guard environmentSteps >= updateAfter, stepsSinceUpdate >= updateEvery else { return 0 }

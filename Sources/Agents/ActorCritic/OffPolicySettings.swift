@@ -14,6 +14,16 @@ public struct OffPolicySettings: Sendable {
     public var updateAfter = 1_000
     /// Every `updateEvery` environment steps, `updateEvery` updates (one per step on average).
     public var updateEvery = 50
+    /// How many updates the first round does, once `updateAfter` steps are taken.
+    public enum FirstUpdates: String, Sendable, CaseIterable {
+        /// `updateEvery`, on SpinningUp's clock (updates at the steps that are multiples of
+        /// `updateEvery`): SpinningUp's and the STAC code's `t >= update_after and t % update_every == 0`.
+        case cadence
+        /// One per step taken so far (`updateAfter` of them at once, on the random-action data):
+        /// what this toolkit did before the key existed, kept to reproduce those runs.
+        case catchUp = "catch_up"
+    }
+    public var firstUpdates: FirstUpdates = .cadence
     public var gamma: Float = 0.99
     /// p̄ ← ρ p̄ + (1 − ρ) p after each update.
     public var polyak: Float = 0.995

@@ -122,6 +122,7 @@ enum HypergradientMetrics {
         metrics[.init(index: i + 5)] = Float(d.solve.products)
         metrics[.init(index: i + 6)] = Float(d.solve.iterations)
         metrics[.init(index: i + 7)] = d.solve.relativeResidual ?? .nan
-        metrics[.init(index: i + 8)] = d.metNegativeCurvature ? 1 : 0
+        // NaN (left out of window means) where not measured: a solver that never checks curvature.
+        metrics[.init(index: i + 8)] = d.solve.checksCurvature ? (d.metNegativeCurvature ? 1 : 0) : .nan
     }
 }

@@ -121,8 +121,12 @@ final class GameProbe {
         let d = totalDerivative.diagnostics
         totalDerivative.writeLastFollowerGradient(into: followerGradient)
         let leaderGradient = totalDerivative.lastLeaderGradient
-        write(Double(d.leaderGradientNorm)); write(Double(d.totalDerivativeNorm)); write(Double(d.correctionNorm))
-        write(Double(d.cosine)); write(Double(options.lambda))
+        write(Double(d.leaderGradientNorm))
+        // A CG stopped on negative curvature before its first step has no correction to report (its
+        // zero would read as Df₁ = ∇₁f₁, cosine 1): those columns are NaN, not measured.
+        let unsolved = d.solve.stoppedOnNegativeCurvature && d.solve.iterations == 0
+        write(unsolved ? .nan : Double(d.totalDerivativeNorm)); write(unsolved ? .nan : Double(d.correctionNorm))
+        write(unsolved ? .nan : Double(d.cosine)); write(Double(options.lambda))
         write(dotD(followerGradient, followerGradient, nF).squareRoot())
         write(Double(f2Value))
         let dropColumn = column
