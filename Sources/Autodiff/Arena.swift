@@ -80,14 +80,18 @@ final class Arena {
         return used
     }
 
-    /// A chunk of `bytes`, or a stop that says how much memory the step wanted (the standard
-    /// allocator's failure names no size and no remedy).
+    /// A chunk of `bytes`; when the system has no more, the process ends with a message that says
+    /// how much the step wanted and which settings shrink it (exit status 1, no crash report: an
+    /// allocation deep inside an op has no caller to hand an error to).
     private static func chunk(_ bytes: Int) -> UnsafeMutableRawPointer {
         var p: UnsafeMutableRawPointer? = nil
         guard posix_memalign(&p, alignment, bytes) == 0, let chunk = p else {
-            fatalError("out of memory: a graph step needed \(bytes >> 20) MB more for its values. Use smaller minibatches "
-                + "(or fewer environments per batch) or a smaller network; game diagnostics take about 2.5 times a "
-                + "training step's memory (turn them off, or measure a smaller model). A run resumes from its last checkpoint with --resume")
+            FileHandle.standardError.write(Data(("error: out of memory: a graph step needed \(bytes >> 20) MB more for its values. "
+                + "Make the step smaller: raise minibatches (PPO: more, smaller minibatches) or lower batch_size (DQN, DDPG, SAC), "
+                + "lower num_envs, or use a smaller network. Game diagnostics take about 2.5 times a training step's memory: "
+                + "turn them off (diagnostics.enabled = false) or raise minibatches. A changed setting needs a new --out; "
+                + "--resume continues only with the settings a run began with\n").utf8))
+            exit(1)
         }
         return chunk
     }

@@ -71,6 +71,13 @@ struct TrainCommand: ParsableCommand {
                     FileHandle.standardError.write(Data("note: total_steps = \(total) trains \(trained) steps (whole batches of \(batch) environment steps)\n".utf8))
                 }
             }
+            // DQN's family, DDPG and SAC learn only from learning_starts/update_after on: a shorter run
+            // would end untrained, silently.
+            for key in ["update_after", "learning_starts"] {
+                if let total = try settings.int("total_steps"), let after = try settings.int(key), total < after {
+                    FileHandle.standardError.write(Data("note: total_steps = \(total) is below \(key) = \(after): this run collects data and never updates\n".utf8))
+                }
+            }
             let seedList = try parseSeeds(seeds)
             let envName = try settings.string("env")!, algoName = try settings.string("algo")!, couplingName = try settings.string("coupling")!
             let base = "\(out)/\(envName.replacingOccurrences(of: "/", with: "_"))/\(algoName)-\(couplingName)"

@@ -11,7 +11,7 @@ enum ActorCriticEntries {
         .int("random_steps", \.randomSteps, "environment steps with uniformly random actions first", .nonNegative),
         .int("update_after", \.updateAfter, "environment steps before the first update", .nonNegative),
         .int("update_every", \.updateEvery, "every N environment steps, N updates", .positive),
-        .choice("first_updates", \.firstUpdates, "the first round of updates: update_every of them (SpinningUp, STAC code) or one per step so far (catch_up: runs before this key)"),
+        .choice("first_updates", \.firstUpdates, "the first round of updates: update_every of them (SpinningUp, STAC code) or one per step so far (catch_up: what runs made before this key existed did)"),
         .real("gamma", \.gamma, "discount γ", .unit),
         .real("polyak", \.polyak, "target networks: p̄ ← ρ p̄ + (1 − ρ) p after each update", .unit),
         .real("actor_lr", \.actorLearningRate, "the actor's Adam learning rate", .positive),
