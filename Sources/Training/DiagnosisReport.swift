@@ -244,6 +244,12 @@ public struct DiagnosisReport: Codable, Sendable {
                 let field = lambdaMedian.isNaN ? "regularized Stackelberg field" : "regularized Stackelberg field (λ = \(f(lambdaMedian)))"
                 var text = "total derivative Df₁ of the \(field) \(what): median cos(∇₁f₁, Df₁) = \(DiagnosisReport.fmt(cosineMedian, near: cosineMedian > 0 ? t.cosineTurns : 0))"
                 if !correctionRatioMedian.isNaN { text += "; median ‖correction‖/‖∇₁f₁‖ = \(f(correctionRatioMedian))" }
+                // With ∇²₂₂f₂ + λI indefinite the implicit function theorem does not apply there, and
+                // CG's answer on an indefinite system is no total derivative to read.
+                if !lambdaMedian.isNaN, hessianMinMedian + lambdaMedian < 0 {
+                    text += "; but ∇²₂₂f₂ + λI is indefinite in the median diagnostic (λ_min = \(f(hessianMinMedian)) < −λ), where the implicit "
+                        + "function theorem does not hold: read this with care, or raise diagnostics.lambda above \(f(-hessianMinMedian))"
+                }
                 out.append(Verdict(key: "total_derivative_cosine", value: cosineMedian, text: text))
             }
             if !relativeLossDropMedian.isNaN {

@@ -124,6 +124,21 @@ final class DiagnosisTests: XCTestCase {
         XCTAssertNil(PathPCA.fit(Array(rows.prefix(2))))
     }
 
+    /// A total derivative measured where ∇²₂₂f₂ + λI is indefinite (λ = 0.1 below |λ_min| = 1.2) is
+    /// flagged in its verdict; at λ = 500 (the other tests) it is not.
+    func testAnIndefiniteRegularizedHessianIsFlagged() throws {
+        let rows = Self.syntheticRows(spiral: false).map { r -> [String: Double] in
+            var r = r; r["game_lambda"] = 0.1; r["game_hessian_min"] = -1.2; return r
+        }
+        try Self.writeRun("\(root)/ind/seed0", coupling: "individual", seed: 0, columns: Self.allColumns, rows: rows)
+        let text = try Diagnosis(paths: [root]).report(provenance: nil).text
+        XCTAssertTrue(text.contains("but ∇²₂₂f₂ + λI is indefinite in the median diagnostic (λ_min = -1.2 < −λ)"), text)
+        XCTAssertTrue(text.contains("raise diagnostics.lambda above 1.2"), text)
+        try FileManager.default.removeItem(atPath: root + "/ind")
+        try Self.writeRun("\(root)/ind/seed0", coupling: "individual", seed: 0, columns: Self.allColumns, rows: Self.syntheticRows(spiral: false))
+        XCTAssertFalse(try Diagnosis(paths: [root]).report(provenance: nil).text.contains("is indefinite in the median diagnostic"))
+    }
+
     func testSpiralAndStraightPathsAndTheirVerdicts() throws {
         let cols = Self.allColumns
         try Self.writeRun("\(root)/ind/seed0", coupling: "individual", seed: 0, columns: cols, rows: Self.syntheticRows(spiral: true))
