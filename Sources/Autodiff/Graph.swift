@@ -33,11 +33,15 @@ public final class Graph {
     // Rewinding (`mark()`, `rewind(to:)`). Each rewind starts a new epoch of the step: it bumps
     // `currentStep`, so tensors recorded since the mark fail the one-compare check like tensors of
     // an earlier step; tensors of an earlier epoch stay valid below the lowest node count any later
-    // rewind went back to, `survivingBelow[epoch]` (looked up only off the hot path).
+    // rewind went back to (looked up only off the hot path). Those counts never decrease from one
+    // epoch to the next, so they are kept as runs of epochs sharing one count: a solve's k rewinds
+    // to one mark make one run, and a step's storage does not grow with its number of rewinds
+    // (a CG solve that runs longer than the first one allocates nothing).
     /// `currentStep` at the last `reset()`: epoch 0 of this step.
     private var firstEpochStep: UInt32 = 0
-    /// For each finished epoch of this step, the node count below which its tensors survive.
-    private var survivingBelow: [Int32] = []
+    /// The finished epochs of this step, as runs from `firstEpoch` (to the next run's) whose tensors
+    /// survive below `below` nodes; ascending in both.
+    private var survivingRuns: [(firstEpoch: Int, below: Int32)] = []
     /// The parameters given a leaf in this step, in order, so a rewind can forget the leaves it drops.
     private var leafParameters: [Unmanaged<Parameter>] = []
 
@@ -55,7 +59,7 @@ public final class Graph {
         token &+= 2
         currentStep &+= 1
         firstEpochStep = currentStep
-        survivingBelow.removeAll(keepingCapacity: true)
+        survivingRuns.removeAll(keepingCapacity: true)
         leafParameters.removeAll(keepingCapacity: true)
     }
 
@@ -77,13 +81,16 @@ public final class Graph {
     /// earlier step does); those recorded before it stay valid. A `mark` from an earlier step, or
     /// one a previous rewind went behind, stops the process.
     public func rewind(to mark: Mark) {
-        let epoch = Int(mark.step &- firstEpochStep)
-        let intact = epoch == survivingBelow.count || (epoch < survivingBelow.count && survivingBelow[epoch] >= mark.nodes)
+        let epoch = Int(mark.step &- firstEpochStep), now = currentEpoch
+        let intact = epoch == now || (epoch < now && survivingNodes(inEpoch: epoch) >= mark.nodes)
         if _slowPath(!intact || Int(mark.nodes) > nodes.count) {
             fatalError("Graph.rewind(to:): the mark was taken in an earlier step, or a rewind has since gone behind it; take a new mark in this step")
         }
-        for e in survivingBelow.indices where survivingBelow[e] > mark.nodes { survivingBelow[e] = mark.nodes }
-        survivingBelow.append(mark.nodes)
+        // Every epoch so far now survives below at most mark.nodes: the runs at or above it merge
+        // into one that also takes the epoch ending now.
+        var start = now
+        while let last = survivingRuns.last, last.below >= mark.nodes { start = last.firstEpoch; survivingRuns.removeLast() }
+        survivingRuns.append((start, mark.nodes))
         // A parameter whose leaf is dropped gets a new one when it is next used.
         for p in leafParameters[mark.leaves...] { p.takeUnretainedValue().graphToken = 0 }
         leafParameters.removeSubrange(mark.leaves...)
@@ -108,7 +115,17 @@ public final class Graph {
 
     @inline(never) func survivedRewind(_ t: Tensor) -> Bool {
         let epoch = Int(t.recordedStep &- firstEpochStep)
-        return epoch < survivingBelow.count && t.id < survivingBelow[epoch]
+        return epoch < currentEpoch && t.id < survivingNodes(inEpoch: epoch)
+    }
+
+    /// The epochs of this step so far (rewinds since the last reset).
+    private var currentEpoch: Int { Int(currentStep &- firstEpochStep) }
+
+    /// The node count below which tensors of finished `epoch` survive (runs are few: searched from the end).
+    private func survivingNodes(inEpoch epoch: Int) -> Int32 {
+        var i = survivingRuns.count - 1
+        while i > 0, survivingRuns[i].firstEpoch > epoch { i -= 1 }
+        return survivingRuns[i].below
     }
 
     /// Number of nodes recorded in this step.
