@@ -262,8 +262,16 @@ public final class TrainingRun: Sendable {
             progress?.update(progressIndex, steps: now, episodeReturn: lastEpisodeReturn)
         }
         let loopSeconds = Date().timeIntervalSince(loopStart)
-        let final = try evaluate()
-        try checkpoint()
+        // The final checkpoint is written after the final evaluation: a resume from it (a run stopped
+        // before its summary, or whose summary was lost) reads that evaluation back instead of playing
+        // a second one with other draws.
+        let final: Double
+        if stepsAtStart >= totalSteps, !pendingEvaluation, let done = Self.lastEvaluation(in: directory + "/eval.csv", atStep: agent.environmentSteps) {
+            final = done
+        } else {
+            final = try evaluate()
+            try checkpoint()
+        }
         var summary: [String: Any] = ["seed": seed, "env": envName, "env_steps": agent.environmentSteps, "updates": agent.updates,
                                       "final_eval_mean_return": final,
                                       // Wall time of this invocation's training loop (periodic evaluations and
@@ -278,6 +286,15 @@ public final class TrainingRun: Sendable {
         try JSONSerialization.data(withJSONObject: summary, options: [.sortedKeys, .prettyPrinted])
             .write(to: URL(fileURLWithPath: directory + "/summary.json"))
         return final
+    }
+
+    /// The mean return of eval.csv's last row when that row is at `step`, else nil.
+    static func lastEvaluation(in path: String, atStep step: Int) -> Double? {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8),
+              let last = text.split(separator: "\n").last else { return nil }
+        let fields = last.split(separator: ",", maxSplits: 2)
+        guard fields.count >= 2, Int(fields[0]) == step else { return nil }
+        return Double(fields[1])
     }
 }
 

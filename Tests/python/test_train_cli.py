@@ -201,6 +201,21 @@ def test_seeds_added_on_resume_start_from_the_beginning(stackelberg_bin, tmp_pat
     assert p.returncode != 0 and "has no checkpoint to resume from" in p.stderr
 
 
+def test_a_finished_run_that_lost_its_summary_resumes_without_evaluating_again(stackelberg_bin, tmp_path):
+    # The final checkpoint follows the final evaluation: resuming from it reads that evaluation
+    # back (one eval.csv row at the last step, the same score) instead of playing another.
+    args = [str(stackelberg_bin), "train", "--algo", "dqn", "--env", "cartpole", "--seeds", "0", "--set", "total_steps=2000",
+            "--set", "eval_interval=1000", "--quiet", "--out", str(tmp_path)]
+    subprocess.run(args, check=True, capture_output=True, timeout=120)
+    run = tmp_path / "cartpole" / "dqn-monolithic" / "seed0"
+    evals, summary = (run / "eval.csv").read_text(), json.loads((run / "summary.json").read_text())
+    (run / "summary.json").unlink()
+    p = subprocess.run(args + ["--resume"], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    assert (run / "eval.csv").read_text() == evals
+    assert json.loads((run / "summary.json").read_text())["final_eval_mean_return"] == summary["final_eval_mean_return"]
+
+
 def test_compare_warns_about_copies_of_one_seed(stackelberg_bin, tmp_path, reference):
     import shutil
     for root in ("a", "b"):
