@@ -33,6 +33,7 @@ for seed in "${seeds[@]}"; do
   done
   for coupling in individual actor-leader critic-leader; do
     run_one mujoco/halfcheetah sac "$coupling" "$seed" "${STEPS_MUJOCO:-5e4}" --set checkpoint_interval=5000 \
-      --set diagnostics.interval="${MUJOCO_INTERVAL:-1000}" --set diagnostics.stackelberg_spectrum=true
+      --set diagnostics.interval="${MUJOCO_INTERVAL:-1000}" --set diagnostics.stackelberg_spectrum=true \
+      --set first_updates=catch_up   # as the committed runs did (before SpinningUp's first round was the default)
   done
 done

@@ -33,7 +33,7 @@ for seed in "${seeds[@]}"; do
     for algo in $algos; do
       run_locked "$out/mujoco_$task/$algo-$coupling/seed$seed" "$task $algo $coupling $name seed $seed steps $steps" \
         "$S" train --algo "$algo" --coupling "$coupling" --env "mujoco/$task" --seeds "$seed" --steps "$steps" --out "$out" \
-        --quiet --set checkpoint_interval=10000 --set "$setting"
+        --quiet --set checkpoint_interval=10000 --set "$setting" --set first_updates=catch_up   # as the grid it is compared with
     done
   done
 done
