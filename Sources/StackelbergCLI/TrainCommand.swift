@@ -70,12 +70,12 @@ struct TrainCommand: ParsableCommand {
                     let trained = (total + batch - 1) / batch * batch
                     FileHandle.standardError.write(Data("note: total_steps = \(total) trains \(trained) steps (whole batches of \(batch) environment steps)\n".utf8))
                 }
-            }
-            // DQN's family, DDPG and SAC learn only from learning_starts/update_after on: a shorter run
-            // would end untrained, silently.
-            for key in ["update_after", "learning_starts"] {
-                if let total = try settings.int("total_steps"), let after = try settings.int(key), total < after {
-                    FileHandle.standardError.write(Data("note: total_steps = \(total) is below \(key) = \(after): this run collects data and never updates\n".utf8))
+                // DQN's family, DDPG and SAC learn only from learning_starts/update_after on: a shorter
+                // run would end untrained, silently.
+                for key in ["update_after", "learning_starts"] {
+                    if let after = try settings.int(key), total < after {
+                        FileHandle.standardError.write(Data("note: total_steps = \(total) is below \(key) = \(after): this run collects data and never updates\n".utf8))
+                    }
                 }
             }
             let seedList = try parseSeeds(seeds)

@@ -31,12 +31,17 @@ final class RunLog {
         mirror?(line)
     }
 
+    /// The lines already in the file, after the header.
+    func writtenLines() throws -> [Substring] {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw TrainingError.io("cannot read \(path) to resume") }
+        return Array(text.split(separator: "\n").dropFirst())
+    }
+
     /// Passes the lines already in the file (after the header) to `mirror`: a resumed run rebuilds
     /// what it mirrors from the log cut back to its checkpoint.
     func mirrorWrittenLines() throws {
         guard let mirror else { return }
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw TrainingError.io("cannot read \(path) to resume") }
-        for line in text.split(separator: "\n").dropFirst() { mirror(String(line)) }
+        for line in try writtenLines() { mirror(String(line)) }
     }
 
     func flush() throws {

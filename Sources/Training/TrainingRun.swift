@@ -266,7 +266,7 @@ public final class TrainingRun: Sendable {
         // before its summary, or whose summary was lost) reads that evaluation back instead of playing
         // a second one with other draws.
         let final: Double
-        if stepsAtStart >= totalSteps, !pendingEvaluation, let done = Self.lastEvaluation(in: directory + "/eval.csv", atStep: agent.environmentSteps) {
+        if stepsAtStart >= totalSteps, !pendingEvaluation, let done = Self.evaluation(atStep: agent.environmentSteps, in: try evals.writtenLines().last) {
             final = done
         } else {
             final = try evaluate()
@@ -288,11 +288,9 @@ public final class TrainingRun: Sendable {
         return final
     }
 
-    /// The mean return of eval.csv's last row when that row is at `step`, else nil.
-    static func lastEvaluation(in path: String, atStep step: Int) -> Double? {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8),
-              let last = text.split(separator: "\n").last else { return nil }
-        let fields = last.split(separator: ",", maxSplits: 2)
+    /// The mean return of an eval.csv `row` when the row is at `step`, else nil.
+    static func evaluation(atStep step: Int, in row: Substring?) -> Double? {
+        guard let fields = row?.split(separator: ",", maxSplits: 2) else { return nil }
         guard fields.count >= 2, Int(fields[0]) == step else { return nil }
         return Double(fields[1])
     }

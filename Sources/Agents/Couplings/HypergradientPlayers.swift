@@ -92,18 +92,18 @@ public final class HypergradientPlayers {
                 + (neumannStep != nil ? "The Neumann series diverged. " + neumannAdvice()
                    : "The follower Hessian is singular or badly conditioned there: set \(settingsPrefix)lambda > 0, or use \(settingsPrefix)solver = cg"))
         }
-        // A truncated Neumann series that converges keeps its terms, and its residual, below ‖b‖ (each
-        // eigen-direction shrinks by |1 − αμ| < 1); above it the series is growing, and a clipped or
-        // saturating step would hide that. Said once per run, on the first solve that shows it.
         // Nyström (without CG) adds λ only inside its rank-k sketch and ρ everywhere: outside the
-        // sketch it solves with ρ where the system has λ, so with λ ≫ ρ its correction is up to
-        // λ/ρ times CG's there (on Pendulum at STAC's λ = 500, ρ = 50: 46.6 against CG's 0.49).
+        // sketch it solves with ρ where the system has λ, so with λ > ρ its correction there is
+        // (μ + λ)/ρ ≥ λ/ρ times CG's (on Pendulum at STAC's λ = 500, ρ = 50: 46.6 against CG's 0.49).
         if case .nystrom(let rank, let rho, _) = totalDerivative.solver, !warnedNystromShift, l > rho {
             warnedNystromShift = true
             FileHandle.standardError.write(Data(("warning: λ = \(l) is larger than \(settingsPrefix)nystrom_rho = \(rho) at update \(context.update): the Nyström solve "
                 + "shifts the directions outside its rank-\(rank) sketch by ρ, not by λ, so along a direction of curvature μ ≥ 0 there its implicit correction is "
                 + "(μ + λ)/ρ times the one CG solves for, at least λ/ρ = \(l / rho). Set \(settingsPrefix)nystrom_rho ≥ λ, or use \(settingsPrefix)solver = nystrom_cg or cg\n").utf8))
         }
+        // A truncated Neumann series that converges keeps its terms, and its residual, below ‖b‖ (each
+        // eigen-direction shrinks by |1 − αμ| < 1); above it the series is growing, and a clipped or
+        // saturating step would hide that. Said once per run, on the first solve that shows it.
         let growth = Swift.max(d.solve.neumannGrowth ?? 0, d.relativeResidual ?? 0)
         if neumannStep != nil, !warnedNeumannDivergence, growth > 1 {
             warnedNeumannDivergence = true
