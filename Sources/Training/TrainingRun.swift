@@ -88,6 +88,13 @@ public final class TrainingRun: Sendable {
     /// evaluation's mean return.
     @discardableResult
     public func run(resume: Bool, progress: ProgressBoard? = nil, progressIndex: Int = 0) throws -> Double {
+        // Warnings said inside an update name this run (seeds train concurrently).
+        try RunMessages.$label.withValue(directory) {
+            try train(resume: resume, progress: progress, progressIndex: progressIndex)
+        }
+    }
+
+    private func train(resume: Bool, progress: ProgressBoard?, progressIndex: Int) throws -> Double {
         // The caller's thread gets its floating-point mode back when the run ends.
         let flushedBefore = BLAS.flushSubnormalsOnThisThread(true)
         defer { BLAS.flushSubnormalsOnThisThread(flushedBefore) }
@@ -277,9 +284,12 @@ public final class TrainingRun: Sendable {
                                       // Wall time of this invocation's training loop (periodic evaluations and
                                       // checkpoints included; after a resume, only the resumed part).
                                       "train_seconds": loopSeconds,
-                                      "train_steps_per_second": Double(agent.environmentSteps - stepsAtStart) / max(loopSeconds, 1e-9),
                                       // Whose matrix products these bits are (BLAS.gemmKernels).
                                       "gemm": BLAS.gemmKernels]
+        // The rate of what this invocation trained; a resume that trained no step has none (a 0 would
+        // read as a stalled run to the sweep planner's rate table).
+        let trainedSteps = agent.environmentSteps - stepsAtStart
+        if trainedSteps > 0 { summary["train_steps_per_second"] = Double(trainedSteps) / max(loopSeconds, 1e-9) }
         // A run that some resume continued under other kernels says so (config.toml's `# resumed`
         // lines name them all).
         if gemmChanged { summary["gemm_changed_on_resume"] = true }
@@ -354,6 +364,6 @@ func noteGEMMChange(savedKernels: String?, changedBefore: Bool) -> Bool {
     guard let note = gemmResumeNote(savedKernels: savedKernels, changedBefore: changedBefore, now: BLAS.gemmKernels) else {
         return changedBefore
     }
-    FileHandle.standardError.write(Data((note + "\n").utf8))
+    RunMessages.say("note", String(note.dropFirst("note: ".count)))
     return true
 }

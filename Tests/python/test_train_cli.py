@@ -213,7 +213,10 @@ def test_a_finished_run_that_lost_its_summary_resumes_without_evaluating_again(s
     p = subprocess.run(args + ["--resume"], capture_output=True, text=True, timeout=120)
     assert p.returncode == 0, p.stderr
     assert (run / "eval.csv").read_text() == evals
-    assert json.loads((run / "summary.json").read_text())["final_eval_mean_return"] == summary["final_eval_mean_return"]
+    resumed = json.loads((run / "summary.json").read_text())
+    assert resumed["final_eval_mean_return"] == summary["final_eval_mean_return"]
+    # It trained no step, so it has no rate (a 0 would price sweeps as if the run had stalled).
+    assert summary["train_steps_per_second"] > 0 and "train_steps_per_second" not in resumed
 
 
 def test_compare_warns_about_copies_of_one_seed(stackelberg_bin, tmp_path, reference):
@@ -365,3 +368,15 @@ def test_resume_reads_another_couplings_key_added_later_at_its_default(stackelbe
     config.write_text(text.replace('leader_policy_term = "clipped_surrogate"\n', ""))   # a run from before the key
     p = subprocess.run([binary, *baseline, "--out", str(tmp_path), "--resume"], capture_output=True, text=True, timeout=120)
     assert p.returncode == 0, p.stderr
+
+
+def test_a_warning_from_inside_an_update_names_its_seed(stackelberg_bin, tmp_path):
+    # Seeds train concurrently, so a warning said during an update carries its run's directory.
+    p = subprocess.run([str(stackelberg_bin), "train", "--algo", "sac", "--coupling", "actor-leader", "--env", "pendulum",
+                        "--seeds", "0..1", "--steps", "1050", "--set", "update_after=1000", "--set", "stackelberg.solver=nystrom",
+                        "--quiet", "--out", str(tmp_path)], capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stderr
+    warnings = sorted(line for line in p.stderr.splitlines() if "nystrom_rho" in line)
+    assert len(warnings) == 2, p.stderr
+    for seed, line in enumerate(warnings):
+        assert line.startswith(f"warning: {tmp_path}/pendulum/sac-actor-leader/seed{seed}: λ = "), line

@@ -97,9 +97,9 @@ public final class HypergradientPlayers {
         // (μ + λ)/ρ ≥ λ/ρ times CG's (on Pendulum at STAC's λ = 500, ρ = 50: 46.6 against CG's 0.49).
         if case .nystrom(let rank, let rho, _) = totalDerivative.solver, !warnedNystromShift, l > rho {
             warnedNystromShift = true
-            FileHandle.standardError.write(Data(("warning: λ = \(l) is larger than \(settingsPrefix)nystrom_rho = \(rho) at update \(context.update): the Nyström solve "
+            RunMessages.say("warning", "λ = \(l) is larger than \(settingsPrefix)nystrom_rho = \(rho) at update \(context.update): the Nyström solve "
                 + "shifts the directions outside its rank-\(rank) sketch by ρ, not by λ, so along a direction of curvature μ ≥ 0 there its implicit correction is "
-                + "(μ + λ)/ρ times the one CG solves for, at least λ/ρ = \(l / rho). Set \(settingsPrefix)nystrom_rho ≥ λ, or use \(settingsPrefix)solver = nystrom_cg or cg\n").utf8))
+                + "(μ + λ)/ρ times the one CG solves for, at least λ/ρ = \(l / rho). Set \(settingsPrefix)nystrom_rho ≥ λ, or use \(settingsPrefix)solver = nystrom_cg or cg")
         }
         // A truncated Neumann series that converges keeps its terms, and its residual, below ‖b‖ (each
         // eigen-direction shrinks by |1 − αμ| < 1); above it the series is growing, and a clipped or
@@ -107,8 +107,8 @@ public final class HypergradientPlayers {
         let growth = Swift.max(d.solve.neumannGrowth ?? 0, d.relativeResidual ?? 0)
         if neumannStep != nil, !warnedNeumannDivergence, growth > 1 {
             warnedNeumannDivergence = true
-            FileHandle.standardError.write(Data(("warning: the Neumann series is diverging at update \(context.update): its last term (or residual) is \(growth) times ‖b‖ (a converging series stays below 1). "
-                + neumannAdvice() + "\n").utf8))
+            RunMessages.say("warning", "the Neumann series is diverging at update \(context.update): its last term (or residual) is \(growth) times ‖b‖ (a converging series stays below 1). "
+                + neumannAdvice())
         }
     }
 
