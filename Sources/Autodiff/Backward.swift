@@ -237,6 +237,28 @@ extension Graph {
                 let dy = g * (b - s) - sum(g * a, axis: -1, keepDims: true) * b
                 accumulate(n.a, c == 1 ? dy : dy * c)
             }
+        case .layerNormLast(let epsilon):
+            // The composed ops' backward, in their order: the centred rows' part c̄ (one op), then
+            // the mean's, −Σ c̄ / width per row, each added to x's adjoint as they add it.
+            let centred = layerNormLastBackward(a, g, epsilon: epsilon)
+            accumulate(n.a, centred)
+            accumulate(n.a, (-centred).summed(to: sa.replacingLast(with: 1)) * (1 / Float(sa.last)))
+        case .layerNormLastBackward(let epsilon):
+            // z = p·g − (p³/n)·⟨g, c⟩·c per row (c = x − μ, p = (σ² + ε)^(−1/2), n the width): linear
+            // and symmetric in g, so its Jacobian in g is the same map; in x, for upstream G,
+            // −(p³/n)·Π(A·c + ⟨G, c⟩·g + ⟨g, c⟩·G) with A = ⟨G, g⟩ − (3p²/n)·⟨g, c⟩·⟨G, c⟩ and Π the
+            // row centring u − mean(u).
+            if needB { accumulate(n.b, layerNormLastBackward(a, g, epsilon: epsilon)) }
+            if needA {
+                let inverseWidth = 1 / Float(sa.last)
+                let c = a - mean(a, axis: -1, keepDims: true)
+                let p = pow(mean(square(c), axis: -1, keepDims: true) + epsilon, -0.5)
+                let gc = sum(b * c, axis: -1, keepDims: true), upC = sum(g * c, axis: -1, keepDims: true)
+                let upG = sum(g * b, axis: -1, keepDims: true)
+                let along = upG - gc * upC * square(p) * (3 * inverseWidth)
+                let u = along * c + upC * b + gc * g
+                accumulate(n.a, -(p * square(p)) * inverseWidth * (u - mean(u, axis: -1, keepDims: true)))
+            }
         case .meanAbsNormalizeLast(let epsilon):
             // y = x / D, D = mean|x| + ε per row: dx = g / D + sign(x) · Σ(−g·y / D) / width, in
             // the order the composed ops' backward takes, so the gradient has their bits too.

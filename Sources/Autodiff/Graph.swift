@@ -371,6 +371,9 @@ enum Op {
     case logSumExpLast, softmaxLast(scale: Float), softmaxLastBackward(scale: Float)
     // x / (mean |x| + ε) per row, in one pass (SCORER's feature scaling).
     case meanAbsNormalizeLast(epsilon: Float)
+    // Layer normalization per row, (x − μ)·(σ² + ε)^(−1/2); its backward into x − μ in one pass
+    // (a = x, b = g).
+    case layerNormLast(epsilon: Float), layerNormLastBackward(epsilon: Float)
     // BLAS.
     case matmul(transA: Bool, transB: Bool), affine
     // Attention's per-head products on [N, T, D] (HeadOps.swift).

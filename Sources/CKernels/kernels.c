@@ -52,6 +52,45 @@ void stk_mean_abs_normalize_rows(const float *restrict x, size_t rows, size_t wi
     }
 }
 
+// Layer normalization of each row, (x − μ)·(σ² + ε)^(−1/2) with μ and σ² the row's mean and
+// (biased) variance, in the composed ops' order: μ = (Σx)·(1/width) and σ² = (Σ c·c)·(1/width) with
+// sum8's partial sums over the rounded values, c = x − μ, then powf. The centred row is kept in
+// `out` until it is scaled.
+STK_CLONES
+void stk_layer_norm_rows(const float *restrict x, size_t rows, size_t width, float inverse_width, float epsilon,
+                         float *restrict out) {
+    for (size_t r = 0; r < rows; r++) {
+        const float *row = x + r * width;
+        float *y = out + r * width;
+        const float mean = (0.0f + sum8(row, NULL, width, 0)) * inverse_width;
+        for (size_t j = 0; j < width; j++) y[j] = row[j] - mean;
+        const float variance = (0.0f + sum8(y, y, width, 0)) * inverse_width;
+        const float p = powf(variance + epsilon, -0.5f);
+        for (size_t j = 0; j < width; j++) y[j] = y[j] * p;
+    }
+}
+
+// The part of layer normalization's backward that reaches the centred row c = x − μ (the mean's
+// part is the caller's: it needs this result's row sums): with p = (σ² + ε)^(−1/2),
+// out = g·p + ((Σ g·c)·p³ terms)·c, rounded as the composed ops' backward rounds it:
+// s = Σ g·c (sum8 of the rounded products), t = ((s·powf(σ² + ε, −1.5))·(−0.5))·(1/width),
+// out = g·p + (t·c)·2.
+STK_CLONES
+void stk_layer_norm_backward_rows(const float *restrict x, const float *restrict g, size_t rows, size_t width,
+                                  float inverse_width, float epsilon, float *restrict out) {
+    for (size_t r = 0; r < rows; r++) {
+        const float *row = x + r * width, *gr = g + r * width;
+        float *o = out + r * width;
+        const float mean = (0.0f + sum8(row, NULL, width, 0)) * inverse_width;
+        for (size_t j = 0; j < width; j++) o[j] = row[j] - mean;
+        const float shifted = (0.0f + sum8(o, o, width, 0)) * inverse_width + epsilon;
+        const float p = powf(shifted, -0.5f);
+        const float s = 0.0f + sum8(gr, o, width, 0);
+        const float t = ((s * powf(shifted, -1.5f)) * -0.5f) * inverse_width;
+        for (size_t j = 0; j < width; j++) o[j] = gr[j] * p + (t * o[j]) * 2.0f;
+    }
+}
+
 STK_CLONES
 double stk_sum_of_squares(const float *restrict x, size_t n) {
     double s[4] = {0, 0, 0, 0};

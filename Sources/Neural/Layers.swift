@@ -86,8 +86,9 @@ public final class Conv2d: Layer {
     }
 }
 
-/// Layer normalization over the last axis: (x − mean)/√(var + ε), then an optional per-feature
-/// scale and shift. Composed from differentiable ops, so its second derivatives are exact too.
+/// Layer normalization over the last axis (arXiv 1607.06450): (x − mean)/√(var + ε), then an optional
+/// per-feature scale and shift. The normalization is one fused op (`layerNormalized`) whose backward
+/// is differentiable again, so its second derivatives are exact too.
 public final class LayerNorm: Layer {
     public let scale: Parameter?
     public let shift: Parameter?
@@ -105,9 +106,8 @@ public final class LayerNorm: Layer {
 
     public func callAsFunction(_ x: Tensor) -> Tensor {
         precondition(x.shape.last == features, "LayerNorm: input \(x.shape) does not end in \(features) features")
-        let centered = x - mean(x, axis: -1, keepDims: true)
-        let variance = mean(square(centered), axis: -1, keepDims: true)
-        var y = centered * pow(variance + epsilon, -0.5)
+        // One fused op with the composed ops' bits (x − μ, times (σ² + ε)^(−1/2)), forward and backward.
+        var y = layerNormalized(x, epsilon: epsilon)
         if let scale, let shift { y = y * x.graph.parameter(scale) + x.graph.parameter(shift) }
         return y
     }

@@ -79,6 +79,12 @@ final class OpGradientTests: XCTestCase {
         checkGradients("softmax, second order", shapes: [[2, 3, 5]]) { x in
             weighted(x[0].graph.gradient(of: weighted(square(softmax(x[0]))), wrt: x[0]))
         }
+        checkGradients("layer norm", shapes: [[2, 3, 5]]) { weighted(layerNormalized($0[0], epsilon: 0.1)) }
+        // Its backward is one fused op too; differentiating it again reaches x and the upstream
+        // gradient (through square(LN(x))).
+        checkGradients("layer norm, second order", shapes: [[2, 3, 5]]) { x in
+            weighted(x[0].graph.gradient(of: weighted(square(layerNormalized(x[0], epsilon: 0.1))), wrt: x[0]))
+        }
         checkGradients("softmax scaled", shapes: [[2, 3, 5]]) { weighted(softmax($0[0], scale: 0.35)) }
         checkGradients("softmax scaled, second order", shapes: [[2, 3, 5]]) { x in
             weighted(x[0].graph.gradient(of: weighted(square(softmax(x[0], scale: 0.35))), wrt: x[0]))
@@ -89,6 +95,37 @@ final class OpGradientTests: XCTestCase {
 
     /// The fused op gives the composed ops' bits forward and backward, and their second
     /// derivative to rounding, at widths on and off the kernel's 8-wide blocks.
+    /// The fused layer normalization has the composed ops' bits forward and backward, also when its
+    /// input has another consumer (a residual connection, whose adjoint arrives first), and its
+    /// second derivatives agree with theirs; widths around sum8's eight lanes and SPRIG's d = 16, 32.
+    func testLayerNormalizedIsTheComposedOpsBitForBit() {
+        var rng = SeededGenerator(seed: 9)
+        for shape: Shape in [[4, 1], [3, 7], [5, 8], [6, 16], [2, 3, 32], [3, 13], [9]] {
+            for epsilon: Float in [1e-5, 0.3] {
+                let p = Parameter(name: "x", shape: shape, values: rng.floats(shape.count, scale: 3))
+                let graph = Graph()
+                let x = graph.parameter(p)
+                let fused = layerNormalized(x, epsilon: epsilon)
+                let centred = x - mean(x, axis: -1, keepDims: true)
+                let composed = centred * pow(mean(square(centred), axis: -1, keepDims: true) + epsilon, -0.5)
+                XCTAssertEqual(fused.array.map(\.bitPattern), composed.array.map(\.bitPattern), "forward \(shape) ε \(epsilon)")
+                let w = graph.constant(rng.floats(shape.count), shape: shape)
+                // x + tanh(LN(x)): x's adjoint gets the residual's part before the normalization's.
+                let g1 = graph.gradient(of: dot(x + tanh(fused), w), wrt: x)
+                let g2 = graph.gradient(of: dot(x + tanh(composed), w), wrt: x)
+                XCTAssertEqual(g1.array.map(\.bitPattern), g2.array.map(\.bitPattern), "gradient \(shape) ε \(epsilon)")
+                let h1 = graph.gradient(of: sum(square(g1)), wrt: x)
+                let h2 = graph.gradient(of: sum(square(g2)), wrt: x)
+                for (a, b) in zip(h1.array, h2.array) {
+                    XCTAssertEqual(a, b, accuracy: 2e-4 * Swift.max(1, Swift.abs(b)), "second order \(shape) ε \(epsilon)")
+                }
+            }
+        }
+        // A constant row normalizes to 0 (its variance is 0: ε keeps the scale finite).
+        let graph = Graph()
+        XCTAssertEqual(layerNormalized(graph.constant([2, 2, 2], shape: [1, 3]), epsilon: 1e-5).array, [0, 0, 0])
+    }
+
     func testMeanAbsoluteNormalizedMatchesComposedOps() {
         var rng = SeededGenerator(seed: 4)
         for shape: Shape in [[4, 1], [3, 8], [5, 13], [2, 3, 128], [7, 400]] {

@@ -52,6 +52,16 @@ void stk_gather_byte_rows(const unsigned char *base, const long *rows, size_t co
 /// composed ops (abs, row sum, scale, shift, divide).
 void stk_mean_abs_normalize_rows(const float *x, size_t rows, size_t width, float inverse_width, float epsilon, float *out);
 
+/// Each of `rows` rows of `width` floats layer-normalized, (x − μ)·(σ² + ε)^(−1/2) (biased variance), with
+/// the composed ops' rounding: the bits of x − mean(x), mean of its squares, + ε, pow(·, −0.5), product.
+/// x and out must not overlap.
+void stk_layer_norm_rows(const float *x, size_t rows, size_t width, float inverse_width, float epsilon, float *out);
+/// Layer normalization's backward into the centred rows c = x − μ, for upstream g (same shape as x):
+/// out = g·p + (((Σ g·c)·(σ² + ε)^(−3/2)·(−1/2))·(1/width)·c)·2, p = (σ² + ε)^(−1/2), rounded as the composed
+/// ops' backward (so the bits equal theirs). The mean's part, −Σ out / width per row, is the caller's.
+void stk_layer_norm_backward_rows(const float *x, const float *g, size_t rows, size_t width, float inverse_width,
+                                  float epsilon, float *out);
+
 /// out[j] = (unsigned char)x[j] for whole numbers 0…255 (replay storage).
 void stk_floats_to_bytes(const float *x, size_t n, unsigned char *out);
 
