@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# The SPRIG issue's experiments on one worker, in the order that gives each result its next seed
+# soonest: for each seed the MinAtar grid (sprig-minatar.sh: five games, three variants, 5e6 steps)
+# and then the α_coop × λ_c sweep (sprig-sweep.sh: twelve settings on Breakout, 1e6 steps); after
+# the last seed, BeamRider (sprig-beamrider.sh: seeds 0 and 1, 2e6 steps). Every run is resumed or
+# skipped as those scripts do (a finished run is skipped, a checkpointed one resumed bit-exactly),
+# so re-running this after a stop continues where it left off. Environment as those scripts'
+# (STACKELBERG_CLI, STEPS applies to all three: leave it unset for the issue's budgets).
+#   scripts/experiments/sprig-queue.sh [SEEDS...]    (default: 0 1 2)
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+seeds=("$@"); [ ${#seeds[@]} -eq 0 ] && seeds=(0 1 2)
+for seed in "${seeds[@]}"; do
+  case "$seed" in ''|*[!0-9]*) echo "sprig-queue.sh: seed '$seed' is not a whole number" >&2; exit 2 ;; esac
+done
+for seed in "${seeds[@]}"; do
+  scripts/experiments/sprig-minatar.sh runs/sprig_minatar "$seed"
+  scripts/experiments/sprig-sweep.sh runs/sprig_sweep "$seed"
+done
+scripts/experiments/sprig-beamrider.sh runs/sprig_beamrider 0 1
