@@ -8,11 +8,16 @@ public struct SeedLog: Sendable {
     /// "algo-coupling", e.g. "dqn-scorer"; ``Comparison`` adds the settings that tell apart runs
     /// of one algorithm-coupling pair.
     public internal(set) var group: String
+    /// "algo-coupling", the pair the run belongs to whatever its settings.
+    public let pair: String
     /// Every setting of the run, from its config.toml.
     public let settings: Settings
     public let env: String
     public let seed: Int
     public let totalSteps: Int
+    /// The environment steps it trained: summary.json's `env_steps` for a finished run (which can
+    /// exceed `totalSteps`: steps come in whole batches), else the step of its last logged episode.
+    public let stepsTrained: Int
     /// (environment step at the episode's end, return), in order.
     public let episodes: [(step: Int, value: Double)]
     /// (environment step, mean greedy return).
@@ -36,6 +41,7 @@ public struct SeedLog: Sendable {
         gemmKernels = kernels
         settings = config
         group = "\(try config.string("algo") ?? "?")-\(try config.string("coupling") ?? "?")"
+        pair = group
         env = try config.string("env") ?? "?"
         totalSteps = try config.int("total_steps") ?? 0
         let name = (directory as NSString).lastPathComponent
@@ -52,6 +58,9 @@ public struct SeedLog: Sendable {
         }
         episodes = try rows("episodes.csv", step: 0, value: 2).map { (step: $0.0, value: $0.1) }
         evaluations = try rows("eval.csv", step: 0, value: 1).map { (step: $0.0, value: $0.1) }
+        let summary = FileManager.default.contents(atPath: directory + "/summary.json")
+            .flatMap { try? JSONSerialization.jsonObject(with: $0) as? [String: Any] }
+        stepsTrained = (summary?["env_steps"] as? Int) ?? episodes.last?.step ?? 0
     }
 
     /// The paper's score: the mean training-episode return over the last 10% of training.
@@ -63,12 +72,11 @@ public struct SeedLog: Sendable {
 
     public var finalEvaluation: Double { evaluations.last?.value ?? .nan }
 
-    /// At each of `points` equally spaced steps, the mean return of the last `window` training
-    /// episodes finished by then (nan before the first).
-    public func curve(points: Int, window: Int = 50) -> [Double] {
+    /// At each of `steps` (ascending), the mean return of the last `window` training episodes
+    /// finished by then (nan before the first).
+    public func curve(at steps: [Int], window: Int = 50) -> [Double] {
         var out = [Double](), k = 0, recent = [Double]()
-        for p in 1...points {
-            let upTo = Int(Double(totalSteps) * Double(p) / Double(points))
+        for upTo in steps {
             while k < episodes.count, episodes[k].step <= upTo {
                 recent.append(episodes[k].value)
                 if recent.count > window { recent.removeFirst() }
@@ -148,50 +156,81 @@ public struct Comparison {
     /// of other couplings (`stackelberg.*` under `individual`) do not count: they change nothing.
     /// `labels` (run directory → group name, e.g. a sweep's variant) names those runs' groups
     /// instead of the settings that differ.
-    public init(paths: [String], curvePoints: Int = 100, includeUnfinished: Bool = false, labels: [String: String] = [:]) throws {
+    /// `keysByPair` (pair → settings) names groups by those settings' values instead of the ones
+    /// that differ here: a sweep over several environments passes the union over them, so a pair
+    /// with the same settings has the same name in every environment.
+    public init(paths: [String], curvePoints: Int = 100, includeUnfinished: Bool = false, labels: [String: String] = [:],
+                keysByPair: [String: [String]]? = nil) throws {
         let fm = FileManager.default
         let all = try Self.runDirectories(paths).map { try SeedLog(directory: $0) }
-        empty = all.filter { $0.episodes.isEmpty }.map(\.directory)
+        let empty = all.filter { $0.episodes.isEmpty }.map(\.directory)
         let notDone = all.filter { !$0.episodes.isEmpty && !fm.fileExists(atPath: $0.directory + "/summary.json") }.map(\.directory)
         let leftOut = Set(includeUnfinished ? [] : notDone)
-        unfinished = includeUnfinished ? [] : notDone
-        var runs = all.filter { !$0.episodes.isEmpty && !leftOut.contains($0.directory) }
+        let unfinished = includeUnfinished ? [] : notDone
+        let runs = all.filter { !$0.episodes.isEmpty && !leftOut.contains($0.directory) }
         guard !runs.isEmpty else {
             throw TrainingError.io(leftOut.isEmpty
                 ? "no run under \(paths.joined(separator: ", ")) has a finished training episode yet; nothing to compare"
                 : "no run under \(paths.joined(separator: ", ")) has finished (no summary.json); --include-unfinished compares them as they stand")
         }
-        for base in Set(runs.map(\.group)) {
-            let members = runs.indices.filter { runs[$0].group == base }
-            // Options of couplings the runs do not use change nothing: they never split a group.
-            let first = runs[members[0]].settings
-            let inert = Set(AlgorithmRegistry.keysWithoutEffect(algo: (try? first.string("algo")) ?? nil ?? "",
-                                                                coupling: (try? first.string("coupling")) ?? nil ?? "").keys)
-            let keys = members.flatMap { runs[$0].settings.keys }.filter { !inert.contains($0) && !Self.bookkeepingKeys.contains($0) }
-            var differing = [String]()
-            for k in keys where !differing.contains(k) && Set(members.map { runs[$0].settings[k]?.description ?? "—" }).count > 1 {
-                differing.append(k)
-            }
-            guard !differing.isEmpty else { continue }
-            // Settings' keys come in hash order, which changes from process to process: sort them, so a
-            // group's name (and every table and figure that shows it) is the same on every run.
-            differing.sort()
-            for i in members {
-                runs[i].group = base + " [" + differing.map { "\($0)=\(runs[i].settings[$0]?.description ?? "—")" }.joined(separator: " ") + "]"
-            }
-        }
-        for i in runs.indices {
-            if let label = labels[URL(fileURLWithPath: runs[i].directory).standardizedFileURL.path] { runs[i].group = label }
-        }
-        self.runs = runs
         let envs = Set(runs.map(\.env))
         guard envs.count == 1 else {
             throw TrainingError.io("the runs are on different environments (\(envs.sorted().joined(separator: ", "))); compare one environment at a time")
         }
+        self.init(runs: runs, empty: empty, unfinished: unfinished, curvePoints: curvePoints, labels: labels,
+                  keysByPair: keysByPair ?? Self.differingKeys(runs))
+    }
+
+    /// Groups read runs (of one environment): each run's group is its pair and the values of
+    /// `keysByPair[pair]`, or its `labels` entry; groups are ordered by pair (first appearance),
+    /// then by those values, numbers as numbers (so α = 0, 0.3, 0.7, 1 in that order).
+    init(runs: [SeedLog], empty: [String], unfinished: [String], curvePoints: Int, labels: [String: String],
+         keysByPair: [String: [String]]) {
+        var runs = runs
+        var values = [[String]](repeating: [], count: runs.count)
+        for i in runs.indices {
+            let keys = keysByPair[runs[i].pair] ?? []
+            values[i] = keys.map { runs[i].settings[$0]?.description ?? "—" }
+            runs[i].group = keys.isEmpty ? runs[i].pair
+                : runs[i].pair + " [" + zip(keys, values[i]).map { "\($0)=\($1)" }.joined(separator: " ") + "]"
+            if let label = labels[URL(fileURLWithPath: runs[i].directory).standardizedFileURL.path] { runs[i].group = label }
+        }
+        var pairs = [String]()
+        for r in runs where !pairs.contains(r.pair) { pairs.append(r.pair) }
+        let order = runs.indices.sorted { a, b in
+            let pa = pairs.firstIndex(of: runs[a].pair)!, pb = pairs.firstIndex(of: runs[b].pair)!
+            if pa != pb { return pa < pb }
+            for (x, y) in zip(values[a], values[b]) where x != y {
+                if let u = Double(x), let v = Double(y) { return u < v }
+                return x < y
+            }
+            return a < b
+        }
         var seen = [String]()
-        for r in runs where !seen.contains(r.group) { seen.append(r.group) }
-        groups = seen
+        for i in order where !seen.contains(runs[i].group) { seen.append(runs[i].group) }
+        self.runs = runs
+        self.groups = seen
+        self.empty = empty
+        self.unfinished = unfinished
         self.curvePoints = curvePoints
+    }
+
+    /// Per algorithm-coupling pair among `runs`, the settings whose values differ between its runs,
+    /// sorted (settings come in hash order, which changes from process to process, and a group's
+    /// name must be the same on every run). Options of couplings a pair does not use change nothing
+    /// and never count, nor do logging and checkpoint cadences.
+    static func differingKeys(_ runs: [SeedLog]) -> [String: [String]] {
+        var out = [String: [String]]()
+        for pair in Set(runs.map(\.pair)) {
+            let members = runs.filter { $0.pair == pair }
+            let first = members[0].settings
+            let inert = Set(AlgorithmRegistry.keysWithoutEffect(algo: (try? first.string("algo")) ?? nil ?? "",
+                                                                coupling: (try? first.string("coupling")) ?? nil ?? "").keys)
+            let keys = Set(members.flatMap { $0.settings.keys }).filter { !inert.contains($0) && !Self.bookkeepingKeys.contains($0) }
+            let differing = keys.filter { k in Set(members.map { $0.settings[k]?.description ?? "—" }).count > 1 }.sorted()
+            if !differing.isEmpty { out[pair] = differing }
+        }
+        return out
     }
 
     public var env: String { runs[0].env }
@@ -239,12 +278,14 @@ public struct Comparison {
     /// The IQM curve across seeds and its 95% bootstrap band, one point per 1/curvePoints of training.
     public func curve(_ group: String) -> [(step: Double, iqm: Double, low: Double, high: Double)] {
         let rs = runs(of: group)
-        let curves = rs.map { $0.curve(points: curvePoints) }
-        let total = Double(rs.map(\.totalSteps).max() ?? 0)
+        // Up to the last step any seed trained (past total_steps when steps come in whole batches).
+        let end = Double(rs.map { Swift.max($0.totalSteps, $0.stepsTrained) }.max() ?? 0)
+        let grid = (1...curvePoints).map { Int(end * Double($0) / Double(curvePoints)) }
+        let curves = rs.map { $0.curve(at: grid) }
         return (0..<curvePoints).map { p in
             let values = curves.map { $0[p] }.filter { !$0.isNaN }
             let ci = RobustStatistics.percentileInterval([values], resamples: 2_000, seed: UInt64(p)) { RobustStatistics.iqm($0[0]) }
-            return (total * Double(p + 1) / Double(curvePoints), RobustStatistics.iqm(values), ci.low, ci.high)
+            return (Double(grid[p]), RobustStatistics.iqm(values), ci.low, ci.high)
         }
     }
 
@@ -279,13 +320,13 @@ public struct Comparison {
                 + kernelSets.keys.sorted().map { "\($0): \(kernelSets[$0]!.count) run\(kernelSets[$0]!.count == 1 ? "" : "s")" }.joined(separator: "; ") + "\n\n"
         }
         s += "Score: a seed's mean training-episode return over the last 10% of training; IQM across seeds with a 95% percentile-bootstrap interval (2,000 resamples). Greedy: the final greedy evaluation.\n\n"
-        s += "| algorithm | seeds | steps | IQM score | 95% CI | IQM greedy | 95% CI |" + (threshold.map { " steps to \(f($0)) (IQM of seeds reaching it) | seeds reaching it |" } ?? "") + "\n"
+        s += "| algorithm | seeds | steps trained | IQM score | 95% CI | IQM greedy | 95% CI |" + (threshold.map { " steps to \(f($0)) (IQM of seeds reaching it) | seeds reaching it |" } ?? "") + "\n"
         s += "|---|---|---|---|---|---|---|" + (threshold == nil ? "" : "---|---|") + "\n"
         for g in groups {
             let sc = score[g]!, ev = evaluations(g)
             let ci = RobustStatistics.percentileInterval([sc]) { RobustStatistics.iqm($0[0]) }
             let ce = RobustStatistics.percentileInterval([ev]) { RobustStatistics.iqm($0[0]) }
-            let steps = runs(of: g).map(\.totalSteps).max() ?? 0
+            let steps = runs(of: g).map(\.stepsTrained).max() ?? 0
             s += "| \(g) | \(sc.count) | \(steps) | \(f(RobustStatistics.iqm(sc))) | [\(f(ci.low)), \(f(ci.high))] | \(f(RobustStatistics.iqm(ev))) | [\(f(ce.low)), \(f(ce.high))] |"
             if let threshold {
                 let reached = stepsTo(threshold, g).compactMap { $0 }
@@ -325,7 +366,7 @@ public struct Comparison {
             plots.append("datafile index \(idx) using 1:3:4 with filledcurves fc rgb '\(c)' fs transparent solid 0.2 notitle")
             plots.append("datafile index \(idx) using 1:2 with lines lw 2 lc rgb '\(c)' title '\(g) (\(runs(of: g).count) seed\(runs(of: g).count == 1 ? "" : "s"))'")
         }
-        if let threshold { plots.append("\(threshold) with lines dt 2 lc rgb '#555555' title 'score \(f(threshold))'") }
+        if let threshold { plots.append("\(threshold) with lines dt 2 lc rgb '#555555' title 'threshold \(f(threshold))'") }
         fig.body = """
         set termoption noenhanced
         set title "\(env): training return (IQM over seeds of the 50-episode rolling mean, 95% bootstrap band)"

@@ -44,7 +44,17 @@ public struct SweepComparison {
             }
         }
         guard !comparisons.isEmpty else { throw TrainingError.io("no run under \(paths.joined(separator: ", ")) has finished; --include-unfinished compares them as they stand") }
-        self.comparisons = comparisons
+        // One name per setup across the table: a pair is named by every setting that differs
+        // between its runs in any environment (the union of each environment's own), so a pair
+        // whose runs differ in one environment only (a longer run, a variant not yet run on the
+        // others) is not split into two half-empty rows.
+        var union = [String: [String]]()
+        for c in comparisons {
+            for (pair, keys) in Comparison.differingKeys(c.runs) { union[pair] = Array(Set(union[pair, default: []]).union(keys)).sorted() }
+        }
+        self.comparisons = comparisons.map {
+            Comparison(runs: $0.runs, empty: $0.empty, unfinished: $0.unfinished, curvePoints: $0.curvePoints, labels: labels, keysByPair: union)
+        }
     }
 
     /// The groups in order of first appearance over every environment.

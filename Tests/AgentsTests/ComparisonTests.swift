@@ -93,6 +93,37 @@ final class ComparisonTests: XCTestCase {
                       c.markdown(threshold: nil))
     }
 
+    /// Over several environments a pair keeps one name: a setting that differs between its runs in
+    /// one environment only (here γ, as a longer run or a variant not yet run elsewhere would) names
+    /// its groups in every environment, so the table has no half-empty duplicate rows. Groups are
+    /// ordered by their settings' values as numbers (0, 0.3, 0.7, 1, not 0, 0.3, 0.7, 1 as text
+    /// sorts "0.3" before "0"); the steps column and the curves reach the steps a run trained past
+    /// its total_steps (whole batches).
+    func testASweepNamesAPairAlikeInEveryEnvironmentAndOrdersValuesAsNumbers() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("compare-sweep-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let runs: [(env: String, gamma: String, seed: Int)] = [("cartpole", "0.99", 0), ("cartpole", "0.3", 0), ("cartpole", "0", 0), ("cartpole", "1", 0), ("acrobot", "0.99", 0)]
+        for (env, gamma, seed) in runs {
+            let dir = "\(root)/g\(gamma)/\(env)/ac-individual/seed\(seed)"
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            try "algo = \"ac\"\ncoupling = \"individual\"\nenv = \"\(env)\"\ntotal_steps = 100\ngamma = \(gamma)\n"
+                .write(toFile: dir + "/config.toml", atomically: true, encoding: .utf8)
+            try "env_step,copy,return,length\n95,0,10,10\n120,0,30,10\n".write(toFile: dir + "/episodes.csv", atomically: true, encoding: .utf8)
+            try "env_step,mean_return,returns\n128,5,5\n".write(toFile: dir + "/eval.csv", atomically: true, encoding: .utf8)
+            try "{\"env_steps\": 128}".write(toFile: dir + "/summary.json", atomically: true, encoding: .utf8)
+        }
+        let sweep = try SweepComparison(paths: [root])
+        XCTAssertEqual(sweep.groups, ["ac-individual [gamma=0]", "ac-individual [gamma=0.3]", "ac-individual [gamma=0.99]", "ac-individual [gamma=1]"])
+        let acrobot = try XCTUnwrap(sweep.comparisons.first { $0.env == "acrobot" })
+        XCTAssertEqual(acrobot.groups, ["ac-individual [gamma=0.99]"])
+        // One environment alone names nothing it does not need to.
+        XCTAssertEqual(try Comparison(paths: [root + "/g0.99/acrobot"]).groups, ["ac-individual"])
+        XCTAssertTrue(acrobot.markdown(threshold: nil).contains("| ac-individual [gamma=0.99] | 1 | 128 |"), acrobot.markdown(threshold: nil))
+        let curve = acrobot.curve("ac-individual [gamma=0.99]")
+        XCTAssertEqual(curve.last?.step, 128)
+        XCTAssertEqual(curve.last?.iqm, 20)
+    }
+
     /// The note of a resume under other GEMM kernels: silent under the same kernels, the way back to
     /// the checkpoint's (every variable that decides them), and no false way back once an earlier
     /// resume already changed them.

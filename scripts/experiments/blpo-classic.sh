@@ -11,25 +11,26 @@
 #   blpo_implicit --coupling blpo, blpo.linearized_sign = implicit (σ = +1)
 #   blpo_cg_plain as blpo_cg, with CG stepping through negative curvature as the code's JAX cg does
 #                 (blpo.cg_negative_curvature = continue; blpo_cg stops there)
-# Finished seeds are skipped; re-running resumes.
+# Finished seeds are skipped; re-running resumes (each run under a lock, so several copies share the
+# grid). OUT and STACKELBERG_CLI are relative to where you call it from; Ctrl-C stops it after
+# checkpointing the current run; it exits 1 if a run failed.
 #   scripts/experiments/blpo-classic.sh [OUT]      (default: runs/blpo_classic)
 set -uo pipefail
+caller_dir="$PWD"
 cd "$(dirname "$0")/../.."
-out="${1:-runs/blpo_classic}"
-S="${STACKELBERG_CLI:-.build/release/stackelberg}"
-[ -x "$S" ] || swift build -c release --product stackelberg
+source scripts/experiments/common.sh
+[ $# -le 1 ] || die "usage: $0 [OUT] (its seeds are fixed: 0 to 4)"
+out="${1:-}"
+if [ -n "$out" ]; then out="$(from_caller "$out")"; else out=runs/blpo_classic; fi
 variant() {   # name coupling extra-settings...
   local name="$1" coupling="$2"; shift 2
   for task in "cartpole 5e5" "acrobot 4e5"; do
     set -- $task "$@"
     local env="$1" steps="$2"; shift 2
     for seed in 0 1 2 3 4; do
-      local dir="$out/$name/$env/ppo-$coupling/seed$seed"
-      [ -f "$dir/summary.json" ] && continue
-      local resume=(); [ -f "$dir/checkpoint.state" ] && resume=(--resume)
-      echo "$(date -u +%FT%TZ) $name $env seed $seed ${resume[*]}"
-      "$S" train --algo ppo --coupling "$coupling" --env "$env" --seeds "$seed" --steps "$steps" \
-        --out "$out/$name" --quiet --set tensorboard=false "${resume[@]}" "$@" || echo "$(date -u +%FT%TZ) FAILED: $name $env seed $seed"
+      run_locked "$out/$name/$env/ppo-$coupling/seed$seed" "$name $env seed $seed" \
+        "$S" train --algo ppo --coupling "$coupling" --env "$env" --seeds "$seed" --steps "$steps" \
+        --out "$out/$name" "${quiet[@]}" --set tensorboard=false "$@"
     done
   done
 }
@@ -39,3 +40,4 @@ variant blpo_nystrom blpo
 variant blpo_cg blpo --set blpo.solver=cg --set blpo.cg_iterations=20 --set blpo.cg_tolerance=1e-10
 variant blpo_implicit blpo --set blpo.linearized_sign=implicit
 variant blpo_cg_plain blpo --set blpo.solver=cg --set blpo.cg_iterations=20 --set blpo.cg_tolerance=1e-10 --set blpo.cg_negative_curvature=continue
+grid_finish

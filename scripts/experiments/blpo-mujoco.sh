@@ -10,21 +10,22 @@
 # (BLPO's own PPO baseline), beside CleanRL's. Seed-major order; finished seeds are
 # skipped, checkpointed ones resumed.
 #   scripts/experiments/blpo-mujoco.sh [OUT] [SEEDS...]      (default: runs/blpo_mujoco 0 1 2)
+# Each run under a lock, so several copies share the grid. OUT and STACKELBERG_CLI are relative to
+# where you call it from; bad arguments stop it before anything is written (exit 2), Ctrl-C after
+# checkpointing the current run; it exits 1 if a run failed.
 set -uo pipefail
+caller_dir="$PWD"
 cd "$(dirname "$0")/../.."
-out="${1:-runs/blpo_mujoco}"; shift || true
+source scripts/experiments/common.sh
+out="${1:-}"; shift || true
+if [ -n "$out" ]; then out="$(from_caller "$out")"; else out=runs/blpo_mujoco; fi
 seeds=("$@"); [ ${#seeds[@]} -eq 0 ] && seeds=(0 1 2)
-S="${STACKELBERG_CLI:-.build/release/stackelberg}"
-[ -x "$S" ] || swift build -c release --product stackelberg
+check_seeds "${seeds[@]}"
 run() {   # name coupling task seed extra-settings...
   local name="$1" coupling="$2" task="$3" seed="$4"; shift 4
-  local dir="$out/$name/mujoco_$task/ppo-$coupling/seed$seed"
-  [ -f "$dir/summary.json" ] && return 0
-  local resume=(); [ -f "$dir/checkpoint.state" ] && resume=(--resume)
-  echo "$(date -u +%FT%TZ) $name $task seed $seed ${resume[*]}"
-  "$S" train --algo ppo --coupling "$coupling" --env "mujoco/$task" --seeds "$seed" --steps 1e6 \
-    --out "$out/$name" --quiet --set tensorboard=false --set eval_interval=50000 --set checkpoint_interval=100000 \
-    "${resume[@]}" "$@" || echo "$(date -u +%FT%TZ) FAILED: $name $task seed $seed"
+  run_locked "$out/$name/mujoco_$task/ppo-$coupling/seed$seed" "$name $task seed $seed" \
+    "$S" train --algo ppo --coupling "$coupling" --env "mujoco/$task" --seeds "$seed" --steps 1e6 \
+    --out "$out/$name" "${quiet[@]}" --set tensorboard=false --set eval_interval=50000 --set checkpoint_interval=100000 "$@"
 }
 for seed in "${seeds[@]}"; do
   for task in hopper walker2d halfcheetah; do
@@ -39,3 +40,4 @@ for seed in "${seeds[@]}"; do
   done
   run blpo_implicit blpo hopper "$seed" --set blpo.linearized_sign=implicit
 done
+grid_finish

@@ -14,16 +14,25 @@
 # checkpointed one resumed bit-exactly.
 #   scripts/experiments/bridge.sh [OUT] [SEEDS...]     (default: runs/bridge 0 1 2)
 # Environment: STEPS_MINATAR (default 5e6), STEPS_MUJOCO (default 5e4), DQN_INTERVAL (default 250), MUJOCO_INTERVAL (default 1000),
-# STACKELBERG_CLI (default .build/release/stackelberg).
+# STACKELBERG_CLI (default .build/release/stackelberg). OUT and STACKELBERG_CLI are relative to where
+# you call it from; bad arguments stop it before anything is written (exit 2), Ctrl-C after
+# checkpointing the current run; it exits 1 if a run failed.
 set -uo pipefail
+caller_dir="$PWD"
 cd "$(dirname "$0")/../.."
-out="${1:-runs/bridge}"; shift || true
-seeds=("$@"); [ ${#seeds[@]} -eq 0 ] && seeds=(0 1 2)
 source scripts/experiments/common.sh
+out="${1:-}"; shift || true
+if [ -n "$out" ]; then out="$(from_caller "$out")"; else out=runs/bridge; fi
+seeds=("$@"); [ ${#seeds[@]} -eq 0 ] && seeds=(0 1 2)
+check_seeds "${seeds[@]}"
+check_steps STEPS_MINATAR "${STEPS_MINATAR:-5e6}"
+check_steps STEPS_MUJOCO "${STEPS_MUJOCO:-5e4}"
+check_steps DQN_INTERVAL "${DQN_INTERVAL:-250}"
+check_steps MUJOCO_INTERVAL "${MUJOCO_INTERVAL:-1000}"
 run_one() {   # env algo coupling seed steps extra...
   local env="$1" algo="$2" coupling="$3" seed="$4" steps="$5"; shift 5
   run_locked "$out/${env//\//_}/$algo-$coupling/seed$seed" "$env $algo $coupling seed $seed" \
-    "$S" train --algo "$algo" --coupling "$coupling" --env "$env" --seeds "$seed" --steps "$steps" --out "$out" --quiet \
+    "$S" train --algo "$algo" --coupling "$coupling" --env "$env" --seeds "$seed" --steps "$steps" --out "$out" "${quiet[@]}" \
     --set diagnostics.enabled=true "$@"
 }
 for seed in "${seeds[@]}"; do
@@ -37,3 +46,4 @@ for seed in "${seeds[@]}"; do
       --set first_updates=catch_up   # as the committed runs did (before SpinningUp's first round was the default)
   done
 done
+grid_finish

@@ -1,24 +1,117 @@
-# Sourced by the experiment scripts that share a grid between workers: the CLI, one run taken under
-# a lock, and SPRIG's three variants. Expects to be sourced from the repository root.
+# Sourced by every experiment script once it has recorded where it was called from (caller_dir) and
+# moved to the repository root: argument checks, the CLI, one run taken under a lock, and SPRIG's
+# variants. A bad argument stops the script before anything is written (exit 2); a run stopped by
+# Ctrl-C or SIGTERM stops the script with the run's code (130, 143; the run is checkpointed, and
+# running the script again resumes it); a run that fails is logged and the grid goes on, and the
+# script then exits 1 (grid_finish).
 
-S="${STACKELBERG_CLI:-.build/release/stackelberg}"
-[ -x "$S" ] || swift build -c release --product stackelberg
+# die MESSAGE: says what is wrong and how to fix it, and stops the script.
+die() { echo "$(basename "$0"): $*" >&2; exit 2; }
+
+# from_caller PATH: PATH as the user meant it, relative to the directory the script was called from.
+from_caller() { case "$1" in /*) printf '%s\n' "$1" ;; *) printf '%s\n' "${caller_dir:?}/$1" ;; esac; }
+
+# check_seeds SEED...: each a whole number (a range like 0..2 would put several seeds under one lock).
+check_seeds() {
+  local s
+  for s in "$@"; do
+    case "$s" in ''|*[!0-9]*) die "seed '$s' is not a whole number: give seeds as separate arguments, e.g. 0 1 2" ;; esac
+  done
+}
+
+# check_steps NAME VALUE: a positive number of environment steps, as train reads it (4e5, 400000).
+check_steps() {
+  [[ "$2" =~ ^[0-9]+(\.[0-9]+)?([eE][+]?[0-9]+)?$ ]] && [ "$(printf '%.0f' "$2")" -gt 0 ] \
+    || die "$1=$2 is not a positive number of environment steps (e.g. 4e5 or 400000)"
+}
+
+# check_numbers NAME "VALUES": each a plain non-negative number (0.3, 1e-4).
+check_numbers() {
+  local v
+  for v in $2; do
+    [[ "$v" =~ ^[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$ ]] || die "$1: '$v' is not a number (e.g. 0.3 or 1e-4)"
+  done
+}
+
+# check_choices NAME "VALUES" VALID...: each of VALUES one of VALID.
+check_choices() {
+  local name="$1" values="$2" v c ok; shift 2
+  [ -n "${values// /}" ] || die "$name is empty: give one or more of: $*"
+  for v in $values; do
+    ok=0
+    for c in "$@"; do [ "$v" = "$c" ] && ok=1; done
+    [ $ok = 1 ] || die "$name: '$v' is not one of: $*"
+  done
+}
+
+if [ -n "${STACKELBERG_CLI:-}" ]; then
+  S="$(from_caller "$STACKELBERG_CLI")"
+  [ -f "$S" ] && [ -x "$S" ] || die "STACKELBERG_CLI=$STACKELBERG_CLI is not an executable file: point it at a stackelberg build (swift build -c release --product stackelberg writes .build/release/stackelberg), or unset it to use that one"
+  export STACKELBERG_CLI="$S"   # absolute, for the scripts this one calls (sprig-queue.sh)
+else
+  S=.build/release/stackelberg
+  [ -x "$S" ] || swift build -c release --product stackelberg || die "the release build failed; fix it, or set STACKELBERG_CLI to a built stackelberg"
+fi
+
+# Each run's progress line where someone watches (standard error a terminal); none in a log.
+quiet=(); [ -t 2 ] || quiet=(--quiet)
+
+# requested_steps ARGS...: the value after --steps among a train command's arguments, as a whole number.
+requested_steps() {
+  while [ $# -gt 0 ]; do
+    if [ "$1" = --steps ] && [ $# -gt 1 ]; then printf '%.0f\n' "$2"; return; fi
+    shift
+  done
+}
+
+# check_same_steps DIR ARGS...: a run that exists (finished or checkpointed) was started with the
+# total_steps this command asks for; else the grid would mix budgets (or its resume be refused).
+check_same_steps() {
+  local dir="$1"; shift
+  [ -f "$dir/config.toml" ] || return 0
+  local want had
+  want="$(requested_steps "$@")"
+  had="$(sed -n 's/^total_steps = \([0-9]*\).*/\1/p' "$dir/config.toml" | head -1)"
+  [ -z "$want" ] || [ -z "$had" ] || [ "$want" = "$had" ] \
+    || die "$dir was started with total_steps = $had, and this grid asks for $want: keep its budget (STEPS=$had), or give another OUT"
+}
+
+grid_failures=0
 
 # run_locked DIR LABEL COMMAND...: runs COMMAND (one seed of `stackelberg train`) unless DIR has
 # finished; with --resume when DIR holds a checkpoint (bit-exact); under DIR.lock, so several copies
-# of a script (one per core) share a grid and never take the same run. A failed run is logged and
-# the grid goes on.
+# of a script (one per core) share a grid and never take the same run.
 run_locked() {
   local dir="$1" label="$2"; shift 2
-  [ -f "$dir/summary.json" ] && return 0
+  check_same_steps "$dir" "$@"
+  if [ -f "$dir/summary.json" ]; then echo "$(date -u +%FT%TZ) $label: finished, skipped"; return 0; fi
   mkdir -p "$(dirname "$dir")"
   exec 9>"$dir.lock"
-  if ! flock -n 9; then exec 9>&-; return 0; fi
+  if ! flock -n 9; then exec 9>&-; echo "$(date -u +%FT%TZ) $label: taken by another worker, skipped"; return 0; fi
+  # Re-checked under the lock: the worker that held it may have finished the run meanwhile.
+  if [ -f "$dir/summary.json" ]; then exec 9>&-; return 0; fi
   local resume=(); [ -f "$dir/checkpoint.state" ] && resume=(--resume)
   echo "$(date -u +%FT%TZ) $label ${resume[*]}"
-  "$@" "${resume[@]}" || echo "$(date -u +%FT%TZ) FAILED: $label"
+  "$@" "${resume[@]}"
+  local rc=$?
   exec 9>&-
+  case $rc in
+    0) ;;
+    130|143) echo "$(date -u +%FT%TZ) stopped: $label (checkpointed; run this script again to resume)"; exit $rc ;;
+    *) echo "$(date -u +%FT%TZ) FAILED: $label (exit $rc)"; grid_failures=$((grid_failures + 1)) ;;
+  esac
 }
+
+# grid_finish: the script's exit, 1 when some run failed.
+grid_finish() {
+  if [ "$grid_failures" -gt 0 ]; then
+    echo "$(basename "$0"): $grid_failures run(s) failed (the FAILED lines above)" >&2
+    exit 1
+  fi
+  exit 0
+}
+
+SPRIG_VARIANTS="ppo_cnn ppo_attention sprig sprig_logprob"
 
 # sprig_variant NAME: sets `coupling` and `extra` (train arguments) for SPRIG's comparison:
 #   ppo_cnn        PPO with the family's standard network (MinAtar's CNN, the Nature CNN)
@@ -33,6 +126,6 @@ sprig_variant() {
     ppo_attention) extra=(--set network.layout=attention) ;;
     sprig) coupling=sprig ;;
     sprig_logprob) coupling=sprig; extra=(--set sprig.leader_policy_term=log_prob) ;;
-    *) echo "unknown variant $1" >&2; return 1 ;;
+    *) die "unknown SPRIG variant '$1': the variants are $SPRIG_VARIANTS" ;;
   esac
 }

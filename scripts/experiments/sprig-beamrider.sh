@@ -9,23 +9,31 @@
 # with sticky actions 0.25). Run-level order and locking as in sprig-minatar.sh; resumable.
 #   scripts/experiments/sprig-beamrider.sh [OUT] [SEEDS...]   (default: runs/sprig_beamrider 0 1)
 # Environment: STEPS (default 2e6), VARIANTS (default "ppo_cnn ppo_attention sprig"), STACKELBERG_CLI.
+# OUT and STACKELBERG_CLI are relative to where you call it from; bad arguments stop it before
+# anything is written (exit 2), Ctrl-C after checkpointing the current run; it exits 1 if a run failed.
 set -uo pipefail
+caller_dir="$PWD"
 cd "$(dirname "$0")/../.."
-out="${1:-runs/sprig_beamrider}"; shift || true
+source scripts/experiments/common.sh
+out="${1:-}"; shift || true
+if [ -n "$out" ]; then out="$(from_caller "$out")"; else out=runs/sprig_beamrider; fi
 seeds=("$@"); [ ${#seeds[@]} -eq 0 ] && seeds=(0 1)
 steps="${STEPS:-2e6}"
 variants="${VARIANTS:-ppo_cnn ppo_attention sprig}"
+check_seeds "${seeds[@]}"
+check_steps STEPS "$steps"
+check_choices VARIANTS "$variants" $SPRIG_VARIANTS
 # GEMM kernels: STACKELBERG_GEMM's (auto: libxsmm's AVX-512 kernels where the CPU has them; with AVX2 only, `mixed`: libxsmm
 # for small right operands and OpenBLAS above, with whatever OPENBLAS_CORETYPE sets). Each run records its kernels; a resume under others is noted in its
 # config and summary (README, GEMM backends). Keep one choice for a grid if its bits are to be reproduced.
-source scripts/experiments/common.sh
 run_one() {   # variant seed
   local variant="$1" seed="$2" coupling extra
-  sprig_variant "$variant" || return 1
+  sprig_variant "$variant"
   run_locked "$out/$variant/atari_beam_rider/ppo-$coupling/seed$seed" "$variant beam_rider seed $seed" \
     "$S" train --algo ppo --coupling "$coupling" --env atari/beam_rider --seeds "$seed" --steps "$steps" \
-    --out "$out/$variant" --quiet --set checkpoint_interval=20000 --set eval_interval=500000 "${extra[@]}"
+    --out "$out/$variant" "${quiet[@]}" --set checkpoint_interval=20000 --set eval_interval=500000 "${extra[@]}"
 }
 for seed in "${seeds[@]}"; do
   for variant in $variants; do run_one "$variant" "$seed"; done
 done
+grid_finish

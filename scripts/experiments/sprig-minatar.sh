@@ -16,27 +16,36 @@
 #   scripts/experiments/sprig-minatar.sh [OUT] [SEEDS...]     (default: runs/sprig_minatar 0 1 2)
 # Environment: STEPS (default 5e6), GAMES (default "breakout asterix freeway seaquest space_invaders"),
 # VARIANTS (default "ppo_cnn ppo_attention sprig"; also sprig_logprob, the paper's literal leader term),
-# STACKELBERG_CLI (default .build/release/stackelberg).
+# STACKELBERG_CLI (default .build/release/stackelberg). OUT and STACKELBERG_CLI are relative to where
+# you call it from. Bad arguments stop it before anything is written (exit 2), Ctrl-C after
+# checkpointing the current run (run it again to resume); it exits 1 if a run failed.
 set -uo pipefail
+caller_dir="$PWD"
 cd "$(dirname "$0")/../.."
-out="${1:-runs/sprig_minatar}"; shift || true
+source scripts/experiments/common.sh
+out="${1:-}"; shift || true
+if [ -n "$out" ]; then out="$(from_caller "$out")"; else out=runs/sprig_minatar; fi
 seeds=("$@"); [ ${#seeds[@]} -eq 0 ] && seeds=(0 1 2)
 steps="${STEPS:-5e6}"
 games="${GAMES:-breakout asterix freeway seaquest space_invaders}"
 variants="${VARIANTS:-ppo_cnn ppo_attention sprig}"
+check_seeds "${seeds[@]}"
+check_steps STEPS "$steps"
+check_choices GAMES "$games" breakout asterix freeway seaquest space_invaders
+check_choices VARIANTS "$variants" $SPRIG_VARIANTS
 # GEMM kernels: STACKELBERG_GEMM's (auto: libxsmm's AVX-512 kernels where the CPU has them; with AVX2 only, `mixed`: libxsmm
 # for small right operands and OpenBLAS above, with whatever OPENBLAS_CORETYPE sets). Each run records its kernels; a resume under others is noted in its
 # config and summary (README, GEMM backends). Keep one choice for a grid if its bits are to be reproduced.
-source scripts/experiments/common.sh
 run_one() {   # variant game seed
   local variant="$1" game="$2" seed="$3" coupling extra
-  sprig_variant "$variant" || return 1
+  sprig_variant "$variant"
   run_locked "$out/$variant/minatar_$game/ppo-$coupling/seed$seed" "$variant $game seed $seed" \
     "$S" train --algo ppo --coupling "$coupling" --env "minatar/$game" --seeds "$seed" --steps "$steps" \
-    --out "$out/$variant" --quiet --set env_frame_stack=2 --set checkpoint_interval=200000 "${extra[@]}"
+    --out "$out/$variant" "${quiet[@]}" --set env_frame_stack=2 --set checkpoint_interval=200000 "${extra[@]}"
 }
 for seed in "${seeds[@]}"; do
   for game in $games; do
     for variant in $variants; do run_one "$variant" "$game" "$seed"; done
   done
 done
+grid_finish

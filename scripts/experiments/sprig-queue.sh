@@ -8,13 +8,26 @@
 # (STACKELBERG_CLI, STEPS applies to all three: leave it unset for the issue's budgets).
 #   scripts/experiments/sprig-queue.sh [SEEDS...]    (default: 0 1 2)
 set -uo pipefail
+caller_dir="$PWD"
 cd "$(dirname "$0")/../.."
+source scripts/experiments/common.sh
 seeds=("$@"); [ ${#seeds[@]} -eq 0 ] && seeds=(0 1 2)
+check_seeds "${seeds[@]}"
+# step SCRIPT ARGS...: one script of the queue; a stop (Ctrl-C, SIGTERM) or a bad argument stops the
+# queue, a failed run is remembered and the queue goes on.
+failed=0
+step() {
+  "$@"
+  local rc=$?
+  case $rc in
+    0) ;;
+    1) failed=1 ;;
+    *) exit $rc ;;
+  esac
+}
 for seed in "${seeds[@]}"; do
-  case "$seed" in ''|*[!0-9]*) echo "sprig-queue.sh: seed '$seed' is not a whole number" >&2; exit 2 ;; esac
+  step scripts/experiments/sprig-minatar.sh runs/sprig_minatar "$seed"
+  step scripts/experiments/sprig-sweep.sh runs/sprig_sweep "$seed"
 done
-for seed in "${seeds[@]}"; do
-  scripts/experiments/sprig-minatar.sh runs/sprig_minatar "$seed"
-  scripts/experiments/sprig-sweep.sh runs/sprig_sweep "$seed"
-done
-scripts/experiments/sprig-beamrider.sh runs/sprig_beamrider 0 1
+step scripts/experiments/sprig-beamrider.sh runs/sprig_beamrider 0 1
+exit $failed

@@ -14,26 +14,35 @@
 #
 #   scripts/experiments/stac-ablation.sh constant-lambda|plain-cg [OUT] [SEEDS...]   (default seeds: 0)
 # Environment: STEPS (default 4e5), TASKS (default halfcheetah), ALGOS (default "sac ddpg"),
-# STACKELBERG_CLI (default .build/release/stackelberg). Resumes what a stopped session left, one run at
-# a time under a lock, like the grid's script.
+# STACKELBERG_CLI (default .build/release/stackelberg). OUT and STACKELBERG_CLI are relative to where
+# you call it from. Resumes what a stopped session left, one run at a time under a lock, like the
+# grid's script; bad arguments stop it before anything is written (exit 2), Ctrl-C after checkpointing
+# the current run, and it exits 1 if a run failed.
 set -uo pipefail
+caller_dir="$PWD"
 cd "$(dirname "$0")/../.."
+source scripts/experiments/common.sh
 case "${1:-}" in
   constant-lambda) coupling=actor-leader; setting=stackelberg.lambda_time_constant=0; default_out=runs/stac_lambda ;;
   plain-cg) coupling=critic-leader; setting=stackelberg.cg_negative_curvature=continue; default_out=runs/stac_plain_cg ;;
-  *) echo "usage: $0 constant-lambda|plain-cg [OUT] [SEEDS...]" >&2; exit 2 ;;
+  *) die "usage: $0 constant-lambda|plain-cg [OUT] [SEEDS...]" ;;
 esac
 name="$1"; shift
-out="${1:-$default_out}"; shift || true
+out="${1:-}"; shift || true
+if [ -n "$out" ]; then out="$(from_caller "$out")"; else out="$default_out"; fi
 seeds=("$@"); [ ${#seeds[@]} -eq 0 ] && seeds=(0)
 steps="${STEPS:-4e5}"; tasks="${TASKS:-halfcheetah}"; algos="${ALGOS:-sac ddpg}"
-source scripts/experiments/common.sh
+check_seeds "${seeds[@]}"
+check_steps STEPS "$steps"
+check_choices TASKS "$tasks" halfcheetah hopper walker2d swimmer reacher inverted_pendulum inverted_double_pendulum
+check_choices ALGOS "$algos" sac ddpg
 for seed in "${seeds[@]}"; do
   for task in $tasks; do
     for algo in $algos; do
       run_locked "$out/mujoco_$task/$algo-$coupling/seed$seed" "$task $algo $coupling $name seed $seed steps $steps" \
         "$S" train --algo "$algo" --coupling "$coupling" --env "mujoco/$task" --seeds "$seed" --steps "$steps" --out "$out" \
-        --quiet --set checkpoint_interval=10000 --set "$setting" --set first_updates=catch_up   # as the grid it is compared with
+        "${quiet[@]}" --set checkpoint_interval=10000 --set "$setting" --set first_updates=catch_up   # as the grid it is compared with
     done
   done
 done
+grid_finish

@@ -10,12 +10,17 @@
 # (flock on SEED.lock beside its directory), so two workers never train the same seed.
 #
 #   scripts/experiments/stac-cartpole.sh [OUT] [SEEDS...]      (default: runs/stac_cartpole 0 1 2 3 4)
+# Environment: STACKELBERG_CLI (default .build/release/stackelberg). OUT and STACKELBERG_CLI are
+# relative to where you call it from; bad arguments stop it before anything is written (exit 2),
+# Ctrl-C after checkpointing the current run; it exits 1 if a run failed.
 set -uo pipefail
+caller_dir="$PWD"
 cd "$(dirname "$0")/../.."
-out="${1:-runs/stac_cartpole}"; shift || true
+source scripts/experiments/common.sh
+out="${1:-}"; shift || true
+if [ -n "$out" ]; then out="$(from_caller "$out")"; else out=runs/stac_cartpole; fi
 seeds=("$@"); [ ${#seeds[@]} -eq 0 ] && seeds=(0 1 2 3 4)
-S="${STACKELBERG_CLI:-.build/release/stackelberg}"
-[ -x "$S" ] || swift build -c release --product stackelberg
+check_seeds "${seeds[@]}"
 # name | coupling | settings
 configs=(
   "ac_m1|individual|"
@@ -32,17 +37,8 @@ for config in "${configs[@]}"; do
   sets=(--set env_max_episode_steps=200)
   for kv in $extra; do sets+=(--set "$kv"); done
   for seed in "${seeds[@]}"; do
-    dir="$out/$name/cartpole/ac-$coupling/seed$seed"
-    [ -f "$dir/summary.json" ] && continue
-    mkdir -p "$(dirname "$dir")"
-    exec 9> "$dir.lock"
-    if ! flock -n 9; then exec 9>&-; continue; fi   # another worker has this seed
-    # Re-check under the lock: the other worker may have finished it meanwhile.
-    if [ -f "$dir/summary.json" ]; then exec 9>&-; continue; fi
-    resume=(); [ -f "$dir/checkpoint.state" ] && resume=(--resume)
-    echo "$(date -u +%FT%TZ) $name seed $seed ${resume[*]}"
-    "$S" train --algo ac --coupling "$coupling" --env cartpole --seeds "$seed" --out "$out/$name" --quiet \
-      "${sets[@]}" "${resume[@]}" || echo "$(date -u +%FT%TZ) FAILED: $name seed $seed"
-    exec 9>&-
+    run_locked "$out/$name/cartpole/ac-$coupling/seed$seed" "$name seed $seed" \
+      "$S" train --algo ac --coupling "$coupling" --env cartpole --seeds "$seed" --out "$out/$name" "${quiet[@]}" "${sets[@]}"
   done
 done
+grid_finish

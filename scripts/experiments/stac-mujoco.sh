@@ -11,18 +11,28 @@
 # run as several workers at once (one per core): each run is taken under a lock (OUT/…/seedN.lock).
 #
 #   scripts/experiments/stac-mujoco.sh [OUT] [SEEDS...]      (default: runs/stac_mujoco 0 1 2)
-# Environment: STEPS (default 4e5), TASKS (default "halfcheetah hopper"), STACKELBERG_CLI (default .build/release/stackelberg).
+# Environment: STEPS (default 4e5: every run but the long one), LONG_STEPS (the SAC HalfCheetah run
+# under OUT/1e6; default 1e6, 0 leaves it out), TASKS (default "halfcheetah hopper"), STACKELBERG_CLI
+# (default .build/release/stackelberg). OUT and STACKELBERG_CLI are relative to where you call it from.
+# Bad arguments stop it before anything is written (exit 2); Ctrl-C stops it after checkpointing the
+# current run (run it again to resume); it exits 1 if a run failed.
 set -uo pipefail
+caller_dir="$PWD"
 cd "$(dirname "$0")/../.."
-out="${1:-runs/stac_mujoco}"; shift || true
-seeds=("$@"); [ ${#seeds[@]} -eq 0 ] && seeds=(0 1 2)
-steps="${STEPS:-4e5}"; tasks="${TASKS:-halfcheetah hopper}"
 source scripts/experiments/common.sh
+out="${1:-}"; shift || true
+if [ -n "$out" ]; then out="$(from_caller "$out")"; else out=runs/stac_mujoco; fi
+seeds=("$@"); [ ${#seeds[@]} -eq 0 ] && seeds=(0 1 2)
+steps="${STEPS:-4e5}"; long_steps="${LONG_STEPS:-1e6}"; tasks="${TASKS:-halfcheetah hopper}"
+check_seeds "${seeds[@]}"
+check_steps STEPS "$steps"
+[ "$long_steps" = 0 ] || check_steps LONG_STEPS "$long_steps"
+check_choices TASKS "$tasks" halfcheetah hopper walker2d swimmer reacher inverted_pendulum inverted_double_pendulum
 # first_updates=catch_up: the grid began before SpinningUp's first round (update_every updates) was
 # the default, with 1,000 updates at step 1,000; every seed keeps that, so the grid compares like with like.
 run_one() {   # task algo coupling seed steps out
   run_locked "$6/mujoco_$1/$2-$3/seed$4" "$1 $2 $3 seed $4 steps $5" \
-    "$S" train --algo "$2" --coupling "$3" --env "mujoco/$1" --seeds "$4" --steps "$5" --out "$6" --quiet --set checkpoint_interval=10000 --set first_updates=catch_up
+    "$S" train --algo "$2" --coupling "$3" --env "mujoco/$1" --seeds "$4" --steps "$5" --out "$6" "${quiet[@]}" --set checkpoint_interval=10000 --set first_updates=catch_up
 }
 # Seed-major order, so that every configuration has seed 0 before any has seed 1: a grid cut
 # short by a session's end still compares all twelve configurations.
@@ -34,8 +44,9 @@ for seed in "${seeds[@]}"; do
       done
     done
     # CleanRL's scale (result 3), once seed 0's HalfCheetah configurations are in.
-    if [ "$seed" = "${seeds[0]}" ] && [ "$task" = halfcheetah ]; then
-      run_one halfcheetah sac individual "$seed" 1e6 "$out/1e6"
+    if [ "$seed" = "${seeds[0]}" ] && [ "$task" = halfcheetah ] && [ "$long_steps" != 0 ]; then
+      run_one halfcheetah sac individual "$seed" "$long_steps" "$out/1e6"
     fi
   done
 done
+grid_finish
