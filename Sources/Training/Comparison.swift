@@ -183,7 +183,8 @@ public struct Comparison {
 
     /// Groups read runs (of one environment): each run's group is its pair and the values of
     /// `keysByPair[pair]`, or its `labels` entry; groups are ordered by pair (first appearance),
-    /// then by those values, numbers as numbers (so α = 0, 0.3, 0.7, 1 in that order).
+    /// then, where those values are all numbers, by them as numbers (α = 0, 0.3, 0.7, 1, where the
+    /// directories' names sort "0.3" before "0"), else in the order the runs were given.
     init(runs: [SeedLog], empty: [String], unfinished: [String], curvePoints: Int, labels: [String: String],
          keysByPair: [String: [String]]) {
         var runs = runs
@@ -197,12 +198,14 @@ public struct Comparison {
         }
         var pairs = [String]()
         for r in runs where !pairs.contains(r.pair) { pairs.append(r.pair) }
+        // A pair whose naming settings are all numbers (a sweep's α, λ) is ordered by them; any other
+        // keeps the order its runs were given in (the paths' order, then the directories' names).
+        let numeric = Set(pairs.filter { pair in runs.indices.allSatisfy { runs[$0].pair != pair || values[$0].allSatisfy { Double($0) != nil } } })
         let order = runs.indices.sorted { a, b in
             let pa = pairs.firstIndex(of: runs[a].pair)!, pb = pairs.firstIndex(of: runs[b].pair)!
             if pa != pb { return pa < pb }
-            for (x, y) in zip(values[a], values[b]) where x != y {
-                if let u = Double(x), let v = Double(y) { return u < v }
-                return x < y
+            if numeric.contains(runs[a].pair) {
+                for (x, y) in zip(values[a], values[b]) where x != y { return Double(x)! < Double(y)! }
             }
             return a < b
         }

@@ -30,5 +30,5 @@ plot datafile index 0 using 1:3:4 with filledcurves fc rgb '#1f77b4' fs transpar
      datafile index 4 using 1:2 with lines lw 2 lc rgb '#ff7f0e' title 'ppo-blpo [blpo.cg_iterations=10 blpo.cg_negative_curvature="stop" blpo.cg_tolerance=0 blpo.linearized_sign="implicit" blpo.solver="nystrom"] (5 seeds)', \
      datafile index 5 using 1:3:4 with filledcurves fc rgb '#17becf' fs transparent solid 0.2 notitle, \
      datafile index 5 using 1:2 with lines lw 2 lc rgb '#17becf' title 'ppo-blpo [blpo.cg_iterations=20 blpo.cg_negative_curvature="continue" blpo.cg_tolerance=1e-10 blpo.linearized_sign="code" blpo.solver="cg"] (5 seeds)', \
-     475.0 with lines dt 2 lc rgb '#555555' title 'score 475.00'
+     475.0 with lines dt 2 lc rgb '#555555' title 'threshold 475.00'
 unset output

@@ -26,5 +26,5 @@ plot datafile index 0 using 1:3:4 with filledcurves fc rgb '#1f77b4' fs transpar
      datafile index 2 using 1:2 with lines lw 2 lc rgb '#2ca02c' title 'dqn-monolithic (5 seeds)', \
      datafile index 3 using 1:3:4 with filledcurves fc rgb '#9467bd' fs transparent solid 0.2 notitle, \
      datafile index 3 using 1:2 with lines lw 2 lc rgb '#9467bd' title 'dqn-scorer (5 seeds)', \
-     17.0 with lines dt 2 lc rgb '#555555' title 'score 17.00'
+     17.0 with lines dt 2 lc rgb '#555555' title 'threshold 17.00'
 unset output

@@ -22,5 +22,5 @@ plot datafile index 0 using 1:3:4 with filledcurves fc rgb '#1f77b4' fs transpar
      datafile index 0 using 1:2 with lines lw 2 lc rgb '#1f77b4' title 'dqn-monolithic (2 seeds)', \
      datafile index 1 using 1:3:4 with filledcurves fc rgb '#d62728' fs transparent solid 0.2 notitle, \
      datafile index 1 using 1:2 with lines lw 2 lc rgb '#d62728' title 'dqn-scorer (2 seeds)', \
-     17.0 with lines dt 2 lc rgb '#555555' title 'score 17.00'
+     17.0 with lines dt 2 lc rgb '#555555' title 'threshold 17.00'
 unset output

@@ -21,18 +21,18 @@ set format x "%.1s%c"
 plot datafile index 0 using 1:3:4 with filledcurves fc rgb '#1f77b4' fs transparent solid 0.2 notitle, \
      datafile index 0 using 1:2 with lines lw 2 lc rgb '#1f77b4' title 'ac-individual [individual.unroll=1] (5 seeds)', \
      datafile index 1 using 1:3:4 with filledcurves fc rgb '#d62728' fs transparent solid 0.2 notitle, \
-     datafile index 1 using 1:2 with lines lw 2 lc rgb '#d62728' title 'ac-actor-leader [mixed_term="episodes" stackelberg.leader_step="total_derivative" stackelberg.unroll=1] (5 seeds)', \
+     datafile index 1 using 1:2 with lines lw 2 lc rgb '#d62728' title 'ac-individual [individual.unroll=80] (5 seeds)', \
      datafile index 2 using 1:3:4 with filledcurves fc rgb '#2ca02c' fs transparent solid 0.2 notitle, \
-     datafile index 2 using 1:2 with lines lw 2 lc rgb '#2ca02c' title 'ac-actor-leader [mixed_term="episodes" stackelberg.leader_step="scaled_own_gradient" stackelberg.unroll=1] (5 seeds)', \
+     datafile index 2 using 1:2 with lines lw 2 lc rgb '#2ca02c' title 'ac-actor-leader [mixed_term="episodes" stackelberg.leader_step="total_derivative" stackelberg.unroll=1] (5 seeds)', \
      datafile index 3 using 1:3:4 with filledcurves fc rgb '#9467bd' fs transparent solid 0.2 notitle, \
-     datafile index 3 using 1:2 with lines lw 2 lc rgb '#9467bd' title 'ac-actor-leader [mixed_term="first_transition" stackelberg.leader_step="total_derivative" stackelberg.unroll=1] (5 seeds)', \
+     datafile index 3 using 1:2 with lines lw 2 lc rgb '#9467bd' title 'ac-actor-leader [mixed_term="episodes" stackelberg.leader_step="scaled_own_gradient" stackelberg.unroll=1] (5 seeds)', \
      datafile index 4 using 1:3:4 with filledcurves fc rgb '#ff7f0e' fs transparent solid 0.2 notitle, \
-     datafile index 4 using 1:2 with lines lw 2 lc rgb '#ff7f0e' title 'ac-individual [individual.unroll=80] (5 seeds)', \
+     datafile index 4 using 1:2 with lines lw 2 lc rgb '#ff7f0e' title 'ac-actor-leader [mixed_term="first_transition" stackelberg.leader_step="total_derivative" stackelberg.unroll=1] (5 seeds)', \
      datafile index 5 using 1:3:4 with filledcurves fc rgb '#17becf' fs transparent solid 0.2 notitle, \
      datafile index 5 using 1:2 with lines lw 2 lc rgb '#17becf' title 'ac-actor-leader [mixed_term="episodes" stackelberg.leader_step="total_derivative" stackelberg.unroll=80] (5 seeds)', \
      datafile index 6 using 1:3:4 with filledcurves fc rgb '#8c564b' fs transparent solid 0.2 notitle, \
      datafile index 6 using 1:2 with lines lw 2 lc rgb '#8c564b' title 'ac-actor-leader [mixed_term="episodes" stackelberg.leader_step="scaled_own_gradient" stackelberg.unroll=80] (5 seeds)', \
      datafile index 7 using 1:3:4 with filledcurves fc rgb '#e377c2' fs transparent solid 0.2 notitle, \
      datafile index 7 using 1:2 with lines lw 2 lc rgb '#e377c2' title 'ac-actor-leader [mixed_term="first_transition" stackelberg.leader_step="total_derivative" stackelberg.unroll=80] (5 seeds)', \
-     195.0 with lines dt 2 lc rgb '#555555' title 'score 195.00'
+     195.0 with lines dt 2 lc rgb '#555555' title 'threshold 195.00'
 unset output
