@@ -42,14 +42,15 @@ public enum AttentionMaps {
             throw TrainingError.io("no config.toml in \(runDirectory): point at one seed's directory (OUT/ENV/ALGO-COUPLING/seedN)"
                 + (seeds.isEmpty ? "" : "; it holds \(seeds.joined(separator: ", "))"))
         }
-        guard fm.fileExists(atPath: checkpointPath) else {
-            throw TrainingError.io("no checkpoint.state in \(runDirectory): train (or resume) the run until it writes one")
-        }
-        // A run from before a setting existed reads as it ran (AlgorithmRegistry.completing).
+        // A run from before a setting existed reads as it ran (AlgorithmRegistry.completing). A run
+        // without the module is said first: a checkpoint would not help it.
         let settings = AlgorithmRegistry.completing(try Settings(contentsOf: configPath))
         let layout = try settings.string("network.layout")
         guard try settings.string("algo") == "ppo", layout == "attention" else {
             throw TrainingError.io("the run in \(runDirectory) has no attention perception module (algo \(try settings.string("algo") ?? "?"), network.layout \(layout ?? "none")); attention maps need a run of --algo ppo with --coupling sprig, or with --set network.layout=attention")
+        }
+        guard fm.fileExists(atPath: checkpointPath) else {
+            throw TrainingError.io("no checkpoint.state in \(runDirectory): train (or resume) the run until it writes one")
         }
         let envName = try settings.string("env")!
         let options = try AlgorithmRegistry.runOptions(settings)

@@ -253,6 +253,11 @@ final class SprigTests: XCTestCase {
         XCTAssertThrowsError(try AttentionMaps.capture(runDirectory: root, steps: 10, captures: 2, seed: 0)) {
             XCTAssertTrue("\($0)".contains("has no attention perception module"), "\($0)")
         }
+        // Without its checkpoint too, what it lacks first is the module (a checkpoint would not help).
+        try FileManager.default.removeItem(atPath: root + "/checkpoint.state")
+        XCTAssertThrowsError(try AttentionMaps.capture(runDirectory: root, steps: 10, captures: 2, seed: 0)) {
+            XCTAssertTrue("\($0)".contains("has no attention perception module"), "\($0)")
+        }
         XCTAssertThrowsError(try AttentionMaps.capture(runDirectory: root + "/nothing", steps: 10, captures: 2, seed: 0)) {
             XCTAssertTrue("\($0)".contains("is not a directory"), "\($0)")
         }
