@@ -1,0 +1,108 @@
+"""The experiment scripts' handling of their arguments and of their runs' exits (scripts/experiments/common.sh).
+
+The scripts train for hours, so these checks give them a stand-in CLI (STACKELBERG_CLI): a shell script that
+records its arguments and exits with a chosen code, or writes a finished run. What they check:
+- a bad argument stops a script before anything is written, with exit 2 and a message naming the argument;
+- a run stopped by Ctrl-C or SIGTERM (train exits 130 or 143 after its checkpoint) stops the script with that
+  code, without starting the next run; a failed run is logged, the grid goes on, and the script exits 1;
+- a finished run is skipped and said; a run started with another total_steps stops the script;
+- OUT and STACKELBERG_CLI are relative to the caller's directory.
+"""
+
+import os
+import stat
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO_ROOT
+
+SCRIPTS = REPO_ROOT / "scripts" / "experiments"
+
+
+def fake_cli(path: Path, exit_code: int = 0, finish: bool = False) -> Path:
+    """A stand-in for `stackelberg`: appends its arguments to calls.log beside it and exits with
+    `exit_code`; with `finish`, writes config.toml and summary.json into the run directory its
+    --out/--env/--algo/--coupling/--seeds name, as a finished run would."""
+    body = f"""#!/usr/bin/env bash
+echo "$@" >> "{path.parent}/calls.log"
+if [ "{int(finish)}" = 1 ]; then
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --out) out="$2"; shift ;; --env) env="${{2//\\//_}}"; shift ;; --algo) algo="$2"; shift ;;
+      --coupling) coupling="$2"; shift ;; --seeds) seed="$2"; shift ;; --steps) steps="$2"; shift ;;
+    esac
+    shift
+  done
+  dir="$out/$env/$algo-$coupling/seed$seed"
+  mkdir -p "$dir"
+  printf 'total_steps = %.0f\\n' "$steps" > "$dir/config.toml"
+  echo '{{}}' > "$dir/summary.json"
+fi
+exit {exit_code}
+"""
+    path.write_text(body)
+    path.chmod(path.stat().st_mode | stat.S_IEXEC)
+    return path
+
+
+def run(script: str, *args: str, cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([str(SCRIPTS / script), *args], cwd=cwd, env={**os.environ, **(env or {})},
+                          capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.parametrize("script, args, env, said", [
+    ("stac-mujoco.sh", ["out", "0"], {"STEPS": "abc"}, "STEPS=abc is not a positive number"),
+    ("stac-mujoco.sh", ["out", "x"], {}, "seed 'x' is not a whole number"),
+    ("stac-mujoco.sh", ["out", "0..2"], {}, "seed '0..2' is not a whole number"),
+    ("stac-mujoco.sh", ["out", "0"], {"TASKS": "hoper"}, "TASKS: 'hoper' is not one of"),
+    ("sprig-minatar.sh", ["out", "0"], {"VARIANTS": "bogus ppo_cnn"}, "VARIANTS: 'bogus' is not one of: ppo_cnn ppo_attention"),
+    ("sprig-sweep.sh", ["out", "0"], {"ALPHAS": "0 a"}, "ALPHAS: 'a' is not a number"),
+    ("sprig-queue.sh", ["1", "y"], {}, "seed 'y' is not a whole number"),
+    ("stac-ablation.sh", ["bogus"], {}, "usage:"),
+    ("bridge.sh", ["out", "0"], {"STEPS_MUJOCO": "-5"}, "STEPS_MUJOCO=-5 is not a positive number"),
+    ("stac-cartpole.sh", ["out", "-1"], {}, "seed '-1' is not a whole number"),
+    ("stac-mujoco.sh", ["out", "0"], {"STACKELBERG_CLI": "/nonexistent/stackelberg"}, "STACKELBERG_CLI=/nonexistent/stackelberg is not an executable file"),
+])
+def test_a_bad_argument_stops_the_script_before_anything_is_written(tmp_path, script, args, env, said):
+    cli = fake_cli(tmp_path / "cli")
+    p = run(script, *args, cwd=tmp_path, env={"STACKELBERG_CLI": str(cli), **env})
+    assert p.returncode == 2, (p.returncode, p.stdout, p.stderr)
+    assert said in p.stderr, p.stderr
+    assert not (tmp_path / "out").exists() and not (tmp_path / "calls.log").exists()
+
+
+@pytest.mark.parametrize("code", [130, 143])
+def test_a_stopped_run_stops_the_grid(tmp_path, code):
+    cli = fake_cli(tmp_path / "cli", exit_code=code)
+    p = run("stac-mujoco.sh", "out", "0", cwd=tmp_path, env={"STACKELBERG_CLI": "cli", "TASKS": "hopper", "LONG_STEPS": "0"})
+    assert p.returncode == code, (p.stdout, p.stderr)
+    assert "stopped: hopper ddpg individual seed 0" in p.stdout and "run this script again to resume" in p.stdout
+    assert "FAILED" not in p.stdout
+    calls = (tmp_path / "calls.log").read_text().splitlines()
+    assert len(calls) == 1, calls  # the next run was not started
+    # OUT and STACKELBERG_CLI ("cli") were read relative to the caller's directory.
+    assert f"--out {tmp_path}/out " in calls[0] + " "
+
+
+def test_failed_runs_are_logged_the_grid_goes_on_and_the_script_exits_1(tmp_path):
+    fake_cli(tmp_path / "cli", exit_code=1)
+    p = run("stac-mujoco.sh", "out", "0", cwd=tmp_path, env={"STACKELBERG_CLI": "cli", "TASKS": "hopper", "LONG_STEPS": "0"})
+    assert p.returncode == 1, (p.stdout, p.stderr)
+    assert p.stdout.count("FAILED:") == 6 and "6 run(s) failed" in p.stderr
+    assert len((tmp_path / "calls.log").read_text().splitlines()) == 6
+
+
+def test_finished_runs_are_skipped_and_another_budget_is_refused(tmp_path):
+    fake_cli(tmp_path / "cli", finish=True)
+    env = {"STACKELBERG_CLI": "cli", "GAMES": "breakout", "VARIANTS": "ppo_cnn sprig", "STEPS": "2e4"}
+    first = run("sprig-minatar.sh", "out", "0", cwd=tmp_path, env=env)
+    assert first.returncode == 0, (first.stdout, first.stderr)
+    assert len((tmp_path / "calls.log").read_text().splitlines()) == 2
+    again = run("sprig-minatar.sh", "out", "0", cwd=tmp_path, env=env)
+    assert again.returncode == 0 and again.stdout.count("finished, skipped") == 2, again.stdout
+    assert len((tmp_path / "calls.log").read_text().splitlines()) == 2
+    other = run("sprig-minatar.sh", "out", "0", cwd=tmp_path, env={**env, "STEPS": "3e4"})
+    assert other.returncode == 2, (other.stdout, other.stderr)
+    assert "was started with total_steps = 20000, and this grid asks for 30000" in other.stderr
