@@ -145,17 +145,25 @@ extension Graph {
         return record(.logSumExpLast, x, shape: shape, data: UnsafeMutableRawPointer(out))
     }
 
+    /// A row op of the C kernels: `kernel(a, b, out, rows, width)` over the last axis of `a` (and of
+    /// `b`, of the same shape, for a two-input op; `b` is then the second input recorded), recorded
+    /// as `op` with `a`'s shape. An empty last axis leaves the (empty) output unwritten.
+    private func rowOp(_ op: Op, _ a: Tensor, _ b: Tensor? = nil,
+                       _ kernel: (UnsafePointer<Float>, UnsafePointer<Float>?, UnsafeMutablePointer<Float>, Int, Int) -> Void) -> Tensor {
+        let na = node(a), nb = b.map(node)
+        if let nb { precondition(na.shape == nb.shape, "\(op): shapes \(na.shape) and \(nb.shape) differ") }
+        let width = na.shape.last, rows = na.shape.count / max(width, 1)
+        let out = newFloats(na.shape)
+        if width > 0 { kernel(na.floats, nb.map { UnsafePointer($0.floats) }, out, rows, width) }
+        return record(op, a, b, shape: na.shape, data: UnsafeMutableRawPointer(out))
+    }
+
     /// softmax(c·x) along the last axis in one kernel (vectorized exponentials): the same bits as
     /// softmax of `x * c`, without writing c·x out (attention's scores, [N·h, T, T]).
     func softmaxLast(_ x: Tensor, scale c: Float) -> Tensor {
-        let nx = node(x)
-        let width = nx.shape.last, rows = nx.shape.count / max(width, 1)
-        let out = newFloats(nx.shape)
-        if width > 0 {
-            if c == 1 { stk_softmax_rows(nx.floats, out, rows, width) }
-            else { stk_softmax_rows_scaled(nx.floats, c, out, rows, width) }
+        rowOp(.softmaxLast(scale: c), x) { x, _, out, rows, width in
+            if c == 1 { stk_softmax_rows(x, out, rows, width) } else { stk_softmax_rows_scaled(x, c, out, rows, width) }
         }
-        return record(.softmaxLast(scale: c), x, shape: nx.shape, data: UnsafeMutableRawPointer(out))
     }
 
     /// softmax's backward, c·(y ⊙ (g − Σ g ⊙ y)) along the last axis, in one pass over the rows.
@@ -164,23 +172,16 @@ extension Graph {
     /// tensors and four fewer of them kept: attention's [N·h, T, T] weights made these SPRIG's
     /// largest elementwise cost.
     func softmaxLastBackward(_ y: Tensor, _ g: Tensor, scale c: Float) -> Tensor {
-        let ny = node(y), ng = node(g)
-        precondition(ny.shape == ng.shape, "softmax backward: shapes \(ny.shape) and \(ng.shape) differ")
-        let width = ny.shape.last, rows = ny.shape.count / max(width, 1)
-        let out = newFloats(ny.shape)
-        if width > 0 { stk_softmax_backward_rows(ny.floats, ng.floats, c, out, rows, width) }
-        return record(.softmaxLastBackward(scale: c), y, g, shape: ny.shape, data: UnsafeMutableRawPointer(out))
+        rowOp(.softmaxLastBackward(scale: c), y, g) { y, g, out, rows, width in stk_softmax_backward_rows(y, g!, c, out, rows, width) }
     }
 
     /// Layer normalization along the last axis, (x − μ)·(σ² + ε)^(−1/2) with the row's mean μ and
     /// biased variance σ². One pass instead of seven ops, with the same bits as the composed
     /// `c = x − mean(x)`, `c * pow(mean(square(c)) + ε, −0.5)` (stk_layer_norm_rows).
     func layerNormLast(_ x: Tensor, epsilon: Float) -> Tensor {
-        let nx = node(x)
-        let width = nx.shape.last, rows = nx.shape.count / max(width, 1)
-        let out = newFloats(nx.shape)
-        if width > 0 { stk_layer_norm_rows(nx.floats, rows, width, 1 / Float(width), epsilon, out) }
-        return record(.layerNormLast(epsilon: epsilon), x, shape: nx.shape, data: UnsafeMutableRawPointer(out))
+        rowOp(.layerNormLast(epsilon: epsilon), x) { x, _, out, rows, width in
+            stk_layer_norm_rows(x, rows, width, 1 / Float(width), epsilon, out)
+        }
     }
 
     /// The part of layer normalization's vector–Jacobian product that reaches the centred rows
@@ -189,22 +190,17 @@ extension Graph {
     /// tensors; attention's layer norms on SPRIG's [N·F·P, d] tokens made these passes about 15% of
     /// the perception module's time.
     func layerNormLastBackward(_ x: Tensor, _ g: Tensor, epsilon: Float) -> Tensor {
-        let nx = node(x), ng = node(g)
-        precondition(nx.shape == ng.shape, "layer norm backward: shapes \(nx.shape) and \(ng.shape) differ")
-        let width = nx.shape.last, rows = nx.shape.count / max(width, 1)
-        let out = newFloats(nx.shape)
-        if width > 0 { stk_layer_norm_backward_rows(nx.floats, ng.floats, rows, width, 1 / Float(width), epsilon, out) }
-        return record(.layerNormLastBackward(epsilon: epsilon), x, g, shape: nx.shape, data: UnsafeMutableRawPointer(out))
+        rowOp(.layerNormLastBackward(epsilon: epsilon), x, g) { x, g, out, rows, width in
+            stk_layer_norm_backward_rows(x, g!, rows, width, 1 / Float(width), epsilon, out)
+        }
     }
 
     /// x / (mean |x| + ε) along the last axis. One kernel instead of five ops; the same bits as
     /// `x / (mean(abs(x), axis: -1, keepDims: true) + ε)`.
     func meanAbsNormalizeLast(_ x: Tensor, epsilon: Float) -> Tensor {
-        let nx = node(x)
-        let width = nx.shape.last, rows = nx.shape.count / max(width, 1)
-        let out = newFloats(nx.shape)
-        if width > 0 { stk_mean_abs_normalize_rows(nx.floats, rows, width, 1 / Float(width), epsilon, out) }
-        return record(.meanAbsNormalizeLast(epsilon: epsilon), x, shape: nx.shape, data: UnsafeMutableRawPointer(out))
+        rowOp(.meanAbsNormalizeLast(epsilon: epsilon), x) { x, _, out, rows, width in
+            stk_mean_abs_normalize_rows(x, rows, width, 1 / Float(width), epsilon, out)
+        }
     }
 }
 
