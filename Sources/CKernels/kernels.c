@@ -52,6 +52,16 @@ void stk_mean_abs_normalize_rows(const float *restrict x, size_t rows, size_t wi
     }
 }
 
+// One row centred into c (c = x − μ, μ = (Σx)·(1/width)); returns its biased variance (Σ c·c)·(1/width),
+// sums in sum8's order over the rounded values, as the composed ops round them. Shared by layer
+// normalization's forward and backward kernels, which must centre alike.
+static inline __attribute__((always_inline)) float centre_row(const float *restrict row, size_t width, float inverse_width,
+                                                              float *restrict c) {
+    const float mean = (0.0f + sum8(row, NULL, width, 0)) * inverse_width;
+    for (size_t j = 0; j < width; j++) c[j] = row[j] - mean;
+    return (0.0f + sum8(c, c, width, 0)) * inverse_width;
+}
+
 // Layer normalization of each row, (x − μ)·(σ² + ε)^(−1/2) with μ and σ² the row's mean and
 // (biased) variance, in the composed ops' order: μ = (Σx)·(1/width) and σ² = (Σ c·c)·(1/width) with
 // sum8's partial sums over the rounded values, c = x − μ, then powf. The centred row is kept in
@@ -62,10 +72,7 @@ void stk_layer_norm_rows(const float *restrict x, size_t rows, size_t width, flo
     for (size_t r = 0; r < rows; r++) {
         const float *row = x + r * width;
         float *y = out + r * width;
-        const float mean = (0.0f + sum8(row, NULL, width, 0)) * inverse_width;
-        for (size_t j = 0; j < width; j++) y[j] = row[j] - mean;
-        const float variance = (0.0f + sum8(y, y, width, 0)) * inverse_width;
-        const float p = powf(variance + epsilon, -0.5f);
+        const float p = powf(centre_row(row, width, inverse_width, y) + epsilon, -0.5f);
         for (size_t j = 0; j < width; j++) y[j] = y[j] * p;
     }
 }
@@ -81,9 +88,7 @@ void stk_layer_norm_backward_rows(const float *restrict x, const float *restrict
     for (size_t r = 0; r < rows; r++) {
         const float *row = x + r * width, *gr = g + r * width;
         float *o = out + r * width;
-        const float mean = (0.0f + sum8(row, NULL, width, 0)) * inverse_width;
-        for (size_t j = 0; j < width; j++) o[j] = row[j] - mean;
-        const float shifted = (0.0f + sum8(o, o, width, 0)) * inverse_width + epsilon;
+        const float shifted = centre_row(row, width, inverse_width, o) + epsilon;
         const float p = powf(shifted, -0.5f);
         const float s = 0.0f + sum8(gr, o, width, 0);
         const float t = ((s * powf(shifted, -1.5f)) * -0.5f) * inverse_width;
