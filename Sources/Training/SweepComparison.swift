@@ -55,14 +55,16 @@ public struct SweepComparison {
         self.comparisons = comparisons.map {
             Comparison(runs: $0.runs, empty: $0.empty, unfinished: $0.unfinished, curvePoints: $0.curvePoints, labels: labels, keysByPair: union)
         }
+        // The table's rows follow one environment's rule over all of them (pairs by first
+        // appearance, a pair's numeric values as numbers), so a value met only in a later
+        // environment takes its place among the others instead of going to the end.
+        groups = Comparison(runs: self.comparisons.flatMap(\.runs), empty: [], unfinished: [], curvePoints: curvePoints,
+                            labels: labels, keysByPair: union).groups
     }
 
-    /// The groups in order of first appearance over every environment.
-    public var groups: [String] {
-        var seen = [String]()
-        for c in comparisons { for g in c.groups where !seen.contains(g) { seen.append(g) } }
-        return seen
-    }
+    /// The table's rows: pairs in order of first appearance over every environment; within a pair
+    /// whose naming settings are numbers, by them as numbers across all environments.
+    public let groups: [String]
 
     /// The table: IQM of the seeds' scores (mean training return over the last 10% of training)
     /// with its 95% percentile-bootstrap interval and the seed count, group × environment; then each

@@ -102,7 +102,8 @@ final class ComparisonTests: XCTestCase {
     func testASweepNamesAPairAlikeInEveryEnvironmentAndOrdersValuesAsNumbers() throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("compare-sweep-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: root) }
-        let runs: [(env: String, gamma: String, seed: Int)] = [("cartpole", "0.99", 0), ("cartpole", "0.3", 0), ("cartpole", "0", 0), ("cartpole", "1", 0), ("acrobot", "0.99", 0)]
+        let runs: [(env: String, gamma: String, seed: Int)] = [("cartpole", "0.99", 0), ("cartpole", "0.3", 0), ("cartpole", "0", 0), ("cartpole", "1", 0), ("acrobot", "0.99", 0),
+                                                                ("acrobot", "0.5", 0)]
         for (env, gamma, seed) in runs {
             let dir = "\(root)/g\(gamma)/\(env)/ac-individual/seed\(seed)"
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
@@ -113,9 +114,11 @@ final class ComparisonTests: XCTestCase {
             try "{\"env_steps\": 128}".write(toFile: dir + "/summary.json", atomically: true, encoding: .utf8)
         }
         let sweep = try SweepComparison(paths: [root])
-        XCTAssertEqual(sweep.groups, ["ac-individual [gamma=0]", "ac-individual [gamma=0.3]", "ac-individual [gamma=0.99]", "ac-individual [gamma=1]"])
+        // Numeric over the whole table, not per environment: acrobot's 0.5 goes between cartpole's 0.3 and 0.99.
+        XCTAssertEqual(sweep.groups, ["ac-individual [gamma=0]", "ac-individual [gamma=0.3]", "ac-individual [gamma=0.5]",
+                                      "ac-individual [gamma=0.99]", "ac-individual [gamma=1]"])
         let acrobot = try XCTUnwrap(sweep.comparisons.first { $0.env == "acrobot" })
-        XCTAssertEqual(acrobot.groups, ["ac-individual [gamma=0.99]"])
+        XCTAssertEqual(acrobot.groups, ["ac-individual [gamma=0.5]", "ac-individual [gamma=0.99]"])
         // One environment alone names nothing it does not need to.
         XCTAssertEqual(try Comparison(paths: [root + "/g0.99/acrobot"]).groups, ["ac-individual"])
         XCTAssertTrue(acrobot.markdown(threshold: nil).contains("| ac-individual [gamma=0.99] | 1 | 128 |"), acrobot.markdown(threshold: nil))
