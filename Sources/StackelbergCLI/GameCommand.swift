@@ -109,9 +109,10 @@ extension GameCommand {
                 let game = try selection.resolve()
                 let analyzer = try GameAnalyzer(game: game, options: try dynamics.options())
                 let results = GameChecks(analyzer).run()
-                for r in results { print("\(r.passed ? "PASS" : "FAIL") \(r.name): \(r.detail)") }
-                let failed = results.filter { !$0.passed }.count
-                print("\(results.count - failed) passed, \(failed) failed")
+                for r in results { print("\(r.notApplicable ? "N/A " : r.passed ? "PASS" : "FAIL") \(r.name): \(r.detail)") }
+                let failed = results.filter { !$0.passed && !$0.notApplicable }.count
+                let skipped = results.filter(\.notApplicable).count
+                print("\(results.count - failed - skipped) passed, \(failed) failed" + (skipped > 0 ? ", \(skipped) not applicable to this game" : ""))
                 if failed > 0 { throw ExitCode(1) }
             }
         }

@@ -48,6 +48,7 @@ struct TrainCommand: ParsableCommand {
             if let env { given["env"] = .string(env) }
             if let steps {
                 guard let x = Settings.number(steps), x >= 1 else { throw InputError("--steps must be a positive number, got \(steps)") }
+                guard x == x.rounded() else { throw InputError("--steps must be a whole number of environment steps, got \(steps)") }
                 // Steps are counted in 64-bit integers; far beyond any run, and the check keeps the message about --steps.
                 guard x <= 1e15 else { throw InputError("--steps \(steps) is too large: give at most 1e15 environment steps") }
                 given["total_steps"] = .number(x.rounded())
@@ -55,7 +56,13 @@ struct TrainCommand: ParsableCommand {
             let settings = try AlgorithmRegistry.resolve(given)
             // Accepted (one config serves every coupling of an algorithm) but without effect here.
             let inert = AlgorithmRegistry.keysWithoutEffect(algo: try settings.string("algo")!, coupling: try settings.string("coupling")!)
-            for k in given.keys.sorted() { if let note = inert[k] { FileHandle.standardError.write(Data("note: \(note)\n".utf8)) } }
+            // A key at its default changes nothing either way: a run's own config.toml, which lists
+            // every coupling's keys, given back as --config, notes only what was set by hand.
+            let defaults = try? AlgorithmRegistry.defaults(algo: try settings.string("algo")!, coupling: try settings.string("coupling")!,
+                                                           env: try settings.string("env")!)
+            for k in given.keys.sorted() where given[k] != defaults?[k] {
+                if let note = inert[k] { FileHandle.standardError.write(Data("note: \(note)\n".utf8)) }
+            }
             _ = try prepareOutputDirectory(out, option: "--out", create: false)
             // Steps come in batches of num_envs: say what a period that is not a multiple becomes.
             if let period = try settings.int("target_update_interval"), let copies = try settings.int("num_envs"), period % copies != 0 {
@@ -64,10 +71,13 @@ struct TrainCommand: ParsableCommand {
             }
             // Steps come in whole batches (num_envs copies; PPO's rollouts of rollout_length × num_envs;
             // AC's batch_steps): say what a total that is not a multiple becomes.
+            // What the progress line counts to: the steps each seed will have trained.
+            var trainedSteps = try settings.int("total_steps")!
             if let total = try settings.int("total_steps"), let copies = try settings.int("num_envs") {
                 let batch = ((try? settings.int("batch_steps")) ?? nil) ?? copies * ((try? settings.int("rollout_length")) ?? nil ?? 1)
                 if batch > 1, total % batch != 0 {
                     let trained = (total + batch - 1) / batch * batch
+                    trainedSteps = trained
                     FileHandle.standardError.write(Data("note: total_steps = \(total) trains \(trained) steps (whole batches of \(batch) environment steps)\n".utf8))
                 }
                 // DQN's family, DDPG and SAC learn only from learning_starts/update_after on: a shorter
@@ -103,15 +113,14 @@ struct TrainCommand: ParsableCommand {
             }
             let resumes = runs.indices.map { resume && (!nothingYet[$0] || !nothingYet.contains(false)) }
             for (r, resumed) in zip(runs, resumes) where resumed { try checkSameSettings(r) }
-            let total = try settings.int("total_steps")!
-            let board = ProgressBoard(labels: seedList.map { "seed\($0)" }, totals: Array(repeating: total, count: runs.count), quiet: quiet)
+            let board = ProgressBoard(labels: seedList.map { "seed\($0)" }, totals: Array(repeating: trainedSteps, count: runs.count), quiet: quiet)
             guard jobs.map({ $0 >= 1 }) ?? true else { throw InputError("--jobs must be at least 1, got \(jobs!)") }
             installStopHandlers()
             let workers = Swift.max(1, Swift.min(jobs ?? ProcessInfo.processInfo.activeProcessorCount, runs.count))
             // A finished seed is left as it is: resuming a job whose other seeds were interrupted
             // must not evaluate it again or rewrite its summary.
             let finished = runs.indices.map { resumes[$0] && runs[$0].isFinished }
-            for (i, done) in finished.enumerated() where done { board.begin(i, steps: total) }
+            for (i, done) in finished.enumerated() where done { board.begin(i, steps: trainedSteps) }
             let results = runConcurrently(runs.count, workers: workers) { i in
                 finished[i] ? try runs[i].finishedScore() : try runs[i].run(resume: resumes[i], progress: board, progressIndex: i)
             }
@@ -181,12 +190,14 @@ func setArgument(_ key: String, _ value: Settings.Value) -> String {
 /// "0..4", "0,3,7" or "5".
 func parseSeeds(_ text: String) throws -> [UInt64] {
     if let r = text.range(of: "..") {
-        guard let a = UInt64(text[..<r.lowerBound]), let b = UInt64(text[r.upperBound...]), a <= b, b - a < 10_000 else {
+        guard let a = UInt64(text[..<r.lowerBound]), let b = UInt64(text[r.upperBound...]), a <= b else {
             throw InputError("--seeds \(text): write a range as FIRST..LAST with FIRST ≤ LAST, e.g. 0..4")
         }
+        guard b - a < 10_000 else { throw InputError("--seeds \(text) names \(b - a + 1) seeds: give at most 10,000 in one command") }
         return Array(a...b)
     }
-    let parts = text.split(separator: ",").map { UInt64($0.trimmingCharacters(in: .whitespaces)) }
+    // Split keeping empty parts, so that "0,,1" or "0," is refused rather than read as "0,1" or "0".
+    let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { UInt64($0.trimmingCharacters(in: .whitespaces)) }
     guard !parts.isEmpty, parts.allSatisfy({ $0 != nil }) else { throw InputError("--seeds \(text): give 0..4, 0,3,7 or one number") }
     let seeds = parts.map { $0! }
     guard Set(seeds).count == seeds.count else { throw InputError("--seeds \(text) repeats a seed") }

@@ -83,7 +83,11 @@ public struct DiagnosticRun: Sendable {
             for k in row.indices { values[k].append(row[k]) }
         }
         guard !steps.isEmpty else {
-            throw TrainingError.io("\(directory) has game_* columns but no row with a diagnostic yet (every value is nan): train longer than diagnostics.interval, or resume the run")
+            // A finished run cannot be extended (a resume must keep total_steps): it needs a new one.
+            let finished = FileManager.default.fileExists(atPath: directory + "/summary.json")
+            throw TrainingError.io("\(directory) has game_* columns but no row with a diagnostic yet (every value is nan): "
+                + (finished ? "the run finished before its first diagnostic; train a new run with more steps than diagnostics.interval updates, or a smaller diagnostics.interval"
+                            : "resume the run until it passes diagnostics.interval updates"))
         }
         self.steps = steps
         data = Dictionary(uniqueKeysWithValues: zip(columns, values))

@@ -74,12 +74,13 @@ public final class ProgressBoard: @unchecked Sendable {
     /// The line; the caller holds `lock`.
     private func compose(now: Date) -> String {
         let total = totals.reduce(0, +), sum = done.reduce(0, +), ran = sum - startSteps.reduce(0, +)
-        let fraction = total > 0 ? Double(sum) / Double(total) : 1
-        let width = 24, filled = Int(fraction * Double(width))
+        // At most 1: a total that is not a whole number of the algorithm's batches trains past it.
+        let fraction = total > 0 ? Swift.min(Double(sum) / Double(total), 1) : 1
+        let width = 24, filled = Swift.max(0, Swift.min(Int(fraction * Double(width)), width))
         let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
         let elapsed = now.timeIntervalSince(start)
         let rate = elapsed > 0 ? Double(ran) / elapsed : 0
-        let eta = rate > 0 ? Double(total - sum) / rate : 0
+        let eta = rate > 0 ? Double(Swift.max(total - sum, 0)) / rate : 0
         let returns = latestReturn.compactMap { $0 }
         let ret = returns.isEmpty ? "–" : String(format: "%.2f", returns.reduce(0, +) / Double(returns.count))
         return String(format: "%@ %5.1f%% %@/%@ steps  %@ steps/s  return %@  elapsed %@  ETA %@  [%@]",

@@ -64,6 +64,7 @@ func write(_ data: Data, to path: String, atOffset offset: UInt64) throws {
 public enum TrainingError: Error, CustomStringConvertible, Equatable {
     case io(String)
     case existingRun(String)
+    case finishedRun(String)
     case nothingToResume(String)
     case interrupted(String)
     case diverged(String)
@@ -72,6 +73,7 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
         switch self {
         case .io(let why): return why
         case .existingRun(let dir): return "\(dir) already holds a run: pass --resume to continue it, or choose another --out"
+        case .finishedRun(let dir): return "\(dir) already holds a finished run (its summary.json): choose another --out, or remove that directory to train it again"
         case .nothingToResume(let dir): return "--resume: \(dir) has no checkpoint to resume from; start it without --resume"
         case .interrupted(let dir): return "interrupted; checkpoint saved in \(dir); continue with the same command and --resume"
         case .diverged(let why): return why

@@ -180,7 +180,10 @@ public struct Settings: Equatable, Sendable {
         case .numbers(let xs)?:
             guard xs.allSatisfy({ $0 == $0.rounded() && $0 >= 1 }) else { throw SettingsError.type(key, "positive whole numbers", Value.numbers(xs).description) }
             return xs.map { Int($0) }
-        case .number(let x)? where x == x.rounded(): return [Int(x)]
+        // One number is a one-element array (`network.encoder_widths=64`: one layer of 64).
+        case .number(let x)? where x == x.rounded():
+            guard x >= 1 else { throw SettingsError.type(key, "positive whole numbers", Value.number(x).description) }
+            return [Int(x)]
         case let v?: throw SettingsError.type(key, "an array of whole numbers", v.description)
         }
     }

@@ -28,4 +28,15 @@ final class ProgressBoardTests: XCTestCase {
         XCTAssertTrue(line.contains(" 0 steps/s"), line)
         XCTAssertTrue(line.contains("ETA –"), line)
     }
+
+    /// A seed that trains past its total (a total that is not a whole number of rollouts, before the
+    /// command counted in whole batches) draws a full bar: it once trapped on a negative count.
+    func testStepsPastTheTotalDrawAFullBar() {
+        let board = ProgressBoard(labels: ["seed0"], totals: [1_100], quiet: true)
+        board.begin(0, steps: 0)
+        board.update(0, steps: 1_536, episodeReturn: 20)
+        let line = board.line(now: board.start.addingTimeInterval(2))
+        XCTAssertTrue(line.hasPrefix(String(repeating: "█", count: 24) + " 100.0%"), line)
+        XCTAssertTrue(line.contains("ETA 0m00s"), line)
+    }
 }

@@ -18,6 +18,20 @@ final class ChecksAndOptionsTests: XCTestCase {
         XCTAssertTrue(GameChecks(try GameAnalyzer(game: BuiltinGames.quadratic(), options: AnalysisOptions())).run().allSatisfy(\.passed))
     }
 
+    /// Games without a follower best response (bilinear: ∇22 f2 = 0; the critic-leading STAC game)
+    /// once FAILed the total-derivative check and exited 1: it does not apply to them.
+    func testTheBestResponseCheckDoesNotApplyWithoutABestResponse() throws {
+        for name in ["bilinear", "stac-critic-leader"] {
+            let results = GameChecks(try GameAnalyzer(game: try BuiltinGames.named(name), options: AnalysisOptions())).run()
+            let fd = try XCTUnwrap(results.first { $0.name.hasPrefix("total derivative vs finite differences") }, name)
+            XCTAssertTrue(fd.notApplicable && fd.detail.hasPrefix("not applicable: "), "\(name): \(fd.detail)")
+            XCTAssertTrue(results.allSatisfy { $0.passed || $0.notApplicable }, "\(name): \(results.map(\.detail))")
+        }
+        // A game that has one still runs the check.
+        let stac = GameChecks(try GameAnalyzer(game: try BuiltinGames.named("stac"), options: AnalysisOptions())).run()
+        XCTAssertFalse(stac.contains(where: \.notApplicable))
+    }
+
     /// --swap-roles kept the old leader's −f1 as "the leader's return" for games without a return of their own.
     func testSwappedRolesReportTheNewLeadersReturn() throws {
         let game = try Game.parse(leader: "x^2 + x*y", follower: "y^2 + x*y + y", leaderVariables: ["x"], followerVariables: ["y"])

@@ -154,6 +154,10 @@ def test_run_directory_and_config(stackelberg_bin, tmp_path, reference):
     (["--set", "num_envs=1e9"], "setting num_envs must be a number of copies whose arrays fit in memory"),
     (["--steps", "-5"], "--steps must be a positive number, got -5"),
     (["--steps", "1e30"], "--steps 1e30 is too large"),
+    (["--steps", "1.5"], "--steps must be a whole number of environment steps, got 1.5"),
+    (["--seeds", "0,,1"], "--seeds 0,,1: give 0..4, 0,3,7 or one number"),
+    (["--seeds", "0..99999999999"], "names 100000000000 seeds: give at most 10,000"),
+    (["--set", "network.encoder_widths=0"], "setting network.encoder_widths must be positive whole numbers, got 0"),
     # The nearest keys, not the hundred known ones.
     (["--set", "gama=0.9"], "unknown setting gama (did you mean gamma"),
     (["--out", ""], "--out is empty"),
@@ -235,7 +239,22 @@ def test_existing_run_is_not_overwritten(stackelberg_bin, tmp_path):
     args = [str(stackelberg_bin), "train", "--algo", "dqn", "--env", "cartpole", "--set", "total_steps=2000", "--quiet", "--out", str(tmp_path)]
     subprocess.run(args, check=True, capture_output=True, timeout=120)
     p = subprocess.run(args, capture_output=True, text=True, timeout=120)
-    assert p.returncode != 0 and "--resume" in p.stderr
+    # A finished run cannot be continued: the message must not send the user to --resume.
+    assert p.returncode != 0 and "already holds a finished run" in p.stderr and "--resume" not in p.stderr, p.stderr
+    # Its config.toml given back as --config retrains it without a note per other coupling's key.
+    config = tmp_path / "cartpole" / "dqn-monolithic" / "seed0" / "config.toml"
+    p = subprocess.run([str(stackelberg_bin), "train", "--config", str(config), "--quiet", "--out", str(tmp_path / "again")],
+                       capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0 and "note:" not in p.stderr, p.stderr
+
+
+def test_a_total_that_is_not_a_whole_number_of_rollouts_finishes_with_its_progress_line(stackelberg_bin, tmp_path):
+    # Without --quiet: the progress bar once trapped ("Negative count not allowed") when a run trained
+    # past its total (1,100 steps in rollouts of 512 train 1,536).
+    p = subprocess.run([str(stackelberg_bin), "train", "--algo", "ppo", "--env", "cartpole", "--steps", "1100",
+                        "--set", "tensorboard=false", "--out", str(tmp_path)], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    assert "final greedy evaluation" in p.stdout and "1536/1536 steps" in p.stderr, p.stderr
 
 
 def test_algo_list_names_every_algorithm_with_its_couplings_and_defaults(stackelberg_bin):

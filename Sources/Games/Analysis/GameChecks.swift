@@ -6,6 +6,16 @@ public struct CheckResult: Sendable, Codable {
     public var name: String
     public var passed: Bool
     public var detail: String
+    /// The check does not apply to this game (it asks for something the game does not have, such as
+    /// the follower's best response where ∇22 f2 is nowhere positive definite): neither passed nor failed.
+    public var notApplicable: Bool
+
+    public init(name: String, passed: Bool, detail: String, notApplicable: Bool = false) {
+        self.name = name
+        self.passed = passed
+        self.detail = detail
+        self.notApplicable = notApplicable
+    }
 }
 
 /// The largest relative error of a check. A non-finite value on either side fails the check and is
@@ -111,8 +121,11 @@ public struct GameChecks {
     func totalDerivativeChecks() -> [CheckResult] {
         let pairs = bestResponsePoints()
         guard !pairs.isEmpty else {
+            // Without a best response x2*(x1) (bilinear: ∇22 f2 = 0; the critic-leading STAC game: the actor's
+            // cost is not convex) there is nothing to difference: the check does not apply, which is not a failure.
             return [CheckResult(name: "total derivative vs finite differences of f1(x1, x2*(x1))", passed: false,
-                                detail: "the follower's best response could not be computed at any test point (∇22 f2 singular or not positive definite)")]
+                                detail: "not applicable: the follower's best response could not be computed at any test point (∇22 f2 singular or not positive definite), so f1(x1, x2*(x1)) is not defined there",
+                                notApplicable: true)]
         }
         let vars = game.variables, n1 = game.leaderVariables.count
         var worstTotal = WorstError(), worstSmall = WorstError(), worstLarge = WorstError()
