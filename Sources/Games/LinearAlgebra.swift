@@ -111,7 +111,8 @@ func fmt(_ x: Double, digits: Int = 6) -> String {
     let a = Swift.abs(x)
     if a >= 1e-3 && a < 1e6 {
         var s = String(format: "%.\(digits)g", x)
-        if s.contains("e") { s = "\(x)" }
+        // %g turns a whole 1000 into 1e+03 at 3 digits: print it whole ("1000", not "1000.0").
+        if s.contains("e") { s = x == x.rounded() ? String(format: "%.0f", x) : "\(x)" }
         return s
     }
     return String(format: "%.\(digits - 1)e", x)

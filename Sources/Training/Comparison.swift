@@ -333,7 +333,7 @@ public struct Comparison {
             s += "| \(g) | \(sc.count) | \(steps) | \(f(RobustStatistics.iqm(sc))) | [\(f(ci.low)), \(f(ci.high))] | \(f(RobustStatistics.iqm(ev))) | [\(f(ce.low)), \(f(ce.high))] |"
             if let threshold {
                 let reached = stepsTo(threshold, g).compactMap { $0 }
-                s += " \(reached.isEmpty ? "never" : String(format: "%.2fM", RobustStatistics.iqm(reached.map(Double.init)) / 1e6)) | \(reached.count)/\(sc.count) |"
+                s += " \(reached.isEmpty ? "never" : stepCount(RobustStatistics.iqm(reached.map(Double.init)))) | \(reached.count)/\(sc.count) |"
             }
             s += "\n"
         }
@@ -382,4 +382,10 @@ public struct Comparison {
         """
         return fig
     }
+}
+
+/// Steps as the tables write them: millions from 100k ("0.44M", "1.90M"), thousands below ("33.5k"),
+/// whole steps below 10,000, so a short run's threshold does not read "0.00M".
+func stepCount(_ steps: Double) -> String {
+    steps >= 1e5 ? String(format: "%.2fM", steps / 1e6) : steps >= 1e4 ? String(format: "%.1fk", steps / 1e3) : String(format: "%.0f", steps)
 }

@@ -1,5 +1,5 @@
 import Autodiff
-import Training
+@testable import Training
 import XCTest
 
 final class ComparisonTests: XCTestCase {
@@ -15,6 +15,14 @@ final class ComparisonTests: XCTestCase {
     func testProbabilityOfImprovementCountsTiesAsHalf() {
         XCTAssertEqual(RobustStatistics.probabilityOfImprovement([2, 3], over: [1, 2]), (1 + 1 + 1 + 0.5) / 4)
         XCTAssertEqual(RobustStatistics.probabilityOfImprovement([0], over: [1]), 0)
+    }
+
+    /// Steps to a threshold read "0.00M" for a short run.
+    func testStepCountsKeepTheirDigits() {
+        XCTAssertEqual(stepCount(1_900_000), "1.90M")
+        XCTAssertEqual(stepCount(440_000), "0.44M")
+        XCTAssertEqual(stepCount(42_300), "42.3k")
+        XCTAssertEqual(stepCount(3_072), "3072")
     }
 
     func testBootstrapIntervalIsReproducibleAndCoversTheStatistic() {

@@ -32,6 +32,15 @@ final class ChecksAndOptionsTests: XCTestCase {
         XCTAssertFalse(stac.contains(where: \.notApplicable))
     }
 
+    /// The report's λ sweep printed "λ = 1000.0" beside "λ = 100".
+    func testWholeNumbersPrintWhole() {
+        XCTAssertEqual(fmt(1000, digits: 3), "1000")
+        XCTAssertEqual(fmt(10000, digits: 3), "10000")
+        XCTAssertEqual(fmt(100, digits: 3), "100")
+        XCTAssertEqual(fmt(1234.5, digits: 3), "1234.5")
+        XCTAssertEqual(fmt(1e-4, digits: 3), "1.00e-04")
+    }
+
     /// --swap-roles kept the old leader's −f1 as "the leader's return" for games without a return of their own.
     func testSwappedRolesReportTheNewLeadersReturn() throws {
         let game = try Game.parse(leader: "x^2 + x*y", follower: "y^2 + x*y + y", leaderVariables: ["x"], followerVariables: ["y"])
