@@ -19,7 +19,7 @@ struct CompareCommand: ParsableCommand {
 
     @Argument(help: "Run directories.") var runs: [String]
     @Option(help: "Directory for comparison.md and the curves figure (default: print the table only).") var out: String?
-    @Option(help: "Report the steps each group needs to reach this training return, judged on a 50-episode rolling mean of training-episode returns (e.g. 17 for Breakout; write a negative one as --threshold=-100).") var threshold: Double?
+    @Option(parsing: .unconditional, help: "Report the steps each group needs to reach this training return, judged on a 50-episode rolling mean of training-episode returns (e.g. 17 for Breakout, -100 for Acrobot).") var threshold: Double?
     @Option(help: "Points per learning curve.") var points: Int = 100
     @Flag(help: "Pool seeds that have not finished (no summary.json) with the finished ones, their last evaluation taken as final.") var includeUnfinished = false
 

@@ -12,12 +12,14 @@ struct GameCommand: ParsableCommand {
 
 /// Options shared by `analyze` and `check`.
 struct DynamicsOptions: ParsableArguments {
-    @Option(help: "Regularization λ of the regularized Stackelberg dynamic (λ = 0 is always analysed too).")
+    // `.unconditional` on the numbers: a negative value reaches the range check (and its message)
+    // instead of reading as an unknown flag ("Missing value for '--lambda'").
+    @Option(parsing: .unconditional, help: "Regularization λ of the regularized Stackelberg dynamic (λ = 0 is always analysed too).")
     var lambda: Double?
-    @Option(help: "Leader learning rate α1.") var lrLeader: Double?
-    @Option(help: "Follower learning rate α2.") var lrFollower: Double?
-    @Option(help: "Two-timescale ratio α1/α2 (sets α1 from α2).") var timescaleRatio: Double?
-    @Option(help: "Follower steps m per leader step (Alg. 2).") var unroll: Int = 1
+    @Option(parsing: .unconditional, help: "Leader learning rate α1.") var lrLeader: Double?
+    @Option(parsing: .unconditional, help: "Follower learning rate α2.") var lrFollower: Double?
+    @Option(parsing: .unconditional, help: "Two-timescale ratio α1/α2 (sets α1 from α2).") var timescaleRatio: Double?
+    @Option(parsing: .unconditional, help: "Follower steps m per leader step (Alg. 2).") var unroll: Int = 1
     @Option(help: "Iterations for the error curves and trajectories.") var iterations: Int?
     @Option(help: "Iterations for the leader's return curve.") var returnIterations: Int?
     @Option(parsing: .unconditional, help: "Start of the error and return curves, e.g. 0.8,0.6.") var start: String?

@@ -29,7 +29,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Algorithm: \(AlgorithmRegistry.names.joined(separator: ", ")) (default dqn; see `stackelberg algo list`).") var algo: String?
     @Option(help: "Coupling: \(CouplingRegistry.names.filter { c in AlgorithmRegistry.entries.contains { $0.couplings.contains(c) } }.joined(separator: ", ")) (default: the algorithm's first, its baseline); each algorithm takes some (see `stackelberg algo list`).") var coupling: String?
     @Option(help: "Environment name (see `stackelberg env list`).") var env: String?
-    @Option(help: "Seeds: a range 0..4, a list 0,3,7, or one number.") var seeds: String = "0"
+    @Option(parsing: .unconditional, help: "Seeds: a range 0..4, a list 0,3,7, or one number.") var seeds: String = "0"
     // `.unconditional`: a negative value reaches our check (and its message) instead of reading as a flag.
     @Option(parsing: .unconditional, help: "Total environment steps per seed (e.g. 5e6).") var steps: String?
     @Option(help: "A TOML config file.") var config: String?

@@ -156,6 +156,7 @@ def test_run_directory_and_config(stackelberg_bin, tmp_path, reference):
     (["--steps", "1e30"], "--steps 1e30 is too large"),
     (["--steps", "1.5"], "--steps must be a whole number of environment steps, got 1.5"),
     (["--seeds", "0,,1"], "--seeds 0,,1: give 0..4, 0,3,7 or one number"),
+    (["--seeds", "-1"], "--seeds -1: give 0..4, 0,3,7 or one number"),
     (["--seeds", "0..99999999999"], "names 100000000000 seeds: give at most 10,000"),
     (["--set", "network.encoder_widths=0"], "setting network.encoder_widths must be positive whole numbers, got 0"),
     # The nearest keys, not the hundred known ones.
