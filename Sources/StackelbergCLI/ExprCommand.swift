@@ -65,9 +65,12 @@ struct ExprCommand: ParsableCommand {
     }
 }
 
+/// A parse error exits 2 (as a refused game does); everything else as `reportingErrors` says it.
 func exprErrors(_ body: () throws -> Void) throws {
-    do { try body() } catch let e as ParseError {
-        FileHandle.standardError.write(Data("error: \(e)\n".utf8))
-        throw ExitCode(2)
+    try reportingErrors {
+        do { try body() } catch let e as ParseError {
+            FileHandle.standardError.write(Data("error: \(e)\n".utf8))
+            throw ExitCode(2)
+        }
     }
 }

@@ -138,7 +138,10 @@ func reportingErrors(_ body: () throws -> Void) throws {
     } catch let e as ExitCode {
         throw e
     } catch let e as ValidationError {
-        throw e
+        // Said like every other error, with EX_USAGE: rethrown, ArgumentParser would print the root
+        // command's usage under it, which is not the command the user ran.
+        FileHandle.standardError.write(Data("error: \(e.message)\n".utf8))
+        throw ExitCode(64)
     } catch let e as GameError {
         FileHandle.standardError.write(Data("error: \(e)\n".utf8))
         throw ExitCode(2)
