@@ -56,7 +56,7 @@ extension GameCommand {
         @Option(parsing: .unconditional, help: "Evaluate every dynamic at these points, x,y;x,y… (reported in report.json and report.txt).")
         var points: String?
         @Option(parsing: .unconditional, help: "Point for the spectrum-versus-λ sweep, e.g. 0.2,-0.04.") var spectrumAt: String?
-        @Option(help: "Output directory.") var out: String = "results/game"
+        @Option(help: "Output directory (default: results/NAME for --builtin NAME, results/game for your own).") var out: String?
         @Flag(help: "Also render SVG.") var svg = false
         @Flag(help: "Write the gnuplot scripts and data without rendering.") var noRender = false
         @Flag(help: "No progress messages.") var quiet = false
@@ -74,7 +74,8 @@ extension GameCommand {
                 // Everything the end of the run needs is checked before the analysis starts.
                 let formats = noRender ? [] : (svg ? ["png", "svg"] : ["png"])
                 if !formats.isEmpty && Gnuplot.executable == nil { throw PlotError.gnuplotMissing }
-                let dir = try prepareOutputDirectory(out, option: "--out")
+                // Per built-in game, so that analysing two of them without --out keeps both.
+                let dir = try prepareOutputDirectory(out ?? "results/\(selection.builtin ?? "game")", option: "--out")
                 let progress: (String) -> Void = { m in if !quiet { FileHandle.standardError.write(Data("[\(game.name)] \(m)\n".utf8)) } }
                 var (report, series) = try analyzer.run(progress: progress)
                 report.provenance = RunProvenance.current(seed: analyzer.options.seed)
