@@ -14,7 +14,8 @@ import Plotting
 /// 1), and the cell gates when the module has them; then the temporal attention between frames
 /// (mean over heads, row = the attending frame). Data and script sit beside the PNG. Stem cell
 /// (i, j) sees the frame through the stem's receptive field: on MinAtar the 3×3 block of rows
-/// i…i+2 and columns j…j+2; on Atari a 36-pixel square starting at pixel (8i, 8j).
+/// i…i+2 and columns j…j+2; on Atari a 20-pixel square starting at pixel (8i, 8j) (8×8 stride 4,
+/// then 4×4 stride 2: 8 + 3·4 pixels).
 public enum AttentionMaps {
     public struct Capture: Sendable {
         public let step: Int
