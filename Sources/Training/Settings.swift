@@ -83,7 +83,7 @@ public struct Settings: Equatable, Sendable {
             throw SettingsError.unreadable(path)
         }
         let table: TOMLTable
-        do { table = try TOMLTable(string: text) } catch {
+        do { table = try parsedTOML(text) } catch {
             throw SettingsError.syntax(path, "\(error)")
         }
         func add(_ t: TOMLTable, prefix: String) throws {

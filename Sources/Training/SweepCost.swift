@@ -28,8 +28,10 @@ public struct SpeedTable: Sendable {
             throw TrainingError.io("cannot read the speed table \(path): check the path, or measure one with scripts/sweeps/measure-speed.sh")
         }
         let t: TOMLTable
-        do { t = try TOMLTable(string: text) } catch let e as TOMLParseError {
+        do { t = try parsedTOML(text) } catch let e as TOMLParseError {
             throw TrainingError.io("\(path):\(e.source.begin.line): TOML syntax: \(e.description)")
+        } catch let e as TOMLHeaderError {
+            throw TrainingError.io("\(path):\(e.line): TOML syntax: \(e)")
         }
         var rates = [String: [String: Double]]()
         for (pair, v) in t["rates"]?.table ?? TOMLTable() {

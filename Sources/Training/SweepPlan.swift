@@ -174,8 +174,10 @@ public struct SweepPlan: Sendable {
     /// Parses plan text; `path` names it in errors.
     public init(text: String, path: String) throws {
         let table: TOMLTable
-        do { table = try TOMLTable(string: text) } catch let e as TOMLParseError {
+        do { table = try parsedTOML(text) } catch let e as TOMLParseError {
             throw SweepPlanErrors(errors: [SweepPlanError(path: path, line: e.source.begin.line, message: "TOML syntax: \(e.description) (column \(e.source.begin.column))")])
+        } catch let e as TOMLHeaderError {
+            throw SweepPlanErrors(errors: [SweepPlanError(path: path, line: e.line, message: "TOML syntax: \(e)")])
         } catch {
             throw SweepPlanErrors(errors: [SweepPlanError(path: path, line: nil, message: "TOML syntax: \(error)")])
         }

@@ -155,6 +155,38 @@ final class ComparisonTests: XCTestCase {
         XCTAssertNotNil(gemmResumeNote(savedKernels: nil, changedBefore: false, now: "libxsmm cpx"))
     }
 
+    /// toml++ asserts (and the process aborts) on a header such as `[[[a]]]`; those are refused first,
+    /// with their line, and nothing valid is: nested arrays over several lines and strings that hold
+    /// such lines still parse.
+    func testTableHeadersTOMLKitWouldAbortOnAreRefusedWithTheirLine() throws {
+        for (text, line) in [("[[[a]]]", 1), ("x = 1\n  [[ [a]]", 2), ("[.a]", 1), ("[[.a]]", 1), ("[[[", 1), ("a = 1\n\n[[[[", 3), ("[[\n", 1), ("[", 1), ("[ ]", 1)] {
+            XCTAssertEqual(malformedTableHeader(text)?.line, line, text)
+            XCTAssertThrowsError(try parsedTOML(text), text) { XCTAssertTrue($0 is TOMLHeaderError, "\(text): \($0)") }
+        }
+        let valid = #"""
+            widths = [
+              [64],
+              [32, 32],
+            ]
+            text = """
+            [[[not a header]]]
+            [.nor this]"""
+            other = '''
+            [[[x'''
+            q = "[[[" # [[[
+            [table]
+            [[array.of]]
+              [ "quoted key" ]
+            """#
+        XCTAssertNil(malformedTableHeader(valid))
+        XCTAssertNoThrow(try parsedTOML(valid))
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("toml-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try "[[[exclude]]]\n".write(toFile: dir + "/c.toml", atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try Settings(contentsOf: dir + "/c.toml")) { XCTAssertTrue("\($0)".contains("line 1"), "\($0)") }
+    }
+
     func testSettingsReadTomlAndOverridesAndRefuseBadInput() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("settings-\(UUID().uuidString).toml").path
         try """
