@@ -115,6 +115,7 @@ struct EnvCommand: ParsableCommand {
         func run() throws {
             try reportingErrors {
                 guard episodes >= 1, batch >= 1 else { throw ValidationError("--episodes and --batch must be ≥ 1") }
+                try checkBatchFits(name, batch: batch)
                 let env = try EnvironmentRegistry.make(name, count: batch)
                 guard case .discrete(let n) = env.actionSpace else { throw ValidationError("\(name) has continuous actions; `env episodes` plays discrete ones") }
                 env.reset(seed: seed)
@@ -154,6 +155,7 @@ struct EnvCommand: ParsableCommand {
         func run() throws {
             try reportingErrors {
                 guard batch >= 1, steps >= 1 else { throw ValidationError("--batch and --steps must be ≥ 1") }
+                try checkBatchFits(name, batch: batch)
                 let env = try EnvironmentRegistry.make(name, count: batch)
                 env.reset(seed: seed)
                 // Actions are drawn before timing so only stepping is measured.
@@ -193,5 +195,17 @@ func parseList(_ text: String, _ option: String) throws -> [Double] {
             throw ValidationError("\(option): '\(part)' is not a number (give comma-separated numbers)")
         }
         return v
+    }
+}
+
+/// Refuses a `--batch` whose copies' arrays alone (observations twice, and the per-copy scalars, at
+/// 4 bytes a value, as `train` counts them) exceed this machine's memory, before they are allocated:
+/// an allocation that large used to abort the process.
+func checkBatchFits(_ name: String, batch: Int) throws {
+    let probe = try EnvironmentRegistry.make(name, count: 1)
+    let needed = Double(batch) * 4 * Double(2 * probe.observationSpace.size + 16)
+    let available = Double(ProcessInfo.processInfo.physicalMemory)
+    guard needed < available else {
+        throw ValidationError("--batch \(batch) needs " + String(format: "%.1f GB for its copies' arrays and this machine has %.1f GB", needed / 1e9, available / 1e9) + ": give a smaller --batch")
     }
 }

@@ -78,7 +78,14 @@ func loadSpeeds(_ path: String?) throws -> SpeedTable? {
 func describe(_ p: SweepPlan) -> String {
     let envs = Set(p.runs.map(\.env)).count, pairs = Set(p.runs.map { "\($0.algo)-\($0.coupling)" }).count, seeds = Set(p.runs.map(\.seed)).count
     var s = "plan \(p.path) (\(p.name)): \(p.runs.count) run\(p.runs.count == 1 ? "" : "s") under \(p.out)\n"
-    s += "  \(p.variants.count) variant\(p.variants.count == 1 ? "" : "s") (\(p.variants.joined(separator: ", "))) × \(envs) environment\(envs == 1 ? "" : "s") × \(pairs) algorithm-coupling\(pairs == 1 ? "" : "s") × \(seeds) seed\(seeds == 1 ? "" : "s")"
+    // Variants that fix their coupling pair with one algorithm-coupling each: the product is over
+    // the (variant, algorithm-coupling) pairs that occur, not variants × pairs.
+    let combos = Set(p.runs.map { "\($0.variant)|\($0.algo)-\($0.coupling)" }).count
+    let variantsPart = "\(p.variants.count) variant\(p.variants.count == 1 ? "" : "s") (\(p.variants.joined(separator: ", ")))"
+    let pairsPart = combos == p.variants.count * pairs
+        ? "\(variantsPart) × \(pairs) algorithm-coupling\(pairs == 1 ? "" : "s")"
+        : "\(combos) variant/algorithm-coupling pair\(combos == 1 ? "" : "s") (\(variantsPart), each with the couplings it sets)"
+    s += "  \(pairsPart) × \(envs) environment\(envs == 1 ? "" : "s") × \(seeds) seed\(seeds == 1 ? "" : "s")"
     for (name, count) in p.excluded { s += "\n  excluded: \(name) (\(count) run\(count == 1 ? "" : "s"))" }
     return s + "\n"
 }

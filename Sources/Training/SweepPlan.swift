@@ -435,7 +435,8 @@ struct PlanParser {
         var steps = [String: Int]()
         func budget(_ v: TOMLValueConvertible) -> Int? {
             let x = v.int.map(Double.init) ?? v.double
-            guard let x, x.isFinite, x >= 1, x <= 1e13 else { return nil }
+            // Whole steps, as `train --steps` takes them (1.5 used to become 2 silently).
+            guard let x, x.isFinite, x >= 1, x <= 1e13, x == x.rounded() else { return nil }
             return Int(x.rounded())
         }
         if let v = table["steps"] {
@@ -446,7 +447,7 @@ struct PlanParser {
                         fail(source.line(of: "steps.\(k)") ?? source.line(of: "steps"), "`steps` names \"\(k)\", which is not in `environments` (\(environments.joined(separator: ", "))): give a budget per listed environment")
                         continue
                     }
-                    guard let n = budget(sv) else { fail(source.line(of: "steps.\(k)") ?? source.line(of: "steps"), "steps for \(k) must be a positive number of environment steps (e.g. 5e6), got \(sv)"); continue }
+                    guard let n = budget(sv) else { fail(source.line(of: "steps.\(k)") ?? source.line(of: "steps"), "steps for \(k) must be a positive whole number of environment steps (e.g. 5e6), got \(sv)"); continue }
                     steps[env] = n
                 }
                 for e in environments where steps[e] == nil {
@@ -455,7 +456,7 @@ struct PlanParser {
             } else if let n = budget(v) {
                 for e in environments { steps[e] = n }
             } else {
-                fail(source.line(of: "steps"), "`steps` must be a positive number of environment steps (5e6) or a table per environment, got \(v)")
+                fail(source.line(of: "steps"), "`steps` must be a positive whole number of environment steps (5e6) or a table per environment, got \(v)")
             }
         } else { fail(nil, "`steps` is missing: add the step budget per run, e.g. steps = 1e6") }
 
@@ -613,6 +614,11 @@ struct PlanParser {
                     fail(line, "grid axis `\(name)`: point \(i + 1) has no name: add name = \"…\" (it names the variant's directory)")
                     continue
                 }
+                // "." or ".." would name the output root itself or its parent: runs outside the sweep.
+                if pname.allSatisfy({ $0 == "." }) {
+                    fail(line, "grid axis `\(name)`: point name \"\(pname)\" would be a directory outside the sweep's output root: give it a name with a letter or digit")
+                    continue
+                }
                 let settings = settingsTable(t, prefix: "", linePrefix: "grid.\(name)[\(i)].", skipping: ["name"])
                 if settings.isEmpty { fail(line, "grid axis `\(name)`: point \"\(pname)\" sets nothing: add the settings it stands for") }
                 points.append(.init(label: PlanParser.directorySafe(pname), match: pname, settings: settings, line: line))
@@ -642,7 +648,9 @@ struct PlanParser {
 
     /// Directory-safe text: anything but letters, digits and `._=+-,` becomes `_`.
     static func directorySafe(_ s: String) -> String {
-        String(s.map { $0.isASCII && ($0.isLetter || $0.isNumber || "._=+-,".contains($0)) ? $0 : "_" })
+        let safe = String(s.map { $0.isASCII && ($0.isLetter || $0.isNumber || "._=+-,".contains($0)) ? $0 : "_" })
+        // A value of only dots ("." or "..") would name the parent or the directory itself.
+        return safe.allSatisfy { $0 == "." } ? String(repeating: "_", count: safe.count) : safe
     }
 
     mutating func parseSlurm() -> SlurmResources {

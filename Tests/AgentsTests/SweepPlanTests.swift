@@ -1,5 +1,5 @@
 import Foundation
-import Training
+@testable import Training
 import XCTest
 
 /// Sweep plans: expansion (product, exclusions, seed-major order, directories, train arguments),
@@ -130,6 +130,25 @@ final class SweepPlanTests: XCTestCase {
         XCTAssertTrue(missing.contains { $0.message.contains("`environments` is missing") })
         XCTAssertTrue(missing.contains { $0.message.contains("`seeds` is missing") })
         XCTAssertTrue(missing.contains { $0.message.contains("`steps` is missing") })
+    }
+
+    /// Fractional steps were rounded (1.5 ran as 2), a point named ".." put its runs outside the
+    /// output root, and `[[[exclude]]]` aborted the process inside TOMLKit.
+    func testFractionalStepsDotNamesAndBadHeadersAreRefusedWithTheirLines() {
+        let steps = refusals("algorithms = [\"dqn\"]\nenvironments = [\"cartpole\"]\nseeds = [0]\nsteps = 1.5\n")
+        XCTAssertTrue(steps.contains { $0.line == 4 && $0.message.contains("positive whole number") }, "\(steps)")
+        let dots = refusals("""
+            algorithms = ["dqn"]
+            environments = ["cartpole"]
+            seeds = [0]
+            steps = 1e4
+            [grid]
+            variant = [{ name = "..", lr = 0.001 }]
+            """)
+        XCTAssertTrue(dots.contains { $0.line == 6 && $0.message.contains("outside the sweep's output root") }, "\(dots)")
+        let header = refusals("algorithms = [\"dqn\"]\n[[[exclude]]]\nname = \"x\"\n")
+        XCTAssertEqual(header.first?.line, 2, "\(header)")
+        XCTAssertEqual(PlanParser.directorySafe(".."), "__")
     }
 
     func testEveryRunIsResolvedSoRefusedPairsAndBadSettingsSurfaceWithLines() {

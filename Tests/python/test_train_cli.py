@@ -400,3 +400,12 @@ def test_a_warning_from_inside_an_update_names_its_seed(stackelberg_bin, tmp_pat
     assert len(warnings) == 2, p.stderr
     for seed, line in enumerate(warnings):
         assert line.startswith(f"warning: {tmp_path}/pendulum/sac-actor-leader/seed{seed}: λ = "), line
+
+
+@pytest.mark.parametrize("args", [["bench", "cartpole", "--batch", "100000000000", "--steps", "1"],
+                                  ["episodes", "minatar/breakout", "--episodes", "1", "--batch", "10000000000"]])
+def test_env_commands_refuse_a_batch_beyond_memory_before_allocating(stackelberg_bin, args):
+    # These used to abort in the allocator ("failed to allocate 1600000000000 bytes", a backtrace).
+    p = subprocess.run([str(stackelberg_bin), "env", *args], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 64, (p.returncode, p.stderr)
+    assert p.stderr.startswith("error: --batch ") and "give a smaller --batch" in p.stderr and "Fatal" not in p.stderr, p.stderr
