@@ -154,6 +154,10 @@ public struct SweepPlan: Sendable {
     public let slurm: SlurmResources
 
     /// The keys a plan may have at its top level.
+    /// The most runs one plan may expand to: beyond any grid this project runs (its largest is a few
+    /// hundred), and where expanding and checking them still takes seconds.
+    public static let maximumRuns = 20_000
+
     public static let topKeys = ["name", "description", "out", "algorithms", "couplings", "environments", "seeds", "steps",
                                  "settings", "environment_settings", "grid", "exclude", "slurm"]
     /// The keys of `[slurm]`.
@@ -539,6 +543,14 @@ struct PlanParser {
         guard errors.isEmpty else { return nil }
 
         // The product, seed-major; then each configuration resolved once (the seed is not a setting).
+        // Counted before expanding, so that a mistyped grid is refused at once rather than expanded
+        // for minutes (a product of three 100-value axes and 10 seeds is ten million runs).
+        let upperBound = ([seeds.count, environments.count, algorithms.count, couplings?.count ?? 1] + axes.map(\.points.count))
+            .reduce(1.0) { $0 * Double($1) }
+        if upperBound > Double(SweepPlan.maximumRuns) {
+            fail(nil, String(format: "the plan expands to %.0f runs before exclusions; one plan holds at most %d: split it (fewer seeds, environments or grid values per plan)", upperBound, SweepPlan.maximumRuns))
+            return nil
+        }
         var configs = [[SweepAxis.Point]]()
         configs.append([])
         for a in axes { configs = configs.flatMap { c in a.points.map { c + [$0] } } }

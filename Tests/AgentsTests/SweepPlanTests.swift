@@ -151,6 +151,24 @@ final class SweepPlanTests: XCTestCase {
         XCTAssertEqual(PlanParser.directorySafe(".."), "__")
     }
 
+    /// A grid of ten million runs was expanded until killed; it is refused by its count at once.
+    func testAPlanBeyondTheRunLimitIsRefusedBeforeExpanding() {
+        let values = (1...100).map { "\($0)e-5" }.joined(separator: ", ")
+        let start = Date()
+        let errors = refusals("""
+            algorithms = ["dqn"]
+            environments = ["cartpole"]
+            seeds = "0..9"
+            steps = 1e4
+            [grid]
+            lr = [\(values)]
+            gamma = [\((1...100).map { "0.\($0 + 100)" }.joined(separator: ", "))]
+            adam_epsilon = [\((1...100).map { "\($0)e-9" }.joined(separator: ", "))]
+            """)
+        XCTAssertTrue(errors.contains { $0.message.contains("expands to 10000000 runs before exclusions; one plan holds at most 20000") }, "\(errors)")
+        XCTAssertLessThan(Date().timeIntervalSince(start), 5)
+    }
+
     func testEveryRunIsResolvedSoRefusedPairsAndBadSettingsSurfaceWithLines() {
         let errors = refusals("""
             algorithms = ["dqn"]
