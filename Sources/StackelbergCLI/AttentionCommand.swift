@@ -24,7 +24,7 @@ struct AttentionCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            guard let seed = UInt64(seed) else { throw InputError("--seed must be a whole number ≥ 0, got \(seed)") }
+            guard let seed = UInt64(seed) else { throw UsageError("--seed must be a whole number ≥ 0, got \(seed)") }
             // The run is read first: a wrong RUN must not leave a RUN/attention directory behind.
             let (captured, shape, environment) = try AttentionMaps.capture(runDirectory: runDirectory, steps: steps, captures: captures, seed: seed)
             let directory = try prepareOutputDirectory(out ?? runDirectory + "/attention", option: "--out")

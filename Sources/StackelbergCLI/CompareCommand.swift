@@ -25,7 +25,7 @@ struct CompareCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            guard points >= 2 else { throw InputError("--points must be at least 2 (curve points per run), got \(points)") }
+            guard points >= 2 else { throw UsageError("--points must be at least 2 (curve points per run), got \(points)") }
             // Before any work: a bad --out used to fail after the table, with a raw Foundation error.
             if let out { _ = try prepareOutputDirectory(out, option: "--out") }
             // A sweep's output root, or runs on several environments: the variant × environment table.

@@ -26,7 +26,7 @@ struct DiagnoseCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            guard ["png", "svg"].contains(format) else { throw InputError("--format must be png or svg, got \(format)") }
+            guard ["png", "svg"].contains(format) else { throw UsageError("--format must be png or svg, got \(format)") }
             if !noRender && Gnuplot.executable == nil { throw PlotError.gnuplotMissing }
             // The runs are read first: a run without diagnostics must not leave an output directory behind.
             let diagnosis = try Diagnosis(paths: runs)

@@ -143,6 +143,10 @@ func reportingErrors(_ body: () throws -> Void) throws {
         // command's usage under it, which is not the command the user ran.
         FileHandle.standardError.write(Data("error: \(e.message)\n".utf8))
         throw ExitCode(64)
+    } catch let e as UsageError {
+        // A refused option value of train, attention, compare, diagnose or sweep: a ValidationError's kind.
+        FileHandle.standardError.write(Data("error: \(e)\n".utf8))
+        throw ExitCode(64)
     } catch let e as GameError {
         FileHandle.standardError.write(Data("error: \(e)\n".utf8))
         throw ExitCode(2)

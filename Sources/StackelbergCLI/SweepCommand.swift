@@ -125,9 +125,9 @@ struct SweepRunCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let p = try loadPlan(plan)
-            guard jobs.map({ $0 >= 1 }) ?? true else { throw InputError("--jobs must be at least 1, got \(jobs!)") }
-            if jobs != nil, backend == .slurm { throw InputError("--jobs is for --backend local; Slurm runs as many tasks as the plan's slurm.max_parallel allows") }
-            if dryRun, backend == .local { throw InputError("--dry-run is for --backend slurm (it prints the array script); `stackelberg sweep plan \(plan)` shows a local run's commands") }
+            guard jobs.map({ $0 >= 1 }) ?? true else { throw UsageError("--jobs must be at least 1, got \(jobs!)") }
+            if jobs != nil, backend == .slurm { throw UsageError("--jobs is for --backend local; Slurm runs as many tasks as the plan's slurm.max_parallel allows") }
+            if dryRun, backend == .local { throw UsageError("--dry-run is for --backend slurm (it prints the array script); `stackelberg sweep plan \(plan)` shows a local run's commands") }
             switch backend {
             case .local: try runLocal(p)
             case .slurm: try submitSlurm(p)

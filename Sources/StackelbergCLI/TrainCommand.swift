@@ -47,10 +47,10 @@ struct TrainCommand: ParsableCommand {
             if let coupling { given["coupling"] = .string(coupling) }
             if let env { given["env"] = .string(env) }
             if let steps {
-                guard let x = Settings.number(steps), x >= 1 else { throw InputError("--steps must be a positive number, got \(steps)") }
-                guard x == x.rounded() else { throw InputError("--steps must be a whole number of environment steps, got \(steps)") }
+                guard let x = Settings.number(steps), x >= 1 else { throw UsageError("--steps must be a positive number, got \(steps)") }
+                guard x == x.rounded() else { throw UsageError("--steps must be a whole number of environment steps, got \(steps)") }
                 // Steps are counted in 64-bit integers; far beyond any run, and the check keeps the message about --steps.
-                guard x <= 1e15 else { throw InputError("--steps \(steps) is too large: give at most 1e15 environment steps") }
+                guard x <= 1e15 else { throw UsageError("--steps \(steps) is too large: give at most 1e15 environment steps") }
                 given["total_steps"] = .number(x.rounded())
             }
             let settings = try AlgorithmRegistry.resolve(given)
@@ -114,7 +114,7 @@ struct TrainCommand: ParsableCommand {
             let resumes = runs.indices.map { resume && (!nothingYet[$0] || !nothingYet.contains(false)) }
             for (r, resumed) in zip(runs, resumes) where resumed { try checkSameSettings(r) }
             let board = ProgressBoard(labels: seedList.map { "seed\($0)" }, totals: Array(repeating: trainedSteps, count: runs.count), quiet: quiet)
-            guard jobs.map({ $0 >= 1 }) ?? true else { throw InputError("--jobs must be at least 1, got \(jobs!)") }
+            guard jobs.map({ $0 >= 1 }) ?? true else { throw UsageError("--jobs must be at least 1, got \(jobs!)") }
             installStopHandlers()
             let workers = Swift.max(1, Swift.min(jobs ?? ProcessInfo.processInfo.activeProcessorCount, runs.count))
             // A finished seed is left as it is: resuming a job whose other seeds were interrupted
@@ -191,16 +191,16 @@ func setArgument(_ key: String, _ value: Settings.Value) -> String {
 func parseSeeds(_ text: String) throws -> [UInt64] {
     if let r = text.range(of: "..") {
         guard let a = UInt64(text[..<r.lowerBound]), let b = UInt64(text[r.upperBound...]), a <= b else {
-            throw InputError("--seeds \(text): write a range as FIRST..LAST with FIRST ≤ LAST, e.g. 0..4")
+            throw UsageError("--seeds \(text): write a range as FIRST..LAST with FIRST ≤ LAST, e.g. 0..4")
         }
-        guard b - a < 10_000 else { throw InputError("--seeds \(text) names \(b - a + 1) seeds: give at most 10,000 in one command") }
+        guard b - a < 10_000 else { throw UsageError("--seeds \(text) names \(b - a + 1) seeds: give at most 10,000 in one command") }
         return Array(a...b)
     }
     // Split keeping empty parts, so that "0,,1" or "0," is refused rather than read as "0,1" or "0".
     let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { UInt64($0.trimmingCharacters(in: .whitespaces)) }
-    guard !parts.isEmpty, parts.allSatisfy({ $0 != nil }) else { throw InputError("--seeds \(text): give 0..4, 0,3,7 or one number") }
+    guard !parts.isEmpty, parts.allSatisfy({ $0 != nil }) else { throw UsageError("--seeds \(text): give 0..4, 0,3,7 or one number") }
     let seeds = parts.map { $0! }
-    guard Set(seeds).count == seeds.count else { throw InputError("--seeds \(text) repeats a seed") }
+    guard Set(seeds).count == seeds.count else { throw UsageError("--seeds \(text) repeats a seed") }
     return seeds
 }
 
@@ -243,6 +243,13 @@ private final class JobResults<T>: @unchecked Sendable {
 /// A bad value on the command line: printed as one line with the fix, exit status 1 (no usage text,
 /// which ArgumentParser's ValidationError would add after the run has already started checking).
 struct InputError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// A command-line option value the command refuses (`--steps abc`, `--seeds 3..1`): exit 64, as
+/// ArgumentParser's own usage errors.
+struct UsageError: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
 }
