@@ -44,7 +44,7 @@ extension SweepRun {
         return fm.fileExists(atPath: directory + "/checkpoint.state") || fm.fileExists(atPath: directory + "/checkpoint.state.tmp")
     }
 
-    public var isFinished: Bool { FileManager.default.fileExists(atPath: directory + "/summary.json") }
+    public var isFinished: Bool { hasReadableSummary(directory) }
 
     /// Whether another process holds the run's lock (tested with a non-blocking shared lock, released at once).
     public var isLocked: Bool {
@@ -63,6 +63,9 @@ extension SweepRun {
             return .finished(score: json?["final_eval_mean_return"] as? Double)
         }
         if isLocked { return .running }
+        if fm.fileExists(atPath: directory + "/summary.json") {
+            return .failed("summary.json does not read as JSON: remove it; `sweep run` then resumes the run from its final checkpoint and writes it again")
+        }
         if let text = try? String(contentsOfFile: directory + "/" + SweepFiles.failure, encoding: .utf8) {
             return .failed(text.split(separator: "\n").map(String.init).joined(separator: " | "))
         }

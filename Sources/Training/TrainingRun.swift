@@ -70,9 +70,10 @@ public final class TrainingRun: Sendable {
     private var checkpointPath: String { directory + "/checkpoint.state" }
     private var summaryPath: String { directory + "/summary.json" }
 
-    /// Whether this seed has run to its end (its summary is written); a finished seed is left as it
-    /// is by `--resume`.
-    public var isFinished: Bool { FileManager.default.fileExists(atPath: summaryPath) }
+    /// Whether this seed has run to its end (its summary is written and reads as JSON); a finished
+    /// seed is left as it is by `--resume`. A summary cut short (a full disk, a copy gone wrong) does
+    /// not count: `--resume` then rewrites it from the final checkpoint.
+    public var isFinished: Bool { hasReadableSummary(directory) }
 
     /// The final evaluation's mean return recorded in a finished seed's summary.
     public func finishedScore() throws -> Double {
@@ -380,4 +381,10 @@ func systemReason(_ error: Error) -> String {
     if text.hasPrefix(generic), text.count > generic.count { text.removeFirst(generic.count) }
     if text.hasSuffix(".") { text.removeLast() }
     return text
+}
+
+/// Whether `directory/summary.json` exists and reads as a JSON object.
+public func hasReadableSummary(_ directory: String) -> Bool {
+    guard let data = FileManager.default.contents(atPath: directory + "/summary.json") else { return false }
+    return (try? JSONSerialization.jsonObject(with: data)) is [String: Any]
 }

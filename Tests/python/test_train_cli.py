@@ -409,3 +409,16 @@ def test_env_commands_refuse_a_batch_beyond_memory_before_allocating(stackelberg
     p = subprocess.run([str(stackelberg_bin), "env", *args], capture_output=True, text=True, timeout=60)
     assert p.returncode == 64, (p.returncode, p.stderr)
     assert p.stderr.startswith("error: --batch ") and "give a smaller --batch" in p.stderr and "Fatal" not in p.stderr, p.stderr
+
+
+def test_a_summary_that_does_not_read_as_json_is_rewritten_by_resume(stackelberg_bin, tmp_path):
+    # A cut-short summary.json counted as finished, so --resume (and `sweep run`) skipped the run forever.
+    args = [str(stackelberg_bin), "train", "--algo", "dqn", "--env", "cartpole", "--seeds", "0", "--set", "total_steps=2000",
+            "--quiet", "--out", str(tmp_path)]
+    subprocess.run(args, check=True, capture_output=True, timeout=120)
+    summary = tmp_path / "cartpole" / "dqn-monolithic" / "seed0" / "summary.json"
+    score = json.loads(summary.read_text())["final_eval_mean_return"]
+    summary.write_text("{not json")
+    p = subprocess.run(args + ["--resume"], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0 and "already finished" not in p.stdout, (p.stdout, p.stderr)
+    assert json.loads(summary.read_text())["final_eval_mean_return"] == score
