@@ -62,12 +62,15 @@ struct EnvCommand: ParsableCommand {
                     try entry.setState(env, values, 0)
                 }
                 let given = try actions.map { try parseList($0, "--actions") }
-                var rng = copyGenerator(seed: seed ^ 0x5EED_A0C7, index: 0)
                 let k = env.actionSpace.size
+                // Checked before stepping, so that a short list prints nothing rather than part of a rollout.
+                if let given, given.count != steps * k {
+                    throw ValidationError("--actions has \(given.count) values; \(steps) steps of \(k) action value\(k == 1 ? "" : "s") need \(steps * k)")
+                }
+                var rng = copyGenerator(seed: seed ^ 0x5EED_A0C7, index: 0)
                 for t in 0..<steps {
                     var action = [Float](repeating: 0, count: k)
                     if let given {
-                        guard given.count >= (t + 1) * k else { throw ValidationError("--actions has \(given.count) values; \(steps) steps need \(steps * k)") }
                         for j in 0..<k { action[j] = Float(given[t * k + j]) }
                     } else if policy == "random" {
                         switch env.actionSpace {
