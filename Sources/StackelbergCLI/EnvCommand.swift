@@ -2,6 +2,7 @@ import ArgumentParser
 import Environments
 import Foundation
 import Games
+import Training
 
 /// `stackelberg env`: list, roll out and time the environments.
 struct EnvCommand: ParsableCommand {
@@ -201,12 +202,11 @@ func parseList(_ text: String, _ option: String) throws -> [Double] {
     }
 }
 
-/// Refuses a `--batch` whose copies' arrays alone (observations twice, and the per-copy scalars, at
-/// 4 bytes a value, as `train` counts them) exceed this machine's memory, before they are allocated:
-/// an allocation that large used to abort the process.
+/// Refuses a `--batch` whose copies' arrays alone (counted as `train` counts them) exceed this
+/// machine's memory, before they are allocated: an allocation that large used to abort the process.
 func checkBatchFits(_ name: String, batch: Int) throws {
     let probe = try EnvironmentRegistry.make(name, count: 1)
-    let needed = Double(batch) * 4 * Double(2 * probe.observationSpace.size + 16)
+    let needed = AlgorithmRegistry.environmentBytes(copies: batch, observationSize: probe.observationSpace.size)
     let available = Double(ProcessInfo.processInfo.physicalMemory)
     guard needed < available else {
         throw ValidationError("--batch \(batch) needs " + String(format: "%.1f GB for its copies' arrays and this machine has %.1f GB", needed / 1e9, available / 1e9) + ": give a smaller --batch")

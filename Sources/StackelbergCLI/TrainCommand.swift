@@ -72,8 +72,9 @@ struct TrainCommand: ParsableCommand {
             // Steps come in whole batches (num_envs copies; PPO's rollouts of rollout_length × num_envs;
             // AC's batch_steps): say what a total that is not a multiple becomes.
             // What the progress line counts to: the steps each seed will have trained.
-            var trainedSteps = try settings.int("total_steps")!
-            if let total = try settings.int("total_steps"), let copies = try settings.int("num_envs") {
+            let total = try settings.int("total_steps")!
+            var trainedSteps = total
+            if let copies = try settings.int("num_envs") {
                 let batch = ((try? settings.int("batch_steps")) ?? nil) ?? copies * ((try? settings.int("rollout_length")) ?? nil ?? 1)
                 if batch > 1, total % batch != 0 {
                     let trained = (total + batch - 1) / batch * batch

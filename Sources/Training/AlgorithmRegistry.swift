@@ -211,6 +211,12 @@ public enum AlgorithmRegistry {
     }
 
     /// The run options of resolved settings.
+    /// The bytes `copies` environment copies hold in their arrays: observations and final
+    /// observations, and the per-copy flags and counters, at 4 bytes a value.
+    public static func environmentBytes(copies: Int, observationSize: Int) -> Double {
+        Double(copies) * 4.0 * Double(2 * observationSize + 16)
+    }
+
     /// Refuses, before anything is allocated, sizes whose arrays alone exceed this machine's memory:
     /// the environment copies (their observations, final observations and flags) and a replay
     /// buffer (`buffer_size` rows of two observations, an action and the scalars), at 4 bytes a
@@ -218,8 +224,7 @@ public enum AlgorithmRegistry {
     static func checkMemory(_ s: Settings, copies: Int, observationSize: Int, actionSize: Int) throws {
         let available = Double(ProcessInfo.processInfo.physicalMemory)
         func gigabytes(_ bytes: Double) -> String { String(format: "%.1f GB", bytes / 1e9) }
-        let perCopy = 4.0 * Double(2 * observationSize + 16)
-        let environments = Double(copies) * perCopy
+        let environments = environmentBytes(copies: copies, observationSize: observationSize)
         guard environments < available else {
             throw SettingsError.type("num_envs", "a number of copies whose arrays fit in memory (\(gigabytes(environments)) needed for \(copies) copies, this machine has \(gigabytes(available)))", String(copies))
         }

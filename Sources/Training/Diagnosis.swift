@@ -84,7 +84,7 @@ public struct DiagnosticRun: Sendable {
         }
         guard !steps.isEmpty else {
             // A finished run cannot be extended (a resume must keep total_steps): it needs a new one.
-            let finished = FileManager.default.fileExists(atPath: directory + "/summary.json")
+            let finished = hasReadableSummary(directory)
             throw TrainingError.io("\(directory) has game_* columns but no row with a diagnostic yet (every value is nan): "
                 + (finished ? "the run finished before its first diagnostic; train a new run with more steps than diagnostics.interval updates, or a smaller diagnostics.interval"
                             : "resume the run until it passes diagnostics.interval updates"))

@@ -153,11 +153,11 @@ public struct SweepPlan: Sendable {
     public let excluded: [(name: String, count: Int)]
     public let slurm: SlurmResources
 
-    /// The keys a plan may have at its top level.
     /// The most runs one plan may expand to: beyond any grid this project runs (its largest is a few
     /// hundred), and where expanding and checking them still takes seconds.
     public static let maximumRuns = 20_000
 
+    /// The keys a plan may have at its top level.
     public static let topKeys = ["name", "description", "out", "algorithms", "couplings", "environments", "seeds", "steps",
                                  "settings", "environment_settings", "grid", "exclude", "slurm"]
     /// The keys of `[slurm]`.

@@ -58,10 +58,7 @@ extension SweepRun {
     /// The run's state from its directory: finished, running, failed, interrupted or pending, in that precedence.
     public var state: SweepRunState {
         let fm = FileManager.default
-        if isFinished {
-            let json = fm.contents(atPath: directory + "/summary.json").flatMap { try? JSONSerialization.jsonObject(with: $0) as? [String: Any] }
-            return .finished(score: json?["final_eval_mean_return"] as? Double)
-        }
+        if let summary = readableSummary(directory) { return .finished(score: summary["final_eval_mean_return"] as? Double) }
         if isLocked { return .running }
         if fm.fileExists(atPath: directory + "/summary.json") {
             return .failed("summary.json does not read as JSON: remove it; `sweep run` then resumes the run from its final checkpoint and writes it again")

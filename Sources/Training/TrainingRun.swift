@@ -383,8 +383,11 @@ func systemReason(_ error: Error) -> String {
     return text
 }
 
-/// Whether `directory/summary.json` exists and reads as a JSON object.
-public func hasReadableSummary(_ directory: String) -> Bool {
-    guard let data = FileManager.default.contents(atPath: directory + "/summary.json") else { return false }
-    return (try? JSONSerialization.jsonObject(with: data)) is [String: Any]
+/// `directory/summary.json` as a JSON object, or nil when it is missing or does not read as one.
+public func readableSummary(_ directory: String) -> [String: Any]? {
+    guard let data = FileManager.default.contents(atPath: directory + "/summary.json") else { return nil }
+    return (try? JSONSerialization.jsonObject(with: data)) as? [String: Any]
 }
+
+/// Whether `directory/summary.json` exists and reads as a JSON object.
+public func hasReadableSummary(_ directory: String) -> Bool { readableSummary(directory) != nil }
