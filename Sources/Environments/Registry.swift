@@ -66,9 +66,15 @@ public enum EnvironmentRegistry {
     /// ([84, 84, 4], oldest first); SB3's episodic life and fire reset on request. Made only when
     /// ALE and the game's ROM are installed, so a missing emulator shows up there with what to do
     /// about it.
+    /// Gymnasium's spelling of an ALE game's id (ROM `beam_rider` → `BeamRider`, as in
+    /// `ALE/BeamRider-v5`), so the listed reference is a name `gymnasium.make` takes.
+    static func gymnasiumGameName(_ rom: String) -> String {
+        rom.split(separator: "_").map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()
+    }
+
     static func atari(_ game: String) -> Entry {
         Entry(name: "atari/\(game)",
-              reference: "Gymnasium ALE/\(game)-v5 (ale-py 0.12.1, sticky actions 0.25) + AtariPreprocessing(noop_max 30, frame skip 4, 84×84) + frame stack 4; SB3 EpisodicLifeEnv and FireResetEnv on request",
+              reference: "Gymnasium ALE/\(gymnasiumGameName(game))-v5 (ale-py 0.12.1, sticky actions 0.25) + AtariPreprocessing(noop_max 30, frame skip 4, 84×84) + frame stack 4; SB3 EpisodicLifeEnv and FireResetEnv on request",
               stateNames: ["lives"], accepts: [.stickyActions, .frameStack, .episodicLife, .fireReset],
               make: { count, _, overrides in
                   var o = AtariOptions()

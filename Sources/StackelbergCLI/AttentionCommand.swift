@@ -25,6 +25,12 @@ struct AttentionCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             guard let seed = UInt64(seed) else { throw UsageError("--seed must be a whole number ≥ 0, got \(seed)") }
+            // Bounded so that a typo cannot play for hours or write thousands of figures: the longest
+            // episode any registered environment allows is Atari's 27,000 agent steps (108,000 frames).
+            guard (1...100_000).contains(steps) else { throw UsageError("--steps must be between 1 and 100,000 greedy steps, got \(steps)") }
+            guard (1...min(steps, 200)).contains(captures) else {
+                throw UsageError("--captures must be between 1 and \(min(steps, 200)) (at most --steps, and 200 figures), got \(captures)")
+            }
             // The run is read first: a wrong RUN must not leave a RUN/attention directory behind.
             let (captured, shape, environment) = try AttentionMaps.capture(runDirectory: runDirectory, steps: steps, captures: captures, seed: seed)
             let directory = try prepareOutputDirectory(out ?? runDirectory + "/attention", option: "--out")

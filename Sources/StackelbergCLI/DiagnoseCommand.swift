@@ -46,7 +46,7 @@ struct DiagnoseCommand: ParsableCommand {
                 do { _ = try figure.write(to: dir, formats: noRender ? [] : [format]) } catch let e as PlotError {
                     failures.append("\(figure.name): \(e)")
                 } catch {
-                    failures.append("\(figure.name): cannot write \(dir.appendingPathComponent(figure.name).path).gp/.dat (\(describeFileError(error)))")
+                    failures.append("\(figure.name): cannot write \(dir.appendingPathComponent(figure.name).path).gp/.dat (\(fileErrorReason(error, path: dir.appendingPathComponent(figure.name).path)))")
                 }
             }
             print(report.text)

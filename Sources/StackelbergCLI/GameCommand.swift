@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Games
 import Plotting
+import Training
 
 struct GameCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -89,7 +90,7 @@ extension GameCommand {
                     do { _ = try figure.write(to: dir, formats: formats) } catch let e as PlotError {
                         failures.append("\(figure.name): \(e)")
                     } catch {
-                        failures.append("\(figure.name): cannot write \(dir.appendingPathComponent(figure.name).path).gp/.dat (\(describeFileError(error)))")
+                        failures.append("\(figure.name): cannot write \(dir.appendingPathComponent(figure.name).path).gp/.dat (\(fileErrorReason(error, path: dir.appendingPathComponent(figure.name).path)))")
                     }
                 }
                 progress("wrote \(dir.path)/report.txt, report.json and \(formats.isEmpty ? "plot scripts" : "plots")")
@@ -235,24 +236,7 @@ func writeReport(text: String, json report: some Encodable, in dir: URL) throws 
 /// Runs one write, and names the file and the reason when it fails.
 func writeFile(_ url: URL, _ write: (URL) throws -> Void) throws {
     do { try write(url) } catch {
-        throw OutputError("cannot write \(url.path) (\(describeFileError(error))): check that the directory is writable and has space")
-    }
-}
-
-/// The operating system's reason for a Foundation file error ("Permission denied"), not its dump.
-func describeFileError(_ error: Error) -> String {
-    let ns = error as NSError
-    if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
-        return String(cString: strerror(Int32(underlying.code)))
-    }
-    if ns.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(ns.code))) }
-    switch CocoaError.Code(rawValue: ns.code) {
-    case .fileWriteNoPermission, .fileReadNoPermission: return "permission denied"
-    case .fileWriteOutOfSpace: return "no space left on the device"
-    case .fileWriteVolumeReadOnly: return "read-only file system"
-    case .fileNoSuchFile, .fileReadNoSuchFile: return "no such file or directory"
-    case .fileWriteFileExists: return "a file of that name exists"
-    default: return ns.localizedDescription
+        throw OutputError("cannot write \(url.path) (\(fileErrorReason(error, path: url.path))): check that the directory is writable and has space")
     }
 }
 

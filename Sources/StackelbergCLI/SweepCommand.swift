@@ -41,18 +41,18 @@ struct SweepPlanCommand: ParsableCommand {
         abstract: "Print a plan's expanded runs (directory and train command) and its cost estimate; writes nothing.",
         discussion: """
             The cost estimate prices each algorithm-coupling × environment at its measured steps per second \
-            (one process per core on this machine; --speed, default \(defaultSpeedTable), written by \
+            (one process per core on this machine; --speed, default speed.toml beside the plan, written by \
             scripts/sweeps/measure-speed.sh). A bad plan is refused with every problem and its line.
             """)
 
     @Argument(help: "The plan file (TOML).") var plan: String
-    @Option(help: "Speed table for the cost estimate (default \(defaultSpeedTable) when it exists).") var speed: String?
+    @Option(help: "Speed table for the cost estimate (default: speed.toml beside the plan, else \(defaultSpeedTable), when it exists).") var speed: String?
     @Flag(help: "Only the counts and the cost estimate, not every run.") var summary = false
 
     func run() throws {
         try reportingErrors {
             let p = try loadPlan(plan)
-            let speeds = try loadSpeeds(speed)
+            let speeds = try loadSpeeds(speed, plan: plan)
             print(describe(p))
             if !summary {
                 let width = String(p.runs.count - 1).count
@@ -68,10 +68,16 @@ struct SweepPlanCommand: ParsableCommand {
     }
 }
 
-/// The speed table at `path`, or the default one when it exists.
-func loadSpeeds(_ path: String?) throws -> SpeedTable? {
+/// The speed table at `path`; without one, `speed.toml` beside the plan (the repository keeps both
+/// in configs/sweeps, so a plan given by its full path from elsewhere still finds it), else the
+/// default path from the working directory, else none.
+func loadSpeeds(_ path: String?, plan: String) throws -> SpeedTable? {
     if let path { return try SpeedTable(contentsOf: path) }
-    return FileManager.default.fileExists(atPath: defaultSpeedTable) ? try SpeedTable(contentsOf: defaultSpeedTable) : nil
+    let beside = URL(fileURLWithPath: plan).deletingLastPathComponent().appendingPathComponent("speed.toml").path
+    for candidate in [beside, defaultSpeedTable] where FileManager.default.fileExists(atPath: candidate) {
+        return try SpeedTable(contentsOf: candidate)
+    }
+    return nil
 }
 
 /// The plan's counts: runs, variants, environments, algorithms, seeds, exclusions.
@@ -183,7 +189,7 @@ struct SweepRunCommand: ParsableCommand {
             process.standardError = log
             let start = Date()
             do { try children.launch(process) } catch {
-                return .failed("cannot start \(exe): \(error.localizedDescription)")
+                return .failed("cannot start \(exe): \(fileErrorReason(error, path: exe))")
             }
             process.waitUntilExit()
             children.finished(process)
@@ -326,7 +332,7 @@ func runTool(_ path: String, _ arguments: [String]) -> (Int32, String) {
     let pipe = Pipe()
     process.standardOutput = pipe
     process.standardError = pipe
-    do { try process.run() } catch { return (127, "cannot run \(path): \(error.localizedDescription)") }
+    do { try process.run() } catch { return (127, "cannot run \(path): \(fileErrorReason(error, path: path))") }
     let data = pipe.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
     return (process.terminationStatus, String(decoding: data, as: UTF8.self))
@@ -386,7 +392,7 @@ func writeStatusFile(_ p: SweepPlan, slurm: [Int: String] = [:]) throws -> Strin
         try FileManager.default.createDirectory(atPath: p.out, withIntermediateDirectories: true)
         try s.write(toFile: path, atomically: true, encoding: .utf8)
     } catch {
-        throw InputError("cannot write \(path): \(error.localizedDescription); check `out` in \(p.path)")
+        throw InputError("cannot write \(path): \(fileErrorReason(error, path: path)); check `out` in \(p.path)")
     }
     return path
 }

@@ -188,21 +188,9 @@ func setArgument(_ key: String, _ value: Settings.Value) -> String {
         ? "--set " + argument : "--set '" + argument.replacingOccurrences(of: "'", with: "'\\''") + "'"
 }
 
-/// "0..4", "0,3,7" or "5".
+/// "0..4", "0,3,7" or "5" (``SeedList``), refused as a usage error naming `--seeds`.
 func parseSeeds(_ text: String) throws -> [UInt64] {
-    if let r = text.range(of: "..") {
-        guard let a = UInt64(text[..<r.lowerBound]), let b = UInt64(text[r.upperBound...]), a <= b else {
-            throw UsageError("--seeds \(text): write a range as FIRST..LAST with FIRST ≤ LAST, e.g. 0..4")
-        }
-        guard b - a < 10_000 else { throw UsageError("--seeds \(text) names \(b - a + 1) seeds: give at most 10,000 in one command") }
-        return Array(a...b)
-    }
-    // Split keeping empty parts, so that "0,,1" or "0," is refused rather than read as "0,1" or "0".
-    let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { UInt64($0.trimmingCharacters(in: .whitespaces)) }
-    guard !parts.isEmpty, parts.allSatisfy({ $0 != nil }) else { throw UsageError("--seeds \(text): give 0..4, 0,3,7 or one number") }
-    let seeds = parts.map { $0! }
-    guard Set(seeds).count == seeds.count else { throw UsageError("--seeds \(text) repeats a seed") }
-    return seeds
+    do { return try SeedList.parse(text) } catch { throw UsageError("--seeds \(text): \(error.reason)") }
 }
 
 /// The toolkit's commit, as built (with "+dirty" when its tracked files differed from it), or

@@ -384,8 +384,9 @@ public struct Comparison {
     }
 }
 
-/// Steps as the tables write them: millions from 100k ("0.44M", "1.90M"), thousands below ("33.5k"),
-/// whole steps below 10,000, so a short run's threshold does not read "0.00M".
-func stepCount(_ steps: Double) -> String {
-    steps >= 1e5 ? String(format: "%.2fM", steps / 1e6) : steps >= 1e4 ? String(format: "%.1fk", steps / 1e3) : String(format: "%.0f", steps)
+/// Steps as the tables write them: millions from `millionsFrom` ("0.44M", "1.90M"; 100k in tables,
+/// 1M on the progress line), thousands below ("33.5k"), whole steps below 10,000, so a short run's
+/// threshold does not read "0.00M".
+func stepCount(_ steps: Double, millionsFrom: Double = 1e5) -> String {
+    steps >= millionsFrom ? String(format: "%.2fM", steps / 1e6) : steps >= 1e4 ? String(format: "%.1fk", steps / 1e3) : String(format: "%.0f", steps)
 }

@@ -88,9 +88,7 @@ public final class ProgressBoard: @unchecked Sendable {
                       clock(elapsed), rate > 0 || sum >= total ? clock(eta) : "–", labels.joined(separator: ","))
     }
 
-    private func compact(_ n: Int) -> String {
-        n >= 1_000_000 ? String(format: "%.2fM", Double(n) / 1e6) : n >= 10_000 ? String(format: "%.1fk", Double(n) / 1e3) : "\(n)"
-    }
+    private func compact(_ n: Int) -> String { stepCount(Double(n), millionsFrom: 1e6) }
 
     private func clock(_ s: Double) -> String {
         let t = Int(s.rounded())

@@ -116,9 +116,15 @@ public struct SweepCost: Sendable {
             let rate = l.stepsPerSecond.map { String(format: "%.0f", $0) + " (\(l.source))" } ?? "— (not measured)"
             s += "  \(pad(l.algoCoupling, w1))  \(pad(l.env, w2))  \(pad(String(l.runs), 4))  \(pad(fmt(l.steps), 9))  \(pad(rate, 26))  \(l.coreHours.map(hours) ?? "?")\n"
         }
-        let unknown = unpriced.isEmpty ? "" : " (at least: \(unpriced.count) line\(unpriced.count == 1 ? "" : "s") not measured)"
-        s += "  total: \(runs) runs, \(fmt(steps)) environment steps, \(hours(coreHours)) core-hours\(unknown) at \(cpusPerRun) core\(cpusPerRun == 1 ? "" : "s") per run\n"
-        s += "  on this machine's \(cores) core\(cores == 1 ? "" : "s") (one run per core): about \(hours(coreHours / Double(max(1, cores / max(1, cpusPerRun))))) hours of wall time\n"
+        let perRun = "at \(cpusPerRun) core\(cpusPerRun == 1 ? "" : "s") per run"
+        if unpriced.count == lines.count {
+            // Nothing priced: a total of 0 core-hours would read as "free", so say it is unknown.
+            s += "  total: \(runs) runs, \(fmt(steps)) environment steps; core-hours unknown (no line measured) \(perRun)\n"
+        } else {
+            let unknown = unpriced.isEmpty ? "" : " (at least: \(unpriced.count) line\(unpriced.count == 1 ? "" : "s") not measured)"
+            s += "  total: \(runs) runs, \(fmt(steps)) environment steps, \(hours(coreHours)) core-hours\(unknown) \(perRun)\n"
+            s += "  on this machine's \(cores) core\(cores == 1 ? "" : "s") (one run per core): about \(hours(coreHours / Double(max(1, cores / max(1, cpusPerRun))))) hours of wall time\n"
+        }
         if let measured, !measured.isEmpty { s += "  rates: \(measured)\n" }
         return s
     }

@@ -125,7 +125,7 @@ public struct SweepRun: Sendable {
 /// algorithms = ["ac"]
 /// couplings = ["individual", "actor-leader"]   # optional: default each algorithm's baseline
 /// environments = ["cartpole"]
-/// seeds = "0..4"                     # or [0, 3, 7]
+/// seeds = "0..4"                     # or [0, 3, 7], "0,3,7", 5
 /// steps = 8e5                        # or per environment: { cartpole = 5e5, acrobot = 4e5 }
 /// [settings]                         # every run
 /// env_max_episode_steps = 200
@@ -217,7 +217,7 @@ public struct SweepPlan: Sendable {
             let data = try JSONSerialization.data(withJSONObject: manifest, options: [.sortedKeys, .prettyPrinted])
             try data.write(to: URL(fileURLWithPath: out + "/sweep.json"), options: .atomic)
         } catch {
-            throw TrainingError.io("cannot write \(out)/sweep.json: \(error.localizedDescription); check `out` in \(path) (a writable directory)")
+            throw TrainingError.io("cannot write \(out)/sweep.json: \(fileErrorReason(error, path: out + "/sweep.json")); check `out` in \(path) (a writable directory)")
         }
     }
 }
@@ -419,19 +419,24 @@ struct PlanParser {
         let envSpelling = Dictionary((strings("environments", required: false) ?? []).compactMap { e in (try? EnvironmentRegistry.entry(e).name).map { ($0, e) } },
                                      uniquingKeysWith: { a, _ in a })
 
-        // Seeds: a list of whole numbers, or "FIRST..LAST".
+        // Seeds: a list of whole numbers, one number, or a string as --seeds takes it ("0..29", "0,3,7").
         var seeds = [UInt64]()
         if let v = table["seeds"] {
-            if let s = v.string, let r = s.range(of: ".."), let a = UInt64(s[..<r.lowerBound].trimmingCharacters(in: .whitespaces)),
-               let b = UInt64(s[r.upperBound...].trimmingCharacters(in: .whitespaces)), a <= b, b - a < 100_000 {
-                seeds = Array(a...b)
-            } else if let i = v.int, i >= 0 {
-                seeds = [UInt64(i)]
-            } else if let arr = v.array, arr.count > 0, arr.allSatisfy({ ($0.int ?? -1) >= 0 }) {
-                seeds = arr.map { UInt64($0.int!) }
-                if Set(seeds).count != seeds.count { fail(source.line(of: "seeds"), "`seeds` repeats a seed: list each once") }
+            let line = source.line(of: "seeds")
+            if let s = v.string {
+                do { seeds = try SeedList.parse(s) } catch { fail(line, "`seeds = \"\(s)\"`: \(error.reason)") }
+            } else if let i = v.int {
+                if i >= 0 { seeds = [UInt64(i)] } else { fail(line, "`seeds = \(i)`: a seed is a whole number ≥ 0") }
+            } else if let arr = v.array {
+                if arr.isEmpty { fail(line, "`seeds = []` names no seed: list at least one, e.g. [0, 1, 2]") }
+                else if let (i, bad) = arr.enumerated().first(where: { ($0.element.int ?? -1) < 0 }) {
+                    fail(line, "`seeds`: entry \(i + 1) (\(bad)) is not a whole number ≥ 0: write e.g. [0, 1, 2] or \"0..2\"")
+                } else {
+                    seeds = arr.map { UInt64($0.int!) }
+                    if let r = SeedList.firstRepeat(seeds) { fail(line, "`seeds` repeats seed \(r): list each once") }
+                }
             } else {
-                fail(source.line(of: "seeds"), "`seeds` must be a list of whole numbers ≥ 0 ([0, 1, 2]) or a range in quotes (\"0..29\"), got \(v)")
+                fail(line, "`seeds` must be a list of whole numbers ≥ 0 ([0, 1, 2]), one number, or a string as --seeds takes it (\"0..29\", \"0,3,7\"); got \(v)")
             }
         } else { fail(nil, "`seeds` is missing: add e.g. seeds = \"0..4\"") }
 
@@ -474,6 +479,7 @@ struct PlanParser {
             fail(source.line(of: "settings.\(k)"), "\(k) is not a setting here: use the plan's `\(k == "total_steps" ? "steps" : k == "algo" ? "algorithms" : k == "env" ? "environments" : "couplings")`")
         }
         var perEnv = [String: [(key: String, value: Settings.Value)]]()
+        var perEnvSpelling = [String: String]()   // registry name → the plan's table name, for errors
         if let v = table["environment_settings"] {
             if let t = v.table {
                 for (k, sv) in t {
@@ -484,6 +490,7 @@ struct PlanParser {
                         continue
                     }
                     perEnv[env] = settingsTable(st, prefix: "", linePrefix: "environment_settings.\(k).")
+                    perEnvSpelling[env] = k
                 }
             } else { fail(source.line(of: "environment_settings"), "`environment_settings` must hold one table per environment: [environment_settings.\"minatar/freeway\"]") }
         }
@@ -511,6 +518,29 @@ struct PlanParser {
         for a in axes { for p in a.points { for (k, _) in p.settings where ["algo", "env", "total_steps"].contains(k) {
             fail(p.line, "grid axis `\(a.name)`: \(k) cannot vary in the grid: use the plan's `\(k == "algo" ? "algorithms" : k == "env" ? "environments" : "steps")`")
         } } }
+        // A setting the grid varies and a table also sets: the grid's value would replace the table's
+        // in every run, so the table's line does nothing. Refused, as is one setting in two axes
+        // (the later axis would win without a word).
+        var gridKeys = [String: String]()   // setting → the first axis that sets it
+        for a in axes {
+            for k in Set(a.points.flatMap { $0.settings.map(\.key) }) where k != "coupling" {
+                if let other = gridKeys[k], other != a.name {
+                    fail(a.line, "`\(k)` is set by grid axes `\(other)` and `\(a.name)`: set it in one axis")
+                }
+                gridKeys[k] = gridKeys[k] ?? a.name
+            }
+        }
+        for (k, _) in common where gridKeys[k] != nil {
+            fail(source.line(of: "settings.\(k)") ?? source.line(of: "settings"),
+                 "`\(k)` is set in [settings] and varied by grid axis `\(gridKeys[k]!)`: the grid's values replace it in every run; remove it from [settings]")
+        }
+        for (env, list) in perEnv.sorted(by: { $0.key < $1.key }) {
+            for (k, _) in list where gridKeys[k] != nil {
+                let spelled = perEnvSpelling[env] ?? env
+                fail(source.line(of: "environment_settings.\(spelled).\(k)") ?? source.line(of: "environment_settings.\(spelled)"),
+                     "`\(k)` is set in [environment_settings.\"\(spelled)\"] and varied by grid axis `\(gridKeys[k]!)`: the grid's values replace it in every run; remove one")
+            }
+        }
 
         let slurm = parseSlurm()
 
@@ -614,6 +644,14 @@ struct PlanParser {
     /// One grid axis: a setting's list of values, or named points (inline tables or [[grid.NAME]]).
     mutating func parseAxis(_ name: String, _ v: TOMLValueConvertible) -> SweepAxis? {
         let at = source.line(of: "grid.\(name)")
+        if let inner = v.table {
+            // `stackelberg.unroll = [1, 80]` under [grid] is TOML's dotted key: a table `stackelberg`
+            // holding `unroll`, not an axis named "stackelberg.unroll".
+            let leaf = inner.keys.sorted().first ?? "KEY"
+            fail(source.line(of: "grid.\(name).\(leaf)") ?? at,
+                 "grid axis `\(name)` is a table, not a list: a setting with a dot must be quoted in [grid] (\"\(name).\(leaf)\" = [a, b]); named points are [[grid.\(name)]] tables with a name each")
+            return nil
+        }
         guard let arr = v.array, arr.count > 0 else {
             fail(at, "grid axis `\(name)` must be a non-empty list: \(name) = [a, b] (a setting's values) or named points [{ name = \"…\", key = value }]")
             return nil

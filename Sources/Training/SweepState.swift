@@ -101,6 +101,16 @@ public enum SlurmScript {
         return parts.joined(separator: ",")
     }
 
+    /// An `#SBATCH` option's value as sbatch reads it: sbatch splits a directive line at whitespace
+    /// outside quotes, and a backslash escapes the next character even inside quotes (Slurm's
+    /// `_get_argument` in src/sbatch/opt.c), so a value with a space, quote or backslash goes in
+    /// double quotes with `"` and `\` escaped. Shell-style '\'' quoting would not survive that reader.
+    static func slurmQuoted(_ s: String) -> String {
+        let safe = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./=:+,@%")
+        if !s.isEmpty, s.unicodeScalars.allSatisfy({ safe.contains($0) }) { return s }
+        return "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+    }
+
     /// The script. `indices`: the array tasks to run (the plan's run indices); `executable`: the
     /// `stackelberg` binary on the nodes; `workingDirectory`: where relative paths in the plan are
     /// resolved (the directory `sweep run` was started in); `logDirectory`: Slurm's output files.
@@ -112,18 +122,18 @@ public enum SlurmScript {
         s += "# checkpoint when there is one. Preemption, `scontrol requeue` and node failure requeue the task\n"
         s += "# (--requeue); SIGTERM makes train checkpoint before it stops. \(r.signalSeconds) s before the time limit the task\n"
         s += "# checkpoints and requeues itself. `stackelberg sweep status \(plan.path)` reports every run.\n"
-        s += "#SBATCH --job-name=\(shellQuoted("stackelberg-" + plan.name))\n"
+        s += "#SBATCH --job-name=\(slurmQuoted("stackelberg-" + plan.name))\n"
         s += "#SBATCH --array=\(arraySpec(indices))\(r.maxParallel.map { "%\($0)" } ?? "")\n"
-        if let p = r.partition { s += "#SBATCH --partition=\(p)\n" }
+        if let p = r.partition { s += "#SBATCH --partition=\(slurmQuoted(p))\n" }
         if let t = r.time { s += "#SBATCH --time=\(t)\n" }
         s += "#SBATCH --ntasks=1\n#SBATCH --cpus-per-task=\(r.cpus)\n"
         if let m = r.mem { s += "#SBATCH --mem=\(m)\n" }
-        if let a = r.account { s += "#SBATCH --account=\(a)\n" }
-        if let q = r.qos { s += "#SBATCH --qos=\(q)\n" }
+        if let a = r.account { s += "#SBATCH --account=\(slurmQuoted(a))\n" }
+        if let q = r.qos { s += "#SBATCH --qos=\(slurmQuoted(q))\n" }
         s += "#SBATCH --requeue\n"
         s += "#SBATCH --signal=B:USR1@\(r.signalSeconds)\n"
         s += "#SBATCH --open-mode=append\n"
-        s += "#SBATCH --output=\(logDirectory)/%A_%a.out\n"
+        s += "#SBATCH --output=\(slurmQuoted(logDirectory + "/%A_%a.out"))\n"
         for e in r.extra { s += "#SBATCH \(e)\n" }
         s += """
         set -u

@@ -119,7 +119,7 @@ public final class TrainingRun: Sendable {
         // configuration leaves no directory behind. The lock goes with the process.
         if !resume {
             do { try fm.createDirectory(atPath: directory, withIntermediateDirectories: true) } catch {
-                throw TrainingError.io("cannot create the run directory \(directory): \(systemReason(error)); check --out (a writable directory, not a file)")
+                throw TrainingError.io("cannot create the run directory \(directory): \(fileErrorReason(error, path: directory + "/x")); check --out (a writable directory, not a file)")
             }
         }
         guard fm.fileExists(atPath: directory) else { throw TrainingError.nothingToResume(directory) }
@@ -366,21 +366,6 @@ func noteGEMMChange(savedKernels: String?, changedBefore: Bool) -> Bool {
     }
     RunMessages.say("note", String(note.dropFirst("note: ".count)))
     return true
-}
-
-/// The operating system's words for a file error ("No such file or directory"), not Foundation's
-/// `Error Domain=NSPOSIXErrorDomain Code=2 …` rendering of it.
-func systemReason(_ error: Error) -> String {
-    let e = error as NSError
-    let posix = (e.userInfo[NSUnderlyingErrorKey] as? NSError).flatMap { $0.domain == NSPOSIXErrorDomain ? $0 : nil }
-        ?? (e.domain == NSPOSIXErrorDomain ? e : nil)
-    if let posix { return String(cString: strerror(Int32(posix.code))) }
-    // Foundation's file errors read "The operation could not be completed. The file doesn’t exist.".
-    var text = e.localizedDescription
-    let generic = "The operation could not be completed. "
-    if text.hasPrefix(generic), text.count > generic.count { text.removeFirst(generic.count) }
-    if text.hasSuffix(".") { text.removeLast() }
-    return text
 }
 
 /// `directory/summary.json` as a JSON object, or nil when it is missing or does not read as one.

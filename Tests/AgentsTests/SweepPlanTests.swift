@@ -151,6 +151,44 @@ final class SweepPlanTests: XCTestCase {
         XCTAssertEqual(PlanParser.directorySafe(".."), "__")
     }
 
+    /// `seeds` reads as `--seeds` does ("5", "0,3,7", "0..2"), and each refusal says what is wrong.
+    func testSeedsReadAsTheCommandLineReadsThemAndRefusalsSayWhy() throws {
+        func seeds(_ v: String) throws -> [UInt64] {
+            Array(Set(try plan("algorithms = [\"dqn\"]\nenvironments = [\"cartpole\"]\nseeds = \(v)\nsteps = 1e4\n").runs.map(\.seed))).sorted()
+        }
+        XCTAssertEqual(try seeds("\"5\""), [5])
+        XCTAssertEqual(try seeds("\"0,3,7\""), [0, 3, 7])
+        XCTAssertEqual(try seeds("\"0..2\""), [0, 1, 2])
+        XCTAssertEqual(try seeds("4"), [4])
+        func refused(_ v: String) -> String {
+            refusals("algorithms = [\"dqn\"]\nenvironments = [\"cartpole\"]\nseeds = \(v)\nsteps = 1e4\n").first { $0.line == 3 }?.message ?? "(not refused on line 3)"
+        }
+        XCTAssertTrue(refused("\"3..1\"").contains("the range runs backwards"), refused("\"3..1\""))
+        XCTAssertTrue(refused("\"0,,1\"").contains("has an empty entry"), refused("\"0,,1\""))
+        XCTAssertTrue(refused("\"0..99999\"").contains("names 100000 seeds"), refused("\"0..99999\""))
+        XCTAssertTrue(refused("[0, -1]").contains("entry 2 (-1) is not a whole number"), refused("[0, -1]"))
+        XCTAssertTrue(refused("[1, 2, 1]").contains("repeats seed 1"), refused("[1, 2, 1]"))
+        XCTAssertTrue(refused("[]").contains("names no seed"), refused("[]"))
+        XCTAssertTrue(refused("-2").contains("a seed is a whole number ≥ 0"), refused("-2"))
+        // The same parser behind --seeds.
+        XCTAssertThrowsError(try SeedList.parse("1..x"))
+        XCTAssertEqual(try SeedList.parse(" 2 , 9 "), [2, 9])
+    }
+
+    /// A setting the grid varies cannot also be set by a table (the table's value would never be
+    /// used), nor by two axes; an unquoted dotted key in [grid] is a table, and says so.
+    func testGridSettingsSetTwiceAndUnquotedDottedKeysAreRefusedWithTheirLines() {
+        let head = "algorithms = [\"dqn\"]\nenvironments = [\"cartpole\"]\nseeds = [0]\nsteps = 1e4\n"
+        let both = refusals(head + "[settings]\nlr = 1e-3\n[grid]\nlr = [1e-3, 3e-4]\n")
+        XCTAssertTrue(both.contains { $0.line == 6 && $0.message.contains("`lr` is set in [settings] and varied by grid axis `lr`") }, "\(both)")
+        let perEnv = refusals(head + "[environment_settings.cartpole]\ngamma = 0.9\n[grid]\ngamma = [0.9, 0.99]\n")
+        XCTAssertTrue(perEnv.contains { $0.line == 6 && $0.message.contains("[environment_settings.\"cartpole\"] and varied by grid axis `gamma`") }, "\(perEnv)")
+        let twoAxes = refusals(head + "[grid]\nlr = [1e-3, 3e-4]\nvariant = [{ name = \"a\", lr = 1e-2 }]\n")
+        XCTAssertTrue(twoAxes.contains { $0.message.contains("`lr` is set by grid axes") }, "\(twoAxes)")
+        let dotted = refusals(head + "[grid]\nscorer.order = [\"follower_first\", \"leader_first\"]\n")
+        XCTAssertTrue(dotted.contains { $0.line == 6 && $0.message.contains("quoted in [grid] (\"scorer.order\" = [a, b])") }, "\(dotted)")
+    }
+
     /// A grid of ten million runs was expanded until killed; it is refused by its count at once.
     func testAPlanBeyondTheRunLimitIsRefusedBeforeExpanding() {
         let values = (1...100).map { "\($0)e-5" }.joined(separator: ", ")
@@ -220,7 +258,7 @@ final class SweepPlanTests: XCTestCase {
             """)
         let text = errors.map(\.description)
         XCTAssertTrue(text.contains { $0.hasPrefix("plan.toml:1:") && $0.contains("lists \"dqn\" twice") }, "\(text)")
-        XCTAssertTrue(text.contains { $0.hasPrefix("plan.toml:3:") && $0.contains("repeats a seed") }, "\(text)")
+        XCTAssertTrue(text.contains { $0.hasPrefix("plan.toml:3:") && $0.contains("repeats seed 0") }, "\(text)")
         XCTAssertTrue(text.contains { $0.hasPrefix("plan.toml:6:") && $0.contains("lists 0.9 twice") }, "\(text)")
         XCTAssertTrue(text.contains { $0.hasPrefix("plan.toml:10:") && $0.contains("has no name") }, "\(text)")
         XCTAssertTrue(text.contains { $0.hasPrefix("plan.toml:14:") && $0.contains("unknown field `colour`") }, "\(text)")
@@ -275,5 +313,9 @@ final class SweepPlanTests: XCTestCase {
         let bad = refusals(stac + "\n[slurm]\ntime = \"two days\"\ncpus = 0\n")
         XCTAssertTrue(bad.contains { $0.message.contains("slurm.time \"two days\" is not Slurm's format") }, "\(bad)")
         XCTAssertTrue(bad.contains { $0.message.contains("slurm.cpus must be a whole number ≥ 1") }, "\(bad)")
+        // Values sbatch would split at a space are double-quoted, as its directive reader expects.
+        let spaced = SlurmScript.render(plan: p, indices: [0], executable: "/opt/bin/stackelberg", workingDirectory: "/home/u/my exp", logDirectory: "/home/u/my exp/logs")
+        XCTAssertTrue(spaced.contains("#SBATCH --output=\"/home/u/my exp/logs/%A_%a.out\"\n"), spaced)
+        XCTAssertEqual(SlurmScript.slurmQuoted("a\"b\\c"), "\"a\\\"b\\\\c\"")
     }
 }

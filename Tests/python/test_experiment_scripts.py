@@ -106,3 +106,18 @@ def test_finished_runs_are_skipped_and_another_budget_is_refused(tmp_path):
     other = run("sprig-minatar.sh", "out", "0", cwd=tmp_path, env={**env, "STEPS": "3e4"})
     assert other.returncode == 2, (other.stdout, other.stderr)
     assert "was started with total_steps = 20000, and this grid asks for 30000" in other.stderr
+
+
+def test_a_cut_short_summary_is_not_a_finished_run(tmp_path):
+    # Any summary.json counted as finished, so a run whose summary was cut short was skipped forever
+    # (train --resume rewrites it; `sweep status` says such a run failed).
+    fake_cli(tmp_path / "cli", finish=True)
+    env = {"STACKELBERG_CLI": "cli", "GAMES": "breakout", "VARIANTS": "ppo_cnn sprig", "STEPS": "2e4"}
+    assert run("sprig-minatar.sh", "out", "0", cwd=tmp_path, env=env).returncode == 0
+    summaries = sorted((tmp_path / "out").rglob("summary.json"))
+    assert len(summaries) == 2
+    summaries[0].write_text('{"total_steps": 2')
+    again = run("sprig-minatar.sh", "out", "0", cwd=tmp_path, env=env)
+    assert again.returncode == 0 and again.stdout.count("finished, skipped") == 1, again.stdout
+    calls = (tmp_path / "calls.log").read_text().splitlines()
+    assert len(calls) == 3 and str(summaries[0].parent.parent.parent.parent.name) in calls[2], calls

@@ -131,6 +131,20 @@ def test_bad_plan_is_refused_with_its_line_before_anything_is_written(tmp_path, 
     assert not (tmp_path / "out").exists()
 
 
+def test_an_output_root_under_a_file_is_named_not_a_foundation_error(tmp_path, stackelberg_bin):
+    # `sweep status` and `sweep run` printed "(NSCocoaErrorDomain error 512.)" for an `out` under a file.
+    blocker = tmp_path / "afile"
+    blocker.write_text("a file")
+    plan = tmp_path / "plan.toml"
+    plan.write_text(f'out = "{blocker}/runs"\nalgorithms = ["dqn"]\nenvironments = ["cartpole"]\nseeds = "0"\nsteps = 1e3\n')
+    for command in (["status"], ["run", "--jobs", "1"]):
+        r = subprocess.run([str(stackelberg_bin), "sweep", *command, str(plan)], capture_output=True, text=True, timeout=60)
+        assert r.returncode == 1, (r.returncode, r.stderr)
+        assert f"{blocker} is a file, not a directory; check `out` in {plan}" in r.stderr, r.stderr
+        assert "NSCocoaErrorDomain" not in r.stderr
+    assert blocker.read_text() == "a file"
+
+
 def slurm_unavailable() -> str | None:
     if shutil.which("sbatch") is None:
         return "Slurm is not installed (no sbatch): run scripts/slurm/setup-single-node.sh as root to install and start a one-node Slurm"

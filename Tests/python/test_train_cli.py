@@ -135,7 +135,7 @@ def test_run_directory_and_config(stackelberg_bin, tmp_path, reference):
     (["--set", "scorer.order=sideways"], "scorer.order must be one of follower_first, leader_first"),
     # The value is quoted, so an empty one reads as such.
     (["--set", "scorer.order=''"], 'scorer.order must be one of follower_first, leader_first, got ""'),
-    (["--seeds", "4..1"], "FIRST ≤ LAST"),
+    (["--seeds", "4..1"], "--seeds 4..1: the range runs backwards: write FIRST..LAST with FIRST ≤ LAST, e.g. 1..4"),
     (["--env", "nosuch"], "unknown environment 'nosuch'"),
     (["--set", "env_sticky_actions=0.5"], "cartpole has no sticky actions"),
     (["--set", "env_sticky_actions=2"], "env_sticky_actions must be"),
@@ -155,8 +155,8 @@ def test_run_directory_and_config(stackelberg_bin, tmp_path, reference):
     (["--steps", "-5"], "--steps must be a positive number, got -5"),
     (["--steps", "1e30"], "--steps 1e30 is too large"),
     (["--steps", "1.5"], "--steps must be a whole number of environment steps, got 1.5"),
-    (["--seeds", "0,,1"], "--seeds 0,,1: give 0..4, 0,3,7 or one number"),
-    (["--seeds", "-1"], "--seeds -1: give 0..4, 0,3,7 or one number"),
+    (["--seeds", "0,,1"], "--seeds 0,,1: has an empty entry: give 0..4, 0,3,7 or one number"),
+    (["--seeds", "-1"], "--seeds -1: \"-1\" is not a whole number ≥ 0: give 0..4, 0,3,7 or one number"),
     (["--seeds", "0..99999999999"], "names 100000000000 seeds: give at most 10,000"),
     (["--set", "network.encoder_widths=0"], "setting network.encoder_widths must be positive whole numbers, got 0"),
     # The nearest keys, not the hundred known ones.
@@ -422,3 +422,17 @@ def test_a_summary_that_does_not_read_as_json_is_rewritten_by_resume(stackelberg
     p = subprocess.run(args + ["--resume"], capture_output=True, text=True, timeout=120)
     assert p.returncode == 0 and "already finished" not in p.stdout, (p.stdout, p.stderr)
     assert json.loads(summary.read_text())["final_eval_mean_return"] == score
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--steps", "100000000"], "--steps must be between 1 and 100,000 greedy steps, got 100000000"),
+    (["--steps", "0"], "--steps must be between 1 and 100,000"),
+    (["--captures", "5000", "--steps", "10000"], "--captures must be between 1 and 200"),
+    (["--captures", "9", "--steps", "4"], "--captures must be between 1 and 4"),
+])
+def test_attention_refuses_unbounded_plays_before_reading_the_run(stackelberg_bin, tmp_path, args, message):
+    # `attention --steps 1e8` used to play (and hold the run) for hours; bounds are usage errors.
+    p = subprocess.run([str(stackelberg_bin), "attention", str(tmp_path / "no_run"), *args], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 64, (p.returncode, p.stderr)
+    assert p.stderr.startswith("error: " + message), p.stderr
+    assert not (tmp_path / "no_run").exists()

@@ -78,18 +78,26 @@ check_same_steps() {
 
 grid_failures=0
 
+# finished DIR: DIR's run has finished, i.e. it has a summary.json that was written whole (train
+# writes it last). A cut-short one (a full disk, a copy stopped halfway) does not count: the run is
+# resumed, and `train --resume` rewrites the summary from the final checkpoint, as `sweep status` says.
+finished() {
+  local f="$1/summary.json"
+  [ -s "$f" ] && [ "$(tr -d '[:space:]' < "$f" | tail -c 1)" = "}" ]
+}
+
 # run_locked DIR LABEL COMMAND...: runs COMMAND (one seed of `stackelberg train`) unless DIR has
 # finished; with --resume when DIR holds a checkpoint (bit-exact); under DIR.lock, so several copies
 # of a script (one per core) share a grid and never take the same run.
 run_locked() {
   local dir="$1" label="$2"; shift 2
   check_same_steps "$dir" "$@"
-  if [ -f "$dir/summary.json" ]; then echo "$(date -u +%FT%TZ) $label: finished, skipped"; return 0; fi
+  if finished "$dir"; then echo "$(date -u +%FT%TZ) $label: finished, skipped"; return 0; fi
   mkdir -p "$(dirname "$dir")"
   exec 9>"$dir.lock"
   if ! flock -n 9; then exec 9>&-; echo "$(date -u +%FT%TZ) $label: taken by another worker, skipped"; return 0; fi
   # Re-checked under the lock: the worker that held it may have finished the run meanwhile.
-  if [ -f "$dir/summary.json" ]; then exec 9>&-; return 0; fi
+  if finished "$dir"; then exec 9>&-; return 0; fi
   local resume=(); [ -f "$dir/checkpoint.state" ] && resume=(--resume)
   echo "$(date -u +%FT%TZ) $label ${resume[*]}"
   "$@" "${resume[@]}"

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The SPRIG issue's experiments on one worker, in the order that gives each result its next seed
 # soonest: for each seed the MinAtar grid (sprig-minatar.sh: five games, three variants, 5e6 steps)
-# and then the α_coop × λ_c sweep (sprig-sweep.sh: twelve settings on Breakout, 1e6 steps); after
-# the last seed, BeamRider (sprig-beamrider.sh: seeds 0 and 1, 2e6 steps). Every run is resumed or
+# and then the α_coop × λ_c sweep (sprig-sweep.sh: twelve settings on Breakout, 1e6 steps); BeamRider
+# (sprig-beamrider.sh, 2e6 steps) for seed 0 after seed 0's grid and sweep, so that each of the issue's
+# results has a first seed before any has a second, and for seed 1 after the last seed. Every run is resumed or
 # skipped as those scripts do (a finished run is skipped, a checkpointed one resumed bit-exactly),
 # so re-running this after a stop continues where it left off. Environment as those scripts'
 # (STACKELBERG_CLI, STEPS applies to all three: leave it unset for the issue's budgets).
@@ -28,6 +29,7 @@ step() {
 for seed in "${seeds[@]}"; do
   step scripts/experiments/sprig-minatar.sh runs/sprig_minatar "$seed"
   step scripts/experiments/sprig-sweep.sh runs/sprig_sweep "$seed"
+  [ "$seed" = 0 ] && step scripts/experiments/sprig-beamrider.sh runs/sprig_beamrider 0
 done
 step scripts/experiments/sprig-beamrider.sh runs/sprig_beamrider 0 1
 exit $failed
