@@ -1,0 +1,470 @@
+import Environments
+import Foundation
+import TOMLKit
+
+// A sweep plan's parsing and expansion: every problem found in one pass, each with its line.
+
+struct PlanParser {
+    let path: String
+    let source: PlanSource
+    let table: TOMLTable
+    var errors: [SweepPlanError] = []
+
+    init(path: String, source: PlanSource, table: TOMLTable) {
+        self.path = path; self.source = source; self.table = table
+    }
+
+    mutating func fail(_ line: Int?, _ message: String) {
+        let e = SweepPlanError(path: path, line: line, message: message)
+        if !errors.contains(e) { errors.append(e) }
+    }
+
+    /// A table's keys in the order the file writes them (TOMLKit's are sorted).
+    func orderedKeys(_ t: TOMLTable, prefix: String) -> [String] {
+        var keys = [String]()
+        for (k, _) in t { keys.append(k) }
+        return keys.sorted { (source.line(of: prefix + $0) ?? Int.max, $0) < (source.line(of: prefix + $1) ?? Int.max, $1) }
+    }
+
+    /// A scalar TOML value as a setting (strings, numbers, booleans) or an array of numbers.
+    static func settingValue(_ v: TOMLValueConvertible) -> Settings.Value? {
+        if let b = v.bool { return .bool(b) }
+        if let i = v.int { return .number(Double(i)) }
+        if let x = v.double { return x.isFinite ? .number(x) : nil }
+        if let s = v.string { return .string(s) }
+        if let a = v.array {
+            var xs = [Double]()
+            for e in a {
+                if let i = e.int { xs.append(Double(i)) } else if let x = e.double, x.isFinite { xs.append(x) } else { return nil }
+            }
+            return .numbers(xs)
+        }
+        return nil
+    }
+
+    /// A list of strings (`algorithms = ["dqn", "ddqn"]`, or one string).
+    mutating func strings(_ key: String, required: Bool) -> [String]? {
+        guard let v = table[key] else {
+            if required { fail(nil, "`\(key)` is missing: add e.g. \(key) = [\(key == "environments" ? "\"cartpole\"" : "\"dqn\"")]") }
+            return nil
+        }
+        if let s = v.string { return [s] }
+        guard let a = v.array else { fail(source.line(of: key), "`\(key)` must be a list of names, e.g. \(key) = [\"…\"]"); return nil }
+        var out = [String]()
+        for e in a {
+            guard let s = e.string else { fail(source.line(of: key), "`\(key)` must hold names in quotes, got \(e)"); return nil }
+            if out.contains(s) { fail(source.line(ofValue: s, under: key), "`\(key)` lists \"\(s)\" twice: list each once") }
+            out.append(s)
+        }
+        if out.isEmpty { fail(source.line(of: key), "`\(key)` is empty: list at least one") }
+        return out
+    }
+
+    /// Flattens a table of settings into dotted keys.
+    mutating func settingsTable(_ t: TOMLTable, prefix: String, linePrefix: String, skipping: Set<String> = []) -> [(key: String, value: Settings.Value)] {
+        var out = [(key: String, value: Settings.Value)]()
+        for k in orderedKeys(t, prefix: linePrefix) where !skipping.contains(k) {
+            let v = t[k]!
+            let full = prefix.isEmpty ? k : prefix + "." + k
+            if let inner = v.table { out += settingsTable(inner, prefix: full, linePrefix: linePrefix + k + "."); continue }
+            guard let value = PlanParser.settingValue(v) else {
+                fail(source.line(of: linePrefix + k), "setting \(full) must be a string, number, boolean or array of numbers, got \(v)")
+                continue
+            }
+            out.append((full, value))
+        }
+        return out
+    }
+
+    mutating func parse() -> SweepPlan? {
+        var topKeys = [String]()
+        for (k, _) in table { topKeys.append(k) }
+        for k in topKeys where !SweepPlan.topKeys.contains(k) {
+            fail(source.line(of: k), "unknown key `\(k)`; a plan's keys are \(SweepPlan.topKeys.joined(separator: ", ")) (a run setting goes under [settings])")
+        }
+        let name = table["name"]?.string ?? ((path as NSString).lastPathComponent as NSString).deletingPathExtension
+        var out = "runs/sweeps/" + name
+        if let v = table["out"] {
+            if let s = v.string, !s.isEmpty { out = s } else { fail(source.line(of: "out"), "`out` must be a directory path in quotes, e.g. out = \"runs/sweeps/\(name)\"") }
+        }
+        while out.count > 1, out.hasSuffix("/") { out.removeLast() }
+
+        // Names, each checked against its registry.
+        let algorithms = strings("algorithms", required: true) ?? []
+        for a in algorithms where !AlgorithmRegistry.names.contains(a) {
+            fail(source.line(ofValue: a, under: "algorithms"), "unknown algorithm \"\(a)\"; known: \(AlgorithmRegistry.names.joined(separator: ", ")) (see `stackelberg algo list`)")
+        }
+        let couplings = strings("couplings", required: false)
+        for c in couplings ?? [] where !CouplingRegistry.names.contains(c) {
+            fail(source.line(ofValue: c, under: "couplings"), "unknown coupling \"\(c)\"; known: \(CouplingRegistry.names.joined(separator: ", "))")
+        }
+        var environments = [String]()
+        for e in strings("environments", required: true) ?? [] {
+            do { environments.append(try EnvironmentRegistry.entry(e).name) } catch {
+                fail(source.line(ofValue: e, under: "environments"), "unknown environment \"\(e)\": \(error) (see `stackelberg env list`)")
+            }
+        }
+        let envSpelling = Dictionary((strings("environments", required: false) ?? []).compactMap { e in (try? EnvironmentRegistry.entry(e).name).map { ($0, e) } },
+                                     uniquingKeysWith: { a, _ in a })
+
+        // Seeds: a list of whole numbers, one number, or a string as --seeds takes it ("0..29", "0,3,7").
+        var seeds = [UInt64]()
+        if let v = table["seeds"] {
+            let line = source.line(of: "seeds")
+            if let s = v.string {
+                do { seeds = try SeedList.parse(s) } catch { fail(line, "`seeds = \"\(s)\"`: \(error.reason)") }
+            } else if let i = v.int {
+                if i >= 0 { seeds = [UInt64(i)] } else { fail(line, "`seeds = \(i)`: a seed is a whole number ≥ 0") }
+            } else if let arr = v.array {
+                if arr.isEmpty { fail(line, "`seeds = []` names no seed: list at least one, e.g. [0, 1, 2]") }
+                else if let (i, bad) = arr.enumerated().first(where: { ($0.element.int ?? -1) < 0 }) {
+                    fail(line, "`seeds`: entry \(i + 1) (\(bad)) is not a whole number ≥ 0: write e.g. [0, 1, 2] or \"0..2\"")
+                } else {
+                    seeds = arr.map { UInt64($0.int!) }
+                    if let r = SeedList.firstRepeat(seeds) { fail(line, "`seeds` repeats seed \(r): list each once") }
+                }
+            } else {
+                fail(line, "`seeds` must be a list of whole numbers ≥ 0 ([0, 1, 2]), one number, or a string as --seeds takes it (\"0..29\", \"0,3,7\"); got \(v)")
+            }
+        } else { fail(nil, "`seeds` is missing: add e.g. seeds = \"0..4\"") }
+
+        // Steps: one budget, or one per environment.
+        var steps = [String: Int]()
+        func budget(_ v: TOMLValueConvertible) -> Int? {
+            let x = v.int.map(Double.init) ?? v.double
+            // Whole steps, as `train --steps` takes them (1.5 used to become 2 silently).
+            guard let x, x.isFinite, x >= 1, x <= 1e13, x == x.rounded() else { return nil }
+            return Int(x.rounded())
+        }
+        if let v = table["steps"] {
+            if let t = v.table {
+                for (k, sv) in t {
+                    let env = (try? EnvironmentRegistry.entry(k).name) ?? k
+                    guard environments.contains(env) else {
+                        fail(source.line(of: "steps.\(k)") ?? source.line(of: "steps"), "`steps` names \"\(k)\", which is not in `environments` (\(environments.joined(separator: ", "))): give a budget per listed environment")
+                        continue
+                    }
+                    guard let n = budget(sv) else { fail(source.line(of: "steps.\(k)") ?? source.line(of: "steps"), "steps for \(k) must be a positive whole number of environment steps (e.g. 5e6), got \(sv)"); continue }
+                    steps[env] = n
+                }
+                for e in environments where steps[e] == nil {
+                    fail(source.line(of: "steps"), "`steps` has no budget for \(envSpelling[e] ?? e): add \"\(envSpelling[e] ?? e)\" = 1e6 (or one number for every environment)")
+                }
+            } else if let n = budget(v) {
+                for e in environments { steps[e] = n }
+            } else {
+                fail(source.line(of: "steps"), "`steps` must be a positive whole number of environment steps (5e6) or a table per environment, got \(v)")
+            }
+        } else { fail(nil, "`steps` is missing: add the step budget per run, e.g. steps = 1e6") }
+
+        // Settings for every run, and per environment.
+        var common = [(key: String, value: Settings.Value)]()
+        if let v = table["settings"] {
+            if let t = v.table { common = settingsTable(t, prefix: "", linePrefix: "settings.") }
+            else { fail(source.line(of: "settings"), "`settings` must be a table: write [settings] and one key = value a line") }
+        }
+        for (k, _) in common where ["algo", "coupling", "env", "total_steps"].contains(k) {
+            fail(source.line(of: "settings.\(k)"), "\(k) is not a setting here: use the plan's `\(k == "total_steps" ? "steps" : k == "algo" ? "algorithms" : k == "env" ? "environments" : "couplings")`")
+        }
+        var perEnv = [String: [(key: String, value: Settings.Value)]]()
+        var perEnvSpelling = [String: String]()   // registry name → the plan's table name, for errors
+        if let v = table["environment_settings"] {
+            if let t = v.table {
+                for (k, sv) in t {
+                    let env = (try? EnvironmentRegistry.entry(k).name) ?? k
+                    guard environments.contains(env), let st = sv.table else {
+                        fail(source.line(of: "environment_settings.\(k)") ?? source.line(of: "environment_settings"),
+                             "[environment_settings.\"\(k)\"] must be a table for an environment in `environments` (\(environments.joined(separator: ", ")))")
+                        continue
+                    }
+                    perEnv[env] = settingsTable(st, prefix: "", linePrefix: "environment_settings.\(k).")
+                    perEnvSpelling[env] = k
+                }
+            } else { fail(source.line(of: "environment_settings"), "`environment_settings` must hold one table per environment: [environment_settings.\"minatar/freeway\"]") }
+        }
+
+        // The grid's axes.
+        var axes = [SweepAxis]()
+        if let v = table["grid"] {
+            guard let t = v.table else { fail(source.line(of: "grid"), "`grid` must be a table of axes: [grid] then key = [values]"); return nil }
+            for k in orderedKeys(t, prefix: "grid.") {
+                if let axis = parseAxis(k, t[k]!) { axes.append(axis) }
+            }
+        }
+        // Short labels: a setting axis is labelled by its key's last part unless two axes share it.
+        let lasts = axes.map { $0.name.split(separator: ".").last.map(String.init) ?? $0.name }
+        axes = axes.enumerated().map { i, a in
+            let short = lasts.filter { $0 == lasts[i] }.count == 1 ? lasts[i] : a.name
+            return SweepAxis(name: a.name, points: a.points.map { p in
+                p.label.hasPrefix("\u{0}") ? .init(label: "\(short)=\(p.match)", match: p.match, settings: p.settings, line: p.line) : p
+            }, line: a.line)
+        }
+        let setsCoupling = axes.filter { $0.points.contains { $0.settings.contains { $0.key == "coupling" } } }
+        if couplings != nil, let a = setsCoupling.first {
+            fail(a.line, "grid axis `\(a.name)` sets coupling and `couplings` lists them too: set the coupling in one place")
+        }
+        for a in axes { for p in a.points { for (k, _) in p.settings where ["algo", "env", "total_steps"].contains(k) {
+            fail(p.line, "grid axis `\(a.name)`: \(k) cannot vary in the grid: use the plan's `\(k == "algo" ? "algorithms" : k == "env" ? "environments" : "steps")`")
+        } } }
+        // A setting the grid varies and a table also sets: the grid's value would replace the table's
+        // in every run, so the table's line does nothing. Refused, as is one setting in two axes
+        // (the later axis would win without a word).
+        var gridKeys = [String: String]()   // setting → the first axis that sets it
+        for a in axes {
+            for k in Set(a.points.flatMap { $0.settings.map(\.key) }) where k != "coupling" {
+                if let other = gridKeys[k], other != a.name {
+                    fail(a.line, "`\(k)` is set by grid axes `\(other)` and `\(a.name)`: set it in one axis")
+                }
+                gridKeys[k] = gridKeys[k] ?? a.name
+            }
+        }
+        for (k, _) in common where gridKeys[k] != nil {
+            fail(source.line(of: "settings.\(k)") ?? source.line(of: "settings"),
+                 "`\(k)` is set in [settings] and varied by grid axis `\(gridKeys[k]!)`: the grid's values replace it in every run; remove it from [settings]")
+        }
+        for (env, list) in perEnv.sorted(by: { $0.key < $1.key }) {
+            for (k, _) in list where gridKeys[k] != nil {
+                let spelled = perEnvSpelling[env] ?? env
+                fail(source.line(of: "environment_settings.\(spelled).\(k)") ?? source.line(of: "environment_settings.\(spelled)"),
+                     "`\(k)` is set in [environment_settings.\"\(spelled)\"] and varied by grid axis `\(gridKeys[k]!)`: the grid's values replace it in every run; remove one")
+            }
+        }
+
+        let slurm = parseSlurm()
+
+        // The exclusions.
+        struct Exclusion { let name: String; let fields: [(String, [String])]; let line: Int? }
+        var exclusions = [Exclusion]()
+        let fieldNames = ["algorithm", "coupling", "environment", "seed"] + axes.map(\.name)
+        if let v = table["exclude"] {
+            guard let arr = v.array else { fail(source.line(of: "exclude"), "`exclude` must be tables: write [[exclude]] with name = \"why\" and the values to leave out"); return nil }
+            for (i, e) in arr.enumerated() {
+                let at = source.line(of: "exclude[\(i)]")
+                guard let t = e.table else { fail(at, "each [[exclude]] must be a table"); continue }
+                guard let name = t["name"]?.string, !name.isEmpty else { fail(at, "[[exclude]] number \(i + 1) has no name: add name = \"why these runs are left out\""); continue }
+                var fields = [(String, [String])]()
+                for k in orderedKeys(t, prefix: "exclude[\(i)].") where k != "name" {
+                    guard fieldNames.contains(k) else {
+                        fail(source.line(of: "exclude[\(i)].\(k)") ?? at, "[[exclude]] \"\(name)\": unknown field `\(k)`; it can match \(fieldNames.joined(separator: ", "))")
+                        continue
+                    }
+                    let raw = t[k]!
+                    let values: [TOMLValueConvertible] = raw.array.map { Array($0) } ?? [raw]
+                    var texts = values.map { PlanParser.settingValue($0).map { v -> String in if case .string(let s) = v { return s }; return v.description } ?? "\($0)" }
+                    if k == "environment" { texts = texts.map { (try? EnvironmentRegistry.entry($0).name) ?? $0 } }
+                    fields.append((k, texts))
+                }
+                if fields.isEmpty { fail(at, "[[exclude]] \"\(name)\" names no values: add e.g. algorithm = \"dqn\" and coupling = \"scorer\"") }
+                exclusions.append(Exclusion(name: name, fields: fields, line: at))
+            }
+        }
+        guard errors.isEmpty else { return nil }
+
+        // The product, seed-major; then each configuration resolved once (the seed is not a setting).
+        // Counted before expanding, so that a mistyped grid is refused at once rather than expanded
+        // for minutes (a product of three 100-value axes and 10 seeds is ten million runs).
+        let upperBound = ([seeds.count, environments.count, algorithms.count, couplings?.count ?? 1] + axes.map(\.points.count))
+            .reduce(1.0) { $0 * Double($1) }
+        if upperBound > Double(SweepPlan.maximumRuns) {
+            fail(nil, String(format: "the plan expands to %.0f runs before exclusions; one plan holds at most %d: split it (fewer seeds, environments or grid values per plan)", upperBound, SweepPlan.maximumRuns))
+            return nil
+        }
+        var configs = [[SweepAxis.Point]]()
+        configs.append([])
+        for a in axes { configs = configs.flatMap { c in a.points.map { c + [$0] } } }
+        var runs = [SweepRun](), counts = Array(repeating: 0, count: exclusions.count)
+        var resolved = [String: Settings](), failed = Set<String>(), directories = [String: String]()
+        for seed in seeds {
+            for env in environments {
+                for point in configs {
+                    let variant = point.isEmpty ? "default" : point.map(\.label).joined(separator: "+")
+                    let pointSettings = point.flatMap(\.settings)
+                    let pointCoupling = pointSettings.last { $0.key == "coupling" }.flatMap { if case .string(let s) = $0.value { s } else { nil } }
+                    for algo in algorithms {
+                        let entryCouplings = (try? AlgorithmRegistry.entry(algo).couplings) ?? []
+                        for coupling in pointCoupling.map({ [$0] }) ?? couplings ?? [entryCouplings.first ?? "monolithic"] {
+                            var values = ["algorithm": algo, "coupling": coupling, "environment": env, "seed": String(seed)]
+                            for (a, p) in zip(axes, point) { values[a.name] = p.match }
+                            if let x = exclusions.firstIndex(where: { e in e.fields.allSatisfy { f in f.1.contains(values[f.0] ?? "") } }) {
+                                counts[x] += 1
+                                continue
+                            }
+                            let overrides = (common + (perEnv[env] ?? []) + pointSettings).filter { $0.key != "coupling" }
+                            var given = Settings()
+                            given["algo"] = .string(algo); given["coupling"] = .string(coupling); given["env"] = .string(env)
+                            for (k, v) in overrides { given[k] = v }
+                            given["total_steps"] = .number(Double(steps[env] ?? 1))
+                            let key = "\(variant)|\(env)|\(algo)|\(coupling)|\(steps[env] ?? 0)"
+                            if failed.contains(key) { continue }
+                            let settings: Settings
+                            if let s = resolved[key] { settings = s } else {
+                                do { settings = try AlgorithmRegistry.resolve(given); resolved[key] = settings } catch {
+                                    failed.insert(key)
+                                    locate(error, variant: variant, env: env, algo: algo, coupling: coupling, point: point, axes: axes, envKey: envSpelling[env] ?? env)
+                                    continue
+                                }
+                            }
+                            let variantOut = out + "/" + variant
+                            let directory = "\(variantOut)/\(env.replacingOccurrences(of: "/", with: "_"))/\(algo)-\(coupling)/seed\(seed)"
+                            let label = "\(variant)/\(env)/\(algo)-\(coupling)/seed\(seed)"
+                            if let other = directories[directory] {
+                                fail(point.last?.line, "\(label) and \(other) would share the run directory \(directory): give distinct values or names")
+                                continue
+                            }
+                            directories[directory] = label
+                            runs.append(SweepRun(index: runs.count, variant: variant, axisValues: Dictionary(uniqueKeysWithValues: zip(axes.map(\.name), point.map(\.match))),
+                                                 algo: algo, coupling: coupling, env: env, seed: seed, steps: steps[env] ?? 1,
+                                                 overrides: overrides, settings: settings, out: variantOut, directory: directory))
+                        }
+                    }
+                }
+            }
+        }
+        for (i, e) in exclusions.enumerated() where counts[i] == 0 {
+            fail(e.line, "[[exclude]] \"\(e.name)\" matches no run: check its values against the plan's lists (a typo would leave runs in)")
+        }
+        if errors.isEmpty, runs.isEmpty { fail(nil, "the plan expands to no run (every run is excluded)") }
+        guard errors.isEmpty else { return nil }
+        return SweepPlan(path: path, name: name, out: out, axes: axes, runs: runs,
+                         excluded: exclusions.enumerated().map { ($0.element.name, counts[$0.offset]) }, slurm: slurm)
+    }
+
+    /// One grid axis: a setting's list of values, or named points (inline tables or [[grid.NAME]]).
+    mutating func parseAxis(_ name: String, _ v: TOMLValueConvertible) -> SweepAxis? {
+        let at = source.line(of: "grid.\(name)")
+        if let inner = v.table {
+            // `stackelberg.unroll = [1, 80]` under [grid] is TOML's dotted key: a table `stackelberg`
+            // holding `unroll`, not an axis named "stackelberg.unroll".
+            let leaf = inner.keys.sorted().first ?? "KEY"
+            fail(source.line(of: "grid.\(name).\(leaf)") ?? at,
+                 "grid axis `\(name)` is a table, not a list: a setting with a dot must be quoted in [grid] (\"\(name).\(leaf)\" = [a, b]); named points are [[grid.\(name)]] tables with a name each")
+            return nil
+        }
+        guard let arr = v.array, arr.count > 0 else {
+            fail(at, "grid axis `\(name)` must be a non-empty list: \(name) = [a, b] (a setting's values) or named points [{ name = \"…\", key = value }]")
+            return nil
+        }
+        var points = [SweepAxis.Point]()
+        for (i, e) in arr.enumerated() {
+            if let t = e.table {
+                let line = source.line(of: "grid.\(name)[\(i)]") ?? (t["name"]?.string).flatMap { source.line(ofValue: $0, under: "grid.\(name)") } ?? at
+                guard let pname = t["name"]?.string, !pname.isEmpty else {
+                    fail(line, "grid axis `\(name)`: point \(i + 1) has no name: add name = \"…\" (it names the variant's directory)")
+                    continue
+                }
+                // "." or ".." would name the output root itself or its parent: runs outside the sweep.
+                if pname.allSatisfy({ $0 == "." }) {
+                    fail(line, "grid axis `\(name)`: point name \"\(pname)\" would be a directory outside the sweep's output root: give it a name with a letter or digit")
+                    continue
+                }
+                let settings = settingsTable(t, prefix: "", linePrefix: "grid.\(name)[\(i)].", skipping: ["name"])
+                if settings.isEmpty { fail(line, "grid axis `\(name)`: point \"\(pname)\" sets nothing: add the settings it stands for") }
+                points.append(.init(label: PlanParser.directorySafe(pname), match: pname, settings: settings, line: line))
+            } else if let value = PlanParser.settingValue(e) {
+                let text: String
+                switch value {
+                case .string(let s): text = s
+                case .numbers(let xs): text = xs.isEmpty ? "none" : xs.map(Settings.format).joined(separator: "x")
+                default: text = value.description
+                }
+                let line = source.line(ofValue: text, under: "grid.\(name)") ?? at
+                if name == "algo" || name == "env" || name == "total_steps" {
+                    fail(line, "grid axis `\(name)`: \(name) cannot vary in the grid: use the plan's `\(name == "algo" ? "algorithms" : name == "env" ? "environments" : "steps")`")
+                    return nil
+                }
+                // Labelled once every axis is known ("\0" marks it).
+                points.append(.init(label: "\u{0}", match: PlanParser.directorySafe(text), settings: [(name, value)], line: line))
+            } else {
+                fail(at, "grid axis `\(name)`: value \(i + 1) must be a string, number, boolean or array of numbers, or a named point, got \(e)")
+            }
+        }
+        for (i, p) in points.enumerated() where points[..<i].contains(where: { $0.match == p.match }) {
+            fail(p.line, "grid axis `\(name)` lists \(p.match) twice: list each value once")
+        }
+        return SweepAxis(name: name, points: points, line: at)
+    }
+
+    /// Directory-safe text: anything but letters, digits and `._=+-,` becomes `_`.
+    static func directorySafe(_ s: String) -> String {
+        let safe = String(s.map { $0.isASCII && ($0.isLetter || $0.isNumber || "._=+-,".contains($0)) ? $0 : "_" })
+        // A value of only dots ("." or "..") would name the parent or the directory itself.
+        return safe.allSatisfy { $0 == "." } ? String(repeating: "_", count: safe.count) : safe
+    }
+
+    mutating func parseSlurm() -> SlurmResources {
+        var r = SlurmResources()
+        guard let v = table["slurm"] else { return r }
+        guard let t = v.table else { fail(source.line(of: "slurm"), "`slurm` must be a table: [slurm] then partition = \"…\", time = \"…\", cpus = 1, mem = \"4G\""); return r }
+        for (k, x) in t {
+            let at = source.line(of: "slurm.\(k)") ?? source.line(of: "slurm")
+            switch k {
+            case "partition": r.partition = x.string
+            case "time": r.time = x.string
+            case "mem": r.mem = x.string
+            case "account": r.account = x.string
+            case "qos": r.qos = x.string
+            case "executable": r.executable = x.string
+            case "cpus":
+                guard let n = x.int, n >= 1 else { fail(at, "slurm.cpus must be a whole number ≥ 1, got \(x)"); continue }
+                r.cpus = n
+            case "max_parallel":
+                guard let n = x.int, n >= 1 else { fail(at, "slurm.max_parallel must be a whole number ≥ 1, got \(x)"); continue }
+                r.maxParallel = n
+            case "signal_seconds":
+                guard let n = x.int, n >= 10 else { fail(at, "slurm.signal_seconds must be a whole number ≥ 10 (time to checkpoint before the limit), got \(x)"); continue }
+                r.signalSeconds = n
+            case "extra":
+                guard let a = x.array, a.allSatisfy({ $0.string != nil }) else { fail(at, "slurm.extra must be a list of sbatch options in quotes, e.g. [\"--constraint=avx2\"]"); continue }
+                r.extra = a.map { $0.string! }
+            default:
+                fail(at, "unknown key `\(k)` in [slurm]; its keys are \(SweepPlan.slurmKeys.joined(separator: ", "))")
+                continue
+            }
+            if ["partition", "time", "mem", "account", "qos", "executable"].contains(k), x.string == nil {
+                fail(at, "slurm.\(k) must be text in quotes, got \(x)")
+            }
+        }
+        if let time = r.time, time.range(of: #"^(\d+-)?\d+(:\d+){0,2}$"#, options: .regularExpression) == nil {
+            fail(source.line(of: "slurm.time"), "slurm.time \"\(time)\" is not Slurm's format: write MINUTES, HH:MM:SS or DAYS-HH:MM:SS")
+        }
+        return r
+    }
+
+    /// Turns a run's settings error into a located plan error.
+    mutating func locate(_ error: Error, variant: String, env: String, algo: String, coupling: String,
+                         point: [SweepAxis.Point], axes: [SweepAxis], envKey: String) {
+        let run = "\(variant)/\(env)/\(algo)-\(coupling)"
+        // The line that sets `key` for this run: the grid point, the environment's table or [settings].
+        func settingLine(_ key: String) -> Int? {
+            for p in point where p.settings.contains(where: { $0.key == key }) { return p.line }
+            let lk = source.keyLines.keys
+            if let l = source.line(of: "environment_settings.\(envKey).\(key)") { return l }
+            if let l = source.line(of: "settings.\(key)") { return l }
+            // A nested table's key ([settings.stackelberg] unroll = …).
+            if let k = lk.first(where: { $0.hasPrefix("settings.") && $0.hasSuffix(key) && $0.dropFirst("settings.".count) == key }) { return source.line(of: k) }
+            return nil
+        }
+        let couplingLine = point.first { $0.settings.contains { $0.key == "coupling" } }?.line
+            ?? source.line(ofValue: coupling, under: "couplings") ?? source.line(ofValue: algo, under: "algorithms")
+        switch error {
+        case SettingsError.unknownKeys(let keys, _, _):
+            for k in keys {
+                fail(settingLine(k), "unknown setting \(k) for \(algo)-\(coupling): check its spelling against `stackelberg algo list`; a key that only some of the plan's algorithms take belongs in a separate plan")
+            }
+        case SettingsError.refusedPair(let why):
+            // Refused whatever the settings: said once per pair, not once per variant.
+            if (try? AlgorithmRegistry.entry(algo).couplings.contains(coupling)) == true {
+                fail(source.line(ofValue: envKey, under: "environments"),
+                     "\(env)/\(algo)-\(coupling): \(why). Drop the pair, or leave it out with [[exclude]] name = \"…\", algorithm = \"\(algo)\", environment = \"\(envKey)\"")
+            } else {
+                fail(couplingLine, "\(algo)-\(coupling): \(why). Drop the pair, or leave it out with [[exclude]] name = \"…\", algorithm = \"\(algo)\", coupling = \"\(coupling)\"")
+            }
+        case SettingsError.type(let key, let expected, let got):
+            let line = key == "algo" ? source.line(ofValue: algo, under: "algorithms") : key == "coupling" ? couplingLine
+                : key == "env" ? source.line(ofValue: envKey, under: "environments") : settingLine(key)
+            fail(line, "\(run): setting \(key) must be \(expected), got \(got)")
+        default:
+            fail(source.line(ofValue: envKey, under: "environments"), "\(run): \(error)")
+        }
+    }
+}
