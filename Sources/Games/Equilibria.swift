@@ -115,7 +115,11 @@ extension GameDynamics {
         var isStackelberg = false
         var stackelbergReason: String
         if !h22PD {
-            stackelbergReason = "∇22 f2 is \(h22Status), so the implicit best response is not defined by the implicit function theorem"
+            // Singular: the implicit function theorem gives no best response. Nonsingular but not
+            // positive definite: it gives one, but the follower's point is not a local minimum of f2.
+            stackelbergReason = h22Singular || h22e == nil
+                ? "∇22 f2 is \(h22Status), so the implicit best response is not defined by the implicit function theorem"
+                : "∇22 f2 is \(h22Status): the implicit best response exists, but the follower is not at a local minimum of f2 (Def. 1 needs ∇22 f2 ≻ 0)"
         } else {
             let jac = stackelberg.jacobianMatrix(z)
             // A = ∂(Df1)/∂x1, B = ∂(Df1)/∂x2; along the best response dx2/dx1 = −(∇22 f2)⁻¹ ∇21 f2.
@@ -150,7 +154,11 @@ extension GameDynamics {
     /// a root already found (of this or another dynamic) only when both are the same point after
     /// Newton polishing (`Root.coincides`), never because they are close on the scale of the domain.
     public func equilibria(domain: [ClosedRange<Double>], startsPerAxis: Int) -> [[Double]] {
-        let starts = gridStarts(domain: domain, perAxis: startsPerAxis)
+        equilibria(domain: domain, starts: gridStarts(domain: domain, perAxis: startsPerAxis))
+    }
+
+    /// Stationary points of every dynamic from the given starts (merged as above).
+    public func equilibria(domain: [ClosedRange<Double>], starts: [[Double]]) -> [[Double]] {
         var points: [Root] = []
         for d in all {
             for r in d.roots(starts: starts, domain: domain) {

@@ -73,7 +73,12 @@ extension CompiledDynamic {
             let ti = endTime * Double(i) / Double(samples - 1)
             let status = withGSLErrorsAsCodes { gsl_odeiv2_driver_apply(driver, &t, ti, &y) }
             if status != Int32(GSL_SUCCESS) {
-                solution.stoppedEarly = "integration stopped at t = \(fmt(t)): \(String(cString: gsl_strerror(status)))"
+                // GSL_EBADFUNC is the right-hand side refusing a non-finite value: say what that means
+                // for a game (its dynamic is undefined there), not GSL's "problem with user-supplied function".
+                solution.stoppedEarly = status == Int32(GSL_EBADFUNC)
+                    ? (t == 0 ? "undefined at the start: the dynamic's value there is not finite (for the total derivative, ∇22f2 is singular there)"
+                              : "integration stopped at t = \(fmt(t)): the dynamic's value became non-finite (the path reached a point where the dynamic is undefined)")
+                    : "integration stopped at t = \(fmt(t)): \(String(cString: gsl_strerror(status)))"
                 break
             }
             solution.times.append(t)

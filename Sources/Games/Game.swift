@@ -137,12 +137,16 @@ public enum GameError: Error, CustomStringConvertible, Sendable {
     case parse(role: String, error: ParseError)
     case invalid(String)
     case unsupported(String)
+    /// An analysis option's value refused (a range, a limit, a point of the wrong size): a usage
+    /// error, not a refused game, so the CLI exits with EX_USAGE (64) as for any refused option.
+    case option(String)
 
     public var description: String {
         switch self {
         case .parse(let role, let error): return "cannot parse the \(role): \(error)"
         case .invalid(let message): return message
         case .unsupported(let message): return message
+        case .option(let message): return message
         }
     }
 }

@@ -179,6 +179,26 @@ public func gridStarts(domain: [ClosedRange<Double>], perAxis: Int) -> [[Double]
     return result
 }
 
+/// `count` quasi-random starts filling the domain: the Halton sequence (radical inverses of 1, 2, …
+/// in the first `domain.count` primes), for games with so many variables that a grid of 2 per axis
+/// would exceed the default budget of starts. Deterministic, and spread more evenly than random draws.
+public func haltonStarts(domain: [ClosedRange<Double>], count: Int) -> [[Double]] {
+    var primes = [Int]()
+    var candidate = 2
+    while primes.count < domain.count {
+        if primes.allSatisfy({ candidate % $0 != 0 }) { primes.append(candidate) }
+        candidate += 1
+    }
+    func radicalInverse(_ i: Int, base: Int) -> Double {
+        var (n, f, r) = (i, 1.0 / Double(base), 0.0)
+        while n > 0 { r += f * Double(n % base); n /= base; f /= Double(base) }
+        return r
+    }
+    return (1...Swift.max(1, count)).map { i in
+        zip(domain, primes).map { r, p in r.lowerBound + (r.upperBound - r.lowerBound) * radicalInverse(i, base: p) }
+    }
+}
+
 import Foundation
 
 // GSL callbacks: C function pointers, so they reach their state through `params`.

@@ -26,8 +26,12 @@ public enum GameFigures {
         let (a, b) = series.plane
         let xa = game.variables[a], yb = game.variables[b]
         let ra = game.domain[a], rb = game.domain[b]
+        // Off the plotted plane the other coordinates are held fixed: say at what.
+        let held = game.variables.indices.filter { $0 != a && $0 != b && $0 < series.base.count }
+            .map { "\(game.variables[$0]) = \(String(format: "%.4g", series.base[$0]))" }
+        let heldText = held.isEmpty ? "" : "\\n{/*0.8 other variables held at \(held.joined(separator: ", "))}"
         var body = """
-        set multiplot layout 1,\(series.panels.count) title "\(game.name): vector fields and trajectories (leader \(xa), follower \(yb))"
+        set multiplot layout 1,\(series.panels.count) title "\(game.name): vector fields and trajectories (leader \(xa), follower \(yb))\(heldText)"
         set size ratio -1
         set xrange [\(ra.lowerBound):\(ra.upperBound)]
         set yrange [\(rb.lowerBound):\(rb.upperBound)]

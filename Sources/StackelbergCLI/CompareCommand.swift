@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Plotting
 import Training
 
 /// `stackelberg compare`: aggregate the seeds of several runs into a Markdown table and learning
@@ -20,12 +21,13 @@ struct CompareCommand: ParsableCommand {
     @Argument(help: "Run directories.") var runs: [String]
     @Option(help: "Directory for comparison.md and the curves figure (default: print the table only).") var out: String?
     @Option(parsing: .unconditional, help: "Report the steps each group needs to reach this training return, judged on a 50-episode rolling mean of training-episode returns (e.g. 17 for Breakout, -100 for Acrobot).") var threshold: Double?
-    @Option(help: "Points per learning curve.") var points: Int = 100
+    @Option(parsing: .unconditional, help: "Points per learning curve (2 to 10,000).") var points: Int = 100
     @Flag(help: "Pool seeds that have not finished (no summary.json) with the finished ones, their last evaluation taken as final.") var includeUnfinished = false
 
     func run() throws {
         try reportingErrors {
-            guard points >= 2 else { throw UsageError("--points must be at least 2 (curve points per run), got \(points)") }
+            guard (2...10_000).contains(points) else { throw UsageError("--points must be between 2 and 10,000 (curve points per run), got \(points)") }
+            if let threshold, !threshold.isFinite { throw UsageError("--threshold must be a finite return, got \(threshold)") }
             // Before any work: a bad --out used to fail after the table, with a raw Foundation error.
             if let out { _ = try prepareOutputDirectory(out, option: "--out") }
             // A sweep's output root, or runs on several environments: the variant × environment table.
@@ -36,12 +38,11 @@ struct CompareCommand: ParsableCommand {
                 let report = sweep.markdown(threshold: threshold)
                 print(report)
                 if let out {
-                    try fm.createDirectory(atPath: out, withIntermediateDirectories: true)
-                    try report.write(toFile: out + "/comparison.md", atomically: true, encoding: .utf8)
+                    try writeReport(report, into: out)
                     var written = ["comparison.md"]
                     for c in sweep.comparisons {
                         let name = "curves_" + c.env.replacingOccurrences(of: "/", with: "_")
-                        written += try c.curvesFigure(name: name, threshold: threshold).write(to: URL(fileURLWithPath: out)).map(\.lastPathComponent)
+                        written += try writeFigure(c.curvesFigure(name: name, threshold: threshold), into: out)
                     }
                     print("wrote \(out)/" + written.joined(separator: ", "))
                 }
@@ -51,12 +52,34 @@ struct CompareCommand: ParsableCommand {
             let report = comparison.markdown(threshold: threshold)
             print(report)
             if let out {
-                try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-                try report.write(toFile: out + "/comparison.md", atomically: true, encoding: .utf8)
+                try writeReport(report, into: out)
                 let name = "curves_" + comparison.env.replacingOccurrences(of: "/", with: "_")
-                let files = try comparison.curvesFigure(name: name, threshold: threshold).write(to: URL(fileURLWithPath: out))
-                print("wrote \(out)/comparison.md, " + files.map(\.lastPathComponent).joined(separator: ", "))
+                let files = try writeFigure(comparison.curvesFigure(name: name, threshold: threshold), into: out)
+                print("wrote \(out)/comparison.md, " + files.joined(separator: ", "))
             }
         }
+    }
+}
+
+/// Writes OUT/comparison.md; a failure is an output error (exit 3) with the system's reason.
+private func writeReport(_ report: String, into out: String) throws {
+    let path = out + "/comparison.md"
+    do {
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        try report.write(toFile: path, atomically: true, encoding: .utf8)
+    } catch {
+        var isDirectory: ObjCBool = false
+        let reason = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
+            ? "a directory of that name is in the way" : fileErrorReason(error, path: path)
+        throw OutputError("cannot write \(path) (\(reason)): choose another --out, or move it away")
+    }
+}
+
+/// Writes a curves figure into OUT; the names written. A file error is an output error (exit 3).
+private func writeFigure(_ figure: GnuplotFigure, into out: String) throws -> [String] {
+    do {
+        return try figure.write(to: URL(fileURLWithPath: out)).map(\.lastPathComponent)
+    } catch let error as NSError where error.domain == NSCocoaErrorDomain || error.domain == NSPOSIXErrorDomain {
+        throw OutputError("cannot write \(figure.name).gp/.dat in \(out) (\(fileErrorReason(error, path: out + "/" + figure.name + ".gp"))): choose another --out")
     }
 }

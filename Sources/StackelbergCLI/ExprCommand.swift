@@ -27,6 +27,13 @@ struct ExprCommand: ParsableCommand {
                 let e = try Parser.parse(expression)
                 let vars = wrt.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
                 guard !vars.isEmpty else { throw ValidationError("--wrt needs at least one variable") }
+                for v in vars where !(v.first?.isLetter ?? false) || !v.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) {
+                    throw ValidationError("--wrt: '\(v)' is not a variable name (letters, digits and _, starting with a letter)")
+                }
+                // Mathematically 0, but far more often a typo (X for x): said, not refused.
+                for v in Set(vars).subtracting(e.variables).sorted() {
+                    FileHandle.standardError.write(Data("note: \(v) does not occur in the expression (its variables: \(e.variables.sorted().joined(separator: ", ").nonEmpty ?? "none")), so ∂/∂\(v) is 0\n".utf8))
+                }
                 let d = e.derivative(vars)
                 switch format {
                 case "text": print(d.text)
@@ -53,13 +60,18 @@ struct ExprCommand: ParsableCommand {
                     guard kv.count == 2, let v = Double(kv[1].trimmingCharacters(in: .whitespaces)) else {
                         throw ValidationError("--at entry '\(item)' must be name=number")
                     }
-                    values[kv[0].trimmingCharacters(in: .whitespaces)] = v
+                    let name = kv[0].trimmingCharacters(in: .whitespaces)
+                    guard values.updateValue(v, forKey: name) == nil else { throw ValidationError("--at gives \(name) twice: give each variable once") }
                 }
                 let missing = e.variables.subtracting(values.keys).sorted()
                 guard missing.isEmpty else {
                     throw ValidationError("no value for \(missing.joined(separator: ", ")): give --at \(missing.map { "\($0)=…" }.joined(separator: ","))")
                 }
-                print(String(format: "%.17g", e.evaluate(values)))
+                let value = e.evaluate(values)
+                print(String(format: "%.17g", value))
+                if !value.isFinite {
+                    FileHandle.standardError.write(Data("note: the value is not finite (outside a function's domain, e.g. sqrt or log of a negative number, or an overflow)\n".utf8))
+                }
             }
         }
     }
@@ -73,4 +85,8 @@ func exprErrors(_ body: () throws -> Void) throws {
             throw ExitCode(2)
         }
     }
+}
+
+private extension String {
+    var nonEmpty: String? { isEmpty ? nil : self }
 }

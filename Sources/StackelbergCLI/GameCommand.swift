@@ -21,13 +21,13 @@ struct DynamicsOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "Follower learning rate α2.") var lrFollower: Double?
     @Option(parsing: .unconditional, help: "Two-timescale ratio α1/α2 (sets α1 from α2).") var timescaleRatio: Double?
     @Option(parsing: .unconditional, help: "Follower steps m per leader step (Alg. 2).") var unroll: Int = 1
-    @Option(help: "Iterations for the error curves and trajectories.") var iterations: Int?
-    @Option(help: "Iterations for the leader's return curve.") var returnIterations: Int?
+    @Option(parsing: .unconditional, help: "Iterations for the error curves and trajectories (e.g. 2000 or 1e5).") var iterations: Count?
+    @Option(parsing: .unconditional, help: "Iterations for the leader's return curve.") var returnIterations: Count?
     @Option(parsing: .unconditional, help: "Start of the error and return curves, e.g. 0.8,0.6.") var start: String?
     @Option(parsing: .unconditional, help: "Starts of the plotted trajectories, x,y;x,y…") var starts: String?
-    @Option(help: "Arrows per axis in the vector-field plots (at most \(AnalysisLimits.maxFieldPoints)).") var grid: Int = 21
-    @Option(help: "Root-finder starts per axis in the equilibrium search (default 9, fewer above 3 variables to keep 4096 starts; at most \(RootSearch.maxStarts) starts in all).") var rootStarts: Int?
-    @Option(help: "Seed of every random draw (sampled gradients of stochastic games).") var seed: UInt64 = 0
+    @Option(parsing: .unconditional, help: "Arrows per axis in the vector-field plots (at most \(AnalysisLimits.maxFieldPoints)).") var grid: Int = 21
+    @Option(parsing: .unconditional, help: "Root-finder starts per axis in the equilibrium search (default 9, fewer above 3 variables to keep 4096 starts; at most \(RootSearch.maxStarts) starts in all).") var rootStarts: Int?
+    @Option(parsing: .unconditional, help: "Seed of every random draw (sampled gradients of stochastic games; a whole number ≥ 0).") var seed: String = "0"
 
     func options() throws -> AnalysisOptions {
         var o = AnalysisOptions()
@@ -36,12 +36,13 @@ struct DynamicsOptions: ParsableArguments {
         o.followerLearningRate = lrFollower
         o.timescaleRatio = timescaleRatio
         o.unroll = unroll
-        o.iterations = iterations
-        o.returnIterations = returnIterations
+        o.iterations = iterations?.value
+        o.returnIterations = returnIterations?.value
         o.start = try start.map { try parsePoints($0, option: "--start").first ?? [] }
         o.trajectoryStarts = try starts.map { try parsePoints($0, option: "--starts") }
         o.fieldPoints = grid
         o.rootStartsPerAxis = rootStarts
+        guard let seed = UInt64(seed) else { throw UsageError("--seed must be a whole number ≥ 0, got \(seed)") }
         o.seed = seed
         return o
     }
@@ -73,6 +74,7 @@ extension GameCommand {
                 }
                 let analyzer = try GameAnalyzer(game: game, options: options)
                 // Everything the end of the run needs is checked before the analysis starts.
+                if noRender && svg { throw UsageError("--svg renders SVGs and --no-render renders nothing: give one of them") }
                 let formats = noRender ? [] : (svg ? ["png", "svg"] : ["png"])
                 if !formats.isEmpty && Gnuplot.executable == nil { throw PlotError.gnuplotMissing }
                 // Per built-in game, so that analysing two of them without --out keeps both.
@@ -150,6 +152,7 @@ func reportingErrors(_ body: () throws -> Void) throws {
         throw ExitCode(64)
     } catch let e as GameError {
         FileHandle.standardError.write(Data("error: \(e)\n".utf8))
+        if case .option = e { throw ExitCode(64) }
         throw ExitCode(2)
     } catch let e as PlotError {
         FileHandle.standardError.write(Data("error: \(e)\n".utf8))
@@ -244,7 +247,7 @@ enum RunProvenance {
     static func current(seed: UInt64) -> AnalysisReport.Provenance {
         let date = ISO8601DateFormatter().string(from: Date())
         return AnalysisReport.Provenance(tool: "stackelberg 0.1.0", commit: commit(), seed: seed,
-                     command: CommandLine.arguments.map { $0.contains(" ") ? "'\($0)'" : $0 }.joined(separator: " "), date: date)
+                     command: CommandLine.arguments.map(shellQuoted).joined(separator: " "), date: date)
     }
 
     /// The toolkit's own commit, embedded at build time (as `train` records it), or the

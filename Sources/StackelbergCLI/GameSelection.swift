@@ -16,7 +16,7 @@ struct GameSelection: ParsableArguments {
     @Option(help: "Variables as leader:follower, comma-separated within each, e.g. theta:w or x1,x2:y.")
     var vars: String?
 
-    @Option(help: "Players whose expression is an objective to maximize (leader, follower, both).")
+    @Option(help: "Players whose expression is an objective to maximize: leader, follower, or both (also written leader,follower).")
     var maximize: String?
 
     @Option(parsing: .unconditional, help: "Plot and search box, one lo:hi per variable separated by commas, e.g. -1:1,-1:1.")

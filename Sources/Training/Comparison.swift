@@ -25,6 +25,9 @@ public struct SeedLog: Sendable {
     /// The GEMM kernels that trained the run, from config.toml's `# gemm = …` header line and its
     /// `# resumed = …` lines, in order and without repeats; empty for runs from before the record.
     public let gemmKernels: [String]
+    /// The toolkit commit that started the run, from config.toml's `# commit = …` line (nil for a
+    /// config without it).
+    public let commit: String?
 
     public init(directory: String) throws {
         self.directory = directory
@@ -39,22 +42,36 @@ public struct SeedLog: Sendable {
             if kernels.last != k { kernels.append(k) }
         }
         gemmKernels = kernels
+        commit = ((try? String(contentsOfFile: directory + "/config.toml", encoding: .utf8)) ?? "").split(separator: "\n")
+            .first { $0.hasPrefix("# commit = ") }.map { String($0.dropFirst("# commit = ".count)) }
         settings = config
-        group = "\(try config.string("algo") ?? "?")-\(try config.string("coupling") ?? "?")"
+        let missing = ["algo", "coupling", "env"].filter { (try? config.string($0)) ?? nil == nil }
+        guard missing.isEmpty else {
+            throw TrainingError.io("\(directory)/config.toml does not say the run's \(missing.joined(separator: ", ")): it is not a config written by `stackelberg train` (restore it, or leave the run out)")
+        }
+        group = "\(try config.string("algo")!)-\(try config.string("coupling")!)"
         pair = group
-        env = try config.string("env") ?? "?"
+        env = try config.string("env")!
         totalSteps = try config.int("total_steps") ?? 0
         let name = (directory as NSString).lastPathComponent
         seed = Int(name.dropFirst(4)) ?? -1
+        let finished = FileManager.default.fileExists(atPath: directory + "/summary.json")
+        // A row that does not read is damage, and dropping it would change the score without a word;
+        // the one exception is the last row of a run still training, which may be half written.
         func rows(_ file: String, step: Int, value: Int) throws -> [(Int, Double)] {
             guard let text = try? String(contentsOfFile: directory + "/" + file, encoding: .utf8) else {
                 throw TrainingError.io("\(directory)/\(file) is missing: is this a run directory of `stackelberg train`?")
             }
-            return text.split(separator: "\n").dropFirst().compactMap { line in
+            let lines = text.split(separator: "\n", omittingEmptySubsequences: false).dropFirst()
+            let last = lines.lastIndex { !$0.isEmpty }
+            var out = [(Int, Double)]()
+            for (i, line) in zip(lines.indices, lines) where !line.isEmpty {
                 let f = line.split(separator: ",", omittingEmptySubsequences: false)
-                guard f.count > max(step, value), let s = Int(f[step]), let v = Double(f[value]) else { return nil }
-                return (s, v)
+                if f.count > max(step, value), let s = Int(f[step]), let v = Double(f[value]) { out.append((s, v)); continue }
+                if !finished && i == last { continue }
+                throw TrainingError.io("\(directory)/\(file) line \(i + 1) does not read as a log row (\"\(line.prefix(60))\"): the log is damaged; restore it, or leave the run out")
             }
+            return out
         }
         episodes = try rows("episodes.csv", step: 0, value: 2).map { (step: $0.0, value: $0.1) }
         evaluations = try rows("eval.csv", step: 0, value: 1).map { (step: $0.0, value: $0.1) }
@@ -101,7 +118,9 @@ public enum RobustStatistics {
     }
 
     /// P(X > Y) + ½ P(X = Y) over all pairs of runs.
+    /// Seeds without a score (nan) take no part; with none left on a side, nan.
     public static func probabilityOfImprovement(_ x: [Double], over y: [Double]) -> Double {
+        let x = x.filter { !$0.isNaN }, y = y.filter { !$0.isNaN }
         guard !x.isEmpty, !y.isEmpty else { return .nan }
         var s = 0.0
         for a in x { for b in y { s += a > b ? 1 : (a == b ? 0.5 : 0) } }
@@ -338,8 +357,13 @@ public struct Comparison {
             s += "\n"
         }
         if groups.contains(where: { g in score[g]!.contains { $0.isNaN } }) {
-            s += "\n–: a seed with no training episode in the last 10% of its total_steps yet (an unfinished run) has no score; with no evaluation yet, no greedy value.\n"
+            s += "\n–: a seed with no training episode in the last 10% of its total_steps yet (an unfinished run), or with a non-finite return there (nan in episodes.csv: the run diverged), has no score; with no evaluation yet, no greedy value. IQMs and probabilities of improvement use the seeds that have one.\n"
         }
+        if threshold != nil {
+            s += "\nSteps to the threshold: the first step at which a seed's mean over its last 50 training episodes reaches it (full windows only, where the curves also draw the first 49 episodes' partial means); the IQM is over the seeds that reach it.\n"
+        }
+        let commits = Dictionary(grouping: runs, by: { $0.commit.map { String($0.prefix(10)) + ($0.hasSuffix("+dirty") ? "+dirty" : "") } ?? "unrecorded" })
+        s += "\nRuns: \(runs.count) seed\(runs.count == 1 ? "" : "s") of \(env), trained at commit " + commits.keys.sorted().map { "\($0) (\(commits[$0]!.count))" }.joined(separator: ", ") + " (config.toml of each run states its seed, settings and command).\n"
         if groups.count > 1 {
             s += "\nProbability of improvement P(row > column) on the score, with a 95% bootstrap interval:\n\n"
             s += "| | " + groups.joined(separator: " | ") + " |\n|---|" + groups.map { _ in "---|" }.joined() + "\n"

@@ -160,3 +160,46 @@ def test_cost_not_finite_on_the_domain_is_named_and_every_figure_written(cli, tm
         assert (out / name).stat().st_size > 0, name
     assert "nothing to plot: no stationary point was found" in (out / "error.gp").read_text()
     assert "Warnings\n--------\n- the leader's cost f1" in (out / "report.txt").read_text()
+
+
+@pytest.mark.parametrize("args, expected", [
+    (["--lambda", "-1"], "--lambda must be positive and finite"),
+    (["--grid", "1"], "--grid: the vector-field grid needs at least 2 points per axis"),
+    (["--unroll", "0"], "--unroll must be at least 1"),
+    (["--iterations", "0"], "--iterations and --return-iterations must be at least 1"),
+    (["--start", "0.1"], "--start: the point 0.1 has 1 coordinate; the game has 2"),
+    (["--seed", "-1"], "--seed must be a whole number ≥ 0, got -1"),
+    (["--timescale-ratio", "0.1", "--lr-leader", "0.5"], "--lr-leader would be ignored: give one of them"),
+    (["--svg"], "--svg renders SVGs and --no-render renders nothing"),
+])
+def test_a_refused_option_value_exits_64_naming_the_option(cli, tmp_path, args, expected):
+    # These exited 2 (a refused game) or said "Missing value"; the README gives 64 for any refused option.
+    p = cli("game", "analyze", "--builtin", "quadratic", "--no-render", "--quiet", "--out", str(tmp_path / "o"), *args, ok=False)
+    assert p.returncode == 64, (p.returncode, p.stderr)
+    assert p.stderr.startswith("error: ") and expected in p.stderr, p.stderr
+    assert not (tmp_path / "o").exists()
+
+
+def test_iterations_are_read_in_scientific_notation(cli, tmp_path):
+    p = cli("game", "analyze", "--builtin", "quadratic", "--iterations", "2e3", "--return-iterations", "1e2", "--quiet",
+            "--no-render", "--out", str(tmp_path / "q"))
+    assert "iterations = 2000," in p.stdout
+
+
+def test_an_undefined_dynamic_is_reported_as_undefined_not_diverged(cli, tmp_path):
+    p = analyze(cli, tmp_path / "b", "--builtin", "bilinear")
+    assert "stackelberg: undefined at the start z0 = (0.8, 0.6)" in p.stdout, p.stdout
+    assert "DIVERGED" not in p.stdout and "user-supplied" not in p.stdout
+    import json
+    report = json.loads((tmp_path / "b" / "report.json").read_text())
+    assert [(t["dynamic"], t["undefinedAtStart"], t["diverged"]) for t in report["trajectories"]] == \
+        [("individual", False, False), ("stackelberg", True, False), ("regularized", False, False)]
+
+
+def test_expr_notes_a_variable_not_in_the_expression_and_refuses_a_repeated_value(cli):
+    p = cli("expr", "diff", "x^3", "--wrt", "X")
+    assert p.stdout.strip() == "0" and "note: X does not occur in the expression (its variables: x)" in p.stderr
+    p = cli("expr", "eval", "x", "--at", "x=1,x=2", ok=False)
+    assert p.returncode == 64 and "--at gives x twice" in p.stderr, p.stderr
+    p = cli("expr", "eval", "sqrt(-1)")
+    assert "note: the value is not finite" in p.stderr

@@ -436,3 +436,29 @@ def test_attention_refuses_unbounded_plays_before_reading_the_run(stackelberg_bi
     assert p.returncode == 64, (p.returncode, p.stderr)
     assert p.stderr.startswith("error: " + message), p.stderr
     assert not (tmp_path / "no_run").exists()
+
+
+def test_compare_refuses_damaged_logs_and_meaningless_options(stackelberg_bin, tmp_path):
+    # A malformed episode row was dropped without a word (the score moved), --points 1e9 was killed
+    # for memory, --threshold nan printed "never", and a directory in the way of comparison.md
+    # printed a Foundation error with exit 1.
+    binary = str(stackelberg_bin)
+    subprocess.run([binary, "train", "--algo", "dqn", "--env", "cartpole", "--seeds", "0..1", "--steps", "2000", "--quiet",
+                    "--out", str(tmp_path / "runs")], check=True, capture_output=True, timeout=300)
+    def compare(*args):
+        return subprocess.run([binary, "compare", str(tmp_path / "runs"), *args], capture_output=True, text=True, timeout=120)
+    ok = compare("--threshold", "20")
+    assert ok.returncode == 0 and "Runs: 2 seeds of cartpole, trained at commit" in ok.stdout, ok.stderr
+    assert "full windows only" in ok.stdout
+    for args, said in [(["--points", "1000000000"], "--points must be between 2 and 10,000"),
+                       (["--points", "-5"], "--points must be between 2 and 10,000"),
+                       (["--threshold", "nan"], "--threshold must be a finite return")]:
+        p = compare(*args)
+        assert p.returncode == 64 and said in p.stderr, (args, p.returncode, p.stderr)
+    (tmp_path / "cmp" / "comparison.md").mkdir(parents=True)
+    p = compare("--out", str(tmp_path / "cmp"))
+    assert p.returncode == 3 and "a directory of that name is in the way" in p.stderr and "NSCocoa" not in p.stderr, p.stderr
+    episodes = next((tmp_path / "runs").rglob("seed0/episodes.csv"))
+    episodes.write_text(episodes.read_text() + "2000,5,xyz\n")
+    p = compare()
+    assert p.returncode == 1 and "episodes.csv line" in p.stderr and "does not read as a log row" in p.stderr, p.stderr

@@ -51,8 +51,13 @@ public struct ResolvedOptions: Sendable, Codable {
     public var trajectoryStarts: [[Double]]
     public var fieldPoints: Int
     public var rootStartsPerAxis: Int
-    /// Root-finder starts actually used: rootStartsPerAxis^dimension.
+    /// Root-finder starts actually used: rootStartsPerAxis^dimension, or `RootSearch.defaultMaxStarts`
+    /// Halton points when `haltonStarts`.
     public var rootStarts: Int
+    /// Whether the search starts from quasi-random (Halton) points instead of a grid: by default
+    /// when a grid of 2 per axis would exceed `RootSearch.defaultMaxStarts` (more than 12 variables),
+    /// where a grid of 1 per axis would search from the domain's centre alone.
+    public var haltonStarts = false
     public var flowTime: Double
     public var seed: UInt64
 
@@ -66,49 +71,60 @@ extension AnalysisOptions {
         let d = game.defaults
         let follower = followerLearningRate ?? d.followerLearningRate
         let leader = timescaleRatio.map { $0 * follower } ?? leaderLearningRate ?? d.leaderLearningRate
-        if let r = timescaleRatio, !(r > 0) || !r.isFinite { throw .invalid("the timescale ratio α1/α2 must be positive (got \(r))") }
+        if let r = timescaleRatio, !(r > 0) || !r.isFinite { throw .option("--timescale-ratio α1/α2 must be positive (got \(r))") }
+        // The ratio sets α1 from α2, so a given α1 would be ignored without a word.
+        if timescaleRatio != nil, leaderLearningRate != nil {
+            throw .option("--timescale-ratio sets α1 = ratio × α2, so --lr-leader would be ignored: give one of them")
+        }
         let centre = game.domain.map { $0.lowerBound + 0.8 * ($0.upperBound - $0.lowerBound) }
         let start = self.start ?? d.start ?? centre
         let starts = trajectoryStarts ?? d.trajectoryStarts ?? [start]
         let n = game.dimension
         if let perAxis = rootStartsPerAxis {
-            if perAxis < 1 { throw .invalid("--root-starts: the equilibrium search needs at least 1 start per axis (got \(perAxis))") }
+            if perAxis < 1 { throw .option("--root-starts: the equilibrium search needs at least 1 start per axis (got \(perAxis))") }
             if RootSearch.startCount(perAxis: perAxis, dimension: n) == nil {
-                throw .invalid("--root-starts \(perAxis) on a \(n)-variable game needs \(perAxis)^\(n) = \(fmt(Foundation.pow(Double(perAxis), Double(n)), digits: 3)) root-finder starts (one per point of the grid); the limit is \(RootSearch.maxStarts) starts, at most \(RootSearch.maxPerAxis(dimension: n)) per axis for \(n) variables")
+                throw .option("--root-starts \(perAxis) on a \(n)-variable game needs \(perAxis)^\(n) = \(fmt(Foundation.pow(Double(perAxis), Double(n)), digits: 3)) root-finder starts (one per point of the grid); the limit is \(RootSearch.maxStarts) starts, at most \(RootSearch.maxPerAxis(dimension: n)) per axis for \(n) variables")
             }
         }
         let perAxis = rootStartsPerAxis ?? RootSearch.defaultPerAxis(dimension: n)
+        let halton = rootStartsPerAxis == nil && perAxis < 2 && n > 1
         if fieldPoints > AnalysisLimits.maxFieldPoints {
             let points = Double(fieldPoints) * Double(fieldPoints)
-            throw .invalid("--grid \(fieldPoints) needs \(fieldPoints) × \(fieldPoints) = \(fmt(points, digits: 3)) arrows per vector-field panel, \(bytes(3 * points * 2 * 8)) for the field values of the 3 panels alone (more for the data file); the limit is \(AnalysisLimits.maxFieldPoints) per axis")
+            throw .option("--grid \(fieldPoints) needs \(fieldPoints) × \(fieldPoints) = \(fmt(points, digits: 3)) arrows per vector-field panel, \(bytes(3 * points * 2 * 8)) for the field values of the 3 panels alone (more for the data file); the limit is \(AnalysisLimits.maxFieldPoints) per axis")
         }
         for (option, value) in [("--iterations", iterations), ("--return-iterations", returnIterations)] {
             if let value, value > AnalysisLimits.maxIterations {
-                throw .invalid("\(option) \(value) is above the limit of \(AnalysisLimits.maxIterations) iterations")
+                throw .option("\(option) \(value) is above the limit of \(AnalysisLimits.maxIterations) iterations")
             }
         }
         if unroll > AnalysisLimits.maxUnroll {
-            throw .invalid("--unroll \(unroll) is above the limit of \(AnalysisLimits.maxUnroll) follower steps per leader step")
+            throw .option("--unroll \(unroll) is above the limit of \(AnalysisLimits.maxUnroll) follower steps per leader step")
         }
         for (option, count) in [("--starts", starts.count), ("--points", points.count)] where count > AnalysisLimits.maxPoints {
-            throw .invalid("\(option) gives \(count) points; the limit is \(AnalysisLimits.maxPoints)")
+            throw .option("\(option) gives \(count) points; the limit is \(AnalysisLimits.maxPoints)")
         }
         let r = ResolvedOptions(lambda: lambda ?? d.lambda, leaderLearningRate: leader, followerLearningRate: follower,
                                 unroll: unroll, iterations: iterations ?? d.iterations,
                                 returnIterations: returnIterations ?? d.returnIterations,
                                 start: start, trajectoryStarts: starts, fieldPoints: fieldPoints,
-                                rootStartsPerAxis: perAxis, rootStarts: RootSearch.startCount(perAxis: perAxis, dimension: n)!,
-                                flowTime: flowTime, seed: seed)
-        try r.rule.validate()
-        if !(r.lambda > 0) || !r.lambda.isFinite { throw .invalid("--lambda must be positive and finite (got \(r.lambda)); λ = 0 is always analysed as the plain Stackelberg dynamic") }
-        if r.iterations < 1 || r.returnIterations < 1 { throw .invalid("the iteration counts must be at least 1") }
-        if r.fieldPoints < 2 { throw .invalid("the vector-field grid needs at least 2 points per axis (got \(r.fieldPoints))") }
-        if !(r.flowTime > 0) { throw .invalid("the flow time must be positive (got \(r.flowTime))") }
-        for p in [start] + starts + points where p.count != game.dimension {
-            throw .invalid("the point \(p.map { "\($0)" }.joined(separator: ",")) has \(p.count) coordinates; the game has \(game.dimension) (\(game.variables.joined(separator: ", ")))")
-        }
-        for p in [start] + starts + points where !p.allSatisfy(\.isFinite) {
-            throw .invalid("the point \(p) has a non-finite coordinate")
+                                rootStartsPerAxis: perAxis,
+                                rootStarts: halton ? RootSearch.defaultMaxStarts : RootSearch.startCount(perAxis: perAxis, dimension: n)!,
+                                haltonStarts: halton, flowTime: flowTime, seed: seed)
+        do { try r.rule.validate() } catch { throw .option(error.description.replacingOccurrences(of: "the leader learning rate", with: "the leader learning rate α1 (--lr-leader)").replacingOccurrences(of: "the follower learning rate", with: "the follower learning rate α2 (--lr-follower)").replacingOccurrences(of: "the follower unroll m", with: "--unroll")) }
+        if !(r.lambda > 0) || !r.lambda.isFinite { throw .option("--lambda must be positive and finite (got \(r.lambda)); λ = 0 is always analysed as the plain Stackelberg dynamic") }
+        if r.iterations < 1 || r.returnIterations < 1 { throw .option("--iterations and --return-iterations must be at least 1 (got \(r.iterations) and \(r.returnIterations))") }
+        if r.fieldPoints < 2 { throw .option("--grid: the vector-field grid needs at least 2 points per axis (got \(r.fieldPoints))") }
+        if !(r.flowTime > 0) { throw .option("the flow time must be positive (got \(r.flowTime))") }
+        // Named by the option that gave them (a game's own default starts are checked the same way).
+        let named = [(self.start == nil ? "the game's default start" : "--start", [start]),
+                     (trajectoryStarts == nil ? "the game's default trajectory starts" : "--starts", starts), ("--points", points)]
+        for (option, list) in named {
+            for p in list where p.count != game.dimension {
+                throw .option("\(option): the point \(p.map { "\($0)" }.joined(separator: ",")) has \(p.count) coordinate\(p.count == 1 ? "" : "s"); the game has \(game.dimension) (\(game.variables.joined(separator: ", ")))")
+            }
+            for p in list where !p.allSatisfy(\.isFinite) {
+                throw .option("\(option): the point \(p.map { "\($0)" }.joined(separator: ",")) has a non-finite coordinate")
+            }
         }
         return r
     }

@@ -11,6 +11,9 @@ public struct AnalysisReport: Sendable, Codable {
         public var followerCostLatex: String
         public var leaderReturn: String
         public var stochastic: Bool
+        /// The search and plotting domain, one [lo, hi] per variable in `leaderVariables +
+        /// followerVariables` order (`--domain`, or the game's own).
+        public var domain: [[Double]] = []
     }
     public struct Derivatives: Sendable, Codable {
         public var leaderGradient: [String]
@@ -38,6 +41,9 @@ public struct AnalysisReport: Sendable, Codable {
         /// Total signed angle (radians) swept around the reference equilibrium in the plotted plane.
         public var windingAngle: Double
         public var diverged: Bool
+        /// The dynamic's first step from the start is not finite: the dynamic is undefined there (e.g.
+        /// the Stackelberg dynamic where ∇22f2 is singular), which is not a divergence.
+        public var undefinedAtStart: Bool = false
     }
     public struct FlowSummary: Sendable, Codable {
         public var dynamic: String

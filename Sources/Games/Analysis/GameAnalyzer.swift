@@ -11,6 +11,9 @@ public struct AnalysisSeries: Sendable {
         public var trajectories: [[[Double]]]
     }
     public var plane: (Int, Int)
+    /// The point the planes pass through: with more than two variables, the coordinates off the
+    /// plotted plane are held at its values (the reference equilibrium, else the domain's centre).
+    public var base: [Double] = []
     public var panels: [Panel]
     /// Per dynamic: (iteration, ‖z − z*‖²).
     public var errors: [(DynamicKind, [(Int, Double)])]
@@ -42,7 +45,9 @@ public struct GameAnalyzer {
     public func run(progress: (String) -> Void = { _ in }) throws(GameError) -> (AnalysisReport, AnalysisSeries) {
         let rule = options.rule
         progress("searching for stationary points")
-        let points = dynamics.equilibria(domain: game.domain, startsPerAxis: options.rootStartsPerAxis)
+        let points = options.haltonStarts
+            ? dynamics.equilibria(domain: game.domain, starts: haltonStarts(domain: game.domain, count: options.rootStarts))
+            : dynamics.equilibria(domain: game.domain, startsPerAxis: options.rootStartsPerAxis)
         let equilibria = points.map { dynamics.classify($0, rule: rule) }
         let reference = Self.reference(equilibria)
 
@@ -71,8 +76,28 @@ public struct GameAnalyzer {
             game: describe(), options: options, tolerances: ClassificationTolerances(),
             derivatives: describeDerivatives(), equilibria: equilibria, referenceEquilibrium: reference,
             trajectories: summaries, flows: flows, points: pointReports, lambdaSweep: sweep, provenance: nil,
-            warnings: finitenessWarnings(plane: plane, base: reference ?? game.domain.map { ($0.lowerBound + $0.upperBound) / 2 }))
-        return (report, AnalysisSeries(plane: plane, panels: panels, errors: errors, returns: returns))
+            warnings: finitenessWarnings(plane: plane, base: reference ?? game.domain.map { ($0.lowerBound + $0.upperBound) / 2 })
+                + continuumWarning(equilibria))
+        let base = reference ?? game.domain.map { ($0.lowerBound + $0.upperBound) / 2 }
+        return (report, AnalysisSeries(plane: plane, base: base, panels: panels, errors: errors, returns: returns))
+    }
+
+    /// Stationary points whose Jacobian is singular for every dynamic they are stationary for are
+    /// not isolated to first order: several of them may be samples of one curve or surface of
+    /// stationary points (f1 = 1, f2 = y² has the whole line y = 0), which the search can only list
+    /// where its starts converged. Said once, with the count, when there are two or more.
+    func continuumWarning(_ equilibria: [EquilibriumReport]) -> [String] {
+        let tolerance = ClassificationTolerances().singular
+        let degenerate = equilibria.filter { e in
+            let spectra = e.spectra.filter { e.stationaryFor.contains($0.dynamic) }
+            return !spectra.isEmpty && spectra.allSatisfy { s in
+                guard let ev = s.eigenvalues, !ev.isEmpty else { return false }
+                let scale = Swift.max(1, ev.map(\.magnitude).max()!)
+                return ev.contains { $0.magnitude < tolerance * scale }
+            }
+        }
+        guard degenerate.count >= 2 else { return [] }
+        return ["\(degenerate.count) of the \(equilibria.count) stationary points have a singular Jacobian (a zero eigenvalue) for every dynamic they are stationary for: they are not isolated, and may be samples of a continuum of stationary points (a curve or surface), listed where the search's starts converged rather than as distinct equilibria"]
     }
 
     /// The equilibrium the error curves measure against: a differential Stackelberg equilibrium if
@@ -131,7 +156,7 @@ public struct GameAnalyzer {
         let it = try dynamics.iterator(kind, game: game, rule: options.rule, starts: [options.start], seed: options.seed)
         let stride = max(1, options.iterations / 5000)
         var series: [(Int, Double)] = [(0, squaredError(options.start, reference))]
-        var previous = series[0].1, increases = 0, lastIncrease = 0, angle = 0.0, diverged = false
+        var previous = series[0].1, increases = 0, lastIncrease = 0, angle = 0.0, diverged = false, undefined = false
         var lastAngle = reference.map { atan2(options.start[plane.1] - $0[plane.1], options.start[plane.0] - $0[plane.0]) }
         var z = options.start
         var done = 0
@@ -139,6 +164,7 @@ public struct GameAnalyzer {
             it.step(1)
             done += 1
             z = it.point(lane: 0)
+            if done == 1, !z.allSatisfy(\.isFinite) { undefined = true; done = 0; z = options.start; break }
             if !z.allSatisfy({ $0.isFinite && Swift.abs($0) < 1e8 }) { diverged = true; break }
             let e = squaredError(z, reference)
             if e > previous { increases += 1; lastIncrease = done }
@@ -156,7 +182,7 @@ public struct GameAnalyzer {
             dynamic: kind.name, start: options.start, iterations: done, final: z,
             initialError: series[0].1, finalError: squaredError(z, reference),
             increasingStepFraction: Double(increases) / Double(max(done, 1)), lastIncreasingStep: lastIncrease,
-            windingAngle: angle, diverged: diverged)
+            windingAngle: angle, diverged: diverged, undefinedAtStart: undefined)
         return (summary, series)
     }
 
@@ -264,7 +290,8 @@ public struct GameAnalyzer {
         .init(name: game.name, summary: game.summary, leaderVariables: game.leaderVariables,
               followerVariables: game.followerVariables, leaderCost: game.leaderCost.text, followerCost: game.followerCost.text,
               leaderCostLatex: game.leaderCost.latex, followerCostLatex: game.followerCost.latex,
-              leaderReturn: "\(game.leaderReturnLabel): \(game.leaderReturn.text)", stochastic: game.noise != nil)
+              leaderReturn: "\(game.leaderReturnLabel): \(game.leaderReturn.text)", stochastic: game.noise != nil,
+              domain: game.domain.map { [$0.lowerBound, $0.upperBound] })
     }
 
     private func describeDerivatives() -> AnalysisReport.Derivatives {

@@ -17,6 +17,9 @@ extension AnalysisReport {
         line("Leader cost   f1 = \(game.leaderCost)")
         line("Follower cost f2 = \(game.followerCost)")
         line("Leader return: \(game.leaderReturn)")
+        if !game.domain.isEmpty {
+            line("Domain: " + zip(game.leaderVariables + game.followerVariables, game.domain).map { "\($0) ∈ [\(fmt($1[0])), \(fmt($1[1]))]" }.joined(separator: ", "))
+        }
         if game.stochastic { line("Stochastic game: fields and equilibria use the expected game; trajectories use seeded sampled gradients.") }
         line()
         line("Derivatives")
@@ -37,7 +40,9 @@ extension AnalysisReport {
             for w in warnings { line("- \(w)") }
         }
         line()
-        line("Stationary points (\(equilibria.count) found from \(options.rootStarts) root-finder starts, \(options.rootStartsPerAxis) per axis)")
+        line(options.haltonStarts
+             ? "Stationary points (\(equilibria.count) found from \(options.rootStarts) root-finder starts, Halton points over the domain: a grid of 2 per axis would need 2^\(options.start.count) starts; --root-starts N asks for a grid)"
+             : "Stationary points (\(equilibria.count) found from \(options.rootStarts) root-finder starts, \(options.rootStartsPerAxis) per axis)")
         line("-----------------")
         if equilibria.isEmpty { line("none found in the domain") }
         for (i, e) in equilibria.enumerated() {
@@ -58,10 +63,14 @@ extension AnalysisReport {
         line("Discrete trajectories from \(vec(options.start)) toward \(referenceEquilibrium.map { vec($0) } ?? "(no reference equilibrium)")")
         line("-----------------------")
         for t in trajectories {
+            if t.undefinedAtStart {
+                line("\(t.dynamic): undefined at the start z0 = \(vec(t.start)): its first step is not finite (for the total derivative, ∇22f2 is singular there); not iterated")
+                continue
+            }
             line("\(t.dynamic): after \(t.iterations) iterations z = \(vec(t.final)), ‖z − z*‖² \(fmt(t.initialError)) → \(fmt(t.finalError)); error increased on \(fmt(100 * t.increasingStepFraction, digits: 3))% of steps; angle swept around z* = \(fmt(t.windingAngle, digits: 4)) rad (\(fmt(t.windingAngle / (2 * .pi), digits: 3)) turns)\(t.diverged ? "; DIVERGED" : "")")
         }
         line()
-        line("Continuous flows ż = −Γ g(z) (adaptive RKF45), from the same start")
+        line("Continuous flows ż = −Γ g(z), Γ = diag(α1, α2) / max(α1, α2) (adaptive RKF45), from the same start")
         line("----------------")
         for f in flows {
             line("\(f.dynamic): at t = \(fmt(f.time)) z = \(vec(f.final)), ‖z − z*‖² = \(fmt(f.finalError))\(f.note.map { " (\($0))" } ?? "")")
