@@ -14,6 +14,9 @@ public enum GameFigures {
         }
     }
 
+    /// The names `all` can return (each written as NAME.gp, NAME.dat and its renders).
+    public static let names = ["vector_fields", "error", "leader_return", "spectrum_lambda"]
+
     public static func all(report: AnalysisReport, series: AnalysisSeries, game: Game) -> [GnuplotFigure] {
         var figures = [vectorFields(series, game: game), error(series, report: report), leaderReturn(series, game: game)]
         if let s = report.lambdaSweep { figures.append(spectrum(s, game: game)) }

@@ -79,6 +79,14 @@ extension GameCommand {
                 if !formats.isEmpty && Gnuplot.executable == nil { throw PlotError.gnuplotMissing }
                 // Per built-in game, so that analysing two of them without --out keeps both.
                 let dir = try prepareOutputDirectory(out ?? "results/\(selection.builtin ?? "game")", option: "--out")
+                // A directory where a report or figure file goes would fail the run only at its end.
+                let files = ["report.txt", "report.json"] + GameFigures.names.flatMap { n in ["gp", "dat", "png", "svg"].map { "\(n).\($0)" } }
+                for name in files {
+                    var isDirectory: ObjCBool = false
+                    if FileManager.default.fileExists(atPath: dir.appendingPathComponent(name).path, isDirectory: &isDirectory), isDirectory.boolValue {
+                        throw OutputError("\(dir.appendingPathComponent(name).path) is a directory, where the analysis writes a file: move it away, or choose another --out")
+                    }
+                }
                 let progress: (String) -> Void = { m in if !quiet { FileHandle.standardError.write(Data("[\(game.name)] \(m)\n".utf8)) } }
                 var (report, series) = try analyzer.run(progress: progress)
                 report.provenance = RunProvenance.current(seed: analyzer.options.seed)
@@ -92,7 +100,7 @@ extension GameCommand {
                     do { _ = try figure.write(to: dir, formats: formats) } catch let e as PlotError {
                         failures.append("\(figure.name): \(e)")
                     } catch {
-                        failures.append("\(figure.name): cannot write \(dir.appendingPathComponent(figure.name).path).gp/.dat (\(fileErrorReason(error, path: dir.appendingPathComponent(figure.name).path)))")
+                        failures.append("\(figure.name): cannot write \(figure.name).gp and \(figure.name).dat in \(dir.path) (\(fileErrorReason(error, path: dir.appendingPathComponent(figure.name).path)))")
                     }
                 }
                 progress("wrote \(dir.path)/report.txt, report.json and \(formats.isEmpty ? "plot scripts" : "plots")")

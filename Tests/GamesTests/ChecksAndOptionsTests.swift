@@ -26,6 +26,10 @@ final class ChecksAndOptionsTests: XCTestCase {
             let fd = try XCTUnwrap(results.first { $0.name.hasPrefix("total derivative vs finite differences") }, name)
             XCTAssertTrue(fd.notApplicable && fd.detail.hasPrefix("not applicable: "), "\(name): \(fd.detail)")
             XCTAssertTrue(results.allSatisfy { $0.passed || $0.notApplicable }, "\(name): \(results.map(\.detail))")
+            // Prop. 2's λ → ∞ limit needs no best response and is still checked; λ → 0 says why it is not.
+            let large = try XCTUnwrap(results.first { $0.name == "Prop. 2: λ → ∞ gives the individual gradient" }, name)
+            XCTAssertTrue(large.passed && !large.notApplicable, "\(name): \(large.detail)")
+            XCTAssertTrue(try XCTUnwrap(results.first { $0.name == "Prop. 2: λ → 0 gives the Stackelberg gradient" }).notApplicable)
         }
         // A game that has one still runs the check.
         let stac = GameChecks(try GameAnalyzer(game: try BuiltinGames.named("stac"), options: AnalysisOptions())).run()

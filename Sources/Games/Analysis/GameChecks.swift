@@ -123,9 +123,23 @@ public struct GameChecks {
         guard !pairs.isEmpty else {
             // Without a best response x2*(x1) (bilinear: ∇22 f2 = 0; the critic-leading STAC game: the actor's
             // cost is not convex) there is nothing to difference: the check does not apply, which is not a failure.
+            // Prop. 2's λ → ∞ limit needs no best response: it is checked at the analysis start and the
+            // domain's centre. Its λ → 0 limit is the Stackelberg gradient, undefined where ∇22 f2 is singular.
+            var worstLarge = WorstError()
+            let centre = game.domain.map { ($0.lowerBound + $0.upperBound) / 2 }
+            for z in [analyzer.options.start, centre] {
+                let large = Array(analyzer.dynamics.regularized.field.evaluate(z + [1e9])[..<game.leaderVariables.count])
+                let individual = Array(analyzer.dynamics.individual.evaluate(z)[..<game.leaderVariables.count])
+                for (l, i) in zip(large, individual) { worstLarge.record(l, i, at: "∇λ f1 (λ = 1e9) against ∇1 f1 at z = (\(z.map { fmt($0) }.joined(separator: ", ")))") }
+            }
             return [CheckResult(name: "total derivative vs finite differences of f1(x1, x2*(x1))", passed: false,
                                 detail: "not applicable: the follower's best response could not be computed at any test point (∇22 f2 singular or not positive definite), so f1(x1, x2*(x1)) is not defined there",
-                                notApplicable: true)]
+                                notApplicable: true),
+                    CheckResult(name: "Prop. 2: λ → 0 gives the Stackelberg gradient", passed: false,
+                                detail: "not applicable: without a best response the Stackelberg gradient (λ = 0) is not defined at the test points",
+                                notApplicable: true),
+                    CheckResult(name: "Prop. 2: λ → ∞ gives the individual gradient", passed: worstLarge.passed(1e-6),
+                                detail: "\(worstLarge.prefix)‖∇λ f1 − ∇1 f1‖ relative at λ = 1e9: \(fmt(worstLarge.value)) at the analysis start and the domain's centre (tolerance 1e-6)")]
         }
         let vars = game.variables, n1 = game.leaderVariables.count
         var worstTotal = WorstError(), worstSmall = WorstError(), worstLarge = WorstError()
