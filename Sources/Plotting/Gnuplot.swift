@@ -59,6 +59,14 @@ public struct GnuplotFigure {
     /// Writes `NAME.gp` and `NAME.dat` into `directory` and renders the requested formats.
     public func write(to directory: URL, formats: [String] = ["png"]) throws -> [URL] {
         let gp = directory.appendingPathComponent("\(name).gp"), dat = directory.appendingPathComponent("\(name).dat")
+        // A directory where one of the figure's files goes: said by name before anything is written,
+        // rather than as Foundation's error 512 or gnuplot's "cannot open file".
+        for file in [gp, dat] + formats.map({ directory.appendingPathComponent("\(name).\($0)") }) {
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: file.path, isDirectory: &isDirectory), isDirectory.boolValue {
+                throw PlotError.pathIsDirectory(file.path)
+            }
+        }
         try script.write(to: gp, atomically: true, encoding: .utf8)
         try data.text.write(to: dat, atomically: true, encoding: .utf8)
         var written = [gp, dat]
@@ -99,6 +107,8 @@ public struct DataFile {
 public enum PlotError: Error, CustomStringConvertible {
     case gnuplotMissing
     case gnuplotFailed(script: String, status: Int32, message: String)
+    /// A directory stands where a figure's file goes.
+    case pathIsDirectory(String)
 
     public var description: String {
         switch self {
@@ -106,6 +116,8 @@ public enum PlotError: Error, CustomStringConvertible {
             return "gnuplot was not found on PATH: install it with scripts/setup.sh (Debian package gnuplot-nox), or pass --no-render to write the scripts only"
         case .gnuplotFailed(let script, let status, let message):
             return "gnuplot failed on \(script) (exit \(status)): \(message)"
+        case .pathIsDirectory(let path):
+            return "\(path) is a directory, where a figure's file goes: move it away, or write the figures elsewhere"
         }
     }
 }

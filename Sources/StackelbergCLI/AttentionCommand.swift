@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Plotting
 import Training
 
 /// `stackelberg attention`: attention maps of a trained SPRIG (or attention-PPO) run.
@@ -29,13 +30,19 @@ struct AttentionCommand: ParsableCommand {
             // episode any registered environment allows is Atari's 27,000 agent steps (108,000 frames).
             guard (1...100_000).contains(steps) else { throw UsageError("--steps must be between 1 and 100,000 greedy steps, got \(steps)") }
             guard (1...min(steps, 200)).contains(captures) else {
-                throw UsageError("--captures must be between 1 and \(min(steps, 200)) (at most --steps, and 200 figures), got \(captures)")
+                throw UsageError(captures == 4 && steps < 4
+                    ? "--steps \(steps) is fewer than the default 4 captures: give --captures \(steps) or fewer, or more --steps"
+                    : "--captures must be between 1 and \(min(steps, 200)) (at most --steps, and 200 figures), got \(captures)")
             }
             // The run is read first: a wrong RUN must not leave a RUN/attention directory behind.
             let (captured, shape, environment) = try AttentionMaps.capture(runDirectory: runDirectory, steps: steps, captures: captures, seed: seed)
             let directory = try prepareOutputDirectory(out ?? runDirectory + "/attention", option: "--out")
             for c in captured {
-                let written = try AttentionMaps.figure(c, shape: shape, environment: environment).write(to: directory, formats: noRender ? [] : ["png"])
+                let figure = AttentionMaps.figure(c, shape: shape, environment: environment)
+                let written: [URL]
+                do { written = try figure.write(to: directory, formats: noRender ? [] : ["png"]) } catch let e as PlotError { throw e } catch {
+                    throw OutputError("cannot write \(figure.name).gp and \(figure.name).dat in \(directory.path) (\(fileErrorReason(error, path: directory.appendingPathComponent(figure.name + ".gp").path))): choose another --out")
+                }
                 print(written.map(\.path).last!)
             }
         }

@@ -80,6 +80,6 @@ private func writeFigure(_ figure: GnuplotFigure, into out: String) throws -> [S
     do {
         return try figure.write(to: URL(fileURLWithPath: out)).map(\.lastPathComponent)
     } catch let error as NSError where error.domain == NSCocoaErrorDomain || error.domain == NSPOSIXErrorDomain {
-        throw OutputError("cannot write \(figure.name).gp/.dat in \(out) (\(fileErrorReason(error, path: out + "/" + figure.name + ".gp"))): choose another --out")
+        throw OutputError("cannot write \(figure.name).gp and \(figure.name).dat in \(out) (\(fileErrorReason(error, path: out + "/" + figure.name + ".gp"))): choose another --out")
     }
 }

@@ -86,7 +86,7 @@ func parseDomain(_ s: String) throws -> [ClosedRange<Double>] {
 
 /// Points written as x,y;x,y…
 func parsePoints(_ s: String, option: String) throws -> [[Double]] {
-    try s.split(separator: ";").map { p in
+    let points = try s.split(separator: ";").map { p in
         try p.split(separator: ",").map { v in
             guard let x = Double(v.trimmingCharacters(in: .whitespaces)), x.isFinite else {
                 throw ValidationError("\(option): '\(v)' in '\(p)' is not a finite number (write points as x,y;x,y)")
@@ -94,4 +94,8 @@ func parsePoints(_ s: String, option: String) throws -> [[Double]] {
             return x
         }
     }
+    guard !points.isEmpty, points.allSatisfy({ !$0.isEmpty }) else {
+        throw ValidationError("\(option) '\(s)' gives \(points.isEmpty ? "no point" : "an empty point"): write points as x,y;x,y")
+    }
+    return points
 }

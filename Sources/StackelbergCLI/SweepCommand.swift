@@ -210,7 +210,7 @@ struct SweepRunCommand: ParsableCommand {
             // Only this attempt's lines.
             let attempt = text.components(separatedBy: "\(stamp) sweep run:").last ?? text
             let why = bySignal ? "killed by signal \(status)" + (r.hasCheckpoint ? " (its last checkpoint is kept: `sweep run` again resumes it)" : "")
-                               : SweepRun.lastError(inLog: attempt)
+                               : SweepRun.lastError(inLog: attempt, directory: r.directory)
             let record = "exit \(bySignal ? 128 + status : status)\n\(why)\n"
             try? record.write(toFile: r.directory + "/" + SweepFiles.failure, atomically: true, encoding: .utf8)
             print("[\(n)/\(total)] FAILED   \(r.directory): \(why.replacingOccurrences(of: "\n", with: " | "))")

@@ -62,12 +62,16 @@ public struct SeedLog: Sendable {
             guard let text = try? String(contentsOfFile: directory + "/" + file, encoding: .utf8) else {
                 throw TrainingError.io("\(directory)/\(file) is missing: is this a run directory of `stackelberg train`?")
             }
-            let lines = text.split(separator: "\n", omittingEmptySubsequences: false).dropFirst()
+            let all = text.split(separator: "\n", omittingEmptySubsequences: false)
+            let columns = all.first.map { $0.split(separator: ",", omittingEmptySubsequences: false).count } ?? 0
+            let lines = all.dropFirst()
             let last = lines.lastIndex { !$0.isEmpty }
+            // The runner ends every row with a newline: a last row without one was cut off.
+            let cutOff = !text.hasSuffix("\n")
             var out = [(Int, Double)]()
             for (i, line) in zip(lines.indices, lines) where !line.isEmpty {
                 let f = line.split(separator: ",", omittingEmptySubsequences: false)
-                if f.count > max(step, value), let s = Int(f[step]), let v = Double(f[value]) { out.append((s, v)); continue }
+                if f.count == columns, !(cutOff && i == last), let s = Int(f[step]), let v = Double(f[value]) { out.append((s, v)); continue }
                 if !finished && i == last { continue }
                 throw TrainingError.io("\(directory)/\(file) line \(i + 1) does not read as a log row (\"\(line.prefix(60))\"): the log is damaged; restore it, or leave the run out")
             }
@@ -332,7 +336,7 @@ public struct Comparison {
                 s += "Warning: seed \(seed) appears \(repeated[seed]!.count) times in \(g) (\(repeated[seed]!.map(\.directory).joined(separator: ", "))): copies of one seed are not independent, yet each counts in n and in the intervals; compare one copy of each seed.\n\n"
             }
         }
-        if groups.contains(where: { runs(of: $0).count == 1 }) {
+        if groups.contains(where: { score[$0]!.filter { !$0.isNaN }.count == 1 }) {
             s += "Groups with one seed have no spread: their intervals are a single point and a probability of improvement between single seeds is 0 or 1.\n\n"
         }
         // Seeds pool whatever their GEMM kernels (they differ by rounding), but a reader should know.
@@ -342,14 +346,15 @@ public struct Comparison {
                 + kernelSets.keys.sorted().map { "\($0): \(kernelSets[$0]!.count) run\(kernelSets[$0]!.count == 1 ? "" : "s")" }.joined(separator: "; ") + "\n\n"
         }
         s += "Score: a seed's mean training-episode return over the last 10% of training; IQM across seeds with a 95% percentile-bootstrap interval (2,000 resamples). Greedy: the final greedy evaluation.\n\n"
-        s += "| algorithm | seeds | steps trained | IQM score | 95% CI | IQM greedy | 95% CI |" + (threshold.map { " steps to \(f($0)) (IQM of seeds reaching it) | seeds reaching it |" } ?? "") + "\n"
+        s += "| algorithm | seeds | steps trained | IQM score | 95% CI | IQM greedy | 95% CI |" + (threshold.map { " steps to \(String(format: "%.6g", $0)) (IQM of seeds reaching it) | seeds reaching it |" } ?? "") + "\n"
         s += "|---|---|---|---|---|---|---|" + (threshold == nil ? "" : "---|---|") + "\n"
         for g in groups {
             let sc = score[g]!, ev = evaluations(g)
             let ci = RobustStatistics.percentileInterval([sc]) { RobustStatistics.iqm($0[0]) }
             let ce = RobustStatistics.percentileInterval([ev]) { RobustStatistics.iqm($0[0]) }
             let steps = runs(of: g).map(\.stepsTrained).max() ?? 0
-            s += "| \(g) | \(sc.count) | \(steps) | \(f(RobustStatistics.iqm(sc))) | [\(f(ci.low)), \(f(ci.high))] | \(f(RobustStatistics.iqm(ev))) | [\(f(ce.low)), \(f(ce.high))] |"
+            let scored = sc.filter { !$0.isNaN }.count
+            s += "| \(g) | \(scored == sc.count ? "\(sc.count)" : "\(scored) (of \(sc.count))") | \(steps) | \(f(RobustStatistics.iqm(sc))) | [\(f(ci.low)), \(f(ci.high))] | \(f(RobustStatistics.iqm(ev))) | [\(f(ce.low)), \(f(ce.high))] |"
             if let threshold {
                 let reached = stepsTo(threshold, g).compactMap { $0 }
                 s += " \(reached.isEmpty ? "never" : stepCount(RobustStatistics.iqm(reached.map(Double.init)))) | \(reached.count)/\(sc.count) |"
@@ -362,8 +367,9 @@ public struct Comparison {
         if threshold != nil {
             s += "\nSteps to the threshold: the first step at which a seed's mean over its last 50 training episodes reaches it (full windows only, where the curves also draw the first 49 episodes' partial means); the IQM is over the seeds that reach it.\n"
         }
+        let unfinishedPooled = runs.filter { !FileManager.default.fileExists(atPath: $0.directory + "/summary.json") }.count
         let commits = Dictionary(grouping: runs, by: { $0.commit.map { String($0.prefix(10)) + ($0.hasSuffix("+dirty") ? "+dirty" : "") } ?? "unrecorded" })
-        s += "\nRuns: \(runs.count) seed\(runs.count == 1 ? "" : "s") of \(env), trained at commit " + commits.keys.sorted().map { "\($0) (\(commits[$0]!.count))" }.joined(separator: ", ") + " (config.toml of each run states its seed, settings and command).\n"
+        s += "\nRuns: \(runs.count) seed\(runs.count == 1 ? "" : "s") of \(env)\(unfinishedPooled > 0 ? " (\(unfinishedPooled) not finished, pooled by --include-unfinished)" : ""), trained at commit " + commits.keys.sorted().map { "\($0) (\(commits[$0]!.count))" }.joined(separator: ", ") + " (config.toml of each run states its seed, settings and command).\n"
         if groups.count > 1 {
             s += "\nProbability of improvement P(row > column) on the score, with a 95% bootstrap interval:\n\n"
             s += "| | " + groups.joined(separator: " | ") + " |\n|---|" + groups.map { _ in "---|" }.joined() + "\n"

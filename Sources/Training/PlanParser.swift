@@ -83,11 +83,19 @@ struct PlanParser {
             fail(source.line(of: k), "unknown key `\(k)`; a plan's keys are \(SweepPlan.topKeys.joined(separator: ", ")) (a run setting goes under [settings])")
         }
         let name = table["name"]?.string ?? ((path as NSString).lastPathComponent as NSString).deletingPathExtension
+        // The name names files (OUT/slurm/NAME.sbatch) and the default output root: one path component.
+        if name.isEmpty || name.contains("/") || name.allSatisfy({ $0 == "." }) || name.contains("\n") {
+            fail(source.line(of: "name"), "`name = \"\(name)\"` must be one file name (no `/`, not `.` or `..`): it names OUT/slurm/NAME.sbatch and the default output root")
+        }
         var out = "runs/sweeps/" + name
         if let v = table["out"] {
             if let s = v.string, !s.isEmpty { out = s } else { fail(source.line(of: "out"), "`out` must be a directory path in quotes, e.g. out = \"runs/sweeps/\(name)\"") }
         }
         while out.count > 1, out.hasSuffix("/") { out.removeLast() }
+        // An output root under a file cannot be created: said here, with the plan's other problems.
+        if let file = fileInPlaceOfDirectory(out + "/x") {
+            fail(source.line(of: "out"), "`out` lies under \(file), which is a file, not a directory: choose another output root")
+        }
 
         // Names, each checked against its registry.
         let algorithms = strings("algorithms", required: true) ?? []

@@ -76,9 +76,15 @@ extension SweepRun {
 
     /// The last error a log holds: its last lines starting with `error:` (at most three), or its
     /// last non-empty line.
-    public static func lastError(inLog text: String) -> String {
+    /// The last error lines of a run's log, without their `error: ` and `DIRECTORY: ` prefixes
+    /// (the sweep's own report adds both once).
+    public static func lastError(inLog text: String, directory: String? = nil) -> String {
         let lines = text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        let errors = lines.filter { $0.hasPrefix("error:") }
+        let errors = lines.filter { $0.hasPrefix("error:") }.map { line -> String in
+            var l = String(line.dropFirst("error:".count)).trimmingCharacters(in: .whitespaces)
+            if let d = directory, l.hasPrefix(d + ": ") { l.removeFirst(d.count + 2) }
+            return l
+        }
         if !errors.isEmpty { return errors.suffix(3).joined(separator: "\n") }
         return lines.last ?? "(no output)"
     }

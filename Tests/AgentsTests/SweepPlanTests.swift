@@ -185,6 +185,8 @@ final class SweepPlanTests: XCTestCase {
         XCTAssertTrue(perEnv.contains { $0.line == 6 && $0.message.contains("[environment_settings.\"cartpole\"] and varied by grid axis `gamma`") }, "\(perEnv)")
         let twoAxes = refusals(head + "[grid]\nlr = [1e-3, 3e-4]\nvariant = [{ name = \"a\", lr = 1e-2 }]\n")
         XCTAssertTrue(twoAxes.contains { $0.message.contains("`lr` is set by grid axes") }, "\(twoAxes)")
+        let escape = refusals("name = \"../../evil\"\n" + head)
+        XCTAssertTrue(escape.contains { $0.line == 1 && $0.message.contains("must be one file name") }, "\(escape)")
         let dotted = refusals(head + "[grid]\nscorer.order = [\"follower_first\", \"leader_first\"]\n")
         XCTAssertTrue(dotted.contains { $0.line == 6 && $0.message.contains("quoted in [grid] (\"scorer.order\" = [a, b])") }, "\(dotted)")
     }

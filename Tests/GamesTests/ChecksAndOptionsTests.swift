@@ -36,6 +36,16 @@ final class ChecksAndOptionsTests: XCTestCase {
         XCTAssertFalse(stac.contains(where: \.notApplicable))
     }
 
+    /// f2 = y⁴ + y has its minimum at y = −0.63, but ∇22 f2 = 0 at the domain's centre, where Newton
+    /// started: the check said N/A for a game that has a best response.
+    func testTheBestResponseIsSearchedBeyondASingularCentre() throws {
+        let game = try Game.parse(leader: "x^4 + y*x", follower: "y^4 + y", leaderVariables: ["x"], followerVariables: ["y"])
+        let results = GameChecks(try GameAnalyzer(game: game, options: AnalysisOptions())).run()
+        let fd = try XCTUnwrap(results.first { $0.name.hasPrefix("total derivative matches finite differences") }, "\(results.map(\.name))")
+        XCTAssertTrue(fd.passed && !fd.notApplicable, fd.detail)
+        XCTAssertTrue(fd.detail.contains("x2* = [\"-0.629961\"]"), fd.detail)
+    }
+
     /// The report's λ sweep printed "λ = 1000.0" beside "λ = 100".
     func testWholeNumbersPrintWhole() {
         XCTAssertEqual(fmt(1000, digits: 3), "1000")

@@ -203,3 +203,8 @@ def test_expr_notes_a_variable_not_in_the_expression_and_refuses_a_repeated_valu
     assert p.returncode == 64 and "--at gives x twice" in p.stderr, p.stderr
     p = cli("expr", "eval", "sqrt(-1)")
     assert "note: the value is not finite" in p.stderr
+
+
+def test_an_empty_point_list_is_a_usage_error_naming_the_option(cli, tmp_path):
+    p = cli("game", "analyze", "--builtin", "quadratic", "--starts", ";", "--no-render", "--out", str(tmp_path / "o"), ok=False)
+    assert p.returncode == 64 and "--starts ';' gives no point" in p.stderr, p.stderr

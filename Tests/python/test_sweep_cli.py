@@ -140,7 +140,7 @@ def test_an_output_root_under_a_file_is_named_not_a_foundation_error(tmp_path, s
     for command in (["status"], ["run", "--jobs", "1"]):
         r = subprocess.run([str(stackelberg_bin), "sweep", *command, str(plan)], capture_output=True, text=True, timeout=60)
         assert r.returncode == 1, (r.returncode, r.stderr)
-        assert f"{blocker} is a file, not a directory; check `out` in {plan}" in r.stderr, r.stderr
+        assert f"`out` lies under {blocker}, which is a file, not a directory" in r.stderr, r.stderr
         assert "NSCocoaErrorDomain" not in r.stderr
     assert blocker.read_text() == "a file"
 

@@ -462,3 +462,35 @@ def test_compare_refuses_damaged_logs_and_meaningless_options(stackelberg_bin, t
     episodes.write_text(episodes.read_text() + "2000,5,xyz\n")
     p = compare()
     assert p.returncode == 1 and "episodes.csv line" in p.stderr and "does not read as a log row" in p.stderr, p.stderr
+
+
+def test_compare_refuses_rows_of_the_wrong_width_and_names_a_directory_in_the_way(stackelberg_bin, tmp_path):
+    # A row with a field missing ("1900,0,1") or a last row cut off without its newline was read as a
+    # return; a directory where a curves file goes printed Foundation's error 512.
+    binary = str(stackelberg_bin)
+    subprocess.run([binary, "train", "--algo", "dqn", "--env", "cartpole", "--seeds", "0", "--steps", "2000", "--quiet",
+                    "--out", str(tmp_path / "runs")], check=True, capture_output=True, timeout=300)
+    episodes = next((tmp_path / "runs").rglob("seed0/episodes.csv"))
+    good = episodes.read_text()
+    (tmp_path / "out" / "curves_cartpole.dat").mkdir(parents=True)
+    p = subprocess.run([binary, "compare", str(tmp_path / "runs"), "--out", str(tmp_path / "out")], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 3 and "curves_cartpole.dat is a directory, where a figure's file goes" in p.stderr, p.stderr
+    lines = good.splitlines()
+    for damaged in ("\n".join(lines[:5] + ["1900,0,1"] + lines[6:]) + "\n", good.rstrip("\n")[:-1]):
+        episodes.write_text(damaged)
+        p = subprocess.run([binary, "compare", str(tmp_path / "runs")], capture_output=True, text=True, timeout=120)
+        assert p.returncode == 1 and "does not read as a log row" in p.stderr, p.stderr
+
+
+def test_a_damaged_checkpoint_says_resuming_again_will_not_help(stackelberg_bin, tmp_path):
+    # `sweep run` retried a run whose checkpoint failed its checksum, forever, with "run again" advice.
+    args = [str(stackelberg_bin), "train", "--algo", "dqn", "--env", "cartpole", "--seeds", "0", "--steps", "2000",
+            "--set", "checkpoint_interval=1000", "--quiet", "--out", str(tmp_path)]
+    subprocess.run(args, check=True, capture_output=True, timeout=300)
+    run = next(tmp_path.rglob("seed0"))
+    (run / "summary.json").unlink()
+    state = run / "checkpoint.state"
+    state.write_bytes(state.read_bytes()[:-100])
+    p = subprocess.run(args + ["--resume"], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 1, (p.returncode, p.stderr)
+    assert "the checkpoint is damaged, and resuming again will fail the same way" in p.stderr, p.stderr

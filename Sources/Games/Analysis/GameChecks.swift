@@ -112,8 +112,13 @@ public struct GameChecks {
         let fractions = [0.3, 0.62, 0.85]
         return fractions.compactMap { f -> ([Double], [Double])? in
             let x1 = (0..<n1).map { game.domain[$0].lowerBound + f * (game.domain[$0].upperBound - game.domain[$0].lowerBound) }
-            let guess = (n1..<game.dimension).map { (game.domain[$0].lowerBound + game.domain[$0].upperBound) / 2 }
-            return bestResponse(x1, from: guess).map { (x1, $0) }
+            // Newton from the follower domain's centre first, then from other points of it: at the
+            // centre ∇22 f2 can be singular (f2 = y⁴ + y at y = 0) where a minimum exists elsewhere.
+            for g in [0.5, 0.25, 0.75, 0.1, 0.9] {
+                let guess = (n1..<game.dimension).map { game.domain[$0].lowerBound + g * (game.domain[$0].upperBound - game.domain[$0].lowerBound) }
+                if let x2 = bestResponse(x1, from: guess) { return (x1, x2) }
+            }
+            return nil
         }
     }
 
