@@ -107,8 +107,28 @@ public enum EnvironmentRegistry {
 
     public static var names: [String] { entries.map(\.name) }
 
+    /// Gymnasium's spellings of an ALE game as this registry's: `atari/BeamRider` and
+    /// `ALE/BeamRider-v5` → `atari/beam_rider` (the ROM's name); nil for any other name.
+    static func atariROMSpelling(_ name: String) -> String? {
+        var game: Substring
+        if name.hasPrefix("ALE/") {
+            game = name.dropFirst(4)
+            if let dash = game.lastIndex(of: "-"), game[game.index(after: dash)...].hasPrefix("v") { game = game[..<dash] }
+        } else if name.lowercased().hasPrefix("atari/"), name.dropFirst(6).contains(where: \.isUppercase) {
+            game = name.dropFirst(6)
+        } else {
+            return nil
+        }
+        var rom = ""
+        for (i, c) in game.enumerated() {
+            if c.isUppercase, i > 0, !rom.hasSuffix("_") { rom += "_" }
+            rom += c.lowercased()
+        }
+        return "atari/" + rom
+    }
+
     public static func entry(_ name: String) throws -> Entry {
-        let lowered = name.lowercased()
+        let lowered = atariROMSpelling(name) ?? name.lowercased()
         if let e = entries.first(where: { $0.name == lowered }) { return e }
         // Any ALE game by its ROM name; an unknown one is reported by the ROM lookup with the list.
         if lowered.hasPrefix("atari/"), lowered.count > 6,

@@ -136,3 +136,16 @@ final class WrapperTests: XCTestCase {
         XCTAssertThrowsError(try a.restore(snapshot: Array(a.snapshot().dropLast(5)))) { XCTAssertTrue("\($0)".contains("truncated") || "\($0)".contains("fit")) }
     }
 }
+
+/// Gymnasium's ALE ids name the registry's games: `atari/BeamRider` used to be read as a ROM
+/// called "beamrider" and refused.
+final class AtariSpellingTests: XCTestCase {
+    func testGymnasiumSpellingsNameTheROM() throws {
+        XCTAssertEqual(EnvironmentRegistry.atariROMSpelling("atari/BeamRider"), "atari/beam_rider")
+        XCTAssertEqual(EnvironmentRegistry.atariROMSpelling("ALE/SpaceInvaders-v5"), "atari/space_invaders")
+        XCTAssertEqual(EnvironmentRegistry.atariROMSpelling("ALE/Pong-v5"), "atari/pong")
+        XCTAssertNil(EnvironmentRegistry.atariROMSpelling("atari/beam_rider"))
+        XCTAssertNil(EnvironmentRegistry.atariROMSpelling("cartpole"))
+        XCTAssertEqual(try EnvironmentRegistry.entry("ALE/BeamRider-v5").name, "atari/beam_rider")
+    }
+}

@@ -208,3 +208,8 @@ def test_expr_notes_a_variable_not_in_the_expression_and_refuses_a_repeated_valu
 def test_an_empty_point_list_is_a_usage_error_naming_the_option(cli, tmp_path):
     p = cli("game", "analyze", "--builtin", "quadratic", "--starts", ";", "--no-render", "--out", str(tmp_path / "o"), ok=False)
     assert p.returncode == 64 and "--starts ';' gives no point" in p.stderr, p.stderr
+
+
+def test_unroll_is_read_in_scientific_notation(cli):
+    p = cli("game", "check", "--builtin", "quadratic", "--unroll", "1e1")
+    assert "passed, 0 failed" in p.stdout

@@ -165,7 +165,8 @@ public struct GameAnalyzer {
             done += 1
             z = it.point(lane: 0)
             if done == 1, !z.allSatisfy(\.isFinite) { undefined = true; done = 0; z = options.start; break }
-            if !z.allSatisfy({ $0.isFinite && Swift.abs($0) < 1e8 }) { diverged = true; break }
+            // The step that leaves every bound is an increase of the error too.
+            if !z.allSatisfy({ $0.isFinite && Swift.abs($0) < 1e8 }) { diverged = true; increases += 1; lastIncrease = done; break }
             let e = squaredError(z, reference)
             if e > previous { increases += 1; lastIncrease = done }
             previous = e
