@@ -68,10 +68,7 @@ private func writeReport(_ report: String, into out: String) throws {
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         try report.write(toFile: path, atomically: true, encoding: .utf8)
     } catch {
-        var isDirectory: ObjCBool = false
-        let reason = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
-            ? "a directory of that name is in the way" : fileErrorReason(error, path: path)
-        throw OutputError("cannot write \(path) (\(reason)): choose another --out, or move it away")
+        throw OutputError("cannot write \(path) (\(fileErrorReason(error, path: path))): choose another --out, or move it away")
     }
 }
 

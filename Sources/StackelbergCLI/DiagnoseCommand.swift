@@ -46,7 +46,7 @@ struct DiagnoseCommand: ParsableCommand {
                 do { _ = try figure.write(to: dir, formats: noRender ? [] : [format]) } catch let e as PlotError {
                     failures.append("\(figure.name): \(e)")
                 } catch {
-                    failures.append("\(figure.name): cannot write \(figure.name).gp and \(figure.name).dat in \(dir.path) (\(fileErrorReason(error, path: dir.appendingPathComponent(figure.name).path)))")
+                    failures.append("\(figure.name): cannot write \(figure.name).gp and \(figure.name).dat in \(dir.path) (\(fileErrorReason(error, path: dir.appendingPathComponent(figure.name + ".gp").path)))")
                 }
             }
             print(report.text)

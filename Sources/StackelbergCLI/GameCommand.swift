@@ -100,7 +100,7 @@ extension GameCommand {
                     do { _ = try figure.write(to: dir, formats: formats) } catch let e as PlotError {
                         failures.append("\(figure.name): \(e)")
                     } catch {
-                        failures.append("\(figure.name): cannot write \(figure.name).gp and \(figure.name).dat in \(dir.path) (\(fileErrorReason(error, path: dir.appendingPathComponent(figure.name).path)))")
+                        failures.append("\(figure.name): cannot write \(figure.name).gp and \(figure.name).dat in \(dir.path) (\(fileErrorReason(error, path: dir.appendingPathComponent(figure.name + ".gp").path)))")
                     }
                 }
                 progress("wrote \(dir.path)/report.txt, report.json and \(formats.isEmpty ? "plot scripts" : "plots")")

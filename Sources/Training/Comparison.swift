@@ -25,6 +25,8 @@ public struct SeedLog: Sendable {
     /// The GEMM kernels that trained the run, from config.toml's `# gemm = …` header line and its
     /// `# resumed = …` lines, in order and without repeats; empty for runs from before the record.
     public let gemmKernels: [String]
+    /// Whether the run has finished (it has a summary.json).
+    public let finished: Bool
     /// The toolkit commit that started the run, from config.toml's `# commit = …` line (nil for a
     /// config without it).
     public let commit: String?
@@ -35,15 +37,15 @@ public struct SeedLog: Sendable {
         // from a newer one run the same way); keys since retired are left out (so they split nothing).
         let config = AlgorithmRegistry.completing(try Settings(contentsOf: directory + "/config.toml"), droppingRetired: true)
         var kernels = [String]()
-        for line in ((try? String(contentsOfFile: directory + "/config.toml", encoding: .utf8)) ?? "").split(separator: "\n")
+        let header = ((try? String(contentsOfFile: directory + "/config.toml", encoding: .utf8)) ?? "").split(separator: "\n")
+        for line in header
         where line.hasPrefix("# gemm = ") || line.hasPrefix("# resumed = ") {
             guard let r = line.range(of: "gemm = ") else { continue }
             let k = String(line[r.upperBound...])
             if kernels.last != k { kernels.append(k) }
         }
         gemmKernels = kernels
-        commit = ((try? String(contentsOfFile: directory + "/config.toml", encoding: .utf8)) ?? "").split(separator: "\n")
-            .first { $0.hasPrefix("# commit = ") }.map { String($0.dropFirst("# commit = ".count)) }
+        commit = header.first { $0.hasPrefix("# commit = ") }.map { String($0.dropFirst("# commit = ".count)) }
         settings = config
         let missing = ["algo", "coupling", "env"].filter { (try? config.string($0)) ?? nil == nil }
         guard missing.isEmpty else {
@@ -56,6 +58,7 @@ public struct SeedLog: Sendable {
         let name = (directory as NSString).lastPathComponent
         seed = Int(name.dropFirst(4)) ?? -1
         let finished = FileManager.default.fileExists(atPath: directory + "/summary.json")
+        self.finished = finished
         // A row that does not read is damage, and dropping it would change the score without a word;
         // the one exception is the last row of a run still training, which may be half written.
         func rows(_ file: String, step: Int, value: Int) throws -> [(Int, Double)] {
@@ -187,7 +190,7 @@ public struct Comparison {
         let fm = FileManager.default
         let all = try Self.runDirectories(paths).map { try SeedLog(directory: $0) }
         let empty = all.filter { $0.episodes.isEmpty }.map(\.directory)
-        let notDone = all.filter { !$0.episodes.isEmpty && !fm.fileExists(atPath: $0.directory + "/summary.json") }.map(\.directory)
+        let notDone = all.filter { !$0.episodes.isEmpty && !$0.finished }.map(\.directory)
         let leftOut = Set(includeUnfinished ? [] : notDone)
         let unfinished = includeUnfinished ? [] : notDone
         let runs = all.filter { !$0.episodes.isEmpty && !leftOut.contains($0.directory) }
@@ -367,7 +370,7 @@ public struct Comparison {
         if threshold != nil {
             s += "\nSteps to the threshold: the first step at which a seed's mean over its last 50 training episodes reaches it (full windows only, where the curves also draw the first 49 episodes' partial means); the IQM is over the seeds that reach it.\n"
         }
-        let unfinishedPooled = runs.filter { !FileManager.default.fileExists(atPath: $0.directory + "/summary.json") }.count
+        let unfinishedPooled = runs.filter { !$0.finished }.count
         let commits = Dictionary(grouping: runs, by: { $0.commit.map { String($0.prefix(10)) + ($0.hasSuffix("+dirty") ? "+dirty" : "") } ?? "unrecorded" })
         s += "\nRuns: \(runs.count) seed\(runs.count == 1 ? "" : "s") of \(env)\(unfinishedPooled > 0 ? " (\(unfinishedPooled) not finished, pooled by --include-unfinished)" : ""), trained at commit " + commits.keys.sorted().map { "\($0) (\(commits[$0]!.count))" }.joined(separator: ", ") + " (config.toml of each run states its seed, settings and command).\n"
         if groups.count > 1 {

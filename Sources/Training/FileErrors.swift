@@ -3,9 +3,14 @@ import Foundation
 /// The operating system's words for a file error ("No such file or directory", "Permission denied"),
 /// not Foundation's `Error Domain=NSCocoaErrorDomain Code=512 …` rendering of it. With `path`, a
 /// component of it that is a file where a directory is needed is named first, since Foundation
-/// reports that case only as "The operation could not be completed" (Cocoa error 512).
+/// reports that case only as "The operation could not be completed" (Cocoa error 512); so is a
+/// directory standing at `path` itself, where a file is to be written.
 public func fileErrorReason(_ error: Error, path: String? = nil) -> String {
     if let path, let file = fileInPlaceOfDirectory(path) { return "\(file) is a file, not a directory" }
+    var isDirectory: ObjCBool = false
+    if let path, FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+        return "a directory of that name is in the way"
+    }
     let ns = error as NSError
     if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
         return String(cString: strerror(Int32(underlying.code)))
