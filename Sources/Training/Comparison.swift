@@ -187,7 +187,6 @@ public struct Comparison {
     /// with the same settings has the same name in every environment.
     public init(paths: [String], curvePoints: Int = 100, includeUnfinished: Bool = false, labels: [String: String] = [:],
                 keysByPair: [String: [String]]? = nil) throws {
-        let fm = FileManager.default
         let all = try Self.runDirectories(paths).map { try SeedLog(directory: $0) }
         let empty = all.filter { $0.episodes.isEmpty }.map(\.directory)
         let notDone = all.filter { !$0.episodes.isEmpty && !$0.finished }.map(\.directory)

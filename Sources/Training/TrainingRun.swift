@@ -178,6 +178,14 @@ public final class TrainingRun: Sendable {
         } else {
             if fm.fileExists(atPath: directory + "/summary.json") { throw TrainingError.finishedRun(directory) }
             if fm.fileExists(atPath: checkpointPath) { throw TrainingError.existingRun(directory) }
+            // Logs without a checkpoint (a run stopped before its first checkpoint, or whose checkpoint
+            // was lost with the machine) cannot be resumed; say that they are being replaced.
+            if let old = try? String(contentsOfFile: directory + "/episodes.csv", encoding: .utf8) {
+                let rows = old.split(separator: "\n").count - 1
+                if rows > 0 {
+                    FileHandle.standardError.write(Data("note: \(directory) holds an unfinished run's logs (\(rows) episodes) but no checkpoint.state, so it cannot be resumed; this run starts over and replaces them\n".utf8))
+                }
+            }
             try fm.createDirectory(atPath: directory, withIntermediateDirectories: true)
             try settings.rendered(header: header).write(toFile: directory + "/config.toml", atomically: true, encoding: .utf8)
             env.reset(seed: envSeed)

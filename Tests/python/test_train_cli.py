@@ -249,6 +249,25 @@ def test_existing_run_is_not_overwritten(stackelberg_bin, tmp_path):
     assert p.returncode == 0 and "note:" not in p.stderr, p.stderr
 
 
+def test_logs_without_a_checkpoint_are_replaced_with_a_note(stackelberg_bin, tmp_path):
+    # A run whose checkpoint is gone (stopped before its first one, or lost with a machine) cannot be
+    # resumed: training again starts it over, and says that its old logs are being replaced.
+    args = [str(stackelberg_bin), "train", "--algo", "dqn", "--env", "cartpole", "--set", "total_steps=2000", "--quiet", "--out", str(tmp_path)]
+    subprocess.run(args, check=True, capture_output=True, timeout=120)
+    run = tmp_path / "cartpole" / "dqn-monolithic" / "seed0"
+    (run / "summary.json").unlink()
+    (run / "checkpoint.state").unlink()
+    rows = len((run / "episodes.csv").read_text().splitlines()) - 1
+    assert rows > 0
+    p = subprocess.run(args, capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    assert f"holds an unfinished run's logs ({rows} episodes) but no checkpoint.state" in p.stderr, p.stderr
+    assert (run / "summary.json").exists()
+    # A fresh directory gets no such note.
+    p = subprocess.run(args[:-1] + [str(tmp_path / "fresh")], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0 and "no checkpoint.state" not in p.stderr, p.stderr
+
+
 def test_a_total_that_is_not_a_whole_number_of_rollouts_finishes_with_its_progress_line(stackelberg_bin, tmp_path):
     # Without --quiet: the progress bar once trapped ("Negative count not allowed") when a run trained
     # past its total (1,100 steps in rollouts of 512 train 1,536).
