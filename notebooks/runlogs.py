@@ -119,9 +119,11 @@ def total_steps(run: Path) -> float:
 
 
 def reached(run: Path) -> float:
-    """The env_step of the last training episode in episodes.csv (0 when none)."""
-    steps = log(run, "episodes.csv").get("env_step", np.array([]))
-    return float(np.nanmax(steps)) if steps.size else 0.0
+    """How many environment steps the run has trained: the furthest env_step in episodes.csv and updates.csv (0
+    when neither has a row). The update log counts: with episodes of a fixed length that all copies end
+    together (MinAtar Freeway's 2,500 steps), the last episode can end well before the last update."""
+    steps = [log(run, name).get("env_step", np.array([])) for name in ("episodes.csv", "updates.csv")]
+    return max((float(np.nanmax(s)) for s in steps if s.size), default=0.0)
 
 
 def progress(run: Path) -> float:

@@ -42,10 +42,14 @@ def grid(runs: Path) -> dict[tuple[str, str], list[Path]]:
 
 
 def reached(run: Path) -> float:
-    """The env_step of the last complete line of episodes.csv (0 when there is none)."""
-    path = run / "episodes.csv"
-    lines = path.read_text().split("\n")[1:-1] if path.is_file() else []
-    steps = [float(line.split(",")[0]) for line in lines if line.count(",") == 3]
+    """The furthest env_step on a complete line of episodes.csv or updates.csv (0 when there is none): a run of
+    fixed-length episodes (Freeway) trains past its last episode's end."""
+    steps = []
+    for name in ("episodes.csv", "updates.csv"):
+        path = run / name
+        text = path.read_text().split("\n") if path.is_file() else []
+        fields = text[0].count(",") if text else 0
+        steps += [float(line.split(",")[0]) for line in text[1:-1] if line.count(",") == fields]
     return max(steps, default=0.0)
 
 
