@@ -1,0 +1,39 @@
+# curves_minatar_breakout.gp — written by stackelberg; data in curves_minatar_breakout.dat.
+# Render: gnuplot curves_minatar_breakout.gp            (PNG)
+#         gnuplot -e "fmt='svg'" curves_minatar_breakout.gp   (SVG)
+if (!exists("fmt")) fmt = "png"
+if (fmt eq "svg") {
+    set terminal svg size 900,600 dynamic enhanced font "Helvetica,12" background rgb "white"
+    set output "curves_minatar_breakout.svg"
+} else {
+    set terminal pngcairo size 900,600 enhanced font "Helvetica,11" background rgb "white"
+    set output "curves_minatar_breakout.png"
+}
+datafile = "curves_minatar_breakout.dat"
+set encoding utf8
+set termoption noenhanced
+set title "minatar/breakout: training return (IQM over seeds of the 50-episode rolling mean, 95% bootstrap band)"
+set xlabel "environment steps"
+set ylabel "return"
+set grid
+set key bottom right
+set format x "%.1s%c"
+plot datafile index 0 using 1:3:4 with filledcurves fc rgb '#1f77b4' fs transparent solid 0.2 notitle, \
+     datafile index 0 using 1:2 with lines lw 2 lc rgb '#1f77b4' title 'ppo-sprig [sprig.cooperation=0 sprig.cost_weight=0.0001] (1 seed)', \
+     datafile index 1 using 1:3:4 with filledcurves fc rgb '#d62728' fs transparent solid 0.2 notitle, \
+     datafile index 1 using 1:2 with lines lw 2 lc rgb '#d62728' title 'ppo-sprig [sprig.cooperation=0 sprig.cost_weight=0.001] (1 seed)', \
+     datafile index 2 using 1:3:4 with filledcurves fc rgb '#2ca02c' fs transparent solid 0.2 notitle, \
+     datafile index 2 using 1:2 with lines lw 2 lc rgb '#2ca02c' title 'ppo-sprig [sprig.cooperation=0 sprig.cost_weight=0.01] (1 seed)', \
+     datafile index 3 using 1:3:4 with filledcurves fc rgb '#9467bd' fs transparent solid 0.2 notitle, \
+     datafile index 3 using 1:2 with lines lw 2 lc rgb '#9467bd' title 'ppo-sprig [sprig.cooperation=0.3 sprig.cost_weight=0.0001] (1 seed)', \
+     datafile index 4 using 1:3:4 with filledcurves fc rgb '#ff7f0e' fs transparent solid 0.2 notitle, \
+     datafile index 4 using 1:2 with lines lw 2 lc rgb '#ff7f0e' title 'ppo-sprig [sprig.cooperation=0.3 sprig.cost_weight=0.001] (1 seed)', \
+     datafile index 5 using 1:3:4 with filledcurves fc rgb '#17becf' fs transparent solid 0.2 notitle, \
+     datafile index 5 using 1:2 with lines lw 2 lc rgb '#17becf' title 'ppo-sprig [sprig.cooperation=0.7 sprig.cost_weight=0.0001] (1 seed)', \
+     datafile index 6 using 1:3:4 with filledcurves fc rgb '#8c564b' fs transparent solid 0.2 notitle, \
+     datafile index 6 using 1:2 with lines lw 2 lc rgb '#8c564b' title 'ppo-sprig [sprig.cooperation=0.7 sprig.cost_weight=0.001] (1 seed)', \
+     datafile index 7 using 1:3:4 with filledcurves fc rgb '#e377c2' fs transparent solid 0.2 notitle, \
+     datafile index 7 using 1:2 with lines lw 2 lc rgb '#e377c2' title 'ppo-sprig [sprig.cooperation=1 sprig.cost_weight=0.0001] (1 seed)', \
+     datafile index 8 using 1:3:4 with filledcurves fc rgb '#1f77b4' fs transparent solid 0.2 notitle, \
+     datafile index 8 using 1:2 with lines lw 2 lc rgb '#1f77b4' title 'ppo-sprig [sprig.cooperation=1 sprig.cost_weight=0.001] (1 seed)'
+unset output
