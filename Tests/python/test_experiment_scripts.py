@@ -121,3 +121,22 @@ def test_a_cut_short_summary_is_not_a_finished_run(tmp_path):
     assert again.returncode == 0 and again.stdout.count("finished, skipped") == 1, again.stdout
     calls = (tmp_path / "calls.log").read_text().splitlines()
     assert len(calls) == 3 and str(summaries[0].parent.parent.parent.parent.name) in calls[2], calls
+
+
+@pytest.mark.parametrize("mode, expected", [
+    # Each ablation changes one setting of the grid's runs and keeps the rest (the grid's catch_up first round).
+    ("constant-lambda", [("sac", "actor-leader", "halfcheetah", "--set stackelberg.lambda_time_constant=0 --set first_updates=catch_up"),
+                         ("ddpg", "actor-leader", "halfcheetah", "--set stackelberg.lambda_time_constant=0 --set first_updates=catch_up")]),
+    ("plain-cg", [("sac", "critic-leader", "halfcheetah", "--set stackelberg.cg_negative_curvature=continue --set first_updates=catch_up"),
+                  ("ddpg", "critic-leader", "halfcheetah", "--set stackelberg.cg_negative_curvature=continue --set first_updates=catch_up")]),
+    # The cadence ablation runs the base too: both change their first round, so they compare like with like.
+    ("cadence", [("ddpg", "individual", "hopper", "--set first_updates=cadence"),
+                 ("ddpg", "actor-leader", "hopper", "--set first_updates=cadence")]),
+])
+def test_each_stac_ablation_runs_the_grid_with_one_setting_changed(tmp_path, mode, expected):
+    cli = fake_cli(tmp_path / "fake.sh", finish=True)
+    done = run("stac-ablation.sh", mode, "out", "3", cwd=tmp_path, env={"STACKELBERG_CLI": str(cli), "STEPS": "1000"})
+    assert done.returncode == 0, done.stderr
+    calls = (tmp_path / "calls.log").read_text().splitlines()
+    assert calls == [f"train --algo {a} --coupling {c} --env mujoco/{t} --seeds 3 --steps 1000 --out {tmp_path}/out --quiet "
+                     f"--set checkpoint_interval=10000 {s}" for a, c, t, s in expected]

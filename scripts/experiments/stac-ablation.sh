@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Two ablations of the STAC MuJoCo grid (scripts/experiments/stac-mujoco.sh), each asking what drives a
-# result of its seed 0 on HalfCheetah, where every Stackelberg variant ended below its base:
+# Three ablations of the STAC MuJoCo grid (scripts/experiments/stac-mujoco.sh), each asking what drives a
+# result where a Stackelberg variant ended below its base (the first two: seed 0 on HalfCheetah):
 #
 #   constant-lambda  the actor leaders (STSAC-AL, STDDPG-AL) with λ held at 500
 #                    (`stackelberg.lambda_time_constant = 0`) instead of 500·exp(−t/1e5). In the grid
@@ -11,9 +11,15 @@
 #                    steps through directions of negative curvature (`stackelberg.cg_negative_curvature
 #                    = continue`) instead of stopping there. In the grid CG met negative curvature in
 #                    24% of STSAC-CL's updates at 100k steps and 98% at 350k. Output: runs/stac_plain_cg.
+#   cadence          DDPG and STDDPG-AL on Hopper with SpinningUp's first round (`first_updates = cadence`:
+#                    50 updates at step 1,000, then 50 every 50 steps, as the STAC code) instead of the
+#                    grid's 1,000 updates at once on the random-action data (`catch_up`). In the grid
+#                    STDDPG-AL's actor saturated for good on both Hopper seeds (from 18k and 2–7k steps);
+#                    with the cadence neither seed did over its first 20–30k steps. Output: runs/stac_cadence.
 #
-#   scripts/experiments/stac-ablation.sh constant-lambda|plain-cg [OUT] [SEEDS...]   (default seeds: 0)
-# Environment: STEPS (default 4e5), TASKS (default halfcheetah), ALGOS (default "sac ddpg"),
+#   scripts/experiments/stac-ablation.sh constant-lambda|plain-cg|cadence [OUT] [SEEDS...]   (default seeds: 0)
+# Environment: STEPS (default 4e5), TASKS (default halfcheetah; cadence: hopper), ALGOS (default "sac ddpg";
+# cadence: ddpg),
 # STACKELBERG_CLI (default .build/release/stackelberg). OUT and STACKELBERG_CLI are relative to where
 # you call it from. Resumes what a stopped session left, one run at a time under a lock, like the
 # grid's script; bad arguments stop it before anything is written (exit 2), Ctrl-C after checkpointing
@@ -22,16 +28,20 @@ set -uo pipefail
 caller_dir="$PWD"
 cd "$(dirname "$0")/../.."
 source scripts/experiments/common.sh
+# Every run keeps the grid's first round (catch_up) but the cadence ablation's, which changes only that.
+first=catch_up; default_tasks=halfcheetah; default_algos="sac ddpg"
 case "${1:-}" in
-  constant-lambda) coupling=actor-leader; setting=stackelberg.lambda_time_constant=0; default_out=runs/stac_lambda ;;
-  plain-cg) coupling=critic-leader; setting=stackelberg.cg_negative_curvature=continue; default_out=runs/stac_plain_cg ;;
-  *) die "usage: $0 constant-lambda|plain-cg [OUT] [SEEDS...]" ;;
+  constant-lambda) couplings=actor-leader; setting=(--set stackelberg.lambda_time_constant=0); default_out=runs/stac_lambda ;;
+  plain-cg) couplings=critic-leader; setting=(--set stackelberg.cg_negative_curvature=continue); default_out=runs/stac_plain_cg ;;
+  cadence) couplings="individual actor-leader"; setting=(); first=cadence; default_out=runs/stac_cadence
+           default_tasks=hopper; default_algos=ddpg ;;
+  *) die "usage: $0 constant-lambda|plain-cg|cadence [OUT] [SEEDS...]" ;;
 esac
 name="$1"; shift
 out="${1:-}"; shift || true
 if [ -n "$out" ]; then out="$(from_caller "$out")"; else out="$default_out"; fi
 seeds=("$@"); [ ${#seeds[@]} -eq 0 ] && seeds=(0)
-steps="${STEPS:-4e5}"; tasks="${TASKS:-halfcheetah}"; algos="${ALGOS:-sac ddpg}"
+steps="${STEPS:-4e5}"; tasks="${TASKS:-$default_tasks}"; algos="${ALGOS:-$default_algos}"
 check_seeds "${seeds[@]}"
 check_steps STEPS "$steps"
 check_choices TASKS "$tasks" halfcheetah hopper walker2d swimmer reacher inverted_pendulum inverted_double_pendulum
@@ -39,9 +49,11 @@ check_choices ALGOS "$algos" sac ddpg
 for seed in "${seeds[@]}"; do
   for task in $tasks; do
     for algo in $algos; do
-      run_locked "$out/mujoco_$task/$algo-$coupling/seed$seed" "$task $algo $coupling $name seed $seed steps $steps" \
-        "$S" train --algo "$algo" --coupling "$coupling" --env "mujoco/$task" --seeds "$seed" --steps "$steps" --out "$out" \
-        "${quiet[@]}" --set checkpoint_interval=10000 --set "$setting" --set first_updates=catch_up   # as the grid it is compared with
+      for coupling in $couplings; do
+        run_locked "$out/mujoco_$task/$algo-$coupling/seed$seed" "$task $algo $coupling $name seed $seed steps $steps" \
+          "$S" train --algo "$algo" --coupling "$coupling" --env "mujoco/$task" --seeds "$seed" --steps "$steps" --out "$out" \
+          "${quiet[@]}" --set checkpoint_interval=10000 "${setting[@]}" --set first_updates="$first"
+      done
     done
   done
 done
