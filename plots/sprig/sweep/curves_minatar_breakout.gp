@@ -39,5 +39,7 @@ plot datafile index 0 using 1:3:4 with filledcurves fc rgb '#1f77b4' fs transpar
      datafile index 9 using 1:3:4 with filledcurves fc rgb '#d62728' fs transparent solid 0.2 notitle, \
      datafile index 9 using 1:2 with lines lw 2 lc rgb '#d62728' title 'ppo-sprig [sprig.cooperation=1 sprig.cost_weight=0.0001] (1 seed)', \
      datafile index 10 using 1:3:4 with filledcurves fc rgb '#2ca02c' fs transparent solid 0.2 notitle, \
-     datafile index 10 using 1:2 with lines lw 2 lc rgb '#2ca02c' title 'ppo-sprig [sprig.cooperation=1 sprig.cost_weight=0.001] (1 seed)'
+     datafile index 10 using 1:2 with lines lw 2 lc rgb '#2ca02c' title 'ppo-sprig [sprig.cooperation=1 sprig.cost_weight=0.001] (1 seed)', \
+     datafile index 11 using 1:3:4 with filledcurves fc rgb '#9467bd' fs transparent solid 0.2 notitle, \
+     datafile index 11 using 1:2 with lines lw 2 lc rgb '#9467bd' title 'ppo-sprig [sprig.cooperation=1 sprig.cost_weight=0.01] (1 seed)'
 unset output
