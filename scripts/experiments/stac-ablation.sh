@@ -28,7 +28,8 @@ set -uo pipefail
 caller_dir="$PWD"
 cd "$(dirname "$0")/../.."
 source scripts/experiments/common.sh
-# Every run keeps the grid's first round (catch_up) but the cadence ablation's, which changes only that.
+# The runs keep the grid's first round (catch_up), as the grid they are compared with; the cadence
+# ablation changes only that.
 first=catch_up; default_tasks=halfcheetah; default_algos="sac ddpg"
 case "${1:-}" in
   constant-lambda) couplings=actor-leader; setting=(--set stackelberg.lambda_time_constant=0); default_out=runs/stac_lambda ;;
