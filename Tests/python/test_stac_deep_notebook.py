@@ -16,6 +16,8 @@ from pathlib import Path
 import pytest
 from conftest import assert_gnuplot_png, execute_notebook, read_committed_notebook, snapshot_runs
 
+# stac-ablation.sh's modes and their output folders.
+ABLATIONS = {"constant-lambda": "stac_lambda", "plain-cg": "stac_plain_cg", "cadence": "stac_cadence"}
 CONFIGS = ("ac_m1", "stac_m1", "scaled_m1", "stac_code_m1", "ac_m80", "stac_m80", "scaled_m80", "stac_code_m80")
 
 
@@ -32,7 +34,7 @@ def test_stac_deep_notebook_runs_on_partial_logs(stackelberg_bin: Path, repo_roo
     nb = read_committed_notebook(notebook_dir / "stac_deep.ipynb")
 
     runs = tmp_path / "runs"
-    snapshot_runs(repo_root, runs, ("stac_cartpole", "stac_mujoco"))
+    snapshot_runs(repo_root, runs, ("stac_cartpole", "stac_mujoco") + tuple(ABLATIONS.values()))
     cartpole = runs / "stac_cartpole"
     on_disk = {c: seed_dirs(cartpole, c) for c in CONFIGS}
     complete = {c: [p for p in on_disk[c] if (p / "summary.json").is_file()] for c in CONFIGS}
@@ -69,3 +71,21 @@ def test_stac_deep_notebook_runs_on_partial_logs(stackelberg_bin: Path, repo_roo
         assert_gnuplot_png(stac / "sac_1e6.png")
     else:
         assert not (stac / "sac_1e6.png").exists()
+    # The ablations: each complete ablation run has its section, with its own final greedy evaluation, and a figure.
+    table = (stac / "ablations.md").read_text() if (stac / "ablations.md").exists() else ""
+    drawn = set()
+    for ab, folder in ABLATIONS.items():
+        for run in sorted((runs / folder).glob("mujoco_*/*/seed*")):
+            if not (run / "summary.json").is_file():
+                continue
+            task, algo, seed = run.parent.parent.name.removeprefix("mujoco_"), run.parent.name.split("-")[0], run.name
+            section = table.split(f"### {ab}: {task}, {algo.upper()}, seed {seed.removeprefix('seed')}\n", 1)
+            assert len(section) == 2, (ab, run, table)
+            last = (run / "eval.csv").read_text().strip().splitlines()[-1].split(",")
+            assert f"| {float(last[1]):,.0f} |" in section[1].split("###", 1)[0], (run, last)
+            drawn.add(ab)
+    for ab in ABLATIONS:
+        assert (stac / f"ablation_{ab}.png").exists() == (ab in drawn), ab
+        if ab in drawn:
+            assert_gnuplot_png(stac / f"ablation_{ab}.png")
+    assert (stac / "ablations.md").exists() == bool(drawn)
