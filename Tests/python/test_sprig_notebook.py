@@ -140,6 +140,27 @@ def test_sprig_notebook_runs_on_partial_logs(stackelberg_bin: Path, repo_root: P
                 png(sprig / name)
             else:
                 assert not (sprig / name).exists(), f"{e} has no complete {v} run but got a figure"
+    # SPRIG's margin against its leader's gradient cosine: one row per MinAtar game where SPRIG and both baselines
+    # have complete seeds, with the cosine's median recomputed here from updates.csv.
+    cosine_games = [e for e in ENVS if e.startswith("minatar_")
+                    and all(complete[e, v] for v in ("ppo_cnn", "ppo_attention", "sprig"))]
+    if cosine_games:
+        rows = {row["env"]: row for row in json.loads((sprig / "cosine_table.json").read_text())["rows"]}
+        assert set(rows) == set(cosine_games), (sorted(rows), cosine_games)
+        for e in cosine_games:
+            cos = []
+            for run in complete[e, "sprig"]:
+                lines = (run / "updates.csv").read_text().splitlines()
+                col = lines[0].split(",").index("leader_gradient_cosine")
+                cos += [float(x) for x in (line.split(",")[col] for line in lines[1:]) if x not in ("", "nan")]
+            cos.sort()
+            median = (cos[(len(cos) - 1) // 2] + cos[len(cos) // 2]) / 2
+            assert abs(rows[e]["cosine_median"] - median) < 1e-9, (e, rows[e]["cosine_median"], median)
+            score = rows[e]["score"]
+            assert abs(rows[e]["margin"] - (score["sprig"] - max(score["ppo_cnn"], score["ppo_attention"]))) < 1e-9
+        assert [rows[e]["cosine_median"] for e in rows] == sorted(rows[e]["cosine_median"] for e in rows)
+    else:
+        assert not (sprig / "cosine_table.md").exists()
     beam = (sprig / "beamrider_table.md").read_text()
     assert "1,916 ± 485" in beam and "≈ 850" in beam and "≈ 650" in beam and "10M" in beam, beam
 
