@@ -1,0 +1,13 @@
+# ablation_constant-lambda.gp, written by notebooks/stac_deep.ipynb; data in ablation_constant-lambda.dat.
+set terminal pngcairo size 620,520 enhanced font "Helvetica,11" background rgb "white"
+set output "ablation_constant-lambda.png"
+set termoption noenhanced
+set grid
+set key top left font ",9"
+set format x "%.1s%c"
+set xlabel "environment steps"
+set ylabel "greedy evaluation return (10 episodes)"
+set multiplot layout 1,1 title "STAC ablation: constant-lambda (solid) against the grid's setting (dashed)"
+set title "halfcheetah, SAC, seed 0"
+plot 'ablation_constant-lambda.dat' index 0 using 1:2 with lines lw 2 dt 1 lc rgb '#d62728' title 'STSAC-AL (λ = 500)', 'ablation_constant-lambda.dat' index 1 using 1:2 with lines lw 2 dt 2 lc rgb '#1f77b4' title 'SAC (the grid)', 'ablation_constant-lambda.dat' index 2 using 1:2 with lines lw 2 dt 2 lc rgb '#d62728' title 'STSAC-AL (λ = 500·exp(−t/1e5))'
+unset multiplot
