@@ -82,7 +82,9 @@ def test_stac_deep_notebook_runs_on_partial_logs(stackelberg_bin: Path, repo_roo
             section = table.split(f"### {ab}: {task}, {algo.upper()}, seed {seed.removeprefix('seed')}\n", 1)
             assert len(section) == 2, (ab, run, table)
             last = (run / "eval.csv").read_text().strip().splitlines()[-1].split(",")
-            assert f"| {float(last[1]):,.0f} |" in section[1].split("###", 1)[0], (run, last)
+            final = float(last[1])
+            shown = f"{final:,.0f}" if abs(final) >= 100 else f"{final:.1f}"
+            assert f"| {shown} |" in section[1].split("###", 1)[0], (run, last)
             drawn.add(ab)
     for ab in ABLATIONS:
         assert (stac / f"ablation_{ab}.png").exists() == (ab in drawn), ab
