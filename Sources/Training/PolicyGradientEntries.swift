@@ -21,6 +21,7 @@ enum PolicyGradientEntries {
         .real("actor_lr", \.actorLearningRate, "the actor's Adam learning rate under a two-player coupling", .positive),
         .real("critic_lr", \.criticLearningRate, "the critic's Adam learning rate under a two-player coupling", .positive),
         .bool("anneal_lr", \.annealLearningRate, "decay every learning rate linearly to 0 over the run"),
+        .int("anneal_steps", \.annealSteps, "with anneal_lr: environment steps over which the rates reach 0 (0: total_steps; more: this run follows the start of a longer run's schedule)", .nonNegative),
         .real("adam_epsilon", \.adamEpsilon, "Adam's ε", .positive),
         .bool("normalize_advantages", \.normalizeAdvantages, "normalize Â over each minibatch"),
         .choice("network.layout", \.network, "separate actor and critic MLPs, one shared dense body, the shared Nature CNN (pixels), MinAtar's CNN (grids), or SPRIG's attention perception module"),

@@ -203,6 +203,41 @@ final class PPOTests: XCTestCase {
         }
     }
 
+    /// `anneal_steps` past the run's end makes a short run the start of the longer one: the same
+    /// rates at every update, so the same episodes and update rows up to the short run's end (the
+    /// early-learning comparisons run 2M steps of a 10M schedule). Below total_steps it is refused.
+    func testAnnealStepsMakesAShortRunTheStartOfALongOne() throws {
+        func settings(_ steps: Int, anneal: Int?) throws -> Settings {
+            var g = Settings()
+            for (k, v) in [("algo", "ppo"), ("coupling", "monolithic"), ("env", "cartpole")] { g[k] = .string(v) }
+            for (k, v) in [("total_steps", Double(steps)), ("rollout_length", 64), ("eval_interval", 1e6), ("eval_episodes", 1),
+                           ("checkpoint_interval", 1e6), ("log_interval", 256)] { g[k] = .number(v) }
+            if let anneal { g["anneal_steps"] = .number(Double(anneal)) }
+            g["network.actor_widths"] = .numbers([8]); g["network.critic_widths"] = .numbers([8])
+            g["tensorboard"] = .bool(false)
+            return try AlgorithmRegistry.resolve(g)
+        }
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("ppo-anneal-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try TrainingRun(settings: try settings(4_096, anneal: nil), seed: 2, directory: root + "/long", header: []).run(resume: false)
+        try TrainingRun(settings: try settings(1_024, anneal: 4_096), seed: 2, directory: root + "/start", header: []).run(resume: false)
+        try TrainingRun(settings: try settings(1_024, anneal: 0), seed: 2, directory: root + "/own", header: []).run(resume: false)
+        func rows(_ run: String, _ log: String, upTo step: Double) throws -> [Substring] {
+            let lines = try String(contentsOfFile: "\(root)/\(run)/\(log)", encoding: .utf8).split(separator: "\n")
+            return [lines[0]] + lines.dropFirst().filter { Double($0.prefix { $0 != "," })! <= step }
+        }
+        for log in ["episodes.csv", "updates.csv"] {
+            let start = try rows("start", log, upTo: 1_024)
+            XCTAssertGreaterThan(start.count, 2, log)
+            XCTAssertEqual(start, try rows("long", log, upTo: 1_024), log)
+        }
+        // Annealed over its own 1,024 steps the rates differ from the first update window on.
+        XCTAssertNotEqual(try rows("own", "updates.csv", upTo: 1_024), try rows("long", "updates.csv", upTo: 1_024))
+        XCTAssertThrowsError(try settings(4_096, anneal: 1_024)) {
+            XCTAssertTrue("\($0)".contains("anneal_steps (1024) is less than total_steps (4096)"), "\($0)")
+        }
+    }
+
     /// The shared layouts: the Nature CNN on Atari frames and a shared dense body on CartPole run
     /// end to end (rewards clipped to their sign on Atari) and resume exactly after a stop; the
     /// bilevel couplings refuse a shared body by name.

@@ -60,6 +60,7 @@ def run(script: str, *args: str, cwd: Path, env: dict | None = None) -> subproce
     ("sprig-minatar.sh", ["out", "0"], {"VARIANTS": "bogus ppo_cnn"}, "VARIANTS: 'bogus' is not one of: ppo_cnn ppo_attention"),
     ("sprig-sweep.sh", ["out", "0"], {"ALPHAS": "0 a"}, "ALPHAS: 'a' is not a number"),
     ("sprig-queue.sh", ["1", "y"], {}, "seed 'y' is not a whole number"),
+    ("sprig-beamrider.sh", ["out", "0"], {"ANNEAL_STEPS": "1e6"}, "ANNEAL_STEPS=1e6 is less than STEPS=2e6"),
     ("stac-ablation.sh", ["bogus"], {}, "usage:"),
     ("bridge.sh", ["out", "0"], {"STEPS_MUJOCO": "-5"}, "STEPS_MUJOCO=-5 is not a positive number"),
     ("stac-cartpole.sh", ["out", "-1"], {}, "seed '-1' is not a whole number"),
@@ -140,3 +141,16 @@ def test_each_stac_ablation_runs_the_grid_with_one_setting_changed(tmp_path, mod
     calls = (tmp_path / "calls.log").read_text().splitlines()
     assert calls == [f"train --algo {a} --coupling {c} --env mujoco/{t} --seeds 3 --steps 1000 --out {tmp_path}/out --quiet "
                      f"--set checkpoint_interval=10000 {s}" for a, c, t, s in expected]
+
+
+def test_beamrider_runs_the_start_of_a_1e7_step_schedule(tmp_path):
+    # The paper's early-learning comparison is the first 2e6 steps of 1e7-step runs: every variant anneals
+    # its learning rates over 1e7 (ANNEAL_STEPS), not over the 2e6 it runs.
+    cli = fake_cli(tmp_path / "fake.sh", finish=True)
+    done = run("sprig-beamrider.sh", "out", "1", cwd=tmp_path, env={"STACKELBERG_CLI": str(cli)})
+    assert done.returncode == 0, done.stderr
+    calls = (tmp_path / "calls.log").read_text().splitlines()
+    assert len(calls) == 3, calls
+    for call, coupling in zip(calls, ("monolithic", "monolithic", "sprig")):
+        assert call.startswith(f"train --algo ppo --coupling {coupling} --env atari/beam_rider --seeds 1 --steps 2e6 "), call
+        assert "--set anneal_steps=1e7" in call, call

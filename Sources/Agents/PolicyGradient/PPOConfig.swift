@@ -62,6 +62,11 @@ public struct PPOConfig: Sendable {
     public var criticLearningRate: Float = 1e-3
     /// Linear decay of every learning rate to 0 over the run.
     public var annealLearningRate = true
+    /// Environment steps over which `annealLearningRate` takes the rates to 0; 0: `totalSteps`. A
+    /// horizon past `totalSteps` runs the first part of a longer run's schedule, so a short run
+    /// matches the start of a long one (SPRIG's early-learning comparison over the first 2M steps of
+    /// 10M, arXiv 2502.14264 Sec. 5; CleanRL's `ppo_atari.py` anneals over its 10M).
+    public var annealSteps = 0
     public var adamEpsilon: Float = 1e-5
     /// Â ← (Â − mean)/(std + 1e-8) over each minibatch.
     public var normalizeAdvantages = true
@@ -96,10 +101,11 @@ public struct PPOConfig: Sendable {
         String(format: "%.0f", Double(t) * Double(n) * 14 * 4 / 1e9)
     }
 
-    /// Updates over the run (for annealing): one per minibatch.
+    /// Updates over the annealing horizon (`annealSteps`, else the run): one per minibatch.
     public func plannedUpdates(copies: Int) -> Int {
         let rollout = Swift.max(1, rolloutLength * copies)
-        return Swift.max(1, (totalSteps + rollout - 1) / rollout) * epochs * minibatches
+        let horizon = annealSteps > 0 ? annealSteps : totalSteps
+        return Swift.max(1, (horizon + rollout - 1) / rollout) * epochs * minibatches
     }
 
     /// Throws `AgentError.badConfig` naming the first setting out of range and the fix.
@@ -114,6 +120,8 @@ public struct PPOConfig: Sendable {
                   "rollout_length × num_envs = \(rolloutLength) × \(copies) rows would need more than \(Self.gigabytes(rolloutLength, copies)) GB for the rollout alone; keep it under \(Self.maxRolloutRows) rows")
         try check(totalSteps >= rows.partialValue,
                   "total_steps (\(totalSteps)) is less than one rollout (rollout_length × num_envs = \(rows.partialValue)): lower rollout_length or raise total_steps (--steps)")
+        try check(annealSteps == 0 || annealSteps >= totalSteps,
+                  "anneal_steps (\(annealSteps)) is less than total_steps (\(totalSteps)): the learning rates would stay at 0 after step \(annealSteps); set anneal_steps ≥ total_steps (a longer run's schedule), or 0 to anneal over this run")
         try check(epochs >= 1 && minibatches >= 1, "epochs and minibatches must be ≥ 1, got \(epochs) and \(minibatches)")
         switch minibatchLayout {
         case .shuffled:
