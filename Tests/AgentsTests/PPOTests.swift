@@ -207,7 +207,7 @@ final class PPOTests: XCTestCase {
     /// rates at every update, so the same episodes and update rows up to the short run's end (the
     /// early-learning comparisons run 2M steps of a 10M schedule). Below total_steps it is refused.
     func testAnnealStepsMakesAShortRunTheStartOfALongOne() throws {
-        func settings(_ steps: Int, anneal: Int?) throws -> Settings {
+        func settings(_ steps: Int, anneal: Int?, check: Bool = true) throws -> Settings {
             var g = Settings()
             for (k, v) in [("algo", "ppo"), ("coupling", "monolithic"), ("env", "cartpole")] { g[k] = .string(v) }
             for (k, v) in [("total_steps", Double(steps)), ("rollout_length", 64), ("eval_interval", 1e6), ("eval_episodes", 1),
@@ -215,7 +215,7 @@ final class PPOTests: XCTestCase {
             if let anneal { g["anneal_steps"] = .number(Double(anneal)) }
             g["network.actor_widths"] = .numbers([8]); g["network.critic_widths"] = .numbers([8])
             g["tensorboard"] = .bool(false)
-            return try AlgorithmRegistry.resolve(g)
+            return check ? try AlgorithmRegistry.resolve(g) : g
         }
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("ppo-anneal-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: root) }
@@ -236,6 +236,10 @@ final class PPOTests: XCTestCase {
         XCTAssertThrowsError(try settings(4_096, anneal: 1_024)) {
             XCTAssertTrue("\($0)".contains("anneal_steps (1024) is less than total_steps (4096)"), "\($0)")
         }
+        // Without annealing the horizon means nothing, so it is not checked against the run.
+        var constant = try settings(4_096, anneal: 1_024, check: false)
+        constant["anneal_lr"] = .bool(false)
+        XCTAssertNoThrow(try AlgorithmRegistry.resolve(constant))
     }
 
     /// The shared layouts: the Nature CNN on Atari frames and a shared dense body on CartPole run

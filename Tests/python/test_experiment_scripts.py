@@ -61,6 +61,7 @@ def run(script: str, *args: str, cwd: Path, env: dict | None = None) -> subproce
     ("sprig-sweep.sh", ["out", "0"], {"ALPHAS": "0 a"}, "ALPHAS: 'a' is not a number"),
     ("sprig-queue.sh", ["1", "y"], {}, "seed 'y' is not a whole number"),
     ("sprig-beamrider.sh", ["out", "0"], {"ANNEAL_STEPS": "1e6"}, "ANNEAL_STEPS=1e6 is less than STEPS=2e6"),
+    ("sprig-beamrider.sh", ["out", "0"], {"ANNEAL_STEPS": "1999999.6"}, "ANNEAL_STEPS=1999999.6 is not a whole number"),
     ("stac-ablation.sh", ["bogus"], {}, "usage:"),
     ("bridge.sh", ["out", "0"], {"STEPS_MUJOCO": "-5"}, "STEPS_MUJOCO=-5 is not a positive number"),
     ("stac-cartpole.sh", ["out", "-1"], {}, "seed '-1' is not a whole number"),

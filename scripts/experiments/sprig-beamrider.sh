@@ -27,6 +27,7 @@ variants="${VARIANTS:-ppo_cnn ppo_attention sprig}"
 check_seeds "${seeds[@]}"
 check_steps STEPS "$steps"
 check_steps ANNEAL_STEPS "$anneal"
+awk -v v="$anneal" 'BEGIN { exit !(v == int(v)) }' || die "ANNEAL_STEPS=$anneal is not a whole number of environment steps (e.g. 1e7)"
 [ "$(printf '%.0f' "$anneal")" -ge "$(printf '%.0f' "$steps")" ] \
   || die "ANNEAL_STEPS=$anneal is less than STEPS=$steps: the learning rates would reach 0 before the end; set ANNEAL_STEPS ≥ STEPS"
 check_choices VARIANTS "$variants" $SPRIG_VARIANTS

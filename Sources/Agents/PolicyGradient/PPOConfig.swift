@@ -120,7 +120,7 @@ public struct PPOConfig: Sendable {
                   "rollout_length × num_envs = \(rolloutLength) × \(copies) rows would need more than \(Self.gigabytes(rolloutLength, copies)) GB for the rollout alone; keep it under \(Self.maxRolloutRows) rows")
         try check(totalSteps >= rows.partialValue,
                   "total_steps (\(totalSteps)) is less than one rollout (rollout_length × num_envs = \(rows.partialValue)): lower rollout_length or raise total_steps (--steps)")
-        try check(annealSteps == 0 || annealSteps >= totalSteps,
+        try check(!annealLearningRate || annealSteps == 0 || annealSteps >= totalSteps,
                   "anneal_steps (\(annealSteps)) is less than total_steps (\(totalSteps)): the learning rates would stay at 0 after step \(annealSteps); set anneal_steps ≥ total_steps (a longer run's schedule), or 0 to anneal over this run")
         try check(epochs >= 1 && minibatches >= 1, "epochs and minibatches must be ≥ 1, got \(epochs) and \(minibatches)")
         switch minibatchLayout {
