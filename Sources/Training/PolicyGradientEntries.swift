@@ -20,7 +20,7 @@ enum PolicyGradientEntries {
         .real("lr", \.learningRate, "Adam learning rate of the joint loss (monolithic)", .positive),
         .real("actor_lr", \.actorLearningRate, "the actor's Adam learning rate under a two-player coupling", .positive),
         .real("critic_lr", \.criticLearningRate, "the critic's Adam learning rate under a two-player coupling", .positive),
-        .bool("anneal_lr", \.annealLearningRate, "decay every learning rate linearly to 0 over the run"),
+        .bool("anneal_lr", \.annealLearningRate, "decay every learning rate linearly to 0 over the run (over anneal_steps when set)"),
         .int("anneal_steps", \.annealSteps, "with anneal_lr: environment steps over which the rates reach 0 (0: total_steps; more: this run follows the start of a longer run's schedule)", .nonNegative),
         .real("adam_epsilon", \.adamEpsilon, "Adam's ε", .positive),
         .bool("normalize_advantages", \.normalizeAdvantages, "normalize Â over each minibatch"),

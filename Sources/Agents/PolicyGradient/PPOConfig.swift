@@ -60,7 +60,7 @@ public struct PPOConfig: Sendable {
     /// A two-player coupling's actor and critic rates (BLPO's discrete runs: 2.5e-4 and 1e-3).
     public var actorLearningRate: Float = 2.5e-4
     public var criticLearningRate: Float = 1e-3
-    /// Linear decay of every learning rate to 0 over the run.
+    /// Linear decay of every learning rate to 0 over the run (over `annealSteps` when set).
     public var annealLearningRate = true
     /// Environment steps over which `annealLearningRate` takes the rates to 0; 0: `totalSteps`. A
     /// horizon past `totalSteps` runs the first part of a longer run's schedule, so a short run
