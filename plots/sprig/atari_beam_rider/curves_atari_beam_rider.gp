@@ -1,0 +1,23 @@
+# curves_atari_beam_rider.gp — written by stackelberg; data in curves_atari_beam_rider.dat.
+# Render: gnuplot curves_atari_beam_rider.gp            (PNG)
+#         gnuplot -e "fmt='svg'" curves_atari_beam_rider.gp   (SVG)
+if (!exists("fmt")) fmt = "png"
+if (fmt eq "svg") {
+    set terminal svg size 900,600 dynamic enhanced font "Helvetica,12" background rgb "white"
+    set output "curves_atari_beam_rider.svg"
+} else {
+    set terminal pngcairo size 900,600 enhanced font "Helvetica,11" background rgb "white"
+    set output "curves_atari_beam_rider.png"
+}
+datafile = "curves_atari_beam_rider.dat"
+set encoding utf8
+set termoption noenhanced
+set title "atari/beam_rider: training return (IQM over seeds of the 50-episode rolling mean, 95% bootstrap band)"
+set xlabel "environment steps"
+set ylabel "return"
+set grid
+set key bottom right
+set format x "%.1s%c"
+plot datafile index 0 using 1:3:4 with filledcurves fc rgb '#1f77b4' fs transparent solid 0.2 notitle, \
+     datafile index 0 using 1:2 with lines lw 2 lc rgb '#1f77b4' title 'ppo-monolithic (1 seed)'
+unset output
