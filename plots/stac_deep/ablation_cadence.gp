@@ -15,5 +15,5 @@ plot 'ablation_cadence.dat' index 0 using 1:2 with lines lw 2 dt 1 lc rgb '#1f77
 set title "hopper, DDPG, seed 1"
 plot 'ablation_cadence.dat' index 4 using 1:2 with lines lw 2 dt 1 lc rgb '#1f77b4' title 'DDPG, rerun: cadence', 'ablation_cadence.dat' index 5 using 1:2 with lines lw 2 dt 1 lc rgb '#d62728' title 'STDDPG-AL, rerun: cadence', 'ablation_cadence.dat' index 6 using 1:2 with lines lw 2 dt 2 lc rgb '#1f77b4' title 'DDPG, grid: catch_up', 'ablation_cadence.dat' index 7 using 1:2 with lines lw 2 dt 2 lc rgb '#d62728' title 'STDDPG-AL, grid: catch_up'
 set title "hopper, DDPG, seed 2"
-plot 'ablation_cadence.dat' index 8 using 1:2 with lines lw 2 dt 1 lc rgb '#1f77b4' title 'DDPG, rerun: cadence', 'ablation_cadence.dat' index 9 using 1:2 with lines lw 2 dt 2 lc rgb '#1f77b4' title 'DDPG, grid: catch_up'
+plot 'ablation_cadence.dat' index 8 using 1:2 with lines lw 2 dt 1 lc rgb '#1f77b4' title 'DDPG, rerun: cadence', 'ablation_cadence.dat' index 9 using 1:2 with lines lw 2 dt 1 lc rgb '#d62728' title 'STDDPG-AL, rerun: cadence', 'ablation_cadence.dat' index 10 using 1:2 with lines lw 2 dt 2 lc rgb '#1f77b4' title 'DDPG, grid: catch_up'
 unset multiplot
