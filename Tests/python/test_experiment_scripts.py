@@ -134,6 +134,8 @@ def test_a_cut_short_summary_is_not_a_finished_run(tmp_path):
     # The cadence ablation runs the base too: both change their first round, so they compare like with like.
     ("cadence", [("ddpg", "individual", "hopper", "--set first_updates=cadence"),
                  ("ddpg", "actor-leader", "hopper", "--set first_updates=cadence")]),
+    # cadence-lambda changes one more setting of the cadence runs, which it is read against.
+    ("cadence-lambda", [("ddpg", "actor-leader", "hopper", "--set stackelberg.lambda_time_constant=0 --set first_updates=cadence")]),
 ])
 def test_each_stac_ablation_runs_the_grid_with_one_setting_changed(tmp_path, mode, expected):
     cli = fake_cli(tmp_path / "fake.sh", finish=True)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Three ablations of the STAC MuJoCo grid (scripts/experiments/stac-mujoco.sh), each asking what drives a
+# Four ablations of the STAC MuJoCo grid (scripts/experiments/stac-mujoco.sh), each asking what drives a
 # result where a Stackelberg variant ended below its base (the first two: seed 0 on HalfCheetah):
 #
 #   constant-lambda  the actor leaders (STSAC-AL, STDDPG-AL) with λ held at 500
@@ -16,10 +16,15 @@
 #                    grid's 1,000 updates at once on the random-action data (`catch_up`). In the grid
 #                    STDDPG-AL's actor saturated for good on both Hopper seeds (from 18k and 2–7k steps);
 #                    with the cadence neither seed did over its first 20–30k steps. Output: runs/stac_cadence.
+#   cadence-lambda   STDDPG-AL on Hopper with the cadence and λ held at 500: the cadence runs with one more
+#                    setting changed, read against them. Under the cadence seed 2's actor did not collapse but
+#                    drifted from 56% to 99% saturated as λ decayed (143 → 12) and the correction grew to 3.4
+#                    times the actor's own gradient; this asks whether a held λ stops that drift.
+#                    Output: runs/stac_cadence_lambda.
 #
-#   scripts/experiments/stac-ablation.sh constant-lambda|plain-cg|cadence [OUT] [SEEDS...]   (default seeds: 0)
-# Environment: STEPS (default 4e5), TASKS (default halfcheetah; cadence: hopper), ALGOS (default "sac ddpg";
-# cadence: ddpg),
+#   scripts/experiments/stac-ablation.sh constant-lambda|plain-cg|cadence|cadence-lambda [OUT] [SEEDS...]   (default seeds: 0)
+# Environment: STEPS (default 4e5), TASKS (default halfcheetah; cadence, cadence-lambda: hopper), ALGOS
+# (default "sac ddpg"; cadence, cadence-lambda: ddpg),
 # STACKELBERG_CLI (default .build/release/stackelberg). OUT and STACKELBERG_CLI are relative to where
 # you call it from. Resumes what a stopped session left, one run at a time under a lock, like the
 # grid's script; bad arguments stop it before anything is written (exit 2), Ctrl-C after checkpointing
@@ -29,14 +34,16 @@ caller_dir="$PWD"
 cd "$(dirname "$0")/../.."
 source scripts/experiments/common.sh
 # The runs keep the grid's first round (catch_up), as the grid they are compared with; the cadence
-# ablation changes only that.
+# ablations change it.
 first=catch_up; default_tasks=halfcheetah; default_algos="sac ddpg"
 case "${1:-}" in
   constant-lambda) couplings=actor-leader; setting=(--set stackelberg.lambda_time_constant=0); default_out=runs/stac_lambda ;;
   plain-cg) couplings=critic-leader; setting=(--set stackelberg.cg_negative_curvature=continue); default_out=runs/stac_plain_cg ;;
   cadence) couplings="individual actor-leader"; setting=(); first=cadence; default_out=runs/stac_cadence
            default_tasks=hopper; default_algos=ddpg ;;
-  *) die "usage: $0 constant-lambda|plain-cg|cadence [OUT] [SEEDS...]" ;;
+  cadence-lambda) couplings=actor-leader; setting=(--set stackelberg.lambda_time_constant=0); first=cadence
+           default_out=runs/stac_cadence_lambda; default_tasks=hopper; default_algos=ddpg ;;
+  *) die "usage: $0 constant-lambda|plain-cg|cadence|cadence-lambda [OUT] [SEEDS...]" ;;
 esac
 name="$1"; shift
 out="${1:-}"; shift || true
