@@ -17,7 +17,8 @@ import pytest
 from conftest import assert_gnuplot_png, execute_notebook, read_committed_notebook, snapshot_runs
 
 # stac-ablation.sh's modes and their output folders.
-ABLATIONS = {"constant-lambda": "stac_lambda", "plain-cg": "stac_plain_cg", "cadence": "stac_cadence"}
+ABLATIONS = {"constant-lambda": "stac_lambda", "plain-cg": "stac_plain_cg", "cadence": "stac_cadence",
+             "cadence-lambda": "stac_cadence_lambda"}
 CONFIGS = ("ac_m1", "stac_m1", "scaled_m1", "stac_code_m1", "ac_m80", "stac_m80", "scaled_m80", "stac_code_m80")
 
 
