@@ -1,5 +1,5 @@
 # ablation_constant-lambda.gp, written by notebooks/stac_deep.ipynb; data in ablation_constant-lambda.dat.
-set terminal pngcairo size 620,520 enhanced font "Helvetica,11" background rgb "white"
+set terminal pngcairo size 760,540 enhanced font "Helvetica,11" background rgb "white"
 set output "ablation_constant-lambda.png"
 set termoption noenhanced
 set grid
@@ -9,7 +9,7 @@ set format x "%.0s%c"
 set offsets 0, 0, graph 0.03, graph 0.06
 set xlabel "environment steps"
 set ylabel "greedy evaluation return (10 episodes)"
-set multiplot layout 1,1 title "STAC ablation constant-lambda: reruns with λ = 500 (solid) against the grid's runs of the same seed (dashed)"
+set multiplot layout 1,1 title "STAC ablation constant-lambda\nreruns with λ = 500 (solid) against the same seed's runs they change (dashed)"
 set title "halfcheetah, SAC, seed 0"
-plot 'ablation_constant-lambda.dat' index 0 using 1:2 with lines lw 2 dt 1 lc rgb '#d62728' title 'STSAC-AL, rerun: λ = 500', 'ablation_constant-lambda.dat' index 1 using 1:2 with lines lw 2 dt 2 lc rgb '#1f77b4' title 'SAC, grid: the grid', 'ablation_constant-lambda.dat' index 2 using 1:2 with lines lw 2 dt 2 lc rgb '#d62728' title 'STSAC-AL, grid: λ = 500·exp(−t/1e5)'
+plot 'ablation_constant-lambda.dat' index 0 using 1:2 with lines lw 2 dt 1 lc rgb '#d62728' title 'STSAC-AL, rerun: λ = 500', 'ablation_constant-lambda.dat' index 1 using 1:2 with lines lw 2 dt 2 lc rgb '#1f77b4' title 'SAC, read against: the grid', 'ablation_constant-lambda.dat' index 2 using 1:2 with lines lw 2 dt 2 lc rgb '#d62728' title 'STSAC-AL, read against: λ = 500·exp(−t/1e5)'
 unset multiplot

@@ -1,5 +1,5 @@
 # ablation_plain-cg.gp, written by notebooks/stac_deep.ipynb; data in ablation_plain-cg.dat.
-set terminal pngcairo size 620,520 enhanced font "Helvetica,11" background rgb "white"
+set terminal pngcairo size 760,540 enhanced font "Helvetica,11" background rgb "white"
 set output "ablation_plain-cg.png"
 set termoption noenhanced
 set grid
@@ -9,7 +9,7 @@ set format x "%.0s%c"
 set offsets 0, 0, graph 0.03, graph 0.06
 set xlabel "environment steps"
 set ylabel "greedy evaluation return (10 episodes)"
-set multiplot layout 1,1 title "STAC ablation plain-cg: reruns with plain CG (solid) against the grid's runs of the same seed (dashed)"
+set multiplot layout 1,1 title "STAC ablation plain-cg\nreruns with plain CG (solid) against the same seed's runs they change (dashed)"
 set title "halfcheetah, DDPG, seed 0"
-plot 'ablation_plain-cg.dat' index 0 using 1:2 with lines lw 2 dt 1 lc rgb '#2ca02c' title 'STDDPG-CL, rerun: plain CG', 'ablation_plain-cg.dat' index 1 using 1:2 with lines lw 2 dt 2 lc rgb '#1f77b4' title 'DDPG, grid: the grid', 'ablation_plain-cg.dat' index 2 using 1:2 with lines lw 2 dt 2 lc rgb '#2ca02c' title 'STDDPG-CL, grid: CG stops at negative curvature'
+plot 'ablation_plain-cg.dat' index 0 using 1:2 with lines lw 2 dt 1 lc rgb '#2ca02c' title 'STDDPG-CL, rerun: plain CG', 'ablation_plain-cg.dat' index 1 using 1:2 with lines lw 2 dt 2 lc rgb '#1f77b4' title 'DDPG, read against: the grid', 'ablation_plain-cg.dat' index 2 using 1:2 with lines lw 2 dt 2 lc rgb '#2ca02c' title 'STDDPG-CL, read against: CG stops at negative curvature'
 unset multiplot
