@@ -7,7 +7,7 @@ struct Stackelberg: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stackelberg",
         abstract: "Analyse leader–follower (Stackelberg) learning dynamics.",
-        subcommands: [GameCommand.self, ExprCommand.self, EnvCommand.self, TrainCommand.self, AlgoCommand.self, CompareCommand.self, AttentionCommand.self, DiagnoseCommand.self, SweepCommand.self])
+        subcommands: [GameCommand.self, ExprCommand.self, EnvCommand.self, TrainCommand.self, AlgoCommand.self, CompareCommand.self, WindowsCommand.self, AttentionCommand.self, DiagnoseCommand.self, SweepCommand.self])
 }
 
 // The commands that run the tensor core refuse an unknown STACKELBERG_GEMM (or a bad

@@ -1,0 +1,48 @@
+import ArgumentParser
+import Foundation
+import Training
+
+/// `stackelberg windows`: a run's per-update diagnostics summarized per window of environment
+/// steps, with its headline scores (final greedy, final-10% training score, mean and best greedy).
+struct WindowsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "windows",
+        abstract: "Summarize runs' update logs per window of environment steps: the median of each diagnostic, with greedy and training returns.",
+        discussion: """
+            For each run (a seed directory, or any directory above seed directories) prints its final greedy \
+            evaluation, final-10% training score, mean greedy evaluation from --from, best greedy evaluation, \
+            then one row per window (lo, lo + width] of environment steps: the median (or --quantile, or --mean) of each \
+            column of updates.csv over the window's rows, and the mean greedy evaluation and training-episode \
+            return in it. A column written a/b is a per-row ratio, e.g. correction_norm/leader_gradient_norm \
+            (the implicit correction against the leader's own gradient). Empty and nan cells are skipped. \
+            Example: stackelberg windows runs/stac_mujoco/mujoco_hopper/sac-actor-leader/seed1 --columns \
+            lambda,cosine,negative_curvature,correction_norm/leader_gradient_norm
+            """)
+
+    @Argument(help: "Run directories.") var runs: [String]
+    @Option(parsing: .unconditional, help: "Window width in environment steps (e.g. 5e4).") var width: Count = Count(50_000)
+    @Option(help: "Comma-separated updates.csv columns, a/b for a per-row ratio (default: every diagnostic column, and correction_norm/leader_gradient_norm where logged).") var columns: String?
+    @Option(parsing: .unconditional, help: "The quantile taken in each window, in [0, 1] (default 0.5, the median; 0.9: the 90th percentile).") var quantile: Double?
+    @Flag(help: "Take the mean in each window instead: for a column that is a share of the updates in its row (negative_curvature), the window's share.") var mean = false
+    @Option(parsing: .unconditional, help: "Average the greedy evaluations from this step on (default: a quarter of each run's total_steps).") var from: Count?
+
+    func run() throws {
+        try reportingErrors {
+            guard width.value > 0 else { throw UsageError("--width must be a positive number of environment steps, got \(width.value)") }
+            if let quantile, !(quantile.isFinite && (0...1).contains(quantile)) { throw UsageError("--quantile must be in [0, 1] (0.5 is the median), got \(quantile)") }
+            if mean, quantile != nil { throw UsageError("--mean and --quantile each choose the statistic: give one") }
+            if let from, from.value < 0 { throw UsageError("--from must be a step count ≥ 0, got \(from.value)") }
+            let chosen = columns.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
+            if let chosen, chosen.isEmpty { throw UsageError("--columns names no column; give updates.csv column names separated by commas, or leave it out") }
+            var reports = [String]()
+            for dir in try Comparison.runDirectories(runs) {
+                do {
+                    reports.append(try UpdateWindows(directory: dir, width: width.value, columns: chosen, quantile: mean ? nil : (quantile ?? 0.5), from: from?.value).markdown())
+                } catch let e as UpdateWindows.UnknownColumn {
+                    throw UsageError("--columns: \(e.description)")
+                }
+            }
+            print(reports.joined(separator: "\n"))
+        }
+    }
+}

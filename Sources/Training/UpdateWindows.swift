@@ -1,0 +1,219 @@
+import Foundation
+
+/// One run's per-update diagnostics summarized per window of environment steps, with its headline
+/// scores: what `stackelberg windows` prints.
+///
+/// For each window (lo, lo + width] of environment steps it takes a quantile (the median by
+/// default) of each chosen `updates.csv` column over the rows logged in the window, skipping empty
+/// and nan cells. A column written `a/b` is the ratio of two columns taken row by row before the
+/// quantile (so `correction_norm/leader_gradient_norm` is the median of the per-update ratios, not
+/// a ratio of medians). Beside them: the mean greedy evaluation and the mean training-episode return
+/// whose step falls in the window. These are the figures the README quotes as "median per 50k-step
+/// window" for STAC's and SPRIG's diagnostics (λ, the implicit correction against the leader's own
+/// gradient, their cosine, how often CG met negative curvature, actor saturation, attention cost).
+public struct UpdateWindows: Sendable {
+    /// A column asked for that the run's `updates.csv` does not have.
+    public struct UnknownColumn: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    public struct Window: Sendable {
+        /// The window is (`lo`, `hi`] in environment steps.
+        public let lo: Int, hi: Int
+        /// Update-log rows in the window.
+        public let rows: Int
+        /// The quantile of each of ``UpdateWindows/columns`` over the window's rows (nan: no value).
+        public let values: [Double]
+        /// Mean greedy evaluation return of the evaluations in the window (nan: none).
+        public let greedy: Double
+        /// Mean training-episode return of the episodes that ended in the window (nan: none).
+        public let training: Double
+    }
+
+    public let run: SeedLog
+    /// The columns summarized, as asked (`a/b` for a row-by-row ratio).
+    public let columns: [String]
+    public let width: Int
+    /// The quantile taken in each window, in [0, 1] (0.5: the median), with linear interpolation
+    /// between order statistics (NumPy's default); nil: the mean.
+    public let quantile: Double?
+    /// Windows that hold an update row, an evaluation or an episode, in order.
+    public let windows: [Window]
+    /// The step from which ``meanGreedyFrom`` averages the greedy evaluations.
+    public let from: Int
+
+    /// The columns summarized when none are asked for: every column but the bookkeeping ones
+    /// (`env_step`, `updates`, learning rates), and the implicit correction over the leader's own
+    /// gradient where the run logs both.
+    public static func defaultColumns(header: [String]) -> [String] {
+        var out = header.filter { !["env_step", "updates", "lr"].contains($0) && !$0.hasSuffix("_lr") }
+        if header.contains("correction_norm"), header.contains("leader_gradient_norm") {
+            out.append("correction_norm/leader_gradient_norm")
+        }
+        return out
+    }
+
+    /// Reads `directory`'s logs. `columns` nil takes ``defaultColumns(header:)``; `quantile` nil takes
+    /// the mean, which is the right summary of a column that is itself a share of the updates logged
+    /// in its row (`negative_curvature`: the window's mean is the share of its updates); `from` nil is
+    /// a quarter of the run's `total_steps`.
+    /// - Throws: ``UnknownColumn`` naming a column the log lacks and the columns it has;
+    ///   `TrainingError.io` for a missing or damaged log (a half-written last row of a run still
+    ///   training is skipped).
+    public init(directory: String, width: Int, columns: [String]? = nil, quantile: Double? = 0.5, from: Int? = nil) throws {
+        precondition(width > 0 && quantile.map { (0...1).contains($0) } ?? true, "checked by the caller")
+        run = try SeedLog(directory: directory)
+        self.width = width
+        self.quantile = quantile
+        let (header, rows) = try Self.readUpdates(directory: directory, finished: run.finished)
+        let chosen = columns ?? Self.defaultColumns(header: header)
+        // Each column as one or two indices into the row: a ratio divides the first by the second.
+        var picks = [(Int, Int?)]()
+        for spec in chosen {
+            let parts = spec.split(separator: "/", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard (1...2).contains(parts.count), parts.allSatisfy({ !$0.isEmpty }) else {
+                throw UnknownColumn(description: "column \"\(spec)\" is neither a column name nor a ratio a/b of two")
+            }
+            let idx = try parts.map { name -> Int in
+                guard let i = header.firstIndex(of: name) else {
+                    throw UnknownColumn(description: "\(directory)/updates.csv has no column \"\(name)\"; it has: \(header.joined(separator: ", "))")
+                }
+                return i
+            }
+            picks.append((idx[0], idx.count == 2 ? idx[1] : nil))
+        }
+        self.columns = chosen
+        self.from = from ?? run.totalSteps / 4
+        let stepIndex = header.firstIndex(of: "env_step")!
+        let last = max(run.totalSteps, run.stepsTrained, rows.last.map { Int($0[stepIndex]) } ?? 0,
+                       run.evaluations.last?.step ?? 0, run.episodes.last?.step ?? 0)
+        var out = [Window]()
+        var r = 0, e = 0, p = 0
+        var lo = 0
+        while lo < last {
+            let hi = lo + width
+            var samples = [[Double]](repeating: [], count: picks.count)
+            var n = 0
+            while r < rows.count, Int(rows[r][stepIndex]) <= hi {
+                if Int(rows[r][stepIndex]) > lo {
+                    n += 1
+                    for (k, (a, b)) in picks.enumerated() {
+                        let v = b.map { rows[r][a] / rows[r][$0] } ?? rows[r][a]
+                        if v.isFinite { samples[k].append(v) }
+                    }
+                }
+                r += 1
+            }
+            var greedy = [Double](), training = [Double]()
+            while e < run.evaluations.count, run.evaluations[e].step <= hi {
+                if run.evaluations[e].step > lo { greedy.append(run.evaluations[e].value) }
+                e += 1
+            }
+            while p < run.episodes.count, run.episodes[p].step <= hi {
+                if run.episodes[p].step > lo { training.append(run.episodes[p].value) }
+                p += 1
+            }
+            if n > 0 || !greedy.isEmpty || !training.isEmpty {
+                out.append(Window(lo: lo, hi: hi, rows: n, values: samples.map { x in quantile.map { Self.quantile(x, $0) } ?? Self.mean(x) },
+                                  greedy: Self.mean(greedy), training: Self.mean(training)))
+            }
+            lo = hi
+        }
+        windows = out
+    }
+
+    /// The mean of the greedy evaluations at or after ``from`` (nan: none).
+    public var meanGreedyFrom: Double { Self.mean(run.evaluations.filter { $0.step >= from }.map(\.value)) }
+    /// How many evaluations ``meanGreedyFrom`` averages.
+    public var evaluationsFrom: Int { run.evaluations.filter { $0.step >= from }.count }
+    /// The best greedy evaluation and its step (the first, on a tie); nil without evaluations.
+    public var bestGreedy: (value: Double, step: Int)? {
+        var best: (value: Double, step: Int)?
+        for x in run.evaluations where best == nil || x.value > best!.value { best = (x.value, x.step) }
+        return best
+    }
+
+    /// The q-quantile of `x` with linear interpolation between order statistics (NumPy's default);
+    /// nan for no values.
+    public static func quantile(_ x: [Double], _ q: Double) -> Double {
+        guard !x.isEmpty else { return .nan }
+        let s = x.sorted()
+        let h = q * Double(s.count - 1)
+        let i = Int(h.rounded(.down))
+        return i + 1 < s.count ? s[i] + (h - Double(i)) * (s[i + 1] - s[i]) : s[i]
+    }
+
+    static func mean(_ x: [Double]) -> Double { x.isEmpty ? .nan : x.reduce(0, +) / Double(x.count) }
+
+    /// The header and the numeric rows of `updates.csv` (empty and "nan" cells read as nan).
+    static func readUpdates(directory: String, finished: Bool) throws -> ([String], [[Double]]) {
+        let path = directory + "/updates.csv"
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw TrainingError.io("\(path) is missing: this run logged no updates (is it a run directory of `stackelberg train`?)")
+        }
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        let header = lines.first.map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) } ?? []
+        guard header.contains("env_step") else { throw TrainingError.io("\(path) has no env_step column: the log is damaged; restore it") }
+        let body = lines.dropFirst()
+        let lastIndex = body.lastIndex { !$0.isEmpty }
+        let cutOff = !text.hasSuffix("\n")
+        var rows = [[Double]]()
+        for (i, line) in zip(body.indices, body) where !line.isEmpty {
+            let cells = line.split(separator: ",", omittingEmptySubsequences: false)
+            let values = cells.map { $0.isEmpty ? Double.nan : Double($0) }
+            if cells.count == header.count, !(cutOff && i == lastIndex), values.allSatisfy({ $0 != nil }) {
+                rows.append(values.map { $0! }); continue
+            }
+            // The last row of a run still training may be half written.
+            if !finished && i == lastIndex { continue }
+            throw TrainingError.io("\(path) line \(i + 1) does not read as a log row (\"\(line.prefix(60))\"): the log is damaged; restore it, or leave the run out")
+        }
+        return (header, rows)
+    }
+}
+
+extension UpdateWindows {
+    /// The run's headline scores, then one table row per window.
+    public func markdown() -> String {
+        let name = run.finished ? "finished" : "unfinished: \(run.stepsTrained) of \(run.totalSteps) steps"
+        var s = "### \(run.directory)\n\n\(run.pair) on \(run.env), seed \(run.seed) (\(name))\n\n"
+        var head = ["final greedy eval \(Self.number(run.finalEvaluation))",
+                    "final-10% training score \(Self.number(run.finalTrainingScore))",
+                    "mean greedy eval from \(Self.steps(from)) \(Self.number(meanGreedyFrom)) (\(evaluationsFrom) evaluations)"]
+        if let best = bestGreedy { head.append("best greedy eval \(Self.number(best.value)) at \(Self.steps(best.step))") }
+        s += head.joined(separator: " · ") + "\n\n"
+        let statistic = quantile.map { $0 == 0.5 ? "median" : "quantile \($0)" } ?? "mean"
+        s += "Per \(Self.steps(width))-step window: the \(statistic) of each column over the window's update rows (a/b: per row, then the \(statistic)); greedy and training: means.\n\n"
+        s += "| env steps | rows | " + columns.joined(separator: " | ") + " | greedy | training |\n"
+        s += "|" + String(repeating: "---|", count: columns.count + 4) + "\n"
+        for w in windows {
+            s += "| \(Self.steps(w.lo))–\(Self.steps(w.hi)) | \(w.rows) | "
+                + w.values.map(Self.number).joined(separator: " | ")
+                + " | \(Self.number(w.greedy)) | \(Self.number(w.training)) |\n"
+        }
+        return s
+    }
+
+    /// Four significant digits, "–" for no value.
+    static func number(_ x: Double) -> String {
+        guard x.isFinite else { return x.isNaN ? "–" : (x > 0 ? "inf" : "-inf") }
+        if x == 0 { return "0" }
+        let a = abs(x)
+        if a >= 1e-3 && a < 1e6 {
+            // Whole digits beyond four significant ones are kept rather than written as exponents.
+            let decimals = max(0, 3 - Int(log10(a).rounded(.down)))
+            return String(format: "%.\(decimals)f", x)
+        }
+        return String(format: "%.3e", x)
+    }
+
+    /// A step count as the README writes windows: 50k, 1.5M, 1024.
+    static func steps(_ n: Int) -> String {
+        if n >= 1_000_000, n % 100_000 == 0 {
+            let m = Double(n) / 1e6
+            return m == m.rounded() ? "\(Int(m))M" : String(format: "%.1fM", m)
+        }
+        if n >= 1_000, n % 1_000 == 0 { return "\(n / 1_000)k" }
+        return String(n)
+    }
+}

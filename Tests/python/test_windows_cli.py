@@ -1,0 +1,129 @@
+"""`stackelberg windows` against NumPy: the per-window medians and quantiles of update-log columns (and per-row
+ratios), the greedy and training means, and the headline scores the README quotes, recomputed from committed runs
+and from synthetic run directories; and the refusals (an unknown column, a bad width or quantile, a damaged log).
+"""
+from __future__ import annotations
+
+import csv
+import re
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conftest import REPO_ROOT
+
+RUNS = [
+    ("runs/stac_mujoco/mujoco_halfcheetah/sac-critic-leader/seed1",
+     ["lambda", "cosine", "negative_curvature", "correction_norm/leader_gradient_norm", "leader_loss", "hvp_products"]),
+    ("runs/stac_cadence_lambda/mujoco_hopper/ddpg-actor-leader/seed2",
+     ["actor_saturation", "correction_norm/leader_gradient_norm", "follower_loss"]),
+]
+
+
+def run(binary, *args, check=True):
+    p = subprocess.run([str(binary), "windows", *map(str, args)], capture_output=True, text=True, timeout=120)
+    if check:
+        assert p.returncode == 0, p.stderr
+    return p
+
+
+def table(text: str) -> list[list[str]]:
+    """The rows of the first Markdown table after its header and rule."""
+    lines = [l for l in text.splitlines() if l.startswith("| ")]
+    return [[c.strip() for c in l.strip("|").split("|")] for l in lines[1:]]
+
+
+def read(path: Path) -> dict[str, np.ndarray]:
+    rows = list(csv.DictReader(open(path)))
+    return {k: np.array([float(r[k]) if r[k] not in ("", "nan") else np.nan for r in rows])
+            for k in rows[0] if k != "returns"}
+
+
+def close(printed: str, expected: float) -> bool:
+    """Printed with four significant digits (or '–' for no value)."""
+    if printed == "–":
+        return bool(np.isnan(expected))
+    return abs(float(printed) - expected) <= 6e-4 * abs(expected) + 1e-12
+
+
+def column(u: dict[str, np.ndarray], spec: str) -> np.ndarray:
+    a, _, b = spec.partition("/")
+    return u[a] / u[b] if b else u[a]
+
+
+@pytest.mark.parametrize("quantile", [0.5, 0.9, "mean"])
+@pytest.mark.parametrize("directory,columns", RUNS)
+def test_windows_match_numpy_on_committed_runs(stackelberg_bin, directory, columns, quantile):
+    d = REPO_ROOT / directory
+    statistic = ["--mean"] if quantile == "mean" else ["--quantile", quantile]
+    out = run(stackelberg_bin, d, "--columns", ",".join(columns), *statistic).stdout
+    u, ev, ep = read(d / "updates.csv"), read(d / "eval.csv"), read(d / "episodes.csv")
+    rows = table(out)
+    assert len(rows) == 8, out  # 4e5 steps in 50k windows
+    for k, row in enumerate(rows):
+        lo, hi = 50_000 * k, 50_000 * (k + 1)
+        m = (u["env_step"] > lo) & (u["env_step"] <= hi)
+        assert int(row[1]) == m.sum()
+        for j, spec in enumerate(columns):
+            x = column(u, spec)[m]
+            x = x[np.isfinite(x)]
+            expected = np.nan if not x.size else x.mean() if quantile == "mean" else np.quantile(x, quantile)
+            assert close(row[2 + j], expected), (spec, k, row[2 + j], expected)
+        g = ev["mean_return"][(ev["env_step"] > lo) & (ev["env_step"] <= hi)]
+        t = ep["return"][(ep["env_step"] > lo) & (ep["env_step"] <= hi)]
+        assert close(row[-2], g.mean()) and close(row[-1], t.mean())
+    head = out.split("\n\n")[2]
+    numbers = dict(re.findall(r"(final greedy eval|final-10% training score|from 100k|best greedy eval) (-?[\d.]+)", head))
+    late = ev["mean_return"][ev["env_step"] >= 100_000]
+    assert close(numbers["final greedy eval"], ev["mean_return"][-1])
+    assert close(numbers["final-10% training score"], ep["return"][ep["env_step"] > 360_000].mean())
+    assert close(numbers["from 100k"], late.mean()) and f"({late.size} evaluations)" in head
+    assert close(numbers["best greedy eval"], ev["mean_return"].max())
+
+
+def synthetic(root: Path, updates: str, finished: bool = True) -> Path:
+    d = root / "seed3"
+    d.mkdir(parents=True)
+    (d / "config.toml").write_text('algo = "sac"\ncoupling = "actor-leader"\nenv = "pendulum"\ntotal_steps = 300\n')
+    (d / "episodes.csv").write_text("env_step,copy,return,length\n50,0,-10,50\n150,0,-8,50\n160,0,-6,50\n")
+    (d / "eval.csv").write_text("env_step,mean_return,returns\n100,-9,-9\n200,-5,-5\n300,-7,-7\n")
+    (d / "updates.csv").write_text(updates)
+    if finished:
+        (d / "summary.json").write_text("{}")
+    return d
+
+
+def test_nan_cells_are_skipped_and_ratios_are_per_row(stackelberg_bin, tmp_path):
+    d = synthetic(tmp_path, "env_step,updates,a,b\n10,1,1,2\n20,2,nan,4\n30,3,3,\n110,4,8,2\n120,5,2,8\n")
+    rows = table(run(stackelberg_bin, d, "--width", 100, "--columns", "a,b,a/b").stdout)
+    # (0, 100]: a over {1, 3} -> 2, b over {2, 4} -> 3, a/b over {0.5} only (the others have a nan side).
+    assert rows[0][1:] == ["3", "2.000", "3.000", "0.5000", "-9.000", "-10.00"]
+    # (100, 200]: a/b per row {4, 0.25} -> median 2.125, not median(a)/median(b) = 1; then greedy and training.
+    assert rows[1][1:] == ["2", "5.000", "5.000", "2.125", "-5.000", "-7.000"]
+    # (200, 300]: no update row, an evaluation only.
+    assert rows[2][1:] == ["0", "–", "–", "–", "-7.000", "–"]
+    assert "final-10% training score –" in run(stackelberg_bin, d, "--width", 100).stdout
+
+
+def test_a_half_written_last_row_is_skipped_only_while_training(stackelberg_bin, tmp_path):
+    log = "env_step,updates,a\n10,1,1\n20,2,3\n30,3"
+    d = synthetic(tmp_path / "training", log, finished=False)
+    assert table(run(stackelberg_bin, d, "--width", 100, "--columns", "a").stdout)[0][1:3] == ["2", "2.000"]
+    d = synthetic(tmp_path / "finished", log)
+    p = run(stackelberg_bin, d, "--columns", "a", check=False)
+    assert p.returncode == 1 and "line 4 does not read as a log row" in p.stderr
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--columns", "lambda,nope"], 'has no column "nope"; it has: env_step'),
+    (["--columns", "a//b"], "neither a column name nor a ratio"),
+    (["--width", "0"], "--width must be a positive number"),
+    (["--quantile", "1.5"], "--quantile must be in [0, 1]"),
+    (["--from", "-1"], "--from must be a step count"),
+    (["--mean", "--quantile", "0.5"], "--mean and --quantile each choose the statistic"),
+])
+def test_bad_options_are_refused_with_the_fix(stackelberg_bin, args, message):
+    p = run(stackelberg_bin, REPO_ROOT / RUNS[0][0], *args, check=False)
+    assert p.returncode == 64 and message in p.stderr, p.stderr
