@@ -35,7 +35,7 @@ struct AttentionCommand: ParsableCommand {
                     : "--captures must be between 1 and \(min(steps, 200)) (at most --steps, and 200 figures), got \(captures)")
             }
             // The run is read first: a wrong RUN must not leave a RUN/attention directory behind.
-            let (captured, shape, environment) = try AttentionMaps.capture(runDirectory: runDirectory, steps: steps, captures: captures, seed: seed)
+            let (captured, shape, environment, play) = try AttentionMaps.capture(runDirectory: runDirectory, steps: steps, captures: captures, seed: seed)
             let directory = try prepareOutputDirectory(out ?? runDirectory + "/attention", option: "--out")
             for c in captured {
                 let figure = AttentionMaps.figure(c, shape: shape, environment: environment)
@@ -45,6 +45,9 @@ struct AttentionCommand: ParsableCommand {
                 }
                 print(written.map(\.path).last!)
             }
+            // What the policy did while the maps were taken: a map of an agent that never fires reads
+            // differently from one of an agent that plays.
+            print(play.summary)
         }
     }
 }

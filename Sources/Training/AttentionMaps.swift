@@ -24,11 +24,34 @@ public enum AttentionMaps {
         public let observation: [Float]
     }
 
+    /// What the greedy policy did over the steps played: the reward it collected, the returns of the
+    /// games it finished (as the evaluation counts them: whole games under Atari's episodic life),
+    /// and how often it took each action (discrete spaces; empty for a box).
+    public struct Play: Sendable {
+        public let steps: Int
+        public let reward: Double
+        public let finishedReturns: [Double]
+        public let actionCounts: [Int]
+
+        /// One line: "400 greedy steps: reward 352, 1 game finished (352); actions 0: 12, 1: 388".
+        public var summary: String {
+            var s = "\(steps) greedy steps: reward \(Self.number(reward))"
+            s += finishedReturns.isEmpty ? ", no game finished"
+                : ", \(finishedReturns.count) game\(finishedReturns.count == 1 ? "" : "s") finished (" + finishedReturns.map(Self.number).joined(separator: ", ") + ")"
+            if !actionCounts.isEmpty {
+                s += "; actions " + actionCounts.enumerated().map { "\($0.offset): \($0.element)" }.joined(separator: ", ")
+            }
+            return s
+        }
+
+        static func number(_ x: Double) -> String { x == x.rounded() && abs(x) < 1e9 ? String(Int(x)) : String(format: "%.2f", x) }
+    }
+
     /// Plays `steps` greedy steps of the run in `runDirectory` (a `seedN` directory with
     /// `config.toml` and `checkpoint.state`) from a reset with `seed`, capturing `captures`
     /// evenly spaced steps. Errors: `TrainingError.io` for a missing file or a run without an
     /// attention perception module, naming the fix.
-    public static func capture(runDirectory: String, steps: Int, captures: Int, seed: UInt64) throws -> (captures: [Capture], shape: [Int], environment: String) {
+    public static func capture(runDirectory: String, steps: Int, captures: Int, seed: UInt64) throws -> (captures: [Capture], shape: [Int], environment: String, play: Play) {
         guard steps >= 1, captures >= 1, captures <= steps else {
             throw TrainingError.io("--steps (\(steps)) must be ≥ 1 and --captures (\(captures)) between 1 and --steps")
         }
@@ -67,15 +90,21 @@ public enum AttentionMaps {
         let actions = ActionBatch(space: env.actionSpace, count: 1)
         let size = env.observationSpace.size
         var out = [Capture]()
+        var reward = 0.0, finished = [Double]()
+        var counts = [Int]()
+        if case .discrete(let n) = env.actionSpace { counts = [Int](repeating: 0, count: n) }
         for t in 0..<steps {
             let observation = env.observations.baseAddress!
             if wanted.contains(t), let snapshot = ppo.attentionSnapshot(observation) {
                 out.append(Capture(step: t, snapshot: snapshot, observation: Array(UnsafeBufferPointer(start: observation, count: size))))
             }
             agent.act(observation, count: 1, deterministic: true, into: actions)
+            if counts.indices.contains(Int(actions.discrete[0])) { counts[Int(actions.discrete[0])] += 1 }
             try actions.step(env)
+            reward += Double(env.rewards[0])
+            if env.gameOver(copy: 0) { finished.append(Double(env.episodeReturns[0])) }
         }
-        return (out, env.observationShape, envName)
+        return (out, env.observationShape, envName, Play(steps: steps, reward: reward, finishedReturns: finished, actionCounts: counts))
     }
 
     /// The figure of one capture (see the type's documentation).

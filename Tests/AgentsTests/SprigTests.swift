@@ -225,6 +225,10 @@ final class SprigTests: XCTestCase {
             // The attention maps of the trained run: each frame's received attention sums to 1.
             let maps = try AttentionMaps.capture(runDirectory: root + "/whole", steps: 12, captures: 3, seed: 1)
             XCTAssertEqual(maps.captures.map(\.step), [3, 6, 9])
+            // The play behind the maps: every greedy step is one counted action.
+            XCTAssertEqual(maps.play.steps, 12)
+            XCTAssertEqual(maps.play.actionCounts.reduce(0, +), 12)
+            XCTAssertTrue(maps.play.summary.hasPrefix("12 greedy steps: reward "), maps.play.summary)
             for c in maps.captures {
                 for f in 0..<2 { XCTAssertEqual(c.snapshot.received(frame: f).reduce(0, +), 1, accuracy: 1e-4) }
                 XCTAssertEqual(c.snapshot.temporalMean!.count, 4)
