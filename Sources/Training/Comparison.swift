@@ -63,6 +63,9 @@ public struct SeedLog: Sendable {
         // the one exception is the last row of a run still training, which may be half written.
         func rows(_ file: String, step: Int, value: Int) throws -> [(Int, Double)] {
             guard let text = try? String(contentsOfFile: directory + "/" + file, encoding: .utf8) else {
+                if FileManager.default.fileExists(atPath: directory + "/" + file + ".gz") {
+                    throw TrainingError.io("\(directory)/\(file) is stored compressed (\(file).gz): decompress it first (gunzip -k \(directory)/\(file).gz)")
+                }
                 throw TrainingError.io("\(directory)/\(file) is missing: is this a run directory of `stackelberg train`?")
             }
             let all = text.split(separator: "\n", omittingEmptySubsequences: false)

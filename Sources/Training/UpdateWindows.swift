@@ -39,6 +39,9 @@ public struct UpdateWindows: Sendable {
     public let quantile: Double?
     /// Windows that hold an update row, an evaluation or an episode, in order.
     public let windows: [Window]
+    /// Columns asked for that this run does not log (its cells print as "–"), when the caller
+    /// allowed them: runs of several couplings log different diagnostics.
+    public let missing: [String]
     /// The step from which ``meanGreedyFrom`` averages the greedy evaluations.
     public let from: Int
 
@@ -60,7 +63,8 @@ public struct UpdateWindows: Sendable {
     /// - Throws: ``UnknownColumn`` naming a column the log lacks and the columns it has;
     ///   `TrainingError.io` for a missing or damaged log (a half-written last row of a run still
     ///   training is skipped).
-    public init(directory: String, width: Int, columns: [String]? = nil, quantile: Double? = 0.5, from: Int? = nil) throws {
+    public init(directory: String, width: Int, columns: [String]? = nil, quantile: Double? = 0.5, from: Int? = nil,
+                allowingMissing: Bool = false) throws {
         precondition(width > 0 && quantile.map { (0...1).contains($0) } ?? true, "checked by the caller")
         run = try SeedLog(directory: directory)
         self.width = width
@@ -68,11 +72,15 @@ public struct UpdateWindows: Sendable {
         let (header, rows) = try Self.readUpdates(directory: directory, finished: run.finished)
         let chosen = columns ?? Self.defaultColumns(header: header)
         // Each column as one or two indices into the row: a ratio divides the first by the second.
-        var picks = [(Int, Int?)]()
+        var picks = [(Int, Int?)?]()
+        var missing = [String]()
         for spec in chosen {
             let parts = spec.split(separator: "/", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
             guard (1...2).contains(parts.count), parts.allSatisfy({ !$0.isEmpty }) else {
                 throw UnknownColumn(description: "column \"\(spec)\" is neither a column name nor a ratio a/b of two")
+            }
+            if allowingMissing || header.isEmpty, let absent = parts.first(where: { !header.contains($0) }) {
+                missing.append(absent); picks.append(nil); continue
             }
             let idx = try parts.map { name -> Int in
                 guard let i = header.firstIndex(of: name) else {
@@ -83,8 +91,9 @@ public struct UpdateWindows: Sendable {
             picks.append((idx[0], idx.count == 2 ? idx[1] : nil))
         }
         self.columns = chosen
+        self.missing = missing
         self.from = from ?? run.totalSteps / 4
-        let stepIndex = header.firstIndex(of: "env_step")!
+        let stepIndex = header.firstIndex(of: "env_step") ?? 0
         let last = max(run.totalSteps, run.stepsTrained, rows.last.map { Int($0[stepIndex]) } ?? 0,
                        run.evaluations.last?.step ?? 0, run.episodes.last?.step ?? 0)
         var out = [Window]()
@@ -97,9 +106,12 @@ public struct UpdateWindows: Sendable {
             while r < rows.count, Int(rows[r][stepIndex]) <= hi {
                 if Int(rows[r][stepIndex]) > lo {
                     n += 1
-                    for (k, (a, b)) in picks.enumerated() {
+                    for (k, pick) in picks.enumerated() {
+                        guard let (a, b) = pick else { continue }
                         let v = b.map { rows[r][a] / rows[r][$0] } ?? rows[r][a]
-                        if v.isFinite { samples[k].append(v) }
+                        // An infinite value (a diverging diagnostic, a ratio over 0) counts: dropping it
+                        // would make the window look tame. Only nan (no value) is skipped.
+                        if !v.isNaN { samples[k].append(v) }
                     }
                 }
                 r += 1
@@ -139,11 +151,22 @@ public struct UpdateWindows: Sendable {
         guard !x.isEmpty else { return .nan }
         let s = x.sorted()
         let h = q * Double(s.count - 1)
-        let i = Int(h.rounded(.down))
-        return i + 1 < s.count ? s[i] + (h - Double(i)) * (s[i + 1] - s[i]) : s[i]
+        let i = Int(h.rounded(.down)), frac = h - Double(i)
+        guard i + 1 < s.count, frac > 0, s[i + 1] != s[i] else { return s[i] }
+        // Interpolating towards an infinity gives that infinity (NumPy gives nan for -inf to +inf).
+        if s[i] == -.infinity { return s[i] }
+        if s[i + 1] == .infinity { return s[i + 1] }
+        return s[i] + frac * (s[i + 1] - s[i])
     }
 
     static func mean(_ x: [Double]) -> Double { x.isEmpty ? .nan : x.reduce(0, +) / Double(x.count) }
+
+    /// The header of `directory`'s `updates.csv` (empty when it has none).
+    public static func header(directory: String) -> [String] {
+        guard let text = try? String(contentsOfFile: directory + "/updates.csv", encoding: .utf8),
+              let first = text.split(maxSplits: 1, whereSeparator: { $0 == "\n" || $0 == "\r\n" }).first else { return [] }
+        return first.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+    }
 
     /// The header and the numeric rows of `updates.csv` (empty and "nan" cells read as nan).
     static func readUpdates(directory: String, finished: Bool) throws -> ([String], [[Double]]) {
@@ -151,12 +174,15 @@ public struct UpdateWindows: Sendable {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
             throw TrainingError.io("\(path) is missing: this run logged no updates (is it a run directory of `stackelberg train`?)")
         }
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        // A run that has just started has an empty log: no rows yet, not damage.
+        if text.isEmpty && !finished { return ([], []) }
+        // A log checked out with Windows line ends reads the same ("\r\n" is one Character in Swift).
+        let lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
         let header = lines.first.map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) } ?? []
         guard header.contains("env_step") else { throw TrainingError.io("\(path) has no env_step column: the log is damaged; restore it") }
         let body = lines.dropFirst()
         let lastIndex = body.lastIndex { !$0.isEmpty }
-        let cutOff = !text.hasSuffix("\n")
+        let cutOff = !(text.last == "\n" || text.last == "\r\n")
         var rows = [[Double]]()
         for (i, line) in zip(body.indices, body) where !line.isEmpty {
             let cells = line.split(separator: ",", omittingEmptySubsequences: false)
@@ -179,17 +205,19 @@ extension UpdateWindows {
         var s = "### \(run.directory)\n\n\(run.pair) on \(run.env), seed \(run.seed) (\(name))\n\n"
         var head = ["final greedy eval \(Self.number(run.finalEvaluation))",
                     "final-10% training score \(Self.number(run.finalTrainingScore))",
-                    "mean greedy eval from \(Self.steps(from)) \(Self.number(meanGreedyFrom)) (\(evaluationsFrom) evaluations)"]
+                    "mean greedy eval from \(Self.steps(from)) \(Self.number(meanGreedyFrom)) (\(evaluationsFrom) evaluation\(evaluationsFrom == 1 ? "" : "s"))"]
         if let best = bestGreedy { head.append("best greedy eval \(Self.number(best.value)) at \(Self.steps(best.step))") }
         s += head.joined(separator: " · ") + "\n\n"
+        if !missing.isEmpty { s += "Not logged by this run (–): \(missing.joined(separator: ", ")).\n\n" }
         let statistic = quantile.map { $0 == 0.5 ? "median" : "quantile \($0)" } ?? "mean"
         s += "Per \(Self.steps(width))-step window: the \(statistic) of each column over the window's update rows (a/b: per row, then the \(statistic)); greedy and training: means.\n\n"
-        s += "| env steps | rows | " + columns.joined(separator: " | ") + " | greedy | training |\n"
+        guard !windows.isEmpty else { return s + "(nothing logged yet)\n" }
+        s += "| env steps | rows | " + columns.map { $0 + " | " }.joined() + "greedy | training |\n"
         s += "|" + String(repeating: "---|", count: columns.count + 4) + "\n"
         for w in windows {
             s += "| \(Self.steps(w.lo))–\(Self.steps(w.hi)) | \(w.rows) | "
-                + w.values.map(Self.number).joined(separator: " | ")
-                + " | \(Self.number(w.greedy)) | \(Self.number(w.training)) |\n"
+                + w.values.map { Self.number($0) + " | " }.joined()
+                + "\(Self.number(w.greedy)) | \(Self.number(w.training)) |\n"
         }
         return s
     }
@@ -209,11 +237,16 @@ extension UpdateWindows {
 
     /// A step count as the README writes windows: 50k, 1.5M, 1024.
     static func steps(_ n: Int) -> String {
-        if n >= 1_000_000, n % 100_000 == 0 {
+        if n >= 1_000_000 {
             let m = Double(n) / 1e6
-            return m == m.rounded() ? "\(Int(m))M" : String(format: "%.1fM", m)
+            if m == m.rounded() { return "\(Int(m))M" }
+            // Up to three decimals, trailing zeros dropped: 1.5M, 4.75M, 4.751M.
+            var s = String(format: "%.3f", m)
+            while s.hasSuffix("0") { s.removeLast() }
+            return s + "M"
         }
         if n >= 1_000, n % 1_000 == 0 { return "\(n / 1_000)k" }
+        if n >= 10_000 { return String(format: "%.1fk", Double(n) / 1e3) }
         return String(n)
     }
 }

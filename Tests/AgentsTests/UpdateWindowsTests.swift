@@ -13,6 +13,10 @@ final class UpdateWindowsTests: XCTestCase {
         XCTAssertEqual(UpdateWindows.quantile([3, 1, 2], 1), 3)
         XCTAssertEqual(UpdateWindows.quantile([5], 0.3), 5)
         XCTAssertTrue(UpdateWindows.quantile([], 0.5).isNaN)
+        // An infinity counts: interpolating towards it gives it.
+        XCTAssertEqual(UpdateWindows.quantile([1, .infinity], 0.5), .infinity)
+        XCTAssertEqual(UpdateWindows.quantile([1, 2, .infinity], 0.5), 2)
+        XCTAssertEqual(UpdateWindows.quantile([-.infinity, 1], 0.25), -.infinity)
     }
 
     func testNumbersKeepFourSignificantDigitsAndStepsReadAsTheReadmeWritesThem() {
@@ -26,6 +30,8 @@ final class UpdateWindowsTests: XCTestCase {
         XCTAssertEqual(UpdateWindows.steps(1_500_000), "1.5M")
         XCTAssertEqual(UpdateWindows.steps(2_000_000), "2M")
         XCTAssertEqual(UpdateWindows.steps(1_024), "1024")
+        XCTAssertEqual(UpdateWindows.steps(4_750_080), "4.75M")
+        XCTAssertEqual(UpdateWindows.steps(39_904), "39.9k")
     }
 
     func testDefaultColumnsLeaveOutBookkeepingAndAddTheCorrectionRatio() {

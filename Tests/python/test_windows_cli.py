@@ -117,7 +117,7 @@ def test_a_half_written_last_row_is_skipped_only_while_training(stackelberg_bin,
 
 
 @pytest.mark.parametrize("args,message", [
-    (["--columns", "lambda,nope"], 'has no column "nope"; it has: env_step'),
+    (["--columns", "lambda,nope"], 'no run given logs a column "nope"; they log: '),
     (["--columns", "a//b"], "neither a column name nor a ratio"),
     (["--width", "0"], "--width must be a positive number"),
     (["--quantile", "1.5"], "--quantile must be in [0, 1]"),
@@ -127,3 +127,22 @@ def test_a_half_written_last_row_is_skipped_only_while_training(stackelberg_bin,
 def test_bad_options_are_refused_with_the_fix(stackelberg_bin, args, message):
     p = run(stackelberg_bin, REPO_ROOT / RUNS[0][0], *args, check=False)
     assert p.returncode == 64 and message in p.stderr, p.stderr
+
+
+def test_runs_of_several_couplings_share_one_call(stackelberg_bin):
+    """SAC logs no λ: asked for beside its actor leader, its cells are "–" and it says so; the leader's are numbers."""
+    out = run(stackelberg_bin, REPO_ROOT / "runs/stac_mujoco/mujoco_hopper/sac-individual/seed1",
+              REPO_ROOT / "runs/stac_mujoco/mujoco_hopper/sac-actor-leader/seed1", "--columns", "lambda").stdout
+    base, leader = out.split("### ")[1:]
+    assert "Not logged by this run (–): lambda." in base and all(r[2] == "–" for r in table(base))
+    assert "Not logged" not in leader and float(table(leader)[0][2]) > 300
+
+
+def test_infinite_values_count_and_one_unreadable_run_does_not_hide_the_others(stackelberg_bin, tmp_path):
+    d = synthetic(tmp_path / "good", "env_step,updates,a,b\r\n10,1,inf,0\r\n20,2,1,1\r\n30,3,2,1\r\n")
+    bad = synthetic(tmp_path / "bad", "env_step,updates,a,b\n10,1,x,1\n")
+    p = run(stackelberg_bin, d, bad, "--width", 100, "--columns", "a,a/b", check=False)
+    # Windows line ends read; inf counts (median of {1, 2, inf} is 2; a/b = {inf, 1, 2} likewise).
+    assert table(p.stdout)[0][1:4] == ["3", "2.000", "2.000"]
+    assert p.returncode == 1 and "1 of 2 runs could not be read" in p.stderr and "line 2 does not read" in p.stderr
+    assert table(run(stackelberg_bin, d, "--width", 100, "--columns", "a", "--mean").stdout)[0][2] == "inf"
