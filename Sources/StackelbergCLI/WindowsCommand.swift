@@ -34,38 +34,28 @@ struct WindowsCommand: ParsableCommand {
             if let from, from.value < 0 { throw UsageError("--from must be a step count ≥ 0, got \(from.value)") }
             let chosen = columns.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
             if let chosen, chosen.isEmpty { throw UsageError("--columns names no column; give updates.csv column names separated by commas, or leave it out") }
-            let directories = try Comparison.runDirectories(runs)
-            // Runs of several couplings log different columns: a column no run logs is a typo and
-            // refused; one that only some runs log prints "–" for the others.
-            if let chosen {
-                if let bad = chosen.first(where: { spec in
-                    let parts = spec.split(separator: "/", omittingEmptySubsequences: false)
-                    return parts.count > 2 || parts.contains { $0.trimmingCharacters(in: .whitespaces).isEmpty }
-                }) {
-                    throw UsageError("--columns: \"\(bad)\" is neither a column name nor a ratio a/b of two")
-                }
-                let logged = Set(directories.flatMap { UpdateWindows.header(directory: $0) })
-                let names = chosen.flatMap { $0.split(separator: "/").map { $0.trimmingCharacters(in: .whitespaces) } }
-                if let unknown = names.first(where: { !logged.contains($0) }), !logged.isEmpty {
-                    throw UsageError("--columns: no run given logs a column \"\(unknown)\"; they log: \(logged.sorted().joined(separator: ", "))")
-                }
+            if let bad = chosen?.first(where: { UpdateWindows.columnNames($0) == nil }) {
+                throw UsageError("--columns: \"\(bad)\" is neither a column name nor a ratio a/b of two")
             }
+            let directories = try Comparison.runDirectories(runs)
             // One unreadable run (a damaged log, logs stored compressed) is reported and the others
             // still print; the exit status says some failed.
-            var failed = 0, first = true
+            var summaries = [UpdateWindows](), failed = 0
             for dir in directories {
                 do {
-                    let report = try UpdateWindows(directory: dir, width: width.value, columns: chosen, quantile: mean ? nil : (quantile ?? 0.5),
-                                                   from: from?.value, allowingMissing: directories.count > 1).markdown()
-                    print((first ? "" : "\n") + report, terminator: "")
-                    first = false
-                } catch let e as UpdateWindows.UnknownColumn {
-                    throw UsageError("--columns: \(e.description)")
+                    summaries.append(try UpdateWindows(directory: dir, width: width.value, columns: chosen, quantile: mean ? nil : (quantile ?? 0.5), from: from?.value))
                 } catch {
                     failed += 1
                     FileHandle.standardError.write(Data("error: \(error)\n".utf8))
                 }
             }
+            // Runs of several couplings log different columns: a column no run logs is a typo and
+            // refused; one that only some runs log prints "–" for the others.
+            let logged = Set(summaries.flatMap(\.header))
+            if !logged.isEmpty, let unknown = summaries.flatMap(\.missing).first(where: { !logged.contains($0) }) {
+                throw UsageError("--columns: no run given logs a column \"\(unknown)\"; they log: \(logged.sorted().joined(separator: ", "))")
+            }
+            print(summaries.map { $0.markdown() }.joined(separator: "\n"), terminator: "")
             if failed > 0 {
                 if directories.count > 1 {
                     FileHandle.standardError.write(Data("error: \(failed) of \(directories.count) runs could not be read (above)\(failed < directories.count ? "; the others are printed" : "")\n".utf8))

@@ -59,32 +59,14 @@ public struct SeedLog: Sendable {
         seed = Int(name.dropFirst(4)) ?? -1
         let finished = FileManager.default.fileExists(atPath: directory + "/summary.json")
         self.finished = finished
-        // A row that does not read is damage, and dropping it would change the score without a word;
-        // the one exception is the last row of a run still training, which may be half written.
-        func rows(_ file: String, step: Int, value: Int) throws -> [(Int, Double)] {
-            guard let text = try? String(contentsOfFile: directory + "/" + file, encoding: .utf8) else {
-                if FileManager.default.fileExists(atPath: directory + "/" + file + ".gz") {
-                    throw TrainingError.io("\(directory)/\(file) is stored compressed (\(file).gz): decompress it first (gunzip -k \(directory)/\(file).gz)")
-                }
-                throw TrainingError.io("\(directory)/\(file) is missing: is this a run directory of `stackelberg train`?")
-            }
-            let all = text.split(separator: "\n", omittingEmptySubsequences: false)
-            let columns = all.first.map { $0.split(separator: ",", omittingEmptySubsequences: false).count } ?? 0
-            let lines = all.dropFirst()
-            let last = lines.lastIndex { !$0.isEmpty }
-            // The runner ends every row with a newline: a last row without one was cut off.
-            let cutOff = !text.hasSuffix("\n")
-            var out = [(Int, Double)]()
-            for (i, line) in zip(lines.indices, lines) where !line.isEmpty {
-                let f = line.split(separator: ",", omittingEmptySubsequences: false)
-                if f.count == columns, !(cutOff && i == last), let s = Int(f[step]), let v = Double(f[value]) { out.append((s, v)); continue }
-                if !finished && i == last { continue }
-                throw TrainingError.io("\(directory)/\(file) line \(i + 1) does not read as a log row (\"\(line.prefix(60))\"): the log is damaged; restore it, or leave the run out")
-            }
-            return out
+        // Steps are whole numbers and returns numbers; the other cells (eval.csv's list of returns) are not read.
+        func rows(_ file: String, value: Int) throws -> [(step: Int, value: Double)] {
+            try readLogRows(directory: directory, file: file, finished: finished) { f in
+                Int(f[0]).flatMap { s in Double(f[value]).map { (step: s, value: $0) } }
+            }.rows
         }
-        episodes = try rows("episodes.csv", step: 0, value: 2).map { (step: $0.0, value: $0.1) }
-        evaluations = try rows("eval.csv", step: 0, value: 1).map { (step: $0.0, value: $0.1) }
+        episodes = try rows("episodes.csv", value: 2)
+        evaluations = try rows("eval.csv", value: 1)
         let summary = FileManager.default.contents(atPath: directory + "/summary.json")
             .flatMap { try? JSONSerialization.jsonObject(with: $0) as? [String: Any] }
         stepsTrained = (summary?["env_steps"] as? Int) ?? episodes.last?.step ?? 0
@@ -151,12 +133,20 @@ public enum RobustStatistics {
         }
         guard !stats.isEmpty else { return (.nan, .nan) }
         stats.sort()
-        func q(_ p: Double) -> Double {
-            let pos = p * Double(stats.count - 1)
-            let lo = Int(pos.rounded(.down)), hi = Swift.min(lo + 1, stats.count - 1)
-            return stats[lo] + (pos - Double(lo)) * (stats[hi] - stats[lo])
-        }
-        return (q(0.025), q(0.975))
+        return (quantile(sorted: stats, 0.025), quantile(sorted: stats, 0.975))
+    }
+
+    /// The q-quantile of ascending `sorted` with linear interpolation between order statistics
+    /// (NumPy's default); nan for no values. Interpolating towards an infinity gives that infinity
+    /// (NumPy gives nan from −inf to +inf).
+    public static func quantile(sorted s: [Double], _ q: Double) -> Double {
+        guard !s.isEmpty else { return .nan }
+        let h = q * Double(s.count - 1)
+        let i = Int(h.rounded(.down)), frac = h - Double(i)
+        guard i + 1 < s.count, frac > 0, s[i + 1] != s[i] else { return s[i] }
+        if s[i] == -.infinity { return s[i] }
+        if s[i + 1] == .infinity { return s[i + 1] }
+        return s[i] + frac * (s[i + 1] - s[i])
     }
 }
 

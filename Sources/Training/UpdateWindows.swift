@@ -12,8 +12,8 @@ import Foundation
 /// window" for STAC's and SPRIG's diagnostics (λ, the implicit correction against the leader's own
 /// gradient, their cosine, how often CG met negative curvature, actor saturation, attention cost).
 public struct UpdateWindows: Sendable {
-    /// A column asked for that the run's `updates.csv` does not have.
-    public struct UnknownColumn: Error, CustomStringConvertible {
+    /// A column asked for that is neither a name nor a ratio `a/b` of two.
+    public struct MalformedColumn: Error, CustomStringConvertible {
         public let description: String
     }
 
@@ -39,8 +39,10 @@ public struct UpdateWindows: Sendable {
     public let quantile: Double?
     /// Windows that hold an update row, an evaluation or an episode, in order.
     public let windows: [Window]
-    /// Columns asked for that this run does not log (its cells print as "–"), when the caller
-    /// allowed them: runs of several couplings log different diagnostics.
+    /// The columns this run's `updates.csv` logs (empty for a run that has logged nothing yet).
+    public let header: [String]
+    /// Columns asked for that this run does not log (its cells print as "–"): runs of several
+    /// couplings log different diagnostics, so the caller decides whether that is a typo.
     public let missing: [String]
     /// The step from which ``meanGreedyFrom`` averages the greedy evaluations.
     public let from: Int
@@ -60,11 +62,10 @@ public struct UpdateWindows: Sendable {
     /// the mean, which is the right summary of a column that is itself a share of the updates logged
     /// in its row (`negative_curvature`: the window's mean is the share of its updates); `from` nil is
     /// a quarter of the run's `total_steps`.
-    /// - Throws: ``UnknownColumn`` naming a column the log lacks and the columns it has;
+    /// - Throws: ``MalformedColumn`` for a column that is neither a name nor `a/b`;
     ///   `TrainingError.io` for a missing or damaged log (a half-written last row of a run still
     ///   training is skipped).
-    public init(directory: String, width: Int, columns: [String]? = nil, quantile: Double? = 0.5, from: Int? = nil,
-                allowingMissing: Bool = false) throws {
+    public init(directory: String, width: Int, columns: [String]? = nil, quantile: Double? = 0.5, from: Int? = nil) throws {
         precondition(width > 0 && quantile.map { (0...1).contains($0) } ?? true, "checked by the caller")
         run = try SeedLog(directory: directory)
         self.width = width
@@ -75,21 +76,17 @@ public struct UpdateWindows: Sendable {
         var picks = [(Int, Int?)?]()
         var missing = [String]()
         for spec in chosen {
-            let parts = spec.split(separator: "/", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
-            guard (1...2).contains(parts.count), parts.allSatisfy({ !$0.isEmpty }) else {
-                throw UnknownColumn(description: "column \"\(spec)\" is neither a column name nor a ratio a/b of two")
+            guard let names = Self.columnNames(spec) else {
+                throw MalformedColumn(description: "column \"\(spec)\" is neither a column name nor a ratio a/b of two")
             }
-            if allowingMissing || header.isEmpty, let absent = parts.first(where: { !header.contains($0) }) {
-                missing.append(absent); picks.append(nil); continue
-            }
-            let idx = try parts.map { name -> Int in
-                guard let i = header.firstIndex(of: name) else {
-                    throw UnknownColumn(description: "\(directory)/updates.csv has no column \"\(name)\"; it has: \(header.joined(separator: ", "))")
-                }
-                return i
+            let idx = names.compactMap { header.firstIndex(of: $0) }
+            guard idx.count == names.count else {
+                for n in names where !header.contains(n) && !missing.contains(n) { missing.append(n) }
+                picks.append(nil); continue
             }
             picks.append((idx[0], idx.count == 2 ? idx[1] : nil))
         }
+        self.header = header
         self.columns = chosen
         self.missing = missing
         self.from = from ?? run.totalSteps / 4
@@ -116,15 +113,16 @@ public struct UpdateWindows: Sendable {
                 }
                 r += 1
             }
-            var greedy = [Double](), training = [Double]()
-            while e < run.evaluations.count, run.evaluations[e].step <= hi {
-                if run.evaluations[e].step > lo { greedy.append(run.evaluations[e].value) }
-                e += 1
+            // Both logs are in step order: each cursor moves past the window once.
+            func values(_ log: [(step: Int, value: Double)], from k: inout Int) -> [Double] {
+                var v = [Double]()
+                while k < log.count, log[k].step <= hi {
+                    if log[k].step > lo { v.append(log[k].value) }
+                    k += 1
+                }
+                return v
             }
-            while p < run.episodes.count, run.episodes[p].step <= hi {
-                if run.episodes[p].step > lo { training.append(run.episodes[p].value) }
-                p += 1
-            }
+            let greedy = values(run.evaluations, from: &e), training = values(run.episodes, from: &p)
             if n > 0 || !greedy.isEmpty || !training.isEmpty {
                 out.append(Window(lo: lo, hi: hi, rows: n, values: samples.map { x in quantile.map { Self.quantile(x, $0) } ?? Self.mean(x) },
                                   greedy: Self.mean(greedy), training: Self.mean(training)))
@@ -145,54 +143,32 @@ public struct UpdateWindows: Sendable {
         return best
     }
 
-    /// The q-quantile of `x` with linear interpolation between order statistics (NumPy's default);
-    /// nan for no values.
-    public static func quantile(_ x: [Double], _ q: Double) -> Double {
-        guard !x.isEmpty else { return .nan }
-        let s = x.sorted()
-        let h = q * Double(s.count - 1)
-        let i = Int(h.rounded(.down)), frac = h - Double(i)
-        guard i + 1 < s.count, frac > 0, s[i + 1] != s[i] else { return s[i] }
-        // Interpolating towards an infinity gives that infinity (NumPy gives nan for -inf to +inf).
-        if s[i] == -.infinity { return s[i] }
-        if s[i + 1] == .infinity { return s[i + 1] }
-        return s[i] + frac * (s[i + 1] - s[i])
+    /// The q-quantile of `x` (``RobustStatistics/quantile(sorted:_:)``: NumPy's linear interpolation).
+    public static func quantile(_ x: [Double], _ q: Double) -> Double { RobustStatistics.quantile(sorted: x.sorted(), q) }
+
+    /// The column names in a column spec: one name, or the two of a ratio `a/b` (blanks around them
+    /// dropped); nil for anything else (`a/`, `a//b`, `a/b/c`).
+    public static func columnNames(_ spec: String) -> [String]? {
+        let names = spec.split(separator: "/", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        return (1...2).contains(names.count) && names.allSatisfy({ !$0.isEmpty }) ? names : nil
     }
 
     static func mean(_ x: [Double]) -> Double { x.isEmpty ? .nan : x.reduce(0, +) / Double(x.count) }
 
-    /// The header of `directory`'s `updates.csv` (empty when it has none).
-    public static func header(directory: String) -> [String] {
-        guard let text = try? String(contentsOfFile: directory + "/updates.csv", encoding: .utf8),
-              let first = text.split(maxSplits: 1, whereSeparator: { $0 == "\n" || $0 == "\r\n" }).first else { return [] }
-        return first.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
-    }
-
     /// The header and the numeric rows of `updates.csv` (empty and "nan" cells read as nan).
     static func readUpdates(directory: String, finished: Bool) throws -> ([String], [[Double]]) {
-        let path = directory + "/updates.csv"
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw TrainingError.io("\(path) is missing: this run logged no updates (is it a run directory of `stackelberg train`?)")
+        let (header, rows) = try readLogRows(directory: directory, file: "updates.csv", finished: finished) { cells -> [Double]? in
+            var values = [Double]()
+            for c in cells {
+                guard let v = c.isEmpty ? Double.nan : Double(c) else { return nil }
+                values.append(v)
+            }
+            return values
         }
         // A run that has just started has an empty log: no rows yet, not damage.
-        if text.isEmpty && !finished { return ([], []) }
-        // A log checked out with Windows line ends reads the same ("\r\n" is one Character in Swift).
-        let lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
-        let header = lines.first.map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) } ?? []
-        guard header.contains("env_step") else { throw TrainingError.io("\(path) has no env_step column: the log is damaged; restore it") }
-        let body = lines.dropFirst()
-        let lastIndex = body.lastIndex { !$0.isEmpty }
-        let cutOff = !(text.last == "\n" || text.last == "\r\n")
-        var rows = [[Double]]()
-        for (i, line) in zip(body.indices, body) where !line.isEmpty {
-            let cells = line.split(separator: ",", omittingEmptySubsequences: false)
-            let values = cells.map { $0.isEmpty ? Double.nan : Double($0) }
-            if cells.count == header.count, !(cutOff && i == lastIndex), values.allSatisfy({ $0 != nil }) {
-                rows.append(values.map { $0! }); continue
-            }
-            // The last row of a run still training may be half written.
-            if !finished && i == lastIndex { continue }
-            throw TrainingError.io("\(path) line \(i + 1) does not read as a log row (\"\(line.prefix(60))\"): the log is damaged; restore it, or leave the run out")
+        if header.isEmpty && !finished { return ([], []) }
+        guard header.contains("env_step") else {
+            throw TrainingError.io("\(directory)/updates.csv has no env_step column: the log is damaged; restore it")
         }
         return (header, rows)
     }
