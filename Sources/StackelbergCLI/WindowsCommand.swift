@@ -9,7 +9,7 @@ struct WindowsCommand: ParsableCommand {
         commandName: "windows",
         abstract: "Summarize runs' update logs per window of environment steps: the median of each diagnostic, with greedy and training returns.",
         discussion: """
-            For each run (a seed directory, or any directory above seed directories) prints its final greedy \
+            For each run (a seed directory, or any directory above seed directories) prints its final greedy (for a run still training, its latest) \
             evaluation, final-10% training score, mean greedy evaluation from --from, best greedy evaluation, \
             then one row per window (lo, lo + width] of environment steps: the median (or --quantile, or --mean) of each \
             column of updates.csv over the window's rows, and the mean greedy evaluation and training-episode \

@@ -152,7 +152,7 @@ public final class TrainingRun: Sendable {
             let state: StateDictionary
             do { state = try StateDictionary(contentsOf: URL(fileURLWithPath: checkpointPath)) } catch let e as StateError {
                 // Resuming again cannot help: say how to get out of the loop.
-                throw TrainingError.io("\(e): the checkpoint is damaged, and resuming again will fail the same way; restore \(checkpointPath) from a copy (the experiment scripts keep checkpoint.carry), or remove the run directory to train it again from the start")
+                throw TrainingError.io("\(e): the checkpoint is damaged, and resuming again will fail the same way; restore \(checkpointPath) from a copy if you kept one, or remove the run directory to train it again from the start")
             }
             try agent.load(from: state)
             gemmChanged = noteGEMMChange(savedKernels: try? state.text("run.gemm"),

@@ -179,8 +179,11 @@ extension UpdateWindows {
     public func markdown() -> String {
         let name = run.finished ? "finished" : "unfinished: \(run.stepsTrained) of \(run.totalSteps) steps"
         var s = "### \(run.directory)\n\n\(run.pair) on \(run.env), seed \(run.seed) (\(name))\n\n"
-        var head = ["final greedy eval \(Self.number(run.finalEvaluation))",
-                    "final-10% training score \(Self.number(run.finalTrainingScore))",
+        // An unfinished run's last evaluation is its latest, not its final; its last 10% (of the
+        // budget) is not reached yet, so that score says why it is missing.
+        var head = ["\(run.finished ? "final" : "latest") greedy eval \(Self.number(run.finalEvaluation))",
+                    "final-10% training score " + (run.finished || !run.finalTrainingScore.isNaN
+                        ? Self.number(run.finalTrainingScore) : "– (not reached)"),
                     "mean greedy eval from \(Self.steps(from)) \(Self.number(meanGreedyFrom)) (\(evaluationsFrom) evaluation\(evaluationsFrom == 1 ? "" : "s"))"]
         if let best = bestGreedy { head.append("best greedy eval \(Self.number(best.value)) at \(Self.steps(best.step))") }
         s += head.joined(separator: " · ") + "\n\n"
@@ -216,9 +219,11 @@ extension UpdateWindows {
         if n >= 1_000_000 {
             let m = Double(n) / 1e6
             if m == m.rounded() { return "\(Int(m))M" }
-            // Up to three decimals, trailing zeros dropped: 1.5M, 4.75M, 4.751M.
+            // Up to three decimals, trailing zeros dropped: 1.5M, 4.75M, 4.751M; a step just past a
+            // million (PPO's whole batches: 1,000,448) rounds to 1M, not "1.M".
             var s = String(format: "%.3f", m)
             while s.hasSuffix("0") { s.removeLast() }
+            if s.hasSuffix(".") { s.removeLast() }
             return s + "M"
         }
         if n >= 1_000, n % 1_000 == 0 { return "\(n / 1_000)k" }

@@ -32,6 +32,9 @@ final class UpdateWindowsTests: XCTestCase {
         XCTAssertEqual(UpdateWindows.steps(1_024), "1024")
         XCTAssertEqual(UpdateWindows.steps(4_750_080), "4.75M")
         XCTAssertEqual(UpdateWindows.steps(39_904), "39.9k")
+        // PPO steps in whole batches: 1,000,448 is "1M", never "1.M".
+        XCTAssertEqual(UpdateWindows.steps(1_000_448), "1M")
+        XCTAssertEqual(UpdateWindows.steps(2_999_999), "3M")
     }
 
     func testDefaultColumnsLeaveOutBookkeepingAndAddTheCorrectionRatio() {

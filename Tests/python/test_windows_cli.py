@@ -110,7 +110,11 @@ def test_nan_cells_are_skipped_and_ratios_are_per_row(stackelberg_bin, tmp_path)
 def test_a_half_written_last_row_is_skipped_only_while_training(stackelberg_bin, tmp_path):
     log = "env_step,updates,a\n10,1,1\n20,2,3\n30,3"
     d = synthetic(tmp_path / "training", log, finished=False)
-    assert table(run(stackelberg_bin, d, "--width", 100, "--columns", "a").stdout)[0][1:3] == ["2", "2.000"]
+    out = run(stackelberg_bin, d, "--width", 100, "--columns", "a").stdout
+    assert table(out)[0][1:3] == ["2", "2.000"]
+    # A run still training has a latest evaluation, not a final one, and has not reached its last 10%.
+    assert "latest greedy eval" in out and "final greedy eval" not in out
+    assert "final-10% training score – (not reached)" in out
     d = synthetic(tmp_path / "finished", log)
     p = run(stackelberg_bin, d, "--columns", "a", check=False)
     assert p.returncode == 1 and "line 4 does not read as a log row" in p.stderr
