@@ -41,10 +41,15 @@ public protocol VectorEnvironment: AnyObject {
     /// How many consecutive frames one observation stacks along its last axis (``FrameStack``'s
     /// depth; 1 without one): a model that attends across time splits the channels by it.
     var stackedFrames: Int { get }
+    /// What each discrete action stands for, indexed by action (Atari: ALE's names, e.g. "FIRE";
+    /// MinAtar: "left", "fire"); nil where the actions have no names worth printing (a box, or a
+    /// classic-control task). Read by reports of what a policy did (`stackelberg attention`).
+    var actionNames: [String]? { get }
 }
 
 extension VectorEnvironment {
     public var stackedFrames: Int { 1 }
+    public var actionNames: [String]? { nil }
     public var observationShape: [Int] { [observationSpace.size] }
     public var observationEncoding: ObservationEncoding { .float32 }
     public func gameOver(copy index: Int) -> Bool { terminated[index] || truncated[index] }

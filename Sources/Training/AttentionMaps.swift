@@ -32,14 +32,19 @@ public enum AttentionMaps {
         public let reward: Double
         public let finishedReturns: [Double]
         public let actionCounts: [Int]
+        /// The environment's names of the actions (``VectorEnvironment/actionNames``), or nil to
+        /// print their numbers.
+        public var actionNames: [String]? = nil
 
-        /// One line: "400 greedy steps: reward 352, 1 game finished (352); actions 0: 12, 1: 388".
+        /// One line: "400 greedy steps: reward 352, 1 game finished (352); actions NOOP: 12, FIRE: 388"
+        /// (with numbers, "0: 12, 1: 388", where the environment does not name its actions).
         public var summary: String {
             var s = "\(steps) greedy steps: reward \(Self.number(reward))"
             s += finishedReturns.isEmpty ? ", no game finished"
                 : ", \(finishedReturns.count) game\(finishedReturns.count == 1 ? "" : "s") finished (" + finishedReturns.map(Self.number).joined(separator: ", ") + ")"
             if !actionCounts.isEmpty {
-                s += "; actions " + actionCounts.enumerated().map { "\($0.offset): \($0.element)" }.joined(separator: ", ")
+                let names = actionNames.flatMap { $0.count == actionCounts.count ? $0 : nil }
+                s += "; actions " + actionCounts.enumerated().map { "\(names?[$0.offset] ?? String($0.offset)): \($0.element)" }.joined(separator: ", ")
             }
             return s
         }
@@ -104,7 +109,7 @@ public enum AttentionMaps {
             reward += Double(env.rewards[0])
             if env.gameOver(copy: 0) { finished.append(Double(env.episodeReturns[0])) }
         }
-        return (out, env.observationShape, envName, Play(steps: steps, reward: reward, finishedReturns: finished, actionCounts: counts))
+        return (out, env.observationShape, envName, Play(steps: steps, reward: reward, finishedReturns: finished, actionCounts: counts, actionNames: env.actionNames))
     }
 
     /// The figure of one capture (see the type's documentation).

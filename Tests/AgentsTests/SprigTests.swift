@@ -229,6 +229,9 @@ final class SprigTests: XCTestCase {
             XCTAssertEqual(maps.play.steps, 12)
             XCTAssertEqual(maps.play.actionCounts.reduce(0, +), 12)
             XCTAssertTrue(maps.play.summary.hasPrefix("12 greedy steps: reward "), maps.play.summary)
+            // Actions by MinAtar's names, each of the six listed.
+            XCTAssertEqual(maps.play.actionNames, ["noop", "left", "up", "right", "down", "fire"])
+            XCTAssertTrue(["noop: ", "left: ", "fire: "].allSatisfy(maps.play.summary.contains), maps.play.summary)
             for c in maps.captures {
                 for f in 0..<2 { XCTAssertEqual(c.snapshot.received(frame: f).reduce(0, +), 1, accuracy: 1e-4) }
                 XCTAssertEqual(c.snapshot.temporalMean!.count, 4)

@@ -44,6 +44,12 @@ final class AtariTests: XCTestCase {
         XCTAssertEqual(try EnvironmentRegistry.make("atari/ms_pacman", count: 1).actionSpace, .discrete(9))
         let full = try AtariVector(game: "beam_rider", count: 1, options: AtariOptions(fullActionSpace: true))
         XCTAssertEqual(full.actionSpace, .discrete(18))
+        // Action names as Gymnasium's get_action_meanings() gives them for ALE/BeamRider-v5 and
+        // ALE/Pong-v5, read through the registry's wrappers (frame stack, statistics).
+        XCTAssertEqual(env.actionNames, ["NOOP", "FIRE", "UP", "RIGHT", "LEFT", "UPRIGHT", "UPLEFT", "RIGHTFIRE", "LEFTFIRE"])
+        XCTAssertEqual(try EnvironmentRegistry.make("atari/pong", count: 1).actionNames, ["NOOP", "FIRE", "RIGHT", "LEFT", "RIGHTFIRE", "LEFTFIRE"])
+        XCTAssertEqual(full.actionNames?.count, 18)
+        XCTAssertEqual(full.actionNames?.last, "DOWNLEFTFIRE")
     }
 
     func testSameSeedSameTrajectoryAndCopiesFollowTheirSeeds() throws {

@@ -31,7 +31,11 @@ final class MinAtarVectorTests: XCTestCase {
             XCTAssertEqual(full.observationShape, [10, 10, channels[g]!])
             XCTAssertEqual(full.observationSpace.size, 100 * channels[g]!)
             XCTAssertEqual(try EnvironmentRegistry.make("minatar/\(g)-minimal", count: 1).actionSpace, .discrete(minimal[g]!))
+            XCTAssertEqual(full.actionNames, ["noop", "left", "up", "right", "down", "fire"])
         }
+        // MinAtar's minimal sets (minatar's minimal_action_set(): Breakout [0, 1, 3]) by name.
+        XCTAssertEqual(try EnvironmentRegistry.make("minatar/breakout-minimal", count: 1).actionNames, ["noop", "left", "right"])
+        XCTAssertNil(try EnvironmentRegistry.make("cartpole", count: 1).actionNames)
     }
 
     func play(_ env: VectorEnvironment, steps: Int, seed: UInt64 = 1) throws -> [UInt32] {

@@ -28,6 +28,14 @@ final class ALELibrary: Sendable {
     let lastErrorFunction: @convention(c) () -> UnsafePointer<CChar>?
 
     static let screenHeight = 210, screenWidth = 160
+    /// ALE's names of its 18 action ids (ale::Action, as ale-py's `Action` enum and Gymnasium's
+    /// `get_action_meanings` give them); an id outside 0..<18 prints as its number.
+    static let actionNames = ["NOOP", "FIRE", "UP", "RIGHT", "LEFT", "DOWN", "UPRIGHT", "UPLEFT", "DOWNRIGHT",
+                              "DOWNLEFT", "UPFIRE", "RIGHTFIRE", "LEFTFIRE", "DOWNFIRE", "UPRIGHTFIRE",
+                              "UPLEFTFIRE", "DOWNRIGHTFIRE", "DOWNLEFTFIRE"]
+    static func actionName(_ id: Int32) -> String {
+        actionNames.indices.contains(Int(id)) ? actionNames[Int(id)] : String(id)
+    }
     /// The shim version this code was written against (`ale_c_version`).
     static let shimVersion: Int32 = 2
     static let environmentVariable = "STACKELBERG_ALE"

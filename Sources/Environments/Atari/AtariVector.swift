@@ -23,6 +23,7 @@ public final class AtariVector: SnapshottingEnvironment, BufferedEnvironment {
     public var observationShape: [Int] { [options.screenSize, options.screenSize, 1] }
     public var observationEncoding: ObservationEncoding { .byte }
     public var actionSpace: Space { .discrete(actionSet.count) }
+    public var actionNames: [String]? { actionSet.map { ALELibrary.actionName($0) } }
     /// ALE action ids the agent's actions 0..<n stand for.
     public let actionSet: [Int32]
     public let buffers: StepBuffers

@@ -27,6 +27,7 @@ public final class MinAtarVector<Game: MinAtarGame>: SnapshottingEnvironment, Bu
     public var name: String { "minatar/\(Game.name)" + (options.minimalActionSet ? "-minimal" : "") }
     public let observationSpace: Space
     public var actionSpace: Space { .discrete(actionSet.count) }
+    public var actionNames: [String]? { actionSet.map { "\($0)" } }
     public var observationShape: [Int] { [10, 10, Game.channels.count] }
     public var observationEncoding: ObservationEncoding { .byte }
     public let buffers: StepBuffers

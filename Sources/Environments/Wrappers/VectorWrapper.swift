@@ -12,6 +12,7 @@ open class VectorWrapper: SnapshottingEnvironment {
     open var observationEncoding: ObservationEncoding { inner.observationEncoding }
     public var actionSpace: Space { inner.actionSpace }
     open var stackedFrames: Int { inner.stackedFrames }
+    open var actionNames: [String]? { inner.actionNames }
 
     public func reset(seed: UInt64) {
         inner.reset(seed: seed)
