@@ -15,6 +15,7 @@ struct WindowsCommand: ParsableCommand {
             column of updates.csv over the window's rows, and the mean greedy evaluation and training-episode \
             return in it. A column written a/b is a per-row ratio, e.g. correction_norm/leader_gradient_norm \
             (the implicit correction against the leader's own gradient). Empty and nan cells are skipped. \
+            --csv prints the windows of all the runs as one CSV table instead, for a notebook to read. \
             Example: stackelberg windows runs/stac_mujoco/mujoco_hopper/sac-actor-leader/seed1 --columns \
             lambda,cosine,negative_curvature,correction_norm/leader_gradient_norm
             """)
@@ -25,6 +26,7 @@ struct WindowsCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "The quantile taken in each window, in [0, 1] (default 0.5, the median; 0.9: the 90th percentile).") var quantile: Double?
     @Flag(help: "Take the mean in each window instead: for a column that is a share of the updates in its row (negative_curvature), the window's share.") var mean = false
     @Option(parsing: .unconditional, help: "Average the greedy evaluations from this step on (default: a quarter of each run's total_steps).") var from: Count?
+    @Flag(help: "Print one CSV table over all the runs instead (run, pair, env, seed, lo, hi, rows, the columns, greedy, training; numbers in full, an empty cell for no value).") var csv = false
 
     func run() throws {
         try reportingErrors {
@@ -55,7 +57,7 @@ struct WindowsCommand: ParsableCommand {
             if !logged.isEmpty, let unknown = summaries.flatMap(\.missing).first(where: { !logged.contains($0) }) {
                 throw UsageError("--columns: no run given logs a column \"\(unknown)\"; they log: \(logged.sorted().joined(separator: ", "))")
             }
-            print(summaries.map { $0.markdown() }.joined(separator: "\n"), terminator: "")
+            print(csv ? UpdateWindows.csv(summaries) : summaries.map { $0.markdown() }.joined(separator: "\n"), terminator: "")
             if failed > 0 {
                 if directories.count > 1 {
                     FileHandle.standardError.write(Data("error: \(failed) of \(directories.count) runs could not be read (above)\(failed < directories.count ? "; the others are printed" : "")\n".utf8))

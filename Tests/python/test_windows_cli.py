@@ -150,3 +150,31 @@ def test_infinite_values_count_and_one_unreadable_run_does_not_hide_the_others(s
     assert table(p.stdout)[0][1:4] == ["3", "2.000", "2.000"]
     assert p.returncode == 1 and "1 of 2 runs could not be read" in p.stderr and "line 2 does not read" in p.stderr
     assert table(run(stackelberg_bin, d, "--width", 100, "--columns", "a", "--mean").stdout)[0][2] == "inf"
+
+
+def test_csv_holds_the_report_s_windows_in_full_for_every_run(stackelberg_bin, tmp_path):
+    """--csv: the same windows as the Markdown report, numbers in full (NumPy's median to 1e-9), one table over
+    runs of two couplings (a column one of them does not log is empty), nan empty, inf as inf, and a directory
+    name holding a comma quoted so that Python's csv module reads it back."""
+    sac = REPO_ROOT / "runs/stac_mujoco/mujoco_hopper/sac-individual/seed1"
+    leader = REPO_ROOT / "runs/stac_mujoco/mujoco_hopper/sac-actor-leader/seed1"
+    text = run(stackelberg_bin, sac, leader, "--columns", "lambda,cosine", "--csv").stdout
+    rows = list(csv.DictReader(text.splitlines()))
+    assert list(rows[0]) == ["run", "pair", "env", "seed", "lo", "hi", "rows", "lambda", "cosine", "greedy", "training"]
+    base = [r for r in rows if r["pair"] == "sac-individual"]
+    ours = [r for r in rows if r["pair"] == "sac-actor-leader"]
+    assert base and ours and all(r["lambda"] == "" and r["cosine"] == "" for r in base)
+    # The leader's windows against NumPy, and against the Markdown report's four digits.
+    u = read(leader / "updates.csv")
+    report = table(run(stackelberg_bin, leader, "--columns", "lambda,cosine").stdout.split("### ")[1])
+    for r, md in zip(ours, report):
+        lo, hi = int(r["lo"]), int(r["hi"])
+        inside = (u["env_step"] > lo) & (u["env_step"] <= hi)
+        for k, name in enumerate(["lambda", "cosine"]):
+            assert abs(float(r[name]) - np.median(u[name][inside])) <= 1e-9 * abs(np.median(u[name][inside])) + 1e-12
+            assert close(md[2 + k], float(r[name]))
+        assert r["seed"] == "1" and int(r["rows"]) == int(inside.sum())
+    d = synthetic(tmp_path / "a,b", "env_step,updates,a\n10,1,inf\n20,2,nan\n110,3,1\n")
+    got = list(csv.DictReader(run(stackelberg_bin, d, "--width", 100, "--columns", "a", "--mean", "--csv").stdout.splitlines()))
+    assert got[0]["run"] == str(d) and got[0]["a"] == "inf" and float(got[1]["a"]) == 1.0
+    assert got[2]["a"] == "" and float(got[2]["greedy"]) == -7.0
