@@ -37,16 +37,22 @@ struct AttentionCommand: ParsableCommand {
             // The run is read first: a wrong RUN must not leave a RUN/attention directory behind.
             let (captured, shape, environment, play) = try AttentionMaps.capture(runDirectory: runDirectory, steps: steps, captures: captures, seed: seed)
             let directory = try prepareOutputDirectory(out ?? runDirectory + "/attention", option: "--out")
-            for c in captured {
-                let figure = AttentionMaps.figure(c, shape: shape, environment: environment)
-                let written: [URL]
-                do { written = try figure.write(to: directory, formats: noRender ? [] : ["png"]) } catch let e as PlotError { throw e } catch {
-                    throw OutputError("cannot write \(figure.name).gp and \(figure.name).dat in \(directory.path) (\(fileErrorReason(error, path: directory.appendingPathComponent(figure.name + ".gp").path))): choose another --out")
-                }
-                print(written.map(\.path).last!)
-            }
             // What the policy did while the maps were taken: a map of an agent that never fires reads
-            // differently from one of an agent that plays.
+            // differently from one of an agent that plays. Printed last, and also when a figure
+            // cannot be written or rendered (the play it reports did happen).
+            do {
+                for c in captured {
+                    let figure = AttentionMaps.figure(c, shape: shape, environment: environment)
+                    let written: [URL]
+                    do { written = try figure.write(to: directory, formats: noRender ? [] : ["png"]) } catch let e as PlotError { throw e } catch {
+                        throw OutputError("cannot write \(figure.name).gp and \(figure.name).dat in \(directory.path) (\(fileErrorReason(error, path: directory.appendingPathComponent(figure.name + ".gp").path))): choose another --out")
+                    }
+                    print(written.map(\.path).last!)
+                }
+            } catch {
+                print(play.summary)
+                throw error
+            }
             print(play.summary)
         }
     }

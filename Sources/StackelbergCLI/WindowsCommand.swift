@@ -15,7 +15,8 @@ struct WindowsCommand: ParsableCommand {
             column of updates.csv over the window's rows, and the mean greedy evaluation and training-episode \
             return in it. A column written a/b is a per-row ratio, e.g. correction_norm/leader_gradient_norm \
             (the implicit correction against the leader's own gradient). Empty and nan cells are skipped. \
-            --csv prints the windows of all the runs as one CSV table instead, for a notebook to read. \
+            --csv prints the windows of all the runs as one CSV table instead, for a notebook to read \
+            (without the headline scores). Infinite cells count (a diverging diagnostic shows as inf). \
             Example: stackelberg windows runs/stac_mujoco/mujoco_hopper/sac-actor-leader/seed1 --columns \
             lambda,cosine,negative_curvature,correction_norm/leader_gradient_norm
             """)
@@ -26,7 +27,7 @@ struct WindowsCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "The quantile taken in each window, in [0, 1] (default 0.5, the median; 0.9: the 90th percentile).") var quantile: Double?
     @Flag(help: "Take the mean in each window instead: for a column that is a share of the updates in its row (negative_curvature), the window's share.") var mean = false
     @Option(parsing: .unconditional, help: "Average the greedy evaluations from this step on (default: a quarter of each run's total_steps).") var from: Count?
-    @Flag(help: "Print one CSV table over all the runs instead (run, pair, env, seed, lo, hi, rows, the columns, greedy, training; numbers in full, an empty cell for no value).") var csv = false
+    @Flag(help: "Print one CSV table over all the runs instead (run, pair, env, seed, lo, hi, statistic, rows, the columns, greedy, training; numbers in full, an empty cell for no value; no headline scores).") var csv = false
 
     func run() throws {
         try reportingErrors {
@@ -34,6 +35,9 @@ struct WindowsCommand: ParsableCommand {
             if let quantile, !(quantile.isFinite && (0...1).contains(quantile)) { throw UsageError("--quantile must be in [0, 1] (0.5 is the median), got \(quantile)") }
             if mean, quantile != nil { throw UsageError("--mean and --quantile each choose the statistic: give one") }
             if let from, from.value < 0 { throw UsageError("--from must be a step count ≥ 0, got \(from.value)") }
+            if csv, from != nil {
+                throw UsageError("--from sets the report's mean greedy evaluation, which --csv leaves out (the CSV holds the windows; the report without --csv, or stackelberg compare, gives the scores): drop --from or --csv")
+            }
             let chosen = columns.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
             if let chosen, chosen.isEmpty { throw UsageError("--columns names no column; give updates.csv column names separated by commas, or leave it out") }
             if let bad = chosen?.first(where: { UpdateWindows.columnNames($0) == nil }) {

@@ -39,7 +39,7 @@ public enum AttentionMaps {
         /// One line: "400 greedy steps: reward 352, 1 game finished (352); actions NOOP: 12, FIRE: 388"
         /// (with numbers, "0: 12, 1: 388", where the environment does not name its actions).
         public var summary: String {
-            var s = "\(steps) greedy steps: reward \(Self.number(reward))"
+            var s = "\(steps) greedy step\(steps == 1 ? "" : "s"): reward \(Self.number(reward))"
             s += finishedReturns.isEmpty ? ", no game finished"
                 : ", \(finishedReturns.count) game\(finishedReturns.count == 1 ? "" : "s") finished (" + finishedReturns.map(Self.number).joined(separator: ", ") + ")"
             if !actionCounts.isEmpty {

@@ -55,8 +55,11 @@ public struct SeedLog: Sendable {
         pair = group
         env = try config.string("env")!
         totalSteps = try config.int("total_steps") ?? 0
+        // The seed the run was trained with, as its config's header records it; else the `seedN`
+        // directory name (a config from before the header line); else -1 (unknown).
         let name = (directory as NSString).lastPathComponent
-        seed = Int(name.dropFirst(4)) ?? -1
+        let recorded = header.first { $0.hasPrefix("# seed = ") }.flatMap { Int($0.dropFirst("# seed = ".count)) }
+        seed = recorded ?? (name.hasPrefix("seed") ? Int(name.dropFirst(4)) : nil) ?? -1
         let finished = FileManager.default.fileExists(atPath: directory + "/summary.json")
         self.finished = finished
         // Steps are whole numbers and returns numbers; the other cells (eval.csv's list of returns) are not read.

@@ -178,7 +178,7 @@ extension UpdateWindows {
     /// The run's headline scores, then one table row per window.
     public func markdown() -> String {
         let name = run.finished ? "finished" : "unfinished: \(run.stepsTrained) of \(run.totalSteps) steps"
-        var s = "### \(run.directory)\n\n\(run.pair) on \(run.env), seed \(run.seed) (\(name))\n\n"
+        var s = "### \(run.directory)\n\n\(run.pair) on \(run.env), seed \(run.seed >= 0 ? String(run.seed) : "unknown") (\(name))\n\n"
         // An unfinished run's last evaluation is its latest, not its final; its last 10% (of the
         // budget) is not reached yet, so that score says why it is missing.
         var head = ["\(run.finished ? "final" : "latest") greedy eval \(Self.number(run.finalEvaluation))",

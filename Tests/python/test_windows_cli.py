@@ -127,6 +127,7 @@ def test_a_half_written_last_row_is_skipped_only_while_training(stackelberg_bin,
     (["--quantile", "1.5"], "--quantile must be in [0, 1]"),
     (["--from", "-1"], "--from must be a step count"),
     (["--mean", "--quantile", "0.5"], "--mean and --quantile each choose the statistic"),
+    (["--csv", "--from", "1e5"], "--from sets the report's mean greedy evaluation, which --csv leaves out"),
 ])
 def test_bad_options_are_refused_with_the_fix(stackelberg_bin, args, message):
     p = run(stackelberg_bin, REPO_ROOT / RUNS[0][0], *args, check=False)
@@ -160,7 +161,8 @@ def test_csv_holds_the_report_s_windows_in_full_for_every_run(stackelberg_bin, t
     leader = REPO_ROOT / "runs/stac_mujoco/mujoco_hopper/sac-actor-leader/seed1"
     text = run(stackelberg_bin, sac, leader, "--columns", "lambda,cosine", "--csv").stdout
     rows = list(csv.DictReader(text.splitlines()))
-    assert list(rows[0]) == ["run", "pair", "env", "seed", "lo", "hi", "rows", "lambda", "cosine", "greedy", "training"]
+    assert list(rows[0]) == ["run", "pair", "env", "seed", "lo", "hi", "statistic", "rows", "lambda", "cosine", "greedy", "training"]
+    assert {r["statistic"] for r in rows} == {"median"}
     base = [r for r in rows if r["pair"] == "sac-individual"]
     ours = [r for r in rows if r["pair"] == "sac-actor-leader"]
     assert base and ours and all(r["lambda"] == "" and r["cosine"] == "" for r in base)
@@ -176,5 +178,18 @@ def test_csv_holds_the_report_s_windows_in_full_for_every_run(stackelberg_bin, t
         assert r["seed"] == "1" and int(r["rows"]) == int(inside.sum())
     d = synthetic(tmp_path / "a,b", "env_step,updates,a\n10,1,inf\n20,2,nan\n110,3,1\n")
     got = list(csv.DictReader(run(stackelberg_bin, d, "--width", 100, "--columns", "a", "--mean", "--csv").stdout.splitlines()))
-    assert got[0]["run"] == str(d) and got[0]["a"] == "inf" and float(got[1]["a"]) == 1.0
+    assert got[0]["run"] == str(d) and got[0]["a"] == "inf" and float(got[1]["a"]) == 1.0 and got[0]["statistic"] == "mean"
     assert got[2]["a"] == "" and float(got[2]["greedy"]) == -7.0
+
+
+def test_the_seed_is_the_one_the_config_records_whatever_the_directory_is_called(stackelberg_bin, tmp_path):
+    """A copied run keeps its seed (the config's `# seed = N` line), not -1 from a directory not named seedN; a
+    config without that line in such a directory has no seed: empty in the CSV, "unknown" in the report."""
+    import shutil
+    copy = tmp_path / "hopper_copy"
+    shutil.copytree(REPO_ROOT / "runs/stac_mujoco/mujoco_hopper/sac-individual/seed1", copy)
+    assert "seed 1 (finished)" in run(stackelberg_bin, copy).stdout
+    assert {r["seed"] for r in csv.DictReader(run(stackelberg_bin, copy, "--csv").stdout.splitlines())} == {"1"}
+    bare = synthetic(tmp_path, "env_step,updates,a\n10,1,1\n").rename(tmp_path / "bare")
+    assert "seed unknown (finished)" in run(stackelberg_bin, bare).stdout
+    assert {r["seed"] for r in csv.DictReader(run(stackelberg_bin, bare, "--csv").stdout.splitlines())} == {""}
