@@ -33,7 +33,7 @@ plot datafile index 0 using 1:3:4 with filledcurves fc rgb '#1f77b4' fs transpar
      datafile index 6 using 1:3:4 with filledcurves fc rgb '#8c564b' fs transparent solid 0.2 notitle, \
      datafile index 6 using 1:2 with lines lw 2 lc rgb '#8c564b' title 'ppo-sprig [sprig.cooperation=0.7 sprig.cost_weight=0.0001] (2 seeds)', \
      datafile index 7 using 1:3:4 with filledcurves fc rgb '#e377c2' fs transparent solid 0.2 notitle, \
-     datafile index 7 using 1:2 with lines lw 2 lc rgb '#e377c2' title 'ppo-sprig [sprig.cooperation=0.7 sprig.cost_weight=0.001] (1 seed)', \
+     datafile index 7 using 1:2 with lines lw 2 lc rgb '#e377c2' title 'ppo-sprig [sprig.cooperation=0.7 sprig.cost_weight=0.001] (2 seeds)', \
      datafile index 8 using 1:3:4 with filledcurves fc rgb '#1f77b4' fs transparent solid 0.2 notitle, \
      datafile index 8 using 1:2 with lines lw 2 lc rgb '#1f77b4' title 'ppo-sprig [sprig.cooperation=0.7 sprig.cost_weight=0.01] (1 seed)', \
      datafile index 9 using 1:3:4 with filledcurves fc rgb '#d62728' fs transparent solid 0.2 notitle, \
