@@ -40,20 +40,15 @@ struct AttentionCommand: ParsableCommand {
             // What the policy did while the maps were taken: a map of an agent that never fires reads
             // differently from one of an agent that plays. Printed last, and also when a figure
             // cannot be written or rendered (the play it reports did happen).
-            do {
-                for c in captured {
-                    let figure = AttentionMaps.figure(c, shape: shape, environment: environment)
-                    let written: [URL]
-                    do { written = try figure.write(to: directory, formats: noRender ? [] : ["png"]) } catch let e as PlotError { throw e } catch {
-                        throw OutputError("cannot write \(figure.name).gp and \(figure.name).dat in \(directory.path) (\(fileErrorReason(error, path: directory.appendingPathComponent(figure.name + ".gp").path))): choose another --out")
-                    }
-                    print(written.map(\.path).last!)
+            defer { print(play.summary) }
+            for c in captured {
+                let figure = AttentionMaps.figure(c, shape: shape, environment: environment)
+                let written: [URL]
+                do { written = try figure.write(to: directory, formats: noRender ? [] : ["png"]) } catch let e as PlotError { throw e } catch {
+                    throw OutputError("cannot write \(figure.name).gp and \(figure.name).dat in \(directory.path) (\(fileErrorReason(error, path: directory.appendingPathComponent(figure.name + ".gp").path))): choose another --out")
                 }
-            } catch {
-                print(play.summary)
-                throw error
+                print(written.map(\.path).last!)
             }
-            print(play.summary)
         }
     }
 }

@@ -37,7 +37,8 @@ public struct SeedLog: Sendable {
         // from a newer one run the same way); keys since retired are left out (so they split nothing).
         let config = AlgorithmRegistry.completing(try Settings(contentsOf: directory + "/config.toml"), droppingRetired: true)
         var kernels = [String]()
-        let header = ((try? String(contentsOfFile: directory + "/config.toml", encoding: .utf8)) ?? "").split(separator: "\n")
+        let configText = (try? String(contentsOfFile: directory + "/config.toml", encoding: .utf8)) ?? ""
+        let header = configText.split(separator: "\n")
         for line in header
         where line.hasPrefix("# gemm = ") || line.hasPrefix("# resumed = ") {
             guard let r = line.range(of: "gemm = ") else { continue }
@@ -55,11 +56,7 @@ public struct SeedLog: Sendable {
         pair = group
         env = try config.string("env")!
         totalSteps = try config.int("total_steps") ?? 0
-        // The seed the run was trained with, as its config's header records it; else the `seedN`
-        // directory name (a config from before the header line); else -1 (unknown).
-        let name = (directory as NSString).lastPathComponent
-        let recorded = header.first { $0.hasPrefix("# seed = ") }.flatMap { Int($0.dropFirst("# seed = ".count)) }
-        seed = recorded ?? (name.hasPrefix("seed") ? Int(name.dropFirst(4)) : nil) ?? -1
+        seed = RunConfigHeader(text: configText).seed(directory: directory) ?? -1
         let finished = FileManager.default.fileExists(atPath: directory + "/summary.json")
         self.finished = finished
         // Steps are whole numbers and returns numbers; the other cells (eval.csv's list of returns) are not read.

@@ -41,16 +41,9 @@ public struct DiagnosticRun: Sendable {
         algo = try settings.string("algo") ?? "?"
         coupling = try settings.string("coupling") ?? "?"
         env = try settings.string("env") ?? "?"
-        func header(_ key: String) -> String? {
-            for line in configText.split(separator: "\n") where line.hasPrefix("#") {
-                let body = line.dropFirst().trimmingCharacters(in: .whitespaces)
-                if body.hasPrefix(key + " =") { return body.dropFirst(key.count + 2).trimmingCharacters(in: .whitespaces) }
-            }
-            return nil
-        }
-        let name = (directory as NSString).lastPathComponent
-        seed = header("seed").flatMap { Int($0) } ?? (name.hasPrefix("seed") ? Int(name.dropFirst(4)) : nil)
-        commit = header("commit")
+        let header = RunConfigHeader(text: configText)
+        seed = header.seed(directory: directory)
+        commit = header.value("commit")
         group = "\(algo)-\(coupling)"
         guard let text = try? String(contentsOfFile: directory + "/updates.csv", encoding: .utf8) else {
             throw TrainingError.io("\(directory)/updates.csv is missing: is this a run directory of `stackelberg train`?")

@@ -132,6 +132,9 @@ public struct UpdateWindows: Sendable {
         windows = out
     }
 
+    /// What each window's column values are: "median", "quantile 0.9" or "mean".
+    public var statisticName: String { quantile.map { $0 == 0.5 ? "median" : "quantile \($0)" } ?? "mean" }
+
     /// The mean of the greedy evaluations at or after ``from`` (nan: none).
     public var meanGreedyFrom: Double { Self.mean(run.evaluations.filter { $0.step >= from }.map(\.value)) }
     /// How many evaluations ``meanGreedyFrom`` averages.
@@ -188,8 +191,7 @@ extension UpdateWindows {
         if let best = bestGreedy { head.append("best greedy eval \(Self.number(best.value)) at \(Self.steps(best.step))") }
         s += head.joined(separator: " · ") + "\n\n"
         if !missing.isEmpty { s += "Not logged by this run (–): \(missing.joined(separator: ", ")).\n\n" }
-        let statistic = quantile.map { $0 == 0.5 ? "median" : "quantile \($0)" } ?? "mean"
-        s += "Per \(Self.steps(width))-step window: the \(statistic) of each column over the window's update rows (a/b: per row, then the \(statistic)); greedy and training: means.\n\n"
+        s += "Per \(Self.steps(width))-step window: the \(statisticName) of each column over the window's update rows (a/b: per row, then the \(statisticName)); greedy and training: means.\n\n"
         guard !windows.isEmpty else { return s + "(nothing logged yet)\n" }
         s += "| env steps | rows | " + columns.map { $0 + " | " }.joined() + "greedy | training |\n"
         s += "|" + String(repeating: "---|", count: columns.count + 4) + "\n"

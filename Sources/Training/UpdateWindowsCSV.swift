@@ -20,10 +20,9 @@ extension UpdateWindows {
         var out = (["run", "pair", "env", "seed", "lo", "hi", "statistic", "rows"] + columns + ["greedy", "training"]).map(field).joined(separator: ",") + "\n"
         for s in summaries {
             let position = Dictionary(s.columns.enumerated().map { ($0.element, $0.offset) }, uniquingKeysWith: { a, _ in a })
-            let statistic = s.quantile.map { $0 == 0.5 ? "median" : "quantile \($0)" } ?? "mean"
             for w in s.windows {
                 var cells = [s.run.directory, s.run.pair, s.run.env, s.run.seed >= 0 ? String(s.run.seed) : "",
-                             String(w.lo), String(w.hi), statistic, String(w.rows)].map(field)
+                             String(w.lo), String(w.hi), s.statisticName, String(w.rows)].map(field)
                 cells += columns.map { c in position[c].map { csvNumber(w.values[$0]) } ?? "" }
                 cells += [csvNumber(w.greedy), csvNumber(w.training)]
                 out += cells.joined(separator: ",") + "\n"
