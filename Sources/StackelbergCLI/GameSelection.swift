@@ -31,11 +31,18 @@ struct GameSelection: ParsableArguments {
             guard leader == nil, follower == nil else {
                 throw ValidationError("give either --builtin or --leader/--follower, not both")
             }
+            // A built-in game comes with its variables and its players' senses; accepting these and
+            // reading neither would analyse a game other than the one the user asked for.
+            guard vars == nil, maximize == nil else {
+                throw ValidationError("--\(vars != nil ? "vars" : "maximize") applies to a game given as --leader/--follower; a built-in game has its own variables and senses (`game list` shows them), so leave it out, or write the game out with --leader, --follower and --vars")
+            }
             game = try BuiltinGames.named(name)
         } else {
-            guard let leader, let follower else {
+            guard leader != nil || follower != nil else {
                 throw ValidationError("no game given: use --builtin NAME (\(BuiltinGames.names.joined(separator: ", "))) or --leader EXPR --follower EXPR --vars leader:follower")
             }
+            guard let leader else { throw ValidationError("--leader is missing: a game written out needs both costs, --leader EXPR and --follower EXPR") }
+            guard let follower else { throw ValidationError("--follower is missing: a game written out needs both costs, --leader EXPR and --follower EXPR") }
             guard let vars else { throw ValidationError("--vars is required with --leader/--follower, e.g. --vars theta:w") }
             let parts = vars.split(separator: ":", omittingEmptySubsequences: false)
             guard parts.count == 2 else {

@@ -39,9 +39,27 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "No progress line (for logs); errors and the final summary are still printed.") var quiet = false
     @Option(parsing: .unconditional, help: "Seeds trained at once (default: one per core, at most the number of seeds).") var jobs: Int?
 
+    /// The key of a `--set key=value` (what `Settings.apply(override:)` sets).
+    static func overrideKey(_ override: String) -> String {
+        String(override.split(separator: "=", maxSplits: 1).first ?? "").trimmingCharacters(in: .whitespaces)
+    }
+
+    /// A setting's error naming the `--config` file when every key it is about came from that file
+    /// (and no `--set` replaced it), so that the user knows which file to fix.
+    static func namingConfig(_ error: SettingsError, config: String?, fileKeys: Set<String>, setKeys: Set<String>) -> SettingsError {
+        guard let config else { return error }
+        let fromFile: (String) -> Bool = { fileKeys.contains($0) && !setKeys.contains($0) }
+        switch error {
+        case .type(let key, _, _) where fromFile(key): return .syntax(config, error.description)
+        case .unknownKeys(let keys, _, _) where keys.allSatisfy(fromFile): return .syntax(config, error.description)
+        default: return error
+        }
+    }
+
     func run() throws {
         try reportingErrors {
             var given = try config.map { try Settings(contentsOf: $0) } ?? Settings()
+            let fileKeys = Set(given.keys)
             for o in overrides { try given.apply(override: o) }
             if let algo { given["algo"] = .string(algo) }
             if let coupling { given["coupling"] = .string(coupling) }
@@ -53,7 +71,10 @@ struct TrainCommand: ParsableCommand {
                 guard x <= 1e15 else { throw UsageError("--steps \(steps) is too large: give at most 1e15 environment steps") }
                 given["total_steps"] = .number(x.rounded())
             }
-            let settings = try AlgorithmRegistry.resolve(given)
+            let settings: Settings
+            do { settings = try AlgorithmRegistry.resolve(given) } catch let error as SettingsError {
+                throw Self.namingConfig(error, config: config, fileKeys: fileKeys, setKeys: Set(overrides.map(Self.overrideKey)))
+            }
             // Accepted (one config serves every coupling of an algorithm) but without effect here.
             let inert = AlgorithmRegistry.keysWithoutEffect(algo: try settings.string("algo")!, coupling: try settings.string("coupling")!)
             // A key at its default changes nothing either way: a run's own config.toml, which lists

@@ -218,9 +218,10 @@ public enum AlgorithmRegistry {
     }
 
     /// Refuses, before anything is allocated, sizes whose arrays alone exceed this machine's memory:
-    /// the environment copies (their observations, final observations and flags) and a replay
-    /// buffer (`buffer_size` rows of two observations, an action and the scalars), at 4 bytes a
-    /// value. The message gives what they would need, what the machine has, and the key to lower.
+    /// the environment copies (their observations, final observations and flags), the networks'
+    /// dense layers (`network.*_widths`), and a replay buffer (`buffer_size` rows of two
+    /// observations, an action and the scalars), at 4 bytes a value. The message gives what they
+    /// would need, what the machine has, and the key to lower.
     static func checkMemory(_ s: Settings, copies: Int, observationSize: Int, actionSize: Int) throws {
         let available = Double(ProcessInfo.processInfo.physicalMemory)
         func gigabytes(_ bytes: Double) -> String { String(format: "%.1f GB", bytes / 1e9) }
@@ -228,9 +229,25 @@ public enum AlgorithmRegistry {
         guard environments < available else {
             throw SettingsError.type("num_envs", "a number of copies whose arrays fit in memory (\(gigabytes(environments)) needed for \(copies) copies, this machine has \(gigabytes(available)))", String(copies))
         }
+        // Each network's dense layers, from the observation to the actions: a weight is held four
+        // times over (the weight, its gradient, Adam's two moments), at 4 bytes. A rough floor on what
+        // training needs (activations and target networks come on top), enough to refuse a width that
+        // could never be allocated before it traps or takes the machine's memory from other jobs.
+        var networks = [(key: String, bytes: Double)]()
+        for key in s.keys where key.hasPrefix("network.") && (key.hasSuffix("_widths") || key.hasSuffix("_width")) {
+            guard let widths = try s.ints(key), !widths.isEmpty else { continue }
+            let chain = [Double(observationSize)] + widths.map(Double.init) + [Double(max(actionSize, 1))]
+            let weights = zip(chain, chain.dropFirst()).reduce(0.0) { $0 + $1.0 * $1.1 + $1.1 }
+            networks.append((key, 16 * weights))
+        }
+        let networkBytes = networks.reduce(0) { $0 + $1.bytes }
+        if let largest = networks.max(by: { $0.bytes < $1.bytes }), networkBytes + environments >= available {
+            throw SettingsError.type(largest.key, "widths whose weights fit in memory (\(gigabytes(networkBytes)) needed for the networks' weights, gradients and Adam moments, this machine has \(gigabytes(available)))",
+                                     s[largest.key]?.description ?? "?")
+        }
         if let rows = try s.int("buffer_size") {
             let buffer = Double(rows) * 4.0 * Double(2 * observationSize + actionSize + 4)
-            guard buffer + environments < available else {
+            guard buffer + environments + networkBytes < available else {
                 throw SettingsError.type("buffer_size", "a replay size whose rows fit in memory (\(gigabytes(buffer)) needed for \(rows) rows, this machine has \(gigabytes(available)))", String(rows))
             }
         }

@@ -63,6 +63,9 @@ public enum AttentionMaps {
         let fm = FileManager.default
         let configPath = runDirectory + "/config.toml", checkpointPath = runDirectory + "/checkpoint.state"
         var isDirectory: ObjCBool = false
+        guard !runDirectory.isEmpty else {
+            throw TrainingError.io("the run path is empty (an unset shell variable?): give one seed's run directory (OUT/ENV/ALGO-COUPLING/seedN)")
+        }
         guard fm.fileExists(atPath: runDirectory, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw TrainingError.io("\(runDirectory) is not a directory: give one seed's run directory (OUT/ENV/ALGO-COUPLING/seedN)")
         }

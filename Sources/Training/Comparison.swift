@@ -55,21 +55,45 @@ public struct SeedLog: Sendable {
         group = "\(try config.string("algo")!)-\(try config.string("coupling")!)"
         pair = group
         env = try config.string("env")!
-        totalSteps = try config.int("total_steps") ?? 0
+        // The scores and windows are fractions of total_steps: a value `train` would refuse is damage.
+        let total: Int?
+        do { total = try config.int("total_steps") } catch {
+            throw TrainingError.io("\(directory)/config.toml: \(error): it is not a config written by `stackelberg train` (restore it, or leave the run out)")
+        }
+        guard let total, total >= 1 else {
+            throw TrainingError.io("\(directory)/config.toml " + (total == nil ? "does not say the run's total_steps" : "has total_steps = \(total!)")
+                + ", which `stackelberg train` never writes: restore it, or leave the run out")
+        }
+        totalSteps = total
         seed = RunConfigHeader(text: configText).seed(directory: directory) ?? -1
         let finished = FileManager.default.fileExists(atPath: directory + "/summary.json")
         self.finished = finished
-        // Steps are whole numbers and returns numbers; the other cells (eval.csv's list of returns) are not read.
+        // A finished run's steps trained bound every step its logs hold.
+        var trained: Int?
+        if finished {
+            let summary = FileManager.default.contents(atPath: directory + "/summary.json")
+                .flatMap { try? JSONSerialization.jsonObject(with: $0) as? [String: Any] }
+            guard let summary else {
+                throw TrainingError.io("\(directory)/summary.json does not read as a JSON object: it is damaged; restore it, or leave the run out")
+            }
+            if let value = summary["env_steps"] {
+                guard let steps = value as? Int, steps >= 0 else {
+                    throw TrainingError.io("\(directory)/summary.json has env_steps \(value), not a number of steps: it is damaged; restore it, or leave the run out")
+                }
+                trained = steps
+            }
+        }
+        // Steps are whole numbers and returns numbers (an infinite or nan return is damage: no episode
+        // returns one, and it would move every mean and threshold it enters); the other cells
+        // (eval.csv's list of returns) are not read.
         func rows(_ file: String, value: Int) throws -> [(step: Int, value: Double)] {
-            try readLogRows(directory: directory, file: file, finished: finished) { f in
-                Int(f[0]).flatMap { s in Double(f[value]).map { (step: s, value: $0) } }
+            try readLogRows(directory: directory, file: file, finished: finished, maxStep: trained) { f in
+                Int(f[0]).flatMap { s in Double(f[value]).flatMap { $0.isFinite ? (step: s, value: $0) : nil } }
             }.rows
         }
         episodes = try rows("episodes.csv", value: 2)
         evaluations = try rows("eval.csv", value: 1)
-        let summary = FileManager.default.contents(atPath: directory + "/summary.json")
-            .flatMap { try? JSONSerialization.jsonObject(with: $0) as? [String: Any] }
-        stepsTrained = (summary?["env_steps"] as? Int) ?? episodes.last?.step ?? 0
+        stepsTrained = trained ?? episodes.last?.step ?? 0
     }
 
     /// The paper's score: the mean training-episode return over the last 10% of training.
@@ -263,6 +287,9 @@ public struct Comparison {
         var dirs = [String]()
         let fm = FileManager.default
         for p in paths {
+            guard !p.isEmpty else {
+                throw TrainingError.io("a run path is empty (an unset shell variable?); give run directories written by `stackelberg train`")
+            }
             var isDir: ObjCBool = false
             guard fm.fileExists(atPath: p, isDirectory: &isDir), isDir.boolValue else {
                 throw TrainingError.io("\(p) is not a directory; give run directories written by `stackelberg train`")

@@ -45,18 +45,26 @@ public struct DiagnosticRun: Sendable {
         seed = header.seed(directory: directory)
         commit = header.value("commit")
         group = "\(algo)-\(coupling)"
-        guard let text = try? String(contentsOfFile: directory + "/updates.csv", encoding: .utf8) else {
-            throw TrainingError.io("\(directory)/updates.csv is missing: is this a run directory of `stackelberg train`?")
+        // Read as `windows` and `compare` read it: a row that does not read, or a step out of order or
+        // past the run, is damage and refused, never dropped (a dropped row would change a verdict).
+        let finished = hasReadableSummary(directory)
+        let trained = finished ? readableSummary(directory)?["env_steps"] as? Int : nil
+        let (head, table) = try readLogRows(directory: directory, file: "updates.csv", finished: finished, maxStep: trained) { cells -> [Double]? in
+            var row = [Double]()
+            for c in cells {
+                let t = c.trimmingCharacters(in: .whitespaces)
+                guard let v = t.isEmpty ? Double.nan : Double(t) else { return nil }
+                row.append(v)
+            }
+            return row
         }
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: true)
-        let head = lines.first.map { $0.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) } } ?? []
         let game = head.indices.filter { head[$0].hasPrefix("game_") }
         guard !game.isEmpty else {
             // A run trained with diagnostics that stopped before its first log row has an empty
             // updates.csv (or only its header): it needs more training, not the setting.
             if (try? settings.bool("diagnostics.enabled")) == true {
-                if lines.count <= 1 {
-                    throw TrainingError.io("\(directory) has diagnostics enabled (diagnostics.enabled = true in its config.toml) but no diagnostic row yet: its updates.csv \(lines.isEmpty ? "is empty" : "has no row") (the run stopped before its first log row); train it further (its train command again, with --resume once it has a checkpoint)")
+                if table.isEmpty {
+                    throw TrainingError.io("\(directory) has diagnostics enabled (diagnostics.enabled = true in its config.toml) but no diagnostic row yet: its updates.csv \(head.isEmpty ? "is empty" : "has no row") (the run stopped before its first log row); train it further (its train command again, with --resume once it has a checkpoint)")
                 }
                 throw TrainingError.io("\(directory) has diagnostics enabled (diagnostics.enabled = true in its config.toml) but no game_* column in its updates.csv: was it written by an older stackelberg? Train it again with this one")
             }
@@ -67,17 +75,15 @@ public struct DiagnosticRun: Sendable {
         }
         columns = game.map { head[$0] }
         var steps = [Double](), values = [[Double]](repeating: [], count: game.count)
-        for line in lines.dropFirst() {
-            let f = line.split(separator: ",", omittingEmptySubsequences: false)
-            guard f.count == head.count, let step = Double(f[stepColumn]) else { continue }
-            let row = game.map { Double(f[$0].trimmingCharacters(in: .whitespaces)) ?? .nan }
+        for f in table {
+            let row = game.map { f[$0] }
+            // Rows between diagnostics log nan in every game_* column.
             guard row.contains(where: { !$0.isNaN }) else { continue }
-            steps.append(step)
+            steps.append(f[stepColumn])
             for k in row.indices { values[k].append(row[k]) }
         }
         guard !steps.isEmpty else {
             // A finished run cannot be extended (a resume must keep total_steps): it needs a new one.
-            let finished = hasReadableSummary(directory)
             throw TrainingError.io("\(directory) has game_* columns but no row with a diagnostic yet (every value is nan): "
                 + (finished ? "the run finished before its first diagnostic; train a new run with more steps than diagnostics.interval updates, or a smaller diagnostics.interval"
                             : "resume the run until it passes diagnostics.interval updates"))

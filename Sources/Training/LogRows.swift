@@ -7,14 +7,27 @@ import Foundation
 /// row of a run still training (`finished` false), which may be half written. The runner ends every
 /// row with a newline, so a last row without one was cut off. Windows line ends read the same
 /// ("\r\n" is one Character in Swift). An empty file has no header and no rows.
-/// - Throws: `TrainingError.io` naming a missing file (or one stored as FILE.gz) or a damaged line.
-func readLogRows<Row>(directory: String, file: String, finished: Bool, parse: ([Substring]) -> Row?) throws -> (header: [String], rows: [Row]) {
+///
+/// A log with an `env_step` column has its steps checked too, since every reader bins or scores rows by
+/// step: each must be a whole number from 0, in order (the runner appends rows as training goes, and
+/// a resume truncates the logs to its checkpoint), and at most `maxStep` (a finished run's steps
+/// trained) when given. A step that fails is damage like a row that does not read.
+/// - Throws: `TrainingError.io` naming a missing or unreadable file (or one stored as FILE.gz) or a
+///   damaged line.
+func readLogRows<Row>(directory: String, file: String, finished: Bool, maxStep: Int? = nil,
+                      parse: ([Substring]) -> Row?) throws -> (header: [String], rows: [Row]) {
     let path = directory + "/" + file
-    guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+    guard let data = FileManager.default.contents(atPath: path) else {
         if FileManager.default.fileExists(atPath: path + ".gz") {
             throw TrainingError.io("\(path) is stored compressed (\(file).gz): decompress it first (gunzip -k \(path).gz)")
         }
+        if FileManager.default.fileExists(atPath: path) {
+            throw TrainingError.io("\(path) cannot be read (check its permissions)")
+        }
         throw TrainingError.io("\(path) is missing: is this a run directory of `stackelberg train`?")
+    }
+    guard let text = String(data: data, encoding: .utf8) else {
+        throw TrainingError.io("\(path) is not UTF-8 text, as the runner writes its logs: the log is damaged; restore it, or leave the run out")
     }
     guard !text.isEmpty else { return ([], []) }
     let all = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
@@ -22,12 +35,36 @@ func readLogRows<Row>(directory: String, file: String, finished: Bool, parse: ([
     let lines = all.dropFirst()
     let last = lines.lastIndex { !$0.isEmpty }
     let cutOff = !(text.last == "\n" || text.last == "\r\n")
+    let stepColumn = header.firstIndex(of: "env_step")
     var rows = [Row]()
+    var previous = 0.0
     for (i, line) in zip(lines.indices, lines) where !line.isEmpty {
         let cells = line.split(separator: ",", omittingEmptySubsequences: false)
-        if cells.count == header.count, !(cutOff && i == last), let row = parse(cells) { rows.append(row); continue }
+        var why = "does not read as a log row"
+        if cells.count == header.count, !(cutOff && i == last), let row = parse(cells) {
+            guard let k = stepColumn else { rows.append(row); continue }
+            let step = Double(cells[k]) ?? .nan
+            if let problem = stepProblem(step, previous: previous, maxStep: maxStep) {
+                why = "has env_step \(cells[k]), which \(problem)"
+            } else {
+                previous = step
+                rows.append(row)
+                continue
+            }
+        }
         if !finished && i == last { continue }
-        throw TrainingError.io("\(path) line \(i + 1) does not read as a log row (\"\(line.prefix(60))\"): the log is damaged; restore it, or leave the run out")
+        throw TrainingError.io("\(path) line \(i + 1) \(why) (\"\(line.prefix(60))\"): the log is damaged; restore it, or leave the run out")
     }
     return (header, rows)
+}
+
+/// Why `step` cannot be a log row's environment step after one at `previous`, or nil when it can.
+private func stepProblem(_ step: Double, previous: Double, maxStep: Int?) -> String? {
+    // 2^53: every whole number up to it is a Double, and Int() of it cannot trap.
+    guard step.isFinite, step >= 0, step == step.rounded(), step <= 9_007_199_254_740_992 else {
+        return "is not a whole number of steps from 0 to 2^53"
+    }
+    if step < previous { return "is before the previous row's \(Int(previous)) (the rows are in step order)" }
+    if let maxStep, step > Double(maxStep) { return "is past the \(maxStep) steps the run trained (its summary.json)" }
+    return nil
 }

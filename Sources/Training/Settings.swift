@@ -79,8 +79,9 @@ public struct Settings: Equatable, Sendable {
     /// of numbers. Errors: the file's syntax error with its line and column, or a value of another
     /// kind, naming the key.
     public init(contentsOf path: String) throws {
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
-            throw SettingsError.unreadable(path)
+        guard let data = FileManager.default.contents(atPath: path) else { throw SettingsError.unreadable(path) }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw SettingsError.syntax(path, "the file is not UTF-8 text, as a TOML config is: is it the right file?")
         }
         let table: TOMLTable
         do { table = try parsedTOML(text) } catch {
@@ -178,11 +179,13 @@ public struct Settings: Equatable, Sendable {
         switch values[key] {
         case nil: return nil
         case .numbers(let xs)?:
-            guard xs.allSatisfy({ $0 == $0.rounded() && $0 >= 1 }) else { throw SettingsError.type(key, "positive whole numbers", Value.numbers(xs).description) }
+            // Bounded as `int` bounds a number: past 9e15 a Double no longer holds every whole number,
+            // and Int() of one past Int.max would trap.
+            guard xs.allSatisfy({ $0 == $0.rounded() && $0 >= 1 && $0 < 9e15 }) else { throw SettingsError.type(key, "positive whole numbers", Value.numbers(xs).description) }
             return xs.map { Int($0) }
         // One number is a one-element array (`network.encoder_widths=64`: one layer of 64).
         case .number(let x)? where x == x.rounded():
-            guard x >= 1 else { throw SettingsError.type(key, "positive whole numbers", Value.number(x).description) }
+            guard x >= 1 && x < 9e15 else { throw SettingsError.type(key, "positive whole numbers", Value.number(x).description) }
             return [Int(x)]
         case let v?: throw SettingsError.type(key, "an array of whole numbers", v.description)
         }

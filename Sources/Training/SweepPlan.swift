@@ -169,8 +169,11 @@ public struct SweepPlan: Sendable {
     /// matches no run, two runs with one directory, and each run's settings error from
     /// ``AlgorithmRegistry/resolve(_:)`` (a refused pair, an unknown setting, a value out of range).
     public init(contentsOf path: String) throws {
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+        guard let data = FileManager.default.contents(atPath: path) else {
             throw SweepPlanErrors(errors: [SweepPlanError(path: path, line: nil, message: "cannot read the plan file: check the path")])
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw SweepPlanErrors(errors: [SweepPlanError(path: path, line: nil, message: "the file is not UTF-8 text, as a TOML plan is: is it the right file?")])
         }
         try self.init(text: text, path: path)
     }

@@ -70,7 +70,8 @@ public struct UpdateWindows: Sendable {
         run = try SeedLog(directory: directory)
         self.width = width
         self.quantile = quantile
-        let (header, rows) = try Self.readUpdates(directory: directory, finished: run.finished)
+        let (header, rows) = try Self.readUpdates(directory: directory, finished: run.finished,
+                                                  maxStep: run.finished ? run.stepsTrained : nil)
         let chosen = columns ?? Self.defaultColumns(header: header)
         // Each column as one or two indices into the row: a ratio divides the first by the second.
         var picks = [(Int, Int?)?]()
@@ -127,7 +128,13 @@ public struct UpdateWindows: Sendable {
                 out.append(Window(lo: lo, hi: hi, rows: n, values: samples.map { x in quantile.map { Self.quantile(x, $0) } ?? Self.mean(x) },
                                   greedy: Self.mean(greedy), training: Self.mean(training)))
             }
-            lo = hi
+            // A window with no row, evaluation or episode is not reported, so the next one to visit is
+            // the one holding the next logged step: a log with a long gap (or a step far past the
+            // others) costs one window, not one per width of the gap.
+            let next = [r < rows.count ? Int(rows[r][stepIndex]) : nil, e < run.evaluations.count ? run.evaluations[e].step : nil,
+                        p < run.episodes.count ? run.episodes[p].step : nil].compactMap { $0 }.min()
+            guard let next else { break }
+            lo = max(hi, (next - 1) / width * width)
         }
         windows = out
     }
@@ -159,8 +166,8 @@ public struct UpdateWindows: Sendable {
     static func mean(_ x: [Double]) -> Double { x.isEmpty ? .nan : x.reduce(0, +) / Double(x.count) }
 
     /// The header and the numeric rows of `updates.csv` (empty and "nan" cells read as nan).
-    static func readUpdates(directory: String, finished: Bool) throws -> ([String], [[Double]]) {
-        let (header, rows) = try readLogRows(directory: directory, file: "updates.csv", finished: finished) { cells -> [Double]? in
+    static func readUpdates(directory: String, finished: Bool, maxStep: Int? = nil) throws -> ([String], [[Double]]) {
+        let (header, rows) = try readLogRows(directory: directory, file: "updates.csv", finished: finished, maxStep: maxStep) { cells -> [Double]? in
             var values = [Double]()
             for c in cells {
                 guard let v = c.isEmpty ? Double.nan : Double(c) else { return nil }

@@ -214,3 +214,16 @@ def test_the_report_records_the_commit_the_binary_was_built_from(cli, tmp_path):
     if foreign:
         assert not foreign.startswith(commit.split("+")[0][:7]), (commit, foreign)
     assert f"Provenance: stackelberg 0.1.0, commit {commit}," in (out / "report.txt").read_text()
+
+
+def test_a_damaged_log_is_refused_not_read_in_part(cli, tmp_path):
+    """A finished run's updates.csv cut off mid-row, or with a cell that is not a number, was read without a word,
+    its verdicts given on the rows that did read."""
+    d = write_run(tmp_path / "runs" / "seed0", "actor-leader", 0, rotating=True)
+    (d / "summary.json").write_text('{"env_steps": 40000}')
+    good = (d / "updates.csv").read_text()
+    for damaged, said in [(good[:-40], "line 42 does not read as a log row"),
+                          (good.replace(",0.93,", ",abc,", 1), "line 2 does not read as a log row")]:
+        (d / "updates.csv").write_text(damaged)
+        p = cli("diagnose", str(d), "--no-render", "--out", str(tmp_path / "out"), ok=False)
+        assert p.returncode == 1 and said in p.stderr and "the log is damaged" in p.stderr, p.stderr

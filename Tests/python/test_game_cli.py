@@ -213,3 +213,16 @@ def test_an_empty_point_list_is_a_usage_error_naming_the_option(cli, tmp_path):
 def test_unroll_is_read_in_scientific_notation(cli):
     p = cli("game", "check", "--builtin", "quadratic", "--unroll", "1e1")
     assert "passed, 0 failed" in p.stdout
+
+
+@pytest.mark.parametrize("args,expected", [
+    (["--builtin", "quadratic", "--maximize", "leader"], "--maximize applies to a game given as --leader/--follower"),
+    (["--builtin", "stac", "--vars", "a:b"], "--vars applies to a game given as --leader/--follower"),
+    (["--leader", "x", "--vars", "x:y"], "--follower is missing"),
+    (["--follower", "x", "--vars", "x:y"], "--leader is missing"),
+])
+def test_options_a_game_would_not_read_are_refused(cli, tmp_path, args, expected):
+    """--maximize and --vars beside --builtin were accepted and ignored: the user believed the leader maximized."""
+    p = cli("game", "analyze", *args, "--no-render", "--quiet", "--out", str(tmp_path / "o"), ok=False)
+    assert p.returncode == 64 and p.stderr.startswith("error: ") and expected in p.stderr, (p.returncode, p.stderr)
+    assert not (tmp_path / "o").exists()

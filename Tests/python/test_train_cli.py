@@ -8,6 +8,7 @@ exactly the values of the CSV logs.
 from __future__ import annotations
 
 import json
+import re
 import os
 import signal
 import subprocess
@@ -159,6 +160,10 @@ def test_run_directory_and_config(stackelberg_bin, tmp_path, reference):
     (["--seeds", "-1"], "--seeds -1: \"-1\" is not a whole number ≥ 0: give 0..4, 0,3,7 or one number"),
     (["--seeds", "0..99999999999"], "names 100000000000 seeds: give at most 10,000"),
     (["--set", "network.encoder_widths=0"], "setting network.encoder_widths must be positive whole numbers, got 0"),
+    # Widths whose weights cannot fit aborted allocating, or took the machine's memory until the kernel killed them.
+    (["--set", "network.encoder_widths=[1000000,1000000]"], "setting network.encoder_widths must be widths whose weights fit in memory"),
+    (["--set", "network.head_widths=[100000000000]"], "setting network.head_widths must be widths whose weights fit in memory"),
+    (["--set", "network.head_widths=[1e30]"], "setting network.head_widths must be positive whole numbers, got [1e+30]"),
     # The nearest keys, not the hundred known ones.
     (["--set", "gama=0.9"], "unknown setting gama (did you mean gamma"),
     (["--out", ""], "--out is empty"),
@@ -513,3 +518,50 @@ def test_a_damaged_checkpoint_says_resuming_again_will_not_help(stackelberg_bin,
     p = subprocess.run(args + ["--resume"], capture_output=True, text=True, timeout=120)
     assert p.returncode == 1, (p.returncode, p.stderr)
     assert "the checkpoint is damaged, and resuming again will fail the same way" in p.stderr, p.stderr
+
+
+@pytest.mark.parametrize("text,message", [
+    ('lr = "fast"\n', 'setting lr must be a number, got "fast"'),
+    ("lrr = 0.1\n", "unknown setting lrr (did you mean lr?)"),
+    (b"\xff\xfe\x00garbage", "the file is not UTF-8 text, as a TOML config is"),
+])
+def test_a_config_file_s_error_names_the_file(stackelberg_bin, tmp_path, text, message):
+    """A setting the --config file got wrong used to be reported without the file, as if given by --set."""
+    config = tmp_path / "mine.toml"
+    config.write_bytes(text if isinstance(text, bytes) else text.encode())
+    p = subprocess.run([str(stackelberg_bin), "train", "--algo", "dqn", "--env", "cartpole", "--config", str(config),
+                        "--out", str(tmp_path / "runs")], capture_output=True, text=True, timeout=60)
+    assert p.returncode != 0 and p.stderr.startswith(f"error: {config}: ") and message in p.stderr, p.stderr
+    # The same key given by --set is the --set's error, not the file's.
+    if b"lr" in config.read_bytes():
+        p = subprocess.run([str(stackelberg_bin), "train", "--algo", "dqn", "--env", "cartpole", "--config", str(config),
+                            "--set", "lr=fast", "--set", "lrr=1", "--out", str(tmp_path / "runs")], capture_output=True, text=True, timeout=60)
+        assert p.returncode != 0 and str(config) not in p.stderr, p.stderr
+
+
+def test_compare_refuses_impossible_run_metadata(stackelberg_bin, tmp_path):
+    """total_steps = 0 scored every evaluation as "from 0", env_steps −5 was printed as steps trained, an infinite
+    return moved the steps to a threshold, and total_steps = 1e300 was refused without naming the run."""
+    binary = str(stackelberg_bin)
+    subprocess.run([binary, "train", "--algo", "dqn", "--env", "cartpole", "--seeds", "0", "--steps", "2000", "--quiet",
+                    "--out", str(tmp_path / "runs")], check=True, capture_output=True, timeout=300)
+    seed = next((tmp_path / "runs").rglob("seed0"))
+    config, summary, episodes = [(seed / f).read_text() for f in ("config.toml", "summary.json", "episodes.csv")]
+    def compare():
+        return subprocess.run([binary, "compare", str(tmp_path / "runs")], capture_output=True, text=True, timeout=120)
+    assert compare().returncode == 0
+    for total, said in [("0", "has total_steps = 0, which `stackelberg train` never writes"),
+                        ("1e300", "config.toml: setting total_steps must be a whole number")]:
+        (seed / "config.toml").write_text(re.sub(r"(?m)^total_steps = .*$", f"total_steps = {total}", config))
+        p = compare()
+        assert p.returncode == 1 and str(seed) in p.stderr and said in p.stderr, p.stderr
+    (seed / "config.toml").write_text(config)
+    (seed / "summary.json").write_text(re.sub(r'"env_steps" *: *\d+', '"env_steps": -5', summary))
+    p = compare()
+    assert p.returncode == 1 and "summary.json has env_steps -5, not a number of steps" in p.stderr, p.stderr
+    (seed / "summary.json").write_text(summary)
+    lines = episodes.splitlines()
+    step, copy, _, length = lines[3].split(",")
+    (seed / "episodes.csv").write_text("\n".join(lines[:3] + [f"{step},{copy},inf,{length}"] + lines[4:]) + "\n")
+    p = compare()
+    assert p.returncode == 1 and "episodes.csv line 4 does not read as a log row" in p.stderr, p.stderr

@@ -120,6 +120,43 @@ def test_a_half_written_last_row_is_skipped_only_while_training(stackelberg_bin,
     assert p.returncode == 1 and "line 4 does not read as a log row" in p.stderr
 
 
+@pytest.mark.parametrize("step,problem", [
+    ("nan", "is not a whole number of steps from 0 to 2^53"),
+    ("1e30", "is not a whole number of steps from 0 to 2^53"),
+    ("-10", "is not a whole number of steps from 0 to 2^53"),
+    ("25.5", "is not a whole number of steps from 0 to 2^53"),
+    ("5", "is before the previous row's 20 (the rows are in step order)"),
+])
+def test_a_step_that_cannot_be_one_is_damage(stackelberg_bin, tmp_path, step, problem):
+    """A nan or huge env_step trapped converting to Int; these are refused like any damaged row, with the line."""
+    d = synthetic(tmp_path, f"env_step,updates,a\n10,1,1\n20,2,2\n{step},3,3\n40,4,4\n")
+    p = run(stackelberg_bin, d, "--columns", "a", check=False)
+    assert p.returncode == 1 and f"updates.csv line 4 has env_step {step}, which {problem}" in p.stderr, p.stderr
+
+
+def test_a_step_past_the_steps_trained_is_damage_and_a_gap_costs_no_time(stackelberg_bin, tmp_path):
+    """One step of 1e15 made windows walk 2e10 empty windows (a hang); a finished run cannot have logged past its
+    summary's env_steps, and a run still training skips empty stretches instead of visiting them."""
+    d = synthetic(tmp_path / "finished", "env_step,updates,a\n10,1,1\n1000000000000000,2,2\n")
+    (d / "summary.json").write_text('{"env_steps": 300}')
+    p = run(stackelberg_bin, d, "--columns", "a", check=False)
+    assert p.returncode == 1 and "line 3 has env_step 1000000000000000, which is past the 300 steps the run trained" in p.stderr
+    d = synthetic(tmp_path / "training", "env_step,updates,a\n10,1,1\n1000000000000,2,2\n1000000000010,3,3\n4000000000000,4,4\n",
+                  finished=False)
+    rows = table(run(stackelberg_bin, d, "--columns", "a", "--width", 100).stdout)  # 40 billion windows otherwise
+    # (0, 100], (100, 200], (200, 300] as before (their evaluations and episodes), then one window per row past them.
+    assert [r[1] for r in rows] == ["1", "0", "0", "1", "1", "1"] and [r[2] for r in rows][-3:] == ["2.000", "3.000", "4.000"]
+
+
+def test_a_log_that_is_not_text_is_damage_not_missing(stackelberg_bin, tmp_path):
+    d = synthetic(tmp_path, "")
+    (d / "updates.csv").write_bytes(b"\xff\xfe\x00\x01binary")
+    p = run(stackelberg_bin, d, check=False)
+    assert p.returncode == 1 and "updates.csv is not UTF-8 text" in p.stderr and "missing" not in p.stderr, p.stderr
+    p = run(stackelberg_bin, "", check=False)
+    assert p.returncode == 1 and "a run path is empty" in p.stderr, p.stderr
+
+
 @pytest.mark.parametrize("args,message", [
     (["--columns", "lambda,nope"], 'no run given logs a column "nope"; they log: '),
     (["--columns", "a//b"], "neither a column name nor a ratio"),
