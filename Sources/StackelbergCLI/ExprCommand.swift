@@ -57,8 +57,11 @@ struct ExprCommand: ParsableCommand {
                 var values: [String: Double] = [:]
                 for item in at.split(separator: ",") {
                     let kv = item.split(separator: "=")
-                    guard kv.count == 2, let v = Double(kv[1].trimmingCharacters(in: .whitespaces)) else {
-                        throw ValidationError("--at entry '\(item)' must be name=number")
+                    // A number as an expression writes one (decimal, finite): Double() alone also takes
+                    // 0x10, inf and nan, which the expression itself would refuse.
+                    let text = kv.count == 2 ? kv[1].trimmingCharacters(in: .whitespaces) : ""
+                    guard kv.count == 2, text.allSatisfy({ "0123456789+-.eE".contains($0) }), let v = Double(text), v.isFinite else {
+                        throw ValidationError("--at entry '\(item)' must be name=number, a finite decimal such as x=0.5 or y=-1e-3")
                     }
                     let name = kv[0].trimmingCharacters(in: .whitespaces)
                     guard values.updateValue(v, forKey: name) == nil else { throw ValidationError("--at gives \(name) twice: give each variable once") }

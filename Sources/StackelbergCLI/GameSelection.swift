@@ -51,6 +51,9 @@ struct GameSelection: ParsableArguments {
             func names(_ s: Substring) -> [String] { s.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
             var players = Set<Player>()
             if let m = maximize {
+                guard !m.trimmingCharacters(in: .whitespaces).isEmpty else {
+                    throw ValidationError("--maximize names no player: give leader, follower or both, or leave it out")
+                }
                 for p in m.split(separator: ",") {
                     switch p.trimmingCharacters(in: .whitespaces) {
                     case "leader": players.insert(.leader)

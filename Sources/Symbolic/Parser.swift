@@ -42,6 +42,18 @@ public struct Parser {
         return try parser.parseAll()
     }
 
+    /// A character as an error shows it: quoted, or as U+XXXX where it would print as nothing or as
+    /// blank (a zero-width space, a control character, a no-break space), so the user can find it.
+    static func shown(_ c: Character) -> String {
+        let invisible: Set<Unicode.GeneralCategory> = [.format, .control, .spaceSeparator, .lineSeparator,
+                                                       .paragraphSeparator, .nonspacingMark, .enclosingMark, .unassigned]
+        guard c.unicodeScalars.contains(where: { invisible.contains($0.properties.generalCategory) }) else { return "'\(c)'" }
+        return c.unicodeScalars.map { scalar -> String in
+            let hex = String(scalar.value, radix: 16, uppercase: true)
+            return "U+" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
+        }.joined(separator: " ")
+    }
+
     private enum Token: Equatable {
         case number(Double), name(String), op(Character), power, lparen, rparen, end
     }
@@ -110,7 +122,7 @@ public struct Parser {
         case "(": token = .lparen
         case ")": token = .rparen
         default:
-            throw ParseError(message: "unexpected character '\(c)'", column: index, input: input)
+            throw ParseError(message: "unexpected character \(Self.shown(c))", column: index, input: input)
         }
     }
 

@@ -220,9 +220,23 @@ def test_unroll_is_read_in_scientific_notation(cli):
     (["--builtin", "stac", "--vars", "a:b"], "--vars applies to a game given as --leader/--follower"),
     (["--leader", "x", "--vars", "x:y"], "--follower is missing"),
     (["--follower", "x", "--vars", "x:y"], "--leader is missing"),
+    (["--leader", "x", "--follower", "y", "--vars", "x:y", "--maximize", ""], "--maximize names no player"),
 ])
 def test_options_a_game_would_not_read_are_refused(cli, tmp_path, args, expected):
     """--maximize and --vars beside --builtin were accepted and ignored: the user believed the leader maximized."""
     p = cli("game", "analyze", *args, "--no-render", "--quiet", "--out", str(tmp_path / "o"), ok=False)
     assert p.returncode == 64 and p.stderr.startswith("error: ") and expected in p.stderr, (p.returncode, p.stderr)
     assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("value", ["0x10", "1e999", "nan", "inf"])
+def test_at_takes_the_numbers_an_expression_takes(cli, value):
+    """--at x=0x10 printed 16 and x=1e999 evaluated at inf, where the expression itself refuses both literals."""
+    p = cli("expr", "eval", "x+1", "--at", f"x={value}", ok=False)
+    assert p.returncode == 64 and "must be name=number, a finite decimal" in p.stderr, p.stderr
+    assert cli("expr", "eval", "x+1", "--at", "x=-2.5e-1").stdout.strip() == "0.75"
+
+
+def test_an_invisible_character_is_named_by_its_code_point(cli):
+    p = cli("expr", "eval", "x\u200b+1", "--at", "x=1", ok=False)
+    assert p.returncode == 2 and "unexpected character U+200B at column 2" in p.stderr, p.stderr
