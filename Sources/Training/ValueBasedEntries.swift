@@ -62,6 +62,11 @@ enum ValueBasedEntries {
         }
         return .init(name: variant.rawValue, summary: summary + ", replay and a target network", couplings: ["monolithic", "scorer", "head-leader"],
                      actionSpaces: [.discrete], table: dqnTable, preset: dqnPreset(variant),
+                     // One table serves the four variants; only the dueling ones build the streams it sizes.
+                     inertKeys: { _ in
+                         variant == .dueling || variant == .duelingDDQN ? [:]
+                             : ["network.dueling_width": "only dueling and dueling_ddqn have the value and advantage streams it sizes"]
+                     },
                      validate: { c, _ in try c.validate() },
                      make: { c, spec, env, seed in
                          var c = c

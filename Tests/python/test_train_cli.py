@@ -197,6 +197,12 @@ def test_settings_a_coupling_does_not_read_are_noted(stackelberg_bin, tmp_path):
                        capture_output=True, text=True, timeout=120)
     assert p.returncode == 0, p.stderr
     assert "note: lr has no effect with --algo ppo --coupling blpo; the actor and the critic step at actor_lr and critic_lr" in p.stderr
+    # One setting table serves the DQN family; the dueling streams' width does nothing without them.
+    for algo, noted in [("dqn", True), ("dueling", False)]:
+        p = subprocess.run([str(stackelberg_bin), "train", "--algo", algo, "--env", "cartpole", "--steps", "100",
+                            "--set", "network.dueling_width=64", "--quiet", "--out", str(tmp_path / algo)],
+                           capture_output=True, text=True, timeout=120)
+        assert p.returncode == 0 and ("note: network.dueling_width has no effect" in p.stderr) == noted, p.stderr
 
 
 def test_seeds_added_on_resume_start_from_the_beginning(stackelberg_bin, tmp_path):
