@@ -81,8 +81,13 @@ struct TrainCommand: ParsableCommand {
             // every coupling's keys, given back as --config, notes only what was set by hand.
             let defaults = try? AlgorithmRegistry.defaults(algo: try settings.string("algo")!, coupling: try settings.string("coupling")!,
                                                            env: try settings.string("env")!)
+            // The attention module's sizes are read only where the network is that module.
+            let layout = try? settings.string("network.layout")
             for k in given.keys.sorted() where given[k] != defaults?[k] {
                 if let note = inert[k] { FileHandle.standardError.write(Data("note: \(note)\n".utf8)) }
+                if k.hasPrefix("perception."), let layout, layout != "attention" {
+                    FileHandle.standardError.write(Data("note: \(k) sizes SPRIG's attention module, which network.layout = \(layout) does not build; it has no effect (network.layout = attention builds it)\n".utf8))
+                }
             }
             _ = try prepareOutputDirectory(out, option: "--out", create: false)
             // Steps come in batches of num_envs: say what a period that is not a multiple becomes.
