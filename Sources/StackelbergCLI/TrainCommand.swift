@@ -86,7 +86,7 @@ struct TrainCommand: ParsableCommand {
             for k in given.keys.sorted() where given[k] != defaults?[k] {
                 if let note = inert[k] { FileHandle.standardError.write(Data("note: \(note)\n".utf8)) }
                 if k.hasPrefix("perception."), let layout, layout != "attention" {
-                    FileHandle.standardError.write(Data("note: \(k) sizes SPRIG's attention module, which network.layout = \(layout) does not build; it has no effect (network.layout = attention builds it)\n".utf8))
+                    FileHandle.standardError.write(Data("note: \(k) shapes SPRIG's attention module, which network.layout = \(layout) does not build; it has no effect (network.layout = attention builds it)\n".utf8))
                 }
             }
             _ = try prepareOutputDirectory(out, option: "--out", create: false)
@@ -100,10 +100,8 @@ struct TrainCommand: ParsableCommand {
             // What the progress line counts to: the steps each seed will have trained.
             let total = try settings.int("total_steps")!
             var trainedSteps = total
-            if let copies = try settings.int("num_envs") {
-                let batch = ((try? settings.int("batch_steps")) ?? nil) ?? copies * ((try? settings.int("rollout_length")) ?? nil ?? 1)
+            if try settings.int("num_envs") != nil, let (trained, batch) = try AlgorithmRegistry.stepsTrained(settings) {
                 if batch > 1, total % batch != 0 {
-                    let trained = (total + batch - 1) / batch * batch
                     trainedSteps = trained
                     FileHandle.standardError.write(Data("note: total_steps = \(total) trains \(trained) steps (whole batches of \(batch) environment steps)\n".utf8))
                 }

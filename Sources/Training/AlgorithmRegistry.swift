@@ -210,6 +210,17 @@ public enum AlgorithmRegistry {
         return s
     }
 
+    /// The environment steps a run of `s` trains and the batch they come in: `total_steps` rounded
+    /// up to whole batches (AC's `batch_steps`; else `num_envs` copies times PPO's and PQN's
+    /// `rollout_length`, or one step each). What `train` counts to and what a finished run's
+    /// summary.json records as `env_steps`; nil without `total_steps`.
+    public static func stepsTrained(_ s: Settings) throws -> (steps: Int, batch: Int)? {
+        guard let total = try s.int("total_steps") else { return nil }
+        guard let copies = try s.int("num_envs") else { return (total, 1) }
+        let batch = max(1, ((try? s.int("batch_steps")) ?? nil) ?? copies * ((try? s.int("rollout_length")) ?? nil ?? 1))
+        return ((total + batch - 1) / batch * batch, batch)
+    }
+
     /// The run options of resolved settings.
     /// The bytes `copies` environment copies hold in their arrays: observations and final
     /// observations, and the per-copy flags and counters, at 4 bytes a value.

@@ -27,6 +27,9 @@ public struct SeedLog: Sendable {
     public let gemmKernels: [String]
     /// Whether the run has finished (it has a summary.json).
     public let finished: Bool
+    /// The last step any of the run's logs may hold: the steps its config trains (``stepsTrained``
+    /// once finished); nil for a config that does not say.
+    public let lastStep: Int?
     /// The toolkit commit that started the run, from config.toml's `# commit = …` line (nil for a
     /// config without it).
     public let commit: String?
@@ -68,7 +71,9 @@ public struct SeedLog: Sendable {
         seed = RunConfigHeader(text: configText).seed(directory: directory) ?? -1
         let finished = FileManager.default.fileExists(atPath: directory + "/summary.json")
         self.finished = finished
-        // A finished run's steps trained bound every step its logs hold.
+        // The steps the config trains bound every step the logs hold, and are what a finished run's
+        // summary records: a config edited since (or a damaged summary) would move every score.
+        let planned = try AlgorithmRegistry.stepsTrained(config)
         var trained: Int?
         if finished {
             let summary = FileManager.default.contents(atPath: directory + "/summary.json")
@@ -80,6 +85,9 @@ public struct SeedLog: Sendable {
                 guard let steps = value as? Int, steps >= 0 else {
                     throw TrainingError.io("\(directory)/summary.json has env_steps \(value), not a number of steps: it is damaged; restore it, or leave the run out")
                 }
+                if let planned, steps != planned.steps {
+                    throw TrainingError.io("\(directory)/summary.json has env_steps \(steps), where config.toml's total_steps = \(total) trains \(planned.steps) (whole batches of \(planned.batch)): one of the two was changed after the run; restore it, or leave the run out")
+                }
                 trained = steps
             }
         }
@@ -87,13 +95,14 @@ public struct SeedLog: Sendable {
         // returns one, and it would move every mean and threshold it enters); the other cells
         // (eval.csv's list of returns) are not read.
         func rows(_ file: String, value: Int) throws -> [(step: Int, value: Double)] {
-            try readLogRows(directory: directory, file: file, finished: finished, maxStep: trained) { f in
+            try readLogRows(directory: directory, file: file, finished: finished, maxStep: trained ?? planned?.steps) { f in
                 Int(f[0]).flatMap { s in Double(f[value]).flatMap { $0.isFinite ? (step: s, value: $0) : nil } }
             }.rows
         }
         episodes = try rows("episodes.csv", value: 2)
         evaluations = try rows("eval.csv", value: 1)
         stepsTrained = trained ?? episodes.last?.step ?? 0
+        lastStep = trained ?? planned?.steps
     }
 
     /// The paper's score: the mean training-episode return over the last 10% of training.

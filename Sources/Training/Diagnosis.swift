@@ -49,7 +49,9 @@ public struct DiagnosticRun: Sendable {
         // past the run, is damage and refused, never dropped (a dropped row would change a verdict).
         let finished = hasReadableSummary(directory)
         let trained = finished ? readableSummary(directory)?["env_steps"] as? Int : nil
-        let (head, table) = try readLogRows(directory: directory, file: "updates.csv", finished: finished, maxStep: trained) { cells -> [Double]? in
+        let planned = (try? AlgorithmRegistry.stepsTrained(AlgorithmRegistry.completing(settings))) ?? nil
+        let (head, table) = try readLogRows(directory: directory, file: "updates.csv", finished: finished,
+                                            maxStep: trained ?? planned?.steps) { cells -> [Double]? in
             var row = [Double]()
             for c in cells {
                 let t = c.trimmingCharacters(in: .whitespaces)

@@ -10,8 +10,8 @@ import Foundation
 ///
 /// A log with an `env_step` column has its steps checked too, since every reader bins or scores rows by
 /// step: each must be a whole number from 0, in order (the runner appends rows as training goes, and
-/// a resume truncates the logs to its checkpoint), and at most `maxStep` (a finished run's steps
-/// trained) when given. A step that fails is damage like a row that does not read.
+/// a resume truncates the logs to its checkpoint), and at most `maxStep` (the steps a run's config trains,
+/// `AlgorithmRegistry.stepsTrained`) when given. A step that fails is damage like a row that does not read.
 /// - Throws: `TrainingError.io` naming a missing or unreadable file (or one stored as FILE.gz) or a
 ///   damaged line.
 func readLogRows<Row>(directory: String, file: String, finished: Bool, maxStep: Int? = nil,
@@ -65,6 +65,6 @@ private func stepProblem(_ step: Double, previous: Double, maxStep: Int?) -> Str
         return "is not a whole number of steps from 0 to 2^53"
     }
     if step < previous { return "is before the previous row's \(Int(previous)) (the rows are in step order)" }
-    if let maxStep, step > Double(maxStep) { return "is past the \(maxStep) steps the run trained (its summary.json)" }
+    if let maxStep, step > Double(maxStep) { return "is past the \(maxStep) steps the run trains (its total_steps in whole batches)" }
     return nil
 }

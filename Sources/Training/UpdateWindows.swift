@@ -71,7 +71,7 @@ public struct UpdateWindows: Sendable {
         self.width = width
         self.quantile = quantile
         let (header, rows) = try Self.readUpdates(directory: directory, finished: run.finished,
-                                                  maxStep: run.finished ? run.stepsTrained : nil)
+                                                  maxStep: run.lastStep)
         let chosen = columns ?? Self.defaultColumns(header: header)
         // Each column as one or two indices into the row: a ratio divides the first by the second.
         var picks = [(Int, Int?)?]()

@@ -115,7 +115,8 @@ final class ComparisonTests: XCTestCase {
         for (env, gamma, seed) in runs {
             let dir = "\(root)/g\(gamma)/\(env)/ac-individual/seed\(seed)"
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-            try "algo = \"ac\"\ncoupling = \"individual\"\nenv = \"\(env)\"\ntotal_steps = 100\ngamma = \(gamma)\n"
+            // Batches of 128 steps: 100 steps train 128, as the summary records.
+            try "algo = \"ac\"\ncoupling = \"individual\"\nenv = \"\(env)\"\ntotal_steps = 100\nbatch_steps = 128\ngamma = \(gamma)\n"
                 .write(toFile: dir + "/config.toml", atomically: true, encoding: .utf8)
             try "env_step,copy,return,length\n95,0,10,10\n120,0,30,10\n".write(toFile: dir + "/episodes.csv", atomically: true, encoding: .utf8)
             try "env_step,mean_return,returns\n128,5,5\n".write(toFile: dir + "/eval.csv", atomically: true, encoding: .utf8)

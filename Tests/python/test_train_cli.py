@@ -206,7 +206,7 @@ def test_settings_a_coupling_does_not_read_are_noted(stackelberg_bin, tmp_path):
     # The attention module's sizes under another network layout.
     p = subprocess.run([str(stackelberg_bin), "train", "--algo", "ppo", "--env", "cartpole", "--steps", "512",
                         "--set", "perception.dim=8", "--quiet", "--out", str(tmp_path / "ppo")], capture_output=True, text=True, timeout=120)
-    assert p.returncode == 0 and "note: perception.dim sizes SPRIG's attention module, which network.layout = separate does not build" in p.stderr, p.stderr
+    assert p.returncode == 0 and "note: perception.dim shapes SPRIG's attention module, which network.layout = separate does not build" in p.stderr, p.stderr
 
 
 def test_seeds_added_on_resume_start_from_the_beginning(stackelberg_bin, tmp_path):

@@ -140,12 +140,27 @@ def test_a_step_past_the_steps_trained_is_damage_and_a_gap_costs_no_time(stackel
     d = synthetic(tmp_path / "finished", "env_step,updates,a\n10,1,1\n1000000000000000,2,2\n")
     (d / "summary.json").write_text('{"env_steps": 300}')
     p = run(stackelberg_bin, d, "--columns", "a", check=False)
-    assert p.returncode == 1 and "line 3 has env_step 1000000000000000, which is past the 300 steps the run trained" in p.stderr
+    assert p.returncode == 1 and "line 3 has env_step 1000000000000000, which is past the 300 steps the run trains" in p.stderr
+    # Still training, the config's total_steps bounds the steps (here 300, one step a batch).
+    d = synthetic(tmp_path / "past", "env_step,updates,a\n10,1,1\n1000,2,2\n2000,3,3\n", finished=False)
+    p = run(stackelberg_bin, d, "--columns", "a", check=False)
+    assert p.returncode == 1 and "line 3 has env_step 1000, which is past the 300 steps the run trains" in p.stderr, p.stderr
     d = synthetic(tmp_path / "training", "env_step,updates,a\n10,1,1\n1000000000000,2,2\n1000000000010,3,3\n4000000000000,4,4\n",
                   finished=False)
+    (d / "config.toml").write_text((d / "config.toml").read_text().replace("total_steps = 300", "total_steps = 5e12"))
     rows = table(run(stackelberg_bin, d, "--columns", "a", "--width", 100).stdout)  # 40 billion windows otherwise
     # (0, 100], (100, 200], (200, 300] as before (their evaluations and episodes), then one window per row past them.
     assert [r[1] for r in rows] == ["1", "0", "0", "1", "1", "1"] and [r[2] for r in rows][-3:] == ["2.000", "3.000", "4.000"]
+
+
+def test_a_summary_that_disagrees_with_the_config_is_refused(stackelberg_bin, tmp_path):
+    """A config's total_steps edited after the run moved the final-10% window (a score from 175 to 58) silently."""
+    d = synthetic(tmp_path, "env_step,updates,a\n10,1,1\n")
+    (d / "summary.json").write_text('{"env_steps": 300}')
+    assert run(stackelberg_bin, d, "--columns", "a").returncode == 0
+    (d / "config.toml").write_text((d / "config.toml").read_text().replace("total_steps = 300", "total_steps = 1000"))
+    p = run(stackelberg_bin, d, "--columns", "a", check=False)
+    assert p.returncode == 1 and "summary.json has env_steps 300, where config.toml's total_steps = 1000 trains 1000" in p.stderr, p.stderr
 
 
 def test_a_log_that_is_not_text_is_damage_not_missing(stackelberg_bin, tmp_path):
