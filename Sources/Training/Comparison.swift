@@ -91,18 +91,19 @@ public struct SeedLog: Sendable {
                 trained = steps
             }
         }
+        let lastStep = trained ?? planned?.steps
+        self.lastStep = lastStep
         // Steps are whole numbers and returns numbers (an infinite or nan return is damage: no episode
         // returns one, and it would move every mean and threshold it enters); the other cells
         // (eval.csv's list of returns) are not read.
         func rows(_ file: String, value: Int) throws -> [(step: Int, value: Double)] {
-            try readLogRows(directory: directory, file: file, finished: finished, maxStep: trained ?? planned?.steps) { f in
+            try readLogRows(directory: directory, file: file, finished: finished, maxStep: lastStep) { f in
                 Int(f[0]).flatMap { s in Double(f[value]).flatMap { $0.isFinite ? (step: s, value: $0) : nil } }
             }.rows
         }
         episodes = try rows("episodes.csv", value: 2)
         evaluations = try rows("eval.csv", value: 1)
         stepsTrained = trained ?? episodes.last?.step ?? 0
-        lastStep = trained ?? planned?.steps
     }
 
     /// The paper's score: the mean training-episode return over the last 10% of training.

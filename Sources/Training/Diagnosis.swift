@@ -47,8 +47,9 @@ public struct DiagnosticRun: Sendable {
         group = "\(algo)-\(coupling)"
         // Read as `windows` and `compare` read it: a row that does not read, or a step out of order or
         // past the run, is damage and refused, never dropped (a dropped row would change a verdict).
-        let finished = hasReadableSummary(directory)
-        let trained = finished ? readableSummary(directory)?["env_steps"] as? Int : nil
+        let summary = readableSummary(directory)
+        let finished = summary != nil
+        let trained = summary?["env_steps"] as? Int
         let planned = (try? AlgorithmRegistry.stepsTrained(AlgorithmRegistry.completing(settings))) ?? nil
         let (head, table) = try readLogRows(directory: directory, file: "updates.csv", finished: finished,
                                             maxStep: trained ?? planned?.steps) { cells -> [Double]? in

@@ -161,9 +161,13 @@ public struct Settings: Equatable, Sendable {
         }
     }
 
+    /// The bound on a whole-number setting, scalar or in an array: below it a Double holds every whole
+    /// number exactly, and Int() of it cannot trap (Int.max is about 9.2e18).
+    static let wholeLimit = 9e15
+
     public func int(_ key: String) throws -> Int? {
         guard let x = try double(key) else { return nil }
-        guard x == x.rounded(), abs(x) < 9e15 else { throw SettingsError.type(key, "a whole number", Settings.format(x)) }
+        guard x == x.rounded(), abs(x) < Self.wholeLimit else { throw SettingsError.type(key, "a whole number", Settings.format(x)) }
         return Int(x)
     }
 
@@ -179,13 +183,11 @@ public struct Settings: Equatable, Sendable {
         switch values[key] {
         case nil: return nil
         case .numbers(let xs)?:
-            // Bounded as `int` bounds a number: past 9e15 a Double no longer holds every whole number,
-            // and Int() of one past Int.max would trap.
-            guard xs.allSatisfy({ $0 == $0.rounded() && $0 >= 1 && $0 < 9e15 }) else { throw SettingsError.type(key, "positive whole numbers", Value.numbers(xs).description) }
+            guard xs.allSatisfy({ $0 == $0.rounded() && $0 >= 1 && $0 < Self.wholeLimit }) else { throw SettingsError.type(key, "positive whole numbers", Value.numbers(xs).description) }
             return xs.map { Int($0) }
         // One number is a one-element array (`network.encoder_widths=64`: one layer of 64).
         case .number(let x)? where x == x.rounded():
-            guard x >= 1 && x < 9e15 else { throw SettingsError.type(key, "positive whole numbers", Value.number(x).description) }
+            guard x >= 1 && x < Self.wholeLimit else { throw SettingsError.type(key, "positive whole numbers", Value.number(x).description) }
             return [Int(x)]
         case let v?: throw SettingsError.type(key, "an array of whole numbers", v.description)
         }
