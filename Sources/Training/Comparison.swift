@@ -97,8 +97,11 @@ public struct SeedLog: Sendable {
         // returns one, and it would move every mean and threshold it enters); the other cells
         // (eval.csv's list of returns) are not read.
         func rows(_ file: String, value: Int) throws -> [(step: Int, value: Double)] {
-            try readLogRows(directory: directory, file: file, finished: finished, maxStep: lastStep) { f in
-                Int(f[0]).flatMap { s in Double(f[value]).flatMap { $0.isFinite ? (step: s, value: $0) : nil } }
+            try readLogRows(directory: directory, file: file, finished: finished, maxStep: lastStep) { f throws(UnreadableCell) in
+                guard let step = Int(f[0]) else { throw UnreadableCell(column: 0, expected: "a whole number of steps") }
+                let x = try logNumber(f, value)
+                guard x.isFinite else { throw UnreadableCell(column: value, expected: "a finite return") }
+                return (step: step, value: x)
             }.rows
         }
         episodes = try rows("episodes.csv", value: 2)

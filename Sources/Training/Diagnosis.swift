@@ -52,15 +52,7 @@ public struct DiagnosticRun: Sendable {
         let trained = summary?["env_steps"] as? Int
         let planned = (try? AlgorithmRegistry.stepsTrained(AlgorithmRegistry.completing(settings))) ?? nil
         let (head, table) = try readLogRows(directory: directory, file: "updates.csv", finished: finished,
-                                            maxStep: trained ?? planned?.steps) { cells -> [Double]? in
-            var row = [Double]()
-            for c in cells {
-                let t = c.trimmingCharacters(in: .whitespaces)
-                guard let v = t.isEmpty ? Double.nan : Double(t) else { return nil }
-                row.append(v)
-            }
-            return row
-        }
+                                            maxStep: trained ?? planned?.steps, parse: logNumbers)
         let game = head.indices.filter { head[$0].hasPrefix("game_") }
         guard !game.isEmpty else {
             // A run trained with diagnostics that stopped before its first log row has an empty

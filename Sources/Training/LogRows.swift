@@ -1,12 +1,42 @@
 import Foundation
 
+/// A log cell that does not read as its column's kind: the column (an index into the header) and
+/// what it should hold, for the message that refuses the row.
+struct UnreadableCell: Error {
+    let column: Int
+    let expected: String
+}
+
+/// Cell `k` of a log row as a number, the one rule every reader of the runner's logs uses: Swift's
+/// text of a Double (decimal digits with an optional exponent, "nan", "inf", "-inf"), or an empty
+/// cell, read as nan (a value not logged). Hexadecimal ("0x1p3"), which `Double(_:)` also reads, and
+/// blanks around a number are refused: the runner writes neither, so either is an edit or damage.
+/// - Throws: `UnreadableCell` naming column `k`.
+func logNumber(_ cells: [Substring], _ k: Int) throws(UnreadableCell) -> Double {
+    let cell = cells[k]
+    if cell.isEmpty { return .nan }
+    guard !cell.contains(where: { $0 == "x" || $0 == "X" }), let value = Double(cell) else {
+        throw UnreadableCell(column: k, expected: "a number")
+    }
+    return value
+}
+
+/// Every cell of a log row as a number (``logNumber(_:_:)``).
+func logNumbers(_ cells: [Substring]) throws(UnreadableCell) -> [Double] {
+    var row = [Double]()
+    row.reserveCapacity(cells.count)
+    for k in cells.indices { row.append(try logNumber(cells, k)) }
+    return row
+}
+
 /// Reads a CSV log the runner writes (`episodes.csv`, `eval.csv`, `updates.csv`) in `directory`:
 /// its header and the rows `parse` reads from their cells (called only on rows with the header's
-/// number of cells). A row that does not read is damage and is refused with its line rather than
-/// dropped, since dropping it would change a score without a word; the one exception is the last
-/// row of a run still training (`finished` false), which may be half written. The runner ends every
-/// row with a newline, so a last row without one was cut off. Windows line ends read the same
-/// ("\r\n" is one Character in Swift). An empty file has no header and no rows.
+/// number of cells). A row that does not read is damage and is refused with its line, and the column
+/// and cell that did not read, rather than dropped, since dropping it would change a score without a
+/// word; the one exception is the last row of a run still training (`finished` false), which may be
+/// half written. The runner ends every row with a newline, so a last row without one was cut off.
+/// Windows line ends read the same ("\r\n" is one Character in Swift). An empty file has no header
+/// and no rows; a blank line holds no row and is passed over (it changes no value).
 ///
 /// A log with an `env_step` column has its steps checked too, since every reader bins or scores rows by
 /// step: each must be a whole number from 0, in order (the runner appends rows as training goes, and
@@ -15,7 +45,7 @@ import Foundation
 /// - Throws: `TrainingError.io` naming a missing or unreadable file (or one stored as FILE.gz) or a
 ///   damaged line.
 func readLogRows<Row>(directory: String, file: String, finished: Bool, maxStep: Int? = nil,
-                      parse: ([Substring]) -> Row?) throws -> (header: [String], rows: [Row]) {
+                      parse: ([Substring]) throws(UnreadableCell) -> Row) throws -> (header: [String], rows: [Row]) {
     let path = directory + "/" + file
     guard let data = FileManager.default.contents(atPath: path) else {
         if FileManager.default.fileExists(atPath: path + ".gz") {
@@ -40,16 +70,26 @@ func readLogRows<Row>(directory: String, file: String, finished: Bool, maxStep: 
     var previous = 0.0
     for (i, line) in zip(lines.indices, lines) where !line.isEmpty {
         let cells = line.split(separator: ",", omittingEmptySubsequences: false)
-        var why = "does not read as a log row"
-        if cells.count == header.count, !(cutOff && i == last), let row = parse(cells) {
-            guard let k = stepColumn else { rows.append(row); continue }
-            let step = Double(cells[k]) ?? .nan
-            if let problem = stepProblem(step, previous: previous, maxStep: maxStep) {
-                why = "has env_step \(cells[k]), which \(problem)"
-            } else {
-                previous = step
-                rows.append(row)
-                continue
+        let why: String
+        if cutOff && i == last {
+            why = "does not read as a log row: it is cut off (the file ends without the newline that ends every row)"
+        } else if cells.count != header.count {
+            why = "does not read as a log row: it has \(cells.count) cell\(cells.count == 1 ? "" : "s") where the header has \(header.count)"
+        } else {
+            do throws(UnreadableCell) {
+                let row = try parse(cells)
+                guard let k = stepColumn else { rows.append(row); continue }
+                let step = Double(cells[k]) ?? .nan
+                if let problem = stepProblem(step, previous: previous, maxStep: maxStep) {
+                    why = "has env_step \(cells[k]), which \(problem)"
+                } else {
+                    previous = step
+                    rows.append(row)
+                    continue
+                }
+            } catch {
+                let name = header[error.column].isEmpty ? "column \(error.column + 1)" : header[error.column]
+                why = "does not read as a log row: its \(name) is \"\(cells[error.column].prefix(40))\", not \(error.expected)"
             }
         }
         if !finished && i == last { continue }

@@ -165,16 +165,10 @@ public struct UpdateWindows: Sendable {
 
     static func mean(_ x: [Double]) -> Double { x.isEmpty ? .nan : x.reduce(0, +) / Double(x.count) }
 
-    /// The header and the numeric rows of `updates.csv` (empty and "nan" cells read as nan).
+    /// The header and the numeric rows of `updates.csv` (cells read by ``logNumber(_:_:)``: empty and "nan" cells are nan).
     static func readUpdates(directory: String, finished: Bool, maxStep: Int? = nil) throws -> ([String], [[Double]]) {
-        let (header, rows) = try readLogRows(directory: directory, file: "updates.csv", finished: finished, maxStep: maxStep) { cells -> [Double]? in
-            var values = [Double]()
-            for c in cells {
-                guard let v = c.isEmpty ? Double.nan : Double(c) else { return nil }
-                values.append(v)
-            }
-            return values
-        }
+        let (header, rows) = try readLogRows(directory: directory, file: "updates.csv", finished: finished,
+                                             maxStep: maxStep, parse: logNumbers)
         // A run that has just started has an empty log: no rows yet, not damage.
         if header.isEmpty && !finished { return ([], []) }
         guard header.contains("env_step") else {

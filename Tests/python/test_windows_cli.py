@@ -117,7 +117,35 @@ def test_a_half_written_last_row_is_skipped_only_while_training(stackelberg_bin,
     assert "final-10% training score – (not reached)" in out
     d = synthetic(tmp_path / "finished", log)
     p = run(stackelberg_bin, d, "--columns", "a", check=False)
-    assert p.returncode == 1 and "line 4 does not read as a log row" in p.stderr
+    assert p.returncode == 1 and "line 4 does not read as a log row: it is cut off" in p.stderr, p.stderr
+
+
+@pytest.mark.parametrize("file,line,said", [
+    ("updates.csv", "20,2,0x10", 'its a is "0x10", not a number'),  # Double("0x10") is 16: hexadecimal was read
+    ("updates.csv", "20,2, 3", 'its a is " 3", not a number'),
+    ("updates.csv", "20,2", "it has 2 cells where the header has 3"),
+    ("episodes.csv", "150,0,abc,50", 'its return is "abc", not a number'),
+    ("episodes.csv", "150,0,inf,50", 'its return is "inf", not a finite return'),
+    ("episodes.csv", "1.5e2,0,-8,50", 'its env_step is "1.5e2", not a whole number of steps'),
+])
+def test_a_damaged_cell_is_named_by_its_column(stackelberg_bin, tmp_path, file, line, said):
+    """The three log readers (windows, compare, diagnose) read cells by one rule, and a refused row says which
+    cell did not read; before, the message quoted the row only and diagnose alone trimmed blanks."""
+    d = synthetic(tmp_path, "env_step,updates,a\n10,1,1\n20,2,3\n")
+    log = (d / file).read_text().splitlines()
+    log[2] = line
+    (d / file).write_text("\n".join(log) + "\n")
+    p = run(stackelberg_bin, d, "--columns", "a", check=False)
+    assert p.returncode == 1 and f"{file} line 3 does not read as a log row: {said}" in p.stderr, p.stderr
+
+
+def test_a_blank_line_holds_no_row(stackelberg_bin, tmp_path):
+    """A blank line between rows changes no value, so it is passed over, not refused."""
+    plain = run(stackelberg_bin, synthetic(tmp_path / "plain", "env_step,updates,a\n10,1,1\n20,2,3\n"),
+                "--width", 100, "--columns", "a").stdout
+    blank = run(stackelberg_bin, synthetic(tmp_path / "blank", "env_step,updates,a\n10,1,1\n\n20,2,3\n"),
+                "--width", 100, "--columns", "a").stdout
+    assert table(blank) == table(plain) and table(plain)[0][1:3] == ["2", "2.000"]
 
 
 @pytest.mark.parametrize("step,problem", [
