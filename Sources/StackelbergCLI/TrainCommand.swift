@@ -77,13 +77,15 @@ struct TrainCommand: ParsableCommand {
             }
             // Accepted (one config serves every coupling of an algorithm) but without effect here.
             let inert = AlgorithmRegistry.keysWithoutEffect(algo: try settings.string("algo")!, coupling: try settings.string("coupling")!)
-            // A key at its default changes nothing either way: a run's own config.toml, which lists
-            // every coupling's keys, given back as --config, notes only what was set by hand.
+            // A key at its default in a config file changes nothing either way: a run's own config.toml,
+            // which lists every coupling's keys, given back as --config, notes only what differs. A key
+            // given with --set was set by hand, so it is noted at any value.
             let defaults = try? AlgorithmRegistry.defaults(algo: try settings.string("algo")!, coupling: try settings.string("coupling")!,
                                                            env: try settings.string("env")!)
             // The attention module's sizes are read only where the network is that module.
             let layout = try? settings.string("network.layout")
-            for k in given.keys.sorted() where given[k] != defaults?[k] {
+            let setByHand = Set(overrides.map(Self.overrideKey))
+            for k in given.keys.sorted() where setByHand.contains(k) || given[k] != defaults?[k] {
                 if let note = inert[k] { FileHandle.standardError.write(Data("note: \(note)\n".utf8)) }
                 if k.hasPrefix("perception."), let layout, layout != "attention" {
                     FileHandle.standardError.write(Data("note: \(k) shapes SPRIG's attention module, which network.layout = \(layout) does not build; it has no effect (network.layout = attention builds it)\n".utf8))

@@ -197,6 +197,16 @@ def test_settings_a_coupling_does_not_read_are_noted(stackelberg_bin, tmp_path):
                        capture_output=True, text=True, timeout=120)
     assert p.returncode == 0, p.stderr
     assert "note: lr has no effect with --algo ppo --coupling blpo; the actor and the critic step at actor_lr and critic_lr" in p.stderr
+    # The run's own config.toml, given back, lists lr at its default: nothing to note. The same value given
+    # with --set was set by hand, and is noted.
+    base = [str(stackelberg_bin), "train", "--algo", "ppo", "--coupling", "blpo", "--env", "cartpole", "--steps", "512",
+            "--set", "tensorboard=false", "--quiet"]
+    subprocess.run(base + ["--out", str(tmp_path / "plain")], check=True, capture_output=True, timeout=120)
+    written = tmp_path / "plain" / "cartpole" / "ppo-blpo" / "seed0" / "config.toml"
+    default_lr = next(l.split("=")[1].strip() for l in written.read_text().splitlines() if l.startswith("lr ="))
+    for how, noted in [(["--config", str(written)], False), (["--set", f"lr={default_lr}"], True)]:
+        p = subprocess.run(base + how + ["--out", str(tmp_path / "again" / how[0])], capture_output=True, text=True, timeout=120)
+        assert p.returncode == 0 and ("note: lr has no effect" in p.stderr) == noted, (how, p.stderr)
     # One setting table serves the DQN family; the dueling streams' width does nothing without them.
     for algo, noted in [("dqn", True), ("dueling", False)]:
         p = subprocess.run([str(stackelberg_bin), "train", "--algo", algo, "--env", "cartpole", "--steps", "100",
