@@ -138,9 +138,13 @@ public struct StateDictionary: Equatable {
 
     public init(decoding bytes: [UInt8], source: String = "state") throws {
         var r = Reader(bytes: bytes, source: source)
-        guard bytes.count >= StateDictionary.magic.count + 16,
-              Array(bytes[0..<StateDictionary.magic.count]) == StateDictionary.magic else {
+        let magic = StateDictionary.magic
+        guard bytes.count >= magic.count, Array(bytes[0..<magic.count]) == magic else {
             throw StateError.corrupt(source, "not a stackelberg state file (bad magic)")
+        }
+        // The magic alone, or little past it: a file cut off while written or copied.
+        guard bytes.count >= magic.count + 16 else {
+            throw StateError.corrupt(source, "truncated: \(bytes.count) bytes, shorter than any state file")
         }
         let body = bytes.count - 8
         let stored = bytes[body...].enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
@@ -210,6 +214,10 @@ public struct StateDictionary: Equatable {
     }
 
     public init(contentsOf url: URL) throws {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw StateError.unreadable(url.path, "it is a directory, not a state file")
+        }
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
             throw StateError.unreadable(url.path, error.localizedDescription)

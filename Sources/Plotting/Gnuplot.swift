@@ -72,7 +72,12 @@ public struct GnuplotFigure {
         var written = [gp, dat]
         for format in formats {
             try Gnuplot.render(script: gp, format: format)
-            written.append(directory.appendingPathComponent("\(name).\(format)"))
+            let figure = directory.appendingPathComponent("\(name).\(format)")
+            // gnuplot exits 0 when it cannot write its whole output (a full disk, a quota): an empty
+            // figure is refused here rather than listed as written.
+            let size = (try? FileManager.default.attributesOfItem(atPath: figure.path)[.size] as? Int) ?? nil
+            guard let size, size > 0 else { throw PlotError.figureNotWritten(figure.path) }
+            written.append(figure)
         }
         return written
     }
@@ -109,6 +114,8 @@ public enum PlotError: Error, CustomStringConvertible {
     case gnuplotFailed(script: String, status: Int32, message: String)
     /// A directory stands where a figure's file goes.
     case pathIsDirectory(String)
+    /// gnuplot exited 0 but left the figure missing or empty.
+    case figureNotWritten(String)
 
     public var description: String {
         switch self {
@@ -118,6 +125,8 @@ public enum PlotError: Error, CustomStringConvertible {
             return "gnuplot failed on \(script) (exit \(status)): \(message)"
         case .pathIsDirectory(let path):
             return "\(path) is a directory, where a figure's file goes: move it away, or write the figures elsewhere"
+        case .figureNotWritten(let path):
+            return "gnuplot left \(path) empty or did not write it: is the disk full? Free space, or write the figures elsewhere"
         }
     }
 }

@@ -32,7 +32,7 @@ struct EnvCommand: ParsableCommand {
             discussion: "Each line: step, action, reward, terminated, truncated, next_obs (the episode's last observation when it ended), obs (what to act on next, after any auto-reset), state (after the step), and episode_return and episode_length when a whole episode (game) ended.")
         @Argument(help: "Environment name (see `stackelberg env list`).") var name: String
         @Option(help: "Seed of the environment and of the random policy.") var seed: UInt64 = 0
-        @Option(help: "Number of steps.") var steps: Int = 10
+        @Option(parsing: .unconditional, help: "Number of steps.") var steps: Int = 10
         @Option(help: "Policy: random or zero (action 0, or the zero vector).") var policy: String = "random"
         @Option(parsing: .unconditional, help: "Start from this state instead of a reset (comma-separated, see --help of list).") var state: String?
         @Option(parsing: .unconditional, help: "Comma-separated actions to play in order (overrides --policy; continuous: one value per step and dimension).") var actions: String?
@@ -47,6 +47,10 @@ struct EnvCommand: ParsableCommand {
                 guard steps >= 0 else { throw ValidationError("--steps must be ≥ 0") }
                 var observationFile: FileHandle?
                 if let observationsTo {
+                    var isDirectory: ObjCBool = false
+                    if FileManager.default.fileExists(atPath: observationsTo, isDirectory: &isDirectory), isDirectory.boolValue {
+                        throw ValidationError("--observations-to: \(observationsTo) is a directory; give a file path (e.g. \(observationsTo)/observations.f32)")
+                    }
                     guard FileManager.default.createFile(atPath: observationsTo, contents: nil), let h = FileHandle(forWritingAtPath: observationsTo) else {
                         throw ValidationError("--observations-to: cannot create \(observationsTo); check that its directory exists and is writable")
                     }
@@ -55,6 +59,13 @@ struct EnvCommand: ParsableCommand {
                 defer { try? observationFile?.close() }
                 guard ["random", "zero"].contains(policy) else { throw ValidationError("--policy must be random or zero, got \(policy)") }
                 let entry = try EnvironmentRegistry.entry(name)
+                // Said as the flags the user gave (the registry's message speaks of settings).
+                if episodicLife, !entry.accepts.contains(.episodicLife) {
+                    throw ValidationError("--episodic-life is for Atari games, which have lives; \(name) has none: drop the flag")
+                }
+                if fireReset, !entry.accepts.contains(.fireReset) {
+                    throw ValidationError("--fire-reset is for Atari games with a FIRE action; \(name) has none: drop the flag")
+                }
                 let overrides = EnvironmentOverrides(episodicLife: episodicLife ? true : nil, fireReset: fireReset ? true : nil)
                 let env = try EnvironmentRegistry.make(name, count: 1, outOfBounds: clipActions ? .clip : .reject, overrides: overrides)
                 env.reset(seed: seed)
@@ -79,8 +90,12 @@ struct EnvCommand: ParsableCommand {
                         case .box(let lo, let hi): for j in 0..<k { action[j] = lo[j] + (hi[j] - lo[j]) * Float(rng.uniform()) }
                         }
                     }
-                    if case .discrete = env.actionSpace {
+                    if case .discrete(let n) = env.actionSpace {
                         guard action[0] == action[0].rounded() else { throw ValidationError("discrete action \(action[0]) at step \(t) is not a whole number") }
+                        // Checked here, before the conversion to Int32 (which traps past 2^31).
+                        guard action[0] >= 0, action[0] < Float(n) else {
+                            throw ValidationError("discrete action \(given.map { $0[t * k] } ?? Double(action[0])) at step \(t) is outside Discrete(\(n)): give actions 0 to \(n - 1)")
+                        }
                         try [Int32(action[0])].withUnsafeBufferPointer { try env.step(discrete: $0) }
                     } else {
                         try action.withUnsafeBufferPointer { try env.step(continuous: $0) }
@@ -112,13 +127,18 @@ struct EnvCommand: ParsableCommand {
             abstract: "Play uniformly random episodes and print their returns and lengths as one JSON line.",
             discussion: "Each of --batch copies plays the same number of whole episodes (its first ones), so the sample is not biased towards short episodes.")
         @Argument(help: "Environment name (discrete actions).") var name: String
-        @Option(help: "Episodes to play in all (rounded up to a multiple of --batch).") var episodes: Int = 1000
-        @Option(help: "Copies stepped together.") var batch: Int = 16
+        @Option(parsing: .unconditional, help: "Episodes to play in all (rounded up to a multiple of --batch).") var episodes: Int = 1000
+        @Option(parsing: .unconditional, help: "Copies stepped together.") var batch: Int = 16
         @Option(help: "Seed of the environment and of the random policy.") var seed: UInt64 = 0
 
         func run() throws {
             try reportingErrors {
                 guard episodes >= 1, batch >= 1 else { throw ValidationError("--episodes and --batch must be ≥ 1") }
+                // Every copy plays the same number of whole episodes: more copies than episodes would play
+                // --batch episodes, not the --episodes asked for.
+                guard batch <= episodes else {
+                    throw ValidationError("--batch \(batch) is more copies than --episodes \(episodes), and every copy plays at least one episode: give --batch at most \(episodes)")
+                }
                 try checkBatchFits(name, batch: batch)
                 let env = try EnvironmentRegistry.make(name, count: batch)
                 guard case .discrete(let n) = env.actionSpace else { throw ValidationError("\(name) has continuous actions; `env episodes` plays discrete ones") }
@@ -152,8 +172,8 @@ struct EnvCommand: ParsableCommand {
     struct Bench: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Time batched stepping with random actions; prints one JSON line.")
         @Argument(help: "Environment name.") var name: String
-        @Option(help: "Copies stepped together.") var batch: Int = 128
-        @Option(help: "Batched steps to time.") var steps: Int = 10_000
+        @Option(parsing: .unconditional, help: "Copies stepped together.") var batch: Int = 128
+        @Option(parsing: .unconditional, help: "Batched steps to time.") var steps: Int = 10_000
         @Option(help: "Seed.") var seed: UInt64 = 0
 
         func run() throws {

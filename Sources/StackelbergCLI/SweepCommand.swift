@@ -134,6 +134,15 @@ struct SweepRunCommand: ParsableCommand {
             guard jobs.map({ $0 >= 1 }) ?? true else { throw UsageError("--jobs must be at least 1, got \(jobs!)") }
             if jobs != nil, backend == .slurm { throw UsageError("--jobs is for --backend local; Slurm runs as many tasks as the plan's slurm.max_parallel allows") }
             if dryRun, backend == .local { throw UsageError("--dry-run is for --backend slurm (it prints the array script); `stackelberg sweep plan \(plan)` shows a local run's commands") }
+            // Checked before anything is written: sweep.json would otherwise state the edited plan for these runs.
+            let stale = p.runs.filter(\.isFinished).compactMap { r -> String? in
+                let changed = r.settingsChangedSinceRun
+                return changed.isEmpty ? nil : "\(r.directory): \(SweepRun.changedMessage(changed))"
+            }
+            guard stale.isEmpty else {
+                throw InputError("\(stale.count) finished run\(stale.count == 1 ? "" : "s") of \(plan) trained with other settings than the plan gives now:\n  " + stale.prefix(5).joined(separator: "\n  ")
+                                 + (stale.count > 5 ? "\n  (and \(stale.count - 5) more)" : ""))
+            }
             switch backend {
             case .local: try runLocal(p)
             case .slurm: try submitSlurm(p)
@@ -166,6 +175,10 @@ struct SweepRunCommand: ParsableCommand {
         let results = runConcurrently(queue.count, workers: workers) { i -> RunOutcome in
             let r = queue[i]
             if stopSignal != nil { return .notStarted }
+            // Another pool on the same plan may have taken it (or finished it) since this one started:
+            // left to it, before this pool writes a line into its log.
+            if r.isLocked { print("  running elsewhere (holds run.lock): \(r.directory)"); return .elsewhere }
+            if r.isFinished { return .elsewhere }
             let n = counter.next()
             let fm = FileManager.default
             try? fm.createDirectory(atPath: r.directory, withIntermediateDirectories: true)
@@ -209,6 +222,11 @@ struct SweepRunCommand: ParsableCommand {
             let text = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
             // Only this attempt's lines.
             let attempt = text.components(separatedBy: "\(stamp) sweep run:").last ?? text
+            // Taken by another process between the check above and this train's own lock: not a failure.
+            if !bySignal, attempt.contains("is being trained by another process") {
+                print("[\(n)/\(total)] running elsewhere (holds run.lock): \(r.directory)")
+                return .elsewhere
+            }
             let why = bySignal ? "killed by signal \(status)" + (r.hasCheckpoint ? " (its last checkpoint is kept: `sweep run` again resumes it)" : "")
                                : SweepRun.lastError(inLog: attempt, directory: r.directory)
             let record = "exit \(bySignal ? 128 + status : status)\n\(why)\n"
@@ -218,17 +236,19 @@ struct SweepRunCommand: ParsableCommand {
         }
         children.done = true
         watcher.cancel()
-        var failed = [(SweepRun, String)](), stopped = 0, finished = 0
+        var failed = [(SweepRun, String)](), stopped = 0, finished = 0, elsewhereNow = 0
         for (r, result) in zip(todo, results) {
             switch result {
             case .success(.finished): finished += 1
             case .success(.stopped), .success(.notStarted): stopped += 1
+            case .success(.elsewhere): elsewhereNow += 1
             case .success(.failed(let why)): failed.append((r, why))
             case .failure(let e): failed.append((r, "\(e)"))
             }
         }
         let statusPath = try writeStatusFile(p)
-        print("sweep \(p.name): \(finished) finished now, \(skipped) before; \(stopped) stopped or not started; \(failed.count) failed; status in \(statusPath)")
+        print("sweep \(p.name): \(finished) finished now, \(skipped) before; \(stopped) stopped or not started; "
+              + (elsewhereNow > 0 ? "\(elsewhereNow) taken by another process meanwhile; " : "") + "\(failed.count) failed; status in \(statusPath)")
         for (r, why) in failed {
             FileHandle.standardError.write(Data("error: \(r.directory): \(why.replacingOccurrences(of: "\n", with: " | "))\n".utf8))
         }
@@ -272,7 +292,8 @@ struct SweepRunCommand: ParsableCommand {
 
 /// What one local run came to.
 enum RunOutcome: Sendable {
-    case finished, stopped, notStarted
+    /// `elsewhere`: another process (a second pool on the plan) took the run after this pool started.
+    case finished, stopped, notStarted, elsewhere
     case failed(String)
 }
 

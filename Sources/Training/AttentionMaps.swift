@@ -77,21 +77,33 @@ public enum AttentionMaps {
         // A run from before a setting existed reads as it ran (AlgorithmRegistry.completing). A run
         // without the module is said first: a checkpoint would not help it.
         let settings = AlgorithmRegistry.completing(try Settings(contentsOf: configPath))
+        // `train` writes every key: one missing is a damaged or hand-written file, not a run without the module.
+        let missing = ["algo", "env"].filter { (try? settings.string($0)) == nil }
+        guard missing.isEmpty, let algo = try settings.string("algo"), let envName = try settings.string("env") else {
+            throw TrainingError.io("\(configPath) has no \(missing.joined(separator: " or ")) key, which `stackelberg train` writes in every run's config.toml: the file is damaged or not a run's; restore it")
+        }
         let layout = try settings.string("network.layout")
-        guard try settings.string("algo") == "ppo", layout == "attention" else {
-            throw TrainingError.io("the run in \(runDirectory) has no attention perception module (algo \(try settings.string("algo") ?? "?"), network.layout \(layout ?? "none")); attention maps need a run of --algo ppo with --coupling sprig, or with --set network.layout=attention")
+        guard algo == "ppo", layout == "attention" else {
+            throw TrainingError.io("the run in \(runDirectory) has no attention perception module (algo \(algo), network.layout \(layout ?? "none")); attention maps need a run of --algo ppo with --coupling sprig, or with --set network.layout=attention")
         }
         guard fm.fileExists(atPath: checkpointPath) else {
             throw TrainingError.io("no checkpoint.state in \(runDirectory): train (or resume) the run until it writes one")
         }
-        let envName = try settings.string("env")!
         let options = try AlgorithmRegistry.runOptions(settings)
         let overrides = try options.environmentOverrides()
         // The agent is built on the run's batch (its checkpoint is sized by it); one copy plays.
         let training = try EnvironmentRegistry.make(envName, count: options.numEnvs, overrides: overrides)
         let env = try EnvironmentRegistry.make(envName, count: 1, overrides: overrides)
         let agent = try AlgorithmRegistry.makeAgent(settings, environment: training, seed: seed)
-        try agent.load(from: try StateDictionary(contentsOf: URL(fileURLWithPath: checkpointPath)))
+        let state = try StateDictionary(contentsOf: URL(fileURLWithPath: checkpointPath))
+        // The checkpoint's environment snapshot names its environment and batch: a config.toml edited
+        // after the run would draw maps of a model on a game it never played.
+        if let snapshotting = training as? SnapshottingEnvironment, let snapshot = try? state.bytes("run.environment") {
+            do { try snapshotting.restore(snapshot: snapshot) } catch {
+                throw TrainingError.io("\(checkpointPath) was not written for the environment \(configPath) states (env = \(envName), num_envs = \(options.numEnvs)): \(error); config.toml was changed after the run: restore it")
+            }
+        }
+        try agent.load(from: state)
         guard let ppo = agent as? PPOAgent else { throw TrainingError.io("the run in \(runDirectory) is not a PPO agent") }
         env.reset(seed: seed)
         let wanted = Set((1...captures).map { k in (k * steps) / (captures + 1) })

@@ -308,9 +308,23 @@ public struct Comparison {
                 throw TrainingError.io("\(p) is not a directory; give run directories written by `stackelberg train`")
             }
             if fm.fileExists(atPath: p + "/config.toml") { dirs.append(p); continue }
-            let found = (fm.enumerator(atPath: p)?.allObjects as? [String] ?? [])
-                .filter { $0.hasSuffix("/config.toml") || $0 == "config.toml" }
-                .map { p + "/" + ($0 as NSString).deletingLastPathComponent }
+            let files = fm.enumerator(atPath: p)?.allObjects as? [String] ?? []
+            func holding(_ file: String) -> [String] {
+                files.filter { ($0 as NSString).lastPathComponent == file }.map {
+                    let d = ($0 as NSString).deletingLastPathComponent
+                    return d.isEmpty ? p : p + "/" + d
+                }
+            }
+            let found = holding("config.toml")
+            // A run directory that lost its config.toml still holds its logs: passing over it would
+            // drop a seed from every statistic without a word.
+            let logs = Set(holding("episodes.csv"))
+            if let orphan = logs.subtracting(found).sorted().first {
+                throw TrainingError.io("\(orphan) holds a run's logs but no config.toml, which says its algorithm, settings and seed: restore it, or leave the run out (give the other run directories)")
+            }
+            guard !found.isEmpty || paths.count == 1 else {
+                throw TrainingError.io("\(p) holds no run (no config.toml in it or below it); give run directories written by `stackelberg train`")
+            }
             dirs += found.sorted()
         }
         guard !dirs.isEmpty else { throw TrainingError.io("no run directories (with config.toml) under \(paths.joined(separator: ", "))") }

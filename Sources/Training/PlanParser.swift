@@ -286,6 +286,12 @@ struct PlanParser {
             for env in environments {
                 for point in configs {
                     let variant = point.isEmpty ? "default" : point.map(\.label).joined(separator: "+")
+                    // The variant names a directory: past the file system's 255 bytes a name cannot be created,
+                    // which would surface at `sweep run` as an unwritable output root.
+                    if variant.utf8.count > 255 {
+                        fail(point.compactMap(\.line).first, "the variant name \(variant.prefix(40))… is \(variant.utf8.count) bytes, more than the 255 a directory name may have: give its grid points shorter names (name = \"…\")")
+                        continue
+                    }
                     let pointSettings = point.flatMap(\.settings)
                     let pointCoupling = pointSettings.last { $0.key == "coupling" }.flatMap { if case .string(let s) = $0.value { s } else { nil } }
                     for algo in algorithms {
@@ -431,6 +437,17 @@ struct PlanParser {
             if ["partition", "time", "mem", "account", "qos", "executable"].contains(k), x.string == nil {
                 fail(at, "slurm.\(k) must be text in quotes, got \(x)")
             }
+        }
+        // Each value is written into one `#SBATCH` line of the array script: a line break would start a
+        // line of its own, run as a command.
+        for (k, x) in t {
+            let texts = x.string.map { [$0] } ?? (x.array ?? []).compactMap(\.string)
+            if texts.contains(where: { $0.contains(where: \.isNewline) }) {
+                fail(source.line(of: "slurm.\(k)") ?? source.line(of: "slurm"), "slurm.\(k) holds a line break, which would put a line of its own into the array script: give it on one line")
+            }
+        }
+        if let mem = r.mem, mem.range(of: #"^\d+[KMGT]?$"#, options: .regularExpression) == nil {
+            fail(source.line(of: "slurm.mem"), "slurm.mem \"\(mem)\" is not Slurm's format: write a size such as \"4G\", \"500M\" or \"4096\" (megabytes)")
         }
         if let time = r.time, time.range(of: #"^(\d+-)?\d+(:\d+){0,2}$"#, options: .regularExpression) == nil {
             fail(source.line(of: "slurm.time"), "slurm.time \"\(time)\" is not Slurm's format: write MINUTES, HH:MM:SS or DAYS-HH:MM:SS")

@@ -46,6 +46,23 @@ extension SweepRun {
 
     public var isFinished: Bool { hasReadableSummary(directory) }
 
+    /// Where the settings the run trained with (its config.toml, read as ``AlgorithmRegistry/completing(_:)``
+    /// reads an older run's) differ from those the plan gives it now, one "key: ran X, the plan now Y" per
+    /// key; empty when they agree or the run has no readable config.toml yet. A finished run whose plan
+    /// was edited since is not the plan's run: skipping it as finished would report settings it never had.
+    public var settingsChangedSinceRun: [String] {
+        guard let saved = try? Settings(contentsOf: directory + "/config.toml") else { return [] }
+        let asRan = AlgorithmRegistry.completing(saved)
+        return Set(asRan.keys).union(settings.keys).sorted().filter { asRan[$0] != settings[$0] }.map {
+            "\($0): ran \(asRan[$0]?.description ?? "unset"), the plan now \(settings[$0]?.description ?? "unset")"
+        }
+    }
+
+    /// What is wrong with a finished run whose settings changed (``settingsChangedSinceRun``), and the way out.
+    public static func changedMessage(_ changed: [String]) -> String {
+        "finished with other settings than the plan now gives it (\(changed.joined(separator: "; "))): the plan was edited after it ran; restore the plan, or give the edited plan another `out` so that its runs train anew"
+    }
+
     /// Whether another process holds the run's lock (tested with a non-blocking shared lock, released at once).
     public var isLocked: Bool {
         let fd = open(directory + "/run.lock", O_RDONLY)
@@ -58,7 +75,11 @@ extension SweepRun {
     /// The run's state from its directory: finished, running, failed, interrupted or pending, in that precedence.
     public var state: SweepRunState {
         let fm = FileManager.default
-        if let summary = readableSummary(directory) { return .finished(score: summary["final_eval_mean_return"] as? Double) }
+        if let summary = readableSummary(directory) {
+            let changed = settingsChangedSinceRun
+            guard changed.isEmpty else { return .failed(Self.changedMessage(changed)) }
+            return .finished(score: summary["final_eval_mean_return"] as? Double)
+        }
         if isLocked { return .running }
         if fm.fileExists(atPath: directory + "/summary.json") {
             return .failed("summary.json does not read as JSON: remove it; `sweep run` then resumes the run from its final checkpoint and writes it again")

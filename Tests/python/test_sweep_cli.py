@@ -145,6 +145,37 @@ def test_an_output_root_under_a_file_is_named_not_a_foundation_error(tmp_path, s
     assert blocker.read_text() == "a file"
 
 
+def test_a_finished_run_of_an_edited_plan_is_refused_not_skipped(tmp_path, stackelberg_bin):
+    """An edited plan skipped its finished runs as finished, and sweep.json then stated the edited settings for
+    runs that never had them; an interrupted run in the same case was already refused by train --resume."""
+    plan = tmp_path / "plan.toml"
+    text = (f'out = "{tmp_path}/out"\nalgorithms = ["dqn"]\nenvironments = ["cartpole"]\nseeds = [0]\nsteps = 1000\n'
+            '[settings]\ntensorboard = false\neval_episodes = 1\n')
+    plan.write_text(text)
+    first = subprocess.run([str(stackelberg_bin), "sweep", "run", str(plan), "--jobs", "1"], capture_output=True, text=True, timeout=300)
+    assert first.returncode == 0, first.stdout + first.stderr
+    manifest = (tmp_path / "out" / "sweep.json").read_text()
+    plan.write_text(text.replace("steps = 1000", "steps = 2000"))
+    for command in (["run", "--jobs", "1"], ["status"]):
+        r = subprocess.run([str(stackelberg_bin), "sweep", *command, str(plan)], capture_output=True, text=True, timeout=300)
+        assert r.returncode == 1, (command, r.stdout, r.stderr)
+        said = r.stderr if command[0] == "run" else r.stdout
+        assert "total_steps: ran 1000, the plan now 2000" in said and "restore the plan" in said, said
+    assert (tmp_path / "out" / "sweep.json").read_text() == manifest
+    # The plan restored: finished and skipped as before.
+    plan.write_text(text)
+    again = subprocess.run([str(stackelberg_bin), "sweep", "run", str(plan), "--jobs", "1"], capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0 and "1 finished (skipped)" in again.stdout, again.stdout + again.stderr
+
+
+def test_a_variant_name_longer_than_a_directory_name_is_refused_by_the_plan(tmp_path, stackelberg_bin):
+    plan = tmp_path / "plan.toml"
+    plan.write_text(f'out = "{tmp_path}/out"\nalgorithms = ["dqn"]\nenvironments = ["cartpole"]\nseeds = [0]\nsteps = 1000\n'
+                    f'[grid]\nv = [{{ name = "{"x" * 300}", gamma = 0.9 }}]\n')
+    r = subprocess.run([str(stackelberg_bin), "sweep", "plan", str(plan)], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 1 and "is 300 bytes, more than the 255 a directory name may have" in r.stderr, r.stderr
+
+
 def slurm_unavailable() -> str | None:
     if shutil.which("sbatch") is None:
         return "Slurm is not installed (no sbatch): run scripts/slurm/setup-single-node.sh as root to install and start a one-node Slurm"

@@ -447,7 +447,7 @@ def test_a_warning_from_inside_an_update_names_its_seed(stackelberg_bin, tmp_pat
 
 
 @pytest.mark.parametrize("args", [["bench", "cartpole", "--batch", "100000000000", "--steps", "1"],
-                                  ["episodes", "minatar/breakout", "--episodes", "1", "--batch", "10000000000"]])
+                                  ["episodes", "minatar/breakout", "--episodes", "10000000000", "--batch", "10000000000"]])
 def test_env_commands_refuse_a_batch_beyond_memory_before_allocating(stackelberg_bin, args):
     # These used to abort in the allocator ("failed to allocate 1600000000000 bytes", a backtrace).
     p = subprocess.run([str(stackelberg_bin), "env", *args], capture_output=True, text=True, timeout=60)
@@ -585,3 +585,78 @@ def test_compare_refuses_impossible_run_metadata(stackelberg_bin, tmp_path):
     (seed / "episodes.csv").write_text("\n".join(lines[:3] + [f"{step},{copy},inf,{length}"] + lines[4:]) + "\n")
     p = compare()
     assert p.returncode == 1 and "episodes.csv line 4 does not read as a log row" in p.stderr, p.stderr
+
+
+def test_attention_checks_the_run_it_reads(stackelberg_bin, tmp_path):
+    """attention force-unwrapped a config.toml's env (a trap when the line was missing), drew maps for whatever
+    game an edited config.toml named, and said 'bad magic' or a Foundation error code for a cut-off checkpoint or
+    a directory in its place."""
+    import shutil
+    subprocess.run([str(stackelberg_bin), "train", "--algo", "ppo", "--coupling", "sprig", "--env", "minatar/breakout", "--steps", "256",
+                    "--set", "num_envs=4", "--set", "rollout_length=32", "--set", "eval_interval=256", "--set", "eval_episodes=1",
+                    "--set", "eval_max_episode_steps=100", "--set", "checkpoint_interval=128", "--set", "tensorboard=false",
+                    "--quiet", "--out", str(tmp_path / "runs")], check=True, capture_output=True, timeout=300)
+    good = tmp_path / "runs" / "minatar_breakout" / "ppo-sprig" / "seed0"
+
+    def attention(run: Path) -> subprocess.CompletedProcess:
+        return subprocess.run([str(stackelberg_bin), "attention", str(run), "--steps", "5", "--captures", "1",
+                               "--no-render", "--out", str(tmp_path / "maps")], capture_output=True, text=True, timeout=120)
+
+    assert attention(good).returncode == 0
+    config = (good / "config.toml").read_text()
+    cases = {
+        "no_env": (lambda d: (d / "config.toml").write_text("\n".join(l for l in config.splitlines() if not l.startswith("env ="))),
+                   "has no env key, which `stackelberg train` writes"),
+        "other_game": (lambda d: (d / "config.toml").write_text(config.replace('env = "minatar/breakout"', 'env = "minatar/asterix"')),
+                       "was not written for the environment"),
+        "cut_off": (lambda d: (d / "checkpoint.state").write_bytes((d / "checkpoint.state").read_bytes()[:20]),
+                    "truncated: 20 bytes"),
+        "a_directory": (lambda d: ((d / "checkpoint.state").unlink(), (d / "checkpoint.state").mkdir()),
+                        "it is a directory, not a state file"),
+    }
+    for name, (damage, said) in cases.items():
+        run = tmp_path / name
+        shutil.copytree(good, run)
+        damage(run)
+        p = attention(run)
+        assert p.returncode == 1 and said in p.stderr and "Fatal" not in p.stderr, (name, p.returncode, p.stderr)
+
+
+def test_a_discrete_action_past_int32_is_refused_not_trapped(stackelberg_bin):
+    for action in ["2147483648", "-3e9", "1e300"]:
+        p = subprocess.run([str(stackelberg_bin), "env", "rollout", "cartpole", "--steps", "1", "--actions", action],
+                           capture_output=True, text=True, timeout=60)
+        assert p.returncode == 64 and "is outside Discrete(2): give actions 0 to 1" in p.stderr, (action, p.returncode, p.stderr)
+
+
+def test_env_episodes_refuses_more_copies_than_episodes(stackelberg_bin):
+    # --episodes 1 --batch 1e8 played 1e8 episodes (every copy plays one) and grew past 14 GB.
+    p = subprocess.run([str(stackelberg_bin), "env", "episodes", "cartpole", "--episodes", "1", "--batch", "100000000"],
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode == 64 and "--batch 100000000 is more copies than --episodes 1" in p.stderr, p.stderr
+
+
+def test_compare_names_a_run_without_its_config_and_a_path_with_no_run(stackelberg_bin, tmp_path, reference):
+    """A seed directory that lost its config.toml was passed over: the table counted one seed fewer, exit 0."""
+    import shutil
+    for seed in ("seed2", "seed3"):
+        shutil.copytree(reference, tmp_path / "a" / seed)
+    (tmp_path / "a" / "seed3" / "config.toml").unlink()
+    (tmp_path / "empty").mkdir()
+    for args, said in [([tmp_path / "a"], f"{tmp_path}/a/seed3 holds a run's logs but no config.toml"),
+                       ([tmp_path / "a" / "seed2", tmp_path / "a" / "seed3"], f"{tmp_path}/a/seed3 holds a run's logs but no config.toml"),
+                       ([tmp_path / "a" / "seed2", tmp_path / "empty"], f"{tmp_path}/empty holds no run")]:
+        p = subprocess.run([str(stackelberg_bin), "compare", *map(str, args)], capture_output=True, text=True, timeout=120)
+        assert p.returncode == 1 and said in p.stderr and "## " not in p.stdout, (args, p.stderr)
+
+
+def test_a_figure_gnuplot_did_not_write_is_an_error(stackelberg_bin, tmp_path, reference):
+    """gnuplot exits 0 when it cannot write its output (a full disk): the empty figure was listed as written."""
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "gnuplot").write_text("#!/bin/sh\nexit 0\n")
+    (fake / "gnuplot").chmod(0o755)
+    env = dict(os.environ, PATH=f"{fake}:{os.environ['PATH']}")
+    p = subprocess.run([str(stackelberg_bin), "compare", str(reference), "--out", str(tmp_path / "out")],
+                       capture_output=True, text=True, timeout=120, env=env)
+    assert p.returncode != 0 and "empty or did not write it: is the disk full?" in p.stderr, (p.returncode, p.stderr)
