@@ -29,13 +29,13 @@ struct AlgoCommand: ParsableCommand {
 
         /// Classic-control environments whose defaults differ from the family's example (Acrobot runs
         /// longer): key → [(environment, value)].
-        private func classicExceptions(_ entry: AlgorithmRegistry.Entry) throws -> [String: [(env: String, value: String)]] {
+        private func classicExceptions(_ entry: AlgorithmRegistry.Entry) throws -> [String: [(env: String, value: Settings.Value)]] {
             guard entry.actionSpaces.contains(.discrete) else { return [:] }
             let base = try AlgorithmRegistry.defaults(algo: entry.name, coupling: entry.couplings[0], env: EnvironmentFamily.classic.example)
-            var out = [String: [(env: String, value: String)]]()
+            var out = [String: [(env: String, value: Settings.Value)]]()
             for env in ["acrobot", "mountaincar"] {
                 let s = try AlgorithmRegistry.defaults(algo: entry.name, coupling: entry.couplings[0], env: env)
-                for k in s.keys where s[k] != base[k] && k != "env" { out[k, default: []].append((env, s[k]!.description)) }
+                for k in s.keys where s[k] != base[k] && k != "env" { out[k, default: []].append((env, s[k]!)) }
             }
             return out
         }
@@ -54,6 +54,12 @@ struct AlgoCommand: ParsableCommand {
                 }
                 let base = try AlgorithmRegistry.defaults(algo: e.name, coupling: e.couplings[0], env: env)
                 for c in e.couplings.dropFirst() {
+                    // The sprig coupling's perception module attends over the cells of image frames: it refuses
+                    // classic control and MuJoCo (PPOAgent), so defaults there would list what never runs.
+                    if c == "sprig", family == EnvironmentFamily.classic.rawValue || family == EnvironmentFamily.muJoCo.rawValue {
+                        lines.append("  under sprig on \(family): not available (its perception module needs image observations: minatar, atari)")
+                        continue
+                    }
                     let other = try AlgorithmRegistry.defaults(algo: e.name, coupling: c, env: env)
                     let changed = other.keys.filter { $0 != "coupling" && other[$0] != base[$0] }
                     if !changed.isEmpty {
@@ -80,7 +86,7 @@ struct AlgoCommand: ParsableCommand {
                 for (key, help) in e.settings {
                     let values = byFamily.map { $0.settings[key]?.description ?? "-" }
                     var shown = Set(values).count == 1 ? values[0] : values.joined(separator: " / ")
-                    if let x = exceptions[key] { shown += " (" + x.map { "\($0.env): \($0.value)" }.joined(separator: ", ") + ")" }
+                    if let x = exceptions[key] { shown += " (" + x.map { "\($0.env): \($0.value.description)" }.joined(separator: ", ") + ")" }
                     out += "    \(key) = \(shown)    # \(help)\n"
                 }
                 for line in try couplingDifferences(e) { out += line + "\n" }
@@ -139,7 +145,7 @@ struct AlgoCommand: ParsableCommand {
                 let exceptions = try classicExceptions(e)
                 return ["name": e.name, "summary": e.summary, "couplings": e.couplings, "action_spaces": e.actionSpaces.map(\.rawValue),
                         "environment_defaults": Dictionary(uniqueKeysWithValues: exceptions.map { k, v in
-                            (k, Dictionary(uniqueKeysWithValues: v.map { ($0.env, $0.value) })) }),
+                            (k, Dictionary(uniqueKeysWithValues: v.map { ($0.env, jsonValue($0.value)) })) }),
                         "settings": e.settings.map { k, help in
                             ["key": k, "help": help,
                              "defaults": Dictionary(uniqueKeysWithValues: byFamily.map { ($0.family, jsonValue($0.settings[k])) })] as [String: Any]

@@ -42,6 +42,13 @@ struct PlanParser {
         return nil
     }
 
+    /// Whether `v` is a TOML nan or ±inf, or an array holding one: a number ``settingValue(_:)``
+    /// refuses, said as such rather than as a value of the wrong type.
+    static func isNonFinite(_ v: TOMLValueConvertible) -> Bool {
+        if let x = v.double { return !x.isFinite }
+        return (v.array ?? []).contains { $0.double.map { !$0.isFinite } ?? false }
+    }
+
     /// A list of strings (`algorithms = ["dqn", "ddqn"]`, or one string).
     mutating func strings(_ key: String, required: Bool) -> [String]? {
         guard let v = table[key] else {
@@ -68,7 +75,9 @@ struct PlanParser {
             let full = prefix.isEmpty ? k : prefix + "." + k
             if let inner = v.table { out += settingsTable(inner, prefix: full, linePrefix: linePrefix + k + "."); continue }
             guard let value = PlanParser.settingValue(v) else {
-                fail(source.line(of: linePrefix + k), "setting \(full) must be a string, number, boolean or array of numbers, got \(v)")
+                fail(source.line(of: linePrefix + k), PlanParser.isNonFinite(v)
+                     ? "setting \(full) = \(v) is not a finite number: give a finite value"
+                     : "setting \(full) must be a string, number, boolean or array of numbers, got \(v)")
                 continue
             }
             out.append((full, value))
@@ -389,7 +398,9 @@ struct PlanParser {
                 // Labelled once every axis is known ("\0" marks it).
                 points.append(.init(label: "\u{0}", match: PlanParser.directorySafe(text), settings: [(name, value)], line: line))
             } else {
-                fail(at, "grid axis `\(name)`: value \(i + 1) must be a string, number, boolean or array of numbers, or a named point, got \(e)")
+                fail(at, PlanParser.isNonFinite(e)
+                     ? "grid axis `\(name)`: value \(i + 1) (\(e)) is not a finite number: give finite values"
+                     : "grid axis `\(name)`: value \(i + 1) must be a string, number, boolean or array of numbers, or a named point, got \(e)")
             }
         }
         for (i, p) in points.enumerated() where points[..<i].contains(where: { $0.match == p.match }) {

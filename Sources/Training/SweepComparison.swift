@@ -14,9 +14,13 @@ public struct SweepComparison {
     public init(paths: [String], curvePoints: Int = 100, includeUnfinished: Bool = false) throws {
         var labels = [String: String]()
         for p in paths {
-            guard let data = FileManager.default.contents(atPath: p + "/sweep.json"),
-                  let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-                  let runs = json["runs"] as? [[String: Any]] else { continue }
+            guard let data = FileManager.default.contents(atPath: p + "/sweep.json") else { continue }
+            // A manifest that does not read would drop every variant's label, and so pool the variants
+            // of one algorithm-coupling whose settings agree: refused like a damaged log.
+            guard let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+                  let runs = json["runs"] as? [[String: Any]] else {
+                throw TrainingError.io("\(p)/sweep.json is not the manifest `stackelberg sweep run` writes (it does not read as one): it names the sweep's variants; restore it, or write it again with `stackelberg sweep run PLAN` (finished runs are skipped)")
+            }
             // The manifest's directories are as the plan wrote them (relative to where the sweep ran):
             // matched by their part under the output root.
             let root = URL(fileURLWithPath: p).standardizedFileURL.path

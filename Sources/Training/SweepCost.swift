@@ -24,8 +24,11 @@ public struct SpeedTable: Sendable {
 
     /// Reads a speed table. Errors name the file (and TOMLKit's line for a syntax error).
     public init(contentsOf path: String) throws {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+        guard let data = FileManager.default.contents(atPath: path) else {
             throw TrainingError.io("cannot read the speed table \(path): check the path, or measure one with scripts/sweeps/measure-speed.sh")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw TrainingError.io("the speed table \(path) is not UTF-8 text, as TOML is: is it the right file? Measure one with scripts/sweeps/measure-speed.sh")
         }
         let t: TOMLTable
         do { t = try parsedTOML(text) } catch let e as TOMLParseError {
@@ -36,15 +39,29 @@ public struct SpeedTable: Sendable {
         var rates = [String: [String: Double]]()
         for (pair, v) in t["rates"]?.table ?? TOMLTable() {
             guard let envs = v.table else { throw TrainingError.io("\(path): rates.\(pair) must be a table of environment = steps per second") }
+            // A misspelled pair would never be looked up: its runs would cost nothing, without a word.
+            guard Self.isKnownPair(pair) else {
+                throw TrainingError.io("\(path): rates.\(pair) is not an algorithm-coupling pair (`stackelberg algo list` lists them, e.g. dqn-scorer)")
+            }
             for (env, r) in envs {
-                guard let x = r.double ?? r.int.map(Double.init), x > 0 else {
-                    throw TrainingError.io("\(path): rates.\(pair).\(env) must be a positive number of steps per second, got \(r)")
+                // A rate is one process's steps per second: below 1e-3 (a step per 17 minutes) or above 1e9
+                // it is a typo, and an inf or 1e-300 printed a zero or a 300-digit cost.
+                guard let x = r.double ?? r.int.map(Double.init), x.isFinite, x >= 1e-3, x <= 1e9 else {
+                    throw TrainingError.io("\(path): rates.\(pair).\(env) must be a number of steps per second from 0.001 to 1e9, got \(r)")
                 }
                 rates[pair, default: [:]][env] = x
             }
         }
         measured = t["measured"]?.string ?? ""
         self.rates = rates
+    }
+
+    /// Whether `pair` is ALGO-COUPLING of a registered algorithm and one of its couplings (an
+    /// algorithm's name has no "-"; a coupling's may, as `actor-leader`).
+    static func isKnownPair(_ pair: String) -> Bool {
+        guard let dash = pair.firstIndex(of: "-") else { return false }
+        let algo = String(pair[..<dash]), coupling = String(pair[pair.index(after: dash)...])
+        return ((try? AlgorithmRegistry.entry(algo))?.couplings.contains(coupling)) ?? false
     }
 
     /// The rate of `algo-coupling` on `env`, and where it comes from: the measurement on that

@@ -176,6 +176,48 @@ def test_a_variant_name_longer_than_a_directory_name_is_refused_by_the_plan(tmp_
     assert r.returncode == 1 and "is 300 bytes, more than the 255 a directory name may have" in r.stderr, r.stderr
 
 
+@pytest.mark.parametrize("extra, said", [
+    ('[settings]\ngamma = nan\n', ":8: setting gamma = nan is not a finite number"),
+    ('[grid]\nlr = [1e-3, inf]\n', "grid axis `lr`: value 2 (inf) is not a finite number"),
+    ('[slurm]\nextra = ["--foo\\nbar"]\n', "slurm.extra holds a line break"),
+    ('[slurm]\nmem = "lots"\n', 'slurm.mem "lots" is not Slurm\'s format'),
+])
+def test_plan_values_a_run_or_its_script_cannot_take_are_refused(tmp_path, stackelberg_bin, extra, said):
+    """nan was refused as "must be a string, number, boolean…"; a line break in a [slurm] value put a line of
+    its own into the array script, and slurm.mem was not checked at all."""
+    plan = tmp_path / "plan.toml"
+    plan.write_text(f'out = "{tmp_path}/out"\nalgorithms = ["dqn"]\nenvironments = ["cartpole"]\nseeds = [0]\nsteps = 1000\n\n' + extra)
+    r = subprocess.run([str(stackelberg_bin), "sweep", "plan", str(plan)], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 1 and said in r.stderr, r.stderr
+
+
+@pytest.mark.parametrize("rates, said", [
+    ('[rates."dqn-scorr"]\n"cartpole" = 5.0\n', "rates.dqn-scorr is not an algorithm-coupling pair"),
+    ('[rates."dqn-monolithic"]\n"cartpole" = inf\n', "must be a number of steps per second from 0.001 to 1e9, got inf"),
+    ('[rates."dqn-monolithic"]\n"cartpole" = 1e-300\n', "must be a number of steps per second from 0.001 to 1e9"),
+])
+def test_a_speed_table_a_cost_cannot_use_is_refused(tmp_path, stackelberg_bin, rates, said):
+    """A misspelled pair was never looked up (its runs cost nothing), inf priced them at 0 and 1e-300 at 300 digits."""
+    plan = tmp_path / "plan.toml"
+    plan.write_text(f'out = "{tmp_path}/out"\nalgorithms = ["dqn"]\nenvironments = ["cartpole"]\nseeds = [0]\nsteps = 1000\n')
+    (tmp_path / "speed.toml").write_text('measured = "by hand"\n' + rates)
+    r = subprocess.run([str(stackelberg_bin), "sweep", "plan", str(plan), "--speed", str(tmp_path / "speed.toml")],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 1 and said in r.stderr, r.stderr
+
+
+def test_compare_refuses_a_sweep_manifest_that_does_not_read(tmp_path, stackelberg_bin):
+    """A damaged sweep.json was passed over: the variants lost their labels and pooled by their settings."""
+    plan = tmp_path / "plan.toml"
+    plan.write_text(f'out = "{tmp_path}/out"\nalgorithms = ["dqn"]\nenvironments = ["cartpole"]\nseeds = [0]\nsteps = 1000\n'
+                    '[settings]\ntensorboard = false\neval_episodes = 1\n')
+    assert subprocess.run([str(stackelberg_bin), "sweep", "run", str(plan), "--jobs", "1"], capture_output=True, timeout=300).returncode == 0
+    assert subprocess.run([str(stackelberg_bin), "compare", str(tmp_path / "out")], capture_output=True, timeout=120).returncode == 0
+    (tmp_path / "out" / "sweep.json").write_text("{garbage")
+    r = subprocess.run([str(stackelberg_bin), "compare", str(tmp_path / "out")], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 1 and "sweep.json is not the manifest `stackelberg sweep run` writes" in r.stderr, r.stderr
+
+
 def slurm_unavailable() -> str | None:
     if shutil.which("sbatch") is None:
         return "Slurm is not installed (no sbatch): run scripts/slurm/setup-single-node.sh as root to install and start a one-node Slurm"

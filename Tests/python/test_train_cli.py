@@ -325,6 +325,11 @@ def test_algo_list_names_every_algorithm_with_its_couplings_and_defaults(stackel
     assert sprig["sprig.cooperation"] == 0.7 and sprig["sprig.cost_weight"] == 0.0001 and sprig["sprig.attention_cost"] == "gate_l1"
     text = subprocess.run([str(stackelberg_bin), "algo", "list"], capture_output=True, text=True, timeout=60, check=True).stdout
     assert "batch_size = 128 / 64 / 64" in text and "couplings: monolithic, scorer, head-leader" in text
+    # Acrobot's longer default is a number, as every other default in the listing.
+    assert algos["dqn"]["environment_defaults"]["total_steps"]["acrobot"] == 150000
+    # train refuses sprig without image observations: the listing says so rather than giving it defaults there.
+    assert "under sprig on classic: not available" in text and "under sprig on mujoco: not available" in text
+    assert "under sprig on minatar: network.layout" in text
 
 
 def test_out_that_is_a_file_is_refused_by_name(stackelberg_bin, tmp_path):
