@@ -500,7 +500,27 @@ struct PlanParser {
                 : key == "env" ? source.line(ofValue: envKey, under: "environments") : settingLine(key)
             fail(line, "\(run): setting \(key) must be \(expected), got \(got)")
         default:
-            fail(source.line(ofValue: envKey, under: "environments"), "\(run): \(error)")
+            // An agent's own check (`invalid configuration: … rollout_length …`) names the keys it weighs:
+            // the line is that of the first one the plan sets, else the environment's.
+            let message = "\(error)"
+            let prefixes = ["settings.", "environment_settings.\(envKey)."]
+            let planKeys = Set(point.flatMap { $0.settings.map(\.key) } + source.keyLines.keys.compactMap { k in
+                prefixes.first(where: { k.hasPrefix($0) }).map { String(k.dropFirst($0.count)) }
+            })
+            // As a whole name: `lr` is not in `actor_lr`.
+            func isNamePart(_ c: Character) -> Bool { c.isLetter || c.isNumber || c == "_" || c == "." }
+            func firstMention(_ k: String) -> String.Index? {
+                var from = message.startIndex
+                while let r = message.range(of: k, range: from..<message.endIndex) {
+                    let before = r.lowerBound == message.startIndex ? nil : message[message.index(before: r.lowerBound)]
+                    let after = r.upperBound == message.endIndex ? nil : message[r.upperBound]
+                    if !(before.map(isNamePart) ?? false), !(after.map { isNamePart($0) && $0 != "." } ?? false) { return r.lowerBound }
+                    from = r.upperBound
+                }
+                return nil
+            }
+            let named = planKeys.compactMap { k in firstMention(k).map { (key: k, at: $0) } }.min { $0.at < $1.at }
+            fail(named.flatMap { settingLine($0.key) } ?? source.line(ofValue: envKey, under: "environments"), "\(run): \(message)")
         }
     }
 }

@@ -191,6 +191,15 @@ def test_plan_values_a_run_or_its_script_cannot_take_are_refused(tmp_path, stack
     assert r.returncode == 1 and said in r.stderr, r.stderr
 
 
+def test_an_agents_own_refusal_points_at_the_setting_it_names(tmp_path, stackelberg_bin):
+    """Refusals from an agent's own check (not a setting's range) were all put on the `environments` line."""
+    plan = tmp_path / "plan.toml"
+    plan.write_text(f'out = "{tmp_path}/out"\nalgorithms = ["ppo"]\nenvironments = ["cartpole"]\nseeds = [0]\nsteps = 1000\n'
+                    '[settings]\nlr = 0.1\nrollout_length = 1000\n')
+    r = subprocess.run([str(stackelberg_bin), "sweep", "plan", str(plan)], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 1 and f"{plan}:8: default/cartpole/ppo-monolithic: invalid configuration: total_steps (1000)" in r.stderr, r.stderr
+
+
 @pytest.mark.parametrize("rates, said", [
     ('[rates."dqn-scorr"]\n"cartpole" = 5.0\n', "rates.dqn-scorr is not an algorithm-coupling pair"),
     ('[rates."dqn-monolithic"]\n"cartpole" = inf\n', "must be a number of steps per second from 0.001 to 1e9, got inf"),
