@@ -89,15 +89,27 @@ public enum AttentionMaps {
         guard fm.fileExists(atPath: checkpointPath) else {
             throw TrainingError.io("no checkpoint.state in \(runDirectory): train (or resume) the run until it writes one")
         }
+        let state = try StateDictionary(contentsOf: URL(fileURLWithPath: checkpointPath))
+        // Checkpoints from before this key have none; the module's sizes (perception.heads, …) do not
+        // all show in its tensors' shapes, so the settings themselves are compared.
+        if let recorded = try? state.text("run.settings") {
+            let trained = try Settings(text: recorded, source: checkpointPath)
+            let stated = try Settings(contentsOf: configPath)
+            // Both read as a run of an older build reads (a resume under a newer build records its keys).
+            let changed = AlgorithmRegistry.completing(trained).differences(from: AlgorithmRegistry.completing(stated), labels: ("trained", "now"))
+            guard changed.isEmpty else {
+                throw TrainingError.io("\(configPath) differs from the settings its checkpoint was trained with (\(changed.joined(separator: "; "))): config.toml was changed after the run; restore it")
+            }
+        }
         let options = try AlgorithmRegistry.runOptions(settings)
         let overrides = try options.environmentOverrides()
         // The agent is built on the run's batch (its checkpoint is sized by it); one copy plays.
         let training = try EnvironmentRegistry.make(envName, count: options.numEnvs, overrides: overrides)
         let env = try EnvironmentRegistry.make(envName, count: 1, overrides: overrides)
         let agent = try AlgorithmRegistry.makeAgent(settings, environment: training, seed: seed)
-        let state = try StateDictionary(contentsOf: URL(fileURLWithPath: checkpointPath))
-        // The checkpoint's environment snapshot names its environment and batch: a config.toml edited
-        // after the run would draw maps of a model on a game it never played.
+        // The checkpoint's environment snapshot names its environment and batch (checked for checkpoints
+        // without run.settings): a config.toml edited after the run would draw maps of a model on a game it
+        // never played.
         if let snapshotting = training as? SnapshottingEnvironment, let snapshot = try? state.bytes("run.environment") {
             do { try snapshotting.restore(snapshot: snapshot) } catch {
                 throw TrainingError.io("\(checkpointPath) was not written for the environment \(configPath) states (env = \(envName), num_envs = \(options.numEnvs)): \(error); config.toml was changed after the run: restore it")

@@ -31,6 +31,16 @@ public struct Settings: Equatable, Sendable {
     /// Equal when they hold the same keys with the same values, in any order.
     public static func == (a: Settings, b: Settings) -> Bool { a.values == b.values }
 
+    /// The keys whose values differ between the two (a key only one holds counts), sorted, each as
+    /// "key: A, B" with `labels` naming the two sides ("trained", "now"), at most `limit` of them and
+    /// "…" after; empty when they are equal.
+    public func differences(from other: Settings, labels: (String, String), limit: Int = 4) -> [String] {
+        let keys = Set(values.keys).union(other.values.keys).sorted().filter { values[$0] != other.values[$0] }
+        return keys.prefix(limit).map {
+            "\($0): \(labels.0) \(values[$0]?.description ?? "unset"), \(labels.1) \(other.values[$0]?.description ?? "unset")"
+        } + (keys.count > limit ? ["…"] : [])
+    }
+
     public subscript(key: String) -> Value? {
         get { values[key] }
         set {
@@ -83,6 +93,11 @@ public struct Settings: Equatable, Sendable {
         guard let text = String(data: data, encoding: .utf8) else {
             throw SettingsError.syntax(path, "the file is not UTF-8 text, as a TOML config is: is it the right file?")
         }
+        try self.init(text: text, source: path)
+    }
+
+    /// Reads TOML text as ``init(contentsOf:)`` reads a file; `source` names it in errors.
+    public init(text: String, source path: String) throws {
         let table: TOMLTable
         do { table = try parsedTOML(text) } catch {
             throw SettingsError.syntax(path, "\(error)")

@@ -52,10 +52,7 @@ extension SweepRun {
     /// was edited since is not the plan's run: skipping it as finished would report settings it never had.
     public var settingsChangedSinceRun: [String] {
         guard let saved = try? Settings(contentsOf: directory + "/config.toml") else { return [] }
-        let asRan = AlgorithmRegistry.completing(saved)
-        return Set(asRan.keys).union(settings.keys).sorted().filter { asRan[$0] != settings[$0] }.map {
-            "\($0): ran \(asRan[$0]?.description ?? "unset"), the plan now \(settings[$0]?.description ?? "unset")"
-        }
+        return AlgorithmRegistry.completing(saved).differences(from: settings, labels: ("ran", "the plan now"))
     }
 
     /// What is wrong with a finished run whose settings changed (``settingsChangedSinceRun``), and the way out.

@@ -33,8 +33,9 @@ public func installStopHandlers() {
 /// - `updates.csv`: the agent's metrics by name (its coupling's losses, learning rates and solver
 ///   diagnostics, then its own) every `log_interval` environment steps;
 /// - `eval.csv`: deterministic evaluation (greedy, or the policy's mean) every `eval_interval` steps and at the end, apart from training;
-/// - `checkpoint.state`: everything a resumed run needs to continue bit for bit, rewritten every
-///   `checkpoint_interval` steps, on interruption and at the end (atomically, so a crash while
+/// - `checkpoint.state`: everything a resumed run needs to continue bit for bit, and the settings it
+///   trains with (so that a config.toml edited since is refused by `--resume` and `attention`), rewritten
+///   every `checkpoint_interval` steps, on interruption and at the end (atomically, so a crash while
 ///   writing keeps the last good one);
 /// - `tensorboard/events.out.tfevents.*`: the same logs as TensorBoard scalars (unless
 ///   `tensorboard = false`);
@@ -154,6 +155,17 @@ public final class TrainingRun: Sendable {
                 // Resuming again cannot help: say how to get out of the loop.
                 throw TrainingError.io("\(e): the checkpoint is damaged, and resuming again will fail the same way; restore \(checkpointPath) from a copy if you kept one, or remove the run directory to train it again from the start")
             }
+            // config.toml edited since the checkpoint (and the command given to match it) would continue
+            // the run under settings it did not train with. Checkpoints from before run.settings have none.
+            if let recorded = try? state.text("run.settings"), let stated = try? Settings(contentsOf: directory + "/config.toml") {
+                // Both read as a run of an older build reads: a resume under a newer build records the keys
+                // it added, which the config.toml written at the start lacks.
+                let trained = AlgorithmRegistry.completing(try Settings(text: recorded, source: checkpointPath))
+                let changed = trained.differences(from: AlgorithmRegistry.completing(stated), labels: ("trained", "now"))
+                guard changed.isEmpty else {
+                    throw TrainingError.io("\(directory)/config.toml differs from the settings its checkpoint was trained with (\(changed.joined(separator: "; "))): it was changed after the checkpoint; restore it, and resume with the settings it names")
+                }
+            }
             try agent.load(from: state)
             gemmChanged = noteGEMMChange(savedKernels: try? state.text("run.gemm"),
                                          changedBefore: (try? state.integer("run.gemm_changed")) == 1)
@@ -216,6 +228,9 @@ public final class TrainingRun: Sendable {
             state["run.log_sizes"] = .integers([episodes, updates, evals].map { Int64($0.bytesWritten) })
             state["run.seed"] = .integer(Int64(bitPattern: seed))
             state["run.gemm"] = .text(BLAS.gemmKernels)
+            // The settings the run trains with, as config.toml states them: a reader of the checkpoint
+            // (`attention`) can tell a config.toml edited since from the one that trained it.
+            state["run.settings"] = .text(settings.rendered())
             if gemmChanged { state["run.gemm_changed"] = .integer(1) }
             let window = metrics.windowState
             state["run.metric_window_sums"] = .reals(window.sums)

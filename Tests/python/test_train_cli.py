@@ -613,7 +613,10 @@ def test_attention_checks_the_run_it_reads(stackelberg_bin, tmp_path):
         "no_env": (lambda d: (d / "config.toml").write_text("\n".join(l for l in config.splitlines() if not l.startswith("env ="))),
                    "has no env key, which `stackelberg train` writes"),
         "other_game": (lambda d: (d / "config.toml").write_text(config.replace('env = "minatar/breakout"', 'env = "minatar/asterix"')),
-                       "was not written for the environment"),
+                       'differs from the settings its checkpoint was trained with (env: trained "minatar/breakout", now "minatar/asterix")'),
+        # Same tensor shapes (the heads split one width): only the recorded settings tell.
+        "other_heads": (lambda d: (d / "config.toml").write_text(re.sub(r"(?m)^heads = \d+", "heads = 1", config)),
+                        "(perception.heads: trained 2, now 1)"),
         "cut_off": (lambda d: (d / "checkpoint.state").write_bytes((d / "checkpoint.state").read_bytes()[:20]),
                     "truncated: 20 bytes"),
         "a_directory": (lambda d: ((d / "checkpoint.state").unlink(), (d / "checkpoint.state").mkdir()),
@@ -665,3 +668,21 @@ def test_a_figure_gnuplot_did_not_write_is_an_error(stackelberg_bin, tmp_path, r
     p = subprocess.run([str(stackelberg_bin), "compare", str(reference), "--out", str(tmp_path / "out")],
                        capture_output=True, text=True, timeout=120, env=env)
     assert p.returncode != 0 and "empty or did not write it: is the disk full?" in p.stderr, (p.returncode, p.stderr)
+
+
+def test_resume_refuses_a_config_edited_since_the_checkpoint(stackelberg_bin, tmp_path):
+    """--resume compared config.toml with the command only: both edited alike, the run went on under settings it
+    had not trained with. The checkpoint now records them."""
+    args = [str(stackelberg_bin), "train", "--algo", "dqn", "--env", "cartpole", "--seeds", "0", "--set", "total_steps=2000",
+            "--set", "tensorboard=false", "--quiet", "--out", str(tmp_path)]
+    subprocess.run(args, check=True, capture_output=True, timeout=120)
+    run = tmp_path / "cartpole" / "dqn-monolithic" / "seed0"
+    (run / "summary.json").unlink()
+    config = (run / "config.toml").read_text()
+    assert re.search(r"(?m)^gamma = 0\.99$", config)
+    (run / "config.toml").write_text(re.sub(r"(?m)^gamma = 0\.99$", "gamma = 0.5", config))
+    p = subprocess.run(args + ["--set", "gamma=0.5", "--resume"], capture_output=True, text=True, timeout=120)
+    assert p.returncode != 0 and "differs from the settings its checkpoint was trained with (gamma: trained 0.99, now 0.5)" in p.stderr, p.stderr
+    (run / "config.toml").write_text(config)
+    p = subprocess.run(args + ["--resume"], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0 and (run / "summary.json").exists(), p.stderr
