@@ -51,8 +51,10 @@ func readLogRows<Row>(directory: String, file: String, finished: Bool, maxStep: 
         if FileManager.default.fileExists(atPath: path + ".gz") {
             throw TrainingError.io("\(path) is stored compressed (\(file).gz): decompress it first (gunzip -k \(path).gz)")
         }
-        if FileManager.default.fileExists(atPath: path) {
-            throw TrainingError.io("\(path) cannot be read (check its permissions)")
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
+            throw TrainingError.io(isDirectory.boolValue ? "\(path) is a directory, where the run's log goes: move it away, or leave the run out"
+                                                         : "\(path) cannot be read (check its permissions)")
         }
         throw TrainingError.io("\(path) is missing: is this a run directory of `stackelberg train`?")
     }

@@ -139,6 +139,14 @@ def test_a_damaged_cell_is_named_by_its_column(stackelberg_bin, tmp_path, file, 
     assert p.returncode == 1 and f"{file} line 3 does not read as a log row: {said}" in p.stderr, p.stderr
 
 
+def test_a_directory_where_a_log_goes_is_named_as_one(stackelberg_bin, tmp_path):
+    d = synthetic(tmp_path, "env_step,updates,a\n10,1,1\n")
+    (d / "episodes.csv").unlink()
+    (d / "episodes.csv").mkdir()
+    p = run(stackelberg_bin, d, "--columns", "a", check=False)
+    assert p.returncode == 1 and "episodes.csv is a directory, where the run's log goes" in p.stderr, p.stderr
+
+
 def test_a_blank_line_holds_no_row(stackelberg_bin, tmp_path):
     """A blank line between rows changes no value, so it is passed over, not refused."""
     plain = run(stackelberg_bin, synthetic(tmp_path / "plain", "env_step,updates,a\n10,1,1\n20,2,3\n"),
