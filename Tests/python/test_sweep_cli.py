@@ -168,6 +168,27 @@ def test_a_finished_run_of_an_edited_plan_is_refused_not_skipped(tmp_path, stack
     assert again.returncode == 0 and "1 finished (skipped)" in again.stdout, again.stdout + again.stderr
 
 
+def test_a_run_another_process_takes_after_the_pool_started_is_left_to_it(tmp_path, stackelberg_bin):
+    """A second pool (or a hand-started train) taking a run after this pool had queued it made this pool report it
+    FAILED ("being trained by another process") and exit 1, and wrote this pool's lines into its log."""
+    plan = tmp_path / "plan.toml"
+    plan.write_text(f'out = "{tmp_path}/out"\nalgorithms = ["dqn"]\nenvironments = ["cartpole"]\nseeds = [0, 1]\nsteps = 20000\n'
+                    '[settings]\ntensorboard = false\neval_episodes = 1\n')
+    pool = subprocess.Popen([str(stackelberg_bin), "sweep", "run", str(plan), "--jobs", "1"],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    seed0 = tmp_path / "out/default/cartpole/dqn-monolithic/seed0"
+    wait_for(lambda: (seed0 / "run.lock").exists(), 120, "the pool's first run")
+    # Seed 1, queued by the pool, taken by hand with the plan's own command.
+    other = subprocess.Popen([str(stackelberg_bin), "train", "--algo", "dqn", "--coupling", "monolithic", "--env", "cartpole",
+                              "--seeds", "1", "--steps", "20000", "--out", str(tmp_path / "out/default"), "--quiet", "--jobs", "1",
+                              "--set", "tensorboard=false", "--set", "eval_episodes=1"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    out, _ = pool.communicate(timeout=600)
+    assert other.wait(timeout=600) == 0
+    assert pool.returncode == 0 and "FAILED" not in out, out
+    assert "1 finished now" in out and "1 taken by another process meanwhile" in out, out
+    assert (tmp_path / "out/default/cartpole/dqn-monolithic/seed1/summary.json").exists()
+
+
 def test_a_variant_name_longer_than_a_directory_name_is_refused_by_the_plan(tmp_path, stackelberg_bin):
     plan = tmp_path / "plan.toml"
     plan.write_text(f'out = "{tmp_path}/out"\nalgorithms = ["dqn"]\nenvironments = ["cartpole"]\nseeds = [0]\nsteps = 1000\n'
