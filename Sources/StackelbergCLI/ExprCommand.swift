@@ -64,6 +64,8 @@ struct ExprCommand: ParsableCommand {
                         throw ValidationError("--at entry '\(item)' must be name=number, a finite decimal such as x=0.5 or y=-1e-3")
                     }
                     let name = kv[0].trimmingCharacters(in: .whitespaces)
+                    // The parser reads pi as the constant π, never as a variable: a value for it would be ignored.
+                    guard name != "pi" else { throw ValidationError("--at gives pi, which expressions read as the constant π, not a variable: rename the variable") }
                     guard values.updateValue(v, forKey: name) == nil else { throw ValidationError("--at gives \(name) twice: give each variable once") }
                 }
                 let missing = e.variables.subtracting(values.keys).sorted()

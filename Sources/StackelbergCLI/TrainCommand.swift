@@ -174,7 +174,13 @@ struct TrainCommand: ParsableCommand {
     /// A resumed run must have the settings it started with.
     private func checkSameSettings(_ run: TrainingRun) throws {
         let path = run.directory + "/config.toml"
-        guard FileManager.default.fileExists(atPath: path) else { throw TrainingError.nothingToResume(run.directory) }
+        guard FileManager.default.fileExists(atPath: path) else {
+            // A checkpoint without its config: the run is there, but what it trained with is not.
+            if FileManager.default.fileExists(atPath: run.directory + "/checkpoint.state") {
+                throw InputError("--resume: \(path) is missing, beside the run's checkpoint: it holds the settings the run trains with; restore it (a copy of the run's config.toml), or remove the run directory to train it again")
+            }
+            throw TrainingError.nothingToResume(run.directory)
+        }
         let saved = try Settings(contentsOf: path)
         let defaults = try AlgorithmRegistry.defaults(algo: try run.settings.string("algo")!, coupling: try run.settings.string("coupling")!,
                                                       env: try run.settings.string("env")!)

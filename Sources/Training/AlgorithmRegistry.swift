@@ -244,10 +244,15 @@ public enum AlgorithmRegistry {
         // times over (the weight, its gradient, Adam's two moments), at 4 bytes. A rough floor on what
         // training needs (activations and target networks come on top), enough to refuse a width that
         // could never be allocated before it traps or takes the machine's memory from other jobs.
+        // A stack's last layer feeds whatever follows it (an encoder its Q head, a trunk its heads), so
+        // each is closed with the widest layer of the others, not the action count: an encoder ending
+        // in 3e8 units before a 64-wide head needs 3e8 × 64 weights, which the action count hid.
+        let stacks = try s.keys.filter { $0.hasPrefix("network.") && ($0.hasSuffix("_widths") || $0.hasSuffix("_width")) }
+            .compactMap { key in try s.ints(key).flatMap { $0.isEmpty ? nil : (key: key, widths: $0) } }
         var networks = [(key: String, bytes: Double)]()
-        for key in s.keys where key.hasPrefix("network.") && (key.hasSuffix("_widths") || key.hasSuffix("_width")) {
-            guard let widths = try s.ints(key), !widths.isEmpty else { continue }
-            let chain = [Double(observationSize)] + widths.map(Double.init) + [Double(max(actionSize, 1))]
+        for (key, widths) in stacks {
+            let next = stacks.filter { $0.key != key }.flatMap(\.widths).max() ?? 0
+            let chain = [Double(observationSize)] + widths.map(Double.init) + [Double(max(actionSize, next, 1))]
             let weights = zip(chain, chain.dropFirst()).reduce(0.0) { $0 + $1.0 * $1.1 + $1.1 }
             networks.append((key, 16 * weights))
         }

@@ -96,16 +96,25 @@ public struct SeedLog: Sendable {
         // Steps are whole numbers and returns numbers (an infinite or nan return is damage: no episode
         // returns one, and it would move every mean and threshold it enters); the other cells
         // (eval.csv's list of returns) are not read.
-        func rows(_ file: String, value: Int) throws -> [(step: Int, value: Double)] {
-            try readLogRows(directory: directory, file: file, finished: finished, maxStep: lastStep) { f throws(UnreadableCell) in
+        func rows(_ file: String, value: Int, named: String) throws -> [(step: Int, value: Double)] {
+            let (header, rows) = try readLogRows(directory: directory, file: file, finished: finished, maxStep: lastStep) { f throws(UnreadableCell) in
                 guard let step = Int(f[0]) else { throw UnreadableCell(column: 0, expected: "a whole number of steps") }
                 let x = try logNumber(f, value)
                 guard x.isFinite else { throw UnreadableCell(column: value, expected: "a finite return") }
                 return (step: step, value: x)
-            }.rows
+            }
+            // The column is read by place: a header that names another there is not the runner's.
+            guard header.isEmpty || (header.count > value && header[value] == named) else {
+                throw TrainingError.io("\(directory)/\(file) has \(header.count > value ? "\(header[value])" : "no column") where the runner writes \(named) (column \(value + 1)): the log is damaged; restore it, or leave the run out")
+            }
+            // A finished run wrote its header and at least its final evaluation.
+            if finished, header.isEmpty {
+                throw TrainingError.io("\(directory)/\(file) is empty, but the run has finished (summary.json): the log is damaged; restore it, or leave the run out")
+            }
+            return rows
         }
-        episodes = try rows("episodes.csv", value: 2)
-        evaluations = try rows("eval.csv", value: 1)
+        episodes = try rows("episodes.csv", value: 2, named: "return")
+        evaluations = try rows("eval.csv", value: 1, named: "mean_return")
         stepsTrained = trained ?? episodes.last?.step ?? 0
     }
 

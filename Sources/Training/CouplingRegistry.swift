@@ -3,6 +3,10 @@ import Agents
 /// Couplings by name, each with its option keys declared once. An algorithm's registry entry lists
 /// the ones it accepts; a new coupling is one file in Agents/Couplings plus one entry here.
 public enum CouplingRegistry {
+    /// The most follower steps per leader step a coupling takes (the papers use 1–80): each step is an
+    /// update on its own, so a larger count is a typo that would run for hours without a checkpoint.
+    public static let maximumFollowerSteps: Double = 10_000
+
     public struct Entry: Sendable {
         public let name: String
         public let summary: String
@@ -33,13 +37,13 @@ public enum CouplingRegistry {
         .choice("scorer.follower_objective", \.followerObjective, "the follower's loss: Var δ (paper) or mean δ² (ablation)"),
         .choice("scorer.order", \.order, "which player steps first in an update"),
         .choice("scorer.decay", \.decay, "learning-rate schedules of the two players"),
-        .int("scorer.follower_steps", \.followerSteps, "follower steps per leader step", .positive),
+        .int("scorer.follower_steps", \.followerSteps, "follower steps per leader step", .positiveAtMost(CouplingRegistry.maximumFollowerSteps)),
         .bool("scorer.separate_batches", \.separateBatches, "each player step draws its own minibatch (the paper)"),
     ])
 
     /// Individual play's key: the follower's unroll, as STAC compares AC with m ∈ {1, 80}.
     static let individualTable = SettingTable<IndividualSpec>([
-        .int("individual.unroll", \.unroll, "follower steps per leader step (m; the critic's unroll of AC)", .positive),
+        .int("individual.unroll", \.unroll, "follower steps per leader step (m; the critic's unroll of AC)", .positiveAtMost(CouplingRegistry.maximumFollowerSteps)),
     ])
 
     /// A hypergradient's keys under `prefix` (`stackelberg.` or `nested.`).
@@ -65,7 +69,7 @@ public enum CouplingRegistry {
     }
 
     static let totalDerivativeTable = SettingTable<TotalDerivativeOptions>([
-        .int("stackelberg.unroll", \.unroll, "follower steps per leader step (m)", .positive),
+        .int("stackelberg.unroll", \.unroll, "follower steps per leader step (m)", .positiveAtMost(CouplingRegistry.maximumFollowerSteps)),
         .choice("stackelberg.order", \.order, "both gradients at one point, or the leader first then the follower"),
         .bool("stackelberg.fresh_follower_batches", \.freshFollowerBatches, "unrolled follower steps draw fresh minibatches (paper) or reuse the leader's (code)"),
         .choice("stackelberg.leader_step", \.leaderStep, "the leader steps along its total derivative, or along its own gradient scaled to the same component (the step-size ablation)"),
@@ -73,7 +77,7 @@ public enum CouplingRegistry {
 
     /// PPO-Nested's key: K. BLPO shares it.
     static let nestedTable = SettingTable<NestedOptions>([
-        .int("nested.follower_steps", \.followerSteps, "follower (critic) steps before each leader step, on the same minibatch (K)", .positive),
+        .int("nested.follower_steps", \.followerSteps, "follower (critic) steps before each leader step, on the same minibatch (K)", .positiveAtMost(CouplingRegistry.maximumFollowerSteps)),
     ])
 
     static let blpoTable = SettingTable<NestedOptions>(nestedTable.declarations + [

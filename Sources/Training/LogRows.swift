@@ -64,6 +64,14 @@ func readLogRows<Row>(directory: String, file: String, finished: Bool, maxStep: 
     guard !text.isEmpty else { return ([], []) }
     let all = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
     let header = all[0].split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+    // Every log the runner writes opens with its header, env_step first: a first line without it is a
+    // header lost (its first row would be read as the header and dropped) or not a run's log.
+    guard header.first == "env_step" else {
+        throw TrainingError.io("\(path) does not open with the runner's header (env_step, …) but with \"\(all[0].prefix(60))\": the log is damaged; restore it, or leave the run out")
+    }
+    if let repeated = header.indices.first(where: { header[..<$0].contains(header[$0]) }).map({ header[$0] }) {
+        throw TrainingError.io("\(path) names the column \(repeated) twice in its header: the log is damaged (a reader would take one for the other); restore it, or leave the run out")
+    }
     let lines = all.dropFirst()
     let last = lines.lastIndex { !$0.isEmpty }
     let cutOff = !(text.last == "\n" || text.last == "\r\n")

@@ -12,6 +12,21 @@ final class RunLog {
 
     /// Opens (creating) `path`; with `truncatingTo` the file is cut to that many bytes first,
     /// otherwise a new file gets `header`.
+    /// Refuses to resume onto a log shorter than the checkpoint's record of it: truncating "to" a larger
+    /// size would pad it with NUL bytes and the rows cut from it would be gone without a word.
+    static func checkHolds(_ path: String, bytes size: UInt64) throws {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw TrainingError.io("\(path) is missing, and the checkpoint continues it: restore it, or remove the run directory to train it again")
+        }
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+              let length = (attributes[.size] as? NSNumber)?.uint64Value else {
+            throw TrainingError.io("cannot read \(path) to resume: is the run directory intact? Restore the file, or remove the run directory to train it again")
+        }
+        guard length >= size else {
+            throw TrainingError.io("\(path) has \(length) bytes, fewer than the \(size) it had at the checkpoint: it was cut or replaced since; restore it, or remove the run directory to train it again")
+        }
+    }
+
     init(path: String, header: String, truncatingTo size: UInt64? = nil) throws {
         self.path = path
         let fm = FileManager.default

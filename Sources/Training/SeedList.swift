@@ -25,7 +25,8 @@ public enum SeedList {
                 throw Refusal(reason: "write a range as FIRST..LAST of whole numbers ≥ 0, e.g. 0..4")
             }
             guard a <= b else { throw Refusal(reason: "the range runs backwards: write FIRST..LAST with FIRST ≤ LAST, e.g. \(b)..\(a)") }
-            guard b - a < maximumCount else { throw Refusal(reason: "names \(b - a + 1) seeds: give at most 10,000 in one list") }
+            // b − a + 1 itself overflows for 0..UInt64.max: the count is said without it.
+            guard b - a < maximumCount else { throw Refusal(reason: "names more than 10,000 seeds (\(a) to \(b)): give at most 10,000 in one list") }
             return Array(a...b)
         }
         // Split keeping empty parts, so that "0,,1" or "0," is refused rather than read as "0,1" or "0".

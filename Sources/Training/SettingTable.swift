@@ -18,6 +18,9 @@ public enum SettingBound: Sendable {
     case nonNegative
     /// [0, 1]: discounts, probabilities, mixing weights.
     case unit
+    /// (0, limit]: counts whose work and memory grow with the value, so that a typo (an unroll m of 1e10
+    /// allocated 160 GB, and an update that long did not stop on Ctrl-C) is refused by name.
+    case positiveAtMost(Double)
 
     func check(_ key: String, _ x: Double) throws {
         switch self {
@@ -25,6 +28,7 @@ public enum SettingBound: Sendable {
         case .positive: if !(x > 0) { throw SettingsError.type(key, "positive", Settings.format(x)) }
         case .nonNegative: if !(x >= 0) { throw SettingsError.type(key, "≥ 0", Settings.format(x)) }
         case .unit: if !(0...1).contains(x) { throw SettingsError.type(key, "in [0, 1]", Settings.format(x)) }
+        case .positiveAtMost(let limit): if !(x > 0 && x <= limit) { throw SettingsError.type(key, "positive and at most \(Settings.format(limit))", Settings.format(x)) }
         }
     }
 }
@@ -77,7 +81,12 @@ extension SettingDeclaration {
     /// A whole number where 0 means "none" (nil).
     public static func optionalInt(_ key: String, _ path: WritableKeyPath<Config, Int?> & Sendable, _ help: String) -> Self {
         Self(key: key, help: help, write: { .number(Double($0[keyPath: path] ?? 0)) },
-             read: { c, s in let v = try s.required(key, s.int); c[keyPath: path] = v > 0 ? v : nil })
+             read: { c, s in
+                 let v = try s.required(key, s.int)
+                 // 0 means "unset" (the default): a negative count is a typo, not another way to say it.
+                 try SettingBound.nonNegative.check(key, Double(v))
+                 c[keyPath: path] = v > 0 ? v : nil
+             })
     }
 
     /// The same setting on a configuration nested at `path` (e.g. a network spec inside an agent's config).

@@ -166,6 +166,9 @@ public final class TrainingRun: Sendable {
                     throw TrainingError.io("\(directory)/config.toml differs from the settings its checkpoint was trained with (\(changed.joined(separator: "; "))): it was changed after the checkpoint; restore it, and resume with the settings it names")
                 }
             }
+            let sizes = try state.integers("run.log_sizes", count: 3).map { UInt64($0) }
+            // All three checked before anything is changed (a log cut back, a resume recorded in config.toml).
+            for (file, size) in zip(["episodes.csv", "updates.csv", "eval.csv"], sizes) { try RunLog.checkHolds(directory + "/" + file, bytes: size) }
             try agent.load(from: state)
             gemmChanged = noteGEMMChange(savedKernels: try? state.text("run.gemm"),
                                          changedBefore: (try? state.integer("run.gemm_changed")) == 1)
@@ -174,7 +177,6 @@ public final class TrainingRun: Sendable {
             evaluations = Int(try state.integer("run.evaluations"))
             // Checkpoints from before this key have none pending.
             pendingEvaluation = (try? state.integer("run.pending_evaluation")) == 1
-            let sizes = try state.integers("run.log_sizes", count: 3).map { UInt64($0) }
             episodes = try RunLog(path: directory + "/episodes.csv", header: "", truncatingTo: sizes[0])
             let updatesPath = directory + "/updates.csv"
             columns = try UpdateLogColumns(header: try UpdateLogColumns.header(ofFileAt: updatesPath), reported: metrics.names, path: updatesPath)

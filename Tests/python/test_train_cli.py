@@ -158,11 +158,15 @@ def test_run_directory_and_config(stackelberg_bin, tmp_path, reference):
     (["--steps", "1.5"], "--steps must be a whole number of environment steps, got 1.5"),
     (["--seeds", "0,,1"], "--seeds 0,,1: has an empty entry: give 0..4, 0,3,7 or one number"),
     (["--seeds", "-1"], "--seeds -1: \"-1\" is not a whole number ≥ 0: give 0..4, 0,3,7 or one number"),
-    (["--seeds", "0..99999999999"], "names 100000000000 seeds: give at most 10,000"),
+    (["--seeds", "0..99999999999"], "names more than 10,000 seeds (0 to 99999999999): give at most 10,000"),
+    # b − a + 1 overflowed (a trap) for the whole UInt64 range.
+    (["--seeds", "0..18446744073709551615"], "names more than 10,000 seeds (0 to 18446744073709551615)"),
     (["--set", "network.encoder_widths=0"], "setting network.encoder_widths must be positive whole numbers, got 0"),
     # Widths whose weights cannot fit aborted allocating, or took the machine's memory until the kernel killed them.
     (["--set", "network.encoder_widths=[1000000,1000000]"], "setting network.encoder_widths must be widths whose weights fit in memory"),
     (["--set", "network.head_widths=[100000000000]"], "setting network.head_widths must be widths whose weights fit in memory"),
+    # The encoder's last layer feeds the Q head: closing the chain with the action count counted 3e8 × 2 weights, not 3e8 × 64.
+    (["--set", "network.encoder_widths=[1,300000000]"], "setting network.encoder_widths must be widths whose weights fit in memory"),
     (["--set", "network.head_widths=[1e30]"], "setting network.head_widths must be positive whole numbers, got [1e+30]"),
     # The nearest keys, not the hundred known ones.
     (["--set", "gama=0.9"], "unknown setting gama (did you mean gamma"),
@@ -171,6 +175,13 @@ def test_run_directory_and_config(stackelberg_bin, tmp_path, reference):
     (["--set", "adam_epsilon=-1"], "setting adam_epsilon must be positive, got -1"),
     (["--set", "adam_epsilon=0"], "setting adam_epsilon must be positive, got 0"),
     (["--set", "gamma=1.5"], "setting gamma must be in [0, 1], got 1.5"),
+    # An unroll of 1e10 allocated 160 GB and aborted; 1e7 ran an update that Ctrl-C could not stop.
+    (["--coupling", "head-leader", "--set", "stackelberg.unroll=1e10"], "setting stackelberg.unroll must be positive and at most 10000, got 10000000000"),
+    (["--coupling", "scorer", "--set", "scorer.follower_steps=20000"], "setting scorer.follower_steps must be positive and at most 10000, got 20000"),
+    (["--algo", "ac", "--coupling", "individual", "--set", "individual.unroll=1e7"], "setting individual.unroll must be positive and at most 10000"),
+    (["--algo", "ppo", "--coupling", "nested", "--set", "nested.follower_steps=1e10"], "setting nested.follower_steps must be positive and at most 10000"),
+    # 0 means "total_steps"; a negative count acted as 0 without a word.
+    (["--set", "lr_decay_steps=-1000"], "setting lr_decay_steps must be ≥ 0, got -1000"),
 ])
 def test_bad_settings_are_refused(stackelberg_bin, tmp_path, args, message):
     # A later --algo/--env/--coupling overrides the earlier one.
@@ -686,3 +697,30 @@ def test_resume_refuses_a_config_edited_since_the_checkpoint(stackelberg_bin, tm
     (run / "config.toml").write_text(config)
     p = subprocess.run(args + ["--resume"], capture_output=True, text=True, timeout=120)
     assert p.returncode == 0 and (run / "summary.json").exists(), p.stderr
+
+
+@pytest.mark.parametrize("damage, said", [
+    (lambda run: (run / "episodes.csv").write_bytes((run / "episodes.csv").read_bytes()[:40]), "fewer than the"),
+    (lambda run: (run / "eval.csv").write_text(""), "eval.csv has 0 bytes, fewer than the"),
+    (lambda run: (run / "updates.csv").unlink(), "updates.csv is missing, and the checkpoint continues it"),
+    (lambda run: (run / "config.toml").unlink(), "config.toml is missing, beside the run's checkpoint"),
+])
+def test_resume_refuses_logs_cut_since_the_checkpoint(stackelberg_bin, tmp_path, damage, said):
+    """A log shorter than the checkpoint's record was "truncated" up to it: NUL bytes where its rows had been, a
+    header lost, exit 0. A missing config.toml beside a checkpoint was reported as no checkpoint at all."""
+    args = [str(stackelberg_bin), "train", "--algo", "dqn", "--env", "cartpole", "--seeds", "0", "--set", "total_steps=2000",
+            "--set", "tensorboard=false", "--quiet", "--out", str(tmp_path)]
+    subprocess.run(args, check=True, capture_output=True, timeout=120)
+    run = tmp_path / "cartpole" / "dqn-monolithic" / "seed0"
+    (run / "summary.json").unlink()
+    damage(run)
+    before = {f.name: f.read_bytes() for f in run.iterdir() if f.is_file()}
+    p = subprocess.run(args + ["--resume"], capture_output=True, text=True, timeout=120)
+    assert p.returncode != 0 and said in p.stderr, p.stderr
+    # Refused before anything was changed.
+    assert {f.name: f.read_bytes() for f in run.iterdir() if f.is_file()} == before
+
+
+def test_expr_refuses_a_value_for_pi(stackelberg_bin):
+    p = subprocess.run([str(stackelberg_bin), "expr", "eval", "pi", "--at", "pi=3"], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 64 and "--at gives pi, which expressions read as the constant π" in p.stderr, p.stderr

@@ -147,6 +147,20 @@ def test_a_directory_where_a_log_goes_is_named_as_one(stackelberg_bin, tmp_path)
     assert p.returncode == 1 and "episodes.csv is a directory, where the run's log goes" in p.stderr, p.stderr
 
 
+@pytest.mark.parametrize("file, edit, said", [
+    # The header deleted: the first evaluation was read as the header and dropped (3 evaluations, not 4).
+    ("eval.csv", lambda t: t.split("\n", 1)[1], 'eval.csv does not open with the runner\'s header (env_step, …) but with "100,-9,-9"'),
+    ("eval.csv", lambda t: t.replace("mean_return", "score", 1), "eval.csv has score where the runner writes mean_return"),
+    ("eval.csv", lambda t: "", "eval.csv is empty, but the run has finished"),
+    ("updates.csv", lambda t: t.replace("a,b", "a,a", 1), "updates.csv names the column a twice in its header"),
+])
+def test_a_damaged_header_is_refused(stackelberg_bin, tmp_path, file, edit, said):
+    d = synthetic(tmp_path, "env_step,updates,a,b\n10,1,1,2\n")
+    (d / file).write_text(edit((d / file).read_text()))
+    p = run(stackelberg_bin, d, "--columns", "a", check=False)
+    assert p.returncode == 1 and said in p.stderr, p.stderr
+
+
 def test_a_blank_line_holds_no_row(stackelberg_bin, tmp_path):
     """A blank line between rows changes no value, so it is passed over, not refused."""
     plain = run(stackelberg_bin, synthetic(tmp_path / "plain", "env_step,updates,a\n10,1,1\n20,2,3\n"),
