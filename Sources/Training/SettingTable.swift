@@ -18,6 +18,8 @@ public enum SettingBound: Sendable {
     case nonNegative
     /// [0, 1]: discounts, probabilities, mixing weights.
     case unit
+    /// (0, 1]: a fraction that must move something (a Polyak weight of 0 never updates the target).
+    case positiveUnit
     /// (0, limit]: counts whose work and memory grow with the value, so that a typo (an unroll m of 1e10
     /// allocated 160 GB, and an update that long did not stop on Ctrl-C) is refused by name.
     case positiveAtMost(Double)
@@ -28,6 +30,7 @@ public enum SettingBound: Sendable {
         case .positive: if !(x > 0) { throw SettingsError.type(key, "positive", Settings.format(x)) }
         case .nonNegative: if !(x >= 0) { throw SettingsError.type(key, "≥ 0", Settings.format(x)) }
         case .unit: if !(0...1).contains(x) { throw SettingsError.type(key, "in [0, 1]", Settings.format(x)) }
+        case .positiveUnit: if !(x > 0 && x <= 1) { throw SettingsError.type(key, "in (0, 1]", Settings.format(x)) }
         case .positiveAtMost(let limit): if !(x > 0 && x <= limit) { throw SettingsError.type(key, "positive and at most \(Settings.format(limit))", Settings.format(x)) }
         }
     }

@@ -78,7 +78,8 @@ final class StateAndDeterminismTests: XCTestCase {
         var bytes = state.encoded()
         bytes[bytes.count / 2] ^= 0x40
         XCTAssertThrowsError(try StateDictionary(decoding: bytes)) { XCTAssertTrue("\($0)".contains("checksum")) }
-        XCTAssertThrowsError(try StateDictionary(decoding: Array(state.encoded().prefix(20)))) { XCTAssertTrue("\($0)".contains("checksum") || "\($0)".contains("magic")) }
+        // Cut off past its magic: said as a truncated file, not as "bad magic".
+        XCTAssertThrowsError(try StateDictionary(decoding: Array(state.encoded().prefix(20)))) { XCTAssertTrue("\($0)".contains("truncated"), "\($0)") }
         let wider = Dense(3, 4, name: "head", rng: &rng)
         XCTAssertThrowsError(try state.restore(wider.parameters)) { error in
             XCTAssertTrue("\(error)".contains("head.weight") && "\(error)".contains("[3, 2]"), "\(error)")

@@ -182,6 +182,10 @@ def test_run_directory_and_config(stackelberg_bin, tmp_path, reference):
     (["--algo", "ppo", "--coupling", "nested", "--set", "nested.follower_steps=1e10"], "setting nested.follower_steps must be positive and at most 10000"),
     # 0 means "total_steps"; a negative count acted as 0 without a word.
     (["--set", "lr_decay_steps=-1000"], "setting lr_decay_steps must be ≥ 0, got -1000"),
+    # The table's range and the agent's own check disagreed: -1 "must be ≥ 0", then 0 "must be positive".
+    (["--set", "max_grad_norm=0"], "setting max_grad_norm must be positive, got 0"),
+    (["--set", "epsilon_steps=0"], "setting epsilon_steps must be positive, got 0"),
+    (["--set", "tau=0"], "setting tau must be in (0, 1], got 0"),
 ])
 def test_bad_settings_are_refused(stackelberg_bin, tmp_path, args, message):
     # A later --algo/--env/--coupling overrides the earlier one.
