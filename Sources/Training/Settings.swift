@@ -80,7 +80,8 @@ public struct Settings: Equatable, Sendable {
 
     public static func number(_ s: String) -> Double? {
         let t = s.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "_", with: "")
-        guard let x = Double(t), x.isFinite else { return nil }
+        // Decimal only: Double() also reads hexadecimal ("0x10" is 16), which a number in a config never means.
+        guard !t.contains(where: { $0 == "x" || $0 == "X" }), let x = Double(t), x.isFinite else { return nil }
         return x
     }
 

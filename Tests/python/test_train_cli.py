@@ -156,6 +156,7 @@ def test_run_directory_and_config(stackelberg_bin, tmp_path, reference):
     (["--steps", "-5"], "--steps must be a positive number, got -5"),
     (["--steps", "1e30"], "--steps 1e30 is too large"),
     (["--steps", "1.5"], "--steps must be a whole number of environment steps, got 1.5"),
+    (["--steps", "0x10"], "--steps must be a positive number, got 0x10"),  # was read as hexadecimal: 16 steps
     (["--seeds", "0,,1"], "--seeds 0,,1: has an empty entry: give 0..4, 0,3,7 or one number"),
     (["--seeds", "-1"], "--seeds -1: \"-1\" is not a whole number ≥ 0: give 0..4, 0,3,7 or one number"),
     (["--seeds", "0..99999999999"], "names more than 10,000 seeds (0 to 99999999999): give at most 10,000"),
