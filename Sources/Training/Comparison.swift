@@ -97,7 +97,9 @@ public struct SeedLog: Sendable {
         // returns one, and it would move every mean and threshold it enters); the other cells
         // (eval.csv's list of returns) are not read.
         func rows(_ file: String, value: Int, named: String) throws -> [(step: Int, value: Double)] {
-            let (header, rows) = try readLogRows(directory: directory, file: file, finished: finished, maxStep: lastStep) { f throws(UnreadableCell) in
+            // Evaluations come one per step: a repeated row would count one evaluation twice.
+            let (header, rows) = try readLogRows(directory: directory, file: file, finished: finished, maxStep: lastStep,
+                                                 distinctSteps: file == "eval.csv") { f throws(UnreadableCell) in
                 guard let step = Int(f[0]) else { throw UnreadableCell(column: 0, expected: "a whole number of steps") }
                 let x = try logNumber(f, value)
                 guard x.isFinite else { throw UnreadableCell(column: value, expected: "a finite return") }

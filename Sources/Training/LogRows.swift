@@ -41,10 +41,11 @@ func logNumbers(_ cells: [Substring]) throws(UnreadableCell) -> [Double] {
 /// A log with an `env_step` column has its steps checked too, since every reader bins or scores rows by
 /// step: each must be a whole number from 0, in order (the runner appends rows as training goes, and
 /// a resume truncates the logs to its checkpoint), and at most `maxStep` (the steps a run's config trains,
-/// `AlgorithmRegistry.stepsTrained`) when given. A step that fails is damage like a row that does not read.
+/// `AlgorithmRegistry.stepsTrained`) when given, and with `distinctSteps` (eval.csv: one evaluation per step)
+/// after the previous row's. A step that fails is damage like a row that does not read.
 /// - Throws: `TrainingError.io` naming a missing or unreadable file (or one stored as FILE.gz) or a
 ///   damaged line.
-func readLogRows<Row>(directory: String, file: String, finished: Bool, maxStep: Int? = nil,
+func readLogRows<Row>(directory: String, file: String, finished: Bool, maxStep: Int? = nil, distinctSteps: Bool = false,
                       parse: ([Substring]) throws(UnreadableCell) -> Row) throws -> (header: [String], rows: [Row]) {
     let path = directory + "/" + file
     guard let data = FileManager.default.contents(atPath: path) else {
@@ -90,7 +91,7 @@ func readLogRows<Row>(directory: String, file: String, finished: Bool, maxStep: 
                 let row = try parse(cells)
                 guard let k = stepColumn else { rows.append(row); continue }
                 let step = Double(cells[k]) ?? .nan
-                if let problem = stepProblem(step, previous: previous, maxStep: maxStep) {
+                if let problem = stepProblem(step, previous: previous, maxStep: maxStep, distinct: distinctSteps && !rows.isEmpty) {
                     why = "has env_step \(cells[k]), which \(problem)"
                 } else {
                     previous = step
@@ -109,12 +110,13 @@ func readLogRows<Row>(directory: String, file: String, finished: Bool, maxStep: 
 }
 
 /// Why `step` cannot be a log row's environment step after one at `previous`, or nil when it can.
-private func stepProblem(_ step: Double, previous: Double, maxStep: Int?) -> String? {
+private func stepProblem(_ step: Double, previous: Double, maxStep: Int?, distinct: Bool) -> String? {
     // 2^53: every whole number up to it is a Double, and Int() of it cannot trap.
     guard step.isFinite, step >= 0, step == step.rounded(), step <= 9_007_199_254_740_992 else {
         return "is not a whole number of steps from 0 to 2^53"
     }
     if step < previous { return "is before the previous row's \(Int(previous)) (the rows are in step order)" }
+    if distinct, step == previous { return "repeats the previous row's step (one row per step in this log)" }
     if let maxStep, step > Double(maxStep) { return "is past the \(maxStep) steps the run trains (its total_steps in whole batches)" }
     return nil
 }

@@ -153,6 +153,8 @@ def test_a_directory_where_a_log_goes_is_named_as_one(stackelberg_bin, tmp_path)
     ("eval.csv", lambda t: t.replace("mean_return", "score", 1), "eval.csv has score where the runner writes mean_return"),
     ("eval.csv", lambda t: "", "eval.csv is empty, but the run has finished"),
     ("updates.csv", lambda t: t.replace("a,b", "a,a", 1), "updates.csv names the column a twice in its header"),
+    # One evaluation per step: a repeated row counted one evaluation twice.
+    ("eval.csv", lambda t: t + t.splitlines()[-1] + "\n", "eval.csv line 5 has env_step 300, which repeats the previous row's step"),
 ])
 def test_a_damaged_header_is_refused(stackelberg_bin, tmp_path, file, edit, said):
     d = synthetic(tmp_path, "env_step,updates,a,b\n10,1,1,2\n")
