@@ -729,3 +729,20 @@ def test_resume_refuses_logs_cut_since_the_checkpoint(stackelberg_bin, tmp_path,
 def test_expr_refuses_a_value_for_pi(stackelberg_bin):
     p = subprocess.run([str(stackelberg_bin), "expr", "eval", "pi", "--at", "pi=3"], capture_output=True, text=True, timeout=60)
     assert p.returncode == 64 and "--at gives pi, which expressions read as the constant π" in p.stderr, p.stderr
+
+
+@pytest.mark.parametrize("args, said", [
+    (["--episodic-life"], "--episodic-life is for Atari games, which have lives; cartpole has none: drop the flag"),
+    (["--fire-reset"], "--fire-reset is for Atari games with a FIRE action; cartpole has none: drop the flag"),
+    # A negative count was taken for an option ("Missing value for '--steps'").
+    (["--steps", "-1"], "--steps must be ≥ 0"),
+])
+def test_env_rollout_names_the_flag_or_value_it_refuses(stackelberg_bin, args, said):
+    p = subprocess.run([str(stackelberg_bin), "env", "rollout", "cartpole", *args], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 64 and said in p.stderr, p.stderr
+
+
+def test_env_rollout_refuses_a_directory_for_its_observations(stackelberg_bin, tmp_path):
+    p = subprocess.run([str(stackelberg_bin), "env", "rollout", "cartpole", "--steps", "1", "--observations-to", str(tmp_path)],
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode == 64 and f"--observations-to: {tmp_path} is a directory; give a file path" in p.stderr, p.stderr
