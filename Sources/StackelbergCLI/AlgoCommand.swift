@@ -54,10 +54,10 @@ struct AlgoCommand: ParsableCommand {
                 }
                 let base = try AlgorithmRegistry.defaults(algo: e.name, coupling: e.couplings[0], env: env)
                 for c in e.couplings.dropFirst() {
-                    // The sprig coupling's perception module attends over the cells of image frames: it refuses
-                    // classic control and MuJoCo (PPOAgent), so defaults there would list what never runs.
-                    if c == "sprig", family == EnvironmentFamily.classic.rawValue || family == EnvironmentFamily.muJoCo.rawValue {
-                        lines.append("  under sprig on \(family): not available (its perception module needs image observations: minatar, atari)")
+                    // Defaults where the coupling cannot run would list what never runs.
+                    let runsOn = e.families(c)
+                    if !runsOn.contains(where: { $0.rawValue == family }) {
+                        lines.append("  under \(c) on \(family): not available (\(c) runs on \(runsOn.map(\.rawValue).joined(separator: ", ")))")
                         continue
                     }
                     let other = try AlgorithmRegistry.defaults(algo: e.name, coupling: c, env: env)

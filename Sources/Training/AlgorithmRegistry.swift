@@ -30,6 +30,9 @@ public enum AlgorithmRegistry {
         public let overrides: @Sendable (_ env: String, _ coupling: String) -> Settings
         /// The algorithm's own keys that a coupling does not read, each with what it reads instead.
         public let inertKeys: @Sendable (_ coupling: String) -> [String: String]
+        /// The environment families a coupling runs on (all of them unless the entry says otherwise:
+        /// SPRIG's perception module needs image observations). `algo list` lists defaults only there.
+        public let families: @Sendable (_ coupling: String) -> [EnvironmentFamily]
         /// Checks every value against `copies` environment copies, before anything runs.
         let validate: @Sendable (Settings, _ copies: Int) throws -> Void
         let make: @Sendable (Settings, any CouplingSpec, VectorEnvironment, UInt64) throws -> Agent
@@ -40,6 +43,7 @@ public enum AlgorithmRegistry {
                 preset: @escaping @Sendable (String) -> C, couplingPreset: (@Sendable (inout C, _ coupling: String, _ env: String) -> Void)? = nil,
                 overrides: Settings = Settings(), familyOverrides: (@Sendable (_ env: String, _ coupling: String) -> Settings)? = nil,
                 inertKeys: @escaping @Sendable (_ coupling: String) -> [String: String] = { _ in [:] },
+                families: @escaping @Sendable (_ coupling: String) -> [EnvironmentFamily] = { _ in EnvironmentFamily.allCases },
                 validate: @escaping @Sendable (C, Int) throws -> Void,
                 validateWithCoupling: (@Sendable (C, any CouplingSpec, Int) throws -> Void)? = nil,
                 make: @escaping @Sendable (C, any CouplingSpec, VectorEnvironment, UInt64) throws -> Agent) {
@@ -49,6 +53,7 @@ public enum AlgorithmRegistry {
             self.actionSpaces = actionSpaces
             self.overrides = familyOverrides ?? { _, _ in overrides }
             self.inertKeys = inertKeys
+            self.families = families
             settings = table.declarations.map { (key: $0.key, help: $0.help) }
             let first = couplings[0]
             let presetFor: @Sendable (String, String) -> C = { env, coupling in

@@ -90,16 +90,11 @@ public enum AttentionMaps {
             throw TrainingError.io("no checkpoint.state in \(runDirectory): train (or resume) the run until it writes one")
         }
         let state = try StateDictionary(contentsOf: URL(fileURLWithPath: checkpointPath))
-        // Checkpoints from before this key have none; the module's sizes (perception.heads, …) do not
-        // all show in its tensors' shapes, so the settings themselves are compared.
-        if let recorded = try? state.text("run.settings") {
-            let trained = try Settings(text: recorded, source: checkpointPath)
-            let stated = try Settings(contentsOf: configPath)
-            // Both read as a run of an older build reads (a resume under a newer build records its keys).
-            let changed = AlgorithmRegistry.completing(trained).differences(from: AlgorithmRegistry.completing(stated), labels: ("trained", "now"))
-            guard changed.isEmpty else {
-                throw TrainingError.io("\(configPath) differs from the settings its checkpoint was trained with (\(changed.joined(separator: "; "))): config.toml was changed after the run; restore it")
-            }
+        // The module's sizes (perception.heads, …) do not all show in its tensors' shapes, so the
+        // settings themselves are compared (checkpoints from before the record are not).
+        let changed = try TrainingRun.settingsChanged(since: state, checkpointPath: checkpointPath, configPath: configPath)
+        guard changed.isEmpty else {
+            throw TrainingError.io("\(configPath) differs from the settings its checkpoint was trained with (\(changed.joined(separator: "; "))): config.toml was changed after the run; restore it")
         }
         let options = try AlgorithmRegistry.runOptions(settings)
         let overrides = try options.environmentOverrides()

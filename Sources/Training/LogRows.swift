@@ -15,7 +15,7 @@ struct UnreadableCell: Error {
 func logNumber(_ cells: [Substring], _ k: Int) throws(UnreadableCell) -> Double {
     let cell = cells[k]
     if cell.isEmpty { return .nan }
-    guard !cell.contains(where: { $0 == "x" || $0 == "X" }), let value = Double(cell) else {
+    guard let value = Settings.decimal(cell) else {
         throw UnreadableCell(column: k, expected: "a number")
     }
     return value

@@ -173,6 +173,8 @@ enum PolicyGradientEntries {
                 return [:]
             }
         },
+        // SPRIG's module attends over the cells of image frames (PPOAgent refuses flat observations).
+        families: { coupling in coupling == "sprig" ? [.minAtar, .atari] : EnvironmentFamily.allCases },
         validate: { c, copies in try c.validate(copies: copies) },
         validateWithCoupling: { c, spec, copies in
             var c = c

@@ -78,10 +78,15 @@ public struct Settings: Equatable, Sendable {
         return .string(t)
     }
 
+    /// `text` as a decimal number (nan and inf included), or nil: `Double(_:)` also reads hexadecimal
+    /// ("0x10" is 16), which neither a config nor a log written by the runner ever means.
+    static func decimal<S: StringProtocol>(_ text: S) -> Double? {
+        text.contains(where: { $0 == "x" || $0 == "X" }) ? nil : Double(text)
+    }
+
     public static func number(_ s: String) -> Double? {
         let t = s.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "_", with: "")
-        // Decimal only: Double() also reads hexadecimal ("0x10" is 16), which a number in a config never means.
-        guard !t.contains(where: { $0 == "x" || $0 == "X" }), let x = Double(t), x.isFinite else { return nil }
+        guard let x = decimal(t), x.isFinite else { return nil }
         return x
     }
 

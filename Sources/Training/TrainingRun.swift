@@ -157,14 +157,9 @@ public final class TrainingRun: Sendable {
             }
             // config.toml edited since the checkpoint (and the command given to match it) would continue
             // the run under settings it did not train with. Checkpoints from before run.settings have none.
-            if let recorded = try? state.text("run.settings"), let stated = try? Settings(contentsOf: directory + "/config.toml") {
-                // Both read as a run of an older build reads: a resume under a newer build records the keys
-                // it added, which the config.toml written at the start lacks.
-                let trained = AlgorithmRegistry.completing(try Settings(text: recorded, source: checkpointPath))
-                let changed = trained.differences(from: AlgorithmRegistry.completing(stated), labels: ("trained", "now"))
-                guard changed.isEmpty else {
-                    throw TrainingError.io("\(directory)/config.toml differs from the settings its checkpoint was trained with (\(changed.joined(separator: "; "))): it was changed after the checkpoint; restore it, and resume with the settings it names")
-                }
+            let changed = try Self.settingsChanged(since: state, checkpointPath: checkpointPath, configPath: directory + "/config.toml")
+            guard changed.isEmpty else {
+                throw TrainingError.io("\(directory)/config.toml differs from the settings its checkpoint was trained with (\(changed.joined(separator: "; "))): it was changed after the checkpoint; restore it, and resume with the settings it names")
             }
             let sizes = try state.integers("run.log_sizes", count: 3).map { UInt64($0) }
             // All three checked before anything is changed (a log cut back, a resume recorded in config.toml).
@@ -339,6 +334,16 @@ extension TrainingRun {
     /// Appends `# resumed = DATE, commit = …, gemm = …` (this process's header values) to config.toml,
     /// so the run's provenance names every build that trained it, not only the first. A comment: the
     /// settings, and what `--resume` compares, are unchanged.
+    /// Where `configPath` differs from the settings checkpoint `state` records (`run.settings`), one
+    /// "key: trained A, now B" per key; empty when they agree or the checkpoint is from before the record.
+    /// Both are read as ``AlgorithmRegistry/completing(_:droppingRetired:)`` reads an older run: a resume
+    /// under a newer build records the keys it added, which the config.toml written at the start lacks.
+    static func settingsChanged(since state: StateDictionary, checkpointPath: String, configPath: String) throws -> [String] {
+        guard let recorded = try? state.text("run.settings") else { return [] }
+        let trained = AlgorithmRegistry.completing(try Settings(text: recorded, source: checkpointPath))
+        return trained.differences(from: AlgorithmRegistry.completing(try Settings(contentsOf: configPath)), labels: ("trained", "now"))
+    }
+
     func recordResume(in path: String) throws {
         let build = header.filter { $0.hasPrefix("commit = ") || $0.hasPrefix("gemm = ") }
         let line = "# resumed = " + ([ISO8601DateFormatter().string(from: Date())] + build).joined(separator: ", ") + "\n"
