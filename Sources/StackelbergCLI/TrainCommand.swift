@@ -58,6 +58,8 @@ struct TrainCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
+            // A bad --seeds is refused before any note about the settings is printed.
+            let seedList = try parseSeeds(seeds)
             var given = try config.map { try Settings(contentsOf: $0) } ?? Settings()
             let fileKeys = Set(given.keys)
             for o in overrides { try given.apply(override: o) }
@@ -115,7 +117,6 @@ struct TrainCommand: ParsableCommand {
                     }
                 }
             }
-            let seedList = try parseSeeds(seeds)
             let envName = try settings.string("env")!, algoName = try settings.string("algo")!, couplingName = try settings.string("coupling")!
             let base = "\(out)/\(envName.replacingOccurrences(of: "/", with: "_"))/\(algoName)-\(couplingName)"
             let commit = gitCommit()

@@ -54,8 +54,14 @@ func readLogRows<Row>(directory: String, file: String, finished: Bool, maxStep: 
         }
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
-            throw TrainingError.io(isDirectory.boolValue ? "\(path) is a directory, where the run's log goes: move it away, or leave the run out"
-                                                         : "\(path) cannot be read (check its permissions)")
+            if isDirectory.boolValue {
+                throw TrainingError.io("\(path) is a directory, where the run's log goes: move it away, or leave the run out")
+            }
+            // A FIFO, socket or device file in the log's place is not a log, whatever its permissions.
+            if let kind = specialFileKind(path) {
+                throw TrainingError.io("\(path) is not a regular file (\(kind)), where the run's log goes: move it away, or leave the run out")
+            }
+            throw TrainingError.io("\(path) cannot be read (check its permissions)")
         }
         throw TrainingError.io("\(path) is missing: is this a run directory of `stackelberg train`?")
     }
@@ -119,4 +125,17 @@ private func stepProblem(_ step: Double, previous: Double, maxStep: Int?, distin
     if distinct, step == previous { return "repeats the previous row's step (one row per step in this log)" }
     if let maxStep, step > Double(maxStep) { return "is past the \(maxStep) steps the run trains (its total_steps in whole batches)" }
     return nil
+}
+
+/// "fifo", "socket" or "device" for a path (links followed) that is one of those, else nil. Foundation on
+/// Linux calls all three "unknown", so this asks stat(2).
+func specialFileKind(_ path: String) -> String? {
+    var info = stat()
+    guard stat(path, &info) == 0 else { return nil }
+    switch info.st_mode & S_IFMT {
+    case S_IFIFO: return "fifo"
+    case S_IFSOCK: return "socket"
+    case S_IFCHR, S_IFBLK: return "device"
+    default: return nil
+    }
 }

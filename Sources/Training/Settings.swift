@@ -128,6 +128,10 @@ public struct Settings: Equatable, Sendable {
         }
         if let s = v.string { return .string(s) }
         if let a = v.array {
+            // `[[name]]` (an array of tables) reads as an array whose elements are tables.
+            if a.contains(where: { $0.table != nil }) {
+                throw SettingsError.syntax(path, "\(key) is an array of tables ([[\(key)]] or a list of {…}), which a config does not use: write [\(key)] once, with its keys under it")
+            }
             return .numbers(try a.map { e in
                 if let i = e.int { return Double(i) }
                 if let x = e.double, x.isFinite { return x }

@@ -214,7 +214,9 @@ final class ComparisonTests: XCTestCase {
         // What TOML refuses (a bare word, a table defined twice) and what a setting cannot hold.
         for (text, message) in [("x = [1, \"a\"]", "arrays hold numbers only"), ("algo = ddqn", "line 1, column 8"),
                                 ("[scorer]\norder = 'a'\n[scorer]\nfollower_steps = 2", "cannot redefine existing table 'scorer'"),
-                                ("a = 1\na = 2", "line 2"), ("when = 1979-05-27", "when: a string, number, boolean or array")] {
+                                ("a = 1\na = 2", "line 2"), ("when = 1979-05-27", "when: a string, number, boolean or array"),
+                                ("[[network]]\nencoder_widths = [64]", "network is an array of tables"),
+                                ("network = [{encoder_widths = 64}]", "write [network] once")] {
             try text.write(toFile: path, atomically: true, encoding: .utf8)
             XCTAssertThrowsError(try Settings(contentsOf: path), text) { XCTAssertTrue("\($0)".contains(message), "\(text): \($0)") }
         }

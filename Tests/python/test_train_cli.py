@@ -197,6 +197,14 @@ def test_bad_settings_are_refused(stackelberg_bin, tmp_path, args, message):
     assert not any(tmp_path.iterdir()), "a refused run must not leave files"
 
 
+def test_bad_seeds_are_refused_before_any_note(stackelberg_bin, tmp_path):
+    # Notes on the settings (here: a key without effect on dqn) used to print above the refusal.
+    p = subprocess.run([str(stackelberg_bin), "train", "--algo", "dqn", "--env", "cartpole", "--set", "scorer.order=leader_first",
+                        "--seeds", "4..1", "--out", str(tmp_path)], capture_output=True, text=True, timeout=60)
+    assert p.returncode != 0 and "--seeds 4..1" in p.stderr, p.stderr
+    assert "note:" not in p.stderr, p.stderr
+
+
 def test_a_refused_configuration_leaves_no_output_directory(stackelberg_bin, tmp_path):
     # The exact solve is refused when the agent is built, after the settings resolve: --out must not
     # have been created by then.

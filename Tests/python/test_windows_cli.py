@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import re
 import subprocess
+import os
 from pathlib import Path
 
 import numpy as np
@@ -145,6 +146,15 @@ def test_a_directory_where_a_log_goes_is_named_as_one(stackelberg_bin, tmp_path)
     (d / "episodes.csv").mkdir()
     p = run(stackelberg_bin, d, "--columns", "a", check=False)
     assert p.returncode == 1 and "episodes.csv is a directory, where the run's log goes" in p.stderr, p.stderr
+
+
+def test_a_fifo_where_a_log_goes_is_named_as_one(stackelberg_bin, tmp_path):
+    # It was reported as a permissions problem.
+    d = synthetic(tmp_path, "env_step,updates,a\n10,1,1\n")
+    (d / "episodes.csv").unlink()
+    os.mkfifo(d / "episodes.csv")
+    p = run(stackelberg_bin, d, "--columns", "a", check=False)
+    assert p.returncode == 1 and "episodes.csv is not a regular file (fifo)" in p.stderr, p.stderr
 
 
 @pytest.mark.parametrize("file, edit, said", [
