@@ -21,4 +21,17 @@ if let command = arguments.first, tensorCommands.contains(command), !arguments.c
         exit(2)
     }
 }
-Stackelberg.main()
+// An expression such as `---1` reads to the argument parser as a malformed option, which it refuses
+// before `expr` sees its words: say how to pass it.
+do {
+    var command = try Stackelberg.parseAsRoot()
+    try command.run()
+} catch {
+    if arguments.first == "expr", Stackelberg.message(for: error).hasPrefix("Invalid option") {
+        let (sub, rest) = (arguments.dropFirst().first ?? "eval", arguments.dropFirst(2))
+        let quoted = rest.map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }.joined(separator: " ")
+        FileHandle.standardError.write(Data("error: \(Stackelberg.message(for: error)): an expression that reads as an option goes after --, as in stackelberg expr \(sub) -- \(quoted)\n".utf8))
+        exit(64)
+    }
+    Stackelberg.exit(withError: error)
+}

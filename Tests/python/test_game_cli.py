@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import time
 from pathlib import Path
 
@@ -240,3 +241,13 @@ def test_at_takes_the_numbers_an_expression_takes(cli, value):
 def test_an_invisible_character_is_named_by_its_code_point(cli):
     p = cli("expr", "eval", "x\u200b+1", "--at", "x=1", ok=False)
     assert p.returncode == 2 and "unexpected character U+200B at column 2" in p.stderr, p.stderr
+
+
+def test_an_expression_read_as_an_option_is_told_to_go_after_dashes(stackelberg_bin):
+    # `---1` is a malformed option to the argument parser, refused before expr sees it; the message was
+    # the root command's usage.
+    p = subprocess.run([str(stackelberg_bin), "expr", "eval", "---1"], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 64, p.stderr
+    assert "goes after --, as in stackelberg expr eval -- '---1'" in p.stderr, p.stderr
+    p = subprocess.run([str(stackelberg_bin), "expr", "eval", "--", "---1"], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0 and p.stdout.strip() == "-1", p.stderr
