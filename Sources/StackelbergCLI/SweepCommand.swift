@@ -12,7 +12,7 @@ struct SweepCommand: ParsableCommand {
             minus named exclusions), a step budget and an output root; every run is one seed of `stackelberg \
             train` in OUT/VARIANT/ENV/ALGO-COUPLING/seedN. `plan` shows the runs and their cost, `run` trains \
             them (finished runs are skipped, interrupted ones resume exactly), `status` says where each stands. \
-            See the README's "Sweeps" section for the plan format.
+            See docs/sweeps.md for the plan format.
             """,
         subcommands: [SweepPlanCommand.self, SweepRunCommand.self, SweepStatusCommand.self])
 }

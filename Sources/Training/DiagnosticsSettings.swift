@@ -22,8 +22,8 @@ public enum DiagnosticsSettings {
     ])
 
     /// Updates between diagnostics by algorithm and environment family, from the measured cost of
-    /// one diagnostic against one update (`Benchmarks/run_diagnostics_overhead.sh`; README, "Game
-    /// diagnostics"), so that a run with diagnostics takes at most about 10% longer than one
+    /// one diagnostic against one update (`Benchmarks/run_diagnostics_overhead.sh`;
+    /// docs/diagnostics.md), so that a run with diagnostics takes at most about 10% longer than one
     /// without. A diagnostic costs about 60 Hessian-vector products: ~85 ms on a MinAtar DQN (whose
     /// updates are cheap: 1e6 steps take 7 s), ~0.65 s on a MinAtar PPO minibatch, ~0.6 s on a
     /// 4,000-step AC batch, ~1.2 s on SAC's (256, 256) networks at minibatch 100. Classic-control

@@ -8,7 +8,7 @@ import Foundation
 /// and nan cells. A column written `a/b` is the ratio of two columns taken row by row before the
 /// quantile (so `correction_norm/leader_gradient_norm` is the median of the per-update ratios, not
 /// a ratio of medians). Beside them: the mean greedy evaluation and the mean training-episode return
-/// whose step falls in the window. These are the figures the README quotes as "median per 50k-step
+/// whose step falls in the window. These are the figures docs/results/ quotes as "median per 50k-step
 /// window" for STAC's and SPRIG's diagnostics (λ, the implicit correction against the leader's own
 /// gradient, their cosine, how often CG met negative curvature, actor saturation, attention cost).
 public struct UpdateWindows: Sendable {
@@ -217,7 +217,7 @@ extension UpdateWindows {
         return String(format: "%.3e", x)
     }
 
-    /// A step count as the README writes windows: 50k, 1.5M, 1024.
+    /// A step count as the results pages write windows: 50k, 1.5M, 1024.
     static func steps(_ n: Int) -> String {
         if n >= 1_000_000 {
             let m = Double(n) / 1e6

@@ -4,7 +4,7 @@ import Neural
 import Seeding
 import XCTest
 
-/// The README's actor–critic example, verbatim apart from the data, so the documented API compiles
+/// The actor–critic example of docs/core.md, verbatim apart from the data, so the documented API compiles
 /// and does what the text says (the actor moves; the total derivative differs from the plain gradient).
 final class ReadmeExampleTests: XCTestCase {
     func testReadmeActorCriticExample() throws {

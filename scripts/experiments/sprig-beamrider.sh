@@ -33,7 +33,7 @@ awk -v v="$anneal" 'BEGIN { exit !(v == int(v)) }' || die "ANNEAL_STEPS=$anneal 
 check_choices VARIANTS "$variants" $SPRIG_VARIANTS
 # GEMM kernels: STACKELBERG_GEMM's (auto: libxsmm's AVX-512 kernels where the CPU has them; with AVX2 only, `mixed`: libxsmm
 # for small right operands and OpenBLAS above, with whatever OPENBLAS_CORETYPE sets). Each run records its kernels; a resume under others is noted in its
-# config and summary (README, GEMM backends). Keep one choice for a grid if its bits are to be reproduced.
+# config and summary (docs/core.md, "Matrix products"). Keep one choice for a grid if its bits are to be reproduced.
 run_one() {   # variant seed
   local variant="$1" seed="$2" coupling extra
   sprig_variant "$variant"

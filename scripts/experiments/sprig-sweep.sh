@@ -28,7 +28,7 @@ check_numbers LAMBDAS "$lambdas"
 check_choices GAME "$game" breakout asterix freeway seaquest space_invaders
 # GEMM kernels: STACKELBERG_GEMM's (auto: libxsmm's AVX-512 kernels where the CPU has them; with AVX2 only, `mixed`: libxsmm
 # for small right operands and OpenBLAS above, with whatever OPENBLAS_CORETYPE sets). Each run records its kernels; a resume under others is noted in its
-# config and summary (README, GEMM backends). Keep one choice for a grid if its bits are to be reproduced.
+# config and summary (docs/core.md, "Matrix products"). Keep one choice for a grid if its bits are to be reproduced.
 for seed in "${seeds[@]}"; do
   for lambda in $lambdas; do
     for alpha in $alphas; do

@@ -23,7 +23,7 @@ public enum AttentionCost: String, Sendable, CaseIterable {
 /// Methodology): the gradient of PPO's surrogate at r = 1, with no trust region. Taken literally
 /// inside PPO's epochs the leader steps θ on it at every minibatch, and nothing bounds how far the
 /// policy moves from the rollout's: on MinAtar Breakout at the registry's settings it drove the
-/// policy's entropy to 0 within 120k steps (README, SPRIG). The clipped surrogate has the same
+/// policy's entropy to 0 within 120k steps (docs/sprig.md). The clipped surrogate has the same
 /// gradient on a minibatch's first visit and stops pushing once the ratio leaves [1 − ε, 1 + ε].
 public enum LeaderPolicyTerm: String, Sendable, CaseIterable {
     /// mean log π_φ(a|f_θ(s))·Â: the paper's term as written.

@@ -5,8 +5,8 @@
 ///
 /// Cost: one diagnostic takes about `cgIterations + lanczosSteps + 2·arnoldiSteps` Hessian-vector
 /// products and `followerSteps + 3` forward–backward passes; `interval` spaces them so that a run
-/// with diagnostics stays within about 10% of the wall time of one without (README, "Game
-/// diagnostics", has the measured overheads per algorithm).
+/// with diagnostics stays within about 10% of the wall time of one without (docs/diagnostics.md
+/// has the measured overheads per algorithm).
 public struct GameDiagnosticsOptions: Sendable, Equatable {
     /// Who leads in the measured game where the coupling names no leader (monolithic): `auto` takes
     /// the Q head of a value-based model, else the actor, else the model's first part.
