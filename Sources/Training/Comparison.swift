@@ -69,28 +69,8 @@ public struct SeedLog: Sendable {
         }
         totalSteps = total
         seed = RunConfigHeader(text: configText).seed(directory: directory) ?? -1
-        let finished = FileManager.default.fileExists(atPath: directory + "/summary.json")
+        let (finished, trained, planned) = try Self.trainedSteps(directory: directory, config: config)
         self.finished = finished
-        // The steps the config trains bound every step the logs hold, and are what a finished run's
-        // summary records: a config edited since (or a damaged summary) would move every score.
-        let planned = try AlgorithmRegistry.stepsTrained(config)
-        var trained: Int?
-        if finished {
-            let summary = FileManager.default.contents(atPath: directory + "/summary.json")
-                .flatMap { try? JSONSerialization.jsonObject(with: $0) as? [String: Any] }
-            guard let summary else {
-                throw TrainingError.io("\(directory)/summary.json does not read as a JSON object: it is damaged; restore it, or leave the run out")
-            }
-            if let value = summary["env_steps"] {
-                guard let steps = value as? Int, steps >= 0 else {
-                    throw TrainingError.io("\(directory)/summary.json has env_steps \(value), not a number of steps: it is damaged; restore it, or leave the run out")
-                }
-                if let planned, steps != planned.steps {
-                    throw TrainingError.io("\(directory)/summary.json has env_steps \(steps), where config.toml's total_steps = \(total) trains \(planned.steps) (whole batches of \(planned.batch)): one of the two was changed after the run; restore it, or leave the run out")
-                }
-                trained = steps
-            }
-        }
         let lastStep = trained ?? planned?.steps
         self.lastStep = lastStep
         // Steps are whole numbers and returns numbers (an infinite or nan return is damage: no episode
@@ -118,6 +98,32 @@ public struct SeedLog: Sendable {
         episodes = try rows("episodes.csv", value: 2, named: "return")
         evaluations = try rows("eval.csv", value: 1, named: "mean_return")
         stepsTrained = trained ?? episodes.last?.step ?? 0
+    }
+
+    /// Whether the run in `directory` has finished (it has a summary.json), the steps its summary says
+    /// it trained, and the steps `config` trains (nil where it does not say): together they bound every
+    /// step the logs may hold. The steps the config trains are what a finished run's summary records,
+    /// so a config edited since, or a damaged summary, would move every score: both are refused.
+    /// - Throws: `TrainingError.io` naming summary.json when it does not read as a JSON object, holds
+    ///   an `env_steps` that is not a number of steps, or one other than the config's.
+    static func trainedSteps(directory: String, config: Settings) throws -> (finished: Bool, trained: Int?, planned: (steps: Int, batch: Int)?) {
+        let finished = FileManager.default.fileExists(atPath: directory + "/summary.json")
+        let planned = try AlgorithmRegistry.stepsTrained(config)
+        guard finished else { return (false, nil, planned) }
+        let summary = FileManager.default.contents(atPath: directory + "/summary.json")
+            .flatMap { try? JSONSerialization.jsonObject(with: $0) as? [String: Any] }
+        guard let summary else {
+            throw TrainingError.io("\(directory)/summary.json does not read as a JSON object: it is damaged; restore it, or leave the run out")
+        }
+        guard let value = summary["env_steps"] else { return (true, nil, planned) }
+        guard let steps = value as? Int, steps >= 0 else {
+            throw TrainingError.io("\(directory)/summary.json has env_steps \(value), not a number of steps: it is damaged; restore it, or leave the run out")
+        }
+        if let planned, steps != planned.steps {
+            let total = (try? config.int("total_steps")).flatMap { $0 }.map(String.init) ?? "?"
+            throw TrainingError.io("\(directory)/summary.json has env_steps \(steps), where config.toml's total_steps = \(total) trains \(planned.steps) (whole batches of \(planned.batch)): one of the two was changed after the run; restore it, or leave the run out")
+        }
+        return (true, steps, planned)
     }
 
     /// The paper's score: the mean training-episode return over the last 10% of training.

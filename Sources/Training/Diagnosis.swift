@@ -47,10 +47,9 @@ public struct DiagnosticRun: Sendable {
         group = "\(algo)-\(coupling)"
         // Read as `windows` and `compare` read it: a row that does not read, or a step out of order or
         // past the run, is damage and refused, never dropped (a dropped row would change a verdict).
-        let summary = readableSummary(directory)
-        let finished = summary != nil
-        let trained = summary?["env_steps"] as? Int
-        let planned = (try? AlgorithmRegistry.stepsTrained(AlgorithmRegistry.completing(settings))) ?? nil
+        let (finished, trained, planned): (Bool, Int?, (steps: Int, batch: Int)?)
+        do { (finished, trained, planned) = try SeedLog.trainedSteps(directory: directory, config: AlgorithmRegistry.completing(settings)) }
+        catch let e as SettingsError { throw TrainingError.io("\(configPath): \(e): it is not a config written by `stackelberg train` (restore it, or leave the run out)") }
         let (head, table) = try readLogRows(directory: directory, file: "updates.csv", finished: finished,
                                             maxStep: trained ?? planned?.steps, parse: logNumbers)
         let game = head.indices.filter { head[$0].hasPrefix("game_") }

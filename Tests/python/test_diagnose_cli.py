@@ -229,3 +229,16 @@ def test_a_damaged_log_is_refused_not_read_in_part(cli, tmp_path):
         (d / "updates.csv").write_text(damaged)
         p = cli("diagnose", str(d), "--no-render", "--out", str(tmp_path / "out"), ok=False)
         assert p.returncode == 1 and said in p.stderr and "the log is damaged" in p.stderr, p.stderr
+
+
+def test_a_summary_that_disagrees_with_the_config_is_refused(cli, tmp_path):
+    """diagnose read summary.json's env_steps without checking it (compare and windows refused it): a summary that does
+    not read or whose steps disagree with config.toml's bounded the log rows it kept."""
+    d = write_run(tmp_path / "runs" / "seed0", "actor-leader", 0, rotating=True)
+    for summary, said in [('{"env_steps": 30000}', "summary.json has env_steps 30000, where config.toml's total_steps = 40000 trains 40000"),
+                          ("{not json", "summary.json does not read as a JSON object")]:
+        (d / "summary.json").write_text(summary)
+        p = cli("diagnose", str(d), "--no-render", "--out", str(tmp_path / "out"), ok=False)
+        assert p.returncode == 1 and said in p.stderr, p.stderr
+    (d / "summary.json").write_text('{"env_steps": 40000}')
+    cli("diagnose", str(d), "--no-render", "--out", str(tmp_path / "out"))
