@@ -36,7 +36,7 @@ struct DiagnoseCommand: ParsableCommand {
             // The commit this binary was built from (embedded by the BuildInfo plugin, as `train`
             // records it), not whatever git repository the current directory is in.
             let report = diagnosis.report(provenance: DiagnosisReport.Provenance(
-                tool: "stackelberg 0.1.0", commit: buildCommit,
+                tool: toolVersion, commit: buildCommit,
                 command: CommandLine.arguments.map { $0.contains(" ") ? "'\($0)'" : $0 }.joined(separator: " "), date: date))
             try writeReport(text: report.text, json: report, in: dir)
             // One figure that cannot be written does not stop the others.

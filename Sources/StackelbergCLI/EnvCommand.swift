@@ -11,14 +11,16 @@ struct EnvCommand: ParsableCommand {
         subcommands: [List.self, Rollout.self, Episodes.self, Bench.self])
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List the environments with their spaces.")
+        static let configuration = CommandConfiguration(
+            abstract: "List the environments with their spaces.",
+            discussion: "One line each: name, observation shape, action space, the reference it is checked against, and the state `env rollout --state` takes (its values in this order, comma-separated).")
         func run() throws {
             for e in EnvironmentRegistry.entries {
                 // An environment whose files are missing (MuJoCo models before set-up) is listed
                 // with the reason instead of ending the listing.
                 do {
                     let env = try EnvironmentRegistry.make(e.name, count: 1)
-                    print("\(e.name)\tobservation \(env.observationShape)\taction \(env.actionSpace)\t(\(e.reference))")
+                    print("\(e.name)\tobservation \(env.observationShape)\taction \(env.actionSpace)\t(\(e.reference))\tstate [\(e.stateNames.joined(separator: ", "))]")
                 } catch {
                     print("\(e.name)\t(unavailable: \(error))\t(\(e.reference))")
                 }
@@ -34,7 +36,7 @@ struct EnvCommand: ParsableCommand {
         @Option(help: "Seed of the environment and of the random policy.") var seed: UInt64 = 0
         @Option(parsing: .unconditional, help: "Number of steps.") var steps: Int = 10
         @Option(help: "Policy: random or zero (action 0, or the zero vector).") var policy: String = "random"
-        @Option(parsing: .unconditional, help: "Start from this state instead of a reset (comma-separated, see --help of list).") var state: String?
+        @Option(parsing: .unconditional, help: "Start from this state instead of a reset: its values, comma-separated, in the order `stackelberg env list` gives for the environment.") var state: String?
         @Option(parsing: .unconditional, help: "Comma-separated actions to play in order (overrides --policy; continuous: one value per step and dimension).") var actions: String?
         @Flag(help: "Clip continuous actions into the box instead of refusing them.") var clipActions = false
         @Option(help: ArgumentHelp("Write observations to this file instead of the JSON lines: per step, next_obs then obs, as little-endian Float32.", discussion: "For image observations (Atari), where JSON would be hundreds of megabytes.", valueName: "path"))

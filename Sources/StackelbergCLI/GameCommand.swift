@@ -254,7 +254,7 @@ func writeFile(_ url: URL, _ write: (URL) throws -> Void) throws {
 enum RunProvenance {
     static func current(seed: UInt64) -> AnalysisReport.Provenance {
         let date = ISO8601DateFormatter().string(from: Date())
-        return AnalysisReport.Provenance(tool: "stackelberg 0.1.0", commit: commit(), seed: seed,
+        return AnalysisReport.Provenance(tool: toolVersion, commit: commit(), seed: seed,
                      command: CommandLine.arguments.map(shellQuoted).joined(separator: " "), date: date)
     }
 

@@ -2,11 +2,17 @@ import ArgumentParser
 import Autodiff
 import Foundation
 
+/// The tool's name and release, as reports record it beside the commit.
+let toolVersion = "stackelberg 0.1.0"
+
 /// `stackelberg`: leader–follower learning dynamics, from symbolic toy games to deep RL.
 struct Stackelberg: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stackelberg",
         abstract: "Analyse leader–follower (Stackelberg) learning dynamics.",
+        // `stackelberg --version`: the release and the commit the binary was built from, as every
+        // report and config.toml records them.
+        version: "\(toolVersion) (commit \(buildCommit))",
         subcommands: [GameCommand.self, ExprCommand.self, EnvCommand.self, TrainCommand.self, AlgoCommand.self, CompareCommand.self, WindowsCommand.self, AttentionCommand.self, DiagnoseCommand.self, SweepCommand.self])
 }
 

@@ -112,7 +112,10 @@ public enum CouplingRegistry {
               options: individualTable, preset: IndividualSpec(), make: { $0 }),
         Entry(name: "scorer", summary: "SCORER: encoder follower on Var δ, Q-head leader on the MSBE, two timescales (arXiv 2508.07452)",
               needsTDErrorModel: true, options: scorerTable, preset: ScorerOptions(), make: { ScorerSpec($0) }),
-    ] + [ModelPart.actor, .critic, .encoder, .head].map(totalDerivative) + [
+    // The encoder could lead a value-based model too (`TotalDerivativeSpec(leader: .encoder)`, checked
+    // against finite differences in LeaderGradientTests), but no algorithm offers it: SCORER's encoder
+    // follows. A registry name no algorithm takes would only appear in notes and `algo list`.
+    ] + [ModelPart.actor, .critic, .head].map(totalDerivative) + [
         Entry(name: "nested", summary: "PPO-Nested (BLPO's ablation): K critic steps per minibatch, then the actor's own gradient (arXiv 2505.11714)",
               options: nestedTable, preset: { var o = NestedOptions(); o.implicitTerm = false; return o }(),
               make: { var o = $0; o.implicitTerm = false; return NestedSpec(leader: .actor, options: o) }),

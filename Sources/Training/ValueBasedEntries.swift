@@ -52,6 +52,14 @@ enum ValueBasedEntries {
         }
     }
 
+    /// The learning rates a coupling does not read: the monolithic network steps at `lr` alone, the two
+    /// players of SCORER and head-leader at `leader_lr` and `follower_lr`.
+    static func learningRatesWithoutEffect(_ coupling: String) -> [String: String] {
+        coupling == "monolithic"
+            ? ["leader_lr": "the one network steps at lr", "follower_lr": "the one network steps at lr"]
+            : ["lr": "the leader and the follower step at leader_lr and follower_lr"]
+    }
+
     static func dqn(_ variant: DQNVariant) -> AlgorithmRegistry.Entry {
         let summary: String
         switch variant {
@@ -63,9 +71,10 @@ enum ValueBasedEntries {
         return .init(name: variant.rawValue, summary: summary + ", replay and a target network", couplings: ["monolithic", "scorer", "head-leader"],
                      actionSpaces: [.discrete], table: dqnTable, preset: dqnPreset(variant),
                      // One table serves the four variants; only the dueling ones build the streams it sizes.
-                     inertKeys: { _ in
-                         variant == .dueling || variant == .duelingDDQN ? [:]
-                             : ["network.dueling_width": "only dueling and dueling_ddqn have the value and advantage streams it sizes"]
+                     inertKeys: { coupling in
+                         learningRatesWithoutEffect(coupling).merging(
+                             variant == .dueling || variant == .duelingDDQN ? [:]
+                                 : ["network.dueling_width": "only dueling and dueling_ddqn have the value and advantage streams it sizes"]) { a, _ in a }
                      },
                      validate: { c, _ in try c.validate() },
                      make: { c, spec, env, seed in
@@ -114,6 +123,7 @@ enum ValueBasedEntries {
     static let pqn = AlgorithmRegistry.Entry(
         name: "pqn", summary: "PQN: Q(λ) on parallel rollouts, no replay or target network (arXiv 2407.04811)",
         couplings: ["monolithic", "scorer"], actionSpaces: [.discrete], table: pqnTable, preset: pqnPreset,
+        inertKeys: learningRatesWithoutEffect,
         validate: { c, copies in try c.validate(copies: copies) },
         make: { c, spec, env, seed in
             var c = c

@@ -251,3 +251,9 @@ def test_an_expression_read_as_an_option_is_told_to_go_after_dashes(stackelberg_
     assert "goes after --, as in stackelberg expr eval -- '---1'" in p.stderr, p.stderr
     p = subprocess.run([str(stackelberg_bin), "expr", "eval", "--", "---1"], capture_output=True, text=True, timeout=60)
     assert p.returncode == 0 and p.stdout.strip() == "-1", p.stderr
+
+
+def test_version_names_the_release_and_the_commit(stackelberg_bin):
+    # scripts/sweeps/measure-speed.sh records it in the speed table; the option did not exist.
+    p = subprocess.run([str(stackelberg_bin), "--version"], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0 and p.stdout.startswith("stackelberg ") and "(commit " in p.stdout, (p.stdout, p.stderr)

@@ -237,6 +237,15 @@ def test_settings_a_coupling_does_not_read_are_noted(stackelberg_bin, tmp_path):
                             "--set", "network.dueling_width=64", "--quiet", "--out", str(tmp_path / algo)],
                            capture_output=True, text=True, timeout=120)
         assert p.returncode == 0 and ("note: network.dueling_width has no effect" in p.stderr) == noted, p.stderr
+    # The value-based learners: one network steps at lr, SCORER's and head-leader's players at leader_lr and
+    # follower_lr (lr under scorer used to pass without a word).
+    for algo, coupling, key, noted in [("dqn", "scorer", "lr", "the leader and the follower step at leader_lr and follower_lr"),
+                                       ("dqn", "monolithic", "follower_lr", "the one network steps at lr"),
+                                       ("pqn", "scorer", "lr", "the leader and the follower step at leader_lr and follower_lr")]:
+        p = subprocess.run([str(stackelberg_bin), "train", "--algo", algo, "--coupling", coupling, "--env", "cartpole", "--steps", "100",
+                            "--set", f"{key}=3e-4", "--quiet", "--out", str(tmp_path / f"{algo}-{coupling}")],
+                           capture_output=True, text=True, timeout=120)
+        assert p.returncode == 0 and f"note: {key} has no effect with --algo {algo} --coupling {coupling}; {noted}" in p.stderr, p.stderr
     # The attention module's sizes under another network layout.
     p = subprocess.run([str(stackelberg_bin), "train", "--algo", "ppo", "--env", "cartpole", "--steps", "512",
                         "--set", "perception.dim=8", "--quiet", "--out", str(tmp_path / "ppo")], capture_output=True, text=True, timeout=120)
