@@ -291,6 +291,10 @@ struct PlanParser {
         for a in axes { configs = configs.flatMap { c in a.points.map { c + [$0] } } }
         var runs = [SweepRun](), counts = Array(repeating: 0, count: exclusions.count)
         var resolved = [String: Settings](), failed = Set<String>(), directories = [String: String]()
+        // Runs whose settings differ only in keys their algorithm and coupling do not read would train the
+        // same thing twice under two variant names (and `compare` would list the copies as two results).
+        var trained = [String: (variant: String, settings: Settings)](), reportedTwins = Set<String>()
+        var inertKeys = [String: Set<String>]()
         for seed in seeds {
             for env in environments {
                 for point in configs {
@@ -335,6 +339,21 @@ struct PlanParser {
                                 continue
                             }
                             directories[directory] = label
+                            let pair = "\(algo)-\(coupling)"
+                            let inert = inertKeys[pair] ?? Set(AlgorithmRegistry.keysWithoutEffect(algo: algo, coupling: coupling).keys)
+                            inertKeys[pair] = inert
+                            let fingerprint = "\(env)|\(pair)|\(seed)|" + settings.keys.filter { !inert.contains($0) }.sorted()
+                                .map { "\($0)=\(settings[$0]!)" }.joined(separator: "\n")
+                            if let twin = trained[fingerprint] {
+                                let report = "\(twin.variant)|\(variant)|\(env)|\(pair)"
+                                if reportedTwins.insert(report).inserted {
+                                    let apart = settings.differences(from: twin.settings, labels: (variant, twin.variant), limit: 3)
+                                        .map { $0.components(separatedBy: ":").first ?? $0 }
+                                    fail(point.last?.line, "variants \(twin.variant) and \(variant) train the same \(pair) runs on \(env): what tells them apart (\(apart.joined(separator: ", "))) has no effect on \(pair) (`stackelberg train` notes it); set a key \(pair) reads, or leave one out with [[exclude]]")
+                                }
+                                continue
+                            }
+                            trained[fingerprint] = (variant, settings)
                             runs.append(SweepRun(index: runs.count, variant: variant, axisValues: Dictionary(uniqueKeysWithValues: zip(axes.map(\.name), point.map(\.match))),
                                                  algo: algo, coupling: coupling, env: env, seed: seed, steps: steps[env] ?? 1,
                                                  overrides: overrides, settings: settings, out: variantOut, directory: directory))

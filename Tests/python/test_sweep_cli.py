@@ -197,6 +197,24 @@ def test_a_variant_name_longer_than_a_directory_name_is_refused_by_the_plan(tmp_
     assert r.returncode == 1 and "is 300 bytes, more than the 255 a directory name may have" in r.stderr, r.stderr
 
 
+def test_variants_that_differ_only_in_keys_a_run_does_not_read_are_refused(tmp_path, stackelberg_bin):
+    """AC under `individual` does not read stackelberg.unroll: the two `ac` variants trained the same runs twice, and
+    compare listed the copies as two results."""
+    plan = tmp_path / "plan.toml"
+    head = f'out = "{tmp_path}/out"\nalgorithms = ["ac"]\nenvironments = ["cartpole"]\nseeds = [0, 1]\nsteps = 4000\n[grid]\n'
+    plan.write_text(head + '"stackelberg.unroll" = [1, 80]\nvariant = [{ name = "ac", coupling = "individual" }, { name = "stac", coupling = "actor-leader" }]\n')
+    r = subprocess.run([str(stackelberg_bin), "sweep", "plan", str(plan)], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 1 and "variants unroll=1+ac and unroll=80+ac train the same ac-individual runs on cartpole: " \
+        "what tells them apart (stackelberg.unroll) has no effect on ac-individual" in r.stderr, r.stderr
+    assert r.stderr.count("train the same") == 1, r.stderr  # once for the pair of variants, not per seed
+    # Setting the key each coupling reads makes them distinct runs.
+    plan.write_text(head + 'unroll = [{ name = "m1", "individual.unroll" = 1, "stackelberg.unroll" = 1 },'
+                           ' { name = "m80", "individual.unroll" = 80, "stackelberg.unroll" = 80 }]\n'
+                           'variant = [{ name = "ac", coupling = "individual" }, { name = "stac", coupling = "actor-leader" }]\n')
+    r = subprocess.run([str(stackelberg_bin), "sweep", "plan", str(plan)], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0 and "8 runs" in r.stdout, r.stdout + r.stderr
+
+
 @pytest.mark.parametrize("extra, said", [
     ('[settings]\ngamma = nan\n', ":8: setting gamma = nan is not a finite number"),
     ('[grid]\nlr = [1e-3, inf]\n', "grid axis `lr`: value 2 (inf) is not a finite number"),
