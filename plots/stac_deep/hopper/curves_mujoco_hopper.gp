@@ -27,7 +27,7 @@ plot datafile index 0 using 1:3:4 with filledcurves fc rgb '#1f77b4' fs transpar
      datafile index 3 using 1:3:4 with filledcurves fc rgb '#9467bd' fs transparent solid 0.2 notitle, \
      datafile index 3 using 1:2 with lines lw 2 lc rgb '#9467bd' title 'sac-individual (3 seeds)', \
      datafile index 4 using 1:3:4 with filledcurves fc rgb '#ff7f0e' fs transparent solid 0.2 notitle, \
-     datafile index 4 using 1:2 with lines lw 2 lc rgb '#ff7f0e' title 'sac-actor-leader (2 seeds)', \
+     datafile index 4 using 1:2 with lines lw 2 lc rgb '#ff7f0e' title 'sac-actor-leader (3 seeds)', \
      datafile index 5 using 1:3:4 with filledcurves fc rgb '#17becf' fs transparent solid 0.2 notitle, \
-     datafile index 5 using 1:2 with lines lw 2 lc rgb '#17becf' title 'sac-critic-leader (2 seeds)'
+     datafile index 5 using 1:2 with lines lw 2 lc rgb '#17becf' title 'sac-critic-leader (3 seeds)'
 unset output
