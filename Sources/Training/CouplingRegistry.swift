@@ -6,6 +6,10 @@ public enum CouplingRegistry {
     /// The most follower steps per leader step a coupling takes (the papers use 1–80): each step is an
     /// update on its own, so a larger count is a typo that would run for hours without a checkpoint.
     public static let maximumFollowerSteps: Double = 10_000
+    /// The most Hessian-vector products one solve may take (CG's k, Neumann's terms, a diagnostic's
+    /// Lanczos or Arnoldi steps; the papers use 5–20): a solve runs inside one update, so a typo of
+    /// 1e8 ran for hours without a log row, and Ctrl-C waits for the update to end.
+    public static let maximumSolverProducts: Double = 10_000
 
     public struct Entry: Sendable {
         public let name: String
@@ -50,7 +54,7 @@ public enum CouplingRegistry {
     static func hypergradientTable(_ prefix: String) -> [SettingDeclaration<HypergradientOptions>] {
         [
             .choice(prefix + "solver", \.solver, "how (∇²f₂ + λI)⁻¹ is applied"),
-            .int(prefix + "cg_iterations", \.cgIterations, "CG: Hessian-vector products at most (k)"),
+            .int(prefix + "cg_iterations", \.cgIterations, "CG: Hessian-vector products at most (k)", .positiveAtMost(CouplingRegistry.maximumSolverProducts)),
             .real(prefix + "cg_tolerance", \.cgTolerance, "CG: stop at this relative residual; 0 runs every iteration"),
             .real(prefix + "cg_absolute_tolerance", \.cgAbsoluteTolerance, "CG: stop once ‖r‖ ≤ this (with cg_tolerance: at the larger); the STAC code's rᵀr < 1e-18 is 1e-9; 0: no absolute rule"),
             .int(prefix + "nystrom_rank", \.nystromRank, "Nyström: sampled Hessian columns"),
@@ -58,7 +62,7 @@ public enum CouplingRegistry {
             .int(prefix + "nystrom_seed", \.nystromSeed, "Nyström: seed of the column sampling"),
             .choice(prefix + "nystrom_columns", \.nystromColumns, "Nyström: fresh columns each solve, or the seed's first draw for the whole run (BLPO's code)"),
             .real(prefix + "nystrom_core_shift", \.nystromCoreShift, "Nyström: s in the sketch's core W + sI (0 textbook; BLPO's code 1)"),
-            .int(prefix + "neumann_terms", \.neumannTerms, "Neumann: terms of the series"),
+            .int(prefix + "neumann_terms", \.neumannTerms, "Neumann: terms of the series", .positiveAtMost(CouplingRegistry.maximumSolverProducts)),
             .real(prefix + "neumann_alpha", \.neumannAlpha, "Neumann: step α < 2/λ_max"),
             .real(prefix + "lambda", \.lambda, "λ ≥ 0 regularizing the follower Hessian"),
             .double(prefix + "lambda_time_constant", \.lambdaTimeConstant, "τ of λ·exp(−t/τ) in environment steps; 0: constant λ"),

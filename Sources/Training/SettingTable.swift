@@ -23,6 +23,8 @@ public enum SettingBound: Sendable {
     /// (0, limit]: counts whose work and memory grow with the value, so that a typo (an unroll m of 1e10
     /// allocated 160 GB, and an update that long did not stop on Ctrl-C) is refused by name.
     case positiveAtMost(Double)
+    /// [0, limit]: the same, where 0 means "none".
+    case nonNegativeAtMost(Double)
 
     func check(_ key: String, _ x: Double) throws {
         switch self {
@@ -32,6 +34,7 @@ public enum SettingBound: Sendable {
         case .unit: if !(0...1).contains(x) { throw SettingsError.type(key, "in [0, 1]", Settings.format(x)) }
         case .positiveUnit: if !(x > 0 && x <= 1) { throw SettingsError.type(key, "in (0, 1]", Settings.format(x)) }
         case .positiveAtMost(let limit): if !(x > 0 && x <= limit) { throw SettingsError.type(key, "positive and at most \(Settings.format(limit))", Settings.format(x)) }
+        case .nonNegativeAtMost(let limit): if !(x >= 0 && x <= limit) { throw SettingsError.type(key, "in [0, \(Settings.format(limit))]", Settings.format(x)) }
         }
     }
 }

@@ -181,6 +181,11 @@ def test_run_directory_and_config(stackelberg_bin, tmp_path, reference):
     (["--coupling", "scorer", "--set", "scorer.follower_steps=20000"], "setting scorer.follower_steps must be positive and at most 10000, got 20000"),
     (["--algo", "ac", "--coupling", "individual", "--set", "individual.unroll=1e7"], "setting individual.unroll must be positive and at most 10000"),
     (["--algo", "ppo", "--coupling", "nested", "--set", "nested.follower_steps=1e10"], "setting nested.follower_steps must be positive and at most 10000"),
+    # A solve of 1e12 products ran inside one update: no log row, and Ctrl-C and SIGTERM waited for it.
+    (["--coupling", "head-leader", "--set", "stackelberg.cg_iterations=1e12"], "setting stackelberg.cg_iterations must be positive and at most 10000"),
+    (["--algo", "ppo", "--coupling", "blpo", "--set", "blpo.neumann_terms=1e8"], "setting blpo.neumann_terms must be positive and at most 10000"),
+    (["--set", "diagnostics.lanczos_steps=1e9"], "setting diagnostics.lanczos_steps must be positive and at most 10000"),
+    (["--set", "diagnostics.follower_steps=1e7"], "setting diagnostics.follower_steps must be in [0, 10000]"),
     # 0 means "total_steps"; a negative count acted as 0 without a word.
     (["--set", "lr_decay_steps=-1000"], "setting lr_decay_steps must be ≥ 0, got -1000"),
     # The table's range and the agent's own check disagreed: -1 "must be ≥ 0", then 0 "must be positive".
