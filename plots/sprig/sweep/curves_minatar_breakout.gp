@@ -23,7 +23,7 @@ plot datafile index 0 using 1:3:4 with filledcurves fc rgb '#1f77b4' fs transpar
      datafile index 1 using 1:3:4 with filledcurves fc rgb '#d62728' fs transparent solid 0.2 notitle, \
      datafile index 1 using 1:2 with lines lw 2 lc rgb '#d62728' title 'ppo-sprig [sprig.cooperation=0 sprig.cost_weight=0.001] (3 seeds)', \
      datafile index 2 using 1:3:4 with filledcurves fc rgb '#2ca02c' fs transparent solid 0.2 notitle, \
-     datafile index 2 using 1:2 with lines lw 2 lc rgb '#2ca02c' title 'ppo-sprig [sprig.cooperation=0 sprig.cost_weight=0.01] (2 seeds)', \
+     datafile index 2 using 1:2 with lines lw 2 lc rgb '#2ca02c' title 'ppo-sprig [sprig.cooperation=0 sprig.cost_weight=0.01] (3 seeds)', \
      datafile index 3 using 1:3:4 with filledcurves fc rgb '#9467bd' fs transparent solid 0.2 notitle, \
      datafile index 3 using 1:2 with lines lw 2 lc rgb '#9467bd' title 'ppo-sprig [sprig.cooperation=0.3 sprig.cost_weight=0.0001] (3 seeds)', \
      datafile index 4 using 1:3:4 with filledcurves fc rgb '#ff7f0e' fs transparent solid 0.2 notitle, \
@@ -39,7 +39,7 @@ plot datafile index 0 using 1:3:4 with filledcurves fc rgb '#1f77b4' fs transpar
      datafile index 9 using 1:3:4 with filledcurves fc rgb '#d62728' fs transparent solid 0.2 notitle, \
      datafile index 9 using 1:2 with lines lw 2 lc rgb '#d62728' title 'ppo-sprig [sprig.cooperation=1 sprig.cost_weight=0.0001] (3 seeds)', \
      datafile index 10 using 1:3:4 with filledcurves fc rgb '#2ca02c' fs transparent solid 0.2 notitle, \
-     datafile index 10 using 1:2 with lines lw 2 lc rgb '#2ca02c' title 'ppo-sprig [sprig.cooperation=1 sprig.cost_weight=0.001] (2 seeds)', \
+     datafile index 10 using 1:2 with lines lw 2 lc rgb '#2ca02c' title 'ppo-sprig [sprig.cooperation=1 sprig.cost_weight=0.001] (3 seeds)', \
      datafile index 11 using 1:3:4 with filledcurves fc rgb '#9467bd' fs transparent solid 0.2 notitle, \
      datafile index 11 using 1:2 with lines lw 2 lc rgb '#9467bd' title 'ppo-sprig [sprig.cooperation=1 sprig.cost_weight=0.01] (2 seeds)'
 unset output
