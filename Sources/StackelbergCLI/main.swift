@@ -33,10 +33,11 @@ do {
     var command = try Stackelberg.parseAsRoot()
     try command.run()
 } catch {
-    if arguments.first == "expr", Stackelberg.message(for: error).hasPrefix("Invalid option") {
+    let message = Stackelberg.message(for: error)
+    if arguments.first == "expr", message.hasPrefix("Invalid option") {
         let (sub, rest) = (arguments.dropFirst().first ?? "eval", arguments.dropFirst(2))
         let quoted = rest.map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }.joined(separator: " ")
-        FileHandle.standardError.write(Data("error: \(Stackelberg.message(for: error)): an expression that reads as an option goes after --, as in stackelberg expr \(sub) -- \(quoted)\n".utf8))
+        FileHandle.standardError.write(Data("error: \(message): an expression that reads as an option goes after --, as in stackelberg expr \(sub) -- \(quoted)\n".utf8))
         exit(64)
     }
     Stackelberg.exit(withError: error)

@@ -347,8 +347,8 @@ struct PlanParser {
                             if let twin = trained[fingerprint] {
                                 let report = "\(twin.variant)|\(variant)|\(env)|\(pair)"
                                 if reportedTwins.insert(report).inserted {
-                                    let apart = settings.differences(from: twin.settings, labels: (variant, twin.variant), limit: 3)
-                                        .map { $0.components(separatedBy: ":").first ?? $0 }
+                                    let keys = settings.differingKeys(from: twin.settings)
+                                    let apart = keys.prefix(3) + (keys.count > 3 ? ["…"] : [])
                                     fail(point.last?.line, "variants \(twin.variant) and \(variant) train the same \(pair) runs on \(env): what tells them apart (\(apart.joined(separator: ", "))) has no effect on \(pair) (`stackelberg train` notes it); set a key \(pair) reads, or leave one out with [[exclude]]")
                                 }
                                 continue

@@ -10,8 +10,6 @@ final class RunLog {
     private(set) var bytesWritten: UInt64 = 0
     var mirror: ((String) -> Void)?
 
-    /// Opens (creating) `path`; with `truncatingTo` the file is cut to that many bytes first,
-    /// otherwise a new file gets `header`.
     /// Refuses to resume onto a log shorter than the checkpoint's record of it: truncating "to" a larger
     /// size would pad it with NUL bytes and the rows cut from it would be gone without a word.
     static func checkHolds(_ path: String, bytes size: UInt64) throws {
@@ -27,6 +25,8 @@ final class RunLog {
         }
     }
 
+    /// Opens (creating) `path`; with `truncatingTo` the file is cut to that many bytes first,
+    /// otherwise a new file gets `header`.
     init(path: String, header: String, truncatingTo size: UInt64? = nil) throws {
         self.path = path
         let fm = FileManager.default

@@ -31,11 +31,16 @@ public struct Settings: Equatable, Sendable {
     /// Equal when they hold the same keys with the same values, in any order.
     public static func == (a: Settings, b: Settings) -> Bool { a.values == b.values }
 
+    /// The keys whose values differ between the two (a key only one holds counts), sorted.
+    public func differingKeys(from other: Settings) -> [String] {
+        Set(values.keys).union(other.values.keys).sorted().filter { values[$0] != other.values[$0] }
+    }
+
     /// The keys whose values differ between the two (a key only one holds counts), sorted, each as
     /// "key: A, B" with `labels` naming the two sides ("trained", "now"), at most `limit` of them and
     /// "…" after; empty when they are equal.
     public func differences(from other: Settings, labels: (String, String), limit: Int = 4) -> [String] {
-        let keys = Set(values.keys).union(other.values.keys).sorted().filter { values[$0] != other.values[$0] }
+        let keys = differingKeys(from: other)
         return keys.prefix(limit).map {
             "\($0): \(labels.0) \(values[$0]?.description ?? "unset"), \(labels.1) \(other.values[$0]?.description ?? "unset")"
         } + (keys.count > limit ? ["…"] : [])

@@ -331,9 +331,6 @@ public final class TrainingRun: Sendable {
 }
 
 extension TrainingRun {
-    /// Appends `# resumed = DATE, commit = …, gemm = …` (this process's header values) to config.toml,
-    /// so the run's provenance names every build that trained it, not only the first. A comment: the
-    /// settings, and what `--resume` compares, are unchanged.
     /// Where `configPath` differs from the settings checkpoint `state` records (`run.settings`), one
     /// "key: trained A, now B" per key; empty when they agree or the checkpoint is from before the record.
     /// Both are read as ``AlgorithmRegistry/completing(_:droppingRetired:)`` reads an older run: a resume
@@ -344,6 +341,9 @@ extension TrainingRun {
         return trained.differences(from: AlgorithmRegistry.completing(try Settings(contentsOf: configPath)), labels: ("trained", "now"))
     }
 
+    /// Appends `# resumed = DATE, commit = …, gemm = …` (this process's header values) to config.toml,
+    /// so the run's provenance names every build that trained it, not only the first. A comment: the
+    /// settings, and what `--resume` compares, are unchanged.
     func recordResume(in path: String) throws {
         let build = header.filter { $0.hasPrefix("commit = ") || $0.hasPrefix("gemm = ") }
         let line = "# resumed = " + ([ISO8601DateFormatter().string(from: Date())] + build).joined(separator: ", ") + "\n"
