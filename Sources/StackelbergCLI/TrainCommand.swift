@@ -78,7 +78,7 @@ struct TrainCommand: ParsableCommand {
                 throw Self.namingConfig(error, config: config, fileKeys: fileKeys, setKeys: Set(overrides.map(Self.overrideKey)))
             }
             // Accepted (one config serves every coupling of an algorithm) but without effect here.
-            let inert = AlgorithmRegistry.keysWithoutEffect(algo: try settings.string("algo")!, coupling: try settings.string("coupling")!)
+            let inert = AlgorithmRegistry.keysWithoutEffect(in: settings)
             // A key at its default in a config file changes nothing either way: a run's own config.toml,
             // which lists every coupling's keys, given back as --config, notes only what differs. A key
             // given with --set was set by hand, so it is noted at any value.
@@ -92,6 +92,9 @@ struct TrainCommand: ParsableCommand {
                 if k.hasPrefix("perception."), let layout, layout != "attention" {
                     FileHandle.standardError.write(Data("note: \(k) shapes SPRIG's attention module, which network.layout = \(layout) does not build; it has no effect (network.layout = attention builds it)\n".utf8))
                 }
+            }
+            for note in try AlgorithmRegistry.entry(try settings.string("algo")!).notes(settings) {
+                FileHandle.standardError.write(Data("note: \(note)\n".utf8))
             }
             _ = try prepareOutputDirectory(out, option: "--out", create: false)
             // Steps come in batches of num_envs: say what a period that is not a multiple becomes.

@@ -166,6 +166,31 @@ extension ActorCriticEntries {
         name: "ac", summary: "on-policy actor–critic (GAE, Monte-Carlo V critic, plain GD or Adam); actor-leader is STAC (arXiv 2109.12286, Sec. 4.2)",
         couplings: ["individual", "actor-leader"], actionSpaces: [.discrete, .box], table: acTable, preset: acPreset,
         familyOverrides: { env, _ in env == StacBandit.name ? stacToyOverrides() : Settings() },
+        inertKeys: { coupling in
+            switch coupling {
+            // S(θ, w) has no w-gradient: it reaches only the actor's total derivative.
+            case "individual": return ["mixed_term": "Prop. 1's mixed term enters only the actor's total derivative (--coupling actor-leader)"]
+            // The critic's loss on the batch's fixed returns does not depend on the actor: its first
+            // step is the same before or after the actor's.
+            case "actor-leader": return ["stackelberg.fresh_follower_batches": "every critic step of AC takes the whole batch",
+                                         "stackelberg.order": "the critic's loss on the batch's fixed returns does not depend on the actor, so its first step is the same either way"]
+            default: return [:]
+            }
+        },
+        notes: { s in
+            // The optimizer does not change the rates: Adam at plain descent's 0.1 takes steps of about
+            // 0.1 per weight from the first update on.
+            guard (try? s.string("optimizer")) == "adam", let env = (try? s.string("env")) ?? nil else { return [] }
+            let plain = acPreset(env)
+            guard plain.optimizer == .sgd else { return [] }
+            let atPlain = [("actor_lr", plain.actorLearningRate, "3e-4"), ("critic_lr", plain.criticLearningRate, "1e-3")].compactMap { key, rate, adam in
+                ((try? s.double(key)) ?? nil).flatMap { Float($0) == rate ? (key, Settings.format($0), adam) : nil }
+            }
+            guard !atPlain.isEmpty else { return [] }
+            let values = atPlain.map { "\($0.0) = \($0.1)" }.joined(separator: " and ")
+            let fix = atPlain.map { "--set \($0.0)=\($0.2)" }.joined(separator: " ")
+            return ["optimizer = adam runs at \(values), plain descent's default (the optimizer does not change the rates); an Adam step moves each weight by about the rate, so give Adam's, e.g. \(fix)"]
+        },
         validate: { c, copies in try c.validate(copies: copies) },
         make: { c, spec, env, seed in
             var c = c

@@ -30,6 +30,9 @@ public enum AlgorithmRegistry {
         public let overrides: @Sendable (_ env: String, _ coupling: String) -> Settings
         /// The algorithm's own keys that a coupling does not read, each with what it reads instead.
         public let inertKeys: @Sendable (_ coupling: String) -> [String: String]
+        /// Notes on values that run but are likely a slip (AC's Adam at plain descent's rates), given
+        /// resolved settings; `train` prints them before the run starts.
+        public let notes: @Sendable (Settings) -> [String]
         /// The environment families a coupling runs on (all of them unless the entry says otherwise:
         /// SPRIG's perception module needs image observations). `algo list` lists defaults only there.
         public let families: @Sendable (_ coupling: String) -> [EnvironmentFamily]
@@ -43,6 +46,7 @@ public enum AlgorithmRegistry {
                 preset: @escaping @Sendable (String) -> C, couplingPreset: (@Sendable (inout C, _ coupling: String, _ env: String) -> Void)? = nil,
                 overrides: Settings = Settings(), familyOverrides: (@Sendable (_ env: String, _ coupling: String) -> Settings)? = nil,
                 inertKeys: @escaping @Sendable (_ coupling: String) -> [String: String] = { _ in [:] },
+                notes: @escaping @Sendable (Settings) -> [String] = { _ in [] },
                 families: @escaping @Sendable (_ coupling: String) -> [EnvironmentFamily] = { _ in EnvironmentFamily.allCases },
                 validate: @escaping @Sendable (C, Int) throws -> Void,
                 validateWithCoupling: (@Sendable (C, any CouplingSpec, Int) throws -> Void)? = nil,
@@ -53,6 +57,7 @@ public enum AlgorithmRegistry {
             self.actionSpaces = actionSpaces
             self.overrides = familyOverrides ?? { _, _ in overrides }
             self.inertKeys = inertKeys
+            self.notes = notes
             self.families = families
             settings = table.declarations.map { (key: $0.key, help: $0.help) }
             let first = couplings[0]
@@ -94,6 +99,17 @@ public enum AlgorithmRegistry {
                 keys[k] = "\(k) has no effect with --algo \(algo) --coupling \(coupling); \(instead)"
             }
         }
+        return keys
+    }
+
+    /// `keysWithoutEffect(algo:coupling:)` for one run's settings, with the keys its values leave
+    /// unread too: a hypergradient's options of solvers other than the one chosen. `train` notes
+    /// these, `sweep plan` refuses variants that differ only in them, and `compare` does not split
+    /// groups on them.
+    public static func keysWithoutEffect(in settings: Settings) -> [String: String] {
+        guard let algo = (try? settings.string("algo")) ?? nil, let coupling = (try? settings.string("coupling")) ?? nil else { return [:] }
+        var keys = keysWithoutEffect(algo: algo, coupling: coupling)
+        for (k, note) in CouplingRegistry.solverKeysWithoutEffect(in: settings) where keys[k] == nil { keys[k] = note }
         return keys
     }
 

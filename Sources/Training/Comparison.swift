@@ -254,7 +254,7 @@ public struct Comparison {
     }
 
     /// Groups read runs (of one environment): each run's group is its pair and the values of
-    /// `keysByPair[pair]`, or its `labels` entry; groups are ordered by pair (first appearance),
+    /// `keysByPair[pair]` that the run reads, or its `labels` entry; groups are ordered by pair (first appearance),
     /// then, where those values are all numbers, by them as numbers (α = 0, 0.3, 0.7, 1, where the
     /// directories' names sort "0.3" before "0"), else in the order the runs were given.
     init(runs: [SeedLog], empty: [String], unfinished: [String], curvePoints: Int, labels: [String: String],
@@ -263,9 +263,12 @@ public struct Comparison {
         var values = [[String]](repeating: [], count: runs.count)
         for i in runs.indices {
             let keys = keysByPair[runs[i].pair] ?? []
-            values[i] = keys.map { runs[i].settings[$0]?.description ?? "—" }
-            runs[i].group = keys.isEmpty ? runs[i].pair
-                : runs[i].pair + " [" + zip(keys, values[i]).map { "\($0)=\($1)" }.joined(separator: " ") + "]"
+            // A key this run does not read (CG's budget in a Neumann run) names nothing about it.
+            let unread = Set(AlgorithmRegistry.keysWithoutEffect(in: runs[i].settings).keys)
+            values[i] = keys.map { unread.contains($0) ? "—" : runs[i].settings[$0]?.description ?? "—" }
+            let named = zip(keys, values[i]).filter { !unread.contains($0.0) }
+            runs[i].group = named.isEmpty ? runs[i].pair
+                : runs[i].pair + " [" + named.map { "\($0)=\($1)" }.joined(separator: " ") + "]"
             if let label = labels[URL(fileURLWithPath: runs[i].directory).standardizedFileURL.path] { runs[i].group = label }
         }
         var pairs = [String]()
@@ -293,14 +296,16 @@ public struct Comparison {
     /// Per algorithm-coupling pair among `runs`, the settings whose values differ between its runs,
     /// sorted (settings come in hash order, which changes from process to process, and a group's
     /// name must be the same on every run). Options of couplings a pair does not use change nothing
-    /// and never count, nor do logging and checkpoint cadences.
+    /// and never count, nor do a solver's options where no run uses that solver, nor logging and
+    /// checkpoint cadences.
     static func differingKeys(_ runs: [SeedLog]) -> [String: [String]] {
         var out = [String: [String]]()
         for pair in Set(runs.map(\.pair)) {
             let members = runs.filter { $0.pair == pair }
-            let first = members[0].settings
-            let inert = Set(AlgorithmRegistry.keysWithoutEffect(algo: (try? first.string("algo")) ?? nil ?? "",
-                                                                coupling: (try? first.string("coupling")) ?? nil ?? "").keys)
+            // A key counts unless no member reads it (a solver's keys count among runs of that solver).
+            let inert = members.dropFirst().reduce(Set(AlgorithmRegistry.keysWithoutEffect(in: members[0].settings).keys)) {
+                $0.intersection(AlgorithmRegistry.keysWithoutEffect(in: $1.settings).keys)
+            }
             let keys = Set(members.flatMap { $0.settings.keys }).filter { !inert.contains($0) && !Self.bookkeepingKeys.contains($0) }
             let differing = keys.filter { k in Set(members.map { $0.settings[k]?.description ?? "—" }).count > 1 }.sorted()
             if !differing.isEmpty { out[pair] = differing }

@@ -139,6 +139,39 @@ public enum CouplingRegistry {
         return Set(entries.filter { $0.name != coupling }.flatMap { $0.settings.map(\.key) }).subtracting(own)
     }
 
+    /// The solvers that read each solver-specific key of a hypergradient table (the key without its
+    /// `stackelberg.` or `blpo.` prefix), from `TotalDerivative.solve`: CG's budget and stops are read
+    /// by `cg` and `nystrom_cg`, the plain curvature rule by `cg` alone (`nystrom_cg` always stops),
+    /// the sketch's keys by the two Nyström solvers, the series' by `neumann`, and `measure_residual`
+    /// by the solvers that do not track their residual. λ and its schedule are read by every solver.
+    static let solverKeyReaders: [String: Set<HypergradientOptions.Solver>] = {
+        typealias S = HypergradientOptions.Solver
+        var readers = [String: Set<S>]()
+        for k in ["cg_iterations", "cg_tolerance", "cg_absolute_tolerance", "cg_warm_start"] { readers[k] = [.cg, .nystromCG] }
+        readers["cg_negative_curvature"] = [.cg]
+        for k in ["nystrom_rank", "nystrom_rho", "nystrom_seed", "nystrom_columns", "nystrom_core_shift"] { readers[k] = [.nystrom, .nystromCG] }
+        for k in ["neumann_terms", "neumann_alpha"] { readers[k] = [.neumann] }
+        readers["measure_residual"] = [.nystrom, .neumann, .exact]
+        return readers
+    }()
+
+    /// The hypergradient keys `settings`' chosen solver does not read (`stackelberg.cg_iterations`
+    /// with `stackelberg.solver = neumann`), for each hypergradient prefix the run's coupling
+    /// declares, each with a note naming the solvers that read it.
+    public static func solverKeysWithoutEffect(in settings: Settings) -> [String: String] {
+        guard let coupling = (try? settings.string("coupling")) ?? nil,
+              let declared = entries.first(where: { $0.name == coupling })?.settings.map(\.key) else { return [:] }
+        var notes = [String: String]()
+        for prefix in ["stackelberg.", "blpo."] where declared.contains(prefix + "solver") {
+            guard let name = (try? settings.string(prefix + "solver")) ?? nil, let solver = HypergradientOptions.Solver(rawValue: name) else { continue }
+            for (key, readers) in solverKeyReaders where !readers.contains(solver) {
+                let by = HypergradientOptions.Solver.allCases.filter(readers.contains).map(\.rawValue)
+                notes[prefix + key] = "\(prefix + key) is read by \(prefix)solver = \(by.joined(separator: " or ")); it has no effect with \(prefix)solver = \(name)"
+            }
+        }
+        return notes
+    }
+
     public static func entry(_ name: String) throws -> Entry {
         guard let e = entries.first(where: { $0.name == name }) else {
             throw SettingsError.type("coupling", "one of \(names.joined(separator: ", "))", name)

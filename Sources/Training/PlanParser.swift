@@ -294,7 +294,6 @@ struct PlanParser {
         // Runs whose settings differ only in keys their algorithm and coupling do not read would train the
         // same thing twice under two variant names (and `compare` would list the copies as two results).
         var trained = [String: (variant: String, settings: Settings)](), reportedTwins = Set<String>()
-        var inertKeys = [String: Set<String>]()
         for seed in seeds {
             for env in environments {
                 for point in configs {
@@ -340,8 +339,7 @@ struct PlanParser {
                             }
                             directories[directory] = label
                             let pair = "\(algo)-\(coupling)"
-                            let inert = inertKeys[pair] ?? Set(AlgorithmRegistry.keysWithoutEffect(algo: algo, coupling: coupling).keys)
-                            inertKeys[pair] = inert
+                            let inert = Set(AlgorithmRegistry.keysWithoutEffect(in: settings).keys)
                             let fingerprint = "\(env)|\(pair)|\(seed)|" + settings.keys.filter { !inert.contains($0) }.sorted()
                                 .map { "\($0)=\(settings[$0]!)" }.joined(separator: "\n")
                             if let twin = trained[fingerprint] {

@@ -69,6 +69,32 @@ final class ComparisonTests: XCTestCase {
         XCTAssertEqual(c.scores("ac-individual [individual.unroll=80]"), [800])
     }
 
+    /// A solver's options split groups only among runs of a solver that reads them: Neumann runs whose
+    /// CG budget differs are one group; CG runs whose budget differs are two.
+    func testASolversOptionsSplitOnlyRunsOfThatSolver() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("compare-solver-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        func write(_ name: String, solver: String, iterations: Int, seed: Int) throws {
+            let dir = "\(root)/\(name)/seed\(seed)"
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            try "algo = \"ddpg\"\ncoupling = \"actor-leader\"\nenv = \"pendulum\"\ntotal_steps = 100\nstackelberg.solver = \"\(solver)\"\nstackelberg.cg_iterations = \(iterations)\n"
+                .write(toFile: dir + "/config.toml", atomically: true, encoding: .utf8)
+            try "env_step,copy,return,length\n95,0,-100,10\n".write(toFile: dir + "/episodes.csv", atomically: true, encoding: .utf8)
+            try "env_step,mean_return,returns\n100,-5,-5\n".write(toFile: dir + "/eval.csv", atomically: true, encoding: .utf8)
+            try "{}".write(toFile: dir + "/summary.json", atomically: true, encoding: .utf8)
+        }
+        try write("neumann5", solver: "neumann", iterations: 5, seed: 0)
+        try write("neumann20", solver: "neumann", iterations: 20, seed: 1)
+        XCTAssertEqual(try Comparison(paths: [root]).groups, ["ddpg-actor-leader"])
+        try write("cg5", solver: "cg", iterations: 5, seed: 0)
+        try write("cg20", solver: "cg", iterations: 20, seed: 1)
+        let c = try Comparison(paths: [root])
+        XCTAssertEqual(Set(c.groups), ["ddpg-actor-leader [stackelberg.cg_iterations=5 stackelberg.solver=\"cg\"]",
+                                       "ddpg-actor-leader [stackelberg.cg_iterations=20 stackelberg.solver=\"cg\"]",
+                                       "ddpg-actor-leader [stackelberg.solver=\"neumann\"]"])
+        XCTAssertEqual(c.runs(of: "ddpg-actor-leader [stackelberg.solver=\"neumann\"]").count, 2)
+    }
+
     /// A group named by several differing settings lists them in sorted order, whatever order the
     /// config files (or the hash of a parsed table) give them, so tables and figures do not change
     /// from one `compare` to the next.

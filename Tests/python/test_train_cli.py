@@ -251,10 +251,37 @@ def test_settings_a_coupling_does_not_read_are_noted(stackelberg_bin, tmp_path):
                             "--set", f"{key}=3e-4", "--quiet", "--out", str(tmp_path / f"{algo}-{coupling}")],
                            capture_output=True, text=True, timeout=120)
         assert p.returncode == 0 and f"note: {key} has no effect with --algo {algo} --coupling {coupling}; {noted}" in p.stderr, p.stderr
+    # A hypergradient's options of a solver the run does not use (CG's budget under Neumann); AC's mixed term
+    # under individual play and its fresh follower batches under STAC (every critic step takes the whole batch).
+    for args, noted in [(["--algo", "ddpg", "--coupling", "actor-leader", "--env", "pendulum", "--set", "stackelberg.solver=neumann",
+                          "--set", "stackelberg.cg_iterations=20"],
+                         "note: stackelberg.cg_iterations is read by stackelberg.solver = cg or nystrom_cg; it has no effect with stackelberg.solver = neumann"),
+                        (["--algo", "ac", "--coupling", "individual", "--env", "cartpole", "--set", "mixed_term=first_transition"],
+                         "note: mixed_term has no effect with --algo ac --coupling individual; Prop. 1's mixed term enters only the actor's total derivative"),
+                        (["--algo", "ac", "--coupling", "actor-leader", "--env", "cartpole", "--set", "stackelberg.fresh_follower_batches=false"],
+                         "note: stackelberg.fresh_follower_batches has no effect with --algo ac --coupling actor-leader; every critic step of AC takes the whole batch")]:
+        p = subprocess.run([str(stackelberg_bin), "train", *args, "--steps", "100", "--quiet", "--out", str(tmp_path / "solver")],
+                           capture_output=True, text=True, timeout=120)
+        assert p.returncode == 0 and noted in p.stderr, p.stderr
+    # The key the solver reads is not noted.
+    p = subprocess.run([str(stackelberg_bin), "train", "--algo", "ddpg", "--coupling", "actor-leader", "--env", "pendulum", "--steps", "100",
+                        "--set", "stackelberg.cg_iterations=20", "--quiet", "--out", str(tmp_path / "cg")], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0 and "cg_iterations" not in p.stderr, p.stderr
     # The attention module's sizes under another network layout.
     p = subprocess.run([str(stackelberg_bin), "train", "--algo", "ppo", "--env", "cartpole", "--steps", "512",
                         "--set", "perception.dim=8", "--quiet", "--out", str(tmp_path / "ppo")], capture_output=True, text=True, timeout=120)
     assert p.returncode == 0 and "note: perception.dim shapes SPRIG's attention module, which network.layout = separate does not build" in p.stderr, p.stderr
+
+
+def test_adam_at_plain_descents_rates_is_noted(stackelberg_bin, tmp_path):
+    """AC's optimizer does not change its rates: Adam at plain descent's 0.1 moves every weight by about 0.1 a step."""
+    base = [str(stackelberg_bin), "train", "--algo", "ac", "--env", "cartpole", "--steps", "100", "--set", "optimizer=adam", "--quiet"]
+    for extra, noted in [([], "optimizer = adam runs at actor_lr = 0.1 and critic_lr = 0.01, plain descent's default"),
+                         (["--set", "actor_lr=3e-4"], "optimizer = adam runs at critic_lr = 0.01, plain descent's default"),
+                         (["--set", "actor_lr=3e-4", "--set", "critic_lr=1e-3"], None)]:
+        p = subprocess.run(base + extra + ["--out", str(tmp_path / str(len(extra)))], capture_output=True, text=True, timeout=120)
+        assert p.returncode == 0, p.stderr
+        assert (noted in p.stderr) if noted else ("optimizer = adam" not in p.stderr), (extra, p.stderr)
 
 
 def test_seeds_added_on_resume_start_from_the_beginning(stackelberg_bin, tmp_path):
