@@ -15,6 +15,17 @@ struct Count: ExpressibleByArgument, Equatable, Sendable, CustomStringConvertibl
         value = Int(x)
     }
 
+    /// The option's value, or an error that says what a count is: `@Option(transform: Count.parse)`
+    /// puts it after the argument parser's "the value is invalid for --width" (its own message for a
+    /// failed `init?(argument:)` says nothing of why).
+    @Sendable static func parse(_ argument: String) throws -> Count {
+        if let count = Count(argument: argument) { return count }
+        if let x = Settings.number(argument), x.isFinite, x == x.rounded() {
+            throw ValidationError("\(argument) is beyond the counts this option takes")
+        }
+        throw ValidationError("\(argument) is not a whole number; write a count as 50000 or 5e4")
+    }
+
     var description: String { String(value) }
     var defaultValueDescription: String { String(value) }
 }

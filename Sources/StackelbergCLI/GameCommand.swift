@@ -20,9 +20,9 @@ struct DynamicsOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "Leader learning rate α1.") var lrLeader: Double?
     @Option(parsing: .unconditional, help: "Follower learning rate α2.") var lrFollower: Double?
     @Option(parsing: .unconditional, help: "Two-timescale ratio α1/α2 (sets α1 from α2).") var timescaleRatio: Double?
-    @Option(parsing: .unconditional, help: "Follower steps m per leader step (Alg. 2).") var unroll: Count = Count(1)
-    @Option(parsing: .unconditional, help: "Iterations for the error curves and trajectories (e.g. 2000 or 1e5).") var iterations: Count?
-    @Option(parsing: .unconditional, help: "Iterations for the leader's return curve.") var returnIterations: Count?
+    @Option(parsing: .unconditional, help: "Follower steps m per leader step (Alg. 2; default: 1).", transform: Count.parse) var unroll: Count = Count(1)
+    @Option(parsing: .unconditional, help: "Iterations for the error curves and trajectories (e.g. 2000 or 1e5).", transform: Count.parse) var iterations: Count?
+    @Option(parsing: .unconditional, help: "Iterations for the leader's return curve.", transform: Count.parse) var returnIterations: Count?
     @Option(parsing: .unconditional, help: "Start of the error and return curves, e.g. 0.8,0.6.") var start: String?
     @Option(parsing: .unconditional, help: "Starts of the plotted trajectories, x,y;x,y…") var starts: String?
     @Option(parsing: .unconditional, help: "Arrows per axis in the vector-field plots (at most \(AnalysisLimits.maxFieldPoints)).") var grid: Int = 21

@@ -22,11 +22,11 @@ struct WindowsCommand: ParsableCommand {
             """)
 
     @Argument(help: "Run directories.") var runs: [String]
-    @Option(parsing: .unconditional, help: "Window width in environment steps (e.g. 5e4).") var width: Count = Count(50_000)
+    @Option(parsing: .unconditional, help: "Window width in environment steps (e.g. 5e4; default: 50000).", transform: Count.parse) var width: Count = Count(50_000)
     @Option(help: "Comma-separated updates.csv columns, a/b for a per-row ratio (default: every diagnostic column, and correction_norm/leader_gradient_norm where logged).") var columns: String?
     @Option(parsing: .unconditional, help: "The quantile taken in each window, in [0, 1] (default 0.5, the median; 0.9: the 90th percentile).") var quantile: Double?
     @Flag(help: "Take the mean in each window instead: for a column that is a share of the updates in its row (negative_curvature), the window's share.") var mean = false
-    @Option(parsing: .unconditional, help: "Average the greedy evaluations from this step on (default: a quarter of each run's total_steps).") var from: Count?
+    @Option(parsing: .unconditional, help: "Average the greedy evaluations from this step on (default: a quarter of each run's total_steps).", transform: Count.parse) var from: Count?
     @Flag(help: "Print one CSV table over all the runs instead (run, pair, env, seed, lo, hi, statistic, rows, the columns, greedy, training; numbers in full, an empty cell for no value; no headline scores).") var csv = false
 
     func run() throws {
@@ -62,6 +62,15 @@ struct WindowsCommand: ParsableCommand {
                 throw UsageError("--columns: no run given logs a column \"\(unknown)\"; they log: \(logged.sorted().joined(separator: ", "))")
             }
             print(csv ? UpdateWindows.csv(summaries) : summaries.map { $0.markdown() }.joined(separator: "\n"), terminator: "")
+            // A --from past a run's last evaluation averages nothing ("– (0 evaluations)"): say why, and
+            // the step that would average something.
+            if let from {
+                for s in summaries where s.evaluationsFrom == 0 {
+                    let reason = s.run.evaluations.last.map { "its last greedy evaluation is at step \($0.step); give --from \($0.step) or less" }
+                        ?? "it has no greedy evaluation yet"
+                    FileHandle.standardError.write(Data("note: --from \(from.value) averages no evaluation of \(s.run.directory): \(reason)\n".utf8))
+                }
+            }
             if failed > 0 {
                 if directories.count > 1 {
                     FileHandle.standardError.write(Data("error: \(failed) of \(directories.count) runs could not be read (above)\(failed < directories.count ? "; the others are printed" : "")\n".utf8))

@@ -248,6 +248,21 @@ def test_bad_options_are_refused_with_the_fix(stackelberg_bin, args, message):
     assert p.returncode == 64 and message in p.stderr, p.stderr
 
 
+@pytest.mark.parametrize("value", ["2.5", "abc", "1e40"])
+def test_a_width_that_is_no_count_says_why(stackelberg_bin, value):
+    p = run(stackelberg_bin, REPO_ROOT / RUNS[0][0], "--width", value, check=False)
+    said = "is beyond the counts this option takes" if value == "1e40" else "is not a whole number; write a count as 50000 or 5e4"
+    assert p.returncode == 64 and f"The value '{value}' is invalid for '--width <width>': {value} {said}" in p.stderr, p.stderr
+
+
+def test_a_from_past_the_last_evaluation_is_noted(stackelberg_bin, tmp_path):
+    d = synthetic(tmp_path, "env_step,updates,a\n100,1,1\n")
+    p = run(stackelberg_bin, d, "--from", 400)
+    assert "mean greedy eval from 400 – (0 evaluations)" in p.stdout
+    assert f"note: --from 400 averages no evaluation of {d}: its last greedy evaluation is at step 300; give --from 300 or less" in p.stderr, p.stderr
+    assert "note:" not in run(stackelberg_bin, d, "--from", 300).stderr
+
+
 def test_runs_of_several_couplings_share_one_call(stackelberg_bin):
     """SAC logs no λ: asked for beside its actor leader, its cells are "–" and it says so; the leader's are numbers."""
     out = run(stackelberg_bin, REPO_ROOT / "runs/stac_mujoco/mujoco_hopper/sac-individual/seed1",
