@@ -35,6 +35,8 @@ public struct SpeedTable: Sendable {
             throw TrainingError.io("\(path):\(e.source.begin.line): TOML syntax: \(e.description)")
         } catch let e as TOMLHeaderError {
             throw TrainingError.io("\(path):\(e.line): TOML syntax: \(e)")
+        } catch let e as TOMLNULError {
+            throw TrainingError.io("\(path):\(e.line): \(e)")
         }
         var rates = [String: [String: Double]]()
         for (pair, v) in t["rates"]?.table ?? TOMLTable() {

@@ -185,6 +185,8 @@ public struct SweepPlan: Sendable {
             throw SweepPlanErrors(errors: [SweepPlanError(path: path, line: e.source.begin.line, message: "TOML syntax: \(e.description) (column \(e.source.begin.column))")])
         } catch let e as TOMLHeaderError {
             throw SweepPlanErrors(errors: [SweepPlanError(path: path, line: e.line, message: "TOML syntax: \(e)")])
+        } catch let e as TOMLNULError {
+            throw SweepPlanErrors(errors: [SweepPlanError(path: path, line: e.line, message: "\(e)")])
         } catch {
             throw SweepPlanErrors(errors: [SweepPlanError(path: path, line: nil, message: "TOML syntax: \(error)")])
         }

@@ -11,11 +11,32 @@ public struct TOMLHeaderError: Error, CustomStringConvertible, Equatable {
     }
 }
 
-/// `text` parsed by TOMLKit, after the header check above. Throws `TOMLHeaderError` or
-/// TOMLKit's `TOMLParseError`.
+/// A NUL byte in TOML text. TOML allows none (not even in a comment), and toml++ reads its input as a
+/// C string, so it stopped at the first one and silently dropped every setting after it. A file
+/// full of them is most likely UTF-16 or not text at all.
+public struct TOMLNULError: Error, CustomStringConvertible, Equatable {
+    public let line: Int, column: Int
+    public var description: String {
+        "a NUL byte at line \(line), column \(column): TOML text holds none, and everything after it would be lost (is the file UTF-16, or not text? save it as UTF-8)"
+    }
+}
+
+/// `text` parsed by TOMLKit, after the NUL and header checks above. Throws `TOMLNULError`,
+/// `TOMLHeaderError` or TOMLKit's `TOMLParseError`.
 public func parsedTOML(_ text: String) throws -> TOMLTable {
+    if let e = firstNUL(text) { throw e }
     if let e = malformedTableHeader(text) { throw e }
     return try TOMLTable(string: text)
+}
+
+/// The first NUL byte's line and column (in bytes, from 1), or nil.
+func firstNUL(_ text: String) -> TOMLNULError? {
+    var line = 1, column = 1
+    for b in text.utf8 {
+        if b == 0 { return TOMLNULError(line: line, column: column) }
+        if b == 0x0A { line += 1; column = 1 } else { column += 1 }
+    }
+    return nil
 }
 
 /// The first table header whose bracket(s) are not followed by a key, or nil. Headers are

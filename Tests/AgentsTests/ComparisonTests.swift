@@ -182,6 +182,24 @@ final class ComparisonTests: XCTestCase {
         XCTAssertNotNil(gemmResumeNote(savedKernels: nil, changedBefore: false, now: "libxsmm cpx"))
     }
 
+    /// toml++ reads its input as a C string: a NUL byte ended the file there, and the settings after it
+    /// were dropped without a word. A NUL anywhere (a comment, a value's end, a string) is refused with
+    /// its line and column; a config and a plan say so.
+    func testANULByteIsRefusedWithItsPlaceNotReadAsTheFilesEnd() throws {
+        for (text, line, column) in [("gamma = 0.5\u{0}\nlr = 7\n", 1, 12), ("gamma = 0.5 # a\u{0}b\nlr = 7\n", 1, 16),
+                                     ("gamma = 0.5\nname = \"a\u{0}\"\n", 2, 10)] {
+            XCTAssertEqual(firstNUL(text), TOMLNULError(line: line, column: column), text)
+            XCTAssertThrowsError(try Settings(text: text, source: "c.toml")) { error in
+                XCTAssertTrue("\(error)".contains("c.toml: a NUL byte at line \(line), column \(column)"), "\(error)")
+            }
+        }
+        XCTAssertNil(firstNUL("gamma = 0.5 # ä\nlr = 7\n"))
+        XCTAssertEqual(try Settings(text: "gamma = 0.5 # ä\nlr = 7\n", source: "c.toml")["lr"], .number(7))
+        XCTAssertThrowsError(try SweepPlan(text: "algorithms = [\"dqn\"]\n# \u{0}\n", path: "plan.toml")) { error in
+            XCTAssertTrue("\(error)".contains("plan.toml:2: a NUL byte at line 2, column 3"), "\(error)")
+        }
+    }
+
     /// toml++ asserts (and the process aborts) on a header such as `[[[a]]]`; those are refused first,
     /// with their line, and nothing valid is: nested arrays over several lines and strings that hold
     /// such lines still parse.
