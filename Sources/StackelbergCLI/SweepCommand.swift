@@ -160,12 +160,20 @@ struct SweepRunCommand: ParsableCommand {
         let workers = max(1, min(jobs ?? ProcessInfo.processInfo.activeProcessorCount, max(1, todo.count)))
         print("sweep \(p.name): \(p.runs.count) runs; \(skipped) finished (skipped), \(elsewhere.count) trained by another process, \(todo.count) to run, \(workers) at a time")
         for r in elsewhere { print("  running elsewhere (holds run.lock): \(r.directory)") }
-        installStopHandlers()
+        // The runs stop themselves: a second Ctrl-C reaches them from the terminal (and forwarded), and
+        // each stops at once; this process waits for them and records how each ended.
+        installStopHandlers(atOnceOnRepeat: false)
         let children = ChildProcesses()
-        // Forwards a stop to every train process (they also get the terminal's Ctrl-C): each checkpoints and exits.
+        // Forwards each stop signal once to every train process (they also get the terminal's Ctrl-C,
+        // a moment apart, which they count as one; a `kill` reaches only this process): the first makes
+        // each checkpoint and exit, a second one a second later stops them at once.
         let watcher = Thread {
+            var forwarded = 0
             while !children.done {
-                if let signal = stopSignal { children.signalAll(signal == SIGINT ? SIGINT : SIGTERM) }
+                if stopSignalCount > forwarded, let signal = stopSignal {
+                    forwarded = stopSignalCount
+                    children.signalAll(signal == SIGINT ? SIGINT : SIGTERM)
+                }
                 Thread.sleep(forTimeInterval: 0.1)
             }
         }
@@ -216,7 +224,8 @@ struct SweepRunCommand: ParsableCommand {
             }
             // Stopped: train exits 128 + the signal after its checkpoint.
             if stopSignal != nil, bySignal || status > 128 {
-                print("[\(n)/\(total)] stopped  \(r.directory) (checkpointed; `sweep run` again resumes it)")
+                // After a second stop signal the run may have ended at once, past its last checkpoint.
+                print("[\(n)/\(total)] stopped  \(r.directory) (" + (stopSignalCount > 1 ? "`sweep run` again resumes it from its last checkpoint)" : "checkpointed; `sweep run` again resumes it)"))
                 return .stopped
             }
             let text = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
@@ -253,7 +262,8 @@ struct SweepRunCommand: ParsableCommand {
             FileHandle.standardError.write(Data("error: \(r.directory): \(why.replacingOccurrences(of: "\n", with: " | "))\n".utf8))
         }
         if let signal = stopSignal {
-            print("stopped: the running runs checkpointed; `stackelberg sweep run \(plan)` continues")
+            print(stopSignalCount > 1 ? "stopped at once: `stackelberg sweep run \(plan)` continues each run from its last checkpoint"
+                                      : "stopped: the running runs checkpointed; `stackelberg sweep run \(plan)` continues")
             throw ExitCode(128 + signal)
         }
         if !failed.isEmpty {
@@ -301,7 +311,6 @@ enum RunOutcome: Sendable {
 final class ChildProcesses: @unchecked Sendable {
     private let lock = NSLock()
     private var running: [Process] = []
-    private var signalled = Set<Int32>()
     private var _done = false
     var done: Bool {
         get { lock.lock(); defer { lock.unlock() }; return _done }
@@ -320,13 +329,10 @@ final class ChildProcesses: @unchecked Sendable {
         lock.lock(); running.removeAll { $0 === process }; lock.unlock()
     }
 
-    /// Sends `signal` once to each running child.
+    /// Sends `signal` to each running child (no child starts after a stop: see ``launch(_:)``).
     func signalAll(_ signal: Int32) {
         lock.lock(); defer { lock.unlock() }
-        for p in running where p.isRunning && !signalled.contains(p.processIdentifier) {
-            signalled.insert(p.processIdentifier)
-            kill(p.processIdentifier, signal)
-        }
+        for p in running where p.isRunning { kill(p.processIdentifier, signal) }
     }
 }
 

@@ -6,20 +6,50 @@ import Foundation
 /// The signal (SIGINT or SIGTERM) that asked every running seed to checkpoint and stop at its next
 /// step; 0 while none has.
 nonisolated(unsafe) var stopRequested: sig_atomic_t = 0
+/// How many stop signals have arrived: `sweep` forwards each one to its runs once.
+nonisolated(unsafe) var stopSignalsReceived: sig_atomic_t = 0
+/// When the first stop signal arrived, in milliseconds of the monotonic clock (read only by the handler).
+nonisolated(unsafe) var firstStopMilliseconds = 0
+/// Whether a repeated stop signal ends the process at once (`train`) or only counts (`sweep`, whose
+/// runs stop themselves).
+nonisolated(unsafe) var stopAtOnceOnRepeat = true
 
 /// The stop signal received, if any (the CLI exits 128 + it, as shells expect).
 public var stopSignal: Int32? { stopRequested == 0 ? nil : Int32(stopRequested) }
 
+/// How many stop signals the process has received.
+public var stopSignalCount: Int { Int(stopSignalsReceived) }
+
+/// How long after the first stop signal a second one counts as the user's again. A run started by
+/// `sweep` gets the terminal's Ctrl-C and the sweep's forwarded copy of it a moment apart: that pair
+/// is one request.
+let repeatedStopMilliseconds = 1_000
+
 /// Makes Ctrl-C and `kill` stop runs cleanly (checkpoint, then exit) instead of losing work. The
 /// handler acknowledges at once on stderr (write(2), safe in a handler): the current update
-/// finishes first, which can take seconds.
-public func installStopHandlers() {
+/// finishes first, which can take seconds (minutes for a large solve). With `atOnceOnRepeat`, a
+/// second signal a second or more later ends the process there (`_exit`, safe in a handler): the
+/// checkpoint on disk is the last complete one (written atomically), `--resume` continues from it
+/// and cuts the logs back to it, and a run's `run.lock` (an flock) goes with the process.
+public func installStopHandlers(atOnceOnRepeat: Bool = true) {
+    stopAtOnceOnRepeat = atOnceOnRepeat
     let handler: @convention(c) (Int32) -> Void = { signal in
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        let ms = Int(now.tv_sec) * 1_000 + Int(now.tv_nsec) / 1_000_000
         if stopRequested == 0 {
-            let message: StaticString = "\nstopping: each run checkpoints after its current update (resume with --resume)\n"
+            firstStopMilliseconds = ms
+            let message: StaticString = stopAtOnceOnRepeat
+                ? "\nstopping: each run checkpoints after its current update (resume with --resume); Ctrl-C again stops at once, losing the steps since the last checkpoint\n"
+                : "\nstopping: each run checkpoints after its current update (resume with --resume)\n"
             _ = write(2, message.utf8Start, message.utf8CodeUnitCount)
+        } else if stopAtOnceOnRepeat && ms - firstStopMilliseconds >= repeatedStopMilliseconds {
+            let message: StaticString = "\nstopped at once: --resume continues from the last checkpoint; the steps since it are lost\n"
+            _ = write(2, message.utf8Start, message.utf8CodeUnitCount)
+            _exit(128 + signal)
         }
         stopRequested = sig_atomic_t(signal)
+        stopSignalsReceived &+= 1
     }
     signal(SIGINT, handler)
     signal(SIGTERM, handler)

@@ -53,7 +53,7 @@ final class InertSettingsTests: XCTestCase {
         var base = Settings()
         for (k, v) in [("algo", "ddpg"), ("coupling", "actor-leader"), ("env", "pendulum")] { base[k] = .string(v) }
         for (k, v) in [("total_steps", 400.0), ("random_steps", 50), ("update_after", 100), ("update_every", 50), ("batch_size", 16),
-                       ("stackelberg.lambda", 1), ("stackelberg.nystrom_rank", 3)] { base[k] = .number(v) }
+                       ("stackelberg.lambda", 1), ("stackelberg.nystrom_rank", 3), ("stackelberg.neumann_alpha", 1e-3)] { base[k] = .number(v) }
         base["network.actor_widths"] = .numbers([6]); base["network.critic_widths"] = .numbers([6])
         var checked = 0
         for solver in HypergradientOptions.Solver.allCases {

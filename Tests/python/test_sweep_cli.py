@@ -7,6 +7,7 @@ run's logs byte for byte with an uninterrupted local run of the same plan.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -118,6 +119,33 @@ def test_ctrl_c_stops_the_pool_with_checkpoints_and_the_same_command_continues(t
     again = subprocess.run([str(stackelberg_bin), "sweep", "run", str(plan)], capture_output=True, text=True, timeout=600)
     assert again.returncode == 0, again.stdout + again.stderr
     assert_same_logs(reference, tmp_path / "out")
+
+
+def test_a_second_ctrl_c_stops_the_runs_at_once_and_the_same_command_continues(tmp_path, stackelberg_bin):
+    """The pool forwards each stop signal once: the first makes the runs checkpoint after their update (a PPO update
+    of 100 epochs here, seconds long), the second, a second later, stops them there. The terminal's Ctrl-C reaches
+    the runs too (the whole process group), a moment before the pool's copy: a run counts that pair as one."""
+    plan = tmp_path / "plan.toml"
+    plan.write_text(f'out = "{tmp_path}/out"\nalgorithms = ["ppo"]\nenvironments = ["cartpole"]\nseeds = [0]\nsteps = 8192\n[settings]\n'
+                    'num_envs = 8\nrollout_length = 512\nepochs = 100\nminibatches = 1\ncheckpoint_interval = 4096\ntensorboard = false\n'
+                    '"network.actor_widths" = [512, 512]\n"network.critic_widths" = [512, 512]\n')
+    run = tmp_path / "out/default/cartpole/ppo-monolithic/seed0"
+    pool = subprocess.Popen([str(stackelberg_bin), "sweep", "run", str(plan)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True, start_new_session=True)
+    wait_for(lambda: (run / "checkpoint.state").is_file(), 300, "the run's first checkpoint")
+    os.killpg(pool.pid, signal.SIGINT)  # as the terminal delivers Ctrl-C: to the pool and its runs
+    time.sleep(1.3)
+    assert pool.poll() is None, "the update ended before the second Ctrl-C; make it longer"
+    os.killpg(pool.pid, signal.SIGINT)
+    sent = time.time()
+    out, _ = pool.communicate(timeout=60)
+    assert time.time() - sent < 3, "the second Ctrl-C waited for the update: " + out
+    assert pool.returncode == 130, out
+    assert "stopped at once: `stackelberg sweep run" in out and "FAILED" not in out, out
+    assert "stopped at once: --resume continues from the last checkpoint" in (run / "sweep.log").read_text()
+    again = subprocess.run([str(stackelberg_bin), "sweep", "run", str(plan)], capture_output=True, text=True, timeout=600)
+    assert again.returncode == 0 and "resume" in again.stdout, again.stdout + again.stderr
+    assert json.loads((run / "summary.json").read_text())["env_steps"] == 8192
 
 
 def test_bad_plan_is_refused_with_its_line_before_anything_is_written(tmp_path, stackelberg_bin):

@@ -102,6 +102,35 @@ def test_resume_after_sigkill_is_exact(stackelberg_bin, tmp_path, reference):
     interrupt_then_resume(stackelberg_bin, tmp_path, signal.SIGKILL, reference)
 
 
+def test_a_second_ctrl_c_stops_at_once_and_the_run_resumes_from_its_last_checkpoint(stackelberg_bin, tmp_path):
+    """The first Ctrl-C waits for the current update (here a PPO update of 100 epochs, seconds long); a second one
+    a second later ends the process there, as a user pressing it again expects. The checkpoint on disk is the last
+    complete one, its run.lock (an flock) went with the process, and --resume continues from it to the end."""
+    args = [str(stackelberg_bin), "train", "--algo", "ppo", "--env", "cartpole", "--seeds", "0", "--quiet", "--steps", "8192",
+            "--set", "num_envs=8", "--set", "rollout_length=512", "--set", "epochs=100", "--set", "minibatches=1",
+            "--set", "network.actor_widths=[512,512]", "--set", "network.critic_widths=[512,512]",
+            "--set", "checkpoint_interval=4096", "--set", "eval_interval=8192", "--set", "tensorboard=false", "--out", str(tmp_path)]
+    run = tmp_path / "cartpole" / "ppo-monolithic" / "seed0"
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 300
+    while not (run / "checkpoint.state").exists() and time.time() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+    # Just past the first checkpoint: the second rollout's update has most of its time ahead.
+    proc.send_signal(signal.SIGINT)
+    time.sleep(1.3)
+    assert proc.poll() is None, "the update ended before the second Ctrl-C; make it longer"
+    proc.send_signal(signal.SIGINT)
+    sent = time.time()
+    _, err = proc.communicate(timeout=60)
+    assert time.time() - sent < 3, "the second Ctrl-C waited for the update"
+    assert proc.returncode == 130, (proc.returncode, err)
+    assert "Ctrl-C again stops at once" in err and "stopped at once: --resume continues from the last checkpoint" in err, err
+    assert not (run / "summary.json").exists()
+    done = subprocess.run(args + ["--resume"], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert json.loads((run / "summary.json").read_text())["env_steps"] == 8192
+
+
 def test_tensorboard_events_hold_the_csv_logs(reference):
     scalars = tensorboard_scalars(reference)
     assert set(scalars) >= {"train/episode_return", "updates/leader_loss", "updates/follower_loss", "eval/mean_return"}
