@@ -83,6 +83,27 @@ final class InertSettingsTests: XCTestCase {
         XCTAssertEqual(notes["stackelberg.neumann_terms"], "stackelberg.neumann_terms is read by stackelberg.solver = neumann; it has no effect with stackelberg.solver = nystrom_cg")
     }
 
+    /// BLPO's hypergradient under its own prefix: Nyström (its default) and CG, each with the other
+    /// solvers' `blpo.` keys changed.
+    func testBLPOSolverKeysNotedAsWithoutEffectChangeNoBit() throws {
+        var base = Settings()
+        for (k, v) in [("algo", "ppo"), ("coupling", "blpo"), ("env", "cartpole")] { base[k] = .string(v) }
+        for (k, v) in [("total_steps", 256.0), ("num_envs", 4), ("rollout_length", 32), ("epochs", 1), ("minibatches", 2)] { base[k] = .number(v) }
+        base["network.actor_widths"] = .numbers([6]); base["network.critic_widths"] = .numbers([6])
+        for solver in ["nystrom", "cg"] {
+            var s = base
+            s["blpo.solver"] = .string(solver)
+            let resolved = try AlgorithmRegistry.resolve(s)
+            let inert = AlgorithmRegistry.keysWithoutEffect(in: resolved).keys.filter { $0.hasPrefix("blpo.") }
+            XCTAssertTrue(inert.contains(solver == "cg" ? "blpo.nystrom_rank" : "blpo.cg_iterations"), "\(inert.sorted())")
+            let reference = try trainedState(s, steps: 256, environment: "cartpole", copies: 4)
+            var all = s
+            for key in inert { all[key] = changed(key, from: try XCTUnwrap(resolved[key], key)) }
+            XCTAssertEqual(differing(try trainedState(all, steps: 256, environment: "cartpole", copies: 4), reference), [],
+                           "blpo.solver = \(solver): one of \(inert.sorted()) changed the run")
+        }
+    }
+
     /// The control the test above leans on: a key a solver reads does change the run.
     func testAKeyTheSolverReadsChangesTheRun() throws {
         var s = Settings()
