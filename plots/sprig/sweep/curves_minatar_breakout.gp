@@ -29,17 +29,17 @@ plot datafile index 0 using 1:3:4 with filledcurves fc rgb '#1f77b4' fs transpar
      datafile index 4 using 1:3:4 with filledcurves fc rgb '#ff7f0e' fs transparent solid 0.2 notitle, \
      datafile index 4 using 1:2 with lines lw 2 lc rgb '#ff7f0e' title 'ppo-sprig [sprig.cooperation=0.3 sprig.cost_weight=0.001] (3 seeds)', \
      datafile index 5 using 1:3:4 with filledcurves fc rgb '#17becf' fs transparent solid 0.2 notitle, \
-     datafile index 5 using 1:2 with lines lw 2 lc rgb '#17becf' title 'ppo-sprig [sprig.cooperation=0.3 sprig.cost_weight=0.01] (2 seeds)', \
+     datafile index 5 using 1:2 with lines lw 2 lc rgb '#17becf' title 'ppo-sprig [sprig.cooperation=0.3 sprig.cost_weight=0.01] (3 seeds)', \
      datafile index 6 using 1:3:4 with filledcurves fc rgb '#8c564b' fs transparent solid 0.2 notitle, \
      datafile index 6 using 1:2 with lines lw 2 lc rgb '#8c564b' title 'ppo-sprig [sprig.cooperation=0.7 sprig.cost_weight=0.0001] (3 seeds)', \
      datafile index 7 using 1:3:4 with filledcurves fc rgb '#e377c2' fs transparent solid 0.2 notitle, \
      datafile index 7 using 1:2 with lines lw 2 lc rgb '#e377c2' title 'ppo-sprig [sprig.cooperation=0.7 sprig.cost_weight=0.001] (3 seeds)', \
      datafile index 8 using 1:3:4 with filledcurves fc rgb '#1f77b4' fs transparent solid 0.2 notitle, \
-     datafile index 8 using 1:2 with lines lw 2 lc rgb '#1f77b4' title 'ppo-sprig [sprig.cooperation=0.7 sprig.cost_weight=0.01] (2 seeds)', \
+     datafile index 8 using 1:2 with lines lw 2 lc rgb '#1f77b4' title 'ppo-sprig [sprig.cooperation=0.7 sprig.cost_weight=0.01] (3 seeds)', \
      datafile index 9 using 1:3:4 with filledcurves fc rgb '#d62728' fs transparent solid 0.2 notitle, \
      datafile index 9 using 1:2 with lines lw 2 lc rgb '#d62728' title 'ppo-sprig [sprig.cooperation=1 sprig.cost_weight=0.0001] (3 seeds)', \
      datafile index 10 using 1:3:4 with filledcurves fc rgb '#2ca02c' fs transparent solid 0.2 notitle, \
      datafile index 10 using 1:2 with lines lw 2 lc rgb '#2ca02c' title 'ppo-sprig [sprig.cooperation=1 sprig.cost_weight=0.001] (3 seeds)', \
      datafile index 11 using 1:3:4 with filledcurves fc rgb '#9467bd' fs transparent solid 0.2 notitle, \
-     datafile index 11 using 1:2 with lines lw 2 lc rgb '#9467bd' title 'ppo-sprig [sprig.cooperation=1 sprig.cost_weight=0.01] (2 seeds)'
+     datafile index 11 using 1:2 with lines lw 2 lc rgb '#9467bd' title 'ppo-sprig [sprig.cooperation=1 sprig.cost_weight=0.01] (3 seeds)'
 unset output
