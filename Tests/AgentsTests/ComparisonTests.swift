@@ -69,19 +69,24 @@ final class ComparisonTests: XCTestCase {
         XCTAssertEqual(c.scores("ac-individual [individual.unroll=80]"), [800])
     }
 
+    /// A finished run's directory as `train` leaves it, with `config`, one training episode (return 10
+    /// at step 95), one evaluation (5 at step 100) and a summary.
+    private func writeFinishedRun(_ dir: String, config: String) throws {
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try config.write(toFile: dir + "/config.toml", atomically: true, encoding: .utf8)
+        try "env_step,copy,return,length\n95,0,10,10\n".write(toFile: dir + "/episodes.csv", atomically: true, encoding: .utf8)
+        try "env_step,mean_return,returns\n100,5,5\n".write(toFile: dir + "/eval.csv", atomically: true, encoding: .utf8)
+        try "{}".write(toFile: dir + "/summary.json", atomically: true, encoding: .utf8)
+    }
+
     /// A solver's options split groups only among runs of a solver that reads them: Neumann runs whose
     /// CG budget differs are one group; CG runs whose budget differs are two.
     func testASolversOptionsSplitOnlyRunsOfThatSolver() throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("compare-solver-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: root) }
         func write(_ name: String, solver: String, iterations: Int, seed: Int) throws {
-            let dir = "\(root)/\(name)/seed\(seed)"
-            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-            try "algo = \"ddpg\"\ncoupling = \"actor-leader\"\nenv = \"pendulum\"\ntotal_steps = 100\nstackelberg.solver = \"\(solver)\"\nstackelberg.cg_iterations = \(iterations)\n"
-                .write(toFile: dir + "/config.toml", atomically: true, encoding: .utf8)
-            try "env_step,copy,return,length\n95,0,-100,10\n".write(toFile: dir + "/episodes.csv", atomically: true, encoding: .utf8)
-            try "env_step,mean_return,returns\n100,-5,-5\n".write(toFile: dir + "/eval.csv", atomically: true, encoding: .utf8)
-            try "{}".write(toFile: dir + "/summary.json", atomically: true, encoding: .utf8)
+            try writeFinishedRun("\(root)/\(name)/seed\(seed)",
+                                 config: "algo = \"ddpg\"\ncoupling = \"actor-leader\"\nenv = \"pendulum\"\ntotal_steps = 100\nstackelberg.solver = \"\(solver)\"\nstackelberg.cg_iterations = \(iterations)\n")
         }
         try write("neumann5", solver: "neumann", iterations: 5, seed: 0)
         try write("neumann20", solver: "neumann", iterations: 20, seed: 1)
@@ -102,13 +107,8 @@ final class ComparisonTests: XCTestCase {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("compare-order-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: root) }
         for (name, unroll, gamma) in [("a", 1, "0.99"), ("b", 80, "0.9")] {
-            let dir = "\(root)/\(name)/seed0"
-            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-            try "algo = \"ac\"\ncoupling = \"individual\"\nenv = \"cartpole\"\ntotal_steps = 100\nindividual.unroll = \(unroll)\ngamma = \(gamma)\n"
-                .write(toFile: dir + "/config.toml", atomically: true, encoding: .utf8)
-            try "env_step,copy,return,length\n95,0,10,10\n".write(toFile: dir + "/episodes.csv", atomically: true, encoding: .utf8)
-            try "env_step,mean_return,returns\n100,5,5\n".write(toFile: dir + "/eval.csv", atomically: true, encoding: .utf8)
-            try "{}".write(toFile: dir + "/summary.json", atomically: true, encoding: .utf8)
+            try writeFinishedRun("\(root)/\(name)/seed0",
+                                 config: "algo = \"ac\"\ncoupling = \"individual\"\nenv = \"cartpole\"\ntotal_steps = 100\nindividual.unroll = \(unroll)\ngamma = \(gamma)\n")
         }
         for _ in 0..<3 {
             XCTAssertEqual(Set(try Comparison(paths: [root]).groups),
