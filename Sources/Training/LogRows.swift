@@ -36,7 +36,8 @@ func logNumbers(_ cells: [Substring]) throws(UnreadableCell) -> [Double] {
 /// word; the one exception is the last row of a run still training (`finished` false), which may be
 /// half written. The runner ends every row with a newline, so a last row without one was cut off.
 /// Windows line ends read the same ("\r\n" is one Character in Swift). An empty file has no header
-/// and no rows; a blank line holds no row and is passed over (it changes no value).
+/// and no rows. A blank line is damage too: the runner writes none, and one where a row was (a row
+/// erased in an editor) would change a score without a word if it were passed over.
 ///
 /// A log with an `env_step` column has its steps checked too, since every reader bins or scores rows by
 /// step: each must be a whole number from 0, in order (the runner appends rows as training goes, and
@@ -80,15 +81,19 @@ func readLogRows<Row>(directory: String, file: String, finished: Bool, maxStep: 
         throw TrainingError.io("\(path) names the column \(repeated) twice in its header: the log is damaged (a reader would take one for the other); restore it, or leave the run out")
     }
     let lines = all.dropFirst()
-    let last = lines.lastIndex { !$0.isEmpty }
     let cutOff = !(text.last == "\n" || text.last == "\r\n")
+    // The text after the last newline is the last row only when it was cut off; otherwise it is empty.
+    let rowLines = cutOff ? lines[...] : lines.dropLast()
+    let last = rowLines.indices.last
     let stepColumn = header.firstIndex(of: "env_step")
     var rows = [Row]()
     var previous = 0.0
-    for (i, line) in zip(lines.indices, lines) where !line.isEmpty {
+    for (i, line) in zip(rowLines.indices, rowLines) {
         let cells = line.split(separator: ",", omittingEmptySubsequences: false)
         let why: String
-        if cutOff && i == last {
+        if line.isEmpty {
+            why = "is blank, where the runner writes none (a row erased?)"
+        } else if cutOff && i == last {
             why = "does not read as a log row: it is cut off (the file ends without the newline that ends every row)"
         } else if cells.count != header.count {
             why = "does not read as a log row: it has \(cells.count) cell\(cells.count == 1 ? "" : "s") where the header has \(header.count)"

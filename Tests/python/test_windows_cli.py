@@ -173,13 +173,18 @@ def test_a_damaged_header_is_refused(stackelberg_bin, tmp_path, file, edit, said
     assert p.returncode == 1 and said in p.stderr, p.stderr
 
 
-def test_a_blank_line_holds_no_row(stackelberg_bin, tmp_path):
-    """A blank line between rows changes no value, so it is passed over, not refused."""
-    plain = run(stackelberg_bin, synthetic(tmp_path / "plain", "env_step,updates,a\n10,1,1\n20,2,3\n"),
-                "--width", 100, "--columns", "a").stdout
-    blank = run(stackelberg_bin, synthetic(tmp_path / "blank", "env_step,updates,a\n10,1,1\n\n20,2,3\n"),
-                "--width", 100, "--columns", "a").stdout
-    assert table(blank) == table(plain) and table(plain)[0][1:3] == ["2", "2.000"]
+@pytest.mark.parametrize("file", ["updates.csv", "eval.csv", "episodes.csv"])
+def test_a_blank_line_is_damage(stackelberg_bin, tmp_path, file):
+    """The runner writes no blank line, and a row erased to one changed the scores without a word (a blanked last
+    evaluation moved the final greedy score): a blank line is refused with its line, in every log."""
+    d = synthetic(tmp_path, "env_step,updates,a\n10,1,1\n20,2,3\n")
+    lines = (d / file).read_text().split("\n")
+    lines[2] = ""
+    (d / file).write_text("\n".join(lines))
+    p = run(stackelberg_bin, d, "--width", 100, "--columns", "a", check=False)
+    assert p.returncode == 1 and f"{file} line 3 is blank, where the runner writes none (a row erased?)" in p.stderr, p.stderr
+    # The newline that ends the last row is no blank line; nor is a file that holds its header only.
+    assert run(stackelberg_bin, synthetic(tmp_path / "plain", "env_step,updates,a\n10,1,1\n20,2,3\n"), "--columns", "a").returncode == 0
 
 
 @pytest.mark.parametrize("step,problem", [
