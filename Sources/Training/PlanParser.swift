@@ -101,6 +101,11 @@ struct PlanParser {
             if let s = v.string, !s.isEmpty { out = s } else { fail(source.line(of: "out"), "`out` must be a directory path in quotes, e.g. out = \"runs/sweeps/\(name)\"") }
         }
         while out.count > 1, out.hasSuffix("/") { out.removeLast() }
+        // A line break in the root split the Slurm script's `#SBATCH --output=` line, and the rest ran
+        // as a shell line; no directory worth a plan needs one.
+        if let c = out.unicodeScalars.first(where: { $0.value < 0x20 || $0.value == 0x7F }) {
+            fail(source.line(of: "out"), "`out` holds a control character (U+\(String(format: "%04X", c.value)), a line break or the like), which would split the lines of the Slurm script and the run logs that name it: give a plain directory path")
+        }
         // An output root under a file cannot be created: said here, with the plan's other problems.
         if let file = fileInPlaceOfDirectory(out + "/x") {
             fail(source.line(of: "out"), "`out` lies under \(file), which is a file, not a directory: choose another output root")

@@ -155,8 +155,26 @@ public struct Settings: Equatable, Sendable {
     }
 
     /// Keys without a table first, then one `[table]` per prefix, in first-seen order.
+    /// `text` as one TOML comment line: TOML allows no control character in a comment but the tab, and
+    /// a newline (an `--out` path or a `--set` value holding one, in the `# command = …` line) ended the
+    /// comment, so the rest was read as settings and the run's own config.toml no longer parsed.
+    /// Control characters are written as `\n`, `\r` or `\u{…}` instead.
+    static func commentText(_ text: String) -> String {
+        var out = ""
+        for u in text.unicodeScalars {
+            switch u {
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out.unicodeScalars.append(u)
+            default:
+                if u.value < 0x20 || u.value == 0x7F { out += "\\u{\(String(u.value, radix: 16))}" } else { out.unicodeScalars.append(u) }
+            }
+        }
+        return out
+    }
+
     public func rendered(header: [String] = []) -> String {
-        var out = header.map { "# " + $0 }.joined(separator: "\n")
+        var out = header.map { "# " + Self.commentText($0) }.joined(separator: "\n")
         if !out.isEmpty { out += "\n\n" }
         var tables: [String] = []
         for k in keys where k.contains(".") {

@@ -182,6 +182,20 @@ final class ComparisonTests: XCTestCase {
         XCTAssertNotNil(gemmResumeNote(savedKernels: nil, changedBefore: false, now: "libxsmm cpx"))
     }
 
+    /// A line break in the command (an `--out` path holding one) ended the `# command = …` comment, so the
+    /// rest was read as settings and the run's own config.toml no longer parsed (`--resume` refused it):
+    /// control characters in header lines are written escaped, and the file reads back whole.
+    func testHeaderLinesWithControlCharactersStayComments() throws {
+        var s = Settings()
+        s["gamma"] = .number(0.9)
+        let text = s.rendered(header: ["command = train --out /tmp/a\nlr = 5", "note = tab\there, bell\u{7}, cr\r"])
+        XCTAssertTrue(text.contains("# command = train --out /tmp/a\\nlr = 5\n"), text)
+        XCTAssertTrue(text.contains("# note = tab\there, bell\\u{7}, cr\\r\n"), text)
+        let back = try Settings(text: text, source: "config.toml")
+        XCTAssertEqual(back.keys.sorted(), ["gamma"])
+        XCTAssertEqual(RunConfigHeader(text: text).value("command"), "train --out /tmp/a\\nlr = 5")
+    }
+
     /// toml++ reads its input as a C string: a NUL byte ended the file there, and the settings after it
     /// were dropped without a word. A NUL anywhere (a comment, a value's end, a string) is refused with
     /// its line and column; a config and a plan say so.

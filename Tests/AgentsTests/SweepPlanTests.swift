@@ -278,6 +278,18 @@ final class SweepPlanTests: XCTestCase {
         XCTAssertTrue(unmatched[0].message.contains("matches no run"))
     }
 
+    /// A line break in `out` split the Slurm script's `#SBATCH --output=` line (the rest ran as shell).
+    func testAnOutputRootWithALineBreakIsRefused() {
+        let errors = refusals("""
+            out = "/tmp/x\\nrm -rf y"
+            algorithms = ["dqn"]
+            environments = ["cartpole"]
+            seeds = [0]
+            steps = 1e4
+            """)
+        XCTAssertTrue(errors.contains { $0.line == 1 && $0.message.contains("`out` holds a control character (U+000A") }, "\(errors)")
+    }
+
     func testTwoSpellingsOfOneEnvironmentWouldShareDirectoriesAndAreRefused() {
         let errors = refusals("""
             algorithms = ["dqn"]
