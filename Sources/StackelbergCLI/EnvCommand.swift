@@ -117,6 +117,10 @@ struct EnvCommand: ParsableCommand {
                     if case .discrete = env.actionSpace { line["action"] = Int(action[0]) } else { line["action"] = action.map(Double.init) }
                     // A whole game's (under episodic life a lost life ends `done` but not the game).
                     if env.gameOver(copy: 0) { line["episode_return"] = Double(env.episodeReturns[0]); line["episode_length"] = Int(env.episodeLengths[0]) }
+                    // JSON has no inf or nan (Foundation's refusal named neither the step nor the field).
+                    if let (key, value) = firstNonFinite(line) {
+                        throw ValidationError("step \(t): \(key) holds \(value), which JSON cannot write: the dynamics overflowed\(state != nil ? " from --state \(state!)" : ""); start from a state of ordinary size")
+                    }
                     let data = try JSONSerialization.data(withJSONObject: line, options: [.sortedKeys])
                     print(String(decoding: data, as: UTF8.self))
                 }
@@ -233,4 +237,18 @@ func checkBatchFits(_ name: String, batch: Int) throws {
     guard needed < available else {
         throw ValidationError("--batch \(batch) needs " + String(format: "%.1f GB for its copies' arrays and this machine has %.1f GB", needed / 1e9, available / 1e9) + ": give a smaller --batch")
     }
+}
+
+/// The first field of a JSON line (sorted by key) holding a non-finite number, with that number.
+func firstNonFinite(_ line: [String: Any]) -> (String, Double)? {
+    for key in line.keys.sorted() {
+        let values: [Double]
+        switch line[key] {
+        case let x as Double: values = [x]
+        case let xs as [Double]: values = xs
+        default: continue
+        }
+        if let bad = values.first(where: { !$0.isFinite }) { return (key, bad) }
+    }
+    return nil
 }

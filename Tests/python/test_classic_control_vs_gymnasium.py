@@ -101,3 +101,11 @@ def test_cartpole_balanced_rollouts_agree_bit_for_bit(cli):
         compared += len(actions)
     print(f"cartpole balanced: {compared} steps compared bit for bit")
     assert compared >= 2_000, f"the controller should keep the pole up for long episodes; only {compared} steps"
+
+
+@pytest.mark.parametrize("name,state,field", [("cartpole", "1e200,1e200,0,0", "next_obs"), ("pendulum", "0,1e300", "reward")])
+def test_a_state_that_overflows_is_named_not_a_json_error(cli, name, state, field):
+    """A --state that overflows the dynamics made Foundation refuse the JSON line ("Invalid number value (inf) in JSON
+    write"), naming neither the step nor the field."""
+    p = cli("env", "rollout", name, "--state", state, "--steps", "1", ok=False)
+    assert p.returncode == 64 and f"step 0: {field} holds " in p.stderr and "which JSON cannot write: the dynamics overflowed" in p.stderr, p.stderr
