@@ -35,9 +35,25 @@ do {
 } catch {
     let message = Stackelberg.message(for: error)
     if arguments.first == "expr", message.hasPrefix("Invalid option") {
-        let (sub, rest) = (arguments.dropFirst().first ?? "eval", arguments.dropFirst(2))
-        let quoted = rest.map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }.joined(separator: " ")
-        FileHandle.standardError.write(Data("error: \(message): an expression that reads as an option goes after --, as in stackelberg expr \(sub) -- \(quoted)\n".utf8))
+        let (sub, rest) = (arguments.dropFirst().first ?? "eval", Array(arguments.dropFirst(2)))
+        // The command's own options go before --: everything after it is the expression.
+        let optionsTakingValues: Set = ["--at", "--wrt", "--format"]
+        var options = [String](), expression = [String](), k = 0
+        while k < rest.count {
+            let word = rest[k]
+            if optionsTakingValues.contains(word), k + 1 < rest.count {
+                options += [word, rest[k + 1]]; k += 2
+            } else if let eq = word.firstIndex(of: "="), optionsTakingValues.contains(String(word[..<eq])) {
+                options.append(word); k += 1
+            } else {
+                expression.append(word); k += 1
+            }
+        }
+        let quoted = { (words: [String]) in
+            words.map { optionsTakingValues.contains($0) ? $0 : "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }
+        }
+        let suggestion = (["stackelberg", "expr", sub] + quoted(options) + ["--"] + quoted(expression)).joined(separator: " ")
+        FileHandle.standardError.write(Data("error: \(message): an expression that reads as an option goes after --, with the command's options before it, as in \(suggestion)\n".utf8))
         exit(64)
     }
     Stackelberg.exit(withError: error)

@@ -248,9 +248,19 @@ def test_an_expression_read_as_an_option_is_told_to_go_after_dashes(stackelberg_
     # the root command's usage.
     p = subprocess.run([str(stackelberg_bin), "expr", "eval", "---1"], capture_output=True, text=True, timeout=60)
     assert p.returncode == 64, p.stderr
-    assert "goes after --, as in stackelberg expr eval -- '---1'" in p.stderr, p.stderr
+    assert "goes after --, with the command's options before it, as in stackelberg expr eval -- '---1'" in p.stderr, p.stderr
     p = subprocess.run([str(stackelberg_bin), "expr", "eval", "--", "---1"], capture_output=True, text=True, timeout=60)
     assert p.returncode == 0 and p.stdout.strip() == "-1", p.stderr
+    # The command's options move before -- in the suggestion (after it they were read as part of the
+    # expression), and the suggestion, run as written, works.
+    for args, expected in [(["eval", "-----x", "--at", "x=1"], "-1"), (["diff", "-----x^2", "--wrt", "x"], "-2*x"),
+                           (["eval", "-----x", "--at=x=2"], "-2")]:
+        p = subprocess.run([str(stackelberg_bin), "expr", *args], capture_output=True, text=True, timeout=60)
+        assert p.returncode == 64, p.stderr
+        suggestion = p.stderr.split(", as in ")[1].strip()
+        assert suggestion.split(" -- ")[0] != f"stackelberg expr {args[0]}", suggestion  # the option stays before --
+        ran = subprocess.run(["sh", "-c", suggestion.replace("stackelberg", str(stackelberg_bin), 1)], capture_output=True, text=True, timeout=60)
+        assert ran.returncode == 0 and ran.stdout.strip() == expected, (suggestion, ran.stderr)
 
 
 def test_version_names_the_release_and_the_commit(stackelberg_bin):
