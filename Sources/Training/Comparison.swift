@@ -1,3 +1,4 @@
+import Environments
 import Foundation
 import Plotting
 import Seeding
@@ -55,9 +56,20 @@ public struct SeedLog: Sendable {
         guard missing.isEmpty else {
             throw TrainingError.io("\(directory)/config.toml does not say the run's \(missing.joined(separator: ", ")): it is not a config written by `stackelberg train` (restore it, or leave the run out)")
         }
-        group = "\(try config.string("algo")!)-\(try config.string("coupling")!)"
+        // A name the toolkit does not know is an edit or damage: it would make a group or a column of its own.
+        let algo = try config.string("algo")!, coupling = try config.string("coupling")!
+        guard AlgorithmRegistry.names.contains(algo) else {
+            throw TrainingError.io("\(directory)/config.toml names the algorithm \"\(algo)\", which `stackelberg train` does not have (it has \(AlgorithmRegistry.names.joined(separator: ", "))): restore it, or leave the run out")
+        }
+        guard CouplingRegistry.names.contains(coupling) || CouplingRegistry.retiredNames.contains(coupling) else {
+            throw TrainingError.io("\(directory)/config.toml names the coupling \"\(coupling)\", which `stackelberg train` does not have (it has \(CouplingRegistry.names.joined(separator: ", "))): restore it, or leave the run out")
+        }
+        group = "\(algo)-\(coupling)"
         pair = group
         env = try config.string("env")!
+        guard (try? EnvironmentRegistry.entry(env)) != nil else {
+            throw TrainingError.io("\(directory)/config.toml names the environment \"\(env)\", which `stackelberg env list` does not list: restore it, or leave the run out")
+        }
         // The scores and windows are fractions of total_steps: a value `train` would refuse is damage.
         let total: Int?
         do { total = try config.int("total_steps") } catch {
@@ -114,6 +126,11 @@ public struct SeedLog: Sendable {
             .flatMap { try? JSONSerialization.jsonObject(with: $0) as? [String: Any] }
         guard let summary else {
             throw TrainingError.io("\(directory)/summary.json does not read as a JSON object: it is damaged; restore it, or leave the run out")
+        }
+        // The summary names the environment it trained on; a config saying another was edited since.
+        if let trainedOn = summary["env"] as? String, let configured = (try? config.string("env")) ?? nil,
+           ((try? EnvironmentRegistry.entry(trainedOn))?.name ?? trainedOn) != ((try? EnvironmentRegistry.entry(configured))?.name ?? configured) {
+            throw TrainingError.io("\(directory)/summary.json says the run trained on \(trainedOn), where config.toml says env = \"\(configured)\": one of the two was changed after the run; restore it, or leave the run out")
         }
         guard let value = summary["env_steps"] else { return (true, nil, planned) }
         guard let steps = value as? Int, steps >= 0 else {

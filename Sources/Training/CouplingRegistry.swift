@@ -131,6 +131,10 @@ public enum CouplingRegistry {
 
     public static var names: [String] { entries.map(\.name) }
 
+    /// Couplings the registry once listed: runs trained with them still read (`compare`, `windows`).
+    /// `encoder-leader` was offered to no algorithm and left the registry on 2026-12-04.
+    public static let retiredNames: Set<String> = ["encoder-leader"]
+
     /// The option keys of couplings other than `coupling` that it does not share: present in
     /// every run's settings (one config serves all of an algorithm's couplings) but without effect
     /// on a run of `coupling`.

@@ -79,6 +79,28 @@ final class ComparisonTests: XCTestCase {
         try "{}".write(toFile: dir + "/summary.json", atomically: true, encoding: .utf8)
     }
 
+    /// A config naming an algorithm, coupling or environment the toolkit does not have, or an environment
+    /// other than the one its summary records, is damage: before, `algo = "zzz"` made a group of its own and
+    /// `env` edited to another moved the seed into that environment's column.
+    func testAConfigNamingWhatTheToolkitDoesNotHaveOrAnotherEnvironmentIsRefused() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("compare-names-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        for (name, config, said) in [("algo", "algo = \"zzz\"\ncoupling = \"individual\"\nenv = \"cartpole\"", "names the algorithm \"zzz\", which `stackelberg train` does not have"),
+                                     ("coupling", "algo = \"ac\"\ncoupling = \"zzz\"\nenv = \"cartpole\"", "names the coupling \"zzz\""),
+                                     ("env", "algo = \"ac\"\ncoupling = \"individual\"\nenv = \"cartpol\"", "names the environment \"cartpol\", which `stackelberg env list` does not list")] {
+            try writeFinishedRun("\(root)/\(name)/seed0", config: config + "\ntotal_steps = 100\n")
+            XCTAssertThrowsError(try Comparison(paths: ["\(root)/\(name)"])) { XCTAssertTrue("\($0)".contains(said), "\($0)") }
+        }
+        try writeFinishedRun("\(root)/moved/seed0", config: "algo = \"ac\"\ncoupling = \"individual\"\nenv = \"cartpole\"\ntotal_steps = 100\n")
+        try "{\"env\": \"mujoco/halfcheetah\"}".write(toFile: "\(root)/moved/seed0/summary.json", atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try Comparison(paths: ["\(root)/moved"])) {
+            XCTAssertTrue("\($0)".contains("summary.json says the run trained on mujoco/halfcheetah, where config.toml says env = \"cartpole\""), "\($0)")
+        }
+        // The registry's other spellings of the same environment are the same environment.
+        try "{\"env\": \"CartPole\"}".write(toFile: "\(root)/moved/seed0/summary.json", atomically: true, encoding: .utf8)
+        XCTAssertEqual(try Comparison(paths: ["\(root)/moved"]).groups, ["ac-individual"])
+    }
+
     /// A solver's options split groups only among runs of a solver that reads them: Neumann runs whose
     /// CG budget differs are one group; CG runs whose budget differs are two.
     func testASolversOptionsSplitOnlyRunsOfThatSolver() throws {
