@@ -160,6 +160,12 @@ final class RegistryTests: XCTestCase {
         g = given(["algo": "dqn", "env": "cartpole"])
         g["env_fire_reset"] = .bool(true)
         refused(g, ["cartpole has no FIRE to press on reset", "Atari only"])
+        // Refused before a run starts (and so by `sweep plan`), not when the run builds its network.
+        for algo in ["dqn", "pqn"] {
+            g = given(["algo": algo, "env": "cartpole"])
+            g["network.encoder_widths"] = .numbers([])
+            refused(g, ["network.encoder_widths must list at least one layer"])
+        }
     }
 
     /// SB3's episodic life and fire reset are on in PPO's Atari preset only (CleanRL's

@@ -31,6 +31,15 @@ public struct QNetworkSpec: Sendable, Equatable {
     public var dueling = false
     public var duelingWidth = 64
 
+    /// Throws `AgentError.badConfig` naming the setting: the encoder needs a layer (its output is what a
+    /// SCORER follower learns, and the head's input), before any run starts rather than when one builds
+    /// its network.
+    public func validate() throws {
+        guard !encoderWidths.isEmpty else {
+            throw AgentError.badConfig("network.encoder_widths must list at least one layer (the encoder's output is the Q head's input), got []; e.g. [64]")
+        }
+    }
+
     public init(encoder: Encoder = .mlp, encoderWidths: [Int] = [128, 128], normalization: Normalization = .meanAbsolute,
                 headWidths: [Int] = [128], dueling: Bool = false, duelingWidth: Int = 64) {
         self.encoder = encoder

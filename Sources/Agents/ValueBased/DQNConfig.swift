@@ -78,6 +78,7 @@ public struct DQNConfig: Sendable {
     /// Throws `AgentError.badConfig` naming the first setting out of range.
     public func validate() throws {
         func check(_ ok: Bool, _ why: String) throws { if !ok { throw AgentError.badConfig(why) } }
+        try network.validate()
         try check(totalSteps > 0, "total_steps must be positive, got \(totalSteps)")
         try check(bufferSize >= batchSize && batchSize >= 1, "buffer_size (\(bufferSize)) must be at least batch_size (\(batchSize)) ≥ 1")
         try check(learningStarts >= 0, "learning_starts must be ≥ 0, got \(learningStarts)")

@@ -35,6 +35,7 @@ public struct PQNConfig: Sendable {
 
     public func validate(copies: Int) throws {
         func check(_ ok: Bool, _ why: String) throws { if !ok { throw AgentError.badConfig(why) } }
+        try network.validate()
         try check(totalSteps > 0 && rolloutLength >= 1 && epochs >= 1, "total_steps, rollout_length and epochs must be positive")
         try check(minibatches >= 1 && (copies * rolloutLength) % minibatches == 0,
                   "minibatches (\(minibatches)) must divide num_envs × rollout_length (\(copies * rolloutLength))")
