@@ -43,7 +43,8 @@ struct WindowsCommand: ParsableCommand {
             if let bad = chosen?.first(where: { UpdateWindows.columnNames($0) == nil }) {
                 throw UsageError("--columns: \"\(bad)\" is neither a column name nor a ratio a/b of two")
             }
-            let directories = try Comparison.runDirectories(runs)
+            // A run directory that lost its config.toml is reported with the others, as a damaged log is.
+            let directories = try Comparison.runDirectories(runs, keepingOrphans: true)
             // One unreadable run (a damaged log, logs stored compressed) is reported and the others
             // still print; the exit status says some failed.
             var summaries = [UpdateWindows](), failed = 0

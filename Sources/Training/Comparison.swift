@@ -37,6 +37,9 @@ public struct SeedLog: Sendable {
 
     public init(directory: String) throws {
         self.directory = directory
+        if !FileManager.default.fileExists(atPath: directory + "/config.toml"), FileManager.default.fileExists(atPath: directory + "/episodes.csv") {
+            throw TrainingError.io(Comparison.orphanMessage(directory))
+        }
         // Keys added since the run read as what it ran with (so a run from before a key never differs
         // from a newer one run the same way); keys since retired are left out (so they split nothing).
         let config = AlgorithmRegistry.completing(try Settings(contentsOf: directory + "/config.toml"), droppingRetired: true)
@@ -335,7 +338,7 @@ public struct Comparison {
     /// The seed directories (those holding a config.toml) given or found under `paths`, each once:
     /// a directory given twice, or inside another one given, is one run. Errors name a path that is
     /// not a directory, or paths holding no run.
-    public static func runDirectories(_ paths: [String]) throws -> [String] {
+    public static func runDirectories(_ paths: [String], keepingOrphans: Bool = false) throws -> [String] {
         var dirs = [String]()
         let fm = FileManager.default
         for p in paths {
@@ -357,18 +360,26 @@ public struct Comparison {
             let found = holding("config.toml")
             // A run directory that lost its config.toml still holds its logs: passing over it would
             // drop a seed from every statistic without a word.
+            // With `keepingOrphans` (a command that reports run by run) such a directory is returned
+            // with the others, and reading it says what it lacks.
             let logs = Set(holding("episodes.csv"))
-            if let orphan = logs.subtracting(found).sorted().first {
-                throw TrainingError.io("\(orphan) holds a run's logs but no config.toml, which says its algorithm, settings and seed: restore it, or leave the run out (give the other run directories)")
+            let orphans = logs.subtracting(found).sorted()
+            if let orphan = orphans.first, !keepingOrphans {
+                throw TrainingError.io(orphanMessage(orphan))
             }
             guard !found.isEmpty || paths.count == 1 else {
                 throw TrainingError.io("\(p) holds no run (no config.toml in it or below it); give run directories written by `stackelberg train`")
             }
-            dirs += found.sorted()
+            dirs += (found + (keepingOrphans ? orphans : [])).sorted()
         }
         guard !dirs.isEmpty else { throw TrainingError.io("no run directories (with config.toml) under \(paths.joined(separator: ", "))") }
         var seenPaths = Set<String>()
         return dirs.filter { seenPaths.insert(URL(fileURLWithPath: $0).standardizedFileURL.resolvingSymlinksInPath().path).inserted }
+    }
+
+    /// What a run directory that holds logs but no config.toml is told.
+    static func orphanMessage(_ directory: String) -> String {
+        "\(directory) holds a run's logs but no config.toml, which says its algorithm, settings and seed: restore it, or leave the run out (give the other run directories)"
     }
 
     public func runs(of group: String) -> [SeedLog] { runs.filter { $0.group == group } }

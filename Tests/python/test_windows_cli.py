@@ -268,6 +268,15 @@ def test_a_from_past_the_last_evaluation_is_noted(stackelberg_bin, tmp_path):
     assert "note:" not in run(stackelberg_bin, d, "--from", 300).stderr
 
 
+def test_a_run_that_lost_its_config_is_reported_and_the_others_print(stackelberg_bin, tmp_path):
+    """windows reports run by run: a seed without config.toml aborted the whole call before any run printed."""
+    synthetic(tmp_path / "a", "env_step,updates,a\n10,1,1\n")
+    (synthetic(tmp_path / "b", "env_step,updates,a\n10,1,1\n") / "config.toml").unlink()
+    p = run(stackelberg_bin, tmp_path, "--columns", "a", check=False)
+    assert p.returncode == 1 and p.stdout.count("### ") == 1 and str(tmp_path / "a" / "seed3") in p.stdout, p.stdout
+    assert f"{tmp_path / 'b' / 'seed3'} holds a run's logs but no config.toml" in p.stderr and "1 of 2 runs could not be read" in p.stderr, p.stderr
+
+
 def test_runs_of_several_couplings_share_one_call(stackelberg_bin):
     """SAC logs no λ: asked for beside its actor leader, its cells are "–" and it says so; the leader's are numbers."""
     out = run(stackelberg_bin, REPO_ROOT / "runs/stac_mujoco/mujoco_hopper/sac-individual/seed1",
