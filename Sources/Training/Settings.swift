@@ -113,6 +113,12 @@ public struct Settings: Equatable, Sendable {
         do { table = try parsedTOML(text) } catch {
             throw SettingsError.syntax(path, "\(error)")
         }
+        // A sweep plan given as a run's config read as settings with odd values ("algorithms: arrays
+        // hold numbers only"): say what it is.
+        let planKeys = ["algorithms", "environments", "grid"].filter { table.contains(key: $0) }
+        if !planKeys.isEmpty {
+            throw SettingsError.syntax(path, "this is a sweep plan (it has \(planKeys.joined(separator: ", "))), not a run's config: check it with `stackelberg sweep plan \(path)` and train it with `stackelberg sweep run \(path)`")
+        }
         func add(_ t: TOMLTable, prefix: String) throws {
             for (key, value) in t {
                 let full = prefix.isEmpty ? key : prefix + "." + key
@@ -215,7 +221,8 @@ public struct Settings: Equatable, Sendable {
 
     public func int(_ key: String) throws -> Int? {
         guard let x = try double(key) else { return nil }
-        guard x == x.rounded(), abs(x) < Self.wholeLimit else { throw SettingsError.type(key, "a whole number", Settings.format(x)) }
+        guard x == x.rounded() else { throw SettingsError.type(key, "a whole number", Settings.format(x)) }
+        guard abs(x) < Self.wholeLimit else { throw SettingsError.type(key, "a whole number below 9e15 in size (counts beyond are typos: no run takes them)", Settings.format(x)) }
         return Int(x)
     }
 

@@ -302,6 +302,17 @@ def test_settings_a_coupling_does_not_read_are_noted(stackelberg_bin, tmp_path):
     assert p.returncode == 0 and "note: perception.dim shapes SPRIG's attention module, which network.layout = separate does not build" in p.stderr, p.stderr
 
 
+def test_a_sweep_plan_given_as_a_config_and_a_huge_count_say_what_they_are(stackelberg_bin, tmp_path):
+    plan = Path(__file__).resolve().parents[2] / "configs" / "sweeps" / "stac_cartpole_small.toml"
+    p = subprocess.run([str(stackelberg_bin), "train", "--algo", "ac", "--env", "cartpole", "--config", str(plan), "--out", str(tmp_path)],
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode == 1 and "this is a sweep plan (it has algorithms, environments, grid), not a run's config" in p.stderr, p.stderr
+    assert f"stackelberg sweep run {plan}" in p.stderr, p.stderr
+    p = subprocess.run([str(stackelberg_bin), "train", "--algo", "dqn", "--env", "cartpole", "--set", "total_steps=1e16", "--out", str(tmp_path)],
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode != 0 and "total_steps must be a whole number below 9e15 in size" in p.stderr, p.stderr
+
+
 def test_adam_at_plain_descents_rates_is_noted(stackelberg_bin, tmp_path):
     """AC's optimizer does not change its rates: Adam at plain descent's 0.1 moves every weight by about 0.1 a step."""
     base = [str(stackelberg_bin), "train", "--algo", "ac", "--env", "cartpole", "--steps", "100", "--set", "optimizer=adam", "--quiet"]
