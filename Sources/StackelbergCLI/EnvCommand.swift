@@ -220,7 +220,7 @@ struct EnvCommand: ParsableCommand {
 }
 
 func parseList(_ text: String, _ option: String) throws -> [Double] {
-    try text.split(separator: ",").map { part in
+    try entries(of: text, option: option).map { part in
         guard let v = Double(part.trimmingCharacters(in: .whitespaces)) else {
             throw ValidationError("\(option): '\(part)' is not a number (give comma-separated numbers)")
         }

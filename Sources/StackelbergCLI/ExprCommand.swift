@@ -25,7 +25,7 @@ struct ExprCommand: ParsableCommand {
         func run() throws {
             try exprErrors {
                 let e = try Parser.parse(expression)
-                let vars = wrt.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+                let vars = try entries(of: wrt, option: "--wrt").map(String.init)
                 guard !vars.isEmpty else { throw ValidationError("--wrt needs at least one variable") }
                 for v in vars where !(v.first?.isLetter ?? false) || !v.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) {
                     throw ValidationError("--wrt: '\(v)' is not a variable name (letters, digits and _, starting with a letter)")
@@ -55,7 +55,7 @@ struct ExprCommand: ParsableCommand {
             try exprErrors {
                 let e = try Parser.parse(expression)
                 var values: [String: Double] = [:]
-                for item in at.split(separator: ",") {
+                for item in at.isEmpty ? [] : try entries(of: at, option: "--at") {
                     let kv = item.split(separator: "=")
                     // A number as an expression writes one (decimal, finite): Double() alone also takes
                     // 0x10, inf and nan, which the expression itself would refuse.

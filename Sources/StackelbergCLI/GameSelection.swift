@@ -48,13 +48,13 @@ struct GameSelection: ParsableArguments {
             guard parts.count == 2 else {
                 throw ValidationError("--vars must be leader:follower with exactly one colon (got '\(vars)')")
             }
-            func names(_ s: Substring) -> [String] { s.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
+            func names(_ s: Substring) throws -> [String] { s.trimmingCharacters(in: .whitespaces).isEmpty ? [] : try entries(of: s, option: "--vars").map(String.init) }
             var players = Set<Player>()
             if let m = maximize {
                 guard !m.trimmingCharacters(in: .whitespaces).isEmpty else {
                     throw ValidationError("--maximize names no player: give leader, follower or both, or leave it out")
                 }
-                for p in m.split(separator: ",") {
+                for p in try entries(of: m, option: "--maximize") {
                     switch p.trimmingCharacters(in: .whitespaces) {
                     case "leader": players.insert(.leader)
                     case "follower": players.insert(.follower)
@@ -63,8 +63,8 @@ struct GameSelection: ParsableArguments {
                     }
                 }
             }
-            game = try Game.parse(leader: leader, follower: follower, leaderVariables: names(parts[0]),
-                                  followerVariables: names(parts[1]), maximize: players)
+            game = try Game.parse(leader: leader, follower: follower, leaderVariables: try names(parts[0]),
+                                  followerVariables: try names(parts[1]), maximize: players)
         }
         if let domain {
             let ranges = try parseDomain(domain)
@@ -81,8 +81,18 @@ struct GameSelection: ParsableArguments {
     }
 }
 
+/// The `separator`-separated entries of an option's value, each trimmed; an empty one (`0.8,,0.6`, a
+/// trailing comma) is refused, since dropping it would leave a list other than the one meant.
+func entries(of text: some StringProtocol, separator: Character = ",", option: String) throws -> [Substring] {
+    let items = text.split(separator: separator, omittingEmptySubsequences: false)
+    if items.contains(where: { $0.trimmingCharacters(in: .whitespaces).isEmpty }) {
+        throw ValidationError("\(option) '\(text)' has an empty entry: give \(separator == ";" ? "points separated by ;" : "values separated by commas"), none left out")
+    }
+    return items.map { Substring($0.trimmingCharacters(in: .whitespaces)) }
+}
+
 func parseDomain(_ s: String) throws -> [ClosedRange<Double>] {
-    try s.split(separator: ",").map { item in
+    try entries(of: s, option: "--domain").map { item in
         let bounds = item.split(separator: ":")
         guard bounds.count == 2, let lo = Double(bounds[0]), let hi = Double(bounds[1]), lo < hi, lo.isFinite, hi.isFinite else {
             throw ValidationError("--domain entry '\(item)' must be lo:hi with lo < hi, e.g. -1:1")
@@ -96,8 +106,8 @@ func parseDomain(_ s: String) throws -> [ClosedRange<Double>] {
 
 /// Points written as x,y;x,y…
 func parsePoints(_ s: String, option: String) throws -> [[Double]] {
-    let points = try s.split(separator: ";").map { p in
-        try p.split(separator: ",").map { v in
+    let points = try entries(of: s, separator: ";", option: option).map { p in
+        try entries(of: p, option: option).map { v in
             guard let x = Double(v.trimmingCharacters(in: .whitespaces)), x.isFinite else {
                 throw ValidationError("\(option): '\(v)' in '\(p)' is not a finite number (write points as x,y;x,y)")
             }

@@ -208,7 +208,22 @@ def test_expr_notes_a_variable_not_in_the_expression_and_refuses_a_repeated_valu
 
 def test_an_empty_point_list_is_a_usage_error_naming_the_option(cli, tmp_path):
     p = cli("game", "analyze", "--builtin", "quadratic", "--starts", ";", "--no-render", "--out", str(tmp_path / "o"), ok=False)
-    assert p.returncode == 64 and "--starts ';' gives no point" in p.stderr, p.stderr
+    assert p.returncode == 64 and "--starts ';' has an empty entry" in p.stderr, p.stderr
+
+
+@pytest.mark.parametrize("args,said", [
+    (["game", "analyze", "--builtin", "quadratic", "--start", "0.8,,0.6", "--no-render"], "--start '0.8,,0.6' has an empty entry"),
+    (["game", "analyze", "--builtin", "quadratic", "--points", "0.1,0.2;;0.3,0.4", "--no-render"], "--points '0.1,0.2;;0.3,0.4' has an empty entry"),
+    (["expr", "diff", "--wrt", "x,,x", "--", "x^2"], "--wrt 'x,,x' has an empty entry"),
+    (["expr", "eval", "--at", "x=1,", "--", "x+1"], "--at 'x=1,' has an empty entry"),
+    (["env", "rollout", "cartpole", "--state", "0,,0,0,0"], "--state '0,,0,0,0' has an empty entry"),
+])
+def test_an_empty_entry_in_a_list_is_refused_not_dropped(stackelberg_bin, tmp_path, args, said):
+    """`0.8,,0.6` read as 0.8,0.6: a value left out moved the others into its place without a word (--seeds already
+    refused it)."""
+    extra = ["--out", str(tmp_path / "o")] if args[0] == "game" else []
+    p = subprocess.run([str(stackelberg_bin), *args, *extra], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 64 and said in p.stderr, p.stderr
 
 
 def test_unroll_is_read_in_scientific_notation(cli):
