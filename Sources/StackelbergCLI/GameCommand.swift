@@ -210,7 +210,21 @@ func prepareOutputDirectory(_ path: String, option: String, create: Bool = true)
                 deepest = prefix
                 continue
             }
-            guard create else { break }
+            // A link whose target is missing (or a loop of links) "does not exist" to fileExists, yet
+            // nothing can be created in its place.
+            var link = stat()
+            if lstat(prefix, &link) == 0 {
+                throw OutputError("\(option) '\(path)': '\(prefix)' is a symbolic link to a missing target (or a loop of links), so the output directory cannot be created there: remove the link, or point it at a directory")
+            }
+            guard create else {
+                // Checked by creating the first missing level and removing it again: write permission
+                // alone says nothing to root, and /proc or a read-only mount refuse only the mkdir.
+                if mkdir(prefix, 0o755) != 0 {
+                    throw OutputError("\(option) '\(path)': cannot create the directory '\(prefix)' (\(String(cString: strerror(errno)))): give a path where directories can be created")
+                }
+                rmdir(prefix)
+                break
+            }
             if mkdir(prefix, 0o755) != 0 && errno != EEXIST {
                 throw OutputError("\(option) '\(path)': cannot create the directory '\(prefix)' (\(String(cString: strerror(errno)))): give a path where directories can be created")
             }

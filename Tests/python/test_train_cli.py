@@ -447,6 +447,23 @@ def test_out_that_is_a_file_is_refused_by_name(stackelberg_bin, tmp_path):
     assert target.read_text() == "not a directory"
 
 
+def test_out_that_cannot_be_created_says_why_before_training(stackelberg_bin, tmp_path):
+    """A dangling link and a place where mkdir fails (/proc) were refused only when the run directory was made, as
+    "a file of that name exists" or a bare errno, with exit 1; they are output errors (3) naming the cause, and the
+    check leaves nothing behind where it succeeds."""
+    link = tmp_path / "link"
+    link.symlink_to(tmp_path / "missing")
+    loop = tmp_path / "loop"
+    loop.symlink_to(loop)
+    for out, said in [(link, "is a symbolic link to a missing target (or a loop of links)"),
+                      (loop, "is a symbolic link to a missing target (or a loop of links)"),
+                      (Path("/proc/stackelberg-out"), "cannot create the directory '/proc/stackelberg-out'")]:
+        p = subprocess.run([str(stackelberg_bin), "train", "--env", "cartpole", "--steps", "100", "--quiet", "--out", str(out)],
+                           capture_output=True, text=True, timeout=60)
+        assert p.returncode == 3 and said in p.stderr, (out, p.stderr)
+    assert not (tmp_path / "missing").exists()
+
+
 def test_resume_under_other_gemm_kernels_says_so_and_is_recorded(stackelberg_bin, tmp_path):
     """A run records its GEMM kernels; resumed under others it continues, says its bits will differ
     from an uninterrupted run's (and how to get the original kernels), and config.toml names the
