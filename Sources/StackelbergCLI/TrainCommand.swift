@@ -62,6 +62,15 @@ struct TrainCommand: ParsableCommand {
             let seedList = try parseSeeds(seeds)
             var given = try config.map { try Settings(contentsOf: $0) } ?? Settings()
             let fileKeys = Set(given.keys)
+            // A key set twice took the last value without a word (a config file's repeated key is refused).
+            var seen = [String: String]()
+            for o in overrides {
+                let key = Self.overrideKey(o)
+                if let first = seen[key] {
+                    throw UsageError("--set \(key) is given twice (\(first), then \(o)): give it once")
+                }
+                seen[key] = o
+            }
             for o in overrides { try given.apply(override: o) }
             if let algo { given["algo"] = .string(algo) }
             if let coupling { given["coupling"] = .string(coupling) }

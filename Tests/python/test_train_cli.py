@@ -313,6 +313,14 @@ def test_a_sweep_plan_given_as_a_config_and_a_huge_count_say_what_they_are(stack
     assert p.returncode != 0 and "total_steps must be a whole number below 9e15 in size" in p.stderr, p.stderr
 
 
+def test_a_key_set_twice_is_refused(stackelberg_bin, tmp_path):
+    """The last of two --set lr=… took effect without a word; a config file's repeated key is refused, and so is this."""
+    p = subprocess.run([str(stackelberg_bin), "train", "--env", "cartpole", "--set", "lr=1e-3", "--set", "gamma=0.9", "--set", "lr = 5e-4",
+                        "--out", str(tmp_path)], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 64 and "--set lr is given twice (lr=1e-3, then lr = 5e-4): give it once" in p.stderr, p.stderr
+    assert not any(tmp_path.iterdir())
+
+
 def test_adam_at_plain_descents_rates_is_noted(stackelberg_bin, tmp_path):
     """AC's optimizer does not change its rates: Adam at plain descent's 0.1 moves every weight by about 0.1 a step."""
     base = [str(stackelberg_bin), "train", "--algo", "ac", "--env", "cartpole", "--steps", "100", "--set", "optimizer=adam", "--quiet"]
