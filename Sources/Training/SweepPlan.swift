@@ -216,7 +216,16 @@ public struct SweepPlan: Sendable {
     }
 
     /// Writes ``manifest`` to OUT/sweep.json (creating OUT).
+    /// - Throws: `TrainingError.io` when OUT/sweep.json is another plan's (another `name`): the second
+    ///   plan overwrote the first's manifest without a word, and `compare` then labelled the first
+    ///   plan's runs by their settings only.
     public func writeManifest() throws {
+        let manifestPath = out + "/sweep.json"
+        if let data = FileManager.default.contents(atPath: manifestPath),
+           let existing = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+           let other = existing["name"] as? String, other != name {
+            throw TrainingError.io("\(out) holds the runs of another plan, \"\(other)\" (\(existing["plan"] as? String ?? "its plan file")); two plans under one output root overwrite each other's manifest (sweep.json, which compare reads to label the runs): give \(path) its own `out` (or, if it is that plan renamed, `name = \"\(other)\"`)")
+        }
         do {
             try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
             let data = try JSONSerialization.data(withJSONObject: manifest, options: [.sortedKeys, .prettyPrinted])

@@ -278,6 +278,22 @@ final class SweepPlanTests: XCTestCase {
         XCTAssertTrue(unmatched[0].message.contains("matches no run"))
     }
 
+    /// A second plan with the first's `out` overwrote its manifest (and compare's labels of its runs).
+    func testASecondPlanUnderOneOutputRootIsRefused() throws {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("sweep-out-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        func named(_ name: String) throws -> SweepPlan {
+            try SweepPlan(text: "name = \"\(name)\"\nout = \"\(out)\"\nalgorithms = [\"dqn\"]\nenvironments = [\"cartpole\"]\nseeds = [0]\nsteps = 1e4\n", path: "\(name).toml")
+        }
+        try named("first").writeManifest()
+        try named("first").writeManifest()  // the same plan again
+        XCTAssertThrowsError(try named("second").writeManifest()) { error in
+            XCTAssertTrue("\(error)".contains("holds the runs of another plan, \"first\" (first.toml)"), "\(error)")
+        }
+        let manifest = try XCTUnwrap(JSONSerialization.jsonObject(with: try Data(contentsOf: URL(fileURLWithPath: out + "/sweep.json"))) as? [String: Any])
+        XCTAssertEqual(manifest["name"] as? String, "first")
+    }
+
     /// A line break in `out` split the Slurm script's `#SBATCH --output=` line (the rest ran as shell).
     func testAnOutputRootWithALineBreakIsRefused() {
         let errors = refusals("""
