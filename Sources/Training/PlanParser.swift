@@ -343,6 +343,12 @@ struct PlanParser {
                                 continue
                             }
                             directories[directory] = label
+                            // A file where the run's directory (or a level of it under `out`) goes: the run
+                            // could not start, and `sweep status` would call it pending.
+                            if let file = fileAmongLevels(of: directory, under: out) {
+                                fail(point.last?.line, "\(label): \(file) is a file where the run's directory goes: move it away")
+                                continue
+                            }
                             let pair = "\(algo)-\(coupling)"
                             let inert = Set(AlgorithmRegistry.keysWithoutEffect(in: settings).keys)
                             let fingerprint = "\(env)|\(pair)|\(seed)|" + settings.keys.filter { !inert.contains($0) }.sorted()
@@ -545,4 +551,17 @@ struct PlanParser {
             fail(named.flatMap { settingLine($0.key) } ?? source.line(ofValue: envKey, under: "environments"), "\(run): \(message)")
         }
     }
+}
+
+/// The first of `directory` and its parents below `root` that is a file rather than a directory, or nil.
+func fileAmongLevels(of directory: String, under root: String) -> String? {
+    guard directory.hasPrefix(root + "/") else { return nil }
+    var path = root
+    var isDirectory: ObjCBool = false
+    for component in directory.dropFirst(root.count + 1).split(separator: "/") {
+        path += "/" + component
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { return nil }
+        if !isDirectory.boolValue { return path }
+    }
+    return nil
 }

@@ -278,6 +278,17 @@ final class SweepPlanTests: XCTestCase {
         XCTAssertTrue(unmatched[0].message.contains("matches no run"))
     }
 
+    /// A file where a run's directory goes: `sweep run` said "cannot write RUN/sweep.log: is the output root
+    /// writable?" and `sweep status` called the run pending; the plan is refused with the run and the file.
+    func testAFileWhereARunsDirectoryGoesIsRefused() throws {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("sweep-file-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        try FileManager.default.createDirectory(atPath: out + "/default/cartpole", withIntermediateDirectories: true)
+        try "x".write(toFile: out + "/default/cartpole/dqn-monolithic", atomically: true, encoding: .utf8)
+        let errors = refusals("out = \"\(out)\"\nalgorithms = [\"dqn\"]\nenvironments = [\"cartpole\"]\nseeds = [0]\nsteps = 1e4\n")
+        XCTAssertTrue(errors.contains { $0.message.contains("default/cartpole/dqn-monolithic/seed0: \(out)/default/cartpole/dqn-monolithic is a file where the run's directory goes") }, "\(errors)")
+    }
+
     /// A second plan with the first's `out` overwrote its manifest (and compare's labels of its runs).
     func testASecondPlanUnderOneOutputRootIsRefused() throws {
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("sweep-out-\(UUID().uuidString)").path
