@@ -110,6 +110,12 @@ public enum AlgorithmRegistry {
         guard let algo = (try? settings.string("algo")) ?? nil, let coupling = (try? settings.string("coupling")) ?? nil else { return [:] }
         var keys = keysWithoutEffect(algo: algo, coupling: coupling)
         for (k, note) in CouplingRegistry.solverKeysWithoutEffect(in: settings) where keys[k] == nil { keys[k] = note }
+        // The game diagnostics' options are read only when they are on.
+        if (try? settings.bool("diagnostics.enabled")) == false {
+            for k in settings.keys where k.hasPrefix("diagnostics.") && k != "diagnostics.enabled" && keys[k] == nil {
+                keys[k] = "\(k) is read only with diagnostics.enabled = true; it has no effect here (add --set diagnostics.enabled=true to measure the game)"
+            }
+        }
         return keys
     }
 

@@ -104,6 +104,29 @@ final class InertSettingsTests: XCTestCase {
         }
     }
 
+    /// The game diagnostics' options with the diagnostics off.
+    func testDiagnosticsKeysWithTheDiagnosticsOffChangeNoBit() throws {
+        var s = Settings()
+        for (k, v) in [("algo", "dqn"), ("coupling", "head-leader"), ("env", "cartpole")] { s[k] = .string(v) }
+        for (k, v) in [("total_steps", 600.0), ("learning_starts", 200), ("batch_size", 16), ("num_envs", 1)] { s[k] = .number(v) }
+        let resolved = try AlgorithmRegistry.resolve(s)
+        let inert = AlgorithmRegistry.keysWithoutEffect(in: resolved).keys.filter { $0.hasPrefix("diagnostics.") }
+        XCTAssertTrue(inert.contains("diagnostics.interval") && !inert.contains("diagnostics.enabled"), "\(inert.sorted())")
+        let reference = try trainedState(s, steps: 600, environment: "cartpole", copies: 1)
+        var all = s
+        for key in inert {
+            switch try XCTUnwrap(resolved[key]) {
+            case .bool(let b): all[key] = .bool(!b)
+            case .number(let x): all[key] = .number(x < 1 ? x / 2 : x + 1)
+            default: continue
+            }
+        }
+        XCTAssertEqual(differing(try trainedState(all, steps: 600, environment: "cartpole", copies: 1), reference), [])
+        var on = resolved
+        on["diagnostics.enabled"] = .bool(true)
+        XCTAssertNil(AlgorithmRegistry.keysWithoutEffect(in: on)["diagnostics.interval"])
+    }
+
     /// The control the test above leans on: a key a solver reads does change the run.
     func testAKeyTheSolverReadsChangesTheRun() throws {
         var s = Settings()

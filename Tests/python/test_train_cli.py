@@ -287,6 +287,8 @@ def test_settings_a_coupling_does_not_read_are_noted(stackelberg_bin, tmp_path):
                          "note: stackelberg.cg_iterations is read by stackelberg.solver = cg or nystrom_cg; it has no effect with stackelberg.solver = neumann"),
                         (["--algo", "ac", "--coupling", "individual", "--env", "cartpole", "--set", "mixed_term=first_transition"],
                          "note: mixed_term has no effect with --algo ac --coupling individual; Prop. 1's mixed term enters only the actor's total derivative"),
+                        (["--algo", "dqn", "--env", "cartpole", "--set", "diagnostics.interval=5"],
+                         "note: diagnostics.interval is read only with diagnostics.enabled = true; it has no effect here"),
                         (["--algo", "ac", "--coupling", "actor-leader", "--env", "cartpole", "--set", "stackelberg.fresh_follower_batches=false"],
                          "note: stackelberg.fresh_follower_batches has no effect with --algo ac --coupling actor-leader; every critic step of AC takes the whole batch")]:
         p = subprocess.run([str(stackelberg_bin), "train", *args, "--steps", "100", "--quiet", "--out", str(tmp_path / "solver")],
