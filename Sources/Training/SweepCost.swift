@@ -125,7 +125,10 @@ public struct SweepCost: Sendable {
     /// A text table: one line per algorithm-coupling × environment, then the totals, and the
     /// wall time on `cores` cores of this machine.
     public func report(cores: Int, measured: String?) -> String {
-        func fmt(_ x: Double) -> String { x >= 1e9 ? String(format: "%.2fB", x / 1e9) : x >= 1e6 ? String(format: "%.1fM", x / 1e6) : String(format: "%.0fk", x / 1e3) }
+        // Below 1k steps the count itself: a 100-step plan read as "0k".
+        func fmt(_ x: Double) -> String {
+            x >= 1e9 ? String(format: "%.2fB", x / 1e9) : x >= 1e6 ? String(format: "%.1fM", x / 1e6) : x >= 1e3 ? String(format: "%.0fk", x / 1e3) : String(format: "%.0f", x)
+        }
         func hours(_ x: Double) -> String { x >= 100 ? String(format: "%.0f", x) : String(format: "%.1f", x) }
         let w1 = max(14, lines.map(\.algoCoupling.count).max() ?? 0), w2 = max(11, lines.map(\.env.count).max() ?? 0)
         func pad(_ s: String, _ w: Int) -> String { s.padding(toLength: max(w, s.count), withPad: " ", startingAt: 0) }

@@ -344,3 +344,10 @@ def test_slurm_array_with_a_requeued_task_matches_the_local_backend(tmp_path, st
     status = subprocess.run([str(stackelberg_bin), "sweep", "status", str(plan)], capture_output=True, text=True)
     assert status.returncode == 0 and "4 finished" in status.stdout, status.stdout
     assert_same_logs(reference, tmp_path / "out")
+
+
+def test_a_plan_below_a_thousand_steps_is_priced_in_steps(tmp_path, stackelberg_bin):
+    plan = tmp_path / "plan.toml"
+    plan.write_text(f'out = "{tmp_path}/out"\nalgorithms = ["dqn"]\nenvironments = ["cartpole"]\nseeds = [0]\nsteps = 100\n')
+    r = subprocess.run([str(stackelberg_bin), "sweep", "plan", str(plan)], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0 and "total: 1 runs, 100 environment steps" in r.stdout, r.stdout  # was "0k"
