@@ -33,7 +33,7 @@ struct EnvCommand: ParsableCommand {
             abstract: "Step one copy and print one JSON line per transition.",
             discussion: "Each line: step, action, reward, terminated, truncated, next_obs (the episode's last observation when it ended), obs (what to act on next, after any auto-reset), state (after the step), and episode_return and episode_length when a whole episode (game) ended.")
         @Argument(help: "Environment name (see `stackelberg env list`).") var name: String
-        @Option(help: "Seed of the environment and of the random policy.") var seed: UInt64 = 0
+        @Option(parsing: .unconditional, help: "Seed of the environment and of the random policy (a whole number ≥ 0; default: 0).", transform: seedArgument) var seed: UInt64 = 0
         @Option(parsing: .unconditional, help: "Number of steps.") var steps: Int = 10
         @Option(help: "Policy: random or zero (action 0, or the zero vector).") var policy: String = "random"
         @Option(parsing: .unconditional, help: "Start from this state instead of a reset: its values, comma-separated, in the order `stackelberg env list` gives for the environment.") var state: String?
@@ -135,7 +135,7 @@ struct EnvCommand: ParsableCommand {
         @Argument(help: "Environment name (discrete actions).") var name: String
         @Option(parsing: .unconditional, help: "Episodes to play in all (rounded up to a multiple of --batch).") var episodes: Int = 1000
         @Option(parsing: .unconditional, help: "Copies stepped together.") var batch: Int = 16
-        @Option(help: "Seed of the environment and of the random policy.") var seed: UInt64 = 0
+        @Option(parsing: .unconditional, help: "Seed of the environment and of the random policy (a whole number ≥ 0; default: 0).", transform: seedArgument) var seed: UInt64 = 0
 
         func run() throws {
             try reportingErrors {
@@ -180,7 +180,7 @@ struct EnvCommand: ParsableCommand {
         @Argument(help: "Environment name.") var name: String
         @Option(parsing: .unconditional, help: "Copies stepped together.") var batch: Int = 128
         @Option(parsing: .unconditional, help: "Batched steps to time.") var steps: Int = 10_000
-        @Option(help: "Seed.") var seed: UInt64 = 0
+        @Option(parsing: .unconditional, help: "Seed (a whole number ≥ 0; default: 0).", transform: seedArgument) var seed: UInt64 = 0
 
         func run() throws {
             try reportingErrors {
@@ -251,4 +251,11 @@ func firstNonFinite(_ line: [String: Any]) -> (String, Double)? {
         if let bad = values.first(where: { !$0.isFinite }) { return (key, bad) }
     }
     return nil
+}
+
+/// A `--seed` value: a whole number ≥ 0. `parsing: .unconditional` lets a negative one reach this
+/// check (the parser read `--seed -1` as a missing value followed by an unknown flag).
+@Sendable func seedArgument(_ text: String) throws -> UInt64 {
+    guard let seed = UInt64(text) else { throw ValidationError("\(text) is not a seed: give a whole number ≥ 0") }
+    return seed
 }

@@ -109,3 +109,10 @@ def test_a_state_that_overflows_is_named_not_a_json_error(cli, name, state, fiel
     write"), naming neither the step nor the field."""
     p = cli("env", "rollout", name, "--state", state, "--steps", "1", ok=False)
     assert p.returncode == 64 and f"step 0: {field} holds " in p.stderr and "which JSON cannot write: the dynamics overflowed" in p.stderr, p.stderr
+
+
+def test_a_negative_seed_is_refused_as_a_seed(stackelberg_bin):
+    """`--seed -1` read as a missing value ("Missing value for '--seed'")."""
+    import subprocess
+    p = subprocess.run([str(stackelberg_bin), "env", "rollout", "cartpole", "--seed", "-1", "--steps", "1"], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 64 and "-1 is not a seed: give a whole number ≥ 0" in p.stderr, p.stderr
