@@ -295,7 +295,7 @@ struct PlanParser {
         configs.append([])
         for a in axes { configs = configs.flatMap { c in a.points.map { c + [$0] } } }
         var runs = [SweepRun](), counts = Array(repeating: 0, count: exclusions.count)
-        var resolved = [String: Settings](), failed = Set<String>(), directories = [String: String]()
+        var resolved = [String: Settings](), failed = Set<String>(), directories = [String: (label: String, written: String)]()
         // Runs whose settings differ only in keys their algorithm and coupling do not read would train the
         // same thing twice under two variant names (and `compare` would list the copies as two results).
         var trained = [String: (variant: String, settings: Settings)](), reportedTwins = Set<String>()
@@ -338,11 +338,15 @@ struct PlanParser {
                             let variantOut = out + "/" + variant
                             let directory = "\(variantOut)/\(env.replacingOccurrences(of: "/", with: "_"))/\(algo)-\(coupling)/seed\(seed)"
                             let label = "\(variant)/\(env)/\(algo)-\(coupling)/seed\(seed)"
+                            // Named as written: a directory name keeps only letters, digits and . _ - = +,
+                            // so "ü" and "é" (or "a/b" and "a_b") both became "_".
+                            let written = point.map(\.match).joined(separator: "+")
                             if let other = directories[directory] {
-                                fail(point.last?.line, "\(label) and \(other) would share the run directory \(directory): give distinct values or names")
+                                let asWritten = written == other.written || written == variant ? "" : " (variants \"\(other.written)\" and \"\(written)\" as written; a directory name keeps ASCII letters, digits and . _ = + , - only)"
+                                fail(point.last?.line, "\(label) and \(other.label) would share the run directory \(directory)\(asWritten): give distinct values or names")
                                 continue
                             }
-                            directories[directory] = label
+                            directories[directory] = (label, written)
                             // A file where the run's directory (or a level of it under `out`) goes: the run
                             // could not start, and `sweep status` would call it pending.
                             if let file = fileAmongLevels(of: directory, under: out) {

@@ -317,6 +317,19 @@ final class SweepPlanTests: XCTestCase {
         XCTAssertTrue(errors.contains { $0.line == 1 && $0.message.contains("`out` holds a control character (U+000A") }, "\(errors)")
     }
 
+    /// Names that a directory cannot hold become "_": the message named both variants "_"; it gives them as written.
+    func testVariantsThatShareADirectoryAreNamedAsWritten() {
+        let errors = refusals("""
+            algorithms = ["dqn"]
+            environments = ["cartpole"]
+            seeds = [0]
+            steps = 1e4
+            [grid]
+            v = [{ name = "ü", gamma = 0.9 }, { name = "é", gamma = 0.8 }]
+            """)
+        XCTAssertTrue(errors.contains { $0.message.contains("would share the run directory") && $0.message.contains("(variants \"ü\" and \"é\" as written;") }, "\(errors)")
+    }
+
     func testTwoSpellingsOfOneEnvironmentWouldShareDirectoriesAndAreRefused() {
         let errors = refusals("""
             algorithms = ["dqn"]
