@@ -17,7 +17,7 @@ struct AttentionCommand: ParsableCommand {
             """)
 
     @Argument(help: ArgumentHelp("A seed's run directory with config.toml and checkpoint.state (--coupling sprig, or any PPO run with network.layout = attention).", valueName: "run")) var runDirectory: String
-    @Option(parsing: .unconditional, help: "Greedy steps to play.") var steps: Int = 400
+    @Option(parsing: .unconditional, help: "Greedy steps to play (1 to 100,000, e.g. 400 or 1e3; default: 400).", transform: Count.parse) var steps: Count = Count(400)
     @Option(parsing: .unconditional, help: "Steps captured, evenly spaced.") var captures: Int = 4
     @Option(parsing: .unconditional, help: "Seed of the environment's reset (≥ 0).") var seed: String = "0"
     @Option(help: "Directory the figures go in (default: RUN/attention).") var out: String?
@@ -28,6 +28,7 @@ struct AttentionCommand: ParsableCommand {
             guard let seed = UInt64(seed) else { throw UsageError("--seed must be a whole number ≥ 0, got \(seed)") }
             // Bounded so that a typo cannot play for hours or write thousands of figures: the longest
             // episode any registered environment allows is Atari's 27,000 agent steps (108,000 frames).
+            let steps = self.steps.value
             guard (1...100_000).contains(steps) else { throw UsageError("--steps must be between 1 and 100,000 greedy steps, got \(steps)") }
             guard (1...min(steps, 200)).contains(captures) else {
                 throw UsageError(captures == 4 && steps < 4

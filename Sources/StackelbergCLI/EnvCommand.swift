@@ -34,7 +34,7 @@ struct EnvCommand: ParsableCommand {
             discussion: "Each line: step, action, reward, terminated, truncated, next_obs (the episode's last observation when it ended), obs (what to act on next, after any auto-reset), state (after the step), and episode_return and episode_length when a whole episode (game) ended.")
         @Argument(help: "Environment name (see `stackelberg env list`).") var name: String
         @Option(parsing: .unconditional, help: "Seed of the environment and of the random policy (a whole number ≥ 0; default: 0).", transform: seedArgument) var seed: UInt64 = 0
-        @Option(parsing: .unconditional, help: "Number of steps.") var steps: Int = 10
+        @Option(parsing: .unconditional, help: "Number of steps (e.g. 100 or 1e3; default: 10).", transform: Count.parse) var steps: Count = Count(10)
         @Option(help: "Policy: random or zero (action 0, or the zero vector).") var policy: String = "random"
         @Option(parsing: .unconditional, help: "Start from this state instead of a reset: its values, comma-separated, in the order `stackelberg env list` gives for the environment.") var state: String?
         @Option(parsing: .unconditional, help: "Comma-separated actions to play in order (overrides --policy; continuous: one value per step and dimension).") var actions: String?
@@ -46,7 +46,9 @@ struct EnvCommand: ParsableCommand {
 
         func run() throws {
             try reportingErrors {
-                guard steps >= 0 else { throw ValidationError("--steps must be ≥ 0") }
+                let steps = self.steps.value
+                // Bounded so that steps × action size cannot overflow (a line per step is printed anyway).
+                guard (0...1_000_000_000).contains(steps) else { throw ValidationError("--steps must be from 0 to 1e9, got \(steps)") }
                 var observationFile: FileHandle?
                 if let observationsTo {
                     var isDirectory: ObjCBool = false
@@ -179,12 +181,14 @@ struct EnvCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Time batched stepping with random actions; prints one JSON line.")
         @Argument(help: "Environment name.") var name: String
         @Option(parsing: .unconditional, help: "Copies stepped together.") var batch: Int = 128
-        @Option(parsing: .unconditional, help: "Batched steps to time.") var steps: Int = 10_000
+        @Option(parsing: .unconditional, help: "Batched steps to time (e.g. 1e4; default: 10000).", transform: Count.parse) var steps: Count = Count(10_000)
         @Option(parsing: .unconditional, help: "Seed (a whole number ≥ 0; default: 0).", transform: seedArgument) var seed: UInt64 = 0
 
         func run() throws {
             try reportingErrors {
+                let steps = self.steps.value
                 guard batch >= 1, steps >= 1 else { throw ValidationError("--batch and --steps must be ≥ 1") }
+                guard steps <= 1_000_000_000 else { throw ValidationError("--steps must be at most 1e9 batched steps, got \(steps)") }
                 try checkBatchFits(name, batch: batch)
                 let env = try EnvironmentRegistry.make(name, count: batch)
                 env.reset(seed: seed)

@@ -62,12 +62,13 @@ struct TrainCommand: ParsableCommand {
             let seedList = try parseSeeds(seeds)
             var given = try config.map { try Settings(contentsOf: $0) } ?? Settings()
             let fileKeys = Set(given.keys)
-            // A key set twice took the last value without a word (a config file's repeated key is refused).
+            // A key set twice takes its last value, which lets a script override its own base arguments;
+            // said, since it took effect without a word.
             var seen = [String: String]()
             for o in overrides {
                 let key = Self.overrideKey(o)
-                if let first = seen[key] {
-                    throw UsageError("--set \(key) is given twice (\(first), then \(o)): give it once")
+                if let first = seen[key], first != o {
+                    FileHandle.standardError.write(Data("note: --set \(key) is given more than once (\(first), then \(o)); the last is used\n".utf8))
                 }
                 seen[key] = o
             }
