@@ -89,7 +89,11 @@ public enum AttentionMaps {
         guard fm.fileExists(atPath: checkpointPath) else {
             throw TrainingError.io("no checkpoint.state in \(runDirectory): train (or resume) the run until it writes one")
         }
-        let state = try StateDictionary(contentsOf: URL(fileURLWithPath: checkpointPath))
+        let state: StateDictionary
+        do { state = try StateDictionary(contentsOf: URL(fileURLWithPath: checkpointPath)) } catch let e as StateError {
+            // As `train --resume` says it: the same checkpoint fails the same way every time.
+            throw TrainingError.io("\(e): the checkpoint is damaged; restore \(checkpointPath) from a copy if you kept one, or train the run again (its next periodic checkpoint is read the same way)")
+        }
         // The module's sizes (perception.heads, …) do not all show in its tensors' shapes, so the
         // settings themselves are compared (checkpoints from before the record are not).
         let changed = try TrainingRun.settingsChanged(since: state, checkpointPath: checkpointPath, configPath: configPath)

@@ -38,8 +38,12 @@ public struct SpeedTable: Sendable {
         } catch let e as TOMLNULError {
             throw TrainingError.io("\(path):\(e.line): \(e)")
         }
+        // A table without [rates] (another TOML file given by mistake, a plan) priced every run as unmeasured.
+        guard let table = t["rates"]?.table, !table.isEmpty else {
+            throw TrainingError.io("\(path) has no [rates] table of steps per second (pair.environment = rate): it is not a speed table; measure one with scripts/sweeps/measure-speed.sh")
+        }
         var rates = [String: [String: Double]]()
-        for (pair, v) in t["rates"]?.table ?? TOMLTable() {
+        for (pair, v) in table {
             guard let envs = v.table else { throw TrainingError.io("\(path): rates.\(pair) must be a table of environment = steps per second") }
             // A misspelled pair would never be looked up: its runs would cost nothing, without a word.
             guard Self.isKnownPair(pair) else {

@@ -278,6 +278,8 @@ def test_an_agents_own_refusal_points_at_the_setting_it_names(tmp_path, stackelb
     ('[rates."dqn-scorr"]\n"cartpole" = 5.0\n', "rates.dqn-scorr is not an algorithm-coupling pair"),
     ('[rates."dqn-monolithic"]\n"cartpole" = inf\n', "must be a number of steps per second from 0.001 to 1e9, got inf"),
     ('[rates."dqn-monolithic"]\n"cartpole" = 1e-300\n', "must be a number of steps per second from 0.001 to 1e9"),
+    # Another TOML file (a plan, say): every run was priced as unmeasured, without a word.
+    ('algorithms = ["dqn"]\n', "has no [rates] table of steps per second (pair.environment = rate): it is not a speed table"),
 ])
 def test_a_speed_table_a_cost_cannot_use_is_refused(tmp_path, stackelberg_bin, rates, said):
     """A misspelled pair was never looked up (its runs cost nothing), inf priced them at 0 and 1e-300 at 300 digits."""

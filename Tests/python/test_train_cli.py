@@ -753,6 +753,9 @@ def test_attention_checks_the_run_it_reads(stackelberg_bin, tmp_path):
                         "(perception.heads: trained 2, now 1)"),
         "cut_off": (lambda d: (d / "checkpoint.state").write_bytes((d / "checkpoint.state").read_bytes()[:20]),
                     "truncated: 20 bytes"),
+        # With what to do about it, as train --resume says.
+        "cut_off_advice": (lambda d: (d / "checkpoint.state").write_bytes((d / "checkpoint.state").read_bytes()[:20]),
+                           "the checkpoint is damaged; restore"),
         "a_directory": (lambda d: ((d / "checkpoint.state").unlink(), (d / "checkpoint.state").mkdir()),
                         "it is a directory, not a state file"),
     }
