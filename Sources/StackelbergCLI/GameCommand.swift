@@ -122,6 +122,13 @@ extension GameCommand {
             try reportingErrors {
                 let game = try selection.resolve()
                 let analyzer = try GameAnalyzer(game: game, options: try dynamics.options())
+                // Options of `game analyze`'s equilibrium search, return curve and figures, which the
+                // checks do not run: accepted (one option group serves both), said when given.
+                let unread = [("--root-starts", dynamics.rootStarts != nil), ("--starts", dynamics.starts != nil),
+                              ("--return-iterations", dynamics.returnIterations != nil), ("--grid", dynamics.grid != 21)].filter(\.1).map(\.0)
+                if !unread.isEmpty {
+                    FileHandle.standardError.write(Data("note: \(unread.joined(separator: ", ")) shape\(unread.count == 1 ? "s" : "") game analyze's equilibrium search, return curve or figures; game check reads \(unread.count == 1 ? "it" : "none of them")\n".utf8))
+                }
                 let results = GameChecks(analyzer).run()
                 for r in results { print("\(r.notApplicable ? "N/A " : r.passed ? "PASS" : "FAIL") \(r.name): \(r.detail)") }
                 let failed = results.filter { !$0.passed && !$0.notApplicable }.count

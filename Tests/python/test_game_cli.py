@@ -282,3 +282,15 @@ def test_version_names_the_release_and_the_commit(stackelberg_bin):
     # scripts/sweeps/measure-speed.sh records it in the speed table; the option did not exist.
     p = subprocess.run([str(stackelberg_bin), "--version"], capture_output=True, text=True, timeout=60)
     assert p.returncode == 0 and p.stdout.startswith("stackelberg ") and "(commit " in p.stdout, (p.stdout, p.stderr)
+
+
+def test_game_check_notes_the_options_it_does_not_read(stackelberg_bin):
+    """--root-starts, --starts, --return-iterations and --grid shape game analyze only: game check took them without
+    a word. It says so, and its checks come out the same."""
+    base = [str(stackelberg_bin), "game", "check", "--builtin", "quadratic"]
+    plain = subprocess.run(base, capture_output=True, text=True, timeout=120)
+    given = subprocess.run(base + ["--root-starts", "2", "--starts", "0.1,0.2", "--return-iterations", "10", "--grid", "5"],
+                           capture_output=True, text=True, timeout=120)
+    assert plain.returncode == given.returncode == 0 and given.stdout == plain.stdout
+    assert "note: --root-starts, --starts, --return-iterations, --grid shape game analyze's equilibrium search" in given.stderr, given.stderr
+    assert "note:" not in plain.stderr
