@@ -160,7 +160,6 @@ public struct Settings: Equatable, Sendable {
         self[key] = try Settings.parseValue(String(text[text.index(after: eq)...]), where: "--set \(text)")
     }
 
-    /// Keys without a table first, then one `[table]` per prefix, in first-seen order.
     /// `text` as one TOML comment line: TOML allows no control character in a comment but the tab, and
     /// a newline (an `--out` path or a `--set` value holding one, in the `# command = …` line) ended the
     /// comment, so the rest was read as settings and the run's own config.toml no longer parsed.
@@ -179,6 +178,7 @@ public struct Settings: Equatable, Sendable {
         return out
     }
 
+    /// Keys without a table first, then one `[table]` per prefix, in first-seen order.
     public func rendered(header: [String] = []) -> String {
         var out = header.map { "# " + Self.commentText($0) }.joined(separator: "\n")
         if !out.isEmpty { out += "\n\n" }
