@@ -66,6 +66,12 @@ def run(script: str, *args: str, cwd: Path, env: dict | None = None) -> subproce
     ("bridge.sh", ["out", "0"], {"STEPS_MUJOCO": "-5"}, "STEPS_MUJOCO=-5 is not a positive number"),
     ("stac-cartpole.sh", ["out", "-1"], {}, "seed '-1' is not a whole number"),
     ("stac-mujoco.sh", ["out", "0"], {"STACKELBERG_CLI": "/nonexistent/stackelberg"}, "STACKELBERG_CLI=/nonexistent/stackelberg is not an executable file"),
+    # An empty OUT ("$OUT" unset) read as no OUT and trained into the committed grid under runs/.
+    ("stac-cartpole.sh", ["", "0"], {}, "OUT is empty (an unset shell variable?)"),
+    ("sprig-sweep.sh", [""], {}, "OUT is empty (an unset shell variable?)"),
+    # train writes seed 007 to seed7; the script's skip, resume and lock looked at seed007.
+    ("bridge.sh", ["out", "007"], {}, "seed '007' has a leading zero: write it as 7"),
+    ("sprig-queue.sh", ["00"], {}, "seed '00' has a leading zero: write it as 0"),
 ])
 def test_a_bad_argument_stops_the_script_before_anything_is_written(tmp_path, script, args, env, said):
     cli = fake_cli(tmp_path / "cli")

@@ -20,6 +20,7 @@ caller_dir="$PWD"
 cd "$(dirname "$0")/../.."
 source scripts/experiments/common.sh
 [ $# -le 1 ] || die "usage: $0 [OUT] (its seeds are fixed: 0 to 4)"
+check_out "$@"
 out="${1:-}"
 if [ -n "$out" ]; then out="$(from_caller "$out")"; else out=runs/blpo_classic; fi
 variant() {   # name coupling extra-settings...

@@ -8,6 +8,14 @@
 # die MESSAGE: says what is wrong and how to fix it, and stops the script.
 die() { echo "$(basename "$0"): $*" >&2; exit 2; }
 
+# check_out "$@": an OUT given but empty ("$OUT" with OUT unset) is refused; read as no OUT, it trained
+# into the grid's committed directory under runs/.
+check_out() {
+  if [ $# -ge 1 ] && [ -z "$1" ]; then
+    die "OUT is empty (an unset shell variable?): give an output directory, or no arguments for the grid's own directory under runs/"
+  fi
+}
+
 # from_caller PATH: PATH as the user meant it, relative to the directory the script was called from.
 from_caller() { case "$1" in /*) printf '%s\n' "$1" ;; *) printf '%s\n' "${caller_dir:?}/$1" ;; esac; }
 
@@ -16,6 +24,8 @@ check_seeds() {
   local s
   for s in "$@"; do
     case "$s" in ''|*[!0-9]*) die "seed '$s' is not a whole number: give seeds as separate arguments, e.g. 0 1 2" ;; esac
+    # train writes seed 007 to seed7: the script's own seed007 paths and locks would not be its run's.
+    case "$s" in 0?*) die "seed '$s' has a leading zero: write it as $((10#$s))" ;; esac
   done
 }
 

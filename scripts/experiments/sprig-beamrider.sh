@@ -19,6 +19,7 @@ set -uo pipefail
 caller_dir="$PWD"
 cd "$(dirname "$0")/../.."
 source scripts/experiments/common.sh
+check_out "$@"
 out="${1:-}"; shift || true
 if [ -n "$out" ]; then out="$(from_caller "$out")"; else out=runs/sprig_beamrider; fi
 seeds=("$@"); [ ${#seeds[@]} -eq 0 ] && seeds=(0 1)

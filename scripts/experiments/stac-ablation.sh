@@ -46,6 +46,7 @@ case "${1:-}" in
   *) die "usage: $0 constant-lambda|plain-cg|cadence|cadence-lambda [OUT] [SEEDS...]" ;;
 esac
 name="$1"; shift
+check_out "$@"
 out="${1:-}"; shift || true
 if [ -n "$out" ]; then out="$(from_caller "$out")"; else out="$default_out"; fi
 seeds=("$@"); [ ${#seeds[@]} -eq 0 ] && seeds=(0)

@@ -17,6 +17,7 @@ set -uo pipefail
 caller_dir="$PWD"
 cd "$(dirname "$0")/../.."
 source scripts/experiments/common.sh
+check_out "$@"
 out="${1:-}"; shift || true
 if [ -n "$out" ]; then out="$(from_caller "$out")"; else out=runs/stac_cartpole; fi
 seeds=("$@"); [ ${#seeds[@]} -eq 0 ] && seeds=(0 1 2 3 4)
