@@ -494,6 +494,29 @@ struct PlanParser {
         }
         if let time = r.time, time.range(of: #"^(\d+-)?\d+(:\d+){0,2}$"#, options: .regularExpression) == nil {
             fail(source.line(of: "slurm.time"), "slurm.time \"\(time)\" is not Slurm's format: write MINUTES, HH:MM:SS or DAYS-HH:MM:SS")
+        } else if let time = r.time, let limit = Self.slurmSeconds(time), limit <= r.signalSeconds {
+            // The checkpoint signal comes signal_seconds before the limit: at or past the start, every
+            // task would checkpoint and requeue itself at once, forever.
+            fail(source.line(of: "slurm.time") ?? source.line(of: "slurm.signal_seconds"),
+                 "slurm.time \"\(time)\" (\(limit) s) is not longer than slurm.signal_seconds (\(r.signalSeconds) s, when a task checkpoints and requeues itself before its limit): every task would requeue at once and never train; give a longer time or a smaller signal_seconds")
+        }
+        // An empty value wrote `--partition=""` (or an empty executable, which every task would fail to run).
+        for k in ["partition", "time", "mem", "account", "qos", "executable"] where t[k]?.string?.trimmingCharacters(in: .whitespaces).isEmpty == true {
+            fail(source.line(of: "slurm.\(k)") ?? source.line(of: "slurm"), "slurm.\(k) is empty: leave it out for Slurm's (or this build's) default")
+        }
+        // `extra` lines are sbatch options; those the script writes itself would conflict with its own.
+        let written = ["--array", "--job-name", "--output", "--signal", "--requeue", "--open-mode", "--ntasks",
+                       "--partition", "--time", "--cpus-per-task", "--mem", "--account", "--qos"]
+        for e in r.extra {
+            let option = e.trimmingCharacters(in: .whitespaces)
+            let name = String(option.split(whereSeparator: { $0 == "=" || $0 == " " }).first ?? "")
+            let isShort = name.count == 2 && name.hasPrefix("-") && name.last!.isLetter
+            if !(name.hasPrefix("--") && name.count > 2) && !isShort {
+                fail(source.line(of: "slurm.extra") ?? source.line(of: "slurm"), "slurm.extra \"\(e)\" is not an sbatch option (--name=value, e.g. \"--constraint=avx2\")")
+            } else if written.contains(name) {
+                let key = ["--partition": "partition", "--time": "time", "--cpus-per-task": "cpus", "--mem": "mem", "--account": "account", "--qos": "qos"][name]
+                fail(source.line(of: "slurm.extra") ?? source.line(of: "slurm"), "slurm.extra \"\(e)\" sets an option the array script writes itself\(key.map { " (give it as slurm.\($0))" } ?? ""): leave it out of extra")
+            }
         }
         return r
     }
@@ -568,4 +591,36 @@ func fileAmongLevels(of directory: String, under root: String) -> String? {
         if !isDirectory.boolValue { return path }
     }
     return nil
+}
+
+extension PlanParser {
+    /// Slurm's `--time` in seconds: MINUTES, MINUTES:SECONDS, HOURS:MINUTES:SECONDS, DAYS-HOURS,
+    /// DAYS-HOURS:MINUTES or DAYS-HOURS:MINUTES:SECONDS (sbatch's manual); nil when it does not read.
+    static func slurmSeconds(_ time: String) -> Int? {
+        let dayParts = time.split(separator: "-", omittingEmptySubsequences: false)
+        guard dayParts.count <= 2 else { return nil }
+        let days = dayParts.count == 2 ? Int(dayParts[0]) : 0
+        let fields = (dayParts.last ?? "").split(separator: ":", omittingEmptySubsequences: false).map { Int($0) }
+        guard let days, fields.allSatisfy({ $0 != nil }) else { return nil }
+        let f = fields.map { $0! }
+        // Far past any limit (and past overflow in the sums below): longer than any signal.
+        guard days <= 1_000_000, f.allSatisfy({ $0 <= 1_000_000_000 }) else { return Int.max }
+        let seconds: Int
+        if dayParts.count == 2 {
+            switch f.count {
+            case 1: seconds = f[0] * 3600
+            case 2: seconds = f[0] * 3600 + f[1] * 60
+            case 3: seconds = f[0] * 3600 + f[1] * 60 + f[2]
+            default: return nil
+            }
+        } else {
+            switch f.count {
+            case 1: seconds = f[0] * 60
+            case 2: seconds = f[0] * 60 + f[1]
+            case 3: seconds = f[0] * 3600 + f[1] * 60 + f[2]
+            default: return nil
+            }
+        }
+        return days * 86_400 + seconds
+    }
 }

@@ -289,6 +289,27 @@ final class SweepPlanTests: XCTestCase {
         XCTAssertTrue(errors.contains { $0.message.contains("default/cartpole/dqn-monolithic/seed0: \(out)/default/cartpole/dqn-monolithic is a file where the run's directory goes") }, "\(errors)")
     }
 
+    /// [slurm] values the array script would have carried unchecked: a limit within the checkpoint signal
+    /// (every task requeues at once, forever), empty texts (`--partition=""`, an empty executable), and
+    /// extra lines that are no option or one the script writes itself.
+    func testSlurmValuesThatCouldNotRunAreRefused() {
+        let head = "algorithms = [\"dqn\"]\nenvironments = [\"cartpole\"]\nseeds = [0]\nsteps = 1e4\n[slurm]\n"
+        for (body, said) in [("time = \"00:02:00\"\nsignal_seconds = 600", "slurm.time \"00:02:00\" (120 s) is not longer than slurm.signal_seconds (600 s"),
+                             ("time = \"3\"", "slurm.time \"3\" (180 s) is not longer than slurm.signal_seconds (180 s"),
+                             ("partition = \"\"", "slurm.partition is empty"), ("executable = \" \"", "slurm.executable is empty"),
+                             ("extra = [\"--array=0-3\"]", "sets an option the array script writes itself"),
+                             ("extra = [\"--time=10\"]", "(give it as slurm.time)"),
+                             ("extra = [\"no-dashes\"]", "is not an sbatch option")] {
+            let errors = refusals(head + body + "\n")
+            XCTAssertTrue(errors.contains { $0.message.contains(said) }, "\(body): \(errors)")
+        }
+        XCTAssertNoThrow(try plan(head + "time = \"2-00\"\nextra = [\"--constraint=avx2\", \"-C avx2\"]\n"))
+        for (time, seconds) in [("30", 1_800), ("30:15", 1_815), ("01:02:03", 3_723), ("2-00", 172_800), ("1-02:03", 93_780), ("1-00:00:05", 86_405)] {
+            XCTAssertEqual(PlanParser.slurmSeconds(time), seconds, time)
+        }
+        XCTAssertEqual(PlanParser.slurmSeconds("99999999999-00"), Int.max)
+    }
+
     /// A second plan with the first's `out` overwrote its manifest (and compare's labels of its runs).
     func testASecondPlanUnderOneOutputRootIsRefused() throws {
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("sweep-out-\(UUID().uuidString)").path
