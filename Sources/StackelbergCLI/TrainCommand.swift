@@ -195,6 +195,15 @@ struct TrainCommand: ParsableCommand {
             }
             throw TrainingError.nothingToResume(run.directory)
         }
+        // config.toml against the checkpoint first: an edited config.toml would otherwise be taken as the
+        // settings to resume with, and the advice to match it with --set led to the next refusal.
+        let checkpointPath = run.directory + "/checkpoint.state"
+        if let state = try? StateDictionary(contentsOf: URL(fileURLWithPath: checkpointPath)) {
+            let changed = try TrainingRun.settingsChanged(since: state, checkpointPath: checkpointPath, configPath: path)
+            guard changed.isEmpty else {
+                throw InputError("--resume: \(path) and the run's checkpoint disagree (\(changed.joined(separator: "; "))): one was changed after the checkpoint (an edited config.toml, or a checkpoint copied from another run); restore it, then resume with the settings config.toml names")
+            }
+        }
         let saved = try Settings(contentsOf: path)
         let defaults = try AlgorithmRegistry.defaults(algo: try run.settings.string("algo")!, coupling: try run.settings.string("coupling")!,
                                                       env: try run.settings.string("env")!)

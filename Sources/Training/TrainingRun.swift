@@ -365,7 +365,7 @@ extension TrainingRun {
     /// "key: trained A, now B" per key; empty when they agree or the checkpoint is from before the record.
     /// Both are read as ``AlgorithmRegistry/completing(_:droppingRetired:)`` reads an older run: a resume
     /// under a newer build records the keys it added, which the config.toml written at the start lacks.
-    static func settingsChanged(since state: StateDictionary, checkpointPath: String, configPath: String) throws -> [String] {
+    public static func settingsChanged(since state: StateDictionary, checkpointPath: String, configPath: String) throws -> [String] {
         guard let recorded = try? state.text("run.settings") else { return [] }
         let trained = AlgorithmRegistry.completing(try Settings(text: recorded, source: checkpointPath))
         return trained.differences(from: AlgorithmRegistry.completing(try Settings(contentsOf: configPath)), labels: ("trained", "now"))

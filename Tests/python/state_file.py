@@ -1,5 +1,6 @@
 """Reader and writer for stackelberg's StateDictionary files (Sources/Autodiff/StateDictionary.swift):
-magic "STKSTATE", version, entries (kind, name, payload), FNV-1a 64 checksum, all little-endian."""
+magic "STKSTATE", version, entries (kind, name, payload), FNV-1a 64 checksum, all little-endian. Tensors
+read as float32 arrays, reals as float64 arrays, integers as int64 arrays, bytes as bytes."""
 from __future__ import annotations
 
 import struct
@@ -21,7 +22,13 @@ def encode(entries: dict) -> bytes:
     out += struct.pack("<II", 1, len(entries))
     for name, value in entries.items():
         nb = name.encode()
-        if isinstance(value, np.ndarray):
+        if isinstance(value, np.ndarray) and value.dtype.kind == "f" and value.dtype.itemsize == 8:
+            out += b"\x04" + struct.pack("<I", len(nb)) + nb + struct.pack("<Q", value.size) + np.ascontiguousarray(value, dtype="<f8").tobytes()
+        elif isinstance(value, np.ndarray) and value.dtype.kind == "i":
+            out += b"\x05" + struct.pack("<I", len(nb)) + nb + struct.pack("<Q", value.size) + np.ascontiguousarray(value, dtype="<i8").tobytes()
+        elif isinstance(value, (bytes, bytearray)):
+            out += b"\x06" + struct.pack("<I", len(nb)) + nb + struct.pack("<Q", len(value)) + bytes(value)
+        elif isinstance(value, np.ndarray):
             v = np.ascontiguousarray(value, dtype="<f4")
             out += b"\x00" + struct.pack("<I", len(nb)) + nb + struct.pack("<I", v.ndim)
             out += b"".join(struct.pack("<Q", d) for d in v.shape) + struct.pack("<Q", v.size) + v.tobytes()
@@ -60,6 +67,14 @@ def decode(data: bytes) -> dict:
             entries[name] = struct.unpack_from("<q", data, pos)[0]; pos += 8
         elif kind == 2:
             entries[name] = struct.unpack_from("<d", data, pos)[0]; pos += 8
+        elif kind in (4, 5, 6):
+            # reals (float64), integers (int64) and bytes: a count, then the values.
+            (size,) = struct.unpack_from("<Q", data, pos)
+            pos += 8
+            if kind == 6:
+                entries[name] = bytes(data[pos: pos + size]); pos += size
+            else:
+                entries[name] = np.frombuffer(data, dtype="<f8" if kind == 4 else "<i8", count=size, offset=pos).copy(); pos += 8 * size
         else:
             (m,) = struct.unpack_from("<I", data, pos)
             entries[name] = data[pos + 4: pos + 4 + m].decode(); pos += 4 + m

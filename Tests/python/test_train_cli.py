@@ -547,6 +547,8 @@ def test_resume_refuses_other_settings_and_reads_keys_added_later_as_the_run_had
     text = config.read_text()
     assert 'leader_policy_term = "clipped_surrogate"\n' in text
     config.write_text(text.replace('leader_policy_term = "clipped_surrogate"\n', ""))   # a run from before the key
+    # ...whose checkpoint recorded its settings without the key too (else the two disagree, and are refused as such).
+    strip_key_from_checkpoint(config.parent / "checkpoint.state", 'leader_policy_term = "clipped_surrogate"\n')
     p = subprocess.run([binary, *SPRIG_TINY, "--out", str(tmp_path), "--resume"], capture_output=True, text=True, timeout=120)
     assert p.returncode != 0, p.stderr
     assert ('sprig.leader_policy_term: absent from the file (added to the toolkit later), so the run had "log_prob", '
@@ -555,6 +557,15 @@ def test_resume_refuses_other_settings_and_reads_keys_added_later_as_the_run_had
     p = subprocess.run([binary, *SPRIG_TINY, "--set", "sprig.leader_policy_term=log_prob", "--out", str(tmp_path), "--resume"],
                        capture_output=True, text=True, timeout=120)
     assert p.returncode == 0, p.stderr
+
+
+def strip_key_from_checkpoint(path: Path, line: str) -> None:
+    """The checkpoint's record of the run's settings without `line`, as a run from before a key was added has it."""
+    from state_file import decode, encode
+    entries = decode(path.read_bytes())
+    assert line in entries["run.settings"], entries["run.settings"]
+    entries["run.settings"] = entries["run.settings"].replace(line, "")
+    path.write_bytes(encode(entries))
 
 
 def test_resume_reads_another_couplings_key_added_later_at_its_default(stackelberg_bin, tmp_path):
@@ -569,6 +580,7 @@ def test_resume_reads_another_couplings_key_added_later_at_its_default(stackelbe
     text = config.read_text()
     assert 'leader_policy_term = "clipped_surrogate"\n' in text
     config.write_text(text.replace('leader_policy_term = "clipped_surrogate"\n', ""))   # a run from before the key
+    strip_key_from_checkpoint(config.parent / "checkpoint.state", 'leader_policy_term = "clipped_surrogate"\n')
     p = subprocess.run([binary, *baseline, "--out", str(tmp_path), "--resume"], capture_output=True, text=True, timeout=120)
     assert p.returncode == 0, p.stderr
 
@@ -819,7 +831,12 @@ def test_resume_refuses_a_config_edited_since_the_checkpoint(stackelberg_bin, tm
     assert re.search(r"(?m)^gamma = 0\.99$", config)
     (run / "config.toml").write_text(re.sub(r"(?m)^gamma = 0\.99$", "gamma = 0.5", config))
     p = subprocess.run(args + ["--set", "gamma=0.5", "--resume"], capture_output=True, text=True, timeout=120)
-    assert p.returncode != 0 and "differs from the settings its checkpoint was trained with (gamma: trained 0.99, now 0.5)" in p.stderr, p.stderr
+    assert p.returncode != 0 and "and the run's checkpoint disagree (gamma: trained 0.99, now 0.5)" in p.stderr, p.stderr
+    # Without the --set: the edited file is named first, not the command (whose advice, --set gamma=0.5, led to
+    # the refusal above).
+    p = subprocess.run(args + ["--resume"], capture_output=True, text=True, timeout=120)
+    assert p.returncode != 0 and "and the run's checkpoint disagree (gamma: trained 0.99, now 0.5)" in p.stderr, p.stderr
+    assert "--set gamma=0.5" not in p.stderr, p.stderr
     (run / "config.toml").write_text(config)
     p = subprocess.run(args + ["--resume"], capture_output=True, text=True, timeout=120)
     assert p.returncode == 0 and (run / "summary.json").exists(), p.stderr
