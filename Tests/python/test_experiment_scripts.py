@@ -113,7 +113,12 @@ def test_finished_runs_are_skipped_and_another_budget_is_refused(tmp_path):
     assert len((tmp_path / "calls.log").read_text().splitlines()) == 2
     other = run("sprig-minatar.sh", "out", "0", cwd=tmp_path, env={**env, "STEPS": "3e4"})
     assert other.returncode == 2, (other.stdout, other.stderr)
-    assert "was started with total_steps = 20000, and this grid asks for 30000" in other.stderr
+    assert "was started with total_steps = 20000, and this grid asks for 30000: keep its budget (STEPS=20000)" in other.stderr
+    # A grid whose budgets come from several variables names the one behind the run (it said STEPS for all).
+    bridge = {"STACKELBERG_CLI": "cli", "STEPS_MINATAR": "2e4", "STEPS_MUJOCO": "2e4"}
+    assert run("bridge.sh", "br", "0", cwd=tmp_path, env=bridge).returncode == 0
+    other = run("bridge.sh", "br", "0", cwd=tmp_path, env={**bridge, "STEPS_MINATAR": "3e4"})
+    assert other.returncode == 2 and "keep its budget (STEPS_MINATAR=20000)" in other.stderr, other.stderr
 
 
 def test_a_cut_short_summary_is_not_a_finished_run(tmp_path):

@@ -75,7 +75,8 @@ requested_steps() {
 }
 
 # check_same_steps DIR ARGS...: a run that exists (finished or checkpointed) was started with the
-# total_steps this command asks for; else the grid would mix budgets (or its resume be refused).
+# total_steps this command asks for; else the grid would mix budgets (or its resume be refused). A script
+# whose budgets come from several variables sets steps_variable to the one behind this run.
 check_same_steps() {
   local dir="$1"; shift
   [ -f "$dir/config.toml" ] || return 0
@@ -83,7 +84,7 @@ check_same_steps() {
   want="$(requested_steps "$@")"
   had="$(sed -n 's/^total_steps = \([0-9]*\).*/\1/p' "$dir/config.toml" | head -1)"
   [ -z "$want" ] || [ -z "$had" ] || [ "$want" = "$had" ] \
-    || die "$dir was started with total_steps = $had, and this grid asks for $want: keep its budget (STEPS=$had), or give another OUT"
+    || die "$dir was started with total_steps = $had, and this grid asks for $want: keep its budget (${steps_variable:-STEPS}=$had), or give another OUT"
 }
 
 grid_failures=0

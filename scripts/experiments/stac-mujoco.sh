@@ -46,7 +46,7 @@ for seed in "${seeds[@]}"; do
     done
     # CleanRL's scale (result 3), once seed 0's HalfCheetah configurations are in.
     if [ "$seed" = "${seeds[0]}" ] && [ "$task" = halfcheetah ] && [ "$long_steps" != 0 ]; then
-      run_one halfcheetah sac individual "$seed" "$long_steps" "$out/1e6"
+      steps_variable=LONG_STEPS run_one halfcheetah sac individual "$seed" "$long_steps" "$out/1e6"
     fi
   done
 done
