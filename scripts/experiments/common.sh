@@ -38,6 +38,8 @@ check_steps() {
 # check_numbers NAME "VALUES": each a plain non-negative number (0.3, 1e-4).
 check_numbers() {
   local v
+  # Only blanks trained nothing and exited 0, without a word.
+  [ -n "${2// /}" ] || die "$1 is empty: give one or more numbers (e.g. 0.3 or 1e-4)"
   for v in $2; do
     [[ "$v" =~ ^[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$ ]] || die "$1: '$v' is not a number (e.g. 0.3 or 1e-4)"
   done
