@@ -294,7 +294,7 @@ struct PlanParser {
         var configs = [[SweepAxis.Point]]()
         configs.append([])
         for a in axes { configs = configs.flatMap { c in a.points.map { c + [$0] } } }
-        var runs = [SweepRun](), counts = Array(repeating: 0, count: exclusions.count)
+        var runs = [SweepRun](), counts = Array(repeating: 0, count: exclusions.count), shadowedBy = [Int: Int]()
         var resolved = [String: Settings](), failed = Set<String>(), directories = [String: (label: String, written: String)]()
         // Runs whose settings differ only in keys their algorithm and coupling do not read would train the
         // same thing twice under two variant names (and `compare` would list the copies as two results).
@@ -316,8 +316,11 @@ struct PlanParser {
                         for coupling in pointCoupling.map({ [$0] }) ?? couplings ?? [entryCouplings.first ?? "monolithic"] {
                             var values = ["algorithm": algo, "coupling": coupling, "environment": env, "seed": String(seed)]
                             for (a, p) in zip(axes, point) { values[a.name] = p.match }
-                            if let x = exclusions.firstIndex(where: { e in e.fields.allSatisfy { f in f.1.contains(values[f.0] ?? "") } }) {
+                            let matching = exclusions.indices.filter { i in exclusions[i].fields.allSatisfy { f in f.1.contains(values[f.0] ?? "") } }
+                            if let x = matching.first {
                                 counts[x] += 1
+                                // A later exclusion that matches only what an earlier one took is a repeat, not a typo.
+                                for j in matching.dropFirst() { shadowedBy[j] = shadowedBy[j] ?? x }
                                 continue
                             }
                             let overrides = (common + (perEnv[env] ?? []) + pointSettings).filter { $0.key != "coupling" }
@@ -376,6 +379,10 @@ struct PlanParser {
             }
         }
         for (i, e) in exclusions.enumerated() where counts[i] == 0 {
+            if let earlier = shadowedBy[i] {
+                fail(e.line, "[[exclude]] \"\(e.name)\" leaves out only runs that the earlier [[exclude]] \"\(exclusions[earlier].name)\"\(exclusions[earlier].line.map { " (line \($0))" } ?? "") leaves out already: remove one of the two")
+                continue
+            }
             fail(e.line, "[[exclude]] \"\(e.name)\" matches no run: check its values against the plan's lists (a typo would leave runs in)")
         }
         if errors.isEmpty, runs.isEmpty { fail(nil, "the plan expands to no run (every run is excluded)") }

@@ -276,6 +276,22 @@ final class SweepPlanTests: XCTestCase {
             """)
         XCTAssertEqual(unmatched.map(\.line), [5])
         XCTAssertTrue(unmatched[0].message.contains("matches no run"))
+
+        // A repeat of an earlier exclusion matches runs: it is named as a repeat, not as a typo.
+        let repeated = refusals("""
+            algorithms = ["dqn"]
+            environments = ["cartpole"]
+            seeds = [0, 1]
+            steps = 1e4
+            [[exclude]]
+            name = "a"
+            seed = 1
+            [[exclude]]
+            name = "c"
+            seed = 1
+            """)
+        XCTAssertEqual(repeated.map(\.line), [8])
+        XCTAssertTrue(repeated[0].message.contains("leaves out only runs that the earlier [[exclude]] \"a\" (line 5) leaves out already"), "\(repeated)")
     }
 
     /// A file where a run's directory goes: `sweep run` said "cannot write RUN/sweep.log: is the output root
