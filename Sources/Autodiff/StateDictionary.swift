@@ -106,7 +106,7 @@ public struct StateDictionary: Equatable {
 
     // MARK: Encoding
 
-    static let magic = Array("STKSTATE".utf8)
+    public static let magic = Array("STKSTATE".utf8)
     static let version: UInt32 = 1
 
     public func encoded() -> [UInt8] {

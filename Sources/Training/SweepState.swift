@@ -1,3 +1,4 @@
+import Autodiff
 import Foundation
 
 /// Where one run of a sweep stands, read from its run directory alone (so it reads the same
@@ -73,6 +74,10 @@ extension SweepRun {
     public var state: SweepRunState {
         let fm = FileManager.default
         if let summary = readableSummary(directory) {
+            // Without its config.toml the run's settings are unknown: not the plan's run, as far as anyone can tell.
+            guard fm.fileExists(atPath: directory + "/config.toml") else {
+                return .failed("finished, but its config.toml is missing (it says what the run trained with): restore it from a copy, or remove the run directory to train it again")
+            }
             let changed = settingsChangedSinceRun
             guard changed.isEmpty else { return .failed(Self.changedMessage(changed)) }
             return .finished(score: summary["final_eval_mean_return"] as? Double)
@@ -85,6 +90,15 @@ extension SweepRun {
             return .failed(text.split(separator: "\n").map(String.init).joined(separator: " | "))
         }
         if hasCheckpoint {
+            // A checkpoint that is not a state file would be refused by the resume: said here, not "interrupted".
+            let path = fm.fileExists(atPath: directory + "/checkpoint.state") ? directory + "/checkpoint.state" : directory + "/checkpoint.state.tmp"
+            if let handle = FileHandle(forReadingAtPath: path) {
+                let head = (try? handle.read(upToCount: 8)) ?? nil
+                try? handle.close()
+                if head.map({ Array($0) != StateDictionary.magic }) ?? true {
+                    return .failed("\(path) is not a state file (damaged): restore it from a copy, or remove the run directory to train it again")
+                }
+            }
             let last = (try? String(contentsOfFile: directory + "/updates.csv", encoding: .utf8))?
                 .split(separator: "\n").last.flatMap { $0.split(separator: ",").first }.flatMap { Int($0) }
             return .interrupted(step: last)
@@ -93,9 +107,8 @@ extension SweepRun {
     }
 
     /// The last error a log holds: its last lines starting with `error:` (at most three), or its
-    /// last non-empty line.
-    /// The last error lines of a run's log, without their `error: ` and `DIRECTORY: ` prefixes
-    /// (the sweep's own report adds both once).
+    /// last non-empty line, without their `error: ` and `DIRECTORY: ` prefixes (the sweep's own
+    /// report adds both once).
     public static func lastError(inLog text: String, directory: String? = nil) -> String {
         let lines = text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         let errors = lines.filter { $0.hasPrefix("error:") }.map { line -> String in

@@ -353,3 +353,19 @@ def test_a_plan_below_a_thousand_steps_is_priced_in_steps(tmp_path, stackelberg_
     plan.write_text(f'out = "{tmp_path}/out"\nalgorithms = ["dqn"]\nenvironments = ["cartpole"]\nseeds = [0]\nsteps = 100\n')
     r = subprocess.run([str(stackelberg_bin), "sweep", "plan", str(plan)], capture_output=True, text=True, timeout=60)
     assert r.returncode == 0 and "total: 1 runs, 100 environment steps" in r.stdout, r.stdout  # was "0k"
+
+
+def test_status_names_a_damaged_checkpoint_and_a_finished_run_without_its_config(tmp_path, stackelberg_bin):
+    """A checkpoint holding text was reported "interrupted (checkpoint near step …)", and a finished run whose
+    config.toml was deleted "finished"."""
+    plan = tmp_path / "plan.toml"
+    plan.write_text(f'out = "{tmp_path}/out"\nalgorithms = ["dqn"]\nenvironments = ["cartpole"]\nseeds = [0, 1]\nsteps = 2000\n'
+                    '[settings]\ncheckpoint_interval = 500\nlearning_starts = 500\ntensorboard = false\n')
+    subprocess.run([str(stackelberg_bin), "sweep", "run", str(plan)], check=True, capture_output=True, timeout=300)
+    runs = tmp_path / "out/default/cartpole/dqn-monolithic"
+    (runs / "seed0/summary.json").unlink()
+    (runs / "seed0/checkpoint.state").write_text("garbage")
+    (runs / "seed1/config.toml").unlink()
+    status = subprocess.run([str(stackelberg_bin), "sweep", "status", str(plan)], capture_output=True, text=True, timeout=60)
+    assert "seed0/checkpoint.state is not a state file (damaged)" in status.stdout, status.stdout
+    assert "finished, but its config.toml is missing" in status.stdout and "0 finished" in status.stdout, status.stdout
