@@ -467,8 +467,12 @@ struct SweepStatusCommand: ParsableCommand {
             }
             let order = ["finished", "running", "interrupted", "pending", "failed"]
             print("sweep \(p.name): " + order.map { "\(counts[$0] ?? 0) \($0)" }.joined(separator: ", ") + " of \(p.runs.count)" + (source.map { "; Slurm states from \($0)" } ?? ""))
-            let path = try writeStatusFile(p, slurm: slurm)
-            print("written to \(path)")
+            // A plan never run has no output root: status reads, it does not create one.
+            if FileManager.default.fileExists(atPath: p.out) {
+                print("written to \(try writeStatusFile(p, slurm: slurm))")
+            } else {
+                print("not written: \(p.out) does not exist yet (the plan has not run)")
+            }
             if (counts["failed"] ?? 0) > 0 { throw ExitCode(1) }
         }
     }

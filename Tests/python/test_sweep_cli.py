@@ -369,3 +369,12 @@ def test_status_names_a_damaged_checkpoint_and_a_finished_run_without_its_config
     status = subprocess.run([str(stackelberg_bin), "sweep", "status", str(plan)], capture_output=True, text=True, timeout=60)
     assert "seed0/checkpoint.state is not a state file (damaged)" in status.stdout, status.stdout
     assert "finished, but its config.toml is missing" in status.stdout and "0 finished" in status.stdout, status.stdout
+
+
+def test_status_of_a_plan_never_run_writes_nothing(tmp_path, stackelberg_bin):
+    """sweep status created the output root and wrote sweep-status.txt there for a plan that had not run."""
+    plan = tmp_path / "plan.toml"
+    plan.write_text(f'out = "{tmp_path}/out"\nalgorithms = ["dqn"]\nenvironments = ["cartpole"]\nseeds = [0]\nsteps = 1000\n')
+    status = subprocess.run([str(stackelberg_bin), "sweep", "status", str(plan)], capture_output=True, text=True, timeout=60)
+    assert status.returncode == 0 and "1 pending" in status.stdout and "not written" in status.stdout, status.stdout
+    assert not (tmp_path / "out").exists()
