@@ -3,9 +3,12 @@ import Training
 
 /// A whole-number option value written as the project writes counts elsewhere (`--steps 5e6`):
 /// "1000", "1e9" and "2.5e3" read as whole numbers; "1.5", "abc" and values beyond Int are refused
-/// by the argument parser with the option's name. Negative values read (the option's own range
-/// check says what it accepts), so they need `parsing: .unconditional` to reach it.
-struct Count: ExpressibleByArgument, Equatable, Sendable, CustomStringConvertible {
+/// by ``parse(_:)`` with the reason, after the argument parser's line naming the option. Negative
+/// values read (the option's own range check says what it accepts), so they need
+/// `parsing: .unconditional` to reach it. Options declare it as
+/// `@Option(parsing: .unconditional, help: "… (default: N)", transform: Count.parse)`: with a
+/// transform the parser prints no default of its own, so the help text says it.
+struct Count: Equatable, Sendable, CustomStringConvertible {
     let value: Int
 
     init(_ value: Int) { self.value = value }
@@ -15,9 +18,8 @@ struct Count: ExpressibleByArgument, Equatable, Sendable, CustomStringConvertibl
         value = Int(x)
     }
 
-    /// The option's value, or an error that says what a count is: `@Option(transform: Count.parse)`
-    /// puts it after the argument parser's "the value is invalid for --width" (its own message for a
-    /// failed `init?(argument:)` says nothing of why).
+    /// The option's value, or an error that says what a count is (a failable conversion would leave
+    /// the parser's bare "the value is invalid for --width").
     @Sendable static func parse(_ argument: String) throws -> Count {
         if let count = Count(argument: argument) { return count }
         if let x = Settings.number(argument), x.isFinite, x == x.rounded() {
@@ -27,5 +29,4 @@ struct Count: ExpressibleByArgument, Equatable, Sendable, CustomStringConvertibl
     }
 
     var description: String { String(value) }
-    var defaultValueDescription: String { String(value) }
 }
