@@ -107,7 +107,8 @@ struct PlanParser {
             fail(source.line(of: "out"), "`out` holds a control character (U+\(String(format: "%04X", c.value)), a line break or the like), which would split the lines of the Slurm script and the run logs that name it: give a plain directory path")
         }
         // An output root under a file cannot be created: said here, with the plan's other problems.
-        if let file = fileInPlaceOfDirectory(out + "/x") {
+        let outUnderFile = fileInPlaceOfDirectory(out + "/x")
+        if let file = outUnderFile {
             fail(source.line(of: "out"), "`out` lies under \(file), which is a file, not a directory: choose another output root")
         }
 
@@ -351,8 +352,9 @@ struct PlanParser {
                             }
                             directories[directory] = (label, written)
                             // A file where the run's directory (or a level of it under `out`) goes: the run
-                            // could not start, and `sweep status` would call it pending.
-                            if let file = fileAmongLevels(of: directory, under: out) {
+                            // could not start, and `sweep status` would call it pending. (A file above `out`
+                            // is said once, above.)
+                            if outUnderFile == nil, let file = fileInPlaceOfDirectory(directory + "/x") {
                                 fail(point.last?.line, "\(label): \(file) is a file where the run's directory goes: move it away")
                                 continue
                             }
@@ -585,19 +587,6 @@ struct PlanParser {
             fail(named.flatMap { settingLine($0.key) } ?? source.line(ofValue: envKey, under: "environments"), "\(run): \(message)")
         }
     }
-}
-
-/// The first of `directory` and its parents below `root` that is a file rather than a directory, or nil.
-func fileAmongLevels(of directory: String, under root: String) -> String? {
-    guard directory.hasPrefix(root + "/") else { return nil }
-    var path = root
-    var isDirectory: ObjCBool = false
-    for component in directory.dropFirst(root.count + 1).split(separator: "/") {
-        path += "/" + component
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { return nil }
-        if !isDirectory.boolValue { return path }
-    }
-    return nil
 }
 
 extension PlanParser {
