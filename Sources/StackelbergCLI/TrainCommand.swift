@@ -195,15 +195,6 @@ struct TrainCommand: ParsableCommand {
             }
             throw TrainingError.nothingToResume(run.directory)
         }
-        // config.toml against the checkpoint first: an edited config.toml would otherwise be taken as the
-        // settings to resume with, and the advice to match it with --set led to the next refusal.
-        let checkpointPath = run.directory + "/checkpoint.state"
-        if let state = try? StateDictionary(contentsOf: URL(fileURLWithPath: checkpointPath)) {
-            let changed = try TrainingRun.settingsChanged(since: state, checkpointPath: checkpointPath, configPath: path)
-            guard changed.isEmpty else {
-                throw InputError("--resume: \(path) and the run's checkpoint disagree (\(changed.joined(separator: "; "))): one was changed after the checkpoint (an edited config.toml, or a checkpoint copied from another run); restore it, then resume with the settings config.toml names")
-            }
-        }
         let saved = try Settings(contentsOf: path)
         let defaults = try AlgorithmRegistry.defaults(algo: try run.settings.string("algo")!, coupling: try run.settings.string("coupling")!,
                                                       env: try run.settings.string("env")!)
@@ -217,6 +208,17 @@ struct TrainCommand: ParsableCommand {
         let asRan = AlgorithmRegistry.completing(saved)
         let differing = asRan.keys.filter { asRan[$0] != run.settings[$0] } + run.settings.keys.filter { asRan[$0] == nil }
         guard differing.isEmpty else {
+            // An edited config.toml is said as such: matched with --set as advised below, the resume would
+            // meet the run's own check of config.toml against its checkpoint next. The checkpoint is read
+            // here only on this way out (the run reads it again to resume).
+            let checkpointPath = run.directory + "/checkpoint.state"
+            if let state = try? StateDictionary(contentsOf: URL(fileURLWithPath: checkpointPath)) {
+                let changed = try TrainingRun.settingsChanged(since: state, checkpointPath: checkpointPath, configPath: path)
+                if !changed.isEmpty {
+                    throw InputError("--resume: " + TrainingRun.checkpointDisagreement(configPath: path, changed: changed)
+                                     + "; restore it, then resume with the settings config.toml names")
+                }
+            }
             let detail = differing.map { key in
                 (saved[key] == nil && asRan[key] != nil ? "\(key): absent from the file (added to the toolkit later), so the run had "
                                                        : "\(key): saved ")

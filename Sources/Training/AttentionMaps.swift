@@ -98,7 +98,7 @@ public enum AttentionMaps {
         // settings themselves are compared (checkpoints from before the record are not).
         let changed = try TrainingRun.settingsChanged(since: state, checkpointPath: checkpointPath, configPath: configPath)
         guard changed.isEmpty else {
-            throw TrainingError.io("\(configPath) differs from the settings its checkpoint was trained with (\(changed.joined(separator: "; "))): config.toml was changed after the run; restore it")
+            throw TrainingError.io(TrainingRun.checkpointDisagreement(configPath: configPath, changed: changed) + "; restore it")
         }
         let options = try AlgorithmRegistry.runOptions(settings)
         let overrides = try options.environmentOverrides()

@@ -189,7 +189,7 @@ public final class TrainingRun: Sendable {
             // the run under settings it did not train with. Checkpoints from before run.settings have none.
             let changed = try Self.settingsChanged(since: state, checkpointPath: checkpointPath, configPath: directory + "/config.toml")
             guard changed.isEmpty else {
-                throw TrainingError.io("\(directory)/config.toml differs from the settings its checkpoint was trained with (\(changed.joined(separator: "; "))): it was changed after the checkpoint; restore it, and resume with the settings it names")
+                throw TrainingError.io(Self.checkpointDisagreement(configPath: directory + "/config.toml", changed: changed) + "; restore it, and resume with the settings config.toml names")
             }
             let sizes = try state.integers("run.log_sizes", count: 3).map { UInt64($0) }
             // All three checked before anything is changed (a log cut back, a resume recorded in config.toml).
@@ -369,6 +369,12 @@ extension TrainingRun {
         guard let recorded = try? state.text("run.settings") else { return [] }
         let trained = AlgorithmRegistry.completing(try Settings(text: recorded, source: checkpointPath))
         return trained.differences(from: AlgorithmRegistry.completing(try Settings(contentsOf: configPath)), labels: ("trained", "now"))
+    }
+
+    /// What ``settingsChanged(since:checkpointPath:configPath:)`` found, said one way by every reader of
+    /// a checkpoint (`train --resume`, `attention`); each caller adds its way out.
+    public static func checkpointDisagreement(configPath: String, changed: [String]) -> String {
+        "\(configPath) differs from the settings its checkpoint was trained with (\(changed.joined(separator: "; "))): one of the two was changed after the checkpoint (an edited config.toml, or a checkpoint copied from another run)"
     }
 
     /// Appends `# resumed = DATE, commit = …, gemm = …` (this process's header values) to config.toml,

@@ -831,11 +831,11 @@ def test_resume_refuses_a_config_edited_since_the_checkpoint(stackelberg_bin, tm
     assert re.search(r"(?m)^gamma = 0\.99$", config)
     (run / "config.toml").write_text(re.sub(r"(?m)^gamma = 0\.99$", "gamma = 0.5", config))
     p = subprocess.run(args + ["--set", "gamma=0.5", "--resume"], capture_output=True, text=True, timeout=120)
-    assert p.returncode != 0 and "and the run's checkpoint disagree (gamma: trained 0.99, now 0.5)" in p.stderr, p.stderr
+    assert p.returncode != 0 and "differs from the settings its checkpoint was trained with (gamma: trained 0.99, now 0.5)" in p.stderr, p.stderr
     # Without the --set: the edited file is named first, not the command (whose advice, --set gamma=0.5, led to
     # the refusal above).
     p = subprocess.run(args + ["--resume"], capture_output=True, text=True, timeout=120)
-    assert p.returncode != 0 and "and the run's checkpoint disagree (gamma: trained 0.99, now 0.5)" in p.stderr, p.stderr
+    assert p.returncode != 0 and "differs from the settings its checkpoint was trained with (gamma: trained 0.99, now 0.5)" in p.stderr, p.stderr
     assert "--set gamma=0.5" not in p.stderr, p.stderr
     (run / "config.toml").write_text(config)
     p = subprocess.run(args + ["--resume"], capture_output=True, text=True, timeout=120)
