@@ -25,7 +25,7 @@ struct AttentionCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            guard let seed = UInt64(seed) else { throw UsageError("--seed must be a whole number ≥ 0, got \(seed)") }
+            let seed = try seedValue(seed)
             // Bounded so that a typo cannot play for hours or write thousands of figures: the longest
             // episode any registered environment allows is Atari's 27,000 agent steps (108,000 frames).
             let steps = self.steps.value

@@ -33,7 +33,7 @@ struct EnvCommand: ParsableCommand {
             abstract: "Step one copy and print one JSON line per transition.",
             discussion: "Each line: step, action, reward, terminated, truncated, next_obs (the episode's last observation when it ended), obs (what to act on next, after any auto-reset), state (after the step), and episode_return and episode_length when a whole episode (game) ended.")
         @Argument(help: "Environment name (see `stackelberg env list`).") var name: String
-        @Option(parsing: .unconditional, help: "Seed of the environment and of the random policy (a whole number ≥ 0; default: 0).", transform: seedArgument) var seed: UInt64 = 0
+        @Option(parsing: .unconditional, help: "Seed of the environment and of the random policy (a whole number ≥ 0).") var seed: String = "0"
         @Option(parsing: .unconditional, help: "Number of steps (e.g. 100 or 1e3; default: 10).", transform: Count.parse) var steps: Count = Count(10)
         @Option(help: "Policy: random or zero (action 0, or the zero vector).") var policy: String = "random"
         @Option(parsing: .unconditional, help: "Start from this state instead of a reset: its values, comma-separated, in the order `stackelberg env list` gives for the environment.") var state: String?
@@ -46,6 +46,7 @@ struct EnvCommand: ParsableCommand {
 
         func run() throws {
             try reportingErrors {
+                let seed = try seedValue(self.seed)
                 let steps = self.steps.value
                 // Bounded so that steps × action size cannot overflow (a line per step is printed anyway).
                 guard (0...1_000_000_000).contains(steps) else { throw ValidationError("--steps must be from 0 to 1e9, got \(steps)") }
@@ -137,10 +138,11 @@ struct EnvCommand: ParsableCommand {
         @Argument(help: "Environment name (discrete actions).") var name: String
         @Option(parsing: .unconditional, help: "Episodes to play in all (rounded up to a multiple of --batch).") var episodes: Int = 1000
         @Option(parsing: .unconditional, help: "Copies stepped together.") var batch: Int = 16
-        @Option(parsing: .unconditional, help: "Seed of the environment and of the random policy (a whole number ≥ 0; default: 0).", transform: seedArgument) var seed: UInt64 = 0
+        @Option(parsing: .unconditional, help: "Seed of the environment and of the random policy (a whole number ≥ 0).") var seed: String = "0"
 
         func run() throws {
             try reportingErrors {
+                let seed = try seedValue(self.seed)
                 guard episodes >= 1, batch >= 1 else { throw ValidationError("--episodes and --batch must be ≥ 1") }
                 // Every copy plays the same number of whole episodes: more copies than episodes would play
                 // --batch episodes, not the --episodes asked for.
@@ -182,10 +184,11 @@ struct EnvCommand: ParsableCommand {
         @Argument(help: "Environment name.") var name: String
         @Option(parsing: .unconditional, help: "Copies stepped together.") var batch: Int = 128
         @Option(parsing: .unconditional, help: "Batched steps to time (e.g. 1e4; default: 10000).", transform: Count.parse) var steps: Count = Count(10_000)
-        @Option(parsing: .unconditional, help: "Seed (a whole number ≥ 0; default: 0).", transform: seedArgument) var seed: UInt64 = 0
+        @Option(parsing: .unconditional, help: "Seed (a whole number ≥ 0).") var seed: String = "0"
 
         func run() throws {
             try reportingErrors {
+                let seed = try seedValue(self.seed)
                 let steps = self.steps.value
                 guard batch >= 1, steps >= 1 else { throw ValidationError("--batch and --steps must be ≥ 1") }
                 guard steps <= 1_000_000_000 else { throw ValidationError("--steps must be at most 1e9 batched steps, got \(steps)") }
@@ -255,11 +258,4 @@ func firstNonFinite(_ line: [String: Any]) -> (String, Double)? {
         if let bad = values.first(where: { !$0.isFinite }) { return (key, bad) }
     }
     return nil
-}
-
-/// A `--seed` value: a whole number ≥ 0. `parsing: .unconditional` lets a negative one reach this
-/// check (the parser read `--seed -1` as a missing value followed by an unknown flag).
-@Sendable func seedArgument(_ text: String) throws -> UInt64 {
-    guard let seed = UInt64(text) else { throw ValidationError("\(text) is not a seed: give a whole number ≥ 0") }
-    return seed
 }

@@ -42,7 +42,7 @@ struct DynamicsOptions: ParsableArguments {
         o.trajectoryStarts = try starts.map { try parsePoints($0, option: "--starts") }
         o.fieldPoints = grid
         o.rootStartsPerAxis = rootStarts
-        guard let seed = UInt64(seed) else { throw UsageError("--seed must be a whole number ≥ 0, got \(seed)") }
+        let seed = try seedValue(seed)
         o.seed = seed
         return o
     }

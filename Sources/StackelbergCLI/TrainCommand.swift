@@ -245,6 +245,14 @@ func setArgument(_ key: String, _ value: Settings.Value) -> String {
         ? "--set " + argument : "--set '" + argument.replacingOccurrences(of: "'", with: "'\\''") + "'"
 }
 
+/// One `--seed` (game, attention, env): a whole number ≥ 0, refused as a usage error naming `--seed`.
+/// Options take it as text with `parsing: .unconditional`, so a negative one reaches this check (the
+/// parser read `--seed -1` as a missing value followed by an unknown flag).
+func seedValue(_ text: String) throws -> UInt64 {
+    guard let seed = UInt64(text) else { throw UsageError("--seed must be a whole number ≥ 0, got \(text)") }
+    return seed
+}
+
 /// "0..4", "0,3,7" or "5" (``SeedList``), refused as a usage error naming `--seeds`.
 func parseSeeds(_ text: String) throws -> [UInt64] {
     do { return try SeedList.parse(text) } catch { throw UsageError("--seeds \(text): \(error.reason)") }

@@ -115,4 +115,4 @@ def test_a_negative_seed_is_refused_as_a_seed(stackelberg_bin):
     """`--seed -1` read as a missing value ("Missing value for '--seed'")."""
     import subprocess
     p = subprocess.run([str(stackelberg_bin), "env", "rollout", "cartpole", "--seed", "-1", "--steps", "1"], capture_output=True, text=True, timeout=60)
-    assert p.returncode == 64 and "-1 is not a seed: give a whole number ≥ 0" in p.stderr, p.stderr
+    assert p.returncode == 64 and "--seed must be a whole number ≥ 0, got -1" in p.stderr, p.stderr
