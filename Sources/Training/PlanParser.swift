@@ -509,20 +509,19 @@ struct PlanParser {
             fail(source.line(of: "slurm.time") ?? source.line(of: "slurm.signal_seconds"),
                  "slurm.time \"\(time)\" (\(limit) s) is not longer than slurm.signal_seconds (\(r.signalSeconds) s, when a task checkpoints and requeues itself before its limit): every task would requeue at once and never train; give a longer time or a smaller signal_seconds")
         }
-        // An empty value wrote `--partition=""` (or an empty executable, which every task would fail to run).
-        for k in ["partition", "time", "mem", "account", "qos", "executable"] where t[k]?.string?.trimmingCharacters(in: .whitespaces).isEmpty == true {
+        // An empty value wrote `--partition=""` (or an empty executable, which every task would fail to run);
+        // an empty time or mem is refused by its format above.
+        for k in ["partition", "account", "qos", "executable"] where t[k]?.string?.trimmingCharacters(in: .whitespaces).isEmpty == true {
             fail(source.line(of: "slurm.\(k)") ?? source.line(of: "slurm"), "slurm.\(k) is empty: leave it out for Slurm's (or this build's) default")
         }
         // `extra` lines are sbatch options; those the script writes itself would conflict with its own.
-        let written = ["--array", "--job-name", "--output", "--signal", "--requeue", "--open-mode", "--ntasks",
-                       "--partition", "--time", "--cpus-per-task", "--mem", "--account", "--qos"]
         for e in r.extra {
             let option = e.trimmingCharacters(in: .whitespaces)
             let name = String(option.split(whereSeparator: { $0 == "=" || $0 == " " }).first ?? "")
             let isShort = name.count == 2 && name.hasPrefix("-") && name.last!.isLetter
             if !(name.hasPrefix("--") && name.count > 2) && !isShort {
                 fail(source.line(of: "slurm.extra") ?? source.line(of: "slurm"), "slurm.extra \"\(e)\" is not an sbatch option (--name=value, e.g. \"--constraint=avx2\")")
-            } else if written.contains(name) {
+            } else if SlurmScript.writtenOptions.contains(name) {
                 let key = ["--partition": "partition", "--time": "time", "--cpus-per-task": "cpus", "--mem": "mem", "--account": "account", "--qos": "qos"][name]
                 fail(source.line(of: "slurm.extra") ?? source.line(of: "slurm"), "slurm.extra \"\(e)\" sets an option the array script writes itself\(key.map { " (give it as slurm.\($0))" } ?? ""): leave it out of extra")
             }

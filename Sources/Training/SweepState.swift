@@ -125,6 +125,11 @@ extension SweepRun {
 /// (with `--resume` once its run directory holds a checkpoint), requeued on preemption or node
 /// failure (`--requeue`) and, near its time limit, checkpointing and requeueing itself.
 public enum SlurmScript {
+    /// The sbatch options ``render(plan:indices:executable:workingDirectory:logDirectory:)`` writes itself
+    /// (some only when `[slurm]` gives them): a plan's `extra` may not repeat one.
+    public static let writtenOptions: Set = ["--job-name", "--array", "--partition", "--time", "--ntasks", "--cpus-per-task",
+                                             "--mem", "--account", "--qos", "--requeue", "--signal", "--open-mode", "--output"]
+
     /// `0-3,7,9-12`: Slurm's array syntax for sorted indices.
     public static func arraySpec(_ indices: [Int]) -> String {
         var parts = [String](), i = 0

@@ -386,6 +386,8 @@ final class SweepPlanTests: XCTestCase {
             cpus = 2
             mem = "4G"
             max_parallel = 50
+            account = "lab"
+            qos = "normal"
             extra = ["--constraint=avx2"]
             """)
         XCTAssertEqual(p.slurm.partition, "cpu")
@@ -397,6 +399,9 @@ final class SweepPlanTests: XCTestCase {
                      "trap on_term TERM INT", "trap on_limit USR1"] {
             XCTAssertTrue(s.contains(line + "\n"), "missing \(line)")
         }
+        // Every option the script writes is one a plan's `extra` may not repeat (the list the plan check reads).
+        let options = s.split(separator: "\n").filter { $0.hasPrefix("#SBATCH --") }.map { String($0.dropFirst(8).split(separator: "=").first!) }
+        XCTAssertEqual(Set(options).subtracting(["--constraint"]), SlurmScript.writtenOptions)
         // One case per task, each the run's train command; none for runs not asked for.
         XCTAssertTrue(s.contains("  5) dir=runs/sweeps/stac/stac+unroll=80/cartpole/ac-actor-leader/seed1; args=(train --algo ac --coupling actor-leader"))
         XCTAssertFalse(s.contains("  3) dir="))
