@@ -38,6 +38,7 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Continue the runs from their checkpoints.") var resume = false
     @Flag(help: "No progress line (for logs); errors and the final summary are still printed.") var quiet = false
     @Option(parsing: .unconditional, help: "Seeds trained at once (default: one per core, at most the number of seeds).") var jobs: Int?
+    @Flag(name: .customLong("dry-run"), help: "Check everything train checks before it trains (settings, --out, each seed's directory, --resume against config.toml), print the resolved settings as a config with what each seed would do, and write nothing. Exit status as train's would be before training.") var dryRun = false
 
     /// The key of a `--set key=value` (what `Settings.apply(override:)` sets).
     static func overrideKey(_ override: String) -> String {
@@ -156,6 +157,7 @@ struct TrainCommand: ParsableCommand {
             for (r, resumed) in zip(runs, resumes) where resumed { try checkSameSettings(r) }
             let board = ProgressBoard(labels: seedList.map { "seed\($0)" }, totals: Array(repeating: trainedSteps, count: runs.count), quiet: quiet)
             guard jobs.map({ $0 >= 1 }) ?? true else { throw UsageError("--jobs must be at least 1, got \(jobs!)") }
+            if dryRun { return try reportDryRun(runs, resumes: resumes, settings: settings, commit: commit, command: command) }
             installStopHandlers()
             let workers = Swift.max(1, Swift.min(jobs ?? ProcessInfo.processInfo.activeProcessorCount, runs.count))
             // A finished seed is left as it is: resuming a job whose other seeds were interrupted

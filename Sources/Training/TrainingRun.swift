@@ -116,6 +116,45 @@ public final class TrainingRun: Sendable {
         return score
     }
 
+    /// Said of a directory whose logs a new run replaces (`Start.replacingLogs`).
+    public static func replacingLogsText(episodes: Int) -> String {
+        "holds an unfinished run's logs (\(episodes) episodes) but no checkpoint.state, so it cannot be resumed; this run starts over and replaces them"
+    }
+
+    /// What `run(resume:)` does with this seed's directory before it trains.
+    public enum Start: Equatable, Sendable {
+        /// A new run in a new (or empty) directory.
+        case fresh
+        /// A new run over the logs of one stopped before its first checkpoint (`episodes` rows), which
+        /// cannot be resumed and are replaced.
+        case replacingLogs(episodes: Int)
+        /// Continues from `checkpoint.state`.
+        case resume
+    }
+
+    /// How `run(resume:)` would begin, decided from the directory alone (nothing is read beyond it,
+    /// nothing written): the refusals it makes before building anything, for `train --dry-run` and for
+    /// `run` itself, so that the two cannot disagree.
+    /// - Throws: `TrainingError.finishedRun` or `.existingRun` without `resume` where the directory holds
+    ///   a finished or a checkpointed run; `.nothingToResume` with `resume` where it holds no checkpoint.
+    public func start(resume: Bool) throws -> Start {
+        let fm = FileManager.default
+        if resume {
+            // A complete leftover of an interrupted atomic replace is the checkpoint (see `train`).
+            guard fm.fileExists(atPath: checkpointPath) || fm.fileExists(atPath: checkpointPath + ".tmp") else {
+                throw TrainingError.nothingToResume(directory)
+            }
+            return .resume
+        }
+        if fm.fileExists(atPath: summaryPath) { throw TrainingError.finishedRun(directory) }
+        if fm.fileExists(atPath: checkpointPath) { throw TrainingError.existingRun(directory) }
+        if let old = try? String(contentsOfFile: directory + "/episodes.csv", encoding: .utf8) {
+            let rows = old.split(separator: "\n").count - 1
+            if rows > 0 { return .replacingLogs(episodes: rows) }
+        }
+        return .fresh
+    }
+
     /// Trains to `total_steps`, or from the checkpoint with `resume`. Returns the final greedy
     /// evaluation's mean return.
     @discardableResult
@@ -215,15 +254,10 @@ public final class TrainingRun: Sendable {
                 try metrics.restoreWindow(sums: sums, counts: try state.integers("run.metric_window_counts"), savedColumns: columns.indices)
             }
         } else {
-            if fm.fileExists(atPath: directory + "/summary.json") { throw TrainingError.finishedRun(directory) }
-            if fm.fileExists(atPath: checkpointPath) { throw TrainingError.existingRun(directory) }
             // Logs without a checkpoint (a run stopped before its first checkpoint, or whose checkpoint
             // was lost with the machine) cannot be resumed; say that they are being replaced.
-            if let old = try? String(contentsOfFile: directory + "/episodes.csv", encoding: .utf8) {
-                let rows = old.split(separator: "\n").count - 1
-                if rows > 0 {
-                    FileHandle.standardError.write(Data("note: \(directory) holds an unfinished run's logs (\(rows) episodes) but no checkpoint.state, so it cannot be resumed; this run starts over and replaces them\n".utf8))
-                }
+            if case .replacingLogs(let rows) = try start(resume: false) {
+                FileHandle.standardError.write(Data("note: \(directory) \(Self.replacingLogsText(episodes: rows))\n".utf8))
             }
             try fm.createDirectory(atPath: directory, withIntermediateDirectories: true)
             try settings.rendered(header: header).write(toFile: directory + "/config.toml", atomically: true, encoding: .utf8)

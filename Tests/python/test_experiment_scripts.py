@@ -21,11 +21,19 @@ from conftest import REPO_ROOT
 SCRIPTS = REPO_ROOT / "scripts" / "experiments"
 
 
-def fake_cli(path: Path, exit_code: int = 0, finish: bool = False) -> Path:
+def fake_cli(path: Path, exit_code: int = 0, finish: bool = False, refuse: str | None = None) -> Path:
     """A stand-in for `stackelberg`: appends its arguments to calls.log beside it and exits with
     `exit_code`; with `finish`, writes config.toml and summary.json into the run directory its
-    --out/--env/--algo/--coupling/--seeds name, as a finished run would."""
+    --out/--env/--algo/--coupling/--seeds name, as a finished run would. A `--dry-run` (the scripts'
+    check pass) is logged to dry.log instead and passes, unless its arguments hold `refuse`: it then
+    says an error and exits 1, as train refusing a setting does."""
     body = f"""#!/usr/bin/env bash
+case " $* " in
+  *" --dry-run "*)
+    echo "$@" >> "{path.parent}/dry.log"
+    if [ -n "{refuse or ''}" ] && [[ " $* " == *"{refuse or ''}"* ]]; then echo "error: refused: {refuse}" >&2; exit 1; fi
+    exit 0 ;;
+esac
 echo "$@" >> "{path.parent}/calls.log"
 if [ "{int(finish)}" = 1 ]; then
   while [ $# -gt 0 ]; do
@@ -120,6 +128,40 @@ def test_finished_runs_are_skipped_and_another_budget_is_refused(tmp_path):
     assert run("bridge.sh", "br", "0", cwd=tmp_path, env=bridge).returncode == 0
     other = run("bridge.sh", "br", "0", cwd=tmp_path, env={**bridge, "STEPS_MINATAR": "3e4"})
     assert other.returncode == 2 and "keep its budget (STEPS_MINATAR=20000)" in other.stderr, other.stderr
+
+
+def test_every_run_is_checked_before_the_first_trains(tmp_path):
+    # The budget of a run already there, and train's own refusals, were met only when the grid reached
+    # that run: the runs before it had trained by then (hours, in a real grid).
+    fake_cli(tmp_path / "cli", finish=True)
+    env = {"STACKELBERG_CLI": "cli", "GAMES": "breakout asterix", "VARIANTS": "ppo_cnn", "STEPS": "2e4"}
+    assert run("sprig-minatar.sh", "out", "0", cwd=tmp_path, env={**env, "GAMES": "asterix"}).returncode == 0
+    (tmp_path / "calls.log").unlink()
+    p = run("sprig-minatar.sh", "out", "0", cwd=tmp_path, env={**env, "STEPS": "3e4"})
+    assert p.returncode == 2 and "was started with total_steps = 20000, and this grid asks for 30000" in p.stderr, p.stderr
+    assert not (tmp_path / "calls.log").exists() and not (tmp_path / "out" / "ppo_cnn" / "minatar_breakout").exists()
+    # A setting train refuses for the grid's last run stops it before the first.
+    fake_cli(tmp_path / "cli", finish=True, refuse="--coupling sprig --env minatar/asterix")
+    (tmp_path / "dry.log").unlink()
+    p = run("sprig-minatar.sh", "new", "0", cwd=tmp_path, env={**env, "VARIANTS": "ppo_cnn sprig"})
+    assert p.returncode == 2, (p.stdout, p.stderr)
+    assert "error: refused: --coupling sprig --env minatar/asterix" in p.stderr, p.stderr
+    assert "sprig asterix seed 0: train refuses this run" in p.stderr, p.stderr
+    assert not (tmp_path / "calls.log").exists() and not (tmp_path / "new").exists()
+    # Each of the four runs is checked with the command it would train with, and --dry-run.
+    dry = (tmp_path / "dry.log").read_text().splitlines()
+    assert len(dry) == 4, dry
+    assert dry[-1].startswith(f"train --algo ppo --coupling sprig --env minatar/asterix --seeds 0 --steps 2e4 --out {tmp_path}/new/sprig "), dry
+    assert dry[-1].endswith(" --dry-run"), dry
+
+
+def test_a_budget_below_one_rollout_is_refused_before_any_run(stackelberg_bin, tmp_path):
+    # With the real CLI: every run of such a grid failed (exit 1), one after the other.
+    p = run("sprig-minatar.sh", "out", "0", cwd=tmp_path,
+            env={"STACKELBERG_CLI": str(stackelberg_bin), "GAMES": "breakout", "VARIANTS": "ppo_cnn sprig", "STEPS": "100"})
+    assert p.returncode == 2, (p.stdout, p.stderr)
+    assert "total_steps (100) is less than one rollout" in p.stderr and "ppo_cnn breakout seed 0: train refuses this run" in p.stderr, p.stderr
+    assert not (tmp_path / "out").exists()
 
 
 def test_a_cut_short_summary_is_not_a_finished_run(tmp_path):

@@ -410,6 +410,62 @@ def test_logs_without_a_checkpoint_are_replaced_with_a_note(stackelberg_bin, tmp
     assert p.returncode == 0 and "no checkpoint.state" not in p.stderr, p.stderr
 
 
+def tree(root: Path) -> dict[str, bytes]:
+    """Every file under root with its bytes (nothing when root does not exist)."""
+    return {str(f.relative_to(root)): f.read_bytes() for f in sorted(root.rglob("*")) if f.is_file()} if root.exists() else {}
+
+
+def test_dry_run_says_what_each_seed_would_do_and_writes_nothing(stackelberg_bin, tmp_path):
+    binary = str(stackelberg_bin)
+    args = [binary, "train", "--algo", "dqn", "--env", "cartpole", "--set", "total_steps=2000", "--quiet", "--out", str(tmp_path / "runs")]
+    base = tmp_path / "runs" / "cartpole" / "dqn-monolithic"
+    # Before any run: every seed starts, and not even --out is created.
+    p = subprocess.run(args + ["--seeds", "0..1", "--dry-run"], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    assert f"# seed 0: {base}/seed0 starts" in p.stdout and f"# seed 1: {base}/seed1 starts" in p.stdout, p.stdout
+    assert not (tmp_path / "runs").exists()
+    # Its output is a config: given back, it trains with the same settings (a dry run of it prints the same body).
+    (tmp_path / "resolved.toml").write_text(p.stdout)
+    q = subprocess.run([binary, "train", "--config", str(tmp_path / "resolved.toml"), "--seeds", "0..1", "--quiet",
+                        "--out", str(tmp_path / "runs"), "--dry-run"], capture_output=True, text=True, timeout=120)
+    body = lambda text: [l for l in text.splitlines() if not l.startswith("#")]
+    assert q.returncode == 0 and "note:" not in q.stderr and body(q.stdout) == body(p.stdout), q.stderr
+    # A budget below one batch of updates, or a bad setting, is refused as train refuses it, before anything.
+    p = subprocess.run([binary, "train", "--algo", "ppo", "--env", "cartpole", "--steps", "100", "--out", str(tmp_path / "runs"), "--dry-run"],
+                       capture_output=True, text=True, timeout=120)
+    assert p.returncode == 1 and "less than one rollout" in p.stderr and p.stdout == "", p.stderr
+    # Seed 0 finished, seed 1 checkpointed, seed 2 stopped before its first checkpoint (logs only).
+    subprocess.run(args + ["--seeds", "0..2"], check=True, capture_output=True, timeout=120)
+    (base / "seed1" / "summary.json").unlink()
+    (base / "seed2" / "summary.json").unlink()
+    (base / "seed2" / "checkpoint.state").unlink()
+    rows = len((base / "seed2" / "episodes.csv").read_text().splitlines()) - 1
+    before = tree(tmp_path / "runs")
+    p = subprocess.run(args + ["--seeds", "0..3", "--resume", "--dry-run"], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    assert f"# seed 0: {base}/seed0 has finished; train leaves it as it is" in p.stdout, p.stdout
+    assert f"# seed 1: {base}/seed1 resumes from its checkpoint" in p.stdout, p.stdout
+    # Seeds without a checkpoint start from the beginning under --resume, as train says.
+    assert f"# seed 2: {base}/seed2 starts over: it holds an unfinished run's logs ({rows} episodes)" in p.stdout, p.stdout
+    assert f"# seed 3: {base}/seed3 starts" in p.stdout and f"{base}/seed3 has no checkpoint: this seed starts" in p.stderr, p.stderr
+    # A --resume that resumes nothing is refused, as train refuses it (a mistyped seed or --out).
+    p = subprocess.run(args + ["--seeds", "7", "--resume", "--dry-run"], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 1 and f"--resume: {base}/seed7 has no checkpoint to resume from" in p.stderr and p.stdout == "", p.stderr
+    p = subprocess.run(args + ["--seeds", "0..2", "--dry-run"], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 1
+    assert f"{base}/seed0 already holds a finished run" in p.stderr and f"{base}/seed1 already holds a run" in p.stderr, p.stderr
+    assert f"# seed 0: {base}/seed0 is refused (the error above)" in p.stdout, p.stdout
+    assert f"# seed 2: {base}/seed2 starts over" in p.stdout, p.stdout
+    # --resume with another budget is refused as train refuses it.
+    p = subprocess.run(args + ["--seeds", "1", "--resume", "--dry-run", "--set", "total_steps=3000"], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 1 and "total_steps: saved 2000, now 3000" in p.stderr, p.stderr
+    assert tree(tmp_path / "runs") == before
+    # What it said is what train does: seed 1 resumes to the end, seed 3 starts.
+    p = subprocess.run(args + ["--seeds", "1,3", "--resume"], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0 and "seed3 has no checkpoint: this seed starts from the beginning" in p.stderr, p.stderr
+    assert (base / "seed1" / "summary.json").exists() and (base / "seed3" / "summary.json").exists()
+
+
 def test_a_total_that_is_not_a_whole_number_of_rollouts_finishes_with_its_progress_line(stackelberg_bin, tmp_path):
     # Without --quiet: the progress bar once trapped ("Negative count not allowed") when a run trained
     # past its total (1,100 steps in rollouts of 512 train 1,536).

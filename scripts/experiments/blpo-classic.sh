@@ -35,10 +35,12 @@ variant() {   # name coupling extra-settings...
     done
   done
 }
-variant ppo monolithic
-variant nested nested
-variant blpo_nystrom blpo
-variant blpo_cg blpo --set blpo.solver=cg --set blpo.cg_iterations=20 --set blpo.cg_tolerance=1e-10
-variant blpo_implicit blpo --set blpo.linearized_sign=implicit
-variant blpo_cg_plain blpo --set blpo.solver=cg --set blpo.cg_iterations=20 --set blpo.cg_tolerance=1e-10 --set blpo.cg_negative_curvature=continue
-grid_finish
+grid() {   # every run, in order (run_grid checks them all, then trains them)
+  variant ppo monolithic
+  variant nested nested
+  variant blpo_nystrom blpo
+  variant blpo_cg blpo --set blpo.solver=cg --set blpo.cg_iterations=20 --set blpo.cg_tolerance=1e-10
+  variant blpo_implicit blpo --set blpo.linearized_sign=implicit
+  variant blpo_cg_plain blpo --set blpo.solver=cg --set blpo.cg_iterations=20 --set blpo.cg_tolerance=1e-10 --set blpo.cg_negative_curvature=continue
+}
+run_grid grid

@@ -28,17 +28,19 @@ run() {   # name coupling task seed extra-settings...
     "$S" train --algo ppo --coupling "$coupling" --env "mujoco/$task" --seeds "$seed" --steps 1e6 \
     --out "$out/$name" "${quiet[@]}" --set tensorboard=false --set eval_interval=50000 --set checkpoint_interval=100000 "$@"
 }
-for seed in "${seeds[@]}"; do
-  for task in hopper walker2d halfcheetah; do
-    run ppo monolithic "$task" "$seed"
-    # BLPO's own PPO baseline: PPO in the code's Brax layout (trajectory minibatches, no gradient
-    # clipping or annealing, truncation as termination), so the ordering is judged at one layout.
-    run ppo_brax monolithic "$task" "$seed" --set num_envs=32 --set rollout_length=640 --set epochs=4 --set minibatches=32 \
-      --set minibatch_layout=trajectories --set max_grad_norm=0 --set anneal_lr=false --set truncation=no_bootstrap
-    run nested nested "$task" "$seed"
-    run blpo_nystrom blpo "$task" "$seed"
-    run blpo_cg blpo "$task" "$seed" --set blpo.solver=cg --set blpo.cg_iterations=20 --set blpo.cg_tolerance=1e-10
+grid() {   # every run, in order (run_grid checks them all, then trains them)
+  for seed in "${seeds[@]}"; do
+    for task in hopper walker2d halfcheetah; do
+      run ppo monolithic "$task" "$seed"
+      # BLPO's own PPO baseline: PPO in the code's Brax layout (trajectory minibatches, no gradient
+      # clipping or annealing, truncation as termination), so the ordering is judged at one layout.
+      run ppo_brax monolithic "$task" "$seed" --set num_envs=32 --set rollout_length=640 --set epochs=4 --set minibatches=32 \
+        --set minibatch_layout=trajectories --set max_grad_norm=0 --set anneal_lr=false --set truncation=no_bootstrap
+      run nested nested "$task" "$seed"
+      run blpo_nystrom blpo "$task" "$seed"
+      run blpo_cg blpo "$task" "$seed" --set blpo.solver=cg --set blpo.cg_iterations=20 --set blpo.cg_tolerance=1e-10
+    done
+    run blpo_implicit blpo hopper "$seed" --set blpo.linearized_sign=implicit
   done
-  run blpo_implicit blpo hopper "$seed" --set blpo.linearized_sign=implicit
-done
-grid_finish
+}
+run_grid grid

@@ -36,15 +36,17 @@ run_one() {   # env algo coupling seed steps extra...
     "$S" train --algo "$algo" --coupling "$coupling" --env "$env" --seeds "$seed" --steps "$steps" --out "$out" "${quiet[@]}" \
     --set diagnostics.enabled=true "$@"
 }
-for seed in "${seeds[@]}"; do
-  for coupling in monolithic scorer; do
-    steps_variable=STEPS_MINATAR run_one minatar/breakout dqn "$coupling" "$seed" "${STEPS_MINATAR:-5e6}" --set checkpoint_interval=250000 \
-      --set diagnostics.interval="${DQN_INTERVAL:-250}"
+grid() {   # every run, in order (run_grid checks them all, then trains them)
+  for seed in "${seeds[@]}"; do
+    for coupling in monolithic scorer; do
+      steps_variable=STEPS_MINATAR run_one minatar/breakout dqn "$coupling" "$seed" "${STEPS_MINATAR:-5e6}" --set checkpoint_interval=250000 \
+        --set diagnostics.interval="${DQN_INTERVAL:-250}"
+    done
+    for coupling in individual actor-leader critic-leader; do
+      steps_variable=STEPS_MUJOCO run_one mujoco/halfcheetah sac "$coupling" "$seed" "${STEPS_MUJOCO:-5e4}" --set checkpoint_interval=5000 \
+        --set diagnostics.interval="${MUJOCO_INTERVAL:-1000}" --set diagnostics.stackelberg_spectrum=true \
+        --set first_updates=catch_up   # as the committed runs did (before SpinningUp's first round was the default)
+    done
   done
-  for coupling in individual actor-leader critic-leader; do
-    steps_variable=STEPS_MUJOCO run_one mujoco/halfcheetah sac "$coupling" "$seed" "${STEPS_MUJOCO:-5e4}" --set checkpoint_interval=5000 \
-      --set diagnostics.interval="${MUJOCO_INTERVAL:-1000}" --set diagnostics.stackelberg_spectrum=true \
-      --set first_updates=catch_up   # as the committed runs did (before SpinningUp's first round was the default)
-  done
-done
-grid_finish
+}
+run_grid grid

@@ -1,6 +1,8 @@
 # Sourced by every experiment script once it has recorded where it was called from (caller_dir) and
-# moved to the repository root: argument checks, the CLI, one run taken under a lock, and SPRIG's
-# variants. A bad argument stops the script before anything is written (exit 2); a run stopped by
+# moved to the repository root: argument checks, the CLI, one run taken under a lock, the grid's two
+# passes, and SPRIG's variants. A bad argument stops the script before anything is written (exit 2), and
+# so does a run train would refuse (another budget than the run already there, a refused setting):
+# run_grid checks every run of the grid with `train --dry-run` before the first trains. A run stopped by
 # Ctrl-C or SIGTERM stops the script with the run's code (130, 143; the run is checkpointed, and
 # running the script again resumes it); a run that fails is logged and the grid goes on, and the
 # script then exits 1 (grid_finish).
@@ -101,10 +103,23 @@ finished() {
 
 # run_locked DIR LABEL COMMAND...: runs COMMAND (one seed of `stackelberg train`) unless DIR has
 # finished; with --resume when DIR holds a checkpoint (bit-exact); under DIR.lock, so several copies
-# of a script (one per core) share a grid and never take the same run.
+# of a script (one per core) share a grid and never take the same run. In run_grid's check pass it
+# only checks the run: its budget against DIR's, and COMMAND with --dry-run (train's own checks, which
+# write nothing), stopping the script (exit 2) on a refusal.
 run_locked() {
   local dir="$1" label="$2"; shift 2
   check_same_steps "$dir" "$@"
+  if [ "${grid_pass:-train}" = check ]; then
+    finished "$dir" && return 0
+    local resume=() said
+    [ -f "$dir/checkpoint.state" ] && resume=(--resume)
+    # Its notes are said again when the run trains; only a refusal is said here.
+    if ! said="$("$@" "${resume[@]}" --dry-run 2>&1 >/dev/null)"; then
+      printf '%s\n' "$said" >&2
+      die "$label: train refuses this run (the error above), so no run was started: fix what it names (an argument, a setting, or the run directory $dir)"
+    fi
+    return 0
+  fi
   if finished "$dir"; then echo "$(date -u +%FT%TZ) $label: finished, skipped"; return 0; fi
   mkdir -p "$(dirname "$dir")"
   exec 9>"$dir.lock"
@@ -121,6 +136,15 @@ run_locked() {
     130|143) echo "$(date -u +%FT%TZ) stopped: $label (checkpointed; run this script again to resume)"; exit $rc ;;
     *) echo "$(date -u +%FT%TZ) FAILED: $label (exit $rc)"; grid_failures=$((grid_failures + 1)) ;;
   esac
+}
+
+# run_grid FUNCTION: FUNCTION (the script's loop over its runs, each through run_locked) twice: a check
+# pass over every run, then the training. A refused budget or setting of the grid's last run stops the
+# script before its first run trains, not hours later. Then the script's exit (grid_finish).
+run_grid() {
+  grid_pass=check "$1"
+  grid_pass=train "$1"
+  grid_finish
 }
 
 # grid_finish: the script's exit, 1 when some run failed.

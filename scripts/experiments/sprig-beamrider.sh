@@ -42,7 +42,9 @@ run_one() {   # variant seed
     "$S" train --algo ppo --coupling "$coupling" --env atari/beam_rider --seeds "$seed" --steps "$steps" \
     --out "$out/$variant" "${quiet[@]}" --set checkpoint_interval=20000 --set eval_interval=500000 --set anneal_steps="$anneal" "${extra[@]}"
 }
-for seed in "${seeds[@]}"; do
-  for variant in $variants; do run_one "$variant" "$seed"; done
-done
-grid_finish
+grid() {   # every run, in order (run_grid checks them all, then trains them)
+  for seed in "${seeds[@]}"; do
+    for variant in $variants; do run_one "$variant" "$seed"; done
+  done
+}
+run_grid grid

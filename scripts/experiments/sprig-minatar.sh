@@ -44,9 +44,11 @@ run_one() {   # variant game seed
     "$S" train --algo ppo --coupling "$coupling" --env "minatar/$game" --seeds "$seed" --steps "$steps" \
     --out "$out/$variant" "${quiet[@]}" --set env_frame_stack=2 --set checkpoint_interval=200000 "${extra[@]}"
 }
-for seed in "${seeds[@]}"; do
-  for game in $games; do
-    for variant in $variants; do run_one "$variant" "$game" "$seed"; done
+grid() {   # every run, in order (run_grid checks them all, then trains them)
+  for seed in "${seeds[@]}"; do
+    for game in $games; do
+      for variant in $variants; do run_one "$variant" "$game" "$seed"; done
+    done
   done
-done
-grid_finish
+}
+run_grid grid

@@ -30,14 +30,16 @@ check_choices GAME "$game" breakout asterix freeway seaquest space_invaders
 # GEMM kernels: STACKELBERG_GEMM's (auto: libxsmm's AVX-512 kernels where the CPU has them; with AVX2 only, `mixed`: libxsmm
 # for small right operands and OpenBLAS above, with whatever OPENBLAS_CORETYPE sets). Each run records its kernels; a resume under others is noted in its
 # config and summary (docs/core.md, "Matrix products"). Keep one choice for a grid if its bits are to be reproduced.
-for seed in "${seeds[@]}"; do
-  for lambda in $lambdas; do
-    for alpha in $alphas; do
-      root="$out/alpha${alpha}_lambda${lambda}"
-      run_locked "$root/minatar_$game/ppo-sprig/seed$seed" "alpha $alpha lambda $lambda seed $seed" \
-        "$S" train --algo ppo --coupling sprig --env "minatar/$game" --seeds "$seed" --steps "$steps" \
-        --out "$root" "${quiet[@]}" --set sprig.cooperation="$alpha" --set sprig.cost_weight="$lambda" --set checkpoint_interval=200000
+grid() {   # every run, in order (run_grid checks them all, then trains them)
+  for seed in "${seeds[@]}"; do
+    for lambda in $lambdas; do
+      for alpha in $alphas; do
+        root="$out/alpha${alpha}_lambda${lambda}"
+        run_locked "$root/minatar_$game/ppo-sprig/seed$seed" "alpha $alpha lambda $lambda seed $seed" \
+          "$S" train --algo ppo --coupling sprig --env "minatar/$game" --seeds "$seed" --steps "$steps" \
+          --out "$root" "${quiet[@]}" --set sprig.cooperation="$alpha" --set sprig.cost_weight="$lambda" --set checkpoint_interval=200000
+      done
     done
   done
-done
-grid_finish
+}
+run_grid grid

@@ -55,15 +55,17 @@ check_seeds "${seeds[@]}"
 check_steps STEPS "$steps"
 check_choices TASKS "$tasks" halfcheetah hopper walker2d swimmer reacher inverted_pendulum inverted_double_pendulum
 check_choices ALGOS "$algos" sac ddpg
-for seed in "${seeds[@]}"; do
-  for task in $tasks; do
-    for algo in $algos; do
-      for coupling in $couplings; do
-        run_locked "$out/mujoco_$task/$algo-$coupling/seed$seed" "$task $algo $coupling $name seed $seed steps $steps" \
-          "$S" train --algo "$algo" --coupling "$coupling" --env "mujoco/$task" --seeds "$seed" --steps "$steps" --out "$out" \
-          "${quiet[@]}" --set checkpoint_interval=10000 "${setting[@]}" --set first_updates="$first"
+grid() {   # every run, in order (run_grid checks them all, then trains them)
+  for seed in "${seeds[@]}"; do
+    for task in $tasks; do
+      for algo in $algos; do
+        for coupling in $couplings; do
+          run_locked "$out/mujoco_$task/$algo-$coupling/seed$seed" "$task $algo $coupling $name seed $seed steps $steps" \
+            "$S" train --algo "$algo" --coupling "$coupling" --env "mujoco/$task" --seeds "$seed" --steps "$steps" --out "$out" \
+            "${quiet[@]}" --set checkpoint_interval=10000 "${setting[@]}" --set first_updates="$first"
+        done
       done
     done
   done
-done
-grid_finish
+}
+run_grid grid

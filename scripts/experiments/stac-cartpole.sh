@@ -33,13 +33,15 @@ configs=(
   "scaled_m80|actor-leader|stackelberg.unroll=80 stackelberg.leader_step=scaled_own_gradient"
   "stac_code_m80|actor-leader|stackelberg.unroll=80 mixed_term=first_transition"
 )
-for config in "${configs[@]}"; do
-  IFS='|' read -r name coupling extra <<< "$config"
-  sets=(--set env_max_episode_steps=200)
-  for kv in $extra; do sets+=(--set "$kv"); done
-  for seed in "${seeds[@]}"; do
-    run_locked "$out/$name/cartpole/ac-$coupling/seed$seed" "$name seed $seed" \
-      "$S" train --algo ac --coupling "$coupling" --env cartpole --seeds "$seed" --out "$out/$name" "${quiet[@]}" "${sets[@]}"
+grid() {   # every run, in order (run_grid checks them all, then trains them)
+  for config in "${configs[@]}"; do
+    IFS='|' read -r name coupling extra <<< "$config"
+    sets=(--set env_max_episode_steps=200)
+    for kv in $extra; do sets+=(--set "$kv"); done
+    for seed in "${seeds[@]}"; do
+      run_locked "$out/$name/cartpole/ac-$coupling/seed$seed" "$name seed $seed" \
+        "$S" train --algo ac --coupling "$coupling" --env cartpole --seeds "$seed" --out "$out/$name" "${quiet[@]}" "${sets[@]}"
+    done
   done
-done
-grid_finish
+}
+run_grid grid

@@ -35,19 +35,21 @@ run_one() {   # task algo coupling seed steps out
   run_locked "$6/mujoco_$1/$2-$3/seed$4" "$1 $2 $3 seed $4 steps $5" \
     "$S" train --algo "$2" --coupling "$3" --env "mujoco/$1" --seeds "$4" --steps "$5" --out "$6" "${quiet[@]}" --set checkpoint_interval=10000 --set first_updates=catch_up
 }
-# Seed-major order, so that every configuration has seed 0 before any has seed 1: a grid cut
-# short by a session's end still compares all twelve configurations.
-for seed in "${seeds[@]}"; do
-  for task in $tasks; do
-    for coupling in individual actor-leader critic-leader; do
-      for algo in ddpg sac; do
-        run_one "$task" "$algo" "$coupling" "$seed" "$steps" "$out"
+grid() {   # every run, in order (run_grid checks them all, then trains them)
+  # Seed-major order, so that every configuration has seed 0 before any has seed 1: a grid cut
+  # short by a session's end still compares all twelve configurations.
+  for seed in "${seeds[@]}"; do
+    for task in $tasks; do
+      for coupling in individual actor-leader critic-leader; do
+        for algo in ddpg sac; do
+          run_one "$task" "$algo" "$coupling" "$seed" "$steps" "$out"
+        done
       done
+      # CleanRL's scale (result 3), once seed 0's HalfCheetah configurations are in.
+      if [ "$seed" = "${seeds[0]}" ] && [ "$task" = halfcheetah ] && [ "$long_steps" != 0 ]; then
+        steps_variable=LONG_STEPS run_one halfcheetah sac individual "$seed" "$long_steps" "$out/1e6"
+      fi
     done
-    # CleanRL's scale (result 3), once seed 0's HalfCheetah configurations are in.
-    if [ "$seed" = "${seeds[0]}" ] && [ "$task" = halfcheetah ] && [ "$long_steps" != 0 ]; then
-      steps_variable=LONG_STEPS run_one halfcheetah sac individual "$seed" "$long_steps" "$out/1e6"
-    fi
   done
-done
-grid_finish
+}
+run_grid grid

@@ -1,0 +1,42 @@
+import ArgumentParser
+import Foundation
+import Training
+
+extension TrainCommand {
+    /// `train --dry-run`: prints the resolved settings as a TOML config (usable as `--config`), headed by
+    /// what each seed would do (start, start over its stopped logs, resume, or leave a finished run as it
+    /// is), after every check `train` makes before it trains; writes nothing. A seed `train` would refuse
+    /// (a finished or checkpointed directory without `--resume`, nothing to resume with it) is said on
+    /// stderr as `train` says it, and the exit status is then 1, as `train`'s would be. The decision per
+    /// seed is `TrainingRun.start(resume:)`, the one `train` makes.
+    ///
+    /// Experiment scripts call it on every run of their grid before the first trains, so that a
+    /// refused budget or setting stops the grid before any run, not after some.
+    func reportDryRun(_ runs: [TrainingRun], resumes: [Bool], settings: Settings, commit: String, command: String) throws {
+        var plan: [String] = []
+        var refused = false
+        for (run, resumed) in zip(runs, resumes) {
+            let what: String
+            if resumed && run.isFinished {
+                what = "has finished; train leaves it as it is"
+            } else {
+                do {
+                    switch try run.start(resume: resumed) {
+                    case .fresh: what = "starts"
+                    case .replacingLogs(let episodes): what = "starts over: it " + TrainingRun.replacingLogsText(episodes: episodes)
+                    case .resume: what = "resumes from its checkpoint"
+                    }
+                } catch {
+                    refused = true
+                    FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+                    what = "is refused (the error above)"
+                }
+            }
+            plan.append("seed \(run.seed): \(run.directory) \(what)")
+        }
+        let header = ["stackelberg train --dry-run: the settings train would run with; nothing was written",
+                      "commit = \(commit)", "command = \(command)"] + plan
+        print(settings.rendered(header: header), terminator: "")
+        if refused { throw ExitCode(1) }
+    }
+}
