@@ -271,6 +271,30 @@ public struct Comparison {
         }
         self.init(runs: runs, empty: empty, unfinished: unfinished, curvePoints: curvePoints, labels: labels,
                   keysByPair: keysByPair ?? Self.differingKeys(runs))
+        if let why = Self.labelPoolingDifferentSettings(self.runs, labels: labels) { throw TrainingError.io(why) }
+    }
+
+    /// Where `labels` (a sweep's manifest) names runs whose settings differ as one group, what differs:
+    /// their seeds would be pooled as one variant's. A manifest `sweep run` wrote cannot do this (one
+    /// variant is one set of settings); an edited or foreign one can. Settings that change no result
+    /// (bookkeeping, keys the run does not read) do not count.
+    static func labelPoolingDifferentSettings(_ runs: [SeedLog], labels: [String: String]) -> String? {
+        var first = [String: SeedLog]()
+        for run in runs where labels[URL(fileURLWithPath: run.directory).standardizedFileURL.path] != nil {
+            guard let other = first[run.group] else { first[run.group] = run; continue }
+            let unread = Set(AlgorithmRegistry.keysWithoutEffect(in: run.settings).keys)
+                .intersection(AlgorithmRegistry.keysWithoutEffect(in: other.settings).keys)
+            let keys = Set(run.settings.keys).union(other.settings.keys).subtracting(unread).subtracting(bookkeepingKeys)
+            let differing = keys.filter { run.settings[$0] != other.settings[$0] }.sorted()
+            guard !differing.isEmpty else { continue }
+            let shown = differing.prefix(3).map { k in
+                "\(k) = \(other.settings[k]?.description ?? "unset") and \(run.settings[k]?.description ?? "unset")"
+            }.joined(separator: "; ")
+            return "the sweep's manifest (sweep.json) names \(other.directory) and \(run.directory) as one variant, \"\(run.group)\", "
+                + "but their settings differ (\(shown)\(differing.count > 3 ? "; …" : "")): compare would pool their seeds; "
+                + "restore sweep.json, or write it again with `stackelberg sweep run PLAN` (finished runs are skipped)"
+        }
+        return nil
     }
 
     /// Groups read runs (of one environment): each run's group is its pair and the values of

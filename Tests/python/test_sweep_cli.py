@@ -303,6 +303,26 @@ def test_compare_refuses_a_sweep_manifest_that_does_not_read(tmp_path, stackelbe
     assert r.returncode == 1 and "sweep.json is not the manifest `stackelberg sweep run` writes" in r.stderr, r.stderr
 
 
+def test_compare_refuses_a_manifest_that_names_runs_of_other_settings_one_variant(tmp_path, stackelberg_bin):
+    """A hand-edited sweep.json could put two variants' runs under one name, and compare pooled their seeds."""
+    plan = tmp_path / "plan.toml"
+    plan.write_text(f'out = "{tmp_path}/out"\nalgorithms = ["dqn"]\nenvironments = ["cartpole"]\nseeds = [0]\nsteps = 1000\n'
+                    '[settings]\ntensorboard = false\neval_episodes = 1\n[grid]\ngamma = [0.9, 0.99]\n')
+    assert subprocess.run([str(stackelberg_bin), "sweep", "run", str(plan), "--jobs", "1"], capture_output=True, timeout=300).returncode == 0
+    manifest = tmp_path / "out" / "sweep.json"
+    r = subprocess.run([str(stackelberg_bin), "compare", str(tmp_path / "out")], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    data = json.loads(manifest.read_text())
+    variants = sorted({run["variant"] for run in data["runs"]})
+    assert len(variants) == 2, data
+    for run in data["runs"]:
+        run["variant"] = variants[0]
+    manifest.write_text(json.dumps(data))
+    r = subprocess.run([str(stackelberg_bin), "compare", str(tmp_path / "out")], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 1 and f'as one variant, "{variants[0]} · dqn-monolithic"' in r.stderr, r.stderr
+    assert "gamma = 0.9 and 0.99" in r.stderr or "gamma = 0.99 and 0.9" in r.stderr, r.stderr
+
+
 def slurm_unavailable() -> str | None:
     if shutil.which("sbatch") is None:
         return "Slurm is not installed (no sbatch): run scripts/slurm/setup-single-node.sh as root to install and start a one-node Slurm"
