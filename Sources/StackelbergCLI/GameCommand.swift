@@ -165,6 +165,9 @@ func reportingErrors(_ body: () throws -> Void) throws {
         // A refused option value of train, attention, compare, diagnose or sweep: a ValidationError's kind.
         FileHandle.standardError.write(Data("error: \(e)\n".utf8))
         throw ExitCode(64)
+    } catch let e as SettingsRefused {
+        FileHandle.standardError.write(Data("error: \(e)\n".utf8))
+        throw ExitCode(78)
     } catch let e as GameError {
         FileHandle.standardError.write(Data("error: \(e)\n".utf8))
         if case .option = e { throw ExitCode(64) }

@@ -22,12 +22,13 @@ enum SweepBackend: String, ExpressibleByArgument, CaseIterable {
     case local, slurm
 }
 
-/// Loads a plan, printing every problem it has (each with its line) and exiting 1 when it has any.
+/// Loads a plan, printing every problem it has (each with its line) and exiting 78 (EX_CONFIG, as
+/// `train` for refused settings) when it has any.
 func loadPlan(_ path: String) throws -> SweepPlan {
     do { return try SweepPlan(contentsOf: path) } catch let e as SweepPlanErrors {
         for error in e.errors { FileHandle.standardError.write(Data("error: \(error)\n".utf8)) }
         FileHandle.standardError.write(Data("\(e.errors.count) problem\(e.errors.count == 1 ? "" : "s") in \(path); nothing was written\n".utf8))
-        throw ExitCode(1)
+        throw ExitCode(78)
     }
 }
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Agents
 import Autodiff
 import Foundation
 import Training
@@ -59,132 +60,140 @@ struct TrainCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            // A bad --seeds is refused before any note about the settings is printed.
-            let seedList = try parseSeeds(seeds)
-            var given = try config.map { try Settings(contentsOf: $0) } ?? Settings()
-            let fileKeys = Set(given.keys)
-            // A key set twice takes its last value, which lets a script override its own base arguments;
-            // said, since it took effect without a word.
-            var seen = [String: String]()
-            for o in overrides {
-                let key = Self.overrideKey(o)
-                if let first = seen[key], first != o {
-                    FileHandle.standardError.write(Data("note: --set \(key) is given more than once (\(first), then \(o)); the last is used\n".utf8))
-                }
-                seen[key] = o
-            }
-            for o in overrides { try given.apply(override: o) }
-            if let algo { given["algo"] = .string(algo) }
-            if let coupling { given["coupling"] = .string(coupling) }
-            if let env { given["env"] = .string(env) }
-            if let steps {
-                guard let x = Settings.number(steps), x >= 1 else { throw UsageError("--steps must be a positive number, got \(steps)") }
-                guard x == x.rounded() else { throw UsageError("--steps must be a whole number of environment steps, got \(steps)") }
-                // Steps are counted in 64-bit integers; far beyond any run, and the check keeps the message about --steps.
-                guard x <= 1e15 else { throw UsageError("--steps \(steps) is too large: give at most 1e15 environment steps") }
-                given["total_steps"] = .number(x.rounded())
-            }
-            let settings: Settings
-            do { settings = try AlgorithmRegistry.resolve(given) } catch let error as SettingsError {
-                throw Self.namingConfig(error, config: config, fileKeys: fileKeys, setKeys: Set(overrides.map(Self.overrideKey)))
-            }
-            // Accepted (one config serves every coupling of an algorithm) but without effect here.
-            let inert = AlgorithmRegistry.keysWithoutEffect(in: settings)
-            // A key at its default in a config file changes nothing either way: a run's own config.toml,
-            // which lists every coupling's keys, given back as --config, notes only what differs. A key
-            // given with --set was set by hand, so it is noted at any value.
-            let defaults = try? AlgorithmRegistry.defaults(algo: try settings.string("algo")!, coupling: try settings.string("coupling")!,
-                                                           env: try settings.string("env")!)
-            // The attention module's sizes are read only where the network is that module.
-            let layout = try? settings.string("network.layout")
-            let setByHand = Set(overrides.map(Self.overrideKey))
-            for k in given.keys.sorted() where setByHand.contains(k) || given[k] != defaults?[k] {
-                if let note = inert[k] { FileHandle.standardError.write(Data("note: \(note)\n".utf8)) }
-                if k.hasPrefix("perception."), let layout, layout != "attention" {
-                    FileHandle.standardError.write(Data("note: \(k) shapes SPRIG's attention module, which network.layout = \(layout) does not build; it has no effect (network.layout = attention builds it)\n".utf8))
-                }
-            }
-            for note in try AlgorithmRegistry.entry(try settings.string("algo")!).notes(settings) {
-                FileHandle.standardError.write(Data("note: \(note)\n".utf8))
-            }
-            _ = try prepareOutputDirectory(out, option: "--out", create: false)
-            // Steps come in batches of num_envs: say what a period that is not a multiple becomes.
-            if let period = try settings.int("target_update_interval"), let copies = try settings.int("num_envs"), period % copies != 0 {
-                let effective = (period + copies - 1) / copies * copies
-                FileHandle.standardError.write(Data("note: target_update_interval = \(period) acts every \(effective) environment steps (the first batch of num_envs = \(copies) at or past it)\n".utf8))
-            }
-            // Steps come in whole batches (num_envs copies; PPO's rollouts of rollout_length × num_envs;
-            // AC's batch_steps): say what a total that is not a multiple becomes.
-            // What the progress line counts to: the steps each seed will have trained.
-            let total = try settings.int("total_steps")!
-            var trainedSteps = total
-            if try settings.int("num_envs") != nil, let (trained, batch) = try AlgorithmRegistry.stepsTrained(settings) {
-                if batch > 1, total % batch != 0 {
-                    trainedSteps = trained
-                    FileHandle.standardError.write(Data("note: total_steps = \(total) trains \(trained) steps (whole batches of \(batch) environment steps)\n".utf8))
-                }
-                // DQN's family, DDPG and SAC learn only from learning_starts/update_after on: a shorter
-                // run would end untrained, silently.
-                for key in ["update_after", "learning_starts"] {
-                    if let after = try settings.int(key), total < after {
-                        FileHandle.standardError.write(Data("note: total_steps = \(total) is below \(key) = \(after): this run collects data and never updates\n".utf8))
-                    }
-                }
-            }
-            let envName = try settings.string("env")!, algoName = try settings.string("algo")!, couplingName = try settings.string("coupling")!
-            let base = "\(out)/\(envName.replacingOccurrences(of: "/", with: "_"))/\(algoName)-\(couplingName)"
-            let commit = gitCommit()
-            let command = CommandLine.arguments.joined(separator: " ")
-            let runs = seedList.map { seed in
-                TrainingRun(settings: settings, seed: seed, directory: "\(base)/seed\(seed)",
-                            header: ["stackelberg train, resolved settings", "seed = \(seed)", "commit = \(commit)", "gemm = \(BLAS.gemmKernels)",
-                                     "command = \(command)", "started = \(ISO8601DateFormatter().string(from: Date()))"])
-            }
-            // Seeds added to a resumed command (--seeds 0..2 after 0..1) have nothing to resume: they
-            // start, as long as some other seed does resume (a --resume that resumes nothing is
-            // refused, in case of a mistyped --out or seed).
-            let fm = FileManager.default
-            let nothingYet = runs.map { r in
-                resume && !fm.fileExists(atPath: r.directory + "/checkpoint.state") && !r.isFinished
-                    && !fm.fileExists(atPath: r.directory + "/checkpoint.state.tmp")
-            }
-            if resume && nothingYet.contains(false) {
-                for (r, fresh) in zip(runs, nothingYet) where fresh {
-                    FileHandle.standardError.write(Data("note: \(r.directory) has no checkpoint: this seed starts from the beginning\n".utf8))
-                }
-            }
-            let resumes = runs.indices.map { resume && (!nothingYet[$0] || !nothingYet.contains(false)) }
-            for (r, resumed) in zip(runs, resumes) where resumed { try checkSameSettings(r) }
-            let board = ProgressBoard(labels: seedList.map { "seed\($0)" }, totals: Array(repeating: trainedSteps, count: runs.count), quiet: quiet)
-            guard jobs.map({ $0 >= 1 }) ?? true else { throw UsageError("--jobs must be at least 1, got \(jobs!)") }
-            if dryRun { return try reportDryRun(runs, resumes: resumes, settings: settings, commit: commit, command: command) }
-            installStopHandlers()
-            let workers = Swift.max(1, Swift.min(jobs ?? ProcessInfo.processInfo.activeProcessorCount, runs.count))
-            // A finished seed is left as it is: resuming a job whose other seeds were interrupted
-            // must not evaluate it again or rewrite its summary.
-            let finished = runs.indices.map { resumes[$0] && runs[$0].isFinished }
-            for (i, done) in finished.enumerated() where done { board.begin(i, steps: trainedSteps) }
-            let results = runConcurrently(runs.count, workers: workers) { i in
-                finished[i] ? try runs[i].finishedScore() : try runs[i].run(resume: resumes[i], progress: board, progressIndex: i)
-            }
-            board.finish()
-            var failed = false
-            for (i, (run, result)) in zip(runs, results).enumerated() {
-                switch result {
-                case .success(let score):
-                    let note = finished[i] ? "already finished, left as it is; " : ""
-                    print("\(run.directory): \(note)final greedy evaluation \(String(format: "%.2f", score))")
-                case .failure(let error):
-                    failed = true
-                    // Most run errors name the directory themselves.
-                    let text = "\(error)"
-                    FileHandle.standardError.write(Data("error: \(text.hasPrefix(run.directory) ? "" : run.directory + ": ")\(text)\n".utf8))
-                }
-            }
-            // Stopped by a signal: the shell's convention, 128 + the signal (130 for Ctrl-C).
-            if failed, let signal = stopSignal { throw ExitCode(128 + signal) }
-            if failed { throw ExitCode(1) }
+            do { try train() } catch let e where SettingsRefused.covers(e) { throw SettingsRefused(e) }
         }
+    }
+
+    private func train() throws {
+        // A bad --seeds is refused before any note about the settings is printed.
+        let seedList = try parseSeeds(seeds)
+        var given = try config.map { try Settings(contentsOf: $0) } ?? Settings()
+        let fileKeys = Set(given.keys)
+        // A key set twice takes its last value, which lets a script override its own base arguments;
+        // said, since it took effect without a word.
+        var seen = [String: String]()
+        for o in overrides {
+            let key = Self.overrideKey(o)
+            if let first = seen[key], first != o {
+                FileHandle.standardError.write(Data("note: --set \(key) is given more than once (\(first), then \(o)); the last is used\n".utf8))
+            }
+            seen[key] = o
+        }
+        for o in overrides { try given.apply(override: o) }
+        if let algo { given["algo"] = .string(algo) }
+        if let coupling { given["coupling"] = .string(coupling) }
+        if let env { given["env"] = .string(env) }
+        if let steps {
+            guard let x = Settings.number(steps), x >= 1 else { throw UsageError("--steps must be a positive number, got \(steps)") }
+            guard x == x.rounded() else { throw UsageError("--steps must be a whole number of environment steps, got \(steps)") }
+            // Steps are counted in 64-bit integers; far beyond any run, and the check keeps the message about --steps.
+            guard x <= 1e15 else { throw UsageError("--steps \(steps) is too large: give at most 1e15 environment steps") }
+            given["total_steps"] = .number(x.rounded())
+        }
+        let settings: Settings
+        do { settings = try AlgorithmRegistry.resolve(given) } catch let error as SettingsError {
+            throw Self.namingConfig(error, config: config, fileKeys: fileKeys, setKeys: Set(overrides.map(Self.overrideKey)))
+        }
+        // Accepted (one config serves every coupling of an algorithm) but without effect here.
+        let inert = AlgorithmRegistry.keysWithoutEffect(in: settings)
+        // A key at its default in a config file changes nothing either way: a run's own config.toml,
+        // which lists every coupling's keys, given back as --config, notes only what differs. A key
+        // given with --set was set by hand, so it is noted at any value.
+        let defaults = try? AlgorithmRegistry.defaults(algo: try settings.string("algo")!, coupling: try settings.string("coupling")!,
+                                                       env: try settings.string("env")!)
+        // The attention module's sizes are read only where the network is that module.
+        let layout = try? settings.string("network.layout")
+        let setByHand = Set(overrides.map(Self.overrideKey))
+        for k in given.keys.sorted() where setByHand.contains(k) || given[k] != defaults?[k] {
+            if let note = inert[k] { FileHandle.standardError.write(Data("note: \(note)\n".utf8)) }
+            if k.hasPrefix("perception."), let layout, layout != "attention" {
+                FileHandle.standardError.write(Data("note: \(k) shapes SPRIG's attention module, which network.layout = \(layout) does not build; it has no effect (network.layout = attention builds it)\n".utf8))
+            }
+        }
+        for note in try AlgorithmRegistry.entry(try settings.string("algo")!).notes(settings) {
+            FileHandle.standardError.write(Data("note: \(note)\n".utf8))
+        }
+        _ = try prepareOutputDirectory(out, option: "--out", create: false)
+        // Steps come in batches of num_envs: say what a period that is not a multiple becomes.
+        if let period = try settings.int("target_update_interval"), let copies = try settings.int("num_envs"), period % copies != 0 {
+            let effective = (period + copies - 1) / copies * copies
+            FileHandle.standardError.write(Data("note: target_update_interval = \(period) acts every \(effective) environment steps (the first batch of num_envs = \(copies) at or past it)\n".utf8))
+        }
+        // Steps come in whole batches (num_envs copies; PPO's rollouts of rollout_length × num_envs;
+        // AC's batch_steps): say what a total that is not a multiple becomes.
+        // What the progress line counts to: the steps each seed will have trained.
+        let total = try settings.int("total_steps")!
+        var trainedSteps = total
+        if try settings.int("num_envs") != nil, let (trained, batch) = try AlgorithmRegistry.stepsTrained(settings) {
+            if batch > 1, total % batch != 0 {
+                trainedSteps = trained
+                FileHandle.standardError.write(Data("note: total_steps = \(total) trains \(trained) steps (whole batches of \(batch) environment steps)\n".utf8))
+            }
+            // DQN's family, DDPG and SAC learn only from learning_starts/update_after on: a shorter
+            // run would end untrained, silently.
+            for key in ["update_after", "learning_starts"] {
+                if let after = try settings.int(key), total < after {
+                    FileHandle.standardError.write(Data("note: total_steps = \(total) is below \(key) = \(after): this run collects data and never updates\n".utf8))
+                }
+            }
+        }
+        let envName = try settings.string("env")!, algoName = try settings.string("algo")!, couplingName = try settings.string("coupling")!
+        let base = "\(out)/\(envName.replacingOccurrences(of: "/", with: "_"))/\(algoName)-\(couplingName)"
+        let commit = gitCommit()
+        let command = CommandLine.arguments.joined(separator: " ")
+        let runs = seedList.map { seed in
+            TrainingRun(settings: settings, seed: seed, directory: "\(base)/seed\(seed)",
+                        header: ["stackelberg train, resolved settings", "seed = \(seed)", "commit = \(commit)", "gemm = \(BLAS.gemmKernels)",
+                                 "command = \(command)", "started = \(ISO8601DateFormatter().string(from: Date()))"])
+        }
+        // Seeds added to a resumed command (--seeds 0..2 after 0..1) have nothing to resume: they
+        // start, as long as some other seed does resume (a --resume that resumes nothing is
+        // refused, in case of a mistyped --out or seed).
+        let fm = FileManager.default
+        let nothingYet = runs.map { r in
+            resume && !fm.fileExists(atPath: r.directory + "/checkpoint.state") && !r.isFinished
+                && !fm.fileExists(atPath: r.directory + "/checkpoint.state.tmp")
+        }
+        if resume && nothingYet.contains(false) {
+            for (r, fresh) in zip(runs, nothingYet) where fresh {
+                FileHandle.standardError.write(Data("note: \(r.directory) has no checkpoint: this seed starts from the beginning\n".utf8))
+            }
+        }
+        let resumes = runs.indices.map { resume && (!nothingYet[$0] || !nothingYet.contains(false)) }
+        for (r, resumed) in zip(runs, resumes) where resumed { try checkSameSettings(r) }
+        let board = ProgressBoard(labels: seedList.map { "seed\($0)" }, totals: Array(repeating: trainedSteps, count: runs.count), quiet: quiet)
+        guard jobs.map({ $0 >= 1 }) ?? true else { throw UsageError("--jobs must be at least 1, got \(jobs!)") }
+        if dryRun { return try reportDryRun(runs, resumes: resumes, settings: settings, commit: commit, command: command) }
+        installStopHandlers()
+        let workers = Swift.max(1, Swift.min(jobs ?? ProcessInfo.processInfo.activeProcessorCount, runs.count))
+        // A finished seed is left as it is: resuming a job whose other seeds were interrupted
+        // must not evaluate it again or rewrite its summary.
+        let finished = runs.indices.map { resumes[$0] && runs[$0].isFinished }
+        for (i, done) in finished.enumerated() where done { board.begin(i, steps: trainedSteps) }
+        let results = runConcurrently(runs.count, workers: workers) { i in
+            finished[i] ? try runs[i].finishedScore() : try runs[i].run(resume: resumes[i], progress: board, progressIndex: i)
+        }
+        board.finish()
+        var failed = false
+        for (i, (run, result)) in zip(runs, results).enumerated() {
+            switch result {
+            case .success(let score):
+                let note = finished[i] ? "already finished, left as it is; " : ""
+                print("\(run.directory): \(note)final greedy evaluation \(String(format: "%.2f", score))")
+            case .failure(let error):
+                failed = true
+                // Most run errors name the directory themselves.
+                let text = "\(error)"
+                FileHandle.standardError.write(Data("error: \(text.hasPrefix(run.directory) ? "" : run.directory + ": ")\(text)\n".utf8))
+            }
+        }
+        // Stopped by a signal: the shell's convention, 128 + the signal (130 for Ctrl-C).
+        if failed, let signal = stopSignal { throw ExitCode(128 + signal) }
+        // Settings some agent refused as it was built (blpo.solver = exact on a large network): every
+        // seed fails the same way, and the fix is in the settings.
+        let refusals = results.compactMap { r -> Error? in if case .failure(let e) = r { return e }; return nil }
+        if failed && refusals.allSatisfy(SettingsRefused.covers) { throw ExitCode(78) }
+        if failed { throw ExitCode(1) }
     }
 
     /// A resumed run must have the settings it started with.
@@ -301,6 +310,22 @@ private final class JobResults<T>: @unchecked Sendable {
 struct InputError: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
+}
+
+/// Settings refused by their own checks (an unknown key, a value out of range, a combination the
+/// agent cannot build), given by `--set`, `--config` or a sweep plan: exit 78 (EX_CONFIG), so that a
+/// script tells a configuration to fix from a run that failed (1).
+struct SettingsRefused: Error, CustomStringConvertible {
+    let error: Error
+    var description: String { "\(error)" }
+    init(_ error: Error) { self.error = error }
+
+    /// Whether `error` is a refusal of settings: `SettingsError`, or an agent's `badConfig`.
+    static func covers(_ error: Error) -> Bool {
+        if error is SettingsError { return true }
+        if case .badConfig? = error as? AgentError { return true }
+        return false
+    }
 }
 
 /// A command-line option value the command refuses (`--steps abc`, `--seeds 3..1`): exit 64, as

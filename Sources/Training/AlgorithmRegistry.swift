@@ -191,6 +191,15 @@ public enum AlgorithmRegistry {
         return s
     }
 
+    /// The environment's refusal of the settings (`env`, `env_*`) as a refusal of settings, so that it
+    /// is reported (and exits) as one.
+    static func settingEnvironment<T>(_ body: () throws -> T) throws -> T {
+        do { return try body() } catch let e as EnvironmentError {
+            if case .badState(let why) = e { throw SettingsError.environment(why) }
+            throw SettingsError.environment("\(e)")
+        }
+    }
+
     /// The defaults for the run's algorithm, coupling and environment, overlaid with `given`;
     /// unknown keys are refused with the list of known ones, a refused pair (an algorithm on an
     /// action space it cannot act in, a coupling it does not take) with the valid choices, and
@@ -202,7 +211,7 @@ public enum AlgorithmRegistry {
         guard let givenEnv = try given.string("env") else { throw SettingsError.type("env", "an environment name (see `stackelberg env list`)", "nothing") }
         // The registry's own spelling, once, here: `MinAtar/Breakout` gets MinAtar's defaults and
         // writes under the same run directory as `minatar/breakout`.
-        let env = try EnvironmentRegistry.entry(givenEnv).name
+        let env = try Self.settingEnvironment { try EnvironmentRegistry.entry(givenEnv).name }
         var s = try defaults(algo: algo, coupling: coupling, env: env)
         let unknown = given.keys.filter { s[$0] == nil }
         guard unknown.isEmpty else {
@@ -218,7 +227,7 @@ public enum AlgorithmRegistry {
         let run = try runOptions(s)
         try run.validate()
         let overrides = try run.environmentOverrides()
-        try EnvironmentRegistry.check(overrides, for: EnvironmentRegistry.entry(env))
+        try Self.settingEnvironment { try EnvironmentRegistry.check(overrides, for: EnvironmentRegistry.entry(env)) }
         let entry = try self.entry(algo)
         let probe = try EnvironmentRegistry.make(env, count: 1, overrides: overrides)
         let space = probe.actionSpace

@@ -265,6 +265,9 @@ public enum SettingsError: Error, CustomStringConvertible, Equatable {
     case unknownKeys([String], known: [String], elsewhere: [String: [String]] = [:])
     /// An algorithm with a coupling or an action space it cannot take; the text names the valid choices.
     case refusedPair(String)
+    /// An environment the registry does not have, or an environment setting it cannot take (sticky
+    /// actions on CartPole); the text names the choices or the fix.
+    case environment(String)
 
     public var description: String {
         switch self {
@@ -283,6 +286,7 @@ public enum SettingsError: Error, CustomStringConvertible, Equatable {
             }
             return "unknown setting\(keys.count > 1 ? "s" : "") \(named.joined(separator: ", ")); `stackelberg algo list` lists every key with its default and meaning"
         case .refusedPair(let why): return why
+        case .environment(let why): return why
         }
     }
 }

@@ -155,6 +155,16 @@ def test_every_run_is_checked_before_the_first_trains(tmp_path):
     assert dry[-1].endswith(" --dry-run"), dry
 
 
+def test_settings_refused_as_a_run_starts_stop_the_grid(tmp_path):
+    # Some refusals come only as the agent is built (after the check pass's dry run): train exits 78, and
+    # the grid's other runs of the kind would be refused alike, so the script stops (exit 2), not logs a failure.
+    fake_cli(tmp_path / "cli", exit_code=78)
+    p = run("stac-mujoco.sh", "out", "0", cwd=tmp_path, env={"STACKELBERG_CLI": "cli", "TASKS": "hopper", "LONG_STEPS": "0"})
+    assert p.returncode == 2, (p.stdout, p.stderr)
+    assert "hopper ddpg individual seed 0 steps 4e5: train refused its settings" in p.stderr and "FAILED" not in p.stdout, p.stderr
+    assert len((tmp_path / "calls.log").read_text().splitlines()) == 1
+
+
 def test_a_budget_below_one_rollout_is_refused_before_any_run(stackelberg_bin, tmp_path):
     # With the real CLI: every run of such a grid failed (exit 1), one after the other.
     p = run("sprig-minatar.sh", "out", "0", cwd=tmp_path,

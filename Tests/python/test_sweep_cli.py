@@ -154,7 +154,7 @@ def test_bad_plan_is_refused_with_its_line_before_anything_is_written(tmp_path, 
                     'environments = ["cartpole"]\nseeds = [0]\nsteps = 1e4\n')
     for command in (["plan"], ["run"], ["status"]):
         r = subprocess.run([str(stackelberg_bin), "sweep", *command, str(plan)], capture_output=True, text=True)
-        assert r.returncode == 1
+        assert r.returncode == 78
         assert f"{plan}:3: dqn-actor-leader: dqn does not take the coupling actor-leader" in r.stderr, r.stderr
     assert not (tmp_path / "out").exists()
 
@@ -167,7 +167,7 @@ def test_an_output_root_under_a_file_is_named_not_a_foundation_error(tmp_path, s
     plan.write_text(f'out = "{blocker}/runs"\nalgorithms = ["dqn"]\nenvironments = ["cartpole"]\nseeds = "0"\nsteps = 1e3\n')
     for command in (["status"], ["run", "--jobs", "1"]):
         r = subprocess.run([str(stackelberg_bin), "sweep", *command, str(plan)], capture_output=True, text=True, timeout=60)
-        assert r.returncode == 1, (r.returncode, r.stderr)
+        assert r.returncode == 78, (r.returncode, r.stderr)
         assert f"`out` lies under {blocker}, which is a file, not a directory" in r.stderr, r.stderr
         assert "NSCocoaErrorDomain" not in r.stderr
     assert blocker.read_text() == "a file"
@@ -222,7 +222,7 @@ def test_a_variant_name_longer_than_a_directory_name_is_refused_by_the_plan(tmp_
     plan.write_text(f'out = "{tmp_path}/out"\nalgorithms = ["dqn"]\nenvironments = ["cartpole"]\nseeds = [0]\nsteps = 1000\n'
                     f'[grid]\nv = [{{ name = "{"x" * 300}", gamma = 0.9 }}]\n')
     r = subprocess.run([str(stackelberg_bin), "sweep", "plan", str(plan)], capture_output=True, text=True, timeout=60)
-    assert r.returncode == 1 and "is 300 bytes, more than the 255 a directory name may have" in r.stderr, r.stderr
+    assert r.returncode == 78 and "is 300 bytes, more than the 255 a directory name may have" in r.stderr, r.stderr
 
 
 def test_variants_that_differ_only_in_keys_a_run_does_not_read_are_refused(tmp_path, stackelberg_bin):
@@ -232,7 +232,7 @@ def test_variants_that_differ_only_in_keys_a_run_does_not_read_are_refused(tmp_p
     head = f'out = "{tmp_path}/out"\nalgorithms = ["ac"]\nenvironments = ["cartpole"]\nseeds = [0, 1]\nsteps = 4000\n[grid]\n'
     plan.write_text(head + '"stackelberg.unroll" = [1, 80]\nvariant = [{ name = "ac", coupling = "individual" }, { name = "stac", coupling = "actor-leader" }]\n')
     r = subprocess.run([str(stackelberg_bin), "sweep", "plan", str(plan)], capture_output=True, text=True, timeout=60)
-    assert r.returncode == 1 and "variants unroll=1+ac and unroll=80+ac train the same ac-individual runs on cartpole: " \
+    assert r.returncode == 78 and "variants unroll=1+ac and unroll=80+ac train the same ac-individual runs on cartpole: " \
         "what tells them apart (stackelberg.unroll) has no effect on ac-individual" in r.stderr, r.stderr
     assert r.stderr.count("train the same") == 1, r.stderr  # once for the pair of variants, not per seed
     # Setting the key each coupling reads makes them distinct runs.
@@ -246,7 +246,7 @@ def test_variants_that_differ_only_in_keys_a_run_does_not_read_are_refused(tmp_p
     plan.write_text(f'out = "{tmp_path}/out"\nalgorithms = ["ddpg"]\ncouplings = ["actor-leader"]\nenvironments = ["pendulum"]\n'
                     'seeds = [0]\nsteps = 4000\n[grid]\n"stackelberg.solver" = ["cg", "neumann"]\n"stackelberg.cg_iterations" = [5, 20]\n')
     r = subprocess.run([str(stackelberg_bin), "sweep", "plan", str(plan)], capture_output=True, text=True, timeout=60)
-    assert r.returncode == 1 and "train the same ddpg-actor-leader runs on pendulum: what tells them apart (stackelberg.cg_iterations) " \
+    assert r.returncode == 78 and "train the same ddpg-actor-leader runs on pendulum: what tells them apart (stackelberg.cg_iterations) " \
         "has no effect on ddpg-actor-leader" in r.stderr, r.stderr
 
 
@@ -262,7 +262,7 @@ def test_plan_values_a_run_or_its_script_cannot_take_are_refused(tmp_path, stack
     plan = tmp_path / "plan.toml"
     plan.write_text(f'out = "{tmp_path}/out"\nalgorithms = ["dqn"]\nenvironments = ["cartpole"]\nseeds = [0]\nsteps = 1000\n\n' + extra)
     r = subprocess.run([str(stackelberg_bin), "sweep", "plan", str(plan)], capture_output=True, text=True, timeout=60)
-    assert r.returncode == 1 and said in r.stderr, r.stderr
+    assert r.returncode == 78 and said in r.stderr, r.stderr
 
 
 def test_an_agents_own_refusal_points_at_the_setting_it_names(tmp_path, stackelberg_bin):
@@ -271,7 +271,7 @@ def test_an_agents_own_refusal_points_at_the_setting_it_names(tmp_path, stackelb
     plan.write_text(f'out = "{tmp_path}/out"\nalgorithms = ["ppo"]\nenvironments = ["cartpole"]\nseeds = [0]\nsteps = 1000\n'
                     '[settings]\nlr = 0.1\nrollout_length = 1000\n')
     r = subprocess.run([str(stackelberg_bin), "sweep", "plan", str(plan)], capture_output=True, text=True, timeout=60)
-    assert r.returncode == 1 and f"{plan}:8: default/cartpole/ppo-monolithic: invalid configuration: total_steps (1000)" in r.stderr, r.stderr
+    assert r.returncode == 78 and f"{plan}:8: default/cartpole/ppo-monolithic: invalid configuration: total_steps (1000)" in r.stderr, r.stderr
 
 
 @pytest.mark.parametrize("rates, said", [

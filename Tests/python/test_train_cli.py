@@ -226,7 +226,9 @@ def test_bad_settings_are_refused(stackelberg_bin, tmp_path, args, message):
     # A later --algo/--env/--coupling overrides the earlier one.
     p = subprocess.run([str(stackelberg_bin), "train", "--algo", "dqn", "--env", "cartpole", "--out", str(tmp_path), *args],
                        capture_output=True, text=True, timeout=60)
-    assert p.returncode != 0
+    # A refused option value is a usage error (64); a refused setting, by whatever means given, EX_CONFIG (78).
+    usage = "--seeds" in args or "--steps" in args
+    assert p.returncode == (3 if "--out" in args else 64 if usage else 78), (p.returncode, p.stderr)
     assert message in p.stderr, p.stderr
     assert not any(tmp_path.iterdir()), "a refused run must not leave files"
 
@@ -245,7 +247,8 @@ def test_a_refused_configuration_leaves_no_output_directory(stackelberg_bin, tmp
     out = tmp_path / "not" / "yet"
     p = subprocess.run([str(stackelberg_bin), "train", "--algo", "ppo", "--coupling", "blpo", "--env", "cartpole",
                         "--set", "blpo.solver=exact", "--quiet", "--out", str(out)], capture_output=True, text=True, timeout=60)
-    assert p.returncode != 0 and "solver = exact builds the follower's dense Hessian" in p.stderr, p.stderr
+    # Refused as the agent is built, for every seed: a refusal of settings all the same (78), not a failed run.
+    assert p.returncode == 78 and "solver = exact builds the follower's dense Hessian" in p.stderr, (p.returncode, p.stderr)
     assert not (tmp_path / "not").exists()
 
 
@@ -308,7 +311,7 @@ def test_a_sweep_plan_given_as_a_config_and_a_huge_count_say_what_they_are(stack
     plan = Path(__file__).resolve().parents[2] / "configs" / "sweeps" / "stac_cartpole_small.toml"
     p = subprocess.run([str(stackelberg_bin), "train", "--algo", "ac", "--env", "cartpole", "--config", str(plan), "--out", str(tmp_path)],
                        capture_output=True, text=True, timeout=60)
-    assert p.returncode == 1 and "this is a sweep plan (it has algorithms, environments, grid), not a run's config" in p.stderr, p.stderr
+    assert p.returncode == 78 and "this is a sweep plan (it has algorithms, environments, grid), not a run's config" in p.stderr, p.stderr
     assert f"stackelberg sweep run {plan}" in p.stderr, p.stderr
     p = subprocess.run([str(stackelberg_bin), "train", "--algo", "dqn", "--env", "cartpole", "--set", "total_steps=1e16", "--out", str(tmp_path)],
                        capture_output=True, text=True, timeout=60)
@@ -430,10 +433,10 @@ def test_dry_run_says_what_each_seed_would_do_and_writes_nothing(stackelberg_bin
                         "--out", str(tmp_path / "runs"), "--dry-run"], capture_output=True, text=True, timeout=120)
     body = lambda text: [l for l in text.splitlines() if not l.startswith("#")]
     assert q.returncode == 0 and "note:" not in q.stderr and body(q.stdout) == body(p.stdout), q.stderr
-    # A budget below one batch of updates, or a bad setting, is refused as train refuses it, before anything.
+    # A budget below one rollout is refused as train refuses it (EX_CONFIG), before anything.
     p = subprocess.run([binary, "train", "--algo", "ppo", "--env", "cartpole", "--steps", "100", "--out", str(tmp_path / "runs"), "--dry-run"],
                        capture_output=True, text=True, timeout=120)
-    assert p.returncode == 1 and "less than one rollout" in p.stderr and p.stdout == "", p.stderr
+    assert p.returncode == 78 and "less than one rollout" in p.stderr and p.stdout == "", p.stderr
     # Seed 0 finished, seed 1 checkpointed, seed 2 stopped before its first checkpoint (logs only).
     subprocess.run(args + ["--seeds", "0..2"], check=True, capture_output=True, timeout=120)
     (base / "seed1" / "summary.json").unlink()

@@ -134,6 +134,9 @@ run_locked() {
   case $rc in
     0) ;;
     130|143) echo "$(date -u +%FT%TZ) stopped: $label (checkpointed; run this script again to resume)"; exit $rc ;;
+    # Settings refused as the agent was built (the check pass's dry run builds none): every run of the
+    # kind would be refused the same way.
+    78) die "$label: train refused its settings (the error above): fix what it names, and run the script again" ;;
     *) echo "$(date -u +%FT%TZ) FAILED: $label (exit $rc)"; grid_failures=$((grid_failures + 1)) ;;
   esac
 }
