@@ -159,6 +159,9 @@ struct TrainCommand: ParsableCommand {
                 FileHandle.standardError.write(Data("note: \(r.directory) has no checkpoint: this seed starts from the beginning\n".utf8))
             }
         }
+        // A file in the way of one seed's directory is refused before any seed trains (not after the
+        // others, hours later).
+        if !dryRun { for r in runs { try TrainingRun.checkRunPath(r.directory) } }
         let resumes = runs.indices.map { resume && (!nothingYet[$0] || !nothingYet.contains(false)) }
         for (r, resumed) in zip(runs, resumes) where resumed { try checkSameSettings(r) }
         let board = ProgressBoard(labels: seedList.map { "seed\($0)" }, totals: Array(repeating: trainedSteps, count: runs.count), quiet: quiet)

@@ -5,10 +5,12 @@ import Training
 extension TrainCommand {
     /// `train --dry-run`: prints the resolved settings as a TOML config (usable as `--config`), headed by
     /// what each seed would do (start, start over its stopped logs, resume, or leave a finished run as it
-    /// is), after every check `train` makes before it trains; writes nothing. A seed `train` would refuse
-    /// (a finished or checkpointed directory without `--resume`, nothing to resume with it) is said on
-    /// stderr as `train` says it, and the exit status is then 1, as `train`'s would be. The decision per
-    /// seed is `TrainingRun.start(resume:)`, the one `train` makes.
+    /// is), after every check `train` makes before it trains; writes nothing (`--out`'s check creates
+    /// and removes a probe file). A seed `train` would refuse (a finished or checkpointed directory
+    /// without `--resume`, nothing to resume with it, a file in the way, a damaged or disagreeing
+    /// checkpoint, another process training it) is said on stderr as `train` says it, and the exit
+    /// status is then 1, as `train`'s would be. The checks per seed are `TrainingRun.check(resume:)`,
+    /// made of the ones `train` makes.
     ///
     /// Experiment scripts call it on every run of their grid before the first trains, so that a
     /// refused budget or setting stops the grid before any run, not after some.
@@ -21,10 +23,14 @@ extension TrainCommand {
                 what = "has finished; train leaves it as it is"
             } else {
                 do {
-                    switch try run.start(resume: resumed) {
+                    let (start, notRead) = try run.check(resume: resumed)
+                    switch start {
                     case .fresh: what = "starts"
                     case .replacingLogs(let episodes): what = "starts over: it " + TrainingRun.replacingLogsText(episodes: episodes)
-                    case .resume: what = "resumes from its checkpoint"
+                    case .resume:
+                        what = "resumes from its checkpoint" + (notRead.map {
+                            String(format: " (%.1f GB, more than this dry run reads: train checks it as it loads it)", Double($0) / 1e9)
+                        } ?? "")
                     }
                 } catch {
                     refused = true

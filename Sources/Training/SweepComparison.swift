@@ -30,7 +30,12 @@ public struct SweepComparison {
                       let algo = r["algo"] as? String, let coupling = r["coupling"] as? String else { continue }
                 let rest = !out.isEmpty && dir.hasPrefix(out + "/") ? String(dir.dropFirst(out.count + 1))
                     : dir.split(separator: "/").suffix(4).joined(separator: "/")
-                labels[root + "/" + rest] = variant == "default" ? "\(algo)-\(coupling)" : "\(variant) · \(algo)-\(coupling)"
+                let local = root + "/" + rest
+                if labels[local] != nil {
+                    throw TrainingError.io("\(p)/sweep.json lists the run \(dir) twice: it is not the manifest `stackelberg sweep run` writes; restore it, or write it again with `stackelberg sweep run PLAN` (finished runs are skipped)")
+                }
+                try Self.checkManifestEntry(r, against: local, manifest: p + "/sweep.json")
+                labels[local] = variant == "default" ? "\(algo)-\(coupling)" : "\(variant) · \(algo)-\(coupling)"
             }
         }
         let dirs = try Comparison.runDirectories(paths)
@@ -64,6 +69,25 @@ public struct SweepComparison {
         // environment takes its place among the others instead of going to the end.
         groups = Comparison(runs: self.comparisons.flatMap(\.runs), empty: [], unfinished: [], curvePoints: curvePoints,
                             labels: labels, keysByPair: union).groups
+    }
+
+    /// Refuses a manifest entry that contradicts its run's config.toml (its algorithm, coupling,
+    /// environment, steps, or a setting the plan gives it): its label would misname the run. A run not
+    /// there yet, or without a config.toml, is left to the comparison's own checks; manifests written
+    /// before entries held their settings are checked on the rest.
+    static func checkManifestEntry(_ entry: [String: Any], against directory: String, manifest: String) throws {
+        guard FileManager.default.fileExists(atPath: directory + "/config.toml"),
+              let config = try? AlgorithmRegistry.completing(Settings(contentsOf: directory + "/config.toml"), droppingRetired: true) else { return }
+        var expected = [(String, String)]()
+        for key in ["algo", "coupling", "env"] { if let v = entry[key] as? String { expected.append((key, Settings.Value.string(v).description)) } }
+        if let steps = entry["steps"] as? Int { expected.append(("total_steps", Settings.Value.number(Double(steps)).description)) }
+        for (key, value) in ((entry["settings"] as? [String: String]) ?? [:]).sorted(by: { $0.key < $1.key }) { expected.append((key, value)) }
+        for (key, value) in expected {
+            let actual = config[key]?.description ?? "unset"
+            guard actual == value else {
+                throw TrainingError.io("\(manifest) says \(directory) has \(key) = \(value) (variant \"\(entry["variant"] as? String ?? "?")\"), but its config.toml has \(key) = \(actual): the manifest would misname the run; restore it, or write it again with `stackelberg sweep run PLAN` (finished runs are skipped)")
+            }
+        }
     }
 
     /// The table's rows: pairs in order of first appearance over every environment; within a pair

@@ -208,11 +208,13 @@ public struct SweepPlan: Sendable {
     }
 
     /// The manifest `sweep run` writes under the output root (`sweep.json`): each run's directory with its
-    /// variant, algorithm, coupling, environment and seed, which `compare` uses to label groups.
+    /// variant, algorithm, coupling, environment, seed, steps and the settings the plan gives it (TOML
+    /// text by key), which `compare` uses to label groups and checks against each run's config.toml.
     public var manifest: [String: Any] {
         ["plan": path, "name": name, "out": out,
          "runs": runs.map { r in ["directory": r.directory, "variant": r.variant, "algo": r.algo, "coupling": r.coupling,
-                                  "env": r.env, "seed": Int(r.seed), "steps": r.steps] as [String: Any] }]
+                                  "env": r.env, "seed": Int(r.seed), "steps": r.steps,
+                                  "settings": Dictionary(r.overrides.map { ($0.key, $0.value.description) }, uniquingKeysWith: { $1 })] as [String: Any] }]
     }
 
     /// Writes ``manifest`` to OUT/sweep.json (creating OUT).

@@ -139,6 +139,7 @@ public final class TrainingRun: Sendable {
     ///   a finished or a checkpointed run; `.nothingToResume` with `resume` where it holds no checkpoint.
     public func start(resume: Bool) throws -> Start {
         let fm = FileManager.default
+        try Self.checkRunPath(directory)
         if resume {
             // A complete leftover of an interrupted atomic replace is the checkpoint (see `train`).
             guard fm.fileExists(atPath: checkpointPath) || fm.fileExists(atPath: checkpointPath + ".tmp") else {
@@ -153,6 +154,89 @@ public final class TrainingRun: Sendable {
             if rows > 0 { return .replacingLogs(episodes: rows) }
         }
         return .fresh
+    }
+
+    /// `start(resume:)`, then what `run(resume:)` checks next before it trains, without building the
+    /// agent or writing anything: that no other process trains the directory, and with `resume` the
+    /// checkpoint (it reads whole, its settings are config.toml's, the logs hold what it records), for
+    /// `train --dry-run`. A checkpoint over `checkpointReadLimit` bytes (a large replay buffer) is not
+    /// read: `notRead` gives its size, and the run checks it as it loads it.
+    /// - Throws: as `start(resume:)`; `TrainingError.io` naming the process that holds the run, or the
+    ///   checkpoint's damage or disagreement, with what to do.
+    public func check(resume: Bool) throws -> (start: Start, notRead: UInt64?) {
+        // First: what another process is doing to the directory explains what it holds (no checkpoint yet).
+        if isBeingTrained { throw TrainingError.io(beingTrainedText) }
+        let start = try self.start(resume: resume)
+        guard resume else { return (start, nil) }
+        let fm = FileManager.default
+        let path = fm.fileExists(atPath: checkpointPath) ? checkpointPath : checkpointPath + ".tmp"
+        let size = ((try? fm.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.uint64Value ?? 0
+        if size > Self.checkpointReadLimit { return (start, size) }
+        _ = try readCheckpoint(at: path)
+        return (start, nil)
+    }
+
+    /// The checkpoint size above which `check(resume:)` leaves the reading to the run (2 GB).
+    public static let checkpointReadLimit: UInt64 = 2_000_000_000
+
+    /// Whether another process holds this run's `run.lock` (trains it now). Probed with a shared lock,
+    /// held for the moment of the probe.
+    public var isBeingTrained: Bool {
+        let fd = open(directory + "/run.lock", O_RDONLY)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        guard flock(fd, LOCK_SH | LOCK_NB) == 0 else { return true }
+        flock(fd, LOCK_UN)
+        return false
+    }
+
+    private var beingTrainedText: String {
+        "\(directory) is being trained by another process (it holds run.lock): wait for it to finish, or stop it (Ctrl-C checkpoints) and --resume"
+    }
+
+    /// Refuses a run directory that cannot be made or used: a file, or a link to nothing, on its path
+    /// (the directory itself or one above it), named with the fix. Without this a file in the way
+    /// failed only when the seed started (after other seeds had trained), and a dangling link was said
+    /// to be "a file of that name".
+    public static func checkRunPath(_ directory: String) throws {
+        let fm = FileManager.default
+        let absolute = directory.hasPrefix("/")
+        let parts = directory.split(separator: "/", omittingEmptySubsequences: true)
+        for n in parts.indices {
+            let path = (absolute ? "/" : "") + parts[...n].joined(separator: "/")
+            guard let type = (try? fm.attributesOfItem(atPath: path))?[.type] as? FileAttributeType else { return }
+            // Said of the run's directory itself, or of one above it.
+            let place = n == parts.count - 1 ? "where the run's directory goes" : "above the run's directory \(directory)"
+            if type == .typeSymbolicLink {
+                var isDirectory: ObjCBool = false
+                if fm.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue { continue }
+                let target = (try? fm.destinationOfSymbolicLink(atPath: path)) ?? "?"
+                let what = fm.fileExists(atPath: path) ? "a file" : "nothing (\(target) does not exist)"
+                throw TrainingError.io("\(path) is a link to \(what), \(place): remove it or point it at a directory, or choose another --out")
+            } else if type != .typeDirectory {
+                throw TrainingError.io("\(path) is a file, not a directory, \(place): move it, or choose another --out")
+            }
+        }
+    }
+
+    /// Reads the checkpoint at `path` as a resume does, before anything is changed: whole (its checksum),
+    /// with the settings config.toml names, and with logs that hold what it records.
+    /// - Returns: the state and the log sizes it records (episodes, updates, eval).
+    func readCheckpoint(at path: String) throws -> (state: StateDictionary, logSizes: [UInt64]) {
+        let state: StateDictionary
+        do { state = try StateDictionary(contentsOf: URL(fileURLWithPath: path)) } catch let e as StateError {
+            // Resuming again cannot help: say how to get out of the loop.
+            throw TrainingError.io("\(e): the checkpoint is damaged, and resuming again will fail the same way; restore \(checkpointPath) from a copy if you kept one, or remove the run directory to train it again from the start")
+        }
+        // config.toml edited since the checkpoint (and the command given to match it) would continue
+        // the run under settings it did not train with. Checkpoints from before run.settings have none.
+        let changed = try Self.settingsChanged(since: state, checkpointPath: path, configPath: directory + "/config.toml")
+        guard changed.isEmpty else {
+            throw TrainingError.io(Self.checkpointDisagreement(configPath: directory + "/config.toml", changed: changed) + "; restore it, and resume with the settings config.toml names")
+        }
+        let sizes = try state.integers("run.log_sizes", count: 3).map { UInt64($0) }
+        for (file, size) in zip(["episodes.csv", "updates.csv", "eval.csv"], sizes) { try RunLog.checkHolds(directory + "/" + file, bytes: size) }
+        return (state, sizes)
     }
 
     /// Trains to `total_steps`, or from the checkpoint with `resume`. Returns the final greedy
@@ -187,6 +271,7 @@ public final class TrainingRun: Sendable {
         // One process per run directory: a second one (another terminal, a second worker of a
         // script) is refused before it writes anything. Taken once the agent is built, so a refused
         // configuration leaves no directory behind. The lock goes with the process.
+        try Self.checkRunPath(directory)
         if !resume {
             do { try fm.createDirectory(atPath: directory, withIntermediateDirectories: true) } catch {
                 throw TrainingError.io("cannot create the run directory \(directory): \(fileErrorReason(error, path: directory + "/x")); check --out (a writable directory, not a file)")
@@ -197,7 +282,7 @@ public final class TrainingRun: Sendable {
         guard lock >= 0 else { throw TrainingError.io("cannot create \(directory)/run.lock: \(String(cString: strerror(errno))); is the directory writable?") }
         defer { close(lock) }
         guard flock(lock, LOCK_EX | LOCK_NB) == 0 else {
-            throw TrainingError.io("\(directory) is being trained by another process (it holds run.lock): wait for it to finish, or stop it (Ctrl-C checkpoints) and --resume")
+            throw TrainingError.io(beingTrainedText)
         }
 
         // Seeds far apart, because MinAtar copy i of seed s is RandomState(s + i).
@@ -219,20 +304,8 @@ public final class TrainingRun: Sendable {
                 try fm.moveItem(atPath: leftover, toPath: checkpointPath)
             }
             guard fm.fileExists(atPath: checkpointPath) else { throw TrainingError.nothingToResume(directory) }
-            let state: StateDictionary
-            do { state = try StateDictionary(contentsOf: URL(fileURLWithPath: checkpointPath)) } catch let e as StateError {
-                // Resuming again cannot help: say how to get out of the loop.
-                throw TrainingError.io("\(e): the checkpoint is damaged, and resuming again will fail the same way; restore \(checkpointPath) from a copy if you kept one, or remove the run directory to train it again from the start")
-            }
-            // config.toml edited since the checkpoint (and the command given to match it) would continue
-            // the run under settings it did not train with. Checkpoints from before run.settings have none.
-            let changed = try Self.settingsChanged(since: state, checkpointPath: checkpointPath, configPath: directory + "/config.toml")
-            guard changed.isEmpty else {
-                throw TrainingError.io(Self.checkpointDisagreement(configPath: directory + "/config.toml", changed: changed) + "; restore it, and resume with the settings config.toml names")
-            }
-            let sizes = try state.integers("run.log_sizes", count: 3).map { UInt64($0) }
-            // All three checked before anything is changed (a log cut back, a resume recorded in config.toml).
-            for (file, size) in zip(["episodes.csv", "updates.csv", "eval.csv"], sizes) { try RunLog.checkHolds(directory + "/" + file, bytes: size) }
+            // All checked before anything is changed (a log cut back, a resume recorded in config.toml).
+            let (state, sizes) = try readCheckpoint(at: checkpointPath)
             try agent.load(from: state)
             gemmChanged = noteGEMMChange(savedKernels: try? state.text("run.gemm"),
                                          changedBefore: (try? state.integer("run.gemm_changed")) == 1)

@@ -12,6 +12,7 @@ records its arguments and exits with a chosen code, or writes a finished run. Wh
 import os
 import stat
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -153,6 +154,26 @@ def test_every_run_is_checked_before_the_first_trains(tmp_path):
     assert len(dry) == 4, dry
     assert dry[-1].startswith(f"train --algo ppo --coupling sprig --env minatar/asterix --seeds 0 --steps 2e4 --out {tmp_path}/new/sprig "), dry
     assert dry[-1].endswith(" --dry-run"), dry
+
+
+def test_the_check_pass_leaves_a_run_another_copy_trains_to_that_copy(tmp_path):
+    # Two copies share a grid: the run copy A trains (it holds DIR.lock) would be refused by copy B's dry run
+    # (train: "is being trained by another process"), which stopped copy B.
+    fake_cli(tmp_path / "cli", finish=True, refuse="--env minatar/breakout")
+    env = {"STACKELBERG_CLI": "cli", "GAMES": "breakout asterix", "VARIANTS": "ppo_cnn", "STEPS": "2e4"}
+    lock = tmp_path / "out" / "ppo_cnn" / "minatar_breakout" / "ppo-monolithic" / "seed0.lock"
+    lock.parent.mkdir(parents=True)
+    lock.touch()
+    holder = subprocess.Popen(["flock", str(lock), "sleep", "30"])
+    try:
+        time.sleep(0.5)
+        p = run("sprig-minatar.sh", "out", "0", cwd=tmp_path, env=env)
+        assert p.returncode == 0, (p.stdout, p.stderr)
+        assert "ppo_cnn breakout seed 0: taken by another worker, skipped" in p.stdout, p.stdout
+        assert "--env minatar/breakout" not in (tmp_path / "dry.log").read_text()
+    finally:
+        holder.kill()
+        holder.wait()
 
 
 def test_settings_refused_as_a_run_starts_stop_the_grid(tmp_path):

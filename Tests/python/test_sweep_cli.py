@@ -323,6 +323,41 @@ def test_compare_refuses_a_manifest_that_names_runs_of_other_settings_one_varian
     assert "gamma = 0.9 and 0.99" in r.stderr or "gamma = 0.99 and 0.9" in r.stderr, r.stderr
 
 
+def test_compare_refuses_a_manifest_that_misnames_its_runs(tmp_path, stackelberg_bin):
+    """Swapped variant names, a run listed twice, or another algorithm labelled the runs wrongly, exit 0."""
+    plan = tmp_path / "plan.toml"
+    # Settings of several kinds (numbers, a list, a boolean) must read back as the manifest states them.
+    plan.write_text(f'out = "{tmp_path}/out"\nalgorithms = ["dqn"]\nenvironments = ["cartpole"]\nseeds = [0]\nsteps = 1000\n'
+                    '[settings]\ntensorboard = false\neval_episodes = 1\nlr = 5e-4\n[settings.network]\nhead_widths = [16]\n'
+                    '[grid]\ngamma = [0.9, 0.99]\n')
+    r = subprocess.run([str(stackelberg_bin), "sweep", "run", str(plan), "--jobs", "1"], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    manifest = tmp_path / "out" / "sweep.json"
+    good = json.loads(manifest.read_text())
+    assert all(run["settings"]["network.head_widths"] == "[16]" for run in good["runs"]), good
+    r = subprocess.run([str(stackelberg_bin), "compare", str(tmp_path / "out")], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+
+    def compare_with(edit):
+        data = json.loads(json.dumps(good))
+        edit(data["runs"])
+        manifest.write_text(json.dumps(data))
+        return subprocess.run([str(stackelberg_bin), "compare", str(tmp_path / "out")], capture_output=True, text=True, timeout=120)
+
+    def swap(runs):
+        a, b = runs[0], runs[1]
+        (a["variant"], a["settings"]), (b["variant"], b["settings"]) = (b["variant"], b["settings"]), (a["variant"], a["settings"])
+    r = compare_with(swap)
+    assert r.returncode == 1 and "but its config.toml has gamma = " in r.stderr and "would misname the run" in r.stderr, r.stderr
+    r = compare_with(lambda runs: runs.append(dict(runs[0], variant=runs[1]["variant"])))
+    assert r.returncode == 1 and "lists the run" in r.stderr and "twice" in r.stderr, r.stderr
+    r = compare_with(lambda runs: runs[0].update(algo="ddqn"))
+    assert r.returncode == 1 and 'has algo = "ddqn"' in r.stderr and 'config.toml has algo = "dqn"' in r.stderr, r.stderr
+    # A manifest from before entries held their settings is still read (and checked on the rest).
+    r = compare_with(lambda runs: [run.pop("settings") for run in runs])
+    assert r.returncode == 0, r.stderr
+
+
 def slurm_unavailable() -> str | None:
     if shutil.which("sbatch") is None:
         return "Slurm is not installed (no sbatch): run scripts/slurm/setup-single-node.sh as root to install and start a one-node Slurm"

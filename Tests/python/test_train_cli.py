@@ -469,6 +469,58 @@ def test_dry_run_says_what_each_seed_would_do_and_writes_nothing(stackelberg_bin
     assert (base / "seed1" / "summary.json").exists() and (base / "seed3" / "summary.json").exists()
 
 
+def test_dry_run_refuses_the_directories_train_would_refuse(stackelberg_bin, tmp_path):
+    """A damaged or disagreeing checkpoint, a file or a dangling link in the way, and a run another process
+    trains all passed the dry run (exit 0, "starts" or "resumes"), and train then refused them."""
+    binary = str(stackelberg_bin)
+    args = [binary, "train", "--algo", "dqn", "--env", "cartpole", "--set", "total_steps=3000", "--set", "checkpoint_interval=1000",
+            "--set", "tensorboard=false", "--quiet", "--out", str(tmp_path / "runs")]
+    base = tmp_path / "runs" / "cartpole" / "dqn-monolithic"
+    subprocess.run(args + ["--seeds", "0"], check=True, capture_output=True, timeout=120)
+    run = base / "seed0"
+    (run / "summary.json").unlink()
+    good = (run / "checkpoint.state").read_bytes()
+
+    def dry(*extra):
+        return subprocess.run(args + ["--dry-run", *extra], capture_output=True, text=True, timeout=120)
+    p = dry("--seeds", "0", "--resume")
+    assert p.returncode == 0 and f"# seed 0: {run} resumes from its checkpoint" in p.stdout, p.stderr
+    (run / "checkpoint.state").write_bytes(good[:1000])
+    p = dry("--seeds", "0", "--resume")
+    assert p.returncode == 1 and "checksum mismatch" in p.stderr and f"# seed 0: {run} is refused" in p.stdout, p.stderr
+    (run / "checkpoint.state").write_bytes(good)
+    config = (run / "config.toml").read_text()
+    (run / "config.toml").write_text(config.replace("checkpoint_interval = 1000", "checkpoint_interval = 500"))
+    p = dry("--seeds", "0", "--resume", "--set", "checkpoint_interval=500")
+    assert p.returncode == 1 and "differs from the settings its checkpoint was trained with" in p.stderr, p.stderr
+    (run / "config.toml").write_text(config)
+    # A file, and a link to nothing, where a seed's directory goes: refused by both, before any seed trains.
+    (base / "seed1").write_text("x")
+    (base / "seed2").symlink_to(tmp_path / "nowhere")
+    p = dry("--seeds", "1..2")
+    assert p.returncode == 1 and f"{base}/seed1 is a file, not a directory, where the run's directory goes" in p.stderr, p.stderr
+    assert f"{base}/seed2 is a link to nothing ({tmp_path}/nowhere does not exist)" in p.stderr, p.stderr
+    p = subprocess.run(args + ["--seeds", "1..3"], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 1 and f"{base}/seed1 is a file" in p.stderr and not (base / "seed3").exists(), p.stderr
+    # A run another process trains: said as train says it, whether or not it has a checkpoint yet.
+    other = subprocess.Popen([binary, "train", "--algo", "ppo", "--env", "cartpole", "--steps", "1e6", "--set", "tensorboard=false",
+                              "--quiet", "--out", str(tmp_path / "busy")], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        # config.toml is written once the process holds run.lock.
+        config = tmp_path / "busy" / "cartpole" / "ppo-monolithic" / "seed0" / "config.toml"
+        deadline = time.time() + 60
+        while not config.exists() and time.time() < deadline:
+            time.sleep(0.1)
+        busy = [binary, "train", "--algo", "ppo", "--env", "cartpole", "--steps", "1e6", "--set", "tensorboard=false",
+                "--quiet", "--out", str(tmp_path / "busy"), "--dry-run"]
+        for extra in ([], ["--resume"]):
+            p = subprocess.run(busy + extra, capture_output=True, text=True, timeout=120)
+            assert p.returncode == 1 and "is being trained by another process (it holds run.lock)" in p.stderr, (extra, p.stderr)
+    finally:
+        other.kill()
+        other.wait()
+
+
 def test_a_total_that_is_not_a_whole_number_of_rollouts_finishes_with_its_progress_line(stackelberg_bin, tmp_path):
     # Without --quiet: the progress bar once trapped ("Negative count not allowed") when a run trained
     # past its total (1,100 steps in rollouts of 512 train 1,536).

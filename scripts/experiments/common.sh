@@ -84,6 +84,8 @@ requested_steps() {
 check_same_steps() {
   local dir="$1"; shift
   [ -f "$dir/config.toml" ] || return 0
+  # A run with neither (stopped before its first checkpoint) is started over, at any budget.
+  [ -f "$dir/checkpoint.state" ] || [ -f "$dir/summary.json" ] || return 0
   local want had
   want="$(requested_steps "$@")"
   had="$(sed -n 's/^total_steps = \([0-9]*\).*/\1/p' "$dir/config.toml" | head -1)"
@@ -111,12 +113,15 @@ run_locked() {
   check_same_steps "$dir" "$@"
   if [ "${grid_pass:-train}" = check ]; then
     finished "$dir" && return 0
+    # Another copy of the script trains it now (it holds DIR.lock): its run, not this copy's, to check.
+    if [ -e "$dir.lock" ] && ! flock -n -s "$dir.lock" true; then return 0; fi
     local resume=() said
     [ -f "$dir/checkpoint.state" ] && resume=(--resume)
     # Its notes are said again when the run trains; only a refusal is said here.
     if ! said="$("$@" "${resume[@]}" --dry-run 2>&1 >/dev/null)"; then
       printf '%s\n' "$said" >&2
-      die "$label: train refuses this run (the error above), so no run was started: fix what it names (an argument, a setting, or the run directory $dir)"
+      # The command shows which of the script's variables became which of train's arguments (STEPS is --steps).
+      die "$label: train refuses this run (the error above), so no run was started: fix what it names (the script's variables, a setting, or the run directory $dir). The command: $*"
     fi
     return 0
   fi
