@@ -25,6 +25,7 @@ enum SweepBackend: String, ExpressibleByArgument, CaseIterable {
 /// Loads a plan, printing every problem it has (each with its line) and exiting 78 (EX_CONFIG, as
 /// `train` for refused settings) when it has any.
 func loadPlan(_ path: String) throws -> SweepPlan {
+    try checkReadableFile(path, what: "the plan")
     do { return try SweepPlan(contentsOf: path) } catch let e as SweepPlanErrors {
         for error in e.errors { FileHandle.standardError.write(Data("error: \(error)\n".utf8)) }
         FileHandle.standardError.write(Data("\(e.errors.count) problem\(e.errors.count == 1 ? "" : "s") in \(path); nothing was written\n".utf8))

@@ -67,6 +67,7 @@ struct TrainCommand: ParsableCommand {
     private func train() throws {
         // A bad --seeds is refused before any note about the settings is printed.
         let seedList = try parseSeeds(seeds)
+        if let config { try checkReadableFile(config, what: "--config") }
         var given = try config.map { try Settings(contentsOf: $0) } ?? Settings()
         let fileKeys = Set(given.keys)
         // A key set twice takes its last value, which lets a script override its own base arguments;
@@ -329,6 +330,17 @@ struct SettingsRefused: Error, CustomStringConvertible {
         if case .badConfig? = error as? AgentError { return true }
         return false
     }
+}
+
+/// Refuses, as a usage error (64), a file argument that is not there to read: a missing path, a
+/// directory, or one without read permission. Settings in a file that reads are the settings' refusal (78).
+func checkReadableFile(_ path: String, what: String) throws {
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+        throw UsageError("\(what) \(path) does not exist: check the path")
+    }
+    guard !isDirectory.boolValue else { throw UsageError("\(what) \(path) is a directory: give a TOML file") }
+    guard FileManager.default.isReadableFile(atPath: path) else { throw UsageError("\(what) \(path) cannot be read (no permission): check the path") }
 }
 
 /// A command-line option value the command refuses (`--steps abc`, `--seeds 3..1`): exit 64, as

@@ -17,6 +17,8 @@ extension TrainCommand {
     func reportDryRun(_ runs: [TrainingRun], resumes: [Bool], settings: Settings, commit: String, command: String) throws {
         var plan: [String] = []
         var refused = false
+        // A file above every seed's directory refuses each of them the same way: said once.
+        var said = Set<String>()
         for (run, resumed) in zip(runs, resumes) {
             let what: String
             if resumed && run.isFinished {
@@ -34,7 +36,7 @@ extension TrainCommand {
                     }
                 } catch {
                     refused = true
-                    FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+                    if said.insert("\(error)").inserted { FileHandle.standardError.write(Data("error: \(error)\n".utf8)) }
                     what = "is refused (the error above)"
                 }
             }

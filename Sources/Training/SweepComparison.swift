@@ -24,15 +24,26 @@ public struct SweepComparison {
             // The manifest's directories are as the plan wrote them (relative to where the sweep ran):
             // matched by their part under the output root.
             let root = URL(fileURLWithPath: p).standardizedFileURL.path
-            let out = (json["out"] as? String) ?? ""
+            // Spelled as written (relative to where the sweep ran), or tidied (`a/./b`, a trailing `/`) when absolute.
+            func tidy(_ path: String) -> String { path.hasPrefix("/") ? URL(fileURLWithPath: path).standardizedFileURL.path : path }
+            let out = tidy((json["out"] as? String) ?? "")
+            let redo = "restore it, or write it again with `stackelberg sweep run PLAN` (finished runs are skipped)"
             for r in runs {
-                guard let dir = r["directory"] as? String, let variant = r["variant"] as? String,
+                guard let raw = r["directory"] as? String, let variant = r["variant"] as? String,
                       let algo = r["algo"] as? String, let coupling = r["coupling"] as? String else { continue }
+                let dir = tidy(raw)
                 let rest = !out.isEmpty && dir.hasPrefix(out + "/") ? String(dir.dropFirst(out.count + 1))
                     : dir.split(separator: "/").suffix(4).joined(separator: "/")
-                let local = root + "/" + rest
+                let local = URL(fileURLWithPath: root + "/" + rest).standardizedFileURL.path
                 if labels[local] != nil {
-                    throw TrainingError.io("\(p)/sweep.json lists the run \(dir) twice: it is not the manifest `stackelberg sweep run` writes; restore it, or write it again with `stackelberg sweep run PLAN` (finished runs are skipped)")
+                    throw TrainingError.io("\(p)/sweep.json lists the run \(dir) twice: it is not the manifest `stackelberg sweep run` writes; \(redo)")
+                }
+                // A run's directory is OUT/VARIANT/ENV/ALGO-COUPLING/seedN: an entry naming another variant or
+                // seed than its directory's (labels swapped between runs) would misname it.
+                let parts = rest.split(separator: "/").map(String.init)
+                let seedName = (r["seed"] as? Int).map { "seed\($0)" }
+                if parts.count == 4, parts[0] != variant || (seedName != nil && parts[3] != seedName) {
+                    throw TrainingError.io("\(p)/sweep.json names \(dir) variant \"\(variant)\"\(seedName.map { ", \($0)" } ?? ""), but the directory is variant \"\(parts[0])\", \(parts[3]): the manifest would misname the run; \(redo)")
                 }
                 try Self.checkManifestEntry(r, against: local, manifest: p + "/sweep.json")
                 labels[local] = variant == "default" ? "\(algo)-\(coupling)" : "\(variant) · \(algo)-\(coupling)"

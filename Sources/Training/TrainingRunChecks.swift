@@ -96,7 +96,8 @@ extension TrainingRun {
             let path = (absolute ? "/" : "") + parts[...n].joined(separator: "/")
             guard let type = (try? fm.attributesOfItem(atPath: path))?[.type] as? FileAttributeType else { return }
             // Said of the run's directory itself, or of one above it.
-            let place = n == parts.count - 1 ? "where the run's directory goes" : "above the run's directory \(directory)"
+            // (Not naming the seed above it: every seed under it is refused alike, and said once.)
+            let place = n == parts.count - 1 ? "where the run's directory goes" : "and run directories go under it"
             if type == .typeSymbolicLink {
                 var isDirectory: ObjCBool = false
                 if fm.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue { continue }

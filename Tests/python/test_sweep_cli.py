@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -303,24 +304,21 @@ def test_compare_refuses_a_sweep_manifest_that_does_not_read(tmp_path, stackelbe
     assert r.returncode == 1 and "sweep.json is not the manifest `stackelberg sweep run` writes" in r.stderr, r.stderr
 
 
-def test_compare_refuses_a_manifest_that_names_runs_of_other_settings_one_variant(tmp_path, stackelberg_bin):
-    """A hand-edited sweep.json could put two variants' runs under one name, and compare pooled their seeds."""
+def test_compare_refuses_to_pool_one_variant_s_runs_whose_settings_differ(tmp_path, stackelberg_bin):
+    """A variant's seeds are pooled as one setting: a run whose config.toml differs from its variant's other
+    runs (an edited config, a run copied in from elsewhere) was pooled with them without a word."""
     plan = tmp_path / "plan.toml"
-    plan.write_text(f'out = "{tmp_path}/out"\nalgorithms = ["dqn"]\nenvironments = ["cartpole"]\nseeds = [0]\nsteps = 1000\n'
+    plan.write_text(f'out = "{tmp_path}/out"\nalgorithms = ["dqn"]\nenvironments = ["cartpole"]\nseeds = [0, 1]\nsteps = 1000\n'
                     '[settings]\ntensorboard = false\neval_episodes = 1\n[grid]\ngamma = [0.9, 0.99]\n')
     assert subprocess.run([str(stackelberg_bin), "sweep", "run", str(plan), "--jobs", "1"], capture_output=True, timeout=300).returncode == 0
-    manifest = tmp_path / "out" / "sweep.json"
     r = subprocess.run([str(stackelberg_bin), "compare", str(tmp_path / "out")], capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
-    data = json.loads(manifest.read_text())
-    variants = sorted({run["variant"] for run in data["runs"]})
-    assert len(variants) == 2, data
-    for run in data["runs"]:
-        run["variant"] = variants[0]
-    manifest.write_text(json.dumps(data))
+    config = next((tmp_path / "out" / "gamma=0.9").rglob("seed1/config.toml"))
+    text = config.read_text()
+    assert re.search(r"(?m)^lr = ", text), text
+    config.write_text(re.sub(r"(?m)^lr = .*$", "lr = 0.5", text))
     r = subprocess.run([str(stackelberg_bin), "compare", str(tmp_path / "out")], capture_output=True, text=True, timeout=120)
-    assert r.returncode == 1 and f'as one variant, "{variants[0]} · dqn-monolithic"' in r.stderr, r.stderr
-    assert "gamma = 0.9 and 0.99" in r.stderr or "gamma = 0.99 and 0.9" in r.stderr, r.stderr
+    assert r.returncode == 1 and 'as one variant, "gamma=0.9 · dqn-monolithic"' in r.stderr and "and 0.5" in r.stderr, r.stderr
 
 
 def test_compare_refuses_a_manifest_that_misnames_its_runs(tmp_path, stackelberg_bin):
@@ -344,13 +342,22 @@ def test_compare_refuses_a_manifest_that_misnames_its_runs(tmp_path, stackelberg
         manifest.write_text(json.dumps(data))
         return subprocess.run([str(stackelberg_bin), "compare", str(tmp_path / "out")], capture_output=True, text=True, timeout=120)
 
-    def swap(runs):
-        a, b = runs[0], runs[1]
-        (a["variant"], a["settings"]), (b["variant"], b["settings"]) = (b["variant"], b["settings"]), (a["variant"], a["settings"])
-    r = compare_with(swap)
+    def swap(key):
+        def edit(runs):
+            runs[0][key], runs[1][key] = runs[1][key], runs[0][key]
+        return edit
+    # Labels swapped whole, across every seed, pool nothing: the run's own directory names its variant.
+    r = compare_with(swap("variant"))
+    assert r.returncode == 1 and "but the directory is variant" in r.stderr and "would misname the run" in r.stderr, r.stderr
+    r = compare_with(swap("settings"))
     assert r.returncode == 1 and "but its config.toml has gamma = " in r.stderr and "would misname the run" in r.stderr, r.stderr
+    r = compare_with(lambda runs: runs[0].update(seed=7))
+    assert r.returncode == 1 and "seed7, but the directory is" in r.stderr, r.stderr
     r = compare_with(lambda runs: runs.append(dict(runs[0], variant=runs[1]["variant"])))
     assert r.returncode == 1 and "lists the run" in r.stderr and "twice" in r.stderr, r.stderr
+    # The same directory spelled another way is the same run.
+    r = compare_with(lambda runs: runs.append(dict(runs[0], directory=runs[0]["directory"].replace("/out/", "/out/./") + "/")))
+    assert r.returncode == 1 and "twice" in r.stderr, r.stderr
     r = compare_with(lambda runs: runs[0].update(algo="ddqn"))
     assert r.returncode == 1 and 'has algo = "ddqn"' in r.stderr and 'config.toml has algo = "dqn"' in r.stderr, r.stderr
     # A manifest from before entries held their settings is still read (and checked on the rest).

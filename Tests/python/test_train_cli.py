@@ -502,6 +502,11 @@ def test_dry_run_refuses_the_directories_train_would_refuse(stackelberg_bin, tmp
     assert f"{base}/seed2 is a link to nothing ({tmp_path}/nowhere does not exist)" in p.stderr, p.stderr
     p = subprocess.run(args + ["--seeds", "1..3"], capture_output=True, text=True, timeout=120)
     assert p.returncode == 1 and f"{base}/seed1 is a file" in p.stderr and not (base / "seed3").exists(), p.stderr
+    # A file above every seed's directory refuses each seed alike: one error line, as train says it.
+    (tmp_path / "flat").mkdir()
+    (tmp_path / "flat" / "cartpole").write_text("x")
+    p = subprocess.run(args[:-1] + [str(tmp_path / "flat"), "--seeds", "0..2", "--dry-run"], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 1 and p.stderr.count("error:") == 1 and p.stdout.count("is refused") == 3, (p.stdout, p.stderr)
     # A run another process trains: said as train says it, whether or not it has a checkpoint yet.
     other = subprocess.Popen([binary, "train", "--algo", "ppo", "--env", "cartpole", "--steps", "1e6", "--set", "tensorboard=false",
                               "--quiet", "--out", str(tmp_path / "busy")], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -519,6 +524,16 @@ def test_dry_run_refuses_the_directories_train_would_refuse(stackelberg_bin, tmp
     finally:
         other.kill()
         other.wait()
+
+
+def test_a_config_or_plan_file_that_is_not_there_is_a_usage_error(stackelberg_bin, tmp_path):
+    """A missing --config (or a directory given as one) exited 78, as if its settings had been refused."""
+    for path, said in [(tmp_path / "missing.toml", "does not exist: check the path"), (tmp_path, "is a directory: give a TOML file")]:
+        p = subprocess.run([str(stackelberg_bin), "train", "--algo", "dqn", "--env", "cartpole", "--config", str(path), "--dry-run"],
+                           capture_output=True, text=True, timeout=60)
+        assert p.returncode == 64 and f"--config {path} {said}" in p.stderr, (p.returncode, p.stderr)
+        p = subprocess.run([str(stackelberg_bin), "sweep", "plan", str(path)], capture_output=True, text=True, timeout=60)
+        assert p.returncode == 64 and f"the plan {path} {said}" in p.stderr, (p.returncode, p.stderr)
 
 
 def test_a_total_that_is_not_a_whole_number_of_rollouts_finishes_with_its_progress_line(stackelberg_bin, tmp_path):
