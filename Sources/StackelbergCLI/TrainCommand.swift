@@ -150,11 +150,7 @@ struct TrainCommand: ParsableCommand {
         // Seeds added to a resumed command (--seeds 0..2 after 0..1) have nothing to resume: they
         // start, as long as some other seed does resume (a --resume that resumes nothing is
         // refused, in case of a mistyped --out or seed).
-        let fm = FileManager.default
-        let nothingYet = runs.map { r in
-            resume && !fm.fileExists(atPath: r.directory + "/checkpoint.state") && !r.isFinished
-                && !fm.fileExists(atPath: r.directory + "/checkpoint.state.tmp")
-        }
+        let nothingYet = runs.map { r in resume && !r.hasCheckpoint && !r.isFinished }
         if resume && nothingYet.contains(false) {
             for (r, fresh) in zip(runs, nothingYet) where fresh {
                 FileHandle.standardError.write(Data("note: \(r.directory) has no checkpoint: this seed starts from the beginning\n".utf8))

@@ -279,18 +279,21 @@ public struct Comparison {
     /// variant is one set of settings); an edited or foreign one can. Settings that change no result
     /// (bookkeeping, keys the run does not read) do not count.
     static func labelPoolingDifferentSettings(_ runs: [SeedLog], labels: [String: String]) -> String? {
-        var first = [String: SeedLog]()
-        for run in runs where labels[URL(fileURLWithPath: run.directory).standardizedFileURL.path] != nil {
-            guard let other = first[run.group] else { first[run.group] = run; continue }
-            let unread = Set(AlgorithmRegistry.keysWithoutEffect(in: run.settings).keys)
-                .intersection(AlgorithmRegistry.keysWithoutEffect(in: other.settings).keys)
-            let keys = Set(run.settings.keys).union(other.settings.keys).subtracting(unread).subtracting(bookkeepingKeys)
-            let differing = keys.filter { run.settings[$0] != other.settings[$0] }.sorted()
-            guard !differing.isEmpty else { continue }
+        let labelled = runs.filter { labels[URL(fileURLWithPath: $0.directory).standardizedFileURL.path] != nil }
+        var seen = Set<String>()
+        for group in labelled.map(\.group) where seen.insert(group).inserted {
+            let members = labelled.filter { $0.group == group }
+            // The rule that names groups by the settings that differ (`differingKeys`); it compares runs of
+            // one pair, so runs of two pairs under one label differ in their algorithm or coupling.
+            let pairs = Set(members.map(\.pair))
+            let keys = pairs.count > 1 ? ["algo", "coupling"] : Self.differingKeys(members)[members[0].pair] ?? []
+            let other = members[0]
+            guard let run = members.first(where: { m in keys.contains { m.settings[$0] != other.settings[$0] } }) else { continue }
+            let differing = keys.filter { run.settings[$0] != other.settings[$0] }
             let shown = differing.prefix(3).map { k in
                 "\(k) = \(other.settings[k]?.description ?? "unset") and \(run.settings[k]?.description ?? "unset")"
             }.joined(separator: "; ")
-            return "the sweep's manifest (sweep.json) names \(other.directory) and \(run.directory) as one variant, \"\(run.group)\", "
+            return "the sweep's manifest (sweep.json) names \(other.directory) and \(run.directory) as one variant, \"\(group)\", "
                 + "but their settings differ (\(shown)\(differing.count > 3 ? "; …" : "")): compare would pool their seeds; "
                 + "restore sweep.json, or write it again with `stackelberg sweep run PLAN` (finished runs are skipped)"
         }

@@ -19,7 +19,7 @@ public struct SweepComparison {
             // of one algorithm-coupling whose settings agree: refused like a damaged log.
             guard let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
                   let runs = json["runs"] as? [[String: Any]] else {
-                throw TrainingError.io("\(p)/sweep.json is not the manifest `stackelberg sweep run` writes (it does not read as one): it names the sweep's variants; restore it, or write it again with `stackelberg sweep run PLAN` (finished runs are skipped)")
+                throw TrainingError.io("\(p)/sweep.json is not the manifest `stackelberg sweep run` writes (it does not read as one): it names the sweep's variants; \(Self.rewriteAdvice)")
             }
             // The manifest's directories are as the plan wrote them (relative to where the sweep ran):
             // matched by their part under the output root.
@@ -27,7 +27,6 @@ public struct SweepComparison {
             // Spelled as written (relative to where the sweep ran), or tidied (`a/./b`, a trailing `/`) when absolute.
             func tidy(_ path: String) -> String { path.hasPrefix("/") ? URL(fileURLWithPath: path).standardizedFileURL.path : path }
             let out = tidy((json["out"] as? String) ?? "")
-            let redo = "restore it, or write it again with `stackelberg sweep run PLAN` (finished runs are skipped)"
             for r in runs {
                 guard let raw = r["directory"] as? String, let variant = r["variant"] as? String,
                       let algo = r["algo"] as? String, let coupling = r["coupling"] as? String else { continue }
@@ -36,14 +35,14 @@ public struct SweepComparison {
                     : dir.split(separator: "/").suffix(4).joined(separator: "/")
                 let local = URL(fileURLWithPath: root + "/" + rest).standardizedFileURL.path
                 if labels[local] != nil {
-                    throw TrainingError.io("\(p)/sweep.json lists the run \(dir) twice: it is not the manifest `stackelberg sweep run` writes; \(redo)")
+                    throw TrainingError.io("\(p)/sweep.json lists the run \(dir) twice: it is not the manifest `stackelberg sweep run` writes; \(Self.rewriteAdvice)")
                 }
                 // A run's directory is OUT/VARIANT/ENV/ALGO-COUPLING/seedN: an entry naming another variant or
                 // seed than its directory's (labels swapped between runs) would misname it.
                 let parts = rest.split(separator: "/").map(String.init)
                 let seedName = (r["seed"] as? Int).map { "seed\($0)" }
                 if parts.count == 4, parts[0] != variant || (seedName != nil && parts[3] != seedName) {
-                    throw TrainingError.io("\(p)/sweep.json names \(dir) variant \"\(variant)\"\(seedName.map { ", \($0)" } ?? ""), but the directory is variant \"\(parts[0])\", \(parts[3]): the manifest would misname the run; \(redo)")
+                    throw TrainingError.io("\(p)/sweep.json names \(dir) variant \"\(variant)\"\(seedName.map { ", \($0)" } ?? ""), but the directory is variant \"\(parts[0])\", \(parts[3]): the manifest would misname the run; \(Self.rewriteAdvice)")
                 }
                 try Self.checkManifestEntry(r, against: local, manifest: p + "/sweep.json")
                 labels[local] = variant == "default" ? "\(algo)-\(coupling)" : "\(variant) · \(algo)-\(coupling)"
@@ -82,6 +81,9 @@ public struct SweepComparison {
                             labels: labels, keysByPair: union).groups
     }
 
+    /// What to do about a manifest that does not match its runs.
+    static let rewriteAdvice = "restore it, or write it again with `stackelberg sweep run PLAN` (finished runs are skipped)"
+
     /// Refuses a manifest entry that contradicts its run's config.toml (its algorithm, coupling,
     /// environment, steps, or a setting the plan gives it): its label would misname the run. A run not
     /// there yet, or without a config.toml, is left to the comparison's own checks; manifests written
@@ -96,7 +98,7 @@ public struct SweepComparison {
         for (key, value) in expected {
             let actual = config[key]?.description ?? "unset"
             guard actual == value else {
-                throw TrainingError.io("\(manifest) says \(directory) has \(key) = \(value) (variant \"\(entry["variant"] as? String ?? "?")\"), but its config.toml has \(key) = \(actual): the manifest would misname the run; restore it, or write it again with `stackelberg sweep run PLAN` (finished runs are skipped)")
+                throw TrainingError.io("\(manifest) says \(directory) has \(key) = \(value) (variant \"\(entry["variant"] as? String ?? "?")\"), but its config.toml has \(key) = \(actual): the manifest would misname the run; \(rewriteAdvice)")
             }
         }
     }

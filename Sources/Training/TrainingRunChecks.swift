@@ -22,6 +22,13 @@ extension TrainingRun {
         case resume
     }
 
+    /// Whether the directory holds a checkpoint to resume from: `checkpoint.state`, or the leftover of
+    /// an interrupted atomic replace (`checkpoint.state.tmp`), which a resume takes for it once its
+    /// checksum verifies (see `train`).
+    public var hasCheckpoint: Bool {
+        FileManager.default.fileExists(atPath: checkpointPath) || FileManager.default.fileExists(atPath: checkpointPath + ".tmp")
+    }
+
     /// How `run(resume:)` would begin, decided from the directory alone (nothing is read beyond it,
     /// nothing written): the refusals it makes before building anything, for `train --dry-run` and for
     /// `run` itself, so that the two cannot disagree.
@@ -31,10 +38,7 @@ extension TrainingRun {
         let fm = FileManager.default
         try Self.checkRunPath(directory)
         if resume {
-            // A complete leftover of an interrupted atomic replace is the checkpoint (see `train`).
-            guard fm.fileExists(atPath: checkpointPath) || fm.fileExists(atPath: checkpointPath + ".tmp") else {
-                throw TrainingError.nothingToResume(directory)
-            }
+            guard hasCheckpoint else { throw TrainingError.nothingToResume(directory) }
             return .resume
         }
         if fm.fileExists(atPath: summaryPath) { throw TrainingError.finishedRun(directory) }
