@@ -14,9 +14,29 @@ struct PlanParser {
         self.path = path; self.source = source; self.table = table
     }
 
+    /// Problems of one run's resolved settings, by their line and message: where the same one holds for
+    /// several runs (a bad value in [settings] refused for every variant) it is one problem naming them.
+    var runProblems: [String: (index: Int, runs: [String])] = [:]
+
     mutating func fail(_ line: Int?, _ message: String) {
         let e = SweepPlanError(path: path, line: line, message: message)
         if !errors.contains(e) { errors.append(e) }
+    }
+
+    /// A problem with one run's settings (`run` is VARIANT/ENV/ALGO-COUPLING): said once, naming every run
+    /// it holds for (the first three, and how many), not once per grid point.
+    mutating func fail(_ line: Int?, run: String, _ message: String) {
+        let key = "\(line ?? -1)|\(message)"
+        guard let seen = runProblems[key] else {
+            runProblems[key] = (errors.count, [run])
+            errors.append(SweepPlanError(path: path, line: line, message: "\(run): \(message)"))
+            return
+        }
+        guard !seen.runs.contains(run) else { return }
+        let runs = seen.runs + [run]
+        runProblems[key] = (seen.index, runs)
+        let named = runs.prefix(3).joined(separator: ", ") + (runs.count > 3 ? ", …" : "")
+        errors[seen.index] = SweepPlanError(path: path, line: line, message: "\(message) (in \(runs.count) runs: \(named))")
     }
 
     /// A table's keys in the order the file writes them (TOMLKit's are sorted).
@@ -561,7 +581,7 @@ struct PlanParser {
         case SettingsError.type(let key, let expected, let got):
             let line = key == "algo" ? source.line(ofValue: algo, under: "algorithms") : key == "coupling" ? couplingLine
                 : key == "env" ? source.line(ofValue: envKey, under: "environments") : settingLine(key)
-            fail(line, "\(run): setting \(key) must be \(expected), got \(got)")
+            fail(line, run: run, "setting \(key) must be \(expected), got \(got)")
         default:
             // An agent's own check (`invalid configuration: … rollout_length …`) names the keys it weighs:
             // the line is that of the first one the plan sets, else the environment's.
@@ -583,7 +603,7 @@ struct PlanParser {
                 return nil
             }
             let named = planKeys.compactMap { k in firstMention(k).map { (key: k, at: $0) } }.min { $0.at < $1.at }
-            fail(named.flatMap { settingLine($0.key) } ?? source.line(ofValue: envKey, under: "environments"), "\(run): \(message)")
+            fail(named.flatMap { settingLine($0.key) } ?? source.line(ofValue: envKey, under: "environments"), run: run, message)
         }
     }
 }

@@ -8,11 +8,14 @@ import Foundation
 public struct SweepComparison {
     /// Per environment, in order of first appearance.
     public let comparisons: [Comparison]
+    /// Runs a `sweep.json` names that have no directory (not started yet, or removed): the table holds
+    /// the runs on disk, and says how many the manifest names beside them.
+    public let notOnDisk: [String]
 
     /// Reads every run under `paths`. A `sweep.json` in a given directory labels its runs
     /// `VARIANT · ALGO-COUPLING` (just `ALGO-COUPLING` for a plan without a grid).
     public init(paths: [String], curvePoints: Int = 100, includeUnfinished: Bool = false) throws {
-        var labels = [String: String]()
+        var labels = [String: String](), notOnDisk = [String]()
         for p in paths {
             guard let data = FileManager.default.contents(atPath: p + "/sweep.json") else { continue }
             // A manifest that does not read would drop every variant's label, and so pool the variants
@@ -44,10 +47,12 @@ public struct SweepComparison {
                 if parts.count == 4, parts[0] != variant || (seedName != nil && parts[3] != seedName) {
                     throw TrainingError.io("\(p)/sweep.json names \(dir) variant \"\(variant)\"\(seedName.map { ", \($0)" } ?? ""), but the directory is variant \"\(parts[0])\", \(parts[3]): the manifest would misname the run; \(Self.rewriteAdvice)")
                 }
+                if !FileManager.default.fileExists(atPath: local) { notOnDisk.append(p + "/" + rest) }
                 try Self.checkManifestEntry(r, against: local, manifest: p + "/sweep.json")
                 labels[local] = variant == "default" ? "\(algo)-\(coupling)" : "\(variant) · \(algo)-\(coupling)"
             }
         }
+        self.notOnDisk = notOnDisk
         let dirs = try Comparison.runDirectories(paths)
         var byEnv = [(String, [String])]()
         for d in dirs {
@@ -123,6 +128,10 @@ public struct SweepComparison {
                 s += " \(f(RobustStatistics.iqm(sc))) [\(f(ci.low)), \(f(ci.high))] (n=\(sc.count)) |"
             }
             s += "\n"
+        }
+        if !notOnDisk.isEmpty {
+            s += "\nNot on disk: \(notOnDisk.count) run\(notOnDisk.count == 1 ? "" : "s") the sweep's manifest (sweep.json) names \(notOnDisk.count == 1 ? "has" : "have") no directory (not started yet, or removed), so n is below the plan's seeds where they belong: "
+                + notOnDisk.prefix(5).joined(separator: ", ") + (notOnDisk.count > 5 ? ", …" : "") + ". `stackelberg sweep status PLAN` lists what is left to run.\n"
         }
         for c in comparisons { s += "\n" + c.markdown(threshold: threshold) }
         return s

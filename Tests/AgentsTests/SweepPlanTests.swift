@@ -239,6 +239,20 @@ final class SweepPlanTests: XCTestCase {
         XCTAssertTrue(plain.contains { $0.line == 2 && $0.message.contains("pendulum/dqn-monolithic: dqn acts in discrete action spaces") }, "\(plain)")
         // A value out of range, at the grid line that sets it.
         XCTAssertTrue(plain.contains { $0.line == 6 && $0.message.contains("gamma=1.5/cartpole/dqn-monolithic: setting gamma must be in [0, 1], got 1.5") }, "\(plain)")
+        // A bad value in [settings] holds for every grid point: one problem naming the runs, not one per point.
+        let shared = refusals("""
+            algorithms = ["dqn"]
+            environments = ["cartpole"]
+            seeds = [0]
+            steps = 1e4
+            [settings]
+            env_max_episode_steps = -3
+            [grid]
+            gamma = [0.9, 0.95, 0.98, 0.99]
+            """).filter { $0.message.contains("env_max_episode_steps") }
+        XCTAssertEqual(shared.count, 1, "\(shared)")
+        XCTAssertEqual(shared.first?.line, 6)
+        XCTAssertTrue(shared.first?.message.contains("got -3 (in 4 runs: gamma=0.9/cartpole/dqn-monolithic, gamma=0.95/cartpole/dqn-monolithic, gamma=0.98/cartpole/dqn-monolithic, …)") == true, "\(shared)")
     }
 
     func testExclusionsAndDuplicatesAreChecked() {

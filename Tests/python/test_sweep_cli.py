@@ -363,6 +363,13 @@ def test_compare_refuses_a_manifest_that_misnames_its_runs(tmp_path, stackelberg
     # A manifest from before entries held their settings is still read (and checked on the rest).
     r = compare_with(lambda runs: [run.pop("settings") for run in runs])
     assert r.returncode == 0, r.stderr
+    # A run the manifest names but that is not on disk (not started, or removed) is said beside the table.
+    manifest.write_text(json.dumps(good))
+    gone = next((tmp_path / "out" / "gamma=0.99").rglob("seed0"))
+    shutil.rmtree(gone)
+    r = subprocess.run([str(stackelberg_bin), "compare", str(tmp_path / "out")], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0 and "Not on disk: 1 run the sweep's manifest (sweep.json) names has no directory" in r.stdout, r.stdout + r.stderr
+    assert "gamma=0.99/cartpole/dqn-monolithic/seed0" in r.stdout, r.stdout
 
 
 def slurm_unavailable() -> str | None:
