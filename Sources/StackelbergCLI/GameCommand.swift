@@ -201,30 +201,27 @@ func prepareOutputDirectory(_ path: String, option: String, create: Bool = true)
     }
     let url = URL(fileURLWithPath: path)
     let fm = FileManager.default
-    var isDirectory: ObjCBool = false
-    if fm.fileExists(atPath: url.path, isDirectory: &isDirectory) {
-        guard isDirectory.boolValue else {
-            throw OutputError("\(option) '\(path)' is a file, not a directory: give a directory (it is created if missing) or move the file away")
+    if let o = PathObstacle.first(on: path) {
+        switch o.kind {
+        case .file, .linkToFile:
+            if o.isWholePath { throw OutputError("\(option) '\(path)' is a file, not a directory: give a directory (it is created if missing) or move the file away") }
+            throw OutputError("\(option) '\(path)': '\(o.path)' is a file, not a directory, so the output directory cannot be created under it; give another path")
+        case .brokenLink:
+            // "Does not exist" to fileExists, yet nothing can be created in its place.
+            throw OutputError("\(option) '\(path)': '\(o.path)' is a symbolic link to a missing target (or a loop of links), so the output directory cannot be created there: remove the link, or point it at a directory")
         }
-    } else {
-        // Walked one level at a time, so that the message can name the level that failed: created
-        // with mkdir, or (without `create`) only checked down to the deepest existing level.
+    }
+    var isDirectory: ObjCBool = false
+    if !fm.fileExists(atPath: url.path, isDirectory: &isDirectory) {
+        // Created one level at a time, so that the message can name the level that failed (with
+        // mkdir), or (without `create`) only checked down to the deepest existing level.
         var prefix = path.hasPrefix("/") ? "/" : ""
         var deepest = path.hasPrefix("/") ? "/" : "."
         for component in path.split(separator: "/") {
             prefix += (prefix.isEmpty || prefix.hasSuffix("/") ? "" : "/") + component
-            if fm.fileExists(atPath: prefix, isDirectory: &isDirectory) {
-                guard isDirectory.boolValue else {
-                    throw OutputError("\(option) '\(path)': '\(prefix)' is a file, not a directory, so the output directory cannot be created under it; give another path")
-                }
+            if fm.fileExists(atPath: prefix) {
                 deepest = prefix
                 continue
-            }
-            // A link whose target is missing (or a loop of links) "does not exist" to fileExists, yet
-            // nothing can be created in its place.
-            var link = stat()
-            if lstat(prefix, &link) == 0 {
-                throw OutputError("\(option) '\(path)': '\(prefix)' is a symbolic link to a missing target (or a loop of links), so the output directory cannot be created there: remove the link, or point it at a directory")
             }
             guard create else {
                 // Checked by creating the first missing level and removing it again: write permission

@@ -32,17 +32,53 @@ public func fileErrorReason(_ error: Error, path: String? = nil) -> String {
     return text
 }
 
-/// The first proper ancestor of `path` (nearest the root) that exists and is not a directory.
+/// The first level of a path, from the root, that exists but is not a directory: what stops a
+/// directory being made or used there. One walker for every command that checks a directory path
+/// (train's run directories, `--out`, a sweep's output root).
+public struct PathObstacle: Equatable, Sendable {
+    public enum Kind: Equatable, Sendable {
+        /// A file (or anything else that is not a directory).
+        case file
+        /// A link to a file.
+        case linkToFile(target: String)
+        /// A link to nothing, or a loop of links (`target`: what it points at, "?" unread).
+        case brokenLink(target: String)
+    }
+    /// The level, spelled as the path spells it down to there.
+    public let path: String
+    public let kind: Kind
+    /// The level is the whole path, not a directory above it.
+    public let isWholePath: Bool
+
+    /// The first obstacle on `path`, or nil when every existing level is a directory (or a link to one).
+    /// The walk ends at the first level that does not exist: nothing under it does either.
+    public static func first(on path: String) -> PathObstacle? {
+        let absolute = path.hasPrefix("/")
+        let parts = path.split(separator: "/", omittingEmptySubsequences: true)
+        var level = absolute ? "/" : ""
+        for (n, part) in parts.enumerated() {
+            level += (level.isEmpty || level.hasSuffix("/") ? "" : "/") + part
+            var link = stat()
+            guard lstat(level, &link) == 0 else { return nil }
+            var followed = stat()
+            let resolves = stat(level, &followed) == 0
+            if resolves, followed.st_mode & S_IFMT == S_IFDIR { continue }
+            let kind: Kind
+            if link.st_mode & S_IFMT != S_IFLNK { kind = .file } else {
+                let target = (try? FileManager.default.destinationOfSymbolicLink(atPath: level)) ?? "?"
+                kind = resolves ? .linkToFile(target: target) : .brokenLink(target: target)
+            }
+            return PathObstacle(path: level, kind: kind, isWholePath: n == parts.count - 1)
+        }
+        return nil
+    }
+}
+
+/// The first proper ancestor of `path` (nearest the root) that exists and is not a directory (a link
+/// to nothing is left to the write that meets it).
 func fileInPlaceOfDirectory(_ path: String) -> String? {
-    var url = URL(fileURLWithPath: path).standardizedFileURL
-    var ancestors = [String]()
-    while url.path != "/" && !url.path.isEmpty {
-        url.deleteLastPathComponent()
-        ancestors.append(url.path)
-    }
-    var isDirectory: ObjCBool = false
-    for a in ancestors.reversed() where FileManager.default.fileExists(atPath: a, isDirectory: &isDirectory) && !isDirectory.boolValue {
-        return a
-    }
-    return nil
+    let parent = URL(fileURLWithPath: path).standardizedFileURL.deletingLastPathComponent().path
+    guard let o = PathObstacle.first(on: parent) else { return nil }
+    if case .brokenLink = o.kind { return nil }
+    return o.path
 }

@@ -93,24 +93,17 @@ extension TrainingRun {
     /// failed only when the seed started (after other seeds had trained), and a dangling link was said
     /// to be "a file of that name".
     public static func checkRunPath(_ directory: String) throws {
-        let fm = FileManager.default
-        let absolute = directory.hasPrefix("/")
-        let parts = directory.split(separator: "/", omittingEmptySubsequences: true)
-        for n in parts.indices {
-            let path = (absolute ? "/" : "") + parts[...n].joined(separator: "/")
-            guard let type = (try? fm.attributesOfItem(atPath: path))?[.type] as? FileAttributeType else { return }
-            // Said of the run's directory itself, or of one above it.
-            // (Not naming the seed above it: every seed under it is refused alike, and said once.)
-            let place = n == parts.count - 1 ? "where the run's directory goes" : "and run directories go under it"
-            if type == .typeSymbolicLink {
-                var isDirectory: ObjCBool = false
-                if fm.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue { continue }
-                let target = (try? fm.destinationOfSymbolicLink(atPath: path)) ?? "?"
-                let what = fm.fileExists(atPath: path) ? "a file" : "nothing (\(target) does not exist)"
-                throw TrainingError.io("\(path) is a link to \(what), \(place): remove it or point it at a directory, or choose another --out")
-            } else if type != .typeDirectory {
-                throw TrainingError.io("\(path) is a file, not a directory, \(place): move it, or choose another --out")
-            }
+        guard let o = PathObstacle.first(on: directory) else { return }
+        // Said of the run's directory itself, or of one above it.
+        // (Not naming the seed above it: every seed under it is refused alike, and said once.)
+        let place = o.isWholePath ? "where the run's directory goes" : "and run directories go under it"
+        switch o.kind {
+        case .brokenLink(let target):
+            throw TrainingError.io("\(o.path) is a link to nothing (\(target) does not exist), \(place): remove it or point it at a directory, or choose another --out")
+        case .linkToFile:
+            throw TrainingError.io("\(o.path) is a link to a file, \(place): remove it or point it at a directory, or choose another --out")
+        case .file:
+            throw TrainingError.io("\(o.path) is a file, not a directory, \(place): move it, or choose another --out")
         }
     }
 
