@@ -160,10 +160,10 @@ struct TrainCommand: ParsableCommand {
         // others, hours later).
         if !dryRun { for r in runs { try TrainingRun.checkRunPath(r.directory) } }
         let resumes = runs.indices.map { resume && (!nothingYet[$0] || !nothingYet.contains(false)) }
-        for (r, resumed) in zip(runs, resumes) where resumed { try checkSameSettings(r) }
-        let board = ProgressBoard(labels: seedList.map { "seed\($0)" }, totals: Array(repeating: trainedSteps, count: runs.count), quiet: quiet)
         guard jobs.map({ $0 >= 1 }) ?? true else { throw UsageError("--jobs must be at least 1, got \(jobs!)") }
         if dryRun { return try reportDryRun(runs, resumes: resumes, settings: settings, commit: commit, command: command) }
+        for (r, resumed) in zip(runs, resumes) where resumed { try checkSameSettings(r) }
+        let board = ProgressBoard(labels: seedList.map { "seed\($0)" }, totals: Array(repeating: trainedSteps, count: runs.count), quiet: quiet)
         installStopHandlers()
         let workers = Swift.max(1, Swift.min(jobs ?? ProcessInfo.processInfo.activeProcessorCount, runs.count))
         // A finished seed is left as it is: resuming a job whose other seeds were interrupted
@@ -197,7 +197,7 @@ struct TrainCommand: ParsableCommand {
     }
 
     /// A resumed run must have the settings it started with.
-    private func checkSameSettings(_ run: TrainingRun) throws {
+    func checkSameSettings(_ run: TrainingRun) throws {
         let path = run.directory + "/config.toml"
         guard FileManager.default.fileExists(atPath: path) else {
             // A checkpoint without its config: the run is there, but what it trained with is not.

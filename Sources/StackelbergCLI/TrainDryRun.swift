@@ -7,8 +7,8 @@ extension TrainCommand {
     /// what each seed would do (start, start over its stopped logs, resume, or leave a finished run as it
     /// is), after every check `train` makes before it trains; writes nothing (`--out`'s check creates
     /// and removes a probe file). A seed `train` would refuse (a finished or checkpointed directory
-    /// without `--resume`, nothing to resume with it, a file in the way, a damaged or disagreeing
-    /// checkpoint, another process training it) is said on stderr as `train` says it, and the exit
+    /// without `--resume`, nothing to resume with it, a file in the way, a command that disagrees
+    /// with the run's config.toml, a damaged or disagreeing checkpoint, another process training it) is said on stderr as `train` says it, and the exit
     /// status is then 1, as `train`'s would be. The checks per seed are `TrainingRun.check(resume:)`,
     /// made of the ones `train` makes.
     ///
@@ -25,6 +25,8 @@ extension TrainCommand {
                 what = "has finished; train leaves it as it is"
             } else {
                 do {
+                    // The command against the run's config.toml first, as train checks it before any seed starts.
+                    if resumed { try checkSameSettings(run) }
                     let (start, notRead) = try run.check(resume: resumed)
                     switch start {
                     case .fresh: what = "starts"

@@ -40,8 +40,8 @@ public func installStopHandlers(atOnceOnRepeat: Bool = true) {
         if stopRequested == 0 {
             firstStopMilliseconds = ms
             let message: StaticString = stopAtOnceOnRepeat
-                ? "\nstopping: each run checkpoints after its current update (resume with --resume); Ctrl-C again stops at once, losing the steps since the last checkpoint\n"
-                : "\nstopping: each run checkpoints after its current update (resume with --resume)\n"
+                ? "\nstopping: each run checkpoints after its current update, or stops once its checkpoint is loaded (resume with --resume); Ctrl-C again stops at once, losing the steps since the last checkpoint\n"
+                : "\nstopping: each run checkpoints after its current update, or stops once its checkpoint is loaded (resume with --resume)\n"
             _ = write(2, message.utf8Start, message.utf8CodeUnitCount)
         } else if stopAtOnceOnRepeat && ms - firstStopMilliseconds >= repeatedStopMilliseconds {
             let message: StaticString = "\nstopped at once: --resume continues from the last checkpoint; the steps since it are lost\n"

@@ -456,7 +456,8 @@ def test_dry_run_says_what_each_seed_would_do_and_writes_nothing(stackelberg_bin
     assert f"# seed 3: {base}/seed3 starts" in p.stdout and f"{base}/seed3 has no checkpoint: this seed starts" in p.stderr, p.stderr
     # A --resume that resumes nothing is refused, as train refuses it (a mistyped seed or --out).
     p = subprocess.run(args + ["--seeds", "7", "--resume", "--dry-run"], capture_output=True, text=True, timeout=120)
-    assert p.returncode == 1 and f"--resume: {base}/seed7 has no checkpoint to resume from" in p.stderr and p.stdout == "", p.stderr
+    assert p.returncode == 1 and f"--resume: {base}/seed7 has no checkpoint to resume from" in p.stderr, p.stderr
+    assert f"# seed 7: {base}/seed7 is refused (the error above)" in p.stdout, p.stdout
     p = subprocess.run(args + ["--seeds", "0..2", "--dry-run"], capture_output=True, text=True, timeout=120)
     assert p.returncode == 1
     assert f"{base}/seed0 already holds a finished run" in p.stderr and f"{base}/seed1 already holds a run" in p.stderr, p.stderr
@@ -465,6 +466,10 @@ def test_dry_run_says_what_each_seed_would_do_and_writes_nothing(stackelberg_bin
     # --resume with another budget is refused as train refuses it.
     p = subprocess.run(args + ["--seeds", "1", "--resume", "--dry-run", "--set", "total_steps=3000"], capture_output=True, text=True, timeout=120)
     assert p.returncode == 1 and "total_steps: saved 2000, now 3000" in p.stderr, p.stderr
+    # Said per seed like the run's own checks, under the header: seed 2 (logs only) would still start over.
+    p = subprocess.run(args + ["--seeds", "1..2", "--resume", "--dry-run", "--set", "total_steps=3000"], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 1 and f"# seed 1: {base}/seed1 is refused (the error above)" in p.stdout, p.stdout
+    assert f"# seed 2: {base}/seed2 starts over" in p.stdout, p.stdout
     assert tree(tmp_path / "runs") == before
     # What it said is what train does: seed 1 resumes to the end, seed 3 starts.
     p = subprocess.run(args + ["--seeds", "1,3", "--resume"], capture_output=True, text=True, timeout=120)
