@@ -29,11 +29,13 @@ struct CompareCommand: ParsableCommand {
             guard (2...10_000).contains(points) else { throw UsageError("--points must be between 2 and 10,000 (curve points per run), got \(points)") }
             if let threshold, !threshold.isFinite { throw UsageError("--threshold must be a finite return, got \(threshold)") }
             // Before any work: a bad --out used to fail after the table, with a raw Foundation error.
-            if let out { _ = try prepareOutputDirectory(out, option: "--out") }
+            // Checked, not created: runs that do not read must not leave an empty --out behind.
+            if let out { _ = try prepareOutputDirectory(out, option: "--out", create: false) }
             // A sweep's output root, or runs on several environments: the variant × environment table.
             let fm = FileManager.default
-            let environments = Set(try Comparison.runDirectories(runs).compactMap { try? Settings(contentsOf: $0 + "/config.toml").string("env") })
-            if environments.count > 1 || runs.contains(where: { fm.fileExists(atPath: $0 + "/sweep.json") }) {
+            // (A sweep's root goes to its table first, which says of its manifest what is not on disk.)
+            let isSweep = runs.contains(where: { fm.fileExists(atPath: $0 + "/sweep.json") })
+            if try isSweep || Set(Comparison.runDirectories(runs).compactMap { try? Settings(contentsOf: $0 + "/config.toml").string("env") }).count > 1 {
                 let sweep = try SweepComparison(paths: runs, curvePoints: points, includeUnfinished: includeUnfinished)
                 let report = sweep.markdown(threshold: threshold)
                 print(report)

@@ -206,7 +206,7 @@ func prepareOutputDirectory(_ path: String, option: String, create: Bool = true)
         case .file, .linkToFile:
             if o.isWholePath { throw OutputError("\(option) '\(path)' is a file, not a directory: give a directory (it is created if missing) or move the file away") }
             throw OutputError("\(option) '\(path)': '\(o.path)' is a file, not a directory, so the output directory cannot be created under it; give another path")
-        case .brokenLink:
+        case .brokenLink, .linkLoop:
             // "Does not exist" to fileExists, yet nothing can be created in its place.
             throw OutputError("\(option) '\(path)': '\(o.path)' is a symbolic link to a missing target (or a loop of links), so the output directory cannot be created there: remove the link, or point it at a directory")
         }

@@ -376,8 +376,11 @@ public struct Comparison {
             guard fm.fileExists(atPath: p, isDirectory: &isDir), isDir.boolValue else {
                 throw TrainingError.io("\(p) is not a directory; give run directories written by `stackelberg train`")
             }
+            // `runs/` and `runs` name the same runs (`runs//env/…` read oddly in every message).
+            var p = p
+            while p.count > 1, p.hasSuffix("/") { p.removeLast() }
             if fm.fileExists(atPath: p + "/config.toml") { dirs.append(p); continue }
-            let files = fm.enumerator(atPath: p)?.allObjects as? [String] ?? []
+            let files = filesBelow(p)
             func holding(_ file: String) -> [String] {
                 files.filter { ($0 as NSString).lastPathComponent == file }.map {
                     let d = ($0 as NSString).deletingLastPathComponent
@@ -402,6 +405,28 @@ public struct Comparison {
         guard !dirs.isEmpty else { throw TrainingError.io("no run directories (with config.toml) under \(paths.joined(separator: ", "))") }
         var seenPaths = Set<String>()
         return dirs.filter { seenPaths.insert(URL(fileURLWithPath: $0).standardizedFileURL.resolvingSymlinksInPath().path).inserted }
+    }
+
+    /// The files under `root`, as paths relative to it, following links to directories (train writes
+    /// through a linked output root, environment or seed directory, so compare reads through them), each
+    /// directory once (a link back up the tree is not followed round).
+    static func filesBelow(_ root: String) -> [String] {
+        var files = [String](), seen = Set<[UInt64]>()
+        func walk(_ relative: String) {
+            let path = relative.isEmpty ? root : root + "/" + relative
+            var st = stat()
+            guard stat(path, &st) == 0, st.st_mode & S_IFMT == S_IFDIR,
+                  seen.insert([UInt64(st.st_dev), UInt64(st.st_ino)]).inserted,
+                  let names = try? FileManager.default.contentsOfDirectory(atPath: path) else { return }
+            for name in names.sorted() {
+                let child = relative.isEmpty ? name : relative + "/" + name
+                var cs = stat()
+                guard stat(root + "/" + child, &cs) == 0 else { continue }
+                if cs.st_mode & S_IFMT == S_IFDIR { walk(child) } else { files.append(child) }
+            }
+        }
+        walk("")
+        return files
     }
 
     /// What a run directory that holds logs but no config.toml is told.

@@ -41,14 +41,32 @@ public struct PathObstacle: Equatable, Sendable {
         case file
         /// A link to a file.
         case linkToFile(target: String)
-        /// A link to nothing, or a loop of links (`target`: what it points at, "?" unread).
+        /// A link to nothing (`target`: what it points at, "?" unread).
         case brokenLink(target: String)
+        /// A link that leads back to itself, through `target`.
+        case linkLoop(target: String)
     }
     /// The level, spelled as the path spells it down to there.
     public let path: String
     public let kind: Kind
     /// The level is the whole path, not a directory above it.
     public let isWholePath: Bool
+
+    /// What the level is, for a message: "is a file, not a directory", "is a link to nothing (T does not exist)", ….
+    public var what: String {
+        switch kind {
+        case .file: "is a file, not a directory"
+        case .linkToFile(let target): "is a link to a file (\(target))"
+        case .brokenLink(let target): "is a link to nothing (\(target) does not exist)"
+        case .linkLoop(let target): "is a loop of links (through \(target))"
+        }
+    }
+
+    /// The fix, for a message.
+    public var fix: String {
+        if case .file = kind { return "move it" }
+        return "remove it or point it at a directory"
+    }
 
     /// The first obstacle on `path`, or nil when every existing level is a directory (or a link to one).
     /// The walk ends at the first level that does not exist: nothing under it does either.
@@ -61,12 +79,12 @@ public struct PathObstacle: Equatable, Sendable {
             var link = stat()
             guard lstat(level, &link) == 0 else { return nil }
             var followed = stat()
-            let resolves = stat(level, &followed) == 0
+            let resolves = stat(level, &followed) == 0, why = errno
             if resolves, followed.st_mode & S_IFMT == S_IFDIR { continue }
             let kind: Kind
             if link.st_mode & S_IFMT != S_IFLNK { kind = .file } else {
                 let target = (try? FileManager.default.destinationOfSymbolicLink(atPath: level)) ?? "?"
-                kind = resolves ? .linkToFile(target: target) : .brokenLink(target: target)
+                kind = resolves ? .linkToFile(target: target) : why == ELOOP ? .linkLoop(target: target) : .brokenLink(target: target)
             }
             return PathObstacle(path: level, kind: kind, isWholePath: n == parts.count - 1)
         }
@@ -79,6 +97,8 @@ public struct PathObstacle: Equatable, Sendable {
 func fileInPlaceOfDirectory(_ path: String) -> String? {
     let parent = URL(fileURLWithPath: path).standardizedFileURL.deletingLastPathComponent().path
     guard let o = PathObstacle.first(on: parent) else { return nil }
-    if case .brokenLink = o.kind { return nil }
-    return o.path
+    switch o.kind {
+    case .file, .linkToFile: return o.path
+    case .brokenLink, .linkLoop: return nil
+    }
 }

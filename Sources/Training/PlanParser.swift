@@ -23,9 +23,10 @@ struct PlanParser {
         if !errors.contains(e) { errors.append(e) }
     }
 
-    /// A problem with one run's settings (`run` is VARIANT/ENV/ALGO-COUPLING): said once, naming every run
-    /// it holds for (the first three, and how many), not once per grid point.
-    mutating func fail(_ line: Int?, run: String, _ message: String) {
+    /// A problem with one configuration's settings (`run` is VARIANT/ENV/ALGO-COUPLING, which every seed
+    /// shares): said once, naming every configuration it holds for (the first three, and how many), not
+    /// once per grid point.
+    mutating func fail(_ line: Int?, run: String, _ message: String, unit: String = "configurations, every seed") {
         let key = "\(line ?? -1)|\(message)"
         guard let seen = runProblems[key] else {
             runProblems[key] = (errors.count, [run])
@@ -36,7 +37,7 @@ struct PlanParser {
         let runs = seen.runs + [run]
         runProblems[key] = (seen.index, runs)
         let named = runs.prefix(3).joined(separator: ", ") + (runs.count > 3 ? ", …" : "")
-        errors[seen.index] = SweepPlanError(path: path, line: line, message: "\(message) (in \(runs.count) runs: \(named))")
+        errors[seen.index] = SweepPlanError(path: path, line: line, message: "\(message) (in \(runs.count) \(unit): \(named))")
     }
 
     /// A table's keys in the order the file writes them (TOMLKit's are sorted).
@@ -126,10 +127,11 @@ struct PlanParser {
         if let c = out.unicodeScalars.first(where: { $0.value < 0x20 || $0.value == 0x7F }) {
             fail(source.line(of: "out"), "`out` holds a control character (U+\(String(format: "%04X", c.value)), a line break or the like), which would split the lines of the Slurm script and the run logs that name it: give a plain directory path")
         }
-        // An output root under a file cannot be created: said here, with the plan's other problems.
-        let outUnderFile = fileInPlaceOfDirectory(out + "/x")
-        if let file = outUnderFile {
-            fail(source.line(of: "out"), "`out` lies under \(file), which is a file, not a directory: choose another output root")
+        // An output root under a file (or a link to nothing) cannot be created: said here, with the plan's other problems.
+        let outObstacle = PathObstacle.first(on: out)
+        if let o = outObstacle {
+            fail(source.line(of: "out"), o.isWholePath ? "`out` = \(out) \(o.what): \(o.fix), or choose another output root"
+                 : "`out` lies under \(o.path), which \(o.what): \(o.fix), or choose another output root")
         }
 
         // Names, each checked against its registry.
@@ -355,7 +357,7 @@ struct PlanParser {
                             if let s = resolved[key] { settings = s } else {
                                 do { settings = try AlgorithmRegistry.resolve(given); resolved[key] = settings } catch {
                                     failed.insert(key)
-                                    locate(error, variant: variant, env: env, algo: algo, coupling: coupling, point: point, axes: axes, envKey: envSpelling[env] ?? env)
+                                    locateAll(error, given: given, variant: variant, env: env, algo: algo, coupling: coupling, point: point, axes: axes, envKey: envSpelling[env] ?? env)
                                     continue
                                 }
                             }
@@ -374,8 +376,8 @@ struct PlanParser {
                             // A file where the run's directory (or a level of it under `out`) goes: the run
                             // could not start, and `sweep status` would call it pending. (A file above `out`
                             // is said once, above.)
-                            if outUnderFile == nil, let file = fileInPlaceOfDirectory(directory + "/x") {
-                                fail(point.last?.line, "\(label): \(file) is a file where the run's directory goes: move it away")
+                            if outObstacle == nil, let o = PathObstacle.first(on: directory) {
+                                fail(point.last?.line, run: label, "\(o.path) \(o.what), \(o.isWholePath ? "where the run's directory goes" : "and the run's directory goes under it"): \(o.fix)", unit: "runs")
                                 continue
                             }
                             let pair = "\(algo)-\(coupling)"
@@ -550,6 +552,29 @@ struct PlanParser {
     }
 
     /// Turns a run's settings error into a located plan error.
+    /// Locates `error` and every other problem of the same run's settings: resolving stops at the first
+    /// bad key, so the settings are resolved again without each key found bad (back at its default)
+    /// until they resolve or fail on something no key names (a refused pair, an agent's own check).
+    /// Without this a second bad value hid behind the first, and the runs a problem holds for were undercounted.
+    mutating func locateAll(_ error: Error, given: Settings, variant: String, env: String, algo: String, coupling: String,
+                            point: [SweepAxis.Point], axes: [SweepAxis], envKey: String) {
+        var error = error, probe = given
+        // Each pass drops at least one key the run's settings hold, so this ends.
+        while true {
+            locate(error, variant: variant, env: env, algo: algo, coupling: coupling, point: point, axes: axes, envKey: envKey)
+            let named: [String]
+            switch error {
+            case SettingsError.type(let key, _, _): named = [key]
+            case SettingsError.unknownKeys(let keys, _, _): named = keys
+            default: named = []
+            }
+            let droppable = named.filter { probe[$0] != nil && !["algo", "coupling", "env", "total_steps"].contains($0) }
+            guard !droppable.isEmpty else { return }
+            for k in droppable { probe[k] = nil }
+            do { _ = try AlgorithmRegistry.resolve(probe); return } catch let next { error = next }
+        }
+    }
+
     mutating func locate(_ error: Error, variant: String, env: String, algo: String, coupling: String,
                          point: [SweepAxis.Point], axes: [SweepAxis], envKey: String) {
         let run = "\(variant)/\(env)/\(algo)-\(coupling)"

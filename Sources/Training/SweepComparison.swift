@@ -8,8 +8,9 @@ import Foundation
 public struct SweepComparison {
     /// Per environment, in order of first appearance.
     public let comparisons: [Comparison]
-    /// Runs a `sweep.json` names that have no directory (not started yet, or removed): the table holds
-    /// the runs on disk, and says how many the manifest names beside them.
+    /// Runs a `sweep.json` names that have no directory or no config.toml in it (not started yet, failed
+    /// as they started, or removed): the table holds the runs on disk, and says how many the manifest
+    /// names beside them.
     public let notOnDisk: [String]
 
     /// Reads every run under `paths`. A `sweep.json` in a given directory labels its runs
@@ -47,13 +48,16 @@ public struct SweepComparison {
                 if parts.count == 4, parts[0] != variant || (seedName != nil && parts[3] != seedName) {
                     throw TrainingError.io("\(p)/sweep.json names \(dir) variant \"\(variant)\"\(seedName.map { ", \($0)" } ?? ""), but the directory is variant \"\(parts[0])\", \(parts[3]): the manifest would misname the run; \(Self.rewriteAdvice)")
                 }
-                if !FileManager.default.fileExists(atPath: local) { notOnDisk.append(p + "/" + rest) }
+                if !FileManager.default.fileExists(atPath: local + "/config.toml") { notOnDisk.append((p.hasSuffix("/") ? p : p + "/") + rest) }
                 try Self.checkManifestEntry(r, against: local, manifest: p + "/sweep.json")
                 labels[local] = variant == "default" ? "\(algo)-\(coupling)" : "\(variant) · \(algo)-\(coupling)"
             }
         }
         self.notOnDisk = notOnDisk
-        let dirs = try Comparison.runDirectories(paths)
+        let dirs: [String]
+        do { dirs = try Comparison.runDirectories(paths) } catch TrainingError.io(let why) where why.hasPrefix("no run directories") && !notOnDisk.isEmpty && notOnDisk.count == labels.count {
+            throw TrainingError.io("none of the \(labels.count) runs the sweep's manifest (sweep.json) names has started (no config.toml in \(notOnDisk.count == 1 ? "its directory" : "their directories"), or they were removed): `stackelberg sweep run PLAN` trains them, `stackelberg sweep status PLAN` says what is left")
+        }
         var byEnv = [(String, [String])]()
         for d in dirs {
             let env = (try? Settings(contentsOf: d + "/config.toml").string("env")) ?? nil ?? "?"
@@ -130,7 +134,7 @@ public struct SweepComparison {
             s += "\n"
         }
         if !notOnDisk.isEmpty {
-            s += "\nNot on disk: \(notOnDisk.count) run\(notOnDisk.count == 1 ? "" : "s") the sweep's manifest (sweep.json) names \(notOnDisk.count == 1 ? "has" : "have") no directory (not started yet, or removed), so n is below the plan's seeds where they belong: "
+            s += "\nNot on disk: \(notOnDisk.count) run\(notOnDisk.count == 1 ? "" : "s") the sweep's manifest (sweep.json) names \(notOnDisk.count == 1 ? "has" : "have") no directory or no config.toml (not started yet, failed as \(notOnDisk.count == 1 ? "it" : "they") started, or removed), so n is below the plan's seeds where they belong: "
                 + notOnDisk.prefix(5).joined(separator: ", ") + (notOnDisk.count > 5 ? ", …" : "") + ". `stackelberg sweep status PLAN` lists what is left to run.\n"
         }
         for c in comparisons { s += "\n" + c.markdown(threshold: threshold) }

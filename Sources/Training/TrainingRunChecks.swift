@@ -97,14 +97,7 @@ extension TrainingRun {
         // Said of the run's directory itself, or of one above it.
         // (Not naming the seed above it: every seed under it is refused alike, and said once.)
         let place = o.isWholePath ? "where the run's directory goes" : "and run directories go under it"
-        switch o.kind {
-        case .brokenLink(let target):
-            throw TrainingError.io("\(o.path) is a link to nothing (\(target) does not exist), \(place): remove it or point it at a directory, or choose another --out")
-        case .linkToFile:
-            throw TrainingError.io("\(o.path) is a link to a file, \(place): remove it or point it at a directory, or choose another --out")
-        case .file:
-            throw TrainingError.io("\(o.path) is a file, not a directory, \(place): move it, or choose another --out")
-        }
+        throw TrainingError.io("\(o.path) \(o.what), \(place): \(o.fix), or choose another --out")
     }
 
     /// Reads the checkpoint at `path` as a resume does, before anything is changed: whole (its checksum),

@@ -24,7 +24,11 @@ final class PathObstacleTests: XCTestCase {
         XCTAssertEqual(PathObstacle.first(on: root + "//file/a/b"), PathObstacle(path: root + "/file", kind: .file, isWholePath: false))
         XCTAssertEqual(PathObstacle.first(on: root + "/to_file/a"), PathObstacle(path: root + "/to_file", kind: .linkToFile(target: root + "/file"), isWholePath: false))
         XCTAssertEqual(PathObstacle.first(on: root + "/dangling"), PathObstacle(path: root + "/dangling", kind: .brokenLink(target: root + "/nowhere"), isWholePath: true))
-        XCTAssertEqual(PathObstacle.first(on: root + "/loop/x")?.kind, .brokenLink(target: root + "/loop"))
+        XCTAssertEqual(PathObstacle.first(on: root + "/loop/x")?.kind, .linkLoop(target: root + "/loop"))
+        // A loop through two links is a loop, not a link to nothing (its target exists).
+        try fm.createSymbolicLink(atPath: root + "/ping", withDestinationPath: root + "/pong")
+        try fm.createSymbolicLink(atPath: root + "/pong", withDestinationPath: root + "/ping")
+        XCTAssertEqual(PathObstacle.first(on: root + "/ping")?.what, "is a loop of links (through \(root)/pong)")
         let cwd = fm.currentDirectoryPath
         fm.changeCurrentDirectoryPath(root)
         defer { fm.changeCurrentDirectoryPath(cwd) }
@@ -32,7 +36,7 @@ final class PathObstacleTests: XCTestCase {
 
         // What the messages built on it say.
         XCTAssertThrowsError(try TrainingRun.checkRunPath(root + "/to_file/seed0")) {
-            XCTAssertTrue("\($0)".contains("\(root)/to_file is a link to a file, and run directories go under it"), "\($0)")
+            XCTAssertTrue("\($0)".contains("\(root)/to_file is a link to a file (\(root)/file), and run directories go under it: remove it or point it at a directory"), "\($0)")
         }
         XCTAssertThrowsError(try TrainingRun.checkRunPath(root + "/dangling")) {
             XCTAssertTrue("\($0)".contains("\(root)/dangling is a link to nothing (\(root)/nowhere does not exist), where the run's directory goes"), "\($0)")

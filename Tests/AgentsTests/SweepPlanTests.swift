@@ -239,20 +239,24 @@ final class SweepPlanTests: XCTestCase {
         XCTAssertTrue(plain.contains { $0.line == 2 && $0.message.contains("pendulum/dqn-monolithic: dqn acts in discrete action spaces") }, "\(plain)")
         // A value out of range, at the grid line that sets it.
         XCTAssertTrue(plain.contains { $0.line == 6 && $0.message.contains("gamma=1.5/cartpole/dqn-monolithic: setting gamma must be in [0, 1], got 1.5") }, "\(plain)")
-        // A bad value in [settings] holds for every grid point: one problem naming the runs, not one per point.
-        let shared = refusals("""
+        // A bad value in [settings] holds for every grid point: one problem naming the configurations, not one
+        // per point; and a second bad value is said too, not hidden behind the first.
+        let both = refusals("""
             algorithms = ["dqn"]
             environments = ["cartpole"]
-            seeds = [0]
+            seeds = [0, 1]
             steps = 1e4
             [settings]
             env_max_episode_steps = -3
+            lr = -1
             [grid]
             gamma = [0.9, 0.95, 0.98, 0.99]
-            """).filter { $0.message.contains("env_max_episode_steps") }
+            """)
+        let shared = both.filter { $0.message.contains("env_max_episode_steps") }
         XCTAssertEqual(shared.count, 1, "\(shared)")
         XCTAssertEqual(shared.first?.line, 6)
-        XCTAssertTrue(shared.first?.message.contains("got -3 (in 4 runs: gamma=0.9/cartpole/dqn-monolithic, gamma=0.95/cartpole/dqn-monolithic, gamma=0.98/cartpole/dqn-monolithic, …)") == true, "\(shared)")
+        XCTAssertEqual(both.filter { $0.line == 7 && $0.message.contains("setting lr must be positive, got -1 (in 4 configurations") }.count, 1, "\(both)")
+        XCTAssertTrue(shared.first?.message.contains("got -3 (in 4 configurations, every seed: gamma=0.9/cartpole/dqn-monolithic, gamma=0.95/cartpole/dqn-monolithic, gamma=0.98/cartpole/dqn-monolithic, …)") == true, "\(shared)")
     }
 
     func testExclusionsAndDuplicatesAreChecked() {
@@ -316,7 +320,22 @@ final class SweepPlanTests: XCTestCase {
         try FileManager.default.createDirectory(atPath: out + "/default/cartpole", withIntermediateDirectories: true)
         try "x".write(toFile: out + "/default/cartpole/dqn-monolithic", atomically: true, encoding: .utf8)
         let errors = refusals("out = \"\(out)\"\nalgorithms = [\"dqn\"]\nenvironments = [\"cartpole\"]\nseeds = [0]\nsteps = 1e4\n")
-        XCTAssertTrue(errors.contains { $0.message.contains("default/cartpole/dqn-monolithic/seed0: \(out)/default/cartpole/dqn-monolithic is a file where the run's directory goes") }, "\(errors)")
+        XCTAssertTrue(errors.contains { $0.message.contains("default/cartpole/dqn-monolithic/seed0: \(out)/default/cartpole/dqn-monolithic is a file, not a directory, and the run's directory goes under it: move it") }, "\(errors)")
+        // Under every seed: one problem naming the runs.
+        let seeds = refusals("out = \"\(out)\"\nalgorithms = [\"dqn\"]\nenvironments = [\"cartpole\"]\nseeds = [0, 1, 2]\nsteps = 1e4\n")
+        XCTAssertEqual(seeds.count, 1, "\(seeds)")
+        XCTAssertTrue(seeds.first?.message.contains("(in 3 runs: default/cartpole/dqn-monolithic/seed0, default/cartpole/dqn-monolithic/seed1, default/cartpole/dqn-monolithic/seed2)") == true, "\(seeds)")
+        // A link to nothing, or a loop, where a run's directory or the output root goes: refused too, where
+        // `sweep run` failed on it with "a file of that name exists" and `sweep status` said pending.
+        try FileManager.default.removeItem(atPath: out + "/default/cartpole/dqn-monolithic")
+        try FileManager.default.createDirectory(atPath: out + "/default/cartpole/dqn-monolithic", withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: out + "/default/cartpole/dqn-monolithic/seed0", withDestinationPath: out + "/nowhere")
+        let dangling = refusals("out = \"\(out)\"\nalgorithms = [\"dqn\"]\nenvironments = [\"cartpole\"]\nseeds = [0]\nsteps = 1e4\n")
+        XCTAssertTrue(dangling.contains { $0.message.contains("seed0 is a link to nothing (\(out)/nowhere does not exist), where the run's directory goes: remove it or point it at a directory") }, "\(dangling)")
+        try FileManager.default.createSymbolicLink(atPath: out + "/loop", withDestinationPath: out + "/loop")
+        let loop = refusals("out = \"\(out)/loop/sub\"\nalgorithms = [\"dqn\"]\nenvironments = [\"cartpole\"]\nseeds = [0]\nsteps = 1e4\n")
+        XCTAssertEqual(loop.map(\.line), [1])
+        XCTAssertTrue(loop.first?.message.contains("`out` lies under \(out)/loop, which is a loop of links (through \(out)/loop)") == true, "\(loop)")
     }
 
     /// [slurm] values the array script would have carried unchecked: a limit within the checkpoint signal

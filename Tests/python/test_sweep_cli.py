@@ -368,8 +368,18 @@ def test_compare_refuses_a_manifest_that_misnames_its_runs(tmp_path, stackelberg
     gone = next((tmp_path / "out" / "gamma=0.99").rglob("seed0"))
     shutil.rmtree(gone)
     r = subprocess.run([str(stackelberg_bin), "compare", str(tmp_path / "out")], capture_output=True, text=True, timeout=120)
-    assert r.returncode == 0 and "Not on disk: 1 run the sweep's manifest (sweep.json) names has no directory" in r.stdout, r.stdout + r.stderr
+    assert r.returncode == 0 and "Not on disk: 1 run the sweep's manifest (sweep.json) names has no directory or no config.toml" in r.stdout, r.stdout + r.stderr
     assert "gamma=0.99/cartpole/dqn-monolithic/seed0" in r.stdout, r.stdout
+    # A run that failed as it started leaves its directory with only sweep.log: not on disk either.
+    gone.mkdir(parents=True)
+    (gone / "sweep.log").write_text("failed\n")
+    r = subprocess.run([str(stackelberg_bin), "compare", str(tmp_path / "out") + "/"], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0 and "Not on disk: 1 run" in r.stdout and "//" not in r.stdout, r.stdout + r.stderr
+    # Every run gone: said of the manifest, with the way on.
+    for seed in (tmp_path / "out").rglob("seed0"):
+        shutil.rmtree(seed)
+    r = subprocess.run([str(stackelberg_bin), "compare", str(tmp_path / "out")], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 1 and "none of the 2 runs the sweep's manifest (sweep.json) names has started" in r.stderr, r.stderr
 
 
 def slurm_unavailable() -> str | None:

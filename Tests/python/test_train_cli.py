@@ -937,8 +937,27 @@ def test_compare_names_a_run_without_its_config_and_a_path_with_no_run(stackelbe
     for args, said in [([tmp_path / "a"], f"{tmp_path}/a/seed3 holds a run's logs but no config.toml"),
                        ([tmp_path / "a" / "seed2", tmp_path / "a" / "seed3"], f"{tmp_path}/a/seed3 holds a run's logs but no config.toml"),
                        ([tmp_path / "a" / "seed2", tmp_path / "empty"], f"{tmp_path}/empty holds no run")]:
-        p = subprocess.run([str(stackelberg_bin), "compare", *map(str, args)], capture_output=True, text=True, timeout=120)
+        p = subprocess.run([str(stackelberg_bin), "compare", *map(str, args), "--out", str(tmp_path / "report")], capture_output=True, text=True, timeout=120)
         assert p.returncode == 1 and said in p.stderr and "## " not in p.stdout, (args, p.stderr)
+        # Runs that do not read leave no --out behind.
+        assert not (tmp_path / "report").exists()
+
+
+def test_compare_reads_runs_through_links_as_train_writes_them(stackelberg_bin, tmp_path, reference):
+    """train writes through a linked output root or seed directory; compare found no run under a linked root
+    ("no run directories") and dropped a linked seed from a table without a word. A link back up the tree is
+    not followed round."""
+    import shutil
+    real = tmp_path / "real"
+    shutil.copytree(reference, real / "cartpole" / "ddqn-scorer" / "seed2")
+    (tmp_path / "elsewhere").mkdir()
+    shutil.copytree(reference, tmp_path / "elsewhere" / "seed3")
+    (real / "cartpole" / "ddqn-scorer" / "seed3").symlink_to(tmp_path / "elsewhere" / "seed3")
+    (real / "cartpole" / "ddqn-scorer" / "up").symlink_to(real)
+    (tmp_path / "linked").symlink_to(real)
+    for root in (real, tmp_path / "linked", str(tmp_path / "linked") + "/"):
+        p = subprocess.run([str(stackelberg_bin), "compare", str(root)], capture_output=True, text=True, timeout=120)
+        assert p.returncode == 0 and "| ddqn-scorer | 2 |" in p.stdout and "//" not in p.stdout, (root, p.stdout, p.stderr)
 
 
 def test_a_figure_gnuplot_did_not_write_is_an_error(stackelberg_bin, tmp_path, reference):
