@@ -12,7 +12,8 @@ public enum BuiltinGames {
         case "bilinear": return bilinear()
         case "quadratic": return quadratic()
         default:
-            throw .invalid("unknown built-in game '\(name)' (known: \(names.joined(separator: ", ")))")
+            // A refused option value (--builtin): a usage error, exit 64 like any other.
+            throw .option("unknown built-in game '\(name)' (known: \(names.joined(separator: ", ")))")
         }
     }
 

@@ -158,11 +158,11 @@ struct TrainCommand: ParsableCommand {
         }
         // A file in the way of one seed's directory is refused before any seed trains (not after the
         // others, hours later).
-        if !dryRun { for r in runs { try TrainingRun.checkRunPath(r.directory) } }
+        if !dryRun { try refusingEach(runs) { try TrainingRun.checkRunPath($0.directory) } }
         let resumes = runs.indices.map { resume && (!nothingYet[$0] || !nothingYet.contains(false)) }
         guard jobs.map({ $0 >= 1 }) ?? true else { throw UsageError("--jobs must be at least 1, got \(jobs!)") }
         if dryRun { return try reportDryRun(runs, resumes: resumes, settings: settings, commit: commit, command: command) }
-        for (r, resumed) in zip(runs, resumes) where resumed { try checkSameSettings(r) }
+        try refusingEach(zip(runs, resumes).filter(\.1).map(\.0), checkSameSettings)
         let board = ProgressBoard(labels: seedList.map { "seed\($0)" }, totals: Array(repeating: trainedSteps, count: runs.count), quiet: quiet)
         installStopHandlers()
         let workers = Swift.max(1, Swift.min(jobs ?? ProcessInfo.processInfo.activeProcessorCount, runs.count))
@@ -197,6 +197,21 @@ struct TrainCommand: ParsableCommand {
     }
 
     /// A resumed run must have the settings it started with.
+    /// Makes `check` of every seed before any trains and refuses them all at once: each refusal but the last
+    /// is printed, the last thrown (one line for a refusal every seed shares). Stopping at the first hid the
+    /// others until it was fixed.
+    private func refusingEach<T>(_ items: [T], _ check: (T) throws -> Void) throws {
+        var refusals = [Error](), said = Set<String>()
+        for item in items {
+            do { try check(item) } catch where !(error is ExitCode) {
+                if said.insert("\(error)").inserted { refusals.append(error) }
+            }
+        }
+        guard let last = refusals.last else { return }
+        for e in refusals.dropLast() { FileHandle.standardError.write(Data("error: \(e)\n".utf8)) }
+        throw last
+    }
+
     func checkSameSettings(_ run: TrainingRun) throws {
         let path = run.directory + "/config.toml"
         guard FileManager.default.fileExists(atPath: path) else {
@@ -207,6 +222,10 @@ struct TrainCommand: ParsableCommand {
             throw TrainingError.nothingToResume(run.directory)
         }
         let saved = try Settings(contentsOf: path)
+        // Emptied (a full disk, an editor's crash): said as such, not as every setting changed.
+        guard !saved.keys.isEmpty else {
+            throw InputError("--resume: \(path) holds no settings: it states what the run trains with; restore it (a copy of the run's config.toml), or remove the run directory to train it again")
+        }
         let defaults = try AlgorithmRegistry.defaults(algo: try run.settings.string("algo")!, coupling: try run.settings.string("coupling")!,
                                                       env: try run.settings.string("env")!)
         // A key the toolkit no longer has: the run cannot continue as it started.

@@ -183,16 +183,19 @@ struct PlanParser {
         }
         if let v = table["steps"] {
             if let t = v.table {
+                var given = Set<String>()
                 for (k, sv) in t {
                     let env = (try? EnvironmentRegistry.entry(k).name) ?? k
                     guard environments.contains(env) else {
                         fail(source.line(of: "steps.\(k)") ?? source.line(of: "steps"), "`steps` names \"\(k)\", which is not in `environments` (\(environments.joined(separator: ", "))): give a budget per listed environment")
                         continue
                     }
+                    given.insert(env)
                     guard let n = budget(sv) else { fail(source.line(of: "steps.\(k)") ?? source.line(of: "steps"), "steps for \(k) must be a positive whole number of environment steps (e.g. 5e6), got \(sv)"); continue }
                     steps[env] = n
                 }
-                for e in environments where steps[e] == nil {
+                // (A budget given but refused above is not also missing.)
+                for e in environments where !given.contains(e) {
                     fail(source.line(of: "steps"), "`steps` has no budget for \(envSpelling[e] ?? e): add \"\(envSpelling[e] ?? e)\" = 1e6 (or one number for every environment)")
                 }
             } else if let n = budget(v) {
@@ -215,6 +218,7 @@ struct PlanParser {
         var perEnvSpelling = [String: String]()   // registry name → the plan's table name, for errors
         if let v = table["environment_settings"] {
             if let t = v.table {
+                var given = Set<String>()
                 for (k, sv) in t {
                     let env = (try? EnvironmentRegistry.entry(k).name) ?? k
                     guard environments.contains(env), let st = sv.table else {

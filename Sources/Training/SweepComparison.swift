@@ -126,10 +126,12 @@ public struct SweepComparison {
         for g in groups {
             s += "| \(g) |"
             for c in comparisons {
-                let sc = c.scores(g)
-                if sc.isEmpty { s += " – |"; continue }
+                // Seeds without a score (an unfinished run with no episode in its last 10% yet, or a
+                // diverged one) are counted apart, as each environment's own table counts them.
+                let all = c.scores(g), sc = all.filter { !$0.isNaN }
+                if sc.isEmpty { s += all.isEmpty ? " – |" : " – (n=0 of \(all.count)) |"; continue }
                 let ci = RobustStatistics.percentileInterval([sc]) { RobustStatistics.iqm($0[0]) }
-                s += " \(f(RobustStatistics.iqm(sc))) [\(f(ci.low)), \(f(ci.high))] (n=\(sc.count)) |"
+                s += " \(f(RobustStatistics.iqm(sc))) [\(f(ci.low)), \(f(ci.high))] (n=\(sc.count)\(sc.count < all.count ? " of \(all.count)" : "")) |"
             }
             s += "\n"
         }

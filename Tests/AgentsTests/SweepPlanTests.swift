@@ -137,6 +137,9 @@ final class SweepPlanTests: XCTestCase {
     func testFractionalStepsDotNamesAndBadHeadersAreRefusedWithTheirLines() {
         let steps = refusals("algorithms = [\"dqn\"]\nenvironments = [\"cartpole\"]\nseeds = [0]\nsteps = 1.5\n")
         XCTAssertTrue(steps.contains { $0.line == 4 && $0.message.contains("positive whole number") }, "\(steps)")
+        // A refused budget in the per-environment table is one problem, not also a missing one.
+        let perEnv = refusals("algorithms = [\"dqn\"]\nenvironments = [\"cartpole\", \"acrobot\"]\nseeds = [0]\nsteps = { acrobot = -5, cartpole = 1000 }\n")
+        XCTAssertEqual(perEnv.map(\.message), ["steps for acrobot must be a positive whole number of environment steps (e.g. 5e6), got -5"])
         let dots = refusals("""
             algorithms = ["dqn"]
             environments = ["cartpole"]

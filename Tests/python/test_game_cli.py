@@ -172,6 +172,7 @@ def test_cost_not_finite_on_the_domain_is_named_and_every_figure_written(cli, tm
     (["--seed", "-1"], "--seed must be a whole number ≥ 0, got -1"),
     (["--timescale-ratio", "0.1", "--lr-leader", "0.5"], "--lr-leader would be ignored: give one of them"),
     (["--svg"], "--svg renders SVGs and --no-render renders nothing"),
+    (["--builtin", "nope"], "unknown built-in game 'nope' (known: stac,"),
 ])
 def test_a_refused_option_value_exits_64_naming_the_option(cli, tmp_path, args, expected):
     # These exited 2 (a refused game) or said "Missing value"; the README gives 64 for any refused option.

@@ -321,6 +321,22 @@ def test_compare_refuses_to_pool_one_variant_s_runs_whose_settings_differ(tmp_pa
     assert r.returncode == 1 and 'as one variant, "gamma=0.9 · dqn-monolithic"' in r.stderr and "and 0.5" in r.stderr, r.stderr
 
 
+def test_the_sweep_table_counts_only_seeds_with_a_score(tmp_path, stackelberg_bin):
+    """With --include-unfinished, a seed with no episode in its last 10% yet has no score: the sweep's table said
+    n=2 beside an IQM of one seed, where the environment's own table said 1 (of 2)."""
+    plan = tmp_path / "plan.toml"
+    plan.write_text(f'out = "{tmp_path}/out"\nalgorithms = ["dqn"]\nenvironments = ["cartpole"]\nseeds = [0, 1]\nsteps = 1000\n'
+                    '[settings]\ntensorboard = false\neval_episodes = 1\n')
+    assert subprocess.run([str(stackelberg_bin), "sweep", "run", str(plan), "--jobs", "1"], capture_output=True, timeout=300).returncode == 0
+    run = tmp_path / "out" / "default" / "cartpole" / "dqn-monolithic" / "seed1"
+    (run / "summary.json").unlink()
+    episodes = (run / "episodes.csv").read_text().splitlines()
+    (run / "episodes.csv").write_text("\n".join(episodes[:4]) + "\n")
+    r = subprocess.run([str(stackelberg_bin), "compare", str(tmp_path / "out"), "--include-unfinished"], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0 and re.search(r"\| dqn-monolithic \| [0-9.]+ \[[0-9.]+, [0-9.]+\] \(n=1 of 2\) \|", r.stdout), r.stdout
+    assert "| dqn-monolithic | 1 (of 2) |" in r.stdout, r.stdout
+
+
 def test_compare_refuses_a_manifest_that_misnames_its_runs(tmp_path, stackelberg_bin):
     """Swapped variant names, a run listed twice, or another algorithm labelled the runs wrongly, exit 0."""
     plan = tmp_path / "plan.toml"

@@ -501,6 +501,10 @@ def test_dry_run_refuses_the_directories_train_would_refuse(stackelberg_bin, tmp
     (run / "config.toml").write_text(config.replace("checkpoint_interval = 1000", "checkpoint_interval = 500"))
     p = dry("--seeds", "0", "--resume", "--set", "checkpoint_interval=500")
     assert p.returncode == 1 and "differs from the settings its checkpoint was trained with" in p.stderr, p.stderr
+    # An emptied config.toml is said as such, not as every setting changed.
+    (run / "config.toml").write_text("")
+    p = dry("--seeds", "0", "--resume")
+    assert p.returncode == 1 and f"{run}/config.toml holds no settings" in p.stderr and "adam_epsilon" not in p.stderr, p.stderr
     (run / "config.toml").write_text(config)
     # A file, and a link to nothing, where a seed's directory goes: refused by both, before any seed trains.
     (base / "seed1").write_text("x")
@@ -510,6 +514,8 @@ def test_dry_run_refuses_the_directories_train_would_refuse(stackelberg_bin, tmp
     assert f"{base}/seed2 is a link to nothing ({tmp_path}/nowhere does not exist)" in p.stderr, p.stderr
     p = subprocess.run(args + ["--seeds", "1..3"], capture_output=True, text=True, timeout=120)
     assert p.returncode == 1 and f"{base}/seed1 is a file" in p.stderr and not (base / "seed3").exists(), p.stderr
+    # Every refused seed is said, as the dry run says them, not only the first.
+    assert f"{base}/seed2 is a link to nothing" in p.stderr, p.stderr
     # A file above every seed's directory refuses each seed alike: one error line, as train says it.
     (tmp_path / "flat").mkdir()
     (tmp_path / "flat" / "cartpole").write_text("x")
