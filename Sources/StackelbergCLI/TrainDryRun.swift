@@ -8,9 +8,9 @@ extension TrainCommand {
     /// is), after every check `train` makes before it trains; writes nothing (`--out`'s check creates
     /// and removes a probe file). A seed `train` would refuse (a finished or checkpointed directory
     /// without `--resume`, nothing to resume with it, a file in the way, a command that disagrees
-    /// with the run's config.toml, a damaged or disagreeing checkpoint, another process training it) is said on stderr as `train` says it, and the exit
-    /// status is then 1, as `train`'s would be. The checks per seed are `TrainingRun.check(resume:)`,
-    /// made of the ones `train` makes.
+    /// with the run's config.toml, a damaged or disagreeing checkpoint, another process training it)
+    /// is said on stderr as `train` says it, and the exit status is then 1, as `train`'s would be. The
+    /// checks per seed are `checkSameSettings` and `TrainingRun.check(resume:)`, made of the ones `train` makes.
     ///
     /// Experiment scripts call it on every run of their grid before the first trains, so that a
     /// refused budget or setting stops the grid before any run, not after some.

@@ -218,7 +218,6 @@ struct PlanParser {
         var perEnvSpelling = [String: String]()   // registry name → the plan's table name, for errors
         if let v = table["environment_settings"] {
             if let t = v.table {
-                var given = Set<String>()
                 for (k, sv) in t {
                     let env = (try? EnvironmentRegistry.entry(k).name) ?? k
                     guard environments.contains(env), let st = sv.table else {
@@ -555,7 +554,6 @@ struct PlanParser {
         return r
     }
 
-    /// Turns a run's settings error into a located plan error.
     /// Locates `error` and every other problem of the same run's settings: resolving stops at the first
     /// bad key, so the settings are resolved again without each key found bad (back at its default)
     /// until they resolve or fail on something no key names (a refused pair, an agent's own check).
@@ -579,6 +577,7 @@ struct PlanParser {
         }
     }
 
+    /// Turns a run's settings error into a located plan error.
     mutating func locate(_ error: Error, variant: String, env: String, algo: String, coupling: String,
                          point: [SweepAxis.Point], axes: [SweepAxis], envKey: String) {
         let run = "\(variant)/\(env)/\(algo)-\(coupling)"
@@ -631,7 +630,11 @@ struct PlanParser {
                 }
                 return nil
             }
-            let named = planKeys.compactMap { k in firstMention(k).map { (key: k, at: $0) } }.min { $0.at < $1.at }
+            // A key this run's grid point sets comes first: it is what the refused runs have and the others lack
+            // (`minibatches` in [settings] refused only with the grid's `rollout_length` that it does not divide).
+            let mentioned = planKeys.compactMap { k in firstMention(k).map { (key: k, at: $0) } }
+            let byPoint = mentioned.filter { m in point.contains { $0.settings.contains { $0.key == m.key } } }
+            let named = (byPoint.isEmpty ? mentioned : byPoint).min { $0.at < $1.at }
             fail(named.flatMap { settingLine($0.key) } ?? source.line(ofValue: envKey, under: "environments"), run: run, message)
         }
     }

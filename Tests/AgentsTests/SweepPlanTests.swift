@@ -137,6 +137,10 @@ final class SweepPlanTests: XCTestCase {
     func testFractionalStepsDotNamesAndBadHeadersAreRefusedWithTheirLines() {
         let steps = refusals("algorithms = [\"dqn\"]\nenvironments = [\"cartpole\"]\nseeds = [0]\nsteps = 1.5\n")
         XCTAssertTrue(steps.contains { $0.line == 4 && $0.message.contains("positive whole number") }, "\(steps)")
+        // An agent's check that weighs two keys points at the one the refused runs' grid point sets.
+        let weighed = refusals("algorithms = [\"ppo\"]\nenvironments = [\"cartpole\"]\nseeds = [0]\nsteps = 1e5\n[settings]\nminibatches = 3\n[grid]\nrollout_length = [96, 128]\n")
+        XCTAssertEqual(weighed.map(\.line), [8], "\(weighed)")
+        XCTAssertTrue(weighed.first?.message.contains("rollout_length=128/cartpole/ppo-monolithic") == true, "\(weighed)")
         // A refused budget in the per-environment table is one problem, not also a missing one.
         let perEnv = refusals("algorithms = [\"dqn\"]\nenvironments = [\"cartpole\", \"acrobot\"]\nseeds = [0]\nsteps = { acrobot = -5, cartpole = 1000 }\n")
         XCTAssertEqual(perEnv.map(\.message), ["steps for acrobot must be a positive whole number of environment steps (e.g. 5e6), got -5"])
