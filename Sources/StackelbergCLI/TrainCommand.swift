@@ -221,7 +221,11 @@ struct TrainCommand: ParsableCommand {
             }
             throw TrainingError.nothingToResume(run.directory)
         }
-        let saved = try Settings(contentsOf: path)
+        // A run's own config.toml that does not read is a damaged run directory (1), not a refused setting (78).
+        let saved: Settings
+        do { saved = try Settings(contentsOf: path) } catch let e as SettingsError {
+            throw InputError("--resume: \(e); it states what the run trains with: restore it (a copy of the run's config.toml), or remove the run directory to train it again")
+        }
         // Emptied (a full disk, an editor's crash): said as such, not as every setting changed.
         guard !saved.keys.isEmpty else {
             throw InputError("--resume: \(path) holds no settings: it states what the run trains with; restore it (a copy of the run's config.toml), or remove the run directory to train it again")

@@ -100,7 +100,13 @@ public struct Settings: Equatable, Sendable {
     /// of numbers. Errors: the file's syntax error with its line and column, or a value of another
     /// kind, naming the key.
     public init(contentsOf path: String) throws {
-        guard let data = FileManager.default.contents(atPath: path) else { throw SettingsError.unreadable(path) }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            // Why, where it can be told: "check the path" alone sent a reader to a path that exists.
+            var isDirectory: ObjCBool = false
+            let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
+            throw SettingsError.unreadable(path, why: !exists ? "it does not exist" : isDirectory.boolValue ? "it is a directory"
+                                           : !FileManager.default.isReadableFile(atPath: path) ? "no permission to read it" : nil)
+        }
         guard let text = String(data: data, encoding: .utf8) else {
             throw SettingsError.syntax(path, "the file is not UTF-8 text, as a TOML config is: is it the right file?")
         }
@@ -258,7 +264,8 @@ public struct Settings: Equatable, Sendable {
 }
 
 public enum SettingsError: Error, CustomStringConvertible, Equatable {
-    case unreadable(String)
+    /// A config file that cannot be read, and why where known.
+    case unreadable(String, why: String? = nil)
     case syntax(String, String)
     case type(String, String, String)
     /// Keys the run does not read; `elsewhere` names, for a key another algorithm reads, those algorithms.
@@ -271,7 +278,7 @@ public enum SettingsError: Error, CustomStringConvertible, Equatable {
 
     public var description: String {
         switch self {
-        case .unreadable(let p): return "cannot read the config file \(p): check the path"
+        case .unreadable(let p, let why): return "cannot read the config file \(p)\(why.map { " (\($0))" } ?? ""): check the path"
         case .syntax(let place, let why): return "\(place): \(why)"
         case .type(let key, let expected, let got): return "setting \(key) must be \(expected), got \(got)"
         case .unknownKeys(let keys, let known, let elsewhere):

@@ -505,6 +505,15 @@ def test_dry_run_refuses_the_directories_train_would_refuse(stackelberg_bin, tmp
     (run / "config.toml").write_text("")
     p = dry("--seeds", "0", "--resume")
     assert p.returncode == 1 and f"{run}/config.toml holds no settings" in p.stderr and "adam_epsilon" not in p.stderr, p.stderr
+    # One that does not read is a damaged run directory (1), not a refused setting (78), and says why.
+    (run / "config.toml").unlink()
+    (run / "config.toml").mkdir()
+    p = dry("--seeds", "0", "--resume")
+    assert p.returncode == 1 and f"cannot read the config file {run}/config.toml (it is a directory)" in p.stderr, p.stderr
+    (run / "config.toml").rmdir()
+    (run / "config.toml").write_text("garbage [[[\n")
+    p = dry("--seeds", "0", "--resume")
+    assert p.returncode == 1 and "--resume: " in p.stderr and "restore it" in p.stderr, p.stderr
     (run / "config.toml").write_text(config)
     # A file, and a link to nothing, where a seed's directory goes: refused by both, before any seed trains.
     (base / "seed1").write_text("x")
