@@ -10,6 +10,7 @@ records its arguments and exits with a chosen code, or writes a finished run. Wh
 """
 
 import os
+import signal
 import stat
 import subprocess
 import time
@@ -62,7 +63,19 @@ def run(script: str, *args: str, cwd: Path, env: dict | None = None) -> subproce
 
 
 @pytest.mark.parametrize("script, args, env, said", [
-    ("stac-mujoco.sh", ["out", "0"], {"STEPS": "abc"}, "STEPS=abc is not a positive number"),
+    ("stac-mujoco.sh", ["out", "0"], {"STEPS": "abc"}, "STEPS=abc is not a whole number of environment steps from 1 to 1e15"),
+    # 1e19 overflowed the shell's test ("integer expression expected"); a fraction was rounded, which train refuses.
+    ("sprig-minatar.sh", ["out", "0"], {"STEPS": "1e19"}, "STEPS=1e19 is not a whole number of environment steps from 1 to 1e15"),
+    ("sprig-minatar.sh", ["out", "0"], {"STEPS": "16384.5"}, "STEPS=16384.5 is not a whole number"),
+    # `script.sh 0 1` meant two seeds, and trained seed 1 into ./0.
+    ("sprig-minatar.sh", ["0", "1"], {}, "OUT '0' is a number: the first argument is the output directory"),
+    ("sprig-minatar.sh", ["out", "99999999999999999999"], {}, "seed '99999999999999999999' is above the largest seed"),
+    # One setting under two spellings trained twice, in two directories.
+    ("sprig-sweep.sh", ["out", "0"], {"ALPHAS": "1 1.0"}, "ALPHAS lists the value 1.0 twice"),
+    ("sprig-sweep.sh", ["out", "0"], {"LAMBDAS": "1e-4 0.0001"}, "LAMBDAS lists the value 0.0001 twice"),
+    # The queue takes seeds only; an OUT was read as a bad seed.
+    ("sprig-queue.sh", ["/tmp/x", "0"], {}, "'/tmp/x' is not a seed: the queue takes seeds only"),
+    ("sprig-queue.sh", ["0"], {"RUNS_ROOT": ""}, "RUNS_ROOT is empty"),
     ("stac-mujoco.sh", ["out", "x"], {}, "seed 'x' is not a whole number"),
     ("stac-mujoco.sh", ["out", "0..2"], {}, "seed '0..2' is not a whole number"),
     ("stac-mujoco.sh", ["out", "0"], {"TASKS": "hoper"}, "TASKS: 'hoper' is not one of"),
@@ -73,7 +86,7 @@ def run(script: str, *args: str, cwd: Path, env: dict | None = None) -> subproce
     ("sprig-beamrider.sh", ["out", "0"], {"ANNEAL_STEPS": "1e6"}, "ANNEAL_STEPS=1e6 is less than STEPS=2e6"),
     ("sprig-beamrider.sh", ["out", "0"], {"ANNEAL_STEPS": "1999999.6"}, "ANNEAL_STEPS=1999999.6 is not a whole number"),
     ("stac-ablation.sh", ["bogus"], {}, "usage:"),
-    ("bridge.sh", ["out", "0"], {"STEPS_MUJOCO": "-5"}, "STEPS_MUJOCO=-5 is not a positive number"),
+    ("bridge.sh", ["out", "0"], {"STEPS_MUJOCO": "-5"}, "STEPS_MUJOCO=-5 is not a whole number of environment steps"),
     ("stac-cartpole.sh", ["out", "-1"], {}, "seed '-1' is not a whole number"),
     ("stac-mujoco.sh", ["out", "0"], {"STACKELBERG_CLI": "/nonexistent/stackelberg"}, "STACKELBERG_CLI=/nonexistent/stackelberg is not an executable file"),
     # An empty OUT ("$OUT" unset) read as no OUT and trained into the committed grid under runs/.
@@ -169,7 +182,8 @@ def test_the_check_pass_leaves_a_run_another_copy_trains_to_that_copy(tmp_path):
         time.sleep(0.5)
         p = run("sprig-minatar.sh", "out", "0", cwd=tmp_path, env=env)
         assert p.returncode == 0, (p.stdout, p.stderr)
-        assert "ppo_cnn breakout seed 0: taken by another worker, skipped" in p.stdout, p.stdout
+        assert f"ppo_cnn breakout seed 0: taken by another worker (a process holds {lock}), skipped" in p.stdout, p.stdout
+        assert "1 run(s) left to the worker that holds their lock" in p.stderr, p.stderr
         assert "--env minatar/breakout" not in (tmp_path / "dry.log").read_text()
     finally:
         holder.kill()
@@ -242,3 +256,73 @@ def test_beamrider_runs_the_start_of_a_1e7_step_schedule(tmp_path):
     for call, coupling in zip(calls, ("monolithic", "monolithic", "sprig")):
         assert call.startswith(f"train --algo ppo --coupling {coupling} --env atari/beam_rider --seeds 1 --steps 2e6 "), call
         assert "--set anneal_steps=1e7" in call, call
+
+
+def test_a_lock_that_cannot_be_opened_stops_the_script(tmp_path):
+    # A directory at DIR.lock read as a lock another worker holds: the run was skipped "as taken", exit 0.
+    fake_cli(tmp_path / "cli", finish=True)
+    lock = tmp_path / "out" / "ppo_cnn" / "minatar_breakout" / "ppo-monolithic" / "seed0.lock"
+    lock.mkdir(parents=True)
+    p = run("sprig-minatar.sh", "out", "0", cwd=tmp_path, env={"STACKELBERG_CLI": "cli", "GAMES": "breakout", "VARIANTS": "ppo_cnn", "STEPS": "2e4"})
+    assert p.returncode == 2 and f"{lock} is not a writable file" in p.stderr, (p.stdout, p.stderr)
+    assert not (tmp_path / "calls.log").exists()
+
+
+def slow_cli(path: Path) -> Path:
+    """A stand-in for a run that trains until stopped, then takes a second to checkpoint (writing
+    checkpointed.txt beside it) and exits 128 + the signal, as train does."""
+    path.write_text(f"""#!/usr/bin/env bash
+case " $* " in *" --dry-run "*) exit 0 ;; esac
+echo "$@" >> "{path.parent}/calls.log"
+stop() {{ sleep 1; echo "$1" > "{path.parent}/checkpointed.txt"; exit "$1"; }}
+trap 'stop 130' INT
+trap 'stop 143' TERM
+echo started > "{path.parent}/started.txt"
+for _ in $(seq 300); do sleep 0.1; done
+exit 0
+""")
+    path.chmod(path.stat().st_mode | stat.S_IEXEC)
+    return path
+
+
+@pytest.mark.parametrize("script, args, sig, code", [
+    ("sprig-minatar.sh", ["out", "0"], signal.SIGTERM, 143),
+    ("sprig-minatar.sh", ["out", "0"], signal.SIGINT, 130),
+    ("sprig-queue.sh", ["0"], signal.SIGTERM, 143),
+    ("sprig-queue.sh", ["0"], signal.SIGINT, 130),
+])
+def test_a_stop_signal_to_the_script_alone_reaches_its_run_and_is_waited_for(tmp_path, script, args, sig, code):
+    # kill -TERM PID (a scheduler's stop) killed the script at once and left the run training on with its lock, so
+    # the script run again skipped it "as taken" and exited 0; SIGINT to the script alone was ignored.
+    slow_cli(tmp_path / "cli")
+    env = {**os.environ, "STACKELBERG_CLI": "cli", "GAMES": "breakout", "VARIANTS": "ppo_cnn", "STEPS": "2e4",
+           "RUNS_ROOT": str(tmp_path / "root")}
+    p = subprocess.Popen([str(SCRIPTS / script), *args], cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 60
+    while not (tmp_path / "started.txt").exists() and time.time() < deadline:
+        time.sleep(0.05)
+    assert (tmp_path / "started.txt").exists()
+    p.send_signal(sig)
+    out, err = p.communicate(timeout=60)
+    assert p.returncode == code, (p.returncode, out, err)
+    # The script ended after its run had checkpointed, said so, and started nothing else.
+    assert (tmp_path / "checkpointed.txt").read_text().strip() == str(code)
+    assert "stopped: ppo_cnn breakout seed 0 (checkpointed; run this script again to resume)" in out, (out, err)
+    assert len((tmp_path / "calls.log").read_text().splitlines()) == 1
+
+
+def test_the_queue_checks_every_script_before_the_first_run_and_gives_beamrider_only_its_seeds(tmp_path):
+    # A bad ALPHAS (read by the sweep, the queue's second script) stopped the queue only after the MinAtar grid
+    # had trained (hours); and the queue trained BeamRider seeds 0 and 1 whatever seeds it was given.
+    fake_cli(tmp_path / "cli", finish=True)
+    env = {"STACKELBERG_CLI": "cli", "GAMES": "breakout", "VARIANTS": "ppo_cnn", "STEPS": "2e4", "RUNS_ROOT": "root",
+           "ALPHAS": "0", "LAMBDAS": "1e-4"}
+    p = run("sprig-queue.sh", "0", cwd=tmp_path, env={**env, "ALPHAS": "0,0.3"})
+    assert p.returncode == 2 and "ALPHAS: '0,0.3' is not a number" in p.stderr, (p.stdout, p.stderr)
+    assert not (tmp_path / "calls.log").exists() and not (tmp_path / "root").exists()
+    p = run("sprig-queue.sh", "0", cwd=tmp_path, env=env)
+    assert p.returncode == 0, (p.stdout, p.stderr)
+    calls = (tmp_path / "calls.log").read_text().splitlines()
+    assert all(f"--out {tmp_path}/root/sprig_" in c for c in calls), calls
+    beam = [c for c in calls if "beam_rider" in c]
+    assert len(beam) == 1 and "--seeds 0 " in beam[0], beam  # VARIANTS=ppo_cnn: one BeamRider run, seed 0 only

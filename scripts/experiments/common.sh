@@ -2,10 +2,12 @@
 # moved to the repository root: argument checks, the CLI, one run taken under a lock, the grid's two
 # passes, and SPRIG's variants. A bad argument stops the script before anything is written (exit 2), and
 # so does a run train would refuse (another budget than the run already there, a refused setting):
-# run_grid checks every run of the grid with `train --dry-run` before the first trains. A run stopped by
-# Ctrl-C or SIGTERM stops the script with the run's code (130, 143; the run is checkpointed, and
-# running the script again resumes it); a run that fails is logged and the grid goes on, and the
-# script then exits 1 (grid_finish).
+# run_grid checks every run of the grid with `train --dry-run` before the first trains. Ctrl-C or SIGTERM,
+# to the terminal's process group or to the script alone, is passed to the run, and once the run has
+# checkpointed and exited the script stops with its code (130, 143; running the script again resumes it).
+# (A script started with `&` by another script starts with SIGINT ignored, as any such command does: send
+# it SIGTERM, or start it with `env --default-signal=INT`.) A run that fails is logged, the grid goes on,
+# and the script then exits 1 (grid_finish).
 
 # die MESSAGE: says what is wrong and how to fix it, and stops the script.
 die() { echo "$(basename "$0"): $*" >&2; exit 2; }
@@ -16,6 +18,11 @@ check_out() {
   if [ $# -ge 1 ] && [ -z "$1" ]; then
     die "OUT is empty (an unset shell variable?): give an output directory, or no arguments for the grid's own directory under runs/"
   fi
+  # `script.sh 0 1` meant seeds 0 and 1, and trained seed 1 into ./0.
+  case "${1:-}" in
+    *[!0-9]*|'') ;;
+    *) die "OUT '$1' is a number: the first argument is the output directory, then the seeds (for a directory of that name, write ./$1)" ;;
+  esac
 }
 
 # from_caller PATH: PATH as the user meant it, relative to the directory the script was called from.
@@ -27,23 +34,32 @@ check_seeds() {
   for s in "$@"; do
     case "$s" in ''|*[!0-9]*) die "seed '$s' is not a whole number: give seeds as separate arguments, e.g. 0 1 2" ;; esac
     # train writes seed 007 to seed7: the script's own seed007 paths and locks would not be its run's.
-    case "$s" in 0?*) die "seed '$s' has a leading zero: write it as $((10#$s))" ;; esac
+    case "$s" in 0?*) die "seed '$s' has a leading zero: write it as $((10#${s:0:18}))" ;; esac
+    # A seed is 64 bits.
+    if [ ${#s} -gt 20 ] || { [ ${#s} -eq 20 ] && [[ "$s" > 18446744073709551615 ]]; }; then
+      die "seed '$s' is above the largest seed, 18446744073709551615"
+    fi
   done
 }
 
-# check_steps NAME VALUE: a positive number of environment steps, as train reads it (4e5, 400000).
+# check_steps NAME VALUE: a whole positive number of environment steps up to 1e15, as train reads it
+# (4e5, 400000); a fraction was rounded here and refused by train, and 1e19 overflowed the shell's test.
 check_steps() {
-  [[ "$2" =~ ^[0-9]+(\.[0-9]+)?([eE][+]?[0-9]+)?$ ]] && [ "$(printf '%.0f' "$2")" -gt 0 ] \
-    || die "$1=$2 is not a positive number of environment steps (e.g. 4e5 or 400000)"
+  [[ "$2" =~ ^[0-9]+(\.[0-9]+)?([eE][+]?[0-9]+)?$ ]] && awk -v x="$2" 'BEGIN { exit !(x >= 1 && x <= 1e15 && x == int(x)) }' \
+    || die "$1=$2 is not a whole number of environment steps from 1 to 1e15 (e.g. 4e5 or 400000)"
 }
 
-# check_numbers NAME "VALUES": each a plain non-negative number (0.3, 1e-4).
+# check_numbers NAME "VALUES": each a plain non-negative number (0.3, 1e-4), each value once.
 check_numbers() {
-  local v
+  local v seen=" "
   # Only blanks trained nothing and exited 0, without a word.
   [ -n "${2// /}" ] || die "$1 is empty: give one or more numbers (e.g. 0.3 or 1e-4)"
   for v in $2; do
     [[ "$v" =~ ^[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$ ]] || die "$1: '$v' is not a number (e.g. 0.3 or 1e-4)"
+    # 1 and 1.0 (1e-4 and 0.0001) are one setting under two directory names: it would train twice.
+    local n; n="$(awk -v x="$v" 'BEGIN { printf "%.17g", x }')"
+    case "$seen" in *" $n "*) die "$1 lists the value $v twice (under two spellings): list each once" ;; esac
+    seen="$seen$n "
   done
 }
 
@@ -94,6 +110,7 @@ check_same_steps() {
 }
 
 grid_failures=0
+grid_elsewhere=0
 
 # finished DIR: DIR's run has finished, i.e. it has a summary.json that was written whole (train
 # writes it last). A cut-short one (a full disk, a copy stopped halfway) does not count: the run is
@@ -113,6 +130,10 @@ run_locked() {
   check_same_steps "$dir" "$@"
   if [ "${grid_pass:-train}" = check ]; then
     finished "$dir" && return 0
+    # A lock that cannot be opened read the same as one another worker holds: the run was skipped, exit 0.
+    if [ -e "$dir.lock" ] && { [ ! -f "$dir.lock" ] || [ ! -w "$dir.lock" ]; }; then
+      die "$label: $dir.lock is not a writable file (the lock a worker takes on the run): remove it (no worker holds a directory), or give another OUT"
+    fi
     # Another copy of the script trains it now (it holds DIR.lock): its run, not this copy's, to check.
     if [ -e "$dir.lock" ] && ! flock -n -s "$dir.lock" true; then return 0; fi
     local resume=() said
@@ -121,20 +142,40 @@ run_locked() {
     if ! said="$("$@" "${resume[@]}" --dry-run 2>&1 >/dev/null)"; then
       printf '%s\n' "$said" >&2
       # The command shows which of the script's variables became which of train's arguments (STEPS is --steps).
-      die "$label: train refuses this run (the error above), so no run was started: fix what it names (the script's variables, a setting, or the run directory $dir). The command: $*"
+      die "$label: train refuses this run (the error above), so no run was started: fix what it names (the script's variables, a setting, OUT, or the run directory $dir). The command: $*"
     fi
     return 0
   fi
   if finished "$dir"; then echo "$(date -u +%FT%TZ) $label: finished, skipped"; return 0; fi
   mkdir -p "$(dirname "$dir")"
-  exec 9>"$dir.lock"
-  if ! flock -n 9; then exec 9>&-; echo "$(date -u +%FT%TZ) $label: taken by another worker, skipped"; return 0; fi
+  exec 9>"$dir.lock" || die "$label: cannot open the run's lock $dir.lock: remove what is there, or give another OUT"
+  if ! flock -n 9; then
+    exec 9>&-
+    echo "$(date -u +%FT%TZ) $label: taken by another worker (a process holds $dir.lock), skipped"
+    grid_elsewhere=$((grid_elsewhere + 1))
+    return 0
+  fi
   # Re-checked under the lock: the worker that held it may have finished the run meanwhile.
   if finished "$dir"; then exec 9>&-; return 0; fi
   local resume=(); [ -f "$dir/checkpoint.state" ] && resume=(--resume)
   echo "$(date -u +%FT%TZ) $label ${resume[*]}"
-  "$@" "${resume[@]}"
-  local rc=$?
+  # In the background, waited for: a stop signal sent to this script alone (kill PID, a scheduler's
+  # SIGTERM) is passed on to the run, and the script waits while the run checkpoints. Run in the
+  # foreground, the script either died at once (SIGTERM), leaving the run training on unwatched with the
+  # lock, so that the script run again skipped it as taken; or ignored the signal (SIGINT).
+  # (Ctrl-C at a terminal reaches the run as well; it counts the two as one.) A command put in the
+  # background by a script starts with SIGINT ignored; `env --default-signal` gives it back.
+  env --default-signal=INT "$@" "${resume[@]}" &
+  local run_pid=$! rc
+  trap 'kill -INT "$run_pid" 2>/dev/null' INT
+  trap 'kill -TERM "$run_pid" 2>/dev/null' TERM
+  while :; do
+    wait "$run_pid"; rc=$?
+    # A trapped signal ends `wait` early (128 + its number) while the run is still checkpointing.
+    if [ $rc -gt 128 ] && kill -0 "$run_pid" 2>/dev/null; then continue; fi
+    break
+  done
+  trap - INT TERM
   exec 9>&-
   case $rc in
     0) ;;
@@ -148,15 +189,21 @@ run_locked() {
 
 # run_grid FUNCTION: FUNCTION (the script's loop over its runs, each through run_locked) twice: a check
 # pass over every run, then the training. A refused budget or setting of the grid's last run stops the
-# script before its first run trains, not hours later. Then the script's exit (grid_finish).
+# script before its first run trains, not hours later. Then the script's exit (grid_finish). With
+# CHECK_ONLY=1 only the check pass (exit 0 when every run passes): a queue of scripts checks them all
+# before the first trains.
 run_grid() {
   grid_pass=check "$1"
+  [ "${CHECK_ONLY:-0}" = 1 ] && exit 0
   grid_pass=train "$1"
   grid_finish
 }
 
 # grid_finish: the script's exit, 1 when some run failed.
 grid_finish() {
+  if [ "$grid_elsewhere" -gt 0 ]; then
+    echo "$(basename "$0"): $grid_elsewhere run(s) left to the worker that holds their lock (the 'taken' lines above): run this script again once it has finished, to check" >&2
+  fi
   if [ "$grid_failures" -gt 0 ]; then
     echo "$(basename "$0"): $grid_failures run(s) failed (the FAILED lines above)" >&2
     exit 1
