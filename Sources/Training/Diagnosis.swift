@@ -50,8 +50,10 @@ public struct DiagnosticRun: Sendable {
         let (finished, trained, planned): (Bool, Int?, (steps: Int, batch: Int)?)
         do { (finished, trained, planned) = try SeedLog.trainedSteps(directory: directory, config: AlgorithmRegistry.completing(settings)) }
         catch let e as SettingsError { throw TrainingError.io("\(configPath): \(e): it is not a config written by `stackelberg train` (restore it, or leave the run out)") }
+        // One row per log step: a repeated row counted its diagnostic twice.
         let (head, table) = try readLogRows(directory: directory, file: "updates.csv", finished: finished,
-                                            maxStep: trained ?? planned?.steps, parse: logNumbers)
+                                            maxStep: trained ?? planned?.steps, distinctSteps: true, parse: logNumbers)
+        try Self.checkNumberedColumns(head, file: "\(directory)/updates.csv")
         let game = head.indices.filter { head[$0].hasPrefix("game_") }
         guard !game.isEmpty else {
             // A run trained with diagnostics that stopped before its first log row has an empty
@@ -84,6 +86,32 @@ public struct DiagnosticRun: Sendable {
         }
         self.steps = steps
         data = Dictionary(uniqueKeysWithValues: zip(columns, values))
+    }
+
+    /// Refuses a log whose numbered game columns have a gap or half a pair: the eigenvalues `…eigK_re` and
+    /// `…eigK_im` for K = 1…n, the path sketch `game_path_1…n`. A missing column would shift every series
+    /// after it (eig2's parts read as eig1's), a wrong figure with exit 0.
+    static func checkNumberedColumns(_ head: [String], file: String) throws {
+        func numbers(_ prefix: String, _ suffix: String) -> [Int] {
+            head.compactMap { c in
+                guard c.hasPrefix(prefix), c.hasSuffix(suffix), c.count > prefix.count + suffix.count else { return nil }
+                return Int(c.dropFirst(prefix.count).dropLast(suffix.count))
+            }.sorted()
+        }
+        let damaged = "the log is damaged (a column lost): restore it from a copy, or leave the run out"
+        for prefix in ["game_eig", "game_stackelberg_eig"] {
+            let re = numbers(prefix, "_re"), im = numbers(prefix, "_im")
+            if let k = Set(re).symmetricDifference(im).min() {
+                throw TrainingError.io("\(file) has \(prefix)\(k)_\(re.contains(k) ? "re" : "im") but not \(prefix)\(k)_\(re.contains(k) ? "im" : "re"): \(damaged)")
+            }
+            if let gap = (1...max(1, re.count)).first(where: { !re.contains($0) }), !re.isEmpty {
+                throw TrainingError.io("\(file) has \(prefix)\(re.last!)_re but not \(prefix)\(gap)_re: \(damaged)")
+            }
+        }
+        let path = numbers("game_path_", "")
+        if !path.isEmpty, let gap = (1...path.count).first(where: { !path.contains($0) }) {
+            throw TrainingError.io("\(file) has game_path_\(path.last!) but not game_path_\(gap): \(damaged)")
+        }
     }
 
     /// The column's values in each kept row, or nil when the run did not log it.

@@ -167,8 +167,9 @@ public struct UpdateWindows: Sendable {
 
     /// The header and the numeric rows of `updates.csv` (cells read by ``logNumber(_:_:)``: empty and "nan" cells are nan).
     static func readUpdates(directory: String, finished: Bool, maxStep: Int? = nil) throws -> ([String], [[Double]]) {
+        // One row per log step: a repeated row counted twice.
         let (header, rows) = try readLogRows(directory: directory, file: "updates.csv", finished: finished,
-                                             maxStep: maxStep, parse: logNumbers)
+                                             maxStep: maxStep, distinctSteps: true, parse: logNumbers)
         // A run that has just started has an empty log: no rows yet, not damage.
         if header.isEmpty && !finished { return ([], []) }
         guard header.contains("env_step") else {

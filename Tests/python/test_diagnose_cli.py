@@ -229,6 +229,22 @@ def test_a_damaged_log_is_refused_not_read_in_part(cli, tmp_path):
         (d / "updates.csv").write_text(damaged)
         p = cli("diagnose", str(d), "--no-render", "--out", str(tmp_path / "out"), ok=False)
         assert p.returncode == 1 and said in p.stderr and "the log is damaged" in p.stderr, p.stderr
+    # A lost eigenvalue or sketch column shifted the series after it (eig2's parts drawn as eig1's), exit 0;
+    # a repeated row counted its diagnostic twice, in diagnose and in windows.
+    lines = good.splitlines()
+    def without(column):
+        k = lines[0].split(",").index(column)
+        return "\n".join(",".join(c for i, c in enumerate(l.split(",")) if i != k) for l in lines) + "\n"
+    for damaged, said in [(without("game_eig1_im"), "has game_eig1_re but not game_eig1_im"),
+                          (without("game_eig2_re"), "has game_eig2_im but not game_eig2_re"),
+                          (without("game_path_2"), "has game_path_6 but not game_path_2"),
+                          ("\n".join(lines[:3] + [lines[2]] + lines[3:]) + "\n", "line 4 has env_step 2000, which repeats the previous row's step")]:
+        (d / "updates.csv").write_text(damaged)
+        for command in (["diagnose", str(d), "--no-render", "--out", str(tmp_path / "out")], ["windows", str(d)]):
+            if command[0] == "windows" and "repeats" not in said:
+                continue
+            p = cli(*command, ok=False)
+            assert p.returncode == 1 and said in p.stderr, (command[0], p.stderr)
 
 
 def test_a_summary_that_disagrees_with_the_config_is_refused(cli, tmp_path):
