@@ -35,6 +35,8 @@ struct AttentionCommand: ParsableCommand {
                     ? "--steps \(steps) is fewer than the default 4 captures: give --captures \(steps) or fewer, or more --steps"
                     : "--captures must be between 1 and \(min(steps, 200)) (at most --steps, and 200 figures), got \(captures)")
             }
+            // Before the play: without gnuplot every figure would fail after it, the first already written.
+            if !noRender && Gnuplot.executable == nil { throw PlotError.gnuplotMissing }
             // The run is read first: a wrong RUN must not leave a RUN/attention directory behind.
             let (captured, shape, environment, play) = try AttentionMaps.capture(runDirectory: runDirectory, steps: steps, captures: captures, seed: seed)
             let directory = try prepareOutputDirectory(out ?? runDirectory + "/attention", option: "--out")
@@ -42,6 +44,14 @@ struct AttentionCommand: ParsableCommand {
             // differently from one of an agent that plays. Printed last, and also when a figure
             // cannot be written or rendered (the play it reports did happen).
             defer { print(play.summary) }
+            // Figures of an earlier capture into the same directory would read as this one's.
+            let ours = Set(captured.map { AttentionMaps.figure($0, shape: shape, environment: environment).name })
+            let earlier = ((try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []).filter {
+                $0.hasPrefix("attention_step") && $0.hasSuffix(".gp") && !ours.contains(String($0.dropLast(3)))
+            }.sorted()
+            if !earlier.isEmpty {
+                FileHandle.standardError.write(Data("note: \(directory.path) also holds \(earlier.count) figure\(earlier.count == 1 ? "" : "s") of an earlier capture (\(earlier.prefix(3).map { String($0.dropLast(3)) }.joined(separator: ", "))\(earlier.count > 3 ? ", …" : "")), which this one does not replace: remove them, or give another --out\n".utf8))
+            }
             for c in captured {
                 let figure = AttentionMaps.figure(c, shape: shape, environment: environment)
                 let written: [URL]
@@ -49,6 +59,8 @@ struct AttentionCommand: ParsableCommand {
                     throw OutputError("cannot write \(figure.name).gp and \(figure.name).dat in \(directory.path) (\(fileErrorReason(error, path: directory.appendingPathComponent(figure.name + ".gp").path))): choose another --out")
                 }
                 print(written.map(\.path).last!)
+                // Each path as it is written: a stop (Ctrl-C) while gnuplot renders the next keeps the list.
+                fflush(nil)
             }
         }
     }

@@ -100,6 +100,10 @@ public enum AttentionMaps {
         guard changed.isEmpty else {
             throw TrainingError.io(TrainingRun.checkpointDisagreement(configPath: configPath, changed: changed) + "; restore it")
         }
+        if (try? state.text("run.settings")) == nil {
+            // Its tensors' shapes are still checked as it loads; perception.heads, for one, does not show in them.
+            FileHandle.standardError.write(Data("note: \(checkpointPath) predates the checkpoints' record of their settings: a config.toml edited since (perception.heads, …) cannot be told from the one that trained it\n".utf8))
+        }
         let options = try AlgorithmRegistry.runOptions(settings)
         let overrides = try options.environmentOverrides()
         // The agent is built on the run's batch (its checkpoint is sized by it); one copy plays.
@@ -114,7 +118,11 @@ public enum AttentionMaps {
                 throw TrainingError.io("\(checkpointPath) was not written for the environment \(configPath) states (env = \(envName), num_envs = \(options.numEnvs)): \(error); config.toml was changed after the run: restore it")
             }
         }
-        try agent.load(from: state)
+        // A checkpoint of another run (copied in), or sizes edited in a config.toml older than the checkpoints'
+        // settings record: said with the file and the way out, not as a bare missing state entry.
+        do { try agent.load(from: state) } catch {
+            throw TrainingError.io("\(checkpointPath) does not fit the model \(configPath) describes (\(error)): the checkpoint is another run's, or config.toml was edited after the run; restore the run's own config.toml and checkpoint.state")
+        }
         guard let ppo = agent as? PPOAgent else { throw TrainingError.io("the run in \(runDirectory) is not a PPO agent") }
         env.reset(seed: seed)
         let wanted = Set((1...captures).map { k in (k * steps) / (captures + 1) })

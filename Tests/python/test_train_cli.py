@@ -926,6 +926,31 @@ def test_attention_checks_the_run_it_reads(stackelberg_bin, tmp_path):
         damage(run)
         p = attention(run)
         assert p.returncode == 1 and said in p.stderr and "Fatal" not in p.stderr, (name, p.returncode, p.stderr)
+    # Another run's checkpoint (the module trained end to end, without SPRIG's leader optimizer): said with the file
+    # and the way out (by its recorded settings; a checkpoint older than that record fails as it loads, and says
+    # the same, where it was a bare "state entry 'optimizer.leader.updates' is missing").
+    subprocess.run([str(stackelberg_bin), "train", "--algo", "ppo", "--env", "minatar/breakout", "--steps", "256", "--set", "network.layout=attention",
+                    "--set", "num_envs=4", "--set", "rollout_length=32", "--set", "eval_interval=256", "--set", "eval_episodes=1",
+                    "--set", "eval_max_episode_steps=100", "--set", "checkpoint_interval=128", "--set", "tensorboard=false",
+                    "--quiet", "--out", str(tmp_path / "other")], check=True, capture_output=True, timeout=300)
+    run = tmp_path / "swapped"
+    shutil.copytree(good, run)
+    shutil.copy(tmp_path / "other" / "minatar_breakout" / "ppo-monolithic" / "seed0" / "checkpoint.state", run / "checkpoint.state")
+    p = attention(run)
+    assert p.returncode == 1 and f"{run}/config.toml differs from the settings its checkpoint was trained with" in p.stderr, p.stderr
+    assert "a checkpoint copied from another run" in p.stderr, p.stderr
+    # Figures of an earlier, longer capture in the same --out are said, not passed off as this one's.
+    maps = tmp_path / "maps"
+    shutil.rmtree(maps)
+    subprocess.run([str(stackelberg_bin), "attention", str(good), "--steps", "10", "--captures", "4", "--no-render", "--out", str(maps)],
+                   check=True, capture_output=True, timeout=120)
+    p = attention(good)
+    # (The earlier capture took steps 2, 4, 6 and 8; this one takes step 2 again and replaces it.)
+    assert p.returncode == 0 and "also holds 3 figures of an earlier capture (attention_step4, attention_step6, attention_step8)" in p.stderr, p.stderr
+    # Without gnuplot, refused before the play and before any figure is written.
+    p = subprocess.run([str(stackelberg_bin), "attention", str(good), "--steps", "5", "--captures", "1", "--out", str(tmp_path / "nognuplot")],
+                       capture_output=True, text=True, timeout=120, env=dict(os.environ, PATH="/nonexistent"))
+    assert p.returncode != 0 and "gnuplot" in p.stderr and not (tmp_path / "nognuplot").exists(), p.stderr
 
 
 def test_a_discrete_action_past_int32_is_refused_not_trapped(stackelberg_bin):
