@@ -288,9 +288,11 @@ func sketchNorm(_ a: [Double]) -> Double { sketchDot(a, a).squareRoot() }
 
 /// Statistics of diagnostic series: nan values (windows without a diagnostic) are left out.
 public enum DiagnosisStatistics {
-    /// The median of the finite values (nan when there is none).
+    /// The median of the non-nan values (nan when there is none). ±∞ counts, as in ``fraction(_:_:)`` and in
+    /// `windows`: an eigenvalue with Re = 0 has |Im|/|Re| = ∞, which is rotation, not a missing value (left out
+    /// of the median, it was counted in the fraction beside it).
     public static func median(_ x: [Double]) -> Double {
-        let v = x.filter(\.isFinite).sorted()
+        let v = x.filter { !$0.isNaN }.sorted()
         guard !v.isEmpty else { return .nan }
         return v.count % 2 == 1 ? v[v.count / 2] : (v[v.count / 2 - 1] + v[v.count / 2]) / 2
     }

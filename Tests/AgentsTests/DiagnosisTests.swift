@@ -98,6 +98,15 @@ final class DiagnosisTests: XCTestCase {
     /// PCA against a hand computation: x_t = (a_t + 0.1c_t, a_t − 0.1c_t, b_t) with orthogonal zero-mean
     /// contrasts a = (−3, −1, 1, 3), b = (1, −1, −1, 1), c = (−1, 3, −3, 1) has covariance eigenvalues
     /// 2·var(a) = 10 along (1, 1, 0)/√2, var(b) = 1 along (0, 0, 1), 2·0.01·var(c) = 0.1 along (1, −1, 0)/√2.
+    /// An infinite |Im|/|Re| (Re = 0) was left out of the rotation median and counted in the fraction beside it.
+    func testMedianAndFractionCountInfinityAndLeaveOutNaN() {
+        let rotation = [0.1, .infinity, .infinity, .nan, 0.2]
+        XCTAssertEqual(DiagnosisStatistics.median(rotation), .infinity)
+        XCTAssertEqual(DiagnosisStatistics.median([0.1, .infinity, .nan, 0.3]), 0.3)
+        XCTAssertEqual(DiagnosisStatistics.fraction(rotation) { $0 > 0.5 }, 0.5)
+        XCTAssertTrue(DiagnosisStatistics.median([.nan]).isNaN)
+    }
+
     func testPathPCAMatchesAHandComputation() throws {
         let a = [-3.0, -1, 1, 3], b = [1.0, -1, -1, 1], c = [-1.0, 3, -3, 1]
         let rows: [[Double]] = (0..<4).map { (t: Int) -> [Double] in
