@@ -55,24 +55,10 @@ public struct SeedLog: Sendable {
         gemmKernels = kernels
         commit = header.first { $0.hasPrefix("# commit = ") }.map { String($0.dropFirst("# commit = ".count)) }
         settings = config
-        let missing = ["algo", "coupling", "env"].filter { (try? config.string($0)) ?? nil == nil }
-        guard missing.isEmpty else {
-            throw TrainingError.io("\(directory)/config.toml does not say the run's \(missing.joined(separator: ", ")): it is not a config written by `stackelberg train` (restore it, or leave the run out)")
-        }
-        // A name the toolkit does not know is an edit or damage: it would make a group or a column of its own.
-        let algo = try config.string("algo")!, coupling = try config.string("coupling")!
-        guard AlgorithmRegistry.names.contains(algo) else {
-            throw TrainingError.io("\(directory)/config.toml names the algorithm \"\(algo)\", which `stackelberg train` does not have (it has \(AlgorithmRegistry.names.joined(separator: ", "))): restore it, or leave the run out")
-        }
-        guard CouplingRegistry.names.contains(coupling) || CouplingRegistry.retiredNames.contains(coupling) else {
-            throw TrainingError.io("\(directory)/config.toml names the coupling \"\(coupling)\", which `stackelberg train` does not have (it has \(CouplingRegistry.names.joined(separator: ", "))): restore it, or leave the run out")
-        }
+        let (algo, coupling, env) = try Self.checkedNames(config, directory: directory)
         group = "\(algo)-\(coupling)"
         pair = group
-        env = try config.string("env")!
-        guard (try? EnvironmentRegistry.entry(env)) != nil else {
-            throw TrainingError.io("\(directory)/config.toml names the environment \"\(env)\", which `stackelberg env list` does not list: restore it, or leave the run out")
-        }
+        self.env = env
         // The scores and windows are fractions of total_steps: a value `train` would refuse is damage.
         let total: Int?
         do { total = try config.int("total_steps") } catch {
@@ -570,4 +556,30 @@ public struct Comparison {
 /// threshold does not read "0.00M".
 func stepCount(_ steps: Double, millionsFrom: Double = 1e5) -> String {
     steps >= millionsFrom ? String(format: "%.2fM", steps / 1e6) : steps >= 1e4 ? String(format: "%.1fk", steps / 1e3) : String(format: "%.0f", steps)
+}
+
+extension SeedLog {
+    /// The run's algorithm, coupling and environment from its config.toml, refused where the toolkit does not
+    /// have them, or the algorithm does not take the coupling: an edit or damage, which would make a group or a
+    /// column of its own. Read alike by `compare`, `windows` and `diagnose`.
+    static func checkedNames(_ config: Settings, directory: String) throws -> (algo: String, coupling: String, env: String) {
+        let missing = ["algo", "coupling", "env"].filter { (try? config.string($0)) ?? nil == nil }
+        guard missing.isEmpty else {
+            throw TrainingError.io("\(directory)/config.toml does not say the run's \(missing.joined(separator: ", ")): it is not a config written by `stackelberg train` (restore it, or leave the run out)")
+        }
+        let algo = try config.string("algo")!, coupling = try config.string("coupling")!, env = try config.string("env")!
+        guard AlgorithmRegistry.names.contains(algo) else {
+            throw TrainingError.io("\(directory)/config.toml names the algorithm \"\(algo)\", which `stackelberg train` does not have (it has \(AlgorithmRegistry.names.joined(separator: ", "))): restore it, or leave the run out")
+        }
+        guard CouplingRegistry.names.contains(coupling) || CouplingRegistry.retiredNames.contains(coupling) else {
+            throw TrainingError.io("\(directory)/config.toml names the coupling \"\(coupling)\", which `stackelberg train` does not have (it has \(CouplingRegistry.names.joined(separator: ", "))): restore it, or leave the run out")
+        }
+        if CouplingRegistry.names.contains(coupling), let takes = try? AlgorithmRegistry.entry(algo).couplings, !takes.contains(coupling) {
+            throw TrainingError.io("\(directory)/config.toml names \(algo) with the coupling \(coupling), which \(algo) does not take (it takes \(takes.joined(separator: ", "))): restore it, or leave the run out")
+        }
+        guard (try? EnvironmentRegistry.entry(env)) != nil else {
+            throw TrainingError.io("\(directory)/config.toml names the environment \"\(env)\", which `stackelberg env list` does not list: restore it, or leave the run out")
+        }
+        return (algo, coupling, env)
+    }
 }

@@ -38,9 +38,8 @@ public struct DiagnosticRun: Sendable {
             throw TrainingError.io("\(configPath) is missing: give run directories written by `stackelberg train` (OUT/ENV/ALGO-COUPLING/seedN)")
         }
         settings = try Settings(contentsOf: configPath)
-        algo = try settings.string("algo") ?? "?"
-        coupling = try settings.string("coupling") ?? "?"
-        env = try settings.string("env") ?? "?"
+        // Names checked as compare and windows check them (a coupling misspelt in an edited config made a group of its own).
+        (algo, coupling, env) = try SeedLog.checkedNames(settings, directory: directory)
         let header = RunConfigHeader(text: configText)
         seed = header.seed(directory: directory)
         commit = header.value("commit")

@@ -29,6 +29,24 @@ public struct Diagnosis {
         if Set(runs.map(\.env)).count > 1 {
             for i in runs.indices { runs[i].group = "\(runs[i].env) \(runs[i].group)" }
         }
+        // The regularized Stackelberg field depends on λ: runs diagnosed at different diagnostics.lambda are
+        // groups of their own (pooled, they were reported at the median λ, which neither used).
+        for group in Set(runs.map(\.group)) {
+            let members = runs.indices.filter { runs[$0].group == group }
+            let lambda = { (i: Int) in runs[i].settings["diagnostics.lambda"]?.description ?? "unset" }
+            guard Set(members.map(lambda)).count > 1 else { continue }
+            for i in members { runs[i].group += " [diagnostics.lambda=\(lambda(i))]" }
+        }
+        // Two directories of one seed (a copy) pool as two seeds.
+        for group in Set(runs.map(\.group)).sorted() {
+            let members = runs.filter { $0.group == group }
+            for seed in Set(members.compactMap(\.seed)).sorted() {
+                let copies = members.filter { $0.seed == seed }
+                if copies.count > 1 {
+                    FileHandle.standardError.write(Data("note: \(group) has seed \(seed) in \(copies.count) directories (\(copies.map(\.directory).joined(separator: ", "))): copies of one run pool as \(copies.count) seeds; leave all but one out\n".utf8))
+                }
+            }
+        }
         var seen = [String]()
         for r in runs where !seen.contains(r.group) { seen.append(r.group) }
         self.runs = runs

@@ -438,8 +438,11 @@ final class DiagnosisTests: XCTestCase {
     func testFigureLayoutStaysReadableWithManyGroups() throws {
         for k in 0..<7 {
             for seed in 0..<(k == 0 ? 3 : 1) {
-                try Self.writeRun("\(root)/runs/c\(k)/seed\(seed)", coupling: "coupling-with-a-long-name-\(k)", seed: seed,
-                                  columns: Self.allColumns, rows: Self.syntheticRows(spiral: k % 2 == 0, count: 12))
+                // Seven groups with long names: one coupling at seven diagnostics.lambda (runs at different λ are groups apart).
+                let dir = try Self.writeRun("\(root)/runs/c\(k)/seed\(seed)", coupling: "actor-leader", seed: seed,
+                                            columns: Self.allColumns, rows: Self.syntheticRows(spiral: k % 2 == 0, count: 12))
+                let config = try String(contentsOfFile: dir + "/config.toml", encoding: .utf8)
+                try (config + "diagnostics.lambda = 0.00\(k + 1)\n").write(toFile: dir + "/config.toml", atomically: true, encoding: .utf8)
             }
         }
         let d = try Diagnosis(paths: [root + "/runs"])

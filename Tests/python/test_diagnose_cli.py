@@ -258,3 +258,31 @@ def test_a_summary_that_disagrees_with_the_config_is_refused(cli, tmp_path):
         assert p.returncode == 1 and said in p.stderr, p.stderr
     (d / "summary.json").write_text('{"env_steps": 40000}')
     cli("diagnose", str(d), "--no-render", "--out", str(tmp_path / "out"))
+
+
+def test_runs_are_pooled_only_where_they_are_one_setup(cli, tmp_path):
+    """Runs diagnosed at different diagnostics.lambda were pooled and reported at a λ neither used; two copies of one
+    seed pooled as two seeds without a word; a coupling misspelt in an edited config made a group of its own (windows
+    refused it)."""
+    import shutil
+    a = write_run(tmp_path / "runs" / "a" / "seed0", "actor-leader", 0, rotating=True, stackelberg_spectrum=True)
+    b = write_run(tmp_path / "runs" / "b" / "seed1", "actor-leader", 1, rotating=True, stackelberg_spectrum=True)
+    with open(a / "config.toml", "a") as f:
+        f.write("\n[diagnostics]\nlambda = 0.04\n")
+    with open(b / "config.toml", "a") as f:
+        f.write("\n[diagnostics]\nlambda = 0.5\n")
+    p = cli("diagnose", str(tmp_path / "runs"), "--no-render", "--out", str(tmp_path / "out"))
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    groups = sorted(g["name"] for g in report["groups"])
+    assert groups == ["sac-actor-leader [diagnostics.lambda=0.04]", "sac-actor-leader [diagnostics.lambda=0.5]"], groups
+    shutil.copytree(a, tmp_path / "runs" / "copy" / "seed0")
+    p = cli("diagnose", str(tmp_path / "runs" / "a"), str(tmp_path / "runs" / "copy"), "--no-render", "--out", str(tmp_path / "out2"))
+    assert "has seed 0 in 2 directories" in p.stderr and "leave all but one out" in p.stderr, p.stderr
+    c = write_run(tmp_path / "typo" / "seed0", "actor-leader", 0, rotating=True)
+    (c / "config.toml").write_text((c / "config.toml").read_text().replace('coupling = "actor-leader"', 'coupling = "actor_leader"'))
+    p = cli("diagnose", str(c), "--no-render", "--out", str(tmp_path / "out3"), ok=False)
+    assert p.returncode == 1 and 'names the coupling "actor_leader", which `stackelberg train` does not have' in p.stderr, p.stderr
+    (c / "config.toml").write_text((c / "config.toml").read_text().replace('coupling = "actor_leader"', 'coupling = "scorer"'))
+    for command in (["diagnose", str(c), "--no-render", "--out", str(tmp_path / "out3")], ["windows", str(c)]):
+        p = cli(*command, ok=False)
+        assert p.returncode == 1 and "names sac with the coupling scorer, which sac does not take" in p.stderr, (command[0], p.stderr)
