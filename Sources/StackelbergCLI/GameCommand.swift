@@ -197,7 +197,8 @@ struct OutputError: Error, CustomStringConvertible {
 func prepareOutputDirectory(_ path: String, option: String, create: Bool = true) throws -> URL {
     // An empty path would resolve to the working directory for some calls and "/" for others.
     guard !path.trimmingCharacters(in: .whitespaces).isEmpty else {
-        throw OutputError("\(option) is empty: give a directory (e.g. \(option) runs)")
+        // A refused option value (64), as README's Errors section has it; not an output that failed (3).
+        throw UsageError("\(option) is empty: give a directory (e.g. \(option) runs)")
     }
     let url = URL(fileURLWithPath: path)
     let fm = FileManager.default

@@ -40,6 +40,9 @@ struct WindowsCommand: ParsableCommand {
             }
             let chosen = columns.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
             if let chosen, chosen.isEmpty { throw UsageError("--columns names no column; give updates.csv column names separated by commas, or leave it out") }
+            if let chosen, let twice = chosen.enumerated().first(where: { chosen[..<$0.offset].contains($0.element) })?.element {
+                throw UsageError("--columns names \(twice) twice: name each column once")
+            }
             if let bad = chosen?.first(where: { UpdateWindows.columnNames($0) == nil }) {
                 throw UsageError("--columns: \"\(bad)\" is neither a column name nor a ratio a/b of two")
             }

@@ -230,8 +230,9 @@ def test_bad_settings_are_refused(stackelberg_bin, tmp_path, args, message):
     p = subprocess.run([str(stackelberg_bin), "train", "--algo", "dqn", "--env", "cartpole", "--out", str(tmp_path), *args],
                        capture_output=True, text=True, timeout=60)
     # A refused option value is a usage error (64); a refused setting, by whatever means given, EX_CONFIG (78).
-    usage = "--seeds" in args or "--steps" in args
-    assert p.returncode == (3 if "--out" in args else 64 if usage else 78), (p.returncode, p.stderr)
+    # An empty --out is a refused option value (64), not an output that cannot be written (3).
+    usage = "--seeds" in args or "--steps" in args or args == ["--out", ""]
+    assert p.returncode == (64 if usage else 3 if "--out" in args else 78), (p.returncode, p.stderr)
     assert message in p.stderr, p.stderr
     assert not any(tmp_path.iterdir()), "a refused run must not leave files"
 

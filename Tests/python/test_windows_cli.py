@@ -119,6 +119,9 @@ def test_a_half_written_last_row_is_skipped_only_while_training(stackelberg_bin,
     d = synthetic(tmp_path / "finished", log)
     p = run(stackelberg_bin, d, "--columns", "a", check=False)
     assert p.returncode == 1 and "line 4 does not read as a log row: it is cut off" in p.stderr, p.stderr
+    # A column named twice was printed twice.
+    p = run(stackelberg_bin, d, "--columns", "a,a", check=False)
+    assert p.returncode == 64 and "--columns names a twice" in p.stderr, p.stderr
 
 
 @pytest.mark.parametrize("file,line,said", [
