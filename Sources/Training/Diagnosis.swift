@@ -88,7 +88,8 @@ public struct DiagnosticRun: Sendable {
     }
 
     /// Refuses a log whose numbered game columns have a gap or half a pair: the eigenvalues `…eigK_re` and
-    /// `…eigK_im` for K = 1…n, the path sketch `game_path_1…n`. A missing column would shift every series
+    /// `…eigK_im` for K = 1…n, the path sketch and the two fields' sketches (`game_path_1…n`, `game_field_…`,
+    /// `game_stackelberg_field_…`). A missing column would shift every series
     /// after it (eig2's parts read as eig1's), a wrong figure with exit 0.
     static func checkNumberedColumns(_ head: [String], file: String) throws {
         func numbers(_ prefix: String, _ suffix: String) -> [Int] {
@@ -107,9 +108,11 @@ public struct DiagnosticRun: Sendable {
                 throw TrainingError.io("\(file) has \(prefix)\(re.last!)_re but not \(prefix)\(gap)_re: \(damaged)")
             }
         }
-        let path = numbers("game_path_", "")
-        if !path.isEmpty, let gap = (1...path.count).first(where: { !path.contains($0) }) {
-            throw TrainingError.io("\(file) has game_path_\(path.last!) but not game_path_\(gap): \(damaged)")
+        for prefix in ["game_path_", "game_field_", "game_stackelberg_field_"] {
+            let k = numbers(prefix, "")
+            if !k.isEmpty, let gap = (1...k.count).first(where: { !k.contains($0) }) {
+                throw TrainingError.io("\(file) has \(prefix)\(k.last!) but not \(prefix)\(gap): \(damaged)")
+            }
         }
     }
 

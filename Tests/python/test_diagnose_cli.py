@@ -238,6 +238,7 @@ def test_a_damaged_log_is_refused_not_read_in_part(cli, tmp_path):
     for damaged, said in [(without("game_eig1_im"), "has game_eig1_re but not game_eig1_im"),
                           (without("game_eig2_re"), "has game_eig2_im but not game_eig2_re"),
                           (without("game_path_2"), "has game_path_6 but not game_path_2"),
+                          (without("game_stackelberg_field_3"), "has game_stackelberg_field_6 but not game_stackelberg_field_3"),
                           ("\n".join(lines[:3] + [lines[2]] + lines[3:]) + "\n", "line 4 has env_step 2000, which repeats the previous row's step")]:
         (d / "updates.csv").write_text(damaged)
         for command in (["diagnose", str(d), "--no-render", "--out", str(tmp_path / "out")], ["windows", str(d)]):
