@@ -120,6 +120,28 @@ finished() {
   [ -s "$f" ] && [ "$(tr -d '[:space:]' < "$f" | tail -c 1)" = "}" ]
 }
 
+# run_waited COMMAND...: runs COMMAND in the background and waits for it, passing on a stop signal
+# (SIGINT, SIGTERM) that reaches this script, so that the script stops only once COMMAND has (a run
+# checkpoints first); returns COMMAND's exit status. Run in the foreground, a SIGTERM sent to the script
+# alone (kill PID, a scheduler) killed it at once and left its run training on, unwatched, with the run's
+# lock (the script run again skipped it as taken), and a SIGINT was ignored. (Ctrl-C at a terminal reaches
+# COMMAND as well; train counts the two as one.) A command put in the background by a script starts with
+# SIGINT ignored; `env --default-signal` gives it back.
+run_waited() {
+  env --default-signal=INT "$@" &
+  local pid=$! rc
+  trap 'kill -INT "$pid" 2>/dev/null' INT
+  trap 'kill -TERM "$pid" 2>/dev/null' TERM
+  while :; do
+    wait "$pid"; rc=$?
+    # A trapped signal ends `wait` early (128 + its number) while COMMAND is still stopping.
+    if [ $rc -gt 128 ] && kill -0 "$pid" 2>/dev/null; then continue; fi
+    break
+  done
+  trap - INT TERM
+  return $rc
+}
+
 # run_locked DIR LABEL COMMAND...: runs COMMAND (one seed of `stackelberg train`) unless DIR has
 # finished; with --resume when DIR holds a checkpoint (bit-exact); under DIR.lock, so several copies
 # of a script (one per core) share a grid and never take the same run. In run_grid's check pass it
@@ -159,23 +181,8 @@ run_locked() {
   if finished "$dir"; then exec 9>&-; return 0; fi
   local resume=(); [ -f "$dir/checkpoint.state" ] && resume=(--resume)
   echo "$(date -u +%FT%TZ) $label ${resume[*]}"
-  # In the background, waited for: a stop signal sent to this script alone (kill PID, a scheduler's
-  # SIGTERM) is passed on to the run, and the script waits while the run checkpoints. Run in the
-  # foreground, the script either died at once (SIGTERM), leaving the run training on unwatched with the
-  # lock, so that the script run again skipped it as taken; or ignored the signal (SIGINT).
-  # (Ctrl-C at a terminal reaches the run as well; it counts the two as one.) A command put in the
-  # background by a script starts with SIGINT ignored; `env --default-signal` gives it back.
-  env --default-signal=INT "$@" "${resume[@]}" &
-  local run_pid=$! rc
-  trap 'kill -INT "$run_pid" 2>/dev/null' INT
-  trap 'kill -TERM "$run_pid" 2>/dev/null' TERM
-  while :; do
-    wait "$run_pid"; rc=$?
-    # A trapped signal ends `wait` early (128 + its number) while the run is still checkpointing.
-    if [ $rc -gt 128 ] && kill -0 "$run_pid" 2>/dev/null; then continue; fi
-    break
-  done
-  trap - INT TERM
+  local rc
+  run_waited "$@" "${resume[@]}"; rc=$?
   exec 9>&-
   case $rc in
     0) ;;

@@ -36,21 +36,13 @@ for seed in "${seeds[@]}"; do
   case " $beam_allowed " in *" $seed "*) beam_seeds+=("$seed") ;; esac
 done
 
-# step SCRIPT ARGS...: one script of the queue, waited for in the background so that a stop signal sent
-# to the queue alone reaches it (it passes the signal to its run and waits while it checkpoints); a stop
-# or a bad argument stops the queue, a failed run is remembered and the queue goes on.
+# step SCRIPT ARGS...: one script of the queue, waited for (run_waited) so that a stop signal sent to the
+# queue alone reaches it (it passes the signal to its run and waits while it checkpoints); a stop or a bad
+# argument stops the queue, a failed run is remembered and the queue goes on.
 failed=0
 step() {
-  env --default-signal=INT "$@" &   # (a background command would start with SIGINT ignored)
-  local pid=$! rc
-  trap 'kill -INT "$pid" 2>/dev/null' INT
-  trap 'kill -TERM "$pid" 2>/dev/null' TERM
-  while :; do
-    wait "$pid"; rc=$?
-    if [ $rc -gt 128 ] && kill -0 "$pid" 2>/dev/null; then continue; fi
-    break
-  done
-  trap - INT TERM
+  local rc
+  run_waited "$@"; rc=$?
   case $rc in
     0) ;;
     1) failed=1 ;;
