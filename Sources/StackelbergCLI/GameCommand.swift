@@ -212,8 +212,8 @@ func prepareOutputDirectory(_ path: String, option: String, create: Bool = true)
             throw OutputError("\(option) '\(path)': '\(o.path)' is a symbolic link to a missing target (or a loop of links), so the output directory cannot be created there: remove the link, or point it at a directory")
         }
     }
-    var isDirectory: ObjCBool = false
-    if !fm.fileExists(atPath: url.path, isDirectory: &isDirectory) {
+    // (PathObstacle has refused anything there that is not a directory.)
+    if !fm.fileExists(atPath: url.path) {
         // Created one level at a time, so that the message can name the level that failed (with
         // mkdir), or (without `create`) only checked down to the deepest existing level.
         var prefix = path.hasPrefix("/") ? "/" : ""

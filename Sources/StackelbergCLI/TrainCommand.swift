@@ -354,12 +354,12 @@ struct SettingsRefused: Error, CustomStringConvertible {
 /// Refuses, as a usage error (64), a file argument that is not there to read: a missing path, a
 /// directory, or one without read permission. Settings in a file that reads are the settings' refusal (78).
 func checkReadableFile(_ path: String, what: String) throws {
-    var isDirectory: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-        throw UsageError("\(what) \(path) does not exist: check the path")
+    switch FileUnreadable(path: path) {
+    case nil: return
+    case .missing: throw UsageError("\(what) \(path) does not exist: check the path")
+    case .directory: throw UsageError("\(what) \(path) is a directory: give a TOML file")
+    case .noPermission: throw UsageError("\(what) \(path) cannot be read (no permission): check the path")
     }
-    guard !isDirectory.boolValue else { throw UsageError("\(what) \(path) is a directory: give a TOML file") }
-    guard FileManager.default.isReadableFile(atPath: path) else { throw UsageError("\(what) \(path) cannot be read (no permission): check the path") }
 }
 
 /// A command-line option value the command refuses (`--steps abc`, `--seeds 3..1`): exit 64, as

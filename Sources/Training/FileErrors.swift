@@ -32,6 +32,20 @@ public func fileErrorReason(_ error: Error, path: String? = nil) -> String {
     return text
 }
 
+/// Why a file cannot be read, where it can be told: it is missing, a directory, or without read
+/// permission (nil: none of these). One reading for the CLI's file arguments and the config reader.
+public enum FileUnreadable: Sendable {
+    case missing, directory, noPermission
+
+    public init?(path: String) {
+        var isDirectory: ObjCBool = false
+        if !FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) { self = .missing }
+        else if isDirectory.boolValue { self = .directory }
+        else if !FileManager.default.isReadableFile(atPath: path) { self = .noPermission }
+        else { return nil }
+    }
+}
+
 /// The first level of a path, from the root, that exists but is not a directory: what stops a
 /// directory being made or used there. One walker for every command that checks a directory path
 /// (train's run directories, `--out`, a sweep's output root).

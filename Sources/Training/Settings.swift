@@ -102,10 +102,13 @@ public struct Settings: Equatable, Sendable {
     public init(contentsOf path: String) throws {
         guard let data = FileManager.default.contents(atPath: path) else {
             // Why, where it can be told: "check the path" alone sent a reader to a path that exists.
-            var isDirectory: ObjCBool = false
-            let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
-            throw SettingsError.unreadable(path, why: !exists ? "it does not exist" : isDirectory.boolValue ? "it is a directory"
-                                           : !FileManager.default.isReadableFile(atPath: path) ? "no permission to read it" : nil)
+            throw SettingsError.unreadable(path, why: FileUnreadable(path: path).map {
+                switch $0 {
+                case .missing: "it does not exist"
+                case .directory: "it is a directory"
+                case .noPermission: "no permission to read it"
+                }
+            })
         }
         guard let text = String(data: data, encoding: .utf8) else {
             throw SettingsError.syntax(path, "the file is not UTF-8 text, as a TOML config is: is it the right file?")
