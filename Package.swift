@@ -38,6 +38,8 @@ let package = Package(
         .systemLibrary(name: "CNumerics", path: "Sources/CNumerics"),
         // MuJoCo's C library (Debian's libmujoco-dev, 2.2.2) for the locomotion environments.
         .systemLibrary(name: "CMuJoCo", path: "Sources/CMuJoCo"),
+        // zlib (Debian's zlib1g-dev): the run logs committed compressed (FILE.gz) read as they are.
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         // Vectorized float kernels (Adam, reductions): C, so that sqrt vectorizes and a reduction can
         // use several partial sums; FMA contraction off keeps the bits the same on every machine.
         // DWARF 4: Debian's valgrind 3.19 (the no-allocation tests) cannot read clang's default DWARF 5
@@ -64,7 +66,7 @@ let package = Package(
                 swiftSettings: [.unsafeFlags(["-Ounchecked"] + vectorISA)]),
         .target(name: "Agents", dependencies: ["Autodiff", "CKernels", "Neural", "Hypergradients", "Environments", "Seeding"],
                 swiftSettings: [.unsafeFlags(["-Ounchecked"] + vectorISA)]),
-        .target(name: "Training", dependencies: ["Agents", "Autodiff", "Environments", "Plotting", "Seeding",
+        .target(name: "Training", dependencies: ["Agents", "Autodiff", "Environments", "Plotting", "Seeding", "CZlib",
                                                  .product(name: "TOMLKit", package: "TOMLKit")]),
         // The commit the binary is built from, embedded at build time (BuildInfo.swift).
         .plugin(name: "BuildInfo", capability: .buildTool()),

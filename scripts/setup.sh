@@ -2,7 +2,7 @@
 # Installs what stackelberg needs on a fresh Debian machine; safe to run any number of times.
 #   C libraries: GSL (eigen, linear solves, ODE, roots), OpenBLAS; gnuplot renders the plots;
 #   valgrind counts heap allocations for the no-allocation-per-step test; libmujoco-dev (MuJoCo 2.2.2)
-#   simulates the locomotion environments.
+#   simulates the locomotion environments; zlib reads the run logs committed compressed (FILE.gz).
 #   Python (checks only, never the core): SymPy, NumPy, pytest, nbclient for the notebook test.
 #   MuJoCo models: Gymnasium's MJCF files for the seven v5 tasks are copied from the installed
 #   Gymnasium into ${XDG_DATA_HOME:-$HOME/.local/share}/stackelberg/mujoco-assets, where the
@@ -16,7 +16,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-want=(libgsl-dev libopenblas-dev libxsmm-dev gnuplot-nox valgrind libmujoco-dev)
+want=(libgsl-dev libopenblas-dev libxsmm-dev gnuplot-nox valgrind libmujoco-dev zlib1g-dev)
 missing=()
 for p in "${want[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -12,6 +12,10 @@ public struct GnuplotFigure {
     public var data = DataFile()
     /// Script body after the terminal set-up; refer to the data file as `datafile`.
     public var body = ""
+    /// The format `gnuplot NAME.gp` renders when no `fmt` is given: "png" or "svg". A command that
+    /// writes scripts without rendering them (`--no-render --format svg`) sets it, so the scripts
+    /// render what was asked for.
+    public var defaultFormat = "png"
 
     public init(name: String, width: Int = 900, height: Int = 600) {
         self.name = name; self.width = width; self.height = height
@@ -20,9 +24,9 @@ public struct GnuplotFigure {
     public var script: String {
         """
         # \(name).gp — written by stackelberg; data in \(name).dat.
-        # Render: gnuplot \(name).gp            (PNG)
-        #         gnuplot -e "fmt='svg'" \(name).gp   (SVG)
-        if (!exists("fmt")) fmt = "png"
+        # Render: gnuplot \(name).gp            (\(defaultFormat.uppercased()))
+        #         gnuplot -e "fmt='\(otherFormat)'" \(name).gp   (\(otherFormat.uppercased()))
+        if (!exists("fmt")) fmt = "\(defaultFormat)"
         if (fmt eq "svg") {
             set terminal svg size \(width),\(height) dynamic enhanced font "Helvetica,12" background rgb "white"
             set output "\(name).svg"
@@ -37,6 +41,9 @@ public struct GnuplotFigure {
 
         """
     }
+
+    /// The format the script renders with `-e "fmt='…'"`: the one of png and svg that is not the default.
+    private var otherFormat: String { defaultFormat == "svg" ? "png" : "svg" }
 
     /// A figure with nothing to plot: the title and a message in the middle of an empty frame. gnuplot
     /// refuses to autoscale a plot with no finite point ("x range is invalid"), so a figure whose data

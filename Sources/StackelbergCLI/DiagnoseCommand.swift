@@ -42,7 +42,9 @@ struct DiagnoseCommand: ParsableCommand {
             // One figure that cannot be written does not stop the others.
             var failures: [String] = []
             let figures = DiagnosisFigures.all(diagnosis, report: report)
-            for figure in figures {
+            for var figure in figures {
+                // Scripts written without rendering render the format asked for when run by hand.
+                figure.defaultFormat = format
                 do { _ = try figure.write(to: dir, formats: noRender ? [] : [format]) } catch let e as PlotError {
                     failures.append("\(figure.name): \(e)")
                 } catch {

@@ -247,9 +247,7 @@ public struct Comparison {
         let unfinished = includeUnfinished ? [] : notDone
         let runs = all.filter { !$0.episodes.isEmpty && !leftOut.contains($0.directory) }
         guard !runs.isEmpty else {
-            throw TrainingError.io(leftOut.isEmpty
-                ? "no run under \(paths.joined(separator: ", ")) has a finished training episode yet; nothing to compare"
-                : "no run under \(paths.joined(separator: ", ")) has finished (no summary.json); --include-unfinished compares them as they stand")
+            throw TrainingError.noComparableRun(paths, unfinishedLeftOut: !leftOut.isEmpty)
         }
         let envs = Set(runs.map(\.env))
         guard envs.count == 1 else {
@@ -388,7 +386,7 @@ public struct Comparison {
             }
             dirs += (found + (keepingOrphans ? orphans : [])).sorted()
         }
-        guard !dirs.isEmpty else { throw TrainingError.io("no run directories (with config.toml) under \(paths.joined(separator: ", "))") }
+        guard !dirs.isEmpty else { throw TrainingError.noRunDirectories(paths) }
         var seenPaths = Set<String>()
         return dirs.filter { seenPaths.insert(URL(fileURLWithPath: $0).standardizedFileURL.resolvingSymlinksInPath().path).inserted }
     }

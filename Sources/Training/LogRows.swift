@@ -44,15 +44,19 @@ func logNumbers(_ cells: [Substring]) throws(UnreadableCell) -> [Double] {
 /// a resume truncates the logs to its checkpoint), and at most `maxStep` (the steps a run's config trains,
 /// `AlgorithmRegistry.stepsTrained`) when given, and with `distinctSteps` (eval.csv: one evaluation per step)
 /// after the previous row's. A step that fails is damage like a row that does not read.
-/// - Throws: `TrainingError.io` naming a missing or unreadable file (or one stored as FILE.gz) or a
+/// A log stored as FILE.gz (a finished run's, committed compressed) is read from it when FILE is not there.
+/// - Throws: `TrainingError.io` naming a missing or unreadable file, a FILE.gz that does not inflate, or a
 ///   damaged line.
 func readLogRows<Row>(directory: String, file: String, finished: Bool, maxStep: Int? = nil, distinctSteps: Bool = false,
                       parse: ([Substring]) throws(UnreadableCell) -> Row) throws -> (header: [String], rows: [Row]) {
-    let path = directory + "/" + file
-    guard let data = FileManager.default.contents(atPath: path) else {
-        if FileManager.default.fileExists(atPath: path + ".gz") {
-            throw TrainingError.io("\(path) is stored compressed (\(file).gz): decompress it first (gunzip -k \(path).gz)")
-        }
+    var path = directory + "/" + file
+    // A finished run's log committed compressed (FILE.gz, with no FILE beside it) reads as FILE would;
+    // what keeps it from reading is named at FILE.gz. A run still training writes FILE itself.
+    let compressed = !FileManager.default.fileExists(atPath: path) && FileManager.default.fileExists(atPath: path + ".gz")
+    if compressed { path += ".gz" }
+    var contents = FileManager.default.contents(atPath: path)
+    if compressed, let bytes = contents { contents = try gunzip(bytes, path: path) }
+    guard let data = contents else {
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
             if isDirectory.boolValue {

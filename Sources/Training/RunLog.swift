@@ -83,6 +83,11 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
     case nothingToResume(String)
     case interrupted(String)
     case diverged(String)
+    /// No run directory (one with a config.toml) under the paths given to `compare`.
+    case noRunDirectories([String])
+    /// Runs were found under the paths, but none can be compared: none has a training episode yet
+    /// (`unfinishedLeftOut` false), or the ones that do have not finished and were left out for it.
+    case noComparableRun([String], unfinishedLeftOut: Bool)
 
     public var description: String {
         switch self {
@@ -92,6 +97,11 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
         case .nothingToResume(let dir): return "--resume: \(dir) has no checkpoint to resume from; start it without --resume"
         case .interrupted(let dir): return "interrupted; checkpoint saved in \(dir); continue with the same command and --resume"
         case .diverged(let why): return why
+        case .noRunDirectories(let paths): return "no run directories (with config.toml) under \(paths.joined(separator: ", "))"
+        case .noComparableRun(let paths, unfinishedLeftOut: false):
+            return "no run under \(paths.joined(separator: ", ")) has a finished training episode yet; nothing to compare"
+        case .noComparableRun(let paths, unfinishedLeftOut: true):
+            return "no run under \(paths.joined(separator: ", ")) has finished (no summary.json); --include-unfinished compares them as they stand"
         }
     }
 }

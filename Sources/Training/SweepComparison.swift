@@ -55,7 +55,7 @@ public struct SweepComparison {
         }
         self.notOnDisk = notOnDisk
         let dirs: [String]
-        do { dirs = try Comparison.runDirectories(paths) } catch TrainingError.io(let why) where why.hasPrefix("no run directories") && !notOnDisk.isEmpty && notOnDisk.count == labels.count {
+        do { dirs = try Comparison.runDirectories(paths) } catch TrainingError.noRunDirectories where !notOnDisk.isEmpty && notOnDisk.count == labels.count {
             throw TrainingError.io("none of the \(labels.count) runs the sweep's manifest (sweep.json) names has started (no config.toml in \(notOnDisk.count == 1 ? "its directory" : "their directories"), or they were removed): `stackelberg sweep run PLAN` trains them, `stackelberg sweep status PLAN` says what is left")
         }
         var byEnv = [(String, [String])]()
@@ -66,9 +66,10 @@ public struct SweepComparison {
         var comparisons = [Comparison]()
         for (env, group) in byEnv {
             do { comparisons.append(try Comparison(paths: group, curvePoints: curvePoints, includeUnfinished: includeUnfinished, labels: labels)) }
-            catch TrainingError.io(let why) where why.hasPrefix("no run under") {
+            catch let error as TrainingError {
+                guard case .noComparableRun = error else { throw error }
                 // An environment none of whose runs has finished yet: left out of the table, said in the report.
-                FileHandle.standardError.write(Data("note: \(env): \(why)\n".utf8))
+                FileHandle.standardError.write(Data("note: \(env): \(error)\n".utf8))
             }
         }
         guard !comparisons.isEmpty else { throw TrainingError.io("no run under \(paths.joined(separator: ", ")) has finished; --include-unfinished compares them as they stand") }

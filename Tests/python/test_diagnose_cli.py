@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -153,6 +154,23 @@ def test_diagnose_svg_and_the_default_output_directory(cli, tmp_path):
     for name in FIGURES:
         assert (run / "diagnosis" / f"{name}.svg").stat().st_size > 5_000
     assert "seed 4, commit 1234abc" in (run / "diagnosis" / "report.txt").read_text()
+
+
+def test_scripts_written_without_rendering_render_the_format_asked_for(cli, tmp_path):
+    """--no-render --format svg wrote scripts that rendered PNG when run by hand (`gnuplot NAME.gp`)."""
+    run = write_run(tmp_path / "seed0", "actor-leader", 0, rotating=False)
+    out = tmp_path / "out"
+    cli("diagnose", str(run), "--no-render", "--format", "svg", "--out", str(out))
+    for name in FIGURES:
+        script = (out / f"{name}.gp").read_text()
+        assert 'if (!exists("fmt")) fmt = "svg"' in script and f"# Render: gnuplot {name}.gp            (SVG)" in script, script[:400]
+        assert not list(out.glob(f"{name}.png")) and not list(out.glob(f"{name}.svg"))
+    if shutil.which("gnuplot"):
+        subprocess.run(["gnuplot", f"{FIGURES[0]}.gp"], cwd=out, check=True, capture_output=True)
+        assert (out / f"{FIGURES[0]}.svg").stat().st_size > 5_000 and not (out / f"{FIGURES[0]}.png").exists()
+    # The default stays PNG.
+    cli("diagnose", str(run), "--no-render", "--out", str(tmp_path / "png"))
+    assert 'if (!exists("fmt")) fmt = "png"' in (tmp_path / "png" / f"{FIGURES[0]}.gp").read_text()
 
 
 def test_a_run_without_diagnostics_is_refused_with_the_fix(cli, tmp_path):

@@ -5,6 +5,7 @@ and from synthetic run directories; and the refusals (an unknown column, a bad w
 from __future__ import annotations
 
 import csv
+import gzip
 import re
 import subprocess
 import os
@@ -231,6 +232,38 @@ def test_a_summary_that_disagrees_with_the_config_is_refused(stackelberg_bin, tm
     (d / "config.toml").write_text((d / "config.toml").read_text().replace("total_steps = 300", "total_steps = 1000"))
     p = run(stackelberg_bin, d, "--columns", "a", check=False)
     assert p.returncode == 1 and "summary.json has env_steps 300, where config.toml's total_steps = 1000 trains 1000" in p.stderr, p.stderr
+
+
+def test_logs_committed_compressed_read_as_they_are(stackelberg_bin, tmp_path):
+    """A finished run's log committed as FILE.gz (runs/sprig_diagnosis) was refused with "decompress it first"
+    by windows, compare and diagnose. It now reads as FILE would: the same report, bit for bit."""
+    updates = "env_step,updates,a\n10,1,1\n20,2,3\n110,3,5\n"
+    plain = synthetic(tmp_path / "plain", updates)
+    packed = synthetic(tmp_path / "packed", updates)
+    for name in ("episodes.csv", "updates.csv"):
+        data = (packed / name).read_bytes()
+        # Two gzip members, as `cat a.gz b.gz` makes: gunzip reads them as one file, and so must the reader.
+        (packed / f"{name}.gz").write_bytes(gzip.compress(data[:20]) + gzip.compress(data[20:]))
+        (packed / name).unlink()
+    expected = run(stackelberg_bin, plain, "--width", 100, "--columns", "a").stdout
+    assert run(stackelberg_bin, packed, "--width", 100, "--columns", "a").stdout == expected.replace(str(plain), str(packed))
+    # The committed runs read: the final-10% score recomputed from the compressed log with Python's gzip.
+    d = REPO_ROOT / "runs/sprig_diagnosis/log_prob/minatar_breakout/ppo-sprig/seed0"
+    with gzip.open(d / "episodes.csv.gz", "rt") as f:
+        ep = list(csv.DictReader(f))
+    late = [float(r["return"]) for r in ep if float(r["env_step"]) >= 270_000]  # total_steps 300k
+    out = run(stackelberg_bin, d, "--columns", "leader_gradient_cosine").stdout
+    assert close(re.search(r"final-10% training score (-?[\d.]+)", out).group(1), float(np.mean(late))), out
+    # Damage is named at FILE.gz: a stream cut short, bytes that are not gzip, an empty file.
+    whole = (packed / "episodes.csv.gz").read_bytes()
+    for damaged, said in ((whole[:-12], "episodes.csv.gz is cut short"), (b"not gzip at all", "episodes.csv.gz is not a readable gzip file"),
+                          (b"", "episodes.csv.gz is empty, not a gzip file")):
+        (packed / "episodes.csv.gz").write_bytes(damaged)
+        p = run(stackelberg_bin, packed, check=False)
+        assert p.returncode == 1 and said in p.stderr and "Traceback" not in p.stderr, p.stderr
+    # A plain log beside its compressed copy is the one read.
+    (packed / "episodes.csv").write_text((plain / "episodes.csv").read_text())
+    assert run(stackelberg_bin, packed, "--width", 100, "--columns", "a").stdout == expected.replace(str(plain), str(packed))
 
 
 def test_a_log_that_is_not_text_is_damage_not_missing(stackelberg_bin, tmp_path):

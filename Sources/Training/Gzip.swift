@@ -1,0 +1,46 @@
+import CZlib
+import Foundation
+
+/// Inflates a gzip file's bytes (RFC 1952), as the run logs committed compressed (`episodes.csv.gz`)
+/// are stored, with zlib. Concatenated gzip members (`cat a.gz b.gz`, which `gunzip` reads as one
+/// file) are read one after another.
+/// - Throws: `TrainingError.io` naming `path` when the bytes are not gzip or are cut short.
+func gunzip(_ data: Data, path: String) throws -> Data {
+    var output = Data()
+    guard !data.isEmpty else { throw TrainingError.io("\(path) is empty, not a gzip file: the log is damaged; restore it, or leave the run out") }
+    try data.withUnsafeBytes { (input: UnsafeRawBufferPointer) throws in
+        var stream = z_stream()
+        // 15 + 16: a 32 KiB window, gzip framing only (a bare zlib stream is not what `gzip` writes).
+        guard inflateInit2_(&stream, 15 + 16, zlibVersion(), Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
+            throw TrainingError.io("cannot read \(path): zlib could not start (out of memory)")
+        }
+        defer { inflateEnd(&stream) }
+        stream.next_in = UnsafeMutablePointer(mutating: input.bindMemory(to: Bytef.self).baseAddress!)
+        stream.avail_in = uInt(input.count)
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let status: Int32 = chunk.withUnsafeMutableBufferPointer { buffer in
+                stream.next_out = buffer.baseAddress
+                stream.avail_out = uInt(buffer.count)
+                return inflate(&stream, Z_NO_FLUSH)
+            }
+            output.append(contentsOf: chunk[0..<(chunk.count - Int(stream.avail_out))])
+            switch status {
+            case Z_STREAM_END:
+                // Another member may follow; trailing zero bytes (tape padding) end the file as gzip allows.
+                if stream.avail_in == 0 { return }
+                let rest = UnsafeRawBufferPointer(start: stream.next_in, count: Int(stream.avail_in))
+                if rest.allSatisfy({ $0 == 0 }) { return }
+                guard inflateReset(&stream) == Z_OK else { throw TrainingError.io("cannot read \(path): zlib could not go on to its next member") }
+            case Z_OK:
+                continue
+            case Z_BUF_ERROR where stream.avail_in == 0:
+                throw TrainingError.io("\(path) is cut short (its gzip stream ends early): the log is damaged; restore it (`gzip -t \(path)` checks it), or leave the run out")
+            default:
+                let why = stream.msg.map { String(cString: $0) } ?? "zlib status \(status)"
+                throw TrainingError.io("\(path) is not a readable gzip file (\(why)): the log is damaged; restore it (`gzip -t \(path)` checks it), or leave the run out")
+            }
+        }
+    }
+    return output
+}
