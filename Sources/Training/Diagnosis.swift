@@ -56,10 +56,15 @@ public struct DiagnosticRun: Sendable {
         let game = head.indices.filter { head[$0].hasPrefix("game_") }
         guard !game.isEmpty else {
             // A run trained with diagnostics that stopped before its first log row has an empty
-            // updates.csv (or only its header): it needs more training, not the setting.
+            // updates.csv (or only its header): it needs more training, not the setting; a finished
+            // one needs a new run (or its log restored).
             if (try? settings.bool("diagnostics.enabled")) == true {
                 if table.isEmpty {
-                    throw TrainingError.io("\(directory) has diagnostics enabled (diagnostics.enabled = true in its config.toml) but no diagnostic row yet: its updates.csv \(head.isEmpty ? "is empty" : "has no row") (the run stopped before its first log row); train it further (its train command again, with --resume once it has a checkpoint)")
+                    let has = "\(directory) has diagnostics enabled (diagnostics.enabled = true in its config.toml) but its updates.csv \(head.isEmpty ? "is empty" : "has no row")"
+                    // A finished run cannot be resumed (its summary.json marks it done): more training is a new run.
+                    throw TrainingError.io(finished
+                        ? has + ", though the run has finished (summary.json): it ended before its first log row, or the log was emptied since; restore the log, or train a new run with more steps"
+                        : has + " yet (the run stopped before its first log row); train it further (its train command again, with --resume once it has a checkpoint)")
                 }
                 throw TrainingError.io("\(directory) has diagnostics enabled (diagnostics.enabled = true in its config.toml) but no game_* column in its updates.csv: was it written by an older stackelberg? Train it again with this one")
             }

@@ -46,6 +46,9 @@ public struct UpdateWindows: Sendable {
     public let missing: [String]
     /// The step from which ``meanGreedyFrom`` averages the greedy evaluations.
     public let from: Int
+    /// The last step any of the run's logs reaches (an update row, an evaluation or an episode): how
+    /// far an unfinished run has come.
+    public let stepsReached: Int
 
     /// The columns summarized when none are asked for: every column but the bookkeeping ones
     /// (`env_step`, `updates`, learning rates), and the implicit correction over the leader's own
@@ -92,8 +95,9 @@ public struct UpdateWindows: Sendable {
         self.missing = missing
         self.from = from ?? run.totalSteps / 4
         let stepIndex = header.firstIndex(of: "env_step") ?? 0
-        let last = max(run.totalSteps, run.stepsTrained, rows.last.map { Int($0[stepIndex]) } ?? 0,
-                       run.evaluations.last?.step ?? 0, run.episodes.last?.step ?? 0)
+        stepsReached = max(run.stepsTrained, rows.last.map { Int($0[stepIndex]) } ?? 0,
+                           run.evaluations.last?.step ?? 0, run.episodes.last?.step ?? 0)
+        let last = max(run.totalSteps, stepsReached)
         var out = [Window]()
         var r = 0, e = 0, p = 0
         var lo = 0
@@ -182,7 +186,13 @@ public struct UpdateWindows: Sendable {
 extension UpdateWindows {
     /// The run's headline scores, then one table row per window.
     public func markdown() -> String {
-        let name = run.finished ? "finished" : "unfinished: \(run.stepsTrained) of \(run.totalSteps) steps"
+        // An unfinished run's progress is against the steps its config trains (whole batches), the
+        // step its last log row can reach. Logs that reach it without a summary.json are a run that
+        // stopped as it wrote its end, or whose summary was removed: said so, not "N of N steps".
+        let planned = run.lastStep ?? run.totalSteps
+        let name = run.finished ? "finished"
+            : stepsReached >= planned ? "unfinished: no summary.json, though its logs reach its last step, \(planned): the run stopped as it wrote its end, or the file was removed; `compare` leaves it out unless --include-unfinished"
+            : "unfinished: \(stepsReached) of \(planned) steps"
         var s = "### \(run.directory)\n\n\(run.pair) on \(run.env), seed \(run.seed >= 0 ? String(run.seed) : "unknown") (\(name))\n\n"
         // An unfinished run's last evaluation is its latest, not its final; its last 10% (of the
         // budget) is not reached yet, so that score says why it is missing.

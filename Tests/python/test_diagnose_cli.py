@@ -205,9 +205,17 @@ def test_a_run_stopped_before_its_first_row_is_told_to_train_further(cli, tmp_pa
     (run / "updates.csv").write_text("")  # killed before its first log row
     p = cli("diagnose", str(run), "--out", str(tmp_path / "out"), ok=False)
     assert p.returncode != 0
-    assert (f"{run} has diagnostics enabled (diagnostics.enabled = true in its config.toml) but no diagnostic row yet: "
-            "its updates.csv is empty (the run stopped before its first log row); train it further") in p.stderr, p.stderr
+    assert (f"{run} has diagnostics enabled (diagnostics.enabled = true in its config.toml) but its updates.csv is empty "
+            "yet (the run stopped before its first log row); train it further") in p.stderr, p.stderr
     assert "--set diagnostics.enabled=true" not in p.stderr
+    # A finished run cannot be resumed: it was told to train further.
+    (run / "updates.csv").write_text("env_step,updates,leader_loss\n")
+    (run / "summary.json").write_text('{"env_steps": 40000}')
+    p = cli("diagnose", str(run), "--out", str(tmp_path / "out"), ok=False)
+    assert p.returncode == 1 and "train it further" not in p.stderr, p.stderr
+    assert (f"{run} has diagnostics enabled (diagnostics.enabled = true in its config.toml) but its updates.csv has no row, "
+            "though the run has finished (summary.json): it ended before its first log row, or the log was emptied since; "
+            "restore the log, or train a new run with more steps") in p.stderr, p.stderr
 
 
 def test_the_report_records_the_commit_the_binary_was_built_from(cli, tmp_path):

@@ -266,6 +266,19 @@ def test_logs_committed_compressed_read_as_they_are(stackelberg_bin, tmp_path):
     assert run(stackelberg_bin, packed, "--width", 100, "--columns", "a").stdout == expected.replace(str(plain), str(packed))
 
 
+def test_an_unfinished_run_counts_its_progress_against_the_steps_it_trains(stackelberg_bin, tmp_path):
+    """A run without summary.json was "unfinished: 303104 of 300000 steps" (steps come in whole batches), or
+    "0 of N" with no episode yet; logs that reach the last step without a summary are said to be that."""
+    d = synthetic(tmp_path / "early", "env_step,updates,a\n10,1,1\n", finished=False)
+    (d / "episodes.csv").write_text("env_step,copy,return,length\n")
+    (d / "eval.csv").write_text("env_step,mean_return,returns\n100,-9,-9\n")
+    assert "(unfinished: 100 of 300 steps)" in run(stackelberg_bin, d, "--width", 100).stdout
+    d = synthetic(tmp_path / "lost_summary", "env_step,updates,a\n10,1,1\n", finished=False)
+    out = run(stackelberg_bin, d, "--width", 100).stdout
+    assert ("(unfinished: no summary.json, though its logs reach its last step, 300: the run stopped as it wrote its end, "
+            "or the file was removed; `compare` leaves it out unless --include-unfinished)") in out, out
+
+
 def test_a_log_that_is_not_text_is_damage_not_missing(stackelberg_bin, tmp_path):
     d = synthetic(tmp_path, "")
     (d / "updates.csv").write_bytes(b"\xff\xfe\x00\x01binary")
