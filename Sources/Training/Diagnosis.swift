@@ -90,6 +90,13 @@ public struct DiagnosticRun: Sendable {
         }
         self.steps = steps
         data = Dictionary(uniqueKeysWithValues: zip(columns, values))
+        // The report groups and labels runs by config.toml's diagnostics.lambda; the log records the λ each
+        // diagnostic used (game_lambda, a Float32). A config edited after the run would put it in another group.
+        if let logged = data["game_lambda"]?.first(where: \.isFinite),
+           let configured = try? AlgorithmRegistry.completing(settings).double("diagnostics.lambda"),
+           Float(logged) != Float(configured) {
+            throw TrainingError.io("\(configPath) has diagnostics.lambda = \(settings["diagnostics.lambda"]?.description ?? "unset (\(configured))"), but its updates.csv says the run's diagnostics used λ = \(Float(logged)) (game_lambda): the config was changed after the run; restore it, or leave the run out")
+        }
     }
 
     /// Refuses a log whose numbered game columns have a gap or half a pair: the eigenvalues `…eigK_re` and

@@ -21,6 +21,8 @@ final class DiagnosisTests: XCTestCase {
     static func writeRun(_ dir: String, coupling: String, seed: Int, columns: [String], rows: [[String: Double]],
                          enabled: Bool = true, updates: String? = nil) throws -> String {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        // The config states the λ the rows' diagnostics used, as train writes both (a mismatch is refused).
+        let lambda = rows.lazy.compactMap { $0["game_lambda"] }.first(where: \.isFinite).map { "diagnostics.lambda = \($0)\n" } ?? ""
         try """
         # stackelberg train, resolved settings
         # seed = \(seed)
@@ -32,7 +34,7 @@ final class DiagnosisTests: XCTestCase {
         env = "pendulum"
         total_steps = \(rows.count * 1000)
         diagnostics.enabled = \(enabled)
-
+        \(lambda)
         """.write(toFile: dir + "/config.toml", atomically: true, encoding: .utf8)
         try "env_step,copy,return,length\n1000,0,-500,200\n".write(toFile: dir + "/episodes.csv", atomically: true, encoding: .utf8)
         try "env_step,mean_return,returns\n1000,-400,-400\n".write(toFile: dir + "/eval.csv", atomically: true, encoding: .utf8)
@@ -200,7 +202,7 @@ final class DiagnosisTests: XCTestCase {
                        "(λmin < −1e-4·|λmax|)", "λmin < −1e-4·|λmax| (the flag game_hessian_indefinite", "one per logged row (not every diagnostic taken",
                        "no loss drop negative",
                        "median |Im|/|Re| of eig1 (rotation): sac-actor-leader 0.01; sac-individual 0.81",
-                       "seed 0, commit abc1234", "config \(root)/ind/seed1/config.toml (total_steps = 60000, diagnostics.enabled = true)",
+                       "seed 0, commit abc1234", "config \(root)/ind/seed1/config.toml (total_steps = 60000, diagnostics.enabled = true, diagnostics.lambda = 500)",
                        "Thresholds: the field rotates when the median |Im|/|Re|"] {
             XCTAssertTrue(text.contains(phrase), "report.txt lacks: \(phrase)\n\(text)")
         }
@@ -359,7 +361,7 @@ final class DiagnosisTests: XCTestCase {
             let dir = try Self.writeRun("\(root)/\(name)/seed0", coupling: "critic-leader", seed: 0, columns: [], rows: [], updates: updates)
             XCTAssertThrowsError(try Diagnosis(paths: [dir])) { error in
                 let text = "\(error)"
-                XCTAssertTrue(text.hasPrefix("\(dir) has diagnostics enabled (diagnostics.enabled = true in its config.toml) but no diagnostic row yet: its updates.csv \(name == "empty" ? "is empty" : "has no row") (the run stopped before its first log row); train it further"), text)
+                XCTAssertTrue(text.hasPrefix("\(dir) has diagnostics enabled (diagnostics.enabled = true in its config.toml) but its updates.csv \(name == "empty" ? "is empty" : "has no row") yet (the run stopped before its first log row); train it further"), text)
                 XCTAssertFalse(text.contains("--set diagnostics.enabled=true"), text)
             }
         }
@@ -439,10 +441,9 @@ final class DiagnosisTests: XCTestCase {
         for k in 0..<7 {
             for seed in 0..<(k == 0 ? 3 : 1) {
                 // Seven groups with long names: one coupling at seven diagnostics.lambda (runs at different λ are groups apart).
-                let dir = try Self.writeRun("\(root)/runs/c\(k)/seed\(seed)", coupling: "actor-leader", seed: seed,
-                                            columns: Self.allColumns, rows: Self.syntheticRows(spiral: k % 2 == 0, count: 12))
-                let config = try String(contentsOfFile: dir + "/config.toml", encoding: .utf8)
-                try (config + "diagnostics.lambda = 0.00\(k + 1)\n").write(toFile: dir + "/config.toml", atomically: true, encoding: .utf8)
+                let rows = Self.syntheticRows(spiral: k % 2 == 0, count: 12).map { r in var r = r; r["game_lambda"] = Double(k + 1) / 1000; return r }
+                _ = try Self.writeRun("\(root)/runs/c\(k)/seed\(seed)", coupling: "actor-leader", seed: seed,
+                                      columns: Self.allColumns, rows: rows)
             }
         }
         let d = try Diagnosis(paths: [root + "/runs"])

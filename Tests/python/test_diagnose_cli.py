@@ -19,13 +19,14 @@ FIGURES = ["gradient_vs_total_derivative", "jacobian_spectrum", "parameter_path"
 
 
 def write_run(directory: Path, coupling: str, seed: int, rotating: bool, steps: int = 40, diagnostics: bool = True,
-              stackelberg_spectrum: bool = False) -> Path:
+              stackelberg_spectrum: bool = False, lam: float = 500) -> Path:
     """stackelberg_spectrum: also the columns of diagnostics.stackelberg_spectrum = true, a regularized Stackelberg
     field whose eig1 is 2 + 0.04i (|Im|/|Re| 0.02) in three diagnostics of four and 2 + 0.6i (0.3) in the fourth."""
     directory.mkdir(parents=True)
     (directory / "config.toml").write_text(
         f"# stackelberg train, resolved settings\n# seed = {seed}\n# commit = 1234abc\n\n"
-        f'algo = "sac"\ncoupling = "{coupling}"\nenv = "pendulum"\ntotal_steps = {steps * 1000}\n')
+        f'algo = "sac"\ncoupling = "{coupling}"\nenv = "pendulum"\ntotal_steps = {steps * 1000}\n'
+        + (f"diagnostics.lambda = {lam}\n" if diagnostics else ""))
     (directory / "episodes.csv").write_text("env_step,copy,return,length\n1000,0,-500,200\n")
     (directory / "eval.csv").write_text("env_step,mean_return,returns\n1000,-400,-400\n")
     r = 6
@@ -45,7 +46,7 @@ def write_run(directory: Path, coupling: str, seed: int, rotating: bool, steps: 
         field = [-math.sin(angle), math.cos(angle)] + [0.0] * (r - 2) if rotating else [1.0, 0.5] + [0.0] * (r - 2)
         im = 0.9 if rotating else 0.02
         v = {"game_leader_gradient_norm": 1.0, "game_total_derivative_norm": 0.8, "game_correction_norm": 0.3,
-             "game_total_derivative_cosine": 0.93, "game_lambda": 500, "game_follower_gradient_norm": 0.1,
+             "game_total_derivative_cosine": 0.93, "game_lambda": lam, "game_follower_gradient_norm": 0.1,
              "game_follower_loss": 4.0, "game_follower_loss_drop": 0.012, "game_hessian_max": 30.0,
              "game_hessian_min": -0.5 if t % 5 else 0.2, "game_hessian_condition": 150.0 if t % 5 == 0 else math.nan,
              "game_hessian_indefinite": 1.0 if t % 5 else 0.0, "game_rotation": im, "game_rotation_max": im,
@@ -292,16 +293,23 @@ def test_runs_are_pooled_only_where_they_are_one_setup(cli, tmp_path):
     seed pooled as two seeds without a word; a coupling misspelt in an edited config made a group of its own (windows
     refused it)."""
     import shutil
-    a = write_run(tmp_path / "runs" / "a" / "seed0", "actor-leader", 0, rotating=True, stackelberg_spectrum=True)
-    b = write_run(tmp_path / "runs" / "b" / "seed1", "actor-leader", 1, rotating=True, stackelberg_spectrum=True)
-    with open(a / "config.toml", "a") as f:
-        f.write("\n[diagnostics]\nlambda = 0.04\n")
-    with open(b / "config.toml", "a") as f:
-        f.write("\n[diagnostics]\nlambda = 0.5\n")
+    a = write_run(tmp_path / "runs" / "a" / "seed0", "actor-leader", 0, rotating=True, stackelberg_spectrum=True, lam=0.04)
+    b = write_run(tmp_path / "runs" / "b" / "seed1", "actor-leader", 1, rotating=True, stackelberg_spectrum=True, lam=0.5)
     p = cli("diagnose", str(tmp_path / "runs"), "--no-render", "--out", str(tmp_path / "out"))
     report = json.loads((tmp_path / "out" / "report.json").read_text())
     groups = sorted(g["name"] for g in report["groups"])
     assert groups == ["sac-actor-leader [diagnostics.lambda=0.04]", "sac-actor-leader [diagnostics.lambda=0.5]"], groups
+    # A diagnostics.lambda edited after the run (the log's game_lambda says the λ the run used) would move it to
+    # another group, labelled with a λ it was not diagnosed at.
+    config = (a / "config.toml").read_text()
+    (a / "config.toml").write_text(config.replace("diagnostics.lambda = 0.04", "diagnostics.lambda = 0.5"))
+    p = cli("diagnose", str(a), "--no-render", "--out", str(tmp_path / "edited"), ok=False)
+    assert p.returncode == 1 and (f"{a}/config.toml has diagnostics.lambda = 0.5, but its updates.csv says the run's diagnostics "
+                                  "used λ = 0.04 (game_lambda): the config was changed after the run") in p.stderr, p.stderr
+    (a / "config.toml").write_text(config.replace("diagnostics.lambda = 0.04\n", ""))  # unset: the default, 0.1
+    p = cli("diagnose", str(a), "--no-render", "--out", str(tmp_path / "edited"), ok=False)
+    assert p.returncode == 1 and "has diagnostics.lambda = unset (0.1), but" in p.stderr, p.stderr
+    (a / "config.toml").write_text(config)
     shutil.copytree(a, tmp_path / "runs" / "copy" / "seed0")
     p = cli("diagnose", str(tmp_path / "runs" / "a"), str(tmp_path / "runs" / "copy"), "--no-render", "--out", str(tmp_path / "out2"))
     assert "has seed 0 in 2 directories" in p.stderr and "leave all but one out" in p.stderr, p.stderr
