@@ -22,7 +22,8 @@ public enum SeedList {
         if let r = t.range(of: "..") {
             let first = t[..<r.lowerBound].trimmingCharacters(in: .whitespaces), last = t[r.upperBound...].trimmingCharacters(in: .whitespaces)
             guard let a = UInt64(first), let b = UInt64(last) else {
-                throw Refusal(reason: "write a range as FIRST..LAST of whole numbers ≥ 0, e.g. 0..4")
+                let bad = UInt64(first) == nil ? first : last
+                throw Refusal(reason: digitsOnly(bad) ?? "write a range as FIRST..LAST of whole numbers ≥ 0, e.g. 0..4")
             }
             guard a <= b else { throw Refusal(reason: "the range runs backwards: write FIRST..LAST with FIRST ≤ LAST, e.g. \(b)..\(a)") }
             // b − a + 1 itself overflows for 0..UInt64.max: the count is said without it.
@@ -33,12 +34,21 @@ public enum SeedList {
         let parts = t.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
         if let bad = parts.first(where: { UInt64($0) == nil }) {
             throw Refusal(reason: bad.isEmpty ? "has an empty entry: give 0..4, 0,3,7 or one number"
-                                              : "\"\(bad)\" is not a whole number ≥ 0: give 0..4, 0,3,7 or one number")
+                                              : digitsOnly(bad) ?? "\"\(bad)\" is not a whole number ≥ 0: give 0..4, 0,3,7 or one number")
         }
         let seeds = parts.map { UInt64($0)! }
         guard seeds.count <= Int(maximumCount) else { throw Refusal(reason: "names \(seeds.count) seeds: give at most 10,000 in one list") }
         if let repeated = firstRepeat(seeds) { throw Refusal(reason: "repeats seed \(repeated): list each once") }
         return seeds
+    }
+
+    /// Why `text`, which is not a seed, still reads as a whole number ≥ 0 (`1e3`, `1000.0`, `+5`): a seed
+    /// names a random stream and is written in digits, where counts (`--steps 5e6`) take any number form.
+    /// nil for text that is no such number, whose reason the caller gives.
+    public static func digitsOnly(_ text: String) -> String? {
+        guard let x = Settings.number(text), x.isFinite, x >= 0, x == x.rounded() else { return nil }
+        let digits = x < 1e19 ? String(UInt64(x)) : "its digits"
+        return "write seed \"\(text)\" in digits, as \(digits) (a seed names a random stream; number forms such as 5e6 are for counts like --steps)"
     }
 
     /// The first seed that occurs twice, if any.
