@@ -279,7 +279,7 @@ public struct Comparison {
             }.joined(separator: "; ")
             return "the sweep's manifest (sweep.json) names \(other.directory) and \(run.directory) as one variant, \"\(group)\", "
                 + "but their settings differ (\(shown)\(differing.count > 3 ? "; …" : "")): compare would pool their seeds; "
-                + "restore sweep.json, or write it again with `stackelberg sweep run PLAN` (finished runs are skipped)"
+                + SweepComparison.rewriteAdvice
         }
         return nil
     }

@@ -319,6 +319,7 @@ def test_compare_refuses_to_pool_one_variant_s_runs_whose_settings_differ(tmp_pa
     config.write_text(re.sub(r"(?m)^lr = .*$", "lr = 0.5", text))
     r = subprocess.run([str(stackelberg_bin), "compare", str(tmp_path / "out")], capture_output=True, text=True, timeout=120)
     assert r.returncode == 1 and 'as one variant, "gamma=0.9 · dqn-monolithic"' in r.stderr and "and 0.5" in r.stderr, r.stderr
+    assert "compare would pool their seeds; restore it, or write it again with `stackelberg sweep run PLAN` (finished runs are skipped)" in r.stderr, r.stderr
 
 
 def test_the_sweep_table_counts_only_seeds_with_a_score(tmp_path, stackelberg_bin):
