@@ -2,8 +2,8 @@ import Foundation
 
 /// A plot on disk: a self-contained gnuplot script and its one data file, rendered to PNG (and SVG).
 ///
-/// The script reads only its own data file (datasets are gnuplot `index` blocks) and picks the
-/// terminal from the variable `fmt` ("png" by default, "svg" with `gnuplot -e "fmt='svg'"`), so a user
+/// The script reads only its own data file (datasets are gnuplot `index` blocks), found beside the
+/// script from any working directory, and picks the terminal from the variable `fmt` ("png" by default, "svg" with `gnuplot -e "fmt='svg'"`), so a user
 /// can edit and re-run it by hand.
 public struct GnuplotFigure {
     public var name: String
@@ -27,14 +27,20 @@ public struct GnuplotFigure {
         # Render: gnuplot \(name).gp            (\(defaultFormat.uppercased()))
         #         gnuplot -e "fmt='\(otherFormat)'" \(name).gp   (\(otherFormat.uppercased()))
         if (!exists("fmt")) fmt = "\(defaultFormat)"
+        # The data is read from, and the figure written to, the script's own directory (ARG0 is the
+        # script's path as gnuplot was given it), whatever directory gnuplot runs in.
+        sb_dir = ""
+        sb_k = 0
+        if (exists("ARG0")) { sb_k = strlen(ARG0) }
+        while (sb_k > 0) { if (ARG0[sb_k:sb_k] eq "/") { sb_dir = ARG0[1:sb_k]; sb_k = 0 } else { sb_k = sb_k - 1 } }
         if (fmt eq "svg") {
             set terminal svg size \(width),\(height) dynamic enhanced font "Helvetica,12" background rgb "white"
-            set output "\(name).svg"
+            set output sb_dir."\(name).svg"
         } else {
             set terminal pngcairo size \(width),\(height) enhanced font "Helvetica,11" background rgb "white"
-            set output "\(name).png"
+            set output sb_dir."\(name).png"
         }
-        datafile = "\(name).dat"
+        datafile = sb_dir."\(name).dat"
         set encoding utf8
         \(body)
         unset output

@@ -283,10 +283,9 @@ func setArgument(_ key: String, _ value: Settings.Value) -> String {
 /// Options take it as text with `parsing: .unconditional`, so a negative one reaches this check (the
 /// parser read `--seed -1` as a missing value followed by an unknown flag).
 func seedValue(_ text: String) throws -> UInt64 {
-    guard let seed = UInt64(text) else {
-        throw UsageError(SeedList.digitsOnly(text).map { "--seed: " + $0 } ?? "--seed must be a whole number ≥ 0, got \(text)")
+    do { return try SeedList.seed(text) } catch {
+        throw UsageError(error.reason.hasSuffix(SeedList.notASeed) ? "--seed must be a whole number ≥ 0, got \(text)" : "--seed: " + error.reason)
     }
-    return seed
 }
 
 /// "0..4", "0,3,7" or "5" (``SeedList``), refused as a usage error naming `--seeds`.

@@ -88,11 +88,11 @@ public struct SeedLog: Sendable {
             }
             // The column is read by place: a header that names another there is not the runner's.
             guard header.isEmpty || (header.count > value && header[value] == named) else {
-                throw TrainingError.io("\(directory)/\(file) has \(header.count > value ? "\(header[value])" : "no column") where the runner writes \(named) (column \(value + 1)): the log is damaged; restore it, or leave the run out")
+                throw TrainingError.io("\(directory)/\(storedLogName(directory: directory, file: file)) has \(header.count > value ? "\(header[value])" : "no column") where the runner writes \(named) (column \(value + 1)): the log is damaged; restore it, or leave the run out")
             }
             // A finished run wrote its header and at least its final evaluation.
             if finished, header.isEmpty {
-                throw TrainingError.io("\(directory)/\(file) is empty, but the run has finished (summary.json): the log is damaged; restore it, or leave the run out")
+                throw TrainingError.io("\(directory)/\(storedLogName(directory: directory, file: file)) is empty, but the run has finished (summary.json): the log is damaged; restore it, or leave the run out")
             }
             return rows
         }

@@ -50,9 +50,11 @@ public struct DiagnosticRun: Sendable {
         do { (finished, trained, planned) = try SeedLog.trainedSteps(directory: directory, config: AlgorithmRegistry.completing(settings)) }
         catch let e as SettingsError { throw TrainingError.io("\(configPath): \(e): it is not a config written by `stackelberg train` (restore it, or leave the run out)") }
         // One row per log step: a repeated row counted its diagnostic twice.
+        // Named as stored (updates.csv, or updates.csv.gz for a log committed compressed).
+        let log = storedLogName(directory: directory, file: "updates.csv")
         let (head, table) = try readLogRows(directory: directory, file: "updates.csv", finished: finished,
                                             maxStep: trained ?? planned?.steps, distinctSteps: true, parse: logNumbers)
-        try Self.checkNumberedColumns(head, file: "\(directory)/updates.csv")
+        try Self.checkNumberedColumns(head, file: "\(directory)/\(log)")
         let game = head.indices.filter { head[$0].hasPrefix("game_") }
         guard !game.isEmpty else {
             // A run trained with diagnostics that stopped before its first log row has an empty
@@ -60,18 +62,18 @@ public struct DiagnosticRun: Sendable {
             // one needs a new run (or its log restored).
             if (try? settings.bool("diagnostics.enabled")) == true {
                 if table.isEmpty {
-                    let has = "\(directory) has diagnostics enabled (diagnostics.enabled = true in its config.toml) but its updates.csv \(head.isEmpty ? "is empty" : "has no row")"
+                    let has = "\(directory) has diagnostics enabled (diagnostics.enabled = true in its config.toml) but its \(log) \(head.isEmpty ? "is empty" : "has no row")"
                     // A finished run cannot be resumed (its summary.json marks it done): more training is a new run.
                     throw TrainingError.io(finished
                         ? has + ", though the run has finished (summary.json): it ended before its first log row, or the log was emptied since; restore the log, or train a new run with more steps"
                         : has + " yet (the run stopped before its first log row); train it further (its train command again, with --resume once it has a checkpoint)")
                 }
-                throw TrainingError.io("\(directory) has diagnostics enabled (diagnostics.enabled = true in its config.toml) but no game_* column in its updates.csv: was it written by an older stackelberg? Train it again with this one")
+                throw TrainingError.io("\(directory) has diagnostics enabled (diagnostics.enabled = true in its config.toml) but no game_* column in its \(log): was it written by an older stackelberg? Train it again with this one")
             }
-            throw TrainingError.io("\(directory) has no game diagnostics (no game_* column in its updates.csv): train it with --set diagnostics.enabled=true")
+            throw TrainingError.io("\(directory) has no game diagnostics (no game_* column in its \(log)): train it with --set diagnostics.enabled=true")
         }
         guard let stepColumn = head.firstIndex(of: "env_step") else {
-            throw TrainingError.io("\(directory)/updates.csv has no env_step column: is this a run directory of `stackelberg train`?")
+            throw TrainingError.io("\(directory)/\(log) has no env_step column: is this a run directory of `stackelberg train`?")
         }
         columns = game.map { head[$0] }
         var steps = [Double](), values = [[Double]](repeating: [], count: game.count)
@@ -91,11 +93,24 @@ public struct DiagnosticRun: Sendable {
         self.steps = steps
         data = Dictionary(uniqueKeysWithValues: zip(columns, values))
         // The report groups and labels runs by config.toml's diagnostics.lambda; the log records the λ each
-        // diagnostic used (game_lambda, a Float32). A config edited after the run would put it in another group.
-        if let logged = data["game_lambda"]?.first(where: \.isFinite),
-           let configured = try? AlgorithmRegistry.completing(settings).double("diagnostics.lambda"),
-           Float(logged) != Float(configured) {
-            throw TrainingError.io("\(configPath) has diagnostics.lambda = \(settings["diagnostics.lambda"]?.description ?? "unset (\(configured))"), but its updates.csv says the run's diagnostics used λ = \(Float(logged)) (game_lambda): the config was changed after the run; restore it, or leave the run out")
+        // diagnostic used (game_lambda, a Float32). A run's diagnostics use one λ, and a config edited after
+        // the run would put it in another group, labelled with a λ it was not diagnosed at.
+        if let column = data["game_lambda"] {
+            var used = [Float]()
+            for x in column where x.isFinite && !used.contains(Float(x)) { used.append(Float(x)) }
+            if used.count > 1 {
+                throw TrainingError.io("\(directory)/\(log) records more than one λ in game_lambda (\(used.prefix(3).map { "\($0)" }.joined(separator: ", "))), where a run's diagnostics use one (diagnostics.lambda): the log is damaged; restore it, or leave the run out")
+            }
+            let written = settings["diagnostics.lambda"]
+            let configured: Double?
+            do { configured = try AlgorithmRegistry.completing(settings).double("diagnostics.lambda") } catch { configured = nil }
+            // A value train never writes (a string, a table): the config was edited, whatever the log says.
+            guard let configured, !settings.keys.contains(where: { $0.hasPrefix("diagnostics.lambda.") }) else {
+                throw TrainingError.io("\(configPath) has diagnostics.lambda = \(written?.description ?? "a table"), not a number as `stackelberg train` writes it: the config was changed after the run; restore it, or leave the run out")
+            }
+            if let logged = used.first, logged != Float(configured) {
+                throw TrainingError.io("\(configPath) has diagnostics.lambda = \(written?.description ?? "unset (\(configured))"), but its \(log) says the run's diagnostics used λ = \(logged) (game_lambda): the config was changed after the run; restore it, or leave the run out")
+            }
         }
     }
 

@@ -3,11 +3,19 @@ import Foundation
 
 /// Inflates a gzip file's bytes (RFC 1952), as the run logs committed compressed (`episodes.csv.gz`)
 /// are stored, with zlib. Concatenated gzip members (`cat a.gz b.gz`, which `gunzip` reads as one
-/// file) are read one after another.
-/// - Throws: `TrainingError.io` naming `path` when the bytes are not gzip or are cut short.
-func gunzip(_ data: Data, path: String) throws -> Data {
+/// file) are read one after another; zero bytes after the last member (padding) are allowed, other
+/// bytes are not.
+///
+/// `stopEarly(output, new)` is asked after each inflated chunk (`new`: its range in `output`); true
+/// returns the output so far, unread rest dropped. A reader that can tell from the first bytes that
+/// the text is not what it reads (a gzip bomb of zeros is not a log) refuses it without inflating
+/// gigabytes.
+/// - Throws: `TrainingError.io` naming `path` when the bytes are not gzip, are cut short, or are
+///   followed by bytes that are not gzip.
+func gunzip(_ data: Data, path: String, stopEarly: (Data, Range<Int>) -> Bool = { _, _ in false }) throws -> Data {
     var output = Data()
     guard !data.isEmpty else { throw TrainingError.io("\(path) is empty, not a gzip file: the log is damaged; restore it, or leave the run out") }
+    let damaged = "the log is damaged; restore it (`gzip -t \(path)` checks it), or leave the run out"
     try data.withUnsafeBytes { (input: UnsafeRawBufferPointer) throws in
         var stream = z_stream()
         // 15 + 16: a 32 KiB window, gzip framing only (a bare zlib stream is not what `gzip` writes).
@@ -24,21 +32,26 @@ func gunzip(_ data: Data, path: String) throws -> Data {
                 stream.avail_out = uInt(buffer.count)
                 return inflate(&stream, Z_NO_FLUSH)
             }
+            let start = output.count
             output.append(contentsOf: chunk[0..<(chunk.count - Int(stream.avail_out))])
+            if output.count > start, stopEarly(output, start..<output.count) { return }
             switch status {
             case Z_STREAM_END:
-                // Another member may follow; trailing zero bytes (tape padding) end the file as gzip allows.
                 if stream.avail_in == 0 { return }
                 let rest = UnsafeRawBufferPointer(start: stream.next_in, count: Int(stream.avail_in))
                 if rest.allSatisfy({ $0 == 0 }) { return }
+                // Another member starts with gzip's magic bytes; anything else is what `gzip -t` calls trailing garbage.
+                guard rest.count >= 2, rest[0] == 0x1f, rest[1] == 0x8b else {
+                    throw TrainingError.io("\(path) has \(rest.count) byte\(rest.count == 1 ? "" : "s") after its gzip data that are not gzip (trailing garbage): \(damaged)")
+                }
                 guard inflateReset(&stream) == Z_OK else { throw TrainingError.io("cannot read \(path): zlib could not go on to its next member") }
             case Z_OK:
                 continue
             case Z_BUF_ERROR where stream.avail_in == 0:
-                throw TrainingError.io("\(path) is cut short (its gzip stream ends early): the log is damaged; restore it (`gzip -t \(path)` checks it), or leave the run out")
+                throw TrainingError.io("\(path) is cut short (its gzip stream ends early): \(damaged)")
             default:
                 let why = stream.msg.map { String(cString: $0) } ?? "zlib status \(status)"
-                throw TrainingError.io("\(path) is not a readable gzip file (\(why)): the log is damaged; restore it (`gzip -t \(path)` checks it), or leave the run out")
+                throw TrainingError.io("\(path) is not a readable gzip file (\(why)): \(damaged)")
             }
         }
     }

@@ -49,13 +49,16 @@ func logNumbers(_ cells: [Substring]) throws(UnreadableCell) -> [Double] {
 ///   damaged line.
 func readLogRows<Row>(directory: String, file: String, finished: Bool, maxStep: Int? = nil, distinctSteps: Bool = false,
                       parse: ([Substring]) throws(UnreadableCell) -> Row) throws -> (header: [String], rows: [Row]) {
-    var path = directory + "/" + file
-    // A finished run's log committed compressed (FILE.gz, with no FILE beside it) reads as FILE would;
-    // what keeps it from reading is named at FILE.gz. A run still training writes FILE itself.
-    let compressed = !FileManager.default.fileExists(atPath: path) && FileManager.default.fileExists(atPath: path + ".gz")
-    if compressed { path += ".gz" }
+    let file = storedLogName(directory: directory, file: file)
+    let path = directory + "/" + file
     var contents = FileManager.default.contents(atPath: path)
-    if compressed, let bytes = contents { contents = try gunzip(bytes, path: path) }
+    if file.hasSuffix(".gz"), let bytes = contents {
+        // Inflating stops at the first chunk that shows the text is no log (a NUL byte, a first line
+        // that is not the header), which the checks below then name: a gzip bomb is refused at once.
+        contents = try gunzip(bytes, path: path) { text, new in
+            text[new].contains(0) || (new.lowerBound == 0 && text.count >= 11 && !opensWithHeader(text))
+        }
+    }
     guard let data = contents else {
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
@@ -68,10 +71,18 @@ func readLogRows<Row>(directory: String, file: String, finished: Bool, maxStep: 
             }
             throw TrainingError.io("\(path) cannot be read (check its permissions)")
         }
+        if let target = try? FileManager.default.destinationOfSymbolicLink(atPath: path) {
+            throw TrainingError.io("\(path) is a link to nothing (\(target) does not exist, or the links loop): restore what it points at, or leave the run out")
+        }
         throw TrainingError.io("\(path) is missing: is this a run directory of `stackelberg train`?")
     }
     guard let text = String(data: data, encoding: .utf8) else {
         throw TrainingError.io("\(path) is not UTF-8 text, as the runner writes its logs: the log is damaged; restore it, or leave the run out")
+    }
+    // No log the runner writes holds a NUL byte; a number parsed past one would be cut at it (1\0999 read as 1).
+    if let nul = data.firstIndex(of: 0) {
+        let line = data[data.startIndex..<nul].reduce(1) { $0 + ($1 == 10 ? 1 : 0) }
+        throw TrainingError.io("\(path) line \(line) holds a NUL byte, which no log the runner writes does: the log is damaged; restore it, or leave the run out")
     }
     guard !text.isEmpty else { return ([], []) }
     let all = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
@@ -79,7 +90,7 @@ func readLogRows<Row>(directory: String, file: String, finished: Bool, maxStep: 
     // Every log the runner writes opens with its header, env_step first: a first line without it is a
     // header lost (its first row would be read as the header and dropped) or not a run's log.
     guard header.first == "env_step" else {
-        throw TrainingError.io("\(path) does not open with the runner's header (env_step, …) but with \"\(all[0].prefix(60))\": the log is damaged; restore it, or leave the run out")
+        throw TrainingError.io("\(path) does not open with the runner's header (env_step, …) but with \"\(excerpt(all[0], 60))\": the log is damaged; restore it, or leave the run out")
     }
     if let repeated = header.indices.first(where: { header[..<$0].contains(header[$0]) }).map({ header[$0] }) {
         throw TrainingError.io("\(path) names the column \(repeated) twice in its header: the log is damaged (a reader would take one for the other); restore it, or leave the run out")
@@ -115,13 +126,39 @@ func readLogRows<Row>(directory: String, file: String, finished: Bool, maxStep: 
                 }
             } catch {
                 let name = header[error.column].isEmpty ? "column \(error.column + 1)" : header[error.column]
-                why = "does not read as a log row: its \(name) is \"\(cells[error.column].prefix(40))\", not \(error.expected)"
+                why = "does not read as a log row: its \(name) is \"\(excerpt(cells[error.column], 40))\", not \(error.expected)"
             }
         }
         if !finished && i == last { continue }
-        throw TrainingError.io("\(path) line \(i + 1) \(why) (\"\(line.prefix(60))\"): the log is damaged; restore it, or leave the run out")
+        throw TrainingError.io("\(path) line \(i + 1) \(why) (\"\(excerpt(line, 60))\"): the log is damaged; restore it, or leave the run out")
     }
     return (header, rows)
+}
+
+/// Whether inflated log text opens with the runner's header (`env_step`, after a byte-order mark if any).
+private func opensWithHeader(_ text: Data) -> Bool {
+    let body = text.starts(with: [0xEF, 0xBB, 0xBF]) ? text.dropFirst(3) : text[...]
+    return body.starts(with: Array("env_step".utf8))
+}
+
+/// At most `count` characters of a log's text for a message, control characters written as `\u{…}`
+/// (a damaged log's bytes would otherwise reach the terminal as they are).
+func excerpt(_ text: Substring, _ count: Int) -> String {
+    text.prefix(count).map { c in
+        c.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) && c != "\t"
+            ? c.unicodeScalars.map { "\\u{\(String($0.value, radix: 16))}" }.joined() : String(c)
+    }.joined()
+}
+
+/// The name `file` (`episodes.csv`) is stored under in `directory`: the file itself, or `FILE.gz` for a
+/// log committed compressed (no FILE beside it; a link to nothing counts as there, so that it is named).
+/// Messages about a log name it as stored.
+func storedLogName(directory: String, file: String) -> String {
+    let path = directory + "/" + file
+    func present(_ p: String) -> Bool {
+        FileManager.default.fileExists(atPath: p) || (try? FileManager.default.destinationOfSymbolicLink(atPath: p)) != nil
+    }
+    return !present(path) && present(path + ".gz") ? file + ".gz" : file
 }
 
 /// Why `step` cannot be a log row's environment step after one at `previous`, or nil when it can.

@@ -160,10 +160,15 @@ struct PlanParser {
                 do { seeds = try SeedList.parse(s) } catch { fail(line, "`seeds = \"\(s)\"`: \(error.reason)") }
             } else if let i = v.int {
                 if i >= 0 { seeds = [UInt64(i)] } else { fail(line, "`seeds = \(i)`: a seed is a whole number ≥ 0") }
+            } else if let x = v.double, x.isFinite, x >= 0, x == x.rounded() {
+                // A count's number form (seeds = 1e3): said as --seeds says it.
+                fail(line, "`seeds = \(v)`: " + (x > Double(SeedList.maximum) ? "a seed is at most \(SeedList.maximum) (2^63 − 1)"
+                    : "write the seed in digits, as seeds = \(UInt64(x)) (a seed names a random stream; number forms such as 5e6 are for counts)"))
             } else if let arr = v.array {
                 if arr.isEmpty { fail(line, "`seeds = []` names no seed: list at least one, e.g. [0, 1, 2]") }
                 else if let (i, bad) = arr.enumerated().first(where: { ($0.element.int ?? -1) < 0 }) {
-                    fail(line, "`seeds`: entry \(i + 1) (\(bad)) is not a whole number ≥ 0: write e.g. [0, 1, 2] or \"0..2\"")
+                    let whole = bad.double.map { $0.isFinite && $0 >= 0 && $0 == $0.rounded() } ?? false
+                    fail(line, "`seeds`: entry \(i + 1) (\(bad)) is not a whole number ≥ 0\(whole ? " written in digits" : ""): write e.g. [0, 1, 2] or \"0..2\"")
                 } else {
                     seeds = arr.map { UInt64($0.int!) }
                     if let r = SeedList.firstRepeat(seeds) { fail(line, "`seeds` repeats seed \(r): list each once") }

@@ -14,6 +14,10 @@ final class RunLog {
     /// size would pad it with NUL bytes and the rows cut from it would be gone without a word.
     static func checkHolds(_ path: String, bytes size: UInt64) throws {
         guard FileManager.default.fileExists(atPath: path) else {
+            // A log compressed for committing (FILE.gz) is the run's history: said, since the fix is to decompress it.
+            if FileManager.default.fileExists(atPath: path + ".gz") {
+                throw TrainingError.io("\(path) is missing, and the checkpoint continues it; \(path).gz is there: decompress it (gunzip \(path).gz) and resume again")
+            }
             throw TrainingError.io("\(path) is missing, and the checkpoint continues it: restore it, or remove the run directory to train it again")
         }
         guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),

@@ -14,16 +14,40 @@ public enum SeedList {
         public let reason: String
     }
 
+    /// The largest seed: 2^63 − 1. Run directories, config.toml and the readers of runs hold a seed as a
+    /// signed 64-bit number, so a larger one would train and then read back as no seed.
+    public static let maximum = UInt64(Int64.max)
+
+    /// One seed as written (spaces around it allowed): digits, 0 to ``maximum``.
+    /// - Throws: ``Refusal`` saying why: past ``maximum``, a count's number form (`1e3`: write it in
+    ///   digits), or not a whole number ≥ 0.
+    public static func seed(_ text: String) throws(Refusal) -> UInt64 {
+        let t = text.trimmingCharacters(in: .whitespaces)
+        if let seed = UInt64(t), seed <= maximum { return seed }
+        if !t.isEmpty, t.allSatisfy({ $0.isASCII && $0.isNumber }) || (t.hasPrefix("+") && t.dropFirst().allSatisfy({ $0.isASCII && $0.isNumber })) {
+            throw Refusal(reason: "seed \(t) is too large: a seed is at most \(maximum) (2^63 − 1)")
+        }
+        if let x = Settings.number(t), x.isFinite, x >= 0, x == x.rounded() {
+            guard x <= Double(maximum) else { throw Refusal(reason: "seed \(t) is too large: a seed is at most \(maximum) (2^63 − 1)") }
+            throw Refusal(reason: "write seed \"\(t)\" in digits, as \(UInt64(x)) (a seed names a random stream; number forms such as 5e6 are for counts like --steps)")
+        }
+        throw Refusal(reason: "\"\(t)\" " + notASeed)
+    }
+
+    /// The end of ``seed(_:)``'s reason for text that is no number (callers add how to write one).
+    public static let notASeed = "is not a whole number ≥ 0"
+
     /// The seeds `text` names, in its order.
     /// - Throws: ``Refusal`` for a reversed or too-long range, an empty part ("0,,1", "0,"), a part
-    ///   that is not a whole number ≥ 0, or a repeated seed.
+    ///   that is not a seed (``seed(_:)``), or a repeated seed.
     public static func parse(_ text: String) throws(Refusal) -> [UInt64] {
         let t = text.trimmingCharacters(in: .whitespaces)
         if let r = t.range(of: "..") {
             let first = t[..<r.lowerBound].trimmingCharacters(in: .whitespaces), last = t[r.upperBound...].trimmingCharacters(in: .whitespaces)
-            guard let a = UInt64(first), let b = UInt64(last) else {
-                let bad = UInt64(first) == nil ? first : last
-                throw Refusal(reason: digitsOnly(bad) ?? "write a range as FIRST..LAST of whole numbers ≥ 0, e.g. 0..4")
+            guard !first.isEmpty, !last.isEmpty else { throw Refusal(reason: "write a range as FIRST..LAST of whole numbers ≥ 0, e.g. 0..4") }
+            let a: UInt64, b: UInt64
+            do throws(Refusal) { a = try seed(first); b = try seed(last) } catch {
+                throw Refusal(reason: error.reason.hasSuffix(notASeed) ? "write a range as FIRST..LAST of whole numbers ≥ 0, e.g. 0..4" : error.reason)
             }
             guard a <= b else { throw Refusal(reason: "the range runs backwards: write FIRST..LAST with FIRST ≤ LAST, e.g. \(b)..\(a)") }
             // b − a + 1 itself overflows for 0..UInt64.max: the count is said without it.
@@ -32,23 +56,16 @@ public enum SeedList {
         }
         // Split keeping empty parts, so that "0,,1" or "0," is refused rather than read as "0,1" or "0".
         let parts = t.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
-        if let bad = parts.first(where: { UInt64($0) == nil }) {
-            throw Refusal(reason: bad.isEmpty ? "has an empty entry: give 0..4, 0,3,7 or one number"
-                                              : digitsOnly(bad) ?? "\"\(bad)\" is not a whole number ≥ 0: give 0..4, 0,3,7 or one number")
+        var seeds = [UInt64]()
+        for part in parts {
+            guard !part.isEmpty else { throw Refusal(reason: "has an empty entry: give 0..4, 0,3,7 or one number") }
+            do throws(Refusal) { seeds.append(try seed(part)) } catch {
+                throw Refusal(reason: error.reason.hasSuffix(notASeed) ? error.reason + ": give 0..4, 0,3,7 or one number" : error.reason)
+            }
         }
-        let seeds = parts.map { UInt64($0)! }
         guard seeds.count <= Int(maximumCount) else { throw Refusal(reason: "names \(seeds.count) seeds: give at most 10,000 in one list") }
         if let repeated = firstRepeat(seeds) { throw Refusal(reason: "repeats seed \(repeated): list each once") }
         return seeds
-    }
-
-    /// Why `text`, which is not a seed, still reads as a whole number ≥ 0 (`1e3`, `1000.0`, `+5`): a seed
-    /// names a random stream and is written in digits, where counts (`--steps 5e6`) take any number form.
-    /// nil for text that is no such number, whose reason the caller gives.
-    public static func digitsOnly(_ text: String) -> String? {
-        guard let x = Settings.number(text), x.isFinite, x >= 0, x == x.rounded() else { return nil }
-        let digits = x < 1e19 ? String(UInt64(x)) : "its digits"
-        return "write seed \"\(text)\" in digits, as \(digits) (a seed names a random stream; number forms such as 5e6 are for counts like --steps)"
     }
 
     /// The first seed that occurs twice, if any.

@@ -177,7 +177,7 @@ public struct UpdateWindows: Sendable {
         // A run that has just started has an empty log: no rows yet, not damage.
         if header.isEmpty && !finished { return ([], []) }
         guard header.contains("env_step") else {
-            throw TrainingError.io("\(directory)/updates.csv has no env_step column: the log is damaged; restore it")
+            throw TrainingError.io("\(directory)/\(storedLogName(directory: directory, file: "updates.csv")) has no env_step column: the log is damaged; restore it")
         }
         return (header, rows)
     }

@@ -169,6 +169,13 @@ def test_scripts_written_without_rendering_render_the_format_asked_for(cli, tmp_
     if shutil.which("gnuplot"):
         subprocess.run(["gnuplot", f"{FIGURES[0]}.gp"], cwd=out, check=True, capture_output=True)
         assert (out / f"{FIGURES[0]}.svg").stat().st_size > 5_000 and not (out / f"{FIGURES[0]}.png").exists()
+        # From another directory the script finds its data and writes beside itself (it read ./NAME.dat and
+        # wrote an empty figure into the working directory).
+        elsewhere = tmp_path / "elsewhere"
+        elsewhere.mkdir()
+        p = subprocess.run(["gnuplot", f"../out/{FIGURES[1]}.gp"], cwd=elsewhere, capture_output=True, text=True)
+        assert p.returncode == 0 and "warning" not in p.stderr.lower(), p.stderr
+        assert (out / f"{FIGURES[1]}.svg").stat().st_size > 5_000 and not list(elsewhere.iterdir())
     # The default stays PNG.
     cli("diagnose", str(run), "--no-render", "--out", str(tmp_path / "png"))
     assert 'if (!exists("fmt")) fmt = "png"' in (tmp_path / "png" / f"{FIGURES[0]}.gp").read_text()
@@ -309,6 +316,23 @@ def test_runs_are_pooled_only_where_they_are_one_setup(cli, tmp_path):
     (a / "config.toml").write_text(config.replace("diagnostics.lambda = 0.04\n", ""))  # unset: the default, 0.1
     p = cli("diagnose", str(a), "--no-render", "--out", str(tmp_path / "edited"), ok=False)
     assert p.returncode == 1 and "has diagnostics.lambda = unset (0.1), but" in p.stderr, p.stderr
+    # A value train never writes was passed over (and printed into the report); a table was called unset.
+    for value, said in (('"0.04"', 'diagnostics.lambda = "0.04", not a number'), ("true", "diagnostics.lambda = true, not a number"),
+                        ("{ x = 1 }", "diagnostics.lambda = a table, not a number")):
+        (a / "config.toml").write_text(config.replace("diagnostics.lambda = 0.04", f"diagnostics.lambda = {value}"))
+        p = cli("diagnose", str(a), "--no-render", "--out", str(tmp_path / "edited"), ok=False)
+        assert p.returncode == 1 and said in p.stderr and "changed after the run" in p.stderr, (value, p.stderr)
+    (a / "config.toml").write_text(config)
+    # Only the first diagnostic's λ was checked: a log holding two is damaged.
+    updates = (a / "updates.csv").read_text()
+    lines = updates.split("\n")
+    k = lines[0].split(",").index("game_lambda")
+    edited = [lines[0]] + [",".join(c if j != k or i < 3 or c == "nan" else "0.05" for j, c in enumerate(l.split(","))) if l else l
+                           for i, l in enumerate(lines[1:])]
+    (a / "updates.csv").write_text("\n".join(edited))
+    p = cli("diagnose", str(a), "--no-render", "--out", str(tmp_path / "edited"), ok=False)
+    assert p.returncode == 1 and "records more than one λ in game_lambda (0.04, 0.05)" in p.stderr, p.stderr
+    (a / "updates.csv").write_text(updates)
     (a / "config.toml").write_text(config)
     shutil.copytree(a, tmp_path / "runs" / "copy" / "seed0")
     p = cli("diagnose", str(tmp_path / "runs" / "a"), str(tmp_path / "runs" / "copy"), "--no-render", "--out", str(tmp_path / "out2"))

@@ -70,6 +70,7 @@ def run(script: str, *args: str, cwd: Path, env: dict | None = None) -> subproce
     # `script.sh 0 1` meant two seeds, and trained seed 1 into ./0.
     ("sprig-minatar.sh", ["0", "1"], {}, "OUT '0' is a number: the first argument is the output directory"),
     ("sprig-minatar.sh", ["out", "99999999999999999999"], {}, "seed '99999999999999999999' is above the largest seed"),
+    ("sprig-minatar.sh", ["out", "9223372036854775808"], {}, "seed '9223372036854775808' is above the largest seed, 9223372036854775807"),
     # One setting under two spellings trained twice, in two directories.
     ("sprig-sweep.sh", ["out", "0"], {"ALPHAS": "1 1.0"}, "ALPHAS lists the value 1.0 twice"),
     ("sprig-sweep.sh", ["out", "0"], {"LAMBDAS": "1e-4 0.0001"}, "LAMBDAS lists the value 0.0001 twice"),

@@ -171,6 +171,7 @@ def test_cost_not_finite_on_the_domain_is_named_and_every_figure_written(cli, tm
     (["--start", "0.1"], "--start: the point 0.1 has 1 coordinate; the game has 2"),
     (["--seed", "-1"], "--seed must be a whole number ≥ 0, got -1"),
     (["--seed", "1e3"], "--seed: write seed \"1e3\" in digits, as 1000"),
+    (["--seed", "18446744073709551616"], "--seed: seed 18446744073709551616 is too large: a seed is at most 9223372036854775807"),
     (["--timescale-ratio", "0.1", "--lr-leader", "0.5"], "--lr-leader would be ignored: give one of them"),
     (["--svg"], "--svg renders SVGs and --no-render renders nothing"),
     (["--builtin", "nope"], "unknown built-in game 'nope' (known: stac,"),

@@ -196,7 +196,10 @@ def test_run_directory_and_config(stackelberg_bin, tmp_path, reference):
     (["--seeds", "0..1e1"], "--seeds 0..1e1: write seed \"1e1\" in digits, as 10"),
     (["--seeds", "0..99999999999"], "names more than 10,000 seeds (0 to 99999999999): give at most 10,000"),
     # b − a + 1 overflowed (a trap) for the whole UInt64 range.
-    (["--seeds", "0..18446744073709551615"], "names more than 10,000 seeds (0 to 18446744073709551615)"),
+    (["--seeds", "0..9223372036854775807"], "names more than 10,000 seeds (0 to 9223372036854775807)"),
+    # Seeds from 2^63 trained, then read back by compare and windows as "seed -1" (two such seeds as one).
+    (["--seeds", "0..18446744073709551615"], "seed 18446744073709551615 is too large: a seed is at most 9223372036854775807 (2^63 − 1)"),
+    (["--seeds", "1,9223372036854775808"], "--seeds 1,9223372036854775808: seed 9223372036854775808 is too large"),
     (["--set", "network.encoder_widths=0"], "setting network.encoder_widths must be positive whole numbers, got 0"),
     # Widths whose weights cannot fit aborted allocating, or took the machine's memory until the kernel killed them.
     (["--set", "network.encoder_widths=[1000000,1000000]"], "setting network.encoder_widths must be widths whose weights fit in memory"),
@@ -1043,6 +1046,9 @@ def test_resume_refuses_a_config_edited_since_the_checkpoint(stackelberg_bin, tm
     (lambda run: (run / "episodes.csv").write_bytes((run / "episodes.csv").read_bytes()[:40]), "fewer than the"),
     (lambda run: (run / "eval.csv").write_text(""), "eval.csv has 0 bytes, fewer than the"),
     (lambda run: (run / "updates.csv").unlink(), "updates.csv is missing, and the checkpoint continues it"),
+    # Compressed for committing: the fix is to decompress it, which the message now says.
+    (lambda run: subprocess.run(["gzip", str(run / "episodes.csv")], check=True),
+     "episodes.csv is missing, and the checkpoint continues it; "),
     (lambda run: (run / "config.toml").unlink(), "config.toml is missing, beside the run's checkpoint"),
 ])
 def test_resume_refuses_logs_cut_since_the_checkpoint(stackelberg_bin, tmp_path, damage, said):
@@ -1057,6 +1063,8 @@ def test_resume_refuses_logs_cut_since_the_checkpoint(stackelberg_bin, tmp_path,
     before = {f.name: f.read_bytes() for f in run.iterdir() if f.is_file()}
     p = subprocess.run(args + ["--resume"], capture_output=True, text=True, timeout=120)
     assert p.returncode != 0 and said in p.stderr, p.stderr
+    if (run / "episodes.csv.gz").exists():
+        assert f"{run}/episodes.csv.gz is there: decompress it (gunzip {run}/episodes.csv.gz) and resume again" in p.stderr, p.stderr
     # Refused before anything was changed.
     assert {f.name: f.read_bytes() for f in run.iterdir() if f.is_file()} == before
 

@@ -261,6 +261,25 @@ def test_logs_committed_compressed_read_as_they_are(stackelberg_bin, tmp_path):
         (packed / "episodes.csv.gz").write_bytes(damaged)
         p = run(stackelberg_bin, packed, check=False)
         assert p.returncode == 1 and said in p.stderr and "Traceback" not in p.stderr, p.stderr
+    for damaged, said in ((whole + b"trailing", "episodes.csv.gz has 8 bytes after its gzip data that are not gzip (trailing garbage)"),
+                          (gzip.compress(b""), "episodes.csv.gz is empty, but the run has finished")):
+        (packed / "episodes.csv.gz").write_bytes(damaged)
+        p = run(stackelberg_bin, packed, check=False)
+        assert p.returncode == 1 and said in p.stderr, p.stderr
+    # A gzip bomb (here 200 MB of zeros in 200 kB) is refused from its first chunk, not inflated whole.
+    (packed / "episodes.csv.gz").write_bytes(gzip.compress(bytes(200_000_000), compresslevel=1))
+    p = run(stackelberg_bin, packed, check=False)
+    assert p.returncode == 1 and "episodes.csv.gz line 1 holds a NUL byte" in p.stderr, p.stderr
+    (packed / "episodes.csv.gz").write_bytes(gzip.compress(b"x" * 200_000_000, compresslevel=1))
+    p = run(stackelberg_bin, packed, check=False)
+    assert p.returncode == 1 and 'episodes.csv.gz does not open with the runner\'s header (env_step, …) but with "xxxx' in p.stderr, p.stderr
+    # A link to nothing is named as one, not as a missing log.
+    (packed / "episodes.csv.gz").unlink()
+    (packed / "episodes.csv.gz").symlink_to(tmp_path / "nowhere.gz")
+    p = run(stackelberg_bin, packed, check=False)
+    assert p.returncode == 1 and "episodes.csv.gz is a link to nothing" in p.stderr, p.stderr
+    (packed / "episodes.csv.gz").unlink()
+    (packed / "episodes.csv.gz").write_bytes(whole)
     # A plain log beside its compressed copy is the one read.
     (packed / "episodes.csv").write_text((plain / "episodes.csv").read_text())
     assert run(stackelberg_bin, packed, "--width", 100, "--columns", "a").stdout == expected.replace(str(plain), str(packed))
@@ -277,6 +296,18 @@ def test_an_unfinished_run_counts_its_progress_against_the_steps_it_trains(stack
     out = run(stackelberg_bin, d, "--width", 100).stdout
     assert ("(unfinished: no summary.json, though its logs reach its last step, 300: the run stopped as it wrote its end, "
             "or the file was removed; `compare` leaves it out unless --include-unfinished)") in out, out
+
+
+def test_a_nul_byte_in_a_log_is_damage(stackelberg_bin, tmp_path):
+    """A return cell 1\\0999 was read as 1 (the number parser stops at the NUL), moving the scores without a word;
+    a header's NUL bytes reached the terminal as they were."""
+    d = synthetic(tmp_path, "env_step,updates,a\n10,1,1\n")
+    (d / "episodes.csv").write_bytes(b"env_step,copy,return,length\n50,0,-10,50\n150,0,1\x00999,50\n")
+    p = run(stackelberg_bin, d, check=False)
+    assert p.returncode == 1 and "episodes.csv line 3 holds a NUL byte, which no log the runner writes does" in p.stderr, p.stderr
+    (d / "episodes.csv").write_bytes(b"env\x01step,copy,return,length\n50,0,-10,50\n")
+    p = run(stackelberg_bin, d, check=False)
+    assert p.returncode == 1 and 'but with "env\\u{1}step,copy' in p.stderr, p.stderr
 
 
 def test_a_log_that_is_not_text_is_damage_not_missing(stackelberg_bin, tmp_path):

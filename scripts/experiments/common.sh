@@ -35,9 +35,9 @@ check_seeds() {
     case "$s" in ''|*[!0-9]*) die "seed '$s' is not a whole number: give seeds as separate arguments, e.g. 0 1 2" ;; esac
     # train writes seed 007 to seed7: the script's own seed007 paths and locks would not be its run's.
     case "$s" in 0?*) die "seed '$s' has a leading zero: write it as $((10#${s:0:18}))" ;; esac
-    # A seed is 64 bits.
-    if [ ${#s} -gt 20 ] || { [ ${#s} -eq 20 ] && [[ "$s" > 18446744073709551615 ]]; }; then
-      die "seed '$s' is above the largest seed, 18446744073709551615"
+    # The largest seed train takes is 2^63 - 1 (runs record a seed as a signed 64-bit number).
+    if [ ${#s} -gt 19 ] || { [ ${#s} -eq 19 ] && [[ "$s" > 9223372036854775807 ]]; }; then
+      die "seed '$s' is above the largest seed, 9223372036854775807"
     fi
   done
 }
