@@ -54,11 +54,16 @@ public struct GameDerivatives: Sendable {
         totalDerivative = x1.indices.map { g1[$0] + correction[$0] }
     }
 
-    /// The map g whose zeros are the stationary points of a dynamic: ż = −g(z), z ← z − Γ g(z).
+    /// The map g whose zeros are the stationary points of a dynamic: ż = −g(z), z ← z − Γ g(z). Its
+    /// inputs are the game's variables and λ (`GameDerivatives.lambda`), which the Stackelberg dynamic
+    /// takes at 0.
     public func gradientMap(_ kind: DynamicKind) -> [Expr] {
         switch kind {
         case .individual: return leaderGradient + followerGradient
-        case .stackelberg: return totalDerivative.map { $0.substituting([Self.lambda: .zero]) } + followerGradient
+        // λ stays an input, set to 0 when evaluated (`CompiledDynamic` passes `kind.lambda`): substituting
+        // it symbolically let the simplifier cancel (y − x)²/(y − x)², or fold 0·0⁻¹ into 0, where ∇22 f2
+        // is singular, giving a Stackelberg gradient where the implicit function theorem defines none.
+        case .stackelberg: return totalDerivative + followerGradient
         case .regularized: return totalDerivative + followerGradient
         }
     }

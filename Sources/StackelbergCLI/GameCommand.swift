@@ -58,6 +58,8 @@ extension GameCommand {
         @Option(parsing: .unconditional, help: "Evaluate every dynamic at these points, x,y;x,y… (reported in report.json and report.txt).")
         var points: String?
         @Option(parsing: .unconditional, help: "Point for the spectrum-versus-λ sweep, e.g. 0.2,-0.04.") var spectrumAt: String?
+        @Option(parsing: .unconditional, help: "Point the error curves and swept angle measure against, e.g. 1,1 (default: the differential Stackelberg equilibrium nearest the start).")
+        var reference: String?
         @Option(help: "Output directory (default: results/NAME for --builtin NAME, results/game for your own).") var out: String?
         @Flag(help: "Also render SVG.") var svg = false
         @Flag(help: "Write the gnuplot scripts and data without rendering.") var noRender = false
@@ -71,6 +73,11 @@ extension GameCommand {
                 options.spectrumPoint = try spectrumAt.map { try parsePoints($0, option: "--spectrum-at").first ?? [] }
                 if let p = options.spectrumPoint, p.count != game.dimension {
                     throw ValidationError("--spectrum-at needs \(game.dimension) coordinates (got \(p.count))")
+                }
+                if let text = reference {
+                    let given = try parsePoints(text, option: "--reference")
+                    guard given.count == 1 else { throw ValidationError("--reference takes one point, got \(given.count): write it as x,y") }
+                    options.reference = given[0]
                 }
                 let analyzer = try GameAnalyzer(game: game, options: options)
                 // Everything the end of the run needs is checked before the analysis starts.

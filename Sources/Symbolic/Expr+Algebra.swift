@@ -52,7 +52,17 @@ extension Expr {
             }
         }
         factors.forEach(absorb)
-        if coefficient == 0 { return .zero }
+        if coefficient == 0 {
+            // 0 times an undefined constant (0⁻¹, log 0, left unevaluated) is undefined, not 0: dropping it
+            // hid a singular point. Substituting λ = 0 into a total derivative whose ∇22 f2 is singular
+            // everywhere gave 2xλ/(2λ + λ²) → 0·0⁻¹ → 0, a Stackelberg gradient where none is defined.
+            for base in order where base.variables.isEmpty {
+                for exponent in exponents[base]! where exponent.variables.isEmpty {
+                    if !Expr.realPower(base.evaluate([:]), exponent.evaluate([:])).isFinite { return .constant(.nan) }
+                }
+            }
+            return .zero
+        }
         var rest: [Expr] = []
         for base in order {
             let p = Expr.pow(base, Expr.add(exponents[base]!))

@@ -56,6 +56,18 @@ final class DerivativeTests: XCTestCase {
         XCTAssertEqual(try Parser.parse("theta^2/5").text, "theta^2/5")
     }
 
+    /// Zero times an undefined constant stays undefined: substituting λ = 0 into 2xλ/(2λ + λ²) (a total
+    /// derivative whose ∇22 f2 is singular) folded 0·0⁻¹ into 0, a value where none is defined.
+    func testZeroTimesAnUndefinedConstantIsUndefined() throws {
+        let e = try Parser.parse("2*x*l/(2*l + l^2)")
+        XCTAssertTrue(e.substituting(["l": .zero]).evaluate(["x": 1]).isNaN, e.substituting(["l": .zero]).text)
+        XCTAssertTrue(Expr.multiply([.zero, .power(.zero, .constant(-1))]).evaluate([:]).isNaN)
+        XCTAssertTrue(Expr.multiply([.zero, .call(.log, .zero)]).evaluate([:]).isNaN)
+        // Zero times what is defined is still zero.
+        XCTAssertEqual(Expr.multiply([.zero, .variable("x"), .power(.constant(2), .constant(-1))]), .zero)
+        XCTAssertEqual(e.substituting(["l": .one]).evaluate(["x": 3]), 2.0, accuracy: 1e-15)
+    }
+
     func testLatex() throws {
         let e = try Parser.parse("theta^2/5 + sqrt(x1) - sigmoid(w)")
         XCTAssertEqual(e.latex.filter { $0 == "{" }.count, e.latex.filter { $0 == "}" }.count)

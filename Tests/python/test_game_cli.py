@@ -7,6 +7,7 @@ right output.  Run with STACKELBERG_BIN pointing at a built binary (see conftest
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -40,6 +41,57 @@ def test_stackelberg_equilibrium_next_to_the_regularized_root(cli, tmp_path):
     assert "second total derivative D²f1 eigenvalues: (3.42949)" in p.stdout
     assert "[3] z = (-0.286439, -0.267333)   stationary for: regularized" in p.stdout
     assert "Discrete trajectories from (0.6, 0.6) toward (-0.287768, -0.268427)" in p.stdout
+
+
+@pytest.mark.parametrize("args", [
+    # w is declared and unused: ∇22 f2 = diag(2, 0) is singular everywhere, and substituting λ = 0 folded
+    # 2xλ/(2λ + λ²) into 0, so the Stackelberg dynamic ran as individual play to the Nash point (2/3, 2/3).
+    ["--leader", "(x-1)^2+x*y", "--follower", "(y-x)^2", "--vars", "x:y,w"],
+    # ∇22 f2 = 12(y − x)² vanishes on the start's line y = x: (y − x)²/(y − x)² was cancelled into 1. (The root
+    # search still finds the Stackelberg root next to that line, where the formula is defined: it is listed with
+    # its ∇22 f2 singular, and not as a differential Stackelberg equilibrium.)
+    ["--leader", "(x-1)^2+x*y", "--follower", "(y-x)^4", "--vars", "x:y", "--start", "0.5,0.5"],
+])
+def test_a_singular_follower_hessian_leaves_the_stackelberg_dynamic_undefined(cli, tmp_path, args):
+    analyze(cli, tmp_path / "g", *args)
+    report = json.loads((tmp_path / "g" / "report.json").read_text())
+    runs = {t["dynamic"]: t for t in report["trajectories"]}
+    assert runs["stackelberg"]["undefinedAtStart"] and not runs["individual"]["undefinedAtStart"], runs
+    for e in report["equilibria"]:
+        assert not e["isDifferentialStackelberg"], e
+        # Never the Nash point (2/3, 2/3) passed off as a Stackelberg one.
+        assert "stackelberg" not in e["stationaryFor"] or (e["followerHessianStatus"].startswith("singular") and abs(e["point"][0] - 0.5) < 1e-6), e
+    if "w" in args[-1]:
+        assert not any("stackelberg" in e["stationaryFor"] for e in report["equilibria"]), report["equilibria"]
+
+
+def test_roots_where_a_cost_is_undefined_are_no_equilibria(cli, tmp_path):
+    """x − 1/x vanishes at x = −1, where f1's log x is not defined: it was a differential Nash and Stackelberg
+    equilibrium, and the reference; an iteration that stepped into x < 0 ended there without a word."""
+    p = analyze(cli, tmp_path / "a", "--leader", "x^2/2 - log(x)", "--follower", "(y-x)^2", "--vars", "x:y",
+                "--domain=-2:2,-2:2")
+    report = json.loads((tmp_path / "a" / "report.json").read_text())
+    assert [e["point"] for e in report["equilibria"]] == [[1.0, 1.0]] or all(e["point"][0] > 0 for e in report["equilibria"]), report["equilibria"]
+    assert "1 root of the gradients is left out of the stationary points because a cost is not finite there: (-1, -1) (f1 = nan)" in p.stderr, p.stderr
+    assert report["referenceEquilibrium"][0] > 0
+    p = cli("game", "analyze", "--leader", "log(x)", "--follower", "(y-x)^2", "--vars", "x:y", "--iterations", "50000",
+            "--return-iterations", "200", "--quiet", "--no-render", "--out", str(tmp_path / "b"))
+    assert "the individual iteration ends at (" in p.stderr and "where f1 = nan: it left the costs' domain" in p.stderr, p.stderr
+
+
+def test_the_reference_is_the_stackelberg_equilibrium_nearest_the_start_or_the_one_given(cli, tmp_path):
+    """With two differential Stackelberg equilibria (±1, ±1), the first found (−1, −1) was the reference while every
+    dynamic from (1.2, 1.2) went to (1, 1): the error never fell."""
+    game = ["--leader", "(x^2-1)^2", "--follower", "(y-x)^2", "--vars", "x:y", "--domain=-2:2,-2:2", "--start", "1.2,1.2"]
+    p = analyze(cli, tmp_path / "a", *game)
+    assert "toward (1, 1) (the differential Stackelberg equilibrium nearest the start; --reference chooses another)" in p.stdout, p.stdout
+    p = analyze(cli, tmp_path / "b", *game, "--reference=-1,-1")
+    assert "toward (-1, -1) (given by --reference)" in p.stdout, p.stdout
+    assert json.loads((tmp_path / "b" / "report.json").read_text())["referenceEquilibrium"] == [-1, -1]
+    for bad, said in (("1", "--reference: the point 1.0 has 1 coordinate; the game has 2 (x, y)"),
+                      ("1,1;2,2", "--reference takes one point, got 2"), ("1,nan", "not a finite number")):
+        p = analyze(cli, tmp_path / "c", *game, f"--reference={bad}", ok=False)
+        assert p.returncode == 64 and said in p.stderr, (bad, p.returncode, p.stderr)
 
 
 def test_check_fails_on_nan(cli):

@@ -23,6 +23,9 @@ public struct AnalysisOptions: Sendable {
     /// Point for the spectrum-versus-λ sweep; default: the reference equilibrium when the follower
     /// Hessian is invertible there, else the first trajectory point where it is.
     public var spectrumPoint: [Double]?
+    /// The point the error curves, the swept angle and the flows' final errors measure against
+    /// (`--reference`); default: the differential Stackelberg equilibrium nearest the start.
+    public var reference: [Double]?
     public var lambdaSweep: [Double] = (0...64).map { pow(10, -4 + 8 * Double($0) / 64) }
     public init() {}
 }
@@ -60,6 +63,8 @@ public struct ResolvedOptions: Sendable, Codable {
     public var haltonStarts = false
     public var flowTime: Double
     public var seed: UInt64
+    /// The reference point given with `--reference`; nil: chosen among the equilibria found.
+    public var reference: [Double]? = nil
 
     public var rule: StepRule {
         StepRule(leaderLearningRate: leaderLearningRate, followerLearningRate: followerLearningRate, unroll: unroll)
@@ -109,7 +114,7 @@ extension AnalysisOptions {
                                 start: start, trajectoryStarts: starts, fieldPoints: fieldPoints,
                                 rootStartsPerAxis: perAxis,
                                 rootStarts: halton ? RootSearch.defaultMaxStarts : RootSearch.startCount(perAxis: perAxis, dimension: n)!,
-                                haltonStarts: halton, flowTime: flowTime, seed: seed)
+                                haltonStarts: halton, flowTime: flowTime, seed: seed, reference: reference)
         do { try r.rule.validate() } catch { throw .option(error.description.replacingOccurrences(of: "the leader learning rate", with: "the leader learning rate α1 (--lr-leader)").replacingOccurrences(of: "the follower learning rate", with: "the follower learning rate α2 (--lr-follower)").replacingOccurrences(of: "the follower unroll m", with: "--unroll")) }
         if !(r.lambda > 0) || !r.lambda.isFinite { throw .option("--lambda must be positive and finite (got \(r.lambda)); λ = 0 is always analysed as the plain Stackelberg dynamic") }
         if r.iterations < 1 || r.returnIterations < 1 { throw .option("--iterations and --return-iterations must be at least 1 (got \(r.iterations) and \(r.returnIterations))") }
@@ -117,7 +122,8 @@ extension AnalysisOptions {
         if !(r.flowTime > 0) { throw .option("the flow time must be positive (got \(r.flowTime))") }
         // Named by the option that gave them (a game's own default starts are checked the same way).
         let named = [(self.start == nil ? "the game's default start" : "--start", [start]),
-                     (trajectoryStarts == nil ? "the game's default trajectory starts" : "--starts", starts), ("--points", points)]
+                     (trajectoryStarts == nil ? "the game's default trajectory starts" : "--starts", starts), ("--points", points),
+                     ("--reference", reference.map { [$0] } ?? [])]
         for (option, list) in named {
             for p in list where p.count != game.dimension {
                 throw .option("\(option): the point \(p.map { "\($0)" }.joined(separator: ",")) has \(p.count) coordinate\(p.count == 1 ? "" : "s"); the game has \(game.dimension) (\(game.variables.joined(separator: ", ")))")

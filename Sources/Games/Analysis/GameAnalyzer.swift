@@ -48,8 +48,13 @@ public struct GameAnalyzer {
         let points = options.haltonStarts
             ? dynamics.equilibria(domain: game.domain, starts: haltonStarts(domain: game.domain, count: options.rootStarts))
             : dynamics.equilibria(domain: game.domain, startsPerAxis: options.rootStartsPerAxis)
-        let equilibria = points.map { dynamics.classify($0, rule: rule) }
-        let reference = Self.reference(equilibria)
+        // A root of the gradients where a cost itself is not finite (x − 1/x = 0 at x = −1, where f1 holds
+        // log x) is no equilibrium of the game: left out, and said.
+        let (defined, undefined) = points.reduce(into: ([[Double]](), [[Double]]())) { acc, p in
+            if undefinedCosts(at: p) == nil { acc.0.append(p) } else { acc.1.append(p) }
+        }
+        let equilibria = defined.map { dynamics.classify($0, rule: rule) }
+        let reference = options.reference ?? Self.reference(equilibria, nearest: options.start)
 
         progress("iterating \(options.iterations) steps of each dynamic")
         var errors: [(DynamicKind, [(Int, Double)])] = []
@@ -77,7 +82,7 @@ public struct GameAnalyzer {
             derivatives: describeDerivatives(), equilibria: equilibria, referenceEquilibrium: reference,
             trajectories: summaries, flows: flows, points: pointReports, lambdaSweep: sweep, provenance: nil,
             warnings: finitenessWarnings(plane: plane, base: reference ?? game.domain.map { ($0.lowerBound + $0.upperBound) / 2 })
-                + continuumWarning(equilibria))
+                + continuumWarning(equilibria) + undefinedPointWarnings(undefined, summaries: summaries, flows: flows))
         let base = reference ?? game.domain.map { ($0.lowerBound + $0.upperBound) / 2 }
         return (report, AnalysisSeries(plane: plane, base: base, panels: panels, errors: errors, returns: returns))
     }
@@ -100,11 +105,53 @@ public struct GameAnalyzer {
         return ["\(degenerate.count) of the \(equilibria.count) stationary points have a singular Jacobian (a zero eigenvalue) for every dynamic they are stationary for: they are not isolated, and may be samples of a continuum of stationary points (a curve or surface), listed where the search's starts converged rather than as distinct equilibria"]
     }
 
-    /// The equilibrium the error curves measure against: a differential Stackelberg equilibrium if
-    /// there is one, else the point stationary for the most dynamics.
-    static func reference(_ equilibria: [EquilibriumReport]) -> [Double]? {
-        if let s = equilibria.first(where: \.isDifferentialStackelberg) { return s.point }
-        return equilibria.max { $0.stationaryFor.count < $1.stationaryFor.count }?.point
+    /// The equilibrium the error curves measure against (unless `--reference` gives one): the
+    /// differential Stackelberg equilibrium nearest `start` if there is one, else, of the points
+    /// stationary for the most dynamics, the one nearest `start`. Nearest, since with several the
+    /// dynamics from the start go to the one whose basin holds it, and an error measured against
+    /// another would never fall.
+    static func reference(_ equilibria: [EquilibriumReport], nearest start: [Double]) -> [Double]? {
+        func distance(_ e: EquilibriumReport) -> Double { zip(e.point, start).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) } }
+        let stackelberg = equilibria.filter(\.isDifferentialStackelberg)
+        if let s = stackelberg.min(by: { distance($0) < distance($1) }) { return s.point }
+        guard let most = equilibria.map(\.stationaryFor.count).max() else { return nil }
+        return equilibria.filter { $0.stationaryFor.count == most }.min(by: { distance($0) < distance($1) })?.point
+    }
+
+    /// Which cost is not finite at `z` ("f1 = nan"), or nil when both are: a point where a cost is
+    /// undefined is outside the game, whatever its gradients say.
+    func undefinedCosts(at z: [Double]) -> String? {
+        let g = game.noise == nil ? game : game.expectedGame()
+        let values = Dictionary(uniqueKeysWithValues: zip(game.variables, z))
+        let bad = [("f1", g.leaderCost), ("f2", g.followerCost)].compactMap { name, cost in
+            let v = cost.evaluate(values)
+            return v.isFinite ? nil : "\(name) = \(fmt(v))"
+        }
+        return bad.isEmpty ? nil : bad.joined(separator: ", ")
+    }
+
+    /// Roots of the gradients left out because a cost is not finite there, and trajectories or flows
+    /// that end where one is not (they stepped out of the costs' domain, where the gradients may
+    /// still be finite: 1/x is, for log x at x < 0).
+    func undefinedPointWarnings(_ points: [[Double]], summaries: [AnalysisReport.TrajectorySummary],
+                                flows: [AnalysisReport.FlowSummary]) -> [String] {
+        func point(_ z: [Double]) -> String { "(" + z.map { fmt($0) }.joined(separator: ", ") + ")" }
+        var out: [String] = []
+        if !points.isEmpty {
+            out.append("\(points.count) root\(points.count == 1 ? "" : "s") of the gradients \(points.count == 1 ? "is" : "are") left out of the stationary points because a cost is not finite there: "
+                + points.prefix(4).map { "\(point($0)) (\(undefinedCosts(at: $0)!))" }.joined(separator: ", ") + (points.count > 4 ? ", …" : ""))
+        }
+        for s in summaries where !s.undefinedAtStart && s.final.allSatisfy(\.isFinite) {
+            if let why = undefinedCosts(at: s.final) {
+                out.append("the \(s.dynamic) iteration ends at \(point(s.final)), where \(why): it left the costs' domain (their gradients are finite there, the costs are not)")
+            }
+        }
+        for f in flows where f.final.allSatisfy(\.isFinite) && f.time > 0 {
+            if let why = undefinedCosts(at: f.final) {
+                out.append("the \(f.dynamic) flow ends at \(point(f.final)), where \(why): it left the costs' domain")
+            }
+        }
+        return out
     }
 
     /// The costs (and a return the game names itself) where they are not finite on the plotted plane

@@ -60,7 +60,12 @@ extension AnalysisReport {
             }
         }
         line()
-        line("Discrete trajectories from \(vec(options.start)) toward \(referenceEquilibrium.map { vec($0) } ?? "(no reference equilibrium)")")
+        line("Discrete trajectories from \(vec(options.start)) toward \(referenceEquilibrium.map { vec($0) } ?? "(no reference equilibrium)")"
+             + (options.reference != nil ? " (given by --reference)"
+                : referenceEquilibrium == nil ? ""
+                : equilibria.contains(where: { $0.point == referenceEquilibrium! && $0.isDifferentialStackelberg })
+                    ? " (the differential Stackelberg equilibrium nearest the start; --reference chooses another)"
+                    : " (no differential Stackelberg equilibrium: of the points stationary for the most dynamics, the nearest the start; --reference chooses another)"))
         line("-----------------------")
         for t in trajectories {
             if t.undefinedAtStart {
