@@ -144,6 +144,21 @@ public enum PlotError: Error, CustomStringConvertible {
     }
 }
 
+/// The gnuplot process rendering now (0: none), for the stop-signal handler.
+nonisolated(unsafe) private var renderingProcess: pid_t = 0
+
+/// SIGINT or SIGTERM while gnuplot renders: stop gnuplot, say that the figure was cut short, and end as
+/// the signal would have (its default action, so the exit status is 128 + the signal). Only
+/// async-signal-safe calls (kill, write, signal, raise).
+private let stopRenderingAndExit: @convention(c) (Int32) -> Void = { sig in
+    if renderingProcess > 0 { kill(renderingProcess, SIGTERM) }
+    // A StaticString's bytes are in the binary: writing them allocates nothing.
+    let message: StaticString = "\nstopped while gnuplot rendered a figure: gnuplot was stopped too, and that figure is incomplete\n"
+    _ = write(2, message.utf8Start, message.utf8CodeUnitCount)
+    signal(sig, SIG_DFL)
+    raise(sig)
+}
+
 public enum Gnuplot {
     /// Path of the gnuplot executable, if any.
     public static var executable: String? {
@@ -164,7 +179,17 @@ public enum Gnuplot {
         let errPipe = Pipe()
         process.standardError = errPipe
         process.standardOutput = FileHandle.nullDevice
+        // gnuplot runs in a process group of its own (Foundation's Process), so Ctrl-C reached only this
+        // process: gnuplot rendered on, writing a figure after the command had exited. A stop signal now
+        // stops it first (see `stopRenderingAndExit`), then this process as the signal would have.
+        let previousINT = signal(SIGINT, stopRenderingAndExit), previousTERM = signal(SIGTERM, stopRenderingAndExit)
+        defer {
+            renderingProcess = 0
+            signal(SIGINT, previousINT)
+            signal(SIGTERM, previousTERM)
+        }
         try process.run()
+        renderingProcess = process.processIdentifier
         let err = errPipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         if process.terminationStatus != 0 {

@@ -33,6 +33,7 @@ struct DiagnoseCommand: ParsableCommand {
             let target = out ?? (diagnosis.runs.count == 1 && runs.count == 1 ? diagnosis.runs[0].directory + "/diagnosis" : "results/diagnose")
             let dir = try prepareOutputDirectory(target, option: "--out")
             let date = ISO8601DateFormatter().string(from: Date())
+            let started = Date(timeIntervalSinceNow: -1)
             // The commit this binary was built from (embedded by the BuildInfo plugin, as `train`
             // records it), not whatever git repository the current directory is in.
             let report = diagnosis.report(provenance: DiagnosisReport.Provenance(
@@ -53,6 +54,7 @@ struct DiagnoseCommand: ParsableCommand {
             }
             print(report.text)
             FileHandle.standardError.write(Data("wrote \(dir.path)/report.txt, report.json and \(figures.map(\.name).joined(separator: ", "))\n".utf8))
+            noteEarlierOutputs(in: dir, figures: figures.map(\.name), since: started)
             if !failures.isEmpty {
                 throw OutputError("\(failures.count) of \(figures.count) figures could not be written (the others and the reports were):\n  " + failures.joined(separator: "\n  "))
             }

@@ -95,6 +95,8 @@ extension GameCommand {
                     }
                 }
                 let progress: (String) -> Void = { m in if !quiet { FileHandle.standardError.write(Data("[\(game.name)] \(m)\n".utf8)) } }
+                // One second back: a file system that keeps whole seconds stamps this run's files at or after it.
+                let started = Date(timeIntervalSinceNow: -1)
                 var (report, series) = try analyzer.run(progress: progress)
                 report.provenance = RunProvenance.current(seed: analyzer.options.seed)
                 for w in report.warnings { FileHandle.standardError.write(Data("warning: \(w)\n".utf8)) }
@@ -111,6 +113,7 @@ extension GameCommand {
                     }
                 }
                 progress("wrote \(dir.path)/report.txt, report.json and \(formats.isEmpty ? "plot scripts" : "plots")")
+                noteEarlierOutputs(in: dir, figures: GameFigures.names, since: started)
                 print(report.text)
                 if !failures.isEmpty {
                     throw OutputError("\(failures.count) of \(figures.count) figures could not be written (the others and the reports were):\n  " + failures.joined(separator: "\n  "))
@@ -260,6 +263,20 @@ func prepareOutputDirectory(_ path: String, option: String, create: Bool = true)
     close(fd)
     unlink(probe)
     return url
+}
+
+/// Says which of the files a command writes into `dir` (`names`: figure names, each as .gp, .dat, .png
+/// and .svg) are still there from before `since`: another game's figure this analysis did not write (a
+/// spectrum with no equilibrium to take it at), or a format not rendered this time, would read as this
+/// run's. Noted, not removed: they are the user's files until the user says so.
+func noteEarlierOutputs(in dir: URL, figures names: [String], since: Date) {
+    let candidates = names.flatMap { n in ["gp", "dat", "png", "svg"].map { "\(n).\($0)" } }
+    let earlier = candidates.filter { name in
+        guard let date = try? FileManager.default.attributesOfItem(atPath: dir.appendingPathComponent(name).path)[.modificationDate] as? Date else { return false }
+        return date < since
+    }
+    guard !earlier.isEmpty else { return }
+    FileHandle.standardError.write(Data("note: \(dir.path) also holds \(earlier.count) file\(earlier.count == 1 ? "" : "s") from an earlier run that this one did not write (\(earlier.prefix(4).joined(separator: ", "))\(earlier.count > 4 ? ", …" : "")): another game's or format's, not this run's; remove them, or give a fresh --out\n".utf8))
 }
 
 /// `report.txt` (the text) and `report.json` (pretty, sorted keys, non-finite numbers as "inf",

@@ -94,6 +94,51 @@ def test_the_reference_is_the_stackelberg_equilibrium_nearest_the_start_or_the_o
         assert p.returncode == 64 and said in p.stderr, (bad, p.returncode, p.stderr)
 
 
+def test_a_stop_signal_while_gnuplot_renders_stops_gnuplot_too(stackelberg_bin, tmp_path):
+    """gnuplot runs in a process group of its own: Ctrl-C ended stackelberg (exit 130, no word) while gnuplot
+    rendered on and wrote its figure after. A stand-in gnuplot that records its pid and waits shows it stopped."""
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "gnuplot").write_text(f"#!/bin/sh\necho $$ > {tmp_path}/gnuplot.pid\nexec sleep 60\n")
+    (fake / "gnuplot").chmod(0o755)
+    env = dict(os.environ, PATH=f"{fake}:{os.environ['PATH']}")
+    p = subprocess.Popen([str(stackelberg_bin), "game", "analyze", "--builtin", "quadratic", *QUICK, "--out", str(tmp_path / "out")],
+                         env=env, stderr=subprocess.PIPE, text=True)
+    pid_file = tmp_path / "gnuplot.pid"
+    deadline = time.time() + 60
+    while not (pid_file.exists() and pid_file.read_text().strip()) and time.time() < deadline:
+        time.sleep(0.1)
+    gnuplot = int(pid_file.read_text())
+    p.send_signal(2)
+    _, err = p.communicate(timeout=30)
+    assert p.returncode == -2, (p.returncode, err)
+    assert "stopped while gnuplot rendered a figure: gnuplot was stopped too" in err, err
+    # Gone, or a zombie left for init to reap (its parent has exited): not running either way.
+    def running() -> bool:
+        try:
+            return Path(f"/proc/{gnuplot}/stat").read_text().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+        except FileNotFoundError:
+            return False
+    deadline = time.time() + 5
+    while running() and time.time() < deadline:
+        time.sleep(0.05)
+    assert not running()
+
+
+def test_files_of_an_earlier_analysis_in_out_are_noted(cli, tmp_path):
+    """Analysing another game into the same --out left the first game's figures that this one did not write (here
+    its PNGs, with --no-render) beside the new ones, without a word."""
+    out = tmp_path / "out"
+    analyze(cli, out, "--builtin", "quadratic", render=True)
+    old = time.time() - 3600
+    for f in out.iterdir():
+        os.utime(f, (old, old))
+    p = analyze(cli, out, "--builtin", "bilinear")
+    assert f"note: {out} also holds 4 files from an earlier run that this one did not write (vector_fields.png, error.png, leader_return.png, spectrum_lambda.png)" in p.stderr, p.stderr
+    p = analyze(cli, tmp_path / "fresh", "--builtin", "bilinear")
+    assert "also holds" not in p.stderr, p.stderr
+
+
 def test_check_fails_on_nan(cli):
     p = cli("game", "check", "--leader", "sqrt(-x^2-1)*y", "--follower", "y^2", "--vars", "x:y", ok=False)
     assert p.returncode == 1, p.stdout + p.stderr
