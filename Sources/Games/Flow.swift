@@ -76,9 +76,17 @@ extension CompiledDynamic {
                 // GSL_EBADFUNC is the right-hand side refusing a non-finite value: say what that means
                 // for a game (its dynamic is undefined there), not GSL's "problem with user-supplied function".
                 solution.stoppedEarly = status == Int32(GSL_EBADFUNC)
-                    ? (t == 0 ? "undefined at the start: the dynamic's value there is not finite (for the total derivative, ∇22f2 is singular there)"
+                    ? (t == 0 ? "undefined at the start: the dynamic's value there is not finite"
                               : "integration stopped at t = \(fmt(t)): the dynamic's value became non-finite (the path reached a point where the dynamic is undefined)")
-                    : "integration stopped at t = \(fmt(t)): \(String(cString: gsl_strerror(status)))"
+                    : status == Int32(GSL_FAILURE)
+                        ? "integration stopped at t = \(fmt(t)): GSL's step control failed (the step size shrank to nothing, as it does next to a singularity of the dynamic)"
+                        : "integration stopped at t = \(fmt(t)): \(String(cString: gsl_strerror(status)))"
+                // The driver leaves t and y at its last successful step: the path's last good state, which
+                // the report gives as the flow's end (the last sample could be far back).
+                if t > solution.times.last!, y.allSatisfy(\.isFinite) {
+                    solution.times.append(t)
+                    solution.states.append(y)
+                }
                 break
             }
             solution.times.append(t)

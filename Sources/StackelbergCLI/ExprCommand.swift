@@ -49,13 +49,15 @@ struct ExprCommand: ParsableCommand {
         @Argument(parsing: .allUnrecognized, help: "The expression (may start with '-').") var words: [String] = []
         // The "--" terminator arrives among the unrecognized words; it is not part of the expression.
         var expression: String { words.filter { $0 != "--" }.joined(separator: " ") }
-        @Option(help: "Values as name=value,name=value.") var at: String = ""
+        // Repeatable (each adds its values), so that `--at x=2 --at x=3` is refused as x given twice
+        // rather than read as the last one.
+        @Option(help: "Values as name=value,name=value (repeatable).") var at: [String] = []
 
         func run() throws {
             try exprErrors {
                 let e = try Parser.parse(expression)
                 var values: [String: Double] = [:]
-                for item in at.isEmpty ? [] : try entries(of: at, option: "--at") {
+                for item in try at.flatMap({ try entries(of: $0, option: "--at") }) {
                     let kv = item.split(separator: "=")
                     // A number as an expression writes one (decimal, finite): Double() alone also takes
                     // 0x10, inf and nan, which the expression itself would refuse.

@@ -80,6 +80,12 @@ extension GameCommand {
                     options.reference = given[0]
                 }
                 let analyzer = try GameAnalyzer(game: game, options: options)
+                // Within the limits each option has, their product can still be hours of work: said up front.
+                let steps = analyzer.plannedSteps
+                if steps > 1e9 {
+                    let o = analyzer.options
+                    FileHandle.standardError.write(Data("note: this analysis takes about \(String(format: "%.2g", steps)) gradient steps (3 dynamics × (\(o.iterations) iterations × \(1 + o.trajectoryStarts.count) runs + \(o.returnIterations) return iterations) × \(1 + o.unroll) steps with --unroll \(o.unroll)): at the order of 10⁷ steps a second (a release build on one core) that is about \(String(format: "%.0f", steps / 1e7 / 60)) minutes; lower --iterations, --return-iterations or --unroll for less\n".utf8))
+                }
                 // Everything the end of the run needs is checked before the analysis starts.
                 if noRender && svg { throw UsageError("--svg renders SVGs and --no-render renders nothing: give one of them") }
                 let formats = noRender ? [] : (svg ? ["png", "svg"] : ["png"])

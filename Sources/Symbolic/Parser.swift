@@ -122,7 +122,9 @@ public struct Parser {
         case "(": token = .lparen
         case ")": token = .rparen
         default:
-            throw ParseError(message: "unexpected character \(Self.shown(c))", column: index, input: input)
+            // Typeset operators (as `game list` prints some games) read as their ASCII spelling: say which.
+            let ascii: [Character: String] = ["−": "-", "–": "-", "×": "*", "·": "*", "÷": "/", "²": "^2", "³": "^3"]
+            throw ParseError(message: "unexpected character \(Self.shown(c))" + (ascii[c].map { ": write it as ASCII '\($0)'" } ?? ""), column: index, input: input)
         }
     }
 
@@ -143,6 +145,9 @@ public struct Parser {
         }
         let text = String(chars[start..<index])
         guard chars[start..<index].allSatisfy(\.isASCII), let value = Double(text), value.isFinite else {
+            if chars[start..<index].allSatisfy(\.isASCII), let value = Double(text), value.isInfinite {
+                throw ParseError(message: "number '\(text)' is beyond the largest finite value (about 1.8e308)", column: start + 1, input: input)
+            }
             throw ParseError(message: "malformed number '\(text)'", column: start + 1, input: input)
         }
         return value

@@ -139,6 +139,37 @@ def test_files_of_an_earlier_analysis_in_out_are_noted(cli, tmp_path):
     assert "also holds" not in p.stderr, p.stderr
 
 
+def test_undefined_at_the_start_says_why_for_each_dynamic(cli, tmp_path):
+    """Every dynamic undefined at the start was put down to ∇22 f2 being singular, individual play (which takes
+    no total derivative) too, where here the costs themselves are not finite; with no stationary point the
+    error line printed "increased on 0% of steps", measured against nothing."""
+    p = analyze(cli, tmp_path / "a", "--leader", "log(-x^2-1)+y", "--follower", "sqrt(-y^2-1)*x", "--vars", "x:y")
+    assert ("individual: undefined at the start z0 = (0.6, 0.6): its first step is not finite (a cost is not finite there: "
+            "f1 = nan, f2 = nan); not iterated") in p.stdout, p.stdout
+    assert "∇22f2" not in p.stdout and "∇22 f2 is singular" not in p.stdout.split("Discrete trajectories")[1], p.stdout
+    p = analyze(cli, tmp_path / "b", "--builtin", "bilinear")
+    assert ("stackelberg: undefined at the start z0 = (0.8, 0.6): its first step is not finite (∇22 f2 is singular "
+            "(smallest |eigenvalue| 0) there, so the implicit function theorem defines no total derivative)") in p.stdout, p.stdout
+    # A flow stopped early ended at its start, t = 0, in the report: now at the last state the integrator reached.
+    p = analyze(cli, tmp_path / "d", "--leader", "log(x)", "--follower", "(y-x)^2", "--vars", "x:y")
+    assert "individual: at t = 0.18 z = (" in p.stdout and "integration stopped at t = 0.18: GSL's step control failed" in p.stdout, p.stdout
+    p = analyze(cli, tmp_path / "c", "--leader", "x", "--follower", "y", "--vars", "x:y")
+    assert "no reference point (no stationary point found; --reference gives one): error and angle not measured" in p.stdout, p.stdout
+
+
+def test_an_analysis_of_hours_is_said_before_it_starts(stackelberg_bin, tmp_path):
+    """--unroll 1e6 is within its limit, and with the default iterations meant about 1e11 gradient steps (hours)
+    without a word."""
+    p = subprocess.Popen([str(stackelberg_bin), "game", "analyze", "--builtin", "quadratic", "--unroll", "1e6", "--quiet",
+                          "--no-render", "--out", str(tmp_path / "out")], stderr=subprocess.PIPE, text=True)
+    line = p.stderr.readline()
+    p.kill()
+    p.wait()
+    assert line.startswith("note: this analysis takes about 9e+10 gradient steps (3 dynamics × (5000 iterations × 5 runs + "
+                           "5000 return iterations) × 1000001 steps with --unroll 1000000)"), line
+    assert "lower --iterations, --return-iterations or --unroll" in line, line
+
+
 def test_check_fails_on_nan(cli):
     p = cli("game", "check", "--leader", "sqrt(-x^2-1)*y", "--follower", "y^2", "--vars", "x:y", ok=False)
     assert p.returncode == 1, p.stdout + p.stderr
@@ -302,6 +333,10 @@ def test_expr_notes_a_variable_not_in_the_expression_and_refuses_a_repeated_valu
     assert p.stdout.strip() == "0" and "note: X does not occur in the expression (its variables: x)" in p.stderr
     p = cli("expr", "eval", "x", "--at", "x=1,x=2", ok=False)
     assert p.returncode == 64 and "--at gives x twice" in p.stderr, p.stderr
+    # Given twice as two options, the last one won without a word.
+    p = cli("expr", "eval", "x", "--at", "x=2", "--at", "x=3", ok=False)
+    assert p.returncode == 64 and "--at gives x twice" in p.stderr, p.stderr
+    assert cli("expr", "eval", "x*y", "--at", "x=2", "--at", "y=3").stdout.strip() == "6"
     p = cli("expr", "eval", "sqrt(-1)")
     assert "note: the value is not finite" in p.stderr
 
@@ -356,6 +391,18 @@ def test_at_takes_the_numbers_an_expression_takes(cli, value):
 def test_an_invisible_character_is_named_by_its_code_point(cli):
     p = cli("expr", "eval", "x\u200b+1", "--at", "x=1", ok=False)
     assert p.returncode == 2 and "unexpected character U+200B at column 2" in p.stderr, p.stderr
+
+
+def test_typeset_operators_and_numbers_past_double_say_what_to_write(cli, tmp_path):
+    """The Unicode minus `game list` prints was "unexpected character" without the ASCII to write; 1e400 was a
+    "malformed number"; a variable in neither cost had no word beyond the continuum warning."""
+    p = cli("expr", "eval", "x − 1", "--at", "x=2", ok=False)
+    assert p.returncode == 2 and "unexpected character '−': write it as ASCII '-'" in p.stderr, p.stderr
+    p = cli("expr", "eval", "x*1e400", "--at", "x=2", ok=False)
+    assert p.returncode == 2 and "number '1e400' is beyond the largest finite value (about 1.8e308)" in p.stderr, p.stderr
+    p = analyze(cli, tmp_path / "u", "--leader", "x^2", "--follower", "y^2", "--vars", "x:y,w")
+    assert ("w is a variable of the game but occurs in neither cost: the game is constant along it, so its stationary "
+            "points come in lines and ∇22 f2 is singular everywhere; drop it from --vars") in p.stderr, p.stderr
 
 
 def test_an_expression_read_as_an_option_is_told_to_go_after_dashes(stackelberg_bin):

@@ -44,6 +44,9 @@ public struct AnalysisReport: Sendable, Codable {
         /// The dynamic's first step from the start is not finite: the dynamic is undefined there (e.g.
         /// the Stackelberg dynamic where ∇22f2 is singular), which is not a divergence.
         public var undefinedAtStart: Bool = false
+        /// Why the dynamic is undefined at the start (a cost not finite there, ∇22 f2 singular there for
+        /// the Stackelberg dynamic, …); nil when it is defined.
+        public var undefinedReason: String? = nil
     }
     public struct FlowSummary: Sendable, Codable {
         public var dynamic: String

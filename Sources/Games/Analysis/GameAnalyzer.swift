@@ -42,6 +42,13 @@ public struct GameAnalyzer {
 
     public var kinds: [DynamicKind] { [.individual, .stackelberg, .regularized(lambda: options.lambda)] }
 
+    /// Gradient steps the iterations take in all: per dynamic, the error run, the return run and one
+    /// trajectory per start, each leader step with `unroll` follower steps. What the run's time scales with.
+    public var plannedSteps: Double {
+        let perDynamic = Double(options.iterations) * Double(1 + options.trajectoryStarts.count) + Double(options.returnIterations)
+        return Double(kinds.count) * perDynamic * Double(1 + options.unroll)
+    }
+
     public func run(progress: (String) -> Void = { _ in }) throws(GameError) -> (AnalysisReport, AnalysisSeries) {
         let rule = options.rule
         progress("searching for stationary points")
@@ -82,7 +89,7 @@ public struct GameAnalyzer {
             derivatives: describeDerivatives(), equilibria: equilibria, referenceEquilibrium: reference,
             trajectories: summaries, flows: flows, points: pointReports, lambdaSweep: sweep, provenance: nil,
             warnings: finitenessWarnings(plane: plane, base: reference ?? game.domain.map { ($0.lowerBound + $0.upperBound) / 2 })
-                + continuumWarning(equilibria) + undefinedPointWarnings(undefined, summaries: summaries, flows: flows))
+                + unusedVariableWarnings() + continuumWarning(equilibria) + undefinedPointWarnings(undefined, summaries: summaries, flows: flows))
         let base = reference ?? game.domain.map { ($0.lowerBound + $0.upperBound) / 2 }
         return (report, AnalysisSeries(plane: plane, base: base, panels: panels, errors: errors, returns: returns))
     }
@@ -116,6 +123,15 @@ public struct GameAnalyzer {
         if let s = stackelberg.min(by: { distance($0) < distance($1) }) { return s.point }
         guard let most = equilibria.map(\.stationaryFor.count).max() else { return nil }
         return equilibria.filter { $0.stationaryFor.count == most }.min(by: { distance($0) < distance($1) })?.point
+    }
+
+    /// Variables that occur in neither cost: the game is constant along them, so every stationary point
+    /// is one of a line of them, and the follower's Hessian is singular where the variable is the follower's.
+    func unusedVariableWarnings() -> [String] {
+        let used = game.leaderCost.variables.union(game.followerCost.variables)
+        let unused = game.variables.filter { !used.contains($0) && $0 != game.noise?.variable }
+        guard !unused.isEmpty else { return [] }
+        return ["\(unused.joined(separator: ", ")) \(unused.count == 1 ? "is" : "are") a variable of the game but \(unused.count == 1 ? "occurs" : "occur") in neither cost: the game is constant along \(unused.count == 1 ? "it" : "them"), so its stationary points come in lines\(unused.contains(where: game.followerVariables.contains) ? " and ∇22 f2 is singular everywhere" : ""); drop \(unused.count == 1 ? "it" : "them") from --vars"]
     }
 
     /// Which cost is not finite at `z` ("f1 = nan"), or nil when both are: a point where a cost is
@@ -230,8 +246,22 @@ public struct GameAnalyzer {
             dynamic: kind.name, start: options.start, iterations: done, final: z,
             initialError: series[0].1, finalError: squaredError(z, reference),
             increasingStepFraction: Double(increases) / Double(max(done, 1)), lastIncreasingStep: lastIncrease,
-            windingAngle: angle, diverged: diverged, undefinedAtStart: undefined)
+            windingAngle: angle, diverged: diverged, undefinedAtStart: undefined,
+            undefinedReason: undefined ? undefinedCause(kind, at: options.start) : nil)
         return (summary, series)
+    }
+
+    /// Why `kind` is not defined at `z`, for the report: a cost not finite there, or for the Stackelberg
+    /// dynamic ∇22 f2 singular there (the implicit function theorem then defines no total derivative),
+    /// else a gradient not finite there.
+    func undefinedCause(_ kind: DynamicKind, at z: [Double]) -> String {
+        if let costs = undefinedCosts(at: z) { return "a cost is not finite there: \(costs)" }
+        let status = dynamics.classify(z, rule: options.rule).followerHessianStatus
+        if kind == .stackelberg, status.hasPrefix("singular") {
+            return "∇22 f2 is \(status) there, so the implicit function theorem defines no total derivative"
+        }
+        if kind != .individual, status == "not finite" { return "∇22 f2 is not finite there" }
+        return "its gradient is not finite there"
     }
 
     private func returnRun(_ kind: DynamicKind) throws(GameError) -> [(Int, Double)] {
@@ -292,7 +322,9 @@ public struct GameAnalyzer {
             let s = try d.flow(from: options.start, until: options.flowTime, samples: 201,
                                leaderRate: options.leaderLearningRate / top, followerRate: options.followerLearningRate / top)
             let final = s.states.last!
-            return .init(dynamic: kind.name, time: s.times.last!, final: final, finalError: squaredError(final, reference), note: s.stoppedEarly)
+            // Undefined at the start: said why, as for the discrete iteration.
+            let note = s.stoppedEarly.map { $0.hasPrefix("undefined at the start") ? "undefined at the start: " + undefinedCause(kind, at: options.start) : $0 }
+            return .init(dynamic: kind.name, time: s.times.last!, final: final, finalError: squaredError(final, reference), note: note)
         } catch {
             return .init(dynamic: kind.name, time: 0, final: options.start, finalError: .nan, note: "\(error)")
         }

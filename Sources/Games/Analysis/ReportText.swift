@@ -69,10 +69,13 @@ extension AnalysisReport {
         line("-----------------------")
         for t in trajectories {
             if t.undefinedAtStart {
-                line("\(t.dynamic): undefined at the start z0 = \(vec(t.start)): its first step is not finite (for the total derivative, ∇22f2 is singular there); not iterated")
+                line("\(t.dynamic): undefined at the start z0 = \(vec(t.start)): its first step is not finite (\(t.undefinedReason ?? "the dynamic is not defined there")); not iterated")
                 continue
             }
-            line("\(t.dynamic): after \(t.iterations) iterations z = \(vec(t.final)), ‖z − z*‖² \(fmt(t.initialError)) → \(fmt(t.finalError)); error increased on \(fmt(100 * t.increasingStepFraction, digits: 3))% of steps; angle swept around z* = \(fmt(t.windingAngle, digits: 4)) rad (\(fmt(t.windingAngle / (2 * .pi), digits: 3)) turns)\(t.diverged ? "; DIVERGED" : "")")
+            // Without a reference point there is no error to follow and no centre to sweep an angle around.
+            let measured = referenceEquilibrium == nil ? "no reference point (no stationary point found; --reference gives one): error and angle not measured"
+                : "‖z − z*‖² \(fmt(t.initialError)) → \(fmt(t.finalError)); error increased on \(fmt(100 * t.increasingStepFraction, digits: 3))% of steps; angle swept around z* = \(fmt(t.windingAngle, digits: 4)) rad (\(fmt(t.windingAngle / (2 * .pi), digits: 3)) turns)"
+            line("\(t.dynamic): after \(t.iterations) iterations z = \(vec(t.final)), \(measured)\(t.diverged ? "; DIVERGED" : "")")
         }
         line()
         line("Continuous flows ż = −Γ g(z), Γ = diag(α1, α2) / max(α1, α2) (adaptive RKF45), from the same start")
