@@ -145,6 +145,15 @@ struct SweepRunCommand: ParsableCommand {
                 throw InputError("\(stale.count) finished run\(stale.count == 1 ? "" : "s") of \(plan) trained with other settings than the plan gives now:\n  " + stale.prefix(5).joined(separator: "\n  ")
                                  + (stale.count > 5 ? "\n  (and \(stale.count - 5) more)" : ""))
             }
+            // Interrupted runs too, before any other run trains: their resume would be refused, and the plan's
+            // other runs, trained meanwhile with the new settings, would leave a sweep that neither plan finishes.
+            let restarted = p.runs.filter { !$0.isLocked }.compactMap { r in
+                r.interruptedWithOtherSettings.map { "\(r.directory): \(SweepRun.changedWhileInterruptedMessage($0))" }
+            }
+            guard restarted.isEmpty else {
+                throw InputError("\(restarted.count) interrupted run\(restarted.count == 1 ? "" : "s") of \(plan) started with other settings than the plan gives now (nothing was trained):\n  " + restarted.prefix(5).joined(separator: "\n  ")
+                                 + (restarted.count > 5 ? "\n  (and \(restarted.count - 5) more)" : ""))
+            }
             switch backend {
             case .local: try runLocal(p)
             case .slurm: try submitSlurm(p)

@@ -61,6 +61,21 @@ extension SweepRun {
         "finished with other settings than the plan now gives it (\(changed.joined(separator: "; "))): the plan was edited after it ran; restore the plan, or give the edited plan another `out` so that its runs train anew"
     }
 
+    /// The same for an interrupted run (a checkpoint, no summary): resuming it under the edited plan is
+    /// refused by `train --resume`, and training the plan's other runs meanwhile would leave a sweep no
+    /// plan can finish (some runs with the old settings, some with the new).
+    public static func changedWhileInterruptedMessage(_ changed: [String]) -> String {
+        "interrupted, and started with other settings than the plan now gives it (\(changed.joined(separator: "; "))): the plan was edited after it started; restore the plan to resume it, or remove its directory to start it anew under the edited plan, or give the edited plan another `out`"
+    }
+
+    /// Whether the run has started and not finished (a checkpoint or a config.toml, no summary) and was
+    /// started with settings other than the plan's now; nil when not, else the differing keys.
+    public var interruptedWithOtherSettings: [String]? {
+        guard !isFinished, FileManager.default.fileExists(atPath: directory + "/config.toml"), hasCheckpoint else { return nil }
+        let changed = settingsChangedSinceRun
+        return changed.isEmpty ? nil : changed
+    }
+
     /// Whether another process holds the run's lock (tested with a non-blocking shared lock, released at once).
     public var isLocked: Bool {
         let fd = open(directory + "/run.lock", O_RDONLY)
@@ -90,6 +105,7 @@ extension SweepRun {
             return .failed(text.split(separator: "\n").map(String.init).joined(separator: " | "))
         }
         if hasCheckpoint {
+            if let changed = interruptedWithOtherSettings { return .failed(Self.changedWhileInterruptedMessage(changed)) }
             // A checkpoint that is not a state file would be refused by the resume: said here, not "interrupted".
             let path = fm.fileExists(atPath: directory + "/checkpoint.state") ? directory + "/checkpoint.state" : directory + "/checkpoint.state.tmp"
             if let handle = FileHandle(forReadingAtPath: path) {

@@ -197,6 +197,33 @@ def test_a_finished_run_of_an_edited_plan_is_refused_not_skipped(tmp_path, stack
     assert again.returncode == 0 and "1 finished (skipped)" in again.stdout, again.stdout + again.stderr
 
 
+def test_an_interrupted_run_of_an_edited_plan_is_refused_before_anything_trains(tmp_path, stackelberg_bin):
+    """With runs interrupted, an edited plan was "2 interrupted, N pending" to status; run then trained the pending
+    runs with the new settings, failed the interrupted ones with train's advice (--set …), and left a sweep that
+    neither plan could finish. Now both say so, and run trains nothing."""
+    plan = write_plan(tmp_path / "plan.toml", tmp_path / "out", steps=8000)
+    first = tmp_path / "out/default/cartpole/dqn-monolithic/seed0"
+    pool = subprocess.Popen([str(stackelberg_bin), "sweep", "run", str(plan), "--jobs", "1"],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    wait_for(lambda: (first / "checkpoint.state").is_file(), 120, "the first run's first checkpoint")
+    pool.send_signal(signal.SIGINT)
+    out, _ = pool.communicate(timeout=300)
+    assert pool.returncode == 130, out
+    text = plan.read_text()
+    plan.write_text(text.replace("eval_interval = 10000", "eval_interval = 5000"))
+    status = subprocess.run([str(stackelberg_bin), "sweep", "status", str(plan)], capture_output=True, text=True)
+    assert status.returncode == 1 and "interrupted, and started with other settings than the plan now gives it (eval_interval: ran 10000, the plan now 5000)" in status.stdout, status.stdout
+    before = sorted(str(p) for p in (tmp_path / "out").rglob("*"))
+    again = subprocess.run([str(stackelberg_bin), "sweep", "run", str(plan), "--jobs", "1"], capture_output=True, text=True, timeout=300)
+    assert again.returncode != 0 and "1 interrupted run of" in again.stderr and "(nothing was trained)" in again.stderr, again.stdout + again.stderr
+    assert "restore the plan to resume it, or remove its directory to start it anew" in again.stderr, again.stderr
+    assert sorted(str(p) for p in (tmp_path / "out").rglob("*")) == before
+    # The plan restored: the run resumes and the others train.
+    plan.write_text(text)
+    again = subprocess.run([str(stackelberg_bin), "sweep", "run", str(plan), "--jobs", "1"], capture_output=True, text=True, timeout=600)
+    assert again.returncode == 0, again.stdout + again.stderr
+
+
 def test_a_run_another_process_takes_after_the_pool_started_is_left_to_it(tmp_path, stackelberg_bin):
     """A second pool (or a hand-started train) taking a run after this pool had queued it made this pool report it
     FAILED ("being trained by another process") and exit 1, and wrote this pool's lines into its log."""
