@@ -169,8 +169,8 @@ struct SweepRunCommand: ParsableCommand {
             if r.isFinished { skipped += 1 } else if r.isLocked { elsewhere.append(r) } else { todo.append(r) }
         }
         let workers = max(1, min(jobs ?? ProcessInfo.processInfo.activeProcessorCount, max(1, todo.count)))
-        print("sweep \(p.name): \(p.runs.count) runs; \(skipped) finished (skipped), \(elsewhere.count) trained by another process, \(todo.count) to run, \(workers) at a time")
-        for r in elsewhere { print("  running elsewhere (holds run.lock): \(r.directory)") }
+        poolReport("sweep \(p.name): \(p.runs.count) runs; \(skipped) finished (skipped), \(elsewhere.count) trained by another process, \(todo.count) to run, \(workers) at a time")
+        for r in elsewhere { poolReport("  running elsewhere (holds run.lock): \(r.directory)") }
         // The runs stop themselves: a second Ctrl-C reaches them from the terminal (and forwarded), and
         // each stops at once; this process waits for them and records how each ended.
         installStopHandlers(atOnceOnRepeat: false)
@@ -196,7 +196,7 @@ struct SweepRunCommand: ParsableCommand {
             if stopSignal != nil { return .notStarted }
             // Another pool on the same plan may have taken it (or finished it) since this one started:
             // left to it, before this pool writes a line into its log.
-            if r.isLocked { print("  running elsewhere (holds run.lock): \(r.directory)"); return .elsewhere }
+            if r.isLocked { poolReport("  running elsewhere (holds run.lock): \(r.directory)"); return .elsewhere }
             if r.isFinished { return .elsewhere }
             let n = counter.next()
             let fm = FileManager.default
@@ -213,7 +213,7 @@ struct SweepRunCommand: ParsableCommand {
             log.seekToEndOfFile()
             let stamp = ISO8601DateFormatter().string(from: Date())
             log.write(Data("\(stamp) sweep run: \(resume ? "resume" : "start") (run \(r.index))\n".utf8))
-            print("[\(n)/\(total)] \(resume ? "resume" : "start ") \(r.directory)")
+            poolReport("[\(n)/\(total)] \(resume ? "resume" : "start ") \(r.directory)")
             let process = Process()
             process.executableURL = URL(fileURLWithPath: exe)
             process.arguments = r.trainArguments(resume: resume)
@@ -230,13 +230,13 @@ struct SweepRunCommand: ParsableCommand {
             if status == 0, r.isFinished {
                 let score: String
                 if case .finished(let s?) = r.state { score = String(format: "%.2f", s) } else { score = "?" }
-                print("[\(n)/\(total)] finished \(r.directory) in \(seconds) s: final greedy evaluation \(score)")
+                poolReport("[\(n)/\(total)] finished \(r.directory) in \(seconds) s: final greedy evaluation \(score)")
                 return .finished
             }
             // Stopped: train exits 128 + the signal after its checkpoint.
             if stopSignal != nil, bySignal || status > 128 {
                 // After a second stop signal the run may have ended at once, past its last checkpoint.
-                print("[\(n)/\(total)] stopped  \(r.directory) (" + (stopSignalCount > 1 ? "`sweep run` again resumes it from its last checkpoint)" : "checkpointed; `sweep run` again resumes it)"))
+                poolReport("[\(n)/\(total)] stopped  \(r.directory) (" + (stopSignalCount > 1 ? "`sweep run` again resumes it from its last checkpoint)" : "checkpointed; `sweep run` again resumes it)"))
                 return .stopped
             }
             let text = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
@@ -244,14 +244,14 @@ struct SweepRunCommand: ParsableCommand {
             let attempt = text.components(separatedBy: "\(stamp) sweep run:").last ?? text
             // Taken by another process between the check above and this train's own lock: not a failure.
             if !bySignal, attempt.contains("is being trained by another process") {
-                print("[\(n)/\(total)] running elsewhere (holds run.lock): \(r.directory)")
+                poolReport("[\(n)/\(total)] running elsewhere (holds run.lock): \(r.directory)")
                 return .elsewhere
             }
             let why = bySignal ? "killed by signal \(status)" + (r.hasCheckpoint ? " (its last checkpoint is kept: `sweep run` again resumes it)" : "")
                                : SweepRun.lastError(inLog: attempt, directory: r.directory)
             let record = "exit \(bySignal ? 128 + status : status)\n\(why)\n"
             try? record.write(toFile: r.directory + "/" + SweepFiles.failure, atomically: true, encoding: .utf8)
-            print("[\(n)/\(total)] FAILED   \(r.directory): \(why.replacingOccurrences(of: "\n", with: " | "))")
+            poolReport("[\(n)/\(total)] FAILED   \(r.directory): \(why.replacingOccurrences(of: "\n", with: " | "))")
             return .failed(why)
         }
         children.done = true
@@ -267,13 +267,13 @@ struct SweepRunCommand: ParsableCommand {
             }
         }
         let statusPath = try writeStatusFile(p)
-        print("sweep \(p.name): \(finished) finished now, \(skipped) before; \(stopped) stopped or not started; "
+        poolReport("sweep \(p.name): \(finished) finished now, \(skipped) before; \(stopped) stopped or not started; "
               + (elsewhereNow > 0 ? "\(elsewhereNow) taken by another process meanwhile; " : "") + "\(failed.count) failed; status in \(statusPath)")
         for (r, why) in failed {
             FileHandle.standardError.write(Data("error: \(r.directory): \(why.replacingOccurrences(of: "\n", with: " | "))\n".utf8))
         }
         if let signal = stopSignal {
-            print(stopSignalCount > 1 ? "stopped at once: `stackelberg sweep run \(plan)` continues each run from its last checkpoint"
+            poolReport(stopSignalCount > 1 ? "stopped at once: `stackelberg sweep run \(plan)` continues each run from its last checkpoint"
                                       : "stopped: the running runs checkpointed; `stackelberg sweep run \(plan)` continues")
             throw ExitCode(128 + signal)
         }
@@ -281,6 +281,13 @@ struct SweepRunCommand: ParsableCommand {
             FileHandle.standardError.write(Data("\(failed.count) run\(failed.count == 1 ? "" : "s") failed; fix the cause and run `stackelberg sweep run \(plan)` again (finished runs are skipped, checkpointed ones resume)\n".utf8))
             throw ExitCode(1)
         }
+    }
+
+    /// One line of the pool's report on stdout, written at once (one write(2) per line): stdio's buffer held
+    /// every line of a pool whose stdout is a file (`sweep run … > log`) until it exited, so a pool killed
+    /// without warning left its log empty. One write per line also keeps the workers' lines whole.
+    private func poolReport(_ line: String) {
+        FileHandle.standardOutput.write(Data((line + "\n").utf8))
     }
 
     private func submitSlurm(_ p: SweepPlan) throws {

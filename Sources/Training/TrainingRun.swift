@@ -53,6 +53,11 @@ public func installStopHandlers(atOnceOnRepeat: Bool = true) {
     }
     signal(SIGINT, handler)
     signal(SIGTERM, handler)
+    // A closed terminal or ssh session (SIGHUP) stops the run as SIGTERM does, with a checkpoint, rather
+    // than killing it between checkpoints (and a sweep's pool with its runs left unwatched). A process
+    // started under `nohup` ignores SIGHUP on purpose: that is kept.
+    let previous = signal(SIGHUP, handler)
+    if unsafeBitCast(previous, to: Int.self) == unsafeBitCast(SIG_IGN, to: Int.self) { signal(SIGHUP, SIG_IGN) }
 }
 
 /// One seed of a training run, in its own directory:

@@ -224,6 +224,28 @@ def test_an_interrupted_run_of_an_edited_plan_is_refused_before_anything_trains(
     assert again.returncode == 0, again.stdout + again.stderr
 
 
+def test_a_hangup_stops_the_pool_like_sigterm_and_its_log_is_written_as_it_goes(tmp_path, stackelberg_bin):
+    """A closed ssh session (SIGHUP) killed the pool at once (129, no word) with its train processes running on
+    unwatched; and `sweep run … > log` held every line in stdio's buffer until the pool exited."""
+    plan = write_plan(tmp_path / "plan.toml", tmp_path / "out", steps=40000)
+    first = tmp_path / "out/default/cartpole/dqn-monolithic/seed0"
+    second = tmp_path / "out/default/cartpole/dqn-monolithic/seed1"
+    log = tmp_path / "pool.log"
+    with open(log, "w") as f:
+        pool = subprocess.Popen([str(stackelberg_bin), "sweep", "run", str(plan), "--jobs", "1"], stdout=f, stderr=subprocess.STDOUT)
+        wait_for(lambda: (second / "checkpoint.state").is_file(), 300, "the second run's first checkpoint")
+        # The first run's line is in the log while the pool runs.
+        assert f"finished {first}" in log.read_text(), log.read_text()
+        pool.send_signal(signal.SIGHUP)
+        pool.wait(timeout=300)
+    assert pool.returncode == 129, log.read_text()
+    text = log.read_text()
+    assert f"stopped  {second} (checkpointed; `sweep run` again resumes it)" in text, text
+    status = subprocess.run([str(stackelberg_bin), "sweep", "status", str(plan)], capture_output=True, text=True)
+    # The stopped run checkpointed and exited with the pool: none runs on unwatched.
+    assert status.returncode == 0 and "finished, 0 running, 1 interrupted," in status.stdout, status.stdout
+
+
 def test_a_run_another_process_takes_after_the_pool_started_is_left_to_it(tmp_path, stackelberg_bin):
     """A second pool (or a hand-started train) taking a run after this pool had queued it made this pool report it
     FAILED ("being trained by another process") and exit 1, and wrote this pool's lines into its log."""
