@@ -247,6 +247,8 @@ public struct Comparison {
         let unfinished = includeUnfinished ? [] : notDone
         let runs = all.filter { !$0.episodes.isEmpty && !leftOut.contains($0.directory) }
         guard !runs.isEmpty else {
+            let diverged = all.map(\.directory).filter { FileManager.default.fileExists(atPath: $0 + "/" + TrainingRun.divergedFile) }
+            if !diverged.isEmpty, diverged.count == all.count { throw TrainingError.allDiverged(diverged) }
             throw TrainingError.noComparableRun(paths, unfinishedLeftOut: !leftOut.isEmpty)
         }
         let envs = Set(runs.map(\.env))
@@ -457,11 +459,23 @@ public struct Comparison {
         // Each group's seed scores once; the improvement table pairs every group with every other.
         let score = Dictionary(uniqueKeysWithValues: groups.map { ($0, scores($0)) })
         var s = "## \(env)\n\n"
-        if !empty.isEmpty {
-            s += "Left out (no finished training episode): " + empty.joined(separator: ", ") + "\n\n"
+        // A run train stopped on a non-finite value (its diverged.txt) is said to have diverged, not to be
+        // unfinished: it will not finish with these settings.
+        let divergedRuns = (empty + unfinished).filter { FileManager.default.fileExists(atPath: $0 + "/" + TrainingRun.divergedFile) }
+        let isDiverged = Set(divergedRuns)
+        if !divergedRuns.isEmpty {
+            s += "Left out (diverged: train stopped \(divergedRuns.count == 1 ? "it" : "them") on a non-finite value; the reason is in each one's \(TrainingRun.divergedFile)): "
+                + divergedRuns.map { d in
+                    let why = (try? String(contentsOfFile: d + "/" + TrainingRun.divergedFile, encoding: .utf8))?.split(separator: "\n").first.map(String.init)
+                    return d + (why.map { " (\($0.prefix(120)))" } ?? "")
+                }.joined(separator: ", ") + "\n\n"
         }
-        if !unfinished.isEmpty {
-            s += "Left out (not finished: no summary.json; --include-unfinished pools them): " + unfinished.joined(separator: ", ") + "\n\n"
+        let emptyLeft = empty.filter { !isDiverged.contains($0) }, unfinishedLeft = unfinished.filter { !isDiverged.contains($0) }
+        if !emptyLeft.isEmpty {
+            s += "Left out (no finished training episode): " + emptyLeft.joined(separator: ", ") + "\n\n"
+        }
+        if !unfinishedLeft.isEmpty {
+            s += "Left out (not finished: no summary.json; --include-unfinished pools them): " + unfinishedLeft.joined(separator: ", ") + "\n\n"
         }
         // Copies of one seed (the same run trained twice, or copied between output roots) are not
         // independent draws: pooled, they inflate n and narrow every interval.

@@ -92,6 +92,8 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
     /// Runs were found under the paths, but none can be compared: none has a training episode yet
     /// (`unfinishedLeftOut` false), or the ones that do have not finished and were left out for it.
     case noComparableRun([String], unfinishedLeftOut: Bool)
+    /// Every run found diverged (train stopped each on a non-finite value and wrote its diverged.txt).
+    case allDiverged([String])
 
     public var description: String {
         switch self {
@@ -104,6 +106,8 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
         case .noRunDirectories(let paths): return "no run directories (with config.toml) under \(paths.joined(separator: ", "))"
         case .noComparableRun(let paths, unfinishedLeftOut: false):
             return "no run under \(paths.joined(separator: ", ")) has a finished training episode yet; nothing to compare"
+        case .allDiverged(let dirs):
+            return "every run found diverged (train stopped \(dirs.count == 1 ? "it" : "each") on a non-finite value; the reason is in \(dirs.count == 1 ? "its" : "each one's") diverged.txt): \(dirs.prefix(5).joined(separator: ", "))\(dirs.count > 5 ? ", …" : ""); nothing to compare"
         case .noComparableRun(let paths, unfinishedLeftOut: true):
             return "no run under \(paths.joined(separator: ", ")) has finished (no summary.json); --include-unfinished compares them as they stand"
         }

@@ -67,7 +67,7 @@ public struct SweepComparison {
         for (env, group) in byEnv {
             do { comparisons.append(try Comparison(paths: group, curvePoints: curvePoints, includeUnfinished: includeUnfinished, labels: labels)) }
             catch let error as TrainingError {
-                guard case .noComparableRun = error else { throw error }
+                switch error { case .noComparableRun, .allDiverged: break; default: throw error }
                 // An environment none of whose runs has finished yet: left out of the table, said in the report.
                 FileHandle.standardError.write(Data("note: \(env): \(error)\n".utf8))
             }

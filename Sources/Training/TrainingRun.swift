@@ -74,7 +74,8 @@ public func installStopHandlers(atOnceOnRepeat: Bool = true) {
 ///   writing keeps the last good one);
 /// - `tensorboard/events.out.tfevents.*`: the same logs as TensorBoard scalars (unless
 ///   `tensorboard = false`);
-/// - `summary.json` when the run completes.
+/// - `summary.json` when the run completes;
+/// - `diverged.txt` (the reason) when training stops on a non-finite value.
 public final class TrainingRun: Sendable {
     public let settings: Settings
     public let seed: UInt64
@@ -105,6 +106,10 @@ public final class TrainingRun: Sendable {
 
     var checkpointPath: String { directory + "/checkpoint.state" }
     var summaryPath: String { directory + "/summary.json" }
+    /// Written when training stops on a non-finite value (`AgentError.diverged`), with the reason: the
+    /// readers of runs (`compare`, `windows`) then say the run diverged, where without it the directory
+    /// reads as a run interrupted or still training. Removed when the run trains again.
+    public static let divergedFile = "diverged.txt"
 
     /// Whether this seed has run to its end (its summary is written and reads as JSON); a finished
     /// seed is left as it is by `--resume`. A summary cut short (a full disk, a copy gone wrong) does
@@ -135,6 +140,8 @@ public final class TrainingRun: Sendable {
         // The caller's thread gets its floating-point mode back when the run ends.
         let flushedBefore = BLAS.flushSubnormalsOnThisThread(true)
         defer { BLAS.flushSubnormalsOnThisThread(flushedBefore) }
+        // Training again: an earlier divergence is no longer the run's state.
+        try? FileManager.default.removeItem(atPath: directory + "/" + Self.divergedFile)
         let totalSteps = try settings.int("total_steps")!
         let envName = try settings.string("env")!
         let options = try AlgorithmRegistry.runOptions(settings)
@@ -295,6 +302,7 @@ public final class TrainingRun: Sendable {
                 let kept = fm.fileExists(atPath: checkpointPath)
                     ? "The last checkpoint, written at step ≤ \(before), is kept in \(checkpointPath)"
                     : "No checkpoint had been written yet (checkpoint_interval = \(checkpointInterval)): the run starts over once the settings are fixed"
+                try? "diverged near step \(before): \(why)\n".write(toFile: directory + "/" + Self.divergedFile, atomically: true, encoding: .utf8)
                 throw TrainingError.diverged("\(why). \(kept)")
             }
             let now = agent.environmentSteps

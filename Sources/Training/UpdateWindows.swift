@@ -190,9 +190,14 @@ extension UpdateWindows {
         // step its last log row can reach. Logs that reach it without a summary.json are a run that
         // stopped as it wrote its end, or whose summary was removed: said so, not "N of N steps".
         let planned = run.lastStep ?? run.totalSteps
-        let name = run.finished ? "finished"
-            : stepsReached >= planned ? "unfinished: no summary.json, though its logs reach its last step, \(planned): the run stopped as it wrote its end, or the file was removed; `compare` leaves it out unless --include-unfinished"
-            : "unfinished: \(stepsReached) of \(planned) steps"
+        let diverged = (try? String(contentsOfFile: run.directory + "/" + TrainingRun.divergedFile, encoding: .utf8))?
+            .split(separator: "\n").first.map(String.init)
+        let name: String
+        if run.finished { name = "finished" }
+        else if let diverged { name = "diverged, not finished: \(diverged) (\(TrainingRun.divergedFile))" }
+        else if stepsReached >= planned {
+            name = "unfinished: no summary.json, though its logs reach its last step, \(planned): the run stopped as it wrote its end, or the file was removed; `compare` leaves it out unless --include-unfinished"
+        } else { name = "unfinished: \(stepsReached) of \(planned) steps" }
         var s = "### \(run.directory)\n\n\(run.pair) on \(run.env), seed \(run.seed >= 0 ? String(run.seed) : "unknown") (\(name))\n\n"
         // An unfinished run's last evaluation is its latest, not its final; its last 10% (of the
         // budget) is not reached yet, so that score says why it is missing.

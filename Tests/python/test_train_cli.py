@@ -1092,3 +1092,24 @@ def test_env_rollout_refuses_a_directory_for_its_observations(stackelberg_bin, t
     p = subprocess.run([str(stackelberg_bin), "env", "rollout", "cartpole", "--steps", "1", "--observations-to", str(tmp_path)],
                        capture_output=True, text=True, timeout=60)
     assert p.returncode == 64 and f"--observations-to: {tmp_path} is a directory; give a file path" in p.stderr, p.stderr
+
+
+def test_a_diverged_run_is_said_to_have_diverged_by_compare_and_windows(stackelberg_bin, tmp_path):
+    """A run train stopped on a non-finite loss looked, to compare and windows, like one still training ("not
+    finished: no summary.json; --include-unfinished pools them"), and a sweep's diverged variant left the table
+    without a word. train now leaves diverged.txt with the reason, and the readers say it."""
+    def train(*extra, out=tmp_path / "runs"):
+        return subprocess.run([str(stackelberg_bin), "train", "--algo", "dqn", "--env", "cartpole", "--steps", "3000", "--quiet",
+                               "--set", "tensorboard=false", "--out", str(out), *extra], capture_output=True, text=True, timeout=300)
+    p = train("--set", "lr=1e6", out=tmp_path / "runs" / "bad")
+    assert p.returncode == 1 and "loss is inf" in p.stderr, p.stderr
+    run = tmp_path / "runs/bad/cartpole/dqn-monolithic/seed0"
+    assert (run / "diverged.txt").read_text().startswith("diverged near step "), list(run.iterdir())
+    p = subprocess.run([str(stackelberg_bin), "compare", str(tmp_path / "runs" / "bad")], capture_output=True, text=True)
+    assert p.returncode == 1 and "every run found diverged (train stopped it on a non-finite value; the reason is in its diverged.txt)" in p.stderr, p.stderr
+    p = subprocess.run([str(stackelberg_bin), "windows", str(run)], capture_output=True, text=True)
+    assert p.returncode == 0 and "(diverged, not finished: diverged near step " in p.stdout, p.stdout
+    assert train("--set", "lr=1e-3", out=tmp_path / "runs" / "good").returncode == 0
+    p = subprocess.run([str(stackelberg_bin), "compare", str(tmp_path / "runs")], capture_output=True, text=True)
+    assert p.returncode == 0 and f"Left out (diverged: train stopped it on a non-finite value; the reason is in each one's diverged.txt): {run} (diverged near step" in p.stdout, p.stdout
+    assert "not finished" not in p.stdout, p.stdout
