@@ -142,10 +142,13 @@ public struct SeedLog: Sendable {
     public var finalEvaluation: Double { evaluations.last?.value ?? .nan }
 
     /// At each of `steps` (ascending), the mean return of the last `window` training episodes
-    /// finished by then (nan before the first).
+    /// finished by then (nan before the first, and, for a run not finished, past the last step it has
+    /// logged: held there, its last value read as a plateau out to the full budget).
     public func curve(at steps: [Int], window: Int = 50) -> [Double] {
         var out = [Double](), k = 0, recent = [Double]()
+        let reach = finished ? Int.max : Swift.max(episodes.last?.step ?? 0, evaluations.last?.step ?? 0)
         for upTo in steps {
+            if upTo > reach { out.append(.nan); continue }
             while k < episodes.count, episodes[k].step <= upTo {
                 recent.append(episodes[k].value)
                 if recent.count > window { recent.removeFirst() }
@@ -546,7 +549,12 @@ public struct Comparison {
             let idx = fig.data.addBlock(g, columns: ["env_step", "iqm", "ci_low", "ci_high"], rows: rows)
             let c = colors[i % colors.count]
             plots.append("datafile index \(idx) using 1:3:4 with filledcurves fc rgb '\(c)' fs transparent solid 0.2 notitle")
-            plots.append("datafile index \(idx) using 1:2 with lines lw 2 lc rgb '\(c)' title '\(g) (\(runs(of: g).count) seed\(runs(of: g).count == 1 ? "" : "s"))'")
+            // Seeds still training end where they have got to: said in the key, since the band narrows there.
+            let seeds = runs(of: g), short = seeds.filter { !$0.finished }
+            let reach = short.map(\.stepsTrained).sorted()
+            let count = "\(seeds.count) seed\(seeds.count == 1 ? "" : "s")" + (reach.isEmpty ? ""
+                : ", \(reach.count) unfinished at \(stepCount(Double(reach.first!)))" + (reach.count > 1 && reach.last! != reach.first! ? "–\(stepCount(Double(reach.last!)))" : ""))
+            plots.append("datafile index \(idx) using 1:2 with lines lw 2 lc rgb '\(c)' title '\(g) (\(count))'")
         }
         if let threshold { plots.append("\(threshold) with lines dt 2 lc rgb '#555555' title 'threshold \(f(threshold))'") }
         fig.body = """

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import os
+import shutil
 import signal
 import subprocess
 import time
@@ -1113,3 +1114,29 @@ def test_a_diverged_run_is_said_to_have_diverged_by_compare_and_windows(stackelb
     p = subprocess.run([str(stackelberg_bin), "compare", str(tmp_path / "runs")], capture_output=True, text=True)
     assert p.returncode == 0 and f"Left out (diverged: train stopped it on a non-finite value; the reason is in each one's diverged.txt): {run} (diverged near step" in p.stdout, p.stdout
     assert "not finished" not in p.stdout, p.stdout
+
+
+def test_an_unfinished_seed_s_curve_ends_where_it_has_got_to(stackelberg_bin, tmp_path):
+    """compare --include-unfinished --out held an unfinished seed's last value out to the full budget: a flat line
+    that read as a plateau, with "(1 seed)" in the key."""
+    subprocess.run([str(stackelberg_bin), "train", "--algo", "dqn", "--env", "cartpole", "--steps", "6000", "--seeds", "0..1",
+                    "--quiet", "--set", "tensorboard=false", "--out", str(tmp_path / "runs")], check=True, capture_output=True, timeout=300)
+    short = tmp_path / "runs/cartpole/dqn-monolithic/seed1"
+    (short / "summary.json").unlink()
+    lines = (short / "episodes.csv").read_text().splitlines(keepends=True)
+    (short / "episodes.csv").write_text("".join([lines[0]] + [l for l in lines[1:] if int(l.split(",")[0]) <= 2500]))
+    (short / "eval.csv").write_text((short / "eval.csv").read_text().splitlines(keepends=True)[0])
+    p = subprocess.run([str(stackelberg_bin), "compare", str(tmp_path / "runs"), "--include-unfinished", "--out", str(tmp_path / "cmp")],
+                       capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    gp = (tmp_path / "cmp" / "curves_cartpole.gp").read_text()
+    assert re.search(r"\(2 seeds, 1 unfinished at 2[0-9]{3}\)", gp), gp
+    # Past 2.5k steps the curve is seed 0's alone: the same values as seed 0 compared by itself.
+    alone = tmp_path / "alone"
+    shutil.copytree(tmp_path / "runs/cartpole/dqn-monolithic/seed0", alone / "cartpole/dqn-monolithic/seed0")
+    subprocess.run([str(stackelberg_bin), "compare", str(alone), "--out", str(tmp_path / "cmp0")], check=True, capture_output=True, timeout=120)
+    def rows(path):
+        return [l.split() for l in path.read_text().splitlines() if l and not l.startswith("#")]
+    both, one = rows(tmp_path / "cmp" / "curves_cartpole.dat"), rows(tmp_path / "cmp0" / "curves_cartpole.dat")
+    late = [(a, b) for a, b in zip(both, one) if float(a[0]) > 2600]
+    assert late and all(a[1] == b[1] for a, b in late), late[:3]
