@@ -12,13 +12,18 @@ public struct SweepComparison {
     /// as they started, or removed): the table holds the runs on disk, and says how many the manifest
     /// names beside them.
     public let notOnDisk: [String]
+    /// Runs under a sweep's output root that its `sweep.json` does not name: an earlier version of the
+    /// plan's (a variant renamed, a seed dropped). They are compared, grouped by their settings as runs
+    /// outside any sweep are, and named in the report, since they are not the plan's.
+    public let notInManifest: [String]
 
     /// Reads every run under `paths`. A `sweep.json` in a given directory labels its runs
     /// `VARIANT · ALGO-COUPLING` (just `ALGO-COUPLING` for a plan without a grid).
     public init(paths: [String], curvePoints: Int = 100, includeUnfinished: Bool = false) throws {
-        var labels = [String: String](), notOnDisk = [String]()
+        var labels = [String: String](), notOnDisk = [String](), manifestRoots = [String]()
         for p in paths {
             guard let data = FileManager.default.contents(atPath: p + "/sweep.json") else { continue }
+            manifestRoots.append(URL(fileURLWithPath: p).standardizedFileURL.path)
             // A manifest that does not read would drop every variant's label, and so pool the variants
             // of one algorithm-coupling whose settings agree: refused like a damaged log.
             guard let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
@@ -57,6 +62,10 @@ public struct SweepComparison {
         let dirs: [String]
         do { dirs = try Comparison.runDirectories(paths) } catch TrainingError.noRunDirectories where !notOnDisk.isEmpty && notOnDisk.count == labels.count {
             throw TrainingError.io("none of the \(labels.count) runs the sweep's manifest (sweep.json) names has started (no config.toml in \(notOnDisk.count == 1 ? "its directory" : "their directories"), or they were removed): `stackelberg sweep run PLAN` trains them, `stackelberg sweep status PLAN` says what is left")
+        }
+        notInManifest = dirs.filter { d in
+            let local = URL(fileURLWithPath: d).standardizedFileURL.path
+            return labels[local] == nil && manifestRoots.contains { local.hasPrefix($0 + "/") }
         }
         var byEnv = [(String, [String])]()
         for d in dirs {
@@ -139,6 +148,10 @@ public struct SweepComparison {
         if !notOnDisk.isEmpty {
             s += "\nNot on disk: \(notOnDisk.count) run\(notOnDisk.count == 1 ? "" : "s") the sweep's manifest (sweep.json) names \(notOnDisk.count == 1 ? "has" : "have") no directory or no config.toml (not started yet, failed as \(notOnDisk.count == 1 ? "it" : "they") started, or removed), so n is below the plan's seeds where they belong: "
                 + notOnDisk.prefix(5).joined(separator: ", ") + (notOnDisk.count > 5 ? ", …" : "") + ". `stackelberg sweep status PLAN` lists what is left to run.\n"
+        }
+        if !notInManifest.isEmpty {
+            s += "\nNot in the manifest: \(notInManifest.count) run\(notInManifest.count == 1 ? "" : "s") under the sweep's output root that its sweep.json does not name (an earlier version of the plan's: a variant renamed, a seed or a setting dropped), compared above under \(notInManifest.count == 1 ? "its" : "their") settings, not as a variant of the plan: "
+                + notInManifest.prefix(5).joined(separator: ", ") + (notInManifest.count > 5 ? ", …" : "") + ". Move them out of the root to compare the plan's runs alone.\n"
         }
         for c in comparisons { s += "\n" + c.markdown(threshold: threshold) }
         return s

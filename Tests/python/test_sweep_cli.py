@@ -523,3 +523,19 @@ def test_status_of_a_plan_never_run_writes_nothing(tmp_path, stackelberg_bin):
     status = subprocess.run([str(stackelberg_bin), "sweep", "status", str(plan)], capture_output=True, text=True, timeout=60)
     assert status.returncode == 0 and "1 pending" in status.stdout and "not written" in status.stdout, status.stdout
     assert not (tmp_path / "out").exists()
+
+
+def test_runs_under_the_root_that_the_manifest_no_longer_names_are_said(tmp_path, stackelberg_bin):
+    """After a variant was renamed, compare over the sweep's root pooled the old variant's runs under their settings
+    with the new one's, as extra rows, without a word that they were not the plan's."""
+    plan = tmp_path / "plan.toml"
+    text = (f'out = "{tmp_path}/out"\nalgorithms = ["dqn"]\nenvironments = ["cartpole"]\nseeds = [0]\nsteps = 1000\n'
+            '[settings]\ntensorboard = false\neval_episodes = 1\n[grid]\nvariant = [{ name = "a", gamma = 0.9 }]\n')
+    plan.write_text(text)
+    assert subprocess.run([str(stackelberg_bin), "sweep", "run", str(plan), "--jobs", "1"], capture_output=True, timeout=300).returncode == 0
+    plan.write_text(text.replace('name = "a"', 'name = "a2"').replace("gamma = 0.9", "gamma = 0.95"))
+    assert subprocess.run([str(stackelberg_bin), "sweep", "run", str(plan), "--jobs", "1"], capture_output=True, timeout=300).returncode == 0
+    r = subprocess.run([str(stackelberg_bin), "compare", str(tmp_path / "out")], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert ("Not in the manifest: 1 run under the sweep's output root that its sweep.json does not name (an earlier version of the "
+            f"plan's: a variant renamed, a seed or a setting dropped), compared above under its settings, not as a variant of the plan: {tmp_path}/out/a/cartpole/dqn-monolithic/seed0") in r.stdout, r.stdout
