@@ -242,6 +242,13 @@ struct SweepRunCommand: ParsableCommand {
             let text = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
             // Only this attempt's lines.
             let attempt = text.components(separatedBy: "\(stamp) sweep run:").last ?? text
+            // Its train alone was sent a stop signal (a `kill` of that process, a scheduler's preemption): it
+            // checkpointed and exited 128 + the signal, as when the pool is stopped. Interrupted, not failed:
+            // the next `sweep run` resumes it (a failure record would make status call it failed).
+            if !bySignal, [129, 130, 143].contains(status), attempt.contains("interrupted; checkpoint saved in") {
+                poolReport("[\(n)/\(total)] stopped  \(r.directory) (its train was stopped alone, exit \(status), and checkpointed; `sweep run` again resumes it)")
+                return .stoppedAlone
+            }
             // Taken by another process between the check above and this train's own lock: not a failure.
             if !bySignal, attempt.contains("is being trained by another process") {
                 poolReport("[\(n)/\(total)] running elsewhere (holds run.lock): \(r.directory)")
@@ -256,11 +263,12 @@ struct SweepRunCommand: ParsableCommand {
         }
         children.done = true
         watcher.cancel()
-        var failed = [(SweepRun, String)](), stopped = 0, finished = 0, elsewhereNow = 0
+        var failed = [(SweepRun, String)](), stopped = 0, finished = 0, elsewhereNow = 0, stoppedAlone = 0
         for (r, result) in zip(todo, results) {
             switch result {
             case .success(.finished): finished += 1
             case .success(.stopped), .success(.notStarted): stopped += 1
+            case .success(.stoppedAlone): stopped += 1; stoppedAlone += 1
             case .success(.elsewhere): elsewhereNow += 1
             case .success(.failed(let why)): failed.append((r, why))
             case .failure(let e): failed.append((r, "\(e)"))
@@ -279,6 +287,11 @@ struct SweepRunCommand: ParsableCommand {
         }
         if !failed.isEmpty {
             FileHandle.standardError.write(Data("\(failed.count) run\(failed.count == 1 ? "" : "s") failed; fix the cause and run `stackelberg sweep run \(plan)` again (finished runs are skipped, checkpointed ones resume)\n".utf8))
+            throw ExitCode(1)
+        }
+        // Not every run finished, though none failed: said, and not exit 0.
+        if stoppedAlone > 0 {
+            FileHandle.standardError.write(Data("\(stoppedAlone) run\(stoppedAlone == 1 ? " was" : "s were") stopped by a signal sent to \(stoppedAlone == 1 ? "its" : "their") train alone and checkpointed; `stackelberg sweep run \(plan)` again resumes \(stoppedAlone == 1 ? "it" : "them")\n".utf8))
             throw ExitCode(1)
         }
     }
@@ -322,6 +335,8 @@ struct SweepRunCommand: ParsableCommand {
 enum RunOutcome: Sendable {
     /// `elsewhere`: another process (a second pool on the plan) took the run after this pool started.
     case finished, stopped, notStarted, elsewhere
+    /// The run's train was stopped by a signal sent to it alone (not to the pool), and checkpointed.
+    case stoppedAlone
     case failed(String)
 }
 
@@ -489,7 +504,10 @@ struct SweepStatusCommand: ParsableCommand {
             if FileManager.default.fileExists(atPath: p.out) {
                 print("written to \(try writeStatusFile(p, slurm: slurm))")
             } else {
-                print("not written: \(p.out) does not exist yet (the plan has not run)")
+                // `out` is relative to the directory the command runs in: from another directory a plan that
+                // has run reads as never run, so the directory it looked in is named.
+                let looked = p.out.hasPrefix("/") ? p.out : FileManager.default.currentDirectoryPath + "/" + p.out
+                print("not written: \(looked) does not exist yet (the plan has not run from here\(p.out.hasPrefix("/") ? "" : "; `out` is relative to the directory sweep commands run in, \(FileManager.default.currentDirectoryPath)"))")
             }
             if (counts["failed"] ?? 0) > 0 { throw ExitCode(1) }
         }

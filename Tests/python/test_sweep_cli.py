@@ -105,6 +105,30 @@ def test_killed_train_process_fails_visibly_then_resumes_exactly(tmp_path, stack
     assert_same_logs(reference, tmp_path / "out")
 
 
+def test_a_train_stopped_alone_is_interrupted_not_failed(tmp_path, stackelberg_bin):
+    """SIGTERM to one train process (a scheduler's preemption, a `kill`): it checkpointed and exited 143, and the pool
+    counted it FAILED, wrote sweep-failed.txt and had status call it failed."""
+    plan = write_plan(tmp_path / "plan.toml", tmp_path / "out", steps=40000)
+    first = tmp_path / "out/default/cartpole/dqn-monolithic/seed0"
+    pool = subprocess.Popen([str(stackelberg_bin), "sweep", "run", str(plan), "--jobs", "2"],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    wait_for(lambda: (first / "checkpoint.state").is_file(), 120, "the first run's first checkpoint")
+    children = subprocess.run(["pgrep", "-P", str(pool.pid)], capture_output=True, text=True).stdout.split()
+    victim = None
+    for pid in children:
+        args = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        if b"monolithic" in args and args[args.index(b"--seeds") + 1] == b"0":
+            victim = int(pid)
+    assert victim is not None, f"no train process for seed 0 among {children}"
+    os.kill(victim, signal.SIGTERM)
+    out, _ = pool.communicate(timeout=600)
+    assert pool.returncode == 1, out
+    assert f"stopped  {first} (its train was stopped alone, exit 143, and checkpointed; `sweep run` again resumes it)" in out, out
+    assert "FAILED" not in out and not (first / "sweep-failed.txt").exists(), out
+    status = subprocess.run([str(stackelberg_bin), "sweep", "status", str(plan)], capture_output=True, text=True)
+    assert status.returncode == 0 and "3 finished, 0 running, 1 interrupted" in status.stdout, status.stdout
+
+
 def test_ctrl_c_stops_the_pool_with_checkpoints_and_the_same_command_continues(tmp_path, stackelberg_bin, reference):
     plan = write_plan(tmp_path / "plan.toml", tmp_path / "out", steps=40000)
     first = tmp_path / "out/default/cartpole/dqn-monolithic/seed0"
@@ -523,6 +547,12 @@ def test_status_of_a_plan_never_run_writes_nothing(tmp_path, stackelberg_bin):
     status = subprocess.run([str(stackelberg_bin), "sweep", "status", str(plan)], capture_output=True, text=True, timeout=60)
     assert status.returncode == 0 and "1 pending" in status.stdout and "not written" in status.stdout, status.stdout
     assert not (tmp_path / "out").exists()
+    # A relative `out` is looked for under the directory the command runs in, which is named.
+    plan.write_text(plan.read_text().replace(f'out = "{tmp_path}/out"', 'out = "rel"'))
+    (tmp_path / "elsewhere").mkdir()
+    status = subprocess.run([str(stackelberg_bin), "sweep", "status", str(plan)], capture_output=True, text=True, timeout=60, cwd=tmp_path / "elsewhere")
+    assert (f"not written: {tmp_path}/elsewhere/rel does not exist yet (the plan has not run from here; `out` is relative to the "
+            f"directory sweep commands run in, {tmp_path}/elsewhere)") in status.stdout, status.stdout
 
 
 def test_runs_under_the_root_that_the_manifest_no_longer_names_are_said(tmp_path, stackelberg_bin):
