@@ -144,17 +144,22 @@ public enum PlotError: Error, CustomStringConvertible {
     }
 }
 
-/// The gnuplot process rendering now (0: none), for the stop-signal handler.
+/// The gnuplot process rendering now (0: none), and the figure it writes and the message to print, as C
+/// strings made before it starts: the stop-signal handler may not allocate.
 nonisolated(unsafe) private var renderingProcess: pid_t = 0
+nonisolated(unsafe) private var renderingFigure: UnsafeMutablePointer<CChar>?
+nonisolated(unsafe) private var renderingMessage: UnsafeMutablePointer<CChar>?
 
-/// SIGINT or SIGTERM while gnuplot renders: stop gnuplot, say that the figure was cut short, and end as
-/// the signal would have (its default action, so the exit status is 128 + the signal). Only
-/// async-signal-safe calls (kill, write, signal, raise).
+/// SIGINT, SIGTERM or SIGHUP while gnuplot renders: stop gnuplot and wait for it, remove the figure it
+/// left half written, say so, and end as the signal would have (its default action, so the exit status
+/// is 128 + the signal). Only async-signal-safe calls (kill, waitpid, unlink, write, signal, raise).
 private let stopRenderingAndExit: @convention(c) (Int32) -> Void = { sig in
-    if renderingProcess > 0 { kill(renderingProcess, SIGTERM) }
-    // A StaticString's bytes are in the binary: writing them allocates nothing.
-    let message: StaticString = "\nstopped while gnuplot rendered a figure: gnuplot was stopped too, and that figure is incomplete\n"
-    _ = write(2, message.utf8Start, message.utf8CodeUnitCount)
+    if renderingProcess > 0 {
+        kill(renderingProcess, SIGTERM)
+        waitpid(renderingProcess, nil, 0)
+        if let figure = renderingFigure { unlink(figure) }
+    }
+    if let message = renderingMessage { _ = write(2, message, strlen(message)) }
     signal(sig, SIG_DFL)
     raise(sig)
 }
@@ -182,11 +187,20 @@ public enum Gnuplot {
         // gnuplot runs in a process group of its own (Foundation's Process), so Ctrl-C reached only this
         // process: gnuplot rendered on, writing a figure after the command had exited. A stop signal now
         // stops it first (see `stopRenderingAndExit`), then this process as the signal would have.
+        let figure = script.deletingPathExtension().appendingPathExtension(format).path
+        renderingFigure = strdup(figure)
+        renderingMessage = strdup("\nstopped while gnuplot rendered \(figure): gnuplot was stopped too, and the figure, left incomplete, was removed\n")
         let previousINT = signal(SIGINT, stopRenderingAndExit), previousTERM = signal(SIGTERM, stopRenderingAndExit)
+        // SIGHUP (a closed terminal) too, unless the process ignores it (started under nohup).
+        let previousHUP = signal(SIGHUP, stopRenderingAndExit)
+        if unsafeBitCast(previousHUP, to: Int.self) == unsafeBitCast(SIG_IGN, to: Int.self) { signal(SIGHUP, SIG_IGN) }
         defer {
             renderingProcess = 0
             signal(SIGINT, previousINT)
             signal(SIGTERM, previousTERM)
+            signal(SIGHUP, previousHUP)
+            free(renderingFigure); renderingFigure = nil
+            free(renderingMessage); renderingMessage = nil
         }
         try process.run()
         renderingProcess = process.processIdentifier

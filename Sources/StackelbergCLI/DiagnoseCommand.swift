@@ -33,7 +33,6 @@ struct DiagnoseCommand: ParsableCommand {
             let target = out ?? (diagnosis.runs.count == 1 && runs.count == 1 ? diagnosis.runs[0].directory + "/diagnosis" : "results/diagnose")
             let dir = try prepareOutputDirectory(target, option: "--out")
             let date = ISO8601DateFormatter().string(from: Date())
-            let started = Date(timeIntervalSinceNow: -1)
             // The commit this binary was built from (embedded by the BuildInfo plugin, as `train`
             // records it), not whatever git repository the current directory is in.
             let report = diagnosis.report(provenance: DiagnosisReport.Provenance(
@@ -43,10 +42,11 @@ struct DiagnoseCommand: ParsableCommand {
             // One figure that cannot be written does not stop the others.
             var failures: [String] = []
             let figures = DiagnosisFigures.all(diagnosis, report: report)
+            var written = Set<String>()
             for var figure in figures {
                 // Scripts written without rendering render the format asked for when run by hand.
                 figure.defaultFormat = format
-                do { _ = try figure.write(to: dir, formats: noRender ? [] : [format]) } catch let e as PlotError {
+                do { written.formUnion(try figure.write(to: dir, formats: noRender ? [] : [format]).map(\.lastPathComponent)) } catch let e as PlotError {
                     failures.append("\(figure.name): \(e)")
                 } catch {
                     failures.append("\(figure.name): cannot write \(figure.name).gp and \(figure.name).dat in \(dir.path) (\(fileErrorReason(error, path: dir.appendingPathComponent(figure.name + ".gp").path)))")
@@ -54,7 +54,7 @@ struct DiagnoseCommand: ParsableCommand {
             }
             print(report.text)
             FileHandle.standardError.write(Data("wrote \(dir.path)/report.txt, report.json and \(figures.map(\.name).joined(separator: ", "))\n".utf8))
-            noteEarlierOutputs(in: dir, figures: figures.map(\.name), since: started)
+            noteEarlierOutputs(in: dir, figures: figures.map(\.name), written: written)
             if !failures.isEmpty {
                 throw OutputError("\(failures.count) of \(figures.count) figures could not be written (the others and the reports were):\n  " + failures.joined(separator: "\n  "))
             }

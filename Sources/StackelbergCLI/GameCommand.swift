@@ -101,8 +101,6 @@ extension GameCommand {
                     }
                 }
                 let progress: (String) -> Void = { m in if !quiet { FileHandle.standardError.write(Data("[\(game.name)] \(m)\n".utf8)) } }
-                // One second back: a file system that keeps whole seconds stamps this run's files at or after it.
-                let started = Date(timeIntervalSinceNow: -1)
                 var (report, series) = try analyzer.run(progress: progress)
                 report.provenance = RunProvenance.current(seed: analyzer.options.seed)
                 for w in report.warnings { FileHandle.standardError.write(Data("warning: \(w)\n".utf8)) }
@@ -111,15 +109,16 @@ extension GameCommand {
                 // One figure that cannot be written does not stop the others.
                 var failures: [String] = []
                 let figures = GameFigures.all(report: report, series: series, game: game)
+                var written = Set<String>()
                 for figure in figures {
-                    do { _ = try figure.write(to: dir, formats: formats) } catch let e as PlotError {
+                    do { written.formUnion(try figure.write(to: dir, formats: formats).map(\.lastPathComponent)) } catch let e as PlotError {
                         failures.append("\(figure.name): \(e)")
                     } catch {
                         failures.append("\(figure.name): cannot write \(figure.name).gp and \(figure.name).dat in \(dir.path) (\(fileErrorReason(error, path: dir.appendingPathComponent(figure.name + ".gp").path)))")
                     }
                 }
                 progress("wrote \(dir.path)/report.txt, report.json and \(formats.isEmpty ? "plot scripts" : "plots")")
-                noteEarlierOutputs(in: dir, figures: GameFigures.names, since: started)
+                noteEarlierOutputs(in: dir, figures: GameFigures.names, written: written)
                 print(report.text)
                 if !failures.isEmpty {
                     throw OutputError("\(failures.count) of \(figures.count) figures could not be written (the others and the reports were):\n  " + failures.joined(separator: "\n  "))
@@ -271,16 +270,13 @@ func prepareOutputDirectory(_ path: String, option: String, create: Bool = true)
     return url
 }
 
-/// Says which of the files a command writes into `dir` (`names`: figure names, each as .gp, .dat, .png
-/// and .svg) are still there from before `since`: another game's figure this analysis did not write (a
-/// spectrum with no equilibrium to take it at), or a format not rendered this time, would read as this
-/// run's. Noted, not removed: they are the user's files until the user says so.
-func noteEarlierOutputs(in dir: URL, figures names: [String], since: Date) {
+/// Says which of the files a command may write into `dir` (`names`: figure names, each as .gp, .dat, .png
+/// and .svg) are there but were not written by this run (`written`): another game's figure this analysis
+/// did not write (a spectrum with no equilibrium to take it at), or a format not rendered this time,
+/// would read as this run's. Noted, not removed: they are the user's files until the user says so.
+func noteEarlierOutputs(in dir: URL, figures names: [String], written: Set<String>) {
     let candidates = names.flatMap { n in ["gp", "dat", "png", "svg"].map { "\(n).\($0)" } }
-    let earlier = candidates.filter { name in
-        guard let date = try? FileManager.default.attributesOfItem(atPath: dir.appendingPathComponent(name).path)[.modificationDate] as? Date else { return false }
-        return date < since
-    }
+    let earlier = candidates.filter { !written.contains($0) && FileManager.default.fileExists(atPath: dir.appendingPathComponent($0).path) }
     guard !earlier.isEmpty else { return }
     FileHandle.standardError.write(Data("note: \(dir.path) also holds \(earlier.count) file\(earlier.count == 1 ? "" : "s") from an earlier run that this one did not write (\(earlier.prefix(4).joined(separator: ", "))\(earlier.count > 4 ? ", …" : "")): another game's or format's, not this run's; remove them, or give a fresh --out\n".utf8))
 }

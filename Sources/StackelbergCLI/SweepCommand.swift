@@ -197,6 +197,13 @@ struct SweepRunCommand: ParsableCommand {
             // Another pool on the same plan may have taken it (or finished it) since this one started:
             // left to it, before this pool writes a line into its log.
             if r.isLocked { poolReport("  running elsewhere (holds run.lock): \(r.directory)"); return .elsewhere }
+            // A run that diverged diverges again with the same settings (training is deterministic): not
+            // retried; its reason stands as its failure.
+            if let why = (try? String(contentsOfFile: r.directory + "/" + TrainingRun.divergedFile, encoding: .utf8))?.split(separator: "\n").first {
+                let text = "\(why) (not retried: with these settings it diverges again; change them in the plan, or remove \(TrainingRun.divergedFile) to retry)"
+                poolReport("[\(counter.next())/\(total)] FAILED   \(r.directory): \(text)")
+                return .failed(text)
+            }
             if r.isFinished { return .elsewhere }
             let n = counter.next()
             let fm = FileManager.default

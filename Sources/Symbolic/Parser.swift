@@ -106,7 +106,9 @@ public struct Parser {
             var name = ""
             while index < chars.count, chars[index].isLetter || chars[index].isNumber || chars[index] == "_" {
                 guard chars[index].isASCII else {
-                    throw ParseError(message: "non-ASCII character '\(chars[index])' in a name", column: index + 1, input: input)
+                    // Greek letters as `game list` spells them: π is the constant pi, the others their names.
+                    let greek: [Character: String] = ["π": "pi", "θ": "theta", "λ": "lambda", "α": "alpha", "β": "beta", "σ": "sigma", "ε": "eps", "η": "eta"]
+                    throw ParseError(message: "non-ASCII character '\(chars[index])' in a name" + (greek[chars[index]].map { ": write it as \($0)" } ?? ""), column: index + 1, input: input)
                 }
                 name.append(chars[index]); index += 1
             }
@@ -123,7 +125,8 @@ public struct Parser {
         case ")": token = .rparen
         default:
             // Typeset operators (as `game list` prints some games) read as their ASCII spelling: say which.
-            let ascii: [Character: String] = ["−": "-", "–": "-", "×": "*", "·": "*", "÷": "/", "²": "^2", "³": "^3"]
+            let ascii: [Character: String] = ["−": "-", "–": "-", "—": "-", "‐": "-", "×": "*", "·": "*", "⋅": "*", "∗": "*",
+                                              "÷": "/", "＋": "+", "²": "^2", "³": "^3", "√": "sqrt(…)", "π": "pi"]
             throw ParseError(message: "unexpected character \(Self.shown(c))" + (ascii[c].map { ": write it as ASCII '\($0)'" } ?? ""), column: index, input: input)
         }
     }
@@ -149,6 +152,13 @@ public struct Parser {
                 throw ParseError(message: "number '\(text)' is beyond the largest finite value (about 1.8e308)", column: start + 1, input: input)
             }
             throw ParseError(message: "malformed number '\(text)'", column: start + 1, input: input)
+        }
+        // A number below the smallest positive double reads as 0, which turned 1/1e-400 into a division by zero.
+        if value == 0, chars[start..<index].contains(where: { $0.isNumber && $0 != "0" && !"eE".contains($0) }) {
+            let mantissa = text.prefix { $0 != "e" && $0 != "E" }
+            if mantissa.contains(where: { $0.isNumber && $0 != "0" }) {
+                throw ParseError(message: "number '\(text)' is below the smallest positive value (about 4.9e-324) and would read as 0: write 0 if that is meant", column: start + 1, input: input)
+            }
         }
         return value
     }

@@ -470,7 +470,7 @@ public struct Comparison {
             s += "Left out (diverged: train stopped \(divergedRuns.count == 1 ? "it" : "them") on a non-finite value; the reason is in each one's \(TrainingRun.divergedFile)): "
                 + divergedRuns.map { d in
                     let why = (try? String(contentsOfFile: d + "/" + TrainingRun.divergedFile, encoding: .utf8))?.split(separator: "\n").first.map(String.init)
-                    return d + (why.map { " (\($0.prefix(120)))" } ?? "")
+                    return d + (why.map { " (\($0))" } ?? "")
                 }.joined(separator: ", ") + "\n\n"
         }
         let emptyLeft = empty.filter { !isDiverged.contains($0) }, unfinishedLeft = unfinished.filter { !isDiverged.contains($0) }

@@ -34,6 +34,11 @@ func gunzip(_ data: Data, path: String, stopEarly: (Data, Range<Int>) -> Bool = 
             }
             let start = output.count
             output.append(contentsOf: chunk[0..<(chunk.count - Int(stream.avail_out))])
+            // Run logs compress about 5–15 times; a file that inflates past 200 times its size (plus 16 MiB)
+            // is a gzip bomb or no log, and reading on would take the machine's memory.
+            if output.count > 200 * data.count + (1 << 24) {
+                throw TrainingError.io("\(path) inflates to more than 200 times its \(data.count) bytes, which no run log does: it is not a log this toolkit wrote (a gzip bomb?); decompress it yourself if you trust it, or leave the run out")
+            }
             if output.count > start, stopEarly(output, start..<output.count) { return }
             switch status {
             case Z_STREAM_END:

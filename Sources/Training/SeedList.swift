@@ -23,10 +23,9 @@ public enum SeedList {
     ///   digits), or not a whole number ≥ 0.
     public static func seed(_ text: String) throws(Refusal) -> UInt64 {
         let t = text.trimmingCharacters(in: .whitespaces)
-        if let seed = UInt64(t), seed <= maximum { return seed }
-        if !t.isEmpty, t.allSatisfy({ $0.isASCII && $0.isNumber }) || (t.hasPrefix("+") && t.dropFirst().allSatisfy({ $0.isASCII && $0.isNumber })) {
-            throw Refusal(reason: "seed \(t) is too large: a seed is at most \(maximum) (2^63 − 1)")
-        }
+        let digits = !t.isEmpty && t.allSatisfy { $0.isASCII && $0.isNumber }
+        if digits, let seed = UInt64(t), seed <= maximum { return seed }
+        if digits { throw Refusal(reason: "seed \(t) is too large: a seed is at most \(maximum) (2^63 − 1)") }
         if let x = Settings.number(t), x.isFinite, x >= 0, x == x.rounded() {
             guard x <= Double(maximum) else { throw Refusal(reason: "seed \(t) is too large: a seed is at most \(maximum) (2^63 − 1)") }
             throw Refusal(reason: "write seed \"\(t)\" in digits, as \(UInt64(x)) (a seed names a random stream; number forms such as 5e6 are for counts like --steps)")

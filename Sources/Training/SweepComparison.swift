@@ -63,10 +63,17 @@ public struct SweepComparison {
         do { dirs = try Comparison.runDirectories(paths) } catch TrainingError.noRunDirectories where !notOnDisk.isEmpty && notOnDisk.count == labels.count {
             throw TrainingError.io("none of the \(labels.count) runs the sweep's manifest (sweep.json) names has started (no config.toml in \(notOnDisk.count == 1 ? "its directory" : "their directories"), or they were removed): `stackelberg sweep run PLAN` trains them, `stackelberg sweep status PLAN` says what is left")
         }
-        notInManifest = dirs.filter { d in
+        var notInManifest = [String]()
+        for d in dirs {
             let local = URL(fileURLWithPath: d).standardizedFileURL.path
-            return labels[local] == nil && manifestRoots.contains { local.hasPrefix($0 + "/") }
+            guard labels[local] == nil, let root = manifestRoots.first(where: { local.hasPrefix($0 + "/") }) else { continue }
+            notInManifest.append(d)
+            // Named by its directory's variant (OUT/VARIANT/ENV/ALGO-COUPLING/seedN), marked as outside the
+            // manifest: labelled by its settings alone it read as another algorithm beside the plan's variants.
+            let parts = local.dropFirst(root.count + 1).split(separator: "/").map(String.init)
+            if parts.count == 4 { labels[local] = "\(parts[0]) (not in sweep.json) · \(parts[2])" }
         }
+        self.notInManifest = notInManifest
         var byEnv = [(String, [String])]()
         for d in dirs {
             let env = (try? Settings(contentsOf: d + "/config.toml").string("env")) ?? nil ?? "?"
@@ -150,7 +157,7 @@ public struct SweepComparison {
                 + notOnDisk.prefix(5).joined(separator: ", ") + (notOnDisk.count > 5 ? ", …" : "") + ". `stackelberg sweep status PLAN` lists what is left to run.\n"
         }
         if !notInManifest.isEmpty {
-            s += "\nNot in the manifest: \(notInManifest.count) run\(notInManifest.count == 1 ? "" : "s") under the sweep's output root that its sweep.json does not name (an earlier version of the plan's: a variant renamed, a seed or a setting dropped), compared above under \(notInManifest.count == 1 ? "its" : "their") settings, not as a variant of the plan: "
+            s += "\nNot in the manifest: \(notInManifest.count) run\(notInManifest.count == 1 ? "" : "s") under the sweep's output root that its sweep.json does not name (an earlier version of the plan's: a variant renamed, a seed or a setting dropped), compared above as \"VARIANT (not in sweep.json)\", apart from the plan's variants: "
                 + notInManifest.prefix(5).joined(separator: ", ") + (notInManifest.count > 5 ? ", …" : "") + ". Move them out of the root to compare the plan's runs alone.\n"
         }
         for c in comparisons { s += "\n" + c.markdown(threshold: threshold) }

@@ -77,6 +77,9 @@ def test_roots_where_a_cost_is_undefined_are_no_equilibria(cli, tmp_path):
     p = cli("game", "analyze", "--leader", "log(x)", "--follower", "(y-x)^2", "--vars", "x:y", "--iterations", "50000",
             "--return-iterations", "200", "--quiet", "--no-render", "--out", str(tmp_path / "b"))
     assert "the individual iteration ends at (" in p.stderr and "where f1 = nan: it left the costs' domain" in p.stderr, p.stderr
+    # A start outside the domain (its gradient finite there) was every dynamic "leaving" it.
+    p = analyze(cli, tmp_path / "c", "--leader", "log(x) + y^2", "--follower", "(y-x)^2", "--vars", "x:y", "--start=-0.5,0.5")
+    assert "the start (-0.5, 0.5) is outside the costs' domain (f1 = nan)" in p.stderr and "left the costs' domain" not in p.stderr, p.stderr
 
 
 def test_the_reference_is_the_stackelberg_equilibrium_nearest_the_start_or_the_one_given(cli, tmp_path):
@@ -94,12 +97,14 @@ def test_the_reference_is_the_stackelberg_equilibrium_nearest_the_start_or_the_o
         assert p.returncode == 64 and said in p.stderr, (bad, p.returncode, p.stderr)
 
 
-def test_a_stop_signal_while_gnuplot_renders_stops_gnuplot_too(stackelberg_bin, tmp_path):
+@pytest.mark.parametrize("stop", [2, 1])  # SIGINT, and SIGHUP (a closed terminal), which left gnuplot running too
+def test_a_stop_signal_while_gnuplot_renders_stops_gnuplot_too(stackelberg_bin, tmp_path, stop):
     """gnuplot runs in a process group of its own: Ctrl-C ended stackelberg (exit 130, no word) while gnuplot
     rendered on and wrote its figure after. A stand-in gnuplot that records its pid and waits shows it stopped."""
     fake = tmp_path / "bin"
     fake.mkdir()
-    (fake / "gnuplot").write_text(f"#!/bin/sh\necho $$ > {tmp_path}/gnuplot.pid\nexec sleep 60\n")
+    # It writes part of its figure (run in the figure's directory), then hangs.
+    (fake / "gnuplot").write_text(f"#!/bin/sh\necho partial > vector_fields.png\necho $$ > {tmp_path}/gnuplot.pid\nexec sleep 60\n")
     (fake / "gnuplot").chmod(0o755)
     env = dict(os.environ, PATH=f"{fake}:{os.environ['PATH']}")
     p = subprocess.Popen([str(stackelberg_bin), "game", "analyze", "--builtin", "quadratic", *QUICK, "--out", str(tmp_path / "out")],
@@ -109,10 +114,11 @@ def test_a_stop_signal_while_gnuplot_renders_stops_gnuplot_too(stackelberg_bin, 
     while not (pid_file.exists() and pid_file.read_text().strip()) and time.time() < deadline:
         time.sleep(0.1)
     gnuplot = int(pid_file.read_text())
-    p.send_signal(2)
+    p.send_signal(stop)
     _, err = p.communicate(timeout=30)
-    assert p.returncode == -2, (p.returncode, err)
-    assert "stopped while gnuplot rendered a figure: gnuplot was stopped too" in err, err
+    assert p.returncode == -stop, (p.returncode, err)
+    assert f"stopped while gnuplot rendered {tmp_path}/out/vector_fields.png: gnuplot was stopped too, and the figure, left incomplete, was removed" in err, err
+    assert not (tmp_path / "out" / "vector_fields.png").exists()
     # Gone, or a zombie left for init to reap (its parent has exited): not running either way.
     def running() -> bool:
         try:
@@ -129,10 +135,8 @@ def test_files_of_an_earlier_analysis_in_out_are_noted(cli, tmp_path):
     """Analysing another game into the same --out left the first game's figures that this one did not write (here
     its PNGs, with --no-render) beside the new ones, without a word."""
     out = tmp_path / "out"
+    # Straight after, within the same second: a note keyed on modification times missed files under a second old.
     analyze(cli, out, "--builtin", "quadratic", render=True)
-    old = time.time() - 3600
-    for f in out.iterdir():
-        os.utime(f, (old, old))
     p = analyze(cli, out, "--builtin", "bilinear")
     assert f"note: {out} also holds 4 files from an earlier run that this one did not write (vector_fields.png, error.png, leader_return.png, spectrum_lambda.png)" in p.stderr, p.stderr
     p = analyze(cli, tmp_path / "fresh", "--builtin", "bilinear")
@@ -400,6 +404,13 @@ def test_typeset_operators_and_numbers_past_double_say_what_to_write(cli, tmp_pa
     assert p.returncode == 2 and "unexpected character '−': write it as ASCII '-'" in p.stderr, p.stderr
     p = cli("expr", "eval", "x*1e400", "--at", "x=2", ok=False)
     assert p.returncode == 2 and "number '1e400' is beyond the largest finite value (about 1.8e308)" in p.stderr, p.stderr
+    # 1e-400 read as 0 turned 1/1e-400 into "division by zero".
+    p = cli("expr", "eval", "1/1e-400", ok=False)
+    assert p.returncode == 2 and "number '1e-400' is below the smallest positive value (about 4.9e-324) and would read as 0" in p.stderr, p.stderr
+    assert cli("expr", "eval", "0e-400 + 1").stdout.strip() == "1"
+    for typed, ascii in (("x⋅2", "'⋅': write it as ASCII '*'"), ("√x", "'√': write it as ASCII 'sqrt(…)'"), ("2*π", "'π' in a name: write it as pi")):
+        p = cli("expr", "eval", typed, "--at", "x=2", ok=False)
+        assert p.returncode == 2 and ascii in p.stderr, (typed, p.stderr)
     p = analyze(cli, tmp_path / "u", "--leader", "x^2", "--follower", "y^2", "--vars", "x:y,w")
     assert ("w is a variable of the game but occurs in neither cost: the game is constant along it, so its stationary "
             "points come in lines and ∇22 f2 is singular everywhere; drop it from --vars") in p.stderr, p.stderr

@@ -72,21 +72,30 @@ def reference(tmp_path_factory, stackelberg_bin):
     return tmp / "out"
 
 
-def test_killed_train_process_fails_visibly_then_resumes_exactly(tmp_path, stackelberg_bin, reference):
-    plan = write_plan(tmp_path / "plan.toml", tmp_path / "out", steps=40000)
+def pool_at_first_checkpoint(tmp_path: Path, stackelberg_bin: Path, steps: int = 40000, jobs: int = 2):
+    """A pool running write_plan's four runs, once the first run (dqn-monolithic, seed 0) has checkpointed:
+    (plan, that run's directory, the pool with its output piped)."""
+    plan = write_plan(tmp_path / "plan.toml", tmp_path / "out", steps=steps)
     first = tmp_path / "out/default/cartpole/dqn-monolithic/seed0"
-    pool = subprocess.Popen([str(stackelberg_bin), "sweep", "run", str(plan), "--jobs", "2"],
+    pool = subprocess.Popen([str(stackelberg_bin), "sweep", "run", str(plan), "--jobs", str(jobs)],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     wait_for(lambda: (first / "checkpoint.state").is_file(), 120, "the first run's first checkpoint")
-    # The train process of the first run: a child of the pool this test started.
+    return plan, first, pool
+
+
+def first_train_process(pool: subprocess.Popen) -> int:
+    """The train process of the plan's first run (dqn-monolithic, seed 0): a child of the pool the test started."""
     children = subprocess.run(["pgrep", "-P", str(pool.pid)], capture_output=True, text=True).stdout.split()
-    victim = None
     for pid in children:
         args = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
         if b"monolithic" in args and args[args.index(b"--seeds") + 1] == b"0":
-            victim = int(pid)
-    assert victim is not None, f"no train process for seed 0 among {children}"
-    os.kill(victim, signal.SIGKILL)
+            return int(pid)
+    raise AssertionError(f"no train process for seed 0 among {children}")
+
+
+def test_killed_train_process_fails_visibly_then_resumes_exactly(tmp_path, stackelberg_bin, reference):
+    plan, first, pool = pool_at_first_checkpoint(tmp_path, stackelberg_bin)
+    os.kill(first_train_process(pool), signal.SIGKILL)
     out, _ = pool.communicate(timeout=600)
     # A killed run is reported, never dropped: exit 1, its error in the output and in its directory.
     assert pool.returncode == 1, out
@@ -108,19 +117,8 @@ def test_killed_train_process_fails_visibly_then_resumes_exactly(tmp_path, stack
 def test_a_train_stopped_alone_is_interrupted_not_failed(tmp_path, stackelberg_bin):
     """SIGTERM to one train process (a scheduler's preemption, a `kill`): it checkpointed and exited 143, and the pool
     counted it FAILED, wrote sweep-failed.txt and had status call it failed."""
-    plan = write_plan(tmp_path / "plan.toml", tmp_path / "out", steps=40000)
-    first = tmp_path / "out/default/cartpole/dqn-monolithic/seed0"
-    pool = subprocess.Popen([str(stackelberg_bin), "sweep", "run", str(plan), "--jobs", "2"],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    wait_for(lambda: (first / "checkpoint.state").is_file(), 120, "the first run's first checkpoint")
-    children = subprocess.run(["pgrep", "-P", str(pool.pid)], capture_output=True, text=True).stdout.split()
-    victim = None
-    for pid in children:
-        args = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-        if b"monolithic" in args and args[args.index(b"--seeds") + 1] == b"0":
-            victim = int(pid)
-    assert victim is not None, f"no train process for seed 0 among {children}"
-    os.kill(victim, signal.SIGTERM)
+    plan, first, pool = pool_at_first_checkpoint(tmp_path, stackelberg_bin)
+    os.kill(first_train_process(pool), signal.SIGTERM)
     out, _ = pool.communicate(timeout=600)
     assert pool.returncode == 1, out
     assert f"stopped  {first} (its train was stopped alone, exit 143, and checkpointed; `sweep run` again resumes it)" in out, out
@@ -130,11 +128,7 @@ def test_a_train_stopped_alone_is_interrupted_not_failed(tmp_path, stackelberg_b
 
 
 def test_ctrl_c_stops_the_pool_with_checkpoints_and_the_same_command_continues(tmp_path, stackelberg_bin, reference):
-    plan = write_plan(tmp_path / "plan.toml", tmp_path / "out", steps=40000)
-    first = tmp_path / "out/default/cartpole/dqn-monolithic/seed0"
-    pool = subprocess.Popen([str(stackelberg_bin), "sweep", "run", str(plan), "--jobs", "2"],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    wait_for(lambda: (first / "checkpoint.state").is_file(), 120, "the first run's first checkpoint")
+    plan, first, pool = pool_at_first_checkpoint(tmp_path, stackelberg_bin)
     pool.send_signal(signal.SIGINT)
     out, _ = pool.communicate(timeout=300)
     assert pool.returncode == 130, out
@@ -225,11 +219,7 @@ def test_an_interrupted_run_of_an_edited_plan_is_refused_before_anything_trains(
     """With runs interrupted, an edited plan was "2 interrupted, N pending" to status; run then trained the pending
     runs with the new settings, failed the interrupted ones with train's advice (--set …), and left a sweep that
     neither plan could finish. Now both say so, and run trains nothing."""
-    plan = write_plan(tmp_path / "plan.toml", tmp_path / "out", steps=8000)
-    first = tmp_path / "out/default/cartpole/dqn-monolithic/seed0"
-    pool = subprocess.Popen([str(stackelberg_bin), "sweep", "run", str(plan), "--jobs", "1"],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    wait_for(lambda: (first / "checkpoint.state").is_file(), 120, "the first run's first checkpoint")
+    plan, first, pool = pool_at_first_checkpoint(tmp_path, stackelberg_bin, steps=8000, jobs=1)
     pool.send_signal(signal.SIGINT)
     out, _ = pool.communicate(timeout=300)
     assert pool.returncode == 130, out
@@ -568,4 +558,21 @@ def test_runs_under_the_root_that_the_manifest_no_longer_names_are_said(tmp_path
     r = subprocess.run([str(stackelberg_bin), "compare", str(tmp_path / "out")], capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
     assert ("Not in the manifest: 1 run under the sweep's output root that its sweep.json does not name (an earlier version of the "
-            f"plan's: a variant renamed, a seed or a setting dropped), compared above under its settings, not as a variant of the plan: {tmp_path}/out/a/cartpole/dqn-monolithic/seed0") in r.stdout, r.stdout
+            f"plan's: a variant renamed, a seed or a setting dropped), compared above as \"VARIANT (not in sweep.json)\", apart from the plan's variants: {tmp_path}/out/a/cartpole/dqn-monolithic/seed0") in r.stdout, r.stdout
+    assert "| a (not in sweep.json) · dqn-monolithic |" in r.stdout and "| a2 · dqn-monolithic |" in r.stdout, r.stdout
+
+
+def test_a_diverged_run_is_not_retried_and_compare_says_it_diverged(tmp_path, stackelberg_bin):
+    """Every `sweep run` trained a diverged run again, to diverge the same way (training is deterministic); compare
+    listed it as not finished."""
+    plan = tmp_path / "plan.toml"
+    plan.write_text(f'out = "{tmp_path}/out"\nalgorithms = ["dqn"]\nenvironments = ["cartpole"]\nseeds = [0]\nsteps = 3000\n'
+                    '[settings]\ntensorboard = false\neval_episodes = 1\n[grid]\nlr = [1e-3, 1e6]\n')
+    first = subprocess.run([str(stackelberg_bin), "sweep", "run", str(plan), "--jobs", "1"], capture_output=True, text=True, timeout=300)
+    assert first.returncode == 1 and "loss is inf" in first.stdout + first.stderr, first.stdout + first.stderr
+    again = subprocess.run([str(stackelberg_bin), "sweep", "run", str(plan), "--jobs", "1"], capture_output=True, text=True, timeout=300)
+    assert again.returncode == 1 and "(not retried: with these settings it diverges again; change them in the plan, or remove diverged.txt to retry)" in again.stdout, again.stdout
+    assert again.stdout.count("] start ") == 0 and "resume" not in again.stdout, again.stdout
+    r = subprocess.run([str(stackelberg_bin), "compare", str(tmp_path / "out")], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0 and "Left out (diverged: train stopped it on a non-finite value" in r.stdout, r.stdout
+    assert "lower the learning rate or clip gradients harder)" in r.stdout, r.stdout  # the reason whole, not cut mid-word

@@ -195,6 +195,7 @@ def test_run_directory_and_config(stackelberg_bin, tmp_path, reference):
     # A seed in a count's number form was "not a whole number ≥ 0", where --steps 1e3 reads: said as such.
     (["--seeds", "1e3"], "--seeds 1e3: write seed \"1e3\" in digits, as 1000 (a seed names a random stream; number forms such as 5e6 are for counts like --steps)"),
     (["--seeds", "0..1e1"], "--seeds 0..1e1: write seed \"1e1\" in digits, as 10"),
+    (["--seeds", "+1"], "--seeds +1: write seed \"+1\" in digits, as 1"),
     (["--seeds", "0..99999999999"], "names more than 10,000 seeds (0 to 99999999999): give at most 10,000"),
     # b − a + 1 overflowed (a trap) for the whole UInt64 range.
     (["--seeds", "0..9223372036854775807"], "names more than 10,000 seeds (0 to 9223372036854775807)"),

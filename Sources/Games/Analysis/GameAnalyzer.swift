@@ -62,6 +62,8 @@ public struct GameAnalyzer {
         }
         let equilibria = defined.map { dynamics.classify($0, rule: rule) }
         let reference = options.reference ?? Self.reference(equilibria, nearest: options.start)
+        let referenceWarning = options.reference.flatMap { r in undefinedCosts(at: r).map {
+            "the --reference point (\(r.map { fmt($0) }.joined(separator: ", "))) is outside the costs' domain (\($0)): no dynamic can settle there" } }
 
         progress("iterating \(options.iterations) steps of each dynamic")
         var errors: [(DynamicKind, [(Int, Double)])] = []
@@ -89,7 +91,8 @@ public struct GameAnalyzer {
             derivatives: describeDerivatives(), equilibria: equilibria, referenceEquilibrium: reference,
             trajectories: summaries, flows: flows, points: pointReports, lambdaSweep: sweep, provenance: nil,
             warnings: finitenessWarnings(plane: plane, base: reference ?? game.domain.map { ($0.lowerBound + $0.upperBound) / 2 })
-                + unusedVariableWarnings() + continuumWarning(equilibria) + undefinedPointWarnings(undefined, summaries: summaries, flows: flows))
+                + unusedVariableWarnings() + continuumWarning(equilibria) + undefinedPointWarnings(undefined, summaries: summaries, flows: flows)
+                + (referenceWarning.map { [$0] } ?? []))
         let base = reference ?? game.domain.map { ($0.lowerBound + $0.upperBound) / 2 }
         return (report, AnalysisSeries(plane: plane, base: base, panels: panels, errors: errors, returns: returns))
     }
@@ -101,7 +104,8 @@ public struct GameAnalyzer {
     func continuumWarning(_ equilibria: [EquilibriumReport]) -> [String] {
         let tolerance = ClassificationTolerances().singular
         let degenerate = equilibria.filter { e in
-            let spectra = e.spectra.filter { e.stationaryFor.contains($0.dynamic) }
+            // A spectrum not computed (the Stackelberg one where ∇22 f2 is singular) says nothing either way.
+            let spectra = e.spectra.filter { e.stationaryFor.contains($0.dynamic) && $0.eigenvalues != nil }
             return !spectra.isEmpty && spectra.allSatisfy { s in
                 guard let ev = s.eigenvalues, !ev.isEmpty else { return false }
                 let scale = Swift.max(1, ev.map(\.magnitude).max()!)
@@ -157,13 +161,27 @@ public struct GameAnalyzer {
             out.append("\(points.count) root\(points.count == 1 ? "" : "s") of the gradients \(points.count == 1 ? "is" : "are") left out of the stationary points because a cost is not finite there: "
                 + points.prefix(4).map { "\(point($0)) (\(undefinedCosts(at: $0)!))" }.joined(separator: ", ") + (points.count > 4 ? ", …" : ""))
         }
-        for s in summaries where !s.undefinedAtStart && s.final.allSatisfy(\.isFinite) {
-            if let why = undefinedCosts(at: s.final) {
+        // A start outside the costs' domain is said once, not as every dynamic leaving it; where no dynamic
+        // was iterated from it, each one's "undefined at the start" already says so.
+        if let why = undefinedCosts(at: options.start) {
+            if summaries.contains(where: { !$0.undefinedAtStart }) {
+                out.append("the start \(point(options.start)) is outside the costs' domain (\(why)); the dynamics whose gradients are finite there are iterated from it all the same: give a start where both costs are finite (--start)")
+            }
+            return out
+        }
+        // Only where the dynamic's own value is finite at the end: a run that overflowed diverged, it did
+        // not step out of the domain.
+        func left(_ kind: String, _ z: [Double]) -> String? {
+            guard let d = dynamics.all.first(where: { $0.kind.name == kind }), d.evaluate(z).allSatisfy(\.isFinite) else { return nil }
+            return undefinedCosts(at: z)
+        }
+        for s in summaries where !s.undefinedAtStart && !s.diverged && s.final.allSatisfy(\.isFinite) {
+            if let why = left(s.dynamic, s.final) {
                 out.append("the \(s.dynamic) iteration ends at \(point(s.final)), where \(why): it left the costs' domain (their gradients are finite there, the costs are not)")
             }
         }
         for f in flows where f.final.allSatisfy(\.isFinite) && f.time > 0 {
-            if let why = undefinedCosts(at: f.final) {
+            if let why = left(f.dynamic, f.final) {
                 out.append("the \(f.dynamic) flow ends at \(point(f.final)), where \(why): it left the costs' domain")
             }
         }

@@ -81,7 +81,7 @@ extension AnalysisReport {
         line("Continuous flows ż = −Γ g(z), Γ = diag(α1, α2) / max(α1, α2) (adaptive RKF45), from the same start")
         line("----------------")
         for f in flows {
-            line("\(f.dynamic): at t = \(fmt(f.time)) z = \(vec(f.final)), ‖z − z*‖² = \(fmt(f.finalError))\(f.note.map { " (\($0))" } ?? "")")
+            line("\(f.dynamic): at t = \(fmt(f.time)) z = \(vec(f.final))\(referenceEquilibrium == nil ? "" : ", ‖z − z*‖² = \(fmt(f.finalError))")\(f.note.map { " (\($0))" } ?? "")")
         }
         if let s = lambdaSweep {
             line()
