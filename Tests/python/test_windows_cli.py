@@ -273,6 +273,11 @@ def test_logs_committed_compressed_read_as_they_are(stackelberg_bin, tmp_path):
     (packed / "episodes.csv.gz").write_bytes(gzip.compress(b"x" * 200_000_000, compresslevel=1))
     p = run(stackelberg_bin, packed, check=False)
     assert p.returncode == 1 and 'episodes.csv.gz does not open with the runner\'s header (env_step, …) but with "xxxx' in p.stderr, p.stderr
+    # A bomb of rows that read as a log (4M episodes in a 300-step run) inflated whole: gigabytes, for a large one.
+    rows = b"env_step,copy,return,length\n" + b"300,0,16.0,16\n" * 4_000_000
+    (packed / "episodes.csv.gz").write_bytes(gzip.compress(rows, compresslevel=9))
+    p = run(stackelberg_bin, packed, check=False)
+    assert p.returncode == 1 and "inflates to more than 200 times its" in p.stderr and "gzip bomb" in p.stderr, p.stderr
     # A link to nothing is named as one, not as a missing log.
     (packed / "episodes.csv.gz").unlink()
     (packed / "episodes.csv.gz").symlink_to(tmp_path / "nowhere.gz")
