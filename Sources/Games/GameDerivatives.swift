@@ -60,11 +60,11 @@ public struct GameDerivatives: Sendable {
     public func gradientMap(_ kind: DynamicKind) -> [Expr] {
         switch kind {
         case .individual: return leaderGradient + followerGradient
-        // λ stays an input, set to 0 when evaluated (`CompiledDynamic` passes `kind.lambda`): substituting
-        // it symbolically let the simplifier cancel (y − x)²/(y − x)², or fold 0·0⁻¹ into 0, where ∇22 f2
-        // is singular, giving a Stackelberg gradient where the implicit function theorem defines none.
-        case .stackelberg: return totalDerivative + followerGradient
-        case .regularized: return totalDerivative + followerGradient
+        // One map for both: λ stays an input, 0 for the Stackelberg dynamic when evaluated (`CompiledDynamic`
+        // passes `kind.lambda`). Substituting λ = 0 symbolically let the simplifier cancel (y − x)²/(y − x)²,
+        // or fold 0·0⁻¹ into 0, where ∇22 f2 is singular, giving a Stackelberg gradient where the implicit
+        // function theorem defines none.
+        case .stackelberg, .regularized: return totalDerivative + followerGradient
         }
     }
 }
