@@ -8,6 +8,9 @@ public struct FlowSolution: Sendable {
     public var states: [[Double]]
     /// Set when the integrator stopped early (stiffness, a singular field); the solution up to there is kept.
     public var stoppedEarly: String?
+    /// The field is not finite at the start itself: the dynamic is undefined there (its `stoppedEarly` says so
+    /// in general terms; the caller, which knows the game, can say why).
+    public var undefinedAtStart = false
 }
 
 /// Context handed to GSL's C callbacks.
@@ -75,6 +78,7 @@ extension CompiledDynamic {
             if status != Int32(GSL_SUCCESS) {
                 // GSL_EBADFUNC is the right-hand side refusing a non-finite value: say what that means
                 // for a game (its dynamic is undefined there), not GSL's "problem with user-supplied function".
+                solution.undefinedAtStart = status == Int32(GSL_EBADFUNC) && t == 0
                 solution.stoppedEarly = status == Int32(GSL_EBADFUNC)
                     ? (t == 0 ? "undefined at the start: the dynamic's value there is not finite"
                               : "integration stopped at t = \(fmt(t)): the dynamic's value became non-finite (the path reached a point where the dynamic is undefined)")

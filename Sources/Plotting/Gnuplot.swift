@@ -3,8 +3,8 @@ import Foundation
 /// A plot on disk: a self-contained gnuplot script and its one data file, rendered to PNG (and SVG).
 ///
 /// The script reads only its own data file (datasets are gnuplot `index` blocks), found beside the
-/// script from any working directory, and picks the terminal from the variable `fmt` ("png" by default, "svg" with `gnuplot -e "fmt='svg'"`), so a user
-/// can edit and re-run it by hand.
+/// script from any working directory, and picks the terminal from the variable `fmt` ("png" by default,
+/// "svg" with `gnuplot -e "fmt='svg'"`), so a user can edit and re-run it by hand.
 public struct GnuplotFigure {
     public var name: String
     public var width: Int

@@ -199,7 +199,7 @@ struct SweepRunCommand: ParsableCommand {
             if r.isLocked { poolReport("  running elsewhere (holds run.lock): \(r.directory)"); return .elsewhere }
             // A run that diverged diverges again with the same settings (training is deterministic): not
             // retried; its reason stands as its failure.
-            if let why = (try? String(contentsOfFile: r.directory + "/" + TrainingRun.divergedFile, encoding: .utf8))?.split(separator: "\n").first {
+            if let why = TrainingRun.divergedReason(in: r.directory) {
                 let text = "\(why) (not retried: with these settings it diverges again; change them in the plan, or remove \(TrainingRun.divergedFile) to retry)"
                 poolReport("[\(counter.next())/\(total)] FAILED   \(r.directory): \(text)")
                 return .failed(text)

@@ -284,7 +284,7 @@ func setArgument(_ key: String, _ value: Settings.Value) -> String {
 /// parser read `--seed -1` as a missing value followed by an unknown flag).
 func seedValue(_ text: String) throws -> UInt64 {
     do { return try SeedList.seed(text) } catch {
-        throw UsageError(error.reason.hasSuffix(SeedList.notASeed) ? "--seed must be a whole number ≥ 0, got \(text)" : "--seed: " + error.reason)
+        throw UsageError(error.notANumber ? "--seed must be a whole number ≥ 0, got \(text)" : "--seed: " + error.reason)
     }
 }
 

@@ -154,11 +154,8 @@ public struct Parser {
             throw ParseError(message: "malformed number '\(text)'", column: start + 1, input: input)
         }
         // A number below the smallest positive double reads as 0, which turned 1/1e-400 into a division by zero.
-        if value == 0, chars[start..<index].contains(where: { $0.isNumber && $0 != "0" && !"eE".contains($0) }) {
-            let mantissa = text.prefix { $0 != "e" && $0 != "E" }
-            if mantissa.contains(where: { $0.isNumber && $0 != "0" }) {
-                throw ParseError(message: "number '\(text)' is below the smallest positive value (about 4.9e-324) and would read as 0: write 0 if that is meant", column: start + 1, input: input)
-            }
+        if value == 0, text.prefix(while: { $0 != "e" && $0 != "E" }).contains(where: { $0.isNumber && $0 != "0" }) {
+            throw ParseError(message: "number '\(text)' is below the smallest positive value (about 4.9e-324) and would read as 0: write 0 if that is meant", column: start + 1, input: input)
         }
         return value
     }

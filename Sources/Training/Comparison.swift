@@ -250,8 +250,9 @@ public struct Comparison {
         let unfinished = includeUnfinished ? [] : notDone
         let runs = all.filter { !$0.episodes.isEmpty && !leftOut.contains($0.directory) }
         guard !runs.isEmpty else {
-            let diverged = all.map(\.directory).filter { FileManager.default.fileExists(atPath: $0 + "/" + TrainingRun.divergedFile) }
-            if !diverged.isEmpty, diverged.count == all.count { throw TrainingError.allDiverged(diverged) }
+            if !all.isEmpty, all.allSatisfy({ TrainingRun.divergedReason(in: $0.directory) != nil }) {
+                throw TrainingError.allDiverged(all.map(\.directory))
+            }
             throw TrainingError.noComparableRun(paths, unfinishedLeftOut: !leftOut.isEmpty)
         }
         let envs = Set(runs.map(\.env))
@@ -464,14 +465,11 @@ public struct Comparison {
         var s = "## \(env)\n\n"
         // A run train stopped on a non-finite value (its diverged.txt) is said to have diverged, not to be
         // unfinished: it will not finish with these settings.
-        let divergedRuns = (empty + unfinished).filter { FileManager.default.fileExists(atPath: $0 + "/" + TrainingRun.divergedFile) }
-        let isDiverged = Set(divergedRuns)
+        let divergedRuns = (empty + unfinished).compactMap { d in TrainingRun.divergedReason(in: d).map { (d, $0) } }
+        let isDiverged = Set(divergedRuns.map(\.0))
         if !divergedRuns.isEmpty {
             s += "Left out (diverged: train stopped \(divergedRuns.count == 1 ? "it" : "them") on a non-finite value; the reason is in each one's \(TrainingRun.divergedFile)): "
-                + divergedRuns.map { d in
-                    let why = (try? String(contentsOfFile: d + "/" + TrainingRun.divergedFile, encoding: .utf8))?.split(separator: "\n").first.map(String.init)
-                    return d + (why.map { " (\($0))" } ?? "")
-                }.joined(separator: ", ") + "\n\n"
+                + divergedRuns.map { "\($0.0) (\($0.1))" }.joined(separator: ", ") + "\n\n"
         }
         let emptyLeft = empty.filter { !isDiverged.contains($0) }, unfinishedLeft = unfinished.filter { !isDiverged.contains($0) }
         if !emptyLeft.isEmpty {

@@ -49,9 +49,9 @@ public struct DiagnosticRun: Sendable {
         let (finished, trained, planned): (Bool, Int?, (steps: Int, batch: Int)?)
         do { (finished, trained, planned) = try SeedLog.trainedSteps(directory: directory, config: AlgorithmRegistry.completing(settings)) }
         catch let e as SettingsError { throw TrainingError.io("\(configPath): \(e): it is not a config written by `stackelberg train` (restore it, or leave the run out)") }
-        // One row per log step: a repeated row counted its diagnostic twice.
         // Named as stored (updates.csv, or updates.csv.gz for a log committed compressed).
         let log = storedLogName(directory: directory, file: "updates.csv")
+        // One row per log step: a repeated row counted its diagnostic twice.
         let (head, table) = try readLogRows(directory: directory, file: "updates.csv", finished: finished,
                                             maxStep: trained ?? planned?.steps, distinctSteps: true, parse: logNumbers)
         try Self.checkNumberedColumns(head, file: "\(directory)/\(log)")

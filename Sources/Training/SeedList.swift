@@ -12,6 +12,9 @@ public enum SeedList {
     /// came from, `--seeds 3..1` or the plan's line).
     public struct Refusal: Error, Equatable {
         public let reason: String
+        /// The text is no number at all (``seed(_:)``): the caller adds how a seed list is written. Other
+        /// refusals (too large, a count's number form) say the fix themselves.
+        public var notANumber = false
     }
 
     /// The largest seed: 2^63 − 1. Run directories, config.toml and the readers of runs hold a seed as a
@@ -25,16 +28,14 @@ public enum SeedList {
         let t = text.trimmingCharacters(in: .whitespaces)
         let digits = !t.isEmpty && t.allSatisfy { $0.isASCII && $0.isNumber }
         if digits, let seed = UInt64(t), seed <= maximum { return seed }
-        if digits { throw Refusal(reason: "seed \(t) is too large: a seed is at most \(maximum) (2^63 − 1)") }
+        let tooLarge = Refusal(reason: "seed \(t) is too large: a seed is at most \(maximum) (2^63 − 1)")
+        if digits { throw tooLarge }
         if let x = Settings.number(t), x.isFinite, x >= 0, x == x.rounded() {
-            guard x <= Double(maximum) else { throw Refusal(reason: "seed \(t) is too large: a seed is at most \(maximum) (2^63 − 1)") }
+            guard x <= Double(maximum) else { throw tooLarge }
             throw Refusal(reason: "write seed \"\(t)\" in digits, as \(UInt64(x)) (a seed names a random stream; number forms such as 5e6 are for counts like --steps)")
         }
-        throw Refusal(reason: "\"\(t)\" " + notASeed)
+        throw Refusal(reason: "\"\(t)\" is not a whole number ≥ 0", notANumber: true)
     }
-
-    /// The end of ``seed(_:)``'s reason for text that is no number (callers add how to write one).
-    public static let notASeed = "is not a whole number ≥ 0"
 
     /// The seeds `text` names, in its order.
     /// - Throws: ``Refusal`` for a reversed or too-long range, an empty part ("0,,1", "0,"), a part
@@ -46,7 +47,7 @@ public enum SeedList {
             guard !first.isEmpty, !last.isEmpty else { throw Refusal(reason: "write a range as FIRST..LAST of whole numbers ≥ 0, e.g. 0..4") }
             let a: UInt64, b: UInt64
             do throws(Refusal) { a = try seed(first); b = try seed(last) } catch {
-                throw Refusal(reason: error.reason.hasSuffix(notASeed) ? "write a range as FIRST..LAST of whole numbers ≥ 0, e.g. 0..4" : error.reason)
+                throw Refusal(reason: error.notANumber ? "write a range as FIRST..LAST of whole numbers ≥ 0, e.g. 0..4" : error.reason)
             }
             guard a <= b else { throw Refusal(reason: "the range runs backwards: write FIRST..LAST with FIRST ≤ LAST, e.g. \(b)..\(a)") }
             // b − a + 1 itself overflows for 0..UInt64.max: the count is said without it.
@@ -59,7 +60,7 @@ public enum SeedList {
         for part in parts {
             guard !part.isEmpty else { throw Refusal(reason: "has an empty entry: give 0..4, 0,3,7 or one number") }
             do throws(Refusal) { seeds.append(try seed(part)) } catch {
-                throw Refusal(reason: error.reason.hasSuffix(notASeed) ? error.reason + ": give 0..4, 0,3,7 or one number" : error.reason)
+                throw Refusal(reason: error.notANumber ? error.reason + ": give 0..4, 0,3,7 or one number" : error.reason)
             }
         }
         guard seeds.count <= Int(maximumCount) else { throw Refusal(reason: "names \(seeds.count) seeds: give at most 10,000 in one list") }

@@ -68,10 +68,11 @@ extension SweepRun {
         "interrupted, and started with other settings than the plan now gives it (\(changed.joined(separator: "; "))): the plan was edited after it started; restore the plan to resume it, or remove its directory to start it anew under the edited plan, or give the edited plan another `out`"
     }
 
-    /// Whether the run has started and not finished (a checkpoint or a config.toml, no summary) and was
-    /// started with settings other than the plan's now; nil when not, else the differing keys.
+    /// The keys whose values differ when the run is interrupted (a checkpoint, no summary) and its config.toml
+    /// was written with settings other than the plan's now; nil otherwise (also without a readable config.toml,
+    /// as ``settingsChangedSinceRun`` reads it).
     public var interruptedWithOtherSettings: [String]? {
-        guard !isFinished, FileManager.default.fileExists(atPath: directory + "/config.toml"), hasCheckpoint else { return nil }
+        guard !isFinished, hasCheckpoint else { return nil }
         let changed = settingsChangedSinceRun
         return changed.isEmpty ? nil : changed
     }

@@ -111,6 +111,12 @@ public final class TrainingRun: Sendable {
     /// reads as a run interrupted or still training. Removed when the run trains again.
     public static let divergedFile = "diverged.txt"
 
+    /// Why the run in `directory` diverged (the first line of its ``divergedFile``), or nil when it has not.
+    /// Read alike by `compare`, `windows` and `sweep run`.
+    public static func divergedReason(in directory: String) -> String? {
+        (try? String(contentsOfFile: directory + "/" + divergedFile, encoding: .utf8))?.split(separator: "\n").first.map(String.init)
+    }
+
     /// Whether this seed has run to its end (its summary is written and reads as JSON); a finished
     /// seed is left as it is by `--resume`. A summary cut short (a full disk, a copy gone wrong) does
     /// not count: `--resume` then rewrites it from the final checkpoint.

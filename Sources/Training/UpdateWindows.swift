@@ -190,11 +190,9 @@ extension UpdateWindows {
         // step its last log row can reach. Logs that reach it without a summary.json are a run that
         // stopped as it wrote its end, or whose summary was removed: said so, not "N of N steps".
         let planned = run.lastStep ?? run.totalSteps
-        let diverged = (try? String(contentsOfFile: run.directory + "/" + TrainingRun.divergedFile, encoding: .utf8))?
-            .split(separator: "\n").first.map(String.init)
         let name: String
         if run.finished { name = "finished" }
-        else if let diverged { name = "diverged, not finished: \(diverged) (\(TrainingRun.divergedFile))" }
+        else if let diverged = TrainingRun.divergedReason(in: run.directory) { name = "diverged, not finished: \(diverged) (\(TrainingRun.divergedFile))" }
         else if stepsReached >= planned {
             name = "unfinished: no summary.json, though its logs reach its last step, \(planned): the run stopped as it wrote its end, or the file was removed; `compare` leaves it out unless --include-unfinished"
         } else { name = "unfinished: \(stepsReached) of \(planned) steps" }

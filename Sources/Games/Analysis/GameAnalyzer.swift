@@ -141,7 +141,9 @@ public struct GameAnalyzer {
     /// Which cost is not finite at `z` ("f1 = nan"), or nil when both are: a point where a cost is
     /// undefined is outside the game, whatever its gradients say.
     func undefinedCosts(at z: [Double]) -> String? {
-        let g = game.noise == nil ? game : game.expectedGame()
+        // The expected game of a stochastic one, built once with the derivatives (a quadrature expansion each
+        // call, per root and per trajectory, otherwise).
+        let g = dynamics.derivatives.game
         let values = Dictionary(uniqueKeysWithValues: zip(game.variables, z))
         let bad = [("f1", g.leaderCost), ("f2", g.followerCost)].compactMap { name, cost in
             let v = cost.evaluate(values)
@@ -192,7 +194,7 @@ public struct GameAnalyzer {
     /// of the domain: one sentence each, saying which expression, how often and where. A cost undefined
     /// there leaves its gradients, the dynamics and the figures undefined too.
     public func finitenessWarnings(plane: (Int, Int), base: [Double]) -> [String] {
-        let g = game.noise == nil ? game : game.expectedGame()
+        let g = dynamics.derivatives.game
         let (a, b) = plane, n = options.fieldPoints
         let ra = game.domain[a], rb = game.domain[b]
         let xs = (0..<n).map { ra.lowerBound + (ra.upperBound - ra.lowerBound) * Double($0) / Double(n - 1) }
@@ -284,7 +286,7 @@ public struct GameAnalyzer {
 
     private func returnRun(_ kind: DynamicKind) throws(GameError) -> [(Int, Double)] {
         let it = try dynamics.iterator(kind, game: game, rule: options.rule, starts: [options.start], seed: options.seed)
-        let expectedReturn = game.noise == nil ? game.leaderReturn : game.expectedGame().leaderReturn
+        let expectedReturn = dynamics.derivatives.game.leaderReturn
         let tape: Tape
         do { tape = try Tape([expectedReturn], inputs: game.variables) } catch { throw .invalid("cannot compile the leader's return: \(error)") }
         let stride = max(1, options.returnIterations / 5000)
@@ -341,7 +343,7 @@ public struct GameAnalyzer {
                                leaderRate: options.leaderLearningRate / top, followerRate: options.followerLearningRate / top)
             let final = s.states.last!
             // Undefined at the start: said why, as for the discrete iteration.
-            let note = s.stoppedEarly.map { $0.hasPrefix("undefined at the start") ? "undefined at the start: " + undefinedCause(kind, at: options.start) : $0 }
+            let note = s.undefinedAtStart ? "undefined at the start: " + undefinedCause(kind, at: options.start) : s.stoppedEarly
             return .init(dynamic: kind.name, time: s.times.last!, final: final, finalError: squaredError(final, reference), note: note)
         } catch {
             return .init(dynamic: kind.name, time: 0, final: options.start, finalError: .nan, note: "\(error)")
