@@ -78,16 +78,21 @@ extension GameDynamics {
                 if norm(g) < t.stationary { stationaryFor.append(d.kind.name) }
             }
             let jac = d.jacobianMatrix(z)
-            if d.kind == .stackelberg && h22Singular {
+            // Where ∇2 f1 ≡ 0 the total derivative is ∇1 f1 whatever the follower's best response: defined,
+            // and evaluated as such by the iteration and the flow, so its spectrum is reported too.
+            if d.kind == .stackelberg && h22Singular && !derivatives.leaderCostIgnoresFollower {
                 s.note = "∇22 f2 is singular here: the Stackelberg gradient (λ = 0) is not defined by the implicit function theorem, so its linearization is not computed"
             } else if let e = jac.eigenvalues() {
+                if d.kind == .stackelberg && h22Singular {
+                    s.note = "∇22 f2 is singular here, but the leader's cost does not depend on the follower's variables (∇2 f1 ≡ 0), so the total derivative is ∇1 f1 and the Stackelberg dynamic is individual play"
+                }
                 s.eigenvalues = e
                 let scale = max(1, e.map(\.magnitude).max() ?? 1)
                 let hyperbolic = e.allSatisfy { Swift.abs($0.re) > t.hyperbolic * scale }
                 s.hyperbolic = hyperbolic
                 s.locallyAsymptoticallyStable = hyperbolic ? e.allSatisfy { $0.re > 0 } : nil
                 if !hyperbolic {
-                    s.note = "non-hyperbolic (an eigenvalue of Dg has zero real part): linearization cannot decide stability"
+                    s.note = (s.note.map { $0 + "; " } ?? "") + "non-hyperbolic (an eigenvalue of Dg has zero real part): linearization cannot decide stability"
                 }
                 var step = jac
                 for i in 0..<d.dimension {
@@ -117,7 +122,9 @@ extension GameDynamics {
         if !h22PD {
             // Singular: the implicit function theorem gives no best response. Nonsingular but not
             // positive definite: it gives one, but the follower's point is not a local minimum of f2.
-            stackelbergReason = h22Singular || h22e == nil
+            stackelbergReason = h22Singular && h22e != nil && derivatives.leaderCostIgnoresFollower
+                ? "∇22 f2 is \(h22Status), and Def. 1 needs ∇22 f2 ≻ 0 (the Stackelberg dynamic is defined here all the same: ∇2 f1 ≡ 0 makes the total derivative ∇1 f1)"
+                : h22Singular || h22e == nil
                 ? "∇22 f2 is \(h22Status), so the implicit best response is not defined by the implicit function theorem"
                 : "∇22 f2 is \(h22Status): the implicit best response exists, but the follower is not at a local minimum of f2 (Def. 1 needs ∇22 f2 ≻ 0)"
         } else {

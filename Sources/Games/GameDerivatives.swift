@@ -21,6 +21,12 @@ public struct GameDerivatives: Sendable {
     /// The implicit correction −∇21 f2ᵀ (∇22 f2 + λI)⁻¹ ∇2 f1 alone.
     public let implicitCorrection: [Expr]
 
+    /// True when ∇2 f1 ≡ 0: the leader's cost does not depend on the follower's variables, so the total
+    /// derivative is ∇1 f1 wherever the follower's best response is, and is defined even where ∇22 f2 is
+    /// singular (the implicit function theorem is not needed for it). Such a game's Stackelberg and
+    /// individual dynamics coincide.
+    public var leaderCostIgnoresFollower: Bool { leaderCostFollowerGradient.allSatisfy { $0 == .zero } }
+
     /// The largest follower dimension for which the total derivative is formed symbolically
     /// (Cramer's rule); the formula grows factorially beyond it.
     public static let maxSymbolicFollowerDimension = 3

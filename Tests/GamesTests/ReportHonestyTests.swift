@@ -25,6 +25,36 @@ final class ReportHonestyTests: XCTestCase {
         XCTAssertFalse(try XCTUnwrap(report.trajectories.first { $0.dynamic == "regularized" }).undefinedAtStart)
     }
 
+    /// f1 = x², f2 = x·y: ∇22 f2 = 0 everywhere, but ∇2 f1 ≡ 0, so the total derivative is ∇1 f1 and the
+    /// iteration and the flow ran the Stackelberg dynamic, while every point's spectrum said it was "not
+    /// defined by the implicit function theorem" and left it out. Now the spectrum is reported with why, the
+    /// classification still refuses a differential Stackelberg equilibrium (Def. 1 needs ∇22 f2 ≻ 0), and the
+    /// report warns that the Stackelberg dynamic is individual play. Where ∇2 f1 is not zero (bilinear) the
+    /// spectrum is still left out.
+    func testASingularFollowerHessianWithAnUncoupledLeaderCostIsSaidConsistently() throws {
+        let game = try Game.parse(leader: "x^2", follower: "x*y", leaderVariables: ["x"], followerVariables: ["y"])
+        let analyzer = try GameAnalyzer(game: game, options: quick())
+        XCTAssertTrue(analyzer.dynamics.derivatives.leaderCostIgnoresFollower)
+        let (report, _) = try analyzer.run()
+        XCTAssertTrue(report.warnings.contains { $0.contains("the Stackelberg dynamic is individual play") }, "\(report.warnings)")
+        let origin = try XCTUnwrap(report.equilibria.first { $0.point == [0, 0] })
+        XCTAssertFalse(origin.isDifferentialStackelberg)
+        XCTAssertTrue(origin.stackelbergReason.contains("Def. 1 needs ∇22 f2 ≻ 0"), origin.stackelbergReason)
+        let st = try XCTUnwrap(origin.spectra.first { $0.dynamic == "stackelberg" })
+        XCTAssertEqual(st.eigenvalues?.map(\.re).sorted(), [0, 2])
+        XCTAssertTrue(st.note?.contains("∇2 f1 ≡ 0") ?? false, "\(st.note ?? "")")
+        XCTAssertNotNil(analyzer.evaluate(at: [0.5, 0.5]).stackelbergGradient)
+        XCTAssertFalse(try XCTUnwrap(report.trajectories.first { $0.dynamic == "stackelberg" }).undefinedAtStart)
+
+        let bilinear = try GameAnalyzer(game: BuiltinGames.named("bilinear"), options: quick())
+        XCTAssertFalse(bilinear.dynamics.derivatives.leaderCostIgnoresFollower)
+        let c = bilinear.dynamics.classify([0, 0], rule: bilinear.options.rule)
+        XCTAssertNil(try XCTUnwrap(c.spectra.first { $0.dynamic == "stackelberg" }).eigenvalues)
+        XCTAssertNil(bilinear.evaluate(at: [0.5, 0.5]).stackelbergGradient)
+        let bilinearWarnings = try bilinear.run().0.warnings
+        XCTAssertFalse(bilinearWarnings.contains { $0.contains("individual play") }, "\(bilinearWarnings)")
+    }
+
     /// f1 = 1, f2 = y²: every point of y = 0 is stationary; the report listed 9 of them as if distinct.
     func testALineOfStationaryPointsIsSaidToBeAContinuum() throws {
         let game = try Game.parse(leader: "1 + 0*x", follower: "y^2", leaderVariables: ["x"], followerVariables: ["y"])

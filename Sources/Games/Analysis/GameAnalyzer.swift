@@ -91,7 +91,7 @@ public struct GameAnalyzer {
             derivatives: describeDerivatives(), equilibria: equilibria, referenceEquilibrium: reference,
             trajectories: summaries, flows: flows, points: pointReports, lambdaSweep: sweep, provenance: nil,
             warnings: finitenessWarnings(plane: plane, base: reference ?? game.domain.map { ($0.lowerBound + $0.upperBound) / 2 })
-                + unusedVariableWarnings() + continuumWarning(equilibria) + undefinedPointWarnings(undefined, summaries: summaries, flows: flows)
+                + unusedVariableWarnings() + uncoupledLeaderWarning() + continuumWarning(equilibria) + undefinedPointWarnings(undefined, summaries: summaries, flows: flows)
                 + (referenceWarning.map { [$0] } ?? []))
         let base = reference ?? game.domain.map { ($0.lowerBound + $0.upperBound) / 2 }
         return (report, AnalysisSeries(plane: plane, base: base, panels: panels, errors: errors, returns: returns))
@@ -136,6 +136,14 @@ public struct GameAnalyzer {
         let unused = game.variables.filter { !used.contains($0) && $0 != game.noise?.variable }
         guard !unused.isEmpty else { return [] }
         return ["\(unused.joined(separator: ", ")) \(unused.count == 1 ? "is" : "are") a variable of the game but \(unused.count == 1 ? "occurs" : "occur") in neither cost: the game is constant along \(unused.count == 1 ? "it" : "them"), so its stationary points come in lines\(unused.contains(where: game.followerVariables.contains) ? " and ∇22 f2 is singular everywhere" : ""); drop \(unused.count == 1 ? "it" : "them") from --vars"]
+    }
+
+    /// A leader's cost without the follower's variables (∇2 f1 ≡ 0) makes the total derivative ∇1 f1: the
+    /// Stackelberg dynamic is individual play, whatever the follower does, and the game has no leader–follower
+    /// coupling for the analysis to show. Said, since every Stackelberg result then repeats the individual one.
+    func uncoupledLeaderWarning() -> [String] {
+        guard dynamics.derivatives.leaderCostIgnoresFollower else { return [] }
+        return ["the leader's cost does not depend on the follower's variables (\(game.followerVariables.joined(separator: ", "))), so ∇2 f1 ≡ 0 and the total derivative is ∇1 f1: the Stackelberg dynamic is individual play, and the regularized one too, for every λ"]
     }
 
     /// Which cost is not finite at `z` ("f1 = nan"), or nil when both are: a point where a cost is
@@ -277,7 +285,7 @@ public struct GameAnalyzer {
     func undefinedCause(_ kind: DynamicKind, at z: [Double]) -> String {
         if let costs = undefinedCosts(at: z) { return "a cost is not finite there: \(costs)" }
         let status = dynamics.classify(z, rule: options.rule).followerHessianStatus
-        if kind == .stackelberg, status.hasPrefix("singular") {
+        if kind == .stackelberg, status.hasPrefix("singular"), !dynamics.derivatives.leaderCostIgnoresFollower {
             return "∇22 f2 is \(status) there, so the implicit function theorem defines no total derivative"
         }
         if kind != .individual, status == "not finite" { return "∇22 f2 is not finite there" }
@@ -359,7 +367,7 @@ public struct GameAnalyzer {
         return .init(point: z, individualGradient: dynamics.individual.evaluate(z),
                      totalDerivative: reg[..<n1].allSatisfy(\.isFinite) ? Array(reg[..<n1]) : nil,
                      totalDerivativeLambda: options.lambda,
-                     stackelbergGradient: st[..<n1].allSatisfy(\.isFinite) && !c.followerHessianStatus.hasPrefix("singular") ? Array(st[..<n1]) : nil,
+                     stackelbergGradient: st[..<n1].allSatisfy(\.isFinite) && (!c.followerHessianStatus.hasPrefix("singular") || dynamics.derivatives.leaderCostIgnoresFollower) ? Array(st[..<n1]) : nil,
                      followerHessian: h22, followerHessianStatus: c.followerHessianStatus, spectra: c.spectra)
     }
 
