@@ -20,14 +20,15 @@ struct CompareCommand: ParsableCommand {
 
     @Argument(help: "Run directories.") var runs: [String]
     @Option(help: "Directory for comparison.md and the curves figure (default: print the table only).") var out: String?
-    @Option(parsing: .unconditional, help: "Report the steps each group needs to reach this training return, judged on a 50-episode rolling mean of training-episode returns (e.g. 17 for Breakout, -100 for Acrobot).") var threshold: Double?
+    @Option(parsing: .unconditionalSingleValue, help: ArgumentHelp("Report the steps each group needs to reach this training return, judged on a 50-episode rolling mean of training-episode returns (e.g. 17 for Breakout, -100 for Acrobot). Repeatable: ENV=VALUE gives one environment's (e.g. minatar/breakout=17), a bare VALUE every other's.", valueName: "[ENV=]VALUE")) var threshold: [String] = []
     @Option(parsing: .unconditional, help: "Points per learning curve (2 to 10,000).") var points: Int = 100
     @Flag(help: "Pool seeds that have not finished (no summary.json) with the finished ones, their last evaluation taken as final.") var includeUnfinished = false
 
     func run() throws {
         try reportingErrors {
             guard (2...10_000).contains(points) else { throw UsageError("--points must be between 2 and 10,000 (curve points per run), got \(points)") }
-            if let threshold, !threshold.isFinite { throw UsageError("--threshold must be a finite return, got \(threshold)") }
+            let thresholds: ReturnThresholds
+            do throws(ReturnThresholds.Refusal) { thresholds = try ReturnThresholds(parsing: threshold) } catch { throw UsageError(error.description) }
             // Before any work: a bad --out used to fail after the table, with a raw Foundation error.
             // Checked, not created: runs that do not read must not leave an empty --out behind.
             if let out { _ = try prepareOutputDirectory(out, option: "--out", create: false) }
@@ -37,20 +38,23 @@ struct CompareCommand: ParsableCommand {
             let isSweep = runs.contains(where: { fm.fileExists(atPath: $0 + "/sweep.json") })
             if try isSweep || Set(Comparison.runDirectories(runs).compactMap { try? Settings(contentsOf: $0 + "/config.toml").string("env") }).count > 1 {
                 let sweep = try SweepComparison(paths: runs, curvePoints: points, includeUnfinished: includeUnfinished)
-                let report = sweep.markdown(threshold: threshold)
+                do throws(ReturnThresholds.Refusal) { try thresholds.check(against: sweep.environments) } catch { throw UsageError(error.description) }
+                let report = sweep.markdown(thresholds: thresholds)
                 print(report)
                 if let out {
                     try writeReport(report, into: out)
                     var written = ["comparison.md"]
                     for c in sweep.comparisons {
                         let name = "curves_" + c.env.replacingOccurrences(of: "/", with: "_")
-                        written += try writeFigure(c.curvesFigure(name: name, threshold: threshold), into: out)
+                        written += try writeFigure(c.curvesFigure(name: name, threshold: thresholds.value(for: c.env)), into: out)
                     }
                     print("wrote \(out)/" + written.joined(separator: ", "))
                 }
                 return
             }
             let comparison = try Comparison(paths: runs, curvePoints: points, includeUnfinished: includeUnfinished)
+            do throws(ReturnThresholds.Refusal) { try thresholds.check(against: [comparison.env]) } catch { throw UsageError(error.description) }
+            let threshold = thresholds.value(for: comparison.env)
             let report = comparison.markdown(threshold: threshold)
             print(report)
             if let out {

@@ -16,6 +16,9 @@ public struct SweepComparison {
     /// plan's (a variant renamed, a seed dropped). They are compared, grouped by their settings as runs
     /// outside any sweep are, and named in the report, since they are not the plan's.
     public let notInManifest: [String]
+    /// Every environment a run found trained on, in order of first appearance, with those left out of the
+    /// table for having no comparable run yet (`comparisons` holds the others).
+    public let environments: [String]
 
     /// Reads every run under `paths`. A `sweep.json` in a given directory labels its runs
     /// `VARIANT · ALGO-COUPLING` (just `ALGO-COUPLING` for a plan without a grid).
@@ -79,6 +82,7 @@ public struct SweepComparison {
             let env = (try? Settings(contentsOf: d + "/config.toml").string("env")) ?? nil ?? "?"
             if let i = byEnv.firstIndex(where: { $0.0 == env }) { byEnv[i].1.append(d) } else { byEnv.append((env, [d])) }
         }
+        environments = byEnv.map(\.0)
         var comparisons = [Comparison]()
         for (env, group) in byEnv {
             do { comparisons.append(try Comparison(paths: group, curvePoints: curvePoints, includeUnfinished: includeUnfinished, labels: labels)) }
@@ -136,7 +140,7 @@ public struct SweepComparison {
     /// The table: IQM of the seeds' scores (mean training return over the last 10% of training)
     /// with its 95% percentile-bootstrap interval and the seed count, group × environment; then each
     /// environment's full comparison.
-    public func markdown(threshold: Double?) -> String {
+    public func markdown(thresholds: ReturnThresholds = .init()) -> String {
         func f(_ x: Double) -> String { x.isNaN ? "–" : String(format: "%.2f", x) }
         var s = "# Sweep comparison\n\nIQM of the seeds' scores (mean training-episode return over the last 10% of training) with a 95% percentile-bootstrap interval (2,000 resamples); n seeds.\n\n"
         s += "| variant | " + comparisons.map(\.env).joined(separator: " | ") + " |\n|---|" + comparisons.map { _ in "---|" }.joined() + "\n"
@@ -160,7 +164,7 @@ public struct SweepComparison {
             s += "\nNot in the manifest: \(notInManifest.count) run\(notInManifest.count == 1 ? "" : "s") under the sweep's output root that its sweep.json does not name (an earlier version of the plan's: a variant renamed, a seed or a setting dropped), compared above as \"VARIANT (not in sweep.json)\", apart from the plan's variants: "
                 + notInManifest.prefix(5).joined(separator: ", ") + (notInManifest.count > 5 ? ", …" : "") + ". Move them out of the root to compare the plan's runs alone.\n"
         }
-        for c in comparisons { s += "\n" + c.markdown(threshold: threshold) }
+        for c in comparisons { s += "\n" + c.markdown(threshold: thresholds.value(for: c.env)) }
         return s
     }
 }

@@ -3,6 +3,27 @@ import Autodiff
 import XCTest
 
 final class ComparisonTests: XCTestCase {
+    /// `--threshold` values: one per environment (ENV=VALUE, the environment before the last "="), a bare one
+    /// for the rest; a second bare value, an environment named twice, a non-number and a name no run trained
+    /// on are refused (a second --threshold silently replaced the first).
+    func testReturnThresholdsAreParsedPerEnvironment() throws {
+        let t = try ReturnThresholds(parsing: ["minatar/breakout=17", "-100", " minatar/asterix = 2.5 "])
+        XCTAssertEqual(t.value(for: "minatar/breakout"), 17)
+        XCTAssertEqual(t.value(for: "minatar/asterix"), 2.5)
+        XCTAssertEqual(t.value(for: "acrobot"), -100)
+        XCTAssertTrue(try ReturnThresholds(parsing: []).isEmpty)
+        XCTAssertNil(try ReturnThresholds(parsing: ["cartpole=1"]).value(for: "acrobot"))
+        XCTAssertNoThrow(try t.check(against: ["minatar/breakout", "minatar/asterix"]))
+        XCTAssertThrowsError(try t.check(against: ["minatar/breakout"])) {
+            XCTAssertTrue("\($0)".contains("--threshold names minatar/asterix, which no compared run trained on"), "\($0)")
+        }
+        for (values, said) in [(["1", "2"], "two bare values (1 and 2)"), (["a=1", "a=2"], "names a twice"),
+                               (["=3"], "no environment before"), (["a=x"], "\"x\" is not a number"),
+                               (["nan"], "must be a finite return"), (["a=-inf"], "must be a finite return")] {
+            XCTAssertThrowsError(try ReturnThresholds(parsing: values), "\(values)") { XCTAssertTrue("\($0)".contains(said), "\(values): \($0)") }
+        }
+    }
+
     func testInterquartileMeanIsScipysTrimMean() {
         // scipy.stats.trim_mean(x, 0.25) for each.
         XCTAssertEqual(RobustStatistics.iqm([1, 2, 3, 4, 100]), 3)

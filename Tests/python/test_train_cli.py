@@ -817,6 +817,34 @@ def test_compare_refuses_damaged_logs_and_meaningless_options(stackelberg_bin, t
     assert p.returncode == 1 and "episodes.csv line" in p.stderr and "does not read as a log row" in p.stderr, p.stderr
 
 
+def test_compare_takes_a_threshold_per_environment(stackelberg_bin, tmp_path):
+    # Returns are on each environment's scale, but --threshold was one value for every environment of a
+    # sweep's table, and a second --threshold silently replaced the first.
+    binary = str(stackelberg_bin)
+    for env in ["cartpole", "minatar/breakout"]:
+        subprocess.run([binary, "train", "--algo", "dqn", "--env", env, "--seeds", "0", "--steps", "1500", "--quiet",
+                        "--out", str(tmp_path / "runs")], check=True, capture_output=True, timeout=300)
+    def compare(*args):
+        return subprocess.run([binary, "compare", str(tmp_path / "runs"), *args], capture_output=True, text=True, timeout=120)
+    p = compare("--threshold", "cartpole=10", "--threshold", "-600", "--out", str(tmp_path / "cmp"))
+    assert p.returncode == 0, p.stderr
+    sections = {s.split("\n", 1)[0]: s for s in p.stdout.split("\n## ")[1:]}
+    assert "steps to 10 (IQM" in sections["cartpole"] and "steps to -600" not in sections["cartpole"], p.stdout
+    assert "steps to -600 (IQM" in sections["minatar/breakout"], p.stdout
+    # Each environment's curves draw its own threshold.
+    assert "title 'threshold 10.00'" in (tmp_path / "cmp" / "curves_cartpole.gp").read_text()
+    assert "title 'threshold -600.00'" in (tmp_path / "cmp" / "curves_minatar_breakout.gp").read_text()
+    p = compare("--threshold", "cartpole=10")
+    assert p.returncode == 0 and "steps to" not in p.stdout.split("## minatar/breakout")[1], p.stdout
+    for args, said in [(["--threshold", "cartpol=10"], "--threshold names cartpol, which no compared run trained on; the runs' environments are "),
+                       (["--threshold", "3", "--threshold", "4"], "--threshold is given two bare values (3 and 4)"),
+                       (["--threshold", "cartpole=1", "--threshold", "cartpole=2"], "--threshold names cartpole twice"),
+                       (["--threshold", "=4"], "no environment before \"=\""),
+                       (["--threshold", "cartpole=ten"], "\"ten\" is not a number")]:
+        p = compare(*args)
+        assert p.returncode == 64 and said in p.stderr, (args, p.returncode, p.stderr)
+
+
 def test_compare_refuses_rows_of_the_wrong_width_and_names_a_directory_in_the_way(stackelberg_bin, tmp_path):
     # A row with a field missing ("1900,0,1") or a last row cut off without its newline was read as a
     # return; a directory where a curves file goes printed Foundation's error 512.
