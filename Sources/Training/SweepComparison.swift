@@ -6,7 +6,7 @@ import Foundation
 /// `sweep.json` manifest `sweep run` writes; otherwise the algorithm-coupling and the settings
 /// that differ) and one column per environment.
 public struct SweepComparison {
-    /// Per environment, in order of first appearance.
+    /// Per environment: a sweep's in its plan's order, others' in order of first appearance.
     public let comparisons: [Comparison]
     /// Runs a `sweep.json` names that have no directory or no config.toml in it (not started yet, failed
     /// as they started, or removed): the table holds the runs on disk, and says how many the manifest
@@ -23,7 +23,7 @@ public struct SweepComparison {
     /// Reads every run under `paths`. A `sweep.json` in a given directory labels its runs
     /// `VARIANT · ALGO-COUPLING` (just `ALGO-COUPLING` for a plan without a grid).
     public init(paths: [String], curvePoints: Int = 100, includeUnfinished: Bool = false) throws {
-        var labels = [String: String](), notOnDisk = [String](), manifestRoots = [String]()
+        var labels = [String: String](), notOnDisk = [String](), manifestRoots = [String](), planEnvironments = [String]()
         for p in paths {
             guard let data = FileManager.default.contents(atPath: p + "/sweep.json") else { continue }
             manifestRoots.append(URL(fileURLWithPath: p).standardizedFileURL.path)
@@ -59,6 +59,7 @@ public struct SweepComparison {
                 if !FileManager.default.fileExists(atPath: local + "/config.toml") { notOnDisk.append((p.hasSuffix("/") ? p : p + "/") + rest) }
                 try Self.checkManifestEntry(r, against: local, manifest: p + "/sweep.json")
                 labels[local] = variant == "default" ? "\(algo)-\(coupling)" : "\(variant) · \(algo)-\(coupling)"
+                if let env = r["env"] as? String, !planEnvironments.contains(env) { planEnvironments.append(env) }
             }
         }
         self.notOnDisk = notOnDisk
@@ -82,6 +83,10 @@ public struct SweepComparison {
             let env = (try? Settings(contentsOf: d + "/config.toml").string("env")) ?? nil ?? "?"
             if let i = byEnv.firstIndex(where: { $0.0 == env }) { byEnv[i].1.append(d) } else { byEnv.append((env, [d])) }
         }
+        // A sweep's columns in its plan's order (the manifest lists runs as the plan gives environments);
+        // the runs' directories, found sorted by name, would put them in alphabetical order.
+        let planOrder = { (env: String) in planEnvironments.firstIndex(of: env) ?? planEnvironments.count }
+        byEnv = byEnv.enumerated().sorted { (planOrder($0.element.0), $0.offset) < (planOrder($1.element.0), $1.offset) }.map(\.element)
         environments = byEnv.map(\.0)
         var comparisons = [Comparison]()
         for (env, group) in byEnv {

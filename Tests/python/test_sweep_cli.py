@@ -576,3 +576,15 @@ def test_a_diverged_run_is_not_retried_and_compare_says_it_diverged(tmp_path, st
     r = subprocess.run([str(stackelberg_bin), "compare", str(tmp_path / "out")], capture_output=True, text=True, timeout=120)
     assert r.returncode == 0 and "Left out (diverged: train stopped it on a non-finite value" in r.stdout, r.stdout
     assert "lower the learning rate or clip gradients harder)" in r.stdout, r.stdout  # the reason whole, not cut mid-word
+
+
+def test_a_sweeps_table_has_its_environments_in_the_plans_order(tmp_path, stackelberg_bin):
+    # The columns followed the run directories found, sorted by name, not the plan's order.
+    plan = tmp_path / "plan.toml"
+    plan.write_text(f'out = "{tmp_path}/out"\nalgorithms = ["dqn"]\nenvironments = ["minatar/breakout", "cartpole"]\n'
+                    'seeds = [0]\nsteps = 1500\n[settings]\ntensorboard = false\n')
+    subprocess.run([str(stackelberg_bin), "sweep", "run", str(plan)], check=True, capture_output=True, timeout=600)
+    p = subprocess.run([str(stackelberg_bin), "compare", str(tmp_path / "out")], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    assert "| variant | minatar/breakout | cartpole |" in p.stdout, p.stdout
+    assert p.stdout.index("## minatar/breakout") < p.stdout.index("## cartpole"), p.stdout
