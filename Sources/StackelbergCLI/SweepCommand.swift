@@ -189,6 +189,8 @@ struct SweepRunCommand: ParsableCommand {
             }
         }
         watcher.start()
+        // Each line is "[k/total, run i]": the pool's count, then the run's number in the plan's order, as
+        // `sweep plan` and `sweep status` number it (and Slurm's array index).
         let queue = todo, total = todo.count
         let counter = Counter()
         let results = runConcurrently(queue.count, workers: workers) { i -> RunOutcome in
@@ -201,7 +203,7 @@ struct SweepRunCommand: ParsableCommand {
             // retried; its reason stands as its failure.
             if let why = TrainingRun.divergedReason(in: r.directory) {
                 let text = "\(why) (not retried: with these settings it diverges again; change them in the plan, or remove \(TrainingRun.divergedFile) to retry)"
-                poolReport("[\(counter.next())/\(total)] FAILED   \(r.directory): \(text)")
+                poolReport("[\(counter.next())/\(total), run \(r.index)] FAILED   \(r.directory): \(text)")
                 return .failed(text)
             }
             if r.isFinished { return .elsewhere }
@@ -220,7 +222,7 @@ struct SweepRunCommand: ParsableCommand {
             log.seekToEndOfFile()
             let stamp = ISO8601DateFormatter().string(from: Date())
             log.write(Data("\(stamp) sweep run: \(resume ? "resume" : "start") (run \(r.index))\n".utf8))
-            poolReport("[\(n)/\(total)] \(resume ? "resume" : "start ") \(r.directory)")
+            poolReport("[\(n)/\(total), run \(r.index)] \(resume ? "resume" : "start ") \(r.directory)")
             let process = Process()
             process.executableURL = URL(fileURLWithPath: exe)
             process.arguments = r.trainArguments(resume: resume)
@@ -237,13 +239,13 @@ struct SweepRunCommand: ParsableCommand {
             if status == 0, r.isFinished {
                 let score: String
                 if case .finished(let s?) = r.state { score = String(format: "%.2f", s) } else { score = "?" }
-                poolReport("[\(n)/\(total)] finished \(r.directory) in \(seconds) s: final greedy evaluation \(score)")
+                poolReport("[\(n)/\(total), run \(r.index)] finished \(r.directory) in \(seconds) s: final greedy evaluation \(score)")
                 return .finished
             }
             // Stopped: train exits 128 + the signal after its checkpoint.
             if stopSignal != nil, bySignal || status > 128 {
                 // After a second stop signal the run may have ended at once, past its last checkpoint.
-                poolReport("[\(n)/\(total)] stopped  \(r.directory) (" + (stopSignalCount > 1 ? "`sweep run` again resumes it from its last checkpoint)" : "checkpointed; `sweep run` again resumes it)"))
+                poolReport("[\(n)/\(total), run \(r.index)] stopped  \(r.directory) (" + (stopSignalCount > 1 ? "`sweep run` again resumes it from its last checkpoint)" : "checkpointed; `sweep run` again resumes it)"))
                 return .stopped
             }
             let text = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
@@ -253,19 +255,19 @@ struct SweepRunCommand: ParsableCommand {
             // checkpointed and exited 128 + the signal, as when the pool is stopped. Interrupted, not failed:
             // the next `sweep run` resumes it (a failure record would make status call it failed).
             if !bySignal, [129, 130, 143].contains(status), attempt.contains("interrupted; checkpoint saved in") {
-                poolReport("[\(n)/\(total)] stopped  \(r.directory) (its train was stopped alone, exit \(status), and checkpointed; `sweep run` again resumes it)")
+                poolReport("[\(n)/\(total), run \(r.index)] stopped  \(r.directory) (its train was stopped alone, exit \(status), and checkpointed; `sweep run` again resumes it)")
                 return .stoppedAlone
             }
             // Taken by another process between the check above and this train's own lock: not a failure.
             if !bySignal, attempt.contains("is being trained by another process") {
-                poolReport("[\(n)/\(total)] running elsewhere (holds run.lock): \(r.directory)")
+                poolReport("[\(n)/\(total), run \(r.index)] running elsewhere (holds run.lock): \(r.directory)")
                 return .elsewhere
             }
             let why = bySignal ? "killed by signal \(status)" + (r.hasCheckpoint ? " (its last checkpoint is kept: `sweep run` again resumes it)" : "")
                                : SweepRun.lastError(inLog: attempt, directory: r.directory)
             let record = "exit \(bySignal ? 128 + status : status)\n\(why)\n"
             try? record.write(toFile: r.directory + "/" + SweepFiles.failure, atomically: true, encoding: .utf8)
-            poolReport("[\(n)/\(total)] FAILED   \(r.directory): \(why.replacingOccurrences(of: "\n", with: " | "))")
+            poolReport("[\(n)/\(total), run \(r.index)] FAILED   \(r.directory): \(why.replacingOccurrences(of: "\n", with: " | "))")
             return .failed(why)
         }
         children.done = true

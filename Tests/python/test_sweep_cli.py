@@ -578,12 +578,18 @@ def test_a_diverged_run_is_not_retried_and_compare_says_it_diverged(tmp_path, st
     assert "lower the learning rate or clip gradients harder)" in r.stdout, r.stdout  # the reason whole, not cut mid-word
 
 
-def test_a_sweeps_table_has_its_environments_in_the_plans_order(tmp_path, stackelberg_bin):
+def test_a_sweeps_table_has_its_environments_in_the_plans_order_and_the_pool_numbers_runs_as_the_plan(tmp_path, stackelberg_bin):
     # The columns followed the run directories found, sorted by name, not the plan's order.
     plan = tmp_path / "plan.toml"
     plan.write_text(f'out = "{tmp_path}/out"\nalgorithms = ["dqn"]\nenvironments = ["minatar/breakout", "cartpole"]\n'
                     'seeds = [0]\nsteps = 1500\n[settings]\ntensorboard = false\n')
-    subprocess.run([str(stackelberg_bin), "sweep", "run", str(plan)], check=True, capture_output=True, timeout=600)
+    # The first run trained by hand: the pool's count ([1/1]) and the plan's number of the run it trains (run 1,
+    # as `sweep plan` and `sweep status` number it) are both said; they were one number, the count.
+    runs = subprocess.run([str(stackelberg_bin), "sweep", "plan", str(plan)], check=True, capture_output=True, text=True).stdout
+    first = re.search(r"^0  (\S+)\n\s+(stackelberg train .*)$", runs, re.M)
+    subprocess.run([str(stackelberg_bin), *first.group(2).split()[1:]], check=True, capture_output=True, timeout=600)
+    pool = subprocess.run([str(stackelberg_bin), "sweep", "run", str(plan)], check=True, capture_output=True, text=True, timeout=600)
+    assert "[1/1, run 1] start  " in pool.stdout and "run 0" not in pool.stdout, pool.stdout
     p = subprocess.run([str(stackelberg_bin), "compare", str(tmp_path / "out")], capture_output=True, text=True, timeout=120)
     assert p.returncode == 0, p.stderr
     assert "| variant | minatar/breakout | cartpole |" in p.stdout, p.stdout
