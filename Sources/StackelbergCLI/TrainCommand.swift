@@ -161,7 +161,11 @@ struct TrainCommand: ParsableCommand {
         if !dryRun { try refusingEach(runs) { try TrainingRun.checkRunPath($0.directory) } }
         let resumes = runs.indices.map { resume && (!nothingYet[$0] || !nothingYet.contains(false)) }
         guard jobs.map({ $0 >= 1 }) ?? true else { throw UsageError("--jobs must be at least 1, got \(jobs!)") }
-        if dryRun { return try reportDryRun(runs, resumes: resumes, settings: settings, commit: commit, command: command) }
+        if dryRun {
+            // What train refuses only as it builds the agent, refused here too (exit 78, as train's).
+            try AlgorithmRegistry.checkBuilds(settings)
+            return try reportDryRun(runs, resumes: resumes, settings: settings, commit: commit, command: command)
+        }
         try refusingEach(zip(runs, resumes).filter(\.1).map(\.0), checkSameSettings)
         let board = ProgressBoard(labels: seedList.map { "seed\($0)" }, totals: Array(repeating: trainedSteps, count: runs.count), quiet: quiet)
         installStopHandlers()

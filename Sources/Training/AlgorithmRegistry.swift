@@ -36,8 +36,9 @@ public enum AlgorithmRegistry {
         /// The environment families a coupling runs on (all of them unless the entry says otherwise:
         /// SPRIG's perception module needs image observations). `algo list` lists defaults only there.
         public let families: @Sendable (_ coupling: String) -> [EnvironmentFamily]
-        /// Checks every value against `copies` environment copies, before anything runs.
-        let validate: @Sendable (Settings, _ copies: Int) throws -> Void
+        /// Checks every value against `copies` environment copies and the environment's observation
+        /// shape, before anything runs (`train --dry-run` included).
+        let validate: @Sendable (Settings, _ copies: Int, _ observationShape: [Int], _ environment: String) throws -> Void
         let make: @Sendable (Settings, any CouplingSpec, VectorEnvironment, UInt64) throws -> Agent
 
         /// `preset`: the algorithm's settings for an environment; `couplingPreset`, where given,
@@ -49,7 +50,7 @@ public enum AlgorithmRegistry {
                 notes: @escaping @Sendable (Settings) -> [String] = { _ in [] },
                 families: @escaping @Sendable (_ coupling: String) -> [EnvironmentFamily] = { _ in EnvironmentFamily.allCases },
                 validate: @escaping @Sendable (C, Int) throws -> Void,
-                validateWithCoupling: (@Sendable (C, any CouplingSpec, Int) throws -> Void)? = nil,
+                validateWithCoupling: (@Sendable (C, any CouplingSpec, _ copies: Int, _ observationShape: [Int], _ environment: String) throws -> Void)? = nil,
                 make: @escaping @Sendable (C, any CouplingSpec, VectorEnvironment, UInt64) throws -> Agent) {
             self.name = name
             self.summary = summary
@@ -67,12 +68,12 @@ public enum AlgorithmRegistry {
                 return c
             }
             defaults = { env, coupling in var s = Settings(); table.write(presetFor(env, coupling), into: &s); return s }
-            self.validate = { s, copies in
+            self.validate = { s, copies, shape, environment in
                 let c = try table.read(s, into: presetFor(try s.string("env") ?? "", try s.string("coupling") ?? first))
                 try validate(c, copies)
                 // Checks that need the coupling (a layout one coupling cannot train), before anything runs.
                 if let validateWithCoupling {
-                    try validateWithCoupling(c, try CouplingRegistry.entry(try s.string("coupling") ?? first).makeSpec(s), copies)
+                    try validateWithCoupling(c, try CouplingRegistry.entry(try s.string("coupling") ?? first).makeSpec(s), copies, shape, environment)
                 }
             }
             self.make = { s, spec, env, seed in
@@ -231,7 +232,8 @@ public enum AlgorithmRegistry {
         let entry = try self.entry(algo)
         let probe = try EnvironmentRegistry.make(env, count: 1, overrides: overrides)
         let space = probe.actionSpace
-        try checkMemory(s, copies: run.numEnvs, observationSize: probe.observationSpace.size, actionSize: space.size)
+        try checkMemory(s, copies: run.numEnvs, observationSize: probe.observationSpace.size, actionSize: space.size,
+                        observationShape: probe.observationShape, stackedFrames: probe.stackedFrames)
         guard entry.actionSpaces.contains(ActionSpaceKind(space)) else {
             let fitting = entries.filter { $0.actionSpaces.contains(ActionSpaceKind(space)) }.map(\.name)
             throw SettingsError.refusedPair("\(algo) acts in \(entry.actionSpaces.map(\.rawValue).joined(separator: " or ")) action spaces; \(env) has \(space). "
@@ -242,7 +244,7 @@ public enum AlgorithmRegistry {
         for name in entry.couplings { try CouplingRegistry.entry(name).makeSpec(s).validate() }
         // The diagnostics' keys are checked even when they are off, so that turning them on later works.
         try DiagnosticsSettings.options(s).validate()
-        try entry.validate(s, run.numEnvs)
+        try entry.validate(s, run.numEnvs, probe.observationShape, probe.name)
         return s
     }
 
@@ -269,7 +271,8 @@ public enum AlgorithmRegistry {
     /// dense layers (`network.*_widths`), and a replay buffer (`buffer_size` rows of two
     /// observations, an action and the scalars), at 4 bytes a value. The message gives what they
     /// would need, what the machine has, and the key to lower.
-    static func checkMemory(_ s: Settings, copies: Int, observationSize: Int, actionSize: Int) throws {
+    static func checkMemory(_ s: Settings, copies: Int, observationSize: Int, actionSize: Int,
+                            observationShape: [Int] = [], stackedFrames: Int = 1) throws {
         let available = Double(ProcessInfo.processInfo.physicalMemory)
         func gigabytes(_ bytes: Double) -> String { String(format: "%.1f GB", bytes / 1e9) }
         let environments = environmentBytes(copies: copies, observationSize: observationSize)
@@ -292,6 +295,19 @@ public enum AlgorithmRegistry {
             let weights = zip(chain, chain.dropFirst()).reduce(0.0) { $0 + $1.0 * $1.1 + $1.1 }
             networks.append((key, 16 * weights))
         }
+        // SPRIG's attention module (network.layout = attention): its frame summary grows as perception.dim²,
+        // its feature layer as perception.dim × perception.features; each is named by the key that drives it.
+        if (try? s.string("network.layout")) ?? nil == "attention", observationShape.count == 3,
+           let d = try? s.int("perception.dim"), let heads = try? s.int("perception.heads"), let features = try? s.int("perception.features"),
+           d >= 1, heads >= 1, features >= 1 {
+            var sizes = AttentionPerception.Settings()
+            sizes.dimension = d; sizes.heads = heads; sizes.features = features
+            sizes.cellGate = ((try? s.bool("perception.cell_gate")) ?? nil) ?? true
+            let count = AttentionPerception.parameterCount(height: observationShape[0], width: observationShape[1],
+                                                           stackedChannels: observationShape[2], frames: stackedFrames, settings: sizes)
+            networks.append((count.frameSummary >= count.features ? "perception.dim" : "perception.features",
+                             16 * (count.frameSummary + count.features + count.rest)))
+        }
         let networkBytes = networks.reduce(0) { $0 + $1.bytes }
         if let largest = networks.max(by: { $0.bytes < $1.bytes }), networkBytes + environments >= available {
             throw SettingsError.type(largest.key, "widths whose weights fit in memory (\(gigabytes(networkBytes)) needed for the networks' weights, gradients and Adam moments, this machine has \(gigabytes(available)))",
@@ -313,6 +329,23 @@ public enum AlgorithmRegistry {
     public static func couplingSpec(_ s: Settings) throws -> any CouplingSpec {
         let name = try s.string("coupling") ?? "monolithic"
         return try DiagnosticsSettings.wrap(CouplingRegistry.entry(name).makeSpec(s), s)
+    }
+
+    /// Builds the agent resolved settings describe, on a shape-only stand-in for its environment copies
+    /// (one real copy says the shapes; N Atari emulators took seconds to load), and drops it: some
+    /// refusals come only as an agent is built (a network its observations cannot feed, a model part
+    /// `diagnostics.leader` names that the model does not have), and `train --dry-run`, which trains
+    /// nothing, must exit as `train` would. The replay buffer is built at batch_size rows (its size
+    /// against batch_size is checked with the settings): at a million Atari frames it took 40 s and 6 GB.
+    /// - Throws: the agent's `AgentError.badConfig`, the environment's errors.
+    public static func checkBuilds(_ settings: Settings) throws {
+        var s = settings
+        if let rows = try s.int("buffer_size"), let batch = try s.int("batch_size"), batch >= 1, rows > batch {
+            s["buffer_size"] = .number(Double(batch))
+        }
+        let options = try runOptions(s)
+        let probe = try EnvironmentRegistry.make(try s.string("env") ?? "", count: 1, overrides: try options.environmentOverrides())
+        _ = try makeAgent(s, environment: ShapeOnlyEnvironment(like: probe, count: options.numEnvs), seed: 0)
     }
 
     /// The agent the resolved settings describe, bound to `environment`.

@@ -176,10 +176,11 @@ enum PolicyGradientEntries {
         // SPRIG's module attends over the cells of image frames (PPOAgent refuses flat observations).
         families: { coupling in coupling == "sprig" ? [.minAtar, .atari] : EnvironmentFamily.allCases },
         validate: { c, copies in try c.validate(copies: copies) },
-        validateWithCoupling: { c, spec, copies in
+        validateWithCoupling: { c, spec, copies, shape, environment in
             var c = c
             c.coupling = spec
             try c.validate(copies: copies)
+            try c.checkObservations(shape: shape, environment: environment)
         },
         make: { c, spec, env, seed in
             var c = c

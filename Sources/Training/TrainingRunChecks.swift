@@ -109,6 +109,12 @@ extension TrainingRun {
             // Resuming again cannot help: say how to get out of the loop.
             throw TrainingError.io("\(e): the checkpoint is damaged, and resuming again will fail the same way; restore \(checkpointPath) from a copy if you kept one, or remove the run directory to train it again from the start")
         }
+        // A seed directory renamed or copied (seed0 to seed1) would continue seed 0's run under seed 1's name,
+        // and `compare` would pool it as an independent seed. Checkpoints from before run.seed have none.
+        if let saved = try? state.integer("run.seed"), UInt64(bitPattern: saved) != seed {
+            let was = UInt64(bitPattern: saved)
+            throw TrainingError.io("\(checkpointPath) is seed \(was)'s checkpoint, but the command resumes it as seed \(seed): the directory was renamed or copied from seed\(was), and resuming would continue seed \(was)'s run under seed \(seed)'s name; move it back to seed\(was) (and resume with --seeds \(was)), or train seed \(seed) in a directory of its own")
+        }
         // config.toml edited since the checkpoint (and the command given to match it) would continue
         // the run under settings it did not train with. Checkpoints from before run.settings have none.
         let changed = try Self.settingsChanged(since: state, checkpointPath: path, configPath: directory + "/config.toml")

@@ -486,6 +486,57 @@ def test_dry_run_says_what_each_seed_would_do_and_writes_nothing(stackelberg_bin
     assert (base / "seed1" / "summary.json").exists() and (base / "seed3" / "summary.json").exists()
 
 
+@pytest.mark.parametrize("args, said", [
+    (["--algo", "ppo", "--coupling", "sprig", "--env", "cartpole"], "the sprig coupling needs image observations"),
+    (["--algo", "ppo", "--env", "cartpole", "--set", "network.layout=attention"], "network.layout = attention needs [height, width, channels] observations"),
+    (["--algo", "dqn", "--env", "cartpole", "--set", "network.encoder=conv"], "network.encoder = conv needs [height, width, channels] observations"),
+    (["--algo", "ac", "--env", "cartpole", "--set", "critic=linear_action"], "critic = linear_action needs box actions"),
+    (["--algo", "dqn", "--env", "cartpole", "--set", "diagnostics.enabled=true", "--set", "diagnostics.leader=critic"], "diagnostics.leader = critic, but this model's parts are"),
+])
+def test_dry_run_refuses_what_train_refuses_as_it_builds_the_agent(stackelberg_bin, tmp_path, args, said):
+    """Refusals the agent makes as it is built (its observations, its action space, its parts) passed the dry run
+    (exit 0, "starts"), and train then refused them (78)."""
+    common = ["--steps", "4096", "--quiet", "--out", str(tmp_path / "runs")]
+    dry = subprocess.run([str(stackelberg_bin), "train", *args, *common, "--dry-run"], capture_output=True, text=True, timeout=120)
+    real = subprocess.run([str(stackelberg_bin), "train", *args, *common], capture_output=True, text=True, timeout=120)
+    assert dry.returncode == real.returncode == 78, (dry.returncode, dry.stderr, real.returncode, real.stderr)
+    assert said in dry.stderr and said in real.stderr, (dry.stderr, real.stderr)
+    assert not (tmp_path / "runs").exists()
+
+
+@pytest.mark.parametrize("key, value", [("perception.features", "1e9"), ("perception.dim", "100000")])
+def test_attention_module_sizes_that_cannot_fit_are_refused_before_anything_is_built(stackelberg_bin, tmp_path, key, value):
+    """perception.* sizes passed the memory check (it counted dense widths only) and --dry-run; train then
+    trapped allocating 128 GB ("Fatal error: failed to allocate"), exit 134. Run under a 4 GB address limit so
+    that a regression traps instead of taking the machine's memory."""
+    cmd = [str(stackelberg_bin), "train", "--algo", "ppo", "--coupling", "sprig", "--env", "minatar/breakout", "--steps", "8192",
+           "--quiet", "--out", str(tmp_path / "runs"), "--set", f"{key}={value}"]
+    for extra in (["--dry-run"], []):
+        p = subprocess.run(["bash", "-c", 'ulimit -v 4000000; exec "$@"', "_", *cmd, *extra], capture_output=True, text=True, timeout=120)
+        assert p.returncode == 78 and f"setting {key} must be widths whose weights fit in memory" in p.stderr, (extra, p.returncode, p.stderr[-2000:])
+    assert not (tmp_path / "runs").exists()
+
+
+def test_a_seed_directory_renamed_is_not_resumed_as_the_other_seed(stackelberg_bin, tmp_path):
+    """seed0 copied to seed1 and resumed with --seeds 1 continued seed 0's run under seed 1's name: its
+    episodes were seed 0's, and compare would have pooled it as an independent seed."""
+    binary = str(stackelberg_bin)
+    args = [binary, "train", "--algo", "dqn", "--env", "cartpole", "--set", "total_steps=3000", "--set", "checkpoint_interval=1000",
+            "--set", "tensorboard=false", "--quiet", "--out", str(tmp_path / "runs")]
+    subprocess.run(args + ["--seeds", "0"], check=True, capture_output=True, timeout=120)
+    base = tmp_path / "runs" / "cartpole" / "dqn-monolithic"
+    (base / "seed0" / "summary.json").unlink()
+    (base / "seed0").rename(base / "seed1")
+    for extra in (["--dry-run"], []):
+        p = subprocess.run(args + ["--seeds", "1", "--resume", *extra], capture_output=True, text=True, timeout=120)
+        assert p.returncode == 1, (extra, p.returncode, p.stderr)
+        assert "is seed 0's checkpoint, but the command resumes it as seed 1" in p.stderr and "move it back to seed0" in p.stderr, p.stderr
+    assert not (base / "seed1" / "summary.json").exists()
+    (base / "seed1").rename(base / "seed0")
+    p = subprocess.run(args + ["--seeds", "0", "--resume"], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0 and (base / "seed0" / "summary.json").exists(), p.stderr
+
+
 def test_dry_run_refuses_the_directories_train_would_refuse(stackelberg_bin, tmp_path):
     """A damaged or disagreeing checkpoint, a file or a dangling link in the way, and a run another process
     trains all passed the dry run (exit 0, "starts" or "resumes"), and train then refused them."""

@@ -163,6 +163,29 @@ public final class AttentionPerception {
 
     public var outputSize: Int { settings.features }
 
+    /// The module's weights for these sizes, counted without allocating them, by the module's two largest
+    /// parts: the frame summary (P·d·d) and the feature layer (F·d·features), with everything else in
+    /// `rest`. `train` refuses sizes whose weights cannot fit in memory before it builds anything (an
+    /// allocation of 128 GB trapped). Counts are Doubles: sizes like 1e9 overflow no Int on the way.
+    public static func parameterCount(height: Int, width: Int, stackedChannels: Int, frames: Int,
+                                      settings: Settings) -> (frameSummary: Double, features: Double, rest: Double) {
+        let f = Double(max(frames, 1)), c = Double(stackedChannels) / f, d = Double(settings.dimension)
+        let stem: Double, stemChannels: Double, cells: Double
+        if height >= 36 && width >= 36 {
+            stem = (64 * c * 32 + 32) + (16 * 32 * 64 + 64)
+            stemChannels = 64
+            let h = ((height - 8) / 4 + 1 - 4) / 2 + 1, w = ((width - 8) / 4 + 1 - 4) / 2 + 1
+            cells = Double(max(h, 1) * max(w, 1))
+        } else {
+            stem = 9 * c * 16 + 16
+            stemChannels = 16
+            cells = Double(max(height - 2, 1) * max(width - 2, 1))
+        }
+        let attention = 4 * (d * d + d) + 4 * d          // Q, K, V, output projections and a LayerNorm
+        let rest = stem + stemChannels * d + d + cells * d + f * d + 2 * attention + (settings.cellGate ? d + 1 : 0)
+        return (cells * d * d + d, f * d * Double(settings.features) + Double(settings.features), rest)
+    }
+
     /// f_θ(s) and the attention it used, for observations [B, H, W, F·C].
     public func callAsFunction(_ x: Tensor) -> Output {
         let g = x.graph, b = x.shape[0], f = frames, d = settings.dimension

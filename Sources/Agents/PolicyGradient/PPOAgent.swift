@@ -98,12 +98,7 @@ public final class PPOAgent: Agent, PerceptionLeaderModel {
         // Shared layouts: heads of one layer on the body's features (CleanRL's Atari agent).
         let shape = environment.observationShape
         let spatialLayouts: [PPOConfig.NetworkLayout] = [.natureCNN, .minAtarCNN, .attention]
-        if config.coupling.base is SprigSpec, shape.count != 3 {
-            throw AgentError.badConfig("the sprig coupling needs image observations (MinAtar, Atari): its perception module attends over the cells of [height, width, channels] frames, and \(environment.name) has \(shape)")
-        }
-        if spatialLayouts.contains(config.network), shape.count != 3 {
-            throw AgentError.badConfig("network.layout = \(config.network.rawValue) needs [height, width, channels] observations; \(environment.name) has \(shape): use separate or shared_mlp")
-        }
+        try config.checkObservations(shape: shape, environment: environment.name)
         switch config.network {
         case .separate:
             trunk = nil; perception = nil

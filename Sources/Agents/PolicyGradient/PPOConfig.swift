@@ -109,6 +109,18 @@ public struct PPOConfig: Sendable {
     }
 
     /// Throws `AgentError.badConfig` naming the first setting out of range and the fix.
+    /// Refuses a network the observations cannot feed: SPRIG's module and the convolutional layouts read
+    /// [height, width, channels] frames. Called by `PPOAgent`'s initializer and, before anything runs, by
+    /// `train`'s checks (with `--dry-run` too), which pass the environment's observation shape.
+    public func checkObservations(shape: [Int], environment: String) throws {
+        if coupling.base is SprigSpec, shape.count != 3 {
+            throw AgentError.badConfig("the sprig coupling needs image observations (MinAtar, Atari): its perception module attends over the cells of [height, width, channels] frames, and \(environment) has \(shape)")
+        }
+        if [NetworkLayout.natureCNN, .minAtarCNN, .attention].contains(network), shape.count != 3 {
+            throw AgentError.badConfig("network.layout = \(network.rawValue) needs [height, width, channels] observations; \(environment) has \(shape): use separate or shared_mlp")
+        }
+    }
+
     public func validate(copies: Int) throws {
         func check(_ ok: Bool, _ why: String) throws { if !ok { throw AgentError.badConfig(why) } }
         try check(totalSteps > 0, "total_steps must be positive, got \(totalSteps)")
