@@ -92,7 +92,9 @@ struct TrainCommand: ParsableCommand {
             given["total_steps"] = .number(x.rounded())
         }
         let settings: Settings
-        do { settings = try AlgorithmRegistry.resolve(given) } catch let error as SettingsError {
+        // The seeds trained at once share the machine's memory (checked again below: --jobs 0 is refused there).
+        let concurrent = Swift.max(1, Swift.min(jobs ?? ProcessInfo.processInfo.activeProcessorCount, seedList.count))
+        do { settings = try AlgorithmRegistry.resolve(given, concurrentRuns: concurrent) } catch let error as SettingsError {
             throw Self.namingConfig(error, config: config, fileKeys: fileKeys, setKeys: Set(overrides.map(Self.overrideKey)))
         }
         // Accepted (one config serves every coupling of an algorithm) but without effect here.
@@ -158,7 +160,7 @@ struct TrainCommand: ParsableCommand {
         }
         // A file in the way of one seed's directory is refused before any seed trains (not after the
         // others, hours later).
-        if !dryRun { try refusingEach(runs) { try TrainingRun.checkRunPath($0.directory) } }
+        if !dryRun { try refusingEach(runs) { try TrainingRun.checkRunPath($0.directory); try TrainingRun.checkWritable($0.directory) } }
         let resumes = runs.indices.map { resume && (!nothingYet[$0] || !nothingYet.contains(false)) }
         guard jobs.map({ $0 >= 1 }) ?? true else { throw UsageError("--jobs must be at least 1, got \(jobs!)") }
         if dryRun {

@@ -205,7 +205,9 @@ public enum AlgorithmRegistry {
     /// unknown keys are refused with the list of known ones, a refused pair (an algorithm on an
     /// action space it cannot act in, a coupling it does not take) with the valid choices, and
     /// every value is checked, all before anything is written.
-    public static func resolve(_ given: Settings) throws -> Settings {
+    /// `concurrentRuns`: the seeds `train` trains at once (`--jobs`), each holding its own copies,
+    /// networks and replay buffer, which the memory check multiplies by it.
+    public static func resolve(_ given: Settings, concurrentRuns: Int = 1) throws -> Settings {
         let algo = try given.string("algo") ?? "dqn"
         // No coupling given: the algorithm's first (its baseline: monolithic, or individual play).
         let coupling = try given.string("coupling") ?? entry(algo).couplings[0]
@@ -233,7 +235,7 @@ public enum AlgorithmRegistry {
         let probe = try EnvironmentRegistry.make(env, count: 1, overrides: overrides)
         let space = probe.actionSpace
         try checkMemory(s, copies: run.numEnvs, observationSize: probe.observationSpace.size, actionSize: space.size,
-                        observationShape: probe.observationShape, stackedFrames: probe.stackedFrames)
+                        observationShape: probe.observationShape, stackedFrames: probe.stackedFrames, concurrentRuns: concurrentRuns)
         guard entry.actionSpaces.contains(ActionSpaceKind(space)) else {
             let fitting = entries.filter { $0.actionSpaces.contains(ActionSpaceKind(space)) }.map(\.name)
             throw SettingsError.refusedPair("\(algo) acts in \(entry.actionSpaces.map(\.rawValue).joined(separator: " or ")) action spaces; \(env) has \(space). "
@@ -272,12 +274,17 @@ public enum AlgorithmRegistry {
     /// observations, an action and the scalars), at 4 bytes a value. The message gives what they
     /// would need, what the machine has, and the key to lower.
     static func checkMemory(_ s: Settings, copies: Int, observationSize: Int, actionSize: Int,
-                            observationShape: [Int] = [], stackedFrames: Int = 1) throws {
-        let available = Double(ProcessInfo.processInfo.physicalMemory)
+                            observationShape: [Int] = [], stackedFrames: Int = 1, concurrentRuns: Int = 1) throws {
+        // Seeds trained at once each hold all of it: the machine is shared among them.
+        let runs = Double(max(1, concurrentRuns))
+        let available = Double(ProcessInfo.processInfo.physicalMemory) / runs
         func gigabytes(_ bytes: Double) -> String { String(format: "%.1f GB", bytes / 1e9) }
+        let machine = concurrentRuns > 1
+            ? "and the \(concurrentRuns) seeds trained at once share this machine's \(gigabytes(available * runs)), \(gigabytes(available)) each: train fewer at once with --jobs, or lower it"
+            : "this machine has \(gigabytes(available))"
         let environments = environmentBytes(copies: copies, observationSize: observationSize)
         guard environments < available else {
-            throw SettingsError.type("num_envs", "a number of copies whose arrays fit in memory (\(gigabytes(environments)) needed for \(copies) copies, this machine has \(gigabytes(available)))", String(copies))
+            throw SettingsError.type("num_envs", "a number of copies whose arrays fit in memory (\(gigabytes(environments)) needed for \(copies) copies, \(machine))", String(copies))
         }
         // Each network's dense layers, from the observation to the actions: a weight is held four
         // times over (the weight, its gradient, Adam's two moments), at 4 bytes. A rough floor on what
@@ -310,13 +317,13 @@ public enum AlgorithmRegistry {
         }
         let networkBytes = networks.reduce(0) { $0 + $1.bytes }
         if let largest = networks.max(by: { $0.bytes < $1.bytes }), networkBytes + environments >= available {
-            throw SettingsError.type(largest.key, "widths whose weights fit in memory (\(gigabytes(networkBytes)) needed for the networks' weights, gradients and Adam moments, this machine has \(gigabytes(available)))",
+            throw SettingsError.type(largest.key, "widths whose weights fit in memory (\(gigabytes(networkBytes)) needed for the networks' weights, gradients and Adam moments, \(machine))",
                                      s[largest.key]?.description ?? "?")
         }
         if let rows = try s.int("buffer_size") {
             let buffer = Double(rows) * 4.0 * Double(2 * observationSize + actionSize + 4)
             guard buffer + environments + networkBytes < available else {
-                throw SettingsError.type("buffer_size", "a replay size whose rows fit in memory (\(gigabytes(buffer)) needed for \(rows) rows, this machine has \(gigabytes(available)))", String(rows))
+                throw SettingsError.type("buffer_size", "a replay size whose rows fit in memory (\(gigabytes(buffer)) needed for \(rows) rows, \(machine))", String(rows))
             }
         }
     }
@@ -336,12 +343,26 @@ public enum AlgorithmRegistry {
     /// refusals come only as an agent is built (a network its observations cannot feed, a model part
     /// `diagnostics.leader` names that the model does not have), and `train --dry-run`, which trains
     /// nothing, must exit as `train` would. The replay buffer is built at batch_size rows (its size
-    /// against batch_size is checked with the settings): at a million Atari frames it took 40 s and 6 GB.
+    /// against batch_size is checked with the settings: at a million Atari frames it took 40 s and 6 GB),
+    /// the networks at widths of at most 64.
     /// - Throws: the agent's `AgentError.badConfig`, the environment's errors.
     public static func checkBuilds(_ settings: Settings) throws {
         var s = settings
         if let rows = try s.int("buffer_size"), let batch = try s.int("batch_size"), batch >= 1, rows > batch {
             s["buffer_size"] = .number(Double(batch))
+        }
+        // Widths at most 64: what the agent refuses as it is built depends on the observations, the
+        // actions and the model's parts, not on its sizes, and a dry run of two 30,000-wide layers spent
+        // minutes initializing weights it would drop (the memory check has judged the real sizes).
+        let cap = 64
+        for key in s.keys where key.hasPrefix("network.") && key.hasSuffix("_widths") {
+            if let widths = try s.ints(key) { s[key] = .numbers(widths.map { Double(min($0, cap)) }) }
+        }
+        for key in ["network.dueling_width", "perception.features"] {
+            if let width = try s.int(key) { s[key] = .number(Double(min(width, cap))) }
+        }
+        if let d = try s.int("perception.dim"), let heads = try s.int("perception.heads"), heads >= 1, d > cap {
+            s["perception.dim"] = .number(Double(heads * max(1, min(d / heads, cap / heads))))
         }
         let options = try runOptions(s)
         let probe = try EnvironmentRegistry.make(try s.string("env") ?? "", count: 1, overrides: try options.environmentOverrides())

@@ -61,6 +61,7 @@ extension TrainingRun {
         // First: what another process is doing to the directory explains what it holds (no checkpoint yet).
         if isBeingTrained { throw TrainingError.io(beingTrainedText) }
         let start = try self.start(resume: resume)
+        try Self.checkWritable(directory)
         guard resume else { return (start, nil) }
         let fm = FileManager.default
         let path = fm.fileExists(atPath: checkpointPath) ? checkpointPath : checkpointPath + ".tmp"
@@ -68,6 +69,22 @@ extension TrainingRun {
         if size > Self.checkpointReadLimit { return (start, size) }
         _ = try readCheckpoint(at: path)
         return (start, nil)
+    }
+
+    /// Refuses a run directory this process cannot write (its run.lock, logs and checkpoints go in
+    /// it), or, where it does not exist yet, whose deepest existing ancestor it cannot create it in.
+    /// `train` found it only as it took the run's lock; the dry run said "starts".
+    public static func checkWritable(_ directory: String) throws {
+        var path = directory
+        while !FileManager.default.fileExists(atPath: path) {
+            let up = (path as NSString).deletingLastPathComponent
+            guard !up.isEmpty, up != path else { return }
+            path = up
+        }
+        guard access(path, W_OK | X_OK) == 0 else {
+            let what = path == directory ? "the run's directory \(directory) is not writable by this user" : "\(path) is not writable by this user, and the run's directory \(directory) goes under it"
+            throw TrainingError.io("\(what): change its permissions, or choose another --out")
+        }
     }
 
     /// The checkpoint size above which `check(resume:)` leaves the reading to the run (2 GB).

@@ -11,6 +11,7 @@ import json
 import re
 import os
 import shutil
+import tempfile
 import signal
 import subprocess
 import time
@@ -515,6 +516,20 @@ def test_attention_module_sizes_that_cannot_fit_are_refused_before_anything_is_b
         p = subprocess.run(["bash", "-c", 'ulimit -v 4000000; exec "$@"', "_", *cmd, *extra], capture_output=True, text=True, timeout=120)
         assert p.returncode == 78 and f"setting {key} must be widths whose weights fit in memory" in p.stderr, (extra, p.returncode, p.stderr[-2000:])
     assert not (tmp_path / "runs").exists()
+
+
+def test_the_memory_check_counts_the_seeds_trained_at_once(stackelberg_bin, tmp_path):
+    """Each seed trained at once (--jobs) holds its own networks: four seeds of 14.5 GB each passed the check on a
+    25 GB machine. One at a time they fit, and the dry run, which builds the agent at small widths, says so
+    at once (it initialized the two 30,000-wide layers, minutes, before)."""
+    if os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") < 16e9 or os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") > 56e9:
+        pytest.skip("sized for a machine of 16 to 56 GB")
+    cmd = [str(stackelberg_bin), "train", "--algo", "dqn", "--env", "cartpole", "--set", "network.encoder_widths=[30000,30000]",
+           "--seeds", "0..3", "--dry-run", "--out", str(tmp_path / "runs")]
+    p = subprocess.run(cmd + ["--jobs", "4"], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 78 and "the 4 seeds trained at once share this machine's" in p.stderr and "with --jobs" in p.stderr, p.stderr
+    p = subprocess.run(cmd + ["--jobs", "1"], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
 
 
 def test_a_seed_directory_renamed_is_not_resumed_as_the_other_seed(stackelberg_bin, tmp_path):
@@ -1220,3 +1235,23 @@ def test_an_unfinished_seed_s_curve_ends_where_it_has_got_to(stackelberg_bin, tm
     both, one = rows(tmp_path / "cmp" / "curves_cartpole.dat"), rows(tmp_path / "cmp0" / "curves_cartpole.dat")
     late = [(a, b) for a, b in zip(both, one) if float(a[0]) > 2600]
     assert late and all(a[1] == b[1] for a, b in late), late[:3]
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or shutil.which("setpriv") is None, reason="runs train as another user (needs root and setpriv)")
+def test_a_seed_directory_that_cannot_be_written_is_refused_by_the_dry_run_too(stackelberg_bin, tmp_path):
+    """As a user who cannot write the directory the seeds go under, the dry run said "starts" (exit 0) and train
+    failed as it took the run's lock (exit 1)."""
+    # pytest's own tmp_path lies under a directory only root can enter.
+    tmp_path = Path(tempfile.mkdtemp(dir="/tmp"))
+    base = tmp_path / "out" / "cartpole" / "dqn-monolithic"
+    base.mkdir(parents=True)
+    for d in (tmp_path, tmp_path / "out", tmp_path / "out" / "cartpole"):
+        d.chmod(0o777)
+    base.chmod(0o555)
+    cmd = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", str(stackelberg_bin), "train", "--algo", "dqn",
+           "--env", "cartpole", "--steps", "1000", "--quiet", "--out", str(tmp_path / "out")]
+    for extra in (["--dry-run"], []):
+        p = subprocess.run(cmd + extra, capture_output=True, text=True, timeout=120)
+        assert p.returncode == 1 and f"{base} is not writable by this user, and the run's directory {base}/seed0 goes under it" in p.stderr, (extra, p.stderr)
+    assert not (base / "seed0").exists()
+    shutil.rmtree(tmp_path)
