@@ -18,13 +18,14 @@ struct Stackelberg: ParsableCommand {
 
 // The commands that run the tensor core refuse an unknown STACKELBERG_GEMM (or a bad
 // STACKELBERG_BLAS_THREADS) before any work: the core would otherwise fall back to its default
-// silently. Help, and the commands that do no matrix products, are left alone.
+// silently. Help, and the commands that do no matrix products, are left alone. Exit 78 (EX_CONFIG), as
+// for any refused setting: the environment variables are the run's configuration too.
 let tensorCommands: Set = ["train", "attention", "sweep"]
 let arguments = CommandLine.arguments.dropFirst()
 if let command = arguments.first, tensorCommands.contains(command), !arguments.contains(where: { $0 == "--help" || $0 == "-h" }) {
     do { _ = try BLAS.gemmBackendFromEnvironment() } catch {
         FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-        exit(2)
+        exit(78)
     }
 }
 // An expression such as `---1` reads to the argument parser as a malformed option, which it refuses

@@ -232,7 +232,8 @@ public enum AlgorithmRegistry {
         let overrides = try run.environmentOverrides()
         try Self.settingEnvironment { try EnvironmentRegistry.check(overrides, for: EnvironmentRegistry.entry(env)) }
         let entry = try self.entry(algo)
-        let probe = try EnvironmentRegistry.make(env, count: 1, overrides: overrides)
+        // `atari/<game>` names any ROM: one ALE does not ship is unknown only when loaded (78, as any unknown environment).
+        let probe = try Self.settingEnvironment { try EnvironmentRegistry.make(env, count: 1, overrides: overrides) }
         let space = probe.actionSpace
         try checkMemory(s, copies: run.numEnvs, observationSize: probe.observationSpace.size, actionSize: space.size,
                         observationShape: probe.observationShape, stackedFrames: probe.stackedFrames, concurrentRuns: concurrentRuns)
