@@ -60,7 +60,7 @@ enum ActorCriticEntries {
 
 extension ActorCriticEntries {
     static let sacTable = SettingTable<SACConfig>(common.map { $0.nested(in: \SACConfig.common) } + [
-        .real("alpha", \.alpha, "entropy temperature α (its start when tuned)", .nonNegative),
+        .real("alpha", \.alpha, "entropy temperature α (its start when tuned)", .positive),
         .bool("tune_alpha", \.tuneAlpha, "tune α toward the target entropy −dim(A)"),
         .real("alpha_lr", \.alphaLearningRate, "Adam learning rate of log α when tuned", .positive),
         .real("log_std_min", \.logStdMin, "lower bound of the policy's log σ"),

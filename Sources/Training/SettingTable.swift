@@ -23,6 +23,9 @@ public enum SettingBound: Sendable {
     /// (0, limit]: counts whose work and memory grow with the value, so that a typo (an unroll m of 1e10
     /// allocated 160 GB, and an update that long did not stop on Ctrl-C) is refused by name.
     case positiveAtMost(Double)
+    /// [low, high]: whole ranges an agent's own check states (Lanczos and Arnoldi steps in 2…200), so
+    /// that the table's refusal gives the same range and a value fixed to pass one is not refused by the other.
+    case within(ClosedRange<Double>)
     /// [0, limit]: the same, where 0 means "none".
     case nonNegativeAtMost(Double)
 
@@ -34,6 +37,7 @@ public enum SettingBound: Sendable {
         case .unit: if !(0...1).contains(x) { throw SettingsError.type(key, "in [0, 1]", Settings.format(x)) }
         case .positiveUnit: if !(x > 0 && x <= 1) { throw SettingsError.type(key, "in (0, 1]", Settings.format(x)) }
         case .positiveAtMost(let limit): if !(x > 0 && x <= limit) { throw SettingsError.type(key, "positive and at most \(Settings.format(limit))", Settings.format(x)) }
+        case .within(let range): if !range.contains(x) { throw SettingsError.type(key, "in \(Settings.format(range.lowerBound))…\(Settings.format(range.upperBound))", Settings.format(x)) }
         case .nonNegativeAtMost(let limit): if !(x >= 0 && x <= limit) { throw SettingsError.type(key, "in [0, \(Settings.format(limit))]", Settings.format(x)) }
         }
     }
@@ -57,6 +61,11 @@ extension SettingDeclaration {
                  let v = try s.required(key, s.double)
                  try bound.check(key, v)
                  guard Float(v).isFinite else { throw SettingsError.type(key, "a number within Float's range", Settings.format(v)) }
+                 // A value that rounds to 0 in Float (1e-50) would run as 0, a λ of 0 or a learning rate the
+                 // agent then calls "0.0"; a subnormal loses its digits and flushes to 0 in the kernels.
+                 guard v == 0 || Swift.abs(v) >= Double(Float.leastNormalMagnitude) else {
+                     throw SettingsError.type(key, "0 or a number of magnitude at least 1.2e-38 (Float's smallest normal number; \(Settings.format(v)) would run as 0)", Settings.format(v))
+                 }
                  c[keyPath: path] = Float(v)
              })
     }

@@ -172,6 +172,13 @@ def test_run_directory_and_config(stackelberg_bin, tmp_path, reference):
     (["--set", "scorer.order=''"], 'scorer.order must be one of follower_first, leader_first, got ""'),
     (["--seeds", "4..1"], "--seeds 4..1: the range runs backwards: write FIRST..LAST with FIRST ≤ LAST, e.g. 1..4"),
     (["--env", "nosuch"], "unknown environment 'nosuch'"),
+    # The settings table and the agent gave two ranges: 100000 was "at most 10000", then 500 "in 2…200".
+    (["--set", "diagnostics.arnoldi_steps=100000"], "setting diagnostics.arnoldi_steps must be in 2…200, got 100000"),
+    (["--set", "diagnostics.sketch_dimension=1"], "setting diagnostics.sketch_dimension must be in 2…64, got 1"),
+    (["--algo", "sac", "--env", "pendulum", "--set", "alpha=0"], "setting alpha must be positive, got 0"),
+    # A value that rounds to 0 in Float ran as 0 (λ) or was refused as "got 0.0" (a learning rate).
+    (["--set", "lr=1e-50"], "setting lr must be 0 or a number of magnitude at least 1.2e-38"),
+    (["--coupling", "head-leader", "--set", "stackelberg.lambda=1e-50"], "1e-50 would run as 0"),
     # atari/<game> takes any ROM name: one ALE does not ship was found only as loaded, and exited 1.
     (["--env", "atari/notagame"], "unknown environment 'atari/notagame'"),
     (["--set", "env_sticky_actions=0.5"], "cartpole has no sticky actions"),
@@ -227,8 +234,8 @@ def test_run_directory_and_config(stackelberg_bin, tmp_path, reference):
     # A solve of 1e12 products ran inside one update: no log row, and Ctrl-C and SIGTERM waited for it.
     (["--coupling", "head-leader", "--set", "stackelberg.cg_iterations=1e12"], "setting stackelberg.cg_iterations must be positive and at most 10000"),
     (["--algo", "ppo", "--coupling", "blpo", "--set", "blpo.neumann_terms=1e8"], "setting blpo.neumann_terms must be positive and at most 10000"),
-    (["--set", "diagnostics.lanczos_steps=1e9"], "setting diagnostics.lanczos_steps must be positive and at most 10000"),
-    (["--set", "diagnostics.follower_steps=1e7"], "setting diagnostics.follower_steps must be in [0, 10000]"),
+    (["--set", "diagnostics.lanczos_steps=1e9"], "setting diagnostics.lanczos_steps must be in 2…200"),
+    (["--set", "diagnostics.follower_steps=1e7"], "setting diagnostics.follower_steps must be in 0…1000"),
     # 0 means "total_steps"; a negative count acted as 0 without a word.
     (["--set", "lr_decay_steps=-1000"], "setting lr_decay_steps must be ≥ 0, got -1000"),
     # The table's range and the agent's own check disagreed: -1 "must be ≥ 0", then 0 "must be positive".
