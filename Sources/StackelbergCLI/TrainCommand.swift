@@ -134,9 +134,19 @@ struct TrainCommand: ParsableCommand {
             }
             // DQN's family, DDPG and SAC learn only from learning_starts/update_after on: a shorter
             // run would end untrained, silently.
+            var noted = false
             for key in ["update_after", "learning_starts"] {
                 if let after = try settings.int(key), total < after {
                     FileHandle.standardError.write(Data("note: total_steps = \(total) is below \(key) = \(after): this run collects data and never updates\n".utf8))
+                    noted = true
+                }
+            }
+            // DDPG's and SAC's updates come every update_every steps from update_after on (SpinningUp's
+            // t % update_every == 0): the first at the first multiple of update_every at or past update_after.
+            if !noted, let every = try settings.int("update_every"), let after = try settings.int("update_after"), every >= 1 {
+                let first = Swift.max(1, (Swift.max(after, 1) + every - 1) / every) * every
+                if trainedSteps < first {
+                    FileHandle.standardError.write(Data("note: the first update comes at step \(first) (update_every = \(every), from update_after = \(after)), past total_steps = \(total): this run collects data and never updates\n".utf8))
                 }
             }
         }

@@ -1264,3 +1264,19 @@ def test_a_seed_directory_that_cannot_be_written_is_refused_by_the_dry_run_too(s
         assert p.returncode == 1 and f"{base} is not writable by this user, and the run's directory {base}/seed0 goes under it" in p.stderr, (extra, p.stderr)
     assert not (base / "seed0").exists()
     shutil.rmtree(tmp_path)
+
+
+def test_a_run_too_short_for_its_first_update_is_noted(stackelberg_bin, tmp_path):
+    """DQN's learning_starts got a note when past the run's end; SAC's update_every did not, and a run of 20,000
+    steps with update_every = 100000 trained nothing without a word."""
+    def notes(*args):
+        p = subprocess.run([str(stackelberg_bin), "train", *args, "--dry-run", "--out", str(tmp_path)], capture_output=True, text=True, timeout=120)
+        assert p.returncode == 0, p.stderr
+        return [line for line in p.stderr.splitlines() if "never updates" in line]
+    assert notes("--algo", "sac", "--env", "pendulum", "--steps", "20000", "--set", "update_every=100000") == [
+        "note: the first update comes at step 100000 (update_every = 100000, from update_after = 1000), past total_steps = 20000: this run collects data and never updates"]
+    assert notes("--algo", "sac", "--env", "pendulum", "--steps", "600") == [
+        "note: total_steps = 600 is below update_after = 1000: this run collects data and never updates"]
+    assert notes("--algo", "ddpg", "--env", "pendulum", "--steps", "1000", "--set", "update_after=1000", "--set", "update_every=50") == []
+    assert notes("--algo", "dqn", "--env", "cartpole", "--steps", "500", "--set", "learning_starts=1000") == [
+        "note: total_steps = 500 is below learning_starts = 1000: this run collects data and never updates"]
