@@ -308,7 +308,7 @@ public final class TrainingRun: Sendable {
                 let kept = fm.fileExists(atPath: checkpointPath)
                     ? "The last checkpoint, written at step ≤ \(before), is kept in \(checkpointPath)"
                     : "No checkpoint had been written yet (checkpoint_interval = \(checkpointInterval)): the run starts over once the settings are fixed"
-                try? "diverged near step \(before): \(why)\n".write(toFile: directory + "/" + Self.divergedFile, atomically: true, encoding: .utf8)
+                try? "diverged in the iteration from step \(before): \(why)\n".write(toFile: directory + "/" + Self.divergedFile, atomically: true, encoding: .utf8)
                 throw TrainingError.diverged("\(why). \(kept)")
             }
             let now = agent.environmentSteps

@@ -1058,7 +1058,7 @@ def test_attention_checks_the_run_it_reads(stackelberg_bin, tmp_path):
                    check=True, capture_output=True, timeout=120)
     p = attention(good)
     # (The earlier capture took steps 2, 4, 6 and 8; this one takes step 2 again and replaces it.)
-    assert p.returncode == 0 and "also holds 3 figures of an earlier capture (attention_step4, attention_step6, attention_step8)" in p.stderr, p.stderr
+    assert p.returncode == 0 and "also holds 3 figures of an earlier capture (attention_play_step4, attention_play_step6, attention_play_step8)" in p.stderr, p.stderr
     # Without gnuplot, refused before the play and before any figure is written.
     p = subprocess.run([str(stackelberg_bin), "attention", str(good), "--steps", "5", "--captures", "1", "--out", str(tmp_path / "nognuplot")],
                        capture_output=True, text=True, timeout=120, env=dict(os.environ, PATH="/nonexistent"))
@@ -1209,14 +1209,17 @@ def test_a_diverged_run_is_said_to_have_diverged_by_compare_and_windows(stackelb
     p = train("--set", "lr=1e6", out=tmp_path / "runs" / "bad")
     assert p.returncode == 1 and "loss is inf" in p.stderr, p.stderr
     run = tmp_path / "runs/bad/cartpole/dqn-monolithic/seed0"
-    assert (run / "diverged.txt").read_text().startswith("diverged near step "), list(run.iterdir())
+    assert (run / "diverged.txt").read_text().startswith("diverged in the iteration from step "), list(run.iterdir())
     p = subprocess.run([str(stackelberg_bin), "compare", str(tmp_path / "runs" / "bad")], capture_output=True, text=True)
     assert p.returncode == 1 and "every run found diverged (train stopped it on a non-finite value; the reason is in its diverged.txt)" in p.stderr, p.stderr
     p = subprocess.run([str(stackelberg_bin), "windows", str(run)], capture_output=True, text=True)
-    assert p.returncode == 0 and "(diverged, not finished: diverged near step " in p.stdout, p.stdout
+    assert p.returncode == 0 and "(diverged, not finished: diverged in the iteration from step " in p.stdout, p.stdout
+    # Diverged before its first checkpoint: --resume with the rate fixed said to restore the rate that diverged.
+    p = train("--set", "lr=1e-3", "--resume", out=tmp_path / "runs" / "bad")
+    assert p.returncode == 1 and f"--resume: {run} has no checkpoint to resume from; start it without --resume" in p.stderr, p.stderr
     assert train("--set", "lr=1e-3", out=tmp_path / "runs" / "good").returncode == 0
     p = subprocess.run([str(stackelberg_bin), "compare", str(tmp_path / "runs")], capture_output=True, text=True)
-    assert p.returncode == 0 and f"Left out (diverged: train stopped it on a non-finite value; the reason is in each one's diverged.txt): {run} (diverged near step" in p.stdout, p.stdout
+    assert p.returncode == 0 and f"Left out (diverged: train stopped it on a non-finite value; the reason is in each one's diverged.txt): {run} (diverged in the iteration from step" in p.stdout, p.stdout
     assert "not finished" not in p.stdout, p.stdout
 
 
@@ -1280,3 +1283,56 @@ def test_a_run_too_short_for_its_first_update_is_noted(stackelberg_bin, tmp_path
     assert notes("--algo", "ddpg", "--env", "pendulum", "--steps", "1000", "--set", "update_after=1000", "--set", "update_every=50") == []
     assert notes("--algo", "dqn", "--env", "cartpole", "--steps", "500", "--set", "learning_starts=1000") == [
         "note: total_steps = 500 is below learning_starts = 1000: this run collects data and never updates"]
+
+
+def test_attention_figures_say_what_they_show(stackelberg_bin, tmp_path):
+    """The attention figures, as a user test read them: frames coloured by channel index on a continuous palette
+    with unnamed channels; 'at step 80' and attention_step80.png read as a training step; 'mean over heads' unsaid;
+    every attention panel on its own colour range; frames t−1, t−0 but the temporal panel's '0 = oldest'."""
+    subprocess.run([str(stackelberg_bin), "train", "--algo", "ppo", "--coupling", "sprig", "--env", "minatar/freeway", "--steps", "256",
+                    "--set", "num_envs=4", "--set", "rollout_length=32", "--set", "eval_interval=256", "--set", "eval_episodes=1",
+                    "--set", "eval_max_episode_steps=100", "--set", "checkpoint_interval=128", "--set", "tensorboard=false",
+                    "--quiet", "--out", str(tmp_path / "runs")], check=True, capture_output=True, timeout=300)
+    run = tmp_path / "runs" / "minatar_freeway" / "ppo-sprig" / "seed0"
+    maps = tmp_path / "maps"
+    maps.mkdir()
+    (maps / "attention_step99.gp").write_text("# a figure of an earlier version, named by the play step alone\n")
+    render = shutil.which("gnuplot") is not None
+    p = subprocess.run([str(stackelberg_bin), "attention", str(run), "--steps", "10", "--captures", "2", "--seed", "5", "--out", str(maps)]
+                       + ([] if render else ["--no-render"]), capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stderr
+    # Figures of the old name are an earlier capture too.
+    assert "also holds 1 figure of an earlier capture (attention_step99)" in p.stderr, p.stderr
+    # 2. The files name the play step as such.
+    for step in (3, 6):
+        assert (maps / f"attention_play_step{step}.gp").is_file() and (maps / f"attention_play_step{step}.dat").is_file()
+        assert not render or (maps / f"attention_play_step{step}.png").stat().st_size > 0
+    gp = (maps / "attention_play_step3.gp").read_text()
+    dat = (maps / "attention_play_step3.dat").read_text()
+    # 2. The title: the env, the coupling, the run's seed, the environment steps its checkpoint trained; "play step T".
+    title = next(l for l in gp.splitlines() if l.startswith("set multiplot"))
+    for said in ["minatar/freeway", "SPRIG (perception module leads)", "run seed 0", "checkpoint after 256 env steps of training",
+                 "greedy play from reset seed 5: play step 3 of 10"]:
+        assert said in title, (said, title)
+    # 1. Categorical frames: Freeway's channels each named in the colour box on a fixed range, axes labelled.
+    key = '"empty" 0, "chicken" 1, "car" 2, "speed1" 3, "speed2" 4, "speed3" 5, "speed4" 6, "speed5" 7'
+    assert gp.count(f"set cbtics ({key})") == 2 and gp.count("set cbrange [-0.5:7.5]") == 2, gp
+    assert 'set xlabel "column"' in gp and 'set ylabel "row"' in gp, gp
+    assert "0 empty, 1 chicken, 2 car, 3 speed1" in dat, dat
+    # 3. Mean over heads, in each attention panel's title.
+    assert gp.count("attention received, t−1 (mean over 2 heads)") == 1 and gp.count("attention received, t−0 (mean over 2 heads)") == 1, gp
+    # 4. One colour range [0, max over both frames' attention] with the uniform level 1/P; the gates on [0, 1].
+    blocks = [b for b in re.split(r"\n\s*\n", dat) if b.strip()]
+    received = [np.array([[float(x) for x in l.split()] for l in b.splitlines() if not l.startswith("#")])
+                for b in blocks if "# attention received" in b]
+    assert len(received) == 2 and all(abs(r.sum() - 1) < 1e-3 for r in received), received
+    attention_panels = gp.split('set title "attention received')[1:]
+    ranges = {re.search(r"set cbrange \[0:([0-9.e-]+)\]", panel).group(1) for panel in attention_panels}
+    assert len(ranges) == 1 and abs(float(ranges.pop()) - max(r.max() for r in received)) < 1e-6, (ranges, gp)
+    assert gp.count('set cblabel "uniform level 1/64 = 0.0156"') == 2, gp
+    gates = gp.split('set title "cell gates')[1:]
+    assert len(gates) == 2 and all("set cbrange [0:1]" in g.split("plot")[0] for g in gates), gp
+    assert "[*:*]" not in gp.replace("set yrange [*:*] reverse", ""), gp
+    # 5. The temporal panel names the frames as the frame panels do.
+    assert 'set xtics ("t−1" 0, "t−0" 1)' in gp and 'set ytics ("t−1" 0, "t−0" 1)' in gp and "oldest" not in gp.split("temporal")[-1], gp
+    assert 'set title "frame t−1' in gp and 'set title "frame t−0' in gp, gp
