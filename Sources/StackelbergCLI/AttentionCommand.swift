@@ -11,9 +11,11 @@ struct AttentionCommand: ParsableCommand {
         discussion: """
             Loads RUN (one seed's directory, OUT/ENV/ppo-sprig/seedN, with config.toml and \
             checkpoint.state), plays its greedy policy for --steps steps from a reset with --seed, and \
-            at --captures evenly spaced steps writes attention_stepT.png (with its .gp script and .dat \
-            data) into --out: per stacked frame the frame, the attention each cell receives and the cell \
-            gates, then the temporal attention between frames.
+            at --captures evenly spaced steps writes attention_play_stepT.png (T: the step of the play, \
+            not of training; the title names the checkpoint's training step, the coupling and the seed), \
+            with its .gp script and .dat data, into --out: per stacked frame the frame, the attention \
+            each cell receives (mean over heads) and the cell gates, then the temporal attention between \
+            frames.
             """)
 
     @Argument(help: ArgumentHelp("A seed's run directory with config.toml and checkpoint.state (--coupling sprig, or any PPO run with network.layout = attention).", valueName: "run")) var runDirectory: String
@@ -38,22 +40,22 @@ struct AttentionCommand: ParsableCommand {
             // Before the play: without gnuplot every figure would fail after it, the first already written.
             if !noRender && Gnuplot.executable == nil { throw PlotError.gnuplotMissing }
             // The run is read first: a wrong RUN must not leave a RUN/attention directory behind.
-            let (captured, shape, environment, play) = try AttentionMaps.capture(runDirectory: runDirectory, steps: steps, captures: captures, seed: seed)
+            let (captured, shape, environment, play, provenance) = try AttentionMaps.capture(runDirectory: runDirectory, steps: steps, captures: captures, seed: seed)
             let directory = try prepareOutputDirectory(out ?? runDirectory + "/attention", option: "--out")
             // What the policy did while the maps were taken: a map of an agent that never fires reads
             // differently from one of an agent that plays. Printed last, and also when a figure
             // cannot be written or rendered (the play it reports did happen).
             defer { print(play.summary) }
             // Figures of an earlier capture into the same directory would read as this one's.
-            let ours = Set(captured.map { AttentionMaps.figure($0, shape: shape, environment: environment).name })
-            let earlier = ((try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []).filter {
-                $0.hasPrefix("attention_step") && $0.hasSuffix(".gp") && !ours.contains(String($0.dropLast(3)))
+            let ours = Set(captured.map { AttentionMaps.figureName(playStep: $0.step) })
+            let earlier = ((try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []).filter { name in
+                AttentionMaps.figurePrefixes.contains { name.hasPrefix($0) } && name.hasSuffix(".gp") && !ours.contains(String(name.dropLast(3)))
             }.sorted()
             if !earlier.isEmpty {
                 FileHandle.standardError.write(Data("note: \(directory.path) also holds \(earlier.count) figure\(earlier.count == 1 ? "" : "s") of an earlier capture (\(earlier.prefix(3).map { String($0.dropLast(3)) }.joined(separator: ", "))\(earlier.count > 3 ? ", …" : "")), which this one does not replace: remove them, or give another --out\n".utf8))
             }
             for c in captured {
-                let figure = AttentionMaps.figure(c, shape: shape, environment: environment)
+                let figure = AttentionMaps.figure(c, shape: shape, environment: environment, provenance: provenance)
                 let written: [URL]
                 do { written = try figure.write(to: directory, formats: noRender ? [] : ["png"]) } catch let e as PlotError { throw e } catch {
                     throw OutputError("cannot write \(figure.name).gp and \(figure.name).dat in \(directory.path) (\(fileErrorReason(error, path: directory.appendingPathComponent(figure.name + ".gp").path))): choose another --out")

@@ -8,11 +8,16 @@ import Plotting
 /// run's checkpoint, and at chosen steps a figure of what the perception module attends to
 /// (`stackelberg attention`).
 ///
-/// Each figure `attention_stepT` has one row per stacked frame (oldest first): the frame (Atari:
-/// grayscale pixels; MinAtar: each cell coloured by its first active channel), the attention each
-/// stem cell receives (the mean over heads and attending cells of its weights: the cells sum to
-/// 1), and the cell gates when the module has them; then the temporal attention between frames
-/// (mean over heads, row = the attending frame). Data and script sit beside the PNG. Stem cell
+/// Each figure `attention_play_stepT` (T: the step of the greedy play, not of training) is titled
+/// with the environment, the coupling, the run's seed and the environment steps its checkpoint had
+/// trained, and has one row per stacked frame (oldest first, named t−(F−1) … t−0): the frame
+/// (Atari: grey levels on the fixed range 0–255; MinAtar: each cell in a fixed colour for its first
+/// active channel, the colour box naming the channels, empty cells light grey), the attention each
+/// stem cell receives (the mean over heads and attending cells of its weights: the cells sum to 1;
+/// one colour range [0, max] over every frame's panel, the uniform level 1/P in its label), and the
+/// cell gates (range [0, 1]) when the module has them; then the temporal attention between frames
+/// (mean over heads, row = the attending frame, tics t−k as the frames). Data (each block's
+/// meaning in its comment lines) and script sit beside the PNG. Stem cell
 /// (i, j) sees the frame through the stem's receptive field: on MinAtar the 3×3 block of rows
 /// i…i+2 and columns j…j+2; on Atari a 20-pixel square starting at pixel (8i, 8j) (8×8 stride 4,
 /// then 4×4 stride 2: 8 + 3·4 pixels).
@@ -22,6 +27,10 @@ public enum AttentionMaps {
         public let snapshot: AttentionSnapshot
         /// The raw observation [H, W, F·C].
         public let observation: [Float]
+
+        public init(step: Int, snapshot: AttentionSnapshot, observation: [Float]) {
+            self.step = step; self.snapshot = snapshot; self.observation = observation
+        }
     }
 
     /// What the greedy policy did over the steps played: the reward it collected, the returns of the
@@ -56,7 +65,7 @@ public enum AttentionMaps {
     /// `config.toml` and `checkpoint.state`) from a reset with `seed`, capturing `captures`
     /// evenly spaced steps. Errors: `TrainingError.io` for a missing file or a run without an
     /// attention perception module, naming the fix.
-    public static func capture(runDirectory: String, steps: Int, captures: Int, seed: UInt64) throws -> (captures: [Capture], shape: [Int], environment: String, play: Play) {
+    public static func capture(runDirectory: String, steps: Int, captures: Int, seed: UInt64) throws -> (captures: [Capture], shape: [Int], environment: String, play: Play, provenance: Provenance) {
         guard steps >= 1, captures >= 1, captures <= steps else {
             throw TrainingError.io("--steps (\(steps)) must be ≥ 1 and --captures (\(captures)) between 1 and --steps")
         }
@@ -124,6 +133,10 @@ public enum AttentionMaps {
             throw TrainingError.io("\(checkpointPath) does not fit the model \(configPath) describes (\(error)): the checkpoint is another run's, or config.toml was edited after the run; restore the run's own config.toml and checkpoint.state")
         }
         guard let ppo = agent as? PPOAgent else { throw TrainingError.io("the run in \(runDirectory) is not a PPO agent") }
+        // For the figures' titles: which run, and how far its checkpoint had trained.
+        let provenance = Provenance(coupling: (try? settings.string("coupling")) ?? "monolithic", trainedSteps: ppo.environmentSteps,
+                                    totalSteps: try? settings.int("total_steps"), runSeed: (try? state.integer("run.seed")).map { UInt64(bitPattern: $0) },
+                                    playSeed: seed, playSteps: steps)
         env.reset(seed: seed)
         let wanted = Set((1...captures).map { k in (k * steps) / (captures + 1) })
         let actions = ActionBatch(space: env.actionSpace, count: 1)
@@ -143,76 +156,236 @@ public enum AttentionMaps {
             reward += Double(env.rewards[0])
             if env.gameOver(copy: 0) { finished.append(Double(env.episodeReturns[0])) }
         }
-        return (out, env.observationShape, envName, Play(steps: steps, reward: reward, finishedReturns: finished, actionCounts: counts, actionNames: env.actionNames))
+        return (out, env.observationShape, envName, Play(steps: steps, reward: reward, finishedReturns: finished, actionCounts: counts, actionNames: env.actionNames), provenance)
     }
 
-    /// The figure of one capture (see the type's documentation).
-    public static func figure(_ c: Capture, shape: [Int], environment: String) -> GnuplotFigure {
+    /// Where the captures come from, as each figure's title says it: the run (its coupling, its
+    /// training seed and the environment steps its checkpoint had trained) and the greedy play.
+    public struct Provenance: Sendable {
+        /// The run's `coupling` ("sprig", or "monolithic" for PPO with the attention layout).
+        public var coupling: String
+        /// Environment steps the checkpoint had trained (its `agent.environment_steps`).
+        public var trainedSteps: Int
+        /// The run's `total_steps`, when known: a checkpoint short of it is a run still training.
+        public var totalSteps: Int?
+        /// The run's training seed (the checkpoint's `run.seed`), when recorded.
+        public var runSeed: UInt64?
+        /// The seed of the play's environment reset (`--seed`) and the greedy steps played (`--steps`).
+        public var playSeed: UInt64
+        public var playSteps: Int
+
+        public init(coupling: String, trainedSteps: Int, totalSteps: Int? = nil, runSeed: UInt64? = nil, playSeed: UInt64, playSteps: Int) {
+            self.coupling = coupling; self.trainedSteps = trainedSteps; self.totalSteps = totalSteps
+            self.runSeed = runSeed; self.playSeed = playSeed; self.playSteps = playSteps
+        }
+
+        /// The coupling as the title says it: which of the two attention variants the maps are of.
+        public var couplingText: String {
+            switch coupling {
+            case "sprig": return "SPRIG (perception module leads)"
+            case "monolithic": return "monolithic attention PPO (trained end to end)"
+            default: return "coupling \(coupling), attention layout"
+            }
+        }
+
+        /// "checkpoint after 16,384 env steps of training" (with "of 5,000,000" for a run still training).
+        public var checkpointText: String {
+            "checkpoint after \(grouped(trainedSteps)) env steps of training"
+                + (totalSteps.map { $0 > trainedSteps ? " (of \(grouped($0)))" : "" } ?? "")
+        }
+    }
+
+    /// The figure's file name (without extension) for the capture at greedy-play step `step`: the
+    /// step of the play, not of training (the checkpoint's training step is in the title).
+    public static func figureName(playStep step: Int) -> String { "attention_play_step\(step)" }
+
+    /// Prefixes of the figures this command writes, and wrote before the files named the play step
+    /// (`attention_stepT`): an `--out` holding either holds an earlier capture.
+    public static let figurePrefixes = ["attention_play_step", "attention_step"]
+
+    /// MinAtar's names of its observation channels (``MinAtarGame/channels``) for `environment`
+    /// ("minatar/breakout", or its "-minimal" action set), when it has `channels` of them; nil for
+    /// any other environment.
+    public static func channelNames(environment: String, channels: Int) -> [String]? {
+        let games: [any MinAtarGame.Type] = [MinAtarBreakout.self, MinAtarAsterix.self, MinAtarFreeway.self, MinAtarSeaquest.self, MinAtarSpaceInvaders.self]
+        let game = environment.hasSuffix("-minimal") ? String(environment.dropLast("-minimal".count)) : environment
+        guard let g = games.first(where: { "minatar/\($0.name)" == game }), g.channels.count == channels else { return nil }
+        return g.channels
+    }
+
+    /// A fixed colour per channel (channel k: the k-th; distinct hues, so that channels read apart
+    /// whatever the game), and the colour of a cell where no channel is set.
+    public static let channelColours = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#000000", "#bcbd22", "#17becf"]
+    public static let emptyColour = "#e6e6e6"
+
+    /// The figure of one capture (see the type's documentation), titled with where it comes from.
+    public static func figure(_ c: Capture, shape: [Int], environment: String, provenance: Provenance) -> GnuplotFigure {
         let s = c.snapshot, (h, w) = (shape[0], shape[1]), channels = shape[2] / s.frames
         let columns = s.gates == nil ? 2 : 3
         let rows = s.frames + (s.temporal == nil ? 0 : 1)
-        var fig = GnuplotFigure(name: "attention_step\(c.step)", width: 330 * columns, height: 300 * rows)
+        let p = s.cells, (gh, gw) = (s.grid.height, s.grid.width)
+        let heads = "\(s.heads) head\(s.heads == 1 ? "" : "s")"
+        let names: [String]? = channels == 1 ? nil : channelNames(environment: environment, channels: channels) ?? (1...channels).map { "channel \($0 - 1)" }
+        let age = { (f: Int) in "t−\(s.frames - 1 - f)" }
+        // One colour range for every "attention received" panel: white is 0 in all of them, and a
+        // colour means the same weight in every frame.
+        let received = (0..<s.frames).map { s.received(frame: $0) }
+        let top = max(Double(received.joined().max() ?? 0), 1 / Double(p))
+        let uniform = 1 / Double(p)
+        var fig = GnuplotFigure(name: figureName(playStep: c.step), width: 420 * columns, height: 340 * rows + 70)
+        let title = "\(environment) · \(provenance.couplingText) · run seed \(provenance.runSeed.map(String.init) ?? "?") · \(provenance.checkpointText)"
+        let subtitle = "greedy play from reset seed \(provenance.playSeed): play step \(c.step) of \(provenance.playSteps) · attention panels: mean over \(heads), one colour range [0, \(format(top))] for all"
+        let field = h <= 16
+            ? "stem cell (i, j) sees frame rows i…i+2, columns j…j+2 (3×3 convolution)"
+            : "stem cell (i, j) sees the 20-pixel square from pixel (8i, 8j) (8×8 stride 4, then 4×4 stride 2)"
         var body = """
-            set multiplot layout \(rows),\(columns) title "\(environment): what the perception module attends to at step \(c.step)" noenhanced
+            set termoption noenhanced
+            set multiplot layout \(rows),\(columns) title "\(title)\\n\(subtitle)\\n\(field)" font ",11"
             set size ratio -1
             set yrange [*:*] reverse
             set autoscale xfix
             set autoscale yfix
             unset key
             set tics font ",8"
+            set cbtics font ",8"
+            set xlabel font ",9"
+            set ylabel font ",9"
+            set cblabel font ",9"
 
             """
-        func matrix(_ title: String, _ height: Int, _ width: Int, _ value: (Int, Int) -> Float) -> Int {
-            fig.data.addBlock(title, columns: [], rows: (0..<height).map { i in (0..<width).map { j in Double(value(i, j)) } })
+        func matrix(_ title: String, _ header: String, _ height: Int, _ width: Int, _ value: (Int, Int) -> Double) -> Int {
+            fig.data.addBlock(title, columns: [header], rows: (0..<height).map { i in (0..<width).map { j in value(i, j) } })
         }
+        func tics(_ height: Int, _ width: Int) -> String {
+            "set xtics \(width <= 16 ? "1" : "autofreq")\nset ytics \(height <= 16 ? "1" : "autofreq")\n"
+        }
+        let matrixNote = "matrix (gnuplot `matrix`): line = row (top first), column = column (left first)"
+        var header = "\(fig.name): \(title)\n# \(subtitle)\n# \(field)\n# Blocks (gnuplot `index`): per stacked frame, oldest first, its frame, the attention its stem cells receive"
+            + (s.gates == nil ? "" : ", its cell gates") + (s.temporal == nil ? "" : "; then the temporal attention between frames") + ". Frame t−k is the one k steps before the current one (t−0). Each block is a \(matrixNote).\n# "
         for f in 0..<s.frames {
-            // The frame: Atari's gray level, or MinAtar's first active channel (0: empty).
-            let frame = matrix("frame \(f)", h, w) { i, j in
-                let base = (i * w + j) * s.frames * channels + f * channels
-                if channels == 1 { return c.observation[base] }
-                return Float((0..<channels).first { c.observation[base + $0] > 0 }.map { $0 + 1 } ?? 0)
+            let base = { (i: Int, j: Int) in (i * w + j) * s.frames * channels + f * channels }
+            let frame: Int
+            if let names {
+                // MinAtar: each cell by its first active channel (1 + its index; 0: none).
+                let key = names.enumerated().map { "\($0.offset + 1) \($0.element)" }.joined(separator: ", ")
+                frame = matrix(header + "frame \(age(f)) (\(h)×\(w) observation cells)",
+                               "\(matrixNote); value: 1 + the index of the cell's first active channel, 0 where none is (0 empty, \(key))", h, w) { i, j in
+                    Double((0..<channels).first { c.observation[base(i, j) + $0] > 0 }.map { $0 + 1 } ?? 0)
+                }
+            } else {
+                frame = matrix(header + "frame \(age(f)) (\(h)×\(w) pixels)", "\(matrixNote); value: grey level 0 (black) to 255 (white)", h, w) { i, j in
+                    Double(c.observation[base(i, j)])
+                }
             }
-            let received = s.received(frame: f)
-            let attention = matrix("attention received, frame \(f)", s.grid.height, s.grid.width) { i, j in received[i * s.grid.width + j] }
-            let age = s.frames - 1 - f
-            body += """
-                set title "frame t−\(age)\(channels == 1 ? "" : " (colour: first active channel, 0 empty)")" font ",10"
-                set palette \(channels == 1 ? "gray" : "defined (0 'white', 1 'black', \(channels) 'orange')")
-                set colorbox
-                plot datafile index \(frame) matrix with image
+            header = ""
+            if let names {
+                // Categorical: one fixed colour per channel, named in the colour box (its key).
+                var stops = ["-0.5 '\(emptyColour)'", "0.5 '\(emptyColour)'"]
+                for k in 1...names.count {
+                    let colour = channelColours[(k - 1) % channelColours.count]
+                    stops += ["\(Double(k) - 0.5) '\(colour)'", "\(Double(k) + 0.5) '\(colour)'"]
+                }
+                let labels = (["empty"] + names).enumerated().map { "\"\($0.element)\" \($0.offset)" }.joined(separator: ", ")
+                // Cells where several channels are set: the frame shows the first, a cross marks them.
+                let several = (0..<h).flatMap { i in (0..<w).compactMap { j -> [Double]? in
+                    let n = (0..<channels).filter { c.observation[base(i, j) + $0] > 0 }.count
+                    return n > 1 ? [Double(j), Double(i), Double(n)] : nil
+                } }
+                var overlay = ""
+                if !several.isEmpty {
+                    let block = fig.data.addBlock("frame \(age(f)): cells where several channels are set (the frame shows the first)", columns: ["column", "row", "channels_set"], rows: several)
+                    overlay = ", datafile index \(block) using 1:2 with points pt 2 ps 1.2 lw 2 lc rgb 'white'"
+                }
+                body += """
+                    set title "frame \(age(f)): first active channel\(several.isEmpty ? "" : " (×: several set)")" font ",10"
+                    set palette defined (\(stops.joined(separator: ", ")))
+                    set cbrange [-0.5:\(Double(names.count) + 0.5)]
+                    set cbtics (\(labels)) scale 0
+                    set cblabel ""
+                    set xlabel "column"
+                    set ylabel "row"
+                    \(tics(h, w))plot datafile index \(frame) matrix with image\(overlay)
 
-                set title "attention received (t−\(age)), \(s.grid.height)×\(s.grid.width) stem cells" font ",10"
-                set palette defined (0 'white', 1 'red')
-                plot datafile index \(attention) matrix with image
+                    """
+            } else {
+                body += """
+                    set title "frame \(age(f)) (grey level)" font ",10"
+                    set palette gray
+                    set cbrange [0:255]
+                    set cbtics autofreq
+                    set cblabel "0 black, 255 white"
+                    set xlabel "column (pixel)"
+                    set ylabel "row (pixel)"
+                    \(tics(h, w))plot datafile index \(frame) matrix with image
+
+                    """
+            }
+            let attention = matrix("attention received, frame \(age(f)) (\(gh)×\(gw) stem cells)",
+                                   "\(matrixNote); value: the mean over \(heads) and the \(p) attending cells of the attention weight the cell receives (the cells sum to 1; uniform: 1/\(p) = \(format(uniform)))",
+                                   gh, gw) { i, j in Double(received[f][i * gw + j]) }
+            body += """
+                set title "attention received, \(age(f)) (mean over \(heads))" font ",10"
+                set palette defined (0 'white', 0.35 '#fdbb84', 0.7 '#e34a33', 1 '#7f0000')
+                set cbrange [0:\(String(format: "%.8g", top))]
+                set cbtics autofreq
+                set cblabel "uniform level 1/\(p) = \(format(uniform))"
+                set xlabel "stem cell column"
+                set ylabel "stem cell row"
+                \(tics(gh, gw))plot datafile index \(attention) matrix with image
 
                 """
             if let gates = s.gates {
-                let gate = matrix("gates, frame \(f)", s.grid.height, s.grid.width) { i, j in gates[f * s.cells + i * s.grid.width + j] }
+                let gate = matrix("cell gates, frame \(age(f)) (\(gh)×\(gw) stem cells)", "\(matrixNote); value: the cell's gate σ(w·x + b) in (0, 1) (0: closed, 1: open; one per cell, no heads)", gh, gw) { i, j in
+                    Double(gates[f * p + i * gw + j])
+                }
                 body += """
-                    set title "cell gates (t−\(age))" font ",10"
-                    set palette defined (0 'white', 1 'blue')
+                    set title "cell gates, \(age(f))" font ",10"
+                    set palette defined (0 'white', 1 '#08519c')
                     set cbrange [0:1]
-                    plot datafile index \(gate) matrix with image
-                    set cbrange [*:*]
+                    set cbtics autofreq
+                    set cblabel "0 closed, 1 open"
+                    set xlabel "stem cell column"
+                    set ylabel "stem cell row"
+                    \(tics(gh, gw))plot datafile index \(gate) matrix with image
 
                     """
             }
         }
         if let temporal = s.temporalMean {
-            let block = matrix("temporal attention (row attends to column), mean over heads", s.frames, s.frames) { i, j in temporal[i * s.frames + j] }
+            let ages = (0..<s.frames).map(age)
+            let block = matrix("temporal attention, mean over \(heads) (\(s.frames)×\(s.frames) frames: \(ages.joined(separator: ", ")))",
+                               "\(matrixNote); row = the attending frame, column = the attended frame (both oldest first: \(ages.joined(separator: ", "))); value: the weight, mean over \(heads) (rows sum to 1; uniform: 1/\(s.frames))",
+                               s.frames, s.frames) { i, j in Double(temporal[i * s.frames + j]) }
+            let ticList = ages.enumerated().map { "\"\($0.element)\" \($0.offset)" }.joined(separator: ", ")
             body += """
-                set title "temporal attention (row: attending frame)" font ",10"
-                set palette defined (0 'white', 1 'purple')
+                set title "temporal attention (mean over \(heads))" font ",10"
+                set palette defined (0 'white', 1 '#54278f')
                 set cbrange [0:1]
-                set xtics 1
-                set ytics 1
-                set xlabel "frame (0 = oldest)" font ",9"
-                set ylabel "frame" font ",9"
-                plot datafile index \(block) matrix with image
+                set cbtics autofreq
+                set cblabel "weight (rows sum to 1; uniform 1/\(s.frames) = \(format(1 / Double(s.frames))))"
+                set xtics (\(ticList))
+                set ytics (\(ticList))
+                set xlabel "attended frame"
+                set ylabel "attending frame"
+                plot datafile index \(block) matrix with image, datafile index \(block) matrix using 1:2:(sprintf("%.2f", $3)) with labels font ",9"
 
                 """
         }
         fig.body = body + "unset multiplot\n"
         return fig
     }
+
+    /// A weight as the figure prints it: 3 significant digits.
+    static func format(_ x: Double) -> String { String(format: "%.3g", x) }
+}
+
+/// 16384 → "16,384".
+fileprivate func grouped(_ n: Int) -> String {
+    let digits = String(n.magnitude)
+    var out = ""
+    for (k, ch) in digits.enumerated() {
+        if k > 0, (digits.count - k) % 3 == 0 { out += "," }
+        out.append(ch)
+    }
+    return (n < 0 ? "-" : "") + out
 }

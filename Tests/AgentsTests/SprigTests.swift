@@ -232,11 +232,21 @@ final class SprigTests: XCTestCase {
             // Actions by MinAtar's names, each of the six listed.
             XCTAssertEqual(maps.play.actionNames, ["noop", "left", "up", "right", "down", "fire"])
             XCTAssertTrue(["noop: ", "left: ", "fire: "].allSatisfy(maps.play.summary.contains), maps.play.summary)
+            // Where the maps come from, for their titles: the run's coupling and seed, and the steps its checkpoint trained.
+            XCTAssertEqual(maps.provenance.coupling, coupling)
+            XCTAssertEqual(maps.provenance.runSeed, 3)
+            XCTAssertEqual(maps.provenance.trainedSteps, 256)
+            XCTAssertEqual(maps.provenance.playSeed, 1)
+            XCTAssertEqual(maps.provenance.playSteps, 12)
             for c in maps.captures {
                 for f in 0..<2 { XCTAssertEqual(c.snapshot.received(frame: f).reduce(0, +), 1, accuracy: 1e-4) }
                 XCTAssertEqual(c.snapshot.temporalMean!.count, 4)
-                let figure = AttentionMaps.figure(c, shape: maps.shape, environment: maps.environment)
+                let figure = AttentionMaps.figure(c, shape: maps.shape, environment: maps.environment, provenance: maps.provenance)
+                XCTAssertEqual(figure.name, "attention_play_step\(c.step)")
                 XCTAssertEqual(figure.body.components(separatedBy: "matrix with image").count - 1, 2 * 3 + 1)
+                XCTAssertTrue(figure.body.contains("checkpoint after 256 env steps of training"), figure.body)
+                XCTAssertTrue(figure.body.contains(coupling == "sprig" ? "SPRIG" : "monolithic attention PPO"), figure.body)
+                XCTAssertTrue(figure.body.contains("play step \(c.step) of 12"), figure.body)
             }
             // A run written before a setting existed (here env_episodic_life, added later) ran at its
             // default: its maps are drawn, not refused for the missing key.
@@ -272,6 +282,87 @@ final class SprigTests: XCTestCase {
         XCTAssertThrowsError(try AttentionMaps.capture(runDirectory: (root as NSString).deletingLastPathComponent, steps: 10, captures: 2, seed: 0)) {
             XCTAssertTrue("\($0)".contains("no config.toml") && "\($0)".contains((root as NSString).lastPathComponent), "\($0)")
         }
+    }
+
+    /// A capture of `frames` frames over a `grid` of stem cells whose spatial weights all go to one
+    /// cell per frame (frame f: cell f) for head 0 and spread uniformly for head 1.
+    private func syntheticCapture(frames: Int, grid: (Int, Int), observation: [Float]) -> AttentionMaps.Capture {
+        let p = grid.0 * grid.1, heads = 2
+        var spatial = [Float](repeating: 0, count: frames * heads * p * p)
+        for f in 0..<frames {
+            for i in 0..<p {
+                spatial[(f * heads + 0) * p * p + i * p + f] = 1
+                for j in 0..<p { spatial[(f * heads + 1) * p * p + i * p + j] = 1 / Float(p) }
+            }
+        }
+        let temporal = (0..<heads * frames * frames).map { _ in 1 / Float(frames) }
+        let gates = (0..<frames * p).map { Float($0 % 7) / 7 }
+        let snapshot = AttentionSnapshot(frames: frames, heads: heads, grid: (height: grid.0, width: grid.1), spatial: spatial, temporal: temporal, gates: gates)
+        return AttentionMaps.Capture(step: 80, snapshot: snapshot, observation: observation)
+    }
+
+    /// The figure reads on its own (the user test's points): the title names the training step, the
+    /// coupling, the run's seed and the play step; MinAtar frames are categorical with named channels;
+    /// the attention panels say they are the mean over heads and share one colour range [0, max]
+    /// with the uniform level stated; the gates are on [0, 1]; the temporal tics name the frames as
+    /// the frame panels do.
+    func testAttentionFigureIsSelfExplaining() throws {
+        // MinAtar Freeway, 2 stacked frames of its 7 channels: the chicken at (9, 4), a car and speed3 at (3, 5) (two channels).
+        var observation = [Float](repeating: 0, count: 10 * 10 * 2 * 7)
+        for f in 0..<2 {
+            observation[(9 * 10 + 4) * 14 + f * 7 + 0] = 1
+            observation[(3 * 10 + 5) * 14 + f * 7 + 1] = 1
+            observation[(3 * 10 + 5) * 14 + f * 7 + 4] = 1
+        }
+        let provenance = AttentionMaps.Provenance(coupling: "sprig", trainedSteps: 1_234_567, totalSteps: 5_000_000, runSeed: 2, playSeed: 7, playSteps: 400)
+        let figure = AttentionMaps.figure(syntheticCapture(frames: 2, grid: (8, 8), observation: observation), shape: [10, 10, 14],
+                                          environment: "minatar/freeway", provenance: provenance)
+        let body = figure.body, data = figure.data.text
+        XCTAssertEqual(figure.name, "attention_play_step80")
+        // 2. The title: environment, coupling, run seed, the checkpoint's training step; the play step as such.
+        for said in ["minatar/freeway", "SPRIG (perception module leads)", "run seed 2", "checkpoint after 1,234,567 env steps of training (of 5,000,000)",
+                     "greedy play from reset seed 7: play step 80 of 400"] {
+            XCTAssertTrue(body.contains(said), "\(said) not in \(body)")
+        }
+        XCTAssertFalse(body.contains("at step 80"), body)
+        // 1. Categorical frames: a fixed colour per channel, each named in the colour box, empty cells in one colour, labelled axes.
+        XCTAssertTrue(body.contains(#"set cbtics ("empty" 0, "chicken" 1, "car" 2, "speed1" 3, "speed2" 4, "speed3" 5, "speed4" 6, "speed5" 7)"#), body)
+        XCTAssertTrue(body.contains("set cbrange [-0.5:7.5]"), body)
+        XCTAssertTrue(body.contains("-0.5 '\(AttentionMaps.emptyColour)', 0.5 '\(AttentionMaps.emptyColour)', 0.5 '#1f77b4', 1.5 '#1f77b4', 1.5 '#ff7f0e'"), body)
+        XCTAssertEqual(Set(AttentionMaps.channelColours).count, AttentionMaps.channelColours.count)
+        XCTAssertTrue(body.contains("set xlabel \"column\"") && body.contains("set ylabel \"row\""), body)
+        // The frame's data: 1 + the first active channel (the chicken 1, the car 2), and the cell with two channels listed.
+        XCTAssertTrue(data.contains("0 empty, 1 chicken, 2 car, 3 speed1"), data)
+        XCTAssertTrue(data.contains("0 0 0 0 0 2 0 0 0 0\n") && data.contains("0 0 0 0 1 0 0 0 0 0\n"), data)
+        XCTAssertTrue(data.contains("cells where several channels are set") && data.contains("5 3 2\n"), data)
+        // 3. Mean over heads, said in the panel titles.
+        XCTAssertEqual(body.components(separatedBy: "attention received, t−1 (mean over 2 heads)").count - 1, 1, body)
+        XCTAssertEqual(body.components(separatedBy: "temporal attention (mean over 2 heads)").count - 1, 1, body)
+        // 4. One colour range for both frames' attention: [0, the largest received weight] (frame 0's cell 0 and frame 1's
+        // cell 1 each receive (1 + 1/64)/2), the uniform level stated; the gates on [0, 1].
+        let top = (1 + 1 / Float(64)) / 2
+        XCTAssertEqual(body.components(separatedBy: "set cbrange [0:\(String(format: "%.8g", Double(top)))]").count - 1, 2, body)
+        XCTAssertEqual(body.components(separatedBy: "set cblabel \"uniform level 1/64 = 0.0156\"").count - 1, 2, body)
+        XCTAssertEqual(body.components(separatedBy: "set cbrange [0:1]").count - 1, 2 + 1, body)  // two gate panels, the temporal one
+        XCTAssertFalse(body.contains("set cbrange [*:*]"), body)
+        // 5. The temporal panel names the frames as the frame panels do.
+        XCTAssertTrue(body.contains(#"set xtics ("t−1" 0, "t−0" 1)"#) && body.contains(#"set ytics ("t−1" 0, "t−0" 1)"#), body)
+        XCTAssertTrue(body.contains("frame t−1") && body.contains("frame t−0") && !body.contains("oldest\""), body)
+        // Every block says what it holds.
+        XCTAssertTrue(data.hasPrefix("# attention_play_step80: minatar/freeway"), data)
+        XCTAssertTrue(data.contains("row = the attending frame, column = the attended frame"), data)
+
+        // Atari: grey levels on the fixed range 0–255, four frames t−3 … t−0, the monolithic coupling named.
+        let atari = AttentionMaps.figure(syntheticCapture(frames: 4, grid: (9, 9), observation: (0..<84 * 84 * 4).map { Float($0 % 200) }),
+                                         shape: [84, 84, 4], environment: "atari/breakout",
+                                         provenance: AttentionMaps.Provenance(coupling: "monolithic", trainedSteps: 2_000_000, runSeed: 0, playSeed: 0, playSteps: 400))
+        XCTAssertTrue(atari.body.contains("monolithic attention PPO") && atari.body.contains("checkpoint after 2,000,000 env steps of training\\n"), atari.body)
+        XCTAssertEqual(atari.body.components(separatedBy: "set palette gray\nset cbrange [0:255]").count - 1, 4, atari.body)
+        XCTAssertTrue(atari.body.contains(#"set xtics ("t−3" 0, "t−2" 1, "t−1" 2, "t−0" 3)"#), atari.body)
+        XCTAssertTrue(atari.body.contains("uniform level 1/81 = 0.0123"), atari.body)
+        // Channel names: MinAtar's (either action set), none elsewhere.
+        XCTAssertEqual(AttentionMaps.channelNames(environment: "minatar/breakout-minimal", channels: 4), ["paddle", "ball", "trail", "brick"])
+        XCTAssertNil(AttentionMaps.channelNames(environment: "atari/breakout", channels: 1))
     }
 
     /// Bad combinations fail before training, naming the setting and the fix.
