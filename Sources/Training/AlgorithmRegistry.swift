@@ -120,6 +120,9 @@ public enum AlgorithmRegistry {
         return keys
     }
 
+    /// The registry's spelling of an algorithm named in any case (`DQN` → `dqn`); nil for none.
+    public static func spelling(of name: String) -> String? { names.first { $0.lowercased() == name.lowercased() } }
+
     public static func entry(_ name: String) throws -> Entry {
         guard let e = entries.first(where: { $0.name == name }) else {
             throw SettingsError.type("algo", "one of \(names.joined(separator: ", "))", name)
@@ -208,7 +211,12 @@ public enum AlgorithmRegistry {
     /// `concurrentRuns`: the seeds `train` trains at once (`--jobs`), each holding its own copies,
     /// networks and replay buffer, which the memory check multiplies by it.
     public static func resolve(_ given: Settings, concurrentRuns: Int = 1) throws -> Settings {
+        // Names in any case (`DQN`, `Actor-Leader`), as environments are: written in the registry's spelling,
+        // which names the run's directory.
+        var given = given
+        if let a = try given.string("algo"), let name = spelling(of: a) { given["algo"] = .string(name) }
         let algo = try given.string("algo") ?? "dqn"
+        if let c = try given.string("coupling"), let name = CouplingRegistry.spelling(of: c) { given["coupling"] = .string(name) }
         // No coupling given: the algorithm's first (its baseline: monolithic, or individual play).
         let coupling = try given.string("coupling") ?? entry(algo).couplings[0]
         guard let givenEnv = try given.string("env") else { throw SettingsError.type("env", "an environment name (see `stackelberg env list`)", "nothing") }

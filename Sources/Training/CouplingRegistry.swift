@@ -176,6 +176,9 @@ public enum CouplingRegistry {
         return notes
     }
 
+    /// The registry's spelling of a coupling named in any case (`Actor-Leader` → `actor-leader`); nil for none.
+    public static func spelling(of name: String) -> String? { names.first { $0.lowercased() == name.lowercased() } }
+
     public static func entry(_ name: String) throws -> Entry {
         guard let e = entries.first(where: { $0.name == name }) else {
             throw SettingsError.type("coupling", "one of \(names.joined(separator: ", "))", name)

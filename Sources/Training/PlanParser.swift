@@ -135,14 +135,18 @@ struct PlanParser {
         }
 
         // Names, each checked against its registry.
-        let algorithms = strings("algorithms", required: true) ?? []
-        for a in algorithms where !AlgorithmRegistry.names.contains(a) {
+        // Algorithms and couplings in any case, written in the registry's spelling (which names the run
+        // directories, as `train` writes them), as environments are.
+        let givenAlgorithms = strings("algorithms", required: true) ?? []
+        for a in givenAlgorithms where AlgorithmRegistry.spelling(of: a) == nil {
             fail(source.line(ofValue: a, under: "algorithms"), "unknown algorithm \"\(a)\"; known: \(AlgorithmRegistry.names.joined(separator: ", ")) (see `stackelberg algo list`)")
         }
-        let couplings = strings("couplings", required: false)
-        for c in couplings ?? [] where !CouplingRegistry.names.contains(c) {
+        let algorithms = givenAlgorithms.map { AlgorithmRegistry.spelling(of: $0) ?? $0 }
+        let givenCouplings = strings("couplings", required: false)
+        for c in givenCouplings ?? [] where CouplingRegistry.spelling(of: c) == nil {
             fail(source.line(ofValue: c, under: "couplings"), "unknown coupling \"\(c)\"; known: \(CouplingRegistry.names.joined(separator: ", "))")
         }
+        let couplings = givenCouplings.map { $0.map { CouplingRegistry.spelling(of: $0) ?? $0 } }
         var environments = [String]()
         for e in strings("environments", required: true) ?? [] {
             do { environments.append(try EnvironmentRegistry.entry(e).name) } catch {
@@ -341,7 +345,7 @@ struct PlanParser {
                         continue
                     }
                     let pointSettings = point.flatMap(\.settings)
-                    let pointCoupling = pointSettings.last { $0.key == "coupling" }.flatMap { if case .string(let s) = $0.value { s } else { nil } }
+                    let pointCoupling = pointSettings.last { $0.key == "coupling" }.flatMap { if case .string(let s) = $0.value { CouplingRegistry.spelling(of: s) ?? s } else { nil } }
                     for algo in algorithms {
                         let entryCouplings = (try? AlgorithmRegistry.entry(algo).couplings) ?? []
                         for coupling in pointCoupling.map({ [$0] }) ?? couplings ?? [entryCouplings.first ?? "monolithic"] {

@@ -304,6 +304,9 @@ public enum SettingsError: Error, CustomStringConvertible, Equatable {
 /// Up to three keys of `known` closest to `key`: those ending in `.key` (a prefix left out), then those
 /// within an edit distance of a third of the key's length (at least 1, at most 3).
 func nearestKeys(to key: String, in known: [String]) -> [String] {
+    // Keys are lower case: `LR` is `lr` typed with the shift key, whatever the edit distance says.
+    let folded = known.filter { $0.lowercased() == key.lowercased() }
+    if !folded.isEmpty { return folded }
     let suffixed = known.filter { $0.hasSuffix("." + key) }
     if !suffixed.isEmpty { return Array(suffixed.sorted().prefix(3)) }
     let limit = Swift.min(3, Swift.max(1, key.count / 3))

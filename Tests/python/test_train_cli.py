@@ -1336,3 +1336,20 @@ def test_attention_figures_say_what_they_show(stackelberg_bin, tmp_path):
     # 5. The temporal panel names the frames as the frame panels do.
     assert 'set xtics ("t−1" 0, "t−0" 1)' in gp and 'set ytics ("t−1" 0, "t−0" 1)' in gp and "oldest" not in gp.split("temporal")[-1], gp
     assert 'set title "frame t−1' in gp and 'set title "frame t−0' in gp, gp
+
+
+def test_algorithm_and_coupling_names_are_taken_in_any_case(stackelberg_bin, tmp_path):
+    """Environments were taken in any case (CartPole), algorithms and couplings not (DQN was refused), and LR got
+    no "did you mean lr"."""
+    p = subprocess.run([str(stackelberg_bin), "train", "--algo", "DQN", "--coupling", "Scorer", "--env", "MinAtar/Breakout",
+                        "--steps", "1000", "--dry-run", "--out", str(tmp_path)], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0 and f"# seed 0: {tmp_path}/minatar_breakout/dqn-scorer/seed0 starts" in p.stdout, p.stderr
+    assert 'algo = "dqn"' in p.stdout and 'coupling = "scorer"' in p.stdout, p.stdout
+    p = subprocess.run([str(stackelberg_bin), "train", "--env", "cartpole", "--set", "LR=0.1", "--dry-run", "--out", str(tmp_path)],
+                       capture_output=True, text=True, timeout=120)
+    assert p.returncode == 78 and "unknown setting LR (did you mean lr?)" in p.stderr, p.stderr
+    # A sweep plan's names name its directories as train writes them.
+    plan = tmp_path / "plan.toml"
+    plan.write_text(f'out = "{tmp_path}/out"\nalgorithms = ["DQN"]\ncouplings = ["Scorer"]\nenvironments = ["MinAtar/Breakout"]\nseeds = [0]\nsteps = 1000\n')
+    p = subprocess.run([str(stackelberg_bin), "sweep", "plan", str(plan)], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0 and f"{tmp_path}/out/default/minatar_breakout/dqn-scorer/seed0" in p.stdout, p.stdout + p.stderr
