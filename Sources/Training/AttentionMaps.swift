@@ -96,6 +96,12 @@ public enum AttentionMaps {
             throw TrainingError.io("the run in \(runDirectory) has no attention perception module (algo \(algo), network.layout \(layout ?? "none")); attention maps need a run of --algo ppo with --coupling sprig, or with --set network.layout=attention")
         }
         guard fm.fileExists(atPath: checkpointPath) else {
+            // A finished run without its checkpoint (a committed run: checkpoints stay out of the repository)
+            // can be neither resumed nor trained on: the way out is the same run trained elsewhere.
+            if fm.fileExists(atPath: runDirectory + "/summary.json") {
+                let command = RunConfigHeader(text: (try? String(contentsOfFile: configPath, encoding: .utf8)) ?? "").value("command")
+                throw TrainingError.io("no checkpoint.state in \(runDirectory): the run has finished without one (runs committed to a repository keep no checkpoints), so it can be neither resumed nor mapped; train the same settings and seed into another --out (\(command.map { "its command: \($0)" } ?? "its config.toml's command")) and map that run")
+            }
             throw TrainingError.io("no checkpoint.state in \(runDirectory): train (or resume) the run until it writes one")
         }
         let state: StateDictionary

@@ -1031,6 +1031,9 @@ def test_attention_checks_the_run_it_reads(stackelberg_bin, tmp_path):
                            "the checkpoint is damaged; restore"),
         "a_directory": (lambda d: ((d / "checkpoint.state").unlink(), (d / "checkpoint.state").mkdir()),
                         "it is a directory, not a state file"),
+        # A finished run committed without its checkpoint: "train (or resume) the run" was a dead end for it.
+        "committed": (lambda d: (d / "checkpoint.state").unlink(),
+                      "the run has finished without one (runs committed to a repository keep no checkpoints), so it can be neither resumed nor mapped; train the same settings and seed into another --out (its command: "),
     }
     for name, (damage, said) in cases.items():
         run = tmp_path / name
