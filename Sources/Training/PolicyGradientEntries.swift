@@ -173,6 +173,19 @@ enum PolicyGradientEntries {
                 return [:]
             }
         },
+        notes: { s in
+            // SPRIG settings under which a stage moves nothing: legal (ablations), but said, since a run that
+            // never trains its perception module reads like one whose module learned nothing.
+            guard (try? s.string("coupling")) == "sprig", let alpha = (try? s.double("sprig.cooperation")) ?? nil,
+                  let weight = (try? s.double("sprig.cost_weight")) ?? nil, alpha == 1 || weight == 0 else { return [] }
+            let reaches = ((try? s.bool("sprig.follower_reaches_perception")) ?? nil) ?? true
+            guard alpha == 1 && weight == 0 else {
+                return weight == 0 && !reaches ? ["sprig.cost_weight = 0: the attention cost enters neither stage, and the follower stage does not reach θ (sprig.follower_reaches_perception = false), so θ moves on the leader's policy term alone"] : []
+            }
+            return [reaches
+                ? "sprig.cooperation = 1 with sprig.cost_weight = 0: the leader's utility α_coop·(−λ_c·C_θ) + (1 − α_coop)·u_policy is 0, so the leader stage never moves θ; only the follower stage's PPO loss trains it"
+                : "sprig.cooperation = 1 with sprig.cost_weight = 0 and sprig.follower_reaches_perception = false: the leader's utility is 0 and the follower stage does not reach θ, so the perception module stays at its initialization"]
+        },
         // SPRIG's module attends over the cells of image frames (PPOAgent refuses flat observations).
         families: { coupling in coupling == "sprig" ? [.minAtar, .atari] : EnvironmentFamily.allCases },
         validate: { c, copies in try c.validate(copies: copies) },

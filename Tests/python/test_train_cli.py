@@ -1356,3 +1356,19 @@ def test_algorithm_and_coupling_names_are_taken_in_any_case(stackelberg_bin, tmp
     plan.write_text(f'out = "{tmp_path}/out"\nalgorithms = ["DQN"]\ncouplings = ["Scorer"]\nenvironments = ["MinAtar/Breakout"]\nseeds = [0]\nsteps = 1000\n')
     p = subprocess.run([str(stackelberg_bin), "sweep", "plan", str(plan)], capture_output=True, text=True, timeout=120)
     assert p.returncode == 0 and f"{tmp_path}/out/default/minatar_breakout/dqn-scorer/seed0" in p.stdout, p.stdout + p.stderr
+
+
+def test_sprig_settings_that_leave_a_stage_idle_are_noted(stackelberg_bin, tmp_path):
+    """α_coop = 1 with λ_c = 0 and the follower kept off θ trained a perception module that never moved, without a
+    word (keys of other couplings got a note)."""
+    def notes(*sets):
+        args = [str(stackelberg_bin), "train", "--algo", "ppo", "--coupling", "sprig", "--env", "minatar/breakout", "--dry-run",
+                "--out", str(tmp_path)] + [a for kv in sets for a in ("--set", kv)]
+        p = subprocess.run(args, capture_output=True, text=True, timeout=120)
+        assert p.returncode == 0, p.stderr
+        return [line for line in p.stderr.splitlines() if "sprig." in line]
+    assert notes("sprig.cooperation=1", "sprig.cost_weight=0", "sprig.follower_reaches_perception=false") == [
+        "note: sprig.cooperation = 1 with sprig.cost_weight = 0 and sprig.follower_reaches_perception = false: the leader's utility is 0 and the follower stage does not reach θ, so the perception module stays at its initialization"]
+    assert "the leader stage never moves θ" in notes("sprig.cooperation=1", "sprig.cost_weight=0")[0]
+    assert "θ moves on the leader's policy term alone" in notes("sprig.cost_weight=0", "sprig.follower_reaches_perception=false")[0]
+    assert notes() == [] and notes("sprig.cooperation=1") == [] and notes("sprig.cost_weight=0") == []
