@@ -178,7 +178,7 @@ public enum DiagnosisFigures {
     /// One or more series of each run of a group over environment steps, one dash pattern per seed.
     static func timePanel(_ f: inout GnuplotFigure, at position: String, group: String, runs: [DiagnosticRun], title heading: String,
                           series: [Series], ylabel: String, log: Bool, settings: String = "") -> String {
-        var plots = [String](), anyPoint = false, titled = Set<Int>()
+        var plots = [String](), anyPoint = false, titled = Set<Int>(), plottedSteps = [Double]()
         for (s, r) in runs.enumerated() {
             for (k, se) in series.enumerated() {
                 guard let values = r.column(se.column) else { continue }
@@ -186,12 +186,15 @@ public enum DiagnosisFigures {
                     let v = se.map(values[t])
                     return [r.steps[t], log && v <= 0 ? .nan : v]
                 }
-                guard rows.contains(where: { $0![1].isFinite }) else { continue }
+                let finite = rows.compactMap { $0 }.filter { $0[1].isFinite }
+                guard !finite.isEmpty else { continue }
                 anyPoint = true
+                plottedSteps += finite.map { $0[0] }
                 let idx = f.data.addBlock("\(group) \(seedLabel(r)): \(se.label)", columns: ["env_step", se.column], rows: rows)
                 // Each series is named once, by the first run that has a point of it.
                 let name = titled.insert(k).inserted ? "title \(quoted(se.label))" : "notitle"
-                let style = se.points ? "with points pt 8 ps 1.3 lw 1.5" : "with lines lw 1.5 dt \(dash(s))"
+                // A line needs two points: a run with one diagnostic drew an empty panel.
+                let style = se.points || finite.count < 2 ? "with points pt \(se.points ? 8 : 7) ps 1.3 lw 1.5" : "with lines lw 1.5 dt \(dash(s))"
                 plots.append("datafile index \(idx) using 1:2 \(style) lc rgb '\(se.color)' \(name)")
             }
         }
@@ -199,8 +202,12 @@ public enum DiagnosisFigures {
         guard anyPoint else {
             return emptyPanel(position, full, "not logged: no \(log ? "positive " : "")finite value of " + series.map(\.column).joined(separator: ", "))
         }
+        // All points at one step (a run with one diagnostic): gnuplot's autoscale spans nothing around it and
+        // repeats that step along the axis; the range from 0 shows where in training it lies.
+        let oneStep = plottedSteps.min() == plottedSteps.max() ? plottedSteps.first : nil
         return panelReset + position + title(full) + """
             set xlabel "environment steps"
+            \(oneStep.map { "set xrange [0:\(Swift.max($0, 1) * 1.25)]" } ?? "")
             set ylabel \(quoted(ylabel))
             \(log ? "set logscale y\nset format y \"%.0e\"" : "")
             \(settings)

@@ -245,14 +245,14 @@ public struct DiagnosisReport: Codable, Sendable {
                 let rotates = rotationMedian > t.rotation
                 out.append(Verdict(key: "rotation", value: rotationMedian, text:
                     "the individual-play field (∇₁f₁, ∇₂f₂) \(rotates ? "rotates" : "hardly rotates"): median |Im|/|Re| = \(DiagnosisReport.fmt(rotationMedian, near: t.rotation)) (eig1), \(p(rotatingFraction)) of diagnostics with |Im|/|Re| > \(f(t.rotation))"
-                    + (rotationMaxMedian.isNaN ? "" : "; largest of the leading eigenvalues: median \(f(rotationMaxMedian))")))
+                    + (rotationMaxMedian.isNaN ? "" : "; largest |Im|/|Re| over the leading eigenvalues: median \(f(rotationMaxMedian))")))
             }
             if let median = stackelbergRotationMedian, !median.isNaN {
                 // The dynamic a total-derivative coupling follows, beside the individual-play field's.
                 let rotates = median > t.rotation
                 let field = lambdaMedian.isNaN ? "regularized Stackelberg field" : "regularized Stackelberg field (λ = \(f(lambdaMedian)))"
                 var text = "the \(field) \(rotates ? "rotates" : "hardly rotates"): median |Im|/|Re| = \(DiagnosisReport.fmt(median, near: t.rotation)) (eig1), \(p(stackelbergRotatingFraction ?? .nan)) of diagnostics above \(f(t.rotation))"
-                if let largest = stackelbergRotationMaxMedian, !largest.isNaN { text += "; largest of the leading eigenvalues: median \(f(largest))" }
+                if let largest = stackelbergRotationMaxMedian, !largest.isNaN { text += "; largest |Im|/|Re| over the leading eigenvalues: median \(f(largest))" }
                 out.append(Verdict(key: "stackelberg_rotation", value: median, text: text))
             }
             if !cosineMedian.isNaN {

@@ -274,7 +274,7 @@ final class DiagnosisTests: XCTestCase {
         }
         let text = report.text
         for phrase in ["the individual-play field (∇₁f₁, ∇₂f₂) rotates: median |Im|/|Re| = 0.81 (eig1), 100% of diagnostics with |Im|/|Re| > 0.1",
-                       "the regularized Stackelberg field (λ = 500) hardly rotates: median |Im|/|Re| = 0.01 (eig1), 20% of diagnostics above 0.1; largest of the leading eigenvalues: median 0.01",
+                       "the regularized Stackelberg field (λ = 500) hardly rotates: median |Im|/|Re| = 0.01 (eig1), 20% of diagnostics above 0.1; largest |Im|/|Re| over the leading eigenvalues: median 0.01",
                        "median |Im|/|Re| of eig1, regularized Stackelberg field (λ = 500): sac-actor-leader 0.01; sac-individual n/a (not logged)",
                        "median |Im|/|Re| of eig1 (rotation): sac-actor-leader 0.81; sac-individual 0.01",
                        "and the same threshold for the regularized Stackelberg field's where diagnostics.stackelberg_spectrum logged it"] {

@@ -125,7 +125,7 @@ def test_diagnose_judges_the_regularized_stackelberg_field_where_its_spectrum_wa
     cli("diagnose", str(runs), "--out", str(out))
     text = (out / "report.txt").read_text()
     assert ("the regularized Stackelberg field (λ = 500) hardly rotates: median |Im|/|Re| = 0.02 (eig1), 25% of diagnostics above 0.1; "
-            "largest of the leading eigenvalues: median 0.02") in text, text
+            "largest |Im|/|Re| over the leading eigenvalues: median 0.02") in text, text
     assert "the individual-play field (∇₁f₁, ∇₂f₂) rotates: median |Im|/|Re| = 0.9 (eig1)" in text
     assert "median |Im|/|Re| of eig1, regularized Stackelberg field (λ = 500): sac-actor-leader 0.02; sac-individual n/a (not logged)" in text, text
     report = json.loads((out / "report.json").read_text())
@@ -345,3 +345,16 @@ def test_runs_are_pooled_only_where_they_are_one_setup(cli, tmp_path):
     for command in (["diagnose", str(c), "--no-render", "--out", str(tmp_path / "out3")], ["windows", str(c)]):
         p = cli(*command, ok=False)
         assert p.returncode == 1 and "names sac with the coupling scorer, which sac does not take" in p.stderr, (command[0], p.stderr)
+
+
+def test_a_run_with_one_diagnostic_draws_its_points(cli, tmp_path):
+    """A run with one diagnostic row drew its time panels with lines, which need two points: empty panels, their
+    x axis autoscaled around the one step and labelled with it over and over."""
+    run = write_run(tmp_path / "runs" / "pendulum" / "sac-individual" / "seed0", "individual", 0, rotating=False, steps=1)
+    out = tmp_path / "out"
+    cli("diagnose", str(run), "--out", str(out))
+    script = (out / "gradient_vs_total_derivative.gp").read_text()
+    assert "with lines lw 1.5 dt" not in script and "with points pt 7" in script, script
+    assert "set xrange [0:1250.0]" in script, script
+    assert "largest |Im|/|Re| over the leading eigenvalues: median 0.02" in (out / "report.txt").read_text()
+    assert_gnuplot_png(out / "gradient_vs_total_derivative.png")
