@@ -82,6 +82,7 @@ def run(script: str, *args: str, cwd: Path, env: dict | None = None) -> subproce
     ("stac-mujoco.sh", ["out", "0"], {"TASKS": "hoper"}, "TASKS: 'hoper' is not one of"),
     ("sprig-minatar.sh", ["out", "0"], {"VARIANTS": "bogus ppo_cnn"}, "VARIANTS: 'bogus' is not one of: ppo_cnn ppo_attention"),
     ("sprig-sweep.sh", ["out", "0"], {"ALPHAS": "0 a"}, "ALPHAS: 'a' is not a number"),
+    ("sprig-sweep.sh", ["out", "0"], {"ALPHAS": "-0.1"}, "ALPHAS: '-0.1' is negative: give numbers ≥ 0"),
     ("sprig-sweep.sh", ["out", "0"], {"ALPHAS": " "}, "ALPHAS is empty"),
     ("sprig-queue.sh", ["1", "y"], {}, "seed 'y' is not a whole number"),
     ("sprig-beamrider.sh", ["out", "0"], {"ANNEAL_STEPS": "1e6"}, "ANNEAL_STEPS=1e6 is less than STEPS=2e6"),

@@ -55,6 +55,8 @@ check_numbers() {
   # Only blanks trained nothing and exited 0, without a word.
   [ -n "${2// /}" ] || die "$1 is empty: give one or more numbers (e.g. 0.3 or 1e-4)"
   for v in $2; do
+    # A negative value is a number, just not one these settings take: said as such.
+    [[ "$v" =~ ^-[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$ ]] && die "$1: '$v' is negative: give numbers ≥ 0 (e.g. 0.3 or 1e-4)"
     [[ "$v" =~ ^[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$ ]] || die "$1: '$v' is not a number (e.g. 0.3 or 1e-4)"
     # 1 and 1.0 (1e-4 and 0.0001) are one setting under two directory names: it would train twice.
     local n; n="$(awk -v x="$v" 'BEGIN { printf "%.17g", x }')"
