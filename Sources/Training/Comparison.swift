@@ -98,7 +98,15 @@ public struct SeedLog: Sendable {
         }
         episodes = try rows("episodes.csv", value: 2, named: "return")
         evaluations = try rows("eval.csv", value: 1, named: "mean_return")
-        stepsTrained = trained ?? episodes.last?.step ?? 0
+        // An unfinished run has trained to its last update row, past its last finished episode (windows
+        // counts the same way; the episode's step read 1,278,648 where the run had reached 1,280,000).
+        if let trained { stepsTrained = trained } else {
+            let updates = (try? readLogRows(directory: directory, file: "updates.csv", finished: false, maxStep: lastStep) { f throws(UnreadableCell) in
+                guard let step = Int(f[0]) else { throw UnreadableCell(column: 0, expected: "a whole number of steps") }
+                return step
+            })?.1.last
+            stepsTrained = Swift.max(updates ?? 0, episodes.last?.step ?? 0, evaluations.last?.step ?? 0)
+        }
     }
 
     /// Whether the run in `directory` has finished (it has a summary.json), the steps its summary says

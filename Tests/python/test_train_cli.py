@@ -1235,6 +1235,9 @@ def test_an_unfinished_seed_s_curve_ends_where_it_has_got_to(stackelberg_bin, tm
     (short / "summary.json").unlink()
     lines = (short / "episodes.csv").read_text().splitlines(keepends=True)
     (short / "episodes.csv").write_text("".join([lines[0]] + [l for l in lines[1:] if int(l.split(",")[0]) <= 2500]))
+    # As a run stopped near step 2500 leaves its logs (compare counts an unfinished run's steps to its last update row).
+    updates = (short / "updates.csv").read_text().splitlines(keepends=True)
+    (short / "updates.csv").write_text("".join([updates[0]] + [l for l in updates[1:] if int(l.split(",")[0]) <= 2500]))
     (short / "eval.csv").write_text((short / "eval.csv").read_text().splitlines(keepends=True)[0])
     p = subprocess.run([str(stackelberg_bin), "compare", str(tmp_path / "runs"), "--include-unfinished", "--out", str(tmp_path / "cmp")],
                        capture_output=True, text=True, timeout=120)
@@ -1250,6 +1253,14 @@ def test_an_unfinished_seed_s_curve_ends_where_it_has_got_to(stackelberg_bin, tm
     both, one = rows(tmp_path / "cmp" / "curves_cartpole.dat"), rows(tmp_path / "cmp0" / "curves_cartpole.dat")
     late = [(a, b) for a, b in zip(both, one) if float(a[0]) > 2600]
     assert late and all(a[1] == b[1] for a, b in late), late[:3]
+    # The unfinished seed has trained to its last update row, past its last finished episode (compare said the
+    # episode's step, windows the update's).
+    (short / "episodes.csv").write_text("".join([lines[0]] + [l for l in lines[1:] if int(l.split(",")[0]) <= 1900]))
+    last_update = int((short / "updates.csv").read_text().splitlines()[-1].split(",")[0])
+    last_episode = int((short / "episodes.csv").read_text().splitlines()[-1].split(",")[0])
+    assert last_update > last_episode
+    p = subprocess.run([str(stackelberg_bin), "compare", str(short), "--include-unfinished"], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0 and f"| dqn-monolithic | 0 (of 1) | {last_update} |" in p.stdout, (last_update, last_episode, p.stdout)
 
 
 @pytest.mark.skipif(os.geteuid() != 0 or shutil.which("setpriv") is None, reason="runs train as another user (needs root and setpriv)")
