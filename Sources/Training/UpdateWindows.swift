@@ -129,7 +129,8 @@ public struct UpdateWindows: Sendable {
             }
             let greedy = values(run.evaluations, from: &e), training = values(run.episodes, from: &p)
             if n > 0 || !greedy.isEmpty || !training.isEmpty {
-                out.append(Window(lo: lo, hi: hi, rows: n, values: samples.map { x in quantile.map { Self.quantile(x, $0) } ?? Self.mean(x) },
+                // The last window ends where the run does: 5M–6M read as steps a 5,005,312-step run never took.
+                out.append(Window(lo: lo, hi: Swift.min(hi, last), rows: n, values: samples.map { x in quantile.map { Self.quantile(x, $0) } ?? Self.mean(x) },
                                   greedy: Self.mean(greedy), training: Self.mean(training)))
             }
             // A window with no row, evaluation or episode is not reported, so the next one to visit is

@@ -421,3 +421,10 @@ def test_the_seed_is_the_one_the_config_records_whatever_the_directory_is_called
     bare = synthetic(tmp_path, "env_step,updates,a\n10,1,1\n").rename(tmp_path / "bare")
     assert "seed unknown (finished)" in run(stackelberg_bin, bare).stdout
     assert {r["seed"] for r in csv.DictReader(run(stackelberg_bin, bare, "--csv").stdout.splitlines())} == {""}
+
+
+def test_the_last_window_ends_where_the_run_does(stackelberg_bin):
+    """A 5,005,312-step run's last 1M-step window was labelled 5M–6M, steps it never took."""
+    p = run(stackelberg_bin, REPO_ROOT / "runs/sprig_minatar/sprig/minatar_breakout/ppo-sprig/seed0", "--width", "1e6")
+    labels = [row[0] for row in table(p.stdout)]
+    assert labels[-2:] == ["4M–5M", "5M–5.005M"], labels
