@@ -59,6 +59,12 @@ func readLogRows<Row>(directory: String, file: String, finished: Bool, maxStep: 
             text[new].contains(0) || (new.lowerBound == 0 && text.count >= 11 && !opensWithHeader(text))
         }
     }
+    // FILE and FILE.gz both there (`gunzip -k`, or a resumed run beside its compressed log): FILE is read.
+    // Said when the two differ, since the other may be the run's.
+    if !file.hasSuffix(".gz"), let plain = contents, let packed = FileManager.default.contents(atPath: path + ".gz"),
+       (try? gunzip(packed, path: path + ".gz") { text, _ in text.count > plain.count }) != plain {
+        noteOnce("note: \(path).gz differs from \(path) beside it; \(file) is read: remove the one that is not the run's log\n")
+    }
     guard let data = contents else {
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
@@ -149,6 +155,15 @@ func excerpt(_ text: Substring, _ count: Int) -> String {
             ? c.unicodeScalars.map { "\\u{\(String($0.value, radix: 16))}" }.joined() : String(c)
     }.joined()
 }
+
+/// Writes `note` to stderr the first time this process meets it (a log read by several passes is noted once).
+private func noteOnce(_ note: String) {
+    notedLock.lock(); defer { notedLock.unlock() }
+    guard notedAlready.insert(note).inserted else { return }
+    FileHandle.standardError.write(Data(note.utf8))
+}
+private let notedLock = NSLock()
+nonisolated(unsafe) private var notedAlready = Set<String>()
 
 /// The name `file` (`episodes.csv`) is stored under in `directory`: the file itself, or `FILE.gz` for a
 /// log committed compressed (no FILE beside it; a link to nothing counts as there, so that it is named).

@@ -428,3 +428,15 @@ def test_the_last_window_ends_where_the_run_does(stackelberg_bin):
     p = run(stackelberg_bin, REPO_ROOT / "runs/sprig_minatar/sprig/minatar_breakout/ppo-sprig/seed0", "--width", "1e6")
     labels = [row[0] for row in table(p.stdout)]
     assert labels[-2:] == ["4M–5M", "5M–5.005M"], labels
+
+
+def test_a_plain_log_beside_a_different_gz_is_read_with_a_note(stackelberg_bin, tmp_path):
+    """FILE and FILE.gz both there: FILE was read without a word, also where the two differ (the .gz may be the run's)."""
+    updates = "env_step,updates,a\n10,1,1\n20,2,3\n110,3,5\n"
+    d = synthetic(tmp_path / "both", updates)
+    data = (d / "episodes.csv").read_bytes()
+    (d / "episodes.csv.gz").write_bytes(gzip.compress(data))
+    assert "differs" not in run(stackelberg_bin, d).stderr
+    (d / "episodes.csv.gz").write_bytes(gzip.compress(data + data.splitlines(keepends=True)[-1]))
+    p = run(stackelberg_bin, d)
+    assert p.stderr.count(f"note: {d}/episodes.csv.gz differs from {d}/episodes.csv beside it; episodes.csv is read") == 1, p.stderr
