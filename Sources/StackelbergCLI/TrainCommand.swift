@@ -65,6 +65,9 @@ struct TrainCommand: ParsableCommand {
     }
 
     private func train() throws {
+        // From the start, so that a stop signal during the checks (a sweep's pool stopping as it launches this
+        // run) stops it with a stop's exit status, not the signal's default death ("killed by signal 15").
+        if !dryRun { installStopHandlers() }
         // A bad --seeds is refused before any note about the settings is printed.
         let seedList = try parseSeeds(seeds)
         if let config { try checkReadableFile(config, what: "--config") }
@@ -179,8 +182,11 @@ struct TrainCommand: ParsableCommand {
             return try reportDryRun(runs, resumes: resumes, settings: settings, commit: commit, command: command)
         }
         try refusingEach(zip(runs, resumes).filter(\.1).map(\.0), checkSameSettings)
+        if let signal = pendingStopSignal {
+            FileHandle.standardError.write(Data("stopped before training started: nothing was written\n".utf8))
+            throw ExitCode(128 + signal)
+        }
         let board = ProgressBoard(labels: seedList.map { "seed\($0)" }, totals: Array(repeating: trainedSteps, count: runs.count), quiet: quiet)
-        installStopHandlers()
         let workers = Swift.max(1, Swift.min(jobs ?? ProcessInfo.processInfo.activeProcessorCount, runs.count))
         // A finished seed is left as it is: resuming a job whose other seeds were interrupted
         // must not evaluate it again or rewrite its summary.

@@ -31,6 +31,9 @@ let repeatedStopMilliseconds = 1_000
 /// second signal a second or more later ends the process there (`_exit`, safe in a handler): the
 /// checkpoint on disk is the last complete one (written atomically), `--resume` continues from it
 /// and cuts the logs back to it, and a run's `run.lock` (an flock) goes with the process.
+/// The stop signal received since `installStopHandlers` (SIGINT, SIGTERM or SIGHUP), or nil.
+public var pendingStopSignal: Int32? { stopRequested == 0 ? nil : Int32(stopRequested) }
+
 public func installStopHandlers(atOnceOnRepeat: Bool = true) {
     stopAtOnceOnRepeat = atOnceOnRepeat
     let handler: @convention(c) (Int32) -> Void = { signal in

@@ -1383,3 +1383,22 @@ def test_sprig_settings_that_leave_a_stage_idle_are_noted(stackelberg_bin, tmp_p
     assert "the leader stage never moves θ" in notes("sprig.cooperation=1", "sprig.cost_weight=0")[0]
     assert "θ moves on the leader's policy term alone" in notes("sprig.cost_weight=0", "sprig.follower_reaches_perception=false")[0]
     assert notes() == [] and notes("sprig.cooperation=1") == [] and notes("sprig.cost_weight=0") == []
+
+
+def test_a_stop_during_the_checks_exits_as_a_stop_and_writes_nothing(stackelberg_bin, tmp_path):
+    """SIGTERM while train checked its settings (before its handler was installed) killed it by the signal, which a
+    sweep's pool reads as a crash. Now it exits 143 with nothing written. The checks of an Atari run load one
+    emulator (a few tenths of a second in a debug build): SIGTERM is sent at growing delays until one lands in them."""
+    seen = []
+    for delay in (0.06, 0.1, 0.15, 0.2, 0.3, 0.45, 0.6):
+        out = tmp_path / f"d{delay}"
+        p = subprocess.Popen([str(stackelberg_bin), "train", "--algo", "dqn", "--env", "atari/breakout", "--steps", "1000", "--quiet",
+                              "--set", "tensorboard=false", "--out", str(out)], stderr=subprocess.PIPE, text=True)
+        time.sleep(delay)
+        p.send_signal(signal.SIGTERM)
+        _, err = p.communicate(timeout=300)
+        seen.append((delay, p.returncode, err[-300:]))
+        if "stopped before training started: nothing was written" in err:
+            assert p.returncode == 143 and not out.exists(), seen
+            return
+    pytest.fail(f"no SIGTERM landed in the checks: {seen}")
