@@ -346,16 +346,22 @@ public struct Comparison {
     static func differingKeys(_ runs: [SeedLog]) -> [String: [String]] {
         var out = [String: [String]]()
         for pair in Set(runs.map(\.pair)) {
-            let members = runs.filter { $0.pair == pair }
-            // A key counts unless no member reads it (a solver's keys count among runs of that solver).
-            let inert = members.dropFirst().reduce(Set(AlgorithmRegistry.keysWithoutEffect(in: members[0].settings).keys)) {
-                $0.intersection(AlgorithmRegistry.keysWithoutEffect(in: $1.settings).keys)
-            }
-            let keys = Set(members.flatMap { $0.settings.keys }).filter { !inert.contains($0) && !Self.bookkeepingKeys.contains($0) }
-            let differing = keys.filter { k in Set(members.map { $0.settings[k]?.description ?? "—" }).count > 1 }.sorted()
+            let differing = differingKeys(settings: runs.filter { $0.pair == pair }.map(\.settings))
             if !differing.isEmpty { out[pair] = differing }
         }
         return out
+    }
+
+    /// The settings whose values differ among runs of one pair, sorted: a key counts unless no run reads
+    /// it (a solver's keys count among runs of that solver), and logging and checkpoint cadences never do.
+    /// `compare` and `diagnose` split groups by them.
+    static func differingKeys(settings members: [Settings]) -> [String] {
+        guard let first = members.first else { return [] }
+        let inert = members.dropFirst().reduce(Set(AlgorithmRegistry.keysWithoutEffect(in: first).keys)) {
+            $0.intersection(AlgorithmRegistry.keysWithoutEffect(in: $1).keys)
+        }
+        let keys = Set(members.flatMap(\.keys)).filter { !inert.contains($0) && !Self.bookkeepingKeys.contains($0) }
+        return keys.filter { k in Set(members.map { $0[k]?.description ?? "—" }).count > 1 }.sorted()
     }
 
     public var env: String { runs[0].env }
@@ -547,14 +553,18 @@ public struct Comparison {
 
     /// Learning curves: IQM across seeds of the 50-episode rolling mean return, with 95% bands.
     public func curvesFigure(name: String = "curves", threshold: Double?) -> GnuplotFigure {
-        var fig = GnuplotFigure(name: name)
+        // The key goes below the plot, one entry a line (inside, it covered the curves, and long group
+        // names ran off the canvas's left edge): the canvas grows with the entries and the longest name.
+        let titles = groups.map { g in "\(g) (\(runs(of: g).count) seeds, 9 unfinished at 9.99M)" } + (threshold == nil ? [] : ["threshold"])
+        let longest = titles.map(\.count).max() ?? 0
+        var fig = GnuplotFigure(name: name, width: Swift.max(900, 7 * longest + 120), height: 560 + 20 * titles.count)
         let colors = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2"]
         var plots = [String]()
         for (i, g) in groups.enumerated() {
             let rows = curve(g).map { [$0.step, $0.iqm, $0.low, $0.high] as [Double]? }
             let idx = fig.data.addBlock(g, columns: ["env_step", "iqm", "ci_low", "ci_high"], rows: rows)
             let c = colors[i % colors.count]
-            plots.append("datafile index \(idx) using 1:3:4 with filledcurves fc rgb '\(c)' fs transparent solid 0.2 notitle")
+            plots.append("datafile index \(idx) using 1:3:4 with filledcurves fc rgb '\(c)' fs transparent solid 0.12 noborder notitle")
             // Seeds still training end where they have got to: said in the key, since the band narrows there.
             let seeds = runs(of: g), short = seeds.filter { !$0.finished }
             let reach = short.map(\.stepsTrained).sorted()
@@ -569,8 +579,9 @@ public struct Comparison {
         set xlabel "environment steps"
         set ylabel "return"
         set grid
-        set key bottom right
+        set key below left Left reverse maxcols 1 samplen 2
         set format x "%.1s%c"
+        set xrange [0:\(Swift.max(1, runs.map { Swift.max($0.stepsTrained, $0.episodes.last?.step ?? 0) }.max() ?? 1))]
         plot \(plots.joined(separator: ", \\\n     "))
         """
         return fig

@@ -22,6 +22,10 @@ public struct DiagnosticRun: Sendable {
     public let commit: String?
     /// "algo-coupling"; ``Diagnosis`` prefixes the environment when runs of several are read.
     public internal(set) var group: String
+    /// Whether the run has finished (its summary.json), and the steps its config trains: an unfinished
+    /// run's diagnostics end where it stopped, which the report says (`compare` leaves such runs out).
+    public let finished: Bool
+    public let plannedSteps: Int?
     /// The `game_*` columns, in file order.
     public let columns: [String]
     /// The environment step of each kept row.
@@ -49,6 +53,8 @@ public struct DiagnosticRun: Sendable {
         let (finished, trained, planned): (Bool, Int?, (steps: Int, batch: Int)?)
         do { (finished, trained, planned) = try SeedLog.trainedSteps(directory: directory, config: AlgorithmRegistry.completing(settings)) }
         catch let e as SettingsError { throw TrainingError.io("\(configPath): \(e): it is not a config written by `stackelberg train` (restore it, or leave the run out)") }
+        self.finished = finished
+        plannedSteps = trained ?? planned?.steps
         // Named as stored (updates.csv, or updates.csv.gz for a log committed compressed).
         let log = storedLogName(directory: directory, file: "updates.csv")
         // One row per log step: a repeated row counted its diagnostic twice.
@@ -227,7 +233,7 @@ public struct DiagnosticRun: Sendable {
     public var pathShortfall: String? {
         guard let n = pathPoints, n < PathPCA.minimumPoints else { return nil }
         return n == 0 ? "no finite game_path_* row"
-            : "\(DiagnosisReport.count(n, "diagnostic")): too few for a path (\(PathPCA.minimumPoints) needed); lower diagnostics.interval or train longer"
+            : "\(DiagnosisReport.count(n, "diagnostic")): too few for a path (\(PathPCA.minimumPoints) needed; one is logged per updates.csv row, every log_interval steps or one update, whichever is longer): lower log_interval (and diagnostics.interval, if it is longer), or train longer"
     }
 }
 

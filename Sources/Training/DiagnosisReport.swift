@@ -1,6 +1,7 @@
 import Foundation
 
-/// `stackelberg diagnose`: the game diagnostics of several runs, grouped by coupling (seeds pooled),
+/// `stackelberg diagnose`: the game diagnostics of several runs, grouped by coupling and the settings that
+/// differ between its runs, as `compare` groups them (seeds pooled),
 /// with a verdict per property and the number behind it (report.txt, report.json) and the figures
 /// (``DiagnosisFigures``).
 public struct Diagnosis {
@@ -11,31 +12,51 @@ public struct Diagnosis {
 
     /// Reads every run directory given or found under `paths` (as `compare` does). A run without
     /// diagnostics is refused, naming its directory and the setting that turns them on.
+    /// Runs that could not be read, each with why: left out of the report, which lists them. (All of them
+    /// refused, the paths are refused; one of them refused the whole report, the readable runs with it.)
+    public let leftOut: [String]
+
     public init(paths: [String]) throws {
         var runs = [DiagnosticRun]()
         var refused = [String]()
         for dir in try Comparison.runDirectories(paths) {
             do { runs.append(try DiagnosticRun(directory: dir)) } catch let e as TrainingError { refused.append(e.description) }
         }
-        guard refused.isEmpty else {
+        guard !runs.isEmpty else {
             throw TrainingError.io(refused.count == 1 ? refused[0] : "\(refused.count) runs cannot be diagnosed:\n  " + refused.joined(separator: "\n  "))
         }
-        try self.init(runs: runs)
+        for r in refused { FileHandle.standardError.write(Data("note: left out: \(r)\n".utf8)) }
+        try self.init(runs: runs, leftOut: refused)
     }
 
-    public init(runs: [DiagnosticRun]) throws {
+    public init(runs: [DiagnosticRun], leftOut: [String] = []) throws {
+        self.leftOut = leftOut
         guard !runs.isEmpty else { throw TrainingError.io("no run to diagnose") }
         var runs = runs
         if Set(runs.map(\.env)).count > 1 {
             for i in runs.indices { runs[i].group = "\(runs[i].env) \(runs[i].group)" }
         }
-        // The regularized Stackelberg field depends on λ: runs diagnosed at different diagnostics.lambda are
-        // groups of their own (pooled, they were reported at the median λ, which neither used).
+        // Runs of one pair whose settings differ are groups of their own, named by those settings as `compare`
+        // names them: pooled, a λ-held ablation's medians joined the main grid's, and runs diagnosed at two
+        // diagnostics.lambda were reported at the median λ, which neither used.
         for group in Set(runs.map(\.group)) {
             let members = runs.indices.filter { runs[$0].group == group }
-            let lambda = { (i: Int) in runs[i].settings["diagnostics.lambda"]?.description ?? "unset" }
-            guard Set(members.map(lambda)).count > 1 else { continue }
-            for i in members { runs[i].group += " [diagnostics.lambda=\(lambda(i))]" }
+            // As the runs ran: a key added since a run was trained takes the value that run had; and each run
+            // here logged diagnostics (its game_* columns), so their settings count even where a hand-written
+            // config leaves diagnostics.enabled out.
+            let settings = members.map { i -> Settings in
+                var s = AlgorithmRegistry.completing(runs[i].settings)
+                s["diagnostics.enabled"] = .bool(true)
+                return s
+            }
+            let keys = Comparison.differingKeys(settings: settings)
+            guard !keys.isEmpty else { continue }
+            for (i, s) in zip(members, settings) {
+                // A key this run does not read (another solver's budget) names nothing about it.
+                let unread = Set(AlgorithmRegistry.keysWithoutEffect(in: s).keys)
+                let named = keys.filter { !unread.contains($0) }.map { "\($0)=\(s[$0]?.description ?? "unset")" }
+                if !named.isEmpty { runs[i].group += " [" + named.joined(separator: " ") + "]" }
+            }
         }
         // Two directories of one seed (a copy) pool as two seeds.
         for group in Set(runs.map(\.group)).sorted() {
@@ -65,6 +86,7 @@ public struct Diagnosis {
                 directory: r.directory, group: r.group, algo: r.algo, coupling: r.coupling, env: r.env, seed: r.seed,
                 commit: r.commit, config: r.directory + "/config.toml",
                 settings: Dictionary(uniqueKeysWithValues: r.settings.keys.map { ($0, r.settings[$0]!.description) }),
+                finished: r.finished, plannedSteps: r.plannedSteps,
                 diagnostics: r.steps.count, firstStep: r.steps.first ?? .nan, lastStep: r.steps.last ?? .nan, columns: r.columns,
                 summary: summary, path: path,
                 verdicts: summary.verdicts(t) + (path.map { [$0.verdict(t, lambda: summary.lambdaMedian)] } ?? r.pathShortfall.map { [DiagnosisReport.pathShortfallVerdict($0, points: r.pathPoints ?? 0)] } ?? []))
@@ -84,7 +106,7 @@ public struct Diagnosis {
             let most = shortfall.map { $0.0.pathPoints ?? 0 }.max() ?? 0
             let shortVerdict: DiagnosisReport.Verdict? = path != nil || shortfall.isEmpty ? nil
                 : members.count == 1 ? DiagnosisReport.pathShortfallVerdict(shortfall[0].1, points: most)
-                : DiagnosisReport.pathShortfallVerdict("at most \(DiagnosisReport.count(most, "diagnostic")) per run: too few for a path (\(PathPCA.minimumPoints) needed); lower diagnostics.interval or train longer", points: most)
+                : DiagnosisReport.pathShortfallVerdict("at most \(DiagnosisReport.count(most, "diagnostic")) per run: too few for a path (\(PathPCA.minimumPoints) needed; one is logged per updates.csv row, every log_interval steps or one update, whichever is longer): lower log_interval (and diagnostics.interval, if it is longer), or train longer", points: most)
             return DiagnosisReport.GroupReport(
                 name: g, runs: members.map(\.directory), seeds: members.map(\.seed), summary: summary, path: path,
                 verdicts: summary.verdicts(t) + (path.map { [$0.verdict(t, lambda: summary.lambdaMedian)] } ?? shortVerdict.map { [$0] } ?? []))
@@ -120,7 +142,7 @@ public struct Diagnosis {
                 }.joined(separator: "; "))
             }
         }
-        return DiagnosisReport(thresholds: t, groups: groupReports, comparisons: comparisons, runs: runReports, provenance: provenance)
+        return DiagnosisReport(thresholds: t, groups: groupReports, comparisons: comparisons, runs: runReports, leftOut: leftOut, provenance: provenance)
     }
 }
 
@@ -354,6 +376,10 @@ public struct DiagnosisReport: Codable, Sendable {
         public var config: String
         /// The run's resolved settings, as in its config.toml.
         public var settings: [String: String]
+        /// Whether the run has finished (summary.json) and the steps its config trains: an unfinished run's
+        /// diagnostics stop where it did.
+        public var finished: Bool
+        public var plannedSteps: Int?
         public var diagnostics: Int
         public var firstStep: Double
         public var lastStep: Double
@@ -377,6 +403,8 @@ public struct DiagnosisReport: Codable, Sendable {
     /// One line per property across the groups (when there are several).
     public var comparisons: [String]
     public var runs: [RunReport]
+    /// Runs that could not be diagnosed, each with why (left out of the groups above).
+    public var leftOut: [String] = []
     public var provenance: Provenance?
 
     public static func fmt(_ x: Double) -> String {
@@ -481,8 +509,17 @@ public struct DiagnosisReport: Codable, Sendable {
             let keys = ["total_steps"] + r.settings.keys.filter { $0.hasPrefix("diagnostics.") }.sorted()
             let shown = keys.compactMap { k in r.settings[k].map { "\(k) = \($0)" } }
             line("  config \(r.config)\(shown.isEmpty ? "" : " (" + shown.joined(separator: ", ") + ")")")
+            if !r.finished {
+                line("  unfinished (no summary.json): its diagnostics stop at step \(DiagnosisReport.fmt(r.lastStep))\(r.plannedSteps.map { " of the \($0) its config trains" } ?? ""), and its group pools them with the others'")
+            }
             line("  \(DiagnosisReport.count(r.diagnostics, "diagnostic")) (one per logged row) from step \(DiagnosisReport.fmt(r.firstStep)) to \(DiagnosisReport.fmt(r.lastStep)); columns: \(r.columns.count) game_* (\(r.path.map { "sketch dimension \($0.sketchDimension)" } ?? "no path sketch"))")
             for v in r.verdicts { line("  - \(v.text)") }
+        }
+        if !leftOut.isEmpty {
+            line()
+            line("Left out (cannot be diagnosed)")
+            line("------------------------------")
+            for why in leftOut { line("- \(why)") }
         }
         if let p = provenance {
             line()

@@ -166,7 +166,7 @@ struct PlanParser {
                 if i >= 0 { seeds = [UInt64(i)] } else { fail(line, "`seeds = \(i)`: a seed is a whole number ≥ 0") }
             } else if let x = v.double, x.isFinite, x >= 0, x == x.rounded() {
                 // A count's number form (seeds = 1e3): said as --seeds says it.
-                fail(line, "`seeds = \(v)`: " + (x > Double(SeedList.maximum) ? "a seed is at most \(SeedList.maximum) (2^63 − 1)"
+                fail(line, "`seeds = \(source.writtenValue(of: "seeds") ?? "\(v)")`: " + (x > Double(SeedList.maximum) ? "a seed is at most \(SeedList.maximum) (2^63 − 1)"
                     : "write the seed in digits, as seeds = \(UInt64(x)) (a seed names a random stream; number forms such as 5e6 are for counts)"))
             } else if let arr = v.array {
                 if arr.isEmpty { fail(line, "`seeds = []` names no seed: list at least one, e.g. [0, 1, 2]") }

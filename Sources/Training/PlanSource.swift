@@ -77,6 +77,16 @@ struct PlanSource {
 
     func line(of key: String) -> Int? { keyLines[key] }
 
+    /// The value of `key = value` as written on its line (comment dropped): `1e3`, where the parsed TOML
+    /// value prints as 1000.0. Nil where the key has no line or its value runs over several lines.
+    func writtenValue(of key: String) -> String? {
+        guard let n = line(of: key), n >= 1, n <= lines.count else { return nil }
+        let text = Self.stripComment(lines[n - 1])
+        guard let eq = text.firstIndex(of: "=") else { return nil }
+        let value = text[text.index(after: eq)...].trimmingCharacters(in: .whitespaces)
+        return value.isEmpty ? nil : value
+    }
+
     /// The line, at or below `key`'s, before the next key, where `value` is written (quoted or bare).
     func line(ofValue value: String, under key: String) -> Int? {
         guard let start = keyLines[key] else { return nil }

@@ -398,7 +398,7 @@ final class DiagnosisTests: XCTestCase {
                        "2 of 5 loss drops negative (the follower's K steps overshot: f₂ rose)",
                        "sac-individual (seed 0; 1 diagnostic, one per logged row)",
                        "1 diagnostic (one per logged row) from step 1000",
-                       "parameter path: 2 diagnostics: too few for a path (3 needed); lower diagnostics.interval or train longer",
+                       "parameter path: 2 diagnostics: too few for a path (3 needed; one is logged per updates.csv row, every log_interval steps or one update, whichever is longer): lower log_interval (and diagnostics.interval, if it is longer), or train longer",
                        "parameter path: 1 diagnostic: too few for a path",
                        "sac-critic-leader n/a (too few diagnostics)"] {
             XCTAssertTrue(text.contains(phrase), "report.txt lacks: \(phrase)\n\(text)")
@@ -411,7 +411,7 @@ final class DiagnosisTests: XCTestCase {
 
         let figures = DiagnosisFigures.all(d, report: report)
         let path = Self.unwrapped(figures[2].body)
-        XCTAssertTrue(path.contains("2 diagnostics: too few for a path (3 needed); lower diagnostics.interval or train longer"), path)
+        XCTAssertTrue(path.contains("2 diagnostics: too few for a path (3 needed; one is logged per updates.csv row, every log_interval steps or one update, whichever is longer): lower log_interval (and diagnostics.interval, if it is longer), or train longer"), path)
         XCTAssertFalse(path.contains("not logged"), path)
         // Negative drops: |drop| on the log axis, and marks where the drop was negative.
         let gap = figures[3]

@@ -178,7 +178,7 @@ final class SweepPlanTests: XCTestCase {
         XCTAssertTrue(refused("[]").contains("names no seed"), refused("[]"))
         XCTAssertTrue(refused("-2").contains("a seed is a whole number ≥ 0"), refused("-2"))
         // A count's number form is told to be written in digits; seeds from 2^63 read back as no seed.
-        XCTAssertTrue(refused("1e3").contains("write the seed in digits, as seeds = 1000"), refused("1e3"))
+        XCTAssertTrue(refused("1e3").contains("`seeds = 1e3`: write the seed in digits, as seeds = 1000"), refused("1e3"))  // as written, not "1000.0"
         XCTAssertTrue(refused("\"1e3\"").contains("write seed \"1e3\" in digits, as 1000"), refused("\"1e3\""))
         XCTAssertTrue(refused("[0, 5.0]").contains("entry 2 (5.0) is not a whole number ≥ 0 written in digits"), refused("[0, 5.0]"))
         XCTAssertTrue(refused("\"9223372036854775808\"").contains("seed 9223372036854775808 is too large: a seed is at most 9223372036854775807"),

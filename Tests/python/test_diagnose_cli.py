@@ -358,3 +358,28 @@ def test_a_run_with_one_diagnostic_draws_its_points(cli, tmp_path):
     assert "set xrange [0:1250.0]" in script, script
     assert "largest |Im|/|Re| over the leading eigenvalues: median 0.02" in (out / "report.txt").read_text()
     assert_gnuplot_png(out / "gradient_vs_total_derivative.png")
+
+
+def test_runs_whose_settings_differ_are_groups_of_their_own_and_undiagnosable_runs_are_left_out(cli, tmp_path):
+    """diagnose pooled runs of one coupling whatever else differed (a λ-held ablation beside the main grid; K = 5 and
+    K = 0 follower steps), where compare splits them; one run without diagnostics refused the whole report; an
+    unfinished run was diagnosed without a word."""
+    runs = tmp_path / "runs"
+    held = write_run(runs / "held" / "seed0", "actor-leader", 0, rotating=False)
+    main = write_run(runs / "main" / "seed1", "actor-leader", 1, rotating=False)
+    (held / "config.toml").write_text((held / "config.toml").read_text() + "stackelberg.lambda = 5\n")
+    (main / "summary.json").write_text(json.dumps({"env_steps": 40000, "seed": 1}))
+    plain = write_run(runs / "plain" / "seed2", "actor-leader", 2, rotating=False, diagnostics=False)
+    out = tmp_path / "out"
+    p = cli("diagnose", str(runs), "--no-render", "--out", str(out))
+    report = json.loads((out / "report.json").read_text())
+    assert sorted(g["name"] for g in report["groups"]) == sorted(["sac-actor-leader [stackelberg.lambda=5]", "sac-actor-leader [stackelberg.lambda=500]"]), report["groups"]
+    assert f"note: left out: {plain} has no game diagnostics" in p.stderr, p.stderr
+    text = (out / "report.txt").read_text()
+    assert "Left out (cannot be diagnosed)" in text and f"- {plain} has no game diagnostics" in text, text
+    assert report["leftOut"] and len(report["runs"]) == 2
+    # held has no summary.json: said in its run's lines; main has one.
+    assert text.count("unfinished (no summary.json): its diagnostics stop at step 40000 of the 40000 its config trains") == 1, text
+    # Every run without diagnostics: still refused, with the fix.
+    p = cli("diagnose", str(plain), "--no-render", "--out", str(tmp_path / "none"), ok=False)
+    assert p.returncode == 1 and "train it with --set diagnostics.enabled=true" in p.stderr, p.stderr

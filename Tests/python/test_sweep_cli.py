@@ -308,7 +308,7 @@ def test_variants_that_differ_only_in_keys_a_run_does_not_read_are_refused(tmp_p
     # A solver's options count only under that solver: crossing the solver with CG's budget trains the Neumann
     # runs twice.
     plan.write_text(f'out = "{tmp_path}/out"\nalgorithms = ["ddpg"]\ncouplings = ["actor-leader"]\nenvironments = ["pendulum"]\n'
-                    'seeds = [0]\nsteps = 4000\n[grid]\n"stackelberg.solver" = ["cg", "neumann"]\n"stackelberg.cg_iterations" = [5, 20]\n')
+                    'seeds = [0]\nsteps = 4000\n[settings]\n"stackelberg.neumann_alpha" = 1e-3\n[grid]\n"stackelberg.solver" = ["cg", "neumann"]\n"stackelberg.cg_iterations" = [5, 20]\n')
     r = subprocess.run([str(stackelberg_bin), "sweep", "plan", str(plan)], capture_output=True, text=True, timeout=60)
     assert r.returncode == 78 and "train the same ddpg-actor-leader runs on pendulum: what tells them apart (stackelberg.cg_iterations) " \
         "has no effect on ddpg-actor-leader" in r.stderr, r.stderr

@@ -172,6 +172,9 @@ def test_run_directory_and_config(stackelberg_bin, tmp_path, reference):
     (["--set", "scorer.order=''"], 'scorer.order must be one of follower_first, leader_first, got ""'),
     (["--seeds", "4..1"], "--seeds 4..1: the range runs backwards: write FIRST..LAST with FIRST ≤ LAST, e.g. 1..4"),
     (["--env", "nosuch"], "unknown environment 'nosuch'"),
+    # STAC's λ = 500 with Neumann's default α = 0.01: α·λ = 5 ≥ 2, a series that diverged at the first update.
+    (["--algo", "sac", "--coupling", "actor-leader", "--env", "pendulum", "--set", "stackelberg.solver=neumann"],
+     "stackelberg.neumann_alpha × stackelberg.lambda = 0.01 × 500.0 = 5.0 ≥ 2: the Neumann series diverges from the first update"),
     # The settings table and the agent gave two ranges: 100000 was "at most 10000", then 500 "in 2…200".
     (["--set", "diagnostics.arnoldi_steps=100000"], "setting diagnostics.arnoldi_steps must be in 2…200, got 100000"),
     (["--set", "diagnostics.sketch_dimension=1"], "setting diagnostics.sketch_dimension must be in 2…64, got 1"),
@@ -308,7 +311,7 @@ def test_settings_a_coupling_does_not_read_are_noted(stackelberg_bin, tmp_path):
     # A hypergradient's options of a solver the run does not use (CG's budget under Neumann); AC's mixed term
     # under individual play and its fresh follower batches under STAC (every critic step takes the whole batch).
     for args, noted in [(["--algo", "ddpg", "--coupling", "actor-leader", "--env", "pendulum", "--set", "stackelberg.solver=neumann",
-                          "--set", "stackelberg.cg_iterations=20"],
+                          "--set", "stackelberg.neumann_alpha=1e-3", "--set", "stackelberg.cg_iterations=20"],
                          "note: stackelberg.cg_iterations is read by stackelberg.solver = cg or nystrom_cg; it has no effect with stackelberg.solver = neumann"),
                         (["--algo", "ac", "--coupling", "individual", "--env", "cartpole", "--set", "mixed_term=first_transition"],
                          "note: mixed_term has no effect with --algo ac --coupling individual; Prop. 1's mixed term enters only the actor's total derivative"),
@@ -908,6 +911,9 @@ def test_compare_takes_a_threshold_per_environment(stackelberg_bin, tmp_path):
     assert "steps to -600 (IQM" in sections["minatar/breakout"], p.stdout
     # Each environment's curves draw its own threshold.
     assert "title 'threshold 10.00'" in (tmp_path / "cmp" / "curves_cartpole.gp").read_text()
+    # The key below the plot, not over the curves, and the x axis ending with the data (it ran to the next tic).
+    curves = (tmp_path / "cmp" / "curves_cartpole.gp").read_text()
+    assert "set key below left Left reverse maxcols 1" in curves and "set xrange [0:1500]" in curves, curves
     assert "title 'threshold -600.00'" in (tmp_path / "cmp" / "curves_minatar_breakout.gp").read_text()
     p = compare("--threshold", "cartpole=10")
     assert p.returncode == 0 and "steps to" not in p.stdout.split("## minatar/breakout")[1], p.stdout

@@ -101,6 +101,11 @@ public struct HypergradientOptions: Sendable, Equatable {
         try check(nystromCoreShift >= 0 && nystromCoreShift.isFinite, "nystrom_core_shift", "finite and ≥ 0", nystromCoreShift)
         try check(neumannTerms >= 1, "neumann_terms", "≥ 1", neumannTerms)
         try check(neumannAlpha > 0 && neumannAlpha.isFinite, "neumann_alpha", "> 0 (and below 2/λ_max for the series to converge)", neumannAlpha)
+        // λ shifts every eigenvalue of the follower Hessian: with α·λ ≥ 2 the series Σ (I − α(H + λI))ᵏ diverges
+        // from the first update whatever H is (STAC's λ = 500 with the default α = 0.01 did, every run).
+        if solver == .neumann, neumannAlpha * lambda >= 2 {
+            throw AgentError.badConfig("\(prefix)neumann_alpha × \(prefix)lambda = \(neumannAlpha) × \(lambda) = \(neumannAlpha * lambda) ≥ 2: the Neumann series diverges from the first update whatever the follower Hessian; give \(prefix)neumann_alpha below 2/λ = \(2 / lambda) (below 2/(λ + the Hessian's largest eigenvalue) to converge), or a smaller \(prefix)lambda")
+        }
     }
 }
 

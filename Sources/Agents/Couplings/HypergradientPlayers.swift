@@ -81,8 +81,15 @@ public final class HypergradientPlayers {
         if case .neumann(_, let alpha) = totalDerivative.solver { neumannStep = alpha }
         // Built only when said (not on every solve).
         func neumannAdvice() -> String {
-            "It needs 0 < α·μ < 2 for every eigenvalue μ of the follower Hessian + λI (α = \(neumannStep ?? 0), λ = \(l)): lower \(settingsPrefix)neumann_alpha, "
-            + "set \(settingsPrefix)lambda > 0 if the Hessian is indefinite, or use \(settingsPrefix)solver = cg"
+            let alpha = neumannStep ?? 0
+            let base = "It needs 0 < α·μ < 2 for every eigenvalue μ of the follower Hessian + λI (α = \(alpha), λ = \(l)): "
+            // λ itself is an eigenvalue shift: with α·λ ≥ 2 the series diverges whatever the Hessian, and more λ
+            // (the usual cure for an indefinite Hessian) makes it worse.
+            if alpha * l >= 2 {
+                return base + "α·λ = \(alpha * l) ≥ 2 already, so lower \(settingsPrefix)neumann_alpha below 2/(λ + the Hessian's largest eigenvalue), under \(2 / l), or use \(settingsPrefix)solver = cg"
+            }
+            return base + "lower \(settingsPrefix)neumann_alpha, " + (l > 0 ? "raise \(settingsPrefix)lambda" : "set \(settingsPrefix)lambda > 0")
+                + " if the Hessian is indefinite, or use \(settingsPrefix)solver = cg"
         }
         guard d.totalDerivativeNorm.isFinite else {
             // A singular follower Hessian (λ = 0 where ∇²f₂ is rank-deficient) makes the exact solve
@@ -90,7 +97,7 @@ public final class HypergradientPlayers {
             throw AgentError.diverged("the leader's total derivative is not finite at update \(context.update) (environment step \(context.environmentStep)): "
                 + "its own gradient norm is \(d.leaderGradientNorm), the implicit correction's \(d.correctionNorm), λ = \(l). "
                 + (neumannStep != nil ? "The Neumann series diverged. " + neumannAdvice()
-                   : "The follower Hessian is singular or badly conditioned there: set \(settingsPrefix)lambda > 0, or use \(settingsPrefix)solver = cg"))
+                   : "The follower Hessian is singular or badly conditioned there: " + (l > 0 ? "raise \(settingsPrefix)lambda" : "set \(settingsPrefix)lambda > 0") + ", or use \(settingsPrefix)solver = cg"))
         }
         // Nyström (without CG) adds λ only inside its rank-k sketch and ρ everywhere: outside the
         // sketch it solves with ρ where the system has λ, so with λ > ρ its correction there is
