@@ -2,14 +2,20 @@
 # Render: gnuplot jacobian_spectrum.gp            (PNG)
 #         gnuplot -e "fmt='svg'" jacobian_spectrum.gp   (SVG)
 if (!exists("fmt")) fmt = "png"
+# The data is read from, and the figure written to, the script's own directory (ARG0 is the
+# script's path as gnuplot was given it), whatever directory gnuplot runs in.
+sb_dir = ""
+sb_k = 0
+if (exists("ARG0")) { sb_k = strlen(ARG0) }
+while (sb_k > 0) { if (ARG0[sb_k:sb_k] eq "/") { sb_dir = ARG0[1:sb_k]; sb_k = 0 } else { sb_k = sb_k - 1 } }
 if (fmt eq "svg") {
     set terminal svg size 1120,488 dynamic enhanced font "Helvetica,12" background rgb "white"
-    set output "jacobian_spectrum.svg"
+    set output sb_dir."jacobian_spectrum.svg"
 } else {
     set terminal pngcairo size 1120,488 enhanced font "Helvetica,11" background rgb "white"
-    set output "jacobian_spectrum.png"
+    set output sb_dir."jacobian_spectrum.png"
 }
-datafile = "jacobian_spectrum.dat"
+datafile = sb_dir."jacobian_spectrum.dat"
 set encoding utf8
 set multiplot title "Leading eigenvalues λ of the Jacobian of the individual-play field ω = (∇₁f₁, ∇₂f₂) (Arnoldi), coloured by environment step: Re λ > 0\ncontracts under −ω, Im λ ≠ 0 rotates" font ",12"
 set termoption noenhanced

@@ -2,14 +2,20 @@
 # Render: gnuplot parameter_path.gp            (PNG)
 #         gnuplot -e "fmt='svg'" parameter_path.gp   (SVG)
 if (!exists("fmt")) fmt = "png"
+# The data is read from, and the figure written to, the script's own directory (ARG0 is the
+# script's path as gnuplot was given it), whatever directory gnuplot runs in.
+sb_dir = ""
+sb_k = 0
+if (exists("ARG0")) { sb_k = strlen(ARG0) }
+while (sb_k > 0) { if (ARG0[sb_k:sb_k] eq "/") { sb_dir = ARG0[1:sb_k]; sb_k = 0 } else { sb_k = sb_k - 1 } }
 if (fmt eq "svg") {
     set terminal svg size 1680,908 dynamic enhanced font "Helvetica,12" background rgb "white"
-    set output "parameter_path.svg"
+    set output sb_dir."parameter_path.svg"
 } else {
     set terminal pngcairo size 1680,908 enhanced font "Helvetica,11" background rgb "white"
-    set output "parameter_path.png"
+    set output sb_dir."parameter_path.png"
 }
-datafile = "parameter_path.dat"
+datafile = sb_dir."parameter_path.dat"
 set encoding utf8
 set multiplot title "Parameter path: PCA of the sketched displacement S(x − x₀), coloured by environment step, with the individual field −ω (blue) and the regularized Stackelberg field −(Df₁, ∇₂f₂), λ = 0.1 (red) mapped the\nsame way, as arrows of one length" font ",12"
 set termoption noenhanced

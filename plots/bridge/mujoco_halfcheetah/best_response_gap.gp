@@ -2,14 +2,20 @@
 # Render: gnuplot best_response_gap.gp            (PNG)
 #         gnuplot -e "fmt='svg'" best_response_gap.gp   (SVG)
 if (!exists("fmt")) fmt = "png"
+# The data is read from, and the figure written to, the script's own directory (ARG0 is the
+# script's path as gnuplot was given it), whatever directory gnuplot runs in.
+sb_dir = ""
+sb_k = 0
+if (exists("ARG0")) { sb_k = strlen(ARG0) }
+while (sb_k > 0) { if (ARG0[sb_k:sb_k] eq "/") { sb_dir = ARG0[1:sb_k]; sb_k = 0 } else { sb_k = sb_k - 1 } }
 if (fmt eq "svg") {
     set terminal svg size 1680,1308 dynamic enhanced font "Helvetica,12" background rgb "white"
-    set output "best_response_gap.svg"
+    set output sb_dir."best_response_gap.svg"
 } else {
     set terminal pngcairo size 1680,1308 enhanced font "Helvetica,11" background rgb "white"
-    set output "best_response_gap.png"
+    set output sb_dir."best_response_gap.png"
 }
-datafile = "best_response_gap.dat"
+datafile = sb_dir."best_response_gap.dat"
 set encoding utf8
 set multiplot title "The follower's best-response gap and the curvature of its loss ∇²₂₂f₂ over training" font ",12"
 set termoption noenhanced
@@ -38,6 +44,7 @@ set origin 0.0, 0.6513761467889908
 set size noratio 0.3333333333333333, 0.3211009174311927
 set title "sac-individual (seeds 0, 1, 2)\n‖∇₂f₂‖ and |loss drop f₂ − f₂(K more steps)|\n0 of 150 drops negative (△: f₂ rose)" font ",10"
 set xlabel "environment steps"
+
 set ylabel "norm, |loss drop|"
 set logscale y
 set format y "%.0e"
@@ -76,6 +83,7 @@ set origin 0.3333333333333333, 0.6513761467889908
 set size noratio 0.3333333333333333, 0.3211009174311927
 set title "sac-individual (seeds 0, 1, 2)\nextreme eigenvalues of ∇²₂₂f₂ (Lanczos), symmetric log scale" font ",10"
 set xlabel "environment steps"
+
 set ylabel "eigenvalue"
 
 set nonlinear y via asinh(y/0.1) inverse 0.1*sinh(y)
@@ -119,6 +127,7 @@ set origin 0.6666666666666666, 0.6513761467889908
 set size noratio 0.3333333333333333, 0.3211009174311927
 set title "sac-individual (seeds 0, 1, 2)\nindefinite ∇²₂₂f₂ (λmin < −1e-4·|λmax|), per logged row" font ",10"
 set xlabel "environment steps"
+
 set ylabel "indefinite"
 
 set yrange [-0.05:1.05]
@@ -153,6 +162,7 @@ set origin 0.0, 0.3302752293577982
 set size noratio 0.3333333333333333, 0.3211009174311927
 set title "sac-actor-leader (seeds 0, 1, 2)\n‖∇₂f₂‖ and |loss drop f₂ − f₂(K more steps)|\n0 of 150 drops negative (△: f₂ rose)" font ",10"
 set xlabel "environment steps"
+
 set ylabel "norm, |loss drop|"
 set logscale y
 set format y "%.0e"
@@ -191,6 +201,7 @@ set origin 0.3333333333333333, 0.3302752293577982
 set size noratio 0.3333333333333333, 0.3211009174311927
 set title "sac-actor-leader (seeds 0, 1, 2)\nextreme eigenvalues of ∇²₂₂f₂ (Lanczos), symmetric log scale" font ",10"
 set xlabel "environment steps"
+
 set ylabel "eigenvalue"
 
 set nonlinear y via asinh(y/0.1) inverse 0.1*sinh(y)
@@ -234,6 +245,7 @@ set origin 0.6666666666666666, 0.3302752293577982
 set size noratio 0.3333333333333333, 0.3211009174311927
 set title "sac-actor-leader (seeds 0, 1, 2)\nindefinite ∇²₂₂f₂ (λmin < −1e-4·|λmax|), per logged row" font ",10"
 set xlabel "environment steps"
+
 set ylabel "indefinite"
 
 set yrange [-0.05:1.05]
@@ -268,6 +280,7 @@ set origin 0.0, 0.009174311926605505
 set size noratio 0.3333333333333333, 0.3211009174311927
 set title "sac-critic-leader (seeds 0, 1, 2)\n‖∇₂f₂‖ and |loss drop f₂ − f₂(K more steps)|\n0 of 150 drops negative (△: f₂ rose)" font ",10"
 set xlabel "environment steps"
+
 set ylabel "norm, |loss drop|"
 set logscale y
 set format y "%.0e"
@@ -306,6 +319,7 @@ set origin 0.3333333333333333, 0.009174311926605505
 set size noratio 0.3333333333333333, 0.3211009174311927
 set title "sac-critic-leader (seeds 0, 1, 2)\nextreme eigenvalues of ∇²₂₂f₂ (Lanczos), symmetric log scale" font ",10"
 set xlabel "environment steps"
+
 set ylabel "eigenvalue"
 
 set nonlinear y via asinh(y/0.1) inverse 0.1*sinh(y)
@@ -349,6 +363,7 @@ set origin 0.6666666666666666, 0.009174311926605505
 set size noratio 0.3333333333333333, 0.3211009174311927
 set title "sac-critic-leader (seeds 0, 1, 2)\nindefinite ∇²₂₂f₂ (λmin < −1e-4·|λmax|), per logged row" font ",10"
 set xlabel "environment steps"
+
 set ylabel "indefinite"
 
 set yrange [-0.05:1.05]

@@ -2,14 +2,20 @@
 # Render: gnuplot gradient_vs_total_derivative.gp            (PNG)
 #         gnuplot -e "fmt='svg'" gradient_vs_total_derivative.gp   (SVG)
 if (!exists("fmt")) fmt = "png"
+# The data is read from, and the figure written to, the script's own directory (ARG0 is the
+# script's path as gnuplot was given it), whatever directory gnuplot runs in.
+sb_dir = ""
+sb_k = 0
+if (exists("ARG0")) { sb_k = strlen(ARG0) }
+while (sb_k > 0) { if (ARG0[sb_k:sb_k] eq "/") { sb_dir = ARG0[1:sb_k]; sb_k = 0 } else { sb_k = sb_k - 1 } }
 if (fmt eq "svg") {
     set terminal svg size 1120,1308 dynamic enhanced font "Helvetica,12" background rgb "white"
-    set output "gradient_vs_total_derivative.svg"
+    set output sb_dir."gradient_vs_total_derivative.svg"
 } else {
     set terminal pngcairo size 1120,1308 enhanced font "Helvetica,11" background rgb "white"
-    set output "gradient_vs_total_derivative.png"
+    set output sb_dir."gradient_vs_total_derivative.png"
 }
-datafile = "gradient_vs_total_derivative.dat"
+datafile = sb_dir."gradient_vs_total_derivative.dat"
 set encoding utf8
 set multiplot title "The leader's own gradient ∇₁f₁ against its total derivative Df₁, the leader's part of the regularized Stackelberg field, λ = 0.1" font ",12"
 set termoption noenhanced
@@ -38,6 +44,7 @@ set origin 0.0, 0.6513761467889908
 set size noratio 0.5, 0.3211009174311927
 set title "sac-individual (seeds 0, 1, 2)\n‖∇₁f₁‖, ‖Df₁‖ and ‖correction‖, λ = 0.1" font ",10"
 set xlabel "environment steps"
+
 set ylabel "norm"
 set logscale y
 set format y "%.0e"
@@ -79,6 +86,7 @@ set origin 0.5, 0.6513761467889908
 set size noratio 0.5, 0.3211009174311927
 set title "sac-individual (seeds 0, 1, 2)\ncos(∇₁f₁, Df₁)" font ",10"
 set xlabel "environment steps"
+
 set ylabel "cosine"
 
 set yrange [*:1.05]
@@ -113,6 +121,7 @@ set origin 0.0, 0.3302752293577982
 set size noratio 0.5, 0.3211009174311927
 set title "sac-actor-leader (seeds 0, 1, 2)\n‖∇₁f₁‖, ‖Df₁‖ and ‖correction‖, λ = 0.1" font ",10"
 set xlabel "environment steps"
+
 set ylabel "norm"
 set logscale y
 set format y "%.0e"
@@ -154,6 +163,7 @@ set origin 0.5, 0.3302752293577982
 set size noratio 0.5, 0.3211009174311927
 set title "sac-actor-leader (seeds 0, 1, 2)\ncos(∇₁f₁, Df₁)" font ",10"
 set xlabel "environment steps"
+
 set ylabel "cosine"
 
 set yrange [*:1.05]
@@ -188,6 +198,7 @@ set origin 0.0, 0.009174311926605505
 set size noratio 0.5, 0.3211009174311927
 set title "sac-critic-leader (seeds 0, 1, 2)\n‖∇₁f₁‖, ‖Df₁‖ and ‖correction‖, λ = 0.1" font ",10"
 set xlabel "environment steps"
+
 set ylabel "norm"
 set logscale y
 set format y "%.0e"
@@ -229,6 +240,7 @@ set origin 0.5, 0.009174311926605505
 set size noratio 0.5, 0.3211009174311927
 set title "sac-critic-leader (seeds 0, 1, 2)\ncos(∇₁f₁, Df₁)" font ",10"
 set xlabel "environment steps"
+
 set ylabel "cosine"
 
 set yrange [*:1.05]

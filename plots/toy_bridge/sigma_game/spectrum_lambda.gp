@@ -2,14 +2,20 @@
 # Render: gnuplot spectrum_lambda.gp            (PNG)
 #         gnuplot -e "fmt='svg'" spectrum_lambda.gp   (SVG)
 if (!exists("fmt")) fmt = "png"
+# The data is read from, and the figure written to, the script's own directory (ARG0 is the
+# script's path as gnuplot was given it), whatever directory gnuplot runs in.
+sb_dir = ""
+sb_k = 0
+if (exists("ARG0")) { sb_k = strlen(ARG0) }
+while (sb_k > 0) { if (ARG0[sb_k:sb_k] eq "/") { sb_dir = ARG0[1:sb_k]; sb_k = 0 } else { sb_k = sb_k - 1 } }
 if (fmt eq "svg") {
     set terminal svg size 1100,500 dynamic enhanced font "Helvetica,12" background rgb "white"
-    set output "spectrum_lambda.svg"
+    set output sb_dir."spectrum_lambda.svg"
 } else {
     set terminal pngcairo size 1100,500 enhanced font "Helvetica,11" background rgb "white"
-    set output "spectrum_lambda.png"
+    set output sb_dir."spectrum_lambda.png"
 }
-datafile = "spectrum_lambda.dat"
+datafile = sb_dir."spectrum_lambda.dat"
 set encoding utf8
 set multiplot layout 1,2 title "custom: spectrum of Dg for the regularized Stackelberg dynamic at z = (0, 0)"
 set logscale x

@@ -2,14 +2,20 @@
 # Render: gnuplot vector_fields.gp            (PNG)
 #         gnuplot -e "fmt='svg'" vector_fields.gp   (SVG)
 if (!exists("fmt")) fmt = "png"
+# The data is read from, and the figure written to, the script's own directory (ARG0 is the
+# script's path as gnuplot was given it), whatever directory gnuplot runs in.
+sb_dir = ""
+sb_k = 0
+if (exists("ARG0")) { sb_k = strlen(ARG0) }
+while (sb_k > 0) { if (ARG0[sb_k:sb_k] eq "/") { sb_dir = ARG0[1:sb_k]; sb_k = 0 } else { sb_k = sb_k - 1 } }
 if (fmt eq "svg") {
     set terminal svg size 1560,520 dynamic enhanced font "Helvetica,12" background rgb "white"
-    set output "vector_fields.svg"
+    set output sb_dir."vector_fields.svg"
 } else {
     set terminal pngcairo size 1560,520 enhanced font "Helvetica,11" background rgb "white"
-    set output "vector_fields.png"
+    set output sb_dir."vector_fields.png"
 }
-datafile = "vector_fields.dat"
+datafile = sb_dir."vector_fields.dat"
 set encoding utf8
 set multiplot layout 1,3 title "custom: vector fields and trajectories (leader theta, follower w)"
 set size ratio -1
