@@ -245,7 +245,8 @@ struct TrainCommand: ParsableCommand {
         }
         // Nothing to resume (a run that diverged before its first checkpoint): said as such, not as settings
         // to restore, which would only repeat the divergence.
-        guard run.hasCheckpoint else { throw TrainingError.nothingToResume(run.directory) }
+        // (One another process trains has none yet either: that is said as it takes the lock.)
+        guard run.hasCheckpoint || run.isBeingTrained else { throw TrainingError.nothingToResume(run.directory) }
         // A run's own config.toml that does not read is a damaged run directory (1), not a refused setting (78).
         let saved: Settings
         do { saved = try Settings(contentsOf: path) } catch let e as SettingsError {

@@ -318,7 +318,7 @@ public enum DiagnosisFigures {
         let lambda = lambdaText(d.runs)
         let stackelbergLabel = "regularized Stackelberg" + (lambda.isEmpty ? "" : " (\(lambda.dropFirst(2)))")
         let layout = Layout(panels: d.runs.count, title:
-            "Parameter path: PCA of the sketched displacement S(x − x₀), coloured by environment step, with the individual field −ω (blue) and the regularized Stackelberg field −(Df₁, ∇₂f₂)\(lambda) (red) mapped the same way, as arrows of one length")
+            "Parameter path: PCA of the sketched displacement S(x − x₀), coloured by environment step, with the individual field −ω (blue) and the regularized Stackelberg field −(Df₁, ∇₂f₂)\(lambda) (orange, wider, beneath) mapped the same way, as arrows of one length")
         var f = layout.figure("parameter_path")
         var body = layout.header
         let t = DiagnosisReport.Thresholds()
@@ -337,14 +337,15 @@ public enum DiagnosisFigures {
             let extentX = max((xs.max()! - xs.min()!), 1e-300), extentY = max((ys.max()! - ys.min()!), 1e-300)
             let pathBlock = f.data.addBlock("\(heading): path in PC1, PC2", columns: ["pc1", "pc2", "env_step"],
                                             rows: zip(kept, points).map { [$1.x, $1.y, r.steps[$0]] })
-            var plots = ["datafile index \(pathBlock) using 1:2:3 with lines lw 2 lc palette title 'path'",
+            var plots = ["datafile index \(pathBlock) using 1:2:3 with lines lw 2 lc palette title 'path (coloured by step)'",
                          "datafile index \(pathBlock) every ::0::0 using 1:2 with points pt 7 ps 1.2 lc rgb 'black' title 'start'"]
             // Arrows at evenly spaced path points, each of one length on the page (a fraction of
             // the panel), pointing where the field points in the principal plane. The Stackelberg
             // arrows are drawn first and wider, so the individual ones stay visible on top where the
             // two fields agree.
             let stride = max(1, kept.count / arrows)
-            for (prefix, color, label, width) in [("game_stackelberg_field_", "#d62728", stackelbergLabel, 3.0), ("game_field_", "#1f77b4", "individual −ω", 1.2)] {
+            // Orange and blue, neither in the path's palette (purple through teal to yellow).
+            for (prefix, color, label, width) in [("game_stackelberg_field_", "#ff7f0e", stackelbergLabel, 3.6), ("game_field_", "#1f4fb4", "individual −ω", 1.2)] {
                 let fields = r.vectors(prefix)
                 var rowsOut = [[Double]?]()
                 for j in Swift.stride(from: 0, to: kept.count, by: stride) {
@@ -366,7 +367,7 @@ public enum DiagnosisFigures {
                 set xlabel "PC1"
                 set ylabel "PC2"
                 set format x "% h"
-                set palette rgb 33,13,10
+                set palette defined (0 '#440154', 0.25 '#3b528b', 0.5 '#21918c', 0.75 '#5ec962', 1 '#fde725')
                 set cbrange [\(first):\(last == first ? first + 1 : last)]
                 set colorbox
                 set cblabel "environment step"

@@ -302,7 +302,7 @@ public struct DiagnosisReport: Codable, Sendable {
                 }
                 out.append(Verdict(key: "best_response_gap", value: relativeLossDropMedian, text: text))
             } else if !followerGradientNormMedian.isNaN {
-                out.append(Verdict(key: "follower_gradient_norm", value: followerGradientNormMedian, text: "median ‖∇₂f₂‖ = \(f(followerGradientNormMedian)) (no loss drop logged)"))
+                out.append(Verdict(key: "follower_gradient_norm", value: followerGradientNormMedian, text: "median ‖∇₂f₂‖ = \(f(followerGradientNormMedian)) (no loss drop logged: the best-response gap needs diagnostics.follower_steps > 0 extra follower steps)"))
             }
             if !indefiniteFraction.isNaN {
                 let cut = "−\(DiagnosisReport.power(t.indefiniteRelative))·|λmax|"

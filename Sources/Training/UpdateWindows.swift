@@ -51,10 +51,14 @@ public struct UpdateWindows: Sendable {
     public let stepsReached: Int
 
     /// The columns summarized when none are asked for: every column but the bookkeeping ones
-    /// (`env_step`, `updates`, learning rates), and the implicit correction over the leader's own
-    /// gradient where the run logs both.
+    /// (`env_step`, `updates`, learning rates) and the diagnostics' sketch coordinates (`game_path_K`,
+    /// `game_field_K`, `game_stackelberg_field_K`: a random projection's, whose medians mean nothing; `diagnose`
+    /// reads them), and the implicit correction over the leader's own gradient where the run logs both.
     public static func defaultColumns(header: [String]) -> [String] {
-        var out = header.filter { !["env_step", "updates", "lr"].contains($0) && !$0.hasSuffix("_lr") }
+        let sketch = ["game_path_", "game_field_", "game_stackelberg_field_"]
+        var out = header.filter { c in
+            !["env_step", "updates", "lr"].contains(c) && !c.hasSuffix("_lr") && !sketch.contains { c.hasPrefix($0) }
+        }
         if header.contains("correction_norm"), header.contains("leader_gradient_norm") {
             out.append("correction_norm/leader_gradient_norm")
         }

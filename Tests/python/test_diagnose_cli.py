@@ -383,3 +383,15 @@ def test_runs_whose_settings_differ_are_groups_of_their_own_and_undiagnosable_ru
     # Every run without diagnostics: still refused, with the fix.
     p = cli("diagnose", str(plain), "--no-render", "--out", str(tmp_path / "none"), ok=False)
     assert p.returncode == 1 and "train it with --set diagnostics.enabled=true" in p.stderr, p.stderr
+
+
+def test_no_loss_drop_says_which_setting_logs_it(cli, tmp_path):
+    """diagnostics.follower_steps = 0 logs no loss drop; the report said "(no loss drop logged)" without why."""
+    run = write_run(tmp_path / "runs" / "pendulum" / "sac-individual" / "seed0", "individual", 0, rotating=False)
+    lines = (run / "updates.csv").read_text().splitlines()
+    header = lines[0].split(",")
+    k = header.index("game_follower_loss_drop")
+    (run / "updates.csv").write_text("\n".join([lines[0]] + [",".join(("nan" if i == k else c) for i, c in enumerate(l.split(","))) for l in lines[1:]]) + "\n")
+    cli("diagnose", str(run), "--no-render", "--out", str(tmp_path / "out"))
+    text = (tmp_path / "out" / "report.txt").read_text()
+    assert "(no loss drop logged: the best-response gap needs diagnostics.follower_steps > 0 extra follower steps)" in text, text

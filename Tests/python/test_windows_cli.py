@@ -440,3 +440,15 @@ def test_a_plain_log_beside_a_different_gz_is_read_with_a_note(stackelberg_bin, 
     (d / "episodes.csv.gz").write_bytes(gzip.compress(data + data.splitlines(keepends=True)[-1]))
     p = run(stackelberg_bin, d)
     assert p.stderr.count(f"note: {d}/episodes.csv.gz differs from {d}/episodes.csv beside it; episodes.csv is read") == 1, p.stderr
+
+
+def test_the_default_columns_leave_out_the_sketch_coordinates(stackelberg_bin):
+    """Without --columns a diagnosed run printed about 60 columns, the random sketch's coordinates among them
+    (game_path_K, game_field_K, game_stackelberg_field_K), whose medians mean nothing."""
+    d = REPO_ROOT / "runs/bridge/mujoco_halfcheetah/sac-critic-leader/seed0"
+    p = run(stackelberg_bin, d)
+    header = next(l for l in p.stdout.splitlines() if l.startswith("| env steps"))
+    assert "game_path_1" not in header and "game_field_1" not in header and "game_stackelberg_field_1" not in header, header
+    assert "game_eig1_re" in header and "game_total_derivative_cosine" in header, header
+    # Still there when asked for.
+    assert "game_path_1" in run(stackelberg_bin, d, "--columns", "game_path_1").stdout
