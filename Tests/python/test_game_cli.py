@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import time
 from pathlib import Path
@@ -107,8 +108,9 @@ def test_a_stop_signal_while_gnuplot_renders_stops_gnuplot_too(stackelberg_bin, 
     (fake / "gnuplot").write_text(f"#!/bin/sh\necho partial > vector_fields.png\necho $$ > {tmp_path}/gnuplot.pid\nexec sleep 60\n")
     (fake / "gnuplot").chmod(0o755)
     env = dict(os.environ, PATH=f"{fake}:{os.environ['PATH']}")
+    # SIGHUP at its default, as in a terminal (under nohup it stays ignored on purpose).
     p = subprocess.Popen([str(stackelberg_bin), "game", "analyze", "--builtin", "quadratic", *QUICK, "--out", str(tmp_path / "out")],
-                         env=env, stderr=subprocess.PIPE, text=True)
+                         env=env, stderr=subprocess.PIPE, text=True, preexec_fn=lambda: signal.signal(signal.SIGHUP, signal.SIG_DFL))
     pid_file = tmp_path / "gnuplot.pid"
     deadline = time.time() + 60
     while not (pid_file.exists() and pid_file.read_text().strip()) and time.time() < deadline:
