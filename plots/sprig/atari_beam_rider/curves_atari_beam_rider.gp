@@ -22,10 +22,11 @@ set title "atari/beam_rider: training return (IQM over seeds of the 50-episode r
 set xlabel "environment steps"
 set ylabel "return"
 set grid
-set key bottom right
+set key below left Left reverse maxcols 1 samplen 2
 set format x "%.1s%c"
-plot datafile index 0 using 1:3:4 with filledcurves fc rgb '#1f77b4' fs transparent solid 0.2 notitle, \
+set xrange [0:2000896]
+plot datafile index 0 using 1:3:4 with filledcurves fc rgb '#1f77b4' fs transparent solid 0.12 noborder notitle, \
      datafile index 0 using 1:2 with lines lw 2 lc rgb '#1f77b4' title 'ppo-monolithic [network.layout="nature_cnn"] (1 seed)', \
-     datafile index 1 using 1:3:4 with filledcurves fc rgb '#d62728' fs transparent solid 0.2 notitle, \
+     datafile index 1 using 1:3:4 with filledcurves fc rgb '#d62728' fs transparent solid 0.12 noborder notitle, \
      datafile index 1 using 1:2 with lines lw 2 lc rgb '#d62728' title 'ppo-monolithic [network.layout="attention"] (1 seed)'
 unset output

@@ -9,10 +9,10 @@ sb_k = 0
 if (exists("ARG0")) { sb_k = strlen(ARG0) }
 while (sb_k > 0) { if (ARG0[sb_k:sb_k] eq "/") { sb_dir = ARG0[1:sb_k]; sb_k = 0 } else { sb_k = sb_k - 1 } }
 if (fmt eq "svg") {
-    set terminal svg size 900,600 dynamic enhanced font "Helvetica,12" background rgb "white"
+    set terminal svg size 900,660 dynamic enhanced font "Helvetica,12" background rgb "white"
     set output sb_dir."curves_minatar_breakout.svg"
 } else {
-    set terminal pngcairo size 900,600 enhanced font "Helvetica,11" background rgb "white"
+    set terminal pngcairo size 900,660 enhanced font "Helvetica,11" background rgb "white"
     set output sb_dir."curves_minatar_breakout.png"
 }
 datafile = sb_dir."curves_minatar_breakout.dat"
@@ -22,15 +22,16 @@ set title "minatar/breakout: training return (IQM over seeds of the 50-episode r
 set xlabel "environment steps"
 set ylabel "return"
 set grid
-set key bottom right
+set key below left Left reverse maxcols 1 samplen 2
 set format x "%.1s%c"
-plot datafile index 0 using 1:3:4 with filledcurves fc rgb '#1f77b4' fs transparent solid 0.2 notitle, \
+set xrange [0:5005312]
+plot datafile index 0 using 1:3:4 with filledcurves fc rgb '#1f77b4' fs transparent solid 0.12 noborder notitle, \
      datafile index 0 using 1:2 with lines lw 2 lc rgb '#1f77b4' title 'ppo-monolithic [network.layout="minatar_cnn"] (3 seeds)', \
-     datafile index 1 using 1:3:4 with filledcurves fc rgb '#d62728' fs transparent solid 0.2 notitle, \
+     datafile index 1 using 1:3:4 with filledcurves fc rgb '#d62728' fs transparent solid 0.12 noborder notitle, \
      datafile index 1 using 1:2 with lines lw 2 lc rgb '#d62728' title 'ppo-monolithic [network.layout="attention"] (2 seeds)', \
-     datafile index 2 using 1:3:4 with filledcurves fc rgb '#2ca02c' fs transparent solid 0.2 notitle, \
+     datafile index 2 using 1:3:4 with filledcurves fc rgb '#2ca02c' fs transparent solid 0.12 noborder notitle, \
      datafile index 2 using 1:2 with lines lw 2 lc rgb '#2ca02c' title 'ppo-sprig [sprig.leader_policy_term="clipped_surrogate"] (2 seeds)', \
-     datafile index 3 using 1:3:4 with filledcurves fc rgb '#9467bd' fs transparent solid 0.2 notitle, \
+     datafile index 3 using 1:3:4 with filledcurves fc rgb '#9467bd' fs transparent solid 0.12 noborder notitle, \
      datafile index 3 using 1:2 with lines lw 2 lc rgb '#9467bd' title 'ppo-sprig [sprig.leader_policy_term="log_prob"] (1 seed)', \
      17.0 with lines dt 2 lc rgb '#555555' title 'threshold 17.00'
 unset output

@@ -9,10 +9,10 @@ sb_k = 0
 if (exists("ARG0")) { sb_k = strlen(ARG0) }
 while (sb_k > 0) { if (ARG0[sb_k:sb_k] eq "/") { sb_dir = ARG0[1:sb_k]; sb_k = 0 } else { sb_k = sb_k - 1 } }
 if (fmt eq "svg") {
-    set terminal svg size 900,600 dynamic enhanced font "Helvetica,12" background rgb "white"
+    set terminal svg size 900,800 dynamic enhanced font "Helvetica,12" background rgb "white"
     set output sb_dir."curves_minatar_breakout.svg"
 } else {
-    set terminal pngcairo size 900,600 enhanced font "Helvetica,11" background rgb "white"
+    set terminal pngcairo size 900,800 enhanced font "Helvetica,11" background rgb "white"
     set output sb_dir."curves_minatar_breakout.png"
 }
 datafile = sb_dir."curves_minatar_breakout.dat"
@@ -22,30 +22,31 @@ set title "minatar/breakout: training return (IQM over seeds of the 50-episode r
 set xlabel "environment steps"
 set ylabel "return"
 set grid
-set key bottom right
+set key below left Left reverse maxcols 1 samplen 2
 set format x "%.1s%c"
-plot datafile index 0 using 1:3:4 with filledcurves fc rgb '#1f77b4' fs transparent solid 0.2 notitle, \
+set xrange [0:1007616]
+plot datafile index 0 using 1:3:4 with filledcurves fc rgb '#1f77b4' fs transparent solid 0.12 noborder notitle, \
      datafile index 0 using 1:2 with lines lw 2 lc rgb '#1f77b4' title 'ppo-sprig [sprig.cooperation=0 sprig.cost_weight=0.0001] (3 seeds)', \
-     datafile index 1 using 1:3:4 with filledcurves fc rgb '#d62728' fs transparent solid 0.2 notitle, \
+     datafile index 1 using 1:3:4 with filledcurves fc rgb '#d62728' fs transparent solid 0.12 noborder notitle, \
      datafile index 1 using 1:2 with lines lw 2 lc rgb '#d62728' title 'ppo-sprig [sprig.cooperation=0 sprig.cost_weight=0.001] (3 seeds)', \
-     datafile index 2 using 1:3:4 with filledcurves fc rgb '#2ca02c' fs transparent solid 0.2 notitle, \
+     datafile index 2 using 1:3:4 with filledcurves fc rgb '#2ca02c' fs transparent solid 0.12 noborder notitle, \
      datafile index 2 using 1:2 with lines lw 2 lc rgb '#2ca02c' title 'ppo-sprig [sprig.cooperation=0 sprig.cost_weight=0.01] (3 seeds)', \
-     datafile index 3 using 1:3:4 with filledcurves fc rgb '#9467bd' fs transparent solid 0.2 notitle, \
+     datafile index 3 using 1:3:4 with filledcurves fc rgb '#9467bd' fs transparent solid 0.12 noborder notitle, \
      datafile index 3 using 1:2 with lines lw 2 lc rgb '#9467bd' title 'ppo-sprig [sprig.cooperation=0.3 sprig.cost_weight=0.0001] (3 seeds)', \
-     datafile index 4 using 1:3:4 with filledcurves fc rgb '#ff7f0e' fs transparent solid 0.2 notitle, \
+     datafile index 4 using 1:3:4 with filledcurves fc rgb '#ff7f0e' fs transparent solid 0.12 noborder notitle, \
      datafile index 4 using 1:2 with lines lw 2 lc rgb '#ff7f0e' title 'ppo-sprig [sprig.cooperation=0.3 sprig.cost_weight=0.001] (3 seeds)', \
-     datafile index 5 using 1:3:4 with filledcurves fc rgb '#17becf' fs transparent solid 0.2 notitle, \
+     datafile index 5 using 1:3:4 with filledcurves fc rgb '#17becf' fs transparent solid 0.12 noborder notitle, \
      datafile index 5 using 1:2 with lines lw 2 lc rgb '#17becf' title 'ppo-sprig [sprig.cooperation=0.3 sprig.cost_weight=0.01] (3 seeds)', \
-     datafile index 6 using 1:3:4 with filledcurves fc rgb '#8c564b' fs transparent solid 0.2 notitle, \
+     datafile index 6 using 1:3:4 with filledcurves fc rgb '#8c564b' fs transparent solid 0.12 noborder notitle, \
      datafile index 6 using 1:2 with lines lw 2 lc rgb '#8c564b' title 'ppo-sprig [sprig.cooperation=0.7 sprig.cost_weight=0.0001] (3 seeds)', \
-     datafile index 7 using 1:3:4 with filledcurves fc rgb '#e377c2' fs transparent solid 0.2 notitle, \
+     datafile index 7 using 1:3:4 with filledcurves fc rgb '#e377c2' fs transparent solid 0.12 noborder notitle, \
      datafile index 7 using 1:2 with lines lw 2 lc rgb '#e377c2' title 'ppo-sprig [sprig.cooperation=0.7 sprig.cost_weight=0.001] (3 seeds)', \
-     datafile index 8 using 1:3:4 with filledcurves fc rgb '#1f77b4' fs transparent solid 0.2 notitle, \
+     datafile index 8 using 1:3:4 with filledcurves fc rgb '#1f77b4' fs transparent solid 0.12 noborder notitle, \
      datafile index 8 using 1:2 with lines lw 2 lc rgb '#1f77b4' title 'ppo-sprig [sprig.cooperation=0.7 sprig.cost_weight=0.01] (3 seeds)', \
-     datafile index 9 using 1:3:4 with filledcurves fc rgb '#d62728' fs transparent solid 0.2 notitle, \
+     datafile index 9 using 1:3:4 with filledcurves fc rgb '#d62728' fs transparent solid 0.12 noborder notitle, \
      datafile index 9 using 1:2 with lines lw 2 lc rgb '#d62728' title 'ppo-sprig [sprig.cooperation=1 sprig.cost_weight=0.0001] (3 seeds)', \
-     datafile index 10 using 1:3:4 with filledcurves fc rgb '#2ca02c' fs transparent solid 0.2 notitle, \
+     datafile index 10 using 1:3:4 with filledcurves fc rgb '#2ca02c' fs transparent solid 0.12 noborder notitle, \
      datafile index 10 using 1:2 with lines lw 2 lc rgb '#2ca02c' title 'ppo-sprig [sprig.cooperation=1 sprig.cost_weight=0.001] (3 seeds)', \
-     datafile index 11 using 1:3:4 with filledcurves fc rgb '#9467bd' fs transparent solid 0.2 notitle, \
+     datafile index 11 using 1:3:4 with filledcurves fc rgb '#9467bd' fs transparent solid 0.12 noborder notitle, \
      datafile index 11 using 1:2 with lines lw 2 lc rgb '#9467bd' title 'ppo-sprig [sprig.cooperation=1 sprig.cost_weight=0.01] (3 seeds)'
 unset output
