@@ -73,6 +73,20 @@ extension AttentionMaps {
         let matrixNote = "matrix (gnuplot `matrix`): line = row (top first), column = column (left first)"
         var header = "\(fig.name): \(title)\n# \(subtitle)\n# \(field)\n# Blocks (gnuplot `index`): per stacked frame, oldest first, its frame, the attention its stem cells receive"
             + (s.gates == nil ? "" : ", its cell gates") + (s.temporal == nil ? "" : "; then the temporal attention between frames") + ". Frame t−k is the one k steps before the current one (t−0). Each block is a \(matrixNote).\n# "
+        // One panel of stem cells: a matrix block drawn as an image on a colour range from 0.
+        func cellPanel(title: String, palette: String, range: String, label: String, block: Int) -> String {
+            """
+            set title "\(title)" font ",10"
+            set palette defined \(palette)
+            set cbrange [0:\(range)]
+            set cbtics autofreq
+            set cblabel "\(label)"
+            set xlabel "stem cell column"
+            set ylabel "stem cell row"
+            \(tics(gh, gw))plot datafile index \(block) matrix with image
+
+            """
+        }
         for f in 0..<s.frames {
             let base = { (i: Int, j: Int) in (i * w + j) * s.frames * channels + f * channels }
             let frame: Int
@@ -134,32 +148,14 @@ extension AttentionMaps {
             let attention = matrix("attention received, frame \(age(f)) (\(gh)×\(gw) stem cells)",
                                    "\(matrixNote); value: the mean over \(heads) and the \(p) attending cells of the attention weight the cell receives (the cells sum to 1; uniform: 1/\(p) = \(format(uniform)))",
                                    gh, gw) { i, j in Double(received[f][i * gw + j]) }
-            body += """
-                set title "attention received, \(age(f)) (mean over \(heads))" font ",10"
-                set palette defined (0 'white', 0.35 '#fdbb84', 0.7 '#e34a33', 1 '#7f0000')
-                set cbrange [0:\(String(format: "%.8g", top))]
-                set cbtics autofreq
-                set cblabel "uniform level 1/\(p) = \(format(uniform))"
-                set xlabel "stem cell column"
-                set ylabel "stem cell row"
-                \(tics(gh, gw))plot datafile index \(attention) matrix with image
-
-                """
+            body += cellPanel(title: "attention received, \(age(f)) (mean over \(heads))",
+                              palette: "(0 'white', 0.35 '#fdbb84', 0.7 '#e34a33', 1 '#7f0000')",
+                              range: String(format: "%.8g", top), label: "uniform level 1/\(p) = \(format(uniform))", block: attention)
             if let gates = s.gates {
                 let gate = matrix("cell gates, frame \(age(f)) (\(gh)×\(gw) stem cells)", "\(matrixNote); value: the cell's gate σ(w·x + b) in (0, 1) (0: closed, 1: open; one per cell, no heads)", gh, gw) { i, j in
                     Double(gates[f * p + i * gw + j])
                 }
-                body += """
-                    set title "cell gates, \(age(f))" font ",10"
-                    set palette defined (0 'white', 1 '#08519c')
-                    set cbrange [0:1]
-                    set cbtics autofreq
-                    set cblabel "0 closed, 1 open"
-                    set xlabel "stem cell column"
-                    set ylabel "stem cell row"
-                    \(tics(gh, gw))plot datafile index \(gate) matrix with image
-
-                    """
+                body += cellPanel(title: "cell gates, \(age(f))", palette: "(0 'white', 1 '#08519c')", range: "1", label: "0 closed, 1 open", block: gate)
             }
         }
         if let temporal = s.temporalMean {
