@@ -95,9 +95,9 @@ struct TrainCommand: ParsableCommand {
             given["total_steps"] = .number(x.rounded())
         }
         let settings: Settings
-        // The seeds trained at once share the machine's memory (checked again below: --jobs 0 is refused there).
-        let concurrent = Swift.max(1, Swift.min(jobs ?? ProcessInfo.processInfo.activeProcessorCount, seedList.count))
-        do { settings = try AlgorithmRegistry.resolve(given, concurrentRuns: concurrent) } catch let error as SettingsError {
+        // The seeds trained at once share the machine's memory (--jobs 0 is refused below).
+        let workers = Swift.max(1, Swift.min(jobs ?? ProcessInfo.processInfo.activeProcessorCount, seedList.count))
+        do { settings = try AlgorithmRegistry.resolve(given, concurrentRuns: workers) } catch let error as SettingsError {
             throw Self.namingConfig(error, config: config, fileKeys: fileKeys, setKeys: Set(overrides.map(Self.overrideKey)))
         }
         // Accepted (one config serves every coupling of an algorithm) but without effect here.
@@ -187,7 +187,6 @@ struct TrainCommand: ParsableCommand {
             throw ExitCode(128 + signal)
         }
         let board = ProgressBoard(labels: seedList.map { "seed\($0)" }, totals: Array(repeating: trainedSteps, count: runs.count), quiet: quiet)
-        let workers = Swift.max(1, Swift.min(jobs ?? ProcessInfo.processInfo.activeProcessorCount, runs.count))
         // A finished seed is left as it is: resuming a job whose other seeds were interrupted
         // must not evaluate it again or rewrite its summary.
         let finished = runs.indices.map { resumes[$0] && runs[$0].isFinished }

@@ -311,9 +311,7 @@ public struct Comparison {
             // A key this run does not read (CG's budget in a Neumann run) names nothing about it.
             let unread = Set(AlgorithmRegistry.keysWithoutEffect(in: runs[i].settings).keys)
             values[i] = keys.map { unread.contains($0) ? "—" : runs[i].settings[$0]?.description ?? "—" }
-            let named = zip(keys, values[i]).filter { !unread.contains($0.0) }
-            runs[i].group = named.isEmpty ? runs[i].pair
-                : runs[i].pair + " [" + named.map { "\($0)=\($1)" }.joined(separator: " ") + "]"
+            runs[i].group = Self.groupName(pair: runs[i].pair, keys: keys, settings: runs[i].settings)
             if let label = labels[URL(fileURLWithPath: runs[i].directory).standardizedFileURL.path] { runs[i].group = label }
         }
         var pairs = [String]()
@@ -350,6 +348,15 @@ public struct Comparison {
             if !differing.isEmpty { out[pair] = differing }
         }
         return out
+    }
+
+    /// A group's name: the pair, and the values of `keys` that a run with `settings` reads
+    /// (`ac-individual [individual.unroll=80]`); a key the run does not read (CG's budget in a Neumann
+    /// run) names nothing about it. `compare` and `diagnose` name their groups so.
+    static func groupName(pair: String, keys: [String], settings: Settings) -> String {
+        let unread = Set(AlgorithmRegistry.keysWithoutEffect(in: settings).keys)
+        let named = keys.filter { !unread.contains($0) }.map { "\($0)=\(settings[$0]?.description ?? "—")" }
+        return named.isEmpty ? pair : pair + " [" + named.joined(separator: " ") + "]"
     }
 
     /// The settings whose values differ among runs of one pair, sorted: a key counts unless no run reads
@@ -555,24 +562,27 @@ public struct Comparison {
     public func curvesFigure(name: String = "curves", threshold: Double?) -> GnuplotFigure {
         // The key goes below the plot, one entry a line (inside, it covered the curves, and long group
         // names ran off the canvas's left edge): the canvas grows with the entries and the longest name.
-        let titles = groups.map { g in "\(g) (\(runs(of: g).count) seeds, 9 unfinished at 9.99M)" } + (threshold == nil ? [] : ["threshold"])
-        let longest = titles.map(\.count).max() ?? 0
-        var fig = GnuplotFigure(name: name, width: Swift.max(900, 7 * longest + 120), height: 560 + 20 * titles.count)
+        // Each group's key entry, with its seeds: those still training end where they have got to, said in the
+        // key since the band narrows there.
+        let titles = groups.map { g -> String in
+            let seeds = runs(of: g), reach = seeds.filter { !$0.finished }.map(\.stepsTrained).sorted()
+            let count = "\(seeds.count) seed\(seeds.count == 1 ? "" : "s")" + (reach.isEmpty ? ""
+                : ", \(reach.count) unfinished at \(stepCount(Double(reach.first!)))" + (reach.count > 1 && reach.last! != reach.first! ? "–\(stepCount(Double(reach.last!)))" : ""))
+            return "\(g) (\(count))"
+        }
+        let thresholdTitle = threshold.map { "threshold \(f($0))" }
+        let longest = (titles + [thresholdTitle ?? ""]).map(\.count).max() ?? 0
+        var fig = GnuplotFigure(name: name, width: Swift.max(900, 7 * longest + 120), height: 560 + 20 * (titles.count + (threshold == nil ? 0 : 1)))
         let colors = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2"]
         var plots = [String]()
-        for (i, g) in groups.enumerated() {
+        for (i, (g, title)) in zip(groups, titles).enumerated() {
             let rows = curve(g).map { [$0.step, $0.iqm, $0.low, $0.high] as [Double]? }
             let idx = fig.data.addBlock(g, columns: ["env_step", "iqm", "ci_low", "ci_high"], rows: rows)
             let c = colors[i % colors.count]
             plots.append("datafile index \(idx) using 1:3:4 with filledcurves fc rgb '\(c)' fs transparent solid 0.12 noborder notitle")
-            // Seeds still training end where they have got to: said in the key, since the band narrows there.
-            let seeds = runs(of: g), short = seeds.filter { !$0.finished }
-            let reach = short.map(\.stepsTrained).sorted()
-            let count = "\(seeds.count) seed\(seeds.count == 1 ? "" : "s")" + (reach.isEmpty ? ""
-                : ", \(reach.count) unfinished at \(stepCount(Double(reach.first!)))" + (reach.count > 1 && reach.last! != reach.first! ? "–\(stepCount(Double(reach.last!)))" : ""))
-            plots.append("datafile index \(idx) using 1:2 with lines lw 2 lc rgb '\(c)' title '\(g) (\(count))'")
+            plots.append("datafile index \(idx) using 1:2 with lines lw 2 lc rgb '\(c)' title '\(title)'")
         }
-        if let threshold { plots.append("\(threshold) with lines dt 2 lc rgb '#555555' title 'threshold \(f(threshold))'") }
+        if let threshold, let thresholdTitle { plots.append("\(threshold) with lines dt 2 lc rgb '#555555' title '\(thresholdTitle)'") }
         fig.body = """
         set termoption noenhanced
         set title "\(env): training return (IQM over seeds of the 50-episode rolling mean, 95% bootstrap band)"
@@ -581,7 +591,7 @@ public struct Comparison {
         set grid
         set key below left Left reverse maxcols 1 samplen 2
         set format x "%.1s%c"
-        set xrange [0:\(Swift.max(1, runs.map { Swift.max($0.stepsTrained, $0.episodes.last?.step ?? 0) }.max() ?? 1))]
+        set xrange [0:\(Swift.max(1, runs.map(\.stepsTrained).max() ?? 1))]
         plot \(plots.joined(separator: ", \\\n     "))
         """
         return fig

@@ -51,12 +51,7 @@ public struct Diagnosis {
             }
             let keys = Comparison.differingKeys(settings: settings)
             guard !keys.isEmpty else { continue }
-            for (i, s) in zip(members, settings) {
-                // A key this run does not read (another solver's budget) names nothing about it.
-                let unread = Set(AlgorithmRegistry.keysWithoutEffect(in: s).keys)
-                let named = keys.filter { !unread.contains($0) }.map { "\($0)=\(s[$0]?.description ?? "unset")" }
-                if !named.isEmpty { runs[i].group += " [" + named.joined(separator: " ") + "]" }
-            }
+            for (i, s) in zip(members, settings) { runs[i].group = Comparison.groupName(pair: runs[i].group, keys: keys, settings: s) }
         }
         // Two directories of one seed (a copy) pool as two seeds.
         for group in Set(runs.map(\.group)).sorted() {
