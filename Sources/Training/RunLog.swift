@@ -1,18 +1,55 @@
+import CZlib
 import Foundation
 
 /// An append-only text log (CSV or JSONL) that buffers lines and writes them on `flush()`. Its
-/// size after each flush goes into checkpoints, and a resumed run cuts the file back to that size,
-/// so the resumed log is byte for byte the uninterrupted one. `mirror` sees every line appended
-/// (the TensorBoard events are made from it).
+/// size and CRC-32 after each flush go into checkpoints, and a resumed run checks the file's first
+/// that-many bytes against the CRC and cuts the file back to that size, so the resumed log is byte
+/// for byte the uninterrupted one. `mirror` sees every line appended (the TensorBoard events are
+/// made from it).
 final class RunLog {
     let path: String
     private var pending = ""
     private(set) var bytesWritten: UInt64 = 0
+    /// zlib's CRC-32 of the `bytesWritten` bytes in the file, kept as they are written.
+    private(set) var checksum: UInt32 = 0
     var mirror: ((String) -> Void)?
 
+    /// zlib's CRC-32 of `data`, continuing `crc` (0 to start).
+    static func crc(_ data: some DataProtocol, continuing crc: UInt32 = 0) -> UInt32 {
+        var value = uLong(crc)
+        for region in data.regions {
+            region.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
+                guard let base = raw.bindMemory(to: Bytef.self).baseAddress else { return }
+                var offset = 0
+                while offset < raw.count {   // uInt lengths: in slices below 2^32
+                    let n = min(raw.count - offset, 1 << 30)
+                    value = crc32(value, base + offset, uInt(n))
+                    offset += n
+                }
+            }
+        }
+        return UInt32(truncatingIfNeeded: value)
+    }
+
+    /// The CRC-32 of the first `size` bytes of the file at `path`, or nil where they cannot be read.
+    static func checksum(of path: String, bytes size: UInt64) -> UInt32? {
+        guard let h = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? h.close() }
+        var crc: UInt32 = 0, left = size
+        while left > 0 {
+            guard let chunk = try? h.read(upToCount: Int(min(left, 1 << 22))), !chunk.isEmpty else { return nil }
+            crc = Self.crc(chunk, continuing: crc)
+            left -= UInt64(chunk.count)
+        }
+        return crc
+    }
+
     /// Refuses to resume onto a log shorter than the checkpoint's record of it: truncating "to" a larger
-    /// size would pad it with NUL bytes and the rows cut from it would be gone without a word.
-    static func checkHolds(_ path: String, bytes size: UInt64) throws {
+    /// size would pad it with NUL bytes and the rows cut from it would be gone without a word. With
+    /// `checksum` (checkpoints from before it have none), also onto a log whose first `size` bytes were
+    /// changed since the checkpoint (an edit that kept its length): the resumed run would continue a
+    /// history it did not write, and its summary would be taken from it.
+    static func checkHolds(_ path: String, bytes size: UInt64, checksum expected: UInt32? = nil) throws {
         guard FileManager.default.fileExists(atPath: path) else {
             // A log compressed for committing (FILE.gz) is the run's history: said, since the fix is to decompress it.
             if FileManager.default.fileExists(atPath: path + ".gz") {
@@ -27,6 +64,19 @@ final class RunLog {
         guard length >= size else {
             throw TrainingError.io("\(path) has \(length) bytes, fewer than the \(size) it had at the checkpoint: it was cut or replaced since; restore it, or remove the run directory to train it again")
         }
+        if let expected {
+            guard let found = checksum(of: path, bytes: size) else {
+                throw TrainingError.io("cannot read \(path) to resume: is the run directory intact? Restore the file, or remove the run directory to train it again")
+            }
+            guard found == expected else {
+                throw TrainingError.io("\(path)'s first \(size) bytes, the part the checkpoint continues, were changed since it was written (their CRC-32 is \(hex(found)), the checkpoint's \(hex(expected))): the resumed run would continue rows it did not write; restore the file, or remove the run directory to train it again")
+            }
+        }
+    }
+
+    private static func hex(_ v: UInt32) -> String {
+        let digits = String(v, radix: 16)
+        return String(repeating: "0", count: 8 - digits.count) + digits
     }
 
     /// Opens (creating) `path`; with `truncatingTo` the file is cut to that many bytes first,
@@ -39,6 +89,8 @@ final class RunLog {
             try h.truncate(atOffset: size)
             try h.close()
             bytesWritten = size
+            guard let crc = Self.checksum(of: path, bytes: size) else { throw TrainingError.io("cannot read \(path) to resume; is the run directory intact?") }
+            checksum = crc
         } else {
             guard fm.createFile(atPath: path, contents: nil) else { throw TrainingError.io("cannot create \(path): check that the directory is writable") }
             pending = header + "\n"
@@ -68,6 +120,7 @@ final class RunLog {
         let data = Data(pending.utf8)
         try write(data, to: path, atOffset: bytesWritten)
         bytesWritten += UInt64(data.count)
+        checksum = Self.crc(data, continuing: checksum)
         pending = ""
     }
 }

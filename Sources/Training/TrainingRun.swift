@@ -258,6 +258,7 @@ public final class TrainingRun: Sendable {
             state["run.evaluations"] = .integer(Int64(evaluations))
             state["run.pending_evaluation"] = .integer(pendingEvaluation ? 1 : 0)
             state["run.log_sizes"] = .integers([episodes, updates, evals].map { Int64($0.bytesWritten) })
+            state["run.log_checksums"] = .integers([episodes, updates, evals].map { Int64($0.checksum) })
             state["run.seed"] = .integer(Int64(bitPattern: seed))
             state["run.gemm"] = .text(BLAS.gemmKernels)
             // The settings the run trains with, as config.toml states them: a reader of the checkpoint

@@ -139,7 +139,11 @@ extension TrainingRun {
             throw TrainingError.io(Self.checkpointDisagreement(configPath: directory + "/config.toml", changed: changed) + "; restore it, and resume with the settings config.toml names")
         }
         let sizes = try state.integers("run.log_sizes", count: 3).map { UInt64($0) }
-        for (file, size) in zip(["episodes.csv", "updates.csv", "eval.csv"], sizes) { try RunLog.checkHolds(directory + "/" + file, bytes: size) }
+        // Checkpoints from before run.log_checksums have none: sizes alone are checked.
+        let checksums: [UInt32?] = (try? state.integers("run.log_checksums", count: 3)).map { $0.map { UInt32(truncatingIfNeeded: $0) } } ?? [nil, nil, nil]
+        for (file, (size, crc)) in zip(["episodes.csv", "updates.csv", "eval.csv"], zip(sizes, checksums)) {
+            try RunLog.checkHolds(directory + "/" + file, bytes: size, checksum: crc)
+        }
         return (state, sizes)
     }
 }

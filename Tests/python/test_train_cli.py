@@ -1156,6 +1156,14 @@ def test_resume_refuses_a_config_edited_since_the_checkpoint(stackelberg_bin, tm
     assert p.returncode == 0 and (run / "summary.json").exists(), p.stderr
 
 
+def _same_length_edit(path):
+    """Changes one digit in the log's last row, keeping its length."""
+    data = bytearray(path.read_bytes())
+    i = max(j for j in range(len(data) - 1) if chr(data[j]).isdigit())
+    data[i] = ord("1") if data[i] != ord("1") else ord("2")
+    path.write_bytes(bytes(data))
+
+
 @pytest.mark.parametrize("damage, said", [
     (lambda run: (run / "episodes.csv").write_bytes((run / "episodes.csv").read_bytes()[:40]), "fewer than the"),
     (lambda run: (run / "eval.csv").write_text(""), "eval.csv has 0 bytes, fewer than the"),
@@ -1164,6 +1172,9 @@ def test_resume_refuses_a_config_edited_since_the_checkpoint(stackelberg_bin, tm
     (lambda run: subprocess.run(["gzip", str(run / "episodes.csv")], check=True),
      "episodes.csv is missing, and the checkpoint continues it; "),
     (lambda run: (run / "config.toml").unlink(), "config.toml is missing, beside the run's checkpoint"),
+    # An edit that keeps the length (a return's digit changed) passed the size check and was continued.
+    (lambda run: _same_length_edit(run / "episodes.csv"), "episodes.csv's first "),
+    (lambda run: _same_length_edit(run / "updates.csv"), "were changed since it was written"),
 ])
 def test_resume_refuses_logs_cut_since_the_checkpoint(stackelberg_bin, tmp_path, damage, said):
     """A log shorter than the checkpoint's record was "truncated" up to it: NUL bytes where its rows had been, a
