@@ -16,14 +16,15 @@ struct ExprCommand: ParsableCommand {
             up to k deep, so its text (and the work) grows as k²; each further variable in --wrt multiplies the \
             size by about the number of factors. Expressions may nest at most \(Parser.maxNesting) levels.
             """)
-        @Argument(parsing: .allUnrecognized, help: "The expression (may start with '-').") var words: [String] = []
-        // The "--" terminator arrives among the unrecognized words; it is not part of the expression.
-        var expression: String { words.filter { $0 != "--" }.joined(separator: " ") }
-        @Option(help: "Variables to differentiate by, in order (x,y means ∂/∂y ∂/∂x).") var wrt: String
+        @Argument(parsing: .allUnrecognized, help: ArgumentHelp("The expression.", discussion: expressionWordsHelp("diff --wrt h"))) var words: [String] = []
+        // Optional to the parser, so that a --wrt placed after `--` (read as part of the expression) is said as that.
+        @Option(help: "Variables to differentiate by, in order (x,y means ∂/∂y ∂/∂x); required.") var wrt: String?
         @Option(help: "text or latex.") var format: String = "text"
 
         func run() throws {
             try exprErrors {
+                let expression = try expressionText(words, command: "diff", options: ["--wrt", "--format"])
+                guard let wrt else { throw ValidationError("missing --wrt: give the variables to differentiate by, e.g. --wrt x or --wrt x,y") }
                 let e = try Parser.parse(expression)
                 let vars = try entries(of: wrt, option: "--wrt").map(String.init)
                 guard !vars.isEmpty else { throw ValidationError("--wrt needs at least one variable") }
@@ -32,7 +33,10 @@ struct ExprCommand: ParsableCommand {
                 }
                 // Mathematically 0, but far more often a typo (X for x): said, not refused.
                 for v in Set(vars).subtracting(e.variables).sorted() {
-                    FileHandle.standardError.write(Data("note: \(v) does not occur in the expression (its variables: \(e.variables.sorted().joined(separator: ", ").nonEmpty ?? "none")), so ∂/∂\(v) is 0\n".utf8))
+                    // Written but simplified away (x/x is 1, as SymPy has it): said so, since the text has it.
+                    let written = expression.range(of: "(?<![A-Za-z0-9_])\(NSRegularExpression.escapedPattern(for: v))(?![A-Za-z0-9_(])", options: .regularExpression) != nil
+                    let place = written ? "the expression once simplified (as SymPy simplifies it: x/x is 1)" : "the expression"
+                    FileHandle.standardError.write(Data("note: \(v) does not occur in \(place) (its variables: \(e.variables.sorted().joined(separator: ", ").nonEmpty ?? "none")), so ∂/∂\(v) is 0\n".utf8))
                 }
                 let d = e.derivative(vars)
                 switch format {
@@ -46,16 +50,14 @@ struct ExprCommand: ParsableCommand {
 
     struct Eval: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Evaluate an expression at a point.")
-        @Argument(parsing: .allUnrecognized, help: "The expression (may start with '-').") var words: [String] = []
-        // The "--" terminator arrives among the unrecognized words; it is not part of the expression.
-        var expression: String { words.filter { $0 != "--" }.joined(separator: " ") }
+        @Argument(parsing: .allUnrecognized, help: ArgumentHelp("The expression.", discussion: expressionWordsHelp("eval --at h=2"))) var words: [String] = []
         // Repeatable (each adds its values), so that `--at x=2 --at x=3` is refused as x given twice
         // rather than read as the last one.
         @Option(help: "Values as name=value,name=value (repeatable).") var at: [String] = []
 
         func run() throws {
             try exprErrors {
-                let e = try Parser.parse(expression)
+                let e = try Parser.parse(try expressionText(words, command: "eval", options: ["--at"]))
                 var values: [String: Double] = [:]
                 for item in try at.flatMap({ try entries(of: $0, option: "--at") }) {
                     let kv = item.split(separator: "=")
@@ -82,6 +84,23 @@ struct ExprCommand: ParsableCommand {
             }
         }
     }
+}
+
+/// The expression from the words the parser left over: the "--" terminator arrives among them and is not
+/// part of it. An option after "--" (`expr eval -- -x^2 --at x=2`) is read as words too: refused, naming it, where
+/// the parser (`expected an operator … at column 6`) or the missing --wrt would not say why.
+func expressionText(_ words: [String], command: String, options: [String]) throws -> String {
+    if let end = words.firstIndex(of: "--"),
+       let option = words[(end + 1)...].first(where: { w in options.contains { w == $0 || w.hasPrefix($0 + "=") } }) {
+        let name = option.split(separator: "=", maxSplits: 1)[0]
+        throw ValidationError("\(name) comes after `--`, which makes everything after it part of the expression: put the options before `--`, e.g. stackelberg expr \(command == "eval" ? "eval --at x=2 -- -x^2" : "diff --wrt x -- -x^2")")
+    }
+    return words.filter { $0 != "--" }.joined(separator: " ")
+}
+
+/// The words' help: how to write an expression that starts with '-'.
+func expressionWordsHelp(_ example: String) -> String {
+    "It may start with '-' (-x^2). One that reads as an option (-h, which is help) goes after `--`, with the options before it: stackelberg expr \(example) -- -h"
 }
 
 /// A parse error exits 2 (as a refused game does); everything else as `reportingErrors` says it.

@@ -112,6 +112,12 @@ struct TrainCommand: ParsableCommand {
         let setByHand = Set(overrides.map(Self.overrideKey))
         for k in given.keys.sorted() where setByHand.contains(k) || given[k] != defaults?[k] {
             if let note = inert[k] { FileHandle.standardError.write(Data("note: \(note)\n".utf8)) }
+            // One number is one layer (`Settings.ints`), which a user meaning "this width, default depth" does not expect.
+            if k.hasPrefix("network."), k.hasSuffix("_widths"), case .number(let w)? = given[k],
+               case .numbers(let d)? = defaults?[k], d.count > 1 {
+                let width = Int(w), depth = d.count
+                FileHandle.standardError.write(Data("note: \(k) = \(width) is one hidden layer of \(width); the default has \(depth) (\(Settings.Value.numbers(d).description)): give [\(Array(repeating: String(width), count: depth).joined(separator: ", "))] for \(depth) layers of \(width)\n".utf8))
+            }
             if k.hasPrefix("perception."), let layout, layout != "attention" {
                 FileHandle.standardError.write(Data("note: \(k) shapes SPRIG's attention module, which network.layout = \(layout) does not build; it has no effect (network.layout = attention builds it)\n".utf8))
             }

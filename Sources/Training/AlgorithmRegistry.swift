@@ -234,7 +234,11 @@ public enum AlgorithmRegistry {
             }
             throw SettingsError.unknownKeys(unknown, known: s.keys, elsewhere: elsewhere)
         }
-        for k in given.keys where k != "env" { s[k] = given[k] }
+        for k in given.keys where k != "env" {
+            // One whole number for a list of widths is a one-element list (`Settings.ints`): stored as the list, so
+            // config.toml says what was built and `compare` does not tell `128` from `[128]`.
+            if case .numbers? = s[k], case .number(let x)? = given[k], x == x.rounded(), x >= 1 { s[k] = .numbers([x]) } else { s[k] = given[k] }
+        }
         let run = try runOptions(s)
         try run.validate()
         let overrides = try run.environmentOverrides()

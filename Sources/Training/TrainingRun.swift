@@ -297,6 +297,10 @@ public final class TrainingRun: Sendable {
         // Whether any update has reported yet (before learning starts there is nothing to log).
         var reported = false
         var lastEpisodeReturn: Double?
+        // Diagnostics taken more often than rows are written: a row keeps the last one (`keepLastValue`), so the
+        // others cost their Hessian-vector products for nothing. Said once, at the first row that shows it.
+        let diagnostics = try DiagnosticsSettings.options(settings)
+        var diagnosticColumn = diagnostics.enabled ? metrics.names.firstIndex(of: "game_lambda") : nil
         let loopStart = Date(), stepsAtStart = agent.environmentSteps
         progress?.begin(progressIndex, steps: stepsAtStart)
         while agent.environmentSteps < totalSteps {
@@ -304,7 +308,7 @@ public final class TrainingRun: Sendable {
                 try checkpoint()
                 throw TrainingError.interrupted(directory)
             }
-            let before = agent.environmentSteps
+            let before = agent.environmentSteps, updatesBefore = agent.updates
             do {
                 if try agent.iterate() { reported = true }
             } catch let AgentError.diverged(why) {
@@ -321,6 +325,18 @@ public final class TrainingRun: Sendable {
                 lastEpisodeReturn = Double(e.episodeReturn)
             }
             if now / logInterval != before / logInterval, reported {
+                if let i = diagnosticColumn, metrics.windowCount(at: i) > 1 {
+                    let taken = metrics.windowCount(at: i), interval = diagnostics.interval
+                    // A row comes at most once an iteration: where one iteration has more than `interval` updates
+                    // (PPO's epochs × minibatches), a finer log_interval cannot help.
+                    let perIteration = agent.updates - updatesBefore
+                    let otherFix = perIteration > interval
+                        ? " (a row comes at most once an iteration, and one iteration of \(now - before) steps has \(perIteration) updates)"
+                        : ", or lower log_interval"
+                    let text = "\(directory): diagnostics.interval = \(interval) took \(taken) diagnostics in one updates.csv row (log_interval = \(logInterval) steps); a row keeps the last, so the other \(taken - 1) cost time and are dropped: set diagnostics.interval to \(interval * taken) or more\(otherFix)"
+                    if let progress { progress.note(text) } else { FileHandle.standardError.write(Data("note: \(text)\n".utf8)) }
+                    diagnosticColumn = nil
+                }
                 // Each column's mean over the updates since the last row.
                 updates.append(([String(now), String(agent.updates)] + columns.indices.map { "\(metrics.windowMean(at: $0))" }).joined(separator: ","))
                 metrics.resetWindow()

@@ -395,3 +395,27 @@ def test_no_loss_drop_says_which_setting_logs_it(cli, tmp_path):
     cli("diagnose", str(run), "--no-render", "--out", str(tmp_path / "out"))
     text = (tmp_path / "out" / "report.txt").read_text()
     assert "(no loss drop logged: the best-response gap needs diagnostics.follower_steps > 0 extra follower steps)" in text, text
+
+
+def test_diagnostics_finer_than_the_log_rows_are_noted(stackelberg_bin, tmp_path):
+    """diagnostics.interval = 1 on PPO took a diagnostic at each of a rollout's 16 minibatch updates, and updates.csv
+    kept one a row: fifteen in sixteen cost their Hessian-vector products for nothing, without a word."""
+    base = [str(stackelberg_bin), "train", "--algo", "ppo", "--env", "cartpole", "--steps", "1024", "--quiet",
+            "--set", "diagnostics.enabled=true", "--set", "tensorboard=false"]
+    p = subprocess.run(base + ["--set", "diagnostics.interval=1", "--out", str(tmp_path / "fine")], capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stderr
+    run = tmp_path / "fine" / "cartpole" / "ppo-monolithic" / "seed0"
+    said = re.findall(r"note: (.*): diagnostics.interval = 1 took (\d+) diagnostics in one updates.csv row \(log_interval = (\d+) steps\); "
+                      r"a row keeps the last, so the other (\d+) cost time and are dropped: set diagnostics.interval to (\d+) or more "
+                      r"\(a row comes at most once an iteration, and one iteration of 512 steps has 16 updates\)", p.stderr)
+    assert len(said) == 1, p.stderr   # once a run
+    where, taken, _, others, suggested = said[0]
+    assert where == str(run) and int(taken) > 1 and int(others) == int(taken) - 1 and int(suggested) == int(taken), said
+    # At the suggested interval, one a row at most: no note.
+    p = subprocess.run(base + ["--set", f"diagnostics.interval={suggested}", "--out", str(tmp_path / "coarse")], capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0 and "diagnostics in one updates.csv row" not in p.stderr, p.stderr
+    # DQN updates once an environment step or few: there a finer log_interval is the other fix.
+    p = subprocess.run([str(stackelberg_bin), "train", "--algo", "dqn", "--env", "cartpole", "--steps", "3000", "--quiet", "--set", "tensorboard=false",
+                        "--set", "diagnostics.enabled=true", "--set", "diagnostics.interval=10", "--out", str(tmp_path / "dqn")],
+                       capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0 and re.search(r"diagnostics.interval = 10 took \d+ diagnostics in one updates.csv row .* or more, or lower log_interval\n", p.stderr), p.stderr

@@ -337,6 +337,9 @@ def test_an_undefined_dynamic_is_reported_as_undefined_not_diverged(cli, tmp_pat
 def test_expr_notes_a_variable_not_in_the_expression_and_refuses_a_repeated_value(cli):
     p = cli("expr", "diff", "x^3", "--wrt", "X")
     assert p.stdout.strip() == "0" and "note: X does not occur in the expression (its variables: x)" in p.stderr
+    # Written, then simplified away: the note said x did not occur in x/x.
+    p = cli("expr", "diff", "x/x + y", "--wrt", "x")
+    assert p.stdout.strip() == "0" and "note: x does not occur in the expression once simplified (as SymPy simplifies it: x/x is 1) (its variables: y)" in p.stderr, p.stderr
     p = cli("expr", "eval", "x", "--at", "x=1,x=2", ok=False)
     assert p.returncode == 64 and "--at gives x twice" in p.stderr, p.stderr
     # Given twice as two options, the last one won without a word.
@@ -454,3 +457,24 @@ def test_game_check_notes_the_options_it_does_not_read(stackelberg_bin):
     assert plain.returncode == given.returncode == 0 and given.stdout == plain.stdout
     assert "note: --root-starts, --starts, --return-iterations, --grid shape game analyze's equilibrium search" in given.stderr, given.stderr
     assert "note:" not in plain.stderr
+
+
+@pytest.mark.parametrize("args, said", [
+    # After `--` every word is the expression's: the parser said "expected an operator … at column 6", and diff said
+    # --wrt was missing, though it was given.
+    (["eval", "--", "-x^2", "--at", "x=2"], "--at comes after `--`, which makes everything after it part of the expression: put the options before `--`, e.g. stackelberg expr eval --at x=2 -- -x^2"),
+    (["eval", "--", "-x^2", "--at=x=2"], "--at comes after `--`"),
+    (["diff", "--", "-x^2", "--wrt", "x"], "--wrt comes after `--`, which makes everything after it part of the expression: put the options before `--`, e.g. stackelberg expr diff --wrt x -- -x^2"),
+    (["diff", "x^2"], "missing --wrt: give the variables to differentiate by, e.g. --wrt x or --wrt x,y"),
+])
+def test_expr_options_after_the_terminator_are_named(stackelberg_bin, args, said):
+    p = subprocess.run([str(stackelberg_bin), "expr", *args], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 64 and said in p.stderr, (p.returncode, p.stderr)
+
+
+def test_expr_help_says_how_to_write_an_expression_that_reads_as_an_option(stackelberg_bin):
+    """`expr eval -h` is help, as everywhere; the help now says how to write the expression -h, and that way works."""
+    p = subprocess.run([str(stackelberg_bin), "expr", "eval", "--help"], capture_output=True, text=True, timeout=60)
+    assert "goes after `--`, with the options before it: stackelberg expr eval --at h=2 -- -h" in " ".join(p.stdout.split()), p.stdout
+    p = subprocess.run([str(stackelberg_bin), "expr", "eval", "--at", "h=2", "--", "-h"], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0 and p.stdout.strip() == "-2", p.stderr

@@ -353,6 +353,18 @@ def test_a_key_set_twice_takes_the_last_value_and_says_so(stackelberg_bin, tmp_p
     assert "\nlr = 0.0005\n" in config, config
 
 
+def test_one_number_for_a_stack_of_widths_says_it_is_one_layer(stackelberg_bin, tmp_path):
+    """network.actor_widths=128 ran as a single layer of 128 (one number is a one-element list) without a word, where
+    a user may have meant the default's depth at width 128."""
+    base = [str(stackelberg_bin), "train", "--algo", "ppo", "--env", "cartpole", "--dry-run", "--out", str(tmp_path)]
+    p = subprocess.run(base + ["--set", "network.actor_widths=128"], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    assert "note: network.actor_widths = 128 is one hidden layer of 128; the default has 2 ([64, 64]): give [128, 128] for 2 layers of 128" in p.stderr, p.stderr
+    assert "actor_widths = [128]" in p.stdout, p.stdout
+    p = subprocess.run(base + ["--set", "network.actor_widths=[128]"], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0 and "one hidden layer" not in p.stderr, p.stderr
+
+
 def test_adam_at_plain_descents_rates_is_noted(stackelberg_bin, tmp_path):
     """AC's optimizer does not change its rates: Adam at plain descent's 0.1 moves every weight by about 0.1 a step."""
     base = [str(stackelberg_bin), "train", "--algo", "ac", "--env", "cartpole", "--steps", "100", "--set", "optimizer=adam", "--quiet"]
