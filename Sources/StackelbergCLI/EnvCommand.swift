@@ -126,6 +126,7 @@ struct EnvCommand: ParsableCommand {
                     }
                     let data = try JSONSerialization.data(withJSONObject: line, options: [.sortedKeys])
                     print(String(decoding: data, as: UTF8.self))
+                    try checkStandardOutputSoFar()
                 }
             }
         }
@@ -136,13 +137,14 @@ struct EnvCommand: ParsableCommand {
             abstract: "Play uniformly random episodes and print their returns and lengths as one JSON line.",
             discussion: "Each of --batch copies plays the same number of whole episodes (its first ones), so the sample is not biased towards short episodes.")
         @Argument(help: "Environment name (discrete actions).") var name: String
-        @Option(parsing: .unconditional, help: "Episodes to play in all (rounded up to a multiple of --batch).") var episodes: Int = 1000
-        @Option(parsing: .unconditional, help: "Copies stepped together.") var batch: Int = 16
+        @Option(parsing: .unconditional, help: "Episodes to play in all, rounded up to a multiple of --batch (e.g. 1e4; default: 1000).", transform: Count.parse) var episodes: Count = Count(1000)
+        @Option(parsing: .unconditional, help: "Copies stepped together (at most 1e6; default: 16).", transform: Count.parse) var batch: Count = Count(16)
         @Option(parsing: .unconditional, help: "Seed of the environment and of the random policy (a whole number ≥ 0).") var seed: String = "0"
 
         func run() throws {
             try reportingErrors {
                 let seed = try seedValue(self.seed)
+                let episodes = self.episodes.value, batch = self.batch.value
                 guard episodes >= 1, batch >= 1 else { throw ValidationError("--episodes and --batch must be ≥ 1") }
                 // Every copy plays the same number of whole episodes: more copies than episodes would play
                 // --batch episodes, not the --episodes asked for.
@@ -150,6 +152,8 @@ struct EnvCommand: ParsableCommand {
                     throw ValidationError("--batch \(batch) is more copies than --episodes \(episodes), and every copy plays at least one episode: give --batch at most \(episodes)")
                 }
                 try checkBatchFits(name, batch: batch)
+                try checkBatchRange(batch)
+                guard episodes <= 1_000_000_000 else { throw ValidationError("--episodes must be at most 1e9, got \(episodes)") }
                 let env = try EnvironmentRegistry.make(name, count: batch)
                 guard case .discrete(let n) = env.actionSpace else { throw ValidationError("\(name) has continuous actions; `env episodes` plays discrete ones") }
                 env.reset(seed: seed)
@@ -157,12 +161,16 @@ struct EnvCommand: ParsableCommand {
                 var returns = [[Double]](repeating: [], count: batch), lengths = [[Int]](repeating: [], count: batch)
                 var rng = copyGenerator(seed: seed ^ 0x5EED_A0C7, index: batch)
                 var actions = [Int32](repeating: 0, count: batch)
-                while returns.contains(where: { $0.count < perCopy }) {
+                // Copies with episodes still to play: counted, not searched for each step (a scan of every copy per
+                // step made a large --batch quadratic).
+                var playing = batch
+                while playing > 0 {
                     for i in 0..<batch { actions[i] = Int32(rng.next() % UInt64(n)) }
                     try actions.withUnsafeBufferPointer { try env.step(discrete: $0) }
                     for i in 0..<batch where env.gameOver(copy: i) && returns[i].count < perCopy {
                         returns[i].append(Double(env.episodeReturns[i]))
                         lengths[i].append(Int(env.episodeLengths[i]))
+                        if returns[i].count == perCopy { playing -= 1 }
                     }
                 }
                 let r = returns.flatMap { $0 }, l = lengths.flatMap { $0 }.map(Double.init)
@@ -182,24 +190,29 @@ struct EnvCommand: ParsableCommand {
     struct Bench: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Time batched stepping with random actions; prints one JSON line.")
         @Argument(help: "Environment name.") var name: String
-        @Option(parsing: .unconditional, help: "Copies stepped together.") var batch: Int = 128
+        @Option(parsing: .unconditional, help: "Copies stepped together (at most 1e6; default: 128).", transform: Count.parse) var batch: Count = Count(128)
         @Option(parsing: .unconditional, help: "Batched steps to time (e.g. 1e4; default: 10000).", transform: Count.parse) var steps: Count = Count(10_000)
         @Option(parsing: .unconditional, help: "Seed (a whole number ≥ 0).") var seed: String = "0"
 
         func run() throws {
             try reportingErrors {
                 let seed = try seedValue(self.seed)
-                let steps = self.steps.value
+                let steps = self.steps.value, batch = self.batch.value
                 guard batch >= 1, steps >= 1 else { throw ValidationError("--batch and --steps must be ≥ 1") }
                 guard steps <= 1_000_000_000 else { throw ValidationError("--steps must be at most 1e9 batched steps, got \(steps)") }
                 try checkBatchFits(name, batch: batch)
+                try checkBatchRange(batch)
                 let env = try EnvironmentRegistry.make(name, count: batch)
                 env.reset(seed: seed)
                 // Actions are drawn before timing so only stepping is measured.
                 var rng = copyGenerator(seed: seed, index: batch)
-                let k = env.actionSpace.size, chunk = 1024
-                var discrete = [Int32](repeating: 0, count: batch * chunk)
-                var continuous = [Float](repeating: 0, count: batch * chunk * k)
+                // Up to 1024 batches of actions, cycled, at most 2^24 actions in all: a chunk of 1024 batches of a
+                // million copies took 40 GB. Only the kind the environment takes is allocated.
+                let k = env.actionSpace.size, chunk = max(1, min(1024, (1 << 24) / (batch * max(k, 1))))
+                let isDiscrete: Bool
+                if case .discrete = env.actionSpace { isDiscrete = true } else { isDiscrete = false }
+                var discrete = [Int32](repeating: 0, count: isDiscrete ? batch * chunk : 0)
+                var continuous = [Float](repeating: 0, count: isDiscrete ? 0 : batch * chunk * k)
                 switch env.actionSpace {
                 case .discrete(let n): for i in discrete.indices { discrete[i] = Int32(rng.next() % UInt64(n)) }
                 case .box(let lo, let hi): for i in continuous.indices { continuous[i] = lo[i % k] + (hi[i % k] - lo[i % k]) * Float(rng.uniform()) }
@@ -233,6 +246,12 @@ func parseList(_ text: String, _ option: String) throws -> [Double] {
         }
         return v
     }
+}
+
+/// Refuses a `--batch` beyond a million copies: past that the environment's per-copy loops, not stepping in
+/// batches, are what is timed, and a CartPole batch of 1e7 aborted allocating its actions.
+func checkBatchRange(_ batch: Int) throws {
+    guard batch <= 1_000_000 else { throw ValidationError("--batch must be from 1 to 1e6 copies, got \(batch)") }
 }
 
 /// Refuses a `--batch` whose copies' arrays alone (counted as `train` counts them) exceed this

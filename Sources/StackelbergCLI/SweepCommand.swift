@@ -309,7 +309,7 @@ struct SweepRunCommand: ParsableCommand {
     /// every line of a pool whose stdout is a file (`sweep run … > log`) until it exited, so a pool killed
     /// without warning left its log empty. One write per line also keeps the workers' lines whole.
     private func poolReport(_ line: String) {
-        FileHandle.standardOutput.write(Data((line + "\n").utf8))
+        ImmediateOutput.writeLine(line)
     }
 
     private func submitSlurm(_ p: SweepPlan) throws {

@@ -33,6 +33,11 @@ if let command = arguments.first, tensorCommands.contains(command), !arguments.c
 do {
     var command = try Stackelberg.parseAsRoot()
     try command.run()
+    // What the command printed reached its output, or the command fails (exit 3, as an output that failed).
+    do { try checkStandardOutput() } catch {
+        FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+        exit(3)
+    }
 } catch {
     let message = Stackelberg.message(for: error)
     if arguments.first == "expr", message.hasPrefix("Invalid option") {

@@ -283,7 +283,8 @@ public enum AlgorithmRegistry {
 
     /// Refuses, before anything is allocated, sizes whose arrays alone exceed this machine's memory:
     /// the environment copies (their observations, final observations and flags), the networks'
-    /// dense layers (`network.*_widths`), and a replay buffer (`buffer_size` rows of two
+    /// dense layers (`network.*_widths`), the activations of acting on every copy and an on-policy
+    /// rollout (`num_envs` × `rollout_length`), and a replay buffer (`buffer_size` rows of two
     /// observations, an action and the scalars), at 4 bytes a value. The message gives what they
     /// would need, what the machine has, and the key to lower.
     static func checkMemory(_ s: Settings, copies: Int, observationSize: Int, actionSize: Int,
@@ -333,9 +334,22 @@ public enum AlgorithmRegistry {
             throw SettingsError.type(largest.key, "widths whose weights fit in memory (\(gigabytes(networkBytes)) needed for the networks' weights, gradients and Adam moments, \(machine))",
                                      s[largest.key]?.description ?? "?")
         }
+        // Per copy, beside its environment arrays: the networks' activations as they act on every copy at
+        // once (each dense width, the actions), the per-copy episode statistics, and an on-policy rollout
+        // (rollout_length steps of each copy: an observation, the action, six scalars). num_envs = 1e8 on
+        // CartPole passed the environment arrays alone (9.6 GB) and aborted allocating its activations.
+        // After the weights' check, so that a width too large for its weights is named by its key.
+        let widthSum = try s.keys.filter { $0.hasPrefix("network.") && $0.hasSuffix("_widths") }
+            .reduce(0.0) { $0 + Double((try s.ints($1) ?? []).reduce(0, +)) }
+        let rolloutSteps = Double((try? s.int("rollout_length")) ?? nil ?? 0)
+        let perCopy = 4.0 * (widthSum + Double(actionSize)) + 16 + rolloutSteps * 4.0 * Double(observationSize + actionSize + 6)
+        let copiesBytes = environments + Double(copies) * perCopy
+        guard copiesBytes + networkBytes < available else {
+            throw SettingsError.type("num_envs", "a number of copies whose arrays fit in memory (\(gigabytes(copiesBytes)) needed for \(copies) copies: their observations, the networks' activations on them\(rolloutSteps > 0 ? " and their rollout" : ""); \(machine))", String(copies))
+        }
         if let rows = try s.int("buffer_size") {
             let buffer = Double(rows) * 4.0 * Double(2 * observationSize + actionSize + 4)
-            guard buffer + environments + networkBytes < available else {
+            guard buffer + copiesBytes + networkBytes < available else {
                 throw SettingsError.type("buffer_size", "a replay size whose rows fit in memory (\(gigabytes(buffer)) needed for \(rows) rows, \(machine))", String(rows))
             }
         }

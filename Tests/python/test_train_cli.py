@@ -199,6 +199,8 @@ def test_run_directory_and_config(stackelberg_bin, tmp_path, reference):
     # Sizes beyond the machine's memory, before anything is allocated (they used to abort or be killed).
     (["--set", "buffer_size=1e12"], "setting buffer_size must be a replay size whose rows fit in memory"),
     (["--set", "num_envs=1e9"], "setting num_envs must be a number of copies whose arrays fit in memory"),
+    # The copies' observations fit (9.6 GB), the networks' activations on them did not: it aborted allocating them.
+    (["--set", "num_envs=1e8"], "setting num_envs must be a number of copies whose arrays fit in memory (88.4 GB needed for 100000000 copies: their observations, the networks' activations on them;"),
     (["--steps", "-5"], "--steps must be a positive number, got -5"),
     (["--steps", "1e30"], "--steps 1e30 is too large"),
     (["--steps", "1.5"], "--steps must be a whole number of environment steps, got 1.5"),
@@ -1431,3 +1433,46 @@ def test_a_stop_during_the_checks_exits_as_a_stop_and_writes_nothing(stackelberg
             assert p.returncode == 143 and not out.exists(), seen
             return
     pytest.fail(f"no SIGTERM landed in the checks: {seen}")
+
+
+@pytest.mark.parametrize("args, said", [
+    # Within memory by the copies' arrays, but 1e7 CartPole copies aborted allocating 40 GB of actions, and 1e6 ran at 8 GB.
+    (["bench", "cartpole", "--batch", "1e7", "--steps", "1"], "--batch must be from 1 to 1e6 copies, got 10000000"),
+    (["episodes", "cartpole", "--episodes", "2e7", "--batch", "2e7"], "--batch must be from 1 to 1e6 copies, got 20000000"),
+    (["episodes", "cartpole", "--episodes", "1e12"], "--episodes must be at most 1e9, got 1000000000000"),
+    (["episodes", "cartpole", "--episodes", "2.5"], "2.5 is not a whole number; write a count as 50000 or 5e4"),
+])
+def test_env_batch_and_episodes_are_counts_within_range(stackelberg_bin, args, said):
+    p = subprocess.run([str(stackelberg_bin), "env", *args], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 64 and said in p.stderr and "Fatal" not in p.stderr, (p.returncode, p.stderr)
+
+
+def test_env_counts_read_as_counts_do_elsewhere(stackelberg_bin):
+    """--steps took 1e3, --batch and --episodes refused it without a reason."""
+    p = subprocess.run([str(stackelberg_bin), "env", "episodes", "cartpole", "--episodes", "1e2", "--batch", "1e1"], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0 and json.loads(p.stdout)["episodes"] == 100 and json.loads(p.stdout)["batch"] == 10, p.stderr
+    p = subprocess.run([str(stackelberg_bin), "env", "bench", "cartpole", "--batch", "1e3", "--steps", "1e2"], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0 and json.loads(p.stdout)["batch"] == 1000, p.stderr
+
+
+@pytest.mark.parametrize("args", [["env", "rollout", "cartpole", "--steps", "5"], ["env", "list"],
+                                  ["expr", "eval", "--at", "x=1", "--", "x+1"],
+                                  ["train", "--env", "cartpole", "--dry-run", "--out", "OUT"]])
+def test_output_that_cannot_be_written_fails_the_command(stackelberg_bin, tmp_path, args):
+    """Written to a full disk (/dev/full), every command exited 0 with its output lost."""
+    if not Path("/dev/full").exists():
+        pytest.skip("no /dev/full")
+    args = [a.replace("OUT", str(tmp_path)) for a in args]
+    with open("/dev/full", "w") as full:
+        p = subprocess.run([str(stackelberg_bin), *args], stdout=full, stderr=subprocess.PIPE, text=True, timeout=120)
+    assert p.returncode == 3 and "error: cannot write the standard output (No space left on device)" in p.stderr, (p.returncode, p.stderr)
+
+
+def test_a_long_rollout_into_a_full_disk_stops(stackelberg_bin):
+    """A 1e9-step rollout into /dev/full ran on (until killed), writing nothing."""
+    if not Path("/dev/full").exists():
+        pytest.skip("no /dev/full")
+    with open("/dev/full", "w") as full:
+        p = subprocess.run([str(stackelberg_bin), "env", "rollout", "cartpole", "--steps", "1e9"], stdout=full, stderr=subprocess.PIPE,
+                           text=True, timeout=60)
+    assert p.returncode == 3 and "cannot write the standard output" in p.stderr, (p.returncode, p.stderr)
