@@ -154,6 +154,15 @@ struct SweepRunCommand: ParsableCommand {
                 throw InputError("\(restarted.count) interrupted run\(restarted.count == 1 ? "" : "s") of \(plan) started with other settings than the plan gives now (nothing was trained):\n  " + restarted.prefix(5).joined(separator: "\n  ")
                                  + (restarted.count > 5 ? "\n  (and \(restarted.count - 5) more)" : ""))
             }
+            // Runs another process trains, started from the plan as it was: sweep.json would state the edited plan for them.
+            let running = p.runs.filter(\.isLocked).compactMap { r -> String? in
+                let changed = r.settingsChangedSinceRun
+                return changed.isEmpty ? nil : "\(r.directory): \(SweepRun.changedWhileRunningMessage(changed))"
+            }
+            guard running.isEmpty else {
+                throw InputError("\(running.count) run\(running.count == 1 ? "" : "s") of \(plan) that another process trains \(running.count == 1 ? "was" : "were") started with other settings than the plan gives now (nothing was trained or written):\n  " + running.prefix(5).joined(separator: "\n  ")
+                                 + (running.count > 5 ? "\n  (and \(running.count - 5) more)" : ""))
+            }
             switch backend {
             case .local: try runLocal(p)
             case .slurm: try submitSlurm(p)
@@ -509,8 +518,12 @@ struct SweepStatusCommand: ParsableCommand {
             }
             let order = ["finished", "running", "interrupted", "pending", "failed"]
             print("sweep \(p.name): " + order.map { "\(counts[$0] ?? 0) \($0)" }.joined(separator: ", ") + " of \(p.runs.count)" + (source.map { "; Slurm states from \($0)" } ?? ""))
-            // A plan never run has no output root: status reads, it does not create one.
-            if FileManager.default.fileExists(atPath: p.out) {
+            // OUT/sweep-status.txt is the status of the plan the runs were trained with: an edited plan's view (its
+            // changed runs "failed") is printed, not written over it.
+            let edited = p.runs.contains { !$0.settingsChangedSinceRun.isEmpty }
+            if edited {
+                print("not written: runs under \(p.out) were trained with other settings than \(plan) gives (the runs marked failed say which); \(p.out)/sweep-status.txt keeps the status of the plan they ran")
+            } else if FileManager.default.fileExists(atPath: p.out) {
                 print("written to \(try writeStatusFile(p, slurm: slurm))")
             } else {
                 // `out` is relative to the directory the command runs in: from another directory a plan that

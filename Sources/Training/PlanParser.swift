@@ -334,6 +334,8 @@ struct PlanParser {
         // Runs whose settings differ only in keys their algorithm and coupling do not read would train the
         // same thing twice under two variant names (and `compare` would list the copies as two results).
         var trained = [String: (variant: String, settings: Settings)](), reportedTwins = Set<String>()
+        // Each field's values over the plan's runs (before exclusions), against which an exclusion's values are checked.
+        var seen = [String: Set<String>]()
         for seed in seeds {
             for env in environments {
                 for point in configs {
@@ -351,6 +353,7 @@ struct PlanParser {
                         for coupling in pointCoupling.map({ [$0] }) ?? couplings ?? [entryCouplings.first ?? "monolithic"] {
                             var values = ["algorithm": algo, "coupling": coupling, "environment": env, "seed": String(seed)]
                             for (a, p) in zip(axes, point) { values[a.name] = p.match }
+                            for (k, v) in values { seen[k, default: []].insert(v) }
                             let matching = exclusions.indices.filter { i in exclusions[i].fields.allSatisfy { f in f.1.contains(values[f.0] ?? "") } }
                             if let x = matching.first {
                                 counts[x] += 1
@@ -412,6 +415,17 @@ struct PlanParser {
                         }
                     }
                 }
+            }
+        }
+        // A value of a list that matches no run: [[exclude]] lr = [0.1, 0.5] with lr = [0.1, 0.2, 0.3] left out 0.1's
+        // runs and passed, though 0.5 (a typo for 0.2?) left its runs in.
+        for e in exclusions {
+            for (field, texts) in e.fields where texts.count > 1 {
+                let known = seen[field] ?? []
+                let dead = texts.filter { !known.contains($0) }
+                guard !dead.isEmpty else { continue }
+                let listed = known.sorted().prefix(12).joined(separator: ", ")
+                fail(e.line, "[[exclude]] \"\(e.name)\": \(field) \(dead.map { "\"\($0)\"" }.joined(separator: ", ")) \(dead.count == 1 ? "matches" : "match") no run (the plan's \(field) values: \(listed)\(known.count > 12 ? ", …" : "")): a typo would leave runs in; remove \(dead.count == 1 ? "it" : "them") or correct the value")
             }
         }
         for (i, e) in exclusions.enumerated() where counts[i] == 0 {

@@ -68,6 +68,12 @@ extension SweepRun {
         "interrupted, and started with other settings than the plan now gives it (\(changed.joined(separator: "; "))): the plan was edited after it started; restore the plan to resume it, or remove its directory to start it anew under the edited plan, or give the edited plan another `out`"
     }
 
+    /// The same for a run another process trains (it holds run.lock) with other settings: a `sweep run` of the
+    /// edited plan said "running elsewhere", exit 0, and rewrote sweep.json with settings the run does not have.
+    public static func changedWhileRunningMessage(_ changed: [String]) -> String {
+        "running in another process, started with other settings than the plan now gives it (\(changed.joined(separator: "; "))): the plan was edited after it started; restore the plan (its run goes on), or give the edited plan another `out`"
+    }
+
     /// The keys whose values differ when the run is interrupted (a checkpoint, no summary) and its config.toml
     /// was written with settings other than the plan's now; nil otherwise (also without a readable config.toml,
     /// as ``settingsChangedSinceRun`` reads it).
@@ -98,7 +104,11 @@ extension SweepRun {
             guard changed.isEmpty else { return .failed(Self.changedMessage(changed)) }
             return .finished(score: summary["final_eval_mean_return"] as? Double)
         }
-        if isLocked { return .running }
+        if isLocked {
+            // Another process trains it, with the settings of the plan it was started from: not this plan's run if they differ.
+            let changed = settingsChangedSinceRun
+            return changed.isEmpty ? .running : .failed(Self.changedWhileRunningMessage(changed))
+        }
         if fm.fileExists(atPath: directory + "/summary.json") {
             return .failed("summary.json does not read as JSON: remove it; `sweep run` then resumes the run from its final checkpoint and writes it again")
         }

@@ -597,3 +597,55 @@ def test_a_sweeps_table_has_its_environments_in_the_plans_order_and_the_pool_num
     assert p.returncode == 0, p.stderr
     assert "| variant | minatar/breakout | cartpole |" in p.stdout, p.stdout
     assert p.stdout.index("## minatar/breakout") < p.stdout.index("## cartpole"), p.stdout
+
+
+def test_an_edited_plan_is_refused_while_its_run_trains_elsewhere(tmp_path, stackelberg_bin):
+    """A `sweep run` of the edited plan while the first pool trained the run said "running elsewhere", exit 0, and wrote
+    the edited settings into sweep.json, which `compare` then refused against the run's config.toml."""
+    plan = write_plan(tmp_path / "plan.toml", tmp_path / "out", steps=40000)
+    first = tmp_path / "out/default/cartpole/dqn-monolithic/seed0"
+    pool = subprocess.Popen([str(stackelberg_bin), "sweep", "run", str(plan), "--jobs", "1"],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        wait_for(lambda: (first / "config.toml").is_file() and (first / "checkpoint.state").is_file(), 120, "the first run's first checkpoint")
+        manifest = (tmp_path / "out/sweep.json").read_bytes()
+        edited = tmp_path / "edited.toml"
+        edited.write_text(plan.read_text().replace("eval_interval = 10000", "eval_interval = 5000"))
+        p = subprocess.run([str(stackelberg_bin), "sweep", "run", str(edited), "--jobs", "1"], capture_output=True, text=True, timeout=120)
+        assert p.returncode != 0 and "that another process trains was started with other settings than the plan gives now (nothing was trained or written)" in p.stderr, p.stdout + p.stderr
+        assert "running in another process, started with other settings than the plan now gives it (eval_interval: ran 10000, the plan now 5000)" in p.stderr, p.stderr
+        assert (tmp_path / "out/sweep.json").read_bytes() == manifest
+        # Its status says so, and leaves the running plan's status file alone.
+        status_file = tmp_path / "out/sweep-status.txt"
+        before = status_file.read_bytes() if status_file.exists() else None
+        p = subprocess.run([str(stackelberg_bin), "sweep", "status", str(edited)], capture_output=True, text=True, timeout=120)
+        assert p.returncode == 1 and "running in another process, started with other settings" in p.stdout, p.stdout
+        assert f"not written: runs under {tmp_path / 'out'} were trained with other settings than {edited} gives" in p.stdout, p.stdout
+        assert (status_file.read_bytes() if status_file.exists() else None) == before
+    finally:
+        pool.send_signal(signal.SIGINT)
+        pool.communicate(timeout=300)
+
+
+def test_an_exclusion_value_that_matches_no_run_is_refused(tmp_path, stackelberg_bin):
+    """[[exclude]] lr = [0.1, 0.5] against lr = [0.1, 0.2, 0.3] left 0.1's runs out and passed: 0.5 matched nothing."""
+    plan = tmp_path / "plan.toml"
+    plan.write_text(f'out = "{tmp_path}/out"\nalgorithms = ["dqn"]\nenvironments = ["cartpole"]\nseeds = [0]\nsteps = 1000\n'
+                    '[grid]\nlr = [0.1, 0.2, 0.3]\n[[exclude]]\nname = "too fast"\nlr = [0.1, 0.5]\n')
+    p = subprocess.run([str(stackelberg_bin), "sweep", "plan", str(plan)], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 78 and f'{plan}:8: [[exclude]] "too fast": lr "0.5" matches no run (the plan\'s lr values: 0.1, 0.2, 0.3)' in p.stderr, p.stderr
+    plan.write_text(plan.read_text().replace("0.5]", "0.2]"))
+    p = subprocess.run([str(stackelberg_bin), "sweep", "plan", str(plan)], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+
+
+def test_a_pool_whose_report_cannot_be_written_fails_at_its_end(tmp_path, stackelberg_bin):
+    """The pool's report lines went through FileHandle.write, which traps on a full disk (taking the pool down)."""
+    if not Path("/dev/full").exists():
+        pytest.skip("no /dev/full")
+    plan = tmp_path / "plan.toml"
+    plan.write_text(f'out = "{tmp_path}/out"\nalgorithms = ["dqn"]\nenvironments = ["cartpole"]\nseeds = [0]\nsteps = 1000\n[settings]\ntensorboard = false\n')
+    with open("/dev/full", "w") as full:
+        p = subprocess.run([str(stackelberg_bin), "sweep", "run", str(plan), "--jobs", "1"], stdout=full, stderr=subprocess.PIPE, text=True, timeout=300)
+    assert p.returncode == 3 and "lines of the report could not be written" in p.stderr, (p.returncode, p.stderr)
+    assert (tmp_path / "out/default/cartpole/dqn-monolithic/seed0/summary.json").exists()
