@@ -45,7 +45,7 @@ struct EnvCommand: ParsableCommand {
         @Flag(help: "Atari: SB3's FireResetEnv (FIRE then action 2 after every reset).") var fireReset = false
 
         func run() throws {
-            try reportingErrors {
+            try environmentErrors {
                 let seed = try seedValue(self.seed)
                 let steps = self.steps.value
                 // Bounded so that steps × action size cannot overflow (a line per step is printed anyway).
@@ -73,6 +73,10 @@ struct EnvCommand: ParsableCommand {
                 }
                 let overrides = EnvironmentOverrides(episodicLife: episodicLife ? true : nil, fireReset: fireReset ? true : nil)
                 let env = try EnvironmentRegistry.make(name, count: 1, outOfBounds: clipActions ? .clip : .reject, overrides: overrides)
+                // Accepted and ignored on discrete actions, where --episodic-life on CartPole is refused.
+                if clipActions, case .discrete = env.actionSpace {
+                    throw ValidationError("--clip-actions is for continuous actions; \(name) has discrete ones (\(env.actionSpace)): drop the flag")
+                }
                 env.reset(seed: seed)
                 if let state {
                     let values = try parseList(state, "--state")
@@ -142,7 +146,7 @@ struct EnvCommand: ParsableCommand {
         @Option(parsing: .unconditional, help: "Seed of the environment and of the random policy (a whole number ≥ 0).") var seed: String = "0"
 
         func run() throws {
-            try reportingErrors {
+            try environmentErrors {
                 let seed = try seedValue(self.seed)
                 let episodes = self.episodes.value, batch = self.batch.value
                 guard episodes >= 1, batch >= 1 else { throw ValidationError("--episodes and --batch must be ≥ 1") }
@@ -195,7 +199,7 @@ struct EnvCommand: ParsableCommand {
         @Option(parsing: .unconditional, help: "Seed (a whole number ≥ 0).") var seed: String = "0"
 
         func run() throws {
-            try reportingErrors {
+            try environmentErrors {
                 let seed = try seedValue(self.seed)
                 let steps = self.steps.value, batch = self.batch.value
                 guard batch >= 1, steps >= 1 else { throw ValidationError("--batch and --steps must be ≥ 1") }
@@ -234,6 +238,29 @@ struct EnvCommand: ParsableCommand {
                 let line: [String: Any] = ["env": name, "batch": batch, "steps": steps, "seconds": seconds,
                                            "env_steps_per_second": Double(batch * steps) / seconds, "episodes": episodes, "seed": seed]
                 print(String(decoding: try JSONSerialization.data(withJSONObject: line, options: [.sortedKeys]), as: UTF8.self))
+            }
+        }
+    }
+}
+
+/// `env`'s errors by kind, as the README's Errors section gives them: an unknown environment is a refused
+/// setting (78, as `train` says it; it was 1), and a state or action the command was given that the
+/// environment refuses is a refused option value (64; a continuous action out of its box was 1, a discrete
+/// one 64).
+func environmentErrors(_ body: () throws -> Void) throws {
+    try reportingErrors {
+        do { try body() } catch let e as EnvironmentError {
+            switch e {
+            case .unknown:
+                FileHandle.standardError.write(Data("error: \(e)\n".utf8))
+                throw ExitCode(78)
+            case .actionOutOfRange:
+                FileHandle.standardError.write(Data("error: \(e): give --actions within it, or pass --clip-actions to clip them into it\n".utf8))
+                throw ExitCode(64)
+            case .badState, .nonFiniteAction:
+                FileHandle.standardError.write(Data("error: \(e)\n".utf8))
+                throw ExitCode(64)
+            default: throw e
             }
         }
     }

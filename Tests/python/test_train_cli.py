@@ -1476,3 +1476,19 @@ def test_a_long_rollout_into_a_full_disk_stops(stackelberg_bin):
         p = subprocess.run([str(stackelberg_bin), "env", "rollout", "cartpole", "--steps", "1e9"], stdout=full, stderr=subprocess.PIPE,
                            text=True, timeout=60)
     assert p.returncode == 3 and "cannot write the standard output" in p.stderr, (p.returncode, p.stderr)
+
+
+@pytest.mark.parametrize("args, code, said", [
+    # An unknown environment is a refused setting, as in train (it was 1 here, 78 there).
+    (["rollout", "nosuch", "--steps", "1"], 78, "unknown environment 'nosuch'"),
+    (["bench", "nosuch"], 78, "unknown environment 'nosuch'"),
+    # A state or action given on the command line that the environment refuses is an option value (both were 1; a
+    # discrete action out of range 64).
+    (["rollout", "pendulum", "--steps", "1", "--actions", "5"], 64, "is outside the action space Box(1, low: [-2.0], high: [2.0]): give --actions within it, or pass --clip-actions"),
+    (["rollout", "cartpole", "--steps", "1", "--state", "1,2"], 64, "invalid state: cartpole takes 4 finite values"),
+    # Accepted and ignored on discrete actions, where --episodic-life on CartPole was refused.
+    (["rollout", "cartpole", "--steps", "1", "--clip-actions"], 64, "--clip-actions is for continuous actions; cartpole has discrete ones (Discrete(2)): drop the flag"),
+])
+def test_env_exit_codes_follow_the_kind_of_error(stackelberg_bin, args, code, said):
+    p = subprocess.run([str(stackelberg_bin), "env", *args], capture_output=True, text=True, timeout=60)
+    assert p.returncode == code and said in p.stderr, (p.returncode, p.stderr)
