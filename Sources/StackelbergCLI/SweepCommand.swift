@@ -178,7 +178,7 @@ struct SweepRunCommand: ParsableCommand {
             if r.isFinished { skipped += 1 } else if r.isLocked { elsewhere.append(r) } else { todo.append(r) }
         }
         let workers = max(1, min(jobs ?? ProcessInfo.processInfo.activeProcessorCount, max(1, todo.count)))
-        poolReport("sweep \(p.name): \(p.runs.count) runs; \(skipped) finished (skipped), \(elsewhere.count) trained by another process, \(todo.count) to run, \(workers) at a time")
+        poolReport("sweep \(p.name): \(p.runs.count) run\(p.runs.count == 1 ? "" : "s"); \(skipped) finished (skipped), \(elsewhere.count) trained by another process, \(todo.count) to run, \(workers) at a time")
         for r in elsewhere { poolReport("  running elsewhere (holds run.lock): \(r.directory)") }
         // The runs stop themselves: a second Ctrl-C reaches them from the terminal (and forwarded), and
         // each stops at once; this process waits for them and records how each ended.
@@ -230,7 +230,7 @@ struct SweepRunCommand: ParsableCommand {
             defer { try? log.close() }
             log.seekToEndOfFile()
             let stamp = ISO8601DateFormatter().string(from: Date())
-            log.write(Data("\(stamp) sweep run: \(resume ? "resume" : "start") (run \(r.index))\n".utf8))
+            try? log.write(contentsOf: Data("\(stamp) sweep run: \(resume ? "resume" : "start") (run \(r.index))\n".utf8))
             poolReport("[\(n)/\(total), run \(r.index)] \(resume ? "resume" : "start ") \(r.directory)")
             let process = Process()
             process.executableURL = URL(fileURLWithPath: exe)
@@ -243,7 +243,9 @@ struct SweepRunCommand: ParsableCommand {
             }
             process.waitUntilExit()
             children.finished(process)
-            let seconds = Int(Date().timeIntervalSince(start))
+            // Whole seconds from 10 s on; tenths below (a short run read "in 0 s").
+            let elapsed = Date().timeIntervalSince(start)
+            let seconds = elapsed >= 10 ? String(Int(elapsed)) : String(format: "%.1f", elapsed)
             let status = process.terminationStatus, bySignal = process.terminationReason == .uncaughtSignal
             if status == 0, r.isFinished {
                 let score: String
@@ -276,6 +278,10 @@ struct SweepRunCommand: ParsableCommand {
                                : SweepRun.lastError(inLog: attempt, directory: r.directory)
             let record = "exit \(bySignal ? 128 + status : status)\n\(why)\n"
             try? record.write(toFile: r.directory + "/" + SweepFiles.failure, atomically: true, encoding: .utf8)
+            // Also in the run's log, which keeps every attempt: sweep-failed.txt goes once the run succeeds, and a
+            // death by signal left no line of its own in the log.
+            log.seekToEndOfFile()
+            try? log.write(contentsOf: Data("\(ISO8601DateFormatter().string(from: Date())) sweep run: FAILED (run \(r.index)), exit \(bySignal ? 128 + status : status): \(why.replacingOccurrences(of: "\n", with: " | "))\n".utf8))
             poolReport("[\(n)/\(total), run \(r.index)] FAILED   \(r.directory): \(why.replacingOccurrences(of: "\n", with: " | "))")
             return .failed(why)
         }

@@ -141,15 +141,39 @@ struct PlanParser {
         for a in givenAlgorithms where AlgorithmRegistry.spelling(of: a) == nil {
             fail(source.line(ofValue: a, under: "algorithms"), "unknown algorithm \"\(a)\"; known: \(AlgorithmRegistry.names.joined(separator: ", ")) (see `stackelberg algo list`)")
         }
-        let algorithms = givenAlgorithms.map { AlgorithmRegistry.spelling(of: $0) ?? $0 }
+        var algorithms = [String]()
+        for a in givenAlgorithms {
+            let name = AlgorithmRegistry.spelling(of: a) ?? a
+            if algorithms.contains(name) {
+                fail(source.line(ofValue: a, under: "algorithms"), "`algorithms` lists \(name) twice (\"\(a)\" is another spelling of it): list each once")
+                continue
+            }
+            algorithms.append(name)
+        }
         let givenCouplings = strings("couplings", required: false)
         for c in givenCouplings ?? [] where CouplingRegistry.spelling(of: c) == nil {
             fail(source.line(ofValue: c, under: "couplings"), "unknown coupling \"\(c)\"; known: \(CouplingRegistry.names.joined(separator: ", "))")
         }
-        let couplings = givenCouplings.map { $0.map { CouplingRegistry.spelling(of: $0) ?? $0 } }
+        var couplings: [String]? = givenCouplings == nil ? nil : []
+        for c in givenCouplings ?? [] {
+            let name = CouplingRegistry.spelling(of: c) ?? c
+            if couplings!.contains(name) {
+                fail(source.line(ofValue: c, under: "couplings"), "`couplings` lists \(name) twice (\"\(c)\" is another spelling of it): list each once")
+                continue
+            }
+            couplings!.append(name)
+        }
         var environments = [String]()
         for e in strings("environments", required: true) ?? [] {
-            do { environments.append(try EnvironmentRegistry.entry(e).name) } catch {
+            do {
+                let name = try EnvironmentRegistry.entry(e).name
+                // Two spellings of one environment ("cartpole", "CartPole") were said as two runs sharing a directory, without a line.
+                if environments.contains(name) {
+                    fail(source.line(ofValue: e, under: "environments"), "`environments` lists \(name) twice (\"\(e)\" is another spelling of it): list each once")
+                    continue
+                }
+                environments.append(name)
+            } catch {
                 fail(source.line(ofValue: e, under: "environments"), "unknown environment \"\(e)\": \(error) (see `stackelberg env list`)")
             }
         }
@@ -200,7 +224,7 @@ struct PlanParser {
                         continue
                     }
                     given.insert(env)
-                    guard let n = budget(sv) else { fail(source.line(of: "steps.\(k)") ?? source.line(of: "steps"), "steps for \(k) must be a positive whole number of environment steps (e.g. 5e6), got \(sv)"); continue }
+                    guard let n = budget(sv) else { fail(source.line(of: "steps.\(k)") ?? source.line(of: "steps"), "steps for \(k) must be a whole number of environment steps from 1 to 1e13 (e.g. 5e6), got \(sv)"); continue }
                     steps[env] = n
                 }
                 // (A budget given but refused above is not also missing.)
@@ -210,7 +234,7 @@ struct PlanParser {
             } else if let n = budget(v) {
                 for e in environments { steps[e] = n }
             } else {
-                fail(source.line(of: "steps"), "`steps` must be a positive whole number of environment steps (5e6) or a table per environment, got \(v)")
+                fail(source.line(of: "steps"), "`steps` must be a whole number of environment steps from 1 to 1e13 (5e6), or a table per environment, got \(v)")
             }
         } else { fail(nil, "`steps` is missing: add the step budget per run, e.g. steps = 1e6") }
 
@@ -346,6 +370,11 @@ struct PlanParser {
                         fail(point.compactMap(\.line).first, "the variant name \(variant.prefix(40))… is \(variant.utf8.count) bytes, more than the 255 a directory name may have: give its grid points shorter names (name = \"…\")")
                         continue
                     }
+                    // OUT/slurm holds the Slurm backend's scripts and logs; OUT/sweep.json and OUT/sweep-status.txt are files.
+                    if ["slurm", "sweep.json", "sweep-status.txt"].contains(variant) {
+                        fail(point.compactMap(\.line).first, "the variant name \(variant) is taken: \(out)/\(variant) is where the sweep keeps its \(variant == "slurm" ? "Slurm scripts and logs" : "own file"); give its grid point another name (name = \"…\")")
+                        continue
+                    }
                     let pointSettings = point.flatMap(\.settings)
                     let pointCoupling = pointSettings.last { $0.key == "coupling" }.flatMap { if case .string(let s) = $0.value { CouplingRegistry.spelling(of: s) ?? s } else { nil } }
                     for algo in algorithms {
@@ -383,7 +412,7 @@ struct PlanParser {
                             // so "ü" and "é" (or "a/b" and "a_b") both became "_".
                             let written = point.map(\.match).joined(separator: "+")
                             if let other = directories[directory] {
-                                let asWritten = written == other.written || written == variant ? "" : " (variants \"\(other.written)\" and \"\(written)\" as written; a directory name keeps ASCII letters, digits and . _ = + , - only)"
+                                let asWritten = written == other.written ? "" : " (variants \"\(other.written)\" and \"\(written)\" as written; a directory name keeps ASCII letters, digits and . _ = + , - only)"
                                 fail(point.last?.line, "\(label) and \(other.label) would share the run directory \(directory)\(asWritten): give distinct values or names")
                                 continue
                             }
@@ -404,6 +433,10 @@ struct PlanParser {
                                 if reportedTwins.insert(report).inserted {
                                     let keys = settings.differingKeys(from: twin.settings)
                                     let apart = keys.prefix(3) + (keys.count > 3 ? ["…"] : [])
+                                    if keys.isEmpty {
+                                        fail(point.last?.line, "variants \(twin.variant) and \(variant) give the same settings, and would train the same \(pair) runs on \(env) twice: remove one, or make them differ")
+                                        continue
+                                    }
                                     fail(point.last?.line, "variants \(twin.variant) and \(variant) train the same \(pair) runs on \(env): what tells them apart (\(apart.joined(separator: ", "))) has no effect on \(pair) (`stackelberg train` notes it); set a key \(pair) reads, or leave one out with [[exclude]]")
                                 }
                                 continue
@@ -471,7 +504,9 @@ struct PlanParser {
                 }
                 let settings = settingsTable(t, prefix: "", linePrefix: "grid.\(name)[\(i)].", skipping: ["name"])
                 if settings.isEmpty { fail(line, "grid axis `\(name)`: point \"\(pname)\" sets nothing: add the settings it stands for") }
-                points.append(.init(label: PlanParser.directorySafe(pname), match: pname, settings: settings, line: line))
+                var point = SweepAxis.Point(label: PlanParser.directorySafe(pname), match: pname, settings: settings, line: line)
+                for (key, _) in settings { point.keyLines[key] = source.line(of: "grid.\(name)[\(i)].\(key)") }
+                points.append(point)
             } else if let value = PlanParser.settingValue(e) {
                 let text: String
                 switch value {
@@ -606,7 +641,7 @@ struct PlanParser {
         let run = "\(variant)/\(env)/\(algo)-\(coupling)"
         // The line that sets `key` for this run: the grid point, the environment's table or [settings].
         func settingLine(_ key: String) -> Int? {
-            for p in point where p.settings.contains(where: { $0.key == key }) { return p.line }
+            for p in point where p.settings.contains(where: { $0.key == key }) { return p.keyLines[key] ?? p.line }
             let lk = source.keyLines.keys
             if let l = source.line(of: "environment_settings.\(envKey).\(key)") { return l }
             if let l = source.line(of: "settings.\(key)") { return l }

@@ -133,7 +133,8 @@ public struct SweepCost: Sendable {
         func fmt(_ x: Double) -> String {
             x >= 1e9 ? String(format: "%.2fB", x / 1e9) : x >= 1e6 ? String(format: "%.1fM", x / 1e6) : x >= 1e3 ? String(format: "%.0fk", x / 1e3) : String(format: "%.0f", x)
         }
-        func hours(_ x: Double) -> String { x >= 100 ? String(format: "%.0f", x) : String(format: "%.1f", x) }
+        // Two significant digits below 0.1 (a tiny plan's "0.0 core-hours" read as free).
+        func hours(_ x: Double) -> String { x >= 100 ? String(format: "%.0f", x) : x >= 0.1 || x == 0 ? String(format: "%.1f", x) : String(format: "%.2g", x) }
         let w1 = max(14, lines.map(\.algoCoupling.count).max() ?? 0), w2 = max(11, lines.map(\.env.count).max() ?? 0)
         func pad(_ s: String, _ w: Int) -> String { s.padding(toLength: max(w, s.count), withPad: " ", startingAt: 0) }
         var s = "cost estimate\n"
@@ -145,10 +146,10 @@ public struct SweepCost: Sendable {
         let perRun = "at \(cpusPerRun) core\(cpusPerRun == 1 ? "" : "s") per run"
         if unpriced.count == lines.count {
             // Nothing priced: a total of 0 core-hours would read as "free", so say it is unknown.
-            s += "  total: \(runs) runs, \(fmt(steps)) environment steps; core-hours unknown (no line measured) \(perRun)\n"
+            s += "  total: \(runs) run\(runs == 1 ? "" : "s"), \(fmt(steps)) environment steps; core-hours unknown (no line measured) \(perRun)\n"
         } else {
             let unknown = unpriced.isEmpty ? "" : " (at least: \(unpriced.count) line\(unpriced.count == 1 ? "" : "s") not measured)"
-            s += "  total: \(runs) runs, \(fmt(steps)) environment steps, \(hours(coreHours)) core-hours\(unknown) \(perRun)\n"
+            s += "  total: \(runs) run\(runs == 1 ? "" : "s"), \(fmt(steps)) environment steps, \(hours(coreHours)) core-hours\(unknown) \(perRun)\n"
             s += "  on this machine's \(cores) core\(cores == 1 ? "" : "s") (one run per core): about \(hours(coreHours / Double(max(1, cores / max(1, cpusPerRun))))) hours of wall time\n"
         }
         if let measured, !measured.isEmpty { s += "  rates: \(measured)\n" }

@@ -41,6 +41,8 @@ public struct SweepAxis: Sendable {
         public let settings: [(key: String, value: Settings.Value)]
         /// The plan line that defines it.
         public let line: Int?
+        /// A named point's settings' own lines, by key (a refused key is said at its line, not the point's header).
+        public var keyLines: [String: Int] = [:]
     }
     public let name: String
     public let points: [Point]
@@ -192,7 +194,10 @@ public struct SweepPlan: Sendable {
         }
         var p = PlanParser(path: path, source: PlanSource(text), table: table)
         let result = p.parse()
-        guard p.errors.isEmpty, let result else { throw SweepPlanErrors(errors: p.errors) }
+        // In the file's order (found in the order of the checks): problems of the whole plan, with no line, first.
+        guard p.errors.isEmpty, let result else {
+            throw SweepPlanErrors(errors: p.errors.enumerated().sorted { ($0.element.line ?? 0, $0.offset) < ($1.element.line ?? 0, $1.offset) }.map(\.element))
+        }
         self = result
     }
 

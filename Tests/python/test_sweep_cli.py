@@ -111,6 +111,8 @@ def test_killed_train_process_fails_visibly_then_resumes_exactly(tmp_path, stack
     assert again.returncode == 0, again.stdout + again.stderr
     assert "3 finished (skipped)" in again.stdout and "resume" in again.stdout, again.stdout
     assert not (first / "sweep-failed.txt").exists()
+    # The run's log keeps the failure, which sweep-failed.txt no longer holds (it left no line of its own there).
+    assert re.search(r"sweep run: FAILED \(run 0\), exit 137: killed by signal 9", (first / "sweep.log").read_text()), (first / "sweep.log").read_text()
     assert_same_logs(reference, tmp_path / "out")
 
 
@@ -514,7 +516,7 @@ def test_a_plan_below_a_thousand_steps_is_priced_in_steps(tmp_path, stackelberg_
     plan = tmp_path / "plan.toml"
     plan.write_text(f'out = "{tmp_path}/out"\nalgorithms = ["dqn"]\nenvironments = ["cartpole"]\nseeds = [0]\nsteps = 100\n')
     r = subprocess.run([str(stackelberg_bin), "sweep", "plan", str(plan)], capture_output=True, text=True, timeout=60)
-    assert r.returncode == 0 and "total: 1 runs, 100 environment steps" in r.stdout, r.stdout  # was "0k"
+    assert r.returncode == 0 and "total: 1 run, 100 environment steps" in r.stdout, r.stdout  # was "0k" (and "1 runs")
 
 
 def test_status_names_a_damaged_checkpoint_and_a_finished_run_without_its_config(tmp_path, stackelberg_bin):
@@ -649,3 +651,47 @@ def test_a_pool_whose_report_cannot_be_written_fails_at_its_end(tmp_path, stacke
         p = subprocess.run([str(stackelberg_bin), "sweep", "run", str(plan), "--jobs", "1"], stdout=full, stderr=subprocess.PIPE, text=True, timeout=300)
     assert p.returncode == 3 and "lines of the report could not be written" in p.stderr, (p.returncode, p.stderr)
     assert (tmp_path / "out/default/cartpole/dqn-monolithic/seed0/summary.json").exists()
+
+
+@pytest.mark.parametrize("body, said", [
+    # Two spellings of one name were said as two runs sharing a directory, without a line.
+    ('algorithms = ["dqn"]\nenvironments = ["cartpole", "CartPole"]\nseeds = [0]\nsteps = 1000\n',
+     ':3: `environments` lists cartpole twice ("CartPole" is another spelling of it): list each once'),
+    ('algorithms = ["dqn", "DQN"]\nenvironments = ["cartpole"]\nseeds = [0]\nsteps = 1000\n',
+     ':2: `algorithms` lists dqn twice ("DQN" is another spelling of it): list each once'),
+    # A key of a [[grid.NAME]] table was said at the table's header.
+    ('algorithms = ["dqn"]\nenvironments = ["cartpole"]\nseeds = [0]\nsteps = 1000\n[[grid.variant]]\nname = "a"\nlr = 0.1\n'
+     '[[grid.variant]]\nname = "b"\nnosuchkey = 3\n', ":11: unknown setting nosuchkey for dqn-monolithic"),
+    # Two identical variants: "what tells them apart () has no effect".
+    ('algorithms = ["dqn"]\nenvironments = ["cartpole"]\nseeds = [0]\nsteps = 1000\n[grid]\nv = [{ name = "x", gamma = 0.9 }, { name = "y", gamma = 0.9 }]\n',
+     "variants x and y give the same settings, and would train the same dqn-monolithic runs on cartpole twice: remove one, or make them differ"),
+    # 1e14 is a positive whole number: the cap is what refuses it.
+    ('algorithms = ["dqn"]\nenvironments = ["cartpole"]\nseeds = [0]\nsteps = 1e14\n',
+     ":5: `steps` must be a whole number of environment steps from 1 to 1e13 (5e6), or a table per environment, got"),
+    # OUT/slurm is the Slurm backend's.
+    ('algorithms = ["dqn"]\nenvironments = ["cartpole"]\nseeds = [0]\nsteps = 1000\n[grid]\nv = [{ name = "slurm", gamma = 0.9 }, { name = "b", gamma = 0.8 }]\n',
+     "the variant name slurm is taken"),
+])
+def test_plan_problems_are_said_at_their_line(tmp_path, stackelberg_bin, body, said):
+    plan = tmp_path / "plan.toml"
+    plan.write_text(f'out = "{tmp_path}/out"\n' + body)
+    p = subprocess.run([str(stackelberg_bin), "sweep", "plan", str(plan)], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 78 and said in p.stderr and "()" not in p.stderr, p.stderr
+
+
+def test_plan_problems_are_printed_in_the_files_order(tmp_path, stackelberg_bin):
+    """Found in the order of the checks, they were printed so: line 9 before line 7."""
+    plan = tmp_path / "plan.toml"
+    plan.write_text(f'out = "{tmp_path}/out"\nalgorithms = ["nosuch"]\nenvironments = ["cartpole"]\nseeds = [0]\nsteps = 1000\nbogus = 1\n')
+    p = subprocess.run([str(stackelberg_bin), "sweep", "plan", str(plan)], capture_output=True, text=True, timeout=60)
+    lines = [int(m) for m in re.findall(rf"^error: {re.escape(str(plan))}:(\d+):", p.stderr, re.M)]
+    assert p.returncode == 78 and len(lines) >= 2 and lines == sorted(lines), p.stderr
+
+
+def test_a_one_run_plan_is_said_in_the_singular_and_priced_above_zero(tmp_path, stackelberg_bin):
+    plan = tmp_path / "plan.toml"
+    plan.write_text(f'out = "{tmp_path}/out"\nalgorithms = ["dqn"]\nenvironments = ["cartpole"]\nseeds = [0]\nsteps = 1000\n[settings]\ntensorboard = false\n')
+    p = subprocess.run([str(stackelberg_bin), "sweep", "plan", str(plan)], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0 and "total: 1 run," in p.stdout and " 0.0 core-hours" not in p.stdout, p.stdout
+    p = subprocess.run([str(stackelberg_bin), "sweep", "run", str(plan), "--jobs", "1"], capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0 and "sweep plan: 1 run;" in p.stdout and " in 0 s" not in p.stdout, p.stdout
