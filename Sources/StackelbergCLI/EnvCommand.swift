@@ -128,7 +128,7 @@ struct EnvCommand: ParsableCommand {
                     if let (key, value) = firstNonFinite(line) {
                         throw ValidationError("step \(t): \(key) holds \(value), which JSON cannot write: the dynamics overflowed\(state != nil ? " from --state \(state!)" : ""); start from a state of ordinary size")
                     }
-                    let data = try JSONSerialization.data(withJSONObject: line, options: [.sortedKeys])
+                    let data = try JSONSerialization.data(withJSONObject: line, options: [.sortedKeys, .withoutEscapingSlashes])
                     print(String(decoding: data, as: UTF8.self))
                     try checkStandardOutputSoFar()
                 }
@@ -186,7 +186,7 @@ struct EnvCommand: ParsableCommand {
                 let (mr, er) = meanAndError(r), (ml, el) = meanAndError(l)
                 let line: [String: Any] = ["env": name, "seed": seed, "batch": batch, "episodes": r.count, "returns": r, "lengths": l.map(Int.init),
                                            "mean_return": mr, "stderr_return": er, "mean_length": ml, "stderr_length": el]
-                print(String(decoding: try JSONSerialization.data(withJSONObject: line, options: [.sortedKeys]), as: UTF8.self))
+                print(String(decoding: try JSONSerialization.data(withJSONObject: line, options: [.sortedKeys, .withoutEscapingSlashes]), as: UTF8.self))
             }
         }
     }
@@ -237,7 +237,7 @@ struct EnvCommand: ParsableCommand {
                 let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
                 let line: [String: Any] = ["env": name, "batch": batch, "steps": steps, "seconds": seconds,
                                            "env_steps_per_second": Double(batch * steps) / seconds, "episodes": episodes, "seed": seed]
-                print(String(decoding: try JSONSerialization.data(withJSONObject: line, options: [.sortedKeys]), as: UTF8.self))
+                print(String(decoding: try JSONSerialization.data(withJSONObject: line, options: [.sortedKeys, .withoutEscapingSlashes]), as: UTF8.self))
             }
         }
     }

@@ -468,7 +468,7 @@ struct PlanParser {
             }
             fail(e.line, "[[exclude]] \"\(e.name)\" matches no run: check its values against the plan's lists (a typo would leave runs in)")
         }
-        if errors.isEmpty, runs.isEmpty { fail(nil, "the plan expands to no run (every run is excluded)") }
+        if errors.isEmpty, runs.isEmpty { fail(exclusions.first?.line, "the plan expands to no run (every run is excluded\(exclusions.count > 1 ? " by the [[exclude]] tables from here on" : " by this [[exclude]]")): narrow the exclusions") }
         guard errors.isEmpty else { return nil }
         return SweepPlan(path: path, name: name, out: out, axes: axes, runs: runs,
                          excluded: exclusions.enumerated().map { ($0.element.name, counts[$0.offset]) }, slurm: slurm)

@@ -668,6 +668,9 @@ def test_a_pool_whose_report_cannot_be_written_fails_at_its_end(tmp_path, stacke
     # 1e14 is a positive whole number: the cap is what refuses it.
     ('algorithms = ["dqn"]\nenvironments = ["cartpole"]\nseeds = [0]\nsteps = 1e14\n',
      ":5: `steps` must be a whole number of environment steps from 1 to 1e13 (5e6), or a table per environment, got"),
+    # Every run excluded: said at the exclusion, not without a line.
+    ('algorithms = ["dqn"]\nenvironments = ["cartpole"]\nseeds = [0]\nsteps = 1000\n[[exclude]]\nname = "all"\nalgorithm = "dqn"\n',
+     ':6: the plan expands to no run (every run is excluded by this [[exclude]]): narrow the exclusions'),
     # OUT/slurm is the Slurm backend's.
     ('algorithms = ["dqn"]\nenvironments = ["cartpole"]\nseeds = [0]\nsteps = 1000\n[grid]\nv = [{ name = "slurm", gamma = 0.9 }, { name = "b", gamma = 0.8 }]\n',
      "the variant name slurm is taken"),

@@ -1447,6 +1447,12 @@ def test_env_batch_and_episodes_are_counts_within_range(stackelberg_bin, args, s
     assert p.returncode == 64 and said in p.stderr and "Fatal" not in p.stderr, (p.returncode, p.stderr)
 
 
+def test_env_json_writes_names_as_they_are(stackelberg_bin):
+    """"env":"minatar\\/breakout": valid JSON, but not the name a user greps for."""
+    p = subprocess.run([str(stackelberg_bin), "env", "bench", "minatar/breakout", "--steps", "10"], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0 and '"env":"minatar/breakout"' in p.stdout, p.stdout
+
+
 def test_env_counts_read_as_counts_do_elsewhere(stackelberg_bin):
     """--steps took 1e3, --batch and --episodes refused it without a reason."""
     p = subprocess.run([str(stackelberg_bin), "env", "episodes", "cartpole", "--episodes", "1e2", "--batch", "1e1"], capture_output=True, text=True, timeout=60)
