@@ -136,14 +136,14 @@ final class SweepPlanTests: XCTestCase {
     /// output root, and `[[[exclude]]]` aborted the process inside TOMLKit.
     func testFractionalStepsDotNamesAndBadHeadersAreRefusedWithTheirLines() {
         let steps = refusals("algorithms = [\"dqn\"]\nenvironments = [\"cartpole\"]\nseeds = [0]\nsteps = 1.5\n")
-        XCTAssertTrue(steps.contains { $0.line == 4 && $0.message.contains("positive whole number") }, "\(steps)")
+        XCTAssertTrue(steps.contains { $0.line == 4 && $0.message.contains("must be a whole number of environment steps from 1 to 1e13") }, "\(steps)")
         // An agent's check that weighs two keys points at the one the refused runs' grid point sets.
         let weighed = refusals("algorithms = [\"ppo\"]\nenvironments = [\"cartpole\"]\nseeds = [0]\nsteps = 1e5\n[settings]\nminibatches = 3\n[grid]\nrollout_length = [96, 128]\n")
         XCTAssertEqual(weighed.map(\.line), [8], "\(weighed)")
         XCTAssertTrue(weighed.first?.message.contains("rollout_length=128/cartpole/ppo-monolithic") == true, "\(weighed)")
         // A refused budget in the per-environment table is one problem, not also a missing one.
         let perEnv = refusals("algorithms = [\"dqn\"]\nenvironments = [\"cartpole\", \"acrobot\"]\nseeds = [0]\nsteps = { acrobot = -5, cartpole = 1000 }\n")
-        XCTAssertEqual(perEnv.map(\.message), ["steps for acrobot must be a positive whole number of environment steps (e.g. 5e6), got -5"])
+        XCTAssertEqual(perEnv.map(\.message), ["steps for acrobot must be a whole number of environment steps from 1 to 1e13 (e.g. 5e6), got -5"])
         let dots = refusals("""
             algorithms = ["dqn"]
             environments = ["cartpole"]
@@ -414,6 +414,8 @@ final class SweepPlanTests: XCTestCase {
         XCTAssertTrue(errors.contains { $0.message.contains("would share the run directory") && $0.message.contains("(variants \"ü\" and \"é\" as written;") }, "\(errors)")
     }
 
+    /// Two spellings of one environment would share run directories; refused at the second spelling's line
+    /// (said as two runs sharing a directory, without a line, before).
     func testTwoSpellingsOfOneEnvironmentWouldShareDirectoriesAndAreRefused() {
         let errors = refusals("""
             algorithms = ["dqn"]
@@ -421,7 +423,7 @@ final class SweepPlanTests: XCTestCase {
             seeds = [0]
             steps = 1e4
             """)
-        XCTAssertTrue(errors.contains { $0.message.contains("would share the run directory") }, "\(errors)")
+        XCTAssertTrue(errors.contains { $0.line == 2 && $0.message.contains("`environments` lists minatar/breakout twice (\"MinAtar/Breakout\" is another spelling of it)") }, "\(errors)")
     }
 
     func testSlurmScriptHasOneTaskPerRunTheResourcesAndRequeue() throws {
