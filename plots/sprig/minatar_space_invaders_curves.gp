@@ -9,4 +9,4 @@ set grid
 set key top left
 set format x "%.1s%c"
 
-plot 'minatar_space_invaders_curves.dat' index 0 using 1:3:4 with filledcurves fc rgb '#1f77b4' fs transparent solid 0.15 notitle, 'minatar_space_invaders_curves.dat' index 0 using 1:2 with lines lw 2 lc rgb '#1f77b4' title 'PPO, plain CNN (3 seeds)', 'minatar_space_invaders_curves.dat' index 1 using 1:2 with lines lw 2 lc rgb '#ff7f0e' title 'PPO, attention end to end (1 seed)', 'minatar_space_invaders_curves.dat' index 2 using 1:2 with lines lw 2 lc rgb '#d62728' title 'SPRIG (1 seed)'
+plot 'minatar_space_invaders_curves.dat' index 0 using 1:3:4 with filledcurves fc rgb '#1f77b4' fs transparent solid 0.15 notitle, 'minatar_space_invaders_curves.dat' index 0 using 1:2 with lines lw 2 lc rgb '#1f77b4' title 'PPO, plain CNN (3 seeds)', 'minatar_space_invaders_curves.dat' index 1 using 1:3:4 with filledcurves fc rgb '#ff7f0e' fs transparent solid 0.15 notitle, 'minatar_space_invaders_curves.dat' index 1 using 1:2 with lines lw 2 lc rgb '#ff7f0e' title 'PPO, attention end to end (2 seeds)', 'minatar_space_invaders_curves.dat' index 2 using 1:2 with lines lw 2 lc rgb '#d62728' title 'SPRIG (1 seed)'
