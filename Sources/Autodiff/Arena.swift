@@ -86,7 +86,7 @@ final class Arena {
     private static func chunk(_ bytes: Int) -> UnsafeMutableRawPointer {
         var p: UnsafeMutableRawPointer? = nil
         guard posix_memalign(&p, alignment, bytes) == 0, let chunk = p else {
-            FileHandle.standardError.write(Data(("error: out of memory: a graph step needed \(bytes >> 20) MB more for its values. "
+            try? FileHandle.standardError.write(contentsOf: Data(("error: out of memory: a graph step needed \(bytes >> 20) MB more for its values. "
                 + "Make the step smaller: raise minibatches (PPO: more, smaller minibatches) or lower batch_size (DQN, DDPG, SAC), "
                 + "lower num_envs, or use a smaller network. Game diagnostics take about 2.5 times a training step's memory: "
                 + "turn them off (diagnostics.enabled = false) or raise minibatches. A changed setting needs a new --out; "

@@ -52,7 +52,7 @@ struct AttentionCommand: ParsableCommand {
                 AttentionMaps.figurePrefixes.contains { name.hasPrefix($0) } && name.hasSuffix(".gp") && !ours.contains(String(name.dropLast(3)))
             }.sorted()
             if !earlier.isEmpty {
-                FileHandle.standardError.write(Data("note: \(directory.path) also holds \(earlier.count) figure\(earlier.count == 1 ? "" : "s") of an earlier capture (\(earlier.prefix(3).map { String($0.dropLast(3)) }.joined(separator: ", "))\(earlier.count > 3 ? ", …" : "")), which this one does not replace: remove them, or give another --out\n".utf8))
+                try? FileHandle.standardError.write(contentsOf: Data("note: \(directory.path) also holds \(earlier.count) figure\(earlier.count == 1 ? "" : "s") of an earlier capture (\(earlier.prefix(3).map { String($0.dropLast(3)) }.joined(separator: ", "))\(earlier.count > 3 ? ", …" : "")), which this one does not replace: remove them, or give another --out\n".utf8))
             }
             for c in captured {
                 let figure = AttentionMaps.figure(c, shape: shape, environment: environment, provenance: provenance)

@@ -53,7 +53,7 @@ struct DiagnoseCommand: ParsableCommand {
                 }
             }
             print(report.text)
-            FileHandle.standardError.write(Data("wrote \(dir.path)/report.txt, report.json and \(figures.map(\.name).joined(separator: ", "))\n".utf8))
+            try? FileHandle.standardError.write(contentsOf: Data("wrote \(dir.path)/report.txt, report.json and \(figures.map(\.name).joined(separator: ", "))\n".utf8))
             noteEarlierOutputs(in: dir, figures: figures.map(\.name), written: written)
             if !failures.isEmpty {
                 throw OutputError("\(failures.count) of \(figures.count) figures could not be written (the others and the reports were):\n  " + failures.joined(separator: "\n  "))

@@ -252,13 +252,13 @@ func environmentErrors(_ body: () throws -> Void) throws {
         do { try body() } catch let e as EnvironmentError {
             switch e {
             case .unknown:
-                FileHandle.standardError.write(Data("error: \(e)\n".utf8))
+                try? FileHandle.standardError.write(contentsOf: Data("error: \(e)\n".utf8))
                 throw ExitCode(78)
             case .actionOutOfRange:
-                FileHandle.standardError.write(Data("error: \(e): give --actions within it, or pass --clip-actions to clip them into it\n".utf8))
+                try? FileHandle.standardError.write(contentsOf: Data("error: \(e): give --actions within it, or pass --clip-actions to clip them into it\n".utf8))
                 throw ExitCode(64)
             case .badState, .nonFiniteAction:
-                FileHandle.standardError.write(Data("error: \(e)\n".utf8))
+                try? FileHandle.standardError.write(contentsOf: Data("error: \(e)\n".utf8))
                 throw ExitCode(64)
             default: throw e
             }

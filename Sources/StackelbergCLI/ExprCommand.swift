@@ -36,7 +36,7 @@ struct ExprCommand: ParsableCommand {
                     // Written but simplified away (x/x is 1, as SymPy has it): said so, since the text has it.
                     let written = expression.range(of: "(?<![A-Za-z0-9_])\(NSRegularExpression.escapedPattern(for: v))(?![A-Za-z0-9_(])", options: .regularExpression) != nil
                     let place = written ? "the expression once simplified (as SymPy simplifies it: x/x is 1)" : "the expression"
-                    FileHandle.standardError.write(Data("note: \(v) does not occur in \(place) (its variables: \(e.variables.sorted().joined(separator: ", ").nonEmpty ?? "none")), so ∂/∂\(v) is 0\n".utf8))
+                    try? FileHandle.standardError.write(contentsOf: Data("note: \(v) does not occur in \(place) (its variables: \(e.variables.sorted().joined(separator: ", ").nonEmpty ?? "none")), so ∂/∂\(v) is 0\n".utf8))
                 }
                 let d = e.derivative(vars)
                 switch format {
@@ -79,7 +79,7 @@ struct ExprCommand: ParsableCommand {
                 let value = e.evaluate(values)
                 print(String(format: "%.17g", value))
                 if !value.isFinite {
-                    FileHandle.standardError.write(Data("note: the value is not finite (outside a function's domain, e.g. sqrt or log of a negative number, or an overflow)\n".utf8))
+                    try? FileHandle.standardError.write(contentsOf: Data("note: the value is not finite (outside a function's domain, e.g. sqrt or log of a negative number, or an overflow)\n".utf8))
                 }
             }
         }
@@ -107,7 +107,7 @@ func expressionWordsHelp(_ example: String) -> String {
 func exprErrors(_ body: () throws -> Void) throws {
     try reportingErrors {
         do { try body() } catch let e as ParseError {
-            FileHandle.standardError.write(Data("error: \(e)\n".utf8))
+            try? FileHandle.standardError.write(contentsOf: Data("error: \(e)\n".utf8))
             throw ExitCode(2)
         }
     }

@@ -84,7 +84,7 @@ extension GameCommand {
                 let steps = analyzer.plannedSteps
                 if steps > 1e9 {
                     let o = analyzer.options
-                    FileHandle.standardError.write(Data("note: this analysis takes about \(String(format: "%.2g", steps)) gradient steps (3 dynamics × (\(o.iterations) iterations × \(1 + o.trajectoryStarts.count) runs + \(o.returnIterations) return iterations) × \(1 + o.unroll) steps with --unroll \(o.unroll)): at the order of 10⁷ steps a second (a release build on one core) that is about \(String(format: "%.0f", steps / 1e7 / 60)) minutes; lower --iterations, --return-iterations or --unroll for less\n".utf8))
+                    try? FileHandle.standardError.write(contentsOf: Data("note: this analysis takes about \(String(format: "%.2g", steps)) gradient steps (3 dynamics × (\(o.iterations) iterations × \(1 + o.trajectoryStarts.count) runs + \(o.returnIterations) return iterations) × \(1 + o.unroll) steps with --unroll \(o.unroll)): at the order of 10⁷ steps a second (a release build on one core) that is about \(String(format: "%.0f", steps / 1e7 / 60)) minutes; lower --iterations, --return-iterations or --unroll for less\n".utf8))
                 }
                 // Everything the end of the run needs is checked before the analysis starts.
                 if noRender && svg { throw UsageError("--svg renders SVGs and --no-render renders nothing: give one of them") }
@@ -100,10 +100,10 @@ extension GameCommand {
                         throw OutputError("\(dir.appendingPathComponent(name).path) is a directory, where the analysis writes a file: move it away, or choose another --out")
                     }
                 }
-                let progress: (String) -> Void = { m in if !quiet { FileHandle.standardError.write(Data("[\(game.name)] \(m)\n".utf8)) } }
+                let progress: (String) -> Void = { m in if !quiet { try? FileHandle.standardError.write(contentsOf: Data("[\(game.name)] \(m)\n".utf8)) } }
                 var (report, series) = try analyzer.run(progress: progress)
                 report.provenance = RunProvenance.current(seed: analyzer.options.seed)
-                for w in report.warnings { FileHandle.standardError.write(Data("warning: \(w)\n".utf8)) }
+                for w in report.warnings { try? FileHandle.standardError.write(contentsOf: Data("warning: \(w)\n".utf8)) }
                 try writeReport(text: report.text, json: report, in: dir)
                 progress("writing plots")
                 // One figure that cannot be written does not stop the others.
@@ -142,7 +142,7 @@ extension GameCommand {
                 let unread = [("--root-starts", dynamics.rootStarts != nil), ("--starts", dynamics.starts != nil),
                               ("--return-iterations", dynamics.returnIterations != nil), ("--grid", dynamics.grid != 21)].filter(\.1).map(\.0)
                 if !unread.isEmpty {
-                    FileHandle.standardError.write(Data("note: \(unread.joined(separator: ", ")) shape\(unread.count == 1 ? "s" : "") game analyze's equilibrium search, return curve or figures; game check reads \(unread.count == 1 ? "it" : "none of them")\n".utf8))
+                    try? FileHandle.standardError.write(contentsOf: Data("note: \(unread.joined(separator: ", ")) shape\(unread.count == 1 ? "s" : "") game analyze's equilibrium search, return curve or figures; game check reads \(unread.count == 1 ? "it" : "none of them")\n".utf8))
                 }
                 let results = GameChecks(analyzer).run()
                 for r in results { print("\(r.notApplicable ? "N/A " : r.passed ? "PASS" : "FAIL") \(r.name): \(r.detail)") }
@@ -174,27 +174,27 @@ func reportingErrors(_ body: () throws -> Void) throws {
     } catch let e as ValidationError {
         // Said like every other error, with EX_USAGE: rethrown, ArgumentParser would print the root
         // command's usage under it, which is not the command the user ran.
-        FileHandle.standardError.write(Data("error: \(e.message)\n".utf8))
+        try? FileHandle.standardError.write(contentsOf: Data("error: \(e.message)\n".utf8))
         throw ExitCode(64)
     } catch let e as UsageError {
         // A refused option value of train, attention, compare, diagnose or sweep: a ValidationError's kind.
-        FileHandle.standardError.write(Data("error: \(e)\n".utf8))
+        try? FileHandle.standardError.write(contentsOf: Data("error: \(e)\n".utf8))
         throw ExitCode(64)
     } catch let e as SettingsRefused {
-        FileHandle.standardError.write(Data("error: \(e)\n".utf8))
+        try? FileHandle.standardError.write(contentsOf: Data("error: \(e)\n".utf8))
         throw ExitCode(78)
     } catch let e as GameError {
-        FileHandle.standardError.write(Data("error: \(e)\n".utf8))
+        try? FileHandle.standardError.write(contentsOf: Data("error: \(e)\n".utf8))
         if case .option = e { throw ExitCode(64) }
         throw ExitCode(2)
     } catch let e as PlotError {
-        FileHandle.standardError.write(Data("error: \(e)\n".utf8))
+        try? FileHandle.standardError.write(contentsOf: Data("error: \(e)\n".utf8))
         throw ExitCode(3)
     } catch let e as OutputError {
-        FileHandle.standardError.write(Data("error: \(e)\n".utf8))
+        try? FileHandle.standardError.write(contentsOf: Data("error: \(e)\n".utf8))
         throw ExitCode(3)
     } catch {
-        FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+        try? FileHandle.standardError.write(contentsOf: Data("error: \(error)\n".utf8))
         throw ExitCode(1)
     }
 }
@@ -278,7 +278,7 @@ func noteEarlierOutputs(in dir: URL, figures names: [String], written: Set<Strin
     let candidates = names.flatMap { n in ["gp", "dat", "png", "svg"].map { "\(n).\($0)" } }
     let earlier = candidates.filter { !written.contains($0) && FileManager.default.fileExists(atPath: dir.appendingPathComponent($0).path) }
     guard !earlier.isEmpty else { return }
-    FileHandle.standardError.write(Data("note: \(dir.path) also holds \(earlier.count) file\(earlier.count == 1 ? "" : "s") from an earlier run that this one did not write (\(earlier.prefix(4).joined(separator: ", "))\(earlier.count > 4 ? ", …" : "")): another game's or format's, not this run's; remove them, or give a fresh --out\n".utf8))
+    try? FileHandle.standardError.write(contentsOf: Data("note: \(dir.path) also holds \(earlier.count) file\(earlier.count == 1 ? "" : "s") from an earlier run that this one did not write (\(earlier.prefix(4).joined(separator: ", "))\(earlier.count > 4 ? ", …" : "")): another game's or format's, not this run's; remove them, or give a fresh --out\n".utf8))
 }
 
 /// `report.txt` (the text) and `report.json` (pretty, sorted keys, non-finite numbers as "inf",

@@ -27,8 +27,8 @@ enum SweepBackend: String, ExpressibleByArgument, CaseIterable {
 func loadPlan(_ path: String) throws -> SweepPlan {
     try checkReadableFile(path, what: "the plan")
     do { return try SweepPlan(contentsOf: path) } catch let e as SweepPlanErrors {
-        for error in e.errors { FileHandle.standardError.write(Data("error: \(error)\n".utf8)) }
-        FileHandle.standardError.write(Data("\(e.errors.count) problem\(e.errors.count == 1 ? "" : "s") in \(path); nothing was written\n".utf8))
+        for error in e.errors { try? FileHandle.standardError.write(contentsOf: Data("error: \(error)\n".utf8)) }
+        try? FileHandle.standardError.write(contentsOf: Data("\(e.errors.count) problem\(e.errors.count == 1 ? "" : "s") in \(path); nothing was written\n".utf8))
         throw ExitCode(78)
     }
 }
@@ -302,7 +302,7 @@ struct SweepRunCommand: ParsableCommand {
         poolReport("sweep \(p.name): \(finished) finished now, \(skipped) before; \(stopped) stopped or not started; "
               + (elsewhereNow > 0 ? "\(elsewhereNow) taken by another process meanwhile; " : "") + "\(failed.count) failed; status in \(statusPath)")
         for (r, why) in failed {
-            FileHandle.standardError.write(Data("error: \(r.directory): \(why.replacingOccurrences(of: "\n", with: " | "))\n".utf8))
+            try? FileHandle.standardError.write(contentsOf: Data("error: \(r.directory): \(why.replacingOccurrences(of: "\n", with: " | "))\n".utf8))
         }
         if let signal = stopSignal {
             poolReport(stopSignalCount > 1 ? "stopped at once: `stackelberg sweep run \(plan)` continues each run from its last checkpoint"
@@ -310,12 +310,12 @@ struct SweepRunCommand: ParsableCommand {
             throw ExitCode(128 + signal)
         }
         if !failed.isEmpty {
-            FileHandle.standardError.write(Data("\(failed.count) run\(failed.count == 1 ? "" : "s") failed; fix the cause and run `stackelberg sweep run \(plan)` again (finished runs are skipped, checkpointed ones resume)\n".utf8))
+            try? FileHandle.standardError.write(contentsOf: Data("\(failed.count) run\(failed.count == 1 ? "" : "s") failed; fix the cause and run `stackelberg sweep run \(plan)` again (finished runs are skipped, checkpointed ones resume)\n".utf8))
             throw ExitCode(1)
         }
         // Not every run finished, though none failed: said, and not exit 0.
         if stoppedAlone > 0 {
-            FileHandle.standardError.write(Data("\(stoppedAlone) run\(stoppedAlone == 1 ? " was" : "s were") stopped by a signal sent to \(stoppedAlone == 1 ? "its" : "their") train alone and checkpointed; `stackelberg sweep run \(plan)` again resumes \(stoppedAlone == 1 ? "it" : "them")\n".utf8))
+            try? FileHandle.standardError.write(contentsOf: Data("\(stoppedAlone) run\(stoppedAlone == 1 ? " was" : "s were") stopped by a signal sent to \(stoppedAlone == 1 ? "its" : "their") train alone and checkpointed; `stackelberg sweep run \(plan)` again resumes \(stoppedAlone == 1 ? "it" : "them")\n".utf8))
             throw ExitCode(1)
         }
     }

@@ -79,7 +79,7 @@ struct TrainCommand: ParsableCommand {
         for o in overrides {
             let key = Self.overrideKey(o)
             if let first = seen[key], first != o {
-                FileHandle.standardError.write(Data("note: --set \(key) is given more than once (\(first), then \(o)); the last is used\n".utf8))
+                try? FileHandle.standardError.write(contentsOf: Data("note: --set \(key) is given more than once (\(first), then \(o)); the last is used\n".utf8))
             }
             seen[key] = o
         }
@@ -111,25 +111,25 @@ struct TrainCommand: ParsableCommand {
         let layout = try? settings.string("network.layout")
         let setByHand = Set(overrides.map(Self.overrideKey))
         for k in given.keys.sorted() where setByHand.contains(k) || given[k] != defaults?[k] {
-            if let note = inert[k] { FileHandle.standardError.write(Data("note: \(note)\n".utf8)) }
+            if let note = inert[k] { try? FileHandle.standardError.write(contentsOf: Data("note: \(note)\n".utf8)) }
             // One number is one layer (`Settings.ints`), which a user meaning "this width, default depth" does not expect.
             if k.hasPrefix("network."), k.hasSuffix("_widths"), case .number(let w)? = given[k],
                case .numbers(let d)? = defaults?[k], d.count > 1 {
                 let width = Int(w), depth = d.count
-                FileHandle.standardError.write(Data("note: \(k) = \(width) is one hidden layer of \(width); the default has \(depth) (\(Settings.Value.numbers(d).description)): give [\(Array(repeating: String(width), count: depth).joined(separator: ", "))] for \(depth) layers of \(width)\n".utf8))
+                try? FileHandle.standardError.write(contentsOf: Data("note: \(k) = \(width) is one hidden layer of \(width); the default has \(depth) (\(Settings.Value.numbers(d).description)): give [\(Array(repeating: String(width), count: depth).joined(separator: ", "))] for \(depth) layers of \(width)\n".utf8))
             }
             if k.hasPrefix("perception."), let layout, layout != "attention" {
-                FileHandle.standardError.write(Data("note: \(k) shapes SPRIG's attention module, which network.layout = \(layout) does not build; it has no effect (network.layout = attention builds it)\n".utf8))
+                try? FileHandle.standardError.write(contentsOf: Data("note: \(k) shapes SPRIG's attention module, which network.layout = \(layout) does not build; it has no effect (network.layout = attention builds it)\n".utf8))
             }
         }
         for note in try AlgorithmRegistry.entry(try settings.string("algo")!).notes(settings) {
-            FileHandle.standardError.write(Data("note: \(note)\n".utf8))
+            try? FileHandle.standardError.write(contentsOf: Data("note: \(note)\n".utf8))
         }
         _ = try prepareOutputDirectory(out, option: "--out", create: false)
         // Steps come in batches of num_envs: say what a period that is not a multiple becomes.
         if let period = try settings.int("target_update_interval"), let copies = try settings.int("num_envs"), period % copies != 0 {
             let effective = (period + copies - 1) / copies * copies
-            FileHandle.standardError.write(Data("note: target_update_interval = \(period) acts every \(effective) environment steps (the first batch of num_envs = \(copies) at or past it)\n".utf8))
+            try? FileHandle.standardError.write(contentsOf: Data("note: target_update_interval = \(period) acts every \(effective) environment steps (the first batch of num_envs = \(copies) at or past it)\n".utf8))
         }
         // Steps come in whole batches (num_envs copies; PPO's rollouts of rollout_length × num_envs;
         // AC's batch_steps): say what a total that is not a multiple becomes.
@@ -139,14 +139,14 @@ struct TrainCommand: ParsableCommand {
         if try settings.int("num_envs") != nil, let (trained, batch) = try AlgorithmRegistry.stepsTrained(settings) {
             if batch > 1, total % batch != 0 {
                 trainedSteps = trained
-                FileHandle.standardError.write(Data("note: total_steps = \(total) trains \(trained) steps (whole batches of \(batch) environment steps)\n".utf8))
+                try? FileHandle.standardError.write(contentsOf: Data("note: total_steps = \(total) trains \(trained) steps (whole batches of \(batch) environment steps)\n".utf8))
             }
             // DQN's family, DDPG and SAC learn only from learning_starts/update_after on: a shorter
             // run would end untrained, silently.
             var noted = false
             for key in ["update_after", "learning_starts"] {
                 if let after = try settings.int(key), total < after {
-                    FileHandle.standardError.write(Data("note: total_steps = \(total) is below \(key) = \(after): this run collects data and never updates\n".utf8))
+                    try? FileHandle.standardError.write(contentsOf: Data("note: total_steps = \(total) is below \(key) = \(after): this run collects data and never updates\n".utf8))
                     noted = true
                 }
             }
@@ -155,7 +155,7 @@ struct TrainCommand: ParsableCommand {
             if !noted, let every = try settings.int("update_every"), let after = try settings.int("update_after"), every >= 1 {
                 let first = Swift.max(1, (Swift.max(after, 1) + every - 1) / every) * every
                 if trainedSteps < first {
-                    FileHandle.standardError.write(Data("note: the first update comes at step \(first) (update_every = \(every), from update_after = \(after)), past total_steps = \(total): this run collects data and never updates\n".utf8))
+                    try? FileHandle.standardError.write(contentsOf: Data("note: the first update comes at step \(first) (update_every = \(every), from update_after = \(after)), past total_steps = \(total): this run collects data and never updates\n".utf8))
                 }
             }
         }
@@ -174,7 +174,7 @@ struct TrainCommand: ParsableCommand {
         let nothingYet = runs.map { r in resume && !r.hasCheckpoint && !r.isFinished }
         if resume && nothingYet.contains(false) {
             for (r, fresh) in zip(runs, nothingYet) where fresh {
-                FileHandle.standardError.write(Data("note: \(r.directory) has no checkpoint: this seed starts from the beginning\n".utf8))
+                try? FileHandle.standardError.write(contentsOf: Data("note: \(r.directory) has no checkpoint: this seed starts from the beginning\n".utf8))
             }
         }
         // A file in the way of one seed's directory is refused before any seed trains (not after the
@@ -189,7 +189,7 @@ struct TrainCommand: ParsableCommand {
         }
         try refusingEach(zip(runs, resumes).filter(\.1).map(\.0), checkSameSettings)
         if let signal = pendingStopSignal {
-            FileHandle.standardError.write(Data("stopped before training started: nothing was written\n".utf8))
+            try? FileHandle.standardError.write(contentsOf: Data("stopped before training started: nothing was written\n".utf8))
             throw ExitCode(128 + signal)
         }
         let board = ProgressBoard(labels: seedList.map { "seed\($0)" }, totals: Array(repeating: trainedSteps, count: runs.count), quiet: quiet)
@@ -211,7 +211,7 @@ struct TrainCommand: ParsableCommand {
                 failed = true
                 // Most run errors name the directory themselves.
                 let text = "\(error)"
-                FileHandle.standardError.write(Data("error: \(text.hasPrefix(run.directory) ? "" : run.directory + ": ")\(text)\n".utf8))
+                try? FileHandle.standardError.write(contentsOf: Data("error: \(text.hasPrefix(run.directory) ? "" : run.directory + ": ")\(text)\n".utf8))
             }
         }
         // Stopped by a signal: the shell's convention, 128 + the signal (130 for Ctrl-C).
@@ -235,7 +235,7 @@ struct TrainCommand: ParsableCommand {
             }
         }
         guard let last = refusals.last else { return }
-        for e in refusals.dropLast() { FileHandle.standardError.write(Data("error: \(e)\n".utf8)) }
+        for e in refusals.dropLast() { try? FileHandle.standardError.write(contentsOf: Data("error: \(e)\n".utf8)) }
         throw last
     }
 

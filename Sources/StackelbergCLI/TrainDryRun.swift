@@ -38,7 +38,7 @@ extension TrainCommand {
                     }
                 } catch {
                     refused = true
-                    if said.insert("\(error)").inserted { FileHandle.standardError.write(Data("error: \(error)\n".utf8)) }
+                    if said.insert("\(error)").inserted { try? FileHandle.standardError.write(contentsOf: Data("error: \(error)\n".utf8)) }
                     what = "is refused (the error above)"
                 }
             }

@@ -56,7 +56,7 @@ struct WindowsCommand: ParsableCommand {
                     summaries.append(try UpdateWindows(directory: dir, width: width.value, columns: chosen, quantile: mean ? nil : (quantile ?? 0.5), from: from?.value))
                 } catch {
                     failed += 1
-                    FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+                    try? FileHandle.standardError.write(contentsOf: Data("error: \(error)\n".utf8))
                 }
             }
             // Runs of several couplings log different columns: a column no run logs is a typo and
@@ -72,12 +72,12 @@ struct WindowsCommand: ParsableCommand {
                 for s in summaries where s.evaluationsFrom == 0 {
                     let reason = s.run.evaluations.last.map { "its last greedy evaluation is at step \($0.step); give --from \($0.step) or less" }
                         ?? "it has no greedy evaluation yet"
-                    FileHandle.standardError.write(Data("note: --from \(from.value) averages no evaluation of \(s.run.directory): \(reason)\n".utf8))
+                    try? FileHandle.standardError.write(contentsOf: Data("note: --from \(from.value) averages no evaluation of \(s.run.directory): \(reason)\n".utf8))
                 }
             }
             if failed > 0 {
                 if directories.count > 1 {
-                    FileHandle.standardError.write(Data("error: \(failed) of \(directories.count) runs could not be read (above)\(failed < directories.count ? "; the others are printed" : "")\n".utf8))
+                    try? FileHandle.standardError.write(contentsOf: Data("error: \(failed) of \(directories.count) runs could not be read (above)\(failed < directories.count ? "; the others are printed" : "")\n".utf8))
                 }
                 throw ExitCode(1)
             }

@@ -24,7 +24,7 @@ let tensorCommands: Set = ["train", "attention", "sweep"]
 let arguments = CommandLine.arguments.dropFirst()
 if let command = arguments.first, tensorCommands.contains(command), !arguments.contains(where: { $0 == "--help" || $0 == "-h" }) {
     do { _ = try BLAS.gemmBackendFromEnvironment() } catch {
-        FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+        try? FileHandle.standardError.write(contentsOf: Data("error: \(error)\n".utf8))
         exit(78)
     }
 }
@@ -35,7 +35,7 @@ do {
     try command.run()
     // What the command printed reached its output, or the command fails (exit 3, as an output that failed).
     do { try checkStandardOutput() } catch {
-        FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+        try? FileHandle.standardError.write(contentsOf: Data("error: \(error)\n".utf8))
         exit(3)
     }
 } catch {
@@ -59,7 +59,7 @@ do {
             words.map { optionsTakingValues.contains($0) ? $0 : "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }
         }
         let suggestion = (["stackelberg", "expr", sub] + quoted(options) + ["--"] + quoted(expression)).joined(separator: " ")
-        FileHandle.standardError.write(Data("error: \(message): an expression that reads as an option goes after --, with the command's options before it, as in \(suggestion)\n".utf8))
+        try? FileHandle.standardError.write(contentsOf: Data("error: \(message): an expression that reads as an option goes after --, with the command's options before it, as in \(suggestion)\n".utf8))
         exit(64)
     }
     Stackelberg.exit(withError: error)

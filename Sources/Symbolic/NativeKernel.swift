@@ -114,11 +114,11 @@ public final class NativeKernel: @unchecked Sendable {
                 if verbose {
                     let ms = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
                     let how = library.compiled ? "compiled in \(Int(ms.rounded())) ms" : "loaded from the cache"
-                    FileHandle.standardError.write(Data("stackelberg: native \(kind) kernel \(how): \(library.path)\n".utf8))
+                    try? FileHandle.standardError.write(contentsOf: Data("stackelberg: native \(kind) kernel \(how): \(library.path)\n".utf8))
                 }
             } catch {
                 entry = .init(kernel: nil, error: error.message)
-                if verbose { FileHandle.standardError.write(Data("stackelberg: no native \(kind) kernel: \(error.message)\n".utf8)) }
+                if verbose { try? FileHandle.standardError.write(contentsOf: Data("stackelberg: no native \(kind) kernel: \(error.message)\n".utf8)) }
             }
             kernels[source] = entry
             return entry

@@ -116,7 +116,7 @@ public enum AttentionMaps {
         }
         if (try? state.text("run.settings")) == nil {
             // Its tensors' shapes are still checked as it loads; perception.heads, for one, does not show in them.
-            FileHandle.standardError.write(Data("note: \(checkpointPath) predates the checkpoints' record of their settings: a config.toml edited since (perception.heads, …) cannot be told from the one that trained it\n".utf8))
+            try? FileHandle.standardError.write(contentsOf: Data("note: \(checkpointPath) predates the checkpoints' record of their settings: a config.toml edited since (perception.heads, …) cannot be told from the one that trained it\n".utf8))
         }
         let options = try AlgorithmRegistry.runOptions(settings)
         let overrides = try options.environmentOverrides()

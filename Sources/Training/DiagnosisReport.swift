@@ -25,7 +25,7 @@ public struct Diagnosis {
         guard !runs.isEmpty else {
             throw TrainingError.io(refused.count == 1 ? refused[0] : "\(refused.count) runs cannot be diagnosed:\n  " + refused.joined(separator: "\n  "))
         }
-        for r in refused { FileHandle.standardError.write(Data("note: left out: \(r)\n".utf8)) }
+        for r in refused { try? FileHandle.standardError.write(contentsOf: Data("note: left out: \(r)\n".utf8)) }
         try self.init(runs: runs, leftOut: refused)
     }
 
@@ -59,7 +59,7 @@ public struct Diagnosis {
             for seed in Set(members.compactMap(\.seed)).sorted() {
                 let copies = members.filter { $0.seed == seed }
                 if copies.count > 1 {
-                    FileHandle.standardError.write(Data("note: \(group) has seed \(seed) in \(copies.count) directories (\(copies.map(\.directory).joined(separator: ", "))): copies of one run pool as \(copies.count) seeds; leave all but one out\n".utf8))
+                    try? FileHandle.standardError.write(contentsOf: Data("note: \(group) has seed \(seed) in \(copies.count) directories (\(copies.map(\.directory).joined(separator: ", "))): copies of one run pool as \(copies.count) seeds; leave all but one out\n".utf8))
                 }
             }
         }

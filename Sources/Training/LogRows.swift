@@ -160,7 +160,7 @@ func excerpt(_ text: Substring, _ count: Int) -> String {
 private func noteOnce(_ note: String) {
     notedLock.lock(); defer { notedLock.unlock() }
     guard notedAlready.insert(note).inserted else { return }
-    FileHandle.standardError.write(Data(note.utf8))
+    try? FileHandle.standardError.write(contentsOf: Data(note.utf8))
 }
 private let notedLock = NSLock()
 nonisolated(unsafe) private var notedAlready = Set<String>()

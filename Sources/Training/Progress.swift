@@ -56,18 +56,18 @@ public final class ProgressBoard: @unchecked Sendable {
         let line = render()
         lock.unlock()
         emit(line)
-        if interactive { FileHandle.standardError.write(Data("\n".utf8)) }
+        if interactive { try? FileHandle.standardError.write(contentsOf: Data("\n".utf8)) }
     }
 
     /// Prints `text` as a note line of its own (on a terminal, over the status line, which is redrawn
     /// on the next update); printed in quiet mode too, as notes are.
     public func note(_ text: String) {
         lock.lock(); defer { lock.unlock() }
-        FileHandle.standardError.write(Data(((interactive && !quiet ? "\r\u{1B}[K" : "") + "note: " + text + "\n").utf8))
+        try? FileHandle.standardError.write(contentsOf: Data(((interactive && !quiet ? "\r\u{1B}[K" : "") + "note: " + text + "\n").utf8))
     }
 
     private func emit(_ line: String) {
-        FileHandle.standardError.write(Data((interactive ? "\r\u{1B}[K" + line : line + "\n").utf8))
+        try? FileHandle.standardError.write(contentsOf: Data((interactive ? "\r\u{1B}[K" + line : line + "\n").utf8))
     }
 
     private func render() -> String { compose(now: Date()) }

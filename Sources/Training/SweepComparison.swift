@@ -94,7 +94,7 @@ public struct SweepComparison {
             catch let error as TrainingError {
                 switch error { case .noComparableRun, .allDiverged: break; default: throw error }
                 // An environment none of whose runs has finished yet: left out of the table, said in the report.
-                FileHandle.standardError.write(Data("note: \(env): \(error)\n".utf8))
+                try? FileHandle.standardError.write(contentsOf: Data("note: \(env): \(error)\n".utf8))
             }
         }
         guard !comparisons.isEmpty else { throw TrainingError.io("no run under \(paths.joined(separator: ", ")) has finished; --include-unfinished compares them as they stand") }

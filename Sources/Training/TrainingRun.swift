@@ -216,7 +216,7 @@ public final class TrainingRun: Sendable {
             let updatesPath = directory + "/updates.csv"
             columns = try UpdateLogColumns(header: try UpdateLogColumns.header(ofFileAt: updatesPath), reported: metrics.names, path: updatesPath)
             if !columns.omitted.isEmpty {
-                FileHandle.standardError.write(Data("note: this build also reports \(columns.omitted.joined(separator: ", ")); \(updatesPath) keeps the columns the run started with\n".utf8))
+                try? FileHandle.standardError.write(contentsOf: Data("note: this build also reports \(columns.omitted.joined(separator: ", ")); \(updatesPath) keeps the columns the run started with\n".utf8))
             }
             updates = try RunLog(path: updatesPath, header: "", truncatingTo: sizes[1])
             evals = try RunLog(path: directory + "/eval.csv", header: "", truncatingTo: sizes[2])
@@ -228,7 +228,7 @@ public final class TrainingRun: Sendable {
             // Logs without a checkpoint (a run stopped before its first checkpoint, or whose checkpoint
             // was lost with the machine) cannot be resumed; say that they are being replaced.
             if case .replacingLogs(let rows) = try start(resume: false) {
-                FileHandle.standardError.write(Data("note: \(directory) \(Self.replacingLogsText(episodes: rows))\n".utf8))
+                try? FileHandle.standardError.write(contentsOf: Data("note: \(directory) \(Self.replacingLogsText(episodes: rows))\n".utf8))
             }
             try fm.createDirectory(atPath: directory, withIntermediateDirectories: true)
             try settings.rendered(header: header).write(toFile: directory + "/config.toml", atomically: true, encoding: .utf8)
@@ -334,7 +334,7 @@ public final class TrainingRun: Sendable {
                         ? " (a row comes at most once an iteration, and one iteration of \(now - before) steps has \(perIteration) updates)"
                         : ", or lower log_interval"
                     let text = "\(directory): diagnostics.interval = \(interval) took \(taken) diagnostics in one updates.csv row (log_interval = \(logInterval) steps); a row keeps the last, so the other \(taken - 1) cost time and are dropped: set diagnostics.interval to \(interval * taken) or more\(otherFix)"
-                    if let progress { progress.note(text) } else { FileHandle.standardError.write(Data("note: \(text)\n".utf8)) }
+                    if let progress { progress.note(text) } else { try? FileHandle.standardError.write(contentsOf: Data("note: \(text)\n".utf8)) }
                     diagnosticColumn = nil
                 }
                 // Each column's mean over the updates since the last row.

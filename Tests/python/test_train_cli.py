@@ -1498,3 +1498,16 @@ def test_a_long_rollout_into_a_full_disk_stops(stackelberg_bin):
 def test_env_exit_codes_follow_the_kind_of_error(stackelberg_bin, args, code, said):
     p = subprocess.run([str(stackelberg_bin), "env", *args], capture_output=True, text=True, timeout=60)
     assert p.returncode == code and said in p.stderr, (p.returncode, p.stderr)
+
+
+def test_a_standard_error_that_cannot_be_written_does_not_stop_the_command(stackelberg_bin, tmp_path):
+    """FileHandle's non-throwing write trapped (exit 132) when stderr was a full disk: a training run whose progress
+    went to a log on a full disk died at its next progress line."""
+    if not Path("/dev/full").exists():
+        pytest.skip("no /dev/full")
+    with open("/dev/full", "w") as full:
+        p = subprocess.run([str(stackelberg_bin), "env", "rollout", "nosuch"], stdout=subprocess.PIPE, stderr=full, timeout=60)
+        assert p.returncode == 78, p.returncode
+        p = subprocess.run([str(stackelberg_bin), "train", "--env", "cartpole", "--steps", "2000", "--set", "tensorboard=false",
+                            "--out", str(tmp_path)], stdout=subprocess.PIPE, stderr=full, timeout=300)
+    assert p.returncode == 0 and (tmp_path / "cartpole" / "dqn-monolithic" / "seed0" / "summary.json").exists(), p.returncode

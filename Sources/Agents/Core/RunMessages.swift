@@ -17,6 +17,6 @@ public enum RunMessages {
     ///   - text: one sentence or more, without the trailing newline.
     public static func say(_ kind: String, _ text: String) {
         let prefix = label.map { "\($0): " } ?? ""
-        FileHandle.standardError.write(Data("\(kind): \(prefix)\(text)\n".utf8))
+        try? FileHandle.standardError.write(contentsOf: Data("\(kind): \(prefix)\(text)\n".utf8))
     }
 }

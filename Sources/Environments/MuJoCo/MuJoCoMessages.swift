@@ -28,7 +28,7 @@ private func reportWarning(_ message: UnsafePointer<CChar>?) {
     warningCount.lock.unlock()
     if n <= MuJoCoMessages.printedLimit {
         let suffix = n == MuJoCoMessages.printedLimit ? " (further MuJoCo warnings are not printed)" : ""
-        FileHandle.standardError.write(Data("MuJoCo warning: \(text)\(suffix)\n".utf8))
+        try? FileHandle.standardError.write(contentsOf: Data("MuJoCo warning: \(text)\(suffix)\n".utf8))
     }
 }
 
