@@ -629,15 +629,20 @@ def test_an_edited_plan_is_refused_while_its_run_trains_elsewhere(tmp_path, stac
         pool.communicate(timeout=300)
 
 
+def sweep_plan(tmp_path: Path, stackelberg_bin: Path, body: str) -> tuple[Path, subprocess.CompletedProcess]:
+    """`sweep plan` on a plan of `body` (its `out` under tmp_path): the plan's path and the finished process."""
+    plan = tmp_path / "plan.toml"
+    plan.write_text(f'out = "{tmp_path}/out"\n' + body)
+    return plan, subprocess.run([str(stackelberg_bin), "sweep", "plan", str(plan)], capture_output=True, text=True, timeout=60)
+
+
 def test_an_exclusion_value_that_matches_no_run_is_refused(tmp_path, stackelberg_bin):
     """[[exclude]] lr = [0.1, 0.5] against lr = [0.1, 0.2, 0.3] left 0.1's runs out and passed: 0.5 matched nothing."""
-    plan = tmp_path / "plan.toml"
-    plan.write_text(f'out = "{tmp_path}/out"\nalgorithms = ["dqn"]\nenvironments = ["cartpole"]\nseeds = [0]\nsteps = 1000\n'
-                    '[grid]\nlr = [0.1, 0.2, 0.3]\n[[exclude]]\nname = "too fast"\nlr = [0.1, 0.5]\n')
-    p = subprocess.run([str(stackelberg_bin), "sweep", "plan", str(plan)], capture_output=True, text=True, timeout=60)
+    body = ('algorithms = ["dqn"]\nenvironments = ["cartpole"]\nseeds = [0]\nsteps = 1000\n'
+            '[grid]\nlr = [0.1, 0.2, 0.3]\n[[exclude]]\nname = "too fast"\nlr = [0.1, 0.5]\n')
+    plan, p = sweep_plan(tmp_path, stackelberg_bin, body)
     assert p.returncode == 78 and f'{plan}:8: [[exclude]] "too fast": lr "0.5" matches no run (the plan\'s lr values: 0.1, 0.2, 0.3)' in p.stderr, p.stderr
-    plan.write_text(plan.read_text().replace("0.5]", "0.2]"))
-    p = subprocess.run([str(stackelberg_bin), "sweep", "plan", str(plan)], capture_output=True, text=True, timeout=60)
+    _, p = sweep_plan(tmp_path, stackelberg_bin, body.replace("0.5]", "0.2]"))
     assert p.returncode == 0, p.stderr
 
 
@@ -676,17 +681,13 @@ def test_a_pool_whose_report_cannot_be_written_fails_at_its_end(tmp_path, stacke
      "the variant name slurm is taken"),
 ])
 def test_plan_problems_are_said_at_their_line(tmp_path, stackelberg_bin, body, said):
-    plan = tmp_path / "plan.toml"
-    plan.write_text(f'out = "{tmp_path}/out"\n' + body)
-    p = subprocess.run([str(stackelberg_bin), "sweep", "plan", str(plan)], capture_output=True, text=True, timeout=60)
+    _, p = sweep_plan(tmp_path, stackelberg_bin, body)
     assert p.returncode == 78 and said in p.stderr and "()" not in p.stderr, p.stderr
 
 
 def test_plan_problems_are_printed_in_the_files_order(tmp_path, stackelberg_bin):
     """Found in the order of the checks, they were printed so: line 9 before line 7."""
-    plan = tmp_path / "plan.toml"
-    plan.write_text(f'out = "{tmp_path}/out"\nalgorithms = ["nosuch"]\nenvironments = ["cartpole"]\nseeds = [0]\nsteps = 1000\nbogus = 1\n')
-    p = subprocess.run([str(stackelberg_bin), "sweep", "plan", str(plan)], capture_output=True, text=True, timeout=60)
+    plan, p = sweep_plan(tmp_path, stackelberg_bin, 'algorithms = ["nosuch"]\nenvironments = ["cartpole"]\nseeds = [0]\nsteps = 1000\nbogus = 1\n')
     lines = [int(m) for m in re.findall(rf"^error: {re.escape(str(plan))}:(\d+):", p.stderr, re.M)]
     assert p.returncode == 78 and len(lines) >= 2 and lines == sorted(lines), p.stderr
 
