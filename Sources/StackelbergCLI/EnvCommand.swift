@@ -156,7 +156,6 @@ struct EnvCommand: ParsableCommand {
                     throw ValidationError("--batch \(batch) is more copies than --episodes \(episodes), and every copy plays at least one episode: give --batch at most \(episodes)")
                 }
                 try checkBatchFits(name, batch: batch)
-                try checkBatchRange(batch)
                 guard episodes <= 1_000_000_000 else { throw ValidationError("--episodes must be at most 1e9, got \(episodes)") }
                 let env = try EnvironmentRegistry.make(name, count: batch)
                 guard case .discrete(let n) = env.actionSpace else { throw ValidationError("\(name) has continuous actions; `env episodes` plays discrete ones") }
@@ -205,7 +204,6 @@ struct EnvCommand: ParsableCommand {
                 guard batch >= 1, steps >= 1 else { throw ValidationError("--batch and --steps must be ≥ 1") }
                 guard steps <= 1_000_000_000 else { throw ValidationError("--steps must be at most 1e9 batched steps, got \(steps)") }
                 try checkBatchFits(name, batch: batch)
-                try checkBatchRange(batch)
                 let env = try EnvironmentRegistry.make(name, count: batch)
                 env.reset(seed: seed)
                 // Actions are drawn before timing so only stepping is measured.
@@ -213,13 +211,10 @@ struct EnvCommand: ParsableCommand {
                 // Up to 1024 batches of actions, cycled, at most 2^24 actions in all: a chunk of 1024 batches of a
                 // million copies took 40 GB. Only the kind the environment takes is allocated.
                 let k = env.actionSpace.size, chunk = max(1, min(1024, (1 << 24) / (batch * max(k, 1))))
-                let isDiscrete: Bool
-                if case .discrete = env.actionSpace { isDiscrete = true } else { isDiscrete = false }
-                var discrete = [Int32](repeating: 0, count: isDiscrete ? batch * chunk : 0)
-                var continuous = [Float](repeating: 0, count: isDiscrete ? 0 : batch * chunk * k)
+                var discrete = [Int32](), continuous = [Float]()
                 switch env.actionSpace {
-                case .discrete(let n): for i in discrete.indices { discrete[i] = Int32(rng.next() % UInt64(n)) }
-                case .box(let lo, let hi): for i in continuous.indices { continuous[i] = lo[i % k] + (hi[i % k] - lo[i % k]) * Float(rng.uniform()) }
+                case .discrete(let n): discrete = (0..<(batch * chunk)).map { _ in Int32(rng.next() % UInt64(n)) }
+                case .box(let lo, let hi): continuous = (0..<(batch * chunk * k)).map { i in lo[i % k] + (hi[i % k] - lo[i % k]) * Float(rng.uniform()) }
                 }
                 let clock = ContinuousClock()
                 var episodes = 0
@@ -275,14 +270,11 @@ func parseList(_ text: String, _ option: String) throws -> [Double] {
     }
 }
 
-/// Refuses a `--batch` beyond a million copies: past that the environment's per-copy loops, not stepping in
-/// batches, are what is timed, and a CartPole batch of 1e7 aborted allocating its actions.
-func checkBatchRange(_ batch: Int) throws {
-    guard batch <= 1_000_000 else { throw ValidationError("--batch must be from 1 to 1e6 copies, got \(batch)") }
-}
-
 /// Refuses a `--batch` whose copies' arrays alone (counted as `train` counts them) exceed this
 /// machine's memory, before they are allocated: an allocation that large used to abort the process.
+/// Then one beyond a million copies: past that the environment's per-copy loops, not stepping in
+/// batches, are what is timed, and a CartPole batch of 1e7 (within memory by its arrays) aborted
+/// allocating its actions.
 func checkBatchFits(_ name: String, batch: Int) throws {
     let probe = try EnvironmentRegistry.make(name, count: 1)
     let needed = AlgorithmRegistry.environmentBytes(copies: batch, observationSize: probe.observationSpace.size)
@@ -290,6 +282,7 @@ func checkBatchFits(_ name: String, batch: Int) throws {
     guard needed < available else {
         throw ValidationError("--batch \(batch) needs " + String(format: "%.1f GB for its copies' arrays and this machine has %.1f GB", needed / 1e9, available / 1e9) + ": give a smaller --batch")
     }
+    guard batch <= 1_000_000 else { throw ValidationError("--batch must be from 1 to 1e6 copies, got \(batch)") }
 }
 
 /// The first field of a JSON line (sorted by key) holding a non-finite number, with that number.

@@ -8,14 +8,16 @@ import Foundation
 /// > job.sbatch`, exited 0 with the output lost.
 /// - Throws: `OutputError` (exit 3) naming the system's reason, after a flush.
 func checkStandardOutput() throws {
-    if ImmediateOutput.linesLost > 0 {
-        throw OutputError("cannot write the standard output: \(ImmediateOutput.linesLost) line\(ImmediateOutput.linesLost == 1 ? "" : "s") of the report could not be written; run the command again with its output going where it can be written (a full disk, a closed pipe?)")
+    let fix = "run the command again with its output going where it can be written (a full disk, a closed pipe?)"
+    let lost = ImmediateOutput.linesLost
+    if lost > 0 {
+        throw OutputError("cannot write the standard output: \(lost) line\(lost == 1 ? "" : "s") of the report could not be written; \(fix)")
     }
     let flushed = fflush(stdout) == 0
     guard flushed, ferror(stdout) == 0 else {
         let reason = flushed ? "a write failed" : String(cString: strerror(errno))
         clearerr(stdout)
-        throw OutputError("cannot write the standard output (\(reason)): the output is incomplete; run the command again with its output going where it can be written (a full disk, a closed pipe?)")
+        throw OutputError("cannot write the standard output (\(reason)): the output is incomplete; \(fix)")
     }
 }
 

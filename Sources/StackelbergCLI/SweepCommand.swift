@@ -136,33 +136,27 @@ struct SweepRunCommand: ParsableCommand {
             guard jobs.map({ $0 >= 1 }) ?? true else { throw UsageError("--jobs must be at least 1, got \(jobs!)") }
             if jobs != nil, backend == .slurm { throw UsageError("--jobs is for --backend local; Slurm runs as many tasks as the plan's slurm.max_parallel allows") }
             if dryRun, backend == .local { throw UsageError("--dry-run is for --backend slurm (it prints the array script); `stackelberg sweep plan \(plan)` shows a local run's commands") }
-            // Checked before anything is written: sweep.json would otherwise state the edited plan for these runs.
-            let stale = p.runs.filter(\.isFinished).compactMap { r -> String? in
+            // Runs trained (or training) with other settings than the plan now gives, refused before anything is
+            // written: sweep.json would otherwise state the edited plan for them.
+            func refuse(_ problems: [String], _ headline: (Int) -> String) throws {
+                guard !problems.isEmpty else { return }
+                throw InputError(headline(problems.count) + ":\n  " + problems.prefix(5).joined(separator: "\n  ")
+                                 + (problems.count > 5 ? "\n  (and \(problems.count - 5) more)" : ""))
+            }
+            try refuse(p.runs.filter(\.isFinished).compactMap { r in
                 let changed = r.settingsChangedSinceRun
                 return changed.isEmpty ? nil : "\(r.directory): \(SweepRun.changedMessage(changed))"
-            }
-            guard stale.isEmpty else {
-                throw InputError("\(stale.count) finished run\(stale.count == 1 ? "" : "s") of \(plan) trained with other settings than the plan gives now:\n  " + stale.prefix(5).joined(separator: "\n  ")
-                                 + (stale.count > 5 ? "\n  (and \(stale.count - 5) more)" : ""))
-            }
+            }) { n in "\(n) finished run\(n == 1 ? "" : "s") of \(plan) trained with other settings than the plan gives now" }
             // Interrupted runs too, before any other run trains: their resume would be refused, and the plan's
             // other runs, trained meanwhile with the new settings, would leave a sweep that neither plan finishes.
-            let restarted = p.runs.filter { !$0.isLocked }.compactMap { r in
+            try refuse(p.runs.filter { !$0.isLocked }.compactMap { r in
                 r.interruptedWithOtherSettings.map { "\(r.directory): \(SweepRun.changedWhileInterruptedMessage($0))" }
-            }
-            guard restarted.isEmpty else {
-                throw InputError("\(restarted.count) interrupted run\(restarted.count == 1 ? "" : "s") of \(plan) started with other settings than the plan gives now (nothing was trained):\n  " + restarted.prefix(5).joined(separator: "\n  ")
-                                 + (restarted.count > 5 ? "\n  (and \(restarted.count - 5) more)" : ""))
-            }
-            // Runs another process trains, started from the plan as it was: sweep.json would state the edited plan for them.
-            let running = p.runs.filter(\.isLocked).compactMap { r -> String? in
+            }) { n in "\(n) interrupted run\(n == 1 ? "" : "s") of \(plan) started with other settings than the plan gives now (nothing was trained)" }
+            // Runs another process trains, started from the plan as it was.
+            try refuse(p.runs.filter(\.isLocked).compactMap { r in
                 let changed = r.settingsChangedSinceRun
                 return changed.isEmpty ? nil : "\(r.directory): \(SweepRun.changedWhileRunningMessage(changed))"
-            }
-            guard running.isEmpty else {
-                throw InputError("\(running.count) run\(running.count == 1 ? "" : "s") of \(plan) that another process trains \(running.count == 1 ? "was" : "were") started with other settings than the plan gives now (nothing was trained or written):\n  " + running.prefix(5).joined(separator: "\n  ")
-                                 + (running.count > 5 ? "\n  (and \(running.count - 5) more)" : ""))
-            }
+            }) { n in "\(n) run\(n == 1 ? "" : "s") of \(plan) that another process trains \(n == 1 ? "was" : "were") started with other settings than the plan gives now (nothing was trained or written)" }
             switch backend {
             case .local: try runLocal(p)
             case .slurm: try submitSlurm(p)
@@ -276,13 +270,13 @@ struct SweepRunCommand: ParsableCommand {
             }
             let why = bySignal ? "killed by signal \(status)" + (r.hasCheckpoint ? " (its last checkpoint is kept: `sweep run` again resumes it)" : "")
                                : SweepRun.lastError(inLog: attempt, directory: r.directory)
-            let record = "exit \(bySignal ? 128 + status : status)\n\(why)\n"
-            try? record.write(toFile: r.directory + "/" + SweepFiles.failure, atomically: true, encoding: .utf8)
+            let exit = bySignal ? 128 + status : status, oneLine = why.replacingOccurrences(of: "\n", with: " | ")
+            try? "exit \(exit)\n\(why)\n".write(toFile: r.directory + "/" + SweepFiles.failure, atomically: true, encoding: .utf8)
             // Also in the run's log, which keeps every attempt: sweep-failed.txt goes once the run succeeds, and a
             // death by signal left no line of its own in the log.
             log.seekToEndOfFile()
-            try? log.write(contentsOf: Data("\(ISO8601DateFormatter().string(from: Date())) sweep run: FAILED (run \(r.index)), exit \(bySignal ? 128 + status : status): \(why.replacingOccurrences(of: "\n", with: " | "))\n".utf8))
-            poolReport("[\(n)/\(total), run \(r.index)] FAILED   \(r.directory): \(why.replacingOccurrences(of: "\n", with: " | "))")
+            try? log.write(contentsOf: Data("\(ISO8601DateFormatter().string(from: Date())) sweep run: FAILED (run \(r.index)), exit \(exit): \(oneLine)\n".utf8))
+            poolReport("[\(n)/\(total), run \(r.index)] FAILED   \(r.directory): \(oneLine)")
             return .failed(why)
         }
         children.done = true

@@ -339,8 +339,7 @@ public enum AlgorithmRegistry {
         // (rollout_length steps of each copy: an observation, the action, six scalars). num_envs = 1e8 on
         // CartPole passed the environment arrays alone (9.6 GB) and aborted allocating its activations.
         // After the weights' check, so that a width too large for its weights is named by its key.
-        let widthSum = try s.keys.filter { $0.hasPrefix("network.") && $0.hasSuffix("_widths") }
-            .reduce(0.0) { $0 + Double((try s.ints($1) ?? []).reduce(0, +)) }
+        let widthSum = Double(stacks.filter { $0.key.hasSuffix("_widths") }.flatMap(\.widths).reduce(0, +))
         let rolloutSteps = Double((try? s.int("rollout_length")) ?? nil ?? 0)
         let perCopy = 4.0 * (widthSum + Double(actionSize)) + 16 + rolloutSteps * 4.0 * Double(observationSize + actionSize + 6)
         let copiesBytes = environments + Double(copies) * perCopy

@@ -88,6 +88,17 @@ struct PlanParser {
         return out
     }
 
+    /// Appends `name` (the registry's spelling of `written`) to `names` unless it is there already: two
+    /// spellings of one name ("cartpole", "CartPole") are one name listed twice, said at the second's line
+    /// (they were said as two runs sharing a directory, without a line).
+    mutating func appendOnce(_ name: String, written: String, to names: inout [String], key: String) {
+        guard !names.contains(name) else {
+            fail(source.line(ofValue: written, under: key), "`\(key)` lists \(name) twice (\"\(written)\" is another spelling of it): list each once")
+            return
+        }
+        names.append(name)
+    }
+
     /// Flattens a table of settings into dotted keys.
     mutating func settingsTable(_ t: TOMLTable, prefix: String, linePrefix: String, skipping: Set<String> = []) -> [(key: String, value: Settings.Value)] {
         var out = [(key: String, value: Settings.Value)]()
@@ -142,43 +153,24 @@ struct PlanParser {
             fail(source.line(ofValue: a, under: "algorithms"), "unknown algorithm \"\(a)\"; known: \(AlgorithmRegistry.names.joined(separator: ", ")) (see `stackelberg algo list`)")
         }
         var algorithms = [String]()
-        for a in givenAlgorithms {
-            let name = AlgorithmRegistry.spelling(of: a) ?? a
-            if algorithms.contains(name) {
-                fail(source.line(ofValue: a, under: "algorithms"), "`algorithms` lists \(name) twice (\"\(a)\" is another spelling of it): list each once")
-                continue
-            }
-            algorithms.append(name)
-        }
+        for a in givenAlgorithms { appendOnce(AlgorithmRegistry.spelling(of: a) ?? a, written: a, to: &algorithms, key: "algorithms") }
         let givenCouplings = strings("couplings", required: false)
         for c in givenCouplings ?? [] where CouplingRegistry.spelling(of: c) == nil {
             fail(source.line(ofValue: c, under: "couplings"), "unknown coupling \"\(c)\"; known: \(CouplingRegistry.names.joined(separator: ", "))")
         }
         var couplings: [String]? = givenCouplings == nil ? nil : []
-        for c in givenCouplings ?? [] {
-            let name = CouplingRegistry.spelling(of: c) ?? c
-            if couplings!.contains(name) {
-                fail(source.line(ofValue: c, under: "couplings"), "`couplings` lists \(name) twice (\"\(c)\" is another spelling of it): list each once")
-                continue
-            }
-            couplings!.append(name)
-        }
-        var environments = [String]()
+        for c in givenCouplings ?? [] { appendOnce(CouplingRegistry.spelling(of: c) ?? c, written: c, to: &couplings!, key: "couplings") }
+        // Each environment in the registry's spelling, and as the plan first writes it (for messages).
+        var environments = [String](), envSpelling = [String: String]()
         for e in strings("environments", required: true) ?? [] {
             do {
                 let name = try EnvironmentRegistry.entry(e).name
-                // Two spellings of one environment ("cartpole", "CartPole") were said as two runs sharing a directory, without a line.
-                if environments.contains(name) {
-                    fail(source.line(ofValue: e, under: "environments"), "`environments` lists \(name) twice (\"\(e)\" is another spelling of it): list each once")
-                    continue
-                }
-                environments.append(name)
+                envSpelling[name] = envSpelling[name] ?? e
+                appendOnce(name, written: e, to: &environments, key: "environments")
             } catch {
                 fail(source.line(ofValue: e, under: "environments"), "unknown environment \"\(e)\": \(error) (see `stackelberg env list`)")
             }
         }
-        let envSpelling = Dictionary((strings("environments", required: false) ?? []).compactMap { e in (try? EnvironmentRegistry.entry(e).name).map { ($0, e) } },
-                                     uniquingKeysWith: { a, _ in a })
 
         // Seeds: a list of whole numbers, one number, or a string as --seeds takes it ("0..29", "0,3,7").
         var seeds = [UInt64]()

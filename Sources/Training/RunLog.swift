@@ -80,8 +80,9 @@ final class RunLog {
     }
 
     /// Opens (creating) `path`; with `truncatingTo` the file is cut to that many bytes first,
-    /// otherwise a new file gets `header`.
-    init(path: String, header: String, truncatingTo size: UInt64? = nil) throws {
+    /// otherwise a new file gets `header`. `checksum` is those bytes' CRC-32 where `checkHolds` has
+    /// verified it; without one (a checkpoint from before the key) they are read to compute it.
+    init(path: String, header: String, truncatingTo size: UInt64? = nil, checksum known: UInt32? = nil) throws {
         self.path = path
         let fm = FileManager.default
         if let size {
@@ -89,7 +90,7 @@ final class RunLog {
             try h.truncate(atOffset: size)
             try h.close()
             bytesWritten = size
-            guard let crc = Self.checksum(of: path, bytes: size) else { throw TrainingError.io("cannot read \(path) to resume; is the run directory intact?") }
+            guard let crc = known ?? Self.checksum(of: path, bytes: size) else { throw TrainingError.io("cannot read \(path) to resume; is the run directory intact?") }
             checksum = crc
         } else {
             guard fm.createFile(atPath: path, contents: nil) else { throw TrainingError.io("cannot create \(path): check that the directory is writable") }

@@ -203,7 +203,7 @@ public final class TrainingRun: Sendable {
             }
             guard fm.fileExists(atPath: checkpointPath) else { throw TrainingError.nothingToResume(directory) }
             // All checked before anything is changed (a log cut back, a resume recorded in config.toml).
-            let (state, sizes) = try readCheckpoint(at: checkpointPath)
+            let (state, sizes, checksums) = try readCheckpoint(at: checkpointPath)
             try agent.load(from: state)
             gemmChanged = noteGEMMChange(savedKernels: try? state.text("run.gemm"),
                                          changedBefore: (try? state.integer("run.gemm_changed")) == 1)
@@ -212,14 +212,14 @@ public final class TrainingRun: Sendable {
             evaluations = Int(try state.integer("run.evaluations"))
             // Checkpoints from before this key have none pending.
             pendingEvaluation = (try? state.integer("run.pending_evaluation")) == 1
-            episodes = try RunLog(path: directory + "/episodes.csv", header: "", truncatingTo: sizes[0])
+            episodes = try RunLog(path: directory + "/episodes.csv", header: "", truncatingTo: sizes[0], checksum: checksums[0])
             let updatesPath = directory + "/updates.csv"
             columns = try UpdateLogColumns(header: try UpdateLogColumns.header(ofFileAt: updatesPath), reported: metrics.names, path: updatesPath)
             if !columns.omitted.isEmpty {
                 try? FileHandle.standardError.write(contentsOf: Data("note: this build also reports \(columns.omitted.joined(separator: ", ")); \(updatesPath) keeps the columns the run started with\n".utf8))
             }
-            updates = try RunLog(path: updatesPath, header: "", truncatingTo: sizes[1])
-            evals = try RunLog(path: directory + "/eval.csv", header: "", truncatingTo: sizes[2])
+            updates = try RunLog(path: updatesPath, header: "", truncatingTo: sizes[1], checksum: checksums[1])
+            evals = try RunLog(path: directory + "/eval.csv", header: "", truncatingTo: sizes[2], checksum: checksums[2])
             // Checkpoints from before metric windows have none: the window restarts empty.
             if let sums = try? state.reals("run.metric_window_sums") {
                 try metrics.restoreWindow(sums: sums, counts: try state.integers("run.metric_window_counts"), savedColumns: columns.indices)

@@ -119,8 +119,9 @@ extension TrainingRun {
 
     /// Reads the checkpoint at `path` as a resume does, before anything is changed: whole (its checksum),
     /// with the settings config.toml names, and with logs that hold what it records.
-    /// - Returns: the state and the log sizes it records (episodes, updates, eval).
-    func readCheckpoint(at path: String) throws -> (state: StateDictionary, logSizes: [UInt64]) {
+    /// - Returns: the state, and the log sizes and CRC-32s it records (episodes, updates, eval; the CRCs
+    ///   verified against the logs, nil in checkpoints from before them).
+    func readCheckpoint(at path: String) throws -> (state: StateDictionary, logSizes: [UInt64], logChecksums: [UInt32?]) {
         let state: StateDictionary
         do { state = try StateDictionary(contentsOf: URL(fileURLWithPath: path)) } catch let e as StateError {
             // Resuming again cannot help: say how to get out of the loop.
@@ -144,6 +145,6 @@ extension TrainingRun {
         for (file, (size, crc)) in zip(["episodes.csv", "updates.csv", "eval.csv"], zip(sizes, checksums)) {
             try RunLog.checkHolds(directory + "/" + file, bytes: size, checksum: crc)
         }
-        return (state, sizes)
+        return (state, sizes, checksums)
     }
 }
