@@ -100,7 +100,9 @@ public struct Settings: Equatable, Sendable {
     /// of numbers. Errors: the file's syntax error with its line and column, or a value of another
     /// kind, naming the key.
     public init(contentsOf path: String) throws {
-        guard let data = FileManager.default.contents(atPath: path) else {
+        let data: Data
+        do { data = try readInputFile(path) } catch {
+            if case .tooLarge = error { throw SettingsError.syntax(path, error.reason) }
             // Why, where it can be told: "check the path" alone sent a reader to a path that exists.
             throw SettingsError.unreadable(path, why: FileUnreadable(path: path).map {
                 switch $0 {
@@ -108,7 +110,7 @@ public struct Settings: Equatable, Sendable {
                 case .directory: "it is a directory"
                 case .noPermission: "no permission to read it"
                 }
-            })
+            } ?? error.reason)
         }
         guard let text = String(data: data, encoding: .utf8) else {
             throw SettingsError.syntax(path, "the file is not UTF-8 text, as a TOML config is: is it the right file?")

@@ -24,8 +24,10 @@ public struct SpeedTable: Sendable {
 
     /// Reads a speed table. Errors name the file (and TOMLKit's line for a syntax error).
     public init(contentsOf path: String) throws {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw TrainingError.io("cannot read the speed table \(path): check the path, or measure one with scripts/sweeps/measure-speed.sh")
+        let data: Data
+        do { data = try readInputFile(path) } catch {
+            if case .tooLarge = error { throw TrainingError.io("the speed table \(path): \(error.reason)") }
+            throw TrainingError.io("cannot read the speed table \(path) (\(error.reason)): check the path, or measure one with scripts/sweeps/measure-speed.sh")
         }
         guard let text = String(data: data, encoding: .utf8) else {
             throw TrainingError.io("the speed table \(path) is not UTF-8 text, as TOML is: is it the right file? Measure one with scripts/sweeps/measure-speed.sh")

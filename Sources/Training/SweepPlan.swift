@@ -171,8 +171,10 @@ public struct SweepPlan: Sendable {
     /// matches no run, two runs with one directory, and each run's settings error from
     /// ``AlgorithmRegistry/resolve(_:)`` (a refused pair, an unknown setting, a value out of range).
     public init(contentsOf path: String) throws {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw SweepPlanErrors(errors: [SweepPlanError(path: path, line: nil, message: "cannot read the plan file: check the path")])
+        let data: Data
+        do { data = try readInputFile(path) } catch {
+            let message = if case .tooLarge = error { error.reason } else { "cannot read the plan file (\(error.reason)): check the path" }
+            throw SweepPlanErrors(errors: [SweepPlanError(path: path, line: nil, message: message)])
         }
         guard let text = String(data: data, encoding: .utf8) else {
             throw SweepPlanErrors(errors: [SweepPlanError(path: path, line: nil, message: "the file is not UTF-8 text, as a TOML plan is: is it the right file?")])

@@ -660,6 +660,24 @@ def test_a_config_or_plan_file_that_is_not_there_is_a_usage_error(stackelberg_bi
         assert p.returncode == 64 and f"the plan {path} {said}" in p.stderr, (p.returncode, p.stderr)
 
 
+def test_a_config_or_plan_from_a_pipe_is_read_and_an_endless_one_is_refused(stackelberg_bin, tmp_path):
+    """`--config <(…)`, `--config /dev/stdin` and a plan piped in were refused as "cannot read" (Foundation's
+    contents(atPath:) reads only regular files); /dev/zero must be refused, not read until memory runs out."""
+    config = 'algo = "ppo"\nenv = "cartpole"\nlr = 0.0007\n'
+    p = subprocess.run([str(stackelberg_bin), "train", "--config", "/dev/stdin", "--steps", "2048", "--dry-run", "--out", str(tmp_path)],
+                       input=config, capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0 and "\nlr = 0.0007\n" in p.stdout, (p.returncode, p.stderr)
+    plan = 'algorithms = ["ppo"]\nenvironments = ["cartpole"]\nseeds = "0..1"\nsteps = 4096\n'
+    p = subprocess.run([str(stackelberg_bin), "sweep", "plan", "/dev/stdin"], input=plan, capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0 and "2 runs" in p.stdout, (p.returncode, p.stdout, p.stderr)
+    p = subprocess.run(["bash", "-c", f"'{stackelberg_bin}' train --config <(printf '{config}') --steps 2048 --dry-run --out '{tmp_path}'"],
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0 and "\nlr = 0.0007\n" in p.stdout, (p.returncode, p.stderr)
+    for command in (["train", "--config", "/dev/zero", "--dry-run"], ["sweep", "plan", "/dev/zero"]):
+        p = subprocess.run([str(stackelberg_bin), *command], capture_output=True, text=True, timeout=60)
+        assert p.returncode == 78 and "/dev/zero: it holds more than 64 MiB" in p.stderr, (command, p.returncode, p.stderr)
+
+
 def test_a_total_that_is_not_a_whole_number_of_rollouts_finishes_with_its_progress_line(stackelberg_bin, tmp_path):
     # Without --quiet: the progress bar once trapped ("Negative count not allowed") when a run trained
     # past its total (1,100 steps in rollouts of 512 train 1,536).
