@@ -346,7 +346,7 @@ struct PlanParser {
         configs.append([])
         for a in axes { configs = configs.flatMap { c in a.points.map { c + [$0] } } }
         var runs = [SweepRun](), counts = Array(repeating: 0, count: exclusions.count), shadowedBy = [Int: Int]()
-        var resolved = [String: Settings](), failed = Set<String>(), directories = [String: (label: String, written: String)]()
+        var resolved = [String: Settings](), failed = Set<String>(), directories = [String: (label: String, written: String, line: Int?)]()
         // Runs whose settings differ only in keys their algorithm and coupling do not read would train the
         // same thing twice under two variant names (and `compare` would list the copies as two results).
         var trained = [String: (variant: String, settings: Settings)](), reportedTwins = Set<String>()
@@ -405,10 +405,12 @@ struct PlanParser {
                             let written = point.map(\.match).joined(separator: "+")
                             if let other = directories[directory] {
                                 let asWritten = written == other.written ? "" : " (variants \"\(other.written)\" and \"\(written)\" as written; a directory name keeps ASCII letters, digits and . _ = + , - only)"
-                                fail(point.last?.line, "\(label) and \(other.label) would share the run directory \(directory)\(asWritten): give distinct values or names")
+                                // Said at the later point's line; the earlier one's line is named, as either may be the one to change.
+                                let earlier = other.line.flatMap { $0 == point.last?.line ? nil : " (the first is at line \($0))" } ?? ""
+                                fail(point.last?.line, "\(label) and \(other.label) would share the run directory \(directory)\(asWritten)\(earlier): give distinct values or names")
                                 continue
                             }
-                            directories[directory] = (label, written)
+                            directories[directory] = (label, written, point.last?.line)
                             // A file where the run's directory (or a level of it under `out`) goes: the run
                             // could not start, and `sweep status` would call it pending. (A file above `out`
                             // is said once, above.)

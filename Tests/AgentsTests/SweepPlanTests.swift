@@ -412,6 +412,20 @@ final class SweepPlanTests: XCTestCase {
             v = [{ name = "ü", gamma = 0.9 }, { name = "é", gamma = 0.8 }]
             """)
         XCTAssertTrue(errors.contains { $0.message.contains("would share the run directory") && $0.message.contains("(variants \"ü\" and \"é\" as written;") }, "\(errors)")
+        // On lines of their own, the message is at the later one's and names the earlier one's.
+        let apart = refusals("""
+            algorithms = ["dqn"]
+            environments = ["cartpole"]
+            seeds = [0]
+            steps = 1e4
+            [[grid.v]]
+            name = "ü"
+            gamma = 0.9
+            [[grid.v]]
+            name = "é"
+            gamma = 0.8
+            """)
+        XCTAssertTrue(apart.contains { $0.line == 8 && $0.message.contains("would share the run directory") && $0.message.contains("(the first is at line 5)") }, "\(apart)")
     }
 
     /// Two spellings of one environment would share run directories; refused at the second spelling's line
