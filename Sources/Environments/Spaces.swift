@@ -67,7 +67,11 @@ public enum EnvironmentError: Error, CustomStringConvertible, Equatable {
 
     public var description: String {
         switch self {
-        case .unknown(let n, let known): return "unknown environment '\(n)'; known: \(known.joined(separator: ", "))"
+        case .unknown(let n, let known):
+            // The list is long (every ALE game ships in it): a near name comes first.
+            let near = nearestEnvironmentNames(to: n, in: known)
+            let list = known.joined(separator: ", ")
+            return near.isEmpty ? "unknown environment '\(n)'; known: \(list)" : "unknown environment '\(n)': did you mean \(near.joined(separator: " or "))? Known: \(list)"
         case .wrongBatchSize(let e, let g): return "expected \(e) actions (one per environment copy), got \(g)"
         case .actionOutOfRange(let c, let v, let s): return "action \(v) for copy \(c) is outside the action space \(s)"
         case .nonFiniteAction(let c, let v): return "action \(v) for copy \(c) is not finite: check the policy's output for NaN/Inf"

@@ -71,7 +71,8 @@ extension AttentionMaps {
             "set xtics \(width <= 16 ? "1" : "autofreq")\nset ytics \(height <= 16 ? "1" : "autofreq")\n"
         }
         let matrixNote = "matrix (gnuplot `matrix`): line = row (top first), column = column (left first)"
-        var header = "\(fig.name): \(title)\n# \(subtitle)\n# \(field)\n# Blocks (gnuplot `index`): per stacked frame, oldest first, its frame, the attention its stem cells receive"
+        let play = provenance.playSummary.map { "# The whole greedy play: \($0)\n" } ?? ""
+        var header = "\(fig.name): \(title)\n# \(subtitle)\n\(play)# \(field)\n# Blocks (gnuplot `index`): per stacked frame, oldest first, its frame, the attention its stem cells receive"
             + (s.gates == nil ? "" : ", its cell gates") + (s.temporal == nil ? "" : "; then the temporal attention between frames") + ". Frame t−k is the one k steps before the current one (t−0). Each block is a \(matrixNote).\n# "
         // One panel of stem cells: a matrix block drawn as an image on a colour range from 0.
         func cellPanel(title: String, palette: String, range: String, label: String, block: Int) -> String {

@@ -161,7 +161,10 @@ public enum AttentionMaps {
             reward += Double(env.rewards[0])
             if env.gameOver(copy: 0) { finished.append(Double(env.episodeReturns[0])) }
         }
-        return (out, env.observationShape, envName, Play(steps: steps, reward: reward, finishedReturns: finished, actionCounts: counts, actionNames: env.actionNames), provenance)
+        let play = Play(steps: steps, reward: reward, finishedReturns: finished, actionCounts: counts, actionNames: env.actionNames)
+        var played = provenance
+        played.playSummary = play.summary
+        return (out, env.observationShape, envName, play, played)
     }
 
     /// Where the captures come from, as each figure's title says it: the run (its coupling, its
@@ -178,6 +181,9 @@ public enum AttentionMaps {
         /// The seed of the play's environment reset (`--seed`) and the greedy steps played (`--steps`).
         public var playSeed: UInt64
         public var playSteps: Int
+        /// What the whole greedy play did (``Play/summary``), set once it has been played: each figure's
+        /// data file keeps it, so a map is read beside its play after the command's output is gone.
+        public var playSummary: String?
 
         public init(coupling: String, trainedSteps: Int, totalSteps: Int? = nil, runSeed: UInt64? = nil, playSeed: UInt64, playSteps: Int) {
             self.coupling = coupling; self.trainedSteps = trainedSteps; self.totalSteps = totalSteps

@@ -100,7 +100,7 @@ public enum CouplingRegistry {
         .bool("sprig.follower_reaches_perception", \.followerReachesPerception, "the follower stage also steps θ on PPO's loss + λ_c·C_θ (false: the heads φ only)"),
         .real("sprig.leader_lr", \.leaderLearningRate, "the leader's (perception θ) Adam learning rate", .positive),
         .real("sprig.follower_lr", \.followerLearningRate, "the follower's (heads φ) Adam learning rate", .positive),
-        .int("sprig.cosine_interval", \.cosineInterval, "log cos(∇_θ u_L, −∇_θ PPO loss) every k-th minibatch (one more backward pass each time); 0: never", .nonNegative),
+        .int("sprig.cosine_interval", \.cosineInterval, "log cos(∇_θ u_L, −∇_θ PPO loss) on the run's first minibatch and every k-th after it (one more backward pass each time); 0: never", .nonNegative),
     ])
 
     static func totalDerivative(_ leader: ModelPart) -> Entry {

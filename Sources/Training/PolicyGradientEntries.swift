@@ -174,15 +174,23 @@ enum PolicyGradientEntries {
             }
         },
         notes: { s in
+            // One-row minibatches: Â − mean(Â) is 0, so normalized advantages are all 0 and the policy's loss
+            // (SPRIG's leader policy term too) carries no gradient; a new user's tiny trial ran so without a word.
+            var notes = [String]()
+            if ((try? s.bool("normalize_advantages")) ?? nil) == true, let copies = (try? s.int("num_envs")) ?? nil,
+               let length = (try? s.int("rollout_length")) ?? nil, let minibatches = (try? s.int("minibatches")) ?? nil,
+               copies * length == minibatches {
+                notes.append("num_envs × rollout_length = \(copies * length) rows in \(minibatches) minibatches is one row each: normalize_advantages = true makes every advantage 0 there, so the policy loss moves nothing; use fewer minibatches or set normalize_advantages = false")
+            }
             // SPRIG settings under which a stage moves nothing: legal (ablations), but said, since a run that
             // never trains its perception module reads like one whose module learned nothing.
             guard (try? s.string("coupling")) == "sprig", let alpha = (try? s.double("sprig.cooperation")) ?? nil,
-                  let weight = (try? s.double("sprig.cost_weight")) ?? nil, alpha == 1 || weight == 0 else { return [] }
+                  let weight = (try? s.double("sprig.cost_weight")) ?? nil, alpha == 1 || weight == 0 else { return notes }
             let reaches = ((try? s.bool("sprig.follower_reaches_perception")) ?? nil) ?? true
             guard alpha == 1 && weight == 0 else {
-                return weight == 0 && !reaches ? ["sprig.cost_weight = 0: the attention cost enters neither stage, and the follower stage does not reach θ (sprig.follower_reaches_perception = false), so θ moves on the leader's policy term alone"] : []
+                return notes + (weight == 0 && !reaches ? ["sprig.cost_weight = 0: the attention cost enters neither stage, and the follower stage does not reach θ (sprig.follower_reaches_perception = false), so θ moves on the leader's policy term alone"] : [])
             }
-            return [reaches
+            return notes + [reaches
                 ? "sprig.cooperation = 1 with sprig.cost_weight = 0: the leader's utility α_coop·(−λ_c·C_θ) + (1 − α_coop)·u_policy is 0, so the leader stage never moves θ; only the follower stage's PPO loss trains it"
                 : "sprig.cooperation = 1 with sprig.cost_weight = 0 and sprig.follower_reaches_perception = false: the leader's utility is 0 and the follower stage does not reach θ, so the perception module stays at its initialization"]
         },

@@ -1,5 +1,6 @@
 import Foundation
 import TOMLKit
+import Environments
 
 /// A run's settings as dotted keys (`scorer.order`, `network.encoder_widths`) with typed values,
 /// read from a TOML file, then `--set key=value` overrides, and written back as the resolved
@@ -320,17 +321,3 @@ func nearestKeys(to key: String, in known: [String]) -> [String] {
     return Array(scored.sorted { $0.1 != $1.1 ? $0.1 < $1.1 : $0.0 < $1.0 }.prefix(3).map(\.0))
 }
 
-/// Levenshtein distance between two strings, by characters.
-func editDistance(_ a: String, _ b: String) -> Int {
-    let x = Array(a), y = Array(b)
-    if x.isEmpty { return y.count }
-    var previous = Array(0...y.count), current = [Int](repeating: 0, count: y.count + 1)
-    for i in 1...x.count {
-        current[0] = i
-        for j in 1...Swift.max(y.count, 1) where j <= y.count {
-            current[j] = Swift.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (x[i - 1] == y[j - 1] ? 0 : 1))
-        }
-        swap(&previous, &current)
-    }
-    return previous[y.count]
-}

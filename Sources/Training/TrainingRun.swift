@@ -291,6 +291,12 @@ public final class TrainingRun: Sendable {
             return m
         }
 
+        // Each column's mean over the updates since the last row, at the current step.
+        func logUpdateRow() {
+            updates.append(([String(agent.environmentSteps), String(agent.updates)] + columns.indices.map { "\(metrics.windowMean(at: $0))" }).joined(separator: ","))
+            metrics.resetWindow()
+        }
+
         // A checkpoint written inside an evaluation: that evaluation comes first (the final one is
         // made after the loop anyway).
         if pendingEvaluation, agent.environmentSteps < totalSteps { _ = try evaluate() }
@@ -337,14 +343,16 @@ public final class TrainingRun: Sendable {
                     if let progress { progress.note(text) } else { try? FileHandle.standardError.write(contentsOf: Data("note: \(text)\n".utf8)) }
                     diagnosticColumn = nil
                 }
-                // Each column's mean over the updates since the last row.
-                updates.append(([String(now), String(agent.updates)] + columns.indices.map { "\(metrics.windowMean(at: $0))" }).joined(separator: ","))
-                metrics.resetWindow()
+                logUpdateRow()
             }
             if now / evalInterval != before / evalInterval, now < totalSteps { _ = try evaluate() }
             if now / checkpointInterval != before / checkpointInterval, now < totalSteps { try checkpoint() }
             progress?.update(progressIndex, steps: now, episodeReturn: lastEpisodeReturn)
         }
+        // The updates since the last log_interval mark (a total that is not a multiple of it): their row,
+        // at the last step, so every update reaches updates.csv. None where the loop ended on a mark or
+        // a resumed checkpoint had already logged it (its window is then empty).
+        if reported, metrics.windowHasUpdates { logUpdateRow() }
         let loopSeconds = Date().timeIntervalSince(loopStart)
         // The final checkpoint is written after the final evaluation: a resume from it (a run stopped
         // before its summary, or whose summary was lost) reads that evaluation back instead of playing

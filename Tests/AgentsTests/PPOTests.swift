@@ -203,6 +203,36 @@ final class PPOTests: XCTestCase {
         }
     }
 
+    /// A total that is not a multiple of log_interval: the updates after the last mark get their row at the
+    /// run's last step (they never reached updates.csv: a new user's 8,192-step trial logged no row at all),
+    /// and a run stopped inside that stretch and resumed writes the same row.
+    func testTheUpdatesAfterTheLastLogMarkGetTheirRow() throws {
+        func settings() throws -> Settings {
+            var g = Settings()
+            for (k, v) in [("algo", "ppo"), ("coupling", "monolithic"), ("env", "cartpole")] { g[k] = .string(v) }
+            for (k, v) in [("total_steps", 1_536.0), ("rollout_length", 64), ("eval_interval", 1e6), ("eval_episodes", 1),
+                           ("checkpoint_interval", 700), ("log_interval", 1_000)] { g[k] = .number(v) }
+            g["network.actor_widths"] = .numbers([8]); g["network.critic_widths"] = .numbers([8])
+            g["tensorboard"] = .bool(false)
+            return try AlgorithmRegistry.resolve(g)
+        }
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("ppo-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try TrainingRun(settings: try settings(), seed: 2, directory: root + "/whole", header: []).run(resume: false)
+        let rows = try String(contentsOfFile: root + "/whole/updates.csv", encoding: .utf8).split(separator: "\n").dropFirst()
+            .map { $0.split(separator: ",").prefix(2).map { Int($0)! } }
+        let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: root + "/whole/summary.json"))) as! [String: Any]
+        XCTAssertEqual(rows.map { $0[0] }, [1_024, 1_536], "a row at the mark crossed (1,000) and one at the end")
+        XCTAssertEqual(rows.last?[0], summary["env_steps"] as? Int)
+        XCTAssertEqual(rows.last?[1], summary["updates"] as? Int, "every update reaches updates.csv")
+        XCTAssertThrowsError(try TrainingRun(settings: try settings(), seed: 2, directory: root + "/split", header: [], stopAfterSteps: 1_100).run(resume: false))
+        try TrainingRun(settings: try settings(), seed: 2, directory: root + "/split", header: []).run(resume: true)
+        for log in ["episodes.csv", "updates.csv", "eval.csv"] {
+            XCTAssertEqual(try String(contentsOfFile: "\(root)/whole/\(log)", encoding: .utf8),
+                           try String(contentsOfFile: "\(root)/split/\(log)", encoding: .utf8), log)
+        }
+    }
+
     /// `anneal_steps` past the run's end makes a short run the start of the longer one: the same
     /// rates at every update, so the same episodes and update rows up to the short run's end (the
     /// early-learning comparisons run 2M steps of a 10M schedule). Below total_steps it is refused.

@@ -247,6 +247,8 @@ final class SprigTests: XCTestCase {
                 XCTAssertTrue(figure.body.contains("checkpoint after 256 env steps of training"), figure.body)
                 XCTAssertTrue(figure.body.contains(coupling == "sprig" ? "SPRIG" : "monolithic attention PPO"), figure.body)
                 XCTAssertTrue(figure.body.contains("play step \(c.step) of 12"), figure.body)
+                // The data file keeps what the whole play did, which the command prints only once, last.
+                XCTAssertTrue(figure.data.text.contains("# The whole greedy play: \(maps.play.summary)\n"), figure.data.text)
             }
             // A run written before a setting existed (here env_episodic_life, added later) ran at its
             // default: its maps are drawn, not refused for the missing key.

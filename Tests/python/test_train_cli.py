@@ -184,6 +184,10 @@ def test_run_directory_and_config(stackelberg_bin, tmp_path, reference):
     (["--coupling", "head-leader", "--set", "stackelberg.lambda=1e-50"], "1e-50 would run as 0"),
     # atari/<game> takes any ROM name: one ALE does not ship was found only as loaded, and exited 1.
     (["--env", "atari/notagame"], "unknown environment 'atari/notagame'"),
+    # A near name is said before the list (over a hundred names with ALE's games): a new user typed atari/beamrider.
+    (["--env", "atari/beamrider"], "unknown environment 'atari/beamrider': did you mean atari/beam_rider? Known: "),
+    (["--env", "minatar/space-invaders"], "did you mean minatar/space_invaders? Known: "),
+    (["--env", "cartpol"], "unknown environment 'cartpol': did you mean cartpole? Known: "),
     (["--set", "env_sticky_actions=0.5"], "cartpole has no sticky actions"),
     (["--set", "env_sticky_actions=2"], "env_sticky_actions must be"),
     (["--env", "mujoco/hopper", "--set", "env_max_episode_steps=100"], "mujoco/hopper keeps its own episode limit"),
@@ -1432,6 +1436,20 @@ def test_sprig_settings_that_leave_a_stage_idle_are_noted(stackelberg_bin, tmp_p
     assert "the leader stage never moves θ" in notes("sprig.cooperation=1", "sprig.cost_weight=0")[0]
     assert "θ moves on the leader's policy term alone" in notes("sprig.cost_weight=0", "sprig.follower_reaches_perception=false")[0]
     assert notes() == [] and notes("sprig.cooperation=1") == [] and notes("sprig.cost_weight=0") == []
+
+
+def test_one_row_minibatches_with_normalized_advantages_are_noted(stackelberg_bin, tmp_path):
+    """A new user's tiny SPRIG trial (4 copies × 2 steps in 8 minibatches) logged leader_policy_term = 0 without a word:
+    one row normalized is 0, so the policy loss carried nothing."""
+    def noted(*sets):
+        args = [str(stackelberg_bin), "train", "--algo", "ppo", "--coupling", "sprig", "--env", "minatar/breakout", "--dry-run",
+                "--out", str(tmp_path)] + [a for kv in sets for a in ("--set", kv)]
+        p = subprocess.run(args, capture_output=True, text=True, timeout=120)
+        assert p.returncode == 0, p.stderr
+        return "in 8 minibatches is one row each: normalize_advantages = true makes every advantage 0" in p.stderr
+    assert noted("num_envs=4", "rollout_length=2", "minibatches=8")
+    assert not noted("num_envs=4", "rollout_length=4", "minibatches=8")
+    assert not noted("num_envs=4", "rollout_length=2", "minibatches=8", "normalize_advantages=false")
 
 
 def test_a_stop_during_the_checks_exits_as_a_stop_and_writes_nothing(stackelberg_bin, tmp_path):

@@ -67,6 +67,9 @@ public final class UpdateMetrics {
     /// Updates in the window of column `i`.
     public func windowCount(at i: Int) -> Int { Int(counts[i]) }
 
+    /// Whether any update closed since the last reset (a run's end logs that partial window).
+    public var windowHasUpdates: Bool { (0..<names.count).contains { counts[$0] > 0 } }
+
     public func resetWindow() {
         sums.update(repeating: 0, count: names.count)
         counts.update(repeating: 0, count: names.count)

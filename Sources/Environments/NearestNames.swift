@@ -1,0 +1,28 @@
+/// Levenshtein distance between two strings, by characters: how close a mistyped name is to a known
+/// one (environment names here, setting keys in `Training`).
+public func editDistance(_ a: String, _ b: String) -> Int {
+    let x = Array(a), y = Array(b)
+    if x.isEmpty { return y.count }
+    var previous = Array(0...y.count), current = [Int](repeating: 0, count: y.count + 1)
+    for i in 1...x.count {
+        current[0] = i
+        for j in 1...Swift.max(y.count, 1) where j <= y.count {
+            current[j] = Swift.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (x[i - 1] == y[j - 1] ? 0 : 1))
+        }
+        swap(&previous, &current)
+    }
+    return previous[y.count]
+}
+
+/// Up to three environment names of `known` closest to `name`, for "did you mean": case, `_` and `-`
+/// ignored (`atari/BeamRider`, `atari/beamrider`, `minatar/space-invaders`), then within an edit distance
+/// of a third of the name's length (at least 1, at most 3). Empty when none is that close.
+public func nearestEnvironmentNames(to name: String, in known: [String]) -> [String] {
+    func folded(_ s: String) -> String { String(s.lowercased().filter { $0 != "_" && $0 != "-" }) }
+    let target = folded(name)
+    let same = known.filter { folded($0) == target }
+    if !same.isEmpty { return Array(same.prefix(3)) }
+    let limit = Swift.min(3, Swift.max(1, target.count / 3))
+    let scored = known.map { ($0, editDistance(target, folded($0))) }.filter { $0.1 <= limit }
+    return Array(scored.sorted { $0.1 != $1.1 ? $0.1 < $1.1 : $0.0 < $1.0 }.prefix(3).map(\.0))
+}
