@@ -98,7 +98,8 @@ final class ClassicControlTests: XCTestCase {
         clipping.reset(seed: 0)
         XCTAssertNoThrow(try [Float(0), 2.5].withUnsafeBufferPointer { try clipping.step(continuous: $0) })
         XCTAssertThrowsError(try EnvironmentRegistry.make("cartpol", count: 1)) {
-            XCTAssertTrue("\($0)".contains("known: cartpole, acrobot, mountaincar, pendulum"))
+            // The near name first, then the list.
+            XCTAssertTrue("\($0)".contains("unknown environment 'cartpol': did you mean cartpole? Known: cartpole, acrobot, mountaincar, pendulum"), "\($0)")
         }
         XCTAssertThrowsError(try ClassicVector<CartPole>(count: 1).setState([0, 0, .nan, 0], copy: 0))
     }
