@@ -532,6 +532,13 @@ public struct Comparison {
             }
             s += "\n"
         }
+        // Each seed's own numbers: with the few seeds deep-RL runs have, an IQM and its interval hide
+        // which seed carries a lead (SPRIG's Space Invaders mean rests on one of its two seeds).
+        s += "\nPer seed (seed: score (greedy)):\n\n| algorithm | seeds |\n|---|---|\n"
+        for g in groups {
+            let seeds = runs(of: g).sorted { ($0.seed, $0.directory) < ($1.seed, $1.directory) }
+            s += "| \(g) | " + seeds.map { "\($0.seed): \(f($0.finalTrainingScore)) (\(f($0.finalEvaluation)))" }.joined(separator: ", ") + " |\n"
+        }
         if groups.contains(where: { g in score[g]!.contains { $0.isNaN } }) {
             s += "\n–: a seed with no training episode in the last 10% of its total_steps yet (an unfinished run), or with a non-finite return there (nan in episodes.csv: the run diverged), has no score; with no evaluation yet, no greedy value. IQMs and probabilities of improvement use the seeds that have one.\n"
         }

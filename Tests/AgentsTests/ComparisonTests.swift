@@ -88,6 +88,10 @@ final class ComparisonTests: XCTestCase {
         XCTAssertEqual(Set(c.groups), ["ac-individual [individual.unroll=1]", "ac-individual [individual.unroll=80]"])
         XCTAssertEqual(c.runs(of: "ac-individual [individual.unroll=1]").count, 2)
         XCTAssertEqual(c.scores("ac-individual [individual.unroll=80]"), [800])
+        // Each seed's own score and greedy evaluation, under the IQM table.
+        XCTAssertTrue(c.markdown(threshold: nil).contains("| ac-individual [individual.unroll=1] | 0: 10.00 (5.00), 1: 10.00 (5.00) |\n| ac-individual [individual.unroll=80] | 0: 800.00 (5.00) |")
+                      || c.markdown(threshold: nil).contains("| ac-individual [individual.unroll=80] | 0: 800.00 (5.00) |\n| ac-individual [individual.unroll=1] | 0: 10.00 (5.00), 1: 10.00 (5.00) |"),
+                      c.markdown(threshold: nil))
     }
 
     /// A finished run's directory as `train` leaves it, with `config`, one training episode (return 10
