@@ -2,32 +2,39 @@
 # Render: gnuplot curves_mujoco_hopper.gp            (PNG)
 #         gnuplot -e "fmt='svg'" curves_mujoco_hopper.gp   (SVG)
 if (!exists("fmt")) fmt = "png"
+# The data is read from, and the figure written to, the script's own directory (ARG0 is the
+# script's path as gnuplot was given it), whatever directory gnuplot runs in.
+sb_dir = ""
+sb_k = 0
+if (exists("ARG0")) { sb_k = strlen(ARG0) }
+while (sb_k > 0) { if (ARG0[sb_k:sb_k] eq "/") { sb_dir = ARG0[1:sb_k]; sb_k = 0 } else { sb_k = sb_k - 1 } }
 if (fmt eq "svg") {
-    set terminal svg size 900,600 dynamic enhanced font "Helvetica,12" background rgb "white"
-    set output "curves_mujoco_hopper.svg"
+    set terminal svg size 1212,680 dynamic enhanced font "Helvetica,12" background rgb "white"
+    set output sb_dir."curves_mujoco_hopper.svg"
 } else {
-    set terminal pngcairo size 900,600 enhanced font "Helvetica,11" background rgb "white"
-    set output "curves_mujoco_hopper.png"
+    set terminal pngcairo size 1212,680 enhanced font "Helvetica,11" background rgb "white"
+    set output sb_dir."curves_mujoco_hopper.png"
 }
-datafile = "curves_mujoco_hopper.dat"
+datafile = sb_dir."curves_mujoco_hopper.dat"
 set encoding utf8
 set termoption noenhanced
 set title "mujoco/hopper: training return (IQM over seeds of the 50-episode rolling mean, 95% bootstrap band)"
 set xlabel "environment steps"
 set ylabel "return"
 set grid
-set key bottom right
+set key below left Left reverse maxcols 1 samplen 2
 set format x "%.1s%c"
-plot datafile index 0 using 1:3:4 with filledcurves fc rgb '#1f77b4' fs transparent solid 0.2 notitle, \
+set xrange [0:1003520]
+plot datafile index 0 using 1:3:4 with filledcurves fc rgb '#1f77b4' fs transparent solid 0.12 noborder notitle, \
      datafile index 0 using 1:2 with lines lw 2 lc rgb '#1f77b4' title 'ppo-monolithic [anneal_lr=true epochs=10 max_grad_norm=0.5 minibatch_layout="shuffled" num_envs=1 rollout_length=2048 truncation="bootstrap"] (3 seeds)', \
-     datafile index 1 using 1:3:4 with filledcurves fc rgb '#d62728' fs transparent solid 0.2 notitle, \
+     datafile index 1 using 1:3:4 with filledcurves fc rgb '#d62728' fs transparent solid 0.12 noborder notitle, \
      datafile index 1 using 1:2 with lines lw 2 lc rgb '#d62728' title 'ppo-monolithic [anneal_lr=false epochs=4 max_grad_norm=0 minibatch_layout="trajectories" num_envs=32 rollout_length=640 truncation="no_bootstrap"] (3 seeds)', \
-     datafile index 2 using 1:3:4 with filledcurves fc rgb '#2ca02c' fs transparent solid 0.2 notitle, \
+     datafile index 2 using 1:3:4 with filledcurves fc rgb '#2ca02c' fs transparent solid 0.12 noborder notitle, \
      datafile index 2 using 1:2 with lines lw 2 lc rgb '#2ca02c' title 'ppo-nested (3 seeds)', \
-     datafile index 3 using 1:3:4 with filledcurves fc rgb '#9467bd' fs transparent solid 0.2 notitle, \
+     datafile index 3 using 1:3:4 with filledcurves fc rgb '#9467bd' fs transparent solid 0.12 noborder notitle, \
      datafile index 3 using 1:2 with lines lw 2 lc rgb '#9467bd' title 'ppo-blpo [blpo.linearized_sign="code" blpo.solver="nystrom"] (3 seeds)', \
-     datafile index 4 using 1:3:4 with filledcurves fc rgb '#ff7f0e' fs transparent solid 0.2 notitle, \
+     datafile index 4 using 1:3:4 with filledcurves fc rgb '#ff7f0e' fs transparent solid 0.12 noborder notitle, \
      datafile index 4 using 1:2 with lines lw 2 lc rgb '#ff7f0e' title 'ppo-blpo [blpo.linearized_sign="code" blpo.solver="cg"] (3 seeds)', \
-     datafile index 5 using 1:3:4 with filledcurves fc rgb '#17becf' fs transparent solid 0.2 notitle, \
+     datafile index 5 using 1:3:4 with filledcurves fc rgb '#17becf' fs transparent solid 0.12 noborder notitle, \
      datafile index 5 using 1:2 with lines lw 2 lc rgb '#17becf' title 'ppo-blpo [blpo.linearized_sign="implicit" blpo.solver="nystrom"] (3 seeds)'
 unset output

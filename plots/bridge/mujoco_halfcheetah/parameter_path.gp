@@ -17,7 +17,7 @@ if (fmt eq "svg") {
 }
 datafile = sb_dir."parameter_path.dat"
 set encoding utf8
-set multiplot title "Parameter path: PCA of the sketched displacement S(x − x₀), coloured by environment step, with the individual field −ω (blue) and the regularized Stackelberg field −(Df₁, ∇₂f₂), λ = 0.1 (red) mapped the\nsame way, as arrows of one length" font ",12"
+set multiplot title "Parameter path: PCA of the sketched displacement S(x − x₀), coloured by environment step, with the individual field −ω (blue) and the regularized Stackelberg field −(Df₁, ∇₂f₂), λ = 0.1 (orange, wider,\nbeneath) mapped the same way, as arrows of one length" font ",12"
 set termoption noenhanced
 unset logscale
 unset nonlinear y
@@ -46,16 +46,16 @@ set title "sac-individual seed 0: PC1–PC2 hold 92.5% of the variance\n50 diagn
 set xlabel "PC1"
 set ylabel "PC2"
 set format x "% h"
-set palette rgb 33,13,10
+set palette defined (0 '#440154', 0.25 '#3b528b', 0.5 '#21918c', 0.75 '#5ec962', 1 '#fde725')
 set cbrange [1000.0:50000.0]
 set colorbox
 set cblabel "environment step"
 set format cb "%.1s%c"
 set offsets graph 0.08, graph 0.08, graph 0.08, graph 0.08
-plot datafile index 0 using 1:2:3 with lines lw 2 lc palette title 'path', \
+plot datafile index 0 using 1:2:3 with lines lw 2 lc palette title 'path (coloured by step)', \
      datafile index 0 every ::0::0 using 1:2 with points pt 7 ps 1.2 lc rgb 'black' title 'start', \
-     datafile index 1 using 1:2:3:4 with vectors head size screen 0.011,25 filled lw 3.0 lc rgb '#d62728' title "regularized Stackelberg (λ = 0.1)", \
-     datafile index 2 using 1:2:3:4 with vectors head size screen 0.007,20 filled lw 1.2 lc rgb '#1f77b4' title "individual −ω"
+     datafile index 1 using 1:2:3:4 with vectors head size screen 0.011,25 filled lw 3.6 lc rgb '#ff7f0e' title "regularized Stackelberg (λ = 0.1)", \
+     datafile index 2 using 1:2:3:4 with vectors head size screen 0.007,20 filled lw 1.2 lc rgb '#1f4fb4' title "individual −ω"
 unset logscale
 unset nonlinear y
 unset label
@@ -83,16 +83,16 @@ set title "sac-individual seed 1: PC1–PC2 hold 83.5% of the variance\n50 diagn
 set xlabel "PC1"
 set ylabel "PC2"
 set format x "% h"
-set palette rgb 33,13,10
+set palette defined (0 '#440154', 0.25 '#3b528b', 0.5 '#21918c', 0.75 '#5ec962', 1 '#fde725')
 set cbrange [1000.0:50000.0]
 set colorbox
 set cblabel "environment step"
 set format cb "%.1s%c"
 set offsets graph 0.08, graph 0.08, graph 0.08, graph 0.08
-plot datafile index 3 using 1:2:3 with lines lw 2 lc palette title 'path', \
+plot datafile index 3 using 1:2:3 with lines lw 2 lc palette title 'path (coloured by step)', \
      datafile index 3 every ::0::0 using 1:2 with points pt 7 ps 1.2 lc rgb 'black' title 'start', \
-     datafile index 4 using 1:2:3:4 with vectors head size screen 0.011,25 filled lw 3.0 lc rgb '#d62728' title "regularized Stackelberg (λ = 0.1)", \
-     datafile index 5 using 1:2:3:4 with vectors head size screen 0.007,20 filled lw 1.2 lc rgb '#1f77b4' title "individual −ω"
+     datafile index 4 using 1:2:3:4 with vectors head size screen 0.011,25 filled lw 3.6 lc rgb '#ff7f0e' title "regularized Stackelberg (λ = 0.1)", \
+     datafile index 5 using 1:2:3:4 with vectors head size screen 0.007,20 filled lw 1.2 lc rgb '#1f4fb4' title "individual −ω"
 unset logscale
 unset nonlinear y
 unset label
@@ -120,16 +120,16 @@ set title "sac-individual seed 2: PC1–PC2 hold 88.9% of the variance\n50 diagn
 set xlabel "PC1"
 set ylabel "PC2"
 set format x "% h"
-set palette rgb 33,13,10
+set palette defined (0 '#440154', 0.25 '#3b528b', 0.5 '#21918c', 0.75 '#5ec962', 1 '#fde725')
 set cbrange [1000.0:50000.0]
 set colorbox
 set cblabel "environment step"
 set format cb "%.1s%c"
 set offsets graph 0.08, graph 0.08, graph 0.08, graph 0.08
-plot datafile index 6 using 1:2:3 with lines lw 2 lc palette title 'path', \
+plot datafile index 6 using 1:2:3 with lines lw 2 lc palette title 'path (coloured by step)', \
      datafile index 6 every ::0::0 using 1:2 with points pt 7 ps 1.2 lc rgb 'black' title 'start', \
-     datafile index 7 using 1:2:3:4 with vectors head size screen 0.011,25 filled lw 3.0 lc rgb '#d62728' title "regularized Stackelberg (λ = 0.1)", \
-     datafile index 8 using 1:2:3:4 with vectors head size screen 0.007,20 filled lw 1.2 lc rgb '#1f77b4' title "individual −ω"
+     datafile index 7 using 1:2:3:4 with vectors head size screen 0.011,25 filled lw 3.6 lc rgb '#ff7f0e' title "regularized Stackelberg (λ = 0.1)", \
+     datafile index 8 using 1:2:3:4 with vectors head size screen 0.007,20 filled lw 1.2 lc rgb '#1f4fb4' title "individual −ω"
 unset logscale
 unset nonlinear y
 unset label
@@ -157,16 +157,16 @@ set title "sac-actor-leader seed 0: PC1–PC2 hold 95.4% of the variance\n50 dia
 set xlabel "PC1"
 set ylabel "PC2"
 set format x "% h"
-set palette rgb 33,13,10
+set palette defined (0 '#440154', 0.25 '#3b528b', 0.5 '#21918c', 0.75 '#5ec962', 1 '#fde725')
 set cbrange [1000.0:50000.0]
 set colorbox
 set cblabel "environment step"
 set format cb "%.1s%c"
 set offsets graph 0.08, graph 0.08, graph 0.08, graph 0.08
-plot datafile index 9 using 1:2:3 with lines lw 2 lc palette title 'path', \
+plot datafile index 9 using 1:2:3 with lines lw 2 lc palette title 'path (coloured by step)', \
      datafile index 9 every ::0::0 using 1:2 with points pt 7 ps 1.2 lc rgb 'black' title 'start', \
-     datafile index 10 using 1:2:3:4 with vectors head size screen 0.011,25 filled lw 3.0 lc rgb '#d62728' title "regularized Stackelberg (λ = 0.1)", \
-     datafile index 11 using 1:2:3:4 with vectors head size screen 0.007,20 filled lw 1.2 lc rgb '#1f77b4' title "individual −ω"
+     datafile index 10 using 1:2:3:4 with vectors head size screen 0.011,25 filled lw 3.6 lc rgb '#ff7f0e' title "regularized Stackelberg (λ = 0.1)", \
+     datafile index 11 using 1:2:3:4 with vectors head size screen 0.007,20 filled lw 1.2 lc rgb '#1f4fb4' title "individual −ω"
 unset logscale
 unset nonlinear y
 unset label
@@ -194,16 +194,16 @@ set title "sac-actor-leader seed 1: PC1–PC2 hold 94% of the variance\n50 diagn
 set xlabel "PC1"
 set ylabel "PC2"
 set format x "% h"
-set palette rgb 33,13,10
+set palette defined (0 '#440154', 0.25 '#3b528b', 0.5 '#21918c', 0.75 '#5ec962', 1 '#fde725')
 set cbrange [1000.0:50000.0]
 set colorbox
 set cblabel "environment step"
 set format cb "%.1s%c"
 set offsets graph 0.08, graph 0.08, graph 0.08, graph 0.08
-plot datafile index 12 using 1:2:3 with lines lw 2 lc palette title 'path', \
+plot datafile index 12 using 1:2:3 with lines lw 2 lc palette title 'path (coloured by step)', \
      datafile index 12 every ::0::0 using 1:2 with points pt 7 ps 1.2 lc rgb 'black' title 'start', \
-     datafile index 13 using 1:2:3:4 with vectors head size screen 0.011,25 filled lw 3.0 lc rgb '#d62728' title "regularized Stackelberg (λ = 0.1)", \
-     datafile index 14 using 1:2:3:4 with vectors head size screen 0.007,20 filled lw 1.2 lc rgb '#1f77b4' title "individual −ω"
+     datafile index 13 using 1:2:3:4 with vectors head size screen 0.011,25 filled lw 3.6 lc rgb '#ff7f0e' title "regularized Stackelberg (λ = 0.1)", \
+     datafile index 14 using 1:2:3:4 with vectors head size screen 0.007,20 filled lw 1.2 lc rgb '#1f4fb4' title "individual −ω"
 unset logscale
 unset nonlinear y
 unset label
@@ -231,16 +231,16 @@ set title "sac-actor-leader seed 2: PC1–PC2 hold 87.4% of the variance\n50 dia
 set xlabel "PC1"
 set ylabel "PC2"
 set format x "% h"
-set palette rgb 33,13,10
+set palette defined (0 '#440154', 0.25 '#3b528b', 0.5 '#21918c', 0.75 '#5ec962', 1 '#fde725')
 set cbrange [1000.0:50000.0]
 set colorbox
 set cblabel "environment step"
 set format cb "%.1s%c"
 set offsets graph 0.08, graph 0.08, graph 0.08, graph 0.08
-plot datafile index 15 using 1:2:3 with lines lw 2 lc palette title 'path', \
+plot datafile index 15 using 1:2:3 with lines lw 2 lc palette title 'path (coloured by step)', \
      datafile index 15 every ::0::0 using 1:2 with points pt 7 ps 1.2 lc rgb 'black' title 'start', \
-     datafile index 16 using 1:2:3:4 with vectors head size screen 0.011,25 filled lw 3.0 lc rgb '#d62728' title "regularized Stackelberg (λ = 0.1)", \
-     datafile index 17 using 1:2:3:4 with vectors head size screen 0.007,20 filled lw 1.2 lc rgb '#1f77b4' title "individual −ω"
+     datafile index 16 using 1:2:3:4 with vectors head size screen 0.011,25 filled lw 3.6 lc rgb '#ff7f0e' title "regularized Stackelberg (λ = 0.1)", \
+     datafile index 17 using 1:2:3:4 with vectors head size screen 0.007,20 filled lw 1.2 lc rgb '#1f4fb4' title "individual −ω"
 unset logscale
 unset nonlinear y
 unset label
@@ -268,16 +268,16 @@ set title "sac-critic-leader seed 0: PC1–PC2 hold 94.1% of the variance\n50 di
 set xlabel "PC1"
 set ylabel "PC2"
 set format x "% h"
-set palette rgb 33,13,10
+set palette defined (0 '#440154', 0.25 '#3b528b', 0.5 '#21918c', 0.75 '#5ec962', 1 '#fde725')
 set cbrange [1000.0:50000.0]
 set colorbox
 set cblabel "environment step"
 set format cb "%.1s%c"
 set offsets graph 0.08, graph 0.08, graph 0.08, graph 0.08
-plot datafile index 18 using 1:2:3 with lines lw 2 lc palette title 'path', \
+plot datafile index 18 using 1:2:3 with lines lw 2 lc palette title 'path (coloured by step)', \
      datafile index 18 every ::0::0 using 1:2 with points pt 7 ps 1.2 lc rgb 'black' title 'start', \
-     datafile index 19 using 1:2:3:4 with vectors head size screen 0.011,25 filled lw 3.0 lc rgb '#d62728' title "regularized Stackelberg (λ = 0.1)", \
-     datafile index 20 using 1:2:3:4 with vectors head size screen 0.007,20 filled lw 1.2 lc rgb '#1f77b4' title "individual −ω"
+     datafile index 19 using 1:2:3:4 with vectors head size screen 0.011,25 filled lw 3.6 lc rgb '#ff7f0e' title "regularized Stackelberg (λ = 0.1)", \
+     datafile index 20 using 1:2:3:4 with vectors head size screen 0.007,20 filled lw 1.2 lc rgb '#1f4fb4' title "individual −ω"
 unset logscale
 unset nonlinear y
 unset label
@@ -305,16 +305,16 @@ set title "sac-critic-leader seed 1: PC1–PC2 hold 87.2% of the variance\n50 di
 set xlabel "PC1"
 set ylabel "PC2"
 set format x "% h"
-set palette rgb 33,13,10
+set palette defined (0 '#440154', 0.25 '#3b528b', 0.5 '#21918c', 0.75 '#5ec962', 1 '#fde725')
 set cbrange [1000.0:50000.0]
 set colorbox
 set cblabel "environment step"
 set format cb "%.1s%c"
 set offsets graph 0.08, graph 0.08, graph 0.08, graph 0.08
-plot datafile index 21 using 1:2:3 with lines lw 2 lc palette title 'path', \
+plot datafile index 21 using 1:2:3 with lines lw 2 lc palette title 'path (coloured by step)', \
      datafile index 21 every ::0::0 using 1:2 with points pt 7 ps 1.2 lc rgb 'black' title 'start', \
-     datafile index 22 using 1:2:3:4 with vectors head size screen 0.011,25 filled lw 3.0 lc rgb '#d62728' title "regularized Stackelberg (λ = 0.1)", \
-     datafile index 23 using 1:2:3:4 with vectors head size screen 0.007,20 filled lw 1.2 lc rgb '#1f77b4' title "individual −ω"
+     datafile index 22 using 1:2:3:4 with vectors head size screen 0.011,25 filled lw 3.6 lc rgb '#ff7f0e' title "regularized Stackelberg (λ = 0.1)", \
+     datafile index 23 using 1:2:3:4 with vectors head size screen 0.007,20 filled lw 1.2 lc rgb '#1f4fb4' title "individual −ω"
 unset logscale
 unset nonlinear y
 unset label
@@ -342,16 +342,16 @@ set title "sac-critic-leader seed 2: PC1–PC2 hold 76.9% of the variance\n50 di
 set xlabel "PC1"
 set ylabel "PC2"
 set format x "% h"
-set palette rgb 33,13,10
+set palette defined (0 '#440154', 0.25 '#3b528b', 0.5 '#21918c', 0.75 '#5ec962', 1 '#fde725')
 set cbrange [1000.0:50000.0]
 set colorbox
 set cblabel "environment step"
 set format cb "%.1s%c"
 set offsets graph 0.08, graph 0.08, graph 0.08, graph 0.08
-plot datafile index 24 using 1:2:3 with lines lw 2 lc palette title 'path', \
+plot datafile index 24 using 1:2:3 with lines lw 2 lc palette title 'path (coloured by step)', \
      datafile index 24 every ::0::0 using 1:2 with points pt 7 ps 1.2 lc rgb 'black' title 'start', \
-     datafile index 25 using 1:2:3:4 with vectors head size screen 0.011,25 filled lw 3.0 lc rgb '#d62728' title "regularized Stackelberg (λ = 0.1)", \
-     datafile index 26 using 1:2:3:4 with vectors head size screen 0.007,20 filled lw 1.2 lc rgb '#1f77b4' title "individual −ω"
+     datafile index 25 using 1:2:3:4 with vectors head size screen 0.011,25 filled lw 3.6 lc rgb '#ff7f0e' title "regularized Stackelberg (λ = 0.1)", \
+     datafile index 26 using 1:2:3:4 with vectors head size screen 0.007,20 filled lw 1.2 lc rgb '#1f4fb4' title "individual −ω"
 unset multiplot
 
 unset output

@@ -2,24 +2,31 @@
 # Render: gnuplot curves_minatar_freeway.gp            (PNG)
 #         gnuplot -e "fmt='svg'" curves_minatar_freeway.gp   (SVG)
 if (!exists("fmt")) fmt = "png"
+# The data is read from, and the figure written to, the script's own directory (ARG0 is the
+# script's path as gnuplot was given it), whatever directory gnuplot runs in.
+sb_dir = ""
+sb_k = 0
+if (exists("ARG0")) { sb_k = strlen(ARG0) }
+while (sb_k > 0) { if (ARG0[sb_k:sb_k] eq "/") { sb_dir = ARG0[1:sb_k]; sb_k = 0 } else { sb_k = sb_k - 1 } }
 if (fmt eq "svg") {
     set terminal svg size 900,600 dynamic enhanced font "Helvetica,12" background rgb "white"
-    set output "curves_minatar_freeway.svg"
+    set output sb_dir."curves_minatar_freeway.svg"
 } else {
     set terminal pngcairo size 900,600 enhanced font "Helvetica,11" background rgb "white"
-    set output "curves_minatar_freeway.png"
+    set output sb_dir."curves_minatar_freeway.png"
 }
-datafile = "curves_minatar_freeway.dat"
+datafile = sb_dir."curves_minatar_freeway.dat"
 set encoding utf8
 set termoption noenhanced
 set title "minatar/freeway: training return (IQM over seeds of the 50-episode rolling mean, 95% bootstrap band)"
 set xlabel "environment steps"
 set ylabel "return"
 set grid
-set key bottom right
+set key below left Left reverse maxcols 1 samplen 2
 set format x "%.1s%c"
-plot datafile index 0 using 1:3:4 with filledcurves fc rgb '#1f77b4' fs transparent solid 0.2 notitle, \
+set xrange [0:2000000]
+plot datafile index 0 using 1:3:4 with filledcurves fc rgb '#1f77b4' fs transparent solid 0.12 noborder notitle, \
      datafile index 0 using 1:2 with lines lw 2 lc rgb '#1f77b4' title 'dqn-monolithic (3 seeds)', \
-     datafile index 1 using 1:3:4 with filledcurves fc rgb '#d62728' fs transparent solid 0.2 notitle, \
+     datafile index 1 using 1:3:4 with filledcurves fc rgb '#d62728' fs transparent solid 0.12 noborder notitle, \
      datafile index 1 using 1:2 with lines lw 2 lc rgb '#d62728' title 'dqn-scorer (3 seeds)'
 unset output
