@@ -26,7 +26,18 @@ enum SweepBackend: String, ExpressibleByArgument, CaseIterable {
 /// `train` for refused settings) when it has any.
 func loadPlan(_ path: String) throws -> SweepPlan {
     try checkReadableFile(path, what: "the plan")
-    do { return try SweepPlan(contentsOf: path) } catch let e as SweepPlanErrors {
+    do {
+        let plan = try SweepPlan(contentsOf: path)
+        // A plan piped in (`<(…)`, /dev/stdin) is named by its path, /dev/fd/63 → "63": a later `sweep
+        // status` or rerun through another pipe would look under another output root.
+        var info = stat()
+        let isRegular = stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG  // through links, as the plan was read
+        let stem = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
+        if !isRegular, plan.name == stem, plan.out == "runs/sweeps/" + stem {
+            try? FileHandle.standardError.write(contentsOf: Data("note: \(path) is not a regular file (a pipe or device), so the plan's default name and output root (\(plan.out)) come from that path; give `name` or `out` in the plan so that `sweep status` and a rerun find the same runs\n".utf8))
+        }
+        return plan
+    } catch let e as SweepPlanErrors {
         for error in e.errors { try? FileHandle.standardError.write(contentsOf: Data("error: \(error)\n".utf8)) }
         try? FileHandle.standardError.write(contentsOf: Data("\(e.errors.count) problem\(e.errors.count == 1 ? "" : "s") in \(path); nothing was written\n".utf8))
         throw ExitCode(78)

@@ -674,6 +674,10 @@ def test_a_config_or_plan_from_a_pipe_is_read_and_an_endless_one_is_refused(stac
     plan = 'algorithms = ["ppo"]\nenvironments = ["cartpole"]\nseeds = "0..1"\nsteps = 4096\n'
     p = subprocess.run([str(stackelberg_bin), "sweep", "plan", "/dev/stdin"], input=plan, capture_output=True, text=True, timeout=60)
     assert p.returncode == 0 and "2 runs" in p.stdout, (p.returncode, p.stdout, p.stderr)
+    # Its default output root comes from the pipe's path: said, since another pipe names another root.
+    assert "note: /dev/stdin is not a regular file (a pipe or device), so the plan's default name and output root (runs/sweeps/stdin)" in p.stderr, p.stderr
+    p = subprocess.run([str(stackelberg_bin), "sweep", "plan", "/dev/stdin"], input='name = "mine"\n' + plan, capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0 and "note:" not in p.stderr, p.stderr
     p = subprocess.run(["bash", "-c", f"'{stackelberg_bin}' train --config <(printf '{config}') --steps 2048 --dry-run --out '{tmp_path}'"],
                        capture_output=True, text=True, timeout=60)
     assert p.returncode == 0 and "\nlr = 0.0007\n" in p.stdout, (p.returncode, p.stderr)
