@@ -32,8 +32,7 @@ func loadPlan(_ path: String) throws -> SweepPlan {
         // status` or rerun through another pipe would look under another output root.
         var info = stat()
         let isRegular = stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG  // through links, as the plan was read
-        let stem = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
-        if !isRegular, plan.name == stem, plan.out == "runs/sweeps/" + stem {
+        if !isRegular, plan.outFromFileName {
             try? FileHandle.standardError.write(contentsOf: Data("note: \(path) is not a regular file (a pipe or device), so the plan's default name and output root (\(plan.out)) come from that path; give `name` or `out` in the plan so that `sweep status` and a rerun find the same runs\n".utf8))
         }
         return plan

@@ -464,7 +464,7 @@ struct PlanParser {
         }
         if errors.isEmpty, runs.isEmpty { fail(exclusions.first?.line, "the plan expands to no run (every run is excluded\(exclusions.count > 1 ? " by the [[exclude]] tables from here on" : " by this [[exclude]]")): narrow the exclusions") }
         guard errors.isEmpty else { return nil }
-        return SweepPlan(path: path, name: name, out: out, axes: axes, runs: runs,
+        return SweepPlan(path: path, name: name, out: out, outFromFileName: table["name"] == nil && table["out"] == nil, axes: axes, runs: runs,
                          excluded: exclusions.enumerated().map { ($0.element.name, counts[$0.offset]) }, slurm: slurm)
     }
 

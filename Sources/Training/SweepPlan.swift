@@ -147,6 +147,9 @@ public struct SweepPlan: Sendable {
     public let name: String
     /// The output root.
     public let out: String
+    /// Neither `name` nor `out` is given: both come from the file's name (`runs/sweeps/NAME`), which a
+    /// plan read from a pipe (`/dev/fd/63`) does not keep from one reading to the next.
+    public let outFromFileName: Bool
     public let axes: [SweepAxis]
     /// The expanded runs, seed-major (every configuration gets seed 0 before any gets seed 1, so a
     /// grid cut short still compares every configuration).
@@ -203,8 +206,8 @@ public struct SweepPlan: Sendable {
         self = result
     }
 
-    init(path: String, name: String, out: String, axes: [SweepAxis], runs: [SweepRun], excluded: [(name: String, count: Int)], slurm: SlurmResources) {
-        self.path = path; self.name = name; self.out = out; self.axes = axes; self.runs = runs; self.excluded = excluded; self.slurm = slurm
+    init(path: String, name: String, out: String, outFromFileName: Bool, axes: [SweepAxis], runs: [SweepRun], excluded: [(name: String, count: Int)], slurm: SlurmResources) {
+        self.path = path; self.name = name; self.out = out; self.outFromFileName = outFromFileName; self.axes = axes; self.runs = runs; self.excluded = excluded; self.slurm = slurm
     }
 
     /// The variants in order of first appearance.
