@@ -472,10 +472,12 @@ func slurmStates(_ p: SweepPlan) -> ([Int: String], String?) {
 
 /// Writes OUT/sweep-status.txt: one line per run (index, state, directory, detail); returns its path.
 @discardableResult
-func writeStatusFile(_ p: SweepPlan, slurm: [Int: String] = [:]) throws -> String {
+func writeStatusFile(_ p: SweepPlan, states given: [SweepRunState]? = nil, slurm: [Int: String] = [:]) throws -> String {
     let path = p.out + "/sweep-status.txt"
     var s = "# stackelberg sweep status \(p.path), \(ISO8601DateFormatter().string(from: Date()))\n# index\tstate\tdirectory\tdetail\n"
-    for r in p.runs { s += "\(r.index)\t\(r.state.word)\t\(r.directory)\t\(detail(r.state, slurm: slurm[r.index]))\n" }
+    // The states the caller has read (`sweep status`), else read here, each once.
+    let states = given ?? p.runs.map(\.state)
+    for (r, state) in zip(p.runs, states) { s += "\(r.index)\t\(state.word)\t\(r.directory)\t\(detail(state, slurm: slurm[r.index]))\n" }
     do {
         try FileManager.default.createDirectory(atPath: p.out, withIntermediateDirectories: true)
         try s.write(toFile: path, atomically: true, encoding: .utf8)
@@ -517,8 +519,10 @@ struct SweepStatusCommand: ParsableCommand {
             let p = try loadPlan(plan)
             let (slurm, source) = slurmStates(p)
             var counts = [String: Int]()
-            for r in p.runs {
-                let state = r.state
+            // Each run's config.toml read once, for its state and for whether the plan was edited since.
+            let changes = p.runs.map(\.settingsChangedSinceRun)
+            let states = zip(p.runs, changes).map { $0.state(changed: $1) }
+            for (r, state) in zip(p.runs, states) {
                 counts[state.word, default: 0] += 1
                 let show = !brief || state.word == "failed" || state.word == "running" || state.word == "interrupted"
                 if show {
@@ -530,11 +534,11 @@ struct SweepStatusCommand: ParsableCommand {
             print("sweep \(p.name): " + order.map { "\(counts[$0] ?? 0) \($0)" }.joined(separator: ", ") + " of \(p.runs.count)" + (source.map { "; Slurm states from \($0)" } ?? ""))
             // OUT/sweep-status.txt is the status of the plan the runs were trained with: an edited plan's view (its
             // changed runs "failed") is printed, not written over it.
-            let edited = p.runs.contains { !$0.settingsChangedSinceRun.isEmpty }
+            let edited = changes.contains { !$0.isEmpty }
             if edited {
                 print("not written: runs under \(p.out) were trained with other settings than \(plan) gives (the runs marked failed say which); \(p.out)/sweep-status.txt keeps the status of the plan they ran")
             } else if FileManager.default.fileExists(atPath: p.out) {
-                print("written to \(try writeStatusFile(p, slurm: slurm))")
+                print("written to \(try writeStatusFile(p, states: states, slurm: slurm))")
             } else {
                 // `out` is relative to the directory the command runs in: from another directory a plan that
                 // has run reads as never run, so the directory it looked in is named.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Agents
 import Autodiff
+import Environments
 import Foundation
 import Training
 
@@ -94,10 +95,10 @@ struct TrainCommand: ParsableCommand {
             guard x <= 1e15 else { throw UsageError("--steps \(steps) is too large: give at most 1e15 environment steps") }
             given["total_steps"] = .number(x.rounded())
         }
-        let settings: Settings
+        let settings: Settings, shapes: ShapeOnlyEnvironment
         // The seeds trained at once share the machine's memory (--jobs 0 is refused below).
         let workers = Swift.max(1, Swift.min(jobs ?? ProcessInfo.processInfo.activeProcessorCount, seedList.count))
-        do { settings = try AlgorithmRegistry.resolve(given, concurrentRuns: workers) } catch let error as SettingsError {
+        do { (settings, shapes) = try AlgorithmRegistry.resolveProbing(given, concurrentRuns: workers) } catch let error as SettingsError {
             throw Self.namingConfig(error, config: config, fileKeys: fileKeys, setKeys: Set(overrides.map(Self.overrideKey)))
         }
         // Accepted (one config serves every coupling of an algorithm) but without effect here.
@@ -117,6 +118,14 @@ struct TrainCommand: ParsableCommand {
                case .numbers(let d)? = defaults?[k], d.count > 1 {
                 let width = Int(w), depth = d.count
                 try? FileHandle.standardError.write(contentsOf: Data("note: \(k) = \(width) is one hidden layer of \(width); the default has \(depth) (\(Settings.Value.numbers(d).description)): give [\(Array(repeating: String(width), count: depth).joined(separator: ", "))] for \(depth) layers of \(width)\n".utf8))
+            }
+            // A learning rate above 1 is legal (a sweep may probe one) but is nearly always an exponent's sign
+            // lost (`1e3` for `1e-3`), and a run with such steps diverges, hours later, silently.
+            if k == "lr" || k.hasSuffix("_lr") || k.hasSuffix(".lr"), case .number(let x)? = settings[k], x > 1 {
+                let usual = defaults?[k].map { " (the default is \($0.description))" } ?? ""
+                let decades = log10(x)
+                let meant = abs(decades - decades.rounded()) < 1e-9 ? " Was 1e-\(Int(decades.rounded())) meant?" : ""
+                try? FileHandle.standardError.write(contentsOf: Data("note: \(k) = \(Settings.Value.number(x).description) is a learning rate above 1\(usual): runs with steps that large usually diverge.\(meant)\n".utf8))
             }
             if k.hasPrefix("perception."), let layout, layout != "attention" {
                 try? FileHandle.standardError.write(contentsOf: Data("note: \(k) shapes SPRIG's attention module, which network.layout = \(layout) does not build; it has no effect (network.layout = attention builds it)\n".utf8))
@@ -184,7 +193,7 @@ struct TrainCommand: ParsableCommand {
         guard jobs.map({ $0 >= 1 }) ?? true else { throw UsageError("--jobs must be at least 1, got \(jobs!)") }
         if dryRun {
             // What train refuses only as it builds the agent, refused here too (exit 78, as train's).
-            try AlgorithmRegistry.checkBuilds(settings)
+            try AlgorithmRegistry.checkBuilds(settings, shapes: shapes)
             return try reportDryRun(runs, resumes: resumes, settings: settings, commit: commit, command: command)
         }
         try refusingEach(zip(runs, resumes).filter(\.1).map(\.0), checkSameSettings)

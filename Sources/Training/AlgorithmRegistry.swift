@@ -211,6 +211,13 @@ public enum AlgorithmRegistry {
     /// `concurrentRuns`: the seeds `train` trains at once (`--jobs`), each holding its own copies,
     /// networks and replay buffer, which the memory check multiplies by it.
     public static func resolve(_ given: Settings, concurrentRuns: Int = 1) throws -> Settings {
+        try resolveProbing(given, concurrentRuns: concurrentRuns).settings
+    }
+
+    /// ``resolve(_:concurrentRuns:)``, with the shapes of the one environment copy it loaded to check the
+    /// settings against: ``checkBuilds(_:shapes:)`` builds on them instead of loading the environment again
+    /// (an Atari ROM took about a second).
+    public static func resolveProbing(_ given: Settings, concurrentRuns: Int = 1) throws -> (settings: Settings, shapes: ShapeOnlyEnvironment) {
         // Names in any case (`DQN`, `Actor-Leader`), as environments are: written in the registry's spelling,
         // which names the run's directory.
         var given = given
@@ -260,7 +267,7 @@ public enum AlgorithmRegistry {
         // The diagnostics' keys are checked even when they are off, so that turning them on later works.
         try DiagnosticsSettings.options(s).validate()
         try entry.validate(s, run.numEnvs, probe.observationShape, probe.name)
-        return s
+        return (s, ShapeOnlyEnvironment(like: probe, count: 1))
     }
 
     /// The environment steps a run of `s` trains and the batch they come in: `total_steps` rounded
@@ -371,8 +378,10 @@ public enum AlgorithmRegistry {
     /// nothing, must exit as `train` would. The replay buffer is built at batch_size rows (its size
     /// against batch_size is checked with the settings: at a million Atari frames it took 40 s and 6 GB),
     /// the networks at widths of at most 64.
+    /// `shapes`: the environment's shapes as ``resolveProbing(_:concurrentRuns:)`` gave them for these
+    /// settings; without them one copy is loaded here.
     /// - Throws: the agent's `AgentError.badConfig`, the environment's errors.
-    public static func checkBuilds(_ settings: Settings) throws {
+    public static func checkBuilds(_ settings: Settings, shapes: ShapeOnlyEnvironment? = nil) throws {
         var s = settings
         if let rows = try s.int("buffer_size"), let batch = try s.int("batch_size"), batch >= 1, rows > batch {
             s["buffer_size"] = .number(Double(batch))
@@ -391,7 +400,7 @@ public enum AlgorithmRegistry {
             s["perception.dim"] = .number(Double(heads * max(1, min(d / heads, cap / heads))))
         }
         let options = try runOptions(s)
-        let probe = try EnvironmentRegistry.make(try s.string("env") ?? "", count: 1, overrides: try options.environmentOverrides())
+        let probe: VectorEnvironment = try shapes ?? EnvironmentRegistry.make(try s.string("env") ?? "", count: 1, overrides: try options.environmentOverrides())
         _ = try makeAgent(s, environment: ShapeOnlyEnvironment(like: probe, count: options.numEnvs), seed: 0)
     }
 

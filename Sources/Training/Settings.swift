@@ -304,20 +304,18 @@ public enum SettingsError: Error, CustomStringConvertible, Equatable {
     }
 }
 
-/// Up to three keys of `known` closest to `key`: those ending in `.key` (a prefix left out), then those
-/// within an edit distance of a third of the key's length (at least 1, at most 3).
+/// Up to three keys of `known` closest to `key`: those equal but for case, those ending in `.key` (a prefix
+/// left out), then ``nearestByEditDistance(_:in:distance:)`` against the whole key and, when `key` has no
+/// prefix, against each known key's last component.
 func nearestKeys(to key: String, in known: [String]) -> [String] {
     // Keys are lower case: `LR` is `lr` typed with the shift key, whatever the edit distance says.
     let folded = known.filter { $0.lowercased() == key.lowercased() }
     if !folded.isEmpty { return folded }
     let suffixed = known.filter { $0.hasSuffix("." + key) }
     if !suffixed.isEmpty { return Array(suffixed.sorted().prefix(3)) }
-    let limit = Swift.min(3, Swift.max(1, key.count / 3))
-    // Against the whole key, and against its last component when the given key has no prefix.
-    let scored = known.map { k -> (String, Int) in
+    return nearestByEditDistance(key, in: known) { k in
         let last = key.contains(".") ? k : String(k.split(separator: ".").last ?? Substring(k))
-        return (k, Swift.min(editDistance(key, k), editDistance(key, last)))
-    }.filter { $0.1 <= limit }
-    return Array(scored.sorted { $0.1 != $1.1 ? $0.1 < $1.1 : $0.0 < $1.0 }.prefix(3).map(\.0))
+        return Swift.min(editDistance(key, k), editDistance(key, last))
+    }
 }
 

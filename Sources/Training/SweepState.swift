@@ -93,20 +93,22 @@ extension SweepRun {
     }
 
     /// The run's state from its directory: finished, running, failed, interrupted or pending, in that precedence.
-    public var state: SweepRunState {
+    public var state: SweepRunState { state(changed: settingsChangedSinceRun) }
+
+    /// ``state`` given the run's ``settingsChangedSinceRun`` already read: a status of many runs (on a
+    /// network file system, hundreds) reads each config.toml once for both.
+    public func state(changed: [String]) -> SweepRunState {
         let fm = FileManager.default
         if let summary = readableSummary(directory) {
             // Without its config.toml the run's settings are unknown: not the plan's run, as far as anyone can tell.
             guard fm.fileExists(atPath: directory + "/config.toml") else {
                 return .failed("finished, but its config.toml is missing (it says what the run trained with): restore it from a copy, or remove the run directory to train it again")
             }
-            let changed = settingsChangedSinceRun
             guard changed.isEmpty else { return .failed(Self.changedMessage(changed)) }
             return .finished(score: summary["final_eval_mean_return"] as? Double)
         }
         if isLocked {
             // Another process trains it, with the settings of the plan it was started from: not this plan's run if they differ.
-            let changed = settingsChangedSinceRun
             return changed.isEmpty ? .running : .failed(Self.changedWhileRunningMessage(changed))
         }
         if fm.fileExists(atPath: directory + "/summary.json") {
@@ -116,7 +118,8 @@ extension SweepRun {
             return .failed(text.split(separator: "\n").map(String.init).joined(separator: " | "))
         }
         if hasCheckpoint {
-            if let changed = interruptedWithOtherSettings { return .failed(Self.changedWhileInterruptedMessage(changed)) }
+            // Interrupted (a checkpoint, no summary): ``interruptedWithOtherSettings``.
+            if !changed.isEmpty { return .failed(Self.changedWhileInterruptedMessage(changed)) }
             // A checkpoint that is not a state file would be refused by the resume: said here, not "interrupted".
             let path = fm.fileExists(atPath: directory + "/checkpoint.state") ? directory + "/checkpoint.state" : directory + "/checkpoint.state.tmp"
             if let handle = FileHandle(forReadingAtPath: path) {

@@ -1456,6 +1456,22 @@ def test_one_row_minibatches_with_normalized_advantages_are_noted(stackelberg_bi
     assert not noted("num_envs=4", "rollout_length=2", "minibatches=8", "normalize_advantages=false")
 
 
+def test_learning_rates_above_one_are_noted(stackelberg_bin, tmp_path):
+    """`sprig.leader_lr=1e4` for 1e-4 trained for hours and diverged without a word. Accepted (a sweep may probe it), noted."""
+    def stderr(*sets):
+        args = [str(stackelberg_bin), "train", "--algo", "ppo", "--coupling", "sprig", "--env", "minatar/breakout", "--dry-run",
+                "--out", str(tmp_path)] + [a for kv in sets for a in ("--set", kv)]
+        p = subprocess.run(args, capture_output=True, text=True, timeout=120)
+        assert p.returncode == 0, p.stderr
+        return p.stderr
+    err = stderr("sprig.leader_lr=1e4")
+    assert "note: sprig.leader_lr = 10000 is a learning rate above 1 (the default is 0.0005)" in err, err
+    assert "Was 1e-4 meant?" in err
+    err = stderr("lr=2.5")
+    assert "note: lr = 2.5 is a learning rate above 1" in err and "meant?" not in err, err
+    assert "learning rate above 1" not in stderr("sprig.follower_lr=1", "lr=0.5")
+
+
 def test_a_stop_during_the_checks_exits_as_a_stop_and_writes_nothing(stackelberg_bin, tmp_path):
     """SIGTERM while train checked its settings (before its handler was installed) killed it by the signal, which a
     sweep's pool reads as a crash. Now it exits 143 with nothing written. The checks of an Atari run load one
