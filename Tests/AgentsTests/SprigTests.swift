@@ -13,7 +13,8 @@ final class SprigTests: XCTestCase {
     override func tearDown() { BLAS.flushSubnormalsOnThisThread(flushedBefore) }
 
     /// A small SPRIG agent on MinAtar Breakout with two stacked frames.
-    func agent(_ options: SprigOptions = SprigOptions(), rollout: Int = 8, seed: UInt64 = 2) throws -> PPOAgent {
+    func agent(_ options: SprigOptions = SprigOptions(), rollout: Int = 8, seed: UInt64 = 2,
+               configure: (inout PPOConfig) -> Void = { _ in }) throws -> PPOAgent {
         var c = PPOConfig()
         c.coupling = SprigSpec(options)
         c.network = .attention
@@ -22,6 +23,7 @@ final class SprigTests: XCTestCase {
         c.perception.features = 16
         c.rolloutLength = rollout
         c.minibatches = 2
+        configure(&c)
         let env = try EnvironmentRegistry.make("minatar/breakout", count: 4, overrides: EnvironmentOverrides(frameStack: 2))
         env.reset(seed: seed)
         return try PPOAgent(config: c, environment: env, seed: seed)
@@ -159,6 +161,73 @@ final class SprigTests: XCTestCase {
         XCTAssertEqual(metric("attention_cost"), cost, accuracy: 1e-6)
         let cosine = metric("leader_gradient_cosine")
         XCTAssert(cosine.isFinite && abs(cosine) <= 1, "\(cosine)")
+    }
+
+    /// `leader_gradient_cosine` is cos(∇_θ(−u_L), ∇_θ L_PPO). With α_coop = 0, the clipped surrogate as the
+    /// leader's term and PPO's loss reduced to that surrogate (no value or entropy term), the two losses are
+    /// one: the cosine is 1. A sign error (−1), or a cosine against another gradient, fails here. With
+    /// PPO's value term back the two differ (the value head also reads f_θ), and so does the cosine.
+    func testTheLeaderGradientCosineIsOneWhereTheTwoLossesAgree() throws {
+        func loggedCosine(valueCoefficient: Float, entropyCoefficient: Float) throws -> Float {
+            var o = SprigOptions()
+            o.cooperation = 0
+            o.leaderPolicyTerm = .clippedSurrogate
+            let a = try agent(o) { $0.valueCoefficient = valueCoefficient; $0.entropyCoefficient = entropyCoefficient }
+            try a.collectRollout()
+            a.minibatch = 0
+            a.gather()
+            try a.coupling.update(a, context: UpdateContext(update: 0, environmentStep: 0), metrics: a.metrics)
+            return a.metrics.windowMean(at: a.metrics.names.firstIndex(of: "leader_gradient_cosine")!)
+        }
+        XCTAssertEqual(try loggedCosine(valueCoefficient: 0, entropyCoefficient: 0), 1, accuracy: 1e-5)
+        let withValue = try loggedCosine(valueCoefficient: 0.5, entropyCoefficient: 0.01)
+        XCTAssert(withValue.isFinite && withValue < 0.999, "\(withValue)")
+    }
+
+    /// Each head's logged attention entropy is H/log T averaged over its rows: in (0, 1], and near 1 for
+    /// the freshly initialized module, whose scores are small (Xavier weights, positions N(0, 0.02²)).
+    func testTheAttentionEntropiesAreNormalizedPerHead() throws {
+        let a = try agent()
+        _ = try a.iterate()
+        let names = a.metrics.names.filter { $0.hasPrefix("spatial_entropy_h") || $0.hasPrefix("temporal_entropy_h") }
+        XCTAssertEqual(names, ["spatial_entropy_h0", "spatial_entropy_h1", "temporal_entropy_h0", "temporal_entropy_h1"])
+        for n in names {
+            let h = a.metrics.windowMean(at: a.metrics.names.firstIndex(of: n)!)
+            XCTAssert(h > 0.8 && h <= 1 + 1e-6, "\(n) = \(h)")
+        }
+    }
+
+    /// The module on Atari's pixels (84×84, four frames of one channel): the Nature CNN's first two
+    /// layers leave a 9×9 grid, each frame's 81 cells attend among themselves, the frames among 4; and
+    /// the weights `train`'s memory check counts before building anything are the module's own, with
+    /// and without stacked frames, on pixels and on MinAtar's grid.
+    func testThePixelModuleHasAtarisShapesAndItsCountedWeights() throws {
+        var atari = AttentionPerception.Settings()
+        atari.dimension = 32   // the Atari preset's
+        atari.heads = 2
+        var minatar = atari
+        minatar.dimension = 16
+        minatar.features = 128
+        for (side, channels, frames, s) in [(84, 1, 4, atari), (84, 1, 1, atari), (10, 4, 2, minatar), (10, 4, 1, minatar)] {
+            var rng = SeededGenerator(seed: 0)
+            let m = try AttentionPerception(height: side, width: side, stackedChannels: frames * channels, frames: frames, settings: s, rng: &rng)
+            let counted = AttentionPerception.parameterCount(height: side, width: side, stackedChannels: frames * channels, frames: frames, settings: s)
+            XCTAssertEqual(counted.frameSummary + counted.features + counted.rest, Double(m.parameters.reduce(0) { $0 + $1.count }),
+                           "\(side)×\(side), \(frames) frames")
+            let p = side == 84 ? 81 : 64
+            XCTAssertEqual(m.cells, p)
+            let graph = Graph()
+            let x = [Float](repeating: side == 84 ? 128 : 1, count: 2 * side * side * frames * channels)
+            let out = m(graph.constant(x, shape: Shape(2, side, side, frames * channels)))
+            XCTAssertEqual(out.features.shape, Shape(2, s.features))
+            XCTAssertEqual(out.spatial.weights.shape, Shape(2 * frames * 2, p, p))
+            XCTAssertEqual(out.gates?.shape, Shape(2 * frames, p))
+            if frames > 1 { XCTAssertEqual(out.temporal?.weights.shape, Shape(2 * 2, frames, frames)) } else { XCTAssertNil(out.temporal) }
+        }
+        var rng = SeededGenerator(seed: 0)
+        let m = try AttentionPerception(height: 84, width: 84, stackedChannels: 4, frames: 4, settings: atari, rng: &rng)
+        XCTAssertEqual(m.grid.height, 9)
+        XCTAssertEqual(m.grid.width, 9)
     }
 
     /// Raising λ_c lowers the attention cost in training, for each cost.

@@ -181,8 +181,10 @@ public final class AttentionPerception {
             stemChannels = 16
             cells = Double(max(height - 2, 1) * max(width - 2, 1))
         }
-        let attention = 4 * (d * d + d) + 4 * d          // Q, K, V, output projections and a LayerNorm
-        let rest = stem + stemChannels * d + d + cells * d + f * d + 2 * attention + (settings.cellGate ? d + 1 : 0)
+        let attention = 4 * (d * d + d) + 2 * d          // Q, K, V, output projections and a LayerNorm's γ and β
+        // The temporal block is built only over two frames or more.
+        let blocks: Double = frames > 1 ? 2 : 1
+        let rest = stem + stemChannels * d + d + cells * d + f * d + blocks * attention + (settings.cellGate ? d + 1 : 0)
         return (cells * d * d + d, f * d * Double(settings.features) + Double(settings.features), rest)
     }
 
