@@ -179,3 +179,14 @@ def test_sprig_notebook_runs_on_partial_logs(stackelberg_bin: Path, repo_root: P
         assert "IQM score" in (sprig / "sweep" / "comparison.md").read_text()
     else:
         assert not (sprig / "sweep_heatmap.png").exists()
+
+    # The committed Freeway maps read by content: a row per map and stacked frame, every kind of cell with a
+    # share of the attention near uniform (each frame's received attention sums to 1 over its 64 cells).
+    maps = sorted((repo_root / "plots" / "sprig" / "attention").glob("minatar_freeway*/*.dat"))
+    if maps:
+        text = outputs(nb, "stream")
+        ranges = {m[1]: (float(m[2]), float(m[3])) for m in re.finditer(r"(chicken|car|empty): attention received ([\d.]+)–([\d.]+) × uniform", text)}
+        assert set(ranges) == {"chicken", "car", "empty"}, text
+        assert all(0.5 < lo <= hi < 2 for lo, hi in ranges.values()), ranges
+        shown = outputs(nb, "markdown")
+        assert sum(f"| {p.stem} |" in shown for p in maps) == len(maps), "a map without its rows"
