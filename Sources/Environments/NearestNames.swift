@@ -24,12 +24,15 @@ public func nearestByEditDistance(_ target: String, in known: [String], distance
 }
 
 /// Up to three environment names of `known` closest to `name`, for "did you mean": case, `_` and `-`
-/// ignored (`atari/BeamRider`, `atari/beamrider`, `minatar/space-invaders`), then
-/// ``nearestByEditDistance(_:in:distance:)``. Empty when none is that close.
+/// ignored (`atari/BeamRider`, `atari/beamrider`, `minatar/space-invaders`), a game named without its family
+/// (`breakout`), then ``nearestByEditDistance(_:in:distance:)``. Empty when none is that close.
 public func nearestEnvironmentNames(to name: String, in known: [String]) -> [String] {
     func folded(_ s: String) -> String { String(s.lowercased().filter { $0 != "_" && $0 != "-" }) }
     let target = folded(name)
     let same = known.filter { folded($0) == target }
     if !same.isEmpty { return Array(same.prefix(3)) }
+    // A game without its family (`breakout`: MinAtar's and Atari's).
+    let game = known.filter { $0.contains("/") && folded(String($0.split(separator: "/").last!)) == target }
+    if !game.isEmpty { return Array(game.sorted().prefix(3)) }
     return nearestByEditDistance(target, in: known) { editDistance(target, folded($0)) }
 }

@@ -22,6 +22,24 @@ enum SweepBackend: String, ExpressibleByArgument, CaseIterable {
     case local, slurm
 }
 
+/// The plan's learning rates above 1, one note per key and value with the runs that have it: `train` notes
+/// them in each run's own log (`RUN/sweep.log`), where a sweep's user does not look before the runs diverge.
+func noteLearningRatesAboveOne(_ p: SweepPlan) {
+    var runs = [String: Int](), order = [String]()
+    for r in p.runs {
+        for k in r.settings.keys where k == "lr" || k.hasSuffix("_lr") || k.hasSuffix(".lr") {
+            guard case .number(let x)? = r.settings[k], x > 1 else { continue }
+            let said = "\(k) = \(Settings.Value.number(x).description)"
+            if runs[said] == nil { order.append(said) }
+            runs[said, default: 0] += 1
+        }
+    }
+    for said in order {
+        let n = runs[said]!
+        try? FileHandle.standardError.write(contentsOf: Data("note: \(n) run\(n == 1 ? "" : "s") of the plan train\(n == 1 ? "s" : "") at \(said), a learning rate above 1: runs with steps that large usually diverge\n".utf8))
+    }
+}
+
 /// Loads a plan, printing every problem it has (each with its line) and exiting 78 (EX_CONFIG, as
 /// `train` for refused settings) when it has any.
 func loadPlan(_ path: String) throws -> SweepPlan {
@@ -64,6 +82,7 @@ struct SweepPlanCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let p = try loadPlan(plan)
+            noteLearningRatesAboveOne(p)
             let speeds = try loadSpeeds(speed, plan: plan)
             print(describe(p))
             if !summary {
@@ -143,30 +162,38 @@ struct SweepRunCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let p = try loadPlan(plan)
+            noteLearningRatesAboveOne(p)
             guard jobs.map({ $0 >= 1 }) ?? true else { throw UsageError("--jobs must be at least 1, got \(jobs!)") }
             if jobs != nil, backend == .slurm { throw UsageError("--jobs is for --backend local; Slurm runs as many tasks as the plan's slurm.max_parallel allows") }
             if dryRun, backend == .local { throw UsageError("--dry-run is for --backend slurm (it prints the array script); `stackelberg sweep plan \(plan)` shows a local run's commands") }
             // Runs trained (or training) with other settings than the plan now gives, refused before anything is
             // written: sweep.json would otherwise state the edited plan for them.
-            func refuse(_ problems: [String], _ headline: (Int) -> String) throws {
-                guard !problems.isEmpty else { return }
-                throw InputError(headline(problems.count) + ":\n  " + problems.prefix(5).joined(separator: "\n  ")
-                                 + (problems.count > 5 ? "\n  (and \(problems.count - 5) more)" : ""))
+            // All three kinds at once: a user who fixed the one named first was told of the next only on the next try.
+            func section(_ problems: [String], _ headline: (Int) -> String) -> String? {
+                guard !problems.isEmpty else { return nil }
+                return headline(problems.count) + ":\n  " + problems.prefix(5).joined(separator: "\n  ")
+                    + (problems.count > 5 ? "\n  (and \(problems.count - 5) more)" : "")
             }
-            try refuse(p.runs.filter(\.isFinished).compactMap { r in
+            let finishedChanged = p.runs.filter(\.isFinished).compactMap { r in
                 let changed = r.settingsChangedSinceRun
                 return changed.isEmpty ? nil : "\(r.directory): \(SweepRun.changedMessage(changed))"
-            }) { n in "\(n) finished run\(n == 1 ? "" : "s") of \(plan) trained with other settings than the plan gives now" }
+            }
             // Interrupted runs too, before any other run trains: their resume would be refused, and the plan's
             // other runs, trained meanwhile with the new settings, would leave a sweep that neither plan finishes.
-            try refuse(p.runs.filter { !$0.isLocked }.compactMap { r in
+            let interruptedChanged = p.runs.filter { !$0.isLocked }.compactMap { r in
                 r.interruptedWithOtherSettings.map { "\(r.directory): \(SweepRun.changedWhileInterruptedMessage($0))" }
-            }) { n in "\(n) interrupted run\(n == 1 ? "" : "s") of \(plan) started with other settings than the plan gives now (nothing was trained)" }
+            }
             // Runs another process trains, started from the plan as it was.
-            try refuse(p.runs.filter(\.isLocked).compactMap { r in
+            let runningChanged = p.runs.filter(\.isLocked).compactMap { r in
                 let changed = r.settingsChangedSinceRun
                 return changed.isEmpty ? nil : "\(r.directory): \(SweepRun.changedWhileRunningMessage(changed))"
-            }) { n in "\(n) run\(n == 1 ? "" : "s") of \(plan) that another process trains \(n == 1 ? "was" : "were") started with other settings than the plan gives now (nothing was trained or written)" }
+            }
+            let sections = [
+                section(finishedChanged) { n in "\(n) finished run\(n == 1 ? "" : "s") of \(plan) trained with other settings than the plan gives now" },
+                section(interruptedChanged) { n in "\(n) interrupted run\(n == 1 ? "" : "s") of \(plan) started with other settings than the plan gives now (nothing was trained)" },
+                section(runningChanged) { n in "\(n) run\(n == 1 ? "" : "s") of \(plan) that another process trains \(n == 1 ? "was" : "were") started with other settings than the plan gives now (nothing was trained or written)" },
+            ].compactMap { $0 }
+            guard sections.isEmpty else { throw InputError(sections.joined(separator: "\n")) }
             switch backend {
             case .local: try runLocal(p)
             case .slurm: try submitSlurm(p)

@@ -323,6 +323,7 @@ public enum AlgorithmRegistry {
             let weights = zip(chain, chain.dropFirst()).reduce(0.0) { $0 + $1.0 * $1.1 + $1.1 }
             networks.append((key, 16 * weights))
         }
+        var attention: (key: String, bytes: Double, what: String)?
         // SPRIG's attention module (network.layout = attention): its frame summary grows as perception.dim²,
         // its feature layer as perception.dim × perception.features; each is named by the key that drives it.
         if (try? s.string("network.layout")) ?? nil == "attention", observationShape.count == 3,
@@ -335,11 +336,25 @@ public enum AlgorithmRegistry {
                                                            stackedChannels: observationShape[2], frames: stackedFrames, settings: sizes)
             networks.append((count.frameSummary >= count.features ? "perception.dim" : "perception.features",
                              16 * (count.frameSummary + count.features + count.rest)))
+            // Its activations on the largest batch it sees (acting on every copy, or a PPO minibatch): per row
+            // and frame, each head's P × P attention scores and weights and their gradients, and about a dozen
+            // P × d token arrays. 4,096 heads on Atari passed the weights' check and grew past 16 GB in a dry run.
+            let p = Double(AttentionPerception.cellCount(height: observationShape[0], width: observationShape[1]))
+            let rollout = Double((try? s.int("rollout_length")) ?? nil ?? 1), minibatches = Double(max(((try? s.int("minibatches")) ?? nil) ?? 1, 1))
+            let rows = max(Double(copies), Double(copies) * rollout / minibatches)
+            let maps = 4 * Double(heads) * p * p, tokens = 12 * p * Double(d)
+            attention = (key: maps >= tokens ? "perception.heads" : "perception.dim", bytes: 4 * rows * Double(max(stackedFrames, 1)) * (maps + tokens),
+                         what: "\(Int(rows)) rows of \(max(stackedFrames, 1)) frames of \(Int(p)) cells: \(heads) heads' \(Int(p))×\(Int(p)) attention maps and d = \(d) tokens")
         }
         let networkBytes = networks.reduce(0) { $0 + $1.bytes }
         if let largest = networks.max(by: { $0.bytes < $1.bytes }), networkBytes + environments >= available {
             throw SettingsError.type(largest.key, "widths whose weights fit in memory (\(gigabytes(networkBytes)) needed for the networks' weights, gradients and Adam moments, \(machine))",
                                      s[largest.key]?.description ?? "?")
+        }
+        // After the weights' check: a d too wide for its weights is said as such.
+        if let attention, attention.bytes + networkBytes + environments >= available {
+            throw SettingsError.type(attention.key, "sizes whose attention activations fit in memory (\(gigabytes(attention.bytes)) needed for \(attention.what); \(machine))",
+                                     s[attention.key]?.description ?? "?")
         }
         // Per copy, beside its environment arrays: the networks' activations as they act on every copy at
         // once (each dense width, the actions), the per-copy episode statistics, and an on-policy rollout
@@ -396,8 +411,12 @@ public enum AlgorithmRegistry {
         for key in ["network.dueling_width", "perception.features"] {
             if let width = try s.int(key) { s[key] = .number(Double(min(width, cap))) }
         }
-        if let d = try s.int("perception.dim"), let heads = try s.int("perception.heads"), heads >= 1, d > cap {
-            s["perception.dim"] = .number(Double(heads * max(1, min(d / heads, cap / heads))))
+        // Heads too: d = heads × (d / heads) with 4,096 heads stayed 4,096 wide. A d that is not a multiple
+        // of the heads is left as given, for the build to refuse.
+        if let d = try s.int("perception.dim"), let heads = try s.int("perception.heads"), heads >= 1, d > cap, d % heads == 0 {
+            let h = min(heads, 4)
+            s["perception.heads"] = .number(Double(h))
+            s["perception.dim"] = .number(Double(h * max(1, min(d / heads, cap / h))))
         }
         let options = try runOptions(s)
         let probe: VectorEnvironment = try shapes ?? EnvironmentRegistry.make(try s.string("env") ?? "", count: 1, overrides: try options.environmentOverrides())

@@ -161,14 +161,15 @@ struct PlanParser {
         var couplings: [String]? = givenCouplings == nil ? nil : []
         for c in givenCouplings ?? [] { appendOnce(CouplingRegistry.spelling(of: c) ?? c, written: c, to: &couplings!, key: "couplings") }
         // Each environment in the registry's spelling, and as the plan first writes it (for messages).
-        var environments = [String](), envSpelling = [String: String]()
+        var environments = [String](), envSpelling = [String: String](), unknownEnvironments = 0
         for e in strings("environments", required: true) ?? [] {
             do {
                 let name = try EnvironmentRegistry.entry(e).name
                 envSpelling[name] = envSpelling[name] ?? e
                 appendOnce(name, written: e, to: &environments, key: "environments")
             } catch {
-                fail(source.line(ofValue: e, under: "environments"), "unknown environment \"\(e)\": \(error) (see `stackelberg env list`)")
+                fail(source.line(ofValue: e, under: "environments"), "\(error) (see `stackelberg env list`)")
+                unknownEnvironments += 1
             }
         }
 
@@ -331,7 +332,9 @@ struct PlanParser {
                 exclusions.append(Exclusion(name: name, fields: fields, line: at))
             }
         }
-        guard errors.isEmpty else { return nil }
+        // An unknown environment leaves the rest of the plan to check: its other environments' runs are
+        // resolved too, so that their problems are said now and not after the name is fixed.
+        guard errors.count == unknownEnvironments else { return nil }
 
         // The product, seed-major; then each configuration resolved once (the seed is not a setting).
         // Counted before expanding, so that a mistyped grid is refused at once rather than expanded
@@ -646,9 +649,9 @@ struct PlanParser {
         let couplingLine = point.first { $0.settings.contains { $0.key == "coupling" } }?.line
             ?? source.line(ofValue: coupling, under: "couplings") ?? source.line(ofValue: algo, under: "algorithms")
         switch error {
-        case SettingsError.unknownKeys(let keys, _, _):
+        case SettingsError.unknownKeys(let keys, let known, let elsewhere):
             for k in keys {
-                fail(settingLine(k), "unknown setting \(k) for \(algo)-\(coupling): check its spelling against `stackelberg algo list`; a key that only some of the plan's algorithms take belongs in a separate plan")
+                fail(settingLine(k), "unknown setting \(SettingsError.naming(unknownKey: k, known: known, elsewhere: elsewhere)) for \(algo)-\(coupling): check its spelling against `stackelberg algo list`; a key that only some of the plan's algorithms take belongs in a separate plan")
             }
         case SettingsError.refusedPair(let why):
             // Refused whatever the settings: said once per pair, not once per variant.

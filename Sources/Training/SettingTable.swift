@@ -64,7 +64,9 @@ extension SettingDeclaration {
                  // A value that rounds to 0 in Float (1e-50) would run as 0, a λ of 0 or a learning rate the
                  // agent then calls "0.0"; a subnormal loses its digits and flushes to 0 in the kernels.
                  guard v == 0 || Swift.abs(v) >= Double(Float.leastNormalMagnitude) else {
-                     throw SettingsError.type(key, "0 or a number of magnitude at least 1.2e-38 (Float's smallest normal number; \(Settings.format(v)) would run as 0)", Settings.format(v))
+                     // "0 or …" only where 0 is allowed: a learning rate of 0 is refused as not positive.
+                     let zeroAllowed = (try? bound.check(key, 0)) != nil
+                     throw SettingsError.type(key, "\(zeroAllowed ? "0 or " : "")a number of magnitude at least 1.2e-38 (Float's smallest normal number; \(Settings.format(v)) would run as 0)", Settings.format(v))
                  }
                  c[keyPath: path] = Float(v)
              })

@@ -81,6 +81,11 @@ public struct Settings: Equatable, Sendable {
             })
         }
         if let x = number(t) { return .number(x) }
+        // Digits that overflow (1e400) read as inf: said as a number out of range, not as a string where a number belongs.
+        let digits = t.replacingOccurrences(of: "_", with: "")
+        if let x = decimal(digits), x.isInfinite, digits.contains(where: \.isNumber) {
+            throw SettingsError.syntax(place, "\(t) is beyond a Double's range (about ±1.8e308)")
+        }
         return .string(t)
     }
 
@@ -290,13 +295,7 @@ public enum SettingsError: Error, CustomStringConvertible, Equatable {
         case .unknownKeys(let keys, let known, let elsewhere):
             // The nearest known keys, not all of them (over a hundred): a misspelling or a missing
             // prefix (`lambda` for `blpo.lambda`) is the usual cause.
-            let named = keys.map { key -> String in
-                if let algos = elsewhere[key], !algos.isEmpty {
-                    return "\(key) (a setting of \(algos.joined(separator: ", ")), not of this algorithm)"
-                }
-                let near = nearestKeys(to: key, in: known)
-                return near.isEmpty ? key : "\(key) (did you mean \(near.joined(separator: " or "))?)"
-            }
+            let named = keys.map { Self.naming(unknownKey: $0, known: known, elsewhere: elsewhere) }
             return "unknown setting\(keys.count > 1 ? "s" : "") \(named.joined(separator: ", ")); `stackelberg algo list` lists every key with its default and meaning"
         case .refusedPair(let why): return why
         case .environment(let why): return why
@@ -304,8 +303,23 @@ public enum SettingsError: Error, CustomStringConvertible, Equatable {
     }
 }
 
+extension SettingsError {
+    /// An unknown key as a message names it: with the keys of this algorithm it is nearest to, and the
+    /// algorithms whose key it is. `lambda` given to BLPO is both PQN's `lambda` and a prefix short of
+    /// `blpo.lambda`: naming PQN alone sent the user to the wrong algorithm.
+    public static func naming(unknownKey key: String, known: [String], elsewhere: [String: [String]]) -> String {
+        let near = nearestKeys(to: key, in: known)
+        let suggestion = near.isEmpty ? nil : "did you mean \(near.joined(separator: " or "))?"
+        guard let algos = elsewhere[key], !algos.isEmpty else { return suggestion.map { "\(key) (\($0))" } ?? key }
+        let others = "a setting of \(algos.joined(separator: ", "))"
+        // A whole key of another algorithm (`blpo.lambda` given to SAC) means that algorithm's: no near key of this one.
+        guard !key.contains("."), let suggestion else { return "\(key) (\(others), not of this algorithm)" }
+        return "\(key) (\(suggestion) `\(key)` alone is \(others))"
+    }
+}
+
 /// Up to three keys of `known` closest to `key`: those equal but for case, those ending in `.key` (a prefix
-/// left out), then ``nearestByEditDistance(_:in:distance:)`` against the whole key and, when `key` has no
+/// left out), those a wrong prefix's last component names (`scorer.leader_lr` → `leader_lr`), then ``nearestByEditDistance(_:in:distance:)`` against the whole key and, when `key` has no
 /// prefix, against each known key's last component.
 func nearestKeys(to key: String, in known: [String]) -> [String] {
     // Keys are lower case: `LR` is `lr` typed with the shift key, whatever the edit distance says.
@@ -313,6 +327,12 @@ func nearestKeys(to key: String, in known: [String]) -> [String] {
     if !folded.isEmpty { return folded }
     let suffixed = known.filter { $0.hasSuffix("." + key) }
     if !suffixed.isEmpty { return Array(suffixed.sorted().prefix(3)) }
+    // A prefix that is not the key's (`scorer.leader_lr` for DQN's `leader_lr`): the keys its last component names.
+    if let dot = key.lastIndex(of: ".") {
+        let last = String(key[key.index(after: dot)...])
+        let named = known.filter { $0 == last || $0.hasSuffix("." + last) }
+        if !last.isEmpty, !named.isEmpty { return Array(named.sorted().prefix(3)) }
+    }
     return nearestByEditDistance(key, in: known) { k in
         let last = key.contains(".") ? k : String(k.split(separator: ".").last ?? Substring(k))
         return Swift.min(editDistance(key, k), editDistance(key, last))

@@ -114,12 +114,13 @@ extension SweepRun {
         if fm.fileExists(atPath: directory + "/summary.json") {
             return .failed("summary.json does not read as JSON: remove it; `sweep run` then resumes the run from its final checkpoint and writes it again")
         }
+        // A run killed after a checkpoint (its failure recorded) and started with other settings than the plan's
+        // now: its resume is refused for those settings, whatever its failure said ("`sweep run` again resumes it").
+        if hasCheckpoint, !changed.isEmpty { return .failed(Self.changedWhileInterruptedMessage(changed)) }
         if let text = try? String(contentsOfFile: directory + "/" + SweepFiles.failure, encoding: .utf8) {
             return .failed(text.split(separator: "\n").map(String.init).joined(separator: " | "))
         }
         if hasCheckpoint {
-            // Interrupted (a checkpoint, no summary): ``interruptedWithOtherSettings``.
-            if !changed.isEmpty { return .failed(Self.changedWhileInterruptedMessage(changed)) }
             // A checkpoint that is not a state file would be refused by the resume: said here, not "interrupted".
             let path = fm.fileExists(atPath: directory + "/checkpoint.state") ? directory + "/checkpoint.state" : directory + "/checkpoint.state.tmp"
             if let handle = FileHandle(forReadingAtPath: path) {

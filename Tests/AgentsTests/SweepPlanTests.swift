@@ -115,7 +115,9 @@ final class SweepPlanTests: XCTestCase {
         let byLine = Dictionary(errors.map { ($0.line ?? -1, $0.message) }, uniquingKeysWith: { a, b in a + " / " + b })
         XCTAssertTrue(byLine[3]?.contains("unknown algorithm \"sacc\"") == true, "\(errors)")
         XCTAssertTrue(byLine[3]?.contains("known: dqn") == true)
-        XCTAssertTrue(byLine[4]?.contains("unknown environment \"cartpol\"") == true, "\(errors)")
+        // Said once, with the nearest name (it read "unknown environment \"cartpol\": unknown environment 'cartpol': …").
+        XCTAssertTrue(byLine[4]?.contains("unknown environment 'cartpol': did you mean cartpole?") == true, "\(errors)")
+        XCTAssertEqual(byLine[4]?.components(separatedBy: "unknown environment").count, 2, "\(errors)")
         XCTAssertTrue(byLine[7]?.contains("unknown key `colour`") == true, "\(errors)")
         XCTAssertTrue(byLine[7]?.contains("out, algorithms") == true)
         XCTAssertTrue(byLine[9]?.contains("unknown key `gpus` in [slurm]") == true, "\(errors)")

@@ -229,6 +229,15 @@ def test_an_interrupted_run_of_an_edited_plan_is_refused_before_anything_trains(
     plan.write_text(text.replace("eval_interval = 10000", "eval_interval = 5000"))
     status = subprocess.run([str(stackelberg_bin), "sweep", "status", str(plan)], capture_output=True, text=True)
     assert status.returncode == 1 and "interrupted, and started with other settings than the plan now gives it (eval_interval: ran 10000, the plan now 5000)" in status.stdout, status.stdout
+    # Killed rather than stopped, the pool records the failure beside the checkpoint ("`sweep run` again resumes
+    # it"), which status showed instead of the edit that makes the resume refused.
+    interrupted = next(c.parent for c in (tmp_path / "out").rglob("checkpoint.state"))
+    failure = interrupted / "sweep-failed.txt"
+    failure.write_text("exit 137\nkilled by signal 9 (its last checkpoint is kept: `sweep run` again resumes it)\n")
+    status = subprocess.run([str(stackelberg_bin), "sweep", "status", str(plan)], capture_output=True, text=True)
+    assert "interrupted, and started with other settings than the plan now gives it" in status.stdout, status.stdout
+    assert "killed by signal 9" not in status.stdout, status.stdout
+    failure.unlink()
     before = sorted(str(p) for p in (tmp_path / "out").rglob("*"))
     again = subprocess.run([str(stackelberg_bin), "sweep", "run", str(plan), "--jobs", "1"], capture_output=True, text=True, timeout=300)
     assert again.returncode != 0 and "1 interrupted run of" in again.stderr and "(nothing was trained)" in again.stderr, again.stdout + again.stderr
@@ -690,6 +699,24 @@ def test_plan_problems_are_printed_in_the_files_order(tmp_path, stackelberg_bin)
     plan, p = sweep_plan(tmp_path, stackelberg_bin, 'algorithms = ["nosuch"]\nenvironments = ["cartpole"]\nseeds = [0]\nsteps = 1000\nbogus = 1\n')
     lines = [int(m) for m in re.findall(rf"^error: {re.escape(str(plan))}:(\d+):", p.stderr, re.M)]
     assert p.returncode == 78 and len(lines) >= 2 and lines == sorted(lines), p.stderr
+
+
+def test_an_unknown_environment_does_not_hide_the_plans_other_problems(tmp_path, stackelberg_bin):
+    """With one unknown environment the plan was "1 problem"; its unknown setting showed only once the name was fixed,
+    and unknown settings had no "did you mean" (train's has). The environment's message also said itself twice."""
+    _, p = sweep_plan(tmp_path, stackelberg_bin, 'algorithms = ["dqn"]\nenvironments = ["cartpole", "cartpol"]\nseeds = [0]\nsteps = 1000\n'
+                      '[settings]\ngama = 0.9\n')
+    assert p.returncode == 78, p.stderr
+    assert ":3: unknown environment 'cartpol': did you mean cartpole?" in p.stderr and p.stderr.count("unknown environment") == 1, p.stderr
+    assert ":7: unknown setting gama (did you mean gamma?) for dqn-monolithic" in p.stderr, p.stderr
+
+
+def test_a_plans_learning_rates_above_one_are_noted_before_it_runs(tmp_path, stackelberg_bin):
+    """`train` noted lr = 10 only in each run's own sweep.log: `sweep plan` and `sweep run` said nothing."""
+    _, p = sweep_plan(tmp_path, stackelberg_bin, 'algorithms = ["dqn"]\nenvironments = ["cartpole"]\nseeds = [0, 1]\nsteps = 1000\n'
+                      '[grid]\nv = [{ name = "a", lr = 10 }, { name = "b", lr = 1e-3 }]\n')
+    assert p.returncode == 0, p.stderr
+    assert "note: 2 runs of the plan train at lr = 10, a learning rate above 1" in p.stderr and p.stderr.count("learning rate above 1") == 1, p.stderr
 
 
 def test_a_one_run_plan_is_said_in_the_singular_and_priced_above_zero(tmp_path, stackelberg_bin):

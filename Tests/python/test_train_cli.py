@@ -180,7 +180,11 @@ def test_run_directory_and_config(stackelberg_bin, tmp_path, reference):
     (["--set", "diagnostics.sketch_dimension=1"], "setting diagnostics.sketch_dimension must be in 2…64, got 1"),
     (["--algo", "sac", "--env", "pendulum", "--set", "alpha=0"], "setting alpha must be positive, got 0"),
     # A value that rounds to 0 in Float ran as 0 (λ) or was refused as "got 0.0" (a learning rate).
-    (["--set", "lr=1e-50"], "setting lr must be 0 or a number of magnitude at least 1.2e-38"),
+    # "0 or …" only where 0 is allowed: a learning rate of 0 is refused as not positive.
+    (["--set", "lr=1e-50"], "setting lr must be a number of magnitude at least 1.2e-38"),
+    (["--set", "gamma=1e-50"], "setting gamma must be 0 or a number of magnitude at least 1.2e-38"),
+    # Digits past a Double's range read as a string ("must be a number, got \"1e400\"").
+    (["--set", "lr=1e400"], "--set lr=1e400: 1e400 is beyond a Double's range"),
     (["--coupling", "head-leader", "--set", "stackelberg.lambda=1e-50"], "1e-50 would run as 0"),
     # atari/<game> takes any ROM name: one ALE does not ship was found only as loaded, and exited 1.
     (["--env", "atari/notagame"], "unknown environment 'atari/notagame'"),
@@ -188,6 +192,7 @@ def test_run_directory_and_config(stackelberg_bin, tmp_path, reference):
     (["--env", "atari/beamrider"], "unknown environment 'atari/beamrider': did you mean atari/beam_rider? Known: "),
     (["--env", "minatar/space-invaders"], "did you mean minatar/space_invaders? Known: "),
     (["--env", "cartpol"], "unknown environment 'cartpol': did you mean cartpole? Known: "),
+    (["--env", "breakout"], "unknown environment 'breakout': did you mean atari/breakout or minatar/breakout? Known: "),
     (["--set", "env_sticky_actions=0.5"], "cartpole has no sticky actions"),
     (["--set", "env_sticky_actions=2"], "env_sticky_actions must be"),
     (["--env", "mujoco/hopper", "--set", "env_max_episode_steps=100"], "mujoco/hopper keeps its own episode limit"),
@@ -230,6 +235,14 @@ def test_run_directory_and_config(stackelberg_bin, tmp_path, reference):
     (["--set", "network.head_widths=[1e30]"], "setting network.head_widths must be positive whole numbers, got [1e+30]"),
     # The nearest keys, not the hundred known ones.
     (["--set", "gama=0.9"], "unknown setting gama (did you mean gamma"),
+    # PQN's `lambda` given to BLPO was "a setting of pqn, not of this algorithm", without the blpo.lambda meant.
+    (["--algo", "ppo", "--coupling", "blpo", "--env", "cartpole", "--set", "lambda=1"],
+     "unknown setting lambda (did you mean blpo.lambda or diagnostics.lambda? `lambda` alone is a setting of pqn)"),
+    # A wrong prefix: SCORER's DQN has leader_lr at the top level.
+    (["--coupling", "scorer", "--set", "scorer.leader_lr=1e-3"], "unknown setting scorer.leader_lr (did you mean leader_lr?)"),
+    # 4,096 heads passed the weights' check; the dry run grew past 16 GB building 81×81 maps for each.
+    (["--algo", "ppo", "--coupling", "sprig", "--env", "atari/breakout", "--set", "perception.heads=4096", "--set", "perception.dim=4096"],
+     "setting perception.heads must be sizes whose attention activations fit in memory"),
     (["--out", ""], "--out is empty"),
     # Every numeric setting has its range (adam_epsilon = -1 used to train on garbage, 0 gave NaN).
     (["--set", "adam_epsilon=-1"], "setting adam_epsilon must be positive, got -1"),
@@ -1467,8 +1480,11 @@ def test_learning_rates_above_one_are_noted(stackelberg_bin, tmp_path):
     err = stderr("sprig.leader_lr=1e4")
     assert "note: sprig.leader_lr = 10000 is a learning rate above 1 (the default is 0.0005)" in err, err
     assert "Was 1e-4 meant?" in err
-    err = stderr("lr=2.5")
-    assert "note: lr = 2.5 is a learning rate above 1" in err and "meant?" not in err, err
+    err = stderr("sprig.follower_lr=2.5")
+    assert "note: sprig.follower_lr = 2.5 is a learning rate above 1" in err and "meant?" not in err, err
+    # A key noted as without effect here (SPRIG steps at its own two rates) is not noted again.
+    err = stderr("lr=100")
+    assert "note: lr has no effect" in err and "learning rate above 1" not in err, err
     assert "learning rate above 1" not in stderr("sprig.follower_lr=1", "lr=0.5")
 
 

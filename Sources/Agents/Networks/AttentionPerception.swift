@@ -163,6 +163,16 @@ public final class AttentionPerception {
 
     public var outputSize: Int { settings.features }
 
+    /// P, the cells per frame the stem leaves (the spatial attention's tokens), without building it: 81 on
+    /// 84×84 pixels (the Nature CNN's first two convolutions), 64 on MinAtar's 10×10 (one 3×3).
+    public static func cellCount(height: Int, width: Int) -> Int {
+        if height >= 36 && width >= 36 {
+            let h = ((height - 8) / 4 + 1 - 4) / 2 + 1, w = ((width - 8) / 4 + 1 - 4) / 2 + 1
+            return max(h, 1) * max(w, 1)
+        }
+        return max(height - 2, 1) * max(width - 2, 1)
+    }
+
     /// The module's weights for these sizes, counted without allocating them, by the module's two largest
     /// parts: the frame summary (P·d·d) and the feature layer (F·d·features), with everything else in
     /// `rest`. `train` refuses sizes whose weights cannot fit in memory before it builds anything (an
@@ -170,16 +180,13 @@ public final class AttentionPerception {
     public static func parameterCount(height: Int, width: Int, stackedChannels: Int, frames: Int,
                                       settings: Settings) -> (frameSummary: Double, features: Double, rest: Double) {
         let f = Double(max(frames, 1)), c = Double(stackedChannels) / f, d = Double(settings.dimension)
-        let stem: Double, stemChannels: Double, cells: Double
+        let stem: Double, stemChannels: Double, cells = Double(cellCount(height: height, width: width))
         if height >= 36 && width >= 36 {
             stem = (64 * c * 32 + 32) + (16 * 32 * 64 + 64)
             stemChannels = 64
-            let h = ((height - 8) / 4 + 1 - 4) / 2 + 1, w = ((width - 8) / 4 + 1 - 4) / 2 + 1
-            cells = Double(max(h, 1) * max(w, 1))
         } else {
             stem = 9 * c * 16 + 16
             stemChannels = 16
-            cells = Double(max(height - 2, 1) * max(width - 2, 1))
         }
         let attention = 4 * (d * d + d) + 2 * d          // Q, K, V, output projections and a LayerNorm's γ and β
         // The temporal block is built only over two frames or more.
