@@ -563,7 +563,9 @@ struct SweepStatusCommand: ParsableCommand {
             // changed runs "failed") is printed, not written over it.
             let edited = changes.contains { !$0.isEmpty }
             if edited {
-                print("not written: runs under \(p.out) were trained with other settings than \(plan) gives (the runs marked failed say which); \(p.out)/sweep-status.txt keeps the status of the plan they ran")
+                let kept = FileManager.default.fileExists(atPath: p.out + "/sweep-status.txt")
+                print("not written: runs under \(p.out) were trained with other settings than \(plan) gives (the runs marked failed say which)"
+                      + (kept ? "; \(p.out)/sweep-status.txt keeps the status of the plan they ran" : ""))
             } else if FileManager.default.fileExists(atPath: p.out) {
                 print("written to \(try writeStatusFile(p, states: states, slurm: slurm))")
             } else {

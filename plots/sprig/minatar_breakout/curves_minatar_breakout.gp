@@ -30,7 +30,7 @@ plot datafile index 0 using 1:3:4 with filledcurves fc rgb '#1f77b4' fs transpar
      datafile index 1 using 1:3:4 with filledcurves fc rgb '#d62728' fs transparent solid 0.12 noborder notitle, \
      datafile index 1 using 1:2 with lines lw 2 lc rgb '#d62728' title 'ppo-monolithic [network.layout="attention"] (3 seeds)', \
      datafile index 2 using 1:3:4 with filledcurves fc rgb '#2ca02c' fs transparent solid 0.12 noborder notitle, \
-     datafile index 2 using 1:2 with lines lw 2 lc rgb '#2ca02c' title 'ppo-sprig [sprig.leader_policy_term="clipped_surrogate"] (2 seeds)', \
+     datafile index 2 using 1:2 with lines lw 2 lc rgb '#2ca02c' title 'ppo-sprig [sprig.leader_policy_term="clipped_surrogate"] (3 seeds)', \
      datafile index 3 using 1:3:4 with filledcurves fc rgb '#9467bd' fs transparent solid 0.12 noborder notitle, \
      datafile index 3 using 1:2 with lines lw 2 lc rgb '#9467bd' title 'ppo-sprig [sprig.leader_policy_term="log_prob"] (1 seed)', \
      17.0 with lines dt 2 lc rgb '#555555' title 'threshold 17.00'
