@@ -353,7 +353,7 @@ public enum AlgorithmRegistry {
         }
         // After the weights' check: a d too wide for its weights is said as such.
         if let attention, attention.bytes + networkBytes + environments >= available {
-            throw SettingsError.type(attention.key, "sizes whose attention activations fit in memory (\(gigabytes(attention.bytes)) needed for \(attention.what); \(machine))",
+            throw SettingsError.type(attention.key, "sizes whose attention activations fit in memory (\(gigabytes(attention.bytes)) needed for \(attention.what), beside \(gigabytes(networkBytes + environments)) for the networks' weights, gradients and Adam moments and the copies' arrays; \(machine))",
                                      s[attention.key]?.description ?? "?")
         }
         // Per copy, beside its environment arrays: the networks' activations as they act on every copy at

@@ -76,17 +76,24 @@ public struct Settings: Equatable, Sendable {
             let inner = t.dropFirst().dropLast().trimmingCharacters(in: .whitespaces)
             if inner.isEmpty { return .numbers([]) }
             return .numbers(try inner.split(separator: ",").map {
-                guard let x = number(String($0)) else { throw SettingsError.syntax(place, "arrays hold numbers only, got \($0.trimmingCharacters(in: .whitespaces))") }
-                return x
+                let item = $0.trimmingCharacters(in: .whitespaces)
+                if let x = number(item) { return x }
+                if isOverflow(item) { throw SettingsError.syntax(place, "\(item) is beyond a Double's range (about ±1.8e308)") }
+                throw SettingsError.syntax(place, "arrays hold numbers only, got \(item)")
             })
         }
         if let x = number(t) { return .number(x) }
         // Digits that overflow (1e400) read as inf: said as a number out of range, not as a string where a number belongs.
-        let digits = t.replacingOccurrences(of: "_", with: "")
-        if let x = decimal(digits), x.isInfinite, digits.contains(where: \.isNumber) {
-            throw SettingsError.syntax(place, "\(t) is beyond a Double's range (about ±1.8e308)")
-        }
+        if isOverflow(t) { throw SettingsError.syntax(place, "\(t) is beyond a Double's range (about ±1.8e308)") }
         return .string(t)
+    }
+
+    /// Whether `text` is written as a finite decimal number that a Double cannot hold (`1e400`, `-1e400`), as
+    /// opposed to `inf` itself.
+    static func isOverflow(_ text: String) -> Bool {
+        let digits = text.replacingOccurrences(of: "_", with: "")
+        guard let x = decimal(digits) else { return false }
+        return x.isInfinite && digits.contains(where: \.isNumber)
     }
 
     /// `text` as a decimal number (nan and inf included), or nil: `Double(_:)` also reads hexadecimal

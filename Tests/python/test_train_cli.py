@@ -185,6 +185,7 @@ def test_run_directory_and_config(stackelberg_bin, tmp_path, reference):
     (["--set", "gamma=1e-50"], "setting gamma must be 0 or a number of magnitude at least 1.2e-38"),
     # Digits past a Double's range read as a string ("must be a number, got \"1e400\"").
     (["--set", "lr=1e400"], "--set lr=1e400: 1e400 is beyond a Double's range"),
+    (["--set", "network.head_widths=[64, 1e400]"], "1e400 is beyond a Double's range"),
     (["--coupling", "head-leader", "--set", "stackelberg.lambda=1e-50"], "1e-50 would run as 0"),
     # atari/<game> takes any ROM name: one ALE does not ship was found only as loaded, and exited 1.
     (["--env", "atari/notagame"], "unknown environment 'atari/notagame'"),
@@ -243,6 +244,9 @@ def test_run_directory_and_config(stackelberg_bin, tmp_path, reference):
     # 4,096 heads passed the weights' check; the dry run grew past 16 GB building 81×81 maps for each.
     (["--algo", "ppo", "--coupling", "sprig", "--env", "atari/breakout", "--set", "perception.heads=4096", "--set", "perception.dim=4096"],
      "setting perception.heads must be sizes whose attention activations fit in memory"),
+    # Refused on the whole (maps beside the weights), and said so: "23.2 GB needed …; this machine has 25.3 GB" read as a contradiction.
+    (["--algo", "ppo", "--coupling", "sprig", "--env", "atari/breakout", "--set", "perception.heads=64", "--set", "perception.dim=4096"],
+     "for the networks' weights, gradients and Adam moments and the copies' arrays"),
     (["--out", ""], "--out is empty"),
     # Every numeric setting has its range (adam_epsilon = -1 used to train on garbage, 0 gave NaN).
     (["--set", "adam_epsilon=-1"], "setting adam_epsilon must be positive, got -1"),
