@@ -27,7 +27,7 @@ enum SweepBackend: String, ExpressibleByArgument, CaseIterable {
 func noteLearningRatesAboveOne(_ p: SweepPlan) {
     var runs = [String: Int](), order = [String]()
     for r in p.runs {
-        for k in r.settings.keys where k == "lr" || k.hasSuffix("_lr") || k.hasSuffix(".lr") {
+        for k in r.settings.keys where Settings.isLearningRate(k) {
             guard case .number(let x)? = r.settings[k], x > 1 else { continue }
             let said = "\(k) = \(Settings.Value.number(x).description)"
             if runs[said] == nil { order.append(said) }

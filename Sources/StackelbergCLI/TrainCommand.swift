@@ -122,7 +122,7 @@ struct TrainCommand: ParsableCommand {
             // A learning rate above 1 is legal (a sweep may probe one) but is nearly always an exponent's sign
             // lost (`1e3` for `1e-3`), and a run with such steps diverges, hours later, silently.
             // Not for a key already noted as without effect; a default of 0 ("the follower's own rate") is no rate to cite.
-            if inert[k] == nil, k == "lr" || k.hasSuffix("_lr") || k.hasSuffix(".lr"), case .number(let x)? = settings[k], x > 1 {
+            if inert[k] == nil, Settings.isLearningRate(k), case .number(let x)? = settings[k], x > 1 {
                 var usual = ""
                 if case .number(let d)? = defaults?[k], d > 0 { usual = " (the default is \(Settings.Value.number(d).description))" }
                 let decades = log10(x)

@@ -323,6 +323,7 @@ public enum AlgorithmRegistry {
             let weights = zip(chain, chain.dropFirst()).reduce(0.0) { $0 + $1.0 * $1.1 + $1.1 }
             networks.append((key, 16 * weights))
         }
+        let rolloutLength = (try? s.int("rollout_length")) ?? nil
         var attention: (key: String, bytes: Double, what: String)?
         // SPRIG's attention module (network.layout = attention): its frame summary grows as perception.dim²,
         // its feature layer as perception.dim × perception.features; each is named by the key that drives it.
@@ -340,7 +341,7 @@ public enum AlgorithmRegistry {
             // and frame, each head's P × P attention scores and weights and their gradients, and about a dozen
             // P × d token arrays. 4,096 heads on Atari passed the weights' check and grew past 16 GB in a dry run.
             let p = Double(AttentionPerception.cellCount(height: observationShape[0], width: observationShape[1]))
-            let rollout = Double((try? s.int("rollout_length")) ?? nil ?? 1), minibatches = Double(max(((try? s.int("minibatches")) ?? nil) ?? 1, 1))
+            let rollout = Double(rolloutLength ?? 1), minibatches = Double(max(((try? s.int("minibatches")) ?? nil) ?? 1, 1))
             let rows = max(Double(copies), Double(copies) * rollout / minibatches)
             let maps = 4 * Double(heads) * p * p, tokens = 12 * p * Double(d)
             attention = (key: maps >= tokens ? "perception.heads" : "perception.dim", bytes: 4 * rows * Double(max(stackedFrames, 1)) * (maps + tokens),
@@ -362,7 +363,7 @@ public enum AlgorithmRegistry {
         // CartPole passed the environment arrays alone (9.6 GB) and aborted allocating its activations.
         // After the weights' check, so that a width too large for its weights is named by its key.
         let widthSum = Double(stacks.filter { $0.key.hasSuffix("_widths") }.flatMap(\.widths).reduce(0, +))
-        let rolloutSteps = Double((try? s.int("rollout_length")) ?? nil ?? 0)
+        let rolloutSteps = Double(rolloutLength ?? 0)
         let perCopy = 4.0 * (widthSum + Double(actionSize)) + 16 + rolloutSteps * 4.0 * Double(observationSize + actionSize + 6)
         let copiesBytes = environments + Double(copies) * perCopy
         guard copiesBytes + networkBytes < available else {

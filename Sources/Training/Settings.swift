@@ -88,6 +88,12 @@ public struct Settings: Equatable, Sendable {
         return .string(t)
     }
 
+    /// Whether `key` names a learning rate (`lr`, `critic_lr`, `sprig.leader_lr`): `train` and the sweep
+    /// commands note values above 1, nearly always an exponent's sign lost (`1e3` for `1e-3`).
+    public static func isLearningRate(_ key: String) -> Bool {
+        key == "lr" || key.hasSuffix("_lr") || key.hasSuffix(".lr")
+    }
+
     /// Whether `text` is written as a finite decimal number that a Double cannot hold (`1e400`, `-1e400`), as
     /// opposed to `inf` itself.
     static func isOverflow(_ text: String) -> Bool {
