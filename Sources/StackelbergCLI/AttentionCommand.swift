@@ -22,6 +22,8 @@ struct AttentionCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Greedy steps to play (1 to 100,000, e.g. 400 or 1e3; default: 400).", transform: Count.parse) var steps: Count = Count(400)
     @Option(parsing: .unconditional, help: "Steps captured, evenly spaced.") var captures: Int = 4
     @Option(parsing: .unconditional, help: "Seed of the environment's reset (≥ 0).") var seed: String = "0"
+    @Option(parsing: .unconditional, help: "Which spatial attention block to draw, 0-based, when the module has several (perception.spatial_blocks; default: the last).") var spatialBlock: Int?
+    @Option(parsing: .unconditional, help: "Which temporal attention block to draw, 0-based (perception.temporal_blocks; default: the last).") var temporalBlock: Int?
     @Option(help: "Directory the figures go in (default: RUN/attention).") var out: String?
     @Flag(help: "Write the gnuplot scripts and data without rendering.") var noRender = false
 
@@ -40,7 +42,8 @@ struct AttentionCommand: ParsableCommand {
             // Before the play: without gnuplot every figure would fail after it, the first already written.
             if !noRender && Gnuplot.executable == nil { throw PlotError.gnuplotMissing }
             // The run is read first: a wrong RUN must not leave a RUN/attention directory behind.
-            let (captured, shape, environment, play, provenance) = try AttentionMaps.capture(runDirectory: runDirectory, steps: steps, captures: captures, seed: seed)
+            let (captured, shape, environment, play, provenance) = try AttentionMaps.capture(runDirectory: runDirectory, steps: steps, captures: captures, seed: seed,
+                                                                                                   spatialBlock: spatialBlock, temporalBlock: temporalBlock)
             let directory = try prepareOutputDirectory(out ?? runDirectory + "/attention", option: "--out")
             // What the policy did while the maps were taken: a map of an agent that never fires reads
             // differently from one of an agent that plays. Printed last, and also when a figure

@@ -333,19 +333,27 @@ public enum AlgorithmRegistry {
             var sizes = AttentionPerception.Settings()
             sizes.dimension = d; sizes.heads = heads; sizes.features = features
             sizes.cellGate = ((try? s.bool("perception.cell_gate")) ?? nil) ?? true
+            let spatialBlocks = max(((try? s.int("perception.spatial_blocks")) ?? nil) ?? 1, 1)
+            sizes.spatialBlocks = spatialBlocks
+            sizes.temporalBlocks = max(((try? s.int("perception.temporal_blocks")) ?? nil) ?? 1, 0)
             let count = AttentionPerception.parameterCount(height: observationShape[0], width: observationShape[1],
                                                            stackedChannels: observationShape[2], frames: stackedFrames, settings: sizes)
-            networks.append((count.frameSummary >= count.features ? "perception.dim" : "perception.features",
-                             16 * (count.frameSummary + count.features + count.rest)))
+            // The blocks' weights are in `rest`: they lead only when the depth was raised.
+            let largest = count.rest > max(count.frameSummary, count.features) && spatialBlocks + sizes.temporalBlocks > 2 ? "perception.spatial_blocks"
+                : count.frameSummary >= count.features ? "perception.dim" : "perception.features"
+            networks.append((largest, 16 * (count.frameSummary + count.features + count.rest)))
             // Its activations on the largest batch it sees (acting on every copy, or a PPO minibatch): per row
             // and frame, each head's P × P attention scores and weights and their gradients, and about a dozen
             // P × d token arrays. 4,096 heads on Atari passed the weights' check and grew past 16 GB in a dry run.
             let p = Double(AttentionPerception.cellCount(height: observationShape[0], width: observationShape[1]))
             let rollout = Double(rolloutLength ?? 1), minibatches = Double(max(((try? s.int("minibatches")) ?? nil) ?? 1, 1))
             let rows = max(Double(copies), Double(copies) * rollout / minibatches)
-            let maps = 4 * Double(heads) * p * p, tokens = 12 * p * Double(d)
-            attention = (key: maps >= tokens ? "perception.heads" : "perception.dim", bytes: 4 * rows * Double(max(stackedFrames, 1)) * (maps + tokens),
-                         what: "\(Int(rows)) rows of \(max(stackedFrames, 1)) frames of \(Int(p)) cells: \(heads) heads' \(Int(p))×\(Int(p)) attention maps and d = \(d) tokens")
+            // Each spatial block keeps its own maps and a few token arrays for the backward pass.
+            let blocks = Double(spatialBlocks)
+            let maps = 4 * Double(heads) * p * p * blocks, tokens = (8 + 4 * blocks) * p * Double(d)
+            let key = spatialBlocks > heads ? "perception.spatial_blocks" : maps >= tokens ? "perception.heads" : "perception.dim"
+            attention = (key: key, bytes: 4 * rows * Double(max(stackedFrames, 1)) * (maps + tokens),
+                         what: "\(Int(rows)) rows of \(max(stackedFrames, 1)) frames of \(Int(p)) cells: \(spatialBlocks == 1 ? "" : "\(spatialBlocks) spatial blocks of ")\(heads) heads' \(Int(p))×\(Int(p)) attention maps and d = \(d) tokens")
         }
         let networkBytes = networks.reduce(0) { $0 + $1.bytes }
         if let largest = networks.max(by: { $0.bytes < $1.bytes }), networkBytes + environments >= available {
@@ -418,6 +426,10 @@ public enum AlgorithmRegistry {
             let h = min(heads, 4)
             s["perception.heads"] = .number(Double(h))
             s["perception.dim"] = .number(Double(h * max(1, min(d / heads, cap / h))))
+        }
+        // Depth too: the blocks' weights and activations were judged above.
+        for key in ["perception.spatial_blocks", "perception.temporal_blocks"] {
+            if let blocks = try s.int(key) { s[key] = .number(Double(min(blocks, 2))) }
         }
         let options = try runOptions(s)
         let probe: VectorEnvironment = try shapes ?? EnvironmentRegistry.make(try s.string("env") ?? "", count: 1, overrides: try options.environmentOverrides())

@@ -45,7 +45,12 @@ extension AttentionMaps {
         let uniform = 1 / Double(p)
         var fig = GnuplotFigure(name: figureName(playStep: c.step), width: 420 * columns, height: 340 * rows + 70)
         let title = "\(environment) · \(provenance.couplingText) · run seed \(provenance.runSeed.map(String.init) ?? "?") · \(provenance.checkpointText)"
+        // Which block of a deeper module the panels show (said only where a level has more than one).
+        var blocks = [String]()
+        if s.spatialBlock.count > 1 { blocks.append("spatial block \(s.spatialBlock.index) of 0–\(s.spatialBlock.count - 1)") }
+        if s.temporalBlock.count > 1 { blocks.append("temporal block \(s.temporalBlock.index) of 0–\(s.temporalBlock.count - 1)") }
         let subtitle = "greedy play from reset seed \(provenance.playSeed): play step \(c.step) of \(provenance.playSteps) · attention panels: mean over \(heads), one colour range [0, \(format(top))] for all"
+            + (blocks.isEmpty ? "" : " · " + blocks.joined(separator: ", "))
         let field = h <= 16
             ? "stem cell (i, j) sees frame rows i…i+2, columns j…j+2 (3×3 convolution)"
             : "stem cell (i, j) sees the 20-pixel square from pixel (8i, 8j) (8×8 stride 4, then 4×4 stride 2)"

@@ -62,9 +62,11 @@ public enum AttentionMaps {
 
     /// Plays `steps` greedy steps of the run in `runDirectory` (a `seedN` directory with
     /// `config.toml` and `checkpoint.state`) from a reset with `seed`, capturing `captures`
-    /// evenly spaced steps. Errors: `TrainingError.io` for a missing file or a run without an
-    /// attention perception module, naming the fix.
-    public static func capture(runDirectory: String, steps: Int, captures: Int, seed: UInt64) throws -> (captures: [Capture], shape: [Int], environment: String, play: Play, provenance: Provenance) {
+    /// evenly spaced steps, of spatial block `spatialBlock` and temporal block `temporalBlock`
+    /// (0-based; nil: the last of each level). Errors: `TrainingError.io` for a missing file, a run
+    /// without an attention perception module, or a block the module does not have, naming the fix.
+    public static func capture(runDirectory: String, steps: Int, captures: Int, seed: UInt64,
+                               spatialBlock: Int? = nil, temporalBlock: Int? = nil) throws -> (captures: [Capture], shape: [Int], environment: String, play: Play, provenance: Provenance) {
         guard steps >= 1, captures >= 1, captures <= steps else {
             throw TrainingError.io("--steps (\(steps)) must be ≥ 1 and --captures (\(captures)) between 1 and --steps")
         }
@@ -138,6 +140,19 @@ public enum AttentionMaps {
             throw TrainingError.io("\(checkpointPath) does not fit the model \(configPath) describes (\(error)): the checkpoint is another run's, or config.toml was edited after the run; restore the run's own config.toml and checkpoint.state")
         }
         guard let ppo = agent as? PPOAgent else { throw TrainingError.io("the run in \(runDirectory) is not a PPO agent") }
+        // Before the play: a block the module lacks would otherwise be found after it.
+        let sizes = ppo.config.perception, frames = ppo.perception?.frames ?? 1
+        if let k = spatialBlock, !(0..<sizes.spatialBlocks).contains(k) {
+            throw TrainingError.io("--spatial-block \(k): the run's module has \(sizes.spatialBlocks) spatial block\(sizes.spatialBlocks == 1 ? "" : "s") (perception.spatial_blocks = \(sizes.spatialBlocks)); give 0\(sizes.spatialBlocks == 1 ? "" : " to \(sizes.spatialBlocks - 1)"), or leave it out for the last")
+        }
+        if let k = temporalBlock {
+            let count = frames > 1 ? sizes.temporalBlocks : 0
+            guard (0..<count).contains(k) else {
+                throw TrainingError.io("--temporal-block \(k): the run's module has " + (count == 0
+                    ? "no temporal block (\(frames == 1 ? "one frame per observation" : "perception.temporal_blocks = 0")); leave --temporal-block out"
+                    : "\(count) temporal block\(count == 1 ? "" : "s") (perception.temporal_blocks = \(count)); give 0\(count == 1 ? "" : " to \(count - 1)"), or leave it out for the last"))
+            }
+        }
         // For the figures' titles: which run, and how far its checkpoint had trained.
         let provenance = Provenance(coupling: (try? settings.string("coupling")) ?? "monolithic", trainedSteps: ppo.environmentSteps,
                                     totalSteps: try? settings.int("total_steps"), runSeed: (try? state.integer("run.seed")).map { UInt64(bitPattern: $0) },
@@ -152,7 +167,7 @@ public enum AttentionMaps {
         if case .discrete(let n) = env.actionSpace { counts = [Int](repeating: 0, count: n) }
         for t in 0..<steps {
             let observation = env.observations.baseAddress!
-            if wanted.contains(t), let snapshot = ppo.attentionSnapshot(observation) {
+            if wanted.contains(t), let snapshot = ppo.attentionSnapshot(observation, spatialBlock: spatialBlock, temporalBlock: temporalBlock) {
                 out.append(Capture(step: t, snapshot: snapshot, observation: Array(UnsafeBufferPointer(start: observation, count: size))))
             }
             agent.act(observation, count: 1, deterministic: true, into: actions)

@@ -31,6 +31,8 @@ enum PolicyGradientEntries {
         .int("perception.heads", \.perception.heads, "attention perception: heads of each attention block", .positive),
         .int("perception.features", \.perception.features, "attention perception: width of the features f_θ(s) the heads read", .positive),
         .bool("perception.cell_gate", \.perception.cellGate, "attention perception: a sigmoid gate on each cell before the frame summary (the gate_l1 cost needs it)"),
+        .int("perception.spatial_blocks", \.perception.spatialBlocks, "attention perception: residual self-attention blocks over each frame's cells (depth of the spatial level)", .positive),
+        .int("perception.temporal_blocks", \.perception.temporalBlocks, "attention perception: residual self-attention blocks across the stacked frames (0: none; none run over one frame)", .nonNegative),
         .real("initial_log_std", \.initialLogStd, "the state-independent log σ at the start (box actions)"),
         .bool("normalize_observations", \.normalizeObservations, "normalize observations by running statistics (frozen for evaluation)"),
         .real("observation_clip", \.observationClip, "clip normalized observations to ±this", .positive),

@@ -58,7 +58,7 @@ final class SprigTests: XCTestCase {
         XCTAssertEqual(norms[.entropy]!, norms[.focus]!, accuracy: 1e-4 * norms[.entropy]!)
         a.graph.reset()
         let x = a.graph.constant(borrowing: a.batchObservations, shape: Shape(16, 10, 10, 8))
-        let literal = mean(sum(perception(x).spatial.weights, axis: -1))
+        let literal = mean(sum(perception(x).spatial[0].weights, axis: -1))
         XCTAssertEqual(literal.scalarValue, 1, accuracy: 1e-5)
         a.graph.gradient(of: literal, wrt: group, into: g)
         XCTAssertLessThan(norm(g, group.count), 1e-4 * norms[.entropy]!)
@@ -220,14 +220,94 @@ final class SprigTests: XCTestCase {
             let x = [Float](repeating: side == 84 ? 128 : 1, count: 2 * side * side * frames * channels)
             let out = m(graph.constant(x, shape: Shape(2, side, side, frames * channels)))
             XCTAssertEqual(out.features.shape, Shape(2, s.features))
-            XCTAssertEqual(out.spatial.weights.shape, Shape(2 * frames * 2, p, p))
+            XCTAssertEqual(out.spatial.map(\.weights.shape), [Shape(2 * frames * 2, p, p)])
             XCTAssertEqual(out.gates?.shape, Shape(2 * frames, p))
-            if frames > 1 { XCTAssertEqual(out.temporal?.weights.shape, Shape(2 * 2, frames, frames)) } else { XCTAssertNil(out.temporal) }
+            XCTAssertEqual(out.temporal.map(\.weights.shape), frames > 1 ? [Shape(2 * 2, frames, frames)] : [])
         }
         var rng = SeededGenerator(seed: 0)
         let m = try AttentionPerception(height: 84, width: 84, stackedChannels: 4, frames: 4, settings: atari, rng: &rng)
         XCTAssertEqual(m.grid.height, 9)
         XCTAssertEqual(m.grid.width, 9)
+    }
+
+    /// The module's depth (`perception.spatial_blocks`, `perception.temporal_blocks`): each block
+    /// records its attention, its weights are counted and named apart (block 0 keeps the names of the
+    /// one-block module, so its checkpoints load), the weights of the one-block module are drawn as
+    /// before whatever the depth adds after them, and with no temporal block none is built.
+    func testTheModulesDepthIsASetting() throws {
+        var base = AttentionPerception.Settings()
+        base.dimension = 8
+        base.heads = 2
+        base.features = 16
+        func module(_ spatial: Int, _ temporal: Int, frames: Int = 2) throws -> AttentionPerception {
+            var s = base
+            s.spatialBlocks = spatial
+            s.temporalBlocks = temporal
+            var rng = SeededGenerator(seed: 3)
+            let m = try AttentionPerception(height: 10, width: 10, stackedChannels: 4 * frames, frames: frames, settings: s, rng: &rng)
+            let counted = AttentionPerception.parameterCount(height: 10, width: 10, stackedChannels: 4 * frames, frames: frames, settings: s)
+            XCTAssertEqual(counted.frameSummary + counted.features + counted.rest, Double(m.parameters.reduce(0) { $0 + $1.count }),
+                           "\(spatial) spatial, \(temporal) temporal blocks, \(frames) frames")
+            XCTAssertEqual(Set(m.parameters.map(\.name)).count, m.parameters.count, "parameter names are unique")
+            return m
+        }
+        func values(_ m: AttentionPerception) -> [String: [Float]] {
+            Dictionary(uniqueKeysWithValues: m.parameters.map { ($0.name, Array(UnsafeBufferPointer(start: $0.value, count: $0.count))) })
+        }
+        let one = try module(1, 1), deep = try module(3, 2), flat = try module(1, 0), single = try module(2, 2, frames: 1)
+        let oneNames = Set(one.parameters.map(\.name)), deepNames = Set(deep.parameters.map(\.name))
+        XCTAssert(oneNames.isSubset(of: deepNames), "block 0 keeps its names")
+        XCTAssert(deepNames.contains { $0.hasPrefix("perception.spatial2.") }, "\(deepNames.sorted())")
+        XCTAssert(deepNames.contains { $0.hasPrefix("perception.temporal_norm1") }, "\(deepNames.sorted())")
+        XCTAssertFalse(flat.parameters.contains { $0.name.hasPrefix("perception.temporal") })
+        XCTAssertFalse(single.parameters.contains { $0.name.hasPrefix("perception.temporal") })
+        // Same seed: the stem, the tokens and spatial block 0 are drawn first at any depth; without a
+        // temporal block every weight the module has is the one-block module's.
+        let v1 = values(one), vDeep = values(deep), vFlat = values(flat)
+        for (name, v) in vFlat { XCTAssertEqual(v, v1[name], name) }
+        for name in oneNames where name.hasPrefix("perception.stem") || name.hasPrefix("perception.tokens") || name.hasPrefix("perception.spatial") {
+            XCTAssertEqual(vDeep[name], v1[name], name)
+        }
+        let graph = Graph()
+        let x = graph.constant([Float](repeating: 1, count: 2 * 100 * 8), shape: Shape(2, 10, 10, 8))
+        let out = deep(x)
+        XCTAssertEqual(out.spatial.map(\.weights.shape), Array(repeating: Shape(2 * 2 * 2, 64, 64), count: 3))
+        XCTAssertEqual(out.temporal.map(\.weights.shape), Array(repeating: Shape(2 * 2, 2, 2), count: 2))
+        XCTAssertEqual(flat(x).temporal.count, 0)
+        var bad = base
+        bad.spatialBlocks = 0
+        var rng = SeededGenerator(seed: 0)
+        XCTAssertThrowsError(try AttentionPerception(height: 10, width: 10, stackedChannels: 8, frames: 2, settings: bad, rng: &rng)) {
+            XCTAssert("\($0)".contains("perception.spatial_blocks"), "\($0)")
+        }
+    }
+
+    /// In a deeper module the agent logs every block's heads (`spatial_entropy_b<j>_h<k>`), each near 1 at
+    /// initialization, and the entropy cost reaches the weights of every block.
+    func testADeeperModulesBlocksAreLoggedAndCosted() throws {
+        let a = try agent { $0.perception.spatialBlocks = 2; $0.perception.temporalBlocks = 2 }
+        _ = try a.iterate()
+        let names = a.metrics.names.filter { $0.contains("_entropy_") }
+        XCTAssertEqual(names, ["spatial_entropy_b0_h0", "spatial_entropy_b0_h1", "spatial_entropy_b1_h0", "spatial_entropy_b1_h1",
+                               "temporal_entropy_b0_h0", "temporal_entropy_b0_h1", "temporal_entropy_b1_h0", "temporal_entropy_b1_h1"])
+        for n in names {
+            let h = a.metrics.windowMean(at: a.metrics.names.firstIndex(of: n)!)
+            XCTAssert(h > 0.8 && h <= 1 + 1e-6, "\(n) = \(h)")
+        }
+        try a.collectRollout()
+        a.minibatch = 0
+        a.gather()
+        let perception = a.perception!
+        for prefix in ["perception.spatial1.", "perception.temporal1."] {
+            let block = perception.parameters.filter { $0.name.hasPrefix(prefix) }
+            XCTAssertFalse(block.isEmpty, prefix)
+            let group = ParameterGroup(prefix, block)
+            let g = UnsafeMutablePointer<Float>.allocate(capacity: group.count)
+            defer { g.deallocate() }
+            a.graph.reset()
+            a.graph.gradient(of: a.attentionCost(.entropy), wrt: group, into: g)
+            XCTAssertGreaterThan(norm(g, group.count), 1e-6, prefix)
+        }
     }
 
     /// Raising λ_c lowers the attention cost in training, for each cost.

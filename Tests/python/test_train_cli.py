@@ -1426,6 +1426,62 @@ def test_attention_figures_say_what_they_show(stackelberg_bin, tmp_path):
     assert 'set title "frame t−1' in gp and 'set title "frame t−0' in gp, gp
 
 
+def test_a_deeper_attention_module_trains_logs_and_draws_each_block(stackelberg_bin, tmp_path):
+    """The module's depth is a setting (perception.spatial_blocks, perception.temporal_blocks): a run logs every
+    block's heads, `attention` draws the block asked for (the last by default) and refuses one the module lacks,
+    naming the setting, before it plays."""
+    def train(out, *sets):
+        args = [str(stackelberg_bin), "train", "--algo", "ppo", "--coupling", "sprig", "--env", "minatar/breakout", "--steps", "256",
+                "--set", "num_envs=4", "--set", "rollout_length=32", "--set", "eval_interval=256", "--set", "eval_episodes=1",
+                "--set", "eval_max_episode_steps=100", "--set", "checkpoint_interval=128", "--set", "tensorboard=false",
+                "--quiet", "--out", str(tmp_path / out)]
+        for s in sets:
+            args += ["--set", s]
+        subprocess.run(args, check=True, capture_output=True, timeout=300)
+        return tmp_path / out / "minatar_breakout" / "ppo-sprig" / "seed0"
+
+    deep = train("deep", "perception.spatial_blocks=3", "perception.temporal_blocks=2")
+    header = (deep / "updates.csv").read_text().splitlines()[0].split(",")
+    entropies = [c for c in header if "_entropy_" in c]
+    assert entropies == [f"spatial_entropy_b{j}_h{k}" for j in range(3) for k in range(2)] + [f"temporal_entropy_b{j}_h{k}" for j in range(2) for k in range(2)], header
+    config = (deep / "config.toml").read_text()
+    assert re.search(r"(?m)^spatial_blocks = 3$", config) and re.search(r"(?m)^temporal_blocks = 2$", config), config
+
+    def attention(run, *args):
+        out = tmp_path / ("maps" + "".join(args).replace("-", ""))
+        p = subprocess.run([str(stackelberg_bin), "attention", str(run), "--steps", "4", "--captures", "1", "--no-render", "--out", str(out), *args],
+                           capture_output=True, text=True, timeout=120)
+        return p, out
+
+    p, out = attention(deep)
+    assert p.returncode == 0, p.stderr
+    title = next(l for l in (out / "attention_play_step2.gp").read_text().splitlines() if l.startswith("set multiplot"))
+    assert "spatial block 2 of 0–2, temporal block 1 of 0–1" in title, title
+    p, out = attention(deep, "--spatial-block", "0", "--temporal-block", "0")
+    assert p.returncode == 0, p.stderr
+    first = (out / "attention_play_step2.dat").read_text()
+    assert "spatial block 0 of 0–2, temporal block 0 of 0–1" in first
+    # Block 0 and block 2 attend differently (each block has its own weights).
+    last = (tmp_path / "maps" / "attention_play_step2.dat").read_text()
+    assert first.split("# attention received")[1] != last.split("# attention received")[1]
+    for args, said in [(("--spatial-block", "3"), "--spatial-block 3: the run's module has 3 spatial blocks (perception.spatial_blocks = 3); give 0 to 2"),
+                       (("--temporal-block", "-1"), "--temporal-block -1: the run's module has 2 temporal blocks (perception.temporal_blocks = 2); give 0 to 1")]:
+        p, out = attention(deep, *args)
+        assert p.returncode == 1 and said in p.stderr and not out.exists(), (args, p.returncode, p.stderr)
+    # No temporal block: none is logged or drawn, and asking for one says why.
+    flat = train("flat", "perception.temporal_blocks=0")
+    header = (flat / "updates.csv").read_text().splitlines()[0].split(",")
+    assert [c for c in header if "_entropy_" in c] == ["spatial_entropy_h0", "spatial_entropy_h1"], header
+    p, out = attention(flat, "--temporal-block", "0")
+    assert p.returncode == 1 and "no temporal block (perception.temporal_blocks = 0); leave --temporal-block out" in p.stderr, p.stderr
+    p, out = attention(flat)
+    assert p.returncode == 0 and "temporal attention" not in (out / "attention_play_step2.gp").read_text(), p.stderr
+    # Depth 0 is refused by the settings check, naming the key.
+    p = subprocess.run([str(stackelberg_bin), "train", "--algo", "ppo", "--coupling", "sprig", "--env", "minatar/breakout", "--dry-run",
+                        "--set", "perception.spatial_blocks=0"], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 78 and "perception.spatial_blocks" in p.stderr, p.stderr
+
+
 def test_algorithm_and_coupling_names_are_taken_in_any_case(stackelberg_bin, tmp_path):
     """Environments were taken in any case (CartPole), algorithms and couplings not (DQN was refused), and LR got
     no "did you mean lr"."""

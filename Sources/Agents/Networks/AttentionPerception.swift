@@ -2,17 +2,28 @@ import Autodiff
 import Neural
 import Seeding
 
-/// One observation's attention, for figures: F frames, h heads, P = grid cells.
+/// One observation's attention, for figures: F frames, h heads, P = grid cells; of one spatial
+/// block and one temporal block of the module (with `perception.spatial_blocks` or
+/// `perception.temporal_blocks` above 1, the one chosen: the last by default).
 public struct AttentionSnapshot: Sendable {
     public let frames: Int
     public let heads: Int
     public let grid: (height: Int, width: Int)
     /// Spatial weights [F, h, P, P] (row: the attending cell), flat.
     public let spatial: [Float]
-    /// Temporal weights [h, F, F], flat; nil for one frame.
+    /// Temporal weights [h, F, F], flat; nil for one frame or no temporal block.
     public let temporal: [Float]?
     /// Cell gates [F, P]; nil without a gate.
     public let gates: [Float]?
+    /// Which spatial block `spatial` is (0-based) of how many the module has.
+    public var spatialBlock = (index: 0, count: 1)
+    /// Which temporal block `temporal` is of how many (count 0: none; the module skips them over one frame).
+    public var temporalBlock = (index: 0, count: 1)
+
+    public init(frames: Int, heads: Int, grid: (height: Int, width: Int), spatial: [Float], temporal: [Float]?, gates: [Float]?) {
+        self.frames = frames; self.heads = heads; self.grid = grid
+        self.spatial = spatial; self.temporal = temporal; self.gates = gates
+    }
 
     public var cells: Int { grid.height * grid.width }
 
@@ -48,18 +59,20 @@ public struct AttentionSnapshot: Sendable {
 ///    convolutions (32 8×8 stride 4, 64 4×4 stride 2, ReLU, x/255: 9×9 = 81 cells on 84×84);
 ///    on small grids (MinAtar's 10×10) MinAtar's 16 3×3 stride-1 convolution (8×8 = 64 cells);
 /// 2. tokens [B·F, P, d]: each cell's channels projected to d, plus a learned position per cell;
-/// 3. spatial block: x + MHSA(LayerNorm(x)) over the P cells, h heads;
+/// 3. spatial blocks (`spatial_blocks`, 1 by default), each x + MHSA(LayerNorm(x)) over the P cells,
+///    h heads;
 /// 4. cell gate (optional): each cell's output scaled by g = σ(w·x + b) ∈ (0, 1), so the frame
 ///    summary reads only what the gates let through; ‖g‖₁/P is the `gate_l1` attention cost;
 /// 5. frame summary [B, F, d]: ReLU(dense(P·d → d)) of the frame's cells, plus a learned position
 ///    per frame;
-/// 6. temporal block: z + MHSA(LayerNorm(z)) over the F frames (skipped when F = 1);
+/// 6. temporal blocks (`temporal_blocks`, 1 by default; 0 allowed), each z + MHSA(LayerNorm(z)) over
+///    the F frames (skipped when F = 1);
 /// 7. features [B, features]: ReLU(dense(F·d → features)).
 ///
 /// Why these defaults: the stem keeps the Nature CNN's receptive fields (what PPO's Atari
 /// baseline sees) but stops before its last layer so that attention has 81 cells to choose
-/// among; one attention block per level is the smallest module that is hierarchical as the paper
-/// describes; the features' width is the Nature CNN's 512 (Atari) and MinAtar's 128, so the heads
+/// among; one attention block per level (the default depth) is the smallest module that is
+/// hierarchical as the paper describes, and each block more costs about one more attention's time; the features' width is the Nature CNN's 512 (Atari) and MinAtar's 128, so the heads
 /// are the baseline's. Orthogonal √2 initialization (CleanRL's) for convolutions and dense layers,
 /// Xavier for attention, positions N(0, 0.02²).
 public final class AttentionPerception {
@@ -74,17 +87,41 @@ public final class AttentionPerception {
         public var features = 512
         /// The cell gate of step 4 (needed by the `gate_l1` cost).
         public var cellGate = true
+        /// Attention blocks over the cells of each frame (≥ 1), and over the frames (≥ 0; none are
+        /// run over one frame). The attention costs and the entropy logs read every block.
+        public var spatialBlocks = 1
+        public var temporalBlocks = 1
         public init() {}
+    }
+
+    /// One pre-norm residual attention block: x + MHSA(LayerNorm(x)).
+    struct Block {
+        let norm: LayerNorm
+        let attention: MultiHeadSelfAttention
+        var parameters: [Parameter] { norm.parameters + attention.parameters }
+
+        /// Names: block 0 is `<level>` and `<level>_norm` (as before depth was a setting, so that
+        /// checkpoints of one block per level load), block k `<level>k` and `<level>_normk`.
+        init(level: String, index k: Int, dimension d: Int, heads: Int, name: String, rng: inout SeededGenerator) {
+            let suffix = k == 0 ? "" : String(k)
+            norm = LayerNorm(d, name: "\(name).\(level)_norm\(suffix)")
+            attention = MultiHeadSelfAttention(dimension: d, heads: heads, name: "\(name).\(level)\(suffix)", rng: &rng)
+        }
+
+        func callAsFunction(_ x: Tensor) -> (output: Tensor, attention: AttentionWeights) {
+            let a = attention.attend(norm(x))
+            return (x + a.output, a.attention)
+        }
     }
 
     /// What one forward pass records, for the attention cost, the diagnostics and the maps.
     public struct Output {
         /// f_θ(s), [B, features].
         public let features: Tensor
-        /// The spatial block's attention, [B·F·h, P, P] (row block (b·F + f)·h + head).
-        public let spatial: AttentionWeights
-        /// The temporal block's, [B·h, F, F]; nil when F = 1.
-        public let temporal: AttentionWeights?
+        /// Each spatial block's attention, first to last, [B·F·h, P, P] (row block (b·F + f)·h + head).
+        public let spatial: [AttentionWeights]
+        /// Each temporal block's, [B·h, F, F]; empty when F = 1 or `temporal_blocks` = 0.
+        public let temporal: [AttentionWeights]
         /// The cell gates, [B·F, P]; nil without a gate.
         public let gates: Tensor?
     }
@@ -101,8 +138,9 @@ public final class AttentionPerception {
     private let stemChannels: Int
     private let tokenProjection: Dense
     private let cellPositions, framePositions: Parameter
-    private let spatialNorm, temporalNorm: LayerNorm
-    private let spatialAttention, temporalAttention: MultiHeadSelfAttention
+    private let spatialBlocks: [Block]
+    /// The blocks run over the frames: none when F = 1.
+    private let temporalBlocks: [Block]
     private let gate: Dense?
     private let frameSummary, featureLayer: Dense
 
@@ -121,6 +159,8 @@ public final class AttentionPerception {
             throw AgentError.badConfig("perception.dim (\(settings.dimension)) must be a positive multiple of perception.heads (\(settings.heads))")
         }
         guard settings.features >= 1 else { throw AgentError.badConfig("perception.features must be ≥ 1, got \(settings.features)") }
+        guard settings.spatialBlocks >= 1 else { throw AgentError.badConfig("perception.spatial_blocks must be ≥ 1, got \(settings.spatialBlocks)") }
+        guard settings.temporalBlocks >= 0 else { throw AgentError.badConfig("perception.temporal_blocks must be ≥ 0, got \(settings.temporalBlocks)") }
         self.settings = settings
         self.frames = frames
         self.height = height
@@ -146,17 +186,19 @@ public final class AttentionPerception {
         framePositions = Parameter(name: "\(name).frame_positions", shape: Shape(frames, d))
         Initializer.normal(standardDeviation: 0.02).fill(cellPositions, fanIn: 1, fanOut: 1, using: &rng)
         Initializer.normal(standardDeviation: 0.02).fill(framePositions, fanIn: 1, fanOut: 1, using: &rng)
-        spatialNorm = LayerNorm(d, name: "\(name).spatial_norm")
-        spatialAttention = MultiHeadSelfAttention(dimension: d, heads: settings.heads, name: "\(name).spatial", rng: &rng)
+        // Blocks beyond the first are drawn right after it, and the first temporal block is drawn even
+        // where it is not run: at one block per level the weights are drawn in the order they were
+        // before depth was a setting, so a seed builds the same module.
+        spatialBlocks = (0..<settings.spatialBlocks).map { Block(level: "spatial", index: $0, dimension: d, heads: settings.heads, name: name, rng: &rng) }
         gate = settings.cellGate ? Dense(d, 1, name: "\(name).gate", weightInit: .xavierUniform(), rng: &rng) : nil
         frameSummary = Dense(cells * d, d, name: "\(name).frame", weightInit: hidden, rng: &rng)
-        temporalNorm = LayerNorm(d, name: "\(name).temporal_norm")
-        temporalAttention = MultiHeadSelfAttention(dimension: d, heads: settings.heads, name: "\(name).temporal", rng: &rng)
+        let temporal = (0..<max(settings.temporalBlocks, 1)).map { Block(level: "temporal", index: $0, dimension: d, heads: settings.heads, name: name, rng: &rng) }
+        temporalBlocks = frames > 1 ? Array(temporal.prefix(settings.temporalBlocks)) : []
         featureLayer = Dense(frames * d, settings.features, name: "\(name).features", weightInit: hidden, rng: &rng)
         var p = stem.flatMap(\.parameters) + tokenProjection.parameters + [cellPositions]
-        p += spatialNorm.parameters + spatialAttention.parameters + (gate?.parameters ?? [])
+        p += spatialBlocks.flatMap(\.parameters) + (gate?.parameters ?? [])
         p += frameSummary.parameters + [framePositions]
-        if frames > 1 { p += temporalNorm.parameters + temporalAttention.parameters }
+        p += temporalBlocks.flatMap(\.parameters)
         p += featureLayer.parameters
         parameters = p
     }
@@ -189,8 +231,8 @@ public final class AttentionPerception {
             stemChannels = 16
         }
         let attention = 4 * (d * d + d) + 2 * d          // Q, K, V, output projections and a LayerNorm's γ and β
-        // The temporal block is built only over two frames or more.
-        let blocks: Double = frames > 1 ? 2 : 1
+        // Temporal blocks are built only over two frames or more.
+        let blocks = Double(settings.spatialBlocks) + (frames > 1 ? Double(settings.temporalBlocks) : 0)
         let rest = stem + stemChannels * d + d + cells * d + f * d + blocks * attention + (settings.cellGate ? d + 1 : 0)
         return (cells * d * d + d, f * d * Double(settings.features) + Double(settings.features), rest)
     }
@@ -205,8 +247,12 @@ public final class AttentionPerception {
         for c in stem { h = relu(c(h)) }
         // Cells as tokens, with their positions.
         var tokens = tokenProjection(h.reshaped(Shape(b * f, cells, stemChannels))) + g.parameter(cellPositions)
-        let spatial = spatialAttention.attend(spatialNorm(tokens))
-        tokens = tokens + spatial.output
+        var spatial = [AttentionWeights]()
+        for block in spatialBlocks {
+            let out = block(tokens)
+            tokens = out.output
+            spatial.append(out.attention)
+        }
         var gates: Tensor?
         if let gate {
             let open = sigmoid(gate(tokens))                        // [B·F, P, 1]
@@ -215,13 +261,13 @@ public final class AttentionPerception {
         }
         var summary = relu(frameSummary(tokens.reshaped(Shape(b * f, cells * d)))).reshaped(Shape(b, f, d))
         summary = summary + g.parameter(framePositions)
-        var temporalAttentionOut: AttentionWeights?
-        if f > 1 {
-            let temporal = temporalAttention.attend(temporalNorm(summary))
-            summary = summary + temporal.output
-            temporalAttentionOut = temporal.attention
+        var temporal = [AttentionWeights]()
+        for block in temporalBlocks {
+            let out = block(summary)
+            summary = out.output
+            temporal.append(out.attention)
         }
         let features = relu(featureLayer(summary.reshaped(Shape(b, f * d))))
-        return Output(features: features, spatial: spatial.attention, temporal: temporalAttentionOut, gates: gates)
+        return Output(features: features, spatial: spatial, temporal: temporal, gates: gates)
     }
 }

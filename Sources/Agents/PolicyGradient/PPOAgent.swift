@@ -29,7 +29,8 @@ import Seeding
 /// Under `network.layout = attention` the body is SPRIG's ``AttentionPerception`` (the model's
 /// `encoder`, the heads its `head`), which the `sprig` coupling makes the leader; the agent then
 /// also logs each head's attention entropy H/log T (spatial and temporal, on the first minibatch
-/// of each rollout).
+/// of each rollout): `spatial_entropy_h<k>`, and with more than one block per level
+/// `spatial_entropy_b<j>_h<k>` for block j.
 ///
 /// Metrics: the coupling's, then `approx_kl` (k3 = mean((ρ − 1) − log ρ)), `clip_fraction`
 /// (mean |ρ − 1| > ε), `entropy`, `policy_loss` (the clipped surrogate's loss), `value_loss`
@@ -152,8 +153,12 @@ public final class PPOAgent: Agent, PerceptionLeaderModel {
         let own = ["approx_kl", "clip_fraction", "entropy", "policy_loss", "value_loss", "explained_variance"]
         var attentionNames = [String]()
         if let perception {
-            attentionNames = (0..<config.perception.heads).map { "spatial_entropy_h\($0)" }
-            if perception.frames > 1 { attentionNames += (0..<config.perception.heads).map { "temporal_entropy_h\($0)" } }
+            // One block per level keeps the names of the logs written before depth was a setting.
+            func names(_ level: String, blocks: Int) -> [String] {
+                (0..<blocks).flatMap { j in (0..<config.perception.heads).map { "\(level)_entropy\(blocks == 1 ? "" : "_b\(j)")_h\($0)" } }
+            }
+            attentionNames = names("spatial", blocks: config.perception.spatialBlocks)
+            if perception.frames > 1 { attentionNames += names("temporal", blocks: config.perception.temporalBlocks) }
         }
         metrics = UpdateMetrics(names: coupling.metricNames + own + attentionNames)
         attentionEntropySlots = attentionNames.map(metrics.slot)
@@ -236,14 +241,22 @@ public final class PPOAgent: Agent, PerceptionLeaderModel {
 
     /// What the perception module attends to on one observation (laid out like the
     /// environment's), as the acting policy sees it; nil unless `network.layout = attention`.
-    public func attentionSnapshot(_ observation: UnsafePointer<Float>) -> AttentionSnapshot? {
+    /// `spatialBlock` and `temporalBlock` pick the blocks (0-based; nil: the last of each level,
+    /// the one whose output the gates and the features read) and are clamped to the blocks there are.
+    public func attentionSnapshot(_ observation: UnsafePointer<Float>, spatialBlock: Int? = nil, temporalBlock: Int? = nil) -> AttentionSnapshot? {
         guard let perception else { return nil }
         graph.reset()
         let out = perception(actingInput(observation, rows: 1))
         func floats(_ t: Tensor) -> [Float] { Array(UnsafeBufferPointer(start: t.pointer, count: t.count)) }
-        return AttentionSnapshot(frames: perception.frames, heads: config.perception.heads, grid: perception.grid,
-                                 spatial: floats(out.spatial.weights), temporal: out.temporal.map { floats($0.weights) },
-                                 gates: out.gates.map(floats))
+        func pick(_ wanted: Int?, of count: Int) -> Int { min(max(wanted ?? count - 1, 0), max(count - 1, 0)) }
+        let s = pick(spatialBlock, of: out.spatial.count), t = pick(temporalBlock, of: out.temporal.count)
+        var snapshot = AttentionSnapshot(frames: perception.frames, heads: config.perception.heads, grid: perception.grid,
+                                         spatial: floats(out.spatial[s].weights),
+                                         temporal: out.temporal.isEmpty ? nil : floats(out.temporal[t].weights),
+                                         gates: out.gates.map(floats))
+        snapshot.spatialBlock = (s, out.spatial.count)
+        snapshot.temporalBlock = (t, out.temporal.count)
+        return snapshot
     }
 
     /// Copies (normalizes) `rows` raw observations into `out`.
@@ -448,8 +461,7 @@ public final class PPOAgent: Agent, PerceptionLeaderModel {
             let norm = Double(rows / heads) * Double(Foundation.log(Float(t)))
             for k in 0..<heads { metrics[attentionEntropySlots[first + k]] = Float(sums[k] / norm) }
         }
-        record(out.spatial, from: 0)
-        if let temporal = out.temporal { record(temporal, from: heads) }
+        for (j, a) in (out.spatial + out.temporal).enumerated() { record(a, from: j * heads) }
     }
 
     /// V_w of the minibatch's rows [M], and of every state Â(w) reads [S] when recomputing.
@@ -583,8 +595,13 @@ public final class PPOAgent: Agent, PerceptionLeaderModel {
             func spread(_ a: AttentionWeights) -> Tensor {
                 mean(MultiHeadSelfAttention.entropy(a)) * (1 / Foundation.log(Float(a.tokens)))
             }
-            var h = spread(out.spatial)
-            if let temporal = out.temporal { h = (h + spread(temporal)) * 0.5 }
+            // Each level's blocks averaged, then the two levels (as with one block per level).
+            func level(_ blocks: [AttentionWeights]) -> Tensor {
+                blocks.count == 1 ? spread(blocks[0])
+                    : blocks.dropFirst().reduce(spread(blocks[0])) { $0 + spread($1) } * (1 / Float(blocks.count))
+            }
+            var h = level(out.spatial)
+            if !out.temporal.isEmpty { h = (h + level(out.temporal)) * 0.5 }
             return cost == .entropy ? h : 1 - h
         }
     }
