@@ -336,6 +336,7 @@ public enum AlgorithmRegistry {
             let spatialBlocks = max(((try? s.int("perception.spatial_blocks")) ?? nil) ?? 1, 1)
             sizes.spatialBlocks = spatialBlocks
             sizes.temporalBlocks = max(((try? s.int("perception.temporal_blocks")) ?? nil) ?? 1, 0)
+            sizes.stem = ((try? s.string("perception.stem")) ?? nil).flatMap(AttentionPerception.Stem.init(rawValue:)) ?? .auto
             let count = AttentionPerception.parameterCount(height: observationShape[0], width: observationShape[1],
                                                            stackedChannels: observationShape[2], frames: stackedFrames, settings: sizes)
             // The blocks' weights are in `rest`: they lead only when the depth was raised.
@@ -345,13 +346,15 @@ public enum AlgorithmRegistry {
             // Its activations on the largest batch it sees (acting on every copy, or a PPO minibatch): per row
             // and frame, each head's P × P attention scores and weights and their gradients, and about a dozen
             // P × d token arrays. 4,096 heads on Atari passed the weights' check and grew past 16 GB in a dry run.
-            let p = Double(AttentionPerception.cellCount(height: observationShape[0], width: observationShape[1]))
+            let p = Double(AttentionPerception.cellCount(height: observationShape[0], width: observationShape[1], stem: sizes.stem))
             let rollout = Double(rolloutLength ?? 1), minibatches = Double(max(((try? s.int("minibatches")) ?? nil) ?? 1, 1))
             let rows = max(Double(copies), Double(copies) * rollout / minibatches)
             // Each spatial block keeps its own maps and a few token arrays for the backward pass.
             let blocks = Double(spatialBlocks)
             let maps = 4 * Double(heads) * p * p * blocks, tokens = (8 + 4 * blocks) * p * Double(d)
-            let key = spatialBlocks > heads ? "perception.spatial_blocks" : maps >= tokens ? "perception.heads" : "perception.dim"
+            // A stem with more cells than the default's (MinAtar's 3×3 on pixels: 82×82) is what to change first.
+            let moreCells = sizes.stem != .auto && p > Double(AttentionPerception.cellCount(height: observationShape[0], width: observationShape[1]))
+            let key = moreCells ? "perception.stem" : spatialBlocks > heads ? "perception.spatial_blocks" : maps >= tokens ? "perception.heads" : "perception.dim"
             attention = (key: key, bytes: 4 * rows * Double(max(stackedFrames, 1)) * (maps + tokens),
                          what: "\(Int(rows)) rows of \(max(stackedFrames, 1)) frames of \(Int(p)) cells: \(spatialBlocks == 1 ? "" : "\(spatialBlocks) spatial blocks of ")\(heads) heads' \(Int(p))×\(Int(p)) attention maps and d = \(d) tokens")
         }

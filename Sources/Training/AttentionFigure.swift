@@ -51,9 +51,7 @@ extension AttentionMaps {
         if s.temporalBlock.count > 1 { blocks.append("temporal block \(s.temporalBlock.index) of 0–\(s.temporalBlock.count - 1)") }
         let subtitle = "greedy play from reset seed \(provenance.playSeed): play step \(c.step) of \(provenance.playSteps) · attention panels: mean over \(heads), one colour range [0, \(format(top))] for all"
             + (blocks.isEmpty ? "" : " · " + blocks.joined(separator: ", "))
-        let field = h <= 16
-            ? "stem cell (i, j) sees frame rows i…i+2, columns j…j+2 (3×3 convolution)"
-            : "stem cell (i, j) sees the 20-pixel square from pixel (8i, 8j) (8×8 stride 4, then 4×4 stride 2)"
+        let field = fieldText(s.stem)
         var body = """
             set termoption noenhanced
             set multiplot layout \(rows),\(columns) title "\(title)\\n\(subtitle)\\n\(field)" font ",11"
@@ -186,6 +184,18 @@ extension AttentionMaps {
         }
         fig.body = body + "unset multiplot\n"
         return fig
+    }
+
+    /// What stem cell (i, j) sees of the frame, for the figure's title: "frame rows i…i+2, columns j…j+2 (3×3
+    /// convolution)" for MinAtar's stem, "the 20-pixel square from pixel (8i, 8j) (8×8 stride 4, then 4×4
+    /// stride 2)" for the Nature CNN's first two convolutions.
+    public static func fieldText(_ stem: [(kernel: Int, stride: Int)]) -> String {
+        let (size, stride) = AttentionPerception.receptiveField(stem)
+        let layers = stem.map { "\($0.kernel)×\($0.kernel) stride \($0.stride)" }.joined(separator: ", then ")
+        if stride == 1 {
+            return "stem cell (i, j) sees frame rows i…i+\(size - 1), columns j…j+\(size - 1) (" + (stem.count == 1 ? "\(size)×\(size) convolution" : layers) + ")"
+        }
+        return "stem cell (i, j) sees the \(size)-pixel square from pixel (\(stride)i, \(stride)j) (\(layers))"
     }
 
     /// A weight as the figure prints it: 3 significant digits.

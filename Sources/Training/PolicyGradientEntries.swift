@@ -31,6 +31,7 @@ enum PolicyGradientEntries {
         .int("perception.heads", \.perception.heads, "attention perception: heads of each attention block", .positive),
         .int("perception.features", \.perception.features, "attention perception: width of the features f_θ(s) the heads read", .positive),
         .bool("perception.cell_gate", \.perception.cellGate, "attention perception: a sigmoid gate on each cell before the frame summary (the gate_l1 cost needs it)"),
+        .choice("perception.stem", \.perception.stem, "attention perception: the convolutional stem whose cells the spatial attention reads: auto (nature2 on 36×36 pixels or more, minatar on smaller grids), the Nature CNN's first two or all three convolutions (81 or 49 cells on 84×84), or MinAtar's one 3×3"),
         .int("perception.spatial_blocks", \.perception.spatialBlocks, "attention perception: residual self-attention blocks over each frame's cells (depth of the spatial level)", .positive),
         .int("perception.temporal_blocks", \.perception.temporalBlocks, "attention perception: residual self-attention blocks across the stacked frames (0: none; none run over one frame)", .nonNegative),
         .real("initial_log_std", \.initialLogStd, "the state-independent log σ at the start (box actions)"),

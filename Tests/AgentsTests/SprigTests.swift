@@ -282,6 +282,47 @@ final class SprigTests: XCTestCase {
         }
     }
 
+    /// The stem is a setting (`perception.stem`): `auto` is the Nature CNN's first two convolutions on pixels
+    /// (the same module as `nature2`, weight for weight) and MinAtar's on grids; `nature3` leaves 7×7 cells
+    /// of 36 pixels on 84×84; each stem's weights are counted as built; a stem that leaves no cell of
+    /// the frame is refused, naming the setting.
+    func testTheStemIsASetting() throws {
+        func module(_ stem: AttentionPerception.Stem, side: Int, channels: Int = 1) throws -> AttentionPerception {
+            var s = AttentionPerception.Settings()
+            s.dimension = 8
+            s.features = 16
+            s.stem = stem
+            var rng = SeededGenerator(seed: 5)
+            let m = try AttentionPerception(height: side, width: side, stackedChannels: 2 * channels, frames: 2, settings: s, rng: &rng)
+            let counted = AttentionPerception.parameterCount(height: side, width: side, stackedChannels: 2 * channels, frames: 2, settings: s)
+            XCTAssertEqual(counted.frameSummary + counted.features + counted.rest, Double(m.parameters.reduce(0) { $0 + $1.count }), "\(stem) on \(side)")
+            XCTAssertEqual(AttentionPerception.cellCount(height: side, width: side, stem: stem), m.cells, "\(stem) on \(side)")
+            return m
+        }
+        let auto = try module(.auto, side: 84), two = try module(.nature2, side: 84), three = try module(.nature3, side: 84)
+        XCTAssertEqual(auto.parameters.map(\.name), two.parameters.map(\.name))
+        XCTAssertEqual(auto.parameters.map(\.values), two.parameters.map(\.values))
+        XCTAssertEqual(two.cells, 81)
+        XCTAssertEqual(three.cells, 49)
+        XCTAssertEqual(three.grid.height, 7)
+        XCTAssertEqual(AttentionPerception.receptiveField(two.stemLayers).size, 20)
+        XCTAssertEqual(AttentionPerception.receptiveField(three.stemLayers).size, 36)
+        XCTAssertEqual(AttentionPerception.receptiveField(three.stemLayers).stride, 8)
+        XCTAssertEqual(try module(.auto, side: 10, channels: 4).cells, 64)
+        XCTAssertEqual(try module(.minatar, side: 20).cells, 18 * 18)
+        let graph = Graph()
+        let out = three(graph.constant([Float](repeating: 100, count: 84 * 84 * 2), shape: Shape(1, 84, 84, 2)))
+        XCTAssertEqual(out.spatial.map(\.weights.shape), [Shape(2 * 2, 49, 49)])
+        XCTAssertEqual(out.gates?.shape, Shape(2, 49))
+        // The figures' titles say what a cell sees (the two default stems' words as before the setting).
+        XCTAssertEqual(AttentionMaps.fieldText(two.stemLayers), "stem cell (i, j) sees the 20-pixel square from pixel (8i, 8j) (8×8 stride 4, then 4×4 stride 2)")
+        XCTAssertEqual(AttentionMaps.fieldText(three.stemLayers), "stem cell (i, j) sees the 36-pixel square from pixel (8i, 8j) (8×8 stride 4, then 4×4 stride 2, then 3×3 stride 1)")
+        XCTAssertEqual(AttentionMaps.fieldText(try module(.auto, side: 10, channels: 4).stemLayers), "stem cell (i, j) sees frame rows i…i+2, columns j…j+2 (3×3 convolution)")
+        XCTAssertThrowsError(try module(.nature3, side: 10, channels: 4)) {
+            XCTAssert("\($0)".contains("perception.stem = nature3 leaves no cell of a 10×10 frame"), "\($0)")
+        }
+    }
+
     /// In a deeper module the agent logs every block's heads (`spatial_entropy_b<j>_h<k>`), each near 1 at
     /// initialization, and the entropy cost reaches the weights of every block.
     func testADeeperModulesBlocksAreLoggedAndCosted() throws {

@@ -1476,6 +1476,17 @@ def test_a_deeper_attention_module_trains_logs_and_draws_each_block(stackelberg_
     assert p.returncode == 1 and "no temporal block (perception.temporal_blocks = 0); leave --temporal-block out" in p.stderr, p.stderr
     p, out = attention(flat)
     assert p.returncode == 0 and "temporal attention" not in (out / "attention_play_step2.gp").read_text(), p.stderr
+    # A stem that leaves no cell of MinAtar's frame, and one whose cells' attention cannot fit on Atari's: refused
+    # before anything is built, naming perception.stem.
+    p = subprocess.run([str(stackelberg_bin), "train", "--algo", "ppo", "--coupling", "sprig", "--env", "minatar/breakout", "--dry-run",
+                        "--set", "perception.stem=nature3"], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 78 and "perception.stem = nature3 leaves no cell of a 10×10 frame" in p.stderr, p.stderr
+    p = subprocess.run(["bash", "-c", 'ulimit -v 4000000; exec "$@"', "_", str(stackelberg_bin), "train", "--algo", "ppo", "--coupling", "sprig",
+                        "--env", "atari/beam_rider", "--dry-run", "--set", "perception.stem=minatar"], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 78 and "setting perception.stem must be sizes whose attention activations fit in memory" in p.stderr and "6724 cells" in p.stderr, p.stderr
+    p = subprocess.run([str(stackelberg_bin), "train", "--algo", "ppo", "--coupling", "sprig", "--env", "atari/beam_rider", "--dry-run",
+                        "--set", "perception.stem=nature3"], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
     # Depth 0 is refused by the settings check, naming the key.
     p = subprocess.run([str(stackelberg_bin), "train", "--algo", "ppo", "--coupling", "sprig", "--env", "minatar/breakout", "--dry-run",
                         "--set", "perception.spatial_blocks=0"], capture_output=True, text=True, timeout=120)

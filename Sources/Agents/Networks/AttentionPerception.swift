@@ -19,6 +19,12 @@ public struct AttentionSnapshot: Sendable {
     public var spatialBlock = (index: 0, count: 1)
     /// Which temporal block `temporal` is of how many (count 0: none; the module skips them over one frame).
     public var temporalBlock = (index: 0, count: 1)
+    /// The stem's convolutions, first to last (what a cell sees of the frame).
+    public var stem: [(kernel: Int, stride: Int)] = [(3, 1)]
+
+    /// The side of the square of the frame one stem cell sees, and how far apart two cells' squares
+    /// start: cell (i, j) sees rows stride·i … stride·i + size − 1 (columns alike).
+    public var receptiveField: (size: Int, stride: Int) { AttentionPerception.receptiveField(stem) }
 
     public init(frames: Int, heads: Int, grid: (height: Int, width: Int), spatial: [Float], temporal: [Float]?, gates: [Float]?) {
         self.frames = frames; self.heads = heads; self.grid = grid
@@ -55,9 +61,10 @@ public struct AttentionSnapshot: Sendable {
 ///
 /// For observations [B, H, W, F·C] (F frames of C channels stacked along the last axis, oldest
 /// first, as ``FrameStack`` lays them out):
-/// 1. stem, per frame [B·F, H, W, C]: on 36×36 pixels or more the Nature CNN's first two
-///    convolutions (32 8×8 stride 4, 64 4×4 stride 2, ReLU, x/255: 9×9 = 81 cells on 84×84);
-///    on small grids (MinAtar's 10×10) MinAtar's 16 3×3 stride-1 convolution (8×8 = 64 cells);
+/// 1. stem (`stem`), per frame [B·F, H, W, C], ReLU after each convolution, x/255 first on 36×36
+///    pixels or more: by default on such pixels the Nature CNN's first two convolutions (32 8×8
+///    stride 4, 64 4×4 stride 2: 9×9 = 81 cells on 84×84), on small grids (MinAtar's 10×10)
+///    MinAtar's 16 3×3 stride-1 convolution (8×8 = 64 cells);
 /// 2. tokens [B·F, P, d]: each cell's channels projected to d, plus a learned position per cell;
 /// 3. spatial blocks (`spatial_blocks`, 1 by default), each x + MHSA(LayerNorm(x)) over the P cells,
 ///    h heads;
@@ -72,10 +79,51 @@ public struct AttentionSnapshot: Sendable {
 /// Why these defaults: the stem keeps the Nature CNN's receptive fields (what PPO's Atari
 /// baseline sees) but stops before its last layer so that attention has 81 cells to choose
 /// among; one attention block per level (the default depth) is the smallest module that is
-/// hierarchical as the paper describes, and each block more costs about one more attention's time; the features' width is the Nature CNN's 512 (Atari) and MinAtar's 128, so the heads
+/// hierarchical as the paper describes (each block more adds one attention's weights, maps and arithmetic); the features' width is the Nature CNN's 512 (Atari) and MinAtar's 128, so the heads
 /// are the baseline's. Orthogonal √2 initialization (CleanRL's) for convolutions and dense layers,
 /// Xavier for attention, positions N(0, 0.02²).
 public final class AttentionPerception {
+    /// The convolutional stem (`perception.stem`): what a cell of the spatial attention is.
+    public enum Stem: String, Sendable, CaseIterable {
+        /// `nature2` on observations of 36×36 or more (pixels), `minatar` on smaller grids.
+        case auto
+        /// The Nature CNN's first two convolutions, 32 8×8 stride 4 and 64 4×4 stride 2: 9×9 = 81 cells
+        /// on 84×84, each seeing a 20-pixel square.
+        case nature2
+        /// All three of the Nature CNN's convolutions (then 64 3×3 stride 1): 7×7 = 49 cells on 84×84,
+        /// each seeing a 36-pixel square; the spatial attention's maps are (81/49)² ≈ 2.7× smaller.
+        case nature3
+        /// MinAtar's network's convolution, 16 3×3 stride 1: 8×8 = 64 cells on 10×10.
+        case minatar
+
+        /// The stem `auto` stands for on observations of height × width.
+        public func resolved(height: Int, width: Int) -> Stem {
+            self != .auto ? self : height >= 36 && width >= 36 ? .nature2 : .minatar
+        }
+
+        /// Its convolutions (output channels, kernel, stride), first to last.
+        public func layers(height: Int, width: Int) -> [(channels: Int, kernel: Int, stride: Int)] {
+            switch resolved(height: height, width: width) {
+            case .nature2: return [(32, 8, 4), (64, 4, 2)]
+            case .nature3: return [(32, 8, 4), (64, 4, 2), (64, 3, 1)]
+            case .minatar, .auto: return [(16, 3, 1)]
+            }
+        }
+
+        /// The grid of cells it leaves on height × width (a side below 1: the frame is too small for it).
+        public func grid(height: Int, width: Int) -> (height: Int, width: Int) {
+            layers(height: height, width: width).reduce((height, width)) { hw, l in
+                (hw.0 < l.kernel ? 0 : (hw.0 - l.kernel) / l.stride + 1, hw.1 < l.kernel ? 0 : (hw.1 - l.kernel) / l.stride + 1)
+            }
+        }
+    }
+
+    /// The square of the frame one cell of a stem sees, and the step between cells (see
+    /// ``AttentionSnapshot/receptiveField``).
+    public static func receptiveField(_ layers: [(kernel: Int, stride: Int)]) -> (size: Int, stride: Int) {
+        layers.reduce((size: 1, stride: 1)) { r, l in (r.size + (l.kernel - 1) * r.stride, r.stride * l.stride) }
+    }
+
     /// The module's sizes (the `perception.*` settings).
     public struct Settings: Sendable, Equatable {
         /// d: token width of both attention levels (a multiple of `heads`). 32 with 2 heads: at 64
@@ -91,6 +139,8 @@ public final class AttentionPerception {
         /// run over one frame). The attention costs and the entropy logs read every block.
         public var spatialBlocks = 1
         public var temporalBlocks = 1
+        /// The convolutional stem (`auto`: by the observations' size).
+        public var stem = Stem.auto
         public init() {}
     }
 
@@ -136,6 +186,8 @@ public final class AttentionPerception {
     private let pixels: Bool
     private let stem: [Conv2d]
     private let stemChannels: Int
+    /// The stem's (kernel, stride), for the figures.
+    public let stemLayers: [(kernel: Int, stride: Int)]
     private let tokenProjection: Dense
     private let cellPositions, framePositions: Parameter
     private let spatialBlocks: [Block]
@@ -168,16 +220,18 @@ public final class AttentionPerception {
         channels = stackedChannels / frames
         let hidden = Initializer.orthogonal(gain: Float(2).squareRoot())
         pixels = height >= 36 && width >= 36
-        if pixels {
-            stem = [Conv2d(channels, 32, kernel: 8, stride: 4, name: "\(name).stem0", weightInit: hidden, rng: &rng),
-                    Conv2d(32, 64, kernel: 4, stride: 2, name: "\(name).stem1", weightInit: hidden, rng: &rng)]
-            stemChannels = 64
-        } else {
-            stem = [Conv2d(channels, 16, kernel: 3, stride: 1, name: "\(name).stem0", weightInit: hidden, rng: &rng)]
-            stemChannels = 16
+        let layers = settings.stem.layers(height: height, width: width)
+        let (h, w) = settings.stem.grid(height: height, width: width)
+        guard h >= 1, w >= 1 else {
+            throw AgentError.badConfig("perception.stem = \(settings.stem.resolved(height: height, width: width).rawValue) leaves no cell of a \(height)×\(width) frame (its convolutions: \(layers.map { "\($0.kernel)×\($0.kernel) stride \($0.stride)" }.joined(separator: ", "))); choose a smaller stem (\(Stem.allCases.map(\.rawValue).joined(separator: ", ")))")
         }
-        var (h, w) = (height, width)
-        for c in stem { (h, w) = c.outputSize(height: h, width: w) }
+        var inputs = channels
+        stem = layers.enumerated().map { k, l in
+            defer { inputs = l.channels }
+            return Conv2d(inputs, l.channels, kernel: l.kernel, stride: l.stride, name: "\(name).stem\(k)", weightInit: hidden, rng: &rng)
+        }
+        stemChannels = layers.last!.channels
+        stemLayers = layers.map { ($0.kernel, $0.stride) }
         grid = (h, w)
         cells = h * w
         let d = settings.dimension
@@ -206,13 +260,11 @@ public final class AttentionPerception {
     public var outputSize: Int { settings.features }
 
     /// P, the cells per frame the stem leaves (the spatial attention's tokens), without building it: 81 on
-    /// 84×84 pixels (the Nature CNN's first two convolutions), 64 on MinAtar's 10×10 (one 3×3).
-    public static func cellCount(height: Int, width: Int) -> Int {
-        if height >= 36 && width >= 36 {
-            let h = ((height - 8) / 4 + 1 - 4) / 2 + 1, w = ((width - 8) / 4 + 1 - 4) / 2 + 1
-            return max(h, 1) * max(w, 1)
-        }
-        return max(height - 2, 1) * max(width - 2, 1)
+    /// 84×84 pixels (the default, the Nature CNN's first two convolutions), 64 on MinAtar's 10×10 (one
+    /// 3×3); at least 1 (a stem that leaves none is refused as the module is built).
+    public static func cellCount(height: Int, width: Int, stem: Stem = .auto) -> Int {
+        let g = stem.grid(height: height, width: width)
+        return max(g.height, 1) * max(g.width, 1)
     }
 
     /// The module's weights for these sizes, counted without allocating them, by the module's two largest
@@ -222,13 +274,11 @@ public final class AttentionPerception {
     public static func parameterCount(height: Int, width: Int, stackedChannels: Int, frames: Int,
                                       settings: Settings) -> (frameSummary: Double, features: Double, rest: Double) {
         let f = Double(max(frames, 1)), c = Double(stackedChannels) / f, d = Double(settings.dimension)
-        let stem: Double, stemChannels: Double, cells = Double(cellCount(height: height, width: width))
-        if height >= 36 && width >= 36 {
-            stem = (64 * c * 32 + 32) + (16 * 32 * 64 + 64)
-            stemChannels = 64
-        } else {
-            stem = 9 * c * 16 + 16
-            stemChannels = 16
+        let cells = Double(cellCount(height: height, width: width, stem: settings.stem))
+        var stem = 0.0, stemChannels = c
+        for l in settings.stem.layers(height: height, width: width) {
+            stem += Double(l.kernel * l.kernel) * stemChannels * Double(l.channels) + Double(l.channels)
+            stemChannels = Double(l.channels)
         }
         let attention = 4 * (d * d + d) + 2 * d          // Q, K, V, output projections and a LayerNorm's γ and β
         // Temporal blocks are built only over two frames or more.

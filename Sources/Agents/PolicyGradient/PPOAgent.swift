@@ -256,6 +256,7 @@ public final class PPOAgent: Agent, PerceptionLeaderModel {
                                          gates: out.gates.map(floats))
         snapshot.spatialBlock = (s, out.spatial.count)
         snapshot.temporalBlock = (t, out.temporal.count)
+        snapshot.stem = perception.stemLayers
         return snapshot
     }
 
