@@ -132,6 +132,11 @@ struct TrainCommand: ParsableCommand {
             if k.hasPrefix("perception."), let layout, layout != "attention" {
                 try? FileHandle.standardError.write(contentsOf: Data("note: \(k) shapes SPRIG's attention module, which network.layout = \(layout) does not build; it has no effect (network.layout = attention builds it)\n".utf8))
             }
+            // Temporal blocks attend across stacked frames: over one frame the module builds none.
+            if k == "perception.temporal_blocks", layout == "attention", ((try? settings.int("env_frame_stack")) ?? nil) == 1,
+               ((try? settings.int(k)) ?? nil).map({ $0 > 0 }) == true {
+                try? FileHandle.standardError.write(contentsOf: Data("note: perception.temporal_blocks attends across stacked frames, and env_frame_stack = 1 stacks none; it has no effect (env_frame_stack = 2 or more gives the temporal level frames)\n".utf8))
+            }
         }
         for note in try AlgorithmRegistry.entry(try settings.string("algo")!).notes(settings) {
             try? FileHandle.standardError.write(contentsOf: Data("note: \(note)\n".utf8))

@@ -1487,6 +1487,10 @@ def test_a_deeper_attention_module_trains_logs_and_draws_each_block(stackelberg_
     p = subprocess.run([str(stackelberg_bin), "train", "--algo", "ppo", "--coupling", "sprig", "--env", "atari/beam_rider", "--dry-run",
                         "--set", "perception.stem=nature3"], capture_output=True, text=True, timeout=120)
     assert p.returncode == 0, p.stderr
+    # Temporal blocks over one frame: built nowhere, and said.
+    p = subprocess.run([str(stackelberg_bin), "train", "--algo", "ppo", "--coupling", "sprig", "--env", "minatar/breakout", "--dry-run",
+                        "--set", "perception.temporal_blocks=2", "--set", "env_frame_stack=1"], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0 and "note: perception.temporal_blocks attends across stacked frames, and env_frame_stack = 1 stacks none" in p.stderr, p.stderr
     # Depth 0 is refused by the settings check, naming the key.
     p = subprocess.run([str(stackelberg_bin), "train", "--algo", "ppo", "--coupling", "sprig", "--env", "minatar/breakout", "--dry-run",
                         "--set", "perception.spatial_blocks=0"], capture_output=True, text=True, timeout=120)
