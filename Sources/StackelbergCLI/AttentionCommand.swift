@@ -9,13 +9,15 @@ struct AttentionCommand: ParsableCommand {
         commandName: "attention",
         abstract: "Plot what a trained perception module attends to (gnuplot heat maps over the frames).",
         discussion: """
-            Loads RUN (one seed's directory, OUT/ENV/ppo-sprig/seedN, with config.toml and \
-            checkpoint.state), plays its greedy policy for --steps steps from a reset with --seed, and \
+            Loads RUN (one seed's directory, OUT/ENV/ppo-sprig/seedN, or ppo-monolithic/seedN for PPO \
+            with network.layout = attention, with config.toml and checkpoint.state), plays its greedy policy for --steps steps from a reset with --seed, and \
             at --captures evenly spaced steps writes attention_play_stepT.png (T: the step of the play, \
             not of training; the title names the checkpoint's training step, the coupling and the seed), \
             with its .gp script and .dat data, into --out: per stacked frame the frame, the attention \
             each cell receives (mean over heads) and the cell gates, then the temporal attention between \
-            frames.
+            frames. A module with several attention blocks per level (perception.spatial_blocks, \
+            perception.temporal_blocks) is drawn at its last blocks unless --spatial-block or \
+            --temporal-block picks another.
             """)
 
     @Argument(help: ArgumentHelp("A seed's run directory with config.toml and checkpoint.state (--coupling sprig, or any PPO run with network.layout = attention).", valueName: "run")) var runDirectory: String

@@ -108,8 +108,6 @@ struct TrainCommand: ParsableCommand {
         // given with --set was set by hand, so it is noted at any value.
         let defaults = try? AlgorithmRegistry.defaults(algo: try settings.string("algo")!, coupling: try settings.string("coupling")!,
                                                        env: try settings.string("env")!)
-        // The attention module's sizes are read only where the network is that module.
-        let layout = try? settings.string("network.layout")
         let setByHand = Set(overrides.map(Self.overrideKey))
         for k in given.keys.sorted() where setByHand.contains(k) || given[k] != defaults?[k] {
             if let note = inert[k] { try? FileHandle.standardError.write(contentsOf: Data("note: \(note)\n".utf8)) }
@@ -128,14 +126,6 @@ struct TrainCommand: ParsableCommand {
                 let decades = log10(x)
                 let meant = abs(decades - decades.rounded()) < 1e-9 ? " Was 1e-\(Int(decades.rounded())) meant?" : ""
                 try? FileHandle.standardError.write(contentsOf: Data("note: \(k) = \(Settings.Value.number(x).description) is a learning rate above 1\(usual): runs with steps that large usually diverge.\(meant)\n".utf8))
-            }
-            if k.hasPrefix("perception."), let layout, layout != "attention" {
-                try? FileHandle.standardError.write(contentsOf: Data("note: \(k) shapes SPRIG's attention module, which network.layout = \(layout) does not build; it has no effect (network.layout = attention builds it)\n".utf8))
-            }
-            // Temporal blocks attend across stacked frames: over one frame the module builds none.
-            if k == "perception.temporal_blocks", layout == "attention", ((try? settings.int("env_frame_stack")) ?? nil) == 1,
-               ((try? settings.int(k)) ?? nil).map({ $0 > 0 }) == true {
-                try? FileHandle.standardError.write(contentsOf: Data("note: perception.temporal_blocks attends across stacked frames, and env_frame_stack = 1 stacks none; it has no effect (env_frame_stack = 2 or more gives the temporal level frames)\n".utf8))
             }
         }
         for note in try AlgorithmRegistry.entry(try settings.string("algo")!).notes(settings) {

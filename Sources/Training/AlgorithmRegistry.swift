@@ -111,6 +111,19 @@ public enum AlgorithmRegistry {
         guard let algo = (try? settings.string("algo")) ?? nil, let coupling = (try? settings.string("coupling")) ?? nil else { return [:] }
         var keys = keysWithoutEffect(algo: algo, coupling: coupling)
         for (k, note) in CouplingRegistry.solverKeysWithoutEffect(in: settings) where keys[k] == nil { keys[k] = note }
+        // SPRIG's module's sizes are read only where the network is that module, its temporal blocks only over
+        // stacked frames (env_frame_stack 0: the family's own, 4 on Atari, one frame elsewhere).
+        if let layout = (try? settings.string("network.layout")) ?? nil {
+            if layout != "attention" {
+                for k in settings.keys where k.hasPrefix("perception.") && keys[k] == nil {
+                    keys[k] = "\(k) shapes SPRIG's attention module, which network.layout = \(layout) does not build; it has no effect (network.layout = attention builds it)"
+                }
+            } else if settings["perception.temporal_blocks"] != nil, keys["perception.temporal_blocks"] == nil,
+                      let stack = (try? settings.int("env_frame_stack")) ?? nil, let env = (try? settings.string("env")) ?? nil,
+                      (stack > 0 ? stack : EnvironmentFamily(environment: env) == .atari ? 4 : 1) == 1 {
+                keys["perception.temporal_blocks"] = "perception.temporal_blocks attends across stacked frames, and env_frame_stack = \(stack) stacks none on \(env); it has no effect (env_frame_stack = 2 or more gives the temporal level frames)"
+            }
+        }
         // The game diagnostics' options are read only when they are on.
         if (try? settings.bool("diagnostics.enabled")) == false {
             for k in settings.keys where k.hasPrefix("diagnostics.") && k != "diagnostics.enabled" && keys[k] == nil {
@@ -118,6 +131,17 @@ public enum AlgorithmRegistry {
             }
         }
         return keys
+    }
+
+    /// `settings` with each value that names the same run as another written its one way: `perception.stem
+    /// = auto` as the stem it picks on these observations (`minatar` on MinAtar's grids). `sweep plan`
+    /// compares runs by it, so that `auto` and `minatar` on MinAtar are one run, not two trained twice.
+    public static func identity(of settings: Settings, observationShape: [Int]) -> Settings {
+        var s = settings
+        if observationShape.count == 3, let stem = ((try? s.string("perception.stem")) ?? nil).flatMap(AttentionPerception.Stem.init(rawValue:)) {
+            s["perception.stem"] = .string(stem.resolved(height: observationShape[0], width: observationShape[1]).rawValue)
+        }
+        return s
     }
 
     /// The registry's spelling of an algorithm named in any case (`DQN` → `dqn`); nil for none.
@@ -298,11 +322,12 @@ public enum AlgorithmRegistry {
                             observationShape: [Int] = [], stackedFrames: Int = 1, concurrentRuns: Int = 1) throws {
         // Seeds trained at once each hold all of it: the machine is shared among them.
         let runs = Double(max(1, concurrentRuns))
-        let available = Double(ProcessInfo.processInfo.physicalMemory) / runs
+        let limit = MemoryLimit.current
+        let available = limit.bytes / runs
         func gigabytes(_ bytes: Double) -> String { String(format: "%.1f GB", bytes / 1e9) }
         let machine = concurrentRuns > 1
-            ? "and the \(concurrentRuns) seeds trained at once share this machine's \(gigabytes(available * runs)), \(gigabytes(available)) each: train fewer at once with --jobs, or lower it"
-            : "this machine has \(gigabytes(available))"
+            ? "and the \(concurrentRuns) seeds trained at once share \(limit.holder)'s \(gigabytes(available * runs))\(limit.source), \(gigabytes(available)) each: train fewer at once with --jobs, or lower it"
+            : "\(limit.holder) has \(gigabytes(available))\(limit.source)"
         let environments = environmentBytes(copies: copies, observationSize: observationSize)
         guard environments < available else {
             throw SettingsError.type("num_envs", "a number of copies whose arrays fit in memory (\(gigabytes(environments)) needed for \(copies) copies, \(machine))", String(copies))
@@ -324,49 +349,59 @@ public enum AlgorithmRegistry {
             networks.append((key, 16 * weights))
         }
         let rolloutLength = (try? s.int("rollout_length")) ?? nil
-        var attention: (key: String, bytes: Double, what: String)?
-        // SPRIG's attention module (network.layout = attention): its frame summary grows as perception.dim²,
-        // its feature layer as perception.dim × perception.features; each is named by the key that drives it.
+        // SPRIG's attention module (network.layout = attention): its weights and activations, each part named
+        // by the key that drives it (AttentionMemory).
+        var attention: AttentionMemory?
         if (try? s.string("network.layout")) ?? nil == "attention", observationShape.count == 3,
            let d = try? s.int("perception.dim"), let heads = try? s.int("perception.heads"), let features = try? s.int("perception.features"),
            d >= 1, heads >= 1, features >= 1 {
             var sizes = AttentionPerception.Settings()
             sizes.dimension = d; sizes.heads = heads; sizes.features = features
             sizes.cellGate = ((try? s.bool("perception.cell_gate")) ?? nil) ?? true
-            let spatialBlocks = max(((try? s.int("perception.spatial_blocks")) ?? nil) ?? 1, 1)
-            sizes.spatialBlocks = spatialBlocks
+            sizes.spatialBlocks = max(((try? s.int("perception.spatial_blocks")) ?? nil) ?? 1, 1)
             sizes.temporalBlocks = max(((try? s.int("perception.temporal_blocks")) ?? nil) ?? 1, 0)
             sizes.stem = ((try? s.string("perception.stem")) ?? nil).flatMap(AttentionPerception.Stem.init(rawValue:)) ?? .auto
-            let count = AttentionPerception.parameterCount(height: observationShape[0], width: observationShape[1],
-                                                           stackedChannels: observationShape[2], frames: stackedFrames, settings: sizes)
-            // The blocks' weights are in `rest`: they lead only when the depth was raised.
-            let largest = count.rest > max(count.frameSummary, count.features) && spatialBlocks + sizes.temporalBlocks > 2 ? "perception.spatial_blocks"
-                : count.frameSummary >= count.features ? "perception.dim" : "perception.features"
-            networks.append((largest, 16 * (count.frameSummary + count.features + count.rest)))
-            // Its activations on the largest batch it sees (acting on every copy, or a PPO minibatch): per row
-            // and frame, each head's P × P attention scores and weights and their gradients, and about a dozen
-            // P × d token arrays. 4,096 heads on Atari passed the weights' check and grew past 16 GB in a dry run.
-            let p = Double(AttentionPerception.cellCount(height: observationShape[0], width: observationShape[1], stem: sizes.stem))
+            // The largest batch it sees: acting on every copy, or a PPO minibatch.
             let rollout = Double(rolloutLength ?? 1), minibatches = Double(max(((try? s.int("minibatches")) ?? nil) ?? 1, 1))
-            let rows = max(Double(copies), Double(copies) * rollout / minibatches)
-            // Each spatial block keeps its own maps and a few token arrays for the backward pass.
-            let blocks = Double(spatialBlocks)
-            let maps = 4 * Double(heads) * p * p * blocks, tokens = (8 + 4 * blocks) * p * Double(d)
-            // A stem with more cells than the default's (MinAtar's 3×3 on pixels: 82×82) is what to change first.
-            let moreCells = sizes.stem != .auto && p > Double(AttentionPerception.cellCount(height: observationShape[0], width: observationShape[1]))
-            let key = moreCells ? "perception.stem" : spatialBlocks > heads ? "perception.spatial_blocks" : maps >= tokens ? "perception.heads" : "perception.dim"
-            attention = (key: key, bytes: 4 * rows * Double(max(stackedFrames, 1)) * (maps + tokens),
-                         what: "\(Int(rows)) rows of \(max(stackedFrames, 1)) frames of \(Int(p)) cells: \(spatialBlocks == 1 ? "" : "\(spatialBlocks) spatial blocks of ")\(heads) heads' \(Int(p))×\(Int(p)) attention maps and d = \(d) tokens")
+            let memory = AttentionMemory(sizes: sizes, observationShape: observationShape, frames: stackedFrames,
+                                         rows: max(Double(copies), Double(copies) * rollout / minibatches))
+            attention = memory
+            networks.append((memory.weightKey, memory.weights))
         }
         let networkBytes = networks.reduce(0) { $0 + $1.bytes }
+        // How many blocks would fit, for a refusal that names a block count.
+        func fitting(_ key: String) -> String {
+            guard let m = attention, let n = m.blocksThatFit(key, budget: available, others: networkBytes - m.weights + environments) else { return "" }
+            return n == 0 ? "; not one fits beside the rest of the module as set: lower perception.dim or num_envs"
+                : "; at most \(n) fit with the other settings as given"
+        }
         if let largest = networks.max(by: { $0.bytes < $1.bytes }), networkBytes + environments >= available {
-            throw SettingsError.type(largest.key, "widths whose weights fit in memory (\(gigabytes(networkBytes)) needed for the networks' weights, gradients and Adam moments, \(machine))",
+            let what = largest.key.hasSuffix("_blocks") ? "a block count whose weights fit in memory" : "widths whose weights fit in memory"
+            throw SettingsError.type(largest.key, "\(what) (\(gigabytes(networkBytes)) needed for the networks' weights, gradients and Adam moments, \(machine)\(fitting(largest.key)))",
                                      s[largest.key]?.description ?? "?")
         }
-        // After the weights' check: a d too wide for its weights is said as such.
-        if let attention, attention.bytes + networkBytes + environments >= available {
-            throw SettingsError.type(attention.key, "sizes whose attention activations fit in memory (\(gigabytes(attention.bytes)) needed for \(attention.what), beside \(gigabytes(networkBytes + environments)) for the networks' weights, gradients and Adam moments and the copies' arrays; \(machine))",
-                                     s[attention.key]?.description ?? "?")
+        // After the weights' check: a d too wide for its weights is said as such. 4,096 heads on Atari passed
+        // the weights' check and grew past 16 GB in a dry run; 1e6 temporal blocks passed both and trapped.
+        if let m = attention, m.activations + networkBytes + environments >= available {
+            let key = m.activationKey
+            let p = Int(m.cells), f = Int(m.frames)
+            var what = "\(Int(m.rows)) rows of \(f) frames of \(p) cells: \(m.sizes.spatialBlocks == 1 ? "" : "\(m.sizes.spatialBlocks) spatial blocks of ")\(m.sizes.heads) heads' \(p)×\(p) attention maps and d = \(m.sizes.dimension) tokens"
+            if m.temporalBlocks > 1 { what += ", and \(m.temporalBlocks) temporal blocks over them" }
+            let kind: String, advice: String
+            switch key {
+            case "perception.stem":
+                kind = "a stem whose cells' attention fits in memory"
+                let smaller = m.smallerStems(height: observationShape[0], width: observationShape[1])
+                advice = smaller.isEmpty ? "" : "; stems with fewer cells: \(smaller)"
+            case "perception.spatial_blocks", "perception.temporal_blocks":
+                kind = "a block count whose attention activations fit in memory"
+                advice = fitting(key)
+            default:
+                kind = "sizes whose attention activations fit in memory"
+                advice = ""
+            }
+            throw SettingsError.type(key, "\(kind) (\(gigabytes(m.activations)) needed for \(what), beside \(gigabytes(networkBytes + environments)) for the networks' weights, gradients and Adam moments and the copies' arrays; \(machine)\(advice))",
+                                     s[key]?.description ?? "?")
         }
         // Per copy, beside its environment arrays: the networks' activations as they act on every copy at
         // once (each dense width, the actions), the per-copy episode statistics, and an on-policy rollout

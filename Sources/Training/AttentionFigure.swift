@@ -47,8 +47,8 @@ extension AttentionMaps {
         let title = "\(environment) · \(provenance.couplingText) · run seed \(provenance.runSeed.map(String.init) ?? "?") · \(provenance.checkpointText)"
         // Which block of a deeper module the panels show (said only where a level has more than one).
         var blocks = [String]()
-        if s.spatialBlock.count > 1 { blocks.append("spatial block \(s.spatialBlock.index) of 0–\(s.spatialBlock.count - 1)") }
-        if s.temporalBlock.count > 1 { blocks.append("temporal block \(s.temporalBlock.index) of 0–\(s.temporalBlock.count - 1)") }
+        if s.spatialBlock.count > 1 { blocks.append("spatial block \(s.spatialBlock.index) (of blocks 0–\(s.spatialBlock.count - 1))") }
+        if s.temporalBlock.count > 1 { blocks.append("temporal block \(s.temporalBlock.index) (of blocks 0–\(s.temporalBlock.count - 1))") }
         let subtitle = "greedy play from reset seed \(provenance.playSeed): play step \(c.step) of \(provenance.playSteps) · attention panels: mean over \(heads), one colour range [0, \(format(top))] for all"
             + (blocks.isEmpty ? "" : " · " + blocks.joined(separator: ", "))
         let field = fieldText(s.stem)
@@ -159,7 +159,9 @@ extension AttentionMaps {
                 let gate = matrix("cell gates, frame \(age(f)) (\(gh)×\(gw) stem cells)", "\(matrixNote); value: the cell's gate σ(w·x + b) in (0, 1) (0: closed, 1: open; one per cell, no heads)", gh, gw) { i, j in
                     Double(gates[f * p + i * gw + j])
                 }
-                body += cellPanel(title: "cell gates, \(age(f))", palette: "(0 'white', 1 '#08519c')", range: "1", label: "0 closed, 1 open", block: gate)
+                // The gates follow the last spatial block: beside an earlier block's attention, say so.
+                let after = s.spatialBlock.index == s.spatialBlock.count - 1 ? "" : " (after the last spatial block, \(s.spatialBlock.count - 1))"
+                body += cellPanel(title: "cell gates, \(age(f))\(after)", palette: "(0 'white', 1 '#08519c')", range: "1", label: "0 closed, 1 open", block: gate)
             }
         }
         if let temporal = s.temporalMean {
@@ -187,7 +189,7 @@ extension AttentionMaps {
     }
 
     /// What stem cell (i, j) sees of the frame, for the figure's title: "frame rows i…i+2, columns j…j+2 (3×3
-    /// convolution)" for MinAtar's stem, "the 20-pixel square from pixel (8i, 8j) (8×8 stride 4, then 4×4
+    /// convolution)" for MinAtar's stem, "the 20×20-pixel square from pixel (8i, 8j) (8×8 stride 4, then 4×4
     /// stride 2)" for the Nature CNN's first two convolutions.
     public static func fieldText(_ stem: [(kernel: Int, stride: Int)]) -> String {
         let (size, stride) = AttentionPerception.receptiveField(stem)
@@ -195,7 +197,7 @@ extension AttentionMaps {
         if stride == 1 {
             return "stem cell (i, j) sees frame rows i…i+\(size - 1), columns j…j+\(size - 1) (" + (stem.count == 1 ? "\(size)×\(size) convolution" : layers) + ")"
         }
-        return "stem cell (i, j) sees the \(size)-pixel square from pixel (\(stride)i, \(stride)j) (\(layers))"
+        return "stem cell (i, j) sees the \(size)×\(size)-pixel square from pixel (\(stride)i, \(stride)j) (\(layers))"
     }
 
     /// A weight as the figure prints it: 3 significant digits.

@@ -349,7 +349,7 @@ struct PlanParser {
         configs.append([])
         for a in axes { configs = configs.flatMap { c in a.points.map { c + [$0] } } }
         var runs = [SweepRun](), counts = Array(repeating: 0, count: exclusions.count), shadowedBy = [Int: Int]()
-        var resolved = [String: Settings](), failed = Set<String>(), directories = [String: (label: String, written: String, line: Int?)]()
+        var resolved = [String: (settings: Settings, shape: [Int])](), failed = Set<String>(), directories = [String: (label: String, written: String, line: Int?)]()
         // Runs whose settings differ only in keys their algorithm and coupling do not read would train the
         // same thing twice under two variant names (and `compare` would list the copies as two results).
         var trained = [String: (variant: String, settings: Settings)](), reportedTwins = Set<String>()
@@ -392,9 +392,13 @@ struct PlanParser {
                             given["total_steps"] = .number(Double(steps[env] ?? 1))
                             let key = "\(variant)|\(env)|\(algo)|\(coupling)|\(steps[env] ?? 0)"
                             if failed.contains(key) { continue }
-                            let settings: Settings
-                            if let s = resolved[key] { settings = s } else {
-                                do { settings = try AlgorithmRegistry.resolve(given); resolved[key] = settings } catch {
+                            let settings: Settings, shape: [Int]
+                            if let s = resolved[key] { (settings, shape) = s } else {
+                                do {
+                                    let probed = try AlgorithmRegistry.resolveProbing(given)
+                                    (settings, shape) = (probed.settings, probed.shapes.observationShape)
+                                    resolved[key] = (settings, shape)
+                                } catch {
                                     failed.insert(key)
                                     locateAll(error, given: given, variant: variant, env: env, algo: algo, coupling: coupling, point: point, axes: axes, envKey: envSpelling[env] ?? env)
                                     continue
@@ -423,13 +427,21 @@ struct PlanParser {
                             }
                             let pair = "\(algo)-\(coupling)"
                             let inert = Set(AlgorithmRegistry.keysWithoutEffect(in: settings).keys)
-                            let fingerprint = "\(env)|\(pair)|\(seed)|" + settings.keys.filter { !inert.contains($0) }.sorted()
-                                .map { "\($0)=\(settings[$0]!)" }.joined(separator: "\n")
+                            let same = AlgorithmRegistry.identity(of: settings, observationShape: shape)
+                            let fingerprint = "\(env)|\(pair)|\(seed)|" + same.keys.filter { !inert.contains($0) }.sorted()
+                                .map { "\($0)=\(same[$0]!)" }.joined(separator: "\n")
                             if let twin = trained[fingerprint] {
                                 let report = "\(twin.variant)|\(variant)|\(env)|\(pair)"
                                 if reportedTwins.insert(report).inserted {
                                     let keys = settings.differingKeys(from: twin.settings)
                                     let apart = keys.prefix(3) + (keys.count > 3 ? ["…"] : [])
+                                    // Keys the run reads whose two values name one choice here (`auto` and the stem it picks).
+                                    let aliased = keys.filter { !inert.contains($0) }
+                                    if !aliased.isEmpty {
+                                        let said = aliased.map { "\($0) = \(twin.settings[$0]?.description ?? "?") and \(settings[$0]?.description ?? "?") are both \(same[$0]?.description ?? "?") on \(env)" }
+                                        fail(point.last?.line, "variants \(twin.variant) and \(variant) train the same \(pair) runs on \(env): \(said.joined(separator: "; ")): drop one of the values, or leave one out with [[exclude]]")
+                                        continue
+                                    }
                                     if keys.isEmpty {
                                         fail(point.last?.line, "variants \(twin.variant) and \(variant) give the same settings, and would train the same \(pair) runs on \(env) twice: remove one, or make them differ")
                                         continue

@@ -282,7 +282,12 @@ public struct Settings: Equatable, Sendable {
     public func choice(_ key: String, _ choices: [String]) throws -> String? {
         guard let s = try string(key) else { return nil }
         // Quoted, so an empty or padded value reads as what it is.
-        guard choices.contains(s) else { throw SettingsError.type(key, "one of \(choices.joined(separator: ", "))", "\"\(s)\"") }
+        guard choices.contains(s) else {
+            // A choice in another case (`Nature3`) or mistyped (`natur3`): the nearest, folded to lower case.
+            let near = choices.contains(s.lowercased()) ? [s.lowercased()]
+                : nearestByEditDistance(s.lowercased(), in: choices) { editDistance(s.lowercased(), $0) }
+            throw SettingsError.type(key, "one of \(choices.joined(separator: ", "))" + (near.isEmpty ? "" : " (did you mean \(near.joined(separator: " or "))?)"), "\"\(s)\"")
+        }
         return s
     }
 }

@@ -315,25 +315,32 @@ final class SprigTests: XCTestCase {
         XCTAssertEqual(out.spatial.map(\.weights.shape), [Shape(2 * 2, 49, 49)])
         XCTAssertEqual(out.gates?.shape, Shape(2, 49))
         // The figures' titles say what a cell sees (the two default stems' words as before the setting).
-        XCTAssertEqual(AttentionMaps.fieldText(two.stemLayers), "stem cell (i, j) sees the 20-pixel square from pixel (8i, 8j) (8×8 stride 4, then 4×4 stride 2)")
-        XCTAssertEqual(AttentionMaps.fieldText(three.stemLayers), "stem cell (i, j) sees the 36-pixel square from pixel (8i, 8j) (8×8 stride 4, then 4×4 stride 2, then 3×3 stride 1)")
+        XCTAssertEqual(AttentionMaps.fieldText(two.stemLayers), "stem cell (i, j) sees the 20×20-pixel square from pixel (8i, 8j) (8×8 stride 4, then 4×4 stride 2)")
+        XCTAssertEqual(AttentionMaps.fieldText(three.stemLayers), "stem cell (i, j) sees the 36×36-pixel square from pixel (8i, 8j) (8×8 stride 4, then 4×4 stride 2, then 3×3 stride 1)")
         XCTAssertEqual(AttentionMaps.fieldText(try module(.auto, side: 10, channels: 4).stemLayers), "stem cell (i, j) sees frame rows i…i+2, columns j…j+2 (3×3 convolution)")
         XCTAssertThrowsError(try module(.nature3, side: 10, channels: 4)) {
             XCTAssert("\($0)".contains("perception.stem = nature3 leaves no cell of a 10×10 frame"), "\($0)")
         }
     }
 
-    /// In a deeper module the agent logs every block's heads (`spatial_entropy_b<j>_h<k>`), each near 1 at
-    /// initialization, and the entropy cost reaches the weights of every block.
+    /// In a deeper module the agent logs every block's heads (`spatial_entropy_b<j>_h<k>`) beside each level's
+    /// mean over its blocks (`spatial_entropy_h<k>`), each near 1 at initialization, and the entropy cost
+    /// reaches the weights of every block.
     func testADeeperModulesBlocksAreLoggedAndCosted() throws {
         let a = try agent { $0.perception.spatialBlocks = 2; $0.perception.temporalBlocks = 2 }
         _ = try a.iterate()
         let names = a.metrics.names.filter { $0.contains("_entropy_") }
-        XCTAssertEqual(names, ["spatial_entropy_b0_h0", "spatial_entropy_b0_h1", "spatial_entropy_b1_h0", "spatial_entropy_b1_h1",
+        XCTAssertEqual(names, ["spatial_entropy_h0", "spatial_entropy_h1",
+                               "spatial_entropy_b0_h0", "spatial_entropy_b0_h1", "spatial_entropy_b1_h0", "spatial_entropy_b1_h1",
+                               "temporal_entropy_h0", "temporal_entropy_h1",
                                "temporal_entropy_b0_h0", "temporal_entropy_b0_h1", "temporal_entropy_b1_h0", "temporal_entropy_b1_h1"])
-        for n in names {
-            let h = a.metrics.windowMean(at: a.metrics.names.firstIndex(of: n)!)
-            XCTAssert(h > 0.8 && h <= 1 + 1e-6, "\(n) = \(h)")
+        func logged(_ n: String) -> Float { a.metrics.windowMean(at: a.metrics.names.firstIndex(of: n)!) }
+        for n in names { XCTAssert(logged(n) > 0.8 && logged(n) <= 1 + 1e-6, "\(n) = \(logged(n))") }
+        // The level's column is the mean of its blocks' (logs of different depths compare on it).
+        for level in ["spatial", "temporal"] {
+            for k in 0..<2 {
+                XCTAssertEqual(logged("\(level)_entropy_h\(k)"), (logged("\(level)_entropy_b0_h\(k)") + logged("\(level)_entropy_b1_h\(k)")) / 2, accuracy: 1e-6)
+            }
         }
         try a.collectRollout()
         a.minibatch = 0

@@ -328,6 +328,28 @@ def test_variants_that_differ_only_in_keys_a_run_does_not_read_are_refused(tmp_p
         "has no effect on ddpg-actor-leader" in r.stderr, r.stderr
 
 
+def test_a_plan_refuses_attention_modules_that_cannot_build_or_train_the_same_run_twice(tmp_path, stackelberg_bin):
+    """SPRIG's module settings in a plan: a stem that leaves no cell of MinAtar's frame passed `sweep plan` and failed
+    in `sweep run`; temporal blocks over one frame, and `auto` beside the stem it picks, trained the same runs twice."""
+    plan = tmp_path / "plan.toml"
+    head = f'out = "{tmp_path}/out"\nalgorithms = ["ppo"]\ncouplings = ["sprig"]\nenvironments = ["minatar/breakout"]\nseeds = [0]\nsteps = 8192\n'
+
+    def sweep_plan(body):
+        plan.write_text(head + body)
+        return subprocess.run([str(stackelberg_bin), "sweep", "plan", str(plan)], capture_output=True, text=True, timeout=120)
+
+    r = sweep_plan('[grid]\n"perception.stem" = ["auto", "nature3"]\n')
+    assert r.returncode == 78 and "perception.stem = nature3 leaves no cell of a 10×10 frame" in r.stderr and "stems that fit it: minatar" in r.stderr, r.stderr
+    r = sweep_plan('[grid]\n"perception.stem" = ["auto", "minatar"]\n')
+    assert r.returncode == 78 and "variants stem=auto and stem=minatar train the same ppo-sprig runs on minatar/breakout: " \
+        'perception.stem = "auto" and "minatar" are both "minatar" on minatar/breakout' in r.stderr, r.stderr
+    r = sweep_plan('[settings]\nenv_frame_stack = 1\n[grid]\n"perception.temporal_blocks" = [0, 2]\n')
+    assert r.returncode == 78 and "what tells them apart (perception.temporal_blocks) has no effect on ppo-sprig" in r.stderr, r.stderr
+    # Over MinAtar PPO's two stacked frames they are distinct runs.
+    r = sweep_plan('[grid]\n"perception.temporal_blocks" = [0, 2]\n')
+    assert r.returncode == 0 and "2 runs" in r.stdout, r.stdout + r.stderr
+
+
 @pytest.mark.parametrize("extra, said", [
     ('[settings]\ngamma = nan\n', ":8: setting gamma = nan is not a finite number"),
     ('[grid]\nlr = [1e-3, inf]\n', "grid axis `lr`: value 2 (inf) is not a finite number"),

@@ -1443,7 +1443,8 @@ def test_a_deeper_attention_module_trains_logs_and_draws_each_block(stackelberg_
     deep = train("deep", "perception.spatial_blocks=3", "perception.temporal_blocks=2")
     header = (deep / "updates.csv").read_text().splitlines()[0].split(",")
     entropies = [c for c in header if "_entropy_" in c]
-    assert entropies == [f"spatial_entropy_b{j}_h{k}" for j in range(3) for k in range(2)] + [f"temporal_entropy_b{j}_h{k}" for j in range(2) for k in range(2)], header
+    assert entropies == (["spatial_entropy_h0", "spatial_entropy_h1"] + [f"spatial_entropy_b{j}_h{k}" for j in range(3) for k in range(2)]
+                         + ["temporal_entropy_h0", "temporal_entropy_h1"] + [f"temporal_entropy_b{j}_h{k}" for j in range(2) for k in range(2)]), header
     config = (deep / "config.toml").read_text()
     assert re.search(r"(?m)^spatial_blocks = 3$", config) and re.search(r"(?m)^temporal_blocks = 2$", config), config
 
@@ -1456,11 +1457,13 @@ def test_a_deeper_attention_module_trains_logs_and_draws_each_block(stackelberg_
     p, out = attention(deep)
     assert p.returncode == 0, p.stderr
     title = next(l for l in (out / "attention_play_step2.gp").read_text().splitlines() if l.startswith("set multiplot"))
-    assert "spatial block 2 of 0–2, temporal block 1 of 0–1" in title, title
+    assert "spatial block 2 (of blocks 0–2), temporal block 1 (of blocks 0–1)" in title, title
     p, out = attention(deep, "--spatial-block", "0", "--temporal-block", "0")
     assert p.returncode == 0, p.stderr
     first = (out / "attention_play_step2.dat").read_text()
-    assert "spatial block 0 of 0–2, temporal block 0 of 0–1" in first
+    # The gates follow the last spatial block, which the figure says beside an earlier block's attention.
+    assert "cell gates, t−0 (after the last spatial block, 2)" in (out / "attention_play_step2.gp").read_text()
+    assert "spatial block 0 (of blocks 0–2), temporal block 0 (of blocks 0–1)" in first
     # Block 0 and block 2 attend differently (each block has its own weights).
     last = (tmp_path / "maps" / "attention_play_step2.dat").read_text()
     assert first.split("# attention received")[1] != last.split("# attention received")[1]
@@ -1483,7 +1486,8 @@ def test_a_deeper_attention_module_trains_logs_and_draws_each_block(stackelberg_
     assert p.returncode == 78 and "perception.stem = nature3 leaves no cell of a 10×10 frame" in p.stderr, p.stderr
     p = subprocess.run(["bash", "-c", 'ulimit -v 4000000; exec "$@"', "_", str(stackelberg_bin), "train", "--algo", "ppo", "--coupling", "sprig",
                         "--env", "atari/beam_rider", "--dry-run", "--set", "perception.stem=minatar"], capture_output=True, text=True, timeout=120)
-    assert p.returncode == 78 and "setting perception.stem must be sizes whose attention activations fit in memory" in p.stderr and "6724 cells" in p.stderr, p.stderr
+    assert p.returncode == 78 and "setting perception.stem must be a stem whose cells' attention fits in memory" in p.stderr and "6724 cells" in p.stderr \
+        and "stems with fewer cells: nature2 (81 cells), nature3 (49 cells)" in p.stderr and "(its address-space limit, ulimit -v)" in p.stderr, p.stderr
     p = subprocess.run([str(stackelberg_bin), "train", "--algo", "ppo", "--coupling", "sprig", "--env", "atari/beam_rider", "--dry-run",
                         "--set", "perception.stem=nature3"], capture_output=True, text=True, timeout=120)
     assert p.returncode == 0, p.stderr
@@ -1491,6 +1495,11 @@ def test_a_deeper_attention_module_trains_logs_and_draws_each_block(stackelberg_
     p = subprocess.run([str(stackelberg_bin), "train", "--algo", "ppo", "--coupling", "sprig", "--env", "minatar/breakout", "--dry-run",
                         "--set", "perception.temporal_blocks=2", "--set", "env_frame_stack=1"], capture_output=True, text=True, timeout=120)
     assert p.returncode == 0 and "note: perception.temporal_blocks attends across stacked frames, and env_frame_stack = 1 stacks none" in p.stderr, p.stderr
+    # A closed choice in another case, or mistyped, gets the nearest.
+    for value, said in [("Nature3", "(did you mean nature3?)"), ("minatr", "(did you mean minatar?)")]:
+        p = subprocess.run([str(stackelberg_bin), "train", "--algo", "ppo", "--coupling", "sprig", "--env", "minatar/breakout", "--dry-run",
+                            "--set", f"perception.stem={value}"], capture_output=True, text=True, timeout=120)
+        assert p.returncode == 78 and f'setting perception.stem must be one of auto, nature2, nature3, minatar {said}, got "{value}"' in p.stderr, p.stderr
     # Depth 0 is refused by the settings check, naming the key.
     p = subprocess.run([str(stackelberg_bin), "train", "--algo", "ppo", "--coupling", "sprig", "--env", "minatar/breakout", "--dry-run",
                         "--set", "perception.spatial_blocks=0"], capture_output=True, text=True, timeout=120)

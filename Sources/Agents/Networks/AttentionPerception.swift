@@ -110,6 +110,18 @@ public final class AttentionPerception {
             }
         }
 
+        /// Refuses a stem that leaves no cell of a height × width frame (`AgentError.badConfig` naming
+        /// `perception.stem` and the stems that fit); `PPOConfig.checkObservations` calls it before anything
+        /// is built, so that `sweep plan` refuses such a run too.
+        public func check(height: Int, width: Int) throws {
+            let g = grid(height: height, width: width)
+            guard g.height < 1 || g.width < 1 else { return }
+            let fitting = Stem.allCases.filter { $0 != .auto && $0.grid(height: height, width: width).height >= 1 && $0.grid(height: height, width: width).width >= 1 }
+            let layers = layers(height: height, width: width).map { "\($0.kernel)×\($0.kernel) stride \($0.stride)" }.joined(separator: ", ")
+            throw AgentError.badConfig("perception.stem = \(resolved(height: height, width: width).rawValue) leaves no cell of a \(height)×\(width) frame (its convolutions: \(layers)); "
+                + (fitting.isEmpty ? "no stem fits a frame this small" : "stems that fit it: \(fitting.map(\.rawValue).joined(separator: ", ")) (auto picks \(Stem.auto.resolved(height: height, width: width).rawValue) here)"))
+        }
+
         /// The grid of cells it leaves on height × width (a side below 1: the frame is too small for it).
         public func grid(height: Int, width: Int) -> (height: Int, width: Int) {
             layers(height: height, width: width).reduce((height, width)) { hw, l in
@@ -221,10 +233,8 @@ public final class AttentionPerception {
         let hidden = Initializer.orthogonal(gain: Float(2).squareRoot())
         pixels = height >= 36 && width >= 36
         let layers = settings.stem.layers(height: height, width: width)
+        try settings.stem.check(height: height, width: width)
         let (h, w) = settings.stem.grid(height: height, width: width)
-        guard h >= 1, w >= 1 else {
-            throw AgentError.badConfig("perception.stem = \(settings.stem.resolved(height: height, width: width).rawValue) leaves no cell of a \(height)×\(width) frame (its convolutions: \(layers.map { "\($0.kernel)×\($0.kernel) stride \($0.stride)" }.joined(separator: ", "))); choose a smaller stem (\(Stem.allCases.map(\.rawValue).joined(separator: ", ")))")
-        }
         var inputs = channels
         stem = layers.enumerated().map { k, l in
             defer { inputs = l.channels }

@@ -29,8 +29,8 @@ import Seeding
 /// Under `network.layout = attention` the body is SPRIG's ``AttentionPerception`` (the model's
 /// `encoder`, the heads its `head`), which the `sprig` coupling makes the leader; the agent then
 /// also logs each head's attention entropy H/log T (spatial and temporal, on the first minibatch
-/// of each rollout): `spatial_entropy_h<k>`, and with more than one block per level
-/// `spatial_entropy_b<j>_h<k>` for block j.
+/// of each rollout): `spatial_entropy_h<k>` (with more than one block at the level, the mean over its
+/// blocks, and `spatial_entropy_b<j>_h<k>` for block j), `temporal_entropy_h<k>` alike.
 ///
 /// Metrics: the coupling's, then `approx_kl` (k3 = mean((ρ − 1) − log ρ)), `clip_fraction`
 /// (mean |ρ − 1| > ε), `entropy`, `policy_loss` (the clipped surrogate's loss), `value_loss`
@@ -153,12 +153,14 @@ public final class PPOAgent: Agent, PerceptionLeaderModel {
         let own = ["approx_kl", "clip_fraction", "entropy", "policy_loss", "value_loss", "explained_variance"]
         var attentionNames = [String]()
         if let perception {
-            // One block per level keeps the names of the logs written before depth was a setting.
+            // The level's mean per head keeps its name at every depth (logs of different depths compare
+            // on it; at one block it is the block's, as before depth was a setting), then each block's.
             func names(_ level: String, blocks: Int) -> [String] {
-                (0..<blocks).flatMap { j in (0..<config.perception.heads).map { "\(level)_entropy\(blocks == 1 ? "" : "_b\(j)")_h\($0)" } }
+                let heads = 0..<config.perception.heads
+                return heads.map { "\(level)_entropy_h\($0)" } + (blocks < 2 ? [] : (0..<blocks).flatMap { j in heads.map { "\(level)_entropy_b\(j)_h\($0)" } })
             }
             attentionNames = names("spatial", blocks: config.perception.spatialBlocks)
-            if perception.frames > 1 { attentionNames += names("temporal", blocks: config.perception.temporalBlocks) }
+            if perception.frames > 1 && config.perception.temporalBlocks > 0 { attentionNames += names("temporal", blocks: config.perception.temporalBlocks) }
         }
         metrics = UpdateMetrics(names: coupling.metricNames + own + attentionNames)
         attentionEntropySlots = attentionNames.map(metrics.slot)
@@ -453,16 +455,27 @@ public final class PPOAgent: Agent, PerceptionLeaderModel {
     /// the entropy the attention costs use (values only: nothing differentiates it).
     private func recordAttentionEntropies(_ out: AttentionPerception.Output) {
         let heads = config.perception.heads
-        func record(_ a: AttentionWeights, from first: Int) {
+        /// Each head's mean H/log T over the rows of one block.
+        func perHead(_ a: AttentionWeights) -> [Double] {
             let t = a.tokens
             let rowEntropies = MultiHeadSelfAttention.entropy(a)   // [N·h, T]
             let h = rowEntropies.pointer, rows = rowEntropies.count
             var sums = [Double](repeating: 0, count: heads)
             for r in 0..<rows { sums[(r / t) % heads] += Double(h[r]) }
             let norm = Double(rows / heads) * Double(Foundation.log(Float(t)))
-            for k in 0..<heads { metrics[attentionEntropySlots[first + k]] = Float(sums[k] / norm) }
+            return sums.map { $0 / norm }
         }
-        for (j, a) in (out.spatial + out.temporal).enumerated() { record(a, from: j * heads) }
+        // Slots in the order of the names: per level, the heads' means over its blocks, then each block's heads.
+        var slot = 0
+        for level in [out.spatial, out.temporal] where !level.isEmpty {
+            let blocks = level.map(perHead)
+            for k in 0..<heads {
+                metrics[attentionEntropySlots[slot]] = Float(blocks.reduce(0) { $0 + $1[k] } / Double(blocks.count))
+                slot += 1
+            }
+            guard blocks.count > 1 else { continue }
+            for block in blocks { for k in 0..<heads { metrics[attentionEntropySlots[slot]] = Float(block[k]); slot += 1 } }
+        }
     }
 
     /// V_w of the minibatch's rows [M], and of every state Â(w) reads [S] when recomputing.

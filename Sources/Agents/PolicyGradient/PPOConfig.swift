@@ -119,6 +119,7 @@ public struct PPOConfig: Sendable {
         if [NetworkLayout.natureCNN, .minAtarCNN, .attention].contains(network), shape.count != 3 {
             throw AgentError.badConfig("network.layout = \(network.rawValue) needs [height, width, channels] observations; \(environment) has \(shape): use separate or shared_mlp")
         }
+        if network == .attention, shape.count == 3 { try perception.stem.check(height: shape[0], width: shape[1]) }
     }
 
     public func validate(copies: Int) throws {

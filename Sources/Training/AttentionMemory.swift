@@ -1,0 +1,95 @@
+import Agents
+
+/// What SPRIG's attention perception module (`network.layout = attention`) holds in memory, part by
+/// part, each part with the setting that drives it: `train`'s memory check (``AlgorithmRegistry``)
+/// refuses sizes that cannot fit by the key that grew them, and for a block count says how many fit.
+///
+/// Bytes at 4 a value. Weights are held four times over (the weight, its gradient, Adam's two
+/// moments). Activations are those of the largest batch the module sees (`rows`: acting on every copy,
+/// or a PPO minibatch), kept for the backward pass: per row and frame about 8 P × d token arrays
+/// before the spatial blocks and, per spatial block, each head's P × P scores and weights and their
+/// gradients (4·h·P²) and 4 P × d token arrays; per row and temporal block, 4·h·F² and 4 F × d.
+struct AttentionMemory {
+    let sizes: AttentionPerception.Settings
+    /// Cells per frame the stem leaves (P), and what the default stem would leave.
+    let cells: Double
+    let defaultCells: Double
+    /// Stacked frames (F), and the temporal blocks built over them (none over one frame).
+    let frames: Double
+    let temporalBlocks: Int
+    let rows: Double
+    let count: (frameSummary: Double, features: Double, rest: Double)
+
+    init(sizes: AttentionPerception.Settings, observationShape: [Int], frames: Int, rows: Double) {
+        self.sizes = sizes
+        let (h, w) = (observationShape[0], observationShape[1])
+        cells = Double(AttentionPerception.cellCount(height: h, width: w, stem: sizes.stem))
+        defaultCells = Double(AttentionPerception.cellCount(height: h, width: w))
+        self.frames = Double(max(frames, 1))
+        temporalBlocks = frames > 1 ? sizes.temporalBlocks : 0
+        self.rows = rows
+        count = AttentionPerception.parameterCount(height: h, width: w, stackedChannels: observationShape[2], frames: frames, settings: sizes)
+    }
+
+    var d: Double { Double(sizes.dimension) }
+    var heads: Double { Double(sizes.heads) }
+    /// One block's weights, bytes (Q, K, V, output projections and a LayerNorm).
+    var blockWeights: Double { 16 * (4 * (d * d + d) + 2 * d) }
+    var spatialBlockActivations: Double { 4 * rows * frames * (4 * heads * cells * cells + 4 * cells * d) }
+    var temporalBlockActivations: Double { 4 * rows * (4 * heads * frames * frames + 4 * frames * d) }
+
+    var weights: Double { 16 * (count.frameSummary + count.features + count.rest) }
+    var spatialMaps: Double { 4 * rows * frames * 4 * heads * cells * cells * Double(sizes.spatialBlocks) }
+    var spatialTokens: Double { 4 * rows * frames * (8 + 4 * Double(sizes.spatialBlocks)) * cells * d }
+    var temporalActivations: Double { temporalBlockActivations * Double(temporalBlocks) }
+    var activations: Double { spatialMaps + spatialTokens + temporalActivations }
+
+    /// The key whose value grew the weights most: a block count where the blocks' weights outweigh the
+    /// frame summary (d²) and the feature layer (d × features), else `perception.dim` or `perception.features`.
+    var weightKey: String {
+        let spatial = blockWeights * Double(sizes.spatialBlocks), temporal = blockWeights * Double(temporalBlocks)
+        let dense = 16 * max(count.frameSummary, count.features)
+        if sizes.spatialBlocks > 1 || temporalBlocks > 1, max(spatial, temporal) > dense {
+            return temporal > spatial ? "perception.temporal_blocks" : "perception.spatial_blocks"
+        }
+        return count.frameSummary >= count.features ? "perception.dim" : "perception.features"
+    }
+
+    /// The key whose value grew the activations most: the stem where it leaves more cells than the
+    /// default's (MinAtar's 3×3 on pixels: 82×82), a block count raised above one where its level
+    /// leads, else the heads (maps) or d (tokens).
+    var activationKey: String {
+        if sizes.stem != .auto && cells > defaultCells { return "perception.stem" }
+        if temporalBlocks > 1, temporalActivations > spatialMaps + spatialTokens { return "perception.temporal_blocks" }
+        if spatialMaps >= spatialTokens {
+            return sizes.spatialBlocks > sizes.heads ? "perception.spatial_blocks" : "perception.heads"
+        }
+        return "perception.dim"
+    }
+
+    /// For a block-count key: how many blocks of that level fit in `budget` bytes beside everything
+    /// else the module and the run hold (`others`: the other networks, the copies' arrays).
+    func blocksThatFit(_ key: String, budget: Double, others: Double) -> Int? {
+        let perBlock: Double, current: Double
+        switch key {
+        case "perception.spatial_blocks": (perBlock, current) = (blockWeights + spatialBlockActivations, Double(sizes.spatialBlocks))
+        case "perception.temporal_blocks": (perBlock, current) = (blockWeights + temporalBlockActivations, Double(temporalBlocks))
+        default: return nil
+        }
+        let rest = weights + activations - perBlock * current
+        return Int(max(0, ((budget - others - rest) / perBlock).rounded(.down)).clamped(to: 0...1e9))
+    }
+
+    /// Stems that leave fewer cells than this one on the frame (and at least one), with their cells:
+    /// "nature2 (81 cells), nature3 (49 cells)".
+    func smallerStems(height: Int, width: Int) -> String {
+        AttentionPerception.Stem.allCases.filter { $0 != .auto && $0 != sizes.stem }.compactMap { stem in
+            let g = stem.grid(height: height, width: width), p = Double(g.height * g.width)
+            return g.height >= 1 && g.width >= 1 && p < cells ? "\(stem.rawValue) (\(g.height * g.width) cells)" : nil
+        }.joined(separator: ", ")
+    }
+}
+
+private extension Double {
+    func clamped(to range: ClosedRange<Double>) -> Double { Swift.min(Swift.max(self, range.lowerBound), range.upperBound) }
+}
