@@ -88,7 +88,8 @@ final class Arena {
         guard posix_memalign(&p, alignment, bytes) == 0, let chunk = p else {
             try? FileHandle.standardError.write(contentsOf: Data(("error: out of memory: a graph step needed \(bytes >> 20) MB more for its values. "
                 + "Make the step smaller: raise minibatches (PPO: more, smaller minibatches) or lower batch_size (DQN, DDPG, SAC), "
-                + "lower num_envs, or use a smaller network. Game diagnostics take about 2.5 times a training step's memory: "
+                + "lower num_envs, or use a smaller network (SPRIG's attention module: fewer perception.spatial_blocks, "
+                + "perception.temporal_blocks or perception.heads, a smaller perception.dim). Game diagnostics take about 2.5 times a training step's memory: "
                 + "turn them off (diagnostics.enabled = false) or raise minibatches. A changed setting needs a new --out; "
                 + "--resume continues only with the settings a run began with\n").utf8))
             exit(1)

@@ -44,8 +44,12 @@ struct AttentionCommand: ParsableCommand {
             // Before the play: without gnuplot every figure would fail after it, the first already written.
             if !noRender && Gnuplot.executable == nil { throw PlotError.gnuplotMissing }
             // The run is read first: a wrong RUN must not leave a RUN/attention directory behind.
-            let (captured, shape, environment, play, provenance) = try AttentionMaps.capture(runDirectory: runDirectory, steps: steps, captures: captures, seed: seed,
-                                                                                                   spatialBlock: spatialBlock, temporalBlock: temporalBlock)
+            let capture: (captures: [AttentionMaps.Capture], shape: [Int], environment: String, play: AttentionMaps.Play, provenance: AttentionMaps.Provenance)
+            do {
+                capture = try AttentionMaps.capture(runDirectory: runDirectory, steps: steps, captures: captures, seed: seed,
+                                                    spatialBlock: spatialBlock, temporalBlock: temporalBlock)
+            } catch let e as AttentionMaps.BlockChoiceError { throw UsageError(e.description) }
+            let (captured, shape, environment, play, provenance) = capture
             let directory = try prepareOutputDirectory(out ?? runDirectory + "/attention", option: "--out")
             // What the policy did while the maps were taken: a map of an agent that never fires reads
             // differently from one of an agent that plays. Printed last, and also when a figure

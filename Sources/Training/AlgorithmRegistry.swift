@@ -121,7 +121,8 @@ public enum AlgorithmRegistry {
             } else if settings["perception.temporal_blocks"] != nil, keys["perception.temporal_blocks"] == nil,
                       let stack = (try? settings.int("env_frame_stack")) ?? nil, let env = (try? settings.string("env")) ?? nil,
                       (stack > 0 ? stack : EnvironmentFamily(environment: env) == .atari ? 4 : 1) == 1 {
-                keys["perception.temporal_blocks"] = "perception.temporal_blocks attends across stacked frames, and env_frame_stack = \(stack) stacks none on \(env); it has no effect (env_frame_stack = 2 or more gives the temporal level frames)"
+                let stacking = stack > 0 ? "env_frame_stack = \(stack) stacks" : "env_frame_stack = 0 (the environment's own) stacks"
+                keys["perception.temporal_blocks"] = "perception.temporal_blocks attends across stacked frames, and \(stacking) none on \(env); it has no effect (env_frame_stack = 2 or more gives the temporal level frames)"
             }
         }
         // The game diagnostics' options are read only when they are on.
@@ -364,7 +365,8 @@ public enum AlgorithmRegistry {
             // The largest batch it sees: acting on every copy, or a PPO minibatch.
             let rollout = Double(rolloutLength ?? 1), minibatches = Double(max(((try? s.int("minibatches")) ?? nil) ?? 1, 1))
             let memory = AttentionMemory(sizes: sizes, observationShape: observationShape, frames: stackedFrames,
-                                         rows: max(Double(copies), Double(copies) * rollout / minibatches))
+                                         rows: max(Double(copies), Double(copies) * rollout / minibatches),
+                                         leads: ((try? s.string("coupling")) ?? nil) == "sprig")
             attention = memory
             networks.append((memory.weightKey, memory.weights))
         }
@@ -372,11 +374,12 @@ public enum AlgorithmRegistry {
         // How many blocks would fit, for a refusal that names a block count.
         func fitting(_ key: String) -> String {
             guard let m = attention, let n = m.blocksThatFit(key, budget: available, others: networkBytes - m.weights + environments) else { return "" }
-            return n == 0 ? "; not one fits beside the rest of the module as set: lower perception.dim or num_envs"
-                : "; at most \(n) fit with the other settings as given"
+            let other = key == "perception.spatial_blocks" ? "perception.temporal_blocks" : "perception.spatial_blocks"
+            return n == 0 ? "; not one fits beside the rest of the module as set: lower \(other), perception.dim, or the rows of a minibatch (num_envs × rollout_length ÷ minibatches)"
+                : "; by this check's measured estimate at most \(n) fit with the other settings as given"
         }
         if let largest = networks.max(by: { $0.bytes < $1.bytes }), networkBytes + environments >= available {
-            let what = largest.key.hasSuffix("_blocks") ? "a block count whose weights fit in memory" : "widths whose weights fit in memory"
+            let what = largest.key.hasSuffix("_blocks") ? "a block count whose weights and activations fit in memory" : "widths whose weights fit in memory"
             throw SettingsError.type(largest.key, "\(what) (\(gigabytes(networkBytes)) needed for the networks' weights, gradients and Adam moments, \(machine)\(fitting(largest.key)))",
                                      s[largest.key]?.description ?? "?")
         }

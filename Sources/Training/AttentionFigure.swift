@@ -156,7 +156,8 @@ extension AttentionMaps {
                               palette: "(0 'white', 0.35 '#fdbb84', 0.7 '#e34a33', 1 '#7f0000')",
                               range: String(format: "%.8g", top), label: "uniform level 1/\(p) = \(format(uniform))", block: attention)
             if let gates = s.gates {
-                let gate = matrix("cell gates, frame \(age(f)) (\(gh)×\(gw) stem cells)", "\(matrixNote); value: the cell's gate σ(w·x + b) in (0, 1) (0: closed, 1: open; one per cell, no heads)", gh, gw) { i, j in
+                let follows = s.spatialBlock.index == s.spatialBlock.count - 1 ? "" : ", after the last spatial block (\(s.spatialBlock.count - 1)), not the one whose attention is drawn"
+                let gate = matrix("cell gates, frame \(age(f)) (\(gh)×\(gw) stem cells\(follows))", "\(matrixNote); value: the cell's gate σ(w·x + b) in (0, 1) (0: closed, 1: open; one per cell, no heads)", gh, gw) { i, j in
                     Double(gates[f * p + i * gw + j])
                 }
                 // The gates follow the last spatial block: beside an earlier block's attention, say so.

@@ -63,8 +63,9 @@ public enum AttentionMaps {
     /// Plays `steps` greedy steps of the run in `runDirectory` (a `seedN` directory with
     /// `config.toml` and `checkpoint.state`) from a reset with `seed`, capturing `captures`
     /// evenly spaced steps, of spatial block `spatialBlock` and temporal block `temporalBlock`
-    /// (0-based; nil: the last of each level). Errors: `TrainingError.io` for a missing file, a run
-    /// without an attention perception module, or a block the module does not have, naming the fix.
+    /// (0-based; nil: the last of each level). Errors: `TrainingError.io` for a missing file or a run
+    /// without an attention perception module, ``BlockChoiceError`` for a block the module does not have,
+    /// each naming the fix.
     public static func capture(runDirectory: String, steps: Int, captures: Int, seed: UInt64,
                                spatialBlock: Int? = nil, temporalBlock: Int? = nil) throws -> (captures: [Capture], shape: [Int], environment: String, play: Play, provenance: Provenance) {
         guard steps >= 1, captures >= 1, captures <= steps else {
@@ -143,12 +144,12 @@ public enum AttentionMaps {
         // Before the play: a block the module lacks would otherwise be found after it.
         let sizes = ppo.config.perception, frames = ppo.perception?.frames ?? 1
         if let k = spatialBlock, !(0..<sizes.spatialBlocks).contains(k) {
-            throw TrainingError.io("--spatial-block \(k): the run's module has \(sizes.spatialBlocks) spatial block\(sizes.spatialBlocks == 1 ? "" : "s") (perception.spatial_blocks = \(sizes.spatialBlocks)); give 0\(sizes.spatialBlocks == 1 ? "" : " to \(sizes.spatialBlocks - 1)"), or leave it out for the last")
+            throw BlockChoiceError("--spatial-block \(k): the run's module has \(sizes.spatialBlocks) spatial block\(sizes.spatialBlocks == 1 ? "" : "s") (perception.spatial_blocks = \(sizes.spatialBlocks)); give 0\(sizes.spatialBlocks == 1 ? "" : " to \(sizes.spatialBlocks - 1)"), or leave it out for the last")
         }
         if let k = temporalBlock {
             let count = frames > 1 ? sizes.temporalBlocks : 0
             guard (0..<count).contains(k) else {
-                throw TrainingError.io("--temporal-block \(k): the run's module has " + (count == 0
+                throw BlockChoiceError("--temporal-block \(k): the run's module has " + (count == 0
                     ? "no temporal block (\(frames == 1 ? "one frame per observation" : "perception.temporal_blocks = 0")); leave --temporal-block out"
                     : "\(count) temporal block\(count == 1 ? "" : "s") (perception.temporal_blocks = \(count)); give 0\(count == 1 ? "" : " to \(count - 1)"), or leave it out for the last"))
             }
@@ -180,6 +181,13 @@ public enum AttentionMaps {
         var played = provenance
         played.playSummary = play.summary
         return (out, env.observationShape, envName, play, played)
+    }
+
+    /// A `--spatial-block` or `--temporal-block` the run's module does not have: an option value the
+    /// command refuses (exit 64), found once the run's settings are read.
+    public struct BlockChoiceError: Error, CustomStringConvertible {
+        public let description: String
+        init(_ description: String) { self.description = description }
     }
 
     /// Where the captures come from, as each figure's title says it: the run (its coupling, its

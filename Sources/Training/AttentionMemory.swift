@@ -7,8 +7,15 @@ import Agents
 /// Bytes at 4 a value. Weights are held four times over (the weight, its gradient, Adam's two
 /// moments). Activations are those of the largest batch the module sees (`rows`: acting on every copy,
 /// or a PPO minibatch), kept for the backward pass: per row and frame about 8 P × d token arrays
-/// before the spatial blocks and, per spatial block, each head's P × P scores and weights and their
-/// gradients (4·h·P²) and 4 P × d token arrays; per row and temporal block, 4·h·F² and 4 F × d.
+/// before the spatial blocks; per spatial block, row and frame a·h·P² + b·P·d values, per temporal block
+/// and row a·h·F² + c·F·d, and about 1 MB (spatial) and 0.1 MB (temporal) per block whatever the rows.
+/// The coefficients are measured, not derived, from the peak resident memory of short MinAtar Breakout
+/// runs (P = 64, F = 2, h = 2, d = 16): per spatial block 851 MB at 1,024-row minibatches and 14.4 MB at
+/// 16 rows under SPRIG (1, 4, 8 and 1, 100, 200 blocks; 100 blocks at 8 heads and at d = 64 split the
+/// heads' part from the width's), 595 MB and 10.3 MB with the module trained end to end; per temporal
+/// block (1 and 300 or 1,000 blocks) 5.5 MB and 0.22 MB under SPRIG, 3.4 MB and 0.13 MB end to end.
+/// SPRIG: a = 7.8, b = 39, c = 41; end to end a = 5.5, b = 27, c = 25 (SPRIG keeps about 1.4× more: two
+/// stages per minibatch and the cosine's second backward pass).
 struct AttentionMemory {
     let sizes: AttentionPerception.Settings
     /// Cells per frame the stem leaves (P), and what the default stem would leave.
@@ -19,9 +26,12 @@ struct AttentionMemory {
     let temporalBlocks: Int
     let rows: Double
     let count: (frameSummary: Double, features: Double, rest: Double)
+    /// The measured coefficients (above), by whether the perception module leads (SPRIG).
+    let mapsPerHead: Double, tokensPerWidth: Double, temporalPerWidth: Double
 
-    init(sizes: AttentionPerception.Settings, observationShape: [Int], frames: Int, rows: Double) {
+    init(sizes: AttentionPerception.Settings, observationShape: [Int], frames: Int, rows: Double, leads: Bool) {
         self.sizes = sizes
+        (mapsPerHead, tokensPerWidth, temporalPerWidth) = leads ? (7.8, 39, 41) : (5.5, 27, 25)
         let (h, w) = (observationShape[0], observationShape[1])
         cells = Double(AttentionPerception.cellCount(height: h, width: w, stem: sizes.stem))
         defaultCells = Double(AttentionPerception.cellCount(height: h, width: w))
@@ -35,12 +45,12 @@ struct AttentionMemory {
     var heads: Double { Double(sizes.heads) }
     /// One block's weights, bytes (Q, K, V, output projections and a LayerNorm).
     var blockWeights: Double { 16 * (4 * (d * d + d) + 2 * d) }
-    var spatialBlockActivations: Double { 4 * rows * frames * (4 * heads * cells * cells + 4 * cells * d) }
-    var temporalBlockActivations: Double { 4 * rows * (4 * heads * frames * frames + 4 * frames * d) }
+    var spatialBlockActivations: Double { 4 * rows * frames * (mapsPerHead * heads * cells * cells + tokensPerWidth * cells * d) + 1e6 }
+    var temporalBlockActivations: Double { 4 * rows * (mapsPerHead * heads * frames * frames + temporalPerWidth * frames * d) + 1e5 }
 
     var weights: Double { 16 * (count.frameSummary + count.features + count.rest) }
-    var spatialMaps: Double { 4 * rows * frames * 4 * heads * cells * cells * Double(sizes.spatialBlocks) }
-    var spatialTokens: Double { 4 * rows * frames * (8 + 4 * Double(sizes.spatialBlocks)) * cells * d }
+    var spatialMaps: Double { 4 * rows * frames * mapsPerHead * heads * cells * cells * Double(sizes.spatialBlocks) }
+    var spatialTokens: Double { (4 * rows * frames * (8 + tokensPerWidth * Double(sizes.spatialBlocks)) * cells * d) + 1e6 * Double(sizes.spatialBlocks) }
     var temporalActivations: Double { temporalBlockActivations * Double(temporalBlocks) }
     var activations: Double { spatialMaps + spatialTokens + temporalActivations }
 

@@ -1,9 +1,11 @@
 import Foundation
 
-/// The memory this process may use: the least of the machine's physical memory, the process's
-/// address-space limit (`ulimit -v`, RLIMIT_AS) and its cgroup's limit (cgroup v2 `memory.max`, v1
-/// `memory.limit_in_bytes`: what Slurm's `--mem` and containers set). `train`'s memory check judges
-/// sizes against it: on a cluster node the machine's memory is not what a job may take.
+/// The memory this process may still take: the least of the machine's physical memory, what its
+/// address-space limit (`ulimit -v`, RLIMIT_AS) leaves beyond the address space it already maps, and
+/// what its cgroups' limits leave beyond their groups' use (cgroup v2 `memory.max`, v1
+/// `memory.limit_in_bytes`, on the process's own group and every group above it: Slurm's `--mem` and a
+/// container's limit sit on an ancestor of the task's group). `train`'s memory check judges sizes against
+/// it: on a cluster node the machine's memory is not what a job may take.
 struct MemoryLimit {
     /// Bytes.
     let bytes: Double
@@ -16,31 +18,63 @@ struct MemoryLimit {
     static var current: MemoryLimit {
         var limit = MemoryLimit(bytes: Double(ProcessInfo.processInfo.physicalMemory), holder: "this machine", source: "")
         var r = rlimit()
-        if getrlimit(Int32(RLIMIT_AS.rawValue), &r) == 0, r.rlim_cur != rlim_t.max, Double(r.rlim_cur) < limit.bytes {
-            limit = MemoryLimit(bytes: Double(r.rlim_cur), holder: "this process", source: " (its address-space limit, ulimit -v)")
+        if getrlimit(Int32(RLIMIT_AS.rawValue), &r) == 0, r.rlim_cur != rlim_t.max {
+            // The binary, its libraries and its threads already map some of the limit.
+            let left = Double(r.rlim_cur) - (statusKilobytes("VmSize") ?? 0) * 1024
+            if left < limit.bytes {
+                limit = MemoryLimit(bytes: max(left, 0), holder: "this process", source: " left by its address-space limit (ulimit -v)")
+            }
         }
-        if let cgroup = cgroupLimit(), cgroup < limit.bytes {
-            limit = MemoryLimit(bytes: cgroup, holder: "this process", source: " (its cgroup's memory limit, as a batch scheduler or container sets it)")
+        if let left = cgroupHeadroom(), left < limit.bytes {
+            limit = MemoryLimit(bytes: max(left, 0), holder: "this process", source: " left by its cgroup's memory limit (a batch scheduler's or container's)")
         }
         return limit
     }
 
-    /// The cgroup's memory limit in bytes, nil when unlimited or unreadable.
-    static func cgroupLimit() -> Double? {
+    /// A `Vm…` line of /proc/self/status, in kB.
+    static func statusKilobytes(_ field: String) -> Double? {
+        guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return nil }
+        for line in text.split(separator: "\n") where line.hasPrefix(field + ":") {
+            return Double(line.dropFirst(field.count + 1).split(whereSeparator: { $0 == " " || $0 == "\t" }).first ?? "")
+        }
+        return nil
+    }
+
+    /// The least of limit − use over the process's cgroup and its ancestors, nil where none is limited
+    /// or none can be read.
+    static func cgroupHeadroom() -> Double? {
         func number(_ path: String) -> Double? {
             guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
-            let value = text.trimmingCharacters(in: .whitespacesAndNewlines)
             // "max" (v2) or a value near 2^63 (v1) is no limit.
-            guard let v = Double(value), v > 0, v < 1e18 else { return nil }
+            guard let v = Double(text.trimmingCharacters(in: .whitespacesAndNewlines)), v >= 0, v < 1e18 else { return nil }
             return v
         }
-        // cgroup v2: "0::/path" in /proc/self/cgroup; the limit of the process's own group.
-        if let lines = try? String(contentsOfFile: "/proc/self/cgroup", encoding: .utf8) {
-            for line in lines.split(separator: "\n") where line.hasPrefix("0::") {
-                let path = String(line.dropFirst(3))
-                if let v = number("/sys/fs/cgroup\(path == "/" ? "" : path)/memory.max") { return v }
+        guard let lines = try? String(contentsOfFile: "/proc/self/cgroup", encoding: .utf8) else { return nil }
+        var least: Double?
+        func consider(_ directory: String, limit: String, usage: String) {
+            guard let l = number(directory + "/" + limit) else { return }
+            let left = l - (number(directory + "/" + usage) ?? 0)
+            least = min(least ?? left, left)
+        }
+        for line in lines.split(separator: "\n") {
+            let parts = line.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
+            guard parts.count == 3 else { continue }
+            let path = String(parts[2])
+            // v2: "0::/path"; v1: "N:memory:/path" (the controller may share its line with others).
+            let root: String, limit: String, usage: String
+            if parts[0] == "0" && parts[1].isEmpty {
+                (root, limit, usage) = ("/sys/fs/cgroup", "memory.max", "memory.current")
+            } else if parts[1].split(separator: ",").contains("memory") {
+                (root, limit, usage) = ("/sys/fs/cgroup/memory", "memory.limit_in_bytes", "memory.usage_in_bytes")
+            } else { continue }
+            // The group and each ancestor up to the hierarchy's root.
+            var components = path.split(separator: "/").map(String.init)
+            while true {
+                consider(root + (components.isEmpty ? "" : "/" + components.joined(separator: "/")), limit: limit, usage: usage)
+                if components.isEmpty { break }
+                components.removeLast()
             }
         }
-        return number("/sys/fs/cgroup/memory.max") ?? number("/sys/fs/cgroup/memory/memory.limit_in_bytes")
+        return least
     }
 }

@@ -426,7 +426,8 @@ struct PlanParser {
                                 continue
                             }
                             let pair = "\(algo)-\(coupling)"
-                            let inert = Set(AlgorithmRegistry.keysWithoutEffect(in: settings).keys)
+                            let inertNotes = AlgorithmRegistry.keysWithoutEffect(in: settings)
+                            let inert = Set(inertNotes.keys)
                             let same = AlgorithmRegistry.identity(of: settings, observationShape: shape)
                             let fingerprint = "\(env)|\(pair)|\(seed)|" + same.keys.filter { !inert.contains($0) }.sorted()
                                 .map { "\($0)=\(same[$0]!)" }.joined(separator: "\n")
@@ -446,7 +447,7 @@ struct PlanParser {
                                         fail(point.last?.line, "variants \(twin.variant) and \(variant) give the same settings, and would train the same \(pair) runs on \(env) twice: remove one, or make them differ")
                                         continue
                                     }
-                                    fail(point.last?.line, "variants \(twin.variant) and \(variant) train the same \(pair) runs on \(env): what tells them apart (\(apart.joined(separator: ", "))) has no effect on \(pair) (`stackelberg train` notes it); set a key \(pair) reads, or leave one out with [[exclude]]")
+                                    fail(point.last?.line, "variants \(twin.variant) and \(variant) train the same \(pair) runs on \(env): what tells them apart (\(apart.joined(separator: ", "))) has no effect on \(pair) (\(keys.first.flatMap { inertNotes[$0] } ?? "`stackelberg train` notes it")); set a key \(pair) reads, or leave one out with [[exclude]]")
                                 }
                                 continue
                             }

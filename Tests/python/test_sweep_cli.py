@@ -344,7 +344,8 @@ def test_a_plan_refuses_attention_modules_that_cannot_build_or_train_the_same_ru
     assert r.returncode == 78 and "variants stem=auto and stem=minatar train the same ppo-sprig runs on minatar/breakout: " \
         'perception.stem = "auto" and "minatar" are both "minatar" on minatar/breakout' in r.stderr, r.stderr
     r = sweep_plan('[settings]\nenv_frame_stack = 1\n[grid]\n"perception.temporal_blocks" = [0, 2]\n')
-    assert r.returncode == 78 and "what tells them apart (perception.temporal_blocks) has no effect on ppo-sprig" in r.stderr, r.stderr
+    assert r.returncode == 78 and "what tells them apart (perception.temporal_blocks) has no effect on ppo-sprig (perception.temporal_blocks " \
+        "attends across stacked frames, and env_frame_stack = 1 stacks none on minatar/breakout" in r.stderr, r.stderr
     # Over MinAtar PPO's two stacked frames they are distinct runs.
     r = sweep_plan('[grid]\n"perception.temporal_blocks" = [0, 2]\n')
     assert r.returncode == 0 and "2 runs" in r.stdout, r.stdout + r.stderr

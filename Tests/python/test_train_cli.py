@@ -1470,13 +1470,14 @@ def test_a_deeper_attention_module_trains_logs_and_draws_each_block(stackelberg_
     for args, said in [(("--spatial-block", "3"), "--spatial-block 3: the run's module has 3 spatial blocks (perception.spatial_blocks = 3); give 0 to 2"),
                        (("--temporal-block", "-1"), "--temporal-block -1: the run's module has 2 temporal blocks (perception.temporal_blocks = 2); give 0 to 1")]:
         p, out = attention(deep, *args)
-        assert p.returncode == 1 and said in p.stderr and not out.exists(), (args, p.returncode, p.stderr)
+        # An option value the command refuses: 64, as --steps 0 is.
+        assert p.returncode == 64 and said in p.stderr and not out.exists(), (args, p.returncode, p.stderr)
     # No temporal block: none is logged or drawn, and asking for one says why.
     flat = train("flat", "perception.temporal_blocks=0")
     header = (flat / "updates.csv").read_text().splitlines()[0].split(",")
     assert [c for c in header if "_entropy_" in c] == ["spatial_entropy_h0", "spatial_entropy_h1"], header
     p, out = attention(flat, "--temporal-block", "0")
-    assert p.returncode == 1 and "no temporal block (perception.temporal_blocks = 0); leave --temporal-block out" in p.stderr, p.stderr
+    assert p.returncode == 64 and "no temporal block (perception.temporal_blocks = 0); leave --temporal-block out" in p.stderr, p.stderr
     p, out = attention(flat)
     assert p.returncode == 0 and "temporal attention" not in (out / "attention_play_step2.gp").read_text(), p.stderr
     # A stem that leaves no cell of MinAtar's frame, and one whose cells' attention cannot fit on Atari's: refused
@@ -1487,10 +1488,19 @@ def test_a_deeper_attention_module_trains_logs_and_draws_each_block(stackelberg_
     p = subprocess.run(["bash", "-c", 'ulimit -v 4000000; exec "$@"', "_", str(stackelberg_bin), "train", "--algo", "ppo", "--coupling", "sprig",
                         "--env", "atari/beam_rider", "--dry-run", "--set", "perception.stem=minatar"], capture_output=True, text=True, timeout=120)
     assert p.returncode == 78 and "setting perception.stem must be a stem whose cells' attention fits in memory" in p.stderr and "6724 cells" in p.stderr \
-        and "stems with fewer cells: nature2 (81 cells), nature3 (49 cells)" in p.stderr and "(its address-space limit, ulimit -v)" in p.stderr, p.stderr
+        and "stems with fewer cells: nature2 (81 cells), nature3 (49 cells)" in p.stderr and "left by its address-space limit (ulimit -v)" in p.stderr, p.stderr
     p = subprocess.run([str(stackelberg_bin), "train", "--algo", "ppo", "--coupling", "sprig", "--env", "atari/beam_rider", "--dry-run",
                         "--set", "perception.stem=nature3"], capture_output=True, text=True, timeout=120)
     assert p.returncode == 0, p.stderr
+    # Block counts whose activations cannot fit: refused naming the level's key and how many fit (an estimate measured on
+    # this toolkit's runs: 1e6 temporal blocks passed the weights-only check and trapped allocating).
+    for key, value in [("perception.temporal_blocks", "1e6"), ("perception.spatial_blocks", "1e5")]:
+        p = subprocess.run(["bash", "-c", 'ulimit -v 8000000; exec "$@"', "_", str(stackelberg_bin), "train", "--algo", "ppo", "--coupling", "sprig",
+                            "--env", "minatar/breakout", "--dry-run", "--set", f"{key}={value}"], capture_output=True, text=True, timeout=120)
+        fit = re.search(r"at most (\d+) fit with the other settings as given", p.stderr)
+        assert p.returncode == 78 and f"setting {key} must be a block count whose" in p.stderr and fit, p.stderr
+        assert "left by its address-space limit (ulimit -v)" in p.stderr, p.stderr
+        assert 1 <= int(fit.group(1)) < float(value), p.stderr
     # Temporal blocks over one frame: built nowhere, and said.
     p = subprocess.run([str(stackelberg_bin), "train", "--algo", "ppo", "--coupling", "sprig", "--env", "minatar/breakout", "--dry-run",
                         "--set", "perception.temporal_blocks=2", "--set", "env_frame_stack=1"], capture_output=True, text=True, timeout=120)
