@@ -242,6 +242,15 @@ public enum AlgorithmRegistry {
     /// ``resolve(_:concurrentRuns:)``, with the shapes of the one environment copy it loaded to check the
     /// settings against: ``checkBuilds(_:shapes:)`` builds on them instead of loading the environment again
     /// (an Atari ROM took about a second).
+    /// `memory`: what a run may take where it will train (a plan's `[slurm] mem`); nil: this process's
+    /// ``MemoryLimit/current``.
+    static func resolveProbing(_ given: Settings, concurrentRuns: Int = 1, memory: MemoryLimit?) throws -> (settings: Settings, shapes: ShapeOnlyEnvironment) {
+        try $memoryLimit.withValue(memory) { try resolveProbing(given, concurrentRuns: concurrentRuns) }
+    }
+
+    /// The limit ``resolveProbing(_:concurrentRuns:memory:)`` judges against, for `checkMemory`.
+    @TaskLocal static var memoryLimit: MemoryLimit?
+
     public static func resolveProbing(_ given: Settings, concurrentRuns: Int = 1) throws -> (settings: Settings, shapes: ShapeOnlyEnvironment) {
         // Names in any case (`DQN`, `Actor-Leader`), as environments are: written in the registry's spelling,
         // which names the run's directory.
@@ -323,7 +332,7 @@ public enum AlgorithmRegistry {
                             observationShape: [Int] = [], stackedFrames: Int = 1, concurrentRuns: Int = 1) throws {
         // Seeds trained at once each hold all of it: the machine is shared among them.
         let runs = Double(max(1, concurrentRuns))
-        let limit = MemoryLimit.current
+        let limit = memoryLimit ?? MemoryLimit.current
         let available = limit.bytes / runs
         func gigabytes(_ bytes: Double) -> String { String(format: "%.1f GB", bytes / 1e9) }
         let machine = concurrentRuns > 1

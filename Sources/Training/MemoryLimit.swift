@@ -15,6 +15,19 @@ struct MemoryLimit {
     /// for the machine's memory.
     let source: String
 
+    init(bytes: Double, holder: String, source: String) {
+        self.bytes = bytes; self.holder = holder; self.source = source
+    }
+
+    /// A Slurm `--mem` value ("4G", "500M", "4096": megabytes without a unit) as the memory each task
+    /// gets; nil for another format (the plan refuses it) or 0 (Slurm's "all of the node").
+    init?(slurmMem mem: String) {
+        guard let m = mem.wholeMatch(of: /(\d+)([KMGT]?)/), let n = Double(m.1), n > 0 else { return nil }
+        let units: [String: Double] = ["K": 0x1p10, "M": 0x1p20, "G": 0x1p30, "T": 0x1p40]
+        let unit = units[String(m.2)] ?? 0x1p20
+        self.init(bytes: n * unit, holder: "each Slurm task", source: " ([slurm] mem = \"\(mem)\")")
+    }
+
     static var current: MemoryLimit {
         var limit = MemoryLimit(bytes: Double(ProcessInfo.processInfo.physicalMemory), holder: "this machine", source: "")
         var r = rlimit()

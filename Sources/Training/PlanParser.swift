@@ -17,6 +17,9 @@ struct PlanParser {
     /// Problems of one run's resolved settings, by their line and message: where the same one holds for
     /// several runs (a bad value in [settings] refused for every variant) it is one problem naming them.
     var runProblems: [String: (index: Int, runs: [String])] = [:]
+    /// `[slurm] mem`, when given: the memory each run's task gets, which the runs' memory check judges
+    /// against (the machine writing the plan is not the one that trains).
+    var taskMemory: MemoryLimit?
 
     mutating func fail(_ line: Int?, _ message: String) {
         let e = SweepPlanError(path: path, line: line, message: message)
@@ -305,6 +308,7 @@ struct PlanParser {
         }
 
         let slurm = parseSlurm()
+        taskMemory = slurm.mem.flatMap(MemoryLimit.init(slurmMem:))
 
         // The exclusions.
         struct Exclusion { let name: String; let fields: [(String, [String])]; let line: Int? }
@@ -395,7 +399,7 @@ struct PlanParser {
                             let settings: Settings, shape: [Int]
                             if let s = resolved[key] { (settings, shape) = s } else {
                                 do {
-                                    let probed = try AlgorithmRegistry.resolveProbing(given)
+                                    let probed = try AlgorithmRegistry.resolveProbing(given, memory: taskMemory)
                                     (settings, shape) = (probed.settings, probed.shapes.observationShape)
                                     resolved[key] = (settings, shape)
                                 } catch {
@@ -641,7 +645,7 @@ struct PlanParser {
             let droppable = named.filter { probe[$0] != nil && !["algo", "coupling", "env", "total_steps"].contains($0) }
             guard !droppable.isEmpty else { return }
             for k in droppable { probe[k] = nil }
-            do { _ = try AlgorithmRegistry.resolve(probe); return } catch let next { error = next }
+            do { _ = try AlgorithmRegistry.resolveProbing(probe, memory: taskMemory); return } catch let next { error = next }
         }
     }
 

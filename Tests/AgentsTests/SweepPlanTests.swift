@@ -479,4 +479,17 @@ final class SweepPlanTests: XCTestCase {
         XCTAssertTrue(spaced.contains("#SBATCH --output=\"/home/u/my exp/logs/%A_%a.out\"\n"), spaced)
         XCTAssertEqual(SlurmScript.slurmQuoted("a\"b\\c"), "\"a\\\"b\\\\c\"")
     }
+
+    /// `[slurm] mem` in Slurm's units (K, M, G, T; megabytes without one) as the bytes each task gets, which
+    /// the runs' memory check judges against; 0 (Slurm's "the whole node") and other formats give none.
+    func testSlurmMemIsReadInSlurmsUnits() {
+        XCTAssertEqual(MemoryLimit(slurmMem: "4G")?.bytes, 4 * 1024 * 1024 * 1024)
+        XCTAssertEqual(MemoryLimit(slurmMem: "500M")?.bytes, 500 * 1024 * 1024)
+        XCTAssertEqual(MemoryLimit(slurmMem: "4096")?.bytes, 4096 * 1024 * 1024)
+        XCTAssertEqual(MemoryLimit(slurmMem: "2T")?.bytes, 2 * 1024 * 1024 * 1024 * 1024)
+        XCTAssertNil(MemoryLimit(slurmMem: "0"))
+        XCTAssertNil(MemoryLimit(slurmMem: "4g"))
+        XCTAssertNil(MemoryLimit(slurmMem: "lots"))
+        XCTAssertEqual(MemoryLimit(slurmMem: "4G")?.holder, "each Slurm task")
+    }
 }

@@ -346,6 +346,12 @@ def test_a_plan_refuses_attention_modules_that_cannot_build_or_train_the_same_ru
     r = sweep_plan('[settings]\nenv_frame_stack = 1\n[grid]\n"perception.temporal_blocks" = [0, 2]\n')
     assert r.returncode == 78 and "what tells them apart (perception.temporal_blocks) has no effect on ppo-sprig (perception.temporal_blocks " \
         "attends across stacked frames, and env_frame_stack = 1 stacks none on minatar/breakout" in r.stderr, r.stderr
+    # [slurm] mem is what each run's task gets: its memory check judges against it, not this machine's memory.
+    r = sweep_plan('[settings]\n"perception.spatial_blocks" = 4\n[slurm]\nmem = "2G"\n')
+    assert r.returncode == 78 and "setting perception.spatial_blocks must be a block count whose attention activations fit in memory" in r.stderr \
+        and 'each Slurm task has 2.1 GB ([slurm] mem = "2G")' in r.stderr, r.stderr
+    r = sweep_plan('[settings]\n"perception.spatial_blocks" = 4\n[slurm]\nmem = "16G"\n')
+    assert r.returncode == 0, r.stderr
     # Over MinAtar PPO's two stacked frames they are distinct runs.
     r = sweep_plan('[grid]\n"perception.temporal_blocks" = [0, 2]\n')
     assert r.returncode == 0 and "2 runs" in r.stdout, r.stdout + r.stderr
