@@ -143,11 +143,12 @@ public enum AttentionMaps {
         guard let ppo = agent as? PPOAgent else { throw TrainingError.io("the run in \(runDirectory) is not a PPO agent") }
         // Before the play: a block the module lacks would otherwise be found after it.
         let sizes = ppo.config.perception, frames = ppo.perception?.frames ?? 1
+        let temporalCount = ppo.perception?.temporalBlockCount ?? 0
         if let k = spatialBlock, !(0..<sizes.spatialBlocks).contains(k) {
             throw BlockChoiceError("--spatial-block \(k): the run's module has \(sizes.spatialBlocks) spatial block\(sizes.spatialBlocks == 1 ? "" : "s") (perception.spatial_blocks = \(sizes.spatialBlocks)); give 0\(sizes.spatialBlocks == 1 ? "" : " to \(sizes.spatialBlocks - 1)"), or leave it out for the last")
         }
         if let k = temporalBlock {
-            let count = frames > 1 ? sizes.temporalBlocks : 0
+            let count = temporalCount
             guard (0..<count).contains(k) else {
                 throw BlockChoiceError("--temporal-block \(k): the run's module has " + (count == 0
                     ? "no temporal block (\(frames == 1 ? "one frame per observation" : "perception.temporal_blocks = 0")); leave --temporal-block out"

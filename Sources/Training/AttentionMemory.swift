@@ -36,7 +36,7 @@ struct AttentionMemory {
         cells = Double(AttentionPerception.cellCount(height: h, width: w, stem: sizes.stem))
         defaultCells = Double(AttentionPerception.cellCount(height: h, width: w))
         self.frames = Double(max(frames, 1))
-        temporalBlocks = frames > 1 ? sizes.temporalBlocks : 0
+        temporalBlocks = AttentionPerception.temporalBlockCount(frames: frames, settings: sizes)
         self.rows = rows
         count = AttentionPerception.parameterCount(height: h, width: w, stackedChannels: observationShape[2], frames: frames, settings: sizes)
     }
@@ -45,12 +45,16 @@ struct AttentionMemory {
     var heads: Double { Double(sizes.heads) }
     /// One block's weights, bytes (Q, K, V, output projections and a LayerNorm).
     var blockWeights: Double { 16 * (4 * (d * d + d) + 2 * d) }
-    var spatialBlockActivations: Double { 4 * rows * frames * (mapsPerHead * heads * cells * cells + tokensPerWidth * cells * d) + 1e6 }
+    /// One spatial block's attention maps, and its token arrays with the block's fixed part.
+    var mapsPerSpatialBlock: Double { 4 * rows * frames * mapsPerHead * heads * cells * cells }
+    var tokensPerSpatialBlock: Double { 4 * rows * frames * tokensPerWidth * cells * d + 1e6 }
+    var spatialBlockActivations: Double { mapsPerSpatialBlock + tokensPerSpatialBlock }
     var temporalBlockActivations: Double { 4 * rows * (mapsPerHead * heads * frames * frames + temporalPerWidth * frames * d) + 1e5 }
 
     var weights: Double { 16 * (count.frameSummary + count.features + count.rest) }
-    var spatialMaps: Double { 4 * rows * frames * mapsPerHead * heads * cells * cells * Double(sizes.spatialBlocks) }
-    var spatialTokens: Double { (4 * rows * frames * (8 + tokensPerWidth * Double(sizes.spatialBlocks)) * cells * d) + 1e6 * Double(sizes.spatialBlocks) }
+    var spatialMaps: Double { mapsPerSpatialBlock * Double(sizes.spatialBlocks) }
+    /// The token arrays before the blocks (about 8 P × d per row and frame) and each block's.
+    var spatialTokens: Double { 4 * rows * frames * 8 * cells * d + tokensPerSpatialBlock * Double(sizes.spatialBlocks) }
     var temporalActivations: Double { temporalBlockActivations * Double(temporalBlocks) }
     var activations: Double { spatialMaps + spatialTokens + temporalActivations }
 
@@ -87,7 +91,7 @@ struct AttentionMemory {
         default: return nil
         }
         let rest = weights + activations - perBlock * current
-        return Int(max(0, ((budget - others - rest) / perBlock).rounded(.down)).clamped(to: 0...1e9))
+        return Int(min(max(0, ((budget - others - rest) / perBlock).rounded(.down)), 1e9))
     }
 
     /// Stems that leave fewer cells than this one on the frame (and at least one), with their cells:
@@ -98,8 +102,4 @@ struct AttentionMemory {
             return g.height >= 1 && g.width >= 1 && p < cells ? "\(stem.rawValue) (\(g.height * g.width) cells)" : nil
         }.joined(separator: ", ")
     }
-}
-
-private extension Double {
-    func clamped(to range: ClosedRange<Double>) -> Double { Swift.min(Swift.max(self, range.lowerBound), range.upperBound) }
 }

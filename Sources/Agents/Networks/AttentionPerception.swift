@@ -205,7 +205,7 @@ public final class AttentionPerception {
         gate = settings.cellGate ? Dense(d, 1, name: "\(name).gate", weightInit: .xavierUniform(), rng: &rng) : nil
         frameSummary = Dense(cells * d, d, name: "\(name).frame", weightInit: hidden, rng: &rng)
         let temporal = (0..<max(settings.temporalBlocks, 1)).map { Block(level: "temporal", index: $0, dimension: d, heads: settings.heads, name: name, rng: &rng) }
-        temporalBlocks = frames > 1 ? Array(temporal.prefix(settings.temporalBlocks)) : []
+        temporalBlocks = Array(temporal.prefix(Self.temporalBlockCount(frames: frames, settings: settings)))
         featureLayer = Dense(frames * d, settings.features, name: "\(name).features", weightInit: hidden, rng: &rng)
         var p = stem.flatMap(\.parameters) + tokenProjection.parameters + [cellPositions]
         p += spatialBlocks.flatMap(\.parameters) + (gate?.parameters ?? [])
@@ -216,6 +216,12 @@ public final class AttentionPerception {
     }
 
     public var outputSize: Int { settings.features }
+
+    /// The temporal blocks built and run over `frames` stacked frames: `temporal_blocks`, none over one frame.
+    public static func temporalBlockCount(frames: Int, settings: Settings) -> Int { frames > 1 ? settings.temporalBlocks : 0 }
+
+    /// The temporal blocks this module runs (``temporalBlockCount(frames:settings:)``).
+    public var temporalBlockCount: Int { temporalBlocks.count }
 
     /// P, the cells per frame the stem leaves (the spatial attention's tokens), without building it: 81 on
     /// 84×84 pixels (the default, the Nature CNN's first two convolutions), 64 on MinAtar's 10×10 (one
@@ -240,7 +246,7 @@ public final class AttentionPerception {
         }
         let attention = 4 * (d * d + d) + 2 * d          // Q, K, V, output projections and a LayerNorm's γ and β
         // Temporal blocks are built only over two frames or more.
-        let blocks = Double(settings.spatialBlocks) + (frames > 1 ? Double(settings.temporalBlocks) : 0)
+        let blocks = Double(settings.spatialBlocks + temporalBlockCount(frames: frames, settings: settings))
         let rest = stem + stemChannels * d + d + cells * d + f * d + blocks * attention + (settings.cellGate ? d + 1 : 0)
         return (cells * d * d + d, f * d * Double(settings.features) + Double(settings.features), rest)
     }

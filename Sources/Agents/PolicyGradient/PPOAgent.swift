@@ -160,7 +160,7 @@ public final class PPOAgent: Agent, PerceptionLeaderModel {
                 return heads.map { "\(level)_entropy_h\($0)" } + (blocks < 2 ? [] : (0..<blocks).flatMap { j in heads.map { "\(level)_entropy_b\(j)_h\($0)" } })
             }
             attentionNames = names("spatial", blocks: config.perception.spatialBlocks)
-            if perception.frames > 1 && config.perception.temporalBlocks > 0 { attentionNames += names("temporal", blocks: config.perception.temporalBlocks) }
+            if perception.temporalBlockCount > 0 { attentionNames += names("temporal", blocks: perception.temporalBlockCount) }
         }
         metrics = UpdateMetrics(names: coupling.metricNames + own + attentionNames)
         attentionEntropySlots = attentionNames.map(metrics.slot)
