@@ -7,6 +7,9 @@ public enum EnvironmentRegistry {
         public let stateNames: [String]
         /// The overrides this environment honours; make refuses any other.
         public let accepts: EnvironmentOverrides.Kinds
+        /// Frames stacked per observation when `EnvironmentOverrides.frameStack` is unset: Atari's 4
+        /// (the Nature DQN's), one elsewhere.
+        public var ownFrameStack = 1
         /// Throws when the environment needs files that are not there (MuJoCo's models).
         let make: @Sendable (Int, OutOfBoundsActions, EnvironmentOverrides) throws -> VectorEnvironment
         /// Puts copy i of an environment made by this entry into the given state.
@@ -72,16 +75,19 @@ public enum EnvironmentRegistry {
         rom.split(separator: "_").map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()
     }
 
+    static let atariFrameStack = 4
+
     static func atari(_ game: String) -> Entry {
         Entry(name: "atari/\(game)",
               reference: "Gymnasium ALE/\(gymnasiumGameName(game))-v5 (ale-py 0.12.1, sticky actions 0.25) + AtariPreprocessing(noop_max 30, frame skip 4, 84×84) + frame stack 4; SB3 EpisodicLifeEnv and FireResetEnv on request",
               stateNames: ["lives"], accepts: [.stickyActions, .frameStack, .episodicLife, .fireReset],
+              ownFrameStack: atariFrameStack,
               make: { count, _, overrides in
                   var o = AtariOptions()
                   if let p = overrides.stickyActionProbability { o.stickyActionProbability = Float(p) }
                   if let on = overrides.episodicLife { o.episodicLife = on }
                   if let on = overrides.fireReset { o.fireReset = on }
-                  return FrameStack(try AtariVector(game: game, count: count, options: o), depth: overrides.frameStack ?? 4)
+                  return FrameStack(try AtariVector(game: game, count: count, options: o), depth: overrides.frameStack ?? atariFrameStack)
               },
               setState: { _, _, _ in
                   throw EnvironmentError.badState("Atari states cannot be set from numbers; start from a seed (--seed) instead")
@@ -136,6 +142,14 @@ public enum EnvironmentRegistry {
             return atari(String(lowered.dropFirst(6)))
         }
         throw EnvironmentError.unknown(name, known: names + ["atari/<game> (any ROM ALE ships)"])
+    }
+
+    /// Frames per observation of `name` under an `env_frame_stack` of `override` (0 or nil: the
+    /// environment's own); nil for an environment this registry does not make.
+    public static func framesStacked(_ name: String, override: Int?) -> Int? {
+        guard let e = try? entry(name) else { return nil }
+        if let k = override, k > 0 { return k }
+        return e.ownFrameStack
     }
 
     /// `count` copies of the environment `name`.

@@ -112,7 +112,7 @@ public enum AlgorithmRegistry {
         var keys = keysWithoutEffect(algo: algo, coupling: coupling)
         for (k, note) in CouplingRegistry.solverKeysWithoutEffect(in: settings) where keys[k] == nil { keys[k] = note }
         // SPRIG's module's sizes are read only where the network is that module, its temporal blocks only over
-        // stacked frames (env_frame_stack 0: the family's own, 4 on Atari, one frame elsewhere).
+        // stacked frames (env_frame_stack 0: the environment's own, EnvironmentRegistry.Entry.ownFrameStack).
         if let layout = (try? settings.string("network.layout")) ?? nil {
             if layout != "attention" {
                 for k in settings.keys where k.hasPrefix("perception.") && keys[k] == nil {
@@ -120,7 +120,7 @@ public enum AlgorithmRegistry {
                 }
             } else if settings["perception.temporal_blocks"] != nil, keys["perception.temporal_blocks"] == nil,
                       let stack = (try? settings.int("env_frame_stack")) ?? nil, let env = (try? settings.string("env")) ?? nil,
-                      (stack > 0 ? stack : EnvironmentFamily(environment: env) == .atari ? 4 : 1) == 1 {
+                      EnvironmentRegistry.framesStacked(env, override: stack) == 1 {
                 let stacking = stack > 0 ? "env_frame_stack = \(stack) stacks" : "env_frame_stack = 0 (the environment's own) stacks"
                 keys["perception.temporal_blocks"] = "perception.temporal_blocks attends across stacked frames, and \(stacking) none on \(env); it has no effect (env_frame_stack = 2 or more gives the temporal level frames)"
             }

@@ -155,4 +155,22 @@ final class InertSettingsTests: XCTestCase {
             XCTAssertEqual(differing(try trainedState(s, steps: 1_024, environment: "cartpole", copies: 4), reference), [], "\(key) changed an \(coupling) run")
         }
     }
+
+    /// `perception.temporal_blocks` is noted only where the frames stacked are one: `env_frame_stack = 0`
+    /// keeps the environment's own stack (the registry's, for any ALE game by its ROM name too).
+    func testTemporalBlocksAreNotedOverOneFrameOfTheEnvironmentsOwnStack() throws {
+        for (env, stack, noted) in [("minatar/breakout", 0, true), ("minatar/breakout", 2, false), ("atari/beam_rider", 0, false),
+                                    ("atari/alien", 0, false), ("atari/beam_rider", 1, true)] {
+            var s = Settings()
+            for (k, v) in [("algo", "ppo"), ("coupling", "sprig"), ("env", env)] { s[k] = .string(v) }
+            s["env_frame_stack"] = .number(Double(stack))
+            s["perception.temporal_blocks"] = .number(2)
+            let note = AlgorithmRegistry.keysWithoutEffect(in: try AlgorithmRegistry.resolve(s))["perception.temporal_blocks"]
+            XCTAssertEqual(note != nil, noted, "\(env) with env_frame_stack = \(stack): \(note ?? "no note")")
+        }
+        XCTAssertEqual(EnvironmentRegistry.framesStacked("atari/alien", override: nil), 4)
+        XCTAssertEqual(EnvironmentRegistry.framesStacked("minatar/asterix", override: 0), 1)
+        XCTAssertEqual(EnvironmentRegistry.framesStacked("minatar/asterix", override: 3), 3)
+        XCTAssertNil(EnvironmentRegistry.framesStacked("no/such", override: nil))
+    }
 }
