@@ -13,8 +13,9 @@ struct AttentionCommand: ParsableCommand {
             with network.layout = attention, with config.toml and checkpoint.state), plays its greedy policy for --steps steps from a reset with --seed, and \
             at --captures evenly spaced steps writes attention_play_stepT.png (T: the step of the play, \
             not of training; the title names the checkpoint's training step, the coupling and the seed), \
-            with its .gp script and .dat data, into --out: per stacked frame the frame, the attention \
-            each cell receives (mean over heads) and the cell gates, then the temporal attention between \
+            with its .gp script and .dat data, into --out: per stacked frame the frame (Atari's pixels \
+            under a red veil of the attention), the attention each cell receives (mean over heads) and \
+            the cell gates, then the temporal attention between \
             frames. A module with several attention blocks per level (perception.spatial_blocks, \
             perception.temporal_blocks) is drawn at its last blocks unless --spatial-block or \
             --temporal-block picks another.

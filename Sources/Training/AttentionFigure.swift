@@ -43,6 +43,9 @@ extension AttentionMaps {
         let received = (0..<s.frames).map { s.received(frame: $0) }
         let top = max(Double(received.joined().max() ?? 0), 1 / Double(p))
         let uniform = 1 / Double(p)
+        let pixelAttention = names != nil ? [] : received.map {
+            laidOnFrame($0, grid: (gh, gw), field: s.receptiveField, height: h, width: w)
+        }
         var fig = GnuplotFigure(name: figureName(playStep: c.step), width: 420 * columns, height: 340 * rows + 70)
         let title = "\(environment) · \(provenance.couplingText) · run seed \(provenance.runSeed.map(String.init) ?? "?") · \(provenance.checkpointText)"
         // Which block of a deeper module the panels show (said only where a level has more than one).
@@ -137,15 +140,21 @@ extension AttentionMaps {
 
                     """
             } else {
+                // Pixel frames: a stem cell sees a square many pixels wide, so the cell grid beside the frame
+                // does not show which objects the attention falls on; the frame panel carries it as a red
+                // veil whose opacity is the weight on the attention panels' range.
+                let veil = matrix("attention over frame \(age(f)) (\(h)×\(w) pixels)",
+                                  "\(matrixNote); value: the attention received by the stem cell whose square is centred nearest to the pixel (the attention panel's weights laid on the frame)",
+                                  h, w) { i, j in pixelAttention[f][i * w + j] }
                 body += """
-                    set title "frame \(age(f)) (grey level)" font ",10"
+                    set title "frame \(age(f)) (grey), attention received over it (red)" font ",10"
                     set palette gray
                     set cbrange [0:255]
                     set cbtics autofreq
-                    set cblabel "0 black, 255 white"
+                    set cblabel "0 black, 255 white; red: weight 0 (clear) to \(format(top)) (opaque)"
                     set xlabel "column (pixel)"
                     set ylabel "row (pixel)"
-                    \(tics(h, w))plot datafile index \(frame) matrix with image
+                    \(tics(h, w))plot datafile index \(frame) matrix with image, datafile index \(veil) matrix using 1:2:(227):(26):(28):(\(veilOpacity) * $3 / \(String(format: "%.8g", top))) with rgbalpha
 
                     """
             }
@@ -200,6 +209,21 @@ extension AttentionMaps {
         }
         return "stem cell (i, j) sees the \(size)×\(size)-pixel square from pixel (\(stride)i, \(stride)j) (\(layers))"
     }
+
+    /// Stem-cell values (`cells`, row-major over `grid`) laid on an image of `height`×`width` pixels: each
+    /// pixel takes the value of the cell whose receptive square (side `field.size`, one every `field.stride`
+    /// pixels, valid convolutions) is centred nearest to it, so the values keep their scale (a mean over the
+    /// overlapping squares would blur a peak into its neighbours). Row-major, `height`·`width` values.
+    public static func laidOnFrame(_ cells: [Float], grid: (height: Int, width: Int), field: (size: Int, stride: Int),
+                                   height: Int, width: Int) -> [Double] {
+        let nearest = { (pixel: Int, count: Int) in
+            Swift.min(count - 1, Swift.max(0, Int(((Double(pixel) - Double(field.size - 1) / 2) / Double(field.stride)).rounded())))
+        }
+        return (0..<height * width).map { k in Double(cells[nearest(k / width, grid.height) * grid.width + nearest(k % width, grid.width)]) }
+    }
+
+    /// The red veil's opacity (of 255) at the attention panels' largest weight: the frame stays legible under it.
+    static let veilOpacity = 200
 
     /// A weight as the figure prints it: 3 significant digits.
     static func format(_ x: Double) -> String { String(format: "%.3g", x) }

@@ -559,6 +559,18 @@ final class SprigTests: XCTestCase {
         XCTAssertEqual(atari.body.components(separatedBy: "set palette gray\nset cbrange [0:255]").count - 1, 4, atari.body)
         XCTAssertTrue(atari.body.contains(#"set xtics ("t−3" 0, "t−2" 1, "t−1" 2, "t−0" 3)"#), atari.body)
         XCTAssertTrue(atari.body.contains("uniform level 1/81 = 0.0123"), atari.body)
+        // Pixel frames carry the attention as a red veil on the attention panels' range, one per frame.
+        XCTAssertEqual(atari.body.components(separatedBy: "with rgbalpha").count - 1, 4, atari.body)
+        XCTAssertTrue(atari.body.contains("attention received over it (red)") && atari.data.text.contains("# attention over frame t−0 (84×84 pixels)"), atari.body)
+        XCTAssertFalse(body.contains("rgbalpha"), "MinAtar's cells are the frame's: no veil")
+        // Laid on the frame, each pixel shows the cell centred nearest: the Nature stem's 20-pixel squares every 8 pixels
+        // are centred at 8i + 9.5, so pixels 0–13 show cell 0, 14–21 cell 1, and the last pixels the last cell.
+        let cells = (0..<81).map { Float($0) }
+        let laid = AttentionMaps.laidOnFrame(cells, grid: (9, 9), field: (20, 8), height: 84, width: 84)
+        XCTAssertEqual(laid.count, 84 * 84)
+        XCTAssertEqual(Array(laid[0..<23]), Array(repeating: 0, count: 14) + Array(repeating: 1, count: 8) + [2])
+        XCTAssertEqual(laid[13 * 84 + 13], 0); XCTAssertEqual(laid[14 * 84], 9); XCTAssertEqual(laid[83 * 84 + 83], 80)
+        XCTAssertEqual(laid[45 * 84 + 35], Double(4 * 9 + 3), "pixel (45, 35) lies in cell (4, 3)'s square, centred at (41.5, 33.5)")
         // Channel names: MinAtar's (either action set), none elsewhere.
         XCTAssertEqual(AttentionMaps.channelNames(environment: "minatar/breakout-minimal", channels: 4), ["paddle", "ball", "trail", "brick"])
         XCTAssertNil(AttentionMaps.channelNames(environment: "atari/breakout", channels: 1))
