@@ -59,6 +59,38 @@ struct TrainCommand: ParsableCommand {
         }
     }
 
+    /// Every refused setting, not only the first: each key a refusal names is set aside (back at its default)
+    /// and the settings are checked again, until they pass or fail on something no key names, as `sweep plan`
+    /// does (`PlanParser.locateAll`). A user mends the command in one pass.
+    private func refusals(after first: SettingsError, given: Settings, workers: Int, fileKeys: Set<String>) -> [Error] {
+        let setKeys = Set(overrides.map(Self.overrideKey))
+        var found: [Error] = [Self.namingConfig(first, config: config, fileKeys: fileKeys, setKeys: setKeys)]
+        var last = first, probe = given
+        // Each pass drops at least one key the settings hold, so this ends.
+        while true {
+            let named: [String]
+            switch last {
+            case .type(let key, _, _): named = [key]
+            case .unknownKeys(let keys, _, _): named = keys
+            default: named = []
+            }
+            let droppable = named.filter { probe[$0] != nil && !["algo", "coupling", "env", "total_steps"].contains($0) }
+            guard !droppable.isEmpty else { return found }
+            for k in droppable { probe[k] = nil }
+            do {
+                _ = try AlgorithmRegistry.resolveProbing(probe, concurrentRuns: workers)
+                return found
+            } catch let next as SettingsError {
+                found.append(Self.namingConfig(next, config: config, fileKeys: fileKeys, setKeys: setKeys))
+                last = next
+            } catch {
+                // An agent's refusal of what is left is one more to mend; any other error is the run's, said when it runs.
+                if SettingsRefused.covers(error) { found.append(error) }
+                return found
+            }
+        }
+    }
+
     func run() throws {
         try reportingErrors {
             do { try train() } catch let e where SettingsRefused.covers(e) { throw SettingsRefused(e) }
@@ -99,7 +131,7 @@ struct TrainCommand: ParsableCommand {
         // The seeds trained at once share the machine's memory (--jobs 0 is refused below).
         let workers = Swift.max(1, Swift.min(jobs ?? ProcessInfo.processInfo.activeProcessorCount, seedList.count))
         do { (settings, shapes) = try AlgorithmRegistry.resolveProbing(given, concurrentRuns: workers) } catch let error as SettingsError {
-            throw Self.namingConfig(error, config: config, fileKeys: fileKeys, setKeys: Set(overrides.map(Self.overrideKey)))
+            throw SettingsRefused(refusals(after: error, given: given, workers: workers, fileKeys: fileKeys))
         }
         // Accepted (one config serves every coupling of an algorithm) but without effect here.
         let inert = AlgorithmRegistry.keysWithoutEffect(in: settings)
@@ -377,9 +409,11 @@ struct InputError: Error, CustomStringConvertible {
 /// agent cannot build), given by `--set`, `--config` or a sweep plan: exit 78 (EX_CONFIG), so that a
 /// script tells a configuration to fix from a run that failed (1).
 struct SettingsRefused: Error, CustomStringConvertible {
-    let error: Error
-    var description: String { "\(error)" }
-    init(_ error: Error) { self.error = error }
+    /// Every refusal found, each printed as its own `error:` line.
+    let errors: [Error]
+    var description: String { errors.map { "\($0)" }.joined(separator: "\nerror: ") }
+    init(_ error: Error) { errors = [error] }
+    init(_ errors: [Error]) { self.errors = errors }
 
     /// Whether `error` is a refusal of settings: `SettingsError`, or an agent's `badConfig`.
     static func covers(_ error: Error) -> Bool {

@@ -42,7 +42,9 @@ public enum AlgorithmRegistry {
         let make: @Sendable (Settings, any CouplingSpec, VectorEnvironment, UInt64) throws -> Agent
 
         /// `preset`: the algorithm's settings for an environment; `couplingPreset`, where given,
-        /// adjusts them for a coupling (BLPO's code under PPO's `nested` and `blpo`).
+        /// adjusts them for a coupling (BLPO's code under PPO's `nested` and `blpo`). `validateWithCoupling`,
+        /// where given, replaces `validate` before a run: it sees the coupling and the observations too, and
+        /// makes the plain checks itself.
         init<C>(name: String, summary: String, couplings: [String], actionSpaces: [ActionSpaceKind], table: SettingTable<C>,
                 preset: @escaping @Sendable (String) -> C, couplingPreset: (@Sendable (inout C, _ coupling: String, _ env: String) -> Void)? = nil,
                 overrides: Settings = Settings(), familyOverrides: (@Sendable (_ env: String, _ coupling: String) -> Settings)? = nil,
@@ -70,10 +72,12 @@ public enum AlgorithmRegistry {
             defaults = { env, coupling in var s = Settings(); table.write(presetFor(env, coupling), into: &s); return s }
             self.validate = { s, copies, shape, environment in
                 let c = try table.read(s, into: presetFor(try s.string("env") ?? "", try s.string("coupling") ?? first))
-                try validate(c, copies)
-                // Checks that need the coupling (a layout one coupling cannot train), before anything runs.
+                // Checks that need the coupling (a layout one coupling cannot train), before anything runs; they
+                // include the plain ones, so that one refusal lists every problem.
                 if let validateWithCoupling {
                     try validateWithCoupling(c, try CouplingRegistry.entry(try s.string("coupling") ?? first).makeSpec(s), copies, shape, environment)
+                } else {
+                    try validate(c, copies)
                 }
             }
             self.make = { s, spec, env, seed in

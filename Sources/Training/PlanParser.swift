@@ -1,3 +1,4 @@
+import Agents
 import Environments
 import Foundation
 import TOMLKit
@@ -682,6 +683,9 @@ struct PlanParser {
             let line = key == "algo" ? source.line(ofValue: algo, under: "algorithms") : key == "coupling" ? couplingLine
                 : key == "env" ? source.line(ofValue: envKey, under: "environments") : settingLine(key)
             fail(line, run: run, "setting \(key) must be \(expected), got \(got)")
+        case let agent as AgentError where agent.reasons.count > 1:
+            // Every refusal of an agent's check, each at its own line.
+            for reason in agent.reasons { locate(AgentError.badConfig(reason), variant: variant, env: env, algo: algo, coupling: coupling, point: point, axes: axes, envKey: envKey) }
         default:
             // An agent's own check (`invalid configuration: … rollout_length …`) names the keys it weighs:
             // the line is that of the first one the plan sets, else the environment's.

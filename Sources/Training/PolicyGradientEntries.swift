@@ -203,8 +203,10 @@ enum PolicyGradientEntries {
         validateWithCoupling: { c, spec, copies, shape, environment in
             var c = c
             c.coupling = spec
-            try c.validate(copies: copies)
-            try c.checkObservations(shape: shape, environment: environment)
+            var checks = ConfigChecks()
+            try checks.include { try c.validate(copies: copies) }
+            try checks.include { try c.checkObservations(shape: shape, environment: environment) }
+            try checks.finish()
         },
         make: { c, spec, env, seed in
             var c = c

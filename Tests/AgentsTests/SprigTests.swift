@@ -599,6 +599,20 @@ final class SprigTests: XCTestCase {
             XCTAssertTrue("\($0)".contains("the sprig coupling needs image observations (MinAtar, Atari)"), "\($0)")
         }
         refuses(["env": .string("cartpole"), "env_frame_stack": .number(2)], "does not stack frames")
+        // Every refusal at once (ConfigChecks), one per line, the description listing them.
+        var many = PPOConfig()
+        many.coupling = SprigSpec()
+        many.network = .attention
+        many.minibatches = 7
+        many.perception.heads = 3
+        many.perception.cellGate = false
+        XCTAssertThrowsError(try many.validate(copies: 64)) { error in
+            let reasons = (error as? AgentError)?.reasons ?? []
+            XCTAssertEqual(reasons.count, 3, "\(error)")
+            XCTAssertTrue(reasons[0].hasPrefix("minibatches (7) must divide") && reasons[1].hasPrefix("perception.dim (") && reasons[2].hasPrefix("sprig.attention_cost = gate_l1"), "\(reasons)")
+            XCTAssertTrue("\(error)".hasPrefix("invalid configuration, 3 problems:\n  - minibatches (7)"), "\(error)")
+        }
+        XCTAssertEqual("\(AgentError.badConfig("clip (ε) must be positive, got -1"))", "invalid configuration: clip (ε) must be positive, got -1")
         XCTAssertNoThrow(try resolve(["env": .string("minatar/breakout"), "perception.cell_gate": .bool(false), "sprig.attention_cost": .string("entropy")]))
     }
 }

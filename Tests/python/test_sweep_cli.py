@@ -346,6 +346,12 @@ def test_a_plan_refuses_attention_modules_that_cannot_build_or_train_the_same_ru
     r = sweep_plan('[settings]\nenv_frame_stack = 1\n[grid]\n"perception.temporal_blocks" = [0, 2]\n')
     assert r.returncode == 78 and "what tells them apart (perception.temporal_blocks) has no effect on ppo-sprig (perception.temporal_blocks " \
         "attends across stacked frames, and env_frame_stack = 1 stacks none on minatar/breakout" in r.stderr, r.stderr
+    # Every combination an agent refuses, each at the line that sets its key, not the first alone.
+    r = sweep_plan('[settings]\nminibatches = 7\n[grid]\n"perception.stem" = ["nature3"]\n')
+    assert r.returncode == 78 and "minibatches (7) must divide the rollout's 8192 steps" in r.stderr \
+        and "perception.stem = nature3 leaves no cell of a 10×10 frame" in r.stderr and "2 problems in" in r.stderr, r.stderr
+    lines = {l.split(": invalid configuration: ")[1][:20]: l.split(":")[2] for l in r.stderr.splitlines() if ": invalid configuration: " in l}
+    assert lines == {"minibatches (7) must": "8", "perception.stem = na": "10"}, r.stderr
     # [slurm] mem is what each run's task gets: its memory check judges against it, not this machine's memory.
     r = sweep_plan('[settings]\n"perception.spatial_blocks" = 4\n[slurm]\nmem = "2G"\n')
     assert r.returncode == 78 and "setting perception.spatial_blocks must be a block count whose attention activations fit in memory" in r.stderr \

@@ -281,6 +281,22 @@ def test_bad_settings_are_refused(stackelberg_bin, tmp_path, args, message):
     assert not any(tmp_path.iterdir()), "a refused run must not leave files"
 
 
+def test_every_refused_setting_is_said_at_once(stackelberg_bin, tmp_path):
+    # A command with several bad settings said one per attempt, so it was mended in as many tries: now every key out
+    # of range, then every combination the agent refuses, each on its own `error:` line, exit 78.
+    p = subprocess.run([str(stackelberg_bin), "train", "--algo", "ppo", "--coupling", "sprig", "--env", "minatar/breakout",
+                        "--steps", "1e5", "--set", "gama=0.9", "--set", "perception.heads=0", "--set", "clip=-1",
+                        "--set", "minibatches=7", "--set", "perception.stem=nature3", "--dry-run", "--out", str(tmp_path)],
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode == 78, (p.returncode, p.stderr)
+    for said in ["error: unknown setting gama (did you mean gamma?)", "error: setting perception.heads must be positive, got 0",
+                 "error: setting clip must be positive, got -1", "error: invalid configuration, 2 problems:",
+                 "  - minibatches (7) must divide the rollout's 8192 steps", "  - perception.stem = nature3 leaves no cell of a 10×10 frame"]:
+        assert said in p.stderr, (said, p.stderr)
+    assert p.stderr.count("error:") == 4, p.stderr
+    assert not any(tmp_path.iterdir())
+
+
 def test_bad_seeds_are_refused_before_any_note(stackelberg_bin, tmp_path):
     # Notes on the settings (here: a key without effect on dqn) used to print above the refusal.
     p = subprocess.run([str(stackelberg_bin), "train", "--algo", "dqn", "--env", "cartpole", "--set", "scorer.order=leader_first",

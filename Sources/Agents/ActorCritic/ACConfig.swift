@@ -77,20 +77,21 @@ public struct ACConfig: Sendable {
 
     public init() {}
 
-    /// Throws `AgentError.badConfig` naming the first setting out of range.
+    /// Throws `AgentError.badConfig` naming every setting out of range (``ConfigChecks``).
     public func validate(copies: Int) throws {
-        func check(_ ok: Bool, _ why: String) throws { if !ok { throw AgentError.badConfig(why) } }
-        try check(totalSteps > 0, "total_steps must be positive, got \(totalSteps)")
-        try check(batchSteps >= copies && batchSteps % copies == 0,
-                  "batch_steps (\(batchSteps)) must be a positive multiple of num_envs (\(copies)); e.g. \(Swift.max(1, batchSteps / Swift.max(copies, 1)) * copies)")
-        try check((0...1).contains(gamma) && (0...1).contains(gaeLambda), "gamma and gae_lambda must be in [0, 1], got \(gamma) and \(gaeLambda)")
-        try check(actorLearningRate > 0 && actorLearningRate.isFinite && criticLearningRate > 0 && criticLearningRate.isFinite,
-                  "actor_lr and critic_lr must be positive, got \(actorLearningRate) and \(criticLearningRate)")
-        try check(gradientNoise >= 0 && gradientNoise.isFinite, "gradient_noise must be ≥ 0 (0: none), got \(gradientNoise)")
-        try check(maxGradientNorm >= 0, "max_grad_norm must be ≥ 0 (0: no clipping), got \(maxGradientNorm)")
-        try check(critic == .linearAction || !criticWidths.isEmpty,
-                  "network.critic_widths needs at least one layer for critic = value (critic = linear_action has none)")
-        try check(initialLogStd.isFinite, "initial_log_std must be finite, got \(initialLogStd)")
-        try check(initialTheta.isFinite && initialW.isFinite, "toy.initial_theta and toy.initial_w must be finite, got \(initialTheta) and \(initialW)")
+        var checks = ConfigChecks()
+        checks.require(totalSteps > 0, "total_steps must be positive, got \(totalSteps)")
+        checks.require(batchSteps >= copies && batchSteps % copies == 0,
+                       "batch_steps (\(batchSteps)) must be a positive multiple of num_envs (\(copies)); e.g. \(Swift.max(1, batchSteps / Swift.max(copies, 1)) * copies)")
+        checks.require((0...1).contains(gamma) && (0...1).contains(gaeLambda), "gamma and gae_lambda must be in [0, 1], got \(gamma) and \(gaeLambda)")
+        checks.require(actorLearningRate > 0 && actorLearningRate.isFinite && criticLearningRate > 0 && criticLearningRate.isFinite,
+                       "actor_lr and critic_lr must be positive, got \(actorLearningRate) and \(criticLearningRate)")
+        checks.require(gradientNoise >= 0 && gradientNoise.isFinite, "gradient_noise must be ≥ 0 (0: none), got \(gradientNoise)")
+        checks.require(maxGradientNorm >= 0, "max_grad_norm must be ≥ 0 (0: no clipping), got \(maxGradientNorm)")
+        checks.require(critic == .linearAction || !criticWidths.isEmpty,
+                       "network.critic_widths needs at least one layer for critic = value (critic = linear_action has none)")
+        checks.require(initialLogStd.isFinite, "initial_log_std must be finite, got \(initialLogStd)")
+        checks.require(initialTheta.isFinite && initialW.isFinite, "toy.initial_theta and toy.initial_w must be finite, got \(initialTheta) and \(initialW)")
+        try checks.finish()
     }
 }

@@ -16,9 +16,11 @@ public struct DDPGConfig: Sendable {
 
     public init() {}
 
-    /// Throws `AgentError.badConfig` naming the first setting out of range.
+    /// Throws `AgentError.badConfig` naming every setting out of range (``ConfigChecks``).
     public func validate() throws {
-        try common.validate()
-        guard actionNoise >= 0, actionNoise.isFinite else { throw AgentError.badConfig("action_noise must be ≥ 0, got \(actionNoise)") }
+        var checks = ConfigChecks()
+        try checks.include { try common.validate() }
+        checks.require(actionNoise >= 0 && actionNoise.isFinite, "action_noise must be ≥ 0, got \(actionNoise)")
+        try checks.finish()
     }
 }

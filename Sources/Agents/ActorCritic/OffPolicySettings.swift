@@ -47,17 +47,18 @@ public struct OffPolicySettings: Sendable {
         return c
     }
 
-    /// Throws `AgentError.badConfig` naming the first setting out of range.
+    /// Throws `AgentError.badConfig` naming every setting out of range (``ConfigChecks``).
     public func validate() throws {
-        func check(_ ok: Bool, _ why: String) throws { if !ok { throw AgentError.badConfig(why) } }
-        try check(totalSteps > 0, "total_steps must be positive, got \(totalSteps)")
-        try check(bufferSize >= batchSize && batchSize >= 1, "buffer_size (\(bufferSize)) must be at least batch_size (\(batchSize)) ≥ 1")
-        try check(randomSteps >= 0 && updateAfter >= 1, "random_steps must be ≥ 0 and update_after ≥ 1, got \(randomSteps) and \(updateAfter)")
-        try check(updateEvery >= 1, "update_every must be ≥ 1, got \(updateEvery)")
-        try check((0...1).contains(gamma), "gamma must be in [0, 1], got \(gamma)")
-        try check((0..<1).contains(polyak), "polyak must be in [0, 1), got \(polyak)")
-        try check(actorLearningRate > 0 && criticLearningRate > 0, "actor_lr and critic_lr must be positive, got \(actorLearningRate) and \(criticLearningRate)")
-        try check(maxGradientNorm >= 0, "max_grad_norm must be ≥ 0 (0: no clipping), got \(maxGradientNorm)")
-        try check(!actorWidths.isEmpty && !criticWidths.isEmpty, "network.actor_widths and network.critic_widths need at least one layer")
+        var checks = ConfigChecks()
+        checks.require(totalSteps > 0, "total_steps must be positive, got \(totalSteps)")
+        checks.require(bufferSize >= batchSize && batchSize >= 1, "buffer_size (\(bufferSize)) must be at least batch_size (\(batchSize)) ≥ 1")
+        checks.require(randomSteps >= 0 && updateAfter >= 1, "random_steps must be ≥ 0 and update_after ≥ 1, got \(randomSteps) and \(updateAfter)")
+        checks.require(updateEvery >= 1, "update_every must be ≥ 1, got \(updateEvery)")
+        checks.require((0...1).contains(gamma), "gamma must be in [0, 1], got \(gamma)")
+        checks.require((0..<1).contains(polyak), "polyak must be in [0, 1), got \(polyak)")
+        checks.require(actorLearningRate > 0 && criticLearningRate > 0, "actor_lr and critic_lr must be positive, got \(actorLearningRate) and \(criticLearningRate)")
+        checks.require(maxGradientNorm >= 0, "max_grad_norm must be ≥ 0 (0: no clipping), got \(maxGradientNorm)")
+        checks.require(!actorWidths.isEmpty && !criticWidths.isEmpty, "network.actor_widths and network.critic_widths need at least one layer")
+        try checks.finish()
     }
 }

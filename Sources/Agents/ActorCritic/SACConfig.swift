@@ -18,12 +18,13 @@ public struct SACConfig: Sendable {
 
     public init() {}
 
-    /// Throws `AgentError.badConfig` naming the first setting out of range.
+    /// Throws `AgentError.badConfig` naming every setting out of range (``ConfigChecks``).
     public func validate() throws {
-        try common.validate()
-        func check(_ ok: Bool, _ why: String) throws { if !ok { throw AgentError.badConfig(why) } }
-        try check(alpha > 0 && alpha.isFinite, "alpha must be positive, got \(alpha)")
-        try check(alphaLearningRate > 0, "alpha_lr must be positive, got \(alphaLearningRate)")
-        try check(logStdMin.isFinite && logStdMax.isFinite && logStdMin < logStdMax, "log_std_min (\(logStdMin)) must be below log_std_max (\(logStdMax))")
+        var checks = ConfigChecks()
+        try checks.include { try common.validate() }
+        checks.require(alpha > 0 && alpha.isFinite, "alpha must be positive, got \(alpha)")
+        checks.require(alphaLearningRate > 0, "alpha_lr must be positive, got \(alphaLearningRate)")
+        checks.require(logStdMin.isFinite && logStdMax.isFinite && logStdMin < logStdMax, "log_std_min (\(logStdMin)) must be below log_std_max (\(logStdMax))")
+        try checks.finish()
     }
 }

@@ -218,7 +218,7 @@ public protocol CouplingSpec: Sendable {
     var name: String { get }
     /// Throws `AgentError.badConfig` when `parts` (or the model kind) cannot play this coupling.
     func make(_ parts: ModelParts, optimization: Optimization) throws -> Coupling
-    /// Throws `AgentError.badConfig` naming the first option out of range (before any model exists).
+    /// Throws `AgentError.badConfig` naming every option out of range (before any model exists).
     func validate() throws
     /// The part that leads, where the coupling names one (nil: monolithic, or the model's first part),
     /// so an algorithm with per-part learning rates (actor, critic) can tell which is the leader's.

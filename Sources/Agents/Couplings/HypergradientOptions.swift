@@ -84,28 +84,29 @@ public struct HypergradientOptions: Sendable, Equatable {
         }
     }
 
-    /// Throws `AgentError.badConfig` naming the first setting out of range, as `prefix` + its key
+    /// Throws `AgentError.badConfig` naming every setting out of range (``ConfigChecks``), as `prefix` + its key
     /// (`stackelberg.` or `nested.`), with the value it got.
     public func validate(prefix: String = "") throws {
-        func check(_ ok: Bool, _ key: String, _ rule: String, _ value: Any) throws {
-            if !ok { throw AgentError.badConfig("\(prefix)\(key) must be \(rule), got \(value)") }
+        var checks = ConfigChecks()
+        func check(_ ok: Bool, _ key: String, _ rule: String, _ value: Any) {
+            checks.require(ok, "\(prefix)\(key) must be \(rule), got \(value)")
         }
-        try check(lambda >= 0 && lambda.isFinite, "lambda", "finite and ≥ 0", lambda)
-        try check(lambdaTimeConstant >= 0 && lambdaTimeConstant.isFinite, "lambda_time_constant", "≥ 0 (0: constant λ)", lambdaTimeConstant)
-        try check(cgIterations >= 1, "cg_iterations", "≥ 1", cgIterations)
-        try check(cgTolerance >= 0 && cgTolerance.isFinite, "cg_tolerance", "≥ 0 (0: run every iteration)", cgTolerance)
-        try check(cgAbsoluteTolerance >= 0 && cgAbsoluteTolerance.isFinite, "cg_absolute_tolerance", "≥ 0 (0: no absolute rule; the STAC code's is 1e-9)", cgAbsoluteTolerance)
-        try check(nystromRank >= 1, "nystrom_rank", "≥ 1", nystromRank)
-        try check(nystromRho > 0 && nystromRho.isFinite, "nystrom_rho", "> 0 (it makes the rank-k sketch invertible)", nystromRho)
-        try check(nystromSeed >= 0, "nystrom_seed", "≥ 0", nystromSeed)
-        try check(nystromCoreShift >= 0 && nystromCoreShift.isFinite, "nystrom_core_shift", "finite and ≥ 0", nystromCoreShift)
-        try check(neumannTerms >= 1, "neumann_terms", "≥ 1", neumannTerms)
-        try check(neumannAlpha > 0 && neumannAlpha.isFinite, "neumann_alpha", "> 0 (and below 2/λ_max for the series to converge)", neumannAlpha)
+        check(lambda >= 0 && lambda.isFinite, "lambda", "finite and ≥ 0", lambda)
+        check(lambdaTimeConstant >= 0 && lambdaTimeConstant.isFinite, "lambda_time_constant", "≥ 0 (0: constant λ)", lambdaTimeConstant)
+        check(cgIterations >= 1, "cg_iterations", "≥ 1", cgIterations)
+        check(cgTolerance >= 0 && cgTolerance.isFinite, "cg_tolerance", "≥ 0 (0: run every iteration)", cgTolerance)
+        check(cgAbsoluteTolerance >= 0 && cgAbsoluteTolerance.isFinite, "cg_absolute_tolerance", "≥ 0 (0: no absolute rule; the STAC code's is 1e-9)", cgAbsoluteTolerance)
+        check(nystromRank >= 1, "nystrom_rank", "≥ 1", nystromRank)
+        check(nystromRho > 0 && nystromRho.isFinite, "nystrom_rho", "> 0 (it makes the rank-k sketch invertible)", nystromRho)
+        check(nystromSeed >= 0, "nystrom_seed", "≥ 0", nystromSeed)
+        check(nystromCoreShift >= 0 && nystromCoreShift.isFinite, "nystrom_core_shift", "finite and ≥ 0", nystromCoreShift)
+        check(neumannTerms >= 1, "neumann_terms", "≥ 1", neumannTerms)
+        check(neumannAlpha > 0 && neumannAlpha.isFinite, "neumann_alpha", "> 0 (and below 2/λ_max for the series to converge)", neumannAlpha)
         // λ shifts every eigenvalue of the follower Hessian: with α·λ ≥ 2 the series Σ (I − α(H + λI))ᵏ diverges
         // from the first update whatever H is (STAC's λ = 500 with the default α = 0.01 did, every run).
-        if solver == .neumann, neumannAlpha * lambda >= 2 {
-            throw AgentError.badConfig("\(prefix)neumann_alpha × \(prefix)lambda = \(neumannAlpha) × \(lambda) = \(neumannAlpha * lambda) ≥ 2: the Neumann series diverges from the first update whatever the follower Hessian; give \(prefix)neumann_alpha below 2/λ = \(2 / lambda) (below 2/(λ + the Hessian's largest eigenvalue) to converge), or a smaller \(prefix)lambda")
-        }
+        checks.require(!(solver == .neumann && neumannAlpha * lambda >= 2),
+                       "\(prefix)neumann_alpha × \(prefix)lambda = \(neumannAlpha) × \(lambda) = \(neumannAlpha * lambda) ≥ 2: the Neumann series diverges from the first update whatever the follower Hessian; give \(prefix)neumann_alpha below 2/λ = \(2 / lambda) (below 2/(λ + the Hessian's largest eigenvalue) to converge), or a smaller \(prefix)lambda")
+        try checks.finish()
     }
 }
 

@@ -61,12 +61,13 @@ public struct NestedOptions: Sendable, Equatable {
     public init() {}
 
     public func validate() throws {
-        try hypergradient.validate(prefix: "blpo.")
-        guard followerSteps >= 1 else { throw AgentError.badConfig("nested.follower_steps (K) must be ≥ 1, got \(followerSteps)") }
-        guard correctionClip >= 0, correctionClip.isFinite else { throw AgentError.badConfig("blpo.correction_clip (β) must be ≥ 0 (0: no clip), got \(correctionClip)") }
-        guard linearized.ratioClip >= 0, linearized.ratioClip.isFinite else {
-            throw AgentError.badConfig("blpo.linearized_ratio_clip (ε_F) must be ≥ 0 (0: the unclipped ratio), got \(linearized.ratioClip)")
-        }
+        var checks = ConfigChecks()
+        try checks.include { try hypergradient.validate(prefix: "blpo.") }
+        checks.require(followerSteps >= 1, "nested.follower_steps (K) must be ≥ 1, got \(followerSteps)")
+        checks.require(correctionClip >= 0 && correctionClip.isFinite, "blpo.correction_clip (β) must be ≥ 0 (0: no clip), got \(correctionClip)")
+        checks.require(linearized.ratioClip >= 0 && linearized.ratioClip.isFinite,
+                       "blpo.linearized_ratio_clip (ε_F) must be ≥ 0 (0: the unclipped ratio), got \(linearized.ratioClip)")
+        try checks.finish()
     }
 }
 

@@ -68,12 +68,14 @@ public struct SprigOptions: Sendable, Equatable {
     public init() {}
 
     public func validate() throws {
-        guard (0...1).contains(cooperation) else { throw AgentError.badConfig("sprig.cooperation (α_coop) must be in [0, 1], got \(cooperation)") }
-        guard costWeight >= 0, costWeight.isFinite else { throw AgentError.badConfig("sprig.cost_weight (λ_c) must be ≥ 0, got \(costWeight)") }
-        for (key, rate) in [("sprig.leader_lr", leaderLearningRate), ("sprig.follower_lr", followerLearningRate)] where !(rate > 0 && rate.isFinite) {
-            throw AgentError.badConfig("\(key) must be positive, got \(rate)")
+        var checks = ConfigChecks()
+        checks.require((0...1).contains(cooperation), "sprig.cooperation (α_coop) must be in [0, 1], got \(cooperation)")
+        checks.require(costWeight >= 0 && costWeight.isFinite, "sprig.cost_weight (λ_c) must be ≥ 0, got \(costWeight)")
+        for (key, rate) in [("sprig.leader_lr", leaderLearningRate), ("sprig.follower_lr", followerLearningRate)] {
+            checks.require(rate > 0 && rate.isFinite, "\(key) must be positive, got \(rate)")
         }
-        guard cosineInterval >= 0 else { throw AgentError.badConfig("sprig.cosine_interval must be ≥ 0 (0: never), got \(cosineInterval)") }
+        checks.require(cosineInterval >= 0, "sprig.cosine_interval must be ≥ 0 (0: never), got \(cosineInterval)")
+        try checks.finish()
     }
 }
 

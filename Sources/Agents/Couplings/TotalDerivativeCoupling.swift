@@ -31,8 +31,10 @@ public struct TotalDerivativeOptions: Sendable, Equatable {
     public init() {}
 
     public func validate() throws {
-        try hypergradient.validate(prefix: "stackelberg.")
-        guard unroll >= 1 else { throw AgentError.badConfig("stackelberg.unroll (m) must be ≥ 1, got \(unroll)") }
+        var checks = ConfigChecks()
+        try checks.include { try hypergradient.validate(prefix: "stackelberg.") }
+        checks.require(unroll >= 1, "stackelberg.unroll (m) must be ≥ 1, got \(unroll)")
+        try checks.finish()
     }
 }
 

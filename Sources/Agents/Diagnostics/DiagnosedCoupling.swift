@@ -14,8 +14,10 @@ public struct DiagnosedSpec: CouplingSpec {
     }
     public var name: String { inner.name }
     public func validate() throws {
-        try inner.validate()
-        try options.validate()
+        var checks = ConfigChecks()
+        try checks.include { try inner.validate() }
+        try checks.include { try options.validate() }
+        try checks.finish()
     }
     public var leaderPart: ModelPart? { inner.leaderPart }
     public var batchRoles: [BatchRole] { inner.batchRoles }

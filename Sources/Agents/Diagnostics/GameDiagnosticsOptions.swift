@@ -49,21 +49,22 @@ public struct GameDiagnosticsOptions: Sendable, Equatable {
 
     public init() {}
 
-    /// Throws `AgentError.badConfig` naming the first key out of range.
+    /// Throws `AgentError.badConfig` naming every key out of range (``ConfigChecks``).
     public func validate() throws {
-        func check(_ ok: Bool, _ why: String) throws { if !ok { throw AgentError.badConfig(why) } }
-        try check(interval >= 1, "diagnostics.interval must be ≥ 1 update, got \(interval)")
-        try check(lambda >= 0 && lambda.isFinite, "diagnostics.lambda must be finite and ≥ 0, got \(lambda)")
-        try check((1...200).contains(cgIterations), "diagnostics.cg_iterations must be in 1…200, got \(cgIterations)")
-        try check((2...200).contains(lanczosSteps), "diagnostics.lanczos_steps must be in 2…200, got \(lanczosSteps)")
-        try check((2...200).contains(arnoldiSteps), "diagnostics.arnoldi_steps must be in 2…200, got \(arnoldiSteps)")
-        try check((0...1_000).contains(followerSteps), "diagnostics.follower_steps must be in 0…1000, got \(followerSteps)")
-        try check(followerLearningRate >= 0 && followerLearningRate.isFinite, "diagnostics.follower_lr must be ≥ 0 (0: the follower's own), got \(followerLearningRate)")
-        try check((1...8).contains(eigenvalues) && eigenvalues <= arnoldiSteps,
-                  "diagnostics.eigenvalues must be in 1…8 and at most diagnostics.arnoldi_steps (\(arnoldiSteps)), got \(eigenvalues)")
-        try check((2...64).contains(sketchDimension), "diagnostics.sketch_dimension must be in 2…64, got \(sketchDimension)")
-        try check(seed >= 0, "diagnostics.seed must be ≥ 0, got \(seed)")
-        try check(finiteDifferenceStep > 0 && finiteDifferenceStep < 1, "diagnostics.finite_difference_step must be in (0, 1), got \(finiteDifferenceStep)")
+        var checks = ConfigChecks()
+        checks.require(interval >= 1, "diagnostics.interval must be ≥ 1 update, got \(interval)")
+        checks.require(lambda >= 0 && lambda.isFinite, "diagnostics.lambda must be finite and ≥ 0, got \(lambda)")
+        checks.require((1...200).contains(cgIterations), "diagnostics.cg_iterations must be in 1…200, got \(cgIterations)")
+        checks.require((2...200).contains(lanczosSteps), "diagnostics.lanczos_steps must be in 2…200, got \(lanczosSteps)")
+        checks.require((2...200).contains(arnoldiSteps), "diagnostics.arnoldi_steps must be in 2…200, got \(arnoldiSteps)")
+        checks.require((0...1_000).contains(followerSteps), "diagnostics.follower_steps must be in 0…1000, got \(followerSteps)")
+        checks.require(followerLearningRate >= 0 && followerLearningRate.isFinite, "diagnostics.follower_lr must be ≥ 0 (0: the follower's own), got \(followerLearningRate)")
+        checks.require((1...8).contains(eigenvalues) && eigenvalues <= arnoldiSteps,
+                       "diagnostics.eigenvalues must be in 1…8 and at most diagnostics.arnoldi_steps (\(arnoldiSteps)), got \(eigenvalues)")
+        checks.require((2...64).contains(sketchDimension), "diagnostics.sketch_dimension must be in 2…64, got \(sketchDimension)")
+        checks.require(seed >= 0, "diagnostics.seed must be ≥ 0, got \(seed)")
+        checks.require(finiteDifferenceStep > 0 && finiteDifferenceStep < 1, "diagnostics.finite_difference_step must be in (0, 1), got \(finiteDifferenceStep)")
+        try checks.finish()
     }
 
     /// The metric columns, in order (see ``GameProbe`` for each one's meaning).

@@ -108,7 +108,7 @@ public struct PPOConfig: Sendable {
         return Swift.max(1, (horizon + rollout - 1) / rollout) * epochs * minibatches
     }
 
-    /// Throws `AgentError.badConfig` naming the first setting out of range and the fix.
+    /// Throws `AgentError.badConfig` naming every setting out of range (``ConfigChecks``) and the fix.
     /// Refuses a network the observations cannot feed: SPRIG's module and the convolutional layouts read
     /// [height, width, channels] frames. Called by `PPOAgent`'s initializer and, before anything runs, by
     /// `train`'s checks (with `--dry-run` too), which pass the environment's observation shape.
@@ -123,59 +123,61 @@ public struct PPOConfig: Sendable {
     }
 
     public func validate(copies: Int) throws {
-        func check(_ ok: Bool, _ why: String) throws { if !ok { throw AgentError.badConfig(why) } }
-        try check(totalSteps > 0, "total_steps must be positive, got \(totalSteps)")
-        try check(rolloutLength >= 1, "rollout_length (T, steps per copy per rollout) must be ≥ 1, got \(rolloutLength)")
+        var checks = ConfigChecks()
+        checks.require(totalSteps > 0, "total_steps must be positive, got \(totalSteps)")
+        checks.require(rolloutLength >= 1, "rollout_length (T, steps per copy per rollout) must be ≥ 1, got \(rolloutLength)")
         // Sizes before anything is allocated: a rollout holds about 14 floats per row besides the
         // observations (which double that at least).
         let rows = rolloutLength.multipliedReportingOverflow(by: copies)
-        try check(!rows.overflow && rows.partialValue <= Self.maxRolloutRows,
-                  "rollout_length × num_envs = \(rolloutLength) × \(copies) rows would need more than \(Self.gigabytes(rolloutLength, copies)) GB for the rollout alone; keep it under \(Self.maxRolloutRows) rows")
-        try check(totalSteps >= rows.partialValue,
-                  "total_steps (\(totalSteps)) is less than one rollout (rollout_length × num_envs = \(rows.partialValue)): lower rollout_length or raise total_steps (--steps)")
-        try check(!annealLearningRate || annealSteps == 0 || annealSteps >= totalSteps,
-                  "anneal_steps (\(annealSteps)) is less than total_steps (\(totalSteps)): the learning rates would stay at 0 after step \(annealSteps); set anneal_steps ≥ total_steps (a longer run's schedule), or 0 to anneal over this run")
-        try check(epochs >= 1 && minibatches >= 1, "epochs and minibatches must be ≥ 1, got \(epochs) and \(minibatches)")
+        checks.require(!rows.overflow && rows.partialValue <= Self.maxRolloutRows,
+                       "rollout_length × num_envs = \(rolloutLength) × \(copies) rows would need more than \(Self.gigabytes(rolloutLength, copies)) GB for the rollout alone; keep it under \(Self.maxRolloutRows) rows")
+        checks.require(rows.overflow || totalSteps >= rows.partialValue,
+                       "total_steps (\(totalSteps)) is less than one rollout (rollout_length × num_envs = \(rows.partialValue)): lower rollout_length or raise total_steps (--steps)")
+        checks.require(!annealLearningRate || annealSteps == 0 || annealSteps >= totalSteps,
+                       "anneal_steps (\(annealSteps)) is less than total_steps (\(totalSteps)): the learning rates would stay at 0 after step \(annealSteps); set anneal_steps ≥ total_steps (a longer run's schedule), or 0 to anneal over this run")
+        checks.require(epochs >= 1 && minibatches >= 1, "epochs and minibatches must be ≥ 1, got \(epochs) and \(minibatches)")
+        // Remainders only by a count of at least 1 (the check above names a 0).
         switch minibatchLayout {
         case .shuffled:
-            try check((rolloutLength * copies) % minibatches == 0,
-                      "minibatches (\(minibatches)) must divide the rollout's \(rolloutLength * copies) steps (rollout_length × num_envs)")
+            checks.require(minibatches < 1 || rows.overflow || rows.partialValue % minibatches == 0,
+                           "minibatches (\(minibatches)) must divide the rollout's \(rows.partialValue) steps (rollout_length × num_envs)")
         case .trajectories:
-            try check(copies % minibatches == 0,
-                      "with minibatch_layout = trajectories, minibatches (\(minibatches)) must divide num_envs (\(copies)): each minibatch holds whole trajectories of copies")
+            checks.require(minibatches < 1 || copies % minibatches == 0,
+                           "with minibatch_layout = trajectories, minibatches (\(minibatches)) must divide num_envs (\(copies)): each minibatch holds whole trajectories of copies")
         }
-        try check(advantages == .rollout || minibatchLayout == .trajectories,
-                  "advantages = recomputed needs minibatch_layout = trajectories (GAE runs along each copy's trajectory)")
-        try check((0...1).contains(gamma) && (0...1).contains(gaeLambda), "gamma and gae_lambda must be in [0, 1], got \(gamma) and \(gaeLambda)")
-        try check(clip > 0 && clip.isFinite, "clip (ε) must be positive, got \(clip)")
-        try check(entropyCoefficient >= 0 && entropyCoefficient.isFinite && valueCoefficient >= 0 && valueCoefficient.isFinite,
-                  "ent_coef and vf_coef must be ≥ 0, got \(entropyCoefficient) and \(valueCoefficient)")
-        try check(maxGradientNorm >= 0 && maxGradientNorm.isFinite, "max_grad_norm must be ≥ 0 (0: no clipping), got \(maxGradientNorm)")
+        checks.require(advantages == .rollout || minibatchLayout == .trajectories,
+                       "advantages = recomputed needs minibatch_layout = trajectories (GAE runs along each copy's trajectory)")
+        checks.require((0...1).contains(gamma) && (0...1).contains(gaeLambda), "gamma and gae_lambda must be in [0, 1], got \(gamma) and \(gaeLambda)")
+        checks.require(clip > 0 && clip.isFinite, "clip (ε) must be positive, got \(clip)")
+        checks.require(entropyCoefficient >= 0 && entropyCoefficient.isFinite && valueCoefficient >= 0 && valueCoefficient.isFinite,
+                       "ent_coef and vf_coef must be ≥ 0, got \(entropyCoefficient) and \(valueCoefficient)")
+        checks.require(maxGradientNorm >= 0 && maxGradientNorm.isFinite, "max_grad_norm must be ≥ 0 (0: no clipping), got \(maxGradientNorm)")
         for (key, rate) in [("lr", learningRate), ("actor_lr", actorLearningRate), ("critic_lr", criticLearningRate)] {
-            try check(rate > 0 && rate.isFinite, "\(key) must be positive, got \(rate)")
+            checks.require(rate > 0 && rate.isFinite, "\(key) must be positive, got \(rate)")
         }
-        try check(adamEpsilon > 0 && adamEpsilon.isFinite, "adam_epsilon must be positive, got \(adamEpsilon)")
-        try check(!actorWidths.isEmpty, "network.actor_widths needs at least one layer")
-        try check(network == .separate || advantages == .rollout,
-                  "advantages = recomputed needs network.layout = separate (the critic's values along each trajectory, apart from the policy)")
+        checks.require(adamEpsilon > 0 && adamEpsilon.isFinite, "adam_epsilon must be positive, got \(adamEpsilon)")
+        checks.require(!actorWidths.isEmpty, "network.actor_widths needs at least one layer")
+        checks.require(network == .separate || advantages == .rollout,
+                       "advantages = recomputed needs network.layout = separate (the critic's values along each trajectory, apart from the policy)")
         if let nested = coupling.base as? NestedSpec, nested.options.implicitTerm {
-            try check(advantages == .recomputed,
-                      "the blpo coupling's correction needs advantages = recomputed: with the rollout's advantages the actor's loss does not depend on the critic and the correction is 0 (use --coupling nested for PPO-Nested)")
+            checks.require(advantages == .recomputed,
+                           "the blpo coupling's correction needs advantages = recomputed: with the rollout's advantages the actor's loss does not depend on the critic and the correction is 0 (use --coupling nested for PPO-Nested)")
         }
-        try check(network == .attention || !(coupling.base is SprigSpec),
-                  "the sprig coupling makes the perception module the leader: it needs network.layout = attention, not \(network.rawValue)")
+        checks.require(network == .attention || !(coupling.base is SprigSpec),
+                       "the sprig coupling makes the perception module the leader: it needs network.layout = attention, not \(network.rawValue)")
         if network == .attention {
-            try check(perception.heads >= 1 && perception.dimension >= 1 && perception.dimension % perception.heads == 0,
-                      "perception.dim (\(perception.dimension)) must be a positive multiple of perception.heads (\(perception.heads))")
-            try check(perception.features >= 1, "perception.features must be ≥ 1, got \(perception.features)")
+            checks.require(perception.heads >= 1 && perception.dimension >= 1 && perception.dimension % perception.heads == 0,
+                           "perception.dim (\(perception.dimension)) must be a positive multiple of perception.heads (\(perception.heads))")
+            checks.require(perception.features >= 1, "perception.features must be ≥ 1, got \(perception.features)")
         }
         if let sprig = coupling.base as? SprigSpec {
-            try check(sprig.options.attentionCost != .gateL1 || perception.cellGate,
-                      "sprig.attention_cost = gate_l1 reads the cell gates: set perception.cell_gate = true, or choose the entropy or focus cost")
+            checks.require(sprig.options.attentionCost != .gateL1 || perception.cellGate,
+                           "sprig.attention_cost = gate_l1 reads the cell gates: set perception.cell_gate = true, or choose the entropy or focus cost")
         }
-        try check(network == .separate || !(coupling.base is NestedSpec),
-                  "the \(coupling.name) coupling makes the actor and the critic two players: it needs network.layout = separate, not \(network.rawValue)")
-        try check(initialLogStd.isFinite, "initial_log_std must be finite, got \(initialLogStd)")
-        try check(observationClip > 0 && rewardClip > 0, "observation_clip and reward_clip must be positive, got \(observationClip) and \(rewardClip)")
+        checks.require(network == .separate || !(coupling.base is NestedSpec),
+                       "the \(coupling.name) coupling makes the actor and the critic two players: it needs network.layout = separate, not \(network.rawValue)")
+        checks.require(initialLogStd.isFinite, "initial_log_std must be finite, got \(initialLogStd)")
+        checks.require(observationClip > 0 && rewardClip > 0, "observation_clip and reward_clip must be positive, got \(observationClip) and \(rewardClip)")
+        try checks.finish()
     }
 }

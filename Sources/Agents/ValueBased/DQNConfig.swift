@@ -75,23 +75,24 @@ public struct DQNConfig: Sendable {
         Swift.max(1, ((decaySteps ?? totalSteps) - learningStarts) / Swift.max(copies, 1) * updatesPerStep)
     }
 
-    /// Throws `AgentError.badConfig` naming the first setting out of range.
+    /// Throws `AgentError.badConfig` naming every setting out of range (``ConfigChecks``).
     public func validate() throws {
-        func check(_ ok: Bool, _ why: String) throws { if !ok { throw AgentError.badConfig(why) } }
-        try network.validate()
-        try check(totalSteps > 0, "total_steps must be positive, got \(totalSteps)")
-        try check(bufferSize >= batchSize && batchSize >= 1, "buffer_size (\(bufferSize)) must be at least batch_size (\(batchSize)) ≥ 1")
-        try check(learningStarts >= 0, "learning_starts must be ≥ 0, got \(learningStarts)")
-        try check((0...1).contains(gamma), "gamma must be in [0, 1], got \(gamma)")
-        try check((0...1).contains(epsilonStart) && (0...1).contains(epsilonEnd), "epsilon_start and epsilon_end must be in [0, 1]")
-        try check(epsilonSteps >= 1, "epsilon_steps must be ≥ 1, got \(epsilonSteps)")
-        try check(targetUpdateInterval >= 1, "target_update_interval must be ≥ 1, got \(targetUpdateInterval)")
-        try check(tau > 0 && tau <= 1, "tau must be in (0, 1], got \(tau)")
-        try check(updatesPerStep >= 1, "updates_per_step must be ≥ 1, got \(updatesPerStep)")
+        var checks = ConfigChecks()
+        try checks.include { try network.validate() }
+        checks.require(totalSteps > 0, "total_steps must be positive, got \(totalSteps)")
+        checks.require(bufferSize >= batchSize && batchSize >= 1, "buffer_size (\(bufferSize)) must be at least batch_size (\(batchSize)) ≥ 1")
+        checks.require(learningStarts >= 0, "learning_starts must be ≥ 0, got \(learningStarts)")
+        checks.require((0...1).contains(gamma), "gamma must be in [0, 1], got \(gamma)")
+        checks.require((0...1).contains(epsilonStart) && (0...1).contains(epsilonEnd), "epsilon_start and epsilon_end must be in [0, 1]")
+        checks.require(epsilonSteps >= 1, "epsilon_steps must be ≥ 1, got \(epsilonSteps)")
+        checks.require(targetUpdateInterval >= 1, "target_update_interval must be ≥ 1, got \(targetUpdateInterval)")
+        checks.require(tau > 0 && tau <= 1, "tau must be in (0, 1], got \(tau)")
+        checks.require(updatesPerStep >= 1, "updates_per_step must be ≥ 1, got \(updatesPerStep)")
         for (name, lr) in [("lr", learningRate), ("leader_lr", leaderLearningRate), ("follower_lr", followerLearningRate)] {
-            try check(lr > 0 && lr.isFinite, "\(name) must be positive, got \(lr)")
+            checks.require(lr > 0 && lr.isFinite, "\(name) must be positive, got \(lr)")
         }
-        try check(maxGradientNorm > 0, "max_grad_norm must be positive, got \(maxGradientNorm)")
-        try check(decaySteps.map { $0 > learningStarts } ?? true, "lr_decay_steps must exceed learning_starts (\(learningStarts)), or be 0 for total_steps")
+        checks.require(maxGradientNorm > 0, "max_grad_norm must be positive, got \(maxGradientNorm)")
+        checks.require(decaySteps.map { $0 > learningStarts } ?? true, "lr_decay_steps must exceed learning_starts (\(learningStarts)), or be 0 for total_steps")
+        try checks.finish()
     }
 }

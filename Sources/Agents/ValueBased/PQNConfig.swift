@@ -34,17 +34,18 @@ public struct PQNConfig: Sendable {
     public init() {}
 
     public func validate(copies: Int) throws {
-        func check(_ ok: Bool, _ why: String) throws { if !ok { throw AgentError.badConfig(why) } }
-        try network.validate()
-        try check(totalSteps > 0 && rolloutLength >= 1 && epochs >= 1, "total_steps, rollout_length and epochs must be positive")
-        try check(minibatches >= 1 && (copies * rolloutLength) % minibatches == 0,
-                  "minibatches (\(minibatches)) must divide num_envs × rollout_length (\(copies * rolloutLength))")
-        try check((0...1).contains(gamma) && (0...1).contains(lambda), "gamma and lambda must be in [0, 1]")
-        try check((0...1).contains(epsilonStart) && (0...1).contains(epsilonEnd) && epsilonFraction > 0, "epsilon_start/end must be in [0, 1], epsilon_fraction positive")
+        var checks = ConfigChecks()
+        try checks.include { try network.validate() }
+        checks.require(totalSteps > 0 && rolloutLength >= 1 && epochs >= 1, "total_steps, rollout_length and epochs must be positive")
+        checks.require(minibatches >= 1 && (copies * rolloutLength) % minibatches == 0,
+                       "minibatches (\(minibatches)) must divide num_envs × rollout_length (\(copies * rolloutLength))")
+        checks.require((0...1).contains(gamma) && (0...1).contains(lambda), "gamma and lambda must be in [0, 1]")
+        checks.require((0...1).contains(epsilonStart) && (0...1).contains(epsilonEnd) && epsilonFraction > 0, "epsilon_start/end must be in [0, 1], epsilon_fraction positive")
         for (name, lr) in [("lr", learningRate), ("leader_lr", leaderLearningRate), ("follower_lr", followerLearningRate)] {
-            try check(lr > 0 && lr.isFinite, "\(name) must be positive, got \(lr)")
+            checks.require(lr > 0 && lr.isFinite, "\(name) must be positive, got \(lr)")
         }
-        try check(maxGradientNorm > 0, "max_grad_norm must be positive")
+        checks.require(maxGradientNorm > 0, "max_grad_norm must be positive")
+        try checks.finish()
     }
 
     public func plannedUpdates(copies: Int) -> Int {
