@@ -60,8 +60,10 @@ struct TrainCommand: ParsableCommand {
     }
 
     /// Every refused setting, not only the first: each key a refusal names is set aside (back at its default)
-    /// and the settings are checked again, until they pass or fail on something no key names, as `sweep plan`
-    /// does (`PlanParser.locateAll`). A user mends the command in one pass.
+    /// and the settings are checked again, as `sweep plan` does (`PlanParser.locateAll`), so a user mends the
+    /// command in one pass. A later refusal counts only where it names another key the user gave, and an
+    /// agent's refusal of a combination only where it names none of the keys set aside: one that names a
+    /// default, or weighs a default put in place of the user's value, would blame what the user did not set.
     private func refusals(after first: SettingsError, given: Settings, workers: Int, fileKeys: Set<String>) -> [Error] {
         let setKeys = Set(overrides.map(Self.overrideKey))
         var found: [Error] = [Self.namingConfig(first, config: config, fileKeys: fileKeys, setKeys: setKeys)]
@@ -81,11 +83,22 @@ struct TrainCommand: ParsableCommand {
                 _ = try AlgorithmRegistry.resolveProbing(probe, concurrentRuns: workers)
                 return found
             } catch let next as SettingsError {
+                let keys: [String]
+                switch next {
+                case .type(let key, _, _): keys = [key]
+                case .unknownKeys(let unknown, _, _): keys = unknown
+                default: keys = []
+                }
+                guard !keys.isEmpty, keys.allSatisfy({ given[$0] != nil && probe[$0] != nil }) else { return found }
                 found.append(Self.namingConfig(next, config: config, fileKeys: fileKeys, setKeys: setKeys))
                 last = next
+            } catch let next as AgentError {
+                // An agent's refusals of what is left, those that weigh none of the keys set aside.
+                let setAside = given.keys.filter { probe[$0] == nil }
+                let kept = next.reasons.filter { r in !setAside.contains { Settings.mentions($0, in: r) } }
+                if !kept.isEmpty { found.append(AgentError.badConfig(kept.joined(separator: "\n"))) }
+                return found
             } catch {
-                // An agent's refusal of what is left is one more to mend; any other error is the run's, said when it runs.
-                if SettingsRefused.covers(error) { found.append(error) }
                 return found
             }
         }

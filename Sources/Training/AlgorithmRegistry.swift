@@ -414,7 +414,7 @@ public enum AlgorithmRegistry {
                 advice = fitting(key)
             default:
                 kind = "sizes whose attention activations fit in memory"
-                advice = ""
+                advice = "; the rows are the lever as much as the sizes: fewer rows per minibatch (num_envs × rollout_length ÷ minibatches, or num_envs where it acts on more), or a smaller perception.dim or perception.heads"
             }
             throw SettingsError.type(key, "\(kind) (\(gigabytes(m.activations)) needed for \(what), beside \(gigabytes(networkBytes + environments)) for the networks' weights, gradients and Adam moments and the copies' arrays; \(machine)\(advice))",
                                      s[key]?.description ?? "?")
@@ -429,12 +429,24 @@ public enum AlgorithmRegistry {
         let perCopy = 4.0 * (widthSum + Double(actionSize)) + 16 + rolloutSteps * 4.0 * Double(observationSize + actionSize + 6)
         let copiesBytes = environments + Double(copies) * perCopy
         guard copiesBytes + networkBytes < available else {
-            throw SettingsError.type("num_envs", "a number of copies whose arrays fit in memory (\(gigabytes(copiesBytes)) needed for \(copies) copies: their observations, the networks' activations on them\(rolloutSteps > 0 ? " and their rollout" : ""); \(machine))", String(copies))
+            throw SettingsError.type("num_envs", "a number of copies whose arrays fit in memory (\(gigabytes(copiesBytes)) needed for \(copies) copies: their observations, the networks' activations on them\(rolloutSteps > 0 ? " and their rollout of rollout_length = \(Int(rolloutSteps)) steps each" : ""); \(machine))", String(copies))
         }
+        var buffer = 0.0
         if let rows = try s.int("buffer_size") {
-            let buffer = Double(rows) * 4.0 * Double(2 * observationSize + actionSize + 4)
+            buffer = Double(rows) * 4.0 * Double(2 * observationSize + actionSize + 4)
             guard buffer + copiesBytes + networkBytes < available else {
                 throw SettingsError.type("buffer_size", "a replay size whose rows fit in memory (\(gigabytes(buffer)) needed for \(rows) rows, \(machine))", String(rows))
+            }
+        }
+        // A batch a step learns from (a replay minibatch, AC's on-policy batch): its rows (observations, next
+        // observations, actions, scalars) and the networks' activations on them, forward and backward.
+        // batch_size = 5e7 on Pendulum passed the replay's check and aborted allocating its minibatch;
+        // AC's batch_steps = 1e11 passed every check and aborted allocating its batch.
+        for key in ["batch_size", "batch_steps"] {
+            guard let rows = (try? s.int(key)) ?? nil, rows > 0 else { continue }
+            let batch = Double(rows) * 4.0 * (Double(2 * observationSize + actionSize + 6) + 3 * (widthSum + Double(actionSize)))
+            guard batch + buffer + copiesBytes + networkBytes < available else {
+                throw SettingsError.type(key, "a batch whose rows fit in memory (\(gigabytes(batch)) needed for \(rows) rows: their observations and the networks' activations on them, forward and backward; \(machine))", String(rows))
             }
         }
     }

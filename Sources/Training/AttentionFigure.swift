@@ -38,14 +38,17 @@ extension AttentionMaps {
         let heads = "\(s.heads) head\(s.heads == 1 ? "" : "s")"
         let names: [String]? = channels == 1 ? nil : channelNames(environment: environment, channels: channels) ?? (1...channels).map { "channel \($0 - 1)" }
         let age = { (f: Int) in "t−\(s.frames - 1 - f)" }
+        // At the play's first steps the stack's older frames are the reset frame repeated (FrameStack fills it so).
+        let padding = { (f: Int) in s.frames - 1 - f > c.step ? ", the reset frame repeated" : "" }
         // One colour range for every "attention received" panel: white is 0 in all of them, and a
         // colour means the same weight in every frame.
         let received = (0..<s.frames).map { s.received(frame: $0) }
         let top = max(Double(received.joined().max() ?? 0), 1 / Double(p))
         let uniform = 1 / Double(p)
         let pixelAttention = names != nil ? [] : received.map {
-            laidOnFrame($0, grid: (gh, gw), field: s.receptiveField, height: h, width: w)
+            spreadOverFrame($0, grid: (gh, gw), field: s.receptiveField, height: h, width: w)
         }
+        let pixelTop = Swift.max(pixelAttention.joined().max() ?? 0, .leastNonzeroMagnitude)
         var fig = GnuplotFigure(name: figureName(playStep: c.step), width: 420 * columns, height: 340 * rows + 70)
         let title = "\(environment) · \(provenance.couplingText) · run seed \(provenance.runSeed.map(String.init) ?? "?") · \(provenance.checkpointText)"
         // Which block of a deeper module the panels show (said only where a level has more than one).
@@ -129,7 +132,7 @@ extension AttentionMaps {
                     overlay = ", datafile index \(block) using 1:2 with points pt 2 ps 1.2 lw 2 lc rgb 'white'"
                 }
                 body += """
-                    set title "frame \(age(f)): first active channel\(several.isEmpty ? "" : " (×: several set)")" font ",10"
+                    set title "frame \(age(f))\(padding(f)): first active channel\(several.isEmpty ? "" : " (×: several set)")" font ",10"
                     set palette defined (\(stops.joined(separator: ", ")))
                     set cbrange [-0.5:\(Double(names.count) + 0.5)]
                     set cbtics (\(labels)) scale 0
@@ -142,19 +145,21 @@ extension AttentionMaps {
             } else {
                 // Pixel frames: a stem cell sees a square many pixels wide, so the cell grid beside the frame
                 // does not show which objects the attention falls on; the frame panel carries it as a red
-                // veil whose opacity is the weight on the attention panels' range.
+                // veil, each cell's weight spread over the pixels it sees.
+                let (size, _) = s.receptiveField
                 let veil = matrix("attention over frame \(age(f)) (\(h)×\(w) pixels)",
-                                  "\(matrixNote); value: the attention received by the stem cell whose square is centred nearest to the pixel (the attention panel's weights laid on the frame)",
+                                  "\(matrixNote); value: the attention reaching the pixel, each stem cell's weight shared evenly among the \(size)×\(size) pixels it sees (the pixels sum to 1, as the cells do)",
                                   h, w) { i, j in pixelAttention[f][i * w + j] }
+                let opaque = Int((Double(veilOpacity) / 255 * 100).rounded())
                 body += """
-                    set title "frame \(age(f)) (grey), attention received over it (red)" font ",10"
+                    set title "frame \(age(f)) (grey)\(padding(f)), attention over it (red)" font ",10"
                     set palette gray
                     set cbrange [0:255]
                     set cbtics autofreq
-                    set cblabel "0 black, 255 white; red: weight 0 (clear) to \(format(top)) (opaque)"
+                    set cblabel "grey 0–255; red: attention per pixel, \(opaque)% opaque at \(format(pixelTop))"
                     set xlabel "column (pixel)"
                     set ylabel "row (pixel)"
-                    \(tics(h, w))plot datafile index \(frame) matrix with image, datafile index \(veil) matrix using 1:2:(227):(26):(28):(\(veilOpacity) * $3 / \(String(format: "%.8g", top))) with rgbalpha
+                    \(tics(h, w))plot datafile index \(frame) matrix with image, datafile index \(veil) matrix using 1:2:(227):(26):(28):(\(veilOpacity) * $3 / \(String(format: "%.8g", pixelTop))) with rgbalpha
 
                     """
             }
@@ -210,19 +215,26 @@ extension AttentionMaps {
         return "stem cell (i, j) sees the \(size)×\(size)-pixel square from pixel (\(stride)i, \(stride)j) (\(layers))"
     }
 
-    /// Stem-cell values (`cells`, row-major over `grid`) laid on an image of `height`×`width` pixels: each
-    /// pixel takes the value of the cell whose receptive square (side `field.size`, one every `field.stride`
-    /// pixels, valid convolutions) is centred nearest to it, so the values keep their scale (a mean over the
-    /// overlapping squares would blur a peak into its neighbours). Row-major, `height`·`width` values.
-    public static func laidOnFrame(_ cells: [Float], grid: (height: Int, width: Int), field: (size: Int, stride: Int),
-                                   height: Int, width: Int) -> [Double] {
-        let nearest = { (pixel: Int, count: Int) in
-            Swift.min(count - 1, Swift.max(0, Int(((Double(pixel) - Double(field.size - 1) / 2) / Double(field.stride)).rounded())))
+    /// Stem-cell weights (`cells`, row-major over `grid`) spread over the frame's `height`×`width` pixels: each
+    /// cell's weight shared evenly among the pixels of its receptive square (side `field.size`, one every
+    /// `field.stride` pixels, valid convolutions), so a pixel holds the attention that reaches it through every
+    /// cell that sees it, and the pixels sum to what the cells sum to. Row-major, `height`·`width` values.
+    public static func spreadOverFrame(_ cells: [Float], grid: (height: Int, width: Int), field: (size: Int, stride: Int),
+                                       height: Int, width: Int) -> [Double] {
+        var pixels = [Double](repeating: 0, count: height * width)
+        let share = 1 / Double(field.size * field.size)
+        for i in 0..<grid.height {
+            for j in 0..<grid.width {
+                let w = Double(cells[i * grid.width + j]) * share
+                for y in (i * field.stride)..<Swift.min(height, i * field.stride + field.size) {
+                    for x in (j * field.stride)..<Swift.min(width, j * field.stride + field.size) { pixels[y * width + x] += w }
+                }
+            }
         }
-        return (0..<height * width).map { k in Double(cells[nearest(k / width, grid.height) * grid.width + nearest(k % width, grid.width)]) }
+        return pixels
     }
 
-    /// The red veil's opacity (of 255) at the attention panels' largest weight: the frame stays legible under it.
+    /// The red veil's opacity (of 255) at the figure's largest attention per pixel: the frame stays legible under it.
     static let veilOpacity = 200
 
     /// A weight as the figure prints it: 3 significant digits.

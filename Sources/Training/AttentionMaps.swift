@@ -10,9 +10,9 @@ import Foundation
 /// Each figure `attention_play_stepT` (T: the step of the greedy play, not of training) is titled
 /// with the environment, the coupling, the run's seed and the environment steps its checkpoint had
 /// trained, and has one row per stacked frame (oldest first, named t−(F−1) … t−0): the frame
-/// (Atari: grey levels on the fixed range 0–255 under a red veil of the attention received, each
-/// pixel showing the stem cell centred nearest to it, opacity on the attention panels' range
-/// (``laidOnFrame(_:grid:field:height:width:)``); MinAtar: each cell in a fixed colour for its first
+/// (Atari: grey levels on the fixed range 0–255 under a red veil of the attention, each stem cell's
+/// weight spread evenly over the pixels it sees (``spreadOverFrame(_:grid:field:height:width:)``);
+/// MinAtar: each cell in a fixed colour for its first
 /// active channel, the colour box naming the channels, empty cells light grey), the attention each
 /// stem cell receives (the mean over heads and attending cells of its weights: the cells sum to 1;
 /// one colour range [0, max] over every frame's panel, the uniform level 1/P in its label), and the

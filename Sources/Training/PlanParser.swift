@@ -629,7 +629,8 @@ struct PlanParser {
 
     /// Locates `error` and every other problem of the same run's settings: resolving stops at the first
     /// bad key, so the settings are resolved again without each key found bad (back at its default)
-    /// until they resolve or fail on something no key names (a refused pair, an agent's own check).
+    /// until they resolve or fail on something that is not another key the plan sets (a refused pair, an agent's
+    /// own check, a default).
     /// Without this a second bad value hid behind the first, and the runs a problem holds for were undercounted.
     mutating func locateAll(_ error: Error, given: Settings, variant: String, env: String, algo: String, coupling: String,
                             point: [SweepAxis.Point], axes: [SweepAxis], envKey: String) {
@@ -647,6 +648,24 @@ struct PlanParser {
             guard !droppable.isEmpty else { return }
             for k in droppable { probe[k] = nil }
             do { _ = try AlgorithmRegistry.resolveProbing(probe, memory: taskMemory); return } catch let next { error = next }
+            // A later refusal counts only where it names another key the plan sets: one naming a default, or
+            // weighing a combination that may hold a default set aside in place of the plan's value, would
+            // blame what the plan does not set (`minibatches` against the default `num_envs`).
+            let keys: [String]
+            switch error {
+            case SettingsError.type(let key, _, _): keys = [key]
+            case SettingsError.unknownKeys(let unknown, _, _): keys = unknown
+            case let agent as AgentError:
+                // An agent's refusals of what is left, those that weigh none of the keys set aside.
+                let setAside = given.keys.filter { probe[$0] == nil }
+                let kept = agent.reasons.filter { r in !setAside.contains { Settings.mentions($0, in: r) } }
+                if !kept.isEmpty {
+                    locate(AgentError.badConfig(kept.joined(separator: "\n")), variant: variant, env: env, algo: algo, coupling: coupling, point: point, axes: axes, envKey: envKey)
+                }
+                return
+            default: keys = []
+            }
+            guard !keys.isEmpty, keys.allSatisfy({ probe[$0] != nil }) else { return }
         }
     }
 

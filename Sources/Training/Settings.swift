@@ -90,6 +90,20 @@ public struct Settings: Equatable, Sendable {
 
     /// Whether `key` names a learning rate (`lr`, `critic_lr`, `sprig.leader_lr`): `train` and the sweep
     /// commands note values above 1, nearly always an exponent's sign lost (`1e3` for `1e-3`).
+    /// Whether `text` (a refusal) names `key` as a whole name: `lr` is not in `actor_lr`, `perception.dim`
+    /// is in `perception.dim (16)`.
+    public static func mentions(_ key: String, in text: String) -> Bool {
+        func isNamePart(_ c: Character) -> Bool { c.isLetter || c.isNumber || c == "_" || c == "." }
+        var from = text.startIndex
+        while let r = text.range(of: key, range: from..<text.endIndex) {
+            let before = r.lowerBound == text.startIndex ? nil : text[text.index(before: r.lowerBound)]
+            let after = r.upperBound == text.endIndex ? nil : text[r.upperBound]
+            if !(before.map(isNamePart) ?? false), !(after.map { isNamePart($0) && $0 != "." } ?? false) { return true }
+            from = r.upperBound
+        }
+        return false
+    }
+
     public static func isLearningRate(_ key: String) -> Bool {
         key == "lr" || key.hasSuffix("_lr") || key.hasSuffix(".lr")
     }

@@ -485,7 +485,7 @@ final class SprigTests: XCTestCase {
 
     /// A capture of `frames` frames over a `grid` of stem cells whose spatial weights all go to one
     /// cell per frame (frame f: cell f) for head 0 and spread uniformly for head 1.
-    private func syntheticCapture(frames: Int, grid: (Int, Int), observation: [Float]) -> AttentionMaps.Capture {
+    private func syntheticCapture(frames: Int, grid: (Int, Int), observation: [Float], step: Int = 80) -> AttentionMaps.Capture {
         let p = grid.0 * grid.1, heads = 2
         var spatial = [Float](repeating: 0, count: frames * heads * p * p)
         for f in 0..<frames {
@@ -497,7 +497,7 @@ final class SprigTests: XCTestCase {
         let temporal = (0..<heads * frames * frames).map { _ in 1 / Float(frames) }
         let gates = (0..<frames * p).map { Float($0 % 7) / 7 }
         let snapshot = AttentionSnapshot(frames: frames, heads: heads, grid: (height: grid.0, width: grid.1), spatial: spatial, temporal: temporal, gates: gates)
-        return AttentionMaps.Capture(step: 80, snapshot: snapshot, observation: observation)
+        return AttentionMaps.Capture(step: step, snapshot: snapshot, observation: observation)
     }
 
     /// The figure reads on its own (the user test's points): the title names the training step, the
@@ -559,18 +559,31 @@ final class SprigTests: XCTestCase {
         XCTAssertEqual(atari.body.components(separatedBy: "set palette gray\nset cbrange [0:255]").count - 1, 4, atari.body)
         XCTAssertTrue(atari.body.contains(#"set xtics ("t−3" 0, "t−2" 1, "t−1" 2, "t−0" 3)"#), atari.body)
         XCTAssertTrue(atari.body.contains("uniform level 1/81 = 0.0123"), atari.body)
-        // Pixel frames carry the attention as a red veil on the attention panels' range, one per frame.
+        // Pixel frames carry the attention as a red veil, one per frame, its scale in the colour box's label.
         XCTAssertEqual(atari.body.components(separatedBy: "with rgbalpha").count - 1, 4, atari.body)
-        XCTAssertTrue(atari.body.contains("attention received over it (red)") && atari.data.text.contains("# attention over frame t−0 (84×84 pixels)"), atari.body)
+        XCTAssertTrue(atari.body.contains("attention over it (red)") && atari.body.contains("red: attention per pixel, 78% opaque at") && atari.data.text.contains("# attention over frame t−0 (84×84 pixels)"), atari.body)
         XCTAssertFalse(body.contains("rgbalpha"), "MinAtar's cells are the frame's: no veil")
-        // Laid on the frame, each pixel shows the cell centred nearest: the Nature stem's 20-pixel squares every 8 pixels
-        // are centred at 8i + 9.5, so pixels 0–13 show cell 0, 14–21 cell 1, and the last pixels the last cell.
-        let cells = (0..<81).map { Float($0) }
-        let laid = AttentionMaps.laidOnFrame(cells, grid: (9, 9), field: (20, 8), height: 84, width: 84)
-        XCTAssertEqual(laid.count, 84 * 84)
-        XCTAssertEqual(Array(laid[0..<23]), Array(repeating: 0, count: 14) + Array(repeating: 1, count: 8) + [2])
-        XCTAssertEqual(laid[13 * 84 + 13], 0); XCTAssertEqual(laid[14 * 84], 9); XCTAssertEqual(laid[83 * 84 + 83], 80)
-        XCTAssertEqual(laid[45 * 84 + 35], Double(4 * 9 + 3), "pixel (45, 35) lies in cell (4, 3)'s square, centred at (41.5, 33.5)")
+        // Spread over the frame, each cell's weight covers the pixels its square sees: the Nature stem's cell (4, 3) sees
+        // rows 32–51 and columns 24–43 (20×20 pixels from (8·4, 8·3)), each of its pixels 1/400 of its weight; the pixels
+        // sum to the cells' sum, and a pixel two cells see holds both shares.
+        var one = [Float](repeating: 0, count: 81)
+        one[4 * 9 + 3] = 1
+        let spread = AttentionMaps.spreadOverFrame(one, grid: (9, 9), field: (20, 8), height: 84, width: 84)
+        XCTAssertEqual(spread.count, 84 * 84)
+        XCTAssertEqual(spread.reduce(0, +), 1, accuracy: 1e-12)
+        XCTAssertEqual(spread[32 * 84 + 24], 1.0 / 400); XCTAssertEqual(spread[51 * 84 + 43], 1.0 / 400)
+        XCTAssertEqual(spread[31 * 84 + 24], 0); XCTAssertEqual(spread[32 * 84 + 44], 0)
+        let even = AttentionMaps.spreadOverFrame([Float](repeating: 1 / 81, count: 81), grid: (9, 9), field: (20, 8), height: 84, width: 84)
+        XCTAssertEqual(even.reduce(0, +), 1, accuracy: 1e-6)
+        XCTAssertEqual(even[0], Double(Float(1) / 81) / 400, accuracy: 1e-12, "pixel (0, 0): cell (0, 0) alone")
+        XCTAssertEqual(even[16 * 84 + 16], 9 * Double(Float(1) / 81) / 400, accuracy: 1e-12, "pixel (16, 16): cells (0…2, 0…2)")
+        // The older frames of a capture at the play's first steps are the reset frame repeated, and say so.
+        XCTAssertEqual(atari.body.components(separatedBy: ", the reset frame repeated").count - 1, 0, "play step 80: no padding")
+        let early = AttentionMaps.figure(syntheticCapture(frames: 4, grid: (9, 9), observation: (0..<84 * 84 * 4).map { Float($0 % 200) }, step: 1),
+                                         shape: [84, 84, 4], environment: "atari/breakout",
+                                         provenance: AttentionMaps.Provenance(coupling: "sprig", trainedSteps: 2_000_000, runSeed: 0, playSeed: 0, playSteps: 400))
+        XCTAssertTrue(early.body.contains("frame t−3 (grey), the reset frame repeated") && early.body.contains("frame t−2 (grey), the reset frame repeated")
+                      && early.body.contains("frame t−1 (grey), attention"), early.body)
         // Channel names: MinAtar's (either action set), none elsewhere.
         XCTAssertEqual(AttentionMaps.channelNames(environment: "minatar/breakout-minimal", channels: 4), ["paddle", "ball", "trail", "brick"])
         XCTAssertNil(AttentionMaps.channelNames(environment: "atari/breakout", channels: 1))
