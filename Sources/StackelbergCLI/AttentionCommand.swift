@@ -23,7 +23,7 @@ struct AttentionCommand: ParsableCommand {
 
     @Argument(help: ArgumentHelp("A seed's run directory with config.toml and checkpoint.state (--coupling sprig, or any PPO run with network.layout = attention).", valueName: "run")) var runDirectory: String
     @Option(parsing: .unconditional, help: "Greedy steps to play (1 to 100,000, e.g. 400 or 1e3; default: 400).", transform: Count.parse) var steps: Count = Count(400)
-    @Option(parsing: .unconditional, help: "Steps captured, evenly spaced.") var captures: Int = 4
+    @Option(parsing: .unconditional, help: "Steps captured, evenly spaced (default: 4).") var captures: Int?
     @Option(parsing: .unconditional, help: "Seed of the environment's reset (≥ 0).") var seed: String = "0"
     @Option(parsing: .unconditional, help: "Which spatial attention block to draw, 0-based, when the module has several (perception.spatial_blocks; default: the last).") var spatialBlock: Int?
     @Option(parsing: .unconditional, help: "Which temporal attention block to draw, 0-based (perception.temporal_blocks; default: the last).") var temporalBlock: Int?
@@ -37,8 +37,9 @@ struct AttentionCommand: ParsableCommand {
             // episode any registered environment allows is Atari's 27,000 agent steps (108,000 frames).
             let steps = self.steps.value
             guard (1...100_000).contains(steps) else { throw UsageError("--steps must be between 1 and 100,000 greedy steps, got \(steps)") }
+            let captures = self.captures ?? 4
             guard (1...min(steps, 200)).contains(captures) else {
-                throw UsageError(captures == 4 && steps < 4
+                throw UsageError(self.captures == nil && steps < 4
                     ? "--steps \(steps) is fewer than the default 4 captures: give --captures \(steps) or fewer, or more --steps"
                     : "--captures must be between 1 and \(min(steps, 200)) (at most --steps, and 200 figures), got \(captures)")
             }

@@ -287,7 +287,21 @@ public enum AlgorithmRegistry {
         let run = try runOptions(s)
         try run.validate()
         let overrides = try run.environmentOverrides()
-        try Self.settingEnvironment { try EnvironmentRegistry.check(overrides, for: EnvironmentRegistry.entry(env)) }
+        // Each override on its own, so that a refusal names its key (the registry says it in prose) and the
+        // keys it names can be set aside to find the next.
+        let environmentEntry = try Self.settingEnvironment { try EnvironmentRegistry.entry(env) }
+        for (key, one) in [("env_sticky_actions", EnvironmentOverrides(stickyActionProbability: overrides.stickyActionProbability)),
+                           ("env_max_episode_steps", EnvironmentOverrides(maxEpisodeSteps: overrides.maxEpisodeSteps)),
+                           ("env_frame_stack", EnvironmentOverrides(frameStack: overrides.frameStack)),
+                           ("env_episodic_life", EnvironmentOverrides(episodicLife: overrides.episodicLife)),
+                           ("env_fire_reset", EnvironmentOverrides(fireReset: overrides.fireReset))] where one != EnvironmentOverrides() {
+            do { try EnvironmentRegistry.check(one, for: environmentEntry) } catch let EnvironmentError.badState(why) {
+                // The registry's advice ("leave the … setting unset") is what "must be left unset" says.
+                let reason = why.replacingOccurrences(of: #"; leave the [a-z-]+ setting unset"#, with: "", options: .regularExpression)
+                throw SettingsError.type(key, "left unset on \(env) (\(reason))", s[key]?.description ?? "?")
+            }
+        }
+        try Self.settingEnvironment { try EnvironmentRegistry.check(overrides, for: environmentEntry) }
         let entry = try self.entry(algo)
         // `atari/<game>` names any ROM: one ALE does not ship is unknown only when loaded (78, as any unknown environment).
         let probe = try Self.settingEnvironment { try EnvironmentRegistry.make(env, count: 1, overrides: overrides) }

@@ -198,7 +198,7 @@ def test_run_directory_and_config(stackelberg_bin, tmp_path, reference):
     (["--set", "env_sticky_actions=2"], "env_sticky_actions must be"),
     (["--env", "mujoco/hopper", "--set", "env_max_episode_steps=100"], "mujoco/hopper keeps its own episode limit"),
     (["--set", "env_max_episode_steps=0"], "env_max_episode_steps must be"),
-    (["--set", "env_episodic_life=true"], "cartpole has no lives to make episodic; leave the episodic-life setting unset (Atari only)"),
+    (["--set", "env_episodic_life=true"], "setting env_episodic_life must be left unset on cartpole (cartpole has no lives to make episodic (Atari only)), got true"),
     (["--set", "env_fire_reset=true"], "cartpole has no FIRE to press on reset"),
     # Refused pairs name the valid choices.
     (["--env", "pendulum"], "dqn acts in discrete action spaces; pendulum has Box"),
@@ -295,6 +295,16 @@ def test_every_refused_setting_is_said_at_once(stackelberg_bin, tmp_path):
         assert said in p.stderr, (said, p.stderr)
     assert p.stderr.count("error:") == 4, p.stderr
     assert not any(tmp_path.iterdir())
+    # An environment wrapper the environment lacks is named by its key, and the keys after it are checked too; a
+    # refusal weighing a key set aside at its default (minibatches against the default num_envs) is not said.
+    p = subprocess.run([str(stackelberg_bin), "train", "--algo", "ppo", "--env", "cartpole", "--set", "env_episodic_life=true",
+                        "--set", "env_fire_reset=true", "--set", "gamma=2", "--set", "num_envs=0", "--set", "minibatches=3",
+                        "--dry-run", "--out", str(tmp_path)], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 78, (p.returncode, p.stderr)
+    for said in ["error: setting env_episodic_life must be left unset on cartpole", "error: setting env_fire_reset must be left unset on cartpole",
+                 "error: setting gamma must be in [0, 1], got 2", "error: setting num_envs must be positive, got 0"]:
+        assert said in p.stderr, (said, p.stderr)
+    assert p.stderr.count("error:") == 4 and "minibatches (3)" not in p.stderr, p.stderr
 
 
 def test_bad_seeds_are_refused_before_any_note(stackelberg_bin, tmp_path):
