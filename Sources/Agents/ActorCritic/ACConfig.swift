@@ -81,8 +81,6 @@ public struct ACConfig: Sendable {
     public func validate(copies: Int) throws {
         var checks = ConfigChecks()
         checks.require(totalSteps > 0, "total_steps must be positive, got \(totalSteps)")
-        checks.require(batchSteps <= totalSteps || totalSteps <= 0,
-                       "total_steps (\(totalSteps)) is less than one batch (batch_steps = \(batchSteps)): lower batch_steps or raise total_steps (--steps)")
         checks.require(batchSteps >= copies && batchSteps % copies == 0,
                        "batch_steps (\(batchSteps)) must be a positive multiple of num_envs (\(copies)); e.g. \(Swift.max(1, batchSteps / Swift.max(copies, 1)) * copies)")
         checks.require((0...1).contains(gamma) && (0...1).contains(gaeLambda), "gamma and gae_lambda must be in [0, 1], got \(gamma) and \(gaeLambda)")
