@@ -70,25 +70,14 @@ struct TrainCommand: ParsableCommand {
         var last = first, probe = given
         // Each pass drops at least one key the settings hold, so this ends.
         while true {
-            let named: [String]
-            switch last {
-            case .type(let key, _, _): named = [key]
-            case .unknownKeys(let keys, _, _): named = keys
-            default: named = []
-            }
-            let droppable = named.filter { probe[$0] != nil && !["algo", "coupling", "env", "total_steps"].contains($0) }
+            let droppable = last.namedKeys.filter { probe[$0] != nil && !["algo", "coupling", "env", "total_steps"].contains($0) }
             guard !droppable.isEmpty else { return found }
             for k in droppable { probe[k] = nil }
             do {
                 _ = try AlgorithmRegistry.resolveProbing(probe, concurrentRuns: workers)
                 return found
             } catch let next as SettingsError {
-                let keys: [String]
-                switch next {
-                case .type(let key, _, _): keys = [key]
-                case .unknownKeys(let unknown, _, _): keys = unknown
-                default: keys = []
-                }
+                let keys = next.namedKeys
                 guard !keys.isEmpty, keys.allSatisfy({ given[$0] != nil && probe[$0] != nil }) else { return found }
                 found.append(Self.namingConfig(next, config: config, fileKeys: fileKeys, setKeys: setKeys))
                 last = next

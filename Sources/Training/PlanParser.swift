@@ -638,24 +638,14 @@ struct PlanParser {
         // Each pass drops at least one key the run's settings hold, so this ends.
         while true {
             locate(error, variant: variant, env: env, algo: algo, coupling: coupling, point: point, axes: axes, envKey: envKey)
-            let named: [String]
-            switch error {
-            case SettingsError.type(let key, _, _): named = [key]
-            case SettingsError.unknownKeys(let keys, _, _): named = keys
-            default: named = []
-            }
-            let droppable = named.filter { probe[$0] != nil && !["algo", "coupling", "env", "total_steps"].contains($0) }
+            let droppable = ((error as? SettingsError)?.namedKeys ?? []).filter { probe[$0] != nil && !["algo", "coupling", "env", "total_steps"].contains($0) }
             guard !droppable.isEmpty else { return }
             for k in droppable { probe[k] = nil }
             do { _ = try AlgorithmRegistry.resolveProbing(probe, memory: taskMemory); return } catch let next { error = next }
             // A later refusal counts only where it names another key the plan sets: one naming a default, or
             // weighing a combination that may hold a default set aside in place of the plan's value, would
             // blame what the plan does not set (`minibatches` against the default `num_envs`).
-            let keys: [String]
-            switch error {
-            case SettingsError.type(let key, _, _): keys = [key]
-            case SettingsError.unknownKeys(let unknown, _, _): keys = unknown
-            case let agent as AgentError:
+            if let agent = error as? AgentError {
                 // An agent's refusals of what is left, those that weigh none of the keys set aside.
                 let setAside = given.keys.filter { probe[$0] == nil }
                 let kept = agent.reasons.filter { r in !setAside.contains { Settings.mentions($0, in: r) } }
@@ -663,8 +653,8 @@ struct PlanParser {
                     locate(AgentError.badConfig(kept.joined(separator: "\n")), variant: variant, env: env, algo: algo, coupling: coupling, point: point, axes: axes, envKey: envKey)
                 }
                 return
-            default: keys = []
             }
+            let keys = (error as? SettingsError)?.namedKeys ?? []
             guard !keys.isEmpty, keys.allSatisfy({ probe[$0] != nil }) else { return }
         }
     }

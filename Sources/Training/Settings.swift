@@ -336,6 +336,16 @@ public enum SettingsError: Error, CustomStringConvertible, Equatable {
 }
 
 extension SettingsError {
+    /// The keys this refusal names (a value out of range: its key; unknown keys: each), which a caller
+    /// looking for further refusals sets aside; none for a refusal no key names.
+    public var namedKeys: [String] {
+        switch self {
+        case .type(let key, _, _): return [key]
+        case .unknownKeys(let keys, _, _): return keys
+        default: return []
+        }
+    }
+
     /// An unknown key as a message names it: with the keys of this algorithm it is nearest to, and the
     /// algorithms whose key it is. `lambda` given to BLPO is both PQN's `lambda` and a prefix short of
     /// `blpo.lambda`: naming PQN alone sent the user to the wrong algorithm.
