@@ -129,11 +129,16 @@ finished() {
 # lock (the script run again skipped it as taken), and a SIGINT was ignored. (Ctrl-C at a terminal reaches
 # COMMAND as well; train counts the two as one.) A command put in the background by a script starts with
 # SIGINT ignored; `env --default-signal` gives it back.
+# The traps are set before COMMAND starts: set after it, a signal in between (COMMAND already running,
+# the test's stand-in had written its start) killed the script and left COMMAND running, unwatched. A
+# signal that comes before COMMAND's PID is known is held and sent once it is.
 run_waited() {
+  local pid="" held="" rc
+  trap 'if [ -n "$pid" ]; then kill -INT "$pid" 2>/dev/null; else held=INT; fi' INT
+  trap 'if [ -n "$pid" ]; then kill -TERM "$pid" 2>/dev/null; else held=TERM; fi' TERM
   env --default-signal=INT "$@" &
-  local pid=$! rc
-  trap 'kill -INT "$pid" 2>/dev/null' INT
-  trap 'kill -TERM "$pid" 2>/dev/null' TERM
+  pid=$!
+  [ -z "$held" ] || kill -"$held" "$pid" 2>/dev/null
   while :; do
     wait "$pid"; rc=$?
     # A trapped signal ends `wait` early (128 + its number) while COMMAND is still stopping.
