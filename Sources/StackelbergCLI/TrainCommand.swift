@@ -59,38 +59,13 @@ struct TrainCommand: ParsableCommand {
         }
     }
 
-    /// Every refused setting, not only the first: each key a refusal names is set aside (back at its default)
-    /// and the settings are checked again, as `sweep plan` does (`PlanParser.locateAll`), so a user mends the
-    /// command in one pass. A later refusal counts only where it names another key the user gave, and an
-    /// agent's refusal of a combination only where it names none of the keys set aside: one that names a
-    /// default, or weighs a default put in place of the user's value, would blame what the user did not set.
+    /// Every refused setting, not only the first (`AlgorithmRegistry.everyRefusal`), each naming the
+    /// `--config` file where the keys it is about came from there.
     private func refusals(after first: SettingsError, given: Settings, workers: Int, fileKeys: Set<String>) -> [Error] {
         let setKeys = Set(overrides.map(Self.overrideKey))
-        var found: [Error] = [Self.namingConfig(first, config: config, fileKeys: fileKeys, setKeys: setKeys)]
-        var last = first, probe = given
-        // Each pass drops at least one key the settings hold, so this ends.
-        while true {
-            let droppable = last.namedKeys.filter { probe[$0] != nil && !["algo", "coupling", "env", "total_steps"].contains($0) }
-            guard !droppable.isEmpty else { return found }
-            for k in droppable { probe[k] = nil }
-            do {
-                _ = try AlgorithmRegistry.resolveProbing(probe, concurrentRuns: workers)
-                return found
-            } catch let next as SettingsError {
-                let keys = next.namedKeys
-                guard !keys.isEmpty, keys.allSatisfy({ given[$0] != nil && probe[$0] != nil }) else { return found }
-                found.append(Self.namingConfig(next, config: config, fileKeys: fileKeys, setKeys: setKeys))
-                last = next
-            } catch let next as AgentError {
-                // An agent's refusals of what is left, those that weigh none of the keys set aside.
-                let setAside = given.keys.filter { probe[$0] == nil }
-                let kept = next.reasons.filter { r in !setAside.contains { Settings.mentions($0, in: r) } }
-                if !kept.isEmpty { found.append(AgentError.badConfig(kept.joined(separator: "\n"))) }
-                return found
-            } catch {
-                return found
-            }
-        }
+        return AlgorithmRegistry.everyRefusal(after: first, given: given) {
+            _ = try AlgorithmRegistry.resolveProbing($0, concurrentRuns: workers)
+        }.map { e in (e as? SettingsError).map { Self.namingConfig($0, config: config, fileKeys: fileKeys, setKeys: setKeys) } ?? e }
     }
 
     func run() throws {

@@ -634,28 +634,9 @@ struct PlanParser {
     /// Without this a second bad value hid behind the first, and the runs a problem holds for were undercounted.
     mutating func locateAll(_ error: Error, given: Settings, variant: String, env: String, algo: String, coupling: String,
                             point: [SweepAxis.Point], axes: [SweepAxis], envKey: String) {
-        var error = error, probe = given
-        // Each pass drops at least one key the run's settings hold, so this ends.
-        while true {
-            locate(error, variant: variant, env: env, algo: algo, coupling: coupling, point: point, axes: axes, envKey: envKey)
-            let droppable = ((error as? SettingsError)?.namedKeys ?? []).filter { probe[$0] != nil && !["algo", "coupling", "env", "total_steps"].contains($0) }
-            guard !droppable.isEmpty else { return }
-            for k in droppable { probe[k] = nil }
-            do { _ = try AlgorithmRegistry.resolveProbing(probe, memory: taskMemory); return } catch let next { error = next }
-            // A later refusal counts only where it names another key the plan sets: one naming a default, or
-            // weighing a combination that may hold a default set aside in place of the plan's value, would
-            // blame what the plan does not set (`minibatches` against the default `num_envs`).
-            if let agent = error as? AgentError {
-                // An agent's refusals of what is left, those that weigh none of the keys set aside.
-                let setAside = given.keys.filter { probe[$0] == nil }
-                let kept = agent.reasons.filter { r in !setAside.contains { Settings.mentions($0, in: r) } }
-                if !kept.isEmpty {
-                    locate(AgentError.badConfig(kept.joined(separator: "\n")), variant: variant, env: env, algo: algo, coupling: coupling, point: point, axes: axes, envKey: envKey)
-                }
-                return
-            }
-            let keys = (error as? SettingsError)?.namedKeys ?? []
-            guard !keys.isEmpty, keys.allSatisfy({ probe[$0] != nil }) else { return }
+        let memory = taskMemory
+        for e in AlgorithmRegistry.everyRefusal(after: error, given: given, resolve: { _ = try AlgorithmRegistry.resolveProbing($0, memory: memory) }) {
+            locate(e, variant: variant, env: env, algo: algo, coupling: coupling, point: point, axes: axes, envKey: envKey)
         }
     }
 
@@ -703,21 +684,9 @@ struct PlanParser {
             let planKeys = Set(point.flatMap { $0.settings.map(\.key) } + source.keyLines.keys.compactMap { k in
                 prefixes.first(where: { k.hasPrefix($0) }).map { String(k.dropFirst($0.count)) }
             })
-            // As a whole name: `lr` is not in `actor_lr`.
-            func isNamePart(_ c: Character) -> Bool { c.isLetter || c.isNumber || c == "_" || c == "." }
-            func firstMention(_ k: String) -> String.Index? {
-                var from = message.startIndex
-                while let r = message.range(of: k, range: from..<message.endIndex) {
-                    let before = r.lowerBound == message.startIndex ? nil : message[message.index(before: r.lowerBound)]
-                    let after = r.upperBound == message.endIndex ? nil : message[r.upperBound]
-                    if !(before.map(isNamePart) ?? false), !(after.map { isNamePart($0) && $0 != "." } ?? false) { return r.lowerBound }
-                    from = r.upperBound
-                }
-                return nil
-            }
             // A key this run's grid point sets comes first: it is what the refused runs have and the others lack
             // (`minibatches` in [settings] refused only with the grid's `rollout_length` that it does not divide).
-            let mentioned = planKeys.compactMap { k in firstMention(k).map { (key: k, at: $0) } }
+            let mentioned = planKeys.compactMap { k in Settings.firstMention(k, in: message).map { (key: k, at: $0) } }
             let byPoint = mentioned.filter { m in point.contains { $0.settings.contains { $0.key == m.key } } }
             let named = (byPoint.isEmpty ? mentioned : byPoint).min { $0.at < $1.at }
             fail(named.flatMap { settingLine($0.key) } ?? source.line(ofValue: envKey, under: "environments"), run: run, message)

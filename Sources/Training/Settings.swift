@@ -88,22 +88,25 @@ public struct Settings: Equatable, Sendable {
         return .string(t)
     }
 
-    /// Whether `key` names a learning rate (`lr`, `critic_lr`, `sprig.leader_lr`): `train` and the sweep
-    /// commands note values above 1, nearly always an exponent's sign lost (`1e3` for `1e-3`).
-    /// Whether `text` (a refusal) names `key` as a whole name: `lr` is not in `actor_lr`, `perception.dim`
-    /// is in `perception.dim (16)`.
-    public static func mentions(_ key: String, in text: String) -> Bool {
+    /// Where `text` (a refusal) first names `key` as a whole name, nil where it does not: `lr` is not in
+    /// `actor_lr`, `perception.dim` is in `perception.dim (16)` and in `perception.dim.` ending a sentence.
+    public static func firstMention(_ key: String, in text: String) -> String.Index? {
         func isNamePart(_ c: Character) -> Bool { c.isLetter || c.isNumber || c == "_" || c == "." }
         var from = text.startIndex
         while let r = text.range(of: key, range: from..<text.endIndex) {
             let before = r.lowerBound == text.startIndex ? nil : text[text.index(before: r.lowerBound)]
             let after = r.upperBound == text.endIndex ? nil : text[r.upperBound]
-            if !(before.map(isNamePart) ?? false), !(after.map { isNamePart($0) && $0 != "." } ?? false) { return true }
+            if !(before.map(isNamePart) ?? false), !(after.map { isNamePart($0) && $0 != "." } ?? false) { return r.lowerBound }
             from = r.upperBound
         }
-        return false
+        return nil
     }
 
+    /// Whether `text` (a refusal) names `key` as a whole name (``firstMention(_:in:)``).
+    public static func mentions(_ key: String, in text: String) -> Bool { firstMention(key, in: text) != nil }
+
+    /// Whether `key` names a learning rate (`lr`, `critic_lr`, `sprig.leader_lr`): `train` and the sweep
+    /// commands note values above 1, nearly always an exponent's sign lost (`1e3` for `1e-3`).
     public static func isLearningRate(_ key: String) -> Bool {
         key == "lr" || key.hasSuffix("_lr") || key.hasSuffix(".lr")
     }
