@@ -101,7 +101,7 @@ struct TrainCommand: ParsableCommand {
             guard let x = Settings.number(steps), x >= 1 else { throw UsageError("--steps must be a positive number, got \(steps)") }
             guard x == x.rounded() else { throw UsageError("--steps must be a whole number of environment steps, got \(steps)") }
             // Steps are counted in 64-bit integers; far beyond any run, and the check keeps the message about --steps.
-            guard x <= 1e15 else { throw UsageError("--steps \(steps) is too large: give at most 1e15 environment steps") }
+            guard x <= SettingBound.maxTotalSteps else { throw UsageError("--steps \(steps) is too large: give at most 1e15 environment steps") }
             given["total_steps"] = .number(x.rounded())
         }
         let settings: Settings, shapes: ShapeOnlyEnvironment

@@ -5,7 +5,7 @@ import Environments
 enum ActorCriticEntries {
     /// The keys every off-policy actor–critic has.
     static let common: [SettingDeclaration<OffPolicySettings>] = [
-        .int("total_steps", \.totalSteps, "environment steps over all copies", .positive),
+        .int("total_steps", \.totalSteps, "environment steps over all copies", .totalSteps),
         .int("buffer_size", \.bufferSize, "replay capacity in transitions", .positive),
         .int("batch_size", \.batchSize, "minibatch size of each player step", .positive),
         .int("random_steps", \.randomSteps, "environment steps with uniformly random actions first", .nonNegative),
@@ -88,7 +88,7 @@ extension ActorCriticEntries {
 
 extension ActorCriticEntries {
     static let acTable = SettingTable<ACConfig>([
-        .int("total_steps", \.totalSteps, "environment steps over all copies", .positive),
+        .int("total_steps", \.totalSteps, "environment steps over all copies", .totalSteps),
         .int("batch_steps", \.batchSteps, "environment steps per batch (one actor step), over all copies", .positive),
         .real("gamma", \.gamma, "discount γ", .unit),
         .real("gae_lambda", \.gaeLambda, "GAE's λ for the actor's advantages", .unit),

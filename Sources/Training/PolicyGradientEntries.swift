@@ -4,7 +4,7 @@ import Environments
 /// The registry entry of PPO and BLPO's couplings on it.
 enum PolicyGradientEntries {
     static let ppoTable = SettingTable<PPOConfig>([
-        .int("total_steps", \.totalSteps, "environment steps over all copies", .positive),
+        .int("total_steps", \.totalSteps, "environment steps over all copies", .totalSteps),
         .int("rollout_length", \.rolloutLength, "T: steps of each copy per rollout", .positive),
         .int("epochs", \.epochs, "passes over each rollout", .positive),
         .int("minibatches", \.minibatches, "minibatches per epoch", .positive),

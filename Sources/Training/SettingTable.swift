@@ -29,6 +29,13 @@ public enum SettingBound: Sendable {
     /// [0, limit]: the same, where 0 means "none".
     case nonNegativeAtMost(Double)
 
+    /// The most environment steps a run may be given (`total_steps`, `train --steps`): far beyond any run
+    /// and within the 64-bit counts; a larger value is a typo (an exponent too many).
+    public static let maxTotalSteps = 1e15
+
+    /// `total_steps`'s range, the same as `train --steps` takes.
+    public static let totalSteps = SettingBound.positiveAtMost(maxTotalSteps)
+
     func check(_ key: String, _ x: Double) throws {
         switch self {
         case .any: return

@@ -57,7 +57,7 @@ public struct Settings: Equatable, Sendable {
     }
 
     static func format(_ x: Double) -> String {
-        if x == x.rounded(), abs(x) < 1e15 { return String(Int64(x)) }
+        if x == x.rounded(), abs(x) < wholeLimit { return String(Int64(x)) }
         return "\(x)"
     }
 

@@ -21,7 +21,7 @@ enum ValueBasedEntries {
     }
 
     static let dqnTable = SettingTable<DQNConfig>([
-        .int("total_steps", \.totalSteps, "environment steps over all copies", .positive),
+        .int("total_steps", \.totalSteps, "environment steps over all copies", .totalSteps),
         .int("buffer_size", \.bufferSize, "replay capacity in transitions", .positive),
         .int("batch_size", \.batchSize, "minibatch size of each player step", .positive),
         .int("learning_starts", \.learningStarts, "environment steps before the first update", .nonNegative),
@@ -85,7 +85,7 @@ enum ValueBasedEntries {
     }
 
     static let pqnTable = SettingTable<PQNConfig>([
-        .int("total_steps", \.totalSteps, "environment steps over all copies", .positive),
+        .int("total_steps", \.totalSteps, "environment steps over all copies", .totalSteps),
         .int("rollout_length", \.rolloutLength, "steps each copy takes per rollout", .positive),
         .int("epochs", \.epochs, "passes over each rollout", .positive),
         .int("minibatches", \.minibatches, "minibatches per pass", .positive),

@@ -213,6 +213,8 @@ def test_run_directory_and_config(stackelberg_bin, tmp_path, reference):
     (["--set", "num_envs=1e8"], "setting num_envs must be a number of copies whose arrays fit in memory (88.4 GB needed for 100000000 copies: their observations, the networks' activations on them;"),
     (["--steps", "-5"], "--steps must be a positive number, got -5"),
     (["--steps", "1e30"], "--steps 1e30 is too large"),
+    # The same cap as a setting: --set total_steps=5e15 (or a config file's) was taken where --steps 5e15 was refused.
+    (["--set", "total_steps=5e15"], "setting total_steps must be positive and at most 1000000000000000, got 5000000000000000"),
     (["--steps", "1.5"], "--steps must be a whole number of environment steps, got 1.5"),
     (["--steps", "0x10"], "--steps must be a positive number, got 0x10"),  # was read as hexadecimal: 16 steps
     (["--seeds", "0,,1"], "--seeds 0,,1: has an empty entry: give 0..4, 0,3,7 or one number"),
