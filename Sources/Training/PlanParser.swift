@@ -21,6 +21,8 @@ struct PlanParser {
     /// `[slurm] mem`, when given: the memory each run's task gets, which the runs' memory check judges
     /// against (the machine writing the plan is not the one that trains).
     var taskMemory: MemoryLimit?
+    /// How the plan first wrote each listed name ("algorithms|dqn" → "DQN"), for `appendOnce`'s message.
+    var firstSpelling = [String: String]()
 
     mutating func fail(_ line: Int?, _ message: String) {
         let e = SweepPlanError(path: path, line: line, message: message)
@@ -42,6 +44,23 @@ struct PlanParser {
         runProblems[key] = (seen.index, runs)
         let named = runs.prefix(3).joined(separator: ", ") + (runs.count > 3 ? ", …" : "")
         errors[seen.index] = SweepPlanError(path: path, line: line, message: "\(message) (in \(runs.count) \(unit): \(named))")
+    }
+
+    /// An unknown key (`naming`: the key and the names it may mean) for one algorithm-coupling pair: said once
+    /// at its line, naming every pair that does not take it (said once per pair before).
+    mutating func failUnknown(_ line: Int?, _ naming: String, pair: String) {
+        let key = "unknown|\(line ?? -1)|\(naming)"
+        let pairs: [String], index: Int
+        if let seen = runProblems[key] {
+            guard !seen.runs.contains(pair) else { return }
+            (pairs, index) = (seen.runs + [pair], seen.index)
+        } else {
+            (pairs, index) = ([pair], errors.count)
+            errors.append(SweepPlanError(path: path, line: line, message: ""))
+        }
+        runProblems[key] = (index, pairs)
+        let listed = pairs.count == 1 ? pairs[0] : pairs.dropLast().joined(separator: ", ") + " and " + pairs.last!
+        errors[index] = SweepPlanError(path: path, line: line, message: "unknown setting \(naming) for \(listed): check its spelling against `stackelberg algo list`; a key that only some of the plan's algorithms take belongs in a separate plan")
     }
 
     /// A table's keys in the order the file writes them (TOMLKit's are sorted).
@@ -85,7 +104,8 @@ struct PlanParser {
         var out = [String]()
         for e in a {
             guard let s = e.string else { fail(source.line(of: key), "`\(key)` must hold names in quotes, got \(e)"); return nil }
-            if out.contains(s) { fail(source.line(ofValue: s, under: key), "`\(key)` lists \"\(s)\" twice: list each once") }
+            // Said once here, and kept once: kept twice, it was said again as "another spelling" of itself.
+            if out.contains(s) { fail(source.line(ofValue: s, under: key), "`\(key)` lists \"\(s)\" twice: list each once"); continue }
             out.append(s)
         }
         if out.isEmpty { fail(source.line(of: key), "`\(key)` is empty: list at least one") }
@@ -95,11 +115,14 @@ struct PlanParser {
     /// Appends `name` (the registry's spelling of `written`) to `names` unless it is there already: two
     /// spellings of one name ("cartpole", "CartPole") are one name listed twice, said at the second's line
     /// (they were said as two runs sharing a directory, without a line).
+    /// Both spellings are named, the first as written (the probe found the later alone named).
     mutating func appendOnce(_ name: String, written: String, to names: inout [String], key: String) {
         guard !names.contains(name) else {
-            fail(source.line(ofValue: written, under: key), "`\(key)` lists \(name) twice (\"\(written)\" is another spelling of it): list each once")
+            let first = firstSpelling["\(key)|\(name)"] ?? name
+            fail(source.line(ofValue: written, under: key), "`\(key)` lists \(name) twice, as \"\(first)\" and as \"\(written)\": list each once")
             return
         }
+        firstSpelling["\(key)|\(name)"] = written
         names.append(name)
     }
 
@@ -659,7 +682,7 @@ struct PlanParser {
         switch error {
         case SettingsError.unknownKeys(let keys, let known, let elsewhere):
             for k in keys {
-                fail(settingLine(k), "unknown setting \(SettingsError.naming(unknownKey: k, known: known, elsewhere: elsewhere)) for \(algo)-\(coupling): check its spelling against `stackelberg algo list`; a key that only some of the plan's algorithms take belongs in a separate plan")
+                failUnknown(settingLine(k), SettingsError.naming(unknownKey: k, known: known, elsewhere: elsewhere), pair: "\(algo)-\(coupling)")
             }
         case SettingsError.refusedPair(let why):
             // Refused whatever the settings: said once per pair, not once per variant.

@@ -439,7 +439,30 @@ final class SweepPlanTests: XCTestCase {
             seeds = [0]
             steps = 1e4
             """)
-        XCTAssertTrue(errors.contains { $0.line == 2 && $0.message.contains("`environments` lists minatar/breakout twice (\"MinAtar/Breakout\" is another spelling of it)") }, "\(errors)")
+        XCTAssertTrue(errors.contains { $0.line == 2 && $0.message.contains("`environments` lists minatar/breakout twice, as \"minatar/breakout\" and as \"MinAtar/Breakout\"") }, "\(errors)")
+        // One spelling twice is said once, not a second time as "another spelling" of itself.
+        let same = refusals("""
+            algorithms = ["dqn"]
+            environments = ["cartpole", "cartpole"]
+            seeds = [0]
+            steps = 1e4
+            """)
+        XCTAssertEqual(same.filter { $0.message.contains("twice") }.map(\.message), ["`environments` lists \"cartpole\" twice: list each once"])
+    }
+
+    /// An unknown key is said once at its line, naming every algorithm-coupling pair (once per pair before).
+    func testAnUnknownKeyIsSaidOnceForEveryPair() {
+        let errors = refusals("""
+            algorithms = ["ppo"]
+            couplings = ["monolithic", "nested", "blpo"]
+            environments = ["cartpole"]
+            seeds = [0]
+            steps = 1e4
+            [settings]
+            gama = 0.9
+            """)
+        XCTAssertEqual(errors.map(\.line), [7], "\(errors)")
+        XCTAssertTrue(errors.first?.message.hasPrefix("unknown setting gama (did you mean gamma?) for ppo-monolithic, ppo-nested and ppo-blpo:") == true, "\(errors)")
     }
 
     func testSlurmScriptHasOneTaskPerRunTheResourcesAndRequeue() throws {

@@ -705,9 +705,9 @@ def test_a_pool_whose_report_cannot_be_written_fails_at_its_end(tmp_path, stacke
 @pytest.mark.parametrize("body, said", [
     # Two spellings of one name were said as two runs sharing a directory, without a line.
     ('algorithms = ["dqn"]\nenvironments = ["cartpole", "CartPole"]\nseeds = [0]\nsteps = 1000\n',
-     ':3: `environments` lists cartpole twice ("CartPole" is another spelling of it): list each once'),
+     ':3: `environments` lists cartpole twice, as "cartpole" and as "CartPole": list each once'),
     ('algorithms = ["dqn", "DQN"]\nenvironments = ["cartpole"]\nseeds = [0]\nsteps = 1000\n',
-     ':2: `algorithms` lists dqn twice ("DQN" is another spelling of it): list each once'),
+     ':2: `algorithms` lists dqn twice, as "dqn" and as "DQN": list each once'),
     # A key of a [[grid.NAME]] table was said at the table's header.
     ('algorithms = ["dqn"]\nenvironments = ["cartpole"]\nseeds = [0]\nsteps = 1000\n[[grid.variant]]\nname = "a"\nlr = 0.1\n'
      '[[grid.variant]]\nname = "b"\nnosuchkey = 3\n', ":11: unknown setting nosuchkey for dqn-monolithic"),
