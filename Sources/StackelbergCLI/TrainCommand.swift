@@ -47,14 +47,19 @@ struct TrainCommand: ParsableCommand {
         String(override.split(separator: "=", maxSplits: 1).first ?? "").trimmingCharacters(in: .whitespaces)
     }
 
-    /// A setting's error naming the `--config` file when every key it is about came from that file
-    /// (and no `--set` replaced it), so that the user knows which file to fix.
-    static func namingConfig(_ error: SettingsError, config: String?, fileKeys: Set<String>, setKeys: Set<String>) -> SettingsError {
+    /// A refusal naming the `--config` file when every key it is about came from that file (and no `--set`
+    /// replaced it), so that the user knows which file to fix: a setting's type or range, unknown keys, or an
+    /// agent's refusal of a combination (`minibatches (5) must divide the rollout's 21 steps`) whose keys
+    /// the file gave.
+    static func namingConfig(_ error: Error, config: String?, fileKeys: Set<String>, setKeys: Set<String>) -> Error {
         guard let config else { return error }
         let fromFile: (String) -> Bool = { fileKeys.contains($0) && !setKeys.contains($0) }
         switch error {
-        case .type(let key, _, _) where fromFile(key): return .syntax(config, error.description)
-        case .unknownKeys(let keys, _, _) where keys.allSatisfy(fromFile): return .syntax(config, error.description)
+        case SettingsError.type(let key, _, _) where fromFile(key): return SettingsError.syntax(config, "\(error)")
+        case SettingsError.unknownKeys(let keys, _, _) where keys.allSatisfy(fromFile): return SettingsError.syntax(config, "\(error)")
+        case AgentError.badConfig(let why):
+            let named = fileKeys.union(setKeys).filter { Settings.mentions($0, in: why) }
+            return !named.isEmpty && named.allSatisfy(fromFile) ? SettingsError.syntax(config, "\(error)") : error
         default: return error
         }
     }
@@ -65,7 +70,7 @@ struct TrainCommand: ParsableCommand {
         let setKeys = Set(overrides.map(Self.overrideKey))
         return AlgorithmRegistry.everyRefusal(after: first, given: given) {
             _ = try AlgorithmRegistry.resolveProbing($0, concurrentRuns: workers)
-        }.map { e in (e as? SettingsError).map { Self.namingConfig($0, config: config, fileKeys: fileKeys, setKeys: setKeys) } ?? e }
+        }.map { Self.namingConfig($0, config: config, fileKeys: fileKeys, setKeys: setKeys) }
     }
 
     func run() throws {
@@ -109,6 +114,8 @@ struct TrainCommand: ParsableCommand {
         let workers = Swift.max(1, Swift.min(jobs ?? ProcessInfo.processInfo.activeProcessorCount, seedList.count))
         do { (settings, shapes) = try AlgorithmRegistry.resolveProbing(given, concurrentRuns: workers) } catch let error as SettingsError {
             throw SettingsRefused(refusals(after: error, given: given, workers: workers, fileKeys: fileKeys))
+        } catch let error as AgentError {
+            throw SettingsRefused(Self.namingConfig(error, config: config, fileKeys: fileKeys, setKeys: Set(overrides.map(Self.overrideKey))))
         }
         // Accepted (one config serves every coupling of an algorithm) but without effect here.
         let inert = AlgorithmRegistry.keysWithoutEffect(in: settings)

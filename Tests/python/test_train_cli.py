@@ -1062,6 +1062,25 @@ def test_a_config_file_s_error_names_the_file(stackelberg_bin, tmp_path, text, m
         assert p.returncode != 0 and str(config) not in p.stderr, p.stderr
 
 
+def test_a_combination_the_config_file_gave_names_the_file(stackelberg_bin, tmp_path):
+    """An agent's refusal of a combination the --config file set (a probe's finding: it did not name the file), not
+    where a --set gave one of its keys."""
+    config = tmp_path / "mine.toml"
+    config.write_text("minibatches = 5\nnum_envs = 3\nrollout_length = 7\n")
+    base = [str(stackelberg_bin), "train", "--algo", "ppo", "--env", "cartpole", "--config", str(config), "--dry-run",
+            "--out", str(tmp_path / "runs")]
+    said = "invalid configuration: minibatches (5) must divide the rollout's 21 steps (rollout_length × num_envs)"
+    p = subprocess.run(base, capture_output=True, text=True, timeout=60)
+    assert p.returncode == 78 and p.stderr.startswith(f"error: {config}: {said}"), (p.returncode, p.stderr)
+    p = subprocess.run(base + ["--set", "num_envs=3"], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 78 and p.stderr.startswith(f"error: {said}") and str(config) not in p.stderr, (p.returncode, p.stderr)
+    # Behind a refused setting of the file, found by the search for every refusal, and named the same way.
+    config.write_text("minibatches = 5\nnum_envs = 3\nrollout_length = 7\ngamma = 3\n")
+    p = subprocess.run(base, capture_output=True, text=True, timeout=60)
+    assert p.returncode == 78 and p.stderr.splitlines() == [f"error: {config}: setting gamma must be in [0, 1], got 3",
+                                                             f"error: {config}: {said}"], (p.returncode, p.stderr)
+
+
 def test_compare_refuses_impossible_run_metadata(stackelberg_bin, tmp_path):
     """total_steps = 0 scored every evaluation as "from 0", env_steps −5 was printed as steps trained, an infinite
     return moved the steps to a threshold, and total_steps = 1e300 was refused without naming the run."""
