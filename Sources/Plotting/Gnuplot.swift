@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// A plot on disk: a self-contained gnuplot script and its one data file, rendered to PNG (and SVG).
 ///
@@ -146,22 +147,40 @@ public enum PlotError: Error, CustomStringConvertible {
 
 /// The gnuplot process rendering now (0: none), and the figure it writes and the message to print, as C
 /// strings made before it starts: the stop-signal handler may not allocate.
-nonisolated(unsafe) private var renderingProcess: pid_t = 0
+private let renderingProcess = Atomic<pid_t>(0)
 nonisolated(unsafe) private var renderingFigure: UnsafeMutablePointer<CChar>?
 nonisolated(unsafe) private var renderingMessage: UnsafeMutablePointer<CChar>?
+/// Whether gnuplot is being started, its pid not yet known: a stop signal then is held in `pendingStop`
+/// and acted on by `render` once the pid is (the handler, installed before the start, found no pid and
+/// left gnuplot rendering on with its half-written figure, when the signal came between the two).
+private let starting = Atomic<Bool>(false)
+private let pendingStop = Atomic<Int32>(0)
+/// Set by whichever of the handler and `render` stops first, so that only one does.
+private let stopping = Atomic<Bool>(false)
 
-/// SIGINT, SIGTERM or SIGHUP while gnuplot renders: stop gnuplot and wait for it, remove the figure it
-/// left half written, say so, and end as the signal would have (its default action, so the exit status
-/// is 128 + the signal). Only async-signal-safe calls (kill, waitpid, unlink, write, signal, raise).
-private let stopRenderingAndExit: @convention(c) (Int32) -> Void = { sig in
-    if renderingProcess > 0 {
-        kill(renderingProcess, SIGTERM)
-        waitpid(renderingProcess, nil, 0)
+/// Stops gnuplot if it runs and waits for it, removes the figure it left half written, says so, and ends
+/// as the signal would have (its default action, so the exit status is 128 + the signal). Only
+/// async-signal-safe calls (kill, waitpid, unlink, write, signal, raise) and lock-free atomics.
+private func stopRenderingAndExit(_ sig: Int32) {
+    guard stopping.compareExchange(expected: false, desired: true, ordering: .sequentiallyConsistent).exchanged else { return }
+    let pid = renderingProcess.load(ordering: .sequentiallyConsistent)
+    if pid > 0 {
+        kill(pid, SIGTERM)
+        waitpid(pid, nil, 0)
         if let figure = renderingFigure { unlink(figure) }
     }
     if let message = renderingMessage { _ = write(2, message, strlen(message)) }
     signal(sig, SIG_DFL)
     raise(sig)
+}
+
+/// SIGINT, SIGTERM or SIGHUP while gnuplot renders. The signal is recorded before the pid is read, and
+/// `render` stores the pid before it reads the record: one of the two sees the other, so no stop is lost.
+private let stopSignalWhileRendering: @convention(c) (Int32) -> Void = { sig in
+    pendingStop.store(sig, ordering: .sequentiallyConsistent)
+    if renderingProcess.load(ordering: .sequentiallyConsistent) > 0 || !starting.load(ordering: .sequentiallyConsistent) {
+        stopRenderingAndExit(sig)
+    }
 }
 
 public enum Gnuplot {
@@ -190,20 +209,31 @@ public enum Gnuplot {
         let figure = script.deletingPathExtension().appendingPathExtension(format).path
         renderingFigure = strdup(figure)
         renderingMessage = strdup("\nstopped while gnuplot rendered \(figure): gnuplot was stopped too, and the figure, left incomplete, was removed\n")
-        let previousINT = signal(SIGINT, stopRenderingAndExit), previousTERM = signal(SIGTERM, stopRenderingAndExit)
+        pendingStop.store(0, ordering: .sequentiallyConsistent)
+        starting.store(true, ordering: .sequentiallyConsistent)
+        let previousINT = signal(SIGINT, stopSignalWhileRendering), previousTERM = signal(SIGTERM, stopSignalWhileRendering)
         // SIGHUP (a closed terminal) too, unless the process ignores it (started under nohup).
-        let previousHUP = signal(SIGHUP, stopRenderingAndExit)
+        let previousHUP = signal(SIGHUP, stopSignalWhileRendering)
         if unsafeBitCast(previousHUP, to: Int.self) == unsafeBitCast(SIG_IGN, to: Int.self) { signal(SIGHUP, SIG_IGN) }
         defer {
-            renderingProcess = 0
+            renderingProcess.store(0, ordering: .sequentiallyConsistent)
+            starting.store(false, ordering: .sequentiallyConsistent)
             signal(SIGINT, previousINT)
             signal(SIGTERM, previousTERM)
             signal(SIGHUP, previousHUP)
             free(renderingFigure); renderingFigure = nil
             free(renderingMessage); renderingMessage = nil
         }
-        try process.run()
-        renderingProcess = process.processIdentifier
+        do { try process.run() } catch {
+            // A stop held while it failed to start is a stop all the same.
+            let held = pendingStop.load(ordering: .sequentiallyConsistent)
+            if held != 0 { stopRenderingAndExit(held) }
+            throw error
+        }
+        renderingProcess.store(process.processIdentifier, ordering: .sequentiallyConsistent)
+        starting.store(false, ordering: .sequentiallyConsistent)
+        let held = pendingStop.load(ordering: .sequentiallyConsistent)
+        if held != 0 { stopRenderingAndExit(held) }
         let err = errPipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         if process.terminationStatus != 0 {
