@@ -9,10 +9,10 @@ sb_k = 0
 if (exists("ARG0")) { sb_k = strlen(ARG0) }
 while (sb_k > 0) { if (ARG0[sb_k:sb_k] eq "/") { sb_dir = ARG0[1:sb_k]; sb_k = 0 } else { sb_k = sb_k - 1 } }
 if (fmt eq "svg") {
-    set terminal svg size 900,600 dynamic enhanced font "Helvetica,12" background rgb "white"
+    set terminal svg size 900,620 dynamic enhanced font "Helvetica,12" background rgb "white"
     set output sb_dir."curves_atari_beam_rider.svg"
 } else {
-    set terminal pngcairo size 900,600 enhanced font "Helvetica,11" background rgb "white"
+    set terminal pngcairo size 900,620 enhanced font "Helvetica,11" background rgb "white"
     set output sb_dir."curves_atari_beam_rider.png"
 }
 datafile = sb_dir."curves_atari_beam_rider.dat"
@@ -28,5 +28,7 @@ set xrange [0:2000896]
 plot datafile index 0 using 1:3:4 with filledcurves fc rgb '#1f77b4' fs transparent solid 0.12 noborder notitle, \
      datafile index 0 using 1:2 with lines lw 2 lc rgb '#1f77b4' title 'ppo-monolithic [network.layout="nature_cnn"] (1 seed)', \
      datafile index 1 using 1:3:4 with filledcurves fc rgb '#d62728' fs transparent solid 0.12 noborder notitle, \
-     datafile index 1 using 1:2 with lines lw 2 lc rgb '#d62728' title 'ppo-monolithic [network.layout="attention"] (1 seed)'
+     datafile index 1 using 1:2 with lines lw 2 lc rgb '#d62728' title 'ppo-monolithic [network.layout="attention"] (1 seed)', \
+     datafile index 2 using 1:3:4 with filledcurves fc rgb '#2ca02c' fs transparent solid 0.12 noborder notitle, \
+     datafile index 2 using 1:2 with lines lw 2 lc rgb '#2ca02c' title 'ppo-sprig (1 seed)'
 unset output
