@@ -197,6 +197,30 @@ final class SprigTests: XCTestCase {
         }
     }
 
+    /// `gate_mean` is logged under every coupling whose module has cell gates (the module trained end to end
+    /// included, which has no attention cost), and under SPRIG's `gate_l1` it is the cost C_θ itself: with one
+    /// update per rollout both read the same pass of the module.
+    func testTheMeanGateIsLoggedUnderEveryCouplingAndIsTheGateCost() throws {
+        func logged(_ a: PPOAgent, _ n: String) -> Float? { a.metrics.names.firstIndex(of: n).map { a.metrics.windowMean(at: $0) } }
+        let oneUpdate: (inout PPOConfig) -> Void = { $0.epochs = 1; $0.minibatches = 1 }
+        let sprig = try agent(configure: oneUpdate)
+        _ = try sprig.iterate()
+        let gate = try XCTUnwrap(logged(sprig, "gate_mean"))
+        XCTAssert(gate > 0.05 && gate < 0.95, "\(gate)")
+        XCTAssertEqual(gate, try XCTUnwrap(logged(sprig, "attention_cost")), accuracy: 1e-6)
+        let endToEnd = try agent { oneUpdate(&$0); $0.coupling = MonolithicSpec() }
+        _ = try endToEnd.iterate()
+        XCTAssertNil(logged(endToEnd, "attention_cost"))
+        let g = try XCTUnwrap(logged(endToEnd, "gate_mean"))
+        XCTAssert(g > 0.05 && g < 0.95, "\(g)")
+        // Without gates there is nothing to log.
+        var noGate = SprigOptions()
+        noGate.attentionCost = .entropy
+        let ungated = try agent(noGate) { oneUpdate(&$0); $0.perception.cellGate = false }
+        _ = try ungated.iterate()
+        XCTAssertNil(logged(ungated, "gate_mean"))
+    }
+
     /// The module on Atari's pixels (84×84, four frames of one channel): the Nature CNN's first two
     /// layers leave a 9×9 grid, each frame's 81 cells attend among themselves, the frames among 4; and
     /// the weights `train`'s memory check counts before building anything are the module's own, with

@@ -30,7 +30,8 @@ import Seeding
 /// `encoder`, the heads its `head`), which the `sprig` coupling makes the leader; the agent then
 /// also logs each head's attention entropy H/log T (spatial and temporal, on the first minibatch
 /// of each rollout): `spatial_entropy_h<k>` (with more than one block at the level, the mean over its
-/// blocks, and `spatial_entropy_b<j>_h<k>` for block j), `temporal_entropy_h<k>` alike.
+/// blocks, and `spatial_entropy_b<j>_h<k>` for block j), `temporal_entropy_h<k>` alike; and, with cell gates,
+/// `gate_mean`, the mean gate over the minibatch's cells (under SPRIG's default `gate_l1` cost, C_θ itself).
 ///
 /// Metrics: the coupling's, then `approx_kl` (k3 = mean((ρ − 1) − log ρ)), `clip_fraction`
 /// (mean |ρ − 1| > ε), `entropy`, `policy_loss` (the clipped surrogate's loss), `value_loss`
@@ -83,6 +84,8 @@ public final class PPOAgent: Agent, PerceptionLeaderModel {
     private let klSlot, clipFractionSlot, entropySlot, policyLossSlot, valueLossSlot, explainedVarianceSlot: UpdateMetrics.Slot
     /// Each attention head's normalized entropy, spatial then temporal (attention layout only).
     private let attentionEntropySlots: [UpdateMetrics.Slot]
+    /// `gate_mean`'s slot, where the module has cell gates.
+    private let gateMeanSlot: UpdateMetrics.Slot?
     /// Set at the first minibatch of a rollout: its forward pass measures the attention entropies.
     private var measureAttention = false
 
@@ -162,8 +165,12 @@ public final class PPOAgent: Agent, PerceptionLeaderModel {
             attentionNames = names("spatial", blocks: config.perception.spatialBlocks)
             if perception.temporalBlockCount > 0 { attentionNames += names("temporal", blocks: perception.temporalBlockCount) }
         }
-        metrics = UpdateMetrics(names: coupling.metricNames + own + attentionNames)
+        // The mean cell gate under every coupling, so that SPRIG's gates, which its attention cost pushes down,
+        // compare with those of the module trained end to end, which has no cost.
+        let gateNames = perception != nil && config.perception.cellGate ? ["gate_mean"] : []
+        metrics = UpdateMetrics(names: coupling.metricNames + own + attentionNames + gateNames)
         attentionEntropySlots = attentionNames.map(metrics.slot)
+        gateMeanSlot = gateNames.first.map(metrics.slot)
         coupling.attach(to: metrics)
         klSlot = metrics.slot("approx_kl"); clipFractionSlot = metrics.slot("clip_fraction"); entropySlot = metrics.slot("entropy")
         policyLossSlot = metrics.slot("policy_loss"); valueLossSlot = metrics.slot("value_loss")
@@ -475,6 +482,12 @@ public final class PPOAgent: Agent, PerceptionLeaderModel {
             }
             guard blocks.count > 1 else { continue }
             for block in blocks { for k in 0..<heads { metrics[attentionEntropySlots[slot]] = Float(block[k]); slot += 1 } }
+        }
+        if let gateMeanSlot, let gates = out.gates {
+            let g = gates.pointer
+            var sum = 0.0
+            for i in 0..<gates.count { sum += Double(g[i]) }
+            metrics[gateMeanSlot] = Float(sum / Double(gates.count))
         }
     }
 
