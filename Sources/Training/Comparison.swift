@@ -394,7 +394,7 @@ public struct Comparison {
             let files = filesBelow(p)
             func holding(_ file: String) -> [String] {
                 files.filter { ($0 as NSString).lastPathComponent == file }.map {
-                    let d = ($0 as NSString).deletingLastPathComponent
+                    let d = parentPath(of: $0)
                     return d.isEmpty ? p : p + "/" + d
                 }
             }

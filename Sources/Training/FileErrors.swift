@@ -116,3 +116,15 @@ func fileInPlaceOfDirectory(_ path: String) -> String? {
     case .brokenLink, .linkLoop: return nil
     }
 }
+
+/// `path` without its last component, as a path written the same way: "a/b" → "a", "a" → "" (no component
+/// above, relative), "/a" → "/", "a/b/" → "a". In place of `NSString.deletingLastPathComponent`, which traps in
+/// swift-corelibs-foundation on a one-character name without a slash (`train --out a` crashed, exit 132).
+public func parentPath(of path: String) -> String {
+    var p = Substring(path)
+    while p.count > 1, p.hasSuffix("/") { p = p.dropLast() }
+    guard let slash = p.lastIndex(of: "/") else { return "" }
+    var up = p[..<slash]
+    while up.count > 1, up.hasSuffix("/") { up = up.dropLast() }
+    return up.isEmpty ? "/" : String(up)
+}

@@ -77,8 +77,9 @@ extension TrainingRun {
     public static func checkWritable(_ directory: String) throws {
         var path = directory
         while !FileManager.default.fileExists(atPath: path) {
-            let up = (path as NSString).deletingLastPathComponent
-            guard !up.isEmpty, up != path else { return }
+            // A relative path's first component goes in the working directory.
+            let up = parentPath(of: path).isEmpty ? "." : parentPath(of: path)
+            guard up != path else { return }
             path = up
         }
         guard access(path, W_OK | X_OK) == 0 else {

@@ -45,4 +45,13 @@ final class PathObstacleTests: XCTestCase {
         XCTAssertEqual(fileInPlaceOfDirectory(root + "/to_file/x/y"), root + "/to_file")
         XCTAssertNil(fileInPlaceOfDirectory(root + "/dangling/x"))
     }
+
+    /// The parent of a path as `train`'s directory checks walk it, without Foundation's
+    /// `deletingLastPathComponent`, which traps on a one-character name.
+    func testTheParentOfAPath() {
+        for (path, parent) in [("a", ""), ("ab", ""), ("a/b", "a"), ("a/b/", "a"), ("/a", "/"), ("/", "/"), ("a//b", "a"),
+                               ("./a", "."), ("/x/y/z", "/x/y"), ("", "")] {
+            XCTAssertEqual(parentPath(of: path), parent, path)
+        }
+    }
 }

@@ -1062,6 +1062,16 @@ def test_a_config_file_s_error_names_the_file(stackelberg_bin, tmp_path, text, m
         assert p.returncode != 0 and str(config) not in p.stderr, p.stderr
 
 
+def test_an_out_of_one_letter_trains_there(stackelberg_bin, tmp_path):
+    """`--out a` (a relative name of one character) crashed (exit 132) in Foundation's deletingLastPathComponent while
+    train checked that the run's directory could be written; a probe's finding."""
+    for out in ["a", "b/c"]:
+        p = subprocess.run([str(stackelberg_bin), "train", "--algo", "dqn", "--env", "cartpole", "--steps", "600", "--seeds", "0",
+                            "--quiet", "--out", out], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+        assert p.returncode == 0, (out, p.returncode, p.stderr[-2000:])
+        assert (tmp_path / out / "cartpole" / "dqn-monolithic" / "seed0" / "summary.json").exists(), out
+
+
 def test_a_combination_the_config_file_gave_names_the_file(stackelberg_bin, tmp_path):
     """An agent's refusal of a combination the --config file set (a probe's finding: it did not name the file), not
     where a --set gave one of its keys."""
