@@ -57,17 +57,35 @@ struct TrainCommand: ParsableCommand {
         switch error {
         case SettingsError.type(let key, _, _) where fromFile(key): return SettingsError.syntax(config, "\(error)")
         case SettingsError.unknownKeys(let keys, _, _) where keys.allSatisfy(fromFile): return SettingsError.syntax(config, "\(error)")
-        case AgentError.badConfig(let why):
-            let named = fileKeys.union(setKeys).filter { Settings.mentions($0, in: why) }
-            return !named.isEmpty && named.allSatisfy(fromFile) ? SettingsError.syntax(config, "\(error)") : error
+        case let agent as AgentError:
+            // Per reason of a combined refusal: those whose keys all came from the file name it.
+            let reasons = agent.reasons
+            let fileOnly = reasons.map { r in
+                let named = fileKeys.union(setKeys).filter { Settings.mentions($0, in: r) }
+                return !named.isEmpty && named.allSatisfy(fromFile)
+            }
+            if !reasons.isEmpty, fileOnly.allSatisfy({ $0 }) { return SettingsError.syntax(config, "\(error)") }
+            guard fileOnly.contains(true) else { return error }
+            return AgentError.badConfig(zip(reasons, fileOnly).map { $1 ? "\(config): \($0)" : $0 }.joined(separator: "\n"))
         default: return error
         }
+    }
+
+    /// The keys given on the command line, which replace the `--config` file's: each `--set`'s, and those the
+    /// flags set (`--steps` is `total_steps`: a refused `--steps 100` was blamed on a file's `total_steps`).
+    var commandLineKeys: Set<String> {
+        var keys = Set(overrides.map(Self.overrideKey))
+        if algo != nil { keys.insert("algo") }
+        if coupling != nil { keys.insert("coupling") }
+        if env != nil { keys.insert("env") }
+        if steps != nil { keys.insert("total_steps") }
+        return keys
     }
 
     /// Every refused setting, not only the first (`AlgorithmRegistry.everyRefusal`), each naming the
     /// `--config` file where the keys it is about came from there.
     private func refusals(after first: SettingsError, given: Settings, workers: Int, fileKeys: Set<String>) -> [Error] {
-        let setKeys = Set(overrides.map(Self.overrideKey))
+        let setKeys = commandLineKeys
         return AlgorithmRegistry.everyRefusal(after: first, given: given) {
             _ = try AlgorithmRegistry.resolveProbing($0, concurrentRuns: workers)
         }.map { Self.namingConfig($0, config: config, fileKeys: fileKeys, setKeys: setKeys) }
@@ -115,7 +133,7 @@ struct TrainCommand: ParsableCommand {
         do { (settings, shapes) = try AlgorithmRegistry.resolveProbing(given, concurrentRuns: workers) } catch let error as SettingsError {
             throw SettingsRefused(refusals(after: error, given: given, workers: workers, fileKeys: fileKeys))
         } catch let error as AgentError {
-            throw SettingsRefused(Self.namingConfig(error, config: config, fileKeys: fileKeys, setKeys: Set(overrides.map(Self.overrideKey))))
+            throw SettingsRefused(Self.namingConfig(error, config: config, fileKeys: fileKeys, setKeys: commandLineKeys))
         }
         // Accepted (one config serves every coupling of an algorithm) but without effect here.
         let inert = AlgorithmRegistry.keysWithoutEffect(in: settings)

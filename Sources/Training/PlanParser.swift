@@ -21,8 +21,10 @@ struct PlanParser {
     /// `[slurm] mem`, when given: the memory each run's task gets, which the runs' memory check judges
     /// against (the machine writing the plan is not the one that trains).
     var taskMemory: MemoryLimit?
-    /// How the plan first wrote each listed name ("algorithms|dqn" → "DQN"), for `appendOnce`'s message.
-    var firstSpelling = [String: String]()
+    /// How the plan wrote each listed name, each time ("environments|cartpole" → ["cartpole", "CartPole"]),
+    /// and where a repeated one's error is, for `appendOnce`.
+    var spellings = [String: [String]]()
+    var repeatedNames = [String: Int]()
 
     mutating func fail(_ line: Int?, _ message: String) {
         let e = SweepPlanError(path: path, line: line, message: message)
@@ -70,6 +72,14 @@ struct PlanParser {
         return keys.sorted { (source.line(of: prefix + $0) ?? Int.max, $0) < (source.line(of: prefix + $1) ?? Int.max, $1) }
     }
 
+    /// A value as a refusal echoes it: a number as the settings write numbers (`5e13` was echoed as
+    /// `50000000000000.0`), anything else as TOMLKit writes it.
+    static func echo(_ v: TOMLValueConvertible) -> String {
+        if let i = v.int { return String(i) }
+        if let x = v.double { return Settings.format(x) }
+        return "\(v)"
+    }
+
     /// A scalar TOML value as a setting (strings, numbers, booleans) or an array of numbers.
     static func settingValue(_ v: TOMLValueConvertible) -> Settings.Value? {
         if let b = v.bool { return .bool(b) }
@@ -104,26 +114,37 @@ struct PlanParser {
         var out = [String]()
         for e in a {
             guard let s = e.string else { fail(source.line(of: key), "`\(key)` must hold names in quotes, got \(e)"); return nil }
-            // Said once here, and kept once: kept twice, it was said again as "another spelling" of itself.
-            if out.contains(s) { fail(source.line(ofValue: s, under: key), "`\(key)` lists \"\(s)\" twice: list each once"); continue }
+            // A name listed more than once is said by `appendOnce`, once whatever its spellings.
             out.append(s)
         }
         if out.isEmpty { fail(source.line(of: key), "`\(key)` is empty: list at least one") }
         return out
     }
 
-    /// Appends `name` (the registry's spelling of `written`) to `names` unless it is there already: two
-    /// spellings of one name ("cartpole", "CartPole") are one name listed twice, said at the second's line
-    /// (they were said as two runs sharing a directory, without a line).
-    /// Both spellings are named, the first as written (the probe found the later alone named).
+    /// Appends `name` (the registry's spelling of `written`) to `names` unless it is there already: a name
+    /// listed more than once, in one spelling or several ("cartpole", "CartPole"), is one problem, said once at
+    /// its first repeat's line with every spelling as written (they were said as two runs sharing a
+    /// directory, without a line; then a third listing was said again).
     mutating func appendOnce(_ name: String, written: String, to names: inout [String], key: String) {
-        guard !names.contains(name) else {
-            let first = firstSpelling["\(key)|\(name)"] ?? name
-            fail(source.line(ofValue: written, under: key), "`\(key)` lists \(name) twice, as \"\(first)\" and as \"\(written)\": list each once")
+        let k = "\(key)|\(name)"
+        guard names.contains(name) else {
+            spellings[k] = [written]
+            names.append(name)
             return
         }
-        firstSpelling["\(key)|\(name)"] = written
-        names.append(name)
+        let all = (spellings[k] ?? [name]) + [written]
+        spellings[k] = all
+        let times = all.count == 2 ? "twice" : "\(all.count) times"
+        let quoted = all.map { "\"\($0)\"" }
+        let message = Set(all).count == 1 ? "`\(key)` lists \(quoted[0]) \(times): list each once"
+            : "`\(key)` lists \(name) \(times), as " + (all.count == 2 ? "\(quoted[0]) and as \(quoted[1])"
+                                                          : quoted.dropLast().joined(separator: ", ") + " and " + quoted.last!) + ": list each once"
+        if let i = repeatedNames[k] {
+            errors[i] = SweepPlanError(path: path, line: errors[i].line, message: message)
+        } else {
+            repeatedNames[k] = errors.count
+            errors.append(SweepPlanError(path: path, line: source.line(ofValue: written, under: key), message: message))
+        }
     }
 
     /// Flattens a table of settings into dotted keys.
@@ -244,7 +265,7 @@ struct PlanParser {
                         continue
                     }
                     given.insert(env)
-                    guard let n = budget(sv) else { fail(source.line(of: "steps.\(k)") ?? source.line(of: "steps"), "steps for \(k) must be a whole number of environment steps from 1 to 1e13 (e.g. 5e6), got \(sv)"); continue }
+                    guard let n = budget(sv) else { fail(source.line(of: "steps.\(k)") ?? source.line(of: "steps"), "steps for \(k) must be a whole number of environment steps from 1 to 1e13 (e.g. 5e6), got \(Self.echo(sv))"); continue }
                     steps[env] = n
                 }
                 // (A budget given but refused above is not also missing.)
@@ -254,7 +275,7 @@ struct PlanParser {
             } else if let n = budget(v) {
                 for e in environments { steps[e] = n }
             } else {
-                fail(source.line(of: "steps"), "`steps` must be a whole number of environment steps from 1 to 1e13 (5e6), or a table per environment, got \(v)")
+                fail(source.line(of: "steps"), "`steps` must be a whole number of environment steps from 1 to 1e13 (5e6), or a table per environment, got \(Self.echo(v))")
             }
         } else { fail(nil, "`steps` is missing: add the step budget per run, e.g. steps = 1e6") }
 

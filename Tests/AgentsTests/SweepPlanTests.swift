@@ -448,6 +448,14 @@ final class SweepPlanTests: XCTestCase {
             steps = 1e4
             """)
         XCTAssertEqual(same.filter { $0.message.contains("twice") }.map(\.message), ["`environments` lists \"cartpole\" twice: list each once"])
+        // Three listings in two spellings are one problem, said once (a probe found it said twice).
+        let three = refusals("""
+            algorithms = ["dqn"]
+            environments = ["cartpole", "CartPole", "cartpole"]
+            seeds = [0]
+            steps = 1e4
+            """)
+        XCTAssertEqual(three.map(\.message), ["`environments` lists cartpole 3 times, as \"cartpole\", \"CartPole\" and \"cartpole\": list each once"])
     }
 
     /// An unknown key is said once at its line, naming every algorithm-coupling pair (once per pair before).

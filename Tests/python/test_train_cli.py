@@ -1089,6 +1089,19 @@ def test_a_combination_the_config_file_gave_names_the_file(stackelberg_bin, tmp_
     p = subprocess.run(base, capture_output=True, text=True, timeout=60)
     assert p.returncode == 78 and p.stderr.splitlines() == [f"error: {config}: setting gamma must be in [0, 1], got 3",
                                                              f"error: {config}: {said}"], (p.returncode, p.stderr)
+    # A value --steps gave is not the file's, though the file sets total_steps too (it was blamed on the file).
+    config.write_text("total_steps = 200000\n")
+    p = subprocess.run(base + ["--steps", "100"], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 78 and p.stderr.startswith("error: invalid configuration: total_steps (100) is less than one rollout"), (p.returncode, p.stderr)
+    # In a combined refusal, each reason whose keys the file gave names it, the others do not.
+    config.write_text("perception.dim = 7\n")
+    p = subprocess.run([str(stackelberg_bin), "train", "--algo", "ppo", "--coupling", "sprig", "--env", "minatar/breakout",
+                        "--config", str(config), "--set", "minibatches=5", "--dry-run", "--out", str(tmp_path / "runs")],
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode == 78 and p.stderr.splitlines() == [
+        "error: invalid configuration, 2 problems:",
+        "  - minibatches (5) must divide the rollout's 8192 steps (rollout_length × num_envs)",
+        f"  - {config}: perception.dim (7) must be a positive multiple of perception.heads (2)"], (p.returncode, p.stderr)
 
 
 def test_compare_refuses_impossible_run_metadata(stackelberg_bin, tmp_path):
