@@ -97,7 +97,7 @@ public enum AttentionMaps {
         }
         let layout = try settings.string("network.layout")
         guard algo == "ppo", layout == "attention" else {
-            throw TrainingError.io("the run in \(runDirectory) has no attention perception module (algo \(algo), network.layout \(layout ?? "none")); attention maps need a run of --algo ppo with --coupling sprig, or with --set network.layout=attention")
+            throw TrainingError.io("the run in \(runDirectory) has no attention perception module (\(layout.map { "algo \(algo), network.layout \($0)" } ?? "algo \(algo), which has no network.layout")); attention maps need a run of --algo ppo with --coupling sprig, or with --set network.layout=attention")
         }
         guard fm.fileExists(atPath: checkpointPath) else {
             // A finished run without its checkpoint (a committed run: checkpoints stay out of the repository)
