@@ -254,8 +254,17 @@ struct TrainCommand: ParsableCommand {
                 try? FileHandle.standardError.write(contentsOf: Data("error: \(text.hasPrefix(run.directory) ? "" : run.directory + ": ")\(text)\n".utf8))
             }
         }
-        // Stopped by a signal: the shell's convention, 128 + the signal (130 for Ctrl-C).
-        if failed, let signal = stopSignal { throw ExitCode(128 + signal) }
+        // Stopped by a signal: the command that continues, written out (each interrupted seed's line says to
+        // add --resume; a probe looked for the command), then the shell's convention, 128 + the signal (130 for Ctrl-C).
+        if failed, let signal = stopSignal {
+            let interrupted = results.contains { if case .failure(TrainingError.interrupted) = $0 { return true }; return false }
+            if interrupted {
+                var words = CommandLine.arguments.map(shellQuoted)
+                if !words.contains("--resume") { words.append("--resume") }
+                try? FileHandle.standardError.write(contentsOf: Data("to resume: \(words.joined(separator: " "))\n".utf8))
+            }
+            throw ExitCode(128 + signal)
+        }
         // Settings some agent refused as it was built (blpo.solver = exact on a large network): every
         // seed fails the same way, and the fix is in the settings.
         let refusals = results.compactMap { r -> Error? in if case .failure(let e) = r { return e }; return nil }

@@ -12,6 +12,7 @@ import re
 import os
 import shutil
 import tempfile
+import shlex
 import signal
 import subprocess
 import time
@@ -88,7 +89,12 @@ def interrupt_then_resume(binary, out: Path, sig: int, reference: Path):
         assert b"stopping: each run checkpoints after its current update" in err, err
         assert b"--resume" in err, err
     assert not (run_dir(out) / "summary.json").exists()
-    subprocess.run([str(binary), *ARGS, "--out", str(out), "--resume"], check=True, capture_output=True, timeout=600)
+    resume = [str(binary), *ARGS, "--out", str(out), "--resume"]
+    if sig == signal.SIGINT:
+        # The command that continues is written out, and is what resumes here (a probe looked for it).
+        said = [l for l in err.decode().splitlines() if l.startswith("to resume: ")]
+        assert len(said) == 1 and shlex.split(said[0][len("to resume: "):]) == resume, err
+    subprocess.run(resume, check=True, capture_output=True, timeout=600)
     for f in FILES:
         assert (run_dir(out) / f).read_bytes() == (reference / f).read_bytes(), f"{f} differs after resuming from {signal.Signals(sig).name}"
     assert tensorboard_scalars(run_dir(out)) == tensorboard_scalars(reference), "TensorBoard scalars differ after resuming"
