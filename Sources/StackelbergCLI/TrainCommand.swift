@@ -84,7 +84,7 @@ struct TrainCommand: ParsableCommand {
 
     /// Every refused setting, not only the first (`AlgorithmRegistry.everyRefusal`), each naming the
     /// `--config` file where the keys it is about came from there.
-    private func refusals(after first: SettingsError, given: Settings, workers: Int, fileKeys: Set<String>) -> [Error] {
+    private func refusals(after first: Error, given: Settings, workers: Int, fileKeys: Set<String>) -> [Error] {
         let setKeys = commandLineKeys
         return AlgorithmRegistry.everyRefusal(after: first, given: given) {
             _ = try AlgorithmRegistry.resolveProbing($0, concurrentRuns: workers)
@@ -130,10 +130,8 @@ struct TrainCommand: ParsableCommand {
         let settings: Settings, shapes: ShapeOnlyEnvironment
         // The seeds trained at once share the machine's memory (--jobs 0 is refused below).
         let workers = Swift.max(1, Swift.min(jobs ?? ProcessInfo.processInfo.activeProcessorCount, seedList.count))
-        do { (settings, shapes) = try AlgorithmRegistry.resolveProbing(given, concurrentRuns: workers) } catch let error as SettingsError {
+        do { (settings, shapes) = try AlgorithmRegistry.resolveProbing(given, concurrentRuns: workers) } catch let error where error is SettingsError || error is AgentError {
             throw SettingsRefused(refusals(after: error, given: given, workers: workers, fileKeys: fileKeys))
-        } catch let error as AgentError {
-            throw SettingsRefused(Self.namingConfig(error, config: config, fileKeys: fileKeys, setKeys: commandLineKeys))
         }
         // Accepted (one config serves every coupling of an algorithm) but without effect here.
         let inert = AlgorithmRegistry.keysWithoutEffect(in: settings)

@@ -15,54 +15,54 @@ struct PlanParser {
         self.path = path; self.source = source; self.table = table
     }
 
-    /// Problems of one run's resolved settings, by their line and message: where the same one holds for
-    /// several runs (a bad value in [settings] refused for every variant) it is one problem naming them.
-    var runProblems: [String: (index: Int, runs: [String])] = [:]
+    /// Problems said once however many items they gather (runs, algorithm-coupling pairs, spellings), by a
+    /// key naming the problem: where its error is and the items so far (``failGathering``).
+    var gathered: [String: (index: Int, items: [String])] = [:]
     /// `[slurm] mem`, when given: the memory each run's task gets, which the runs' memory check judges
     /// against (the machine writing the plan is not the one that trains).
     var taskMemory: MemoryLimit?
-    /// How the plan wrote each listed name, each time ("environments|cartpole" → ["cartpole", "CartPole"]),
-    /// and where a repeated one's error is, for `appendOnce`.
-    var spellings = [String: [String]]()
-    var repeatedNames = [String: Int]()
+    /// How the plan first wrote each listed name ("environments|cartpole" → "CartPole"), for `appendOnce`.
+    var firstSpelling = [String: String]()
 
     mutating func fail(_ line: Int?, _ message: String) {
         let e = SweepPlanError(path: path, line: line, message: message)
         if !errors.contains(e) { errors.append(e) }
     }
 
+    /// One problem said once, at `line`, however many items it holds: the first call appends its error, each
+    /// later one with the same `key` adds `item` (once, where `distinct`) and rewrites that error's message
+    /// from all the items (`message`). `first` are items known before the first call.
+    mutating func failGathering(_ line: Int?, key: String, first: [String] = [], item: String, distinct: Bool = true,
+                                _ message: ([String]) -> String) {
+        var (index, items) = gathered[key] ?? (errors.count, first)
+        if gathered[key] == nil {
+            errors.append(SweepPlanError(path: path, line: line, message: ""))
+        } else if distinct, items.contains(item) {
+            return
+        }
+        items.append(item)
+        gathered[key] = (index, items)
+        errors[index] = SweepPlanError(path: path, line: errors[index].line, message: message(items))
+    }
+
     /// A problem with one configuration's settings (`run` is VARIANT/ENV/ALGO-COUPLING, which every seed
     /// shares): said once, naming every configuration it holds for (the first three, and how many), not
     /// once per grid point.
     mutating func fail(_ line: Int?, run: String, _ message: String, unit: String = "configurations, every seed") {
-        let key = "\(line ?? -1)|\(message)"
-        guard let seen = runProblems[key] else {
-            runProblems[key] = (errors.count, [run])
-            errors.append(SweepPlanError(path: path, line: line, message: "\(run): \(message)"))
-            return
+        failGathering(line, key: "\(line ?? -1)|\(message)", item: run) { runs in
+            guard runs.count > 1 else { return "\(runs[0]): \(message)" }
+            let named = runs.prefix(3).joined(separator: ", ") + (runs.count > 3 ? ", …" : "")
+            return "\(message) (in \(runs.count) \(unit): \(named))"
         }
-        guard !seen.runs.contains(run) else { return }
-        let runs = seen.runs + [run]
-        runProblems[key] = (seen.index, runs)
-        let named = runs.prefix(3).joined(separator: ", ") + (runs.count > 3 ? ", …" : "")
-        errors[seen.index] = SweepPlanError(path: path, line: line, message: "\(message) (in \(runs.count) \(unit): \(named))")
     }
 
     /// An unknown key (`naming`: the key and the names it may mean) for one algorithm-coupling pair: said once
     /// at its line, naming every pair that does not take it (said once per pair before).
     mutating func failUnknown(_ line: Int?, _ naming: String, pair: String) {
-        let key = "unknown|\(line ?? -1)|\(naming)"
-        let pairs: [String], index: Int
-        if let seen = runProblems[key] {
-            guard !seen.runs.contains(pair) else { return }
-            (pairs, index) = (seen.runs + [pair], seen.index)
-        } else {
-            (pairs, index) = ([pair], errors.count)
-            errors.append(SweepPlanError(path: path, line: line, message: ""))
+        failGathering(line, key: "unknown|\(line ?? -1)|\(naming)", item: pair) { pairs in
+            let listed = pairs.count == 1 ? pairs[0] : pairs.dropLast().joined(separator: ", ") + " and " + pairs.last!
+            return "unknown setting \(naming) for \(listed): check its spelling against `stackelberg algo list`; a key that only some of the plan's algorithms take belongs in a separate plan"
         }
-        runProblems[key] = (index, pairs)
-        let listed = pairs.count == 1 ? pairs[0] : pairs.dropLast().joined(separator: ", ") + " and " + pairs.last!
-        errors[index] = SweepPlanError(path: path, line: line, message: "unknown setting \(naming) for \(listed): check its spelling against `stackelberg algo list`; a key that only some of the plan's algorithms take belongs in a separate plan")
     }
 
     /// A table's keys in the order the file writes them (TOMLKit's are sorted).
@@ -128,22 +128,18 @@ struct PlanParser {
     mutating func appendOnce(_ name: String, written: String, to names: inout [String], key: String) {
         let k = "\(key)|\(name)"
         guard names.contains(name) else {
-            spellings[k] = [written]
+            firstSpelling[k] = written
             names.append(name)
             return
         }
-        let all = (spellings[k] ?? [name]) + [written]
-        spellings[k] = all
-        let times = all.count == 2 ? "twice" : "\(all.count) times"
-        let quoted = all.map { "\"\($0)\"" }
-        let message = Set(all).count == 1 ? "`\(key)` lists \(quoted[0]) \(times): list each once"
-            : "`\(key)` lists \(name) \(times), as " + (all.count == 2 ? "\(quoted[0]) and as \(quoted[1])"
-                                                          : quoted.dropLast().joined(separator: ", ") + " and " + quoted.last!) + ": list each once"
-        if let i = repeatedNames[k] {
-            errors[i] = SweepPlanError(path: path, line: errors[i].line, message: message)
-        } else {
-            repeatedNames[k] = errors.count
-            errors.append(SweepPlanError(path: path, line: source.line(ofValue: written, under: key), message: message))
+        failGathering(source.line(ofValue: written, under: key), key: "listed|\(k)", first: [firstSpelling[k] ?? name],
+                      item: written, distinct: false) { all in
+            let times = all.count == 2 ? "twice" : "\(all.count) times"
+            let quoted = all.map { "\"\($0)\"" }
+            guard Set(all).count > 1 else { return "`\(key)` lists \(quoted[0]) \(times): list each once" }
+            return "`\(key)` lists \(name) \(times), as "
+                + (all.count == 2 ? "\(quoted[0]) and as \(quoted[1])" : quoted.dropLast().joined(separator: ", ") + " and " + quoted.last!)
+                + ": list each once"
         }
     }
 

@@ -78,7 +78,8 @@ extension TrainingRun {
         var path = directory
         while !FileManager.default.fileExists(atPath: path) {
             // A relative path's first component goes in the working directory.
-            let up = parentPath(of: path).isEmpty ? "." : parentPath(of: path)
+            let parent = parentPath(of: path)
+            let up = parent.isEmpty ? "." : parent
             guard up != path else { return }
             path = up
         }
