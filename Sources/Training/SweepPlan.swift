@@ -113,9 +113,6 @@ public struct SweepRun: Sendable {
         if case .string(let s) = v, (try? Settings.parseValue(s, where: "")) == .string(s) { return s }
         return v.description
     }
-
-    /// `ENV · ALGO-COUPLING · VARIANT · seedN`, for messages.
-    public var label: String { "\(variant)/\(env)/\(algo)-\(coupling)/seed\(seed)" }
 }
 
 /// A sweep plan (TOML): the product of algorithms, couplings, environments, seeds and a settings
