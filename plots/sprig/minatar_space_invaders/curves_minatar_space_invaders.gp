@@ -30,5 +30,5 @@ plot datafile index 0 using 1:3:4 with filledcurves fc rgb '#1f77b4' fs transpar
      datafile index 1 using 1:3:4 with filledcurves fc rgb '#d62728' fs transparent solid 0.12 noborder notitle, \
      datafile index 1 using 1:2 with lines lw 2 lc rgb '#d62728' title 'ppo-monolithic [network.layout="attention"] (3 seeds)', \
      datafile index 2 using 1:3:4 with filledcurves fc rgb '#2ca02c' fs transparent solid 0.12 noborder notitle, \
-     datafile index 2 using 1:2 with lines lw 2 lc rgb '#2ca02c' title 'ppo-sprig (2 seeds)'
+     datafile index 2 using 1:2 with lines lw 2 lc rgb '#2ca02c' title 'ppo-sprig (3 seeds)'
 unset output
