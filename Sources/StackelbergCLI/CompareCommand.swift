@@ -23,10 +23,16 @@ struct CompareCommand: ParsableCommand {
     @Option(parsing: .unconditionalSingleValue, help: ArgumentHelp("Report the steps each group needs to reach this training return, judged on a 50-episode rolling mean of training-episode returns (e.g. 17 for Breakout, -100 for Acrobot). Repeatable: ENV=VALUE gives one environment's (e.g. minatar/breakout=17), a bare VALUE every other's.", valueName: "[ENV=]VALUE")) var threshold: [String] = []
     @Option(parsing: .unconditional, help: "Points per learning curve (2 to 10,000).") var points: Int = 100
     @Flag(help: "Pool seeds that have not finished (no summary.json) with the finished ones, their last evaluation taken as final.") var includeUnfinished = false
+    @Option(parsing: .unconditional, help: ArgumentHelp("Score every run as it stood at this many environment steps, finished or not (e.g. 1e6: the first million steps of longer runs, or of runs still training): its score the mean return over the last 10% of those steps, its greedy score its last evaluation by then, its curve cut there. Runs that have not trained that far are left out and named.", valueName: "steps"), transform: Count.parse) var at: Count?
 
     func run() throws {
         try reportingErrors {
             guard (2...10_000).contains(points) else { throw UsageError("--points must be between 2 and 10,000 (curve points per run), got \(points)") }
+            if let at, at.value < 1 { throw UsageError("--at must be a positive number of environment steps, got \(at)") }
+            // Scored at one step, every run counted has trained to it; one that has not cannot be scored there.
+            if at != nil, includeUnfinished {
+                throw UsageError("--at scores runs that have trained that far, finished or not; --include-unfinished (runs as they stand) does not combine with it: drop one of the two")
+            }
             let thresholds: ReturnThresholds
             do throws(ReturnThresholds.Refusal) { thresholds = try ReturnThresholds(parsing: threshold) } catch { throw UsageError(error.description) }
             // Before any work: a bad --out used to fail after the table, with a raw Foundation error.
@@ -37,7 +43,7 @@ struct CompareCommand: ParsableCommand {
             // (A sweep's root goes to its table first, which says of its manifest what is not on disk.)
             let isSweep = runs.contains(where: { fm.fileExists(atPath: $0 + "/sweep.json") })
             if try isSweep || Set(Comparison.runDirectories(runs).compactMap { try? Settings(contentsOf: $0 + "/config.toml").string("env") }).count > 1 {
-                let sweep = try SweepComparison(paths: runs, curvePoints: points, includeUnfinished: includeUnfinished)
+                let sweep = try SweepComparison(paths: runs, curvePoints: points, includeUnfinished: includeUnfinished, at: at?.value)
                 do throws(ReturnThresholds.Refusal) { try thresholds.check(against: sweep.environments) } catch { throw UsageError(error.description) }
                 let report = sweep.markdown(thresholds: thresholds)
                 print(report)
@@ -52,7 +58,7 @@ struct CompareCommand: ParsableCommand {
                 }
                 return
             }
-            let comparison = try Comparison(paths: runs, curvePoints: points, includeUnfinished: includeUnfinished)
+            let comparison = try Comparison(paths: runs, curvePoints: points, includeUnfinished: includeUnfinished, at: at?.value)
             do throws(ReturnThresholds.Refusal) { try thresholds.check(against: [comparison.env]) } catch { throw UsageError(error.description) }
             let threshold = thresholds.value(for: comparison.env)
             let report = comparison.markdown(threshold: threshold)

@@ -15,25 +15,28 @@ public struct SeedLog: Sendable {
     public let settings: Settings
     public let env: String
     public let seed: Int
-    public let totalSteps: Int
+    public internal(set) var totalSteps: Int
     /// The environment steps it trained: summary.json's `env_steps` for a finished run (which can
     /// exceed `totalSteps`: steps come in whole batches), else the step of its last logged episode.
-    public let stepsTrained: Int
+    public internal(set) var stepsTrained: Int
     /// (environment step at the episode's end, return), in order.
-    public let episodes: [(step: Int, value: Double)]
+    public internal(set) var episodes: [(step: Int, value: Double)]
     /// (environment step, mean greedy return).
-    public let evaluations: [(step: Int, value: Double)]
+    public internal(set) var evaluations: [(step: Int, value: Double)]
     /// The GEMM kernels that trained the run, from config.toml's `# gemm = …` header line and its
     /// `# resumed = …` lines, in order and without repeats; empty for runs from before the record.
     public let gemmKernels: [String]
     /// Whether the run has finished (it has a summary.json).
-    public let finished: Bool
+    public internal(set) var finished: Bool
     /// The last step any of the run's logs may hold: the steps its config trains (``stepsTrained``
     /// once finished); nil for a config that does not say.
-    public let lastStep: Int?
+    public internal(set) var lastStep: Int?
     /// The toolkit commit that started the run, from config.toml's `# commit = …` line (nil for a
     /// config without it).
     public let commit: String?
+    /// The environment steps the run trains between updates (`num_envs`, or `num_envs × rollout_length`):
+    /// it trains whole batches, so `total_steps` = N trains to the first multiple of this at or past N.
+    public let batchSteps: Int
 
     public init(directory: String) throws {
         self.directory = directory
@@ -72,6 +75,7 @@ public struct SeedLog: Sendable {
         seed = RunConfigHeader(text: configText).seed(directory: directory) ?? -1
         let (finished, trained, planned) = try Self.trainedSteps(directory: directory, config: config)
         self.finished = finished
+        batchSteps = planned?.batch ?? 1
         let lastStep = trained ?? planned?.steps
         self.lastStep = lastStep
         // Steps are whole numbers and returns numbers (an infinite or nan return is damage: no episode
@@ -148,6 +152,28 @@ public struct SeedLog: Sendable {
     }
 
     public var finalEvaluation: Double { evaluations.last?.value ?? .nan }
+
+    /// The run as it would have ended with `total_steps = steps`: cut at the end of the batch that
+    /// reaches `steps` (runs train whole batches of ``batchSteps``), keeping the episodes and
+    /// evaluations logged by then. Its score is then the mean return of the episodes that ended after
+    /// 0.9·`steps` and by that batch's end, its greedy score the evaluation made there (or the last
+    /// before), as a run of `steps` steps would report them: a finished run cut at its own
+    /// `total_steps` is itself. Nil where it has not trained that far (an unfinished run, or a shorter
+    /// one). The logs are appended as the run goes and never rewritten, so an unfinished run past
+    /// that batch is cut as a finished one would be.
+    public func cut(at steps: Int) -> SeedLog? {
+        guard steps >= 1 else { return nil }
+        let end = (steps + batchSteps - 1) / batchSteps * batchSteps
+        guard stepsTrained >= end else { return nil }
+        var run = self
+        run.totalSteps = steps
+        run.stepsTrained = end
+        run.lastStep = end
+        run.episodes = episodes.filter { $0.step <= end }
+        run.evaluations = evaluations.filter { $0.step <= end }
+        run.finished = true
+        return run
+    }
 
     /// At each of `steps` (ascending), the mean return of the last `window` training episodes
     /// finished by then (nan before the first, and, for a run not finished, past the last step it has
@@ -234,6 +260,12 @@ public struct Comparison {
     /// Run directories left out because they have not finished (no summary.json): a mid-run
     /// evaluation is not a final one. Named in the report; `includeUnfinished` pools them.
     public let unfinished: [String]
+    /// `compare --at`: the step every run is scored at (each cut there by ``SeedLog/cut(at:)``); nil:
+    /// each run as it trained.
+    public let steps: Int?
+    /// `compare --at`: the runs left out because they have not trained ``steps`` steps yet, with the
+    /// steps they have.
+    public let shortOfSteps: [(directory: String, steps: Int)]
 
     /// Run settings that change no training result (logging and checkpoint cadence): they never
     /// tell groups apart.
@@ -249,17 +281,26 @@ public struct Comparison {
     /// `keysByPair` (pair → settings) names groups by those settings' values instead of the ones
     /// that differ here: a sweep over several environments passes the union over them, so a pair
     /// with the same settings has the same name in every environment.
-    public init(paths: [String], curvePoints: Int = 100, includeUnfinished: Bool = false, labels: [String: String] = [:],
-                keysByPair: [String: [String]]? = nil) throws {
-        let all = try Self.runDirectories(paths).map { try SeedLog(directory: $0) }
+    /// `steps` (`compare --at`) scores every run as it stood at that step, finished or not (a common
+    /// budget: the first 2M steps of runs still training, or the 1M-step mark of 5M-step runs); runs
+    /// that have not trained that far are left out and named with the steps they have.
+    /// - Throws: `TrainingError.noneAtSteps` where no run has trained `steps` steps.
+    public init(paths: [String], curvePoints: Int = 100, includeUnfinished: Bool = false, at steps: Int? = nil,
+                labels: [String: String] = [:], keysByPair: [String: [String]]? = nil) throws {
+        let read = try Self.runDirectories(paths).map { try SeedLog(directory: $0) }
+        let short = steps.map { s in read.filter { $0.cut(at: s) == nil } } ?? []
+        let all = steps.map { s in read.compactMap { $0.cut(at: s) } } ?? read
         let empty = all.filter { $0.episodes.isEmpty }.map(\.directory)
         let notDone = all.filter { !$0.episodes.isEmpty && !$0.finished }.map(\.directory)
         let leftOut = Set(includeUnfinished ? [] : notDone)
         let unfinished = includeUnfinished ? [] : notDone
         let runs = all.filter { !$0.episodes.isEmpty && !leftOut.contains($0.directory) }
         guard !runs.isEmpty else {
-            if !all.isEmpty, all.allSatisfy({ TrainingRun.divergedReason(in: $0.directory) != nil }) {
-                throw TrainingError.allDiverged(all.map(\.directory))
+            if !read.isEmpty, read.allSatisfy({ TrainingRun.divergedReason(in: $0.directory) != nil }) {
+                throw TrainingError.allDiverged(read.map(\.directory))
+            }
+            if let steps, all.isEmpty, let furthest = read.map(\.stepsTrained).max() {
+                throw TrainingError.noneAtSteps(paths, steps: steps, furthest: furthest)
             }
             throw TrainingError.noComparableRun(paths, unfinishedLeftOut: !leftOut.isEmpty)
         }
@@ -268,7 +309,7 @@ public struct Comparison {
             throw TrainingError.io("the runs are on different environments (\(envs.sorted().joined(separator: ", "))); compare one environment at a time")
         }
         self.init(runs: runs, empty: empty, unfinished: unfinished, curvePoints: curvePoints, labels: labels,
-                  keysByPair: keysByPair ?? Self.differingKeys(runs))
+                  keysByPair: keysByPair ?? Self.differingKeys(runs), at: steps, shortOfSteps: short.map { ($0.directory, $0.stepsTrained) })
         if let why = Self.labelPoolingDifferentSettings(self.runs, labels: labels) { throw TrainingError.io(why) }
     }
 
@@ -303,7 +344,7 @@ public struct Comparison {
     /// then, where those values are all numbers, by them as numbers (α = 0, 0.3, 0.7, 1, where the
     /// directories' names sort "0.3" before "0"), else in the order the runs were given.
     init(runs: [SeedLog], empty: [String], unfinished: [String], curvePoints: Int, labels: [String: String],
-         keysByPair: [String: [String]]) {
+         keysByPair: [String: [String]], at steps: Int? = nil, shortOfSteps: [(directory: String, steps: Int)] = []) {
         var runs = runs
         var values = [[String]](repeating: [], count: runs.count)
         for i in runs.indices {
@@ -334,6 +375,8 @@ public struct Comparison {
         self.empty = empty
         self.unfinished = unfinished
         self.curvePoints = curvePoints
+        self.steps = steps
+        self.shortOfSteps = shortOfSteps
     }
 
     /// Per algorithm-coupling pair among `runs`, the settings whose values differ between its runs,
@@ -479,6 +522,14 @@ public struct Comparison {
 
     private func f(_ x: Double) -> String { x.isNaN ? "–" : String(format: "%.2f", x) }
 
+    /// What the report's score and greedy columns are, at `steps` (`compare --at`) or at each run's end.
+    static func scoreRule(at steps: Int?) -> String {
+        guard let steps else {
+            return "Score: a seed's mean training-episode return over the last 10% of training; IQM across seeds with a 95% percentile-bootstrap interval (2,000 resamples). Greedy: the final greedy evaluation."
+        }
+        return "Every run as it would have ended with total_steps = \(steps) (--at), finished or not: cut at the end of the batch that reaches step \(steps). Score: a seed's mean training-episode return over the episodes that ended after step 0.9 × \(steps) and by then; IQM across seeds with a 95% percentile-bootstrap interval (2,000 resamples). Greedy: the greedy evaluation made by then (the last one)."
+    }
+
     /// The Markdown report.
     public func markdown(threshold: Double?) -> String {
         // Each group's seed scores once; the improvement table pairs every group with every other.
@@ -486,7 +537,7 @@ public struct Comparison {
         var s = "## \(env)\n\n"
         // A run train stopped on a non-finite value (its diverged.txt) is said to have diverged, not to be
         // unfinished: it will not finish with these settings.
-        let divergedRuns = (empty + unfinished).compactMap { d in TrainingRun.divergedReason(in: d).map { (d, $0) } }
+        let divergedRuns = (empty + unfinished + shortOfSteps.map(\.directory)).compactMap { d in TrainingRun.divergedReason(in: d).map { (d, $0) } }
         let isDiverged = Set(divergedRuns.map(\.0))
         if !divergedRuns.isEmpty {
             s += "Left out (diverged: train stopped \(divergedRuns.count == 1 ? "it" : "them") on a non-finite value; the reason is in each one's \(TrainingRun.divergedFile)): "
@@ -498,6 +549,10 @@ public struct Comparison {
         }
         if !unfinishedLeft.isEmpty {
             s += "Left out (not finished: no summary.json; --include-unfinished pools them): " + unfinishedLeft.joined(separator: ", ") + "\n\n"
+        }
+        let shortLeft = shortOfSteps.filter { !isDiverged.contains($0.directory) }
+        if let steps, !shortLeft.isEmpty {
+            s += "Left out (not at \(steps) steps yet): " + shortLeft.map { "\($0.directory) (at \($0.steps))" }.joined(separator: ", ") + "\n\n"
         }
         // Copies of one seed (the same run trained twice, or copied between output roots) are not
         // independent draws: pooled, they inflate n and narrow every interval.
@@ -516,7 +571,7 @@ public struct Comparison {
             s += "GEMM kernels differ between runs (seeds pool regardless: the kernels change rounding, not the algorithm): "
                 + kernelSets.keys.sorted().map { "\($0): \(kernelSets[$0]!.count) run\(kernelSets[$0]!.count == 1 ? "" : "s")" }.joined(separator: "; ") + "\n\n"
         }
-        s += "Score: a seed's mean training-episode return over the last 10% of training; IQM across seeds with a 95% percentile-bootstrap interval (2,000 resamples). Greedy: the final greedy evaluation.\n\n"
+        s += Self.scoreRule(at: steps) + "\n\n"
         s += "| algorithm | seeds | steps trained | IQM score | 95% CI | IQM greedy | 95% CI |" + (threshold.map { " steps to \(String(format: "%.6g", $0)) (IQM of seeds reaching it) | seeds reaching it |" } ?? "") + "\n"
         s += "|---|---|---|---|---|---|---|" + (threshold == nil ? "" : "---|---|") + "\n"
         for g in groups {

@@ -148,6 +148,8 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
     case noComparableRun([String], unfinishedLeftOut: Bool)
     /// Every run found diverged (train stopped each on a non-finite value and wrote its diverged.txt).
     case allDiverged([String])
+    /// `compare --at`: no run under the paths has trained `steps` steps yet; `furthest` is the most any has.
+    case noneAtSteps([String], steps: Int, furthest: Int)
 
     public var description: String {
         switch self {
@@ -164,6 +166,8 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
             return "every run found diverged (train stopped \(dirs.count == 1 ? "it" : "each") on a non-finite value; the reason is in \(dirs.count == 1 ? "its" : "each one's") diverged.txt): \(dirs.prefix(5).joined(separator: ", "))\(dirs.count > 5 ? ", …" : ""); nothing to compare"
         case .noComparableRun(let paths, unfinishedLeftOut: true):
             return "no run under \(paths.joined(separator: ", ")) has finished (no summary.json); --include-unfinished compares them as they stand"
+        case .noneAtSteps(let paths, let steps, let furthest):
+            return "no run under \(paths.joined(separator: ", ")) has trained \(steps) environment steps yet (the furthest has \(furthest)): give a smaller --at"
         }
     }
 }

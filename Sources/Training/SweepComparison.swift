@@ -19,10 +19,14 @@ public struct SweepComparison {
     /// Every environment a run found trained on, in order of first appearance, with those left out of the
     /// table for having no comparable run yet (`comparisons` holds the others).
     public let environments: [String]
+    /// `compare --at`: the step every run is scored at; nil: each run as it trained.
+    public let steps: Int?
 
     /// Reads every run under `paths`. A `sweep.json` in a given directory labels its runs
-    /// `VARIANT · ALGO-COUPLING` (just `ALGO-COUPLING` for a plan without a grid).
-    public init(paths: [String], curvePoints: Int = 100, includeUnfinished: Bool = false) throws {
+    /// `VARIANT · ALGO-COUPLING` (just `ALGO-COUPLING` for a plan without a grid). `steps`
+    /// (`compare --at`) scores every run at that step, as ``Comparison`` does.
+    public init(paths: [String], curvePoints: Int = 100, includeUnfinished: Bool = false, at steps: Int? = nil) throws {
+        self.steps = steps
         var labels = [String: String](), notOnDisk = [String](), manifestRoots = [String](), planEnvironments = [String]()
         for p in paths {
             guard let data = FileManager.default.contents(atPath: p + "/sweep.json") else { continue }
@@ -90,14 +94,17 @@ public struct SweepComparison {
         environments = byEnv.map(\.0)
         var comparisons = [Comparison]()
         for (env, group) in byEnv {
-            do { comparisons.append(try Comparison(paths: group, curvePoints: curvePoints, includeUnfinished: includeUnfinished, labels: labels)) }
+            do { comparisons.append(try Comparison(paths: group, curvePoints: curvePoints, includeUnfinished: includeUnfinished, at: steps, labels: labels)) }
             catch let error as TrainingError {
-                switch error { case .noComparableRun, .allDiverged: break; default: throw error }
+                switch error { case .noComparableRun, .allDiverged, .noneAtSteps: break; default: throw error }
                 // An environment none of whose runs has finished yet: left out of the table, said in the report.
                 try? FileHandle.standardError.write(contentsOf: Data("note: \(env): \(error)\n".utf8))
             }
         }
-        guard !comparisons.isEmpty else { throw TrainingError.io("no run under \(paths.joined(separator: ", ")) has finished; --include-unfinished compares them as they stand") }
+        guard !comparisons.isEmpty else {
+            if let steps { throw TrainingError.io("no run under \(paths.joined(separator: ", ")) has trained \(steps) environment steps yet: give a smaller --at") }
+            throw TrainingError.io("no run under \(paths.joined(separator: ", ")) has finished; --include-unfinished compares them as they stand")
+        }
         // One name per setup across the table: a pair is named by every setting that differs
         // between its runs in any environment (the union of each environment's own), so a pair
         // whose runs differ in one environment only (a longer run, a variant not yet run on the
@@ -107,7 +114,8 @@ public struct SweepComparison {
             for (pair, keys) in Comparison.differingKeys(c.runs) { union[pair] = Array(Set(union[pair, default: []]).union(keys)).sorted() }
         }
         self.comparisons = comparisons.map {
-            Comparison(runs: $0.runs, empty: $0.empty, unfinished: $0.unfinished, curvePoints: $0.curvePoints, labels: labels, keysByPair: union)
+            Comparison(runs: $0.runs, empty: $0.empty, unfinished: $0.unfinished, curvePoints: $0.curvePoints, labels: labels, keysByPair: union,
+                       at: $0.steps, shortOfSteps: $0.shortOfSteps)
         }
         // The table's rows follow one environment's rule over all of them (pairs by first
         // appearance, a pair's numeric values as numbers), so a value met only in a later
@@ -147,7 +155,8 @@ public struct SweepComparison {
     /// environment's full comparison.
     public func markdown(thresholds: ReturnThresholds = .init()) -> String {
         func f(_ x: Double) -> String { x.isNaN ? "–" : String(format: "%.2f", x) }
-        var s = "# Sweep comparison\n\nIQM of the seeds' scores (mean training-episode return over the last 10% of training) with a 95% percentile-bootstrap interval (2,000 resamples); n seeds.\n\n"
+        let window = steps.map { "the last 10% of their first \($0) steps (--at)" } ?? "the last 10% of training"
+        var s = "# Sweep comparison\n\nIQM of the seeds' scores (mean training-episode return over \(window)) with a 95% percentile-bootstrap interval (2,000 resamples); n seeds.\n\n"
         s += "| variant | " + comparisons.map(\.env).joined(separator: " | ") + " |\n|---|" + comparisons.map { _ in "---|" }.joined() + "\n"
         for g in groups {
             s += "| \(g) |"

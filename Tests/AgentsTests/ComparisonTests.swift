@@ -94,6 +94,56 @@ final class ComparisonTests: XCTestCase {
                       c.markdown(threshold: nil))
     }
 
+    /// `--at N` scores each run as a run of `total_steps = N` would have ended: cut at the end of the
+    /// batch that reaches N (here batches of 10 steps), whether it has finished or not; a run short of
+    /// that is left out and named, and a finished run cut at its own total is itself.
+    func testAtScoresEveryRunAsARunOfThatManyStepsWouldEnd() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("compare-at-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let config = "algo = \"ac\"\ncoupling = \"individual\"\nenv = \"cartpole\"\ntotal_steps = 100\nbatch_steps = 10\n"
+        func write(_ name: String, episodes: [(Int, Double)], evaluations: [(Int, Double)], lastUpdate: Int?, finished: Bool) throws {
+            let dir = "\(root)/\(name)"
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            try config.write(toFile: dir + "/config.toml", atomically: true, encoding: .utf8)
+            try ("env_step,copy,return,length\n" + episodes.map { "\($0.0),0,\($0.1),5\n" }.joined())
+                .write(toFile: dir + "/episodes.csv", atomically: true, encoding: .utf8)
+            try ("env_step,mean_return,returns\n" + evaluations.map { "\($0.0),\($0.1),\($0.1)\n" }.joined())
+                .write(toFile: dir + "/eval.csv", atomically: true, encoding: .utf8)
+            if let lastUpdate { try "env_step,updates\n\(lastUpdate),1\n".write(toFile: dir + "/updates.csv", atomically: true, encoding: .utf8) }
+            if finished { try "{}".write(toFile: dir + "/summary.json", atomically: true, encoding: .utf8) }
+        }
+        // Finished, 100 steps; unfinished at 60; unfinished at 30.
+        try write("a/seed0", episodes: [(44, 1), (47, 2), (52, 3), (90, 20), (100, 30)], evaluations: [(50, 4), (100, 5)], lastUpdate: 100, finished: true)
+        try write("b/seed1", episodes: [(43, 7), (49, 9), (58, 11)], evaluations: [], lastUpdate: 60, finished: false)
+        try write("c/seed2", episodes: [(12, 1), (30, 2)], evaluations: [], lastUpdate: 30, finished: false)
+
+        // At 45: cut at 50, the batch that reaches 45; the score is over (40.5, 50].
+        let at45 = try Comparison(paths: [root], at: 45)
+        XCTAssertEqual(at45.groups, ["ac-individual"])
+        XCTAssertEqual(at45.scores("ac-individual"), [1.5, 8])
+        XCTAssertEqual(at45.evaluations("ac-individual")[0], 4)
+        XCTAssertTrue(at45.evaluations("ac-individual")[1].isNaN)
+        XCTAssertEqual(at45.runs.map(\.stepsTrained), [50, 50])
+        XCTAssertEqual(at45.unfinished, [])
+        XCTAssertEqual(at45.shortOfSteps.map(\.directory), ["\(root)/c/seed2"])
+        let report = at45.markdown(threshold: nil)
+        XCTAssertTrue(report.contains("Left out (not at 45 steps yet): \(root)/c/seed2 (at 30)"), report)
+        XCTAssertTrue(report.contains("total_steps = 45 (--at)"), report)
+        // The unfinished run's last logged step (60) ends the batch that reaches 55, not the one that reaches 61.
+        XCTAssertEqual(try Comparison(paths: [root], at: 55).runs.count, 2)
+        XCTAssertEqual(try Comparison(paths: [root], at: 61).shortOfSteps.map(\.directory), ["\(root)/b/seed1", "\(root)/c/seed2"])
+        // A finished run cut at its own total is itself: the same score (over (90, 100]) and greedy score.
+        let whole = try Comparison(paths: [root + "/a"]), cut = try Comparison(paths: [root + "/a"], at: 100)
+        XCTAssertEqual(cut.scores("ac-individual"), whole.scores("ac-individual"))
+        XCTAssertEqual(cut.scores("ac-individual"), [30])
+        XCTAssertEqual(cut.evaluations("ac-individual"), whole.evaluations("ac-individual"))
+        // No run that far: refused with the furthest any has trained.
+        XCTAssertThrowsError(try Comparison(paths: [root], at: 1000)) {
+            XCTAssertEqual($0 as? TrainingError, .noneAtSteps([root], steps: 1000, furthest: 100))
+            XCTAssertTrue("\($0)".contains("give a smaller --at"), "\($0)")
+        }
+    }
+
     /// A finished run's directory as `train` leaves it, with `config`, one training episode (return 10
     /// at step 95), one evaluation (5 at step 100) and a summary.
     private func writeFinishedRun(_ dir: String, config: String) throws {

@@ -986,6 +986,31 @@ def test_compare_refuses_damaged_logs_and_meaningless_options(stackelberg_bin, t
     assert p.returncode == 1 and "episodes.csv line" in p.stderr and "does not read as a log row" in p.stderr, p.stderr
 
 
+def test_compare_at_scores_each_run_as_a_run_of_that_many_steps(stackelberg_bin, tmp_path):
+    # --at N: every run cut where a run of total_steps = N would have ended; at the runs' own total the
+    # table is compare's own, and refusals are usage errors (64) or, for a step no run has reached, 1.
+    binary = str(stackelberg_bin)
+    subprocess.run([binary, "train", "--algo", "dqn", "--env", "cartpole", "--seeds", "0..1", "--steps", "2000", "--quiet",
+                    "--out", str(tmp_path / "runs")], check=True, capture_output=True, timeout=300)
+    def compare(*args):
+        return subprocess.run([binary, "compare", str(tmp_path / "runs"), *args], capture_output=True, text=True, timeout=120)
+    def rows(text):
+        return [line for line in text.splitlines() if line.startswith("| dqn")]
+    whole, at_total = compare(), compare("--at", "2000")
+    assert whole.returncode == 0 and at_total.returncode == 0, (whole.stderr, at_total.stderr)
+    assert rows(whole.stdout) and rows(at_total.stdout) == rows(whole.stdout), (whole.stdout, at_total.stdout)
+    half = compare("--at", "1e3")
+    assert half.returncode == 0 and "as it would have ended with total_steps = 1000 (--at)" in half.stdout, half.stdout
+    assert re.search(r"^\| dqn-\S+ \| 2 \| 1\d\d\d \|", half.stdout, re.M), half.stdout
+    assert rows(half.stdout) != rows(whole.stdout)
+    for args, code, said in [(["--at", "0"], 64, "--at must be a positive number of environment steps"),
+                             (["--at", "1.5"], 64, "1.5 is not a whole number"),
+                             (["--at", "1000", "--include-unfinished"], 64, "does not combine with it"),
+                             (["--at", "1e9"], 1, "has trained 1000000000 environment steps yet (the furthest has 2000): give a smaller --at")]:
+        p = compare(*args)
+        assert p.returncode == code and said in p.stderr, (args, p.returncode, p.stderr)
+
+
 def test_compare_takes_a_threshold_per_environment(stackelberg_bin, tmp_path):
     # Returns are on each environment's scale, but --threshold was one value for every environment of a
     # sweep's table, and a second --threshold silently replaced the first.
