@@ -153,18 +153,23 @@ public struct SeedLog: Sendable {
 
     public var finalEvaluation: Double { evaluations.last?.value ?? .nan }
 
-    /// The run as it would have ended with `total_steps = steps`: cut at the end of the batch that
-    /// reaches `steps` (runs train whole batches of ``batchSteps``), keeping the episodes and
-    /// evaluations logged by then. Its score is then the mean return of the episodes that ended after
-    /// 0.9·`steps` and by that batch's end, its greedy score the evaluation made there (or the last
-    /// before), as a run of `steps` steps would report them: a finished run cut at its own
-    /// `total_steps` is itself. Nil where it has not trained that far (an unfinished run, or a shorter
-    /// one). The logs are appended as the run goes and never rewritten, so an unfinished run past
-    /// that batch is cut as a finished one would be.
+    /// The end of the batch that reaches environment step `steps` (runs train whole batches of
+    /// ``batchSteps``): where a run of `total_steps = steps` stops.
+    public func batchEnd(reaching steps: Int) -> Int { (steps + batchSteps - 1) / batchSteps * batchSteps }
+
+    /// The run's first `steps` environment steps: its logs cut at ``batchEnd(reaching:)``, so that its
+    /// score is the mean return of the episodes that ended after 0.9·`steps` and by that batch's end
+    /// (the window a run of `total_steps = steps` is scored on), and its greedy score the last
+    /// evaluation made by then. A finished run cut at its own `total_steps` is itself. (It is not the
+    /// run `total_steps = steps` would have trained: a learning rate annealed over the run's length,
+    /// and its final evaluation, differ.) Nil where the run has not trained through that batch: a
+    /// finished one shorter, or an unfinished one that has logged nothing past the batch's end (a run
+    /// stopped inside the evaluation due there has logged the batch but not the evaluation yet; past
+    /// it, its logs to the batch's end are final).
     public func cut(at steps: Int) -> SeedLog? {
         guard steps >= 1 else { return nil }
-        let end = (steps + batchSteps - 1) / batchSteps * batchSteps
-        guard stepsTrained >= end else { return nil }
+        let end = batchEnd(reaching: steps)
+        guard finished ? stepsTrained >= end : stepsTrained > end else { return nil }
         var run = self
         run.totalSteps = steps
         run.stepsTrained = end
@@ -263,9 +268,18 @@ public struct Comparison {
     /// `compare --at`: the step every run is scored at (each cut there by ``SeedLog/cut(at:)``); nil:
     /// each run as it trained.
     public let steps: Int?
-    /// `compare --at`: the runs left out because they have not trained ``steps`` steps yet, with the
-    /// steps they have.
-    public let shortOfSteps: [(directory: String, steps: Int)]
+    /// `compare --at`: the runs left out because they have not trained through the batch that reaches
+    /// ``steps`` (``SeedLog/cut(at:)``).
+    public let shortOfSteps: [ShortRun]
+
+    /// A run `compare --at` leaves out: the steps it has trained (logged, if unfinished), whether it
+    /// has finished, and the end of the batch that reaches the step, which it must train through.
+    public struct ShortRun: Sendable {
+        public let directory: String
+        public let stepsTrained: Int
+        public let finished: Bool
+        public let batchEnd: Int
+    }
 
     /// Run settings that change no training result (logging and checkpoint cadence): they never
     /// tell groups apart.
@@ -284,11 +298,14 @@ public struct Comparison {
     /// `steps` (`compare --at`) scores every run as it stood at that step, finished or not (a common
     /// budget: the first 2M steps of runs still training, or the 1M-step mark of 5M-step runs); runs
     /// that have not trained that far are left out and named with the steps they have.
-    /// - Throws: `TrainingError.noneAtSteps` where no run has trained `steps` steps.
+    /// - Throws: `TrainingError.noneAtSteps` where no run has trained through the batch that reaches
+    ///   `steps`; `TrainingError.noEpisodeByStep` where none has an episode that ended by then.
     public init(paths: [String], curvePoints: Int = 100, includeUnfinished: Bool = false, at steps: Int? = nil,
                 labels: [String: String] = [:], keysByPair: [String: [String]]? = nil) throws {
         let read = try Self.runDirectories(paths).map { try SeedLog(directory: $0) }
-        let short = steps.map { s in read.filter { $0.cut(at: s) == nil } } ?? []
+        let short = steps.map { s in
+            read.filter { $0.cut(at: s) == nil }.map { ShortRun(directory: $0.directory, stepsTrained: $0.stepsTrained, finished: $0.finished, batchEnd: $0.batchEnd(reaching: s)) }
+        } ?? []
         let all = steps.map { s in read.compactMap { $0.cut(at: s) } } ?? read
         let empty = all.filter { $0.episodes.isEmpty }.map(\.directory)
         let notDone = all.filter { !$0.episodes.isEmpty && !$0.finished }.map(\.directory)
@@ -302,6 +319,7 @@ public struct Comparison {
             if let steps, all.isEmpty, let furthest = read.map(\.stepsTrained).max() {
                 throw TrainingError.noneAtSteps(paths, steps: steps, furthest: furthest)
             }
+            if let steps { throw TrainingError.noEpisodeByStep(paths, steps: steps) }
             throw TrainingError.noComparableRun(paths, unfinishedLeftOut: !leftOut.isEmpty)
         }
         let envs = Set(runs.map(\.env))
@@ -309,7 +327,7 @@ public struct Comparison {
             throw TrainingError.io("the runs are on different environments (\(envs.sorted().joined(separator: ", "))); compare one environment at a time")
         }
         self.init(runs: runs, empty: empty, unfinished: unfinished, curvePoints: curvePoints, labels: labels,
-                  keysByPair: keysByPair ?? Self.differingKeys(runs), at: steps, shortOfSteps: short.map { ($0.directory, $0.stepsTrained) })
+                  keysByPair: keysByPair ?? Self.differingKeys(runs), at: steps, shortOfSteps: short)
         if let why = Self.labelPoolingDifferentSettings(self.runs, labels: labels) { throw TrainingError.io(why) }
     }
 
@@ -344,7 +362,7 @@ public struct Comparison {
     /// then, where those values are all numbers, by them as numbers (α = 0, 0.3, 0.7, 1, where the
     /// directories' names sort "0.3" before "0"), else in the order the runs were given.
     init(runs: [SeedLog], empty: [String], unfinished: [String], curvePoints: Int, labels: [String: String],
-         keysByPair: [String: [String]], at steps: Int? = nil, shortOfSteps: [(directory: String, steps: Int)] = []) {
+         keysByPair: [String: [String]], at steps: Int? = nil, shortOfSteps: [ShortRun] = []) {
         var runs = runs
         var values = [[String]](repeating: [], count: runs.count)
         for i in runs.indices {
@@ -527,7 +545,7 @@ public struct Comparison {
         guard let steps else {
             return "Score: a seed's mean training-episode return over the last 10% of training; IQM across seeds with a 95% percentile-bootstrap interval (2,000 resamples). Greedy: the final greedy evaluation."
         }
-        return "Every run as it would have ended with total_steps = \(steps) (--at), finished or not: cut at the end of the batch that reaches step \(steps). Score: a seed's mean training-episode return over the episodes that ended after step 0.9 × \(steps) and by then; IQM across seeds with a 95% percentile-bootstrap interval (2,000 resamples). Greedy: the greedy evaluation made by then (the last one)."
+        return "Each run's first \(steps) environment steps (--at), finished or not: its logs cut at the end of the batch that reaches step \(steps) (the steps trained below). Score: a seed's mean return over the training episodes that ended after step 0.9 × \(steps) and by that cut, the window a run of total_steps = \(steps) is scored on; IQM across seeds with a 95% percentile-bootstrap interval (2,000 resamples). Greedy: the last greedy evaluation made by the cut (its step after each seed's score below)."
     }
 
     /// The Markdown report.
@@ -545,14 +563,17 @@ public struct Comparison {
         }
         let emptyLeft = empty.filter { !isDiverged.contains($0) }, unfinishedLeft = unfinished.filter { !isDiverged.contains($0) }
         if !emptyLeft.isEmpty {
-            s += "Left out (no finished training episode): " + emptyLeft.joined(separator: ", ") + "\n\n"
+            s += "Left out (no finished training episode\(steps.map { " by step \($0)" } ?? "")): " + emptyLeft.joined(separator: ", ") + "\n\n"
         }
         if !unfinishedLeft.isEmpty {
             s += "Left out (not finished: no summary.json; --include-unfinished pools them): " + unfinishedLeft.joined(separator: ", ") + "\n\n"
         }
         let shortLeft = shortOfSteps.filter { !isDiverged.contains($0.directory) }
         if let steps, !shortLeft.isEmpty {
-            s += "Left out (not at \(steps) steps yet): " + shortLeft.map { "\($0.directory) (at \($0.steps))" }.joined(separator: ", ") + "\n\n"
+            s += "Left out (not trained through the batch that reaches step \(steps)): " + shortLeft.map {
+                $0.finished ? "\($0.directory) (finished at \($0.stepsTrained); its batch would end at \($0.batchEnd))"
+                    : "\($0.directory) (not finished; logged to \($0.stepsTrained), counts once it has logged past \($0.batchEnd))"
+            }.joined(separator: ", ") + "\n\n"
         }
         // Copies of one seed (the same run trained twice, or copied between output roots) are not
         // independent draws: pooled, they inflate n and narrow every interval.
@@ -589,13 +610,18 @@ public struct Comparison {
         }
         // Each seed's own numbers: with the few seeds deep-RL runs have, an IQM and its interval hide
         // which seed carries a lead (SPRIG's Space Invaders mean rests on one of its two seeds).
-        s += "\nPer seed (seed: score (greedy)):\n\n| algorithm | seeds |\n|---|---|\n"
+        // Under --at the greedy evaluation is the last one made by the cut, which can be well before it: its step says which.
+        s += "\nPer seed (seed: score (greedy\(steps == nil ? "" : " at its step"))):\n\n| algorithm | seeds |\n|---|---|\n"
         for g in groups {
             let seeds = runs(of: g).sorted { ($0.seed, $0.directory) < ($1.seed, $1.directory) }
-            s += "| \(g) | " + seeds.map { "\($0.seed): \(f($0.finalTrainingScore)) (\(f($0.finalEvaluation)))" }.joined(separator: ", ") + " |\n"
+            s += "| \(g) | " + seeds.map { r in
+                let at = steps != nil ? r.evaluations.last.map { " at \($0.step)" } ?? "" : ""
+                return "\(r.seed): \(f(r.finalTrainingScore)) (\(f(r.finalEvaluation))\(at))"
+            }.joined(separator: ", ") + " |\n"
         }
         if groups.contains(where: { g in score[g]!.contains { $0.isNaN } }) {
-            s += "\n–: a seed with no training episode in the last 10% of its total_steps yet (an unfinished run), or with a non-finite return there (nan in episodes.csv: the run diverged), has no score; with no evaluation yet, no greedy value. IQMs and probabilities of improvement use the seeds that have one.\n"
+            let window = steps.map { "in its window (after step 0.9 × \($0) and by the cut)" } ?? "in the last 10% of its total_steps yet (an unfinished run)"
+            s += "\n–: a seed with no training episode \(window), or with a non-finite return there (nan in episodes.csv: the run diverged), has no score; with no evaluation \(steps == nil ? "yet" : "by the cut"), no greedy value. IQMs and probabilities of improvement use the seeds that have one.\n"
         }
         if threshold != nil {
             s += "\nSteps to the threshold: the first step at which a seed's mean over its last 50 training episodes reaches it (full windows only, where the curves also draw the first 49 episodes' partial means); the IQM is over the seeds that reach it.\n"

@@ -148,8 +148,11 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
     case noComparableRun([String], unfinishedLeftOut: Bool)
     /// Every run found diverged (train stopped each on a non-finite value and wrote its diverged.txt).
     case allDiverged([String])
-    /// `compare --at`: no run under the paths has trained `steps` steps yet; `furthest` is the most any has.
+    /// `compare --at`: no run under the paths has trained through the batch that reaches `steps`;
+    /// `furthest` is the most any has.
     case noneAtSteps([String], steps: Int, furthest: Int)
+    /// `compare --at`: runs have trained that far, but none has a training episode that ended by then.
+    case noEpisodeByStep([String], steps: Int)
 
     public var description: String {
         switch self {
@@ -167,7 +170,9 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
         case .noComparableRun(let paths, unfinishedLeftOut: true):
             return "no run under \(paths.joined(separator: ", ")) has finished (no summary.json); --include-unfinished compares them as they stand"
         case .noneAtSteps(let paths, let steps, let furthest):
-            return "no run under \(paths.joined(separator: ", ")) has trained \(steps) environment steps yet (the furthest has \(furthest)): give a smaller --at"
+            return "no run under \(paths.joined(separator: ", ")) has trained through the batch that reaches step \(steps) (the furthest has trained \(furthest)): give a smaller --at"
+        case .noEpisodeByStep(let paths, let steps):
+            return "no run under \(paths.joined(separator: ", ")) has a training episode that ended by step \(steps) (--at): give a larger --at"
         }
     }
 }

@@ -21,6 +21,8 @@ public struct SweepComparison {
     public let environments: [String]
     /// `compare --at`: the step every run is scored at; nil: each run as it trained.
     public let steps: Int?
+    /// Environments with runs on disk but none that can be compared yet, and why.
+    public let environmentsLeftOut: [(env: String, why: String)]
 
     /// Reads every run under `paths`. A `sweep.json` in a given directory labels its runs
     /// `VARIANT · ALGO-COUPLING` (just `ALGO-COUPLING` for a plan without a grid). `steps`
@@ -92,15 +94,18 @@ public struct SweepComparison {
         let planOrder = { (env: String) in planEnvironments.firstIndex(of: env) ?? planEnvironments.count }
         byEnv = byEnv.enumerated().sorted { (planOrder($0.element.0), $0.offset) < (planOrder($1.element.0), $1.offset) }.map(\.element)
         environments = byEnv.map(\.0)
-        var comparisons = [Comparison]()
+        var comparisons = [Comparison](), leftOut = [(env: String, why: String)]()
         for (env, group) in byEnv {
             do { comparisons.append(try Comparison(paths: group, curvePoints: curvePoints, includeUnfinished: includeUnfinished, at: steps, labels: labels)) }
             catch let error as TrainingError {
-                switch error { case .noComparableRun, .allDiverged, .noneAtSteps: break; default: throw error }
-                // An environment none of whose runs has finished yet: left out of the table, said in the report.
+                switch error { case .noComparableRun, .allDiverged, .noneAtSteps, .noEpisodeByStep: break; default: throw error }
+                // An environment none of whose runs has finished yet (or reached --at): left out of the table,
+                // said on the terminal and in the report (comparison.md otherwise dropped it without a word).
                 try? FileHandle.standardError.write(contentsOf: Data("note: \(env): \(error)\n".utf8))
+                leftOut.append((env, "\(error)"))
             }
         }
+        environmentsLeftOut = leftOut
         guard !comparisons.isEmpty else {
             if let steps { throw TrainingError.io("no run under \(paths.joined(separator: ", ")) has trained \(steps) environment steps yet: give a smaller --at") }
             throw TrainingError.io("no run under \(paths.joined(separator: ", ")) has finished; --include-unfinished compares them as they stand")
@@ -155,8 +160,9 @@ public struct SweepComparison {
     /// environment's full comparison.
     public func markdown(thresholds: ReturnThresholds = .init()) -> String {
         func f(_ x: Double) -> String { x.isNaN ? "–" : String(format: "%.2f", x) }
-        let window = steps.map { "the last 10% of their first \($0) steps (--at)" } ?? "the last 10% of training"
-        var s = "# Sweep comparison\n\nIQM of the seeds' scores (mean training-episode return over \(window)) with a 95% percentile-bootstrap interval (2,000 resamples); n seeds.\n\n"
+        let score = steps.map { "mean return of the training episodes that ended after step 0.9 × \($0) and by the end of the batch that reaches it (--at)" }
+            ?? "mean training-episode return over the last 10% of training"
+        var s = "# Sweep comparison\n\nIQM of the seeds' scores (\(score)) with a 95% percentile-bootstrap interval (2,000 resamples); n seeds.\n\n"
         s += "| variant | " + comparisons.map(\.env).joined(separator: " | ") + " |\n|---|" + comparisons.map { _ in "---|" }.joined() + "\n"
         for g in groups {
             s += "| \(g) |"
@@ -178,6 +184,7 @@ public struct SweepComparison {
             s += "\nNot in the manifest: \(notInManifest.count) run\(notInManifest.count == 1 ? "" : "s") under the sweep's output root that its sweep.json does not name (an earlier version of the plan's: a variant renamed, a seed or a setting dropped), compared above as \"VARIANT (not in sweep.json)\", apart from the plan's variants: "
                 + notInManifest.prefix(5).joined(separator: ", ") + (notInManifest.count > 5 ? ", …" : "") + ". Move them out of the root to compare the plan's runs alone.\n"
         }
+        for (env, why) in environmentsLeftOut { s += "\nNot in the table: \(env), \(why).\n" }
         for c in comparisons { s += "\n" + c.markdown(threshold: thresholds.value(for: c.env)) }
         return s
     }

@@ -127,11 +127,23 @@ final class ComparisonTests: XCTestCase {
         XCTAssertEqual(at45.unfinished, [])
         XCTAssertEqual(at45.shortOfSteps.map(\.directory), ["\(root)/c/seed2"])
         let report = at45.markdown(threshold: nil)
-        XCTAssertTrue(report.contains("Left out (not at 45 steps yet): \(root)/c/seed2 (at 30)"), report)
-        XCTAssertTrue(report.contains("total_steps = 45 (--at)"), report)
-        // The unfinished run's last logged step (60) ends the batch that reaches 55, not the one that reaches 61.
-        XCTAssertEqual(try Comparison(paths: [root], at: 55).runs.count, 2)
-        XCTAssertEqual(try Comparison(paths: [root], at: 61).shortOfSteps.map(\.directory), ["\(root)/b/seed1", "\(root)/c/seed2"])
+        XCTAssertTrue(report.contains("Left out (not trained through the batch that reaches step 45): \(root)/c/seed2 (not finished; logged to 30, counts once it has logged past 50)"), report)
+        XCTAssertTrue(report.contains("Each run's first 45 environment steps (--at)"), report)
+        // Each seed's greedy score with the step of its evaluation (none by the cut: –).
+        XCTAssertTrue(report.contains("| ac-individual | 0: 1.50 (4.00 at 50), 1: 8.00 (–) |"), report)
+        // An unfinished run counts for a batch once it has logged past its end: run b, logged to 60, for the
+        // batch ending at 50 but not for the one ending at 60, whose evaluation a stop inside it leaves unlogged.
+        XCTAssertEqual(try Comparison(paths: [root], at: 50).runs.count, 2)
+        XCTAssertEqual(try Comparison(paths: [root], at: 55).shortOfSteps.map(\.directory), ["\(root)/b/seed1", "\(root)/c/seed2"])
+        // A finished run short of the batch.
+        XCTAssertThrowsError(try Comparison(paths: [root + "/a"], at: 101)) {
+            XCTAssertEqual($0 as? TrainingError, .noneAtSteps([root + "/a"], steps: 101, furthest: 100))
+        }
+        // Every run past the cut, but no episode ended by then: refused, asking for a larger step.
+        XCTAssertThrowsError(try Comparison(paths: [root], at: 5)) {
+            XCTAssertEqual($0 as? TrainingError, .noEpisodeByStep([root], steps: 5))
+            XCTAssertTrue("\($0)".contains("give a larger --at"), "\($0)")
+        }
         // A finished run cut at its own total is itself: the same score (over (90, 100]) and greedy score.
         let whole = try Comparison(paths: [root + "/a"]), cut = try Comparison(paths: [root + "/a"], at: 100)
         XCTAssertEqual(cut.scores("ac-individual"), whole.scores("ac-individual"))

@@ -995,20 +995,33 @@ def test_compare_at_scores_each_run_as_a_run_of_that_many_steps(stackelberg_bin,
     def compare(*args):
         return subprocess.run([binary, "compare", str(tmp_path / "runs"), *args], capture_output=True, text=True, timeout=120)
     def rows(text):
-        return [line for line in text.splitlines() if line.startswith("| dqn")]
+        # The IQM table's rows, and the per-seed rows without the step of each greedy evaluation (--at names it).
+        return [re.sub(r" at \d+\)", ")", line) for line in text.splitlines() if line.startswith("| dqn")]
     whole, at_total = compare(), compare("--at", "2000")
     assert whole.returncode == 0 and at_total.returncode == 0, (whole.stderr, at_total.stderr)
     assert rows(whole.stdout) and rows(at_total.stdout) == rows(whole.stdout), (whole.stdout, at_total.stdout)
+    assert re.search(r"\| 0: [\d.]+ \([\d.]+ at 2000\), 1: ", at_total.stdout), at_total.stdout
     half = compare("--at", "1e3")
-    assert half.returncode == 0 and "as it would have ended with total_steps = 1000 (--at)" in half.stdout, half.stdout
+    assert half.returncode == 0 and "Each run's first 1000 environment steps (--at)" in half.stdout, half.stdout
     assert re.search(r"^\| dqn-\S+ \| 2 \| 1\d\d\d \|", half.stdout, re.M), half.stdout
     assert rows(half.stdout) != rows(whole.stdout)
     for args, code, said in [(["--at", "0"], 64, "--at must be a positive number of environment steps"),
                              (["--at", "1.5"], 64, "1.5 is not a whole number"),
                              (["--at", "1000", "--include-unfinished"], 64, "does not combine with it"),
-                             (["--at", "1e9"], 1, "has trained 1000000000 environment steps yet (the furthest has 2000): give a smaller --at")]:
+                             (["--at", "1e9"], 1, "has trained through the batch that reaches step 1000000000 (the furthest has trained 2000): give a smaller --at"),
+                             (["--at", "1"], 1, "has a training episode that ended by step 1 (--at): give a larger --at")]:
         p = compare(*args)
         assert p.returncode == code and said in p.stderr, (args, p.returncode, p.stderr)
+    # Over several environments, one whose runs are all short of --at is left out of the table, and the
+    # report says so (comparison.md used to drop it without a word; only the terminal had a note).
+    subprocess.run([binary, "train", "--algo", "dqn", "--env", "minatar/breakout", "--seeds", "0", "--steps", "500", "--quiet",
+                    "--out", str(tmp_path / "short")], check=True, capture_output=True, timeout=300)
+    p = subprocess.run([binary, "compare", str(tmp_path / "runs"), str(tmp_path / "short"), "--at", "1000", "--out", str(tmp_path / "cmp")],
+                       capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0 and "note: minatar/breakout: no run under" in p.stderr, (p.returncode, p.stderr)
+    report = (tmp_path / "cmp" / "comparison.md").read_text()
+    assert "Not in the table: minatar/breakout, no run under" in report and "(the furthest has trained " in report and "give a smaller --at" in report, report
+    assert "## cartpole" in report and "## minatar/breakout" not in report, report
 
 
 def test_compare_takes_a_threshold_per_environment(stackelberg_bin, tmp_path):
