@@ -960,15 +960,26 @@ def test_attention_refuses_unbounded_plays_before_reading_the_run(stackelberg_bi
     assert not (tmp_path / "no_run").exists()
 
 
-def test_compare_refuses_damaged_logs_and_meaningless_options(stackelberg_bin, tmp_path):
+@pytest.fixture(scope="module")
+def dqn_cartpole_runs(stackelberg_bin, tmp_path_factory):
+    """Two finished DQN seeds on CartPole (2,000 steps), trained once; tests work on copies."""
+    out = tmp_path_factory.mktemp("dqn_cartpole") / "runs"
+    subprocess.run([str(stackelberg_bin), "train", "--algo", "dqn", "--env", "cartpole", "--seeds", "0..1", "--steps", "2000", "--quiet",
+                    "--out", str(out)], check=True, capture_output=True, timeout=300)
+    return out
+
+
+def compare_on(stackelberg_bin, root):
+    """`stackelberg compare ROOT ARGS…`, captured."""
+    return lambda *args: subprocess.run([str(stackelberg_bin), "compare", str(root), *args], capture_output=True, text=True, timeout=120)
+
+
+def test_compare_refuses_damaged_logs_and_meaningless_options(stackelberg_bin, tmp_path, dqn_cartpole_runs):
     # A malformed episode row was dropped without a word (the score moved), --points 1e9 was killed
     # for memory, --threshold nan printed "never", and a directory in the way of comparison.md
     # printed a Foundation error with exit 1.
-    binary = str(stackelberg_bin)
-    subprocess.run([binary, "train", "--algo", "dqn", "--env", "cartpole", "--seeds", "0..1", "--steps", "2000", "--quiet",
-                    "--out", str(tmp_path / "runs")], check=True, capture_output=True, timeout=300)
-    def compare(*args):
-        return subprocess.run([binary, "compare", str(tmp_path / "runs"), *args], capture_output=True, text=True, timeout=120)
+    shutil.copytree(dqn_cartpole_runs, tmp_path / "runs")
+    compare = compare_on(stackelberg_bin, tmp_path / "runs")
     ok = compare("--threshold", "20")
     assert ok.returncode == 0 and "Runs: 2 seeds of cartpole, trained at commit" in ok.stdout, ok.stderr
     assert "full windows only" in ok.stdout
@@ -986,14 +997,11 @@ def test_compare_refuses_damaged_logs_and_meaningless_options(stackelberg_bin, t
     assert p.returncode == 1 and "episodes.csv line" in p.stderr and "does not read as a log row" in p.stderr, p.stderr
 
 
-def test_compare_at_scores_each_run_as_a_run_of_that_many_steps(stackelberg_bin, tmp_path):
-    # --at N: every run cut where a run of total_steps = N would have ended; at the runs' own total the
+def test_compare_at_scores_each_run_on_its_first_steps(stackelberg_bin, tmp_path, dqn_cartpole_runs):
+    # --at N: every run's logs cut where a run of total_steps = N stops; at the runs' own total the
     # table is compare's own, and refusals are usage errors (64) or, for a step no run has reached, 1.
     binary = str(stackelberg_bin)
-    subprocess.run([binary, "train", "--algo", "dqn", "--env", "cartpole", "--seeds", "0..1", "--steps", "2000", "--quiet",
-                    "--out", str(tmp_path / "runs")], check=True, capture_output=True, timeout=300)
-    def compare(*args):
-        return subprocess.run([binary, "compare", str(tmp_path / "runs"), *args], capture_output=True, text=True, timeout=120)
+    compare = compare_on(stackelberg_bin, dqn_cartpole_runs)
     def rows(text):
         # The IQM table's rows, and the per-seed rows without the step of each greedy evaluation (--at names it).
         return [re.sub(r" at \d+\)", ")", line) for line in text.splitlines() if line.startswith("| dqn")]
@@ -1016,7 +1024,7 @@ def test_compare_at_scores_each_run_as_a_run_of_that_many_steps(stackelberg_bin,
     # report says so (comparison.md used to drop it without a word; only the terminal had a note).
     subprocess.run([binary, "train", "--algo", "dqn", "--env", "minatar/breakout", "--seeds", "0", "--steps", "500", "--quiet",
                     "--out", str(tmp_path / "short")], check=True, capture_output=True, timeout=300)
-    p = subprocess.run([binary, "compare", str(tmp_path / "runs"), str(tmp_path / "short"), "--at", "1000", "--out", str(tmp_path / "cmp")],
+    p = subprocess.run([binary, "compare", str(dqn_cartpole_runs), str(tmp_path / "short"), "--at", "1000", "--out", str(tmp_path / "cmp")],
                        capture_output=True, text=True, timeout=120)
     assert p.returncode == 0 and "note: minatar/breakout: no run under" in p.stderr, (p.returncode, p.stderr)
     report = (tmp_path / "cmp" / "comparison.md").read_text()
