@@ -295,18 +295,22 @@ public struct Comparison {
     /// `keysByPair` (pair → settings) names groups by those settings' values instead of the ones
     /// that differ here: a sweep over several environments passes the union over them, so a pair
     /// with the same settings has the same name in every environment.
-    /// `steps` (`compare --at`) scores every run as it stood at that step, finished or not (a common
-    /// budget: the first 2M steps of runs still training, or the 1M-step mark of 5M-step runs); runs
-    /// that have not trained that far are left out and named with the steps they have.
+    /// `steps` (`compare --at`) compares each run's first `steps` steps, finished or not (a common
+    /// budget: the first 2M steps of runs still training, or the 1M-step mark of 5M-step runs), each
+    /// cut by ``SeedLog/cut(at:)``; runs it cannot cut yet are left out and named (``shortOfSteps``).
     /// - Throws: `TrainingError.noneAtSteps` where no run has trained through the batch that reaches
     ///   `steps`; `TrainingError.noEpisodeByStep` where none has an episode that ended by then.
     public init(paths: [String], curvePoints: Int = 100, includeUnfinished: Bool = false, at steps: Int? = nil,
                 labels: [String: String] = [:], keysByPair: [String: [String]]? = nil) throws {
         let read = try Self.runDirectories(paths).map { try SeedLog(directory: $0) }
-        let short = steps.map { s in
-            read.filter { $0.cut(at: s) == nil }.map { ShortRun(directory: $0.directory, stepsTrained: $0.stepsTrained, finished: $0.finished, batchEnd: $0.batchEnd(reaching: s)) }
-        } ?? []
-        let all = steps.map { s in read.compactMap { $0.cut(at: s) } } ?? read
+        var all = read, short = [ShortRun]()
+        if let steps {
+            let cuts = read.map { $0.cut(at: steps) }
+            all = cuts.compactMap { $0 }
+            short = zip(read, cuts).filter { $0.1 == nil }.map { r, _ in
+                ShortRun(directory: r.directory, stepsTrained: r.stepsTrained, finished: r.finished, batchEnd: r.batchEnd(reaching: steps))
+            }
+        }
         let empty = all.filter { $0.episodes.isEmpty }.map(\.directory)
         let notDone = all.filter { !$0.episodes.isEmpty && !$0.finished }.map(\.directory)
         let leftOut = Set(includeUnfinished ? [] : notDone)
