@@ -107,7 +107,7 @@ public struct SweepComparison {
         }
         environmentsLeftOut = leftOut
         guard !comparisons.isEmpty else {
-            if let steps { throw TrainingError.io("no run under \(paths.joined(separator: ", ")) has trained \(steps) environment steps yet: give a smaller --at") }
+            if let steps { throw TrainingError.io("no run under \(paths.joined(separator: ", ")) can be compared at step \(steps) (--at): the notes above say why, environment by environment") }
             throw TrainingError.io("no run under \(paths.joined(separator: ", ")) has finished; --include-unfinished compares them as they stand")
         }
         // One name per setup across the table: a pair is named by every setting that differs
