@@ -330,8 +330,12 @@ public enum AlgorithmRegistry {
         guard let total = try s.int("total_steps") else { return nil }
         guard let copies = try s.int("num_envs") else { return (total, 1) }
         let batch = max(1, ((try? s.int("batch_steps")) ?? nil) ?? copies * ((try? s.int("rollout_length")) ?? nil ?? 1))
-        return ((total + batch - 1) / batch * batch, batch)
+        return (wholeBatches(total, of: batch), batch)
     }
+
+    /// `steps` rounded up to whole batches of `batch` environment steps: where a run of
+    /// `total_steps = steps` stops (it steps its copies a batch at a time).
+    public static func wholeBatches(_ steps: Int, of batch: Int) -> Int { (steps + batch - 1) / batch * batch }
 
     /// The run options of resolved settings.
     /// The bytes `copies` environment copies hold in their arrays: observations and final

@@ -155,7 +155,7 @@ public struct SeedLog: Sendable {
 
     /// The end of the batch that reaches environment step `steps` (runs train whole batches of
     /// ``batchSteps``): where a run of `total_steps = steps` stops.
-    public func batchEnd(reaching steps: Int) -> Int { (steps + batchSteps - 1) / batchSteps * batchSteps }
+    public func batchEnd(reaching steps: Int) -> Int { AlgorithmRegistry.wholeBatches(steps, of: batchSteps) }
 
     /// The run's first `steps` environment steps: its logs cut at ``batchEnd(reaching:)``, so that its
     /// score is the mean return of the episodes that ended after 0.9·`steps` and by that batch's end
