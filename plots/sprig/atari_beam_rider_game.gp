@@ -7,7 +7,7 @@ set grid
 set format x "%.1s%c"
 set xlabel "environment steps"
 set xrange [0:2000000]
-set multiplot layout 2,2 title "Atari BeamRider, SPRIG: the leader (perception) and follower (heads), mean over 1 complete seed (100 slices of training)"
+set multiplot layout 2,2 title "Atari BeamRider, SPRIG: the leader (perception) and follower (heads), mean over 2 complete seeds (100 slices of training)"
 set title "attention cost C (mean cell gate under gate_l1)"
 plot 'atari_beam_rider_game.dat' index 0 using 1:2 with linespoints pt 7 ps 0.4 lw 2 lc rgb '#d62728' notitle
 set title "leader utility by part: policy term (left axis), cost term (right axis)"
