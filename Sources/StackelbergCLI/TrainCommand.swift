@@ -166,7 +166,7 @@ struct TrainCommand: ParsableCommand {
         _ = try prepareOutputDirectory(out, option: "--out", create: false)
         // Steps come in batches of num_envs: say what a period that is not a multiple becomes.
         if let period = try settings.int("target_update_interval"), let copies = try settings.int("num_envs"), period % copies != 0 {
-            let effective = (period + copies - 1) / copies * copies
+            let effective = AlgorithmRegistry.wholeBatches(period, of: copies)
             try? FileHandle.standardError.write(contentsOf: Data("note: target_update_interval = \(period) acts every \(effective) environment steps (the first batch of num_envs = \(copies) at or past it)\n".utf8))
         }
         // Steps come in whole batches (num_envs copies; PPO's rollouts of rollout_length × num_envs;
